@@ -1,0 +1,86 @@
+/**
+ * The registry: every command declared once, indexed by name (after renames) with
+ * derived ACL categories and a dense id per command and subcommand.
+ */
+import { deriveCategories, type Command, type CommandDefinition } from './command-spec.js';
+
+export class CommandTable {
+  /** lookup by the name clients type (renamed commands appear under their new name) */
+  private readonly byName = new Map<string, Command>();
+  /** every command by original name, renamed or not (ACL rules follow the command) */
+  private readonly byOriginal = new Map<string, Command>();
+  /** all commands and subcommands by id */
+  readonly all: Command[] = [];
+
+  constructor(defs: readonly CommandDefinition[]) {
+    for (const def of defs) {
+      const cmd = this.build(def, null);
+      if (this.byOriginal.has(cmd.name)) throw new Error(`duplicate command ${cmd.name}`);
+      this.byName.set(cmd.name, cmd);
+      this.byOriginal.set(cmd.name, cmd);
+    }
+  }
+
+  private build(def: CommandDefinition, parent: Command | null): Command {
+    const cmd: Command = {
+      ...def,
+      fullName: parent === null ? def.name : `${parent.name}|${def.name}`,
+      parent,
+      aclCategories: deriveCategories(def),
+      subcommandMap: null,
+      id: this.all.length,
+      stats: { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 },
+    };
+    this.all.push(cmd);
+    if (def.subcommands !== undefined) {
+      cmd.subcommandMap = new Map();
+      for (const sub of def.subcommands) cmd.subcommandMap.set(sub.name, this.build(sub, cmd));
+    }
+    return cmd;
+  }
+
+  /** Top-level command by the name a client sends (any case). */
+  lookup(name: string): Command | undefined {
+    const c = this.byName.get(name);
+    if (c !== undefined) return c;
+    return this.byName.get(name.toLowerCase());
+  }
+
+  /** Top-level command by its original name, even if renamed or disabled. */
+  original(name: string): Command | undefined {
+    return this.byOriginal.get(name.toLowerCase());
+  }
+
+  /** A command or "container|sub" by full original name (ACL rules, COMMAND INFO). */
+  byFullName(fullName: string): Command | undefined {
+    const [top, sub] = fullName.toLowerCase().split('|', 2);
+    const c = this.byOriginal.get(top!);
+    if (c === undefined || sub === undefined) return c;
+    return c.subcommandMap?.get(sub);
+  }
+
+  /**
+   * rename-command: the command answers to `to` instead; an empty `to` disables it.
+   * Returns false if the command does not exist or `to` is taken.
+   */
+  rename(from: string, to: string): boolean {
+    const cmd = this.byName.get(from.toLowerCase());
+    if (cmd === undefined) return false;
+    const target = to.toLowerCase();
+    if (target !== '' && this.byName.has(target)) return false;
+    this.byName.delete(from.toLowerCase());
+    if (target !== '') this.byName.set(target, cmd);
+    return true;
+  }
+
+  /** Name a command currently answers to (for COMMAND output after renames), or undefined if disabled. */
+  publicName(cmd: Command): string | undefined {
+    for (const [name, c] of this.byName) if (c === cmd) return name;
+    return undefined;
+  }
+
+  /** Top-level commands clients can call, with the names they call them by. */
+  visible(): [string, Command][] {
+    return [...this.byName.entries()];
+  }
+}

@@ -1,0 +1,177 @@
+/** Connection commands: PING, ECHO, QUIT, RESET, SELECT, HELLO, AUTH. */
+import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { reply, type Reply } from '../protocol/reply.js';
+import { errors } from '../errors.js';
+import { parseInteger } from '../protocol/number-format.js';
+import type { CommandContext } from './context.js';
+import { REDIS_COMPAT_VERSION } from '../version.js';
+
+const pong = reply.pong;
+
+export const ping = defineCommand({
+  name: 'ping',
+  arity: -1,
+  flags: ['fast'],
+  categories: ['connection'],
+  tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
+  docs: { summary: 'Returns the server\'s liveliness response.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
+  run(_ctx, argv) {
+    if (argv.length > 2) return reply.error(errors.wrongArgs('ping'));
+    return argv.length === 2 ? reply.bulk(argv[1]!) : pong;
+  },
+});
+
+export const echo = defineCommand({
+  name: 'echo',
+  arity: 2,
+  flags: ['fast'],
+  categories: ['connection'],
+  docs: { summary: 'Returns the given string.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
+  run: (_ctx, argv) => reply.bulk(argv[1]!),
+});
+
+export const quit = defineCommand({
+  name: 'quit',
+  arity: -1,
+  flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'],
+  categories: ['connection'],
+  docs: { summary: 'Closes the connection.', since: '1.0.0', group: 'connection', complexity: 'O(1)', deprecatedSince: '7.2.0' },
+  run(ctx) {
+    ctx.client.closeAfterReply = true;
+    return reply.ok;
+  },
+});
+
+const resetReply = reply.simple('RESET');
+
+export const reset = defineCommand({
+  name: 'reset',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+  categories: ['connection'],
+  docs: { summary: 'Resets the connection.', since: '6.2.0', group: 'connection', complexity: 'O(1)' },
+  run(ctx) {
+    const c = ctx.client;
+    c.multi = null;
+    c.multiDirty = false;
+    c.dbIndex = 0;
+    c.resp = 2;
+    c.replyMode = 'on';
+    c.skipNext = false;
+    c.noEvict = false;
+    c.noTouch = false;
+    c.user = 'default';
+    c.authenticated = ctx.server.defaultUserNeedsNoAuth();
+    ctx.server.onClientReset(ctx);
+    return resetReply;
+  },
+});
+
+export const select = defineCommand({
+  name: 'select',
+  arity: 2,
+  flags: ['loading', 'stale', 'fast'],
+  categories: ['connection'],
+  docs: { summary: 'Changes the selected database.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
+  run(ctx, argv) {
+    const n = parseInteger(argv[1]!);
+    if (n === null || typeof n === 'bigint' || n < -2147483648 || n > 2147483647) return reply.error(errors.notInteger);
+    if (n < 0 || n >= ctx.server.dbs.length) return reply.error(errors.dbIndexOutOfRange);
+    ctx.client.dbIndex = n;
+    return reply.ok;
+  },
+});
+
+/** A client name may not contain spaces, newlines or other special characters (as Redis). */
+export function validClientName(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 33 || c > 126) return false;
+  }
+  return true;
+}
+
+export const hello = defineCommand({
+  name: 'hello',
+  arity: -1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+  categories: ['connection'],
+  docs: { summary: 'Handshakes with the server.', since: '6.0.0', group: 'connection', complexity: 'O(1)' },
+  run(ctx, argv) {
+    let proto = ctx.client.resp as number;
+    if (argv.length >= 2) {
+      const v = parseInteger(argv[1]!);
+      if (v === null || typeof v === 'bigint' || v < -2147483648 || v > 2147483647) {
+        return reply.error('ERR Protocol version is not an integer or out of range');
+      }
+      if (v < 2 || v > 3) return reply.error('NOPROTO unsupported protocol version');
+      proto = v;
+    }
+    let auth: [string, string] | null = null;
+    let setName: string | null = null;
+    for (let j = 2; j < argv.length; j++) {
+      const more = argv.length - j - 1;
+      const opt = argv[j]!.toLowerCase();
+      if (opt === 'auth' && more >= 2) {
+        auth = [argv[j + 1]!, argv[j + 2]!];
+        j += 2;
+      } else if (opt === 'setname' && more >= 1) {
+        setName = argv[j + 1]!;
+        j += 1;
+      } else {
+        return reply.error(`ERR Syntax error in HELLO option '${argv[j]!}'`);
+      }
+    }
+    if (auth !== null) {
+      const err = ctx.server.authenticate(ctx, auth[0], auth[1], 'hello');
+      if (err !== null) return err;
+    }
+    if (!ctx.client.authenticated) {
+      return reply.error(
+        'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      );
+    }
+    if (setName !== null) {
+      if (!validClientName(setName)) return reply.error('ERR Client names cannot contain spaces, newlines or special characters.');
+      ctx.client.name = setName;
+    }
+    ctx.client.resp = proto as 2 | 3;
+    return helloReply(ctx);
+  },
+});
+
+function helloReply(ctx: CommandContext): Reply {
+  return reply.map([
+    reply.bulk('server'),
+    reply.bulk('redis'),
+    reply.bulk('version'),
+    reply.bulk(REDIS_COMPAT_VERSION),
+    reply.bulk('proto'),
+    reply.int(ctx.client.resp),
+    reply.bulk('id'),
+    reply.int(ctx.client.id),
+    reply.bulk('mode'),
+    reply.bulk('standalone'),
+    reply.bulk('role'),
+    reply.bulk('master'),
+    reply.bulk('modules'),
+    reply.emptyArray,
+  ]);
+}
+
+export const auth = defineCommand({
+  name: 'auth',
+  arity: -2,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+  categories: ['connection'],
+  docs: { summary: 'Authenticates the connection.', since: '1.0.0', group: 'connection', complexity: 'O(N) where N is the number of passwords defined for the user' },
+  run(ctx, argv) {
+    if (argv.length > 3) return reply.error(errors.syntax);
+    const user = argv.length === 3 ? argv[1]! : 'default';
+    const pass = argv[argv.length - 1]!;
+    if (argv.length === 2 && !ctx.server.defaultUserHasPassword()) return reply.error(errors.authNoPassword);
+    return ctx.server.authenticate(ctx, user, pass, 'auth') ?? reply.ok;
+  },
+});
+
+export const connectionCommands: CommandDefinition[] = [ping, echo, quit, reset, select, hello, auth];

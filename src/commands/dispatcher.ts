@@ -1,0 +1,99 @@
+/**
+ * The central dispatcher. Checks run in Redis's order — lookup, arity, transaction
+ * restrictions, authentication, ACL — so handlers never re-check them. It also keeps
+ * commandstats/errorstats and feeds the slow log and latency monitor.
+ */
+import { performance } from 'node:perf_hooks';
+import { CommandError, errors } from '../errors.js';
+import { Kind, reply, type Reply } from '../protocol/reply.js';
+import type { Command } from './command-spec.js';
+import type { CommandContext } from './context.js';
+
+/** Commands that run immediately even inside MULTI (the rest are queued). */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export type AclChecker = (ctx: CommandContext, cmd: Command, argv: string[]) => Reply | null;
+
+export class Dispatcher {
+  /** plugged in by the ACL layer; null = everything allowed */
+  aclCheck: AclChecker | null = null;
+
+  /** Runs one request and returns its reply (null = no reply, e.g. CLIENT REPLY OFF). */
+  dispatch(ctx: CommandContext, argv: string[]): Reply | null {
+    const server = ctx.server;
+    const client = ctx.client;
+    server.updateTime();
+    client.lastInteraction = server.now();
+    const found = server.commands.lookup(argv[0]!);
+    let cmd: Command | undefined = found;
+    if (found !== undefined && found.subcommandMap !== null && argv.length >= 2) {
+      cmd = found.subcommandMap.get(argv[1]!.toLowerCase());
+      if (cmd === undefined) {
+        return this.reject(ctx, null, errors.unknownSubcommand(argv[1]!, argv[0]!));
+      }
+    }
+    if (cmd === undefined) {
+      return this.reject(ctx, null, errors.unknownCommand(argv[0]!, argv.slice(1)));
+    }
+    if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
+      return this.reject(ctx, cmd, errors.wrongArgs(cmd.fullName));
+    }
+    if (client.multi !== null && cmd.flags.includes('no_multi')) {
+      return this.reject(ctx, cmd, 'ERR Command not allowed inside a transaction');
+    }
+    if (!client.authenticated && !cmd.flags.includes('no_auth')) {
+      return this.reject(ctx, cmd, errors.noAuth);
+    }
+    if (this.aclCheck !== null) {
+      const denied = this.aclCheck(ctx, cmd, argv);
+      if (denied !== null) {
+        cmd.stats.rejectedCalls++;
+        client.multiDirty = client.multi !== null;
+        server.countError(denied);
+        return denied;
+      }
+    }
+    if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
+      client.multi.push({ argv });
+      return reply.queued;
+    }
+    return this.call(ctx, cmd, argv);
+  }
+
+  /** Executes a command that passed every check (also used by EXEC for queued commands). */
+  call(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null {
+    const server = ctx.server;
+    ctx.command = cmd;
+    ctx.client.lastCommand = cmd.fullName;
+    const start = performance.now();
+    let out: Reply | null;
+    try {
+      out = cmd.run!(ctx, argv);
+    } catch (e) {
+      if (e instanceof CommandError) out = reply.error(e.reply);
+      else {
+        server.logger.warning(`Internal error executing '${cmd.fullName}': ${(e as Error).stack ?? String(e)}`);
+        out = reply.error('ERR internal error');
+      }
+    }
+    const usec = Math.round((performance.now() - start) * 1000);
+    cmd.stats.calls++;
+    cmd.stats.usec += usec;
+    server.stats.totalCommands++;
+    ctx.client.commandsProcessed++;
+    if (out !== null && out.k === Kind.Error) {
+      cmd.stats.failedCalls++;
+      server.countError(out);
+    }
+    server.afterCommand(ctx, cmd, argv, usec);
+    return out;
+  }
+
+  private reject(ctx: CommandContext, cmd: Command | null, message: string): Reply {
+    if (cmd !== null) cmd.stats.rejectedCalls++;
+    if (ctx.client.multi !== null) ctx.client.multiDirty = true;
+    const r = reply.error(message);
+    ctx.server.countError(r);
+    return r;
+  }
+}

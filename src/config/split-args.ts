@@ -1,0 +1,91 @@
+/**
+ * Split a line into arguments with the quoting rules of redis.conf and inline requests:
+ * whitespace separates; "double quotes" understand \n \r \t \b \a \\ \" and \xHH;
+ * 'single quotes' understand only \'. A closing quote must be followed by whitespace or
+ * the end of the line. Returns null on unbalanced quotes (the caller words the error).
+ * Input and output are binary strings (one char per byte).
+ */
+export function splitArgs(line: string): string[] | null {
+  const out: string[] = [];
+  const n = line.length;
+  let i = 0;
+  for (;;) {
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) return out;
+    let cur = '';
+    let inDouble = false;
+    let inSingle = false;
+    let done = false;
+    while (!done) {
+      if (inDouble) {
+        if (i >= n) return null;
+        const c = line[i]!;
+        if (c === '\\' && i + 3 < n && line[i + 1] === 'x' && isHex(line[i + 2]!) && isHex(line[i + 3]!)) {
+          cur += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
+          i += 3;
+        } else if (c === '\\' && i + 1 < n) {
+          i++;
+          const e = line[i]!;
+          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
+        } else if (c === '"') {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else if (inSingle) {
+        if (i >= n) return null;
+        const c = line[i]!;
+        if (c === '\\' && i + 1 < n && line[i + 1] === "'") {
+          i++;
+          cur += "'";
+        } else if (c === "'") {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else {
+        if (i >= n) {
+          done = true;
+          break;
+        }
+        const c = line[i]!;
+        const code = line.charCodeAt(i);
+        if (isSpace(code)) done = true;
+        else if (c === '"') inDouble = true;
+        else if (c === "'") inSingle = true;
+        else cur += c;
+      }
+      if (i < n) i++;
+    }
+    out.push(cur);
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function isHex(c: string): boolean {
+  return /^[0-9a-fA-F]$/.test(c);
+}
+
+/** Quote a value the way CONFIG REWRITE / ACL SAVE need it to read back identically. */
+export function quoteArg(s: string): string {
+  if (s.length > 0 && /^[\x21-\x7e]+$/.test(s) && !/["'\\]/.test(s)) return s;
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ch = s[i]!;
+    if (ch === '\\' || ch === '"') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\x07') out += '\\a';
+    else if (ch === '\b') out += '\\b';
+    else if (c >= 0x20 && c < 0x7f) out += ch;
+    else out += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out + '"';
+}

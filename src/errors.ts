@@ -1,0 +1,51 @@
+/**
+ * The catalogue of error replies. Texts are Redis 7.2's so clients and tests that match
+ * on them keep working. `CommandError` lets deep code (type checks, number parsing)
+ * surface an error reply without every caller threading it back by hand.
+ */
+export class CommandError extends Error {
+  constructor(public readonly reply: string) {
+    super(reply);
+  }
+}
+
+export const errors = {
+  wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
+  syntax: 'ERR syntax error',
+  notInteger: 'ERR value is not an integer or out of range',
+  notFloat: 'ERR value is not a valid float',
+  overflow: 'ERR increment or decrement would overflow',
+  incrFloatNaN: 'ERR increment would produce NaN or Infinity',
+  noSuchKey: 'ERR no such key',
+  outOfRange: 'ERR index out of range',
+  dbIndexOutOfRange: 'ERR DB index is out of range',
+  invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
+  wrongArgs: (cmd: string) => `ERR wrong number of arguments for '${cmd}' command`,
+  unknownCommand: (name: string, args: string[]) =>
+    `ERR unknown command '${clip(name)}', with args beginning with: ${args.map((a) => `'${clip(a)}' `).join('')}`,
+  unknownSubcommand: (sub: string, container: string) =>
+    `ERR unknown subcommand '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
+  noAuth: 'NOAUTH Authentication required.',
+  wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',
+  authNoPassword:
+    'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+  maxClients: 'ERR max number of clients reached',
+  stringTooLong: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
+  bitOffset: 'ERR bit offset is not an integer or out of range',
+  bitValue: 'ERR bit is not an integer or out of range',
+  timeout: 'ERR timeout is not a float or out of range',
+  negativeTimeout: 'ERR timeout is negative',
+  multiNested: 'ERR MULTI calls can not be nested',
+  execNoMulti: 'ERR EXEC without MULTI',
+  discardNoMulti: 'ERR DISCARD without MULTI',
+  watchInMulti: 'ERR WATCH inside MULTI is not allowed',
+  execAbort: 'EXECABORT Transaction discarded because of previous errors.',
+  sameObject: 'ERR source and destination objects are the same',
+  oom: "OOM command not allowed when used memory > 'maxmemory'.",
+};
+
+/** Redis echoes at most 128 bytes of a user argument in an error, with CR/LF made spaces. */
+export function clip(s: string): string {
+  const cut = s.length > 128 ? s.slice(0, 128) : s;
+  return cut.replace(/[\r\n]/g, ' ');
+}

@@ -1,0 +1,363 @@
+/**
+ * One logical database: a Map from key (binary string) to entry, a Map of expiry times,
+ * lazy expiry on every lookup, and an insertion-ordered slot list that gives SCAN a
+ * stable cursor (a key present for the whole scan is always returned) and RANDOMKEY an
+ * O(1) pick.
+ */
+import { CommandError, errors } from '../errors.js';
+import type { Entry, Value } from './value-types.js';
+
+/** What a database needs from the server around it. */
+export interface KeyspaceHost {
+  /** cached time of the command being executed, ms */
+  now(): number;
+  stats: { expiredKeys: number; keyspaceHits: number; keyspaceMisses: number };
+  /** called after a key's value or existence changed (WATCH, keyspace events) */
+  keyModified(db: Database, key: string): void;
+  /** true while the current client asked CLIENT NO-TOUCH */
+  noTouch(): boolean;
+  /** LFU counters are kept only under an LFU maxmemory-policy */
+  lfuEnabled(): boolean;
+}
+
+interface Slotted extends Entry {
+  /** insertion sequence; position in the slot list is found by binary search on it */
+  seq: number;
+}
+
+export class Database {
+  private readonly data = new Map<string, Slotted>();
+  readonly expires = new Map<string, number>();
+  /** keys in insertion order; undefined marks a deleted key until compaction */
+  private slots: (string | undefined)[] = [];
+  private slotSeqs: number[] = [];
+  private tombstones = 0;
+  private nextSeq = 1;
+  /** active-expiry walks the expires map with a persistent iterator */
+  private expireCursor: IterableIterator<[string, number]> | null = null;
+  /** avg TTL sampled by active expiry, for INFO keyspace avg_ttl */
+  avgTtl = 0;
+
+  constructor(
+    readonly index: number,
+    private readonly host: KeyspaceHost,
+  ) {}
+
+  /** Number of keys, including ones expired but not yet reclaimed (as Redis's DBSIZE). */
+  get size(): number {
+    return this.data.size;
+  }
+
+  get expiresCount(): number {
+    return this.expires.size;
+  }
+
+  /** Deletes the key if its time has come. Returns true if it was expired. */
+  expireIfNeeded(key: string): boolean {
+    const at = this.expires.get(key);
+    if (at === undefined || at > this.host.now()) return false;
+    this.removeKey(key);
+    this.host.stats.expiredKeys++;
+    this.host.keyModified(this, key);
+    return true;
+  }
+
+  /** Entry for a read: updates hit/miss statistics and access time. */
+  lookupRead(key: string): Entry | undefined {
+    const e = this.lookup(key);
+    if (e === undefined) this.host.stats.keyspaceMisses++;
+    else this.host.stats.keyspaceHits++;
+    return e;
+  }
+
+  /** Entry for a write (no hit/miss statistics, as Redis). */
+  lookupWrite(key: string): Entry | undefined {
+    return this.lookup(key);
+  }
+
+  /** Entry without touching statistics or access time (TYPE-like peeks, OBJECT). */
+  peek(key: string): Entry | undefined {
+    if (this.expires.size > 0 && this.expireIfNeeded(key)) return undefined;
+    return this.data.get(key);
+  }
+
+  private lookup(key: string): Entry | undefined {
+    const e = this.data.get(key);
+    if (e === undefined) return undefined;
+    if (this.expires.size > 0 && this.expireIfNeeded(key)) return undefined;
+    if (!this.host.noTouch()) this.touchEntry(e);
+    return e;
+  }
+
+  private touchEntry(e: Entry): void {
+    e.lru = this.host.now();
+    if (this.host.lfuEnabled()) e.lfu = lfuIncrement(e.lfu);
+  }
+
+  has(key: string): boolean {
+    return this.peek(key) !== undefined;
+  }
+
+  /** The string at key, undefined if missing; WRONGTYPE if another type is there. */
+  getString(key: string): string | undefined {
+    const e = this.lookupRead(key);
+    if (e === undefined) return undefined;
+    if (e.v.type !== 'string') throw new CommandError(errors.wrongType);
+    return e.v.value;
+  }
+
+  /** Same as getString for a write path (no hit/miss statistics). */
+  getStringForWrite(key: string): string | undefined {
+    const e = this.lookupWrite(key);
+    if (e === undefined) return undefined;
+    if (e.v.type !== 'string') throw new CommandError(errors.wrongType);
+    return e.v.value;
+  }
+
+  /**
+   * Stores a value: SET semantics, the old value of any type is replaced and its TTL
+   * dropped unless keepTtl. `raw` marks strings modified in place (OBJECT ENCODING).
+   */
+  set(key: string, v: Value, keepTtl = false): void {
+    const e = this.data.get(key);
+    if (e !== undefined) {
+      e.v = v;
+      if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    } else {
+      this.insert(key, v);
+    }
+    this.host.keyModified(this, key);
+  }
+
+  setString(key: string, value: string, keepTtl = false, raw = false): void {
+    this.set(key, { type: 'string', value, raw }, keepTtl);
+  }
+
+  /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
+  private insert(key: string, v: Value): void {
+    const seq = this.nextSeq++;
+    this.data.set(key, { v, lru: this.host.now(), lfu: LFU_INIT, seq });
+    this.slots.push(key);
+    this.slotSeqs.push(seq);
+  }
+
+  delete(key: string): boolean {
+    if (this.expires.size > 0 && this.expireIfNeeded(key)) return false;
+    if (!this.data.has(key)) return false;
+    this.removeKey(key);
+    this.host.keyModified(this, key);
+    return true;
+  }
+
+  private removeKey(key: string): void {
+    const e = this.data.get(key);
+    if (e === undefined) return;
+    this.data.delete(key);
+    this.expires.delete(key);
+    const i = this.slotIndex(e.seq);
+    if (i >= 0) {
+      this.slots[i] = undefined;
+      this.tombstones++;
+      if (this.tombstones > 1024 && this.tombstones > this.data.size) this.compact();
+    }
+  }
+
+  private slotIndex(seq: number): number {
+    let lo = 0;
+    let hi = this.slotSeqs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = this.slotSeqs[mid]!;
+      if (s === seq) return mid;
+      if (s < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private compact(): void {
+    const slots: string[] = [];
+    const seqs: number[] = [];
+    for (let i = 0; i < this.slots.length; i++) {
+      const k = this.slots[i];
+      if (k !== undefined) {
+        slots.push(k);
+        seqs.push(this.slotSeqs[i]!);
+      }
+    }
+    this.slots = slots;
+    this.slotSeqs = seqs;
+    this.tombstones = 0;
+  }
+
+  /** Expiry time in ms, or undefined for a persistent (or missing) key. */
+  getExpire(key: string): number | undefined {
+    return this.expires.get(key);
+  }
+
+  /** Sets an absolute expiry; a time already past deletes the key (as Redis). Key must exist. */
+  setExpire(key: string, atMs: number): void {
+    if (atMs <= this.host.now()) {
+      this.removeKey(key);
+    } else {
+      this.expires.set(key, atMs);
+    }
+    this.host.keyModified(this, key);
+  }
+
+  persist(key: string): boolean {
+    if (!this.expires.delete(key)) return false;
+    this.host.keyModified(this, key);
+    return true;
+  }
+
+  /** Removes every key; returns how many there were. */
+  flush(): number {
+    const n = this.data.size;
+    const keys = [...this.data.keys()];
+    this.data.clear();
+    this.expires.clear();
+    this.slots = [];
+    this.slotSeqs = [];
+    this.tombstones = 0;
+    this.expireCursor = null;
+    for (const k of keys) this.host.keyModified(this, k);
+    return n;
+  }
+
+  /** Moves every key and expiry of `other` into this empty database (SWAPDB helper). */
+  swapContents(other: Database): void {
+    const fields = ['data', 'expires', 'slots', 'slotSeqs', 'tombstones', 'nextSeq', 'avgTtl'] as const;
+    for (const f of fields) {
+      const mine = this[f as keyof this];
+      (this as Record<string, unknown>)[f] = other[f as keyof Database];
+      (other as unknown as Record<string, unknown>)[f] = mine;
+    }
+    this.expireCursor = null;
+    other.expireCursor = null;
+  }
+
+  /** Live keys (expired ones are skipped, not deleted: KEYS must not write). */
+  *liveKeys(): IterableIterator<string> {
+    const now = this.host.now();
+    for (const key of this.data.keys()) {
+      const at = this.expires.get(key);
+      if (at !== undefined && at <= now) continue;
+      yield key;
+    }
+  }
+
+  /** A random live key, or undefined when empty. */
+  randomKey(): string | undefined {
+    for (let tries = 0; tries < 100 && this.data.size > 0; tries++) {
+      const k = this.slots[Math.floor(Math.random() * this.slots.length)];
+      if (k === undefined) continue;
+      if (this.expires.size > 0 && this.expireIfNeeded(k)) continue;
+      return k;
+    }
+    // dense fallback: everything sampled was deleted/expired
+    for (const k of this.liveKeys()) return k;
+    return undefined;
+  }
+
+  /**
+   * One SCAN step. The cursor is an insertion sequence number: keys are visited in
+   * insertion order, so a key that exists for the whole scan is seen exactly once.
+   * Returns the next cursor (0 when done).
+   */
+  scan(cursor: number, count: number, visit: (key: string) => void): number {
+    let i = lowerBound(this.slotSeqs, cursor);
+    let seen = 0;
+    while (i < this.slots.length && seen < count) {
+      const k = this.slots[i];
+      if (k !== undefined) {
+        seen++;
+        if (!(this.expires.size > 0 && this.expireIfNeeded(k))) visit(k);
+      }
+      i++;
+    }
+    // skip tombstones so the returned cursor is 0 exactly when nothing is left
+    while (i < this.slots.length && this.slots[i] === undefined) i++;
+    return i >= this.slots.length ? 0 : this.slotSeqs[i]!;
+  }
+
+  /**
+   * Active expiry: samples up to `budget` keys with a TTL and deletes expired ones.
+   * Returns [checked, expired] so the caller can decide whether to continue.
+   */
+  activeExpireStep(budget: number): [number, number] {
+    if (this.expires.size === 0) return [0, 0];
+    const now = this.host.now();
+    let checked = 0;
+    let expired = 0;
+    let ttlSum = 0;
+    let ttlCount = 0;
+    while (checked < budget) {
+      if (this.expireCursor === null) this.expireCursor = this.expires.entries();
+      const r = this.expireCursor.next();
+      if (r.done) {
+        this.expireCursor = null;
+        if (checked === 0) break;
+        // wrapped around: one full pass per step is enough
+        break;
+      }
+      const [key, at] = r.value;
+      checked++;
+      if (at <= now) {
+        this.removeKey(key);
+        this.host.stats.expiredKeys++;
+        this.host.keyModified(this, key);
+        expired++;
+      } else {
+        ttlSum += at - now;
+        ttlCount++;
+      }
+    }
+    if (ttlCount > 0) {
+      const avg = ttlSum / ttlCount;
+      // running average, as Redis weights new samples
+      this.avgTtl = this.avgTtl === 0 ? avg : (this.avgTtl / 50) * 49 + avg / 50;
+    }
+    return [checked, expired];
+  }
+
+  /** Rename: moves the entry and TTL to `to` (which is overwritten). */
+  rename(from: string, to: string, keepDestTtl = false): void {
+    const e = this.data.get(from);
+    if (e === undefined) return;
+    const ttl = this.expires.get(from);
+    this.removeKey(from);
+    this.host.keyModified(this, from);
+    if (this.data.has(to)) this.removeKey(to);
+    this.insert(to, e.v);
+    if (ttl !== undefined && !keepDestTtl) this.expires.set(to, ttl);
+    this.host.keyModified(this, to);
+  }
+
+  /** Raw entry access for OBJECT, DEBUG-free introspection and persistence. */
+  entries(): IterableIterator<[string, Entry]> {
+    return this.data.entries();
+  }
+}
+
+function lowerBound(arr: number[], value: number): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Redis's LFU: a logarithmic 8-bit counter starting at 5 (LFU_INIT_VAL). */
+export const LFU_INIT = 5;
+const LFU_LOG_FACTOR = 10;
+
+function lfuIncrement(counter: number): number {
+  if (counter >= 255) return 255;
+  const baseval = Math.max(0, counter - LFU_INIT);
+  const p = 1 / (baseval * LFU_LOG_FACTOR + 1);
+  return Math.random() < p ? counter + 1 : counter;
+}

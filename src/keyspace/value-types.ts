@@ -1,0 +1,32 @@
+/**
+ * What a key can hold. Values are plain data structures without protocol knowledge.
+ * Strings are binary strings (one char per byte), never UTF-8.
+ */
+export type ValueType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
+
+export interface StringValue {
+  type: 'string';
+  value: string;
+  /**
+   * Redis keeps a string it has modified in place (APPEND, SETRANGE, SETBIT…) as "raw";
+   * OBJECT ENCODING reports it so. Fresh values are "int"/"embstr"/"raw" by content.
+   */
+  raw: boolean;
+}
+
+/** Other types plug in here as they land (issue: data types). */
+export interface OpaqueValue {
+  type: Exclude<ValueType, 'string'>;
+  value: unknown;
+  raw?: undefined;
+}
+
+export type Value = StringValue | OpaqueValue;
+
+export interface Entry {
+  v: Value;
+  /** LRU clock: ms of last access (OBJECT IDLETIME) */
+  lru: number;
+  /** LFU counter (OBJECT FREQ), logarithmic as in Redis */
+  lfu: number;
+}

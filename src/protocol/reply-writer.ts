@@ -1,0 +1,148 @@
+/**
+ * Encodes replies into one growable buffer per connection, so a pipelined batch of
+ * replies leaves in a single socket write. RESP2 and RESP3 differ only in how a few
+ * kinds are spelled; the choice is made per call from the connection's protocol.
+ */
+import { Kind, type Reply } from './reply.js';
+import { formatDouble } from './number-format.js';
+
+const INITIAL = 16 * 1024;
+
+export class ReplyWriter {
+  buf: Buffer = Buffer.allocUnsafe(INITIAL);
+  len = 0;
+
+  /** Bytes waiting to be flushed. */
+  get size(): number {
+    return this.len;
+  }
+
+  /** Hands the encoded bytes over (a copy, so the working buffer can be reused). */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.len);
+    this.buf.copy(out, 0, 0, this.len);
+    this.len = 0;
+    if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(INITIAL);
+    return out;
+  }
+
+  private ensure(extra: number): void {
+    const need = this.len + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  /** Writes a binary string (one byte per char). */
+  private str(s: string): void {
+    this.ensure(s.length);
+    this.len += this.buf.write(s, this.len, 'latin1');
+  }
+
+  private line(prefix: string, body: string): void {
+    this.ensure(body.length + 3);
+    this.buf[this.len++] = prefix.charCodeAt(0);
+    this.len += this.buf.write(body, this.len, 'latin1');
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  private bulk(s: string): void {
+    const n = s.length;
+    this.ensure(n + 16);
+    this.buf[this.len++] = 36; // $
+    this.len += this.buf.write(String(n), this.len, 'latin1');
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+    if (n > 0) this.len += this.buf.write(s, this.len, 'latin1');
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  raw(bytes: Buffer): void {
+    this.ensure(bytes.length);
+    bytes.copy(this.buf, this.len);
+    this.len += bytes.length;
+  }
+
+  write(r: Reply, resp: 2 | 3): void {
+    switch (r.k) {
+      case Kind.Bulk:
+        this.bulk(r.s);
+        return;
+      case Kind.Simple:
+        this.line('+', stripNewlines(r.s));
+        return;
+      case Kind.Error:
+        this.line('-', stripNewlines(r.s));
+        return;
+      case Kind.Int:
+        this.line(':', String(r.n));
+        return;
+      case Kind.Null:
+        this.str(resp === 3 ? '_\r\n' : '$-1\r\n');
+        return;
+      case Kind.NullArray:
+        this.str(resp === 3 ? '_\r\n' : '*-1\r\n');
+        return;
+      case Kind.Array:
+        this.line('*', String(r.items.length));
+        for (const item of r.items) this.write(item, resp);
+        return;
+      case Kind.Push:
+        this.line(resp === 3 ? '>' : '*', String(r.items.length));
+        for (const item of r.items) this.write(item, resp);
+        return;
+      case Kind.Set:
+        this.line(resp === 3 ? '~' : '*', String(r.items.length));
+        for (const item of r.items) this.write(item, resp);
+        return;
+      case Kind.Map:
+        if (resp === 3) this.line('%', String(r.items.length / 2));
+        else this.line('*', String(r.items.length));
+        for (const item of r.items) this.write(item, resp);
+        return;
+      case Kind.Double:
+        if (resp === 3) this.line(',', formatDouble(r.d));
+        else this.bulk(formatDouble(r.d));
+        return;
+      case Kind.Bool:
+        if (resp === 3) this.str(r.b ? '#t\r\n' : '#f\r\n');
+        else this.str(r.b ? ':1\r\n' : ':0\r\n');
+        return;
+      case Kind.Verbatim:
+        if (resp === 3) {
+          const body = `${r.format}:${r.s}`;
+          this.line('=', String(body.length));
+          this.str(body);
+          this.str('\r\n');
+        } else {
+          this.bulk(r.s);
+        }
+        return;
+      case Kind.BigNumber:
+        if (resp === 3) this.line('(', r.s);
+        else this.bulk(r.s);
+        return;
+      case Kind.Raw:
+        this.raw(r.bytes);
+        return;
+    }
+  }
+}
+
+/** Simple strings and errors cannot carry CR/LF; Redis replaces them with spaces. */
+function stripNewlines(s: string): string {
+  if (s.indexOf('\r') === -1 && s.indexOf('\n') === -1) return s;
+  return s.replace(/[\r\n]/g, ' ');
+}
+
+/** Encode one reply on its own (tests, pre-encoded constants). */
+export function encodeReply(r: Reply, resp: 2 | 3 = 2): Buffer {
+  const w = new ReplyWriter();
+  w.write(r, resp);
+  return w.take();
+}

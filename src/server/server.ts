@@ -1,0 +1,368 @@
+/**
+ * The server: owns configuration, databases, the command table, connected clients,
+ * statistics and the listeners. `startServer()` is what tests and main.ts call.
+ */
+import net from 'node:net';
+import { ConfigStore } from '../config/config-store.js';
+import { configTable } from '../config/config-table.js';
+import { CommandTable } from '../commands/command-table.js';
+import { Dispatcher } from '../commands/dispatcher.js';
+import { allCommands } from '../commands/index.js';
+import type { Command } from '../commands/command-spec.js';
+import type { CommandContext } from '../commands/context.js';
+import { Database, type KeyspaceHost } from '../keyspace/database.js';
+import { systemClock, type Clock } from '../keyspace/clock.js';
+import { Kind, reply, type Reply } from '../protocol/reply.js';
+import { errors } from '../errors.js';
+import type { ParserLimits } from '../protocol/request-parser.js';
+import { Client } from './client.js';
+import { Connection } from './connection.js';
+import { Logger, silentSink, type LogSink } from './logger.js';
+import { ServerStats } from './stats.js';
+import { SlowLog } from './slowlog.js';
+import { LatencyMonitor } from './latency.js';
+
+export interface ServerOptions {
+  /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
+  config?: ReadonlyArray<readonly [string, ...string[]]>;
+  /** an already loaded store (main.ts loads files itself to report errors redis-style) */
+  store?: ConfigStore;
+  clock?: Clock;
+  /** defaults to silent in tests; main.ts passes stdout or the logfile */
+  logSink?: LogSink;
+  /**
+   * Test convenience: listen on this TCP port, where 0 means an ephemeral port (unlike the
+   * `port` directive, where 0 disables TCP). The bound port is then what CONFIG GET port shows.
+   */
+  port?: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  /** first TCP listener's address */
+  port: number;
+  host: string;
+  close(): Promise<void>;
+}
+
+export class Server implements KeyspaceHost {
+  readonly config: ConfigStore;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly commands: CommandTable;
+  readonly dispatcher = new Dispatcher();
+  readonly stats = new ServerStats();
+  readonly slowlog = new SlowLog();
+  readonly latency = new LatencyMonitor();
+  dbs: Database[] = [];
+  readonly connections = new Map<number, Connection>();
+  readonly listeners: net.Server[] = [];
+  readonly parserLimits: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxMultibulkLen: 1024 * 1024, maxInlineLen: 64 * 1024 };
+  queryBufferLimit = 1024 * 1024 * 1024;
+  readonly startedAt: number;
+  readonly runId: string;
+  private cachedNow: number;
+  private nextClientId = 1;
+  private cronTimer: NodeJS.Timeout | null = null;
+  /** the client whose command is executing (NO-TOUCH, events) */
+  current: Client | null = null;
+  /** set while shutting down so late connections are refused */
+  shuttingDown = false;
+  /** listeners call this once a shutdown finished (main.ts exits the process) */
+  onShutdown: (() => void) | null = null;
+
+  constructor(opts: ServerOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.cachedNow = this.clock.now();
+    this.startedAt = this.cachedNow;
+    this.runId = randomHex(40);
+    this.logger = new Logger(opts.logSink ?? silentSink);
+    this.config = opts.store ?? new ConfigStore(configTable);
+    this.commands = new CommandTable(allCommands);
+    if (opts.config !== undefined) {
+      for (const [name, ...args] of opts.config) {
+        const err = this.setConfigFromArgs(name, args);
+        if (err !== null) throw new Error(`config '${name}': ${err}`);
+      }
+    }
+    this.resizeDatabases(this.config.int('databases'));
+    this.applyAll();
+  }
+
+  /** Validates and stores a directive given as config-file arguments. */
+  setConfigFromArgs(name: string, args: string[]): string | null {
+    const def = this.config.def(name);
+    if (def === undefined) return 'Bad directive or wrong number of arguments';
+    const v = this.config.parse(def, args);
+    if (typeof v !== 'string') return v.error;
+    this.config.store(def, v);
+    this.config.explicitlySet.add(def.name);
+    return null;
+  }
+
+  /** Runs every entry's apply hook once (start-up). */
+  private applyAll(): void {
+    for (const def of this.config.table) {
+      if (def.apply !== undefined) {
+        const err = def.apply(this, this.config.get(def.name));
+        if (err !== null) throw new Error(`config '${def.name}': ${err}`);
+      }
+    }
+  }
+
+  resizeDatabases(n: number): void {
+    while (this.dbs.length < n) this.dbs.push(new Database(this.dbs.length, this));
+  }
+
+  // ---- KeyspaceHost ----
+  now(): number {
+    return this.cachedNow;
+  }
+  updateTime(): void {
+    this.cachedNow = this.clock.now();
+  }
+  keyModified(_db: Database, _key: string): void {
+    // WATCH and keyspace notifications hook in here (transactions / pub-sub issue)
+  }
+  noTouch(): boolean {
+    return this.current !== null && this.current.noTouch;
+  }
+  lfuEnabled(): boolean {
+    return this.config.get('maxmemory-policy').includes('lfu');
+  }
+
+  // ---- statistics ----
+  countError(r: Reply): void {
+    if (r.k !== Kind.Error) return;
+    this.stats.countError(r.s);
+  }
+
+  afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number): void {
+    this.slowlog.maybeRecord(this, ctx.client, cmd, argv, usec);
+    this.latency.maybeRecord(this, 'command', Math.floor(usec / 1000));
+  }
+
+  // ---- connections ----
+  acceptSocket(socket: net.Socket): void {
+    if (this.shuttingDown) {
+      socket.destroy();
+      return;
+    }
+    const maxclients = this.config.int('maxclients');
+    const id = this.nextClientId++;
+    const isUnix = socket.remoteAddress === undefined;
+    const addr = isUnix ? `${socket.localAddress ?? ''}:0` : formatAddr(socket.remoteAddress!, socket.remotePort!);
+    const laddr = isUnix ? `${socket.localAddress ?? ''}:0` : formatAddr(socket.localAddress!, socket.localPort!);
+    if (this.connections.size >= maxclients) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    socket.setNoDelay(true);
+    const keepalive = this.config.int('tcp-keepalive');
+    if (keepalive > 0 && !isUnix) socket.setKeepAlive(true, keepalive * 1000);
+    const client = new Client(id, addr, laddr, id + 7, this.now(), this.defaultUserNeedsNoAuth(), isUnix);
+    const conn = new Connection(this, client, socket);
+    this.connections.set(id, conn);
+    this.stats.totalConnections++;
+  }
+
+  /** Until the ACL layer lands, the default user is `nopass`: connections start authenticated. */
+  defaultUserNeedsNoAuth(): boolean {
+    return true;
+  }
+
+  defaultUserHasPassword(): boolean {
+    return false;
+  }
+
+  /**
+   * AUTH / HELLO AUTH. Returns null on success (the client is now that user) or the error
+   * reply. Until the ACL layer lands only `default` exists, and it is `nopass`, which
+   * accepts any password, as in Redis.
+   */
+  authenticate(ctx: CommandContext, user: string, _password: string, _mechanism: 'auth' | 'hello'): Reply | null {
+    if (user !== 'default') return reply.error(errors.wrongPass);
+    ctx.client.user = user;
+    ctx.client.authenticated = true;
+    return null;
+  }
+
+  /** RESET: layers with per-client state (pub/sub, WATCH, tracking) hook in here. */
+  onClientReset(_ctx: CommandContext): void {}
+
+  connectionClosed(conn: Connection): void {
+    this.connections.delete(conn.client.id);
+  }
+
+  clientById(id: number): Connection | undefined {
+    return this.connections.get(id);
+  }
+
+  // ---- lifecycle ----
+  async listen(ephemeral = false): Promise<void> {
+    const port = this.config.int('port');
+    const binds = this.config.get('bind').split(' ').filter((b) => b.length > 0);
+    if (port !== 0 || ephemeral) {
+      let bound = 0;
+      for (const raw of binds) {
+        const optional = raw.startsWith('-');
+        const host = optional ? raw.slice(1) : raw;
+        try {
+          await this.listenOne(host === '*' ? '0.0.0.0' : host === '::*' ? '::' : host, port);
+          bound++;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+          this.logger.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${describeListenError(e)}`);
+          this.logger.warning(`Failed listening on port ${port} (tcp), aborting.`);
+          await this.closeListeners();
+          throw new ListenError(port, describeListenError(e));
+        }
+      }
+      if (bound === 0) throw new ListenError(port, 'no address could be bound');
+      if (ephemeral) this.config.store(this.config.def('port')!, String(this.boundPort()));
+    }
+    this.startCron();
+  }
+
+  private listenOne(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer({ noDelay: true }, (s) => this.acceptSocket(s));
+      const onError = (e: Error) => reject(e);
+      srv.once('error', onError);
+      // After the first listener took an ephemeral port (port 0 in tests), the others reuse it.
+      const actualPort = port === 0 || this.listeners.length === 0 ? port : this.boundPort();
+      srv.listen({ host, port: actualPort, exclusive: true, ipv6Only: host.includes(':') }, () => {
+        srv.off('error', onError);
+        srv.on('error', (e) => this.logger.warning(`Listener error: ${e.message}`));
+        this.listeners.push(srv);
+        resolve();
+      });
+    });
+  }
+
+  /** Port of the first TCP listener (the real one when configured with port 0). */
+  boundPort(): number {
+    const a = this.listeners[0]?.address();
+    return a !== null && typeof a === 'object' ? a.port : 0;
+  }
+
+  boundHost(): string {
+    const a = this.listeners[0]?.address();
+    return a !== null && typeof a === 'object' ? a.address : '';
+  }
+
+  private startCron(): void {
+    const tick = () => {
+      this.cron();
+      this.cronTimer = setTimeout(tick, Math.max(1, Math.floor(1000 / this.config.int('hz'))));
+      this.cronTimer.unref();
+    };
+    this.cronTimer = setTimeout(tick, 100);
+    this.cronTimer.unref();
+  }
+
+  /** Background work each tick: active expiry (bounded CPU share) and idle-client timeouts. */
+  cron(): void {
+    this.updateTime();
+    this.activeExpire();
+    const timeout = this.config.int('timeout');
+    if (timeout > 0) {
+      const limit = this.now() - timeout * 1000;
+      for (const conn of [...this.connections.values()]) {
+        const c = conn.client;
+        if (c.lastInteraction < limit && c.multi === null) {
+          this.logger.verbose('Closing idle client');
+          conn.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * Redis's slow cycle: per tick at most 25% of the tick's time, sampling keys with a TTL
+   * and continuing on a database while more than a tenth of samples were expired.
+   */
+  private activeExpire(): void {
+    const hz = this.config.int('hz');
+    const budgetMs = Math.max(1, (1000 / hz) * 0.25);
+    const effort = this.config.int('active-expire-effort');
+    const perLoop = 20 + 5 * (effort - 1);
+    const start = Date.now();
+    for (const db of this.dbs) {
+      for (;;) {
+        const [checked, expired] = db.activeExpireStep(perLoop);
+        if (checked === 0 || expired * 10 <= checked) break;
+        if (Date.now() - start >= budgetMs) return;
+      }
+      if (Date.now() - start >= budgetMs) return;
+    }
+  }
+
+  private async closeListeners(): Promise<void> {
+    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    this.listeners.length = 0;
+  }
+
+  /** Stops accepting, disconnects clients and stops timers. */
+  async close(): Promise<void> {
+    this.shuttingDown = true;
+    if (this.cronTimer !== null) clearTimeout(this.cronTimer);
+    const closing = this.closeListeners();
+    for (const conn of [...this.connections.values()]) {
+      conn.flush();
+      conn.close();
+    }
+    await closing;
+  }
+
+  /** SHUTDOWN / SIGTERM: close everything, then let main.ts exit. */
+  async shutdown(): Promise<void> {
+    this.logger.warning('User requested shutdown...');
+    await this.close();
+    this.logger.warning('Redoubt is now ready to exit, bye bye...');
+    this.onShutdown?.();
+  }
+}
+
+export class ListenError extends Error {
+  constructor(
+    readonly port: number,
+    readonly reason: string,
+  ) {
+    super(`Failed listening on port ${port} (tcp): ${reason}`);
+  }
+}
+
+function describeListenError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EADDRINUSE') return 'Address already in use';
+  if (err.code === 'EADDRNOTAVAIL') return 'Cannot assign requested address';
+  if (err.code === 'EACCES') return 'Permission denied';
+  return err.message;
+}
+
+function formatAddr(host: string, port: number): string {
+  const h = host.startsWith('::ffff:') ? host.slice(7) : host;
+  return `${h}:${port}`;
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += Math.floor(Math.random() * 16).toString(16);
+  return s;
+}
+
+/** Starts a server with the given directives (tests use `port 0`). */
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const server = new Server(opts);
+  if (opts.port !== undefined) server.config.store(server.config.def('port')!, String(opts.port));
+  await server.listen(opts.port === 0);
+  return {
+    server,
+    port: server.boundPort(),
+    host: server.boundHost(),
+    close: () => server.close(),
+  };
+}
