@@ -143,6 +143,9 @@ export interface Command extends CommandDefinition {
   /** dense id for ACL bitmaps */
   id: number;
   stats: CommandStats;
+  /** flags the dispatcher tests on every call, precomputed */
+  noAuth: boolean;
+  noMulti: boolean;
 }
 
 export interface CommandStats {

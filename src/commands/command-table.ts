@@ -30,6 +30,8 @@ export class CommandTable {
       subcommandMap: null,
       id: this.all.length,
       stats: { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 },
+      noAuth: def.flags.includes('no_auth'),
+      noMulti: def.flags.includes('no_multi'),
     };
     this.all.push(cmd);
     if (def.subcommands !== undefined) {

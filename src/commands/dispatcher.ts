@@ -38,10 +38,10 @@ export class Dispatcher {
     if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
       return this.reject(ctx, cmd, errors.wrongArgs(cmd.fullName));
     }
-    if (client.multi !== null && cmd.flags.includes('no_multi')) {
+    if (client.multi !== null && cmd.noMulti) {
       return this.reject(ctx, cmd, 'ERR Command not allowed inside a transaction');
     }
-    if (!client.authenticated && !cmd.flags.includes('no_auth')) {
+    if (!client.authenticated && !cmd.noAuth) {
       return this.reject(ctx, cmd, errors.noAuth);
     }
     if (this.aclCheck !== null) {

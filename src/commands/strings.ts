@@ -1,8 +1,33 @@
-/** String commands: GET and SET (the rest of the family lives beside them as it lands). */
+/**
+ * String commands. Semantics, argument order of checks and error texts follow Redis 7.2
+ * (t_string.c); where Redis compares keywords with C string functions the comparison
+ * stops at a NUL byte, which `keyword()` reproduces.
+ */
 import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
-import { reply } from '../protocol/reply.js';
+import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
+import { LLONG_MAX, LLONG_MIN, parseInteger } from '../protocol/number-format.js';
+import { addLongDouble, formatLongDouble, parseLongDouble, type LongDouble } from '../types/long-double.js';
+import { byteRange, keyword, MAX_STRING_BYTES, writeAt } from '../types/string-ops.js';
 import type { CommandContext } from './context.js';
+import { lcsCommand } from './lcs.js';
+
+/** Redis's getLongLongFromObjectOrReply: a strict 64-bit integer or "not an integer". */
+export function integerArg(s: string): number | bigint {
+  const v = parseInteger(s);
+  if (v === null) throw new CommandError(errors.notInteger);
+  return v;
+}
+
+/**
+ * Redis's checkStringLength: a string may not grow beyond proto-max-bulk-len. Redoubt
+ * also stops at V8's string limit (a few bytes under 512 MB), the one place a value
+ * Redis accepts cannot be held.
+ */
+export function checkStringLength(ctx: CommandContext, total: number | bigint): void {
+  const n = typeof total === 'bigint' ? Number(total) : total;
+  if (n > ctx.server.parserLimits.maxBulkLen || n > MAX_STRING_BYTES) throw new CommandError(errors.stringTooLong);
+}
 
 export const get = defineCommand({
   name: 'get',
@@ -10,71 +35,86 @@ export const get = defineCommand({
   flags: ['readonly', 'fast'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'RO', 'ACCESS')],
-  docs: { summary: 'Returns the string value of a key.', since: '1.0.0', group: 'string', complexity: 'O(1)' },
+  docs: { arguments: [{ name: 'key', type: 'key' }], summary: 'Returns the string value of a key.', since: '1.0.0', group: 'string', complexity: 'O(1)' },
   run(ctx, argv) {
     const v = ctx.db.getString(argv[1]!);
     return v === undefined ? reply.nil : reply.bulk(v);
   },
 });
 
-/** Options shared by SET and GETEX: condition, GET, and one expiry form. */
-export interface ExpiryOptions {
+type ExpireUnit = 'ex' | 'px' | 'exat' | 'pxat';
+
+/** Options shared by SET and GETEX (Redis's parseExtendedStringArgumentsOrReply). */
+export interface ExtendedOptions {
   nx: boolean;
   xx: boolean;
   get: boolean;
   keepTtl: boolean;
   persist: boolean;
-  /** absolute expiry in ms, or undefined */
-  at: number | undefined;
+  unit: ExpireUnit | null;
+  /** the expiry argument, validated later (GETEX looks the key up first) */
+  expire: string;
 }
 
-type Allowed = 'set' | 'getex';
-
 /**
- * Parses SET/GETEX options as Redis does: every option first (conflicts are syntax
- * errors), then the expiry number (not an integer / invalid expire time).
+ * Parses SET/GETEX options exactly as Redis does: each option is accepted unless a
+ * conflicting one was seen; repeating the same expiry option is allowed (the last
+ * one wins); any other word, or an expiry without its value, is a syntax error.
  */
-export function parseExpiryOptions(ctx: CommandContext, argv: string[], from: number, cmd: Allowed): ExpiryOptions {
-  const o: ExpiryOptions = { nx: false, xx: false, get: false, keepTtl: false, persist: false, at: undefined };
-  let unit: 'ex' | 'px' | 'exat' | 'pxat' | null = null;
-  let raw = '';
+export function parseExtendedOptions(argv: string[], from: number, cmd: 'set' | 'getex'): ExtendedOptions {
+  const o: ExtendedOptions = { nx: false, xx: false, get: false, keepTtl: false, persist: false, unit: null, expire: '' };
+  const isSet = cmd === 'set';
   for (let i = from; i < argv.length; i++) {
-    const opt = argv[i]!.toLowerCase();
+    const opt = keyword(argv[i]!);
     const hasNext = i + 1 < argv.length;
-    if (cmd === 'set' && opt === 'nx' && !o.xx) o.nx = true;
-    else if (cmd === 'set' && opt === 'xx' && !o.nx) o.xx = true;
-    else if (cmd === 'set' && opt === 'get') o.get = true;
-    else if (cmd === 'set' && opt === 'keepttl' && unit === null) o.keepTtl = true;
-    else if (cmd === 'getex' && opt === 'persist' && unit === null) o.persist = true;
-    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && unit === null && !o.keepTtl && !o.persist && hasNext) {
-      unit = opt;
-      raw = argv[++i]!;
+    const u = o.unit;
+    if (opt === 'nx' && isSet && !o.xx) o.nx = true;
+    else if (opt === 'xx' && isSet && !o.nx) o.xx = true;
+    else if (opt === 'get' && isSet) o.get = true;
+    else if (opt === 'keepttl' && isSet && !o.persist && u === null) o.keepTtl = true;
+    else if (opt === 'persist' && !isSet && u === null && !o.keepTtl) o.persist = true;
+    else if (
+      (opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') &&
+      !o.keepTtl &&
+      !o.persist &&
+      (u === null || u === opt) &&
+      hasNext
+    ) {
+      o.unit = opt;
+      o.expire = argv[++i]!;
     } else {
       throw new CommandError(errors.syntax);
     }
   }
-  if (unit !== null) o.at = absoluteExpiry(ctx, raw, unit, cmd);
   return o;
 }
 
-const LLONG_MAX = 9223372036854775807n;
-
-/** Expiry argument → absolute ms, with Redis's overflow and sign checks. */
-export function absoluteExpiry(ctx: CommandContext, raw: string, unit: 'ex' | 'px' | 'exat' | 'pxat', cmd: string): number {
-  if (!/^-?(0|[1-9]\d{0,18})$/.test(raw)) throw new CommandError(errors.notInteger);
-  let v = BigInt(raw);
-  if (v > LLONG_MAX || v < -LLONG_MAX - 1n) throw new CommandError(errors.notInteger);
-  if (v <= 0n) throw new CommandError(errors.invalidExpire(cmd));
-  if (unit === 'ex' || unit === 'exat') {
-    if (v > LLONG_MAX / 1000n) throw new CommandError(errors.invalidExpire(cmd));
-    v *= 1000n;
+/**
+ * Redis's getExpireMillisecondsOrReply: the expiry argument as an absolute time in
+ * ms, with its overflow and sign checks ("invalid expire time in '<cmd>' command").
+ */
+export function expireAt(ctx: CommandContext, raw: string, unit: ExpireUnit, cmd: string): number {
+  const v = integerArg(raw);
+  const seconds = unit === 'ex' || unit === 'exat';
+  const relative = unit === 'ex' || unit === 'px';
+  if (v <= 0) throw new CommandError(errors.invalidExpire(cmd));
+  if (typeof v === 'number') {
+    // fast path: everything stays a safe integer
+    const ms = seconds ? v * 1000 : v;
+    const at = relative ? ms + ctx.now : ms;
+    if (Number.isSafeInteger(at)) return at;
   }
-  if (unit === 'ex' || unit === 'px') {
-    const base = BigInt(ctx.now);
-    if (v > LLONG_MAX - base) throw new CommandError(errors.invalidExpire(cmd));
-    v += base;
+  let b = BigInt(v);
+  if (seconds) {
+    if (b > LLONG_MAX / 1000n) throw new CommandError(errors.invalidExpire(cmd));
+    b *= 1000n;
   }
-  return Number(v);
+  if (relative) {
+    b += BigInt(ctx.now);
+    // the C addition would wrap to a negative number
+    if (b > LLONG_MAX) throw new CommandError(errors.invalidExpire(cmd));
+  }
+  return Number(b);
 }
 
 export const set = defineCommand({
@@ -90,28 +130,472 @@ export const set = defineCommand({
       find: { lastKey: 0, step: 1, limit: 0 },
     },
   ],
-  docs: {
-    summary: 'Sets the string value of a key, ignoring its type. The key is created if it doesn\'t exist.',
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }, { name: 'condition', type: 'oneof', optional: true, arguments: [{ name: 'nx', type: 'pure-token', token: 'NX' }, { name: 'xx', type: 'pure-token', token: 'XX' }] }, { name: 'get', type: 'pure-token', token: 'GET', optional: true }, { name: 'expiration', type: 'oneof', optional: true, arguments: [{ name: 'seconds', type: 'integer', token: 'EX' }, { name: 'milliseconds', type: 'integer', token: 'PX' }, { name: 'unix-time-seconds', type: 'unix-time', token: 'EXAT' }, { name: 'unix-time-milliseconds', type: 'unix-time', token: 'PXAT' }, { name: 'keepttl', type: 'pure-token', token: 'KEEPTTL' }] }],
+    summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
     since: '1.0.0',
     group: 'string',
     complexity: 'O(1)',
   },
   run(ctx, argv) {
     const key = argv[1]!;
+    const db = ctx.db;
     if (argv.length === 3) {
-      ctx.db.setString(key, argv[2]!);
+      db.setString(key, argv[2]!);
       return reply.ok;
     }
-    const o = parseExpiryOptions(ctx, argv, 3, 'set');
-    const db = ctx.db;
+    const o = parseExtendedOptions(argv, 3, 'set');
+    const at = o.unit !== null ? expireAt(ctx, o.expire, o.unit, 'set') : undefined;
     let old: string | undefined;
     if (o.get) old = db.getString(key);
-    const exists = o.get ? old !== undefined : o.nx || o.xx ? db.has(key) : false;
-    if ((o.nx && exists) || (o.xx && !exists)) return o.get ? reply.bulkOrNil(old) : reply.nil;
+    if (o.nx || o.xx) {
+      const exists = db.lookupWrite(key) !== undefined;
+      if ((o.nx && exists) || (o.xx && !exists)) return o.get ? reply.bulkOrNil(old) : reply.nil;
+    }
     db.setString(key, argv[2]!, o.keepTtl);
-    if (o.at !== undefined) db.setExpire(key, o.at);
+    if (at !== undefined) db.setExpire(key, at);
     return o.get ? reply.bulkOrNil(old) : reply.ok;
   },
 });
 
-export const stringCommands: CommandDefinition[] = [get, set];
+export const setnx = defineCommand({
+  name: 'setnx',
+  arity: 3,
+  flags: ['write', 'denyoom', 'fast'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'OW', 'INSERT')],
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }],
+    summary: 'Sets the string value of a key only when the key does not exist yet.',
+    since: '1.0.0',
+    group: 'string',
+    complexity: 'O(1)',
+    deprecatedSince: '2.6.12',
+    replacedBy: '`SET` with the `NX` argument',
+  },
+  run(ctx, argv) {
+    const db = ctx.db;
+    if (db.lookupWrite(argv[1]!) !== undefined) return reply.zero;
+    db.setString(argv[1]!, argv[2]!);
+    return reply.one;
+  },
+});
+
+function setWithExpire(ctx: CommandContext, argv: string[], unit: 'ex' | 'px', cmd: string): Reply {
+  const at = expireAt(ctx, argv[2]!, unit, cmd);
+  ctx.db.setString(argv[1]!, argv[3]!);
+  ctx.db.setExpire(argv[1]!, at);
+  return reply.ok;
+}
+
+export const setex = defineCommand({
+  name: 'setex',
+  arity: 4,
+  flags: ['write', 'denyoom'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'OW', 'UPDATE')],
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'seconds', type: 'integer' }, { name: 'value', type: 'string' }],
+    summary: 'Sets a string value together with a time to live in seconds, creating the key if needed.',
+    since: '2.0.0',
+    group: 'string',
+    complexity: 'O(1)',
+    deprecatedSince: '2.6.12',
+    replacedBy: '`SET` with the `EX` argument',
+  },
+  run: (ctx, argv) => setWithExpire(ctx, argv, 'ex', 'setex'),
+});
+
+export const psetex = defineCommand({
+  name: 'psetex',
+  arity: 4,
+  flags: ['write', 'denyoom'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'OW', 'UPDATE')],
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'milliseconds', type: 'integer' }, { name: 'value', type: 'string' }],
+    summary: 'Sets a string value together with a time to live in milliseconds, creating the key if needed.',
+    since: '2.6.0',
+    group: 'string',
+    complexity: 'O(1)',
+    deprecatedSince: '2.6.12',
+    replacedBy: '`SET` with the `PX` argument',
+  },
+  run: (ctx, argv) => setWithExpire(ctx, argv, 'px', 'psetex'),
+});
+
+export const mget = defineCommand({
+  name: 'mget',
+  arity: -2,
+  flags: ['readonly', 'fast'],
+  categories: ['string'],
+  keySpecs: [keys.rest(1, 1, 'RO', 'ACCESS')],
+  tips: ['request_policy:multi_shard'],
+  docs: { arguments: [{ name: 'key', type: 'key', multiple: true }], summary: 'Returns the string values of one or more keys.', since: '1.0.0', group: 'string', complexity: 'O(N) where N is the number of keys to retrieve.' },
+  run(ctx, argv) {
+    const db = ctx.db;
+    const out: Reply[] = new Array(argv.length - 1);
+    for (let i = 1; i < argv.length; i++) {
+      const e = db.lookupRead(argv[i]!);
+      // a key of another type reads as nil here, not WRONGTYPE
+      out[i - 1] = e !== undefined && e.v.type === 'string' ? reply.bulk(e.v.value) : reply.nil;
+    }
+    return reply.array(out);
+  },
+});
+
+export const mset = defineCommand({
+  name: 'mset',
+  arity: -3,
+  flags: ['write', 'denyoom'],
+  categories: ['string'],
+  keySpecs: [keys.rest(1, 2, 'OW', 'UPDATE')],
+  tips: ['request_policy:multi_shard', 'response_policy:all_succeeded'],
+  docs: { arguments: [{ name: 'key_value', type: 'block', multiple: true, arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }] }], summary: 'Sets the string values of one or more keys at once.', since: '1.0.1', group: 'string', complexity: 'O(N) where N is the number of keys to set.' },
+  run(ctx, argv) {
+    if (argv.length % 2 === 0) return reply.error(errors.wrongArgs('mset'));
+    const db = ctx.db;
+    for (let i = 1; i < argv.length; i += 2) db.setString(argv[i]!, argv[i + 1]!);
+    return reply.ok;
+  },
+});
+
+export const msetnx = defineCommand({
+  name: 'msetnx',
+  arity: -3,
+  flags: ['write', 'denyoom'],
+  categories: ['string'],
+  keySpecs: [keys.rest(1, 2, 'OW', 'INSERT')],
+  tips: ['request_policy:multi_shard', 'response_policy:agg_min'],
+  docs: { arguments: [{ name: 'key_value', type: 'block', multiple: true, arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }] }],
+    summary: 'Sets the string values of several keys only when none of them exists yet.',
+    since: '1.0.1',
+    group: 'string',
+    complexity: 'O(N) where N is the number of keys to set.',
+  },
+  run(ctx, argv) {
+    if (argv.length % 2 === 0) return reply.error(errors.wrongArgs('msetnx'));
+    const db = ctx.db;
+    for (let i = 1; i < argv.length; i += 2) if (db.lookupWrite(argv[i]!) !== undefined) return reply.zero;
+    for (let i = 1; i < argv.length; i += 2) db.setString(argv[i]!, argv[i + 1]!);
+    return reply.one;
+  },
+});
+
+export const getset = defineCommand({
+  name: 'getset',
+  arity: 3,
+  flags: ['write', 'denyoom', 'fast'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'RW', 'ACCESS', 'UPDATE')],
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }],
+    summary: 'Stores a new string value and returns the previous one.',
+    since: '1.0.0',
+    group: 'string',
+    complexity: 'O(1)',
+    deprecatedSince: '6.2.0',
+    replacedBy: '`SET` with the `!GET` argument',
+  },
+  run(ctx, argv) {
+    const old = ctx.db.getString(argv[1]!);
+    // a plain SET: the old TTL goes
+    ctx.db.setString(argv[1]!, argv[2]!);
+    return reply.bulkOrNil(old);
+  },
+});
+
+export const getdel = defineCommand({
+  name: 'getdel',
+  arity: 2,
+  flags: ['write', 'fast'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'RW', 'ACCESS', 'DELETE')],
+  docs: { arguments: [{ name: 'key', type: 'key' }], summary: 'Returns the string value of a key and removes the key.', since: '6.2.0', group: 'string', complexity: 'O(1)' },
+  run(ctx, argv) {
+    const v = ctx.db.getString(argv[1]!);
+    if (v === undefined) return reply.nil;
+    ctx.db.delete(argv[1]!);
+    return reply.bulk(v);
+  },
+});
+
+export const getex = defineCommand({
+  name: 'getex',
+  arity: -2,
+  flags: ['write', 'fast'],
+  categories: ['string'],
+  keySpecs: [
+    {
+      notes: 'RW and UPDATE because it changes the TTL',
+      flags: ['RW', 'ACCESS', 'UPDATE'],
+      begin: { index: 1 },
+      find: { lastKey: 0, step: 1, limit: 0 },
+    },
+  ],
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'expiration', type: 'oneof', optional: true, arguments: [{ name: 'seconds', type: 'integer', token: 'EX' }, { name: 'milliseconds', type: 'integer', token: 'PX' }, { name: 'unix-time-seconds', type: 'unix-time', token: 'EXAT' }, { name: 'unix-time-milliseconds', type: 'unix-time', token: 'PXAT' }, { name: 'persist', type: 'pure-token', token: 'PERSIST' }] }],
+    summary: 'Returns the string value of a key and optionally changes or removes its expiration.',
+    since: '6.2.0',
+    group: 'string',
+    complexity: 'O(1)',
+  },
+  run(ctx, argv) {
+    const key = argv[1]!;
+    const o = parseExtendedOptions(argv, 2, 'getex');
+    const db = ctx.db;
+    // Redis looks the key up before it validates the expiry value
+    const v = db.getString(key);
+    if (v === undefined) return reply.nil;
+    if (o.unit !== null) {
+      const at = expireAt(ctx, o.expire, o.unit, 'getex');
+      if ((o.unit === 'exat' || o.unit === 'pxat') && at <= ctx.now) db.delete(key);
+      else db.setExpire(key, at);
+    } else if (o.persist) {
+      db.persist(key);
+    }
+    return reply.bulk(v);
+  },
+});
+
+export const append = defineCommand({
+  name: 'append',
+  arity: 3,
+  flags: ['write', 'denyoom', 'fast'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'RW', 'INSERT')],
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }],
+    summary: "Appends a string to the value of a key, creating the key if it doesn't exist.",
+    since: '2.0.0',
+    group: 'string',
+    complexity: 'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
+  },
+  run(ctx, argv) {
+    const key = argv[1]!;
+    const add = argv[2]!;
+    const db = ctx.db;
+    const cur = db.getStringForWrite(key);
+    if (cur === undefined) {
+      db.setString(key, add);
+      return reply.int(add.length);
+    }
+    checkStringLength(ctx, cur.length + add.length);
+    // modified in place in Redis: the value becomes "raw" and keeps its TTL
+    const next = cur + add;
+    db.setString(key, next, true, true);
+    return reply.int(next.length);
+  },
+});
+
+export const strlen = defineCommand({
+  name: 'strlen',
+  arity: 2,
+  flags: ['readonly', 'fast'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'RO')],
+  docs: { arguments: [{ name: 'key', type: 'key' }], summary: 'Returns the length of a string value.', since: '2.2.0', group: 'string', complexity: 'O(1)' },
+  run(ctx, argv) {
+    const v = ctx.db.getString(argv[1]!);
+    return reply.int(v === undefined ? 0 : v.length);
+  },
+});
+
+/** Clamps a parsed 64-bit index to the safe-integer range (any string is far shorter). */
+function clampIndex(v: number | bigint): number {
+  if (typeof v === 'number') return v;
+  return v > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+}
+
+function getrangeRun(ctx: CommandContext, argv: string[]): Reply {
+  const start = integerArg(argv[2]!);
+  const end = integerArg(argv[3]!);
+  const v = ctx.db.getString(argv[1]!);
+  if (v === undefined) return reply.emptyBulk;
+  // both negative and crossed: empty, decided on the exact values before clamping
+  if (start < 0 && end < 0 && start > end) return reply.emptyBulk;
+  const r = byteRange(v.length, clampIndex(start), clampIndex(end));
+  return r === null ? reply.emptyBulk : reply.bulk(v.slice(r[0], r[1] + 1));
+}
+
+const getrangeDocs = {
+  since: '2.4.0',
+  group: 'string',
+  complexity:
+    'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.',
+};
+
+export const getrange = defineCommand({
+  name: 'getrange',
+  arity: 4,
+  flags: ['readonly'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'RO', 'ACCESS')],
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'start', type: 'integer' }, { name: 'end', type: 'integer' }], summary: 'Returns a substring of the string stored at a key.', ...getrangeDocs },
+  run: getrangeRun,
+});
+
+export const substr = defineCommand({
+  name: 'substr',
+  arity: 4,
+  flags: ['readonly'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'RO', 'ACCESS')],
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'start', type: 'integer' }, { name: 'end', type: 'integer' }],
+    summary: 'Returns a substring of the string stored at a key (old name of GETRANGE).',
+    ...getrangeDocs,
+    since: '1.0.0',
+    deprecatedSince: '2.0.0',
+    replacedBy: '`GETRANGE`',
+  },
+  run: getrangeRun,
+});
+
+export const setrange = defineCommand({
+  name: 'setrange',
+  arity: 4,
+  flags: ['write', 'denyoom'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'RW', 'UPDATE')],
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'offset', type: 'integer' }, { name: 'value', type: 'string' }],
+    summary: "Overwrites part of a string value starting at an offset, creating the key if it doesn't exist.",
+    since: '2.2.0',
+    group: 'string',
+    complexity: 'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
+  },
+  run(ctx, argv) {
+    const key = argv[1]!;
+    const value = argv[3]!;
+    const offset = integerArg(argv[2]!);
+    if (offset < 0) return reply.error('ERR offset is out of range');
+    const db = ctx.db;
+    const cur = db.getStringForWrite(key);
+    if (cur === undefined) {
+      // writing nothing to a missing key creates nothing
+      if (value.length === 0) return reply.zero;
+      checkStringLength(ctx, BigInt(offset) + BigInt(value.length));
+      const created = writeAt('', Number(offset), value);
+      db.setString(key, created, false, true);
+      return reply.int(created.length);
+    }
+    if (value.length === 0) return reply.int(cur.length);
+    checkStringLength(ctx, BigInt(offset) + BigInt(value.length));
+    const next = writeAt(cur, Number(offset), value);
+    db.setString(key, next, true, true);
+    return reply.int(next.length);
+  },
+});
+
+/** INCR/DECR/INCRBY/DECRBY: exact 64-bit arithmetic, the TTL is kept. */
+function incrBy(ctx: CommandContext, key: string, incr: number | bigint): Reply {
+  const db = ctx.db;
+  const cur = db.getStringForWrite(key);
+  let v: number | bigint = 0;
+  if (cur !== undefined) {
+    const p = parseInteger(cur);
+    if (p === null) return reply.error(errors.notInteger);
+    v = p;
+  }
+  let r: number | bigint;
+  if (typeof v === 'number' && typeof incr === 'number' && Number.isSafeInteger(v + incr)) {
+    r = v + incr;
+  } else {
+    const b = BigInt(v) + BigInt(incr);
+    if (b > LLONG_MAX || b < LLONG_MIN) return reply.error(errors.overflow);
+    r = Number.isSafeInteger(Number(b)) ? Number(b) : b;
+  }
+  db.setString(key, String(r), true);
+  return reply.int(r);
+}
+
+const incrFamily = {
+  arity: 2,
+  flags: ['write', 'denyoom', 'fast'],
+  categories: ['string'],
+  keySpecs: [keys.one(1, 'RW', 'ACCESS', 'UPDATE')],
+} as const;
+
+export const incr = defineCommand({
+  name: 'incr',
+  ...incrFamily,
+  docs: { arguments: [{ name: 'key', type: 'key' }], summary: "Adds one to the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)' },
+  run: (ctx, argv) => incrBy(ctx, argv[1]!, 1),
+});
+
+export const decr = defineCommand({
+  name: 'decr',
+  ...incrFamily,
+  docs: { arguments: [{ name: 'key', type: 'key' }], summary: "Subtracts one from the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)' },
+  run: (ctx, argv) => incrBy(ctx, argv[1]!, -1),
+});
+
+export const incrby = defineCommand({
+  name: 'incrby',
+  ...incrFamily,
+  arity: 3,
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'increment', type: 'integer' }], summary: "Adds an integer to the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)' },
+  run: (ctx, argv) => incrBy(ctx, argv[1]!, integerArg(argv[2]!)),
+});
+
+export const decrby = defineCommand({
+  name: 'decrby',
+  ...incrFamily,
+  arity: 3,
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'decrement', type: 'integer' }],
+    summary: "Subtracts an integer from the integer value of a key, starting from 0 if the key doesn't exist.",
+    since: '1.0.0',
+    group: 'string',
+    complexity: 'O(1)',
+  },
+  run(ctx, argv) {
+    const d = integerArg(argv[2]!);
+    // -LLONG_MIN does not exist as a 64-bit value
+    if (d === LLONG_MIN) return reply.error('ERR decrement would overflow');
+    return incrBy(ctx, argv[1]!, typeof d === 'number' ? -d : -d);
+  },
+});
+
+export const incrbyfloat = defineCommand({
+  name: 'incrbyfloat',
+  ...incrFamily,
+  arity: 3,
+  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'increment', type: 'double' }],
+    summary: "Adds a floating point number to the numeric value of a key, starting from 0 if the key doesn't exist.",
+    since: '2.6.0',
+    group: 'string',
+    complexity: 'O(1)',
+  },
+  run(ctx, argv) {
+    const key = argv[1]!;
+    const db = ctx.db;
+    const cur = db.getStringForWrite(key);
+    let v: LongDouble | null = { kind: 'finite', neg: false, m: 0n, e: 0 };
+    if (cur !== undefined) v = parseLongDouble(cur);
+    if (v === null) return reply.error(errors.notFloat);
+    const inc = parseLongDouble(argv[2]!);
+    if (inc === null) return reply.error(errors.notFloat);
+    const sum = addLongDouble(v, inc);
+    if (sum.kind !== 'finite') return reply.error(errors.incrFloatNaN);
+    const text = formatLongDouble(sum);
+    db.setString(key, text, true);
+    return reply.bulk(text);
+  },
+});
+
+export const stringCommands: CommandDefinition[] = [
+  get,
+  set,
+  setnx,
+  setex,
+  psetex,
+  mget,
+  mset,
+  msetnx,
+  getset,
+  getdel,
+  getex,
+  append,
+  strlen,
+  getrange,
+  substr,
+  setrange,
+  incr,
+  decr,
+  incrby,
+  decrby,
+  incrbyfloat,
+  lcsCommand,
+];

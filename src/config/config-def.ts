@@ -5,7 +5,16 @@
  */
 import type { Server } from '../server/server.js';
 
-export type ConfigKind = 'bool' | 'int' | 'memory' | 'enum' | 'string' | 'special';
+/**
+ * - bool: yes/no
+ * - int: a 64-bit integer (Redis's string2ll rules)
+ * - memory: bytes, with k/kb/m/mb/g/gb units (Redis's memtoull); `percent` also takes `N%`
+ * - octal: an octal number (unixsocketperm)
+ * - enum: one of `values` (or several space-separated with `multiEnum`)
+ * - string: any string
+ * - special: parsed by the entry's own `parse`
+ */
+export type ConfigKind = 'bool' | 'int' | 'memory' | 'octal' | 'enum' | 'string' | 'special';
 
 export type ConfigFlag =
   /** only at start-up (file / command line); CONFIG SET refuses */
@@ -14,18 +23,42 @@ export type ConfigFlag =
   | 'sensitive'
   /** CONFIG SET refused unless enable-protected-configs allows it */
   | 'protected'
-  /** not shown by CONFIG GET * (still by exact name) */
+  /** not shown by CONFIG GET with a pattern (still by exact name) */
   | 'hidden'
-  /** several values accumulate (e.g. `save`, `rename-command`) */
-  | 'multi';
+  /**
+   * Redis's MULTI_ARG_CONFIG: a config line may carry several arguments, and a CONFIG SET
+   * value is split on single spaces into arguments.
+   */
+  | 'multi-arg';
 
 /**
  * - active: implemented, takes effect
  * - noeffect: accepted and stored so an existing redis.conf loads, but has no effect yet
- * - unsupported-security: a security directive whose layer has not landed; refusing it
- *   beats pretending it is on
+ * - unsupported-security: a security directive whose layer has not landed; any value other
+ *   than the default is refused (start-up is fatal, CONFIG SET fails), because pretending a
+ *   protection is on is worse than not starting
  */
 export type ConfigStatus = 'active' | 'noeffect' | 'unsupported-security';
+
+/** How CONFIG REWRITE writes the value (Redis's rewrite helpers). */
+export type RewriteStyle =
+  /** `name value` as is (numbers, enums, bools) */
+  | 'plain'
+  /** `name "value"` escaped like sdscatrepr */
+  | 'quoted'
+  /** bytes as `Ngb`/`Nmb`/`Nkb` when exact */
+  | 'memory'
+  /** the entry writes its own lines (see `rewriteLines`) */
+  | 'custom';
+
+export interface SpecialParseContext {
+  /** the current canonical value (for directives that merge, e.g. client-output-buffer-limit) */
+  current: string;
+  /** true while a config file / command line is loading (as opposed to CONFIG SET) */
+  fromFile: boolean;
+  /** true for the first line of this directive in the file being loaded (`save` resets then) */
+  firstInFile: boolean;
+}
 
 export interface ConfigDef {
   name: string;
@@ -33,21 +66,40 @@ export interface ConfigDef {
   kind: ConfigKind;
   /** default as CONFIG GET shows it */
   default: string;
-  min?: number;
-  max?: number;
-  /** enum values, lower case */
+  /** computed default (e.g. `dir` is the working directory at start-up); overrides `default` */
+  defaultFn?: () => string;
+  /** bounds, inclusive; bigint so LLONG_MAX and ULLONG_MAX are exact */
+  min?: bigint;
+  max?: bigint;
+  /** print the bounds error as unsigned (Redis does for unsigned C types) */
+  unsigned?: boolean;
+  /** memory kind: also accepts `N%` (stored as `N%`, Redis's PERCENT_CONFIG) */
+  percent?: boolean;
+  /** enum values, lower case, in Redis's order (the error message lists them) */
   values?: readonly string[];
-  /** enum where several values may be combined (e.g. `appendfsync`: no; `oom-score-adj`: single) */
+  /** enum where several values may be combined (shutdown-on-sigterm: `nosave now`) */
   multiEnum?: boolean;
+  /** string configs whose empty value means "unset" (Redis's EMPTY_STRING_IS_NULL) */
+  emptyIsNull?: boolean;
   flags?: readonly ConfigFlag[];
   status: ConfigStatus;
+  /** Redis version that introduced the directive when newer than the 7.0 oracle */
+  since?: string;
   /**
    * For 'special' kinds: turn the argument list of a config line / CONFIG SET value into
    * the canonical string CONFIG GET shows, or return an error text.
    */
-  parse?: (args: string[]) => string | { error: string };
+  parse?: (args: string[], ctx: SpecialParseContext) => string | { error: string };
   /** Extra validation of a canonical value; returns an error text or null. */
   validate?: (value: string) => string | null;
   /** Called when the value changes at run time (and once at start-up). Returns an error text or null. */
   apply?: (server: Server, value: string) => string | null;
+  /** REWRITE style; defaults from the kind */
+  rewrite?: RewriteStyle;
+  /**
+   * For rewrite 'custom': the lines to write for `value`, each with whether it must be
+   * written even when the file did not mention the directive; an empty list removes the
+   * directive's lines from the file.
+   */
+  rewriteLines?: (value: string, def: ConfigDef) => { line: string; force: boolean }[];
 }

@@ -1,28 +1,42 @@
 /**
  * Current configuration values, keyed by canonical name, parsed and validated through
  * the declarative table. Values are kept as the canonical strings CONFIG GET shows;
- * typed accessors parse on demand (hot paths cache what they need via `apply`).
+ * typed accessors parse on demand and cache (hot paths read a few of them per command).
  */
-import type { ConfigDef } from './config-def.js';
+import type { ConfigDef, SpecialParseContext } from './config-def.js';
+import { parseLongLong, parseMemory } from './config-values.js';
 
 export type ConfigResult = string | { error: string };
+
+const LLONG_MAX = 9223372036854775807n;
+
+/** Where a value comes from: a config file / command line line, or CONFIG SET. */
+export type ConfigSource = 'file' | 'set';
 
 export class ConfigStore {
   private readonly defs = new Map<string, ConfigDef>();
   private readonly values = new Map<string, string>();
-  /** names given in a config file or on the command line, in order (for the no-effect notice) */
+  private readonly defaults = new Map<string, string>();
+  private readonly intCache = new Map<string, number>();
+  /** names given in a config file or on the command line (for the no-effect notice) */
   readonly explicitlySet = new Set<string>();
+  /** directives already seen in the load in progress (`save` resets on its first line) */
+  private seenInLoad = new Set<string>();
+  /** the config file given at start-up, absolute (CONFIG REWRITE target), or null */
+  configFile: string | null = null;
 
   constructor(readonly table: readonly ConfigDef[]) {
     for (const def of table) {
       this.defs.set(def.name, def);
       for (const a of def.aliases ?? []) this.defs.set(a, def);
-      this.values.set(def.name, def.default);
+      const d = def.defaultFn !== undefined ? def.defaultFn() : def.default;
+      this.defaults.set(def.name, d);
+      this.values.set(def.name, d);
     }
   }
 
   def(name: string): ConfigDef | undefined {
-    return this.defs.get(name.toLowerCase());
+    return this.defs.get(name) ?? this.defs.get(name.toLowerCase());
   }
 
   get(name: string): string {
@@ -31,54 +45,69 @@ export class ConfigStore {
     return this.values.get(def.name)!;
   }
 
+  /** Numeric value; cached because the dispatcher and cron read some on every call. */
   int(name: string): number {
-    return Number(this.get(name));
+    const cached = this.intCache.get(name);
+    if (cached !== undefined) return cached;
+    const n = Number(this.get(name));
+    this.intCache.set(name, n);
+    return n;
   }
 
   bool(name: string): boolean {
     return this.get(name) === 'yes';
   }
 
-  /** Parses a value for `def` from config-line arguments; the canonical string or an error text. */
-  parse(def: ConfigDef, args: string[]): ConfigResult {
-    if (def.kind === 'special') {
-      if (def.parse === undefined) return args.join(' ');
-      return def.parse(args);
+  /** The default CONFIG GET shows for `def` before anything set it. */
+  defaultOf(def: ConfigDef): string {
+    return this.defaults.get(def.name)!;
+  }
+
+  /** Every name CONFIG GET can match: canonical names with their aliases right after, in table order. */
+  allNames(): [string, ConfigDef][] {
+    const out: [string, ConfigDef][] = [];
+    for (const def of this.table) {
+      out.push([def.name, def]);
+      for (const a of def.aliases ?? []) out.push([a, def]);
     }
-    if (args.length !== 1) return { error: 'wrong number of arguments' };
-    const raw = args[0]!;
+    return out;
+  }
+
+  /** Canonical names, in table order (REWRITE). */
+  names(): string[] {
+    return this.table.map((d) => d.name);
+  }
+
+  /** Starts loading a config file (+ command line): per-load state such as `save`'s first line. */
+  beginLoad(): void {
+    this.seenInLoad = new Set();
+  }
+
+  /**
+   * Parses a value for `def` from arguments (a config line's arguments, or a CONFIG SET
+   * value already split for multi-arg configs). Returns the canonical string or an error
+   * text worded as Redis words it.
+   */
+  parse(def: ConfigDef, args: string[], source: ConfigSource = 'set'): ConfigResult {
     let value: string;
-    switch (def.kind) {
-      case 'bool': {
-        const v = raw.toLowerCase();
-        if (v !== 'yes' && v !== 'no') return { error: "argument must be 'yes' or 'no'" };
-        value = v;
-        break;
-      }
-      case 'int':
-      case 'memory': {
-        const n = def.kind === 'memory' ? parseMemory(raw) : parseIntStrict(raw);
-        if (n === null) {
-          return { error: def.kind === 'memory' ? 'argument must be a memory value' : "argument couldn't be parsed into an integer" };
-        }
-        if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) {
-          return { error: `argument must be between ${def.min ?? 0} and ${def.max ?? Number.MAX_SAFE_INTEGER} inclusive` };
-        }
-        value = String(n);
-        break;
-      }
-      case 'enum': {
-        const vals = raw.toLowerCase().split(/\s+/).filter((x) => x.length > 0);
-        const allowed = def.values ?? [];
-        if (vals.length === 0 || (!def.multiEnum && vals.length > 1) || vals.some((v) => !allowed.includes(v))) {
-          return { error: `argument(s) must be one of the following: ${allowed.join(', ')}` };
-        }
-        value = vals.join(' ');
-        break;
-      }
-      case 'string':
-        value = raw;
-        break;
+    if (def.kind === 'special') {
+      const ctx: SpecialParseContext = {
+        current: this.values.get(def.name)!,
+        fromFile: source === 'file',
+        firstInFile: !this.seenInLoad.has(def.name),
+      };
+      const r = def.parse === undefined ? args.join(' ') : def.parse(args, ctx);
+      if (typeof r !== 'string') return r;
+      value = r;
+    } else if (def.kind === 'enum') {
+      const r = parseEnum(def, args);
+      if (typeof r !== 'string') return r;
+      value = r;
+    } else {
+      if (args.length !== 1) return { error: 'wrong number of arguments' };
+      const r = parseScalar(def, args[0]!);
+      if (typeof r !== 'string') return r;
+      value = r;
     }
     if (def.validate !== undefined) {
       const err = def.validate(value);
@@ -87,30 +116,110 @@ export class ConfigStore {
     return value;
   }
 
+  /**
+   * A config-file / command-line directive: parse, refuse unsupported security values,
+   * store and remember it was set explicitly. Returns an error text or null.
+   */
+  setFromFile(def: ConfigDef, args: string[]): string | null {
+    const v = this.parse(def, args, 'file');
+    if (typeof v !== 'string') return v.error;
+    const refusal = this.refusal(def, v);
+    if (refusal !== null) return refusal;
+    this.seenInLoad.add(def.name);
+    this.store(def, v);
+    this.explicitlySet.add(def.name);
+    return null;
+  }
+
+  /**
+   * Why `value` cannot be accepted for a security directive whose layer has not landed,
+   * or null when it can (its default is harmless: `tls-port 0`, `requirepass ""`).
+   */
+  refusal(def: ConfigDef, value: string): string | null {
+    if (def.status !== 'unsupported-security' || value === this.defaultOf(def)) return null;
+    return unsupportedReason(def.name);
+  }
+
   /** Stores an already parsed canonical value (no apply; the caller runs side effects). */
   store(def: ConfigDef, value: string): void {
     this.values.set(def.name, value);
-  }
-
-  /** Canonical names, in table order (CONFIG GET with patterns, REWRITE). */
-  names(): string[] {
-    return this.table.map((d) => d.name);
+    this.intCache.clear();
   }
 }
 
-function parseIntStrict(s: string): number | null {
-  if (!/^-?\d+$/.test(s)) return null;
-  const n = Number(s);
-  return Number.isSafeInteger(n) ? n : null;
+/** The reason given when a security directive cannot be honoured yet. */
+export function unsupportedReason(name: string): string {
+  return `'${name}' is not supported yet by Redoubt: refusing to start rather than run without it`;
 }
 
-/** Redis's memtoull: 1k=1000, 1kb=1024, m/mb, g/gb; case-insensitive; plain bytes otherwise. */
-export function parseMemory(s: string): number | null {
-  const m = /^(-?\d+)(b|k|kb|m|mb|g|gb)?$/i.exec(s);
-  if (m === null) return null;
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 'b').toLowerCase();
-  const mul: Record<string, number> = { b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3 };
-  const v = n * mul[unit]!;
-  return Number.isSafeInteger(v) ? v : null;
+function parseScalar(def: ConfigDef, raw: string): ConfigResult {
+  switch (def.kind) {
+    case 'bool': {
+      const v = raw.toLowerCase();
+      if (v !== 'yes' && v !== 'no') return { error: "argument must be 'yes' or 'no'" };
+      return v;
+    }
+    case 'string':
+      return raw;
+    case 'octal': {
+      if (!/^[0-7]+$/.test(raw)) return { error: "argument couldn't be parsed as an octal number" };
+      const n = BigInt('0o' + raw);
+      const bad = boundsError(def, n);
+      return bad ?? n.toString(8);
+    }
+    case 'int':
+    case 'memory': {
+      let n: bigint | null = null;
+      if (def.kind === 'memory') n = parseMemory(raw);
+      if (n === null && def.percent === true && raw.length > 1 && raw.endsWith('%')) {
+        const p = parseLongLong(raw.slice(0, -1));
+        if (p !== null && p >= 0n) {
+          // Redis keeps a percentage as a negative number: bounds apply to that
+          if (def.min !== undefined && -p < def.min) return { error: `percentage argument must be less or equal to ${-def.min}` };
+          return p === 0n ? '0' : `${p}%`;
+        }
+      }
+      if (n === null && def.kind === 'int') n = parseLongLong(raw);
+      if (n === null) {
+        if (def.kind === 'memory') return { error: def.percent === true ? 'argument must be a memory or percent value' : 'argument must be a memory value' };
+        return { error: "argument couldn't be parsed into an integer" };
+      }
+      // A memory value is unsigned 64-bit; a signed C config sees it as two's complement.
+      if (def.kind === 'memory' && def.unsigned !== true && n > LLONG_MAX) n -= 1n << 64n;
+      const bad = boundsError(def, n);
+      if (bad !== null) return bad;
+      // a negative value of a percent config is a percentage (Redis stores them so)
+      return def.percent === true && n < 0n ? `${-n}%` : String(n);
+    }
+    default:
+      return raw;
+  }
+}
+
+function boundsError(def: ConfigDef, n: bigint): { error: string } | null {
+  let v = n;
+  // Unsigned C types see a negative input as a huge number (and say so in the message).
+  if (def.unsigned === true && v < 0n) v += 1n << 64n;
+  if ((def.min !== undefined && v < def.min) || (def.max !== undefined && v > def.max)) {
+    const fmt = (b: bigint | undefined) => (def.kind === 'octal' ? (b ?? 0n).toString(8) : String(b ?? 0n));
+    return { error: `argument must be between ${fmt(def.min)} and ${fmt(def.max)} inclusive` };
+  }
+  return null;
+}
+
+/** Enums: case-insensitive; multi-value enums (flags) combine, `default` alone means none. */
+function parseEnum(def: ConfigDef, args: string[]): ConfigResult {
+  const allowed = def.values ?? [];
+  const err = { error: `argument(s) must be one of the following: ${allowed.join(', ')}` };
+  if (args.length === 0 || (def.multiEnum !== true && args.length !== 1)) {
+    return def.multiEnum === true ? err : { error: 'wrong number of arguments' };
+  }
+  const picked = new Set<string>();
+  for (const a of args) {
+    const v = a.toLowerCase();
+    if (!allowed.includes(v)) return err;
+    picked.add(v);
+  }
+  if (def.multiEnum === true && picked.size > 1) picked.delete(def.default);
+  return allowed.filter((v) => picked.has(v)).join(' ');
 }

@@ -5,7 +5,10 @@
  * the end of the line. Returns null on unbalanced quotes (the caller words the error).
  * Input and output are binary strings (one char per byte).
  */
-export function splitArgs(line: string): string[] | null {
+export function splitArgs(input: string): string[] | null {
+  // C strings end at NUL: Redis never sees what follows one.
+  const nul = input.indexOf('\0');
+  const line = nul === -1 ? input : input.slice(0, nul);
   const out: string[] = [];
   const n = line.length;
   let i = 0;
@@ -52,7 +55,8 @@ export function splitArgs(line: string): string[] | null {
         }
         const c = line[i]!;
         const code = line.charCodeAt(i);
-        if (isSpace(code)) done = true;
+        // An unquoted word ends only at space, \n, \r or \t (\v and \f belong to it).
+        if (code === 32 || code === 10 || code === 13 || code === 9) done = true;
         else if (c === '"') inDouble = true;
         else if (c === "'") inSingle = true;
         else cur += c;

@@ -18,6 +18,10 @@ export interface KeyspaceHost {
   noTouch(): boolean;
   /** LFU counters are kept only under an LFU maxmemory-policy */
   lfuEnabled(): boolean;
+  /** lfu-log-factor (default 10) */
+  lfuLogFactor?(): number;
+  /** lfu-decay-time in minutes (default 1; 0 = never decay) */
+  lfuDecayTime?(): number;
 }
 
 interface Slotted extends Entry {
@@ -28,6 +32,12 @@ interface Slotted extends Entry {
 export class Database {
   private readonly data = new Map<string, Slotted>();
   readonly expires = new Map<string, number>();
+  /**
+   * Expiry times beyond 2^53 ms (year 287396) do not fit a double exactly; Redis keeps a
+   * long long, and PEXPIRETIME must answer the very value given. Those few live here too,
+   * exactly; `expires` holds their rounded value for the hot paths.
+   */
+  private exactExpires = new Map<string, bigint>();
   /** keys in insertion order; undefined marks a deleted key until compaction */
   private slots: (string | undefined)[] = [];
   private slotSeqs: number[] = [];
@@ -62,9 +72,12 @@ export class Database {
     return true;
   }
 
-  /** Entry for a read: updates hit/miss statistics and access time. */
-  lookupRead(key: string): Entry | undefined {
-    const e = this.lookup(key);
+  /**
+   * Entry for a read: updates hit/miss statistics and access time (unless `noTouch`, as
+   * Redis's LOOKUP_NOTOUCH for EXISTS, TYPE, TTL and OBJECT).
+   */
+  lookupRead(key: string, noTouch = false): Entry | undefined {
+    const e = this.lookup(key, noTouch);
     if (e === undefined) this.host.stats.keyspaceMisses++;
     else this.host.stats.keyspaceHits++;
     return e;
@@ -81,17 +94,43 @@ export class Database {
     return this.data.get(key);
   }
 
-  private lookup(key: string): Entry | undefined {
+  private lookup(key: string, noTouch = false): Entry | undefined {
     const e = this.data.get(key);
     if (e === undefined) return undefined;
     if (this.expires.size > 0 && this.expireIfNeeded(key)) return undefined;
-    if (!this.host.noTouch()) this.touchEntry(e);
+    if (!noTouch && !this.host.noTouch()) this.touchEntry(e);
     return e;
   }
 
+  /**
+   * TOUCH: a read lookup that updates the access time even for a CLIENT NO-TOUCH client
+   * (Redis exempts the TOUCH command). Returns whether the key exists.
+   */
+  touch(key: string): boolean {
+    const e = this.lookupRead(key, true);
+    if (e === undefined) return false;
+    this.touchEntry(e);
+    return true;
+  }
+
   private touchEntry(e: Entry): void {
+    if (this.host.lfuEnabled()) {
+      // Redis's updateLFU: decay by the idle minutes first, then the logarithmic increment.
+      e.lfu = lfuIncrement(this.lfuCounter(e), this.host.lfuLogFactor?.() ?? 10);
+    }
     e.lru = this.host.now();
-    if (this.host.lfuEnabled()) e.lfu = lfuIncrement(e.lfu);
+  }
+
+  /**
+   * The LFU counter as OBJECT FREQ reports it: decayed by one per `lfu-decay-time` minutes
+   * since the last access (under LFU, `lru` is that access time).
+   */
+  lfuCounter(e: Entry): number {
+    const decay = this.host.lfuDecayTime?.() ?? 1;
+    if (decay <= 0) return e.lfu;
+    const periods = Math.floor((Math.floor(this.host.now() / 60000) - Math.floor(e.lru / 60000)) / decay);
+    if (periods <= 0) return e.lfu;
+    return periods > e.lfu ? 0 : e.lfu - periods;
   }
 
   has(key: string): boolean {
@@ -122,7 +161,10 @@ export class Database {
     const e = this.data.get(key);
     if (e !== undefined) {
       e.v = v;
-      if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+      // A new value object in Redis starts its LRU clock now; under LFU it inherits the old
+      // counter and access time.
+      if (!this.host.lfuEnabled()) e.lru = this.host.now();
+      if (!keepTtl && this.expires.size > 0) this.dropExpire(key);
     } else {
       this.insert(key, v);
     }
@@ -134,11 +176,23 @@ export class Database {
   }
 
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
-  private insert(key: string, v: Value): void {
+  private insert(key: string, v: Value, lru = this.host.now(), lfu = LFU_INIT): void {
     const seq = this.nextSeq++;
-    this.data.set(key, { v, lru: this.host.now(), lfu: LFU_INIT, seq });
+    this.data.set(key, { v, lru, lfu, seq });
     this.slots.push(key);
     this.slotSeqs.push(seq);
+  }
+
+  /**
+   * Adds a new key with an optional absolute expiry (COPY, MOVE). Any entry still stored
+   * under that name (an expired one not yet reclaimed) is replaced. `from` carries the
+   * access time and LFU counter of a value that moves (MOVE keeps the object in Redis).
+   */
+  add(key: string, v: Value, expireAt?: number | bigint, from?: Entry): void {
+    if (this.data.has(key)) this.removeKey(key);
+    this.insert(key, v, from?.lru, from?.lfu);
+    if (expireAt !== undefined) this.storeExpire(key, expireAt);
+    this.host.keyModified(this, key);
   }
 
   delete(key: string): boolean {
@@ -153,7 +207,7 @@ export class Database {
     const e = this.data.get(key);
     if (e === undefined) return;
     this.data.delete(key);
-    this.expires.delete(key);
+    this.dropExpire(key);
     const i = this.slotIndex(e.seq);
     if (i >= 0) {
       this.slots[i] = undefined;
@@ -195,18 +249,48 @@ export class Database {
     return this.expires.get(key);
   }
 
+  /** Expiry time exactly as set: a bigint only when beyond 2^53 ms. */
+  getExpireExact(key: string): number | bigint | undefined {
+    if (this.exactExpires.size > 0) {
+      const big = this.exactExpires.get(key);
+      if (big !== undefined) return big;
+    }
+    return this.expires.get(key);
+  }
+
   /** Sets an absolute expiry; a time already past deletes the key (as Redis). Key must exist. */
-  setExpire(key: string, atMs: number): void {
+  setExpire(key: string, atMs: number | bigint): void {
     if (atMs <= this.host.now()) {
       this.removeKey(key);
     } else {
-      this.expires.set(key, atMs);
+      this.storeExpire(key, atMs);
     }
     this.host.keyModified(this, key);
   }
 
+  private storeExpire(key: string, atMs: number | bigint): void {
+    if (typeof atMs === 'bigint') {
+      const approx = Number(atMs);
+      if (Number.isSafeInteger(approx)) {
+        this.expires.set(key, approx);
+        if (this.exactExpires.size > 0) this.exactExpires.delete(key);
+        return;
+      }
+      this.expires.set(key, approx);
+      this.exactExpires.set(key, atMs);
+      return;
+    }
+    this.expires.set(key, atMs);
+    if (this.exactExpires.size > 0) this.exactExpires.delete(key);
+  }
+
+  private dropExpire(key: string): boolean {
+    if (this.exactExpires.size > 0) this.exactExpires.delete(key);
+    return this.expires.delete(key);
+  }
+
   persist(key: string): boolean {
-    if (!this.expires.delete(key)) return false;
+    if (!this.dropExpire(key)) return false;
     this.host.keyModified(this, key);
     return true;
   }
@@ -217,6 +301,7 @@ export class Database {
     const keys = [...this.data.keys()];
     this.data.clear();
     this.expires.clear();
+    this.exactExpires.clear();
     this.slots = [];
     this.slotSeqs = [];
     this.tombstones = 0;
@@ -227,7 +312,7 @@ export class Database {
 
   /** Moves every key and expiry of `other` into this empty database (SWAPDB helper). */
   swapContents(other: Database): void {
-    const fields = ['data', 'expires', 'slots', 'slotSeqs', 'tombstones', 'nextSeq', 'avgTtl'] as const;
+    const fields = ['data', 'expires', 'exactExpires', 'slots', 'slotSeqs', 'tombstones', 'nextSeq', 'avgTtl'] as const;
     for (const f of fields) {
       const mine = this[f as keyof this];
       (this as Record<string, unknown>)[f] = other[f as keyof Database];
@@ -263,16 +348,17 @@ export class Database {
   /**
    * One SCAN step. The cursor is an insertion sequence number: keys are visited in
    * insertion order, so a key that exists for the whole scan is seen exactly once.
-   * Returns the next cursor (0 when done).
+   * `accept` (pattern / type filters) runs before the expiry check, so, as in Redis, only
+   * keys that pass the filters are reclaimed when expired. Returns the next cursor (0 when done).
    */
-  scan(cursor: number, count: number, visit: (key: string) => void): number {
+  scan(cursor: number, count: number, visit: (key: string) => void, accept?: (key: string, e: Entry) => boolean): number {
     let i = lowerBound(this.slotSeqs, cursor);
     let seen = 0;
     while (i < this.slots.length && seen < count) {
       const k = this.slots[i];
       if (k !== undefined) {
         seen++;
-        if (!(this.expires.size > 0 && this.expireIfNeeded(k))) visit(k);
+        if ((accept === undefined || accept(k, this.data.get(k)!)) && !(this.expires.size > 0 && this.expireIfNeeded(k))) visit(k);
       }
       i++;
     }
@@ -321,16 +407,20 @@ export class Database {
     return [checked, expired];
   }
 
-  /** Rename: moves the entry and TTL to `to` (which is overwritten). */
+  /**
+   * Rename: moves the entry (value, access time, LFU counter) and TTL to `to` (which is
+   * overwritten). A same-name rename is a no-op.
+   */
   rename(from: string, to: string, keepDestTtl = false): void {
+    if (from === to) return;
     const e = this.data.get(from);
     if (e === undefined) return;
-    const ttl = this.expires.get(from);
+    const ttl = this.getExpireExact(from);
     this.removeKey(from);
     this.host.keyModified(this, from);
     if (this.data.has(to)) this.removeKey(to);
-    this.insert(to, e.v);
-    if (ttl !== undefined && !keepDestTtl) this.expires.set(to, ttl);
+    this.insert(to, e.v, e.lru, e.lfu);
+    if (ttl !== undefined && !keepDestTtl) this.storeExpire(to, ttl);
     this.host.keyModified(this, to);
   }
 
@@ -355,9 +445,9 @@ function lowerBound(arr: number[], value: number): number {
 export const LFU_INIT = 5;
 const LFU_LOG_FACTOR = 10;
 
-function lfuIncrement(counter: number): number {
+function lfuIncrement(counter: number, logFactor = LFU_LOG_FACTOR): number {
   if (counter >= 255) return 255;
   const baseval = Math.max(0, counter - LFU_INIT);
-  const p = 1 / (baseval * LFU_LOG_FACTOR + 1);
+  const p = 1 / (baseval * logFactor + 1);
   return Math.random() < p ? counter + 1 : counter;
 }

@@ -7,6 +7,23 @@
  *
  * The parser never throws for normal input: `next()` returns a command, `NEED_MORE`,
  * or sets `error` (a protocol error text; the connection must reply and close).
+ *
+ * It follows Redis's processInlineBuffer / processMultibulkBuffer decision by decision,
+ * so the same bytes give the same command, the same error text, and the same moment
+ * of waiting for more input:
+ *  - a count line (`*N` or `$N`) is complete once a CR and one more byte arrived; the
+ *    byte after CR is not checked, nor are the two bytes that end a bulk;
+ *  - `expected '$'` is only reported once the whole count line is there;
+ *  - "too big … count string" / "too big inline request" only when no terminator at
+ *    all was found in more than the inline limit;
+ *  - counts are parsed like string2ll (no '+', no leading zeros, no "-0", 64-bit range);
+ *  - `*0` and any negative count are skipped (no command, no reply);
+ *  - inline requests are not subject to the unauthenticated argument cap: Redis only
+ *    checks multibulk requests, and an inline request is bounded by the 64 KiB line cap.
+ *
+ * Input is kept in one growable buffer (like Redis's querybuf) and line searches resume
+ * where the previous search stopped, so a request trickling in byte by byte costs linear
+ * time, not quadratic.
  */
 import { splitArgs } from '../config/split-args.js';
 
@@ -27,23 +44,37 @@ export interface AuthLimits {
 /** Before authentication Redis caps requests so an anonymous peer cannot make us buffer much. */
 export const UNAUTH_MAX_MULTIBULK = 10;
 export const UNAUTH_MAX_BULK = 16 * 1024;
-/** Bulks at least this large are assembled in their own buffer instead of re-concatenating chunks. */
+/** Bulks at least this large are assembled in their own buffer instead of the shared one. */
 const BIG_BULK = 32 * 1024;
+/**
+ * A big bulk's buffer starts at most this large and doubles as data arrives, so a peer
+ * announcing `$500000000` and sending nothing does not make us allocate 500 MB.
+ */
+const BIG_BULK_FIRST_ALLOC = 1024 * 1024;
 
 export const NEED_MORE = null;
 
 const CR = 13;
 const LF = 10;
+const EMPTY = Buffer.alloc(0);
 
 export class RequestParser {
-  private buf: Buffer = Buffer.alloc(0);
+  /** input; the unconsumed bytes are buf[pos, end) */
+  private buf: Buffer = EMPTY;
   private pos = 0;
+  private end = 0;
+  /** true when `buf` is our own allocation that may be appended to; false for a borrowed chunk */
+  private owned = false;
+  /** bytes from `pos` already searched for the current line's terminator without success */
+  private scanned = 0;
   /** remaining elements in the multibulk being read; 0 = between commands */
   private multibulkLeft = 0;
   private args: string[] = [];
+  /** total length of `args` (the command being assembled) */
+  private argsBytes = 0;
   /** length of the bulk being read, -1 = need a `$len` line first */
   private bulkLen = -1;
-  /** big bulks are copied into a dedicated buffer as chunks arrive */
+  /** big bulks are copied into a dedicated buffer as chunks arrive (bulkLen + 2 bytes in the end) */
   private bigBulk: Buffer | null = null;
   private bigFilled = 0;
   /** set when the stream is broken: the text after "-ERR " */
@@ -56,28 +87,74 @@ export class RequestParser {
     private readonly auth: AuthLimits,
   ) {}
 
-  /** Bytes buffered but not yet consumed (for client-query-buffer-limit and CLIENT LIST qbuf). */
+  /**
+   * Bytes held for requests not yet executed: unparsed input plus the arguments of a
+   * multibulk still being assembled (what client-query-buffer-limit bounds in Redis).
+   */
   get pendingBytes(): number {
-    return this.buf.length - this.pos + this.bigFilled;
+    return this.end - this.pos + this.bigFilled + this.argsBytes;
+  }
+
+  /** Only the raw unparsed input (CLIENT LIST `qbuf`). */
+  get bufferedBytes(): number {
+    return this.end - this.pos + this.bigFilled;
+  }
+
+  /** Arguments already parsed for an incomplete command (CLIENT LIST `argv-mem`). */
+  get argvBytes(): number {
+    return this.argsBytes;
   }
 
   feed(chunk: Buffer): void {
+    if (this.error !== null) return;
     if (this.bigBulk !== null) {
-      const need = this.bigBulk.length - this.bigFilled;
-      const take = Math.min(need, chunk.length);
-      chunk.copy(this.bigBulk, this.bigFilled, 0, take);
-      this.bigFilled += take;
-      chunk = chunk.subarray(take);
+      chunk = this.fillBigBulk(chunk);
       if (chunk.length === 0) return;
     }
-    if (this.pos >= this.buf.length) {
+    const rest = this.end - this.pos;
+    if (rest === 0) {
+      // Common case: nothing left over, parse straight from the socket's chunk.
       this.buf = chunk;
       this.pos = 0;
-    } else {
-      const rest = this.buf.subarray(this.pos);
-      this.buf = Buffer.concat([rest, chunk], rest.length + chunk.length);
-      this.pos = 0;
+      this.end = chunk.length;
+      this.owned = false;
+      this.scanned = 0;
+      return;
     }
+    if (this.owned && this.buf.length - this.end >= chunk.length) {
+      chunk.copy(this.buf, this.end);
+      this.end += chunk.length;
+      return;
+    }
+    const need = rest + chunk.length;
+    if (this.owned && need <= this.buf.length && this.pos >= rest) {
+      // Compact only when it moves no more than it frees, so copying stays linear overall.
+      this.buf.copyWithin(0, this.pos, this.end);
+    } else {
+      const next = Buffer.allocUnsafe(Math.max(need * 2, 4096));
+      this.buf.copy(next, 0, this.pos, this.end);
+      this.buf = next;
+      this.owned = true;
+    }
+    this.pos = 0;
+    this.end = rest;
+    chunk.copy(this.buf, this.end);
+    this.end += chunk.length;
+  }
+
+  /** Copies as much of `chunk` as the big bulk still needs; returns the remainder. */
+  private fillBigBulk(chunk: Buffer): Buffer {
+    const big = this.bigBulk!;
+    const total = this.bulkLen + 2;
+    const take = Math.min(total - this.bigFilled, chunk.length);
+    if (this.bigFilled + take > big.length) {
+      const grown = Buffer.allocUnsafe(Math.min(total, Math.max(big.length * 2, this.bigFilled + take)));
+      big.copy(grown, 0, 0, this.bigFilled);
+      this.bigBulk = grown;
+    }
+    chunk.copy(this.bigBulk!, this.bigFilled, 0, take);
+    this.bigFilled += take;
+    return take === chunk.length ? EMPTY : chunk.subarray(take);
   }
 
   /** The next complete command, or NEED_MORE. An empty inline line or `*0` is skipped. */
@@ -85,7 +162,7 @@ export class RequestParser {
     for (;;) {
       if (this.error !== null) return NEED_MORE;
       if (this.multibulkLeft === 0) {
-        if (this.bigBulk === null && this.pos >= this.buf.length) return NEED_MORE;
+        if (this.pos >= this.end) return NEED_MORE;
         if (this.buf[this.pos] === 0x2a /* '*' */) {
           const r = this.readMultibulkHeader();
           if (r === 'more') return NEED_MORE;
@@ -101,17 +178,15 @@ export class RequestParser {
       // reading bulk elements
       while (this.multibulkLeft > 0) {
         if (this.bulkLen === -1) {
-          if (this.pos >= this.buf.length) return NEED_MORE;
+          const cr = this.findLine(CR, 1);
+          if (cr === -1) {
+            if (this.end - this.pos > this.limits.maxInlineLen) this.fail('Protocol error: too big bulk count string');
+            return NEED_MORE;
+          }
+          if (cr === -2) return NEED_MORE;
           const c = this.buf[this.pos]!;
           if (c !== 0x24 /* '$' */) {
             this.fail(`Protocol error: expected '$', got '${String.fromCharCode(c)}'`);
-            return NEED_MORE;
-          }
-          const cr = this.buf.indexOf(CR, this.pos);
-          if (cr === -1 || cr + 1 >= this.buf.length) {
-            if (this.buf.length - this.pos > this.limits.maxInlineLen) {
-              this.fail('Protocol error: too big bulk count string');
-            }
             return NEED_MORE;
           }
           const n = parseDecimal(this.buf, this.pos + 1, cr);
@@ -119,47 +194,82 @@ export class RequestParser {
             this.fail('Protocol error: invalid bulk length');
             return NEED_MORE;
           }
-          if (this.auth.unauthenticated && n > UNAUTH_MAX_BULK) {
+          if (n > UNAUTH_MAX_BULK && this.auth.unauthenticated) {
             this.fail('Protocol error: unauthenticated bulk length');
             return NEED_MORE;
           }
-          this.pos = cr + 2;
+          this.consumeTo(cr + 2);
           this.bulkLen = n;
           if (n >= BIG_BULK) {
-            // Assemble large payloads in one allocation of their exact size (+CRLF).
-            this.bigBulk = Buffer.allocUnsafe(n + 2);
-            const avail = Math.min(this.buf.length - this.pos, n + 2);
-            this.buf.copy(this.bigBulk, 0, this.pos, this.pos + avail);
-            this.bigFilled = avail;
-            this.pos += avail;
+            const avail = this.end - this.pos;
+            this.bigBulk = Buffer.allocUnsafe(Math.min(n + 2, Math.max(avail, BIG_BULK_FIRST_ALLOC)));
+            this.bigFilled = 0;
+            const rest = this.fillBigBulk(this.buf.subarray(this.pos, this.end));
+            this.consumeTo(this.end - rest.length);
           }
         }
+        let arg: string;
         if (this.bigBulk !== null) {
-          if (this.bigFilled < this.bigBulk.length) return NEED_MORE;
-          this.args.push(this.bigBulk.toString('latin1', 0, this.bulkLen));
+          if (this.bigFilled < this.bulkLen + 2) return NEED_MORE;
+          arg = this.bigBulk.toString('latin1', 0, this.bulkLen);
           this.bigBulk = null;
           this.bigFilled = 0;
         } else {
-          if (this.buf.length - this.pos < this.bulkLen + 2) return NEED_MORE;
-          this.args.push(this.buf.toString('latin1', this.pos, this.pos + this.bulkLen));
-          this.pos += this.bulkLen + 2;
+          if (this.end - this.pos < this.bulkLen + 2) return NEED_MORE;
+          arg = this.bulkLen === 0 ? '' : this.buf.toString('latin1', this.pos, this.pos + this.bulkLen);
+          this.consumeTo(this.pos + this.bulkLen + 2);
         }
+        this.args.push(arg);
+        this.argsBytes += this.bulkLen;
         this.bulkLen = -1;
         this.multibulkLeft--;
       }
       const out = this.args;
       this.args = [];
+      this.argsBytes = 0;
       this.lastWasInline = false;
       return out;
     }
   }
 
+  /**
+   * Index of the next `byte` at or after pos within [pos, end) with at least `after`
+   * bytes following it; -1 when there is no such byte yet, -2 when it was found but the
+   * bytes after it have not arrived. Resumes from where the last failed search ended.
+   */
+  private findLine(byte: number, after: number): number {
+    const from = this.pos + this.scanned;
+    const at = this.end === this.buf.length ? this.buf.indexOf(byte, from) : this.buf.subarray(0, this.end).indexOf(byte, from);
+    if (at === -1) {
+      this.scanned = this.end - this.pos;
+      return -1;
+    }
+    if (at + after >= this.end) {
+      this.scanned = at - this.pos;
+      return -2;
+    }
+    return at;
+  }
+
+  private consumeTo(p: number): void {
+    this.pos = p;
+    this.scanned = 0;
+    if (p >= this.end && this.owned && this.buf.length > 64 * 1024) {
+      // Drop a grown buffer once it is drained, so an idle connection holds nothing big.
+      this.buf = EMPTY;
+      this.pos = 0;
+      this.end = 0;
+      this.owned = false;
+    }
+  }
+
   private readMultibulkHeader(): 'more' | 'empty' | 'ok' {
-    const cr = this.buf.indexOf(CR, this.pos);
-    if (cr === -1 || cr + 1 >= this.buf.length) {
-      if (this.buf.length - this.pos > this.limits.maxInlineLen) this.fail('Protocol error: too big mbulk count string');
+    const cr = this.findLine(CR, 1);
+    if (cr === -1) {
+      if (this.end - this.pos > this.limits.maxInlineLen) this.fail('Protocol error: too big mbulk count string');
       return 'more';
     }
+    if (cr === -2) return 'more';
     const n = parseDecimal(this.buf, this.pos + 1, cr);
     if (n === null || n > this.limits.maxMultibulkLen) {
       this.fail('Protocol error: invalid multibulk length');
@@ -169,51 +279,56 @@ export class RequestParser {
       this.fail('Protocol error: unauthenticated multibulk length');
       return 'more';
     }
-    this.pos = cr + 2;
+    this.consumeTo(cr + 2);
     if (n <= 0) return 'empty';
     this.multibulkLeft = n;
     this.args = [];
+    this.argsBytes = 0;
     return 'ok';
   }
 
   private readInline(): string[] | 'more' | 'empty' {
-    const lf = this.buf.indexOf(LF, this.pos);
+    const lf = this.findLine(LF, 0);
     if (lf === -1) {
-      if (this.buf.length - this.pos > this.limits.maxInlineLen) this.fail('Protocol error: too big inline request');
+      if (this.end - this.pos > this.limits.maxInlineLen) this.fail('Protocol error: too big inline request');
       return 'more';
     }
-    let end = lf;
-    if (end > this.pos && this.buf[end - 1] === CR) end--;
-    const line = this.buf.toString('latin1', this.pos, end);
-    this.pos = lf + 1;
+    let lineEnd = lf;
+    if (lineEnd > this.pos && this.buf[lineEnd - 1] === CR) lineEnd--;
+    const line = this.buf.toString('latin1', this.pos, lineEnd);
+    this.consumeTo(lf + 1);
     const argv = splitArgs(line);
     if (argv === null) {
       this.fail('Protocol error: unbalanced quotes in request');
       return 'more';
     }
     if (argv.length === 0) return 'empty';
-    if (this.auth.unauthenticated && argv.length > UNAUTH_MAX_MULTIBULK) {
-      this.fail('Protocol error: unauthenticated multibulk length');
-      return 'more';
-    }
     return argv;
   }
 
   private fail(message: string): void {
     this.error = message;
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
     this.pos = 0;
+    this.end = 0;
+    this.owned = false;
+    this.scanned = 0;
     this.bigBulk = null;
     this.bigFilled = 0;
+    this.args = [];
+    this.argsBytes = 0;
   }
 }
 
 /**
- * Strict signed decimal between [start, end): what Redis's string2ll accepts
- * (no '+', no leading zeros except "0", no spaces). Returns null when invalid.
+ * Strict signed decimal between [start, end): what Redis's string2ll accepts (no '+',
+ * no leading zeros except "0", no "-0", no spaces, within the signed 64-bit range).
+ * Returns null when invalid. Values beyond ±2^53 come back rounded, which is harmless:
+ * every limit they are compared with is far smaller, and only their sign matters then.
  */
 export function parseDecimal(buf: Buffer, start: number, end: number): number | null {
-  if (start >= end || end - start > 20) return null;
+  const len = end - start;
+  if (len <= 0 || len > 20) return null;
   let i = start;
   let neg = false;
   if (buf[i] === 0x2d) {
@@ -221,13 +336,19 @@ export function parseDecimal(buf: Buffer, start: number, end: number): number | 
     i++;
     if (i === end) return null;
   }
-  if (buf[i] === 0x30 && end - i > 1) return null;
+  const first = buf[i]!;
+  if (first === 0x30) return len === 1 ? 0 : null;
+  if (first < 0x31 || first > 0x39) return null;
   let n = 0;
   for (; i < end; i++) {
     const d = buf[i]! - 0x30;
     if (d < 0 || d > 9) return null;
     n = n * 10 + d;
   }
-  if (n > Number.MAX_SAFE_INTEGER) return null;
-  return neg ? -n : n;
+  if (n <= Number.MAX_SAFE_INTEGER) return neg ? -n : n;
+  // Beyond 2^53 the digit loop has rounded: decide the 64-bit range exactly.
+  const text = buf.toString('latin1', start, end);
+  const big = BigInt(text);
+  if (big > 9223372036854775807n || big < -9223372036854775808n) return null;
+  return Number(text);
 }

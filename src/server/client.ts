@@ -1,8 +1,13 @@
 /**
  * Per-connection state that commands may read or change. The socket side lives in
  * connection.ts; this object has no I/O so commands stay synchronous and testable.
+ * Layers that own some client state (pub/sub, blocking, replication) report it through
+ * the hooks below, so CLIENT LIST / INFO can show it without knowing those layers.
  */
 export type ReplyMode = 'on' | 'off' | 'skip';
+
+/** CLIENT LIST / CLIENT KILL TYPE values (`slave` is accepted as an alias of `replica`). */
+export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 
 export interface QueuedCommand {
   argv: string[];
@@ -34,13 +39,26 @@ export class Client {
   multiDirty = false;
   /** set by CLIENT KILL / QUIT: the connection closes once pending replies are written */
   closeAfterReply = false;
+  /** a command of this client is held by CLIENT PAUSE (flag 'b', counted as blocked) */
+  postponed = false;
+  /** set by the blocking-commands layer while the client waits (flag 'b') */
+  blocked = false;
+  /** replication role of the connection, when the replication layer marks it */
+  role: 'normal' | 'replica' | 'master' = 'normal';
   /** closes the connection now (bound by the connection layer) */
   kill: () => void = () => {};
   /** query buffer and output sizes, bound by the connection layer for CLIENT LIST */
   queryBufferBytes: () => number = () => 0;
   outputBufferBytes: () => number = () => 0;
-  /** 'N' normal, 'P' pubsub, 'x' multi… flags letters for CLIENT LIST */
-  readonly kind: 'normal' | 'pubsub' | 'replica' | 'master' = 'normal';
+  /** unparsed input only (`qbuf`) and arguments of a command still being read (`argv-mem`) */
+  unparsedBytes: () => number = () => 0;
+  partialArgvBytes: () => number = () => 0;
+  /** reply buffer size (`rbs`) and whether output is waiting for the socket (`events=rw`) */
+  replyBufferSize: () => number = () => 0;
+  /** channel / pattern / shard-channel subscription counts, bound by the pub/sub layer */
+  subscriptionCount: () => number = () => 0;
+  patternSubscriptionCount: () => number = () => 0;
+  shardSubscriptionCount: () => number = () => 0;
 
   constructor(
     readonly id: number,
@@ -57,5 +75,34 @@ export class Client {
     this.createdAt = now;
     this.lastInteraction = now;
     this.authenticated = authenticated;
+  }
+
+  /** True while subscribed to anything (Redis's CLIENT_PUBSUB flag). */
+  get inPubSub(): boolean {
+    return this.subscriptionCount() + this.patternSubscriptionCount() + this.shardSubscriptionCount() > 0;
+  }
+
+  /** The type CLIENT LIST TYPE / CLIENT KILL TYPE filter on (Redis getClientType). */
+  get type(): ClientType {
+    if (this.role === 'master') return 'master';
+    if (this.role === 'replica') return 'replica';
+    return this.inPubSub ? 'pubsub' : 'normal';
+  }
+}
+
+/** Client type by the name CLIENT LIST/KILL accept, or null (Redis getClientTypeByName). */
+export function clientTypeByName(name: string): ClientType | null {
+  switch (name.toLowerCase()) {
+    case 'normal':
+      return 'normal';
+    case 'slave':
+    case 'replica':
+      return 'replica';
+    case 'pubsub':
+      return 'pubsub';
+    case 'master':
+      return 'master';
+    default:
+      return null;
   }
 }

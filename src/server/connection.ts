@@ -4,6 +4,7 @@
  * a command error only gets its reply.
  */
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { RequestParser } from '../protocol/request-parser.js';
 import { ReplyWriter } from '../protocol/reply-writer.js';
 import { reply, type Reply } from '../protocol/reply.js';
@@ -18,6 +19,8 @@ export class Connection {
   private closed = false;
   /** replies are being produced (a 'data' event is running): flush at the end */
   private processing = false;
+  /** a command held by CLIENT PAUSE; input after it waits in the parser */
+  private held: string[] | null = null;
 
   constructor(
     readonly server: Server,
@@ -33,6 +36,9 @@ export class Connection {
     client.kill = () => this.close();
     client.queryBufferBytes = () => this.parser.pendingBytes;
     client.outputBufferBytes = () => this.writer.size + socket.writableLength;
+    client.unparsedBytes = () => this.parser.bufferedBytes;
+    client.partialArgvBytes = () => this.parser.argvBytes;
+    client.replyBufferSize = () => this.writer.buf.length;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.onClosed());
@@ -42,20 +48,54 @@ export class Connection {
     if (this.closed) return;
     this.client.netIn += chunk.length;
     this.server.stats.netInputBytes += chunk.length;
+    this.server.stats.totalReadsProcessed++;
     this.parser.feed(chunk);
+    this.processInput();
+  }
+
+  /** CLIENT PAUSE ended: run the held command and the input that queued up behind it. */
+  resumeAfterPause(): void {
+    if (this.closed || this.held === null) return;
+    this.processInput();
+  }
+
+  /** Runs the complete requests in the buffer, unless CLIENT PAUSE holds this client. */
+  private processInput(): void {
+    const started = performance.now();
+    const stats = this.server.stats;
+    const pause = this.server.pause;
     this.processing = true;
     try {
       for (;;) {
-        const argv = this.parser.next();
-        if (argv === null) break;
+        let argv: string[] | null;
+        if (this.held !== null) {
+          if (pause.holds(this.client, this.held)) {
+            pause.hold(this);
+            break;
+          }
+          argv = this.held;
+          this.held = null;
+          this.client.postponed = false;
+        } else {
+          argv = this.parser.next();
+          if (argv === null) break;
+          if (pause.active && pause.holds(this.client, argv)) {
+            this.held = argv;
+            this.client.postponed = true;
+            pause.hold(this);
+            break;
+          }
+        }
         const r = this.server.dispatcher.dispatch(this.ctx, argv);
         this.emit(r);
         if (this.client.closeAfterReply || this.closed) break;
       }
     } finally {
       this.processing = false;
+      stats.eventLoopCycles++;
+      stats.eventLoopDurationUsec += Math.round((performance.now() - started) * 1000);
     }
-    if (this.parser.error !== null && !this.client.closeAfterReply) {
+    if (this.parser.error !== null && !this.client.closeAfterReply && this.held === null) {
       const err = reply.error(`ERR ${this.parser.error}`);
       this.server.countError(err);
       this.server.logger.verbose(`Protocol error (${this.parser.error}) from client: ${this.client.addr}`);
@@ -75,18 +115,18 @@ export class Connection {
   /** Queues a reply, honouring CLIENT REPLY OFF/SKIP. */
   emit(r: Reply | null): void {
     if (r === null) return;
-    if (this.client.replyMode === 'off') return;
-    if (this.client.skipNext) {
-      this.client.skipNext = false;
-      return;
+    const c = this.client;
+    if (c.replyMode === 'off') return;
+    // a reply is dropped when the previous command was CLIENT REPLY SKIP...
+    let drop = c.skipNext;
+    c.skipNext = false;
+    if (c.replyMode === 'skip') {
+      // ...and CLIENT REPLY SKIP itself is not answered; it arms skipping for the next one
+      c.replyMode = 'on';
+      c.skipNext = true;
+      drop = true;
     }
-    if (this.client.replyMode === 'skip') {
-      // CLIENT REPLY SKIP itself is not answered; it arms skipping for the next command
-      this.client.replyMode = 'on';
-      this.client.skipNext = true;
-      return;
-    }
-    this.writer.write(r, this.client.resp);
+    if (!drop) this.writer.write(r, c.resp);
   }
 
   /** Sends an out-of-band message (pub/sub push, unblocked reply) right away. */
@@ -101,6 +141,7 @@ export class Connection {
     const out = this.writer.take();
     this.client.netOut += out.length;
     this.server.stats.netOutputBytes += out.length;
+    this.server.stats.totalWritesProcessed++;
     this.socket.write(out);
   }
 

@@ -21,6 +21,7 @@ import { Logger, silentSink, type LogSink } from './logger.js';
 import { ServerStats } from './stats.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
+import { ClientPause } from './client-pause.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -54,6 +55,12 @@ export class Server implements KeyspaceHost {
   readonly stats = new ServerStats();
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
+  readonly pause = new ClientPause(() => this.commands);
+  /** config file path and executable INFO server reports (main.ts sets them) */
+  configFile = '';
+  executable = '';
+  /** process memory in use once the server was built (INFO used_memory_startup) */
+  startupMemory = 0;
   dbs: Database[] = [];
   readonly connections = new Map<number, Connection>();
   readonly listeners: net.Server[] = [];
@@ -70,6 +77,13 @@ export class Server implements KeyspaceHost {
   shuttingDown = false;
   /** listeners call this once a shutdown finished (main.ts exits the process) */
   onShutdown: (() => void) | null = null;
+  /** last steps of a shutdown before the final log line (main.ts removes the pid file) */
+  readonly shutdownHooks: (() => void)[] = [];
+  /**
+   * Set by the persistence layer: writes the final snapshot for SHUTDOWN, returning an
+   * error text or null. Null while Redoubt has no persistence.
+   */
+  snapshotOnShutdown: (() => string | null) | null = null;
 
   constructor(opts: ServerOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -87,17 +101,17 @@ export class Server implements KeyspaceHost {
     }
     this.resizeDatabases(this.config.int('databases'));
     this.applyAll();
+    const mu = process.memoryUsage();
+    this.startupMemory = mu.heapUsed + mu.external;
   }
 
   /** Validates and stores a directive given as config-file arguments. */
   setConfigFromArgs(name: string, args: string[]): string | null {
     const def = this.config.def(name);
     if (def === undefined) return 'Bad directive or wrong number of arguments';
-    const v = this.config.parse(def, args);
-    if (typeof v !== 'string') return v.error;
-    this.config.store(def, v);
-    this.config.explicitlySet.add(def.name);
-    return null;
+    if (!(def.flags ?? []).includes('multi-arg') && args.length !== 1) return 'wrong number of arguments';
+    // same path as a config-file line: validation and the unsupported-security refusal
+    return this.config.setFromFile(def, args);
   }
 
   /** Runs every entry's apply hook once (start-up). */
@@ -123,12 +137,19 @@ export class Server implements KeyspaceHost {
   }
   keyModified(_db: Database, _key: string): void {
     // WATCH and keyspace notifications hook in here (transactions / pub-sub issue)
+    this.stats.dirty++;
   }
   noTouch(): boolean {
     return this.current !== null && this.current.noTouch;
   }
   lfuEnabled(): boolean {
     return this.config.get('maxmemory-policy').includes('lfu');
+  }
+  lfuLogFactor(): number {
+    return this.config.def('lfu-log-factor') === undefined ? 10 : this.config.int('lfu-log-factor');
+  }
+  lfuDecayTime(): number {
+    return this.config.def('lfu-decay-time') === undefined ? 1 : this.config.int('lfu-decay-time');
   }
 
   // ---- statistics ----
@@ -139,7 +160,9 @@ export class Server implements KeyspaceHost {
 
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number): void {
     this.slowlog.maybeRecord(this, ctx.client, cmd, argv, usec);
-    this.latency.maybeRecord(this, 'command', Math.floor(usec / 1000));
+    this.latency.maybeRecord(this, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));
+    this.latency.recordCommand(cmd.id, usec);
+    this.stats.commandDurationUsec += usec;
   }
 
   // ---- connections ----
@@ -176,6 +199,11 @@ export class Server implements KeyspaceHost {
     return false;
   }
 
+  /** CLIENT KILL USER: does the ACL user exist? (only `default` until the ACL layer lands) */
+  userExists(name: string): boolean {
+    return name === 'default';
+  }
+
   /**
    * AUTH / HELLO AUTH. Returns null on success (the client is now that user) or the error
    * reply. Until the ACL layer lands only `default` exists, and it is `nopass`, which
@@ -193,6 +221,7 @@ export class Server implements KeyspaceHost {
 
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.client.id);
+    this.pause.forget(conn);
   }
 
   clientById(id: number): Connection | undefined {
@@ -214,7 +243,7 @@ export class Server implements KeyspaceHost {
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
-          this.logger.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${describeListenError(e)}`);
+          this.logger.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: bind: ${describeListenError(e)}`);
           this.logger.warning(`Failed listening on port ${port} (tcp), aborting.`);
           await this.closeListeners();
           throw new ListenError(port, describeListenError(e));
@@ -267,12 +296,14 @@ export class Server implements KeyspaceHost {
   cron(): void {
     this.updateTime();
     this.activeExpire();
+    this.stats.sample(Date.now());
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
       const limit = this.now() - timeout * 1000;
       for (const conn of [...this.connections.values()]) {
         const c = conn.client;
-        if (c.lastInteraction < limit && c.multi === null) {
+        // as Redis, clients waiting (blocked, paused) or subscribed are not idle
+        if (c.lastInteraction < limit && c.multi === null && !c.blocked && !c.postponed && !c.inPubSub) {
           this.logger.verbose('Closing idle client');
           conn.close();
         }
@@ -309,6 +340,7 @@ export class Server implements KeyspaceHost {
   async close(): Promise<void> {
     this.shuttingDown = true;
     if (this.cronTimer !== null) clearTimeout(this.cronTimer);
+    this.pause.stop();
     const closing = this.closeListeners();
     for (const conn of [...this.connections.values()]) {
       conn.flush();
@@ -321,6 +353,7 @@ export class Server implements KeyspaceHost {
   async shutdown(): Promise<void> {
     this.logger.warning('User requested shutdown...');
     await this.close();
+    for (const hook of this.shutdownHooks) hook();
     this.logger.warning('Redoubt is now ready to exit, bye bye...');
     this.onShutdown?.();
   }

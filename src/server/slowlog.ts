@@ -1,7 +1,9 @@
 /**
- * SLOWLOG: commands slower than `slowlog-log-slower-than` µs, newest first, at most
- * `slowlog-max-len` entries. Arguments are cut as Redis does so secrets in long
- * arguments and huge payloads are not kept in full.
+ * SLOWLOG: commands slower than `slowlog-log-slower-than` µs (negative = off), newest
+ * first, at most `slowlog-max-len` entries (0 = keep none). Arguments are cut as Redis
+ * does (32 arguments, 128 bytes each) so huge payloads are not kept in full, and secrets
+ * (AUTH and HELLO AUTH passwords, ACL SETUSER rules, MIGRATE credentials, sensitive
+ * CONFIG SET values) are replaced by "(redacted)" before anything is stored.
  */
 import type { Command } from '../commands/command-spec.js';
 import type { Client } from './client.js';
@@ -19,25 +21,32 @@ export interface SlowLogEntry {
 
 const MAX_ARGC = 32;
 const MAX_ARG_LEN = 128;
+export const REDACTED = '(redacted)';
 
 export class SlowLog {
   entries: SlowLogEntry[] = [];
   private nextId = 0;
+  /** cached config (kept current by the config table's apply hooks) */
+  threshold = 10000;
+  maxLen = 128;
 
   maybeRecord(server: Server, client: Client, cmd: Command, argv: string[], usec: number): void {
-    const threshold = server.config.int('slowlog-log-slower-than');
-    if (threshold < 0 || usec < threshold) return;
+    if (this.threshold < 0 || this.maxLen === 0 || usec < this.threshold) return;
     if (cmd.flags.includes('skip_slowlog')) return;
-    const max = server.config.int('slowlog-max-len');
     this.entries.unshift({
       id: this.nextId++,
       time: Math.floor(server.now() / 1000),
       usec,
-      argv: trimArgs(argv),
+      argv: trimArgs(redactArgv(server, cmd, argv)),
       peer: client.addr,
       clientName: client.name,
     });
-    if (this.entries.length > max) this.entries.length = max;
+    this.trim();
+  }
+
+  /** Applies a smaller slowlog-max-len right away. */
+  trim(): void {
+    if (this.entries.length > this.maxLen) this.entries.length = Math.max(0, this.maxLen);
   }
 
   reset(): void {
@@ -57,4 +66,54 @@ function trimArgs(argv: string[]): string[] {
     out.push(a.length > MAX_ARG_LEN ? `${a.slice(0, MAX_ARG_LEN)}... (${a.length - MAX_ARG_LEN} more bytes)` : a);
   }
   return out;
+}
+
+/**
+ * The arguments with secrets replaced, as Redis redacts them before the slow log or
+ * MONITOR sees a command. Returns `argv` itself when nothing needs hiding.
+ */
+export function redactArgv(server: Server, cmd: Command, argv: readonly string[]): string[] {
+  const hide = new Set<number>();
+  switch (cmd.fullName) {
+    case 'auth':
+      for (let i = 1; i < argv.length; i++) hide.add(i);
+      break;
+    case 'hello':
+      for (let j = 2; j < argv.length; j++) {
+        const opt = argv[j]!.toLowerCase();
+        const more = argv.length - j - 1;
+        if (opt === 'auth' && more >= 2) {
+          hide.add(j + 1);
+          hide.add(j + 2);
+          j += 2;
+        } else if (opt === 'setname' && more >= 1) j += 1;
+        else break;
+      }
+      break;
+    case 'migrate':
+      for (let i = 6; i < argv.length; i++) {
+        const opt = argv[i]!.toLowerCase();
+        if (opt === 'auth' && i + 1 < argv.length) hide.add(++i);
+        else if (opt === 'auth2' && i + 2 < argv.length) {
+          hide.add(i + 1);
+          hide.add(i + 2);
+          i += 2;
+        } else if (opt === 'keys') break;
+      }
+      break;
+    case 'acl|setuser':
+      // the user name too: the whole rule set says too much about the account
+      for (let i = 2; i < argv.length; i++) hide.add(i);
+      break;
+    case 'config|set':
+      for (let i = 2; i + 1 < argv.length; i += 2) {
+        const def = server.config.def(argv[i]!);
+        if (def?.flags?.includes('sensitive') === true) hide.add(i + 1);
+      }
+      break;
+    default:
+      return argv as string[];
+  }
+  if (hide.size === 0) return argv as string[];
+  return argv.map((a, i) => (hide.has(i) ? REDACTED : a));
 }

@@ -1,0 +1,557 @@
+/**
+ * CLIENT: the connection's own settings (ID, SETNAME, GETNAME, SETINFO, REPLY, NO-EVICT,
+ * NO-TOUCH, INFO) and server-wide client management (LIST, KILL, PAUSE, UNPAUSE), with
+ * Redis 7.2's replies and error texts. Tracking (CACHING, TRACKING, GETREDIR,
+ * TRACKINGINFO) and UNBLOCK are not implemented and therefore not in the table.
+ *
+ * CLIENT KILL also accepts MAXAGE (kill clients connected for at least N seconds), a
+ * Redis 7.4 filter, because it is what an operator wants after rotating credentials.
+ */
+import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { reply, type Reply } from '../protocol/reply.js';
+import { errors } from '../errors.js';
+import { parseInteger } from '../protocol/number-format.js';
+import { validClientName } from './connection.js';
+import { helpReply } from './command-introspection.js';
+import { clientTypeByName, type Client, type ClientType } from '../server/client.js';
+import type { Server } from '../server/server.js';
+import type { CommandContext } from './context.js';
+
+const CONN: ['connection'] = ['connection'];
+
+/** Redis's flags letters, in its order; N when none applies. */
+function flagLetters(c: Client): string {
+  let f = '';
+  if (c.role === 'replica') f += 'S';
+  if (c.role === 'master') f += 'M';
+  if (c.inPubSub) f += 'P';
+  if (c.multi !== null) f += 'x';
+  if (c.blocked || c.postponed) f += 'b';
+  if (c.multiDirty) f += 'd';
+  if (c.closeAfterReply) f += 'c';
+  if (c.isUnix) f += 'U';
+  if (c.noEvict) f += 'e';
+  if (c.noTouch) f += 'T';
+  return f === '' ? 'N' : f;
+}
+
+function argvBytes(argv: readonly string[]): number {
+  let n = 0;
+  for (const a of argv) n += a.length;
+  return n;
+}
+
+/**
+ * One CLIENT LIST line (without the newline), fields in Redis 7.2's order. `currentArgv` is
+ * the command being executed when `c` is the caller (its argv-mem).
+ */
+export function clientInfoLine(server: Server, c: Client, currentArgv: readonly string[] | null): string {
+  const now = server.now();
+  const multiMem = c.multi === null ? 0 : c.multi.reduce((n, q) => n + argvBytes(q.argv), 0);
+  const qbuf = c.unparsedBytes();
+  const out = c.outputBufferBytes();
+  const rbs = c.replyBufferSize();
+  const argvMem = currentArgv !== null ? argvBytes(currentArgv) : c.partialArgvBytes();
+  return (
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name}` +
+    ` age=${Math.max(0, Math.floor((now - c.createdAt) / 1000))} idle=${Math.max(0, Math.floor((now - c.lastInteraction) / 1000))}` +
+    ` flags=${flagLetters(c)} db=${c.dbIndex}` +
+    ` sub=${c.subscriptionCount()} psub=${c.patternSubscriptionCount()} ssub=${c.shardSubscriptionCount()}` +
+    ` multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
+    ` rbs=${rbs} rbp=${rbs} obl=${out} oll=0 omem=${out} tot-mem=${qbuf + argvMem + multiMem + rbs + out}` +
+    ` events=${out > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}` +
+    ` lib-name=${c.libName} lib-ver=${c.libVer}`
+  );
+}
+
+function clientsOf(server: Server): Client[] {
+  return [...server.connections.values()].map((conn) => conn.client);
+}
+
+// ---- the connection's own settings ----
+
+const id = defineCommand({
+  name: 'id',
+  arity: 2,
+  flags: ['noscript', 'loading', 'stale'],
+  categories: CONN,
+  docs: { summary: 'Returns the id of this connection.', since: '5.0.0', group: 'connection', complexity: 'O(1)' },
+  run: (ctx) => reply.int(ctx.client.id),
+});
+
+const setname = defineCommand({
+  name: 'setname',
+  arity: 3,
+  flags: ['noscript', 'loading', 'stale'],
+  categories: CONN,
+  tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'],
+  docs: {
+    summary: 'Names this connection (an empty name removes it).',
+    since: '2.6.9',
+    group: 'connection',
+    complexity: 'O(1)',
+    arguments: [{ name: 'connection-name', type: 'string' }],
+  },
+  run(ctx, argv) {
+    const name = argv[2]!;
+    if (!validClientName(name)) return reply.error('ERR Client names cannot contain spaces, newlines or special characters.');
+    ctx.client.name = name;
+    return reply.ok;
+  },
+});
+
+const getname = defineCommand({
+  name: 'getname',
+  arity: 2,
+  flags: ['noscript', 'loading', 'stale'],
+  categories: CONN,
+  docs: { summary: 'Returns the name of this connection.', since: '2.6.9', group: 'connection', complexity: 'O(1)' },
+  run: (ctx) => (ctx.client.name === '' ? reply.nil : reply.bulk(ctx.client.name)),
+});
+
+const setinfo = defineCommand({
+  name: 'setinfo',
+  arity: 4,
+  flags: ['noscript', 'loading', 'stale'],
+  categories: CONN,
+  tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'],
+  docs: {
+    summary: 'Records the client library name or version of this connection.',
+    since: '7.2.0',
+    group: 'connection',
+    complexity: 'O(1)',
+    arguments: [
+      {
+        name: 'attr',
+        type: 'oneof',
+        arguments: [
+          { name: 'libname', type: 'string', token: 'LIB-NAME' },
+          { name: 'libver', type: 'string', token: 'LIB-VER' },
+        ],
+      },
+    ],
+  },
+  run(ctx, argv) {
+    const attr = argv[2]!;
+    const value = argv[3]!;
+    const which = attr.toLowerCase();
+    if (which !== 'lib-name' && which !== 'lib-ver') return reply.error(`ERR Unrecognized option '${attr}'`);
+    if (!validClientName(value)) return reply.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+    if (which === 'lib-name') ctx.client.libName = value;
+    else ctx.client.libVer = value;
+    return reply.ok;
+  },
+});
+
+const replyCmd = defineCommand({
+  name: 'reply',
+  arity: 3,
+  flags: ['noscript', 'loading', 'stale'],
+  categories: CONN,
+  docs: {
+    summary: 'Turns the replies to this connection on or off, or skips the next one.',
+    since: '3.2.0',
+    group: 'connection',
+    complexity: 'O(1)',
+    arguments: [
+      {
+        name: 'action',
+        type: 'oneof',
+        arguments: [
+          { name: 'on', type: 'pure-token', token: 'ON' },
+          { name: 'off', type: 'pure-token', token: 'OFF' },
+          { name: 'skip', type: 'pure-token', token: 'SKIP' },
+        ],
+      },
+    ],
+  },
+  run(ctx, argv) {
+    const c = ctx.client;
+    switch (argv[2]!.toLowerCase()) {
+      case 'on':
+        c.replyMode = 'on';
+        c.skipNext = false;
+        return reply.ok;
+      case 'off':
+        // the connection layer drops this OK and every reply until ON
+        c.replyMode = 'off';
+        return reply.ok;
+      case 'skip':
+        // no effect while OFF; otherwise the connection layer drops this OK and the next reply
+        if (c.replyMode !== 'off') c.replyMode = 'skip';
+        return reply.ok;
+      default:
+        return reply.error(errors.syntax);
+    }
+  },
+});
+
+function onOff(ctx: CommandContext, value: string, set: (on: boolean) => void): Reply {
+  const v = value.toLowerCase();
+  if (v === 'on') set(true);
+  else if (v === 'off') set(false);
+  else return reply.error(errors.syntax);
+  return reply.ok;
+}
+
+const noEvict = defineCommand({
+  name: 'no-evict',
+  arity: 3,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  categories: CONN,
+  docs: {
+    summary: 'Exempts this connection from client eviction, or not.',
+    since: '7.0.0',
+    group: 'connection',
+    complexity: 'O(1)',
+    arguments: [
+      {
+        name: 'enabled',
+        type: 'oneof',
+        arguments: [
+          { name: 'on', type: 'pure-token', token: 'ON' },
+          { name: 'off', type: 'pure-token', token: 'OFF' },
+        ],
+      },
+    ],
+  },
+  run: (ctx, argv) => onOff(ctx, argv[2]!, (on) => (ctx.client.noEvict = on)),
+});
+
+const noTouch = defineCommand({
+  name: 'no-touch',
+  arity: 3,
+  flags: ['noscript', 'loading', 'stale'],
+  categories: CONN,
+  docs: {
+    summary: 'Stops (or resumes) this connection updating the access time and frequency of keys it reads.',
+    since: '7.2.0',
+    group: 'connection',
+    complexity: 'O(1)',
+    arguments: [
+      {
+        name: 'enabled',
+        type: 'oneof',
+        arguments: [
+          { name: 'on', type: 'pure-token', token: 'ON' },
+          { name: 'off', type: 'pure-token', token: 'OFF' },
+        ],
+      },
+    ],
+  },
+  run: (ctx, argv) => onOff(ctx, argv[2]!, (on) => (ctx.client.noTouch = on)),
+});
+
+const infoCmd = defineCommand({
+  name: 'info',
+  arity: 2,
+  flags: ['noscript', 'loading', 'stale'],
+  categories: CONN,
+  tips: ['nondeterministic_output'],
+  docs: { summary: 'Describes this connection.', since: '6.2.0', group: 'connection', complexity: 'O(1)' },
+  run: (ctx, argv) => reply.verbatim(`${clientInfoLine(ctx.server, ctx.client, argv)}\n`),
+});
+
+// ---- server-wide client management ----
+
+const list = defineCommand({
+  name: 'list',
+  arity: -2,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  categories: CONN,
+  tips: ['nondeterministic_output'],
+  docs: {
+    summary: 'Lists the open connections.',
+    since: '2.4.0',
+    group: 'connection',
+    complexity: 'O(N) where N is the number of client connections',
+    arguments: [
+      {
+        name: 'client-type',
+        type: 'oneof',
+        token: 'TYPE',
+        optional: true,
+        arguments: [
+          { name: 'normal', type: 'pure-token', token: 'NORMAL' },
+          { name: 'master', type: 'pure-token', token: 'MASTER' },
+          { name: 'replica', type: 'pure-token', token: 'REPLICA' },
+          { name: 'pubsub', type: 'pure-token', token: 'PUBSUB' },
+        ],
+      },
+      { name: 'client-id', type: 'integer', token: 'ID', optional: true, multiple: true },
+    ],
+  },
+  run(ctx, argv) {
+    const server = ctx.server;
+    const line = (c: Client) => `${clientInfoLine(server, c, c === ctx.client ? argv : null)}\n`;
+    if (argv.length === 4 && argv[2]!.toLowerCase() === 'type') {
+      const type = clientTypeByName(argv[3]!);
+      if (type === null) return reply.error(`ERR Unknown client type '${argv[3]!}'`);
+      return reply.verbatim(clientsOf(server).filter((c) => c.type === type).map(line).join(''));
+    }
+    if (argv.length > 3 && argv[2]!.toLowerCase() === 'id') {
+      let out = '';
+      for (let i = 3; i < argv.length; i++) {
+        const n = parseInteger(argv[i]!);
+        if (n === null) return reply.error('ERR Invalid client ID');
+        const conn = typeof n === 'number' ? server.clientById(n) : undefined;
+        if (conn !== undefined) out += line(conn.client);
+      }
+      return reply.verbatim(out);
+    }
+    if (argv.length !== 2) return reply.error(errors.syntax);
+    return reply.verbatim(clientsOf(server).map(line).join(''));
+  },
+});
+
+interface KillFilter {
+  addr?: string;
+  laddr?: string;
+  type?: ClientType;
+  id?: number;
+  user?: string;
+  maxAge?: number;
+  skipMe: boolean;
+}
+
+function parseKillFilter(ctx: CommandContext, argv: string[]): KillFilter | Reply {
+  if (argv.length === 3) return { addr: argv[2]!, skipMe: false }; // old form: may kill yourself
+  const f: KillFilter = { skipMe: true };
+  for (let i = 2; i < argv.length; i += 2) {
+    const opt = argv[i]!.toLowerCase();
+    if (i + 1 >= argv.length) return reply.error(errors.syntax);
+    const v = argv[i + 1]!;
+    switch (opt) {
+      case 'id': {
+        const n = parseInteger(v);
+        if (n === null || n < 1 || typeof n === 'bigint') return reply.error('ERR client-id should be greater than 0');
+        f.id = n;
+        break;
+      }
+      case 'type': {
+        const t = clientTypeByName(v);
+        if (t === null) return reply.error(`ERR Unknown client type '${v}'`);
+        f.type = t;
+        break;
+      }
+      case 'addr':
+        f.addr = v;
+        break;
+      case 'laddr':
+        f.laddr = v;
+        break;
+      case 'user':
+        if (!ctx.server.userExists(v)) return reply.error(`ERR No such user '${v}'`);
+        f.user = v;
+        break;
+      case 'skipme': {
+        const s = v.toLowerCase();
+        if (s === 'yes') f.skipMe = true;
+        else if (s === 'no') f.skipMe = false;
+        else return reply.error(errors.syntax);
+        break;
+      }
+      case 'maxage': {
+        const n = parseInteger(v);
+        if (n === null || typeof n === 'bigint') return reply.error('ERR maxage is not an integer or out of range');
+        f.maxAge = n;
+        break;
+      }
+      default:
+        return reply.error(errors.syntax);
+    }
+  }
+  return f;
+}
+
+const kill = defineCommand({
+  name: 'kill',
+  arity: -3,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  categories: CONN,
+  docs: {
+    summary: 'Closes connections by address, id, type, user, local address or age.',
+    since: '2.4.0',
+    group: 'connection',
+    complexity: 'O(N) where N is the number of client connections',
+    arguments: [
+      {
+        name: 'filter',
+        type: 'oneof',
+        arguments: [
+          { name: 'old-format', type: 'string' },
+          {
+            name: 'new-format',
+            type: 'oneof',
+            multiple: true,
+            arguments: [
+              { name: 'client-id', type: 'integer', token: 'ID', optional: true },
+              {
+                name: 'client-type',
+                type: 'oneof',
+                token: 'TYPE',
+                optional: true,
+                arguments: [
+                  { name: 'normal', type: 'pure-token', token: 'NORMAL' },
+                  { name: 'master', type: 'pure-token', token: 'MASTER' },
+                  { name: 'slave', type: 'pure-token', token: 'SLAVE' },
+                  { name: 'replica', type: 'pure-token', token: 'REPLICA' },
+                  { name: 'pubsub', type: 'pure-token', token: 'PUBSUB' },
+                ],
+              },
+              { name: 'username', type: 'string', token: 'USER', optional: true },
+              { name: 'addr', type: 'string', token: 'ADDR', optional: true },
+              { name: 'laddr', type: 'string', token: 'LADDR', optional: true },
+              {
+                name: 'skipme',
+                type: 'oneof',
+                token: 'SKIPME',
+                optional: true,
+                arguments: [
+                  { name: 'yes', type: 'pure-token', token: 'YES' },
+                  { name: 'no', type: 'pure-token', token: 'NO' },
+                ],
+              },
+              { name: 'maxage', type: 'integer', token: 'MAXAGE', optional: true },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  run(ctx, argv) {
+    const f = parseKillFilter(ctx, argv);
+    if ('k' in f) return f;
+    const now = ctx.server.now();
+    let killed = 0;
+    let self = false;
+    for (const conn of [...ctx.server.connections.values()]) {
+      const c = conn.client;
+      if (f.addr !== undefined && c.addr !== f.addr) continue;
+      if (f.laddr !== undefined && c.laddr !== f.laddr) continue;
+      if (f.type !== undefined && c.type !== f.type) continue;
+      if (f.id !== undefined && c.id !== f.id) continue;
+      if (f.user !== undefined && c.user !== f.user) continue;
+      if (f.maxAge !== undefined && f.maxAge > 0 && Math.floor((now - c.createdAt) / 1000) < f.maxAge) continue;
+      if (c === ctx.client && f.skipMe) continue;
+      killed++;
+      if (c === ctx.client) self = true;
+      else {
+        ctx.server.logger.verbose(`Client ${c.addr} killed by ${ctx.client.addr}`);
+        c.kill();
+      }
+    }
+    // killing yourself: the reply still goes out, then the connection closes
+    if (self) ctx.client.closeAfterReply = true;
+    if (argv.length === 3) return killed === 0 ? reply.error('ERR No such client') : reply.ok;
+    return reply.int(killed);
+  },
+});
+
+const pause = defineCommand({
+  name: 'pause',
+  arity: -3,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  categories: CONN,
+  docs: {
+    summary: 'Holds the commands of all clients (or only writes) for a while.',
+    since: '3.0.0',
+    group: 'connection',
+    complexity: 'O(1)',
+    arguments: [
+      { name: 'timeout', type: 'integer' },
+      {
+        name: 'mode',
+        type: 'oneof',
+        optional: true,
+        arguments: [
+          { name: 'write', type: 'pure-token', token: 'WRITE' },
+          { name: 'all', type: 'pure-token', token: 'ALL' },
+        ],
+      },
+    ],
+  },
+  run(ctx, argv) {
+    if (argv.length > 4) {
+      return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!}'. Try CLIENT HELP.`);
+    }
+    const t = parseInteger(argv[2]!);
+    if (t === null || typeof t === 'bigint') return reply.error('ERR timeout is not an integer or out of range');
+    if (t < 0) return reply.error('ERR timeout is negative');
+    let mode: 'all' | 'write' = 'all';
+    if (argv.length === 4) {
+      const m = argv[3]!.toLowerCase();
+      if (m === 'write') mode = 'write';
+      else if (m !== 'all') return reply.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+    }
+    ctx.server.pause.pause(mode, t);
+    return reply.ok;
+  },
+});
+
+const unpause = defineCommand({
+  name: 'unpause',
+  arity: 2,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  categories: CONN,
+  docs: { summary: 'Ends a CLIENT PAUSE: held commands run, in order.', since: '6.2.0', group: 'connection', complexity: 'O(N) Where N is the number of paused clients' },
+  run(ctx) {
+    ctx.server.pause.unpause();
+    return reply.ok;
+  },
+});
+
+const HELP_LINES = [
+  'ID',
+  '    The id of this connection.',
+  'INFO',
+  '    Describe this connection (one CLIENT LIST line).',
+  'GETNAME',
+  '    The name of this connection.',
+  'SETNAME <name>',
+  '    Name this connection.',
+  'SETINFO <LIB-NAME|LIB-VER> <value>',
+  '    Record the client library name or version.',
+  'KILL <ip:port>',
+  '    Close the connection from <ip:port>.',
+  'KILL <option> <value> [<option> <value> [...]]',
+  '    Close every connection matching all options:',
+  '    * ID <client-id>',
+  '    * ADDR (<ip:port>|<unixsocket>:0)      remote address',
+  '    * LADDR (<ip:port>|<unixsocket>:0)     local address',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '    * USER <username>',
+  '    * MAXAGE <seconds>                     connected at least that long',
+  '    * SKIPME (YES|NO)                      spare this connection (default: yes)',
+  'LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB) | ID <client-id> ...]',
+  '    Describe the open connections.',
+  'PAUSE <timeout> [WRITE|ALL]',
+  '    Hold the commands of all clients, or only their writes, for <timeout> milliseconds.',
+  'UNPAUSE',
+  '    End a pause; held commands run in order.',
+  'REPLY (ON|OFF|SKIP)',
+  '    Turn replies to this connection on or off, or skip the next one.',
+  'NO-EVICT (ON|OFF)',
+  '    Exempt this connection from client eviction.',
+  'NO-TOUCH (ON|OFF)',
+  '    Read keys without updating their access time or frequency.',
+];
+
+const help = defineCommand({
+  name: 'help',
+  arity: 2,
+  flags: ['loading', 'stale'],
+  categories: CONN,
+  docs: { summary: 'Shows the CLIENT subcommands.', since: '5.0.0', group: 'connection', complexity: 'O(1)' },
+  run: () => helpReply('CLIENT', HELP_LINES),
+});
+
+export const client = defineCommand({
+  name: 'client',
+  arity: -2,
+  flags: [],
+  docs: { summary: 'A container for client connection commands.', since: '2.4.0', group: 'connection', complexity: 'Depends on subcommand.' },
+  subcommands: [getname, help, id, infoCmd, kill, list, noEvict, noTouch, pause, replyCmd, setinfo, setname, unpause],
+});
+
+export const clientCommands: CommandDefinition[] = [client];

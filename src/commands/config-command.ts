@@ -1,0 +1,249 @@
+/**
+ * CONFIG GET / SET / RESETSTAT / REWRITE / HELP, driven by the config table. Semantics and
+ * error texts follow Redis 7.2's config.c: GET takes several glob patterns (hidden configs
+ * only by exact name); SET takes several pairs and is all-or-nothing, restoring what it
+ * changed when a later value or an apply hook fails.
+ */
+import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { reply, type Reply } from '../protocol/reply.js';
+import { errors } from '../errors.js';
+import { globMatch } from '../keyspace/glob.js';
+import type { ConfigDef } from '../config/config-def.js';
+import { rewriteConfigFile } from '../config/config-rewrite.js';
+import { strerror } from '../config/config-values.js';
+import type { CommandContext } from './context.js';
+import type { Server } from '../server/server.js';
+
+const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
+
+const configGet = defineCommand({
+  name: 'get',
+  arity: -3,
+  flags: ADMIN,
+  docs: {
+    summary: 'Returns the effective values of configuration parameters.',
+    since: '2.0.0',
+    group: 'server',
+    complexity: 'O(N) when N is the number of configuration parameters provided',
+    arguments: [{ name: 'parameter', type: 'block', multiple: true, arguments: [{ name: 'parameter', type: 'string' }] }],
+  },
+  run(ctx, argv) {
+    const config = ctx.server.config;
+    // lower-case name → [name as replied, def]; case-insensitive like Redis's dicts
+    const matches = new Map<string, [string, ConfigDef]>();
+    for (let i = 2; i < argv.length; i++) {
+      const pattern = argv[i]!;
+      if (!/[[*?]/.test(pattern)) {
+        const key = pattern.toLowerCase();
+        if (matches.has(key)) continue;
+        const def = config.def(pattern);
+        if (def !== undefined) matches.set(key, [pattern, def]);
+        continue;
+      }
+      for (const [name, def] of config.allNames()) {
+        if ((def.flags ?? []).includes('hidden')) continue;
+        if (matches.has(name)) continue;
+        if (globMatch(pattern, name, true)) matches.set(name, [name, def]);
+      }
+    }
+    const items: Reply[] = [];
+    for (const [name, def] of matches.values()) {
+      items.push(reply.bulk(name), reply.bulk(config.get(def.name)));
+    }
+    return reply.map(items);
+  },
+});
+
+const configSet = defineCommand({
+  name: 'set',
+  arity: -4,
+  flags: ADMIN,
+  tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'],
+  docs: {
+    summary: 'Sets configuration parameters, all of them or none.',
+    since: '2.0.0',
+    group: 'server',
+    complexity: 'O(N) when N is the number of configuration parameters provided',
+    arguments: [
+      {
+        name: 'parameter_value',
+        type: 'block',
+        multiple: true,
+        arguments: [
+          { name: 'parameter', type: 'string' },
+          { name: 'value', type: 'string' },
+        ],
+      },
+    ],
+  },
+  run: (ctx, argv) => configSetRun(ctx, argv),
+});
+
+interface Pending {
+  def: ConfigDef;
+  /** the registered name that matched (canonical or alias), for error messages */
+  name: string;
+  value: string;
+}
+
+function configSetRun(ctx: CommandContext, argv: string[]): Reply {
+  if (argv.length % 2 === 1) return reply.error(errors.syntax);
+  const server = ctx.server;
+  const config = server.config;
+  const pending: Pending[] = [];
+  let unknownName: string | null = null;
+  let err: { name: string; reason: string } | null = null;
+
+  for (let i = 2; i < argv.length; i += 2) {
+    const name = argv[i]!;
+    const def = config.def(name);
+    if (def === undefined) {
+      if (unknownName === null && err === null) unknownName = name;
+      continue;
+    }
+    const value = argv[i + 1]!;
+    // Secrets never stay in the slow log or anywhere argv is recorded, even when the
+    // command fails: redact every sensitive value before any early exit.
+    if ((def.flags ?? []).includes('sensitive')) argv[i + 1] = '(redacted)';
+    if (unknownName !== null || err !== null) continue;
+    const flags = def.flags ?? [];
+    if (flags.includes('immutable')) {
+      err = { name, reason: "can't set immutable config" };
+      continue;
+    }
+    if (flags.includes('protected') && !protectedAllowed(server, ctx)) {
+      err = { name, reason: "can't set protected config" };
+      continue;
+    }
+    if (pending.some((p) => p.def === def)) {
+      err = { name, reason: 'duplicate parameter' };
+      continue;
+    }
+    pending.push({ def, name: name.toLowerCase(), value });
+  }
+  if (unknownName !== null) return reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${unknownName}'`);
+  if (err !== null) return setFailed(err.name, err.reason);
+
+  const old = pending.map((p) => config.get(p.def.name));
+  const applies: { def: ConfigDef; name: string }[] = [];
+  for (let i = 0; i < pending.length; i++) {
+    const p = pending[i]!;
+    const isMulti = (p.def.flags ?? []).includes('multi-arg');
+    // Redis splits a multi-argument value on single spaces; "" is no argument at all.
+    const args = isMulti ? (p.value === '' ? [] : p.value.split(' ')) : [p.value];
+    const v = config.parse(p.def, args, 'set');
+    const reason = typeof v !== 'string' ? v.error : config.refusal(p.def, v) === null ? null : `'${p.def.name}' is not supported yet by Redoubt`;
+    if (reason !== null) {
+      restore(server, pending, old, i + 1, null);
+      return setFailed(p.name, reason);
+    }
+    const changed = (v as string) !== config.get(p.def.name);
+    config.store(p.def, v as string);
+    if (changed && p.def.apply !== undefined && !applies.some((a) => a.def.apply === p.def.apply)) applies.push({ def: p.def, name: p.name });
+  }
+  for (const a of applies) {
+    const e = a.def.apply!(server, config.get(a.def.name));
+    if (e !== null) {
+      server.logger.warning(`Failed applying new configuration. Possibly related to new ${a.def.name} setting. Restoring previous settings.`);
+      restore(server, pending, old, pending.length, applies);
+      return setFailed(a.name, e);
+    }
+  }
+  return reply.ok;
+}
+
+function setFailed(name: string, reason: string): Reply {
+  return reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+}
+
+/** Puts back the first `count` previous values (and re-runs the apply hooks that ran). */
+function restore(server: Server, pending: Pending[], old: string[], count: number, applies: { def: ConfigDef }[] | null): void {
+  for (let i = 0; i < count; i++) server.config.store(pending[i]!.def, old[i]!);
+  for (const a of applies ?? []) {
+    const e = a.def.apply!(server, server.config.get(a.def.name));
+    if (e !== null) server.logger.warning(`Failed applying restored failed CONFIG SET command: ${e}`);
+  }
+}
+
+/** enable-protected-configs: yes, or local for loopback / unix socket clients. */
+function protectedAllowed(server: Server, ctx: CommandContext): boolean {
+  const mode = server.config.get('enable-protected-configs');
+  if (mode === 'yes') return true;
+  if (mode !== 'local') return false;
+  const c = ctx.client;
+  if (c.isUnix) return true;
+  const host = c.addr.slice(0, c.addr.lastIndexOf(':'));
+  return host === '127.0.0.1' || host === '::1';
+}
+
+const configResetStat = defineCommand({
+  name: 'resetstat',
+  arity: 2,
+  flags: ADMIN,
+  docs: { summary: 'Resets the server statistics INFO reports.', since: '2.0.0', group: 'server', complexity: 'O(1)' },
+  run(ctx) {
+    const server = ctx.server;
+    // Redis resets server stats, per-command stats and error stats (not the slow log).
+    server.stats.reset();
+    for (const cmd of server.commands.all) {
+      cmd.stats.calls = 0;
+      cmd.stats.usec = 0;
+      cmd.stats.rejectedCalls = 0;
+      cmd.stats.failedCalls = 0;
+    }
+    return reply.ok;
+  },
+});
+
+const configRewrite = defineCommand({
+  name: 'rewrite',
+  arity: 2,
+  flags: ADMIN,
+  docs: { summary: 'Writes the running configuration back to the config file.', since: '2.8.0', group: 'server', complexity: 'O(1)' },
+  run(ctx) {
+    const server = ctx.server;
+    const file = server.config.configFile;
+    if (file === null) return reply.error('ERR The server is running without a config file');
+    try {
+      rewriteConfigFile(server.config, file);
+    } catch (e) {
+      const reason = strerror(e);
+      server.logger.warning(`CONFIG REWRITE failed: ${reason}`);
+      return reply.error(`ERR Rewriting config file: ${reason}`);
+    }
+    server.logger.warning('CONFIG REWRITE executed with success.');
+    return reply.ok;
+  },
+});
+
+const HELP = [
+  'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'GET <pattern>',
+  '    Return parameters matching the glob-like <pattern> and their values.',
+  'SET <directive> <value>',
+  '    Set the configuration <directive> to <value>.',
+  'RESETSTAT',
+  '    Reset statistics reported by the INFO command.',
+  'REWRITE',
+  '    Rewrite the configuration file.',
+  'HELP',
+  '    Prints this help.',
+].map((l) => reply.simple(l));
+
+const configHelp = defineCommand({
+  name: 'help',
+  arity: 2,
+  flags: ['loading', 'stale'],
+  docs: { summary: 'Lists the CONFIG subcommands.', since: '5.0.0', group: 'server', complexity: 'O(1)' },
+  run: () => reply.array(HELP),
+});
+
+export const config = defineCommand({
+  name: 'config',
+  arity: -2,
+  flags: [],
+  docs: { summary: 'Groups the server configuration subcommands.', since: '2.0.0', group: 'server', complexity: 'Depends on subcommand.' },
+  subcommands: [configGet, configSet, configResetStat, configRewrite, configHelp],
+});
+
+export const configCommands: CommandDefinition[] = [config];

@@ -1,0 +1,129 @@
+/**
+ * LATENCY LATEST | HISTORY event | RESET [event ...] | HISTOGRAM [command ...] | HELP.
+ * DOCTOR and GRAPH (human-readable reports) are not implemented and not in the table.
+ */
+import { defineCommand, type Command, type CommandDefinition } from './command-spec.js';
+import { reply, type Reply } from '../protocol/reply.js';
+import { helpReply, lookupByPublicName } from './command-introspection.js';
+import type { Server } from '../server/server.js';
+
+const REPORT_TIPS = ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'];
+
+const latest = defineCommand({
+  name: 'latest',
+  arity: 2,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  tips: REPORT_TIPS,
+  docs: { summary: 'Returns the latest and worst latency sample of every event.', since: '2.8.13', group: 'server', complexity: 'O(1)' },
+  run(ctx) {
+    const out: Reply[] = [];
+    for (const [name, e] of ctx.server.latency.events) {
+      const last = e.samples[e.samples.length - 1];
+      if (last === undefined) continue;
+      out.push(reply.array([reply.bulk(name), reply.int(last.time), reply.int(last.latency), reply.int(e.max)]));
+    }
+    return reply.array(out);
+  },
+});
+
+const history = defineCommand({
+  name: 'history',
+  arity: 3,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  tips: REPORT_TIPS,
+  docs: {
+    summary: 'Returns the (time, latency) samples of an event.',
+    since: '2.8.13',
+    group: 'server',
+    complexity: 'O(1)',
+    arguments: [{ name: 'event', type: 'string' }],
+  },
+  run(ctx, argv) {
+    const e = ctx.server.latency.events.get(argv[2]!);
+    if (e === undefined) return reply.emptyArray;
+    return reply.array(e.samples.map((s) => reply.array([reply.int(s.time), reply.int(s.latency)])));
+  },
+});
+
+const reset = defineCommand({
+  name: 'reset',
+  arity: -2,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  tips: ['request_policy:all_nodes', 'response_policy:agg_sum'],
+  docs: {
+    summary: 'Forgets the samples of some or all events.',
+    since: '2.8.13',
+    group: 'server',
+    complexity: 'O(1)',
+    arguments: [{ name: 'event', type: 'string', optional: true, multiple: true }],
+  },
+  run: (ctx, argv) => reply.int(ctx.server.latency.reset(argv.slice(2))),
+});
+
+function histogramOf(server: Server, c: Command, out: Reply[]): void {
+  const h = server.latency.histograms[c.id];
+  if (h === undefined || h.total === 0) return;
+  const buckets: Reply[] = [];
+  for (const [usec, count] of h.cumulative()) buckets.push(reply.int(usec), reply.int(count));
+  out.push(reply.bulk(c.fullName), reply.map([reply.bulk('calls'), reply.int(h.total), reply.bulk('histogram_usec'), reply.map(buckets)]));
+}
+
+const histogram = defineCommand({
+  name: 'histogram',
+  arity: -2,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  tips: REPORT_TIPS,
+  docs: {
+    summary: 'Returns the cumulative latency distribution of some or all commands.',
+    since: '7.0.0',
+    group: 'server',
+    complexity: 'O(N) where N is the number of commands with latency information being retrieved.',
+    arguments: [{ name: 'command', type: 'string', optional: true, multiple: true }],
+  },
+  run(ctx, argv) {
+    const server = ctx.server;
+    const out: Reply[] = [];
+    if (argv.length === 2) {
+      for (const c of server.commands.all) histogramOf(server, c, out);
+    } else {
+      for (let i = 2; i < argv.length; i++) {
+        const c = lookupByPublicName(server.commands, argv[i]!);
+        if (c === undefined) continue;
+        histogramOf(server, c, out);
+        // a container also reports its subcommands
+        if (c.subcommandMap !== null) for (const s of c.subcommandMap.values()) histogramOf(server, s, out);
+      }
+    }
+    return reply.map(out);
+  },
+});
+
+const HELP_LINES = [
+  'LATEST',
+  '    The latest and the worst sample of every event.',
+  'HISTORY <event>',
+  '    The (time, latency) samples of <event>.',
+  'RESET [<event> ...]',
+  '    Forget the samples of the events (of all events when none is named).',
+  'HISTOGRAM [<command> ...]',
+  '    The cumulative latency distribution of the named commands (of all commands',
+  '    when none is named).',
+];
+
+const help = defineCommand({
+  name: 'help',
+  arity: 2,
+  flags: ['loading', 'stale'],
+  docs: { summary: 'Shows the LATENCY subcommands.', since: '2.8.13', group: 'server', complexity: 'O(1)' },
+  run: () => helpReply('LATENCY', HELP_LINES),
+});
+
+export const latency = defineCommand({
+  name: 'latency',
+  arity: -2,
+  flags: [],
+  docs: { summary: 'A container for latency diagnostics commands.', since: '2.8.13', group: 'server', complexity: 'Depends on subcommand.' },
+  subcommands: [help, histogram, history, latest, reset],
+});
+
+export const latencyCommands: CommandDefinition[] = [latency];

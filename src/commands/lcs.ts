@@ -1,0 +1,65 @@
+/** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] — Redis 7.2 semantics and replies. */
+import { defineCommand } from './command-spec.js';
+import { reply, type Reply } from '../protocol/reply.js';
+import { CommandError, errors } from '../errors.js';
+import { parseInteger } from '../protocol/number-format.js';
+import { keyword, lcs } from '../types/string-ops.js';
+
+export const lcsCommand = defineCommand({
+  name: 'lcs',
+  arity: -3,
+  flags: ['readonly'],
+  categories: ['string'],
+  keySpecs: [{ flags: ['RO', 'ACCESS'], begin: { index: 1 }, find: { lastKey: 1, step: 1, limit: 0 } }],
+  docs: { arguments: [{ name: 'key1', type: 'key' }, { name: 'key2', type: 'key' }, { name: 'len', type: 'pure-token', token: 'LEN', optional: true }, { name: 'idx', type: 'pure-token', token: 'IDX', optional: true }, { name: 'len', type: 'integer', token: 'MINMATCHLEN', optional: true }, { name: 'withmatchlen', type: 'pure-token', token: 'WITHMATCHLEN', optional: true }],
+    summary: 'Finds the longest common subsequence of two string values.',
+    since: '7.0.0',
+    group: 'string',
+    complexity: 'O(N*M) where N and M are the lengths of s1 and s2, respectively',
+  },
+  run(ctx, argv) {
+    const db = ctx.db;
+    const ea = db.lookupRead(argv[1]!);
+    const eb = db.lookupRead(argv[2]!);
+    if ((ea !== undefined && ea.v.type !== 'string') || (eb !== undefined && eb.v.type !== 'string')) {
+      return reply.error('ERR The specified keys must contain string values');
+    }
+    const a = ea === undefined ? '' : (ea.v.value as string);
+    const b = eb === undefined ? '' : (eb.v.value as string);
+    let getLen = false;
+    let getIdx = false;
+    let withMatchLen = false;
+    let minMatchLen = 0;
+    for (let j = 3; j < argv.length; j++) {
+      const opt = keyword(argv[j]!);
+      const more = argv.length - 1 - j;
+      if (opt === 'idx') getIdx = true;
+      else if (opt === 'len') getLen = true;
+      else if (opt === 'withmatchlen') withMatchLen = true;
+      else if (opt === 'minmatchlen' && more > 0) {
+        const v = parseInteger(argv[++j]!);
+        if (v === null) throw new CommandError(errors.notInteger);
+        // negative means "no minimum"; anything beyond a string length filters everything
+        minMatchLen = v < 0 ? 0 : typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
+      } else {
+        return reply.error(errors.syntax);
+      }
+    }
+    if (getLen && getIdx) return reply.error('ERR If you want both the length and indexes, please just use IDX.');
+    // Redis refuses a DP table (4 bytes per cell) larger than proto-max-bulk-len
+    if ((a.length + 1) * (b.length + 1) * 4 > ctx.server.parserLimits.maxBulkLen) {
+      return reply.error('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+    }
+    const r = lcs(a, b, !getIdx && !getLen, getIdx, minMatchLen);
+    if (getIdx) {
+      const matches: Reply[] = r.matches.map((m) => {
+        const item: Reply[] = [reply.array([reply.int(m.a[0]), reply.int(m.a[1])]), reply.array([reply.int(m.b[0]), reply.int(m.b[1])])];
+        if (withMatchLen) item.push(reply.int(m.len));
+        return reply.array(item);
+      });
+      return reply.map([reply.bulk('matches'), reply.array(matches), reply.bulk('len'), reply.int(r.length)]);
+    }
+    if (getLen) return reply.int(r.length);
+    return reply.bulk(r.text);
+  },
+});

@@ -1,0 +1,96 @@
+/**
+ * Server lifecycle and clock: TIME and SHUTDOWN.
+ *
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as Redis 7.2 parses it. Redoubt has no
+ * replicas to wait for (NOW changes nothing) and shuts down at once (so ABORT always finds
+ * no shutdown in progress). Saving: when the persistence layer provides
+ * `server.snapshotOnShutdown`, SAVE (or configured save points without NOSAVE) runs it and a
+ * failure keeps the server up unless FORCE, exactly as Redis treats a failed final save.
+ * Without persistence there is nothing a save could write: a plain SHUTDOWN just exits
+ * (like Redis with `save ""`), while an explicit SAVE is refused (it cannot be honoured)
+ * unless FORCE is given.
+ */
+import { performance } from 'node:perf_hooks';
+import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { reply } from '../protocol/reply.js';
+import { errors } from '../errors.js';
+import { systemClock } from '../keyspace/clock.js';
+
+export const time = defineCommand({
+  name: 'time',
+  arity: 1,
+  flags: ['loading', 'stale', 'fast'],
+  tips: ['nondeterministic_output'],
+  docs: { summary: 'Returns the server time.', since: '2.6.0', group: 'server', complexity: 'O(1)' },
+  run(ctx) {
+    // microseconds: the real clock has sub-millisecond precision; an injected clock (tests) does not
+    const us = ctx.server.clock === systemClock ? Math.floor((performance.timeOrigin + performance.now()) * 1000) : Math.floor(ctx.now) * 1000;
+    const sec = Math.floor(us / 1e6);
+    return reply.bulks([String(sec), String(us - sec * 1e6)]);
+  },
+});
+
+export const shutdown = defineCommand({
+  name: 'shutdown',
+  arity: -1,
+  flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'sentinel', 'allow_busy'],
+  docs: {
+    summary: 'Stops the server, optionally saving the data first.',
+    since: '1.0.0',
+    group: 'server',
+    complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)',
+    arguments: [
+      {
+        name: 'save-selector',
+        type: 'oneof',
+        optional: true,
+        arguments: [
+          { name: 'nosave', type: 'pure-token', token: 'NOSAVE' },
+          { name: 'save', type: 'pure-token', token: 'SAVE' },
+        ],
+      },
+      { name: 'now', type: 'pure-token', token: 'NOW', optional: true },
+      { name: 'force', type: 'pure-token', token: 'FORCE', optional: true },
+      { name: 'abort', type: 'pure-token', token: 'ABORT', optional: true },
+    ],
+  },
+  run(ctx, argv) {
+    let nosave = false;
+    let save = false;
+    let now = false;
+    let force = false;
+    let abort = false;
+    for (let i = 1; i < argv.length; i++) {
+      const a = argv[i]!.toLowerCase();
+      if (a === 'nosave') nosave = true;
+      else if (a === 'save') save = true;
+      else if (a === 'now') now = true;
+      else if (a === 'force') force = true;
+      else if (a === 'abort') abort = true;
+      else return reply.error(errors.syntax);
+    }
+    if ((abort && (nosave || save || now || force)) || (nosave && save)) return reply.error(errors.syntax);
+    if (abort) return reply.error('ERR No shutdown in progress.');
+    const server = ctx.server;
+    const savePoints = server.config.def('save') !== undefined && server.config.get('save') !== '';
+    if (save || (savePoints && !nosave)) {
+      const snapshot = server.snapshotOnShutdown;
+      let err: string | null = null;
+      if (snapshot !== null) err = snapshot();
+      else if (save) err = 'no persistence layer is available to write a snapshot';
+      if (err !== null) {
+        if (!force) {
+          server.logger.warning(`Error trying to save the DB, can't exit: ${err}`);
+          server.logger.warning('Errors trying to shut down the server. Check the logs for more information.');
+          return reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
+        }
+        server.logger.warning(`Error trying to save the DB. Exit anyway: ${err}`);
+      }
+    }
+    void server.shutdown();
+    // no reply: the connection closes with the server
+    return null;
+  },
+});
+
+export const serverCommands: CommandDefinition[] = [time, shutdown];

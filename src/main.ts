@@ -1,0 +1,287 @@
+#!/usr/bin/env node
+/**
+ * redoubt-server: the process entry point, a drop-in for redis-server's command line and
+ * start-up behaviour (config file / stdin / --options, FATAL CONFIG FILE ERROR block and
+ * exit 1, log lines, logo, pidfile, daemonize, signals), so a harness or init script that
+ * starts redis-server can start redoubt-server unchanged.
+ *
+ * daemonize: Node cannot fork, so `daemonize yes` re-runs this same command line as a
+ * detached child (stdin replayed through a pipe when the config came from `-`, stdout and
+ * stderr to the logfile or /dev/null) and the parent exits 0, as redis-server's parent
+ * does after fork(). The parent validates the config first, so config errors still reach
+ * the terminal.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseCommandLine, usageText, type CommandLine } from './config/command-line.js';
+import {
+  combineConfigSources,
+  formatFatalConfigError,
+  formatOpenError,
+  loadConfigText,
+  readConfigFile,
+  type ConfigLoadError,
+} from './config/config-file.js';
+import { ConfigStore } from './config/config-store.js';
+import { configTable } from './config/config-table.js';
+import { fileSink, Logger, stdoutSink, type LogLevel, type LogSink } from './server/logger.js';
+import { ListenError, Server } from './server/server.js';
+import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from './version.js';
+
+/** set in the environment of the detached child that `daemonize yes` starts */
+const DAEMON_CHILD_ENV = 'REDOUBT_DAEMON_CHILD';
+/** redis-server's pid file when daemonized without `pidfile` */
+const DEFAULT_PIDFILE = '/var/run/redis.pid';
+
+async function main(): Promise<void> {
+  const originalCwd = process.cwd();
+  const args = process.argv.slice(2);
+  const cl = parseCommandLine(args);
+
+  if (cl.mode === 'version') {
+    process.stdout.write(versionLine());
+    process.exit(0);
+  }
+  if (cl.mode === 'help') {
+    // redis-server prints its usage on stderr and exits 1
+    process.stderr.write(usageText());
+    process.exit(1);
+  }
+
+  const early = new Logger(stdoutSink);
+  early.role = 'C';
+  const loaded = await loadConfig(cl, early);
+  if (typeof loaded === 'number') process.exit(loaded);
+  const { store, stdinText } = loaded;
+
+  if (cl.mode === 'test-config') {
+    process.stdout.write(testConfigReport(store, cl));
+    process.exit(0);
+  }
+
+  const daemonize = store.bool('daemonize');
+  if (daemonize && store.get('pidfile') === '') store.store(store.def('pidfile')!, DEFAULT_PIDFILE);
+  if (daemonize && process.env[DAEMON_CHILD_ENV] === undefined) {
+    daemonizeAndExit(store, stdinText, originalCwd, args);
+    return;
+  }
+
+  const sink: LogSink = store.get('logfile') === '' ? stdoutSink : fileSink(store.get('logfile'));
+  const log = new Logger(sink);
+  log.level = store.get('loglevel') as LogLevel;
+  log.role = 'C';
+  log.notice('oO0OoO0OoO0Oo Redoubt is starting oO0OoO0OoO0Oo');
+  log.notice(`Redoubt version=${REDOUBT_VERSION}, redis-compat=${REDIS_COMPAT_VERSION}, bits=64, pid=${process.pid}, just started`);
+  if (cl.noArguments) {
+    log.warning(
+      `Warning: no config file specified, using the default config. In order to specify a config file use ${scriptName()} /path/to/redis.conf`,
+    );
+  } else {
+    log.notice('Configuration loaded');
+  }
+  if (store.get('supervised') !== 'no' && process.env.NOTIFY_SOCKET !== undefined) {
+    log.warning('WARNING supervised by systemd requested, but Redoubt cannot send sd_notify READY=1: use Type=simple or Type=forking units');
+  }
+
+  const server = new Server({ store, logSink: sink });
+  const port = store.int('port');
+  const binds = store.get('bind').split(' ').filter((b) => b.length > 0);
+  if (port === 0 || binds.length === 0) {
+    server.logger.warning('Configured to not listen anywhere, exiting.');
+    process.exit(1);
+  }
+  try {
+    await server.listen();
+  } catch (e) {
+    if (e instanceof ListenError) {
+      // a non-optional address failing was already logged by listen(); only optional ones failed here
+      if (e.reason === 'no address could be bound') {
+        server.logger.warning(`Failed listening on port ${port} (tcp), aborting.`);
+      }
+      process.exit(1);
+    }
+    throw e;
+  }
+
+  const pidfile = store.get('pidfile');
+  if (pidfile !== '') writePidFile(server, pidfile);
+  installSignalHandlers(server);
+
+  const showLogo = store.bool('always-show-logo') || (store.get('logfile') === '' && process.stdout.isTTY === true);
+  if (showLogo) server.logger.raw('notice', banner(port));
+  else server.logger.notice(`Running mode=standalone, port=${port}.`);
+  server.logger.notice('Server initialized');
+  for (const line of securitySummary(server)) server.logger.notice(line);
+  const inert = noEffectDirectives(store);
+  if (inert.length > 0) server.logger.warning(`Accepted but without effect in this version (${inert.length}): ${inert.join(', ')}`);
+  server.logger.notice('Ready to accept connections tcp');
+}
+
+/** Loads file + stdin + options into a fresh store; on error prints like redis-server and returns the exit code. */
+async function loadConfig(cl: CommandLine, early: Logger): Promise<{ store: ConfigStore; stdinText: string | null } | number> {
+  let fileText: string | null = null;
+  if (cl.configFile !== null) {
+    const t = readConfigFile(cl.configFile);
+    if (typeof t !== 'string') {
+      early.warning(formatOpenError(t));
+      return 1;
+    }
+    fileText = t;
+  }
+  let stdinText: string | null = null;
+  if (cl.stdin) {
+    early.warning('Reading config from stdin');
+    stdinText = await readStdin();
+  }
+  const store = new ConfigStore(configTable);
+  store.configFile = cl.configFile;
+  const err = loadConfigText(store, combineConfigSources(fileText, stdinText, cl.options), { file: cl.configFile ?? undefined, chdir: true });
+  if (err !== null) {
+    reportLoadError(err, early);
+    return 1;
+  }
+  return { store, stdinText };
+}
+
+function reportLoadError(err: ConfigLoadError, early: Logger): void {
+  if (err.kind === 'open') early.warning(formatOpenError(err));
+  else process.stderr.write(Buffer.from(formatFatalConfigError(err), 'latin1'));
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    process.stdin.on('error', reject);
+  });
+}
+
+/** `daemonize yes`: start this command line again, detached, and exit 0 (see the file comment). */
+function daemonizeAndExit(store: ConfigStore, stdinText: string | null, cwd: string, args: string[]): void {
+  const logfile = store.get('logfile');
+  const out = logfile === '' ? 'ignore' : openSync(logfile, 'a');
+  const child = spawn(process.execPath, [...process.execArgv, scriptPath(), ...args], {
+    cwd,
+    detached: true,
+    stdio: [stdinText === null ? 'ignore' : 'pipe', out, out],
+    env: { ...process.env, [DAEMON_CHILD_ENV]: '1' },
+  });
+  child.unref();
+  if (stdinText !== null && child.stdin !== null) {
+    child.stdin.end(Buffer.from(stdinText, 'latin1'), () => process.exit(0));
+  } else {
+    process.exit(0);
+  }
+}
+
+function writePidFile(server: Server, path: string): void {
+  try {
+    writeFileSync(path, `${process.pid}\n`);
+  } catch (e) {
+    server.logger.warning(`Failed to write PID file: ${(e as Error).message}`);
+    return;
+  }
+  server.shutdownHooks.push(() => {
+    server.logger.notice('Removing the pid file.');
+    try {
+      // only our own pid file: another instance may have replaced it
+      if (readFileSync(path, 'latin1').trim() === String(process.pid)) unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  });
+}
+
+function installSignalHandlers(server: Server): void {
+  let shuttingDown = false;
+  server.onShutdown = () => process.exit(0);
+  const onSignal = (sig: 'SIGTERM' | 'SIGINT') => {
+    if (shuttingDown) {
+      if (sig === 'SIGINT') {
+        server.logger.warning('You insist... exiting now.');
+        process.exit(1);
+      }
+      return;
+    }
+    shuttingDown = true;
+    server.logger.warning(`Received ${sig} scheduling shutdown...`);
+    void server.shutdown();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+/** Redoubt's own start-up banner (not Redis's art): version, mode, port and pid. */
+function banner(port: number): string {
+  const lines = [
+    '',
+    '        |>>>',
+    `        |                 Redoubt ${REDOUBT_VERSION} (Redis ${REDIS_COMPAT_VERSION} compatible) 64 bit`,
+    '    _  _|_  _',
+    '   |;|_|;|_|;|            Running in standalone mode',
+    `   \\.    .  /            Port: ${port}`,
+    `    \\:  .  /              PID: ${process.pid}`,
+    '     ||:   |',
+    '     ||:.  |              Hardened by default: loopback bind, protected mode',
+    '     ||:  .|',
+    '  ___||____|___',
+    '',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** One line per security layer: what is listening, and which protections are on or off. */
+function securitySummary(server: Server): string[] {
+  const c = server.config;
+  const addrs = server.listeners
+    .map((l) => l.address())
+    .filter((a): a is AddressInfo => a !== null && typeof a === 'object')
+    .map((a) => (a.family === 'IPv6' || isIPv6(a.address) ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
+  const out = [
+    `Security: listening on ${addrs.join(', ')} (tcp; bind ${c.get('bind')})`,
+    `Security: protected-mode ${c.get('protected-mode')}; TLS off (not available yet); ACL users and requirepass off (not available yet: the default user needs no password); rename-command none; DEBUG and MODULE commands absent; enable-protected-configs ${c.get('enable-protected-configs')}`,
+  ];
+  const exposed = server.listeners.some((l) => {
+    const a = l.address();
+    if (a === null || typeof a !== 'object') return false;
+    return !(a.address === '127.0.0.1' || a.address === '::1' || (isIPv4(a.address) && a.address.startsWith('127.')));
+  });
+  if (exposed && !c.bool('protected-mode')) {
+    out.push('WARNING: protected mode is off and the server listens beyond loopback without a password: anyone who can reach it can run any command');
+  }
+  return out;
+}
+
+/** Directives given in the config that are accepted but not implemented (listed once at start-up). */
+function noEffectDirectives(store: ConfigStore): string[] {
+  return store.table.filter((d) => d.status === 'noeffect' && store.explicitlySet.has(d.name)).map((d) => d.name);
+}
+
+function testConfigReport(store: ConfigStore, cl: CommandLine): string {
+  const inert = noEffectDirectives(store);
+  let out = `Configuration OK: ${cl.configFile ?? '(defaults)'}${cl.stdin ? ' + stdin' : ''}${cl.options !== '' ? ' + command line' : ''}\n`;
+  out += `Listening would be on port ${store.get('port')}, bind ${store.get('bind')}, protected-mode ${store.get('protected-mode')}\n`;
+  if (inert.length > 0) out += `Accepted but without effect in this version (${inert.length}): ${inert.join(', ')}\n`;
+  return out;
+}
+
+function versionLine(): string {
+  return `Redoubt server v=${REDIS_COMPAT_VERSION} sha=00000000:0 malloc=libc bits=64 build=0 redoubt=${REDOUBT_VERSION} node=${process.version}\n`;
+}
+
+function scriptPath(): string {
+  return fileURLToPath(import.meta.url);
+}
+
+function scriptName(): string {
+  return process.argv[1] ?? 'redoubt-server';
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`redoubt-server: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,143 @@
+/**
+ * CLIENT PAUSE / UNPAUSE. While a pause is on, a connection whose next command is
+ * affected holds that command (and everything it sent after it) until the pause ends;
+ * then held connections resume in the order they were held, as Redis's postponed clients.
+ *
+ * Affected commands, as Redis 7.2's processCommand decides:
+ *  - ALL: every command that would run (one that fails lookup, arity or authentication is
+ *    answered at once with its error);
+ *  - WRITE: commands flagged `write` or `may_replicate` (EVAL, PUBLISH, PFCOUNT...), and
+ *    EXEC when the transaction queued such a command.
+ * Replication links are never paused. The end is a single timer (no polling); UNPAUSE and
+ * the timer resume the held connections on a later turn of the event loop, never inside
+ * the command that ended the pause.
+ */
+import type { Command } from '../commands/command-spec.js';
+import type { CommandTable } from '../commands/command-table.js';
+import type { Client } from './client.js';
+
+export type PauseMode = 'write' | 'all';
+
+/** What the pause needs from a connection. */
+export interface Resumable {
+  /** runs the held command and whatever input followed it */
+  resumeAfterPause(): void;
+}
+
+export class ClientPause {
+  mode: PauseMode | null = null;
+  /** wall-clock end of the pause, ms */
+  endsAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** connections holding a command, in the order they were held */
+  private readonly held = new Set<Resumable>();
+
+  constructor(private readonly commands: () => CommandTable) {}
+
+  get active(): boolean {
+    return this.mode !== null;
+  }
+
+  /** Number of connections currently held (INFO blocked_clients). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /**
+   * Starts or extends a pause. As Redis, a later end time wins, and the stricter mode
+   * stays until the pause ends (a client paused by ALL cannot be relaxed to WRITE).
+   */
+  pause(mode: PauseMode, durationMs: number, nowMs = Date.now()): void {
+    const end = nowMs + durationMs;
+    if (this.mode === null || mode === 'all') this.mode = mode;
+    this.endsAt = Math.max(end, this.endsAt);
+    this.arm();
+  }
+
+  unpause(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.mode = null;
+    this.endsAt = 0;
+    this.scheduleResume();
+  }
+
+  private arm(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    const wait = Math.max(0, this.endsAt - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (Date.now() < this.endsAt) {
+        this.arm();
+        return;
+      }
+      this.unpause();
+    }, wait);
+    // a pending pause must not keep a finished test process (or a closed server) alive
+    this.timer.unref();
+  }
+
+  private scheduleResume(): void {
+    if (this.held.size === 0) return;
+    setImmediate(() => {
+      const list = [...this.held];
+      this.held.clear();
+      for (const c of list) {
+        if (this.mode !== null) {
+          // paused again before we got here: what still applies is re-checked on resume
+          this.held.add(c);
+          continue;
+        }
+        c.resumeAfterPause();
+      }
+    });
+  }
+
+  /** Records that `conn` holds a command until the pause ends. */
+  hold(conn: Resumable): void {
+    this.held.add(conn);
+  }
+
+  /** A closed connection no longer waits. */
+  forget(conn: Resumable): void {
+    this.held.delete(conn);
+  }
+
+  /** Stops the timer (server shutdown). */
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.mode = null;
+    this.held.clear();
+  }
+
+  /** True if `argv` from `client` must wait for the pause to end. */
+  holds(client: Client, argv: readonly string[]): boolean {
+    if (this.mode === null || client.role !== 'normal') return false;
+    const cmd = this.resolve(argv);
+    // commands that will fail their checks are answered right away, as in Redis
+    if (cmd === undefined) return false;
+    if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) return false;
+    if (!client.authenticated && !cmd.noAuth) return false;
+    if (client.multi !== null && cmd.noMulti) return false;
+    if (this.mode === 'all') return true;
+    if (writeLike(cmd)) return true;
+    if (cmd.fullName === 'exec' && client.multi !== null) {
+      return client.multi.some((q) => {
+        const c = this.resolve(q.argv);
+        return c !== undefined && writeLike(c);
+      });
+    }
+    return false;
+  }
+
+  private resolve(argv: readonly string[]): Command | undefined {
+    const top = this.commands().lookup(argv[0]!);
+    if (top === undefined || top.subcommandMap === null || argv.length < 2) return top;
+    return top.subcommandMap.get(argv[1]!.toLowerCase());
+  }
+}
+
+function writeLike(cmd: Command): boolean {
+  return cmd.flags.includes('write') || cmd.flags.includes('may_replicate');
+}

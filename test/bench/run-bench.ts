@@ -1,0 +1,486 @@
+/**
+ * `npm run bench`: redis-benchmark against Redoubt and a real redis-server in one run.
+ * Not a test (a report): prints ops/s, p50 and p99 for both and the ratio, for SET, GET,
+ * INCR and MSET (10 keys), unpipelined with 50 clients and pipelined with -P 16; then the
+ * memory that 1M small keys take in each.
+ *
+ * Both servers run as child processes on free loopback ports: Redoubt as
+ * `node dist/src/main.js --port P --save '' --appendonly no --bind 127.0.0.1` (or, if
+ * that does not come up, this script in `--serve P` mode, which calls startServer), Redis
+ * as Debian's redis-server with persistence off. Runs alternate between the two so
+ * machine noise hits both alike. Every child is killed in `finally`.
+ *
+ * Options:
+ *   --seconds S   target duration of each redis-benchmark run (default 3)
+ *   --rounds R    repeat every run R times and keep the median (default 1)
+ *   --keys N      keys for the memory test (default 1000000); --no-memory skips it
+ *   --profile     instead of the comparison, run SET/GET against Redoubt under
+ *                 `node --cpu-prof` and print the hottest functions
+ *   --summarize F print the hottest functions of an existing .cpuprofile file
+ *   --serve P     internal: run Redoubt in this process on port P
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findOnPath, freePort, startRedisOracle, waitForPong, type RedisOracle } from '../helpers/redis-oracle.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** dist/src/main.js, next to this file's dist/test/bench */
+const MAIN_JS = path.resolve(here, '../../src/main.js');
+
+interface Options {
+  seconds: number;
+  rounds: number;
+  keys: number;
+  memory: boolean;
+  profile: boolean;
+  serve: number | null;
+  summarize: string | null;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, profile: false, serve: null, summarize: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const num = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
+      return v;
+    };
+    if (a === '--seconds') o.seconds = num();
+    else if (a === '--rounds') o.rounds = Math.floor(num());
+    else if (a === '--keys') o.keys = Math.floor(num());
+    else if (a === '--no-memory') o.memory = false;
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--serve') o.serve = Math.floor(num());
+    else if (a === '--summarize') o.summarize = argv[++i] ?? '';
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------
+// processes
+
+interface Child {
+  name: string;
+  port: number;
+  pid: number;
+  how: string;
+  stop(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function startRedoubt(nodeFlags: string[] = []): Promise<Child> {
+  const attempts: Array<{ how: string; args: (port: number) => string[] }> = [];
+  if (existsSync(MAIN_JS)) {
+    attempts.push({
+      how: 'node dist/src/main.js',
+      args: (port) => [...nodeFlags, MAIN_JS, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
+    });
+  }
+  attempts.push({ how: 'run-bench.js --serve (startServer)', args: (port) => [...nodeFlags, fileURLToPath(import.meta.url), '--serve', String(port)] });
+  let why = '';
+  for (const attempt of attempts) {
+    const port = await freePort();
+    const child = spawn(process.execPath, attempt.args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      if (stderr.length < 4000) stderr += d.toString('utf8');
+    });
+    const up = await waitForPong(port, 15_000, () => child.exitCode !== null);
+    if (up) return { name: 'redoubt', port, pid: child.pid!, how: attempt.how, stop: () => stopChild(child) };
+    why += `${attempt.how}: did not answer PING. ${stderr.slice(0, 500)}\n`;
+    await stopChild(child, 2000);
+  }
+  throw new Error(`Redoubt did not start:\n${why}`);
+}
+
+async function startRedis(): Promise<Child> {
+  const o: RedisOracle = await startRedisOracle();
+  return { name: 'redis', port: o.port, pid: o.pid, how: 'redis-server', stop: () => o.stop() };
+}
+
+/** Internal mode: Redoubt in this process, closed on SIGTERM/SIGINT (so --cpu-prof is written). */
+async function serve(port: number): Promise<void> {
+  const { startServer } = await import('../../src/server/server.js');
+  const srv = await startServer({ port });
+  const stop = () => {
+    void srv.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+// ---------------------------------------------------------------------------------------
+// redis-benchmark
+
+interface Result {
+  rps: number;
+  avg: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+const TESTS: Array<{ t: string; label: string; csvName: string }> = [
+  { t: 'set', label: 'SET', csvName: 'SET' },
+  { t: 'get', label: 'GET', csvName: 'GET' },
+  { t: 'incr', label: 'INCR', csvName: 'INCR' },
+  { t: 'mset', label: 'MSET (10 keys)', csvName: 'MSET (10 keys)' },
+];
+
+function runProcess(cmd: string, args: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')} failed (${code ?? signal}): ${err.slice(0, 500)}`));
+    });
+  });
+}
+
+async function benchmark(bin: string, port: number, test: string, csvName: string, pipeline: number, n: number): Promise<Result> {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '-t', test, '--csv'];
+  if (pipeline > 1) args.push('-P', String(pipeline));
+  const out = await runProcess(bin, args, 180_000);
+  for (const line of out.split('\n')) {
+    const cells = line.split('","').map((c) => c.replace(/^"|"$/g, '').trim());
+    if (cells[0] === csvName && cells.length >= 8) {
+      const [, rps, avg, , p50, p95, p99] = cells.map(Number);
+      return { rps: rps!, avg: avg!, p50: p50!, p95: p95!, p99: p99! };
+    }
+  }
+  throw new Error(`no "${csvName}" line in redis-benchmark output:\n${out}`);
+}
+
+function median(results: Result[]): Result {
+  const sorted = [...results].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+// ---------------------------------------------------------------------------------------
+// memory
+
+/** Writes `count` SETs of small keys with a pipelined raw connection, waiting for every +OK. */
+async function loadKeys(port: number, count: number): Promise<number> {
+  const started = Date.now();
+  const socket = net.connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  let receivedBytes = 0;
+  let waiter: (() => void) | null = null;
+  let failure: Error | null = null;
+  socket.on('data', (d: Buffer) => {
+    if (d.includes(45 /* '-' */) && failure === null) failure = new Error(`error reply while loading: ${d.toString('latin1', 0, 200)}`);
+    receivedBytes += d.length;
+    waiter?.();
+  });
+  socket.on('error', (e) => {
+    failure = e;
+    waiter?.();
+  });
+  const BATCH = 2000;
+  const WINDOW = 4;
+  const OK_LEN = 5; // "+OK\r\n"
+  let sent = 0;
+  try {
+    while (sent < count) {
+      // keep at most WINDOW batches in flight
+      while (sent - receivedBytes / OK_LEN > BATCH * WINDOW && failure === null) {
+        await new Promise<void>((r) => (waiter = r));
+        waiter = null;
+      }
+      if (failure !== null) throw failure;
+      let chunk = '';
+      const end = Math.min(count, sent + BATCH);
+      for (let i = sent; i < end; i++) {
+        const key = `key:${String(i).padStart(12, '0')}`;
+        chunk += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$3\r\nxxx\r\n`;
+      }
+      socket.write(chunk);
+      sent = end;
+    }
+    const deadline = Date.now() + 120_000;
+    while (receivedBytes < count * OK_LEN && failure === null && Date.now() < deadline) {
+      await new Promise<void>((r) => {
+        waiter = r;
+        setTimeout(r, 1000);
+      });
+      waiter = null;
+    }
+    if (failure !== null) throw failure;
+    if (receivedBytes < count * OK_LEN) throw new Error('timed out waiting for the loader replies');
+  } finally {
+    socket.destroy();
+  }
+  return Date.now() - started;
+}
+
+/** One command over a fresh connection, raw reply text (ends at the first complete reply or 2 s). */
+async function command(port: number, ...argv: string[]): Promise<string> {
+  const socket = net.connect(port, '127.0.0.1');
+  let data = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    socket.write(`*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      socket.on('data', (d: Buffer) => {
+        data += d.toString('latin1');
+        if (complete(data)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      socket.on('close', () => resolve());
+    });
+  } finally {
+    socket.destroy();
+  }
+  return data;
+}
+
+function complete(s: string): boolean {
+  const nl = s.indexOf('\r\n');
+  if (nl === -1) return false;
+  if (s[0] !== '$') return true;
+  const n = Number(s.slice(1, nl));
+  return n < 0 || s.length >= nl + 2 + n + 2;
+}
+
+function vmRssBytes(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? null : Number(m[1]) * 1024;
+  } catch {
+    return null;
+  }
+}
+
+function infoField(info: string, field: string): number | null {
+  const m = new RegExp(`^${field}:(\\d+)`, 'm').exec(info);
+  return m === null ? null : Number(m[1]);
+}
+
+interface MemoryReport {
+  keys: number;
+  loadMs: number;
+  rssBefore: number | null;
+  rssAfter: number | null;
+  usedBefore: number | null;
+  usedAfter: number | null;
+  infoNote: string;
+  dbsize: string;
+}
+
+async function measureMemory(child: Child, keys: number): Promise<MemoryReport> {
+  await command(child.port, 'FLUSHALL');
+  await new Promise((r) => setTimeout(r, 500));
+  const infoBefore = await command(child.port, 'INFO', 'memory');
+  const rssBefore = vmRssBytes(child.pid);
+  const loadMs = await loadKeys(child.port, keys);
+  await new Promise((r) => setTimeout(r, 1000));
+  const infoAfter = await command(child.port, 'INFO', 'memory');
+  const rssAfter = vmRssBytes(child.pid);
+  const dbsize = (await command(child.port, 'DBSIZE')).trim();
+  const infoOk = infoAfter.startsWith('$');
+  return {
+    keys,
+    loadMs,
+    rssBefore,
+    rssAfter,
+    usedBefore: infoOk ? infoField(infoBefore, 'used_memory') : null,
+    usedAfter: infoOk ? infoField(infoAfter, 'used_memory') : null,
+    infoNote: infoOk ? 'INFO memory used_memory' : `INFO memory unavailable (${infoAfter.trim().slice(0, 60)})`,
+    dbsize,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// profile
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+function summarizeProfile(file: string, top = 25): string {
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
+  const byName = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  for (const n of prof.nodes) {
+    const hits = n.hitCount ?? 0;
+    total += hits;
+    if (n.callFrame.functionName === '(idle)') {
+      idle += hits;
+      continue;
+    }
+    const url = n.callFrame.url.replace(/^file:\/\/.*?\/dist\//, '').replace(/^node:/, 'node:');
+    const name = `${n.callFrame.functionName || '(anonymous)'} ${url === '' ? '' : `${url}:${n.callFrame.lineNumber + 1}`}`.trim();
+    byName.set(name, (byName.get(name) ?? 0) + hits);
+  }
+  const busy = total - idle;
+  const rows = [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  const lines = [`samples: ${total}, idle ${((100 * idle) / Math.max(1, total)).toFixed(1)}%; self time as % of non-idle samples:`];
+  for (const [name, hits] of rows) lines.push(`  ${((100 * hits) / Math.max(1, busy)).toFixed(1).padStart(5)}%  ${name}`);
+  return lines.join('\n');
+}
+
+async function profile(bench: string, opts: Options): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'redoubt-prof-'));
+  const redoubt = await startRedoubt(['--cpu-prof', '--cpu-prof-dir', dir]);
+  try {
+    console.log(`Profiling Redoubt (${redoubt.how}, pid ${redoubt.pid}) under node --cpu-prof`);
+    for (const { t, csvName } of TESTS.slice(0, 2)) {
+      for (const p of [1, 16]) {
+        const n = p === 1 ? Math.round(60_000 * opts.seconds) : Math.round(400_000 * opts.seconds);
+        const r = await benchmark(bench, redoubt.port, t, csvName, p, n);
+        console.log(`  ${csvName} -P ${p}: ${r.rps.toFixed(0)} ops/s (profiled)`);
+      }
+    }
+  } finally {
+    await redoubt.stop();
+  }
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) console.log(`no .cpuprofile written in ${dir} (did the server exit cleanly on SIGTERM?)`);
+  for (const f of files) {
+    console.log(`\n${path.join(dir, f)}`);
+    console.log(summarizeProfile(path.join(dir, f)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// report
+
+function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fmtBytes(n: number | null): string {
+  if (n === null) return 'n/a';
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+async function compare(bench: string, opts: Options): Promise<void> {
+  const redis = await startRedis();
+  let redoubt: Child | null = null;
+  try {
+    redoubt = await startRedoubt();
+    const serverVersion = (await runProcess(findOnPath('redis-server')!, ['--version'], 10_000)).trim();
+    console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
+    console.log(`redis:   ${serverVersion} (pid ${redis.pid}, port ${redis.port})`);
+    console.log(`redoubt: ${redoubt.how} (pid ${redoubt.pid}, port ${redoubt.port})`);
+    console.log(`redis-benchmark -c 50, ~${opts.seconds}s per run, ${opts.rounds} round(s), runs alternate between servers\n`);
+
+    const rows: string[][] = [['test', 'pipeline', 'redis ops/s', 'redoubt ops/s', 'ratio', 'redis p50/p99 ms', 'redoubt p50/p99 ms']];
+    let turn = 0;
+    for (const { t, label, csvName } of TESTS) {
+      for (const p of [1, 16]) {
+        // Size -n from a short probe of Redis so each run lasts about `seconds`.
+        const probeN = p === 1 ? 20_000 : 200_000;
+        const probe = await benchmark(bench, redis.port, t, csvName, p, probeN);
+        const n = Math.max(probeN, Math.min(20_000_000, Math.round((probe.rps * opts.seconds) / 1000) * 1000));
+        const got: Record<'redis' | 'redoubt', Result[]> = { redis: [], redoubt: [] };
+        for (let r = 0; r < opts.rounds; r++) {
+          const order = turn++ % 2 === 0 ? [redis, redoubt] : [redoubt, redis];
+          for (const s of order) got[s.name as 'redis' | 'redoubt'].push(await benchmark(bench, s.port, t, csvName, p, n));
+        }
+        const a = median(got.redis);
+        const b = median(got.redoubt);
+        const row = [label, p === 1 ? 'none' : `-P ${p}`, fmtInt(a.rps), fmtInt(b.rps), `${(b.rps / a.rps).toFixed(2)}x`, `${a.p50.toFixed(3)}/${a.p99.toFixed(3)}`, `${b.p50.toFixed(3)}/${b.p99.toFixed(3)}`];
+        rows.push(row);
+        console.log(`  done: ${label} ${row[1]} (-n ${n})`);
+      }
+    }
+    console.log('\n' + table(rows) + '\n');
+    console.log('targets: ratio >= 0.9x unpipelined, >= 0.6x at -P 16\n');
+
+    if (opts.memory) {
+      console.log(`memory: ${fmtInt(opts.keys)} keys "key:<12 digits>" with 3-byte values, pipelined loader`);
+      const memRows: string[][] = [['server', 'load time', 'DBSIZE', 'RSS before', 'RSS after', 'RSS per key', 'used_memory delta', 'bytes/key (used_memory)']];
+      const notes: string[] = [];
+      for (const s of [redis, redoubt]) {
+        const m = await measureMemory(s, opts.keys);
+        const rssDelta = m.rssAfter !== null && m.rssBefore !== null ? m.rssAfter - m.rssBefore : null;
+        const usedDelta = m.usedAfter !== null && m.usedBefore !== null ? m.usedAfter - m.usedBefore : null;
+        if (usedDelta === null) notes.push(`${s.name}: ${m.infoNote}`);
+        memRows.push([
+          s.name,
+          `${(m.loadMs / 1000).toFixed(1)} s`,
+          m.dbsize,
+          fmtBytes(m.rssBefore),
+          fmtBytes(m.rssAfter),
+          rssDelta === null ? 'n/a' : `${(rssDelta / m.keys).toFixed(0)} B`,
+          usedDelta === null ? 'n/a' : fmtBytes(usedDelta),
+          usedDelta === null ? 'n/a' : `${(usedDelta / m.keys).toFixed(0)} B`,
+        ]);
+      }
+      console.log(table(memRows));
+      for (const n of notes) console.log(n);
+      console.log('(RSS from /proc/<pid>/status VmRSS; used_memory from INFO memory where the server has it)\n');
+    }
+  } finally {
+    await redoubt?.stop();
+    await redis.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (opts.serve !== null) {
+    await serve(opts.serve);
+    return;
+  }
+  if (opts.summarize !== null) {
+    console.log(summarizeProfile(opts.summarize, 40));
+    return;
+  }
+  const bench = findOnPath('redis-benchmark');
+  if (bench === null || findOnPath('redis-server') === null) {
+    console.error('npm run bench needs redis-server and redis-benchmark on PATH (Debian: apt-get install redis-server redis-tools)');
+    process.exit(2);
+  }
+  if (opts.profile) await profile(bench, opts);
+  else await compare(bench, opts);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  process.exit(1);
+});
+

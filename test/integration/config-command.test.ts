@@ -1,0 +1,250 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from 'redis';
+import { startTestServer, ioredisClient } from '../helpers/server.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { findOnPath } from '../helpers/redis-oracle.js';
+import { ConfigStore } from '../../src/config/config-store.js';
+import { configTable } from '../../src/config/config-table.js';
+import { loadConfigText } from '../../src/config/config-file.js';
+
+/** redis-cli, asynchronously (the server runs in this process), bounded by a timeout. */
+function cli(port: number, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('redis-cli', ['-p', String(port), ...args], { timeout: 5000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+}
+const noCli = findOnPath('redis-cli') === null ? 'SKIPPED: no redis-cli on PATH' : false;
+
+test('CONFIG GET: several patterns, aliases, hidden only by exact name, RESP2 flat and RESP3 map', async () => {
+  const srv = await startTestServer();
+  const c = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await c.call('CONFIG', 'GET', 'hz', 'timeout'), '*4\r\n$2\r\nhz\r\n$2\r\n10\r\n$7\r\ntimeout\r\n$1\r\n0\r\n');
+    assert.equal(await c.call('CONFIG', 'GET', 'HZ', 'hz'), '*2\r\n$2\r\nHZ\r\n$2\r\n10\r\n');
+    assert.equal(await c.call('CONFIG', 'GET', 'slaveof'), '*2\r\n$7\r\nslaveof\r\n$0\r\n\r\n');
+    assert.equal(await c.call('CONFIG', 'GET', 'use-exit-on-panic'), '*2\r\n$17\r\nuse-exit-on-panic\r\n$2\r\nno\r\n');
+    assert.equal(await c.call('CONFIG', 'GET', 'use-exit-*'), '*0\r\n');
+    assert.equal(await c.call('CONFIG', 'GET', 'nope'), '*0\r\n');
+    assert.equal(await c.call('CONFIG', 'GET'), "-ERR wrong number of arguments for 'config|get' command\r\n");
+    const all = await c.call('CONFIG', 'GET', '*');
+    assert.ok(all.includes('$20\r\nhash-max-ziplist-entries\r\n'.slice(4)), 'aliases are listed by CONFIG GET *');
+    assert.ok(!all.includes('use-exit-on-panic'));
+    await c.call('HELLO', '3');
+    assert.equal(await c.call('CONFIG', 'GET', 'hz'), '%1\r\n$2\r\nhz\r\n$2\r\n10\r\n');
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
+test('CONFIG SET: several pairs take effect together; apply hooks run', async () => {
+  const srv = await startTestServer();
+  const c = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '2mb', 'loglevel', 'warning', 'maxclients', '50'), '+OK\r\n');
+    assert.equal(srv.server.parserLimits.maxBulkLen, 2 * 1024 * 1024);
+    assert.equal(srv.server.logger.level, 'warning');
+    assert.equal(srv.server.config.int('maxclients'), 50);
+    // hz is clamped to 1..500 as Redis does, and CONFIG GET shows the clamped value
+    assert.equal(await c.call('CONFIG', 'SET', 'hz', '1000'), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'GET', 'hz'), '*2\r\n$2\r\nhz\r\n$3\r\n500\r\n');
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
+test('CONFIG SET is all-or-nothing: a bad later value rolls back the earlier ones', async () => {
+  const srv = await startTestServer();
+  const c = await RawClient.connect(srv.port);
+  try {
+    assert.equal(
+      await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '4mb', 'timeout', '30', 'maxmemory', 'lots'),
+      "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n",
+    );
+    assert.equal(srv.server.config.get('timeout'), '0');
+    assert.equal(srv.server.config.get('proto-max-bulk-len'), '536870912');
+    assert.equal(srv.server.parserLimits.maxBulkLen, 536870912);
+    assert.equal(
+      await c.call('CONFIG', 'SET', 'timeout', '5', 'slave-priority', 'x'),
+      "-ERR CONFIG SET failed (possibly related to argument 'slave-priority') - argument couldn't be parsed into an integer\r\n",
+    );
+    assert.equal(srv.server.config.get('timeout'), '0');
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
+test('CONFIG SET error texts: unknown, duplicate, immutable, protected, unsupported security', async () => {
+  const srv = await startTestServer();
+  const c = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await c.call('CONFIG', 'SET', 'nope', '1'), "-ERR Unknown option or number of arguments for CONFIG SET - 'nope'\r\n");
+    assert.equal(await c.call('CONFIG', 'SET', 'hz', '1', 'HZ', '2'), "-ERR CONFIG SET failed (possibly related to argument 'HZ') - duplicate parameter\r\n");
+    assert.equal(await c.call('CONFIG', 'SET', 'Databases', '2'), "-ERR CONFIG SET failed (possibly related to argument 'Databases') - can't set immutable config\r\n");
+    assert.equal(await c.call('CONFIG', 'SET', 'dir', '/tmp'), "-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config\r\n");
+    assert.equal(await c.call('CONFIG', 'SET', 'dbfilename', 'x.rdb'), "-ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config\r\n");
+    assert.equal(
+      await c.call('CONFIG', 'SET', 'requirepass', 'hunter2'),
+      "-ERR CONFIG SET failed (possibly related to argument 'requirepass') - 'requirepass' is not supported yet by Redoubt\r\n",
+    );
+    assert.equal(
+      await c.call('CONFIG', 'SET', 'tls-port', '6380'),
+      "-ERR CONFIG SET failed (possibly related to argument 'tls-port') - 'tls-port' is not supported yet by Redoubt\r\n",
+    );
+    // the harmless default is accepted
+    assert.equal(await c.call('CONFIG', 'SET', 'requirepass', ''), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'hz'), "-ERR wrong number of arguments for 'config|set' command\r\n");
+    assert.equal(await c.call('CONFIG', 'SET', 'hz', '1', 'timeout'), '-ERR syntax error\r\n');
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
+test('enable-protected-configs local lets a loopback client set dir', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redoubt-dir-'));
+  const srv = await startTestServer({ config: [['enable-protected-configs', 'local']] });
+  const c = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await c.call('CONFIG', 'SET', 'dir', dir), '+OK\r\n');
+    assert.equal(srv.server.config.get('dir'), dir);
+    assert.equal(
+      await c.call('CONFIG', 'SET', 'dir', join(dir, 'missing')),
+      "-ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory\r\n",
+    );
+  } finally {
+    c.close();
+    await srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sensitive values are redacted from the slow log even when CONFIG SET fails', async () => {
+  const srv = await startTestServer({ config: [['slowlog-log-slower-than', '0']] });
+  const c = await RawClient.connect(srv.port);
+  try {
+    await c.call('CONFIG', 'SET', 'masterauth', 'topsecret', 'hz', '5');
+    const entry = srv.server.slowlog.entries.find((e) => e.argv[0] === 'CONFIG');
+    assert.ok(entry !== undefined);
+    assert.deepEqual(entry.argv, ['CONFIG', 'SET', 'masterauth', '(redacted)', 'hz', '5']);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
+test('CONFIG RESETSTAT zeroes server, command and error statistics', async () => {
+  const srv = await startTestServer();
+  const c = await RawClient.connect(srv.port);
+  try {
+    await c.call('SET', 'k', 'v');
+    await c.call('GET', 'k');
+    await c.call('NOSUCHCMD');
+    const get = srv.server.commands.byFullName('get')!;
+    assert.equal(get.stats.calls, 1);
+    assert.ok(srv.server.stats.errors.size > 0);
+    assert.equal(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
+    assert.equal(get.stats.calls, 0);
+    assert.equal(srv.server.stats.errors.size, 0);
+    assert.equal(srv.server.stats.totalErrorReplies, 0);
+    // the RESETSTAT call itself is counted after the reset, like Redis
+    assert.ok(srv.server.stats.totalCommands <= 1);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
+test('CONFIG HELP lists the subcommands as status lines', async () => {
+  const srv = await startTestServer();
+  const c = await RawClient.connect(srv.port);
+  try {
+    const r = await c.call('CONFIG', 'HELP');
+    assert.ok(r.startsWith('*11\r\n+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GET <pattern>\r\n'));
+    assert.ok(r.endsWith('+HELP\r\n+    Prints this help.\r\n'));
+    assert.equal(await c.call('CONFIG', 'NOPE'), "-ERR unknown subcommand 'NOPE'. Try CONFIG HELP.\r\n");
+    assert.equal(await c.call('CONFIG'), "-ERR wrong number of arguments for 'config' command\r\n");
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
+test('CONFIG REWRITE: without a file it refuses; with one it keeps comments and writes changes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redoubt-rewrite-'));
+  const file = join(dir, 'redoubt.conf');
+  writeFileSync(file, '# my settings\nhz 10\n\n# limits\nmaxclients 100\n');
+  const store = new ConfigStore(configTable);
+  assert.equal(loadConfigText(store, readFileSync(file, 'latin1')), null);
+  store.configFile = file;
+  const srv = await startTestServer({ store });
+  const bare = await startTestServer();
+  const c = await RawClient.connect(srv.port);
+  const b = await RawClient.connect(bare.port);
+  try {
+    assert.equal(await b.call('CONFIG', 'REWRITE'), '-ERR The server is running without a config file\r\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'hz', '25', 'maxmemory', '2gb', 'maxclients', '10000'), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'REWRITE'), '+OK\r\n');
+    const text = readFileSync(file, 'latin1');
+    assert.match(text, /^# my settings\nhz 25\n\n# limits\nmaxclients 10000\n\n# Generated by CONFIG REWRITE\n/);
+    assert.match(text, /^maxmemory 2gb$/m);
+    // the rewritten file loads back to the same configuration
+    const again = new ConfigStore(configTable);
+    assert.equal(loadConfigText(again, text), null);
+    for (const n of ['hz', 'maxmemory', 'maxclients', 'port']) assert.equal(again.get(n), srv.server.config.get(n), n);
+  } finally {
+    c.close();
+    b.close();
+    await srv.close();
+    await bare.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ioredis and node-redis drive CONFIG GET/SET', async () => {
+  const srv = await startTestServer();
+  const io = ioredisClient(srv.port, { enableReadyCheck: false });
+  const nr = createClient({ socket: { port: srv.port, host: '127.0.0.1', reconnectStrategy: false } });
+  try {
+    assert.deepEqual(await io.config('GET', 'maxmemory-policy'), ['maxmemory-policy', 'noeviction']);
+    assert.equal(await io.config('SET', 'maxmemory-policy', 'allkeys-lfu'), 'OK');
+    assert.equal(srv.server.lfuEnabled(), true);
+    await nr.connect();
+    assert.deepEqual(await nr.configGet('maxmemory-*'), {
+      'maxmemory-policy': 'allkeys-lfu',
+      'maxmemory-samples': '5',
+      'maxmemory-eviction-tenacity': '10',
+      'maxmemory-clients': '0',
+    });
+    assert.equal(await nr.configSet({ 'slowlog-max-len': '12', timeout: '7' }), 'OK');
+    assert.equal(srv.server.config.int('slowlog-max-len'), 12);
+    assert.equal(srv.server.config.int('timeout'), 7);
+  } finally {
+    io.disconnect();
+    if (nr.isOpen) await nr.quit().catch(() => nr.disconnect());
+    await srv.close();
+  }
+});
+
+test('redis-cli CONFIG GET/SET/RESETSTAT', { skip: noCli }, async () => {
+  const srv = await startTestServer();
+  try {
+    assert.equal(await cli(srv.port, 'config', 'get', 'databases'), 'databases\n16\n');
+    assert.equal(await cli(srv.port, 'config', 'set', 'latency-monitor-threshold', '100'), 'OK\n');
+    assert.equal(await cli(srv.port, 'config', 'get', 'latency-monitor-threshold'), 'latency-monitor-threshold\n100\n');
+    assert.equal(await cli(srv.port, 'config', 'resetstat'), 'OK\n');
+    assert.equal(
+      await cli(srv.port, 'config', 'set', 'port', '1'),
+      "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\n\n",
+    );
+  } finally {
+    await srv.close();
+  }
+});

@@ -1,0 +1,355 @@
+/**
+ * The redoubt-server process, spawned as an init script or harness would spawn
+ * redis-server: command line, FATAL config errors, logs, logo, pidfile, logfile, stdin
+ * config, port conflicts, signals, daemonize, and the Debian package's own redis.conf.
+ * Every child is bounded by a timeout and killed in `finally`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/redis-oracle.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+/** pid:role day month year time.ms level-mark message */
+const LOG_LINE = /^\d+:[MC] \d\d \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} [.\-*#] /;
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the server to completion (config errors, --version...), killing it after `timeoutMs`. */
+function runToExit(args: string[], opts: { stdin?: string; timeoutMs?: number; cwd?: string } = {}): Promise<Finished> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 10_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+/** A running server process and its output so far. */
+class Proc {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  constructor(readonly child: ChildProcess) {
+    child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString('latin1')));
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString('latin1')));
+    this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  }
+
+  static start(args: string[], stdin?: string): Proc {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin!.end(stdin ?? '');
+    return new Proc(child);
+  }
+
+  /** Waits until `text()` matches, the process exits, or the timeout passes. */
+  async waitFor(re: RegExp, text: () => string = () => this.stdout, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!re.test(text())) {
+      if (this.child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`did not see ${re}: exit=${this.child.exitCode}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}\nwatched:\n${text()}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Sends a signal and waits for the exit code (SIGKILL after the timeout). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 5000): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'redoubt-main-'));
+}
+
+async function ping(port: number): Promise<string> {
+  const c = await RawClient.connect(port);
+  try {
+    return await c.call('PING');
+  } finally {
+    c.close();
+  }
+}
+
+test('a bad config line: redis-server\'s FATAL block on stderr, exit 1', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'bad.conf');
+    writeFileSync(file, '# comment\nport 7000\n\n  frobnicate yes  \n');
+    const r = await runToExit([file]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      "\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\nReading the configuration file, at line 4\n>>> 'frobnicate yes'\nBad directive or wrong number of arguments\n",
+    );
+    assert.doesNotMatch(r.stdout, /Ready to accept/);
+    // without a file, the options start at line 2 (after the "\n" separator), as in redis-server
+    const r2 = await runToExit(['--hz', 'abc']);
+    assert.equal(r2.code, 1);
+    assert.equal(r2.stderr, "\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\nReading the configuration file, at line 2\n>>> 'hz \"abc\"'\nargument couldn't be parsed into an integer\n");
+    const r3 = await runToExit(['--requirepass', 'secret']);
+    assert.equal(r3.code, 1);
+    assert.match(r3.stderr, /'requirepass' is not supported yet by Redoubt: refusing to start rather than run without it\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unreadable config file or include: logged like redis-server, exit 1', async () => {
+  const dir = tempDir();
+  try {
+    const r = await runToExit([join(dir, 'missing.conf')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, new RegExp(`^\\d+:C .* # Fatal error, can't open config file '${join(dir, 'missing.conf')}': No such file or directory\\n$`));
+    const file = join(dir, 'inc.conf');
+    writeFileSync(file, `include ${join(dir, 'nope.conf')}\n`);
+    const r2 = await runToExit([file]);
+    assert.equal(r2.code, 1);
+    assert.match(r2.stdout, /Fatal error, can't open config file '.*nope\.conf': No such file or directory/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--version, -v, --help', async () => {
+  const v = await runToExit(['--version']);
+  assert.equal(v.code, 0);
+  assert.match(v.stdout, /^Redoubt server v=7\.2\.4 sha=00000000:0 malloc=libc bits=64 build=0 redoubt=\d+\.\d+\.\d+ node=v\d+/);
+  assert.equal((await runToExit(['-v'])).stdout, v.stdout);
+  const h = await runToExit(['--help']);
+  assert.equal(h.code, 1);
+  assert.match(h.stderr, /^Usage: \.\/redoubt-server \[\/path\/to\/redis\.conf\] \[options\] \[-\]/);
+});
+
+test('--test-config validates without starting', async () => {
+  const dir = tempDir();
+  try {
+    const good = join(dir, 'good.conf');
+    writeFileSync(good, 'port 7777\nappendonly no\nhash-max-ziplist-entries 64\n');
+    const ok = await runToExit([good, '--test-config']);
+    assert.equal(ok.code, 0);
+    assert.match(ok.stdout, new RegExp(`^Configuration OK: ${good}\\n`));
+    assert.match(ok.stdout, /Accepted but without effect in this version \(2\): appendonly, hash-max-listpack-entries/);
+    const bad = await runToExit(['--test-config', '--maxmemory', 'lots']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /FATAL CONFIG FILE ERROR[\s\S]*argument must be a memory value/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('start-up log, logo, security summary, no-effect notice, then SIGTERM shuts down cleanly', async () => {
+  const port = await freePort();
+  const p = Proc.start(['--port', String(port), '--always-show-logo', 'yes', '--appendonly', 'no', '--save', '', '--loglevel', 'verbose']);
+  try {
+    await p.waitFor(/Ready to accept connections tcp\n/);
+    const out = p.stdout;
+    const pid = p.child.pid!;
+    assert.match(out, new RegExp(`^${pid}:C .* \\* oO0OoO0OoO0Oo Redoubt is starting oO0OoO0OoO0Oo$`, 'm'));
+    assert.match(out, new RegExp(`\\* Redoubt version=\\d+\\.\\d+\\.\\d+, redis-compat=7\\.2\\.4, bits=64, pid=${pid}, just started$`, 'm'));
+    assert.match(out, /\* Configuration loaded$/m);
+    assert.ok(out.includes(` PID: ${pid}`), 'logo shows the pid');
+    assert.ok(out.includes(`Port: ${port}`), 'logo shows the port');
+    assert.match(out, /\* Server initialized$/m);
+    assert.match(out, new RegExp(`Security: listening on 127\\.0\\.0\\.1:${port}`));
+    assert.match(out, /protected-mode yes/);
+    assert.match(out, /# Accepted but without effect in this version \(2\): save, appendonly$/m);
+    const logLines = out.split('\n').filter((l) => /^\d+:/.test(l));
+    assert.ok(logLines.length >= 7);
+    for (const l of logLines) assert.match(l, LOG_LINE);
+    assert.ok(out.indexOf('Server initialized') < out.indexOf('Ready to accept connections tcp'));
+    assert.equal(await ping(port), '+PONG\r\n');
+    assert.equal(await p.stop('SIGTERM'), 0);
+    assert.match(p.stdout, /# Received SIGTERM scheduling shutdown\.\.\.$/m);
+    assert.match(p.stdout, /# Redoubt is now ready to exit, bye bye\.\.\.$/m);
+  } finally {
+    p.kill();
+  }
+});
+
+test('SIGINT also shuts down cleanly; without always-show-logo the mode line is logged', async () => {
+  const port = await freePort();
+  const p = Proc.start(['--port', String(port)]);
+  try {
+    await p.waitFor(/Ready to accept connections tcp\n/);
+    assert.match(p.stdout, new RegExp(`\\* Running mode=standalone, port=${port}\\.$`, 'm'));
+    assert.doesNotMatch(p.stdout, /Accepted but without effect/);
+    assert.equal(await p.stop('SIGINT'), 0);
+    assert.match(p.stdout, /Received SIGINT scheduling shutdown\.\.\./);
+  } finally {
+    p.kill();
+  }
+});
+
+test('a port in use: "Failed listening on port N (tcp), aborting." and exit 1', async () => {
+  const port = await freePort();
+  const a = Proc.start(['--port', String(port)]);
+  let b: Proc | null = null;
+  try {
+    await a.waitFor(/Ready to accept connections tcp\n/);
+    b = Proc.start(['--port', String(port)]);
+    const code = await Promise.race([b.exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 10_000))]);
+    assert.equal(code, 1);
+    assert.match(b.stdout, new RegExp(`# Warning: Could not create server TCP listening socket 127\\.0\\.0\\.1:${port}: bind: Address already in use$`, 'm'));
+    assert.match(b.stdout, new RegExp(`# Failed listening on port ${port} \\(tcp\\), aborting\\.$`, 'm'));
+    assert.equal(await ping(port), '+PONG\r\n', 'the first server is unaffected');
+  } finally {
+    b?.kill();
+    await a.stop();
+    a.kill();
+  }
+});
+
+test('pidfile is written after listening and removed on exit; logfile gets the log', async () => {
+  const dir = tempDir();
+  const port = await freePort();
+  const pidfile = join(dir, 'r.pid');
+  const logfile = join(dir, 'r.log');
+  writeFileSync(logfile, 'previous content\n');
+  const p = Proc.start(['--port', String(port), '--pidfile', pidfile, '--logfile', logfile]);
+  try {
+    await p.waitFor(/Ready to accept connections tcp\n/, () => (existsSync(logfile) ? readFileSync(logfile, 'latin1') : ''));
+    assert.equal(readFileSync(pidfile, 'latin1'), `${p.child.pid}\n`);
+    assert.equal(p.stdout, '', 'nothing on stdout when logging to a file');
+    assert.equal(await p.stop(), 0);
+    assert.equal(existsSync(pidfile), false);
+    const log = readFileSync(logfile, 'latin1');
+    assert.ok(log.startsWith('previous content\n'), 'the log file is appended to');
+    const lines = log.split('\n').slice(1).filter((l) => l.length > 0);
+    for (const l of lines) assert.match(l, LOG_LINE);
+    assert.match(log, /\* Removing the pid file\.\n.*# Redoubt is now ready to exit, bye bye\.\.\.\n$/);
+  } finally {
+    p.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('"-" reads the config from stdin, before the command-line options', async () => {
+  const port = await freePort();
+  const p = Proc.start(['-', '--hz', '7'], `port ${port}\nhz 3\nmaxclients 33\n`);
+  try {
+    await p.waitFor(/Ready to accept connections tcp\n/);
+    assert.match(p.stdout, /# Reading config from stdin$/m);
+    const c = await RawClient.connect(port);
+    try {
+      assert.equal(await c.call('CONFIG', 'GET', 'hz'), '*2\r\n$2\r\nhz\r\n$1\r\n7\r\n');
+      assert.equal(await c.call('CONFIG', 'GET', 'maxclients'), '*2\r\n$10\r\nmaxclients\r\n$2\r\n33\r\n');
+    } finally {
+      c.close();
+    }
+  } finally {
+    await p.stop();
+    p.kill();
+  }
+});
+
+test('daemonize yes: the parent exits 0, the detached child serves, writes the pidfile and logs to the logfile', async () => {
+  const dir = tempDir();
+  const port = await freePort();
+  const pidfile = join(dir, 'd.pid');
+  const logfile = join(dir, 'd.log');
+  let daemonPid: number | null = null;
+  try {
+    const r = await runToExit(['--port', String(port), '--daemonize', 'yes', '--pidfile', pidfile, '--logfile', logfile], { timeoutMs: 10_000 });
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, '');
+    const deadline = Date.now() + 10_000;
+    while (!(existsSync(pidfile) && /Ready to accept connections tcp/.test(readFileSync(logfile, 'latin1'))) && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    daemonPid = Number(readFileSync(pidfile, 'latin1').trim());
+    assert.ok(daemonPid > 0);
+    assert.equal(await ping(port), '+PONG\r\n');
+    assert.match(readFileSync(logfile, 'latin1'), new RegExp(`^${daemonPid}:C .* Redoubt is starting`, 'm'));
+    process.kill(daemonPid, 'SIGTERM');
+    while (existsSync(pidfile) && Date.now() < deadline + 5000) await new Promise((res) => setTimeout(res, 25));
+    assert.equal(existsSync(pidfile), false, 'the daemon removed its pid file on SIGTERM');
+    daemonPid = null;
+  } finally {
+    if (daemonPid !== null) {
+      try {
+        process.kill(daemonPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the Debian package\'s /etc/redis/redis.conf loads and serves (paths and port adjusted)', { skip: existsSync('/etc/redis/redis.conf') ? false : 'SKIPPED: /etc/redis/redis.conf not installed' }, async () => {
+  const dir = tempDir();
+  const port = await freePort();
+  const file = join(dir, 'redis.conf');
+  const original = readFileSync('/etc/redis/redis.conf', 'latin1');
+  // Only what must differ on a test machine; nothing else is touched.
+  const adjusted = original
+    .split('\n')
+    .map((line) => {
+      const name = line.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+      if (line.trim().startsWith('#')) return line;
+      if (name === 'daemonize') return 'daemonize no';
+      if (name === 'supervised') return 'supervised no';
+      if (name === 'pidfile') return `pidfile ${join(dir, 'redis.pid')}`;
+      if (name === 'logfile') return 'logfile ""';
+      if (name === 'dir') return `dir ${dir}`;
+      if (name === 'port') return `port ${port}`;
+      // security directives whose layer has not landed yet
+      if (['requirepass', 'user', 'aclfile', 'rename-command', 'masterauth', 'masteruser', 'unixsocket', 'loadmodule'].includes(name)) return `# ${line}`;
+      if (name.startsWith('tls-') && name !== 'tls-port') return `# ${line}`;
+      return line;
+    })
+    .join('\n');
+  writeFileSync(file, adjusted);
+  const p = Proc.start([file]);
+  try {
+    await p.waitFor(/Ready to accept connections tcp\n/);
+    assert.match(p.stdout, /\* Configuration loaded$/m);
+    assert.match(p.stdout, /Accepted but without effect in this version \(\d+\): .*rdbcompression/);
+    const c = await RawClient.connect(port);
+    try {
+      assert.equal(await c.call('CONFIG', 'GET', 'dir'), `*2\r\n$3\r\ndir\r\n$${dir.length}\r\n${dir}\r\n`);
+      assert.equal(await c.call('CONFIG', 'GET', 'bind'), '*2\r\n$4\r\nbind\r\n$14\r\n127.0.0.1 -::1\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'maxmemory', '64mb'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'REWRITE'), '+OK\r\n');
+    } finally {
+      c.close();
+    }
+    const rewritten = readFileSync(file, 'latin1');
+    // comments survive, the change is written
+    assert.ok(rewritten.includes('################################## NETWORK #####################################'));
+    assert.match(rewritten, /^maxmemory 64mb$/m);
+    assert.equal(await p.stop(), 0);
+    // and the rewritten file validates
+    const t = await runToExit([file, '--test-config']);
+    assert.equal(t.code, 0, t.stderr);
+  } finally {
+    p.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

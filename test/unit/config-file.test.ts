@@ -1,0 +1,161 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigStore } from '../../src/config/config-store.js';
+import { configTable } from '../../src/config/config-table.js';
+import {
+  combineConfigSources,
+  formatFatalConfigError,
+  formatOpenError,
+  globFiles,
+  loadConfigText,
+  type ConfigLoadError,
+  type ConfigLineError,
+} from '../../src/config/config-file.js';
+
+function load(text: string): { store: ConfigStore; err: ConfigLoadError | null } {
+  const store = new ConfigStore(configTable);
+  return { store, err: loadConfigText(store, text) };
+}
+
+function lineError(text: string): ConfigLineError {
+  const { err } = load(text);
+  assert.ok(err !== null && err.kind === 'line', `expected an error for ${JSON.stringify(text)}`);
+  return err;
+}
+
+test('comments, blank lines, indentation, CRLF and case-insensitive names', () => {
+  const { store, err } = load('# comment\n\n   # indented comment\r\n  PORT 7000\r\nMaxMemory 1gb\n\tloglevel   warning  \n');
+  assert.equal(err, null);
+  assert.equal(store.get('port'), '7000');
+  assert.equal(store.get('maxmemory'), '1073741824');
+  assert.equal(store.get('loglevel'), 'warning');
+  assert.deepEqual([...store.explicitlySet].sort(), ['loglevel', 'maxmemory', 'port']);
+});
+
+test('a repeated directive: the last line wins; save accumulates; client-output-buffer-limit merges', () => {
+  const { store, err } = load(
+    'hz 5\nhz 7\nsave 900 1\nsave 300 10\nclient-output-buffer-limit normal 1mb 0 0\nclient-output-buffer-limit pubsub 2mb 1mb 5\n',
+  );
+  assert.equal(err, null);
+  assert.equal(store.get('hz'), '7');
+  assert.equal(store.get('save'), '900 1 300 10');
+  assert.equal(store.get('client-output-buffer-limit'), 'normal 1048576 0 0 slave 268435456 67108864 60 pubsub 2097152 1048576 5');
+});
+
+test('removed directives Redis ignores with one argument are ignored', () => {
+  assert.equal(load('list-max-ziplist-entries 5\nlist-max-ziplist-value 64\nlua-replicate-commands yes\n').err, null);
+  assert.equal(lineError('list-max-ziplist-value 1 2\n').reason, 'Bad directive or wrong number of arguments');
+});
+
+test('every line error reason, with the line number and the trimmed line', () => {
+  const cases: [string, number, string, string][] = [
+    ['port 1\nfoo bar\n', 2, 'foo bar', 'Bad directive or wrong number of arguments'],
+    ['port\n', 1, 'port', 'wrong number of arguments'],
+    ['port 1 2\n', 1, 'port 1 2', 'wrong number of arguments'],
+    ['port 6379 # comment\n', 1, 'port 6379 # comment', 'wrong number of arguments'],
+    ['  port abc  \n', 1, 'port abc', "argument couldn't be parsed into an integer"],
+    ['port 70000\n', 1, 'port 70000', 'argument must be between 0 and 65535 inclusive'],
+    ['maxmemory 1x\n', 1, 'maxmemory 1x', 'argument must be a memory value'],
+    ['port "6379\n', 1, 'port "6379', 'Unbalanced quotes in configuration line'],
+    ["port 'a'b\n", 1, "port 'a'b", 'Unbalanced quotes in configuration line'],
+    ['daemonize maybe\n', 1, 'daemonize maybe', "argument must be 'yes' or 'no'"],
+    ['loglevel loud\n', 1, 'loglevel loud', 'argument(s) must be one of the following: debug, verbose, notice, warning, nothing'],
+    ['save 1\n', 1, 'save 1', 'Invalid save parameters'],
+    ['notify-keyspace-events Q\n', 1, 'notify-keyspace-events Q', "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."],
+    ['replicaof x\n', 1, 'replicaof x', 'wrong number of arguments'],
+    ['replicaof a b\n', 1, 'replicaof a b', 'Invalid master port'],
+    ['dir /nonexistent-redoubt\n', 1, 'dir /nonexistent-redoubt', 'No such file or directory'],
+    ['sentinel monitor m 127.0.0.1 6379 2\n', 1, 'sentinel monitor m 127.0.0.1 6379 2', 'sentinel directive while not in sentinel mode'],
+    ['sentinel\n', 1, 'sentinel', 'Sentinel mode is not supported by Redoubt'],
+    ['user\n', 1, 'user', 'Bad directive or wrong number of arguments'],
+    ['loadmodule\n', 1, 'loadmodule', 'Bad directive or wrong number of arguments'],
+    ['include\n', 1, 'include', 'Bad directive or wrong number of arguments'],
+    ['mymod.opt\n', 1, 'mymod.opt', 'Module config specified without value'],
+    ['mymod.opt 1\n', 1, 'mymod.opt 1', 'Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting'],
+    ['requirepass secret\n', 1, 'requirepass secret', "'requirepass' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['user alice on >pw ~* +@all\n', 1, 'user alice on >pw ~* +@all', "'user' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['rename-command FLUSHALL ""\n', 1, 'rename-command FLUSHALL ""', "'rename-command' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['loadmodule /x.so\n', 1, 'loadmodule /x.so', "'loadmodule' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['tls-port 6380\n', 1, 'tls-port 6380', "'tls-port' is not supported yet by Redoubt: refusing to start rather than run without it"],
+  ];
+  for (const [text, lineNumber, line, reason] of cases) {
+    const e = lineError(text);
+    assert.deepEqual({ lineNumber: e.lineNumber, line: e.line, reason: e.reason }, { lineNumber, line, reason }, text);
+  }
+});
+
+test('security directives at their default values are accepted', () => {
+  const { err } = load('tls-port 0\nrequirepass ""\nenable-debug-command no\nenable-module-command no\naclfile ""\nmasterauth ""\n');
+  assert.equal(err, null);
+});
+
+test('an unopenable logfile is reported without a line, as Redis does', () => {
+  const e = lineError('logfile /nonexistent-redoubt-dir/x.log\n');
+  assert.equal(e.lineNumber, null);
+  assert.equal(e.reason, "Can't open the log file: No such file or directory");
+  assert.equal(formatFatalConfigError(e), "\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\nCan't open the log file: No such file or directory\n");
+});
+
+test('the FATAL block is byte for byte redis-server\'s', () => {
+  const e = lineError('port 1\n\nfoo bar\n');
+  assert.equal(
+    formatFatalConfigError(e),
+    "\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\nReading the configuration file, at line 3\n>>> 'foo bar'\nBad directive or wrong number of arguments\n",
+  );
+});
+
+test('include: relative to the working directory, nested, in place, with its own line numbers; globs sorted; empty globs ignored', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redoubt-conf-'));
+  const cwd = process.cwd();
+  try {
+    mkdirSync(join(dir, 'conf.d'));
+    mkdirSync(join(dir, 'empty.d'));
+    writeFileSync(join(dir, 'conf.d', 'b.conf'), 'hz 30\n');
+    writeFileSync(join(dir, 'conf.d', 'a.conf'), 'hz 20\ntimeout 9\n');
+    writeFileSync(join(dir, 'conf.d', '.hidden.conf'), 'hz 99\n');
+    writeFileSync(join(dir, 'nested.conf'), 'include conf.d/*.conf\nmaxclients 77\n');
+    writeFileSync(join(dir, 'bad.conf'), '# ok\n\nnope 1\n');
+    process.chdir(dir);
+    const { store, err } = load('hz 10\ninclude nested.conf\ninclude empty.d/*.conf\ntcp-keepalive 5\n');
+    assert.equal(err, null);
+    assert.equal(store.get('hz'), '30', 'b.conf comes after a.conf; dot files are not matched');
+    assert.equal(store.get('timeout'), '9');
+    assert.equal(store.get('maxclients'), '77');
+    assert.equal(store.get('tcp-keepalive'), '5');
+    // a later line overrides an include
+    assert.equal(load('include nested.conf\nmaxclients 5\n').store.get('maxclients'), '5');
+    const e = lineError('hz 1\ninclude bad.conf\n');
+    assert.equal(e.lineNumber, 3);
+    assert.equal(e.line, 'nope 1');
+    assert.equal(e.file, 'bad.conf');
+    const missing = load('include missing.conf\n').err;
+    assert.deepEqual(missing, { kind: 'open', path: 'missing.conf', reason: 'No such file or directory' });
+    assert.equal(formatOpenError(missing as { kind: 'open'; path: string; reason: string }), "Fatal error, can't open config file 'missing.conf': No such file or directory");
+    assert.deepEqual(globFiles(join(dir, 'conf.d', '[ab].conf')), [join(dir, 'conf.d', 'a.conf'), join(dir, 'conf.d', 'b.conf')]);
+    assert.deepEqual(globFiles(join(dir, 'conf.d', '?.conf')).length, 2);
+    assert.deepEqual(globFiles(join(dir, '*', 'a.conf')), [join(dir, 'conf.d', 'a.conf')]);
+  } finally {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('combined sources: file, then stdin, then "\\n" and the options (line numbers count through)', () => {
+  assert.equal(combineConfigSources('port 1\n', 'hz 3\n', 'hz 4 '), 'port 1\nhz 3\n\nhz 4 ');
+  assert.equal(combineConfigSources(null, null, ''), '');
+  const e = lineError(combineConfigSources('port 1\n# x\n', null, 'hz "abc" '));
+  assert.equal(e.lineNumber, 4);
+  assert.equal(e.line, 'hz "abc"');
+});
+
+test('a memory value for every unit in a file', () => {
+  const { store, err } = load('maxmemory 2g\nrepl-backlog-size 3kb\nproto-max-bulk-len 1MB\nclient-query-buffer-limit 2GB\n');
+  assert.equal(err, null);
+  assert.equal(store.get('maxmemory'), '2000000000');
+  assert.equal(store.get('repl-backlog-size'), '3072');
+  assert.equal(store.get('proto-max-bulk-len'), '1048576');
+  assert.equal(store.get('client-query-buffer-limit'), '2147483648');
+});

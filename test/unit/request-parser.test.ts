@@ -1,0 +1,409 @@
+/**
+ * Request parser: every case is run whole, byte by byte and in random chunkings, and
+ * must give the same commands and the same protocol error each way (the parser keeps
+ * its state between chunks, so the split must never change the outcome).
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  RequestParser,
+  parseDecimal,
+  UNAUTH_MAX_BULK,
+  UNAUTH_MAX_MULTIBULK,
+  type ParserLimits,
+} from '../../src/protocol/request-parser.js';
+
+const DEFAULT_LIMITS: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxMultibulkLen: 1024 * 1024, maxInlineLen: 64 * 1024 };
+
+interface Outcome {
+  cmds: string[][];
+  error: string | null;
+}
+
+function newParser(limits: Partial<ParserLimits> = {}, unauthenticated = false): RequestParser {
+  return new RequestParser({ ...DEFAULT_LIMITS, ...limits }, { unauthenticated });
+}
+
+function drain(p: RequestParser, out: string[][]): void {
+  for (;;) {
+    const cmd = p.next();
+    if (cmd === null) return;
+    out.push(cmd);
+  }
+}
+
+/** Feeds `input` split at `cuts` (sorted offsets), draining after every chunk. */
+function runChunked(input: Buffer, cuts: number[], limits: Partial<ParserLimits> = {}, unauth = false): Outcome {
+  const p = newParser(limits, unauth);
+  const cmds: string[][] = [];
+  let prev = 0;
+  for (const c of [...cuts, input.length]) {
+    if (c <= prev) continue;
+    p.feed(input.subarray(prev, c));
+    drain(p, cmds);
+    prev = c;
+  }
+  return { cmds, error: p.error };
+}
+
+function bytes(s: string | Buffer): Buffer {
+  return typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
+}
+
+/** Whole, byte by byte, and a few random chunkings: all must equal `expected`. */
+function check(
+  input: string | Buffer,
+  expected: Outcome,
+  opts: { limits?: Partial<ParserLimits>; unauth?: boolean; byteByByte?: boolean } = {},
+): void {
+  const buf = bytes(input);
+  const whole = runChunked(buf, [], opts.limits, opts.unauth);
+  assert.deepEqual(whole, expected, 'fed whole');
+  if (opts.byteByByte !== false) {
+    const cuts = Array.from({ length: buf.length }, (_, i) => i + 1);
+    assert.deepEqual(runChunked(buf, cuts, opts.limits, opts.unauth), expected, 'fed byte by byte');
+  }
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, buf.length - 1) }), { maxLength: 12 }), (cuts) => {
+      cuts.sort((a, b) => a - b);
+      assert.deepEqual(runChunked(buf, cuts, opts.limits, opts.unauth), expected);
+    }),
+    { numRuns: 30 },
+  );
+}
+
+function resp(...argv: string[]): string {
+  let s = `*${argv.length}\r\n`;
+  for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
+  return s;
+}
+
+const ok = (...cmds: string[][]): Outcome => ({ cmds, error: null });
+const err = (error: string, ...cmds: string[][]): Outcome => ({ cmds, error: `Protocol error: ${error}` });
+
+describe('multibulk requests', () => {
+  test('a single command', () => check(resp('SET', 'key', 'value'), ok(['SET', 'key', 'value'])));
+
+  test('pipelined commands come out in order', () =>
+    check(resp('SET', 'a', '1') + resp('GET', 'a') + resp('PING'), ok(['SET', 'a', '1'], ['GET', 'a'], ['PING'])));
+
+  test('empty bulk and one-byte bulks', () => check('*3\r\n$4\r\nECHO\r\n$0\r\n\r\n$1\r\nx\r\n', ok(['ECHO', '', 'x'])));
+
+  test('*0 and negative counts are skipped without a command', () => {
+    check('*0\r\n*-1\r\n*-5\r\n' + resp('PING'), ok(['PING']));
+    // string2ll accepts any 64-bit count; every non-positive one is skipped
+    check('*-9007199254740993\r\n*-9223372036854775808\r\n' + resp('PING'), ok(['PING']));
+  });
+
+  test('the two bytes ending a bulk are not checked (as in Redis)', () =>
+    check('*1\r\n$4\r\nPINGxx' + resp('ECHO', 'y'), ok(['PING'], ['ECHO', 'y'])));
+
+  test('a count line ends at CR plus any one byte (as in Redis)', () =>
+    check('*1\rX$4\r\nPING\r\n', ok(['PING'])));
+
+  test('binary payloads with CR, LF, NUL and every byte value', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('latin1');
+    const tricky = '\r\n$3\r\n*1\r\n\0\xff\r';
+    check(resp('SET', tricky, all), ok(['SET', tricky, all]));
+  });
+
+  test('a request that stops mid-way yields nothing yet', () => {
+    for (const partial of ['*', '*2', '*2\r', '*2\r\n', '*2\r\n$3', '*2\r\n$3\r\nGE', '*2\r\n$3\r\nGET\r\n$1\r\nk\r']) {
+      check(partial, ok());
+    }
+  });
+
+  test('the next command after a complete one waits for its own bytes', () => {
+    const p = newParser();
+    p.feed(bytes(resp('PING') + '*1\r\n$4\r\nPI'));
+    assert.deepEqual(p.next(), ['PING']);
+    assert.equal(p.next(), null);
+    p.feed(bytes('NG\r\n'));
+    assert.deepEqual(p.next(), ['PING']);
+    assert.equal(p.next(), null);
+    assert.equal(p.error, null);
+  });
+
+  test('lastWasInline tells which syntax the last command used', () => {
+    const p = newParser();
+    p.feed(bytes('PING\r\n' + resp('PING')));
+    p.next();
+    assert.equal(p.lastWasInline, true);
+    p.next();
+    assert.equal(p.lastWasInline, false);
+  });
+});
+
+describe('big bulks (≥ 32 KiB path)', () => {
+  const sizes = [32 * 1024 - 1, 32 * 1024, 32 * 1024 + 1, 100_000, 1024 * 1024 + 3];
+  for (const n of sizes) {
+    test(`a ${n}-byte binary bulk across chunks, followed by another command`, () => {
+      const payload = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) payload[i] = (i * 7 + (i >> 8)) & 0xff;
+      const value = payload.toString('latin1');
+      const input = bytes(resp('SET', 'k', value) + resp('GET', 'k'));
+      const expected = ok(['SET', 'k', value], ['GET', 'k']);
+      assert.deepEqual(runChunked(input, []), expected);
+      // cuts right before, inside and after the length line and the payload
+      const start = input.indexOf('$' + n);
+      for (const cuts of [[start + 2], [start + 10], [start + 10, start + 11, start + 12], [input.length - 20], [start + 9 + n]]) {
+        assert.deepEqual(runChunked(input, cuts), expected, `cuts ${cuts.join(',')}`);
+      }
+      // many small chunks (a 1 KiB trickle)
+      const trickle = Array.from({ length: Math.ceil(input.length / 1024) }, (_, i) => (i + 1) * 1024);
+      assert.deepEqual(runChunked(input, trickle), expected, '1 KiB chunks');
+    });
+  }
+
+  test('a 40 KiB bulk fed byte by byte', () => {
+    const value = 'v'.repeat(40 * 1024);
+    const input = bytes(resp('ECHO', value) + resp('PING'));
+    const cuts = Array.from({ length: input.length }, (_, i) => i + 1);
+    assert.deepEqual(runChunked(input, cuts), ok(['ECHO', value], ['PING']));
+  });
+
+  test('an announced huge bulk is not allocated before its bytes arrive', () => {
+    const p = newParser();
+    p.feed(bytes('*2\r\n$3\r\nSET\r\n$400000000\r\nabc'));
+    assert.equal(p.next(), null);
+    assert.equal(p.error, null);
+    // only what arrived is held (pendingBytes counts the received bytes plus parsed args)
+    assert.equal(p.pendingBytes, 3 + 3);
+  });
+});
+
+describe('inline requests', () => {
+  test('CRLF and bare LF endings', () => check('PING\r\nECHO a\nECHO b\r\n', ok(['PING'], ['ECHO', 'a'], ['ECHO', 'b'])));
+
+  test('runs of spaces and tabs separate arguments', () => check('  SET \t key    value  \r\n', ok(['SET', 'key', 'value'])));
+
+  test('empty and blank lines are skipped', () => check('\r\n\n   \r\n\t\r\nPING\n', ok(['PING'])));
+
+  test('double quotes with every escape', () =>
+    check('SET "a b" "\\x41\\x7a\\n\\r\\t\\b\\a\\\\\\"q"\r\n', ok(['SET', 'a b', 'Az\n\r\t\b\x07\\"q'])));
+
+  test('an invalid \\x escape keeps the x, an unknown escape keeps the char', () =>
+    check('ECHO "\\x4g" "a\\qb"\r\n', ok(['ECHO', 'x4g', 'aqb'])));
+
+  test("single quotes only unescape \\'", () => check("ECHO 'a\\'b' 'c\\nd'\r\n", ok(['ECHO', "a'b", 'c\\nd'])));
+
+  test('quotes can start mid-token and the empty quoted string is an argument', () =>
+    check('ECHO abc"def" ""\r\n', ok(['ECHO', 'abcdef', ''])));
+
+  test('a CR in the middle of a line separates arguments', () => check('ECHO a\rb\n', ok(['ECHO', 'a', 'b'])));
+
+  test('binary bytes pass through inline arguments', () => check('ECHO \xff\x80\x01\r\n', ok(['ECHO', '\xff\x80\x01'])));
+
+  test('inline and multibulk mixed in one pipeline', () =>
+    check('PING\r\n' + resp('ECHO', 'x') + 'ECHO y\r\n' + resp('PING'), ok(['PING'], ['ECHO', 'x'], ['ECHO', 'y'], ['PING'])));
+
+  test('a line without its newline waits', () => check('PING', ok()));
+});
+
+describe('protocol errors', () => {
+  test('invalid multibulk length', () => {
+    for (const bad of ['*abc', '*+1', '* 1', '*1 ', '*01', '*-0', '*', '*9223372036854775808', '*-9223372036854775809', '*1.5']) {
+      check(`${resp('PING')}${bad}\r\n${resp('PING')}`, err('invalid multibulk length', ['PING']));
+    }
+  });
+
+  test('a multibulk count above the limit', () => {
+    check('*1048577\r\n', err('invalid multibulk length'));
+    check('*1048576\r\n', ok());
+    check('*6\r\n', err('invalid multibulk length'), { limits: { maxMultibulkLen: 5 } });
+  });
+
+  test('invalid bulk length', () => {
+    for (const bad of ['$-1', '$abc', '$-0', '$01', '$', '$+3', '$ 3', '$3 ', '$99999999999999999999']) {
+      check(`*1\r\n${bad}\r\nxyz\r\n`, err('invalid bulk length'));
+    }
+    check('*1\r\n$536870913\r\n', err('invalid bulk length'));
+    check('*1\r\n$11\r\n', err('invalid bulk length'), { limits: { maxBulkLen: 10 } });
+    check('*1\r\n$10\r\n0123456789\r\n', ok(['0123456789']), { limits: { maxBulkLen: 10 } });
+  });
+
+  test("expected '$', got 'x'", () => {
+    check('*2\r\n$3\r\nGET\r\nx\r\n', err("expected '$', got 'x'"));
+    check('*1\r\n:1\r\n', err("expected '$', got ':'"));
+    check('*1\r\n\xff\r\n', err("expected '$', got '\xff'"));
+  });
+
+  test("the '$' check waits for a whole line, as Redis does", () => {
+    check('*1\r\nfoo', ok());
+    check('*1\r\nfoo\r', ok());
+    check('*1\r\nfoo\r\n', err("expected '$', got 'f'"));
+  });
+
+  test('unbalanced quotes', () => {
+    for (const bad of ['ECHO "abc', 'ECHO "a"b', "ECHO 'a'b", "ECHO 'abc", 'ECHO "\\"']) {
+      check(`PING\r\n${bad}\r\nPING\r\n`, err('unbalanced quotes in request', ['PING']));
+    }
+  });
+
+  test('too big inline request', () => {
+    const limits = { maxInlineLen: 100 };
+    check('x'.repeat(101), err('too big inline request'), { limits });
+    check('x'.repeat(100), ok(), { limits });
+    check('ECHO ' + 'x'.repeat(90) + '\r\n', ok(['ECHO', 'x'.repeat(90)]), { limits });
+    // the default 64 KiB limit
+    check(Buffer.alloc(64 * 1024 + 1, 'a'), err('too big inline request'), { byteByByte: false });
+    check(Buffer.alloc(64 * 1024, 'a'), ok(), { byteByByte: false });
+  });
+
+  test('a 64 KiB inline line fed byte by byte stays linear and is accepted', () => {
+    const line = 'ECHO ' + 'y'.repeat(64 * 1024 - 10) + '\r\n';
+    const input = bytes(line);
+    const started = Date.now();
+    const out = runChunked(input, Array.from({ length: input.length }, (_, i) => i + 1));
+    assert.deepEqual(out, ok(['ECHO', 'y'.repeat(64 * 1024 - 10)]));
+    assert.ok(Date.now() - started < 5000, 'byte-by-byte parsing must not be quadratic');
+  });
+
+  test('too big mbulk count string', () => {
+    check('*' + '1'.repeat(100), err('too big mbulk count string'), { limits: { maxInlineLen: 100 } });
+    check('*' + '1'.repeat(98) + '\r', ok(), { limits: { maxInlineLen: 100 } });
+    check(Buffer.from('*' + '1'.repeat(64 * 1024), 'latin1'), err('too big mbulk count string'), { byteByByte: false });
+  });
+
+  test('too big bulk count string', () => {
+    check('*1\r\n$' + '1'.repeat(100), err('too big bulk count string'), { limits: { maxInlineLen: 100 } });
+    // no '$' yet either: with no line at all, the size check comes first (as in Redis)
+    check('*1\r\n' + 'x'.repeat(101), err('too big bulk count string'), { limits: { maxInlineLen: 100 } });
+  });
+
+  test('unauthenticated multibulk length', () => {
+    const unauth = { unauth: true };
+    check(`*${UNAUTH_MAX_MULTIBULK + 1}\r\n`, err('unauthenticated multibulk length'), unauth);
+    check(resp(...Array.from({ length: UNAUTH_MAX_MULTIBULK }, () => 'a')), ok(Array.from({ length: 10 }, () => 'a')), unauth);
+    check('*11\r\n', ok());
+    // an invalid count is reported as invalid first
+    check('*x\r\n', err('invalid multibulk length'), unauth);
+  });
+
+  test('inline requests have no unauthenticated argument cap (as in Redis)', () => {
+    const line = Array.from({ length: 12 }, (_, i) => `a${i}`);
+    check(line.join(' ') + '\r\n', ok(line), { unauth: true });
+  });
+
+  test('unauthenticated bulk length', () => {
+    const unauth = { unauth: true };
+    check(`*1\r\n$${UNAUTH_MAX_BULK + 1}\r\n`, err('unauthenticated bulk length'), unauth);
+    const max = 'b'.repeat(UNAUTH_MAX_BULK);
+    check(resp('ECHO', max), ok(['ECHO', max]), { unauth: true, byteByByte: false });
+    check('*1\r\n$-2\r\n', err('invalid bulk length'), unauth);
+  });
+
+  test('authenticating mid-pipeline lifts the limits for the following request', () => {
+    const auth = { unauthenticated: true };
+    const p = new RequestParser({ ...DEFAULT_LIMITS }, auth);
+    p.feed(bytes(resp('AUTH', 'pw') + '*11\r\n'));
+    assert.deepEqual(p.next(), ['AUTH', 'pw']);
+    auth.unauthenticated = false; // what a successful AUTH does to the client
+    assert.equal(p.next(), null);
+    assert.equal(p.error, null);
+  });
+
+  test('after an error nothing more is parsed and input is dropped', () => {
+    const p = newParser();
+    p.feed(bytes('*x\r\n'));
+    assert.equal(p.next(), null);
+    assert.equal(p.error, 'Protocol error: invalid multibulk length');
+    p.feed(bytes(resp('PING')));
+    assert.equal(p.next(), null);
+    assert.equal(p.pendingBytes, 0);
+  });
+
+  test('limits can change while the parser lives (CONFIG SET proto-max-bulk-len)', () => {
+    const limits = { ...DEFAULT_LIMITS };
+    const p = new RequestParser(limits, { unauthenticated: false });
+    p.feed(bytes(resp('ECHO', 'hello')));
+    assert.deepEqual(p.next(), ['ECHO', 'hello']);
+    limits.maxBulkLen = 4;
+    p.feed(bytes(resp('ECHO', 'hello')));
+    assert.equal(p.next(), null);
+    assert.equal(p.error, 'Protocol error: invalid bulk length');
+  });
+});
+
+describe('pendingBytes', () => {
+  test('counts unparsed input and the arguments of an incomplete command', () => {
+    const p = newParser();
+    assert.equal(p.pendingBytes, 0);
+    p.feed(bytes('*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nval'));
+    assert.equal(p.next(), null);
+    // SET and key parsed (6 bytes), the "$5" line consumed, "val" (3 bytes) unparsed
+    assert.equal(p.pendingBytes, 6 + 3);
+    assert.equal(p.argvBytes, 6);
+    assert.equal(p.bufferedBytes, 3);
+    p.feed(bytes('ue\r\nPI'));
+    assert.deepEqual(p.next(), ['SET', 'key', 'value']);
+    assert.equal(p.next(), null);
+    assert.equal(p.pendingBytes, 2);
+    p.feed(bytes('NG\r\n'));
+    assert.deepEqual(p.next(), ['PING']);
+    assert.equal(p.pendingBytes, 0);
+  });
+
+  test('counts a partly received big bulk', () => {
+    const p = newParser();
+    p.feed(bytes('*1\r\n$50000\r\n'));
+    p.feed(Buffer.alloc(20000, 1));
+    assert.equal(p.next(), null);
+    assert.equal(p.pendingBytes, 20000);
+    p.feed(Buffer.alloc(30002, 1));
+    const cmd = p.next();
+    assert.equal(cmd?.[0]?.length, 50000);
+    assert.equal(p.pendingBytes, 0);
+  });
+});
+
+describe('parseDecimal (string2ll rules)', () => {
+  const parse = (s: string) => parseDecimal(Buffer.from(s, 'latin1'), 0, s.length);
+  test('accepts what string2ll accepts', () => {
+    assert.equal(parse('0'), 0);
+    assert.equal(parse('7'), 7);
+    assert.equal(parse('-7'), -7);
+    assert.equal(parse('1048576'), 1048576);
+    assert.equal(parse('9223372036854775807'), 9223372036854775807);
+    assert.equal(parse('-9223372036854775808'), -9223372036854775808);
+  });
+  test('rejects what string2ll rejects', () => {
+    for (const s of ['', '-', '-0', '00', '01', '+1', ' 1', '1 ', '1a', '9223372036854775808', '-9223372036854775809', '123456789012345678901']) {
+      assert.equal(parse(s), null, JSON.stringify(s));
+    }
+  });
+});
+
+describe('property: random requests survive any chunking', () => {
+  const binaryArg = fc
+    .oneof(
+      { weight: 8, arbitrary: fc.uint8Array({ maxLength: 40 }) },
+      { weight: 1, arbitrary: fc.uint8Array({ minLength: 32 * 1024, maxLength: 34 * 1024 }) },
+    )
+    .map((u) => Buffer.from(u).toString('latin1'));
+  const argv = fc.array(binaryArg, { minLength: 1, maxLength: 6 });
+
+  test('multibulk argv arrays encoded as RESP come out identical', () => {
+    fc.assert(
+      fc.property(fc.array(argv, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 20 }), (cmds, rawCuts) => {
+        const input = bytes(cmds.map((c) => resp(...c)).join(''));
+        const cuts = [...new Set(rawCuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+        assert.deepEqual(runChunked(input, cuts), ok(...cmds));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('inline commands of plain tokens come out identical', () => {
+    const token = fc.stringMatching(/^[A-Za-z0-9_:.-]{1,12}$/);
+    fc.assert(
+      fc.property(fc.array(fc.array(token, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 10 }), (cmds, rawCuts) => {
+        const input = bytes(cmds.map((c) => c.join(' ') + '\r\n').join(''));
+        const cuts = [...new Set(rawCuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+        assert.deepEqual(runChunked(input, cuts), ok(...cmds));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
