@@ -26,6 +26,7 @@ import {
 } from './config/config-file.js';
 import { ConfigStore } from './config/config-store.js';
 import { configTable } from './config/config-table.js';
+import { expandProcTitle } from './config/config-values.js';
 import { fileSink, Logger, stdoutSink, type LogLevel, type LogSink } from './server/logger.js';
 import { ListenError, Server } from './server/server.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from './version.js';
@@ -61,7 +62,9 @@ async function main(): Promise<void> {
     process.exit(0);
   }
 
-  const daemonize = store.bool('daemonize');
+  // As redis-server: a supervised process (systemd / upstart detected) never backgrounds.
+  const supervisor = detectSupervisor(store.get('supervised'));
+  const daemonize = store.bool('daemonize') && supervisor === null;
   if (daemonize && store.get('pidfile') === '') store.store(store.def('pidfile')!, DEFAULT_PIDFILE);
   if (daemonize && process.env[DAEMON_CHILD_ENV] === undefined) {
     daemonizeAndExit(store, stdinText, originalCwd, args);
@@ -81,8 +84,8 @@ async function main(): Promise<void> {
   } else {
     log.notice('Configuration loaded');
   }
-  if (store.get('supervised') !== 'no' && process.env.NOTIFY_SOCKET !== undefined) {
-    log.warning('WARNING supervised by systemd requested, but Redoubt cannot send sd_notify READY=1: use Type=simple or Type=forking units');
+  if (supervisor !== null) {
+    log.warning(`WARNING supervised by ${supervisor}, but Redoubt cannot send it a readiness notification yet: use a unit/job that does not wait for one (systemd Type=simple)`);
   }
 
   const server = new Server({ store, logSink: sink });
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
     throw e;
   }
 
+  if (store.bool('set-proc-title')) setProcTitle(store, port, binds);
   const pidfile = store.get('pidfile');
   if (pidfile !== '') writePidFile(server, pidfile);
   installSignalHandlers(server);
@@ -177,6 +181,16 @@ function daemonizeAndExit(store: ConfigStore, stdinText: string | null, cwd: str
   }
 }
 
+/** Redis's redisIsSupervised: which supervisor the `supervised` setting and the environment point to. */
+function detectSupervisor(mode: string): 'systemd' | 'upstart' | null {
+  const systemd = process.env['NOTIFY_SOCKET'] !== undefined;
+  const upstart = process.env['UPSTART_JOB'] !== undefined;
+  if (mode === 'auto') return upstart ? 'upstart' : systemd ? 'systemd' : null;
+  if (mode === 'systemd') return systemd ? 'systemd' : null;
+  if (mode === 'upstart') return upstart ? 'upstart' : null;
+  return null;
+}
+
 function writePidFile(server: Server, path: string): void {
   try {
     writeFileSync(path, `${process.pid}\n`);
@@ -212,6 +226,20 @@ function installSignalHandlers(server: Server): void {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+/** `set-proc-title`: what `ps` shows, from proc-title-template (e.g. "redoubt-server 127.0.0.1:6379"). */
+function setProcTitle(store: ConfigStore, port: number, binds: string[]): void {
+  const title = expandProcTitle(store.get('proc-title-template'), {
+    title: 'redoubt-server',
+    'listen-addr': `${binds[0]?.replace(/^-/, '') ?? '*'}:${port}`,
+    'server-mode': '',
+    port: String(port),
+    'tls-port': store.get('tls-port'),
+    unixsocket: store.get('unixsocket'),
+    'config-file': store.configFile ?? '',
+  });
+  if (title !== null && title.length > 0) process.title = title;
 }
 
 /** Redoubt's own start-up banner (not Redis's art): version, mode, port and pid. */
@@ -258,7 +286,10 @@ function securitySummary(server: Server): string[] {
 
 /** Directives given in the config that are accepted but not implemented (listed once at start-up). */
 function noEffectDirectives(store: ConfigStore): string[] {
-  return store.table.filter((d) => d.status === 'noeffect' && store.explicitlySet.has(d.name)).map((d) => d.name);
+  // `save` counts even at its default: Redis would write snapshots, Redoubt does not yet.
+  return store.table
+    .filter((d) => d.status === 'noeffect' && (store.explicitlySet.has(d.name) || (d.name === 'save' && store.get('save') !== '')))
+    .map((d) => d.name);
 }
 
 function testConfigReport(store: ConfigStore, cl: CommandLine): string {

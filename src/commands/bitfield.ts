@@ -7,9 +7,10 @@ import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
-import { bitfieldResult, getBitfield, keyword, padZero, setBitfield, type Overflow } from '../types/string-ops.js';
+import { bitfieldResult, getBitfield, keyword, setBitfield, type Overflow } from '../types/string-ops.js';
+import { MutableString } from '../types/mutable-string.js';
 import type { CommandContext } from './context.js';
-import { bitOffsetArg, checkBitmapSize } from './bit-args.js';
+import { bitOffsetArg, commitString, writableString } from './bit-helpers.js';
 import { integerArg } from './strings.js';
 
 const TYPE_ERROR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
@@ -78,10 +79,13 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
   const out: Reply[] = [];
   if (readonly) {
     const e = db.lookupRead(key);
-    if (e !== undefined && e.v.type !== 'string') return reply.error(errors.wrongType);
-    const s = e === undefined ? '' : (e.v.value as string);
+    let src: string | Buffer = '';
+    if (e !== undefined) {
+      if (e.v.type !== 'string') return reply.error(errors.wrongType);
+      src = e.v instanceof MutableString ? e.v.bytes() : e.v.value;
+    }
     for (const f of ops) {
-      const u = getBitfield(s, f.offset, f.bits);
+      const u = getBitfield(src, f.offset, f.bits);
       out.push(asInt(f.signed ? BigInt.asIntN(f.bits, u) : u));
     }
     return reply.array(out);
@@ -89,10 +93,8 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
   if (readOnlyCommand) return reply.error('ERR BITFIELD_RO only supports the GET subcommand');
 
   // like Redis, the key is created (or grown) to hold the farthest write before any op runs
-  const cur = db.getStringForWrite(key);
-  const needed = Math.floor(highest / 8) + 1;
-  checkBitmapSize(needed);
-  const buf = Buffer.from(padZero(cur ?? '', needed), 'latin1');
+  const m = writableString(ctx, key, Math.floor(highest / 8) + 1);
+  const buf = m.bytes();
   for (const f of ops) {
     const raw = getBitfield(buf, f.offset, f.bits);
     const old = f.signed ? BigInt.asIntN(f.bits, raw) : raw;
@@ -115,7 +117,8 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
     setBitfield(buf, f.offset, f.bits, r.v);
     out.push(asInt(f.op === 'incrby' ? r.v : old));
   }
-  db.setString(key, buf.toString('latin1'), true, true);
+  m.changed();
+  commitString(ctx, key, m);
   return reply.array(out);
 }
 

@@ -7,8 +7,9 @@ import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
-import { bitop, findBit, keyword, padZero, popcount, popcountBits, type BitOp } from '../types/string-ops.js';
-import { bitOffsetArg, checkBitmapSize } from './bit-args.js';
+import { bitop, findBit, keyword, popcount, popcountBits, type BitOp } from '../types/string-ops.js';
+import { MutableString } from '../types/mutable-string.js';
+import { bitOffsetArg, commitString, writableString } from './bit-helpers.js';
 import { bitfieldCommands } from './bitfield.js';
 import { integerArg } from './strings.js';
 
@@ -29,18 +30,15 @@ export const setbit = defineCommand({
     const on = parseInteger(argv[3]!);
     if (on === null || (on !== 0 && on !== 1)) return reply.error(errors.bitValue);
     const key = argv[1]!;
-    const db = ctx.db;
-    const cur = db.getStringForWrite(key);
     const byteIdx = Math.floor(offset / 8);
-    checkBitmapSize(byteIdx + 1);
-    const s = padZero(cur ?? '', byteIdx + 1);
-    const byte = s.charCodeAt(byteIdx);
+    // Redis unshares the value even when the bit is unchanged: it is "raw" from now on
+    const m = writableString(ctx, key, byteIdx + 1);
+    const byte = m.byteAt(byteIdx);
     const mask = 1 << (7 - (offset & 7));
     const old = byte & mask ? 1 : 0;
     const nb = on === 1 ? byte | mask : byte & ~mask;
-    const next = nb === byte ? s : s.slice(0, byteIdx) + String.fromCharCode(nb) + s.slice(byteIdx + 1);
-    // Redis unshares the value even when the bit is unchanged: it is "raw" from now on
-    db.setString(key, next, true, true);
+    if (nb !== byte) m.setByte(byteIdx, nb);
+    commitString(ctx, key, m);
     return old ? reply.one : reply.zero;
   },
 });
@@ -54,11 +52,13 @@ export const getbit = defineCommand({
   docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'offset', type: 'integer' }], summary: 'Returns a bit value by offset.', since: '2.2.0', group: 'bitmap', complexity: 'O(1)' },
   run(ctx, argv) {
     const offset = bitOffsetArg(ctx, argv[2]!);
-    const s = ctx.db.getString(argv[1]!);
-    if (s === undefined) return reply.zero;
+    const e = ctx.db.lookupRead(argv[1]!);
+    if (e === undefined) return reply.zero;
+    if (e.v.type !== 'string') return reply.error(errors.wrongType);
     const byteIdx = Math.floor(offset / 8);
-    if (byteIdx >= s.length) return reply.zero;
-    return (s.charCodeAt(byteIdx) >> (7 - (offset & 7))) & 1 ? reply.one : reply.zero;
+    // read a bitmap being written in place without materializing its string
+    const byte = e.v instanceof MutableString ? e.v.byteAt(byteIdx) : byteIdx < e.v.value.length ? e.v.value.charCodeAt(byteIdx) : 0;
+    return (byte >> (7 - (offset & 7))) & 1 ? reply.one : reply.zero;
   },
 });
 

@@ -24,7 +24,7 @@ export const ping = defineCommand({
 export const echo = defineCommand({
   name: 'echo',
   arity: 2,
-  flags: ['fast'],
+  flags: ['loading', 'stale', 'fast'],
   categories: ['connection'],
   docs: { summary: 'Returns the given string.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
   run: (_ctx, argv) => reply.bulk(argv[1]!),

@@ -16,6 +16,7 @@
  * (persistence, pub/sub, blocking) can supply their own figures with `setInfoProvider`.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { defineCommand, type Command, type CommandDefinition } from './command-spec.js';
 import { reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
@@ -148,8 +149,8 @@ function serverSection(server: Server): InfoFields {
     ['hz', server.config.int('hz')],
     ['configured_hz', server.config.int('hz')],
     ['lru_clock', Math.floor(nowMs / 1000) & ((1 << 24) - 1)],
-    ['executable', server.executable],
-    ['config_file', server.configFile],
+    ['executable', server.executable !== '' ? server.executable : path.resolve(process.argv[1] ?? '')],
+    ['config_file', server.config.configFile === null ? '' : path.resolve(server.config.configFile)],
     ['io_threads_active', 0],
   ];
   // listener lines, as 7.2: one per connection type with the configured bind addresses

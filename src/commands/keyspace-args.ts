@@ -25,12 +25,15 @@ export function formatErrorArg(text: string): string {
 }
 
 /**
- * getIntFromObjectOrReply(): a 64-bit integer that must fit a C int. `message` replaces the
- * default "value is not an integer or out of range" text (e.g. SWAPDB's).
+ * getIntFromObjectOrReply(): a 64-bit integer that must fit a C int. `message`, when given,
+ * replaces both default texts (SWAPDB's "invalid first DB index").
  */
-export function parseCInt(arg: string, message: string = errors.notInteger): number {
+export function parseCInt(arg: string, message?: string): number {
   const v = parseInteger(arg);
-  if (v === null || typeof v === 'bigint' || v < -2147483648 || v > 2147483647) throw new CommandError(message);
+  if (v === null) throw new CommandError(message ?? errors.notInteger);
+  if (typeof v === 'bigint' || v < -2147483648 || v > 2147483647) {
+    throw new CommandError(message ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
+  }
   return v;
 }
 

@@ -6,6 +6,7 @@
 import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
+import { parseInteger } from '../protocol/number-format.js';
 import { compileGlob } from '../keyspace/glob.js';
 import { cloneValue } from '../keyspace/clone-value.js';
 import type { Database } from '../keyspace/database.js';
@@ -147,15 +148,9 @@ export const scan = defineCommand({
 
 /** getLongFromObjectOrReply(): any 64-bit integer; counts beyond 2^53 behave as huge. */
 function parseCount(arg: string): number {
-  const v = BigIntOrNull(arg);
+  const v = parseInteger(arg);
   if (v === null) throw new CommandError(errors.notInteger);
-  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
-}
-
-function BigIntOrNull(arg: string): bigint | null {
-  if (!/^(0|-?[1-9]\d{0,18})$/.test(arg)) return null;
-  const v = BigInt(arg);
-  if (v > 9223372036854775807n || v < -9223372036854775808n) return null;
+  if (typeof v === 'bigint') return v > 0n ? Number.MAX_SAFE_INTEGER : -1;
   return v;
 }
 

@@ -8,7 +8,8 @@ import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { LLONG_MAX, LLONG_MIN, parseInteger } from '../protocol/number-format.js';
 import { addLongDouble, formatLongDouble, parseLongDouble, type LongDouble } from '../types/long-double.js';
-import { byteRange, keyword, MAX_STRING_BYTES, writeAt } from '../types/string-ops.js';
+import { byteRange, keyword, MAX_STRING_BYTES } from '../types/string-ops.js';
+import { commitString, writableString } from './bit-helpers.js';
 import type { CommandContext } from './context.js';
 import { lcsCommand } from './lcs.js';
 
@@ -92,8 +93,9 @@ export function parseExtendedOptions(argv: string[], from: number, cmd: 'set' | 
 /**
  * Redis's getExpireMillisecondsOrReply: the expiry argument as an absolute time in
  * ms, with its overflow and sign checks ("invalid expire time in '<cmd>' command").
+ * Beyond 2^53 the time is returned as an exact bigint (TTL/EXPIRETIME report it exactly).
  */
-export function expireAt(ctx: CommandContext, raw: string, unit: ExpireUnit, cmd: string): number {
+export function expireAt(ctx: CommandContext, raw: string, unit: ExpireUnit, cmd: string): number | bigint {
   const v = integerArg(raw);
   const seconds = unit === 'ex' || unit === 'exat';
   const relative = unit === 'ex' || unit === 'px';
@@ -114,7 +116,7 @@ export function expireAt(ctx: CommandContext, raw: string, unit: ExpireUnit, cmd
     // the C addition would wrap to a negative number
     if (b > LLONG_MAX) throw new CommandError(errors.invalidExpire(cmd));
   }
-  return Number(b);
+  return Number.isSafeInteger(Number(b)) ? Number(b) : b;
 }
 
 export const set = defineCommand({
@@ -461,21 +463,16 @@ export const setrange = defineCommand({
     const value = argv[3]!;
     const offset = integerArg(argv[2]!);
     if (offset < 0) return reply.error('ERR offset is out of range');
-    const db = ctx.db;
-    const cur = db.getStringForWrite(key);
-    if (cur === undefined) {
-      // writing nothing to a missing key creates nothing
-      if (value.length === 0) return reply.zero;
-      checkStringLength(ctx, BigInt(offset) + BigInt(value.length));
-      const created = writeAt('', Number(offset), value);
-      db.setString(key, created, false, true);
-      return reply.int(created.length);
+    const cur = ctx.db.getStringForWrite(key);
+    if (value.length === 0) {
+      // writing nothing: a missing key stays missing, an existing one is left untouched
+      return reply.int(cur === undefined ? 0 : cur.length);
     }
-    if (value.length === 0) return reply.int(cur.length);
     checkStringLength(ctx, BigInt(offset) + BigInt(value.length));
-    const next = writeAt(cur, Number(offset), value);
-    db.setString(key, next, true, true);
-    return reply.int(next.length);
+    const m = writableString(ctx, key, Number(offset) + value.length);
+    m.writeString(Number(offset), value);
+    commitString(ctx, key, m);
+    return reply.int(m.length);
   },
 });
 

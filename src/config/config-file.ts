@@ -104,14 +104,10 @@ function loadLines(store: ConfigStore, text: string, opts: LoadOptions): ConfigL
     if (name === 'include' && argv.length === 2) {
       const err = loadInclude(store, args[0]!, opts);
       if (err !== null) return err;
-    } else if (
-      (name === 'rename-command' && argv.length === 3) ||
-      (name === 'user' && argv.length >= 2) ||
-      (name === 'loadmodule' && argv.length >= 2)
-    ) {
+    } else if (securityOnlyDirectives.has(name) && (name === 'rename-command' ? argv.length === 3 : argv.length >= 2)) {
       // ACL users, command renaming and modules have not landed: honouring the line is
       // impossible and ignoring it would leave the server less protected than asked.
-      return fail(unsupportedReason(securityOnlyDirectives[name]!));
+      return fail(unsupportedReason(name));
     } else if (name.includes('.')) {
       if (argv.length !== 2) return fail('Module config specified without value');
       // Redis aborts later when no module claims it; there are no modules here.

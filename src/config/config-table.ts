@@ -27,6 +27,7 @@ import {
   reprArg,
   rewriteClientOutputBufferLimit,
   strerror,
+  expandProcTitle,
 } from './config-values.js';
 import type { LogLevel } from '../server/logger.js';
 import type { Server } from '../server/server.js';
@@ -81,30 +82,11 @@ function validNodename(v: string): string | null {
   return /^[A-Za-z0-9._-]*$/.test(v) ? null : 'Human nodenames may only contain alphanumeric characters, hyphens, dots or underscores';
 }
 
-const PROC_TITLE_VARS = new Set(['title', 'listen-addr', 'server-mode', 'port', 'tls-port', 'unixsocket', 'config-file']);
-
 /** Redis's validateProcTitleTemplate: known {variables}, `{{`/`}}` escapes, non-empty result. */
 function validProcTitle(v: string): string | null {
-  const bad = 'template format is invalid or contains unknown variables';
-  let out = '';
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i]!;
-    if (c === '{' && v[i + 1] === '{') {
-      out += '{';
-      i++;
-    } else if (c === '}' && v[i + 1] === '}') {
-      out += '}';
-      i++;
-    } else if (c === '{') {
-      const end = v.indexOf('}', i);
-      if (end === -1 || !PROC_TITLE_VARS.has(v.slice(i + 1, end))) return bad;
-      out += 'x';
-      i = end;
-    } else if (c === '}') {
-      return bad;
-    } else out += c;
-  }
-  return out.trim().length === 0 ? bad : null;
+  const dummy = { title: 'x', 'listen-addr': 'x', 'server-mode': '', port: 'x', 'tls-port': 'x', unixsocket: '', 'config-file': '' };
+  const out = expandProcTitle(v, dummy);
+  return out === null || out.length === 0 ? 'template format is invalid or contains unknown variables' : null;
 }
 
 /** `dir`: must name an existing directory; stored absolute (CONFIG GET shows the working directory). */
@@ -146,7 +128,7 @@ export const configTable: ConfigDef[] = [
   // Redis allows CONFIG SET port; immutable here for the same reason as bind.
   int('port', '6379', 0n, 65535n, 'active', { flags: IMMUTABLE }),
   bool('protected-mode', 'yes', 'active'),
-  int('tcp-backlog', '511', 0n, INT_MAX, 'noeffect', { flags: IMMUTABLE }),
+  int('tcp-backlog', '511', 0n, INT_MAX, 'active', { flags: IMMUTABLE }),
   int('timeout', '0', 0n, INT_MAX, 'active'),
   int('tcp-keepalive', '300', 0n, INT_MAX, 'active'),
   nstr('bind-source-addr', 'noeffect'),
@@ -203,8 +185,9 @@ export const configTable: ConfigDef[] = [
   bool('crash-memcheck-enabled', 'yes', 'noeffect'),
   int('databases', '16', 1n, INT_MAX, 'active', { flags: IMMUTABLE }),
   bool('always-show-logo', 'no', 'active', { flags: IMMUTABLE }),
-  bool('set-proc-title', 'yes', 'noeffect', { flags: IMMUTABLE }),
-  str('proc-title-template', '{title} {listen-addr} {server-mode}', 'noeffect', { validate: validProcTitle, rewrite: 'quoted' }),
+  // main.ts sets the process title once listening (CONFIG SET of the template does not re-title)
+  bool('set-proc-title', 'yes', 'active', { flags: IMMUTABLE }),
+  str('proc-title-template', '{title} {listen-addr} {server-mode}', 'active', { validate: validProcTitle, rewrite: 'quoted' }),
   str('locale-collate', '', 'noeffect', { since: '7.2.0' }),
   str('ignore-warnings', '', 'noeffect'),
 
@@ -470,9 +453,9 @@ export const configTable: ConfigDef[] = [
   bool('dynamic-hz', 'yes', 'noeffect'),
   int('tracking-table-max-keys', '1000000', 0n, LONG_MAX, 'noeffect', { unsigned: true }),
 
-  // ---- LFU ----
-  int('lfu-log-factor', '10', 0n, INT_MAX, 'noeffect'),
-  int('lfu-decay-time', '1', 0n, INT_MAX, 'noeffect'),
+  // ---- LFU (the keyspace's LFU counters use them: OBJECT FREQ) ----
+  int('lfu-log-factor', '10', 0n, INT_MAX, 'active'),
+  int('lfu-decay-time', '1', 0n, INT_MAX, 'active'),
 
   // ---- expiry ----
   int('active-expire-effort', '1', 1n, 10n, 'active'),
@@ -503,11 +486,7 @@ export const configTable: ConfigDef[] = [
  * `include` is handled by the loader; the others belong to layers that have not landed
  * (ACL users, command renaming, modules), so any occurrence is refused.
  */
-export const securityOnlyDirectives: Readonly<Record<string, string>> = {
-  user: 'user',
-  'rename-command': 'rename-command',
-  loadmodule: 'loadmodule',
-};
+export const securityOnlyDirectives: ReadonlySet<string> = new Set(['user', 'rename-command', 'loadmodule']);
 
 /** Redis ignores these removed directives when they have exactly one argument. */
 export const deprecatedDirectives: ReadonlySet<string> = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value', 'lua-replicate-commands']);

@@ -266,3 +266,32 @@ export function strerror(e: unknown): string {
   }
 }
 
+
+// ---- proc-title-template ----
+
+export type ProcTitleVars = Record<'title' | 'listen-addr' | 'server-mode' | 'port' | 'tls-port' | 'unixsocket' | 'config-file', string>;
+
+/**
+ * Expands a proc-title-template as Redis's sdstemplate does: `{name}` variables, `{{` and
+ * `}}` for literal braces, the result trimmed of spaces; null when the template is invalid.
+ */
+export function expandProcTitle(template: string, vars: ProcTitleVars): string | null {
+  let out = '';
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i]!;
+    if ((c === '{' || c === '}') && template[i + 1] === c) {
+      out += c;
+      i++;
+    } else if (c === '{') {
+      const end = template.indexOf('}', i);
+      if (end === -1) return null;
+      const name = template.slice(i + 1, end);
+      if (!Object.prototype.hasOwnProperty.call(vars, name)) return null;
+      out += vars[name as keyof ProcTitleVars];
+      i = end;
+    } else if (c === '}') {
+      return null;
+    } else out += c;
+  }
+  return out.replace(/^ +| +$/g, '');
+}

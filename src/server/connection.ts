@@ -65,6 +65,8 @@ export class Connection {
     const stats = this.server.stats;
     const pause = this.server.pause;
     this.processing = true;
+    // the client whose commands run now (CLIENT NO-TOUCH is read through it)
+    this.server.current = this.client;
     try {
       for (;;) {
         let argv: string[] | null;
@@ -92,6 +94,7 @@ export class Connection {
       }
     } finally {
       this.processing = false;
+      this.server.current = null;
       stats.eventLoopCycles++;
       stats.eventLoopDurationUsec += Math.round((performance.now() - started) * 1000);
     }

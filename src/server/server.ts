@@ -16,6 +16,7 @@ import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
 import { Client } from './client.js';
+import { PROTECTED_MODE_DENIED, protectedModeRefuses } from '../security/protected-mode.js';
 import { Connection } from './connection.js';
 import { Logger, silentSink, type LogSink } from './logger.js';
 import { ServerStats } from './stats.js';
@@ -56,8 +57,7 @@ export class Server implements KeyspaceHost {
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   readonly pause = new ClientPause(() => this.commands);
-  /** config file path and executable INFO server reports (main.ts sets them) */
-  configFile = '';
+  /** executable INFO server reports; defaults to the running script */
   executable = '';
   /** process memory in use once the server was built (INFO used_memory_startup) */
   startupMemory = 0;
@@ -160,7 +160,9 @@ export class Server implements KeyspaceHost {
 
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number): void {
     this.slowlog.maybeRecord(this, ctx.client, cmd, argv, usec);
-    this.latency.maybeRecord(this, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));
+    if (this.latency.threshold !== 0 && usec >= this.latency.threshold * 1000) {
+      this.latency.maybeRecord(this, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));
+    }
     this.latency.recordCommand(cmd.id, usec);
     this.stats.commandDurationUsec += usec;
   }
@@ -171,19 +173,32 @@ export class Server implements KeyspaceHost {
       socket.destroy();
       return;
     }
+    // Only TCP listeners exist so far; a TCP socket without a peer address was reset
+    // before we saw it and must not be mistaken for a (trusted) unix-socket peer.
+    const isUnix = false;
+    if (socket.remoteAddress === undefined) {
+      socket.destroy();
+      return;
+    }
     const maxclients = this.config.int('maxclients');
     const id = this.nextClientId++;
-    const isUnix = socket.remoteAddress === undefined;
     const addr = isUnix ? `${socket.localAddress ?? ''}:0` : formatAddr(socket.remoteAddress!, socket.remotePort!);
     const laddr = isUnix ? `${socket.localAddress ?? ''}:0` : formatAddr(socket.localAddress!, socket.localPort!);
     if (this.connections.size >= maxclients) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      refuse(socket, '-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (protectedModeRefuses(this.config.bool('protected-mode'), this.defaultUserNeedsNoAuth(), socket.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      this.logger.verbose(`Protected mode refused a connection from ${addr}`);
+      refuse(socket, PROTECTED_MODE_DENIED);
       return;
     }
     socket.setNoDelay(true);
     const keepalive = this.config.int('tcp-keepalive');
     if (keepalive > 0 && !isUnix) socket.setKeepAlive(true, keepalive * 1000);
+    this.updateTime(); // the cached time may be stale between commands: ages count from now
     const client = new Client(id, addr, laddr, id + 7, this.now(), this.defaultUserNeedsNoAuth(), isUnix);
     const conn = new Connection(this, client, socket);
     this.connections.set(id, conn);
@@ -261,8 +276,8 @@ export class Server implements KeyspaceHost {
       const onError = (e: Error) => reject(e);
       srv.once('error', onError);
       // After the first listener took an ephemeral port (port 0 in tests), the others reuse it.
-      const actualPort = port === 0 || this.listeners.length === 0 ? port : this.boundPort();
-      srv.listen({ host, port: actualPort, exclusive: true, ipv6Only: host.includes(':') }, () => {
+      const actualPort = this.listeners.length === 0 ? port : this.boundPort();
+      srv.listen({ host, port: actualPort, exclusive: true, ipv6Only: host.includes(':'), backlog: this.config.int('tcp-backlog') }, () => {
         srv.off('error', onError);
         srv.on('error', (e) => this.logger.warning(`Listener error: ${e.message}`));
         this.listeners.push(srv);
@@ -366,6 +381,15 @@ export class ListenError extends Error {
   ) {
     super(`Failed listening on port ${port} (tcp): ${reason}`);
   }
+}
+
+/**
+ * Sends a last reply to a refused connection and closes it once written. The peer's
+ * bytes are never read (a refused client gets no parsing at all).
+ */
+function refuse(socket: net.Socket, message: string): void {
+  socket.on('error', () => {});
+  socket.end(message, () => socket.destroy());
 }
 
 function describeListenError(e: unknown): string {

@@ -3,7 +3,9 @@
  * registers, `COMMAND INFO <name>` from Redoubt and from a live redis-server must agree
  * field by field (arity, flags, first/last/step, ACL categories, tips, key specs,
  * subcommand names), except for the documented 7.0→7.2 differences in
- * known-differences.ts. Skips loudly when no redis-server is installed.
+ * known-differences.ts. A second test feeds redis-server's own key specs (all its commands)
+ * through Redoubt's key extraction and checks (first, last, step), movablekeys and
+ * COMMAND GETKEYSANDFLAGS answers against it. Skips loudly when no redis-server is installed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,8 @@ import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
 import { knownDifferences, type InfoField } from './known-differences.js';
+import type { CommandFlag, KeySpec, KeySpecFlag } from '../../src/commands/command-spec.js';
+import { extractKeys, legacyKeyRange, type KeyedCommand } from '../../src/commands/key-extraction.js';
 
 type Resp = string | number | null | Resp[] | { error: string };
 
@@ -149,3 +153,145 @@ test('COMMAND INFO of every Redoubt command matches redis-server (documented 7.0
     await srv.close();
   }
 });
+
+// ---- key extraction and (first, last, step) against Redis, over ALL of Redis's commands ----
+
+const KEY_FLAG: Record<string, KeySpecFlag> = {
+  RO: 'RO',
+  RW: 'RW',
+  OW: 'OW',
+  RM: 'RM',
+  access: 'ACCESS',
+  update: 'UPDATE',
+  insert: 'INSERT',
+  delete: 'DELETE',
+  not_key: 'NOT_KEY',
+  incomplete: 'INCOMPLETE',
+  variable_flags: 'VARIABLE_FLAGS',
+};
+
+function pairs(r: Resp): Map<string, Resp> {
+  const a = r as Resp[];
+  const m = new Map<string, Resp>();
+  for (let i = 0; i < a.length; i += 2) m.set(String(a[i]), a[i + 1]!);
+  return m;
+}
+
+/** A key spec as COMMAND INFO shows it → Redoubt's KeySpec. */
+function toKeySpec(r: Resp): KeySpec {
+  const m = pairs(r);
+  const flags = (m.get('flags') as string[]).map((f) => KEY_FLAG[f]!);
+  const bs = pairs(m.get('begin_search')!);
+  const bspec = pairs(bs.get('spec')!);
+  const fk = pairs(m.get('find_keys')!);
+  const fspec = pairs(fk.get('spec')!);
+  const begin =
+    bs.get('type') === 'index'
+      ? { index: bspec.get('index') as number }
+      : bs.get('type') === 'keyword'
+        ? { keyword: bspec.get('keyword') as string, startFrom: bspec.get('startfrom') as number }
+        : { unknown: true as const };
+  const find =
+    fk.get('type') === 'range'
+      ? { lastKey: fspec.get('lastkey') as number, step: fspec.get('keystep') as number, limit: fspec.get('limit') as number }
+      : fk.get('type') === 'keynum'
+        ? { keynumIdx: fspec.get('keynumidx') as number, firstKey: fspec.get('firstkey') as number, step: fspec.get('keystep') as number }
+        : { unknown: true as const };
+  return { flags, begin, find };
+}
+
+const SAMPLE_LINES: string[][] = [
+  ['get', 'k'],
+  ['mset', 'a', '1', 'b', '2'],
+  ['bitop', 'and', 'd', 's1', 's2'],
+  ['zunionstore', 'd', '2', 'a', 'b', 'weights', '1', '2'],
+  ['zinterstore', 'd', '3', 'a', 'b'],
+  ['eval', 's', '2', 'k1', 'k2', 'a1'],
+  ['xread', 'count', '2', 'streams', 's1', 's2', '0', '0'],
+  ['xread', 'streams', 's1', 's2', '0'],
+  ['xreadgroup', 'group', 'g', 'c', 'streams', 's1', '0'],
+  ['migrate', 'h', '1', '', '0', '5', 'copy', 'auth2', 'u', 'p', 'keys', 'a', 'b'],
+  ['migrate', 'h', '1', 'k', '0', '5'],
+  ['sort', 'k', 'by', 'w_*', 'get', '#', 'store', 'd'],
+  ['sort_ro', 'k', 'by', 'x'],
+  ['set', 'k', 'v', 'get'],
+  ['set', 'k', 'v', 'nx'],
+  ['bitfield', 'k', 'get', 'u8', '0'],
+  ['bitfield', 'k', 'set', 'u8', '0', '1'],
+  ['lmpop', '2', 'a', 'b', 'left'],
+  ['blmpop', '0', '2', 'a', 'b', 'left'],
+  ['bzmpop', '0', '1', 'a', 'min'],
+  ['georadius', 'k', '0', '0', '1', 'km', 'store', 'd', 'storedist', 'e'],
+  ['georadiusbymember', 'k', 'm', '1', 'km', 'storedist', 'd'],
+  ['geosearchstore', 'd', 's', 'frommember', 'm', 'byradius', '1', 'km'],
+  ['brpoplpush', 'a', 'b', '0'],
+  ['blmove', 'a', 'b', 'left', 'right', '0'],
+  ['blpop', 'a', 'b', '0'],
+  ['object', 'encoding', 'k'],
+  ['memory', 'usage', 'k'],
+  ['sintercard', '2', 'a', 'b'],
+  ['zdiff', '2', 'a', 'b'],
+  ['del', 'a', 'b'],
+  ['rename', 'a', 'b'],
+  ['smove', 'a', 'b', 'm'],
+  ['xadd', 's', '*', 'f', 'v'],
+  ['fcall', 'f', '1', 'k', 'a'],
+  ['pfmerge', 'd', 'a', 'b'],
+  ['pfcount', 'a', 'b'],
+  ['copy', 'a', 'b'],
+  ['watch', 'a', 'b'],
+  ['msetnx', 'a', '1', 'b', '2'],
+  ['lcs', 'a', 'b'],
+  ['xautoclaim', 's', 'g', 'c', '0', '0'],
+  ['xgroup', 'create', 's', 'g', '$'],
+  ['xinfo', 'stream', 's'],
+  ['zrangestore', 'd', 's', '0', '1'],
+  ['smismember', 's', 'a', 'b'],
+  ['hset', 'h', 'f', 'v'],
+];
+
+test('key extraction and (first, last, step) agree with redis-server for all its commands', async (t) => {
+  if (findRedisServer() === null) {
+    console.log(NO_ORACLE_MESSAGE);
+    t.skip(NO_ORACLE_MESSAGE);
+    return;
+  }
+  const oracle = await startRedisOracle();
+  const theirs = await RawClient.connect(oracle.port);
+  try {
+    const all = parseResp(await theirs.call('COMMAND')) as Resp[];
+    const byName = new Map<string, KeyedCommand>();
+    const problems: string[] = [];
+    const visit = (e: Resp[]) => {
+      const name = e[0] as string;
+      const flags = (e[2] as string[]).filter((f): f is CommandFlag => f === 'no_mandatory_keys' || f === 'movablekeys');
+      const keySpecs = (e[8] as Resp[]).map(toKeySpec);
+      byName.set(name, { name, fullName: name, arity: e[1] as number, flags, keySpecs });
+      const r = legacyKeyRange(keySpecs);
+      const want = [e[3], e[4], e[5], (e[2] as string[]).includes('movablekeys')];
+      const got = [r.first, r.last, r.step, r.movable];
+      if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${name}: range ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+      for (const s of e[9] as Resp[]) visit(s as Resp[]);
+    };
+    for (const e of all) visit(e as Resp[]);
+    for (const line of SAMPLE_LINES) {
+      const full = line[0] === 'object' || line[0] === 'memory' || line[0] === 'xgroup' || line[0] === 'xinfo' ? `${line[0]}|${line[1]}` : line[0]!;
+      const cmd = byName.get(full);
+      assert.ok(cmd, `redis-server knows ${full}`);
+      const got = extractKeys(cmd, line).map((k) => [line[k.index]!, keyFlagNames(k.flags)]);
+      const raw = parseResp(await theirs.call('COMMAND', 'GETKEYSANDFLAGS', ...line));
+      const want = Array.isArray(raw) ? (raw as Resp[][]).map(([k, f]) => [k, f]) : [];
+      if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${line.join(' ')}: keys ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+    }
+    console.log(`checked (first, last, step) of ${byName.size} commands and the keys of ${SAMPLE_LINES.length} command lines`);
+    assert.deepEqual(problems, []);
+  } finally {
+    theirs.close();
+    await oracle.stop();
+  }
+});
+
+function keyFlagNames(flags: readonly KeySpecFlag[]): string[] {
+  const names: [KeySpecFlag, string][] = Object.entries(KEY_FLAG).map(([n, f]) => [f, n]);
+  return names.filter(([f]) => flags.includes(f)).map(([, n]) => n);
+}

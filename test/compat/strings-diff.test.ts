@@ -164,6 +164,15 @@ const CASES: Seq[] = [
   [['BITFIELD', 'K:a'], ['EXISTS', 'K:a'], ['BITFIELD', 'K:a', 'OVERFLOW', 'SAT'], ['EXISTS', 'K:a'], ['BITFIELD', 'K:a', 'get', 'i8', '0', 'overflow', 'fail', 'incrby', 'u8', '0', '1'], ['BITFIELD_RO', 'K:a', 'GET', 'u8', '0'], ['BITFIELD_RO', 'K:a', 'SET', 'u8', '0', '1'], ['BITFIELD_RO', 'K:a', 'INCRBY', 'u8', '0', '1', 'GET', 'x', '0'], ['BITFIELD_RO', 'K:a'], ['BITFIELD_RO', 'K:a', 'OVERFLOW', 'WRAP']],
   [['LPUSH', 'K:l', 'x'], ['BITFIELD', 'K:l', 'GET', 'u8', '0'], ['BITFIELD', 'K:l', 'SET', 'u8', '0', '1'], ['BITFIELD', 'K:l'], ['BITFIELD_RO', 'K:l', 'GET', 'u8', '0'], ['BITFIELD', 'K:l', 'GET', 'x', '0']],
   [['SET', 'K:a', 'v', 'EX', '100'], ['BITFIELD', 'K:a', 'SET', 'u8', '0', '65'], ['TTL', 'K:a'], ['GET', 'K:a'], ['BITFIELD', 'K:b', 'INCRBY', 'i5', '100', '1', 'GET', 'u4', '0', 'INCRBY', 'u7', '3', '1000', 'OVERFLOW', 'WRAP', 'INCRBY', 'i33', '7', '-9999999999']],
+  // OBJECT ENCODING: values modified in place become "raw" (INCRBYFLOAT's "embstr" for integer-looking results is a known difference)
+  [
+    ['SET', 'K:a', 'abc'], ['APPEND', 'K:a', ''], ['OBJECT', 'ENCODING', 'K:a'], ['APPEND', 'K:b', ''], ['OBJECT', 'ENCODING', 'K:b'], ['APPEND', 'K:c', '12'], ['OBJECT', 'ENCODING', 'K:c'],
+    ['SET', 'K:d', 'abc'], ['SETRANGE', 'K:d', '0', ''], ['OBJECT', 'ENCODING', 'K:d'], ['SETRANGE', 'K:d', '0', 'x'], ['OBJECT', 'ENCODING', 'K:d'], ['SETRANGE', 'K:e', '0', '12'], ['OBJECT', 'ENCODING', 'K:e'],
+    ['SET', 'K:f', '12'], ['SETBIT', 'K:f', '7', '0'], ['OBJECT', 'ENCODING', 'K:f'], ['SETBIT', 'K:g', '1', '1'], ['OBJECT', 'ENCODING', 'K:g'],
+    ['SET', 'K:h', 'abc'], ['BITFIELD', 'K:h', 'GET', 'u8', '0'], ['OBJECT', 'ENCODING', 'K:h'], ['BITFIELD', 'K:h', 'OVERFLOW', 'FAIL', 'SET', 'u8', '0', '999'], ['OBJECT', 'ENCODING', 'K:h'],
+    ['SET', 'K:i', '1'], ['BITOP', 'NOT', 'K:j', 'K:i'], ['OBJECT', 'ENCODING', 'K:j'], ['INCR', 'K:i'], ['OBJECT', 'ENCODING', 'K:i'], ['SET', 'K:k', '123456789012345678'], ['INCR', 'K:k'], ['OBJECT', 'ENCODING', 'K:k'],
+    ['GETSET', 'K:i', '77'], ['OBJECT', 'ENCODING', 'K:i'], ['MSET', 'K:i', 'x'.repeat(50)], ['OBJECT', 'ENCODING', 'K:i'], ['GETEX', 'K:a', 'PERSIST'], ['OBJECT', 'ENCODING', 'K:a'],
+  ],
   // wrong number of arguments
   [['GET'], ['SET', 'K:a'], ['GETRANGE', 'K:a', '0'], ['SETBIT', 'K:a', '0'], ['BITOP', 'AND', 'K:d'], ['LCS', 'K:a'], ['MGET'], ['INCRBY', 'K:a'], ['GETEX'], ['BITFIELD']],
 ];

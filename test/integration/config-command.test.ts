@@ -233,9 +233,18 @@ test('ioredis and node-redis drive CONFIG GET/SET', async () => {
   }
 });
 
-test('redis-cli CONFIG GET/SET/RESETSTAT', { skip: noCli }, async () => {
-  const srv = await startTestServer();
+test('redis-cli CONFIG GET/SET/RESETSTAT/REWRITE', { skip: noCli }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redoubt-cli-'));
+  const file = join(dir, 'r.conf');
+  writeFileSync(file, '# kept\ntimeout 0\n');
+  const store = new ConfigStore(configTable);
+  assert.equal(loadConfigText(store, readFileSync(file, 'latin1')), null);
+  store.configFile = file;
+  const srv = await startTestServer({ store });
   try {
+    assert.equal(await cli(srv.port, 'config', 'set', 'timeout', '60'), 'OK\n');
+    assert.equal(await cli(srv.port, 'config', 'rewrite'), 'OK\n');
+    assert.match(readFileSync(file, 'latin1'), /^# kept\ntimeout 60\n/);
     assert.equal(await cli(srv.port, 'config', 'get', 'databases'), 'databases\n16\n');
     assert.equal(await cli(srv.port, 'config', 'set', 'latency-monitor-threshold', '100'), 'OK\n');
     assert.equal(await cli(srv.port, 'config', 'get', 'latency-monitor-threshold'), 'latency-monitor-threshold\n100\n');
@@ -246,5 +255,6 @@ test('redis-cli CONFIG GET/SET/RESETSTAT', { skip: noCli }, async () => {
     );
   } finally {
     await srv.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -175,7 +175,7 @@ test('MOVE: to another db with its TTL, refusals and errors', async () => {
     await assert.rejects(r.move('k', 0), /^ReplyError: ERR source and destination objects are the same$/);
     await assert.rejects(r.move('k', 16), /^ReplyError: ERR DB index is out of range$/);
     await assert.rejects(r.move('k', 'x'), /^ReplyError: ERR value is not an integer or out of range$/);
-    await assert.rejects(r.move('k', '99999999999'), /ERR value is not an integer or out of range/);
+    await assert.rejects(r.move('k', '99999999999'), /^ReplyError: ERR value is out of range, value must between -2147483648 and 2147483647$/);
   } finally {
     r.disconnect();
     await srv.close();

@@ -4,6 +4,8 @@ import { createClient } from 'redis';
 import { startTestServer, ioredisClient } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
+import { execFile } from 'node:child_process';
+import { findOnPath } from '../helpers/redis-oracle.js';
 
 const io = (port: number) => ioredisClient(port, { enableReadyCheck: false });
 
@@ -145,6 +147,29 @@ test('node-redis: scan and scanIterator', async () => {
     assert.equal(new Set(all).size, 50);
   } finally {
     c.destroy();
+    await srv.close();
+  }
+});
+
+/** redis-cli, asynchronously (the server runs in this process), bounded by a timeout. */
+function cli(port: number, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('redis-cli', ['-p', String(port), ...args], { timeout: 5000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+}
+
+test('redis-cli: --scan --pattern, KEYS and TTL through the real CLI', { skip: findOnPath('redis-cli') === null ? 'SKIPPED: no redis-cli on PATH' : false }, async () => {
+  const srv = await startTestServer();
+  try {
+    for (let i = 0; i < 30; i++) srv.server.dbs[0]!.setString(`cli:${i}`, 'v');
+    srv.server.dbs[0]!.setString('other', 'v');
+    const scanned = (await cli(srv.port, '--scan', '--pattern', 'cli:*')).trim().split('\n').sort();
+    assert.deepEqual(scanned, Array.from({ length: 30 }, (_, i) => `cli:${i}`).sort());
+    assert.equal((await cli(srv.port, 'KEYS', 'oth*')).trim(), 'other');
+    assert.equal((await cli(srv.port, 'EXPIRE', 'other', '100')).trim(), '1');
+    assert.equal((await cli(srv.port, 'TTL', 'other')).trim(), '100');
+    assert.equal((await cli(srv.port, 'RENAME', 'nope', 'x')).trim(), 'ERR no such key');
+  } finally {
     await srv.close();
   }
 });

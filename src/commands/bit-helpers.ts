@@ -1,8 +1,9 @@
-/** Argument parsing shared by the bitmap commands and BITFIELD. */
+/** Helpers shared by the commands that write into strings in place (SETBIT, BITFIELD, SETRANGE). */
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { MAX_STRING_BYTES } from '../types/string-ops.js';
 import type { CommandContext } from './context.js';
+import { MutableString } from '../types/mutable-string.js';
 
 /**
  * Redis's getBitOffsetFromArgument: a non-negative 64-bit integer whose byte index is
@@ -27,4 +28,26 @@ export function bitOffsetArg(ctx: CommandContext, arg: string, bits = 0): number
 /** Growing a string beyond what a JS string can hold is refused (Redis would allocate it). */
 export function checkBitmapSize(bytes: number): void {
   if (bytes > MAX_STRING_BYTES) throw new CommandError(errors.stringTooLong);
+}
+
+/**
+ * The value at `key` as a MutableString grown to at least `minLength` bytes, creating an
+ * empty one for a missing key; WRONGTYPE for another type. The caller writes into it and
+ * then calls `commitString` (Redis "unshares" the value: it is raw from now on).
+ */
+export function writableString(ctx: CommandContext, key: string, minLength: number): MutableString {
+  const e = ctx.db.lookupWrite(key);
+  let m: MutableString;
+  if (e === undefined) m = new MutableString('');
+  else if (e.v instanceof MutableString) m = e.v;
+  else if (e.v.type === 'string') m = new MutableString(e.v.value);
+  else throw new CommandError(errors.wrongType);
+  checkBitmapSize(minLength);
+  m.ensureLength(minLength);
+  return m;
+}
+
+/** Stores (or re-announces) a written MutableString, keeping the key's TTL. */
+export function commitString(ctx: CommandContext, key: string, m: MutableString): void {
+  ctx.db.set(key, m, true);
 }

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../helpers/server.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+function bulkBody(raw: string): string {
+  return raw.slice(raw.indexOf('\r\n') + 2, -2);
+}
+
+/** Resolves true if nothing arrives on `c` within `ms` (the command is being held). */
+async function silentFor(c: RawClient, ms: number): Promise<boolean> {
+  const got = await c.readBytes(1, ms);
+  if (got.length > 0) throw new Error(`unexpected reply while paused: ${JSON.stringify(got + c.received)}`);
+  return true;
+}
+
+test('CLIENT PAUSE WRITE holds writes (and what follows them), lets reads through, UNPAUSE resumes in order', async () => {
+  const srv = await startTestServer();
+  const admin = await RawClient.connect(srv.port);
+  const w1 = await RawClient.connect(srv.port);
+  const w2 = await RawClient.connect(srv.port);
+  const reader = await RawClient.connect(srv.port);
+  try {
+    await admin.call('SET', 'k', 'old');
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '100000', 'WRITE'), '+OK\r\n');
+    assert.equal(await reader.call('GET', 'k'), '$3\r\nold\r\n', 'reads are not paused');
+    // w1: a write, then a read pipelined behind it — both wait, in order
+    w1.write(RawClient.encode(['SET', 'k', 'first']) + RawClient.encode(['GET', 'k']));
+    assert.ok(await silentFor(w1, 100));
+    w2.write(RawClient.encode(['APPEND', 'k', '+second']));
+    assert.ok(await silentFor(w2, 50));
+    // errors are answered at once: the command would not run anyway
+    assert.match(await reader.call('SET', 'onlykey'), /^-ERR wrong number of arguments for 'set' command/);
+    assert.match(await reader.call('NOSUCH'), /^-ERR unknown command/);
+    // held clients are blocked clients, flagged b
+    assert.match(bulkBody(await admin.call('INFO', 'clients')), /\r\nblocked_clients:2\r\n/);
+    const list = bulkBody(await admin.call('CLIENT', 'LIST'));
+    assert.equal(list.split('\n').filter((l) => / flags=b /.test(l)).length, 2);
+    assert.equal(await reader.call('GET', 'k'), '$3\r\nold\r\n', 'no write went through');
+    assert.equal(await admin.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+    assert.equal(await w1.readReply(), '+OK\r\n');
+    assert.equal(await w1.readReply(), '$5\r\nfirst\r\n');
+    assert.equal(await w2.readReply(), ':12\r\n', 'w2 was held after w1 and resumed after it');
+    assert.equal(await reader.call('GET', 'k'), '$12\r\nfirst+second\r\n');
+    assert.match(bulkBody(await admin.call('INFO', 'clients')), /\r\nblocked_clients:0\r\n/);
+  } finally {
+    for (const c of [admin, w1, w2, reader]) c.close();
+    await srv.close();
+  }
+});
+
+test('CLIENT PAUSE ALL holds every command, CLIENT UNPAUSE included, until the timeout', async () => {
+  const srv = await startTestServer();
+  const admin = await RawClient.connect(srv.port);
+  const other = await RawClient.connect(srv.port);
+  try {
+    const started = Date.now();
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '300'), '+OK\r\n', 'ALL is the default mode');
+    other.write(RawClient.encode(['PING']));
+    admin.write(RawClient.encode(['CLIENT', 'UNPAUSE']));
+    assert.ok(await silentFor(other, 100));
+    assert.equal(await other.readReply(2000), '+PONG\r\n');
+    assert.equal(await admin.readReply(2000), '+OK\r\n');
+    assert.ok(Date.now() - started >= 250, `held until the pause ended (${Date.now() - started} ms)`);
+  } finally {
+    admin.close();
+    other.close();
+    await srv.close();
+  }
+});
+
+test('CLIENT PAUSE: argument errors; a held client that disconnects is dropped and does not stall the others', async () => {
+  const srv = await startTestServer();
+  const admin = await RawClient.connect(srv.port);
+  const gone = await RawClient.connect(srv.port);
+  const stays = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await admin.call('CLIENT', 'PAUSE', 'abc'), '-ERR timeout is not an integer or out of range\r\n');
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '-1'), '-ERR timeout is negative\r\n');
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '10', 'reads'), '-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n');
+    assert.equal(
+      await admin.call('CLIENT', 'PAUSE', '10', 'write', 'extra'),
+      "-ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP.\r\n",
+    );
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '100000', 'WRITE'), '+OK\r\n');
+    gone.write(RawClient.encode(['SET', 'a', '1']));
+    stays.write(RawClient.encode(['SET', 'b', '2']));
+    assert.ok(await silentFor(stays, 80));
+    gone.close();
+    // let the server see the disconnect before the pause ends
+    for (let i = 0; i < 200 && srv.server.connections.size > 2; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(srv.server.connections.size, 2);
+    assert.equal(await admin.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+    assert.equal(await stays.readReply(), '+OK\r\n');
+    assert.equal(await admin.call('EXISTS', 'b'), ':1\r\n');
+    assert.equal(await admin.call('EXISTS', 'a'), ':0\r\n', 'a held command of a client that left never runs');
+  } finally {
+    admin.close();
+    gone.close();
+    stays.close();
+    await srv.close();
+  }
+});
