@@ -135,11 +135,12 @@ export const bitfield = defineCommand({
       find: { lastKey: 0, step: 1, limit: 0 },
     },
   ],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'operation', type: 'oneof', optional: true, multiple: true, arguments: [{ name: 'encoding_offset', type: 'block', token: 'GET', arguments: [{ name: 'encoding', type: 'string' }, { name: 'offset', type: 'integer' }] }, { name: 'write', type: 'block', arguments: [{ name: 'wrap_sat_fail', type: 'oneof', token: 'OVERFLOW', optional: true, arguments: [{ name: 'wrap', type: 'pure-token', token: 'WRAP' }, { name: 'sat', type: 'pure-token', token: 'SAT' }, { name: 'fail', type: 'pure-token', token: 'FAIL' }] }, { name: 'write_operation', type: 'oneof', arguments: [{ name: 'encoding_offset_value', type: 'block', token: 'SET', arguments: [{ name: 'encoding', type: 'string' }, { name: 'offset', type: 'integer' }, { name: 'value', type: 'integer' }] }, { name: 'encoding_offset_increment', type: 'block', token: 'INCRBY', arguments: [{ name: 'encoding', type: 'string' }, { name: 'offset', type: 'integer' }, { name: 'increment', type: 'integer' }] }] }] }] }],
+  docs: {
     summary: 'Reads, writes and increments integer fields of arbitrary width inside a string value.',
     since: '3.2.0',
     group: 'bitmap',
     complexity: 'O(1) for each subcommand specified',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'operation', type: 'oneof', optional: true, multiple: true, arguments: [{ name: 'encoding_offset', type: 'block', token: 'GET', arguments: [{ name: 'encoding', type: 'string' }, { name: 'offset', type: 'integer' }] }, { name: 'write', type: 'block', arguments: [{ name: 'wrap_sat_fail', type: 'oneof', token: 'OVERFLOW', optional: true, arguments: [{ name: 'wrap', type: 'pure-token', token: 'WRAP' }, { name: 'sat', type: 'pure-token', token: 'SAT' }, { name: 'fail', type: 'pure-token', token: 'FAIL' }] }, { name: 'write_operation', type: 'oneof', arguments: [{ name: 'encoding_offset_value', type: 'block', token: 'SET', arguments: [{ name: 'encoding', type: 'string' }, { name: 'offset', type: 'integer' }, { name: 'value', type: 'integer' }] }, { name: 'encoding_offset_increment', type: 'block', token: 'INCRBY', arguments: [{ name: 'encoding', type: 'string' }, { name: 'offset', type: 'integer' }, { name: 'increment', type: 'integer' }] }] }] }] }],
   },
   run: (ctx, argv) => bitfieldRun(ctx, argv, false),
 });
@@ -150,11 +151,12 @@ export const bitfieldRo = defineCommand({
   flags: ['readonly', 'fast'],
   categories: ['bitmap'],
   keySpecs: [keys.one(1, 'RO', 'ACCESS')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'encoding_offset', type: 'block', token: 'GET', optional: true, multiple: true, arguments: [{ name: 'encoding', type: 'string' }, { name: 'offset', type: 'integer' }] }],
+  docs: {
     summary: 'Reads integer fields of arbitrary width from a string value (read-only BITFIELD).',
     since: '6.0.0',
     group: 'bitmap',
     complexity: 'O(1) for each subcommand specified',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'encoding_offset', type: 'block', token: 'GET', optional: true, multiple: true, arguments: [{ name: 'encoding', type: 'string' }, { name: 'offset', type: 'integer' }] }],
   },
   run: (ctx, argv) => bitfieldRun(ctx, argv, true),
 });

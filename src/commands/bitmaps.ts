@@ -19,11 +19,12 @@ export const setbit = defineCommand({
   flags: ['write', 'denyoom'],
   categories: ['bitmap'],
   keySpecs: [keys.one(1, 'RW', 'ACCESS', 'UPDATE')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'offset', type: 'integer' }, { name: 'value', type: 'integer' }],
+  docs: {
     summary: "Sets or clears the bit at an offset of a string value, creating the key if it doesn't exist.",
     since: '2.2.0',
     group: 'bitmap',
     complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'offset', type: 'integer' }, { name: 'value', type: 'integer' }],
   },
   run(ctx, argv) {
     const offset = bitOffsetArg(ctx, argv[2]!);
@@ -49,7 +50,7 @@ export const getbit = defineCommand({
   flags: ['readonly', 'fast'],
   categories: ['bitmap'],
   keySpecs: [keys.one(1, 'RO', 'ACCESS')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'offset', type: 'integer' }], summary: 'Returns a bit value by offset.', since: '2.2.0', group: 'bitmap', complexity: 'O(1)' },
+  docs: { summary: 'Returns a bit value by offset.', since: '2.2.0', group: 'bitmap', complexity: 'O(1)', arguments: [{ name: 'key', type: 'key' }, { name: 'offset', type: 'integer' }] },
   run(ctx, argv) {
     const offset = bitOffsetArg(ctx, argv[2]!);
     const e = ctx.db.lookupRead(argv[1]!);
@@ -88,7 +89,7 @@ export const bitcount = defineCommand({
   flags: ['readonly'],
   categories: ['bitmap'],
   keySpecs: [keys.one(1, 'RO', 'ACCESS')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'index', type: 'block', optional: true, arguments: [{ name: 'start', type: 'integer' }, { name: 'end', type: 'integer' }, { name: 'index_unit', type: 'oneof', optional: true, arguments: [{ name: 'byte', type: 'pure-token', token: 'BYTE' }, { name: 'bit', type: 'pure-token', token: 'BIT' }] }] }], summary: 'Counts the set bits in a string, optionally within a range.', since: '2.6.0', group: 'bitmap', complexity: 'O(N)' },
+  docs: { summary: 'Counts the set bits in a string, optionally within a range.', since: '2.6.0', group: 'bitmap', complexity: 'O(N)', arguments: [{ name: 'key', type: 'key' }, { name: 'index', type: 'block', optional: true, arguments: [{ name: 'start', type: 'integer' }, { name: 'end', type: 'integer' }, { name: 'index_unit', type: 'oneof', optional: true, arguments: [{ name: 'byte', type: 'pure-token', token: 'BYTE' }, { name: 'bit', type: 'pure-token', token: 'BIT' }] }] }] },
   run(ctx, argv) {
     // Redis 7.2 looks the key up first: a missing key answers 0 whatever the arguments
     const s = ctx.db.getString(argv[1]!);
@@ -112,11 +113,12 @@ export const bitpos = defineCommand({
   flags: ['readonly'],
   categories: ['bitmap'],
   keySpecs: [keys.one(1, 'RO', 'ACCESS')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'bit', type: 'integer' }, { name: 'index', type: 'block', optional: true, arguments: [{ name: 'start', type: 'integer' }, { name: 'end_index', type: 'block', optional: true, arguments: [{ name: 'end', type: 'integer' }, { name: 'index_unit', type: 'oneof', optional: true, arguments: [{ name: 'byte', type: 'pure-token', token: 'BYTE' }, { name: 'bit', type: 'pure-token', token: 'BIT' }] }] }] }],
+  docs: {
     summary: 'Finds the first set (1) or clear (0) bit in a string, optionally within a range.',
     since: '2.8.7',
     group: 'bitmap',
     complexity: 'O(N)',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'bit', type: 'integer' }, { name: 'index', type: 'block', optional: true, arguments: [{ name: 'start', type: 'integer' }, { name: 'end_index', type: 'block', optional: true, arguments: [{ name: 'end', type: 'integer' }, { name: 'index_unit', type: 'oneof', optional: true, arguments: [{ name: 'byte', type: 'pure-token', token: 'BYTE' }, { name: 'bit', type: 'pure-token', token: 'BIT' }] }] }] }],
   },
   run(ctx, argv) {
     const b = integerArg(argv[2]!);
@@ -154,11 +156,12 @@ export const bitopCommand = defineCommand({
   flags: ['write', 'denyoom'],
   categories: ['bitmap'],
   keySpecs: [keys.one(2, 'OW', 'UPDATE'), keys.rest(3, 1, 'RO', 'ACCESS')],
-  docs: { arguments: [{ name: 'operation', type: 'string' }, { name: 'destkey', type: 'key' }, { name: 'key', type: 'key', multiple: true }],
+  docs: {
     summary: 'Performs a bitwise AND, OR, XOR or NOT over strings and stores the result in a key.',
     since: '2.6.0',
     group: 'bitmap',
     complexity: 'O(N)',
+    arguments: [{ name: 'operation', type: 'string' }, { name: 'destkey', type: 'key' }, { name: 'key', type: 'key', multiple: true }],
   },
   run(ctx, argv) {
     const op = keyword(argv[1]!);

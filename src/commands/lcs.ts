@@ -3,7 +3,7 @@ import { defineCommand } from './command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
-import { keyword, lcs } from '../types/string-ops.js';
+import { keyword, lcs, type LcsResult } from '../types/string-ops.js';
 
 export const lcsCommand = defineCommand({
   name: 'lcs',
@@ -11,11 +11,12 @@ export const lcsCommand = defineCommand({
   flags: ['readonly'],
   categories: ['string'],
   keySpecs: [{ flags: ['RO', 'ACCESS'], begin: { index: 1 }, find: { lastKey: 1, step: 1, limit: 0 } }],
-  docs: { arguments: [{ name: 'key1', type: 'key' }, { name: 'key2', type: 'key' }, { name: 'len', type: 'pure-token', token: 'LEN', optional: true }, { name: 'idx', type: 'pure-token', token: 'IDX', optional: true }, { name: 'len', type: 'integer', token: 'MINMATCHLEN', optional: true }, { name: 'withmatchlen', type: 'pure-token', token: 'WITHMATCHLEN', optional: true }],
+  docs: {
     summary: 'Finds the longest common subsequence of two string values.',
     since: '7.0.0',
     group: 'string',
     complexity: 'O(N*M) where N and M are the lengths of s1 and s2, respectively',
+    arguments: [{ name: 'key1', type: 'key' }, { name: 'key2', type: 'key' }, { name: 'len', type: 'pure-token', token: 'LEN', optional: true }, { name: 'idx', type: 'pure-token', token: 'IDX', optional: true }, { name: 'len', type: 'integer', token: 'MINMATCHLEN', optional: true }, { name: 'withmatchlen', type: 'pure-token', token: 'WITHMATCHLEN', optional: true }],
   },
   run(ctx, argv) {
     const db = ctx.db;
@@ -50,7 +51,14 @@ export const lcsCommand = defineCommand({
     if ((a.length + 1) * (b.length + 1) * 4 > ctx.server.parserLimits.maxBulkLen) {
       return reply.error('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
     }
-    const r = lcs(a, b, !getIdx && !getLen, getIdx, minMatchLen);
+    let r: LcsResult;
+    try {
+      r = lcs(a, b, !getIdx && !getLen, getIdx, minMatchLen);
+    } catch (e) {
+      // the typed-array table could not be allocated: Redis's ztrymalloc failure
+      if (e instanceof RangeError) return reply.error('ERR Insufficient memory, failed allocating transient memory for LCS');
+      throw e;
+    }
     if (getIdx) {
       const matches: Reply[] = r.matches.map((m) => {
         const item: Reply[] = [reply.array([reply.int(m.a[0]), reply.int(m.a[1])]), reply.array([reply.int(m.b[0]), reply.int(m.b[1])])];

@@ -36,7 +36,7 @@ export const get = defineCommand({
   flags: ['readonly', 'fast'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'RO', 'ACCESS')],
-  docs: { arguments: [{ name: 'key', type: 'key' }], summary: 'Returns the string value of a key.', since: '1.0.0', group: 'string', complexity: 'O(1)' },
+  docs: { summary: 'Returns the string value of a key.', since: '1.0.0', group: 'string', complexity: 'O(1)', arguments: [{ name: 'key', type: 'key' }] },
   run(ctx, argv) {
     const v = ctx.db.getString(argv[1]!);
     return v === undefined ? reply.nil : reply.bulk(v);
@@ -132,11 +132,12 @@ export const set = defineCommand({
       find: { lastKey: 0, step: 1, limit: 0 },
     },
   ],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }, { name: 'condition', type: 'oneof', optional: true, arguments: [{ name: 'nx', type: 'pure-token', token: 'NX' }, { name: 'xx', type: 'pure-token', token: 'XX' }] }, { name: 'get', type: 'pure-token', token: 'GET', optional: true }, { name: 'expiration', type: 'oneof', optional: true, arguments: [{ name: 'seconds', type: 'integer', token: 'EX' }, { name: 'milliseconds', type: 'integer', token: 'PX' }, { name: 'unix-time-seconds', type: 'unix-time', token: 'EXAT' }, { name: 'unix-time-milliseconds', type: 'unix-time', token: 'PXAT' }, { name: 'keepttl', type: 'pure-token', token: 'KEEPTTL' }] }],
+  docs: {
     summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
     since: '1.0.0',
     group: 'string',
     complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }, { name: 'condition', type: 'oneof', optional: true, arguments: [{ name: 'nx', type: 'pure-token', token: 'NX' }, { name: 'xx', type: 'pure-token', token: 'XX' }] }, { name: 'get', type: 'pure-token', token: 'GET', optional: true }, { name: 'expiration', type: 'oneof', optional: true, arguments: [{ name: 'seconds', type: 'integer', token: 'EX' }, { name: 'milliseconds', type: 'integer', token: 'PX' }, { name: 'unix-time-seconds', type: 'unix-time', token: 'EXAT' }, { name: 'unix-time-milliseconds', type: 'unix-time', token: 'PXAT' }, { name: 'keepttl', type: 'pure-token', token: 'KEEPTTL' }] }],
   },
   run(ctx, argv) {
     const key = argv[1]!;
@@ -165,13 +166,14 @@ export const setnx = defineCommand({
   flags: ['write', 'denyoom', 'fast'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'OW', 'INSERT')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }],
+  docs: {
     summary: 'Sets the string value of a key only when the key does not exist yet.',
     since: '1.0.0',
     group: 'string',
     complexity: 'O(1)',
     deprecatedSince: '2.6.12',
     replacedBy: '`SET` with the `NX` argument',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }],
   },
   run(ctx, argv) {
     const db = ctx.db;
@@ -194,13 +196,14 @@ export const setex = defineCommand({
   flags: ['write', 'denyoom'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'OW', 'UPDATE')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'seconds', type: 'integer' }, { name: 'value', type: 'string' }],
+  docs: {
     summary: 'Sets a string value together with a time to live in seconds, creating the key if needed.',
     since: '2.0.0',
     group: 'string',
     complexity: 'O(1)',
     deprecatedSince: '2.6.12',
     replacedBy: '`SET` with the `EX` argument',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'seconds', type: 'integer' }, { name: 'value', type: 'string' }],
   },
   run: (ctx, argv) => setWithExpire(ctx, argv, 'ex', 'setex'),
 });
@@ -211,13 +214,14 @@ export const psetex = defineCommand({
   flags: ['write', 'denyoom'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'OW', 'UPDATE')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'milliseconds', type: 'integer' }, { name: 'value', type: 'string' }],
+  docs: {
     summary: 'Sets a string value together with a time to live in milliseconds, creating the key if needed.',
     since: '2.6.0',
     group: 'string',
     complexity: 'O(1)',
     deprecatedSince: '2.6.12',
     replacedBy: '`SET` with the `PX` argument',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'milliseconds', type: 'integer' }, { name: 'value', type: 'string' }],
   },
   run: (ctx, argv) => setWithExpire(ctx, argv, 'px', 'psetex'),
 });
@@ -229,7 +233,7 @@ export const mget = defineCommand({
   categories: ['string'],
   keySpecs: [keys.rest(1, 1, 'RO', 'ACCESS')],
   tips: ['request_policy:multi_shard'],
-  docs: { arguments: [{ name: 'key', type: 'key', multiple: true }], summary: 'Returns the string values of one or more keys.', since: '1.0.0', group: 'string', complexity: 'O(N) where N is the number of keys to retrieve.' },
+  docs: { summary: 'Returns the string values of one or more keys.', since: '1.0.0', group: 'string', complexity: 'O(N) where N is the number of keys to retrieve.', arguments: [{ name: 'key', type: 'key', multiple: true }] },
   run(ctx, argv) {
     const db = ctx.db;
     const out: Reply[] = new Array(argv.length - 1);
@@ -249,7 +253,7 @@ export const mset = defineCommand({
   categories: ['string'],
   keySpecs: [keys.rest(1, 2, 'OW', 'UPDATE')],
   tips: ['request_policy:multi_shard', 'response_policy:all_succeeded'],
-  docs: { arguments: [{ name: 'key_value', type: 'block', multiple: true, arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }] }], summary: 'Sets the string values of one or more keys at once.', since: '1.0.1', group: 'string', complexity: 'O(N) where N is the number of keys to set.' },
+  docs: { summary: 'Sets the string values of one or more keys at once.', since: '1.0.1', group: 'string', complexity: 'O(N) where N is the number of keys to set.', arguments: [{ name: 'key_value', type: 'block', multiple: true, arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }] }] },
   run(ctx, argv) {
     if (argv.length % 2 === 0) return reply.error(errors.wrongArgs('mset'));
     const db = ctx.db;
@@ -265,11 +269,12 @@ export const msetnx = defineCommand({
   categories: ['string'],
   keySpecs: [keys.rest(1, 2, 'OW', 'INSERT')],
   tips: ['request_policy:multi_shard', 'response_policy:agg_min'],
-  docs: { arguments: [{ name: 'key_value', type: 'block', multiple: true, arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }] }],
+  docs: {
     summary: 'Sets the string values of several keys only when none of them exists yet.',
     since: '1.0.1',
     group: 'string',
     complexity: 'O(N) where N is the number of keys to set.',
+    arguments: [{ name: 'key_value', type: 'block', multiple: true, arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }] }],
   },
   run(ctx, argv) {
     if (argv.length % 2 === 0) return reply.error(errors.wrongArgs('msetnx'));
@@ -286,13 +291,14 @@ export const getset = defineCommand({
   flags: ['write', 'denyoom', 'fast'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'RW', 'ACCESS', 'UPDATE')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }],
+  docs: {
     summary: 'Stores a new string value and returns the previous one.',
     since: '1.0.0',
     group: 'string',
     complexity: 'O(1)',
     deprecatedSince: '6.2.0',
     replacedBy: '`SET` with the `!GET` argument',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }],
   },
   run(ctx, argv) {
     const old = ctx.db.getString(argv[1]!);
@@ -308,7 +314,7 @@ export const getdel = defineCommand({
   flags: ['write', 'fast'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'RW', 'ACCESS', 'DELETE')],
-  docs: { arguments: [{ name: 'key', type: 'key' }], summary: 'Returns the string value of a key and removes the key.', since: '6.2.0', group: 'string', complexity: 'O(1)' },
+  docs: { summary: 'Returns the string value of a key and removes the key.', since: '6.2.0', group: 'string', complexity: 'O(1)', arguments: [{ name: 'key', type: 'key' }] },
   run(ctx, argv) {
     const v = ctx.db.getString(argv[1]!);
     if (v === undefined) return reply.nil;
@@ -330,11 +336,12 @@ export const getex = defineCommand({
       find: { lastKey: 0, step: 1, limit: 0 },
     },
   ],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'expiration', type: 'oneof', optional: true, arguments: [{ name: 'seconds', type: 'integer', token: 'EX' }, { name: 'milliseconds', type: 'integer', token: 'PX' }, { name: 'unix-time-seconds', type: 'unix-time', token: 'EXAT' }, { name: 'unix-time-milliseconds', type: 'unix-time', token: 'PXAT' }, { name: 'persist', type: 'pure-token', token: 'PERSIST' }] }],
+  docs: {
     summary: 'Returns the string value of a key and optionally changes or removes its expiration.',
     since: '6.2.0',
     group: 'string',
     complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'expiration', type: 'oneof', optional: true, arguments: [{ name: 'seconds', type: 'integer', token: 'EX' }, { name: 'milliseconds', type: 'integer', token: 'PX' }, { name: 'unix-time-seconds', type: 'unix-time', token: 'EXAT' }, { name: 'unix-time-milliseconds', type: 'unix-time', token: 'PXAT' }, { name: 'persist', type: 'pure-token', token: 'PERSIST' }] }],
   },
   run(ctx, argv) {
     const key = argv[1]!;
@@ -360,11 +367,12 @@ export const append = defineCommand({
   flags: ['write', 'denyoom', 'fast'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'RW', 'INSERT')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }],
+  docs: {
     summary: "Appends a string to the value of a key, creating the key if it doesn't exist.",
     since: '2.0.0',
     group: 'string',
     complexity: 'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'value', type: 'string' }],
   },
   run(ctx, argv) {
     const key = argv[1]!;
@@ -389,7 +397,7 @@ export const strlen = defineCommand({
   flags: ['readonly', 'fast'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'RO')],
-  docs: { arguments: [{ name: 'key', type: 'key' }], summary: 'Returns the length of a string value.', since: '2.2.0', group: 'string', complexity: 'O(1)' },
+  docs: { summary: 'Returns the length of a string value.', since: '2.2.0', group: 'string', complexity: 'O(1)', arguments: [{ name: 'key', type: 'key' }] },
   run(ctx, argv) {
     const v = ctx.db.getString(argv[1]!);
     return reply.int(v === undefined ? 0 : v.length);
@@ -426,7 +434,7 @@ export const getrange = defineCommand({
   flags: ['readonly'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'RO', 'ACCESS')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'start', type: 'integer' }, { name: 'end', type: 'integer' }], summary: 'Returns a substring of the string stored at a key.', ...getrangeDocs },
+  docs: { summary: 'Returns a substring of the string stored at a key.', ...getrangeDocs, arguments: [{ name: 'key', type: 'key' }, { name: 'start', type: 'integer' }, { name: 'end', type: 'integer' }] },
   run: getrangeRun,
 });
 
@@ -436,12 +444,13 @@ export const substr = defineCommand({
   flags: ['readonly'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'RO', 'ACCESS')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'start', type: 'integer' }, { name: 'end', type: 'integer' }],
+  docs: {
     summary: 'Returns a substring of the string stored at a key (old name of GETRANGE).',
     ...getrangeDocs,
     since: '1.0.0',
     deprecatedSince: '2.0.0',
     replacedBy: '`GETRANGE`',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'start', type: 'integer' }, { name: 'end', type: 'integer' }],
   },
   run: getrangeRun,
 });
@@ -452,11 +461,12 @@ export const setrange = defineCommand({
   flags: ['write', 'denyoom'],
   categories: ['string'],
   keySpecs: [keys.one(1, 'RW', 'UPDATE')],
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'offset', type: 'integer' }, { name: 'value', type: 'string' }],
+  docs: {
     summary: "Overwrites part of a string value starting at an offset, creating the key if it doesn't exist.",
     since: '2.2.0',
     group: 'string',
     complexity: 'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'offset', type: 'integer' }, { name: 'value', type: 'string' }],
   },
   run(ctx, argv) {
     const key = argv[1]!;
@@ -508,14 +518,14 @@ const incrFamily = {
 export const incr = defineCommand({
   name: 'incr',
   ...incrFamily,
-  docs: { arguments: [{ name: 'key', type: 'key' }], summary: "Adds one to the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)' },
+  docs: { summary: "Adds one to the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)', arguments: [{ name: 'key', type: 'key' }] },
   run: (ctx, argv) => incrBy(ctx, argv[1]!, 1),
 });
 
 export const decr = defineCommand({
   name: 'decr',
   ...incrFamily,
-  docs: { arguments: [{ name: 'key', type: 'key' }], summary: "Subtracts one from the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)' },
+  docs: { summary: "Subtracts one from the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)', arguments: [{ name: 'key', type: 'key' }] },
   run: (ctx, argv) => incrBy(ctx, argv[1]!, -1),
 });
 
@@ -523,7 +533,7 @@ export const incrby = defineCommand({
   name: 'incrby',
   ...incrFamily,
   arity: 3,
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'increment', type: 'integer' }], summary: "Adds an integer to the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)' },
+  docs: { summary: "Adds an integer to the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)', arguments: [{ name: 'key', type: 'key' }, { name: 'increment', type: 'integer' }] },
   run: (ctx, argv) => incrBy(ctx, argv[1]!, integerArg(argv[2]!)),
 });
 
@@ -531,11 +541,12 @@ export const decrby = defineCommand({
   name: 'decrby',
   ...incrFamily,
   arity: 3,
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'decrement', type: 'integer' }],
+  docs: {
     summary: "Subtracts an integer from the integer value of a key, starting from 0 if the key doesn't exist.",
     since: '1.0.0',
     group: 'string',
     complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'decrement', type: 'integer' }],
   },
   run(ctx, argv) {
     const d = integerArg(argv[2]!);
@@ -549,11 +560,12 @@ export const incrbyfloat = defineCommand({
   name: 'incrbyfloat',
   ...incrFamily,
   arity: 3,
-  docs: { arguments: [{ name: 'key', type: 'key' }, { name: 'increment', type: 'double' }],
+  docs: {
     summary: "Adds a floating point number to the numeric value of a key, starting from 0 if the key doesn't exist.",
     since: '2.6.0',
     group: 'string',
     complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'increment', type: 'double' }],
   },
   run(ctx, argv) {
     const key = argv[1]!;
@@ -567,7 +579,8 @@ export const incrbyfloat = defineCommand({
     const sum = addLongDouble(v, inc);
     if (sum.kind !== 'finite') return reply.error(errors.incrFloatNaN);
     const text = formatLongDouble(sum);
-    db.setString(key, text, true);
+    // Redis stores the result without trying the integer encoding (OBJECT ENCODING: embstr)
+    db.set(key, { type: 'string', value: text, raw: false, notInt: true }, true);
     return reply.bulk(text);
   },
 });

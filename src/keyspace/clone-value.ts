@@ -21,6 +21,7 @@ export function cloneValue(v: Value): Value {
   switch (v.type) {
     case 'string': {
       const copy: CopiedStringValue = { type: 'string', value: v.value, raw: v.raw, unshared: true };
+      if (v.notInt === true) copy.notInt = true;
       return copy;
     }
     default:

@@ -22,7 +22,7 @@ export function objectEncoding(v: Value): string {
   if (v.type === 'string') {
     if (v.raw) return 'raw';
     const s = v.value;
-    if (s.length <= 20 && parseInteger(s) !== null) return 'int';
+    if (v.notInt !== true && s.length <= 20 && parseInteger(s) !== null) return 'int';
     return s.length <= EMBSTR_LIMIT ? 'embstr' : 'raw';
   }
   // The data-types issue reports list/set/zset/hash/stream encodings here.

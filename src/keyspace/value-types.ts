@@ -12,6 +12,11 @@ export interface StringValue {
    * OBJECT ENCODING reports it so. Fresh values are "int"/"embstr"/"raw" by content.
    */
   raw: boolean;
+  /**
+   * Set for values Redis creates without trying the integer encoding (INCRBYFLOAT's result
+   * is "embstr" even when it reads "3000").
+   */
+  notInt?: boolean;
 }
 
 /** Other types plug in here as they land (issue: data types). */

@@ -16,19 +16,6 @@ export function keyword(s: string): string {
 /** V8's maximum string length: values beyond it cannot be held (proto-max-bulk-len may be larger). */
 export const MAX_STRING_BYTES = 2 ** 29 - 24;
 
-/** `s` grown with zero bytes to at least `len` bytes. */
-export function padZero(s: string, len: number): string {
-  return s.length >= len ? s : s + '\0'.repeat(len - s.length);
-}
-
-/** `s` with `value` written at byte `offset` (zero-padding any gap). */
-export function writeAt(s: string, offset: number, value: string): string {
-  const end = offset + value.length;
-  if (offset >= s.length) return padZero(s, offset) + value;
-  if (end >= s.length) return s.slice(0, offset) + value;
-  return s.slice(0, offset) + value + s.slice(end);
-}
-
 /**
  * GETRANGE's index arithmetic (Redis 7.2): negative indexes count from the end,
  * both are clamped, and an empty range gives "". Returns [start, endInclusive] or null.

@@ -173,6 +173,12 @@ const CASES: Seq[] = [
     ['SET', 'K:i', '1'], ['BITOP', 'NOT', 'K:j', 'K:i'], ['OBJECT', 'ENCODING', 'K:j'], ['INCR', 'K:i'], ['OBJECT', 'ENCODING', 'K:i'], ['SET', 'K:k', '123456789012345678'], ['INCR', 'K:k'], ['OBJECT', 'ENCODING', 'K:k'],
     ['GETSET', 'K:i', '77'], ['OBJECT', 'ENCODING', 'K:i'], ['MSET', 'K:i', 'x'.repeat(50)], ['OBJECT', 'ENCODING', 'K:i'], ['GETEX', 'K:a', 'PERSIST'], ['OBJECT', 'ENCODING', 'K:a'],
   ],
+  // bitmaps written in place keep behaving as plain strings for every other command
+  [
+    ['SETBIT', 'K:a', '100', '1'], ['SETRANGE', 'K:a', '2', 'xy'], ['BITFIELD', 'K:a', 'SET', 'u8', '0', '65'], ['COPY', 'K:a', 'K:b'], ['SETBIT', 'K:b', '7', '0'], ['GET', 'K:a'], ['GET', 'K:b'],
+    ['RENAME', 'K:a', 'K:c'], ['SETBIT', 'K:c', '8', '1'], ['GETBIT', 'K:c', '8'], ['GET', 'K:c'], ['APPEND', 'K:c', 'zz'], ['SETBIT', 'K:c', '0', '0'], ['GET', 'K:c'], ['STRLEN', 'K:c'],
+    ['OBJECT', 'ENCODING', 'K:b'], ['OBJECT', 'ENCODING', 'K:c'], ['INCR', 'K:c'], ['SET', 'K:d', '5'], ['SETBIT', 'K:d', '6', '1'], ['INCR', 'K:d'], ['GET', 'K:d'], ['TYPE', 'K:c'], ['LCS', 'K:c', 'K:b'],
+  ],
   // wrong number of arguments
   [['GET'], ['SET', 'K:a'], ['GETRANGE', 'K:a', '0'], ['SETBIT', 'K:a', '0'], ['BITOP', 'AND', 'K:d'], ['LCS', 'K:a'], ['MGET'], ['INCRBY', 'K:a'], ['GETEX'], ['BITFIELD']],
 ];

@@ -10,11 +10,9 @@ import {
   getBitfield,
   keyword,
   lcs,
-  padZero,
   popcount,
   popcountBits,
   setBitfield,
-  writeAt,
 } from '../../src/types/string-ops.js';
 
 const LLMAX = 9223372036854775807n;
@@ -28,19 +26,11 @@ function bitAt(s: string, pos: number): number {
 
 const binary = fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a).toString('latin1'));
 
-describe('keywords and byte writes', () => {
+describe('keywords and ranges', () => {
   test('keyword stops at NUL and lower-cases, like strcasecmp', () => {
     assert.equal(keyword('NX\x00junk'), 'nx');
     assert.equal(keyword('KeepTTL'), 'keepttl');
     assert.equal(keyword('\x00'), '');
-  });
-
-  test('writeAt pads with zero bytes and overwrites in place', () => {
-    assert.equal(writeAt('', 3, 'ab'), '\x00\x00\x00ab');
-    assert.equal(writeAt('hello', 1, 'EL'), 'hELlo');
-    assert.equal(writeAt('hello', 4, 'XYZ'), 'hellXYZ');
-    assert.equal(padZero('a', 3), 'a\x00\x00');
-    assert.equal(padZero('abc', 2), 'abc');
   });
 
   test('byteRange follows GETRANGE (7.2): negatives from the end, clamping, crossed is empty', () => {
