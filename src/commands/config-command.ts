@@ -183,8 +183,10 @@ const configResetStat = defineCommand({
   docs: { summary: 'Resets the server statistics INFO reports.', since: '2.0.0', group: 'server', complexity: 'O(1)' },
   run(ctx) {
     const server = ctx.server;
-    // Redis resets server stats, per-command stats and error stats (not the slow log).
+    // Redis resets server stats, per-command stats, error stats and the per-command
+    // latency histograms (not the slow log, not LATENCY events).
     server.stats.reset();
+    server.latency.resetHistograms();
     for (const cmd of server.commands.all) {
       cmd.stats.calls = 0;
       cmd.stats.usec = 0;

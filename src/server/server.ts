@@ -318,7 +318,7 @@ export class Server implements KeyspaceHost {
       for (const conn of [...this.connections.values()]) {
         const c = conn.client;
         // as Redis, clients waiting (blocked, paused) or subscribed are not idle
-        if (c.lastInteraction < limit && c.multi === null && !c.blocked && !c.postponed && !c.inPubSub) {
+        if (c.lastInteraction < limit && !c.blocked && !c.postponed && !c.inPubSub) {
           this.logger.verbose('Closing idle client');
           conn.close();
         }
