@@ -21,8 +21,7 @@ export const errors = {
   dbIndexOutOfRange: 'ERR DB index is out of range',
   invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
   wrongArgs: (cmd: string) => `ERR wrong number of arguments for '${cmd}' command`,
-  unknownCommand: (name: string, args: string[]) =>
-    `ERR unknown command '${clip(name)}', with args beginning with: ${args.map((a) => `'${clip(a)}' `).join('')}`,
+  unknownCommand: (name: string, args: string[]) => `ERR unknown command '${clip(cString(name))}', with args beginning with: ${argsPreview(args)}`,
   unknownSubcommand: (sub: string, container: string) =>
     `ERR unknown subcommand '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
   noAuth: 'NOAUTH Authentication required.',
@@ -43,6 +42,24 @@ export const errors = {
   sameObject: 'ERR source and destination objects are the same',
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
 };
+
+/** Redis formats user text with %s: it ends at the first NUL byte. */
+function cString(s: string): string {
+  const z = s.indexOf('\0');
+  return z === -1 ? s : s.slice(0, z);
+}
+
+/**
+ * The "with args beginning with:" list: each arg quoted and followed by a space, adding
+ * args while the list is shorter than 128 bytes, the last one cut to what is left.
+ */
+function argsPreview(args: string[]): string {
+  let out = '';
+  for (let i = 0; i < args.length && out.length < 128; i++) {
+    out += `'${cString(args[i]!).slice(0, 128 - out.length)}' `;
+  }
+  return out.replace(/[\r\n]/g, ' ');
+}
 
 /** Redis echoes at most 128 bytes of a user argument in an error, with CR/LF made spaces. */
 export function clip(s: string): string {

@@ -7,7 +7,7 @@
  * CLIENT KILL also accepts MAXAGE (kill clients connected for at least N seconds), a
  * Redis 7.4 filter, because it is what an operator wants after rotating credentials.
  */
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type ArgumentDoc, type CommandDefinition } from './command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
@@ -194,6 +194,18 @@ function onOff(ctx: CommandContext, value: string, set: (on: boolean) => void): 
   return reply.ok;
 }
 
+/** The single ON|OFF argument of NO-EVICT and NO-TOUCH. */
+const ON_OFF_ARGUMENT: readonly ArgumentDoc[] = [
+  {
+    name: 'enabled',
+    type: 'oneof',
+    arguments: [
+      { name: 'on', type: 'pure-token', token: 'ON' },
+      { name: 'off', type: 'pure-token', token: 'OFF' },
+    ],
+  },
+];
+
 const noEvict = defineCommand({
   name: 'no-evict',
   arity: 3,
@@ -204,16 +216,7 @@ const noEvict = defineCommand({
     since: '7.0.0',
     group: 'connection',
     complexity: 'O(1)',
-    arguments: [
-      {
-        name: 'enabled',
-        type: 'oneof',
-        arguments: [
-          { name: 'on', type: 'pure-token', token: 'ON' },
-          { name: 'off', type: 'pure-token', token: 'OFF' },
-        ],
-      },
-    ],
+    arguments: ON_OFF_ARGUMENT,
   },
   run: (ctx, argv) => onOff(ctx, argv[2]!, (on) => (ctx.client.noEvict = on)),
 });
@@ -228,16 +231,7 @@ const noTouch = defineCommand({
     since: '7.2.0',
     group: 'connection',
     complexity: 'O(1)',
-    arguments: [
-      {
-        name: 'enabled',
-        type: 'oneof',
-        arguments: [
-          { name: 'on', type: 'pure-token', token: 'ON' },
-          { name: 'off', type: 'pure-token', token: 'OFF' },
-        ],
-      },
-    ],
+    arguments: ON_OFF_ARGUMENT,
   },
   run: (ctx, argv) => onOff(ctx, argv[2]!, (on) => (ctx.client.noTouch = on)),
 });

@@ -7,7 +7,7 @@
  * computed from the key specs as Redis does. Renamed commands are listed and looked up
  * under the name clients call them by; disabled ones (renamed to "") do not appear.
  */
-import { defineCommand, type ArgumentDoc, type Command, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from './command-spec.js';
+import { COMMAND_FLAGS, defineCommand, type ArgumentDoc, type Command, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from './command-spec.js';
 import type { CommandTable } from './command-table.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
@@ -15,28 +15,15 @@ import { globMatch } from '../keyspace/glob.js';
 import { commandHasKeys, extractKeys, legacyKeyRange } from './key-extraction.js';
 
 /** Flags COMMAND INFO shows, in Redis's order; the others are internal and hidden on purpose. */
-const SHOWN_FLAGS: readonly CommandFlag[] = [
-  'write',
-  'readonly',
-  'denyoom',
-  'module',
-  'admin',
-  'pubsub',
-  'noscript',
-  'blocking',
-  'loading',
-  'stale',
-  'skip_monitor',
-  'skip_slowlog',
-  'asking',
-  'fast',
-  'no_auth',
-  'no_mandatory_keys',
-  'no_async_loading',
-  'no_multi',
-  'movablekeys',
-  'allow_busy',
-];
+const HIDDEN_FLAGS: ReadonlySet<CommandFlag> = new Set<CommandFlag>([
+  'may_replicate',
+  'sentinel',
+  'only_sentinel',
+  'protected',
+  'module_getkeys',
+  'module_no_cluster',
+]);
+const SHOWN_FLAGS: readonly CommandFlag[] = COMMAND_FLAGS.filter((f) => !HIDDEN_FLAGS.has(f));
 
 /** Key-spec flag names as Redis spells them in replies, in its order. */
 const KEY_FLAG_NAMES: readonly [KeySpecFlag, string][] = [

@@ -75,7 +75,10 @@ export const select = defineCommand({
   docs: { summary: 'Changes the selected database.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
   run(ctx, argv) {
     const n = parseInteger(argv[1]!);
-    if (n === null || typeof n === 'bigint' || n < -2147483648 || n > 2147483647) return reply.error(errors.notInteger);
+    if (n === null) return reply.error(errors.notInteger);
+    if (typeof n === 'bigint' || n < -2147483648 || n > 2147483647) {
+      return reply.error('ERR value is out of range, value must between -2147483648 and 2147483647');
+    }
     if (n < 0 || n >= ctx.server.dbs.length) return reply.error(errors.dbIndexOutOfRange);
     ctx.client.dbIndex = n;
     return reply.ok;

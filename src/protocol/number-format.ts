@@ -141,7 +141,9 @@ export function formatDouble(d: number): string {
 }
 
 /**
- * INCRBYFLOAT / HINCRBYFLOAT output: Redis prints the long double with "%.17Lf" and
+ * A double in ld2string's human layout. (INCRBYFLOAT itself uses the exact 80-bit
+ * emulation in src/types/long-double.ts; this is for callers holding a plain double.)
+ * Redis prints the long double with "%.17Lf" and
  * trims trailing zeros and a trailing '.', and "-0" becomes "0" (ld2string's human
  * mode), so there is never an exponent. JS has no long double: this lays out the
  * double's shortest round-trip digits positionally and rounds to 17 decimals, which

@@ -8,6 +8,12 @@ import { formatDouble } from './number-format.js';
 
 const INITIAL = 16 * 1024;
 
+/** Node's Buffer#latin1Write (what write(s, off, 'latin1') calls after checks); not in @types/node. */
+interface Latin1Writer {
+  latin1Write?: (s: string, offset: number, length: number) => number;
+}
+const hasLatin1Write = typeof (Buffer.prototype as Latin1Writer).latin1Write === 'function';
+
 export class ReplyWriter {
   buf: Buffer = Buffer.allocUnsafe(INITIAL);
   len = 0;
@@ -36,28 +42,46 @@ export class ReplyWriter {
     this.buf = next;
   }
 
+  /**
+   * Copies a binary string (one byte per char) at `len`; room must be ensured. Short
+   * strings are copied in JS: cheaper than a call into C++ for a few bytes.
+   */
+  private put(s: string): void {
+    const n = s.length;
+    const buf = this.buf;
+    if (n <= 16) {
+      let o = this.len;
+      for (let i = 0; i < n; i++) buf[o++] = s.charCodeAt(i);
+      this.len = o;
+    } else if (hasLatin1Write) {
+      this.len += (buf as Latin1Writer).latin1Write!.call(buf, s, this.len, n);
+    } else {
+      this.len += buf.write(s, this.len, 'latin1');
+    }
+  }
+
   /** Writes a binary string (one byte per char). */
   private str(s: string): void {
     this.ensure(s.length);
-    this.len += this.buf.write(s, this.len, 'latin1');
+    this.put(s);
   }
 
   private line(prefix: string, body: string): void {
     this.ensure(body.length + 3);
     this.buf[this.len++] = prefix.charCodeAt(0);
-    this.len += this.buf.write(body, this.len, 'latin1');
+    this.put(body);
     this.buf[this.len++] = 13;
     this.buf[this.len++] = 10;
   }
 
   private bulk(s: string): void {
     const n = s.length;
-    this.ensure(n + 16);
+    this.ensure(n + 32);
     this.buf[this.len++] = 36; // $
-    this.len += this.buf.write(String(n), this.len, 'latin1');
+    this.put(String(n));
     this.buf[this.len++] = 13;
     this.buf[this.len++] = 10;
-    if (n > 0) this.len += this.buf.write(s, this.len, 'latin1');
+    if (n > 0) this.put(s);
     this.buf[this.len++] = 13;
     this.buf[this.len++] = 10;
   }

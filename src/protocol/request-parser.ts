@@ -58,6 +58,32 @@ const CR = 13;
 const LF = 10;
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Node's Buffer has a latin1Slice(start, end) method (what toString('latin1', …) calls
+ * after argument checks); calling it directly saves ~25% per argument on the hot path.
+ * It is not in @types/node, hence this view; a fallback keeps working if it disappears.
+ */
+interface Latin1Slicer {
+  latin1Slice?: (start: number, end: number) => string;
+}
+const hasLatin1Slice = typeof (Buffer.prototype as Latin1Slicer).latin1Slice === 'function';
+
+/**
+ * bytes [start, end) as a binary string. Short arguments (command names, small keys and
+ * values) are built in JS, which beats a call into C++ for a handful of chars; strings
+ * under 13 chars come out flat, so Map lookups need no flattening.
+ */
+export function latin1(buf: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n <= 0) return '';
+  if (n <= 8) {
+    let s = String.fromCharCode(buf[start]!);
+    for (let i = start + 1; i < end; i++) s += String.fromCharCode(buf[i]!);
+    return s;
+  }
+  return hasLatin1Slice ? (buf as Latin1Slicer).latin1Slice!.call(buf, start, end) : buf.toString('latin1', start, end);
+}
+
 export class RequestParser {
   /** input; the unconsumed bytes are buf[pos, end) */
   private buf: Buffer = EMPTY;
@@ -211,12 +237,12 @@ export class RequestParser {
         let arg: string;
         if (this.bigBulk !== null) {
           if (this.bigFilled < this.bulkLen + 2) return NEED_MORE;
-          arg = this.bigBulk.toString('latin1', 0, this.bulkLen);
+          arg = latin1(this.bigBulk, 0, this.bulkLen);
           this.bigBulk = null;
           this.bigFilled = 0;
         } else {
           if (this.end - this.pos < this.bulkLen + 2) return NEED_MORE;
-          arg = this.bulkLen === 0 ? '' : this.buf.toString('latin1', this.pos, this.pos + this.bulkLen);
+          arg = latin1(this.buf, this.pos, this.pos + this.bulkLen);
           this.consumeTo(this.pos + this.bulkLen + 2);
         }
         this.args.push(arg);
@@ -239,7 +265,20 @@ export class RequestParser {
    */
   private findLine(byte: number, after: number): number {
     const from = this.pos + this.scanned;
-    const at = this.end === this.buf.length ? this.buf.indexOf(byte, from) : this.buf.subarray(0, this.end).indexOf(byte, from);
+    const buf = this.buf;
+    const end = this.end;
+    let at = -1;
+    // Count lines are a few bytes long: a short JS scan beats a call into indexOf.
+    const shortEnd = Math.min(end, from + 24);
+    for (let i = from; i < shortEnd; i++) {
+      if (buf[i] === byte) {
+        at = i;
+        break;
+      }
+    }
+    if (at === -1 && shortEnd < end) {
+      at = end === buf.length ? buf.indexOf(byte, shortEnd) : buf.subarray(0, end).indexOf(byte, shortEnd);
+    }
     if (at === -1) {
       this.scanned = this.end - this.pos;
       return -1;
@@ -295,7 +334,7 @@ export class RequestParser {
     }
     let lineEnd = lf;
     if (lineEnd > this.pos && this.buf[lineEnd - 1] === CR) lineEnd--;
-    const line = this.buf.toString('latin1', this.pos, lineEnd);
+    const line = latin1(this.buf, this.pos, lineEnd);
     this.consumeTo(lf + 1);
     const argv = splitArgs(line);
     if (argv === null) {

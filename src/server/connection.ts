@@ -88,6 +88,11 @@ export class Connection {
             break;
           }
         }
+        if (isCrossProtocolAttack(argv[0]!)) {
+          this.server.crossProtocolAttack(this.client);
+          this.close();
+          break;
+        }
         const r = this.server.dispatcher.dispatch(this.ctx, argv);
         this.emit(r);
         if (this.client.closeAfterReply || this.closed) break;
@@ -169,4 +174,16 @@ export class Connection {
       this.server.connectionClosed(this);
     }
   }
+}
+
+/**
+ * An HTTP request sent to the port (a browser tricked into talking to us: "cross protocol
+ * scripting") starts with `POST` or carries a `Host:` line. Redis drops such connections
+ * without a reply before any command runs; so do we.
+ */
+function isCrossProtocolAttack(name: string): boolean {
+  const n = name.length;
+  if (n !== 4 && n !== 5) return false;
+  const lower = name.toLowerCase();
+  return lower === 'post' || lower === 'host:';
 }

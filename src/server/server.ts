@@ -231,6 +231,20 @@ export class Server implements KeyspaceHost {
     return null;
   }
 
+  private lastAttackLog = 0;
+
+  /** Logs a cross-protocol attempt (POST / Host:), at most once a minute as Redis does. */
+  crossProtocolAttack(client: Client): void {
+    this.stats.crossProtocolAttacks++;
+    const now = Date.now();
+    if (now - this.lastAttackLog < 60_000) return;
+    this.lastAttackLog = now;
+    this.logger.warning(
+      `Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redoubt (from ${client.addr}). ` +
+        'This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your server. Connection aborted.',
+    );
+  }
+
   /** RESET: layers with per-client state (pub/sub, WATCH, tracking) hook in here. */
   onClientReset(_ctx: CommandContext): void {}
 

@@ -52,6 +52,8 @@ export class ServerStats {
   keyspaceHits = 0;
   keyspaceMisses = 0;
   totalErrorReplies = 0;
+  /** connections dropped for sending POST / Host: (not an INFO field in Redis) */
+  crossProtocolAttacks = 0;
   /** errors a command returned that Redis would count as unexpected (internal errors) */
   unexpectedErrorReplies = 0;
   clientQueryBufferLimitDisconnections = 0;
