@@ -461,6 +461,12 @@ async function compare(bench: string, opts: Options): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // `node --test dist/test/` runs every .js under a test/ directory, this file included:
+  // the benchmark is a report, not a test, so under the test runner it does nothing.
+  if (process.env['NODE_TEST_CONTEXT'] !== undefined) {
+    console.log('run-bench: skipped under the test runner (use npm run bench)');
+    return;
+  }
   const opts = parseOptions(process.argv.slice(2));
   if (opts.serve !== null) {
     await serve(opts.serve);
