@@ -18,12 +18,13 @@ export class Dispatcher {
   /** plugged in by the ACL layer; null = everything allowed */
   aclCheck: AclChecker | null = null;
 
-  /** Runs one request and returns its reply (null = no reply, e.g. CLIENT REPLY OFF). */
+  /**
+   * Runs one request and returns its reply (null = no reply, e.g. CLIENT REPLY OFF).
+   * The caller refreshes the server's cached time first (once per batch of input).
+   */
   dispatch(ctx: CommandContext, argv: string[]): Reply | null {
     const server = ctx.server;
     const client = ctx.client;
-    server.updateTime();
-    client.lastInteraction = server.now();
     const found = server.commands.lookup(argv[0]!);
     let cmd: Command | undefined = found;
     if (found !== undefined && found.subcommandMap !== null && argv.length >= 2) {

@@ -280,6 +280,12 @@ export const configTable: ConfigDef[] = [
     ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
     // the keyspace keeps LFU counters only under an LFU policy (OBJECT FREQ)
     'active',
+    {
+      apply: (server, v) => {
+        server.lfuPolicy = v.includes('lfu');
+        return null;
+      },
+    },
   ),
   int('maxmemory-samples', '5', 1n, INT_MAX, 'noeffect'),
   int('maxmemory-eviction-tenacity', '10', 0n, 100n, 'noeffect'),

@@ -65,6 +65,10 @@ export class Connection {
     const stats = this.server.stats;
     const pause = this.server.pause;
     this.processing = true;
+    // One cached time per batch of pipelined input: expiry decisions and idle times in a
+    // batch agree, and the clock is read once instead of per command.
+    this.server.updateTime();
+    this.client.lastInteraction = this.server.now();
     // the client whose commands run now (CLIENT NO-TOUCH is read through it)
     this.server.current = this.client;
     try {

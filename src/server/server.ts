@@ -142,8 +142,10 @@ export class Server implements KeyspaceHost {
   noTouch(): boolean {
     return this.current !== null && this.current.noTouch;
   }
+  /** cached from maxmemory-policy by its apply hook (read on every key lookup) */
+  lfuPolicy = false;
   lfuEnabled(): boolean {
-    return this.config.get('maxmemory-policy').includes('lfu');
+    return this.lfuPolicy;
   }
   lfuLogFactor(): number {
     return this.config.def('lfu-log-factor') === undefined ? 10 : this.config.int('lfu-log-factor');
