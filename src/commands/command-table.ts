@@ -41,11 +41,19 @@ export class CommandTable {
     return cmd;
   }
 
+  /**
+   * Spellings clients actually send ("GET", "Get") mapped to their command, so the hot
+   * path does not lower-case every name. Bounded: random names cannot grow it.
+   */
+  private readonly spellings = new Map<string, Command>();
+
   /** Top-level command by the name a client sends (any case). */
   lookup(name: string): Command | undefined {
-    const c = this.byName.get(name);
+    const c = this.byName.get(name) ?? this.spellings.get(name);
     if (c !== undefined) return c;
-    return this.byName.get(name.toLowerCase());
+    const found = this.byName.get(name.toLowerCase());
+    if (found !== undefined && this.spellings.size < 4096) this.spellings.set(name, found);
+    return found;
   }
 
   /** Top-level command by its original name, even if renamed or disabled. */
@@ -71,6 +79,7 @@ export class CommandTable {
     const target = to.toLowerCase();
     if (target !== '' && this.byName.has(target)) return false;
     this.byName.delete(from.toLowerCase());
+    this.spellings.clear();
     if (target !== '') this.byName.set(target, cmd);
     return true;
   }
