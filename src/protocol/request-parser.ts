@@ -18,8 +18,9 @@
  *    all was found in more than the inline limit;
  *  - counts are parsed like string2ll (no '+', no leading zeros, no "-0", 64-bit range);
  *  - `*0` and any negative count are skipped (no command, no reply);
- *  - inline requests are not subject to the unauthenticated argument cap: Redis only
- *    checks multibulk requests, and an inline request is bounded by the 64 KiB line cap.
+ *  - one deliberate difference: the unauthenticated argument cap (10) applies to inline
+ *    requests too. Redis checks only multibulk requests; a client that has not logged in
+ *    needs at most AUTH/HELLO's handful of arguments either way.
  *
  * Input is kept in one growable buffer (like Redis's querybuf) and line searches resume
  * where the previous search stopped, so a request trickling in byte by byte costs linear
@@ -342,6 +343,10 @@ export class RequestParser {
       return 'more';
     }
     if (argv.length === 0) return 'empty';
+    if (argv.length > UNAUTH_MAX_MULTIBULK && this.auth.unauthenticated) {
+      this.fail('Protocol error: unauthenticated multibulk length');
+      return 'more';
+    }
     return argv;
   }
 

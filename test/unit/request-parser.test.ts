@@ -281,9 +281,12 @@ describe('protocol errors', () => {
     check('*x\r\n', err('invalid multibulk length'), unauth);
   });
 
-  test('inline requests have no unauthenticated argument cap (as in Redis)', () => {
-    const line = Array.from({ length: 12 }, (_, i) => `a${i}`);
-    check(line.join(' ') + '\r\n', ok(line), { unauth: true });
+  test('inline requests share the unauthenticated argument cap (stricter than Redis)', () => {
+    const line = Array.from({ length: 11 }, (_, i) => `a${i}`);
+    check(line.join(' ') + '\r\n', err('unauthenticated multibulk length'), { unauth: true });
+    const ten = line.slice(0, 10);
+    check(ten.join(' ') + '\r\n', ok(ten), { unauth: true });
+    check(line.join(' ') + '\r\n', ok(line));
   });
 
   test('unauthenticated bulk length', () => {
