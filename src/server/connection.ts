@@ -50,7 +50,14 @@ export class Connection {
     this.server.stats.netInputBytes += chunk.length;
     this.server.stats.totalReadsProcessed++;
     this.parser.feed(chunk);
-    this.processInput();
+    try {
+      this.processInput();
+    } catch (e) {
+      // A bug outside a command handler (handlers are already guarded by the dispatcher)
+      // must cost this connection, never the server and its other clients.
+      this.server.logger.warning(`Internal error serving client ${this.client.addr}, closing it: ${(e as Error).stack ?? String(e)}`);
+      this.close();
+    }
   }
 
   /** CLIENT PAUSE ended: run the held command and the input that queued up behind it. */
