@@ -10,7 +10,7 @@
 import { defineCommand, type ArgumentDoc, type CommandDefinition } from './command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { LLONG_MAX, parseInteger } from '../protocol/number-format.js';
 import { validClientName } from './connection.js';
 import { helpReply } from './command-introspection.js';
 import { clientTypeByName, type Client, type ClientType } from '../server/client.js';
@@ -470,15 +470,17 @@ const pause = defineCommand({
       return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!}'. Try CLIENT HELP.`);
     }
     const t = parseInteger(argv[2]!);
-    if (t === null || typeof t === 'bigint') return reply.error('ERR timeout is not an integer or out of range');
+    if (t === null) return reply.error('ERR timeout is not an integer or out of range');
     if (t < 0) return reply.error('ERR timeout is negative');
+    // Redis 7.2 takes any long long that does not overflow when added to the current time
+    if (t > 0 && BigInt(t) > LLONG_MAX - BigInt(Date.now())) return reply.error('ERR timeout is out of range');
     let mode: 'all' | 'write' = 'all';
     if (argv.length === 4) {
       const m = argv[3]!.toLowerCase();
       if (m === 'write') mode = 'write';
       else if (m !== 'all') return reply.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
     }
-    ctx.server.pause.pause(mode, t);
+    ctx.server.pause.pause(mode, Number(t));
     return reply.ok;
   },
 });

@@ -11,5 +11,6 @@ import { commandIntrospectionCommands } from './command-introspection.js';
 import { slowlogCommands } from './slowlog-command.js';
 import { latencyCommands } from './latency-command.js';
 import { serverCommands } from './server-commands.js';
+import { hashCommands } from './hashes.js';
 
-export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands];
+export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands, ...hashCommands];

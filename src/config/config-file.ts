@@ -86,10 +86,12 @@ function loadLines(store: ConfigStore, text: string, opts: LoadOptions): ConfigL
 
     const def = store.def(name);
     if (def !== undefined) {
+      // A password on stderr/in logs would outlive the failed start: show the name only.
+      const failDef = (def.flags ?? []).includes('sensitive') ? (r: string) => ({ ...fail(r), line: redacted(argv[0]!) }) : fail;
       // Multi-arg configs check their own argument count.
-      if (!(def.flags ?? []).includes('multi-arg') && argv.length !== 2) return fail('wrong number of arguments');
+      if (!(def.flags ?? []).includes('multi-arg') && argv.length !== 2) return failDef('wrong number of arguments');
       const err = store.setFromFile(def, args);
-      if (err !== null) return fail(err);
+      if (err !== null) return failDef(err);
       if (def.name === 'dir' && opts.chdir === true) {
         try {
           process.chdir(store.get('dir'));
@@ -107,7 +109,7 @@ function loadLines(store: ConfigStore, text: string, opts: LoadOptions): ConfigL
     } else if (securityOnlyDirectives.has(name) && (name === 'rename-command' ? argv.length === 3 : argv.length >= 2)) {
       // ACL users, command renaming and modules have not landed: honouring the line is
       // impossible and ignoring it would leave the server less protected than asked.
-      return fail(unsupportedReason(name));
+      return name === 'user' ? { ...fail(unsupportedReason(name)), line: redacted(argv[0]!) } : fail(unsupportedReason(name));
     } else if (name.includes('.')) {
       if (argv.length !== 2) return fail('Module config specified without value');
       // Redis aborts later when no module claims it; there are no modules here.
@@ -120,6 +122,11 @@ function loadLines(store: ConfigStore, text: string, opts: LoadOptions): ConfigL
     }
   }
   return null;
+}
+
+/** The echoed line of a refused secret-bearing directive (requirepass, masterauth, user rules). */
+function redacted(directive: string): string {
+  return `${directive} (redacted)`;
 }
 
 /** Redis's sdstrim(line, " \t\r\n"). */

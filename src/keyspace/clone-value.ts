@@ -24,6 +24,8 @@ export function cloneValue(v: Value): Value {
       if (v.notInt === true) copy.notInt = true;
       return copy;
     }
+    case 'hash':
+      return { type: 'hash', value: v.value.clone() };
     default:
       throw new Error(`internal error: cloneValue does not know how to copy a value of type '${v.type}'`);
   }

@@ -306,6 +306,7 @@ export class Database {
     this.slotSeqs = [];
     this.tombstones = 0;
     this.expireCursor = null;
+    this.avgTtl = 0;
     for (const k of keys) this.host.keyModified(this, k);
     return n;
   }
@@ -372,7 +373,11 @@ export class Database {
    * Returns [checked, expired] so the caller can decide whether to continue.
    */
   activeExpireStep(budget: number): [number, number] {
-    if (this.expires.size === 0) return [0, 0];
+    if (this.expires.size === 0) {
+      // as Redis: a database with no volatile keys reports avg_ttl 0 again
+      this.avgTtl = 0;
+      return [0, 0];
+    }
     const now = this.host.now();
     let checked = 0;
     let expired = 0;

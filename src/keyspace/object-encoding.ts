@@ -25,6 +25,8 @@ export function objectEncoding(v: Value): string {
     if (v.notInt !== true && s.length <= 20 && parseInteger(s) !== null) return 'int';
     return s.length <= EMBSTR_LIMIT ? 'embstr' : 'raw';
   }
+  // Hashes carry Redis's one-way listpack → hashtable choice, made when they are written.
+  if (v.type === 'hash') return v.value.listpack ? 'listpack' : 'hashtable';
   // The data-types issue reports list/set/zset/hash/stream encodings here.
   throw new Error(`internal error: no OBJECT ENCODING known for a value of type '${v.type}'`);
 }

@@ -2,6 +2,8 @@
  * What a key can hold. Values are plain data structures without protocol knowledge.
  * Strings are binary strings (one char per byte), never UTF-8.
  */
+import type { HashData } from '../types/hash.js';
+
 export type ValueType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
 export interface StringValue {
@@ -21,12 +23,19 @@ export interface StringValue {
 
 /** Other types plug in here as they land (issue: data types). */
 export interface OpaqueValue {
-  type: Exclude<ValueType, 'string'>;
+  type: Exclude<ValueType, 'string' | 'hash'>;
   value: unknown;
   raw?: undefined;
 }
 
-export type Value = StringValue | OpaqueValue;
+/** A hash: field → value with insertion order, encoding flag and a stable HSCAN cursor. */
+export interface HashValue {
+  type: 'hash';
+  value: HashData;
+  raw?: undefined;
+}
+
+export type Value = StringValue | HashValue | OpaqueValue;
 
 export interface Entry {
   v: Value;

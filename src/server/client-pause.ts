@@ -18,6 +18,9 @@ import type { Client } from './client.js';
 
 export type PauseMode = 'write' | 'all';
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** What the pause needs from a connection. */
 export interface Resumable {
   /** runs the held command and whatever input followed it */
@@ -64,7 +67,9 @@ export class ClientPause {
 
   private arm(): void {
     if (this.timer !== null) clearTimeout(this.timer);
-    const wait = Math.max(0, this.endsAt - Date.now());
+    // setTimeout takes at most 2^31-1 ms (a longer delay fires after 1 ms, in a loop):
+    // a longer pause wakes up early and re-arms
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, this.endsAt - Date.now()));
     this.timer = setTimeout(() => {
       this.timer = null;
       if (Date.now() < this.endsAt) {

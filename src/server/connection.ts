@@ -50,6 +50,10 @@ export class Connection {
     this.server.stats.netInputBytes += chunk.length;
     this.server.stats.totalReadsProcessed++;
     this.parser.feed(chunk);
+    this.guardedProcessInput();
+  }
+
+  private guardedProcessInput(): void {
     try {
       this.processInput();
     } catch (e) {
@@ -63,7 +67,8 @@ export class Connection {
   /** CLIENT PAUSE ended: run the held command and the input that queued up behind it. */
   resumeAfterPause(): void {
     if (this.closed || this.held === null) return;
-    this.processInput();
+    // runs from a setImmediate: an exception here would reach the event loop
+    this.guardedProcessInput();
   }
 
   /** Runs the complete requests in the buffer, unless CLIENT PAUSE holds this client. */

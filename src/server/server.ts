@@ -315,7 +315,12 @@ export class Server implements KeyspaceHost {
 
   private startCron(): void {
     const tick = () => {
-      this.cron();
+      try {
+        this.cron();
+      } catch (e) {
+        // background work must never take the server down; the next tick tries again
+        this.logger.warning(`Internal error in the server cron: ${(e as Error).stack ?? String(e)}`);
+      }
       this.cronTimer = setTimeout(tick, Math.max(1, Math.floor(1000 / this.config.int('hz'))));
       this.cronTimer.unref();
     };

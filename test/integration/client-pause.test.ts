@@ -101,3 +101,57 @@ test('CLIENT PAUSE: argument errors; a held client that disconnects is dropped a
     await srv.close();
   }
 });
+
+test('CLIENT PAUSE longer than 2^31 ms holds writes (no timer overflow), accepts long longs as Redis 7.2', async () => {
+  const srv = await startTestServer();
+  const admin = await RawClient.connect(srv.port);
+  const writer = await RawClient.connect(srv.port);
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '9223372036854775807'), '-ERR timeout is out of range\r\n');
+    // beyond 2^53 but not overflowing now + timeout: accepted (about 292 thousand years)
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '9223372036854775', 'WRITE'), '+OK\r\n');
+    assert.equal(await admin.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '3000000000', 'WRITE'), '+OK\r\n');
+    writer.write(RawClient.encode(['SET', 'k', 'v']));
+    assert.ok(await silentFor(writer, 150), 'still held: a 2^31+ ms delay must not fire at once');
+    assert.equal(await admin.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+    assert.equal(await writer.readReply(), '+OK\r\n');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings.filter((w) => w === 'TimeoutOverflowWarning'), []);
+  } finally {
+    process.off('warning', onWarning);
+    admin.close();
+    writer.close();
+    await srv.close();
+  }
+});
+
+test('CLIENT PAUSE: an internal failure while a held client resumes closes that client, not the server', async () => {
+  const srv = await startTestServer();
+  const admin = await RawClient.connect(srv.port);
+  const held = await RawClient.connect(srv.port);
+  const dispatcher = srv.server.dispatcher;
+  const original = dispatcher.dispatch.bind(dispatcher);
+  // stands for a bug outside any handler (the dispatcher already guards handlers)
+  dispatcher.dispatch = (ctx, argv) => {
+    if (argv[0] === 'SET') throw new Error('simulated internal failure');
+    return original(ctx, argv);
+  };
+  try {
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '100000', 'WRITE'), '+OK\r\n');
+    held.write(RawClient.encode(['SET', 'k', 'v']));
+    assert.ok(await silentFor(held, 80));
+    // the resume runs from setImmediate: a throw there used to reach the event loop
+    assert.equal(await admin.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+    assert.equal(await held.waitClosed(), true, 'the failing client is closed');
+    assert.equal(await admin.call('PING'), '+PONG\r\n', 'the server and its other clients carry on');
+  } finally {
+    dispatcher.dispatch = original;
+    admin.close();
+    held.close();
+    await srv.close();
+  }
+});

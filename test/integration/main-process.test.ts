@@ -115,6 +115,7 @@ test('a bad config line: redis-server\'s FATAL block on stderr, exit 1', async (
     const r3 = await runToExit(['--requirepass', 'secret']);
     assert.equal(r3.code, 1);
     assert.match(r3.stderr, /'requirepass' is not supported yet by Redoubt: refusing to start rather than run without it\n$/);
+    assert.doesNotMatch(r3.stderr, /secret/, 'a refused password is not echoed to stderr');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

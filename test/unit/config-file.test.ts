@@ -75,10 +75,12 @@ test('every line error reason, with the line number and the trimmed line', () =>
     ['include\n', 1, 'include', 'Bad directive or wrong number of arguments'],
     ['mymod.opt\n', 1, 'mymod.opt', 'Module config specified without value'],
     ['mymod.opt 1\n', 1, 'mymod.opt 1', 'Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting'],
-    ['requirepass secret\n', 1, 'requirepass secret', "'requirepass' is not supported yet by Redoubt: refusing to start rather than run without it"],
-    ['user alice on >pw ~* +@all\n', 1, 'user alice on >pw ~* +@all', "'user' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['requirepass secret\n', 1, 'requirepass (redacted)', "'requirepass' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['user alice on >pw ~* +@all\n', 1, 'user (redacted)', "'user' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['rename-command FLUSHALL ""\n', 1, 'rename-command FLUSHALL ""', "'rename-command' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['loadmodule /x.so\n', 1, 'loadmodule /x.so', "'loadmodule' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['masterauth "p w"\n', 1, 'masterauth (redacted)', "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['masterauth a b\n', 1, 'masterauth (redacted)', 'wrong number of arguments'],
     ['tls-port 6380\n', 1, 'tls-port 6380', "'tls-port' is not supported yet by Redoubt: refusing to start rather than run without it"],
   ];
   for (const [text, lineNumber, line, reason] of cases) {

@@ -76,6 +76,24 @@ test('database: active expiry removes expired keys without access', () => {
   assert.ok(db.avgTtl > 0);
 });
 
+test('database: avg_ttl returns to 0 after FLUSH and once no key has a TTL (as Redis)', () => {
+  const clock = new ManualClock(0);
+  const db = new Database(0, host(clock));
+  db.setString('k', 'v');
+  db.setExpire('k', 1_000_000);
+  db.activeExpireStep(20);
+  assert.ok(db.avgTtl > 0);
+  db.flush();
+  assert.equal(db.avgTtl, 0, 'FLUSHALL/FLUSHDB forget the average');
+  db.setString('k', 'v');
+  db.setExpire('k', 1_000_000);
+  db.activeExpireStep(20);
+  assert.ok(db.avgTtl > 0);
+  db.persist('k');
+  db.activeExpireStep(20);
+  assert.equal(db.avgTtl, 0, 'no volatile key left: the next cycle resets it');
+});
+
 test('database: rename moves value, TTL, access time and LFU counter', () => {
   const clock = new ManualClock(60_000);
   const db = new Database(0, host(clock, { lfu: true }));
