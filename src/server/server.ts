@@ -313,6 +313,11 @@ export class Server implements KeyspaceHost {
     return a !== null && typeof a === 'object' ? a.address : '';
   }
 
+  /** `hz` as Redis uses it: clamped to 1..500 (the config accepts 0). */
+  effectiveHz(): number {
+    return Math.min(500, Math.max(1, this.config.int('hz')));
+  }
+
   private startCron(): void {
     const tick = () => {
       try {
@@ -321,7 +326,7 @@ export class Server implements KeyspaceHost {
         // background work must never take the server down; the next tick tries again
         this.logger.warning(`Internal error in the server cron: ${(e as Error).stack ?? String(e)}`);
       }
-      this.cronTimer = setTimeout(tick, Math.max(1, Math.floor(1000 / this.config.int('hz'))));
+      this.cronTimer = setTimeout(tick, Math.floor(1000 / this.effectiveHz()));
       this.cronTimer.unref();
     };
     this.cronTimer = setTimeout(tick, 100);
@@ -352,7 +357,7 @@ export class Server implements KeyspaceHost {
    * and continuing on a database while more than a tenth of samples were expired.
    */
   private activeExpire(): void {
-    const hz = this.config.int('hz');
+    const hz = this.effectiveHz();
     const budgetMs = Math.max(1, (1000 / hz) * 0.25);
     const effort = this.config.int('active-expire-effort');
     const perLoop = 20 + 5 * (effort - 1);
