@@ -284,7 +284,7 @@ function securitySummary(server: Server): string[] {
   return out;
 }
 
-/** Directives given in the config that are accepted but not implemented (listed once at start-up). */
+/** Directives given in the config that are accepted but without effect (listed once at start-up). */
 function noEffectDirectives(store: ConfigStore): string[] {
   // `save` counts even at its default: Redis would write snapshots, Redoubt does not yet.
   return store.table

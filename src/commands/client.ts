@@ -2,7 +2,7 @@
  * CLIENT: the connection's own settings (ID, SETNAME, GETNAME, SETINFO, REPLY, NO-EVICT,
  * NO-TOUCH, INFO) and server-wide client management (LIST, KILL, PAUSE, UNPAUSE), with
  * Redis 7.2's replies and error texts. Tracking (CACHING, TRACKING, GETREDIR,
- * TRACKINGINFO) and UNBLOCK are not implemented and therefore not in the table.
+ * TRACKINGINFO) and UNBLOCK are left out of the table entirely (no stubs).
  *
  * CLIENT KILL also accepts MAXAGE (kill clients connected for at least N seconds), a
  * Redis 7.4 filter, because it is what an operator wants after rotating credentials.

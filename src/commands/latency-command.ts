@@ -1,6 +1,6 @@
 /**
  * LATENCY LATEST | HISTORY event | RESET [event ...] | HISTOGRAM [command ...] | HELP.
- * DOCTOR and GRAPH (human-readable reports) are not implemented and not in the table.
+ * DOCTOR and GRAPH (human-readable reports) are left out of the table entirely (no stubs).
  */
 import { defineCommand, type Command, type CommandDefinition } from './command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';

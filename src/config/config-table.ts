@@ -226,7 +226,7 @@ export const configTable: ConfigDef[] = [
     rewriteLines: (v) => [{ line: `dir ${reprArg(v)}`, force: true }],
   },
 
-  // ---- replication (not implemented: the server is always a master) ----
+  // ---- replication (accepted without effect: the server is always a master) ----
   {
     name: 'replicaof',
     aliases: ['slaveof'],
@@ -345,7 +345,7 @@ export const configTable: ConfigDef[] = [
   // ---- scripting ----
   int('busy-reply-threshold', '5000', 0n, LONG_MAX, 'noeffect', { aliases: ['lua-time-limit'] }),
 
-  // ---- cluster (not implemented) ----
+  // ---- cluster (accepted without effect: no cluster mode) ----
   bool('cluster-enabled', 'no', 'noeffect', { flags: IMMUTABLE }),
   str('cluster-config-file', 'nodes.conf', 'noeffect', { flags: IMMUTABLE }),
   int('cluster-node-timeout', '15000', 0n, LLONG_MAX, 'noeffect'),

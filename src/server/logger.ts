@@ -26,7 +26,7 @@ export function fileSink(path: string): LogSink {
 
 export class Logger {
   level: LogLevel = 'notice';
-  /** 'M' master; other roles are not implemented */
+  /** 'M' master; a replica role does not exist in Redoubt */
   role = 'M';
 
   constructor(public sink: LogSink = stdoutSink) {}
