@@ -6,6 +6,7 @@
  */
 import { CommandError, errors } from '../errors.js';
 import type { Entry, Value } from './value-types.js';
+import { InsertionSlots } from '../types/insertion-slots.js';
 
 /** What a database needs from the server around it. */
 export interface KeyspaceHost {
@@ -38,11 +39,8 @@ export class Database {
    * exactly; `expires` holds their rounded value for the hot paths.
    */
   private exactExpires = new Map<string, bigint>();
-  /** keys in insertion order; undefined marks a deleted key until compaction */
-  private slots: (string | undefined)[] = [];
-  private slotSeqs: number[] = [];
-  private tombstones = 0;
-  private nextSeq = 1;
+  /** keys in insertion order: SCAN cursors and RANDOMKEY */
+  private order = new InsertionSlots<string>(1024);
   /** active-expiry walks the expires map with a persistent iterator */
   private expireCursor: IterableIterator<[string, number]> | null = null;
   /** avg TTL sampled by active expiry, for INFO keyspace avg_ttl */
@@ -177,10 +175,7 @@ export class Database {
 
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
   private insert(key: string, v: Value, lru = this.host.now(), lfu = LFU_INIT): void {
-    const seq = this.nextSeq++;
-    this.data.set(key, { v, lru, lfu, seq });
-    this.slots.push(key);
-    this.slotSeqs.push(seq);
+    this.data.set(key, { v, lru, lfu, seq: this.order.add(key) });
   }
 
   /**
@@ -208,40 +203,7 @@ export class Database {
     if (e === undefined) return;
     this.data.delete(key);
     this.dropExpire(key);
-    const i = this.slotIndex(e.seq);
-    if (i >= 0) {
-      this.slots[i] = undefined;
-      this.tombstones++;
-      if (this.tombstones > 1024 && this.tombstones > this.data.size) this.compact();
-    }
-  }
-
-  private slotIndex(seq: number): number {
-    let lo = 0;
-    let hi = this.slotSeqs.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const s = this.slotSeqs[mid]!;
-      if (s === seq) return mid;
-      if (s < seq) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  }
-
-  private compact(): void {
-    const slots: string[] = [];
-    const seqs: number[] = [];
-    for (let i = 0; i < this.slots.length; i++) {
-      const k = this.slots[i];
-      if (k !== undefined) {
-        slots.push(k);
-        seqs.push(this.slotSeqs[i]!);
-      }
-    }
-    this.slots = slots;
-    this.slotSeqs = seqs;
-    this.tombstones = 0;
+    this.order.remove(e.seq);
   }
 
   /** Expiry time in ms, or undefined for a persistent (or missing) key. */
@@ -302,9 +264,7 @@ export class Database {
     this.data.clear();
     this.expires.clear();
     this.exactExpires.clear();
-    this.slots = [];
-    this.slotSeqs = [];
-    this.tombstones = 0;
+    this.order.clear();
     this.expireCursor = null;
     this.avgTtl = 0;
     for (const k of keys) this.host.keyModified(this, k);
@@ -313,7 +273,7 @@ export class Database {
 
   /** Moves every key and expiry of `other` into this empty database (SWAPDB helper). */
   swapContents(other: Database): void {
-    const fields = ['data', 'expires', 'exactExpires', 'slots', 'slotSeqs', 'tombstones', 'nextSeq', 'avgTtl'] as const;
+    const fields = ['data', 'expires', 'exactExpires', 'order', 'avgTtl'] as const;
     for (const f of fields) {
       const mine = this[f as keyof this];
       (this as Record<string, unknown>)[f] = other[f as keyof Database];
@@ -336,8 +296,8 @@ export class Database {
   /** A random live key, or undefined when empty. */
   randomKey(): string | undefined {
     for (let tries = 0; tries < 100 && this.data.size > 0; tries++) {
-      const k = this.slots[Math.floor(Math.random() * this.slots.length)];
-      if (k === undefined) continue;
+      const k = this.order.random();
+      if (k === undefined) break;
       if (this.expires.size > 0 && this.expireIfNeeded(k)) continue;
       return k;
     }
@@ -353,19 +313,14 @@ export class Database {
    * keys that pass the filters are reclaimed when expired. Returns the next cursor (0 when done).
    */
   scan(cursor: number, count: number, visit: (key: string) => void, accept?: (key: string, e: Entry) => boolean): number {
-    let i = lowerBound(this.slotSeqs, cursor);
-    let seen = 0;
-    while (i < this.slots.length && seen < count) {
-      const k = this.slots[i];
-      if (k !== undefined) {
-        seen++;
-        if ((accept === undefined || accept(k, this.data.get(k)!)) && !(this.expires.size > 0 && this.expireIfNeeded(k))) visit(k);
-      }
-      i++;
+    const candidates: string[] = [];
+    const next = this.order.scan(cursor, count, candidates);
+    for (const k of candidates) {
+      const e = this.data.get(k);
+      if (e === undefined) continue;
+      if ((accept === undefined || accept(k, e)) && !(this.expires.size > 0 && this.expireIfNeeded(k))) visit(k);
     }
-    // skip tombstones so the returned cursor is 0 exactly when nothing is left
-    while (i < this.slots.length && this.slots[i] === undefined) i++;
-    return i >= this.slots.length ? 0 : this.slotSeqs[i]!;
+    return next;
   }
 
   /**
@@ -433,17 +388,6 @@ export class Database {
   entries(): IterableIterator<[string, Entry]> {
     return this.data.entries();
   }
-}
-
-function lowerBound(arr: number[], value: number): number {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (arr[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Redis's LFU: a logarithmic 8-bit counter starting at 5 (LFU_INIT_VAL). */
