@@ -37,6 +37,8 @@ export class Client {
   /** MULTI state (transactions issue) */
   multi: QueuedCommand[] | null = null;
   multiDirty = false;
+  /** true while EXEC runs the queued commands: blocking commands then act non-blocking */
+  inExec = false;
   /** set by CLIENT KILL / QUIT: the connection closes once pending replies are written */
   closeAfterReply = false;
   /** a command of this client is held by CLIENT PAUSE (flag 'b', counted as blocked) */

@@ -12,6 +12,7 @@ import type { Command } from '../commands/command-spec.js';
 import type { CommandContext } from '../commands/context.js';
 import { Database, type KeyspaceHost } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
+import type { NotifyKindBit } from '../keyspace/keyspace-events.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
@@ -136,9 +137,14 @@ export class Server implements KeyspaceHost {
     this.cachedNow = this.clock.now();
   }
   keyModified(_db: Database, _key: string): void {
-    // WATCH and keyspace notifications hook in here (transactions / pub-sub issue)
+    // WATCH hooks in here (transactions)
     this.stats.dirty++;
   }
+  /**
+   * A command reports a keyspace event (see keyspace-events.ts); publishing them to
+   * __keyspace@N__ / __keyevent@N__ channels is the pub/sub layer's job.
+   */
+  notifyKeyspaceEvent(_kind: NotifyKindBit, _event: string, _key: string, _dbIndex: number): void {}
   noTouch(): boolean {
     return this.current !== null && this.current.noTouch;
   }
