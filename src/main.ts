@@ -28,7 +28,10 @@ import { ConfigStore } from './config/config-store.js';
 import { configTable } from './config/config-table.js';
 import { expandProcTitle } from './config/config-values.js';
 import { fileSink, Logger, stdoutSink, type LogLevel, type LogSink } from './server/logger.js';
-import { ListenError, Server } from './server/server.js';
+import { ListenError, Server, StartupError } from './server/server.js';
+import { CommandTable } from './commands/command-table.js';
+import { allCommands } from './commands/index.js';
+import { validateUserDirective } from './acl/config-users.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from './version.js';
 
 /** set in the environment of the detached child that `daemonize yes` starts */
@@ -88,7 +91,14 @@ async function main(): Promise<void> {
     log.warning(`WARNING supervised by ${supervisor}, but Redoubt cannot send it a readiness notification yet: use a unit/job that does not wait for one (systemd Type=simple)`);
   }
 
-  const server = new Server({ store, logSink: sink });
+  let server: Server;
+  try {
+    server = new Server({ store, logSink: sink });
+  } catch (e) {
+    if (!(e instanceof StartupError)) throw e;
+    log.warning(e.message);
+    process.exit(1);
+  }
   const port = store.int('port');
   const binds = store.get('bind').split(' ').filter((b) => b.length > 0);
   if (port === 0 || binds.length === 0) {
@@ -141,6 +151,16 @@ async function loadConfig(cl: CommandLine, early: Logger): Promise<{ store: Conf
   }
   const store = new ConfigStore(configTable);
   store.configFile = cl.configFile;
+  // `user` lines are checked against the command table while the file is read, so a bad
+  // rule is reported with its file and line
+  const table = new CommandTable(allCommands);
+  store.userValidator = (args, seen) =>
+    validateUserDirective(args, seen, {
+      table,
+      get pubsubDefault() {
+        return store.get('acl-pubsub-default') === 'allchannels' ? 'allchannels' : 'resetchannels';
+      },
+    });
   const err = loadConfigText(store, combineConfigSources(fileText, stdinText, cl.options), { file: cl.configFile ?? undefined, chdir: true });
   if (err !== null) {
     reportLoadError(err, early);
@@ -271,7 +291,7 @@ function securitySummary(server: Server): string[] {
     .map((a) => (a.family === 'IPv6' || isIPv6(a.address) ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
   const out = [
     `Security: listening on ${addrs.join(', ')} (tcp; bind ${c.get('bind')})`,
-    `Security: protected-mode ${c.get('protected-mode')}; TLS off (not available yet); ACL users and requirepass off (not available yet: the default user needs no password); rename-command none; DEBUG and MODULE commands absent; enable-protected-configs ${c.get('enable-protected-configs')}`,
+    `Security: protected-mode ${c.get('protected-mode')}; TLS off (not available yet); ${aclSummary(server)}; rename-command none; DEBUG and MODULE commands absent; enable-protected-configs ${c.get('enable-protected-configs')}`,
   ];
   const exposed = server.listeners.some((l) => {
     const a = l.address();
@@ -282,6 +302,15 @@ function securitySummary(server: Server): string[] {
     out.push('WARNING: protected mode is off and the server listens beyond loopback without a password: anyone who can reach it can run any command');
   }
   return out;
+}
+
+/** The identity layer in one phrase: how many users, and whether the default user still opens the door. */
+function aclSummary(server: Server): string {
+  const users = server.acl.users.list();
+  const d = server.acl.defaultUser;
+  const source = server.config.get('aclfile') !== '' ? `aclfile ${server.config.get('aclfile')}` : 'config';
+  const state = !d.enabled ? 'off' : d.nopass ? 'ON WITHOUT A PASSWORD (anyone who connects can run any command it allows)' : 'on, password required';
+  return `ACL ${users.length} user(s) from ${source}, default user ${state}`;
 }
 
 /** Directives given in the config that are accepted but without effect (listed once at start-up). */

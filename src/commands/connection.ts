@@ -60,7 +60,7 @@ export const reset = defineCommand({
     c.skipNext = false;
     c.noEvict = false;
     c.noTouch = false;
-    c.user = 'default';
+    c.aclUser = ctx.server.acl.defaultUser;
     c.authenticated = ctx.server.defaultUserNeedsNoAuth();
     ctx.server.onClientReset(ctx);
     return resetReply;
@@ -126,7 +126,7 @@ export const hello = defineCommand({
       }
     }
     if (auth !== null) {
-      const err = ctx.server.authenticate(ctx, auth[0], auth[1], 'hello');
+      const err = ctx.server.authenticate(ctx, auth[0], auth[1], argv[0]!);
       if (err !== null) return err;
     }
     if (!ctx.client.authenticated) {
@@ -172,8 +172,10 @@ export const auth = defineCommand({
     if (argv.length > 3) return reply.error(errors.syntax);
     const user = argv.length === 3 ? argv[1]! : 'default';
     const pass = argv[argv.length - 1]!;
-    if (argv.length === 2 && !ctx.server.defaultUserHasPassword()) return reply.error(errors.authNoPassword);
-    return ctx.server.authenticate(ctx, user, pass, 'auth') ?? reply.ok;
+    // Redis asks the nopass flag, not whether a password exists: a default user with
+    // neither (after `resetpass`) gets WRONGPASS, not this hint.
+    if (argv.length === 2 && ctx.server.acl.defaultUser.nopass) return reply.error(errors.authNoPassword);
+    return ctx.server.authenticate(ctx, user, pass, argv[0]!) ?? reply.ok;
   },
 });
 

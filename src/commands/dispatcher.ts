@@ -36,6 +36,9 @@ export class Dispatcher {
     if (cmd === undefined) {
       return this.reject(ctx, null, errors.unknownCommand(argv[0]!, argv.slice(1)));
     }
+    // as Redis: the command counts as the client's last one (CLIENT LIST cmd=, ACL LOG
+    // client-info) from the moment it is looked up, even if a check then rejects it
+    client.lastCommand = cmd.fullName;
     if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
       return this.reject(ctx, cmd, errors.wrongArgs(cmd.fullName));
     }

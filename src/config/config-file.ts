@@ -106,10 +106,13 @@ function loadLines(store: ConfigStore, text: string, opts: LoadOptions): ConfigL
     if (name === 'include' && argv.length === 2) {
       const err = loadInclude(store, args[0]!, opts);
       if (err !== null) return err;
+    } else if (name === 'user' && argv.length >= 2) {
+      const err = store.addUserDirective(args);
+      if (err !== null) return { ...fail(err), line: redacted(argv[0]!) };
     } else if (securityOnlyDirectives.has(name) && (name === 'rename-command' ? argv.length === 3 : argv.length >= 2)) {
-      // ACL users, command renaming and modules have not landed: honouring the line is
-      // impossible and ignoring it would leave the server less protected than asked.
-      return name === 'user' ? { ...fail(unsupportedReason(name)), line: redacted(argv[0]!) } : fail(unsupportedReason(name));
+      // command renaming and modules have not landed: honouring the line is impossible
+      // and ignoring it would leave the server less protected than asked.
+      return fail(unsupportedReason(name));
     } else if (name.includes('.')) {
       if (argv.length !== 2) return fail('Module config specified without value');
       // Redis aborts later when no module claims it; there are no modules here.

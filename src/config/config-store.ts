@@ -24,6 +24,13 @@ export class ConfigStore {
   private seenInLoad = new Set<string>();
   /** the config file given at start-up, absolute (CONFIG REWRITE target), or null */
   configFile: string | null = null;
+  /** `user <name> rules…` directives, in order, as [name, ...rules] (applied by the ACL layer) */
+  readonly userDirectives: string[][] = [];
+  /**
+   * Checks a user directive's rules while the file is read (set by whoever knows the
+   * command table); without one, the directive is checked when the server applies it.
+   */
+  userValidator: ((args: readonly string[], seen: ReadonlySet<string>) => string | null) | null = null;
 
   constructor(readonly table: readonly ConfigDef[]) {
     for (const def of table) {
@@ -76,6 +83,17 @@ export class ConfigStore {
   /** Canonical names, in table order (REWRITE). */
   names(): string[] {
     return this.table.map((d) => d.name);
+  }
+
+  /** A `user` directive: validated, then kept for the ACL layer. Returns an error text or null. */
+  addUserDirective(args: readonly string[]): string | null {
+    if (args.length < 1) return 'wrong number of arguments';
+    if (this.userValidator !== null) {
+      const err = this.userValidator(args, new Set(this.userDirectives.map((d) => d[0]!)));
+      if (err !== null) return err;
+    }
+    this.userDirectives.push([...args]);
+    return null;
   }
 
   /** Starts loading a config file (+ command line): per-load state such as `save`'s first line. */

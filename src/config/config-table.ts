@@ -263,10 +263,25 @@ export const configTable: ConfigDef[] = [
   enm('propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas'], 'noeffect'),
 
   // ---- security ----
-  nstr('requirepass', 'unsupported-security', { flags: ['sensitive'] }),
-  str('aclfile', '', 'unsupported-security', { flags: IMMUTABLE }),
-  int('acllog-max-len', '128', 0n, LONG_MAX, 'noeffect', { unsigned: true }),
-  enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels'], 'noeffect'),
+  // requirepass sets the default user's only password (empty: nopass), as Redis does;
+  // ACL rules applied later (user directives, aclfile, ACL SETUSER) may change it again.
+  nstr('requirepass', 'active', {
+    flags: ['sensitive'],
+    apply: (server, v) => {
+      server.acl.setDefaultUserPassword(v === '' ? null : v);
+      return null;
+    },
+  }),
+  str('aclfile', '', 'active', { flags: IMMUTABLE }),
+  int('acllog-max-len', '128', 0n, LONG_MAX, 'active', {
+    unsigned: true,
+    apply: (server) => {
+      server.acl.log.trim();
+      return null;
+    },
+  }),
+  // read when a user is created or reset
+  enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels'], 'active'),
   // CONFIG SET checks it for protected configs (dir, dbfilename): implemented here.
   enm('enable-protected-configs', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
   enm('enable-debug-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
@@ -490,9 +505,9 @@ export const configTable: ConfigDef[] = [
 /**
  * Directives that are not configs (no CONFIG GET/SET) but may appear in redis.conf.
  * `include` is handled by the loader; the others belong to layers that have not landed
- * (ACL users, command renaming, modules), so any occurrence is refused.
+ * (command renaming, modules), so any occurrence is refused.
  */
-export const securityOnlyDirectives: ReadonlySet<string> = new Set(['user', 'rename-command', 'loadmodule']);
+export const securityOnlyDirectives: ReadonlySet<string> = new Set(['rename-command', 'loadmodule']);
 
 /** Redis ignores these removed directives when they have exactly one argument. */
 export const deprecatedDirectives: ReadonlySet<string> = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value', 'lua-replicate-commands']);

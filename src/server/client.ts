@@ -4,6 +4,8 @@
  * Layers that own some client state (pub/sub, blocking, replication) report it through
  * the hooks below, so CLIENT LIST / INFO can show it without knowing those layers.
  */
+import type { User } from '../acl/user.js';
+
 export type ReplyMode = 'on' | 'off' | 'skip';
 
 /** CLIENT LIST / CLIENT KILL TYPE values (`slave` is accepted as an alias of `replica`). */
@@ -19,8 +21,8 @@ export class Client {
   libVer = '';
   dbIndex = 0;
   resp: 2 | 3 = 2;
-  /** ACL user this connection acts as */
-  user = 'default';
+  /** ACL user this connection acts as (the same object while the user exists: SETUSER edits it in place) */
+  aclUser: User;
   authenticated: boolean;
   replyMode: ReplyMode = 'on';
   /** CLIENT REPLY SKIP: suppress only the next command's reply */
@@ -70,13 +72,20 @@ export class Client {
     readonly laddr: string,
     readonly fd: number,
     now: number,
-    authenticated: boolean,
+    /** the default user: the connection starts authenticated if it is on and nopass */
+    user: User,
     /** true for unix socket connections */
     readonly isUnix = false,
   ) {
     this.createdAt = now;
     this.lastInteraction = now;
-    this.authenticated = authenticated;
+    this.aclUser = user;
+    this.authenticated = user.enabled && user.nopass;
+  }
+
+  /** name of the ACL user (CLIENT LIST user=) */
+  get user(): string {
+    return this.aclUser.name;
   }
 
   /** True while subscribed to anything (Redis's CLIENT_PUBSUB flag). */

@@ -17,6 +17,12 @@ import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
 import { Client } from './client.js';
+import { AccessControl } from '../acl/access-control.js';
+import type { AclDenialReason } from '../acl/acl-log.js';
+import { loadAclFile } from '../acl/acl-file.js';
+import { applyUserDirectives, validateUserDirective } from '../acl/config-users.js';
+import type { AclContext } from '../acl/user.js';
+import { clientInfoLine } from '../commands/client.js';
 import { PROTECTED_MODE_DENIED, protectedModeRefuses } from '../security/protected-mode.js';
 import { Connection } from './connection.js';
 import { Logger, silentSink, type LogSink } from './logger.js';
@@ -58,6 +64,7 @@ export class Server implements KeyspaceHost {
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   readonly pause = new ClientPause(() => this.commands);
+  readonly acl: AccessControl;
   /** executable INFO server reports; defaults to the running script */
   executable = '';
   /** process memory in use once the server was built (INFO used_memory_startup) */
@@ -94,6 +101,21 @@ export class Server implements KeyspaceHost {
     this.logger = new Logger(opts.logSink ?? silentSink);
     this.config = opts.store ?? new ConfigStore(configTable);
     this.commands = new CommandTable(allCommands);
+    const config = this.config;
+    const aclContext: AclContext = {
+      table: this.commands,
+      get pubsubDefault() {
+        return config.get('acl-pubsub-default') === 'allchannels' ? 'allchannels' : 'resetchannels';
+      },
+    };
+    this.acl = new AccessControl({
+      aclContext,
+      acllogMaxLen: () => this.config.int('acllog-max-len'),
+      wallClock: () => this.now(),
+      clientInfo: (c) => clientInfoLine(this, c, null),
+      countDenial: (r) => this.countAclDenial(r),
+    });
+    this.config.userValidator ??= (args, seen) => validateUserDirective(args, seen, aclContext);
     if (opts.config !== undefined) {
       for (const [name, ...args] of opts.config) {
         const err = this.setConfigFromArgs(name, args);
@@ -102,12 +124,49 @@ export class Server implements KeyspaceHost {
     }
     this.resizeDatabases(this.config.int('databases'));
     this.applyAll();
+    this.loadUsersAtStartup();
+    this.dispatcher.aclCheck = (ctx, cmd, argv) => this.acl.check(ctx, cmd, argv);
     const mu = process.memoryUsage();
     this.startupMemory = mu.heapUsed + mu.external;
   }
 
+  /**
+   * Users from `user` directives, then from the aclfile; both at once is refused, as Redis
+   * refuses it. Throws a StartupError whose message is the log line.
+   */
+  private loadUsersAtStartup(): void {
+    const aclfile = this.config.get('aclfile');
+    if (aclfile !== '' && this.config.userDirectives.length > 0) {
+      throw new StartupError(
+        'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. ' +
+          'This setup is very likely to lead to configuration errors and security holes, please define either an ACL file ' +
+          'or declare users directly in your redis.conf, but not both.',
+      );
+    }
+    const err = applyUserDirectives(this.acl.users, this.config.userDirectives);
+    if (err !== null) throw new StartupError(`${err}. Critical error while loading ACLs. Exiting.`);
+    if (aclfile !== '') {
+      const res = loadAclFile(aclfile, this.acl.users.aclContext);
+      if (!res.ok) throw new StartupError(`Aborting Redis startup because of ACL errors: ${res.error}`);
+      this.acl.users.replaceAll(res.users);
+    }
+    for (const u of this.acl.users.list()) {
+      if (!u.enabled && u.name !== 'default') {
+        this.logger.notice(`The user '${u.name}' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error.`);
+      }
+    }
+  }
+
+  private countAclDenial(reason: AclDenialReason): void {
+    if (reason === 'auth') this.stats.aclDeniedAuth++;
+    else if (reason === 'command') this.stats.aclDeniedCmd++;
+    else if (reason === 'key') this.stats.aclDeniedKey++;
+    else this.stats.aclDeniedChannel++;
+  }
+
   /** Validates and stores a directive given as config-file arguments. */
   setConfigFromArgs(name: string, args: string[]): string | null {
+    if (name.toLowerCase() === 'user') return this.config.addUserDirective(args);
     const def = this.config.def(name);
     if (def === undefined) return 'Bad directive or wrong number of arguments';
     if (!(def.flags ?? []).includes('multi-arg') && args.length !== 1) return 'wrong number of arguments';
@@ -207,36 +266,30 @@ export class Server implements KeyspaceHost {
     const keepalive = this.config.int('tcp-keepalive');
     if (keepalive > 0 && !isUnix) socket.setKeepAlive(true, keepalive * 1000);
     this.updateTime(); // the cached time may be stale between commands: ages count from now
-    const client = new Client(id, addr, laddr, id + 7, this.now(), this.defaultUserNeedsNoAuth(), isUnix);
+    const client = new Client(id, addr, laddr, id + 7, this.now(), this.acl.defaultUser, isUnix);
     const conn = new Connection(this, client, socket);
     this.connections.set(id, conn);
     this.stats.totalConnections++;
   }
 
-  /** Until the ACL layer lands, the default user is `nopass`: connections start authenticated. */
+  /** A new connection may run commands without AUTH (default user on and nopass). */
   defaultUserNeedsNoAuth(): boolean {
-    return true;
+    return this.acl.defaultUserNeedsNoAuth();
   }
 
-  defaultUserHasPassword(): boolean {
-    return false;
-  }
-
-  /** CLIENT KILL USER: does the ACL user exist? (only `default` until the ACL layer lands) */
+  /** CLIENT KILL USER: does the ACL user exist? */
   userExists(name: string): boolean {
-    return name === 'default';
+    return this.acl.users.has(name);
   }
 
   /**
-   * AUTH / HELLO AUTH. Returns null on success (the client is now that user) or the error
-   * reply. Until the ACL layer lands only `default` exists, and it is `nopass`, which
-   * accepts any password, as in Redis.
+   * AUTH / HELLO AUTH. Returns null on success (the client is now that user) or the
+   * WRONGPASS error, the same for an unknown user, a disabled one and a wrong password.
+   * `commandName` is the command as the client spelled it (ACL LOG's object).
    */
-  authenticate(ctx: CommandContext, user: string, _password: string, _mechanism: 'auth' | 'hello'): Reply | null {
-    if (user !== 'default') return reply.error(errors.wrongPass);
-    ctx.client.user = user;
-    ctx.client.authenticated = true;
-    return null;
+  authenticate(ctx: CommandContext, user: string, password: string, commandName: string): Reply | null {
+    if (this.acl.authenticate(ctx.client, user, password, commandName)) return null;
+    return reply.error(errors.wrongPass);
   }
 
   private lastAttackLog = 0;
@@ -405,6 +458,9 @@ export class Server implements KeyspaceHost {
     this.onShutdown?.();
   }
 }
+
+/** A start-up failure redis-server reports with one WARNING log line and exit code 1. */
+export class StartupError extends Error {}
 
 export class ListenError extends Error {
   constructor(

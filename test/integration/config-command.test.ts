@@ -91,15 +91,15 @@ test('CONFIG SET error texts: unknown, duplicate, immutable, protected, unsuppor
     assert.equal(await c.call('CONFIG', 'SET', 'dir', '/tmp'), "-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config\r\n");
     assert.equal(await c.call('CONFIG', 'SET', 'dbfilename', 'x.rdb'), "-ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config\r\n");
     assert.equal(
-      await c.call('CONFIG', 'SET', 'requirepass', 'hunter2'),
-      "-ERR CONFIG SET failed (possibly related to argument 'requirepass') - 'requirepass' is not supported yet by Redoubt\r\n",
+      await c.call('CONFIG', 'SET', 'masterauth', 'hunter2'),
+      "-ERR CONFIG SET failed (possibly related to argument 'masterauth') - 'masterauth' is not supported yet by Redoubt\r\n",
     );
     assert.equal(
       await c.call('CONFIG', 'SET', 'tls-port', '6380'),
       "-ERR CONFIG SET failed (possibly related to argument 'tls-port') - 'tls-port' is not supported yet by Redoubt\r\n",
     );
     // the harmless default is accepted
-    assert.equal(await c.call('CONFIG', 'SET', 'requirepass', ''), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'masterauth', ''), '+OK\r\n');
     assert.equal(await c.call('CONFIG', 'SET', 'hz'), "-ERR wrong number of arguments for 'config|set' command\r\n");
     assert.equal(await c.call('CONFIG', 'SET', 'hz', '1', 'timeout'), '-ERR syntax error\r\n');
   } finally {

@@ -162,11 +162,11 @@ test('security directives whose layer has not landed: default accepted, anything
   assert.equal(set(s, 'requirepass', ''), null);
   assert.equal(set(s, 'enable-debug-command', 'no'), null);
   assert.equal(set(s, 'tls-auth-clients', 'yes'), null);
-  assert.equal(set(s, 'requirepass', 'secret'), "'requirepass' is not supported yet by Redoubt: refusing to start rather than run without it");
+  assert.equal(set(s, 'masterauth', 'secret'), "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it");
   assert.equal(set(s, 'tls-port', '6380'), "'tls-port' is not supported yet by Redoubt: refusing to start rather than run without it");
   assert.equal(set(s, 'enable-module-command', 'yes'), "'enable-module-command' is not supported yet by Redoubt: refusing to start rather than run without it");
   assert.equal(set(s, 'unixsocket', '/tmp/x.sock'), "'unixsocket' is not supported yet by Redoubt: refusing to start rather than run without it");
-  assert.equal(s.get('requirepass'), '');
+  assert.equal(s.get('masterauth'), '');
   for (const def of configTable) {
     if (def.name.startsWith('tls-')) assert.equal(def.status, 'unsupported-security', def.name);
   }
