@@ -10,6 +10,7 @@ import { errors } from '../errors.js';
 import { globMatch } from '../keyspace/glob.js';
 import type { ConfigDef } from '../config/config-def.js';
 import { rewriteConfigFile } from '../config/config-rewrite.js';
+import { aclListLine } from '../acl/describe.js';
 import { strerror } from '../config/config-values.js';
 import type { CommandContext } from './context.js';
 import type { Server } from '../server/server.js';
@@ -207,7 +208,9 @@ const configRewrite = defineCommand({
     const file = server.config.configFile;
     if (file === null) return reply.error('ERR The server is running without a config file');
     try {
-      rewriteConfigFile(server.config, file);
+      // users go into the config file unless an aclfile holds them (then user lines are dropped)
+      const userLines = server.config.get('aclfile') !== '' ? [] : server.acl.users.list().map(aclListLine);
+      rewriteConfigFile(server.config, file, userLines);
     } catch (e) {
       const reason = strerror(e);
       server.logger.warning(`CONFIG REWRITE failed: ${reason}`);

@@ -66,19 +66,28 @@ class RewriteState {
 }
 
 /** The new file content for `store`, given the old file's text (null when there is none). */
-export function rewriteConfigContent(store: ConfigStore, oldText: string | null): string {
+/**
+ * `userLines`: the `user …` lines describing the current ACL users (they replace the old
+ * ones in place, as Redis's rewrite does), an empty list to drop every user line (when an
+ * aclfile holds the users), or null to keep the old lines untouched.
+ */
+export function rewriteConfigContent(store: ConfigStore, oldText: string | null, userLines: readonly string[] | null = null): string {
   const st = new RewriteState();
-  if (oldText !== null && oldText.length > 0) readOld(st, store, oldText);
+  if (oldText !== null && oldText.length > 0) readOld(st, store, oldText, userLines !== null);
   for (const def of store.table) {
     for (const { line, force } of linesFor(store, def)) st.rewriteLine(def.name, line, force);
     // Marked even when nothing was written, so an unset directive's old lines go away.
     st.rewritten.add(def.name);
   }
+  if (userLines !== null) {
+    for (const line of userLines) st.rewriteLine('user', line, true);
+    st.rewritten.add('user');
+  }
   st.removeOrphans();
   return st.content();
 }
 
-function readOld(st: RewriteState, store: ConfigStore, text: string): void {
+function readOld(st: RewriteState, store: ConfigStore, text: string, manageUsers: boolean): void {
   const raw = text.split('\n');
   for (let i = 0; i < raw.length; i++) {
     const line = raw[i]!.replace(/^[\r\n\t ]+|[\r\n\t ]+$/g, '');
@@ -89,6 +98,13 @@ function readOld(st: RewriteState, store: ConfigStore, text: string): void {
     }
     const argv = splitArgs(line);
     const name = argv === null || argv.length === 0 ? '' : argv[0]!.toLowerCase();
+    if (manageUsers && name === 'user') {
+      st.lines.push(line);
+      const l = st.optionLines.get('user');
+      if (l === undefined) st.optionLines.set('user', [st.lines.length - 1]);
+      else l.push(st.lines.length - 1);
+      continue;
+    }
     const def = store.def(name);
     if (def === undefined) {
       // Lines about directives the rewrite does not manage stay; anything else it cannot
@@ -127,14 +143,14 @@ function linesFor(store: ConfigStore, def: ConfigDef): { line: string; force: bo
  * Rewrites `path` atomically (temp file, fsync, rename). Throws an Error whose message is
  * the strerror-style reason for the client reply.
  */
-export function rewriteConfigFile(store: ConfigStore, path: string): void {
+export function rewriteConfigFile(store: ConfigStore, path: string, userLines: readonly string[] | null = null): void {
   let oldText: string | null = null;
   try {
     oldText = readFileSync(path).toString('latin1');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const content = rewriteConfigContent(store, oldText);
+  const content = rewriteConfigContent(store, oldText, userLines);
   const tmp = `${path}.${randomBytes(3).toString('hex')}`;
   // created 0644 minus the umask, as Redis chmods it
   const fd = openSync(tmp, 'wx', 0o644);
