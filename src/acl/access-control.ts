@@ -27,7 +27,8 @@ export interface AclHost {
   /** wall-clock ms for ACL LOG timestamps */
   wallClock(): number;
   clientInfo(client: Client): string;
-  countDenial(reason: AclDenialReason): void;
+  /** counters and security events for a denial (never given a password) */
+  denied(client: Client, reason: AclDenialReason, object: string, context: AclLogContext): void;
 }
 
 /** Redis 7.2's NOPERM texts (getAclErrorMessage). */
@@ -140,7 +141,7 @@ export class AccessControl {
 
   /** Logs a denial to ACL LOG (unless acllog-max-len is 0) and counts it. */
   recordDenial(client: Client, reason: AclDenialReason, context: AclLogContext, object: string, username: string): void {
-    this.host.countDenial(reason);
+    this.host.denied(client, reason, object, context);
     if (this.host.acllogMaxLen() === 0) {
       this.log.trim();
       return;

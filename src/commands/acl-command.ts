@@ -67,7 +67,9 @@ const setuser = defineCommand({
     const name = argv[2]!;
     if (!isValidUsername(name)) return reply.error(BAD_USERNAME_ERROR);
     const err = ctx.server.acl.users.setUser(name, argv.slice(3), (w) => ctx.server.logger.warning(w));
-    return err === null ? reply.ok : reply.error(err);
+    if (err !== null) return reply.error(err);
+    ctx.server.security.aclChanged(ctx.server.actorOf(ctx.client), 'setuser', [name]);
+    return reply.ok;
   },
 });
 
@@ -91,6 +93,7 @@ const deluser = defineCommand({
       if (u !== undefined) removed.push(u);
     }
     disconnectUsers(ctx, removed);
+    if (removed.length > 0) ctx.server.security.aclChanged(ctx.server.actorOf(ctx.client), 'deluser', removed.map((u) => u.name));
     return reply.int(removed.length);
   },
 });
@@ -290,6 +293,7 @@ const load = defineCommand({
       else for (const conn of server.connections.values()) if (conn.client.aclUser === old) conn.client.aclUser = now;
     }
     disconnectUsers(ctx, gone);
+    server.security.aclChanged(server.actorOf(ctx.client), 'load', server.acl.users.list().map((u) => u.name));
     return reply.ok;
   },
 });

@@ -150,6 +150,9 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
       return setFailed(a.name, e);
     }
   }
+  const changes: Record<string, string> = {};
+  for (const p of pending) changes[`config.${p.def.name}`] = (p.def.flags ?? []).includes('sensitive') ? '(redacted)' : config.get(p.def.name);
+  server.security.configChanged(server.actorOf(ctx.client), changes);
   return reply.ok;
 }
 

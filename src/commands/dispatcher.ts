@@ -85,11 +85,12 @@ export class Dispatcher {
     cmd.stats.usec += usec;
     server.stats.totalCommands++;
     ctx.client.commandsProcessed++;
-    if (out !== null && out.k === Kind.Error) {
+    const failed = out !== null && out.k === Kind.Error;
+    if (failed) {
       cmd.stats.failedCalls++;
-      server.countError(out);
+      server.countError(out!);
     }
-    server.afterCommand(ctx, cmd, argv, usec);
+    server.afterCommand(ctx, cmd, argv, usec, failed);
     return out;
   }
 

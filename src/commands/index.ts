@@ -13,5 +13,6 @@ import { latencyCommands } from './latency-command.js';
 import { serverCommands } from './server-commands.js';
 import { hashCommands } from './hashes.js';
 import { aclCommands } from './acl-command.js';
+import { securityCommands } from './security-commands.js';
 
-export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands, ...hashCommands, ...aclCommands];
+export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands, ...hashCommands, ...aclCommands, ...securityCommands];

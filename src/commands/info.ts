@@ -37,6 +37,9 @@ const SECTIONS = [
   'latencystats',
   'cluster',
   'keyspace',
+  // Redoubt's own section: only when asked for by name (INFO security), so `INFO all`
+  // stays what Redis tools expect
+  'security',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -470,6 +473,7 @@ const TITLES: Record<Section, string> = {
   latencystats: 'Latencystats',
   cluster: 'Cluster',
   keyspace: 'Keyspace',
+  security: 'Security',
 };
 
 function sectionLines(server: Server, section: Section): string[] {
@@ -500,7 +504,29 @@ function sectionLines(server: Server, section: Section): string[] {
       return ['cluster_enabled:0'];
     case 'keyspace':
       return keyspaceLines(server);
+    case 'security':
+      return fieldLines(securitySection(server));
   }
+}
+
+/** Authentication, throttling and event counters (Redoubt; see src/security/). */
+function securitySection(server: Server): InfoFields {
+  const sec = server.security;
+  const now = server.clock.now();
+  return [
+    ['acl_users', server.acl.users.size],
+    ['default_user_open', server.acl.defaultUserNeedsNoAuth() ? 1 : 0],
+    ['auth_successes', sec.authSuccesses],
+    ['auth_failures', sec.authFailures],
+    ['auth_throttle_blocks', sec.throttle.blockedCount(now)],
+    ['auth_throttle_refusals', sec.throttle.refusals],
+    ['auth_throttle_delayed_replies', sec.throttle.delayedReplies],
+    ['auth_spike_global', sec.spikes.globalActive ? 1 : 0],
+    ['auth_spike_sources', sec.spikes.activeSources()],
+    ['admission_refusals', sec.admissionRefusals],
+    ['security_events', sec.events.total],
+    ['security_events_suppressed', sec.events.suppressedCount],
+  ];
 }
 
 /** Which sections `INFO <args>` asks for, in output order. */
@@ -515,7 +541,7 @@ export function selectSections(args: readonly string[]): Section[] {
     else if (s === 'module_list') wanted.add('modules');
     else wanted.add(s);
   }
-  return SECTIONS.filter((s) => all || wanted.has(s));
+  return SECTIONS.filter((s) => (all && s !== 'security') || wanted.has(s));
 }
 
 /** The INFO text for the given arguments (also what tests and the audit read). */

@@ -282,6 +282,23 @@ export const configTable: ConfigDef[] = [
   }),
   // read when a user is created or reset
   enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels'], 'active'),
+
+  // ---- Redoubt extensions: watch and defend (no Redis equivalent; `since: 'redoubt'`) ----
+  nstr('security-log-file', 'active', {
+    since: 'redoubt',
+    apply: (server, v) => server.security.events.setFile(v),
+  }),
+  int('auth-spike-threshold', '50', 0n, INT_MAX, 'active', { since: 'redoubt' }),
+  int('auth-spike-source-threshold', '10', 0n, INT_MAX, 'active', { since: 'redoubt' }),
+  int('auth-spike-window', '60', 1n, 86400n, 'active', { since: 'redoubt' }),
+  bool('auth-throttle', 'yes', 'active', { since: 'redoubt' }),
+  int('auth-throttle-free-failures', '3', 0n, INT_MAX, 'active', { since: 'redoubt' }),
+  int('auth-throttle-threshold', '10', 1n, INT_MAX, 'active', { since: 'redoubt' }),
+  int('auth-throttle-source-threshold', '100', 0n, INT_MAX, 'active', { since: 'redoubt' }),
+  int('auth-throttle-block-time', '60', 1n, 86400n, 'active', { since: 'redoubt' }),
+  bool('auth-throttle-exempt-loopback', 'no', 'active', { since: 'redoubt' }),
+  int('metrics-port', '0', 0n, 65535n, 'active', { since: 'redoubt', flags: IMMUTABLE }),
+  str('metrics-bind', '127.0.0.1', 'active', { since: 'redoubt', flags: IMMUTABLE }),
   // CONFIG SET checks it for protected configs (dir, dbfilename): implemented here.
   enm('enable-protected-configs', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
   enm('enable-debug-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),

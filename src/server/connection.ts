@@ -21,6 +21,11 @@ export class Connection {
   private processing = false;
   /** a command held by CLIENT PAUSE; input after it waits in the parser */
   private held: string[] | null = null;
+  /**
+   * Set while a failed AUTH's reply is held back (brute-force throttling): the reply and
+   * everything after it wait; input keeps being buffered, within the usual limits.
+   */
+  private delayTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly server: Server,
@@ -50,6 +55,7 @@ export class Connection {
     this.server.stats.netInputBytes += chunk.length;
     this.server.stats.totalReadsProcessed++;
     this.parser.feed(chunk);
+    if (this.delayTimer !== null) return;
     this.guardedProcessInput();
   }
 
@@ -112,6 +118,10 @@ export class Connection {
         const r = this.server.dispatcher.dispatch(this.ctx, argv);
         this.emit(r);
         if (this.client.closeAfterReply || this.closed) break;
+        if (this.client.replyDelayMs > 0) {
+          this.holdReplies(this.client.replyDelayMs);
+          break;
+        }
       }
     } finally {
       this.processing = false;
@@ -132,8 +142,21 @@ export class Connection {
       this.close();
       return;
     }
+    if (this.delayTimer !== null) return;
     this.flush();
     if (this.client.closeAfterReply) this.closeAfterFlush();
+  }
+
+  /** Holds the replies so far (and further input) for `ms`, then goes on. */
+  private holdReplies(ms: number): void {
+    this.client.replyDelayMs = 0;
+    this.delayTimer = setTimeout(() => {
+      this.delayTimer = null;
+      if (this.closed) return;
+      this.flush();
+      if (this.client.closeAfterReply) this.closeAfterFlush();
+      else this.guardedProcessInput();
+    }, ms);
   }
 
   /** Queues a reply, honouring CLIENT REPLY OFF/SKIP. */
@@ -180,11 +203,13 @@ export class Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.delayTimer !== null) clearTimeout(this.delayTimer);
     this.socket.destroy();
     this.server.connectionClosed(this);
   }
 
   private onClosed(): void {
+    if (this.delayTimer !== null) clearTimeout(this.delayTimer);
     if (!this.closed) {
       this.closed = true;
       this.server.connectionClosed(this);

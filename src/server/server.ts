@@ -23,6 +23,7 @@ import { loadAclFile } from '../acl/acl-file.js';
 import { applyUserDirectives, validateUserDirective } from '../acl/config-users.js';
 import type { AclContext } from '../acl/user.js';
 import { clientInfoLine } from '../commands/client.js';
+import { SecurityMonitor, sourceOf, type Actor } from '../security/security-monitor.js';
 import { PROTECTED_MODE_DENIED, protectedModeRefuses } from '../security/protected-mode.js';
 import { Connection } from './connection.js';
 import { Logger, silentSink, type LogSink } from './logger.js';
@@ -65,6 +66,9 @@ export class Server implements KeyspaceHost {
   readonly latency = new LatencyMonitor();
   readonly pause = new ClientPause(() => this.commands);
   readonly acl: AccessControl;
+  readonly security: SecurityMonitor;
+  /** Command.id → 1 for commands in @dangerous (their successful runs become security events) */
+  private dangerous: Uint8Array = new Uint8Array(0);
   /** executable INFO server reports; defaults to the running script */
   executable = '';
   /** process memory in use once the server was built (INFO used_memory_startup) */
@@ -101,6 +105,9 @@ export class Server implements KeyspaceHost {
     this.logger = new Logger(opts.logSink ?? silentSink);
     this.config = opts.store ?? new ConfigStore(configTable);
     this.commands = new CommandTable(allCommands);
+    this.security = new SecurityMonitor(this.config, this.logger, () => this.clock.now());
+    this.dangerous = new Uint8Array(this.commands.all.length + 1);
+    for (const c of this.commands.all) if (c.aclCategories.includes('dangerous')) this.dangerous[c.id] = 1;
     const config = this.config;
     const aclContext: AclContext = {
       table: this.commands,
@@ -113,7 +120,10 @@ export class Server implements KeyspaceHost {
       acllogMaxLen: () => this.config.int('acllog-max-len'),
       wallClock: () => this.now(),
       clientInfo: (c) => clientInfoLine(this, c, null),
-      countDenial: (r) => this.countAclDenial(r),
+      denied: (client, reason, object, context) => {
+        this.countAclDenial(reason);
+        if (reason !== 'auth') this.security.aclDenied(this.actorOf(client), reason, object, context);
+      },
     });
     this.config.userValidator ??= (args, seen) => validateUserDirective(args, seen, aclContext);
     if (opts.config !== undefined) {
@@ -225,8 +235,9 @@ export class Server implements KeyspaceHost {
     this.stats.countError(r.s);
   }
 
-  afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number): void {
+  afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void {
     this.slowlog.maybeRecord(this, ctx.client, cmd, argv, usec);
+    if (this.dangerous[cmd.id] === 1 && !failed) this.security.dangerousCommand(this.actorOf(ctx.client), cmd.fullName);
     if (this.latency.threshold !== 0 && usec >= this.latency.threshold * 1000) {
       this.latency.maybeRecord(this, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));
     }
@@ -253,13 +264,23 @@ export class Server implements KeyspaceHost {
     const laddr = isUnix ? `${socket.localAddress ?? ''}:0` : formatAddr(socket.localAddress!, socket.localPort!);
     if (this.connections.size >= maxclients) {
       this.stats.rejectedConnections++;
+      this.security.admissionRefused(addr, 'maxclients');
       refuse(socket, '-ERR max number of clients reached\r\n');
       return;
     }
     if (protectedModeRefuses(this.config.bool('protected-mode'), this.defaultUserNeedsNoAuth(), socket.remoteAddress)) {
       this.stats.rejectedConnections++;
+      this.security.admissionRefused(addr, 'protected-mode');
       this.logger.verbose(`Protected mode refused a connection from ${addr}`);
       refuse(socket, PROTECTED_MODE_DENIED);
+      return;
+    }
+    const { source, local } = sourceOf(addr, isUnix);
+    if (this.security.connectionBlocked(source, local)) {
+      // a source blocked for failed logins: closed before any byte is read, no reply
+      this.stats.rejectedConnections++;
+      this.security.admissionRefused(addr, 'throttle');
+      socket.destroy();
       return;
     }
     socket.setNoDelay(true);
@@ -288,8 +309,26 @@ export class Server implements KeyspaceHost {
    * `commandName` is the command as the client spelled it (ACL LOG's object).
    */
   authenticate(ctx: CommandContext, user: string, password: string, commandName: string): Reply | null {
-    if (this.acl.authenticate(ctx.client, user, password, commandName)) return null;
+    const client = ctx.client;
+    const actor = this.actorOf(client);
+    const mechanism = commandName.toUpperCase() === 'HELLO' ? 'HELLO' : 'AUTH';
+    const blocked = this.security.authBlocked(actor, user, mechanism);
+    if (blocked !== null) {
+      // refused before the password is looked at: guessing during a block gains nothing
+      return reply.error(`ERR too many failed authentication attempts from this address; retry in ${blocked} seconds`);
+    }
+    if (this.acl.authenticate(client, user, password, commandName)) {
+      this.security.authSucceeded(actor, user, mechanism);
+      return null;
+    }
+    client.replyDelayMs = this.security.authFailed(actor, user, mechanism);
     return reply.error(errors.wrongPass);
+  }
+
+  /** Who a client is, for security events. */
+  actorOf(client: Client): Actor {
+    const { source, local } = sourceOf(client.addr, client.isUnix);
+    return { user: client.user, addr: client.addr, source, local, tls: false };
   }
 
   private lastAttackLog = 0;
@@ -395,6 +434,7 @@ export class Server implements KeyspaceHost {
   /** Background work each tick: active expiry (bounded CPU share) and idle-client timeouts. */
   cron(): void {
     this.updateTime();
+    this.security.tick();
     this.activeExpire();
     this.stats.sample(Date.now());
     const timeout = this.config.int('timeout');
@@ -440,6 +480,7 @@ export class Server implements KeyspaceHost {
   async close(): Promise<void> {
     this.shuttingDown = true;
     if (this.cronTimer !== null) clearTimeout(this.cronTimer);
+    this.security.events.close();
     this.pause.stop();
     const closing = this.closeListeners();
     for (const conn of [...this.connections.values()]) {

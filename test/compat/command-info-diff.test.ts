@@ -100,7 +100,8 @@ test('COMMAND INFO of every Redoubt command matches redis-server (documented 7.0
   const ours = await RawClient.connect(srv.port);
   const theirs = await RawClient.connect(oracle.port);
   try {
-    const names = srv.server.commands.all.map((c) => c.fullName);
+    // Redoubt's own commands (AUTHTHROTTLE…, docs.since 'redoubt-…') have no Redis counterpart
+    const names = srv.server.commands.all.filter((c) => !c.docs.since.startsWith('redoubt')).map((c) => c.fullName);
     // commands 7.0 does not know: their absence from the oracle's subcommand lists is expected
     const addedIn72 = new Set(knownDifferences.filter((k) => k.field === 'exists').map((k) => k.command));
     const mismatches: string[] = [];
