@@ -21,9 +21,10 @@ export class RawClient {
     socket.on('error', () => {});
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+  /** `localAddress`: the source address to connect from (e.g. 127.0.0.2, another loopback address). */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, host, () => resolve(new RawClient(s)));
+      const s = net.connect({ port, host, localAddress }, () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
   }
