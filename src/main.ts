@@ -118,6 +118,16 @@ async function main(): Promise<void> {
     throw e;
   }
 
+  const metricsPort = store.int('metrics-port');
+  if (metricsPort > 0) {
+    try {
+      await server.startMetrics(metricsPort);
+      server.logger.notice(`Metrics endpoint: http://${store.get('metrics-bind')}:${metricsPort}/metrics`);
+    } catch (e) {
+      server.logger.warning(`Could not start the metrics endpoint on ${store.get('metrics-bind')}:${metricsPort}: ${(e as Error).message}`);
+      process.exit(1);
+    }
+  }
   if (store.bool('set-proc-title')) setProcTitle(store, port, binds);
   const pidfile = store.get('pidfile');
   if (pidfile !== '') writePidFile(server, pidfile);

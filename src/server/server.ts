@@ -24,6 +24,7 @@ import { applyUserDirectives, validateUserDirective } from '../acl/config-users.
 import type { AclContext } from '../acl/user.js';
 import { clientInfoLine } from '../commands/client.js';
 import { SecurityMonitor, sourceOf, type Actor } from '../security/security-monitor.js';
+import { startMetricsServer } from '../metrics/metrics-server.js';
 import { PROTECTED_MODE_DENIED, protectedModeRefuses } from '../security/protected-mode.js';
 import { Connection } from './connection.js';
 import { Logger, silentSink, type LogSink } from './logger.js';
@@ -45,6 +46,8 @@ export interface ServerOptions {
    * `port` directive, where 0 disables TCP). The bound port is then what CONFIG GET port shows.
    */
   port?: number;
+  /** Test convenience: start the metrics endpoint on this port (0 = ephemeral). */
+  metricsPort?: number;
 }
 
 export interface RunningServer {
@@ -358,6 +361,14 @@ export class Server implements KeyspaceHost {
   }
 
   // ---- lifecycle ----
+  /** The Prometheus endpoint, once started. */
+  metrics: { port: number; close(): Promise<void> } | null = null;
+
+  /** Starts the metrics endpoint on `port` (main.ts when metrics-port is set; tests with 0 = ephemeral). */
+  async startMetrics(port: number): Promise<void> {
+    this.metrics = await startMetricsServer(this, this.config.get('metrics-bind'), port);
+  }
+
   async listen(ephemeral = false): Promise<void> {
     const port = this.config.int('port');
     const binds = this.config.get('bind').split(' ').filter((b) => b.length > 0);
@@ -481,6 +492,7 @@ export class Server implements KeyspaceHost {
     this.shuttingDown = true;
     if (this.cronTimer !== null) clearTimeout(this.cronTimer);
     this.security.events.close();
+    if (this.metrics !== null) await this.metrics.close();
     this.pause.stop();
     const closing = this.closeListeners();
     for (const conn of [...this.connections.values()]) {
@@ -545,6 +557,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const server = new Server(opts);
   if (opts.port !== undefined) server.config.store(server.config.def('port')!, String(opts.port));
   await server.listen(opts.port === 0);
+  if (opts.metricsPort !== undefined) await server.startMetrics(opts.metricsPort);
   return {
     server,
     port: server.boundPort(),

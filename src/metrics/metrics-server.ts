@@ -1,0 +1,125 @@
+/**
+ * The optional Prometheus endpoint (`metrics-port`, off by default; `metrics-bind`,
+ * loopback by default): GET /metrics in the text exposition format, built with
+ * prom-client on a registry of our own. Every value is read from the server's counters
+ * when scraped, so the command path does no extra work for metrics.
+ */
+import http from 'node:http';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Server } from '../server/server.js';
+
+/** A counter whose value is copied from the server's own total at scrape time. */
+function mirroredCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+/** Builds the registry of Redoubt's metrics for `server`. */
+export function buildMetrics(server: Server): Registry {
+  const registry = new Registry();
+  const stats = server.stats;
+  const sec = server.security;
+  new Gauge({
+    name: 'redoubt_connected_clients',
+    help: 'Client connections currently open.',
+    registers: [registry],
+    collect() {
+      this.set(server.connections.size);
+    },
+  });
+  mirroredCounter(registry, 'redoubt_connections_received_total', 'Connections accepted since start.', () => stats.totalConnections);
+  mirroredCounter(registry, 'redoubt_connections_rejected_total', 'Connections refused at admission (protected mode, maxclients, allowlist, throttle).', () => stats.rejectedConnections);
+  mirroredCounter(registry, 'redoubt_commands_processed_total', 'Commands executed.', () => stats.totalCommands);
+  mirroredCounter(registry, 'redoubt_error_replies_total', 'Error replies sent.', () => stats.totalErrorReplies);
+  new Counter({
+    name: 'redoubt_auth_failures_total',
+    help: 'Failed authentications, by reason: wrong credentials, or refused by a throttle block.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ reason: 'wrongpass' }, sec.authFailures);
+      this.inc({ reason: 'throttled' }, sec.throttle.refusals);
+    },
+  });
+  new Counter({
+    name: 'redoubt_acl_denials_total',
+    help: 'Commands refused by ACL rules, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ reason: 'command' }, stats.aclDeniedCmd);
+      this.inc({ reason: 'key' }, stats.aclDeniedKey);
+      this.inc({ reason: 'channel' }, stats.aclDeniedChannel);
+    },
+  });
+  new Gauge({
+    name: 'redoubt_auth_throttle_blocks',
+    help: 'Sources and (source, user) pairs currently blocked after failed authentications.',
+    registers: [registry],
+    collect() {
+      this.set(sec.throttle.blockedCount(server.clock.now()));
+    },
+  });
+  new Gauge({
+    name: 'redoubt_auth_spike_active',
+    help: 'Open failed-authentication spike episodes (global and per source).',
+    registers: [registry],
+    collect() {
+      this.set((sec.spikes.globalActive ? 1 : 0) + sec.spikes.activeSources());
+    },
+  });
+  mirroredCounter(registry, 'redoubt_security_events_total', 'Security events emitted.', () => sec.events.total);
+  new Gauge({
+    name: 'redoubt_keys',
+    help: 'Keys per database (including expired keys not yet reclaimed).',
+    labelNames: ['db'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const db of server.dbs) if (db.size > 0) this.set({ db: String(db.index) }, db.size);
+    },
+  });
+  new Gauge({
+    name: 'redoubt_memory_used_bytes',
+    help: 'Memory in use by the process heap and buffers.',
+    registers: [registry],
+    collect() {
+      const m = process.memoryUsage();
+      this.set(m.heapUsed + m.external);
+    },
+  });
+  return registry;
+}
+
+/** Starts the HTTP endpoint; resolves with the bound port. */
+export async function startMetricsServer(server: Server, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const registry = buildMetrics(server);
+  const httpServer = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => resolve());
+  });
+  const addr = httpServer.address();
+  return {
+    port: typeof addr === 'object' && addr !== null ? addr.port : port,
+    close: () => new Promise<void>((r) => httpServer.close(() => r())),
+  };
+}
