@@ -13,5 +13,6 @@ import { latencyCommands } from './latency-command.js';
 import { serverCommands } from './server-commands.js';
 import { hashCommands } from './hashes.js';
 import { setCommands } from './sets.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 
-export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands, ...hashCommands, ...setCommands];
+export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands, ...hashCommands, ...setCommands, ...hyperloglogCommands];
