@@ -193,9 +193,11 @@ export const smove = defineCommand({
       created.add(member, lim);
       ctx.db.set(dstKey, { type: 'set', value: created });
       notify(ctx, 'sadd', dstKey);
-    } else if ((dst.v.value as SetData).add(member, lim)) {
+    } else {
+      // 7.2 signals the destination as modified even when it already had the member
+      const added = (dst.v.value as SetData).add(member, lim);
       ctx.server.keyModified(ctx.db, dstKey);
-      notify(ctx, 'sadd', dstKey);
+      if (added) notify(ctx, 'sadd', dstKey);
     }
     return reply.one;
   },

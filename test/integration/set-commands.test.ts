@@ -76,6 +76,16 @@ test('7.2 encodings and iteration order: intset sorted, listpack in insertion or
     assert.equal(popped.length, 190);
     assert.equal(await r.scard('pop'), 10);
     assert.equal(await r.object('ENCODING', 'pop'), 'listpack');
+    // SDIFF's algorithm choice shows in the result's encoding: copying the first set
+    // (chosen with three inputs here) outgrows a listpack, walking it (two inputs) does not
+    await r.sadd('da', ...Array.from({ length: 200 }, (_, i) => `m${i}`));
+    await r.sadd('db', ...Array.from({ length: 45 }, (_, i) => `m${i}`));
+    await r.sadd('dc', ...Array.from({ length: 45 }, (_, i) => `m${45 + i}`));
+    await r.sadd('dbc', ...Array.from({ length: 90 }, (_, i) => `m${i}`));
+    assert.equal(await r.sdiffstore('dd', 'da', 'db', 'dc'), 110);
+    assert.equal(await r.object('ENCODING', 'dd'), 'hashtable');
+    assert.equal(await r.sdiffstore('de', 'da', 'dbc'), 110);
+    assert.equal(await r.object('ENCODING', 'de'), 'listpack');
     // SRANDMEMBER on a listpack: distinct picks in the set's order
     await r.del('lp');
     await r.sadd('lp', ...Array.from({ length: 50 }, (_, i) => `e${i}`));
