@@ -19,10 +19,35 @@ function hllValue(e: Entry): StringValue {
   return e.v;
 }
 
+/**
+ * Decoded bytes of the most recently used HLL values, reused while a value still holds the
+ * string they were decoded from (a dense HLL is 12 KiB: decoding it on every PFADD would
+ * dominate). Every edit of a decoded Hll is written back at once, which refreshes its entry,
+ * so a cached Hll never differs from its string. Bounded, so HLL keys are not held twice
+ * in memory.
+ */
+const DECODED_MAX = 64;
+const decoded = new Map<StringValue, { s: string; h: Hll }>();
+
+function remember(v: StringValue, h: Hll): void {
+  decoded.delete(v);
+  decoded.set(v, { s: v.value, h });
+  if (decoded.size > DECODED_MAX) decoded.delete(decoded.keys().next().value!);
+}
+
+function decode(v: StringValue): Hll {
+  const c = decoded.get(v);
+  if (c !== undefined && c.s === v.value) return c.h;
+  const h = Hll.fromString(v.value);
+  remember(v, h);
+  return h;
+}
+
 /** Writes edited bytes back into the value in place (TTL and access data stay). */
 function writeBack(ctx: CommandContext, key: string, v: StringValue, h: Hll): void {
   v.value = h.toString();
   v.raw = true;
+  remember(v, h);
   ctx.server.keyModified(ctx.db, key);
 }
 
@@ -58,7 +83,7 @@ export const pfadd = defineCommand({
     } else {
       v = hllValue(e);
       v.raw = true;
-      h = Hll.fromString(v.value);
+      h = decode(v);
     }
     const maxBytes = sparseMaxBytes(ctx);
     for (let i = 2; i < argv.length; i++) {
@@ -74,6 +99,7 @@ export const pfadd = defineCommand({
     h.invalidateCache();
     if (e === undefined) {
       v.value = h.toString();
+      remember(v, h);
       ctx.db.set(key, v);
     } else {
       writeBack(ctx, key, v, h);
@@ -108,8 +134,7 @@ export const pfcount = defineCommand({
       for (let i = 1; i < argv.length; i++) {
         const e = ctx.db.lookupRead(argv[i]!);
         if (e === undefined) continue;
-        const v = hllValue(e);
-        if (!Hll.fromString(v.value).mergeInto(max)) return reply.error(HLL_INVALID);
+        if (!decode(hllValue(e)).mergeInto(max)) return reply.error(HLL_INVALID);
       }
       return reply.int(countRegisters(max));
     }
@@ -118,7 +143,7 @@ export const pfcount = defineCommand({
     if (e === undefined) return reply.zero;
     const v = hllValue(e);
     v.raw = true;
-    const h = Hll.fromString(v.value);
+    const h = decode(v);
     if (h.cacheValid()) return reply.int(h.cachedCard());
     const card = h.count();
     if (card === null) return reply.error(HLL_INVALID);
@@ -152,7 +177,7 @@ export const pfmerge = defineCommand({
     for (let i = 1; i < argv.length; i++) {
       const e = ctx.db.lookupRead(argv[i]!);
       if (e === undefined) continue;
-      const h = Hll.fromString(hllValue(e).value);
+      const h = decode(hllValue(e));
       if (h.dense) useDense = true;
       if (!h.mergeInto(max)) return reply.error(HLL_INVALID);
     }
@@ -165,7 +190,7 @@ export const pfmerge = defineCommand({
       v = { type: 'string', value: '', raw: true };
     } else {
       v = e.v as StringValue;
-      h = Hll.fromString(v.value);
+      h = decode(v);
     }
     if (useDense && !h.toDense()) return reply.error(HLL_INVALID);
     const maxBytes = sparseMaxBytes(ctx);
@@ -174,6 +199,7 @@ export const pfmerge = defineCommand({
     h.invalidateCache();
     if (e === undefined) {
       v.value = h.toString();
+      remember(v, h);
       ctx.db.set(key, v);
     } else {
       writeBack(ctx, key, v, h);

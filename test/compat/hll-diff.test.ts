@@ -46,6 +46,8 @@ const CASES: Seq[] = [
   [['SET', 'K:s', HDR_SPARSE_STALE + '\x7f\xff\x80'], ['PFCOUNT', 'K:s'], ['PFADD', 'K:s', 'a'], ['SET', 'K:s', HDR_SPARSE_STALE + '\x7f\xff\x7f\xff'], ['PFCOUNT', 'K:s'], ['PFADD', 'K:s', 'a'], ['GET', 'K:s'], ['SET', 'K:s', HDR_SPARSE_STALE], ['PFCOUNT', 'K:s'], ['PFADD', 'K:s', 'a'], ['SET', 'K:s', HDR_SPARSE_STALE + '\x7f'], ['PFCOUNT', 'K:s'], ['PFADD', 'K:s', 'a']],
   [['SET', 'K:s', HDR_SPARSE_STALE + '\x3f'.repeat(256)], ['PFCOUNT', 'K:s'], ['PFADD', 'K:s', 'a', 'b', 'c'], ['GET', 'K:s'], ['PFCOUNT', 'K:s'], ['SET', 'K:t', HDR_SPARSE_STALE + '\xff'.repeat(128) + '\x7f\xff'], ['PFCOUNT', 'K:t'], ['PFMERGE', 'K:u', 'K:t']],
   [['SET', 'K:s', HDR_SPARSE_STALE + '\x40\x00'.repeat(16384)], ['PFCOUNT', 'K:s'], ['PFADD', 'K:s', 'a', 'b', 'c'], ['GET', 'K:s'], ['PFMERGE', 'K:s', 'K:nokey'], ['GET', 'K:s']],
+  // string commands editing an HLL in between (no stale decoded state)
+  [['PFADD', 'K:h', 'a', 'b'], ['PFCOUNT', 'K:h'], ['SETRANGE', 'K:h', '8', '\x07'], ['PFCOUNT', 'K:h'], ['SETRANGE', 'K:h', '15', '\x80'], ['PFCOUNT', 'K:h'], ['APPEND', 'K:h', '\x80'], ['PFCOUNT', 'K:h'], ['PFADD', 'K:h', 'zz'], ['GET', 'K:h'], ['PFADD', 'K:g', ...Array.from({ length: 3000 }, (_, i) => `d${i}`)], ['SETRANGE', 'K:g', '100', '\xff\xff'], ['PFCOUNT', 'K:g'], ['PFADD', 'K:g', 'q'], ['PFCOUNT', 'K:g'], ['SETRANGE', 'K:g', '4', '\x01'], ['PFCOUNT', 'K:g'], ['PFADD', 'K:g', 'w']],
   // wrong number of arguments
   [['PFADD'], ['PFCOUNT'], ['PFMERGE']],
 ];
