@@ -151,6 +151,19 @@ function denseWrite(b: Uint8Array, i: number, v: number): void {
   if (fb > 2) b[at + 1] = (b[at + 1]! & ~(HLL_REGISTER_MAX >>> (8 - fb))) | (v >>> (8 - fb));
 }
 
+/** Visits every dense register in order; four 6-bit registers fill three bytes exactly. */
+function forEachDense(b: Uint8Array, visit: (i: number, v: number) => void): void {
+  for (let i = 0, at = HLL_HDR_SIZE; i < HLL_REGISTERS; i += 4, at += 3) {
+    const b0 = b[at]!;
+    const b1 = b[at + 1]!;
+    const b2 = b[at + 2]!;
+    visit(i, b0 & 63);
+    visit(i + 1, ((b0 >>> 6) | (b1 << 2)) & 63);
+    visit(i + 2, ((b1 >>> 4) | (b2 << 4)) & 63);
+    visit(i + 3, b2 >>> 2);
+  }
+}
+
 // ---- sparse opcodes ----
 
 const isZero = (op: number) => (op & 0xc0) === 0;
@@ -189,7 +202,7 @@ export class Hll {
   /** Wraps a value that passed isHllString. */
   static fromString(s: string): Hll {
     const b = new Uint8Array(s.length + (s.charCodeAt(4) === HLL_SPARSE ? 64 : 0));
-    for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+    Buffer.from(b.buffer, b.byteOffset, b.length).write(s, 0, 'latin1');
     return new Hll(b, s.length);
   }
 
@@ -407,10 +420,9 @@ export class Hll {
   mergeInto(max: Uint8Array): boolean {
     const b = this.buf;
     if (this.dense) {
-      for (let i = 0; i < HLL_REGISTERS; i++) {
-        const v = denseGet(b, i);
+      forEachDense(b, (i, v) => {
         if (v > max[i]!) max[i] = v;
-      }
+      });
       return true;
     }
     let i = 0;
@@ -438,7 +450,7 @@ export class Hll {
     const histo = new Array<number>(64).fill(0);
     const b = this.buf;
     if (this.dense) {
-      for (let i = 0; i < HLL_REGISTERS; i++) histo[denseGet(b, i)]!++;
+      forEachDense(b, (_i, v) => histo[v]!++);
     } else {
       let idx = 0;
       const end = this.len;
