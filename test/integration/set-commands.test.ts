@@ -161,6 +161,35 @@ test('node-redis RESP3: sets come back as sets, SRANDMEMBER counts as arrays', a
   }
 });
 
+test('random picks are uniform for every encoding, and SCAN TYPE finds sets', async () => {
+  const srv = await startTestServer();
+  const r = ioredisClient(srv.port);
+  try {
+    await r.sadd('int', ...Array.from({ length: 10 }, (_, i) => String(i)));
+    await r.sadd('lp', ...Array.from({ length: 10 }, (_, i) => `m${i}`));
+    await r.sadd('ht', ...Array.from({ length: 10 }, (_, i) => `m${i}`), 'x'.repeat(100));
+    await r.srem('ht', 'x'.repeat(100));
+    for (const key of ['int', 'lp', 'ht']) {
+      // 20000 picks over 10 members: each expected 2000 times (sd about 42); 25% is ~12 sd
+      const picks = (await r.srandmember(key, -20000)) as string[];
+      const counts = new Map<string, number>();
+      for (const p of picks) counts.set(p, (counts.get(p) ?? 0) + 1);
+      assert.equal(counts.size, 10, key);
+      for (const [m, n] of counts) assert.ok(n > 1500 && n < 2500, `${key}: ${m} picked ${n} times`);
+      // distinct picks: over many draws of 3 of 10, every member shows up about 30% of the time
+      const seen = new Map<string, number>();
+      for (let i = 0; i < 2000; i++) for (const m of (await r.srandmember(key, 3)) as string[]) seen.set(m, (seen.get(m) ?? 0) + 1);
+      for (const [m, n] of seen) assert.ok(n > 450 && n < 750, `${key}: ${m} drawn ${n} times in 2000 draws of 3`);
+    }
+    await r.set('str', 'v');
+    const [, found] = await r.scan('0', 'COUNT', '100', 'TYPE', 'set');
+    assert.deepEqual([...found].sort(), ['ht', 'int', 'lp']);
+  } finally {
+    r.disconnect();
+    await srv.close();
+  }
+});
+
 test('SetData keeps encoding invariants under random edits', () => {
   const member = fc.oneof(fc.integer({ min: -50, max: 50 }).map(String), fc.constantFrom('a', 'b', '', '01', '-0', 'x'.repeat(70), '9223372036854775807', '-9223372036854775808'));
   const op = fc.tuple(fc.boolean(), member);
