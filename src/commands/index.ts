@@ -14,5 +14,24 @@ import { serverCommands } from './server-commands.js';
 import { hashCommands } from './hashes.js';
 import { aclCommands } from './acl-command.js';
 import { securityCommands } from './security-commands.js';
+import { setCommands } from './sets.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 
-export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands, ...hashCommands, ...aclCommands, ...securityCommands];
+export const allCommands: CommandDefinition[] = [
+  ...connectionCommands,
+  ...stringCommands,
+  ...bitmapCommands,
+  ...configCommands,
+  ...keyspaceCommands,
+  ...infoCommands,
+  ...clientCommands,
+  ...commandIntrospectionCommands,
+  ...slowlogCommands,
+  ...latencyCommands,
+  ...serverCommands,
+  ...hashCommands,
+  ...aclCommands,
+  ...securityCommands,
+  ...setCommands,
+  ...hyperloglogCommands,
+];
