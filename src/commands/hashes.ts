@@ -69,6 +69,9 @@ function hsetGeneric(ctx: CommandContext, argv: string[]): number {
   let h = writeHash(ctx, key);
   const created = h === undefined;
   if (h === undefined) h = new HashData();
+  // Redis 7.2 sizes the hash for the pairs given (duplicates included): more pairs than
+  // hash-max-listpack-entries in one command make it a hashtable up front
+  if (h.listpack && (argv.length - 2) / 2 > ctx.server.config.int('hash-max-listpack-entries')) h.listpack = false;
   let added = 0;
   for (let i = 2; i < argv.length; i += 2) if (setField(ctx, h, argv[i]!, argv[i + 1]!)) added++;
   commit(ctx, key, h, created);
