@@ -65,3 +65,47 @@ export const knownDifferences: KnownDifference[] = [
     reason: 'LATENCY RESET returns a count, so 7.2 aggregates it with agg_sum across nodes.',
   },
 ];
+
+/**
+ * Known differences in command *replies* between the 7.0.15 oracle and Redis 7.2 (which
+ * Redoubt follows), for the differential tests that compare replies. Each names the
+ * command, what differs, and how the test neutralises it; the 7.2 behaviour itself is
+ * asserted by integration tests.
+ */
+export interface KnownReplyDifference {
+  command: string;
+  /** a reply field present only in 7.2 (dropped from Redoubt's reply before comparing) */
+  field72?: string;
+  difference: string;
+  handling: string;
+}
+
+export const knownReplyDifferences: KnownReplyDifference[] = [
+  {
+    command: 'xinfo|consumers',
+    field72: 'inactive',
+    difference: "7.2 adds 'inactive' (ms since the consumer last got an entry, -1 if never) after 'idle'.",
+    handling: "dropped from Redoubt's reply; 'idle' is masked on both sides (time-dependent).",
+  },
+  {
+    command: 'xinfo|stream',
+    field72: 'active-time',
+    difference: "XINFO STREAM FULL: 7.2 adds 'active-time' to each consumer, after 'seen-time'.",
+    handling: "dropped from Redoubt's reply; 'seen-time' and delivery times are masked on both sides.",
+  },
+  {
+    command: 'xreadgroup',
+    difference: '7.2 creates the consumer (and refreshes its seen-time) even when nothing is read; 7.0 only when an entry is delivered.',
+    handling: 'random sequences create the consumer explicitly (XGROUP CREATECONSUMER) before each XREADGROUP.',
+  },
+  {
+    command: 'xclaim',
+    difference: '7.2 creates the consumer even when nothing is claimed; 7.0 only on the first claimed entry (the same holds for XAUTOCLAIM).',
+    handling: 'random sequences create the consumer explicitly before each XCLAIM/XAUTOCLAIM.',
+  },
+  {
+    command: 'xsetid',
+    difference: "7.2 refuses an ID below the stream's max-deleted-entry-id ('smaller than current max_deleted_entry_id') before comparing with the top item; 7.0 reports the top item first.",
+    handling: 'the fixed cases use IDs for which both checks agree.',
+  },
+];
