@@ -594,9 +594,9 @@ function deliver(s: StreamData, start: StreamId, count: number, group: ConsumerG
 /** XREADGROUP with an explicit ID: the consumer's own pending entries from `start`. */
 function consumerHistory(s: StreamData, c: Consumer, start: StreamId, count: number, now: number): Reply {
   const out: Reply[] = [];
-  const items = c.pel.items;
-  for (let i = c.pel.lowerBound(start); i < items.length && (count === 0 || out.length < count); i++) {
-    const nack = items[i]!;
+  const pel = c.pel;
+  for (let i = pel.lowerBound(start); i < pel.size && (count === 0 || out.length < count); i++) {
+    const nack = pel.at(i);
     const e = s.get(nack.id);
     if (e === undefined) {
       out.push(reply.array([idReply(nack.id), reply.nilArray]));
@@ -949,8 +949,7 @@ export const xpending = defineCommand({
       for (const c of g.sortedConsumers()) {
         if (c.pel.size > 0) owners.push(reply.array([reply.bulk(c.name), reply.bulk(String(c.pel.size))]));
       }
-      const items = g.pel.items;
-      return reply.array([reply.int(items.length), idReply(items[0]!.id), idReply(items[items.length - 1]!.id), reply.array(owners)]);
+      return reply.array([reply.int(g.pel.size), idReply(g.pel.first()!.id), idReply(g.pel.last()!.id), reply.array(owners)]);
     }
     let pel = g.pel;
     if (consumerName !== null) {
@@ -960,9 +959,8 @@ export const xpending = defineCommand({
     }
     const now = ctx.now;
     const out: Reply[] = [];
-    const items = pel.items;
-    for (let i = pel.lowerBound(start); count > 0 && i < items.length && compareIds(items[i]!.id, end) <= 0; i++) {
-      const n = items[i]!;
+    for (let i = pel.lowerBound(start); count > 0 && i < pel.size && compareIds(pel.at(i).id, end) <= 0; i++) {
+      const n = pel.at(i);
       if (minIdle !== 0 && now - n.deliveryTime < minIdle) continue;
       count--;
       const idle = now - n.deliveryTime;
@@ -1133,13 +1131,13 @@ export const xautoclaim = defineCommand({
     let attempts = count * 10;
     const claimed: Reply[] = [];
     const deleted: Reply[] = [];
-    const items = g.pel.items;
-    let i = g.pel.lowerBound(start);
-    while (attempts-- > 0 && count > 0 && i < items.length) {
-      const nack = items[i]!;
+    const pel = g.pel;
+    let i = pel.lowerBound(start);
+    while (attempts-- > 0 && count > 0 && i < pel.size) {
+      const nack = pel.at(i);
       const e = s.get(nack.id);
       if (e === undefined) {
-        items.splice(i, 1);
+        pel.removeAt(i);
         nack.consumer.pel.remove(nack.id);
         deleted.push(idReply(nack.id));
         dirty(ctx);
@@ -1160,8 +1158,7 @@ export const xautoclaim = defineCommand({
       consumer.activeTime = now;
       dirty(ctx);
     }
-    const next = items[i];
-    return reply.array([idReply(next !== undefined ? next.id : MIN_ID), reply.array(claimed), reply.array(deleted)]);
+    return reply.array([idReply(i < pel.size ? pel.at(i).id : MIN_ID), reply.array(claimed), reply.array(deleted)]);
   },
 });
 
@@ -1222,14 +1219,14 @@ function streamInfo(s: StreamData, argv: string[]): Reply {
   const groups: Reply[] = [];
   for (const [name, g] of s.sortedGroups()) {
     const pel: Reply[] = [];
-    for (const n of g.pel.items) {
+    for (const n of g.pel) {
       if (count !== 0 && pel.length >= count) break;
       pel.push(reply.array([idReply(n.id), reply.bulk(n.consumer.name), reply.int(n.deliveryTime), reply.int(n.deliveryCount)]));
     }
     const consumers: Reply[] = [];
     for (const c of g.sortedConsumers()) {
       const cpel: Reply[] = [];
-      for (const n of c.pel.items) {
+      for (const n of c.pel) {
         if (count !== 0 && cpel.length >= count) break;
         cpel.push(reply.array([idReply(n.id), reply.int(n.deliveryTime), reply.int(n.deliveryCount)]));
       }

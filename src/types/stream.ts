@@ -124,23 +124,41 @@ export interface Nack {
   deliveryCount: number;
 }
 
-/** Items ordered by ID (a PEL): binary search, appends at the end in O(1). */
+/**
+ * Items ordered by ID (a PEL): binary search; appends at the end and removals at the front
+ * (the usual order of deliveries and acknowledgements) are O(1) amortised, thanks to a
+ * head offset that is compacted away once it covers half the array.
+ */
 export class IdIndex<V extends { readonly id: StreamId }> {
-  readonly items: V[] = [];
+  private arr: (V | undefined)[] = [];
+  private head = 0;
 
   get size(): number {
-    return this.items.length;
+    return this.arr.length - this.head;
   }
 
+  /** The i-th item in ID order (0 <= i < size). */
+  at(i: number): V {
+    return this.arr[this.head + i]!;
+  }
+
+  first(): V | undefined {
+    return this.size > 0 ? this.at(0) : undefined;
+  }
+
+  last(): V | undefined {
+    return this.size > 0 ? this.at(this.size - 1) : undefined;
+  }
+
+  /** Logical index of the first item with ID >= id (size if none). */
   lowerBound(id: StreamId): number {
-    const a = this.items;
-    const n = a.length;
-    if (n === 0 || compareIds(a[n - 1]!.id, id) < 0) return n;
+    const n = this.size;
+    if (n === 0 || compareIds(this.at(n - 1).id, id) < 0) return n;
     let lo = 0;
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareIds(a[mid]!.id, id) < 0) lo = mid + 1;
+      if (compareIds(this.at(mid).id, id) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -148,26 +166,59 @@ export class IdIndex<V extends { readonly id: StreamId }> {
 
   get(id: StreamId): V | undefined {
     const i = this.lowerBound(id);
-    const v = this.items[i];
-    return v !== undefined && idsEqual(v.id, id) ? v : undefined;
+    if (i === this.size) return undefined;
+    const v = this.at(i);
+    return idsEqual(v.id, id) ? v : undefined;
   }
 
   /** Adds `v` unless its ID is present; returns whether it was added. */
   insert(v: V): boolean {
     const i = this.lowerBound(v.id);
-    const at = this.items[i];
-    if (at !== undefined && idsEqual(at.id, v.id)) return false;
-    if (i === this.items.length) this.items.push(v);
-    else this.items.splice(i, 0, v);
+    if (i === this.size) {
+      this.arr.push(v);
+      return true;
+    }
+    if (idsEqual(this.at(i).id, v.id)) return false;
+    if (i === 0 && this.head > 0) {
+      this.head--;
+      this.arr[this.head] = v;
+    } else {
+      this.arr.splice(this.head + i, 0, v);
+    }
     return true;
+  }
+
+  /** Removes the i-th item and returns it. */
+  removeAt(i: number): V {
+    const v = this.at(i);
+    if (i === 0) {
+      this.arr[this.head++] = undefined;
+      if (this.head === this.arr.length) {
+        this.arr = [];
+        this.head = 0;
+      } else if (this.head >= 64 && this.head * 2 >= this.arr.length) {
+        this.arr = this.arr.slice(this.head);
+        this.head = 0;
+      }
+    } else {
+      this.arr.splice(this.head + i, 1);
+    }
+    return v;
   }
 
   remove(id: StreamId): V | undefined {
     const i = this.lowerBound(id);
-    const v = this.items[i];
-    if (v === undefined || !idsEqual(v.id, id)) return undefined;
-    this.items.splice(i, 1);
-    return v;
+    if (i === this.size || !idsEqual(this.at(i).id, id)) return undefined;
+    return this.removeAt(i);
+  }
+
+  /** Appends an item known to sort after every present one (copies). */
+  pushLast(v: V): void {
+    this.arr.push(v);
+  }
+
+  *[Symbol.iterator](): IterableIterator<V> {
+    for (let i = this.head; i < this.arr.length; i++) yield this.arr[i]!;
   }
 }
 
@@ -204,7 +255,7 @@ export class ConsumerGroup {
   /** Deletes a consumer with its pending entries; returns how many were pending. */
   deleteConsumer(c: Consumer): number {
     const pending = c.pel.size;
-    for (const n of c.pel.items) this.pel.remove(n.id);
+    for (const n of c.pel) this.pel.remove(n.id);
     this.consumers.delete(c.name);
     return pending;
   }
@@ -518,10 +569,10 @@ export class StreamData {
           owners.set(c, nc);
           cg.consumers.set(c.name, nc);
         }
-        for (const n of g.pel.items) {
+        for (const n of g.pel) {
           const nn: Nack = { id: n.id, consumer: owners.get(n.consumer)!, deliveryTime: n.deliveryTime, deliveryCount: n.deliveryCount };
-          cg.pel.items.push(nn);
-          nn.consumer.pel.items.push(nn);
+          cg.pel.pushLast(nn);
+          nn.consumer.pel.pushLast(nn);
         }
         s.groups.set(name, cg);
       }

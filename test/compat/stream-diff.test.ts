@@ -161,6 +161,16 @@ function normalize(argv: string[], raw: string, mine: boolean): string {
   return raw;
 }
 
+/** XADD <ms>-* past the last sequence: 7.0's wrong error text (see known-differences.ts). */
+function xaddSeqOverflow(argv: string[], mine: string, theirs: string): boolean {
+  return (
+    argv[0]!.toUpperCase() === 'XADD' &&
+    argv.some((a) => a.endsWith('-*')) &&
+    theirs === '-ERR Elements are too large to be stored\r\n' &&
+    mine === '-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n'
+  );
+}
+
 function show(s: string): string {
   return JSON.stringify(s.length > 600 ? s.slice(0, 600) + '…' : s);
 }
@@ -261,6 +271,7 @@ test('stream commands answer like redis-server', async (t) => {
         continue;
       }
       if (normalize(argv, mine, true) === normalize(argv, theirs, false)) continue;
+      if (xaddSeqOverflow(argv, mine, theirs)) continue;
       const context = seq
         .slice(0, i + 1)
         .map((a) => a.map((x) => JSON.stringify(x)).join(' '))

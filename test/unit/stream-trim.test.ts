@@ -134,3 +134,31 @@ test('scan, get and trimming agree with a sorted-array model (property)', () => 
     { numRuns: 300 },
   );
 });
+
+test('IdIndex (PEL) keeps ID order under FIFO and random insert/remove (property)', async () => {
+  const { IdIndex } = await import('../../src/types/stream.js');
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(300), fc.boolean()), { maxLength: 600 }), (ops) => {
+      const idx = new IdIndex<{ id: StreamId }>();
+      const model = new Set<number>();
+      for (const [add, n, front] of ops) {
+        if (add) {
+          assert.equal(idx.insert({ id: id(n) }), !model.has(n));
+          model.add(n);
+        } else if (front && idx.size > 0) {
+          const first = idx.first()!.id.ms as number;
+          assert.equal(idx.removeAt(0).id.ms, first);
+          model.delete(first);
+        } else {
+          assert.equal(idx.remove(id(n)) !== undefined, model.has(n));
+          model.delete(n);
+        }
+        const want = [...model].sort((a, b) => a - b);
+        assert.deepEqual([...idx].map((v) => v.id.ms), want);
+        assert.equal(idx.size, want.length);
+        if (want.length > 0) assert.equal(idx.get(id(want[0]!))?.id.ms, want[0]);
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
