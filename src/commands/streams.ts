@@ -35,8 +35,11 @@ import {
 import {
   Consumer,
   ConsumerGroup,
+  counterAdd,
+  counterReply,
   INVALID_ENTRIES_READ,
   StreamData,
+  type Counter,
   type Nack,
   type StreamEntry,
   type TrimArgs,
@@ -82,6 +85,13 @@ function longLongArg(arg: string, message?: string): number {
   const v = parseInteger(arg);
   if (v === null) throw new CommandError(message ?? errors.notInteger);
   return typeof v === 'bigint' ? Number(v) : v;
+}
+
+/** getLongLongFromObjectOrReply, exact (a counter may need all 64 bits). */
+function counterArg(arg: string): Counter {
+  const v = parseInteger(arg);
+  if (v === null) throw new CommandError(errors.notInteger);
+  return v;
 }
 
 function idArg(arg: string, missingSeq: U64, strict: boolean): StreamId {
@@ -157,8 +167,9 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
   for (; i < argv.length; i++) {
     const more = argv.length - 1 - i;
     const raw = argv[i]!;
+    // the common case first: XADD key * field value…
+    if (xadd && (raw === '*' || cstr(raw) === '*')) break;
     const opt = optionWord(raw);
-    if (xadd && cstr(raw) === '*') break;
     if ((opt === 'maxlen' || opt === 'minid') && more > 0) {
       if (out.trim !== null) throw new CommandError('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
       approx = false;
@@ -564,7 +575,7 @@ function deliver(s: StreamData, start: StreamId, count: number, group: ConsumerG
   s.scan(start, MAX_ID, false, (e) => {
     if (group !== undefined) {
       if (compareIds(e.id, group.lastId) > 0) {
-        if (group.entriesRead !== INVALID_ENTRIES_READ && !s.rangeHasTombstones(e.id, null)) group.entriesRead++;
+        if (group.entriesRead !== INVALID_ENTRIES_READ && !s.rangeHasTombstones(e.id, null)) group.entriesRead = counterAdd(group.entriesRead, 1);
         else if (s.entriesAdded > 0) group.entriesRead = s.estimateDistance(e.id);
         group.lastId = e.id;
       }
@@ -668,21 +679,21 @@ interface GroupTarget {
   s: StreamData | undefined;
   g: ConsumerGroup | undefined;
   mkstream: boolean;
-  entriesRead: number;
+  entriesRead: Counter;
 }
 
 /** The common part of xgroupCommand: options, key, group, in Redis's order. */
 function xgroupTarget(ctx: CommandContext, argv: string[]): GroupTarget {
   const sub = optionWord(argv[1]!);
   let mkstream = false;
-  let entriesRead = INVALID_ENTRIES_READ;
+  let entriesRead: Counter = INVALID_ENTRIES_READ;
   for (let i = 5; i < argv.length; ) {
     const o = optionWord(argv[i]!);
     if (sub === 'create' && o === 'mkstream') {
       mkstream = true;
       i++;
     } else if ((sub === 'create' || sub === 'setid') && o === 'entriesread' && i + 1 < argv.length) {
-      entriesRead = longLongArg(argv[i + 1]!);
+      entriesRead = counterArg(argv[i + 1]!);
       if (entriesRead < 0 && entriesRead !== INVALID_ENTRIES_READ) throw new CommandError('ERR value for ENTRIESREAD must be positive or -1');
       i += 2;
     } else {
@@ -1166,11 +1177,11 @@ export const xautoclaim = defineCommand({
 
 function groupLagReply(s: StreamData, g: ConsumerGroup): Reply {
   const lag = s.lag(g);
-  return lag === null ? reply.nil : reply.int(lag);
+  return lag === null ? reply.nil : reply.int(counterReply(lag));
 }
 
 function entriesReadReply(g: ConsumerGroup): Reply {
-  return g.entriesRead === INVALID_ENTRIES_READ ? reply.nil : reply.int(g.entriesRead);
+  return g.entriesRead === INVALID_ENTRIES_READ ? reply.nil : reply.int(counterReply(g.entriesRead));
 }
 
 function streamInfo(s: StreamData, argv: string[]): Reply {
@@ -1199,7 +1210,7 @@ function streamInfo(s: StreamData, argv: string[]): Reply {
     reply.bulk('max-deleted-entry-id'),
     idReply(s.maxDeletedId),
     reply.bulk('entries-added'),
-    reply.int(s.entriesAdded),
+    reply.int(counterReply(s.entriesAdded)),
     reply.bulk('recorded-first-entry-id'),
     idReply(s.firstId),
   ];
@@ -1406,13 +1417,13 @@ export const xsetid = defineCommand({
   },
   run(ctx, argv) {
     const id = idArg(argv[2]!, 0, true);
-    let entriesAdded = -1;
+    let entriesAdded: Counter = -1;
     let maxDeleted = MIN_ID;
     for (let i = 3; i < argv.length; i += 2) {
       const more = argv.length - 1 - i;
       const o = optionWord(argv[i]!);
       if (o === 'entriesadded' && more > 0) {
-        entriesAdded = longLongArg(argv[i + 1]!);
+        entriesAdded = counterArg(argv[i + 1]!);
         if (entriesAdded < 0) return reply.error('ERR entries_added must be positive');
       } else if (o === 'maxdeletedid' && more > 0) {
         maxDeleted = idArg(argv[i + 1]!, 0, true);

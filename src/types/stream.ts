@@ -244,7 +244,7 @@ export class ConsumerGroup {
   constructor(
     public lastId: StreamId,
     /** logical read counter of lastId, or INVALID_ENTRIES_READ */
-    public entriesRead: number,
+    public entriesRead: Counter,
   ) {}
 
   /** Consumers in Redis's order (its radix tree sorts names bytewise). */
@@ -259,6 +259,33 @@ export class ConsumerGroup {
     this.consumers.delete(c.name);
     return pending;
   }
+}
+
+/**
+ * A 64-bit counter (entries-added, entries-read): a number while it is a safe integer, a
+ * bigint beyond (XSETID ENTRIESADDED / XGROUP ENTRIESREAD accept any long long), so the
+ * values Redis reports are reproduced exactly.
+ */
+export type Counter = number | bigint;
+
+export function counterAdd(a: Counter, b: Counter): Counter {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  const r = BigInt(a) + BigInt(b);
+  return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
+}
+
+export function counterSub(a: Counter, b: Counter): Counter {
+  return counterAdd(a, -b);
+}
+
+/** The value as Redis replies it: a long long, so an unsigned count past 2^63 wraps. */
+export function counterReply(c: Counter): Counter {
+  if (typeof c === 'number') return c;
+  const r = BigInt.asIntN(64, c);
+  return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
 }
 
 export type TrimStrategy = 'maxlen' | 'minid';
@@ -283,7 +310,7 @@ export class StreamData {
   /** first live entry when the stream last changed at its head (0-0 when empty) */
   firstId: StreamId = MIN_ID;
   maxDeletedId: StreamId = MIN_ID;
-  entriesAdded = 0;
+  entriesAdded: Counter = 0;
   /** created on first XGROUP CREATE, as Redis */
   groups: Map<string, ConsumerGroup> | null = null;
 
@@ -319,7 +346,7 @@ export class StreamData {
     tail.bytes += b;
     tail.entries.push({ id, fv, deleted: false });
     this.length++;
-    this.entriesAdded++;
+    this.entriesAdded = counterAdd(this.entriesAdded, 1);
     this.lastId = id;
     if (this.length === 1) this.firstId = id;
   }
@@ -520,7 +547,7 @@ export class StreamData {
   }
 
   /** Redis streamEstimateDistanceFromFirstEverEntry: the logical read counter of `id`, or -1. */
-  estimateDistance(id: StreamId): number {
+  estimateDistance(id: StreamId): Counter {
     if (this.entriesAdded === 0) return 0;
     if (this.length === 0 && compareIds(id, this.lastId) < 1) return this.entriesAdded;
     const cmpLast = compareIds(id, this.lastId);
@@ -528,18 +555,18 @@ export class StreamData {
     if (cmpLast > 0) return INVALID_ENTRIES_READ;
     const cmpFirst = compareIds(id, this.firstId);
     if (isZeroId(this.maxDeletedId) || compareIds(this.maxDeletedId, this.firstId) < 0) {
-      if (cmpFirst < 0) return this.entriesAdded - this.length;
-      if (cmpFirst === 0) return this.entriesAdded - this.length + 1;
+      if (cmpFirst < 0) return counterSub(this.entriesAdded, this.length);
+      if (cmpFirst === 0) return counterSub(this.entriesAdded, this.length - 1);
     }
     return INVALID_ENTRIES_READ;
   }
 
   /** A group's lag (entries not yet delivered), or null when it cannot be known. */
-  lag(g: ConsumerGroup): number | null {
+  lag(g: ConsumerGroup): Counter | null {
     if (this.entriesAdded === 0) return 0;
-    if (g.entriesRead !== INVALID_ENTRIES_READ && !this.rangeHasTombstones(g.lastId, null)) return this.entriesAdded - g.entriesRead;
+    if (g.entriesRead !== INVALID_ENTRIES_READ && !this.rangeHasTombstones(g.lastId, null)) return counterSub(this.entriesAdded, g.entriesRead);
     const read = this.estimateDistance(g.lastId);
-    return read === INVALID_ENTRIES_READ ? null : this.entriesAdded - read;
+    return read === INVALID_ENTRIES_READ ? null : counterSub(this.entriesAdded, read);
   }
 
   /** A deep copy (COPY): entries, counters, groups, PELs and consumers. */
