@@ -16,7 +16,7 @@ import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { LLONG_MAX, parseInteger } from '../protocol/number-format.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-import { formatErrorArg, optionWord } from './keyspace-args.js';
+import { optionWord } from './keyspace-args.js';
 import { helpReply } from './object.js';
 import {
   compareIds,
@@ -80,6 +80,14 @@ function cstr(s: string): string {
   return z === -1 ? s : s.slice(0, z);
 }
 
+/**
+ * User text inside an error built with addReplyErrorFormat("...'%s'..."): `%s` stops at a
+ * NUL byte, and CR/LF become spaces (the message never ends with them here: a quote follows).
+ */
+function errArg(s: string): string {
+  return cstr(s).replace(/[\r\n]/g, ' ');
+}
+
 /** getLongLongFromObjectOrReply, as a JS number (exact up to 2^53, which every use here tolerates). */
 function longLongArg(arg: string, message?: string): number {
   const v = parseInteger(arg);
@@ -119,12 +127,12 @@ function entryReply(e: StreamEntry): Reply {
 }
 
 function noGroupError(key: string, group: string, suffix = ''): CommandError {
-  return new CommandError(`NOGROUP No such key '${formatErrorArg(key)}' or consumer group '${formatErrorArg(group)}'${suffix}`);
+  return new CommandError(`NOGROUP No such key '${errArg(key)}' or consumer group '${errArg(group)}'${suffix}`);
 }
 
 /** addReplySubcommandSyntaxError */
 function subcommandSyntaxError(argv: string[]): CommandError {
-  return new CommandError(`ERR unknown subcommand or wrong number of arguments for '${formatErrorArg(argv[1]!.slice(0, 128))}'. Try ${argv[0]!.replace(/[a-z]+/g, (m) => m.toUpperCase())} HELP.`);
+  return new CommandError(`ERR unknown subcommand or wrong number of arguments for '${errArg(argv[1]!.slice(0, 128))}'. Try ${argv[0]!.replace(/[a-z]+/g, (m) => m.toUpperCase())} HELP.`);
 }
 
 function nodeLimits(ctx: CommandContext): [number, number] {
@@ -710,7 +718,7 @@ function xgroupTarget(ctx: CommandContext, argv: string[]): GroupTarget {
     }
     g = s.group(argv[3]!);
     if (g === undefined && sub !== 'create' && sub !== 'destroy') {
-      throw new CommandError(`NOGROUP No such consumer group '${formatErrorArg(argv[3]!)}' for key name '${formatErrorArg(argv[2]!)}'`);
+      throw new CommandError(`NOGROUP No such consumer group '${errArg(argv[3]!)}' for key name '${errArg(argv[2]!)}'`);
     }
   } else {
     g = s?.group(argv[3]!);
@@ -1045,7 +1053,7 @@ export const xclaim = defineCommand({
         j++;
         lastId = idArg(argv[j]!, 0, true);
       } else {
-        return reply.error(`ERR Unrecognized XCLAIM option '${formatErrorArg(argv[j]!)}'`);
+        return reply.error(`ERR Unrecognized XCLAIM option '${errArg(argv[j]!)}'`);
       }
     }
     if (compareIds(lastId, g.lastId) > 0) {
@@ -1346,7 +1354,7 @@ const xinfoConsumers = defineCommand({
     const s = infoStream(ctx, argv[2]!);
     const g = s.group(argv[3]!);
     if (g === undefined) {
-      return reply.error(`NOGROUP No such consumer group '${formatErrorArg(argv[3]!)}' for key name '${formatErrorArg(argv[2]!)}'`);
+      return reply.error(`NOGROUP No such consumer group '${errArg(argv[3]!)}' for key name '${errArg(argv[2]!)}'`);
     }
     const now = ctx.now;
     const out: Reply[] = [];
