@@ -16,6 +16,7 @@ import { aclCommands } from './acl-command.js';
 import { securityCommands } from './security-commands.js';
 import { setCommands } from './sets.js';
 import { hyperloglogCommands } from './hyperloglog.js';
+import { streamCommands } from './streams.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -34,4 +35,5 @@ export const allCommands: CommandDefinition[] = [
   ...securityCommands,
   ...setCommands,
   ...hyperloglogCommands,
+  ...streamCommands,
 ];

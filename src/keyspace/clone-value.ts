@@ -28,6 +28,8 @@ export function cloneValue(v: Value): Value {
       return { type: 'hash', value: v.value.clone() };
     case 'set':
       return { type: 'set', value: v.value.clone() };
+    case 'stream':
+      return { type: 'stream', value: v.value.clone() };
     default:
       throw new Error(`internal error: cloneValue does not know how to copy a value of type '${v.type}'`);
   }

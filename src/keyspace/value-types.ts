@@ -4,6 +4,7 @@
  */
 import type { HashData } from '../types/hash.js';
 import type { SetData } from '../types/set.js';
+import type { StreamData } from '../types/stream.js';
 
 export type ValueType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
@@ -24,7 +25,7 @@ export interface StringValue {
 
 /** Other types plug in here as they land (issue: data types). */
 export interface OpaqueValue {
-  type: Exclude<ValueType, 'string' | 'hash' | 'set'>;
+  type: Exclude<ValueType, 'string' | 'hash' | 'set' | 'stream'>;
   value: unknown;
   raw?: undefined;
 }
@@ -43,7 +44,14 @@ export interface SetValue {
   raw?: undefined;
 }
 
-export type Value = StringValue | HashValue | SetValue | OpaqueValue;
+/** A stream: entries by ID in Redis-shaped nodes, consumer groups. */
+export interface StreamValue {
+  type: 'stream';
+  value: StreamData;
+  raw?: undefined;
+}
+
+export type Value = StringValue | HashValue | SetValue | StreamValue | OpaqueValue;
 
 export interface Entry {
   v: Value;

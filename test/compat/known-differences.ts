@@ -103,3 +103,53 @@ export const knownSetEncodingDifferences: SetEncodingDifference[] = [
 export function isAcceptedSetEncodingDifference(oracle: string, redoubt: string): boolean {
   return knownSetEncodingDifferences.some((d) => d.anyReply && d.redis70 === oracle && d.redis72 === redoubt);
 }
+
+/**
+ * Known differences in command *replies* between the 7.0.15 oracle and Redis 7.2 (which
+ * Redoubt follows), for the differential tests that compare replies. Each names the
+ * command, what differs, and how the test neutralises it; the 7.2 behaviour itself is
+ * asserted by integration tests.
+ */
+export interface KnownReplyDifference {
+  command: string;
+  /** a reply field present only in 7.2 (dropped from Redoubt's reply before comparing) */
+  field72?: string;
+  difference: string;
+  handling: string;
+}
+
+export const knownReplyDifferences: KnownReplyDifference[] = [
+  {
+    command: 'xinfo|consumers',
+    field72: 'inactive',
+    difference: "7.2 adds 'inactive' (ms since the consumer last got an entry, -1 if never) after 'idle'.",
+    handling: "dropped from Redoubt's reply; 'idle' is masked on both sides (time-dependent).",
+  },
+  {
+    command: 'xinfo|stream',
+    field72: 'active-time',
+    difference: "XINFO STREAM FULL: 7.2 adds 'active-time' to each consumer, after 'seen-time'.",
+    handling: "dropped from Redoubt's reply; 'seen-time' and delivery times are masked on both sides.",
+  },
+  {
+    command: 'xreadgroup',
+    difference: '7.2 creates the consumer (and refreshes its seen-time) even when nothing is read; 7.0 only when an entry is delivered.',
+    handling: 'random sequences create the consumer explicitly (XGROUP CREATECONSUMER) before each XREADGROUP.',
+  },
+  {
+    command: 'xclaim',
+    difference: '7.2 creates the consumer even when nothing is claimed; 7.0 only on the first claimed entry (the same holds for XAUTOCLAIM).',
+    handling: 'random sequences create the consumer explicitly before each XCLAIM/XAUTOCLAIM.',
+  },
+  {
+    command: 'xadd',
+    difference:
+      "XADD <ms>-* when the stream's last ID is <ms>-18446744073709551615: 7.2 answers 'The ID specified in XADD is equal or smaller than the target stream top item'; 7.0 leaves errno unset on that path and answers 'Elements are too large to be stored'.",
+    handling: 'the comparison accepts that pair of errors for an XADD with an <ms>-* ID.',
+  },
+  {
+    command: 'xsetid',
+    difference: "7.2 refuses an ID below the stream's max-deleted-entry-id ('smaller than current max_deleted_entry_id') before comparing with the top item; 7.0 reports the top item first.",
+    handling: 'the fixed cases use IDs for which both checks agree.',
+  },
+];
