@@ -244,6 +244,11 @@ export function mergeSelectorArgs(args: readonly string[]): string[] | { unmatch
   return out;
 }
 
+function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul === -1 ? s : s.slice(0, nul);
+}
+
 /**
  * ACL SETUSER's rule application: every rule is applied to a copy of `user`, and only if
  * all succeed is the copy written back into `user` (same object, so connections holding
@@ -257,7 +262,8 @@ export function setUser(user: User, args: readonly string[], ctx: AclContext, wa
     try {
       applyRule(staged, op, ctx, warn);
     } catch (e) {
-      if (e instanceof AclRuleError) return `ERR Error in ACL SETUSER modifier '${op}': ${e.message}`;
+      // Redis formats the modifier with %s, so the echo ends at a NUL byte
+      if (e instanceof AclRuleError) return `ERR Error in ACL SETUSER modifier '${cString(op)}': ${e.message}`;
       throw e;
     }
   }

@@ -266,9 +266,10 @@ const dryrun = defineCommand({
     if ((cmd.arity > 0 && args.length !== cmd.arity) || args.length < -cmd.arity) return reply.error(errors.wrongArgs(cmd.fullName));
     const res = acl.permission(u, cmd, args);
     if (res.ok) return reply.ok;
-    if (res.reason === 'key') return reply.bulk(`This user has no permissions to access the '${res.key}' key`);
-    if (res.reason === 'channel') return reply.bulk(`This user has no permissions to access the '${res.channel}' channel`);
-    return reply.bulk(`This user has no permissions to run the '${cmd.fullName}' command`);
+    // Redis 7.2's verbose denial texts (7.0 said "This user has …")
+    if (res.reason === 'key') return reply.bulk(`User ${u.name} has no permissions to access the '${res.key}' key`);
+    if (res.reason === 'channel') return reply.bulk(`User ${u.name} has no permissions to access the '${res.channel}' channel`);
+    return reply.bulk(`User ${u.name} has no permissions to run the '${cmd.fullName}' command`);
   },
 });
 
