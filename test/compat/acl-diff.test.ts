@@ -542,6 +542,15 @@ test('ACL differential against redis-server', { timeout: 120_000 }, async (t) =>
       const o = normalizeOracleAclReply(['ACL', 'LOG', ...args], logShape(await adminTheirs.call('ACL', 'LOG', ...args)), 'default');
       if (m !== o) failures.push(`ACL LOG ${args.join(' ')} shape\n   redoubt: ${show(m)}\n   redis72: ${show(o)}`);
     }
+    // A selector opened while another is still open: 7.2 keeps merging into the first one
+    // (ACLMergeSelectorArguments only opens when none is open), 7.0 restarted at the
+    // second '(' and reported '(+get (allcommands allkeys)'. Asserted against 7.2's rule.
+    assert.equal(
+      await adminMine.call('ACL', 'SETUSER', 'sel', '(+get', '(+set', '(allcommands allkeys)', 'on'),
+      "-ERR Error in ACL SETUSER modifier '(+get (+set (allcommands allkeys)': Syntax error\r\n",
+    );
+    assert.equal(await adminMine.call('ACL', 'SETUSER', 'sel', '(+get', '~a', ')'), '+OK\r\n');
+    assert.equal(await adminMine.call('ACL', 'SETUSER', 'sel', '(+get', '~a'), "-ERR Unmatched parenthesis in acl selector starting at '(+get'.\r\n");
     const lr1 = await adminMine.call('ACL', 'LOG', 'RESET');
     const lr2 = await adminTheirs.call('ACL', 'LOG', 'RESET');
     assert.equal(lr1, lr2);
@@ -608,7 +617,13 @@ async function canonicalRules(oracleAdmin: RawClient, rules: string): Promise<st
   if (set === '+OK\r\n') {
     const got = await oracleAdmin.call('ACL', 'GETUSER', '__canon__');
     const m = /\$8\r\ncommands\r\n\$\d+\r\n([^\r]*)\r\n/.exec(got);
-    result = m === null ? null : m[1]!;
+    if (m !== null) {
+      // 7.0 lists categories first, then single commands in hash order: those are a set
+      const parts = m[1]!.split(' ');
+      const cats = parts.filter((p) => p.startsWith('+@') || p.startsWith('-@'));
+      const singles = parts.filter((p) => !p.startsWith('+@') && !p.startsWith('-@')).sort();
+      result = [...cats, ...singles].join(' ');
+    }
   }
   await oracleAdmin.call('ACL', 'DELUSER', '__canon__');
   canonCache.set(rules, result);
@@ -658,7 +673,8 @@ const RULE_TOKENS = [
   'reset', 'clearselectors', 'sanitize-payload', 'skip-sanitize-payload',
   '(+get ~a:*)', '(+@write %W~b:*)', '(+@read ~*)', '(allcommands allkeys)', '(-@all +set ~c:*)',
   // invalid ones: the whole SETUSER must fail identically and change nothing
-  '+nosuch', '+@nosuch', '~', '%X~a', 'bogus', '+get|x', '(on)', '(+get',
+  // no unclosed '(': two of them merge differently in 7.0 (see the fixed test)
+  '+nosuch', '+@nosuch', '~', '%X~a', 'bogus', '+get|x', '(on)', '~b:*)',
 ];
 
 const KEYS = ['a:1', 'a:2', 'b:1', 'c:1', 'z'];
@@ -669,7 +685,7 @@ const commandArb = fc.oneof(
   fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...KEYS)).map(([k1, k2]) => ['MSET', k1, '1', k2, '2']),
   fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...KEYS)).map(([k1, k2]) => ['BITOP', 'OR', k1, k2]),
   fc.tuple(fc.constantFrom('HSET', 'HGET', 'HDEL'), fc.constantFrom(...KEYS)).map(([c, k]) => (c === 'HSET' ? [c, k, 'f', 'v'] : [c, k, 'f'])),
-  fc.constantFrom(['PING'], ['ECHO', 'x'], ['DBSIZE'], ['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'SET', 'maxmemory', '0'], ['SELECT', '0'], ['SELECT', '1'], ['CLIENT', 'ID'] , ['OBJECT', 'ENCODING', 'a:1'], ['ACL', 'WHOAMI'], ['FLUSHDB'], ['KEYS', 'a:*'], ['GET']),
+  fc.constantFrom(['PING'], ['ECHO', 'x'], ['DBSIZE'], ['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'SET', 'maxmemory', '0'], ['SELECT', '0'], ['SELECT', '1'], ['CLIENT', 'GETNAME'], ['OBJECT', 'ENCODING', 'a:1'], ['ACL', 'WHOAMI'], ['FLUSHDB'], ['KEYS', 'a:1*'], ['GET']),
 );
 
 test('ACL randomized differential: random rules, then random commands as that user', { timeout: 120_000 }, async (t) => {
@@ -682,7 +698,8 @@ test('ACL randomized differential: random rules, then random commands as that us
   const adminMine = await RawClient.connect(srv.port);
   const adminTheirs = await RawClient.connect(oracle.port);
   try {
-    await fc.assert(
+    let lastProblem = '';
+    const outcome = await fc.check(
       fc.asyncProperty(
         fc.array(fc.constantFrom(...RULE_TOKENS), { minLength: 1, maxLength: 8 }),
         fc.array(commandArb, { minLength: 1, maxLength: 12 }),
@@ -715,7 +732,7 @@ test('ACL randomized differential: random rules, then random commands as that us
               const r2 = normalizeOracleAclReply(argv, await ut.call(...argv), 'rnd');
               if (r1 !== r2) problems.push(`as rnd ${JSON.stringify(argv)}: ${show(r1)} vs ${show(r2)}`);
               // Redoubt on its own: DRYRUN's verdict matches what running the command did
-              if (a1 === '+OK\r\n') {
+              if (a1 === '+OK\r\n' && !d1.startsWith('-')) {
                 const denied = r1.startsWith('-NOPERM');
                 const dryOk = d1 === '+OK\r\n';
                 if (denied === dryOk) problems.push(`DRYRUN ${show(d1)} disagrees with running ${JSON.stringify(argv)}: ${show(r1)}`);
@@ -725,11 +742,17 @@ test('ACL randomized differential: random rules, then random commands as that us
             um.close();
             ut.close();
           }
-          if (problems.length > 0) throw new Error(`rules ${JSON.stringify(rules)}\n${problems.join('\n')}`);
+          if (problems.length > 0) {
+            lastProblem = `rules ${JSON.stringify(rules)} commands ${JSON.stringify(commands)}\n${problems.join('\n')}`;
+            return false;
+          }
+          return true;
         },
       ),
       { numRuns: 120, seed: Number(process.env['ACL_DIFF_SEED'] ?? Date.now() % 100000) },
     );
+    // the shrunk counterexample's own problems are the last ones recorded
+    assert.equal(outcome.failed, false, `seed ${outcome.seed}, counterexample ${JSON.stringify(outcome.counterexample)}\n${lastProblem}`);
   } finally {
     adminMine.close();
     adminTheirs.close();
