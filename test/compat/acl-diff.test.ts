@@ -360,6 +360,35 @@ const CASES: Array<{ name: string; seq: Seq; resp3?: boolean }> = [
     ],
   },
   {
+    name: 'acl-pubsub-default and acllog-max-len',
+    seq: [
+      ['CONFIG', 'GET', 'acl-pubsub-default'],
+      ['ACL', 'SETUSER', 'p1'],
+      ['CONFIG', 'SET', 'acl-pubsub-default', 'allchannels'],
+      ['ACL', 'SETUSER', 'p2'],
+      ['ACL', 'SETUSER', 'p1', 'reset'],
+      ['ACL', 'SETUSER', 'p3', '&x'],
+      ['ACL', 'SETUSER', 'p4', '(+get)'],
+      ['ACL', 'LIST'],
+      ['ACL', 'GETUSER', 'p4'],
+      ['CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels'],
+      ['ACL', 'SETUSER', 'p2', 'reset'],
+      ['ACL', 'LIST'],
+      ['CONFIG', 'SET', 'acl-pubsub-default', 'bogus'],
+      ['CONFIG', 'SET', 'acllog-max-len', '2'],
+      ['ACL', 'SETUSER', 'p5', 'on', '>pw', '+get', '~a'],
+      as('p5', 'GET', 'b'),
+      as('p5', 'GET', 'c'),
+      as('p5', 'SET', 'a', 'x'),
+      as('p5', 'GET', 'c'),
+      ['CONFIG', 'SET', 'acllog-max-len', '0'],
+      ['ACL', 'LOG', 'RESET'],
+      as('p5', 'GET', 'd'),
+      ['ACL', 'LOG'],
+      ['CONFIG', 'SET', 'acllog-max-len', '128'],
+    ],
+  },
+  {
     name: 'requirepass: NOAUTH, the default user, CONFIG SET requirepass',
     seq: [
       ['CONFIG', 'SET', 'requirepass', 'sekret'],
@@ -442,6 +471,7 @@ test('ACL differential against redis-server', { timeout: 120_000 }, async (t) =>
         await c.call('AUTH', 'default', '');
         await c.call('ACL', 'SETUSER', 'default', 'reset', 'on', 'nopass', '~*', '&*', '+@all');
         await c.call('CONFIG', 'SET', 'requirepass', '');
+        await c.call('CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels');
         const users = parseList(await c.call('ACL', 'USERS')).filter((u) => u !== 'default');
         if (users.length > 0) await c.call('ACL', 'DELUSER', ...users);
         await c.call('FLUSHALL');
