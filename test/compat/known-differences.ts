@@ -80,6 +80,9 @@ export const knownDifferences: KnownDifference[] = [
  *   client-info (10 fields instead of 7). Applied to a reply whose values are already
  *   masked (`<masked>`), since the added values are volatile anyway.
  *
+ * - HELLO before authentication: 7.2's NOAUTH text spells the option "HELLO <proto> AUTH
+ *   <user> <pass>" where 7.0 wrote "HELLO AUTH <user> <pass>".
+ *
  * `user` is the user the 7.2 text names: the connection's user for a denied command, the
  * DRYRUN argument for DRYRUN.
  */
@@ -89,6 +92,7 @@ export function normalizeOracleAclReply(argv: readonly string[], raw: string, us
   if (m !== null) return `-NOPERM User ${user} has no permissions to run the '${m[1]!}' command\r\n`;
   if (raw === '-NOPERM this user has no permissions to access one of the keys used as arguments\r\n') return '-NOPERM No permissions to access a key\r\n';
   if (raw === '-NOPERM this user has no permissions to access one of the channels used as arguments\r\n') return '-NOPERM No permissions to access a channel\r\n';
+  if (raw.startsWith('-NOAUTH HELLO must be called')) return raw.replace('otherwise the HELLO AUTH <user>', 'otherwise the HELLO <proto> AUTH <user>');
   const isDryrun = argv[0]?.toUpperCase() === 'ACL' && argv[1]?.toUpperCase() === 'DRYRUN';
   if (isDryrun) {
     m = /^\$\d+\r\nThis user has no permissions to (run the '.*' command|access the '.*' (?:key|channel))\r\n$/s.exec(raw);
