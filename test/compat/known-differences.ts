@@ -153,3 +153,47 @@ export const knownReplyDifferences: KnownReplyDifference[] = [
     handling: 'the fixed cases use IDs for which both checks agree.',
   },
 ];
+
+/**
+ * ACL reply texts that changed between Redis 7.0 (the local oracle) and 7.2 (what
+ * Redoubt reproduces). Sources: Redis 7.2's src/acl.c (getAclErrorMessage, used by both
+ * the NOPERM error of a denied command and ACL DRYRUN) and src/server.c.
+ * - A denied command: 7.0 "-NOPERM this user has no permissions to run the '<cmd>' command",
+ *   7.2 "-NOPERM User <user> has no permissions to run the '<cmd>' command".
+ * - A denied key / channel: 7.0 "-NOPERM this user has no permissions to access one of the
+ *   keys|channels used as arguments", 7.2 "-NOPERM No permissions to access a key|channel".
+ * - ACL DRYRUN (verbose form): 7.0 "This user has no permissions to run the '<cmd>' command"
+ *   / "... to access the '<name>' key|channel", 7.2 "User <user> has no permissions to ...".
+ * - ACL LOG entries: 7.2 added entry-id, timestamp-created and timestamp-last-updated after
+ *   client-info (10 fields instead of 7). Applied to a reply whose values are already
+ *   masked (`<masked>`), since the added values are volatile anyway.
+ *
+ * - HELLO before authentication: 7.2's NOAUTH text spells the option "HELLO <proto> AUTH
+ *   <user> <pass>" where 7.0 wrote "HELLO AUTH <user> <pass>".
+ *
+ * `user` is the user the 7.2 text names: the connection's user for a denied command, the
+ * DRYRUN argument for DRYRUN.
+ */
+export function normalizeOracleAclReply(argv: readonly string[], raw: string, user: string): string {
+  const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
+  let m = /^-NOPERM this user has no permissions to run the '(.*)' command\r\n$/.exec(raw);
+  if (m !== null) return `-NOPERM User ${user} has no permissions to run the '${m[1]!}' command\r\n`;
+  if (raw === '-NOPERM this user has no permissions to access one of the keys used as arguments\r\n') return '-NOPERM No permissions to access a key\r\n';
+  if (raw === '-NOPERM this user has no permissions to access one of the channels used as arguments\r\n') return '-NOPERM No permissions to access a channel\r\n';
+  if (raw.startsWith('-NOAUTH HELLO must be called')) return raw.replace('otherwise the HELLO AUTH <user>', 'otherwise the HELLO <proto> AUTH <user>');
+  const isDryrun = argv[0]?.toUpperCase() === 'ACL' && argv[1]?.toUpperCase() === 'DRYRUN';
+  if (isDryrun) {
+    m = /^\$\d+\r\nThis user has no permissions to (run the '.*' command|access the '.*' (?:key|channel))\r\n$/s.exec(raw);
+    if (m !== null) return bulk(`User ${user} has no permissions to ${m[1]!}`);
+  }
+  const isLog = argv[0]?.toUpperCase() === 'ACL' && argv[1]?.toUpperCase() === 'LOG';
+  if (isLog && raw.includes('$11\r\nclient-info\r\n$<masked>\r\n')) {
+    return raw
+      .replaceAll('*14\r\n$5\r\ncount', '*20\r\n$5\r\ncount')
+      .replaceAll(
+        '$11\r\nclient-info\r\n$<masked>\r\n',
+        '$11\r\nclient-info\r\n$<masked>\r\n$8\r\nentry-id\r\n:<masked>\r\n$17\r\ntimestamp-created\r\n:<masked>\r\n$22\r\ntimestamp-last-updated\r\n:<masked>\r\n',
+      );
+  }
+  return raw;
+}
