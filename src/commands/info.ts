@@ -317,6 +317,7 @@ function statsSection(server: Server): InfoFields {
     ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', s.rejectedConnections],
+    ['rejected_connections_allowlist', s.rejectedConnectionsAllowlist],
     ['sync_full', 0],
     ['sync_partial_ok', 0],
     ['sync_partial_err', 0],
