@@ -4,7 +4,7 @@
  * OpenSSL (or file system) reason, in the words redis-server logs, so a bad rotation or a
  * typo is diagnosed from the log line alone.
  */
-import { constants as cryptoConstants } from 'node:crypto';
+import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import tls, { type SecureContextOptions, type SecureVersion } from 'node:tls';
@@ -96,6 +96,26 @@ function readCaDir(dir: string): Buffer[] | { error: string } {
   return out;
 }
 
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * Node silently skips what is not a certificate in a CA bundle, which would leave a typo'd
+ * or truncated CA file trusting nobody (or, worse, go unnoticed): every bundle must hold at
+ * least one certificate and each must parse.
+ */
+function caBundleError(data: Buffer): string | null {
+  const blocks = data.toString('latin1').match(PEM_CERT);
+  if (blocks === null) return 'no PEM certificate found';
+  for (const b of blocks) {
+    try {
+      new X509Certificate(b);
+    } catch (e) {
+      return sslReason(e);
+    }
+  }
+  return null;
+}
+
 /**
  * Builds (and test-loads, so errors surface now rather than at the first handshake) the
  * settings for the TLS listener. Returns the settings or the error line to log.
@@ -137,6 +157,8 @@ export function buildTlsSettings(get: (name: string) => string): TlsSettings | {
     ca.push(...data);
   }
   if (ca.length > 0) {
+    const bad = ca.map(caBundleError).find((e) => e !== null);
+    if (bad !== undefined && bad !== null) return { error: `Failed to configure CA certificate(s) file/directory: ${caFile !== '' ? caFile : caDir}: ${bad}` };
     try {
       tls.createSecureContext({ ca });
     } catch (e) {
