@@ -40,7 +40,10 @@ export class TlsAcceptor {
     this.configure(settings);
     this.server.on('secureConnection', (s: tls.TLSSocket) => this.secured(s));
     this.server.on('tlsClientError', (err: Error, s: tls.TLSSocket) => {
-      this.events.onReject(peerOf(s), err.message);
+      // A certificate that fails verification makes Node close the socket itself ("socket
+      // hang up"); the verification error it recorded is the reason worth logging.
+      const reason = s.authorizationError !== null && s.authorizationError !== undefined ? `client certificate rejected: ${String(s.authorizationError)}` : opensslReason(err);
+      this.events.onReject(this.peers.get(rawOf(s)) ?? peerOf(s), reason);
       s.destroy();
     });
     this.server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
@@ -69,8 +72,12 @@ export class TlsAcceptor {
     this.sessions.clear();
   }
 
+  /** peer "ip:port" per raw socket: a TLS socket that failed has lost its address by the time it is reported */
+  private readonly peers = new WeakMap<net.Socket, string>();
+
   /** Starts the handshake on an admitted raw connection. */
   handle(raw: net.Socket): void {
+    this.peers.set(raw, peerOf(raw));
     this.server.emit('connection', raw);
   }
 
@@ -115,6 +122,17 @@ function fileSignature(paths: string[]): string {
       }
     })
     .join('|');
+}
+
+/** OpenSSL's reason text ("peer did not return a certificate") rather than its multi-line dump. */
+function opensslReason(err: Error): string {
+  const reason = (err as Error & { reason?: unknown }).reason;
+  return typeof reason === 'string' && reason !== '' ? reason : (err.message.split('\n')[0] ?? '');
+}
+
+/** The TCP socket under a server-side TLS socket (Node keeps it as `_parent`). */
+function rawOf(s: tls.TLSSocket): net.Socket {
+  return (s as tls.TLSSocket & { _parent?: net.Socket })._parent ?? s;
 }
 
 function peerOf(s: net.Socket): string {
