@@ -161,6 +161,12 @@ function serverSection(server: Server): InfoFields {
   }
   const unix = cfg(server, 'unixsocket', '');
   if (unix !== '') fields.push(['listener1', `name=unix,bind=${unix}`]);
+  // Redis numbers listeners by connection type: tcp 0, unix 1, tls 2
+  const tlsPort = server.config.int('tls-port');
+  if (tlsPort !== 0) {
+    const binds = server.config.get('bind').split(' ').filter((b) => b.length > 0);
+    fields.push(['listener2', `name=tls${binds.map((b) => `,bind=${b}`).join('')},port=${tlsPort}`]);
+  }
   fields.push(['redoubt_version', REDOUBT_VERSION]);
   return fields;
 }

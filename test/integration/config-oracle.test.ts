@@ -25,6 +25,9 @@ const DEFAULT_DIFFERENCES = new Set([
 /** Directives new in 7.2, absent from the 7.0 oracle. */
 const NEW_IN_72 = configTable.filter((d) => d.since === '7.2.0').map((d) => d.name);
 
+/** Redoubt's own directives (network layer): no Redis has them. */
+const REDOUBT_ONLY = ['source-allowlist', 'tls-auto-reload'];
+
 async function both<T>(fn: (redis: Redis, redoubt: Redis) => Promise<T>): Promise<T> {
   const oracle = await startRedisOracle();
   const srv = await startTestServer();
@@ -62,7 +65,7 @@ test('CONFIG GET * knows every directive of redis-server, with the same defaults
     const missing = [...r.keys()].filter((k) => !o.has(k));
     assert.deepEqual(missing, [], 'directives redis-server has and Redoubt lacks');
     const extra = [...o.keys()].filter((k) => !r.has(k)).sort();
-    assert.deepEqual(extra, [...NEW_IN_72].sort(), 'only 7.2 additions are extra');
+    assert.deepEqual(extra, [...NEW_IN_72, ...REDOUBT_ONLY].sort(), 'only 7.2 additions and Redoubt directives are extra');
     const differing: string[] = [];
     for (const [k, v] of r) if (!DEFAULT_DIFFERENCES.has(k) && o.get(k) !== v) differing.push(`${k}: redis=${JSON.stringify(v)} redoubt=${JSON.stringify(o.get(k))}`);
     assert.deepEqual(differing, []);
@@ -86,7 +89,7 @@ test('CONFIG SET refuses the same directives (immutable, protected) with the sam
     const differences: string[] = [];
     for (const [name, value] of r) {
       // Deliberate: Redoubt cannot rebind listeners from a synchronous handler yet.
-      if (name === 'port' || name === 'bind') continue;
+      if (name === 'port' || name === 'bind' || name === 'tls-port') continue;
       const a = await errorOf(redis, name, value);
       const b = await errorOf(redoubt, name, value);
       if (a !== b) differences.push(`${name}: redis=${a} redoubt=${b}`);
@@ -100,7 +103,7 @@ test('bad values get redis-server\'s exact error for every numeric, memory, bool
   await both(async (redis, redoubt) => {
     const differences: string[] = [];
     for (const def of configTable) {
-      if (def.kind === 'string' || def.kind === 'special' || def.name === 'port' || def.since === '7.2.0') continue;
+      if (def.kind === 'string' || def.kind === 'special' || def.name === 'port' || def.since === '7.2.0' || REDOUBT_ONLY.includes(def.name)) continue;
       if ((def.flags ?? []).includes('immutable')) continue;
       for (const value of ['abc', '-99999999999999', '99999999999999999999', '1.5', '', '1k', '-1']) {
         const a = await errorOf(redis, def.name, value);
