@@ -86,6 +86,7 @@ test('TLS beside plaintext: ioredis, node-redis and redis-cli with client certif
     const list = (await io.client('LIST')) as string;
     assert.ok(list.split('\n').filter((l) => l.length > 0).length >= 2);
     assert.equal(await io.config('GET', 'tls-port').then((r) => (r as string[])[1]), String(srv.tlsPort));
+    assert.match(await io.info('server'), new RegExp(`\r\nlistener2:name=tls,bind=127\\.0\\.0\\.1,bind=-::1,port=${srv.tlsPort}\r\n`));
   } finally {
     io.disconnect();
     await nr.disconnect().catch(() => {});
