@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { startServer } from '../../src/server/server.js';
+import { certificateIdentities } from '../../src/tls/cert-identity.js';
 import { makeTestPki, tlsDirectives, type TestPki } from '../helpers/tls-certs.js';
 import { serialOf, tlsAttempt } from '../helpers/tls-client.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -90,6 +91,34 @@ test('TLS beside plaintext: ioredis, node-redis and redis-cli with client certif
   } finally {
     io.disconnect();
     await nr.disconnect().catch(() => {});
+    await srv.close();
+  }
+});
+
+test('certificateIdentities reads the CN and SAN URI / DNS / email of a real client certificate', async () => {
+  const id = pki.issue('identity-client', '/CN=app-user/O=Acme', { san: 'URI:spiffe://example.org/ns/prod/sa/app,DNS:app.internal,email:app@example.org,IP:10.0.0.7' });
+  const srv = await startServer({ tlsPort: 0, config: [['port', '0'], ...tlsDirectives(pki, 'yes')] });
+  const io = new Redis({
+    port: srv.tlsPort,
+    host: '127.0.0.1',
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    tls: { ca: readFileSync(pki.caCert), servername: 'localhost', cert: readFileSync(id.cert), key: readFileSync(id.key) },
+  });
+  try {
+    assert.equal(await io.ping(), 'PONG');
+    const conns = [...srv.server.connections.values()];
+    assert.equal(conns.length, 1);
+    const sock = conns[0]!.socket as tls.TLSSocket;
+    assert.equal(sock.authorized, true);
+    assert.deepEqual(certificateIdentities(sock.getPeerCertificate()), {
+      cn: ['app-user'],
+      uri: ['spiffe://example.org/ns/prod/sa/app'],
+      dns: ['app.internal'],
+      email: ['app@example.org'],
+    });
+  } finally {
+    io.disconnect();
     await srv.close();
   }
 });
