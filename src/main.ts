@@ -108,14 +108,16 @@ async function main(): Promise<void> {
     throw e;
   }
 
-  if (store.bool('set-proc-title')) setProcTitle(store, port, binds);
+  // as redis-server: the TLS port stands in when plaintext TCP is off
+  const shownPort = port !== 0 ? port : store.int('tls-port');
+  if (store.bool('set-proc-title')) setProcTitle(store, shownPort, binds);
   const pidfile = store.get('pidfile');
   if (pidfile !== '') writePidFile(server, pidfile);
   installSignalHandlers(server);
 
   const showLogo = store.bool('always-show-logo') || (store.get('logfile') === '' && process.stdout.isTTY === true);
-  if (showLogo) server.logger.raw('notice', banner(port));
-  else server.logger.notice(`Running mode=standalone, port=${port}.`);
+  if (showLogo) server.logger.raw('notice', banner(shownPort));
+  else server.logger.notice(`Running mode=standalone, port=${shownPort}.`);
   server.logger.notice('Server initialized');
   for (const line of securitySummary(server)) server.logger.notice(line);
   const inert = noEffectDirectives(store);

@@ -202,7 +202,14 @@ export class Server implements KeyspaceHost {
       socket.destroy();
       return;
     }
-    if (kind !== 'unix' && !this.admitSource(socket)) return;
+    if (kind !== 'unix') {
+      // reset before we saw it: no address to judge (and never to be taken for a unix peer)
+      if (socket.remoteAddress === undefined) {
+        socket.destroy();
+        return;
+      }
+      if (!this.admitSource(socket)) return;
+    }
     if (kind === 'tls') {
       if (this.tls === null) socket.destroy();
       else this.tls.handle(socket);
