@@ -275,7 +275,7 @@ function securitySummary(server: Server): string[] {
     .map((a) => (a.family === 'IPv6' || isIPv6(a.address) ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
   const tlsDesc = server.tls === null ? 'TLS off' : `TLS on port ${server.network.port('tls')} (client certificates: ${c.get('tls-auth-clients')}; auto-reload ${c.get('tls-auto-reload')})`;
   const out = [
-    `Security: listening on ${addrs.join(', ')} (bind ${c.get('bind')}; tcp port ${c.get('port')}, tls port ${c.get('tls-port')}${c.get('unixsocket') !== '' ? `, unix socket ${c.get('unixsocket')}` : ''})`,
+    `Security: listening on ${addrs.length > 0 ? addrs.join(', ') : 'no TCP address'} (bind ${c.get('bind')}; tcp port ${c.get('port')}, tls port ${c.get('tls-port')}${c.get('unixsocket') !== '' ? `, unix socket ${c.get('unixsocket')}` : ''})`,
     `Security: source-allowlist ${c.get('source-allowlist') === '' ? 'off (any source)' : c.get('source-allowlist')}`,
     `Security: protected-mode ${c.get('protected-mode')}; ${tlsDesc}; ACL users and requirepass off (not available yet: the default user needs no password); rename-command none; DEBUG and MODULE commands absent; enable-protected-configs ${c.get('enable-protected-configs')}`,
   ];

@@ -160,6 +160,22 @@ test('tls-auth-clients optional: no certificate is served, a certificate that fa
   }
 });
 
+test('TLS clients go through the same admission: maxclients answers over TLS after the handshake', async () => {
+  const srv = await startServer({ tlsPort: 0, config: [['port', '0'], ['maxclients', '1'], ...tlsDirectives(pki, 'no')] });
+  const first = tlsIoredis(srv.tlsPort, false);
+  try {
+    assert.equal(await first.ping(), 'PONG');
+    const second = await tlsAttempt(srv.tlsPort, { ca: pki.caCert, request: 'SET pwned 1\r\n' });
+    assert.equal(second.handshake, true);
+    assert.equal(second.reply, '-ERR max number of clients reached\r\n');
+    assert.equal(srv.server.stats.rejectedConnections, 1);
+    assert.equal(await first.exists('pwned'), 0);
+  } finally {
+    first.disconnect();
+    await srv.close();
+  }
+});
+
 test('tls-ca-cert-dir: client certificates verify against a CA directory', async () => {
   const caDir = join(pki.dir, 'ca-dir');
   mkdirSync(caDir, { recursive: true });

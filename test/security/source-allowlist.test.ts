@@ -107,6 +107,19 @@ test('an allowlist without loopback refuses local clients; open connections are 
     const allowed = await RawClient.connect(srv.port);
     assert.equal(await allowed.call('PING'), '+PONG\r\n');
     allowed.close();
+    // IPv6 loopback is its own address: ::1/128 admits it and not 127.0.0.1
+    const v6 = await RawClient.connect(srv.port, '::1').catch(() => null);
+    if (v6 !== null) {
+      v6.close();
+      assert.equal(await admin.call('CONFIG', 'SET', 'source-allowlist', '::1/128'), '+OK\r\n');
+      const viaV6 = await RawClient.connect(srv.port, '::1');
+      assert.equal(await viaV6.call('PING'), '+PONG\r\n');
+      viaV6.close();
+      const viaV4 = await RawClient.connect(srv.port, '127.0.0.1');
+      viaV4.write('PING\r\n');
+      assert.equal(await viaV4.readBytes(1, 2000), '');
+      assert.equal(viaV4.closed, true);
+    }
   } finally {
     admin.close();
     await srv.close();
