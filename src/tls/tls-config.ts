@@ -117,6 +117,48 @@ function caBundleError(data: Buffer): string | null {
 }
 
 /**
+ * Node ignores DH parameters it cannot parse (the server then silently has no DHE), so the
+ * file is checked here: a PEM `DH PARAMETERS` (PKCS#3) or `X9.42 DH PARAMETERS` block whose
+ * DER is a SEQUENCE starting with the prime and the generator, the prime at least 1024 bits
+ * (OpenSSL refuses smaller groups).
+ */
+export function dhParamsError(data: Buffer): string | null {
+  const m = /-----BEGIN (X9\.42 )?DH PARAMETERS-----([\s\S]*?)-----END (X9\.42 )?DH PARAMETERS-----/.exec(data.toString('latin1'));
+  if (m === null) return 'no PEM DH PARAMETERS block found';
+  const der = Buffer.from(m[2]!.replace(/\s+/g, ''), 'base64');
+  let pos = 0;
+  /** reads one DER header; returns [tag, content start, content length] or null */
+  const header = (): [number, number, number] | null => {
+    if (pos + 2 > der.length) return null;
+    const tag = der[pos]!;
+    let len = der[pos + 1]!;
+    let at = pos + 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n === 0 || n > 4 || at + n > der.length) return null;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + der[at + i]!;
+      at += n;
+    }
+    if (at + len > der.length) return null;
+    return [tag, at, len];
+  };
+  const seq = header();
+  if (seq === null || seq[0] !== 0x30) return 'not a DER SEQUENCE';
+  pos = seq[1];
+  const prime = header();
+  if (prime === null || prime[0] !== 0x02) return 'the prime is missing';
+  pos = prime[1] + prime[2];
+  const gen = header();
+  if (gen === null || gen[0] !== 0x02) return 'the generator is missing';
+  let p = der.subarray(prime[1], prime[1] + prime[2]);
+  while (p.length > 0 && p[0] === 0) p = p.subarray(1);
+  const bits = p.length === 0 ? 0 : (p.length - 1) * 8 + (32 - Math.clz32(p[0]!));
+  if (bits < 1024) return `the prime has ${bits} bits, fewer than 1024`;
+  return null;
+}
+
+/**
  * Builds (and test-loads, so errors surface now rather than at the first handshake) the
  * settings for the TLS listener. Returns the settings or the error line to log.
  */
@@ -214,6 +256,8 @@ export function buildTlsSettings(get: (name: string) => string): TlsSettings | {
   if (dhFile !== '') {
     const dh = readFile(dhFile);
     if ('error' in dh) return { error: `Failed to load ${dhFile}: ${dh.error}` };
+    const bad = dhParamsError(dh);
+    if (bad !== null) return { error: `Failed to load DH params file: ${dhFile}: ${bad}` };
     context.dhparam = dh;
   }
   try {

@@ -25,7 +25,7 @@ export interface TestPki {
   selfSignedCert: string;
   selfSignedKey: string;
   /** issues another certificate from the main CA (server rotation, identities) */
-  issue(name: string, subject: string, opts?: { san?: string; days?: number; ca?: 'main' | 'other' }): { cert: string; key: string };
+  issue(name: string, subject: string, opts?: { san?: string; days?: number; ca?: 'main' | 'other'; rsa?: boolean }): { cert: string; key: string };
   cleanup(): void;
 }
 
@@ -43,7 +43,8 @@ export function makeTestPki(): TestPki {
   makeCa('other-ca');
   const issue: TestPki['issue'] = (name, subject, opts = {}) => {
     const ca = opts.ca === 'other' ? 'other-ca' : 'ca';
-    openssl(dir, ['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
+    const keyArgs = opts.rsa === true ? ['-newkey', 'rsa:2048', '-nodes'] : EC;
+    openssl(dir, ['req', ...keyArgs, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
     const args = ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', String(opts.days ?? 30)];
     if (opts.san !== undefined) {
       writeFileSync(p(`${name}.ext`), `subjectAltName=${opts.san}\n`);

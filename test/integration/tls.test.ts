@@ -176,6 +176,65 @@ test('TLS clients go through the same admission: maxclients answers over TLS aft
   }
 });
 
+/** Handshake with explicit client limits; resolves with the negotiated protocol and cipher, or the error. */
+function negotiate(port: number, opts: tls.ConnectionOptions): Promise<{ protocol: string | null; cipher: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const s = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: readFileSync(pki.caCert), ...opts });
+    s.on('secureConnect', () => {
+      const r = { protocol: s.getProtocol(), cipher: s.getCipher().name };
+      s.end();
+      resolve(r);
+    });
+    s.on('error', (e) => resolve({ error: e.message }));
+  });
+}
+
+test('tls-protocols, tls-ciphersuites, tls-ciphers and tls-dh-params-file shape the handshake', async () => {
+  const only13 = await startServer({
+    tlsPort: 0,
+    config: [['port', '0'], ...tlsDirectives(pki, 'no'), ['tls-protocols', 'TLSv1.3'], ['tls-ciphersuites', 'TLS_CHACHA20_POLY1305_SHA256']],
+  });
+  const dhFile = join(pki.dir, 'dh.pem');
+  execFileSync('openssl', ['dhparam', '-dsaparam', '-out', dhFile, '2048'], { stdio: 'pipe' });
+  // an RSA server certificate, so that a DHE-RSA suite (which needs the DH parameters) can be chosen
+  const rsa = pki.issue('server-rsa', '/CN=localhost', { san: 'DNS:localhost,IP:127.0.0.1', rsa: true });
+  const only12 = await startServer({
+    tlsPort: 0,
+    config: [
+      ['port', '0'],
+      ['tls-cert-file', rsa.cert],
+      ['tls-key-file', rsa.key],
+      ['tls-auth-clients', 'no'],
+      ['tls-protocols', 'TLSv1.2'],
+      ['tls-ciphers', 'DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384'],
+      ['tls-prefer-server-ciphers', 'yes'],
+      ['tls-dh-params-file', dhFile],
+    ],
+  });
+  try {
+    assert.deepEqual(await negotiate(only13.tlsPort, {}), { protocol: 'TLSv1.3', cipher: 'TLS_CHACHA20_POLY1305_SHA256' });
+    assert.ok('error' in (await negotiate(only13.tlsPort, { maxVersion: 'TLSv1.2' })), 'TLS 1.2 refused by tls-protocols TLSv1.3');
+    // the server's order wins (tls-prefer-server-ciphers): DHE first, usable thanks to the DH file
+    assert.deepEqual(await negotiate(only12.tlsPort, { ciphers: 'ECDHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256' }), {
+      protocol: 'TLSv1.2',
+      cipher: 'DHE-RSA-AES128-GCM-SHA256',
+    });
+    assert.ok('error' in (await negotiate(only12.tlsPort, { minVersion: 'TLSv1.3' })));
+    assert.ok('error' in (await negotiate(only12.tlsPort, { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' })), 'a cipher outside tls-ciphers is refused');
+    // switched at run time by CONFIG SET, like the other tls-* directives
+    only12.server.config.store(only12.server.config.def('tls-protocols')!, 'TLSv1.2 TLSv1.3');
+    assert.equal(only12.server.reloadTls(), null);
+    assert.equal(((await negotiate(only12.tlsPort, {})) as { protocol: string }).protocol, 'TLSv1.3');
+    // a bad DH file is refused with the file named
+    writeFileSync(join(pki.dir, 'bad-dh.pem'), '-----BEGIN DH PARAMETERS-----\nAAAA\n-----END DH PARAMETERS-----\n');
+    only12.server.config.store(only12.server.config.def('tls-dh-params-file')!, join(pki.dir, 'bad-dh.pem'));
+    assert.match(only12.server.reloadTls() ?? '', /^Failed to load DH params file: \S*bad-dh\.pem: /);
+  } finally {
+    await only13.close();
+    await only12.close();
+  }
+});
+
 test('tls-ca-cert-dir: client certificates verify against a CA directory', async () => {
   const caDir = join(pki.dir, 'ca-dir');
   mkdirSync(caDir, { recursive: true });

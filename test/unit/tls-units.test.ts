@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants } from 'node:crypto';
 import { certificateIdentities, parseSubjectAltName } from '../../src/tls/cert-identity.js';
-import { parseTlsProtocols } from '../../src/tls/tls-config.js';
+import { dhParamsError, parseTlsProtocols } from '../../src/tls/tls-config.js';
 import { TlsSessionCache } from '../../src/tls/session-cache.js';
 
 test('certificateIdentities: CN (one or several) and SAN URI / DNS / email; IPs and others ignored', () => {
@@ -59,3 +59,24 @@ test('TLS session cache: bounded (oldest evicted), expires, 0 = unbounded', () =
   for (let i = 0; i < 100; i++) u.set(id(i), Buffer.from('x'));
   assert.equal(u.size, 100);
 });
+
+test('dhParamsError: PKCS#3 / X9.42 PEM with a prime of 1024+ bits accepted, anything else named', () => {
+  const pem = (label: string, der: Buffer) => Buffer.from(`-----BEGIN ${label}-----\n${der.toString('base64')}\n-----END ${label}-----\n`);
+  const int = (bytes: Buffer) => Buffer.concat([Buffer.from([0x02]), derLen(bytes.length), bytes]);
+  const seq = (...parts: Buffer[]) => {
+    const body = Buffer.concat(parts);
+    return Buffer.concat([Buffer.from([0x30]), derLen(body.length), body]);
+  };
+  const prime = (bits: number) => Buffer.concat([Buffer.from([0x00, 0x80]), Buffer.alloc(bits / 8 - 1, 0xff)]);
+  assert.equal(dhParamsError(pem('DH PARAMETERS', seq(int(prime(2048)), int(Buffer.from([2]))))), null);
+  assert.equal(dhParamsError(pem('X9.42 DH PARAMETERS', seq(int(prime(1024)), int(Buffer.from([2])), int(prime(256))))), null);
+  assert.equal(dhParamsError(pem('DH PARAMETERS', seq(int(prime(512)), int(Buffer.from([2]))))), 'the prime has 512 bits, fewer than 1024');
+  assert.equal(dhParamsError(pem('DH PARAMETERS', seq(int(prime(2048))))), 'the generator is missing');
+  assert.equal(dhParamsError(pem('DH PARAMETERS', Buffer.from([0x02, 0x01, 0x02]))), 'not a DER SEQUENCE');
+  assert.equal(dhParamsError(Buffer.from('junk')), 'no PEM DH PARAMETERS block found');
+});
+
+function derLen(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  return n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+}
