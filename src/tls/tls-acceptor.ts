@@ -35,8 +35,9 @@ export class TlsAcceptor {
   constructor(
     settings: TlsSettings,
     private readonly events: TlsAcceptorEvents,
+    handshakeTimeoutMs = TLS_HANDSHAKE_TIMEOUT_MS,
   ) {
-    this.server = new tls.Server({ handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS });
+    this.server = new tls.Server({ handshakeTimeout: handshakeTimeoutMs });
     this.configure(settings);
     this.server.on('secureConnection', (s: tls.TLSSocket) => this.secured(s));
     this.server.on('tlsClientError', (err: Error, s: tls.TLSSocket) => {

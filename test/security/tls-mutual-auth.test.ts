@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { startServer } from '../../src/server/server.js';
+import { TlsAcceptor } from '../../src/tls/tls-acceptor.js';
+import { buildTlsSettings } from '../../src/tls/tls-config.js';
 import { makeTestPki, tlsDirectives, type TestPki } from '../helpers/tls-certs.js';
 import { tlsAttempt } from '../helpers/tls-client.js';
 
@@ -67,5 +69,43 @@ test('redis-cli without a client certificate, or speaking plaintext to the TLS p
     assert.equal(srv.server.dbs[0]!.size, 0);
   } finally {
     await srv.close();
+  }
+});
+
+test('a client that opens the TLS port and never finishes the handshake is cut off (slowloris guard)', async () => {
+  const values: Record<string, string> = {
+    'tls-cert-file': pki.serverCert,
+    'tls-key-file': pki.serverKey,
+    'tls-ca-cert-file': pki.caCert,
+    'tls-auth-clients': 'yes',
+    'tls-session-caching': 'yes',
+    'tls-session-cache-size': '100',
+    'tls-session-cache-timeout': '300',
+  };
+  // the acceptor alone, with a 300 ms handshake limit instead of the server's 10 s
+  const settings = buildTlsSettings((n) => values[n] ?? '');
+  assert.ok(!('error' in settings));
+  const rejects: string[] = [];
+  let secured = 0;
+  const acceptor = new TlsAcceptor(settings, { onSecure: () => secured++, onReject: (_peer, reason) => rejects.push(reason) }, 300);
+  const listener = net.createServer({ pauseOnConnect: true }, (raw) => acceptor.handle(raw));
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', () => r()));
+  const port = (listener.address() as net.AddressInfo).port;
+  try {
+    const started = Date.now();
+    const closedAfter = await new Promise<number>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      s.on('close', () => resolve(Date.now() - started));
+      // a partial ClientHello record header, then silence
+      s.on('connect', () => s.write(Buffer.from([0x16, 0x03, 0x01])));
+      setTimeout(() => s.destroy(), 5000);
+    });
+    assert.ok(closedAfter >= 250 && closedAfter < 3000, `closed after ${closedAfter} ms`);
+    assert.equal(secured, 0);
+    assert.equal(rejects.length, 1);
+    assert.match(rejects[0]!, /timed out|timeout/i);
+  } finally {
+    await new Promise<void>((r) => listener.close(() => r()));
   }
 });
