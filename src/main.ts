@@ -28,7 +28,7 @@ import { ConfigStore } from './config/config-store.js';
 import { configTable } from './config/config-table.js';
 import { expandProcTitle } from './config/config-values.js';
 import { fileSink, Logger, stdoutSink, type LogLevel, type LogSink } from './server/logger.js';
-import { ListenError, Server, StartupError } from './server/server.js';
+import { ListenError, Server, StartupError, TlsConfigError } from './server/server.js';
 import { CommandTable } from './commands/command-table.js';
 import { allCommands } from './commands/index.js';
 import { validateUserDirective } from './acl/config-users.js';
@@ -101,18 +101,18 @@ async function main(): Promise<void> {
   }
   const port = store.int('port');
   const binds = store.get('bind').split(' ').filter((b) => b.length > 0);
-  if (port === 0 || binds.length === 0) {
+  const tcpOrTls = binds.length > 0 && (port !== 0 || store.int('tls-port') !== 0);
+  if (!tcpOrTls && store.get('unixsocket') === '') {
     server.logger.warning('Configured to not listen anywhere, exiting.');
     process.exit(1);
   }
   try {
     await server.listen();
   } catch (e) {
-    if (e instanceof ListenError) {
-      // a non-optional address failing was already logged by listen(); only optional ones failed here
-      if (e.reason === 'no address could be bound') {
-        server.logger.warning(`Failed listening on port ${port} (tcp), aborting.`);
-      }
+    if (e instanceof ListenError || e instanceof TlsConfigError) {
+      // already in the log with its address or file; also on stderr, so a failed start is
+      // visible where the log goes to a file
+      process.stderr.write(`redoubt-server: ${e.message}\n`);
       process.exit(1);
     }
     throw e;
@@ -128,19 +128,23 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
-  if (store.bool('set-proc-title')) setProcTitle(store, port, binds);
+  // as redis-server: the TLS port stands in when plaintext TCP is off
+  const shownPort = port !== 0 ? port : store.int('tls-port');
+  if (store.bool('set-proc-title')) setProcTitle(store, shownPort, binds);
   const pidfile = store.get('pidfile');
   if (pidfile !== '') writePidFile(server, pidfile);
   installSignalHandlers(server);
 
   const showLogo = store.bool('always-show-logo') || (store.get('logfile') === '' && process.stdout.isTTY === true);
-  if (showLogo) server.logger.raw('notice', banner(port));
-  else server.logger.notice(`Running mode=standalone, port=${port}.`);
+  if (showLogo) server.logger.raw('notice', banner(shownPort));
+  else server.logger.notice(`Running mode=standalone, port=${shownPort}.`);
   server.logger.notice('Server initialized');
   for (const line of securitySummary(server)) server.logger.notice(line);
   const inert = noEffectDirectives(store);
   if (inert.length > 0) server.logger.warning(`Accepted but without effect in this version (${inert.length}): ${inert.join(', ')}`);
-  server.logger.notice('Ready to accept connections tcp');
+  if (server.network.port('tcp') !== 0) server.logger.notice('Ready to accept connections tcp');
+  if (server.network.port('tls') !== 0) server.logger.notice('Ready to accept connections tls');
+  if (store.get('unixsocket') !== '') server.logger.notice('Ready to accept connections unix');
 }
 
 /** Loads file + stdin + options into a fresh store; on error prints like redis-server and returns the exit code. */
@@ -299,9 +303,11 @@ function securitySummary(server: Server): string[] {
     .map((l) => l.address())
     .filter((a): a is AddressInfo => a !== null && typeof a === 'object')
     .map((a) => (a.family === 'IPv6' || isIPv6(a.address) ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
+  const tlsDesc = server.tls === null ? 'TLS off' : `TLS on port ${server.network.port('tls')} (client certificates: ${c.get('tls-auth-clients')}; auto-reload ${c.get('tls-auto-reload')})`;
   const out = [
-    `Security: listening on ${addrs.join(', ')} (tcp; bind ${c.get('bind')})`,
-    `Security: protected-mode ${c.get('protected-mode')}; TLS off (not available yet); ${aclSummary(server)}; rename-command none; DEBUG and MODULE commands absent; enable-protected-configs ${c.get('enable-protected-configs')}`,
+    `Security: listening on ${addrs.length > 0 ? addrs.join(', ') : 'no TCP address'} (bind ${c.get('bind')}; tcp port ${c.get('port')}, tls port ${c.get('tls-port')}${c.get('unixsocket') !== '' ? `, unix socket ${c.get('unixsocket')}` : ''})`,
+    `Security: source-allowlist ${c.get('source-allowlist') === '' ? 'off (any source)' : c.get('source-allowlist')}`,
+    `Security: protected-mode ${c.get('protected-mode')}; ${tlsDesc}; ${aclSummary(server)}; rename-command none; DEBUG and MODULE commands absent; enable-protected-configs ${c.get('enable-protected-configs')}`,
   ];
   const exposed = server.listeners.some((l) => {
     const a = l.address();

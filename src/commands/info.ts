@@ -164,6 +164,12 @@ function serverSection(server: Server): InfoFields {
   }
   const unix = cfg(server, 'unixsocket', '');
   if (unix !== '') fields.push(['listener1', `name=unix,bind=${unix}`]);
+  // Redis numbers listeners by connection type: tcp 0, unix 1, tls 2
+  const tlsPort = server.config.int('tls-port');
+  if (tlsPort !== 0) {
+    const binds = server.config.get('bind').split(' ').filter((b) => b.length > 0);
+    fields.push(['listener2', `name=tls${binds.map((b) => `,bind=${b}`).join('')},port=${tlsPort}`]);
+  }
   fields.push(['redoubt_version', REDOUBT_VERSION]);
   return fields;
 }
@@ -320,6 +326,7 @@ function statsSection(server: Server): InfoFields {
     ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', s.rejectedConnections],
+    ['rejected_connections_allowlist', s.rejectedConnectionsAllowlist],
     ['sync_full', 0],
     ['sync_partial_ok', 0],
     ['sync_partial_err', 0],

@@ -7,8 +7,8 @@
  * Names, aliases, defaults, bounds and flags follow Redis's config.c (static_configs) and
  * the live `CONFIG GET *` of redis-server 7.0.15; `since: '7.2.0'` marks 7.2 additions.
  * Deliberate differences, each for a reason stated at the entry: `bind` defaults to
- * loopback (Redis's shipped redis.conf does the same); `port` and `bind` cannot be changed
- * by CONFIG SET yet (Node binds asynchronously; handlers are synchronous).
+ * loopback (Redis's shipped redis.conf does the same); `port`, `tls-port` and `bind` cannot
+ * be changed by CONFIG SET yet (Node binds asynchronously; handlers are synchronous).
  *
  * Table order is the order CONFIG GET and CONFIG REWRITE use.
  */
@@ -30,6 +30,7 @@ import {
   expandProcTitle,
 } from './config-values.js';
 import type { LogLevel } from '../server/logger.js';
+import { parseAllowlistArgs, SourceAllowlist } from '../security/source-allowlist.js';
 import type { Server } from '../server/server.js';
 
 const INT_MIN = -2147483648n;
@@ -109,6 +110,18 @@ function applyHz(server: Server, v: string): null {
   return null;
 }
 
+/**
+ * Any `tls-*` change rebuilds the TLS context (one shared hook, so a CONFIG SET of cert and
+ * key together reloads once). Invalid files fail the CONFIG SET with Redis's text and keep
+ * the running context; the reason goes to the log.
+ */
+function applyTls(server: Server): string | null {
+  const err = server.reloadTls();
+  if (err === null) return null;
+  server.logger.warning(err);
+  return 'Unable to update TLS configuration. Check server logs.';
+}
+
 export const configTable: ConfigDef[] = [
   // ---- network (implemented) ----
   {
@@ -134,30 +147,51 @@ export const configTable: ConfigDef[] = [
   nstr('bind-source-addr', 'noeffect'),
   int('socket-mark-id', '0', 0n, UINT_MAX, 'noeffect', { flags: IMMUTABLE, unsigned: true }),
   int('maxclients', '10000', 1n, UINT_MAX, 'active', { unsigned: true }),
-  nstr('unixsocket', 'unsupported-security', { flags: IMMUTABLE }),
-  { name: 'unixsocketperm', kind: 'octal', default: '0', min: 0n, max: 0o777n, unsigned: true, status: 'noeffect', flags: IMMUTABLE },
+  nstr('unixsocket', 'active', { flags: IMMUTABLE }),
+  { name: 'unixsocketperm', kind: 'octal', default: '0', min: 0n, max: 0o777n, unsigned: true, status: 'active', flags: IMMUTABLE },
+  // Redoubt's own: CIDR blocks a peer must come from (empty: anyone), checked before a byte is read
+  {
+    name: 'source-allowlist',
+    kind: 'special',
+    default: '',
+    status: 'active',
+    since: 'redoubt',
+    flags: ['multi-arg'],
+    parse: (args) => parseAllowlistArgs(args),
+    apply: (server, v) => {
+      server.allowlist = new SourceAllowlist(v);
+      return null;
+    },
+    rewrite: 'custom',
+    rewriteLines: (v) => (v === '' ? [] : [{ line: `source-allowlist ${v}`, force: true }]),
+  },
 
-  // ---- TLS (its layer has not landed: only default values are accepted) ----
-  int('tls-port', '0', 0n, 65535n, 'unsupported-security'),
-  nstr('tls-cert-file', 'unsupported-security'),
-  nstr('tls-key-file', 'unsupported-security'),
-  nstr('tls-key-file-pass', 'unsupported-security', { flags: ['sensitive'] }),
-  nstr('tls-client-cert-file', 'unsupported-security'),
-  nstr('tls-client-key-file', 'unsupported-security'),
-  nstr('tls-client-key-file-pass', 'unsupported-security', { flags: ['sensitive'] }),
-  nstr('tls-dh-params-file', 'unsupported-security'),
-  nstr('tls-ca-cert-file', 'unsupported-security'),
-  nstr('tls-ca-cert-dir', 'unsupported-security'),
-  enm('tls-auth-clients', 'yes', ['no', 'yes', 'optional'], 'unsupported-security'),
-  bool('tls-replication', 'no', 'unsupported-security'),
-  bool('tls-cluster', 'no', 'unsupported-security'),
-  nstr('tls-protocols', 'unsupported-security'),
-  nstr('tls-ciphers', 'unsupported-security'),
-  nstr('tls-ciphersuites', 'unsupported-security'),
-  bool('tls-prefer-server-ciphers', 'no', 'unsupported-security'),
-  bool('tls-session-caching', 'yes', 'unsupported-security'),
-  int('tls-session-cache-size', '20480', 0n, INT_MAX, 'unsupported-security'),
-  int('tls-session-cache-timeout', '300', 0n, INT_MAX, 'unsupported-security'),
+  // ---- TLS ----
+  // Redis allows CONFIG SET tls-port; immutable here for the same reason as port.
+  int('tls-port', '0', 0n, 65535n, 'active', { flags: IMMUTABLE }),
+  nstr('tls-cert-file', 'active', { apply: applyTls }),
+  nstr('tls-key-file', 'active', { apply: applyTls }),
+  nstr('tls-key-file-pass', 'active', { flags: ['sensitive'], apply: applyTls }),
+  // client-side certificate for outgoing TLS connections (replication, cluster): Redoubt makes none
+  nstr('tls-client-cert-file', 'noeffect'),
+  nstr('tls-client-key-file', 'noeffect'),
+  nstr('tls-client-key-file-pass', 'noeffect', { flags: ['sensitive'] }),
+  nstr('tls-dh-params-file', 'active', { apply: applyTls }),
+  nstr('tls-ca-cert-file', 'active', { apply: applyTls }),
+  nstr('tls-ca-cert-dir', 'active', { apply: applyTls }),
+  enm('tls-auth-clients', 'yes', ['no', 'yes', 'optional'], 'active', { apply: applyTls }),
+  // no replication or cluster bus exists to encrypt
+  bool('tls-replication', 'no', 'noeffect'),
+  bool('tls-cluster', 'no', 'noeffect'),
+  nstr('tls-protocols', 'active', { apply: applyTls }),
+  nstr('tls-ciphers', 'active', { apply: applyTls }),
+  nstr('tls-ciphersuites', 'active', { apply: applyTls }),
+  bool('tls-prefer-server-ciphers', 'no', 'active', { apply: applyTls }),
+  bool('tls-session-caching', 'yes', 'active', { apply: applyTls }),
+  int('tls-session-cache-size', '20480', 0n, INT_MAX, 'active', { apply: applyTls }),
+  int('tls-session-cache-timeout', '300', 0n, INT_MAX, 'active', { apply: applyTls }),
+  // Redoubt's own: reload the certificate, key, CA and DH files when they change on disk
+  bool('tls-auto-reload', 'no', 'active', { since: 'redoubt' }),
 
   // ---- general / process (implemented) ----
   bool('daemonize', 'no', 'active', { flags: IMMUTABLE }),

@@ -39,6 +39,8 @@ export class Client {
   /** MULTI state (transactions issue) */
   multi: QueuedCommand[] | null = null;
   multiDirty = false;
+  /** connected through the TLS listener */
+  tls = false;
   /** set by a failed AUTH under throttling: hold this command's reply back so long (ms) */
   replyDelayMs = 0;
   /** true while EXEC runs the queued commands: blocking commands then act non-blocking */

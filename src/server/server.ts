@@ -32,6 +32,12 @@ import { ServerStats } from './stats.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { ClientPause } from './client-pause.js';
+import { Listeners, type ListenerKind } from './listeners.js';
+import { SourceAllowlist } from '../security/source-allowlist.js';
+import { TlsAcceptor } from '../tls/tls-acceptor.js';
+import { buildTlsSettings, tlsWatchedPaths } from '../tls/tls-config.js';
+
+export { ListenError } from './listeners.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -48,6 +54,8 @@ export interface ServerOptions {
   port?: number;
   /** Test convenience: start the metrics endpoint on this port (0 = ephemeral). */
   metricsPort?: number;
+  /** Test convenience like `port`, for `tls-port`: 0 means an ephemeral TLS port. */
+  tlsPort?: number;
 }
 
 export interface RunningServer {
@@ -55,6 +63,8 @@ export interface RunningServer {
   /** first TCP listener's address */
   port: number;
   host: string;
+  /** first TLS listener's port, 0 without TLS */
+  tlsPort: number;
   close(): Promise<void>;
 }
 
@@ -78,7 +88,12 @@ export class Server implements KeyspaceHost {
   startupMemory = 0;
   dbs: Database[] = [];
   readonly connections = new Map<number, Connection>();
-  readonly listeners: net.Server[] = [];
+  /** listening sockets (TCP, TLS, unix): see listeners.ts */
+  readonly network: Listeners;
+  /** the TLS handshake side of the TLS port, once listening with `tls-port` */
+  tls: TlsAcceptor | null = null;
+  /** `source-allowlist`, kept current by its apply hook */
+  allowlist = new SourceAllowlist();
   readonly parserLimits: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxMultibulkLen: 1024 * 1024, maxInlineLen: 64 * 1024 };
   queryBufferLimit = 1024 * 1024 * 1024;
   readonly startedAt: number;
@@ -106,6 +121,7 @@ export class Server implements KeyspaceHost {
     this.startedAt = this.cachedNow;
     this.runId = randomHex(40);
     this.logger = new Logger(opts.logSink ?? silentSink);
+    this.network = new Listeners(this.logger, (s, kind) => this.onRawConnection(s, kind));
     this.config = opts.store ?? new ConfigStore(configTable);
     this.commands = new CommandTable(allCommands);
     this.security = new SecurityMonitor(this.config, this.logger, () => this.clock.now());
@@ -249,22 +265,78 @@ export class Server implements KeyspaceHost {
   }
 
   // ---- connections ----
-  acceptSocket(socket: net.Socket): void {
+  /**
+   * A listener accepted a socket (paused: nothing read yet). The source allowlist is
+   * checked here, before any byte of the peer is read and before a TLS handshake costs
+   * anything; TLS sockets then go through the handshake and come back to acceptSocket.
+   */
+  private onRawConnection(socket: net.Socket, kind: ListenerKind): void {
     if (this.shuttingDown) {
       socket.destroy();
       return;
     }
-    // Only TCP listeners exist so far; a TCP socket without a peer address was reset
-    // before we saw it and must not be mistaken for a (trusted) unix-socket peer.
-    const isUnix = false;
-    if (socket.remoteAddress === undefined) {
+    if (kind !== 'unix') {
+      // reset before we saw it: no address to judge (and never to be taken for a unix peer)
+      if (socket.remoteAddress === undefined) {
+        socket.destroy();
+        return;
+      }
+      if (!this.admitSource(socket)) return;
+    }
+    if (kind === 'tls') {
+      if (this.tls === null) socket.destroy();
+      else this.tls.handle(socket);
+      return;
+    }
+    this.acceptSocket(socket, kind);
+  }
+
+  private lastAllowlistLog = 0;
+  private allowlistLogSuppressed = 0;
+
+  /** The source allowlist: a refused peer is closed without a reply, counted and logged (rate-limited). */
+  private admitSource(socket: net.Socket): boolean {
+    if (this.allowlist.allows(socket.remoteAddress)) return true;
+    this.stats.rejectedConnections++;
+    this.stats.rejectedConnectionsAllowlist++;
+    this.security.admissionRefused(formatAddr(socket.remoteAddress ?? '?', socket.remotePort ?? 0), 'allowlist');
+    socket.on('error', () => {});
+    socket.destroy();
+    const now = Date.now();
+    if (now - this.lastAllowlistLog < 10_000) {
+      this.allowlistLogSuppressed++;
+    } else {
+      const more = this.allowlistLogSuppressed > 0 ? ` (${this.allowlistLogSuppressed} more refused since the last report)` : '';
+      this.lastAllowlistLog = now;
+      this.allowlistLogSuppressed = 0;
+      this.logger.warning(`Connection from ${formatAddr(socket.remoteAddress ?? '?', socket.remotePort ?? 0)} refused: source address not in source-allowlist${more}`);
+    }
+    return false;
+  }
+
+  /** Reports a failed TLS handshake or certificate check (verbose, as Redis logs accept errors). */
+  private tlsRejected(peer: string, reason: string): void {
+    this.stats.tlsRejectedConnections++;
+    this.logger.verbose(`Error accepting a client connection: ${reason} (addr=${peer})`);
+  }
+
+  acceptSocket(socket: net.Socket, kind: ListenerKind = 'tcp'): void {
+    if (this.shuttingDown) {
+      socket.destroy();
+      return;
+    }
+    // A TCP socket without a peer address was reset before we saw it and must not be
+    // mistaken for a (trusted) unix-socket peer.
+    const isUnix = kind === 'unix';
+    if (!isUnix && socket.remoteAddress === undefined) {
       socket.destroy();
       return;
     }
     const maxclients = this.config.int('maxclients');
     const id = this.nextClientId++;
-    const addr = isUnix ? `${socket.localAddress ?? ''}:0` : formatAddr(socket.remoteAddress!, socket.remotePort!);
-    const laddr = isUnix ? `${socket.localAddress ?? ''}:0` : formatAddr(socket.localAddress!, socket.localPort!);
+    const unixPath = this.config.get('unixsocket');
+    const addr = isUnix ? `${unixPath}:0` : formatAddr(socket.remoteAddress!, socket.remotePort!);
+    const laddr = isUnix ? `${unixPath}:0` : formatAddr(socket.localAddress!, socket.localPort!);
     if (this.connections.size >= maxclients) {
       this.stats.rejectedConnections++;
       this.security.admissionRefused(addr, 'maxclients');
@@ -291,9 +363,12 @@ export class Server implements KeyspaceHost {
     if (keepalive > 0 && !isUnix) socket.setKeepAlive(true, keepalive * 1000);
     this.updateTime(); // the cached time may be stale between commands: ages count from now
     const client = new Client(id, addr, laddr, id + 7, this.now(), this.acl.defaultUser, isUnix);
+    client.tls = kind === 'tls';
     const conn = new Connection(this, client, socket);
     this.connections.set(id, conn);
     this.stats.totalConnections++;
+    // listeners accept paused (pauseOnConnect): reading starts once admitted
+    socket.resume();
   }
 
   /** A new connection may run commands without AUTH (default user on and nopass). */
@@ -331,7 +406,7 @@ export class Server implements KeyspaceHost {
   /** Who a client is, for security events. */
   actorOf(client: Client): Actor {
     const { source, local } = sourceOf(client.addr, client.isUnix);
-    return { user: client.user, addr: client.addr, source, local, tls: false };
+    return { user: client.user, addr: client.addr, source, local, tls: client.tls };
   }
 
   private lastAttackLog = 0;
@@ -369,57 +444,67 @@ export class Server implements KeyspaceHost {
     this.metrics = await startMetricsServer(this, this.config.get('metrics-bind'), port);
   }
 
-  async listen(ephemeral = false): Promise<void> {
-    const port = this.config.int('port');
-    const binds = this.config.get('bind').split(' ').filter((b) => b.length > 0);
-    if (port !== 0 || ephemeral) {
-      let bound = 0;
-      for (const raw of binds) {
-        const optional = raw.startsWith('-');
-        const host = optional ? raw.slice(1) : raw;
-        try {
-          await this.listenOne(host === '*' ? '0.0.0.0' : host === '::*' ? '::' : host, port);
-          bound++;
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
-          this.logger.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: bind: ${describeListenError(e)}`);
-          this.logger.warning(`Failed listening on port ${port} (tcp), aborting.`);
-          await this.closeListeners();
-          throw new ListenError(port, describeListenError(e));
-        }
+  /**
+   * Opens the listeners the config asks for (see listeners.ts). `ephemeral` / `ephemeralTls`
+   * (tests) make port 0 mean "any free port"; the bound port is then what CONFIG GET shows.
+   */
+  async listen(ephemeral = false, ephemeralTls = false): Promise<void> {
+    const c = this.config;
+    const tlsPort = c.int('tls-port');
+    if (tlsPort !== 0 || ephemeralTls) {
+      const settings = buildTlsSettings((n) => c.get(n));
+      if ('error' in settings) {
+        this.logger.warning(settings.error);
+        this.logger.warning('Failed to configure TLS. Check logs for more info.');
+        throw new TlsConfigError(settings.error);
       }
-      if (bound === 0) throw new ListenError(port, 'no address could be bound');
-      if (ephemeral) this.config.store(this.config.def('port')!, String(this.boundPort()));
+      this.tls = new TlsAcceptor(settings, {
+        onSecure: (s) => this.acceptSocket(s, 'tls'),
+        onReject: (peer, reason) => this.tlsRejected(peer, reason),
+      });
+      this.tls.markLoaded(tlsWatchedPaths((n) => c.get(n)));
     }
+    await this.network.open({
+      binds: c.get('bind').split(' ').filter((b) => b.length > 0),
+      port: c.int('port'),
+      tlsPort,
+      unixsocket: c.get('unixsocket'),
+      unixsocketperm: parseInt(c.get('unixsocketperm'), 8),
+      backlog: c.int('tcp-backlog'),
+      ephemeralTcp: ephemeral,
+      ephemeralTls,
+    });
+    if (ephemeral) this.config.store(this.config.def('port')!, String(this.boundPort()));
+    if (ephemeralTls) this.config.store(this.config.def('tls-port')!, String(this.network.port('tls')));
     this.startCron();
   }
 
-  private listenOne(host: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const srv = net.createServer({ noDelay: true }, (s) => this.acceptSocket(s));
-      const onError = (e: Error) => reject(e);
-      srv.once('error', onError);
-      // After the first listener took an ephemeral port (port 0 in tests), the others reuse it.
-      const actualPort = this.listeners.length === 0 ? port : this.boundPort();
-      srv.listen({ host, port: actualPort, exclusive: true, ipv6Only: host.includes(':'), backlog: this.config.int('tcp-backlog') }, () => {
-        srv.off('error', onError);
-        srv.on('error', (e) => this.logger.warning(`Listener error: ${e.message}`));
-        this.listeners.push(srv);
-        resolve();
-      });
-    });
+  /**
+   * Rebuilds the TLS context from the current `tls-*` values (CONFIG SET, tls-auto-reload).
+   * Invalid files leave the running context untouched and return the reason.
+   */
+  reloadTls(): string | null {
+    if (this.tls === null) return null;
+    const get = (n: string) => this.config.get(n);
+    const settings = buildTlsSettings(get);
+    if ('error' in settings) return settings.error;
+    this.tls.configure(settings);
+    this.tls.markLoaded(tlsWatchedPaths(get));
+    return null;
   }
 
-  /** Port of the first TCP listener (the real one when configured with port 0). */
+  /** Every open listener socket (TCP, TLS, unix). */
+  get listeners(): net.Server[] {
+    return this.network.servers.map((l) => l.srv);
+  }
+
+  /** Port of the first plaintext TCP listener (the real one when configured with port 0). */
   boundPort(): number {
-    const a = this.listeners[0]?.address();
-    return a !== null && typeof a === 'object' ? a.port : 0;
+    return this.network.port('tcp');
   }
 
   boundHost(): string {
-    const a = this.listeners[0]?.address();
-    return a !== null && typeof a === 'object' ? a.address : '';
+    return this.network.host('tcp');
   }
 
   /** `hz` as Redis uses it: clamped to 1..500 (the config accepts 0). */
@@ -448,6 +533,7 @@ export class Server implements KeyspaceHost {
     this.security.tick();
     this.activeExpire();
     this.stats.sample(Date.now());
+    this.autoReloadTls();
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
       const limit = this.now() - timeout * 1000;
@@ -460,6 +546,20 @@ export class Server implements KeyspaceHost {
         }
       }
     }
+  }
+
+  private lastTlsPoll = 0;
+
+  /** tls-auto-reload: at most once a second, reload when the certificate files changed on disk. */
+  private autoReloadTls(): void {
+    if (this.tls === null || !this.config.bool('tls-auto-reload')) return;
+    const now = Date.now();
+    if (now - this.lastTlsPoll < 1000) return;
+    this.lastTlsPoll = now;
+    if (!this.tls.filesChanged(tlsWatchedPaths((n) => this.config.get(n)))) return;
+    const err = this.reloadTls();
+    if (err === null) this.logger.notice('TLS certificate files changed on disk: TLS configuration reloaded');
+    else this.logger.warning(`TLS certificate files changed on disk but could not be loaded, keeping the previous configuration: ${err}`);
   }
 
   /**
@@ -482,11 +582,6 @@ export class Server implements KeyspaceHost {
     }
   }
 
-  private async closeListeners(): Promise<void> {
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
-    this.listeners.length = 0;
-  }
-
   /** Stops accepting, disconnects clients and stops timers. */
   async close(): Promise<void> {
     this.shuttingDown = true;
@@ -494,7 +589,7 @@ export class Server implements KeyspaceHost {
     this.security.events.close();
     if (this.metrics !== null) await this.metrics.close();
     this.pause.stop();
-    const closing = this.closeListeners();
+    const closing = this.network.close();
     for (const conn of [...this.connections.values()]) {
       conn.flush();
       conn.close();
@@ -515,14 +610,8 @@ export class Server implements KeyspaceHost {
 /** A start-up failure redis-server reports with one WARNING log line and exit code 1. */
 export class StartupError extends Error {}
 
-export class ListenError extends Error {
-  constructor(
-    readonly port: number,
-    readonly reason: string,
-  ) {
-    super(`Failed listening on port ${port} (tcp): ${reason}`);
-  }
-}
+/** The TLS files or settings could not be loaded at start-up (already logged). */
+export class TlsConfigError extends Error {}
 
 /**
  * Sends a last reply to a refused connection and closes it once written. The peer's
@@ -531,14 +620,6 @@ export class ListenError extends Error {
 function refuse(socket: net.Socket, message: string): void {
   socket.on('error', () => {});
   socket.end(message, () => socket.destroy());
-}
-
-function describeListenError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === 'EADDRINUSE') return 'Address already in use';
-  if (err.code === 'EADDRNOTAVAIL') return 'Cannot assign requested address';
-  if (err.code === 'EACCES') return 'Permission denied';
-  return err.message;
 }
 
 function formatAddr(host: string, port: number): string {
@@ -556,12 +637,14 @@ function randomHex(n: number): string {
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const server = new Server(opts);
   if (opts.port !== undefined) server.config.store(server.config.def('port')!, String(opts.port));
-  await server.listen(opts.port === 0);
+  if (opts.tlsPort !== undefined) server.config.store(server.config.def('tls-port')!, String(opts.tlsPort));
+  await server.listen(opts.port === 0, opts.tlsPort === 0);
   if (opts.metricsPort !== undefined) await server.startMetrics(opts.metricsPort);
   return {
     server,
     port: server.boundPort(),
     host: server.boundHost(),
+    tlsPort: server.network.port('tls'),
     close: () => server.close(),
   };
 }

@@ -43,6 +43,10 @@ export class InstantaneousMetric {
 export class ServerStats {
   totalConnections = 0;
   rejectedConnections = 0;
+  /** refused by source-allowlist (also counted in rejectedConnections) */
+  rejectedConnectionsAllowlist = 0;
+  /** TLS handshakes or client-certificate checks that failed (not an INFO field in Redis) */
+  tlsRejectedConnections = 0;
   totalCommands = 0;
   netInputBytes = 0;
   netOutputBytes = 0;

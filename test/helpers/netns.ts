@@ -22,7 +22,11 @@ export interface TestHost {
 
 let counter = 0;
 
-export function createTestHost(): TestHost | null {
+/**
+ * `block` picks the /16 the host's /30 comes from: 18 (198.18.0.0/16, the default) or 19
+ * (198.19.0.0/16), so tests run at once by different files never share a subnet.
+ */
+export function createTestHost(opts: { block?: 18 | 19 } = {}): TestHost | null {
   const probe = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   if (probe.status !== 0 || process.getuid?.() !== 0) return null;
   const n = (process.pid % 200) + (counter++ % 50);
@@ -33,8 +37,9 @@ export function createTestHost(): TestHost | null {
   const base = 4 * ((n * 7 + counter) % 16000);
   const octet3 = Math.floor(base / 256);
   const octet4 = base % 256;
-  const hostAddress = `198.18.${octet3}.${octet4 + 1}`;
-  const peerAddress = `198.18.${octet3}.${octet4 + 2}`;
+  const block = opts.block ?? 18;
+  const hostAddress = `198.${block}.${octet3}.${octet4 + 1}`;
+  const peerAddress = `198.${block}.${octet3}.${octet4 + 2}`;
   const run = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
   try {
     run('netns', 'add', ns);

@@ -234,6 +234,8 @@ const ADDED_IN_72: Record<string, string[]> = {
     'acl_access_denied_cmd',
     'acl_access_denied_key',
     'acl_access_denied_channel',
+    // Redoubt's own: connections refused by source-allowlist
+    'rejected_connections_allowlist',
   ],
 };
 

@@ -80,7 +80,7 @@ test('every line error reason, with the line number and the trimmed line', () =>
     ['loadmodule /x.so\n', 1, 'loadmodule /x.so', "'loadmodule' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['masterauth "p w"\n', 1, 'masterauth (redacted)', "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['masterauth a b\n', 1, 'masterauth (redacted)', 'wrong number of arguments'],
-    ['tls-port 6380\n', 1, 'tls-port 6380', "'tls-port' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['enable-debug-command yes\n', 1, 'enable-debug-command yes', "'enable-debug-command' is not supported yet by Redoubt: refusing to start rather than run without it"],
   ];
   for (const [text, lineNumber, line, reason] of cases) {
     const e = lineError(text);

@@ -163,13 +163,17 @@ test('security directives whose layer has not landed: default accepted, anything
   assert.equal(set(s, 'enable-debug-command', 'no'), null);
   assert.equal(set(s, 'tls-auth-clients', 'yes'), null);
   assert.equal(set(s, 'masterauth', 'secret'), "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it");
-  assert.equal(set(s, 'tls-port', '6380'), "'tls-port' is not supported yet by Redoubt: refusing to start rather than run without it");
   assert.equal(set(s, 'enable-module-command', 'yes'), "'enable-module-command' is not supported yet by Redoubt: refusing to start rather than run without it");
-  assert.equal(set(s, 'unixsocket', '/tmp/x.sock'), "'unixsocket' is not supported yet by Redoubt: refusing to start rather than run without it");
+  assert.equal(set(s, 'masteruser', 'repl'), "'masteruser' is not supported yet by Redoubt: refusing to start rather than run without it");
   assert.equal(s.get('masterauth'), '');
+  // the TLS layer has landed: server-side TLS directives are active; the client-side ones
+  // (outgoing replication / cluster connections, which Redoubt never makes) load without effect
+  const outgoing = ['tls-client-cert-file', 'tls-client-key-file', 'tls-client-key-file-pass', 'tls-replication', 'tls-cluster'];
   for (const def of configTable) {
-    if (def.name.startsWith('tls-')) assert.equal(def.status, 'unsupported-security', def.name);
+    if (def.name.startsWith('tls-')) assert.equal(def.status, outgoing.includes(def.name) ? 'noeffect' : 'active', def.name);
   }
+  assert.equal(set(s, 'tls-port', '6380'), null);
+  assert.equal(set(s, 'unixsocket', '/tmp/x.sock'), null);
 });
 
 test('sensitive, immutable and protected flags match Redis', () => {

@@ -1,0 +1,202 @@
+/**
+ * Listening sockets: plaintext TCP on `port` and TLS on `tls-port`, each on every `bind`
+ * address, plus the `unixsocket`. A `-` before an address makes it optional: when the
+ * machine does not have it (no IPv6, an interface that is down) it is skipped with a
+ * warning. Any other failure names the address, closes what was opened and fails the
+ * start, in redis-server's log words.
+ *
+ * This module only opens and closes sockets; what happens to a connection (source
+ * allowlist, TLS handshake, admission) is the server's business, reached through
+ * `onConnection`.
+ */
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import type { Logger } from './logger.js';
+
+export type ListenerKind = 'tcp' | 'tls' | 'unix';
+
+export interface ListenPlan {
+  binds: string[];
+  /** 0 disables plaintext TCP unless `ephemeralTcp` */
+  port: number;
+  /** 0 disables TLS unless `ephemeralTls` */
+  tlsPort: number;
+  /** '' for none */
+  unixsocket: string;
+  /** file mode for the unix socket; 0 leaves the umask's */
+  unixsocketperm: number;
+  backlog: number;
+  /** tests: port 0 means "any free port" instead of "off" */
+  ephemeralTcp?: boolean;
+  ephemeralTls?: boolean;
+}
+
+export class ListenError extends Error {
+  constructor(
+    readonly port: number,
+    readonly reason: string,
+    readonly kind: ListenerKind = 'tcp',
+  ) {
+    super(kind === 'unix' ? `Failed opening Unix socket: ${reason}` : `Failed listening on port ${port} (${kind}): ${reason}`);
+  }
+}
+
+/** Errors that mean "this machine has no such address / family": an optional bind is skipped. */
+const UNAVAILABLE = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EPFNOSUPPORT', 'ENOPROTOOPT']);
+
+export class Listeners {
+  readonly servers: { kind: ListenerKind; srv: net.Server }[] = [];
+  /** the unix socket path we created (removed again on close) */
+  private unixPath: string | null = null;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly onConnection: (socket: net.Socket, kind: ListenerKind) => void,
+  ) {}
+
+  /** Opens everything the plan asks for; on failure closes what was opened and throws ListenError. */
+  async open(plan: ListenPlan): Promise<void> {
+    try {
+      if (plan.port !== 0 || plan.ephemeralTcp === true) await this.openTcp('tcp', plan.binds, plan.port, plan.backlog);
+      if (plan.tlsPort !== 0 || plan.ephemeralTls === true) await this.openTcp('tls', plan.binds, plan.tlsPort, plan.backlog);
+      if (plan.unixsocket !== '') await this.openUnix(plan.unixsocket, plan.unixsocketperm, plan.backlog);
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+  }
+
+  private async openTcp(kind: 'tcp' | 'tls', binds: string[], port: number, backlog: number): Promise<void> {
+    let bound = 0;
+    let firstPort = port;
+    for (const raw of binds) {
+      const optional = raw.startsWith('-');
+      const addr = optional ? raw.slice(1) : raw;
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      try {
+        const srv = await this.listenTcp(kind, host, firstPort, backlog);
+        // After the first address took an ephemeral port (tests), the others reuse it.
+        if (bound === 0) firstPort = portOf(srv);
+        bound++;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        this.logger.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${describeListenError(e)}`);
+        if (optional && UNAVAILABLE.has(code)) continue;
+        this.logger.warning(`Failed listening on port ${port} (${kind}), aborting.`);
+        throw new ListenError(port, describeListenError(e), kind);
+      }
+    }
+    if (bound === 0) {
+      this.logger.warning(`Failed listening on port ${port} (${kind}), aborting.`);
+      throw new ListenError(port, 'no address could be bound', kind);
+    }
+  }
+
+  private listenTcp(kind: 'tcp' | 'tls', host: string, port: number, backlog: number): Promise<net.Server> {
+    return new Promise((resolve, reject) => {
+      // pauseOnConnect: nothing is read from a socket before the server admitted it
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.onConnection(s, kind));
+      const onError = (e: Error) => reject(e);
+      srv.once('error', onError);
+      srv.listen({ host, port, exclusive: true, ipv6Only: host.includes(':'), backlog }, () => {
+        srv.off('error', onError);
+        srv.on('error', (e) => this.logger.warning(`Listener error: ${e.message}`));
+        this.servers.push({ kind, srv });
+        resolve(srv);
+      });
+    });
+  }
+
+  private openUnix(path: string, perm: number, backlog: number): Promise<void> {
+    // A stale socket file from an earlier run is removed, as redis-server does; anything
+    // that is not a socket is left alone (a typo must not delete a regular file).
+    try {
+      if (lstatSync(path).isSocket()) unlinkSync(path);
+    } catch {
+      // absent: nothing to remove
+    }
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer({ pauseOnConnect: true }, (s) => this.onConnection(s, 'unix'));
+      srv.once('error', (e) => {
+        const reason = describeListenError(e);
+        this.logger.warning(`Failed opening Unix socket: ${reason}`);
+        reject(new ListenError(0, reason, 'unix'));
+      });
+      srv.listen({ path, backlog }, () => {
+        srv.removeAllListeners('error');
+        srv.on('error', (e) => this.logger.warning(`Listener error: ${e.message}`));
+        this.servers.push({ kind: 'unix', srv });
+        this.unixPath = path;
+        if (perm !== 0) {
+          try {
+            chmodSync(path, perm);
+          } catch (e) {
+            this.logger.warning(`Failed setting the unix socket permissions: ${describeListenError(e)}`);
+          }
+        }
+        resolve();
+      });
+    });
+  }
+
+  /** Port of the first listener of a kind (the real one when it was ephemeral); 0 when none. */
+  port(kind: 'tcp' | 'tls'): number {
+    const l = this.servers.find((s) => s.kind === kind);
+    return l === undefined ? 0 : portOf(l.srv);
+  }
+
+  host(kind: 'tcp' | 'tls'): string {
+    const l = this.servers.find((s) => s.kind === kind);
+    const a = l?.srv.address();
+    return a !== null && a !== undefined && typeof a === 'object' ? a.address : '';
+  }
+
+  /** Every TCP/TLS listening address ("ip:port" / "[ip]:port") of a kind. */
+  addresses(kind: 'tcp' | 'tls'): string[] {
+    const out: string[] = [];
+    for (const { kind: k, srv } of this.servers) {
+      const a = srv.address();
+      if (k !== kind || a === null || typeof a !== 'object') continue;
+      out.push(a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    const all = this.servers.splice(0);
+    await Promise.all(all.map(({ srv }) => new Promise<void>((r) => srv.close(() => r()))));
+    if (this.unixPath !== null) {
+      try {
+        unlinkSync(this.unixPath);
+      } catch {
+        // already gone
+      }
+      this.unixPath = null;
+    }
+  }
+}
+
+function portOf(srv: net.Server): number {
+  const a = srv.address();
+  return a !== null && typeof a === 'object' ? a.port : 0;
+}
+
+export function describeListenError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return 'Address already in use';
+    case 'EADDRNOTAVAIL':
+      return 'Cannot assign requested address';
+    case 'EACCES':
+      return 'Permission denied';
+    case 'EAFNOSUPPORT':
+      return 'Address family not supported by protocol';
+    case 'ENOENT':
+      return 'No such file or directory';
+    case 'ENOTDIR':
+      return 'Not a directory';
+    default:
+      return err.message;
+  }
+}
