@@ -172,7 +172,7 @@ export function grade(f: ServerFacts): Finding[] {
         const u = f.users.find((x) => x.name === name);
         add(
           'dangerous-commands-callable',
-          u?.nopass === true ? 'critical' : 'medium',
+          u?.nopass === true ? (exposed ? 'critical' : 'high') : 'medium',
           `user ${name} can call dangerous commands`,
           `ACL DRYRUN ${name}: ${cmds.map((c) => c.toUpperCase()).join(', ')} allowed`,
           [`ACL SETUSER ${name} -@dangerous`],
@@ -199,6 +199,17 @@ export function grade(f: ServerFacts): Finding[] {
       enabledOthers.length === 0 ? 'medium' : 'low',
       'rename-command is used to restrict commands',
       `${f.renames.length} rename-command line(s)${enabledOthers.length === 0 ? ' and no ACL users' : ''}; renaming is obscurity and breaks tools (Redoubt refuses rename-command)`,
+      ['# remove the rename-command lines and give each client an ACL user without @dangerous:', 'user app_cache on #<sha256> ~cache:* +@all -@dangerous'],
+    );
+  }
+
+  if (f.hiddenCommands !== undefined && f.hiddenCommands.length > 0) {
+    const names = f.hiddenCommands.map((c) => c.toUpperCase()).join(', ');
+    add(
+      'rename-command-instead-of-acl',
+      enabledOthers.length === 0 ? 'medium' : 'low',
+      'rename-command is used to restrict commands',
+      `${names} exist but are not callable under their names: renamed (still callable under a secret name) or disabled by rename-command`,
       ['# remove the rename-command lines and give each client an ACL user without @dangerous:', 'user app_cache on #<sha256> ~cache:* +@all -@dangerous'],
     );
   }

@@ -34,6 +34,8 @@ export interface ServerFacts {
   redoubtVersion?: string;
   /** live only: dangerous command name → whether it exists under that name */
   commandPresent?: Map<string, boolean>;
+  /** live only: dangerous commands the server has but not under their own names (rename-command) */
+  hiddenCommands?: string[];
   /** live only: user → dangerous commands ACL DRYRUN says it may run */
   dryRun?: Map<string, string[]>;
   /** live only: result of the CVE-2022-0543 probe */
@@ -56,7 +58,7 @@ export const DANGEROUS_COMMANDS: ReadonlyArray<{ name: string; categories: reado
 export function userFromRules(name: string, tokens: readonly string[]): UserFacts {
   const u: UserFacts = {
     name,
-    rules: tokens.join(' '),
+    rules: redactRules(tokens),
     enabled: false,
     nopass: false,
     passwordCount: 0,
@@ -66,6 +68,11 @@ export function userFromRules(name: string, tokens: readonly string[]): UserFact
   };
   applyRules(u, tokens);
   return u;
+}
+
+/** Rule text for evidence: passwords and their digests never reach a report. */
+export function redactRules(tokens: readonly string[]): string {
+  return tokens.map((t) => (/^[>#<!]/.test(t) ? t[0] + '…' : t)).join(' ');
 }
 
 export function applyRules(u: UserFacts, tokens: readonly string[]): void {

@@ -79,6 +79,15 @@ async function gather(client: RespClient, opts: LiveOptions, origin: string): Pr
     if (Array.isArray(r)) commandPresent.set(c.name, r.length > 0 && r[0] !== null);
   }
 
+  // COMMAND LIST (7.0+) still names a command renamed or disabled by rename-command, while
+  // COMMAND INFO finds it only under its current name: the difference reveals the rename.
+  const hiddenCommands: string[] = [];
+  const list = await client.call('COMMAND', 'LIST');
+  if (Array.isArray(list)) {
+    const names = new Set(list.map((n) => String(n).toLowerCase()));
+    for (const c of DANGEROUS_COMMANDS) if (names.has(c.name) && commandPresent.get(c.name) === false) hiddenCommands.push(c.name);
+  }
+
   // ACL DRYRUN (Redis 7+, Redoubt) answers per user without running anything.
   const dryRun = new Map<string, string[]>();
   for (const u of users) {
@@ -114,6 +123,7 @@ async function gather(client: RespClient, opts: LiveOptions, origin: string): Pr
     version,
     redoubtVersion,
     commandPresent,
+    hiddenCommands,
     dryRun,
     luaPackageProbe,
     gaps,
