@@ -73,7 +73,8 @@ export function grade(f: ServerFacts): Finding[] {
       );
     } else {
       if (port !== 0) {
-        add('plaintext-port-beside-tls', 'medium', 'a cleartext port is open beside the TLS port', `port ${port} and tls-port ${tlsPort}`, ['port 0']);
+        // On a non-loopback bind this is the cleartext exposure itself, hence high there.
+        add('plaintext-port-beside-tls', exposed ? 'high' : 'medium', 'a cleartext port is open beside the TLS port', `port ${port} and tls-port ${tlsPort}` + (exposed ? ` on ${nonLoopback.join(' ')}` : ''), ['port 0']);
       }
       const auth = get('tls-auth-clients') ?? 'yes';
       if (auth === 'no' || auth === 'optional') {
