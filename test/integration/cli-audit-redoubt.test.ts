@@ -1,6 +1,9 @@
 /** `redoubt audit` against Redoubt itself, started in-process. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startTestServer } from '../helpers/server.js';
 import { auditJson, find, ids } from '../helpers/cli.js';
 
@@ -56,6 +59,28 @@ test('audit of Redoubt with requirepass only', async () => {
     assert.equal(find(r.findings, 'requirepass-only')?.severity, 'medium', ids(r.findings).join(', '));
     assert.ok(!ids(r.findings).includes('default-user-nopass'));
   } finally {
+    await srv.close();
+  }
+});
+
+test('audit --config with connection flags grades both, each finding tagged with its source', async () => {
+  const srv = await startTestServer();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redoubt-cli-both-'));
+  try {
+    const file = path.join(dir, 'redis.conf');
+    fs.writeFileSync(file, 'bind 0.0.0.0\nprotected-mode no\n');
+    const r = await auditJson(['--config', file, '-p', String(srv.port)]);
+    assert.equal(r.code, 1);
+    const fromFile = r.findings.filter((f) => f.source === 'config').map((f) => f.id).sort();
+    const fromLive = r.findings.filter((f) => f.source === 'live').map((f) => f.id).sort();
+    assert.ok(fromFile.includes('bind-all-interfaces') && fromFile.includes('protected-mode-off'), fromFile.join(', '));
+    assert.ok(!fromLive.includes('bind-all-interfaces') && fromLive.includes('redoubt-version'), fromLive.join(', '));
+    assert.ok(r.findings.filter((f) => f.source === 'live').every((f) => f.origin === `127.0.0.1:${srv.port}`));
+    // --config alone does not connect anywhere.
+    const only = await auditJson(['--config', file]);
+    assert.ok(only.findings.every((f) => f.source === 'config'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
     await srv.close();
   }
 });

@@ -76,7 +76,14 @@ export function redactRules(tokens: readonly string[]): string {
 }
 
 export function applyRules(u: UserFacts, tokens: readonly string[]): void {
+  let inSelector = false;
   for (const raw of tokens) {
+    // Selectors "(~k +cmd)" grant extra, key-scoped permissions; the rule model grades the
+    // root permissions only (the live audit's ACL DRYRUN sees selectors too).
+    if (inSelector || raw.startsWith('(')) {
+      inSelector = !raw.endsWith(')');
+      continue;
+    }
     const t = raw.toLowerCase();
     if (t === 'on') u.enabled = true;
     else if (t === 'off') u.enabled = false;
