@@ -82,7 +82,8 @@ test('audit --config: user lines, an include and an aclfile are graded', async (
     assert.ok(got.includes('non-loopback-without-tls'), got.join(', '));
     assert.match(find(r.findings, 'non-loopback-without-tls')!.evidence, /10\.0\.5\.15/);
     assert.ok(!got.includes('bind-all-interfaces'));
-    assert.equal(find(r.findings, 'default-user-nopass')!.severity, 'critical');
+    // Protected mode (on by default) still refuses remote clients of a password-less default user.
+    assert.equal(find(r.findings, 'default-user-nopass')!.severity, 'high');
     assert.ok(r.findings.some((f) => f.id === 'app-user-allkeys' && f.title.includes('reports')));
     assert.ok(!r.raw.includes('a'.repeat(64)), 'digests are redacted from evidence');
 

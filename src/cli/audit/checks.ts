@@ -24,6 +24,8 @@ export function grade(f: ServerFacts): Finding[] {
   let binds: string[] = [];
   let tlsOn = false;
   let exposed = false;
+  // Reachable without a password from other hosts: exposed and protected mode not in the way.
+  let openToNetwork = false;
   if (configKnown) {
     const bindSet = f.directives.get('bind');
     const bindMissing = bindSet === undefined || bindSet.length === 0;
@@ -35,6 +37,7 @@ export function grade(f: ServerFacts): Finding[] {
     const nonLoopback = binds.filter((a) => !isLoopback(a));
     exposed = nonLoopback.length > 0;
     const protectedOff = get('protected-mode') === 'no';
+    openToNetwork = exposed && protectedOff;
 
     if (binds.some(isWildcard)) {
       add(
@@ -106,7 +109,7 @@ export function grade(f: ServerFacts): Finding[] {
     if (openDefault) {
       add(
         'default-user-nopass',
-        exposed ? 'critical' : 'high',
+        openToNetwork ? 'critical' : 'high',
         'the default user needs no password',
         `user default: ${def.rules}`,
         live ? ['ACL SETUSER default off', 'ACL SETUSER app_cache on >STRONG-PASSWORD ~cache:* +@all -@dangerous'] : ['user default off resetpass -@all', 'user app_cache on #<sha256 of a strong password> ~cache:* +@all -@dangerous'],
@@ -173,7 +176,7 @@ export function grade(f: ServerFacts): Finding[] {
         const u = f.users.find((x) => x.name === name);
         add(
           'dangerous-commands-callable',
-          u?.nopass === true ? (exposed ? 'critical' : 'high') : 'medium',
+          u?.nopass === true ? (openToNetwork ? 'critical' : 'high') : 'medium',
           `user ${name} can call dangerous commands`,
           `ACL DRYRUN ${name}: ${cmds.map((c) => c.toUpperCase()).join(', ')} allowed`,
           [`ACL SETUSER ${name} -@dangerous`],
