@@ -1,0 +1,123 @@
+/**
+ * Reads a redis.conf or Redoubt config file into ServerFacts. Lines are tokenized with the
+ * server's own redis.conf tokenizer, but not validated through the config store: the audit
+ * must read directives Redoubt refuses (rename-command, tls-*, loadmodule, …).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { splitArgs } from '../../config/split-args.js';
+import { type ServerFacts, type UserFacts, applyRules, userFromRules } from './facts.js';
+
+export class ConfigReadError extends Error {}
+
+interface Line {
+  file: string;
+  line: number;
+  args: string[];
+}
+
+function readLines(file: string, seen: Set<string>, out: Line[], gaps: string[]): void {
+  const resolved = path.resolve(file);
+  if (seen.has(resolved)) {
+    gaps.push(`include loop at ${file}: skipped`);
+    return;
+  }
+  seen.add(resolved);
+  let text: string;
+  try {
+    text = fs.readFileSync(resolved, 'latin1');
+  } catch (e) {
+    throw new ConfigReadError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const trimmed = lines[i]!.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const args = splitArgs(trimmed);
+    if (args === null || args.length === 0) {
+      gaps.push(`${file}:${i + 1}: unbalanced quotes, line skipped`);
+      continue;
+    }
+    args[0] = args[0]!.toLowerCase();
+    if (args[0] === 'include' && args.length === 2) {
+      const target = path.isAbsolute(args[1]!) ? args[1]! : path.resolve(path.dirname(resolved), args[1]!);
+      if (fs.existsSync(target)) readLines(target, seen, out, gaps);
+      else gaps.push(`${file}:${i + 1}: include ${args[1]} not found, not graded`);
+      continue;
+    }
+    out.push({ file, line: i + 1, args });
+  }
+}
+
+/** A fresh default user, as Redis creates it before requirepass or ACL rules apply. */
+function defaultUser(): UserFacts {
+  return userFromRules('default', ['on', 'nopass', '~*', '&*', '+@all']);
+}
+
+function readAclFile(file: string, gaps: string[]): UserFacts[] | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'latin1');
+  } catch (e) {
+    gaps.push(`aclfile ${file} could not be read (${(e as Error).message}): users not graded`);
+    return null;
+  }
+  const users: UserFacts[] = [];
+  for (const raw of text.split('\n')) {
+    const t = raw.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    const args = splitArgs(t);
+    if (args === null || args.length < 2 || args[0]!.toLowerCase() !== 'user') {
+      gaps.push(`aclfile ${file}: unreadable line skipped`);
+      continue;
+    }
+    users.push(userFromRules(args[1]!, args.slice(2)));
+  }
+  return users;
+}
+
+export function factsFromConfigFile(file: string): ServerFacts {
+  const gaps: string[] = [];
+  const lines: Line[] = [];
+  readLines(file, new Set(), lines, gaps);
+  const directives = new Map<string, string[]>();
+  const renames: Array<[string, string]> = [];
+  const userLines: Array<[string, string[]]> = [];
+  for (const l of lines) {
+    const [name, ...rest] = l.args as [string, ...string[]];
+    if (name === 'rename-command' && rest.length === 2) renames.push([rest[0]!.toLowerCase(), rest[1]!]);
+    else if (name === 'user' && rest.length >= 1) userLines.push([rest[0]!, rest.slice(1)]);
+    else if (name === 'loadmodule') directives.set(name, [...(directives.get(name) ?? []), ...rest]);
+    else directives.set(name, rest);
+  }
+
+  const def = defaultUser();
+  const requirepass = directives.get('requirepass')?.[0];
+  if (requirepass !== undefined && requirepass !== '') applyRules(def, ['resetpass', '>(requirepass)']);
+  let users: UserFacts[] = [def];
+  for (const [name, rules] of userLines) {
+    // Redis resets a configured user before applying its rules, the default user included.
+    const u = userFromRules(name, rules);
+    users = users.filter((x) => x.name !== name);
+    users.push(u);
+  }
+  const aclfile = directives.get('aclfile')?.[0];
+  if (aclfile !== undefined && aclfile !== '') {
+    const candidates = path.isAbsolute(aclfile) ? [aclfile] : [path.resolve(path.dirname(file), aclfile), path.resolve(aclfile)];
+    const found = candidates.find((c) => fs.existsSync(c)) ?? candidates[0]!;
+    const fromFile = readAclFile(found, gaps);
+    if (fromFile !== null) {
+      // The file replaces every user; a default user it does not mention is created afresh.
+      users = fromFile.some((u) => u.name === 'default') ? fromFile : [defaultUser(), ...fromFile];
+    }
+  }
+  return {
+    source: 'config',
+    origin: file,
+    directives,
+    renames,
+    users,
+    usersKnown: !gaps.some((g) => g.startsWith('aclfile')),
+    gaps,
+  };
+}

@@ -1,0 +1,23 @@
+/** One audit result: what is wrong, how bad, what shows it, and the lines that fix it. */
+
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+export interface Finding {
+  id: string;
+  severity: Severity;
+  /** 'config' or 'live' */
+  source: string;
+  /** the file or host:port graded */
+  origin: string;
+  title: string;
+  evidence: string;
+  /** exact lines to put in the config (or commands to run), in order */
+  fix: string[];
+}
+
+/** Exit status for CI: 1 when anything of medium severity or worse was found. */
+export function exitCodeFor(findings: readonly Finding[]): number {
+  return findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK.medium) ? 1 : 0;
+}

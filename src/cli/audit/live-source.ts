@@ -1,0 +1,144 @@
+/**
+ * Reads a running server (Redoubt or Redis 6/7) into ServerFacts through INFO server,
+ * CONFIG GET *, ACL LIST, COMMAND INFO and ACL DRYRUN. Nothing it sends changes state.
+ */
+import { type ConnectOptions, RespClient, RespError, type RespValue } from '../resp-client.js';
+import { DANGEROUS_COMMANDS, type ServerFacts, userFromRules } from './facts.js';
+import { splitArgs } from '../../config/split-args.js';
+
+export class LiveAuditError extends Error {}
+
+export interface LiveOptions extends ConnectOptions {
+  user?: string;
+  pass?: string;
+}
+
+function infoField(info: string, field: string): string | undefined {
+  const m = new RegExp(`^${field}:(.*)$`, 'm').exec(info);
+  return m?.[1]?.trim();
+}
+
+export async function factsFromLiveServer(opts: LiveOptions): Promise<ServerFacts> {
+  const origin = `${opts.host}:${opts.port}${opts.tls === true ? ' (TLS)' : ''}`;
+  let client: RespClient;
+  try {
+    client = await RespClient.connect(opts);
+  } catch (e) {
+    throw new LiveAuditError(`cannot connect to ${origin}: ${(e as Error).message}`);
+  }
+  try {
+    return await gather(client, opts, origin);
+  } catch (e) {
+    if (e instanceof LiveAuditError) throw e;
+    throw new LiveAuditError(`${origin}: ${(e as Error).message}`);
+  } finally {
+    client.close();
+  }
+}
+
+async function gather(client: RespClient, opts: LiveOptions, origin: string): Promise<ServerFacts> {
+  const gaps: string[] = [];
+  if (opts.pass !== undefined) {
+    const r = opts.user !== undefined ? await client.call('AUTH', opts.user, opts.pass) : await client.call('AUTH', opts.pass);
+    if (r instanceof RespError) throw new LiveAuditError(`authentication failed: ${r.message}`);
+  }
+  const info = await client.call('INFO', 'server');
+  let version: string | undefined;
+  let redoubtVersion: string | undefined;
+  if (info instanceof RespError && info.message.startsWith('NOPERM')) {
+    // A user without INFO can still be graded on what else it may read.
+    gaps.push(`INFO refused (${info.message}): version checks skipped`);
+  } else if (info instanceof RespError) {
+    throw new LiveAuditError(`INFO server failed: ${info.message}`);
+  } else if (typeof info !== 'string') {
+    throw new LiveAuditError('INFO server: unexpected reply');
+  } else {
+    version = infoField(info, 'redis_version');
+    redoubtVersion = infoField(info, 'redoubt_version');
+  }
+
+  const directives = new Map<string, string[]>();
+  const conf = await client.call('CONFIG', 'GET', '*');
+  if (Array.isArray(conf)) {
+    for (let i = 0; i + 1 < conf.length; i += 2) {
+      const name = String(conf[i]).toLowerCase();
+      const value = String(conf[i + 1]);
+      directives.set(name, name === 'bind' ? value.split(' ').filter((s) => s !== '') : [value]);
+    }
+  } else {
+    gaps.push(`CONFIG GET * refused (${describe(conf)}): network, TLS and protected-mode checks skipped`);
+  }
+
+  const users = [];
+  let usersKnown = false;
+  const acl = await client.call('ACL', 'LIST');
+  if (Array.isArray(acl)) {
+    usersKnown = true;
+    for (const line of acl) {
+      const args = splitArgs(String(line));
+      if (args !== null && args.length >= 2 && args[0] === 'user') users.push(userFromRules(args[1]!, args.slice(2)));
+    }
+  } else {
+    gaps.push(`ACL LIST refused (${describe(acl)}): user checks skipped`);
+  }
+
+  const commandPresent = new Map<string, boolean>();
+  for (const c of DANGEROUS_COMMANDS) {
+    const r = await client.call('COMMAND', 'INFO', c.name);
+    if (Array.isArray(r)) commandPresent.set(c.name, r.length > 0 && r[0] !== null);
+  }
+
+  // COMMAND LIST (7.0+) still names a command renamed or disabled by rename-command, while
+  // COMMAND INFO finds it only under its current name: the difference reveals the rename.
+  const hiddenCommands: string[] = [];
+  const list = await client.call('COMMAND', 'LIST');
+  if (Array.isArray(list)) {
+    const names = new Set(list.map((n) => String(n).toLowerCase()));
+    for (const c of DANGEROUS_COMMANDS) if (names.has(c.name) && commandPresent.get(c.name) === false) hiddenCommands.push(c.name);
+  }
+
+  // ACL DRYRUN (Redis 7+, Redoubt) answers per user without running anything.
+  const dryRun = new Map<string, string[]>();
+  for (const u of users) {
+    if (!u.enabled) continue;
+    const callable: string[] = [];
+    let supported = true;
+    for (const c of DANGEROUS_COMMANDS) {
+      if (commandPresent.get(c.name) !== true) continue;
+      const r = await client.call('ACL', 'DRYRUN', u.name, ...c.probe);
+      if (r === 'OK') callable.push(c.name);
+      else if (r instanceof RespError && /unknown subcommand|unknown command/i.test(r.message)) supported = false;
+    }
+    if (supported) dryRun.set(u.name, callable);
+  }
+
+  let luaPackageProbe: ServerFacts['luaPackageProbe'] = 'unavailable';
+  if (redoubtVersion === undefined) {
+    // CVE-2022-0543: Debian/Ubuntu builds linked Lua dynamically and left the `package`
+    // library reachable from scripts. Reading its type is harmless and conclusive.
+    const r = await client.call('EVAL', 'return type(package)', '0');
+    if (r === 'table') luaPackageProbe = 'exposed';
+    else if (r instanceof RespError && /nonexistent global|not defined|nil/i.test(r.message)) luaPackageProbe = 'sandboxed';
+    else if (r === 'nil') luaPackageProbe = 'sandboxed';
+  }
+
+  return {
+    source: 'live',
+    origin,
+    directives,
+    renames: [],
+    users,
+    usersKnown,
+    version,
+    redoubtVersion,
+    commandPresent,
+    hiddenCommands,
+    dryRun,
+    luaPackageProbe,
+    gaps,
+  };
+}
+
+function describe(v: RespValue): string {
+  return v instanceof RespError ? v.message : 'unexpected reply';
+}

@@ -1,0 +1,86 @@
+/** `redoubt audit` against Redoubt itself, started in-process. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestServer } from '../helpers/server.js';
+import { auditJson, find, ids } from '../helpers/cli.js';
+
+test('audit of Redoubt as shipped: loopback and protected mode, but the default user needs no password', async () => {
+  const srv = await startTestServer();
+  try {
+    const r = await auditJson(['-p', String(srv.port)]);
+    assert.equal(r.code, 1);
+    const got = ids(r.findings);
+    assert.ok(got.includes('default-user-nopass'), got.join(', '));
+    // Loopback only: serious, but not the internet-facing critical case.
+    assert.equal(find(r.findings, 'default-user-nopass')!.severity, 'high');
+    assert.equal(find(r.findings, 'no-tls')!.severity, 'info');
+    assert.match(find(r.findings, 'redoubt-version')!.evidence, /^redoubt_version:\d+\.\d+\.\d+/);
+    // Redoubt has no Lua and no Redis C code: no Redis CVE applies.
+    assert.ok(!got.some((id) => id.startsWith('cve-')), got.join(', '));
+    for (const id of ['bind-all-interfaces', 'protected-mode-off', 'non-loopback-without-tls', 'rename-command-instead-of-acl']) assert.ok(!got.includes(id), `unexpected ${id}`);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("audit of Redoubt with the article's blueprint (default off, app user, one admin) is clean", async () => {
+  const srv = await startTestServer({
+    config: [
+      ['user', 'default', 'off'],
+      ['user', 'app_cache', 'on', '>StrongPassword123!', '~cache:*', '+@all', '-@dangerous'],
+      ['user', 'ops', 'on', '>Ops-Password-77', '~*', '&*', '+@all'],
+    ],
+  });
+  try {
+    const r = await auditJson(['-p', String(srv.port), '--user', 'ops', '--pass', 'Ops-Password-77']);
+    assert.equal(r.code, 0, JSON.stringify(r.findings));
+    assert.deepEqual(ids(r.findings), ['admin-user', 'no-tls', 'redoubt-version']);
+    assert.ok(!r.raw.includes('StrongPassword123!'));
+
+    // An app user that may not read the configuration gets a partial audit, said so.
+    const limited = await auditJson(['-p', String(srv.port), '--user', 'app_cache', '--pass', 'StrongPassword123!']);
+    assert.equal(limited.code, 1);
+    const gap = find(limited.findings, 'audit-incomplete');
+    assert.ok(gap !== undefined && gap.severity === 'medium');
+    assert.match(gap.evidence, /CONFIG GET \* refused \(NOPERM/);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('audit of Redoubt with requirepass only', async () => {
+  const srv = await startTestServer({ config: [['requirepass', 'only-one-Secret']] });
+  try {
+    const r = await auditJson(['-p', String(srv.port), '-a', 'only-one-Secret']);
+    assert.equal(r.code, 1);
+    assert.equal(find(r.findings, 'requirepass-only')?.severity, 'medium', ids(r.findings).join(', '));
+    assert.ok(!ids(r.findings).includes('default-user-nopass'));
+  } finally {
+    await srv.close();
+  }
+});
+
+test('audit --config with connection flags grades both, each finding tagged with its source', async () => {
+  const srv = await startTestServer();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redoubt-cli-both-'));
+  try {
+    const file = path.join(dir, 'redis.conf');
+    fs.writeFileSync(file, 'bind 0.0.0.0\nprotected-mode no\n');
+    const r = await auditJson(['--config', file, '-p', String(srv.port)]);
+    assert.equal(r.code, 1);
+    const fromFile = r.findings.filter((f) => f.source === 'config').map((f) => f.id).sort();
+    const fromLive = r.findings.filter((f) => f.source === 'live').map((f) => f.id).sort();
+    assert.ok(fromFile.includes('bind-all-interfaces') && fromFile.includes('protected-mode-off'), fromFile.join(', '));
+    assert.ok(!fromLive.includes('bind-all-interfaces') && fromLive.includes('redoubt-version'), fromLive.join(', '));
+    assert.ok(r.findings.filter((f) => f.source === 'live').every((f) => f.origin === `127.0.0.1:${srv.port}`));
+    // --config alone does not connect anywhere.
+    const only = await auditJson(['--config', file]);
+    assert.ok(only.findings.every((f) => f.source === 'config'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await srv.close();
+  }
+});
