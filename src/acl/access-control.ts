@@ -19,6 +19,8 @@ import { hashPassword, passwordMatches } from './password.js';
 import { applyRule } from './rule-parser.js';
 import type { AclContext, User } from './user.js';
 import { UserRegistry } from './users.js';
+import { SourceAllowlist } from '../security/source-allowlist.js';
+import { sourceOf } from '../security/security-monitor.js';
 
 /** What the ACL layer needs from the server (kept narrow so it is testable alone). */
 export interface AclHost {
@@ -77,6 +79,12 @@ export function channelRefs(cmd: Command, argv: readonly string[]): readonly Cha
   }
 }
 
+/** Whether `client` connects from a network `user` may log in from. */
+export function sourceAllowed(user: User, client: Client): boolean {
+  if (user.sources.length === 0 || client.isUnix) return true;
+  return new SourceAllowlist(user.sources.join(' ')).allows(sourceOf(client.addr, false).source);
+}
+
 function isUnrestricted(u: User): boolean {
   if (u.selectors.length !== 1) return false;
   const r = u.root;
@@ -130,6 +138,9 @@ export class AccessControl {
     } else {
       ok = passwordMatches(u.passwords, password) && u.enabled;
     }
+    // Redoubt's extensions: a certificate-only user never logs in with a password, and a
+    // source-restricted one only from its networks (unix-socket clients are local)
+    if (ok && (u!.certRequired || !sourceAllowed(u!, client))) ok = false;
     if (ok) {
       client.aclUser = u!;
       client.authenticated = true;

@@ -7,7 +7,8 @@
  */
 import { reply, type Reply } from '../protocol/reply.js';
 
-export type AclDenialReason = 'command' | 'key' | 'channel' | 'auth';
+/** 'tls-cert': a client certificate named no usable user (Valkey's reason for certificate login) */
+export type AclDenialReason = 'command' | 'key' | 'channel' | 'auth' | 'tls-cert';
 export type AclLogContext = 'toplevel' | 'multi' | 'lua' | 'module';
 
 export interface AclLogEntry {

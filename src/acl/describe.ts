@@ -51,6 +51,7 @@ export function userFlags(user: User): string[] {
   if (user.nopass) flags.push('nopass');
   if (user.sanitize === 'skip') flags.push('skip-sanitize-payload');
   else if (user.sanitize === 'sanitize') flags.push('sanitize-payload');
+  if (user.certRequired) flags.push('tls-cert-required');
   return flags;
 }
 
@@ -58,6 +59,7 @@ export function userFlags(user: User): string[] {
 export function describeUser(user: User): string {
   let out = userFlags(user).join(' ') + ' ';
   for (const p of user.passwords) out += '#' + p + ' ';
+  for (const src of user.sources) out += 'source:' + src + ' ';
   out += describeSelector(user.root);
   for (let i = 1; i < user.selectors.length; i++) out += ` (${describeSelector(user.selectors[i]!)})`;
   return out;
@@ -79,6 +81,8 @@ export interface UserDescription extends SelectorDescription {
   flags: string[];
   passwords: string[];
   selectors: SelectorDescription[];
+  /** Redoubt's source restriction (GETUSER shows it only when set, so replies stay Redis's otherwise) */
+  sources?: string[];
 }
 
 function selectorDescription(sel: Selector): SelectorDescription {
@@ -91,5 +95,6 @@ export function getUserDescription(user: User): UserDescription {
     passwords: [...user.passwords],
     ...selectorDescription(user.root),
     selectors: user.selectors.slice(1).map(selectorDescription),
+    ...(user.sources.length > 0 ? { sources: [...user.sources] } : {}),
   };
 }

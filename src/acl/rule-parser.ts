@@ -7,6 +7,7 @@
 import { ACL_CATEGORIES, type AclCategory } from '../commands/command-spec.js';
 import { splitArgs } from '../config/split-args.js';
 import { hashPassword, isValidPasswordHash } from './password.js';
+import { formatCidr, parseCidr } from '../security/source-allowlist.js';
 import { KEY_ALL, KEY_READ, KEY_WRITE, Selector, User, lookupAclCommand, type AclContext } from './user.js';
 
 /** Redis's messages for a rejected modifier (ACLSetUserStringError), by cause. */
@@ -21,6 +22,7 @@ export const ACL_RULE_MESSAGES = {
   badHash: 'The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters',
   duplicateUser: 'Duplicate user found. A user can only be defined once in config files',
   subcommandFirstArg: 'Allowing first-arg of a subcommand is not supported',
+  badSource: "The source must be 'any' or an IPv4/IPv6 address or CIDR block (source:10.0.0.0/8)",
 } as const;
 export type AclRuleErrorKind = keyof typeof ACL_RULE_MESSAGES;
 
@@ -170,6 +172,12 @@ export function applyRule(user: User, op: string, ctx: AclContext, warn?: AclWar
     case 'clearselectors':
       user.selectors = [user.root];
       return;
+    case 'tls-cert-required':
+      user.certRequired = true;
+      return;
+    case 'tls-cert-optional':
+      user.certRequired = false;
+      return;
     case 'reset':
       user.nopass = false;
       user.passwords = [];
@@ -180,7 +188,13 @@ export function applyRule(user: User, op: string, ctx: AclContext, warn?: AclWar
       user.sanitize = 'sanitize';
       user.selectors = [user.root];
       user.root.denyAllCommands();
+      user.sources = [];
+      user.certRequired = false;
       return;
+  }
+  if (lower.startsWith(SOURCE_PREFIX)) {
+    applySourceRule(user, op.slice(SOURCE_PREFIX.length));
+    return;
   }
   const c = op[0];
   if (c === '>' || c === '#') {
@@ -203,6 +217,24 @@ export function applyRule(user: User, op: string, ctx: AclContext, warn?: AclWar
     return;
   }
   applySelectorRule(user.root, op, ctx, warn);
+}
+
+/**
+ * Redoubt's source restriction: `source:<cidr>` (IPv4/IPv6, a bare address is a /32 or
+ * /128) adds a network the user may log in from, `source:any` removes the restriction.
+ * No Redis rule contains ':' in its keyword, so the prefix cannot collide with one.
+ */
+const SOURCE_PREFIX = 'source:';
+
+function applySourceRule(user: User, arg: string): void {
+  if (arg.toLowerCase() === 'any') {
+    user.sources = [];
+    return;
+  }
+  const block = parseCidr(arg);
+  if ('error' in block) throw new AclRuleError('badSource');
+  const text = formatCidr(block);
+  if (!user.sources.includes(text)) user.sources.push(text);
 }
 
 /** "(rule rule ...)" → a new selector; the inner text is split with config-file quoting. */

@@ -206,6 +206,13 @@ export class User {
   passwords: string[] = [];
   /** selectors[0] is the root selector */
   selectors: Selector[];
+  /**
+   * Redoubt extension: source networks (canonical CIDR text) this user may log in from;
+   * empty = anywhere. Rule `source:<cidr>` adds one, `source:any` clears them.
+   */
+  sources: string[] = [];
+  /** Redoubt extension (`tls-cert-required`): only certificate login, never a password */
+  certRequired = false;
 
   constructor(name: string, root: Selector) {
     this.name = name;
@@ -234,5 +241,7 @@ export class User {
     target.sanitize = this.sanitize;
     target.passwords = [...this.passwords];
     target.selectors = this.selectors.map((s) => s.clone());
+    target.sources = [...this.sources];
+    target.certRequired = this.certRequired;
   }
 }

@@ -125,6 +125,7 @@ const getuser = defineCommand({
       ...selectorReply(d),
       reply.bulk('selectors'),
       reply.array(d.selectors.map((s) => reply.map(selectorReply(s)))),
+      ...(d.sources !== undefined ? [reply.bulk('sources'), reply.bulks(d.sources)] : []),
     ]);
   },
 });

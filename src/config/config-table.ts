@@ -180,6 +180,9 @@ export const configTable: ConfigDef[] = [
   nstr('tls-ca-cert-file', 'active', { apply: applyTls }),
   nstr('tls-ca-cert-dir', 'active', { apply: applyTls }),
   enm('tls-auth-clients', 'yes', ['no', 'yes', 'optional'], 'active', { apply: applyTls }),
+  // Valkey 9's certificate login (CN), extended to SAN URI / DNS / email: the identity
+  // names the ACL user a TLS connection is logged in as
+  enm('tls-auth-clients-user', 'off', ['off', 'cn', 'uri', 'dns', 'email'], 'active', { since: 'redoubt' }),
   // no replication or cluster bus exists to encrypt
   bool('tls-replication', 'no', 'noeffect'),
   bool('tls-cluster', 'no', 'noeffect'),

@@ -17,7 +17,9 @@ import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
 import { Client } from './client.js';
-import { AccessControl } from '../acl/access-control.js';
+import { AccessControl, sourceAllowed } from '../acl/access-control.js';
+import { certificateIdentities } from '../tls/cert-identity.js';
+import type { TLSSocket } from 'node:tls';
 import type { AclDenialReason } from '../acl/acl-log.js';
 import { loadAclFile } from '../acl/acl-file.js';
 import { applyUserDirectives, validateUserDirective } from '../acl/config-users.js';
@@ -141,7 +143,7 @@ export class Server implements KeyspaceHost {
       clientInfo: (c) => clientInfoLine(this, c, null),
       denied: (client, reason, object, context) => {
         this.countAclDenial(reason);
-        if (reason !== 'auth') this.security.aclDenied(this.actorOf(client), reason, object, context);
+        if (reason !== 'auth' && reason !== 'tls-cert') this.security.aclDenied(this.actorOf(client), reason, object, context);
       },
     });
     this.config.userValidator ??= (args, seen) => validateUserDirective(args, seen, aclContext);
@@ -187,7 +189,7 @@ export class Server implements KeyspaceHost {
   }
 
   private countAclDenial(reason: AclDenialReason): void {
-    if (reason === 'auth') this.stats.aclDeniedAuth++;
+    if (reason === 'auth' || reason === 'tls-cert') this.stats.aclDeniedAuth++;
     else if (reason === 'command') this.stats.aclDeniedCmd++;
     else if (reason === 'key') this.stats.aclDeniedKey++;
     else this.stats.aclDeniedChannel++;
@@ -364,11 +366,41 @@ export class Server implements KeyspaceHost {
     this.updateTime(); // the cached time may be stale between commands: ages count from now
     const client = new Client(id, addr, laddr, id + 7, this.now(), this.acl.defaultUser, isUnix);
     client.tls = kind === 'tls';
+    // the default user's source restriction / certificate requirement apply to the
+    // implicit login of a new connection as well
+    if (client.authenticated && (this.acl.defaultUser.certRequired || !sourceAllowed(this.acl.defaultUser, client))) client.authenticated = false;
+    if (client.tls && this.config.get('tls-auth-clients-user') !== 'off') this.certificateLogin(client, socket as TLSSocket);
     const conn = new Connection(this, client, socket);
     this.connections.set(id, conn);
     this.stats.totalConnections++;
     // listeners accept paused (pauseOnConnect): reading starts once admitted
     socket.resume();
+  }
+
+  /**
+   * tls-auth-clients-user: the client certificate's identity (CN, or a SAN URI/DNS/email
+   * entry, as configured) that names an ACL user logs the connection in as that user.
+   * A certificate whose identities name no usable user is logged (ACL LOG reason
+   * "tls-cert") and the connection stays as it was (the default user).
+   */
+  private certificateLogin(client: Client, socket: TLSSocket): void {
+    const ids = certificateIdentities(socket.getPeerCertificate());
+    const field = this.config.get('tls-auth-clients-user') as 'cn' | 'uri' | 'dns' | 'email';
+    const candidates = ids[field];
+    if (candidates.length === 0) return;
+    const actor = this.actorOf(client);
+    for (const name of candidates) {
+      const u = this.acl.users.get(name);
+      if (u !== undefined && u.enabled && sourceAllowed(u, client)) {
+        client.aclUser = u;
+        client.authenticated = true;
+        this.security.authSucceeded(actor, name, 'certificate');
+        return;
+      }
+    }
+    const name = candidates[0]!;
+    this.acl.recordDenial(client, 'tls-cert', 'toplevel', name, name);
+    this.security.authFailed(actor, name, 'certificate');
   }
 
   /** A new connection may run commands without AUTH (default user on and nopass). */

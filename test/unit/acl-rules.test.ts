@@ -52,7 +52,8 @@ const ERRORS: [string[], string][] = [
   [['~a b'], "ERR Error in ACL SETUSER modifier '~a b': Syntax error"],
   [['&a b'], "ERR Error in ACL SETUSER modifier '&a b': Syntax error"],
   [['%R~a b'], "ERR Error in ACL SETUSER modifier '%R~a b': Syntax error"],
-  [['~a\0b'], "ERR Error in ACL SETUSER modifier '~a\0b': Syntax error"],
+  // the echo ends at the NUL, as Redis's %s formatting does (checked against redis-server)
+  [['~a\0b'], "ERR Error in ACL SETUSER modifier '~a': Syntax error"],
   [['(on)'], "ERR Error in ACL SETUSER modifier '(on)': Syntax error"],
   [['(clearselectors)'], "ERR Error in ACL SETUSER modifier '(clearselectors)': Syntax error"],
   [['(reset)'], "ERR Error in ACL SETUSER modifier '(reset)': Syntax error"],
