@@ -27,6 +27,7 @@ export function objectEncoding(v: Value): string {
   }
   // Hashes carry Redis's one-way listpack → hashtable choice, made when they are written.
   if (v.type === 'hash') return v.value.listpack ? 'listpack' : 'hashtable';
+  if (v.type === 'zset') return v.value.listpack ? 'listpack' : 'skiplist';
   // The data-types issue reports list/set/zset/hash/stream encodings here.
   throw new Error(`internal error: no OBJECT ENCODING known for a value of type '${v.type}'`);
 }

@@ -3,6 +3,7 @@
  * Strings are binary strings (one char per byte), never UTF-8.
  */
 import type { HashData } from '../types/hash.js';
+import type { SortedSet } from '../types/sorted-set.js';
 
 export type ValueType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
@@ -23,7 +24,7 @@ export interface StringValue {
 
 /** Other types plug in here as they land (issue: data types). */
 export interface OpaqueValue {
-  type: Exclude<ValueType, 'string' | 'hash'>;
+  type: Exclude<ValueType, 'string' | 'hash' | 'zset'>;
   value: unknown;
   raw?: undefined;
 }
@@ -35,7 +36,14 @@ export interface HashValue {
   raw?: undefined;
 }
 
-export type Value = StringValue | HashValue | OpaqueValue;
+/** A sorted set: skiplist + member map, encoding flag, stable ZSCAN cursor. */
+export interface ZsetValue {
+  type: 'zset';
+  value: SortedSet;
+  raw?: undefined;
+}
+
+export type Value = StringValue | HashValue | ZsetValue | OpaqueValue;
 
 export interface Entry {
   v: Value;

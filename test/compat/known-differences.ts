@@ -58,6 +58,20 @@ export const knownDifferences: KnownDifference[] = [
     reason: 'Same change as COMMAND GETKEYS in 7.2.',
   },
   {
+    command: 'zrank',
+    field: 'arity',
+    redis70: 3,
+    redis72: -3,
+    reason: '7.2 added the optional WITHSCORE argument to ZRANK.',
+  },
+  {
+    command: 'zrevrank',
+    field: 'arity',
+    redis70: 3,
+    redis72: -3,
+    reason: '7.2 added the optional WITHSCORE argument to ZREVRANK.',
+  },
+  {
     command: 'latency|reset',
     field: 'tips',
     redis70: ['request_policy:all_nodes', 'response_policy:all_succeeded'],
