@@ -122,7 +122,7 @@ function zsetAdd(ctx: CommandContext, z: SortedSet, score: number, member: strin
     if (z.size + 1 > lim.entries || member.length > lim.value) z.listpack = false;
   }
   z.set(member, score);
-  out.score = z.listpack && score === 0 ? 0 : score;
+  out.score = score; // the reply shows the score as given, even where the listpack drops -0
   return 'added';
 }
 
@@ -713,12 +713,18 @@ function zremrangeGeneric(ctx: CommandContext, argv: string[], type: 'rank' | 's
   const key = argv[1]!;
   const z = writeZset(ctx, key);
   if (z === undefined) return reply.zero;
-  if (type === 'score' || type === 'lex') {
-    const first = type === 'score' ? z.firstInScore(sr!) : z.firstInLex(lr!);
+  if (type === 'score') {
+    const first = z.firstInScore(sr!);
     if (first === null) return reply.zero;
-    const last = type === 'score' ? z.lastInScore(sr!)! : z.lastInLex(lr!)!;
     start = z.rankOfNode(first);
-    end = z.rankOfNode(last);
+    end = z.rankOfNode(z.lastInScore(sr!)!);
+  } else if (type === 'lex') {
+    // from the first member in range, as long as members stay below max (zzlDeleteRangeByLex)
+    const first = z.firstInLex(lr!);
+    if (first === null) return reply.zero;
+    start = z.rankOfNode(first);
+    end = start;
+    for (let n = SortedSet.next(first); n !== null && lexLteMax(n.member, lr!); n = SortedSet.next(n)) end++;
   } else {
     const llen = z.size;
     if (start < 0) start = llen + start;

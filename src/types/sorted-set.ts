@@ -219,8 +219,19 @@ export class SortedSet {
     return x !== this.header && scoreGteMin(x.score, r) ? x : null;
   }
 
+  /**
+   * First node inside the lex range, or null. Lex ranges are only meaningful when all
+   * scores are equal; for other sets Redis's answer depends on the encoding: a listpack
+   * is scanned from the head (reproduced exactly here), a skiplist is searched.
+   */
   firstInLex(r: LexRange): ZNode | null {
     if (!this.inLexRange(r)) return null;
+    if (this.listpack) {
+      for (let n = this.header.next[0]!; n !== null; n = n.next[0]!) {
+        if (lexGteMin(n.member, r)) return lexLteMax(n.member, r) ? n : null;
+      }
+      return null;
+    }
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       let f = x.next[i]!;
@@ -233,8 +244,15 @@ export class SortedSet {
     return n !== null && lexLteMax(n.member, r) ? n : null;
   }
 
+  /** Last node inside the lex range, or null (a listpack is scanned from the tail). */
   lastInLex(r: LexRange): ZNode | null {
     if (!this.inLexRange(r)) return null;
+    if (this.listpack) {
+      for (let n = this.tail; n !== null; n = n.backward) {
+        if (lexLteMax(n.member, r)) return lexGteMin(n.member, r) ? n : null;
+      }
+      return null;
+    }
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       let f = x.next[i]!;
@@ -257,6 +275,12 @@ export class SortedSet {
   countInLex(r: LexRange): number {
     const a = this.firstInLex(r);
     if (a === null) return 0;
+    if (this.listpack) {
+      // zlexcount on a listpack counts from the first match while members stay below max
+      let c = 0;
+      for (let n: ZNode | null = a; n !== null && lexLteMax(n.member, r); n = n.next[0]!) c++;
+      return c;
+    }
     const b = this.lastInLex(r)!;
     return this.rankOfNode(b) - this.rankOfNode(a) + 1;
   }
