@@ -719,9 +719,10 @@ function zremrangeGeneric(ctx: CommandContext, argv: string[], type: 'rank' | 's
     start = z.rankOfNode(first);
     end = z.rankOfNode(z.lastInScore(sr!)!);
   } else if (type === 'lex') {
-    // from the first member in range, as long as members stay below max (zzlDeleteRangeByLex)
-    const first = z.firstInLex(lr!);
-    if (first === null) return reply.zero;
+    // from the first member in range, as long as members stay below max; a listpack checks
+    // the range against its ends first (zzlDeleteRangeByLex), a skiplist does not
+    const first = z.listpack ? z.firstInLex(lr!) : z.lexDeleteStart(lr!);
+    if (first === null || !lexLteMax(first.member, lr!)) return reply.zero;
     start = z.rankOfNode(first);
     end = start;
     for (let n = SortedSet.next(first); n !== null && lexLteMax(n.member, lr!); n = SortedSet.next(n)) end++;

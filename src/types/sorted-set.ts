@@ -244,6 +244,23 @@ export class SortedSet {
     return n !== null && lexLteMax(n.member, r) ? n : null;
   }
 
+  /**
+   * Where ZREMRANGEBYLEX starts deleting on a skiplist: the first node the search finds
+   * at or above min, without checking the range against the set's ends first (Redis's
+   * zslDeleteRangeByLex; it differs from firstInLex only when scores are not all equal).
+   */
+  lexDeleteStart(r: LexRange): ZNode | null {
+    let x = this.header;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let f = x.next[i]!;
+      while (f !== null && !lexGteMin(f.member, r)) {
+        x = f;
+        f = x.next[i]!;
+      }
+    }
+    return x.next[0]!;
+  }
+
   /** Last node inside the lex range, or null (a listpack is scanned from the tail). */
   lastInLex(r: LexRange): ZNode | null {
     if (!this.inLexRange(r)) return null;

@@ -296,11 +296,29 @@ test('sorted set commands answer like redis-server', async (t) => {
     return 'differs';
   }
 
+  /**
+   * Lex ranges are defined only when all scores are equal. On a skiplist with mixed
+   * scores Redis's answer depends on its random node levels, so such a command is not
+   * sent to either server (the two keyspaces stay identical).
+   */
+  async function lexUndefined(argv: string[]): Promise<boolean> {
+    const cmd = argv[0]!.toUpperCase();
+    const lexCmd = ['ZRANGEBYLEX', 'ZREVRANGEBYLEX', 'ZLEXCOUNT', 'ZREMRANGEBYLEX'].includes(cmd);
+    const byLex = (cmd === 'ZRANGE' || cmd === 'ZRANGESTORE') && argv.some((a) => a.toUpperCase() === 'BYLEX');
+    if (!lexCmd && !byLex) return false;
+    const key = cmd === 'ZRANGESTORE' ? argv[2]! : argv[1]!;
+    if ((await rc.call('OBJECT', 'ENCODING', key)) !== '$8\r\nskiplist\r\n') return false;
+    const lo = parse(await rc.call('ZRANGE', key, '0', '0', 'WITHSCORES'))[0];
+    const hi = parse(await rc.call('ZRANGE', key, '-1', '-1', 'WITHSCORES'))[0];
+    return lo.items?.[1]?.raw !== hi.items?.[1]?.raw;
+  }
+
   async function run(seq: Seq, label: string): Promise<string | null> {
     const prefix = `t${process.pid}:${seqNo++}:`;
     const bound = bind(seq, prefix);
     for (let i = 0; i < bound.length; i++) {
       const argv = bound[i]!;
+      if (await lexUndefined(argv)) continue;
       const mine = await oc.call(...argv);
       const theirs = await rc.call(...argv);
       const diff = await compare(argv, mine, theirs);
