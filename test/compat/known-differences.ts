@@ -97,8 +97,8 @@ export interface KnownReplyDifference {
 export const knownReplyDifferences: KnownReplyDifference[] = [
   {
     what: 'double replies (ZSCORE, ZINCRBY, ZMSCORE, WITHSCORES, ZPOP*, ZMPOP, ZRANDMEMBER, ZRANK WITHSCORE), RESP2 bulk and RESP3 ","',
-    redis70: '"%.17g" (integers below 2^52 as integers): 0.1 → "0.10000000000000001", 1e20 → "1e+20"',
-    redis72: "d2string: integers within ±2^62 as integers, else fpconv_dtoa's shortest round-trip digits: 0.1 → \"0.1\", 1e20 → \"100000000000000000000\"",
+    redis70: '"%.17g" (integers below 2^52 as integers): 0.1 → "0.10000000000000001", 1.5e-7 → "1.4999999999999999e-07"',
+    redis72: "d2string: integers within ±2^62 as integers, else fpconv_dtoa's shortest round-trip digits: 0.1 → \"0.1\", 1.5e-7 → \"1.5e-7\"",
     reason: 'Redis 7.2 switched addReplyDouble and d2string to fpconv (grisu) for speed.',
     handling: 'sameDoubleText(): a differing string/double leaf is accepted when the oracle text parses as a double and Redoubt prints formatDouble() of exactly that double.',
   },
