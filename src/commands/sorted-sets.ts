@@ -14,7 +14,7 @@ import { defineCommand, keys, type CommandDefinition, type KeySpec } from './com
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { formatDouble } from '../protocol/number-format.js';
-import { SortedSet, scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, type ZNode, type ScoreRange, type LexRange } from '../types/sorted-set.js';
+import { SortedSet, scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, type ScoreRange, type LexRange } from '../types/sorted-set.js';
 import { compileGlob } from '../keyspace/glob.js';
 import { NotifyKind, type NotifyKindBit } from '../keyspace/keyspace-events.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
@@ -431,41 +431,41 @@ function rangeByRank(sink: RangeSink, z: SortedSet, start: number, end: number, 
   if (end >= llen) end = llen - 1;
   let n = end - start + 1;
   sink.begin(n);
-  let node = z.at(reverse ? llen - 1 - start : start);
-  while (n-- > 0 && node !== null) {
-    sink.emit(node.member, node.score);
-    node = reverse ? node.backward : SortedSet.next(node);
-  }
+  z.walk(reverse ? llen - 1 - start : start, reverse, (m, s) => {
+    sink.emit(m, s);
+    return --n > 0;
+  });
 }
 
-/** Skips `offset` nodes from the range's first node (by rank, not one by one). */
-function skip(z: SortedSet, first: ZNode | null, offset: number, reverse: boolean): ZNode | null {
-  if (first === null || offset === 0) return first;
-  const r = z.rankOfNode(first) + (reverse ? -offset : offset);
-  return z.at(r);
+/**
+ * Emits from the range's first entry (rank `first`, -1 for none), skipping `offset`
+ * entries without checking them (by rank, not one by one), then at most `limit` entries
+ * (negative: no limit) while `inRange` holds.
+ */
+function emitRange(sink: RangeSink, z: SortedSet, first: number, offset: number, limit: number, reverse: boolean, inRange: (m: string, s: number) => boolean): void {
+  if (first < 0) return;
+  const start = first + (reverse ? -offset : offset);
+  if (start < 0 || start >= z.size || limit === 0) return;
+  z.walk(start, reverse, (m, s) => {
+    if (!inRange(m, s)) return false;
+    sink.emit(m, s);
+    return --limit !== 0;
+  });
 }
 
 function rangeByScore(sink: RangeSink, z: SortedSet, r: ScoreRange, offset: number, limit: number, reverse: boolean): void {
   sink.begin(-1);
   // a negative offset walks off the end in Redis's loop: nothing is returned
   if (offset < 0) return;
-  let node = skip(z, reverse ? z.lastInScore(r) : z.firstInScore(r), offset, reverse);
-  while (node !== null && limit-- !== 0) {
-    if (reverse ? !scoreGteMin(node.score, r) : !scoreLteMax(node.score, r)) break;
-    sink.emit(node.member, node.score);
-    node = reverse ? node.backward : SortedSet.next(node);
-  }
+  const first = reverse ? z.lastInScore(r) : z.firstInScore(r);
+  emitRange(sink, z, first, offset, limit, reverse, reverse ? (_, s) => scoreGteMin(s, r) : (_, s) => scoreLteMax(s, r));
 }
 
 function rangeByLex(sink: RangeSink, z: SortedSet, r: LexRange, offset: number, limit: number, reverse: boolean): void {
   sink.begin(-1);
   if (offset < 0) return;
-  let node = skip(z, reverse ? z.lastInLex(r) : z.firstInLex(r), offset, reverse);
-  while (node !== null && limit-- !== 0) {
-    if (reverse ? !lexGteMin(node.member, r) : !lexLteMax(node.member, r)) break;
-    sink.emit(node.member, node.score);
-    node = reverse ? node.backward : SortedSet.next(node);
-  }
+  const first = reverse ? z.lastInLex(r) : z.firstInLex(r);
+  emitRange(sink, z, first, offset, limit, reverse, reverse ? (m) => lexGteMin(m, r) : (m) => lexLteMax(m, r));
 }
 
 /**
@@ -714,18 +714,21 @@ function zremrangeGeneric(ctx: CommandContext, argv: string[], type: 'rank' | 's
   const z = writeZset(ctx, key);
   if (z === undefined) return reply.zero;
   if (type === 'score') {
-    const first = z.firstInScore(sr!);
-    if (first === null) return reply.zero;
-    start = z.rankOfNode(first);
-    end = z.rankOfNode(z.lastInScore(sr!)!);
+    start = z.firstInScore(sr!);
+    if (start < 0) return reply.zero;
+    end = z.lastInScore(sr!);
   } else if (type === 'lex') {
     // from the first member in range, as long as members stay below max; a listpack checks
     // the range against its ends first (zzlDeleteRangeByLex), a skiplist does not
-    const first = z.listpack ? z.firstInLex(lr!) : z.lexDeleteStart(lr!);
-    if (first === null || !lexLteMax(first.member, lr!)) return reply.zero;
-    start = z.rankOfNode(first);
-    end = start;
-    for (let n = SortedSet.next(first); n !== null && lexLteMax(n.member, lr!); n = SortedSet.next(n)) end++;
+    start = z.listpack ? z.firstInLex(lr!) : z.lexDeleteStart(lr!);
+    if (start < 0 || start >= z.size) return reply.zero;
+    end = start - 1;
+    z.walk(start, false, (m) => {
+      if (!lexLteMax(m, lr!)) return false;
+      end++;
+      return true;
+    });
+    if (end < start) return reply.zero;
   } else {
     const llen = z.size;
     if (start < 0) start = llen + start;
@@ -781,9 +784,10 @@ export function zpopFrom(ctx: CommandContext, key: string, z: SortedSet, where: 
   const n = Math.min(count, z.size);
   const out: [string, number][] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const node = where === 'max' ? z.last()! : z.first()!;
-    out[i] = [node.member, node.score];
-    z.delete(node.member);
+    const r = where === 'max' ? z.size - 1 : 0;
+    const member = z.memberAt(r);
+    out[i] = [member, z.scoreAt(r)];
+    z.delete(member);
   }
   notify(ctx, NotifyKind.zset, where === 'max' ? 'zpopmax' : 'zpopmin', key);
   if (z.size === 0) {
@@ -1143,8 +1147,8 @@ function randomMembers(ctx: CommandContext, key: string, l: number | bigint, wit
     const n = Number(count);
     if (n > 0x3fffffff) throw new CommandError('ERR value is out of range');
     for (let i = 0; i < n; i++) {
-      const node = z.randomNode();
-      sink.emit(node.member, node.score);
+      const r = z.randomRank();
+      sink.emit(z.memberAt(r), z.scoreAt(r));
     }
     return sink.finish();
   }
@@ -1171,10 +1175,7 @@ function randomMembers(ctx: CommandContext, key: string, l: number | bigint, wit
   }
   const ranks = [...picked];
   if (z.listpack) ranks.sort((a, b) => a - b);
-  for (const r of ranks) {
-    const node = z.at(r)!;
-    sink.emit(node.member, node.score);
-  }
+  for (const r of ranks) sink.emit(z.memberAt(r), z.scoreAt(r));
   return sink.finish();
 }
 
@@ -1207,7 +1208,7 @@ const zrandmember = defineCommand({
       return randomMembers(ctx, argv[1]!, l, withScores);
     }
     const z = readZset(ctx, argv[1]!);
-    return z === undefined ? reply.nil : reply.bulk(z.randomNode().member);
+    return z === undefined ? reply.nil : reply.bulk(z.memberAt(z.randomRank()));
   },
 });
 

@@ -1,8 +1,9 @@
 /**
  * The sorted set structure against a naive model (a sorted array of [member, score]):
  * random operation sequences must leave both with the same content, and every rank,
- * range and count query must agree. Invariants of the skiplist (order, spans through
- * ranks, backward links) are checked after every step.
+ * range and count query must agree. Invariants of the tree (order, counts through ranks,
+ * leaf links both ways) are checked after every step; sizes up to a few thousand make
+ * leaves and inner nodes split and vanish.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,13 +51,13 @@ function checkInvariants(z: SortedSet, model: Model): void {
     const [m, s] = model.items[i]!;
     assert.equal(z.rank(m), i);
     assert.equal(z.rank(m, true), model.items.length - 1 - i);
-    const n = z.at(i)!;
-    assert.equal(n.member, m);
-    assert.ok(Object.is(n.score, s));
-    assert.equal(n.backward?.member, i === 0 ? undefined : model.items[i - 1]![0]);
+    assert.equal(z.memberAt(i), m);
+    assert.ok(Object.is(z.scoreAt(i), s));
   }
-  assert.equal(z.at(model.items.length), null);
-  assert.equal(z.last()?.member, model.items.at(-1)?.[0]);
+  // walking backwards from the end sees the reverse order
+  const back: string[] = [];
+  if (model.items.length > 0) z.walk(model.items.length - 1, true, (m) => back.push(m) > 0);
+  assert.deepEqual(back, model.items.map((e) => e[0]).reverse());
 }
 
 const memberArb = fc.oneof(fc.constantFrom('a', 'b', 'c', '', '\x00', '\xff', 'ab', 'a\x00'), fc.string({ maxLength: 3 }).map((s) => s.replace(/[^\x00-\xff]/g, 'x')));
@@ -80,7 +81,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delRank' as const), a: fc.nat(12), b: fc.nat(12) }) },
 );
 
-describe('SortedSet (skiplist with spans)', () => {
+describe('SortedSet (counted B+tree)', () => {
   test('matches a sorted-array model under random operations', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 80 }), fc.boolean(), (ops, listpack) => {
@@ -114,6 +115,43 @@ describe('SortedSet (skiplist with spans)', () => {
     );
   });
 
+  test('matches the model at sizes where leaves and inner nodes split and vanish', () => {
+    const bigOp: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ op: fc.constant('set' as const), m: fc.nat(6000).map((i) => `m${i}`), s: fc.integer({ min: -20, max: 20 }) }) },
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('del' as const), m: fc.nat(6000).map((i) => `m${i}`) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('delRank' as const), a: fc.nat(3000), b: fc.nat(3000) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(bigOp, { minLength: 500, maxLength: 6000 }), (ops) => {
+        const z = new SortedSet();
+        z.listpack = false;
+        const model = new Model();
+        const byMember = new Map<string, number>();
+        ops.forEach((o, step) => {
+          if (o.op === 'set') {
+            assert.equal(z.set(o.m, o.s), !byMember.has(o.m));
+            byMember.set(o.m, o.s);
+          } else if (o.op === 'del') {
+            assert.equal(z.delete(o.m), byMember.delete(o.m));
+          } else {
+            const n = byMember.size;
+            if (n === 0) return;
+            const a = Math.min(o.a, o.b) % n;
+            const b = Math.min(a + (Math.max(o.a, o.b) % 700), n - 1);
+            const victims = [...z.entries()].slice(a, b + 1).map((e) => e[0]);
+            assert.equal(z.deleteRangeByRank(a, b), b - a + 1);
+            for (const v of victims) byMember.delete(v);
+          }
+          if (step % 500 === 0 || step === ops.length - 1) {
+            model.items = [...byMember.entries()].sort(cmp);
+            checkInvariants(z, model);
+          }
+        });
+      }),
+      { numRuns: 15 },
+    );
+  });
+
   test('score range queries agree with the model', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(memberArb, scoreArb), { maxLength: 40 }), scoreRangeArb, (pairs, r) => {
@@ -126,8 +164,10 @@ describe('SortedSet (skiplist with spans)', () => {
         }
         const inRange = model.items.filter((e) => model.inScore(e[1], r));
         assert.equal(z.countInScore(r), inRange.length);
-        assert.equal(z.firstInScore(r)?.member, inRange[0]?.[0]);
-        assert.equal(z.lastInScore(r)?.member, inRange.at(-1)?.[0]);
+        const first = z.firstInScore(r);
+        const last = z.lastInScore(r);
+        assert.equal(first < 0 ? undefined : z.memberAt(first), inRange[0]?.[0]);
+        assert.equal(last < 0 ? undefined : z.memberAt(last), inRange.at(-1)?.[0]);
       }),
       { numRuns: 500 },
     );
@@ -145,8 +185,10 @@ describe('SortedSet (skiplist with spans)', () => {
         }
         const inRange = model.items.filter((e) => model.inLex(e[0], r));
         assert.equal(z.countInLex(r), inRange.length);
-        assert.equal(z.firstInLex(r)?.member, inRange[0]?.[0]);
-        assert.equal(z.lastInLex(r)?.member, inRange.at(-1)?.[0]);
+        const first = z.firstInLex(r);
+        const last = z.lastInLex(r);
+        assert.equal(first < 0 ? undefined : z.memberAt(first), inRange[0]?.[0]);
+        assert.equal(last < 0 ? undefined : z.memberAt(last), inRange.at(-1)?.[0]);
       }),
       { numRuns: 500 },
     );
@@ -181,11 +223,11 @@ describe('SortedSet (skiplist with spans)', () => {
     const n = 20000;
     for (let i = n - 1; i >= 0; i--) z.set(`m${String(i).padStart(6, '0')}`, Math.floor(i / 10));
     assert.equal(z.rank('m012345'), 12345);
-    assert.equal(z.at(19999)!.member, 'm019999');
+    assert.equal(z.memberAt(19999), 'm019999');
     assert.equal(z.countInScore({ min: 10, max: 19, minex: false, maxex: true }), 90);
     assert.equal(z.deleteRangeByRank(100, 10099), 10000);
     assert.equal(z.size, 10000);
-    assert.equal(z.at(100)!.member, 'm010100');
+    assert.equal(z.memberAt(100), 'm010100');
     assert.equal(z.rank('m019999'), 9999);
   });
 });
