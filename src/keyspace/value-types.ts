@@ -36,7 +36,7 @@ export interface HashValue {
   raw?: undefined;
 }
 
-/** A sorted set: skiplist + member map, encoding flag, stable ZSCAN cursor. */
+/** A sorted set: counted B+tree + member map, encoding flag, stable ZSCAN cursor. */
 export interface ZsetValue {
   type: 'zset';
   value: SortedSet;

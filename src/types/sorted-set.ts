@@ -3,19 +3,22 @@
  * by (score, member bytes), so rank, rank lookup and range boundaries are O(log n). The
  * tree (an order-statistic tree: every inner node counts the entries under each child)
  * keeps up to 64 entries per leaf in plain arrays, which is far kinder to the CPU cache
- * than one heap object per member (a pointer-chasing skiplist was 5-10x slower here). Members are binary strings; JS `<` on one-byte-per-char strings is memcmp
- * order with the shorter prefix first, which is exactly Redis's sdscmp order.
+ * than one heap object per member (a pointer-chasing skiplist was 5-10x slower here).
+ * Members are binary strings; JS `<` on one-byte-per-char strings is memcmp order with
+ * the shorter prefix first, which is exactly Redis's sdscmp order.
  *
  * - `listpack` mirrors Redis's encoding choice (OBJECT ENCODING, one-shot ZSCAN replies,
- *   ZRANDMEMBER orders). The switch to skiplist is one-way, as in Redis; only a freshly
+ *   ZRANDMEMBER orders). The switch to Redis's skiplist encoding is one-way; only a freshly
  *   computed destination (ZUNIONSTORE & co.) is converted to listpack when small enough.
  * - A listpack stores an integral score that fits ±2^62 as an integer, so -0 reads back
- *   as 0 there; `insert` applies that rule while the set is listpack-encoded.
- * - InsertionSlots gives ZSCAN a stable cursor over skiplist-encoded sets.
+ *   as 0 there; `set` applies that rule while the set is listpack-encoded.
+ * - InsertionSlots gives ZSCAN a stable cursor over skiplist-encoded sets (the encoding
+ *   name is Redis's; the structure here is the same tree for both encodings).
  *
  * Ranks are 0-based. Invariant: the tree holds exactly the (score, member) pairs of
  * `dict`. Leaves are never merged; an emptied leaf or inner node is removed, so the node
- * count stays below the member count and the height below log64 of the largest size.
+ * count stays below the member count and the height about log32 of the largest size the
+ * set ever had.
  */
 import { InsertionSlots } from './insertion-slots.js';
 
