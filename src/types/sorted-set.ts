@@ -211,7 +211,14 @@ export class SortedSet {
   rank(member: string, reverse = false): number {
     const c = this.dict.get(member);
     if (c === undefined) return -1;
-    const r = this.firstWhere((s, m) => !before(s, m, c.score, member));
+    let n = this.root;
+    let r = 0;
+    while (n instanceof Inner) {
+      const i = childFor(n, c.score, member);
+      for (let j = 0; j < i; j++) r += n.sizes[j]!;
+      n = n.children[i]!;
+    }
+    r += leafLowerBound(n, c.score, member);
     return reverse ? this.dict.size - 1 - r : r;
   }
 
