@@ -8,15 +8,18 @@
  * destinations (ZUNIONSTORE & co.) are built as skiplists and converted to listpack
  * when small enough.
  *
- * The blocking variants (BZPOPMIN/BZPOPMAX/BZMPOP) reuse `zpopGeneric`/`zpopFrom`.
+ * Shared pieces live in zset-common.ts (lookups, zsetAdd, the ZUNION-family input reader)
+ * and zset-pop.ts (the ZPOP building blocks the blocking variants are meant to reuse).
  */
 import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { formatDouble } from '../protocol/number-format.js';
+import { createZset, limits, notify, PLAIN, readZset, readZsetLikeInput, writeZset, zsetAdd, type AddFlags, type ZsetLikeInput } from './zset-common.js';
+import { parseZmpopArgs, zpopGeneric, type PopEnd } from './zset-pop.js';
 import { SortedSet, scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, type ScoreRange, type LexRange } from '../types/sorted-set.js';
 import { compileGlob } from '../keyspace/glob.js';
-import { NotifyKind, type NotifyKindBit } from '../keyspace/keyspace-events.js';
+import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { integerArg } from './strings.js';
 import { longArg, parseLexRange, parseScoreRange, rangedLongArg, scoreArg } from './zset-args.js';
@@ -27,104 +30,6 @@ const LONG_MAX = 9223372036854775807n;
 const ERR_MINMAX_FLOAT = 'ERR min or max is not a float';
 const ERR_MINMAX_LEX = 'ERR min or max not valid string range item';
 const ERR_NAN = 'ERR resulting score is not a number (NaN)';
-
-// ---- lookups, creation, events ----
-
-function readZset(ctx: CommandContext, key: string): SortedSet | undefined {
-  const e = ctx.db.lookupRead(key);
-  if (e === undefined) return undefined;
-  if (e.v.type !== 'zset') throw new CommandError(errors.wrongType);
-  return e.v.value;
-}
-
-function writeZset(ctx: CommandContext, key: string): SortedSet | undefined {
-  const e = ctx.db.lookupWrite(key);
-  if (e === undefined) return undefined;
-  if (e.v.type !== 'zset') throw new CommandError(errors.wrongType);
-  return e.v.value;
-}
-
-/**
- * An input of ZUNION/ZINTER/ZDIFF (and their STORE forms) and ZINTERCARD: what those
- * commands need to read from a sorted set, or from a plain set whose members all score 1.
- */
-export interface ZsetLikeInput {
-  readonly size: number;
-  score(member: string): number | undefined;
-  /** every member with its score; sorted sets go from the highest down, as Redis */
-  forEachReverse(visit: (member: string, score: number) => void): void;
-}
-
-/**
- * The one place those commands read an input key: a sorted set, nothing (missing key),
- * or WRONGTYPE. Plain SET values (type 'set') plug in here as an adapter scoring every
- * member 1, once the set type exists; until then they are refused like any other type.
- */
-export function readZsetLikeInput(ctx: CommandContext, key: string): ZsetLikeInput | undefined {
-  const e = ctx.db.lookupRead(key);
-  if (e === undefined) return undefined;
-  if (e.v.type === 'zset') return e.v.value;
-  throw new CommandError(errors.wrongType);
-}
-
-function limits(ctx: CommandContext): { entries: number; value: number } {
-  const cfg = ctx.server.config;
-  return { entries: cfg.int('zset-max-listpack-entries'), value: cfg.int('zset-max-listpack-value') };
-}
-
-/** zsetTypeCreate: listpack when the hints fit the limits, skiplist otherwise. */
-function createZset(ctx: CommandContext, sizeHint: number, lenHint: number): SortedSet {
-  const z = new SortedSet();
-  const lim = limits(ctx);
-  z.listpack = sizeHint <= lim.entries && lenHint <= lim.value;
-  return z;
-}
-
-function notify(ctx: CommandContext, kind: NotifyKindBit, event: string, key: string): void {
-  ctx.server.notifyKeyspaceEvent(kind, event, key, ctx.db.index);
-}
-
-type AddOutcome = 'added' | 'updated' | 'nop' | 'same' | 'nan';
-
-interface AddFlags {
-  incr: boolean;
-  nx: boolean;
-  xx: boolean;
-  gt: boolean;
-  lt: boolean;
-}
-
-const PLAIN: AddFlags = { incr: false, nx: false, xx: false, gt: false, lt: false };
-
-/**
- * zsetAdd: adds or updates one member under NX/XX/GT/LT/INCR, converting a listpack to
- * a skiplist before a new member would not fit it. `out.score` gets the resulting score.
- */
-function zsetAdd(ctx: CommandContext, z: SortedSet, score: number, member: string, f: AddFlags, out: { score: number }): AddOutcome {
-  const cur = z.score(member);
-  if (cur !== undefined) {
-    if (f.nx) return 'nop';
-    if (f.incr) {
-      score += cur;
-      if (Number.isNaN(score)) return 'nan';
-    }
-    if ((f.lt && score >= cur) || (f.gt && score <= cur)) return 'nop';
-    out.score = score;
-    if (score !== cur) {
-      z.set(member, score);
-      return 'updated';
-    }
-    return 'same';
-  }
-  if (f.xx) return 'nop';
-  if (z.listpack) {
-    const lim = limits(ctx);
-    if (z.size + 1 > lim.entries || member.length > lim.value) z.listpack = false;
-  }
-  z.set(member, score);
-  out.score = score; // the reply shows the score as given, even where the listpack drops -0
-  return 'added';
-}
 
 const oneKey = (...flags: KeySpec['flags']): KeySpec[] => [keys.one(1, ...flags)];
 const keyArg = { name: 'key', type: 'key' } as const;
@@ -774,76 +679,6 @@ const zremrangebylex = defineCommand({
 
 // ---- ZPOPMIN / ZPOPMAX / ZMPOP ----
 
-export type PopEnd = 'min' | 'max';
-
-/**
- * Pops up to `count` members from one end of the (non-empty) sorted set at `key`, with
- * the zpopmin/zpopmax event, and deletes the key when emptied ("del" event).
- */
-export function zpopFrom(ctx: CommandContext, key: string, z: SortedSet, where: PopEnd, count: number): [string, number][] {
-  const n = Math.min(count, z.size);
-  const out: [string, number][] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = where === 'max' ? z.size - 1 : 0;
-    const member = z.memberAt(r);
-    out[i] = [member, z.scoreAt(r)];
-    z.delete(member);
-  }
-  notify(ctx, NotifyKind.zset, where === 'max' ? 'zpopmax' : 'zpopmin', key);
-  if (z.size === 0) {
-    ctx.db.delete(key);
-    notify(ctx, NotifyKind.generic, 'del', key);
-  } else {
-    ctx.server.keyModified(ctx.db, key);
-  }
-  return out;
-}
-
-/**
- * The first existing key among `keys` holding a sorted set (WRONGTYPE when the first
- * existing one holds something else), or null when none exists.
- */
-export function firstZsetKey(ctx: CommandContext, keyList: readonly string[]): { key: string; z: SortedSet } | null {
-  for (const key of keyList) {
-    const z = writeZset(ctx, key);
-    if (z !== undefined) return { key, z };
-  }
-  return null;
-}
-
-/** Reply shapes of genericZpopCommand. */
-export interface PopShape {
-  /** the key name is part of the reply (BZPOPMIN/MAX, ZMPOP, BZMPOP) */
-  emitKey: boolean;
-  /** member/score pairs as 2-element arrays (RESP3 ZPOPMIN with COUNT, ZMPOP, BZMPOP) */
-  nested: boolean;
-}
-
-/** The reply for members popped from `key` in the given shape. */
-export function zpopReply(key: string, popped: readonly [string, number][], shape: PopShape): Reply {
-  const items: Reply[] = [];
-  for (const [m, s] of popped) {
-    if (shape.nested) items.push(reply.array([reply.bulk(m), reply.double(s)]));
-    else items.push(reply.bulk(m), reply.double(s));
-  }
-  if (!shape.emitKey) return reply.array(items);
-  if (shape.nested) return reply.array([reply.bulk(key), reply.array(items)]);
-  return reply.array([reply.bulk(key), ...items]);
-}
-
-/**
- * genericZpopCommand: pops from the first existing key. `count` -1 means a plain single
- * pop. With no candidate the reply is a null array when `nilWhenEmpty` (ZMPOP), an
- * empty array otherwise.
- */
-export function zpopGeneric(ctx: CommandContext, keyList: readonly string[], where: PopEnd, count: number, shape: PopShape, nilWhenEmpty: boolean): Reply {
-  const found = firstZsetKey(ctx, keyList);
-  if (found === null) return nilWhenEmpty ? reply.nilArray : reply.emptyArray;
-  if (count === 0) return reply.emptyArray;
-  const popped = zpopFrom(ctx, found.key, found.z, where, count === -1 ? 1 : count);
-  return zpopReply(found.key, popped, shape);
-}
-
 function zpopMinMax(where: PopEnd) {
   return (ctx: CommandContext, argv: string[]): Reply => {
     if (argv.length > 3) return reply.error(errors.syntax);
@@ -881,24 +716,6 @@ const zpopmax = defineCommand({
   docs: popDocs('max'),
   run: zpopMinMax('max'),
 });
-
-/** ZMPOP/BZMPOP arguments after the numkeys index: the keys, MIN|MAX, COUNT. */
-export function parseZmpopArgs(argv: string[], numkeysIdx: number): { keys: string[]; where: PopEnd; count: number } {
-  const numkeys = rangedLongArg(argv[numkeysIdx]!, 1, 'ERR numkeys should be greater than 0');
-  const whereIdx = numkeysIdx + numkeys + 1;
-  if (whereIdx >= argv.length) throw new CommandError(errors.syntax);
-  const w = optionWord(argv[whereIdx]!);
-  if (w !== 'min' && w !== 'max') throw new CommandError(errors.syntax);
-  let count = -1;
-  for (let j = whereIdx + 1; j < argv.length; j++) {
-    if (count === -1 && optionWord(argv[j]!) === 'count' && j + 1 < argv.length) {
-      count = rangedLongArg(argv[++j]!, 1, 'ERR count should be greater than 0');
-    } else {
-      throw new CommandError(errors.syntax);
-    }
-  }
-  return { keys: argv.slice(numkeysIdx + 1, whereIdx), where: w, count: count === -1 ? 1 : count };
-}
 
 const zmpop = defineCommand({
   name: 'zmpop',
