@@ -8,6 +8,7 @@ import { SortedSet } from '../types/sorted-set.js';
 import type { NotifyKindBit } from '../keyspace/keyspace-events.js';
 import type { CommandContext } from './context.js';
 
+/** The sorted set at key for a read (hit/miss statistics), undefined if missing; WRONGTYPE otherwise. */
 export function readZset(ctx: CommandContext, key: string): SortedSet | undefined {
   const e = ctx.db.lookupRead(key);
   if (e === undefined) return undefined;
@@ -15,6 +16,7 @@ export function readZset(ctx: CommandContext, key: string): SortedSet | undefine
   return e.v.value;
 }
 
+/** Same for a write path (no statistics). */
 export function writeZset(ctx: CommandContext, key: string): SortedSet | undefined {
   const e = ctx.db.lookupWrite(key);
   if (e === undefined) return undefined;
