@@ -304,8 +304,9 @@ class StoreSink implements RangeSink {
   ) {}
   begin(hint: number): void {
     // The size hint picks the encoding up front as zsetTypeCreate does. An unknown size
-    // (BYSCORE/BYLEX) counts as 0: Redis 7.2.0-7.2.4 passed -1 here (a skiplist from the
-    // start), which later releases fixed to the intended listpack start.
+    // (BYSCORE/BYLEX) counts as 0: Redis 7.2's code passed -1 here, which made every such
+    // destination a skiplist from the start, a bug redis#13148 fixed; Redoubt follows the
+    // fix (which is also what the 7.0 oracle does).
     this.z = createZset(this.ctx, hint >= 0 ? hint : 0, 0);
   }
   emit(member: string, score: number): void {
