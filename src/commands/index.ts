@@ -17,6 +17,7 @@ import { securityCommands } from './security-commands.js';
 import { setCommands } from './sets.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { streamCommands } from './streams.js';
+import { sortedSetCommands } from './sorted-sets.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -36,4 +37,5 @@ export const allCommands: CommandDefinition[] = [
   ...setCommands,
   ...hyperloglogCommands,
   ...streamCommands,
+  ...sortedSetCommands,
 ];

@@ -30,6 +30,8 @@ export function cloneValue(v: Value): Value {
       return { type: 'set', value: v.value.clone() };
     case 'stream':
       return { type: 'stream', value: v.value.clone() };
+    case 'zset':
+      return { type: 'zset', value: v.value.clone() };
     default:
       throw new Error(`internal error: cloneValue does not know how to copy a value of type '${v.type}'`);
   }

@@ -29,6 +29,7 @@ export function objectEncoding(v: Value): string {
   if (v.type === 'hash') return v.value.listpack ? 'listpack' : 'hashtable';
   if (v.type === 'set') return v.value.encoding;
   if (v.type === 'stream') return 'stream';
+  if (v.type === 'zset') return v.value.listpack ? 'listpack' : 'skiplist';
   // The data-types issue reports list/set/zset/hash/stream encodings here.
   throw new Error(`internal error: no OBJECT ENCODING known for a value of type '${v.type}'`);
 }

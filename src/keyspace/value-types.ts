@@ -5,6 +5,7 @@
 import type { HashData } from '../types/hash.js';
 import type { SetData } from '../types/set.js';
 import type { StreamData } from '../types/stream.js';
+import type { SortedSet } from '../types/sorted-set.js';
 
 export type ValueType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
@@ -25,7 +26,7 @@ export interface StringValue {
 
 /** Other types plug in here as they land (issue: data types). */
 export interface OpaqueValue {
-  type: Exclude<ValueType, 'string' | 'hash' | 'set' | 'stream'>;
+  type: Exclude<ValueType, 'string' | 'hash' | 'set' | 'stream' | 'zset'>;
   value: unknown;
   raw?: undefined;
 }
@@ -51,7 +52,14 @@ export interface StreamValue {
   raw?: undefined;
 }
 
-export type Value = StringValue | HashValue | SetValue | StreamValue | OpaqueValue;
+/** A sorted set: counted B+tree + member map, encoding flag, stable ZSCAN cursor. */
+export interface ZsetValue {
+  type: 'zset';
+  value: SortedSet;
+  raw?: undefined;
+}
+
+export type Value = StringValue | HashValue | SetValue | StreamValue | ZsetValue | OpaqueValue;
 
 export interface Entry {
   v: Value;
