@@ -5,6 +5,7 @@
  */
 import { CommandError, errors } from '../errors.js';
 import { SortedSet } from '../types/sorted-set.js';
+import type { SetData } from '../types/set.js';
 import type { NotifyKindBit } from '../keyspace/keyspace-events.js';
 import type { CommandContext } from './context.js';
 
@@ -36,15 +37,28 @@ export interface ZsetLikeInput {
 }
 
 /**
- * The one place those commands read an input key: a sorted set, nothing (missing key),
- * or WRONGTYPE. Plain SET values (type 'set') plug in here as an adapter scoring every
- * member 1, once the set type exists; until then they are refused like any other type.
+ * The one place those commands read an input key: a sorted set, a plain set (every
+ * member scores 1, as Redis treats them), nothing (missing key), or WRONGTYPE.
  */
 export function readZsetLikeInput(ctx: CommandContext, key: string): ZsetLikeInput | undefined {
   const e = ctx.db.lookupRead(key);
   if (e === undefined) return undefined;
   if (e.v.type === 'zset') return e.v.value;
+  if (e.v.type === 'set') return setAsZsetInput(e.v.value);
   throw new CommandError(errors.wrongType);
+}
+
+/** A plain set seen as a sorted-set input: members in the set's own iteration order, score 1. */
+function setAsZsetInput(set: SetData): ZsetLikeInput {
+  return {
+    get size() {
+      return set.size;
+    },
+    score: (member) => (set.has(member) ? 1 : undefined),
+    forEachReverse(visit) {
+      for (const m of set.members()) visit(m, 1);
+    },
+  };
 }
 
 export function limits(ctx: CommandContext): { entries: number; value: number } {
