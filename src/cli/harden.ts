@@ -125,7 +125,11 @@ export function harden(o: HardenOptions): HardenResult {
     'enable-module-command no',
   );
   if (o.allowFrom.length > 0) {
-    conf.push('# Allowed sources: enforce at the host firewall, e.g.:');
+    // Redoubt's built-in allowlist (loopback kept for local administration); the same rule
+    // at the host firewall is defence in depth
+    conf.push('# Allowed sources, checked before a byte of a connection is read.');
+    conf.push(`source-allowlist ${[...o.allowFrom, '127.0.0.1/32', '::1/128'].join(' ')}`);
+    conf.push('# The same at the host firewall, e.g.:');
     for (const src of o.allowFrom) conf.push(`#   ufw allow from ${src} to any port ${o.port} proto tcp`);
     conf.push('#   ufw default deny incoming');
   }

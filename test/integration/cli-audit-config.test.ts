@@ -159,6 +159,7 @@ test('harden: files 0600, passwords printed once and stored as SHA-256 digests, 
     const confText = fs.readFileSync(conf, 'utf8');
     assert.match(confText, /^bind 127\.0\.0\.1 -::1$/m);
     assert.match(confText, /^protected-mode yes$/m);
+    assert.match(confText, /^source-allowlist 10\.0\.5\.20 127\.0\.0\.1\/32 ::1\/128$/m);
     assert.match(confText, /^# {3}ufw allow from 10\.0\.5\.20 to any port 6379 proto tcp$/m);
     assert.doesNotMatch(confText, /^tls-/m, 'no TLS lines without certificates');
 
