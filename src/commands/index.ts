@@ -12,5 +12,6 @@ import { slowlogCommands } from './slowlog-command.js';
 import { latencyCommands } from './latency-command.js';
 import { serverCommands } from './server-commands.js';
 import { hashCommands } from './hashes.js';
+import { listCommands } from './lists.js';
 
-export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands, ...hashCommands];
+export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands, ...hashCommands, ...listCommands];

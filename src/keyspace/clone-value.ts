@@ -26,6 +26,8 @@ export function cloneValue(v: Value): Value {
     }
     case 'hash':
       return { type: 'hash', value: v.value.clone() };
+    case 'list':
+      return { type: 'list', value: v.value.clone() };
     default:
       throw new Error(`internal error: cloneValue does not know how to copy a value of type '${v.type}'`);
   }

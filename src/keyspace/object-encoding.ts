@@ -27,6 +27,8 @@ export function objectEncoding(v: Value): string {
   }
   // Hashes carry Redis's one-way listpack → hashtable choice, made when they are written.
   if (v.type === 'hash') return v.value.listpack ? 'listpack' : 'hashtable';
+  // Lists carry 7.2's listpack ⇄ quicklist model (types/list.ts).
+  if (v.type === 'list') return v.value.listpack ? 'listpack' : 'quicklist';
   // The data-types issue reports list/set/zset/hash/stream encodings here.
   throw new Error(`internal error: no OBJECT ENCODING known for a value of type '${v.type}'`);
 }

@@ -3,6 +3,7 @@
  * Strings are binary strings (one char per byte), never UTF-8.
  */
 import type { HashData } from '../types/hash.js';
+import type { ListData } from '../types/list.js';
 
 export type ValueType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
@@ -23,7 +24,7 @@ export interface StringValue {
 
 /** Other types plug in here as they land (issue: data types). */
 export interface OpaqueValue {
-  type: Exclude<ValueType, 'string' | 'hash'>;
+  type: Exclude<ValueType, 'string' | 'hash' | 'list'>;
   value: unknown;
   raw?: undefined;
 }
@@ -35,7 +36,14 @@ export interface HashValue {
   raw?: undefined;
 }
 
-export type Value = StringValue | HashValue | OpaqueValue;
+/** A list: a ring buffer of elements plus Redis's listpack/quicklist encoding model. */
+export interface ListValue {
+  type: 'list';
+  value: ListData;
+  raw?: undefined;
+}
+
+export type Value = StringValue | HashValue | ListValue | OpaqueValue;
 
 export interface Entry {
   v: Value;

@@ -24,6 +24,7 @@ import { ServerStats } from './stats.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { ClientPause } from './client-pause.js';
+import { BlockingRegistry } from './blocking.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -58,6 +59,8 @@ export class Server implements KeyspaceHost {
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   readonly pause = new ClientPause(() => this.commands);
+  /** clients blocked on keys (BLPOP & co.) */
+  readonly blocking: BlockingRegistry = new BlockingRegistry(this);
   /** executable INFO server reports; defaults to the running script */
   executable = '';
   /** process memory in use once the server was built (INFO used_memory_startup) */
@@ -139,6 +142,7 @@ export class Server implements KeyspaceHost {
   keyModified(_db: Database, _key: string): void {
     // WATCH hooks in here (transactions)
     this.stats.dirty++;
+    if (this.blocking.size > 0) this.blocking.signal(_db.index, _key);
   }
   /**
    * A command reports a keyspace event (see keyspace-events.ts); publishing them to
@@ -173,6 +177,8 @@ export class Server implements KeyspaceHost {
     }
     this.latency.recordCommand(cmd.id, usec);
     this.stats.commandDurationUsec += usec;
+    // keys a command made ready are served once it (or the whole EXEC) completed
+    if (!ctx.client.inExec && this.blocking.hasReady) this.blocking.handleReady();
   }
 
   // ---- connections ----
@@ -259,6 +265,7 @@ export class Server implements KeyspaceHost {
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.client.id);
     this.pause.forget(conn);
+    this.blocking.forget(conn.client);
   }
 
   clientById(id: number): Connection | undefined {
