@@ -209,6 +209,13 @@ export class BlockingRegistry {
     this.ready.push({ db: dbIndex, key });
   }
 
+  /** Every waited-on key of a database is ready (SWAPDB changed all of them at once). */
+  signalDatabase(dbIndex: number): void {
+    const perDb = this.byKey.get(dbIndex);
+    if (perDb === undefined) return;
+    for (const key of [...perDb.keys()]) this.signal(dbIndex, key);
+  }
+
   get hasReady(): boolean {
     return this.ready.length > 0;
   }

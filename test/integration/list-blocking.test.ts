@@ -299,3 +299,21 @@ test('OBJECT ENCODING follows 7.2: listpack, quicklist past the limit, listpack 
     await srv.close();
   }
 });
+
+test('SWAPDB serves clients blocked on keys the swap brings in', async () => {
+  const srv = await startTestServer();
+  const waiter = ioredisClient(srv.port);
+  const other = ioredisClient(srv.port, { db: 1 });
+  try {
+    const p = waiter.blpop('k', 0);
+    await blockedCount(srv, 1);
+    await other.rpush('k', 'from-db1');
+    assert.equal(srv.server.blocking.size, 1, 'a push in another database does not serve it');
+    await other.swapdb(0, 1);
+    assert.deepEqual(await p, ['k', 'from-db1']);
+  } finally {
+    waiter.disconnect();
+    other.disconnect();
+    await srv.close();
+  }
+});
