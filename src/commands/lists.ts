@@ -337,7 +337,7 @@ export const lset = defineCommand({
     l.beforeGrow(f, argv[3]!.length, 1);
     const i = l.resolve(index);
     if (i === -1) return reply.error(errors.outOfRange);
-    l.set(i, argv[3]!, f);
+    l.set(i, argv[3]!);
     l.afterShrink(f);
     ctx.server.keyModified(ctx.db, key);
     notify(ctx, 'lset', key);

@@ -9,8 +9,8 @@
  *    element count, exceeds `list-max-listpack-size` (quicklistNodeExceedsLimit);
  *  - the quicklist keeps nodes (listpacks) of bounded size; only their counts and byte
  *    sizes are modelled here, with Redis's rules for pushes at either end (a new node
- *    when the end node is full), deletions (empty nodes go) and, for LINSERT/LSET into
- *    a full node, a split followed by neighbour merges;
+ *    when the end node is full), deletions (empty nodes go), replacements (in place)
+ *    and, for LINSERT into a full node, the neighbour/new node/split-and-merge cases;
  *  - after a list shrinks, a quicklist with a single node of at most half the limits
  *    becomes a listpack again (7.2's listTypeTryConvertQuicklist).
  * Byte sizes are the listpack's real ones: integers in their compact encodings, strings
@@ -177,13 +177,13 @@ export class ListData {
   }
 
   /** Replaces the element at index i (0..length-1). */
-  set(i: number, v: string, fill: number): void {
+  set(i: number, v: string): void {
     const at = (this.head + i) & this.mask;
     const old = this.buf[at]!;
     this.buf[at] = v;
     const delta = listpackEntrySize(v) - listpackEntrySize(old);
     this.entryBytes += delta;
-    if (!this.listpack) this.modelReplace(i, v, delta, fill);
+    if (!this.listpack) this.modelReplace(i, delta);
   }
 
   /** Inserts before position i (0..length; length appends). */
@@ -384,26 +384,13 @@ export class ListData {
     }
   }
 
-  /** LSET in a quicklist: in place when the node has room, else a node of its own, then merges. */
-  private modelReplace(i: number, v: string, delta: number, fill: number): void {
-    const [ni, offset] = this.locate(i);
-    const node = this.nodes[ni]!;
-    if (!exceedsLimit(fill, node.sz + delta, node.count)) {
-      node.sz += delta;
-      return;
-    }
-    const elems = this.nodeElements(ni, node.count);
-    const size = listpackEntrySize(v);
-    const before = elems.slice(0, offset);
-    const afterPart = elems.slice(offset + 1);
-    const sum = (xs: string[]) => xs.reduce((a, s) => a + listpackEntrySize(s), 0);
-    const replacement: QuickNode[] = [];
-    if (before.length > 0) replacement.push({ count: before.length, sz: LP_HEADER_AND_END + sum(before) });
-    const own: QuickNode = { count: 1, sz: LP_HEADER_AND_END + size };
-    replacement.push(own);
-    if (afterPart.length > 0) replacement.push({ count: afterPart.length, sz: LP_HEADER_AND_END + sum(afterPart) });
-    this.nodes.splice(ni, 1, ...replacement);
-    this.mergeAround(this.nodes.indexOf(own), fill);
+  /**
+   * LSET in a quicklist: quicklistReplaceEntry replaces inside the node whatever its size
+   * (only elements beyond packed_threshold, 1 GB, get a node of their own).
+   */
+  private modelReplace(i: number, delta: number): void {
+    const [ni] = this.locate(i);
+    this.nodes[ni]!.sz += delta;
   }
 
   /** The current elements of node `ni` (the buffer already holds the new state). */

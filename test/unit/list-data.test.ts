@@ -41,7 +41,7 @@ test('ring buffer operations match an array model', () => {
         else if (o === 'ot') assert.equal(l.popTail(), model.pop());
         else if (o === 'set' && model.length > 0) {
           const i = pick(model.length);
-          l.set(i, v, fill);
+          l.set(i, v);
           model[i] = v;
         } else if (o === 'ins' && model.length > 0) {
           const i = pick(model.length);
