@@ -54,6 +54,12 @@ export interface BlockRequest {
   deniedReply?: Reply;
   /** serve the client when a key is deleted or changes type (XREADGROUP) */
   unblockOnNoKey?: boolean;
+  /**
+   * How to try serving the client when a key is ready; by default the command is
+   * re-executed with `argv` (7.2's way). A custom callback returns the reply, or null to
+   * keep waiting (the client then queues again behind the others, with its deadline).
+   */
+  serve?: () => Reply | null;
 }
 
 interface Waiter {
@@ -66,6 +72,7 @@ interface Waiter {
   deadline: number;
   timeoutReply: Reply;
   unblockOnNoKey: boolean;
+  serve: (() => Reply | null) | null;
   timer: NodeJS.Timeout | null;
 }
 
@@ -152,19 +159,25 @@ export class BlockingRegistry {
       deadline: previous?.deadline ?? req.deadline,
       timeoutReply: req.timeoutReply,
       unblockOnNoKey: req.unblockOnNoKey === true,
+      serve: req.serve ?? null,
       timer: null,
     };
+    this.enqueue(w);
+    return null;
+  }
+
+  /** Puts a waiter at the back of its keys' queues and arms its deadline. */
+  private enqueue(w: Waiter): void {
     let perDb = this.byKey.get(w.dbIndex);
     if (perDb === undefined) this.byKey.set(w.dbIndex, (perDb = new Map()));
-    for (const k of keys) {
+    for (const k of w.keys) {
       const q = perDb.get(k);
       if (q === undefined) perDb.set(k, [w]);
       else q.push(w);
     }
-    this.byClient.set(client.id, w);
-    client.blocked = true;
+    this.byClient.set(w.conn.client.id, w);
+    w.conn.client.blocked = true;
     if (w.deadline > 0) this.arm(w);
-    return null;
   }
 
   /** Times the wait out at its deadline (re-armed in steps setTimeout can take). */
@@ -255,7 +268,13 @@ export class BlockingRegistry {
     let out: Reply | null;
     try {
       ctx.command = w.cmd;
-      out = w.cmd.run!(ctx, w.argv);
+      if (w.serve !== null) {
+        out = w.serve();
+        if (out === null) {
+          this.enqueue(w);
+          return;
+        }
+      } else out = w.cmd.run!(ctx, w.argv);
     } catch (e) {
       if (e instanceof CommandError) out = reply.error(e.reply);
       else {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, ioredisClient } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import type { RunningServer } from '../../src/server/server.js';
+import { reply } from '../../src/protocol/reply.js';
 
 const enc = RawClient.encode;
 
@@ -313,6 +314,38 @@ test('SWAPDB serves clients blocked on keys the swap brings in', async () => {
     assert.deepEqual(await p, ['k', 'from-db1']);
   } finally {
     waiter.disconnect();
+    other.disconnect();
+    await srv.close();
+  }
+});
+
+test('registry extension point: a custom serve callback can keep waiting, then answer', async () => {
+  const srv = await startTestServer();
+  const raw = await RawClient.connect(srv.port);
+  const other = ioredisClient(srv.port);
+  try {
+    const id = Number((await raw.call('CLIENT', 'ID')).slice(1, -2));
+    const conn = srv.server.clientById(id)!;
+    conn.ctx.command = srv.server.commands.lookup('blpop')!;
+    let attempts = 0;
+    const r = srv.server.blocking.block(conn.ctx, {
+      argv: ['BLPOP', 'z', '0'],
+      keys: ['z'],
+      type: 'list',
+      deadline: 0,
+      timeoutReply: reply.nilArray,
+      serve: () => (++attempts < 2 ? null : reply.simple(`served after ${attempts}`)),
+    });
+    assert.equal(r, null);
+    assert.equal(srv.server.blocking.size, 1);
+    await other.rpush('z', 'a');
+    assert.equal(attempts, 1);
+    assert.equal(srv.server.blocking.size, 1, 'kept waiting');
+    await other.rpush('z', 'b');
+    assert.equal(await raw.readReply(), '+served after 2\r\n');
+    assert.equal(srv.server.blocking.size, 0);
+  } finally {
+    raw.close();
     other.disconnect();
     await srv.close();
   }
