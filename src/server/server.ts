@@ -350,6 +350,8 @@ export class Server implements KeyspaceHost {
   cron(): void {
     this.updateTime();
     this.activeExpire();
+    // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)
+    if (this.blocking.hasReady) this.blocking.handleReady();
     this.stats.sample(Date.now());
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
