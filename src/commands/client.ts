@@ -497,6 +497,47 @@ const unpause = defineCommand({
   },
 });
 
+const unblock = defineCommand({
+  name: 'unblock',
+  arity: -3,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  categories: CONN,
+  docs: {
+    summary: 'Answers a client blocked on keys now, as if its wait had timed out (or with an error).',
+    since: '5.0.0',
+    group: 'connection',
+    complexity: 'O(log N) where N is the number of client connections',
+    arguments: [
+      { name: 'client-id', type: 'integer' },
+      {
+        name: 'unblock-type',
+        type: 'oneof',
+        optional: true,
+        arguments: [
+          { name: 'timeout', type: 'pure-token', token: 'TIMEOUT' },
+          { name: 'error', type: 'pure-token', token: 'ERROR' },
+        ],
+      },
+    ],
+  },
+  run(ctx, argv) {
+    if (argv.length > 4) {
+      return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!}'. Try CLIENT HELP.`);
+    }
+    let withError = false;
+    if (argv.length === 4) {
+      const reason = argv[3]!.toLowerCase();
+      if (reason === 'error') withError = true;
+      else if (reason !== 'timeout') return reply.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+    }
+    const id = parseInteger(argv[2]!);
+    if (id === null) return reply.error(errors.notInteger);
+    // only clients blocked on keys can be unblocked (not those held by CLIENT PAUSE)
+    if (typeof id !== 'number' || !ctx.server.blocking.unblock(id, withError)) return reply.zero;
+    return reply.one;
+  },
+});
+
 const HELP_LINES = [
   'ID',
   '    The id of this connection.',
@@ -525,6 +566,8 @@ const HELP_LINES = [
   '    Hold the commands of all clients, or only their writes, for <timeout> milliseconds.',
   'UNPAUSE',
   '    End a pause; held commands run in order.',
+  'UNBLOCK <client-id> [TIMEOUT|ERROR]',
+  '    Answer a client blocked on keys now: as on timeout (default), or with an error.',
   'REPLY (ON|OFF|SKIP)',
   '    Turn replies to this connection on or off, or skip the next one.',
   'NO-EVICT (ON|OFF)',
@@ -547,7 +590,7 @@ export const client = defineCommand({
   arity: -2,
   flags: [],
   docs: { summary: 'A container for client connection commands.', since: '2.4.0', group: 'connection', complexity: 'Depends on subcommand.' },
-  subcommands: [getname, help, id, infoCmd, kill, list, noEvict, noTouch, pause, replyCmd, setinfo, setname, unpause],
+  subcommands: [getname, help, id, infoCmd, kill, list, noEvict, noTouch, pause, replyCmd, setinfo, setname, unblock, unpause],
 });
 
 export const clientCommands: CommandDefinition[] = [client];

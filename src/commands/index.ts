@@ -18,6 +18,7 @@ import { setCommands } from './sets.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { streamCommands } from './streams.js';
 import { sortedSetCommands } from './sorted-sets.js';
+import { listCommands } from './lists.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -38,4 +39,5 @@ export const allCommands: CommandDefinition[] = [
   ...hyperloglogCommands,
   ...streamCommands,
   ...sortedSetCommands,
+  ...listCommands,
 ];

@@ -275,7 +275,12 @@ export const swapdb = defineCommand({
     const a = databaseAt(ctx, id1);
     const b = databaseAt(ctx, id2);
     if (a === undefined || b === undefined) return reply.error(errors.dbIndexOutOfRange);
-    if (a !== b) a.swapContents(b);
+    if (a !== b) {
+      a.swapContents(b);
+      // clients blocked on keys of either database may find their data there now
+      ctx.server.blocking.signalDatabase(a.index);
+      ctx.server.blocking.signalDatabase(b.index);
+    }
     return reply.ok;
   },
 });

@@ -488,7 +488,7 @@ export const configTable: ConfigDef[] = [
   // ---- encodings (one representation per type in Redoubt: accepted, no effect) ----
   int('hash-max-listpack-entries', '512', 0n, LONG_MAX, 'noeffect', { aliases: ['hash-max-ziplist-entries'], unsigned: true }),
   mem('hash-max-listpack-value', '64', 0n, LONG_MAX, 'noeffect', { aliases: ['hash-max-ziplist-value'], unsigned: true }),
-  int('list-max-listpack-size', '-2', INT_MIN, INT_MAX, 'noeffect', { aliases: ['list-max-ziplist-size'] }),
+  int('list-max-listpack-size', '-2', INT_MIN, INT_MAX, 'active', { aliases: ['list-max-ziplist-size'] }),
   int('list-compress-depth', '0', 0n, INT_MAX, 'noeffect'),
   int('set-max-intset-entries', '512', 0n, LONG_MAX, 'noeffect', { unsigned: true }),
   int('set-max-listpack-entries', '128', 0n, LONG_MAX, 'noeffect', { unsigned: true, since: '7.2.0' }),

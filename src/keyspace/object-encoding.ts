@@ -30,8 +30,8 @@ export function objectEncoding(v: Value): string {
   if (v.type === 'set') return v.value.encoding;
   if (v.type === 'stream') return 'stream';
   if (v.type === 'zset') return v.value.listpack ? 'listpack' : 'skiplist';
-  // The data-types issue reports list/set/zset/hash/stream encodings here.
-  throw new Error(`internal error: no OBJECT ENCODING known for a value of type '${v.type}'`);
+  // Lists carry 7.2's listpack ⇄ quicklist model (types/list.ts).
+  return v.value.listpack ? 'listpack' : 'quicklist';
 }
 
 /**

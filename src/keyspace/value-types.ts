@@ -6,6 +6,7 @@ import type { HashData } from '../types/hash.js';
 import type { SetData } from '../types/set.js';
 import type { StreamData } from '../types/stream.js';
 import type { SortedSet } from '../types/sorted-set.js';
+import type { ListData } from '../types/list.js';
 
 export type ValueType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
@@ -22,13 +23,6 @@ export interface StringValue {
    * is "embstr" even when it reads "3000").
    */
   notInt?: boolean;
-}
-
-/** Other types plug in here as they land (issue: data types). */
-export interface OpaqueValue {
-  type: Exclude<ValueType, 'string' | 'hash' | 'set' | 'stream' | 'zset'>;
-  value: unknown;
-  raw?: undefined;
 }
 
 /** A hash: field → value with insertion order, encoding flag and a stable HSCAN cursor. */
@@ -59,7 +53,14 @@ export interface ZsetValue {
   raw?: undefined;
 }
 
-export type Value = StringValue | HashValue | SetValue | StreamValue | ZsetValue | OpaqueValue;
+/** A list: a ring buffer of elements plus Redis's listpack/quicklist encoding model. */
+export interface ListValue {
+  type: 'list';
+  value: ListData;
+  raw?: undefined;
+}
+
+export type Value = StringValue | HashValue | SetValue | StreamValue | ZsetValue | ListValue;
 
 export interface Entry {
   v: Value;

@@ -91,6 +91,8 @@ export class Connection {
     this.server.current = this.client;
     try {
       for (;;) {
+        // a client blocked on keys reads nothing more until it is unblocked
+        if (this.client.blocked) break;
         let argv: string[] | null;
         if (this.held !== null) {
           if (pause.holds(this.client, this.held)) {
@@ -174,6 +176,22 @@ export class Connection {
       drop = true;
     }
     if (!drop) this.writer.write(r, c.resp);
+  }
+
+  /**
+   * The blocking layer answered this client's blocked command (served, timed out or
+   * CLIENT UNBLOCK): the reply goes out now; pipelined input that waited behind the
+   * command runs on a later turn of the event loop, never inside another client's command.
+   */
+  unblocked(r: Reply | null): void {
+    if (this.closed) return;
+    this.emit(r);
+    if (!this.processing) this.flush();
+    if (this.parser.bufferedBytes > 0) {
+      setImmediate(() => {
+        if (!this.closed && !this.client.blocked) this.guardedProcessInput();
+      });
+    }
   }
 
   /** Sends an out-of-band message (pub/sub push, unblocked reply) right away. */

@@ -40,6 +40,7 @@ import { TlsAcceptor } from '../tls/tls-acceptor.js';
 import { buildTlsSettings, tlsWatchedPaths } from '../tls/tls-config.js';
 
 export { ListenError } from './listeners.js';
+import { BlockingRegistry } from './blocking.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -84,6 +85,8 @@ export class Server implements KeyspaceHost {
   readonly security: SecurityMonitor;
   /** Command.id → 1 for commands in @dangerous (their successful runs become security events) */
   private dangerous: Uint8Array = new Uint8Array(0);
+  /** clients blocked on keys (BLPOP & co.) */
+  readonly blocking: BlockingRegistry = new BlockingRegistry(this);
   /** executable INFO server reports; defaults to the running script */
   executable = '';
   /** process memory in use once the server was built (INFO used_memory_startup) */
@@ -229,6 +232,7 @@ export class Server implements KeyspaceHost {
   keyModified(_db: Database, _key: string): void {
     // WATCH hooks in here (transactions)
     this.stats.dirty++;
+    if (this.blocking.size > 0) this.blocking.signal(_db.index, _key);
   }
   /**
    * A command reports a keyspace event (see keyspace-events.ts); publishing them to
@@ -264,6 +268,8 @@ export class Server implements KeyspaceHost {
     }
     this.latency.recordCommand(cmd.id, usec);
     this.stats.commandDurationUsec += usec;
+    // keys a command made ready are served once it (or the whole EXEC) completed
+    if (!ctx.client.inExec && this.blocking.hasReady) this.blocking.handleReady();
   }
 
   // ---- connections ----
@@ -461,6 +467,7 @@ export class Server implements KeyspaceHost {
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.client.id);
     this.pause.forget(conn);
+    this.blocking.forget(conn.client);
   }
 
   clientById(id: number): Connection | undefined {
@@ -564,6 +571,8 @@ export class Server implements KeyspaceHost {
     this.updateTime();
     this.security.tick();
     this.activeExpire();
+    // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)
+    if (this.blocking.hasReady) this.blocking.handleReady();
     this.stats.sample(Date.now());
     this.autoReloadTls();
     const timeout = this.config.int('timeout');

@@ -274,3 +274,49 @@ export function sameDoubleText(mine: string, theirs: string, format72: (d: numbe
   const d = parseDoubleText(theirs);
   return d !== null && !Number.isNaN(d) && format72(d) === mine;
 }
+
+/**
+ * Known differences in command *replies* between the oracle (7.0.15) and Redis 7.2, which
+ * Redoubt follows. Differential tests leave these inputs out of their byte-for-byte
+ * comparisons (and check the 7.2 behaviour in their own tests instead).
+ */
+export interface KnownListReplyDifference {
+  /** the command and the argument shape concerned */
+  case: string;
+  redis70: string;
+  redis72: string;
+  reason: string;
+}
+
+export const knownListReplyDifferences: KnownListReplyDifference[] = [
+  {
+    case: 'OBJECT ENCODING <list key>',
+    redis70: 'always "quicklist"',
+    redis72: '"listpack" while small (list-max-listpack-size), "quicklist" beyond, back to "listpack" when shrunk below half the limit',
+    reason: '7.2 stores small lists as a plain listpack (t_list.c listTypeTryConversion*). list-diff compares only that the reply is a bulk string; test/unit/list-data.test.ts checks the 7.2 model.',
+  },
+  {
+    case: 'LPOS key element RANK -9223372036854775808',
+    redis70: 'answers as if RANK were given (overflowing negation)',
+    redis72: '-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+    reason: '7.2 parses RANK with getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX).',
+  },
+  {
+    case: 'LREM key -9223372036854775808 element',
+    redis70: 'removes like a negative count',
+    redis72: '-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+    reason: '7.2 parses the count with getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX).',
+  },
+  {
+    case: 'BLPOP/BRPOP/BLMOVE/BRPOPLPUSH/BLMPOP with a timeout of inf or one whose milliseconds exceed LLONG_MAX (e.g. 1e400, 9223372036854776)',
+    redis70: '-ERR timeout is negative (the overflowing conversion wraps)',
+    redis72: '-ERR timeout is out of range',
+    reason: "7.2's getTimeoutFromObjectOrReply checks the range before converting.",
+  },
+  {
+    case: 'BLPOP key1 key2 … when several of its keys become ready in one transaction',
+    redis70: 'served from the key signalled first',
+    redis72: 'the command is re-executed, so it pops from its first non-empty key in argument order',
+    reason: '7.2 serves blocked clients by re-running their command (blocked.c unblockClientOnKey).',
+  },
+];

@@ -6,6 +6,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { execFile } from 'node:child_process';
 import { findOnPath } from '../helpers/redis-oracle.js';
+import { ListData } from '../../src/types/list.js';
 
 const io = (port: number) => ioredisClient(port, { enableReadyCheck: false });
 
@@ -35,7 +36,7 @@ test('SCAN walks every key with COUNT, MATCH and TYPE', async () => {
     for (let i = 0; i < 100; i++) pipe.set(`key:${i}`, 'v');
     for (let i = 0; i < 20; i++) pipe.set(`other:${i}`, 'v');
     await pipe.exec();
-    srv.server.dbs[0]!.set('alist', { type: 'list', value: [] });
+    srv.server.dbs[0]!.set('alist', { type: 'list', value: new ListData() });
 
     const all = await scanAll((c) => r.scan(c, 'COUNT', 7));
     assert.equal(new Set(all.keys).size, 121);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createClient } from 'redis';
 import { startTestServer, ioredisClient } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { ListData } from '../../src/types/list.js';
 
 test('SETBIT / GETBIT: grow with zeros, return the old bit, errors', async () => {
   const srv = await startTestServer();
@@ -31,7 +32,7 @@ test('SETBIT / GETBIT: grow with zeros, return the old bit, errors', async () =>
     await assert.rejects(r.getbit('b', 'x' as unknown as number), /ERR bit offset is not an integer or out of range/);
     await assert.rejects(r.setbit('b', 0, 2 as 0), /^ReplyError: ERR bit is not an integer or out of range$/);
     await assert.rejects(r.call('SETBIT', 'b', '0', '-1'), /ERR bit is not an integer or out of range/);
-    srv.server.dbs[0]!.set('list', { type: 'list', value: [] });
+    srv.server.dbs[0]!.set('list', { type: 'list', value: new ListData() });
     await assert.rejects(r.setbit('list', 0, 1), /WRONGTYPE/);
     await assert.rejects(r.getbit('list', 0), /WRONGTYPE/);
   } finally {
@@ -96,7 +97,7 @@ test('BITOP: AND/OR/XOR/NOT, padding, empty result deletes the destination', asy
     assert.equal(await r.exists('d'), 0);
     await assert.rejects(r.bitop('NOT', 'd', 'a', 'b'), /^ReplyError: ERR BITOP NOT must be called with a single source key\.$/);
     await assert.rejects(r.call('BITOP', 'NAND', 'd', 'a'), /ERR syntax error/);
-    srv.server.dbs[0]!.set('list', { type: 'list', value: [] });
+    srv.server.dbs[0]!.set('list', { type: 'list', value: new ListData() });
     await assert.rejects(r.bitop('AND', 'd', 'a', 'list'), /WRONGTYPE/);
   } finally {
     r.disconnect();
@@ -173,7 +174,7 @@ test('LCS: string, LEN, IDX with MINMATCHLEN/WITHMATCHLEN in RESP2 and RESP3', a
     assert.equal(await r.call('LCS', 'a', 'missing'), '');
     await assert.rejects(r.call('LCS', 'a', 'b', 'LEN', 'IDX'), /^ReplyError: ERR If you want both the length and indexes, please just use IDX\.$/);
     await assert.rejects(r.call('LCS', 'a', 'b', 'MINMATCHLEN'), /ERR syntax error/);
-    srv.server.dbs[0]!.set('list', { type: 'list', value: [] });
+    srv.server.dbs[0]!.set('list', { type: 'list', value: new ListData() });
     await assert.rejects(r.call('LCS', 'a', 'list'), /^ReplyError: ERR The specified keys must contain string values$/);
 
     assert.equal(

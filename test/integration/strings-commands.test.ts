@@ -10,6 +10,7 @@ import { startTestServer, ioredisClient } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import type { RunningServer } from '../../src/server/server.js';
+import { ListData } from '../../src/types/list.js';
 
 const BIN = Buffer.from([0x00, 0x80, 0xff, 0x0d, 0x0a, 0x41, 0x00]);
 
@@ -107,7 +108,7 @@ test('MSET, MGET, MSETNX: wrong-type keys read as nil, MSETNX is all or nothing'
     await assert.rejects(r.call('MSET', 'a', '1', 'b'), /ERR wrong number of arguments for 'mset' command/);
     await assert.rejects(r.call('MSETNX', 'a'), /ERR wrong number of arguments for 'msetnx' command/);
     // a non-string value: seed one directly, since list commands are another family
-    srv.server.dbs[0]!.set('list', { type: 'list', value: [] });
+    srv.server.dbs[0]!.set('list', { type: 'list', value: new ListData() });
     assert.deepEqual(await r.mget('list', 'a'), [null, '3']);
     await assert.rejects(r.get('list'), /^ReplyError: WRONGTYPE Operation against a key holding the wrong kind of value$/);
     await assert.rejects(r.getset('list', 'x'), /WRONGTYPE/);

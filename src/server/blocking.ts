@@ -1,0 +1,325 @@
+/**
+ * Clients blocked on keys (BLPOP, BLMOVE, BLMPOP; later BZPOPMIN/BZMPOP and XREAD BLOCK),
+ * modelled on Redis 7.2's blocked.c:
+ *
+ *  - a blocking command that finds nothing to serve calls `block()`: the client waits on
+ *    its keys (per database, FIFO per key), with an optional deadline, and reads no more
+ *    of its pipelined input until it is unblocked;
+ *  - any change to a key that has waiters marks it "ready" (a superset of Redis's
+ *    signalKeyAsReady: the serve step re-checks the key's type anyway);
+ *  - after the writing command completes (after the whole EXEC for a transaction), ready
+ *    keys are handled in the order they became ready; for each, its waiters in FIFO
+ *    order are served while the key holds a value of the type they wait for (or, for
+ *    waiters that unblock when the key goes, whatever happens to it);
+ *  - serving re-executes the waiting command, as 7.2 does: it may find its data on
+ *    another of its keys, fail (WRONGTYPE), or block again at the back of the queues
+ *    with its original deadline. Keys made ready while serving (BLMOVE's push into its
+ *    destination) are handled in the same pass;
+ *  - on timeout or CLIENT UNBLOCK … TIMEOUT the client gets its command's timeout reply;
+ *    CLIENT UNBLOCK … ERROR answers -UNBLOCKED; a disconnected client is forgotten.
+ * Commands run inside EXEC never block (`ctx.client.inExec`): they answer as on timeout.
+ */
+import { CommandError, errors } from '../errors.js';
+import { reply, type Reply } from '../protocol/reply.js';
+import { parseLongDouble, roundLongDouble } from '../types/long-double.js';
+import type { Command } from '../commands/command-spec.js';
+import type { CommandContext } from '../commands/context.js';
+import type { ValueType } from '../keyspace/value-types.js';
+import type { Client } from './client.js';
+import type { Server } from './server.js';
+
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const LLONG_MAX = 9223372036854775807n;
+
+/** What the registry needs from a connection. */
+export interface BlockableConnection {
+  readonly client: Client;
+  readonly ctx: CommandContext;
+  /** writes the reply of the unblocked command, then resumes reading pipelined input */
+  unblocked(r: Reply | null): void;
+}
+
+export interface BlockRequest {
+  /** the command's arguments (re-executed when a key becomes ready) */
+  argv: string[];
+  keys: readonly string[];
+  /** the value type whose appearance at a key can serve the client */
+  type: ValueType;
+  /** absolute deadline in server time (ms), 0 = wait forever (see parseTimeout) */
+  deadline: number;
+  /** the reply on timeout / CLIENT UNBLOCK … TIMEOUT */
+  timeoutReply: Reply;
+  /** the reply when blocking is not allowed (inside EXEC); defaults to timeoutReply */
+  deniedReply?: Reply;
+  /** serve the client when a key is deleted or changes type (XREADGROUP) */
+  unblockOnNoKey?: boolean;
+  /**
+   * How to try serving the client when a key is ready; by default the command is
+   * re-executed with `argv` (7.2's way). A custom callback returns the reply, or null to
+   * keep waiting (the client then queues again behind the others, with its deadline).
+   */
+  serve?: () => Reply | null;
+}
+
+interface Waiter {
+  conn: BlockableConnection;
+  cmd: Command;
+  argv: string[];
+  dbIndex: number;
+  keys: string[];
+  type: ValueType;
+  deadline: number;
+  timeoutReply: Reply;
+  unblockOnNoKey: boolean;
+  serve: (() => Reply | null) | null;
+  timer: NodeJS.Timeout | null;
+}
+
+export const UNBLOCKED_ERROR = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
+
+/**
+ * Redis's getTimeoutFromObjectOrReply in seconds (BLPOP…) or milliseconds (XREAD BLOCK).
+ * Returns the absolute deadline in ms of `now`'s clock, or 0 for "forever". Throws the
+ * error reply otherwise.
+ */
+export function parseTimeout(arg: string, now: number, unit: 'seconds' | 'milliseconds'): number {
+  let ms: bigint;
+  if (unit === 'seconds') {
+    const v = parseLongDouble(arg);
+    if (v === null) throw new CommandError(errors.timeout);
+    if (v.kind === 'inf') {
+      if (!v.neg) throw new CommandError('ERR timeout is out of range');
+      throw new CommandError(errors.negativeTimeout);
+    }
+    if (v.kind === 'nan') throw new CommandError(errors.timeout);
+    // seconds × 1000 rounded to the long double grid, then ceil
+    const scaled = roundLongDouble(v.neg, v.m * 1000n, v.e, false);
+    if (scaled.kind !== 'finite') throw new CommandError('ERR timeout is out of range');
+    ms = ceilLongDouble(scaled.neg, scaled.m, scaled.e);
+    if (ms > LLONG_MAX) throw new CommandError('ERR timeout is out of range');
+  } else {
+    if (!/^-?(0|[1-9][0-9]*)$/.test(arg)) throw new CommandError('ERR timeout is not an integer or out of range');
+    ms = BigInt(arg);
+    if (ms > LLONG_MAX || ms < -LLONG_MAX - 1n) throw new CommandError('ERR timeout is not an integer or out of range');
+  }
+  if (ms < 0n) throw new CommandError(errors.negativeTimeout);
+  if (ms === 0n) return 0;
+  if (ms > LLONG_MAX - BigInt(now)) throw new CommandError('ERR timeout is out of range');
+  // beyond ~285,000 years a deadline is "forever" in practice; keep it a safe number
+  const at = BigInt(now) + ms;
+  return at > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(at);
+}
+
+function ceilLongDouble(neg: boolean, m: bigint, e: number): bigint {
+  if (e >= 0) return (neg ? -1n : 1n) * (m << BigInt(e));
+  const sh = BigInt(-e);
+  const q = m >> sh;
+  const exact = q << sh === m;
+  if (neg) return -q;
+  return exact ? q : q + 1n;
+}
+
+export class BlockingRegistry {
+  /** per database: key → waiters in FIFO order */
+  private readonly byKey = new Map<number, Map<string, Waiter[]>>();
+  private readonly byClient = new Map<number, Waiter>();
+  private ready: { db: number; key: string }[] = [];
+  private readonly readySet = new Set<string>();
+  /** the waiter whose command is being re-executed (keeps its deadline if it blocks again) */
+  private reprocessing: Waiter | null = null;
+  private serving = false;
+
+  constructor(private readonly server: Server) {}
+
+  /** Number of blocked clients. */
+  get size(): number {
+    return this.byClient.size;
+  }
+
+  /**
+   * Blocks the calling client (the handler then returns null: no reply yet). Inside EXEC
+   * (or for a client without a connection) blocking is refused: the timeout reply is
+   * returned at once.
+   */
+  block(ctx: CommandContext, req: BlockRequest): Reply | null {
+    const client = ctx.client;
+    if (client.inExec) return req.deniedReply ?? req.timeoutReply;
+    const conn = this.server.clientById(client.id);
+    if (conn === undefined) return req.deniedReply ?? req.timeoutReply;
+    const previous = this.reprocessing !== null && this.reprocessing.conn.client === client ? this.reprocessing : null;
+    const keys = [...new Set(req.keys)];
+    const w: Waiter = {
+      conn,
+      cmd: ctx.command,
+      argv: previous?.argv ?? req.argv,
+      dbIndex: client.dbIndex,
+      keys,
+      type: req.type,
+      deadline: previous?.deadline ?? req.deadline,
+      timeoutReply: req.timeoutReply,
+      unblockOnNoKey: req.unblockOnNoKey === true,
+      serve: req.serve ?? null,
+      timer: null,
+    };
+    this.enqueue(w);
+    return null;
+  }
+
+  /** Puts a waiter at the back of its keys' queues and arms its deadline. */
+  private enqueue(w: Waiter): void {
+    let perDb = this.byKey.get(w.dbIndex);
+    if (perDb === undefined) this.byKey.set(w.dbIndex, (perDb = new Map()));
+    for (const k of w.keys) {
+      const q = perDb.get(k);
+      if (q === undefined) perDb.set(k, [w]);
+      else q.push(w);
+    }
+    this.byClient.set(w.conn.client.id, w);
+    w.conn.client.blocked = true;
+    if (w.deadline > 0) this.arm(w);
+  }
+
+  /** Times the wait out at its deadline (re-armed in steps setTimeout can take). */
+  private arm(w: Waiter): void {
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, w.deadline - this.server.clock.now()));
+    w.timer = setTimeout(() => {
+      w.timer = null;
+      if (this.byClient.get(w.conn.client.id) !== w) return;
+      if (this.server.clock.now() < w.deadline) {
+        this.arm(w);
+        return;
+      }
+      this.remove(w);
+      w.conn.unblocked(w.timeoutReply);
+    }, wait);
+    w.timer.unref();
+  }
+
+  private remove(w: Waiter): void {
+    if (w.timer !== null) clearTimeout(w.timer);
+    w.timer = null;
+    this.byClient.delete(w.conn.client.id);
+    w.conn.client.blocked = false;
+    const perDb = this.byKey.get(w.dbIndex);
+    if (perDb === undefined) return;
+    for (const k of w.keys) {
+      const q = perDb.get(k);
+      if (q === undefined) continue;
+      const i = q.indexOf(w);
+      if (i !== -1) q.splice(i, 1);
+      if (q.length === 0) perDb.delete(k);
+    }
+  }
+
+  /** A key changed: if anyone waits on it, it is ready to be looked at after the command. */
+  signal(dbIndex: number, key: string): void {
+    const perDb = this.byKey.get(dbIndex);
+    if (perDb === undefined || !perDb.has(key)) return;
+    const id = `${dbIndex}:${key}`;
+    if (this.readySet.has(id)) return;
+    this.readySet.add(id);
+    this.ready.push({ db: dbIndex, key });
+  }
+
+  /** Every waited-on key of a database is ready (SWAPDB changed all of them at once). */
+  signalDatabase(dbIndex: number): void {
+    const perDb = this.byKey.get(dbIndex);
+    if (perDb === undefined) return;
+    for (const key of [...perDb.keys()]) this.signal(dbIndex, key);
+  }
+
+  get hasReady(): boolean {
+    return this.ready.length > 0;
+  }
+
+  /** Serves waiters of the ready keys (handleClientsBlockedOnKeys). */
+  handleReady(): void {
+    if (this.serving) return;
+    this.serving = true;
+    const prevCurrent = this.server.current;
+    try {
+      while (this.ready.length > 0) {
+        const batch = this.ready;
+        this.ready = [];
+        this.readySet.clear();
+        for (const { db, key } of batch) {
+          const q = this.byKey.get(db)?.get(key);
+          if (q === undefined) continue;
+          for (const w of q.slice()) {
+            if (this.byClient.get(w.conn.client.id) !== w) continue;
+            const e = this.server.dbs[db]?.peek(key);
+            if ((e !== undefined && e.v.type === w.type) || w.unblockOnNoKey) this.serve(w);
+          }
+        }
+      }
+    } finally {
+      this.serving = false;
+      this.server.current = prevCurrent;
+    }
+  }
+
+  /** Re-executes the waiter's command; it answers, or blocks again (keeping its deadline). */
+  private serve(w: Waiter): void {
+    this.remove(w);
+    const ctx = w.conn.ctx;
+    this.server.current = w.conn.client;
+    this.reprocessing = w;
+    let out: Reply | null;
+    try {
+      ctx.command = w.cmd;
+      if (w.serve !== null) {
+        out = w.serve();
+        if (out === null) {
+          this.enqueue(w);
+          return;
+        }
+      } else out = w.cmd.run!(ctx, w.argv);
+    } catch (e) {
+      if (e instanceof CommandError) out = reply.error(e.reply);
+      else {
+        this.server.logger.warning(`Internal error serving blocked '${w.cmd.fullName}': ${(e as Error).stack ?? String(e)}`);
+        out = reply.error('ERR internal error');
+      }
+    } finally {
+      this.reprocessing = null;
+    }
+    if (w.conn.client.blocked) return;
+    if (out !== null) this.server.countError(out);
+    w.conn.unblocked(out);
+  }
+
+  /** CLIENT UNBLOCK: true if the client was blocked on keys and is now answered. */
+  unblock(clientId: number, withError: boolean): boolean {
+    const w = this.byClient.get(clientId);
+    if (w === undefined) return false;
+    this.remove(w);
+    const r = withError ? reply.error(UNBLOCKED_ERROR) : w.timeoutReply;
+    if (withError) this.server.countError(r);
+    w.conn.unblocked(r);
+    return true;
+  }
+
+  /** A connection closed: drop its wait. */
+  forget(client: Client): void {
+    const w = this.byClient.get(client.id);
+    if (w !== undefined) this.remove(w);
+  }
+
+  /** INFO clients: clients_in_timeout_table, total_blocking_keys, total_blocking_keys_on_nokey. */
+  infoFields(): [string, number][] {
+    let timed = 0;
+    for (const w of this.byClient.values()) if (w.deadline > 0) timed++;
+    let keys = 0;
+    let onNoKey = 0;
+    for (const perDb of this.byKey.values()) {
+      keys += perDb.size;
+      for (const q of perDb.values()) if (q.some((w) => w.unblockOnNoKey)) onNoKey++;
+    }
+    return [
+      ['clients_in_timeout_table', timed],
+      ['total_blocking_keys', keys],
+      ['total_blocking_keys_on_nokey', onNoKey],
+    ];
+  }
+}

@@ -1,0 +1,443 @@
+/**
+ * The value behind a list key: a growable ring buffer of binary strings (O(1) push and
+ * pop at both ends, O(1) index access), plus a model of the encoding Redis 7.2 would
+ * have chosen for the same history of operations (OBJECT ENCODING).
+ *
+ * Encoding model (t_list.c / quicklist.c of Redis 7.2):
+ *  - a list starts as one listpack; before elements are added it becomes a quicklist
+ *    when the listpack's byte size plus the raw lengths of the new elements, or its
+ *    element count, exceeds `list-max-listpack-size` (quicklistNodeExceedsLimit);
+ *  - the quicklist keeps nodes (listpacks) of bounded size; only their counts and byte
+ *    sizes are modelled here, with Redis's rules for pushes at either end (a new node
+ *    when the end node is full), deletions (empty nodes go), replacements (in place)
+ *    and, for LINSERT into a full node, the neighbour/new node/split-and-merge cases;
+ *  - after a list shrinks, a quicklist with a single node of at most half the limits
+ *    becomes a listpack again (7.2's listTypeTryConvertQuicklist).
+ * Byte sizes are the listpack's real ones: integers in their compact encodings, strings
+ * with their length prefix, every entry followed by its back-length.
+ */
+
+const LP_HEADER_AND_END = 7;
+/** quicklist.c: optimization_level for fill -1..-5 */
+const SIZE_LEVELS = [4096, 8192, 16384, 32768, 65536];
+const SIZE_SAFETY_LIMIT = 8192;
+/** quicklist.c: SIZE_ESTIMATE_OVERHEAD, added to the raw length when testing a node for room */
+const SIZE_ESTIMATE_OVERHEAD = 8;
+const UINT_MAX = 4294967295;
+
+/** The listpack encoding+data length of one element (without its back-length). */
+function encodedLength(s: string): number {
+  const n = s.length;
+  if (n > 0 && n <= 20) {
+    const v = lpInteger(s);
+    if (v !== null) {
+      if (v >= 0 && v <= 127) return 1;
+      if (v >= -4096 && v <= 4095) return 2;
+      if (v >= -32768 && v <= 32767) return 3;
+      if (v >= -8388608 && v <= 8388607) return 4;
+      if (v >= -2147483648 && v <= 2147483647) return 5;
+      return 9;
+    }
+  }
+  if (n < 64) return 1 + n;
+  if (n < 4096) return 2 + n;
+  return 5 + n;
+}
+
+/** lpStringToInt64: canonical decimal integers only (no sign '+', no leading zeros, no "-0"). */
+function lpInteger(s: string): number | null {
+  const n = s.length;
+  let i = 0;
+  if (s.charCodeAt(0) === 45) {
+    if (n === 1) return null;
+    i = 1;
+  }
+  const first = s.charCodeAt(i);
+  if (first === 48) return n === 1 ? 0 : null;
+  if (first < 49 || first > 57) return null;
+  for (let j = i + 1; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return null;
+  }
+  const v = Number(s);
+  // beyond 2^53 the exact value does not matter: only whether it fits 64 bits (9 bytes)
+  if (n - i >= 19) {
+    const big = BigInt(s);
+    if (big > 9223372036854775807n || big < -9223372036854775808n) return null;
+  }
+  return v;
+}
+
+/** Size of one listpack entry: encoding, data and back-length. */
+export function listpackEntrySize(s: string): number {
+  const l = encodedLength(s);
+  const back = l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
+  return l + back;
+}
+
+/** quicklistNodeLimit: [size limit, count limit] for a `list-max-listpack-size`. */
+function nodeLimit(fill: number): [number, number] {
+  if (fill >= 0) return [Number.MAX_SAFE_INTEGER, fill === 0 ? 1 : fill];
+  const offset = Math.min(-fill - 1, SIZE_LEVELS.length - 1);
+  return [SIZE_LEVELS[offset]!, UINT_MAX];
+}
+
+/** quicklistNodeExceedsLimit */
+function exceedsLimit(fill: number, size: number, count: number): boolean {
+  if (fill < 0) return size > nodeLimit(fill)[0];
+  if (size > SIZE_SAFETY_LIMIT) return true;
+  return count > nodeLimit(fill)[1];
+}
+
+interface QuickNode {
+  count: number;
+  /** bytes of the node's listpack */
+  sz: number;
+}
+
+export class ListData {
+  private buf: (string | undefined)[];
+  private head = 0;
+  private len = 0;
+  private mask: number;
+  /** Redis's OBJ_ENCODING_LISTPACK (true) vs OBJ_ENCODING_QUICKLIST (false) */
+  listpack = true;
+  /** sum of listpack entry sizes of every element (listpack bytes minus header/end) */
+  private entryBytes = 0;
+  /** quicklist nodes, head first; empty while listpack-encoded */
+  private nodes: QuickNode[] = [];
+
+  constructor(capacity = 8) {
+    let cap = 8;
+    while (cap < capacity) cap *= 2;
+    this.buf = new Array(cap);
+    this.mask = cap - 1;
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** Element at index 0..length-1 (callers check the range). */
+  at(i: number): string {
+    return this.buf[(this.head + i) & this.mask]!;
+  }
+
+  /** Resolves a Redis index (negative from the tail); -1 when out of range. */
+  resolve(index: number): number {
+    const i = index < 0 ? this.len + index : index;
+    return i < 0 || i >= this.len ? -1 : i;
+  }
+
+  private grow(): void {
+    const old = this.buf;
+    const cap = old.length * 2;
+    const next: (string | undefined)[] = new Array(cap);
+    for (let i = 0; i < this.len; i++) next[i] = old[(this.head + i) & this.mask];
+    this.buf = next;
+    this.head = 0;
+    this.mask = cap - 1;
+  }
+
+  // ---- element operations; `fill` is list-max-listpack-size (the encoding model) ----
+
+  pushHead(v: string, fill: number): void {
+    if (this.len === this.buf.length) this.grow();
+    this.head = (this.head - 1) & this.mask;
+    this.buf[this.head] = v;
+    this.len++;
+    this.added(v, 0, fill);
+  }
+
+  pushTail(v: string, fill: number): void {
+    if (this.len === this.buf.length) this.grow();
+    this.buf[(this.head + this.len) & this.mask] = v;
+    this.len++;
+    this.added(v, this.len - 1, fill);
+  }
+
+  popHead(): string | undefined {
+    if (this.len === 0) return undefined;
+    const v = this.buf[this.head]!;
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) & this.mask;
+    this.len--;
+    this.removedAt(0, v);
+    return v;
+  }
+
+  popTail(): string | undefined {
+    if (this.len === 0) return undefined;
+    const at = (this.head + this.len - 1) & this.mask;
+    const v = this.buf[at]!;
+    this.buf[at] = undefined;
+    this.len--;
+    this.removedAt(this.len, v);
+    return v;
+  }
+
+  /** Replaces the element at index i (0..length-1). */
+  set(i: number, v: string): void {
+    const at = (this.head + i) & this.mask;
+    const old = this.buf[at]!;
+    this.buf[at] = v;
+    const delta = listpackEntrySize(v) - listpackEntrySize(old);
+    this.entryBytes += delta;
+    if (!this.listpack) this.modelReplace(i, delta);
+  }
+
+  /** Inserts before position i (0..length; length appends). */
+  insert(i: number, v: string, fill: number, after: boolean): void {
+    if (this.len === this.buf.length) this.grow();
+    // shift the shorter side
+    if (i < this.len - i) {
+      this.head = (this.head - 1) & this.mask;
+      for (let k = 0; k < i; k++) this.buf[(this.head + k) & this.mask] = this.buf[(this.head + k + 1) & this.mask];
+    } else {
+      for (let k = this.len; k > i; k--) this.buf[(this.head + k) & this.mask] = this.buf[(this.head + k - 1) & this.mask];
+    }
+    this.buf[(this.head + i) & this.mask] = v;
+    this.len++;
+    this.entryBytes += listpackEntrySize(v);
+    if (!this.listpack) this.modelInsert(after ? i - 1 : i, v, after, fill);
+  }
+
+  /** Elements [start, start+count) in order (reverse = from the last one backwards). */
+  slice(start: number, count: number, reverse = false): string[] {
+    const out: string[] = new Array(count);
+    if (reverse) for (let k = 0; k < count; k++) out[k] = this.at(start + count - 1 - k);
+    else for (let k = 0; k < count; k++) out[k] = this.at(start + k);
+    return out;
+  }
+
+  /**
+   * Removes the elements at the given ascending positions in one compaction pass;
+   * the model deletes them from their nodes.
+   */
+  removePositions(positions: number[]): void {
+    if (positions.length === 0) return;
+    const removed = new Array<string>(positions.length);
+    let w = positions[0]!;
+    let p = 0;
+    for (let r = positions[0]!; r < this.len; r++) {
+      if (p < positions.length && positions[p] === r) {
+        removed[p++] = this.at(r);
+        continue;
+      }
+      this.buf[(this.head + w) & this.mask] = this.at(r);
+      w++;
+    }
+    for (let k = w; k < this.len; k++) this.buf[(this.head + k) & this.mask] = undefined;
+    this.len = w;
+    let bytes = 0;
+    for (const s of removed) bytes += listpackEntrySize(s);
+    this.entryBytes -= bytes;
+    if (!this.listpack) this.modelRemove(positions, removed);
+  }
+
+  /** Drops `left` elements from the head and `right` from the tail (LTRIM, popped ranges). */
+  trim(left: number, right: number): void {
+    for (let k = 0; k < left; k++) this.popHead();
+    for (let k = 0; k < right; k++) this.popTail();
+  }
+
+  // ---- encoding model ----
+
+  /** Bytes of the listpack holding every element (lpBytes while listpack-encoded). */
+  get listpackBytes(): number {
+    return LP_HEADER_AND_END + this.entryBytes;
+  }
+
+  /** Number of quicklist nodes modelled (0 while listpack-encoded). */
+  get quicklistNodes(): number {
+    return this.nodes.length;
+  }
+
+  /**
+   * listTypeTryConversionAppend: before adding elements whose raw lengths sum to
+   * `addBytes`, a listpack that would exceed the node limit becomes a quicklist whose
+   * single node is the old listpack.
+   */
+  beforeGrow(fill: number, addBytes: number, addCount: number): void {
+    if (!this.listpack) return;
+    if (!exceedsLimit(fill, this.listpackBytes + addBytes, this.len + addCount)) return;
+    this.listpack = false;
+    this.nodes = this.len > 0 ? [{ count: this.len, sz: this.listpackBytes }] : [];
+  }
+
+  /** listTypeTryConversion(SHRINKING): one node within half the limits → listpack. */
+  afterShrink(fill: number): void {
+    if (this.listpack || this.nodes.length !== 1) return;
+    const [sz, count] = nodeLimit(fill);
+    const node = this.nodes[0]!;
+    if (node.sz > Math.floor(sz / 2) || node.count > Math.floor(count / 2)) return;
+    this.listpack = true;
+    this.nodes = [];
+  }
+
+  private allowInsert(node: QuickNode | undefined, raw: number, fill: number): boolean {
+    if (node === undefined) return false;
+    return !exceedsLimit(fill, node.sz + raw + SIZE_ESTIMATE_OVERHEAD, node.count + 1);
+  }
+
+  private added(v: string, index: number, fill: number): void {
+    const size = listpackEntrySize(v);
+    this.entryBytes += size;
+    if (this.listpack) return;
+    const nodes = this.nodes;
+    if (index === 0) {
+      const h = nodes[0];
+      if (h !== undefined && this.allowInsert(h, v.length, fill)) {
+        h.count++;
+        h.sz += size;
+      } else nodes.unshift({ count: 1, sz: LP_HEADER_AND_END + size });
+    } else {
+      const t = nodes[nodes.length - 1];
+      if (t !== undefined && this.allowInsert(t, v.length, fill)) {
+        t.count++;
+        t.sz += size;
+      } else nodes.push({ count: 1, sz: LP_HEADER_AND_END + size });
+    }
+  }
+
+  private removedAt(index: number, v: string): void {
+    const size = listpackEntrySize(v);
+    this.entryBytes -= size;
+    if (this.listpack) return;
+    const nodes = this.nodes;
+    const ni = index === 0 ? 0 : nodes.length - 1;
+    const node = nodes[ni]!;
+    node.count--;
+    node.sz -= size;
+    if (node.count === 0) nodes.splice(ni, 1);
+  }
+
+  /** [node index, offset in node] of element i. */
+  private locate(i: number): [number, number] {
+    let acc = 0;
+    for (let n = 0; n < this.nodes.length; n++) {
+      const c = this.nodes[n]!.count;
+      if (i < acc + c) return [n, i - acc];
+      acc += c;
+    }
+    return [this.nodes.length - 1, this.nodes[this.nodes.length - 1]!.count - 1];
+  }
+
+  private modelRemove(positions: number[], removed: string[]): void {
+    // positions are old indexes, ascending; walk nodes once
+    let n = 0;
+    let nodeStart = 0;
+    const counts = this.nodes.map((x) => x.count);
+    for (let p = 0; p < positions.length; p++) {
+      const pos = positions[p]!;
+      while (pos >= nodeStart + counts[n]!) {
+        nodeStart += counts[n]!;
+        n++;
+      }
+      const node = this.nodes[n]!;
+      node.count--;
+      node.sz -= listpackEntrySize(removed[p]!);
+    }
+    this.nodes = this.nodes.filter((x) => x.count > 0);
+  }
+
+  /** _quicklistInsert: `at` is the pivot's position (the new element goes before/after it). */
+  private modelInsert(pivot: number, v: string, after: boolean, fill: number): void {
+    const size = listpackEntrySize(v);
+    const nodes = this.nodes;
+    if (nodes.length === 0) {
+      nodes.push({ count: 1, sz: LP_HEADER_AND_END + size });
+      return;
+    }
+    const [ni, offset] = this.locate(pivot);
+    const node = nodes[ni]!;
+    const full = !this.allowInsert(node, v.length, fill);
+    const atTail = after && offset === node.count - 1;
+    const atHead = !after && offset === 0;
+    const availNext = atTail && this.allowInsert(nodes[ni + 1], v.length, fill);
+    const availPrev = atHead && this.allowInsert(nodes[ni - 1], v.length, fill);
+    if (!full) {
+      node.count++;
+      node.sz += size;
+    } else if (availNext) {
+      nodes[ni + 1]!.count++;
+      nodes[ni + 1]!.sz += size;
+    } else if (availPrev) {
+      nodes[ni - 1]!.count++;
+      nodes[ni - 1]!.sz += size;
+    } else if (atTail || atHead) {
+      nodes.splice(after ? ni + 1 : ni, 0, { count: 1, sz: LP_HEADER_AND_END + size });
+    } else {
+      // split at the pivot; the new element joins the split-off part, then merges
+      // the node's elements before the insertion (the buffer already holds the new one)
+      const all = this.nodeElements(ni, node.count + 1);
+      all.splice(after ? pivot + 1 - this.nodeStart(ni) : pivot - this.nodeStart(ni), 1);
+      const elems = all;
+      const keepCount = after ? offset + 1 : node.count - offset;
+      const keep = after ? elems.slice(0, keepCount) : elems.slice(offset);
+      const moved = after ? elems.slice(keepCount) : elems.slice(0, offset);
+      node.count = keep.length;
+      node.sz = LP_HEADER_AND_END + keep.reduce((a, s) => a + listpackEntrySize(s), 0);
+      const split: QuickNode = { count: moved.length + 1, sz: LP_HEADER_AND_END + size + moved.reduce((a, s) => a + listpackEntrySize(s), 0) };
+      nodes.splice(after ? ni + 1 : ni, 0, split);
+      this.mergeAround(nodes.indexOf(node), fill);
+    }
+  }
+
+  /**
+   * LSET in a quicklist: quicklistReplaceEntry replaces inside the node whatever its size
+   * (only elements beyond packed_threshold, 1 GB, get a node of their own).
+   */
+  private modelReplace(i: number, delta: number): void {
+    const [ni] = this.locate(i);
+    this.nodes[ni]!.sz += delta;
+  }
+
+  /** The current elements of node `ni` (the buffer already holds the new state). */
+  private nodeElements(ni: number, count: number): string[] {
+    return this.slice(this.nodeStart(ni), count);
+  }
+
+  private nodeStart(ni: number): number {
+    let start = 0;
+    for (let n = 0; n < ni; n++) start += this.nodes[n]!.count;
+    return start;
+  }
+
+  /** _quicklistMergeNodes around the node at `center`. */
+  private mergeAround(center: number, fill: number): void {
+    const nodes = this.nodes;
+    const allow = (a: QuickNode | undefined, b: QuickNode | undefined) =>
+      a !== undefined && b !== undefined && !exceedsLimit(fill, a.sz + b.sz - LP_HEADER_AND_END, a.count + b.count);
+    const merge = (a: number) => {
+      const x = nodes[a]!;
+      const y = nodes[a + 1]!;
+      x.count += y.count;
+      x.sz += y.sz - LP_HEADER_AND_END;
+      nodes.splice(a + 1, 1);
+    };
+    let c = center;
+    if (c >= 2 && allow(nodes[c - 2], nodes[c - 1])) {
+      merge(c - 2);
+      c--;
+    }
+    if (c + 2 < nodes.length && allow(nodes[c + 1], nodes[c + 2])) merge(c + 1);
+    let target = c;
+    if (c >= 1 && allow(nodes[c - 1], nodes[c])) {
+      merge(c - 1);
+      target = c - 1;
+    }
+    if (target + 1 < nodes.length && allow(nodes[target], nodes[target + 1])) merge(target);
+  }
+
+  /** A deep copy (COPY): same elements and encoding state. */
+  clone(): ListData {
+    const l = new ListData(this.len);
+    for (let i = 0; i < this.len; i++) l.buf[i] = this.at(i);
+    l.len = this.len;
+    l.listpack = this.listpack;
+    l.entryBytes = this.entryBytes;
+    l.nodes = this.nodes.map((n) => ({ count: n.count, sz: n.sz }));
+    return l;
+  }
+}
