@@ -16,6 +16,7 @@ import { aclCommands } from './acl-command.js';
 import { securityCommands } from './security-commands.js';
 import { setCommands } from './sets.js';
 import { hyperloglogCommands } from './hyperloglog.js';
+import { zsetBlockingCommands } from './zset-blocking.js';
 import { streamCommands } from './streams.js';
 import { sortedSetCommands } from './sorted-sets.js';
 import { listCommands } from './lists.js';
@@ -37,6 +38,7 @@ export const allCommands: CommandDefinition[] = [
   ...securityCommands,
   ...setCommands,
   ...hyperloglogCommands,
+  ...zsetBlockingCommands,
   ...streamCommands,
   ...sortedSetCommands,
   ...listCommands,
