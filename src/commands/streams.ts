@@ -628,11 +628,37 @@ function consumerHistory(s: StreamData, c: Consumer, start: StreamId, count: num
   return reply.array(out);
 }
 
-function streamRead(ctx: CommandContext, argv: string[], xreadgroup: boolean): Reply {
+function streamRead(ctx: CommandContext, argv: string[], xreadgroup: boolean): Reply | null {
   const req = parseStreamRead(ctx, argv, xreadgroup);
-  // Nothing to serve: without BLOCK that is the null reply; with BLOCK it is what Redis
-  // answers a client that may not block (inside MULTI) until waiting is wired in.
-  return serveStreamRead(ctx, req) ?? reply.nilArray;
+  const now = serveStreamRead(ctx, req);
+  if (now !== null || req.timeout === -1) return now ?? reply.nilArray;
+  // BLOCK with nothing to read: wait for an XADD to one of the streams. The request keeps
+  // the IDs resolved now (`$` = the last ID at the time of the call), so serving re-uses
+  // them instead of re-running the command. XREADGROUP clients are also served when a key
+  // goes away or changes type, with Redis's error.
+  const deadline = req.timeout === 0 ? 0 : ctx.now + req.timeout;
+  return ctx.server.blocking.block(ctx, {
+    argv,
+    keys: req.keys,
+    type: 'stream',
+    deadline,
+    timeoutReply: reply.nilArray,
+    unblockOnNoKey: req.group !== null,
+    serve: () => {
+      if (req.group !== null) {
+        for (const key of req.keys) {
+          const e = ctx.db.lookupRead(key);
+          if (e === undefined || e.v.type !== 'stream') return reply.error('UNBLOCKED the stream key no longer exists');
+        }
+      }
+      try {
+        return serveStreamRead(ctx, req);
+      } catch (e) {
+        if (e instanceof CommandError) return reply.error(e.reply);
+        throw e;
+      }
+    },
+  });
 }
 
 const streamsKeySpec = (startFrom: number): KeySpec[] => [
