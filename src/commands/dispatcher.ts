@@ -12,6 +12,9 @@ import type { CommandContext } from './context.js';
 /** Commands that run immediately even inside MULTI (the rest are queued). */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
+/** What a RESP2 client may run while subscribed. */
+const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+
 export type AclChecker = (ctx: CommandContext, cmd: Command, argv: string[]) => Reply | null;
 
 export class Dispatcher {
@@ -54,8 +57,18 @@ export class Dispatcher {
         return denied;
       }
     }
+    // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
+    // carries messages, and a reply to anything else could not be told apart from them.
+    if (client.resp === 2 && client.inPubSub && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
+      return this.reject(
+        ctx,
+        cmd,
+        `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      );
+    }
     if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
-      client.multi.push({ argv });
+      // as Redis, a doomed transaction keeps answering QUEUED without keeping the command
+      if (!client.multiDirty && !client.watchDirty) client.multi.push({ argv, cmd });
       return reply.queued;
     }
     return this.call(ctx, cmd, argv);

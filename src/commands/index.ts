@@ -12,5 +12,7 @@ import { slowlogCommands } from './slowlog-command.js';
 import { latencyCommands } from './latency-command.js';
 import { serverCommands } from './server-commands.js';
 import { hashCommands } from './hashes.js';
+import { transactionCommands } from './transactions.js';
+import { pubsubCommands } from './pubsub.js';
 
-export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands, ...hashCommands];
+export const allCommands: CommandDefinition[] = [...connectionCommands, ...stringCommands, ...bitmapCommands, ...configCommands, ...keyspaceCommands, ...infoCommands, ...clientCommands, ...commandIntrospectionCommands, ...slowlogCommands, ...latencyCommands, ...serverCommands, ...hashCommands, ...transactionCommands, ...pubsubCommands];

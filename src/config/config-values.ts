@@ -179,6 +179,13 @@ export function parseNotifyKeyspaceEvents(args: string[]): Parsed {
   return notifyFlagsToString(flags);
 }
 
+/** The class bits of a canonical notify-keyspace-events value (what the keyspace tests). */
+export function notifyFlagsOf(value: string): number {
+  let flags = 0;
+  for (const c of value) flags |= c === 'A' ? NOTIFY_ALL : (NOTIFY_BITS[c] ?? 0);
+  return flags;
+}
+
 /** Canonical order as Redis prints it; `A` hides the classes it covers (and, as in Redis, `n`). */
 function notifyFlagsToString(flags: number): string {
   let s = '';

@@ -4,6 +4,8 @@
  * Layers that own some client state (pub/sub, blocking, replication) report it through
  * the hooks below, so CLIENT LIST / INFO can show it without knowing those layers.
  */
+import type { Command } from '../commands/command-spec.js';
+
 export type ReplyMode = 'on' | 'off' | 'skip';
 
 /** CLIENT LIST / CLIENT KILL TYPE values (`slave` is accepted as an alias of `replica`). */
@@ -11,6 +13,7 @@ export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 
 export interface QueuedCommand {
   argv: string[];
+  cmd: Command;
 }
 
 export class Client {
@@ -37,6 +40,8 @@ export class Client {
   /** MULTI state (transactions issue) */
   multi: QueuedCommand[] | null = null;
   multiDirty = false;
+  /** a watched key changed since WATCH: EXEC answers a null array (Redis's DIRTY_CAS, flag 'd') */
+  watchDirty = false;
   /** true while EXEC runs the queued commands: blocking commands then act non-blocking */
   inExec = false;
   /** set by CLIENT KILL / QUIT: the connection closes once pending replies are written */
