@@ -11,7 +11,8 @@ import { bitfieldResult, getBitfield, keyword, setBitfield, type Overflow } from
 import { MutableString } from '../types/mutable-string.js';
 import type { CommandContext } from './context.js';
 import { bitOffsetArg, commitString, writableString } from './bit-helpers.js';
-import { integerArg } from './strings.js';
+import { integerArg, notify } from './strings.js';
+import { NotifyKind } from '../keyspace/keyspace-events.js';
 
 const TYPE_ERROR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
 
@@ -95,6 +96,7 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
   // like Redis, the key is created (or grown) to hold the farthest write before any op runs
   const m = writableString(ctx, key, Math.floor(highest / 8) + 1);
   const buf = m.bytes();
+  let changes = 0;
   for (const f of ops) {
     const raw = getBitfield(buf, f.offset, f.bits);
     const old = f.signed ? BigInt.asIntN(f.bits, raw) : raw;
@@ -115,10 +117,12 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
       continue;
     }
     setBitfield(buf, f.offset, f.bits, r.v);
+    changes++;
     out.push(asInt(f.op === 'incrby' ? r.v : old));
   }
   m.changed();
   commitString(ctx, key, m);
+  if (changes > 0) notify(ctx, NotifyKind.string, 'setbit', key);
   return reply.array(out);
 }
 

@@ -11,7 +11,8 @@ import { bitop, findBit, keyword, popcount, popcountBits, type BitOp } from '../
 import { MutableString } from '../types/mutable-string.js';
 import { bitOffsetArg, commitString, writableString } from './bit-helpers.js';
 import { bitfieldCommands } from './bitfield.js';
-import { integerArg } from './strings.js';
+import { integerArg, notify } from './strings.js';
+import { NotifyKind } from '../keyspace/keyspace-events.js';
 
 export const setbit = defineCommand({
   name: 'setbit',
@@ -40,6 +41,7 @@ export const setbit = defineCommand({
     const nb = on === 1 ? byte | mask : byte & ~mask;
     if (nb !== byte) m.setByte(byteIdx, nb);
     commitString(ctx, key, m);
+    notify(ctx, NotifyKind.string, 'setbit', key);
     return old ? reply.one : reply.zero;
   },
 });
@@ -173,8 +175,12 @@ export const bitopCommand = defineCommand({
     const result = bitop(op as BitOp, srcs);
     const dest = argv[2]!;
     // an empty result removes the destination instead of storing ""
-    if (result.length === 0) db.delete(dest);
-    else db.setString(dest, result, false, true);
+    if (result.length === 0) {
+      if (db.delete(dest)) notify(ctx, NotifyKind.generic, 'del', dest);
+    } else {
+      db.setString(dest, result, false, true);
+      notify(ctx, NotifyKind.string, 'set', dest);
+    }
     return reply.int(result.length);
   },
 });

@@ -8,6 +8,10 @@ import { CommandError, errors } from '../errors.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
 import type { Command } from './command-spec.js';
 import type { CommandContext } from './context.js';
+import { discardTransaction, exec } from './transactions.js';
+
+/** EXEC's handler: a rejected EXEC aborts the transaction instead of flagging it. */
+const execRun = exec.run;
 
 /** Commands that run immediately even inside MULTI (the rest are queued). */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -52,6 +56,7 @@ export class Dispatcher {
       const denied = this.aclCheck(ctx, cmd, argv);
       if (denied !== null) {
         cmd.stats.rejectedCalls++;
+        if (cmd.run === execRun && denied.k === Kind.Error) return this.abortExec(ctx, denied.s);
         client.multiDirty = client.multi !== null;
         server.countError(denied);
         return denied;
@@ -105,8 +110,20 @@ export class Dispatcher {
 
   private reject(ctx: CommandContext, cmd: Command | null, message: string): Reply {
     if (cmd !== null) cmd.stats.rejectedCalls++;
+    if (cmd !== null && cmd.run === execRun) return this.abortExec(ctx, message);
     if (ctx.client.multi !== null) ctx.client.multiDirty = true;
     const r = reply.error(message);
+    ctx.server.countError(r);
+    return r;
+  }
+
+  /**
+   * A rejected EXEC ends the transaction (even when there is none) and says why, as
+   * Redis's execCommandAbort: the reason without its ERR code, other codes kept.
+   */
+  private abortExec(ctx: CommandContext, message: string): Reply {
+    discardTransaction(ctx);
+    const r = reply.error(`EXECABORT Transaction discarded because of: ${message.startsWith('ERR ') ? message.slice(4) : message}`);
     ctx.server.countError(r);
     return r;
   }
