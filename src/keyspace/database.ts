@@ -162,7 +162,10 @@ export class Database {
    * dropped unless keepTtl. `raw` marks strings modified in place (OBJECT ENCODING).
    */
   set(key: string, v: Value, keepTtl = false): void {
-    const e = this.data.get(key);
+    let e = this.data.get(key);
+    // as Redis's setKey, which looks the key up for writing first: an expired one is
+    // reclaimed (an "expired" event, a WATCH change) and the new value is a new key
+    if (e !== undefined && this.expires.size > 0 && this.expireIfNeeded(key)) e = undefined;
     if (e !== undefined) {
       e.v = v;
       // A new value object in Redis starts its LRU clock now; under LFU it inherits the old
