@@ -17,7 +17,7 @@ import { NotifyKind, type NotifyKindBit } from '../keyspace/keyspace-events.js';
 /** Redis's getLongLongFromObjectOrReply: a strict 64-bit integer or "not an integer". */
 /** Reports a keyspace event on the client's database (published when its class is enabled). */
 export function notify(ctx: CommandContext, kind: NotifyKindBit, event: string, key: string): void {
-  ctx.server.notifyKeyspaceEvent(kind, event, key, ctx.db.index);
+  if ((ctx.server.notifyFlags & kind) !== 0) ctx.server.notifyKeyspaceEvent(kind, event, key, ctx.client.dbIndex);
 }
 
 export function integerArg(s: string): number | bigint {

@@ -168,9 +168,18 @@ export class Connection {
       return;
     }
     this.writer.write(r, this.client.resp);
-    if (!this.processing) this.flush();
+    // messages published in one batch of the publisher's input leave in one write
+    if (!this.processing && !this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flush();
+      });
+    }
     this.enforceOutputLimit();
   }
+
+  private flushQueued = false;
 
   /** Pushes held back while this client's own command ran. */
   private deferred: Reply[] | null = null;

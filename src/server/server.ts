@@ -149,7 +149,7 @@ export class Server implements KeyspaceHost {
     this.cachedNow = this.clock.now();
   }
   keyModified(db: Database, key: string): void {
-    this.watches.touched(db, key, db.stores(key));
+    if (this.watches.watching) this.watches.touched(db, key, db.stores(key));
     this.stats.dirty++;
   }
   /** Stored but past its expiry time (Redis's keyIsExpired), by database index. */

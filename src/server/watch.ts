@@ -28,6 +28,11 @@ export class WatchRegistry {
   private readonly byDb = new Map<number, Map<string, Watch[]>>();
   private readonly byClient = new Map<Client, Watch[]>();
 
+  /** Whether any client watches anything (writes skip the lookup otherwise). */
+  get watching(): boolean {
+    return this.byDb.size > 0;
+  }
+
   /** Number of keys a client watches (CLIENT LIST has no field for it in 7.2; tests use it). */
   countFor(client: Client): number {
     return this.byClient.get(client)?.length ?? 0;
