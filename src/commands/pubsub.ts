@@ -25,8 +25,19 @@ function targetOf(ctx: CommandContext): PubSubTarget {
   return ctx.server.clientById(ctx.client.id) ?? { client: ctx.client, push: () => {} };
 }
 
-/** Several replies as one pre-encoded reply, in the client's protocol. */
-function replies(ctx: CommandContext, items: Reply[]): Reply {
+/**
+ * Several replies as one pre-encoded reply, in the client's protocol. Confirmations are
+ * pushes in Redis: CLIENT REPLY OFF/SKIP does not silence them, so they then travel the
+ * out-of-band path (written right after this command's, suppressed, reply).
+ */
+function replies(ctx: CommandContext, items: Reply[]): Reply | null {
+  const c = ctx.client;
+  if ((c.replyMode === 'off' || c.skipNext) && !c.inExec) {
+    const target = targetOf(ctx);
+    for (const r of items) target.push(r);
+    // OFF: nothing to emit; SKIP: a reply for the connection to drop (it ends the skip)
+    return c.replyMode === 'off' ? null : reply.ok;
+  }
   if (items.length === 1) return items[0]!;
   const resp = ctx.client.resp;
   return reply.raw(Buffer.concat(items.map((r) => encodeReply(r, resp))));
@@ -36,7 +47,7 @@ function confirmation(ctx: CommandContext, word: Reply, name: string | null, kin
   return reply.push([word, name === null ? reply.nil : reply.bulk(name), reply.int(ctx.server.pubsub.countFor(ctx.client, kind))]);
 }
 
-function subscribeGeneric(ctx: CommandContext, argv: string[], kind: SubscriptionKind): Reply {
+function subscribeGeneric(ctx: CommandContext, argv: string[], kind: SubscriptionKind): Reply | null {
   const target = targetOf(ctx);
   const out: Reply[] = [];
   for (let i = 1; i < argv.length; i++) {
@@ -46,7 +57,7 @@ function subscribeGeneric(ctx: CommandContext, argv: string[], kind: Subscriptio
   return replies(ctx, out);
 }
 
-function unsubscribeGeneric(ctx: CommandContext, argv: string[], kind: SubscriptionKind): Reply {
+function unsubscribeGeneric(ctx: CommandContext, argv: string[], kind: SubscriptionKind): Reply | null {
   const ps = ctx.server.pubsub;
   const names = argv.length > 1 ? argv.slice(1) : ps.subscriptionsOf(ctx.client, kind);
   const out: Reply[] = [];

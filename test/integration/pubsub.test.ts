@@ -119,6 +119,23 @@ test('RESP2 subscribed mode: other commands refused with the 7.2 text, PING as [
   }
 });
 
+test('CLIENT REPLY OFF/SKIP do not silence (un)subscribe confirmations (they are pushes)', async () => {
+  const srv = await startTestServer();
+  const c = await RawClient.connect(srv.port);
+  try {
+    c.write(['CLIENT REPLY OFF', 'SUBSCRIBE a', 'PING', 'UNSUBSCRIBE', 'CLIENT REPLY ON', 'PING'].map((l) => `${l}\r\n`).join(''));
+    // what redis-server answers to these very lines
+    const expected = '*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n+OK\r\n+PONG\r\n';
+    assert.equal(await c.readBytes(expected.length), expected);
+    c.write(['CLIENT REPLY SKIP', 'SUBSCRIBE b', 'PING'].map((l) => `${l}\r\n`).join(''));
+    const next = '*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:1\r\n*2\r\n$4\r\npong\r\n$0\r\n\r\n';
+    assert.equal(await c.readBytes(next.length), next);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
 test('RESP3: a message a client publishes to itself follows its reply, also after EXEC (7.2)', async () => {
   const srv = await startTestServer();
   const c = await RawClient.connect(srv.port);
