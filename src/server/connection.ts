@@ -188,9 +188,15 @@ export class Connection {
   /** client-output-buffer-limit for the client's class: over it, the client is closed. */
   private enforceOutputLimit(): void {
     const limits = this.server.outputLimits;
+    const used = this.writer.size + this.socket.writableLength;
+    // the common case, well under every limit: no class lookup
+    if (used < limits.floor) {
+      this.outputLimit.reset();
+      return;
+    }
     const limit = this.client.inPubSub ? limits.pubsub : limits.normal;
     if (limit.hard === 0 && limit.soft === 0) return;
-    if (!this.outputLimit.check(this.client.outputBufferBytes(), limit, this.server.now())) return;
+    if (!this.outputLimit.check(used, limit, this.server.now())) return;
     this.server.logger.warning(`Client ${this.client.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`);
     this.server.stats.clientOutputBufferLimitDisconnections++;
     this.close();

@@ -153,7 +153,9 @@ export class PubSubRegistry {
     const subs = this.channels.get(channel);
     if (subs !== undefined && subs.size > 0) {
       const msg = reply.push([MESSAGE, reply.bulk(channel), reply.bulk(message)]);
-      for (const s of [...subs]) {
+      // (a subscriber closed by its output limit leaves the set during the loop: Set
+      // iteration tolerates deletion)
+      for (const s of subs) {
         s.target.push(msg);
         receivers++;
       }
@@ -161,12 +163,12 @@ export class PubSubRegistry {
     if (this.patterns.size > 0) {
       let chan: Reply | null = null;
       let body: Reply | null = null;
-      for (const [pattern, p] of [...this.patterns]) {
+      for (const [pattern, p] of this.patterns) {
         if (!p.match(channel)) continue;
         chan ??= reply.bulk(channel);
         body ??= reply.bulk(message);
         const msg = reply.push([PMESSAGE, reply.bulk(pattern), chan, body]);
-        for (const s of [...p.subs]) {
+        for (const s of p.subs) {
           s.target.push(msg);
           receivers++;
         }
@@ -181,7 +183,7 @@ export class PubSubRegistry {
     if (subs === undefined || subs.size === 0) return 0;
     const msg = reply.push([SMESSAGE, reply.bulk(channel), reply.bulk(message)]);
     let receivers = 0;
-    for (const s of [...subs]) {
+    for (const s of subs) {
       s.target.push(msg);
       receivers++;
     }
