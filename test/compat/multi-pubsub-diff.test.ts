@@ -79,7 +79,7 @@ class ConnState {
     if (SUB_WORDS.has(cmd)) return Math.max(1, argv.length - 1);
     if (UNSUB_WORDS.has(cmd)) {
       if (argv.length > 1) return argv.length - 1;
-      const kind = cmd.slice(2) === 'subscribe' ? (cmd[0] === 'p' ? 'psubscribe' : 'ssubscribe') : 'subscribe';
+      const kind = cmd === 'unsubscribe' ? 'subscribe' : cmd === 'punsubscribe' ? 'psubscribe' : 'ssubscribe';
       return Math.max(1, this.subs[kind].size);
     }
     return 1;
@@ -124,7 +124,12 @@ class Side {
     c.write(RawClient.encode(argv));
     const out: Node[] = [];
     while (out.length < count) {
-      const raw = await c.readReply(3000);
+      let raw: string;
+      try {
+        raw = await c.readReply(3000);
+      } catch (e) {
+        throw new Error(`connection ${i}: ${argv.map((a) => JSON.stringify(a)).join(' ')}: ${out.length} of ${count} replies, then ${(e as Error).message}`);
+      }
       this.logs[i]!.push(raw);
       const [n] = parse(raw);
       if (!isMessage(n)) out.push(n);
@@ -316,6 +321,80 @@ function randomTxCase(rand: () => number): Case {
   return steps;
 }
 
+/**
+ * Random pub/sub traffic: connections 0 and 1 subscribe, 2 publishes. Kept to what is
+ * deterministic in Redis: at most one pattern per subscriber (several matching patterns
+ * of one client arrive in hash-table order), argument-less unsubscribes only with at most
+ * one subscription of that kind, no PUBSUB CHANNELS listing of several channels.
+ */
+function randomPubSubCase(rand: () => number): Case {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const chans = ['K:a', 'K:b', 'K:ab', 'K:\x00'];
+  const pats = ['K:*', 'K:a?', 'K:[ab]', 'K:?'];
+  const subs = [0, 1].map(() => ({ ch: new Set<string>(), pat: new Set<string>(), sh: new Set<string>() }));
+  const steps: Case = [];
+  const n = 5 + Math.floor(rand() * 20);
+  for (let i = 0; i < n; i++) {
+    const who = Math.floor(rand() * 2);
+    const st = subs[who]!;
+    const r = rand();
+    if (r < 0.15) {
+      const names = rand() < 0.7 ? [pick(chans)] : [pick(chans), pick(chans)];
+      names.forEach((c) => st.ch.add(c));
+      steps.push([who, ['SUBSCRIBE', ...names]]);
+    } else if (r < 0.22) {
+      if (st.pat.size === 0 || rand() < 0.3) {
+        const p = st.pat.size === 0 ? pick(pats) : [...st.pat][0]!;
+        st.pat.add(p);
+        steps.push([who, ['PSUBSCRIBE', p]]);
+      }
+    } else if (r < 0.3) {
+      const c = pick(chans);
+      st.sh.add(c);
+      steps.push([who, ['SSUBSCRIBE', c]]);
+    } else if (r < 0.38) {
+      if (st.ch.size <= 1 && rand() < 0.5) {
+        st.ch.clear();
+        steps.push([who, ['UNSUBSCRIBE']]);
+      } else {
+        const c = pick(chans);
+        st.ch.delete(c);
+        steps.push([who, ['UNSUBSCRIBE', c]]);
+      }
+    } else if (r < 0.43) {
+      if (st.pat.size <= 1 && rand() < 0.5) {
+        st.pat.clear();
+        steps.push([who, ['PUNSUBSCRIBE']]);
+      } else {
+        const p = pick(pats);
+        st.pat.delete(p);
+        steps.push([who, ['PUNSUBSCRIBE', p]]);
+      }
+    } else if (r < 0.48) {
+      if (st.sh.size <= 1 && rand() < 0.5) {
+        st.sh.clear();
+        steps.push([who, ['SUNSUBSCRIBE']]);
+      } else {
+        const c = pick(chans);
+        st.sh.delete(c);
+        steps.push([who, ['SUNSUBSCRIBE', c]]);
+      }
+    } else if (r < 0.5) {
+      st.ch.clear();
+      st.pat.clear();
+      st.sh.clear();
+      steps.push([who, ['RESET']]);
+    } else if (r < 0.55) {
+      steps.push([who, pick([['PING'], ['PING', 'x'], ['GET', 'K:a'], ['ECHO', 'e']])]);
+    } else if (r < 0.85) {
+      steps.push(T(rand() < 0.8 ? 'PUBLISH' : 'SPUBLISH', pick(chans), pick(['m', '', 'long'.repeat(20)])));
+    } else {
+      steps.push(T(...pick([['PUBSUB', 'NUMSUB', ...chans], ['PUBSUB', 'NUMPAT'], ['PUBSUB', 'SHARDNUMSUB', ...chans], ['PUBSUB', 'CHANNELS', 'K:b'], ['PUBSUB', 'SHARDCHANNELS', 'K:ab']])));
+    }
+  }
+  return steps;
+}
+
 /** Random command streams for the notification comparison. */
 function randomEventCase(rand: () => number): Case {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -381,7 +460,9 @@ test('transactions, pub/sub and keyspace notifications behave like redis-server'
     const states = Array.from({ length: CONNS }, () => new ConnState());
     for (const [i, argv] of bound) {
       const count = states[i]!.expected(argv);
-      const got = await theirs.run(i, argv, count);
+      const got = await theirs.run(i, argv, count).catch((e: Error) => {
+        throw new Error(`${label}: ${e.message}\n  ${bound.map(([c, a]) => `${c}: ${a.map((x) => JSON.stringify(x)).join(' ')}`).join('\n  ')}`);
+      });
       await mine.run(i, argv, count);
       for (const n of got) states[i]!.observe(argv, n);
     }
@@ -437,6 +518,17 @@ test('transactions, pub/sub and keyspace notifications behave like redis-server'
     const seed = Number(process.env['MULTI_PUBSUB_DIFF_SEED'] ?? 20261127);
     const rand = prng(seed);
     for (let i = 0; i < 150; i++) await runCase(randomTxCase(rand), `random transaction ${i} (seed ${seed})`);
+    for (const p of ['2', '3']) {
+      proto = p;
+      for (let i = 0; i < CONNS; i++) await both(i, ['HELLO', proto]);
+      theirs.takeLogs();
+      mine.takeLogs();
+      for (let i = 0; i < 120; i++) await runCase(randomPubSubCase(rand), `random pub/sub ${i} RESP${proto} (seed ${seed})`);
+    }
+    proto = '2';
+    for (let i = 0; i < CONNS; i++) await both(i, ['HELLO', '2']);
+    theirs.takeLogs();
+    mine.takeLogs();
     await both(1, ['CONFIG', 'SET', 'notify-keyspace-events', 'KEAnm']);
     for (let i = 0; i < 150; i++) {
       await both(0, ['PSUBSCRIBE', '__key*__:*']);
