@@ -63,6 +63,8 @@ export const reset = defineCommand({
     c.skipNext = false;
     c.noEvict = false;
     c.noTouch = false;
+    // the name goes too (library name and version stay: they describe the connection)
+    c.name = '';
     c.user = 'default';
     c.authenticated = ctx.server.defaultUserNeedsNoAuth();
     ctx.server.onClientReset(ctx);

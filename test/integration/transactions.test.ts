@@ -238,8 +238,10 @@ test('RESET leaves MULTI, drops watches and the dirty flag; disconnection drops 
   try {
     await a.call('WATCH', 'k');
     await b.call('SET', 'k', '1');
+    await a.call('CLIENT', 'SETNAME', 'before-reset');
     await a.call('MULTI');
     assert.equal(await a.call('RESET'), '+RESET\r\n');
+    assert.equal(await a.call('CLIENT', 'GETNAME'), '$-1\r\n');
     assert.equal(await a.call('MULTI'), '+OK\r\n');
     assert.equal(await a.call('EXEC'), '*0\r\n');
     await a.call('WATCH', 'k', 'j');
