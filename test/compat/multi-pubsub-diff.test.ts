@@ -176,6 +176,7 @@ const TX_CASES: Case[] = [
   [M('MULTI'), M('SET', 'K:a', '1'), M('DISCARD'), M('EXISTS', 'K:a'), M('EXEC')],
   // RESET and SELECT inside
   [M('MULTI'), M('SET', 'K:a', '1'), M('RESET'), M('EXEC'), M('EXISTS', 'K:a')],
+  [M('CLIENT', 'SETNAME', 'n'), M('MULTI'), M('RESET'), M('CLIENT', 'GETNAME')],
   [M('MULTI'), M('SELECT', '1'), M('SET', 'K:a', '1'), M('EXEC'), M('GET', 'K:a'), M('SELECT', '0'), M('EXISTS', 'K:a'), M('SELECT', '1'), M('DEL', 'K:a'), M('SELECT', '0')],
   // WATCH: writes by another connection, by the connection itself, deletes, no-ops
   [M('SET', 'K:a', '1'), M('WATCH', 'K:a'), O('SET', 'K:a', '2'), M('MULTI'), M('GET', 'K:a'), M('EXEC'), M('GET', 'K:a')],
