@@ -64,7 +64,7 @@ export class Dispatcher {
     }
     // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
     // carries messages, and a reply to anything else could not be told apart from them.
-    if (client.resp === 2 && client.inPubSub && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
+    if (client.resp === 2 && server.pubsub.anySubscriber && client.inPubSub && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
       return this.reject(
         ctx,
         cmd,

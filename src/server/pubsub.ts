@@ -43,6 +43,11 @@ export class PubSubRegistry {
   private readonly shardChannels = new Map<string, Set<ClientSubscriptions>>();
   private readonly clients = new Map<Client, ClientSubscriptions>();
 
+  /** Whether any client has a subscription (the dispatcher's cheap first test). */
+  get anySubscriber(): boolean {
+    return this.clients.size > 0;
+  }
+
   /** INFO stats: pubsub_channels, pubsub_patterns, pubsubshard_channels. */
   get channelCount(): number {
     return this.channels.size;
