@@ -285,3 +285,42 @@ test('keyspace events: lazy and active expiry publish "expired", CONFIG GET show
     await srv.close();
   }
 });
+
+test('node-redis RESP3: keyspace and keyevent notifications of another connection\'s writes', async () => {
+  const srv = await startTestServer();
+  const sub = createClient({ RESP: 3, socket: { port: srv.port, host: '127.0.0.1', reconnectStrategy: false } });
+  const w = createClient({ socket: { port: srv.port, host: '127.0.0.1', reconnectStrategy: false } });
+  try {
+    await sub.connect();
+    await w.connect();
+    await w.configSet('notify-keyspace-events', 'KEA');
+    const events: string[] = [];
+    await sub.pSubscribe('__key*__:*', (msg, ch) => events.push(`${ch} ${msg}`));
+    await w.set('k', '1');
+    await w.hSet('h', 'f', 'v');
+    await w.expire('k', 100);
+    await w.rename('k', 'k2');
+    await w.del(['k2', 'h']);
+    await until(() => events.length === 14, 'fourteen events');
+    assert.deepEqual(events, [
+      '__keyspace@0__:k set',
+      '__keyevent@0__:set k',
+      '__keyspace@0__:h hset',
+      '__keyevent@0__:hset h',
+      '__keyspace@0__:k expire',
+      '__keyevent@0__:expire k',
+      '__keyspace@0__:k rename_from',
+      '__keyevent@0__:rename_from k',
+      '__keyspace@0__:k2 rename_to',
+      '__keyevent@0__:rename_to k2',
+      '__keyspace@0__:k2 del',
+      '__keyevent@0__:del k2',
+      '__keyspace@0__:h del',
+      '__keyevent@0__:del h',
+    ]);
+  } finally {
+    sub.destroy();
+    w.destroy();
+    await srv.close();
+  }
+});
