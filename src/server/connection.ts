@@ -158,7 +158,10 @@ export class Connection {
     if (!drop) this.writer.write(r, c.resp);
   }
 
-  /** Sends an out-of-band message (pub/sub push, unblocked reply) right away. */
+  /**
+   * Sends an out-of-band message (pub/sub push, unblocked reply): queued now, written
+   * once the current piece of work is over (one socket write per batch).
+   */
   push(r: Reply): void {
     if (this.closed) return;
     // A message caused by this client's own command (PUBLISH to itself, a keyspace event

@@ -444,14 +444,14 @@ export class ListenError extends Error {
   }
 }
 
-/**
- * Sends a last reply to a refused connection and closes it once written. The peer's
- * bytes are never read (a refused client gets no parsing at all).
- */
 /** The K and E bits of notify-keyspace-events: which of the two channels get events. */
 const NOTIFY_KEYSPACE = 1 << 0;
 const NOTIFY_KEYEVENT = 1 << 1;
 
+/**
+ * Sends a last reply to a refused connection and closes it once written. The peer's
+ * bytes are never read (a refused client gets no parsing at all).
+ */
 function refuse(socket: net.Socket, message: string): void {
   socket.on('error', () => {});
   socket.end(message, () => socket.destroy());
