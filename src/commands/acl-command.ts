@@ -14,6 +14,7 @@ import { aclListLine, getUserDescription, type SelectorDescription } from '../ac
 import { aclFileContent, loadAclFile, writeFileAtomically } from '../acl/acl-file.js';
 import { commandsInCategory, isValidUsername, type User } from '../acl/user.js';
 import { BAD_USERNAME_ERROR } from '../acl/user.js';
+import { selectorAllowsChannel } from '../acl/check.js';
 import type { CommandContext } from './context.js';
 
 const ADMIN_FLAGS = ['admin', 'noscript', 'loading', 'stale'] as const;
@@ -43,6 +44,30 @@ function syntaxError(argv: readonly string[]): Reply {
   return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!}'. Try ACL HELP.`);
 }
 
+/**
+ * After a user's rules changed: its subscribers whose channels or patterns are no longer
+ * all permitted are disconnected, as Redis does (ACLKillPubsubClientsIfNeeded). A pattern
+ * subscription must match a permitted pattern literally.
+ */
+function disconnectRevokedSubscribers(ctx: CommandContext, users: readonly User[]): void {
+  const server = ctx.server;
+  if (!server.pubsub.anySubscriber) return;
+  const changed = new Set(users);
+  for (const conn of [...server.connections.values()]) {
+    const c = conn.client;
+    if (!changed.has(c.aclUser) || !c.inPubSub) continue;
+    const u = c.aclUser;
+    const allowed = (name: string, pattern: boolean) => u.selectors.some((sel) => selectorAllowsChannel(sel, name, pattern));
+    const revoked =
+      server.pubsub.subscriptionsOf(c, 'pattern').some((p) => !allowed(p, true)) ||
+      server.pubsub.subscriptionsOf(c, 'channel').some((ch) => !allowed(ch, false)) ||
+      server.pubsub.subscriptionsOf(c, 'shard').some((ch) => !allowed(ch, false));
+    if (!revoked) continue;
+    if (c === ctx.client) c.closeAfterReply = true;
+    else c.kill();
+  }
+}
+
 function longArg(s: string): number | null {
   const n = parseInteger(s);
   if (n === null || typeof n === 'bigint') return null;
@@ -68,6 +93,7 @@ const setuser = defineCommand({
     if (!isValidUsername(name)) return reply.error(BAD_USERNAME_ERROR);
     const err = ctx.server.acl.users.setUser(name, argv.slice(3), (w) => ctx.server.logger.warning(w));
     if (err !== null) return reply.error(err);
+    disconnectRevokedSubscribers(ctx, [ctx.server.acl.users.get(name)!]);
     ctx.server.security.aclChanged(ctx.server.actorOf(ctx.client), 'setuser', [name]);
     return reply.ok;
   },
@@ -295,6 +321,7 @@ const load = defineCommand({
       else for (const conn of server.connections.values()) if (conn.client.aclUser === old) conn.client.aclUser = now;
     }
     disconnectUsers(ctx, gone);
+    disconnectRevokedSubscribers(ctx, server.acl.users.list());
     server.security.aclChanged(server.actorOf(ctx.client), 'load', server.acl.users.list().map((u) => u.name));
     return reply.ok;
   },

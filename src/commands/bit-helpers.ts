@@ -47,6 +47,16 @@ export function writableString(ctx: CommandContext, key: string, minLength: numb
   return m;
 }
 
+/**
+ * Keeps an unchanged MutableString as the key's value without announcing a change: Redis
+ * unshares the value (it reads "raw" from now on) but signals nothing when no bit moved
+ * and the string did not grow. The key must exist.
+ */
+export function keepStringSilently(ctx: CommandContext, key: string, m: MutableString): void {
+  const e = ctx.db.lookupWrite(key);
+  if (e !== undefined && e.v !== m) e.v = m;
+}
+
 /** Stores (or re-announces) a written MutableString, keeping the key's TTL. */
 export function commitString(ctx: CommandContext, key: string, m: MutableString): void {
   ctx.db.set(key, m, true);

@@ -10,8 +10,9 @@ import { parseInteger } from '../protocol/number-format.js';
 import { bitfieldResult, getBitfield, keyword, setBitfield, type Overflow } from '../types/string-ops.js';
 import { MutableString } from '../types/mutable-string.js';
 import type { CommandContext } from './context.js';
-import { bitOffsetArg, commitString, writableString } from './bit-helpers.js';
-import { integerArg } from './strings.js';
+import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
+import { integerArg, notify } from './strings.js';
+import { NotifyKind } from '../keyspace/keyspace-events.js';
 
 const TYPE_ERROR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
 
@@ -93,8 +94,15 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
   if (readOnlyCommand) return reply.error('ERR BITFIELD_RO only supports the GET subcommand');
 
   // like Redis, the key is created (or grown) to hold the farthest write before any op runs
-  const m = writableString(ctx, key, Math.floor(highest / 8) + 1);
+  const before = db.lookupWrite(key);
+  const existed = before !== undefined;
+  const needed = Math.floor(highest / 8) + 1;
+  // created or grown: every write counts as a change (Redis's `dirty`), else only real ones
+  const prevLen = before === undefined ? -1 : before.v instanceof MutableString ? before.v.length : before.v.type === 'string' ? before.v.value.length : 0;
+  const grown = prevLen < needed;
+  const m = writableString(ctx, key, needed);
   const buf = m.bytes();
+  let changes = 0;
   for (const f of ops) {
     const raw = getBitfield(buf, f.offset, f.bits);
     const old = f.signed ? BigInt.asIntN(f.bits, raw) : raw;
@@ -115,10 +123,14 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
       continue;
     }
     setBitfield(buf, f.offset, f.bits, r.v);
+    if (grown || BigInt.asUintN(f.bits, r.v) !== raw) changes++;
     out.push(asInt(f.op === 'incrby' ? r.v : old));
   }
   m.changed();
-  commitString(ctx, key, m);
+  // Redis signals a change only when a SET/INCRBY was performed
+  if (changes > 0 || !existed) commitString(ctx, key, m);
+  else keepStringSilently(ctx, key, m);
+  if (changes > 0) notify(ctx, NotifyKind.string, 'setbit', key);
   return reply.array(out);
 }
 

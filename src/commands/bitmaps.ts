@@ -9,9 +9,10 @@ import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { bitop, findBit, keyword, popcount, popcountBits, type BitOp } from '../types/string-ops.js';
 import { MutableString } from '../types/mutable-string.js';
-import { bitOffsetArg, commitString, writableString } from './bit-helpers.js';
+import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
 import { bitfieldCommands } from './bitfield.js';
-import { integerArg } from './strings.js';
+import { integerArg, notify } from './strings.js';
+import { NotifyKind } from '../keyspace/keyspace-events.js';
 
 export const setbit = defineCommand({
   name: 'setbit',
@@ -33,13 +34,23 @@ export const setbit = defineCommand({
     const key = argv[1]!;
     const byteIdx = Math.floor(offset / 8);
     // Redis unshares the value even when the bit is unchanged: it is "raw" from now on
+    const before = ctx.db.lookupWrite(key);
+    // the length before writableString grows the value (a MutableString grows in place)
+    const prevLen = before === undefined ? -1 : before.v instanceof MutableString ? before.v.length : before.v.type === 'string' ? before.v.value.length : 0;
     const m = writableString(ctx, key, byteIdx + 1);
     const byte = m.byteAt(byteIdx);
     const mask = 1 << (7 - (offset & 7));
     const old = byte & mask ? 1 : 0;
     const nb = on === 1 ? byte | mask : byte & ~mask;
     if (nb !== byte) m.setByte(byteIdx, nb);
-    commitString(ctx, key, m);
+    // created, grown or a bit changed: a modification (WATCH, event); otherwise none
+    const grown = prevLen <= byteIdx;
+    if (grown || nb !== byte) {
+      commitString(ctx, key, m);
+      notify(ctx, NotifyKind.string, 'setbit', key);
+    } else {
+      keepStringSilently(ctx, key, m);
+    }
     return old ? reply.one : reply.zero;
   },
 });
@@ -173,8 +184,12 @@ export const bitopCommand = defineCommand({
     const result = bitop(op as BitOp, srcs);
     const dest = argv[2]!;
     // an empty result removes the destination instead of storing ""
-    if (result.length === 0) db.delete(dest);
-    else db.setString(dest, result, false, true);
+    if (result.length === 0) {
+      if (db.delete(dest)) notify(ctx, NotifyKind.generic, 'del', dest);
+    } else {
+      db.setString(dest, result, false, true);
+      notify(ctx, NotifyKind.string, 'set', dest);
+    }
     return reply.int(result.length);
   },
 });

@@ -27,7 +27,7 @@ function flagLetters(c: Client): string {
   if (c.inPubSub) f += 'P';
   if (c.multi !== null) f += 'x';
   if (c.blocked || c.postponed) f += 'b';
-  if (c.multiDirty) f += 'd';
+  if (c.watchDirty) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (c.isUnix) f += 'U';
   if (c.noEvict) f += 'e';

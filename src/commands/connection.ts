@@ -7,6 +7,7 @@ import type { CommandContext } from './context.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 
 const pong = reply.pong;
+const pongWord = reply.bulk('pong');
 
 export const ping = defineCommand({
   name: 'ping',
@@ -15,8 +16,10 @@ export const ping = defineCommand({
   categories: ['connection'],
   tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
   docs: { summary: 'Returns the server\'s liveliness response.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
-  run(_ctx, argv) {
+  run(ctx, argv) {
     if (argv.length > 2) return reply.error(errors.wrongArgs('ping'));
+    // a RESP2 subscriber's replies must look like messages: ["pong", argument or ""]
+    if (ctx.client.resp === 2 && ctx.client.inPubSub) return reply.array([pongWord, argv.length === 2 ? reply.bulk(argv[1]!) : reply.emptyBulk]);
     return argv.length === 2 ? reply.bulk(argv[1]!) : pong;
   },
 });
@@ -61,6 +64,8 @@ export const reset = defineCommand({
     c.noEvict = false;
     c.noTouch = false;
     c.aclUser = ctx.server.acl.defaultUser;
+    // the name goes too (library name and version stay: they describe the connection)
+    c.name = '';
     c.authenticated = ctx.server.defaultUserNeedsNoAuth();
     ctx.server.onClientReset(ctx);
     return resetReply;

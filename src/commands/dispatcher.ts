@@ -8,9 +8,16 @@ import { CommandError, errors } from '../errors.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
 import type { Command } from './command-spec.js';
 import type { CommandContext } from './context.js';
+import { discardTransaction, exec } from './transactions.js';
+
+/** EXEC's handler: a rejected EXEC aborts the transaction instead of flagging it. */
+const execRun = exec.run;
 
 /** Commands that run immediately even inside MULTI (the rest are queued). */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** What a RESP2 client may run while subscribed. */
+const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
 export type AclChecker = (ctx: CommandContext, cmd: Command, argv: string[]) => Reply | null;
 
@@ -52,13 +59,24 @@ export class Dispatcher {
       const denied = this.aclCheck(ctx, cmd, argv);
       if (denied !== null) {
         cmd.stats.rejectedCalls++;
+        if (cmd.run === execRun && denied.k === Kind.Error) return this.abortExec(ctx, denied.s);
         client.multiDirty = client.multi !== null;
         server.countError(denied);
         return denied;
       }
     }
+    // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
+    // carries messages, and a reply to anything else could not be told apart from them.
+    if (client.resp === 2 && server.pubsub.anySubscriber && client.inPubSub && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
+      return this.reject(
+        ctx,
+        cmd,
+        `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      );
+    }
     if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
-      client.multi.push({ argv });
+      // as Redis, a doomed transaction keeps answering QUEUED without keeping the command
+      if (!client.multiDirty && !client.watchDirty) client.multi.push({ argv, cmd });
       return reply.queued;
     }
     return this.call(ctx, cmd, argv);
@@ -96,8 +114,20 @@ export class Dispatcher {
 
   private reject(ctx: CommandContext, cmd: Command | null, message: string): Reply {
     if (cmd !== null) cmd.stats.rejectedCalls++;
+    if (cmd !== null && cmd.run === execRun) return this.abortExec(ctx, message);
     if (ctx.client.multi !== null) ctx.client.multiDirty = true;
     const r = reply.error(message);
+    ctx.server.countError(r);
+    return r;
+  }
+
+  /**
+   * A rejected EXEC ends the transaction (even when there is none) and says why, as
+   * Redis's execCommandAbort: the reason without its ERR code, other codes kept.
+   */
+  private abortExec(ctx: CommandContext, message: string): Reply {
+    discardTransaction(ctx);
+    const r = reply.error(`EXECABORT Transaction discarded because of: ${message.startsWith('ERR ') ? message.slice(4) : message}`);
     ctx.server.countError(r);
     return r;
   }

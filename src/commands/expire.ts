@@ -12,6 +12,8 @@ import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import type { CommandContext } from './context.js';
 import { formatErrorArg, optionWord } from './keyspace-args.js';
+import { NotifyKind } from '../keyspace/keyspace-events.js';
+import { notify } from './strings.js';
 
 const LLONG_MAX = 9223372036854775807n;
 /** LLONG_MAX / 1000 and LLONG_MIN / 1000 with C's truncating division */
@@ -71,7 +73,10 @@ function expireGeneric(ctx: CommandContext, argv: string[], relative: boolean, s
     if (flags & GT && (current === undefined || when <= current)) return reply.zero;
     if (flags & LT && current !== undefined && when >= current) return reply.zero;
   }
+  // a time already past is a deletion, announced as one
+  const deletes = when <= BigInt(ctx.now);
   db.setExpire(key, when);
+  notify(ctx, NotifyKind.generic, deletes ? 'del' : 'expire', key);
   return reply.one;
 }
 
@@ -195,7 +200,9 @@ export const persist = defineCommand({
     const db = ctx.db;
     const key = argv[1]!;
     if (db.lookupWrite(key) === undefined) return reply.zero;
-    return db.persist(key) ? reply.one : reply.zero;
+    if (!db.persist(key)) return reply.zero;
+    notify(ctx, NotifyKind.generic, 'persist', key);
+    return reply.one;
   },
 });
 

@@ -13,7 +13,8 @@ import { addLongDouble, formatLongDouble, parseLongDouble } from '../types/long-
 import { HashData } from '../types/hash.js';
 import { compileGlob } from '../keyspace/glob.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
-import { integerArg } from './strings.js';
+import { integerArg, notify } from './strings.js';
+import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { CommandContext } from './context.js';
 
 const LONG_MAX = 9223372036854775807n;
@@ -75,6 +76,7 @@ function hsetGeneric(ctx: CommandContext, argv: string[]): number {
   let added = 0;
   for (let i = 2; i < argv.length; i += 2) if (setField(ctx, h, argv[i]!, argv[i + 1]!)) added++;
   commit(ctx, key, h, created);
+  notify(ctx, NotifyKind.hash, 'hset', key);
   return added;
 }
 
@@ -136,6 +138,7 @@ export const hsetnx = defineCommand({
     if (h === undefined) h = new HashData();
     setField(ctx, h, argv[2]!, argv[3]!);
     commit(ctx, key, h, created);
+    notify(ctx, NotifyKind.hash, 'hset', key);
     return reply.one;
   },
 });
@@ -199,8 +202,11 @@ export const hdel = defineCommand({
       }
     }
     if (deleted > 0) {
-      if (h.size === 0) ctx.db.delete(key);
-      else ctx.server.keyModified(ctx.db, key);
+      notify(ctx, NotifyKind.hash, 'hdel', key);
+      if (h.size === 0) {
+        ctx.db.delete(key);
+        notify(ctx, NotifyKind.generic, 'del', key);
+      } else ctx.server.keyModified(ctx.db, key);
     }
     return reply.int(deleted);
   },
@@ -324,6 +330,7 @@ export const hincrby = defineCommand({
     if (h === undefined) h = new HashData();
     setField(ctx, h, field, String(r));
     commit(ctx, key, h, created);
+    notify(ctx, NotifyKind.hash, 'hincrby', key);
     return reply.int(r);
   },
 });
@@ -363,6 +370,7 @@ export const hincrbyfloat = defineCommand({
     if (h === undefined) h = new HashData();
     setField(ctx, h, field, text);
     commit(ctx, key, h, created);
+    notify(ctx, NotifyKind.hash, 'hincrbyfloat', key);
     return reply.bulk(text);
   },
 });

@@ -20,6 +20,8 @@ import { zsetBlockingCommands } from './zset-blocking.js';
 import { streamCommands } from './streams.js';
 import { sortedSetCommands } from './sorted-sets.js';
 import { listCommands } from './lists.js';
+import { transactionCommands } from './transactions.js';
+import { pubsubCommands } from './pubsub.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -42,4 +44,6 @@ export const allCommands: CommandDefinition[] = [
   ...streamCommands,
   ...sortedSetCommands,
   ...listCommands,
+  ...transactionCommands,
+  ...pubsubCommands,
 ];

@@ -15,13 +15,20 @@ import type { CommandContext } from './context.js';
 import { optionWord, parseCInt, parseScanCursor } from './keyspace-args.js';
 import { expireCommands } from './expire.js';
 import { objectCommands } from './object.js';
+import { NotifyKind } from '../keyspace/keyspace-events.js';
+import { notify } from './strings.js';
 
 const multiShard = ['request_policy:multi_shard', 'response_policy:agg_sum'];
 
 function deleteKeys(ctx: CommandContext, argv: string[]): Reply {
   const db = ctx.db;
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (db.delete(argv[i]!)) n++;
+  for (let i = 1; i < argv.length; i++) {
+    if (db.delete(argv[i]!)) {
+      n++;
+      notify(ctx, NotifyKind.generic, 'del', argv[i]!);
+    }
+  }
   return reply.int(n);
 }
 
@@ -174,6 +181,8 @@ function renameGeneric(ctx: CommandContext, argv: string[], nx: boolean): Reply 
   if (from === to) return nx ? reply.zero : reply.ok;
   if (db.lookupWrite(to) !== undefined && nx) return reply.zero;
   db.rename(from, to);
+  notify(ctx, NotifyKind.generic, 'rename_from', from);
+  notify(ctx, NotifyKind.generic, 'rename_to', to);
   return nx ? reply.one : reply.ok;
 }
 
@@ -236,6 +245,7 @@ export const copy = defineCommand({
       dst.delete(newKey);
     }
     dst.add(newKey, cloneValue(e.v), expire);
+    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'copy_to', newKey, dst.index);
     return reply.one;
   },
 });
@@ -259,6 +269,8 @@ export const move = defineCommand({
     if (dst.lookupWrite(key) !== undefined) return reply.zero;
     dst.add(key, e.v, expire, e);
     src.delete(key);
+    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'move_from', key, src.index);
+    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'move_to', key, dst.index);
     return reply.one;
   },
 });
@@ -276,6 +288,9 @@ export const swapdb = defineCommand({
     const b = databaseAt(ctx, id2);
     if (a === undefined || b === undefined) return reply.error(errors.dbIndexOutOfRange);
     if (a !== b) {
+      // watches stay with the database index: invalidated where the visible key changes
+      ctx.server.watches.touchAllInDb(a, b, (db, k) => db.stores(k), (db, k) => ctx.server.keyIsExpired(db.index, k));
+      ctx.server.watches.touchAllInDb(b, a, (db, k) => db.stores(k), (db, k) => ctx.server.keyIsExpired(db.index, k));
       a.swapContents(b);
       // clients blocked on keys of either database may find their data there now
       ctx.server.blocking.signalDatabase(a.index);

@@ -12,8 +12,14 @@ import { byteRange, keyword, MAX_STRING_BYTES } from '../types/string-ops.js';
 import { commitString, writableString } from './bit-helpers.js';
 import type { CommandContext } from './context.js';
 import { lcsCommand } from './lcs.js';
+import { NotifyKind, type NotifyKindBit } from '../keyspace/keyspace-events.js';
 
 /** Redis's getLongLongFromObjectOrReply: a strict 64-bit integer or "not an integer". */
+/** Reports a keyspace event on the client's database (published when its class is enabled). */
+export function notify(ctx: CommandContext, kind: NotifyKindBit, event: string, key: string): void {
+  if ((ctx.server.notifyFlags & kind) !== 0) ctx.server.notifyKeyspaceEvent(kind, event, key, ctx.client.dbIndex);
+}
+
 export function integerArg(s: string): number | bigint {
   const v = parseInteger(s);
   if (v === null) throw new CommandError(errors.notInteger);
@@ -144,6 +150,7 @@ export const set = defineCommand({
     const db = ctx.db;
     if (argv.length === 3) {
       db.setString(key, argv[2]!);
+      notify(ctx, NotifyKind.string, 'set', key);
       return reply.ok;
     }
     const o = parseExtendedOptions(argv, 3, 'set');
@@ -155,7 +162,11 @@ export const set = defineCommand({
       if ((o.nx && exists) || (o.xx && !exists)) return o.get ? reply.bulkOrNil(old) : reply.nil;
     }
     db.setString(key, argv[2]!, o.keepTtl);
-    if (at !== undefined) db.setExpire(key, at);
+    notify(ctx, NotifyKind.string, 'set', key);
+    if (at !== undefined) {
+      db.setExpire(key, at);
+      notify(ctx, NotifyKind.generic, 'expire', key);
+    }
     return o.get ? reply.bulkOrNil(old) : reply.ok;
   },
 });
@@ -179,6 +190,7 @@ export const setnx = defineCommand({
     const db = ctx.db;
     if (db.lookupWrite(argv[1]!) !== undefined) return reply.zero;
     db.setString(argv[1]!, argv[2]!);
+    notify(ctx, NotifyKind.string, 'set', argv[1]!);
     return reply.one;
   },
 });
@@ -186,7 +198,9 @@ export const setnx = defineCommand({
 function setWithExpire(ctx: CommandContext, argv: string[], unit: 'ex' | 'px', cmd: string): Reply {
   const at = expireAt(ctx, argv[2]!, unit, cmd);
   ctx.db.setString(argv[1]!, argv[3]!);
+  notify(ctx, NotifyKind.string, 'set', argv[1]!);
   ctx.db.setExpire(argv[1]!, at);
+  notify(ctx, NotifyKind.generic, 'expire', argv[1]!);
   return reply.ok;
 }
 
@@ -257,7 +271,10 @@ export const mset = defineCommand({
   run(ctx, argv) {
     if (argv.length % 2 === 0) return reply.error(errors.wrongArgs('mset'));
     const db = ctx.db;
-    for (let i = 1; i < argv.length; i += 2) db.setString(argv[i]!, argv[i + 1]!);
+    for (let i = 1; i < argv.length; i += 2) {
+      db.setString(argv[i]!, argv[i + 1]!);
+      notify(ctx, NotifyKind.string, 'set', argv[i]!);
+    }
     return reply.ok;
   },
 });
@@ -280,7 +297,10 @@ export const msetnx = defineCommand({
     if (argv.length % 2 === 0) return reply.error(errors.wrongArgs('msetnx'));
     const db = ctx.db;
     for (let i = 1; i < argv.length; i += 2) if (db.lookupWrite(argv[i]!) !== undefined) return reply.zero;
-    for (let i = 1; i < argv.length; i += 2) db.setString(argv[i]!, argv[i + 1]!);
+    for (let i = 1; i < argv.length; i += 2) {
+      db.setString(argv[i]!, argv[i + 1]!);
+      notify(ctx, NotifyKind.string, 'set', argv[i]!);
+    }
     return reply.one;
   },
 });
@@ -304,6 +324,7 @@ export const getset = defineCommand({
     const old = ctx.db.getString(argv[1]!);
     // a plain SET: the old TTL goes
     ctx.db.setString(argv[1]!, argv[2]!);
+    notify(ctx, NotifyKind.string, 'set', argv[1]!);
     return reply.bulkOrNil(old);
   },
 });
@@ -318,7 +339,7 @@ export const getdel = defineCommand({
   run(ctx, argv) {
     const v = ctx.db.getString(argv[1]!);
     if (v === undefined) return reply.nil;
-    ctx.db.delete(argv[1]!);
+    if (ctx.db.delete(argv[1]!)) notify(ctx, NotifyKind.generic, 'del', argv[1]!);
     return reply.bulk(v);
   },
 });
@@ -352,10 +373,15 @@ export const getex = defineCommand({
     if (v === undefined) return reply.nil;
     if (o.unit !== null) {
       const at = expireAt(ctx, o.expire, o.unit, 'getex');
-      if ((o.unit === 'exat' || o.unit === 'pxat') && at <= ctx.now) db.delete(key);
-      else db.setExpire(key, at);
+      if ((o.unit === 'exat' || o.unit === 'pxat') && at <= ctx.now) {
+        db.delete(key);
+        notify(ctx, NotifyKind.generic, 'del', key);
+      } else {
+        db.setExpire(key, at);
+        notify(ctx, NotifyKind.generic, 'expire', key);
+      }
     } else if (o.persist) {
-      db.persist(key);
+      if (db.persist(key)) notify(ctx, NotifyKind.generic, 'persist', key);
     }
     return reply.bulk(v);
   },
@@ -381,12 +407,14 @@ export const append = defineCommand({
     const cur = db.getStringForWrite(key);
     if (cur === undefined) {
       db.setString(key, add);
+      notify(ctx, NotifyKind.string, 'append', key);
       return reply.int(add.length);
     }
     checkStringLength(ctx, cur.length + add.length);
     // modified in place in Redis: the value becomes "raw" and keeps its TTL
     const next = cur + add;
     db.setString(key, next, true, true);
+    notify(ctx, NotifyKind.string, 'append', key);
     return reply.int(next.length);
   },
 });
@@ -482,6 +510,7 @@ export const setrange = defineCommand({
     const m = writableString(ctx, key, Number(offset) + value.length);
     m.writeString(Number(offset), value);
     commitString(ctx, key, m);
+    notify(ctx, NotifyKind.string, 'setrange', key);
     return reply.int(m.length);
   },
 });
@@ -505,6 +534,7 @@ function incrBy(ctx: CommandContext, key: string, incr: number | bigint): Reply 
     r = Number.isSafeInteger(Number(b)) ? Number(b) : b;
   }
   db.setString(key, String(r), true);
+  notify(ctx, NotifyKind.string, 'incrby', key);
   return reply.int(r);
 }
 
@@ -581,6 +611,7 @@ export const incrbyfloat = defineCommand({
     const text = formatLongDouble(sum);
     // Redis stores the result without trying the integer encoding (OBJECT ENCODING: embstr)
     db.set(key, { type: 'string', value: text, raw: false, notInt: true }, true);
+    notify(ctx, NotifyKind.string, 'incrbyfloat', key);
     return reply.bulk(text);
   },
 });

@@ -21,6 +21,7 @@ import {
   parseClientOutputBufferLimit,
   parseLatencyPercentiles,
   parseNotifyKeyspaceEvents,
+  notifyFlagsOf,
   parseOomScoreAdjValues,
   parseReplicaOf,
   parseSave,
@@ -31,6 +32,7 @@ import {
 } from './config-values.js';
 import type { LogLevel } from '../server/logger.js';
 import { parseAllowlistArgs, SourceAllowlist } from '../security/source-allowlist.js';
+import { parseOutputLimits } from '../server/output-limits.js';
 import type { Server } from '../server/server.js';
 
 const INT_MIN = -2147483648n;
@@ -479,8 +481,13 @@ export const configTable: ConfigDef[] = [
     name: 'notify-keyspace-events',
     kind: 'special',
     default: '',
-    status: 'noeffect',
+    status: 'active',
     parse: (args) => parseNotifyKeyspaceEvents(args),
+    // the keyspace reads the classes as bits on every event
+    apply: (server, v) => {
+      server.notifyFlags = notifyFlagsOf(v);
+      return null;
+    },
     rewrite: 'custom',
     rewriteLines: (v) => [{ line: `notify-keyspace-events ${reprArg(v)}`, force: v !== '' }],
   },
@@ -505,9 +512,14 @@ export const configTable: ConfigDef[] = [
     name: 'client-output-buffer-limit',
     kind: 'special',
     default: OBUF_DEFAULT,
-    status: 'noeffect',
+    // enforced for normal and pub/sub clients (Redoubt has no replicas)
+    status: 'active',
     flags: ['multi-arg'],
     parse: parseClientOutputBufferLimit,
+    apply: (server, v) => {
+      server.outputLimits = parseOutputLimits(v);
+      return null;
+    },
     rewrite: 'custom',
     rewriteLines: (v) => rewriteClientOutputBufferLimit(v),
   },

@@ -176,7 +176,25 @@ export function parseNotifyKeyspaceEvents(args: string[]): Parsed {
     else if (NOTIFY_BITS[c] !== undefined) flags |= NOTIFY_BITS[c]!;
     else return { error: "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." };
   }
-  return notifyFlagsToString(flags);
+  const canonical = notifyFlagsToString(flags);
+  parsedNotifyFlags.set(canonical, flags);
+  return canonical;
+}
+
+/**
+ * The canonical text can hide a class: with all of A set, Redis shows "A" even when `n`
+ * is on too ("AKEn" reads back as "AKE") while still publishing `new` events. So the bits
+ * last parsed for each canonical text are remembered for the apply hook.
+ */
+const parsedNotifyFlags = new Map<string, number>();
+
+/** The class bits of a canonical notify-keyspace-events value (what the keyspace tests). */
+export function notifyFlagsOf(value: string): number {
+  const parsed = parsedNotifyFlags.get(value);
+  if (parsed !== undefined) return parsed;
+  let flags = 0;
+  for (const c of value) flags |= c === 'A' ? NOTIFY_ALL : (NOTIFY_BITS[c] ?? 0);
+  return flags;
 }
 
 /** Canonical order as Redis prints it; `A` hides the classes it covers (and, as in Redis, `n`). */

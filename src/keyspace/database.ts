@@ -7,6 +7,7 @@
 import { CommandError, errors } from '../errors.js';
 import type { Entry, Value } from './value-types.js';
 import { InsertionSlots } from '../types/insertion-slots.js';
+import { NotifyKind, type NotifyKindBit } from './keyspace-events.js';
 
 /** What a database needs from the server around it. */
 export interface KeyspaceHost {
@@ -15,6 +16,8 @@ export interface KeyspaceHost {
   stats: { expiredKeys: number; keyspaceHits: number; keyspaceMisses: number };
   /** called after a key's value or existence changed (WATCH, keyspace events) */
   keyModified(db: Database, key: string): void;
+  /** publishes a keyspace event (keyspace-events.ts) when its class is enabled */
+  notifyKeyspaceEvent?(kind: NotifyKindBit, event: string, key: string, dbIndex: number): void;
   /** true while the current client asked CLIENT NO-TOUCH */
   noTouch(): boolean;
   /** LFU counters are kept only under an LFU maxmemory-policy */
@@ -66,6 +69,7 @@ export class Database {
     if (at === undefined || at > this.host.now()) return false;
     this.removeKey(key);
     this.host.stats.expiredKeys++;
+    this.host.notifyKeyspaceEvent?.(NotifyKind.expired, 'expired', key, this.index);
     this.host.keyModified(this, key);
     return true;
   }
@@ -76,8 +80,10 @@ export class Database {
    */
   lookupRead(key: string, noTouch = false): Entry | undefined {
     const e = this.lookup(key, noTouch);
-    if (e === undefined) this.host.stats.keyspaceMisses++;
-    else this.host.stats.keyspaceHits++;
+    if (e === undefined) {
+      this.host.stats.keyspaceMisses++;
+      this.host.notifyKeyspaceEvent?.(NotifyKind.keyMiss, 'keymiss', key, this.index);
+    } else this.host.stats.keyspaceHits++;
     return e;
   }
 
@@ -156,7 +162,10 @@ export class Database {
    * dropped unless keepTtl. `raw` marks strings modified in place (OBJECT ENCODING).
    */
   set(key: string, v: Value, keepTtl = false): void {
-    const e = this.data.get(key);
+    let e = this.data.get(key);
+    // as Redis's setKey, which looks the key up for writing first: an expired one is
+    // reclaimed (an "expired" event, a WATCH change) and the new value is a new key
+    if (e !== undefined && this.expires.size > 0 && this.expireIfNeeded(key)) e = undefined;
     if (e !== undefined) {
       e.v = v;
       // A new value object in Redis starts its LRU clock now; under LFU it inherits the old
@@ -176,6 +185,13 @@ export class Database {
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
   private insert(key: string, v: Value, lru = this.host.now(), lfu = LFU_INIT): void {
     this.data.set(key, { v, lru, lfu, seq: this.order.add(key) });
+    // Redis's dbAdd: every key creation, before the command's own event
+    this.host.notifyKeyspaceEvent?.(NotifyKind.newKey, 'new', key, this.index);
+  }
+
+  /** Whether the key is stored, expired or not (WATCH's view of a flush or a touch). */
+  stores(key: string): boolean {
+    return this.data.has(key);
   }
 
   /**
@@ -352,6 +368,7 @@ export class Database {
       if (at <= now) {
         this.removeKey(key);
         this.host.stats.expiredKeys++;
+        this.host.notifyKeyspaceEvent?.(NotifyKind.expired, 'expired', key, this.index);
         this.host.keyModified(this, key);
         expired++;
       } else {

@@ -5,6 +5,7 @@
  * the hooks below, so CLIENT LIST / INFO can show it without knowing those layers.
  */
 import type { User } from '../acl/user.js';
+import type { Command } from '../commands/command-spec.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -13,6 +14,7 @@ export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 
 export interface QueuedCommand {
   argv: string[];
+  cmd: Command;
 }
 
 export class Client {
@@ -43,6 +45,8 @@ export class Client {
   tls = false;
   /** set by a failed AUTH under throttling: hold this command's reply back so long (ms) */
   replyDelayMs = 0;
+  /** a watched key changed since WATCH: EXEC answers a null array (Redis's DIRTY_CAS, flag 'd') */
+  watchDirty = false;
   /** true while EXEC runs the queued commands: blocking commands then act non-blocking */
   inExec = false;
   /** set by CLIENT KILL / QUIT: the connection closes once pending replies are written */

@@ -11,6 +11,7 @@ import { reply, type Reply } from '../protocol/reply.js';
 import { CommandContext } from '../commands/context.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
+import { OutputLimitState } from './output-limits.js';
 
 export class Connection {
   readonly parser: RequestParser;
@@ -119,6 +120,10 @@ export class Connection {
         }
         const r = this.server.dispatcher.dispatch(this.ctx, argv);
         this.emit(r);
+        if (this.deferred !== null) {
+          for (const m of this.deferred) this.writer.write(m, this.client.resp);
+          this.deferred = null;
+        }
         if (this.client.closeAfterReply || this.closed) break;
         if (this.client.replyDelayMs > 0) {
           this.holdReplies(this.client.replyDelayMs);
@@ -194,11 +199,51 @@ export class Connection {
     }
   }
 
-  /** Sends an out-of-band message (pub/sub push, unblocked reply) right away. */
+  /**
+   * Sends an out-of-band message (pub/sub push, unblocked reply): queued now, written
+   * once the current piece of work is over (one socket write per batch).
+   */
   push(r: Reply): void {
     if (this.closed) return;
+    // A message caused by this client's own command (PUBLISH to itself, a keyspace event
+    // of its write) goes after that command's reply, never inside it (Redis 7.2).
+    if (this.server.current === this.client) {
+      (this.deferred ??= []).push(r);
+      return;
+    }
     this.writer.write(r, this.client.resp);
-    if (!this.processing) this.flush();
+    // messages published in one batch of the publisher's input leave in one write
+    if (!this.processing && !this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flush();
+      });
+    }
+    this.enforceOutputLimit();
+  }
+
+  private flushQueued = false;
+
+  /** Pushes held back while this client's own command ran. */
+  private deferred: Reply[] | null = null;
+  private readonly outputLimit = new OutputLimitState();
+
+  /** client-output-buffer-limit for the client's class: over it, the client is closed. */
+  private enforceOutputLimit(): void {
+    const limits = this.server.outputLimits;
+    const used = this.writer.size + this.socket.writableLength;
+    // the common case, well under every limit: no class lookup
+    if (used < limits.floor) {
+      this.outputLimit.reset();
+      return;
+    }
+    const limit = this.client.inPubSub ? limits.pubsub : limits.normal;
+    if (limit.hard === 0 && limit.soft === 0) return;
+    if (!this.outputLimit.check(used, limit, this.server.now())) return;
+    this.server.logger.warning(`Client ${this.client.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    this.server.stats.clientOutputBufferLimitDisconnections++;
+    this.close();
   }
 
   flush(): void {

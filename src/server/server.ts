@@ -41,6 +41,10 @@ import { buildTlsSettings, tlsWatchedPaths } from '../tls/tls-config.js';
 
 export { ListenError } from './listeners.js';
 import { BlockingRegistry } from './blocking.js';
+import { WatchRegistry } from './watch.js';
+import { PubSubRegistry } from './pubsub.js';
+import { parseOutputLimits, type OutputLimits } from './output-limits.js';
+import { OBUF_DEFAULT } from '../config/config-values.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -87,6 +91,14 @@ export class Server implements KeyspaceHost {
   private dangerous: Uint8Array = new Uint8Array(0);
   /** clients blocked on keys (BLPOP & co.) */
   readonly blocking: BlockingRegistry = new BlockingRegistry(this);
+  /** WATCHed keys (transactions) */
+  readonly watches = new WatchRegistry();
+  /** channel and pattern subscriptions */
+  readonly pubsub = new PubSubRegistry();
+  /** notify-keyspace-events as class bits (kept by the config entry's apply hook) */
+  notifyFlags = 0;
+  /** client-output-buffer-limit, parsed (kept by the config entry's apply hook) */
+  outputLimits: OutputLimits = parseOutputLimits(OBUF_DEFAULT);
   /** executable INFO server reports; defaults to the running script */
   executable = '';
   /** process memory in use once the server was built (INFO used_memory_startup) */
@@ -229,16 +241,27 @@ export class Server implements KeyspaceHost {
   updateTime(): void {
     this.cachedNow = this.clock.now();
   }
-  keyModified(_db: Database, _key: string): void {
-    // WATCH hooks in here (transactions)
+  keyModified(db: Database, key: string): void {
+    if (this.watches.watching) this.watches.touched(db, key, db.stores(key));
     this.stats.dirty++;
-    if (this.blocking.size > 0) this.blocking.signal(_db.index, _key);
+    if (this.blocking.size > 0) this.blocking.signal(db.index, key);
+  }
+  /** Stored but past its expiry time (Redis's keyIsExpired), by database index. */
+  keyIsExpired(dbIndex: number, key: string): boolean {
+    const at = this.dbs[dbIndex]?.getExpire(key);
+    return at !== undefined && at <= this.now();
   }
   /**
-   * A command reports a keyspace event (see keyspace-events.ts); publishing them to
-   * __keyspace@N__ / __keyevent@N__ channels is the pub/sub layer's job.
+   * A command reports a keyspace event (see keyspace-events.ts): published, when its class
+   * is enabled by notify-keyspace-events, to __keyspace@<db>__:<key> (K, the event as
+   * message) and __keyevent@<db>__:<event> (E, the key as message), in that order.
    */
-  notifyKeyspaceEvent(_kind: NotifyKindBit, _event: string, _key: string, _dbIndex: number): void {}
+  notifyKeyspaceEvent(kind: NotifyKindBit, event: string, key: string, dbIndex: number): void {
+    const flags = this.notifyFlags;
+    if ((flags & kind) === 0) return;
+    if (flags & NOTIFY_KEYSPACE) this.pubsub.publish(`__keyspace@${dbIndex}__:${key}`, event);
+    if (flags & NOTIFY_KEYEVENT) this.pubsub.publish(`__keyevent@${dbIndex}__:${event}`, key);
+  }
   noTouch(): boolean {
     return this.current !== null && this.current.noTouch;
   }
@@ -462,10 +485,16 @@ export class Server implements KeyspaceHost {
   }
 
   /** RESET: layers with per-client state (pub/sub, WATCH, tracking) hook in here. */
-  onClientReset(_ctx: CommandContext): void {}
+  onClientReset(ctx: CommandContext): void {
+    ctx.client.watchDirty = false;
+    this.watches.unwatchAll(ctx.client);
+    this.pubsub.clientGone(ctx.client);
+  }
 
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.client.id);
+    this.watches.unwatchAll(conn.client);
+    this.pubsub.clientGone(conn.client);
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
   }
@@ -653,6 +682,10 @@ export class StartupError extends Error {}
 
 /** The TLS files or settings could not be loaded at start-up (already logged). */
 export class TlsConfigError extends Error {}
+
+/** The K and E bits of notify-keyspace-events: which of the two channels get events. */
+const NOTIFY_KEYSPACE = 1 << 0;
+const NOTIFY_KEYEVENT = 1 << 1;
 
 /**
  * Sends a last reply to a refused connection and closes it once written. The peer's

@@ -12,12 +12,13 @@ import { RawClient } from '../helpers/raw-client.js';
 
 const RULES = [
   '+@all', '-@all', '+get', '-get', '+set', '-set', '+@read', '-@read', '+@write', '-@write', '+@string', '-@string',
-  '+@keyspace', '-@keyspace', '-@dangerous', '+config|get', '+client|id', '-client', '+select|0', '+exists', '+hset', '+copy',
+  '+@keyspace', '-@keyspace', '-@dangerous', '+config|get', '+client|id', '-client', '+select|0', '+exists', '+publish', '+hset', '+copy',
   '~*', '~a*', '~b:*', '%R~r*', '%W~w*', '%RW~x*', 'allkeys', 'resetkeys', '&*', '&news', '&n*', 'resetchannels', 'allchannels',
-  '(~s* +get +set)', '(%R~* +@read)', '(&x* +get ~x*)', 'clearselectors',
+  '(~s* +get +set)', '(%R~* +@read)', '(&x* +get ~x*)', '(&x* +publish)', 'clearselectors',
 ];
 
 const KEYS = ['a1', 'b:1', 'r1', 'w1', 'x1', 's1', 'zz'];
+const CHANNELS = ['news', 'nope', 'x1'];
 
 const commandArb = fc.oneof(
   fc.constantFrom(...KEYS).map((k) => ['GET', k]),
@@ -27,6 +28,7 @@ const commandArb = fc.oneof(
   fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...KEYS)).map(([a, b]) => ['RENAME', a, b]),
   fc.constantFrom(...KEYS).map((k) => ['HSET', k, 'f', 'v']),
   fc.constantFrom(...KEYS).map((k) => ['EXISTS', k]),
+  fc.constantFrom(...CHANNELS).map((c) => ['PUBLISH', c, 'hi']),
   fc.constantFrom(['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '10'], ['CLIENT', 'ID'], ['SELECT', '0'], ['SELECT', '1'], ['DBSIZE'], ['FLUSHDB'], ['INFO', 'server']),
 );
 

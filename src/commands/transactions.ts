@@ -1,0 +1,146 @@
+/**
+ * Transactions (multi.c): MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+ *
+ * The dispatcher queues commands while `client.multi` is set and flags `multiDirty` when
+ * it rejects one (EXECABORT). WATCH state lives in server.watches; a touched watched key
+ * sets `client.watchDirty` (the "dirty CAS" flag), which makes EXEC answer a null array.
+ */
+import { defineCommand, keys, type Command, type CommandDefinition } from './command-spec.js';
+import { Kind, reply, type Reply } from '../protocol/reply.js';
+import { errors } from '../errors.js';
+import type { CommandContext } from './context.js';
+import type { Client } from '../server/client.js';
+
+const TX: ['transaction'] = ['transaction'];
+
+/** Leaves the MULTI state and drops every watch (Redis's discardTransaction). */
+export function discardTransaction(ctx: CommandContext, c: Client = ctx.client): void {
+  c.multi = null;
+  c.multiDirty = false;
+  c.watchDirty = false;
+  ctx.server.watches.unwatchAll(c);
+}
+
+/**
+ * EXEC's re-check of a queued command against the user's current ACL rules (they may
+ * have changed since it was queued): null when allowed, else the NOPERM text Redis 7.2
+ * answers in the EXEC array (the denial is logged to ACL LOG with context "multi").
+ */
+export function execPermissionDenied(ctx: CommandContext, cmd: Command, argv: string[]): string | null {
+  const denied = ctx.server.acl.checkQueued(ctx, cmd, argv);
+  return denied !== null && denied.k === Kind.Error ? denied.s : null;
+}
+
+export const multi = defineCommand({
+  name: 'multi',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'],
+  categories: TX,
+  docs: { summary: 'Starts a transaction: later commands are queued until EXEC.', since: '1.2.0', group: 'transactions', complexity: 'O(1)' },
+  run(ctx) {
+    const c = ctx.client;
+    if (c.multi !== null) return reply.error(errors.multiNested);
+    c.multi = [];
+    return reply.ok;
+  },
+});
+
+export const exec = defineCommand({
+  name: 'exec',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'skip_slowlog'],
+  categories: TX,
+  docs: { summary: 'Runs the commands queued since MULTI, all at once.', since: '1.2.0', group: 'transactions', complexity: 'Depends on commands in the transaction' },
+  run(ctx) {
+    const c = ctx.client;
+    const server = ctx.server;
+    if (c.multi === null) return reply.error(errors.execNoMulti);
+    // A watched key that expired after WATCH (and was not yet deleted) is a change too.
+    if (server.watches.anyExpiredSinceWatch(c, (dbIndex, key) => server.keyIsExpired(dbIndex, key))) c.watchDirty = true;
+    if (c.multiDirty || c.watchDirty) {
+      const r = c.multiDirty ? reply.error(errors.execAbort) : reply.nilArray;
+      discardTransaction(ctx);
+      return r;
+    }
+    const queued = c.multi;
+    const self = ctx.command;
+    server.watches.unwatchAll(c);
+    const out: Reply[] = new Array(queued.length);
+    const wasInExec = c.inExec;
+    // Blocking commands act non-blocking while this is set (Redis's CLIENT_DENY_BLOCKING).
+    c.inExec = true;
+    try {
+      for (let i = 0; i < queued.length; i++) {
+        const q = queued[i]!;
+        const denied = execPermissionDenied(ctx, q.cmd, q.argv);
+        if (denied !== null) {
+          const r = reply.error(denied);
+          server.countError(r);
+          out[i] = r;
+          continue;
+        }
+        out[i] = server.dispatcher.call(ctx, q.cmd, q.argv) ?? reply.nil;
+      }
+    } finally {
+      c.inExec = wasInExec;
+      ctx.command = self;
+    }
+    discardTransaction(ctx);
+    return reply.array(out);
+  },
+});
+
+export const discard = defineCommand({
+  name: 'discard',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'],
+  categories: TX,
+  docs: { summary: 'Drops the queued commands of a transaction and leaves it.', since: '2.0.0', group: 'transactions', complexity: 'O(N), when N is the number of queued commands' },
+  run(ctx) {
+    if (ctx.client.multi === null) return reply.error(errors.discardNoMulti);
+    discardTransaction(ctx);
+    return reply.ok;
+  },
+});
+
+export const watch = defineCommand({
+  name: 'watch',
+  arity: -2,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'],
+  categories: TX,
+  keySpecs: [keys.rest(1, 1, 'RO')],
+  docs: {
+    summary: 'Makes the next EXEC fail if any of the given keys changes before it.',
+    since: '2.2.0',
+    group: 'transactions',
+    complexity: 'O(1) for every key.',
+    arguments: [{ name: 'key', type: 'key', multiple: true }],
+  },
+  run(ctx, argv) {
+    const c = ctx.client;
+    if (c.multi !== null) return reply.error(errors.watchInMulti);
+    // Already doomed: watching more cannot change the outcome.
+    if (c.watchDirty) return reply.ok;
+    const db = ctx.db;
+    for (let i = 1; i < argv.length; i++) {
+      const key = argv[i]!;
+      ctx.server.watches.watch(c, db, key, ctx.server.keyIsExpired(db.index, key));
+    }
+    return reply.ok;
+  },
+});
+
+export const unwatch = defineCommand({
+  name: 'unwatch',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'],
+  categories: TX,
+  docs: { summary: 'Forgets every key watched by the connection.', since: '2.2.0', group: 'transactions', complexity: 'O(1)' },
+  run(ctx) {
+    ctx.server.watches.unwatchAll(ctx.client);
+    ctx.client.watchDirty = false;
+    return reply.ok;
+  },
+});
+
+export const transactionCommands: CommandDefinition[] = [multi, exec, discard, watch, unwatch];
