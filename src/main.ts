@@ -29,7 +29,7 @@ import { configTable } from './config/config-table.js';
 import { expandProcTitle } from './config/config-values.js';
 import { fileSink, Logger, stdoutSink, type LogLevel, type LogSink } from './server/logger.js';
 import { ListenError, Server, StartupError, TlsConfigError } from './server/server.js';
-import { CommandTable } from './commands/command-table.js';
+import { CommandTable, renameChecker } from './commands/command-table.js';
 import { allCommands } from './commands/index.js';
 import { validateUserDirective } from './acl/config-users.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from './version.js';
@@ -168,6 +168,7 @@ async function loadConfig(cl: CommandLine, early: Logger): Promise<{ store: Conf
   // `user` lines are checked against the command table while the file is read, so a bad
   // rule is reported with its file and line
   const table = new CommandTable(allCommands);
+  store.renameValidator = renameChecker(new CommandTable(allCommands));
   store.userValidator = (args, seen) =>
     validateUserDirective(args, seen, {
       table,

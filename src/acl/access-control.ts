@@ -29,6 +29,8 @@ export interface AclHost {
   /** wall-clock ms for ACL LOG timestamps */
   wallClock(): number;
   clientInfo(client: Client): string;
+  /** the name a command is called by now (after rename-command), as ACL LOG shows it */
+  commandName(cmd: Command): string;
   /** counters and security events for a denial (never given a password) */
   denied(client: Client, reason: AclDenialReason, object: string, context: AclLogContext): void;
 }
@@ -175,7 +177,7 @@ export class AccessControl {
     if (isUnrestricted(user)) return null;
     const res = this.permission(user, cmd, argv);
     if (res.ok) return null;
-    this.recordDenial(client, res.reason, client.multi !== null ? 'multi' : 'toplevel', denialObject(cmd, res), user.name);
+    this.recordDenial(client, res.reason, client.multi !== null ? 'multi' : 'toplevel', denialObject(this.host.commandName(cmd), res), user.name);
     return reply.error(nopermMessage(user, cmd, res));
   }
 
@@ -185,15 +187,15 @@ export class AccessControl {
     if (isUnrestricted(user)) return null;
     const res = this.permission(user, cmd, argv);
     if (res.ok) return null;
-    this.recordDenial(ctx.client, res.reason, 'multi', denialObject(cmd, res), user.name);
+    this.recordDenial(ctx.client, res.reason, 'multi', denialObject(this.host.commandName(cmd), res), user.name);
     return reply.error(execDeniedMessage(res));
   }
 }
 
 /** What ACL LOG names as the object of a denial: the command, key or channel. */
-export function denialObject(cmd: Command, res: PermissionResult): string {
+export function denialObject(commandName: string, res: PermissionResult): string {
   if (res.ok) return '';
   if (res.reason === 'key') return res.key;
   if (res.reason === 'channel') return res.channel;
-  return cmd.fullName;
+  return commandName;
 }

@@ -95,3 +95,17 @@ export class CommandTable {
     return [...this.byName.entries()];
   }
 }
+
+/**
+ * Checks `rename-command` lines in order against a scratch copy of the table (each
+ * accepted line renames there, so later lines see earlier ones). Returns Redis's error
+ * text for a bad line, or null.
+ */
+export function renameChecker(scratch: CommandTable): (from: string, to: string) => string | null {
+  return (from, to) => {
+    if (scratch.lookup(from) === undefined || from.includes('|')) return 'No such command in rename-command';
+    if (to !== '' && scratch.lookup(to) !== undefined) return 'Target command name already exists';
+    scratch.rename(from, to);
+    return null;
+  };
+}

@@ -109,9 +109,12 @@ function loadLines(store: ConfigStore, text: string, opts: LoadOptions): ConfigL
     } else if (name === 'user' && argv.length >= 2) {
       const err = store.addUserDirective(args);
       if (err !== null) return { ...fail(err), line: redacted(argv[0]!) };
-    } else if (securityOnlyDirectives.has(name) && (name === 'rename-command' ? argv.length === 3 : argv.length >= 2)) {
-      // command renaming and modules have not landed: honouring the line is impossible
-      // and ignoring it would leave the server less protected than asked.
+    } else if (name === 'rename-command' && argv.length === 3) {
+      const err = store.addRename(args[0]!, args[1]!);
+      if (err !== null) return fail(err);
+    } else if (securityOnlyDirectives.has(name) && argv.length >= 2) {
+      // modules do not exist: honouring the line is impossible and ignoring it would
+      // leave the server other than asked.
       return fail(unsupportedReason(name));
     } else if (name.includes('.')) {
       if (argv.length !== 2) return fail('Module config specified without value');

@@ -31,6 +31,10 @@ export class ConfigStore {
    * command table); without one, the directive is checked when the server applies it.
    */
   userValidator: ((args: readonly string[], seen: ReadonlySet<string>) => string | null) | null = null;
+  /** `rename-command <name> <new-name>` lines, in order (applied to the command table) */
+  readonly renames: [string, string][] = [];
+  /** Checks a rename against the command table as renamed so far; set like userValidator. */
+  renameValidator: ((from: string, to: string) => string | null) | null = null;
 
   constructor(readonly table: readonly ConfigDef[]) {
     for (const def of table) {
@@ -93,6 +97,14 @@ export class ConfigStore {
       if (err !== null) return err;
     }
     this.userDirectives.push([...args]);
+    return null;
+  }
+
+  /** A `rename-command` line: checked, then kept for the command table. Returns an error text or null. */
+  addRename(from: string, to: string): string | null {
+    const err = this.renameValidator?.(from, to) ?? null;
+    if (err !== null) return err;
+    this.renames.push([from, to]);
     return null;
   }
 

