@@ -13,6 +13,9 @@ import type { Client } from './client.js';
 import type { Server } from './server.js';
 import { OutputLimitState } from './output-limits.js';
 
+/** Output bytes an unauthenticated client may leave unread before it is disconnected. */
+const UNAUTHENTICATED_OUTPUT_LIMIT = 64 * 1024;
+
 export class Connection {
   readonly parser: RequestParser;
   readonly writer = new ReplyWriter();
@@ -253,6 +256,13 @@ export class Connection {
     this.server.stats.netOutputBytes += out.length;
     this.server.stats.totalWritesProcessed++;
     this.socket.write(out);
+    // An unauthenticated client only ever gets short error replies; one that keeps sending
+    // without reading them would pile output up in memory (the CVE-2025-21605 class).
+    if (!this.client.authenticated && this.socket.writableLength > UNAUTHENTICATED_OUTPUT_LIMIT) {
+      this.server.stats.clientOutputBufferLimitDisconnections++;
+      this.server.logger.verbose(`Closing unauthenticated client that does not read its replies: addr=${this.client.addr}`);
+      this.close();
+    }
   }
 
   private closeAfterFlush(): void {

@@ -210,7 +210,9 @@ test('NOAUTH for every command that needs a login, before AUTH', async () => {
       if (noAuth) {
         assert.notEqual(r, NOAUTH, `${name} is no_auth`);
       } else {
-        assert.equal(r, NOAUTH, `${argv.join(' ')}`);
+        // a rejected EXEC answers EXECABORT with the reason, as Redis's rejectCommand does
+        const expected = name === 'exec' ? '-EXECABORT Transaction discarded because of: NOAUTH Authentication required.\r\n' : NOAUTH;
+        assert.equal(r, expected, `${argv.join(' ')}`);
         checked++;
       }
       if (anon.closed) break;
@@ -235,3 +237,30 @@ function parseBulks(raw: string): string[] {
   }
   return out;
 }
+
+test('an unauthenticated client that floods without reading its errors is disconnected (output bounded)', async () => {
+  const srv = await startTestServer({ config: [['requirepass', 'pw']] });
+  const net = await import('node:net');
+  const s = net.connect(srv.port, '127.0.0.1');
+  try {
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    s.pause(); // never read: every -NOAUTH reply stays in the server's output
+    const closed = new Promise<boolean>((r) => {
+      s.once('close', () => r(true));
+      setTimeout(() => r(false), 5000);
+    });
+    s.on('error', () => {});
+    const chunk = Buffer.from('PING\r\n'.repeat(20000), 'latin1');
+    for (let i = 0; i < 100 && !s.destroyed; i++) s.write(chunk);
+    assert.equal(await closed, true, 'the server closed the connection');
+    assert.ok(srv.server.stats.clientOutputBufferLimitDisconnections >= 1);
+    // an authenticated client is unaffected
+    const ok = await RawClient.connect(srv.port);
+    assert.equal(await ok.call('AUTH', 'pw'), '+OK\r\n');
+    assert.equal(await ok.call('PING'), '+PONG\r\n');
+    ok.close();
+  } finally {
+    s.destroy();
+    await srv.close();
+  }
+});
