@@ -36,6 +36,7 @@ export function buildMetrics(server: Server): Registry {
   });
   mirroredCounter(registry, 'redoubt_connections_received_total', 'Connections accepted since start.', () => stats.totalConnections);
   mirroredCounter(registry, 'redoubt_connections_rejected_total', 'Connections refused at admission (protected mode, maxclients, allowlist, throttle).', () => stats.rejectedConnections);
+  mirroredCounter(registry, 'redoubt_tls_handshake_failures_total', 'TLS connections that failed the handshake or the client-certificate check.', () => stats.tlsRejectedConnections);
   mirroredCounter(registry, 'redoubt_commands_processed_total', 'Commands executed.', () => stats.totalCommands);
   mirroredCounter(registry, 'redoubt_error_replies_total', 'Error replies sent.', () => stats.totalErrorReplies);
   new Counter({

@@ -43,6 +43,7 @@ test('metrics: off by default; when on, a scrape parses and follows the counters
     assert.equal(m.get('redoubt_acl_denials_total{reason="key"}'), 1);
     assert.ok(m.get('redoubt_commands_processed_total')! >= 3);
     assert.ok(m.get('redoubt_memory_used_bytes')! > 0);
+    assert.equal(m.get('redoubt_tls_handshake_failures_total'), 0);
     assert.equal((await fetch(url.replace('/metrics', '/other'))).status, 404);
   } finally {
     c.close();
