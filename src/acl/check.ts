@@ -97,13 +97,40 @@ export function selectorAllowsCommand(sel: Selector, cmd: Command, argv: readonl
   return allowed.includes(argv[idx]!.toLowerCase());
 }
 
+/**
+ * Commands whose only key is the argument at a fixed index (GET, SET, INCR, HSET…: one
+ * key spec `index N, lastkey 0`, no movable keys): their key is checked without building
+ * a key list. Computed once per command.
+ */
+const singleKeyIndex = new WeakMap<Command, { index: number; flags: readonly string[] } | null>();
+
+function singleKeyOf(cmd: Command): { index: number; flags: readonly string[] } | null {
+  let v = singleKeyIndex.get(cmd);
+  if (v === undefined) {
+    v = null;
+    const specs = cmd.keySpecs ?? [];
+    const s = specs[0];
+    if (specs.length === 1 && s !== undefined && cmd.getKeys === undefined && 'index' in s.begin && 'lastKey' in s.find && s.find.lastKey === 0) {
+      if (!s.flags.includes('NOT_KEY') && !s.flags.includes('VARIABLE_FLAGS') && commandHasKeys(cmd)) v = { index: s.begin.index, flags: s.flags };
+    }
+    singleKeyIndex.set(cmd, v);
+  }
+  return v;
+}
+
 /** 0 if `sel` allows the call, else the denial rank (argument index left in scratch.index). */
 function checkSelector(sel: Selector, cmd: Command, argv: readonly string[], channels: readonly ChannelRef[] | undefined): number {
   if (!selectorAllowsCommand(sel, cmd, argv)) {
     scratch.index = 0;
     return RANK_CMD;
   }
-  if (!sel.allKeys && commandHasKeys(cmd)) {
+  const single = sel.allKeys ? null : singleKeyOf(cmd);
+  if (single !== null) {
+    if (single.index < argv.length && !selectorAllowsKey(sel, argv[single.index]!, single.flags)) {
+      scratch.index = single.index;
+      return RANK_KEY;
+    }
+  } else if (!sel.allKeys && commandHasKeys(cmd)) {
     if (scratch.keys === null) scratch.keys = extractKeys(cmd, argv);
     for (const k of scratch.keys) {
       if (!selectorAllowsKey(sel, argv[k.index]!, k.flags)) {
