@@ -262,7 +262,10 @@ export class Connection {
       this.server.stats.clientOutputBufferLimitDisconnections++;
       this.server.logger.verbose(`Closing unauthenticated client that does not read its replies: addr=${this.client.addr}`);
       this.close();
+      return;
     }
+    // ordinary replies count against client-output-buffer-limit too (normal / pubsub class)
+    this.enforceOutputLimit();
   }
 
   private closeAfterFlush(): void {
