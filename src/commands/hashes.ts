@@ -11,8 +11,8 @@ import { CommandError, errors } from '../errors.js';
 import { parseInteger, LLONG_MAX, LLONG_MIN } from '../protocol/number-format.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../types/long-double.js';
 import { HashData } from '../types/hash.js';
-import { compileGlob } from '../keyspace/glob.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
+import { parseScanOptions } from './scan-args.js';
 import { integerArg, notify } from './strings.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { CommandContext } from './context.js';
@@ -495,22 +495,7 @@ export const hscan = defineCommand({
     if (cursor === null) return reply.error('ERR invalid cursor');
     const h = readHash(ctx, argv[1]!);
     if (h === undefined) return EMPTY_SCAN;
-    let count = 10;
-    let pattern: string | null = null;
-    for (let i = 3; i < argv.length; i += 2) {
-      const opt = optionWord(argv[i]!);
-      const hasValue = i + 1 < argv.length;
-      if (opt === 'count' && hasValue) {
-        const v = integerArg(argv[i + 1]!);
-        if (v < 1) return reply.error(errors.syntax);
-        count = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
-      } else if (opt === 'match' && hasValue) {
-        pattern = argv[i + 1]!;
-      } else {
-        return reply.error(errors.syntax);
-      }
-    }
-    const match = pattern === null || pattern === '*' ? null : compileGlob(pattern);
+    const { count, match } = parseScanOptions(argv, 3);
     const found: Reply[] = [];
     const visit = (f: string, v: string) => {
       if (match === null || match(f)) found.push(reply.bulk(f), reply.bulk(v));

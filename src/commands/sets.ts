@@ -13,9 +13,9 @@ import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { SetData, isIntMember, type SetLimits } from '../types/set.js';
-import { compileGlob } from '../keyspace/glob.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
+import { parseScanOptions } from './scan-args.js';
 import { integerArg } from './strings.js';
 import type { CommandContext } from './context.js';
 
@@ -675,22 +675,7 @@ export const sscan = defineCommand({
     if (cursor === null) return reply.error('ERR invalid cursor');
     const s = readSet(ctx, argv[1]!);
     if (s === undefined) return EMPTY_SCAN;
-    let count = 10;
-    let pattern: string | null = null;
-    for (let i = 3; i < argv.length; i += 2) {
-      const opt = optionWord(argv[i]!);
-      const hasValue = i + 1 < argv.length;
-      if (opt === 'count' && hasValue) {
-        const v = integerArg(argv[i + 1]!);
-        if (v < 1) return reply.error(errors.syntax);
-        count = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
-      } else if (opt === 'match' && hasValue) {
-        pattern = argv[i + 1]!;
-      } else {
-        return reply.error(errors.syntax);
-      }
-    }
-    const match = pattern === null || pattern === '*' ? null : compileGlob(pattern);
+    const { count, match } = parseScanOptions(argv, 3);
     const found: Reply[] = [];
     const visit = (m: string) => {
       if (match === null || match(m)) found.push(reply.bulk(m));

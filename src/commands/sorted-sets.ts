@@ -18,9 +18,9 @@ import { formatDouble } from '../protocol/number-format.js';
 import { createZset, limits, notify, PLAIN, readZset, readZsetLikeInput, writeZset, zsetAdd, type AddFlags, type ZsetLikeInput } from './zset-common.js';
 import { parseZmpopArgs, zpopGeneric, type PopEnd } from './zset-pop.js';
 import { SortedSet, scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, type ScoreRange, type LexRange } from '../types/sorted-set.js';
-import { compileGlob } from '../keyspace/glob.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
+import { parseScanOptions } from './scan-args.js';
 import { integerArg } from './strings.js';
 import { longArg, parseLexRange, parseScoreRange, rangedLongArg, scoreArg } from './zset-args.js';
 import { format17g } from './zset-format.js';
@@ -1058,22 +1058,7 @@ const zscan = defineCommand({
     if (cursor === null) return reply.error('ERR invalid cursor');
     const z = readZset(ctx, argv[1]!);
     if (z === undefined) return EMPTY_SCAN;
-    let count = 10;
-    let pattern: string | null = null;
-    for (let i = 3; i < argv.length; i += 2) {
-      const opt = optionWord(argv[i]!);
-      const hasValue = i + 1 < argv.length;
-      if (opt === 'count' && hasValue) {
-        const v = integerArg(argv[i + 1]!);
-        if (v < 1) return reply.error(errors.syntax);
-        count = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
-      } else if (opt === 'match' && hasValue) {
-        pattern = argv[i + 1]!;
-      } else {
-        return reply.error(errors.syntax);
-      }
-    }
-    const match = pattern === null || pattern === '*' ? null : compileGlob(pattern);
+    const { count, match } = parseScanOptions(argv, 3);
     const found: Reply[] = [];
     let next = 0;
     if (z.listpack) {
