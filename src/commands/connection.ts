@@ -66,7 +66,7 @@ export const reset = defineCommand({
     c.aclUser = ctx.server.acl.defaultUser;
     // the name goes too (library name and version stay: they describe the connection)
     c.name = '';
-    c.authenticated = ctx.server.defaultUserNeedsNoAuth();
+    c.authenticated = ctx.server.implicitLoginAllowed(c);
     ctx.server.onClientReset(ctx);
     return resetReply;
   },

@@ -403,9 +403,7 @@ export class Server implements KeyspaceHost {
     this.updateTime(); // the cached time may be stale between commands: ages count from now
     const client = new Client(id, addr, laddr, id + 7, this.now(), this.acl.defaultUser, isUnix);
     client.tls = kind === 'tls';
-    // the default user's source restriction / certificate requirement apply to the
-    // implicit login of a new connection as well
-    if (client.authenticated && (this.acl.defaultUser.certRequired || !sourceAllowed(this.acl.defaultUser, client))) client.authenticated = false;
+    client.authenticated = this.implicitLoginAllowed(client);
     if (client.tls && this.config.get('tls-auth-clients-user') !== 'off') this.certificateLogin(client, socket as TLSSocket);
     const conn = new Connection(this, client, socket);
     this.connections.set(id, conn);
@@ -438,6 +436,16 @@ export class Server implements KeyspaceHost {
     const name = candidates[0]!;
     this.acl.recordDenial(client, 'tls-cert', 'toplevel', name, name);
     this.security.authFailed(actor, name, 'certificate');
+  }
+
+  /**
+   * Whether `client` is logged in as the default user without AUTH (a new connection,
+   * RESET): the default user is on and nopass, and its Redoubt restrictions (source
+   * networks, certificate-only) let this client in.
+   */
+  implicitLoginAllowed(client: Client): boolean {
+    const d = this.acl.defaultUser;
+    return d.enabled && d.nopass && !d.certRequired && sourceAllowed(d, client);
   }
 
   /** A new connection may run commands without AUTH (default user on and nopass). */

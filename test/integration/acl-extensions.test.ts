@@ -97,3 +97,22 @@ test('certificate login: the CN (or a SAN entry) names the user; tls-cert-requir
     pki.cleanup();
   }
 });
+
+test('RESET logs in as the default user only where a new connection would be', async () => {
+  const srv = await startTestServer({ config: [['user', 'default', 'on', 'nopass', 'source:127.0.0.1', '~*', '&*', '+@all'], ['user', 'app', 'on', '>pw', '~*', '+@all']] });
+  try {
+    const other = await RawClient.connect(srv.port, '127.0.0.1', '127.0.0.5');
+    assert.equal(await other.call('PING'), '-NOAUTH Authentication required.\r\n');
+    assert.equal(await other.call('AUTH', 'app', 'pw'), '+OK\r\n');
+    assert.equal(await other.call('PING'), '+PONG\r\n');
+    assert.equal(await other.call('RESET'), '+RESET\r\n');
+    assert.equal(await other.call('PING'), '-NOAUTH Authentication required.\r\n', 'RESET does not open the door from elsewhere');
+    other.close();
+    const local = await RawClient.connect(srv.port, '127.0.0.1');
+    assert.equal(await local.call('RESET'), '+RESET\r\n');
+    assert.equal(await local.call('PING'), '+PONG\r\n');
+    local.close();
+  } finally {
+    await srv.close();
+  }
+});
