@@ -19,7 +19,11 @@ import type { CommandContext } from './context.js';
 
 const CONN: ['connection'] = ['connection'];
 
-/** Redis's flags letters, in its order; N when none applies. */
+/**
+ * Redis's flags letters, in its order; N when none applies. Redoubt adds 'h' (not a Redis
+ * letter) while the AUTH throttle holds the client back: its last failed login's reply was
+ * delayed or refused by a block, until it authenticates successfully.
+ */
 function flagLetters(c: Client): string {
   let f = '';
   if (c.role === 'replica') f += 'S';
@@ -32,6 +36,7 @@ function flagLetters(c: Client): string {
   if (c.isUnix) f += 'U';
   if (c.noEvict) f += 'e';
   if (c.noTouch) f += 'T';
+  if (c.authThrottled) f += 'h';
   return f === '' ? 'N' : f;
 }
 

@@ -43,6 +43,8 @@ export class Client {
   multiDirty = false;
   /** connected through the TLS listener */
   tls = false;
+  /** the AUTH throttle delayed or refused this client's last login (CLIENT LIST flag 'h') */
+  authThrottled = false;
   /** set by a failed AUTH under throttling: hold this command's reply back so long (ms) */
   replyDelayMs = 0;
   /** a watched key changed since WATCH: EXEC answers a null array (Redis's DIRTY_CAS, flag 'd') */

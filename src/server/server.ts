@@ -469,14 +469,17 @@ export class Server implements KeyspaceHost {
     const mechanism = commandName.toUpperCase() === 'HELLO' ? 'HELLO' : 'AUTH';
     const blocked = this.security.authBlocked(actor, user, mechanism);
     if (blocked !== null) {
+      client.authThrottled = true;
       // refused before the password is looked at: guessing during a block gains nothing
       return reply.error(`ERR too many failed authentication attempts from this address; retry in ${blocked} seconds`);
     }
     if (this.acl.authenticate(client, user, password, commandName)) {
+      client.authThrottled = false;
       this.security.authSucceeded(actor, user, mechanism);
       return null;
     }
     client.replyDelayMs = this.security.authFailed(actor, user, mechanism);
+    if (client.replyDelayMs > 0) client.authThrottled = true;
     return reply.error(errors.wrongPass);
   }
 

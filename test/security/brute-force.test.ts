@@ -77,6 +77,10 @@ test('brute force from one address is delayed, then refused; a legitimate client
     assert.match(list, /NOPERM/, 'the app user (no @admin) may not list blocks');
     const admin = await RawClient.connect(srv.port, '127.0.0.1', '127.0.0.3');
     try {
+    // the throttled client is marked in CLIENT LIST (flag h); the legitimate one is not
+    const clients = await admin.call('CLIENT', 'LIST');
+    assert.match(clients, /addr=127\.0\.0\.1:\d+ [^\n]* flags=h /);
+    assert.match(clients, /addr=127\.0\.0\.2:\d+ [^\n]* flags=N /);
       const blocks = await admin.call('AUTHTHROTTLE', 'LIST');
       assert.match(blocks, /\$4\r\npair\r\n\$6\r\nsource\r\n\$9\r\n127\.0\.0\.1\r\n\$4\r\nuser\r\n\$3\r\napp\r\n/);
       const sec = await admin.call('INFO', 'security');
