@@ -22,6 +22,13 @@ export const errors = {
   invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
   wrongArgs: (cmd: string) => `ERR wrong number of arguments for '${cmd}' command`,
   unknownCommand: (name: string, args: string[]) => `ERR unknown command '${clip(cString(name))}', with args beginning with: ${argsPreview(args)}`,
+  /**
+   * Redis's addReplySubcommandSyntaxError: a container's subcommand got the wrong number
+   * of arguments. The subcommand is cut at 128 bytes (and at a NUL, as %s), the command
+   * name upper-cased in ASCII only, and CR/LF become spaces.
+   */
+  subcommandSyntax: (argv: readonly string[]) =>
+    `ERR unknown subcommand or wrong number of arguments for '${cString(argv[1]!).slice(0, 128)}'. Try ${cString(argv[0]!).replace(/[a-z]+/g, (m) => m.toUpperCase())} HELP.`.replace(/[\r\n]/g, ' '),
   unknownSubcommand: (sub: string, container: string) =>
     `ERR unknown subcommand '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
   noAuth: 'NOAUTH Authentication required.',

@@ -41,7 +41,7 @@ function disconnectUsers(ctx: CommandContext, users: readonly User[]): void {
 
 /** Redis's addReplySubcommandSyntaxError for a subcommand given too many arguments. */
 function syntaxError(argv: readonly string[]): Reply {
-  return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!}'. Try ACL HELP.`);
+  return reply.error(errors.subcommandSyntax(argv));
 }
 
 /**

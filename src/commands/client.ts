@@ -1,8 +1,8 @@
 /**
  * CLIENT: the connection's own settings (ID, SETNAME, GETNAME, SETINFO, REPLY, NO-EVICT,
- * NO-TOUCH, INFO) and server-wide client management (LIST, KILL, PAUSE, UNPAUSE), with
+ * NO-TOUCH, INFO) and server-wide client management (LIST, KILL, PAUSE, UNPAUSE, UNBLOCK), with
  * Redis 7.2's replies and error texts. Tracking (CACHING, TRACKING, GETREDIR,
- * TRACKINGINFO) and UNBLOCK are left out of the table entirely (no stubs).
+ * TRACKINGINFO) are left out of the table entirely.
  *
  * CLIENT KILL also accepts MAXAGE (kill clients connected for at least N seconds), a
  * Redis 7.4 filter, because it is what an operator wants after rotating credentials.
@@ -472,7 +472,7 @@ const pause = defineCommand({
   },
   run(ctx, argv) {
     if (argv.length > 4) {
-      return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!}'. Try CLIENT HELP.`);
+      return reply.error(errors.subcommandSyntax(argv));
     }
     const t = parseInteger(argv[2]!);
     if (t === null) return reply.error('ERR timeout is not an integer or out of range');
@@ -527,7 +527,7 @@ const unblock = defineCommand({
   },
   run(ctx, argv) {
     if (argv.length > 4) {
-      return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!}'. Try CLIENT HELP.`);
+      return reply.error(errors.subcommandSyntax(argv));
     }
     let withError = false;
     if (argv.length === 4) {

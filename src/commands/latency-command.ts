@@ -1,6 +1,6 @@
 /**
  * LATENCY LATEST | HISTORY event | RESET [event ...] | HISTOGRAM [command ...] | HELP.
- * DOCTOR and GRAPH (human-readable reports) are left out of the table entirely (no stubs).
+ * DOCTOR and GRAPH (human-readable reports) are left out of the table entirely.
  */
 import { defineCommand, type Command, type CommandDefinition } from './command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';

@@ -8,6 +8,7 @@
  * restriction is the dispatcher's; messages travel through server.pubsub.
  */
 import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { encodeReply } from '../protocol/reply-writer.js';
 import { helpReply } from './command-introspection.js';
@@ -189,7 +190,7 @@ export const spublish = defineCommand({
 
 /** PUBSUB's own argument-count error for subcommands with a fixed shape. */
 function subcommandSyntaxError(argv: string[]): Reply {
-  return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.slice(0, 128)}'. Try PUBSUB HELP.`);
+  return reply.error(errors.subcommandSyntax(argv));
 }
 
 const INTROSPECT_FLAGS = ['pubsub', 'loading', 'stale'] as const;

@@ -5,6 +5,7 @@
  */
 import { defineCommand, type CommandDefinition } from './command-spec.js';
 import { helpReply } from './command-introspection.js';
+import { errors } from '../errors.js';
 import { reply } from '../protocol/reply.js';
 
 const FLAGS = ['admin', 'noscript', 'loading', 'stale'] as const;
@@ -50,7 +51,7 @@ const clear = defineCommand({
     arguments: [{ name: 'source', type: 'string', optional: true }],
   },
   run(ctx, argv) {
-    if (argv.length > 3) return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!}'. Try AUTHTHROTTLE HELP.`);
+    if (argv.length > 3) return reply.error(errors.subcommandSyntax(argv));
     const n = ctx.server.security.throttle.clear(argv[2]);
     ctx.server.security.aclChanged(ctx.server.actorOf(ctx.client), 'throttle-clear', argv.length === 3 ? [argv[2]!] : []);
     return reply.int(n);

@@ -3,6 +3,7 @@
  * [id, unix time, duration µs, [arguments...], client address, client name], newest first.
  */
 import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { errors } from '../errors.js';
 import { reply } from '../protocol/reply.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { helpReply } from './command-introspection.js';
@@ -21,7 +22,7 @@ const get = defineCommand({
   },
   run(ctx, argv) {
     if (argv.length > 3) {
-      return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!}'. Try SLOWLOG HELP.`);
+      return reply.error(errors.subcommandSyntax(argv));
     }
     let count = 10;
     if (argv.length === 3) {

@@ -132,7 +132,7 @@ function noGroupError(key: string, group: string, suffix = ''): CommandError {
 
 /** addReplySubcommandSyntaxError */
 function subcommandSyntaxError(argv: string[]): CommandError {
-  return new CommandError(`ERR unknown subcommand or wrong number of arguments for '${errArg(argv[1]!.slice(0, 128))}'. Try ${argv[0]!.replace(/[a-z]+/g, (m) => m.toUpperCase())} HELP.`);
+  return new CommandError(errors.subcommandSyntax(argv));
 }
 
 function nodeLimits(ctx: CommandContext): [number, number] {

@@ -7,8 +7,8 @@
  *   bytes, then the cached cardinality as 8 little-endian bytes; the top bit of the last
  *   byte set means "cache invalid";
  * - 2^14 registers of 6 bits. Dense: 12288 bytes, register i at bit i*6, least significant
- *   bits first. Sparse: run-length opcodes — ZERO `00xxxxxx` (1..64 zero registers),
- *   XZERO `01xxxxxx yyyyyyyy` (1..16384 zero registers), VAL `1vvvvvxx` (1..4 registers of
+ *   bits first. Sparse: run-length opcodes — ZERO `00nnnnnn` (1..64 zero registers),
+ *   XZERO `01nnnnnn nnnnnnnn` (1..16384 zero registers), VAL `1vvvvvnn` (1..4 registers of
  *   value 1..32).
  * - An element hashes with MurmurHash64A (seed 0xadc83b19): the low 14 bits pick the
  *   register, the count of trailing zeros of the remaining 50 bits plus one (at most 51)

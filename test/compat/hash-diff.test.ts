@@ -17,12 +17,7 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
-
-type Seq = string[][];
-
-function bind(seq: Seq, prefix: string): Seq {
-  return seq.map((argv) => argv.map((a) => (a.startsWith('K:') ? prefix + a.slice(2) : a)));
-}
+import { bind, type Seq, parse, type Node, show, prng } from '../helpers/diff-support.js';
 
 const BIN = '\x00\x80\xff\r\n\x01';
 const LLMAX = '9223372036854775807';
@@ -69,60 +64,12 @@ const CASES: Seq[] = [
 ];
 
 /** A parsed RESP reply; `raw` is its exact bytes. */
-interface Node {
-  t: string;
-  raw: string;
-  s?: string;
-  items?: Node[];
-}
-
-function parse(s: string, pos = 0): [Node, number] {
-  const t = s[pos]!;
-  const eol = s.indexOf('\r\n', pos);
-  const head = s.slice(pos + 1, eol);
-  let end = eol + 2;
-  if (t === '$' || t === '=' || t === '!') {
-    const n = Number(head);
-    if (n < 0) return [{ t, raw: s.slice(pos, end) }, end];
-    const body = s.slice(end, end + n);
-    end += n + 2;
-    return [{ t, raw: s.slice(pos, end), s: body }, end];
-  }
-  if (t === '*' || t === '%' || t === '~' || t === '>') {
-    const n = Number(head);
-    if (n < 0) return [{ t, raw: s.slice(pos, end) }, end];
-    const items: Node[] = [];
-    const total = t === '%' ? n * 2 : n;
-    for (let i = 0; i < total; i++) {
-      const [c, e] = parse(s, end);
-      items.push(c);
-      end = e;
-    }
-    return [{ t, raw: s.slice(pos, end), items }, end];
-  }
-  return [{ t, raw: s.slice(pos, end), s: head }, end];
-}
 
 /** Items of a flat field/value list (or a RESP3 map) grouped into sorted "pair" strings. */
 function sortedPairs(items: Node[]): string[] {
   const out: string[] = [];
   for (let i = 0; i + 1 < items.length; i += 2) out.push(items[i]!.raw + items[i + 1]!.raw);
   return out.sort();
-}
-
-function show(s: string): string {
-  return JSON.stringify(s.length > 400 ? s.slice(0, 400) + '…' : s);
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomSequence(rand: () => number, length: number, bigFields: boolean): Seq {

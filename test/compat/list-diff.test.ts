@@ -12,12 +12,7 @@ import fc from 'fast-check';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
-
-type Seq = string[][];
-
-function bind(seq: Seq, prefix: string): Seq {
-  return seq.map((argv) => argv.map((a) => (a.startsWith('K:') ? prefix + a.slice(2) : a)));
-}
+import { bind, type Seq, show } from '../helpers/diff-support.js';
 
 const BIN = '\x00\x80\xff\r\n\x01';
 const LLMAX = '9223372036854775807';
@@ -61,10 +56,6 @@ const CASES: Seq[] = [
   // wrong number of arguments
   [['LPUSH', 'K:l'], ['RPUSH', 'K:l'], ['LPUSHX', 'K:l'], ['RPUSHX'], ['LPOP'], ['RPOP'], ['LLEN'], ['LLEN', 'K:l', 'x'], ['LINDEX', 'K:l'], ['LSET', 'K:l', '0'], ['LRANGE', 'K:l', '0'], ['LTRIM', 'K:l', '0'], ['LREM', 'K:l', '0'], ['LINSERT', 'K:l', 'BEFORE', 'a'], ['LPOS', 'K:l'], ['LMOVE', 'K:a', 'K:b', 'LEFT'], ['RPOPLPUSH', 'K:a'], ['LMPOP', '1', 'K:a'], ['BLPOP', 'K:a'], ['BRPOP', 'K:a'], ['BLMOVE', 'K:a', 'K:b', 'LEFT', 'LEFT'], ['BRPOPLPUSH', 'K:a', 'K:b'], ['BLMPOP', '0', '1', 'K:a']],
 ];
-
-function show(s: string): string {
-  return JSON.stringify(s.length > 400 ? s.slice(0, 400) + '…' : s);
-}
 
 /** fast-check generator of list command sequences over a few keys. */
 function sequenceArb(bigElements: boolean): fc.Arbitrary<Seq> {

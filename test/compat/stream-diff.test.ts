@@ -18,16 +18,11 @@ import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
 import { knownReplyDifferences } from './known-differences.js';
+import { bind, type Seq, parse, type Node, show } from '../helpers/diff-support.js';
 
 /** Reply fields only Redis 7.2 has, per command (documented in known-differences.ts). */
 function fields72(command: string): string[] {
   return knownReplyDifferences.filter((d) => d.command === command && d.field72 !== undefined).map((d) => d.field72!);
-}
-
-type Seq = string[][];
-
-function bind(seq: Seq, prefix: string): Seq {
-  return seq.map((argv) => argv.map((a) => (a.startsWith('K:') ? prefix + a.slice(2) : a)));
 }
 
 const MAXU = '18446744073709551615';
@@ -79,39 +74,6 @@ const CASES: Seq[] = [
 ];
 
 /** A parsed RESP reply; `raw` is its exact bytes. */
-interface Node {
-  t: string;
-  raw: string;
-  s?: string;
-  items?: Node[];
-}
-
-function parse(s: string, pos = 0): [Node, number] {
-  const t = s[pos]!;
-  const eol = s.indexOf('\r\n', pos);
-  const head = s.slice(pos + 1, eol);
-  let end = eol + 2;
-  if (t === '$' || t === '=' || t === '!') {
-    const n = Number(head);
-    if (n < 0) return [{ t, raw: s.slice(pos, end) }, end];
-    const body = s.slice(end, end + n);
-    end += n + 2;
-    return [{ t, raw: s.slice(pos, end), s: body }, end];
-  }
-  if (t === '*' || t === '%' || t === '~' || t === '>') {
-    const n = Number(head);
-    if (n < 0) return [{ t, raw: s.slice(pos, end) }, end];
-    const items: Node[] = [];
-    const total = t === '%' ? n * 2 : n;
-    for (let i = 0; i < total; i++) {
-      const [c, e] = parse(s, end);
-      items.push(c);
-      end = e;
-    }
-    return [{ t, raw: s.slice(pos, end), items }, end];
-  }
-  return [{ t, raw: s.slice(pos, end), s: head }, end];
-}
 
 function ser(n: Node): string {
   if (n.items === undefined) return n.raw;
@@ -173,10 +135,6 @@ function xaddSeqOverflow(argv: string[], mine: string, theirs: string): boolean 
     theirs === '-ERR Elements are too large to be stored\r\n' &&
     mine === '-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n'
   );
-}
-
-function show(s: string): string {
-  return JSON.stringify(s.length > 600 ? s.slice(0, 600) + '…' : s);
 }
 
 // ---- random sequences ----

@@ -19,12 +19,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
 import { sameDoubleText } from './known-differences.js';
 import { formatDouble } from '../../src/protocol/number-format.js';
-
-type Seq = string[][];
-
-function bind(seq: Seq, prefix: string): Seq {
-  return seq.map((argv) => argv.map((a) => (a.startsWith('K:') ? prefix + a.slice(2) : a)));
-}
+import { bind, type Seq, parse, type Node, show } from '../helpers/diff-support.js';
 
 const BIN = '\x00\x80\xff\r\n\x01';
 const LLMAX = '9223372036854775807';
@@ -88,39 +83,6 @@ const CASES: Seq[] = [
 ];
 
 /** A parsed RESP reply; `raw` is its exact bytes. */
-interface Node {
-  t: string;
-  raw: string;
-  s?: string;
-  items?: Node[];
-}
-
-function parse(s: string, pos = 0): [Node, number] {
-  const t = s[pos]!;
-  const eol = s.indexOf('\r\n', pos);
-  const head = s.slice(pos + 1, eol);
-  let end = eol + 2;
-  if (t === '$' || t === '=' || t === '!') {
-    const n = Number(head);
-    if (n < 0) return [{ t, raw: s.slice(pos, end) }, end];
-    const body = s.slice(end, end + n);
-    end += n + 2;
-    return [{ t, raw: s.slice(pos, end), s: body }, end];
-  }
-  if (t === '*' || t === '%' || t === '~' || t === '>') {
-    const n = Number(head);
-    if (n < 0) return [{ t, raw: s.slice(pos, end) }, end];
-    const items: Node[] = [];
-    const total = t === '%' ? n * 2 : n;
-    for (let i = 0; i < total; i++) {
-      const [c, e] = parse(s, end);
-      items.push(c);
-      end = e;
-    }
-    return [{ t, raw: s.slice(pos, end), items }, end];
-  }
-  return [{ t, raw: s.slice(pos, end), s: head }, end];
-}
 
 /** Same reply modulo the documented double-format difference (known-differences.ts). */
 function sameModuloDoubles(m: Node, o: Node): boolean {
@@ -132,10 +94,6 @@ function sameModuloDoubles(m: Node, o: Node): boolean {
   }
   if ((m.t === '$' || m.t === ',') && m.s !== undefined && o.s !== undefined) return sameDoubleText(m.s, o.s, formatDouble);
   return false;
-}
-
-function show(s: string): string {
-  return JSON.stringify(s.length > 400 ? s.slice(0, 400) + '…' : s);
 }
 
 // ---- random sequences (fast-check) ----
