@@ -45,6 +45,7 @@ import { WatchRegistry } from './watch.js';
 import { PubSubRegistry } from './pubsub.js';
 import { parseOutputLimits, type OutputLimits } from './output-limits.js';
 import { OBUF_DEFAULT } from '../config/config-values.js';
+import { Propagator } from '../persistence/propagator.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -95,6 +96,8 @@ export class Server implements KeyspaceHost {
   readonly watches = new WatchRegistry();
   /** channel and pattern subscriptions */
   readonly pubsub = new PubSubRegistry();
+  /** the write feed to the append-only file (persistence/propagator.ts) */
+  readonly propagator = new Propagator();
   /** notify-keyspace-events as class bits (kept by the config entry's apply hook) */
   notifyFlags = 0;
   /** client-output-buffer-limit, parsed (kept by the config entry's apply hook) */
