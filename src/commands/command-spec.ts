@@ -146,6 +146,10 @@ export interface Command extends CommandDefinition {
   /** flags the dispatcher tests on every call, precomputed */
   noAuth: boolean;
   noMulti: boolean;
+  /** flag `write`: may change the keyspace (snapshot copy-on-write, propagation) */
+  isWrite: boolean;
+  /** flag `loading`: allowed while the dataset is being loaded */
+  okLoading: boolean;
 }
 
 export interface CommandStats {

@@ -87,6 +87,8 @@ export class Dispatcher {
     const server = ctx.server;
     ctx.command = cmd;
     ctx.client.lastCommand = cmd.fullName;
+    // a snapshot is running: the keys this command may change in place are written first
+    if (server.keyWriteHook !== null && cmd.isWrite) server.preserveKeys(ctx.client.dbIndex, cmd, argv);
     const start = performance.now();
     let out: Reply | null;
     try {

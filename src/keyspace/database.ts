@@ -26,10 +26,22 @@ export interface KeyspaceHost {
   lfuLogFactor?(): number;
   /** lfu-decay-time in minutes (default 1; 0 = never decay) */
   lfuDecayTime?(): number;
+  /**
+   * Set while a snapshot (BGSAVE, AOF rewrite) runs: called before a stored key's value,
+   * expiry or existence changes, so the snapshot can write the key as it was first
+   * (key-level copy-on-write, persistence/snapshot.ts). Null otherwise: one check per change.
+   */
+  keyWriteHook: ((db: Database, key: string) => void) | null;
+  /** with keyWriteHook: called before every key of `db` changes at once (FLUSHDB, SWAPDB) */
+  bulkWriteHook: ((db: Database) => void) | null;
 }
 
-interface Slotted extends Entry {
-  /** insertion sequence; position in the slot list is found by binary search on it */
+/** A stored entry with its insertion sequence number. */
+export interface Slotted extends Entry {
+  /**
+   * insertion sequence; position in the slot list is found by binary search on it.
+   * Strictly increasing in `data`'s iteration order (a snapshot relies on it).
+   */
   seq: number;
 }
 
@@ -163,6 +175,7 @@ export class Database {
    */
   set(key: string, v: Value, keepTtl = false): void {
     let e = this.data.get(key);
+    if (e !== undefined && this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
     // as Redis's setKey, which looks the key up for writing first: an expired one is
     // reclaimed (an "expired" event, a WATCH change) and the new value is a new key
     if (e !== undefined && this.expires.size > 0 && this.expireIfNeeded(key)) e = undefined;
@@ -217,6 +230,7 @@ export class Database {
   private removeKey(key: string): void {
     const e = this.data.get(key);
     if (e === undefined) return;
+    if (this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
     this.data.delete(key);
     this.dropExpire(key);
     this.order.remove(e.seq);
@@ -238,6 +252,7 @@ export class Database {
 
   /** Sets an absolute expiry; a time already past deletes the key (as Redis). Key must exist. */
   setExpire(key: string, atMs: number | bigint): void {
+    if (this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
     if (atMs <= this.host.now()) {
       this.removeKey(key);
     } else {
@@ -268,6 +283,7 @@ export class Database {
   }
 
   persist(key: string): boolean {
+    if (this.host.keyWriteHook !== null && this.expires.has(key)) this.host.keyWriteHook(this, key);
     if (!this.dropExpire(key)) return false;
     this.host.keyModified(this, key);
     return true;
@@ -275,6 +291,7 @@ export class Database {
 
   /** Removes every key; returns how many there were. */
   flush(): number {
+    if (this.host.bulkWriteHook !== null && this.data.size > 0) this.host.bulkWriteHook(this);
     const n = this.data.size;
     const keys = [...this.data.keys()];
     this.data.clear();
@@ -289,6 +306,11 @@ export class Database {
 
   /** Moves every key and expiry of `other` into this empty database (SWAPDB helper). */
   swapContents(other: Database): void {
+    const bulk = this.host.bulkWriteHook;
+    if (bulk !== null) {
+      bulk(this);
+      bulk(other);
+    }
     const fields = ['data', 'expires', 'exactExpires', 'order', 'avgTtl'] as const;
     for (const f of fields) {
       const mine = this[f as keyof this];
@@ -402,8 +424,18 @@ export class Database {
   }
 
   /** Raw entry access for OBJECT, DEBUG-free introspection and persistence. */
-  entries(): IterableIterator<[string, Entry]> {
+  entries(): IterableIterator<[string, Slotted]> {
     return this.data.entries();
+  }
+
+  /** The stored entry (expired or not) without side effects: persistence only. */
+  rawEntry(key: string): Slotted | undefined {
+    return this.data.get(key);
+  }
+
+  /** Sequence number the next inserted key will be given (a snapshot's horizon). */
+  get nextSeq(): number {
+    return this.order.peekNextSeq();
   }
 }
 

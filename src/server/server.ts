@@ -7,6 +7,7 @@ import { ConfigStore } from '../config/config-store.js';
 import { configTable } from '../config/config-table.js';
 import { CommandTable, renameChecker } from '../commands/command-table.js';
 import { Dispatcher } from '../commands/dispatcher.js';
+import { extractKeyNames } from '../commands/key-extraction.js';
 import { allCommands } from '../commands/index.js';
 import type { Command } from '../commands/command-spec.js';
 import type { CommandContext } from '../commands/context.js';
@@ -257,6 +258,16 @@ export class Server implements KeyspaceHost {
     this.stats.dirty++;
     if (this.blocking.size > 0) this.blocking.signal(db.index, key);
   }
+  /**
+   * Before a write command runs during a snapshot: its keys may be changed in place (a
+   * list push mutates the stored list), so the snapshot writes them first.
+   */
+  preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void {
+    const hook = this.keyWriteHook;
+    const db = this.dbs[dbIndex];
+    if (hook === null || db === undefined) return;
+    for (const key of extractKeyNames(cmd, argv)) hook(db, key);
+  }
   /** Stored but past its expiry time (Redis's keyIsExpired), by database index. */
   keyIsExpired(dbIndex: number, key: string): boolean {
     const at = this.dbs[dbIndex]?.getExpire(key);
@@ -276,6 +287,9 @@ export class Server implements KeyspaceHost {
   noTouch(): boolean {
     return this.current !== null && this.current.noTouch;
   }
+  /** a running snapshot's copy-on-write hooks (persistence/snapshot.ts); null otherwise */
+  keyWriteHook: ((db: Database, key: string) => void) | null = null;
+  bulkWriteHook: ((db: Database) => void) | null = null;
   /** cached from maxmemory-policy by its apply hook (read on every key lookup) */
   lfuPolicy = false;
   lfuEnabled(): boolean {
