@@ -65,6 +65,10 @@ export class Dispatcher {
         return denied;
       }
     }
+    // the last save or AOF write failed: writes (and PING) are refused until it works again
+    if (server.diskError !== null && (cmd.isWrite || cmd.name === 'ping')) {
+      return this.reject(ctx, cmd, server.diskError);
+    }
     // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
     // carries messages, and a reply to anything else could not be told apart from them.
     if (client.resp === 2 && server.pubsub.anySubscriber && client.inPubSub && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
@@ -73,6 +77,9 @@ export class Dispatcher {
         cmd,
         `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
       );
+    }
+    if (server.loading && !cmd.okLoading) {
+      return this.reject(ctx, cmd, 'LOADING Redis is loading the dataset in memory');
     }
     if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
       // as Redis, a doomed transaction keeps answering QUEUED without keeping the command

@@ -11,6 +11,7 @@ import { commandIntrospectionCommands } from './command-introspection.js';
 import { slowlogCommands } from './slowlog-command.js';
 import { latencyCommands } from './latency-command.js';
 import { serverCommands } from './server-commands.js';
+import { persistenceCommands } from './persistence-commands.js';
 import { hashCommands } from './hashes.js';
 import { aclCommands } from './acl-command.js';
 import { securityCommands } from './security-commands.js';
@@ -35,6 +36,7 @@ export const allCommands: CommandDefinition[] = [
   ...slowlogCommands,
   ...latencyCommands,
   ...serverCommands,
+  ...persistenceCommands,
   ...hashCommands,
   ...aclCommands,
   ...securityCommands,

@@ -104,6 +104,17 @@ function parseDir(args: string[]): string | { error: string } {
   return p;
 }
 
+/**
+ * CONFIG SET appendonly: yes starts the AOF with a rewrite of the dataset, no closes it
+ * (Redis's startAppendOnly / stopAppendOnly). At start-up the loader opens it instead.
+ */
+function applyAppendonly(server: Server, v: string): string | null {
+  if (!server.persistence.started) return null;
+  if (v === 'yes') return server.persistence.aof.enable();
+  server.persistence.aof.disable();
+  return null;
+}
+
 /** Redis clamps hz to [1, 500] and CONFIG GET then shows the clamped value. */
 function applyHz(server: Server, v: string): null {
   const n = Number(v);
@@ -230,12 +241,13 @@ export const configTable: ConfigDef[] = [
   str('locale-collate', '', 'noeffect', { since: '7.2.0' }),
   str('ignore-warnings', '', 'noeffect'),
 
-  // ---- snapshotting (persistence has not landed) ----
+  // ---- snapshotting (persistence/persistence.ts) ----
   {
     name: 'save',
     kind: 'special',
     default: '3600 1 300 100 60 10000',
-    status: 'noeffect',
+    status: 'active',
+    apply: (server) => (server.persistence.rdb.updateDiskError(), null),
     flags: ['multi-arg'],
     parse: parseSave,
     rewrite: 'custom',
@@ -247,10 +259,10 @@ export const configTable: ConfigDef[] = [
       return out;
     },
   },
-  bool('stop-writes-on-bgsave-error', 'yes', 'noeffect'),
-  bool('rdbcompression', 'yes', 'noeffect'),
-  bool('rdbchecksum', 'yes', 'noeffect', { flags: IMMUTABLE }),
-  str('dbfilename', 'dump.rdb', 'noeffect', { flags: ['protected'], validate: baseName('dbfilename', 'filename') }),
+  bool('stop-writes-on-bgsave-error', 'yes', 'active', { apply: (server) => (server.persistence.rdb.updateDiskError(), null) }),
+  bool('rdbcompression', 'yes', 'active'),
+  bool('rdbchecksum', 'yes', 'active', { flags: IMMUTABLE }),
+  str('dbfilename', 'dump.rdb', 'active', { flags: ['protected'], validate: baseName('dbfilename', 'filename') }),
   bool('rdb-del-sync-files', 'no', 'noeffect'),
   {
     name: 'dir',
@@ -387,22 +399,24 @@ export const configTable: ConfigDef[] = [
   nstr('aof_rewrite_cpulist', 'noeffect', { flags: IMMUTABLE }),
   nstr('bgsave_cpulist', 'noeffect', { flags: IMMUTABLE }),
 
-  // ---- append only file (persistence has not landed) ----
-  bool('appendonly', 'no', 'noeffect'),
-  str('appendfilename', 'appendonly.aof', 'noeffect', {
+  // ---- append only file (persistence/aof-manager.ts) ----
+  bool('appendonly', 'no', 'active', { apply: applyAppendonly }),
+  str('appendfilename', 'appendonly.aof', 'active', {
     flags: IMMUTABLE,
     validate: (v) => (v === '' ? "appendfilename can't be empty" : baseName('appendfilename', 'filename')(v)),
   }),
-  str('appenddirname', 'appendonlydir', 'noeffect', {
+  str('appenddirname', 'appendonlydir', 'active', {
     flags: IMMUTABLE,
     validate: (v) => (v === '' ? "appenddirname can't be empty" : baseName('appenddirname', 'dirname')(v)),
   }),
-  enm('appendfsync', 'everysec', ['everysec', 'always', 'no'], 'noeffect'),
+  enm('appendfsync', 'everysec', ['everysec', 'always', 'no'], 'active', {
+    apply: (server, v) => (server.persistence.aof.setFsync(v as 'everysec' | 'always' | 'no'), null),
+  }),
   bool('no-appendfsync-on-rewrite', 'no', 'noeffect'),
-  int('auto-aof-rewrite-percentage', '100', 0n, INT_MAX, 'noeffect'),
-  mem('auto-aof-rewrite-min-size', '67108864', 0n, LLONG_MAX, 'noeffect'),
-  bool('aof-load-truncated', 'yes', 'noeffect'),
-  bool('aof-use-rdb-preamble', 'yes', 'noeffect'),
+  int('auto-aof-rewrite-percentage', '100', 0n, INT_MAX, 'active'),
+  mem('auto-aof-rewrite-min-size', '67108864', 0n, LLONG_MAX, 'active'),
+  bool('aof-load-truncated', 'yes', 'active'),
+  bool('aof-use-rdb-preamble', 'yes', 'active', { apply: (server, v) => (server.persistence.aof.setUseRdbPreamble(v === 'yes'), null) }),
   bool('aof-timestamp-enabled', 'no', 'noeffect'),
   bool('aof-rewrite-incremental-fsync', 'yes', 'noeffect'),
   bool('rdb-save-incremental-fsync', 'yes', 'noeffect'),
@@ -562,8 +576,8 @@ export const configTable: ConfigDef[] = [
 
   // ---- hidden (testing knobs in Redis: exact-name CONFIG GET only) ----
   bool('use-exit-on-panic', 'no', 'noeffect', { flags: HIDDEN }),
-  int('rdb-key-save-delay', '0', INT_MIN, INT_MAX, 'noeffect', { flags: HIDDEN }),
-  int('key-load-delay', '0', INT_MIN, INT_MAX, 'noeffect', { flags: HIDDEN }),
+  int('rdb-key-save-delay', '0', INT_MIN, INT_MAX, 'active', { flags: HIDDEN }),
+  int('key-load-delay', '0', INT_MIN, INT_MAX, 'active', { flags: HIDDEN }),
   int('watchdog-period', '0', 0n, INT_MAX, 'noeffect', { flags: HIDDEN }),
   int('loading-process-events-interval-bytes', '2097152', 1024n, INT_MAX, 'noeffect', { flags: HIDDEN }),
 ];

@@ -32,6 +32,8 @@ export interface KeyspaceHost {
    * (key-level copy-on-write, persistence/snapshot.ts). Null otherwise: one check per change.
    */
   keyWriteHook: ((db: Database, key: string) => void) | null;
+  /** true while the dataset is loaded at start-up */
+  readonly loading?: boolean;
   /** with keyWriteHook: called before every key of `db` changes at once (FLUSHDB, SWAPDB) */
   bulkWriteHook: ((db: Database) => void) | null;
 }
@@ -79,6 +81,8 @@ export class Database {
   expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > this.host.now()) return false;
+    // as Redis: nothing expires while the dataset loads (the AOF carries its own deletions)
+    if (this.host.loading === true) return false;
     this.removeKey(key);
     this.host.stats.expiredKeys++;
     this.host.notifyKeyspaceEvent?.(NotifyKind.expired, 'expired', key, this.index);
