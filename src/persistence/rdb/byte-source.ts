@@ -31,8 +31,6 @@ export class ByteSource {
   /** absolute offset up to which the CRC has been computed */
   private crcPos = 0;
   private readonly crc: Crc64 | null;
-  /** whether the last string() was stored integer-encoded (Redis then loads an "int" object) */
-  lastStringWasInt = false;
 
   private constructor(
     buf: Buffer,
@@ -192,12 +190,10 @@ export class ByteSource {
   string(what = 'string'): string {
     const at = this.offset;
     const p = this.lenPrefix();
-    this.lastStringWasInt = false;
     if (!p.encoded) {
       if (typeof p.len !== 'number') this.fail(`${what}: length ${p.len} is too large`, at);
       return this.takeString(p.len);
     }
-    this.lastStringWasInt = p.len !== RDB_ENC_LZF;
     switch (p.len) {
       case RDB_ENC_INT8:
         return String(this.take(1).readInt8(0));

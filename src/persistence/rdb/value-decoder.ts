@@ -12,7 +12,6 @@ import { SetData, type SetLimits } from '../../types/set.js';
 import { SortedSet } from '../../types/sorted-set.js';
 import { Consumer, ConsumerGroup, INVALID_ENTRIES_READ, StreamData, StreamNode, type Counter, type Nack, type StreamEntry } from '../../types/stream.js';
 import { compareIds, u64, type StreamId, type U64 } from '../../types/stream-id.js';
-import { parseInteger } from '../../protocol/number-format.js';
 import type { ByteSource } from './byte-source.js';
 import { decodeIntset } from './intset.js';
 import { decodeListpack, type LpValue } from './listpack.js';
@@ -31,11 +30,8 @@ export function decodeValue(type: number, src: ByteSource, lim: RdbLoadLimits): 
   const at = src.offset;
   switch (type) {
     case RdbType.STRING: {
-      const value = src.string('string value');
-      const v: Value = { type: 'string', value, raw: false };
-      // only an integer-encoded string loads as an "int" object; other text stays a string
-      if (!src.lastStringWasInt && value.length <= 20 && parseInteger(value) !== null) v.notInt = true;
-      return v;
+      // Redis re-encodes a loaded string by content (tryObjectEncoding): int, embstr or raw
+      return { type: 'string', value: src.string('string value'), raw: false };
     }
     case RdbType.LIST:
       return plainList(src, lim);
