@@ -23,6 +23,7 @@ import { sortedSetCommands } from './sorted-sets.js';
 import { listCommands } from './lists.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
+import { dumpRestoreCommands } from './dump-restore.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -48,4 +49,5 @@ export const allCommands: CommandDefinition[] = [
   ...listCommands,
   ...transactionCommands,
   ...pubsubCommands,
+  ...dumpRestoreCommands,
 ];
