@@ -133,11 +133,14 @@ export function splitArgs(line: string): string[] | null {
   }
 }
 
-/** True when Redis writes the name quoted (sdsneedsrepr). */
+/**
+ * True when the name is written quoted: Redis's sdsneedsrepr cases, plus a single quote,
+ * which Redis writes bare and then cannot read back (sdssplitargs takes it for a quote).
+ */
 export function needsRepr(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0x5c || c === 0x22 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x07 || c === 0x08 || !isPrint(c) || isSpace(c)) return true;
+    if (c === 0x27 || c === 0x5c || c === 0x22 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x07 || c === 0x08 || !isPrint(c) || isSpace(c)) return true;
   }
   return false;
 }
