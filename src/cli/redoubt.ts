@@ -15,6 +15,7 @@ import { renderJson, renderTable } from './audit/report.js';
 import { harden, parseAppSpec } from './harden.js';
 import { makeCerts } from './certs.js';
 import { registerCheckRdb } from './check-rdb.js';
+import { registerCheckAof } from './check-aof.js';
 
 class UsageError extends Error {}
 
@@ -157,6 +158,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   registerCheckRdb(program, setExit);
+  registerCheckAof(program, setExit);
 
   return program;
 }
