@@ -16,6 +16,12 @@ const execRun = exec.run;
 /** Commands that run immediately even inside MULTI (the rest are queued). */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
+/**
+ * Commands that may expire keys anywhere (Redis's CMD_TOUCHES_ARBITRARY_KEYS): the
+ * deletions they cause are propagated one by one, not as a transaction.
+ */
+const TOUCHES_ARBITRARY_KEYS = new Set(['keys', 'scan', 'randomkey']);
+
 /** What a RESP2 client may run while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
@@ -87,6 +93,9 @@ export class Dispatcher {
     const server = ctx.server;
     ctx.command = cmd;
     ctx.client.lastCommand = cmd.fullName;
+    // the write feed: one null check when no AOF listens (persistence/propagator.ts)
+    const propagating = server.propagator.sink !== null;
+    if (propagating) server.propagator.begin(server.stats.dirty, TOUCHES_ARBITRARY_KEYS.has(cmd.name));
     const start = performance.now();
     let out: Reply | null;
     try {
@@ -108,6 +117,7 @@ export class Dispatcher {
       cmd.stats.failedCalls++;
       server.countError(out!);
     }
+    if (propagating) server.propagator.end(ctx.client.dbIndex, argv, server.stats.dirty, cmd.run !== execRun);
     server.afterCommand(ctx, cmd, argv, usec, failed);
     return out;
   }
