@@ -33,6 +33,7 @@ interface PendingOp {
 interface Frame {
   replacement: readonly string[] | null;
   prevented: boolean;
+  forced: boolean;
   dirty: number;
 }
 
@@ -49,6 +50,8 @@ export class Propagator {
   private replacement: readonly string[] | null = null;
   /** the current call asked not to be propagated itself (preventCommandPropagation) */
   private prevented = false;
+  /** the current call is propagated even if it changed nothing (forceCommandPropagation) */
+  private forced = false;
   /** the dirty counter when the current call started */
   private dirtyAtStart = 0;
   private readonly frames: Frame[] = [];
@@ -95,6 +98,14 @@ export class Propagator {
   }
 
   /**
+   * The current command is propagated even when it changed nothing (FLUSHDB / FLUSHALL on
+   * empty databases, as Redis's forceCommandPropagation).
+   */
+  force(): void {
+    this.forced = true;
+  }
+
+  /**
    * Adds a command to the unit, before the current command's own entry (Redis's
    * alsoPropagate). Not affected by `prevent`. Call only when `active`.
    */
@@ -108,13 +119,14 @@ export class Propagator {
    */
   begin(dirty: number, unwrapped = false): void {
     if (this.depth > 0) {
-      this.frames.push({ replacement: this.replacement, prevented: this.prevented, dirty: this.dirtyAtStart });
+      this.frames.push({ replacement: this.replacement, prevented: this.prevented, forced: this.forced, dirty: this.dirtyAtStart });
     } else {
       this.unwrapped = unwrapped;
     }
     this.depth++;
     this.replacement = null;
     this.prevented = false;
+    this.forced = false;
     this.dirtyAtStart = dirty;
   }
 
@@ -125,7 +137,7 @@ export class Propagator {
    * flushes the unit.
    */
   end(dbIndex: number, argv: readonly string[], dirty: number, self = true): void {
-    if (self && !this.prevented && dirty > this.dirtyAtStart) {
+    if (self && !this.prevented && (dirty > this.dirtyAtStart || this.forced)) {
       this.pending.push({ db: dbIndex, argv: this.replacement ?? argv });
     }
     this.depth--;
@@ -133,11 +145,13 @@ export class Propagator {
       const f = this.frames.pop()!;
       this.replacement = f.replacement;
       this.prevented = f.prevented;
+      this.forced = f.forced;
       this.dirtyAtStart = f.dirty;
       return;
     }
     this.replacement = null;
     this.prevented = false;
+    this.forced = false;
     this.flush();
   }
 
