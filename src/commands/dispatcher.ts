@@ -16,6 +16,12 @@ const execRun = exec.run;
 /** Commands that run immediately even inside MULTI (the rest are queued). */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
+/**
+ * Commands that may expire keys anywhere (Redis's CMD_TOUCHES_ARBITRARY_KEYS): the
+ * deletions they cause are propagated one by one, not as a transaction.
+ */
+const TOUCHES_ARBITRARY_KEYS = new Set(['keys', 'scan', 'randomkey']);
+
 /** What a RESP2 client may run while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
@@ -96,6 +102,9 @@ export class Dispatcher {
     ctx.client.lastCommand = cmd.fullName;
     // a snapshot is running: the keys this command may change in place are written first
     if (server.keyWriteHook !== null && cmd.isWrite) server.preserveKeys(ctx.client.dbIndex, cmd, argv);
+    // the write feed: one null check when no AOF listens (persistence/propagator.ts)
+    const propagating = server.propagator.sink !== null;
+    if (propagating) server.propagator.begin(server.stats.dirty, TOUCHES_ARBITRARY_KEYS.has(cmd.name));
     const start = performance.now();
     let out: Reply | null;
     try {
@@ -117,6 +126,7 @@ export class Dispatcher {
       cmd.stats.failedCalls++;
       server.countError(out!);
     }
+    if (propagating) server.propagator.end(ctx.client.dbIndex, argv, server.stats.dirty, cmd.run !== execRun);
     server.afterCommand(ctx, cmd, argv, usec, failed);
     return out;
   }

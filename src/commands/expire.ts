@@ -76,6 +76,18 @@ function expireGeneric(ctx: CommandContext, argv: string[], relative: boolean, s
   // a time already past is a deletion, announced as one
   const deletes = when <= BigInt(ctx.now);
   db.setExpire(key, when);
+  const prop = ctx.server.propagator;
+  if (prop.active) {
+    // as Redis: a deletion goes out as one, any other time as an absolute PEXPIREAT
+    // (the NX/XX/GT/LT flags stay: replayed on the same state they decide the same)
+    if (deletes) prop.replace([ctx.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
+    else if (relative || seconds) {
+      const out = argv.slice();
+      out[0] = 'PEXPIREAT';
+      out[2] = String(when);
+      prop.replace(out);
+    }
+  }
   notify(ctx, NotifyKind.generic, deletes ? 'del' : 'expire', key);
   return reply.one;
 }

@@ -371,6 +371,8 @@ export const hincrbyfloat = defineCommand({
     setField(ctx, h, field, text);
     commit(ctx, key, h, created);
     notify(ctx, NotifyKind.hash, 'hincrbyfloat', key);
+    // as Redis: the resulting value, so the float arithmetic is never redone on replay
+    if (ctx.server.propagator.active) ctx.server.propagator.replace(['HSET', key, field, text]);
     return reply.bulk(text);
   },
 });

@@ -296,6 +296,8 @@ export const swapdb = defineCommand({
       ctx.server.blocking.signalDatabase(a.index);
       ctx.server.blocking.signalDatabase(b.index);
     }
+    // a change of the dataset as Redis counts it (rdb_changes_since_last_save, the AOF feed)
+    ctx.server.stats.dirty++;
     return reply.ok;
   },
 });
@@ -349,6 +351,8 @@ export const flushdb = defineCommand({
     const bad = checkFlushArgs(argv);
     if (bad !== null) return bad;
     ctx.db.flush();
+    // as Redis 7: propagated even when the database was already empty
+    if (ctx.server.propagator.active) ctx.server.propagator.force();
     return reply.ok;
   },
 });
@@ -364,6 +368,7 @@ export const flushall = defineCommand({
     const bad = checkFlushArgs(argv);
     if (bad !== null) return bad;
     for (const db of ctx.server.dbs) db.flush();
+    if (ctx.server.propagator.active) ctx.server.propagator.force();
     return reply.ok;
   },
 });

@@ -549,6 +549,12 @@ function popFirst(ctx: CommandContext, keyList: readonly string[], where: Where,
   for (const key of keyList) {
     const l = writeList(ctx, key);
     if (l === undefined || l.length === 0) continue;
+    // as Redis: a pop from the first non-empty list goes out as the plain pop it was
+    // (B)LPOP/BRPOP as [LR]POP key, (B)LMPOP as [LR]POP key <count taken>
+    if (ctx.server.propagator.active) {
+      const pop = where === 'head' ? 'LPOP' : 'RPOP';
+      ctx.server.propagator.replace(count === -1 ? [pop, key] : [pop, key, String(Math.min(count, l.length))]);
+    }
     let out: Reply;
     if (count === -1) out = reply.array([reply.bulk(key), reply.bulk((where === 'head' ? l.popHead() : l.popTail())!)]);
     else out = reply.array([reply.bulk(key), popRange(l, where, count)]);
@@ -610,7 +616,13 @@ export const brpop = defineCommand({
 
 function blockingMove(ctx: CommandContext, argv: string[], from: Where, to: Where, deadline: number): Reply | null {
   const src = argv[1]!;
-  if (writeList(ctx, src) !== undefined) return moveGeneric(ctx, src, argv[2]!, from, to);
+  if (writeList(ctx, src) !== undefined) {
+    // the move that happened, without the wait (BRPOPLPUSH as RPOPLPUSH, BLMOVE as LMOVE)
+    if (ctx.server.propagator.active) {
+      ctx.server.propagator.replace(argv.length === 4 ? ['RPOPLPUSH', src, argv[2]!] : ['LMOVE', src, argv[2]!, argv[3]!, argv[4]!]);
+    }
+    return moveGeneric(ctx, src, argv[2]!, from, to);
+  }
   return ctx.server.blocking.block(ctx, { argv, keys: [src], type: 'list', deadline, timeoutReply: reply.nilArray, deniedReply: reply.nil });
 }
 

@@ -266,6 +266,8 @@ function spopWithCount(ctx: CommandContext, key: string, countArg: string): Repl
     const all = unionOf([s], limits(ctx));
     ctx.db.delete(key);
     ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', key, ctx.db.index);
+    // as Redis: the whole set went, a deletion (UNLINK under lazyfree-lazy-server-del)
+    if (ctx.server.propagator.active) ctx.server.propagator.replace([ctx.server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
     return reply.set(bulksOf(all.members()));
   }
   const remaining = size - count;
@@ -305,7 +307,21 @@ function spopWithCount(ctx: CommandContext, key: string, countArg: string): Repl
     popped = [...s.members()];
     ctx.db.set(key, { type: 'set', value: kept }, true);
   }
+  if (ctx.server.propagator.active) propagatePopped(ctx, key, popped);
   return reply.set(bulksOf(popped));
+}
+
+/** Redis propagates a counted SPOP as SREMs of at most this many members each. */
+const SPOP_PROPAGATION_BATCH = 1024;
+
+/** The members a counted SPOP took, as SREM commands (the random choice is not redone). */
+function propagatePopped(ctx: CommandContext, key: string, popped: string[]): void {
+  const prop = ctx.server.propagator;
+  const db = ctx.client.dbIndex;
+  for (let i = 0; i < popped.length; i += SPOP_PROPAGATION_BATCH) {
+    prop.also(db, ['SREM', key, ...popped.slice(i, i + SPOP_PROPAGATION_BATCH)]);
+  }
+  prop.prevent();
 }
 
 export const spop = defineCommand({
@@ -332,6 +348,8 @@ export const spop = defineCommand({
     s.delete(m);
     notify(ctx, 'spop', key);
     afterRemoval(ctx, key, s);
+    // the member drawn, named: replay must not draw again
+    if (ctx.server.propagator.active) ctx.server.propagator.replace(['SREM', key, m]);
     return reply.bulk(m);
   },
 });

@@ -139,12 +139,53 @@ function nodeLimits(ctx: CommandContext): [number, number] {
   return [ctx.server.config.int('stream-node-max-bytes'), ctx.server.config.int('stream-node-max-entries')];
 }
 
-function createConsumer(ctx: CommandContext, g: ConsumerGroup, name: string, key: string): Consumer {
+/**
+ * Adds a consumer to a group. One created implicitly (XREADGROUP, XCLAIM, XAUTOCLAIM,
+ * whose own propagation does not carry it) is propagated as XGROUP CREATECONSUMER, as
+ * Redis 7.2's streamPropagateConsumerCreation.
+ */
+function createConsumer(ctx: CommandContext, g: ConsumerGroup, name: string, key: string, implicitIn: string | null): Consumer {
   const c = new Consumer(name, ctx.now);
   g.consumers.set(name, c);
   dirty(ctx);
   notify(ctx, 'xgroup-createconsumer', key);
+  if (implicitIn !== null && ctx.server.propagator.active) {
+    ctx.server.propagator.also(ctx.client.dbIndex, ['XGROUP', 'CREATECONSUMER', key, implicitIn, name]);
+  }
   return c;
+}
+
+// ---- propagation (Redis's streamPropagateXCLAIM / streamPropagateGroupID) ----
+
+/**
+ * A pending entry's state as one XCLAIM that sets it exactly on replay: owner, delivery
+ * time and count, and the group's last ID; for an entry no longer in the stream the same
+ * command removes it from the PEL.
+ */
+function propagateClaim(ctx: CommandContext, key: string, group: string, g: ConsumerGroup, nack: Nack): void {
+  ctx.server.propagator.also(ctx.client.dbIndex, [
+    'XCLAIM', key, group, nack.consumer.name, '0', formatId(nack.id),
+    'TIME', String(nack.deliveryTime), 'RETRYCOUNT', String(nack.deliveryCount),
+    'FORCE', 'JUSTID', 'LASTID', formatId(g.lastId),
+  ]);
+}
+
+/** The group's last delivered ID and read counter, as XGROUP SETID … ENTRIESREAD. */
+function propagateGroupId(ctx: CommandContext, key: string, group: string, g: ConsumerGroup): void {
+  ctx.server.propagator.also(ctx.client.dbIndex, ['XGROUP', 'SETID', key, group, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
+}
+
+/**
+ * The trimming part of a propagated XADD/XTRIM. An approximate trim depends on how
+ * entries happen to be packed in nodes; it goes out as the exact trim that leaves the same
+ * stream (Redis's streamRewriteApproxSpecifier / streamRewriteTrimArgument): MAXLEN the
+ * length now, MINID the first ID now. LIMIT, which only bounds approximate work, is
+ * dropped so a replay through any client accepts the command.
+ */
+function exactTrim(s: StreamData, trim: TrimArgs): string[] {
+  if (trim.strategy === 'maxlen') return ['MAXLEN', '=', String(trim.approx ? s.length : trim.maxlen)];
+  const first = !trim.approx ? trim.minid : s.length === 0 ? MAX_ID : s.firstId;
+  return ['MINID', '=', formatId(first)];
 }
 
 const keyArg = { name: 'key', type: 'key' } as const;
@@ -301,6 +342,14 @@ export const xadd = defineCommand({
     notify(ctx, 'xadd', key);
     if (args.trim !== null && s.trim(args.trim) > 0) notify(ctx, 'xtrim', key);
     if (!created) ctx.server.keyModified(ctx.db, key);
+    // an ID the server chose (`*`, `ms-*`) or an approximate trim goes out as what happened
+    if (ctx.server.propagator.active && (args.id === null || !args.seqGiven || args.trim?.approx === true)) {
+      const out = ['XADD', key];
+      if (args.noMkstream) out.push('NOMKSTREAM');
+      if (args.trim !== null) out.push(...exactTrim(s, args.trim));
+      out.push(formatId(id), ...fv);
+      ctx.server.propagator.replace(out);
+    }
     return idReply(id);
   },
 });
@@ -329,6 +378,7 @@ export const xtrim = defineCommand({
       notify(ctx, 'xtrim', key);
       ctx.server.keyModified(ctx.db, key);
       ctx.server.stats.dirty += removed - 1;
+      if (ctx.server.propagator.active && args.trim!.approx) ctx.server.propagator.replace(['XTRIM', key, ...exactTrim(s, args.trim!)]);
     }
     return reply.int(removed);
   },
@@ -558,7 +608,7 @@ export function serveStreamRead(ctx: CommandContext, req: StreamReadRequest): Re
           gt = group.lastId;
         }
       }
-      consumer = group.consumers.get(req.group.consumer) ?? createConsumer(ctx, group, req.group.consumer, key);
+      consumer = group.consumers.get(req.group.consumer) ?? createConsumer(ctx, group, req.group.consumer, key, req.group.name);
       consumer.seenTime = now;
     } else if (s.length > 0) {
       const maxId = s.edgeId(false)!;
@@ -567,18 +617,28 @@ export function serveStreamRead(ctx: CommandContext, req: StreamReadRequest): Re
     if (!serve) continue;
     const start = incrId(gt) ?? MIN_ID;
     let entries: Reply;
-    if (history) entries = consumerHistory(s, consumer!, start, req.count, now);
-    else entries = deliver(s, start, req.count, group, consumer, req.group?.noack ?? false, now);
+    const propagating = group !== undefined && ctx.server.propagator.active;
+    const lastBefore = group?.lastId;
+    const claims: Nack[] | null = propagating ? [] : null;
+    if (history) entries = consumerHistory(s, consumer!, start, req.count, now, claims);
+    else entries = deliver(s, start, req.count, group, consumer, req.group?.noack ?? false, now, claims);
+    if (propagating) {
+      // what the read changed, as XCLAIMs of the entries now pending and the group's new
+      // last ID (7.2 propagates it whenever it moved); the read itself is not replayed
+      for (const n of claims!) propagateClaim(ctx, key, req.group!.name, group!, n);
+      if (group!.lastId !== lastBefore) propagateGroupId(ctx, key, req.group!.name, group!);
+    }
     if (resp3) served.push(reply.bulk(key), entries);
     else served.push(reply.array([reply.bulk(key), entries]));
     if (group !== undefined) dirty(ctx);
   }
+  if (req.group !== null && ctx.server.propagator.active) ctx.server.propagator.prevent();
   if (served.length === 0) return null;
   return resp3 ? reply.map(served) : reply.array(served);
 }
 
 /** streamReplyWithRange from `start` on, for XREAD or (with a group) for new entries of XREADGROUP. */
-function deliver(s: StreamData, start: StreamId, count: number, group: ConsumerGroup | undefined, consumer: Consumer | undefined, noack: boolean, now: number): Reply {
+function deliver(s: StreamData, start: StreamId, count: number, group: ConsumerGroup | undefined, consumer: Consumer | undefined, noack: boolean, now: number, claims: Nack[] | null): Reply {
   const out: Reply[] = [];
   s.scan(start, MAX_ID, false, (e) => {
     if (group !== undefined) {
@@ -594,12 +654,14 @@ function deliver(s: StreamData, start: StreamId, count: number, group: ConsumerG
           const n: Nack = { id: e.id, consumer: c, deliveryTime: now, deliveryCount: 1 };
           group.pel.insert(n);
           c.pel.insert(n);
+          claims?.push(n);
         } else {
           nack.consumer.pel.remove(e.id);
           nack.consumer = c;
           nack.deliveryTime = now;
           nack.deliveryCount = 1;
           c.pel.insert(nack);
+          claims?.push(nack);
         }
         c.activeTime = now;
       }
@@ -611,7 +673,7 @@ function deliver(s: StreamData, start: StreamId, count: number, group: ConsumerG
 }
 
 /** XREADGROUP with an explicit ID: the consumer's own pending entries from `start`. */
-function consumerHistory(s: StreamData, c: Consumer, start: StreamId, count: number, now: number): Reply {
+function consumerHistory(s: StreamData, c: Consumer, start: StreamId, count: number, now: number, claims: Nack[] | null): Reply {
   const out: Reply[] = [];
   const pel = c.pel;
   for (let i = pel.lowerBound(start); i < pel.size && (count === 0 || out.length < count); i++) {
@@ -623,6 +685,8 @@ function consumerHistory(s: StreamData, c: Consumer, start: StreamId, count: num
       out.push(entryReply(e));
       nack.deliveryTime = now;
       nack.deliveryCount++;
+      // redelivery changes the delivery time and count: carried as an XCLAIM too
+      claims?.push(nack);
     }
   }
   return reply.array(out);
@@ -844,7 +908,7 @@ const xgroupCreateConsumer = defineCommand({
   run(ctx, argv) {
     const t = xgroupTarget(ctx, argv);
     if (t.g!.consumers.has(argv[4]!)) return reply.zero;
-    createConsumer(ctx, t.g!, argv[4]!, argv[2]!);
+    createConsumer(ctx, t.g!, argv[4]!, argv[2]!, null);
     return reply.one;
   },
 });
@@ -1082,12 +1146,17 @@ export const xclaim = defineCommand({
         return reply.error(`ERR Unrecognized XCLAIM option '${errArg(argv[j]!)}'`);
       }
     }
+    const prop = ctx.server.propagator;
+    // XCLAIM goes out as one canonical XCLAIM per entry it changed, then the last ID
+    if (prop.active) prop.prevent();
+    let lastIdMoved = false;
     if (compareIds(lastId, g.lastId) > 0) {
       g.lastId = lastId;
+      lastIdMoved = true;
       dirty(ctx);
     }
     if (deliveryTime === -1 || deliveryTime < 0 || deliveryTime > now) deliveryTime = now;
-    const consumer = g.consumers.get(argv[3]!) ?? createConsumer(ctx, g, argv[3]!, key);
+    const consumer = g.consumers.get(argv[3]!) ?? createConsumer(ctx, g, argv[3]!, key, argv[2]!);
     consumer.seenTime = now;
     const out: Reply[] = [];
     for (const id of ids) {
@@ -1098,6 +1167,7 @@ export const xclaim = defineCommand({
           g.pel.remove(id);
           nack.consumer.pel.remove(id);
           dirty(ctx);
+          if (prop.active) propagateClaim(ctx, key, argv[2]!, g, nack);
         }
         continue;
       }
@@ -1120,7 +1190,9 @@ export const xclaim = defineCommand({
       out.push(justId ? idReply(id) : entryReply(e));
       consumer.activeTime = now;
       dirty(ctx);
+      if (prop.active) propagateClaim(ctx, key, argv[2]!, g, nack);
     }
+    if (lastIdMoved && prop.active) propagateGroupId(ctx, key, argv[2]!, g);
     return reply.array(out);
   },
 });
@@ -1170,7 +1242,10 @@ export const xautoclaim = defineCommand({
     const s = readStream(ctx, key);
     const g = s?.group(argv[2]!);
     if (s === undefined || g === undefined) throw noGroupError(key, argv[2]!);
-    const consumer = g.consumers.get(argv[3]!) ?? createConsumer(ctx, g, argv[3]!, key);
+    const prop = ctx.server.propagator;
+    // like XCLAIM: one canonical XCLAIM per entry claimed or dropped from the PEL
+    if (prop.active) prop.prevent();
+    const consumer = g.consumers.get(argv[3]!) ?? createConsumer(ctx, g, argv[3]!, key, argv[2]!);
     const now = ctx.now;
     consumer.seenTime = now;
     let attempts = count * 10;
@@ -1186,6 +1261,7 @@ export const xautoclaim = defineCommand({
         nack.consumer.pel.remove(nack.id);
         deleted.push(idReply(nack.id));
         dirty(ctx);
+        if (prop.active) propagateClaim(ctx, key, argv[2]!, g, nack);
         count--;
         continue;
       }
@@ -1202,6 +1278,7 @@ export const xautoclaim = defineCommand({
       count--;
       consumer.activeTime = now;
       dirty(ctx);
+      if (prop.active) propagateClaim(ctx, key, argv[2]!, g, nack);
     }
     return reply.array([idReply(i < pel.size ? pel.at(i).id : MIN_ID), reply.array(claimed), reply.array(deleted)]);
   },

@@ -167,6 +167,7 @@ export const set = defineCommand({
       db.setExpire(key, at);
       notify(ctx, NotifyKind.generic, 'expire', key);
     }
+    if (ctx.server.propagator.active) propagateSet(ctx, argv, o, at);
     return o.get ? reply.bulkOrNil(old) : reply.ok;
   },
 });
@@ -195,12 +196,27 @@ export const setnx = defineCommand({
   },
 });
 
+/**
+ * SET's propagated form (Redis 7.2 setGenericCommand): a relative or second expiry becomes
+ * `SET key value PXAT <ms>` (the other options were already decided), and GET, which
+ * changes nothing, is dropped.
+ */
+function propagateSet(ctx: CommandContext, argv: string[], o: ExtendedOptions, at: number | bigint | undefined): void {
+  if (at !== undefined) {
+    if (o.unit !== 'pxat') ctx.server.propagator.replace(['SET', argv[1]!, argv[2]!, 'PXAT', String(at)]);
+  } else if (o.get) {
+    ctx.server.propagator.replace(argv.filter((a, i) => i < 3 || keyword(a) !== 'get'));
+  }
+}
+
 function setWithExpire(ctx: CommandContext, argv: string[], unit: 'ex' | 'px', cmd: string): Reply {
   const at = expireAt(ctx, argv[2]!, unit, cmd);
   ctx.db.setString(argv[1]!, argv[3]!);
   notify(ctx, NotifyKind.string, 'set', argv[1]!);
   ctx.db.setExpire(argv[1]!, at);
   notify(ctx, NotifyKind.generic, 'expire', argv[1]!);
+  // SETEX / PSETEX go out as SET with an absolute time, as Redis 7.2
+  if (ctx.server.propagator.active) ctx.server.propagator.replace(['SET', argv[1]!, argv[3]!, 'PXAT', String(at)]);
   return reply.ok;
 }
 
@@ -373,15 +389,22 @@ export const getex = defineCommand({
     if (v === undefined) return reply.nil;
     if (o.unit !== null) {
       const at = expireAt(ctx, o.expire, o.unit, 'getex');
+      const prop = ctx.server.propagator;
       if ((o.unit === 'exat' || o.unit === 'pxat') && at <= ctx.now) {
         db.delete(key);
         notify(ctx, NotifyKind.generic, 'del', key);
+        if (prop.active) prop.replace([ctx.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
       } else {
         db.setExpire(key, at);
         notify(ctx, NotifyKind.generic, 'expire', key);
+        // as Redis 7.2: PXAT stays as sent, the other units become an absolute PEXPIREAT
+        if (prop.active && o.unit !== 'pxat') prop.replace(['PEXPIREAT', key, String(at)]);
       }
     } else if (o.persist) {
-      if (db.persist(key)) notify(ctx, NotifyKind.generic, 'persist', key);
+      if (db.persist(key)) {
+        notify(ctx, NotifyKind.generic, 'persist', key);
+        if (ctx.server.propagator.active) ctx.server.propagator.replace(['PERSIST', key]);
+      }
     }
     return reply.bulk(v);
   },
@@ -612,6 +635,8 @@ export const incrbyfloat = defineCommand({
     // Redis stores the result without trying the integer encoding (OBJECT ENCODING: embstr)
     db.set(key, { type: 'string', value: text, raw: false, notInt: true }, true);
     notify(ctx, NotifyKind.string, 'incrbyfloat', key);
+    // as Redis: the result, not the increment, so float arithmetic is never redone
+    if (ctx.server.propagator.active) ctx.server.propagator.replace(['SET', key, text, 'KEEPTTL']);
     return reply.bulk(text);
   },
 });

@@ -8,13 +8,17 @@
 import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { parseTimeout } from '../server/blocking.js';
-import { firstZsetKey, parseZmpopArgs, zpopFrom, zpopReply, type PopEnd } from './zset-pop.js';
+import { firstZsetKey, parseZmpopArgs, propagateZpop, zpopFrom, zpopReply, type PopEnd } from './zset-pop.js';
 import type { CommandContext } from './context.js';
 
 /** Pops from the first key holding a sorted set, or blocks on all of them. */
 function blockingZpop(ctx: CommandContext, argv: string[], keyList: string[], where: PopEnd, count: number, deadline: number, nested: boolean): Reply | null {
   const found = firstZsetKey(ctx, keyList);
-  if (found !== null) return zpopReply(found.key, zpopFrom(ctx, found.key, found.z, where, count), { emitKey: true, nested });
+  if (found !== null) {
+    const popped = zpopFrom(ctx, found.key, found.z, where, count);
+    if (ctx.server.propagator.active) propagateZpop(ctx, found.key, where, popped.length, nested);
+    return zpopReply(found.key, popped, { emitKey: true, nested });
+  }
   return ctx.server.blocking.block(ctx, { argv, keys: keyList, type: 'zset', deadline, timeoutReply: reply.nilArray });
 }
 

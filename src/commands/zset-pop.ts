@@ -38,6 +38,16 @@ export function zpopFrom(ctx: CommandContext, key: string, z: SortedSet, where: 
 }
 
 /**
+ * A pop from the first of several keys (ZMPOP, BZPOPMIN/MAX, BZMPOP) goes out as the plain
+ * ZPOPMIN/ZPOPMAX of the key it took from, as Redis: with the count taken when the
+ * command had one, so replay neither searches nor waits.
+ */
+export function propagateZpop(ctx: CommandContext, key: string, where: PopEnd, taken: number, withCount: boolean): void {
+  const pop = where === 'max' ? 'ZPOPMAX' : 'ZPOPMIN';
+  ctx.server.propagator.replace(withCount ? [pop, key, String(taken)] : [pop, key]);
+}
+
+/**
  * The first existing key among `keys` holding a sorted set (WRONGTYPE when the first
  * existing one holds something else), or null when none exists.
  */
@@ -79,6 +89,7 @@ export function zpopGeneric(ctx: CommandContext, keyList: readonly string[], whe
   if (found === null) return nilWhenEmpty ? reply.nilArray : reply.emptyArray;
   if (count === 0) return reply.emptyArray;
   const popped = zpopFrom(ctx, found.key, found.z, where, count === -1 ? 1 : count);
+  if (shape.emitKey && ctx.server.propagator.active) propagateZpop(ctx, found.key, where, popped.length, true);
   return zpopReply(found.key, popped, shape);
 }
 

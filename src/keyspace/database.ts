@@ -16,6 +16,12 @@ export interface KeyspaceHost {
   stats: { expiredKeys: number; keyspaceHits: number; keyspaceMisses: number };
   /** called after a key's value or existence changed (WATCH, keyspace events) */
   keyModified(db: Database, key: string): void;
+  /**
+   * called instead of keyModified when the server deleted an expired key: a change for
+   * WATCH and waiters, propagated as a DEL, but not a change the command made (Redis's
+   * deleteExpiredKeyAndPropagate leaves the dirty counter alone)
+   */
+  keyExpired?(db: Database, key: string): void;
   /** publishes a keyspace event (keyspace-events.ts) when its class is enabled */
   notifyKeyspaceEvent?(kind: NotifyKindBit, event: string, key: string, dbIndex: number): void;
   /** true while the current client asked CLIENT NO-TOUCH */
@@ -86,8 +92,13 @@ export class Database {
     this.removeKey(key);
     this.host.stats.expiredKeys++;
     this.host.notifyKeyspaceEvent?.(NotifyKind.expired, 'expired', key, this.index);
-    this.host.keyModified(this, key);
+    this.expiredOne(key);
     return true;
+  }
+
+  private expiredOne(key: string): void {
+    if (this.host.keyExpired !== undefined) this.host.keyExpired(this, key);
+    else this.host.keyModified(this, key);
   }
 
   /**
@@ -395,7 +406,7 @@ export class Database {
         this.removeKey(key);
         this.host.stats.expiredKeys++;
         this.host.notifyKeyspaceEvent?.(NotifyKind.expired, 'expired', key, this.index);
-        this.host.keyModified(this, key);
+        this.expiredOne(key);
         expired++;
       } else {
         ttlSum += at - now;

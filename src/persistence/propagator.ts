@@ -4,7 +4,18 @@
  * popped), and so do the deletions the server makes on its own (expiry, eviction), so that
  * replaying the feed rebuilds the same keyspace.
  *
- * With no sink attached (no AOF) nothing is collected: the hot path pays one null check.
+ * The model is Redis 7's execution unit (server.c call() / propagatePendingCommands):
+ *  - the dispatcher opens a unit around each top-level command (`begin` / `end`); EXEC's
+ *    queued commands and a served blocked client's command nest inside or open their own;
+ *  - during the unit, commands go to a pending list: deletions the server decides on
+ *    (lazy expiry), extra commands a handler adds (`also`), and at the end of each call the
+ *    command itself, as executed or as its handler rewrote it (`replace`), unless the handler
+ *    asked for nothing (`prevent`) or the command changed nothing (the dirty counter);
+ *  - when the outermost unit ends, the list goes to the sink, wrapped in MULTI … EXEC when
+ *    it holds more than one command, so a replay applies it atomically as it was applied.
+ *
+ * With no sink attached (no AOF) nothing is collected: the dispatcher pays one null check,
+ * and handlers test `active` before building a rewritten command.
  */
 
 /** Where propagated commands go (the AOF writer). */
@@ -13,16 +24,176 @@ export interface PropagationSink {
   append(dbIndex: number, argv: readonly string[]): void;
 }
 
+interface PendingOp {
+  db: number;
+  argv: readonly string[];
+}
+
+/** What a call saves of its caller's per-command state while it runs (nesting). */
+interface Frame {
+  replacement: readonly string[] | null;
+  prevented: boolean;
+  forced: boolean;
+  dirty: number;
+}
+
+const MULTI: readonly string[] = ['MULTI'];
+const EXEC: readonly string[] = ['EXEC'];
+
 export class Propagator {
   sink: PropagationSink | null = null;
+  /** commands of the unit under way, in order */
+  private pending: PendingOp[] = [];
+  /** calls under way (0 = outside any command: cron, eviction before a command) */
+  private depth = 0;
+  /** the current call's rewritten form (Redis's rewriteClientCommandVector) */
+  private replacement: readonly string[] | null = null;
+  /** the current call asked not to be propagated itself (preventCommandPropagation) */
+  private prevented = false;
+  /** the current call is propagated even if it changed nothing (forceCommandPropagation) */
+  private forced = false;
+  /** the dirty counter when the current call started */
+  private dirtyAtStart = 0;
+  private readonly frames: Frame[] = [];
+  /**
+   * Set for a top-level command that may expire keys anywhere (Redis's
+   * CMD_TOUCHES_ARBITRARY_KEYS: KEYS, SCAN, RANDOMKEY): its deletions go out unwrapped,
+   * like active expiry's.
+   */
+  private unwrapped = false;
 
   /** True when something listens: callers skip building commands otherwise. */
   get active(): boolean {
     return this.sink !== null;
   }
 
-  /** A command the server itself decided on (an expired or evicted key's DEL). */
+  /**
+   * A command the server itself decided on (an expired or evicted key's DEL). Inside a
+   * command it joins that command's unit, before the command itself; outside, it is
+   * written at once.
+   */
   emit(dbIndex: number, argv: readonly string[]): void {
-    if (this.sink !== null) this.sink.append(dbIndex, argv);
+    if (this.sink === null) return;
+    if (this.depth > 0) this.pending.push({ db: dbIndex, argv });
+    else this.sink.append(dbIndex, argv);
   }
+
+  /** A key the server deleted on its own (expiry, eviction): DEL, or UNLINK when `lazy`. */
+  deletion(dbIndex: number, key: string, lazy: boolean): void {
+    if (this.sink === null) return;
+    this.emit(dbIndex, [lazy ? 'UNLINK' : 'DEL', key]);
+  }
+
+  /**
+   * The current command is propagated as `argv` instead of as it was sent (if it changed
+   * the dataset). Call only when `active`.
+   */
+  replace(argv: readonly string[]): void {
+    this.replacement = argv;
+  }
+
+  /** The current command is not propagated itself (what it needs was added with `also`). */
+  prevent(): void {
+    this.prevented = true;
+  }
+
+  /**
+   * The current command is propagated even when it changed nothing (FLUSHDB / FLUSHALL on
+   * empty databases, as Redis's forceCommandPropagation).
+   */
+  force(): void {
+    this.forced = true;
+  }
+
+  /**
+   * Adds a command to the unit, before the current command's own entry (Redis's
+   * alsoPropagate). Not affected by `prevent`. Call only when `active`.
+   */
+  also(dbIndex: number, argv: readonly string[]): void {
+    this.emit(dbIndex, argv);
+  }
+
+  /**
+   * A call starts (only with a sink attached). `dirty` is the server's dirty counter now;
+   * `unwrapped` marks a top-level command whose unit is not wrapped in MULTI.
+   */
+  begin(dirty: number, unwrapped = false): void {
+    if (this.depth > 0) {
+      this.frames.push({ replacement: this.replacement, prevented: this.prevented, forced: this.forced, dirty: this.dirtyAtStart });
+    } else {
+      this.unwrapped = unwrapped;
+    }
+    this.depth++;
+    this.replacement = null;
+    this.prevented = false;
+    this.forced = false;
+    this.dirtyAtStart = dirty;
+  }
+
+  /**
+   * The call that `begin` opened ended: it is queued (in database `dbIndex`, the client's
+   * database after the command, as Redis's c->db) when it changed the dataset, unless
+   * prevented; `self` false (EXEC) never queues the command itself. The outermost call
+   * flushes the unit.
+   */
+  end(dbIndex: number, argv: readonly string[], dirty: number, self = true): void {
+    if (self && !this.prevented && (dirty > this.dirtyAtStart || this.forced)) {
+      this.pending.push({ db: dbIndex, argv: this.replacement ?? argv });
+    }
+    this.depth--;
+    if (this.depth > 0) {
+      const f = this.frames.pop()!;
+      this.replacement = f.replacement;
+      this.prevented = f.prevented;
+      this.forced = f.forced;
+      this.dirtyAtStart = f.dirty;
+      return;
+    }
+    this.replacement = null;
+    this.prevented = false;
+    this.forced = false;
+    this.flush();
+  }
+
+  /** Writes the unit's commands to the sink (MULTI … EXEC around several). */
+  private flush(): void {
+    const ops = this.pending;
+    if (ops.length === 0) return;
+    this.pending = [];
+    const sink = this.sink;
+    if (sink === null) return;
+    const wrap = ops.length > 1 && !this.unwrapped;
+    // MULTI goes to the first command's database and EXEC to the last one's, so a writer
+    // that SELECTs on a change of database adds nothing between them (as Redis 7).
+    if (wrap) sink.append(ops[0]!.db, MULTI);
+    for (const op of ops) sink.append(op.db, op.argv);
+    if (wrap) sink.append(ops[ops.length - 1]!.db, EXEC);
+  }
+}
+
+/** One command as the sink received it. */
+export interface RecordedCommand {
+  db: number;
+  argv: string[];
+}
+
+/** A sink that keeps every command (tests, tools); `take()` empties it. */
+export class RecordingSink implements PropagationSink {
+  readonly commands: RecordedCommand[] = [];
+
+  append(dbIndex: number, argv: readonly string[]): void {
+    this.commands.push({ db: dbIndex, argv: [...argv] });
+  }
+
+  /** The commands recorded so far, removed from the sink. */
+  take(): RecordedCommand[] {
+    return this.commands.splice(0, this.commands.length);
+  }
+}
+
+/** Attaches a recording sink to a server's propagator and returns it. */
+export function attachRecordingSink(server: { propagator: Propagator }): RecordingSink {
+  const sink = new RecordingSink();
+  server.propagator.sink = sink;
+  return sink;
 }

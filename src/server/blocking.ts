@@ -265,6 +265,10 @@ export class BlockingRegistry {
     const ctx = w.conn.ctx;
     this.server.current = w.conn.client;
     this.reprocessing = w;
+    // a served client's command is its own unit of the write feed, in its own database
+    const prop = this.server.propagator;
+    const propagating = prop.sink !== null;
+    if (propagating) prop.begin(this.server.stats.dirty);
     let out: Reply | null;
     try {
       ctx.command = w.cmd;
@@ -284,6 +288,7 @@ export class BlockingRegistry {
       }
     } finally {
       this.reprocessing = null;
+      if (propagating) prop.end(w.dbIndex, w.argv, this.server.stats.dirty);
     }
     if (w.conn.client.blocked) return;
     if (out !== null) this.server.countError(out);

@@ -299,6 +299,11 @@ export class Server implements KeyspaceHost {
     if (hook === null || db === undefined) return;
     for (const key of extractKeyNames(cmd, argv)) hook(db, key);
   }
+  keyExpired(db: Database, key: string): void {
+    if (this.watches.watching) this.watches.touched(db, key, db.stores(key));
+    if (this.blocking.size > 0) this.blocking.signal(db.index, key);
+    if (this.propagator.sink !== null) this.propagator.deletion(db.index, key, this.config.bool('lazyfree-lazy-expire'));
+  }
   /** Stored but past its expiry time (Redis's keyIsExpired), by database index. */
   keyIsExpired(dbIndex: number, key: string): boolean {
     const at = this.dbs[dbIndex]?.getExpire(key);
