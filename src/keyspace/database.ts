@@ -26,6 +26,8 @@ export interface KeyspaceHost {
   lfuLogFactor?(): number;
   /** lfu-decay-time in minutes (default 1; 0 = never decay) */
   lfuDecayTime?(): number;
+  /** an entry left the keyspace (memory accounting gives its bytes back) */
+  entryFreed?(e: Entry): void;
 }
 
 interface Slotted extends Entry {
@@ -184,7 +186,7 @@ export class Database {
 
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
   private insert(key: string, v: Value, lru = this.host.now(), lfu = LFU_INIT): void {
-    this.data.set(key, { v, lru, lfu, seq: this.order.add(key) });
+    this.data.set(key, { v, lru, lfu, mem: 0, seq: this.order.add(key) });
     // Redis's dbAdd: every key creation, before the command's own event
     this.host.notifyKeyspaceEvent?.(NotifyKind.newKey, 'new', key, this.index);
   }
@@ -220,6 +222,7 @@ export class Database {
     this.data.delete(key);
     this.dropExpire(key);
     this.order.remove(e.seq);
+    this.host.entryFreed?.(e);
   }
 
   /** Expiry time in ms, or undefined for a persistent (or missing) key. */
@@ -277,6 +280,7 @@ export class Database {
   flush(): number {
     const n = this.data.size;
     const keys = [...this.data.keys()];
+    if (this.host.entryFreed !== undefined) for (const e of this.data.values()) this.host.entryFreed(e);
     this.data.clear();
     this.expires.clear();
     this.exactExpires.clear();
@@ -399,6 +403,16 @@ export class Database {
     this.insert(to, e.v, e.lru, e.lfu);
     if (ttl !== undefined && !keepDestTtl) this.storeExpire(to, ttl);
     this.host.keyModified(this, to);
+  }
+
+  /** The entry stored under key, expired or not, without any side effect (memory accounting, eviction). */
+  storedEntry(key: string): Entry | undefined {
+    return this.data.get(key);
+  }
+
+  /** A uniformly random stored key, expired or not, without any side effect (eviction sampling). */
+  randomStoredKey(): string | undefined {
+    return this.order.random();
   }
 
   /** Raw entry access for OBJECT, DEBUG-free introspection and persistence. */

@@ -46,6 +46,10 @@ import { PubSubRegistry } from './pubsub.js';
 import { parseOutputLimits, type OutputLimits } from './output-limits.js';
 import { OBUF_DEFAULT } from '../config/config-values.js';
 import { Propagator } from '../persistence/propagator.js';
+import { clientBufferBytes, MemoryAccounting } from '../keyspace/memory-accounting.js';
+import { Evictor } from '../keyspace/eviction.js';
+import { evictionHost } from '../keyspace/eviction-gate.js';
+import type { Entry } from '../keyspace/value-types.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -98,6 +102,10 @@ export class Server implements KeyspaceHost {
   readonly pubsub = new PubSubRegistry();
   /** the write feed to the append-only file (persistence/propagator.ts) */
   readonly propagator = new Propagator();
+  /** used_memory as accounted for maxmemory (keyspace/memory-accounting.ts) */
+  readonly memory = new MemoryAccounting(() => this.dbs);
+  /** maxmemory eviction (keyspace/eviction.ts), configured by the maxmemory* apply hooks */
+  readonly evictor = new Evictor(evictionHost(this));
   /** notify-keyspace-events as class bits (kept by the config entry's apply hook) */
   notifyFlags = 0;
   /** client-output-buffer-limit, parsed (kept by the config entry's apply hook) */
@@ -184,6 +192,7 @@ export class Server implements KeyspaceHost {
     this.dispatcher.aclCheck = (ctx, cmd, argv) => this.acl.check(ctx, cmd, argv);
     const mu = process.memoryUsage();
     this.startupMemory = mu.heapUsed + mu.external;
+    this.memory.startup = this.startupMemory;
   }
 
   /**
@@ -253,6 +262,7 @@ export class Server implements KeyspaceHost {
     this.cachedNow = this.clock.now();
   }
   keyModified(db: Database, key: string): void {
+    this.memory.changed(key, db.storedEntry(key));
     if (this.watches.watching) this.watches.touched(db, key, db.stores(key));
     this.stats.dirty++;
     if (this.blocking.size > 0) this.blocking.signal(db.index, key);
@@ -275,6 +285,9 @@ export class Server implements KeyspaceHost {
   }
   noTouch(): boolean {
     return this.current !== null && this.current.noTouch;
+  }
+  entryFreed(e: Entry): void {
+    this.memory.freed(e);
   }
   /** cached from maxmemory-policy by its apply hook (read on every key lookup) */
   lfuPolicy = false;
@@ -625,6 +638,8 @@ export class Server implements KeyspaceHost {
     // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)
     if (this.blocking.hasReady) this.blocking.handleReady();
     this.stats.sample(Date.now());
+    this.memory.clients = clientBufferBytes(this.connections.values());
+    this.memory.settle();
     this.autoReloadTls();
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
@@ -678,6 +693,7 @@ export class Server implements KeyspaceHost {
   async close(): Promise<void> {
     this.shuttingDown = true;
     if (this.cronTimer !== null) clearTimeout(this.cronTimer);
+    this.evictor.stop();
     this.security.events.close();
     if (this.metrics !== null) await this.metrics.close();
     this.pause.stop();
