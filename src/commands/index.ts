@@ -22,6 +22,7 @@ import { sortedSetCommands } from './sorted-sets.js';
 import { listCommands } from './lists.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
+import { memoryCommands } from './memory-command.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -46,4 +47,5 @@ export const allCommands: CommandDefinition[] = [
   ...listCommands,
   ...transactionCommands,
   ...pubsubCommands,
+  ...memoryCommands,
 ];
