@@ -13,7 +13,8 @@
  *   data set                                 measured heap   this model
  *   200k SET, 10-byte values                 250 B/key       250
  *    20k SET, 1000-byte values              1281 B/key      1230
- *   100k SET + EXPIRE, 10-byte values        334 B/key       334  (+85 for the TTL)
+ *   100k SET + EXPIRE, 10-byte values        334 B/key       314  (+64 for the TTL;
+ *   50k SET EX, 10-byte values               302 B/key       314   a compromise of both)
  *   hash   1000 fields (4 B) × 10 B values   148 B/field     145
  *   hash   1000 fields × 100 B values        236 B/field     235
  *   set    1000 members × 10 B               84 B/member     86
@@ -39,7 +40,7 @@ export function stringBytes(n: number): number {
 /** Per key, whatever its value: the database Map entry, the Entry object, the SCAN slot. */
 export const KEY_OVERHEAD = 138;
 /** Per key with a TTL: the expires Map entry and its boxed time. */
-export const EXPIRE_OVERHEAD = 85;
+export const EXPIRE_OVERHEAD = 64;
 
 /** The value object of a string ({ type, value, raw }). */
 const STRING_OBJECT = 48;
