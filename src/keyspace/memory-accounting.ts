@@ -18,6 +18,8 @@
  *   which the databases keep anyway.
  */
 import type { Database } from './database.js';
+import type { Command } from '../commands/command-spec.js';
+import { extractKeyNames } from '../commands/key-extraction.js';
 import type { Entry } from './value-types.js';
 import { EXPIRE_OVERHEAD, KEY_OVERHEAD, keyBytes, stringBytes, valueBytes } from './memory-estimate.js';
 
@@ -75,6 +77,28 @@ export class MemoryAccounting {
     const p = this.pending;
     p.push(key, e);
     if (p.length > PENDING_LIMIT) this.check = true;
+  }
+
+  /** per command id: 1 = its keys are re-accounted after it runs, 2 = not (0 = not decided yet) */
+  private rescan = new Uint8Array(0);
+
+  /**
+   * After a command ran: stream writes change consumer groups and PELs (XGROUP, XREADGROUP,
+   * XACK, XCLAIM…) without signalling their key (as Redis, WATCH does not see them), so
+   * their keys are queued here, found by key extraction. Other commands cost one lookup.
+   */
+  afterCommand(db: Database, cmd: Command, argv: readonly string[]): void {
+    let r = cmd.id < this.rescan.length ? this.rescan[cmd.id]! : 0;
+    if (r === 0) {
+      r = cmd.flags.includes('write') && cmd.aclCategories.includes('stream') ? 1 : 2;
+      if (cmd.id >= this.rescan.length) {
+        const grown = new Uint8Array(Math.max(cmd.id + 1, this.rescan.length * 2));
+        grown.set(this.rescan);
+        this.rescan = grown;
+      }
+      this.rescan[cmd.id] = r;
+    }
+    if (r === 1) for (const key of extractKeyNames(cmd, argv)) this.changed(key, db.storedEntry(key));
   }
 
   /** An entry left the keyspace: its bytes are free again. */

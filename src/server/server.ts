@@ -308,6 +308,7 @@ export class Server implements KeyspaceHost {
   }
 
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void {
+    this.memory.afterCommand(ctx.db, cmd, argv);
     this.slowlog.maybeRecord(this, ctx.client, cmd, argv, usec);
     if (this.dangerous[cmd.id] === 1 && !failed) this.security.dangerousCommand(this.actorOf(ctx.client), cmd.fullName);
     if (this.latency.threshold !== 0 && usec >= this.latency.threshold * 1000) {
