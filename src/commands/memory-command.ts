@@ -90,6 +90,9 @@ const stats = defineCommand({
           reply.int(db.size * KEY_OVERHEAD),
           reply.bulk('overhead.hashtable.expires'),
           reply.int(db.expiresCount * EXPIRE_OVERHEAD),
+          // cluster mode's slot index; Redoubt is never clustered
+          reply.bulk('overhead.hashtable.slot-to-keys'),
+          reply.int(0),
         ]),
       );
     }
