@@ -9,6 +9,7 @@ import { Kind, reply, type Reply } from '../protocol/reply.js';
 import type { Command } from './command-spec.js';
 import type { CommandContext } from './context.js';
 import { discardTransaction, exec } from './transactions.js';
+import { memoryGate } from '../keyspace/eviction-gate.js';
 
 /** EXEC's handler: a rejected EXEC aborts the transaction instead of flagging it. */
 const execRun = exec.run;
@@ -70,6 +71,11 @@ export class Dispatcher {
         server.countError(denied);
         return denied;
       }
+    }
+    // maxmemory (keyspace/eviction-gate.ts): one flag test when no limit is set
+    if (server.memory.check) {
+      const oom = memoryGate(ctx, cmd);
+      if (oom !== null) return this.reject(ctx, cmd, oom);
     }
     // the last save or AOF write failed: writes (and PING) are refused until it works again
     if (server.diskError !== null && (cmd.isWrite || cmd.name === 'ping')) {

@@ -99,7 +99,7 @@ export const restore = defineCommand({
       return reply.ok;
     }
     const now = ctx.now;
-    const meta: Entry = { v: value, lru: now, lfu: LFU_INIT };
+    const meta: Entry = { v: value, lru: now, lfu: LFU_INIT, mem: 0 };
     if (ctx.server.lfuEnabled()) {
       if (freq >= 0) meta.lfu = freq;
     } else if (idle >= 0) {

@@ -24,6 +24,7 @@ import { listCommands } from './lists.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
 import { dumpRestoreCommands } from './dump-restore.js';
+import { memoryCommands } from './memory-command.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -50,4 +51,5 @@ export const allCommands: CommandDefinition[] = [
   ...transactionCommands,
   ...pubsubCommands,
   ...dumpRestoreCommands,
+  ...memoryCommands,
 ];

@@ -34,6 +34,7 @@ import type { LogLevel } from '../server/logger.js';
 import { parseAllowlistArgs, SourceAllowlist } from '../security/source-allowlist.js';
 import { parseOutputLimits } from '../server/output-limits.js';
 import type { Server } from '../server/server.js';
+import type { EvictionPolicy } from '../keyspace/eviction.js';
 
 const INT_MIN = -2147483648n;
 const INT_MAX = 2147483647n;
@@ -69,6 +70,27 @@ const IMMUTABLE: readonly ConfigFlag[] = ['immutable'];
 const HIDDEN: readonly ConfigFlag[] = ['hidden'];
 const PROTECTED_ACTION = ['no', 'yes', 'local'] as const;
 const SHUTDOWN_ON_SIG = ['default', 'save', 'nosave', 'now', 'force'] as const;
+
+/**
+ * maxmemory (Redis's updateMaxmemory): a limit below the current usage is logged, and
+ * eviction starts at once in the background (the next command would start it anyway).
+ */
+function applyMaxmemory(server: Server, v: string): string | null {
+  const max = Number(v);
+  server.evictor.maxmemory = max;
+  server.memory.setLimited(max > 0);
+  if (max > 0) {
+    const used = server.memory.used();
+    if (max < used) {
+      server.logger.warning(
+        `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). ` +
+          'This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.',
+      );
+    }
+    server.evictor.startBackground();
+  }
+  return null;
+}
 
 /** Redis's pathIsBaseName: no '/' (nor '\' on Windows). */
 function baseName(what: string, noun: string) {
@@ -356,7 +378,7 @@ export const configTable: ConfigDef[] = [
   enm('enable-module-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
 
   // ---- memory management ----
-  mem('maxmemory', '0', 0n, ULLONG_MAX, 'noeffect', { unsigned: true }),
+  mem('maxmemory', '0', 0n, ULLONG_MAX, 'active', { unsigned: true, apply: applyMaxmemory }),
   enm(
     'maxmemory-policy',
     'noeviction',
@@ -366,12 +388,13 @@ export const configTable: ConfigDef[] = [
     {
       apply: (server, v) => {
         server.lfuPolicy = v.includes('lfu');
+        server.evictor.policy = v as EvictionPolicy;
         return null;
       },
     },
   ),
-  int('maxmemory-samples', '5', 1n, INT_MAX, 'noeffect'),
-  int('maxmemory-eviction-tenacity', '10', 0n, 100n, 'noeffect'),
+  int('maxmemory-samples', '5', 1n, INT_MAX, 'active', { apply: (server, v) => ((server.evictor.samples = Number(v)), null) }),
+  int('maxmemory-eviction-tenacity', '10', 0n, 100n, 'active', { apply: (server, v) => ((server.evictor.tenacity = Number(v)), null) }),
   mem('maxmemory-clients', '0', -100n, SSIZE_MAX, 'noeffect', { percent: true }),
   bool('lazyfree-lazy-eviction', 'no', 'noeffect'),
   bool('lazyfree-lazy-expire', 'no', 'noeffect'),

@@ -42,6 +42,8 @@ export interface KeyspaceHost {
   readonly loading?: boolean;
   /** with keyWriteHook: called before every key of `db` changes at once (FLUSHDB, SWAPDB) */
   bulkWriteHook: ((db: Database) => void) | null;
+  /** an entry left the keyspace (memory accounting gives its bytes back) */
+  entryFreed?(e: Entry): void;
 }
 
 /** A stored entry with its insertion sequence number. */
@@ -212,7 +214,7 @@ export class Database {
 
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
   private insert(key: string, v: Value, lru = this.host.now(), lfu = LFU_INIT): void {
-    this.data.set(key, { v, lru, lfu, seq: this.order.add(key) });
+    this.data.set(key, { v, lru, lfu, mem: 0, seq: this.order.add(key) });
     // Redis's dbAdd: every key creation, before the command's own event
     this.host.notifyKeyspaceEvent?.(NotifyKind.newKey, 'new', key, this.index);
   }
@@ -249,6 +251,7 @@ export class Database {
     this.data.delete(key);
     this.dropExpire(key);
     this.order.remove(e.seq);
+    this.host.entryFreed?.(e);
   }
 
   /** Expiry time in ms, or undefined for a persistent (or missing) key. */
@@ -309,6 +312,7 @@ export class Database {
     if (this.host.bulkWriteHook !== null && this.data.size > 0) this.host.bulkWriteHook(this);
     const n = this.data.size;
     const keys = [...this.data.keys()];
+    if (this.host.entryFreed !== undefined) for (const e of this.data.values()) this.host.entryFreed(e);
     this.data.clear();
     this.expires.clear();
     this.exactExpires.clear();
@@ -436,6 +440,16 @@ export class Database {
     this.insert(to, e.v, e.lru, e.lfu);
     if (ttl !== undefined && !keepDestTtl) this.storeExpire(to, ttl);
     this.host.keyModified(this, to);
+  }
+
+  /** The entry stored under key, expired or not, without any side effect (memory accounting, eviction). */
+  storedEntry(key: string): Entry | undefined {
+    return this.data.get(key);
+  }
+
+  /** A uniformly random stored key, expired or not, without any side effect (eviction sampling). */
+  randomStoredKey(): string | undefined {
+    return this.order.random();
   }
 
   /** Raw entry access for OBJECT, DEBUG-free introspection and persistence. */

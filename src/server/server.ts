@@ -48,6 +48,10 @@ import { parseOutputLimits, type OutputLimits } from './output-limits.js';
 import { OBUF_DEFAULT } from '../config/config-values.js';
 import { Propagator } from '../persistence/propagator.js';
 import { PersistenceLayer } from '../persistence/persistence-layer.js';
+import { clientBufferBytes, MemoryAccounting } from '../keyspace/memory-accounting.js';
+import { Evictor } from '../keyspace/eviction.js';
+import { evictionHost } from '../keyspace/eviction-gate.js';
+import type { Entry } from '../keyspace/value-types.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -111,6 +115,10 @@ export class Server implements KeyspaceHost {
    * exits the process, as redis-server does; in-process servers shut down.
    */
   onFatal: ((message: string) => void) | null = null;
+  /** used_memory as accounted for maxmemory (keyspace/memory-accounting.ts) */
+  readonly memory = new MemoryAccounting(() => this.dbs);
+  /** maxmemory eviction (keyspace/eviction.ts), configured by the maxmemory* apply hooks */
+  readonly evictor = new Evictor(evictionHost(this));
   /** notify-keyspace-events as class bits (kept by the config entry's apply hook) */
   notifyFlags = 0;
   /** client-output-buffer-limit, parsed (kept by the config entry's apply hook) */
@@ -216,6 +224,7 @@ export class Server implements KeyspaceHost {
     this.dispatcher.aclCheck = (ctx, cmd, argv) => this.acl.check(ctx, cmd, argv);
     const mu = process.memoryUsage();
     this.startupMemory = mu.heapUsed + mu.external;
+    this.memory.startup = this.startupMemory;
   }
 
   /**
@@ -285,6 +294,7 @@ export class Server implements KeyspaceHost {
     this.cachedNow = this.clock.now();
   }
   keyModified(db: Database, key: string): void {
+    this.memory.changed(key, db.storedEntry(key));
     if (this.watches.watching) this.watches.touched(db, key, db.stores(key));
     this.stats.dirty++;
     if (this.blocking.size > 0) this.blocking.signal(db.index, key);
@@ -333,6 +343,9 @@ export class Server implements KeyspaceHost {
   /** a running snapshot's copy-on-write hooks (persistence/snapshot.ts); null otherwise */
   keyWriteHook: ((db: Database, key: string) => void) | null = null;
   bulkWriteHook: ((db: Database) => void) | null = null;
+  entryFreed(e: Entry): void {
+    this.memory.freed(e);
+  }
   /** cached from maxmemory-policy by its apply hook (read on every key lookup) */
   lfuPolicy = false;
   lfuEnabled(): boolean {
@@ -352,6 +365,7 @@ export class Server implements KeyspaceHost {
   }
 
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void {
+    this.memory.afterCommand(ctx.db, cmd, argv);
     this.slowlog.maybeRecord(this, ctx.client, cmd, argv, usec);
     if (this.dangerous[cmd.id] === 1 && !failed) this.security.dangerousCommand(this.actorOf(ctx.client), cmd.fullName);
     if (this.latency.threshold !== 0 && usec >= this.latency.threshold * 1000) {
@@ -685,6 +699,8 @@ export class Server implements KeyspaceHost {
     // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)
     if (this.blocking.hasReady) this.blocking.handleReady();
     this.stats.sample(Date.now());
+    this.memory.clients = clientBufferBytes(this.connections.values());
+    this.memory.settle();
     this.autoReloadTls();
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
@@ -738,6 +754,7 @@ export class Server implements KeyspaceHost {
   async close(): Promise<void> {
     this.shuttingDown = true;
     if (this.cronTimer !== null) clearTimeout(this.cronTimer);
+    this.evictor.stop();
     this.security.events.close();
     if (this.metrics !== null) await this.metrics.close();
     this.pause.stop();
