@@ -39,6 +39,13 @@ function streamText(full: Node): string {
   return parts.join('\n');
 }
 
+function scoreText(s: string): string {
+  const lower = s.toLowerCase();
+  if (lower === 'inf' || lower === '+inf') return 'inf';
+  if (lower === '-inf') return '-inf';
+  return String(Number(s));
+}
+
 /** The contents of one key as text. */
 export async function keyText(c: RawClient, key: string): Promise<string> {
   const type = (await call(c, 'TYPE', key)).s ?? '?';
@@ -53,9 +60,14 @@ export async function keyText(c: RawClient, key: string): Promise<string> {
     case 'set':
       body = ((await call(c, 'SMEMBERS', key)).items ?? []).map((n) => n.s ?? '').sort().join('\u0000');
       break;
-    case 'zset':
-      body = (await call(c, 'ZRANGE', key, '0', '-1', 'WITHSCORES')).raw;
+    case 'zset': {
+      // scores as numbers: Redis 7.0 and 7.2 print some doubles differently (0.10000000000000001 / 0.1)
+      const items = (await call(c, 'ZRANGE', key, '0', '-1', 'WITHSCORES')).items ?? [];
+      const pairs: string[] = [];
+      for (let i = 0; i + 1 < items.length; i += 2) pairs.push(`${items[i]!.s ?? ''}=${scoreText(items[i + 1]!.s ?? '')}`);
+      body = pairs.join('\u0000');
       break;
+    }
     case 'hash': {
       const m = flatPairs(await call(c, 'HGETALL', key));
       body = [...m].map(([k, v]) => `${k}=${v.s ?? ''}`).sort().join('\u0000');
