@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { utf8ToBinary } from '../../protocol/binary.js';
 import { AofManifestError, parseManifest, type AofManifest } from './aof-manifest.js';
 
 /**
@@ -25,7 +26,7 @@ export interface CheckAofOptions {
   fix: boolean;
   /** --truncate-to-timestamp (unix seconds), 0 for none */
   truncateToTimestamp: number;
-  /** output (stdout), written as the C tool's printf calls */
+  /** output (stdout) as binary strings (bytes), written as the C tool's printf calls */
   out: (text: string) => void;
   /** the answer to `Continue? [y/N]:` (the first character of a stdin line) */
   confirm: () => Promise<string | null>;
@@ -52,8 +53,12 @@ class Checker {
   private error = '';
   private epos = 0;
   private line = 1;
-  /** the C tool's readLong stack buffer */
-  private readonly lbuf = Buffer.alloc(128);
+  /**
+   * The C tool's readLong stack buffers: one for `*` lines and one for `$` lines (they
+   * are read from different call depths; the `$` one is overwritten by the calls between
+   * two reads, so its leftovers read as zeros).
+   */
+  private readonly lbufs: Record<string, Buffer> = { '*': Buffer.alloc(128), $: Buffer.alloc(128) };
 
   constructor(private readonly o: CheckAofOptions) {}
 
@@ -62,10 +67,15 @@ class Checker {
   }
 
   private setError(msg: string): void {
+    // the C message is built with snprintf: a NUL byte (a '%c' of 0) ends it
+    const nul = msg.indexOf('\0');
+    if (nul !== -1) msg = msg.slice(0, nul);
     this.error = `0x${this.epos.toString(16).padStart(16, ' ')}: ${msg}`;
   }
 
+  /** `name`: the file's name as bytes (binary string); `filePath`: where it is. */
   async checkSingle(name: string, filePath: string, lastFile: boolean, preamble: boolean): Promise<Result> {
+    const pathLabel = utf8ToBinary(filePath);
     let data: Buffer;
     try {
       data = fs.readFileSync(filePath);
@@ -117,23 +127,26 @@ class Checker {
       this.epos = p;
       const b = fgets(128);
       if (b === null) return null;
-      b.copy(this.lbuf, 0);
-      this.lbuf[b.length] = 0;
-      if (this.lbuf[0] !== prefix.charCodeAt(0)) {
-        this.setError(`Expected prefix '${prefix}', got: '${String.fromCharCode(this.lbuf[0]!)}'`);
+      const lbuf = this.lbufs[prefix]!;
+      // observed with redis-check-aof 7.0.15: leftovers survive between `*` lines only
+      if (prefix === '$') lbuf.fill(0);
+      b.copy(lbuf, 0);
+      lbuf[b.length] = 0;
+      if (lbuf[0] !== prefix.charCodeAt(0)) {
+        this.setError(`Expected prefix '${prefix}', got: '${String.fromCharCode(lbuf[0]!)}'`);
         return null;
       }
       // strtol(buf + 1)
       let i = 1;
-      while (this.lbuf[i] === 0x20 || (this.lbuf[i]! >= 0x09 && this.lbuf[i]! <= 0x0d)) i++;
+      while (lbuf[i] === 0x20 || (lbuf[i]! >= 0x09 && lbuf[i]! <= 0x0d)) i++;
       let neg = false;
-      if (this.lbuf[i] === 0x2b || this.lbuf[i] === 0x2d) {
-        neg = this.lbuf[i] === 0x2d;
+      if (lbuf[i] === 0x2b || lbuf[i] === 0x2d) {
+        neg = lbuf[i] === 0x2d;
         i++;
       }
       const digitsStart = i;
       let v = 0n;
-      while (this.lbuf[i]! >= 0x30 && this.lbuf[i]! <= 0x39) v = v * 10n + BigInt(this.lbuf[i++]! - 0x30);
+      while (lbuf[i]! >= 0x30 && lbuf[i]! <= 0x39) v = v * 10n + BigInt(lbuf[i++]! - 0x30);
       let eptr = i;
       if (i === digitsStart) {
         eptr = 1;
@@ -142,7 +155,7 @@ class Checker {
       if (neg) v = -v;
       if (v > 9223372036854775807n) v = 9223372036854775807n;
       if (v < -9223372036854775808n) v = -9223372036854775808n;
-      if (!consumeNewline(this.lbuf, eptr)) return null;
+      if (!consumeNewline(lbuf, eptr)) return null;
       return Number(v);
     };
 
@@ -178,12 +191,12 @@ class Checker {
           const l = s.toLowerCase();
           if (l === 'multi') {
             if (multi++) {
-              this.setError(`Unexpected MULTI in AOF ${filePath}`);
+              this.setError(`Unexpected MULTI in AOF ${pathLabel}`);
               return false;
             }
           } else if (l === 'exec') {
             if (--multi) {
-              this.setError(`Unexpected EXEC in AOF ${filePath}`);
+              this.setError(`Unexpected EXEC in AOF ${pathLabel}`);
               return false;
             }
           }
@@ -210,11 +223,11 @@ class Checker {
           const t = m === null ? 0 : Number(m[0]);
           if (t <= ts) continue;
           if (this.epos === 0) {
-            this.print(`AOF ${filePath} has nothing before timestamp ${ts}, aborting...\n`);
+            this.print(`AOF ${pathLabel} has nothing before timestamp ${ts}, aborting...\n`);
             throw new Exit(1);
           }
           if (!lastFile) {
-            this.print(`Failed to truncate AOF ${filePath} to timestamp ${ts} to offset ${this.epos} because it is not the last file.\n`);
+            this.print(`Failed to truncate AOF ${pathLabel} to timestamp ${ts} to offset ${this.epos} because it is not the last file.\n`);
             this.print(
               'If you insist, please delete all files after this file according to the manifest file and delete the corresponding records in manifest file manually. Then re-run redis-check-aof.\n',
             );
@@ -223,7 +236,7 @@ class Checker {
           try {
             fs.truncateSync(filePath, this.epos);
           } catch {
-            this.print(`Failed to truncate AOF ${filePath} to timestamp ${ts}\n`);
+            this.print(`Failed to truncate AOF ${pathLabel} to timestamp ${ts}\n`);
             throw new Exit(1);
           }
           return Result.TimestampTruncated;
@@ -291,14 +304,14 @@ class Checker {
 
 function readManifestOrExit(c: Checker, manifestPath: string): AofManifest {
   if (!fs.existsSync(manifestPath)) {
-    c.print(`The AOF manifest file ${manifestPath} doesn't exist\n`);
+    c.print(`The AOF manifest file ${utf8ToBinary(manifestPath)} doesn't exist\n`);
     throw new Exit(1);
   }
   let text: string;
   try {
     text = fs.readFileSync(manifestPath).toString('latin1');
   } catch (e) {
-    c.print(`Fatal error: can't open the AOF manifest file ${manifestPath} for reading: ${(e as Error).message}\n`);
+    c.print(`Fatal error: can't open the AOF manifest file ${utf8ToBinary(manifestPath)} for reading: ${(e as Error).message}\n`);
     throw new Exit(1);
   }
   try {
@@ -320,7 +333,7 @@ function startsWith(file: string, sig: string, minSize: number, c: Checker): boo
   try {
     fd = fs.openSync(file, 'r');
   } catch {
-    c.print(`Cannot open file: ${file}\n`);
+    c.print(`Cannot open file: ${utf8ToBinary(file)}\n`);
     throw new Exit(1);
   }
   try {
@@ -385,7 +398,7 @@ export async function checkAof(file: string, opts: CheckAofOptions): Promise<num
     } else {
       const preamble = startsWith(file, 'REDIS', 8, c);
       c.print('Start checking Old-Style AOF\n');
-      c.reportResult('AOF ', file, await c.checkSingle(file, file, true, preamble));
+      c.reportResult('AOF ', utf8ToBinary(file), await c.checkSingle(utf8ToBinary(file), file, true, preamble));
     }
     return 0;
   } catch (e) {
