@@ -66,3 +66,44 @@ test('check-aof: same report and exit status as redis-check-aof on damaged files
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('check-aof: manifest problems are reported as redis-check-aof reports them', { skip: have ? false : 'SKIPPED: no redis-check-aof on PATH' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redoubt-checkaof-m-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'a.1.base.aof'), encodeRaw(['SET', 'a', '1']));
+    fs.writeFileSync(path.join(dir, 'a.1.incr.aof'), encodeRaw(['SET', 'b', '2']));
+    fs.writeFileSync(path.join(dir, 'a b.2.incr.aof'), '');
+    const manifests = [
+      'file a.1.base.aof seq 1 type b\nfile a.1.incr.aof seq 1 type i\n',
+      'file a.1.base.aof seq 1 type b\nfile "a b.2.incr.aof" seq 2 type i\n',
+      'file a.1.base.aof seq 1 type b\nfile a.1.base.aof seq 1 type b\n',
+      'file a.1.incr.aof seq 2 type i\nfile a.1.incr.aof seq 1 type i\n',
+      'file a.1.incr.aof seq 1 type z\n',
+      'file x/a.1.incr.aof seq 1 type i\n',
+      'file a.1.incr.aof seq 1 type i\n\n',
+      'file a.1.incr.aof seq 1 type i',
+      'file a.1.incr.aof seq 0 type i\n',
+      'file a.1.incr.aof seq 1 type i\nfile missing.aof seq 2 type i\n',
+      '# comment only, long enough\n',
+      'file a.1.incr.aof seq 1 type i\nfile a.1.base.aof seq 1 type h\n',
+    ];
+    for (const m of manifests) {
+      const file = path.join(dir, 'a.manifest');
+      fs.writeFileSync(file, m);
+      const theirs = run('redis-check-aof', [file]);
+      const ours = run(process.execPath, [REDOUBT_CLI, 'check-aof', file]);
+      // serverLog lines carry a pid and a time
+      const norm = (s: string): string => s.replace(/^\d+:C \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} # /gm, '<log> ');
+      assert.equal(norm(ours.out), norm(theirs.out), JSON.stringify(m));
+      assert.equal(ours.code, theirs.code, JSON.stringify(m));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function encodeRaw(argv: string[]): Buffer {
+  const b = new RespCommandBuilder(64);
+  b.command(argv);
+  return Buffer.from(b.view());
+}

@@ -33,6 +33,21 @@ export interface CheckAofOptions {
   checkRdb?: RdbChecker;
 }
 
+const STRERROR: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EIO: 'Input/output error',
+  EMFILE: 'Too many open files',
+};
+
+/** C's strerror text for a Node error. */
+function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return (code !== undefined ? STRERROR[code] : undefined) ?? (e as Error).message;
+}
+
 class Exit extends Error {
   constructor(readonly code: number) {
     super(`exit ${code}`);
@@ -79,8 +94,8 @@ class Checker {
     let data: Buffer;
     try {
       data = fs.readFileSync(filePath);
-    } catch {
-      this.print(`Cannot open file: ${name}, aborting...\n`);
+    } catch (e) {
+      this.print(`Cannot open file ${pathLabel}: ${strerror(e)}, aborting...\n`);
       throw new Exit(1);
     }
     const size = data.length;
@@ -302,28 +317,38 @@ class Checker {
   }
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * redis-check-aof 7.0 reads the manifest with the server's loader, whose messages go
+ * through serverLog: `<pid>:C <date> # <message>` (a message's own trailing newline
+ * leaves a blank line after it).
+ */
+function serverLog(c: Checker, msg: string): void {
+  const d = new Date();
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  const stamp = `${p2(d.getDate())} ${MONTHS[d.getMonth()]!} ${d.getFullYear()} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  c.print(`${process.pid}:C ${stamp} # ${msg}\n`);
+}
+
 function readManifestOrExit(c: Checker, manifestPath: string): AofManifest {
-  if (!fs.existsSync(manifestPath)) {
-    c.print(`The AOF manifest file ${utf8ToBinary(manifestPath)} doesn't exist\n`);
-    throw new Exit(1);
-  }
   let text: string;
   try {
     text = fs.readFileSync(manifestPath).toString('latin1');
   } catch (e) {
-    c.print(`Fatal error: can't open the AOF manifest file ${utf8ToBinary(manifestPath)} for reading: ${(e as Error).message}\n`);
+    serverLog(c, `Fatal error: can't open the AOF manifest file ${utf8ToBinary(manifestPath)} for reading: ${strerror(e)}`);
     throw new Exit(1);
   }
   try {
     return parseManifest(text);
   } catch (e) {
     if (!(e instanceof AofManifestError)) throw e;
-    c.print('\n*** FATAL AOF MANIFEST FILE ERROR ***\n');
+    serverLog(c, '\n*** FATAL AOF MANIFEST FILE ERROR ***\n');
     if (e.lineNumber !== undefined) {
-      c.print(`Reading the manifest file, at line ${e.lineNumber}\n`);
-      c.print(`>>> '${e.line ?? ''}'\n`);
+      serverLog(c, `Reading the manifest file, at line ${e.lineNumber}\n`);
+      serverLog(c, `>>> '${e.line ?? ''}'\n`);
     }
-    c.print(`${e.reason}\n`);
+    serverLog(c, `${e.reason}\n`);
     throw new Exit(1);
   }
 }
