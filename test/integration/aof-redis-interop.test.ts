@@ -242,3 +242,52 @@ test('an AOF dir written by redis-server (rewrite without preamble, timestamps) 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a redis-server AOF with an RDB base (the default preamble) gives the .base.rdb to the RDB loader, then replays the incr file', { skip: haveRedis ? false : NO_ORACLE_MESSAGE }, async () => {
+  const dir = tmpDir();
+  let redis: Awaited<ReturnType<typeof startRedisOracle>> | null = null;
+  let client: Redis | null = null;
+  try {
+    redis = await startRedisOracle(['--appendonly', 'yes', '--dir', dir]);
+    client = ioredisClient(redis.port);
+    await client.set('a', '1');
+    await client.call('BGREWRITEAOF');
+    await waitRewriteDone(client);
+    await client.set('b', '2');
+    client.disconnect();
+    client = null;
+    await redis.stop();
+    redis = null;
+    const rdb: { name: string; oldStyle: boolean; head: string }[] = [];
+    const cmds: string[][] = [];
+    const r = await loadAof({
+      dir,
+      dirname: 'appendonlydir',
+      filename: 'appendonly.aof',
+      loadTruncated: false,
+      execute: (argv) => {
+        cmds.push(argv);
+        return null;
+      },
+      loadRdb: (src) => {
+        const b = Buffer.alloc(9);
+        fs.readSync(src.fd, b, 0, 9, 0);
+        rdb.push({ name: src.name, oldStyle: src.oldStyle, head: b.toString('latin1') });
+        return src.size;
+      },
+    });
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(rdb, [{ name: 'appendonly.aof.2.base.rdb', oldStyle: false, head: 'REDIS0010' }]);
+    assert.deepEqual(
+      cmds.map((c) => [c[0]!.toUpperCase(), ...c.slice(1)]),
+      [
+        ['SELECT', '0'],
+        ['SET', 'b', '2'],
+      ],
+    );
+  } finally {
+    client?.disconnect();
+    await redis?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -646,3 +646,38 @@ test('the manifest on disk is replaced atomically (no temp file left) and parses
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('aof-use-rdb-preamble yes: the rewrite asks for an RDB and installs it as .base.rdb; open() can write an initial base', async () => {
+  const dir = tmpDir();
+  try {
+    const formats: string[] = [];
+    const w = AofWriter.open(opts(dir, { useRdbPreamble: true }), emptyManifest(), (p, format) => {
+      formats.push(format);
+      fs.writeFileSync(p, 'REDIS0010-empty', { mode: 0o600 });
+    });
+    assert.deepEqual(formats, ['rdb']);
+    assert.equal(readManifest(opts(dir)).base?.name, 'appendonly.aof.1.base.rdb');
+    const t = w.startRewrite();
+    assert.equal(t.format, 'rdb');
+    fs.writeFileSync(t.tempPath, 'REDIS0010-snapshot', { mode: 0o600 });
+    w.append(0, ['SET', 'x', '1']);
+    w.finishRewrite();
+    w.close();
+    const m = readManifest(opts(dir));
+    assert.equal(m.base?.name, 'appendonly.aof.2.base.rdb');
+    const rdbSeen: string[] = [];
+    const r = await load(dir, {
+      loadRdb: (src) => {
+        rdbSeen.push(`${src.name} ${src.oldStyle}`);
+        return src.size;
+      },
+    });
+    assert.deepEqual(rdbSeen, ['appendonly.aof.2.base.rdb false']);
+    assert.deepEqual(r.cmds, [
+      ['SELECT', '0'],
+      ['SET', 'x', '1'],
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
