@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { utf8ToBinary } from '../../protocol/binary.js';
 import { AofManifestError, parseManifest, type AofManifest } from './aof-manifest.js';
+import { strerror } from './aof-fs.js';
 
 /**
  * Checks the RDB at the start of `data` (a base file or an RDB preamble), printing its
@@ -31,21 +32,6 @@ export interface CheckAofOptions {
   /** the answer to `Continue? [y/N]:` (the first character of a stdin line) */
   confirm: () => Promise<string | null>;
   checkRdb?: RdbChecker;
-}
-
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  EIO: 'Input/output error',
-  EMFILE: 'Too many open files',
-};
-
-/** C's strerror text for a Node error. */
-function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  return (code !== undefined ? STRERROR[code] : undefined) ?? (e as Error).message;
 }
 
 class Exit extends Error {

@@ -23,7 +23,7 @@
 import path from 'node:path';
 import type { PropagationSink } from '../propagator.js';
 import { cloneManifest, type AofManifest } from './aof-manifest.js';
-import { nodeAofFs, silentLog, type AofFs, type AofLog } from './aof-fs.js';
+import { nodeAofFs, silentLog, strerror, type AofFs, type AofLog } from './aof-fs.js';
 import {
   aofDirPath,
   baseFileName,
@@ -116,6 +116,8 @@ export class AofWriter implements PropagationSink {
   fatal = false;
   /** the last write/fsync error text, for logs and INFO */
   lastError: string | null = null;
+  /** strerror() text of the last write (or background fsync) error: Redis's aof_last_write_errno */
+  private lastErrno = '';
   private lastErrorLogMs = -Infinity;
 
   private rewrite: { ticket: RewriteTicket; waitRewrite: boolean } | null = null;
@@ -236,9 +238,13 @@ export class AofWriter implements PropagationSink {
         if (n <= 0) break;
         written += n;
       }
-      if (written < data.length) failure = `Short write while writing to the AOF file: (nwritten=${written}, expected=${data.length})`;
+      if (written < data.length) {
+        failure = `Short write while writing to the AOF file: (nwritten=${written}, expected=${data.length})`;
+        this.lastErrno = strerror({ code: 'ENOSPC' });
+      }
     } catch (e) {
-      failure = `Error writing to the AOF file: ${errText(e)}`;
+      failure = `Error writing to the AOF file: ${strerror(e)}`;
+      this.lastErrno = strerror(e);
     }
     if (failure !== null) {
       if (written > 0) {
@@ -266,7 +272,8 @@ export class AofWriter implements PropagationSink {
       try {
         this.fs.fsyncSync(this.fd);
       } catch (e) {
-        this.lastError = `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${errText(e)}`;
+        this.lastErrno = strerror(e);
+        this.lastError = `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(e)}`;
         this.log('warning', this.lastError);
         this.writeOk = false;
         this.fatal = true;
@@ -309,7 +316,8 @@ export class AofWriter implements PropagationSink {
       this.fsyncInFlight = false;
       if (err) {
         this.bgFsyncOk = false;
-        this.lastError = `Error during background AOF fsync: ${err.message}`;
+        this.lastErrno = strerror(err);
+        this.lastError = `Error during background AOF fsync: ${strerror(err)}`;
         this.log('warning', this.lastError);
         return;
       }
@@ -322,7 +330,7 @@ export class AofWriter implements PropagationSink {
   private armTimer(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    if (this.fsyncPolicy !== 'everysec') return;
+    // everysec: the deferred fsync; every policy: retrying a failed write (as serverCron)
     this.timer = setInterval(() => {
       if (!this.closed) this.flush();
     }, 250);
@@ -349,6 +357,14 @@ export class AofWriter implements PropagationSink {
    */
   get lastWriteStatus(): 'ok' | 'err' {
     return this.writeOk && this.bgFsyncOk ? 'ok' : 'err';
+  }
+
+  /**
+   * The error reply for write commands while the AOF cannot be written (Redis's
+   * writeCommandsDeniedByDiskError / DISK_ERROR_TYPE_AOF), or null when writes are fine.
+   */
+  misconfError(): string | null {
+    return this.lastWriteStatus === 'ok' ? null : `MISCONF Errors writing to the AOF file: ${this.lastErrno}`;
   }
 
   get currentManifest(): AofManifest {
