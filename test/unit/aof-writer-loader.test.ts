@@ -592,8 +592,10 @@ test('empty or missing AOF dir starts fresh; history entries are deleted on open
     fs.writeFileSync(path.join(aofDir(dir), 'old.aof'), 'x');
     fs.writeFileSync(path.join(aofDir(dir), 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.aof seq 1 type b\nfile old.aof seq 1 type h\n');
     assert.equal((await load(dir)).status, 'empty');
+    fs.writeFileSync(path.join(aofDir(dir), 'temp-rewriteaof-bg-123.aof'), 'left by a crash');
     const w = AofWriter.open(opts(dir), readManifest(opts(dir)));
     w.close();
+    assert.equal(fs.existsSync(path.join(aofDir(dir), 'temp-rewriteaof-bg-123.aof')), false, 'stale temp removed');
     assert.equal(fs.existsSync(path.join(aofDir(dir), 'old.aof')), false);
     assert.deepEqual(readManifest(opts(dir)).history, []);
     fs.unlinkSync(incrPath(dir));

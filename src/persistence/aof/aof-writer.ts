@@ -20,6 +20,7 @@
  * finishRewrite() renames it into place as the new base, turns the older base/incr files
  * into history in the manifest (written atomically) and deletes them.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { PropagationSink } from '../propagator.js';
 import { cloneManifest, type AofManifest } from './aof-manifest.js';
@@ -184,6 +185,7 @@ export class AofWriter implements PropagationSink {
       throw e;
     }
     log('notice', `${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${incrName} on server start`);
+    removeStaleTemps(fsys, dirPath, loc, log);
     const w = new AofWriter(opts, am, fd, false);
     w.recomputeSizes();
     w.rewriteBaseSize = am.base !== null ? (fileSizeOrNull(binaryNameToPath(dirPath, am.base.name), fsys) ?? 0) : 0;
@@ -618,6 +620,29 @@ export class AofWriter implements PropagationSink {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     return ok;
+  }
+}
+
+/**
+ * Temp files a crash left behind in the AOF directory (a rewrite's unfinished base, the
+ * runtime-enable incr file, a manifest never renamed): nothing references them.
+ */
+function removeStaleTemps(fsys: AofFs, dirPath: string, loc: AofLocation, log: AofLog): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dirPath);
+  } catch {
+    return;
+  }
+  const incrTemp = Buffer.from(tempIncrFileName(loc), 'latin1').toString('utf8');
+  for (const n of names) {
+    if (!/^temp-rewriteaof-bg-\d+\.aof$/.test(n) && n !== incrTemp) continue;
+    try {
+      fsys.unlinkSync(path.join(dirPath, n));
+      log('notice', `Removed the stale temp file ${n} left in the AOF directory`);
+    } catch {
+      // harmless if it stays
+    }
   }
 }
 
