@@ -449,6 +449,9 @@ test('rewrite without fork: rotate, new base, old files become history and are d
     const info = w.info();
     assert.equal(info.aof_base_size, info.aof_current_size);
     assert.equal(info.aof_rewrites, 1);
+    assert.equal(info.aof_rewrite_in_progress, 0);
+    assert.equal(info.aof_current_rewrite_time_sec, -1);
+    assert.ok(info.aof_last_rewrite_time_sec >= 0);
     w.append(0, ['SET', 'd', '4']);
     w.flush();
     w.close();

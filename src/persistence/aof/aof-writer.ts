@@ -66,6 +66,10 @@ export type InitialBaseWriter = (path: string, format: 'rdb' | 'aof') => void;
 /** The persistence fields of INFO that come from the AOF. */
 export interface AofInfo {
   aof_rewrite_in_progress: 0 | 1;
+  /** seconds the last rewrite took, -1 before the first */
+  aof_last_rewrite_time_sec: number;
+  /** seconds the rewrite in progress has run, -1 when none */
+  aof_current_rewrite_time_sec: number;
   aof_last_bgrewrite_status: 'ok' | 'err';
   aof_rewrites: number;
   aof_rewrites_consecutive_failures: number;
@@ -125,6 +129,8 @@ export class AofWriter implements PropagationSink {
   /** AOF being switched on at runtime: writes go to a temp incr file outside the manifest */
   private waitRewrite = false;
   private rewrites = 0;
+  private rewriteStartMs = 0;
+  private lastRewriteTimeSec = -1;
   private consecutiveFailures = 0;
   private lastBgrewriteOk = true;
   private nextRewriteDelayMin = 0;
@@ -389,6 +395,8 @@ export class AofWriter implements PropagationSink {
   info(): AofInfo {
     return {
       aof_rewrite_in_progress: this.rewrite !== null ? 1 : 0,
+      aof_last_rewrite_time_sec: this.lastRewriteTimeSec,
+      aof_current_rewrite_time_sec: this.rewrite !== null ? Math.floor((this.now() - this.rewriteStartMs) / 1000) : -1,
       aof_last_bgrewrite_status: this.lastBgrewriteOk ? 'ok' : 'err',
       aof_rewrites: this.rewrites,
       aof_rewrites_consecutive_failures: this.consecutiveFailures,
@@ -474,6 +482,7 @@ export class AofWriter implements PropagationSink {
     this.selectedDb = -1;
     this.rewrites++;
     this.rewrite = { ticket, waitRewrite: this.waitRewrite };
+    this.rewriteStartMs = this.now();
     this.log('notice', 'Background append only file rewriting started');
     return ticket;
   }
@@ -527,6 +536,7 @@ export class AofWriter implements PropagationSink {
       throw e;
     }
     this.manifest = am;
+    this.endRewriteClock();
     this.rewrite = null;
     this.waitRewrite = false;
     this.selectedDb = -1;
@@ -547,6 +557,7 @@ export class AofWriter implements PropagationSink {
   abortRewrite(failed = true): void {
     const rw = this.rewrite;
     if (rw === null) return;
+    this.endRewriteClock();
     this.rewrite = null;
     try {
       this.fs.unlinkSync(rw.ticket.tempPath);
@@ -557,10 +568,15 @@ export class AofWriter implements PropagationSink {
   }
 
   private failRewrite(text: string): void {
+    this.endRewriteClock();
     this.rewrite = null;
     this.lastBgrewriteOk = false;
     this.consecutiveFailures++;
     this.log('warning', text);
+  }
+
+  private endRewriteClock(): void {
+    if (this.rewrite !== null) this.lastRewriteTimeSec = Math.floor((this.now() - this.rewriteStartMs) / 1000);
   }
 
   private deleteHistory(): void {
