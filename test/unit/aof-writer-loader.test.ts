@@ -383,6 +383,11 @@ test('write errors are not silent: status err, data kept and written once when t
     assert.ok(w.bufferLength > 0, 'unwritten data kept');
     assert.ok(logs.some((l) => /Error writing to the AOF file: No space left on device/.test(l)));
     assert.equal(w.fatal, false, 'not fatal under appendfsync no');
+    // no rewrite while commands older than the snapshot cannot be written
+    const before = fs.readFileSync(path.join(aofDir(dir), 'appendonly.aof.manifest'), 'latin1');
+    assert.throws(() => w.startRewrite(), /Can't rewrite the AOF while it can't be written/);
+    assert.equal(w.rewriteInProgress, false);
+    assert.equal(fs.readFileSync(path.join(aofDir(dir), 'appendonly.aof.manifest'), 'latin1'), before);
     // a short write followed by an error is rolled back with ftruncate
     rec.failWrite.mode = 'short';
     assert.equal(w.flush(), false);

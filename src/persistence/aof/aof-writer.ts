@@ -452,7 +452,12 @@ export class AofWriter implements PropagationSink {
     if (this.closed) throw new Error('the AOF is closed');
     if (this.rewrite !== null) throw new Error('Background append only file rewriting already in progress');
     ensureAofDir(this.loc, this.fs);
-    this.flush();
+    // Commands still buffered predate the snapshot: written to the new incr file they would
+    // be replayed on top of a base that already contains their effect.
+    if (!this.flush() || this.pending.length > 0) {
+      this.lastBgrewriteOk = false;
+      throw new Error(`Can't rewrite the AOF while it can't be written: ${this.lastError ?? 'write error'}`);
+    }
     const ticket: RewriteTicket = { tempPath: path.join(this.dirPath, tempRewriteName()), format: this.useRdbPreamble ? 'rdb' : 'aof' };
     if (!this.waitRewrite) {
       const am = cloneManifest(this.manifest);
