@@ -693,3 +693,26 @@ test('aof-use-rdb-preamble yes: the rewrite asks for an RDB and installs it as .
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a torn multi-megabyte bulk read in small chunks: truncated to the command before it', async () => {
+  const big = encodeCommand(['SET', 'big', 'z'.repeat(3 * 1024 * 1024)]);
+  for (const cut of [20, 1024 * 1024, big.length - 1]) {
+    const dir = dirWithIncr(Buffer.concat([STREAM, big.subarray(0, cut)]));
+    try {
+      const r = await load(dir, { chunkSize: 64 * 1024 });
+      assert.equal(r.status, 'truncated');
+      assert.deepEqual(r.cmds, CMDS);
+      assert.equal(fs.statSync(incrPath(dir)).size, STREAM.length);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const dir = dirWithIncr(Buffer.concat([STREAM, big]));
+  try {
+    const r = await load(dir, { chunkSize: 64 * 1024 });
+    assert.equal(r.status, 'ok');
+    assert.equal(r.cmds[r.cmds.length - 1]![2]!.length, 3 * 1024 * 1024);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
