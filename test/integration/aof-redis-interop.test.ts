@@ -50,7 +50,7 @@ async function bufCall(c: Redis, ...args: string[]): Promise<unknown> {
 
 test('an AOF dir written by Redoubt (RESP base from the rewrite encoder + incr files) passes redis-check-aof and loads in redis-server', { skip: haveRedis ? false : NO_ORACLE_MESSAGE }, async () => {
   const dir = tmpDir();
-  const o = { dir, dirname: 'appendonlydir', filename: 'appendonly.aof', fsync: 'always' as const, useRdbPreamble: false };
+  const o = { dir, dirname: 'appendonlydir', filename: 'appendonly.aof', fsync: 'always' as const, useRdbPreamble: false, timestampEnabled: true };
   const listItems = Array.from({ length: 130 }, (_, i) => `item${i}`);
   const zpairs: [string, number][] = Array.from({ length: 70 }, (_, i) => [`m${i}`, i / 3]);
   zpairs.push(['ninf', -Infinity]);
@@ -63,7 +63,7 @@ test('an AOF dir written by Redoubt (RESP base from the rewrite encoder + incr f
     w.append(0, ['SET', 'pre', 'rewrite']);
     w.flush();
     const ticket = w.startRewrite();
-    const bw = new AofRewriteFileWriter(ticket.tempPath);
+    const bw = new AofRewriteFileWriter(ticket.tempPath, undefined, Math.floor(Date.now() / 1000));
     bw.selectDb(0);
     bw.key('pre', stringValue('rewrite'));
     bw.key('str\xff', stringValue('bin\x00\xfe'));

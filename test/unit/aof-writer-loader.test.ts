@@ -716,3 +716,29 @@ test('a torn multi-megabyte bulk read in small chunks: truncated to the command 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('aof-timestamp-enabled: a #TS annotation when the second changes, skipped by the loader', async () => {
+  const dir = tmpDir();
+  try {
+    let now = 1_700_000_000_500;
+    const w = AofWriter.open(opts(dir, { timestampEnabled: true, now: () => now }), emptyManifest());
+    w.append(0, ['SET', 'a', '1']);
+    w.append(0, ['SET', 'b', '2']);
+    now += 1000;
+    w.append(0, ['SET', 'c', '3']);
+    w.close();
+    assert.equal(
+      fs.readFileSync(incrPath(dir), 'latin1'),
+      '#TS:1700000000\r\n' +
+        encodeCommand(['SELECT', '0']).toString('latin1') +
+        encodeCommand(['SET', 'a', '1']).toString('latin1') +
+        encodeCommand(['SET', 'b', '2']).toString('latin1') +
+        '#TS:1700000001\r\n' +
+        encodeCommand(['SET', 'c', '3']).toString('latin1'),
+    );
+    const { cmds } = await load(dir);
+    assert.equal(cmds.length, 4);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -129,11 +129,14 @@ export class AofRewriteFileWriter {
   private fd: number | null;
   private bytes = 0;
 
+  /** `timestampSec`: with aof-timestamp-enabled, the base starts with `#TS:<it>` (as Redis's rewrite). */
   constructor(
     private readonly path: string,
     private readonly fsys: AofFs = nodeAofFs,
+    timestampSec?: number,
   ) {
     this.fd = fsys.openSync(path, 'w', FILE_MODE);
+    if (timestampSec !== undefined) this.out.raw(`#TS:${timestampSec}\r\n`);
   }
 
   /** Bytes produced so far. */

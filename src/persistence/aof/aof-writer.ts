@@ -46,6 +46,8 @@ export interface AofWriterOptions extends AofLocation {
   fsync: AppendFsync;
   /** aof-use-rdb-preamble: the next rewrite's base is an RDB file (.base.rdb) */
   useRdbPreamble: boolean;
+  /** aof-timestamp-enabled: a `#TS:<unix seconds>` annotation when the second changes */
+  timestampEnabled?: boolean;
   fs?: AofFs;
   log?: AofLog;
   /** wall clock in ms (tests pass a fake one) */
@@ -95,6 +97,9 @@ export class AofWriter implements PropagationSink {
   private readonly dirPath: string;
   private fsyncPolicy: AppendFsync;
   private useRdbPreamble: boolean;
+  private timestampEnabled: boolean;
+  /** the unix second of the last #TS annotation written */
+  private lastTimestamp = 0;
 
   private manifest: AofManifest;
   private fd: number;
@@ -145,6 +150,7 @@ export class AofWriter implements PropagationSink {
     this.dirPath = aofDirPath(this.loc);
     this.fsyncPolicy = opts.fsync;
     this.useRdbPreamble = opts.useRdbPreamble;
+    this.timestampEnabled = opts.timestampEnabled === true;
     this.manifest = manifest;
     this.fd = fd;
     this.waitRewrite = waitRewrite;
@@ -214,6 +220,13 @@ export class AofWriter implements PropagationSink {
   // ---- the write feed ----
 
   append(dbIndex: number, argv: readonly string[]): void {
+    if (this.timestampEnabled) {
+      const sec = Math.floor(this.now() / 1000);
+      if (sec > this.lastTimestamp) {
+        this.lastTimestamp = sec;
+        this.pending.raw(`#TS:${sec}\r\n`);
+      }
+    }
     if (dbIndex !== this.selectedDb) {
       this.pending.command(['SELECT', String(dbIndex)]);
       this.selectedDb = dbIndex;
@@ -357,6 +370,10 @@ export class AofWriter implements PropagationSink {
 
   setUseRdbPreamble(on: boolean): void {
     this.useRdbPreamble = on;
+  }
+
+  setTimestampEnabled(on: boolean): void {
+    this.timestampEnabled = on;
   }
 
   /**

@@ -19,8 +19,8 @@
  *     (.selectDb(i), .key(k, value, expireAt), .close())
  *   aof.finishRewrite() on success, aof.abortRewrite() on failure.
  * CONFIG SET appendonly yes: AofWriter.openForEnable(opts, readManifest(opts)) then a rewrite
- *   at once; appendonly no / shutdown: aof.close(). appendfsync / aof-use-rdb-preamble:
- *   aof.setFsyncPolicy(), aof.setUseRdbPreamble(). INFO persistence: aof.info().
+ *   at once; appendonly no / shutdown: aof.close(). appendfsync / aof-use-rdb-preamble /
+ *   aof-timestamp-enabled: aof.setFsyncPolicy(), aof.setUseRdbPreamble(), aof.setTimestampEnabled(). INFO persistence: aof.info().
  * `redoubt check-aof`: src/cli/check-aof.ts (checkAof here).
  */
 export { AofWriter, type AofInfo, type AofWriterOptions, type AppendFsync, type InitialBaseWriter, type RewriteTicket } from './aof-writer.js';
