@@ -76,8 +76,11 @@ test('writer → loader round trip: SELECT on db changes, binary args, owner-onl
     );
     assert.equal(fs.statSync(aofDir(dir)).mode & 0o777, 0o700);
     for (const f of fs.readdirSync(aofDir(dir))) assert.equal(fs.statSync(path.join(aofDir(dir), f)).mode & 0o777, 0o600, f);
-    // a reopened writer appends to the same incr file and re-selects its database first
+    // a reopened writer appends to the same incr file and re-selects its database first;
+    // a file another program left group/world-readable is tightened
+    fs.chmodSync(incrPath(dir), 0o644);
     const w2 = AofWriter.open(opts(dir), m);
+    assert.equal(fs.statSync(incrPath(dir)).mode & 0o777, 0o600);
     w2.append(0, ['SET', 'after', 'restart']);
     w2.flush();
     w2.close();

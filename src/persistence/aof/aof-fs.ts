@@ -7,6 +7,7 @@ import fs from 'node:fs';
 export type AofFs = Pick<
   typeof fs,
   | 'openSync'
+  | 'fchmodSync'
   | 'writeSync'
   | 'readSync'
   | 'fsyncSync'

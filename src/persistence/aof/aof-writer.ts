@@ -30,7 +30,7 @@ import {
   baseFileName,
   binaryNameToPath,
   ensureAofDir,
-  FILE_MODE,
+  openPrivate,
   fileSizeOrNull,
   incrFileName,
   tempIncrFileName,
@@ -179,7 +179,7 @@ export class AofWriter implements PropagationSink {
       if (writeInitialBase !== undefined) {
         writeInitialBase(p, rdb ? 'rdb' : 'aof');
       } else {
-        const fd = fsys.openSync(p, 'w', FILE_MODE);
+        const fd = openPrivate(fsys, p, 'w');
         try {
           fsys.fsyncSync(fd);
         } finally {
@@ -189,7 +189,7 @@ export class AofWriter implements PropagationSink {
       log('notice', `Creating AOF base file ${name} on server start`);
     }
     const incrName = am.incr.length > 0 ? am.incr[am.incr.length - 1]!.name : newIncrName(am, loc);
-    const fd = fsys.openSync(binaryNameToPath(dirPath, incrName), 'a', FILE_MODE);
+    const fd = openPrivate(fsys, binaryNameToPath(dirPath, incrName), 'a');
     try {
       writeManifest(loc, am, fsys);
     } catch (e) {
@@ -213,7 +213,7 @@ export class AofWriter implements PropagationSink {
   static openForEnable(opts: AofWriterOptions, manifest: AofManifest): AofWriter {
     const fsys = opts.fs ?? nodeAofFs;
     ensureAofDir(opts, fsys);
-    const fd = fsys.openSync(binaryNameToPath(aofDirPath(opts), tempIncrFileName(opts)), 'w', FILE_MODE);
+    const fd = openPrivate(fsys, binaryNameToPath(aofDirPath(opts), tempIncrFileName(opts)), 'w');
     return new AofWriter(opts, cloneManifest(manifest), fd, true);
   }
 
@@ -480,7 +480,7 @@ export class AofWriter implements PropagationSink {
       const am = cloneManifest(this.manifest);
       const name = newIncrName(am, this.loc);
       const p = binaryNameToPath(this.dirPath, name);
-      const fd = this.fs.openSync(p, 'w', FILE_MODE);
+      const fd = openPrivate(this.fs, p, 'w');
       try {
         writeManifest(this.loc, am, this.fs);
       } catch (e) {
