@@ -29,8 +29,8 @@ const damage = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('garbage', '*', '$', '\r\n', '#', '*1\r\n', '$-1\r\n', '*2\r\n$3\r\nabc') }),
 );
 
-function run(cmd: string, args: string[]): { out: string; code: number } {
-  const r = spawnSync(cmd, args, { encoding: 'latin1', input: 'n\n' });
+function run(cmd: string, args: string[], answer = 'n\n'): { out: string; code: number } {
+  const r = spawnSync(cmd, args, { encoding: 'latin1', input: answer });
   return { out: r.stdout + r.stderr, code: r.status ?? -1 };
 }
 
@@ -38,7 +38,7 @@ test('check-aof: same report and exit status as redis-check-aof on damaged files
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redoubt-checkaof-'));
   try {
     fc.assert(
-      fc.property(fc.array(item, { minLength: 1, maxLength: 6 }), damage, fc.boolean(), (items, dmg, fix) => {
+      fc.property(fc.array(item, { minLength: 1, maxLength: 6 }), damage, fc.boolean(), fc.constantFrom('n\n', 'y\n', 'Yes\n', ''), (items, dmg, fix, answer) => {
         const b = new RespCommandBuilder(64);
         for (const it of items) {
           if (it.kind === 'ts') b.raw('#TS:1700000000\r\n');
@@ -54,11 +54,13 @@ test('check-aof: same report and exit status as redis-check-aof on damaged files
         const file = path.join(dir, 'x.aof');
         fs.writeFileSync(file, data);
         const args = fix ? ['--fix', file] : [file];
-        const theirs = run('redis-check-aof', args);
+        const theirs = run('redis-check-aof', args, answer);
+        const theirFile = fs.readFileSync(file);
         fs.writeFileSync(file, data);
-        const ours = run(process.execPath, [REDOUBT_CLI, 'check-aof', ...args]);
+        const ours = run(process.execPath, [REDOUBT_CLI, 'check-aof', ...args], answer);
         assert.equal(ours.out, theirs.out, `input ${JSON.stringify(data.toString('latin1'))}`);
         assert.equal(ours.code, theirs.code);
+        assert.deepEqual(fs.readFileSync(file), theirFile, 'same file after --fix');
       }),
       { numRuns: 120 },
     );
