@@ -745,3 +745,30 @@ test('aof-timestamp-enabled: a #TS annotation when the second changes, skipped b
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('enabling AOF at runtime after an aborted first rewrite: the retry starts the temp incr afresh (no command replayed twice)', async () => {
+  const dir = tmpDir();
+  try {
+    const w = AofWriter.openForEnable(opts(dir), emptyManifest());
+    w.startRewrite();
+    w.append(0, ['INCR', 'n']);
+    w.flush();
+    w.abortRewrite();
+    const t = w.startRewrite();
+    w.append(0, ['INCR', 'n']);
+    w.flush();
+    // the snapshot of the retry holds the first INCR already
+    fs.writeFileSync(t.tempPath, Buffer.concat([encodeCommand(['SELECT', '0']), encodeCommand(['SET', 'n', '1'])]));
+    w.finishRewrite();
+    w.close();
+    const { cmds } = await load(dir);
+    assert.deepEqual(cmds, [
+      ['SELECT', '0'],
+      ['SET', 'n', '1'],
+      ['SELECT', '0'],
+      ['INCR', 'n'],
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

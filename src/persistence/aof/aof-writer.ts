@@ -499,6 +499,15 @@ export class AofWriter implements PropagationSink {
       this.manifest = am;
       this.lastIncrSize = 0;
       this.fsyncOffset = this.currentSize;
+    } else {
+      // Switching AOF on: the snapshot about to be taken covers everything so far, so the
+      // temp incr file restarts empty (after an aborted attempt it holds older commands).
+      const fd = openPrivate(this.fs, binaryNameToPath(this.dirPath, tempIncrFileName(this.loc)), 'w');
+      this.fs.closeSync(this.fd);
+      this.fd = fd;
+      this.currentSize = 0;
+      this.lastIncrSize = 0;
+      this.fsyncOffset = 0;
     }
     // the new file (or the temp incr) starts with a SELECT of its own
     this.selectedDb = -1;
