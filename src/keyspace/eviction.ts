@@ -191,10 +191,15 @@ export class Evictor {
     if (this.volatileOnly) this.sampleVolatile(db, this.samples);
     else {
       keys.length = 0;
-      const n = Math.min(this.samples, db.size);
-      for (let i = 0; i < n; i++) {
-        const k = db.randomStoredKey();
-        if (k !== undefined) keys.push(k);
+      if (this.samples >= db.size) {
+        // a sample as large as the database is the database (Redis's dictGetSomeKeys
+        // returns distinct keys): exact, and no more work than the sample
+        for (const [k] of db.entries()) keys.push(k);
+      } else {
+        for (let i = 0; i < this.samples; i++) {
+          const k = db.randomStoredKey();
+          if (k !== undefined) keys.push(k);
+        }
       }
     }
     const pool = this.pool;
