@@ -132,9 +132,7 @@ export class AofPersistence {
 
   /** The MISCONF refusal while AOF writes fail. */
   refusal(): string | null {
-    const w = this.writer;
-    if (w === null || w.lastWriteStatus === 'ok') return null;
-    return `MISCONF Errors writing to the AOF file: ${w.lastError ?? 'unknown error'}`;
+    return this.writer === null ? null : this.writer.misconfError();
   }
 
   /** BGREWRITEAOF. */
