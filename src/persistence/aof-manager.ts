@@ -101,7 +101,7 @@ export class AofPersistence {
 
   private writerOptions() {
     const c = this.server.config;
-    return { ...this.location(), fsync: c.get('appendfsync') as AppendFsync, useRdbPreamble: c.bool('aof-use-rdb-preamble'), log: this.log };
+    return { ...this.location(), fsync: c.get('appendfsync') as AppendFsync, useRdbPreamble: c.bool('aof-use-rdb-preamble'), timestampEnabled: c.bool('aof-timestamp-enabled'), log: this.log };
   }
 
   /** The base of an AOF created on an empty dataset: a valid empty RDB (or RESP) file. */
