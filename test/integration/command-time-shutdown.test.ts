@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 test('TIME: seconds and microseconds as two bulk strings', async () => {
   const clock = new ManualClock(1_700_000_123_456);
@@ -25,20 +28,31 @@ test('TIME: seconds and microseconds as two bulk strings', async () => {
   }
 });
 
-test('SHUTDOWN: syntax, ABORT, and SAVE refused while no persistence can honour it', async () => {
-  const srv = await startTestServer();
+test('SHUTDOWN: syntax and ABORT errors; SHUTDOWN SAVE writes the dump even without save points, then the server goes', async () => {
+  const dir = scratchDir();
+  const srv = await startTestServer({ config: [['dir', dir], ['save', '']] });
   const c = await RawClient.connect(srv.port);
   try {
     assert.equal(await c.call('SHUTDOWN', 'bogus'), '-ERR syntax error\r\n');
     assert.equal(await c.call('SHUTDOWN', 'SAVE', 'NOSAVE'), '-ERR syntax error\r\n');
     assert.equal(await c.call('SHUTDOWN', 'ABORT', 'NOW'), '-ERR syntax error\r\n');
     assert.equal(await c.call('SHUTDOWN', 'ABORT'), '-ERR No shutdown in progress.\r\n');
-    assert.equal(await c.call('SHUTDOWN', 'SAVE'), '-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
-    assert.equal(srv.server.shuttingDown, false);
-    assert.equal(await c.call('PING'), '+PONG\r\n');
+    assert.equal(await c.call('SET', 'kept', 'yes'), '+OK\r\n');
+    c.write(RawClient.encode(['SHUTDOWN', 'SAVE']));
+    assert.equal(await c.waitClosed(), true);
+    assert.equal(srv.server.shuttingDown, true);
+    assert.ok(existsSync(join(dir, 'dump.rdb')));
   } finally {
     c.close();
     await srv.close();
+  }
+  const again = await startTestServer({ config: [['dir', dir], ['save', '']] });
+  const c2 = await RawClient.connect(again.port);
+  try {
+    assert.equal(await c2.call('GET', 'kept'), '$3\r\nyes\r\n');
+  } finally {
+    c2.close();
+    await again.close();
   }
 });
 

@@ -11,6 +11,7 @@ import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers
 import { configTable } from '../../src/config/config-table.js';
 import { deriveCategories, type CommandDefinition } from '../../src/commands/command-spec.js';
 import { config as configDef } from '../../src/commands/config-command.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const skip = findRedisServer() === null ? NO_ORACLE_MESSAGE : false;
 if (skip !== false) console.log(`config-oracle: ${NO_ORACLE_MESSAGE}`);
@@ -27,8 +28,10 @@ const NEW_IN_72 = configTable.filter((d) => d.since === '7.2.0' || d.since === '
 
 
 async function both<T>(fn: (redis: Redis, redoubt: Redis) => Promise<T>): Promise<T> {
-  const oracle = await startRedisOracle();
-  const srv = await startTestServer();
+  // one scratch directory for both: `dir` defaults to it, and whatever they write stays there
+  const dir = scratchDir();
+  const oracle = await startRedisOracle(['--dir', dir]);
+  const srv = await startTestServer({ config: [['dir', dir]] });
   const redis = ioredisClient(oracle.port);
   // no INFO ready check: this test is about CONFIG only
   const redoubt = ioredisClient(srv.port, { enableReadyCheck: false });
