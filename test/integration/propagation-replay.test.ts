@@ -195,18 +195,18 @@ const inExecOnly: fc.Arbitrary<string[]>[] = [
 ];
 function opArbOf(writeArb: fc.Arbitrary<string[]>): fc.Arbitrary<Op> {
   return fc.oneof(
-  { weight: 12, arbitrary: writeArb.map((argv): Op => ({ t: 'cmd', argv })) },
-  { weight: 3, arbitrary: fc.oneof(...reads).map((argv): Op => ({ t: 'cmd', argv })) },
-  { weight: 1, arbitrary: db.map((d): Op => ({ t: 'cmd', argv: ['SELECT', String(d)] })) },
-  {
-    weight: 2,
-    arbitrary: fc
-      .array(fc.oneof({ weight: 6, arbitrary: writeArb }, { weight: 1, arbitrary: fc.oneof(...inExecOnly) }, { weight: 1, arbitrary: db.map((d) => ['SELECT', String(d)]) }), { minLength: 1, maxLength: 4 })
-      .map((cmds): Op => ({ t: 'multi', cmds })),
-  },
-  { weight: 2, arbitrary: fc.tuple(db, fc.oneof(...blocking)).map(([d, argv]): Op => ({ t: 'block', db: d, argv })) },
-  { weight: 3, arbitrary: fc.integer({ min: 1, max: 2500 }).map((n): Op => ({ t: 'advance', ms: n })) },
-  { weight: 1, arbitrary: fc.constant<Op>({ t: 'cron' }) },
+    { weight: 12, arbitrary: writeArb.map((argv): Op => ({ t: 'cmd', argv })) },
+    { weight: 3, arbitrary: fc.oneof(...reads).map((argv): Op => ({ t: 'cmd', argv })) },
+    { weight: 1, arbitrary: db.map((d): Op => ({ t: 'cmd', argv: ['SELECT', String(d)] })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .array(fc.oneof({ weight: 6, arbitrary: writeArb }, { weight: 1, arbitrary: fc.oneof(...inExecOnly) }, { weight: 1, arbitrary: db.map((d) => ['SELECT', String(d)]) }), { minLength: 1, maxLength: 4 })
+        .map((cmds): Op => ({ t: 'multi', cmds })),
+    },
+    { weight: 2, arbitrary: fc.tuple(db, fc.oneof(...blocking)).map(([d, argv]): Op => ({ t: 'block', db: d, argv })) },
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: 2500 }).map((n): Op => ({ t: 'advance', ms: n })) },
+    { weight: 1, arbitrary: fc.constant<Op>({ t: 'cron' }) },
   );
 }
 
