@@ -142,6 +142,14 @@ async function main(): Promise<void> {
   for (const line of securitySummary(server)) server.logger.notice(line);
   const inert = noEffectDirectives(store);
   if (inert.length > 0) server.logger.warning(`Accepted but without effect in this version (${inert.length}): ${inert.join(', ')}`);
+  // the dataset loads while the listeners answer -LOADING; a file that cannot be loaded
+  // completely stops the start (the reason, file and offset are in the log)
+  try {
+    await server.persistence.load();
+  } catch (e) {
+    process.stderr.write(`redoubt-server: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
   if (server.network.port('tcp') !== 0) server.logger.notice('Ready to accept connections tcp');
   if (server.network.port('tls') !== 0) server.logger.notice('Ready to accept connections tls');
   if (store.get('unixsocket') !== '') server.logger.notice('Ready to accept connections unix');
@@ -247,6 +255,7 @@ function writePidFile(server: Server, path: string): void {
 function installSignalHandlers(server: Server): void {
   let shuttingDown = false;
   server.onShutdown = () => process.exit(0);
+  server.onFatal = () => process.exit(1);
   const onSignal = (sig: 'SIGTERM' | 'SIGINT') => {
     if (shuttingDown) {
       if (sig === 'SIGINT') {
@@ -257,6 +266,17 @@ function installSignalHandlers(server: Server): void {
     }
     shuttingDown = true;
     server.logger.warning(`Received ${sig} scheduling shutdown...`);
+    // as redis-server: with save points the dataset is saved first; if that fails the
+    // server stays up (a second SIGINT forces the exit)
+    if (server.persistence.rdb.hasSavePoints() && server.snapshotOnShutdown !== null) {
+      const err = server.snapshotOnShutdown();
+      if (err !== null) {
+        server.logger.warning(`Error trying to save the DB, can't exit: ${err}`);
+        server.logger.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+        shuttingDown = false;
+        return;
+      }
+    }
     void server.shutdown();
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));

@@ -14,6 +14,8 @@ import { exitCodeFor, type Finding } from './audit/finding.js';
 import { renderJson, renderTable } from './audit/report.js';
 import { harden, parseAppSpec } from './harden.js';
 import { makeCerts } from './certs.js';
+import { registerCheckRdb } from './check-rdb.js';
+import { registerCheckAof } from './check-aof.js';
 
 class UsageError extends Error {}
 
@@ -154,6 +156,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
       for (const f of r.files) process.stdout.write(`wrote ${f}\n`);
       setExit(0);
     });
+
+  registerCheckRdb(program, setExit);
+  registerCheckAof(program, setExit);
 
   return program;
 }

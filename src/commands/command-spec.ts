@@ -63,8 +63,11 @@ export const ACL_CATEGORIES = [
 ] as const;
 export type AclCategory = (typeof ACL_CATEGORIES)[number];
 
-/** Categories a declaration may list; the rest are derived from flags (see deriveCategories). */
-export type ExplicitCategory = Exclude<AclCategory, 'read' | 'write' | 'admin' | 'fast' | 'slow' | 'blocking' | 'pubsub'> | 'dangerous';
+/**
+ * Categories a declaration may list; the rest are derived from flags (see deriveCategories).
+ * `admin` is listed only by commands Redis puts in @admin without the admin flag (LASTSAVE).
+ */
+export type ExplicitCategory = Exclude<AclCategory, 'read' | 'write' | 'fast' | 'slow' | 'blocking' | 'pubsub'> | 'dangerous';
 
 export const KEY_SPEC_FLAGS = [
   'RW',
@@ -146,6 +149,10 @@ export interface Command extends CommandDefinition {
   /** flags the dispatcher tests on every call, precomputed */
   noAuth: boolean;
   noMulti: boolean;
+  /** flag `write`: may change the keyspace (snapshot copy-on-write, propagation) */
+  isWrite: boolean;
+  /** flag `loading`: allowed while the dataset is being loaded */
+  okLoading: boolean;
 }
 
 export interface CommandStats {

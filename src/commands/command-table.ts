@@ -32,6 +32,8 @@ export class CommandTable {
       stats: { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 },
       noAuth: def.flags.includes('no_auth'),
       noMulti: def.flags.includes('no_multi'),
+      isWrite: def.flags.includes('write'),
+      okLoading: def.flags.includes('loading'),
     };
     this.all.push(cmd);
     if (def.subcommands !== undefined) {

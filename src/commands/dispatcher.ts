@@ -9,6 +9,7 @@ import { Kind, reply, type Reply } from '../protocol/reply.js';
 import type { Command } from './command-spec.js';
 import type { CommandContext } from './context.js';
 import { discardTransaction, exec } from './transactions.js';
+import { memoryGate } from '../keyspace/eviction-gate.js';
 
 /** EXEC's handler: a rejected EXEC aborts the transaction instead of flagging it. */
 const execRun = exec.run;
@@ -71,6 +72,15 @@ export class Dispatcher {
         return denied;
       }
     }
+    // maxmemory (keyspace/eviction-gate.ts): one flag test when no limit is set
+    if (server.memory.check) {
+      const oom = memoryGate(ctx, cmd);
+      if (oom !== null) return this.reject(ctx, cmd, oom);
+    }
+    // the last save or AOF write failed: writes (and PING) are refused until it works again
+    if (server.diskError !== null && (cmd.isWrite || cmd.name === 'ping')) {
+      return this.reject(ctx, cmd, server.diskError);
+    }
     // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
     // carries messages, and a reply to anything else could not be told apart from them.
     if (client.resp === 2 && server.pubsub.anySubscriber && client.inPubSub && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
@@ -79,6 +89,9 @@ export class Dispatcher {
         cmd,
         `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
       );
+    }
+    if (server.loading && !cmd.okLoading) {
+      return this.reject(ctx, cmd, 'LOADING Redis is loading the dataset in memory');
     }
     if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
       // as Redis, a doomed transaction keeps answering QUEUED without keeping the command
@@ -93,6 +106,8 @@ export class Dispatcher {
     const server = ctx.server;
     ctx.command = cmd;
     ctx.client.lastCommand = cmd.fullName;
+    // a snapshot is running: the keys this command may change in place are written first
+    if (server.keyWriteHook !== null && cmd.isWrite) server.preserveKeys(ctx.client.dbIndex, cmd, argv);
     // the write feed: one null check when no AOF listens (persistence/propagator.ts)
     const propagating = server.propagator.sink !== null;
     if (propagating) server.propagator.begin(server.stats.dirty, TOUCHES_ARBITRARY_KEYS.has(cmd.name));

@@ -11,6 +11,7 @@ import { commandIntrospectionCommands } from './command-introspection.js';
 import { slowlogCommands } from './slowlog-command.js';
 import { latencyCommands } from './latency-command.js';
 import { serverCommands } from './server-commands.js';
+import { persistenceCommands } from './persistence-commands.js';
 import { hashCommands } from './hashes.js';
 import { aclCommands } from './acl-command.js';
 import { securityCommands } from './security-commands.js';
@@ -22,6 +23,8 @@ import { sortedSetCommands } from './sorted-sets.js';
 import { listCommands } from './lists.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
+import { dumpRestoreCommands } from './dump-restore.js';
+import { memoryCommands } from './memory-command.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -35,6 +38,7 @@ export const allCommands: CommandDefinition[] = [
   ...slowlogCommands,
   ...latencyCommands,
   ...serverCommands,
+  ...persistenceCommands,
   ...hashCommands,
   ...aclCommands,
   ...securityCommands,
@@ -46,4 +50,6 @@ export const allCommands: CommandDefinition[] = [
   ...listCommands,
   ...transactionCommands,
   ...pubsubCommands,
+  ...dumpRestoreCommands,
+  ...memoryCommands,
 ];

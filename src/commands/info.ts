@@ -9,8 +9,10 @@
  * Several sections may be named (7.0+); names are case-insensitive; unknown ones add
  * nothing. The reply is a bulk string (verbatim "txt" in RESP3).
  *
- * Memory figures come from the Node process (process.memoryUsage): used_memory is the V8
- * heap in use plus external memory, rss is the process RSS. Fields for machinery Redoubt
+ * Memory figures: used_memory and its parts (overhead, startup, dataset, peak) are the
+ * accounting maxmemory is checked against (keyspace/memory-accounting.ts): a start-up base
+ * plus per-key estimates plus client buffers, stable between GCs. rss is the process RSS
+ * and the allocator_* fields are V8's heap (used, total). Fields for machinery Redoubt
  * does not have (replication links, forks, Lua, defrag...) show Redis's idle values.
  * `redoubt_version` is added at the end of the server section. Layers that land later
  * (persistence, pub/sub, blocking) can supply their own figures with `setInfoProvider`.
@@ -20,6 +22,7 @@ import path from 'node:path';
 import { defineCommand, type Command, type CommandDefinition } from './command-spec.js';
 import { reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
+import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from '../version.js';
 
 /** Sections in output order. */
@@ -207,14 +210,15 @@ function ratio(a: number, b: number): string {
 
 function memorySection(server: Server): InfoFields {
   const mu = process.memoryUsage();
-  const used = mu.heapUsed + mu.external;
-  if (used > server.stats.peakMemory) server.stats.peakMemory = used;
-  const peak = server.stats.peakMemory;
-  let clientsMem = 0;
-  for (const conn of server.connections.values()) clientsMem += conn.client.queryBufferBytes() + conn.client.outputBufferBytes();
-  const startup = Math.min(server.startupMemory, used);
-  const overhead = Math.min(used, startup + clientsMem);
-  const dataset = used - overhead;
+  // the accounted figures (keyspace/memory-accounting.ts), what maxmemory is checked against
+  server.memory.clients = clientBufferBytes(server.connections.values());
+  const fig = server.memory.figures();
+  const used = fig.used;
+  const peak = server.memory.peak;
+  const clientsMem = fig.clients;
+  const startup = fig.startup;
+  const overhead = fig.overhead;
+  const dataset = fig.dataset;
   const net = used - startup;
   const maxmemory = Number(cfg(server, 'maxmemory', '0'));
   const total = os.totalmem();
@@ -277,42 +281,12 @@ function memorySection(server: Server): InfoFields {
 }
 
 function persistenceSection(server: Server): InfoFields {
-  return applyProviders(server, 'persistence', [
-    ['loading', 0],
-    ['async_loading', 0],
-    ['current_cow_peak', 0],
-    ['current_cow_size', 0],
-    ['current_cow_size_age', 0],
-    ['current_fork_perc', '0.00'],
-    ['current_save_keys_processed', 0],
-    ['current_save_keys_total', 0],
-    ['rdb_changes_since_last_save', server.stats.dirty],
-    ['rdb_bgsave_in_progress', 0],
-    ['rdb_last_save_time', Math.floor(server.startedAt / 1000)],
-    ['rdb_last_bgsave_status', 'ok'],
-    ['rdb_last_bgsave_time_sec', -1],
-    ['rdb_current_bgsave_time_sec', -1],
-    ['rdb_saves', 0],
-    ['rdb_last_cow_size', 0],
-    ['rdb_last_load_keys_expired', 0],
-    ['rdb_last_load_keys_loaded', 0],
-    ['aof_enabled', 0],
-    ['aof_rewrite_in_progress', 0],
-    ['aof_rewrite_scheduled', 0],
-    ['aof_last_rewrite_time_sec', -1],
-    ['aof_current_rewrite_time_sec', -1],
-    ['aof_last_bgrewrite_status', 'ok'],
-    ['aof_rewrites', 0],
-    ['aof_rewrites_consecutive_failures', 0],
-    ['aof_last_write_status', 'ok'],
-    ['aof_last_cow_size', 0],
-    ['module_fork_in_progress', 0],
-    ['module_fork_last_cow_size', 0],
-  ]);
+  return applyProviders(server, 'persistence', server.persistence.infoFields());
 }
 
 function statsSection(server: Server): InfoFields {
   const s = server.stats;
+  const exceeded = server.evictor.exceededTime();
   return applyProviders(server, 'stats', [
     ['total_connections_received', s.totalConnections],
     ['total_commands_processed', s.totalCommands],
@@ -336,8 +310,8 @@ function statsSection(server: Server): InfoFields {
     ['expire_cycle_cpu_milliseconds', 0],
     ['evicted_keys', s.evictedKeys],
     ['evicted_clients', s.evictedClients],
-    ['total_eviction_exceeded_time', 0],
-    ['current_eviction_exceeded_time', 0],
+    ['total_eviction_exceeded_time', exceeded[0]],
+    ['current_eviction_exceeded_time', exceeded[1]],
     ['keyspace_hits', s.keyspaceHits],
     ['keyspace_misses', s.keyspaceMisses],
     ['pubsub_channels', server.pubsub.channelCount],

@@ -3,12 +3,10 @@
  *
  * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as Redis 7.2 parses it. Redoubt has no
  * replicas to wait for (NOW changes nothing) and shuts down at once (so ABORT always finds
- * no shutdown in progress). Saving: when the persistence layer provides
- * `server.snapshotOnShutdown`, SAVE (or configured save points without NOSAVE) runs it and a
- * failure keeps the server up unless FORCE, exactly as Redis treats a failed final save.
- * Without persistence there is nothing a save could write: a plain SHUTDOWN just exits
- * (like Redis with `save ""`), while an explicit SAVE is refused (it cannot be honoured)
- * unless FORCE is given.
+ * no shutdown in progress). Saving: SAVE, or configured save points without NOSAVE, writes
+ * the RDB file first (`server.snapshotOnShutdown`); a failure keeps the server up unless
+ * FORCE, exactly as Redis treats a failed final save. The AOF, when on, is flushed and
+ * fsynced as the server closes.
  */
 import { performance } from 'node:perf_hooks';
 import { defineCommand, type CommandDefinition } from './command-spec.js';

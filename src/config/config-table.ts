@@ -34,6 +34,7 @@ import type { LogLevel } from '../server/logger.js';
 import { parseAllowlistArgs, SourceAllowlist } from '../security/source-allowlist.js';
 import { parseOutputLimits } from '../server/output-limits.js';
 import type { Server } from '../server/server.js';
+import type { EvictionPolicy } from '../keyspace/eviction.js';
 
 const INT_MIN = -2147483648n;
 const INT_MAX = 2147483647n;
@@ -70,6 +71,27 @@ const HIDDEN: readonly ConfigFlag[] = ['hidden'];
 const PROTECTED_ACTION = ['no', 'yes', 'local'] as const;
 const SHUTDOWN_ON_SIG = ['default', 'save', 'nosave', 'now', 'force'] as const;
 
+/**
+ * maxmemory (Redis's updateMaxmemory): a limit below the current usage is logged, and
+ * eviction starts at once in the background (the next command would start it anyway).
+ */
+function applyMaxmemory(server: Server, v: string): string | null {
+  const max = Number(v);
+  server.evictor.maxmemory = max;
+  server.memory.setLimited(max > 0);
+  if (max > 0) {
+    const used = server.memory.used();
+    if (max < used) {
+      server.logger.warning(
+        `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). ` +
+          'This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.',
+      );
+    }
+    server.evictor.startBackground();
+  }
+  return null;
+}
+
 /** Redis's pathIsBaseName: no '/' (nor '\' on Windows). */
 function baseName(what: string, noun: string) {
   return (v: string): string | null => (v.includes('/') ? `${what} can't be a path, just a ${noun}` : null);
@@ -102,6 +124,17 @@ function parseDir(args: string[]): string | { error: string } {
     return { error: strerror(e) };
   }
   return p;
+}
+
+/**
+ * CONFIG SET appendonly: yes starts the AOF with a rewrite of the dataset, no closes it
+ * (Redis's startAppendOnly / stopAppendOnly). At start-up the loader opens it instead.
+ */
+function applyAppendonly(server: Server, v: string): string | null {
+  if (!server.persistence.started) return null;
+  if (v === 'yes') return server.persistence.aof.enable();
+  server.persistence.aof.disable();
+  return null;
 }
 
 /** Redis clamps hz to [1, 500] and CONFIG GET then shows the clamped value. */
@@ -230,12 +263,13 @@ export const configTable: ConfigDef[] = [
   str('locale-collate', '', 'noeffect', { since: '7.2.0' }),
   str('ignore-warnings', '', 'noeffect'),
 
-  // ---- snapshotting (persistence has not landed) ----
+  // ---- snapshotting (persistence/persistence.ts) ----
   {
     name: 'save',
     kind: 'special',
     default: '3600 1 300 100 60 10000',
-    status: 'noeffect',
+    status: 'active',
+    apply: (server) => (server.persistence.rdb.updateDiskError(), null),
     flags: ['multi-arg'],
     parse: parseSave,
     rewrite: 'custom',
@@ -247,10 +281,10 @@ export const configTable: ConfigDef[] = [
       return out;
     },
   },
-  bool('stop-writes-on-bgsave-error', 'yes', 'noeffect'),
-  bool('rdbcompression', 'yes', 'noeffect'),
-  bool('rdbchecksum', 'yes', 'noeffect', { flags: IMMUTABLE }),
-  str('dbfilename', 'dump.rdb', 'noeffect', { flags: ['protected'], validate: baseName('dbfilename', 'filename') }),
+  bool('stop-writes-on-bgsave-error', 'yes', 'active', { apply: (server) => (server.persistence.rdb.updateDiskError(), null) }),
+  bool('rdbcompression', 'yes', 'active'),
+  bool('rdbchecksum', 'yes', 'active', { flags: IMMUTABLE }),
+  str('dbfilename', 'dump.rdb', 'active', { flags: ['protected'], validate: baseName('dbfilename', 'filename') }),
   bool('rdb-del-sync-files', 'no', 'noeffect'),
   {
     name: 'dir',
@@ -344,7 +378,7 @@ export const configTable: ConfigDef[] = [
   enm('enable-module-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
 
   // ---- memory management ----
-  mem('maxmemory', '0', 0n, ULLONG_MAX, 'noeffect', { unsigned: true }),
+  mem('maxmemory', '0', 0n, ULLONG_MAX, 'active', { unsigned: true, apply: applyMaxmemory }),
   enm(
     'maxmemory-policy',
     'noeviction',
@@ -354,12 +388,13 @@ export const configTable: ConfigDef[] = [
     {
       apply: (server, v) => {
         server.lfuPolicy = v.includes('lfu');
+        server.evictor.policy = v as EvictionPolicy;
         return null;
       },
     },
   ),
-  int('maxmemory-samples', '5', 1n, INT_MAX, 'noeffect'),
-  int('maxmemory-eviction-tenacity', '10', 0n, 100n, 'noeffect'),
+  int('maxmemory-samples', '5', 1n, INT_MAX, 'active', { apply: (server, v) => ((server.evictor.samples = Number(v)), null) }),
+  int('maxmemory-eviction-tenacity', '10', 0n, 100n, 'active', { apply: (server, v) => ((server.evictor.tenacity = Number(v)), null) }),
   mem('maxmemory-clients', '0', -100n, SSIZE_MAX, 'noeffect', { percent: true }),
   bool('lazyfree-lazy-eviction', 'no', 'noeffect'),
   bool('lazyfree-lazy-expire', 'no', 'noeffect'),
@@ -387,22 +422,24 @@ export const configTable: ConfigDef[] = [
   nstr('aof_rewrite_cpulist', 'noeffect', { flags: IMMUTABLE }),
   nstr('bgsave_cpulist', 'noeffect', { flags: IMMUTABLE }),
 
-  // ---- append only file (persistence has not landed) ----
-  bool('appendonly', 'no', 'noeffect'),
-  str('appendfilename', 'appendonly.aof', 'noeffect', {
+  // ---- append only file (persistence/aof-manager.ts) ----
+  bool('appendonly', 'no', 'active', { apply: applyAppendonly }),
+  str('appendfilename', 'appendonly.aof', 'active', {
     flags: IMMUTABLE,
     validate: (v) => (v === '' ? "appendfilename can't be empty" : baseName('appendfilename', 'filename')(v)),
   }),
-  str('appenddirname', 'appendonlydir', 'noeffect', {
+  str('appenddirname', 'appendonlydir', 'active', {
     flags: IMMUTABLE,
     validate: (v) => (v === '' ? "appenddirname can't be empty" : baseName('appenddirname', 'dirname')(v)),
   }),
-  enm('appendfsync', 'everysec', ['everysec', 'always', 'no'], 'noeffect'),
+  enm('appendfsync', 'everysec', ['everysec', 'always', 'no'], 'active', {
+    apply: (server, v) => (server.persistence.aof.setFsync(v as 'everysec' | 'always' | 'no'), null),
+  }),
   bool('no-appendfsync-on-rewrite', 'no', 'noeffect'),
-  int('auto-aof-rewrite-percentage', '100', 0n, INT_MAX, 'noeffect'),
-  mem('auto-aof-rewrite-min-size', '67108864', 0n, LLONG_MAX, 'noeffect'),
-  bool('aof-load-truncated', 'yes', 'noeffect'),
-  bool('aof-use-rdb-preamble', 'yes', 'noeffect'),
+  int('auto-aof-rewrite-percentage', '100', 0n, INT_MAX, 'active'),
+  mem('auto-aof-rewrite-min-size', '67108864', 0n, LLONG_MAX, 'active'),
+  bool('aof-load-truncated', 'yes', 'active'),
+  bool('aof-use-rdb-preamble', 'yes', 'active', { apply: (server, v) => (server.persistence.aof.setUseRdbPreamble(v === 'yes'), null) }),
   bool('aof-timestamp-enabled', 'no', 'noeffect'),
   bool('aof-rewrite-incremental-fsync', 'yes', 'noeffect'),
   bool('rdb-save-incremental-fsync', 'yes', 'noeffect'),
@@ -562,8 +599,8 @@ export const configTable: ConfigDef[] = [
 
   // ---- hidden (testing knobs in Redis: exact-name CONFIG GET only) ----
   bool('use-exit-on-panic', 'no', 'noeffect', { flags: HIDDEN }),
-  int('rdb-key-save-delay', '0', INT_MIN, INT_MAX, 'noeffect', { flags: HIDDEN }),
-  int('key-load-delay', '0', INT_MIN, INT_MAX, 'noeffect', { flags: HIDDEN }),
+  int('rdb-key-save-delay', '0', INT_MIN, INT_MAX, 'active', { flags: HIDDEN }),
+  int('key-load-delay', '0', INT_MIN, INT_MAX, 'active', { flags: HIDDEN }),
   int('watchdog-period', '0', 0n, INT_MAX, 'noeffect', { flags: HIDDEN }),
   int('loading-process-events-interval-bytes', '2097152', 1024n, INT_MAX, 'noeffect', { flags: HIDDEN }),
 ];

@@ -32,10 +32,26 @@ export interface KeyspaceHost {
   lfuLogFactor?(): number;
   /** lfu-decay-time in minutes (default 1; 0 = never decay) */
   lfuDecayTime?(): number;
+  /**
+   * Set while a snapshot (BGSAVE, AOF rewrite) runs: called before a stored key's value,
+   * expiry or existence changes, so the snapshot can write the key as it was first
+   * (key-level copy-on-write, persistence/snapshot.ts). Null otherwise: one check per change.
+   */
+  keyWriteHook: ((db: Database, key: string) => void) | null;
+  /** true while the dataset is loaded at start-up */
+  readonly loading?: boolean;
+  /** with keyWriteHook: called before every key of `db` changes at once (FLUSHDB, SWAPDB) */
+  bulkWriteHook: ((db: Database) => void) | null;
+  /** an entry left the keyspace (memory accounting gives its bytes back) */
+  entryFreed?(e: Entry): void;
 }
 
-interface Slotted extends Entry {
-  /** insertion sequence; position in the slot list is found by binary search on it */
+/** A stored entry with its insertion sequence number. */
+export interface Slotted extends Entry {
+  /**
+   * insertion sequence; position in the slot list is found by binary search on it.
+   * Strictly increasing in `data`'s iteration order (a snapshot relies on it).
+   */
   seq: number;
 }
 
@@ -73,6 +89,8 @@ export class Database {
   expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > this.host.now()) return false;
+    // as Redis: nothing expires while the dataset loads (the AOF carries its own deletions)
+    if (this.host.loading === true) return false;
     this.removeKey(key);
     this.host.stats.expiredKeys++;
     this.host.notifyKeyspaceEvent?.(NotifyKind.expired, 'expired', key, this.index);
@@ -174,6 +192,7 @@ export class Database {
    */
   set(key: string, v: Value, keepTtl = false): void {
     let e = this.data.get(key);
+    if (e !== undefined && this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
     // as Redis's setKey, which looks the key up for writing first: an expired one is
     // reclaimed (an "expired" event, a WATCH change) and the new value is a new key
     if (e !== undefined && this.expires.size > 0 && this.expireIfNeeded(key)) e = undefined;
@@ -195,7 +214,7 @@ export class Database {
 
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
   private insert(key: string, v: Value, lru = this.host.now(), lfu = LFU_INIT): void {
-    this.data.set(key, { v, lru, lfu, seq: this.order.add(key) });
+    this.data.set(key, { v, lru, lfu, mem: 0, seq: this.order.add(key) });
     // Redis's dbAdd: every key creation, before the command's own event
     this.host.notifyKeyspaceEvent?.(NotifyKind.newKey, 'new', key, this.index);
   }
@@ -228,9 +247,11 @@ export class Database {
   private removeKey(key: string): void {
     const e = this.data.get(key);
     if (e === undefined) return;
+    if (this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
     this.data.delete(key);
     this.dropExpire(key);
     this.order.remove(e.seq);
+    this.host.entryFreed?.(e);
   }
 
   /** Expiry time in ms, or undefined for a persistent (or missing) key. */
@@ -249,6 +270,7 @@ export class Database {
 
   /** Sets an absolute expiry; a time already past deletes the key (as Redis). Key must exist. */
   setExpire(key: string, atMs: number | bigint): void {
+    if (this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
     if (atMs <= this.host.now()) {
       this.removeKey(key);
     } else {
@@ -279,6 +301,7 @@ export class Database {
   }
 
   persist(key: string): boolean {
+    if (this.host.keyWriteHook !== null && this.expires.has(key)) this.host.keyWriteHook(this, key);
     if (!this.dropExpire(key)) return false;
     this.host.keyModified(this, key);
     return true;
@@ -286,8 +309,10 @@ export class Database {
 
   /** Removes every key; returns how many there were. */
   flush(): number {
+    if (this.host.bulkWriteHook !== null && this.data.size > 0) this.host.bulkWriteHook(this);
     const n = this.data.size;
     const keys = [...this.data.keys()];
+    if (this.host.entryFreed !== undefined) for (const e of this.data.values()) this.host.entryFreed(e);
     this.data.clear();
     this.expires.clear();
     this.exactExpires.clear();
@@ -300,6 +325,11 @@ export class Database {
 
   /** Moves every key and expiry of `other` into this empty database (SWAPDB helper). */
   swapContents(other: Database): void {
+    const bulk = this.host.bulkWriteHook;
+    if (bulk !== null) {
+      bulk(this);
+      bulk(other);
+    }
     const fields = ['data', 'expires', 'exactExpires', 'order', 'avgTtl'] as const;
     for (const f of fields) {
       const mine = this[f as keyof this];
@@ -412,9 +442,29 @@ export class Database {
     this.host.keyModified(this, to);
   }
 
+  /** The entry stored under key, expired or not, without any side effect (memory accounting, eviction). */
+  storedEntry(key: string): Entry | undefined {
+    return this.data.get(key);
+  }
+
+  /** A uniformly random stored key, expired or not, without any side effect (eviction sampling). */
+  randomStoredKey(): string | undefined {
+    return this.order.random();
+  }
+
   /** Raw entry access for OBJECT, DEBUG-free introspection and persistence. */
-  entries(): IterableIterator<[string, Entry]> {
+  entries(): IterableIterator<[string, Slotted]> {
     return this.data.entries();
+  }
+
+  /** The stored entry (expired or not) without side effects: persistence only. */
+  rawEntry(key: string): Slotted | undefined {
+    return this.data.get(key);
+  }
+
+  /** Sequence number the next inserted key will be given (a snapshot's horizon). */
+  get nextSeq(): number {
+    return this.order.peekNextSeq();
   }
 }
 

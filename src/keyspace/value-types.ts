@@ -68,4 +68,6 @@ export interface Entry {
   lru: number;
   /** LFU counter (OBJECT FREQ), logarithmic as in Redis */
   lfu: number;
+  /** bytes the memory accounting last counted for this key (-1 once removed) */
+  mem: number;
 }

@@ -91,13 +91,29 @@ export function buildMetrics(server: Server): Registry {
   });
   new Gauge({
     name: 'redoubt_memory_used_bytes',
-    help: 'Memory in use by the process heap and buffers.',
+    help: 'Accounted memory in use (INFO used_memory, what maxmemory is checked against).',
     registers: [registry],
     collect() {
-      const m = process.memoryUsage();
-      this.set(m.heapUsed + m.external);
+      this.set(server.memory.used());
     },
   });
+  new Gauge({
+    name: 'redoubt_memory_max_bytes',
+    help: 'The maxmemory limit (0 = none).',
+    registers: [registry],
+    collect() {
+      this.set(server.evictor.maxmemory);
+    },
+  });
+  new Gauge({
+    name: 'redoubt_memory_rss_bytes',
+    help: 'Resident set size of the process.',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+  mirroredCounter(registry, 'redoubt_evicted_keys_total', 'Keys evicted to stay under maxmemory.', () => stats.evictedKeys);
   return registry;
 }
 

@@ -272,6 +272,7 @@ export class BlockingRegistry {
     let out: Reply | null;
     try {
       ctx.command = w.cmd;
+      if (this.server.keyWriteHook !== null) this.server.preserveKeys(w.dbIndex, w.cmd, w.argv);
       if (w.serve !== null) {
         out = w.serve();
         if (out === null) {

@@ -251,6 +251,8 @@ export class Connection {
 
   flush(): void {
     if (this.writer.size === 0 || this.closed) return;
+    // the commands behind these replies are in the AOF first (on disk, under appendfsync always)
+    this.server.flushWriteFeed();
     const out = this.writer.take();
     this.client.netOut += out.length;
     this.server.stats.netOutputBytes += out.length;

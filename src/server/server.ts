@@ -7,6 +7,7 @@ import { ConfigStore } from '../config/config-store.js';
 import { configTable } from '../config/config-table.js';
 import { CommandTable, renameChecker } from '../commands/command-table.js';
 import { Dispatcher } from '../commands/dispatcher.js';
+import { extractKeyNames } from '../commands/key-extraction.js';
 import { allCommands } from '../commands/index.js';
 import type { Command } from '../commands/command-spec.js';
 import type { CommandContext } from '../commands/context.js';
@@ -46,6 +47,11 @@ import { PubSubRegistry } from './pubsub.js';
 import { parseOutputLimits, type OutputLimits } from './output-limits.js';
 import { OBUF_DEFAULT } from '../config/config-values.js';
 import { Propagator } from '../persistence/propagator.js';
+import { PersistenceLayer } from '../persistence/persistence-layer.js';
+import { clientBufferBytes, MemoryAccounting } from '../keyspace/memory-accounting.js';
+import { Evictor } from '../keyspace/eviction.js';
+import { evictionHost } from '../keyspace/eviction-gate.js';
+import type { Entry } from '../keyspace/value-types.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -64,6 +70,8 @@ export interface ServerOptions {
   metricsPort?: number;
   /** Test convenience like `port`, for `tls-port`: 0 means an ephemeral TLS port. */
   tlsPort?: number;
+  /** false: resolve once listening, while the dataset still loads (tests of -LOADING) */
+  awaitLoading?: boolean;
 }
 
 export interface RunningServer {
@@ -73,6 +81,8 @@ export interface RunningServer {
   host: string;
   /** first TLS listener's port, 0 without TLS */
   tlsPort: number;
+  /** settles when start-up loading is over (rejects with the LoadError when it failed) */
+  loaded: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,6 +108,17 @@ export class Server implements KeyspaceHost {
   readonly pubsub = new PubSubRegistry();
   /** the write feed to the append-only file (persistence/propagator.ts) */
   readonly propagator = new Propagator();
+  /** RDB snapshots, the AOF, start-up loading (persistence/persistence-layer.ts) */
+  readonly persistence: PersistenceLayer;
+  /**
+   * An unrecoverable persistence failure (an AOF write under appendfsync always): main.ts
+   * exits the process, as redis-server does; in-process servers shut down.
+   */
+  onFatal: ((message: string) => void) | null = null;
+  /** used_memory as accounted for maxmemory (keyspace/memory-accounting.ts) */
+  readonly memory = new MemoryAccounting(() => this.dbs);
+  /** maxmemory eviction (keyspace/eviction.ts), configured by the maxmemory* apply hooks */
+  readonly evictor = new Evictor(evictionHost(this));
   /** notify-keyspace-events as class bits (kept by the config entry's apply hook) */
   notifyFlags = 0;
   /** client-output-buffer-limit, parsed (kept by the config entry's apply hook) */
@@ -134,6 +155,23 @@ export class Server implements KeyspaceHost {
    * error text or null. Null while Redoubt has no persistence.
    */
   snapshotOnShutdown: (() => string | null) | null = null;
+
+  /** Recomputes the MISCONF state from the persistence layer (after a save or AOF write outcome). */
+  refreshDiskError(): void {
+    this.diskError = this.persistence.diskError();
+  }
+
+  /** An unrecoverable persistence error: logged, then the process (or server) stops. */
+  fatal(message: string): void {
+    this.logger.warning(message);
+    if (this.onFatal !== null) this.onFatal(message);
+    else void this.close();
+  }
+
+  /** Before replies leave: the AOF gets the commands behind them first. */
+  flushWriteFeed(): void {
+    if (this.persistence.aof.writer !== null) this.persistence.aof.flush();
+  }
 
   constructor(opts: ServerOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -179,11 +217,14 @@ export class Server implements KeyspaceHost {
     // rename-command lines were checked as they were read; apply them to the live table
     for (const [from, to] of this.config.renames) this.commands.rename(from, to);
     this.resizeDatabases(this.config.int('databases'));
+    this.persistence = new PersistenceLayer(this);
+    this.snapshotOnShutdown = () => this.persistence.shutdownSave();
     this.applyAll();
     this.loadUsersAtStartup();
     this.dispatcher.aclCheck = (ctx, cmd, argv) => this.acl.check(ctx, cmd, argv);
     const mu = process.memoryUsage();
     this.startupMemory = mu.heapUsed + mu.external;
+    this.memory.startup = this.startupMemory;
   }
 
   /**
@@ -253,9 +294,20 @@ export class Server implements KeyspaceHost {
     this.cachedNow = this.clock.now();
   }
   keyModified(db: Database, key: string): void {
+    this.memory.changed(key, db.storedEntry(key));
     if (this.watches.watching) this.watches.touched(db, key, db.stores(key));
     this.stats.dirty++;
     if (this.blocking.size > 0) this.blocking.signal(db.index, key);
+  }
+  /**
+   * Before a write command runs during a snapshot: its keys may be changed in place (a
+   * list push mutates the stored list), so the snapshot writes them first.
+   */
+  preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void {
+    const hook = this.keyWriteHook;
+    const db = this.dbs[dbIndex];
+    if (hook === null || db === undefined) return;
+    for (const key of extractKeyNames(cmd, argv)) hook(db, key);
   }
   keyExpired(db: Database, key: string): void {
     if (this.watches.watching) this.watches.touched(db, key, db.stores(key));
@@ -281,6 +333,19 @@ export class Server implements KeyspaceHost {
   noTouch(): boolean {
     return this.current !== null && this.current.noTouch;
   }
+  /** true while the dataset is loaded at start-up: commands without the `loading` flag get -LOADING */
+  loading = false;
+  /**
+   * The MISCONF refusal while the last background save (stop-writes-on-bgsave-error) or
+   * an AOF write failed; null when writes are accepted. Kept by the persistence layer.
+   */
+  diskError: string | null = null;
+  /** a running snapshot's copy-on-write hooks (persistence/snapshot.ts); null otherwise */
+  keyWriteHook: ((db: Database, key: string) => void) | null = null;
+  bulkWriteHook: ((db: Database) => void) | null = null;
+  entryFreed(e: Entry): void {
+    this.memory.freed(e);
+  }
   /** cached from maxmemory-policy by its apply hook (read on every key lookup) */
   lfuPolicy = false;
   lfuEnabled(): boolean {
@@ -300,6 +365,7 @@ export class Server implements KeyspaceHost {
   }
 
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void {
+    this.memory.afterCommand(ctx.db, cmd, argv);
     this.slowlog.maybeRecord(this, ctx.client, cmd, argv, usec);
     if (this.dangerous[cmd.id] === 1 && !failed) this.security.dangerousCommand(this.actorOf(ctx.client), cmd.fullName);
     if (this.latency.threshold !== 0 && usec >= this.latency.threshold * 1000) {
@@ -626,10 +692,15 @@ export class Server implements KeyspaceHost {
   cron(): void {
     this.updateTime();
     this.security.tick();
-    this.activeExpire();
+    // as Redis: no active expiry while the dataset loads (the AOF replays its own deletions)
+    if (!this.loading) this.activeExpire();
+    this.persistence.cron();
+    this.refreshDiskError();
     // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)
     if (this.blocking.hasReady) this.blocking.handleReady();
     this.stats.sample(Date.now());
+    this.memory.clients = clientBufferBytes(this.connections.values());
+    this.memory.settle();
     this.autoReloadTls();
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
@@ -683,9 +754,12 @@ export class Server implements KeyspaceHost {
   async close(): Promise<void> {
     this.shuttingDown = true;
     if (this.cronTimer !== null) clearTimeout(this.cronTimer);
+    this.evictor.stop();
     this.security.events.close();
     if (this.metrics !== null) await this.metrics.close();
     this.pause.stop();
+    // the AOF's last commands reach the disk before the process may exit
+    this.persistence.close();
     const closing = this.network.close();
     for (const conn of [...this.connections.values()]) {
       conn.flush();
@@ -740,12 +814,22 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   if (opts.port !== undefined) server.config.store(server.config.def('port')!, String(opts.port));
   if (opts.tlsPort !== undefined) server.config.store(server.config.def('tls-port')!, String(opts.tlsPort));
   await server.listen(opts.port === 0, opts.tlsPort === 0);
+  const loaded = server.persistence.load();
+  if (opts.awaitLoading !== false) {
+    try {
+      await loaded;
+    } catch (e) {
+      await server.close();
+      throw e;
+    }
+  } else loaded.catch(() => {});
   if (opts.metricsPort !== undefined) await server.startMetrics(opts.metricsPort);
   return {
     server,
     port: server.boundPort(),
     host: server.boundHost(),
     tlsPort: server.network.port('tls'),
+    loaded,
     close: () => server.close(),
   };
 }

@@ -25,6 +25,8 @@ export class HashData {
   private readonly order = new InsertionSlots<string>();
   /** Redis's OBJ_ENCODING_LISTPACK (true) vs OBJ_ENCODING_HT (false) */
   listpack = true;
+  /** bytes of every field and value, kept as they change (memory accounting, O(1) per write) */
+  payloadBytes = 0;
 
   get size(): number {
     return this.map.size;
@@ -42,9 +44,11 @@ export class HashData {
   set(field: string, value: string): boolean {
     const c = this.map.get(field);
     if (c !== undefined) {
+      this.payloadBytes += value.length - c.value.length;
       c.value = value;
       return false;
     }
+    this.payloadBytes += field.length + value.length;
     this.map.set(field, { value, seq: this.order.add(field) });
     return true;
   }
@@ -53,6 +57,7 @@ export class HashData {
   delete(field: string): boolean {
     const c = this.map.get(field);
     if (c === undefined) return false;
+    this.payloadBytes -= field.length + c.value.length;
     this.map.delete(field);
     this.order.remove(c.seq);
     return true;

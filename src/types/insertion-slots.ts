@@ -28,6 +28,11 @@ export class InsertionSlots<T> {
     return seq;
   }
 
+  /** The sequence number `add` will return next. */
+  peekNextSeq(): number {
+    return this.nextSeq;
+  }
+
   /** Removes the member added with `seq` (no-op if it is not there). */
   remove(seq: number): void {
     const i = this.indexOf(seq);

@@ -76,7 +76,7 @@ export function listpackEntrySize(s: string): number {
 }
 
 /** quicklistNodeLimit: [size limit, count limit] for a `list-max-listpack-size`. */
-function nodeLimit(fill: number): [number, number] {
+export function nodeLimit(fill: number): [number, number] {
   if (fill >= 0) return [Number.MAX_SAFE_INTEGER, fill === 0 ? 1 : fill];
   const offset = Math.min(-fill - 1, SIZE_LEVELS.length - 1);
   return [SIZE_LEVELS[offset]!, UINT_MAX];
@@ -428,6 +428,36 @@ export class ListData {
       target = c - 1;
     }
     if (target + 1 < nodes.length && allow(nodes[target], nodes[target + 1])) merge(target);
+  }
+
+  /** Elements per quicklist node, head first (one node with everything while listpack-encoded). */
+  nodeCounts(): number[] {
+    if (this.listpack) return this.len > 0 ? [this.len] : [];
+    return this.nodes.map((n) => n.count);
+  }
+
+  /**
+   * A list loaded from a dump (RDB file, RESTORE) with the node boundaries the dump had:
+   * `counts` are the elements per quicklist node, head first; null makes a listpack.
+   */
+  static fromNodes(elements: readonly string[], counts: readonly number[] | null): ListData {
+    const l = new ListData(elements.length);
+    for (let i = 0; i < elements.length; i++) {
+      l.buf[i] = elements[i];
+      l.entryBytes += listpackEntrySize(elements[i]!);
+    }
+    l.len = elements.length;
+    l.listpack = counts === null;
+    if (counts !== null) {
+      let at = 0;
+      for (const count of counts) {
+        let sz = LP_HEADER_AND_END;
+        for (let k = 0; k < count; k++) sz += listpackEntrySize(elements[at + k]!);
+        at += count;
+        l.nodes.push({ count, sz });
+      }
+    }
+    return l;
   }
 
   /** A deep copy (COPY): same elements and encoding state. */

@@ -62,6 +62,8 @@ export class SetData {
   private order = new InsertionSlots<string>();
   /** members in ascending numeric order, while the encoding is intset */
   private sorted: string[] | null;
+  /** bytes of every member, kept as they change (memory accounting, O(1) per write) */
+  payloadBytes = 0;
 
   private constructor(public encoding: SetEncoding) {
     this.sorted = encoding === 'intset' ? [] : null;
@@ -128,6 +130,7 @@ export class SetData {
   delete(member: string): boolean {
     const seq = this.map.get(member);
     if (seq === undefined) return false;
+    this.payloadBytes -= member.length;
     this.map.delete(member);
     this.order.remove(seq);
     if (this.sorted !== null) {
@@ -194,6 +197,7 @@ export class SetData {
   }
 
   private append(member: string): void {
+    this.payloadBytes += member.length;
     this.map.set(member, this.order.add(member));
   }
 
@@ -224,6 +228,7 @@ export class SetData {
   private rebuild(ordered: readonly string[]): void {
     this.map = new Map();
     this.order = new InsertionSlots<string>();
+    this.payloadBytes = 0;
     for (const m of ordered) this.append(m);
   }
 

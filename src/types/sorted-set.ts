@@ -163,6 +163,8 @@ export class SortedSet {
   private readonly slots = new InsertionSlots<string>();
   /** Redis's OBJ_ENCODING_LISTPACK (true) vs OBJ_ENCODING_SKIPLIST (false) */
   listpack = true;
+  /** bytes of every member, kept as they change (memory accounting, O(1) per write) */
+  payloadBytes = 0;
 
   get size(): number {
     return this.dict.size;
@@ -193,6 +195,7 @@ export class SortedSet {
       return false;
     }
     this.insertKey(score, member);
+    this.payloadBytes += member.length;
     this.dict.set(member, { score, seq: this.slots.add(member) });
     return true;
   }
@@ -201,6 +204,7 @@ export class SortedSet {
   delete(member: string): boolean {
     const c = this.dict.get(member);
     if (c === undefined) return false;
+    this.payloadBytes -= member.length;
     this.dict.delete(member);
     this.slots.remove(c.seq);
     this.removeKey(c.score, member);

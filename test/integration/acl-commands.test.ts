@@ -17,6 +17,7 @@ import { createClient } from 'redis';
 import { startTestServer, ioredisClient } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { findOnPath, findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -368,7 +369,7 @@ interface Finished {
 }
 function runServer(args: string[], timeoutMs = 10_000): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: scratchDir() });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('latin1')));
     child.stderr.on('data', (d: Buffer) => (out += d.toString('latin1')));

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ListenError, startServer } from '../../src/server/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { freePort } from '../helpers/redis-oracle.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -146,7 +147,7 @@ interface Run {
 
 function runToExit(args: string[], timeoutMs = 10_000): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: scratchDir() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
@@ -174,7 +175,7 @@ test('the real binary: a bind failure names the address and exits 1; port 0 alon
 test('the real binary with port 0 and a unix socket serves redis-cli -s', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'redoubt-unix-'));
   const path = join(dir, 'main.sock');
-  const child = spawn(process.execPath, [MAIN, '--port', '0', '--unixsocket', path, '--unixsocketperm', '770', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, '--port', '0', '--unixsocket', path, '--unixsocketperm', '770', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'], cwd: scratchDir() });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString('latin1')));
   try {

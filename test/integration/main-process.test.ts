@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/redis-oracle.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 /** pid:role day month year time.ms level-mark message */
@@ -27,7 +28,7 @@ interface Finished {
 /** Runs the server to completion (config errors, --version...), killing it after `timeoutMs`. */
 function runToExit(args: string[], opts: { stdin?: string; timeoutMs?: number; cwd?: string } = {}): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd ?? scratchDir() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
@@ -53,7 +54,7 @@ class Proc {
   }
 
   static start(args: string[], stdin?: string): Proc {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: scratchDir() });
     child.stdin!.end(stdin ?? '');
     return new Proc(child);
   }

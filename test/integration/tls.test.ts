@@ -19,6 +19,7 @@ import { makeTestPki, tlsDirectives, type TestPki } from '../helpers/tls-certs.j
 import { serialOf, tlsAttempt } from '../helpers/tls-client.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { freePort } from '../helpers/redis-oracle.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 let pki: TestPki;
@@ -383,7 +384,7 @@ interface Exit {
 
 function runServer(args: string[], timeoutMs = 10_000): Promise<Exit> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: scratchDir() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));

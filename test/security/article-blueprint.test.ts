@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/redis-oracle.js';
 import { createTestHost } from '../helpers/netns.js';
 import { makeTestPki } from '../helpers/tls-certs.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -60,7 +61,7 @@ test("the article's Step 1/3/4 config blocks start Redoubt unchanged and behave 
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [MAIN, conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, conf], { stdio: ['ignore', 'pipe', 'pipe'], cwd: scratchDir() });
   let log = '';
   child.stdout.on('data', (d: Buffer) => (log += d.toString('latin1')));
   child.stderr.on('data', (d: Buffer) => (log += d.toString('latin1')));

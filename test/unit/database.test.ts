@@ -12,6 +12,8 @@ function host(clock: ManualClock, opts: { lfu?: boolean; noTouch?: boolean } = {
     keyModified: (_db, key) => modified.push(key),
     noTouch: () => opts.noTouch ?? false,
     lfuEnabled: () => opts.lfu ?? false,
+    keyWriteHook: null,
+    bulkWriteHook: null,
     modified,
   };
 }

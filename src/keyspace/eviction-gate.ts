@@ -1,0 +1,76 @@
+/**
+ * Where maxmemory meets the command path, as in Redis's processCommand: after the ACL
+ * check and before the pub/sub-context check and MULTI queueing, eviction runs; if memory
+ * is still above the limit, a `denyoom` command is refused with the OOM error. Inside
+ * MULTI every command but EXEC, DISCARD, QUIT and RESET is refused then (queueing costs
+ * memory), which dooms the transaction (EXEC answers EXECABORT). EXEC itself is refused
+ * when a queued command is `denyoom`.
+ *
+ * Also the server side of eviction (EvictionHost): how one key is evicted.
+ */
+import type { CommandContext } from '../commands/context.js';
+import type { Command } from '../commands/command-spec.js';
+import type { Server } from '../server/server.js';
+import type { Database } from './database.js';
+import { EvictResult, type EvictionHost } from './eviction.js';
+import { NotifyKind } from './keyspace-events.js';
+
+export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/** Commands a client in MULTI may still send under OOM (Redis lists them by proc). */
+const MULTI_ALLOWED_UNDER_OOM = new Set(['exec', 'discard', 'quit', 'reset']);
+
+/**
+ * Runs before a command when memory checks are on (maxmemory set, or accounting work
+ * pending). Returns the error to refuse the command with, or null.
+ */
+export function memoryGate(ctx: CommandContext, cmd: Command): string | null {
+  const server = ctx.server;
+  if (server.evictor.maxmemory === 0) {
+    // only here because the accounting queue grew long: settle it between commands
+    server.memory.settle();
+    return null;
+  }
+  if (server.evictor.perform() !== EvictResult.Fail) return null;
+  const name = cmd.parent?.name ?? cmd.name;
+  const client = ctx.client;
+  let refuse = cmd.flags.includes('denyoom');
+  if (!refuse && name === 'exec' && client.multi !== null) {
+    for (const q of client.multi) {
+      if (q.cmd.flags.includes('denyoom')) {
+        refuse = true;
+        break;
+      }
+    }
+  }
+  if (client.multi !== null && !MULTI_ALLOWED_UNDER_OOM.has(name)) refuse = true;
+  return refuse ? OOM_ERROR : null;
+}
+
+/** The server as eviction sees it. */
+export function evictionHost(server: Server): EvictionHost {
+  return {
+    get dbs() {
+      return server.dbs;
+    },
+    usedMemory: () => server.memory.used(),
+    evictionPaused: () => server.pause.active,
+    now: () => server.now(),
+    evictKey: (db: Database, key: string) => evictKey(server, db, key),
+  };
+}
+
+/**
+ * Evicts one key as Redis does: the DEL is propagated, the key deleted (WATCH sees it),
+ * `evicted_keys` counted and the `evicted` keyspace event published. A key that turns out
+ * to be expired is reclaimed as expired instead (its memory is freed all the same).
+ */
+function evictKey(server: Server, db: Database, key: string): boolean {
+  if (db.expireIfNeeded(key)) return false;
+  if (db.storedEntry(key) === undefined) return false;
+  server.propagator.emit(db.index, ['DEL', key]);
+  db.delete(key);
+  server.stats.evictedKeys++;
+  server.notifyKeyspaceEvent(NotifyKind.evicted, 'evicted', key, db.index);
+  return true;
+}

@@ -1,0 +1,158 @@
+/**
+ * used_memory as Redoubt accounts it: a fixed base measured at start-up, plus every key's
+ * estimated size (memory-estimate.ts), plus client buffers. Stable between GCs, it moves
+ * exactly with the data set, which is what maxmemory eviction needs.
+ *
+ * How keys stay accounted without a walk per write:
+ * - each Entry carries `mem`, the bytes it was last accounted for (name + value);
+ *   `dataset` is their sum;
+ * - every write already reports the keys it changed (keyModified, for WATCH): the server
+ *   queues (key, entry) here, and the queue is settled before the next command when
+ *   maxmemory is set, else by the cron or whenever a figure is read. Settling recomputes
+ *   the entry's size (O(1) per key: values keep counts and payload bytes) and adds the
+ *   difference;
+ * - a key leaving the keyspace (DEL, expiry, eviction, FLUSHDB, overwrite by RENAME)
+ *   gives its `mem` back at once through the database (`freed`) and is marked dead
+ *   (mem = -1) so a queued refresh of it is skipped;
+ * - per-key bookkeeping (the Map entry, the TTL entry) is counted from the key counts,
+ *   which the databases keep anyway.
+ */
+import type { Database } from './database.js';
+import type { Command } from '../commands/command-spec.js';
+import { extractKeyNames } from '../commands/key-extraction.js';
+import type { Entry } from './value-types.js';
+import { EXPIRE_OVERHEAD, KEY_OVERHEAD, keyBytes, stringBytes, valueBytes } from './memory-estimate.js';
+
+/** Pending refreshes beyond this are settled at the next opportunity even without maxmemory. */
+const PENDING_LIMIT = 65536;
+
+/** Query and output buffers of every client (counted in used_memory, as Redis counts them). */
+export function clientBufferBytes(conns: Iterable<{ client: { queryBufferBytes(): number; outputBufferBytes(): number } }>): number {
+  let n = 0;
+  for (const c of conns) n += c.client.queryBufferBytes() + c.client.outputBufferBytes();
+  return n;
+}
+
+export interface MemoryFigures {
+  used: number;
+  /** startup + clients + key bookkeeping (Redis's used_memory_overhead) */
+  overhead: number;
+  startup: number;
+  dataset: number;
+  clients: number;
+  /** key-table bookkeeping: [main, expires] */
+  hashtableMain: number;
+  hashtableExpires: number;
+  keys: number;
+}
+
+export class MemoryAccounting {
+  /** sum of every live entry's `mem` */
+  private dataset = 0;
+  /** [key, entry] pairs changed since the last settle, flattened */
+  private pending: (string | Entry)[] = [];
+  /** the fixed base: process heap once the server was built */
+  startup = 0;
+  /** client query and output buffers, refreshed by the cron and by INFO */
+  clients = 0;
+  peak = 0;
+  /** set by the maxmemory apply hook */
+  private limited = false;
+  /**
+   * Whether the dispatcher must call the memory gate before a command: maxmemory is set,
+   * or the refresh queue grew long. One flag, so the hot path pays one test without a limit.
+   */
+  check = false;
+
+  setLimited(on: boolean): void {
+    this.limited = on;
+    this.check = on || this.pending.length > PENDING_LIMIT;
+  }
+
+  constructor(private readonly dbs: () => readonly Database[]) {}
+
+  /** A write changed `key` (called from keyModified with the entry now stored, if any). */
+  changed(key: string, e: Entry | undefined): void {
+    if (e === undefined) return;
+    const p = this.pending;
+    p.push(key, e);
+    if (p.length > PENDING_LIMIT) this.check = true;
+  }
+
+  /** per command id: 1 = its keys are re-accounted after it runs, 2 = not (0 = not decided yet) */
+  private rescan = new Uint8Array(0);
+
+  /**
+   * After a command ran: stream writes change consumer groups and PELs (XGROUP, XREADGROUP,
+   * XACK, XCLAIM…) without signalling their key (as Redis, WATCH does not see them), so
+   * their keys are queued here, found by key extraction. Other commands cost one lookup.
+   */
+  afterCommand(db: Database, cmd: Command, argv: readonly string[]): void {
+    let r = cmd.id < this.rescan.length ? this.rescan[cmd.id]! : 0;
+    if (r === 0) {
+      r = cmd.flags.includes('write') && cmd.aclCategories.includes('stream') ? 1 : 2;
+      if (cmd.id >= this.rescan.length) {
+        const grown = new Uint8Array(Math.max(cmd.id + 1, this.rescan.length * 2));
+        grown.set(this.rescan);
+        this.rescan = grown;
+      }
+      this.rescan[cmd.id] = r;
+    }
+    if (r === 1) for (const key of extractKeyNames(cmd, argv)) this.changed(key, db.storedEntry(key));
+  }
+
+  /** An entry left the keyspace: its bytes are free again. */
+  freed(e: Entry): void {
+    if (e.mem > 0) this.dataset -= e.mem;
+    e.mem = -1;
+  }
+
+  /** Recomputes the sizes of the keys changed since the last call. */
+  settle(): void {
+    const p = this.pending;
+    if (p.length === 0) return;
+    for (let i = 0; i < p.length; i += 2) {
+      const e = p[i + 1] as Entry;
+      if (e.mem < 0) continue;
+      const bytes = stringBytes((p[i] as string).length) + valueBytes(e.v);
+      this.dataset += bytes - e.mem;
+      e.mem = bytes;
+    }
+    p.length = 0;
+    this.check = this.limited;
+  }
+
+  /** used_memory in bytes (settles first). O(databases). */
+  used(): number {
+    this.settle();
+    let keys = 0;
+    let expires = 0;
+    for (const db of this.dbs()) {
+      keys += db.size;
+      expires += db.expiresCount;
+    }
+    const used = this.startup + this.clients + this.dataset + keys * KEY_OVERHEAD + expires * EXPIRE_OVERHEAD;
+    if (used > this.peak) this.peak = used;
+    return used;
+  }
+
+  /** Every figure INFO memory and MEMORY STATS show. */
+  figures(): MemoryFigures {
+    const used = this.used();
+    let keys = 0;
+    let expires = 0;
+    for (const db of this.dbs()) {
+      keys += db.size;
+      expires += db.expiresCount;
+    }
+    const hashtableMain = keys * KEY_OVERHEAD;
+    const hashtableExpires = expires * EXPIRE_OVERHEAD;
+    const overhead = this.startup + this.clients + hashtableMain + hashtableExpires;
+    return { used, overhead, startup: this.startup, dataset: used - overhead, clients: this.clients, hashtableMain, hashtableExpires, keys };
+  }
+
+  /** MEMORY USAGE: the key's name, value and bookkeeping, TTL not included (as Redis). */
+  keyUsage(key: string, e: Entry, samples: number): number {
+    return keyBytes(key, e.v, samples);
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The append-only file in the running server: opening it at start-up (after loading),
+ * feeding it (the propagator's sink), flushing it before replies leave, rewriting it
+ * (BGREWRITEAOF, auto-aof-rewrite-*) with a key-level copy-on-write snapshot instead of a
+ * fork, and switching it on or off with CONFIG SET appendonly (Redis's startAppendOnly /
+ * stopAppendOnly).
+ *
+ * A rewrite (Redis 7's multi-part AOF): the writer first opens a new incr file, so the old
+ * base + old incr files + nothing else describe the dataset up to that instant; the
+ * snapshot taken at the same instant becomes the new base; once it is on disk the manifest
+ * names the new base and the new incr file only. A crash at any step leaves a manifest
+ * that loads to the same data.
+ */
+import type { Server } from '../server/server.js';
+import { AofWriter, type AppendFsync } from './aof/aof-writer.js';
+import { loadAof, AofLoadError } from './aof/aof-loader.js';
+import { resolveManifestForLoad, type AofLocation } from './aof/aof-files.js';
+import type { AofLog } from './aof/aof-fs.js';
+import { BackgroundSnapshot, type SnapshotFileResult } from './snapshot-file.js';
+import { aofCommandSnapshotEncoder, rdbSnapshotEncoder } from './snapshot-encoders.js';
+import { aofExecutor, loadRdbInto, LoadError } from './loading.js';
+import { RdbWriter } from './rdb/rdb-writer.js';
+import { writeAllSync } from './durable-file.js';
+import fs from 'node:fs';
+
+export type RewriteOutcome = 'started' | 'scheduled' | 'in-progress' | { error: string };
+
+export class AofPersistence {
+  writer: AofWriter | null = null;
+  private job: BackgroundSnapshot | null = null;
+  private jobStartedMs = 0;
+  /** BGREWRITEAOF while a BGSAVE runs: started when it ends */
+  scheduled = false;
+  lastRewriteDurationS = -1;
+  /** outcome of the last flush: a change refreshes the MISCONF state */
+  private lastFlushOk = true;
+  /** set by the RDB side: true while a BGSAVE occupies the background slot */
+  bgsaveRunning: () => boolean = () => false;
+
+  constructor(private readonly server: Server) {}
+
+  private location(): AofLocation {
+    const c = this.server.config;
+    return { dir: c.get('dir'), dirname: c.get('appenddirname'), filename: c.get('appendfilename') };
+  }
+
+  private readonly log: AofLog = (level, message) => {
+    if (level === 'warning') this.server.logger.warning(message);
+    else if (level === 'notice') this.server.logger.notice(message);
+    else this.server.logger.verbose(message);
+  };
+
+  get enabled(): boolean {
+    return this.writer !== null;
+  }
+
+  get rewriting(): boolean {
+    return this.job !== null;
+  }
+
+  get currentRewriteS(): number {
+    return this.job === null ? -1 : Math.floor((Date.now() - this.jobStartedMs) / 1000);
+  }
+
+  /** Start-up with appendonly yes: loads the AOF (if any), then opens it for appending. */
+  async loadAndOpen(): Promise<void> {
+    const server = this.server;
+    const loc = this.location();
+    const started = Date.now();
+    const layer = server.persistence;
+    let manifest;
+    try {
+      manifest = resolveManifestForLoad(loc, undefined, this.log);
+      const result = await loadAof({
+        ...loc,
+        manifest,
+        loadTruncated: server.config.bool('aof-load-truncated'),
+        execute: aofExecutor(server),
+        loadRdb: async (src) => {
+          const r = await loadRdbInto(server, src.path, src.name, true);
+          layer.lastLoadKeysLoaded += r.keys;
+          return r.bytes;
+        },
+        onProgress: (p) => {
+          layer.loadingTotalBytes = p.bytesTotal;
+          layer.loadingLoadedBytes = p.bytesDone;
+          layer.maybeLogProgress(p.file, p.bytesDone, p.bytesTotal);
+        },
+        log: this.log,
+      });
+      if (result.status !== 'not-exist') server.logger.notice(`DB loaded from append only file: ${((Date.now() - started) / 1000).toFixed(3)} seconds`);
+      manifest = result.manifest;
+    } catch (e) {
+      const msg = e instanceof AofLoadError || e instanceof Error ? e.message : String(e);
+      if (!(e instanceof LoadError)) server.logger.warning(msg);
+      throw e instanceof LoadError ? e : new LoadError(msg);
+    }
+    this.writer = AofWriter.open(this.writerOptions(), manifest, (p, format) => this.writeInitialBase(p, format));
+    server.propagator.sink = this.writer;
+  }
+
+  private writerOptions() {
+    const c = this.server.config;
+    return { ...this.location(), fsync: c.get('appendfsync') as AppendFsync, useRdbPreamble: c.bool('aof-use-rdb-preamble'), log: this.log };
+  }
+
+  /** The base of an AOF created on an empty dataset: a valid empty RDB (or RESP) file. */
+  private writeInitialBase(p: string, format: 'rdb' | 'aof'): void {
+    const fd = fs.openSync(p, 'w', 0o600);
+    try {
+      if (format === 'rdb') {
+        const w = new RdbWriter({ compression: true, checksum: this.server.config.bool('rdbchecksum') });
+        writeAllSync(fd, Buffer.concat([w.header({ aofBase: true }), w.footer()]));
+      }
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Before replies leave: the commands behind them go to the file (and disk, under always). */
+  flush(): void {
+    const w = this.writer;
+    if (w === null) return;
+    const ok = w.flush();
+    if (ok !== this.lastFlushOk) {
+      this.lastFlushOk = ok;
+      this.server.refreshDiskError();
+    }
+    if (w.fatal) this.server.fatal(`Can't recover from AOF write error when the AOF fsync policy is 'always': ${w.lastError ?? 'unknown error'}. Exiting...`);
+  }
+
+  /** The MISCONF refusal while AOF writes fail. */
+  refusal(): string | null {
+    const w = this.writer;
+    if (w === null || w.lastWriteStatus === 'ok') return null;
+    return `MISCONF Errors writing to the AOF file: ${w.lastError ?? 'unknown error'}`;
+  }
+
+  /** BGREWRITEAOF. */
+  rewrite(): RewriteOutcome {
+    if (this.job !== null) return 'in-progress';
+    if (this.writer === null) return { error: 'ERR Background AOF rewrite needs appendonly yes in Redoubt' };
+    if (this.bgsaveRunning()) {
+      this.scheduled = true;
+      return 'scheduled';
+    }
+    const err = this.startRewrite();
+    return err === null ? 'started' : { error: 'ERR Can\'t execute an AOF background rewriting. Please check the server logs for more information.' };
+  }
+
+  /** Starts a rewrite; returns an error text or null. */
+  startRewrite(): string | null {
+    const w = this.writer;
+    if (w === null) return 'appendonly is off';
+    let ticket;
+    try {
+      ticket = w.startRewrite();
+    } catch (e) {
+      this.server.logger.warning(`Can't rewrite append only file in background: ${(e as Error).message}`);
+      return (e as Error).message;
+    }
+    const encoder = ticket.format === 'rdb' ? rdbSnapshotEncoder(this.server, true) : aofCommandSnapshotEncoder();
+    const job = new BackgroundSnapshot(this.server, encoder, ticket.tempPath, { sliceMs: 2, keyDelayUs: this.server.config.int('rdb-key-save-delay') }, (r) =>
+      this.rewriteDone(job, r),
+    );
+    try {
+      job.start();
+    } catch (e) {
+      w.abortRewrite();
+      this.server.logger.warning(`Can't rewrite append only file in background: ${(e as Error).message}`);
+      return (e as Error).message;
+    }
+    this.job = job;
+    this.jobStartedMs = Date.now();
+    this.scheduled = false;
+    return null;
+  }
+
+  private rewriteDone(job: BackgroundSnapshot, r: SnapshotFileResult): void {
+    if (this.job !== job) return;
+    this.job = null;
+    this.lastRewriteDurationS = Math.floor(r.durationMs / 1000);
+    const w = this.writer;
+    if (w === null) return;
+    if (r.error !== null) {
+      this.server.logger.warning(`Background AOF rewrite failed: ${r.error}`);
+      w.abortRewrite();
+      return;
+    }
+    try {
+      w.finishRewrite();
+      this.server.logger.notice(`Background AOF rewrite terminated with success (${r.keys} keys, ${r.bytes} bytes, ${r.durationMs} ms)`);
+    } catch (e) {
+      this.server.logger.warning(`Background AOF rewrite failed: ${(e as Error).message}`);
+    }
+  }
+
+  private cancelRewrite(): void {
+    const job = this.job;
+    if (job === null) return;
+    this.job = null;
+    job.cancel('cancelled');
+    this.writer?.abortRewrite(false);
+  }
+
+  /** Once per cron tick: pending data out, a scheduled or automatic rewrite. */
+  cron(): void {
+    const w = this.writer;
+    if (w === null) return;
+    this.flush();
+    if (this.job !== null || this.bgsaveRunning()) return;
+    if (this.scheduled) {
+      this.startRewrite();
+      return;
+    }
+    const c = this.server.config;
+    if (w.shouldAutoRewrite(c.int('auto-aof-rewrite-percentage'), c.int('auto-aof-rewrite-min-size'))) {
+      this.server.logger.notice(`Starting automatic rewriting of AOF on ${w.sizes.base > 0 ? Math.floor((w.sizes.current * 100) / w.sizes.base) - 100 : 100}% growth`);
+      this.startRewrite();
+    }
+  }
+
+  /** CONFIG SET appendonly yes at runtime: the AOF starts with a rewrite of the dataset. */
+  enable(): string | null {
+    if (this.writer !== null) return null;
+    try {
+      const manifest = resolveManifestForLoad(this.location(), undefined, this.log);
+      this.writer = AofWriter.openForEnable(this.writerOptions(), manifest);
+    } catch (e) {
+      return `Could not open the append only file: ${(e as Error).message}`;
+    }
+    this.server.propagator.sink = this.writer;
+    if (this.bgsaveRunning()) {
+      this.scheduled = true;
+      return null;
+    }
+    const err = this.startRewrite();
+    if (err !== null) {
+      this.disable();
+      return err;
+    }
+    return null;
+  }
+
+  /** CONFIG SET appendonly no, and shutdown: flush, fsync, close. Returns false if that failed. */
+  disable(): boolean {
+    const w = this.writer;
+    if (w === null) return true;
+    this.cancelRewrite();
+    this.server.propagator.sink = null;
+    this.writer = null;
+    this.scheduled = false;
+    return w.close();
+  }
+
+  setFsync(policy: AppendFsync): void {
+    this.writer?.setFsyncPolicy(policy);
+  }
+
+  setUseRdbPreamble(on: boolean): void {
+    this.writer?.setUseRdbPreamble(on);
+  }
+}

@@ -1,0 +1,623 @@
+/**
+ * The AOF writer: receives the propagated write feed, buffers it as RESP commands, and
+ * writes the buffer to the current incr file when the server calls flush() — before the
+ * replies of a batch go out, so an acknowledged write has at least reached the OS.
+ *
+ * fsync policies (appendfsync): `always` fsyncs inside flush() before it returns, so an
+ * acknowledged write is on disk; `everysec` starts an asynchronous fsync (libuv's thread
+ * pool, never the event loop) at most once a second and never two at a time, plus a timer
+ * that syncs data written just before the writes stopped; `no` leaves it to the OS.
+ *
+ * A failed or short write is not silent: the unwritten bytes stay buffered and are retried
+ * by the next flush(), `lastWriteStatus` turns 'err' (the server refuses writes as Redis's
+ * MISCONF-style "-MISCONF Errors writing to the AOF file" while it is), and the error is
+ * logged. Under `always` a failure is also flagged `fatal`: Redis exits there, because the
+ * data of replies already built cannot be guaranteed on disk.
+ *
+ * Rewrites without fork: startRewrite() rotates to a new incr file (seq + 1) so that the
+ * files before it plus a snapshot taken at that instant describe the dataset; the server
+ * writes the snapshot to the returned temp path (RDB or RESP, see aof-rewrite-encoder.ts);
+ * finishRewrite() renames it into place as the new base, turns the older base/incr files
+ * into history in the manifest (written atomically) and deletes them.
+ */
+import path from 'node:path';
+import type { PropagationSink } from '../propagator.js';
+import { cloneManifest, type AofManifest } from './aof-manifest.js';
+import { nodeAofFs, silentLog, type AofFs, type AofLog } from './aof-fs.js';
+import {
+  aofDirPath,
+  baseFileName,
+  binaryNameToPath,
+  ensureAofDir,
+  FILE_MODE,
+  fileSizeOrNull,
+  incrFileName,
+  tempIncrFileName,
+  tempRewriteName,
+  writeManifest,
+  type AofLocation,
+} from './aof-files.js';
+import { RespCommandBuilder } from './resp-command-builder.js';
+
+export type AppendFsync = 'always' | 'everysec' | 'no';
+
+export interface AofWriterOptions extends AofLocation {
+  fsync: AppendFsync;
+  /** aof-use-rdb-preamble: the next rewrite's base is an RDB file (.base.rdb) */
+  useRdbPreamble: boolean;
+  fs?: AofFs;
+  log?: AofLog;
+  /** wall clock in ms (tests pass a fake one) */
+  now?: () => number;
+}
+
+/** What the server writes during a rewrite and where. */
+export interface RewriteTicket {
+  /** write the new base here (created by the caller, 0600), then call finishRewrite() */
+  tempPath: string;
+  /** 'rdb': an RDB snapshot (aof-use-rdb-preamble yes); 'aof': RESP commands */
+  format: 'rdb' | 'aof';
+}
+
+/** Writes the initial base of an empty dataset (a valid empty RDB or RESP file) to `path`. */
+export type InitialBaseWriter = (path: string, format: 'rdb' | 'aof') => void;
+
+/** The persistence fields of INFO that come from the AOF. */
+export interface AofInfo {
+  aof_rewrite_in_progress: 0 | 1;
+  aof_last_bgrewrite_status: 'ok' | 'err';
+  aof_rewrites: number;
+  aof_rewrites_consecutive_failures: number;
+  aof_last_write_status: 'ok' | 'err';
+  aof_current_size: number;
+  aof_base_size: number;
+  aof_buffer_length: number;
+  aof_pending_bio_fsync: 0 | 1;
+  aof_delayed_fsync: number;
+}
+
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Redis's AOF_REWRITE_LIMITE_THRESHOLD / _MAX_MINUTES: back-off after failed rewrites. */
+const REWRITE_LIMIT_THRESHOLD = 3;
+const REWRITE_LIMIT_MAX_MINUTES = 60;
+
+export class AofWriter implements PropagationSink {
+  private readonly fs: AofFs;
+  private readonly log: AofLog;
+  private readonly now: () => number;
+  private readonly loc: AofLocation;
+  private readonly dirPath: string;
+  private fsyncPolicy: AppendFsync;
+  private useRdbPreamble: boolean;
+
+  private manifest: AofManifest;
+  private fd: number;
+  /** the database the last written command ran in (-1: a SELECT is due) */
+  private selectedDb = -1;
+  private readonly pending = new RespCommandBuilder();
+
+  /** aof_current_size: base + incr files */
+  private currentSize = 0;
+  /** size of the current incr file */
+  private lastIncrSize = 0;
+  /** aof_base_size: the size right after the last rewrite (or the base at start-up) */
+  private rewriteBaseSize = 0;
+  /** aof_current_size when the last fsync began */
+  private fsyncOffset = 0;
+  private lastFsyncMs: number;
+  private fsyncInFlight = false;
+  private delayedFsync = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  private writeOk = true;
+  private bgFsyncOk = true;
+  /** set when a write or fsync failed under appendfsync always (Redis exits there) */
+  fatal = false;
+  /** the last write/fsync error text, for logs and INFO */
+  lastError: string | null = null;
+  private lastErrorLogMs = -Infinity;
+
+  private rewrite: { ticket: RewriteTicket; waitRewrite: boolean } | null = null;
+  /** AOF being switched on at runtime: writes go to a temp incr file outside the manifest */
+  private waitRewrite = false;
+  private rewrites = 0;
+  private consecutiveFailures = 0;
+  private lastBgrewriteOk = true;
+  private nextRewriteDelayMin = 0;
+  private nextRewriteTime = 0;
+  private closed = false;
+
+  private constructor(opts: AofWriterOptions, manifest: AofManifest, fd: number, waitRewrite: boolean) {
+    this.fs = opts.fs ?? nodeAofFs;
+    this.log = opts.log ?? silentLog;
+    this.now = opts.now ?? Date.now;
+    this.loc = { dir: opts.dir, dirname: opts.dirname, filename: opts.filename };
+    this.dirPath = aofDirPath(this.loc);
+    this.fsyncPolicy = opts.fsync;
+    this.useRdbPreamble = opts.useRdbPreamble;
+    this.manifest = manifest;
+    this.fd = fd;
+    this.waitRewrite = waitRewrite;
+    this.lastFsyncMs = this.now();
+    this.armTimer();
+  }
+
+  /**
+   * Start-up with `appendonly yes`, after loading (aofOpenIfNeededOnServerStart): creates
+   * the directory, writes a base when the manifest lists no file at all (an empty
+   * dataset; `writeInitialBase` writes it, else an empty RESP base is made), opens the last
+   * incr file for appending or creates one, persists the manifest and deletes history files.
+   */
+  static open(opts: AofWriterOptions, manifest: AofManifest, writeInitialBase?: InitialBaseWriter): AofWriter {
+    const fsys = opts.fs ?? nodeAofFs;
+    const log = opts.log ?? silentLog;
+    const loc: AofLocation = opts;
+    const dirPath = aofDirPath(loc);
+    ensureAofDir(loc, fsys);
+    const am = cloneManifest(manifest);
+    const hadIncr = am.incr.length > 0;
+    if (am.base === null && !hadIncr) {
+      const rdb = opts.useRdbPreamble && writeInitialBase !== undefined;
+      const name = newBaseName(am, loc, rdb);
+      const p = binaryNameToPath(dirPath, name);
+      if (writeInitialBase !== undefined) {
+        writeInitialBase(p, rdb ? 'rdb' : 'aof');
+      } else {
+        const fd = fsys.openSync(p, 'w', FILE_MODE);
+        try {
+          fsys.fsyncSync(fd);
+        } finally {
+          fsys.closeSync(fd);
+        }
+      }
+      log('notice', `Creating AOF base file ${name} on server start`);
+    }
+    const incrName = am.incr.length > 0 ? am.incr[am.incr.length - 1]!.name : newIncrName(am, loc);
+    const fd = fsys.openSync(binaryNameToPath(dirPath, incrName), 'a', FILE_MODE);
+    try {
+      writeManifest(loc, am, fsys);
+    } catch (e) {
+      fsys.closeSync(fd);
+      throw e;
+    }
+    log('notice', `${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${incrName} on server start`);
+    const w = new AofWriter(opts, am, fd, false);
+    w.recomputeSizes();
+    w.rewriteBaseSize = am.base !== null ? (fileSizeOrNull(binaryNameToPath(dirPath, am.base.name), fsys) ?? 0) : 0;
+    w.deleteHistory();
+    return w;
+  }
+
+  /**
+   * `CONFIG SET appendonly yes` at runtime (startAppendOnly): the manifest is left alone
+   * and writes collect in a temp incr file until the first rewrite completes; the caller
+   * must start that rewrite right away (startRewrite()) and snapshot the dataset.
+   */
+  static openForEnable(opts: AofWriterOptions, manifest: AofManifest): AofWriter {
+    const fsys = opts.fs ?? nodeAofFs;
+    ensureAofDir(opts, fsys);
+    const fd = fsys.openSync(binaryNameToPath(aofDirPath(opts), tempIncrFileName(opts)), 'w', FILE_MODE);
+    return new AofWriter(opts, cloneManifest(manifest), fd, true);
+  }
+
+  // ---- the write feed ----
+
+  append(dbIndex: number, argv: readonly string[]): void {
+    if (dbIndex !== this.selectedDb) {
+      this.pending.command(['SELECT', String(dbIndex)]);
+      this.selectedDb = dbIndex;
+    }
+    this.pending.command(argv);
+  }
+
+  /** Bytes appended but not yet written (aof_buffer_length). */
+  get bufferLength(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Writes the pending commands to the current incr file (fsync first under `always`).
+   * Returns false when the data could not be written (or synced, under `always`); the
+   * bytes stay buffered for the next call and the write status turns 'err'.
+   */
+  flush(): boolean {
+    if (this.closed) return false;
+    if (this.pending.length === 0) {
+      this.maybeBackgroundFsync();
+      return this.writeOk;
+    }
+    const data = this.pending.view();
+    let written = 0;
+    let failure: string | null = null;
+    try {
+      while (written < data.length) {
+        const n = this.fs.writeSync(this.fd, data, written, data.length - written);
+        if (n <= 0) break;
+        written += n;
+      }
+      if (written < data.length) failure = `Short write while writing to the AOF file: (nwritten=${written}, expected=${data.length})`;
+    } catch (e) {
+      failure = `Error writing to the AOF file: ${errText(e)}`;
+    }
+    if (failure !== null) {
+      if (written > 0) {
+        // Undo a partial command so a restart does not see a torn tail (as Redis); when
+        // that fails the partial bytes are accounted for and only the rest is retried.
+        try {
+          this.fs.ftruncateSync(this.fd, this.lastIncrSize);
+          written = 0;
+        } catch (e) {
+          failure += `; could not remove the short write from the append-only file (ftruncate: ${errText(e)})`;
+        }
+      }
+      this.currentSize += written;
+      this.lastIncrSize += written;
+      this.pending.consume(written);
+      this.writeFailed(failure);
+      return false;
+    }
+    if (!this.writeOk) this.log('warning', 'AOF write error looks solved, Redis can write again.');
+    this.writeOk = true;
+    this.currentSize += written;
+    this.lastIncrSize += written;
+    this.pending.reset();
+    if (this.fsyncPolicy === 'always') {
+      try {
+        this.fs.fsyncSync(this.fd);
+      } catch (e) {
+        this.lastError = `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${errText(e)}`;
+        this.log('warning', this.lastError);
+        this.writeOk = false;
+        this.fatal = true;
+        return false;
+      }
+      this.fsyncOffset = this.currentSize;
+      this.lastFsyncMs = this.now();
+    } else {
+      this.maybeBackgroundFsync();
+    }
+    return true;
+  }
+
+  private writeFailed(text: string): void {
+    this.writeOk = false;
+    this.lastError = text;
+    if (this.fsyncPolicy === 'always') this.fatal = true;
+    const t = this.now();
+    // one log line per 30 s at most, as AOF_WRITE_LOG_ERROR_RATE
+    if (t - this.lastErrorLogMs > 30_000) {
+      this.lastErrorLogMs = t;
+      this.log('warning', text);
+    }
+  }
+
+  /** everysec: an asynchronous fsync when a second has passed and data is unsynced. */
+  private maybeBackgroundFsync(): void {
+    if (this.fsyncPolicy !== 'everysec' || this.fsyncOffset === this.currentSize) return;
+    const t = this.now();
+    if (t - this.lastFsyncMs < 1000) return;
+    if (this.fsyncInFlight) {
+      this.delayedFsync++;
+      return;
+    }
+    this.lastFsyncMs = t;
+    const target = this.currentSize;
+    const fd = this.fd;
+    this.fsyncInFlight = true;
+    this.fs.fsync(fd, (err) => {
+      this.fsyncInFlight = false;
+      if (err) {
+        this.bgFsyncOk = false;
+        this.lastError = `Error during background AOF fsync: ${err.message}`;
+        this.log('warning', this.lastError);
+        return;
+      }
+      if (!this.bgFsyncOk) this.log('warning', 'AOF background fsync error looks solved.');
+      this.bgFsyncOk = true;
+      if (fd === this.fd && target > this.fsyncOffset) this.fsyncOffset = target;
+    });
+  }
+
+  private armTimer(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    if (this.fsyncPolicy !== 'everysec') return;
+    this.timer = setInterval(() => {
+      if (!this.closed) this.flush();
+    }, 250);
+    this.timer.unref();
+  }
+
+  setFsyncPolicy(p: AppendFsync): void {
+    if (p === this.fsyncPolicy) return;
+    this.fsyncPolicy = p;
+    this.armTimer();
+  }
+
+  get fsyncPolicyInUse(): AppendFsync {
+    return this.fsyncPolicy;
+  }
+
+  setUseRdbPreamble(on: boolean): void {
+    this.useRdbPreamble = on;
+  }
+
+  /**
+   * aof_last_write_status: 'err' while the last write failed or the last background
+   * fsync failed (Redis refuses write commands then).
+   */
+  get lastWriteStatus(): 'ok' | 'err' {
+    return this.writeOk && this.bgFsyncOk ? 'ok' : 'err';
+  }
+
+  get currentManifest(): AofManifest {
+    return cloneManifest(this.manifest);
+  }
+
+  get sizes(): { current: number; base: number; lastIncr: number } {
+    return { current: this.currentSize, base: this.rewriteBaseSize, lastIncr: this.lastIncrSize };
+  }
+
+  get rewriteInProgress(): boolean {
+    return this.rewrite !== null;
+  }
+
+  /** True while switching AOF on at runtime: the first rewrite has not completed yet. */
+  get waitingForFirstRewrite(): boolean {
+    return this.waitRewrite;
+  }
+
+  info(): AofInfo {
+    return {
+      aof_rewrite_in_progress: this.rewrite !== null ? 1 : 0,
+      aof_last_bgrewrite_status: this.lastBgrewriteOk ? 'ok' : 'err',
+      aof_rewrites: this.rewrites,
+      aof_rewrites_consecutive_failures: this.consecutiveFailures,
+      aof_last_write_status: this.lastWriteStatus,
+      aof_current_size: this.currentSize,
+      aof_base_size: this.rewriteBaseSize,
+      aof_buffer_length: this.pending.length,
+      aof_pending_bio_fsync: this.fsyncInFlight ? 1 : 0,
+      aof_delayed_fsync: this.delayedFsync,
+    };
+  }
+
+  /**
+   * auto-aof-rewrite-percentage / -min-size (serverCron): the AOF outgrew its size after
+   * the last rewrite by `percentage` % and is above `minSize` bytes; after 3 consecutive
+   * failed rewrites the automatic ones back off (1, 2, 4 … 60 minutes) as Redis does.
+   */
+  shouldAutoRewrite(percentage: number, minSize: number): boolean {
+    if (this.rewrite !== null || this.waitRewrite || percentage <= 0 || this.currentSize <= minSize) return false;
+    const base = this.rewriteBaseSize > 0 ? this.rewriteBaseSize : 1;
+    const growth = Math.floor((this.currentSize * 100) / base) - 100;
+    if (growth < percentage) return false;
+    return !this.rewriteLimited();
+  }
+
+  private rewriteLimited(): boolean {
+    if (this.consecutiveFailures < REWRITE_LIMIT_THRESHOLD) {
+      this.nextRewriteDelayMin = 0;
+      this.nextRewriteTime = 0;
+      return false;
+    }
+    const t = this.now();
+    if (this.nextRewriteTime !== 0) {
+      if (t < this.nextRewriteTime) return true;
+      this.nextRewriteTime = 0;
+      return false;
+    }
+    this.nextRewriteDelayMin = Math.min(this.nextRewriteDelayMin === 0 ? 1 : this.nextRewriteDelayMin * 2, REWRITE_LIMIT_MAX_MINUTES);
+    this.nextRewriteTime = t + this.nextRewriteDelayMin * 60_000;
+    this.log('warning', `Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.nextRewriteDelayMin} minutes`);
+    return true;
+  }
+
+  // ---- rewrite ----
+
+  /**
+   * Begins a rewrite: flushes, then sends further appends to a new incr file (persisted in
+   * the manifest before the switch, so a crash at any point leaves a loadable set). The
+   * caller must snapshot the dataset as of this call and write it to `tempPath`.
+   * Throws (leaving everything as it was) when the new file or the manifest cannot be written.
+   */
+  startRewrite(): RewriteTicket {
+    if (this.closed) throw new Error('the AOF is closed');
+    if (this.rewrite !== null) throw new Error('Background append only file rewriting already in progress');
+    ensureAofDir(this.loc, this.fs);
+    this.flush();
+    const ticket: RewriteTicket = { tempPath: path.join(this.dirPath, tempRewriteName()), format: this.useRdbPreamble ? 'rdb' : 'aof' };
+    if (!this.waitRewrite) {
+      const am = cloneManifest(this.manifest);
+      const name = newIncrName(am, this.loc);
+      const p = binaryNameToPath(this.dirPath, name);
+      const fd = this.fs.openSync(p, 'w', FILE_MODE);
+      try {
+        writeManifest(this.loc, am, this.fs);
+      } catch (e) {
+        this.fs.closeSync(fd);
+        try {
+          this.fs.unlinkSync(p);
+        } catch {
+          // the new file is not referenced anywhere: leaving it is harmless
+        }
+        this.lastBgrewriteOk = false;
+        throw e;
+      }
+      this.log('notice', `Creating AOF incr file ${name} on background rewrite`);
+      this.retireFd(this.fd);
+      this.fd = fd;
+      this.manifest = am;
+      this.lastIncrSize = 0;
+      this.fsyncOffset = this.currentSize;
+    }
+    // the new file (or the temp incr) starts with a SELECT of its own
+    this.selectedDb = -1;
+    this.rewrites++;
+    this.rewrite = { ticket, waitRewrite: this.waitRewrite };
+    this.log('notice', 'Background append only file rewriting started');
+    return ticket;
+  }
+
+  /** fsync (unless `always` already did) and close a file we stop appending to, off the loop. */
+  private retireFd(fd: number): void {
+    this.fs.fsync(fd, (err) => {
+      if (err) this.log('warning', `Fail to fsync the AOF file on rotation: ${err.message}`);
+      this.fs.close(fd, () => {});
+    });
+  }
+
+  /**
+   * Completes the rewrite whose snapshot is now complete and fsynced at the ticket's temp
+   * path: renames it to the next base name, records the incr files opened since the
+   * rewrite began as the only incr files (older ones and the old base become history),
+   * writes the manifest atomically, then deletes the history files.
+   * Throws when the rename or the manifest write fails (the rewrite then counts as failed
+   * and the previous manifest stays in force).
+   */
+  finishRewrite(): void {
+    const rw = this.rewrite;
+    if (rw === null) throw new Error('no AOF rewrite in progress');
+    const am = cloneManifest(this.manifest);
+    const baseName = newBaseName(am, this.loc, rw.ticket.format === 'rdb');
+    const basePath = binaryNameToPath(this.dirPath, baseName);
+    let incrPath: string | null = null;
+    try {
+      this.fs.renameSync(rw.ticket.tempPath, basePath);
+      if (rw.waitRewrite) {
+        this.flush();
+        const incrName = newIncrName(am, this.loc);
+        incrPath = binaryNameToPath(this.dirPath, incrName);
+        this.fs.renameSync(binaryNameToPath(this.dirPath, tempIncrFileName(this.loc)), incrPath);
+      }
+      // every incr file but the one being appended to is covered by the new base
+      const keep = am.incr.pop()!;
+      for (const f of am.incr.reverse()) am.history.unshift({ ...f, type: 'h' });
+      am.incr = [keep];
+      writeManifest(this.loc, am, this.fs);
+    } catch (e) {
+      for (const p of [basePath, incrPath]) {
+        if (p === null) continue;
+        try {
+          this.fs.unlinkSync(p);
+        } catch {
+          // nothing references it
+        }
+      }
+      this.failRewrite(`Error installing the rewritten AOF: ${errText(e)}`);
+      throw e;
+    }
+    this.manifest = am;
+    this.rewrite = null;
+    this.waitRewrite = false;
+    this.selectedDb = -1;
+    this.currentSize = (fileSizeOrNull(basePath, this.fs) ?? 0) + this.lastIncrSize;
+    this.rewriteBaseSize = this.currentSize;
+    this.fsyncOffset = Math.min(this.fsyncOffset, this.currentSize);
+    this.lastBgrewriteOk = true;
+    this.consecutiveFailures = 0;
+    this.deleteHistory();
+    this.log('notice', 'Background AOF rewrite finished successfully');
+  }
+
+  /**
+   * The snapshot failed or was cancelled: the temp base is removed; the incr file opened by
+   * startRewrite stays in the manifest (nothing is lost, the next rewrite covers it).
+   * `failed` false is a deliberate cancel (not counted as an error, as SIGUSR1 in Redis).
+   */
+  abortRewrite(failed = true): void {
+    const rw = this.rewrite;
+    if (rw === null) return;
+    this.rewrite = null;
+    try {
+      this.fs.unlinkSync(rw.ticket.tempPath);
+    } catch {
+      // it may never have been created
+    }
+    if (failed) this.failRewrite('Background AOF rewrite terminated with error');
+  }
+
+  private failRewrite(text: string): void {
+    this.rewrite = null;
+    this.lastBgrewriteOk = false;
+    this.consecutiveFailures++;
+    this.log('warning', text);
+  }
+
+  private deleteHistory(): void {
+    if (this.manifest.history.length === 0) return;
+    for (const f of this.manifest.history) {
+      this.log('notice', `Removing the history file ${f.name} in the background`);
+      try {
+        this.fs.unlinkSync(binaryNameToPath(this.dirPath, f.name));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log('warning', `Can't remove the history file ${f.name}: ${errText(e)}`);
+      }
+    }
+    const am = cloneManifest(this.manifest);
+    am.history = [];
+    try {
+      writeManifest(this.loc, am, this.fs);
+      this.manifest = am;
+    } catch (e) {
+      // the files are gone; the manifest still lists them as history, which loading ignores
+      this.log('warning', `Can't persist the AOF manifest after removing history files: ${errText(e)}`);
+    }
+  }
+
+  private recomputeSizes(): void {
+    let total = 0;
+    const files = [...(this.manifest.base !== null ? [this.manifest.base] : []), ...this.manifest.incr];
+    for (const f of files) total += fileSizeOrNull(binaryNameToPath(this.dirPath, f.name), this.fs) ?? 0;
+    this.currentSize = total;
+    const last = this.manifest.incr[this.manifest.incr.length - 1];
+    this.lastIncrSize = last !== undefined ? (fileSizeOrNull(binaryNameToPath(this.dirPath, last.name), this.fs) ?? 0) : 0;
+    this.fsyncOffset = total;
+  }
+
+  /**
+   * `appendonly no` or shutdown (stopAppendOnly): writes what is pending, fsyncs, closes.
+   * Returns false when the final write or fsync failed. A rewrite in progress is aborted.
+   */
+  close(): boolean {
+    if (this.closed) return true;
+    let ok = this.flush();
+    try {
+      this.fs.fsyncSync(this.fd);
+    } catch (e) {
+      ok = false;
+      this.log('warning', `Fail to fsync the AOF file: ${errText(e)}`);
+    }
+    if (this.rewrite !== null) this.abortRewrite(false);
+    if (this.waitRewrite) {
+      try {
+        this.fs.unlinkSync(binaryNameToPath(this.dirPath, tempIncrFileName(this.loc)));
+      } catch {
+        // already gone
+      }
+    }
+    this.fs.closeSync(this.fd);
+    this.closed = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    return ok;
+  }
+}
+
+/** The next base's name; the current base (if any) becomes history (getNewBaseFileNameAndMarkPreAsHistory). */
+function newBaseName(am: AofManifest, loc: AofLocation, rdb: boolean): string {
+  if (am.base !== null) am.history.unshift({ ...am.base, type: 'h' });
+  am.currBaseSeq++;
+  const name = baseFileName(loc, am.currBaseSeq, rdb);
+  am.base = { name, seq: am.currBaseSeq, type: 'b' };
+  return name;
+}
+
+/** Adds the next incr file to the manifest and returns its name (getNewIncrAofName). */
+function newIncrName(am: AofManifest, loc: AofLocation): string {
+  am.currIncrSeq++;
+  const name = incrFileName(loc, am.currIncrSeq);
+  am.incr.push({ name, seq: am.currIncrSeq, type: 'i' });
+  return name;
+}

@@ -1,0 +1,80 @@
+/**
+ * Crash-safe replacement of a file: the data goes to a temporary file in the same
+ * directory (owner-only), is fsynced, renamed over the target, and the directory is
+ * fsynced so the rename itself survives a power loss. A reader therefore sees the old file
+ * or the new one, never a mix.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** fsyncs a directory (the rename of an entry is durable once its directory is). */
+export function fsyncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Opens a new temporary file next to `target`, owner-only. */
+export function openTemporary(target: string, tag: string): { fd: number; tmpPath: string } {
+  const tmpPath = path.join(path.dirname(target), `temp-${tag}-${process.pid}-${Date.now()}.tmp`);
+  const fd = fs.openSync(tmpPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+  return { fd, tmpPath };
+}
+
+/** fsync + close + rename + directory fsync. The temp file is removed if any step fails. */
+export function commitTemporary(fd: number, tmpPath: string, target: string): void {
+  try {
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+  } catch (e) {
+    discardTemporary(null, tmpPath);
+    throw e;
+  }
+  try {
+    fs.renameSync(tmpPath, target);
+  } catch (e) {
+    discardTemporary(null, tmpPath);
+    throw e;
+  }
+  fsyncDirectory(path.dirname(target));
+}
+
+/** Closes (when open) and removes a temporary file, ignoring errors: cleanup after a failure. */
+export function discardTemporary(fd: number | null, tmpPath: string): void {
+  if (fd !== null) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
+  try {
+    fs.unlinkSync(tmpPath);
+  } catch {
+    // never created or already gone
+  }
+}
+
+/** Writes a whole buffer synchronously (writeSync may write less than asked). */
+export function writeAllSync(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+}
+
+/** Writes a whole buffer asynchronously. */
+export function writeAll(fd: number, buf: Buffer, done: (err: Error | null) => void): void {
+  const next = (off: number): void => {
+    if (off >= buf.length) {
+      done(null);
+      return;
+    }
+    fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
+      if (err !== null) done(err);
+      else next(off + n);
+    });
+  };
+  next(0);
+}

@@ -1,0 +1,178 @@
+/**
+ * Start-up loading, as redis-server decides it: with `appendonly yes` the AOF (its
+ * manifest's base and incr files; an RDB base or preamble goes through the RDB reader),
+ * otherwise `dir/dbfilename` when it exists. The server already listens and answers
+ * -LOADING meanwhile; the work is cut into slices between which the event loop runs, and a
+ * progress line is logged every few seconds on big files.
+ *
+ * A file that cannot be read completely is never half-loaded silently: loading stops with
+ * an error that names the file, the byte offset and the reason, and the server does not
+ * start (redis-server exits the same way), leaving the file as it was for inspection with
+ * `redoubt check-rdb` / `redoubt check-aof`.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Server } from '../server/server.js';
+import { RdbReader } from './rdb/rdb-reader.js';
+import { RdbFormatError } from './rdb/rdb-error.js';
+import { loadLimitsFromConfig } from './rdb/load-limits.js';
+import { Client } from '../server/client.js';
+import { CommandContext } from '../commands/context.js';
+import { errors } from '../errors.js';
+import { Kind } from '../protocol/reply.js';
+
+/** Loading failed: the message names the file, offset and reason (already logged). */
+export class LoadError extends Error {}
+
+/** Work between two turns of the event loop (ms). */
+const SLICE_MS = 20;
+/** Seconds between two progress lines. */
+const PROGRESS_EVERY_S = 2;
+
+export interface RdbLoadOutcome {
+  keys: number;
+  expired: number;
+  /** bytes the RDB spans (through its checksum) */
+  bytes: number;
+}
+
+/**
+ * Loads an RDB file (or the RDB part at the start of an AOF file) into the databases.
+ * `aofPreamble`: keys already expired are loaded too (the AOF that follows may still
+ * refer to them; Redis does the same), otherwise they are skipped and counted.
+ */
+export async function loadRdbInto(server: Server, file: string, shownName: string, aofPreamble: boolean): Promise<RdbLoadOutcome> {
+  const layer = server.persistence;
+  const started = performance.now();
+  let reader: RdbReader;
+  try {
+    reader = RdbReader.openFile(file, { limits: loadLimitsFromConfig(server.config), databases: server.dbs.length });
+  } catch (e) {
+    throw fail(server, shownName, e);
+  }
+  const baseLoaded = layer.loadingLoadedBytes;
+  const out: RdbLoadOutcome = { keys: 0, expired: 0, bytes: 0 };
+  // key-load-delay (µs per key): Redis's testing knob to watch a slow load (-LOADING)
+  const keyDelayUs = server.config.int('key-load-delay');
+  let sliceStart = performance.now();
+  let lastProgress = Date.now();
+  try {
+    for (let n = 0; ; n++) {
+      const rec = reader.next();
+      if (rec === null) break;
+      if (rec.kind === 'aux') {
+        if (rec.key === 'redis-ver') server.logger.notice(`Loading RDB produced by version ${rec.value}`);
+        else if (rec.key === 'ctime') server.logger.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - Number(rec.value))} seconds`);
+        else if (rec.key === 'used-mem') server.logger.notice(`RDB memory usage when created ${(Number(rec.value) / (1024 * 1024)).toFixed(2)} Mb`);
+        continue;
+      }
+      if (rec.kind === 'empty-key') {
+        server.logger.warning(`rdbLoadObject skipping empty key: ${printable(rec.key)}`);
+        continue;
+      }
+      if (rec.kind === 'eof') {
+        out.bytes = reader.offset;
+        break;
+      }
+      if (rec.kind !== 'key') continue;
+      const db = server.dbs[rec.db]!;
+      if (!aofPreamble && rec.expireAt !== undefined && rec.expireAt <= server.clock.now()) {
+        out.expired++;
+        continue;
+      }
+      db.add(rec.key, rec.value, rec.expireAt);
+      const e = db.rawEntry(rec.key);
+      if (e !== undefined) {
+        if (rec.idleSeconds !== undefined) e.lru = server.now() - rec.idleSeconds * 1000;
+        if (rec.lfuFreq !== undefined) e.lfu = rec.lfuFreq;
+      }
+      out.keys++;
+      if (keyDelayUs > 0) await new Promise((r) => setTimeout(r, Math.ceil(keyDelayUs / 1000)));
+      if ((n & 255) === 0 && performance.now() - sliceStart >= SLICE_MS) {
+        layer.loadingLoadedBytes = baseLoaded + reader.offset;
+        if (Date.now() - lastProgress >= PROGRESS_EVERY_S * 1000) {
+          lastProgress = Date.now();
+          logProgress(server, shownName, reader.offset, reader.size, out.keys);
+        }
+        await yieldToLoop();
+        server.updateTime();
+        sliceStart = performance.now();
+      }
+    }
+  } catch (e) {
+    throw fail(server, shownName, e);
+  } finally {
+    reader.close();
+  }
+  layer.loadingLoadedBytes = baseLoaded + out.bytes;
+  if (!aofPreamble) {
+    server.logger.notice(`Done loading RDB, keys loaded: ${out.keys}, keys expired: ${out.expired}.`);
+    server.logger.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+  }
+  return out;
+}
+
+function logProgress(server: Server, name: string, done: number, total: number, keys: number): void {
+  const mb = (n: number): string => (n / (1024 * 1024)).toFixed(1);
+  const perc = total > 0 ? Math.floor((done / total) * 100) : 100;
+  server.logger.notice(`Loading ${name}: ${perc}% (${mb(done)} MB of ${mb(total)} MB), ${keys} keys so far`);
+}
+
+function fail(server: Server, name: string, e: unknown): LoadError {
+  let msg: string;
+  if (e instanceof RdbFormatError) msg = `Bad RDB file ${name}: ${e.message}`;
+  else msg = `Error loading ${name}: ${(e as Error).message}`;
+  server.logger.warning(msg);
+  server.logger.warning(`The file was left untouched and nothing was loaded partially into service: inspect it with 'redoubt check-rdb ${name}'.`);
+  return new LoadError(msg);
+}
+
+/** A key shown in a log line: printable ASCII kept, other bytes escaped. */
+function printable(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
+
+/** The RDB dump named by dir + dbfilename, loaded if it exists (appendonly no). */
+export async function loadRdbAtStart(server: Server): Promise<void> {
+  const file = path.join(server.config.get('dir'), server.config.get('dbfilename'));
+  if (!existsSync(file)) return;
+  const layer = server.persistence;
+  layer.beginLoading(fileSize(file));
+  const r = await loadRdbInto(server, file, server.config.get('dbfilename'), false);
+  layer.lastLoadKeysLoaded = r.keys;
+  layer.lastLoadKeysExpired = r.expired;
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The AOF client: replays one command from the AOF with full powers (no ACL, no auth:
+ * Redis's AOF client has no user either) and no reply. Returns null or the error text.
+ */
+export function aofExecutor(server: Server): (argv: string[]) => string | null {
+  const client = new Client(-1, 'aof:0', 'aof:0', -1, server.now(), server.acl.defaultUser, true);
+  client.authenticated = true;
+  const ctx = new CommandContext(server, client);
+  return (argv) => {
+    const found = server.commands.lookup(argv[0]!);
+    let cmd = found;
+    if (found !== undefined && found.subcommandMap !== null && argv.length >= 2) cmd = found.subcommandMap.get(argv[1]!.toLowerCase());
+    if (cmd === undefined || cmd.run === undefined) return `Unknown command '${printable(argv[0]!)}' reading the append only file`;
+    if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) return errors.wrongArgs(cmd.fullName);
+    server.current = client;
+    try {
+      const r = server.dispatcher.call(ctx, cmd, argv);
+      return r !== null && r.k === Kind.Error ? r.s : null;
+    } finally {
+      server.current = null;
+    }
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * A growable output buffer with the RDB format's primitive writers: length prefixes,
+ * strings (integer-encoded or LZF-compressed the way rdbSaveRawString chooses), times.
+ */
+import { lzfCompress } from './lzf.js';
+import {
+  RDB_14BITLEN,
+  RDB_32BITLEN,
+  RDB_64BITLEN,
+  RDB_ENC_INT16,
+  RDB_ENC_INT32,
+  RDB_ENC_INT8,
+  RDB_ENC_LZF,
+  RDB_ENCVAL,
+} from './rdb-constants.js';
+
+export class ByteSink {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(
+    /** rdbcompression: try LZF on strings longer than 20 bytes */
+    readonly compression: boolean,
+    capacity = 256,
+  ) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const next = Buffer.allocUnsafe(cap);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Takes everything written so far and starts over (the buffer is handed out, not copied). */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(Math.max(256, Math.min(this.buf.length, 1 << 16)));
+    this.pos = 0;
+    return out;
+  }
+
+  u8(v: number): void {
+    this.room(1);
+    this.buf[this.pos++] = v;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** rdbSaveLen: 6, 14, 32 or 64-bit length. Values beyond 2^53 come as bigint. */
+  len(v: number | bigint): void {
+    this.room(9);
+    const b = this.buf;
+    if (typeof v === 'bigint') {
+      if (v >= 0n && v <= 0xffffffffn) return this.len(Number(v));
+      b[this.pos++] = RDB_64BITLEN;
+      b.writeBigUInt64BE(BigInt.asUintN(64, v), this.pos);
+      this.pos += 8;
+    } else if (v < 64) {
+      b[this.pos++] = v;
+    } else if (v < 16384) {
+      b[this.pos++] = (RDB_14BITLEN << 6) | (v >>> 8);
+      b[this.pos++] = v & 0xff;
+    } else if (v <= 0xffffffff) {
+      b[this.pos++] = RDB_32BITLEN;
+      b.writeUInt32BE(v, this.pos);
+      this.pos += 4;
+    } else {
+      b[this.pos++] = RDB_64BITLEN;
+      b.writeBigUInt64BE(BigInt(v), this.pos);
+      this.pos += 8;
+    }
+  }
+
+  /**
+   * rdbSaveRawString: a short canonical integer that fits 32 bits is stored as an
+   * integer; a string longer than 20 bytes is LZF-compressed when compression is on and
+   * it saves at least 4 bytes; anything else is stored as length + bytes.
+   */
+  string(s: string): void {
+    const n = s.length;
+    if (n <= 11 && n > 0 && this.tryIntString(s)) return;
+    if (this.compression && n > 20) {
+      const raw = Buffer.from(s, 'latin1');
+      const c = lzfCompress(raw, n - 4);
+      if (c !== null) {
+        this.u8((RDB_ENCVAL << 6) | RDB_ENC_LZF);
+        this.len(c.length);
+        this.len(n);
+        this.bytes(c);
+        return;
+      }
+      this.len(n);
+      this.bytes(raw);
+      return;
+    }
+    this.len(n);
+    this.room(n);
+    this.buf.write(s, this.pos, n, 'latin1');
+    this.pos += n;
+  }
+
+  /** Raw bytes as an RDB string (listpacks, intsets): compressed like any string. */
+  blob(b: Uint8Array): void {
+    const n = b.length;
+    if (this.compression && n > 20) {
+      const c = lzfCompress(b, n - 4);
+      if (c !== null) {
+        this.u8((RDB_ENCVAL << 6) | RDB_ENC_LZF);
+        this.len(c.length);
+        this.len(n);
+        this.bytes(c);
+        return;
+      }
+    }
+    this.len(n);
+    this.bytes(b);
+  }
+
+  /** rdbTryIntegerEncoding: canonical decimal in the int32 range. */
+  private tryIntString(s: string): boolean {
+    let i = 0;
+    const n = s.length;
+    if (s.charCodeAt(0) === 45) {
+      if (n === 1) return false;
+      i = 1;
+    }
+    const first = s.charCodeAt(i);
+    if (first === 48) {
+      if (n !== 1) return false;
+    } else if (first < 49 || first > 57) return false;
+    for (let j = i + 1; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (c < 48 || c > 57) return false;
+    }
+    const v = Number(s);
+    this.room(5);
+    const b = this.buf;
+    if (v >= -128 && v <= 127) {
+      b[this.pos++] = (RDB_ENCVAL << 6) | RDB_ENC_INT8;
+      b.writeInt8(v, this.pos);
+      this.pos += 1;
+    } else if (v >= -32768 && v <= 32767) {
+      b[this.pos++] = (RDB_ENCVAL << 6) | RDB_ENC_INT16;
+      b.writeInt16LE(v, this.pos);
+      this.pos += 2;
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      b[this.pos++] = (RDB_ENCVAL << 6) | RDB_ENC_INT32;
+      b.writeInt32LE(v, this.pos);
+      this.pos += 4;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** rdbSaveMillisecondTime: 8 bytes little-endian. */
+  millis(v: number | bigint): void {
+    this.room(8);
+    this.buf.writeBigInt64LE(BigInt.asIntN(64, BigInt(v)), this.pos);
+    this.pos += 8;
+  }
+
+  /** rdbSaveBinaryDoubleValue: IEEE 754, little-endian. */
+  double(v: number): void {
+    this.room(8);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+}

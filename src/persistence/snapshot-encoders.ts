@@ -1,0 +1,50 @@
+/**
+ * The two shapes a snapshot can take (snapshot.ts): an RDB image (SAVE, BGSAVE, an AOF
+ * base with aof-use-rdb-preamble yes) and RESP commands (an AOF base without it).
+ */
+import type { Server } from '../server/server.js';
+import type { SnapshotEncoder } from './snapshot.js';
+import { RdbWriter } from './rdb/rdb-writer.js';
+import { RespCommandBuilder } from './aof/resp-command-builder.js';
+import { rewriteKey, rewriteSelect } from './aof/aof-rewrite-encoder.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** An RDB image with the server's rdbcompression / rdbchecksum and eviction metadata. */
+export function rdbSnapshotEncoder(server: Server, aofBase: boolean): SnapshotEncoder {
+  const policy = server.config.get('maxmemory-policy');
+  const writer = new RdbWriter({
+    compression: server.config.bool('rdbcompression'),
+    checksum: server.config.bool('rdbchecksum'),
+    // as Redis: idle time or LFU counter travel with the keys under those policies
+    evictionMeta: policy.endsWith('-lru') ? 'lru' : policy.endsWith('-lfu') ? 'lfu' : 'none',
+  });
+  return {
+    begin: () => writer.header({ ctime: Math.floor(Date.now() / 1000), usedMem: process.memoryUsage().heapUsed, aofBase }),
+    selectDb: (index, keys, expires) => writer.selectDb(index, keys, expires),
+    entry: (key, entry, expireAt) => writer.entry(key, entry, expireAt, server.now()),
+    end: () => writer.footer(),
+  };
+}
+
+/** An AOF base as commands (SET/RPUSH/…/PEXPIREAT), as Redis rewrites without a preamble. */
+export function aofCommandSnapshotEncoder(): SnapshotEncoder {
+  const out = new RespCommandBuilder();
+  const take = (): Buffer => {
+    const b = Buffer.from(out.view());
+    out.reset();
+    return b;
+  };
+  return {
+    begin: () => EMPTY,
+    selectDb: (index) => {
+      rewriteSelect(out, index);
+      return take();
+    },
+    entry: (key, entry, expireAt) => {
+      rewriteKey(out, key, entry.v, expireAt);
+      return take();
+    },
+    end: () => EMPTY,
+  };
+}

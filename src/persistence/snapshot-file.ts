@@ -1,0 +1,194 @@
+/**
+ * A snapshot (snapshot.ts) written to a file: in the foreground (SAVE, SHUTDOWN) or a
+ * slice at a time between commands (BGSAVE, AOF rewrite), then made durable with
+ * durable-file.ts. Background writes are asynchronous and at most one is in flight, so
+ * the event loop never waits for the disk; the walk pauses while too much output is
+ * queued, so memory stays bounded by HIGH_WATER (plus keys preserved early).
+ */
+import fs from 'node:fs';
+import { KeySnapshot, type SnapshotEncoder, type SnapshotHost } from './snapshot.js';
+import { commitTemporary, discardTemporary, openTemporary, writeAll, writeAllSync } from './durable-file.js';
+
+export interface SnapshotFileResult {
+  /** null on success */
+  error: string | null;
+  keys: number;
+  bytes: number;
+  /** wall time, ms */
+  durationMs: number;
+}
+
+export interface BackgroundOptions {
+  /** time slice per turn of the event loop, ms */
+  sliceMs: number;
+  /** rdb-key-save-delay (µs per key, a testing aid as in Redis): slows the walk down */
+  keyDelayUs: number;
+}
+
+/** Output queued beyond this pauses the walk until the disk catches up. */
+const HIGH_WATER = 32 * 1024 * 1024;
+/** Foreground saves write in pieces of this size. */
+const SYNC_CHUNK = 1024 * 1024;
+
+/** Writes the whole snapshot now (SAVE). The server does nothing else meanwhile. */
+export function saveSnapshotSync(host: SnapshotHost, encoder: SnapshotEncoder, target: string): SnapshotFileResult {
+  const started = Date.now();
+  let fd: number | null = null;
+  let tmpPath = '';
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const drain = (): void => {
+    if (pendingBytes === 0 || fd === null) return;
+    writeAllSync(fd, pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+    pending = [];
+    pendingBytes = 0;
+  };
+  let snap: KeySnapshot | null = null;
+  try {
+    ({ fd, tmpPath } = openTemporary(target, 'save'));
+    snap = new KeySnapshot(host, encoder, (chunk) => {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= SYNC_CHUNK) drain();
+    });
+    snap.start();
+    snap.step(Infinity);
+    drain();
+    const openFd = fd;
+    fd = null;
+    commitTemporary(openFd, tmpPath, target);
+    return { error: null, keys: snap.keys, bytes: snap.bytes, durationMs: Date.now() - started };
+  } catch (e) {
+    snap?.abort();
+    if (tmpPath !== '') discardTemporary(fd, tmpPath);
+    return { error: (e as Error).message, keys: snap?.keys ?? 0, bytes: snap?.bytes ?? 0, durationMs: Date.now() - started };
+  }
+}
+
+/** A snapshot written in the background; `done` is called once, with the outcome. */
+export class BackgroundSnapshot {
+  private readonly snap: KeySnapshot;
+  private readonly started = Date.now();
+  private fd: number | null = null;
+  private tmpPath = '';
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private writing = false;
+  private walkDone = false;
+  private ended = false;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+
+  constructor(
+    host: SnapshotHost,
+    encoder: SnapshotEncoder,
+    private readonly target: string,
+    private readonly opts: BackgroundOptions,
+    private readonly done: (r: SnapshotFileResult) => void,
+  ) {
+    this.snap = new KeySnapshot(host, encoder, (chunk) => this.queue(chunk), opts.keyDelayUs > 0 ? 1 : undefined);
+  }
+
+  /** Opens the temp file and freezes the image; throws if the file cannot be created. */
+  start(): void {
+    ({ fd: this.fd, tmpPath: this.tmpPath } = openTemporary(this.target, 'bg'));
+    this.snap.start();
+    this.schedule();
+  }
+
+  get keys(): number {
+    return this.snap.keys;
+  }
+
+  get running(): boolean {
+    return !this.ended;
+  }
+
+  /** Stops and removes the temp file (BGSAVE killed by SHUTDOWN, FLUSHALL…). */
+  cancel(reason: string): void {
+    this.fail(reason);
+  }
+
+  private schedule(): void {
+    if (this.ended) return;
+    const run = (): void => {
+      this.timer = null;
+      this.slice();
+    };
+    this.timer = this.opts.keyDelayUs > 0 ? setTimeout(run, Math.max(1, Math.round(this.opts.keyDelayUs / 1000))) : setImmediate(run);
+  }
+
+  private slice(): void {
+    if (this.ended) return;
+    if (this.pendingBytes >= HIGH_WATER) return; // the write callback reschedules
+    try {
+      this.walkDone = this.snap.step(this.opts.keyDelayUs > 0 ? 0 : this.opts.sliceMs);
+    } catch (e) {
+      this.fail((e as Error).message);
+      return;
+    }
+    this.pump();
+    if (!this.walkDone) this.schedule();
+  }
+
+  private queue(chunk: Buffer): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+  }
+
+  private pump(): void {
+    if (this.writing || this.ended || this.fd === null) return;
+    if (this.pendingBytes === 0) {
+      if (this.walkDone) this.commit();
+      return;
+    }
+    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    const wasHigh = this.pendingBytes >= HIGH_WATER;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writing = true;
+    writeAll(this.fd, buf, (err) => {
+      this.writing = false;
+      if (err !== null) {
+        this.fail(err.message);
+        return;
+      }
+      if (wasHigh && !this.walkDone) this.schedule();
+      this.pump();
+    });
+  }
+
+  private commit(): void {
+    const fd = this.fd!;
+    this.fd = null;
+    // fsync off the event loop; the rename and directory fsync are quick
+    fs.fsync(fd, (err) => {
+      if (this.ended) return;
+      if (err !== null) {
+        this.fd = fd;
+        this.fail(err.message);
+        return;
+      }
+      try {
+        commitTemporary(fd, this.tmpPath, this.target);
+      } catch (e) {
+        this.fail((e as Error).message);
+        return;
+      }
+      this.ended = true;
+      this.done({ error: null, keys: this.snap.keys, bytes: this.snap.bytes, durationMs: Date.now() - this.started });
+    });
+  }
+
+  private fail(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.timer !== null) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
+    this.snap.abort();
+    discardTemporary(this.fd, this.tmpPath);
+    this.fd = null;
+    this.done({ error: reason, keys: this.snap.keys, bytes: this.snap.bytes, durationMs: Date.now() - this.started });
+  }
+}
