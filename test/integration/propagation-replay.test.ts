@@ -13,9 +13,10 @@ import fc from 'fast-check';
 import { Server } from '../../src/server/server.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { formatId } from '../../src/types/stream-id.js';
+import { Kind } from '../../src/protocol/reply.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { dumpKeyspace, localClient, replayFeed, TimedSink, type TimedCommand } from '../helpers/propagation.js';
+import { dumpKeyspace, loadFeed, localClient, replayFeed, TimedSink, type TimedCommand } from '../helpers/propagation.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -144,6 +145,8 @@ const families: Record<string, fc.Arbitrary<string[]>[]> = {
     cmd(key(K.stream).map((k) => ['XGROUP', 'DESTROY', k, 'g'])),
     cmd(fc.tuple(key(K.stream), consumer).map(([k, c]) => ['XGROUP', 'CREATECONSUMER', k, 'g', c])),
     cmd(key(K.stream).map((k) => ['XGROUP', 'SETID', k, 'g', '$'])),
+    cmd(fc.tuple(anyKey, anyKey, fc.constantFrom('0', '5', '2000')).map(([src, dst, ttl]) => ['RESTORE', dst, ttl, `@dump:${src}`, 'REPLACE'])),
+    cmd(fc.tuple(anyKey, anyKey, fc.integer({ min: -100, max: 3000 })).map(([src, dst, n]) => ['RESTORE', dst, `@pxat+${n}`, `@dump:${src}`, 'REPLACE', 'ABSTTL'])),
   ],
   keyspace: [
     cmd(anyKey.map((k) => ['DEL', k])),
@@ -274,7 +277,7 @@ async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<boolean> 
 }
 
 /** Runs `ops` against a fresh server A; returns A's dump and B's after replaying A's feed. */
-async function runAndReplay(ops: Op[]): Promise<{ a: string; b: string; problems: string[]; feedLength: number; feed: TimedCommand[] }> {
+async function runAndReplay(ops: Op[]): Promise<{ a: string; b: string; loaded: string; problems: string[]; loadProblems: string[]; feedLength: number; feed: TimedCommand[] }> {
   const clockA = new ManualClock(T0);
   const running = await startTestServer({ clock: clockA });
   const A = running.server;
@@ -291,6 +294,12 @@ async function runAndReplay(ops: Op[]): Promise<{ a: string; b: string; problems
       return argv.map((a) => {
         if (a.startsWith('@pxat+')) return String(now + Number(a.slice(6)));
         if (a.startsWith('@exat+')) return String(Math.floor(now / 1000) + Number(a.slice(6)));
+        if (a.startsWith('@dump:')) {
+          const local = localClient(A);
+          local.call('SELECT', String(mainDb()));
+          const r = local.call('DUMP', a.slice(6));
+          return r !== null && r.k === Kind.Bulk ? r.s : 'not a payload';
+        }
         if (a.startsWith('@pending:')) {
           const e = A.dbs[mainDb()]!.peek(argv[1]!);
           const g = e !== undefined && e.v.type === 'stream' ? e.v.value.group('g') : undefined;
@@ -329,7 +338,13 @@ async function runAndReplay(ops: Op[]): Promise<{ a: string; b: string; problems
     clockB.set(clockA.now());
     B.updateTime();
     const b = dumpKeyspace(B);
-    return { a, b, problems, feedLength: sink.commands.length, feed: sink.commands };
+    // the AOF's way: everything loaded at once, later, with expiry suspended meanwhile
+    const clockC = new ManualClock(T0);
+    const C = new Server({ clock: clockC });
+    const loadProblems = loadFeed(C, clockC, clockA.now(), sink.commands);
+    C.updateTime();
+    const loaded = dumpKeyspace(C);
+    return { a, b, loaded, problems, loadProblems, feedLength: sink.commands.length, feed: sink.commands };
   } finally {
     for (const b of blockers) b.close();
     main.close();
@@ -337,16 +352,18 @@ async function runAndReplay(ops: Op[]): Promise<{ a: string; b: string; problems
   }
 }
 
-test('propagation replay: a random workload replayed from its feed rebuilds the same keyspace', async () => {
+test('propagation replay: a random workload replayed from its feed rebuilds the same keyspace, at the recorded times and loaded at the end', async () => {
   let nonEmpty = 0;
   await fc.assert(
     fc.asyncProperty(workloadArb, async (ops) => {
-      const { a, b, problems, feed } = await runAndReplay(ops);
+      const { a, b, loaded, problems, loadProblems, feed } = await runAndReplay(ops);
       assert.deepEqual(problems, [], 'every propagated command replays without error');
+      assert.deepEqual(loadProblems, [], 'every propagated command loads without error');
       // replayed at the recorded times, a relative time would still land right: the feed
       // must not contain any (nor anything random)
       assert.deepEqual(feed.filter((c) => nondeterministic(c.argv)), []);
       assert.equal(b, a);
+      assert.equal(loaded, a, 'loaded at the end, as start-up loading does');
       if (a.length > 0) nonEmpty++;
     }),
     { numRuns: 300 },
@@ -370,9 +387,11 @@ test('propagation replay: blocked clients served by later pushes, across databas
     { t: 'advance', ms: 100 },
     { t: 'cmd', argv: ['XADD', 'xa', '*', 'f', 'v'] },
   ];
-  const { a, b, problems, feedLength } = await runAndReplay(ops);
+  const { a, b, loaded, problems, loadProblems, feedLength } = await runAndReplay(ops);
   assert.deepEqual(problems, []);
+  assert.deepEqual(loadProblems, []);
   assert.equal(b, a);
+  assert.equal(loaded, a);
   assert.match(a, /db1 "la" "list" expire=-1 \["a","b"\]/);
   assert.match(a, /db0 "za" "zset" expire=-1 \["m",1\]/);
   assert.match(a, /"pending",\[\["\d+-0","c1"/);

@@ -10,6 +10,7 @@ import { Server } from '../../src/server/server.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { attachRecordingSink, Propagator, type RecordingSink } from '../../src/persistence/propagator.js';
 import { localClient, type LocalClient } from '../helpers/propagation.js';
+import { aofExecutor } from '../../src/persistence/loading.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -309,6 +310,45 @@ test('propagation: FLUSHDB / FLUSHALL go out even on empty databases; SWAPDB, MO
   assert.deepEqual(run('COPY', 'k', 'k2', 'DB', '4'), [['COPY', 'k', 'k2', 'DB', '4']]);
   assert.deepEqual(run('MOVE', 'k', '5'), [['MOVE', 'k', '5']]);
   assert.deepEqual(run('MOVE', 'k', '5'), []);
+});
+
+test('propagation: RESTORE with a relative TTL goes out with the absolute time and ABSTTL; a past one as DEL', () => {
+  const { run, c } = setup();
+  run('SET', 'k', 'v');
+  const dump = c.call('DUMP', 'k') as { s: string };
+  assert.deepEqual(run('RESTORE', 'r', '0', dump.s), [['RESTORE', 'r', '0', dump.s]]);
+  assert.deepEqual(run('RESTORE', 'r', '5000', dump.s, 'REPLACE'), [['RESTORE', 'r', String(T0 + 5000), dump.s, 'REPLACE', 'ABSTTL']]);
+  assert.deepEqual(run('RESTORE', 'r', String(T0 + 9), dump.s, 'REPLACE', 'ABSTTL'), [['RESTORE', 'r', String(T0 + 9), dump.s, 'REPLACE', 'ABSTTL']]);
+  assert.deepEqual(run('RESTORE', 'r', '1', dump.s, 'REPLACE', 'ABSTTL'), [['DEL', 'r']]);
+  assert.deepEqual(run('RESTORE', 'r', '1', dump.s, 'REPLACE', 'ABSTTL'), []);
+});
+
+test('propagation: while loading, a past expiry time does not delete (Redis checkAlreadyExpired)', () => {
+  const { server } = setup();
+  server.updateTime();
+  server.propagator.sink = null;
+  // the start-up loader's executor (persistence/loading.ts)
+  const exec = aofExecutor(server);
+  server.loading = true;
+  try {
+    for (const argv of [
+      ['SET', 'a', 'v', 'PXAT', '5'],
+      ['SET', 'b', 'v'],
+      ['PEXPIREAT', 'b', '5'],
+      ['SET', 'c', 'v'],
+      ['GETEX', 'c', 'PXAT', '5'],
+      ['PERSIST', 'a'],
+    ]) {
+      assert.equal(exec(argv), null);
+    }
+  } finally {
+    server.loading = false;
+  }
+  const db = server.dbs[0]!;
+  assert.equal(db.has('a'), true, 'PERSIST after a past PXAT keeps the key, as in the file it came from');
+  assert.equal(db.getExpire('b'), 5);
+  assert.equal(db.getExpire('c'), 5);
+  assert.equal(db.has('b'), false, 'once loaded, past times expire as usual');
 });
 
 test('propagation: with no sink nothing is collected or built', () => {
