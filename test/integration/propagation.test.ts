@@ -351,6 +351,38 @@ test('propagation: while loading, a past expiry time does not delete (Redis chec
   assert.equal(db.has('b'), false, 'once loaded, past times expire as usual');
 });
 
+test('propagation: evicted keys go out as DEL (UNLINK under lazyfree-lazy-eviction) before the write that evicted them; a replica fed the same stays equal', () => {
+  for (const lazy of ['no', 'yes']) {
+    const clock = new ManualClock(T0);
+    const a = new Server({ clock });
+    const b = new Server({ clock: new ManualClock(T0) });
+    const ca = localClient(a);
+    const cb = localClient(b);
+    a.updateTime();
+    b.updateTime();
+    const value = 'v'.repeat(1000);
+    // the same starting dataset on both sides, before any feed
+    for (let i = 0; i < 50; i++) {
+      ca.call('SET', `k${i}`, value);
+      cb.call('SET', `k${i}`, value);
+    }
+    ca.call('CONFIG', 'SET', 'lazyfree-lazy-eviction', lazy);
+    ca.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    ca.call('CONFIG', 'SET', 'maxmemory', String(a.memory.used() + 20 * 1024));
+    const sink = attachRecordingSink(a);
+    for (let i = 50; i < 120; i++) ca.call('SET', `k${i}`, value);
+    const feed = sink.take();
+    a.propagator.sink = null;
+    const deletions = feed.filter((x) => x.argv[0] === (lazy === 'yes' ? 'UNLINK' : 'DEL'));
+    assert.ok(deletions.length > 0, 'something was evicted');
+    assert.equal(deletions.length, a.stats.evictedKeys);
+    assert.equal(feed.filter((x) => x.argv[0] === 'SET').length, 70, 'every write went out, none wrapped with its evictions');
+    assert.ok(!feed.some((x) => x.argv[0] === 'MULTI'));
+    for (const op of feed) cb.call(...op.argv);
+    assert.deepEqual([...b.dbs[0]!.liveKeys()].sort(), [...a.dbs[0]!.liveKeys()].sort());
+  }
+});
+
 test('propagation: with no sink nothing is collected or built', () => {
   const clock = new ManualClock(T0);
   const server = new Server({ clock });
