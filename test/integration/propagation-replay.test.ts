@@ -15,6 +15,9 @@ import { ManualClock } from '../../src/keyspace/clock.js';
 import { formatId } from '../../src/types/stream-id.js';
 import { Kind } from '../../src/protocol/reply.js';
 import { startTestServer } from '../helpers/server.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { rmSync } from 'node:fs';
 import { RawClient } from '../helpers/raw-client.js';
 import { dumpKeyspace, loadFeed, localClient, replayFeed, TimedSink, type TimedCommand } from '../helpers/propagation.js';
 
@@ -277,12 +280,12 @@ async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<boolean> 
 }
 
 /** Runs `ops` against a fresh server A; returns A's dump and B's after replaying A's feed. */
-async function runAndReplay(ops: Op[]): Promise<{ a: string; b: string; loaded: string; problems: string[]; loadProblems: string[]; feedLength: number; feed: TimedCommand[] }> {
-  const clockA = new ManualClock(T0);
-  const running = await startTestServer({ clock: clockA });
+/**
+ * Runs `ops` against the running server A (a main client, plus one client per blocking
+ * command), then answers once A has processed everything. Blocked clients are closed.
+ */
+async function driveWorkload(running: RunningServer, clockA: ManualClock, ops: Op[]): Promise<void> {
   const A = running.server;
-  const sink = new TimedSink(A);
-  A.propagator.sink = sink;
   const main = await RawClient.connect(running.port);
   const blockers: RawClient[] = [];
   try {
@@ -329,9 +332,25 @@ async function runAndReplay(ops: Op[]): Promise<{ a: string; b: string; loaded: 
     }
     // every command A executed has been answered, so its feed is complete
     await main.call('PING');
+  } finally {
+    for (const b of blockers) b.close();
+    main.close();
+  }
+}
+
+/** Runs `ops` against a fresh server A; returns A's dump and those rebuilt from its feed. */
+async function runAndReplay(ops: Op[]): Promise<{ a: string; b: string; loaded: string; problems: string[]; loadProblems: string[]; feedLength: number; feed: TimedCommand[] }> {
+  const clockA = new ManualClock(T0);
+  const running = await startTestServer({ clock: clockA });
+  const A = running.server;
+  const sink = new TimedSink(A);
+  A.propagator.sink = sink;
+  try {
+    await driveWorkload(running, clockA, ops);
     A.propagator.sink = null;
     A.updateTime();
     const a = dumpKeyspace(A);
+    // replayed at the times A propagated each command
     const clockB = new ManualClock(T0);
     const B = new Server({ clock: clockB });
     const problems = replayFeed(B, clockB, sink.commands);
@@ -346,8 +365,6 @@ async function runAndReplay(ops: Op[]): Promise<{ a: string; b: string; loaded: 
     const loaded = dumpKeyspace(C);
     return { a, b, loaded, problems, loadProblems, feedLength: sink.commands.length, feed: sink.commands };
   } finally {
-    for (const b of blockers) b.close();
-    main.close();
     await running.close();
   }
 }
@@ -426,4 +443,39 @@ test('propagation replay: a read-only workload propagates nothing', async () => 
     { numRuns: 100 },
   );
   assert.equal(server.stats.dirty, dirty);
+});
+
+test('propagation replay: through the real AOF (appendonly yes), a restarted server loads the same keyspace', async () => {
+  let nonEmpty = 0;
+  await fc.assert(
+    fc.asyncProperty(workloadArb, async (ops) => {
+      const dir = scratchDir();
+      try {
+        const clock = new ManualClock(T0);
+        const config: [string, string][] = [['dir', dir], ['save', ''], ['appendonly', 'yes'], ['appendfsync', 'always']];
+        const first = await startTestServer({ clock, config });
+        let a: string;
+        try {
+          await driveWorkload(first, clock, ops);
+          first.server.updateTime();
+          a = dumpKeyspace(first.server);
+        } finally {
+          await first.close();
+        }
+        // the same moment, a new process: start-up loading replays the AOF
+        const second = await startTestServer({ clock, config });
+        try {
+          second.server.updateTime();
+          assert.equal(dumpKeyspace(second.server), a);
+          if (a.length > 0) nonEmpty++;
+        } finally {
+          await second.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }),
+    { numRuns: 40 },
+  );
+  assert.ok(nonEmpty >= 20, `only ${nonEmpty} runs ended with keys`);
 });
