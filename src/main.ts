@@ -11,6 +11,7 @@
  * does after fork(). The parent validates the config first, so config errors still reach
  * the terminal.
  */
+import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
   if (inert.length > 0) server.logger.warning(`Accepted but without effect in this version (${inert.length}): ${inert.join(', ')}`);
   // the dataset loads while the listeners answer -LOADING; a file that cannot be loaded
   // completely stops the start (the reason, file and offset are in the log)
+  server.logger.notice(persistenceSummary(store));
   try {
     await server.persistence.load();
   } catch (e) {
@@ -315,6 +317,14 @@ function banner(port: number): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** Where the data goes: the AOF (and its fsync policy) and the RDB file with its save points. */
+function persistenceSummary(store: ConfigStore): string {
+  const aof = store.bool('appendonly') ? `on (appendfsync ${store.get('appendfsync')}, ${path.join(store.get('dir'), store.get('appenddirname'))})` : 'off';
+  const save = store.get('save');
+  const rdb = `${path.join(store.get('dir'), store.get('dbfilename'))}, ${save === '' ? 'no save points' : `save points ${save}`}`;
+  return `Persistence: AOF ${aof}; RDB ${rdb}`;
 }
 
 /** One line per security layer: what is listening, and which protections are on or off. */

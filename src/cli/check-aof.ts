@@ -45,7 +45,7 @@ export async function runCheckAof(file: string, opts: CheckAofCliOptions, checkR
   return checkAof(file, {
     fix: opts.fix === true,
     truncateToTimestamp: ts,
-    out: (s) => process.stdout.write(s),
+    out: (s) => process.stdout.write(Buffer.from(s, 'latin1')),
     confirm: readStdinLine,
     checkRdb,
   });

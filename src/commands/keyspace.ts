@@ -367,7 +367,13 @@ export const flushall = defineCommand({
   run(ctx, argv) {
     const bad = checkFlushArgs(argv);
     if (bad !== null) return bad;
+    // as Redis: a running BGSAVE's image is obsolete (its child is killed), and with save
+    // points the now empty dataset is saved at once
+    const rdb = ctx.server.persistence.rdb;
+    rdb.cancel();
     for (const db of ctx.server.dbs) db.flush();
+    if (rdb.hasSavePoints()) rdb.saveNow();
+    ctx.server.stats.dirty++;
     if (ctx.server.propagator.active) ctx.server.propagator.force();
     return reply.ok;
   },

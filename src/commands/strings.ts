@@ -10,6 +10,7 @@ import { LLONG_MAX, LLONG_MIN, parseInteger } from '../protocol/number-format.js
 import { addLongDouble, formatLongDouble, parseLongDouble, type LongDouble } from '../types/long-double.js';
 import { byteRange, keyword, MAX_STRING_BYTES } from '../types/string-ops.js';
 import { commitString, writableString } from './bit-helpers.js';
+import { MutableString } from '../types/mutable-string.js';
 import type { CommandContext } from './context.js';
 import { lcsCommand } from './lcs.js';
 import { NotifyKind, type NotifyKindBit } from '../keyspace/keyspace-events.js';
@@ -427,18 +428,23 @@ export const append = defineCommand({
     const key = argv[1]!;
     const add = argv[2]!;
     const db = ctx.db;
-    const cur = db.getStringForWrite(key);
-    if (cur === undefined) {
+    const e = db.lookupWrite(key);
+    if (e === undefined) {
       db.setString(key, add);
       notify(ctx, NotifyKind.string, 'append', key);
       return reply.int(add.length);
     }
-    checkStringLength(ctx, cur.length + add.length);
-    // modified in place in Redis: the value becomes "raw" and keeps its TTL
-    const next = cur + add;
-    db.setString(key, next, true, true);
+    if (e.v.type !== 'string') throw new CommandError(errors.wrongType);
+    const len = e.v instanceof MutableString ? e.v.length : e.v.value.length;
+    checkStringLength(ctx, len + add.length);
+    // modified in place in Redis: the value becomes "raw" and keeps its TTL. A growable
+    // buffer, not `cur + add`: repeated appends would build a V8 rope costing several
+    // times the bytes it holds (which maxmemory accounting could not see) and re-read it.
+    const m = writableString(ctx, key, len + add.length);
+    m.writeString(len, add);
+    commitString(ctx, key, m);
     notify(ctx, NotifyKind.string, 'append', key);
-    return reply.int(next.length);
+    return reply.int(m.length);
   },
 });
 

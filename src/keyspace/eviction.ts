@@ -191,9 +191,15 @@ export class Evictor {
     if (this.volatileOnly) this.sampleVolatile(db, this.samples);
     else {
       keys.length = 0;
-      for (let i = 0; i < this.samples; i++) {
-        const k = db.randomStoredKey();
-        if (k !== undefined) keys.push(k);
+      if (this.samples >= db.size) {
+        // a sample as large as the database is the database (Redis's dictGetSomeKeys
+        // returns distinct keys): exact, and no more work than the sample
+        for (const [k] of db.entries()) keys.push(k);
+      } else {
+        for (let i = 0; i < this.samples; i++) {
+          const k = db.randomStoredKey();
+          if (k !== undefined) keys.push(k);
+        }
       }
     }
     const pool = this.pool;
@@ -230,11 +236,23 @@ export class Evictor {
     }
   }
 
-  /** Up to n keys with a TTL, consecutive from where the last sample of this database stopped. */
+  /**
+   * Up to n keys with a TTL. When at least a quarter of the keys have one, random picks from
+   * the keyspace find them quickly; otherwise (and for what random picks missed) they are
+   * consecutive keys from where the last sample of this database stopped.
+   */
   private sampleVolatile(db: Database, n: number): void {
     const out = this.sampled;
     out.length = 0;
     const map = db.expires;
+    n = Math.min(n, map.size);
+    if (n < map.size && map.size * 4 >= db.size) {
+      for (let tries = 0; out.length < n && tries < n * 4; tries++) {
+        const k = db.randomStoredKey();
+        if (k !== undefined && map.has(k)) out.push(k);
+      }
+      if (out.length === n) return;
+    }
     let it = this.cursors.get(map);
     let wrapped = false;
     while (out.length < n && map.size > 0) {

@@ -4,18 +4,18 @@
  * exactly with the data set, which is what maxmemory eviction needs.
  *
  * How keys stay accounted without a walk per write:
- * - each Entry carries `mem`, the bytes it was last accounted for (name + value);
- *   `dataset` is their sum;
+ * - each Entry carries `mem`, the bytes it was last accounted for (its bookkeeping, name,
+ *   value and TTL entry); `dataset` is their sum, so used_memory is O(1) to read;
  * - every write already reports the keys it changed (keyModified, for WATCH): the server
- *   queues (key, entry) here, and the queue is settled before the next command when
+ *   queues (key, entry, database) here, and the queue is settled before the next command when
  *   maxmemory is set, else by the cron or whenever a figure is read. Settling recomputes
  *   the entry's size (O(1) per key: values keep counts and payload bytes) and adds the
  *   difference;
  * - a key leaving the keyspace (DEL, expiry, eviction, FLUSHDB, overwrite by RENAME)
  *   gives its `mem` back at once through the database (`freed`) and is marked dead
  *   (mem = -1) so a queued refresh of it is skipped;
- * - per-key bookkeeping (the Map entry, the TTL entry) is counted from the key counts,
- *   which the databases keep anyway.
+ * - INFO's split of that sum into overhead (key tables) and data set is computed from the
+ *   databases' key counts when asked.
  */
 import type { Database } from './database.js';
 import type { Command } from '../commands/command-spec.js';
@@ -49,8 +49,8 @@ export interface MemoryFigures {
 export class MemoryAccounting {
   /** sum of every live entry's `mem` */
   private dataset = 0;
-  /** [key, entry] pairs changed since the last settle, flattened */
-  private pending: (string | Entry)[] = [];
+  /** [key, entry, database] triples changed since the last settle, flattened */
+  private pending: (string | Entry | Database)[] = [];
   /** the fixed base: process heap once the server was built */
   startup = 0;
   /** client query and output buffers, refreshed by the cron and by INFO */
@@ -72,10 +72,10 @@ export class MemoryAccounting {
   constructor(private readonly dbs: () => readonly Database[]) {}
 
   /** A write changed `key` (called from keyModified with the entry now stored, if any). */
-  changed(key: string, e: Entry | undefined): void {
+  changed(db: Database, key: string, e: Entry | undefined): void {
     if (e === undefined) return;
     const p = this.pending;
-    p.push(key, e);
+    p.push(key, e, db);
     if (p.length > PENDING_LIMIT) this.check = true;
   }
 
@@ -98,7 +98,7 @@ export class MemoryAccounting {
       }
       this.rescan[cmd.id] = r;
     }
-    if (r === 1) for (const key of extractKeyNames(cmd, argv)) this.changed(key, db.storedEntry(key));
+    if (r === 1) for (const key of extractKeyNames(cmd, argv)) this.changed(db, key, db.storedEntry(key));
   }
 
   /** An entry left the keyspace: its bytes are free again. */
@@ -111,10 +111,12 @@ export class MemoryAccounting {
   settle(): void {
     const p = this.pending;
     if (p.length === 0) return;
-    for (let i = 0; i < p.length; i += 2) {
+    for (let i = 0; i < p.length; i += 3) {
       const e = p[i + 1] as Entry;
       if (e.mem < 0) continue;
-      const bytes = stringBytes((p[i] as string).length) + valueBytes(e.v);
+      const key = p[i] as string;
+      const ttl = (p[i + 2] as Database).expires.has(key) ? EXPIRE_OVERHEAD : 0;
+      const bytes = KEY_OVERHEAD + stringBytes(key.length) + valueBytes(e.v) + ttl;
       this.dataset += bytes - e.mem;
       e.mem = bytes;
     }
@@ -122,16 +124,10 @@ export class MemoryAccounting {
     this.check = this.limited;
   }
 
-  /** used_memory in bytes (settles first). O(databases). */
+  /** used_memory in bytes (settles first). */
   used(): number {
     this.settle();
-    let keys = 0;
-    let expires = 0;
-    for (const db of this.dbs()) {
-      keys += db.size;
-      expires += db.expiresCount;
-    }
-    const used = this.startup + this.clients + this.dataset + keys * KEY_OVERHEAD + expires * EXPIRE_OVERHEAD;
+    const used = this.startup + this.clients + this.dataset;
     if (used > this.peak) this.peak = used;
     return used;
   }

@@ -294,7 +294,7 @@ export class Server implements KeyspaceHost {
     this.cachedNow = this.clock.now();
   }
   keyModified(db: Database, key: string): void {
-    this.memory.changed(key, db.storedEntry(key));
+    this.memory.changed(db, key, db.storedEntry(key));
     if (this.watches.watching) this.watches.touched(db, key, db.stores(key));
     this.stats.dirty++;
     if (this.blocking.size > 0) this.blocking.signal(db.index, key);

@@ -36,6 +36,7 @@ function fill(): void {
     const k = `key:${i}`;
     if (kind === 'string') run(['SET', k, pad(`v${i}`)]);
     else if (kind === 'volatile') run(['SET', k, pad(`v${i}`), 'EX', '100000']);
+    else if (kind === 'append') for (let j = 0; j < elems; j++) run(['APPEND', k, pad(`a${j}`)]);
     else if (kind === 'stream') for (let j = 0; j < elems; j++) run(['XADD', k, '*', 'field', pad(`v${j}`)]);
     else {
       for (let j = 0; j < elems; j += 50) {

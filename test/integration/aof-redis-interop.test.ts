@@ -50,7 +50,7 @@ async function bufCall(c: Redis, ...args: string[]): Promise<unknown> {
 
 test('an AOF dir written by Redoubt (RESP base from the rewrite encoder + incr files) passes redis-check-aof and loads in redis-server', { skip: haveRedis ? false : NO_ORACLE_MESSAGE }, async () => {
   const dir = tmpDir();
-  const o = { dir, dirname: 'appendonlydir', filename: 'appendonly.aof', fsync: 'always' as const, useRdbPreamble: false };
+  const o = { dir, dirname: 'appendonlydir', filename: 'appendonly.aof', fsync: 'always' as const, useRdbPreamble: false, timestampEnabled: true };
   const listItems = Array.from({ length: 130 }, (_, i) => `item${i}`);
   const zpairs: [string, number][] = Array.from({ length: 70 }, (_, i) => [`m${i}`, i / 3]);
   zpairs.push(['ninf', -Infinity]);
@@ -63,7 +63,7 @@ test('an AOF dir written by Redoubt (RESP base from the rewrite encoder + incr f
     w.append(0, ['SET', 'pre', 'rewrite']);
     w.flush();
     const ticket = w.startRewrite();
-    const bw = new AofRewriteFileWriter(ticket.tempPath);
+    const bw = new AofRewriteFileWriter(ticket.tempPath, undefined, Math.floor(Date.now() / 1000));
     bw.selectDb(0);
     bw.key('pre', stringValue('rewrite'));
     bw.key('str\xff', stringValue('bin\x00\xfe'));
@@ -236,6 +236,55 @@ test('an AOF dir written by redis-server (rewrite without preamble, timestamps) 
     client = ioredisClient(redis.port);
     assert.equal(await client.get('a'), '2');
     assert.equal(await client.get('c'), null);
+  } finally {
+    client?.disconnect();
+    await redis?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a redis-server AOF with an RDB base (the default preamble) gives the .base.rdb to the RDB loader, then replays the incr file', { skip: haveRedis ? false : NO_ORACLE_MESSAGE }, async () => {
+  const dir = tmpDir();
+  let redis: Awaited<ReturnType<typeof startRedisOracle>> | null = null;
+  let client: Redis | null = null;
+  try {
+    redis = await startRedisOracle(['--appendonly', 'yes', '--dir', dir]);
+    client = ioredisClient(redis.port);
+    await client.set('a', '1');
+    await client.call('BGREWRITEAOF');
+    await waitRewriteDone(client);
+    await client.set('b', '2');
+    client.disconnect();
+    client = null;
+    await redis.stop();
+    redis = null;
+    const rdb: { name: string; oldStyle: boolean; head: string }[] = [];
+    const cmds: string[][] = [];
+    const r = await loadAof({
+      dir,
+      dirname: 'appendonlydir',
+      filename: 'appendonly.aof',
+      loadTruncated: false,
+      execute: (argv) => {
+        cmds.push(argv);
+        return null;
+      },
+      loadRdb: (src) => {
+        const b = Buffer.alloc(9);
+        fs.readSync(src.fd, b, 0, 9, 0);
+        rdb.push({ name: src.name, oldStyle: src.oldStyle, head: b.toString('latin1') });
+        return src.size;
+      },
+    });
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(rdb, [{ name: 'appendonly.aof.2.base.rdb', oldStyle: false, head: 'REDIS0010' }]);
+    assert.deepEqual(
+      cmds.map((c) => [c[0]!.toUpperCase(), ...c.slice(1)]),
+      [
+        ['SELECT', '0'],
+        ['SET', 'b', '2'],
+      ],
+    );
   } finally {
     client?.disconnect();
     await redis?.stop();

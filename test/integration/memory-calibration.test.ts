@@ -25,6 +25,7 @@ const CASES: [string, string[]][] = [
   ['strings, 10-byte values', ['string', '50000', '0', '10']],
   ['strings, 1000-byte values', ['string', '10000', '0', '1000']],
   ['strings with a TTL', ['volatile', '50000', '0', '10']],
+  ['strings built by 100 APPENDs', ['append', '2000', '100', '10']],
   ['hashes of 1000 fields', ['hash', '100', '1000', '20']],
   ['sets of 1000 members', ['set', '100', '1000', '10']],
   ['sorted sets of 1000 members', ['zset', '100', '1000', '10']],

@@ -84,3 +84,25 @@ test('MEMORY USAGE follows the value and MEMORY STATS agrees with INFO', async (
     await srv.close();
   }
 });
+
+test('metrics: accounted used memory, maxmemory and evicted keys', async () => {
+  const srv = await startTestServer({ metricsPort: 0 });
+  const r = ioredisClient(srv.port);
+  try {
+    await r.config('SET', 'maxmemory-policy', 'allkeys-random');
+    for (let i = 0; i < 300; i++) await r.set(`k:${i}`, 'x'.repeat(1000));
+    await r.config('SET', 'maxmemory', String(srv.server.memory.used() - 100 * 1300));
+    await r.ping();
+    const text = await (await fetch(`http://127.0.0.1:${srv.server.metrics!.port}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    const info = fields(await r.info('memory'));
+    assert.equal(value('redoubt_memory_max_bytes'), Number(info.get('maxmemory')));
+    assert.ok(Math.abs(value('redoubt_memory_used_bytes') - Number(info.get('used_memory'))) < 4096);
+    assert.equal(value('redoubt_evicted_keys_total'), srv.server.stats.evictedKeys);
+    assert.ok(value('redoubt_evicted_keys_total') >= 100);
+    assert.ok(value('redoubt_memory_rss_bytes') > 0);
+  } finally {
+    r.disconnect();
+    await srv.close();
+  }
+});

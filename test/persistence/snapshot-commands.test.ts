@@ -204,3 +204,26 @@ test('AOF: CONFIG SET appendonly yes writes the dataset as a base then appends; 
     await again.close();
   }
 });
+
+test('FLUSHALL stops a running BGSAVE and, with save points, saves the empty dataset at once (as Redis)', async () => {
+  const dir = scratchDir();
+  const srv = await startTestServer({ config: [['dir', dir], ['save', '3600', '1'], ['rdb-key-save-delay', '20000']] });
+  const c = await RawClient.connect(srv.port);
+  try {
+    for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
+    assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
+    assert.equal(await c.call('FLUSHALL'), '+OK\r\n');
+    assert.match(await c.call('INFO', 'persistence'), /rdb_changes_since_last_save:1\r\nrdb_bgsave_in_progress:0\r\n/);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+  const again = await startTestServer({ config: [['dir', dir], ['save', '']] });
+  const c2 = await RawClient.connect(again.port);
+  try {
+    assert.equal(await c2.call('DBSIZE'), ':0\r\n');
+  } finally {
+    c2.close();
+    await again.close();
+  }
+});

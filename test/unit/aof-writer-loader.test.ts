@@ -76,8 +76,11 @@ test('writer → loader round trip: SELECT on db changes, binary args, owner-onl
     );
     assert.equal(fs.statSync(aofDir(dir)).mode & 0o777, 0o700);
     for (const f of fs.readdirSync(aofDir(dir))) assert.equal(fs.statSync(path.join(aofDir(dir), f)).mode & 0o777, 0o600, f);
-    // a reopened writer appends to the same incr file and re-selects its database first
+    // a reopened writer appends to the same incr file and re-selects its database first;
+    // a file another program left group/world-readable is tightened
+    fs.chmodSync(incrPath(dir), 0o644);
     const w2 = AofWriter.open(opts(dir), m);
+    assert.equal(fs.statSync(incrPath(dir)).mode & 0o777, 0o600);
     w2.append(0, ['SET', 'after', 'restart']);
     w2.flush();
     w2.close();
@@ -359,7 +362,7 @@ test('appendfsync everysec: an async fsync at most once a second, never two in f
     const e = new Error('EIO: i/o error') as NodeJS.ErrnoException;
     rec.fsyncCallbacks[2]!(e);
     assert.equal(w.lastWriteStatus, 'err');
-    assert.match(w.lastError ?? '', /EIO/);
+    assert.match(w.lastError ?? '', /i\/o error/);
     w.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -379,9 +382,15 @@ test('write errors are not silent: status err, data kept and written once when t
     assert.equal(w.flush(), false);
     assert.equal(w.lastWriteStatus, 'err');
     assert.equal(w.info().aof_last_write_status, 'err');
+    assert.equal(w.misconfError(), 'MISCONF Errors writing to the AOF file: No space left on device');
     assert.ok(w.bufferLength > 0, 'unwritten data kept');
-    assert.ok(logs.some((l) => /Error writing to the AOF file: ENOSPC/.test(l)));
+    assert.ok(logs.some((l) => /Error writing to the AOF file: No space left on device/.test(l)));
     assert.equal(w.fatal, false, 'not fatal under appendfsync no');
+    // no rewrite while commands older than the snapshot cannot be written
+    const before = fs.readFileSync(path.join(aofDir(dir), 'appendonly.aof.manifest'), 'latin1');
+    assert.throws(() => w.startRewrite(), /Can't rewrite the AOF while it can't be written/);
+    assert.equal(w.rewriteInProgress, false);
+    assert.equal(fs.readFileSync(path.join(aofDir(dir), 'appendonly.aof.manifest'), 'latin1'), before);
     // a short write followed by an error is rolled back with ftruncate
     rec.failWrite.mode = 'short';
     assert.equal(w.flush(), false);
@@ -390,6 +399,7 @@ test('write errors are not silent: status err, data kept and written once when t
     w.append(0, ['SET', 'c', '3']);
     assert.equal(w.flush(), true);
     assert.equal(w.lastWriteStatus, 'ok');
+    assert.equal(w.misconfError(), null);
     assert.ok(logs.includes('AOF write error looks solved, Redis can write again.'));
     w.close();
     const { cmds } = await load(dir);
@@ -447,6 +457,9 @@ test('rewrite without fork: rotate, new base, old files become history and are d
     const info = w.info();
     assert.equal(info.aof_base_size, info.aof_current_size);
     assert.equal(info.aof_rewrites, 1);
+    assert.equal(info.aof_rewrite_in_progress, 0);
+    assert.equal(info.aof_current_rewrite_time_sec, -1);
+    assert.ok(info.aof_last_rewrite_time_sec >= 0);
     w.append(0, ['SET', 'd', '4']);
     w.flush();
     w.close();
@@ -590,8 +603,10 @@ test('empty or missing AOF dir starts fresh; history entries are deleted on open
     fs.writeFileSync(path.join(aofDir(dir), 'old.aof'), 'x');
     fs.writeFileSync(path.join(aofDir(dir), 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.aof seq 1 type b\nfile old.aof seq 1 type h\n');
     assert.equal((await load(dir)).status, 'empty');
+    fs.writeFileSync(path.join(aofDir(dir), 'temp-rewriteaof-bg-123.aof'), 'left by a crash');
     const w = AofWriter.open(opts(dir), readManifest(opts(dir)));
     w.close();
+    assert.equal(fs.existsSync(path.join(aofDir(dir), 'temp-rewriteaof-bg-123.aof')), false, 'stale temp removed');
     assert.equal(fs.existsSync(path.join(aofDir(dir), 'old.aof')), false);
     assert.deepEqual(readManifest(opts(dir)).history, []);
     fs.unlinkSync(incrPath(dir));
@@ -642,6 +657,117 @@ test('the manifest on disk is replaced atomically (no temp file left) and parses
     const text = fs.readFileSync(path.join(aofDir(dir), 'my "odd" aof.manifest'), 'latin1');
     assert.equal(text, 'file "my \\"odd\\" aof.1.base.aof" seq 1 type b\nfile "my \\"odd\\" aof.1.incr.aof" seq 1 type i\n');
     assert.equal(parseManifest(text).incr[0]!.name, 'my "odd" aof.1.incr.aof');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('aof-use-rdb-preamble yes: the rewrite asks for an RDB and installs it as .base.rdb; open() can write an initial base', async () => {
+  const dir = tmpDir();
+  try {
+    const formats: string[] = [];
+    const w = AofWriter.open(opts(dir, { useRdbPreamble: true }), emptyManifest(), (p, format) => {
+      formats.push(format);
+      fs.writeFileSync(p, 'REDIS0010-empty', { mode: 0o600 });
+    });
+    assert.deepEqual(formats, ['rdb']);
+    assert.equal(readManifest(opts(dir)).base?.name, 'appendonly.aof.1.base.rdb');
+    const t = w.startRewrite();
+    assert.equal(t.format, 'rdb');
+    fs.writeFileSync(t.tempPath, 'REDIS0010-snapshot', { mode: 0o600 });
+    w.append(0, ['SET', 'x', '1']);
+    w.finishRewrite();
+    w.close();
+    const m = readManifest(opts(dir));
+    assert.equal(m.base?.name, 'appendonly.aof.2.base.rdb');
+    const rdbSeen: string[] = [];
+    const r = await load(dir, {
+      loadRdb: (src) => {
+        rdbSeen.push(`${src.name} ${src.oldStyle}`);
+        return src.size;
+      },
+    });
+    assert.deepEqual(rdbSeen, ['appendonly.aof.2.base.rdb false']);
+    assert.deepEqual(r.cmds, [
+      ['SELECT', '0'],
+      ['SET', 'x', '1'],
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a torn multi-megabyte bulk read in small chunks: truncated to the command before it', async () => {
+  const big = encodeCommand(['SET', 'big', 'z'.repeat(3 * 1024 * 1024)]);
+  for (const cut of [20, 1024 * 1024, big.length - 1]) {
+    const dir = dirWithIncr(Buffer.concat([STREAM, big.subarray(0, cut)]));
+    try {
+      const r = await load(dir, { chunkSize: 64 * 1024 });
+      assert.equal(r.status, 'truncated');
+      assert.deepEqual(r.cmds, CMDS);
+      assert.equal(fs.statSync(incrPath(dir)).size, STREAM.length);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const dir = dirWithIncr(Buffer.concat([STREAM, big]));
+  try {
+    const r = await load(dir, { chunkSize: 64 * 1024 });
+    assert.equal(r.status, 'ok');
+    assert.equal(r.cmds[r.cmds.length - 1]![2]!.length, 3 * 1024 * 1024);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('aof-timestamp-enabled: a #TS annotation when the second changes, skipped by the loader', async () => {
+  const dir = tmpDir();
+  try {
+    let now = 1_700_000_000_500;
+    const w = AofWriter.open(opts(dir, { timestampEnabled: true, now: () => now }), emptyManifest());
+    w.append(0, ['SET', 'a', '1']);
+    w.append(0, ['SET', 'b', '2']);
+    now += 1000;
+    w.append(0, ['SET', 'c', '3']);
+    w.close();
+    assert.equal(
+      fs.readFileSync(incrPath(dir), 'latin1'),
+      '#TS:1700000000\r\n' +
+        encodeCommand(['SELECT', '0']).toString('latin1') +
+        encodeCommand(['SET', 'a', '1']).toString('latin1') +
+        encodeCommand(['SET', 'b', '2']).toString('latin1') +
+        '#TS:1700000001\r\n' +
+        encodeCommand(['SET', 'c', '3']).toString('latin1'),
+    );
+    const { cmds } = await load(dir);
+    assert.equal(cmds.length, 4);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('enabling AOF at runtime after an aborted first rewrite: the retry starts the temp incr afresh (no command replayed twice)', async () => {
+  const dir = tmpDir();
+  try {
+    const w = AofWriter.openForEnable(opts(dir), emptyManifest());
+    w.startRewrite();
+    w.append(0, ['INCR', 'n']);
+    w.flush();
+    w.abortRewrite();
+    const t = w.startRewrite();
+    w.append(0, ['INCR', 'n']);
+    w.flush();
+    // the snapshot of the retry holds the first INCR already
+    fs.writeFileSync(t.tempPath, Buffer.concat([encodeCommand(['SELECT', '0']), encodeCommand(['SET', 'n', '1'])]));
+    w.finishRewrite();
+    w.close();
+    const { cmds } = await load(dir);
+    assert.deepEqual(cmds, [
+      ['SELECT', '0'],
+      ['SET', 'n', '1'],
+      ['SELECT', '0'],
+      ['INCR', 'n'],
+    ]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

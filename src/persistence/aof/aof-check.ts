@@ -13,7 +13,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { utf8ToBinary } from '../../protocol/binary.js';
 import { AofManifestError, parseManifest, type AofManifest } from './aof-manifest.js';
+import { strerror } from './aof-fs.js';
 
 /**
  * Checks the RDB at the start of `data` (a base file or an RDB preamble), printing its
@@ -25,7 +27,7 @@ export interface CheckAofOptions {
   fix: boolean;
   /** --truncate-to-timestamp (unix seconds), 0 for none */
   truncateToTimestamp: number;
-  /** output (stdout), written as the C tool's printf calls */
+  /** output (stdout) as binary strings (bytes), written as the C tool's printf calls */
   out: (text: string) => void;
   /** the answer to `Continue? [y/N]:` (the first character of a stdin line) */
   confirm: () => Promise<string | null>;
@@ -52,8 +54,12 @@ class Checker {
   private error = '';
   private epos = 0;
   private line = 1;
-  /** the C tool's readLong stack buffer */
-  private readonly lbuf = Buffer.alloc(128);
+  /**
+   * The C tool's readLong stack buffers: one for `*` lines and one for `$` lines (they
+   * are read from different call depths; the `$` one is overwritten by the calls between
+   * two reads, so its leftovers read as zeros).
+   */
+  private readonly lbufs: Record<string, Buffer> = { '*': Buffer.alloc(128), $: Buffer.alloc(128) };
 
   constructor(private readonly o: CheckAofOptions) {}
 
@@ -62,15 +68,20 @@ class Checker {
   }
 
   private setError(msg: string): void {
+    // the C message is built with snprintf: a NUL byte (a '%c' of 0) ends it
+    const nul = msg.indexOf('\0');
+    if (nul !== -1) msg = msg.slice(0, nul);
     this.error = `0x${this.epos.toString(16).padStart(16, ' ')}: ${msg}`;
   }
 
+  /** `name`: the file's name as bytes (binary string); `filePath`: where it is. */
   async checkSingle(name: string, filePath: string, lastFile: boolean, preamble: boolean): Promise<Result> {
+    const pathLabel = utf8ToBinary(filePath);
     let data: Buffer;
     try {
       data = fs.readFileSync(filePath);
-    } catch {
-      this.print(`Cannot open file: ${name}, aborting...\n`);
+    } catch (e) {
+      this.print(`Cannot open file ${pathLabel}: ${strerror(e)}, aborting...\n`);
       throw new Exit(1);
     }
     const size = data.length;
@@ -117,23 +128,26 @@ class Checker {
       this.epos = p;
       const b = fgets(128);
       if (b === null) return null;
-      b.copy(this.lbuf, 0);
-      this.lbuf[b.length] = 0;
-      if (this.lbuf[0] !== prefix.charCodeAt(0)) {
-        this.setError(`Expected prefix '${prefix}', got: '${String.fromCharCode(this.lbuf[0]!)}'`);
+      const lbuf = this.lbufs[prefix]!;
+      // observed with redis-check-aof 7.0.15: leftovers survive between `*` lines only
+      if (prefix === '$') lbuf.fill(0);
+      b.copy(lbuf, 0);
+      lbuf[b.length] = 0;
+      if (lbuf[0] !== prefix.charCodeAt(0)) {
+        this.setError(`Expected prefix '${prefix}', got: '${String.fromCharCode(lbuf[0]!)}'`);
         return null;
       }
       // strtol(buf + 1)
       let i = 1;
-      while (this.lbuf[i] === 0x20 || (this.lbuf[i]! >= 0x09 && this.lbuf[i]! <= 0x0d)) i++;
+      while (lbuf[i] === 0x20 || (lbuf[i]! >= 0x09 && lbuf[i]! <= 0x0d)) i++;
       let neg = false;
-      if (this.lbuf[i] === 0x2b || this.lbuf[i] === 0x2d) {
-        neg = this.lbuf[i] === 0x2d;
+      if (lbuf[i] === 0x2b || lbuf[i] === 0x2d) {
+        neg = lbuf[i] === 0x2d;
         i++;
       }
       const digitsStart = i;
       let v = 0n;
-      while (this.lbuf[i]! >= 0x30 && this.lbuf[i]! <= 0x39) v = v * 10n + BigInt(this.lbuf[i++]! - 0x30);
+      while (lbuf[i]! >= 0x30 && lbuf[i]! <= 0x39) v = v * 10n + BigInt(lbuf[i++]! - 0x30);
       let eptr = i;
       if (i === digitsStart) {
         eptr = 1;
@@ -142,7 +156,7 @@ class Checker {
       if (neg) v = -v;
       if (v > 9223372036854775807n) v = 9223372036854775807n;
       if (v < -9223372036854775808n) v = -9223372036854775808n;
-      if (!consumeNewline(this.lbuf, eptr)) return null;
+      if (!consumeNewline(lbuf, eptr)) return null;
       return Number(v);
     };
 
@@ -178,12 +192,12 @@ class Checker {
           const l = s.toLowerCase();
           if (l === 'multi') {
             if (multi++) {
-              this.setError(`Unexpected MULTI in AOF ${filePath}`);
+              this.setError(`Unexpected MULTI in AOF ${pathLabel}`);
               return false;
             }
           } else if (l === 'exec') {
             if (--multi) {
-              this.setError(`Unexpected EXEC in AOF ${filePath}`);
+              this.setError(`Unexpected EXEC in AOF ${pathLabel}`);
               return false;
             }
           }
@@ -210,11 +224,11 @@ class Checker {
           const t = m === null ? 0 : Number(m[0]);
           if (t <= ts) continue;
           if (this.epos === 0) {
-            this.print(`AOF ${filePath} has nothing before timestamp ${ts}, aborting...\n`);
+            this.print(`AOF ${pathLabel} has nothing before timestamp ${ts}, aborting...\n`);
             throw new Exit(1);
           }
           if (!lastFile) {
-            this.print(`Failed to truncate AOF ${filePath} to timestamp ${ts} to offset ${this.epos} because it is not the last file.\n`);
+            this.print(`Failed to truncate AOF ${pathLabel} to timestamp ${ts} to offset ${this.epos} because it is not the last file.\n`);
             this.print(
               'If you insist, please delete all files after this file according to the manifest file and delete the corresponding records in manifest file manually. Then re-run redis-check-aof.\n',
             );
@@ -223,7 +237,7 @@ class Checker {
           try {
             fs.truncateSync(filePath, this.epos);
           } catch {
-            this.print(`Failed to truncate AOF ${filePath} to timestamp ${ts}\n`);
+            this.print(`Failed to truncate AOF ${pathLabel} to timestamp ${ts}\n`);
             throw new Exit(1);
           }
           return Result.TimestampTruncated;
@@ -289,28 +303,38 @@ class Checker {
   }
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * redis-check-aof 7.0 reads the manifest with the server's loader, whose messages go
+ * through serverLog: `<pid>:C <date> # <message>` (a message's own trailing newline
+ * leaves a blank line after it).
+ */
+function serverLog(c: Checker, msg: string): void {
+  const d = new Date();
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  const stamp = `${p2(d.getDate())} ${MONTHS[d.getMonth()]!} ${d.getFullYear()} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  c.print(`${process.pid}:C ${stamp} # ${msg}\n`);
+}
+
 function readManifestOrExit(c: Checker, manifestPath: string): AofManifest {
-  if (!fs.existsSync(manifestPath)) {
-    c.print(`The AOF manifest file ${manifestPath} doesn't exist\n`);
-    throw new Exit(1);
-  }
   let text: string;
   try {
     text = fs.readFileSync(manifestPath).toString('latin1');
   } catch (e) {
-    c.print(`Fatal error: can't open the AOF manifest file ${manifestPath} for reading: ${(e as Error).message}\n`);
+    serverLog(c, `Fatal error: can't open the AOF manifest file ${utf8ToBinary(manifestPath)} for reading: ${strerror(e)}`);
     throw new Exit(1);
   }
   try {
     return parseManifest(text);
   } catch (e) {
     if (!(e instanceof AofManifestError)) throw e;
-    c.print('\n*** FATAL AOF MANIFEST FILE ERROR ***\n');
+    serverLog(c, '\n*** FATAL AOF MANIFEST FILE ERROR ***\n');
     if (e.lineNumber !== undefined) {
-      c.print(`Reading the manifest file, at line ${e.lineNumber}\n`);
-      c.print(`>>> '${e.line ?? ''}'\n`);
+      serverLog(c, `Reading the manifest file, at line ${e.lineNumber}\n`);
+      serverLog(c, `>>> '${e.line ?? ''}'\n`);
     }
-    c.print(`${e.reason}\n`);
+    serverLog(c, `${e.reason}\n`);
     throw new Exit(1);
   }
 }
@@ -320,7 +344,7 @@ function startsWith(file: string, sig: string, minSize: number, c: Checker): boo
   try {
     fd = fs.openSync(file, 'r');
   } catch {
-    c.print(`Cannot open file: ${file}\n`);
+    c.print(`Cannot open file: ${utf8ToBinary(file)}\n`);
     throw new Exit(1);
   }
   try {
@@ -385,7 +409,7 @@ export async function checkAof(file: string, opts: CheckAofOptions): Promise<num
     } else {
       const preamble = startsWith(file, 'REDIS', 8, c);
       c.print('Start checking Old-Style AOF\n');
-      c.reportResult('AOF ', file, await c.checkSingle(file, file, true, preamble));
+      c.reportResult('AOF ', utf8ToBinary(file), await c.checkSingle(utf8ToBinary(file), file, true, preamble));
     }
     return 0;
   } catch (e) {

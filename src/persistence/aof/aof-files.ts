@@ -79,6 +79,22 @@ export function fsyncDir(dirPath: string, fsys: AofFs = nodeAofFs): void {
   }
 }
 
+/**
+ * Opens a file for writing owner-only: the mode given to open() applies only when the file
+ * is created, so an existing one (left by a crash, or written by a Redis with 0644) is
+ * tightened too.
+ */
+export function openPrivate(fsys: AofFs, p: string, flags: 'w' | 'a'): number {
+  const fd = fsys.openSync(p, flags, FILE_MODE);
+  try {
+    fsys.fchmodSync(fd, FILE_MODE);
+  } catch (e) {
+    fsys.closeSync(fd);
+    throw e;
+  }
+  return fd;
+}
+
 /** Writes all of `data` to `fd` (retrying short writes, as aofWrite does). */
 export function writeFully(fsys: AofFs, fd: number, data: Buffer): void {
   let off = 0;
@@ -93,7 +109,7 @@ export function writeFully(fsys: AofFs, fd: number, data: Buffer): void {
 export function writeManifest(loc: AofLocation, m: AofManifest, fsys: AofFs = nodeAofFs): void {
   const dirPath = aofDirPath(loc);
   const tmp = binaryNameToPath(dirPath, tempManifestName(loc));
-  const fd = fsys.openSync(tmp, 'w', FILE_MODE);
+  const fd = openPrivate(fsys, tmp, 'w');
   try {
     writeFully(fsys, fd, Buffer.from(serializeManifest(m), 'latin1'));
     fsys.fsyncSync(fd);

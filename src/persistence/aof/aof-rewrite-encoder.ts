@@ -12,7 +12,7 @@ import { formatDouble } from '../../protocol/number-format.js';
 import { formatId, MAX_ID, MIN_ID } from '../../types/stream-id.js';
 import type { StreamData } from '../../types/stream.js';
 import { nodeAofFs, type AofFs } from './aof-fs.js';
-import { FILE_MODE, writeFully } from './aof-files.js';
+import { openPrivate, writeFully } from './aof-files.js';
 import { RespCommandBuilder } from './resp-command-builder.js';
 
 /** Redis's AOF_REWRITE_ITEMS_PER_CMD */
@@ -129,11 +129,14 @@ export class AofRewriteFileWriter {
   private fd: number | null;
   private bytes = 0;
 
+  /** `timestampSec`: with aof-timestamp-enabled, the base starts with `#TS:<it>` (as Redis's rewrite). */
   constructor(
     private readonly path: string,
     private readonly fsys: AofFs = nodeAofFs,
+    timestampSec?: number,
   ) {
-    this.fd = fsys.openSync(path, 'w', FILE_MODE);
+    this.fd = openPrivate(fsys, path, 'w');
+    if (timestampSec !== undefined) this.out.raw(`#TS:${timestampSec}\r\n`);
   }
 
   /** Bytes produced so far. */

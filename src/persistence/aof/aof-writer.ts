@@ -20,16 +20,17 @@
  * finishRewrite() renames it into place as the new base, turns the older base/incr files
  * into history in the manifest (written atomically) and deletes them.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { PropagationSink } from '../propagator.js';
 import { cloneManifest, type AofManifest } from './aof-manifest.js';
-import { nodeAofFs, silentLog, type AofFs, type AofLog } from './aof-fs.js';
+import { nodeAofFs, silentLog, strerror, type AofFs, type AofLog } from './aof-fs.js';
 import {
   aofDirPath,
   baseFileName,
   binaryNameToPath,
   ensureAofDir,
-  FILE_MODE,
+  openPrivate,
   fileSizeOrNull,
   incrFileName,
   tempIncrFileName,
@@ -45,6 +46,8 @@ export interface AofWriterOptions extends AofLocation {
   fsync: AppendFsync;
   /** aof-use-rdb-preamble: the next rewrite's base is an RDB file (.base.rdb) */
   useRdbPreamble: boolean;
+  /** aof-timestamp-enabled: a `#TS:<unix seconds>` annotation when the second changes */
+  timestampEnabled?: boolean;
   fs?: AofFs;
   log?: AofLog;
   /** wall clock in ms (tests pass a fake one) */
@@ -65,6 +68,10 @@ export type InitialBaseWriter = (path: string, format: 'rdb' | 'aof') => void;
 /** The persistence fields of INFO that come from the AOF. */
 export interface AofInfo {
   aof_rewrite_in_progress: 0 | 1;
+  /** seconds the last rewrite took, -1 before the first */
+  aof_last_rewrite_time_sec: number;
+  /** seconds the rewrite in progress has run, -1 when none */
+  aof_current_rewrite_time_sec: number;
   aof_last_bgrewrite_status: 'ok' | 'err';
   aof_rewrites: number;
   aof_rewrites_consecutive_failures: number;
@@ -90,6 +97,9 @@ export class AofWriter implements PropagationSink {
   private readonly dirPath: string;
   private fsyncPolicy: AppendFsync;
   private useRdbPreamble: boolean;
+  private timestampEnabled: boolean;
+  /** the unix second of the last #TS annotation written */
+  private lastTimestamp = 0;
 
   private manifest: AofManifest;
   private fd: number;
@@ -116,12 +126,16 @@ export class AofWriter implements PropagationSink {
   fatal = false;
   /** the last write/fsync error text, for logs and INFO */
   lastError: string | null = null;
+  /** strerror() text of the last write (or background fsync) error: Redis's aof_last_write_errno */
+  private lastErrno = '';
   private lastErrorLogMs = -Infinity;
 
   private rewrite: { ticket: RewriteTicket; waitRewrite: boolean } | null = null;
   /** AOF being switched on at runtime: writes go to a temp incr file outside the manifest */
   private waitRewrite = false;
   private rewrites = 0;
+  private rewriteStartMs = 0;
+  private lastRewriteTimeSec = -1;
   private consecutiveFailures = 0;
   private lastBgrewriteOk = true;
   private nextRewriteDelayMin = 0;
@@ -136,6 +150,7 @@ export class AofWriter implements PropagationSink {
     this.dirPath = aofDirPath(this.loc);
     this.fsyncPolicy = opts.fsync;
     this.useRdbPreamble = opts.useRdbPreamble;
+    this.timestampEnabled = opts.timestampEnabled === true;
     this.manifest = manifest;
     this.fd = fd;
     this.waitRewrite = waitRewrite;
@@ -164,7 +179,7 @@ export class AofWriter implements PropagationSink {
       if (writeInitialBase !== undefined) {
         writeInitialBase(p, rdb ? 'rdb' : 'aof');
       } else {
-        const fd = fsys.openSync(p, 'w', FILE_MODE);
+        const fd = openPrivate(fsys, p, 'w');
         try {
           fsys.fsyncSync(fd);
         } finally {
@@ -174,7 +189,7 @@ export class AofWriter implements PropagationSink {
       log('notice', `Creating AOF base file ${name} on server start`);
     }
     const incrName = am.incr.length > 0 ? am.incr[am.incr.length - 1]!.name : newIncrName(am, loc);
-    const fd = fsys.openSync(binaryNameToPath(dirPath, incrName), 'a', FILE_MODE);
+    const fd = openPrivate(fsys, binaryNameToPath(dirPath, incrName), 'a');
     try {
       writeManifest(loc, am, fsys);
     } catch (e) {
@@ -182,6 +197,7 @@ export class AofWriter implements PropagationSink {
       throw e;
     }
     log('notice', `${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${incrName} on server start`);
+    removeStaleTemps(fsys, dirPath, loc, log);
     const w = new AofWriter(opts, am, fd, false);
     w.recomputeSizes();
     w.rewriteBaseSize = am.base !== null ? (fileSizeOrNull(binaryNameToPath(dirPath, am.base.name), fsys) ?? 0) : 0;
@@ -197,13 +213,20 @@ export class AofWriter implements PropagationSink {
   static openForEnable(opts: AofWriterOptions, manifest: AofManifest): AofWriter {
     const fsys = opts.fs ?? nodeAofFs;
     ensureAofDir(opts, fsys);
-    const fd = fsys.openSync(binaryNameToPath(aofDirPath(opts), tempIncrFileName(opts)), 'w', FILE_MODE);
+    const fd = openPrivate(fsys, binaryNameToPath(aofDirPath(opts), tempIncrFileName(opts)), 'w');
     return new AofWriter(opts, cloneManifest(manifest), fd, true);
   }
 
   // ---- the write feed ----
 
   append(dbIndex: number, argv: readonly string[]): void {
+    if (this.timestampEnabled) {
+      const sec = Math.floor(this.now() / 1000);
+      if (sec > this.lastTimestamp) {
+        this.lastTimestamp = sec;
+        this.pending.raw(`#TS:${sec}\r\n`);
+      }
+    }
     if (dbIndex !== this.selectedDb) {
       this.pending.command(['SELECT', String(dbIndex)]);
       this.selectedDb = dbIndex;
@@ -236,9 +259,13 @@ export class AofWriter implements PropagationSink {
         if (n <= 0) break;
         written += n;
       }
-      if (written < data.length) failure = `Short write while writing to the AOF file: (nwritten=${written}, expected=${data.length})`;
+      if (written < data.length) {
+        failure = `Short write while writing to the AOF file: (nwritten=${written}, expected=${data.length})`;
+        this.lastErrno = strerror({ code: 'ENOSPC' });
+      }
     } catch (e) {
-      failure = `Error writing to the AOF file: ${errText(e)}`;
+      failure = `Error writing to the AOF file: ${strerror(e)}`;
+      this.lastErrno = strerror(e);
     }
     if (failure !== null) {
       if (written > 0) {
@@ -266,7 +293,8 @@ export class AofWriter implements PropagationSink {
       try {
         this.fs.fsyncSync(this.fd);
       } catch (e) {
-        this.lastError = `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${errText(e)}`;
+        this.lastErrno = strerror(e);
+        this.lastError = `Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(e)}`;
         this.log('warning', this.lastError);
         this.writeOk = false;
         this.fatal = true;
@@ -309,7 +337,8 @@ export class AofWriter implements PropagationSink {
       this.fsyncInFlight = false;
       if (err) {
         this.bgFsyncOk = false;
-        this.lastError = `Error during background AOF fsync: ${err.message}`;
+        this.lastErrno = strerror(err);
+        this.lastError = `Error during background AOF fsync: ${strerror(err)}`;
         this.log('warning', this.lastError);
         return;
       }
@@ -322,7 +351,7 @@ export class AofWriter implements PropagationSink {
   private armTimer(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    if (this.fsyncPolicy !== 'everysec') return;
+    // everysec: the deferred fsync; every policy: retrying a failed write (as serverCron)
     this.timer = setInterval(() => {
       if (!this.closed) this.flush();
     }, 250);
@@ -343,12 +372,24 @@ export class AofWriter implements PropagationSink {
     this.useRdbPreamble = on;
   }
 
+  setTimestampEnabled(on: boolean): void {
+    this.timestampEnabled = on;
+  }
+
   /**
    * aof_last_write_status: 'err' while the last write failed or the last background
    * fsync failed (Redis refuses write commands then).
    */
   get lastWriteStatus(): 'ok' | 'err' {
     return this.writeOk && this.bgFsyncOk ? 'ok' : 'err';
+  }
+
+  /**
+   * The error reply for write commands while the AOF cannot be written (Redis's
+   * writeCommandsDeniedByDiskError / DISK_ERROR_TYPE_AOF), or null when writes are fine.
+   */
+  misconfError(): string | null {
+    return this.lastWriteStatus === 'ok' ? null : `MISCONF Errors writing to the AOF file: ${this.lastErrno}`;
   }
 
   get currentManifest(): AofManifest {
@@ -371,6 +412,8 @@ export class AofWriter implements PropagationSink {
   info(): AofInfo {
     return {
       aof_rewrite_in_progress: this.rewrite !== null ? 1 : 0,
+      aof_last_rewrite_time_sec: this.lastRewriteTimeSec,
+      aof_current_rewrite_time_sec: this.rewrite !== null ? Math.floor((this.now() - this.rewriteStartMs) / 1000) : -1,
       aof_last_bgrewrite_status: this.lastBgrewriteOk ? 'ok' : 'err',
       aof_rewrites: this.rewrites,
       aof_rewrites_consecutive_failures: this.consecutiveFailures,
@@ -426,13 +469,18 @@ export class AofWriter implements PropagationSink {
     if (this.closed) throw new Error('the AOF is closed');
     if (this.rewrite !== null) throw new Error('Background append only file rewriting already in progress');
     ensureAofDir(this.loc, this.fs);
-    this.flush();
+    // Commands still buffered predate the snapshot: written to the new incr file they would
+    // be replayed on top of a base that already contains their effect.
+    if (!this.flush() || this.pending.length > 0) {
+      this.lastBgrewriteOk = false;
+      throw new Error(`Can't rewrite the AOF while it can't be written: ${this.lastError ?? 'write error'}`);
+    }
     const ticket: RewriteTicket = { tempPath: path.join(this.dirPath, tempRewriteName()), format: this.useRdbPreamble ? 'rdb' : 'aof' };
     if (!this.waitRewrite) {
       const am = cloneManifest(this.manifest);
       const name = newIncrName(am, this.loc);
       const p = binaryNameToPath(this.dirPath, name);
-      const fd = this.fs.openSync(p, 'w', FILE_MODE);
+      const fd = openPrivate(this.fs, p, 'w');
       try {
         writeManifest(this.loc, am, this.fs);
       } catch (e) {
@@ -451,11 +499,21 @@ export class AofWriter implements PropagationSink {
       this.manifest = am;
       this.lastIncrSize = 0;
       this.fsyncOffset = this.currentSize;
+    } else {
+      // Switching AOF on: the snapshot about to be taken covers everything so far, so the
+      // temp incr file restarts empty (after an aborted attempt it holds older commands).
+      const fd = openPrivate(this.fs, binaryNameToPath(this.dirPath, tempIncrFileName(this.loc)), 'w');
+      this.fs.closeSync(this.fd);
+      this.fd = fd;
+      this.currentSize = 0;
+      this.lastIncrSize = 0;
+      this.fsyncOffset = 0;
     }
     // the new file (or the temp incr) starts with a SELECT of its own
     this.selectedDb = -1;
     this.rewrites++;
     this.rewrite = { ticket, waitRewrite: this.waitRewrite };
+    this.rewriteStartMs = this.now();
     this.log('notice', 'Background append only file rewriting started');
     return ticket;
   }
@@ -509,6 +567,7 @@ export class AofWriter implements PropagationSink {
       throw e;
     }
     this.manifest = am;
+    this.endRewriteClock();
     this.rewrite = null;
     this.waitRewrite = false;
     this.selectedDb = -1;
@@ -529,6 +588,7 @@ export class AofWriter implements PropagationSink {
   abortRewrite(failed = true): void {
     const rw = this.rewrite;
     if (rw === null) return;
+    this.endRewriteClock();
     this.rewrite = null;
     try {
       this.fs.unlinkSync(rw.ticket.tempPath);
@@ -539,10 +599,15 @@ export class AofWriter implements PropagationSink {
   }
 
   private failRewrite(text: string): void {
+    this.endRewriteClock();
     this.rewrite = null;
     this.lastBgrewriteOk = false;
     this.consecutiveFailures++;
     this.log('warning', text);
+  }
+
+  private endRewriteClock(): void {
+    if (this.rewrite !== null) this.lastRewriteTimeSec = Math.floor((this.now() - this.rewriteStartMs) / 1000);
   }
 
   private deleteHistory(): void {
@@ -602,6 +667,29 @@ export class AofWriter implements PropagationSink {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     return ok;
+  }
+}
+
+/**
+ * Temp files a crash left behind in the AOF directory (a rewrite's unfinished base, the
+ * runtime-enable incr file, a manifest never renamed): nothing references them.
+ */
+function removeStaleTemps(fsys: AofFs, dirPath: string, loc: AofLocation, log: AofLog): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dirPath);
+  } catch {
+    return;
+  }
+  const incrTemp = Buffer.from(tempIncrFileName(loc), 'latin1').toString('utf8');
+  for (const n of names) {
+    if (!/^temp-rewriteaof-bg-\d+\.aof$/.test(n) && n !== incrTemp) continue;
+    try {
+      fsys.unlinkSync(path.join(dirPath, n));
+      log('notice', `Removed the stale temp file ${n} left in the AOF directory`);
+    } catch {
+      // harmless if it stays
+    }
   }
 }
 

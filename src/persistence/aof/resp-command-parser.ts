@@ -95,24 +95,37 @@ export class RespCommandParser {
     return this.bufAbs + this.pos;
   }
 
-  /** A complete line at pos (without CRLF) or null when more bytes are needed. */
-  private line(): string | null {
+  /** Index of the '\n' ending the line at pos, or -1 when more bytes are needed. */
+  private lineEnd(): number {
     const limit = Math.min(this.buf.length, this.pos + LINE_MAX);
     const nl = this.buf.indexOf(0x0a, this.pos);
     if (nl === -1 || nl >= limit) {
       if (this.buf.length - this.pos >= LINE_MAX) throw new RespFormatError(this.abs(), 'line too long');
-      return null;
+      return -1;
     }
-    const s = this.buf.toString('latin1', this.pos, nl + 1);
-    return s;
+    return nl;
   }
 
-  private count(s: string, prefix: string, what: string): number {
-    const m = /^.(\d{1,18})\r\n$/.exec(s);
-    if (m === null || s[0] !== prefix) {
-      throw new RespFormatError(this.abs(), `expected ${what} ('${prefix}<count>\\r\\n'), got '${printable(s.slice(0, 24))}'`);
+  /**
+   * `<prefix><digits>\r\n` at pos, ending at `nl`: the number (without building a string
+   * on the common path).
+   */
+  private count(nl: number, prefix: number, what: string): number {
+    const b = this.buf;
+    let v = 0;
+    let i = this.pos + 1;
+    const digitsEnd = nl - 1;
+    let ok = b[this.pos] === prefix && b[digitsEnd] === 0x0d && digitsEnd > i && digitsEnd - i <= 18;
+    for (; ok && i < digitsEnd; i++) {
+      const c = b[i]!;
+      if (c < 0x30 || c > 0x39) ok = false;
+      else v = v * 10 + (c - 0x30);
     }
-    return Number(m[1]);
+    if (!ok) {
+      const s = b.toString('latin1', this.pos, Math.min(nl + 1, this.pos + 24));
+      throw new RespFormatError(this.abs(), `expected ${what} ('${String.fromCharCode(prefix)}<count>\\r\\n'), got '${printable(s)}'`);
+    }
+    return v;
   }
 
   /**
@@ -125,21 +138,21 @@ export class RespCommandParser {
         if (this.pos >= this.buf.length) return null;
         const first = this.buf[this.pos]!;
         if (first === 0x23 /* # */) {
-          const l = this.line();
-          if (l === null) return null;
-          this.pos += l.length;
+          const nl = this.lineEnd();
+          if (nl === -1) return null;
+          this.pos = nl + 1;
           this.doneAbs = this.abs();
           continue;
         }
         if (first !== 0x2a /* * */) {
           throw new RespFormatError(this.abs(), `expected '*' or '#', got '${printable(String.fromCharCode(first))}'`);
         }
-        const l = this.line();
-        if (l === null) return null;
-        const n = this.count(l, '*', 'a command');
+        const nl = this.lineEnd();
+        if (nl === -1) return null;
+        const n = this.count(nl, 0x2a, 'a command');
         if (n < 1) throw new RespFormatError(this.abs(), `invalid argument count ${n}`);
         this.cmdStart = this.abs();
-        this.pos += l.length;
+        this.pos = nl + 1;
         this.argc = n;
         this.args = [];
         this.bulkLen = -1;
@@ -147,11 +160,11 @@ export class RespCommandParser {
       while (this.args.length < this.argc) {
         if (this.bulkLen === -1) {
           if (this.pos >= this.buf.length) return null;
-          const l = this.line();
-          if (l === null) return null;
-          const n = this.count(l, '$', 'a bulk length');
+          const nl = this.lineEnd();
+          if (nl === -1) return null;
+          const n = this.count(nl, 0x24, 'a bulk length');
           if (n > MAX_ARG_LEN) throw new RespFormatError(this.abs(), `argument of ${n} bytes is longer than this server can hold`);
-          this.pos += l.length;
+          this.pos = nl + 1;
           this.bulkLen = n;
         }
         const need = this.bulkLen + 2;
