@@ -16,6 +16,7 @@ import { harden, parseAppSpec } from './harden.js';
 import { makeCerts } from './certs.js';
 import { registerCheckRdb } from './check-rdb.js';
 import { registerCheckAof } from './check-aof.js';
+import { rdbPartChecker } from './rdb-part-checker.js';
 
 class UsageError extends Error {}
 
@@ -158,7 +159,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   registerCheckRdb(program, setExit);
-  registerCheckAof(program, setExit);
+  registerCheckAof(program, setExit, rdbPartChecker);
 
   return program;
 }

@@ -440,7 +440,7 @@ export const configTable: ConfigDef[] = [
   mem('auto-aof-rewrite-min-size', '67108864', 0n, LLONG_MAX, 'active'),
   bool('aof-load-truncated', 'yes', 'active'),
   bool('aof-use-rdb-preamble', 'yes', 'active', { apply: (server, v) => (server.persistence.aof.setUseRdbPreamble(v === 'yes'), null) }),
-  bool('aof-timestamp-enabled', 'no', 'noeffect'),
+  bool('aof-timestamp-enabled', 'no', 'active', { apply: (server, v) => (server.persistence.aof.writer?.setTimestampEnabled(v === 'yes'), null) }),
   bool('aof-rewrite-incremental-fsync', 'yes', 'noeffect'),
   bool('rdb-save-incremental-fsync', 'yes', 'noeffect'),
   bool('aof-disable-auto-gc', 'no', 'noeffect'),

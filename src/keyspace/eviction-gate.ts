@@ -54,7 +54,8 @@ export function evictionHost(server: Server): EvictionHost {
       return server.dbs;
     },
     usedMemory: () => server.memory.used(),
-    evictionPaused: () => server.pause.active,
+    // as Redis's isSafeToPerformEvictions: not while paused, not while the dataset loads
+    evictionPaused: () => server.pause.active || server.loading,
     now: () => server.now(),
     evictKey: (db: Database, key: string) => evictKey(server, db, key),
   };

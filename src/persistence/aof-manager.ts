@@ -101,7 +101,7 @@ export class AofPersistence {
 
   private writerOptions() {
     const c = this.server.config;
-    return { ...this.location(), fsync: c.get('appendfsync') as AppendFsync, useRdbPreamble: c.bool('aof-use-rdb-preamble'), log: this.log };
+    return { ...this.location(), fsync: c.get('appendfsync') as AppendFsync, useRdbPreamble: c.bool('aof-use-rdb-preamble'), timestampEnabled: c.bool('aof-timestamp-enabled'), log: this.log };
   }
 
   /** The base of an AOF created on an empty dataset: a valid empty RDB (or RESP) file. */
@@ -132,9 +132,7 @@ export class AofPersistence {
 
   /** The MISCONF refusal while AOF writes fail. */
   refusal(): string | null {
-    const w = this.writer;
-    if (w === null || w.lastWriteStatus === 'ok') return null;
-    return `MISCONF Errors writing to the AOF file: ${w.lastError ?? 'unknown error'}`;
+    return this.writer === null ? null : this.writer.misconfError();
   }
 
   /** BGREWRITEAOF. */
