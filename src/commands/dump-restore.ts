@@ -94,8 +94,13 @@ export const restore = defineCommand({
       ttl = sum > LLONG_MAX ? BigInt.asIntN(64, sum) : sum;
     }
     const at = typeof ttl === 'bigint' && ttl >= -9007199254740991n && ttl <= 9007199254740991n ? Number(ttl) : ttl;
-    if (at !== 0 && at <= ctx.now) {
-      if (deleted) notify(ctx, NotifyKind.generic, 'del', key);
+    // (never while loading: the file's times may have passed since it was written)
+    if (at !== 0 && db.isPast(at)) {
+      if (deleted) {
+        notify(ctx, NotifyKind.generic, 'del', key);
+        // as Redis 7.2: what happened was a deletion
+        if (ctx.server.propagator.active) ctx.server.propagator.replace([ctx.server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
+      }
       return reply.ok;
     }
     const now = ctx.now;
@@ -107,6 +112,13 @@ export const restore = defineCommand({
     }
     db.add(key, value, at !== 0 ? at : undefined, meta);
     notify(ctx, NotifyKind.generic, 'restore', key);
+    // as Redis 7.2: a relative TTL goes out as the absolute time it gave, with ABSTTL
+    if (at !== 0 && !absttl && ctx.server.propagator.active) {
+      const out = argv.slice();
+      out[2] = String(at);
+      out.push('ABSTTL');
+      ctx.server.propagator.replace(out);
+    }
     return reply.ok;
   },
 });

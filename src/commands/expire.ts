@@ -74,7 +74,7 @@ function expireGeneric(ctx: CommandContext, argv: string[], relative: boolean, s
     if (flags & LT && current !== undefined && when >= current) return reply.zero;
   }
   // a time already past is a deletion, announced as one
-  const deletes = when <= BigInt(ctx.now);
+  const deletes = db.isPast(when);
   db.setExpire(key, when);
   const prop = ctx.server.propagator;
   if (prop.active) {

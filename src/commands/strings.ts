@@ -391,7 +391,7 @@ export const getex = defineCommand({
     if (o.unit !== null) {
       const at = expireAt(ctx, o.expire, o.unit, 'getex');
       const prop = ctx.server.propagator;
-      if ((o.unit === 'exat' || o.unit === 'pxat') && at <= ctx.now) {
+      if ((o.unit === 'exat' || o.unit === 'pxat') && db.isPast(at)) {
         db.delete(key);
         notify(ctx, NotifyKind.generic, 'del', key);
         if (prop.active) prop.replace([ctx.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);

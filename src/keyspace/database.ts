@@ -271,12 +271,21 @@ export class Database {
   /** Sets an absolute expiry; a time already past deletes the key (as Redis). Key must exist. */
   setExpire(key: string, atMs: number | bigint): void {
     if (this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
-    if (atMs <= this.host.now()) {
+    if (this.isPast(atMs)) {
       this.removeKey(key);
     } else {
       this.storeExpire(key, atMs);
     }
     this.host.keyModified(this, key);
+  }
+
+  /**
+   * Whether an expiry time set now deletes the key at once (Redis's checkAlreadyExpired):
+   * never while the dataset loads, where the file's times may have passed since it was
+   * written and the file itself carries the deletions that happened.
+   */
+  isPast(atMs: number | bigint): boolean {
+    return atMs <= this.host.now() && this.host.loading !== true;
   }
 
   private storeExpire(key: string, atMs: number | bigint): void {

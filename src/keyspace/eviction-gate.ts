@@ -69,7 +69,8 @@ export function evictionHost(server: Server): EvictionHost {
 function evictKey(server: Server, db: Database, key: string): boolean {
   if (db.expireIfNeeded(key)) return false;
   if (db.storedEntry(key) === undefined) return false;
-  server.propagator.emit(db.index, ['DEL', key]);
+  // DEL, or UNLINK under lazyfree-lazy-eviction (Redis's propagateDeletion)
+  if (server.propagator.sink !== null) server.propagator.deletion(db.index, key, server.config.bool('lazyfree-lazy-eviction'));
   db.delete(key);
   server.stats.evictedKeys++;
   server.notifyKeyspaceEvent(NotifyKind.evicted, 'evicted', key, db.index);

@@ -16,6 +16,19 @@
  *
  * With no sink attached (no AOF) nothing is collected: the dispatcher pays one null check,
  * and handlers test `active` before building a rewritten command.
+ *
+ * What a sink can rely on:
+ *  - commands arrive in execution order, each unit once it completed; a served blocked
+ *    client's command is its own unit, after the unit of the write that served it;
+ *  - `dbIndex` is the database the command must run in; MULTI carries the first wrapped
+ *    command's database and EXEC the last one's, so a writer that SELECTs on a change of
+ *    database writes nothing between a MULTI and its first command (as Redis 7);
+ *  - every command is one a plain client may send (no blocking forms, no LIMIT without ~),
+ *    and none depends on the time or chance of its replay.
+ * What a loader must do, as Redis does while loading: replay with no sink attached (the
+ * feed must not feed itself) and with expiry suspended, since the feed's absolute times
+ * may be past by the time it is replayed (a key set with PX and PERSISTed later would
+ * otherwise be lost).
  */
 
 /** Where propagated commands go (the AOF writer). */

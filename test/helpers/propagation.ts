@@ -10,6 +10,7 @@ import type { Server } from '../../src/server/server.js';
 import type { ManualClock } from '../../src/keyspace/clock.js';
 import type { PropagationSink } from '../../src/persistence/propagator.js';
 import { Kind, type Reply } from '../../src/protocol/reply.js';
+import { aofExecutor } from '../../src/persistence/loading.js';
 
 let nextLocalId = 1_000_000;
 
@@ -73,6 +74,33 @@ export function replayFeed(server: Server, clock: ManualClock, feed: readonly Ti
     if (r !== null && r.k === Kind.Error) problems.push(`${op.argv.join(' ')} -> ${r.s}`);
     // the loader's client may SELECT inside MULTI/EXEC: follow it
     db = c.ctx.client.dbIndex;
+  }
+  return problems;
+}
+
+/**
+ * Replays a feed the way start-up loading does (persistence/loading.ts): the server is
+ * loading (nothing expires, past times do not delete), the clock stands still at `at`,
+ * and commands run through the AOF executor, SELECT included. Returns the errors met.
+ */
+export function loadFeed(server: Server, clock: ManualClock, at: number, feed: readonly TimedCommand[]): string[] {
+  clock.set(at);
+  server.updateTime();
+  const exec = aofExecutor(server);
+  const problems: string[] = [];
+  let db = 0;
+  server.loading = true;
+  try {
+    for (const op of feed) {
+      if (op.db !== db) {
+        exec(['SELECT', String(op.db)]);
+        db = op.db;
+      }
+      const err = exec(op.argv);
+      if (err !== null) problems.push(`${op.argv.join(' ')} -> ${err}`);
+    }
+  } finally {
+    server.loading = false;
   }
   return problems;
 }

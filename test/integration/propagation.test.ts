@@ -10,6 +10,7 @@ import { Server } from '../../src/server/server.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { attachRecordingSink, Propagator, type RecordingSink } from '../../src/persistence/propagator.js';
 import { localClient, type LocalClient } from '../helpers/propagation.js';
+import { aofExecutor } from '../../src/persistence/loading.js';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -309,6 +310,77 @@ test('propagation: FLUSHDB / FLUSHALL go out even on empty databases; SWAPDB, MO
   assert.deepEqual(run('COPY', 'k', 'k2', 'DB', '4'), [['COPY', 'k', 'k2', 'DB', '4']]);
   assert.deepEqual(run('MOVE', 'k', '5'), [['MOVE', 'k', '5']]);
   assert.deepEqual(run('MOVE', 'k', '5'), []);
+});
+
+test('propagation: RESTORE with a relative TTL goes out with the absolute time and ABSTTL; a past one as DEL', () => {
+  const { run, c } = setup();
+  run('SET', 'k', 'v');
+  const dump = c.call('DUMP', 'k') as { s: string };
+  assert.deepEqual(run('RESTORE', 'r', '0', dump.s), [['RESTORE', 'r', '0', dump.s]]);
+  assert.deepEqual(run('RESTORE', 'r', '5000', dump.s, 'REPLACE'), [['RESTORE', 'r', String(T0 + 5000), dump.s, 'REPLACE', 'ABSTTL']]);
+  assert.deepEqual(run('RESTORE', 'r', String(T0 + 9), dump.s, 'REPLACE', 'ABSTTL'), [['RESTORE', 'r', String(T0 + 9), dump.s, 'REPLACE', 'ABSTTL']]);
+  assert.deepEqual(run('RESTORE', 'r', '1', dump.s, 'REPLACE', 'ABSTTL'), [['DEL', 'r']]);
+  assert.deepEqual(run('RESTORE', 'r', '1', dump.s, 'REPLACE', 'ABSTTL'), []);
+});
+
+test('propagation: while loading, a past expiry time does not delete (Redis checkAlreadyExpired)', () => {
+  const { server } = setup();
+  server.updateTime();
+  server.propagator.sink = null;
+  // the start-up loader's executor (persistence/loading.ts)
+  const exec = aofExecutor(server);
+  server.loading = true;
+  try {
+    for (const argv of [
+      ['SET', 'a', 'v', 'PXAT', '5'],
+      ['SET', 'b', 'v'],
+      ['PEXPIREAT', 'b', '5'],
+      ['SET', 'c', 'v'],
+      ['GETEX', 'c', 'PXAT', '5'],
+      ['PERSIST', 'a'],
+    ]) {
+      assert.equal(exec(argv), null);
+    }
+  } finally {
+    server.loading = false;
+  }
+  const db = server.dbs[0]!;
+  assert.equal(db.has('a'), true, 'PERSIST after a past PXAT keeps the key, as in the file it came from');
+  assert.equal(db.getExpire('b'), 5);
+  assert.equal(db.getExpire('c'), 5);
+  assert.equal(db.has('b'), false, 'once loaded, past times expire as usual');
+});
+
+test('propagation: evicted keys go out as DEL (UNLINK under lazyfree-lazy-eviction) before the write that evicted them; a replica fed the same stays equal', () => {
+  for (const lazy of ['no', 'yes']) {
+    const clock = new ManualClock(T0);
+    const a = new Server({ clock });
+    const b = new Server({ clock: new ManualClock(T0) });
+    const ca = localClient(a);
+    const cb = localClient(b);
+    a.updateTime();
+    b.updateTime();
+    const value = 'v'.repeat(1000);
+    // the same starting dataset on both sides, before any feed
+    for (let i = 0; i < 50; i++) {
+      ca.call('SET', `k${i}`, value);
+      cb.call('SET', `k${i}`, value);
+    }
+    ca.call('CONFIG', 'SET', 'lazyfree-lazy-eviction', lazy);
+    ca.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    ca.call('CONFIG', 'SET', 'maxmemory', String(a.memory.used() + 20 * 1024));
+    const sink = attachRecordingSink(a);
+    for (let i = 50; i < 120; i++) ca.call('SET', `k${i}`, value);
+    const feed = sink.take();
+    a.propagator.sink = null;
+    const deletions = feed.filter((x) => x.argv[0] === (lazy === 'yes' ? 'UNLINK' : 'DEL'));
+    assert.ok(deletions.length > 0, 'something was evicted');
+    assert.equal(deletions.length, a.stats.evictedKeys);
+    assert.equal(feed.filter((x) => x.argv[0] === 'SET').length, 70, 'every write went out, none wrapped with its evictions');
+    assert.ok(!feed.some((x) => x.argv[0] === 'MULTI'));
+    for (const op of feed) cb.call(...op.argv);
+    assert.deepEqual([...b.dbs[0]!.liveKeys()].sort(), [...a.dbs[0]!.liveKeys()].sort());
+  }
 });
 
 test('propagation: with no sink nothing is collected or built', () => {
