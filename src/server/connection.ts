@@ -251,8 +251,17 @@ export class Connection {
 
   flush(): void {
     if (this.writer.size === 0 || this.closed) return;
-    // the commands behind these replies are in the AOF first (on disk, under appendfsync always)
-    this.server.flushWriteFeed();
+    // The commands behind these replies go to the AOF first (on disk, under appendfsync
+    // always). Replies of every client served in this turn of the event loop wait for one
+    // AOF write (and one fsync) together, as Redis's beforeSleep does; a closing client's
+    // last reply cannot wait, so the AOF is written right away for it.
+    if (this.server.writeFeedPending()) {
+      if (!this.client.closeAfterReply) {
+        this.server.afterWriteFeed(this);
+        return;
+      }
+      this.server.flushWriteFeed();
+    }
     const out = this.writer.take();
     this.client.netOut += out.length;
     this.server.stats.netOutputBytes += out.length;

@@ -173,6 +173,33 @@ export class Server implements KeyspaceHost {
     if (this.persistence.aof.writer !== null) this.persistence.aof.flush();
   }
 
+  /** Commands are waiting in the AOF buffer (replies must not leave before them). */
+  writeFeedPending(): boolean {
+    const w = this.persistence.aof.writer;
+    return w !== null && w.bufferLength > 0;
+  }
+
+  private feedWaiters = new Set<Connection>();
+  private feedFlushScheduled = false;
+
+  /**
+   * Holds a connection's replies until the AOF buffer is written, once for every
+   * connection served in this turn of the event loop (setImmediate runs after the I/O
+   * callbacks of the turn): one write and, under `always`, one fsync per turn, not per client.
+   */
+  afterWriteFeed(conn: Connection): void {
+    this.feedWaiters.add(conn);
+    if (this.feedFlushScheduled) return;
+    this.feedFlushScheduled = true;
+    setImmediate(() => {
+      this.feedFlushScheduled = false;
+      this.flushWriteFeed();
+      const waiting = [...this.feedWaiters];
+      this.feedWaiters.clear();
+      for (const c of waiting) c.flush();
+    });
+  }
+
   constructor(opts: ServerOptions = {}) {
     this.clock = opts.clock ?? systemClock;
     this.cachedNow = this.clock.now();

@@ -154,6 +154,11 @@ async function backgroundJob(port: number, command: string, busyField: string): 
 }
 
 async function main(): Promise<void> {
+  // `node --test dist/test/` runs every .js under test/, this report included: not there
+  if (process.env['NODE_TEST_CONTEXT'] !== undefined) {
+    console.log('persistence-bench: skipped under the test runner (use npm run bench:persistence)');
+    return;
+  }
   const args = process.argv.slice(2);
   const keys = args.includes('--keys') ? Number(args[args.indexOf('--keys') + 1]) : 1_000_000;
   const requests = args.includes('--requests') ? Number(args[args.indexOf('--requests') + 1]) : 200_000;

@@ -35,11 +35,15 @@ export class ByteSink {
     this.buf = next;
   }
 
-  /** Takes everything written so far and starts over (the buffer is handed out, not copied). */
+  /**
+   * Takes everything written so far and starts over. The bytes are copied out (small
+   * copies come from Node's buffer pool) and the working buffer is kept: handing it out
+   * instead would cost a fresh 64 KiB allocation per key in a snapshot.
+   */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(Math.max(256, Math.min(this.buf.length, 1 << 16)));
+    const out = Buffer.from(this.buf.subarray(0, this.pos));
     this.pos = 0;
+    if (this.buf.length > 1 << 20) this.buf = Buffer.allocUnsafe(1 << 16);
     return out;
   }
 
