@@ -14,6 +14,9 @@ import {
   RDB_ENCVAL,
 } from './rdb-constants.js';
 
+/** Output up to this size is copied out of the working buffer; larger output is handed over. */
+const TAKE_COPY_LIMIT = 1 << 16;
+
 export class ByteSink {
   buf: Buffer;
   pos = 0;
@@ -35,10 +38,19 @@ export class ByteSink {
     this.buf = next;
   }
 
-  /** Takes everything written so far and starts over (the buffer is handed out, not copied). */
+  /**
+   * Takes everything written so far and starts over. Small output is copied out so the
+   * working buffer is reused (a keyspace of small keys allocates no 64 KiB buffer per
+   * key); large output is handed over as is and a fresh working buffer started.
+   */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(Math.max(256, Math.min(this.buf.length, 1 << 16)));
+    let out: Buffer;
+    if (this.pos <= TAKE_COPY_LIMIT) {
+      out = Buffer.from(this.buf.subarray(0, this.pos));
+    } else {
+      out = this.buf.subarray(0, this.pos);
+      this.buf = Buffer.allocUnsafe(TAKE_COPY_LIMIT);
+    }
     this.pos = 0;
     return out;
   }
