@@ -35,8 +35,14 @@ export function decodeValue(type: number, src: ByteSource, lim: RdbLoadLimits): 
     }
     case RdbType.LIST:
       return plainList(src, lim);
-    case RdbType.LIST_ZIPLIST:
-      return listFromNodes([blobDecode(src, 'list ziplist', decodeZiplist)], lim);
+    case RdbType.LIST_ZIPLIST: {
+      // pushed element by element into a quicklist, which Redis leaves as it is
+      const items = blobDecode(src, 'list ziplist', decodeZiplist);
+      if (items.length === 0) return null;
+      const l = ListData.fromNodes([], []);
+      for (const e of items) l.pushTail(e, lim.listMaxListpackSize);
+      return { type: 'list', value: l };
+    }
     case RdbType.LIST_QUICKLIST:
     case RdbType.LIST_QUICKLIST_2:
       return quicklist(src, type, lim);
@@ -168,7 +174,9 @@ function quicklist(src: ByteSource, type: number, lim: RdbLoadLimits): Value | n
     const at = src.offset;
     const container = src.len('quicklist node container');
     if (container === QUICKLIST_NODE_PLAIN) {
-      nodes.push([src.blob('quicklist plain node').toString('latin1')]);
+      const blob = src.blob('quicklist plain node');
+      if (blob.length === 0) src.fail('empty quicklist plain node', at);
+      nodes.push([blob.toString('latin1')]);
     } else if (container === QUICKLIST_NODE_PACKED) {
       nodes.push(blobDecode(src, 'quicklist listpack node', (b) => decodeListpack(b)) as string[]);
     } else {
