@@ -319,7 +319,8 @@ function streamNode(master: StreamId, lp: Buffer): StreamNode {
   if (seenLive !== live || seenDeleted !== deleted) {
     throw new BlobFormatError(`stream listpack counts ${live} live and ${deleted} deleted entries, holds ${seenLive} and ${seenDeleted}`, 0);
   }
-  if (live === 0) throw new BlobFormatError('stream listpack without live entries', 0);
+  // a node may hold only deleted entries: MINID trimming marks the live ones of a node whose
+  // last entry (already deleted) is beyond the limit, and the node stays
   node.live = live;
   node.deleted = deleted;
   node.bytes = lp.length;
