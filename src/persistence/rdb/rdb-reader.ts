@@ -13,7 +13,7 @@
 import type { Value } from '../../keyspace/value-types.js';
 import { ByteSource } from './byte-source.js';
 import { DEFAULT_LOAD_LIMITS, type RdbLoadLimits } from './load-limits.js';
-import { RDB_MAX_READ_VERSION, RdbOpcode, RdbType, rdbTypeName } from './rdb-constants.js';
+import { RDB_MAX_READ_VERSION, RdbOpcode, RdbType } from './rdb-constants.js';
 import { RdbFormatError } from './rdb-error.js';
 import { decodeValue, isKnownObjectType } from './value-decoder.js';
 
@@ -205,4 +205,3 @@ export class RdbReader {
   }
 }
 
-export { rdbTypeName };

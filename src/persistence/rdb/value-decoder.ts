@@ -19,7 +19,7 @@ import { decodeZiplist } from './ziplist.js';
 import { decodeZipmap } from './zipmap.js';
 import type { RdbLoadLimits } from './load-limits.js';
 import { BlobFormatError } from './rdb-error.js';
-import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RdbType, rdbTypeName, STREAM_ITEM_FLAG_DELETED, STREAM_ITEM_FLAG_SAMEFIELDS } from './rdb-constants.js';
+import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RdbType, STREAM_ITEM_FLAG_DELETED, STREAM_ITEM_FLAG_SAMEFIELDS } from './rdb-constants.js';
 
 /** Whether `t` is an object type this decoder knows (module types excluded). */
 export function isKnownObjectType(t: number): boolean {
