@@ -186,6 +186,27 @@ test('RESTORE options, validation and errors answer like redis-server, byte for 
       const theirs = await oc.call(...argv);
       assert.equal(mine, theirs, `${show(argv.join(' '))}\n redoubt: ${show(mine)}\n redis: ${show(theirs)}`);
     }
+    // under an LFU policy FREQ sets the counter and IDLETIME is ignored
+    const lfuSeq: string[][] = [
+      ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+      ['RESTORE', 'lfu1', '0', P, 'FREQ', '7'],
+      ['OBJECT', 'FREQ', 'lfu1'],
+      ['RESTORE', 'lfu2', '0', P, 'FREQ', '0'],
+      ['OBJECT', 'FREQ', 'lfu2'],
+      ['RESTORE', 'lfu3', '0', P, 'FREQ', '255'],
+      ['OBJECT', 'FREQ', 'lfu3'],
+      ['RESTORE', 'lfu4', '0', P, 'IDLETIME', '100'],
+      ['OBJECT', 'FREQ', 'lfu4'],
+      ['OBJECT', 'IDLETIME', 'lfu4'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+      ['RESTORE', 'lru1', '0', P, 'FREQ', '7'],
+      ['OBJECT', 'IDLETIME', 'lru1'],
+    ];
+    for (const argv of lfuSeq) {
+      const mine = await ac.call(...argv);
+      const theirs = await oc.call(...argv);
+      assert.equal(mine, theirs, `${show(argv.join(' '))}\n redoubt: ${show(mine)}\n redis: ${show(theirs)}`);
+    }
     // IDLETIME sets the access clock back (OBJECT IDLETIME, to the second)
     for (const c of [ac, oc]) {
       assert.equal(await c.call('RESTORE', 'idle', '0', P, 'IDLETIME', '1000'), '+OK\r\n');

@@ -259,7 +259,8 @@ export function writeDump(server: Server, file: string, opts: RdbWriterOptions, 
   const chunks: Buffer[] = [w.header({ usedMem: 1234 })];
   const dbs = server.dbs.map((db, i) => ({ db, i })).filter((x) => x.db.size > 0);
   const writeDb = (db: (typeof dbs)[number], skip: number, only: number) => {
-    chunks.push(w.selectDb(db.i, db.db.size, db.db.expiresCount));
+    // a revisited database gets a bare SELECTDB
+    chunks.push(skip > 0 ? w.selectDb(db.i) : w.selectDb(db.i, db.db.size, db.db.expiresCount));
     let n = 0;
     for (const [k, e] of db.db.entries()) {
       if (n++ < skip) continue;
