@@ -1,6 +1,16 @@
 /**
  * The RDB codec's public surface (what SAVE/BGSAVE, start-up loading, AOF preambles and
  * DUMP/RESTORE build on). Everything else in this directory is an implementation detail.
+ *
+ * Loading as Redis does (rdbLoadRio), for a caller of RdbReader:
+ * - a 'key' record whose expireAt is already past is dropped (counted as expired) unless
+ *   the file is an AOF preamble (aux aof-base = 1), as a master does;
+ * - an 'empty-key' record is logged and skipped ("rdbLoadObject skipping empty key");
+ * - idleSeconds / lfuFreq restore the LRU clock or LFU counter (objectSetLRUOrLFU);
+ * - after the 'eof' record, `reader.offset` is the end of the RDB part (where an AOF's
+ *   commands begin after an RDB preamble);
+ * - any RdbFormatError aborts the whole load: records returned before it (the checksum is
+ *   only known at the end) must not be kept.
  */
 export { RdbWriter, type RdbWriterOptions, type RdbAuxFields } from './rdb-writer.js';
 export { RdbReader, type RdbReaderOptions, type RdbRecord } from './rdb-reader.js';
