@@ -149,3 +149,42 @@ test('our dump carries the standard AUX fields and RESIZEDB hints', async () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('load-time conversions under tiny *-max-* limits agree with redis-server (hash, zset encodings)', async (t) => {
+  if (findRedisServer() === null) {
+    t.skip(NO_ORACLE_MESSAGE);
+    return;
+  }
+  const limits = ['hash-max-listpack-entries', '3', 'hash-max-listpack-value', '8', 'zset-max-listpack-entries', '3', 'zset-max-listpack-value', '8', 'set-max-intset-entries', '3'];
+  const source = await startTestServer();
+  const sc = await RawClient.connect(source.port);
+  const dir = mkdtempSync(path.join(tmpdir(), 'rdb-lim-'));
+  try {
+    await applyFill(sc, fillCommands(31, 60));
+    const file = path.join(dir, 'dump.rdb');
+    writeDump(source.server, file, {});
+    const redis = await startRedisOracle(['--dir', dir, '--dbfilename', 'dump.rdb', ...limits.map((x, i) => (i % 2 === 0 ? `--${x}` : x))]);
+    const reloaded = await startTestServer();
+    const redisClient = await RawClient.connect(redis.port);
+    const rc = await RawClient.connect(reloaded.port);
+    try {
+      for (let i = 0; i < limits.length; i += 2) assert.equal(await rc.call('CONFIG', 'SET', limits[i]!, limits[i + 1]!), '+OK\r\n');
+      loadDump(reloaded.server, file);
+      const n = await compareKeyspaces(redisClient, rc, LOADED, 'tiny limits');
+      assert.ok(n > 100);
+      // and some conversions did happen
+      assert.equal(await rc.call('OBJECT', 'ENCODING', 'h:small'), '$9\r\nhashtable\r\n');
+      assert.equal(await rc.call('OBJECT', 'ENCODING', 'z:small'), '$8\r\nskiplist\r\n');
+      assert.equal(await rc.call('OBJECT', 'ENCODING', 'set:int'), '$9\r\nhashtable\r\n');
+    } finally {
+      redisClient.close();
+      rc.close();
+      await reloaded.close();
+      await redis.stop();
+    }
+  } finally {
+    sc.close();
+    await source.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -92,6 +92,10 @@ export function fillCommands(seed: number, randomKeys: number, farFuture = 41024
   for (let i = 0; i < 250; i++) c('XADD', 'x:big', `${1000 + i}-${i % 3}`, 'k', String(i), ...(i % 7 === 0 ? ['extra', 'e'.repeat(i)] : []));
   c('XDEL', 'x:big', '1001-1', '1100-1');
   c('XTRIM', 'x:big', 'MINID', '1005');
+  // a node left with deleted entries only (MINID trimming stops at its deleted last entry)
+  for (let i = 1; i <= 102; i++) c('XADD', 'x:trim', `${i}-0`, 'a', String(i));
+  c('XDEL', 'x:trim', '100-0');
+  c('XTRIM', 'x:trim', 'MINID', '100');
   c('XADD', 'x:huge', '18446744073709551614-18446744073709551615', 'a', '1');
   c('XADD', 'x:empty', '5-5', 'a', '1');
   c('XDEL', 'x:empty', '5-5');
@@ -255,7 +259,8 @@ export function writeDump(server: Server, file: string, opts: RdbWriterOptions, 
   const chunks: Buffer[] = [w.header({ usedMem: 1234 })];
   const dbs = server.dbs.map((db, i) => ({ db, i })).filter((x) => x.db.size > 0);
   const writeDb = (db: (typeof dbs)[number], skip: number, only: number) => {
-    chunks.push(w.selectDb(db.i, db.db.size, db.db.expiresCount));
+    // a revisited database gets a bare SELECTDB
+    chunks.push(skip > 0 ? w.selectDb(db.i) : w.selectDb(db.i, db.db.size, db.db.expiresCount));
     let n = 0;
     for (const [k, e] of db.db.entries()) {
       if (n++ < skip) continue;

@@ -14,6 +14,9 @@ import {
   RDB_ENCVAL,
 } from './rdb-constants.js';
 
+/** Output up to this size is copied out of the working buffer; larger output is handed over. */
+const TAKE_COPY_LIMIT = 1 << 16;
+
 export class ByteSink {
   buf: Buffer;
   pos = 0;
@@ -36,14 +39,19 @@ export class ByteSink {
   }
 
   /**
-   * Takes everything written so far and starts over. The bytes are copied out (small
-   * copies come from Node's buffer pool) and the working buffer is kept: handing it out
-   * instead would cost a fresh 64 KiB allocation per key in a snapshot.
+   * Takes everything written so far and starts over. Small output is copied out so the
+   * working buffer is reused (a keyspace of small keys allocates no 64 KiB buffer per
+   * key); large output is handed over as is and a fresh working buffer started.
    */
   take(): Buffer {
-    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    let out: Buffer;
+    if (this.pos <= TAKE_COPY_LIMIT) {
+      out = Buffer.from(this.buf.subarray(0, this.pos));
+    } else {
+      out = this.buf.subarray(0, this.pos);
+      this.buf = Buffer.allocUnsafe(TAKE_COPY_LIMIT);
+    }
     this.pos = 0;
-    if (this.buf.length > 1 << 20) this.buf = Buffer.allocUnsafe(1 << 16);
     return out;
   }
 

@@ -135,7 +135,7 @@ export class ByteSource {
 
   /** `n` bytes as a binary string. */
   takeString(n: number): string {
-    if (n > this.remaining) this.fail(`unexpected end of file: a ${n}-byte string with ${this.remaining} bytes left`);
+    if (n > this.remaining) this.fail(`unexpected end of file: a ${n}-byte string with ${this.remaining} bytes left (truncated file or bad length)`);
     this.ensure(n);
     const s = this.buf.toString('latin1', this.pos, this.pos + n);
     this.pos += n;
@@ -182,7 +182,7 @@ export class ByteSource {
   count(what: string): number {
     const at = this.offset;
     const n = this.len(what);
-    if (n > this.remaining) this.fail(`${what}: count ${n} exceeds the ${this.remaining} bytes left`, at);
+    if (n > this.remaining) this.fail(`${what}: count ${n} exceeds the ${this.remaining} bytes left (truncated file or bad length)`, at);
     return n;
   }
 
@@ -213,7 +213,7 @@ export class ByteSource {
     const at = this.offset;
     const p = this.lenPrefix();
     if (!p.encoded) {
-      if (typeof p.len !== 'number' || p.len > this.remaining) this.fail(`${what}: length ${p.len} exceeds the ${this.remaining} bytes left`, at);
+      if (typeof p.len !== 'number' || p.len > this.remaining) this.fail(`${what}: length ${p.len} exceeds the ${this.remaining} bytes left (truncated file or bad length)`, at);
       return this.take(p.len);
     }
     if (p.len === RDB_ENC_LZF) return this.lzf(what, at);
@@ -224,7 +224,7 @@ export class ByteSource {
   private lzf(what: string, at: number): Buffer {
     const clen = this.len(`${what} (compressed length)`);
     const len = this.len(`${what} (uncompressed length)`);
-    if (clen > this.remaining) this.fail(`${what}: compressed length ${clen} exceeds the ${this.remaining} bytes left`, at);
+    if (clen > this.remaining) this.fail(`${what}: compressed length ${clen} exceeds the ${this.remaining} bytes left (truncated file or bad length)`, at);
     if (len === 0 || len > clen * LZF_MAX_RATIO + 32) this.fail(`${what}: LZF lengths ${clen} → ${len} are impossible`, at);
     const data = this.take(clen);
     try {

@@ -12,9 +12,13 @@
 const POLY_HI = 0x95ac9329;
 const POLY_LO = 0xac4bc9b5;
 
-/** TABLES_HI[k*256 + n] / TABLES_LO[…]: the CRC of byte n followed by k zero bytes. */
-const TABLES_HI = new Uint32Array(8 * 256);
-const TABLES_LO = new Uint32Array(8 * 256);
+/**
+ * TABLES_HI[k*256 + n] / TABLES_LO[…]: the CRC of byte n followed by k zero bytes. Signed
+ * 32-bit storage keeps every value a small integer for V8 (an unsigned value above 2^31
+ * would be boxed as a double on each read, several times slower).
+ */
+const TABLES_HI = new Int32Array(8 * 256);
+const TABLES_LO = new Int32Array(8 * 256);
 
 for (let n = 0; n < 256; n++) {
   let hi = 0;
@@ -55,35 +59,36 @@ export class Crc64 {
   }
 
   update(data: Uint8Array, start = 0, end = data.length): this {
-    let hi = this.hi;
-    let lo = this.lo;
+    // the halves are handled as int32 bit patterns; only `>>>` shifts need care
+    let hi = this.hi | 0;
+    let lo = this.lo | 0;
     let i = start;
     const T_HI = TABLES_HI;
     const T_LO = TABLES_LO;
     // eight bytes per step
     const end8 = end - ((end - i) & 7);
     while (i < end8) {
-      const a = (lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
-      const b = (hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24))) >>> 0;
-      const i7 = 7 * 256 + (a & 0xff);
-      const i6 = 6 * 256 + ((a >>> 8) & 0xff);
-      const i5 = 5 * 256 + ((a >>> 16) & 0xff);
-      const i4 = 4 * 256 + (a >>> 24);
-      const i3 = 3 * 256 + (b & 0xff);
-      const i2 = 2 * 256 + ((b >>> 8) & 0xff);
+      const a = lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+      const b = hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24));
+      const i7 = 1792 + (a & 0xff);
+      const i6 = 1536 + ((a >>> 8) & 0xff);
+      const i5 = 1280 + ((a >>> 16) & 0xff);
+      const i4 = 1024 + (a >>> 24);
+      const i3 = 768 + (b & 0xff);
+      const i2 = 512 + ((b >>> 8) & 0xff);
       const i1 = 256 + ((b >>> 16) & 0xff);
       const i0 = b >>> 24;
-      hi = (T_HI[i7]! ^ T_HI[i6]! ^ T_HI[i5]! ^ T_HI[i4]! ^ T_HI[i3]! ^ T_HI[i2]! ^ T_HI[i1]! ^ T_HI[i0]!) >>> 0;
-      lo = (T_LO[i7]! ^ T_LO[i6]! ^ T_LO[i5]! ^ T_LO[i4]! ^ T_LO[i3]! ^ T_LO[i2]! ^ T_LO[i1]! ^ T_LO[i0]!) >>> 0;
+      hi = T_HI[i7]! ^ T_HI[i6]! ^ T_HI[i5]! ^ T_HI[i4]! ^ T_HI[i3]! ^ T_HI[i2]! ^ T_HI[i1]! ^ T_HI[i0]!;
+      lo = T_LO[i7]! ^ T_LO[i6]! ^ T_LO[i5]! ^ T_LO[i4]! ^ T_LO[i3]! ^ T_LO[i2]! ^ T_LO[i1]! ^ T_LO[i0]!;
       i += 8;
     }
     for (; i < end; i++) {
       const idx = (lo ^ data[i]!) & 0xff;
-      lo = (((lo >>> 8) | (hi << 24)) ^ T_LO[idx]!) >>> 0;
-      hi = ((hi >>> 8) ^ T_HI[idx]!) >>> 0;
+      lo = ((lo >>> 8) | (hi << 24)) ^ T_LO[idx]!;
+      hi = (hi >>> 8) ^ T_HI[idx]!;
     }
-    this.hi = hi;
-    this.lo = lo;
+    this.hi = hi >>> 0;
+    this.lo = lo >>> 0;
     return this;
   }
 

@@ -14,13 +14,13 @@
 const MAX_LIT = 32;
 const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
-const HASH_BITS = 14;
-const HASH_SIZE = 1 << HASH_BITS;
+const MAX_HASH_BITS = 16;
 
-/** Reused between calls: the table only holds positions + 1 tagged with a generation. */
-let table = new Int32Array(HASH_SIZE);
-let tableGen = new Uint32Array(HASH_SIZE);
-let generation = 0;
+/**
+ * Positions + 1 of recent 3-byte sequences by hash (0 = none), reused between calls. Only
+ * the part a call uses is cleared, sized to the input, so short strings stay cheap.
+ */
+const table = new Int32Array(1 << MAX_HASH_BITS);
 
 /**
  * Compresses `input` into at most `maxOut` bytes; returns null when the result would not
@@ -29,13 +29,10 @@ let generation = 0;
 export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
   const n = input.length;
   if (n === 0) return null;
-  generation = (generation + 1) >>> 0;
-  if (generation === 0) {
-    tableGen = new Uint32Array(HASH_SIZE);
-    table = new Int32Array(HASH_SIZE);
-    generation = 1;
-  }
-  const gen = generation;
+  let bits = 8;
+  while (bits < MAX_HASH_BITS && 1 << bits < n) bits++;
+  const shift = 32 - bits;
+  table.fill(0, 0, 1 << bits);
   // worst case: one control byte per 32 literals
   const out = Buffer.allocUnsafe(Math.min(maxOut, n + Math.ceil(n / MAX_LIT) + 1));
   const outEnd = out.length;
@@ -43,10 +40,9 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
   let lit = 0;
   let ip = 0;
   while (ip + 2 < n) {
-    const h = (((input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!) * 2654435761) >>> (32 - HASH_BITS);
-    const ref = tableGen[h] === gen ? table[h]! : -1;
-    table[h] = ip;
-    tableGen[h] = gen;
+    const h = Math.imul((input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!, 0x9e3779b1) >>> shift;
+    const ref = table[h]! - 1;
+    table[h] = ip + 1;
     const off = ip - ref - 1;
     if (
       ref >= 0 &&
@@ -77,9 +73,8 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
       const stop = ip + len;
       ip++;
       while (ip < stop && ip + 2 < n) {
-        const hh = (((input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!) * 2654435761) >>> (32 - HASH_BITS);
-        table[hh] = ip;
-        tableGen[hh] = gen;
+        const hh = Math.imul((input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!, 0x9e3779b1) >>> shift;
+        table[hh] = ip + 1;
         ip++;
       }
       ip = stop;

@@ -13,7 +13,7 @@
 import type { Value } from '../../keyspace/value-types.js';
 import { ByteSource } from './byte-source.js';
 import { DEFAULT_LOAD_LIMITS, type RdbLoadLimits } from './load-limits.js';
-import { RDB_MAX_READ_VERSION, RdbOpcode, rdbTypeName } from './rdb-constants.js';
+import { RDB_MAX_READ_VERSION, RdbOpcode, RdbType } from './rdb-constants.js';
 import { RdbFormatError } from './rdb-error.js';
 import { decodeValue, isKnownObjectType } from './value-decoder.js';
 
@@ -163,6 +163,7 @@ export class RdbReader {
         case RdbOpcode.FUNCTION_PRE_GA:
           src.fail('function library: functions are not supported', offset);
         default: {
+          if (type === RdbType.MODULE_2 || type === RdbType.MODULE_PRE_GA) src.fail(`module value (type ${type}): modules are not supported`, offset);
           if (!isKnownObjectType(type)) src.fail(`unknown RDB type or opcode ${type}`, offset);
           this.context = { doing: 'read-key', type };
           const key = src.string('key');
@@ -204,4 +205,3 @@ export class RdbReader {
   }
 }
 
-export { rdbTypeName };

@@ -90,13 +90,18 @@ export class RdbWriter {
     return this.chunk();
   }
 
-  /** SELECTDB and RESIZEDB (the key and expiry counts are sizing hints for the loader). */
-  selectDb(index: number, keys: number, expires: number): Buffer {
+  /**
+   * SELECTDB, then RESIZEDB when counts are given (the key and expiry counts are sizing
+   * hints for the loader; a database revisited later needs no second hint).
+   */
+  selectDb(index: number, keys?: number, expires?: number): Buffer {
     this.sink.u8(RdbOpcode.SELECTDB);
     this.sink.len(index);
-    this.sink.u8(RdbOpcode.RESIZEDB);
-    this.sink.len(keys);
-    this.sink.len(expires);
+    if (keys !== undefined) {
+      this.sink.u8(RdbOpcode.RESIZEDB);
+      this.sink.len(keys);
+      this.sink.len(expires ?? 0);
+    }
     return this.chunk();
   }
 

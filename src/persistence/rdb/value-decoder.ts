@@ -19,7 +19,7 @@ import { decodeZiplist } from './ziplist.js';
 import { decodeZipmap } from './zipmap.js';
 import type { RdbLoadLimits } from './load-limits.js';
 import { BlobFormatError } from './rdb-error.js';
-import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RdbType, rdbTypeName, STREAM_ITEM_FLAG_DELETED, STREAM_ITEM_FLAG_SAMEFIELDS } from './rdb-constants.js';
+import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RdbType, STREAM_ITEM_FLAG_DELETED, STREAM_ITEM_FLAG_SAMEFIELDS } from './rdb-constants.js';
 
 /** Whether `t` is an object type this decoder knows (module types excluded). */
 export function isKnownObjectType(t: number): boolean {
@@ -35,8 +35,14 @@ export function decodeValue(type: number, src: ByteSource, lim: RdbLoadLimits): 
     }
     case RdbType.LIST:
       return plainList(src, lim);
-    case RdbType.LIST_ZIPLIST:
-      return listFromNodes([blobDecode(src, 'list ziplist', decodeZiplist)], lim);
+    case RdbType.LIST_ZIPLIST: {
+      // pushed element by element into a quicklist, which Redis leaves as it is
+      const items = blobDecode(src, 'list ziplist', decodeZiplist);
+      if (items.length === 0) return null;
+      const l = ListData.fromNodes([], []);
+      for (const e of items) l.pushTail(e, lim.listMaxListpackSize);
+      return { type: 'list', value: l };
+    }
     case RdbType.LIST_QUICKLIST:
     case RdbType.LIST_QUICKLIST_2:
       return quicklist(src, type, lim);
@@ -168,7 +174,9 @@ function quicklist(src: ByteSource, type: number, lim: RdbLoadLimits): Value | n
     const at = src.offset;
     const container = src.len('quicklist node container');
     if (container === QUICKLIST_NODE_PLAIN) {
-      nodes.push([src.blob('quicklist plain node').toString('latin1')]);
+      const blob = src.blob('quicklist plain node');
+      if (blob.length === 0) src.fail('empty quicklist plain node', at);
+      nodes.push([blob.toString('latin1')]);
     } else if (container === QUICKLIST_NODE_PACKED) {
       nodes.push(blobDecode(src, 'quicklist listpack node', (b) => decodeListpack(b)) as string[]);
     } else {
@@ -311,7 +319,8 @@ function streamNode(master: StreamId, lp: Buffer): StreamNode {
   if (seenLive !== live || seenDeleted !== deleted) {
     throw new BlobFormatError(`stream listpack counts ${live} live and ${deleted} deleted entries, holds ${seenLive} and ${seenDeleted}`, 0);
   }
-  if (live === 0) throw new BlobFormatError('stream listpack without live entries', 0);
+  // a node may hold only deleted entries: MINID trimming marks the live ones of a node whose
+  // last entry (already deleted) is beyond the limit, and the node stays
   node.live = live;
   node.deleted = deleted;
   node.bytes = lp.length;
