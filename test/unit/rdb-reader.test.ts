@@ -295,7 +295,7 @@ test('older opcodes: EXPIRETIME in seconds, IDLE and FREQ, version 4 without che
 
 test('the writer: IDLE/FREQ metadata, a zero checksum when disabled, footer once', () => {
   const w = new RdbWriter({ checksum: false, evictionMeta: 'lru' });
-  const parts = [w.header({ ctime: 1, usedMem: 2 }), w.selectDb(0, 1, 0), w.entry('k', { v: { type: 'string', value: 'v', raw: false }, lru: 1000, lfu: 5 }, undefined, 61000), w.footer()];
+  const parts = [w.header({ ctime: 1, usedMem: 2 }), w.selectDb(0, 1, 0), w.entry('k', { v: { type: 'string', value: 'v', raw: false }, lru: 1000, lfu: 5, mem: 0 }, undefined, 61000), w.footer()];
   const buf = Buffer.concat(parts);
   assert.ok(buf.subarray(-8).equals(Buffer.alloc(8)));
   assert.throws(() => w.footer());
