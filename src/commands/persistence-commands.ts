@@ -64,7 +64,7 @@ export const bgrewriteaof = defineCommand({
   flags: ['admin', 'noscript', 'no_async_loading'],
   docs: { summary: 'Rewrites the append-only file in the background to the smallest set of commands for the dataset.', since: '1.0.0', group: 'server', complexity: 'O(1)' },
   run(ctx) {
-    const r = ctx.server.persistence.aof.rewrite();
+    const r = ctx.server.persistence.aof.rewrite(ctx.client.inExec);
     if (r === 'started') return reply.simple('Background append only file rewriting started');
     if (r === 'scheduled') return reply.simple('Background append only file rewriting scheduled');
     if (r === 'in-progress') return reply.error('ERR Background append only file rewriting already in progress');

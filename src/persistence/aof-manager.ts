@@ -135,11 +135,15 @@ export class AofPersistence {
     return this.writer === null ? null : this.writer.misconfError();
   }
 
-  /** BGREWRITEAOF. */
-  rewrite(): RewriteOutcome {
+  /**
+   * BGREWRITEAOF. Inside EXEC the rewrite is scheduled for the cron instead: the
+   * transaction's commands reach the AOF when EXEC ends, after the snapshot would already
+   * hold their effects, and replaying both would apply them twice.
+   */
+  rewrite(inExec = false): RewriteOutcome {
     if (this.job !== null) return 'in-progress';
     if (this.writer === null) return { error: 'ERR Background AOF rewrite needs appendonly yes in Redoubt' };
-    if (this.bgsaveRunning()) {
+    if (this.bgsaveRunning() || inExec) {
       this.scheduled = true;
       return 'scheduled';
     }

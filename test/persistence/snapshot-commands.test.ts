@@ -227,3 +227,29 @@ test('FLUSHALL stops a running BGSAVE and, with save points, saves the empty dat
     await again.close();
   }
 });
+
+test('BGREWRITEAOF inside MULTI is scheduled, so the transaction is neither lost nor replayed twice', async () => {
+  const dir = scratchDir();
+  const srv = await startTestServer({ config: [['dir', dir], ['save', ''], ['appendonly', 'yes']] });
+  const c = await RawClient.connect(srv.port);
+  try {
+    await c.call('SET', 'n', '10');
+    await c.call('MULTI');
+    await c.call('INCR', 'n');
+    await c.call('BGREWRITEAOF');
+    await c.call('INCR', 'n');
+    assert.equal(await c.call('EXEC'), '*3\r\n:11\r\n+Background append only file rewriting scheduled\r\n:12\r\n');
+    await waitFor(c, /aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0[\s\S]*aof_rewrites:1\r\n/);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+  const again = await startTestServer({ config: [['dir', dir], ['save', ''], ['appendonly', 'yes']] });
+  const c2 = await RawClient.connect(again.port);
+  try {
+    assert.equal(await c2.call('GET', 'n'), '$2\r\n12\r\n');
+  } finally {
+    c2.close();
+    await again.close();
+  }
+});
