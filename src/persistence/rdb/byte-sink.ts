@@ -100,17 +100,8 @@ export class ByteSink {
     const n = s.length;
     if (n <= 11 && n > 0 && this.tryIntString(s)) return;
     if (this.compression && n > 20) {
-      const raw = Buffer.from(s, 'latin1');
-      const c = lzfCompress(raw, n - 4);
-      if (c !== null) {
-        this.u8((RDB_ENCVAL << 6) | RDB_ENC_LZF);
-        this.len(c.length);
-        this.len(n);
-        this.bytes(c);
-        return;
-      }
-      this.len(n);
-      this.bytes(raw);
+      // long enough to try LZF: the same path as raw bytes
+      this.blob(Buffer.from(s, 'latin1'));
       return;
     }
     this.len(n);
