@@ -5,10 +5,10 @@
  * Layout: total bytes (u32 LE), element count (u16 LE, 65535 = "count it"), entries, 0xFF.
  * An entry is an encoding byte (+ data) followed by its "back-length" (the size of
  * encoding + data, in 1..5 bytes, 7 bits per byte), which lets Redis walk backwards:
- *   0xxxxxxx            7-bit unsigned integer
- *   10xxxxxx            string, 6-bit length
- *   110xxxxx yyyyyyyy   13-bit signed integer
- *   1110xxxx yyyyyyyy   string, 12-bit length
+ *   0ppppppp            7-bit unsigned integer
+ *   10pppppp            string, 6-bit length
+ *   110ppppp qqqqqqqq   13-bit signed integer
+ *   1110pppp qqqqqqqq   string, 12-bit length
  *   11110000 + u32 LE   string, 32-bit length
  *   11110001..11110100  16, 24, 32, 64-bit signed integer (LE)
  * A string that reads as a canonical 64-bit integer is stored as an integer, as Redis's

@@ -9,7 +9,7 @@
  *   01pppppp qqqqqqqq    string, 14-bit length (big-endian)
  *   10000000 + u32 BE    string, 32-bit length
  *   11000000 int16, 11010000 int32, 11100000 int64, 11110000 int24, 11111110 int8 (LE)
- *   1111xxxx             xxxx in 0001..1101: the integer xxxx - 1 (0..12)
+ *   1111pppp             pppp in 0001..1101: the integer pppp - 1 (0..12)
  */
 import { BlobFormatError } from './rdb-error.js';
 
