@@ -24,7 +24,10 @@ import type { Entry } from './value-types.js';
 import { EXPIRE_OVERHEAD, KEY_OVERHEAD, keyBytes, stringBytes, valueBytes } from './memory-estimate.js';
 
 /** Pending refreshes beyond this are settled at the next opportunity even without maxmemory. */
-const PENDING_LIMIT = 65536;
+/** Changed keys queued before the gate settles them even without a maxmemory. */
+const PENDING_LIMIT = 21845;
+/** What a settled queue slot holds instead of the entry it had. */
+const SETTLED: Entry = { v: { type: 'string', value: '', raw: false }, lru: 0, lfu: 0, mem: -1 };
 
 /** Query and output buffers of every client (counted in used_memory, as Redis counts them). */
 export function clientBufferBytes(conns: Iterable<{ client: { queryBufferBytes(): number; outputBufferBytes(): number } }>): number {
@@ -50,7 +53,12 @@ export class MemoryAccounting {
   /** sum of every live entry's `mem` */
   private dataset = 0;
   /** [key, entry, database] triples changed since the last settle, flattened */
-  private pending: (string | Entry | Database)[] = [];
+  // Keys changed since the last settle, as three parallel arrays reused from one settle to
+  // the next (no per-write allocation, monomorphic elements): the hot path pays a few stores.
+  private pendingKeys: string[] = [];
+  private pendingEntries: Entry[] = [];
+  private pendingDbs: Database[] = [];
+  private pendingCount = 0;
   /** the fixed base: process heap once the server was built */
   startup = 0;
   /** client query and output buffers, refreshed by the cron and by INFO */
@@ -66,7 +74,7 @@ export class MemoryAccounting {
 
   setLimited(on: boolean): void {
     this.limited = on;
-    this.check = on || this.pending.length > PENDING_LIMIT;
+    this.check = on || this.pendingCount > PENDING_LIMIT;
   }
 
   constructor(private readonly dbs: () => readonly Database[]) {}
@@ -74,9 +82,11 @@ export class MemoryAccounting {
   /** A write changed `key` (called from keyModified with the entry now stored, if any). */
   changed(db: Database, key: string, e: Entry | undefined): void {
     if (e === undefined) return;
-    const p = this.pending;
-    p.push(key, e, db);
-    if (p.length > PENDING_LIMIT) this.check = true;
+    const i = this.pendingCount++;
+    this.pendingKeys[i] = key;
+    this.pendingEntries[i] = e;
+    this.pendingDbs[i] = db;
+    if (i >= PENDING_LIMIT) this.check = true;
   }
 
   /** per command id: 1 = its keys are re-accounted after it runs, 2 = not (0 = not decided yet) */
@@ -109,18 +119,23 @@ export class MemoryAccounting {
 
   /** Recomputes the sizes of the keys changed since the last call. */
   settle(): void {
-    const p = this.pending;
-    if (p.length === 0) return;
-    for (let i = 0; i < p.length; i += 3) {
-      const e = p[i + 1] as Entry;
+    const n = this.pendingCount;
+    if (n === 0) return;
+    const keys = this.pendingKeys;
+    const entries = this.pendingEntries;
+    const dbs = this.pendingDbs;
+    for (let i = 0; i < n; i++) {
+      const e = entries[i]!;
+      // the slot keeps no value alive once settled (a deleted big value must be collectable)
+      entries[i] = SETTLED;
       if (e.mem < 0) continue;
-      const key = p[i] as string;
-      const ttl = (p[i + 2] as Database).expires.has(key) ? EXPIRE_OVERHEAD : 0;
+      const key = keys[i]!;
+      const ttl = dbs[i]!.expires.has(key) ? EXPIRE_OVERHEAD : 0;
       const bytes = KEY_OVERHEAD + stringBytes(key.length) + valueBytes(e.v) + ttl;
       this.dataset += bytes - e.mem;
       e.mem = bytes;
     }
-    p.length = 0;
+    this.pendingCount = 0;
     this.check = this.limited;
   }
 
