@@ -143,14 +143,15 @@ test('-LOADING while a big dump loads; INFO reports the progress; the keys are t
   const srv = await startTestServer({ config: [['dir', dir], ['save', '']] });
   const c = await RawClient.connect(srv.port);
   try {
-    for (let i = 0; i < 400; i++) await c.call('SET', `k${i}`, String(i));
+    for (let i = 0; i < 1400; i++) await c.call('SET', `k${i}`, String(i));
     assert.equal(await c.call('SAVE'), '+OK\r\n');
   } finally {
     c.close();
     await srv.close();
   }
   // key-load-delay (Redis's testing knob): ~2 ms per key, so loading takes a while
-  const slow = await startTestServer({ config: [['dir', dir], ['save', ''], ['key-load-delay', '2000']], awaitLoading: false });
+  const log: string[] = [];
+  const slow = await startTestServer({ config: [['dir', dir], ['save', ''], ['key-load-delay', '2000']], awaitLoading: false, logSink: { write: (l) => void log.push(l) } });
   const c2 = await RawClient.connect(slow.port);
   try {
     assert.equal(await c2.call('GET', 'k1'), '-LOADING Redis is loading the dataset in memory\r\n');
@@ -159,8 +160,11 @@ test('-LOADING while a big dump loads; INFO reports the progress; the keys are t
     assert.match(info, /loading:1\r\n/);
     assert.match(info, /loading_total_bytes:\d+/);
     await slow.loaded;
-    assert.equal(await c2.call('GET', 'k399'), '$3\r\n399\r\n');
-    assert.match(await c2.call('INFO', 'persistence'), /loading:0\r\n[\s\S]*rdb_last_load_keys_loaded:400\r\n/);
+    assert.equal(await c2.call('GET', 'k1399'), '$4\r\n1399\r\n');
+    const text = log.join('');
+    assert.match(text, /Loading dump\.rdb: \d+% \(\d+\.\d MB of \d+\.\d MB\), \d+ keys so far/, 'a progress line on a load that takes seconds');
+    assert.match(text, /Done loading RDB, keys loaded: 1400, keys expired: 0\./);
+    assert.match(await c2.call('INFO', 'persistence'), /loading:0\r\n[\s\S]*rdb_last_load_keys_loaded:1400\r\n/);
   } finally {
     c2.close();
     await slow.close();
