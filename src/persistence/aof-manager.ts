@@ -14,7 +14,8 @@
 import type { Server } from '../server/server.js';
 import { AofWriter, type AppendFsync } from './aof/aof-writer.js';
 import { loadAof, AofLoadError } from './aof/aof-loader.js';
-import { resolveManifestForLoad, type AofLocation } from './aof/aof-files.js';
+import { aofDirPath, baseFileName, binaryNameToPath, ensureAofDir, resolveManifestForLoad, writeManifest, type AofLocation } from './aof/aof-files.js';
+import { cloneManifest, type AofManifest } from './aof/aof-manifest.js';
 import type { AofLog } from './aof/aof-fs.js';
 import { BackgroundSnapshot, type SnapshotFileResult } from './snapshot-file.js';
 import { aofCommandSnapshotEncoder, rdbSnapshotEncoder } from './snapshot-encoders.js';
@@ -31,6 +32,9 @@ export class AofPersistence {
   private jobStartedMs = 0;
   /** BGREWRITEAOF while a BGSAVE runs: started when it ends */
   scheduled = false;
+  /** rewrites done while the AOF is off (INFO aof_rewrites, aof_last_bgrewrite_status) */
+  offlineRewrites = 0;
+  offlineLastOk = true;
   lastRewriteDurationS = -1;
   /** outcome of the last flush: a change refreshes the MISCONF state */
   private lastFlushOk = true;
@@ -142,7 +146,6 @@ export class AofPersistence {
    */
   rewrite(inExec = false): RewriteOutcome {
     if (this.job !== null) return 'in-progress';
-    if (this.writer === null) return { error: 'ERR Background AOF rewrite needs appendonly yes in Redoubt' };
     if (this.bgsaveRunning() || inExec) {
       this.scheduled = true;
       return 'scheduled';
@@ -154,7 +157,7 @@ export class AofPersistence {
   /** Starts a rewrite; returns an error text or null. */
   startRewrite(): string | null {
     const w = this.writer;
-    if (w === null) return 'appendonly is off';
+    if (w === null) return this.startOfflineRewrite();
     let ticket;
     try {
       ticket = w.startRewrite();
@@ -176,6 +179,60 @@ export class AofPersistence {
     this.job = job;
     this.jobStartedMs = Date.now();
     this.scheduled = false;
+    return null;
+  }
+
+  /**
+   * BGREWRITEAOF with the AOF off, as Redis: the snapshot becomes a new base, the manifest
+   * names it alone (no incr file: nothing is being appended), and the older files go.
+   */
+  private startOfflineRewrite(): string | null {
+    const loc = this.location();
+    let am: AofManifest;
+    try {
+      ensureAofDir(loc);
+      am = cloneManifest(resolveManifestForLoad(loc, undefined, this.log));
+    } catch (e) {
+      this.server.logger.warning(`Can't rewrite append only file in background: ${(e as Error).message}`);
+      return (e as Error).message;
+    }
+    const rdb = this.server.config.bool('aof-use-rdb-preamble');
+    for (const f of [...(am.base !== null ? [am.base] : []), ...am.incr]) am.history.push({ ...f, type: 'h' });
+    am.incr = [];
+    am.currBaseSeq++;
+    const name = baseFileName(loc, am.currBaseSeq, rdb);
+    am.base = { name, seq: am.currBaseSeq, type: 'b' };
+    const dirPath = aofDirPath(loc);
+    const encoder = rdb ? rdbSnapshotEncoder(this.server, true) : aofCommandSnapshotEncoder();
+    const opts = { sliceMs: 2, keyDelayUs: this.server.config.int('rdb-key-save-delay') };
+    const job = new BackgroundSnapshot(this.server, encoder, binaryNameToPath(dirPath, name), opts, (r) => {
+      if (this.job !== job) return;
+      this.job = null;
+      this.lastRewriteDurationS = Math.floor(r.durationMs / 1000);
+      this.offlineRewrites++;
+      try {
+        if (r.error !== null) throw new Error(r.error);
+        writeManifest(loc, am);
+        for (const f of am.history) fs.rmSync(binaryNameToPath(dirPath, f.name), { force: true });
+        am.history = [];
+        writeManifest(loc, am);
+        this.offlineLastOk = true;
+        this.server.logger.notice(`Background AOF rewrite terminated with success (${r.keys} keys, ${r.bytes} bytes, ${r.durationMs} ms)`);
+      } catch (e) {
+        this.offlineLastOk = false;
+        this.server.logger.warning(`Background AOF rewrite failed: ${(e as Error).message}`);
+      }
+    });
+    try {
+      job.start();
+    } catch (e) {
+      this.server.logger.warning(`Can't rewrite append only file in background: ${(e as Error).message}`);
+      return (e as Error).message;
+    }
+    this.job = job;
+    this.jobStartedMs = Date.now();
+    this.scheduled = false;
+    this.server.logger.notice('Background append only file rewriting started');
     return null;
   }
 
@@ -209,13 +266,13 @@ export class AofPersistence {
   /** Once per cron tick: pending data out, a scheduled or automatic rewrite. */
   cron(): void {
     const w = this.writer;
-    if (w === null) return;
-    this.flush();
+    if (w !== null) this.flush();
     if (this.job !== null || this.bgsaveRunning()) return;
     if (this.scheduled) {
       this.startRewrite();
       return;
     }
+    if (w === null) return;
     const c = this.server.config;
     if (w.shouldAutoRewrite(c.int('auto-aof-rewrite-percentage'), c.int('auto-aof-rewrite-min-size'))) {
       this.server.logger.notice(`Starting automatic rewriting of AOF on ${w.sizes.base > 0 ? Math.floor((w.sizes.current * 100) / w.sizes.base) - 100 : 100}% growth`);
@@ -233,6 +290,13 @@ export class AofPersistence {
       return `Could not open the append only file: ${(e as Error).message}`;
     }
     this.server.propagator.sink = this.writer;
+    // as Redis's startAppendOnly: a rewrite made while the AOF was off is stopped, and the
+    // rewrite that starts the AOF takes its place
+    if (this.job !== null) {
+      const offline = this.job;
+      this.job = null;
+      offline.cancel('the AOF was switched on');
+    }
     if (this.bgsaveRunning()) {
       this.scheduled = true;
       return null;

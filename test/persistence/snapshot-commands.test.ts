@@ -171,15 +171,18 @@ test('-LOADING while a big dump loads; INFO reports the progress; the keys are t
   }
 });
 
-test('AOF: CONFIG SET appendonly yes writes the dataset as a base then appends; no stops it; BGREWRITEAOF while a BGSAVE runs is scheduled', async () => {
+test('AOF: BGREWRITEAOF with the AOF off writes a lone base; CONFIG SET appendonly yes writes the dataset as a base then appends; no stops it; BGREWRITEAOF while a BGSAVE runs is scheduled', async () => {
   const dir = scratchDir();
   const srv = await startTestServer({ config: [['dir', dir], ['save', '']] });
   const c = await RawClient.connect(srv.port);
   try {
     await c.call('SET', 'before', '1');
-    assert.equal(await c.call('BGREWRITEAOF'), '-ERR Background AOF rewrite needs appendonly yes in Redoubt\r\n');
-    assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+    // with the AOF off, a rewrite writes a base and a manifest naming it alone (as Redis)
+    assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
     await waitFor(c, /aof_rewrite_in_progress:0\r\n[\s\S]*aof_rewrites:1/);
+    assert.deepEqual(readdirSync(path.join(dir, 'appendonlydir')).sort(), ['appendonly.aof.1.base.rdb', 'appendonly.aof.manifest']);
+    assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+    await waitFor(c, /aof_rewrite_in_progress:0\r\n[\s\S]*aof_rewrites:2/);
     await c.call('SET', 'after', '2');
     const aofDir = path.join(dir, 'appendonlydir');
     const files = readdirSync(aofDir).sort();
@@ -192,7 +195,7 @@ test('AOF: CONFIG SET appendonly yes writes the dataset as a base then appends; 
     assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting scheduled\r\n');
     assert.match(await c.call('BGSAVE'), /^-ERR Background save already in progress/);
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
-    await waitFor(c, /rdb_bgsave_in_progress:0[\s\S]*aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0[\s\S]*aof_rewrites:2/);
+    await waitFor(c, /rdb_bgsave_in_progress:0[\s\S]*aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0[\s\S]*aof_rewrites:3/);
     assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
     assert.match(await c.call('INFO', 'persistence'), /aof_enabled:0/);
   } finally {
