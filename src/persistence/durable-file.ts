@@ -24,10 +24,13 @@ export function openTemporary(target: string, tag: string): { fd: number; tmpPat
   return { fd, tmpPath };
 }
 
-/** fsync + close + rename + directory fsync. The temp file is removed if any step fails. */
-export function commitTemporary(fd: number, tmpPath: string, target: string): void {
+/**
+ * fsync + close + rename + directory fsync. The temp file is removed if any step fails.
+ * `synced`: the caller already fsynced the file (off the event loop).
+ */
+export function commitTemporary(fd: number, tmpPath: string, target: string, synced = false): void {
   try {
-    fs.fsyncSync(fd);
+    if (!synced) fs.fsyncSync(fd);
     fs.closeSync(fd);
   } catch (e) {
     discardTemporary(null, tmpPath);

@@ -169,7 +169,7 @@ export class BackgroundSnapshot {
         return;
       }
       try {
-        commitTemporary(fd, this.tmpPath, this.target);
+        commitTemporary(fd, this.tmpPath, this.target, true);
       } catch (e) {
         this.fail((e as Error).message);
         return;
