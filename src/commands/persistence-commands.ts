@@ -40,7 +40,7 @@ export const bgsave = defineCommand({
     if (r === 'scheduled') return reply.simple('Background saving scheduled');
     if (r === 'in-progress') return reply.error('ERR Background save already in progress');
     if (r === 'aof-rewrite') {
-      return reply.error("ERR An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+      return reply.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
     }
     return reply.error('ERR');
   },

@@ -51,7 +51,8 @@ export function saveSnapshotSync(host: SnapshotHost, encoder: SnapshotEncoder, t
       pendingBytes += chunk.length;
       if (pendingBytes >= SYNC_CHUNK) drain();
     });
-    snap.start();
+    // written in one go: no copy-on-write hooks, so it may run beside a background snapshot
+    snap.start(false);
     snap.step(Infinity);
     drain();
     const openFd = fd;

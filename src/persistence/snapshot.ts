@@ -71,12 +71,22 @@ export class KeySnapshot {
     this.preserved = host.dbs.map(() => new Set<string>());
   }
 
-  /** Writes the header and takes the hooks: from now on the image is frozen. */
-  start(): void {
-    if (this.host.keyWriteHook !== null) throw new Error('internal error: two snapshots at once');
+  /** whether this snapshot holds the host's hooks (a background one does) */
+  private hooked = false;
+
+  /**
+   * Writes the header and, for a snapshot that runs in slices, takes the hooks: from now
+   * on the image is frozen. A snapshot written in one go (`background` false: SAVE) needs
+   * no hooks, since nothing can change meanwhile, and may run while a background one holds them.
+   */
+  start(background = true): void {
+    if (background) {
+      if (this.host.keyWriteHook !== null) throw new Error('internal error: two background snapshots at once');
+      this.host.keyWriteHook = (db, key) => this.beforeKeyChange(db, key);
+      this.host.bulkWriteHook = () => this.runToEnd();
+      this.hooked = true;
+    }
     this.emit(this.encoder.begin());
-    this.host.keyWriteHook = (db, key) => this.beforeKeyChange(db, key);
-    this.host.bulkWriteHook = () => this.runToEnd();
   }
 
   get done(): boolean {
@@ -160,6 +170,8 @@ export class KeySnapshot {
   }
 
   private release(): void {
+    if (!this.hooked) return;
+    this.hooked = false;
     this.host.keyWriteHook = null;
     this.host.bulkWriteHook = null;
   }
