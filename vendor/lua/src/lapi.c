@@ -95,7 +95,9 @@ void luaA_pushobject (lua_State *L, const TValue *o) {
 LUA_API int lua_checkstack (lua_State *L, int size) {
   int res = 1;
   lua_lock(L);
-  if (size > LUAI_MAXCSTACK || (L->top - L->base + size) > LUAI_MAXCSTACK)
+  /* Redoubt, CVE-2025-46817: a negative size is refused too */
+  if (size < 0 || size > LUAI_MAXCSTACK ||
+      (L->top - L->base + size) > LUAI_MAXCSTACK)
     res = 0;  /* stack overflow */
   else if (size > 0) {
     luaD_checkstack(L, size);
@@ -727,6 +729,12 @@ LUA_API int lua_setmetatable (lua_State *L, int objindex) {
       break;
     }
     default: {
+      /* Redoubt, CVE-2025-46818: the metatable of a basic type (string,
+         number, ...) is shared by every script on this state; once the host
+         has made it readonly it cannot be swapped for a script's own. */
+      Table *old = G(L)->mt[ttype(obj)];
+      if (old != NULL && old->readonly)
+        luaG_runerror(L, "Attempt to modify a readonly table");
       G(L)->mt[ttype(obj)] = mt;
       break;
     }

@@ -341,13 +341,19 @@ static int luaB_assert (lua_State *L) {
 
 static int luaB_unpack (lua_State *L) {
   int i, e, n;
+  long long count;
   luaL_checktype(L, 1, LUA_TTABLE);
   i = luaL_optint(L, 2, 1);
   e = luaL_opt(L, luaL_checkint, 3, luaL_getn(L, 1));
   if (i > e) return 0;  /* empty range */
-  n = e - i + 1;  /* number of elements */
-  if (n <= 0 || !lua_checkstack(L, n))  /* n <= 0 means arith. overflow */
+  /* Redoubt, CVE-2025-46817: `e - i + 1` overflows int for extreme bounds
+     (undefined behaviour the compiler may use to drop the old `n <= 0`
+     check, then push far past the stack). Count in 64 bits and bound it
+     before it becomes an int. */
+  count = (long long)e - (long long)i + 1;
+  if (count <= 0 || count > LUAI_MAXCSTACK || !lua_checkstack(L, (int)count))
     return luaL_error(L, "too many results to unpack");
+  n = (int)count;
   lua_rawgeti(L, 1, i);  /* push arg[i] (avoiding overflow problems) */
   while (i++ < e)  /* push arg[i + 1...e] */
     lua_rawgeti(L, 1, i);

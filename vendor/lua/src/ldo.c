@@ -5,7 +5,9 @@
 */
 
 
+#if !defined(LUA_REDOUBT_WASM)  /* Redoubt: wasi-libc has no setjmp */
 #include <setjmp.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,11 @@
 
 
 /* chain list of long jump buffers */
+#if defined(LUA_REDOUBT_WASM)
+extern void luai_redoubt_try (Pfunc f, lua_State *L, void *ud)
+  __attribute__((import_module("host"), import_name("try")));
+#endif
+
 struct lua_longjmp {
   struct lua_longjmp *previous;
   luai_jmpbuf b;
@@ -113,9 +120,16 @@ int luaD_rawrunprotected (lua_State *L, Pfunc f, void *ud) {
   lj.status = 0;
   lj.previous = L->errorJmp;  /* chain new error handler */
   L->errorJmp = &lj;
+#if defined(LUA_REDOUBT_WASM)
+  /* the host runs f(L, ud) in a try/catch; a Lua error (luaD_throw) has set
+     lj.status before unwinding, any other exception propagates (instance
+     poisoned). */
+  luai_redoubt_try(f, L, ud);
+#else
   LUAI_TRY(L, &lj,
     (*f)(L, ud);
   );
+#endif
   L->errorJmp = lj.previous;  /* restore old error handler */
   return lj.status;
 }

@@ -215,6 +215,12 @@ static int skip_sep (LexState *ls) {
   while (ls->current == '=') {
     save_and_next(ls);
     count++;
+    /* Redoubt, CVE-2025-46819: with 2^30 or more '=' (a source built by
+       loadstring), `2*(2 + sep)` in read_long_string overflows int and the
+       string is taken from past the end of the buffer; a wrapped count is
+       worse. Refuse such a delimiter while the arithmetic is still exact. */
+    if (count >= MAX_INT / 4)
+      luaX_lexerror(ls, "invalid long string delimiter", TK_STRING);
   }
   return (ls->current == s) ? count : (-count) - 1;
 }
@@ -269,9 +275,14 @@ static void read_long_string (LexState *ls, SemInfo *seminfo, int sep) {
       }
     }
   } endloop:
-  if (seminfo)
-    seminfo->ts = luaX_newstring(ls, luaZ_buffer(ls->buff) + (2 + sep),
-                                     luaZ_bufflen(ls->buff) - 2*(2 + sep));
+  if (seminfo) {
+    /* Redoubt, CVE-2025-46819: delimiter arithmetic in size_t, checked */
+    size_t delim = (size_t)(2 + sep);
+    if (luaZ_bufflen(ls->buff) < 2 * delim)
+      luaX_lexerror(ls, "invalid long string delimiter", TK_STRING);
+    seminfo->ts = luaX_newstring(ls, luaZ_buffer(ls->buff) + delim,
+                                     luaZ_bufflen(ls->buff) - 2 * delim);
+  }
 }
 
 

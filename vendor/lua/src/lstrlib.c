@@ -33,9 +33,11 @@ static int str_len (lua_State *L) {
 }
 
 
-static ptrdiff_t posrelat (ptrdiff_t pos, size_t len) {
+/* Redoubt: positions are lua_Integer (64 bits) rather than ptrdiff_t, which
+   is 32 bits on wasm32 and truncated string.sub('abc', 1, 2^40) to 0. */
+static lua_Integer posrelat (lua_Integer pos, size_t len) {
   /* relative string position: negative means back from end */
-  if (pos < 0) pos += (ptrdiff_t)len + 1;
+  if (pos < 0) pos += (lua_Integer)len + 1;
   return (pos >= 0) ? pos : 0;
 }
 
@@ -43,12 +45,12 @@ static ptrdiff_t posrelat (ptrdiff_t pos, size_t len) {
 static int str_sub (lua_State *L) {
   size_t l;
   const char *s = luaL_checklstring(L, 1, &l);
-  ptrdiff_t start = posrelat(luaL_checkinteger(L, 2), l);
-  ptrdiff_t end = posrelat(luaL_optinteger(L, 3, -1), l);
+  lua_Integer start = posrelat(luaL_checkinteger(L, 2), l);
+  lua_Integer end = posrelat(luaL_optinteger(L, 3, -1), l);
   if (start < 1) start = 1;
-  if (end > (ptrdiff_t)l) end = (ptrdiff_t)l;
+  if (end > (lua_Integer)l) end = (lua_Integer)l;
   if (start <= end)
-    lua_pushlstring(L, s+start-1, end-start+1);
+    lua_pushlstring(L, s+start-1, (size_t)(end-start+1));
   else lua_pushliteral(L, "");
   return 1;
 }
@@ -106,11 +108,11 @@ static int str_rep (lua_State *L) {
 static int str_byte (lua_State *L) {
   size_t l;
   const char *s = luaL_checklstring(L, 1, &l);
-  ptrdiff_t posi = posrelat(luaL_optinteger(L, 2, 1), l);
-  ptrdiff_t pose = posrelat(luaL_optinteger(L, 3, posi), l);
+  lua_Integer posi = posrelat(luaL_optinteger(L, 2, 1), l);
+  lua_Integer pose = posrelat(luaL_optinteger(L, 3, posi), l);
   int n, i;
   if (posi <= 0) posi = 1;
-  if ((size_t)pose > l) pose = l;
+  if (pose > (lua_Integer)l) pose = (lua_Integer)l;
   if (posi > pose) return 0;  /* empty interval; return no values */
   n = (int)(pose -  posi + 1);
   if (posi + n <= pose)  /* overflow? */
@@ -496,9 +498,9 @@ static int str_find_aux (lua_State *L, int find) {
   size_t l1, l2;
   const char *s = luaL_checklstring(L, 1, &l1);
   const char *p = luaL_checklstring(L, 2, &l2);
-  ptrdiff_t init = posrelat(luaL_optinteger(L, 3, 1), l1) - 1;
+  lua_Integer init = posrelat(luaL_optinteger(L, 3, 1), l1) - 1;
   if (init < 0) init = 0;
-  else if ((size_t)(init) > l1) init = (ptrdiff_t)l1;
+  else if (init > (lua_Integer)l1) init = (lua_Integer)l1;
   if (find && (lua_toboolean(L, 4) ||  /* explicit request? */
       strpbrk(p, SPECIALS) == NULL)) {  /* or no special characters? */
     /* do a plain search */
@@ -779,7 +781,9 @@ static int str_format (lua_State *L) {
         }
         case 'd':  case 'i': {
           addintlen(form);
-          sprintf(buff, form, (LUA_INTFRM_T)luaL_checknumber(L, arg));
+          lua_Integer v;  /* Redoubt: x86-64 conversion of out-of-range values */
+          lua_number2integer(v, luaL_checknumber(L, arg));
+          sprintf(buff, form, (LUA_INTFRM_T)v);
           break;
         }
         case 'o':  case 'u':  case 'x':  case 'X': {

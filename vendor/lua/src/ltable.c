@@ -539,9 +539,11 @@ static int unbound_search (Table *t, unsigned int j) {
     j *= 2;
     if (j > cast(unsigned int, MAX_INT)) {  /* overflow? */
       /* table was built with bad purposes: resort to linear search */
+      /* Redoubt, CVE-2025-46817: the linear search stops before int overflow */
       i = 1;
-      while (!ttisnil(luaH_getnum(t, i))) i++;
-      return i - 1;
+      while (i < cast(unsigned int, MAX_INT) &&
+             !ttisnil(luaH_getnum(t, cast(int, i)))) i++;
+      return cast(int, i - 1);
     }
   }
   /* now do a binary search between them */

@@ -112,8 +112,9 @@ static size_t optsize (lua_State *L, char opt, const char **fmt) {
   switch (opt) {
     case 'B': case 'b': return sizeof(char);
     case 'H': case 'h': return sizeof(short);
-    case 'L': case 'l': return sizeof(long);
-    case 'T': return sizeof(size_t);
+    /* Redoubt: 8 bytes as on LP64 (x86-64) Redis, not wasm32's 4 */
+    case 'L': case 'l': return sizeof(long long);
+    case 'T': return sizeof(long long);
     case 'f':  return sizeof(float);
     case 'd':  return sizeof(double);
     case 'x': return 1;

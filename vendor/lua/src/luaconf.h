@@ -140,7 +140,12 @@
 ** CHANGE that if ptrdiff_t is not adequate on your machine. (On most
 ** machines, ptrdiff_t gives a good choice between int or long.)
 */
+#if defined(LUA_USELONGLONG)
+/* Redoubt: wasm32 has a 32-bit ptrdiff_t; Redis runs on LP64 where it is 64 bits. */
+#define LUA_INTEGER	long long
+#else
 #define LUA_INTEGER	ptrdiff_t
+#endif
 
 
 /*
@@ -575,6 +580,19 @@ union luai_Cast { double l_d; long l_l; };
 #endif
 
 
+/* Redoubt (wasm32): give every out-of-range or NaN conversion the result an
+   x86-64 build of Redis gets from cvttsd2si (the "integer indefinite" value,
+   INT_MIN / LLONG_MIN) instead of a wasm trap or a saturated value. */
+#elif defined(LUA_REDOUBT_WASM)
+#define lua_number2int(i,d) \
+  { double luai_d_ = (d); \
+    (i) = (luai_d_ > -2147483649.0 && luai_d_ < 2147483648.0) ? \
+          (int)luai_d_ : (int)(-2147483647 - 1); }
+#define lua_number2integer(i,d) \
+  { double luai_d_ = (d); \
+    (i) = (luai_d_ >= -9223372036854775808.0 && luai_d_ < 9223372036854775808.0) ? \
+          (lua_Integer)luai_d_ : (lua_Integer)(-9223372036854775807LL - 1); }
+
 /* this option always works, but may be slow */
 #else
 #define lua_number2int(i,d)	((i)=(int)(d))
@@ -609,6 +627,16 @@ union luai_Cast { double l_d; long l_l; };
 #define LUAI_TRY(L,c,a)	try { a } catch(...) \
 	{ if ((c)->status == 0) (c)->status = -1; }
 #define luai_jmpbuf	int  /* dummy variable */
+
+#elif defined(LUA_REDOUBT_WASM)
+/* Redoubt: wasi-libc has no setjmp/longjmp. luaD_rawrunprotected asks the host
+   (an imported JS function) to call the protected function inside a JS
+   try/catch; LUAI_THROW calls an import that throws the JS exception the host
+   catches there. The status travels in the lua_longjmp struct as usual. */
+extern void luai_redoubt_throw (void)
+  __attribute__((import_module("host"), import_name("throw")));
+#define LUAI_THROW(L,c)	luai_redoubt_throw()
+#define luai_jmpbuf	int  /* unused */
 
 #elif defined(LUA_USE_ULONGJMP)
 /* in Unix, try _longjmp/_setjmp (more efficient) */
