@@ -30,6 +30,7 @@ for f in $SOURCES; do FILES="$FILES $LUA/$f"; done
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+# -DLUA_ANSI -DENABLE_CJSON_GLOBAL: as Redis 7.2.4's deps/Makefile (cjson is a global).
 # -DLUA_USELONGLONG: lua_Integer and string.format's %d are 64 bits as on LP64.
 # -DSTRUCT_INT: struct.pack/unpack integers are 64 bits as on LP64.
 # -DLUA_REDOUBT_WASM: errors unwind through host imports (no setjmp in wasi-libc),
@@ -43,6 +44,7 @@ trap 'rm -rf "$TMP"' EXIT
 "$CC" --target=wasm32-wasi -mexec-model=reactor \
   -O2 -std=gnu99 -w \
   -mnontrapping-fptoint \
+  -DLUA_ANSI -DENABLE_CJSON_GLOBAL \
   -DLUA_USELONGLONG -DLUA_REDOUBT_WASM '-DSTRUCT_INT=long long' \
   -DNDEBUG \
   -ffile-prefix-map="$ROOT"=. -fdebug-prefix-map="$ROOT"=. \

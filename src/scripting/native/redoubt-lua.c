@@ -17,6 +17,8 @@
  *   'n' nil  'T' true  'F' false  'd' f64 number  's' u32 len + bytes string
  *   '+' u32 len + bytes status -> {ok=s}
  *   '-' u32 len + bytes error  -> {err=s, ignore_error_stats_update=true}
+ *       (a command's error reply: Redis rebuilds the table from "-" + the line)
+ *   '!' u32 len + bytes        -> {err=s} as luaPushError builds it (host-made)
  *   '*' u32 count + items      -> array table
  *   '%' u32 count + pairs      -> {map={k=v...}}
  *   '~' u32 count + items      -> {set={k=true...}}
@@ -29,7 +31,10 @@
  *       verbatim_string map set (bit i = field i), then each present field's
  *       value, then u32 count + the array items 1..n up to the first nil;
  *       a table reached as the value of `map` or `set` is written 'p':
- *       u32 count + key/value pairs in lua_next order.
+ *       u32 count + key/value pairs in lua_next order; one reached as the
+ *       value of `verbatim_string` is written 'v': its `format` then `string`.
+ *   'e' an error object that is a table (a failed call's result): its `err`,
+ *       `source`, `line` and `ignore_error_stats_update` values.
  *   'L' the Lua stack could not grow (Redis answers "reached lua stack limit").
  *   'o' any other type (function, userdata, thread): Redis answers nil.
  */
@@ -232,9 +237,17 @@ static void single_field(lua_State *L, const char *field) {
   lua_remove(L, -2);
 }
 
+/* Nesting followed by the decoder and the encoder (which then answers 'L'). Redis stops where the Lua
+   stack cannot grow (about 8000 levels); this recursion runs on the engine's
+   native stack, which a few thousand wasm frames exhaust (a RangeError that
+   would poison the instance), so the bound is lower. */
+#define ENC_MAX_DEPTH 1000
+static int dec_depth;
+
 static void rd_decode(lua_State *L, RdReader *r) {
   if (r->p >= r->end) rd_bad(L);
-  if (!lua_checkstack(L, 4)) luaL_error(L, "reached lua stack limit");
+  if (dec_depth >= ENC_MAX_DEPTH || !lua_checkstack(L, 4))
+    luaL_error(L, "reached lua stack limit");
   unsigned char tag = *r->p++;
   switch (tag) {
     case 'n': lua_pushnil(L); break;
@@ -243,6 +256,13 @@ static void rd_decode(lua_State *L, RdReader *r) {
     case 'd': lua_pushnumber(L, rd_f64(L, r)); break;
     case 's': rd_lstr(L, r); break;
     case '+': rd_lstr(L, r); single_field(L, "ok"); break;
+    case '!': {
+      uint32_t n = rd_u32(L, r);
+      if ((size_t)(r->end - r->p) < n) rd_bad(L);
+      push_error_table(L, (const char *)r->p, n);
+      r->p += n;
+      break;
+    }
     case '-': {
       uint32_t n = rd_u32(L, r);
       if ((size_t)(r->end - r->p) < n) rd_bad(L);
@@ -265,33 +285,39 @@ static void rd_decode(lua_State *L, RdReader *r) {
     case '*': {
       uint32_t n = rd_u32(L, r);
       lua_createtable(L, n > 1024 ? 1024 : (int)n, 0);
+      dec_depth++;
       for (uint32_t i = 1; i <= n; i++) {
         rd_decode(L, r);
         lua_rawseti(L, -2, (int)i);
       }
+      dec_depth--;
       break;
     }
     case '%': {
       uint32_t n = rd_u32(L, r);
       lua_newtable(L);
+      dec_depth++;
       for (uint32_t i = 0; i < n; i++) {
         rd_decode(L, r);
         rd_decode(L, r);
         if (lua_isnil(L, -2)) lua_pop(L, 2); /* a nil key cannot be stored */
         else lua_rawset(L, -3);
       }
+      dec_depth--;
       single_field(L, "map");
       break;
     }
     case '~': {
       uint32_t n = rd_u32(L, r);
       lua_newtable(L);
+      dec_depth++;
       for (uint32_t i = 0; i < n; i++) {
         rd_decode(L, r);
         if (lua_isnil(L, -1)) { lua_pop(L, 1); continue; }
         lua_pushboolean(L, 1);
         lua_rawset(L, -3);
       }
+      dec_depth--;
       single_field(L, "set");
       break;
     }
@@ -314,6 +340,7 @@ static void rd_decode(lua_State *L, RdReader *r) {
 
 static void decode_scratch(lua_State *L) {
   RdReader r = { scratch_buf.p, scratch_buf.p + scratch_buf.cap };
+  dec_depth = 0;
   rd_decode(L, &r);
 }
 
@@ -325,11 +352,35 @@ static const char *const special_fields[] = {
 };
 #define N_SPECIAL 7
 
-static void enc_value(lua_State *L, RdBuf *b, int pairs_wanted);
+enum { ENC_PLAIN, ENC_PAIRS, ENC_VERBATIM, ENC_ERROR };
 
-/* Table at the top of the stack. */
-static void enc_table(lua_State *L, RdBuf *b, int pairs_wanted) {
-  if (pairs_wanted) {
+static int enc_depth;
+
+static void enc_value(lua_State *L, RdBuf *b, int mode);
+
+static void enc_field(lua_State *L, RdBuf *b, const char *name) {
+  lua_pushstring(L, name);
+  lua_rawget(L, -2);
+  enc_value(L, b, ENC_PLAIN);
+}
+
+/* Table at the top of the stack (left there). */
+static void enc_table(lua_State *L, RdBuf *b, int mode) {
+  if (mode == ENC_VERBATIM) {
+    buf_u8(b, 'v');
+    enc_field(L, b, "format");
+    enc_field(L, b, "string");
+    return;
+  }
+  if (mode == ENC_ERROR) {
+    buf_u8(b, 'e');
+    enc_field(L, b, "err");
+    enc_field(L, b, "source");
+    enc_field(L, b, "line");
+    enc_field(L, b, "ignore_error_stats_update");
+    return;
+  }
+  if (mode == ENC_PAIRS) {
     buf_u8(b, 'p');
     size_t at = b->len;
     buf_u32(b, 0);
@@ -337,8 +388,8 @@ static void enc_table(lua_State *L, RdBuf *b, int pairs_wanted) {
     lua_pushnil(L);
     while (lua_next(L, -2)) {
       lua_pushvalue(L, -2);
-      enc_value(L, b, 0); /* key (pops the copy) */
-      enc_value(L, b, 0); /* value (pops it) */
+      enc_value(L, b, ENC_PLAIN); /* key (pops the copy) */
+      enc_value(L, b, ENC_PLAIN); /* value (pops it) */
       count++;
     }
     if (!b->failed) memcpy(b->p + at, &count, 4);
@@ -357,7 +408,8 @@ static void enc_table(lua_State *L, RdBuf *b, int pairs_wanted) {
     if (!(mask & (1u << i))) continue;
     lua_pushstring(L, special_fields[i]);
     lua_rawget(L, -2);
-    enc_value(L, b, i >= 5); /* map and set are read as key/value pairs */
+    /* verbatim_string is read as {format, string}, map and set as pairs */
+    enc_value(L, b, i == 4 ? ENC_VERBATIM : i >= 5 ? ENC_PAIRS : ENC_PLAIN);
   }
   size_t at = b->len;
   buf_u32(b, 0);
@@ -365,15 +417,15 @@ static void enc_table(lua_State *L, RdBuf *b, int pairs_wanted) {
   for (int j = 1;; j++) {
     lua_rawgeti(L, -1, j);
     if (lua_isnil(L, -1)) { lua_pop(L, 1); break; }
-    enc_value(L, b, 0);
+    enc_value(L, b, ENC_PLAIN);
     count++;
   }
   if (!b->failed) memcpy(b->p + at, &count, 4);
 }
 
 /* Encodes and pops the value at the top of the stack. */
-static void enc_value(lua_State *L, RdBuf *b, int pairs_wanted) {
-  if (!lua_checkstack(L, 4)) {
+static void enc_value(lua_State *L, RdBuf *b, int mode) {
+  if (enc_depth >= ENC_MAX_DEPTH || !lua_checkstack(L, 4)) {
     buf_u8(b, 'L');
     lua_pop(L, 1);
     return;
@@ -389,7 +441,11 @@ static void enc_value(lua_State *L, RdBuf *b, int pairs_wanted) {
       buf_str(b, s, n);
       break;
     }
-    case LUA_TTABLE: enc_table(L, b, pairs_wanted); break;
+    case LUA_TTABLE:
+      enc_depth++;
+      enc_table(L, b, mode);
+      enc_depth--;
+      break;
     default: buf_u8(b, 'o'); break;
   }
   lua_pop(L, 1);
@@ -702,7 +758,8 @@ static int do_load(lua_State *L) {
   /* Redis's parser never reads precompiled chunks: bytecode is a syntax error */
   if (luaL_loadbuffer(L, a->src, a->len, a->chunkname) != 0) {
     out_buf.len = 0;
-    enc_value(L, &out_buf, 0);
+    enc_depth = 0;
+    enc_value(L, &out_buf, ENC_PLAIN);
     a->ref = -1;
     return 0;
   }
@@ -767,7 +824,8 @@ static int do_call(lua_State *L) {
   a->status = lua_pcall(L, a->function_mode ? 2 : 0, 1, 1);
   out_buf.len = 0;
   out_buf.failed = 0;
-  enc_value(L, &out_buf, 0);
+  enc_depth = 0;
+  enc_value(L, &out_buf, a->status == 0 ? ENC_PLAIN : ENC_ERROR);
   return 0;
 }
 
