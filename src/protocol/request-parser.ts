@@ -25,6 +25,10 @@
  * Input is kept in one growable buffer (like Redis's querybuf) and line searches resume
  * where the previous search stopped, so a request trickling in byte by byte costs linear
  * time, not quadratic.
+ *
+ * Input that is buffered but not parsed (the connection holds its replies: AUTH throttle
+ * delay, CLIENT PAUSE, a blocked command) is checked by `checkAhead()`: the same limits,
+ * walked over the framing only, without building arguments. See checkAhead.
  */
 import { splitArgs } from '../config/split-args.js';
 
@@ -54,6 +58,9 @@ const BIG_BULK = 32 * 1024;
 const BIG_BULK_FIRST_ALLOC = 1024 * 1024;
 
 export const NEED_MORE = null;
+
+/** AUTH, HELLO and RESET may change who the client is logged in as; "hello" is the longest name. */
+const LONGEST_LOGIN_COMMAND = 5;
 
 const CR = 13;
 const LF = 10;
@@ -108,6 +115,28 @@ export class RequestParser {
   error: string | null = null;
   /** true when the last command came from an inline request (Redis logs/behaves slightly differently) */
   lastWasInline = false;
+  /** next() returned NEED_MORE and nothing was fed since: every buffered byte has been checked */
+  private drained = true;
+
+  /*
+   * Look-ahead state (checkAhead): the framing of the input beyond what next() parsed.
+   * Invariant while `aheadValid`: buf[pos, pos + aheadOff) has been checked, and the other
+   * fields describe the stream at pos + aheadOff. Any consumption that reaches that point
+   * (or bytes that bypass buf into a big bulk) clears `aheadValid`; it restarts from the
+   * parser's own state.
+   */
+  private aheadValid = false;
+  private aheadOff = 0;
+  /** bytes after the look-ahead point already searched for a terminator */
+  private aheadScanned = 0;
+  /** elements left in the multibulk at the look-ahead point; 0 = between commands */
+  private aheadMulti = 0;
+  /** bytes left of the bulk being skipped (its CRLF included); -1 = a `$len` line is next */
+  private aheadBulk = -1;
+  /** the next bulk is the command name */
+  private aheadFirst = false;
+  /** a command checked ahead may change who is logged in: unauthenticated caps no longer certain */
+  private aheadMayAuth = false;
 
   constructor(
     public limits: ParserLimits,
@@ -134,7 +163,10 @@ export class RequestParser {
 
   feed(chunk: Buffer): void {
     if (this.error !== null) return;
+    this.drained = false;
     if (this.bigBulk !== null) {
+      // these bytes never enter buf: a look-ahead position in buf would no longer match the stream
+      this.aheadValid = false;
       chunk = this.fillBigBulk(chunk);
       if (chunk.length === 0) return;
     }
@@ -186,6 +218,12 @@ export class RequestParser {
 
   /** The next complete command, or NEED_MORE. An empty inline line or `*0` is skipped. */
   next(): string[] | null {
+    const cmd = this.parseNext();
+    this.drained = cmd === NEED_MORE;
+    return cmd;
+  }
+
+  private parseNext(): string[] | null {
     for (;;) {
       if (this.error !== null) return NEED_MORE;
       if (this.multibulkLeft === 0) {
@@ -292,6 +330,10 @@ export class RequestParser {
   }
 
   private consumeTo(p: number): void {
+    if (this.aheadValid) {
+      this.aheadOff -= p - this.pos;
+      if (this.aheadOff <= 0) this.aheadValid = false;
+    }
     this.pos = p;
     this.scanned = 0;
     if (p >= this.end && this.owned && this.buf.length > 64 * 1024) {
@@ -350,6 +392,169 @@ export class RequestParser {
     return argv;
   }
 
+  /**
+   * Checks the input buffered beyond what next() has parsed against every limit next()
+   * applies, so input that waits while the connection holds its replies (AUTH throttle
+   * delay, CLIENT PAUSE, a blocked command) is bounded exactly as input parsed at once:
+   * a broken request sets `error` as soon as its bytes arrive, whatever the state.
+   *
+   * Only the framing is walked (count lines, bulk lengths, inline lines); no argument is
+   * built, so the cost is one pass over the bytes and O(1) memory besides one inline line
+   * (at most maxInlineLen) split at a time. The walk resumes where it stopped.
+   *
+   * It never rejects what next() would accept: the unauthenticated caps are applied only
+   * up to a command that may log the client in (AUTH, HELLO, RESET); past one, what the
+   * caps would bound is bounded by the connection's cap on an unauthenticated client's
+   * pending input instead.
+   */
+  checkAhead(): void {
+    if (this.error !== null || this.drained) return;
+    if (!this.aheadValid) this.startAhead();
+    const buf = this.buf;
+    for (;;) {
+      const at = this.pos + this.aheadOff;
+      const avail = this.end - at;
+      const unauthCaps = this.auth.unauthenticated && !this.aheadMayAuth;
+      if (this.aheadBulk >= 0) {
+        if (this.aheadFirst) {
+          // the command name: wait for it whole when it is short enough to matter
+          const n = this.aheadBulk - 2;
+          if (n <= LONGEST_LOGIN_COMMAND) {
+            if (avail < n) return;
+            if (isLoginCommand(buf, at, at + n)) this.aheadMayAuth = true;
+          }
+          this.aheadFirst = false;
+        }
+        if (avail < this.aheadBulk) {
+          this.aheadOff += avail;
+          this.aheadBulk -= avail;
+          return;
+        }
+        this.aheadOff += this.aheadBulk;
+        this.aheadBulk = -1;
+        this.aheadMulti--;
+        continue;
+      }
+      if (this.aheadMulti > 0) {
+        const cr = this.aheadLine(CR, 1);
+        if (cr === -1) {
+          if (avail > this.limits.maxInlineLen) this.fail('Protocol error: too big bulk count string');
+          return;
+        }
+        if (cr === -2) return;
+        const c = buf[at]!;
+        if (c !== 0x24 /* '$' */) {
+          this.fail(`Protocol error: expected '$', got '${String.fromCharCode(c)}'`);
+          return;
+        }
+        const n = parseDecimal(buf, at + 1, cr);
+        if (n === null || n < 0 || n > this.limits.maxBulkLen) {
+          this.fail('Protocol error: invalid bulk length');
+          return;
+        }
+        if (n > UNAUTH_MAX_BULK && unauthCaps) {
+          this.fail('Protocol error: unauthenticated bulk length');
+          return;
+        }
+        this.aheadOff = cr + 2 - this.pos;
+        this.aheadScanned = 0;
+        this.aheadBulk = n + 2;
+        continue;
+      }
+      if (avail <= 0) return;
+      if (buf[at] === 0x2a /* '*' */) {
+        const cr = this.aheadLine(CR, 1);
+        if (cr === -1) {
+          if (avail > this.limits.maxInlineLen) this.fail('Protocol error: too big mbulk count string');
+          return;
+        }
+        if (cr === -2) return;
+        const n = parseDecimal(buf, at + 1, cr);
+        if (n === null || n > this.limits.maxMultibulkLen) {
+          this.fail('Protocol error: invalid multibulk length');
+          return;
+        }
+        if (n > UNAUTH_MAX_MULTIBULK && unauthCaps) {
+          this.fail('Protocol error: unauthenticated multibulk length');
+          return;
+        }
+        this.aheadOff = cr + 2 - this.pos;
+        this.aheadScanned = 0;
+        if (n > 0) {
+          this.aheadMulti = n;
+          this.aheadFirst = true;
+        }
+        continue;
+      }
+      const lf = this.aheadLine(LF, 0);
+      if (lf === -1) {
+        if (avail > this.limits.maxInlineLen) this.fail('Protocol error: too big inline request');
+        return;
+      }
+      let lineEnd = lf;
+      if (lineEnd > at && buf[lineEnd - 1] === CR) lineEnd--;
+      const argv = splitArgs(latin1(buf, at, lineEnd));
+      if (argv === null) {
+        this.fail('Protocol error: unbalanced quotes in request');
+        return;
+      }
+      if (argv.length > UNAUTH_MAX_MULTIBULK && unauthCaps) {
+        this.fail('Protocol error: unauthenticated multibulk length');
+        return;
+      }
+      if (argv.length > 0) {
+        const name = Buffer.from(argv[0]!, 'latin1');
+        if (isLoginCommand(name, 0, name.length)) this.aheadMayAuth = true;
+      }
+      this.aheadOff = lf + 1 - this.pos;
+      this.aheadScanned = 0;
+    }
+  }
+
+  /** Starts the look-ahead at the point next() has reached, in next()'s state. */
+  private startAhead(): void {
+    this.aheadValid = true;
+    this.aheadOff = 0;
+    this.aheadScanned = 0;
+    this.aheadFirst = false;
+    this.aheadBulk = -1;
+    this.aheadMulti = this.multibulkLeft;
+    if (this.bigBulk !== null) {
+      // bytes reach buf only once the big bulk is complete: buf starts after it
+      this.aheadMulti--;
+    } else if (this.bulkLen >= 0) {
+      this.aheadBulk = this.bulkLen + 2;
+    } else {
+      this.aheadFirst = this.multibulkLeft > 0 && this.args.length === 0;
+    }
+    // a command half parsed may itself be a login: when its name is not known yet, assume so
+    const name = this.args[0];
+    this.aheadMayAuth =
+      name !== undefined
+        ? isLoginCommand(Buffer.from(name, 'latin1'), 0, name.length)
+        : this.multibulkLeft > 0 && !this.aheadFirst;
+  }
+
+  /**
+   * findLine for the look-ahead: index of `byte` at or after the look-ahead point within
+   * [.., end) with `after` bytes following it; -1 none yet, -2 found but incomplete.
+   */
+  private aheadLine(byte: number, after: number): number {
+    const at = this.pos + this.aheadOff;
+    const from = at + this.aheadScanned;
+    // bounded by `end`: bytes past it in an owned buffer are stale
+    const i = this.end === this.buf.length ? this.buf.indexOf(byte, from) : this.buf.subarray(0, this.end).indexOf(byte, from);
+    if (i === -1) {
+      this.aheadScanned = this.end - at;
+      return -1;
+    }
+    if (i + after >= this.end) {
+      this.aheadScanned = i - at;
+      return -2;
+    }
+    return i;
+  }
+
   private fail(message: string): void {
     this.error = message;
     this.buf = EMPTY;
@@ -361,6 +566,7 @@ export class RequestParser {
     this.bigFilled = 0;
     this.args = [];
     this.argsBytes = 0;
+    this.aheadValid = false;
   }
 }
 
@@ -395,4 +601,12 @@ export function parseDecimal(buf: Buffer, start: number, end: number): number | 
   const big = BigInt(text);
   if (big > 9223372036854775807n || big < -9223372036854775808n) return null;
   return Number(text);
+}
+
+/** True when bytes [start, end) spell auth, hello or reset, in any case. */
+function isLoginCommand(buf: Buffer, start: number, end: number): boolean {
+  const n = end - start;
+  if (n !== 4 && n !== 5) return false;
+  const name = buf.toString('latin1', start, end).toLowerCase();
+  return name === 'auth' || name === 'hello' || name === 'reset';
 }
