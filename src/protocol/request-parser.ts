@@ -135,8 +135,14 @@ export class RequestParser {
   private aheadBulk = -1;
   /** the next bulk is the command name */
   private aheadFirst = false;
-  /** a command checked ahead may change who is logged in: unauthenticated caps no longer certain */
-  private aheadMayAuth = false;
+  /** the command at the look-ahead point is AUTH, HELLO or RESET */
+  private aheadInLogin = false;
+  /**
+   * Relative to pos, the end of the last AUTH/HELLO/RESET checked ahead (0: none left).
+   * Until next() has parsed past it, that command may log the client in, so the
+   * unauthenticated caps are not certain for what follows it.
+   */
+  private aheadLoginEnd = 0;
 
   constructor(
     public limits: ParserLimits,
@@ -332,6 +338,7 @@ export class RequestParser {
   private consumeTo(p: number): void {
     if (this.aheadValid) {
       this.aheadOff -= p - this.pos;
+      this.aheadLoginEnd = Math.max(0, this.aheadLoginEnd - (p - this.pos));
       if (this.aheadOff <= 0) this.aheadValid = false;
     }
     this.pos = p;
@@ -402,113 +409,124 @@ export class RequestParser {
    * built, so the cost is one pass over the bytes and O(1) memory besides one inline line
    * (at most maxInlineLen) split at a time. The walk resumes where it stopped.
    *
-   * It never rejects what next() would accept: the unauthenticated caps are applied only
-   * up to a command that may log the client in (AUTH, HELLO, RESET); past one, what the
-   * caps would bound is bounded by the connection's cap on an unauthenticated client's
-   * pending input instead.
+   * It never rejects what next() would accept: an unauthenticated cap broken after a
+   * command that may log the client in (AUTH, HELLO, RESET, `heldLogin` for one the
+   * connection holds) is not an error yet; the walk stops there and answers 'wait': the
+   * connection reads nothing more until next() gets there and decides.
    */
-  checkAhead(): void {
-    if (this.error !== null || this.drained) return;
+  checkAhead(heldLogin = false): 'ok' | 'wait' {
+    if (this.error !== null || this.drained) return 'ok';
     if (!this.aheadValid) this.startAhead();
     const buf = this.buf;
     for (;;) {
       const at = this.pos + this.aheadOff;
       const avail = this.end - at;
-      const unauthCaps = this.auth.unauthenticated && !this.aheadMayAuth;
+      const unauth = this.auth.unauthenticated;
+      const loginBefore = heldLogin || this.aheadLoginEnd > 0;
       if (this.aheadBulk >= 0) {
         if (this.aheadFirst) {
           // the command name: wait for it whole when it is short enough to matter
           const n = this.aheadBulk - 2;
           if (n <= LONGEST_LOGIN_COMMAND) {
-            if (avail < n) return;
-            if (isLoginCommand(buf, at, at + n)) this.aheadMayAuth = true;
+            if (avail < n) return 'ok';
+            this.aheadInLogin = isLoginCommand(buf, at, at + n);
           }
           this.aheadFirst = false;
         }
         if (avail < this.aheadBulk) {
           this.aheadOff += avail;
           this.aheadBulk -= avail;
-          return;
+          return 'ok';
         }
         this.aheadOff += this.aheadBulk;
         this.aheadBulk = -1;
-        this.aheadMulti--;
+        if (--this.aheadMulti === 0) this.endAheadCommand();
         continue;
       }
       if (this.aheadMulti > 0) {
         const cr = this.aheadLine(CR, 1);
         if (cr === -1) {
           if (avail > this.limits.maxInlineLen) this.fail('Protocol error: too big bulk count string');
-          return;
+          return 'ok';
         }
-        if (cr === -2) return;
+        if (cr === -2) return 'ok';
         const c = buf[at]!;
         if (c !== 0x24 /* '$' */) {
           this.fail(`Protocol error: expected '$', got '${String.fromCharCode(c)}'`);
-          return;
+          return 'ok';
         }
         const n = parseDecimal(buf, at + 1, cr);
         if (n === null || n < 0 || n > this.limits.maxBulkLen) {
           this.fail('Protocol error: invalid bulk length');
-          return;
+          return 'ok';
         }
-        if (n > UNAUTH_MAX_BULK && unauthCaps) {
+        if (n > UNAUTH_MAX_BULK && unauth) {
+          if (loginBefore) return 'wait';
           this.fail('Protocol error: unauthenticated bulk length');
-          return;
+          return 'ok';
         }
         this.aheadOff = cr + 2 - this.pos;
         this.aheadScanned = 0;
         this.aheadBulk = n + 2;
         continue;
       }
-      if (avail <= 0) return;
+      if (avail <= 0) return 'ok';
       if (buf[at] === 0x2a /* '*' */) {
         const cr = this.aheadLine(CR, 1);
         if (cr === -1) {
           if (avail > this.limits.maxInlineLen) this.fail('Protocol error: too big mbulk count string');
-          return;
+          return 'ok';
         }
-        if (cr === -2) return;
+        if (cr === -2) return 'ok';
         const n = parseDecimal(buf, at + 1, cr);
         if (n === null || n > this.limits.maxMultibulkLen) {
           this.fail('Protocol error: invalid multibulk length');
-          return;
+          return 'ok';
         }
-        if (n > UNAUTH_MAX_MULTIBULK && unauthCaps) {
+        if (n > UNAUTH_MAX_MULTIBULK && unauth) {
+          if (loginBefore) return 'wait';
           this.fail('Protocol error: unauthenticated multibulk length');
-          return;
+          return 'ok';
         }
         this.aheadOff = cr + 2 - this.pos;
         this.aheadScanned = 0;
         if (n > 0) {
           this.aheadMulti = n;
           this.aheadFirst = true;
+          this.aheadInLogin = false;
         }
         continue;
       }
       const lf = this.aheadLine(LF, 0);
       if (lf === -1) {
         if (avail > this.limits.maxInlineLen) this.fail('Protocol error: too big inline request');
-        return;
+        return 'ok';
       }
       let lineEnd = lf;
       if (lineEnd > at && buf[lineEnd - 1] === CR) lineEnd--;
       const argv = splitArgs(latin1(buf, at, lineEnd));
       if (argv === null) {
         this.fail('Protocol error: unbalanced quotes in request');
-        return;
+        return 'ok';
       }
-      if (argv.length > UNAUTH_MAX_MULTIBULK && unauthCaps) {
+      if (argv.length > UNAUTH_MAX_MULTIBULK && unauth) {
+        if (loginBefore) return 'wait';
         this.fail('Protocol error: unauthenticated multibulk length');
-        return;
-      }
-      if (argv.length > 0) {
-        const name = Buffer.from(argv[0]!, 'latin1');
-        if (isLoginCommand(name, 0, name.length)) this.aheadMayAuth = true;
+        return 'ok';
       }
       this.aheadOff = lf + 1 - this.pos;
       this.aheadScanned = 0;
+      if (argv.length > 0) {
+        this.aheadInLogin = isLoginName(argv[0]!);
+        this.endAheadCommand();
+      }
     }
+  }
+
+  /** A command checked ahead is complete at the look-ahead point. */
+  private endAheadCommand(): void {
+    if (this.aheadInLogin) this.aheadLoginEnd = this.aheadOff;
+    this.aheadInLogin = false;
   }
 
   /** Starts the look-ahead at the point next() has reached, in next()'s state. */
@@ -527,12 +545,14 @@ export class RequestParser {
     } else {
       this.aheadFirst = this.multibulkLeft > 0 && this.args.length === 0;
     }
+    this.aheadLoginEnd = 0;
     // a command half parsed may itself be a login: when its name is not known yet, assume so
     const name = this.args[0];
-    this.aheadMayAuth =
+    this.aheadInLogin =
       name !== undefined
-        ? isLoginCommand(Buffer.from(name, 'latin1'), 0, name.length)
+        ? isLoginName(name)
         : this.multibulkLeft > 0 && !this.aheadFirst;
+    if (this.aheadMulti === 0) this.endAheadCommand();
   }
 
   /**
@@ -607,6 +627,12 @@ export function parseDecimal(buf: Buffer, start: number, end: number): number | 
 function isLoginCommand(buf: Buffer, start: number, end: number): boolean {
   const n = end - start;
   if (n !== 4 && n !== 5) return false;
-  const name = buf.toString('latin1', start, end).toLowerCase();
-  return name === 'auth' || name === 'hello' || name === 'reset';
+  return isLoginName(buf.toString('latin1', start, end));
+}
+
+/** AUTH, HELLO and RESET (any case): the commands that may change who the client is logged in as. */
+export function isLoginName(name: string): boolean {
+  if (name.length !== 4 && name.length !== 5) return false;
+  const lower = name.toLowerCase();
+  return lower === 'auth' || lower === 'hello' || lower === 'reset';
 }

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { RequestParser } from '../protocol/request-parser.js';
+import { RequestParser, isLoginName } from '../protocol/request-parser.js';
 import { ReplyWriter } from '../protocol/reply-writer.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandContext } from '../commands/context.js';
@@ -47,6 +47,8 @@ export class Connection {
   /** closing after the last reply: input still dropped before the socket is destroyed */
   private lingerBytesLeft = 0;
   private lingerTimer: NodeJS.Timeout | null = null;
+  /** reading is stopped until processing reaches input whose fate depends on a login ahead */
+  private readingStopped = false;
 
   constructor(
     readonly server: Server,
@@ -202,8 +204,16 @@ export class Connection {
     }
     if (parser.error === null) {
       // a no-op unless input waits unparsed behind a held reply
-      parser.checkAhead();
-      if (parser.error !== null) this.failHeldInput();
+      const verdict = parser.checkAhead(this.held !== null && isLoginName(this.held[0]!));
+      if (parser.error !== null) {
+        this.failHeldInput();
+      } else if ((verdict === 'wait') !== this.readingStopped) {
+        // an unauthenticated cap broken after a pending AUTH/HELLO/RESET: whether it is an
+        // error depends on that login, so nothing more is read until it has run
+        this.readingStopped = verdict === 'wait';
+        if (this.readingStopped) this.socket.pause();
+        else this.socket.resume();
+      }
     }
     return !this.closed;
   }
