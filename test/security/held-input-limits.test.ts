@@ -96,8 +96,9 @@ async function flood(
       } else if (Date.now() - lastReadAt > 500) {
         break; // the server stopped reading this connection
       }
-      if (!socket.write(filler)) {
-        // the server stopped reading (or is slow): wait for room, a close, or a moment
+      if (socket.writableLength > MiB) {
+        // the server stopped reading (or is slow): wait for room, a close, or a moment;
+        // writing on would only grow this (same) process's own buffers
         await new Promise<void>((r) => {
           const t = setTimeout(r, 100);
           socket.once('drain', () => {
@@ -105,9 +106,10 @@ async function flood(
             r();
           });
         });
-      } else if (sent % (16 * filler.length) === 0) {
-        await new Promise((r) => setImmediate(r));
+        continue;
       }
+      socket.write(filler);
+      if (sent % (16 * filler.length) === 0) await new Promise((r) => setImmediate(r));
       sent += filler.length;
       memoryGrowth = Math.max(memoryGrowth, process.memoryUsage().arrayBuffers - memBefore);
     }

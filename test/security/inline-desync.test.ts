@@ -48,7 +48,7 @@ async function writeUntilFail(port: number, seq: string): Promise<WriteUntilFail
   const started = Date.now();
   try {
     while (!failed && sent < WRITE_CAP && Date.now() - started < 10_000) {
-      if (!s.write(payload)) {
+      if (s.writableLength > 1024 * 1024) {
         await new Promise<void>((r) => {
           const t = setTimeout(r, 100);
           s.once('drain', () => {
@@ -56,9 +56,10 @@ async function writeUntilFail(port: number, seq: string): Promise<WriteUntilFail
             r();
           });
         });
-      } else if (sent % (64 * 1024) === 0) {
-        await new Promise((r) => setImmediate(r));
+        continue;
       }
+      s.write(payload);
+      if (sent % (64 * 1024) === 0) await new Promise((r) => setImmediate(r));
       sent += payload.length;
     }
     return { sent, failed, received: Buffer.concat(received).toString('latin1') };
