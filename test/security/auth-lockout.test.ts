@@ -1,0 +1,137 @@
+/**
+ * The AUTH throttle must never lock a correct password out (issue 11, finding 4). Each test
+ * attacks for real from one source address: a network-namespace test host's address when
+ * the machine allows one (a real non-loopback source, default throttle settings), else
+ * loopback with `auth-throttle-exempt-loopback no`.
+ *
+ * The attack the issue describes: wrong passwords from other connections of the same
+ * address made the right one fail (-ERR too many failed authentication attempts) for 60 s
+ * and then closed every new connection. Here the right password must answer +OK, after
+ * waiting at most the 5 s bound (a margin is allowed for a busy machine, never a refusal).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../helpers/server.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { createTestHost, type TestHost } from '../helpers/netns.js';
+import type { RunningServer } from '../../src/server/server.js';
+
+const RIGHT = 'Right-Horse-Battery-7';
+const WRONGPASS = '-WRONGPASS invalid username-password pair or user is disabled.\r\n';
+/** the designed bound on a correct password's wait, and the slack a loaded machine may add */
+const MAX_WAIT_MS = 5000;
+const SLACK_MS = 2000;
+
+interface Source {
+  srv: RunningServer;
+  /** the address clients connect from (non-loopback when a test host exists) */
+  from: string;
+  /** the address to connect to */
+  to: string;
+  host: TestHost | null;
+  close(): Promise<void>;
+}
+
+/** A server and a source address that the throttle applies to. */
+async function throttledSource(extra: ReadonlyArray<readonly [string, ...string[]]> = []): Promise<Source> {
+  const host = createTestHost({ block: 19 });
+  const config: [string, ...string[]][] = [['requirepass', RIGHT]];
+  if (host !== null) config.push(['bind', '127.0.0.1', host.hostAddress]);
+  else config.push(['auth-throttle-exempt-loopback', 'no']);
+  const srv = await startTestServer({ config: [...config, ...extra] });
+  const addr = host?.hostAddress ?? '127.0.0.1';
+  return {
+    srv,
+    from: addr,
+    to: addr,
+    host,
+    async close() {
+      await srv.close();
+      host?.destroy();
+    },
+  };
+}
+
+/** One command, its reply awaited up to `ms` (RawClient.call waits 2 s only). */
+async function callWithin(c: RawClient, ms: number, ...argv: string[]): Promise<string> {
+  c.write(RawClient.encode(argv));
+  return c.readReply(ms);
+}
+
+async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+test('wrong passwords from other connections of an address never make the right password fail there', async (t) => {
+  const s = await throttledSource();
+  const attackers: RawClient[] = [];
+  try {
+    // 12 connections pipelining 4 guesses each: 48 failures, past every per-source limit
+    // (the old design blocked the (address, user) pair after 10 and refused its attempts)
+    for (let i = 0; i < 12; i++) attackers.push(await RawClient.connect(s.srv.port, s.to, s.from));
+    attackers.forEach((c, i) => c.write(Array.from({ length: 4 }, (_, k) => RawClient.encode(['AUTH', `guess-${i}-${k}`])).join('')));
+    const sec = s.srv.server.security;
+    // (asserted after the login below: the old design stopped checking after 10 and refused)
+    await waitUntil(() => sec.authFailures >= 30, 15_000);
+
+    // a real client of the same address, on a new connection, with the right password
+    const legit = await RawClient.connect(s.srv.port, s.to, s.from);
+    try {
+      const t0 = Date.now();
+      const r = await callWithin(legit, MAX_WAIT_MS + SLACK_MS + 5000, 'AUTH', RIGHT);
+      const waited = Date.now() - t0;
+      assert.equal(r, '+OK\r\n', 'the right password is accepted');
+      assert.ok(waited <= MAX_WAIT_MS + SLACK_MS, `the right password waited ${waited} ms`);
+      assert.equal(await legit.call('SET', 'k', 'v'), '+OK\r\n');
+      assert.ok(sec.authFailures >= 30, `the attack got ${sec.authFailures} passwords checked`);
+      // the attack did spend the budget: logins waited, none longer than the bound
+      assert.ok(sec.throttle.waitedAttempts > 0, 'no login had to wait: the attack did not reach the budget');
+      assert.ok(sec.throttle.longestWaitMs <= MAX_WAIT_MS + SLACK_MS, `a login waited ${sec.throttle.longestWaitMs} ms`);
+      t.diagnostic(`source ${s.from}: the right password answered +OK after ${waited} ms; longest wait ${Math.round(sec.throttle.longestWaitMs)} ms`);
+      // and again, on another new connection, while the attack goes on
+      const again = await RawClient.connect(s.srv.port, s.to, s.from);
+      try {
+        assert.equal(again.closed, false);
+        assert.equal(await callWithin(again, MAX_WAIT_MS + SLACK_MS + 5000, 'AUTH', 'default', RIGHT), '+OK\r\n');
+      } finally {
+        again.close();
+      }
+    } finally {
+      legit.close();
+    }
+  } finally {
+    for (const c of attackers) c.close();
+    await s.close();
+  }
+});
+
+test('a connection that typed wrong passwords itself gets in with the right one', async (t) => {
+  const s = await throttledSource();
+  const c = await RawClient.connect(s.srv.port, s.to, s.from);
+  const others: RawClient[] = [];
+  try {
+    // its own typos first...
+    for (let i = 0; i < 4; i++) assert.equal(await callWithin(c, 10_000, 'AUTH', `typo-${i}`), WRONGPASS);
+    // ...then an attack from the rest of the address, past the source's check budget
+    for (let i = 0; i < 8; i++) others.push(await RawClient.connect(s.srv.port, s.to, s.from));
+    others.forEach((o, i) => o.write(Array.from({ length: 5 }, (_, k) => RawClient.encode(['AUTH', `other-${i}-${k}`])).join('')));
+    const sec = s.srv.server.security;
+    await waitUntil(() => sec.authFailures >= 30, 15_000);
+    const t0 = Date.now();
+    assert.equal(await callWithin(c, MAX_WAIT_MS + SLACK_MS + 5000, 'AUTH', RIGHT), '+OK\r\n');
+    const waited = Date.now() - t0;
+    assert.ok(waited <= MAX_WAIT_MS + SLACK_MS, `waited ${waited} ms`);
+    assert.ok(sec.authFailures >= 30, `the attack got ${sec.authFailures} passwords checked`);
+    t.diagnostic(`source ${s.from}: after its own typos and ${sec.authFailures} failures, +OK after ${waited} ms`);
+    assert.equal(await c.call('PING'), '+PONG\r\n');
+  } finally {
+    c.close();
+    for (const o of others) o.close();
+    await s.close();
+  }
+});
