@@ -135,3 +135,42 @@ test('a connection that typed wrong passwords itself gets in with the right one'
     await s.close();
   }
 });
+
+test('HELLO AUTH waits its turn like AUTH; inside MULTI/EXEC, where nothing may wait, an over-budget AUTH is told so (never WRONGPASS)', async () => {
+  const s = await throttledSource([
+    ['auth-throttle-checks-per-minute', '3'],
+    ['auth-throttle-max-wait', '1000'],
+  ]);
+  const c = await RawClient.connect(s.srv.port, s.to, s.from);
+  const h = await RawClient.connect(s.srv.port, s.to, s.from);
+  try {
+    // the budget of 3: one login (given back), then three failures spend it
+    assert.equal(await c.call('AUTH', RIGHT), '+OK\r\n');
+    for (let i = 0; i < 3; i++) assert.equal(await callWithin(c, 10_000, 'AUTH', `x-${i}`), WRONGPASS);
+    // HELLO with AUTH waits (≤ 1 s here) and then answers its map in RESP3
+    const t0 = Date.now();
+    const hello = await callWithin(h, 10_000, 'HELLO', '3', 'AUTH', 'default', RIGHT, 'SETNAME', 'waited');
+    assert.match(hello, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/);
+    assert.ok(Date.now() - t0 >= 900, 'the HELLO waited for the budget');
+    assert.match(await h.call('CLIENT', 'GETNAME'), /^\$6\r\nwaited\r\n$/);
+    const sec = s.srv.server.security;
+    assert.equal(sec.throttle.checkedAtBound, 1);
+    // MULTI/EXEC cannot wait: the right password is not checked, and the reply says why
+    assert.equal(await c.call('AUTH', RIGHT), '+OK\r\n');
+    assert.equal(await c.call('MULTI'), '+OK\r\n');
+    assert.equal(await c.call('AUTH', RIGHT), '+QUEUED\r\n');
+    assert.equal(
+      await c.call('EXEC'),
+      '*1\r\n-ERR too many password checks from this address right now; send AUTH outside MULTI/EXEC, where it waits its turn\r\n',
+    );
+    // with budget back (CLEAR), the same transaction logs in
+    assert.equal(await h.call('AUTHTHROTTLE', 'CLEAR'), ':1\r\n');
+    assert.equal(await c.call('MULTI'), '+OK\r\n');
+    assert.equal(await c.call('AUTH', RIGHT), '+QUEUED\r\n');
+    assert.equal(await c.call('EXEC'), '*1\r\n+OK\r\n');
+  } finally {
+    c.close();
+    h.close();
+    await s.close();
+  }
+});
