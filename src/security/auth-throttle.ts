@@ -20,7 +20,9 @@
  *  (I1) A correct password is never refused because of failures — the connection's own
  *       or others' — and its connection is never closed for them: an attempt read from a
  *       connection is checked, and answered by the check, after a wait of at most
- *       `maxWaitMs` (a timer per waiter enforces it, whatever the budget). The one
+ *       `maxWaitMs` (a timer per waiter enforces it, whatever the budget), counted from
+ *       when the connection reads it (a connection reads nothing while its own last
+ *       failure's reply is held, ≤ `maxDelayMs`). The one
  *       exception is an AUTH queued inside MULTI/EXEC, which cannot wait: it is checked
  *       if a token is free, otherwise answered with an error that is not WRONGPASS
  *       (only an authenticated client can get there).

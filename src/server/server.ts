@@ -581,8 +581,9 @@ export class Server implements KeyspaceHost {
       return null;
     }
     const { err, delayMs } = this.checkPassword(client, actor, user, password, commandName, mechanism, gate);
-    // the connection holds this reply, and everything after it, so long
-    client.replyDelayMs = delayMs;
+    // the connection holds this reply, and everything after it, so long (inside EXEC the
+    // longest hold of its logins)
+    if (delayMs > client.replyDelayMs) client.replyDelayMs = delayMs;
     return finish(err);
   }
 
