@@ -127,6 +127,10 @@ const EXEMPT_TICKET: Omit<CheckTicket, 'source'> = { token: false, exempt: true,
 
 export class AuthThrottle {
   private readonly sources = new Map<string, SourceState>();
+  /** the sources with waiting attempts (the cron serves these every tick) */
+  private readonly queued = new Set<SourceState>();
+  /** when the cron last swept every source */
+  private lastSweep = 0;
   /** waiting attempts by client id */
   private readonly waiters = new Map<number, Waiter>();
   /** open unauthenticated connections per source, and the source of each counted client */
@@ -177,6 +181,7 @@ export class AuthThrottle {
     const w: Waiter = { id, st, start, since: performance.now(), timer: setTimeout(() => this.release(w, false), maxWait) };
     w.timer.unref();
     st.queue.push(w);
+    this.queued.add(st);
     this.waiters.set(id, w);
     this.waitedAttempts++;
     st.waitedAttempts++;
@@ -255,8 +260,7 @@ export class AuthThrottle {
     if (w !== undefined) {
       this.waiters.delete(id);
       clearTimeout(w.timer);
-      const i = w.st.queue.indexOf(w);
-      if (i !== -1) w.st.queue.splice(i, 1);
+      this.dequeue(w);
     }
     this.released(id);
   }
@@ -324,18 +328,23 @@ export class AuthThrottle {
     return n;
   }
 
-  /** Cron: hands out refilled budget, ends calm episodes, forgets idle sources. */
+  /**
+   * Cron: hands refilled budget out to waiting attempts (every tick), and once a second
+   * ends calm episodes and forgets idle sources.
+   */
   tick(): void {
     const now = this.clock();
     const s = this.settings();
+    for (const st of [...this.queued]) {
+      // throttling turned off: nobody waits any more
+      if (!s.enabled) this.drain(st);
+      else this.pump(st);
+    }
+    if (now - this.lastSweep < 1000 && now >= this.lastSweep) return;
+    this.lastSweep = now;
     const idleMs = Math.max(2 * s.windowMs, 60_000);
     for (const [k, st] of this.sources) {
-      if (st.queue.length > 0) {
-        // throttling turned off (or the source exempted): nobody waits any more
-        if (!s.enabled) this.drain(st);
-        else this.pump(st);
-        continue;
-      }
+      if (st.queue.length > 0) continue;
       this.refill(st, now);
       if (st.delaying && st.failures.count(now, s.windowMs) <= s.freeFailures) st.delaying = false;
       if (st.rationing && st.tokens >= s.checksPerMinute / 2) st.rationing = false;
@@ -352,6 +361,18 @@ export class AuthThrottle {
       st.queue.length = 0;
       if (st.pumpTimer !== null) clearTimeout(st.pumpTimer);
       st.pumpTimer = null;
+    }
+    this.queued.clear();
+  }
+
+  private dequeue(w: Waiter): void {
+    const q = w.st.queue;
+    const i = q.indexOf(w);
+    if (i !== -1) q.splice(i, 1);
+    if (q.length === 0) {
+      this.queued.delete(w.st);
+      if (w.st.pumpTimer !== null) clearTimeout(w.st.pumpTimer);
+      w.st.pumpTimer = null;
     }
   }
 
@@ -387,8 +408,7 @@ export class AuthThrottle {
     if (this.waiters.get(w.id) !== w) return;
     this.waiters.delete(w.id);
     clearTimeout(w.timer);
-    const i = w.st.queue.indexOf(w);
-    if (i !== -1) w.st.queue.splice(i, 1);
+    this.dequeue(w);
     const waitedMs = performance.now() - w.since;
     if (waitedMs > this.longestWaitMs) this.longestWaitMs = waitedMs;
     if (!withToken) this.checkedAtBound++;
