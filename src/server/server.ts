@@ -561,9 +561,12 @@ export class Server implements KeyspaceHost {
   }
 
   /**
-   * AUTH / HELLO AUTH. Returns null on success (the client is now that user) or the
-   * WRONGPASS error, the same for an unknown user, a disabled one and a wrong password.
-   * `commandName` is the command as the client spelled it (ACL LOG's object).
+   * AUTH / HELLO AUTH, through the AUTH throttle. `finish` turns the login's outcome —
+   * null on success (the client is now that user), or the WRONGPASS error, the same for an
+   * unknown user, a disabled one and a wrong password — into the command's reply. Returns
+   * that reply, or null when the check waits for the source's budget (at most 5 s; the
+   * reply is then sent by authAfterWait). `commandName` is the command as the client
+   * spelled it (ACL LOG's object).
    */
   authenticate(ctx: CommandContext, user: string, password: string, commandName: string, finish: (err: Reply | null) => Reply): Reply | null {
     const client = ctx.client;
