@@ -36,6 +36,10 @@ export const errors = {
   authNoPassword:
     'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
   maxClients: 'ERR max number of clients reached',
+  /** Redoubt's AUTH throttle: the per-source cap on connections not logged in yet (admission) */
+  tooManyUnauthenticated: 'ERR too many unauthenticated connections from this address; authenticate or close some first',
+  /** Redoubt's AUTH throttle: AUTH inside EXEC cannot wait for the source's password-check budget */
+  authBudgetInTransaction: 'ERR too many password checks from this address right now; send AUTH outside MULTI/EXEC, where it waits its turn',
   stringTooLong: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
   bitOffset: 'ERR bit offset is not an integer or out of range',
   bitValue: 'ERR bit is not an integer or out of range',
