@@ -149,12 +149,12 @@ const NO_NEWLINE = Buffer.alloc(64 * 1024, 0x41);
 const PINGS = Buffer.from('PING\r\n'.repeat(8192), 'latin1');
 
 /**
- * `n` failed AUTHs. Each call names another user: the throttle counts failures per
- * (source, user), so every attack starts from the same throttle state.
+ * `n` failed AUTHs. The throttle counts failures per source address, so each attack
+ * clears it first (`srv`) and every attack starts from the same throttle state.
  */
-let attackers = 0;
-function failedAuths(n: number): string {
-  return `AUTH attacker${++attackers} wrong\r\n`.repeat(n);
+function failedAuths(n: number, srv: RunningServer): string {
+  srv.server.security.throttle.clear();
+  return 'AUTH attacker wrong\r\n'.repeat(n);
 }
 
 /** A server with a password, and the AUTH throttle acting on loopback too. */
@@ -165,7 +165,7 @@ function throttledServer(extra: [string, ...string[]][] = []): Promise<RunningSe
 test('AUTH throttle delay: an unauthenticated inline request without newline is refused past 64 KiB (the attack review case)', async () => {
   const srv = await throttledServer();
   try {
-    const r = await flood(srv, failedAuths(9) + '\x00', NO_NEWLINE, { settleMs: 20 });
+    const r = await flood(srv, failedAuths(9, srv) + '\x00', NO_NEWLINE, { settleMs: 20 });
     assertBounded(r, 'AUTH ×9 then raw bytes');
     // the replies were really held back (the throttle delays from the 4th failure on)...
     assert.ok(r.firstReplyMs >= 50, `the failed AUTH replies were held (${r.firstReplyMs} ms)`);
@@ -190,7 +190,7 @@ test('AUTH throttle delay: the unauthenticated argument and bulk caps apply to i
       ['*', 'too big mbulk count string'],
     ];
     for (const [head, error] of cases) {
-      const r = await flood(srv, failedAuths(5) + head, NO_NEWLINE, { settleMs: 20 });
+      const r = await flood(srv, failedAuths(5, srv) + head, NO_NEWLINE, { settleMs: 20 });
       assertBounded(r, head);
       assert.ok(r.received.endsWith(`-ERR Protocol error: ${error}\r\n`), `${JSON.stringify(head)} → ${JSON.stringify(r.received.slice(-80))}`);
       assert.ok(r.received.startsWith(WRONGPASS), 'the held replies went out first');
@@ -203,13 +203,13 @@ test('AUTH throttle delay: the unauthenticated argument and bulk caps apply to i
 test('AUTH throttle delay: valid requests piling up unauthenticated are capped at 1 MiB', async () => {
   const srv = await throttledServer();
   try {
-    const r = await flood(srv, failedAuths(6), PINGS, { settleMs: 20 });
+    const r = await flood(srv, failedAuths(6, srv), PINGS, { settleMs: 20 });
     assertBounded(r, 'AUTH ×6 then PINGs');
     assert.ok(r.serverRead <= 2 * MiB + 64 * 1024, `read ${r.serverRead}`);
     // a pending AUTH does not lift the cap (it might log the client in: the caps above are
     // then not certain, the byte cap is)
     const big = Buffer.from(RawClient.encode(['ECHO', 'x'.repeat(15000)]).repeat(8), 'latin1');
-    const r2 = await flood(srv, failedAuths(6) + RawClient.encode(['AUTH', 'default', PASS]), big, { settleMs: 20 });
+    const r2 = await flood(srv, failedAuths(6, srv) + RawClient.encode(['AUTH', 'default', PASS]), big, { settleMs: 20 });
     assertBounded(r2, 'AUTH ×6, a correct AUTH, then ECHOs');
   } finally {
     await srv.close();
@@ -219,7 +219,7 @@ test('AUTH throttle delay: valid requests piling up unauthenticated are capped a
 test('an authenticated client held by the AUTH throttle is bound by client-query-buffer-limit', async () => {
   const srv = await throttledServer([['client-query-buffer-limit', '1mb']]);
   try {
-    const r = await flood(srv, RawClient.encode(['AUTH', 'default', PASS]) + failedAuths(6), PINGS, { settleMs: 20 });
+    const r = await flood(srv, RawClient.encode(['AUTH', 'default', PASS]) + failedAuths(6, srv), PINGS, { settleMs: 20 });
     assertBounded(r, 'authenticated, throttled, PINGs');
     assert.ok(r.received.startsWith('+OK\r\n'));
     assert.ok(srv.server.stats.clientQueryBufferLimitDisconnections >= 1);
