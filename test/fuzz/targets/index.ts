@@ -3,6 +3,7 @@ import type { FuzzTarget } from '../harness/fuzz-harness.js';
 import { globTarget } from './glob-target.js';
 import { parserTarget } from './parser-target.js';
 import { aofTarget } from './aof-target.js';
+import { commandTarget } from './command-target.js';
 import { aclTarget, configTarget } from './config-acl-target.js';
 import { rdbTarget, restoreTarget } from './rdb-target.js';
 
@@ -17,4 +18,5 @@ export const TARGETS: Record<string, () => AnyTarget> = {
   config: () => configTarget() as AnyTarget,
   acl: () => aclTarget() as AnyTarget,
   glob: () => globTarget as AnyTarget,
+  commands: () => commandTarget() as AnyTarget,
 };
