@@ -61,7 +61,9 @@ function randomConfigLine(rng: Rng, names: readonly string[]): string {
 }
 
 export function configTarget(): FuzzTarget<string[], string> {
-  const names = configTable.flatMap((d) => [d.name, ...(d.aliases ?? [])]);
+  // `logfile` is left out: loading opens (creates) the named file, as redis-server does,
+  // and random names would litter the working directory
+  const names = configTable.flatMap((d) => [d.name, ...(d.aliases ?? [])]).filter((n) => n !== 'logfile');
   return {
     name: 'config',
     generate: (rng) => Array.from({ length: rng.range(1, 6) }, () => randomConfigLine(rng, names)),
