@@ -33,10 +33,14 @@ test('ioredis: sort with BY, GET, LIMIT, DESC, ALPHA, STORE; sort_ro', async () 
     await r.set('str', 'v');
     await assert.rejects(r.sort('str'), /WRONGTYPE/);
     // a big stored result is a quicklist
-    await r.rpush('big', ...Array.from({ length: 1000 }, (_, i) => String(1000 - i)));
+    // a stored result beyond one 8 KiB node (list-max-listpack-size -2) stays a quicklist
+    const padded = (n: number) => String(n).padStart(12, '0');
+    await r.rpush('big', ...Array.from({ length: 1000 }, (_, i) => padded(1000 - i)));
     assert.equal(await r.sort('big', 'STORE', 'bigsorted'), 1000);
     assert.equal(await r.object('ENCODING', 'bigsorted'), 'quicklist');
-    assert.deepEqual(await r.lrange('bigsorted', 0, 2), ['1', '2', '3']);
+    assert.deepEqual(await r.lrange('bigsorted', 0, 1), [padded(1), padded(2)]);
+    assert.equal(await r.sort('big', 'LIMIT', 0, 10, 'STORE', 'bigsorted'), 10);
+    assert.equal(await r.object('ENCODING', 'bigsorted'), 'listpack');
   } finally {
     r.disconnect();
     await srv.close();

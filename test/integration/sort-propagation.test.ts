@@ -90,6 +90,7 @@ test('SORT STORE propagates as sent and replays (and loads) to the same keyspace
     localClient(C).call('ACL', 'SETUSER', 'default', 'resetkeys', '~l', '~s', '~z', '~d*');
     assert.deepEqual(loadFeed(C, clockC, clockA.now(), sink.commands), [], `seed ${seed}: load errors`);
     C.updateTime();
+    localClient(C).call('ACL', 'SETUSER', 'default', 'allkeys'); // for the dump's reads
     assert.equal(dumpKeyspace(C), a, `seed ${seed}: loaded keyspace`);
   }
   assert.ok(stores > 100, `SORT ... STORE stored results (${stores})`);
@@ -108,7 +109,7 @@ test('SORT STORE that changes nothing, a failing SORT and SORT_RO propagate noth
   c.call('SORT', 'l', 'STORE', 'd'); // numeric sort of words: the score error, no write
   c.call('SORT_RO', 'l', 'ALPHA');
   c.call('SORT', 'l', 'ALPHA');
-  assert.deepEqual(sink.commands, []);
+  assert.equal(sink.commands.length, 0, JSON.stringify(sink.commands));
   c.call('SORT', 'l', 'ALPHA', 'STORE', 'd');
   assert.deepEqual(
     sink.commands.map((op) => op.argv),
