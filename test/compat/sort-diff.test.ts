@@ -294,7 +294,7 @@ test('SORT and SORT_RO answer like redis-server', async (t) => {
         `${weightsOnly} compared by weight sequence (equal ALPHA weights), ${multiset} as multisets (unsorted hash-ordered sets); ` +
         `${nonEmptySorts} SORT/SORT_RO replies returned or stored elements`,
     );
-    assert.ok(nonEmptySorts > 1000, 'the random sequences sort real data');
+    assert.ok(nonEmptySorts > 300, 'the random sequences sort real data');
     assert.ok(exact > compared * 0.9, 'most replies are compared byte for byte');
   } finally {
     rc.close();
