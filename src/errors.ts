@@ -52,6 +52,10 @@ export const errors = {
   execAbort: 'EXECABORT Transaction discarded because of previous errors.',
   sameObject: 'ERR source and destination objects are the same',
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
+  sortScore: "ERR One or more scores can't be converted into double",
+  /** SORT's BY/GET with a key pattern needs read access to every key (sort.c; an ERR, not a NOPERM) */
+  sortByDenied: 'ERR BY option of SORT denied due to insufficient ACL permissions.',
+  sortGetDenied: 'ERR GET option of SORT denied due to insufficient ACL permissions.',
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */
