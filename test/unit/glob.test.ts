@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compileGlob, globMatch } from '../../src/keyspace/glob.js';
+import { classEnd, compileClass, walkClass } from '../../src/keyspace/glob-class.js';
 
 /**
  * Reference model: Redis's recursive matcher, re-expressed over indices. It reads index n
@@ -119,6 +120,44 @@ test('glob: agrees with the model over arbitrary bytes, longer patterns, and thr
       }
     }),
     { numRuns: 20000, seed: 20260111 },
+  );
+});
+
+test('glob: a compiled class set answers as the in-place walk for every byte, and ends where it does', () => {
+  const bits = new Uint32Array(8);
+  fc.assert(
+    fc.property(fc.string({ unit: anyByte, maxLength: 30 }), fc.boolean(), (body, nocase) => {
+      const pattern = '[' + body;
+      compileClass(pattern, 1, nocase, bits, 0);
+      const end = classEnd(pattern, 1);
+      for (let c = 0; c < 256; c++) {
+        const r = walkClass(pattern, 1, c, nocase);
+        assert.equal((r - (r % 2)) / 2, end, JSON.stringify({ pattern }));
+        const inSet = ((bits[c >>> 5]! >>> (c & 31)) & 1) === 1;
+        assert.equal(inSet, r % 2 === 1, JSON.stringify({ pattern, c, nocase }));
+      }
+    }),
+    { numRuns: 5000, seed: 256 },
+  );
+});
+
+test('glob: patterns with long classes (compiled to sets) agree with the model and with the in-place walk', () => {
+  const item = fc.oneof(fc.constantFrom('a-c', 'z-a', 'A-Z', '\xe0-\xff', '\x80-a', 'Z-a', '\\]', '\\a', '-', '^', '['), fc.string({ unit: anyByte, maxLength: 3 }));
+  const longClass = fc
+    .tuple(fc.boolean(), fc.array(item, { maxLength: 4 }), fc.integer({ min: 250, max: 300 }), fc.array(item, { maxLength: 4 }), fc.boolean())
+    .map(([neg, before, pad, after, closed]) => `[${neg ? '^' : ''}${before.join('')}${'q'.repeat(pad)}${after.join('')}${closed ? ']' : ''}`);
+  const part = fc.oneof(longClass, fc.constantFrom('*', '?', 'a', 'Q', '[ab]', '\\*'));
+  fc.assert(
+    fc.property(fc.array(part, { minLength: 1, maxLength: 5 }), fc.array(fc.string({ unit: anyByte, maxLength: 6 }), { maxLength: 8 }), fc.boolean(), (parts, subjects, nocase) => {
+      const pattern = parts.join('');
+      const m = compileGlob(pattern, nocase);
+      for (const subject of [...subjects, 'q', 'qq', 'Qa', 'aq']) {
+        const expected = redisModel(pattern, subject, nocase);
+        assert.equal(m(subject), expected, JSON.stringify({ pattern, subject, nocase }));
+        assert.equal(globMatch(pattern, subject, nocase), expected);
+      }
+    }),
+    { numRuns: 3000, seed: 31228 },
   );
 });
 
