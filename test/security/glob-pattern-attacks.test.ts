@@ -102,7 +102,7 @@ class ServerProcess {
 
   /** Fails with the reason when the server is gone (the watchdog's kill included). */
   assertAlive(what: string): void {
-    assert.ok(!this.killedForMemory, `${what}: the server passed ${RSS_CEILING_KB / 1024} MB resident and was killed`);
+    assert.ok(!this.killedForMemory, `${what}: the server passed ${Math.round(RSS_CEILING_KB / 1024)} MB resident and was killed`);
     assert.ok(this.alive(), `${what}: the server died\n${this.output}`);
   }
 
