@@ -5,29 +5,19 @@
  * compared with redis-server 7.0.15 (fixed for these CVEs) where running the attack on it is
  * safe; the HLL payload of CVE-2025-32023 is never sent to it (7.0.15 predates that fix).
  */
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { GuardedServer, MiB } from '../../helpers/resource-guard.js';
-import { callAll, sameAsRedis, stopOracle } from './cve-support.js';
+import { MiB } from '../../helpers/resource-guard.js';
+import { callAll, sameAsRedis, stopOracle, GuardedSuite } from './cve-support.js';
 
 const LIMITS = { rssCeilingBytes: 400 * MiB, timeCeilingMs: 20_000 };
-let g: GuardedServer;
+const suite = new GuardedSuite([], LIMITS);
+const guarded = suite.guarded.bind(suite);
 
-before(async () => {
-  g = await GuardedServer.start([], LIMITS);
-});
 after(async () => {
-  await g.stop();
+  await suite.stop();
   await stopOracle();
 });
-
-/** Runs `attack` under the guard, fails on a guard kill or an attack error, then checks health. */
-async function guarded(attack: (port: number) => Promise<void>): Promise<void> {
-  const report = await g.run(attack);
-  if (report.attackError !== undefined) throw report.attackError;
-  assert.equal(report.killed, null, `guard: ${g.describeLimits()}`);
-  await g.assertHealthy();
-}
 
 test('CVE-2022-35977 (SETRANGE half): SETRANGE/APPEND offsets near 2^63 cannot drive an OOM panic', async () => {
   await guarded(async (port) => {
