@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MiB } from '../../helpers/resource-guard.js';
-import { callAll, firstLine, sameAsRedis, stopOracle, GuardedSuite } from './cve-support.js';
+import { callAll, firstLine, pipeline, sameAsRedis, stopOracle, GuardedSuite } from './cve-support.js';
 
 const LIMITS = { rssCeilingBytes: 500 * MiB, timeCeilingMs: 30_000 };
 const suite = new GuardedSuite([], LIMITS);
@@ -190,13 +190,12 @@ test('CVE-2022-31144 / CVE-2022-35951: XAUTOCLAIM over deleted PEL entries and w
   });
 });
 
-test('CVE-2022-33105: trimming, XDEL and XSETID on a 100k-entry stream do not leak', async () => {
+test('CVE-2022-33105: trimming, XDEL and XSETID on a 50k-entry stream do not leak', async () => {
   await guarded(async (port, g) => {
-    for (let base = 0; base < 100_000; base += 10_000) {
+    for (let base = 0; base < 50_000; base += 10_000) {
       const cmds: string[][] = [];
       for (let i = base; i < base + 10_000; i++) cmds.push(['XADD', 'leak', `${i + 1}-0`, 'f', 'v']);
-      // pipelined on one connection
-      const c = await callAll(port, cmds, 20_000);
+      const c = await pipeline(port, cmds);
       assert.equal(c[c.length - 1], `$${String(base + 10_000).length + 2}\r\n${base + 10_000}-0\r\n`);
     }
     const before = g.rss!;
@@ -204,15 +203,15 @@ test('CVE-2022-33105: trimming, XDEL and XSETID on a 100k-entry stream do not le
       const cmds: string[][] = [];
       for (let i = 0; i < 100; i++) {
         const id = 200_000 + round * 1000 + i * 2;
-        cmds.push(['XADD', 'leak', 'MAXLEN', '~', '100000', `${id}-0`, 'f', 'v'], ['XDEL', 'leak', `${id}-0`], ['XSETID', 'leak', `${id + 1}-0`]);
+        cmds.push(['XADD', 'leak', 'MAXLEN', '~', '50000', `${id}-0`, 'f', 'v'], ['XDEL', 'leak', `${id}-0`], ['XSETID', 'leak', `${id + 1}-0`]);
       }
-      const replies = await callAll(port, cmds, 20_000);
+      const replies = await pipeline(port, cmds);
       assert.ok(replies.every((r) => !r.startsWith('-')), replies.find((r) => r.startsWith('-')));
     }
     const grown = g.rss! - before;
     assert.ok(grown < 64 * MiB, `RSS grew ${grown / MiB} MiB over 6000 trims/deletes/XSETIDs`);
     assert.deepEqual(await callAll(port, [['XSETID', 'leak', '1-0'], ['DEL', 'leak']]), [
-      '-ERR The ID specified in XSETID is smaller than the target stream top item\r\n',
+      '-ERR The ID specified in XSETID is smaller than current max_deleted_entry_id\r\n',
       ':1\r\n',
     ]);
   });
