@@ -83,6 +83,7 @@ export class GuardedServer {
     readonly port: number,
     readonly dir: string,
     public limits: GuardLimits,
+    readonly directives: string[] = [],
   ) {
     const append = (d: Buffer): void => {
       if (this.output.length < 65536) this.output += d.toString('latin1');
@@ -108,7 +109,7 @@ export class GuardedServer {
       const args = [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...directives];
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
       live.add(child);
-      const server = new GuardedServer(child, port, dir, limits);
+      const server = new GuardedServer(child, port, dir, limits, directives);
       const deadline = Date.now() + timeoutMs;
       while (!/Ready to accept connections tcp/.test(server.output) && server.alive && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
@@ -191,7 +192,8 @@ export class GuardedServer {
   async assertHealthy(): Promise<void> {
     assert.equal(this.killed, null, `the resource guard killed the server (${this.killed} ceiling: ${this.describeLimits()})`);
     assert.ok(this.alive, `the server process died:\n${this.output.slice(-2000)}`);
-    const pong = await pingWithin(this.port, 2000);
+    const i = this.directives.indexOf('--requirepass');
+    const pong = await pingWithin(this.port, 2000, i === -1 ? undefined : this.directives[i + 1]);
     assert.equal(pong, '+PONG\r\n', 'PING answered within 2 s');
     const rss = this.rss;
     assert.ok(rss !== null && rss <= this.limits.rssCeilingBytes, `RSS ${fmtMiB(rss)} within ${fmtMiB(this.limits.rssCeilingBytes)}`);
@@ -219,7 +221,7 @@ export function fmtMiB(bytes: number | null): string {
 }
 
 /** PING on a new connection; resolves to the raw reply, or a description of the failure. */
-export async function pingWithin(port: number, timeoutMs: number): Promise<string> {
+export async function pingWithin(port: number, timeoutMs: number, password?: string): Promise<string> {
   let c: RawClient | undefined;
   let timer: NodeJS.Timeout | undefined;
   const deadline = Date.now() + timeoutMs;
@@ -231,6 +233,11 @@ export async function pingWithin(port: number, timeoutMs: number): Promise<strin
       }),
     ]);
     clearTimeout(timer);
+    if (password !== undefined) {
+      c.write(RawClient.encode(['AUTH', password]));
+      const ok = await c.readReply(Math.max(1, deadline - Date.now()));
+      if (ok !== '+OK\r\n') return `AUTH failed: ${ok}`;
+    }
     c.write(RawClient.encode(['PING']));
     return await c.readReply(Math.max(1, deadline - Date.now()));
   } catch (e) {
