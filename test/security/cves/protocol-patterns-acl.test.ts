@@ -172,7 +172,7 @@ test('CVE-2022-36021: pathological "a*a*a*…b" patterns in KEYS, SCAN, HSCAN, P
       ['ACL', 'DELUSER', 'globber'],
     ]);
     assert.equal(acl[0], '+OK\r\n');
-    assert.match(acl[1]!, /^-.*No permissions to access a key|^\+/);
+    assert.match(acl[1]!, /^\$\d+\r\nUser globber has no permissions to access the 'a{60}' key\r\n$/);
     assert.equal(acl[3], ':1\r\n');
   });
 });
@@ -231,7 +231,7 @@ test('CVE-2024-31227 / CVE-2024-51741: malformed "%" key-permission selectors ar
     ]);
     assert.match(replies[6]!, /^\*1[02]\r\n/);
     assert.match(replies[7]!, /user sel on nopass/);
-    assert.match(replies[8]!, /^-ERR User sel has no permissions to access the 'k' key\r\n$/);
+    assert.equal(replies[8], "$49\r\nUser sel has no permissions to access the 'k' key\r\n");
     assert.equal(replies[9], ':1\r\n');
   });
 });
@@ -270,6 +270,9 @@ test('CVE-2023-36824: COMMAND GETKEYS and ACL key checks with numkeys beyond the
       ['ACL', 'DELUSER', 'keyuser'],
     ]);
     assert.equal(acl[0], '+OK\r\n');
-    for (const r of acl.slice(1, 3)) assert.match(r, /^-ERR /);
+    // No keys can be extracted from a malformed call, so the check has nothing to refuse;
+    // what matters is that it answers (Redis: OK) instead of reading past the arguments.
+    for (const r of acl.slice(1, 3)) assert.match(r, /^(\+OK|-ERR [^\r]*)\r\n$/);
+    assert.equal(acl[3], ':1\r\n');
   });
 });
