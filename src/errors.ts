@@ -13,6 +13,8 @@ export const errors = {
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
   syntax: 'ERR syntax error',
   notInteger: 'ERR value is not an integer or out of range',
+  /** Redoubt's own: a reply of repeated random picks past MAX_PICKS_REPLY_BYTES (commands/random-picks.ts) */
+  randomPicksTooLarge: 'ERR value is out of range, a reply of repeated random picks is limited to 32 MiB',
   notFloat: 'ERR value is not a valid float',
   overflow: 'ERR increment or decrement would overflow',
   incrFloatNaN: 'ERR increment would produce NaN or Infinity',

@@ -357,8 +357,10 @@ export const configTable: ConfigDef[] = [
   enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels'], 'active'),
 
   // ---- Redoubt extensions: watch and defend (no Redis equivalent; `since: 'redoubt'`) ----
+  // protected like dir/dbfilename: it names a file the server creates and appends to
   nstr('security-log-file', 'active', {
     since: 'redoubt',
+    flags: ['protected'],
     apply: (server, v) => server.security.events.setFile(v),
   }),
   int('auth-spike-threshold', '50', 0n, INT_MAX, 'active', { since: 'redoubt' }),
@@ -376,7 +378,7 @@ export const configTable: ConfigDef[] = [
   bool('auth-throttle-exempt-loopback', 'yes', 'active', { since: 'redoubt' }),
   int('metrics-port', '0', 0n, 65535n, 'active', { since: 'redoubt', flags: IMMUTABLE }),
   str('metrics-bind', '127.0.0.1', 'active', { since: 'redoubt', flags: IMMUTABLE }),
-  // CONFIG SET checks it for protected configs (dir, dbfilename): implemented here.
+  // CONFIG SET checks it for protected configs (dir, dbfilename, security-log-file): implemented here.
   enm('enable-protected-configs', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
   enm('enable-debug-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
   enm('enable-module-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),

@@ -300,12 +300,12 @@ export class Server implements KeyspaceHost {
     return this.config.setFromFile(def, args);
   }
 
-  /** Runs every entry's apply hook once (start-up). */
+  /** Runs every entry's apply hook once (start-up); a refusal stops the start (logged, exit 1). */
   private applyAll(): void {
     for (const def of this.config.table) {
       if (def.apply !== undefined) {
         const err = def.apply(this, this.config.get(def.name));
-        if (err !== null) throw new Error(`config '${def.name}': ${err}`);
+        if (err !== null) throw new StartupError(`config '${def.name}': ${err}`);
       }
     }
   }
