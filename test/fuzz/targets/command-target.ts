@@ -134,17 +134,6 @@ function mutate(rng: Rng, argv: string[], fixed: number): void {
 /** Connection-state commands: the connection is replaced after them. */
 const STATEFUL = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'client', 'hello', 'reset', 'auth', 'quit', 'select', 'monitor', 'readonly', 'readwrite', 'asking']);
 
-/**
- * Known defects fixed on other branches of issue 11 (unix-seclog: SRANDMEMBER with a huge
- * negative count builds the whole reply first — seconds and gigabytes). Such inputs are
- * skipped (not sent) until that fix is merged; delete this then.
- */
-export function knownCommandDefect(argv: readonly string[]): boolean {
-  if (argv[0]!.toLowerCase() !== 'srandmember' || argv.length < 3) return false;
-  const n = Number(argv[2]);
-  return Number.isFinite(n) ? n < -100_000 : /^-\d{7,}/.test(argv[2]!);
-}
-
 const REPLY_MS = 300;
 const SLOW_MS = 5000;
 const RSS_CEILING = 3 * 1024 * 1024 * 1024;
@@ -161,7 +150,6 @@ export function commandTarget(opts: CommandFuzzOptions = {}): FuzzTarget<string[
   const logged: string[] = [];
   let commands: Command[] = [];
   let allowed: Command[] = [];
-  let knownSkipped = 0;
 
   const connectFuzz = async (): Promise<RespConn> => {
     const c = await RespConn.connect(running!.port);
@@ -174,9 +162,8 @@ export function commandTarget(opts: CommandFuzzOptions = {}): FuzzTarget<string[
     for (const c of FIXTURES) await admin!.call(c, SLOW_MS);
   };
 
-  const target: FuzzTarget<string[], string> & { knownSkipped: () => number } = {
+  const target: FuzzTarget<string[], string> = {
     name: 'commands',
-    knownSkipped: () => knownSkipped,
     async setup() {
       running = await startTestServer({
         config: [
@@ -224,10 +211,6 @@ export function commandTarget(opts: CommandFuzzOptions = {}): FuzzTarget<string[
       return argv;
     },
     async check(argv) {
-      if (knownCommandDefect(argv)) {
-        knownSkipped++;
-        return;
-      }
       const t0 = performance.now();
       const reply = await conn!.call(argv, REPLY_MS);
       let ms = performance.now() - t0;

@@ -23,15 +23,6 @@ export interface LoaderInput {
 /** Per-input bound: decoding a few KB must never take long, even on a busy machine. */
 const MAX_MS = 3000;
 
-/**
- * Known defects another branch fixes (issue 11, unix-seclog: "RESTORE stream BigInt"): a
- * stream listpack whose ID delta is a string makes the decoder throw a SyntaxError. Until
- * that fix is merged this error is counted, not failed; delete this once it is.
- */
-export function knownRdbDefect(e: unknown): boolean {
-  return e instanceof SyntaxError && /BigInt/.test(e.message);
-}
-
 /** Sets the DUMP footer's CRC-64 after a mutation (payloads under 10 bytes are left as they are). */
 function fixDumpCrc(p: Buffer): Buffer {
   if (p.length < 10) return p;
@@ -46,12 +37,6 @@ function fixRdbCrc(img: Buffer): Buffer {
   return img;
 }
 
-let knownHits = 0;
-/** How many inputs hit a known defect (reported by the tests). */
-export function knownDefectHits(): number {
-  return knownHits;
-}
-
 /** The oracle on one DUMP payload (also used for the fixed regression payloads). */
 export function checkPayload(payload: Buffer): void {
   const t0 = performance.now();
@@ -59,8 +44,7 @@ export function checkPayload(payload: Buffer): void {
     const v = decodeDumpPayload(payload);
     if (v !== null) createDumpPayload(v);
   } catch (e) {
-    if (knownRdbDefect(e)) knownHits++;
-    else if (!(e instanceof RdbFormatError)) throw e;
+    if (!(e instanceof RdbFormatError)) throw e;
   }
   assertWithin('decoding the payload', performance.now() - t0, MAX_MS);
 }
@@ -74,8 +58,7 @@ export function checkRdbImage(img: Buffer): void {
       if (rec.kind === 'key') createDumpPayload(rec.value);
     }
   } catch (e) {
-    if (knownRdbDefect(e)) knownHits++;
-    else if (!(e instanceof RdbFormatError)) throw e;
+    if (!(e instanceof RdbFormatError)) throw e;
   }
   assertWithin('reading the RDB image', performance.now() - t0, MAX_MS);
 }

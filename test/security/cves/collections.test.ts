@@ -216,3 +216,22 @@ test('CVE-2022-33105: trimming, XDEL and XSETID on a 50k-entry stream do not lea
     ]);
   });
 });
+
+test('CVE-2022-35977 (SORT half): SORT LIMIT offsets and counts near 2^63 cannot overflow into a huge allocation', async () => {
+  await guarded(async (port) => {
+    const setup = [['DEL', 'sl'], ['RPUSH', 'sl', '3', '1', '2']];
+    const replies = await sameAsRedis(
+      port,
+      [
+        ['SORT', 'sl', 'LIMIT', '0', '9223372036854775807'],
+        ['SORT', 'sl', 'LIMIT', '9223372036854775807', '9223372036854775807'],
+        ['SORT', 'sl', 'LIMIT', '1', '-9223372036854775808'],
+        ['SORT', 'sl', 'LIMIT', '-9223372036854775808', '2'],
+        ['SORT', 'sl', 'LIMIT', '2', '9223372036854775807', 'STORE', 'dst'],
+        ['LRANGE', 'dst', '0', '-1'],
+      ],
+      setup,
+    );
+    assert.deepEqual(replies, ['*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n', '*0\r\n', '*2\r\n$1\r\n2\r\n$1\r\n3\r\n', '*2\r\n$1\r\n1\r\n$1\r\n2\r\n', ':1\r\n', '*1\r\n$1\r\n3\r\n']);
+  });
+});
