@@ -82,9 +82,9 @@ const CASES: Seq[] = [
   ],
   // scores that are not geohashes decode too (GEOPOS/GEOHASH/GEODIST of any sorted set)
   [
-    ['ZADD', 'K:z', '0', 'zero', '1', 'one', '-1', 'neg', '4503599627370495', 'max52', '4503599627370496', 'p52', '9007199254740992', 'p53', '1e18', 'big', '0.5', 'half', '3.7', 'frac', '18014398509481984', 'p54'],
-    ['GEOPOS', 'K:z', 'zero', 'one', 'neg', 'max52', 'p52', 'p53', 'big', 'half', 'frac', 'p54'],
-    ['GEOHASH', 'K:z', 'zero', 'one', 'neg', 'max52', 'p52', 'p53', 'big', 'half', 'frac', 'p54'],
+    ['ZADD', 'K:z', '0', 'zero', '1', 'one', '-1', 'neg', '4503599627370495', 'max52', '4503599627370496', 'p52', '9007199254740992', 'p53', '1e18', 'big', '0.5', 'half', '3.7', 'frac', '18014398509481984', 'p54', 'inf', 'inf', '-inf', 'ninf', '1e19', 'p64', '-1e19', 'nbig', '9.3e18', 'p63'],
+    ['GEOPOS', 'K:z', 'zero', 'one', 'neg', 'max52', 'p52', 'p53', 'big', 'half', 'frac', 'p54', 'inf', 'ninf', 'p64', 'nbig', 'p63'],
+    ['GEOHASH', 'K:z', 'zero', 'one', 'neg', 'max52', 'p52', 'p53', 'big', 'half', 'frac', 'p54', 'inf', 'ninf', 'p64', 'nbig', 'p63'],
     ['GEODIST', 'K:z', 'zero', 'max52', 'km'],
     ['GEOSEARCH', 'K:z', 'FROMMEMBER', 'zero', 'BYRADIUS', '100', 'km', 'WITHHASH', 'WITHCOORD'],
     ['GEOSEARCH', 'K:z', 'FROMMEMBER', 'frac', 'BYBOX', '1', '1', 'm', 'WITHHASH', 'WITHDIST'],
