@@ -58,6 +58,20 @@ export const errors = {
   /** SORT's BY/GET with a key pattern needs read access to every key (sort.c; an ERR, not a NOPERM) */
   sortByDenied: 'ERR BY option of SORT denied due to insufficient ACL permissions.',
   sortGetDenied: 'ERR GET option of SORT denied due to insufficient ACL permissions.',
+  /** GEO (geo.c): the pair is printed with printf's %f */
+  geoInvalidPair: (lon: string, lat: string) => `ERR invalid longitude,latitude pair ${lon},${lat}`,
+  geoUnit: 'ERR unsupported unit provided. please use M, KM, FT, MI',
+  geoNeedRadius: 'ERR need numeric radius',
+  geoNegativeRadius: 'ERR radius cannot be negative',
+  geoNeedWidth: 'ERR need numeric width',
+  geoNeedHeight: 'ERR need numeric height',
+  geoNegativeBox: 'ERR height or width cannot be negative',
+  geoMemberDecode: 'ERR could not decode requested zset member',
+  geoCountPositive: 'ERR COUNT must be > 0',
+  geoAnyNeedsCount: 'ERR the ANY argument requires COUNT argument',
+  geoStoreWith: (what: string) => `ERR ${what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`,
+  geoNeedFrom: (cmd: string) => `ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${cmd}`,
+  geoNeedBy: (cmd: string) => `ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmd}`,
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */

@@ -26,6 +26,7 @@ import { pubsubCommands } from './pubsub.js';
 import { dumpRestoreCommands } from './dump-restore.js';
 import { memoryCommands } from './memory-command.js';
 import { sortCommands } from './sort.js';
+import { geoCommands } from './geo.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -54,4 +55,5 @@ export const allCommands: CommandDefinition[] = [
   ...dumpRestoreCommands,
   ...memoryCommands,
   ...sortCommands,
+  ...geoCommands,
 ];
