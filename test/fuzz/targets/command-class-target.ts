@@ -118,7 +118,7 @@ const MAX_COMMANDS = 10;
  */
 export function replyClass(argv: readonly string[], reply: string | null): string {
   if (reply === null) return '(no reply)';
-  if (reply[0] === '-') return reply.slice(1, reply.search(/[ \r]/));
+  if (reply[0] === '-') return errorWord(reply, 0);
   if (argv[0]!.toLowerCase() === 'exec' && reply[0] === '*' && reply !== '*-1\r\n') return `exec[${execItemClasses(reply).join(', ')}]`;
   return '(reply)';
 }
@@ -131,12 +131,20 @@ function execItemClasses(reply: string): string[] {
   let pos = eol + 2;
   for (let i = 0; i < n; i++) {
     const end = itemEnd(reply, pos);
-    out.push(reply[pos] === '-' ? reply.slice(pos + 1, pos + reply.slice(pos).search(/[ \r]/)) : '(reply)');
+    out.push(reply[pos] === '-' ? errorWord(reply, pos) : '(reply)');
     pos = end;
   }
   return out;
 }
 
+/** The first word of the error reply starting at `pos` ("-ERR syntax error" → "ERR"). */
+function errorWord(s: string, pos: number): string {
+  let end = pos + 1;
+  while (end < s.length && s[end] !== ' ' && s[end] !== '\r') end++;
+  return s.slice(pos + 1, end);
+}
+
+/** End offset of the RESP2 item starting at `pos` (EXEC items: lines, bulks, nested arrays). */
 function itemEnd(s: string, pos: number): number {
   const eol = s.indexOf('\r\n', pos);
   const t = s[pos]!;
