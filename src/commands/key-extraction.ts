@@ -8,8 +8,9 @@
  *  1. the key specs, when at least one names real keys (not NOT_KEY) and none has
  *     VARIABLE_FLAGS (whose flags depend on the other arguments);
  *  2. if the specs cannot answer (an unknown/incomplete spec, a bad numkeys), a native
- *     extractor: the few commands Redis has one for are built in here with their exact
- *     flags (SET, BITFIELD, SORT, SORT_RO, MIGRATE); any other command may declare
+ *     extractor: the commands Redis has a getkeys proc for are built in here with their
+ *     exact flags (SET, BITFIELD, SORT, SORT_RO, MIGRATE, XREAD/XREADGROUP and the numkeys
+ *     commands: SINTERCARD, ZUNION…, LMPOP…); any other command may declare
  *     `getKeys` in its definition (positions only; flags are then taken from the specs);
  *  3. otherwise no keys.
  * Everything here is pure: no server, no I/O.
@@ -90,10 +91,11 @@ export function keysFromSpecs(specs: readonly KeySpec[], argv: readonly string[]
         step = find.step;
         const at = first + find.keynumIdx;
         const numkeys = at < argc ? parseStrictInt(argv[at]!) : null;
-        if (numkeys === null || numkeys < 0) invalid = true;
+        if (numkeys === null || numkeys < 0n) invalid = true;
         else {
           first += find.firstKey;
-          last = first + numkeys - 1;
+          // Redis adds `(int)numkeys`: a count beyond 32 bits wraps (4294967297 is 1 key)
+          last = first + Number(BigInt.asIntN(32, numkeys)) - 1;
         }
       } else {
         invalid = true;
@@ -117,10 +119,82 @@ export function keysFromSpecs(specs: readonly KeySpec[], argv: readonly string[]
 }
 
 /** Redis's string2ll: optional '-', no '+', no leading zeros, 64-bit range. Returns null if invalid. */
-function parseStrictInt(s: string): number | null {
+function parseStrictInt(s: string): bigint | null {
   if (!/^(0|-?[1-9][0-9]{0,18})$/.test(s)) return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
+  const n = BigInt(s);
+  return n >= -(2n ** 63n) && n < 2n ** 63n ? n : null;
+}
+
+const LONG_MAX = 2n ** 63n - 1n;
+const LONG_MIN = -(2n ** 63n);
+
+/**
+ * C's atoi as glibc implements it, `(int) strtol(s, NULL, 10)`: leading white space, an
+ * optional sign, then digits up to the first non-digit ("1-1" is 1, "1.5" is 1, "x" is 0);
+ * saturated at the 64-bit limits, then truncated to 32 bits (so LONG_MAX becomes -1).
+ * Redis's numkeys getkeys procs read the count this way.
+ */
+export function cAtoi(s: string): number {
+  let i = 0;
+  while (i < s.length && ' \t\n\v\f\r'.includes(s[i]!)) i++;
+  let negative = false;
+  if (s[i] === '+' || s[i] === '-') negative = s[i++] === '-';
+  let v = 0n;
+  for (; i < s.length && s[i]! >= '0' && s[i]! <= '9'; i++) {
+    // once past the limits the value stays saturated: the rest of the digits are only skipped
+    if (v <= LONG_MAX) v = v * 10n + BigInt(s.charCodeAt(i) - 48);
+  }
+  const signed = negative ? (-v < LONG_MIN ? LONG_MIN : -v) : v > LONG_MAX ? LONG_MAX : v;
+  return Number(BigInt.asIntN(32, signed));
+}
+
+/** strcasecmp's view of an argument: compared up to its first NUL, ASCII case-folded. */
+function cWord(a: string): string {
+  const z = a.indexOf('\0');
+  return (z === -1 ? a : a.slice(0, z)).toLowerCase();
+}
+
+/**
+ * Redis's genericGetKeys, the getkeys proc behind SINTERCARD, ZUNION/ZINTER/ZDIFF(STORE),
+ * ZINTERCARD, LMPOP/BLMPOP, ZMPOP/BZMPOP: used only when the key specs cannot answer (a
+ * numkeys that string2ll refuses). The count is read with atoi, so "1-1" or " 1" still names
+ * one key; a count below 1 or beyond the arguments gives no keys. Flags are empty, as Redis
+ * returns them (an empty flag set needs no particular read/write key permission).
+ */
+function numkeysExtractor(storeOfs: number, countOfs: number, firstOfs: number): NativeExtractor {
+  return (argv) => {
+    if (countOfs >= argv.length) return [];
+    const num = cAtoi(argv[countOfs]!);
+    if (num < 1 || num > argv.length - firstOfs) return [];
+    const out: KeyRef[] = [];
+    for (let i = 0; i < num; i++) out.push({ index: firstOfs + i, flags: NO_FLAGS });
+    if (storeOfs !== 0) out.push({ index: storeOfs, flags: NO_FLAGS });
+    return out;
+  };
+}
+
+/**
+ * Redis's xreadGetKeys (XREAD, XREADGROUP), used when the STREAMS key spec cannot answer:
+ * options are skipped with their arguments up to the first STREAMS; the rest must split
+ * evenly into keys and IDs, else there are no keys.
+ */
+function xreadKeys(argv: readonly string[]): KeyRef[] {
+  let streamsPos = -1;
+  for (let i = 1; i < argv.length; i++) {
+    const a = cWord(argv[i]!);
+    if (a === 'block' || a === 'count') i += 1;
+    else if (a === 'group') i += 2;
+    else if (a === 'noack') continue;
+    else {
+      if (a === 'streams') streamsPos = i;
+      break;
+    }
+  }
+  const rest = streamsPos === -1 ? 0 : argv.length - streamsPos - 1;
+  if (rest === 0 || rest % 2 !== 0) return [];
+  const out: KeyRef[] = [];
+  for (let i = 0; i < rest / 2; i++) out.push({ index: streamsPos + 1 + i, flags: NO_FLAGS });
+  return out;
 }
 
 // ---- native extractors: Redis's getkeys procs for the commands whose specs cannot say it all ----
@@ -129,6 +203,7 @@ const RO_ACCESS: readonly KeySpecFlag[] = ['RO', 'ACCESS'];
 const OW_UPDATE: readonly KeySpecFlag[] = ['OW', 'UPDATE'];
 const RW_ACCESS_UPDATE: readonly KeySpecFlag[] = ['RW', 'ACCESS', 'UPDATE'];
 const RW_ACCESS_DELETE: readonly KeySpecFlag[] = ['RW', 'ACCESS', 'DELETE'];
+const NO_FLAGS: readonly KeySpecFlag[] = [];
 
 type NativeExtractor = (argv: readonly string[]) => KeyRef[];
 
@@ -199,6 +274,20 @@ const native: Record<string, NativeExtractor> = {
     for (let k = 0; k < num; k++) out.push({ index: first + k, flags: RW_ACCESS_DELETE });
     return out;
   },
+  sintercard: numkeysExtractor(0, 1, 2),
+  zunion: numkeysExtractor(0, 1, 2),
+  zinter: numkeysExtractor(0, 1, 2),
+  zdiff: numkeysExtractor(0, 1, 2),
+  zintercard: numkeysExtractor(0, 1, 2),
+  zunionstore: numkeysExtractor(1, 2, 3),
+  zinterstore: numkeysExtractor(1, 2, 3),
+  zdiffstore: numkeysExtractor(1, 2, 3),
+  lmpop: numkeysExtractor(0, 1, 2),
+  zmpop: numkeysExtractor(0, 1, 2),
+  blmpop: numkeysExtractor(0, 2, 3),
+  bzmpop: numkeysExtractor(0, 2, 3),
+  xread: xreadKeys,
+  xreadgroup: xreadKeys,
 };
 
 function nativeFor(cmd: KeyedCommand): NativeExtractor | undefined {

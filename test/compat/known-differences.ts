@@ -320,3 +320,75 @@ export const knownListReplyDifferences: KnownListReplyDifference[] = [
     reason: '7.2 serves blocked clients by re-running their command (blocked.c unblockClientOnKey).',
   },
 ];
+
+/**
+ * Known differences in the CLASS of an answer (error or not, and the error's first word)
+ * between the 7.0.15 oracle and Redis 7.2 (which Redoubt follows), for the
+ * `commands-class` fuzz target (test/fuzz/targets/command-class-target.ts). Each entry
+ * describes the inputs concerned (`matches`), the class each version answers with, and
+ * why; a mismatch is accepted only for a matching input with exactly these classes. The
+ * states may differ afterwards, so the target stops comparing that input there.
+ * A class is "(reply)" for any non-error reply, else the error's first word.
+ */
+export interface KnownClassDifference {
+  command: string;
+  when: string;
+  /** the class 7.0 answers with, or "*": what the command answers otherwise (any class) */
+  redis70: string;
+  /** the class 7.2 answers with, or "*" as above */
+  redis72: string;
+  reason: string;
+  matches(argv: readonly string[]): boolean;
+  /** a sequence (from the fuzz fixtures) whose last command shows the difference; tested, so the entry cannot go stale */
+  example: string[][];
+}
+
+const isName = (argv: readonly string[], ...names: string[]) => names.includes(argv[0]!.toLowerCase());
+const LLONG_MIN = '-9223372036854775808';
+
+export const knownClassDifferences: KnownClassDifference[] = [
+  {
+    command: 'zrank, zrevrank',
+    when: 'ZRANK/ZREVRANK with more than two arguments (WITHSCORE or anything else)',
+    redis70: 'ERR',
+    redis72: '*',
+    reason:
+      "7.2 added WITHSCORE and changed the arity from 3 to -3 (knownDifferences, knownZsetReplyDifferences): 7.0 answers 'wrong number of arguments' before any other check, 7.2 goes on to the ACL key check, the type check and the syntax check.",
+    matches: (argv) => isName(argv, 'zrank', 'zrevrank') && argv.length >= 4,
+    example: [['zrank', 'app:zset', 'a', 'WITHSCORE']],
+  },
+  {
+    command: 'command|getkeys, command|getkeysandflags',
+    when: 'COMMAND GETKEYS|GETKEYSANDFLAGS <command> with no arguments for it',
+    redis70: 'ERR',
+    redis72: '*',
+    reason: "7.2 changed the arity from -4 to -3 (knownDifferences): 7.0 answers 'wrong number of arguments' at once, also inside MULTI where 7.2 queues the command.",
+    matches: (argv) => argv.length === 3 && isName(argv, 'command') && ['getkeys', 'getkeysandflags'].includes(argv[1]!.toLowerCase()),
+    example: [['multi'], ['command', 'getkeysandflags', 'get']],
+  },
+  {
+    command: 'lpos',
+    when: 'LPOS key element … RANK -9223372036854775808',
+    redis70: '*',
+    redis72: 'ERR',
+    reason: '7.2 refuses RANK outside ±LLONG_MAX; 7.0 takes it and answers as for any rank (a result, or WRONGTYPE…); see knownListReplyDifferences.',
+    matches: (argv) => isName(argv, 'lpos') && argv.some((a, i) => a.toLowerCase() === 'rank' && argv[i + 1] === LLONG_MIN),
+    example: [['lpos', 'app:list', 'a', 'RANK', LLONG_MIN]],
+  },
+  {
+    command: 'lrem',
+    when: 'LREM key -9223372036854775808 element',
+    redis70: '*',
+    redis72: 'ERR',
+    reason: '7.2 parses the count within ±LLONG_MAX before looking the key up; 7.0 takes it and answers as for any count (a result, or WRONGTYPE); see knownListReplyDifferences.',
+    matches: (argv) => isName(argv, 'lrem') && argv[2] === LLONG_MIN,
+    example: [['lrem', 'app:hash', LLONG_MIN, 'a']],
+  },
+];
+
+/** The entry that explains `redis70Class` (oracle) vs `redis72Class` (Redoubt) for `argv`, if any. */
+export function knownClassDifference(argv: readonly string[], redis70Class: string, redis72Class: string): KnownClassDifference | undefined {
+  return knownClassDifferences.find(
+    (d) => (d.redis70 === '*' || d.redis70 === redis70Class) && (d.redis72 === '*' || d.redis72 === redis72Class) && d.matches(argv),
+  );
+}

@@ -95,6 +95,40 @@ export class RespConn {
     }
   }
 
+  /**
+   * Sends several requests at once (a pipeline) and waits up to `timeoutMs` for all their
+   * replies, in order; null when they did not all arrive in time.
+   */
+  async callMany(argvs: readonly (readonly string[])[], timeoutMs: number): Promise<string[] | null> {
+    this.buf = '';
+    if (this.closed) return null;
+    this.socket.write(Buffer.concat(argvs.map(encodeRequest)));
+    const deadline = Date.now() + timeoutMs;
+    const out: string[] = [];
+    for (;;) {
+      let end = replyEnd(this.buf, 0);
+      while (end !== -1 && out.length < argvs.length) {
+        out.push(this.buf.slice(0, end));
+        this.buf = this.buf.slice(end);
+        end = replyEnd(this.buf, 0);
+      }
+      if (out.length === argvs.length) return out;
+      const left = deadline - Date.now();
+      if (this.closed || left <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.waiter = null;
+          resolve();
+        }, left);
+        this.waiter = () => {
+          clearTimeout(t);
+          this.waiter = null;
+          resolve();
+        };
+      });
+    }
+  }
+
   close(): void {
     this.socket.destroy();
   }

@@ -20,7 +20,7 @@ import { RespConn } from '../harness/resp-conn.js';
 export const FUZZ_USER_RULES = ['on', '>fuzzpw', '~app:*', '&app:*', '+@all', '-@dangerous'];
 
 /** Keys of every type the user may touch, created before the run and after each write. */
-const FIXTURES: string[][] = [
+export const FIXTURES: readonly (readonly string[])[] = [
   ['SET', 'app:str', 'hello world'],
   ['SET', 'app:num', '42'],
   ['SET', 'app:float', '3.5'],
@@ -38,7 +38,7 @@ const FIXTURES: string[][] = [
   ['SET', 'other:str', 'not yours'],
 ];
 
-const KEYS = ['app:str', 'app:num', 'app:float', 'app:list', 'app:set', 'app:iset', 'app:zset', 'app:hash', 'app:stream', 'app:hll', 'app:bits', 'app:new', 'app:new2', 'other:str', 'app:*', ''];
+export const KEYS = ['app:str', 'app:num', 'app:float', 'app:list', 'app:set', 'app:iset', 'app:zset', 'app:hash', 'app:stream', 'app:hll', 'app:bits', 'app:new', 'app:new2', 'other:str', 'app:*', ''];
 
 const NUMBERS = [
   '0', '1', '-1', '2', '3', '10', '-10', '100', '2147483647', '2147483648', '-2147483648', '-2147483649', '4294967295', '4294967296',
@@ -131,6 +131,37 @@ function mutate(rng: Rng, argv: string[], fixed: number): void {
   }
 }
 
+/** The commands a generator draws from: `allowed` (the user's) most of the time, any of `commands` otherwise. */
+export interface CommandPool {
+  commands: readonly Command[];
+  allowed: readonly Command[];
+}
+
+/**
+ * One command line: a command from `pool`, arguments from its documented argument tree
+ * (or counted from its arity), then possibly mutated with edge values. Shared by the
+ * `commands` and `commands-class` targets; it draws from `rng` in a fixed order, so an
+ * input seed always regenerates the same command.
+ */
+export function generateCommand(rng: Rng, pool: CommandPool): string[] {
+  const cmd = rng.chance(0.9) ? rng.pick(pool.allowed) : rng.pick(pool.commands);
+  const argv = cmd.parent !== null ? [cmd.parent.name, cmd.name] : [cmd.name];
+  if (rng.chance(0.2)) argv[0] = argv[0]!.toUpperCase();
+  const fixed = argv.length;
+  if (rng.chance(0.7) && cmd.docs.arguments !== undefined) fromDocs(rng, cmd.docs.arguments, argv);
+  else {
+    // mostly the argument count the arity asks for, so the handler itself is reached
+    const want = cmd.arity > 0 ? cmd.arity - fixed : -cmd.arity - fixed + rng.range(0, 3);
+    for (let i = rng.chance(0.8) ? Math.max(0, want) : rng.range(0, 6); i > 0; i--) {
+      // a command with keys mostly gets one the user may touch first
+      const keyFirst = argv.length === fixed && (cmd.keySpecs?.length ?? 0) > 0 && rng.chance(0.8);
+      argv.push(keyFirst ? rng.pick(KEYS.slice(0, 13)) : edgeValue(rng));
+    }
+  }
+  if (rng.chance(0.5)) mutate(rng, argv, fixed);
+  return argv;
+}
+
 /** Connection-state commands: the connection is replaced after them. */
 const STATEFUL = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'client', 'hello', 'reset', 'auth', 'quit', 'select', 'monitor', 'readonly', 'readwrite', 'asking']);
 
@@ -192,24 +223,7 @@ export function commandTarget(opts: CommandFuzzOptions = {}): FuzzTarget<string[
       await running?.close();
       running = null;
     },
-    generate(rng) {
-      const cmd = rng.chance(0.9) ? rng.pick(allowed) : rng.pick(commands);
-      const argv = cmd.parent !== null ? [cmd.parent.name, cmd.name] : [cmd.name];
-      if (rng.chance(0.2)) argv[0] = argv[0]!.toUpperCase();
-      const fixed = argv.length;
-      if (rng.chance(0.7) && cmd.docs.arguments !== undefined) fromDocs(rng, cmd.docs.arguments, argv);
-      else {
-        // mostly the argument count the arity asks for, so the handler itself is reached
-        const want = cmd.arity > 0 ? cmd.arity - fixed : -cmd.arity - fixed + rng.range(0, 3);
-        for (let i = rng.chance(0.8) ? Math.max(0, want) : rng.range(0, 6); i > 0; i--) {
-          // a command with keys mostly gets one the user may touch first
-          const keyFirst = argv.length === fixed && (cmd.keySpecs?.length ?? 0) > 0 && rng.chance(0.8);
-          argv.push(keyFirst ? rng.pick(KEYS.slice(0, 13)) : edgeValue(rng));
-        }
-      }
-      if (rng.chance(0.5)) mutate(rng, argv, fixed);
-      return argv;
-    },
+    generate: (rng) => generateCommand(rng, { commands, allowed }),
     async check(argv) {
       const t0 = performance.now();
       const reply = await conn!.call(argv, REPLY_MS);

@@ -4,6 +4,7 @@ import { globTarget } from './glob-target.js';
 import { parserTarget } from './parser-target.js';
 import { aofTarget } from './aof-target.js';
 import { commandTarget } from './command-target.js';
+import { commandClassTarget } from './command-class-target.js';
 import { aclTarget, configTarget } from './config-acl-target.js';
 import { rdbTarget, restoreTarget } from './rdb-target.js';
 
@@ -19,4 +20,5 @@ export const TARGETS: Record<string, () => AnyTarget> = {
   acl: () => aclTarget() as AnyTarget,
   glob: () => globTarget as AnyTarget,
   commands: () => commandTarget() as AnyTarget,
+  'commands-class': () => commandClassTarget() as AnyTarget,
 };
