@@ -28,7 +28,7 @@ import { startRedisOracle, type RedisOracle } from '../../helpers/redis-oracle.j
 import { startTestServer } from '../../helpers/server.js';
 import { jsLiteral, type FuzzTarget, type Rng } from '../harness/fuzz-harness.js';
 import { RespConn } from '../harness/resp-conn.js';
-import { FIXTURES, FUZZ_USER_RULES, generateCommand, knownCommandDefect, type CommandPool } from './command-target.js';
+import { FIXTURES, FUZZ_USER_RULES, generateCommand, type CommandPool } from './command-target.js';
 
 /**
  * Commands left out of the comparison, by full name ("memory|stats") or by container
@@ -90,14 +90,13 @@ export function excludedCommand(cmd: Command): boolean {
 /**
  * Inputs of compared commands that are still left out: the random-reply commands with a
  * count (an answer of random members, and huge counts are the subject of their own CVE
- * tests), XREAD/XREADGROUP with BLOCK, and the known SRANDMEMBER defect of the commands
- * target. Applied at generation, so an input never contains them.
+ * tests), and XREAD/XREADGROUP with BLOCK. Applied at generation, so an input never
+ * contains them.
  */
 export function excludedInput(argv: readonly string[]): boolean {
   const name = argv[0]!.toLowerCase();
   if ((name === 'srandmember' || name === 'hrandfield' || name === 'zrandmember') && argv.length > 2) return true;
-  if (BLOCKING_KEPT.has(name) && argv.some((a) => a.toLowerCase() === 'block')) return true;
-  return knownCommandDefect(argv);
+  return BLOCKING_KEPT.has(name) && argv.some((a) => a.toLowerCase() === 'block');
 }
 
 /** Commands after which a key may carry a short TTL (EXEC: any queued one may have set it). */
