@@ -90,7 +90,16 @@ function loadLines(store: ConfigStore, text: string, opts: LoadOptions): ConfigL
       const failDef = (def.flags ?? []).includes('sensitive') ? (r: string) => ({ ...fail(r), line: redacted(argv[0]!) }) : fail;
       // Multi-arg configs check their own argument count.
       if (!(def.flags ?? []).includes('multi-arg') && argv.length !== 2) return failDef('wrong number of arguments');
-      const err = store.setFromFile(def, args);
+      let values = args;
+      // As redis-server: a multi-argument directive given one non-empty argument has it split
+      // like a line (`latency-tracking-info-percentiles "50 99 99.9"`, `--save "60 1"`);
+      // an empty one stays "no argument" (`save ""`).
+      if ((def.flags ?? []).includes('multi-arg') && args.length === 1 && args[0] !== '') {
+        const split = splitArgs(args[0]!);
+        if (split === null) return failDef('Unbalanced quotes in configuration line');
+        values = split;
+      }
+      const err = store.setFromFile(def, values);
       if (err !== null) return failDef(err);
       if (def.name === 'dir' && opts.chdir === true) {
         try {
