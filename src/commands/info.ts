@@ -510,6 +510,7 @@ function securitySection(server: Server): InfoFields {
     ['admission_refusals', sec.admissionRefusals],
     ['security_events', sec.events.total],
     ['security_events_suppressed', sec.events.suppressedCount],
+    ['security_log_write_errors', sec.events.writeErrors],
   ];
 }
 

@@ -15,6 +15,7 @@ import { unsupportedReason } from './config-store.js';
 import { deprecatedDirectives, removedDirectives, securityOnlyDirectives } from './config-table.js';
 import { strerror } from './config-values.js';
 import { splitArgs } from './split-args.js';
+import { checkSecurityLogPath } from '../security/security-events.js';
 
 /** A bad line (or, with lineNumber null, a whole-config problem such as an unopenable logfile). */
 export interface ConfigLineError {
@@ -267,6 +268,13 @@ function finalChecks(store: ConfigStore): ConfigLineError | null {
     } catch (e) {
       return { kind: 'line', lineNumber: null, line: null, reason: `Can't open the log file: ${strerror(e)}` };
     }
+  }
+  // the security log likewise: a path that cannot be written must stop the start, not
+  // lose every event silently (issue 15)
+  const seclog = store.get('security-log-file');
+  if (seclog !== '') {
+    const reason = checkSecurityLogPath(seclog);
+    if (reason !== null) return { kind: 'line', lineNumber: null, line: null, reason: `Can't open the security log file: ${reason}` };
   }
   if (store.bool('cluster-enabled') && store.get('replicaof') !== '') {
     return { kind: 'line', lineNumber: null, line: null, reason: 'replicaof directive not allowed in cluster mode' };

@@ -44,6 +44,7 @@ export class SecurityMonitor {
     private readonly clock: () => number,
   ) {
     this.events = new SecurityEvents(clock);
+    this.events.onWriteError = (message) => this.logger.warning(message);
     this.spikes = new AuthSpikeDetector(() => ({
       globalThreshold: config.int('auth-spike-threshold'),
       sourceThreshold: config.int('auth-spike-source-threshold'),
