@@ -24,6 +24,7 @@ const EVENT_TYPES = [
   'auth-failure',
   'acl-denied',
   'admission-refused',
+  'tls-refused',
   'config-changed',
   'acl-changed',
   'dangerous-command',

@@ -131,6 +131,11 @@ export class SecurityMonitor {
     this.events.emit('admission-refused', { addr, reason });
   }
 
+  /** A TLS connection refused in the handshake or the client-certificate check (no command ran). */
+  tlsRefused(addr: string, reason: string): void {
+    this.events.emit('tls-refused', { addr, reason: eventText(reason, 256) });
+  }
+
   configChanged(actor: Actor, changes: EventFields): void {
     this.events.emit('config-changed', { ...actorFields(actor), ...changes });
   }

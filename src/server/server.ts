@@ -455,10 +455,28 @@ export class Server implements KeyspaceHost {
     return false;
   }
 
-  /** Reports a failed TLS handshake or certificate check (verbose, as Redis logs accept errors). */
+  private lastTlsRejectLog = 0;
+  private tlsRejectLogSuppressed = 0;
+
+  /**
+   * A failed TLS handshake or client-certificate check (issue 15: an mTLS refusal must be
+   * visible). Counted (INFO tls_rejected_connections, redoubt_tls_handshake_failures_total),
+   * a `tls-refused` security event (itself rate-limited by the event stream), and one
+   * WARNING line in Redis's words — at most one per 10 s, the ones left out counted in the
+   * next line, so a flood of bad handshakes cannot flood the log.
+   */
   private tlsRejected(peer: string, reason: string): void {
     this.stats.tlsRejectedConnections++;
-    this.logger.verbose(`Error accepting a client connection: ${reason} (addr=${peer})`);
+    this.security.tlsRefused(peer, reason);
+    const now = Date.now();
+    if (now - this.lastTlsRejectLog < 10_000) {
+      this.tlsRejectLogSuppressed++;
+      return;
+    }
+    const more = this.tlsRejectLogSuppressed > 0 ? ` (${this.tlsRejectLogSuppressed} more TLS connections refused since the last report)` : '';
+    this.lastTlsRejectLog = now;
+    this.tlsRejectLogSuppressed = 0;
+    this.logger.warning(`Error accepting a client connection: ${reason} (addr=${peer})${more}`);
   }
 
   acceptSocket(socket: net.Socket, kind: ListenerKind = 'tcp'): void {
