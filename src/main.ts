@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   installSignalHandlers(server);
 
   const showLogo = store.bool('always-show-logo') || (store.get('logfile') === '' && process.stdout.isTTY === true);
-  if (showLogo) server.logger.raw('notice', banner(shownPort));
+  if (showLogo) server.logger.raw('notice', banner(shownPort, server));
   else server.logger.notice(`Running mode=standalone, port=${shownPort}.`);
   server.logger.notice('Server initialized');
   for (const line of securitySummary(server)) server.logger.notice(line);
@@ -299,8 +299,9 @@ function setProcTitle(store: ConfigStore, port: number, binds: string[]): void {
   if (title !== null && title.length > 0) process.title = title;
 }
 
-/** Redoubt's own start-up banner (not Redis's art): version, mode, port and pid. */
-function banner(port: number): string {
+/** Redoubt's own start-up banner (not Redis's art): version, mode, port, pid and the guards that are really on. */
+function banner(port: number, server: Server): string {
+  const off = authOffLine(server);
   const lines = [
     '',
     '        |>>>',
@@ -310,8 +311,8 @@ function banner(port: number): string {
     `   \\.    .  /            Port: ${port}`,
     `    \\:  .  /              PID: ${process.pid}`,
     '     ||:   |',
-    '     ||:.  |              Hardened by default: loopback bind, protected mode',
-    '     ||:  .|',
+    `     ||:.  |              Guards on: ${guardsOn(server)}`,
+    `     ||:  .|              ${off === null ? 'Authentication on: the default user needs a password or is off' : off}`,
     '  ___||____|___',
     '',
     '',
@@ -338,8 +339,10 @@ function securitySummary(server: Server): string[] {
   const out = [
     `Security: listening on ${addrs.length > 0 ? addrs.join(', ') : 'no TCP address'} (bind ${c.get('bind')}; tcp port ${c.get('port')}, tls port ${c.get('tls-port')}${c.get('unixsocket') !== '' ? `, unix socket ${c.get('unixsocket')}` : ''})`,
     `Security: source-allowlist ${c.get('source-allowlist') === '' ? 'off (any source)' : c.get('source-allowlist')}`,
-    `Security: protected-mode ${c.get('protected-mode')}; ${tlsDesc}; ${aclSummary(server)}; rename-command none; DEBUG and MODULE commands absent; enable-protected-configs ${c.get('enable-protected-configs')}`,
+    `Security: protected-mode ${c.get('protected-mode')}; ${tlsDesc}; ${aclSummary(server)}; ${renameSummary(c.renames)}; DEBUG and MODULE commands absent; enable-protected-configs ${c.get('enable-protected-configs')}`,
   ];
+  const off = authOffLine(server);
+  if (off !== null) out.push(`Security: ${off}`);
   const exposed = server.listeners.some((l) => {
     const a = l.address();
     if (a === null || typeof a !== 'object') return false;
@@ -349,6 +352,48 @@ function securitySummary(server: Server): string[] {
     out.push('WARNING: protected mode is off and the server listens beyond loopback without a password: anyone who can reach it can run any command');
   }
   return out;
+}
+
+/**
+ * Issue 15: what the shipped default leaves off, said where the operator looks. Redoubt stays
+ * a drop-in for redis-server, so `npm start` serves without a password (redis-cli connects
+ * as it would to redis-server); the layer that is off is authentication, and one command
+ * turns it on. Null when the default user cannot be used without a password.
+ */
+function authOffLine(server: Server): string | null {
+  const d = server.acl.defaultUser;
+  if (!d.enabled || !d.nopass) return null;
+  return 'Authentication OFF: the default user needs no password and may run every command it allows (dangerous ones too); turn it on: CONFIG SET requirepass <password>';
+}
+
+/** The guards that are really in place, for the banner (loopback-only bind, protected mode). */
+function guardsOn(server: Server): string {
+  const c = server.config;
+  const loopbackOnly = c
+    .get('bind')
+    .split(' ')
+    .filter((b) => b.length > 0)
+    .every((b) => {
+      const a = b.replace(/^-/, '');
+      return a === '::1' || a === 'localhost' || (isIPv4(a) && a.startsWith('127.'));
+    });
+  const on = [loopbackOnly ? 'loopback-only bind' : null, c.bool('protected-mode') ? 'protected mode' : null, server.tls !== null ? 'TLS' : null].filter(
+    (g): g is string => g !== null,
+  );
+  return on.length > 0 ? on.join(', ') : 'none';
+}
+
+/**
+ * rename-command in one phrase: the commands renamed and those disabled (renamed to "").
+ * The new names are not logged: a renamed command's name is a shared secret in Redis
+ * practice, and the log is read by more people than the config file.
+ */
+function renameSummary(renames: readonly (readonly [string, string])[]): string {
+  if (renames.length === 0) return 'rename-command none';
+  const renamed = renames.filter(([, to]) => to !== '').map(([from]) => from.toUpperCase());
+  const disabled = renames.filter(([, to]) => to === '').map(([from]) => from.toUpperCase());
+  const parts = [renamed.length > 0 ? `renamed ${renamed.join(' ')} (new names not logged)` : null, disabled.length > 0 ? `disabled ${disabled.join(' ')}` : null];
+  return `rename-command: ${parts.filter((p) => p !== null).join('; ')}`;
 }
 
 /** The identity layer in one phrase: how many users, and whether the default user still opens the door. */

@@ -135,7 +135,9 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
     // Redis splits a multi-argument value on single spaces; "" is no argument at all.
     const args = isMulti ? (p.value === '' ? [] : p.value.split(' ')) : [p.value];
     const v = config.parse(p.def, args, 'set');
-    const reason = typeof v !== 'string' ? v.error : config.refusal(p.def, v) === null ? null : `'${p.def.name}' is not supported yet by Redoubt`;
+    const refused = typeof v !== 'string' ? null : config.refusal(p.def, v);
+    // a refused value without effect says why; an unsupported security layer only that it is unsupported
+    const reason = typeof v !== 'string' ? v.error : refused === null ? null : p.def.refuse !== undefined ? refused : `'${p.def.name}' is not supported yet by Redoubt`;
     if (reason !== null) {
       restore(server, pending, old, i + 1, null);
       return setFailed(p.name, reason);

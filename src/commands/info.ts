@@ -508,8 +508,10 @@ function securitySection(server: Server): InfoFields {
     ['auth_spike_global', sec.spikes.globalActive ? 1 : 0],
     ['auth_spike_sources', sec.spikes.activeSources()],
     ['admission_refusals', sec.admissionRefusals],
+    ['tls_rejected_connections', server.stats.tlsRejectedConnections],
     ['security_events', sec.events.total],
     ['security_events_suppressed', sec.events.suppressedCount],
+    ['security_log_write_errors', sec.events.writeErrors],
   ];
 }
 

@@ -90,6 +90,14 @@ export interface ConfigDef {
    * the canonical string CONFIG GET shows, or return an error text.
    */
   parse?: (args: string[], ctx: SpecialParseContext) => string | { error: string };
+  /**
+   * For a directive accepted without effect ('noeffect'): the values whose silent no-op
+   * would change what data is kept or who may write it (a replica's config starting a
+   * writable master, a shutdown that should not save saving). Such a value is refused like
+   * an unsupported security value: start-up is fatal (the line is named), CONFIG SET fails.
+   * `why` ends the error text.
+   */
+  refuse?: { when: (value: string) => boolean; why: string };
   /** Extra validation of a canonical value; returns an error text or null. */
   validate?: (value: string) => string | null;
   /** Called when the value changes at run time (and once at start-up). Returns an error text or null. */

@@ -15,6 +15,7 @@ import { unsupportedReason } from './config-store.js';
 import { deprecatedDirectives, removedDirectives, securityOnlyDirectives } from './config-table.js';
 import { strerror } from './config-values.js';
 import { splitArgs } from './split-args.js';
+import { checkSecurityLogPath } from '../security/security-events.js';
 
 /** A bad line (or, with lineNumber null, a whole-config problem such as an unopenable logfile). */
 export interface ConfigLineError {
@@ -90,7 +91,16 @@ function loadLines(store: ConfigStore, text: string, opts: LoadOptions): ConfigL
       const failDef = (def.flags ?? []).includes('sensitive') ? (r: string) => ({ ...fail(r), line: redacted(argv[0]!) }) : fail;
       // Multi-arg configs check their own argument count.
       if (!(def.flags ?? []).includes('multi-arg') && argv.length !== 2) return failDef('wrong number of arguments');
-      const err = store.setFromFile(def, args);
+      let values = args;
+      // As redis-server: a multi-argument directive given one non-empty argument has it split
+      // like a line (`latency-tracking-info-percentiles "50 99 99.9"`, `--save "60 1"`);
+      // an empty one stays "no argument" (`save ""`).
+      if ((def.flags ?? []).includes('multi-arg') && args.length === 1 && args[0] !== '') {
+        const split = splitArgs(args[0]!);
+        if (split === null) return failDef('Unbalanced quotes in configuration line');
+        values = split;
+      }
+      const err = store.setFromFile(def, values);
       if (err !== null) return failDef(err);
       if (def.name === 'dir' && opts.chdir === true) {
         try {
@@ -258,6 +268,13 @@ function finalChecks(store: ConfigStore): ConfigLineError | null {
     } catch (e) {
       return { kind: 'line', lineNumber: null, line: null, reason: `Can't open the log file: ${strerror(e)}` };
     }
+  }
+  // the security log likewise: a path that cannot be written must stop the start, not
+  // lose every event silently (issue 15)
+  const seclog = store.get('security-log-file');
+  if (seclog !== '') {
+    const reason = checkSecurityLogPath(seclog);
+    if (reason !== null) return { kind: 'line', lineNumber: null, line: null, reason: `Can't open the security log file: ${reason}` };
   }
   if (store.bool('cluster-enabled') && store.get('replicaof') !== '') {
     return { kind: 'line', lineNumber: null, line: null, reason: 'replicaof directive not allowed in cluster mode' };

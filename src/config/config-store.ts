@@ -166,6 +166,7 @@ export class ConfigStore {
    * or null when it can (its default is harmless: `tls-port 0`, `requirepass ""`).
    */
   refusal(def: ConfigDef, value: string): string | null {
+    if (def.refuse !== undefined && def.refuse.when(value)) return refusedValueReason(def, value);
     if (def.status !== 'unsupported-security' || value === this.defaultOf(def)) return null;
     return unsupportedReason(def.name);
   }
@@ -180,6 +181,11 @@ export class ConfigStore {
 /** The reason given when a security directive cannot be honoured yet. */
 export function unsupportedReason(name: string): string {
   return `'${name}' is not supported yet by Redoubt: refusing to start rather than run without it`;
+}
+
+/** The reason a value of a directive without effect is refused (`ConfigDef.refuse`). */
+export function refusedValueReason(def: ConfigDef, value: string): string {
+  return `'${def.name} ${value}' is refused: ${def.refuse?.why ?? 'it would change what data is kept'} (only the default is accepted, without effect)`;
 }
 
 function parseScalar(def: ConfigDef, raw: string): ConfigResult {

@@ -11,6 +11,19 @@
  * be changed by CONFIG SET yet (Node binds asynchronously; handlers are synchronous).
  *
  * Table order is the order CONFIG GET and CONFIG REWRITE use.
+ *
+ * What 'noeffect' may cover (issue 15): only directives whose no-op keeps the same data and
+ * the same writers — tuning (encodings, rehashing, defrag, threads, lazy-free, incremental
+ * fsync, `no-appendfsync-on-rewrite`, which only relaxes fsync), outgoing links that do not
+ * exist (`tls-client-*`, `bind-source-addr`), replica-side and cluster-side tuning that
+ * cannot apply without `replicaof` / `cluster-enabled`, process knobs (`supervised`,
+ * `oom-score-adj`, cpu lists), `maxmemory-clients` (a memory bound on clients; each client
+ * is still bounded by the enforced query-buffer and output-buffer limits),
+ * `sanitize-dump-payload` (RESTORE always decodes and checks a whole payload, as `yes`) and
+ * `rdb-del-sync-files` (there are no replication sync files). Values whose no-op would
+ * change what is kept or who may write are refused through `refuse` at their entry:
+ * `replicaof`, `min-replicas-to-write`, `cluster-enabled`, `shutdown-on-sig*` save/nosave,
+ * `aof-disable-auto-gc yes`.
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -70,6 +83,10 @@ const IMMUTABLE: readonly ConfigFlag[] = ['immutable'];
 const HIDDEN: readonly ConfigFlag[] = ['hidden'];
 const PROTECTED_ACTION = ['no', 'yes', 'local'] as const;
 const SHUTDOWN_ON_SIG = ['default', 'save', 'nosave', 'now', 'force'] as const;
+const SHUTDOWN_SAVE_REFUSAL = {
+  when: (v: string) => v.split(' ').some((f) => f === 'save' || f === 'nosave'),
+  why: 'Redoubt saves at shutdown exactly when save points are set, so the dataset would be saved (or not) otherwise than asked',
+};
 
 /**
  * maxmemory (Redis's updateMaxmemory): a limit below the current usage is logged, and
@@ -300,12 +317,20 @@ export const configTable: ConfigDef[] = [
   },
 
   // ---- replication (accepted without effect: the server is always a master) ----
+  // Every replication directive below is accepted at any value because without a master
+  // link (replicaof refused) it tunes nothing — except the two that decide who may write:
+  // a replica's config would start a writable master whose writes are lost at the first
+  // sync, and min-replicas-to-write > 0 must refuse writes that Redoubt would accept.
   {
     name: 'replicaof',
     aliases: ['slaveof'],
     kind: 'special',
     default: '',
     status: 'noeffect',
+    refuse: {
+      when: (v) => v !== '',
+      why: 'Redoubt has no replication, so this node would start as a writable master instead of a read-only replica, and its writes would be lost',
+    },
     flags: ['immutable', 'multi-arg'],
     parse: (args) => parseReplicaOf(args),
     rewrite: 'custom',
@@ -326,7 +351,10 @@ export const configTable: ConfigDef[] = [
   int('repl-backlog-ttl', '3600', 0n, LONG_MAX, 'noeffect'),
   int('replica-priority', '100', 0n, INT_MAX, 'noeffect', { aliases: ['slave-priority'] }),
   bool('replica-announced', 'yes', 'noeffect'),
-  int('min-replicas-to-write', '0', 0n, INT_MAX, 'noeffect', { aliases: ['min-slaves-to-write'] }),
+  int('min-replicas-to-write', '0', 0n, INT_MAX, 'noeffect', {
+    aliases: ['min-slaves-to-write'],
+    refuse: { when: (v) => v !== '0', why: 'Redoubt has no replicas, so it would accept the writes this setting must refuse' },
+  }),
   int('min-replicas-max-lag', '10', 0n, INT_MAX, 'noeffect', { aliases: ['min-slaves-max-lag'] }),
   nstr('replica-announce-ip', 'noeffect', { aliases: ['slave-announce-ip'] }),
   int('replica-announce-port', '0', 0n, 65535n, 'noeffect', { aliases: ['slave-announce-port'] }),
@@ -449,18 +477,32 @@ export const configTable: ConfigDef[] = [
   bool('aof-timestamp-enabled', 'no', 'active', { apply: (server, v) => (server.persistence.aof.writer?.setTimestampEnabled(v === 'yes'), null) }),
   bool('aof-rewrite-incremental-fsync', 'yes', 'noeffect'),
   bool('rdb-save-incremental-fsync', 'yes', 'noeffect'),
-  bool('aof-disable-auto-gc', 'no', 'noeffect'),
+  // yes keeps the AOF history files after a rewrite; Redoubt deletes them, so a no-op would
+  // remove files the operator asked to keep
+  bool('aof-disable-auto-gc', 'no', 'noeffect', {
+    refuse: { when: (v) => v === 'yes', why: 'Redoubt deletes AOF history files after a rewrite, the files this setting keeps' },
+  }),
 
   // ---- shutdown ----
   int('shutdown-timeout', '10', 0n, INT_MAX, 'noeffect'),
-  enm('shutdown-on-sigint', 'default', SHUTDOWN_ON_SIG, 'noeffect', { multiEnum: true, flags: ['multi-arg'] }),
-  enm('shutdown-on-sigterm', 'default', SHUTDOWN_ON_SIG, 'noeffect', { multiEnum: true, flags: ['multi-arg'] }),
+  // `save` / `nosave` decide whether the dataset is saved at shutdown; Redoubt saves exactly
+  // when save points are set, so those values are refused. `now` (do not wait for replicas:
+  // there are none) and `force` (exit even when saving fails: Redoubt stays up, which loses
+  // nothing) only change how the shutdown waits, and stay accepted without effect.
+  enm('shutdown-on-sigint', 'default', SHUTDOWN_ON_SIG, 'noeffect', { multiEnum: true, flags: ['multi-arg'], refuse: SHUTDOWN_SAVE_REFUSAL }),
+  enm('shutdown-on-sigterm', 'default', SHUTDOWN_ON_SIG, 'noeffect', { multiEnum: true, flags: ['multi-arg'], refuse: SHUTDOWN_SAVE_REFUSAL }),
 
   // ---- scripting ----
   int('busy-reply-threshold', '5000', 0n, LONG_MAX, 'noeffect', { aliases: ['lua-time-limit'] }),
 
   // ---- cluster (accepted without effect: no cluster mode) ----
-  bool('cluster-enabled', 'no', 'noeffect', { flags: IMMUTABLE }),
+  // a cluster node accepts writes only for its own slots; run standalone it would take
+  // writes for every key, which the cluster then never sees. The other cluster-* directives
+  // tune a cluster that cannot be enabled, so they stay accepted without effect.
+  bool('cluster-enabled', 'no', 'noeffect', {
+    flags: IMMUTABLE,
+    refuse: { when: (v) => v === 'yes', why: 'Redoubt has no cluster mode, so this node would accept writes for every key instead of its own slots' },
+  }),
   str('cluster-config-file', 'nodes.conf', 'noeffect', { flags: IMMUTABLE }),
   int('cluster-node-timeout', '15000', 0n, LLONG_MAX, 'noeffect'),
   int('cluster-port', '0', 0n, 65535n, 'noeffect', { flags: IMMUTABLE }),

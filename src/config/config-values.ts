@@ -279,6 +279,14 @@ export function strerror(e: unknown): string {
       return 'No space left on device';
     case 'EEXIST':
       return 'File exists';
+    case 'EBADF':
+      return 'Bad file descriptor';
+    case 'EIO':
+      return 'Input/output error';
+    case 'EDQUOT':
+      return 'Disk quota exceeded';
+    case 'EFBIG':
+      return 'File too large';
     default:
       return (e as Error).message;
   }

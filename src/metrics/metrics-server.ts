@@ -94,6 +94,12 @@ export function buildMetrics(server: Server): Registry {
     },
   });
   mirroredCounter(registry, 'redoubt_security_events_total', 'Security events emitted.', () => sec.events.total);
+  mirroredCounter(
+    registry,
+    'redoubt_security_log_write_errors_total',
+    'Security events lost because security-log-file could not be written.',
+    () => sec.events.writeErrors,
+  );
   new Gauge({
     name: 'redoubt_keys',
     help: 'Keys per database (including expired keys not yet reclaimed).',

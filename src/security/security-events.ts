@@ -17,12 +17,14 @@
  * `isSecurityLog`) — so the server cannot be made to append to any other file it can write.
  */
 import { closeSync, constants, createWriteStream, fstatSync, openSync, readSync, type WriteStream } from 'node:fs';
+import { strerror } from '../config/config-values.js';
 
 const EVENT_TYPES = [
   'auth-success',
   'auth-failure',
   'acl-denied',
   'admission-refused',
+  'tls-refused',
   'config-changed',
   'acl-changed',
   'dangerous-command',
@@ -50,8 +52,23 @@ export class SecurityEvents {
   total = 0;
   /** called for each event written (tests, metrics); never given secrets either */
   listener: ((line: string) => void) | null = null;
+  /**
+   * Events lost because the log file could not be written (a failing disk, a full file
+   * system): each line whose write failed, then every event until `security-log-file` is set again
+   * (INFO security_log_write_errors, metric redoubt_security_log_write_errors_total).
+   */
+  writeErrors = 0;
+  /** the file failed: events are counted as lost until the directive is set again */
+  private failed = false;
+  /** told once per failing file (the server logs it at warning level) */
+  onWriteError: ((message: string) => void) | null = null;
 
   constructor(private readonly clock: () => number) {}
+
+  /** the write callback (one function for every line: no closure per event) */
+  private readonly written = (err: Error | null | undefined): void => {
+    if (err !== null && err !== undefined) this.writeErrors++;
+  };
 
   /**
    * Opens (or closes, for "") the log file; returns an error text or null. A refused path
@@ -68,12 +85,20 @@ export class SecurityEvents {
     this.stream?.end();
     this.stream = null;
     this.path = path;
+    this.failed = false;
     if (fd === null) return null;
     // the descriptor is O_APPEND: every write lands at the end, whatever the stream's position
     const s = createWriteStream('', { fd });
-    // a failing disk must not take the server down; the error is reported once
-    s.on('error', () => {
-      if (this.stream === s) this.stream = null;
+    // a failing disk must not take the server down, nor lose events silently: the failure
+    // is reported once (warning) and every event lost from then on is counted
+    s.on('error', (e) => {
+      if (this.stream !== s) return;
+      this.stream = null;
+      this.failed = true;
+      this.onWriteError?.(
+        `Failed writing to the security log '${path}': ${strerror(e)}. Security events are not recorded there ` +
+          '(counted in INFO security_log_write_errors) until security-log-file is set again.',
+      );
     });
     this.stream = s;
     return null;
@@ -122,7 +147,10 @@ export class SecurityEvents {
 
   private write(type: SecurityEventType, fields: EventFields): void {
     const line = JSON.stringify({ ts: new Date(this.clock()).toISOString(), type, ...fields }) + '\n';
-    this.stream?.write(line);
+    // each line a failing stream could not write (the failed one and those queued behind
+    // it) reports its error through the callback; once failed, nothing is queued any more
+    if (this.stream !== null) this.stream.write(line, this.written);
+    else if (this.failed) this.writeErrors++;
     this.listener?.(line);
   }
 }
@@ -144,7 +172,7 @@ function openSecurityLog(path: string): number | string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') return `security log '${path}' is a symbolic link`;
-    return `can't open the security log '${path}': ${(e as Error).message}`;
+    return `can't open the security log '${path}': ${strerror(e)}`;
   }
   let reason: string | null = null;
   try {
@@ -159,6 +187,18 @@ function openSecurityLog(path: string): number | string {
     return reason;
   }
   return fd;
+}
+
+/**
+ * Whether `path` can be used as the security log (the start-up check, as redis-server checks
+ * `logfile` while reading the config): opened with the same rules, then closed. Returns the
+ * reason it cannot, or null. Like the logfile check, it creates the file when missing.
+ */
+export function checkSecurityLogPath(path: string): string | null {
+  const opened = openSecurityLog(path);
+  if (typeof opened === 'string') return opened;
+  closeSync(opened);
+  return null;
 }
 
 /**

@@ -44,6 +44,7 @@ export class SecurityMonitor {
     private readonly clock: () => number,
   ) {
     this.events = new SecurityEvents(clock);
+    this.events.onWriteError = (message) => this.logger.warning(message);
     this.spikes = new AuthSpikeDetector(() => ({
       globalThreshold: config.int('auth-spike-threshold'),
       sourceThreshold: config.int('auth-spike-source-threshold'),
@@ -128,6 +129,11 @@ export class SecurityMonitor {
   admissionRefused(addr: string, reason: AdmissionReason): void {
     this.admissionRefusals++;
     this.events.emit('admission-refused', { addr, reason });
+  }
+
+  /** A TLS connection refused in the handshake or the client-certificate check (no command ran). */
+  tlsRefused(addr: string, reason: string): void {
+    this.events.emit('tls-refused', { addr, reason: eventText(reason, 256) });
   }
 
   configChanged(actor: Actor, changes: EventFields): void {

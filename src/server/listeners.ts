@@ -80,10 +80,13 @@ export class Listeners {
         bound++;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
-        this.logger.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${describeListenError(e)}`);
+        // as redis-server: a name that does not resolve is getaddrinfo's reason alone, a bind failure is `bind: reason`
+        const step = isResolveError(e) ? '' : 'bind: ';
+        this.logger.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: ${step}${describeListenError(e)}`);
         if (optional && UNAVAILABLE.has(code)) continue;
         this.logger.warning(`Failed listening on port ${port} (${kind}), aborting.`);
-        throw new ListenError(port, describeListenError(e), kind);
+        // stderr gets this line alone: a name that did not resolve is named there too
+        throw new ListenError(port, isResolveError(e) ? `${addr}: ${describeListenError(e)}` : describeListenError(e), kind);
       }
     }
     if (bound === 0) {
@@ -184,8 +187,24 @@ function portOf(srv: net.Server): number {
   return a !== null && typeof a === 'object' ? a.port : 0;
 }
 
+/** The address could not be resolved (getaddrinfo failed): no socket was bound. */
+function isResolveError(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException).syscall === 'getaddrinfo';
+}
+
+/**
+ * The reason as redis-server words it (strerror / gai_strerror texts), never Node's
+ * `getaddrinfo ENOTFOUND host`: the log line already names the address.
+ */
 export function describeListenError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
+  if (isResolveError(e)) {
+    // Node folds EAI_NONAME and EAI_NODATA into ENOTFOUND
+    if (err.code === 'ENOTFOUND') return 'Name or service not known';
+    if (err.code === 'EAI_AGAIN') return 'Temporary failure in name resolution';
+    if (err.code === 'EAI_FAIL') return 'Non-recoverable failure in name resolution';
+    return `Name resolution failed (${err.code ?? 'unknown'})`;
+  }
   switch (err.code) {
     case 'EADDRINUSE':
       return 'Address already in use';

@@ -455,10 +455,31 @@ export class Server implements KeyspaceHost {
     return false;
   }
 
-  /** Reports a failed TLS handshake or certificate check (verbose, as Redis logs accept errors). */
+  /** per refusal reason: when it was last logged and how many were left out since */
+  private readonly tlsRejectLog = new Map<string, { at: number; suppressed: number }>();
+
+  /**
+   * A failed TLS handshake or client-certificate check (issue 15: an mTLS refusal must be
+   * visible). Counted (INFO tls_rejected_connections, redoubt_tls_handshake_failures_total),
+   * a `tls-refused` security event (itself rate-limited by the event stream), and a WARNING
+   * line in Redis's words — at most one per reason per 10 s, the ones left out counted in
+   * the next line for that reason, so a flood of bad handshakes cannot flood the log while
+   * a different kind of refusal is still seen at once. Reasons are OpenSSL's and Node's
+   * fixed texts; the map is cleared if it ever grows past 64 of them.
+   */
   private tlsRejected(peer: string, reason: string): void {
     this.stats.tlsRejectedConnections++;
-    this.logger.verbose(`Error accepting a client connection: ${reason} (addr=${peer})`);
+    this.security.tlsRefused(peer, reason);
+    const now = Date.now();
+    const last = this.tlsRejectLog.get(reason);
+    if (last !== undefined && now - last.at < 10_000) {
+      last.suppressed++;
+      return;
+    }
+    const more = last !== undefined && last.suppressed > 0 ? ` (${last.suppressed} more refused for this reason since the last report)` : '';
+    if (this.tlsRejectLog.size >= 64) this.tlsRejectLog.clear();
+    this.tlsRejectLog.set(reason, { at: now, suppressed: 0 });
+    this.logger.warning(`Error accepting a client connection: ${reason} (addr=${peer})${more}`);
   }
 
   acceptSocket(socket: net.Socket, kind: ListenerKind = 'tcp'): void {

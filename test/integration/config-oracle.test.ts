@@ -140,7 +140,8 @@ test('special directives parse and print like redis-server', { skip }, async () 
       ['latency-tracking-info-percentiles', ''],
       ['maxmemory-clients', '5%'],
       ['maxmemory-clients', '101%'],
-      ['shutdown-on-sigint', 'nosave now'],
+      // (save / nosave are refused by Redoubt: issue 15, tested in config-command)
+      ['shutdown-on-sigint', 'now force'],
       ['shutdown-on-sigterm', 'foo'],
       ['dir', '/'],
       ['dbfilename', 'x.rdb'],

@@ -357,3 +357,103 @@ test('the Debian package\'s /etc/redis/redis.conf loads and serves (paths and po
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('issue 15: a replica config is refused at start-up and by --test-config, naming the line', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'replica.conf');
+    writeFileSync(file, `port ${await freePort()}\nreplicaof 127.0.0.1 7699\nmin-replicas-to-write 1\n`);
+    for (const extra of [[], ['--test-config']]) {
+      const r = await runToExit([file, ...extra]);
+      assert.equal(r.code, 1, `exit code with ${extra.join(' ')}`);
+      assert.match(r.stderr, /^\n\*\*\* FATAL CONFIG FILE ERROR \(Redis 7\.2\.4\) \*\*\*\nReading the configuration file, at line 2\n>>> 'replicaof 127\.0\.0\.1 7699'\n'replicaof 127\.0\.0\.1 7699' is refused: Redoubt has no replication/);
+      assert.doesNotMatch(r.stdout, /Ready to accept|Configuration OK/);
+    }
+    const r2 = await runToExit(['--test-config', '--min-replicas-to-write', '2']);
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, />>> 'min-replicas-to-write "2"'\n'min-replicas-to-write 2' is refused/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('issue 15: latency-tracking-info-percentiles "50 99 99.9" loads, as in redis-server', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'p.conf');
+    writeFileSync(file, 'latency-tracking-info-percentiles "50 99 99.9"\n');
+    const r = await runToExit([file, '--test-config']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Configuration OK/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('issue 15: a bind address that does not resolve is named with the resolver\'s reason, as redis-server', async () => {
+  const port = await freePort();
+  const r = await runToExit(['--port', String(port), '--bind', 'no.such.host.invalid']);
+  assert.equal(r.code, 1);
+  // redis-server 7.0.15: "Could not create server TCP listening socket no.such.host:PORT: Name or service not known"
+  assert.match(
+    r.stdout,
+    new RegExp(`# Warning: Could not create server TCP listening socket no\\.such\\.host\\.invalid:${port}: (Name or service not known|Temporary failure in name resolution)$`, 'm'),
+  );
+  assert.match(r.stderr, /Failed listening on port \d+ \(tcp\): no\.such\.host\.invalid: /);
+  assert.doesNotMatch(r.stdout + r.stderr, /getaddrinfo|ENOTFOUND|EAI_/);
+});
+
+test('issue 15: the start-up log lists renamed and disabled commands and says authentication is off, truthfully', async () => {
+  const dir = tempDir();
+  const port = await freePort();
+  const file = join(dir, 'r.conf');
+  writeFileSync(file, `port ${port}\nalways-show-logo yes\nsave ""\nrename-command FLUSHALL MGMT_FLUSH_8831\nrename-command CONFIG ""\n`);
+  const p = Proc.start([file]);
+  try {
+    await p.waitFor(/Ready to accept connections tcp\n/);
+    const out = p.stdout;
+    assert.match(out, /; rename-command: renamed FLUSHALL \(new names not logged\); disabled CONFIG; /);
+    assert.doesNotMatch(out, /rename-command none/);
+    assert.doesNotMatch(out, /MGMT_FLUSH_8831/, 'the new name is not logged');
+    assert.match(out, /\* Security: Authentication OFF: the default user needs no password .*; turn it on: CONFIG SET requirepass <password>$/m);
+    assert.match(out, /Guards on: loopback-only bind, protected mode\n/);
+    assert.match(out, /\|\s+Authentication OFF: the default user needs no password/);
+    assert.doesNotMatch(out, /Hardened by default/);
+  } finally {
+    await p.stop();
+    p.kill();
+  }
+  // the one command the line names really turns authentication on
+  const q = Proc.start(['--port', String(port), '--save', '', '--always-show-logo', 'yes']);
+  try {
+    await q.waitFor(/Ready to accept connections tcp\n/);
+    assert.match(q.stdout, /rename-command none/);
+    const c = await RawClient.connect(port);
+    try {
+      assert.equal(await c.call('CONFIG', 'SET', 'requirepass', 'long-test-password-1'), '+OK\r\n');
+    } finally {
+      c.close();
+    }
+    const c2 = await RawClient.connect(port);
+    try {
+      assert.equal(await c2.call('GET', 'k'), '-NOAUTH Authentication required.\r\n');
+    } finally {
+      c2.close();
+    }
+  } finally {
+    await q.stop();
+    q.kill();
+  }
+  // with a password from the start, neither the log nor the banner says it is off
+  const r = Proc.start(['--port', String(port), '--save', '', '--always-show-logo', 'yes', '--requirepass', 'long-test-password-2']);
+  try {
+    await r.waitFor(/Ready to accept connections tcp\n/);
+    assert.doesNotMatch(r.stdout, /Authentication OFF/);
+    assert.match(r.stdout, /Authentication on: the default user needs a password or is off/);
+    assert.match(r.stdout, /default user on, password required/);
+  } finally {
+    await r.stop();
+    r.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

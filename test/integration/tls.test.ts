@@ -450,3 +450,49 @@ test('the real binary serves TLS only (port 0) to redis-cli and logs the TLS lis
     child.kill('SIGKILL');
   }
 });
+
+test('issue 15: an mTLS refusal is logged at warning level (address, reason; rate-limited), an event, and counted in INFO and metrics', async () => {
+  const lines: string[] = [];
+  const events: string[] = [];
+  const srv = await startServer({ tlsPort: 0, metricsPort: 0, config: [['port', '0'], ...tlsDirectives(pki, 'yes')], logSink: { write: (l) => void lines.push(l) } });
+  srv.server.security.events.listener = (l) => void events.push(l);
+  try {
+    const none = await tlsAttempt(srv.tlsPort, { ca: pki.caCert, request: 'SET pwned 1\r\n' });
+    assert.equal(none.reply, '');
+    const deadline = Date.now() + 5000;
+    while (!lines.some((l) => l.includes('Error accepting a client connection')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const logged = lines.filter((l) => l.includes('Error accepting a client connection'));
+    assert.equal(logged.length, 1, lines.join(''));
+    // Redis 7: "Error accepting a client connection: error:…:peer did not return a certificate (addr=…)"
+    assert.match(logged[0]!, / # Error accepting a client connection: .*peer did not return a certificate.* \(addr=127\.0\.0\.1:\d+\)\n$/);
+    const ev = events.map((e) => JSON.parse(e) as { type: string; addr?: string; reason?: string }).filter((e) => e.type === 'tls-refused');
+    assert.equal(ev.length, 1);
+    assert.match(ev[0]!.addr ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.match(ev[0]!.reason ?? '', /peer did not return a certificate/);
+    // the same refusal again inside the 10 s window is counted and evented, not logged again
+    const again = await tlsAttempt(srv.tlsPort, { ca: pki.caCert, request: 'SET pwned 1\r\n' });
+    assert.equal(again.reply, '');
+    const deadline2 = Date.now() + 5000;
+    while (srv.server.stats.tlsRejectedConnections < 2 && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(lines.filter((l) => l.includes('Error accepting a client connection')).length, 1, 'rate-limited');
+    // another kind of refusal is logged at once
+    const foreign = await tlsAttempt(srv.tlsPort, { ca: pki.caCert, cert: pki.otherClientCert, key: pki.otherClientKey, request: 'SET pwned 1\r\n' });
+    assert.equal(foreign.reply, '');
+    const deadline3 = Date.now() + 5000;
+    while (srv.server.stats.tlsRejectedConnections < 3 && Date.now() < deadline3) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(lines.filter((l) => l.includes('Error accepting a client connection')).length, 2, lines.join(''));
+    assert.equal(events.filter((e) => e.includes('"type":"tls-refused"')).length, 3);
+    assert.equal(srv.server.dbs[0]!.size, 0);
+    const good = tlsIoredis(srv.tlsPort);
+    try {
+      const info = String(await good.info('security'));
+      assert.match(info, /^tls_rejected_connections:3\r$/m);
+    } finally {
+      good.disconnect();
+    }
+    const metrics = await (await fetch(`http://127.0.0.1:${srv.server.metrics!.port}/metrics`)).text();
+    assert.match(metrics, /^redoubt_tls_handshake_failures_total 3$/m);
+  } finally {
+    await srv.close();
+  }
+});

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../helpers/server.js';
@@ -187,4 +187,99 @@ test('start-up applies the same file rules to the directive from the config', ()
       );
     }
     assert.equal(readFileSync(victim, 'latin1'), 'precious\n');
+  }));
+
+test('issue 15: an unwritable path is an error reply to CONFIG SET, nothing is half-set', () =>
+  withDir(async (dir) => {
+    const srv = await startTestServer({ config: [['enable-protected-configs', 'yes']] });
+    const c = await RawClient.connect(srv.port);
+    try {
+      assert.equal(
+        await c.call('CONFIG', 'SET', 'security-log-file', '/nonexistent/x.jsonl'),
+        "-ERR CONFIG SET failed (possibly related to argument 'security-log-file') - can't open the security log '/nonexistent/x.jsonl': No such file or directory\r\n",
+      );
+      assert.equal(await c.call('CONFIG', 'GET', 'security-log-file'), '*2\r\n$17\r\nsecurity-log-file\r\n$0\r\n\r\n');
+      assert.equal(existsSync(join(dir, 'x')), false);
+    } finally {
+      c.close();
+      await srv.close();
+    }
+  }));
+
+test('issue 15: an unwritable path stops start-up with the FATAL CONFIG block, and --test-config fails', async () => {
+  const main = new URL('../../src/main.js', import.meta.url).pathname;
+  for (const extra of [[], ['--test-config']]) {
+    let code = 0;
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [main, '--port', '0', '--security-log-file', '/nonexistent/x.jsonl', ...extra], { stdio: 'pipe', timeout: 10_000 });
+    } catch (e) {
+      code = (e as { status: number }).status;
+      stderr = String((e as { stderr: Buffer }).stderr);
+    }
+    assert.equal(code, 1, `exit code with ${extra.join(' ')}`);
+    assert.equal(
+      stderr,
+      "\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\nCan't open the security log file: can't open the security log '/nonexistent/x.jsonl': No such file or directory\n",
+    );
+  }
+});
+
+test('issue 15: a write failure later is logged once at warning level and every lost event is counted (INFO, metrics)', () =>
+  withDir(async (dir) => {
+    const file = join(dir, 'events.jsonl');
+    const log: string[] = [];
+    const srv = await startTestServer({
+      config: [['enable-protected-configs', 'yes'], ['security-log-file', file]],
+      metricsPort: 0,
+      logSink: { write: (l) => void log.push(l) },
+    });
+    const c = await RawClient.connect(srv.port);
+    try {
+      assert.equal(await c.call('CONFIG', 'SET', 'hz', '11'), '+OK\r\n');
+      await settle();
+      assert.match(readFileSync(file, 'latin1'), /"type":"config-changed"/);
+      // the disk "fails": the log's descriptor stops being writable under the server (EBADF
+      // on the next write), with no other descriptor opened in between
+      let closed = 0;
+      for (const fd of readdirSync('/proc/self/fd')) {
+        let target = '';
+        try {
+          target = readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          continue;
+        }
+        if (target === file) {
+          closeSync(Number(fd));
+          closed++;
+        }
+      }
+      assert.equal(closed, 1, 'the security log is open once');
+      const before = srv.server.security.events.total;
+      for (let i = 0; i < 5; i++) assert.equal(await c.call('CONFIG', 'SET', 'hz', String(20 + i)), '+OK\r\n');
+      await settle();
+      for (let i = 0; i < 3; i++) assert.equal(await c.call('CONFIG', 'SET', 'hz', String(30 + i)), '+OK\r\n');
+      const warnings = log.filter((l) => l.includes('Failed writing to the security log'));
+      assert.equal(warnings.length, 1, `one warning, got ${warnings.length}`);
+      assert.match(warnings[0]!, / # Failed writing to the security log '.*events\.jsonl': Bad file descriptor\. /);
+      // every event of the 8 CONFIG SETs is lost (each sends config-changed, maybe more)
+      const emitted = srv.server.security.events.total - before;
+      const info = await c.call('INFO', 'security');
+      const lost = Number(/security_log_write_errors:(\d+)/.exec(info)?.[1] ?? '-1');
+      assert.ok(lost >= 8, `lost events counted: ${lost}`);
+      assert.equal(lost, emitted, 'exactly the events emitted since the failure (INFO, itself dangerous, adds its own event after its reply)');
+      const metrics = await (await fetch(`http://127.0.0.1:${srv.server.metrics!.port}/metrics`)).text();
+      // by now INFO's own dangerous-command event is lost and counted too
+      assert.equal(srv.server.security.events.total - before, emitted + 1);
+      assert.match(metrics, new RegExp(`^redoubt_security_log_write_errors_total ${lost + 1}$`, 'm'));
+      // setting the directive again starts a fresh file and clears the failure
+      const file2 = join(dir, 'events2.jsonl');
+      assert.equal(await c.call('CONFIG', 'SET', 'security-log-file', file2), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'hz', '10'), '+OK\r\n');
+      await settle();
+      assert.match(readFileSync(file2, 'latin1'), /"type":"config-changed"/);
+    } finally {
+      c.close();
+      await srv.close();
+    }
   }));

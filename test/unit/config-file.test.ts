@@ -185,3 +185,47 @@ test('a memory value for every unit in a file', () => {
   assert.equal(store.get('proto-max-bulk-len'), '1048576');
   assert.equal(store.get('client-query-buffer-limit'), '2147483648');
 });
+
+test('issue 15: directives whose no-op would change what is kept or who may write are refused, naming the line', () => {
+  // a replica's config must not start a writable master
+  const e = lineError('port 7000\nreplicaof 127.0.0.1 7699\nmin-replicas-to-write 1\n');
+  assert.equal(e.lineNumber, 2);
+  assert.equal(
+    formatFatalConfigError(e),
+    "\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\nReading the configuration file, at line 2\n>>> 'replicaof 127.0.0.1 7699'\n" +
+      "'replicaof 127.0.0.1 7699' is refused: Redoubt has no replication, so this node would start as a writable master instead of a read-only replica, and its writes would be lost (only the default is accepted, without effect)\n",
+  );
+  const refused: [string, string][] = [
+    ['slaveof 10.0.0.1 6380', 'replicaof 10.0.0.1 6380'],
+    ['min-replicas-to-write 1', 'min-replicas-to-write 1'],
+    ['min-slaves-to-write 3', 'min-replicas-to-write 3'],
+    ['cluster-enabled yes', 'cluster-enabled yes'],
+    ['shutdown-on-sigterm nosave', 'shutdown-on-sigterm nosave'],
+    ['shutdown-on-sigint save now', 'shutdown-on-sigint save now'],
+    ['aof-disable-auto-gc yes', 'aof-disable-auto-gc yes'],
+  ];
+  for (const [line, shown] of refused) {
+    const r = lineError(`${line}\n`);
+    assert.equal(r.line, line);
+    assert.match(r.reason, new RegExp(`^'${shown}' is refused: `), line);
+  }
+  // their defaults, and tuning-only directives, still load (an existing redis.conf keeps working)
+  const { store, err } = load(
+    'replicaof no one\nmin-replicas-to-write 0\nmin-replicas-max-lag 20\ncluster-enabled no\nshutdown-on-sigterm now force\n' +
+      'aof-disable-auto-gc no\nrepl-backlog-size 10mb\nreplica-read-only yes\nhash-max-listpack-entries 64\nlazyfree-lazy-eviction yes\n',
+  );
+  assert.equal(err, null);
+  assert.equal(store.get('shutdown-on-sigterm'), 'now force');
+  assert.equal(store.get('min-replicas-max-lag'), '20');
+});
+
+test('issue 15: a multi-argument directive given one quoted argument is split, as redis-server does', () => {
+  const { store, err } = load('latency-tracking-info-percentiles "50 99 99.9"\nsave "60 1 300 10"\nbind "127.0.0.1 -::1"\n');
+  assert.equal(err, null);
+  assert.equal(store.get('latency-tracking-info-percentiles'), '50 99 99.9');
+  assert.equal(store.get('save'), '60 1 300 10');
+  assert.equal(store.get('bind'), '127.0.0.1 -::1');
+  // "" is still no argument at all
+  assert.equal(load('save ""\n').store.get('save'), '');
+  assert.equal(lineError('latency-tracking-info-percentiles "50 abc"\n').reason, 'Invalid latency-tracking-info-percentiles parameters');
+});

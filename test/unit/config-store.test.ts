@@ -90,14 +90,17 @@ test('bools and enums are case-insensitive; enum errors list the values', () => 
   assert.equal(set(s, 'loglevel', 'WARNING'), null);
   assert.equal(s.get('loglevel'), 'warning');
   assert.equal(set(s, 'loglevel', 'foo'), 'argument(s) must be one of the following: debug, verbose, notice, warning, nothing');
-  assert.equal(set(s, 'shutdown-on-sigint', 'now', 'nosave'), null);
-  assert.equal(s.get('shutdown-on-sigint'), 'nosave now');
+  assert.equal(set(s, 'shutdown-on-sigint', 'force', 'now'), null);
+  assert.equal(s.get('shutdown-on-sigint'), 'now force');
+  // nosave is refused (issue 15): its no-op would save a dataset the operator said not to
+  assert.match(set(s, 'shutdown-on-sigint', 'now', 'nosave') ?? '', /^'shutdown-on-sigint nosave now' is refused/);
 });
 
 test('aliases resolve to the canonical directive', () => {
   const s = store();
-  assert.equal(set(s, 'slaveof', '10.0.0.1', '6380'), null);
-  assert.equal(s.get('replicaof'), '10.0.0.1 6380');
+  // a master address is refused (no replication: issue 15); the alias still resolves
+  assert.match(set(s, 'slaveof', '10.0.0.1', '6380') ?? '', /^'replicaof 10\.0\.0\.1 6380' is refused: Redoubt has no replication/);
+  assert.equal(s.get('replicaof'), '');
   assert.equal(set(s, 'hash-max-ziplist-entries', '100'), null);
   assert.equal(s.get('hash-max-listpack-entries'), '100');
   assert.equal(set(s, 'lua-time-limit', '7'), null);
