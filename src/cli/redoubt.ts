@@ -47,7 +47,8 @@ async function runAudit(opts: AuditOpts, cmd: Command): Promise<number> {
     return src !== undefined && src !== 'default';
   });
   const findings: Finding[] = [];
-  if (opts.config !== undefined) findings.push(...grade(factsFromConfigFile(opts.config)));
+  const fromFile = opts.config !== undefined ? factsFromConfigFile(opts.config) : undefined;
+  if (fromFile !== undefined) findings.push(...grade(fromFile));
   if (opts.config === undefined || explicitLive) {
     if ((opts.cert === undefined) !== (opts.key === undefined)) throw new UsageError('--cert and --key go together');
     const pass = opts.pass ?? process.env['REDISCLI_AUTH'];
@@ -60,6 +61,8 @@ async function runAudit(opts: AuditOpts, cmd: Command): Promise<number> {
       key: opts.key,
       user: opts.user,
       pass: pass === '' ? undefined : pass,
+      // The file's rename-command lines let the live audit call renamed commands.
+      renames: fromFile?.renames,
     });
     findings.push(...grade(facts));
   }

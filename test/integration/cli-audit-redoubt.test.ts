@@ -84,3 +84,42 @@ test('audit --config with connection flags grades both, each finding tagged with
     await srv.close();
   }
 });
+
+test('audit of Redoubt sees rename-command: renamed FLUSHALL reported, renamed CONFIG is not blamed on the user', async () => {
+  const srv = await startTestServer({
+    config: [
+      ['rename-command', 'FLUSHALL', 'MGMT_FLUSH_8831'],
+      ['rename-command', 'CONFIG', 'MGMT_CONFIG_2219'],
+      ['user', 'default', 'off'],
+      ['user', 'ops', 'on', '>Ops-Password-77', '~*', '&*', '+@all'],
+    ],
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redoubt-cli-rename-'));
+  try {
+    const r = await auditJson(['-p', String(srv.port), '--user', 'ops', '--pass', 'Ops-Password-77']);
+    assert.equal(r.code, 1);
+    const renamed = find(r.findings, 'rename-command-instead-of-acl');
+    assert.ok(renamed !== undefined, ids(r.findings).join(', '));
+    assert.match(renamed.evidence, /FLUSHALL, CONFIG exist in Redoubt but are not callable under their names/);
+    // The audit ran as an admin: the gap names the rename, not a missing permission.
+    const gap = find(r.findings, 'audit-incomplete')!;
+    assert.match(gap.evidence, /CONFIG is renamed or disabled/);
+    assert.ok(!gap.fix.some((l) => /admin user/.test(l)), gap.fix.join(' | '));
+    assert.ok(gap.fix.some((l) => /--config/.test(l)));
+    assert.ok(!r.raw.includes('Redoubt refuses rename-command') && !r.raw.includes('MONITOR'));
+
+    // With the config file, CONFIG is called by its new name and the network checks run.
+    const file = path.join(dir, 'redoubt.conf');
+    fs.writeFileSync(file, 'bind 127.0.0.1\nrename-command FLUSHALL MGMT_FLUSH_8831\nrename-command CONFIG MGMT_CONFIG_2219\nuser default off\nuser ops on >Ops-Password-77 ~* &* +@all\n', { mode: 0o600 });
+    const both = await auditJson(['--config', file, '-p', String(srv.port), '--user', 'ops', '--pass', 'Ops-Password-77']);
+    const live = both.findings.filter((f) => f.source === 'live');
+    assert.ok(!live.some((f) => f.id === 'audit-incomplete'), JSON.stringify(live));
+    assert.ok(live.some((f) => f.id === 'no-tls'), 'network checks ran through the renamed CONFIG');
+    const fileRenames = both.findings.filter((f) => f.source === 'config' && f.id === 'renamed-dangerous-command');
+    assert.equal(fileRenames.length, 2);
+    assert.ok(fileRenames.every((f) => !/MONITOR/.test(f.evidence)));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await srv.close();
+  }
+});

@@ -193,7 +193,7 @@ export function grade(f: ServerFacts): Finding[] {
       'renamed-dangerous-command',
       dangerous ? 'medium' : 'low',
       `${from.toUpperCase()} is renamed, not removed: still callable`,
-      `rename-command ${from.toUpperCase()} ${to} — anyone who reads the config, a backup or a MONITOR stream can call it`,
+      `rename-command ${from.toUpperCase()} ${to} — the new name is a shared secret: anyone who reads this file or a copy of it can call the command`,
       [`# delete the rename-command line and deny it with ACLs instead, e.g.`, `user app_cache on #<sha256> ~cache:* +@all -@dangerous`],
     );
   }
@@ -202,7 +202,7 @@ export function grade(f: ServerFacts): Finding[] {
       'rename-command-instead-of-acl',
       enabledOthers.length === 0 ? 'medium' : 'low',
       'rename-command is used to restrict commands',
-      `${f.renames.length} rename-command line(s)${enabledOthers.length === 0 ? ' and no ACL users' : ''}; renaming is obscurity and breaks tools (Redoubt refuses rename-command)`,
+      `${f.renames.length} rename-command line(s)${enabledOthers.length === 0 ? ' and no ACL users' : ''}; renaming is obscurity (the new name is a secret shared through the config file) and breaks tools that use the real names`,
       ['# remove the rename-command lines and give each client an ACL user without @dangerous:', 'user app_cache on #<sha256> ~cache:* +@all -@dangerous'],
     );
   }
@@ -213,7 +213,7 @@ export function grade(f: ServerFacts): Finding[] {
       'rename-command-instead-of-acl',
       enabledOthers.length === 0 ? 'medium' : 'low',
       'rename-command is used to restrict commands',
-      `${names} exist but are not callable under their names: renamed (still callable under a secret name) or disabled by rename-command`,
+      `${names} exist${f.redoubtVersion !== undefined ? ' in Redoubt' : ''} but are not callable under their names: renamed (still callable under a secret name) or disabled by rename-command`,
       ['# remove the rename-command lines and give each client an ACL user without @dangerous:', 'user app_cache on #<sha256> ~cache:* +@all -@dangerous'],
     );
   }
@@ -238,8 +238,13 @@ export function grade(f: ServerFacts): Finding[] {
   }
 
   if (f.gaps.length > 0) {
-    const serious = f.gaps.some((g) => g.startsWith('CONFIG GET') || g.startsWith('ACL LIST') || g.startsWith('aclfile'));
-    add('audit-incomplete', serious ? 'medium' : 'low', 'part of the configuration could not be graded', f.gaps.join('; '), ['# audit with an admin user (one that may run CONFIG GET and ACL LIST)']);
+    const serious = f.gaps.some((g) => g.startsWith('CONFIG') || g.startsWith('ACL ') || g.startsWith('aclfile'));
+    const fix: string[] = [];
+    // Ask for an admin only when a permission was missing: a renamed CONFIG refuses admins too.
+    if (f.gaps.some((g) => g.includes('NOPERM'))) fix.push('# audit with an admin user (one that may run CONFIG GET and ACL LIST)');
+    if (f.gaps.some((g) => / is renamed or disabled/.test(g))) fix.push('# add --config <the server\'s config file>: renamed commands are then called by their new names');
+    if (fix.length === 0) fix.push('# see the evidence: fix what could not be read, then audit again');
+    add('audit-incomplete', serious ? 'medium' : 'low', 'part of the configuration could not be graded', f.gaps.join('; '), fix);
   }
   return out;
 }
