@@ -225,12 +225,35 @@ export function grade(f: ServerFacts): Finding[] {
     const v = parseVersion(f.version);
     for (const cve of CVES) {
       if (!isAffected(f.version, cve)) continue;
-      add(cve.id.toLowerCase(), cve.severity, `${cve.id}: ${cve.summary}`, `redis_version:${f.version}; fixed in ${cve.fixed.join(', ')}`, [`# upgrade to ${upgradeTarget(f.version, cve)} or later`]);
+      if (cve.onlyWith !== undefined && configKnown && (get(cve.onlyWith) ?? '') === '') continue;
+      out.push({
+        id: cve.id.toLowerCase(),
+        severity: 'low',
+        source: f.source,
+        origin: f.origin,
+        title: `${cve.id}: ${cve.summary}`,
+        evidence:
+          `unverified: redis_version:${f.version} predates the fixes (${cve.fixed.join(', ')}), but distributions backport fixes without changing the version; ` +
+          `check the package changelog: apt changelog redis-server | grep ${cve.id} (or zgrep ${cve.id} /usr/share/doc/redis-server/changelog.Debian.gz; RPM: rpm -q --changelog redis | grep ${cve.id})`,
+        fix: [`# if the changelog does not list ${cve.id}: upgrade to ${upgradeTarget(f.version, cve)} or later (${cve.severity} if confirmed)`],
+        verified: false,
+        severityIfConfirmed: cve.severity,
+      });
     }
     if (f.luaPackageProbe === 'exposed') {
-      add('cve-2022-0543', 'critical', 'CVE-2022-0543: Lua sandbox escape (Debian/Ubuntu package)', 'EVAL "return type(package)" returned "table": scripts can load native libraries', ['# upgrade the distribution package (Debian 5:6.0.16-1+deb11u2 / 5:5.0.14-1+deb10u2 or later), or deny EVAL: -@scripting']);
+      add('cve-2022-0543', 'critical', 'CVE-2022-0543: Lua sandbox escape (Debian/Ubuntu package)', 'confirmed by probe: EVAL "return type(package.loadlib)" returned "function": scripts can load native libraries', ['# upgrade the distribution package (Debian 5:6.0.16-1+deb11u2 / 5:5.0.14-1+deb10u2 or later), or deny EVAL: -@scripting']);
     } else if (f.luaPackageProbe === 'unavailable' && v !== null && compareVersions(v, [6, 0, 16]) <= 0) {
-      add('cve-2022-0543', 'medium', 'CVE-2022-0543: possible Lua sandbox escape (Debian/Ubuntu package)', `redis_version:${f.version} and EVAL could not be probed; Debian/Ubuntu packages of this version were affected`, ['# check `dpkg -l redis-server` against DSA-5081-1 / USN-5316-1 and upgrade']);
+      out.push({
+        id: 'cve-2022-0543',
+        severity: 'low',
+        source: f.source,
+        origin: f.origin,
+        title: 'CVE-2022-0543: possible Lua sandbox escape (Debian/Ubuntu package)',
+        evidence: `unverified: redis_version:${f.version} and EVAL could not be probed (audit as a user allowed EVAL to probe it harmlessly); Debian/Ubuntu packages of this version were affected: check dpkg -l redis-server against DSA-5081-1 / USN-5316-1`,
+        fix: ['# upgrade the distribution package (Debian 5:6.0.16-1+deb11u2 / 5:5.0.14-1+deb10u2 or later), or deny EVAL: -@scripting'],
+        verified: false,
+        severityIfConfirmed: 'critical',
+      });
     }
     if (v !== null && v[0]! < 7) {
       add('debug-command-enabled', 'medium', 'DEBUG is always enabled before Redis 7.0', `redis_version:${f.version} has no enable-debug-command`, ['# upgrade to 7.2 or later, or deny it: -debug in every ACL user']);

@@ -146,9 +146,10 @@ async function gather(client: RespClient, opts: LiveOptions, origin: string): Pr
   let luaPackageProbe: ServerFacts['luaPackageProbe'] = 'unavailable';
   if (redoubtVersion === undefined) {
     // CVE-2022-0543: Debian/Ubuntu builds linked Lua dynamically and left the `package`
-    // library reachable from scripts. Reading its type is harmless and conclusive.
-    const r = await client.call('EVAL', 'return type(package)', '0');
-    if (r === 'table') luaPackageProbe = 'exposed';
+    // library reachable from scripts. Reading the types is read-only and conclusive:
+    // package.loadlib is the function that loads native code.
+    const r = await client.call('EVAL', 'if type(package) ~= "table" then return type(package) end return type(package.loadlib)', '0');
+    if (r === 'function') luaPackageProbe = 'exposed';
     else if (r instanceof RespError && /nonexistent global|not defined|nil/i.test(r.message)) luaPackageProbe = 'sandboxed';
     else if (r === 'nil') luaPackageProbe = 'sandboxed';
   }
