@@ -185,6 +185,25 @@ export function grade(f: ServerFacts): Finding[] {
     }
   }
 
+  // ---- Secrets at rest ----
+  for (const sf of f.secretFiles ?? []) {
+    const others = (sf.mode & 0o004) !== 0;
+    const group = (sf.mode & 0o040) !== 0;
+    const modeText = sf.mode.toString(8).padStart(4, '0');
+    const digestFix = sf.userPasswords ? ['# and store user passwords as digests: replace >password with #<sha256>, e.g. #$(printf %s "$PASSWORD" | sha256sum | cut -d" " -f1)'] : [];
+    if (others || group) {
+      add(
+        'plaintext-secret-readable',
+        others ? 'high' : 'medium',
+        `${sf.file} holds passwords in clear and is readable by ${others ? 'every local user' : 'its group'}`,
+        `mode ${modeText}; ${sf.secrets.join('; ')}`,
+        [`chmod 600 ${sf.file}`, ...digestFix],
+      );
+    } else if (sf.userPasswords) {
+      add('plaintext-user-password', 'low', `${sf.file} stores user passwords in clear (owner-only)`, `mode ${modeText}; ${sf.secrets.filter((x) => x.includes(': user ')).join('; ')}`, digestFix);
+    }
+  }
+
   // ---- Command renaming ----
   const realRenames = f.renames.filter(([, to]) => to !== '');
   for (const [from, to] of realRenames) {
