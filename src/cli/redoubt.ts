@@ -77,7 +77,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .name('redoubt')
     .description('Redoubt operator tools: audit a Redis/Redoubt deployment, generate a hardened config, make dev certificates')
     .version(`redoubt ${REDOUBT_VERSION}`, '-v, --version')
-    .helpOption('--help', 'display help')
+    // -h at the top level is help; `audit -h <host>` keeps redis-cli's meaning (audit's own --help).
+    .helpOption('-h, --help', 'display help')
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ outputError: (s, write) => write(s) });

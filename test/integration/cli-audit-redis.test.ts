@@ -187,6 +187,11 @@ test('audit over TLS: plaintext port beside TLS; mTLS enforced needs the client 
       for (const id of ['no-tls', 'tls-auth-clients-off', 'non-loopback-without-tls']) assert.ok(!got.includes(id), `unexpected ${id}`);
       assert.match(find(r.findings, 'default-user-nopass')!.origin, /\(TLS\)/);
 
+      // Cleartext to the TLS port: redis-server resets the connection; the CLI says why.
+      const plain = await runCli(['audit', '-p', String(tlsPort)]);
+      assert.equal(plain.code, 2);
+      assert.match(plain.stderr, /this port speaks TLS: use --tls/);
+
       // Without a client certificate the server refuses the handshake: exit 2.
       const noCert = await runCli(['audit', '-p', String(tlsPort), '--tls', '--cacert', f('ca.crt')]);
       assert.equal(noCert.code, 2);

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestServer } from '../helpers/server.js';
-import { auditJson, find, ids } from '../helpers/cli.js';
+import { auditJson, find, ids, runCli } from '../helpers/cli.js';
+import { startServer } from '../../src/server/server.js';
 
 test('audit of Redoubt as shipped: loopback and protected mode, but the default user needs no password', async () => {
   const srv = await startTestServer();
@@ -121,5 +122,42 @@ test('audit of Redoubt sees rename-command: renamed FLUSHALL reported, renamed C
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     await srv.close();
+  }
+});
+
+test('audit of a Redoubt TLS port without --tls says the port speaks TLS', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redoubt-cli-tlshint-'));
+  try {
+    const certs = await runCli(['certs', '--out-dir', dir]);
+    assert.equal(certs.code, 0, certs.stderr);
+    const f = (n: string): string => path.join(dir, n);
+    const srv = await startServer({ port: 0, tlsPort: 0, config: [['tls-cert-file', f('server.crt')], ['tls-key-file', f('server.key')], ['tls-ca-cert-file', f('ca.crt')], ['tls-auth-clients', 'yes']] });
+    try {
+      const r = await runCli(['audit', '-p', String(srv.tlsPort)]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /this port speaks TLS: use --tls/);
+      // The cleartext port of the same server is audited normally, and its no-tls fix names its port.
+      const plain = await auditJson(['-p', String(srv.port)]);
+      assert.ok(!ids(plain.findings).includes('no-tls'), 'TLS is on');
+    } finally {
+      await srv.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the no-tls fix names the configured port, and `redoubt -h` prints help', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redoubt-cli-notls-'));
+  try {
+    const file = path.join(dir, 'redis.conf');
+    fs.writeFileSync(file, 'bind 127.0.0.1\nport 7001\n', { mode: 0o600 });
+    const r = await auditJson(['--config', file]);
+    assert.deepEqual(find(r.findings, 'no-tls')!.fix.slice(0, 2), ['port 0', 'tls-port 7001']);
+    const help = await runCli(['-h']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: redoubt /m);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -72,7 +72,8 @@ export function grade(f: ServerFacts): Finding[] {
         exposed ? 'medium' : 'info',
         'TLS is not enabled',
         exposed ? `tls-port 0 while bound to ${nonLoopback.join(' ')}` : 'tls-port 0 (loopback only: acceptable on a single host)',
-        ['tls-port 6379', 'tls-cert-file /etc/redis/tls/redis.crt', 'tls-key-file /etc/redis/tls/redis.key', 'tls-ca-cert-file /etc/redis/tls/ca.crt'],
+        // The TLS port takes over the cleartext port's number (the one clients know).
+        ['port 0', `tls-port ${port === 0 ? 6379 : port}`, 'tls-cert-file /etc/redis/tls/redis.crt', 'tls-key-file /etc/redis/tls/redis.key', 'tls-ca-cert-file /etc/redis/tls/ca.crt'],
       );
     } else {
       if (port !== 0) {

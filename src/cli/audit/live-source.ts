@@ -4,7 +4,9 @@
  * Commands renamed by the config file's rename-command lines (when the audit was given
  * the file too) are called by their new names.
  */
-import { type ConnectOptions, RespClient, RespError, type RespValue } from '../resp-client.js';
+import net from 'node:net';
+import tls from 'node:tls';
+import { type ConnectOptions, RespClient, RespError, type RespValue, TlsPortError } from '../resp-client.js';
 import { DANGEROUS_COMMANDS, type ServerFacts, userFromRules } from './facts.js';
 import { splitArgs } from '../../config/split-args.js';
 
@@ -41,10 +43,32 @@ export async function factsFromLiveServer(opts: LiveOptions): Promise<ServerFact
     return await gather(client, opts, origin);
   } catch (e) {
     if (e instanceof LiveAuditError) throw e;
+    // Cleartext refused before any reply: confirm with a TLS handshake whether the port speaks TLS.
+    if (opts.tls !== true && (e instanceof TlsPortError || /without a reply|before any reply/.test((e as Error).message)) && (await speaksTls(opts.host, opts.port))) {
+      throw new LiveAuditError(`${origin}: this port speaks TLS: use --tls (with --cacert, and --cert/--key for mTLS)`);
+    }
     throw new LiveAuditError(`${origin}: ${(e as Error).message}`);
   } finally {
     client.close();
   }
+}
+
+/**
+ * Whether host:port completes (or fails inside) a TLS handshake. Nothing is sent beyond the
+ * handshake and no certificate is trusted: the answer only picks the error message.
+ */
+function speaksTls(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tls.connect({ host, port, rejectUnauthorized: false, servername: net.isIP(host) === 0 ? host : undefined });
+    const done = (v: boolean): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(false), 3000);
+    s.once('secureConnect', () => done(true));
+    s.once('error', (e: NodeJS.ErrnoException) => done(/alert|certificate|handshake/i.test(e.message) && !/wrong version number|packet length too long/i.test(e.message)));
+  });
 }
 
 async function gather(client: RespClient, opts: LiveOptions, origin: string): Promise<ServerFacts> {
