@@ -112,8 +112,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--cert <file>', 'server certificate')
     .option('--key <file>', 'server private key')
     .option('--allow-from <cidr>', 'a source allowed to connect (repeatable): written as firewall rules to apply', collect, [])
+    .addOption(new Option('--target <server>', 'redis: only lines redis-server 7 reads; redoubt: also Redoubt-only ones (source-allowlist)').choices(['redis', 'redoubt']).default('redoubt'))
     .option('--force', 'overwrite existing files')
-    .action((opts: { outDir: string; bind: string[]; port: string; app: string[]; admin: string; caCert?: string; cert?: string; key?: string; allowFrom: string[]; force?: boolean }) => {
+    .action((opts: { outDir: string; bind: string[]; port: string; app: string[]; admin: string; caCert?: string; cert?: string; key?: string; allowFrom: string[]; target: 'redis' | 'redoubt'; force?: boolean }) => {
       let apps;
       try {
         apps = opts.app.map(parseAppSpec);
@@ -130,6 +131,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         cert: opts.cert,
         key: opts.key,
         allowFrom: opts.allowFrom,
+        target: opts.target,
         force: opts.force === true,
       });
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);

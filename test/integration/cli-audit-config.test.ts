@@ -183,6 +183,8 @@ test('harden: files 0600, passwords printed once and stored as SHA-256 digests, 
   try {
     const h = await runCli(['harden', '--out-dir', dir, '--app', 'cache=cache:', '--app', 'sessions=sess:,tok:', '--admin', 'ops', '--allow-from', '10.0.5.20']);
     assert.equal(h.code, 0, h.stderr);
+    // Allowed from 10.0.5.20 but bound to loopback only: contradictory, said so.
+    assert.match(h.stderr, /^warning: --allow-from 10\.0\.5\.20 but bound to loopback only .*cannot connect; add --bind/m);
     const conf = path.join(dir, 'redoubt.conf');
     const acl = path.join(dir, 'users.acl');
     assert.equal(fs.statSync(conf).mode & 0o777, 0o600);
