@@ -4,6 +4,7 @@
  * user off, one admin, one user per service restricted to its key prefix and without
  * @dangerous) and, when certificates are given, closes the cleartext port for TLS + mTLS.
  * Passwords come from the CSPRNG, are printed once, and only their SHA-256 digests are stored.
+ * With target 'redis' every line is one redis-server 7 reads; 'redoubt' may add Redoubt's own.
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
@@ -26,6 +27,11 @@ export interface HardenOptions {
   cert?: string;
   key?: string;
   allowFrom: string[];
+  /**
+   * 'redis': only directives redis-server 7 reads (the allowlist stays firewall comments);
+   * 'redoubt': adds Redoubt's own source-allowlist, which redis-server refuses.
+   */
+  target: 'redis' | 'redoubt';
   force: boolean;
 }
 
@@ -79,6 +85,12 @@ export function harden(o: HardenOptions): HardenResult {
     const [addr, bits] = cidr.split('/');
     if (addr === undefined || net.isIP(addr) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) throw new Error(`--allow-from ${cidr}: not an address or CIDR`);
   }
+  const remoteSources = o.allowFrom.filter((c) => !/^(127\.\d+\.\d+\.\d+|::1)(\/\d+)?$/.test(c));
+  if (remoteSources.length > 0 && !exposed) {
+    // Contradictory: the allowed hosts could never reach a loopback-only listener.
+    warnings.push(`--allow-from ${remoteSources.join(' ')} but bound to loopback only (${o.bind.join(' ')}): those hosts cannot connect; add --bind <this host's private address>`);
+  }
+  if (o.port === 0 && !tls) warnings.push('--port 0 without certificates: the server listens on no TCP port');
 
   ensurePrivateDir(o.outDir);
   const configFile = path.resolve(o.outDir, 'redoubt.conf');
@@ -125,11 +137,16 @@ export function harden(o: HardenOptions): HardenResult {
     'enable-module-command no',
   );
   if (o.allowFrom.length > 0) {
-    // Redoubt's built-in allowlist (loopback kept for local administration); the same rule
-    // at the host firewall is defence in depth
-    conf.push('# Allowed sources, checked before a byte of a connection is read.');
-    conf.push(`source-allowlist ${[...o.allowFrom, '127.0.0.1/32', '::1/128'].join(' ')}`);
-    conf.push('# The same at the host firewall, e.g.:');
+    if (o.target === 'redoubt') {
+      // Redoubt's built-in allowlist (loopback kept for local administration); the same
+      // rule at the host firewall is defence in depth.
+      conf.push('# Allowed sources, checked before a byte of a connection is read.');
+      conf.push('# Redoubt only: redis-server refuses this line (generate with --target redis for it).');
+      conf.push(`source-allowlist ${[...o.allowFrom, '127.0.0.1/32', '::1/128'].join(' ')}`);
+      conf.push('# The same at the host firewall, e.g.:');
+    } else {
+      conf.push('# Allowed sources: redis-server has no allowlist of its own; apply them at the host firewall, e.g.:');
+    }
     for (const src of o.allowFrom) conf.push(`#   ufw allow from ${src} to any port ${o.port} proto tcp`);
     conf.push('#   ufw default deny incoming');
   }

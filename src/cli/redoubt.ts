@@ -47,7 +47,8 @@ async function runAudit(opts: AuditOpts, cmd: Command): Promise<number> {
     return src !== undefined && src !== 'default';
   });
   const findings: Finding[] = [];
-  if (opts.config !== undefined) findings.push(...grade(factsFromConfigFile(opts.config)));
+  const fromFile = opts.config !== undefined ? factsFromConfigFile(opts.config) : undefined;
+  if (fromFile !== undefined) findings.push(...grade(fromFile));
   if (opts.config === undefined || explicitLive) {
     if ((opts.cert === undefined) !== (opts.key === undefined)) throw new UsageError('--cert and --key go together');
     const pass = opts.pass ?? process.env['REDISCLI_AUTH'];
@@ -60,6 +61,8 @@ async function runAudit(opts: AuditOpts, cmd: Command): Promise<number> {
       key: opts.key,
       user: opts.user,
       pass: pass === '' ? undefined : pass,
+      // The file's rename-command lines let the live audit call renamed commands.
+      renames: fromFile?.renames,
     });
     findings.push(...grade(facts));
   }
@@ -74,7 +77,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .name('redoubt')
     .description('Redoubt operator tools: audit a Redis/Redoubt deployment, generate a hardened config, make dev certificates')
     .version(`redoubt ${REDOUBT_VERSION}`, '-v, --version')
-    .helpOption('--help', 'display help')
+    // -h at the top level is help; `audit -h <host>` keeps redis-cli's meaning (audit's own --help).
+    .helpOption('-h, --help', 'display help')
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ outputError: (s, write) => write(s) });
@@ -108,8 +112,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--cert <file>', 'server certificate')
     .option('--key <file>', 'server private key')
     .option('--allow-from <cidr>', 'a source allowed to connect (repeatable): written as firewall rules to apply', collect, [])
+    .addOption(new Option('--target <server>', 'redis: only lines redis-server 7 reads; redoubt: also Redoubt-only ones (source-allowlist)').choices(['redis', 'redoubt']).default('redoubt'))
     .option('--force', 'overwrite existing files')
-    .action((opts: { outDir: string; bind: string[]; port: string; app: string[]; admin: string; caCert?: string; cert?: string; key?: string; allowFrom: string[]; force?: boolean }) => {
+    .action((opts: { outDir: string; bind: string[]; port: string; app: string[]; admin: string; caCert?: string; cert?: string; key?: string; allowFrom: string[]; target: 'redis' | 'redoubt'; force?: boolean }) => {
       let apps;
       try {
         apps = opts.app.map(parseAppSpec);
@@ -126,6 +131,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         cert: opts.cert,
         key: opts.key,
         allowFrom: opts.allowFrom,
+        target: opts.target,
         force: opts.force === true,
       });
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);

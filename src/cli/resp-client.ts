@@ -13,6 +13,14 @@ export class RespError {
   constructor(readonly message: string) {}
 }
 
+/** A cleartext connection to a port that speaks TLS. */
+export class TlsPortError extends Error {}
+
+/** A reset before any reply is how some TLS servers refuse cleartext: say so. */
+function withTlsHint(e: Error): Error {
+  return (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? new Error(`${e.message} before any reply (if this port speaks TLS, use --tls)`) : e;
+}
+
 export interface ConnectOptions {
   host: string;
   port: number;
@@ -27,20 +35,38 @@ export class RespClient {
   private buf: Buffer = Buffer.alloc(0);
   private pending: { resolve: (v: RespValue) => void; reject: (e: Error) => void } | null = null;
   private closedError: Error | null = null;
+  /** whether the server has sent anything yet (a TLS port refuses cleartext before that) */
+  private answered = false;
 
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-      this.drain();
-    });
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly tls: boolean,
+  ) {
     const fail = (e: Error): void => {
-      this.closedError = e;
+      if (this.closedError === null) this.closedError = e;
       const p = this.pending;
       this.pending = null;
-      p?.reject(e);
+      p?.reject(this.closedError);
     };
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('connection closed by server')));
+    socket.on('data', (d: Buffer) => {
+      // A TLS record (alert 0x15, handshake 0x16) where RESP was expected: the port speaks
+      // TLS and answered our cleartext with a TLS error. No RESP reply starts with them.
+      if (!this.tls && !this.answered && (d[0] === 0x15 || d[0] === 0x16)) {
+        fail(new TlsPortError('this port speaks TLS: use --tls (with --cacert, and --cert/--key for mTLS)'));
+        socket.destroy();
+        return;
+      }
+      this.answered = true;
+      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+      try {
+        this.drain();
+      } catch (e) {
+        fail(e as Error);
+        socket.destroy();
+      }
+    });
+    socket.on('error', (e) => fail(this.tls || this.answered ? e : withTlsHint(e)));
+    socket.on('close', () => fail(this.tls || this.answered ? new Error('connection closed by server') : new Error('connection closed by server without a reply (if this port speaks TLS, use --tls)')));
   }
 
   static connect(opts: ConnectOptions): Promise<RespClient> {
@@ -55,7 +81,7 @@ export class RespClient {
       const onReady = (): void => {
         clearTimeout(timer);
         socket.off('error', onError);
-        resolve(new RespClient(socket));
+        resolve(new RespClient(socket, opts.tls === true));
       };
       if (opts.tls === true) {
         socket = tls.connect({

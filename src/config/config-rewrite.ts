@@ -152,8 +152,9 @@ export function rewriteConfigFile(store: ConfigStore, path: string, userLines: r
   }
   const content = rewriteConfigContent(store, oldText, userLines);
   const tmp = `${path}.${randomBytes(3).toString('hex')}`;
-  // created 0644 minus the umask, as Redis chmods it
-  const fd = openSync(tmp, 'wx', 0o644);
+  // Owner-only (Redis writes 0644): the file can hold requirepass, masterauth and user
+  // digests, which other local users must not read. Created so, never loosened later.
+  const fd = openSync(tmp, 'wx', 0o600);
   let ok = false;
   try {
     const buf = Buffer.from(content, 'latin1');

@@ -89,11 +89,53 @@ test('audit --config: user lines, an include and an aclfile are graded', async (
 
     // user lines in the config itself, with requirepass only: one shared password.
     const rp = path.join(dir, 'rp.conf');
-    fs.writeFileSync(rp, 'bind 127.0.0.1 -::1\nrequirepass "s3cret pass"\n');
+    fs.writeFileSync(rp, 'bind 127.0.0.1 -::1\nrequirepass "s3cret pass"\n', { mode: 0o600 });
     const r2 = await auditJson(['--config', rp]);
     assert.equal(r2.code, 1);
     assert.deepEqual(ids(r2.findings), ['no-tls', 'requirepass-only']);
     assert.ok(!r2.raw.includes('s3cret'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('audit --config: plaintext passwords in files other users can read are flagged (never printed)', async () => {
+  const dir = tmpDir();
+  try {
+    // The article's app user, written as most operators write it: mode 0644.
+    const file = path.join(dir, 'redis.conf');
+    fs.writeFileSync(file, 'bind 127.0.0.1 -::1\nuser default off\nuser app_cache on >StrongPassword123! ~cache:* +@all -@dangerous\n');
+    fs.chmodSync(file, 0o644);
+    const r = await auditJson(['--config', file]);
+    assert.equal(r.code, 1);
+    const f = find(r.findings, 'plaintext-secret-readable');
+    assert.ok(f !== undefined, ids(r.findings).join(', '));
+    assert.equal(f.severity, 'high');
+    assert.match(f.evidence, /mode 0644; line 3: user app_cache >…/);
+    assert.equal(f.fix[0], `chmod 600 ${file}`);
+    assert.ok(!r.raw.includes('StrongPassword123!'));
+
+    // Group-readable requirepass / masterauth: medium.
+    const grp = path.join(dir, 'grp.conf');
+    fs.writeFileSync(grp, 'bind 127.0.0.1\nrequirepass Shared-Secret-1\nmasterauth Other-Secret-2\n');
+    fs.chmodSync(grp, 0o640);
+    const g = find((await auditJson(['--config', grp])).findings, 'plaintext-secret-readable')!;
+    assert.equal(g.severity, 'medium');
+    assert.match(g.evidence, /line 2: requirepass; line 3: masterauth/);
+
+    // An aclfile with a clear password, world-readable, is flagged too; owner-only it is low.
+    const acl = path.join(dir, 'users.acl');
+    fs.writeFileSync(acl, 'user default off\nuser ops on >Ops-Password-77 ~* &* +@all\n');
+    fs.chmodSync(acl, 0o604);
+    const withAcl = path.join(dir, 'acl.conf');
+    fs.writeFileSync(withAcl, `bind 127.0.0.1\naclfile ${acl}\n`, { mode: 0o600 });
+    const a = find((await auditJson(['--config', withAcl])).findings, 'plaintext-secret-readable')!;
+    assert.equal(a.severity, 'high');
+    assert.ok(a.title.startsWith(acl));
+    fs.chmodSync(acl, 0o600);
+    const owner = await auditJson(['--config', withAcl]);
+    assert.ok(!ids(owner.findings).includes('plaintext-secret-readable'));
+    assert.equal(find(owner.findings, 'plaintext-user-password')?.severity, 'low');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -141,6 +183,8 @@ test('harden: files 0600, passwords printed once and stored as SHA-256 digests, 
   try {
     const h = await runCli(['harden', '--out-dir', dir, '--app', 'cache=cache:', '--app', 'sessions=sess:,tok:', '--admin', 'ops', '--allow-from', '10.0.5.20']);
     assert.equal(h.code, 0, h.stderr);
+    // Allowed from 10.0.5.20 but bound to loopback only: contradictory, said so.
+    assert.match(h.stderr, /^warning: --allow-from 10\.0\.5\.20 but bound to loopback only .*cannot connect; add --bind/m);
     const conf = path.join(dir, 'redoubt.conf');
     const acl = path.join(dir, 'users.acl');
     assert.equal(fs.statSync(conf).mode & 0o777, 0o600);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
@@ -229,6 +230,31 @@ test('CONFIG REWRITE: without a file it refuses; with one it keeps comments and 
     b.close();
     await srv.close();
     await bare.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CONFIG REWRITE keeps the file owner-only and writes user passwords as digests, never in clear', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redoubt-rewrite-mode-'));
+  const file = join(dir, 'redoubt.conf');
+  // An operator's file left world-readable: the rewrite must not keep (or create) it so.
+  writeFileSync(file, 'hz 10\n');
+  chmodSync(file, 0o644);
+  const store = new ConfigStore(configTable);
+  assert.equal(loadConfigText(store, readFileSync(file, 'latin1')), null);
+  store.configFile = file;
+  const srv = await startTestServer({ store });
+  const c = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await c.call('ACL', 'SETUSER', 'app_cache', 'on', '>StrongPassword123!', '~cache:*', '+@all', '-@dangerous'), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'REWRITE'), '+OK\r\n');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const text = readFileSync(file, 'latin1');
+    assert.ok(!text.includes('StrongPassword123!'), text);
+    assert.ok(text.includes(`user app_cache on #${createHash('sha256').update('StrongPassword123!').digest('hex')} `), text);
+  } finally {
+    c.close();
+    await srv.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,6 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CVES, isAffected, upgradeTarget } from '../../src/cli/audit/cves.js';
+import { grade } from '../../src/cli/audit/checks.js';
+import { exitCodeFor, type Finding } from '../../src/cli/audit/finding.js';
+import { renderJson, renderTable } from '../../src/cli/audit/report.js';
+import type { ServerFacts } from '../../src/cli/audit/facts.js';
+
+const find = (findings: readonly Finding[], id: string): Finding | undefined => findings.find((f) => f.id === id);
 
 const byId = (id: string) => CVES.find((c) => c.id === id)!;
 const affected = (version: string): string[] => CVES.filter((c) => isAffected(version, c)).map((c) => c.id).sort();
@@ -32,4 +38,63 @@ test('branches and introductions', () => {
   assert.equal(isAffected('not-a-version', byId('CVE-2025-21605')), false);
   assert.equal(upgradeTarget('7.0.15', byId('CVE-2025-49844')), '7.2.11');
   assert.equal(upgradeTarget('7.4.2', byId('CVE-2025-49844')), '7.4.6');
+});
+
+test('CVE-2023-45145 (unix socket chmod race): fixed in 6.2.14, 7.0.14, 7.2.2', () => {
+  const cve = byId('CVE-2023-45145');
+  assert.deepEqual(cve.fixed, ['6.2.14', '7.0.14', '7.2.2']);
+  assert.equal(isAffected('7.0.13', cve), true);
+  assert.equal(isAffected('7.0.15', cve), false);
+  assert.equal(isAffected('7.2.1', cve), true);
+  assert.equal(isAffected('6.2.13', cve), true);
+  assert.equal(isAffected('7.4.0', cve), false);
+});
+
+function liveFacts(version: string, directives: Array<[string, string]> = [], luaPackageProbe: ServerFacts['luaPackageProbe'] = 'sandboxed'): ServerFacts {
+  return {
+    source: 'live',
+    origin: '127.0.0.1:6379',
+    directives: new Map(directives.map(([k, v]) => [k, [v]])),
+    renames: [],
+    users: [],
+    usersKnown: false,
+    version,
+    luaPackageProbe,
+    gaps: [],
+  };
+}
+
+test('version-only CVE matches are unverified, low, say how to verify, and never fail the CI gate alone', () => {
+  const findings = grade(liveFacts('7.0.15', [['bind', '127.0.0.1'], ['port', '6379'], ['tls-port', '0'], ['protected-mode', 'yes']]));
+  const cves = findings.filter((f) => f.id.startsWith('cve-'));
+  assert.equal(cves.length, 7);
+  for (const f of cves) {
+    assert.equal(f.severity, 'low', f.id);
+    assert.equal(f.verified, false, f.id);
+    assert.match(f.evidence, /^unverified: /);
+    assert.match(f.evidence, new RegExp(`apt changelog redis-server \\| grep ${f.id.toUpperCase()}`));
+    assert.match(f.evidence, /changelog\.Debian\.gz/);
+  }
+  assert.equal(find(findings, 'cve-2025-49844')!.severityIfConfirmed, 'critical');
+  assert.equal(exitCodeFor(findings), 0, JSON.stringify(findings.filter((f) => f.severity !== 'low' && f.severity !== 'info')));
+  assert.match(renderTable(findings), /CVE-2025-49844: .* \(unverified\)/);
+  assert.equal((JSON.parse(renderJson(findings, 0)) as { summary: { unverified: number } }).summary.unverified, 7);
+});
+
+test('a confirmed CVE-2022-0543 (the probe found package.loadlib) stays critical; an unprobed one is unverified', () => {
+  const exposed = grade(liveFacts('6.0.15', [], 'exposed'));
+  const f = find(exposed, 'cve-2022-0543')!;
+  assert.equal(f.severity, 'critical');
+  assert.notEqual(f.verified, false);
+  assert.equal(exitCodeFor(exposed), 1);
+  const unprobed = find(grade(liveFacts('6.0.15', [], 'unavailable')), 'cve-2022-0543')!;
+  assert.equal(unprobed.severity, 'low');
+  assert.equal(unprobed.verified, false);
+});
+
+test('CVE-2023-45145 is reported only when a unix socket is configured', () => {
+  const without = grade(liveFacts('7.0.13', [['unixsocket', '']]));
+  assert.ok(!without.some((f) => f.id === 'cve-2023-45145'));
+  const withSocket = grade(liveFacts('7.0.13', [['unixsocket', '/run/redis/redis.sock']]));
+  assert.equal(find(withSocket, 'cve-2023-45145')?.severity, 'low');
 });

@@ -72,7 +72,8 @@ export function grade(f: ServerFacts): Finding[] {
         exposed ? 'medium' : 'info',
         'TLS is not enabled',
         exposed ? `tls-port 0 while bound to ${nonLoopback.join(' ')}` : 'tls-port 0 (loopback only: acceptable on a single host)',
-        ['tls-port 6379', 'tls-cert-file /etc/redis/tls/redis.crt', 'tls-key-file /etc/redis/tls/redis.key', 'tls-ca-cert-file /etc/redis/tls/ca.crt'],
+        // The TLS port takes over the cleartext port's number (the one clients know).
+        ['port 0', `tls-port ${port === 0 ? 6379 : port}`, 'tls-cert-file /etc/redis/tls/redis.crt', 'tls-key-file /etc/redis/tls/redis.key', 'tls-ca-cert-file /etc/redis/tls/ca.crt'],
       );
     } else {
       if (port !== 0) {
@@ -185,6 +186,25 @@ export function grade(f: ServerFacts): Finding[] {
     }
   }
 
+  // ---- Secrets at rest ----
+  for (const sf of f.secretFiles ?? []) {
+    const others = (sf.mode & 0o004) !== 0;
+    const group = (sf.mode & 0o040) !== 0;
+    const modeText = sf.mode.toString(8).padStart(4, '0');
+    const digestFix = sf.userPasswords ? ['# and store user passwords as digests: replace >password with #<sha256>, e.g. #$(printf %s "$PASSWORD" | sha256sum | cut -d" " -f1)'] : [];
+    if (others || group) {
+      add(
+        'plaintext-secret-readable',
+        others ? 'high' : 'medium',
+        `${sf.file} holds passwords in clear and is readable by ${others ? 'every local user' : 'its group'}`,
+        `mode ${modeText}; ${sf.secrets.join('; ')}`,
+        [`chmod 600 ${sf.file}`, ...digestFix],
+      );
+    } else if (sf.userPasswords) {
+      add('plaintext-user-password', 'low', `${sf.file} stores user passwords in clear (owner-only)`, `mode ${modeText}; ${sf.secrets.filter((x) => x.includes(': user ')).join('; ')}`, digestFix);
+    }
+  }
+
   // ---- Command renaming ----
   const realRenames = f.renames.filter(([, to]) => to !== '');
   for (const [from, to] of realRenames) {
@@ -193,7 +213,7 @@ export function grade(f: ServerFacts): Finding[] {
       'renamed-dangerous-command',
       dangerous ? 'medium' : 'low',
       `${from.toUpperCase()} is renamed, not removed: still callable`,
-      `rename-command ${from.toUpperCase()} ${to} — anyone who reads the config, a backup or a MONITOR stream can call it`,
+      `rename-command ${from.toUpperCase()} ${to} — the new name is a shared secret: anyone who reads this file or a copy of it can call the command`,
       [`# delete the rename-command line and deny it with ACLs instead, e.g.`, `user app_cache on #<sha256> ~cache:* +@all -@dangerous`],
     );
   }
@@ -202,7 +222,7 @@ export function grade(f: ServerFacts): Finding[] {
       'rename-command-instead-of-acl',
       enabledOthers.length === 0 ? 'medium' : 'low',
       'rename-command is used to restrict commands',
-      `${f.renames.length} rename-command line(s)${enabledOthers.length === 0 ? ' and no ACL users' : ''}; renaming is obscurity and breaks tools (Redoubt refuses rename-command)`,
+      `${f.renames.length} rename-command line(s)${enabledOthers.length === 0 ? ' and no ACL users' : ''}; renaming is obscurity (the new name is a secret shared through the config file) and breaks tools that use the real names`,
       ['# remove the rename-command lines and give each client an ACL user without @dangerous:', 'user app_cache on #<sha256> ~cache:* +@all -@dangerous'],
     );
   }
@@ -213,7 +233,7 @@ export function grade(f: ServerFacts): Finding[] {
       'rename-command-instead-of-acl',
       enabledOthers.length === 0 ? 'medium' : 'low',
       'rename-command is used to restrict commands',
-      `${names} exist but are not callable under their names: renamed (still callable under a secret name) or disabled by rename-command`,
+      `${names} exist${f.redoubtVersion !== undefined ? ' in Redoubt' : ''} but are not callable under their names: renamed (still callable under a secret name) or disabled by rename-command`,
       ['# remove the rename-command lines and give each client an ACL user without @dangerous:', 'user app_cache on #<sha256> ~cache:* +@all -@dangerous'],
     );
   }
@@ -225,12 +245,35 @@ export function grade(f: ServerFacts): Finding[] {
     const v = parseVersion(f.version);
     for (const cve of CVES) {
       if (!isAffected(f.version, cve)) continue;
-      add(cve.id.toLowerCase(), cve.severity, `${cve.id}: ${cve.summary}`, `redis_version:${f.version}; fixed in ${cve.fixed.join(', ')}`, [`# upgrade to ${upgradeTarget(f.version, cve)} or later`]);
+      if (cve.onlyWith !== undefined && configKnown && (get(cve.onlyWith) ?? '') === '') continue;
+      out.push({
+        id: cve.id.toLowerCase(),
+        severity: 'low',
+        source: f.source,
+        origin: f.origin,
+        title: `${cve.id}: ${cve.summary}`,
+        evidence:
+          `unverified: redis_version:${f.version} predates the fixes (${cve.fixed.join(', ')}), but distributions backport fixes without changing the version; ` +
+          `check the package changelog: apt changelog redis-server | grep ${cve.id} (or zgrep ${cve.id} /usr/share/doc/redis-server/changelog.Debian.gz; RPM: rpm -q --changelog redis | grep ${cve.id})`,
+        fix: [`# if the changelog does not list ${cve.id}: upgrade to ${upgradeTarget(f.version, cve)} or later (${cve.severity} if confirmed)`],
+        verified: false,
+        severityIfConfirmed: cve.severity,
+      });
     }
     if (f.luaPackageProbe === 'exposed') {
-      add('cve-2022-0543', 'critical', 'CVE-2022-0543: Lua sandbox escape (Debian/Ubuntu package)', 'EVAL "return type(package)" returned "table": scripts can load native libraries', ['# upgrade the distribution package (Debian 5:6.0.16-1+deb11u2 / 5:5.0.14-1+deb10u2 or later), or deny EVAL: -@scripting']);
+      add('cve-2022-0543', 'critical', 'CVE-2022-0543: Lua sandbox escape (Debian/Ubuntu package)', 'confirmed by probe: EVAL "return type(package.loadlib)" returned "function": scripts can load native libraries', ['# upgrade the distribution package (Debian 5:6.0.16-1+deb11u2 / 5:5.0.14-1+deb10u2 or later), or deny EVAL: -@scripting']);
     } else if (f.luaPackageProbe === 'unavailable' && v !== null && compareVersions(v, [6, 0, 16]) <= 0) {
-      add('cve-2022-0543', 'medium', 'CVE-2022-0543: possible Lua sandbox escape (Debian/Ubuntu package)', `redis_version:${f.version} and EVAL could not be probed; Debian/Ubuntu packages of this version were affected`, ['# check `dpkg -l redis-server` against DSA-5081-1 / USN-5316-1 and upgrade']);
+      out.push({
+        id: 'cve-2022-0543',
+        severity: 'low',
+        source: f.source,
+        origin: f.origin,
+        title: 'CVE-2022-0543: possible Lua sandbox escape (Debian/Ubuntu package)',
+        evidence: `unverified: redis_version:${f.version} and EVAL could not be probed (audit as a user allowed EVAL to probe it harmlessly); Debian/Ubuntu packages of this version were affected: check dpkg -l redis-server against DSA-5081-1 / USN-5316-1`,
+        fix: ['# upgrade the distribution package (Debian 5:6.0.16-1+deb11u2 / 5:5.0.14-1+deb10u2 or later), or deny EVAL: -@scripting'],
+        verified: false,
+        severityIfConfirmed: 'critical',
+      });
     }
     if (v !== null && v[0]! < 7) {
       add('debug-command-enabled', 'medium', 'DEBUG is always enabled before Redis 7.0', `redis_version:${f.version} has no enable-debug-command`, ['# upgrade to 7.2 or later, or deny it: -debug in every ACL user']);
@@ -238,8 +281,13 @@ export function grade(f: ServerFacts): Finding[] {
   }
 
   if (f.gaps.length > 0) {
-    const serious = f.gaps.some((g) => g.startsWith('CONFIG GET') || g.startsWith('ACL LIST') || g.startsWith('aclfile'));
-    add('audit-incomplete', serious ? 'medium' : 'low', 'part of the configuration could not be graded', f.gaps.join('; '), ['# audit with an admin user (one that may run CONFIG GET and ACL LIST)']);
+    const serious = f.gaps.some((g) => g.startsWith('CONFIG') || g.startsWith('ACL ') || g.startsWith('aclfile'));
+    const fix: string[] = [];
+    // Ask for an admin only when a permission was missing: a renamed CONFIG refuses admins too.
+    if (f.gaps.some((g) => g.includes('NOPERM'))) fix.push('# audit with an admin user (one that may run CONFIG GET and ACL LIST)');
+    if (f.gaps.some((g) => / is renamed or disabled/.test(g))) fix.push('# add --config <the server\'s config file>: renamed commands are then called by their new names');
+    if (fix.length === 0) fix.push('# see the evidence: fix what could not be read, then audit again');
+    add('audit-incomplete', serious ? 'medium' : 'low', 'part of the configuration could not be graded', f.gaps.join('; '), fix);
   }
   return out;
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { splitArgs } from '../../config/split-args.js';
-import { type ServerFacts, type UserFacts, applyRules, userFromRules } from './facts.js';
+import { SECRET_DIRECTIVES, type SecretFile, type ServerFacts, type UserFacts, applyRules, userFromRules } from './facts.js';
 
 export class ConfigReadError extends Error {}
 
@@ -54,7 +54,27 @@ function defaultUser(): UserFacts {
   return userFromRules('default', ['on', 'nopass', '~*', '&*', '+@all']);
 }
 
-function readAclFile(file: string, gaps: string[]): UserFacts[] | null {
+/** Where a config line holds a secret in clear, or null. */
+function secretIn(args: readonly string[]): string | null {
+  const name = args[0]!.toLowerCase();
+  if (SECRET_DIRECTIVES.has(name) && args.length > 1 && args[1] !== '') return name;
+  if (name === 'user' && args.length > 2 && args.slice(2).some((t) => t.startsWith('>') || t.startsWith('<'))) return `user ${args[1]!} >…`;
+  return null;
+}
+
+/** Records the file's clear-text secrets (with its mode) when it has any. */
+function noteSecrets(out: SecretFile[], file: string, found: Array<[number, string]>): void {
+  if (found.length === 0) return;
+  let mode: number;
+  try {
+    mode = fs.statSync(file).mode & 0o777;
+  } catch {
+    return;
+  }
+  out.push({ file, mode, secrets: found.map(([line, what]) => `line ${line}: ${what}`), userPasswords: found.some(([, what]) => what.startsWith('user ')) });
+}
+
+function readAclFile(file: string, gaps: string[], secretFiles: SecretFile[]): UserFacts[] | null {
   let text: string;
   try {
     text = fs.readFileSync(file, 'latin1');
@@ -63,16 +83,21 @@ function readAclFile(file: string, gaps: string[]): UserFacts[] | null {
     return null;
   }
   const users: UserFacts[] = [];
-  for (const raw of text.split('\n')) {
-    const t = raw.trim();
+  const secrets: Array<[number, string]> = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i]!.trim();
     if (t === '' || t.startsWith('#')) continue;
     const args = splitArgs(t);
     if (args === null || args.length < 2 || args[0]!.toLowerCase() !== 'user') {
       gaps.push(`aclfile ${file}: unreadable line skipped`);
       continue;
     }
+    const secret = secretIn(args);
+    if (secret !== null) secrets.push([i + 1, secret]);
     users.push(userFromRules(args[1]!, args.slice(2)));
   }
+  noteSecrets(secretFiles, file, secrets);
   return users;
 }
 
@@ -83,6 +108,13 @@ export function factsFromConfigFile(file: string): ServerFacts {
   const directives = new Map<string, string[]>();
   const renames: Array<[string, string]> = [];
   const userLines: Array<[string, string[]]> = [];
+  const secretFiles: SecretFile[] = [];
+  const secretsByFile = new Map<string, Array<[number, string]>>();
+  for (const l of lines) {
+    const secret = secretIn(l.args);
+    if (secret !== null) secretsByFile.set(l.file, [...(secretsByFile.get(l.file) ?? []), [l.line, secret]]);
+  }
+  for (const [f, found] of secretsByFile) noteSecrets(secretFiles, f, found);
   for (const l of lines) {
     const [name, ...rest] = l.args as [string, ...string[]];
     if (name === 'rename-command' && rest.length === 2) renames.push([rest[0]!.toLowerCase(), rest[1]!]);
@@ -105,7 +137,7 @@ export function factsFromConfigFile(file: string): ServerFacts {
   if (aclfile !== undefined && aclfile !== '') {
     const candidates = path.isAbsolute(aclfile) ? [aclfile] : [path.resolve(path.dirname(file), aclfile), path.resolve(aclfile)];
     const found = candidates.find((c) => fs.existsSync(c)) ?? candidates[0]!;
-    const fromFile = readAclFile(found, gaps);
+    const fromFile = readAclFile(found, gaps, secretFiles);
     if (fromFile !== null) {
       // The file replaces every user; a default user it does not mention is created afresh.
       users = fromFile.some((u) => u.name === 'default') ? fromFile : [defaultUser(), ...fromFile];
@@ -118,6 +150,7 @@ export function factsFromConfigFile(file: string): ServerFacts {
     renames,
     users,
     usersKnown: !gaps.some((g) => g.startsWith('aclfile')),
+    secretFiles,
     gaps,
   };
 }

@@ -15,9 +15,15 @@
  *   overflow), CVE-2025-46818 (Lua script runs as another user), CVE-2025-46819 (Lua lexer
  *   out-of-bounds read): fixed in 6.2.20, 7.2.11, 7.4.6, 8.0.4, 8.2.2 (the October 2025
  *   security releases; docker-library/official-images#20011, redis/docker-library-redis#478).
+ * - CVE-2023-45145 (the unix socket is created with the umask's permissions and chmod-ed
+ *   only afterwards: a race in which another local user can connect): fixed in 6.2.14,
+ *   7.0.14, 7.2.2 (advisory GHSA-ghmp-889m-7hf7); it matters only with `unixsocket` set.
  * - CVE-2022-0543 is not an upstream bug but Debian/Ubuntu packaging (Lua `package` left
  *   reachable): fixed in Debian 5:5.0.14-1+deb10u2 and 5:6.0.16-1+deb11u2 (DSA-5081-1) and
  *   Ubuntu's matching updates; the live audit probes for it directly.
+ * A version number alone does not prove a server affected: distributions backport fixes
+ * without changing it (Debian's 7.0.15-1~deb12u* carries fixes for every 2024/2025 CVE
+ * here), so the checks report version-only matches as unverified.
  * Branches without a fix of their own (e.g. 7.0.x after it reached end of life) are
  * affected when a later branch carries the fix.
  */
@@ -30,6 +36,8 @@ export interface Cve {
   /** first affected version, when the bug is not in every older release */
   introduced?: string;
   fixed: string[];
+  /** a directive without which the bug cannot be reached (skipped when it is unset) */
+  onlyWith?: string;
 }
 
 const LUA_FIXED = ['6.2.20', '7.2.11', '7.4.6', '8.0.4', '8.2.2'];
@@ -42,6 +50,7 @@ export const CVES: readonly Cve[] = [
   { id: 'CVE-2025-21605', severity: 'high', summary: 'an unauthenticated client can grow its output buffer without limit', fixed: ['6.2.18', '7.2.8', '7.4.3'] },
   { id: 'CVE-2024-31228', severity: 'medium', summary: 'unbounded pattern matching (KEYS, SCAN, PSUBSCRIBE, …) denial of service', fixed: ['6.2.16', '7.2.6', '7.4.1'] },
   { id: 'CVE-2024-31227', severity: 'medium', summary: 'malformed ACL selectors crash the server', introduced: '7.0.0', fixed: ['7.2.6', '7.4.1'] },
+  { id: 'CVE-2023-45145', severity: 'low', summary: 'the unix socket is briefly connectable with the umask\'s permissions before its chmod', fixed: ['6.2.14', '7.0.14', '7.2.2'], onlyWith: 'unixsocket' },
   { id: 'CVE-2022-36021', severity: 'medium', summary: 'crafted glob patterns in KEYS/SCAN hang the server at 100% CPU', fixed: ['6.0.18', '6.2.11', '7.0.9'] },
   { id: 'CVE-2021-32675', severity: 'high', summary: 'unauthenticated requests with huge multibulk headers exhaust memory', fixed: ['5.0.14', '6.0.16', '6.2.6'] },
 ];

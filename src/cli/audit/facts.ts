@@ -40,9 +40,25 @@ export interface ServerFacts {
   dryRun?: Map<string, string[]>;
   /** live only: result of the CVE-2022-0543 probe */
   luaPackageProbe?: 'exposed' | 'sandboxed' | 'unavailable';
+  /** config only: files holding plaintext secrets, with their permission bits */
+  secretFiles?: SecretFile[];
   /** notes about what could not be read */
   gaps: string[];
 }
+
+/** A config or ACL file that holds secrets in clear: where (line and directive), never what. */
+export interface SecretFile {
+  file: string;
+  /** permission bits (st_mode & 0o777) */
+  mode: number;
+  /** "line 3: user app_cache >…" */
+  secrets: string[];
+  /** whether a `user` rule holds a password in clear (a #sha256 digest would do) */
+  userPasswords: boolean;
+}
+
+/** Directives whose value is a secret in clear. */
+export const SECRET_DIRECTIVES: ReadonlySet<string> = new Set(['requirepass', 'masterauth', 'tls-key-file-pass', 'tls-client-key-file-pass']);
 
 /** The commands the article calls dangerous, with their ACL categories in Redis 7.x. */
 export const DANGEROUS_COMMANDS: ReadonlyArray<{ name: string; categories: readonly string[]; probe: string[] }> = [

@@ -1,8 +1,12 @@
 /**
  * Reads a running server (Redoubt or Redis 6/7) into ServerFacts through INFO server,
  * CONFIG GET *, ACL LIST, COMMAND INFO and ACL DRYRUN. Nothing it sends changes state.
+ * Commands renamed by the config file's rename-command lines (when the audit was given
+ * the file too) are called by their new names.
  */
-import { type ConnectOptions, RespClient, RespError, type RespValue } from '../resp-client.js';
+import net from 'node:net';
+import tls from 'node:tls';
+import { type ConnectOptions, RespClient, RespError, type RespValue, TlsPortError } from '../resp-client.js';
 import { DANGEROUS_COMMANDS, type ServerFacts, userFromRules } from './facts.js';
 import { splitArgs } from '../../config/split-args.js';
 
@@ -11,7 +15,16 @@ export class LiveAuditError extends Error {}
 export interface LiveOptions extends ConnectOptions {
   user?: string;
   pass?: string;
+  /** rename-command pairs (original lowercase → new name, "" = disabled) from --config */
+  renames?: ReadonlyArray<readonly [string, string]>;
 }
+
+/**
+ * Dangerous commands every Redoubt release implements: on Redoubt, one of these that
+ * COMMAND INFO does not find under its name was renamed or disabled by rename-command
+ * (Redoubt's COMMAND LIST shows the new name, unlike Redis's, so the list cannot tell).
+ */
+const REDOUBT_BUILTIN = new Set(['flushall', 'flushdb', 'config', 'keys', 'shutdown']);
 
 function infoField(info: string, field: string): string | undefined {
   const m = new RegExp(`^${field}:(.*)$`, 'm').exec(info);
@@ -30,10 +43,32 @@ export async function factsFromLiveServer(opts: LiveOptions): Promise<ServerFact
     return await gather(client, opts, origin);
   } catch (e) {
     if (e instanceof LiveAuditError) throw e;
+    // Cleartext refused before any reply: confirm with a TLS handshake whether the port speaks TLS.
+    if (opts.tls !== true && (e instanceof TlsPortError || /without a reply|before any reply/.test((e as Error).message)) && (await speaksTls(opts.host, opts.port))) {
+      throw new LiveAuditError(`${origin}: this port speaks TLS: use --tls (with --cacert, and --cert/--key for mTLS)`);
+    }
     throw new LiveAuditError(`${origin}: ${(e as Error).message}`);
   } finally {
     client.close();
   }
+}
+
+/**
+ * Whether host:port completes (or fails inside) a TLS handshake. Nothing is sent beyond the
+ * handshake and no certificate is trusted: the answer only picks the error message.
+ */
+function speaksTls(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tls.connect({ host, port, rejectUnauthorized: false, servername: net.isIP(host) === 0 ? host : undefined });
+    const done = (v: boolean): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(false), 3000);
+    s.once('secureConnect', () => done(true));
+    s.once('error', (e: NodeJS.ErrnoException) => done(/alert|certificate|handshake/i.test(e.message) && !/wrong version number|packet length too long/i.test(e.message)));
+  });
 }
 
 async function gather(client: RespClient, opts: LiveOptions, origin: string): Promise<ServerFacts> {
@@ -57,30 +92,9 @@ async function gather(client: RespClient, opts: LiveOptions, origin: string): Pr
     redoubtVersion = infoField(info, 'redoubt_version');
   }
 
-  const directives = new Map<string, string[]>();
-  const conf = await client.call('CONFIG', 'GET', '*');
-  if (Array.isArray(conf)) {
-    for (let i = 0; i + 1 < conf.length; i += 2) {
-      const name = String(conf[i]).toLowerCase();
-      const value = String(conf[i + 1]);
-      directives.set(name, name === 'bind' ? value.split(' ').filter((s) => s !== '') : [value]);
-    }
-  } else {
-    gaps.push(`CONFIG GET * refused (${describe(conf)}): network, TLS and protected-mode checks skipped`);
-  }
-
-  const users = [];
-  let usersKnown = false;
-  const acl = await client.call('ACL', 'LIST');
-  if (Array.isArray(acl)) {
-    usersKnown = true;
-    for (const line of acl) {
-      const args = splitArgs(String(line));
-      if (args !== null && args.length >= 2 && args[0] === 'user') users.push(userFromRules(args[1]!, args.slice(2)));
-    }
-  } else {
-    gaps.push(`ACL LIST refused (${describe(acl)}): user checks skipped`);
-  }
+  const renamed = new Map((opts.renames ?? []).map(([from, to]) => [from.toLowerCase(), to]));
+  /** the name a command answers to on this server, as far as the audit knows */
+  const nameOf = (c: string): string => renamed.get(c) ?? c;
 
   const commandPresent = new Map<string, boolean>();
   for (const c of DANGEROUS_COMMANDS) {
@@ -88,13 +102,51 @@ async function gather(client: RespClient, opts: LiveOptions, origin: string): Pr
     if (Array.isArray(r)) commandPresent.set(c.name, r.length > 0 && r[0] !== null);
   }
 
-  // COMMAND LIST (7.0+) still names a command renamed or disabled by rename-command, while
-  // COMMAND INFO finds it only under its current name: the difference reveals the rename.
+  // Redis's COMMAND LIST (7.0+) still names a command renamed or disabled by rename-command,
+  // while COMMAND INFO finds it only under its current name: the difference reveals the
+  // rename. Redoubt lists the new name, but it implements every REDOUBT_BUILTIN command,
+  // so one missing under its name there was renamed or disabled too.
   const hiddenCommands: string[] = [];
   const list = await client.call('COMMAND', 'LIST');
-  if (Array.isArray(list)) {
-    const names = new Set(list.map((n) => String(n).toLowerCase()));
-    for (const c of DANGEROUS_COMMANDS) if (names.has(c.name) && commandPresent.get(c.name) === false) hiddenCommands.push(c.name);
+  const listed = Array.isArray(list) ? new Set(list.map((n) => String(n).toLowerCase())) : null;
+  for (const c of DANGEROUS_COMMANDS) {
+    if (commandPresent.get(c.name) !== false) continue;
+    const builtIn = redoubtVersion !== undefined ? REDOUBT_BUILTIN.has(c.name) : listed?.has(c.name) === true;
+    if (builtIn || renamed.has(c.name)) hiddenCommands.push(c.name);
+  }
+  const configHidden = hiddenCommands.includes('config') && nameOf('config') === 'config';
+
+  const directives = new Map<string, string[]>();
+  const conf = nameOf('config') === '' ? new RespError("ERR unknown command 'CONFIG' (disabled by rename-command)") : await client.call(nameOf('config'), 'GET', '*');
+  if (Array.isArray(conf)) {
+    for (let i = 0; i + 1 < conf.length; i += 2) {
+      const name = String(conf[i]).toLowerCase();
+      const value = String(conf[i + 1]);
+      directives.set(name, name === 'bind' ? value.split(' ').filter((s) => s !== '') : [value]);
+    }
+  } else if (configHidden || (conf instanceof RespError && /^ERR unknown command/i.test(conf.message))) {
+    // Not a permission problem: an admin gets the same answer, so do not ask for one.
+    gaps.push(
+      `CONFIG is renamed or disabled (rename-command), so CONFIG GET * could not run: network, TLS and protected-mode checks skipped; ` +
+        `give the config file too (--config <file>): its rename-command lines are then used to call CONFIG by its new name`,
+    );
+  } else {
+    gaps.push(`CONFIG GET * refused (${describe(conf)}): network, TLS and protected-mode checks skipped`);
+  }
+
+  const users = [];
+  let usersKnown = false;
+  const acl = nameOf('acl') === '' ? new RespError("ERR unknown command 'ACL' (disabled by rename-command)") : await client.call(nameOf('acl'), 'LIST');
+  if (Array.isArray(acl)) {
+    usersKnown = true;
+    for (const line of acl) {
+      const args = splitArgs(String(line));
+      if (args !== null && args.length >= 2 && args[0] === 'user') users.push(userFromRules(args[1]!, args.slice(2)));
+    }
+  } else if (acl instanceof RespError && /^ERR unknown command/i.test(acl.message)) {
+    gaps.push(`ACL is renamed or disabled (rename-command), so ACL LIST could not run: user checks skipped`);
+  } else {
+    gaps.push(`ACL LIST refused (${describe(acl)}): user checks skipped`);
   }
 
   // ACL DRYRUN (Redis 7+, Redoubt) answers per user without running anything.
@@ -104,8 +156,11 @@ async function gather(client: RespClient, opts: LiveOptions, origin: string): Pr
     const callable: string[] = [];
     let supported = true;
     for (const c of DANGEROUS_COMMANDS) {
-      if (commandPresent.get(c.name) !== true) continue;
-      const r = await client.call('ACL', 'DRYRUN', u.name, ...c.probe);
+      // A renamed command is probed under its new name: a user allowed to call it there
+      // can still run it (ACL rules follow the command, not its name).
+      const callName = nameOf(c.name);
+      if (callName === '' || (commandPresent.get(c.name) !== true && callName === c.name)) continue;
+      const r = await client.call(nameOf('acl'), 'DRYRUN', u.name, callName, ...c.probe.slice(1));
       if (r === 'OK') callable.push(c.name);
       else if (r instanceof RespError && /unknown subcommand|unknown command/i.test(r.message)) supported = false;
     }
@@ -115,9 +170,10 @@ async function gather(client: RespClient, opts: LiveOptions, origin: string): Pr
   let luaPackageProbe: ServerFacts['luaPackageProbe'] = 'unavailable';
   if (redoubtVersion === undefined) {
     // CVE-2022-0543: Debian/Ubuntu builds linked Lua dynamically and left the `package`
-    // library reachable from scripts. Reading its type is harmless and conclusive.
-    const r = await client.call('EVAL', 'return type(package)', '0');
-    if (r === 'table') luaPackageProbe = 'exposed';
+    // library reachable from scripts. Reading the types is read-only and conclusive:
+    // package.loadlib is the function that loads native code.
+    const r = await client.call('EVAL', 'if type(package) ~= "table" then return type(package) end return type(package.loadlib)', '0');
+    if (r === 'function') luaPackageProbe = 'exposed';
     else if (r instanceof RespError && /nonexistent global|not defined|nil/i.test(r.message)) luaPackageProbe = 'sandboxed';
     else if (r === 'nil') luaPackageProbe = 'sandboxed';
   }

@@ -8,13 +8,14 @@ export function sortFindings(findings: Finding[]): Finding[] {
 export function renderJson(findings: Finding[], exitCode: number): string {
   const counts: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
   for (const f of findings) counts[f.severity]!++;
-  return JSON.stringify({ findings: sortFindings(findings), summary: { ...counts, exitCode } }, null, 2) + '\n';
+  const unverified = findings.filter((f) => f.verified === false).length;
+  return JSON.stringify({ findings: sortFindings(findings), summary: { ...counts, unverified, exitCode } }, null, 2) + '\n';
 }
 
 export function renderTable(findings: Finding[]): string {
   const sorted = sortFindings(findings);
   if (sorted.length === 0) return 'No findings.\n';
-  const rows = sorted.map((f) => [f.severity.toUpperCase(), f.id, f.source, f.title]);
+  const rows = sorted.map((f) => [f.severity.toUpperCase(), f.id, f.source, f.verified === false ? `${f.title} (unverified)` : f.title]);
   const header = ['SEVERITY', 'ID', 'SOURCE', 'FINDING'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
