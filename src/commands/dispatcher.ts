@@ -10,6 +10,7 @@ import type { Command } from './command-spec.js';
 import type { CommandContext } from './context.js';
 import { discardTransaction, exec } from './transactions.js';
 import { memoryGate } from '../keyspace/eviction-gate.js';
+import { internalErrorLog } from '../server/internal-error-log.js';
 
 /** EXEC's handler: a rejected EXEC aborts the transaction instead of flagging it. */
 const execRun = exec.run;
@@ -118,7 +119,7 @@ export class Dispatcher {
     } catch (e) {
       if (e instanceof CommandError) out = reply.error(e.reply);
       else {
-        server.logger.warning(`Internal error executing '${cmd.fullName}': ${(e as Error).stack ?? String(e)}`);
+        internalErrorLog(server.logger).report(`executing '${cmd.fullName}'`, e);
         out = reply.error('ERR internal error');
       }
     }

@@ -45,6 +45,7 @@ import {
   type TrimArgs,
 } from '../types/stream.js';
 import type { CommandContext } from './context.js';
+import { BigMap } from '../types/big-map.js';
 
 const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
 const LISTPACK_MAX_SIZE = 1 << 30;
@@ -847,7 +848,7 @@ const xgroupCreate = defineCommand({
       s = new StreamData();
       ctx.db.set(key, { type: 'stream', value: s });
     }
-    if (s.groups === null) s.groups = new Map();
+    if (s.groups === null) s.groups = new BigMap();
     if (s.groups.has(argv[3]!)) return reply.error('BUSYGROUP Consumer Group name already exists');
     s.groups.set(argv[3]!, new ConsumerGroup(id, t.entriesRead));
     dirty(ctx);

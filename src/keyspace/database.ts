@@ -7,6 +7,7 @@
 import { CommandError, errors } from '../errors.js';
 import type { Entry, Value } from './value-types.js';
 import { InsertionSlots } from '../types/insertion-slots.js';
+import { BigMap, DEFAULT_SHARD_CAPACITY } from '../types/big-map.js';
 import { NotifyKind, type NotifyKindBit } from './keyspace-events.js';
 
 /** What a database needs from the server around it. */
@@ -50,20 +51,21 @@ export interface KeyspaceHost {
 export interface Slotted extends Entry {
   /**
    * insertion sequence; position in the slot list is found by binary search on it.
-   * Strictly increasing in `data`'s iteration order (a snapshot relies on it).
+   * Strictly increasing in `entries()`'s order (a snapshot relies on it).
    */
   seq: number;
 }
 
 export class Database {
-  private readonly data = new Map<string, Slotted>();
-  readonly expires = new Map<string, number>();
+  // BigMap: a single V8 Map stops at 2^24 keys (issue 17); these hold Redis's 2^32
+  private data: BigMap<string, Slotted>;
+  readonly expires: BigMap<string, number>;
   /**
    * Expiry times beyond 2^53 ms (year 287396) do not fit a double exactly; Redis keeps a
    * long long, and PEXPIRETIME must answer the very value given. Those few live here too,
    * exactly; `expires` holds their rounded value for the hot paths.
    */
-  private exactExpires = new Map<string, bigint>();
+  private exactExpires: BigMap<string, bigint>;
   /** keys in insertion order: SCAN cursors and RANDOMKEY */
   private order = new InsertionSlots<string>(1024);
   /** active-expiry walks the expires map with a persistent iterator */
@@ -71,10 +73,16 @@ export class Database {
   /** avg TTL sampled by active expiry, for INFO keyspace avg_ttl */
   avgTtl = 0;
 
+  /** `shardCapacity`: entries per V8 Map inside the BigMaps (small in tests to exercise sharding) */
   constructor(
     readonly index: number,
     private readonly host: KeyspaceHost,
-  ) {}
+    shardCapacity = DEFAULT_SHARD_CAPACITY,
+  ) {
+    this.data = new BigMap(shardCapacity);
+    this.expires = new BigMap(shardCapacity);
+    this.exactExpires = new BigMap(shardCapacity);
+  }
 
   /** Number of keys, including ones expired but not yet reclaimed (as Redis's DBSIZE). */
   get size(): number {
@@ -461,9 +469,24 @@ export class Database {
     return this.order.random();
   }
 
-  /** Raw entry access for OBJECT, DEBUG-free introspection and persistence. */
-  entries(): IterableIterator<[string, Slotted]> {
-    return this.data.entries();
+  /**
+   * Raw entry access for OBJECT, DEBUG-free introspection and persistence, in insertion
+   * (seq) order. Walks the slot list by sequence cursor rather than the map, whose order is
+   * not insertion order once it is sharded; the walk is live like a Map iterator (keys
+   * deleted meanwhile are skipped, keys added meanwhile come last).
+   */
+  *entries(): IterableIterator<[string, Slotted]> {
+    let cursor = 0;
+    const batch: string[] = [];
+    do {
+      batch.length = 0;
+      // the slot list may be swapped (SWAPDB) or cleared (FLUSHDB) between steps: read afresh
+      cursor = this.order.scan(cursor, 256, batch);
+      for (const k of batch) {
+        const e = this.data.get(k);
+        if (e !== undefined) yield [k, e];
+      }
+    } while (cursor !== 0);
   }
 
   /** The stored entry (expired or not) without side effects: persistence only. */

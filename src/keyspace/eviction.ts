@@ -18,6 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Database } from './database.js';
 import type { Entry } from './value-types.js';
+import type { BigMap } from '../types/big-map.js';
 
 export type EvictionPolicy =
   | 'noeviction'
@@ -69,7 +70,7 @@ export class Evictor {
   private pool: Candidate[] = [];
   private nextDb = 0;
   /** rotating positions in the databases' expiry maps (keyed by the map: SWAPDB-safe) */
-  private cursors = new WeakMap<Map<string, number>, IterableIterator<string>>();
+  private cursors = new WeakMap<BigMap<string, number>, IterableIterator<string>>();
   private sampled: string[] = [];
   /** performance.now() when memory first stayed above the limit, 0 when under */
   private exceededSince = 0;

@@ -27,6 +27,8 @@ import type { CommandContext } from '../commands/context.js';
 import type { ValueType } from '../keyspace/value-types.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
+import { BigMap, BigSet } from '../types/big-map.js';
+import { internalErrorLog } from './internal-error-log.js';
 
 /** The longest delay setTimeout honours. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -122,10 +124,10 @@ function ceilLongDouble(neg: boolean, m: bigint, e: number): bigint {
 
 export class BlockingRegistry {
   /** per database: key → waiters in FIFO order */
-  private readonly byKey = new Map<number, Map<string, Waiter[]>>();
+  private readonly byKey = new Map<number, BigMap<string, Waiter[]>>();
   private readonly byClient = new Map<number, Waiter>();
   private ready: { db: number; key: string }[] = [];
-  private readonly readySet = new Set<string>();
+  private readonly readySet = new BigSet<string>();
   /** the waiter whose command is being re-executed (keeps its deadline if it blocks again) */
   private reprocessing: Waiter | null = null;
   private serving = false;
@@ -148,7 +150,7 @@ export class BlockingRegistry {
     const conn = this.server.clientById(client.id);
     if (conn === undefined) return req.deniedReply ?? req.timeoutReply;
     const previous = this.reprocessing !== null && this.reprocessing.conn.client === client ? this.reprocessing : null;
-    const keys = [...new Set(req.keys)];
+    const keys = [...new BigSet<string>().addAll(req.keys)];
     const w: Waiter = {
       conn,
       cmd: ctx.command,
@@ -169,7 +171,7 @@ export class BlockingRegistry {
   /** Puts a waiter at the back of its keys' queues and arms its deadline. */
   private enqueue(w: Waiter): void {
     let perDb = this.byKey.get(w.dbIndex);
-    if (perDb === undefined) this.byKey.set(w.dbIndex, (perDb = new Map()));
+    if (perDb === undefined) this.byKey.set(w.dbIndex, (perDb = new BigMap()));
     for (const k of w.keys) {
       const q = perDb.get(k);
       if (q === undefined) perDb.set(k, [w]);
@@ -283,7 +285,7 @@ export class BlockingRegistry {
     } catch (e) {
       if (e instanceof CommandError) out = reply.error(e.reply);
       else {
-        this.server.logger.warning(`Internal error serving blocked '${w.cmd.fullName}': ${(e as Error).stack ?? String(e)}`);
+        internalErrorLog(this.server.logger).report(`serving blocked '${w.cmd.fullName}'`, e);
         out = reply.error('ERR internal error');
       }
     } finally {

@@ -10,6 +10,7 @@
 import type { Client } from './client.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { compileGlob, type GlobMatcher } from '../keyspace/glob.js';
+import { BigMap, BigSet } from '../types/big-map.js';
 
 /** Where messages for one client go: its connection. */
 export interface PubSubTarget {
@@ -23,9 +24,9 @@ export type SubscriptionKind = 'channel' | 'pattern' | 'shard';
 
 interface ClientSubscriptions {
   readonly target: PubSubTarget;
-  readonly channels: Set<string>;
-  readonly patterns: Set<string>;
-  readonly shard: Set<string>;
+  readonly channels: BigSet<string>;
+  readonly patterns: BigSet<string>;
+  readonly shard: BigSet<string>;
 }
 
 interface PatternEntry {
@@ -38,9 +39,11 @@ const PMESSAGE = reply.bulk('pmessage');
 const SMESSAGE = reply.bulk('smessage');
 
 export class PubSubRegistry {
-  private readonly channels = new Map<string, Set<ClientSubscriptions>>();
-  private readonly patterns = new Map<string, PatternEntry>();
-  private readonly shardChannels = new Map<string, Set<ClientSubscriptions>>();
+  // BigMap/BigSet where clients choose the count (channel names): no 2^24 ceiling (issue 17);
+  // subscriber sets are bounded by the number of connections and stay plain Sets
+  private readonly channels = new BigMap<string, Set<ClientSubscriptions>>();
+  private readonly patterns = new BigMap<string, PatternEntry>();
+  private readonly shardChannels = new BigMap<string, Set<ClientSubscriptions>>();
   private readonly clients = new Map<Client, ClientSubscriptions>();
 
   /** Whether any client has a subscription (the dispatcher's cheap first test). */
@@ -62,7 +65,7 @@ export class PubSubRegistry {
   private stateOf(target: PubSubTarget): ClientSubscriptions {
     let s = this.clients.get(target.client);
     if (s === undefined) {
-      const state: ClientSubscriptions = { target, channels: new Set(), patterns: new Set(), shard: new Set() };
+      const state: ClientSubscriptions = { target, channels: new BigSet(), patterns: new BigSet(), shard: new BigSet() };
       s = state;
       this.clients.set(target.client, state);
       // CLIENT LIST sub/psub/ssub and the client's pub/sub mode read these

@@ -53,6 +53,7 @@ import { clientBufferBytes, MemoryAccounting } from '../keyspace/memory-accounti
 import { Evictor } from '../keyspace/eviction.js';
 import { evictionHost } from '../keyspace/eviction-gate.js';
 import type { Entry } from '../keyspace/value-types.js';
+import { internalErrorLog } from './internal-error-log.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -650,7 +651,7 @@ export class Server implements KeyspaceHost {
       delayMs = r.delayMs;
       out = finish(r.err);
     } catch (e) {
-      this.logger.warning(`Internal error finishing a throttled login: ${(e as Error).stack ?? String(e)}`);
+      internalErrorLog(this.logger).report('finishing a throttled login', e);
       out = reply.error('ERR internal error');
     } finally {
       this.current = previous;

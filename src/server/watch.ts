@@ -12,6 +12,7 @@
  */
 import type { Client } from './client.js';
 import type { Database } from '../keyspace/database.js';
+import { BigMap } from '../types/big-map.js';
 
 interface Watch {
   readonly client: Client;
@@ -25,7 +26,8 @@ interface Watch {
 }
 
 export class WatchRegistry {
-  private readonly byDb = new Map<number, Map<string, Watch[]>>();
+  /** per database: key → watches (BigMap: one WATCH may name more than 2^24 keys) */
+  private readonly byDb = new Map<number, BigMap<string, Watch[]>>();
   private readonly byClient = new Map<Client, Watch[]>();
 
   /** Whether any client watches anything (writes skip the lookup otherwise). */
@@ -49,7 +51,7 @@ export class WatchRegistry {
     }
     let keys = this.byDb.get(db.index);
     if (keys === undefined) {
-      keys = new Map();
+      keys = new BigMap();
       this.byDb.set(db.index, keys);
     }
     let list = keys.get(key);

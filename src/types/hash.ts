@@ -13,6 +13,7 @@
  */
 
 import { InsertionSlots } from './insertion-slots.js';
+import { BigMap } from './big-map.js';
 
 interface Cell {
   value: string;
@@ -21,7 +22,8 @@ interface Cell {
 }
 
 export class HashData {
-  private readonly map = new Map<string, Cell>();
+  /** BigMap: no 2^24 ceiling on fields (issue 17) */
+  private readonly map = new BigMap<string, Cell>();
   private readonly order = new InsertionSlots<string>();
   /** Redis's OBJ_ENCODING_LISTPACK (true) vs OBJ_ENCODING_HT (false) */
   listpack = true;

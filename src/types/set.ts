@@ -19,6 +19,7 @@
  * hashtable sets, O(1) random picks); an intset also keeps its members sorted.
  */
 import { InsertionSlots } from './insertion-slots.js';
+import { BigMap } from './big-map.js';
 import { parseInteger } from '../protocol/number-format.js';
 
 export type SetEncoding = 'intset' | 'listpack' | 'hashtable';
@@ -58,7 +59,8 @@ export function compareIntMembers(a: string, b: string): number {
 }
 
 export class SetData {
-  private map = new Map<string, number>();
+  /** BigMap: no 2^24 ceiling on members (issue 17) */
+  private map = new BigMap<string, number>();
   private order = new InsertionSlots<string>();
   /** members in ascending numeric order, while the encoding is intset */
   private sorted: string[] | null;
@@ -226,7 +228,7 @@ export class SetData {
 
   /** Re-lays the members in the given order (map and slots both follow it). */
   private rebuild(ordered: readonly string[]): void {
-    this.map = new Map();
+    this.map = new BigMap();
     this.order = new InsertionSlots<string>();
     this.payloadBytes = 0;
     for (const m of ordered) this.append(m);

@@ -21,6 +21,7 @@
  * set ever had.
  */
 import { InsertionSlots } from './insertion-slots.js';
+import { BigMap } from './big-map.js';
 
 /** Most entries a leaf holds, and most children an inner node has, before it splits. */
 const LEAF_MAX = 64;
@@ -158,7 +159,8 @@ function sum(xs: number[]): number {
 }
 
 export class SortedSet {
-  private readonly dict = new Map<string, Cell>();
+  /** BigMap: no 2^24 ceiling on members (issue 17) */
+  private readonly dict = new BigMap<string, Cell>();
   private root: TreeNode = new Leaf();
   private readonly slots = new InsertionSlots<string>();
   /** Redis's OBJ_ENCODING_LISTPACK (true) vs OBJ_ENCODING_SKIPLIST (false) */

@@ -22,6 +22,7 @@ import {
   signedDelta,
   type StreamId,
 } from './stream-id.js';
+import { BigMap } from './big-map.js';
 
 export interface StreamEntry {
   readonly id: StreamId;
@@ -239,7 +240,8 @@ export const INVALID_ENTRIES_READ = -1;
 
 export class ConsumerGroup {
   readonly pel = new IdIndex<Nack>();
-  readonly consumers = new Map<string, Consumer>();
+  /** BigMap: clients may create more than 2^24 consumers (issue 17) */
+  readonly consumers = new BigMap<string, Consumer>();
 
   constructor(
     public lastId: StreamId,
@@ -312,7 +314,7 @@ export class StreamData {
   maxDeletedId: StreamId = MIN_ID;
   entriesAdded: Counter = 0;
   /** created on first XGROUP CREATE, as Redis */
-  groups: Map<string, ConsumerGroup> | null = null;
+  groups: BigMap<string, ConsumerGroup> | null = null;
 
   /**
    * Appends an entry (the caller checked that `id` is greater than lastId). `maxBytes` and
@@ -586,7 +588,7 @@ export class StreamData {
     s.maxDeletedId = this.maxDeletedId;
     s.entriesAdded = this.entriesAdded;
     if (this.groups !== null) {
-      s.groups = new Map();
+      s.groups = new BigMap();
       for (const [name, g] of this.groups) {
         const cg = new ConsumerGroup(g.lastId, g.entriesRead);
         const owners = new Map<Consumer, Consumer>();

@@ -1,5 +1,6 @@
 /** Values of every type built directly with the data-type classes (AOF encoder tests). */
 import type { Value } from '../../src/keyspace/value-types.js';
+import { BigMap } from '../../src/types/big-map.js';
 import { HashData } from '../../src/types/hash.js';
 import { ListData } from '../../src/types/list.js';
 import { SetData } from '../../src/types/set.js';
@@ -53,10 +54,7 @@ export function streamValue(n: number, opts: { deleted?: number[]; group?: boole
       g.pel.insert(x);
       alice.pel.insert(x);
     }
-    s.groups = new Map([
-      ['g1', g],
-      ['g0', new ConsumerGroup({ ms: 0, seq: 0 }, 0)],
-    ]);
+    s.groups = new BigMap<string, ConsumerGroup>().set('g1', g).set('g0', new ConsumerGroup({ ms: 0, seq: 0 }, 0));
   }
   return { type: 'stream', value: s };
 }

@@ -11,6 +11,7 @@ import { DEFAULT_LOAD_LIMITS, type RdbLoadLimits } from '../../src/persistence/r
 import { rdbObjectType } from '../../src/persistence/rdb/value-encoder.js';
 import { RdbType } from '../../src/persistence/rdb/rdb-constants.js';
 import type { Value } from '../../src/keyspace/value-types.js';
+import { BigMap } from '../../src/types/big-map.js';
 import { HashData } from '../../src/types/hash.js';
 import { SetData, isIntMember } from '../../src/types/set.js';
 import { SortedSet } from '../../src/types/sorted-set.js';
@@ -145,7 +146,7 @@ test('streams: entries (deleted ones too), counters, groups, PELs and consumers 
         s.afterDelete(gone);
         for (let g = 0; g < groups; g++) {
           const group = new ConsumerGroup({ ms: g, seq: 0 }, g === 2 ? -1 : g);
-          if (s.groups === null) s.groups = new Map();
+          if (s.groups === null) s.groups = new BigMap();
           s.groups.set(`grp${g}`, group);
           const c = new Consumer(`c${g}`, 1000 + g);
           group.consumers.set(c.name, c);

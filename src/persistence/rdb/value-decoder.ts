@@ -21,6 +21,7 @@ import type { RdbLoadLimits } from './load-limits.js';
 import { BlobFormatError } from './rdb-error.js';
 import { parseInteger } from '../../protocol/number-format.js';
 import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RdbType, STREAM_ITEM_FLAG_DELETED, STREAM_ITEM_FLAG_SAMEFIELDS } from './rdb-constants.js';
+import { BigMap } from '../../types/big-map.js';
 
 /** Whether `t` is an object type this decoder knows (module types excluded). */
 export function isKnownObjectType(t: number): boolean {
@@ -389,7 +390,7 @@ function stream(src: ByteSource, type: number): StreamData {
     const name = src.string('consumer group name');
     const lastId: StreamId = { ms: u64(src.u64len('group last ID')), seq: u64(src.u64len('group last ID')) };
     const entriesRead: Counter = type === RdbType.STREAM_LISTPACKS ? s.estimateDistance(lastId) : counter(src.u64len('group entries read'));
-    if (s.groups === null) s.groups = new Map();
+    if (s.groups === null) s.groups = new BigMap();
     if (s.groups.has(name)) src.fail(`duplicated consumer group name ${JSON.stringify(name)}`, groupAt);
     const group = new ConsumerGroup(lastId, entriesRead);
     s.groups.set(name, group);
