@@ -5,7 +5,7 @@
  * user are closed).
  */
 import { randomBytes } from 'node:crypto';
-import { defineCommand, ACL_CATEGORIES, type AclCategory, type Command, type CommandDefinition } from './command-spec.js';
+import { defineCommand, ACL_CATEGORIES, type AclCategory, type Command, type CommandDefinition } from '../command-model/command-spec.js';
 import { helpReply } from './command-introspection.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
@@ -15,7 +15,7 @@ import { aclFileContent, loadAclFile, writeFileAtomically } from '../acl/acl-fil
 import { commandsInCategory, isValidUsername, type User } from '../acl/user.js';
 import { BAD_USERNAME_ERROR } from '../acl/user.js';
 import { selectorAllowsChannel } from '../acl/check.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const ADMIN_FLAGS = ['admin', 'noscript', 'loading', 'stale'] as const;
 const PLAIN_FLAGS = ['noscript', 'loading', 'stale'] as const;

@@ -2,7 +2,7 @@
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { MAX_STRING_BYTES } from '../types/string-ops.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { MutableString } from '../types/mutable-string.js';
 
 /**

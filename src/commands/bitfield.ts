@@ -3,13 +3,13 @@
  * (unsigned) at arbitrary bit offsets, with WRAP/SAT/FAIL overflow. All arithmetic is
  * exact BigInt, reproducing Redis 7.2's 64-bit results including its corner cases.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { bitfieldResult, getBitfield, keyword, setBitfield, type Overflow } from '../types/string-ops.js';
 import { MutableString } from '../types/mutable-string.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
 import { integerArg, notify } from './strings.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';

@@ -7,7 +7,7 @@
  * CLIENT KILL also accepts MAXAGE (kill clients connected for at least N seconds), a
  * Redis 7.4 filter, because it is what an operator wants after rotating credentials.
  */
-import { defineCommand, type ArgumentDoc, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type ArgumentDoc, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { LLONG_MAX, parseInteger } from '../protocol/number-format.js';
@@ -15,7 +15,7 @@ import { validClientName } from './connection.js';
 import { helpReply } from './command-introspection.js';
 import { clientTypeByName, type Client, type ClientType } from '../server/client.js';
 import type { Server } from '../server/server.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const CONN: ['connection'] = ['connection'];
 

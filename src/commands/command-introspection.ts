@@ -7,12 +7,12 @@
  * computed from the key specs as Redis does. Renamed commands are listed and looked up
  * under the name clients call them by; disabled ones (renamed to "") do not appear.
  */
-import { COMMAND_FLAGS, defineCommand, type ArgumentDoc, type Command, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from './command-spec.js';
-import type { CommandTable } from './command-table.js';
+import { COMMAND_FLAGS, defineCommand, type ArgumentDoc, type Command, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from '../command-model/command-spec.js';
+import type { CommandTable } from '../command-model/command-table.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { globMatch } from '../keyspace/glob.js';
-import { commandHasKeys, extractKeys, legacyKeyRange } from './key-extraction.js';
+import { commandHasKeys, extractKeys, legacyKeyRange } from '../command-model/key-extraction.js';
 
 /** Flags COMMAND INFO shows, in Redis's order; the others are internal and hidden on purpose. */
 const HIDDEN_FLAGS: ReadonlySet<CommandFlag> = new Set<CommandFlag>([

@@ -4,7 +4,7 @@
  * only by exact name); SET takes several pairs and is all-or-nothing, restoring what it
  * changed when a later value or an apply hook fails.
  */
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { globMatch } from '../keyspace/glob.js';
@@ -12,7 +12,7 @@ import type { ConfigDef } from '../config/config-def.js';
 import { rewriteConfigFile } from '../config/config-rewrite.js';
 import { aclListLine } from '../acl/describe.js';
 import { strerror } from '../config/config-values.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import type { Server } from '../server/server.js';
 
 const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;

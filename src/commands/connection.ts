@@ -1,9 +1,9 @@
 /** Connection commands: PING, ECHO, QUIT, RESET, SELECT, HELLO, AUTH. */
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 
 const pong = reply.pong;

@@ -6,8 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { CommandError, errors } from '../errors.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
-import type { Command } from './command-spec.js';
-import type { CommandContext } from './context.js';
+import type { Command } from '../command-model/command-spec.js';
+import type { CommandContext } from '../command-model/context.js';
 import { discardTransaction, exec } from './transactions.js';
 import { memoryGate } from '../keyspace/eviction-gate.js';
 

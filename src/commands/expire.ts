@@ -6,11 +6,11 @@
  * replies match for any value a client can send (the database keeps times beyond 2^53 ms
  * exactly, too).
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { formatErrorArg, optionWord } from './keyspace-args.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { notify } from './strings.js';

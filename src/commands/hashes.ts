@@ -5,7 +5,7 @@
  * every field write, when a field or value exceeds hash-max-listpack-value or the hash
  * grows beyond hash-max-listpack-entries; it never switches back.
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger, LLONG_MAX, LLONG_MIN } from '../protocol/number-format.js';
@@ -15,7 +15,7 @@ import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { parseScanOptions } from './scan-args.js';
 import { integerArg, notify } from './strings.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const LONG_MAX = 9223372036854775807n;
 

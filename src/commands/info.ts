@@ -19,7 +19,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { defineCommand, type Command, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type Command, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
 import { clientBufferBytes } from '../keyspace/memory-accounting.js';

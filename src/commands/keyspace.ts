@@ -3,7 +3,7 @@
  * RENAMENX, COPY, MOVE, SWAPDB, TOUCH, DBSIZE, FLUSHDB, FLUSHALL. The expiry family and
  * OBJECT live in their own files and are exported from here as one list.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
@@ -11,7 +11,7 @@ import { compileGlob } from '../keyspace/glob.js';
 import { cloneValue } from '../keyspace/clone-value.js';
 import type { Database } from '../keyspace/database.js';
 import type { Entry } from '../keyspace/value-types.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { optionWord, parseCInt, parseScanCursor } from './keyspace-args.js';
 import { expireCommands } from './expire.js';
 import { objectCommands } from './object.js';

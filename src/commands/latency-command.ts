@@ -2,7 +2,7 @@
  * LATENCY LATEST | HISTORY event | RESET [event ...] | HISTOGRAM [command ...] | HELP.
  * DOCTOR and GRAPH (human-readable reports) are left out of the table entirely.
  */
-import { defineCommand, type Command, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type Command, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { helpReply, lookupByPublicName } from './command-introspection.js';
 import type { Server } from '../server/server.js';

@@ -1,5 +1,5 @@
 /** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] — Redis 7.2 semantics and replies. */
-import { defineCommand } from './command-spec.js';
+import { defineCommand } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';

@@ -9,7 +9,7 @@
  * once; otherwise they wait through the blocking registry (server/blocking.ts), which
  * re-executes them when one of their keys receives a list.
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
@@ -17,7 +17,7 @@ import { ListData } from '../types/list.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { parseTimeout } from '../server/blocking.js';
 import { setInfoProvider } from './info.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const LONG_MAX = 9223372036854775807n;
 

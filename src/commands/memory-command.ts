@@ -3,7 +3,7 @@
  * uses (keyspace/memory-accounting.ts). MEMORY DOCTOR is not offered: its report is a
  * judgement of allocator behaviour Redoubt (on V8's heap) cannot make the way Redis does.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';

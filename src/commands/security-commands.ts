@@ -3,7 +3,7 @@
  *   AUTHTHROTTLE LIST            current blocks: scope, source, user, seconds left, failures, refused attempts
  *   AUTHTHROTTLE CLEAR [source]  lift every block (and forget the counts), or those of one address
  */
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { helpReply } from './command-introspection.js';
 import { errors } from '../errors.js';
 import { reply } from '../protocol/reply.js';

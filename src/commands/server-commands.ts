@@ -9,7 +9,7 @@
  * fsynced as the server closes.
  */
 import { performance } from 'node:perf_hooks';
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { systemClock } from '../keyspace/clock.js';

@@ -8,7 +8,7 @@
  * SINTERSTORE from the smallest input's kind — and receive members in the same order, so
  * their encoding and iteration order come out as Redis's.
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
@@ -17,7 +17,7 @@ import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { parseScanOptions } from './scan-args.js';
 import { integerArg } from './strings.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const LONG_MAX = 9223372036854775807n;
 /** The longest reply of repeated random picks Redoubt builds (Redis would run out of memory first). */

@@ -2,7 +2,7 @@
  * SLOWLOG GET [count] | LEN | RESET | HELP. Entries are
  * [id, unix time, duration µs, [arguments...], client address, client name], newest first.
  */
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { errors } from '../errors.js';
 import { reply } from '../protocol/reply.js';
 import { parseInteger } from '../protocol/number-format.js';

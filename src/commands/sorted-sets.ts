@@ -11,7 +11,7 @@
  * Shared pieces live in zset-common.ts (lookups, zsetAdd, the ZUNION-family input reader)
  * and zset-pop.ts (the ZPOP building blocks the blocking variants are meant to reuse).
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { formatDouble } from '../protocol/number-format.js';
@@ -24,7 +24,7 @@ import { parseScanOptions } from './scan-args.js';
 import { integerArg } from './strings.js';
 import { longArg, parseLexRange, parseScoreRange, rangedLongArg, scoreArg } from './zset-args.js';
 import { format17g } from './zset-format.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const LONG_MAX = 9223372036854775807n;
 const ERR_MINMAX_FLOAT = 'ERR min or max is not a float';

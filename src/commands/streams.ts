@@ -11,7 +11,7 @@
  * can be layered on top; until then BLOCK answers as Redis does when a client may not
  * block (inside MULTI): the null reply at once.
  */
-import { defineCommand, keys, type ArgumentDoc, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type ArgumentDoc, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { LLONG_MAX, parseInteger } from '../protocol/number-format.js';
@@ -44,7 +44,7 @@ import {
   type StreamEntry,
   type TrimArgs,
 } from '../types/stream.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
 const LISTPACK_MAX_SIZE = 1 << 30;

@@ -10,7 +10,7 @@ import type { SortedSet } from '../types/sorted-set.js';
 import { optionWord } from './keyspace-args.js';
 import { rangedLongArg } from './zset-args.js';
 import { notify, writeZset } from './zset-common.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 export type PopEnd = 'min' | 'max';
 

@@ -8,8 +8,8 @@
  *
  * Also the server side of eviction (EvictionHost): how one key is evicted.
  */
-import type { CommandContext } from '../commands/context.js';
-import type { Command } from '../commands/command-spec.js';
+import type { CommandContext } from '../command-model/context.js';
+import type { Command } from '../command-model/command-spec.js';
 import type { Server } from '../server/server.js';
 import type { Database } from './database.js';
 import { EvictResult, type EvictionHost } from './eviction.js';

@@ -22,8 +22,8 @@
 import { CommandError, errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { parseLongDouble, roundLongDouble } from '../types/long-double.js';
-import type { Command } from '../commands/command-spec.js';
-import type { CommandContext } from '../commands/context.js';
+import type { Command } from '../command-model/command-spec.js';
+import type { CommandContext } from '../command-model/context.js';
 import type { ValueType } from '../keyspace/value-types.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';

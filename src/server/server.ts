@@ -5,12 +5,12 @@
 import net from 'node:net';
 import { ConfigStore } from '../config/config-store.js';
 import { configTable } from '../config/config-table.js';
-import { CommandTable, renameChecker } from '../commands/command-table.js';
+import { CommandTable, renameChecker } from '../command-model/command-table.js';
 import { Dispatcher } from '../commands/dispatcher.js';
-import { extractKeyNames } from '../commands/key-extraction.js';
+import { extractKeyNames } from '../command-model/key-extraction.js';
 import { allCommands } from '../commands/index.js';
-import type { Command } from '../commands/command-spec.js';
-import type { CommandContext } from '../commands/context.js';
+import type { Command } from '../command-model/command-spec.js';
+import type { CommandContext } from '../command-model/context.js';
 import { Database, type KeyspaceHost } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
 import type { NotifyKindBit } from '../keyspace/keyspace-events.js';
