@@ -14,7 +14,7 @@ export function bitOffsetArg(ctx: CommandContext, arg: string, bits = 0): number
   const hash = bits > 0 && arg.charCodeAt(0) === 35;
   const p = parseInteger(hash ? arg.slice(1) : arg);
   if (p === null) throw new CommandError(errors.bitOffset);
-  const limit = ctx.server.parserLimits.maxBulkLen;
+  const limit = ctx.services.keyspace.maxBulkLen;
   if (!hash && typeof p === 'number') {
     if (p < 0 || Math.floor(p / 8) >= limit) throw new CommandError(errors.bitOffset);
     return p;

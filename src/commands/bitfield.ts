@@ -11,7 +11,7 @@ import { bitfieldResult, getBitfield, keyword, setBitfield, type Overflow } from
 import { MutableString } from '../types/mutable-string.js';
 import type { CommandContext } from '../command-model/context.js';
 import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
-import { integerArg, notify } from './strings.js';
+import { integerArg } from './strings.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 
 const TYPE_ERROR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
@@ -130,7 +130,7 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
   // Redis signals a change only when a SET/INCRBY was performed
   if (changes > 0 || !existed) commitString(ctx, key, m);
   else keepStringSilently(ctx, key, m);
-  if (changes > 0) notify(ctx, NotifyKind.string, 'setbit', key);
+  if (changes > 0) ctx.notify(NotifyKind.string, 'setbit', key);
   return reply.array(out);
 }
 

@@ -11,7 +11,7 @@ import { bitop, findBit, keyword, popcount, popcountBits, type BitOp } from '../
 import { MutableString } from '../types/mutable-string.js';
 import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
 import { bitfieldCommands } from './bitfield.js';
-import { integerArg, notify } from './strings.js';
+import { integerArg } from './strings.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 
 export const setbit = defineCommand({
@@ -47,7 +47,7 @@ export const setbit = defineCommand({
     const grown = prevLen <= byteIdx;
     if (grown || nb !== byte) {
       commitString(ctx, key, m);
-      notify(ctx, NotifyKind.string, 'setbit', key);
+      ctx.notify(NotifyKind.string, 'setbit', key);
     } else {
       keepStringSilently(ctx, key, m);
     }
@@ -185,10 +185,10 @@ export const bitopCommand = defineCommand({
     const dest = argv[2]!;
     // an empty result removes the destination instead of storing ""
     if (result.length === 0) {
-      if (db.delete(dest)) notify(ctx, NotifyKind.generic, 'del', dest);
+      if (db.delete(dest)) ctx.notify(NotifyKind.generic, 'del', dest);
     } else {
       db.setString(dest, result, false, true);
-      notify(ctx, NotifyKind.string, 'set', dest);
+      ctx.notify(NotifyKind.string, 'set', dest);
     }
     return reply.int(result.length);
   },

@@ -9,6 +9,7 @@
  */
 import { COMMAND_FLAGS, defineCommand, type ArgumentDoc, type Command, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from '../command-model/command-spec.js';
 import type { CommandTable } from '../command-model/command-table.js';
+import type { CommandContext } from '../command-model/context.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { globMatch } from '../keyspace/glob.js';
@@ -218,7 +219,7 @@ const countCmd = defineCommand({
   flags: ['loading', 'stale'],
   categories: ['connection'],
   docs: { summary: 'Counts the commands this server knows.', since: '2.8.13', group: 'server', complexity: 'O(1)' },
-  run: (ctx) => reply.int(ctx.server.commands.visible().length),
+  run: (ctx) => reply.int(ctx.services.commands.table.visible().length),
 });
 
 const infoCmd = defineCommand({
@@ -235,7 +236,7 @@ const infoCmd = defineCommand({
     arguments: [{ name: 'command-name', type: 'string', optional: true, multiple: true }],
   },
   run(ctx, argv) {
-    const table = ctx.server.commands;
+    const table = ctx.services.commands.table;
     const names = new PublicNames(table);
     if (argv.length === 2) return reply.array(visibleCommands(table).map((c) => commandInfoReply(c, names)));
     const out: Reply[] = [];
@@ -261,7 +262,7 @@ const docsCmd = defineCommand({
     arguments: [{ name: 'command-name', type: 'string', optional: true, multiple: true }],
   },
   run(ctx, argv) {
-    const table = ctx.server.commands;
+    const table = ctx.services.commands.table;
     const names = new PublicNames(table);
     const out: Reply[] = [];
     if (argv.length === 2) {
@@ -320,14 +321,14 @@ const listCmd = defineCommand({
         return reply.error(errors.syntax);
       }
     }
-    const names = new PublicNames(ctx.server.commands);
+    const names = new PublicNames(ctx.services.commands.table);
     const out: Reply[] = [];
     const visit = (c: Command) => {
       const name = names.of(c) ?? c.fullName;
       if (filter === null || filter(c, name)) out.push(reply.bulk(name));
       for (const s of subcommandsOf(c)) visit(s);
     };
-    for (const c of visibleCommands(ctx.server.commands)) visit(c);
+    for (const c of visibleCommands(ctx.services.commands.table)) visit(c);
     return reply.array(out);
   },
 });
@@ -342,9 +343,9 @@ function lookupForGetKeys(table: CommandTable, argv: readonly string[]): Command
   return top.subcommandMap.get(argv[1]!.toLowerCase());
 }
 
-function getKeys(ctx: { server: { commands: CommandTable } }, argv: string[], withFlags: boolean): Reply {
+function getKeys(ctx: CommandContext, argv: string[], withFlags: boolean): Reply {
   const target = argv.slice(2);
-  const cmd = lookupForGetKeys(ctx.server.commands, target);
+  const cmd = lookupForGetKeys(ctx.services.commands.table, target);
   if (cmd === undefined) return reply.error('ERR Invalid command specified');
   if (!commandHasKeys(cmd)) return reply.error('ERR The command has no key arguments');
   if ((cmd.arity > 0 && cmd.arity !== target.length) || target.length < -cmd.arity) {
@@ -427,8 +428,8 @@ export const command = defineCommand({
   tips: ['nondeterministic_output_order'],
   docs: { summary: 'Describes every command of the server.', since: '2.8.13', group: 'server', complexity: 'O(N) where N is the total number of commands' },
   run(ctx) {
-    const names = new PublicNames(ctx.server.commands);
-    return reply.array(visibleCommands(ctx.server.commands).map((c) => commandInfoReply(c, names)));
+    const names = new PublicNames(ctx.services.commands.table);
+    return reply.array(visibleCommands(ctx.services.commands.table).map((c) => commandInfoReply(c, names)));
   },
   subcommands: [countCmd, docsCmd, getkeysCmd, getkeysandflagsCmd, helpCmd, infoCmd, listCmd],
 });

@@ -63,11 +63,11 @@ export const reset = defineCommand({
     c.skipNext = false;
     c.noEvict = false;
     c.noTouch = false;
-    c.aclUser = ctx.server.acl.defaultUser;
+    c.aclUser = ctx.services.security.acl.defaultUser;
     // the name goes too (library name and version stay: they describe the connection)
     c.name = '';
-    c.authenticated = ctx.server.implicitLoginAllowed(c);
-    ctx.server.onClientReset(ctx);
+    c.authenticated = ctx.services.clients.implicitLoginAllowed(c);
+    ctx.services.clients.reset(ctx.client);
     return resetReply;
   },
 });
@@ -84,7 +84,7 @@ export const select = defineCommand({
     if (typeof n === 'bigint' || n < -2147483648 || n > 2147483647) {
       return reply.error('ERR value is out of range, value must between -2147483648 and 2147483647');
     }
-    if (n < 0 || n >= ctx.server.dbs.length) return reply.error(errors.dbIndexOutOfRange);
+    if (n < 0 || n >= ctx.services.keyspace.dbs.length) return reply.error(errors.dbIndexOutOfRange);
     ctx.client.dbIndex = n;
     return reply.ok;
   },
@@ -131,7 +131,7 @@ export const hello = defineCommand({
       }
     }
     if (auth !== null) {
-      const err = ctx.server.authenticate(ctx, auth[0], auth[1], argv[0]!);
+      const err = ctx.services.security.authenticate(ctx, auth[0], auth[1], argv[0]!);
       if (err !== null) return err;
     }
     if (!ctx.client.authenticated) {
@@ -179,8 +179,8 @@ export const auth = defineCommand({
     const pass = argv[argv.length - 1]!;
     // Redis asks the nopass flag, not whether a password exists: a default user with
     // neither (after `resetpass`) gets WRONGPASS, not this hint.
-    if (argv.length === 2 && ctx.server.acl.defaultUser.nopass) return reply.error(errors.authNoPassword);
-    return ctx.server.authenticate(ctx, user, pass, argv[0]!) ?? reply.ok;
+    if (argv.length === 2 && ctx.services.security.acl.defaultUser.nopass) return reply.error(errors.authNoPassword);
+    return ctx.services.security.authenticate(ctx, user, pass, argv[0]!) ?? reply.ok;
   },
 });
 

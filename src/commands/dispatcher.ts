@@ -7,9 +7,10 @@ import { performance } from 'node:perf_hooks';
 import { CommandError, errors } from '../errors.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
 import type { Command } from '../command-model/command-spec.js';
+import type { CommandTable } from '../command-model/command-table.js';
 import type { CommandContext } from '../command-model/context.js';
+import type { Client } from '../server/client.js';
 import { discardTransaction, exec } from './transactions.js';
-import { memoryGate } from '../keyspace/eviction-gate.js';
 
 /** EXEC's handler: a rejected EXEC aborts the transaction instead of flagging it. */
 const execRun = exec.run;
@@ -28,16 +29,47 @@ const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe'
 
 export type AclChecker = (ctx: CommandContext, cmd: Command, argv: string[]) => Reply | null;
 
+/**
+ * What the dispatcher needs of the server: the checks' inputs (loading, MISCONF, OOM,
+ * subscribers) and the bookkeeping around a call (write feed, statistics, snapshot hooks).
+ * Implemented by server/server.ts; handlers never see it.
+ */
+export interface DispatchHost {
+  readonly commands: CommandTable;
+  /** the dataset is loading: commands without `loading` get -LOADING */
+  readonly loading: boolean;
+  /** the MISCONF refusal while the last save or AOF write failed, else null */
+  readonly diskError: string | null;
+  /** maxmemory checks are on (a limit is set, or accounting work is pending) */
+  readonly memory: { readonly check: boolean };
+  readonly pubsub: { readonly anySubscriber: boolean };
+  /** a snapshot is running (keys a write may change in place are written first) */
+  readonly keyWriteHook: object | null;
+  readonly propagator: {
+    readonly sink: object | null;
+    begin(dirty: number, unwrapped: boolean): void;
+    end(dbIndex: number, argv: readonly string[], dirty: number, self: boolean): void;
+  };
+  readonly stats: { readonly dirty: number; totalCommands: number };
+  readonly logger: { warning(message: string): void };
+  countError(r: Reply): void;
+  memoryRefusal(client: Client, cmd: Command): string | null;
+  preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void;
+  afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void;
+}
+
 export class Dispatcher {
   /** plugged in by the ACL layer; null = everything allowed */
   aclCheck: AclChecker | null = null;
+
+  constructor(private readonly server: DispatchHost) {}
 
   /**
    * Runs one request and returns its reply (null = no reply, e.g. CLIENT REPLY OFF).
    * The caller refreshes the server's cached time first (once per batch of input).
    */
   dispatch(ctx: CommandContext, argv: string[]): Reply | null {
-    const server = ctx.server;
+    const server = this.server;
     const client = ctx.client;
     const found = server.commands.lookup(argv[0]!);
     let cmd: Command | undefined = found;
@@ -74,7 +106,7 @@ export class Dispatcher {
     }
     // maxmemory (keyspace/eviction-gate.ts): one flag test when no limit is set
     if (server.memory.check) {
-      const oom = memoryGate(ctx, cmd);
+      const oom = server.memoryRefusal(client, cmd);
       if (oom !== null) return this.reject(ctx, cmd, oom);
     }
     // the last save or AOF write failed: writes (and PING) are refused until it works again
@@ -103,7 +135,7 @@ export class Dispatcher {
 
   /** Executes a command that passed every check (also used by EXEC for queued commands). */
   call(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null {
-    const server = ctx.server;
+    const server = this.server;
     ctx.command = cmd;
     ctx.client.lastCommand = cmd.fullName;
     // a snapshot is running: the keys this command may change in place are written first
@@ -142,7 +174,7 @@ export class Dispatcher {
     if (cmd !== null && cmd.run === execRun) return this.abortExec(ctx, message);
     if (ctx.client.multi !== null) ctx.client.multiDirty = true;
     const r = reply.error(message);
-    ctx.server.countError(r);
+    this.server.countError(r);
     return r;
   }
 
@@ -153,7 +185,7 @@ export class Dispatcher {
   private abortExec(ctx: CommandContext, message: string): Reply {
     discardTransaction(ctx);
     const r = reply.error(`EXECABORT Transaction discarded because of: ${message.startsWith('ERR ') ? message.slice(4) : message}`);
-    ctx.server.countError(r);
+    this.server.countError(r);
     return r;
   }
 }

@@ -48,11 +48,11 @@ function writeBack(ctx: CommandContext, key: string, v: StringValue, h: Hll): vo
   v.value = h.toString();
   v.raw = true;
   remember(v, h);
-  ctx.server.keyModified(ctx.db, key);
+  ctx.keyModified(ctx.db, key);
 }
 
 function sparseMaxBytes(ctx: CommandContext): number {
-  return ctx.server.config.int('hll-sparse-max-bytes');
+  return ctx.config.int('hll-sparse-max-bytes');
 }
 
 const keyArg = { name: 'key', type: 'key' } as const;
@@ -104,7 +104,7 @@ export const pfadd = defineCommand({
     } else {
       writeBack(ctx, key, v, h);
     }
-    ctx.server.notifyKeyspaceEvent(NotifyKind.string, 'pfadd', key, ctx.db.index);
+    ctx.notify(NotifyKind.string, 'pfadd', key);
     return reply.one;
   },
 });
@@ -204,7 +204,7 @@ export const pfmerge = defineCommand({
     } else {
       writeBack(ctx, key, v, h);
     }
-    ctx.server.notifyKeyspaceEvent(NotifyKind.string, 'pfadd', key, ctx.db.index);
+    ctx.notify(NotifyKind.string, 'pfadd', key);
     return reply.ok;
   },
 });

@@ -16,7 +16,6 @@ import { optionWord, parseCInt, parseScanCursor } from './keyspace-args.js';
 import { expireCommands } from './expire.js';
 import { objectCommands } from './object.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-import { notify } from './strings.js';
 
 const multiShard = ['request_policy:multi_shard', 'response_policy:agg_sum'];
 
@@ -26,7 +25,7 @@ function deleteKeys(ctx: CommandContext, argv: string[]): Reply {
   for (let i = 1; i < argv.length; i++) {
     if (db.delete(argv[i]!)) {
       n++;
-      notify(ctx, NotifyKind.generic, 'del', argv[i]!);
+      ctx.notify(NotifyKind.generic, 'del', argv[i]!);
     }
   }
   return reply.int(n);
@@ -181,8 +180,8 @@ function renameGeneric(ctx: CommandContext, argv: string[], nx: boolean): Reply 
   if (from === to) return nx ? reply.zero : reply.ok;
   if (db.lookupWrite(to) !== undefined && nx) return reply.zero;
   db.rename(from, to);
-  notify(ctx, NotifyKind.generic, 'rename_from', from);
-  notify(ctx, NotifyKind.generic, 'rename_to', to);
+  ctx.notify(NotifyKind.generic, 'rename_from', from);
+  ctx.notify(NotifyKind.generic, 'rename_to', to);
   return nx ? reply.one : reply.ok;
 }
 
@@ -208,7 +207,7 @@ export const renamenx = defineCommand({
 
 /** selectDb()'s check: the index must name a configured database. */
 function databaseAt(ctx: CommandContext, id: number): Database | undefined {
-  return id >= 0 && id < ctx.server.dbs.length ? ctx.server.dbs[id] : undefined;
+  return id >= 0 && id < ctx.services.keyspace.dbs.length ? ctx.services.keyspace.dbs[id] : undefined;
 }
 
 export const copy = defineCommand({
@@ -245,7 +244,7 @@ export const copy = defineCommand({
       dst.delete(newKey);
     }
     dst.add(newKey, cloneValue(e.v), expire);
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'copy_to', newKey, dst.index);
+    ctx.notify(NotifyKind.generic, 'copy_to', newKey, dst.index);
     return reply.one;
   },
 });
@@ -269,8 +268,8 @@ export const move = defineCommand({
     if (dst.lookupWrite(key) !== undefined) return reply.zero;
     dst.add(key, e.v, expire, e);
     src.delete(key);
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'move_from', key, src.index);
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'move_to', key, dst.index);
+    ctx.notify(NotifyKind.generic, 'move_from', key, src.index);
+    ctx.notify(NotifyKind.generic, 'move_to', key, dst.index);
     return reply.one;
   },
 });
@@ -289,15 +288,15 @@ export const swapdb = defineCommand({
     if (a === undefined || b === undefined) return reply.error(errors.dbIndexOutOfRange);
     if (a !== b) {
       // watches stay with the database index: invalidated where the visible key changes
-      ctx.server.watches.touchAllInDb(a, b, (db, k) => db.stores(k), (db, k) => ctx.server.keyIsExpired(db.index, k));
-      ctx.server.watches.touchAllInDb(b, a, (db, k) => db.stores(k), (db, k) => ctx.server.keyIsExpired(db.index, k));
+      ctx.services.keyspace.watches.touchAllInDb(a, b, (db, k) => db.stores(k), (db, k) => ctx.services.keyspace.keyIsExpired(db.index, k));
+      ctx.services.keyspace.watches.touchAllInDb(b, a, (db, k) => db.stores(k), (db, k) => ctx.services.keyspace.keyIsExpired(db.index, k));
       a.swapContents(b);
       // clients blocked on keys of either database may find their data there now
-      ctx.server.blocking.signalDatabase(a.index);
-      ctx.server.blocking.signalDatabase(b.index);
+      ctx.services.keyspace.blocking.signalDatabase(a.index);
+      ctx.services.keyspace.blocking.signalDatabase(b.index);
     }
     // a change of the dataset as Redis counts it (rdb_changes_since_last_save, the AOF feed)
-    ctx.server.stats.dirty++;
+    ctx.services.keyspace.addDirty(1);
     return reply.ok;
   },
 });
@@ -352,7 +351,7 @@ export const flushdb = defineCommand({
     if (bad !== null) return bad;
     ctx.db.flush();
     // as Redis 7: propagated even when the database was already empty
-    if (ctx.server.propagator.active) ctx.server.propagator.force();
+    if (ctx.propagation.active) ctx.propagation.force();
     return reply.ok;
   },
 });
@@ -369,12 +368,12 @@ export const flushall = defineCommand({
     if (bad !== null) return bad;
     // as Redis: a running BGSAVE's image is obsolete (its child is killed), and with save
     // points the now empty dataset is saved at once
-    const rdb = ctx.server.persistence.rdb;
+    const rdb = ctx.services.persistence.rdb;
     rdb.cancel();
-    for (const db of ctx.server.dbs) db.flush();
+    for (const db of ctx.services.keyspace.dbs) db.flush();
     if (rdb.hasSavePoints()) rdb.saveNow();
-    ctx.server.stats.dirty++;
-    if (ctx.server.propagator.active) ctx.server.propagator.force();
+    ctx.services.keyspace.addDirty(1);
+    if (ctx.propagation.active) ctx.propagation.force();
     return reply.ok;
   },
 });

@@ -48,7 +48,7 @@ export const lcsCommand = defineCommand({
     }
     if (getLen && getIdx) return reply.error('ERR If you want both the length and indexes, please just use IDX.');
     // Redis refuses a DP table (4 bytes per cell) larger than proto-max-bulk-len
-    if ((a.length + 1) * (b.length + 1) * 4 > ctx.server.parserLimits.maxBulkLen) {
+    if ((a.length + 1) * (b.length + 1) * 4 > ctx.services.keyspace.maxBulkLen) {
       return reply.error('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
     }
     let r: LcsResult;

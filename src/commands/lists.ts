@@ -16,7 +16,6 @@ import { parseInteger } from '../protocol/number-format.js';
 import { ListData } from '../types/list.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { parseTimeout } from '../server/blocking.js';
-import { setInfoProvider } from './info.js';
 import type { CommandContext } from '../command-model/context.js';
 
 const LONG_MAX = 9223372036854775807n;
@@ -38,11 +37,7 @@ function writeList(ctx: CommandContext, key: string): ListData | undefined {
 }
 
 function fill(ctx: CommandContext): number {
-  return ctx.server.config.int('list-max-listpack-size');
-}
-
-function notify(ctx: CommandContext, event: string, key: string): void {
-  ctx.server.notifyKeyspaceEvent(NotifyKind.list, event, key, ctx.client.dbIndex);
+  return ctx.config.int('list-max-listpack-size');
 }
 
 /** A long argument (getLongFromObjectOrReply) as a JS number; beyond 2^53 only its sign matters. */
@@ -86,13 +81,13 @@ function rawBytes(argv: string[], from: number, to = argv.length - 1): number {
  * shrinking conversion check; the key is announced as modified either way.
  */
 function elementsRemoved(ctx: CommandContext, key: string, where: Where, l: ListData): void {
-  notify(ctx, where === 'head' ? 'lpop' : 'rpop', key);
+  ctx.notify(NotifyKind.list, where === 'head' ? 'lpop' : 'rpop', key);
   if (l.length === 0) {
     ctx.db.delete(key);
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', key, ctx.client.dbIndex);
+    ctx.notify(NotifyKind.generic, 'del', key);
   } else {
     l.afterShrink(fill(ctx));
-    ctx.server.keyModified(ctx.db, key);
+    ctx.keyModified(ctx.db, key);
   }
 }
 
@@ -122,8 +117,8 @@ function pushGeneric(ctx: CommandContext, argv: string[], where: Where, onlyExis
   if (where === 'head') for (let i = 2; i < argv.length; i++) l.pushHead(argv[i]!, f);
   else for (let i = 2; i < argv.length; i++) l.pushTail(argv[i]!, f);
   if (created) ctx.db.set(key, { type: 'list', value: l });
-  else ctx.server.keyModified(ctx.db, key);
-  notify(ctx, where === 'head' ? 'lpush' : 'rpush', key);
+  else ctx.keyModified(ctx.db, key);
+  ctx.notify(NotifyKind.list, where === 'head' ? 'lpush' : 'rpush', key);
   return reply.int(l.length);
 }
 
@@ -339,8 +334,8 @@ export const lset = defineCommand({
     if (i === -1) return reply.error(errors.outOfRange);
     l.set(i, argv[3]!);
     l.afterShrink(f);
-    ctx.server.keyModified(ctx.db, key);
-    notify(ctx, 'lset', key);
+    ctx.keyModified(ctx.db, key);
+    ctx.notify(NotifyKind.list, 'lset', key);
     return reply.ok;
   },
 });
@@ -363,13 +358,13 @@ export const ltrim = defineCommand({
     const left = r === null ? len : r[0];
     const right = r === null ? 0 : len - r[1] - 1;
     l.trim(left, right);
-    notify(ctx, 'ltrim', key);
+    ctx.notify(NotifyKind.list, 'ltrim', key);
     if (l.length === 0) {
       ctx.db.delete(key);
-      ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', key, ctx.client.dbIndex);
+      ctx.notify(NotifyKind.generic, 'del', key);
     } else {
       l.afterShrink(fill(ctx));
-      ctx.server.keyModified(ctx.db, key);
+      ctx.keyModified(ctx.db, key);
     }
     return reply.ok;
   },
@@ -409,13 +404,13 @@ export const lrem = defineCommand({
     }
     if (positions.length > 0) {
       l.removePositions(positions);
-      notify(ctx, 'lrem', key);
+      ctx.notify(NotifyKind.list, 'lrem', key);
       if (l.length === 0) {
         ctx.db.delete(key);
-        ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', key, ctx.client.dbIndex);
+        ctx.notify(NotifyKind.generic, 'del', key);
       } else {
         l.afterShrink(fill(ctx));
-        ctx.server.keyModified(ctx.db, key);
+        ctx.keyModified(ctx.db, key);
       }
     }
     return reply.int(positions.length);
@@ -463,8 +458,8 @@ export const linsert = defineCommand({
     }
     if (at === -1) return reply.int(-1);
     l.insert(after ? at + 1 : at, argv[4]!, f, after);
-    ctx.server.keyModified(ctx.db, key);
-    notify(ctx, 'linsert', key);
+    ctx.keyModified(ctx.db, key);
+    ctx.notify(NotifyKind.list, 'linsert', key);
     return reply.int(l.length);
   },
 });
@@ -484,8 +479,8 @@ function moveGeneric(ctx: CommandContext, src: string, dst: string, from: Where,
   if (to === 'head') dl.pushHead(value, f);
   else dl.pushTail(value, f);
   if (created) ctx.db.set(dst, { type: 'list', value: dl });
-  else ctx.server.keyModified(ctx.db, dst);
-  notify(ctx, to === 'head' ? 'lpush' : 'rpush', dst);
+  else ctx.keyModified(ctx.db, dst);
+  ctx.notify(NotifyKind.list, to === 'head' ? 'lpush' : 'rpush', dst);
   elementsRemoved(ctx, src, from, sl);
   return reply.bulk(value);
 }
@@ -551,9 +546,9 @@ function popFirst(ctx: CommandContext, keyList: readonly string[], where: Where,
     if (l === undefined || l.length === 0) continue;
     // as Redis: a pop from the first non-empty list goes out as the plain pop it was
     // (B)LPOP/BRPOP as [LR]POP key, (B)LMPOP as [LR]POP key <count taken>
-    if (ctx.server.propagator.active) {
+    if (ctx.propagation.active) {
       const pop = where === 'head' ? 'LPOP' : 'RPOP';
-      ctx.server.propagator.replace(count === -1 ? [pop, key] : [pop, key, String(Math.min(count, l.length))]);
+      ctx.propagation.replace(count === -1 ? [pop, key] : [pop, key, String(Math.min(count, l.length))]);
     }
     let out: Reply;
     if (count === -1) out = reply.array([reply.bulk(key), reply.bulk((where === 'head' ? l.popHead() : l.popTail())!)]);
@@ -589,7 +584,7 @@ function blockingPop(ctx: CommandContext, argv: string[], keyList: string[], whe
   const deadline = parseTimeout(argv[timeoutIdx]!, ctx.now, 'seconds');
   const served = popFirst(ctx, keyList, where, count);
   if (served !== null) return served;
-  return ctx.server.blocking.block(ctx, { argv, keys: keyList, type: 'list', deadline, timeoutReply: reply.nilArray });
+  return ctx.services.keyspace.blocking.block(ctx, { argv, keys: keyList, type: 'list', deadline, timeoutReply: reply.nilArray });
 }
 
 const blockingPopSpec = {
@@ -618,12 +613,12 @@ function blockingMove(ctx: CommandContext, argv: string[], from: Where, to: Wher
   const src = argv[1]!;
   if (writeList(ctx, src) !== undefined) {
     // the move that happened, without the wait (BRPOPLPUSH as RPOPLPUSH, BLMOVE as LMOVE)
-    if (ctx.server.propagator.active) {
-      ctx.server.propagator.replace(argv.length === 4 ? ['RPOPLPUSH', src, argv[2]!] : ['LMOVE', src, argv[2]!, argv[3]!, argv[4]!]);
+    if (ctx.propagation.active) {
+      ctx.propagation.replace(argv.length === 4 ? ['RPOPLPUSH', src, argv[2]!] : ['LMOVE', src, argv[2]!, argv[3]!, argv[4]!]);
     }
     return moveGeneric(ctx, src, argv[2]!, from, to);
   }
-  return ctx.server.blocking.block(ctx, { argv, keys: [src], type: 'list', deadline, timeoutReply: reply.nilArray, deniedReply: reply.nil });
+  return ctx.services.keyspace.blocking.block(ctx, { argv, keys: [src], type: 'list', deadline, timeoutReply: reply.nilArray, deniedReply: reply.nil });
 }
 
 export const blmove = defineCommand({
@@ -672,9 +667,6 @@ export const blmpop = defineCommand({
     return blockingPop(ctx, argv, a.keys, a.where, 1, a.count);
   },
 });
-
-// INFO clients: the blocking registry knows how many keys are waited on.
-setInfoProvider('clients', (server) => server.blocking.infoFields());
 
 export const listCommands: CommandDefinition[] = [
   lpush,

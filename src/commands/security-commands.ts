@@ -16,8 +16,7 @@ const list = defineCommand({
   flags: FLAGS,
   docs: { summary: 'Lists the current authentication blocks.', since: 'redoubt-0.1.0', group: 'server', complexity: 'O(N) where N is the number of blocks' },
   run(ctx) {
-    const server = ctx.server;
-    const blocks = server.security.throttle.list(server.clock.now());
+    const blocks = ctx.services.security.events.throttle.list(ctx.services.monitor.wallClock());
     return reply.array(
       blocks.map((b) =>
         reply.map([
@@ -52,8 +51,8 @@ const clear = defineCommand({
   },
   run(ctx, argv) {
     if (argv.length > 3) return reply.error(errors.subcommandSyntax(argv));
-    const n = ctx.server.security.throttle.clear(argv[2]);
-    ctx.server.security.aclChanged(ctx.server.actorOf(ctx.client), 'throttle-clear', argv.length === 3 ? [argv[2]!] : []);
+    const n = ctx.services.security.events.throttle.clear(argv[2]);
+    ctx.services.security.events.aclChanged(ctx.services.security.actorOf(ctx.client), 'throttle-clear', argv.length === 3 ? [argv[2]!] : []);
     return reply.int(n);
   },
 });

@@ -30,7 +30,7 @@ const get = defineCommand({
       if (n === null || typeof n === 'bigint' || n < -1) return reply.error('ERR count should be greater than or equal to -1');
       count = n === -1 ? Number.MAX_SAFE_INTEGER : n;
     }
-    const entries = ctx.server.slowlog.entries.slice(0, count);
+    const entries = ctx.services.monitor.slowlog.entries.slice(0, count);
     return reply.array(
       entries.map((e) =>
         reply.array([reply.int(e.id), reply.int(e.time), reply.int(e.usec), reply.bulks(e.argv), reply.bulk(e.peer), reply.bulk(e.clientName)]),
@@ -45,7 +45,7 @@ const len = defineCommand({
   flags: ['admin', 'loading', 'stale'],
   tips: ['request_policy:all_nodes', 'response_policy:agg_sum', 'nondeterministic_output'],
   docs: { summary: 'Returns the number of entries in the slow log.', since: '2.2.12', group: 'server', complexity: 'O(1)' },
-  run: (ctx) => reply.int(ctx.server.slowlog.entries.length),
+  run: (ctx) => reply.int(ctx.services.monitor.slowlog.entries.length),
 });
 
 const reset = defineCommand({
@@ -55,7 +55,7 @@ const reset = defineCommand({
   tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'],
   docs: { summary: 'Empties the slow log.', since: '2.2.12', group: 'server', complexity: 'O(N) where N is the number of entries in the slowlog' },
   run(ctx) {
-    ctx.server.slowlog.reset();
+    ctx.services.monitor.slowlog.reset();
     return reply.ok;
   },
 });

@@ -15,7 +15,7 @@ import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../co
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { formatDouble } from '../protocol/number-format.js';
-import { createZset, limits, notify, PLAIN, readZset, readZsetLikeInput, writeZset, zsetAdd, type AddFlags, type ZsetLikeInput } from './zset-common.js';
+import { createZset, limits, PLAIN, readZset, readZsetLikeInput, writeZset, zsetAdd, type AddFlags, type ZsetLikeInput } from './zset-common.js';
 import { parseZmpopArgs, zpopGeneric, type PopEnd } from './zset-pop.js';
 import { SortedSet, scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, type ScoreRange, type LexRange } from '../types/sorted-set.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
@@ -89,8 +89,8 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incrCommand: boolean):
   }
   if (created && z.size > 0) ctx.db.set(key, { type: 'zset', value: z });
   if (added > 0 || updated > 0) {
-    if (!created) ctx.server.keyModified(ctx.db, key);
-    notify(ctx, NotifyKind.zset, f.incr ? 'zincr' : 'zadd', key);
+    if (!created) ctx.keyModified(ctx.db, key);
+    ctx.notify(NotifyKind.zset, f.incr ? 'zincr' : 'zadd', key);
   }
   if (failed) return reply.error(ERR_NAN);
   if (f.incr) return processed > 0 ? reply.double(out.score) : reply.nil;
@@ -317,10 +317,10 @@ class StoreSink implements RangeSink {
     const ctx = this.ctx;
     if (this.count > 0) {
       ctx.db.set(this.dst, { type: 'zset', value: this.z! });
-      notify(ctx, NotifyKind.zset, 'zrangestore', this.dst);
+      ctx.notify(NotifyKind.zset, 'zrangestore', this.dst);
       return reply.int(this.count);
     }
-    if (ctx.db.delete(this.dst)) notify(ctx, NotifyKind.generic, 'del', this.dst);
+    if (ctx.db.delete(this.dst)) ctx.notify(NotifyKind.generic, 'del', this.dst);
     return reply.zero;
   }
 }
@@ -565,12 +565,12 @@ const zrevrangebylex = defineCommand({
 
 /** After removing members from `z` at `key`: delete an emptied key, announce the change. */
 function afterRemoval(ctx: CommandContext, key: string, z: SortedSet, event: string): void {
-  notify(ctx, NotifyKind.zset, event, key);
+  ctx.notify(NotifyKind.zset, event, key);
   if (z.size === 0) {
     ctx.db.delete(key);
-    notify(ctx, NotifyKind.generic, 'del', key);
+    ctx.notify(NotifyKind.generic, 'del', key);
   } else {
-    ctx.server.keyModified(ctx.db, key);
+    ctx.keyModified(ctx.db, key);
   }
 }
 
@@ -845,10 +845,10 @@ function zsetOperation(ctx: CommandContext, argv: string[], dst: string | null, 
       const lim = limits(ctx);
       if (result.size <= lim.entries && result.maxMemberLength() <= lim.value) result.convertToListpack();
       ctx.db.set(dst, { type: 'zset', value: result });
-      notify(ctx, NotifyKind.zset, `z${op}store`, dst);
+      ctx.notify(NotifyKind.zset, `z${op}store`, dst);
       return reply.int(result.size);
     }
-    if (ctx.db.delete(dst)) notify(ctx, NotifyKind.generic, 'del', dst);
+    if (ctx.db.delete(dst)) ctx.notify(NotifyKind.generic, 'del', dst);
     return reply.zero;
   }
   const sink = new ClientSink(withScores, ctx.client.resp === 3);

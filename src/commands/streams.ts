@@ -65,13 +65,9 @@ function writeStream(ctx: CommandContext, key: string): StreamData | undefined {
   return e.v.value;
 }
 
-function notify(ctx: CommandContext, event: string, key: string): void {
-  ctx.server.notifyKeyspaceEvent(NotifyKind.stream, event, key, ctx.db.index);
-}
-
 /** A change Redis counts in server.dirty without signalling the key (no WATCH abort). */
 function dirty(ctx: CommandContext, n = 1): void {
-  ctx.server.stats.dirty += n;
+  ctx.services.keyspace.addDirty(n);
 }
 
 /** C-string view of an argument (Redis compares option texts with strcmp). */
@@ -136,7 +132,7 @@ function subcommandSyntaxError(argv: string[]): CommandError {
 }
 
 function nodeLimits(ctx: CommandContext): [number, number] {
-  return [ctx.server.config.int('stream-node-max-bytes'), ctx.server.config.int('stream-node-max-entries')];
+  return [ctx.config.int('stream-node-max-bytes'), ctx.config.int('stream-node-max-entries')];
 }
 
 /**
@@ -148,9 +144,9 @@ function createConsumer(ctx: CommandContext, g: ConsumerGroup, name: string, key
   const c = new Consumer(name, ctx.now);
   g.consumers.set(name, c);
   dirty(ctx);
-  notify(ctx, 'xgroup-createconsumer', key);
-  if (implicitIn !== null && ctx.server.propagator.active) {
-    ctx.server.propagator.also(ctx.client.dbIndex, ['XGROUP', 'CREATECONSUMER', key, implicitIn, name]);
+  ctx.notify(NotifyKind.stream, 'xgroup-createconsumer', key);
+  if (implicitIn !== null && ctx.propagation.active) {
+    ctx.propagation.also(ctx.client.dbIndex, ['XGROUP', 'CREATECONSUMER', key, implicitIn, name]);
   }
   return c;
 }
@@ -163,7 +159,7 @@ function createConsumer(ctx: CommandContext, g: ConsumerGroup, name: string, key
  * command removes it from the PEL.
  */
 function propagateClaim(ctx: CommandContext, key: string, group: string, g: ConsumerGroup, nack: Nack): void {
-  ctx.server.propagator.also(ctx.client.dbIndex, [
+  ctx.propagation.also(ctx.client.dbIndex, [
     'XCLAIM', key, group, nack.consumer.name, '0', formatId(nack.id),
     'TIME', String(nack.deliveryTime), 'RETRYCOUNT', String(nack.deliveryCount),
     'FORCE', 'JUSTID', 'LASTID', formatId(g.lastId),
@@ -172,7 +168,7 @@ function propagateClaim(ctx: CommandContext, key: string, group: string, g: Cons
 
 /** The group's last delivered ID and read counter, as XGROUP SETID … ENTRIESREAD. */
 function propagateGroupId(ctx: CommandContext, key: string, group: string, g: ConsumerGroup): void {
-  ctx.server.propagator.also(ctx.client.dbIndex, ['XGROUP', 'SETID', key, group, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
+  ctx.propagation.also(ctx.client.dbIndex, ['XGROUP', 'SETID', key, group, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
 }
 
 /**
@@ -339,16 +335,16 @@ export const xadd = defineCommand({
     const [maxBytes, maxEntries] = nodeLimits(ctx);
     s.append(id, fv, maxBytes, maxEntries);
     if (created) ctx.db.set(key, { type: 'stream', value: s });
-    notify(ctx, 'xadd', key);
-    if (args.trim !== null && s.trim(args.trim) > 0) notify(ctx, 'xtrim', key);
-    if (!created) ctx.server.keyModified(ctx.db, key);
+    ctx.notify(NotifyKind.stream, 'xadd', key);
+    if (args.trim !== null && s.trim(args.trim) > 0) ctx.notify(NotifyKind.stream, 'xtrim', key);
+    if (!created) ctx.keyModified(ctx.db, key);
     // an ID the server chose (`*`, `ms-*`) or an approximate trim goes out as what happened
-    if (ctx.server.propagator.active && (args.id === null || !args.seqGiven || args.trim?.approx === true)) {
+    if (ctx.propagation.active && (args.id === null || !args.seqGiven || args.trim?.approx === true)) {
       const out = ['XADD', key];
       if (args.noMkstream) out.push('NOMKSTREAM');
       if (args.trim !== null) out.push(...exactTrim(s, args.trim));
       out.push(formatId(id), ...fv);
-      ctx.server.propagator.replace(out);
+      ctx.propagation.replace(out);
     }
     return idReply(id);
   },
@@ -375,10 +371,10 @@ export const xtrim = defineCommand({
     if (s === undefined) return reply.zero;
     const removed = s.trim(args.trim!);
     if (removed > 0) {
-      notify(ctx, 'xtrim', key);
-      ctx.server.keyModified(ctx.db, key);
-      ctx.server.stats.dirty += removed - 1;
-      if (ctx.server.propagator.active && args.trim!.approx) ctx.server.propagator.replace(['XTRIM', key, ...exactTrim(s, args.trim!)]);
+      ctx.notify(NotifyKind.stream, 'xtrim', key);
+      ctx.keyModified(ctx.db, key);
+      ctx.services.keyspace.addDirty(removed - 1);
+      if (ctx.propagation.active && args.trim!.approx) ctx.propagation.replace(['XTRIM', key, ...exactTrim(s, args.trim!)]);
     }
     return reply.int(removed);
   },
@@ -479,8 +475,8 @@ export const xdel = defineCommand({
     for (const id of ids) if (s.delete(id)) gone.push(id);
     s.afterDelete(gone);
     if (gone.length > 0) {
-      ctx.server.keyModified(ctx.db, key);
-      notify(ctx, 'xdel', key);
+      ctx.keyModified(ctx.db, key);
+      ctx.notify(NotifyKind.stream, 'xdel', key);
       dirty(ctx, gone.length - 1);
     }
     return reply.int(gone.length);
@@ -617,7 +613,7 @@ export function serveStreamRead(ctx: CommandContext, req: StreamReadRequest): Re
     if (!serve) continue;
     const start = incrId(gt) ?? MIN_ID;
     let entries: Reply;
-    const propagating = group !== undefined && ctx.server.propagator.active;
+    const propagating = group !== undefined && ctx.propagation.active;
     const lastBefore = group?.lastId;
     const claims: Nack[] | null = propagating ? [] : null;
     if (history) entries = consumerHistory(s, consumer!, start, req.count, now, claims);
@@ -632,7 +628,7 @@ export function serveStreamRead(ctx: CommandContext, req: StreamReadRequest): Re
     else served.push(reply.array([reply.bulk(key), entries]));
     if (group !== undefined) dirty(ctx);
   }
-  if (req.group !== null && ctx.server.propagator.active) ctx.server.propagator.prevent();
+  if (req.group !== null && ctx.propagation.active) ctx.propagation.prevent();
   if (served.length === 0) return null;
   return resp3 ? reply.map(served) : reply.array(served);
 }
@@ -701,7 +697,7 @@ function streamRead(ctx: CommandContext, argv: string[], xreadgroup: boolean): R
   // them instead of re-running the command. XREADGROUP clients are also served when a key
   // goes away or changes type, with Redis's error.
   const deadline = req.timeout === 0 ? 0 : ctx.now + req.timeout;
-  return ctx.server.blocking.block(ctx, {
+  return ctx.services.keyspace.blocking.block(ctx, {
     argv,
     keys: req.keys,
     type: 'stream',
@@ -851,7 +847,7 @@ const xgroupCreate = defineCommand({
     if (s.groups.has(argv[3]!)) return reply.error('BUSYGROUP Consumer Group name already exists');
     s.groups.set(argv[3]!, new ConsumerGroup(id, t.entriesRead));
     dirty(ctx);
-    notify(ctx, 'xgroup-create', key);
+    ctx.notify(NotifyKind.stream, 'xgroup-create', key);
     return reply.ok;
   },
 });
@@ -876,7 +872,7 @@ const xgroupSetid = defineCommand({
     t.g!.lastId = id;
     t.g!.entriesRead = t.entriesRead;
     dirty(ctx);
-    notify(ctx, 'xgroup-setid', argv[2]!);
+    ctx.notify(NotifyKind.stream, 'xgroup-setid', argv[2]!);
     return reply.ok;
   },
 });
@@ -893,7 +889,7 @@ const xgroupDestroy = defineCommand({
     if (t.g === undefined) return reply.zero;
     t.s!.groups!.delete(argv[3]!);
     dirty(ctx);
-    notify(ctx, 'xgroup-destroy', argv[2]!);
+    ctx.notify(NotifyKind.stream, 'xgroup-destroy', argv[2]!);
     return reply.one;
   },
 });
@@ -926,7 +922,7 @@ const xgroupDelConsumer = defineCommand({
     if (c === undefined) return reply.zero;
     const pending = t.g!.deleteConsumer(c);
     dirty(ctx);
-    notify(ctx, 'xgroup-delconsumer', argv[2]!);
+    ctx.notify(NotifyKind.stream, 'xgroup-delconsumer', argv[2]!);
     return reply.int(pending);
   },
 });
@@ -1146,7 +1142,7 @@ export const xclaim = defineCommand({
         return reply.error(`ERR Unrecognized XCLAIM option '${errArg(argv[j]!)}'`);
       }
     }
-    const prop = ctx.server.propagator;
+    const prop = ctx.propagation;
     // XCLAIM goes out as one canonical XCLAIM per entry it changed, then the last ID
     if (prop.active) prop.prevent();
     let lastIdMoved = false;
@@ -1242,7 +1238,7 @@ export const xautoclaim = defineCommand({
     const s = readStream(ctx, key);
     const g = s?.group(argv[2]!);
     if (s === undefined || g === undefined) throw noGroupError(key, argv[2]!);
-    const prop = ctx.server.propagator;
+    const prop = ctx.propagation;
     // like XCLAIM: one canonical XCLAIM per entry claimed or dropped from the PEL
     if (prop.active) prop.prevent();
     const consumer = g.consumers.get(argv[3]!) ?? createConsumer(ctx, g, argv[3]!, key, argv[2]!);
@@ -1559,7 +1555,7 @@ export const xsetid = defineCommand({
     if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
     if (!isZeroId(maxDeleted)) s.maxDeletedId = maxDeleted;
     dirty(ctx);
-    notify(ctx, 'xsetid', argv[1]!);
+    ctx.notify(NotifyKind.stream, 'xsetid', argv[1]!);
     return reply.ok;
   },
 });

@@ -16,10 +16,10 @@ function blockingZpop(ctx: CommandContext, argv: string[], keyList: string[], wh
   const found = firstZsetKey(ctx, keyList);
   if (found !== null) {
     const popped = zpopFrom(ctx, found.key, found.z, where, count);
-    if (ctx.server.propagator.active) propagateZpop(ctx, found.key, where, popped.length, nested);
+    if (ctx.propagation.active) propagateZpop(ctx, found.key, where, popped.length, nested);
     return zpopReply(found.key, popped, { emitKey: true, nested });
   }
-  return ctx.server.blocking.block(ctx, { argv, keys: keyList, type: 'zset', deadline, timeoutReply: reply.nilArray });
+  return ctx.services.keyspace.blocking.block(ctx, { argv, keys: keyList, type: 'zset', deadline, timeoutReply: reply.nilArray });
 }
 
 function bzpop(where: PopEnd) {

@@ -9,7 +9,7 @@ import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { SortedSet } from '../types/sorted-set.js';
 import { optionWord } from './keyspace-args.js';
 import { rangedLongArg } from './zset-args.js';
-import { notify, writeZset } from './zset-common.js';
+import { writeZset } from './zset-common.js';
 import type { CommandContext } from '../command-model/context.js';
 
 export type PopEnd = 'min' | 'max';
@@ -27,12 +27,12 @@ export function zpopFrom(ctx: CommandContext, key: string, z: SortedSet, where: 
     out[i] = [member, z.scoreAt(r)];
     z.delete(member);
   }
-  notify(ctx, NotifyKind.zset, where === 'max' ? 'zpopmax' : 'zpopmin', key);
+  ctx.notify(NotifyKind.zset, where === 'max' ? 'zpopmax' : 'zpopmin', key);
   if (z.size === 0) {
     ctx.db.delete(key);
-    notify(ctx, NotifyKind.generic, 'del', key);
+    ctx.notify(NotifyKind.generic, 'del', key);
   } else {
-    ctx.server.keyModified(ctx.db, key);
+    ctx.keyModified(ctx.db, key);
   }
   return out;
 }
@@ -44,7 +44,7 @@ export function zpopFrom(ctx: CommandContext, key: string, z: SortedSet, where: 
  */
 export function propagateZpop(ctx: CommandContext, key: string, where: PopEnd, taken: number, withCount: boolean): void {
   const pop = where === 'max' ? 'ZPOPMAX' : 'ZPOPMIN';
-  ctx.server.propagator.replace(withCount ? [pop, key, String(taken)] : [pop, key]);
+  ctx.propagation.replace(withCount ? [pop, key, String(taken)] : [pop, key]);
 }
 
 /**
@@ -89,7 +89,7 @@ export function zpopGeneric(ctx: CommandContext, keyList: readonly string[], whe
   if (found === null) return nilWhenEmpty ? reply.nilArray : reply.emptyArray;
   if (count === 0) return reply.emptyArray;
   const popped = zpopFrom(ctx, found.key, found.z, where, count === -1 ? 1 : count);
-  if (shape.emitKey && ctx.server.propagator.active) propagateZpop(ctx, found.key, where, popped.length, true);
+  if (shape.emitKey && ctx.propagation.active) propagateZpop(ctx, found.key, where, popped.length, true);
   return zpopReply(found.key, popped, shape);
 }
 

@@ -8,7 +8,7 @@
  *
  * Also the server side of eviction (EvictionHost): how one key is evicted.
  */
-import type { CommandContext } from '../command-model/context.js';
+import type { Client } from '../server/client.js';
 import type { Command } from '../command-model/command-spec.js';
 import type { Server } from '../server/server.js';
 import type { Database } from './database.js';
@@ -24,8 +24,7 @@ const MULTI_ALLOWED_UNDER_OOM = new Set(['exec', 'discard', 'quit', 'reset']);
  * Runs before a command when memory checks are on (maxmemory set, or accounting work
  * pending). Returns the error to refuse the command with, or null.
  */
-export function memoryGate(ctx: CommandContext, cmd: Command): string | null {
-  const server = ctx.server;
+export function memoryGate(server: Server, client: Client, cmd: Command): string | null {
   if (server.evictor.maxmemory === 0) {
     // only here because the accounting queue grew long: settle it between commands
     server.memory.settle();
@@ -33,7 +32,6 @@ export function memoryGate(ctx: CommandContext, cmd: Command): string | null {
   }
   if (server.evictor.perform() !== EvictResult.Fail) return null;
   const name = cmd.parent?.name ?? cmd.name;
-  const client = ctx.client;
   let refuse = cmd.flags.includes('denyoom');
   if (!refuse && name === 'exec' && client.multi !== null) {
     for (const q of client.multi) {
