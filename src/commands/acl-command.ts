@@ -9,7 +9,7 @@ import { defineCommand, ACL_CATEGORIES, type AclCategory, type Command, type Com
 import { helpReply } from './command-introspection.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { readLongLong } from '../command-model/argument-reader.js';
 import { aclListLine, getUserDescription, type SelectorDescription } from '../acl/describe.js';
 import { aclFileContent, loadAclFile, writeFileAtomically } from '../acl/acl-file.js';
 import { commandsInCategory, isValidUsername, type User } from '../acl/user.js';
@@ -64,12 +64,6 @@ function disconnectRevokedSubscribers(ctx: CommandContext, users: readonly User[
     if (c === ctx.client) c.closeAfterReply = true;
     else c.kill();
   }
-}
-
-function longArg(s: string): number | null {
-  const n = parseInteger(s);
-  if (n === null || typeof n === 'bigint') return null;
-  return n;
 }
 
 const setuser = defineCommand({
@@ -216,9 +210,7 @@ const genpass = defineCommand({
     if (argv.length > 3) return syntaxError(argv);
     let bits = 256;
     if (argv.length === 3) {
-      const n = longArg(argv[2]!);
-      if (n === null) return reply.error(errors.notInteger);
-      bits = n;
+      bits = readLongLong(argv[2]!);
     }
     if (bits <= 0 || bits > GENPASS_MAX_BITS) {
       return reply.error(`ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to ${GENPASS_MAX_BITS}`);
@@ -257,9 +249,7 @@ const log = defineCommand({
         ctx.services.security.acl.log.reset();
         return reply.ok;
       }
-      const n = longArg(argv[2]!);
-      if (n === null) return reply.error(errors.notInteger);
-      count = Math.max(0, n);
+      count = Math.max(0, readLongLong(argv[2]!));
     }
     return ctx.services.security.acl.log.reply(count, ctx.now);
   },

@@ -11,8 +11,8 @@ import { bitfieldResult, getBitfield, keyword, setBitfield, type Overflow } from
 import { MutableString } from '../types/mutable-string.js';
 import type { CommandContext } from '../command-model/context.js';
 import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
-import { integerArg } from './strings.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 
 const TYPE_ERROR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
 
@@ -67,7 +67,7 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
     if (op !== 'get') {
       readonly = false;
       if (offset + bits - 1 > highest) highest = offset + bits - 1;
-      value = BigInt(integerArg(argv[j + 3]!));
+      value = BigInt(exactLongLong(argv[j + 3]!));
       j += 3;
     } else {
       j += 2;

@@ -1,5 +1,6 @@
 /** Connection commands: PING, ECHO, QUIT, RESET, SELECT, HELLO, AUTH. */
 import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { readCInt } from '../command-model/argument-reader.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
@@ -79,11 +80,7 @@ export const select = defineCommand({
   categories: ['connection'],
   docs: { summary: 'Changes the selected database.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
   run(ctx, argv) {
-    const n = parseInteger(argv[1]!);
-    if (n === null) return reply.error(errors.notInteger);
-    if (typeof n === 'bigint' || n < -2147483648 || n > 2147483647) {
-      return reply.error('ERR value is out of range, value must between -2147483648 and 2147483647');
-    }
+    const n = readCInt(argv[1]!);
     if (n < 0 || n >= ctx.services.keyspace.dbs.length) return reply.error(errors.dbIndexOutOfRange);
     ctx.client.dbIndex = n;
     return reply.ok;

@@ -13,9 +13,9 @@ import { addLongDouble, formatLongDouble, parseLongDouble } from '../types/long-
 import { HashData } from '../types/hash.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { parseScanOptions } from './scan-args.js';
-import { integerArg } from './strings.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { CommandContext } from '../command-model/context.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -307,7 +307,7 @@ export const hincrby = defineCommand({
     arguments: [keyArg, fieldArg, { name: 'increment', type: 'integer' }],
   },
   run(ctx, argv) {
-    const incr = integerArg(argv[3]!);
+    const incr = exactLongLong(argv[3]!);
     const key = argv[1]!;
     const field = argv[2]!;
     let h = writeHash(ctx, key);
@@ -456,7 +456,7 @@ export const hrandfield = defineCommand({
   run(ctx, argv) {
     if (argv.length >= 3) {
       // getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)
-      const l = integerArg(argv[2]!);
+      const l = exactLongLong(argv[2]!);
       if (typeof l === 'bigint' && l < -LONG_MAX) {
         return reply.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
       }

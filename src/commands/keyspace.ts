@@ -5,14 +5,14 @@
  */
 import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
-import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { errors } from '../errors.js';
 import { compileGlob } from '../keyspace/glob.js';
 import { cloneValue } from '../keyspace/clone-value.js';
 import type { Database } from '../keyspace/database.js';
 import type { Entry } from '../keyspace/value-types.js';
 import type { CommandContext } from '../command-model/context.js';
-import { optionWord, parseCInt, parseScanCursor } from './keyspace-args.js';
+import { optionWord, parseScanCursor } from './keyspace-args.js';
+import { readCInt, readLongLong } from '../command-model/argument-reader.js';
 import { expireCommands } from './expire.js';
 import { objectCommands } from './object.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
@@ -127,7 +127,7 @@ export const scan = defineCommand({
       const opt = optionWord(argv[i]!);
       const hasValue = i + 1 < argv.length;
       if (opt === 'count' && hasValue) {
-        const v = parseCount(argv[i + 1]!);
+        const v = readLongLong(argv[i + 1]!);
         if (v < 1) return reply.error(errors.syntax);
         count = v;
       } else if (opt === 'match' && hasValue) {
@@ -151,14 +151,6 @@ export const scan = defineCommand({
     return reply.array([reply.bulk(String(next)), reply.bulks(found)]);
   },
 });
-
-/** getLongFromObjectOrReply(): any 64-bit integer; counts beyond 2^53 behave as huge. */
-function parseCount(arg: string): number {
-  const v = parseInteger(arg);
-  if (v === null) throw new CommandError(errors.notInteger);
-  if (typeof v === 'bigint') return v > 0n ? Number.MAX_SAFE_INTEGER : -1;
-  return v;
-}
 
 export const randomkey = defineCommand({
   name: 'randomkey',
@@ -226,7 +218,7 @@ export const copy = defineCommand({
       if (opt === 'replace') {
         replace = true;
       } else if (opt === 'db' && j + 1 < argv.length) {
-        const target = databaseAt(ctx, parseCInt(argv[++j]!));
+        const target = databaseAt(ctx, readCInt(argv[++j]!));
         if (target === undefined) return reply.error(errors.dbIndexOutOfRange);
         dst = target;
       } else {
@@ -258,7 +250,7 @@ export const move = defineCommand({
   docs: { summary: 'Moves a key to another database.', since: '1.0.0', group: 'generic', complexity: 'O(1)' },
   run(ctx, argv) {
     const src = ctx.db;
-    const dst = databaseAt(ctx, parseCInt(argv[2]!));
+    const dst = databaseAt(ctx, readCInt(argv[2]!));
     if (dst === undefined) return reply.error(errors.dbIndexOutOfRange);
     if (dst === src) return reply.error(errors.sameObject);
     const key = argv[1]!;
@@ -281,8 +273,8 @@ export const swapdb = defineCommand({
   categories: ['keyspace', 'dangerous'],
   docs: { summary: 'Exchanges the contents of two databases.', since: '4.0.0', group: 'server', complexity: 'O(N) where N is the number of clients watching or blocked on keys of either database' },
   run(ctx, argv) {
-    const id1 = parseCInt(argv[1]!, 'ERR invalid first DB index');
-    const id2 = parseCInt(argv[2]!, 'ERR invalid second DB index');
+    const id1 = readCInt(argv[1]!, 'ERR invalid first DB index');
+    const id2 = readCInt(argv[2]!, 'ERR invalid second DB index');
     const a = databaseAt(ctx, id1);
     const b = databaseAt(ctx, id2);
     if (a === undefined || b === undefined) return reply.error(errors.dbIndexOutOfRange);

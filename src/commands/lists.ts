@@ -12,7 +12,7 @@
 import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { readLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { ListData } from '../types/list.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { parseTimeout } from '../server/blocking.js';
@@ -38,28 +38,6 @@ function writeList(ctx: CommandContext, key: string): ListData | undefined {
 
 function fill(ctx: CommandContext): number {
   return ctx.config.int('list-max-listpack-size');
-}
-
-/** A long argument (getLongFromObjectOrReply) as a JS number; beyond 2^53 only its sign matters. */
-function longArg(s: string, msg: string = errors.notInteger): number {
-  const v = parseInteger(s);
-  if (v === null) throw new CommandError(msg);
-  if (typeof v === 'bigint') return v > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
-  return v;
-}
-
-/** getRangeLongFromObjectOrReply(min, max, msg): out-of-range values get `msg` or Redis's range text. */
-function rangeLongArg(s: string, min: bigint, max: bigint, msg?: string): number {
-  const v = parseInteger(s);
-  if (v === null) throw new CommandError(msg ?? errors.notInteger);
-  const b = BigInt(v);
-  if (b < min || b > max) throw new CommandError(msg ?? `ERR value is out of range, value must between ${min} and ${max}`);
-  return typeof v === 'bigint' ? (v > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER) : v;
-}
-
-/** getPositiveLongFromObjectOrReply */
-function positiveLongArg(s: string, msg = 'ERR value is out of range, must be positive'): number {
-  return rangeLongArg(s, 0n, LONG_MAX, msg);
 }
 
 function whereArg(s: string): Where {
@@ -163,7 +141,7 @@ export const rpushx = defineCommand({
 function popGeneric(ctx: CommandContext, argv: string[], where: Where): Reply {
   if (argv.length > 3) return reply.error(errors.wrongArgs(ctx.command.fullName));
   const hasCount = argv.length === 3;
-  const count = hasCount ? positiveLongArg(argv[2]!) : 0;
+  const count = hasCount ? readPositiveLong(argv[2]!) : 0;
   const key = argv[1]!;
   const l = writeList(ctx, key);
   if (l === undefined) return hasCount ? reply.nilArray : reply.nil;
@@ -214,7 +192,7 @@ export const lindex = defineCommand({
   run(ctx, argv) {
     const l = readList(ctx, argv[1]!);
     if (l === undefined) return reply.nil;
-    const i = l.resolve(longArg(argv[2]!));
+    const i = l.resolve(readLongLong(argv[2]!));
     return i === -1 ? reply.nil : reply.bulk(l.at(i));
   },
 });
@@ -237,8 +215,8 @@ export const lrange = defineCommand({
   keySpecs: oneKey('RO', 'ACCESS'),
   docs: { summary: 'Returns a range of elements of a list (inclusive, negative indexes count from the end).', since: '1.0.0', group: 'list', complexity: 'O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.', arguments: [keyArg, { name: 'start', type: 'integer' }, { name: 'stop', type: 'integer' }] },
   run(ctx, argv) {
-    const start = longArg(argv[2]!);
-    const end = longArg(argv[3]!);
+    const start = readLongLong(argv[2]!);
+    const end = readLongLong(argv[3]!);
     const l = readList(ctx, argv[1]!);
     if (l === undefined) return reply.emptyArray;
     const r = clampRange(start, end, l.length);
@@ -275,14 +253,14 @@ export const lpos = defineCommand({
       const opt = argv[j]!.toLowerCase();
       const more = j < argv.length - 1;
       if (opt === 'rank' && more) {
-        rank = rangeLongArg(argv[++j]!, -LONG_MAX, LONG_MAX);
+        rank = readRangeLong(argv[++j]!, -LONG_MAX, LONG_MAX);
         if (rank === 0) {
           return reply.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
         }
       } else if (opt === 'count' && more) {
-        count = positiveLongArg(argv[++j]!, "ERR COUNT can't be negative");
+        count = readPositiveLong(argv[++j]!, "ERR COUNT can't be negative");
       } else if (opt === 'maxlen' && more) {
-        maxlen = positiveLongArg(argv[++j]!, "ERR MAXLEN can't be negative");
+        maxlen = readPositiveLong(argv[++j]!, "ERR MAXLEN can't be negative");
       } else {
         return reply.error(errors.syntax);
       }
@@ -326,7 +304,7 @@ export const lset = defineCommand({
     const key = argv[1]!;
     const l = writeList(ctx, key);
     if (l === undefined) return reply.error(errors.noSuchKey);
-    const index = longArg(argv[2]!);
+    const index = readLongLong(argv[2]!);
     const f = fill(ctx);
     // as 7.2, the growing check runs before the index is known to be valid
     l.beforeGrow(f, argv[3]!.length, 1);
@@ -348,8 +326,8 @@ export const ltrim = defineCommand({
   keySpecs: oneKey('RW', 'DELETE'),
   docs: { summary: 'Keeps only a range of elements of a list, deleting the rest.', since: '1.0.0', group: 'list', complexity: 'O(N) where N is the number of elements to be removed by the operation.', arguments: [keyArg, { name: 'start', type: 'integer' }, { name: 'stop', type: 'integer' }] },
   run(ctx, argv) {
-    const start = longArg(argv[2]!);
-    const end = longArg(argv[3]!);
+    const start = readLongLong(argv[2]!);
+    const end = readLongLong(argv[3]!);
     const key = argv[1]!;
     const l = writeList(ctx, key);
     if (l === undefined) return reply.ok;
@@ -378,7 +356,7 @@ export const lrem = defineCommand({
   keySpecs: oneKey('RW', 'DELETE'),
   docs: { summary: 'Removes occurrences of an element from a list: the first N (N > 0), the last N (N < 0) or all (0).', since: '1.0.0', group: 'list', complexity: 'O(N+M) where N is the length of the list and M is the number of elements removed.', arguments: [keyArg, { name: 'count', type: 'integer' }, { name: 'element', type: 'string' }] },
   run(ctx, argv) {
-    let toRemove = rangeLongArg(argv[2]!, -LONG_MAX, LONG_MAX);
+    let toRemove = readRangeLong(argv[2]!, -LONG_MAX, LONG_MAX);
     const ele = argv[3]!;
     const key = argv[1]!;
     const l = writeList(ctx, key);
@@ -523,7 +501,7 @@ interface MpopArgs {
 
 /** LMPOP/BLMPOP argument parsing: numkeys, keys, LEFT|RIGHT, [COUNT n]. */
 function parseMpop(argv: string[], numkeysIdx: number): MpopArgs {
-  const numkeys = rangeLongArg(argv[numkeysIdx]!, 1n, LONG_MAX, 'ERR numkeys should be greater than 0');
+  const numkeys = readRangeLong(argv[numkeysIdx]!, 1n, LONG_MAX, 'ERR numkeys should be greater than 0');
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) throw new CommandError(errors.syntax);
   const where = whereArg(argv[whereIdx]!);
@@ -531,7 +509,7 @@ function parseMpop(argv: string[], numkeysIdx: number): MpopArgs {
   for (let j = whereIdx + 1; j < argv.length; j++) {
     const more = j < argv.length - 1;
     if (count === -1 && argv[j]!.toLowerCase() === 'count' && more) {
-      count = rangeLongArg(argv[++j]!, 1n, LONG_MAX, 'ERR count should be greater than 0');
+      count = readRangeLong(argv[++j]!, 1n, LONG_MAX, 'ERR count should be greater than 0');
     } else {
       throw new CommandError(errors.syntax);
     }

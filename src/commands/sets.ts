@@ -11,13 +11,13 @@
 import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { LLONG_MAX } from '../protocol/number-format.js';
 import { SetData, isIntMember, type SetLimits } from '../types/set.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { parseScanOptions } from './scan-args.js';
-import { integerArg } from './strings.js';
 import type { CommandContext } from '../command-model/context.js';
+import { exactLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 
 const LONG_MAX = 9223372036854775807n;
 /** The longest reply of repeated random picks Redoubt builds (Redis would run out of memory first). */
@@ -250,11 +250,9 @@ const SPOP_MOVE_STRATEGY_MUL = 5;
 
 /** SPOP key count: Redis's three cases, each with the reply order Redis produces. */
 function spopWithCount(ctx: CommandContext, key: string, countArg: string): Reply {
-  const parsed = parseInteger(countArg);
-  if (parsed === null || parsed < 0) return reply.error('ERR value is out of range, must be positive');
+  const count = readPositiveLong(countArg);
   const s = writeSet(ctx, key);
-  if (s === undefined || parsed === 0) return reply.set([]);
-  const count = typeof parsed === 'bigint' ? Number.MAX_SAFE_INTEGER : parsed;
+  if (s === undefined || count === 0) return reply.set([]);
   const size = s.size;
   ctx.notify(NotifyKind.set, 'spop', key);
   if (count >= size) {
@@ -355,7 +353,7 @@ const SRANDMEMBER_SUB_STRATEGY_MUL = 3;
 
 function srandmemberWithCount(ctx: CommandContext, key: string, countArg: string): Reply {
   // getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)
-  const l = integerArg(countArg);
+  const l = exactLongLong(countArg);
   if (typeof l === 'bigint' && l < -LONG_MAX) {
     return reply.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
   }
@@ -577,16 +575,13 @@ export const sintercard = defineCommand({
     arguments: [{ name: 'numkeys', type: 'integer' }, keysArg, { name: 'limit', type: 'integer', token: 'LIMIT', optional: true }],
   },
   run(ctx, argv) {
-    const numkeys = parseInteger(argv[1]!);
-    if (numkeys === null || numkeys < 1) return reply.error('ERR numkeys should be greater than 0');
+    const numkeys = readRangeLong(argv[1]!, 1n, LLONG_MAX, 'ERR numkeys should be greater than 0');
     if (numkeys > argv.length - 2) return reply.error("ERR Number of keys can't be greater than number of args");
     const n = Number(numkeys);
     let limit = 0;
     for (let j = 2 + n; j < argv.length; j++) {
       if (optionWord(argv[j]!) === 'limit' && j + 1 < argv.length) {
-        const v = parseInteger(argv[++j]!);
-        if (v === null || v < 0) return reply.error("ERR LIMIT can't be negative");
-        limit = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
+        limit = readRangeLong(argv[++j]!, 0n, LLONG_MAX, "ERR LIMIT can't be negative");
       } else {
         return reply.error(errors.syntax);
       }

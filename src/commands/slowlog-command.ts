@@ -4,8 +4,9 @@
  */
 import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { errors } from '../errors.js';
+import { readRangeLong } from '../command-model/argument-reader.js';
 import { reply } from '../protocol/reply.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { LLONG_MAX } from '../protocol/number-format.js';
 import { helpReply } from './command-introspection.js';
 
 const get = defineCommand({
@@ -26,8 +27,7 @@ const get = defineCommand({
     }
     let count = 10;
     if (argv.length === 3) {
-      const n = parseInteger(argv[2]!);
-      if (n === null || typeof n === 'bigint' || n < -1) return reply.error('ERR count should be greater than or equal to -1');
+      const n = readRangeLong(argv[2]!, -1n, LLONG_MAX, 'ERR count should be greater than or equal to -1');
       count = n === -1 ? Number.MAX_SAFE_INTEGER : n;
     }
     const entries = ctx.services.monitor.slowlog.entries.slice(0, count);

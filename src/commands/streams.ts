@@ -15,6 +15,7 @@ import { defineCommand, keys, type ArgumentDoc, type CommandDefinition, type Key
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { LLONG_MAX, parseInteger } from '../protocol/number-format.js';
+import { exactLongLong, readLongLong } from '../command-model/argument-reader.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord } from './keyspace-args.js';
 import { helpReply } from './object.js';
@@ -82,20 +83,6 @@ function cstr(s: string): string {
  */
 function errArg(s: string): string {
   return cstr(s).replace(/[\r\n]/g, ' ');
-}
-
-/** getLongLongFromObjectOrReply, as a JS number (exact up to 2^53, which every use here tolerates). */
-function longLongArg(arg: string, message?: string): number {
-  const v = parseInteger(arg);
-  if (v === null) throw new CommandError(message ?? errors.notInteger);
-  return typeof v === 'bigint' ? Number(v) : v;
-}
-
-/** getLongLongFromObjectOrReply, exact (a counter may need all 64 bits). */
-function counterArg(arg: string): Counter {
-  const v = parseInteger(arg);
-  if (v === null) throw new CommandError(errors.notInteger);
-  return v;
 }
 
 function idArg(arg: string, missingSeq: U64, strict: boolean): StreamId {
@@ -226,7 +213,7 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
         i++;
       }
       if (opt === 'maxlen') {
-        const maxlen = longLongArg(argv[i + 1]!);
+        const maxlen = readLongLong(argv[i + 1]!);
         if (maxlen < 0) throw new CommandError('ERR The MAXLEN argument must be >= 0.');
         out.trim = { strategy: 'maxlen', maxlen, minid: MIN_ID, approx, limit: 0 };
       } else {
@@ -235,7 +222,7 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
       }
       i++;
     } else if (opt === 'limit' && more > 0) {
-      limit = longLongArg(argv[i + 1]!);
+      limit = readLongLong(argv[i + 1]!);
       if (limit < 0) throw new CommandError('ERR The LIMIT argument must be >= 0.');
       limitGiven = true;
       i++;
@@ -388,7 +375,7 @@ function xrangeGeneric(ctx: CommandContext, argv: string[], rev: boolean): Reply
   let count = -1;
   for (let j = 4; j < argv.length; j++) {
     if (optionWord(argv[j]!) === 'count' && j + 1 < argv.length) {
-      count = longLongArg(argv[j + 1]!);
+      count = readLongLong(argv[j + 1]!);
       if (count < 0) count = 0;
       j++;
     } else {
@@ -522,7 +509,7 @@ export function parseStreamRead(ctx: CommandContext, argv: string[], xreadgroup:
       timeout = Number(t);
     } else if (o === 'count' && more > 0) {
       i++;
-      count = longLongArg(argv[i]!);
+      count = readLongLong(argv[i]!);
       if (count < 0) count = 0;
     } else if (o === 'streams' && more > 0) {
       streamsArg = i + 1;
@@ -787,7 +774,7 @@ function xgroupTarget(ctx: CommandContext, argv: string[]): GroupTarget {
       mkstream = true;
       i++;
     } else if ((sub === 'create' || sub === 'setid') && o === 'entriesread' && i + 1 < argv.length) {
-      entriesRead = counterArg(argv[i + 1]!);
+      entriesRead = exactLongLong(argv[i + 1]!);
       if (entriesRead < 0 && entriesRead !== INVALID_ENTRIES_READ) throw new CommandError('ERR value for ENTRIESREAD must be positive or -1');
       i += 2;
     } else {
@@ -1035,11 +1022,11 @@ export const xpending = defineCommand({
     if (argc >= 6) {
       let startIdx = 3;
       if (optionWord(argv[3]!) === 'idle') {
-        minIdle = longLongArg(argv[4]!);
+        minIdle = readLongLong(argv[4]!);
         if (argc < 8) return reply.error(errors.syntax);
         startIdx += 2;
       }
-      count = longLongArg(argv[startIdx + 2]!);
+      count = readLongLong(argv[startIdx + 2]!);
       if (count < 0) count = 0;
       start = intervalArg(argv[startIdx]!, true);
       end = intervalArg(argv[startIdx + 1]!, false);
@@ -1106,7 +1093,7 @@ export const xclaim = defineCommand({
     const s = readStream(ctx, key);
     const g = s?.group(argv[2]!);
     if (s === undefined || g === undefined) throw noGroupError(key, argv[2]!);
-    let minIdle = longLongArg(argv[4]!, 'ERR Invalid min-idle-time argument for XCLAIM');
+    let minIdle = readLongLong(argv[4]!, 'ERR Invalid min-idle-time argument for XCLAIM');
     if (minIdle < 0) minIdle = 0;
     const ids: StreamId[] = [];
     let j = 5;
@@ -1128,13 +1115,13 @@ export const xclaim = defineCommand({
       else if (o === 'justid') justId = true;
       else if (o === 'idle' && more > 0) {
         j++;
-        deliveryTime = now - longLongArg(argv[j]!, 'ERR Invalid IDLE option argument for XCLAIM');
+        deliveryTime = now - readLongLong(argv[j]!, 'ERR Invalid IDLE option argument for XCLAIM');
       } else if (o === 'time' && more > 0) {
         j++;
-        deliveryTime = longLongArg(argv[j]!, 'ERR Invalid TIME option argument for XCLAIM');
+        deliveryTime = readLongLong(argv[j]!, 'ERR Invalid TIME option argument for XCLAIM');
       } else if (o === 'retrycount' && more > 0) {
         j++;
-        retryCount = longLongArg(argv[j]!, 'ERR Invalid RETRYCOUNT option argument for XCLAIM');
+        retryCount = readLongLong(argv[j]!, 'ERR Invalid RETRYCOUNT option argument for XCLAIM');
       } else if (o === 'lastid' && more > 0) {
         j++;
         lastId = idArg(argv[j]!, 0, true);
@@ -1217,7 +1204,7 @@ export const xautoclaim = defineCommand({
   },
   run(ctx, argv) {
     const key = argv[1]!;
-    let minIdle = longLongArg(argv[4]!, 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
+    let minIdle = readLongLong(argv[4]!, 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
     if (minIdle < 0) minIdle = 0;
     const start = intervalArg(argv[5]!, true);
     let count = 100;
@@ -1300,7 +1287,7 @@ function streamInfo(s: StreamData, argv: string[]): Reply {
     if (optionWord(argv[3]!) !== 'full') throw subcommandSyntaxError(argv);
     if (opts === 3) {
       if (optionWord(argv[4]!) !== 'count') throw subcommandSyntaxError(argv);
-      count = longLongArg(argv[5]!);
+      count = readLongLong(argv[5]!);
       if (count < 0) count = 10;
     }
     full = true;
@@ -1530,7 +1517,7 @@ export const xsetid = defineCommand({
       const more = argv.length - 1 - i;
       const o = optionWord(argv[i]!);
       if (o === 'entriesadded' && more > 0) {
-        entriesAdded = counterArg(argv[i + 1]!);
+        entriesAdded = exactLongLong(argv[i + 1]!);
         if (entriesAdded < 0) return reply.error('ERR entries_added must be positive');
       } else if (o === 'maxdeletedid' && more > 0) {
         maxDeleted = idArg(argv[i + 1]!, 0, true);

@@ -14,14 +14,7 @@ import { MutableString } from '../types/mutable-string.js';
 import type { CommandContext } from '../command-model/context.js';
 import { lcsCommand } from './lcs.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-
-/** Redis's getLongLongFromObjectOrReply: a strict 64-bit integer or "not an integer". */
-
-export function integerArg(s: string): number | bigint {
-  const v = parseInteger(s);
-  if (v === null) throw new CommandError(errors.notInteger);
-  return v;
-}
+import { exactLongLong } from '../command-model/argument-reader.js';
 
 /**
  * Redis's checkStringLength: a string may not grow beyond proto-max-bulk-len. Redoubt
@@ -99,7 +92,7 @@ export function parseExtendedOptions(argv: string[], from: number, cmd: 'set' | 
  * Beyond 2^53 the time is returned as an exact bigint (TTL/EXPIRETIME report it exactly).
  */
 export function expireAt(ctx: CommandContext, raw: string, unit: ExpireUnit, cmd: string): number | bigint {
-  const v = integerArg(raw);
+  const v = exactLongLong(raw);
   const seconds = unit === 'ex' || unit === 'exat';
   const relative = unit === 'ex' || unit === 'px';
   if (v <= 0) throw new CommandError(errors.invalidExpire(cmd));
@@ -464,8 +457,8 @@ function clampIndex(v: number | bigint): number {
 }
 
 function getrangeRun(ctx: CommandContext, argv: string[]): Reply {
-  const start = integerArg(argv[2]!);
-  const end = integerArg(argv[3]!);
+  const start = exactLongLong(argv[2]!);
+  const end = exactLongLong(argv[3]!);
   const v = ctx.db.getString(argv[1]!);
   if (v === undefined) return reply.emptyBulk;
   // both negative and crossed: empty, decided on the exact values before clamping
@@ -524,7 +517,7 @@ export const setrange = defineCommand({
   run(ctx, argv) {
     const key = argv[1]!;
     const value = argv[3]!;
-    const offset = integerArg(argv[2]!);
+    const offset = exactLongLong(argv[2]!);
     if (offset < 0) return reply.error('ERR offset is out of range');
     const cur = ctx.db.getStringForWrite(key);
     if (value.length === 0) {
@@ -589,7 +582,7 @@ export const incrby = defineCommand({
   ...incrFamily,
   arity: 3,
   docs: { summary: "Adds an integer to the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)', arguments: [{ name: 'key', type: 'key' }, { name: 'increment', type: 'integer' }] },
-  run: (ctx, argv) => incrBy(ctx, argv[1]!, integerArg(argv[2]!)),
+  run: (ctx, argv) => incrBy(ctx, argv[1]!, exactLongLong(argv[2]!)),
 });
 
 export const decrby = defineCommand({
@@ -604,7 +597,7 @@ export const decrby = defineCommand({
     arguments: [{ name: 'key', type: 'key' }, { name: 'decrement', type: 'integer' }],
   },
   run(ctx, argv) {
-    const d = integerArg(argv[2]!);
+    const d = exactLongLong(argv[2]!);
     // -LLONG_MIN does not exist as a 64-bit value
     if (d === LLONG_MIN) return reply.error('ERR decrement would overflow');
     return incrBy(ctx, argv[1]!, typeof d === 'number' ? -d : -d);

@@ -8,7 +8,8 @@ import { CommandError, errors } from '../errors.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { SortedSet } from '../types/sorted-set.js';
 import { optionWord } from './keyspace-args.js';
-import { rangedLongArg } from './zset-args.js';
+import { readRangeLong } from '../command-model/argument-reader.js';
+import { LLONG_MAX } from '../protocol/number-format.js';
 import { writeZset } from './zset-common.js';
 import type { CommandContext } from '../command-model/context.js';
 
@@ -95,7 +96,7 @@ export function zpopGeneric(ctx: CommandContext, keyList: readonly string[], whe
 
 /** ZMPOP/BZMPOP arguments after the numkeys index: the keys, MIN|MAX, COUNT. */
 export function parseZmpopArgs(argv: string[], numkeysIdx: number): { keys: string[]; where: PopEnd; count: number } {
-  const numkeys = rangedLongArg(argv[numkeysIdx]!, 1, 'ERR numkeys should be greater than 0');
+  const numkeys = readRangeLong(argv[numkeysIdx]!, 1n, LLONG_MAX, 'ERR numkeys should be greater than 0');
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) throw new CommandError(errors.syntax);
   const w = optionWord(argv[whereIdx]!);
@@ -103,7 +104,7 @@ export function parseZmpopArgs(argv: string[], numkeysIdx: number): { keys: stri
   let count = -1;
   for (let j = whereIdx + 1; j < argv.length; j++) {
     if (count === -1 && optionWord(argv[j]!) === 'count' && j + 1 < argv.length) {
-      count = rangedLongArg(argv[++j]!, 1, 'ERR count should be greater than 0');
+      count = readRangeLong(argv[++j]!, 1n, LLONG_MAX, 'ERR count should be greater than 0');
     } else {
       throw new CommandError(errors.syntax);
     }
