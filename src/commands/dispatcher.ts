@@ -89,7 +89,7 @@ export class Dispatcher {
       return this.reject(ctx, cmd, errors.wrongArgs(cmd.fullName));
     }
     if (client.multi !== null && cmd.noMulti) {
-      return this.reject(ctx, cmd, 'ERR Command not allowed inside a transaction');
+      return this.reject(ctx, cmd, errors.notInMulti);
     }
     if (!client.authenticated && !cmd.noAuth) {
       return this.reject(ctx, cmd, errors.noAuth);
@@ -116,14 +116,10 @@ export class Dispatcher {
     // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
     // carries messages, and a reply to anything else could not be told apart from them.
     if (client.resp === 2 && server.pubsub.anySubscriber && client.inPubSub && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
-      return this.reject(
-        ctx,
-        cmd,
-        `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
-      );
+      return this.reject(ctx, cmd, errors.pubsubContext(cmd.fullName));
     }
     if (server.loading && !cmd.okLoading) {
-      return this.reject(ctx, cmd, 'LOADING Redis is loading the dataset in memory');
+      return this.reject(ctx, cmd, errors.loading);
     }
     if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
       // as Redis, a doomed transaction keeps answering QUEUED without keeping the command
@@ -151,7 +147,7 @@ export class Dispatcher {
       if (e instanceof CommandError) out = reply.error(e.reply);
       else {
         server.logger.warning(`Internal error executing '${cmd.fullName}': ${(e as Error).stack ?? String(e)}`);
-        out = reply.error('ERR internal error');
+        out = reply.error(errors.internal);
       }
     }
     const usec = Math.round((performance.now() - start) * 1000);
@@ -184,7 +180,7 @@ export class Dispatcher {
    */
   private abortExec(ctx: CommandContext, message: string): Reply {
     discardTransaction(ctx);
-    const r = reply.error(`EXECABORT Transaction discarded because of: ${message.startsWith('ERR ') ? message.slice(4) : message}`);
+    const r = reply.error(errors.execAbortBecause(message));
     this.server.countError(r);
     return r;
   }

@@ -14,8 +14,7 @@ import type { Server } from '../server/server.js';
 import type { Database } from './database.js';
 import { EvictResult, type EvictionHost } from './eviction.js';
 import { NotifyKind } from './keyspace-events.js';
-
-export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
+import { errors } from '../errors.js';
 
 /** Commands a client in MULTI may still send under OOM (Redis lists them by proc). */
 const MULTI_ALLOWED_UNDER_OOM = new Set(['exec', 'discard', 'quit', 'reset']);
@@ -42,7 +41,7 @@ export function memoryGate(server: Server, client: Client, cmd: Command): string
     }
   }
   if (client.multi !== null && !MULTI_ALLOWED_UNDER_OOM.has(name)) refuse = true;
-  return refuse ? OOM_ERROR : null;
+  return refuse ? errors.oom : null;
 }
 
 /** The server as eviction sees it. */
