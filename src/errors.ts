@@ -13,6 +13,8 @@ export const errors = {
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
   syntax: 'ERR syntax error',
   notInteger: 'ERR value is not an integer or out of range',
+  /** Redoubt's own: a reply of repeated random picks past MAX_PICKS_REPLY_BYTES (commands/random-picks.ts) */
+  randomPicksTooLarge: 'ERR value is out of range, a reply of repeated random picks is limited to 32 MiB',
   notFloat: 'ERR value is not a valid float',
   overflow: 'ERR increment or decrement would overflow',
   incrFloatNaN: 'ERR increment would produce NaN or Infinity',
@@ -39,6 +41,10 @@ export const errors = {
   authNoPassword:
     'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
   maxClients: 'ERR max number of clients reached',
+  /** Redoubt's AUTH throttle: the per-source cap on connections not logged in yet (admission) */
+  tooManyUnauthenticated: 'ERR too many unauthenticated connections from this address; authenticate or close some first',
+  /** Redoubt's AUTH throttle: AUTH inside EXEC cannot wait for the source's password-check budget */
+  authBudgetInTransaction: 'ERR too many password checks from this address right now; send AUTH outside MULTI/EXEC, where it waits its turn',
   stringTooLong: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
   bitOffset: 'ERR bit offset is not an integer or out of range',
   bitValue: 'ERR bit is not an integer or out of range',
@@ -59,6 +65,24 @@ export const errors = {
     `ERR Can't execute '${cmd}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
   /** Redis's execCommandAbort: the reason without its ERR code, other codes kept */
   execAbortBecause: (reason: string) => `EXECABORT Transaction discarded because of: ${reason.startsWith('ERR ') ? reason.slice(4) : reason}`,
+  sortScore: "ERR One or more scores can't be converted into double",
+  /** SORT's BY/GET with a key pattern needs read access to every key (sort.c; an ERR, not a NOPERM) */
+  sortByDenied: 'ERR BY option of SORT denied due to insufficient ACL permissions.',
+  sortGetDenied: 'ERR GET option of SORT denied due to insufficient ACL permissions.',
+  /** GEO (geo.c): the pair is printed with printf's %f */
+  geoInvalidPair: (lon: string, lat: string) => `ERR invalid longitude,latitude pair ${lon},${lat}`,
+  geoUnit: 'ERR unsupported unit provided. please use M, KM, FT, MI',
+  geoNeedRadius: 'ERR need numeric radius',
+  geoNegativeRadius: 'ERR radius cannot be negative',
+  geoNeedWidth: 'ERR need numeric width',
+  geoNeedHeight: 'ERR need numeric height',
+  geoNegativeBox: 'ERR height or width cannot be negative',
+  geoMemberDecode: 'ERR could not decode requested zset member',
+  geoCountPositive: 'ERR COUNT must be > 0',
+  geoAnyNeedsCount: 'ERR the ANY argument requires COUNT argument',
+  geoStoreWith: (what: string) => `ERR ${what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`,
+  geoNeedFrom: (cmd: string) => `ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${cmd}`,
+  geoNeedBy: (cmd: string) => `ERR exactly one of BYRADIUS and BYBOX can be specified for ${cmd}`,
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */

@@ -8,8 +8,8 @@
  */
 import type { Command } from '../command-model/command-spec.js';
 import { commandHasKeys, extractKeys, type KeyRef } from '../command-model/key-extraction.js';
-import { compileGlob, globMatch, type GlobMatcher } from '../keyspace/glob.js';
-import { KEY_READ, KEY_WRITE, type KeyPattern, type Selector, type User } from './user.js';
+import { globMatch } from '../keyspace/glob.js';
+import { KEY_READ, KEY_WRITE, type Selector, type User } from './user.js';
 
 /**
  * A channel argument a command publishes or subscribes to. Callers list only what Redis
@@ -52,28 +52,13 @@ function neededKeyPerm(flags: readonly string[]): number {
   return need;
 }
 
-/**
- * Compiled key patterns. Pattern objects are replaced (never edited in their text) when a
- * user changes, so a WeakMap keyed by the object stays correct and frees itself.
- */
-const compiled = new WeakMap<KeyPattern, GlobMatcher>();
-
-function matcherFor(p: KeyPattern): GlobMatcher {
-  let m = compiled.get(p);
-  if (m === undefined) {
-    m = compileGlob(p.pattern);
-    compiled.set(p, m);
-  }
-  return m;
-}
-
 /** True if `sel` lets `key` be accessed with key-spec `flags`. */
 export function selectorAllowsKey(sel: Selector, key: string, flags: readonly string[]): boolean {
   if (sel.allKeys) return true;
   const need = neededKeyPerm(flags);
   for (const p of sel.keyPatterns) {
     if ((p.flags & need) !== need) continue;
-    if (matcherFor(p)(key)) return true;
+    if (globMatch(p.pattern, key)) return true; // allocation-free, nothing to cache
   }
   return false;
 }

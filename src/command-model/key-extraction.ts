@@ -155,14 +155,22 @@ const native: Record<string, NativeExtractor> = {
     }
     return [{ index: 1, flags: readonly ? RO_ACCESS : RW_ACCESS_UPDATE }];
   },
-  /** SORT key [BY p] [LIMIT o c] [GET p ...] [ASC|DESC] [ALPHA] [STORE dst]: the last STORE wins */
+  /**
+   * SORT key [BY p] [LIMIT o c] [GET p ...] [ASC|DESC] [ALPHA] [STORE dst]: the last STORE
+   * wins. STORE's argument is skipped like BY's and GET's: Redis 7.2's sortGetKeys did not
+   * skip it, so in `STORE by STORE secret` it took "by" for the destination while SORT
+   * wrote "secret", and the ACL checked the wrong key (fixed upstream later, redis#15538).
+   * Words are read exactly as SORT reads them, so the key checked is the key written.
+   */
   sort(argv) {
     const keys: KeyRef[] = [{ index: 1, flags: RO_ACCESS }];
     let store = -1;
     for (let i = 2; i < argv.length; i++) {
-      const a = argv[i]!.toLowerCase();
+      // strcasecmp, as SORT's own parser: the word ends at a NUL ("STORE\0x" is STORE)
+      const z = argv[i]!.indexOf('\0');
+      const a = (z === -1 ? argv[i]! : argv[i]!.slice(0, z)).toLowerCase();
       if (a === 'limit') i += 2;
-      else if (a === 'store' && i + 1 < argv.length) store = i + 1;
+      else if (a === 'store' && i + 1 < argv.length) store = ++i;
       else if (a === 'get' || a === 'by') i += 1;
     }
     if (store !== -1) keys.push({ index: store, flags: OW_UPDATE });

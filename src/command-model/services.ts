@@ -77,6 +77,8 @@ export interface KeyspaceService {
   addDirty(n: number): void;
   /** the largest bulk a client may send (proto-max-bulk-len): results may not grow past it */
   readonly maxBulkLen: number;
+  /** the dataset is being loaded (AOF replay): ACL-free internal execution */
+  readonly loading: boolean;
   readonly watches: WatchService;
   readonly blocking: BlockingService;
   readonly memory: MemoryAccounting;
@@ -174,10 +176,11 @@ export interface SecurityService {
   readonly events: SecurityMonitor;
   actorOf(client: Client): Actor;
   /**
-   * AUTH / HELLO AUTH: null on success (the client is now that user), else the reply to
-   * send (WRONGPASS, or the throttle's refusal).
+   * AUTH / HELLO AUTH: `finish` receives null on success (the client is now that user) or
+   * the error (WRONGPASS…) and makes the reply. The result is that reply, or null when the
+   * check waits for the AUTH throttle's budget and the reply is sent later.
    */
-  authenticate(ctx: CommandContext, user: string, password: string, commandName: string): Reply | null;
+  authenticate(ctx: CommandContext, user: string, password: string, commandName: string, finish: (err: Reply | null) => Reply): Reply | null;
 }
 
 /** CONFIG SET's side effects beyond the store: the owning module's apply hook. */

@@ -21,7 +21,7 @@ const CONN: ['connection'] = ['connection'];
 /**
  * Redis's flags letters, in its order; N when none applies. Redoubt adds 'h' (not a Redis
  * letter) while the AUTH throttle holds the client back: its last failed login's reply was
- * delayed or refused by a block, until it authenticates successfully.
+ * delayed, or a login of its waited for budget, until it authenticates successfully.
  */
 function flagLetters(c: Client): string {
   let f = '';

@@ -12,7 +12,7 @@ import type { CommandTable } from '../command-model/command-table.js';
 import type { CommandContext } from '../command-model/context.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { globMatch } from '../keyspace/glob.js';
+import { compileGlob } from '../keyspace/glob.js';
 import { commandHasKeys, extractKeys, legacyKeyRange } from '../command-model/key-extraction.js';
 
 /** Flags COMMAND INFO shows, in Redis's order; the others are internal and hidden on purpose. */
@@ -314,8 +314,10 @@ const listCmd = defineCommand({
         else if (type === 'aclcat') {
           const cat = arg.toLowerCase();
           filter = (c) => (c.aclCategories as readonly string[]).includes(cat);
-        } else if (type === 'pattern') filter = (_c, name) => globMatch(arg, name, true);
-        else return reply.error(errors.syntax);
+        } else if (type === 'pattern') {
+          const match = compileGlob(arg, true); // once per call, not once per command name
+          filter = (_c, name) => match(name);
+        } else return reply.error(errors.syntax);
         i += 2;
       } else {
         return reply.error(errors.syntax);

@@ -7,7 +7,7 @@
 import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { globMatch } from '../keyspace/glob.js';
+import { compileGlob } from '../keyspace/glob.js';
 import type { ConfigDef } from '../config/config-def.js';
 import { rewriteConfigFile } from '../config/config-rewrite.js';
 import { aclListLine } from '../acl/describe.js';
@@ -40,10 +40,12 @@ const configGet = defineCommand({
         if (def !== undefined) matches.set(key, [pattern, def]);
         continue;
       }
+      // Bound once per argument, not once per config name.
+      const match = compileGlob(pattern, true);
       for (const [name, def] of config.allNames()) {
         if ((def.flags ?? []).includes('hidden')) continue;
         if (matches.has(name)) continue;
-        if (globMatch(pattern, name, true)) matches.set(name, [name, def]);
+        if (match(name)) matches.set(name, [name, def]);
       }
     }
     const items: Reply[] = [];

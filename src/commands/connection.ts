@@ -128,22 +128,27 @@ export const hello = defineCommand({
       }
     }
     if (auth !== null) {
-      const err = ctx.services.security.authenticate(ctx, auth[0], auth[1], argv[0]!);
-      if (err !== null) return err;
+      // the login may wait for the AUTH throttle's budget: the rest of HELLO runs after it
+      return ctx.services.security.authenticate(ctx, auth[0], auth[1], argv[0]!, (err) => err ?? helloFinish(ctx, proto, setName));
     }
-    if (!ctx.client.authenticated) {
-      return reply.error(
-        'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
-      );
-    }
-    if (setName !== null) {
-      if (!validClientName(setName)) return reply.error('ERR Client names cannot contain spaces, newlines or special characters.');
-      ctx.client.name = setName;
-    }
-    ctx.client.resp = proto as 2 | 3;
-    return helloReply(ctx);
+    return helloFinish(ctx, proto, setName);
   },
 });
+
+/** HELLO after its optional AUTH: requires a login, then SETNAME and the protocol switch. */
+function helloFinish(ctx: CommandContext, proto: number, setName: string | null): Reply {
+  if (!ctx.client.authenticated) {
+    return reply.error(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
+  }
+  if (setName !== null) {
+    if (!validClientName(setName)) return reply.error('ERR Client names cannot contain spaces, newlines or special characters.');
+    ctx.client.name = setName;
+  }
+  ctx.client.resp = proto as 2 | 3;
+  return helloReply(ctx);
+}
 
 function helloReply(ctx: CommandContext): Reply {
   return reply.map([
@@ -177,7 +182,8 @@ export const auth = defineCommand({
     // Redis asks the nopass flag, not whether a password exists: a default user with
     // neither (after `resetpass`) gets WRONGPASS, not this hint.
     if (argv.length === 2 && ctx.services.security.acl.defaultUser.nopass) return reply.error(errors.authNoPassword);
-    return ctx.services.security.authenticate(ctx, user, pass, argv[0]!) ?? reply.ok;
+    // null: the check waits for the AUTH throttle's budget and is answered later
+    return ctx.services.security.authenticate(ctx, user, pass, argv[0]!, (err) => err ?? reply.ok);
   },
 });
 

@@ -16,6 +16,7 @@ import { parseScanOptions } from './scan-args.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { CommandContext } from '../command-model/context.js';
 import { exactLongLong } from '../command-model/argument-reader.js';
+import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -397,12 +398,15 @@ function randomFields(ctx: CommandContext, key: string, l: number | bigint, with
     else out.push(reply.bulk(f), reply.bulk(h.get(f)!));
   };
   if (!unique || count === 1) {
-    // Repetition allowed. A count this large could not be answered by Redis either (it
-    // would build the reply until memory runs out); the reply is capped by V8 arrays.
-    const n = Number(count);
-    if (n > 0x3fffffff) throw new CommandError('ERR value is out of range');
-    for (let i = 0; i < n; i++) push(h.randomField());
-    return reply.array(out);
+    // Repetition allowed: bounded whatever the count (random-picks.ts). RESP2 flattens the
+    // pairs, RESP3 nests them.
+    if (!withValues) return repeatedPicks(count, (n) => n, MIN_ITEM_BYTES, (w) => w.write(reply.bulk(h.randomField()), resp3 ? 3 : 2));
+    return repeatedPicks(count, (n) => (resp3 ? n : 2 * n), 2 * MIN_ITEM_BYTES, (w) => {
+      const f = h.randomField();
+      const pair = [reply.bulk(f), reply.bulk(h.get(f)!)];
+      if (resp3) w.write(reply.array(pair), 3);
+      else for (const r of pair) w.write(r, 2);
+    });
   }
   if (count >= size) {
     for (const f of h.fields()) push(f);

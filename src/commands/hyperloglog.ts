@@ -5,7 +5,7 @@
  * bytes. Redis keeps a modified string "raw", and so do these commands.
  */
 import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
-import { reply } from '../protocol/reply.js';
+import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { Hll, HLL_INVALID, HLL_REGISTERS, HLL_WRONGTYPE, countRegisters, isHllString } from '../types/hyperloglog.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
@@ -136,7 +136,7 @@ export const pfcount = defineCommand({
         if (e === undefined) continue;
         if (!decode(hllValue(e)).mergeInto(max)) return reply.error(HLL_INVALID);
       }
-      return reply.int(countRegisters(max));
+      return cardinalityReply(countRegisters(max));
     }
     const key = argv[1]!;
     const e = ctx.db.lookupRead(key);
@@ -150,9 +150,19 @@ export const pfcount = defineCommand({
     // the cached estimate is part of the value: PFCOUNT writes it (and so modifies the key)
     h.setCachedCard(card);
     writeBack(ctx, key, v, h);
-    return reply.int(card);
+    return cardinalityReply(card);
   },
 });
+
+/**
+ * The estimate as PFCOUNT's integer reply. Redis converts it with `(uint64_t)llroundl()` and
+ * replies with it as a signed long long: an estimate beyond 2^63 (Infinity, when every
+ * register is at its maximum) comes out as -9223372036854775808 on x86-64, never as a
+ * non-integer that would break the protocol.
+ */
+function cardinalityReply(card: number): Reply {
+  return card < 2 ** 63 ? reply.int(card) : reply.int(-(2n ** 63n));
+}
 
 export const pfmerge = defineCommand({
   name: 'pfmerge',

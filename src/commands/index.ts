@@ -25,6 +25,8 @@ import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
 import { dumpRestoreCommands } from './dump-restore.js';
 import { memoryCommands } from './memory-command.js';
+import { sortCommands } from './sort.js';
+import { geoCommands } from './geo.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -52,4 +54,6 @@ export const allCommands: CommandDefinition[] = [
   ...pubsubCommands,
   ...dumpRestoreCommands,
   ...memoryCommands,
+  ...sortCommands,
+  ...geoCommands,
 ];

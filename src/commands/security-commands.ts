@@ -1,7 +1,10 @@
 /**
- * AUTHTHROTTLE: Redoubt's admin command for brute-force blocks (no Redis equivalent).
- *   AUTHTHROTTLE LIST            current blocks: scope, source, user, seconds left, failures, refused attempts
- *   AUTHTHROTTLE CLEAR [source]  lift every block (and forget the counts), or those of one address
+ * AUTHTHROTTLE: Redoubt's admin command for the AUTH throttle (no Redis equivalent).
+ *   AUTHTHROTTLE LIST            per source address with recent failures, waiting logins or refused
+ *                                connections: its state, failures, next failure delay, budget left,
+ *                                waiting logins, unauthenticated connections and counters
+ *   AUTHTHROTTLE CLEAR [source]  forget the failures and refill the budget of every source (or one);
+ *                                waiting logins are checked at once
  */
 import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { helpReply } from './command-introspection.js';
@@ -14,24 +17,32 @@ const list = defineCommand({
   name: 'list',
   arity: 2,
   flags: FLAGS,
-  docs: { summary: 'Lists the current authentication blocks.', since: 'redoubt-0.1.0', group: 'server', complexity: 'O(N) where N is the number of blocks' },
+  docs: { summary: 'Shows the AUTH throttle state per source address.', since: 'redoubt-0.1.0', group: 'server', complexity: 'O(N) where N is the number of tracked sources' },
   run(ctx) {
-    const blocks = ctx.services.security.events.throttle.list(ctx.services.monitor.wallClock());
+    const sources = ctx.services.security.events.throttle.list();
     return reply.array(
-      blocks.map((b) =>
+      sources.map((s) =>
         reply.map([
-          reply.bulk('scope'),
-          reply.bulk(b.scope),
           reply.bulk('source'),
-          reply.bulk(b.source),
-          reply.bulk('user'),
-          b.user === null ? reply.nil : reply.bulk(b.user),
-          reply.bulk('seconds-left'),
-          reply.int(Math.ceil(b.remainingMs / 1000)),
+          reply.bulk(s.source),
+          reply.bulk('state'),
+          reply.bulk(s.state),
           reply.bulk('failures'),
-          reply.int(b.failures),
-          reply.bulk('refused'),
-          reply.int(b.refused),
+          reply.int(s.failures),
+          reply.bulk('next-delay-ms'),
+          reply.int(s.nextDelayMs),
+          reply.bulk('budget'),
+          reply.int(s.budget),
+          reply.bulk('waiting'),
+          reply.int(s.waiting),
+          reply.bulk('unauthenticated'),
+          reply.int(s.unauthenticated),
+          reply.bulk('delayed-replies'),
+          reply.int(s.delayedReplies),
+          reply.bulk('waited-logins'),
+          reply.int(s.waitedAttempts),
+          reply.bulk('refused-connections'),
+          reply.int(s.refusedConnections),
         ]),
       ),
     );
@@ -43,7 +54,7 @@ const clear = defineCommand({
   arity: -2,
   flags: FLAGS,
   docs: {
-    summary: 'Lifts authentication blocks: all of them, or those of one source address.',
+    summary: 'Forgets the failures and refills the password-check budget of every source address, or of one.',
     since: 'redoubt-0.1.0',
     group: 'server',
     complexity: 'O(N) where N is the number of tracked sources',
@@ -65,9 +76,10 @@ const help = defineCommand({
   run: () =>
     helpReply('AUTHTHROTTLE', [
       'LIST',
-      '    Current blocks after failed authentications: scope (pair or source), source, user, seconds left.',
+      '    Per source address: state (watching, delaying, rationing), failures, next failure delay,',
+      '    password checks left this minute, waiting logins, unauthenticated connections.',
       'CLEAR [<source>]',
-      '    Lift every block, or the blocks of one source address.',
+      '    Forget the failures and refill the budget of every source, or of one address.',
     ]),
 });
 
@@ -75,7 +87,7 @@ export const authThrottle = defineCommand({
   name: 'auththrottle',
   arity: -2,
   flags: [],
-  docs: { summary: 'Inspects and lifts brute-force authentication blocks (Redoubt).', since: 'redoubt-0.1.0', group: 'server', complexity: 'Depends on subcommand.' },
+  docs: { summary: 'Inspects and resets the AUTH brute-force throttle (Redoubt).', since: 'redoubt-0.1.0', group: 'server', complexity: 'Depends on subcommand.' },
   subcommands: [clear, help, list],
 });
 

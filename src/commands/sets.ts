@@ -18,10 +18,9 @@ import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { parseScanOptions } from './scan-args.js';
 import type { CommandContext } from '../command-model/context.js';
 import { exactLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
+import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
 
 const LONG_MAX = 9223372036854775807n;
-/** The longest reply of repeated random picks Redoubt builds (Redis would run out of memory first). */
-const MAX_REPEATED_PICKS = 0x3fffffff;
 
 function limits(ctx: CommandContext): SetLimits {
   const cfg = ctx.config;
@@ -365,10 +364,9 @@ function srandmemberWithCount(ctx: CommandContext, key: string, countArg: string
   const count = typeof abs === 'bigint' ? Number(abs) : abs;
   const size = s.size;
   if (!unique || count === 1) {
-    if (count > MAX_REPEATED_PICKS) return reply.error('ERR value is out of range');
-    const out: Reply[] = new Array(count);
-    for (let i = 0; i < count; i++) out[i] = reply.bulk(s.random());
-    return reply.array(out);
+    // bounded whatever the count (random-picks.ts)
+    const resp = ctx.client.resp;
+    return repeatedPicks(abs, (n) => n, MIN_ITEM_BYTES, (w) => w.write(reply.bulk(s.random()), resp));
   }
   if (count >= size) return reply.array(bulksOf(s.members()));
   // a listpack is sampled in one ordered pass

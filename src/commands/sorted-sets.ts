@@ -13,7 +13,7 @@
  */
 import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
-import { CommandError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import { formatDouble, LLONG_MAX } from '../protocol/number-format.js';
 import { createZset, limits, PLAIN, readZset, readZsetLikeInput, writeZset, zsetAdd, type AddFlags, type ZsetLikeInput } from './zset-common.js';
 import { parseZmpopArgs, zpopGeneric, type PopEnd } from './zset-pop.js';
@@ -25,6 +25,7 @@ import { parseLexRange, parseScoreRange } from './zset-args.js';
 import { exactLongLong, readDouble, readLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { format17g } from './zset-format.js';
 import type { CommandContext } from '../command-model/context.js';
+import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
 
 const LONG_MAX = 9223372036854775807n;
 const ERR_MINMAX_FLOAT = 'ERR min or max is not a float';
@@ -959,17 +960,20 @@ function randomMembers(ctx: CommandContext, key: string, l: number | bigint, wit
   const unique = l >= 0;
   const count = unique ? l : -l;
   if (count === 0 || count === 0n) return reply.emptyArray;
-  const sink = new ClientSink(withScores, ctx.client.resp === 3);
+  const resp3 = ctx.client.resp === 3;
   if (!unique || count === 1 || count === 1n) {
-    // Repetition allowed. Redis would build such a reply until memory runs out; V8 arrays cap it.
-    const n = Number(count);
-    if (n > 0x3fffffff) throw new CommandError('ERR value is out of range');
-    for (let i = 0; i < n; i++) {
+    // Repetition allowed: bounded whatever the count (random-picks.ts). A score is at least
+    // 4 bytes (RESP3 `,0\r\n`).
+    const resp = resp3 ? 3 : 2;
+    if (!withScores) return repeatedPicks(count, (n) => n, MIN_ITEM_BYTES, (w) => w.write(reply.bulk(z.memberAt(z.randomRank())), resp));
+    return repeatedPicks(count, (n) => (resp3 ? n : 2 * n), MIN_ITEM_BYTES + 4, (w) => {
       const r = z.randomRank();
-      sink.emit(z.memberAt(r), z.scoreAt(r));
-    }
-    return sink.finish();
+      const pair = [reply.bulk(z.memberAt(r)), reply.double(z.scoreAt(r))];
+      if (resp3) w.write(reply.array(pair), 3);
+      else for (const item of pair) w.write(item, 2);
+    });
   }
+  const sink = new ClientSink(withScores, resp3);
   const size = z.size;
   if (count >= size) {
     // the whole set, from the highest score down (Redis's iterator order)

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import type { ConfigStore } from './config-store.js';
 import { unsupportedReason } from './config-store.js';
-import { deprecatedDirectives, securityOnlyDirectives } from './config-table.js';
+import { deprecatedDirectives, removedDirectives, securityOnlyDirectives } from './config-table.js';
 import { strerror } from './config-values.js';
 import { splitArgs } from './split-args.js';
 
@@ -102,6 +102,8 @@ function loadLines(store: ConfigStore, text: string, opts: LoadOptions): ConfigL
       continue;
     }
     if (deprecatedDirectives.has(name) && argv.length === 2) continue;
+    const removed = removedDirectives.get(name);
+    if (removed !== undefined) return fail(removed);
 
     if (name === 'include' && argv.length === 2) {
       const err = loadInclude(store, args[0]!, opts);

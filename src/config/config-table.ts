@@ -357,22 +357,28 @@ export const configTable: ConfigDef[] = [
   enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels'], 'active'),
 
   // ---- Redoubt extensions: watch and defend (no Redis equivalent; `since: 'redoubt'`) ----
+  // protected like dir/dbfilename: it names a file the server creates and appends to
   nstr('security-log-file', 'active', {
     since: 'redoubt',
+    flags: ['protected'],
     apply: (server, v) => server.security.events.setFile(v),
   }),
   int('auth-spike-threshold', '50', 0n, INT_MAX, 'active', { since: 'redoubt' }),
   int('auth-spike-source-threshold', '10', 0n, INT_MAX, 'active', { since: 'redoubt' }),
   int('auth-spike-window', '60', 1n, 86400n, 'active', { since: 'redoubt' }),
+  // AUTH throttling (src/security/auth-throttle.ts): slows guessing per source address,
+  // never refuses a password. The waits are capped at 5 s by the ranges (and in the code).
   bool('auth-throttle', 'yes', 'active', { since: 'redoubt' }),
   int('auth-throttle-free-failures', '3', 0n, INT_MAX, 'active', { since: 'redoubt' }),
-  int('auth-throttle-threshold', '10', 1n, INT_MAX, 'active', { since: 'redoubt' }),
-  int('auth-throttle-source-threshold', '100', 0n, INT_MAX, 'active', { since: 'redoubt' }),
-  int('auth-throttle-block-time', '60', 1n, 86400n, 'active', { since: 'redoubt' }),
-  bool('auth-throttle-exempt-loopback', 'no', 'active', { since: 'redoubt' }),
+  int('auth-throttle-max-delay', '5000', 0n, 5000n, 'active', { since: 'redoubt' }),
+  int('auth-throttle-checks-per-minute', '30', 1n, INT_MAX, 'active', { since: 'redoubt' }),
+  int('auth-throttle-max-wait', '5000', 0n, 5000n, 'active', { since: 'redoubt' }),
+  int('auth-throttle-max-unauthenticated', '16', 0n, INT_MAX, 'active', { since: 'redoubt' }),
+  // loopback (127.0.0.0/8, ::1, ::ffff:127.x) and the unix socket; "no" throttles them too
+  bool('auth-throttle-exempt-loopback', 'yes', 'active', { since: 'redoubt' }),
   int('metrics-port', '0', 0n, 65535n, 'active', { since: 'redoubt', flags: IMMUTABLE }),
   str('metrics-bind', '127.0.0.1', 'active', { since: 'redoubt', flags: IMMUTABLE }),
-  // CONFIG SET checks it for protected configs (dir, dbfilename): implemented here.
+  // CONFIG SET checks it for protected configs (dir, dbfilename, security-log-file): implemented here.
   enm('enable-protected-configs', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
   enm('enable-debug-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
   enm('enable-module-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
@@ -611,6 +617,19 @@ export const configTable: ConfigDef[] = [
  * (modules), so any occurrence is refused.
  */
 export const securityOnlyDirectives: ReadonlySet<string> = new Set(['loadmodule']);
+
+/**
+ * Redoubt directives whose meaning no longer exists: the AUTH throttle stopped blocking
+ * (source, user) pairs and addresses (issue 11). Refused at load with the reason, so a
+ * config that relied on them is not silently run another way.
+ */
+export const removedDirectives: ReadonlyMap<string, string> = new Map(
+  ['auth-throttle-threshold', 'auth-throttle-source-threshold', 'auth-throttle-block-time'].map((name) => [
+    name,
+    `'${name}' was removed: the AUTH throttle no longer blocks users or addresses (a correct password is never refused). ` +
+      'Delete the line; see auth-throttle-checks-per-minute, auth-throttle-max-unauthenticated and auth-throttle-max-delay.',
+  ]),
+);
 
 /** Redis ignores these removed directives when they have exactly one argument. */
 export const deprecatedDirectives: ReadonlySet<string> = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value', 'lua-replicate-commands']);

@@ -1,212 +1,165 @@
 /**
- * Glob matching with Redis 7.2's exact semantics (KEYS, SCAN MATCH, CONFIG GET, ACL key
- * patterns, PSUBSCRIBE), in bounded time.
+ * Glob matching with Redis 7.2's exact semantics (KEYS, SCAN MATCH, CONFIG GET, COMMAND
+ * LIST FILTERBY PATTERN, ACL key and channel patterns, PSUBSCRIBE), in bounded time and
+ * with memory no larger than the pattern.
  *
- * Redis matches recursively, one level per `*`. Its answer, which this module reproduces
- * byte for byte, is:
- *  - The pattern is read as a sequence of tokens, each matching exactly one byte — a literal,
- *    `?`, `\x` (escaped literal), a class `[...]` — or a run of `*` matching any sequence.
- *  - Class syntax: `^` first negates; `\x` inside matches x exactly (even when matching
- *    case-insensitively); `a-z` is a range and a reversed range `z-a` is swapped; a class
- *    without its `]` runs to the end of the pattern; `[a-]` is the range `a`..`]` followed
- *    by an unterminated class. Range bounds are C `char`s, which are signed on the platforms
- *    Redis ships on, so `[a-\xff]` is the range -1..97 and does not contain 'b' or 0xe9.
+ * Redis (util.c stringmatchlen) matches recursively, one level per `*`. Its answer, which
+ * this module reproduces byte for byte, is:
+ *  - The pattern is a sequence of tokens, each matching exactly one byte — a literal, `?`,
+ *    `\x` (escaped literal; a trailing lone `\` is a literal backslash), a class `[...]`
+ *    (see glob-class.ts) — or a run of `*` matching any sequence.
  *  - An empty subject matches only the empty pattern (even `*` does not match "").
- *  - Protection against abusive patterns (CVE-2022-36021): Redis stops recursing past 1000
+ *  - Without case, A-Z fold to a-z only (the C locale).
+ *  - CVE-2022-36021 (exponential time on `a*a*a*…b`): Redis's `skipLongerMatches` gives up
+ *    on earlier stars once a later star found no match anywhere in the rest of the subject.
+ *    That shortcut changes only the work, not the answer, and the iterative algorithm below
+ *    (backtrack to the last star only) has the same O(pattern × subject) bound.
+ *  - CVE-2024-31228 (stack overflow on very long patterns): Redis stops recursing past 1000
  *    nested stars and answers "no match". A match must pass every star group, so when the
  *    1001st star group is followed by anything but more stars, nothing matches.
- *  - Case-insensitive matching folds A-Z only (the C locale). Inside a range the bounds are
- *    swapped first and folded after, and folding a negative `char` yields its unsigned byte
- *    (glibc's tolower), so we mirror that too.
  *
- * Redis's `skipLongerMatches` shortcut does not change the answer, only the work, so the
- * tokens can be matched with the classic iterative algorithm that backtracks to the last
- * star only: O(pattern × subject) in the worst case, never exponential.
+ * Memory (issue 11 #2): the pattern text is the compiled form. Short classes are walked in
+ * place on each comparison, as Redis does. A class of CLASS_SET_MIN_LENGTH bytes or more
+ * gets a 32-byte membership set, so one comparison never walks more than that many bytes
+ * and the sets together stay smaller than the pattern. compileGlob does that once per
+ * pattern; globMatch, for one-off matches, compiles nothing.
  */
+import { classEnd, compileClass, FOLD, walkClass } from './glob-class.js';
 
-const STAR = 0;
-const ANY = 1;
-const LITERAL = 2;
-const CLASS = 3;
-
-/** Redis stops nesting after this many star recursions (see util.c). */
+/** Redis stops nesting after this many star recursions (util.c, CVE-2024-31228). */
 const MAX_STAR_NESTING = 1000;
 
-/** A-Z → a-z, everything else unchanged: tolower() in the C locale, on unsigned bytes. */
-const FOLD = new Uint8Array(256);
-for (let i = 0; i < 256; i++) FOLD[i] = i >= 65 && i <= 90 ? i + 32 : i;
+/**
+ * Classes at least this long (from `[` to `]`) get a membership set: 32 bytes plus a map
+ * entry, well under the class's own length, and a walk in place costs at most this much.
+ */
+const CLASS_SET_MIN_LENGTH = 256;
 
-/** A C `char` as the signed value x86-64/arm64-Linux compilers give it... */
-function signedChar(b: number): number {
-  return b >= 128 ? b - 256 : b;
-}
+const STAR = 42; // *
+const ANY = 63; // ?
+const OPEN = 91; // [
+const ESCAPE = 92; // \
 
-/** ...and glibc's tolower() of such a value: negative chars come back as unsigned bytes. */
-function cToLower(c: number): number {
-  if (c < 0) return c + 256;
-  return c >= 65 && c <= 90 ? c + 32 : c;
-}
-
-/** A compiled pattern: reuse it to match many subjects (KEYS, SCAN). */
+/** A pattern bound to its options: reuse it to match many subjects (KEYS, SCAN). */
 export type GlobMatcher = (subject: string) => boolean;
 
-interface Tokens {
-  kinds: Uint8Array;
-  /** literal byte (folded when matching without case) */
-  literals: Uint8Array;
-  /** membership table (256 entries) per CLASS token, undefined for other kinds */
-  classes: (Uint8Array | undefined)[];
-  count: number;
+/** Membership sets of a pattern's long classes: 8 words each, found by the class's `[` index. */
+interface ClassSets {
+  /** `[` index → set number */
+  index: Map<number, number>;
+  /** per set: the pattern index after its class */
+  ends: Int32Array;
+  bits: Uint32Array;
 }
 
 /**
- * Compiles `pattern` (a binary string) once; the matcher then answers exactly as Redis's
- * stringmatchlen(pattern, subject, nocase) would.
+ * Binds `pattern` (a binary string) once; the matcher then answers exactly as Redis's
+ * stringmatchlen(pattern, subject, nocase) would. O(pattern) time to build; it holds the
+ * pattern and at most a few bytes per 256 bytes of pattern.
  */
 export function compileGlob(pattern: string, nocase = false): GlobMatcher {
-  const n = pattern.length;
-  if (n === 0) return (subject) => subject.length === 0;
-  if (n === 1 && pattern === '*') return (subject) => subject.length > 0;
-  const t = tokenize(pattern, nocase);
-  if (t === null) return () => false;
-  if (t.count === 1 && t.kinds[0] === STAR) return (subject) => subject.length > 0;
-  return (subject) => subject.length > 0 && matchTokens(t, subject, nocase);
+  if (pattern.length === 0) return (subject) => subject.length === 0;
+  if (pattern === '*') return (subject) => subject.length > 0;
+  const sets = longClassSets(pattern, nocase);
+  return (subject) => matchGlob(pattern, subject, nocase, sets);
 }
 
-/** One-shot match; prefer compileGlob when matching many subjects against one pattern. */
+/** One-off match: nothing is compiled (classes are walked in place). */
 export function globMatch(pattern: string, subject: string, nocase = false): boolean {
-  return compileGlob(pattern, nocase)(subject);
+  return matchGlob(pattern, subject, nocase, null);
 }
 
-/**
- * Splits the pattern into tokens the way Redis's matcher walks it. Returns null when the
- * pattern can match nothing at all because of the star nesting limit.
- */
-function tokenize(pattern: string, nocase: boolean): Tokens | null {
+/** Finds the pattern's classes as the matcher tokenizes it and compiles the long ones; null if none. */
+function longClassSets(pattern: string, nocase: boolean): ClassSets | null {
   const n = pattern.length;
-  // Reading at index n yields the terminating NUL an sds string carries, as in Redis.
-  const at = (i: number): number => (i < n ? pattern.charCodeAt(i) & 0xff : 0);
-  const kinds = new Uint8Array(n);
-  const literals = new Uint8Array(n);
-  const classes: (Uint8Array | undefined)[] = [];
-  let count = 0;
-  let starGroups = 0;
-  let limitStar = -1;
-  let i = 0;
-  while (i < n) {
-    const c = at(i);
-    if (c === 42 /* * */) {
-      while (i + 1 < n && at(i + 1) === 42) i++;
-      starGroups++;
-      if (starGroups === MAX_STAR_NESTING + 1) limitStar = count;
-      kinds[count++] = STAR;
-      i++;
-    } else if (c === 63 /* ? */) {
-      kinds[count++] = ANY;
-      i++;
-    } else if (c === 91 /* [ */) {
-      const table = new Uint8Array(256);
-      i++;
-      const not = at(i) === 94; /* ^ */
-      if (not) i++;
-      for (;;) {
-        const rem = n - i;
-        const p = at(i);
-        if (p === 92 /* \ */ && rem >= 2) {
-          i++;
-          table[at(i)] = 1; // escaped: exact byte, case-sensitive even with nocase
-        } else if (p === 93 /* ] */) {
-          break;
-        } else if (rem === 0) {
-          i--; // unterminated: the class ends with the pattern
-          break;
-        } else if (rem >= 3 && at(i + 1) === 45 /* - */) {
-          addRange(table, at(i), at(i + 2), nocase);
-          i += 2;
-        } else if (nocase) {
-          const f = FOLD[p]!;
-          for (let b = 0; b < 256; b++) if (FOLD[b] === f) table[b] = 1;
-        } else {
-          table[p] = 1;
-        }
-        i++;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let p = 0;
+  while (p < n) {
+    const c = pattern.charCodeAt(p) & 0xff;
+    if (c === OPEN) {
+      const end = classEnd(pattern, p + 1);
+      if (end - p >= CLASS_SET_MIN_LENGTH) {
+        starts.push(p);
+        ends.push(end);
       }
-      if (not) for (let b = 0; b < 256; b++) table[b] = table[b] === 1 ? 0 : 1;
-      classes[count] = table;
-      kinds[count++] = CLASS;
-      i++;
+      p = end;
     } else {
-      let lit = c;
-      if (c === 92 /* \ */ && n - i >= 2) {
-        i++;
-        lit = at(i);
-      }
-      kinds[count] = LITERAL;
-      literals[count++] = nocase ? FOLD[lit]! : lit;
-      i++;
+      p += c === ESCAPE && n - p >= 2 ? 2 : 1;
     }
   }
-  // Past the nesting limit Redis gives up: only a final star group is still reachable.
-  if (limitStar !== -1 && limitStar !== count - 1) return null;
-  return { kinds, literals, classes, count };
-}
-
-function addRange(table: Uint8Array, a: number, b: number, nocase: boolean): void {
-  let start = signedChar(a);
-  let end = signedChar(b);
-  if (start > end) {
-    const t = start;
-    start = end;
-    end = t;
+  if (starts.length === 0) return null;
+  const sets: ClassSets = { index: new Map(), ends: Int32Array.from(ends), bits: new Uint32Array(starts.length * 8) };
+  for (let k = 0; k < starts.length; k++) {
+    sets.index.set(starts[k]!, k);
+    compileClass(pattern, starts[k]! + 1, nocase, sets.bits, k * 8);
   }
-  if (nocase) {
-    // Redis folds after swapping, so e.g. [Z-a] becomes the empty range z..a.
-    start = cToLower(start);
-    end = cToLower(end);
-    for (let x = 0; x < 256; x++) {
-      const c = FOLD[x]!;
-      if (c >= start && c <= end) table[x] = 1;
-    }
-  } else {
-    for (let x = start; x <= end; x++) table[x & 0xff] = 1;
-  }
+  return sets;
 }
 
 /**
- * The iterative matcher for a non-empty subject: on a mismatch, retry from the most recent
- * star with one more byte consumed by it. Earlier stars never need revisiting because each
- * token between stars consumes exactly one byte.
+ * Redis's stringmatchlen over binary strings, iteratively: on a mismatch, retry from the
+ * most recent star with one more byte consumed by it. Earlier stars never need revisiting
+ * because each token between stars consumes exactly one byte. Allocates nothing; time at
+ * most O(pattern length × subject length).
  */
-function matchTokens(t: Tokens, s: string, nocase: boolean): boolean {
-  const { kinds, literals, classes, count } = t;
-  const n = s.length;
+function matchGlob(pattern: string, subject: string, nocase: boolean, sets: ClassSets | null): boolean {
+  const n = pattern.length;
+  const m = subject.length;
+  if (m === 0) return n === 0;
   let p = 0;
   let i = 0;
-  let starP = -1;
-  let starI = 0;
-  while (i < n) {
-    if (p < count) {
-      const k = kinds[p];
-      if (k === STAR) {
-        starP = p++;
+  let starP = -1; // pattern index just after the most recent star group
+  let starI = 0; // subject index that star group's current attempt starts from
+  let starGroups = 0;
+  while (i < m) {
+    if (p < n) {
+      const pc = pattern.charCodeAt(p) & 0xff;
+      if (pc === STAR) {
+        do p++;
+        while (p < n && (pattern.charCodeAt(p) & 0xff) === STAR);
+        // A final star group matches whatever is left (Redis: patternLen == 1), even past
+        // the nesting limit, since Redis answers before recursing.
+        if (p === n) return true;
+        if (++starGroups > MAX_STAR_NESTING) return false;
+        starP = p;
         starI = i;
         continue;
       }
-      const c = s.charCodeAt(i);
+      const c = subject.charCodeAt(i);
+      let next = p + 1;
       let ok: boolean;
-      if (k === ANY) ok = true;
-      else if (k === LITERAL) ok = literals[p] === (nocase ? FOLD[c] : c);
-      else ok = classes[p]![c] === 1;
+      if (pc === ANY) {
+        ok = true;
+      } else if (pc === OPEN) {
+        const k = sets?.index.get(p);
+        if (sets !== null && k !== undefined) {
+          ok = c < 256 && ((sets.bits[k * 8 + (c >>> 5)]! >>> (c & 31)) & 1) === 1;
+          next = sets.ends[k]!;
+        } else {
+          const r = walkClass(pattern, p + 1, c, nocase);
+          ok = r % 2 === 1;
+          next = (r - (r % 2)) / 2;
+        }
+      } else {
+        let lit = pc;
+        if (pc === ESCAPE && n - p >= 2) {
+          lit = pattern.charCodeAt(p + 1) & 0xff;
+          next = p + 2;
+        }
+        ok = nocase ? FOLD[lit] === FOLD[c] : lit === c;
+      }
       if (ok) {
-        p++;
+        p = next;
         i++;
         continue;
       }
     }
     if (starP < 0) return false;
-    p = starP + 1;
+    p = starP;
     i = ++starI;
   }
-  while (p < count && kinds[p] === STAR) p++;
-  return p === count;
+  // The subject is used up: only stars may remain.
+  while (p < n && (pattern.charCodeAt(p) & 0xff) === STAR) p++;
+  return p === n;
 }

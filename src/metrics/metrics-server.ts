@@ -41,13 +41,12 @@ export function buildMetrics(server: Server): Registry {
   mirroredCounter(registry, 'redoubt_error_replies_total', 'Error replies sent.', () => stats.totalErrorReplies);
   new Counter({
     name: 'redoubt_auth_failures_total',
-    help: 'Failed authentications, by reason: wrong credentials, or refused by a throttle block.',
+    help: 'Failed authentications, by reason (wrong credentials; the throttle never fails a login).',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
       this.reset();
       this.inc({ reason: 'wrongpass' }, sec.authFailures);
-      this.inc({ reason: 'throttled' }, sec.throttle.refusals);
     },
   });
   new Counter({
@@ -63,13 +62,29 @@ export function buildMetrics(server: Server): Registry {
     },
   });
   new Gauge({
-    name: 'redoubt_auth_throttle_blocks',
-    help: 'Sources and (source, user) pairs currently blocked after failed authentications.',
+    name: 'redoubt_auth_throttle_sources',
+    help: 'Source addresses the AUTH throttle is slowing down now (failure replies delayed or checks rationed).',
     registers: [registry],
     collect() {
-      this.set(sec.throttle.blockedCount(server.clock.now()));
+      this.set(sec.throttle.engagedCount());
     },
   });
+  new Gauge({
+    name: 'redoubt_auth_throttle_waiting',
+    help: 'Logins waiting for their source address\'s password-check budget (each at most 5 s).',
+    registers: [registry],
+    collect() {
+      this.set(sec.throttle.waiting);
+    },
+  });
+  mirroredCounter(registry, 'redoubt_auth_throttle_delayed_replies_total', 'Failed-login replies the AUTH throttle held back.', () => sec.throttle.delayedReplies);
+  mirroredCounter(registry, 'redoubt_auth_throttle_waited_logins_total', 'Logins that waited for their source address\'s password-check budget.', () => sec.throttle.waitedAttempts);
+  mirroredCounter(
+    registry,
+    'redoubt_auth_throttle_refused_connections_total',
+    'New connections refused by the cap on unauthenticated connections per source address.',
+    () => sec.throttle.refusedConnections,
+  );
   new Gauge({
     name: 'redoubt_auth_spike_active',
     help: 'Open failed-authentication spike episodes (global and per source).',

@@ -25,6 +25,10 @@
  * Input is kept in one growable buffer (like Redis's querybuf) and line searches resume
  * where the previous search stopped, so a request trickling in byte by byte costs linear
  * time, not quadratic.
+ *
+ * Input that is buffered but not parsed (the connection holds its replies: AUTH throttle
+ * delay, CLIENT PAUSE, a blocked command) is checked by `checkAhead()`: the same limits,
+ * walked over the framing only, without building arguments. See checkAhead.
  */
 import { splitArgs } from '../config/split-args.js';
 
@@ -54,6 +58,9 @@ const BIG_BULK = 32 * 1024;
 const BIG_BULK_FIRST_ALLOC = 1024 * 1024;
 
 export const NEED_MORE = null;
+
+/** AUTH, HELLO and RESET may change who the client is logged in as; "hello" is the longest name. */
+const LONGEST_LOGIN_COMMAND = 5;
 
 const CR = 13;
 const LF = 10;
@@ -108,6 +115,34 @@ export class RequestParser {
   error: string | null = null;
   /** true when the last command came from an inline request (Redis logs/behaves slightly differently) */
   lastWasInline = false;
+  /** next() returned NEED_MORE and nothing was fed since: every buffered byte has been checked */
+  private drained = true;
+
+  /*
+   * Look-ahead state (checkAhead): the framing of the input beyond what next() parsed.
+   * Invariant while `aheadValid`: buf[pos, pos + aheadOff) has been checked, and the other
+   * fields describe the stream at pos + aheadOff. Any consumption that reaches that point
+   * (or bytes that bypass buf into a big bulk) clears `aheadValid`; it restarts from the
+   * parser's own state.
+   */
+  private aheadValid = false;
+  private aheadOff = 0;
+  /** bytes after the look-ahead point already searched for a terminator */
+  private aheadScanned = 0;
+  /** elements left in the multibulk at the look-ahead point; 0 = between commands */
+  private aheadMulti = 0;
+  /** bytes left of the bulk being skipped (its CRLF included); -1 = a `$len` line is next */
+  private aheadBulk = -1;
+  /** the next bulk is the command name */
+  private aheadFirst = false;
+  /** the command at the look-ahead point is AUTH, HELLO or RESET */
+  private aheadInLogin = false;
+  /**
+   * Relative to pos, the end of the last AUTH/HELLO/RESET checked ahead (0: none left).
+   * Until next() has parsed past it, that command may log the client in, so the
+   * unauthenticated caps are not certain for what follows it.
+   */
+  private aheadLoginEnd = 0;
 
   constructor(
     public limits: ParserLimits,
@@ -134,7 +169,10 @@ export class RequestParser {
 
   feed(chunk: Buffer): void {
     if (this.error !== null) return;
+    this.drained = false;
     if (this.bigBulk !== null) {
+      // these bytes never enter buf: a look-ahead position in buf would no longer match the stream
+      this.aheadValid = false;
       chunk = this.fillBigBulk(chunk);
       if (chunk.length === 0) return;
     }
@@ -186,6 +224,12 @@ export class RequestParser {
 
   /** The next complete command, or NEED_MORE. An empty inline line or `*0` is skipped. */
   next(): string[] | null {
+    const cmd = this.parseNext();
+    this.drained = cmd === NEED_MORE;
+    return cmd;
+  }
+
+  private parseNext(): string[] | null {
     for (;;) {
       if (this.error !== null) return NEED_MORE;
       if (this.multibulkLeft === 0) {
@@ -292,6 +336,11 @@ export class RequestParser {
   }
 
   private consumeTo(p: number): void {
+    if (this.aheadValid) {
+      this.aheadOff -= p - this.pos;
+      this.aheadLoginEnd = Math.max(0, this.aheadLoginEnd - (p - this.pos));
+      if (this.aheadOff <= 0) this.aheadValid = false;
+    }
     this.pos = p;
     this.scanned = 0;
     if (p >= this.end && this.owned && this.buf.length > 64 * 1024) {
@@ -350,6 +399,182 @@ export class RequestParser {
     return argv;
   }
 
+  /**
+   * Checks the input buffered beyond what next() has parsed against every limit next()
+   * applies, so input that waits while the connection holds its replies (AUTH throttle
+   * delay, CLIENT PAUSE, a blocked command) is bounded exactly as input parsed at once:
+   * a broken request sets `error` as soon as its bytes arrive, whatever the state.
+   *
+   * Only the framing is walked (count lines, bulk lengths, inline lines); no argument is
+   * built, so the cost is one pass over the bytes and O(1) memory besides one inline line
+   * (at most maxInlineLen) split at a time. The walk resumes where it stopped.
+   *
+   * It never rejects what next() would accept: an unauthenticated cap broken after a
+   * command that may log the client in (AUTH, HELLO, RESET, `heldLogin` for one the
+   * connection holds) is not an error yet; the walk stops there and answers 'wait': the
+   * connection reads nothing more until next() gets there and decides.
+   */
+  checkAhead(heldLogin = false): 'ok' | 'wait' {
+    if (this.error !== null || this.drained) return 'ok';
+    if (!this.aheadValid) this.startAhead();
+    const buf = this.buf;
+    for (;;) {
+      const at = this.pos + this.aheadOff;
+      const avail = this.end - at;
+      const unauth = this.auth.unauthenticated;
+      const loginBefore = heldLogin || this.aheadLoginEnd > 0;
+      if (this.aheadBulk >= 0) {
+        if (this.aheadFirst) {
+          // the command name: wait for it whole when it is short enough to matter
+          const n = this.aheadBulk - 2;
+          if (n <= LONGEST_LOGIN_COMMAND) {
+            if (avail < n) return 'ok';
+            this.aheadInLogin = isLoginCommand(buf, at, at + n);
+          }
+          this.aheadFirst = false;
+        }
+        if (avail < this.aheadBulk) {
+          this.aheadOff += avail;
+          this.aheadBulk -= avail;
+          return 'ok';
+        }
+        this.aheadOff += this.aheadBulk;
+        this.aheadBulk = -1;
+        if (--this.aheadMulti === 0) this.endAheadCommand();
+        continue;
+      }
+      if (this.aheadMulti > 0) {
+        const cr = this.aheadLine(CR, 1);
+        if (cr === -1) {
+          if (avail > this.limits.maxInlineLen) this.fail('Protocol error: too big bulk count string');
+          return 'ok';
+        }
+        if (cr === -2) return 'ok';
+        const c = buf[at]!;
+        if (c !== 0x24 /* '$' */) {
+          this.fail(`Protocol error: expected '$', got '${String.fromCharCode(c)}'`);
+          return 'ok';
+        }
+        const n = parseDecimal(buf, at + 1, cr);
+        if (n === null || n < 0 || n > this.limits.maxBulkLen) {
+          this.fail('Protocol error: invalid bulk length');
+          return 'ok';
+        }
+        if (n > UNAUTH_MAX_BULK && unauth) {
+          if (loginBefore) return 'wait';
+          this.fail('Protocol error: unauthenticated bulk length');
+          return 'ok';
+        }
+        this.aheadOff = cr + 2 - this.pos;
+        this.aheadScanned = 0;
+        this.aheadBulk = n + 2;
+        continue;
+      }
+      if (avail <= 0) return 'ok';
+      if (buf[at] === 0x2a /* '*' */) {
+        const cr = this.aheadLine(CR, 1);
+        if (cr === -1) {
+          if (avail > this.limits.maxInlineLen) this.fail('Protocol error: too big mbulk count string');
+          return 'ok';
+        }
+        if (cr === -2) return 'ok';
+        const n = parseDecimal(buf, at + 1, cr);
+        if (n === null || n > this.limits.maxMultibulkLen) {
+          this.fail('Protocol error: invalid multibulk length');
+          return 'ok';
+        }
+        if (n > UNAUTH_MAX_MULTIBULK && unauth) {
+          if (loginBefore) return 'wait';
+          this.fail('Protocol error: unauthenticated multibulk length');
+          return 'ok';
+        }
+        this.aheadOff = cr + 2 - this.pos;
+        this.aheadScanned = 0;
+        if (n > 0) {
+          this.aheadMulti = n;
+          this.aheadFirst = true;
+          this.aheadInLogin = false;
+        }
+        continue;
+      }
+      const lf = this.aheadLine(LF, 0);
+      if (lf === -1) {
+        if (avail > this.limits.maxInlineLen) this.fail('Protocol error: too big inline request');
+        return 'ok';
+      }
+      let lineEnd = lf;
+      if (lineEnd > at && buf[lineEnd - 1] === CR) lineEnd--;
+      const argv = splitArgs(latin1(buf, at, lineEnd));
+      if (argv === null) {
+        this.fail('Protocol error: unbalanced quotes in request');
+        return 'ok';
+      }
+      if (argv.length > UNAUTH_MAX_MULTIBULK && unauth) {
+        if (loginBefore) return 'wait';
+        this.fail('Protocol error: unauthenticated multibulk length');
+        return 'ok';
+      }
+      this.aheadOff = lf + 1 - this.pos;
+      this.aheadScanned = 0;
+      if (argv.length > 0) {
+        this.aheadInLogin = isLoginName(argv[0]!);
+        this.endAheadCommand();
+      }
+    }
+  }
+
+  /** A command checked ahead is complete at the look-ahead point. */
+  private endAheadCommand(): void {
+    if (this.aheadInLogin) this.aheadLoginEnd = this.aheadOff;
+    this.aheadInLogin = false;
+  }
+
+  /** Starts the look-ahead at the point next() has reached, in next()'s state. */
+  private startAhead(): void {
+    this.aheadValid = true;
+    this.aheadOff = 0;
+    this.aheadScanned = 0;
+    this.aheadFirst = false;
+    this.aheadBulk = -1;
+    this.aheadMulti = this.multibulkLeft;
+    if (this.bigBulk !== null) {
+      // bytes reach buf only once the big bulk is complete: buf starts after it
+      this.aheadMulti--;
+    } else if (this.bulkLen >= 0) {
+      this.aheadBulk = this.bulkLen + 2;
+    } else {
+      this.aheadFirst = this.multibulkLeft > 0 && this.args.length === 0;
+    }
+    this.aheadLoginEnd = 0;
+    // a command half parsed may itself be a login: when its name is not known yet, assume so
+    const name = this.args[0];
+    this.aheadInLogin =
+      name !== undefined
+        ? isLoginName(name)
+        : this.multibulkLeft > 0 && !this.aheadFirst;
+    if (this.aheadMulti === 0) this.endAheadCommand();
+  }
+
+  /**
+   * findLine for the look-ahead: index of `byte` at or after the look-ahead point within
+   * [.., end) with `after` bytes following it; -1 none yet, -2 found but incomplete.
+   */
+  private aheadLine(byte: number, after: number): number {
+    const at = this.pos + this.aheadOff;
+    const from = at + this.aheadScanned;
+    // bounded by `end`: bytes past it in an owned buffer are stale
+    const i = this.end === this.buf.length ? this.buf.indexOf(byte, from) : this.buf.subarray(0, this.end).indexOf(byte, from);
+    if (i === -1) {
+      this.aheadScanned = this.end - at;
+      return -1;
+    }
+    if (i + after >= this.end) {
+      this.aheadScanned = i - at;
+      return -2;
+    }
+    return i;
+  }
+
   private fail(message: string): void {
     this.error = message;
     this.buf = EMPTY;
@@ -361,6 +586,7 @@ export class RequestParser {
     this.bigFilled = 0;
     this.args = [];
     this.argsBytes = 0;
+    this.aheadValid = false;
   }
 }
 
@@ -395,4 +621,18 @@ export function parseDecimal(buf: Buffer, start: number, end: number): number | 
   const big = BigInt(text);
   if (big > 9223372036854775807n || big < -9223372036854775808n) return null;
   return Number(text);
+}
+
+/** True when bytes [start, end) spell auth, hello or reset, in any case. */
+function isLoginCommand(buf: Buffer, start: number, end: number): boolean {
+  const n = end - start;
+  if (n !== 4 && n !== 5) return false;
+  return isLoginName(buf.toString('latin1', start, end));
+}
+
+/** AUTH, HELLO and RESET (any case): the commands that may change who the client is logged in as. */
+export function isLoginName(name: string): boolean {
+  if (name.length !== 4 && name.length !== 5) return false;
+  const lower = name.toLowerCase();
+  return lower === 'auth' || lower === 'hello' || lower === 'reset';
 }

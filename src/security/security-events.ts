@@ -9,21 +9,30 @@
  * counted, and one "events-suppressed" event with the count is written once tokens are
  * available again (checked by the server cron). Writes go through an append stream, so
  * the command path never waits for the disk.
+ *
+ * The path is an operator's choice, so it is opened defensively (the same rules at start-up
+ * and for CONFIG SET, where the directive is also a protected config): never through a
+ * symbolic link (O_NOFOLLOW), only a regular file, and an existing file only when it is a
+ * security log already — empty, or its first line one of our JSON events (see
+ * `isSecurityLog`) — so the server cannot be made to append to any other file it can write.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, fstatSync, openSync, readSync, type WriteStream } from 'node:fs';
 
-export type SecurityEventType =
-  | 'auth-success'
-  | 'auth-failure'
-  | 'acl-denied'
-  | 'admission-refused'
-  | 'config-changed'
-  | 'acl-changed'
-  | 'dangerous-command'
-  | 'auth-spike-start'
-  | 'auth-spike-end'
-  | 'auth-throttled'
-  | 'events-suppressed';
+const EVENT_TYPES = [
+  'auth-success',
+  'auth-failure',
+  'acl-denied',
+  'admission-refused',
+  'config-changed',
+  'acl-changed',
+  'dangerous-command',
+  'auth-spike-start',
+  'auth-spike-end',
+  'auth-throttled',
+  'events-suppressed',
+] as const;
+
+export type SecurityEventType = (typeof EVENT_TYPES)[number];
 
 export type EventFields = Record<string, string | number | boolean | null>;
 
@@ -44,23 +53,29 @@ export class SecurityEvents {
 
   constructor(private readonly clock: () => number) {}
 
-  /** Opens (or closes, for "") the log file; returns an error text or null. */
+  /**
+   * Opens (or closes, for "") the log file; returns an error text or null. A refused path
+   * leaves the current log as it was.
+   */
   setFile(path: string): string | null {
     if (path === this.path) return null;
+    let fd: number | null = null;
+    if (path !== '') {
+      const opened = openSecurityLog(path);
+      if (typeof opened === 'string') return opened;
+      fd = opened;
+    }
     this.stream?.end();
     this.stream = null;
     this.path = path;
-    if (path === '') return null;
-    try {
-      const s = createWriteStream(path, { flags: 'a', mode: 0o600 });
-      // a failing disk must not take the server down; the error is reported once
-      s.on('error', () => {
-        if (this.stream === s) this.stream = null;
-      });
-      this.stream = s;
-    } catch (e) {
-      return (e as Error).message;
-    }
+    if (fd === null) return null;
+    // the descriptor is O_APPEND: every write lands at the end, whatever the stream's position
+    const s = createWriteStream('', { fd });
+    // a failing disk must not take the server down; the error is reported once
+    s.on('error', () => {
+      if (this.stream === s) this.stream = null;
+    });
+    this.stream = s;
     return null;
   }
 
@@ -110,6 +125,61 @@ export class SecurityEvents {
     this.stream?.write(line);
     this.listener?.(line);
   }
+}
+
+/** How much of an existing file is read to recognise a security log: its first line must fit. */
+const FIRST_LINE_MAX = 64 * 1024;
+
+/**
+ * Opens `path` for appending security events, owner-only when created. Refused: a symbolic
+ * link as the last component (O_NOFOLLOW: ELOOP), anything but a regular file (O_NONBLOCK
+ * so a FIFO cannot block the server), and an existing file that is not a security log.
+ * Nothing is written to a refused file. Returns the descriptor or the reason.
+ */
+function openSecurityLog(path: string): number | string {
+  const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  let fd: number;
+  try {
+    fd = openSync(path, flags, 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return `security log '${path}' is a symbolic link`;
+    return `can't open the security log '${path}': ${(e as Error).message}`;
+  }
+  let reason: string | null = null;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) reason = `security log '${path}' is not a regular file`;
+    else if (st.size > 0 && !isSecurityLog(fd)) reason = `'${path}' exists and is not a Redoubt security log`;
+  } catch (e) {
+    reason = `can't read the security log '${path}': ${(e as Error).message}`;
+  }
+  if (reason !== null) {
+    closeSync(fd);
+    return reason;
+  }
+  return fd;
+}
+
+/**
+ * A non-empty file is taken for a security log when its first line (within the first
+ * FIRST_LINE_MAX bytes) is a JSON object whose `ts` is an ISO time and whose `type` is one
+ * of the event types: exactly what `write` produces. Anything else is somebody else's file.
+ */
+function isSecurityLog(fd: number): boolean {
+  const buf = Buffer.allocUnsafe(FIRST_LINE_MAX);
+  const n = readSync(fd, buf, 0, FIRST_LINE_MAX, 0);
+  const end = buf.subarray(0, n).indexOf(10);
+  if (end === -1) return false;
+  let first: unknown;
+  try {
+    first = JSON.parse(buf.toString('latin1', 0, end));
+  } catch {
+    return false;
+  }
+  if (typeof first !== 'object' || first === null || Array.isArray(first)) return false;
+  const { ts, type } = first as { ts?: unknown; type?: unknown };
+  return typeof ts === 'string' && !Number.isNaN(Date.parse(ts)) && typeof type === 'string' && (EVENT_TYPES as readonly string[]).includes(type);
 }
 
 /**

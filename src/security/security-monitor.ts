@@ -9,12 +9,14 @@
 import type { ConfigStore } from '../config/config-store.js';
 import type { Logger } from '../server/logger.js';
 import { AuthSpikeDetector, type SpikeReport } from './auth-spike.js';
-import { AuthThrottle } from './auth-throttle.js';
+import { AuthThrottle, type CheckTicket, type ThrottleStage } from './auth-throttle.js';
 import { isLoopbackAddress } from './protected-mode.js';
 import { eventText, SecurityEvents, type EventFields } from './security-events.js';
 
 /** Who did it and from where, as events carry it. */
 export interface Actor {
+  /** the client's id */
+  id: number;
   user: string;
   /** "ip:port" or "/path:0" */
   addr: string;
@@ -47,51 +49,75 @@ export class SecurityMonitor {
       sourceThreshold: config.int('auth-spike-source-threshold'),
       windowMs: config.int('auth-spike-window') * 1000,
     }));
-    this.throttle = new AuthThrottle(() => ({
-      enabled: config.bool('auth-throttle'),
-      freeFailures: config.int('auth-throttle-free-failures'),
-      pairThreshold: config.int('auth-throttle-threshold'),
-      sourceThreshold: config.int('auth-throttle-source-threshold'),
-      blockMs: config.int('auth-throttle-block-time') * 1000,
-      windowMs: config.int('auth-spike-window') * 1000,
-      exemptLoopback: config.bool('auth-throttle-exempt-loopback'),
-    }));
+    this.throttle = new AuthThrottle(
+      () => ({
+        enabled: config.bool('auth-throttle'),
+        exemptLoopback: config.bool('auth-throttle-exempt-loopback'),
+        freeFailures: config.int('auth-throttle-free-failures'),
+        maxDelayMs: config.int('auth-throttle-max-delay'),
+        checksPerMinute: config.int('auth-throttle-checks-per-minute'),
+        maxWaitMs: config.int('auth-throttle-max-wait'),
+        maxUnauthenticated: config.int('auth-throttle-max-unauthenticated'),
+        windowMs: config.int('auth-spike-window') * 1000,
+      }),
+      clock,
+    );
+    this.throttle.onEngage = (source, stage, failures) => this.throttleEngaged(source, stage, failures);
   }
 
   /**
-   * Before checking a password: null to go on, or the seconds left of a block that
-   * refuses this attempt outright.
+   * Before checking a password: a ticket to check it now, 'wait' (the check starts later,
+   * through `start`, within the wait bound), or 'busy' (no budget, and `canWait` is false:
+   * inside EXEC).
    */
-  authBlocked(actor: Actor, user: string, mechanism: AuthMechanism): number | null {
-    if (this.throttle.exempt(actor.local)) return null;
-    const now = this.clock();
-    const v = this.throttle.check(actor.source, user, now);
-    if (v.scope === null) return null;
-    const seconds = Math.max(1, Math.ceil((v.blockedUntil - now) / 1000));
-    this.events.emit('auth-throttled', { ...actorFields(actor), user: eventText(user), mechanism, scope: v.scope, retry_in_s: seconds });
-    return seconds;
+  authGate(actor: Actor, canWait: boolean, start: (ticket: CheckTicket) => void): CheckTicket | 'wait' | 'busy' {
+    if (this.throttle.exempt(actor.local)) return this.throttle.exemptTicket(actor.source);
+    return this.throttle.request(actor.source, actor.id, canWait, start);
   }
 
-  authSucceeded(actor: Actor, user: string, mechanism: AuthMechanism): void {
+  /** A successful login; `ticket` is the throttle's (null for a certificate). */
+  authSucceeded(actor: Actor, user: string, mechanism: AuthMechanism, ticket: CheckTicket | null = null): void {
     this.authSuccesses++;
-    if (!this.throttle.exempt(actor.local)) this.throttle.recordSuccess(actor.source, user);
+    if (ticket !== null) this.throttle.checked(ticket, true);
+    this.throttle.released(actor.id);
     this.events.emit('auth-success', { ...actorFields(actor), user: eventText(user), mechanism });
   }
 
-  /** A failed authentication; returns how long to hold the failure reply back (ms). */
-  authFailed(actor: Actor, user: string, mechanism: AuthMechanism): number {
+  /**
+   * A failed authentication; returns how long to hold the failure reply back (ms). A
+   * certificate (no ticket) feeds the events and spike alerts only.
+   */
+  authFailed(actor: Actor, user: string, mechanism: AuthMechanism, ticket: CheckTicket | null = null): number {
     this.authFailures++;
     const now = this.clock();
     this.events.emit('auth-failure', { ...actorFields(actor), user: eventText(user), mechanism });
     for (const r of this.spikes.recordFailure(actor.source, user, now)) this.reportSpike(r);
-    if (this.throttle.exempt(actor.local)) return 0;
-    const { delayMs, newBlocks } = this.throttle.recordFailure(actor.source, user, now);
-    for (const scope of newBlocks) {
-      const what = scope === 'source' ? `source ${actor.source}` : `user '${eventText(user)}' from ${actor.source}`;
-      this.logger.warning(`Too many failed authentications: blocking ${what} for a while (AUTHTHROTTLE LIST shows blocks).`);
-      this.events.emit('auth-throttled', { ...actorFields(actor), user: eventText(user), mechanism, scope, block_started: true });
-    }
-    return delayMs;
+    return ticket === null ? 0 : this.throttle.checked(ticket, false);
+  }
+
+  /**
+   * A new connection that is not logged in yet: false when its source already has as many
+   * unauthenticated connections open as allowed (the connection is then refused).
+   */
+  admitUnauthenticated(actor: Actor): boolean {
+    if (this.throttle.exempt(actor.local)) return true;
+    return this.throttle.admit(actor.source, actor.id);
+  }
+
+  /** A connection closed: its waiting login (if any) and its place under the cap go. */
+  connectionClosed(id: number): void {
+    this.throttle.forget(id);
+  }
+
+  private throttleEngaged(source: string, stage: ThrottleStage, failures: number): void {
+    const what =
+      stage === 'delay'
+        ? 'its failure replies are delayed'
+        : stage === 'budget'
+          ? 'its password checks wait for budget'
+          : 'its new unauthenticated connections are refused';
+    this.logger.warning(`Too many failed authentications from ${source} (${failures} in the window): ${what} (AUTHTHROTTLE LIST shows the state).`);
+    this.events.emit('auth-throttled', { source, stage, failures });
   }
 
   aclDenied(actor: Actor, reason: string, object: string, context: string): void {
@@ -102,12 +128,6 @@ export class SecurityMonitor {
   admissionRefused(addr: string, reason: AdmissionReason): void {
     this.admissionRefusals++;
     this.events.emit('admission-refused', { addr, reason });
-  }
-
-  /** New connections from a blocked source are refused (unless exempt). */
-  connectionBlocked(source: string, local: boolean): boolean {
-    if (this.throttle.exempt(local)) return false;
-    return this.throttle.sourceBlocked(source, this.clock());
   }
 
   configChanged(actor: Actor, changes: EventFields): void {
@@ -126,7 +146,7 @@ export class SecurityMonitor {
   tick(): void {
     const now = this.clock();
     for (const r of this.spikes.tick(now)) this.reportSpike(r);
-    this.throttle.tick(now);
+    this.throttle.tick();
     this.events.tick();
   }
 

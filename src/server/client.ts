@@ -43,7 +43,7 @@ export class Client {
   multiDirty = false;
   /** connected through the TLS listener */
   tls = false;
-  /** the AUTH throttle delayed or refused this client's last login (CLIENT LIST flag 'h') */
+  /** the AUTH throttle delayed this client's last failed login, or made a login wait (CLIENT LIST flag 'h') */
   authThrottled = false;
   /** set by a failed AUTH under throttling: hold this command's reply back so long (ms) */
   replyDelayMs = 0;

@@ -21,6 +21,9 @@ export function commandServices(server: Server): CommandServices {
       addDirty: (n) => {
         server.stats.dirty += n;
       },
+      get loading() {
+        return server.loading;
+      },
       get maxBulkLen() {
         return server.parserLimits.maxBulkLen;
       },
@@ -68,7 +71,7 @@ export function commandServices(server: Server): CommandServices {
       acl: server.acl,
       events: server.security,
       actorOf: (client) => server.actorOf(client),
-      authenticate: (ctx, user, password, commandName) => server.authenticate(ctx, user, password, commandName),
+      authenticate: (ctx, user, password, commandName, finish) => server.authenticate(ctx, user, password, commandName, finish),
     },
     config: {
       apply: (def, value) => (def.apply === undefined ? null : def.apply(server, value)),

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { RequestParser } from '../protocol/request-parser.js';
+import { RequestParser, isLoginName } from '../protocol/request-parser.js';
 import { ReplyWriter } from '../protocol/reply-writer.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandContext } from '../command-model/context.js';
@@ -15,6 +15,20 @@ import { OutputLimitState } from './output-limits.js';
 
 /** Output bytes an unauthenticated client may leave unread before it is disconnected. */
 const UNAUTHENTICATED_OUTPUT_LIMIT = 64 * 1024;
+/**
+ * Input an unauthenticated client may have waiting (received, not yet run). Parsed as it
+ * arrives, its input never exceeds one request within the unauthenticated caps (10
+ * arguments of 16 KiB); only while its replies are held (AUTH throttle delay, CLIENT
+ * PAUSE ALL) could valid requests pile up. 1 MiB is Redis's smallest client-query-buffer-limit.
+ */
+const UNAUTHENTICATED_INPUT_LIMIT = 1024 * 1024;
+/**
+ * A connection closed after its last reply stops reading, as Redis closes the socket: a
+ * peer must not keep streaming into a half-closed connection. For a moment (or this many
+ * bytes) input is still read and dropped, so the last reply is not lost to a reset.
+ */
+const LINGER_BYTES = 64 * 1024;
+const LINGER_MS = 2000;
 
 export class Connection {
   readonly parser: RequestParser;
@@ -30,6 +44,11 @@ export class Connection {
    * everything after it wait; input keeps being buffered, within the usual limits.
    */
   private delayTimer: NodeJS.Timeout | null = null;
+  /** closing after the last reply: input still dropped before the socket is destroyed */
+  private lingerBytesLeft = 0;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  /** reading is stopped until processing reaches input whose fate depends on a login ahead */
+  private readingStopped = false;
 
   constructor(
     readonly server: Server,
@@ -54,13 +73,18 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.linger(chunk.length);
+      return;
+    }
     this.client.netIn += chunk.length;
     this.server.stats.netInputBytes += chunk.length;
     this.server.stats.totalReadsProcessed++;
     this.parser.feed(chunk);
-    if (this.delayTimer !== null) return;
-    this.guardedProcessInput();
+    // Every chunk is checked against the input limits, whatever holds the replies: the
+    // throttle delay here, CLIENT PAUSE and blocking at the end of processInput.
+    if (this.delayTimer !== null) this.enforceInputLimits();
+    else this.guardedProcessInput();
   }
 
   private guardedProcessInput(): void {
@@ -139,22 +163,79 @@ export class Connection {
       stats.eventLoopCycles++;
       stats.eventLoopDurationUsec += Math.round((performance.now() - started) * 1000);
     }
-    if (this.parser.error !== null && !this.client.closeAfterReply && this.held === null) {
-      const err = reply.error(`ERR ${this.parser.error}`);
-      this.server.countError(err);
-      this.server.logger.verbose(`Protocol error (${this.parser.error}) from client: ${this.client.addr}`);
-      this.writer.write(err, this.client.resp);
-      this.client.closeAfterReply = true;
-    }
-    if (!this.client.closeAfterReply && this.parser.pendingBytes > this.server.queryBufferLimit) {
-      this.server.logger.warning(`Closing client that reached max query buffer length: addr=${this.client.addr}`);
-      this.server.stats.clientQueryBufferLimitDisconnections++;
-      this.close();
-      return;
-    }
+    if (this.parser.error !== null && !this.client.closeAfterReply && this.held === null) this.answerProtocolError();
+    if (!this.enforceInputLimits()) return;
     if (this.delayTimer !== null) return;
     this.flush();
     if (this.client.closeAfterReply) this.closeAfterFlush();
+  }
+
+  /** Queues the parser's protocol error; the connection closes once it is written. */
+  private answerProtocolError(): void {
+    const err = reply.error(`ERR ${this.parser.error}`);
+    this.server.countError(err);
+    this.server.logger.verbose(`Protocol error (${this.parser.error}) from client: ${this.client.addr}`);
+    this.writer.write(err, this.client.resp);
+    this.client.closeAfterReply = true;
+  }
+
+  /**
+   * The input limits, checked after every chunk in every state: client-query-buffer-limit
+   * on everything pending, a tighter cap for a client that has not logged in, and, for
+   * input waiting behind a held reply, the parser's limits (parser.checkAhead) as if it
+   * were parsed now. Returns false when the connection was closed.
+   */
+  private enforceInputLimits(): boolean {
+    if (this.closed) return false;
+    if (this.client.closeAfterReply) return true;
+    const parser = this.parser;
+    const pending = parser.pendingBytes;
+    if (pending > this.server.queryBufferLimit) {
+      this.server.logger.warning(`Closing client that reached max query buffer length: addr=${this.client.addr}`);
+      this.server.stats.clientQueryBufferLimitDisconnections++;
+      this.close();
+      return false;
+    }
+    if (!this.client.authenticated && pending > UNAUTHENTICATED_INPUT_LIMIT) {
+      this.server.logger.verbose(`Closing unauthenticated client that reached max query buffer length: addr=${this.client.addr}`);
+      this.server.stats.clientQueryBufferLimitDisconnections++;
+      this.close();
+      return false;
+    }
+    if (parser.error === null) {
+      // a no-op unless input waits unparsed behind a held reply
+      const verdict = parser.checkAhead(this.held !== null && isLoginName(this.held[0]!));
+      if (parser.error !== null) {
+        this.failHeldInput();
+      } else if ((verdict === 'wait') !== this.readingStopped) {
+        // an unauthenticated cap broken after a pending AUTH/HELLO/RESET: whether it is an
+        // error depends on that login, so nothing more is read until it has run
+        this.readingStopped = verdict === 'wait';
+        if (this.readingStopped) this.socket.pause();
+        else this.socket.resume();
+      }
+    }
+    return !this.closed;
+  }
+
+  /**
+   * Input waiting behind a held reply broke a limit. The stream cannot be resynchronised,
+   * so nothing more is read; the protocol error is the last reply. Under the AUTH throttle
+   * it goes out after the held replies, when the delay ends (an early answer would let a
+   * brute-forcer skip the delay); a command held by CLIENT PAUSE or blocked is dropped and
+   * the error goes out now.
+   */
+  private failHeldInput(): void {
+    this.socket.pause();
+    if (this.delayTimer !== null) return;
+    if (this.held !== null) {
+      this.held = null;
+      this.client.postponed = false;
+      this.server.pause.forget(this);
+    }
+    this.answerProtocolError();
+    this.flush();
+    this.closeAfterFlush();
   }
 
   /** Holds the replies so far (and further input) for `ms`, then goes on. */
@@ -282,8 +363,20 @@ export class Connection {
   private closeAfterFlush(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.end();
+    this.lingerBytesLeft = LINGER_BYTES;
+    // the timer starts once the last reply is handed to the kernel: a slow reader still gets it whole
+    this.socket.end(() => {
+      this.lingerTimer = setTimeout(() => this.socket.destroy(), LINGER_MS);
+      this.lingerTimer.unref();
+    });
+    this.socket.resume();
     this.server.connectionClosed(this);
+  }
+
+  /** Input after the last reply is dropped; past LINGER_BYTES the socket is destroyed. */
+  private linger(bytes: number): void {
+    this.lingerBytesLeft -= bytes;
+    if (this.lingerBytesLeft < 0) this.socket.destroy();
   }
 
   /** Closes now, dropping pending output (CLIENT KILL, limits). */
@@ -297,6 +390,7 @@ export class Connection {
 
   private onClosed(): void {
     if (this.delayTimer !== null) clearTimeout(this.delayTimer);
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     if (!this.closed) {
       this.closed = true;
       this.server.connectionClosed(this);

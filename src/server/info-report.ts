@@ -479,15 +479,18 @@ function sectionLines(server: Server, section: Section): string[] {
 /** Authentication, throttling and event counters (Redoubt; see src/security/). */
 function securitySection(server: Server): InfoFields {
   const sec = server.security;
-  const now = server.clock.now();
   return [
     ['acl_users', server.acl.users.size],
     ['default_user_open', server.acl.defaultUserNeedsNoAuth() ? 1 : 0],
     ['auth_successes', sec.authSuccesses],
     ['auth_failures', sec.authFailures],
-    ['auth_throttle_blocks', sec.throttle.blockedCount(now)],
-    ['auth_throttle_refusals', sec.throttle.refusals],
+    ['auth_throttle_sources', sec.throttle.engagedCount()],
+    ['auth_throttle_waiting', sec.throttle.waiting],
     ['auth_throttle_delayed_replies', sec.throttle.delayedReplies],
+    ['auth_throttle_waited_logins', sec.throttle.waitedAttempts],
+    ['auth_throttle_checked_at_bound', sec.throttle.checkedAtBound],
+    ['auth_throttle_longest_wait_ms', Math.round(sec.throttle.longestWaitMs)],
+    ['auth_throttle_refused_connections', sec.throttle.refusedConnections],
     ['auth_spike_global', sec.spikes.globalActive ? 1 : 0],
     ['auth_spike_sources', sec.spikes.activeSources()],
     ['admission_refusals', sec.admissionRefusals],

@@ -122,20 +122,23 @@ export class Listeners {
         this.logger.warning(`Failed opening Unix socket: ${reason}`);
         reject(new ListenError(0, reason, 'unix'));
       });
-      srv.listen({ path, backlog }, () => {
+      srv.once('listening', () => {
         srv.removeAllListeners('error');
         srv.on('error', (e) => this.logger.warning(`Listener error: ${e.message}`));
         this.servers.push({ kind: 'unix', srv });
         this.unixPath = path;
-        if (perm !== 0) {
-          try {
-            chmodSync(path, perm);
-          } catch (e) {
-            this.logger.warning(`Failed setting the unix socket permissions: ${describeListenError(e)}`);
-          }
-        }
         resolve();
       });
+      listenUnixRestricted(srv, path, perm, backlog);
+      if (perm !== 0 && srv.listening) {
+        // the exact mode (the umask can only take bits away); no connection can have been
+        // accepted yet: the socket was created with at most these bits
+        try {
+          chmodSync(path, perm);
+        } catch (e) {
+          this.logger.warning(`Failed setting the unix socket permissions: ${describeListenError(e)}`);
+        }
+      }
     });
   }
 
@@ -198,5 +201,29 @@ export function describeListenError(e: unknown): string {
       return 'Not a directory';
     default:
       return err.message;
+  }
+}
+
+/**
+ * CVE-2023-45145: the socket must never exist, listening, with more permissions than
+ * `unixsocketperm` allows. Node cannot run bind, chmod, listen as Redis does (its fix): for
+ * a path, `server.listen()` creates the pipe handle, binds and listens synchronously inside
+ * the call (lib/net.js setupListenHandle; errors are only reported later, through
+ * 'error'). So the umask is narrowed to `~perm` for exactly that call: bind() creates the
+ * socket file with mode 0777 & ~umask, i.e. at most `perm`, before any other uid could
+ * connect. The previous umask is restored before any other JavaScript runs. perm 0 (unset)
+ * keeps the process umask, as Redis does. A file that a libuv worker thread happens to
+ * create during this call gets at most fewer permission bits, never more.
+ */
+function listenUnixRestricted(srv: net.Server, path: string, perm: number, backlog: number): void {
+  if (perm === 0) {
+    srv.listen({ path, backlog });
+    return;
+  }
+  const previous = process.umask(~perm & 0o777);
+  try {
+    srv.listen({ path, backlog });
+  } finally {
+    process.umask(previous);
   }
 }

@@ -28,7 +28,8 @@ import { loadAclFile } from '../acl/acl-file.js';
 import { applyUserDirectives, validateUserDirective } from '../acl/config-users.js';
 import type { AclContext } from '../acl/user.js';
 import { clientInfoLine } from '../commands/client.js';
-import { SecurityMonitor, sourceOf, type Actor } from '../security/security-monitor.js';
+import { SecurityMonitor, sourceOf, type Actor, type AuthMechanism } from '../security/security-monitor.js';
+import type { CheckTicket } from '../security/auth-throttle.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { PROTECTED_MODE_DENIED, protectedModeRefuses } from '../security/protected-mode.js';
 import { Connection } from './connection.js';
@@ -304,12 +305,12 @@ export class Server implements KeyspaceHost, CommandHost {
     return this.config.setFromFile(def, args);
   }
 
-  /** Runs every entry's apply hook once (start-up). */
+  /** Runs every entry's apply hook once (start-up); a refusal stops the start (logged, exit 1). */
   private applyAll(): void {
     for (const def of this.config.table) {
       if (def.apply !== undefined) {
         const err = def.apply(this, this.config.get(def.name));
-        if (err !== null) throw new Error(`config '${def.name}': ${err}`);
+        if (err !== null) throw new StartupError(`config '${def.name}': ${err}`);
       }
     }
   }
@@ -500,14 +501,6 @@ export class Server implements KeyspaceHost, CommandHost {
       refuse(socket, PROTECTED_MODE_DENIED);
       return;
     }
-    const { source, local } = sourceOf(addr, isUnix);
-    if (this.security.connectionBlocked(source, local)) {
-      // a source blocked for failed logins: closed before any byte is read, no reply
-      this.stats.rejectedConnections++;
-      this.security.admissionRefused(addr, 'throttle');
-      socket.destroy();
-      return;
-    }
     socket.setNoDelay(true);
     const keepalive = this.config.int('tcp-keepalive');
     if (keepalive > 0 && !isUnix) socket.setKeepAlive(true, keepalive * 1000);
@@ -516,6 +509,14 @@ export class Server implements KeyspaceHost, CommandHost {
     client.tls = kind === 'tls';
     client.authenticated = this.implicitLoginAllowed(client);
     if (client.tls && this.config.get('tls-auth-clients-user') !== 'off') this.certificateLogin(client, socket as TLSSocket);
+    // the AUTH throttle's cap on unauthenticated connections per source: refused before
+    // the client has sent anything, so no password is ever refused by it
+    if (!client.authenticated && !this.security.admitUnauthenticated(this.actorOf(client))) {
+      this.stats.rejectedConnections++;
+      this.security.admissionRefused(addr, 'throttle');
+      refuse(socket, `-${errors.tooManyUnauthenticated}\r\n`);
+      return;
+    }
     const conn = new Connection(this, client, socket);
     this.connections.set(id, conn);
     this.stats.totalConnections++;
@@ -570,34 +571,95 @@ export class Server implements KeyspaceHost, CommandHost {
   }
 
   /**
-   * AUTH / HELLO AUTH. Returns null on success (the client is now that user) or the
-   * WRONGPASS error, the same for an unknown user, a disabled one and a wrong password.
-   * `commandName` is the command as the client spelled it (ACL LOG's object).
+   * AUTH / HELLO AUTH, through the AUTH throttle. `finish` turns the login's outcome —
+   * null on success (the client is now that user), or the WRONGPASS error, the same for an
+   * unknown user, a disabled one and a wrong password — into the command's reply. Returns
+   * that reply, or null when the check waits for the source's budget (at most 5 s; the
+   * reply is then sent by authAfterWait). `commandName` is the command as the client
+   * spelled it (ACL LOG's object).
    */
-  authenticate(ctx: CommandContext, user: string, password: string, commandName: string): Reply | null {
+  authenticate(ctx: CommandContext, user: string, password: string, commandName: string, finish: (err: Reply | null) => Reply): Reply | null {
     const client = ctx.client;
     const actor = this.actorOf(client);
     const mechanism = commandName.toUpperCase() === 'HELLO' ? 'HELLO' : 'AUTH';
-    const blocked = this.security.authBlocked(actor, user, mechanism);
-    if (blocked !== null) {
+    const conn = this.connections.get(client.id);
+    // a command inside EXEC cannot wait (nor one without a connection)
+    const canWait = conn !== undefined && !client.inExec;
+    const gate = this.security.authGate(actor, canWait, (ticket) => this.authAfterWait(conn!, user, password, commandName, mechanism, ticket, finish));
+    if (gate === 'busy') return finish(reply.error(errors.authBudgetInTransaction));
+    if (gate === 'wait') {
+      // the client reads nothing more until its check ran (see authAfterWait)
+      client.blocked = true;
       client.authThrottled = true;
-      // refused before the password is looked at: guessing during a block gains nothing
-      return reply.error(`ERR too many failed authentication attempts from this address; retry in ${blocked} seconds`);
-    }
-    if (this.acl.authenticate(client, user, password, commandName)) {
-      client.authThrottled = false;
-      this.security.authSucceeded(actor, user, mechanism);
       return null;
     }
-    client.replyDelayMs = this.security.authFailed(actor, user, mechanism);
-    if (client.replyDelayMs > 0) client.authThrottled = true;
-    return reply.error(errors.wrongPass);
+    const { err, delayMs } = this.checkPassword(client, actor, user, password, commandName, mechanism, gate);
+    // the connection holds this reply, and everything after it, so long (inside EXEC the
+    // longest hold of its logins)
+    if (delayMs > client.replyDelayMs) client.replyDelayMs = delayMs;
+    return finish(err);
+  }
+
+  /** Checks a password the throttle let through: null on success, else WRONGPASS and the reply's delay. */
+  private checkPassword(
+    client: Client,
+    actor: Actor,
+    user: string,
+    password: string,
+    commandName: string,
+    mechanism: AuthMechanism,
+    ticket: CheckTicket,
+  ): { err: Reply | null; delayMs: number } {
+    if (this.acl.authenticate(client, user, password, commandName)) {
+      client.authThrottled = false;
+      this.security.authSucceeded(actor, user, mechanism, ticket);
+      return { err: null, delayMs: 0 };
+    }
+    const delayMs = this.security.authFailed(actor, user, mechanism, ticket);
+    if (delayMs > 0 || ticket.waitedMs > 0) client.authThrottled = true;
+    return { err: reply.error(errors.wrongPass), delayMs };
+  }
+
+  /**
+   * A login that waited for the throttle's budget: checked now, answered through the
+   * blocked-client path (a failure's reply held back like any other), then the client's
+   * pipelined input goes on.
+   */
+  private authAfterWait(conn: Connection, user: string, password: string, commandName: string, mechanism: AuthMechanism, ticket: CheckTicket, finish: (err: Reply | null) => Reply): void {
+    const client = conn.client;
+    if (this.connections.get(client.id) !== conn) return;
+    client.blocked = false;
+    this.updateTime();
+    const previous = this.current;
+    this.current = client;
+    let out: Reply;
+    let delayMs = 0;
+    try {
+      const r = this.checkPassword(client, this.actorOf(client), user, password, commandName, mechanism, ticket);
+      delayMs = r.delayMs;
+      out = finish(r.err);
+    } catch (e) {
+      this.logger.warning(`Internal error finishing a throttled login: ${(e as Error).stack ?? String(e)}`);
+      out = reply.error('ERR internal error');
+    } finally {
+      this.current = previous;
+    }
+    if (out.k === Kind.Error) this.countError(out);
+    if (delayMs <= 0) {
+      conn.unblocked(out);
+      return;
+    }
+    client.blocked = true;
+    setTimeout(() => {
+      client.blocked = false;
+      conn.unblocked(out);
+    }, delayMs).unref();
   }
 
   /** Who a client is, for security events. */
   actorOf(client: Client): Actor {
     const { source, local } = sourceOf(client.addr, client.isUnix);
-    return { user: client.user, addr: client.addr, source, local, tls: client.tls };
+    return { id: client.id, user: client.user, addr: client.addr, source, local, tls: client.tls };
   }
 
   private lastAttackLog = 0;
@@ -627,6 +689,7 @@ export class Server implements KeyspaceHost, CommandHost {
     this.pubsub.clientGone(conn.client);
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
+    this.security.connectionClosed(conn.client.id);
   }
 
   clientById(id: number): Connection | undefined {
@@ -793,6 +856,7 @@ export class Server implements KeyspaceHost, CommandHost {
     if (this.cronTimer !== null) clearTimeout(this.cronTimer);
     this.evictor.stop();
     this.security.events.close();
+    this.security.throttle.stop();
     if (this.metrics !== null) await this.metrics.close();
     this.pause.stop();
     // the AOF's last commands reach the disk before the process may exit

@@ -230,7 +230,18 @@ export class Hll {
     return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
 
+  /**
+   * Stores the estimate. An estimate that does not fit a signed 64-bit integer (Infinity,
+   * when every register is at its maximum) is stored as Redis's x86-64 `(uint64_t)llroundl()`
+   * gives it, 0x8000000000000000: the top bit doubles as the "cache invalid" flag, so such a
+   * count is recomputed every time, as in Redis.
+   */
   setCachedCard(card: number): void {
+    if (!(card < 2 ** 63)) {
+      this.buf.fill(0, 8, 15);
+      this.buf[15] = 0x80;
+      return;
+    }
     let v = card;
     for (let i = 0; i < 8; i++) {
       this.buf[8 + i] = v % 256;

@@ -275,6 +275,27 @@ export class ListData {
     this.nodes = [];
   }
 
+  /** An empty quicklist-encoded list (createQuicklistObject): pushes fill quicklist nodes. */
+  static emptyQuicklist(): ListData {
+    const l = new ListData();
+    l.listpack = false;
+    return l;
+  }
+
+  /**
+   * listTypeTryConversion(AUTO) of a quicklist, as SORT ... STORE applies it to the list it
+   * built: a single node within the full node limits (not half, as after a shrink) becomes
+   * a listpack.
+   */
+  convertIfSingleNode(fill: number): void {
+    if (this.listpack || this.nodes.length !== 1) return;
+    const [sz, count] = nodeLimit(fill);
+    const node = this.nodes[0]!;
+    if (node.sz > sz || node.count > count) return;
+    this.listpack = true;
+    this.nodes = [];
+  }
+
   private allowInsert(node: QuickNode | undefined, raw: number, fill: number): boolean {
     if (node === undefined) return false;
     return !exceedsLimit(fill, node.sz + raw + SIZE_ESTIMATE_OVERHEAD, node.count + 1);

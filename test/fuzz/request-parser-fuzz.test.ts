@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RequestParser } from '../../src/protocol/request-parser.js';
+import { fuzzInCi } from './harness/ci-run.js';
+import { parserTarget } from './targets/parser-target.js';
 
 const SEED = 20240611;
 
@@ -83,4 +85,11 @@ test('every parsed command is non-empty and made of binary strings', () => {
     }),
     { seed: SEED + 2, numRuns: 500 },
   );
+});
+
+// The harness target (test/fuzz/targets/parser-target.ts): the same oracle with small
+// limits reached, unauthenticated caps, and bounded held bytes, at volume: up to 10^6
+// inputs (each fed whole and in random pieces, one in four also byte by byte) in 60 s.
+test('harness: up to 10^6 seeded streams, whole / in pieces / byte by byte', { timeout: 180_000 }, async (t) => {
+  await fuzzInCi(t, parserTarget, { seed: 11_0001, maxInputs: 1_000_000, seconds: 60, minInputs: 50_000 });
 });

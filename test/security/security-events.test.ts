@@ -27,7 +27,8 @@ async function settle(): Promise<void> {
 test('changes, dangerous commands and denials become events; secret values never do', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'redoubt-ev-'));
   const file = join(dir, 'events.jsonl');
-  const srv = await startTestServer();
+  // security-log-file is a protected config (security-log-file.test.ts)
+  const srv = await startTestServer({ config: [['enable-protected-configs', 'yes']] });
   const c = await RawClient.connect(srv.port);
   try {
     assert.equal(await c.call('CONFIG', 'SET', 'security-log-file', file), '+OK\r\n');

@@ -88,6 +88,31 @@ test('every line error reason, with the line number and the trimmed line', () =>
   }
 });
 
+test('the AUTH throttle directives: the blocking ones are refused with the reason, the rest load', () => {
+  for (const name of ['auth-throttle-threshold', 'auth-throttle-source-threshold', 'auth-throttle-block-time']) {
+    const e = lineError(`port 1\n${name} 10\n`);
+    assert.equal(e.lineNumber, 2);
+    assert.equal(
+      formatFatalConfigError(e),
+      `\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\nReading the configuration file, at line 2\n>>> '${name} 10'\n'${name}' was removed: the AUTH throttle no longer blocks users or addresses (a correct password is never refused). ` +
+        'Delete the line; see auth-throttle-checks-per-minute, auth-throttle-max-unauthenticated and auth-throttle-max-delay.\n',
+    );
+  }
+  const { store, err } = load(
+    'auth-throttle yes\nauth-throttle-exempt-loopback no\nauth-throttle-free-failures 5\nauth-throttle-max-delay 2000\n' +
+      'auth-throttle-checks-per-minute 20\nauth-throttle-max-wait 5000\nauth-throttle-max-unauthenticated 0\n',
+  );
+  assert.equal(err, null);
+  assert.equal(store.get('auth-throttle-exempt-loopback'), 'no');
+  assert.equal(store.get('auth-throttle-checks-per-minute'), '20');
+  // the waits are capped at 5 s by the ranges
+  assert.equal(lineError('auth-throttle-max-wait 5001\n').reason, 'argument must be between 0 and 5000 inclusive');
+  assert.equal(lineError('auth-throttle-max-delay 60000\n').reason, 'argument must be between 0 and 5000 inclusive');
+  assert.equal(lineError('auth-throttle-checks-per-minute 0\n').reason, 'argument must be between 1 and 2147483647 inclusive');
+  // loopback and the unix socket are exempt by default
+  assert.equal(new ConfigStore(configTable).get('auth-throttle-exempt-loopback'), 'yes');
+});
+
 test('security directives at their default values are accepted', () => {
   const { err } = load('tls-port 0\nrequirepass ""\nenable-debug-command no\nenable-module-command no\naclfile ""\nmasterauth ""\n');
   assert.equal(err, null);

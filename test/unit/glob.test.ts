@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compileGlob, globMatch } from '../../src/keyspace/glob.js';
+import { classEnd, compileClass, walkClass } from '../../src/keyspace/glob-class.js';
 
 /**
  * Reference model: Redis's recursive matcher, re-expressed over indices. It reads index n
@@ -99,6 +100,82 @@ test('glob: agrees with a model of Redis\'s recursive matcher on random patterns
       },
     ),
     { numRuns: 20000, seed: 20240601 },
+  );
+});
+
+/** Any byte at all, with the metacharacters over-represented so classes and escapes are common. */
+const anyByte = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 255 }).map((b) => String.fromCharCode(b)) },
+  { weight: 4, arbitrary: fc.constantFrom('[', ']', '^', '-', '\\', '*', '?', 'a', 'A') },
+);
+
+test('glob: agrees with the model over arbitrary bytes, longer patterns, and through compileGlob', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: anyByte, maxLength: 24 }), fc.array(fc.string({ unit: anyByte, maxLength: 12 }), { maxLength: 6 }), fc.boolean(), (pattern, subjects, nocase) => {
+      const bound = compileGlob(pattern, nocase);
+      for (const subject of subjects) {
+        const expected = redisModel(pattern, subject, nocase);
+        assert.equal(globMatch(pattern, subject, nocase), expected, JSON.stringify({ pattern, subject, nocase }));
+        assert.equal(bound(subject), expected, `compiled: ${JSON.stringify({ pattern, subject, nocase })}`);
+      }
+    }),
+    { numRuns: 20000, seed: 20260111 },
+  );
+});
+
+test('glob: a compiled class set answers as the in-place walk for every byte, and ends where it does', () => {
+  const bits = new Uint32Array(8);
+  fc.assert(
+    fc.property(fc.string({ unit: anyByte, maxLength: 30 }), fc.boolean(), (body, nocase) => {
+      const pattern = '[' + body;
+      compileClass(pattern, 1, nocase, bits, 0);
+      const end = classEnd(pattern, 1);
+      for (let c = 0; c < 256; c++) {
+        const r = walkClass(pattern, 1, c, nocase);
+        assert.equal((r - (r % 2)) / 2, end, JSON.stringify({ pattern }));
+        const inSet = ((bits[c >>> 5]! >>> (c & 31)) & 1) === 1;
+        assert.equal(inSet, r % 2 === 1, JSON.stringify({ pattern, c, nocase }));
+      }
+    }),
+    { numRuns: 5000, seed: 256 },
+  );
+});
+
+test('glob: patterns with long classes (compiled to sets) agree with the model and with the in-place walk', () => {
+  const item = fc.oneof(fc.constantFrom('a-c', 'z-a', 'A-Z', '\xe0-\xff', '\x80-a', 'Z-a', '\\]', '\\a', '-', '^', '['), fc.string({ unit: anyByte, maxLength: 3 }));
+  const longClass = fc
+    .tuple(fc.boolean(), fc.array(item, { maxLength: 4 }), fc.integer({ min: 250, max: 300 }), fc.array(item, { maxLength: 4 }), fc.boolean())
+    .map(([neg, before, pad, after, closed]) => `[${neg ? '^' : ''}${before.join('')}${'q'.repeat(pad)}${after.join('')}${closed ? ']' : ''}`);
+  const part = fc.oneof(longClass, fc.constantFrom('*', '?', 'a', 'Q', '[ab]', '\\*'));
+  fc.assert(
+    fc.property(fc.array(part, { minLength: 1, maxLength: 5 }), fc.array(fc.string({ unit: anyByte, maxLength: 6 }), { maxLength: 8 }), fc.boolean(), (parts, subjects, nocase) => {
+      const pattern = parts.join('');
+      const m = compileGlob(pattern, nocase);
+      for (const subject of [...subjects, 'q', 'qq', 'Qa', 'aq']) {
+        const expected = redisModel(pattern, subject, nocase);
+        assert.equal(m(subject), expected, JSON.stringify({ pattern, subject, nocase }));
+        assert.equal(globMatch(pattern, subject, nocase), expected);
+      }
+    }),
+    { numRuns: 3000, seed: 31228 },
+  );
+});
+
+/** Subjects built from the pattern's own literals, so long patterns match as often as not. */
+test('glob: agrees with the model when subjects are derived from the pattern (hits, near misses)', () => {
+  const tok = fc.oneof(
+    fc.constantFrom('a', 'b', 'Z', '\xe9', '\x00'),
+    fc.constantFrom('*', '?', '\\*', '\\[', '[ab]', '[^a]', '[a-c]', '[z-a]', '[\\]]', '[A-Z]', '[\xe0-\xff]', '[a-]'),
+  );
+  fc.assert(
+    fc.property(fc.array(tok, { maxLength: 10 }), fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'Z', 'z', ']', '*', '[', '\xe9', '\x00'), maxLength: 14 }), fc.boolean(), (toks, noise, nocase) => {
+      const pattern = toks.join('');
+      const literalish = toks.map((t) => (t.length === 1 && t !== '*' && t !== '?' ? t : t === '\\*' ? '*' : t === '\\[' ? '[' : 'a')).join('');
+      for (const subject of [literalish, noise, literalish + noise, noise.slice(0, 3) + literalish]) {
+        assert.equal(globMatch(pattern, subject, nocase), redisModel(pattern, subject, nocase), JSON.stringify({ pattern, subject, nocase }));
+      }
+    }),
+    { numRuns: 10000, seed: 4242 },
   );
 });
 
@@ -201,7 +278,7 @@ test('glob: binary subjects and signed-char ranges', () => {
   assert.equal(globMatch('\xc9', '\xe9', true), false, 'only ASCII letters fold');
 });
 
-test('glob: the nesting limit (CVE-2022-36021) answers as Redis does', () => {
+test('glob: the nesting limit (CVE-2024-31228) answers as Redis does', () => {
   const subject = 'a'.repeat(1001) + 'b';
   assert.equal(globMatch('*a'.repeat(999) + '*b', subject), true, '1000 star groups still match');
   assert.equal(globMatch('*a'.repeat(1000) + '*b', subject), false, 'the 1001st group followed by more: no match');
@@ -209,6 +286,24 @@ test('glob: the nesting limit (CVE-2022-36021) answers as Redis does', () => {
   assert.equal(globMatch('*a'.repeat(1000) + '***', subject), true);
   assert.equal(globMatch('*a'.repeat(1000) + '*?', subject), false);
   assert.equal(globMatch('*a'.repeat(1000) + '*', ''), false);
+});
+
+test('glob: around the nesting limit, star groups made of runs, classes and escapes agree with the model', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 997, max: 1003 }),
+      fc.constantFrom('*', '**', '*[a]', '*\\a', '*?', '[*]*', '\\**'),
+      fc.constantFrom('', '*', 'b', '[b]', '*b', '?', '\\'),
+      fc.integer({ min: 990, max: 1010 }),
+      fc.constantFrom('', 'b', 'ab', '*', '\\'),
+      (groups, unit, tail, as, end) => {
+        const pattern = unit.repeat(groups) + tail;
+        const subject = 'a'.repeat(as) + end;
+        assert.equal(globMatch(pattern, subject), redisModel(pattern, subject, false), JSON.stringify({ unit, groups, tail, as, end }));
+      },
+    ),
+    { numRuns: 400, seed: 1001 },
+  );
 });
 
 test('glob: pathological patterns finish quickly with the right answer', () => {

@@ -410,3 +410,90 @@ describe('property: random requests survive any chunking', () => {
     );
   });
 });
+
+/**
+ * checkAhead: input buffered while the connection holds its replies is checked without
+ * being parsed. It must agree with next(): an error it reports is the one next() reports
+ * on the same bytes; it reports nothing next() would accept; and an unauthenticated cap
+ * broken after a login command is 'wait' (its fate depends on that login), never an error.
+ */
+describe('look-ahead over held input (checkAhead)', () => {
+  const small: Partial<ParserLimits> = { maxInlineLen: 64, maxBulkLen: 200, maxMultibulkLen: 50 };
+  const piece = fc.oneof(
+    fc.constantFrom('AUTH', 'auth', 'HELLO', 'reset', 'PING', 'GET', 'x').map((n) => resp(n, 'a')),
+    fc.constantFrom('AUTH u p\r\n', 'hello\r\n', 'PING\r\n', 'a b c d e f g h i j k\r\n', '"unbalanced\r\n', '\r\n'),
+    fc.integer({ min: -2, max: 60 }).map((n) => `*${n}\r\n`),
+    fc.integer({ min: -2, max: 250 }).map((n) => `$${n}\r\n`),
+    fc.nat({ max: 120 }).map((n) => 'A'.repeat(n)),
+    fc.uint8Array({ maxLength: 12 }).map((u) => Buffer.from(u).toString('latin1')),
+  );
+
+  test('agrees with next(), whole and in random chunks, logged in or not', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 8 }), fc.nat({ max: 3 }), (pieces, unauth, rawCuts, parsedFirst) => {
+        const input = bytes(pieces.join(''));
+        const cuts = [...new Set(rawCuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+        // as in Redis, whether a line is too long depends on what had arrived: same chunks
+        const reference = runChunked(input, cuts, small, unauth);
+        // the held connection: a few commands parsed, then everything else only fed and checked
+        const p = newParser(small, unauth);
+        let prev = 0;
+        let parsed = 0;
+        let verdict: 'ok' | 'wait' = 'ok';
+        for (const c of [...cuts, input.length]) {
+          if (c < prev) continue;
+          p.feed(input.subarray(prev, c));
+          prev = c;
+          while (parsed < parsedFirst && p.error === null && p.next() !== null) parsed++;
+          verdict = p.checkAhead();
+          if (p.error !== null) break;
+        }
+        if (p.error !== null) {
+          assert.equal(p.error, reference.error, 'an error found ahead is the one next() finds');
+        } else if (reference.error !== null) {
+          // missed only when it is an unauthenticated cap behind a login still to run
+          assert.equal(verdict, 'wait', `next() finds ${reference.error}`);
+          assert.match(reference.error, /unauthenticated/);
+        }
+        if (verdict === 'wait') assert.ok(unauth, 'only unauthenticated caps wait');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('a cap broken after a pending AUTH waits; without one it is an error at once', () => {
+    const p = newParser({}, true);
+    p.feed(bytes(resp('AUTH', 'u', 'p') + `*${UNAUTH_MAX_MULTIBULK + 1}\r\n`));
+    assert.deepEqual(p.next(), ['AUTH', 'u', 'p']);
+    assert.equal(p.checkAhead(), 'ok', 'the AUTH has been parsed (and run): the cap is certain');
+    assert.equal(p.error, 'Protocol error: unauthenticated multibulk length');
+    const q = newParser({}, true);
+    q.feed(bytes(resp('PING') + resp('AUTH', 'u', 'p') + `*1\r\n$${UNAUTH_MAX_BULK + 1}\r\n`));
+    assert.deepEqual(q.next(), ['PING']);
+    assert.equal(q.checkAhead(), 'wait', 'the AUTH ahead may log the client in');
+    assert.equal(q.error, null);
+    assert.equal(q.checkAhead(true), 'wait');
+    assert.deepEqual(q.next(), ['AUTH', 'u', 'p']);
+    assert.equal(q.checkAhead(), 'ok');
+    assert.equal(q.error, 'Protocol error: unauthenticated bulk length');
+  });
+
+  test('input checked ahead costs one pass: 4 MiB of pipelined commands fed in small chunks', () => {
+    const p = newParser({}, false);
+    p.feed(bytes(resp('BLPOP', 'k', '0')));
+    assert.deepEqual(p.next(), ['BLPOP', 'k', '0']);
+    const chunk = bytes(resp('SET', 'k', 'v'.repeat(100)).repeat(40));
+    let fed = 0;
+    while (fed < 4 * 1024 * 1024) {
+      p.feed(chunk);
+      fed += chunk.length;
+      assert.equal(p.checkAhead(), 'ok');
+    }
+    assert.equal(p.error, null);
+    assert.equal(p.bufferedBytes, fed);
+    // everything checked ahead still parses
+    let n = 0;
+    while (p.next() !== null) n++;
+    assert.equal(n, (fed / chunk.length) * 40);
+  });
+});

@@ -19,6 +19,7 @@ import { decodeZiplist } from './ziplist.js';
 import { decodeZipmap } from './zipmap.js';
 import type { RdbLoadLimits } from './load-limits.js';
 import { BlobFormatError } from './rdb-error.js';
+import { parseInteger } from '../../protocol/number-format.js';
 import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RdbType, STREAM_ITEM_FLAG_DELETED, STREAM_ITEM_FLAG_SAMEFIELDS } from './rdb-constants.js';
 
 /** Whether `t` is an object type this decoder knows (module types excluded). */
@@ -258,17 +259,31 @@ function idFromBytes(b: Buffer): StreamId {
 }
 
 /** base + delta modulo 2^64 (entry IDs are stored as deltas from the node's master ID). */
-function addDelta(base: U64, delta: LpValue): U64 {
+function addDelta(base: U64, delta: number | bigint): U64 {
   if (typeof base === 'number' && typeof delta === 'number') {
     const r = base + delta;
     if (r >= 0 && Number.isSafeInteger(r)) return r;
   }
-  return u64(BigInt.asUintN(64, BigInt(base) + BigInt(delta as number | bigint)));
+  return u64(BigInt.asUintN(64, BigInt(base) + BigInt(delta)));
+}
+
+/**
+ * A stream listpack element read as an integer, as Redis's lpGetInteger does: an integer
+ * entry, or a string entry that string2ll accepts (Redis never writes one; a crafted payload
+ * may). Anything else is a format error, never a conversion exception: the payload is
+ * untrusted (RESTORE), so no text of it reaches BigInt() or Number() unchecked.
+ */
+function lpInteger(v: LpValue | undefined, what: string): number | bigint {
+  if (typeof v === 'number' || typeof v === 'bigint') return v;
+  const n = v === undefined ? null : parseInteger(v);
+  if (n === null) throw new BlobFormatError(`stream listpack: ${what} is not an integer`, 0);
+  return n;
 }
 
 function asInt(v: LpValue | undefined, what: string): number {
-  if (typeof v !== 'number') throw new BlobFormatError(`stream listpack: ${what} is not a small integer`, 0);
-  return v;
+  const n = lpInteger(v, what);
+  if (typeof n !== 'number') throw new BlobFormatError(`stream listpack: ${what} is not a small integer`, 0);
+  return n;
 }
 
 function asStr(v: LpValue): string {
@@ -289,14 +304,14 @@ function streamNode(master: StreamId, lp: Buffer): StreamNode {
   const numMaster = asInt(next(), 'master field count');
   const masterFields: string[] = [];
   for (let i = 0; i < numMaster; i++) masterFields.push(asStr(next()));
-  if (next() !== 0) throw new BlobFormatError('stream listpack master entry not terminated by 0', 0);
+  if (lpInteger(next(), 'master entry terminator') !== 0) throw new BlobFormatError('stream listpack master entry not terminated by 0', 0);
   const node = new StreamNode(master, masterFields);
   let seenLive = 0;
   let seenDeleted = 0;
   let prev: StreamId | null = null;
   while (p < items.length) {
     const flags = asInt(next(), 'entry flags');
-    const id: StreamId = { ms: addDelta(master.ms, next()), seq: addDelta(master.seq, next()) };
+    const id: StreamId = { ms: addDelta(master.ms, lpInteger(next(), 'entry ID delta')), seq: addDelta(master.seq, lpInteger(next(), 'entry ID delta')) };
     if (prev !== null && compareIds(id, prev) <= 0) throw new BlobFormatError('stream listpack entries out of order', 0);
     prev = id;
     const fv: string[] = [];
@@ -309,7 +324,7 @@ function streamNode(master: StreamId, lp: Buffer): StreamNode {
       for (let i = 0; i < nf * 2; i++) fv.push(asStr(next()));
       lpCount = nf * 2 + 4;
     }
-    if (next() !== lpCount) throw new BlobFormatError('stream listpack entry with a wrong element count', 0);
+    if (lpInteger(next(), 'entry element count') !== lpCount) throw new BlobFormatError('stream listpack entry with a wrong element count', 0);
     const isDeleted = (flags & STREAM_ITEM_FLAG_DELETED) !== 0;
     if (isDeleted) seenDeleted++;
     else seenLive++;

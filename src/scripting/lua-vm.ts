@@ -1,0 +1,475 @@
+/**
+ * A Lua VM for scripts: Redis 7.2's Lua 5.1 (vendor/lua) compiled to WebAssembly
+ * (src/scripting/lua.wasm), with Redis's sandbox, and the host side of redis.call.
+ *
+ * Isolation: the instance imports only the functions below. Every WASI call answers
+ * EBADF (no preopened directory, no file descriptor works), proc_exit throws, and
+ * the only clock is the one the host passes for os.clock. So a script has no
+ * filesystem, process or network, and a memory-safety bug in Lua stays inside the
+ * instance's linear memory (hard ceiling: 256 MiB, set at link time).
+ *
+ * Poisoning: Lua errors unwind through the `throw`/`try` imports as one sentinel
+ * value. Any other exception escaping the instance (a wasm trap, a stack overflow,
+ * a host callback that threw) leaves the C state unknown: the instance is dropped,
+ * the call answers `fatal`, and the next call builds a fresh instance. Compiled
+ * chunks survive because a LuaChunk keeps its source and is recompiled on demand.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Reply, Kind } from '../protocol/reply.js';
+import { type LuaValue, type ScriptResp } from './lua-value.js';
+import { luaArgNumberText } from './number-text.js';
+import { WireReader, WireWriter, readArgs, readLuaValue, writeLuaValue, writeReplyForLua, type LuaArg } from './wire.js';
+
+/** Lua 5.1 status codes (lua.h). */
+const LUA_ERRRUN = 2;
+const LUA_ERRMEM = 4;
+const LUA_ERRERR = 5;
+const LUA_GCSTEP = 5;
+
+/** Redis steps the collector every 50 script calls, by 50 (LUA_GC_CYCLE_PERIOD). */
+const GC_PERIOD = 50;
+
+/** Redis's count-hook period. */
+export const DEFAULT_HOOK_INTERVAL = 100_000;
+/** Per-VM cap on what Lua allocates. */
+export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
+/** After a call, a linear memory larger than this is given back by rebuilding. */
+export const DEFAULT_REBUILD_ABOVE = 32 * 1024 * 1024;
+
+const BUILTIN_FUNCTIONS = ['call', 'pcall'] as const;
+
+/** The one value Lua errors unwind with (never an Error: no stack capture). */
+const LUA_THROW: object = Object.freeze({ luaThrow: true });
+
+let compiledModule: WebAssembly.Module | null = null;
+
+/**
+ * Where lua.wasm is: beside this module when running from src/, or in the source
+ * tree when running from dist/src/scripting (tsc does not copy .wasm files).
+ */
+export function luaWasmPath(): string {
+  const candidates = [new URL('./lua.wasm', import.meta.url), new URL('../../../src/scripting/lua.wasm', import.meta.url)];
+  for (const u of candidates) {
+    const p = fileURLToPath(u);
+    if (existsSync(p)) return p;
+  }
+  throw new Error('lua.wasm not found beside src/scripting (run scripts/build-lua-wasm.sh)');
+}
+
+/** The compiled module, shared by every VM (compiling once costs a few ms). */
+export function luaModule(): WebAssembly.Module {
+  if (compiledModule === null) compiledModule = new WebAssembly.Module(readFileSync(luaWasmPath()));
+  return compiledModule;
+}
+
+interface Exports {
+  readonly memory: WebAssembly.Memory;
+  readonly __stack_pointer: WebAssembly.Global;
+  readonly __indirect_function_table: WebAssembly.Table;
+  _initialize(): void;
+  rd_scratch(size: number): number;
+  rd_args_ptr(): number;
+  rd_out_ptr(): number;
+  rd_out_len(): number;
+  rd_open(limit: number, names: number): number;
+  rd_close(L: number): void;
+  rd_mem_used(L: number): number;
+  rd_set_limit(L: number, limit: number): void;
+  rd_load(L: number, len: number, chunkName: number): number;
+  rd_unref(L: number, ref: number): void;
+  rd_call(L: number, ref: number, functionMode: number, hookCount: number): number;
+  rd_gc(L: number, what: number, data: number): number;
+  rd_malloc(n: number): number;
+  rd_free(p: number): void;
+}
+
+/** A compiled script. Keeps its source so a rebuilt instance can compile it again. */
+export class LuaChunk {
+  /** registry reference in the instance of generation `generation` */
+  ref = -1;
+  generation = -1;
+  constructor(
+    readonly source: string,
+    readonly chunkName: string,
+  ) {}
+}
+
+export type CompileResult = { readonly ok: true; readonly chunk: LuaChunk } | { readonly ok: false; readonly error: string };
+
+/** What a host function (redis.<name> other than call/pcall) answers. */
+export type HostFunctionResult =
+  /** return this plain value */
+  | { readonly kind: 'value'; readonly value: null | boolean | number | string }
+  /** return this reply converted as a command reply (e.g. {ok=}, {err=}) */
+  | { readonly kind: 'reply'; readonly reply: Reply }
+  /** raise an error table {err=…} as luaPushError builds it: "-CODE msg", or msg with ERR */
+  | { readonly kind: 'raise'; readonly text: string }
+  /** return nothing */
+  | { readonly kind: 'none' };
+
+export interface RunOptions {
+  /** KEYS (eval) or the first argument (function mode); binary strings */
+  readonly keys?: readonly string[];
+  /** ARGV (eval) or the second argument (function mode); binary strings */
+  readonly args?: readonly string[];
+  /** 'eval': KEYS/ARGV globals and no arguments; 'function': (keys, args) arguments */
+  readonly mode?: 'eval' | 'function';
+  /** runs one command for redis.call/redis.pcall; argv are binary strings */
+  readonly redisCall?: (argv: string[]) => Reply;
+  /** the other redis.<name> functions given to the VM at creation */
+  readonly hostFunction?: (name: string, args: readonly LuaArg[]) => HostFunctionResult;
+  /**
+   * Asked every `hookInterval` instructions: null goes on; a text stops the script
+   * with that error (and every later instruction fails too, so pcall cannot catch it).
+   * The text is taken as Redis's luaPushError takes it: "-CODE msg" keeps its code,
+   * anything else gets "ERR " in front.
+   */
+  readonly interrupt?: () => string | null;
+  readonly hookInterval?: number;
+  /** the script's protocol for command replies (redis.setresp); 2 unless given */
+  readonly resp?: () => ScriptResp;
+}
+
+export type RunResult =
+  | { readonly kind: 'ok'; readonly value: LuaValue }
+  /**
+   * The script raised (`runtime`), Lua ran out of its memory cap (`memory`: the
+   * error is "not enough memory"), or the error handler itself failed (`handler`).
+   */
+  | { readonly kind: 'error'; readonly cause: 'runtime' | 'memory' | 'handler'; readonly error: LuaValue }
+  /** the instance was poisoned (trap or host exception) and has been discarded */
+  | { readonly kind: 'fatal'; readonly message: string };
+
+export interface LuaVmOptions {
+  /** bytes Lua may hold (default 64 MiB) */
+  readonly memoryLimit?: number;
+  /** linear memory size above which the instance is rebuilt after a call */
+  readonly rebuildAboveBytes?: number;
+  /** extra redis.<name> functions, answered by RunOptions.hostFunction */
+  readonly hostFunctions?: readonly string[];
+  /** os.clock(): seconds of CPU time (default: this process's user + system time) */
+  readonly clock?: () => number;
+}
+
+function defaultClock(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** One WebAssembly instance with one lua_State. */
+class Instance {
+  readonly ex: Exports;
+  readonly L: number;
+  private memView: Uint8Array;
+  private readonly namePtrs = new Map<string, number>();
+
+  constructor(module: WebAssembly.Module, limit: number, names: readonly string[], vm: LuaVm) {
+    const wasiStub = (): number => 8; // EBADF
+    const imports: WebAssembly.Imports = {
+      host: {
+        throw: (): never => {
+          throw LUA_THROW;
+        },
+        try: (f: number, L: number, ud: number): void => {
+          const sp = this.ex.__stack_pointer.value as number;
+          try {
+            (this.ex.__indirect_function_table.get(f) as (a: number, b: number) => void)(L, ud);
+          } catch (e) {
+            if (e !== LUA_THROW) throw e;
+            // the unwound C frames never restored the shadow stack pointer
+            this.ex.__stack_pointer.value = sp;
+          }
+        },
+        panic: (): never => {
+          throw new Error('Lua panic: error outside a protected call');
+        },
+        interrupt: (): number => vm.onInterrupt(this),
+        clock: (): number => vm.clock(),
+        call: (id: number, nargs: number): number => vm.onHostCall(this, id, nargs),
+      },
+      wasi_snapshot_preview1: {
+        fd_close: wasiStub,
+        fd_fdstat_get: wasiStub,
+        fd_fdstat_set_flags: wasiStub,
+        fd_prestat_get: wasiStub,
+        fd_prestat_dir_name: wasiStub,
+        fd_read: wasiStub,
+        fd_renumber: wasiStub,
+        fd_seek: wasiStub,
+        fd_write: wasiStub,
+        path_open: wasiStub,
+        proc_exit: (code: number): never => {
+          throw new Error(`Lua instance called proc_exit(${code})`);
+        },
+      },
+    };
+    const inst = new WebAssembly.Instance(module, imports);
+    this.ex = inst.exports as unknown as Exports;
+    this.memView = new Uint8Array(this.ex.memory.buffer);
+    this.ex._initialize();
+    const w = new WireWriter();
+    for (const n of names) {
+      for (let i = 0; i < n.length; i++) w.u8(n.charCodeAt(i) & 0xff);
+      w.u8(0);
+    }
+    w.u8(0);
+    const namesPtr = this.copyIn(w.bytes());
+    const L = this.ex.rd_open(limit, namesPtr);
+    this.ex.rd_free(namesPtr);
+    if (L === 0) throw new Error('Lua state could not be created (memory limit too small?)');
+    this.L = L;
+  }
+
+  mem(): Uint8Array {
+    if (this.memView.buffer !== this.ex.memory.buffer) this.memView = new Uint8Array(this.ex.memory.buffer);
+    return this.memView;
+  }
+
+  /** A malloc'ed copy; the caller frees it. */
+  private copyIn(bytes: Uint8Array): number {
+    const p = this.ex.rd_malloc(bytes.length);
+    if (p === 0) throw new Error('Lua instance out of linear memory');
+    this.mem().set(bytes, p);
+    return p;
+  }
+
+  /** Puts bytes in the scratch buffer (the instance reads them from there). */
+  toScratch(bytes: Uint8Array): void {
+    const p = this.ex.rd_scratch(Math.max(bytes.length, 1));
+    if (p === 0) throw new Error('Lua instance out of linear memory');
+    this.mem().set(bytes, p);
+  }
+
+  chunkNamePtr(name: string): number {
+    let p = this.namePtrs.get(name);
+    if (p === undefined) {
+      const bytes = new Uint8Array(name.length + 1);
+      for (let i = 0; i < name.length; i++) bytes[i] = name.charCodeAt(i) & 0xff;
+      p = this.copyIn(bytes);
+      this.namePtrs.set(name, p);
+    }
+    return p;
+  }
+
+  readOut(): LuaValue {
+    return readLuaValue(new WireReader(this.mem(), this.ex.rd_out_ptr()));
+  }
+}
+
+export class LuaVm {
+  private inst: Instance | null = null;
+  private generation = 0;
+  private running: RunOptions | null = null;
+  private calls = 0;
+  private readonly names: readonly string[];
+  private readonly limit: number;
+  private readonly rebuildAbove: number;
+  private readonly clockFn: () => number;
+  private readonly w = new WireWriter();
+  /** instances discarded because of a trap or a host exception */
+  poisonings = 0;
+  /** instances discarded to give memory back */
+  rebuilds = 0;
+
+  constructor(opts: LuaVmOptions = {}) {
+    this.limit = opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+    this.rebuildAbove = opts.rebuildAboveBytes ?? DEFAULT_REBUILD_ABOVE;
+    this.names = [...BUILTIN_FUNCTIONS, ...(opts.hostFunctions ?? [])];
+    this.clockFn = opts.clock ?? defaultClock;
+    this.instance();
+  }
+
+  /** Bytes Lua holds now (its allocator's count). */
+  memoryUsed(): number {
+    return this.instance().ex.rd_mem_used(this.instance().L);
+  }
+
+  /** Size of the instance's linear memory (never shrinks until a rebuild). */
+  linearMemoryBytes(): number {
+    return this.instance().ex.memory.buffer.byteLength;
+  }
+
+  /** Compiles a chunk (a binary string). Syntax errors, precompiled bytecode included, are returned. */
+  compile(source: string, chunkName = '@user_script'): CompileResult {
+    const chunk = new LuaChunk(source, chunkName);
+    const err = this.guard(() => this.load(chunk));
+    if (err === null) return { ok: true, chunk };
+    return { ok: false, error: err };
+  }
+
+  /** Frees a chunk's compiled function in the current instance. */
+  release(chunk: LuaChunk): void {
+    if (this.inst !== null && chunk.generation === this.generation && chunk.ref >= 0) {
+      this.inst.ex.rd_unref(this.inst.L, chunk.ref);
+    }
+    chunk.ref = -1;
+    chunk.generation = -1;
+  }
+
+  /** Runs a compiled chunk. Never throws for anything the script does. */
+  run(chunk: LuaChunk, opts: RunOptions = {}): RunResult {
+    if (this.running !== null) throw new Error('LuaVm.run is not re-entrant');
+    let result: RunResult | null = null;
+    const fatal = this.guardFatal(() => {
+      const inst = this.instance();
+      if (chunk.generation !== this.generation || chunk.ref < 0) {
+        const err = this.load(chunk);
+        if (err !== null) {
+          result = { kind: 'error', cause: 'runtime', error: err };
+          return;
+        }
+      }
+      const w = this.w;
+      w.reset();
+      const keys = opts.keys ?? [];
+      const args = opts.args ?? [];
+      w.u32(keys.length);
+      for (const k of keys) w.str(k);
+      w.u32(args.length);
+      for (const a of args) w.str(a);
+      inst.toScratch(w.bytes());
+      const hook = opts.interrupt ? (opts.hookInterval ?? DEFAULT_HOOK_INTERVAL) : 0;
+      this.running = opts;
+      let status: number;
+      try {
+        status = inst.ex.rd_call(inst.L, chunk.ref, opts.mode === 'function' ? 1 : 0, hook);
+      } finally {
+        this.running = null;
+      }
+      if (status === 0) result = { kind: 'ok', value: inst.readOut() };
+      else if (status === LUA_ERRRUN) result = { kind: 'error', cause: 'runtime', error: inst.readOut() };
+      else if (status === LUA_ERRMEM) result = { kind: 'error', cause: 'memory', error: inst.readOut() };
+      else if (status === LUA_ERRERR) result = { kind: 'error', cause: 'handler', error: inst.readOut() };
+      else result = { kind: 'error', cause: 'memory', error: 'not enough memory' };
+      if (++this.calls % GC_PERIOD === 0) inst.ex.rd_gc(inst.L, LUA_GCSTEP, GC_PERIOD);
+      if (inst.ex.memory.buffer.byteLength > this.rebuildAbove) {
+        this.drop();
+        this.rebuilds++;
+      }
+    });
+    if (fatal !== null) return { kind: 'fatal', message: fatal };
+    return result ?? { kind: 'fatal', message: 'no result' };
+  }
+
+  /** Closes the VM (its instance is dropped; a later call would build a new one). */
+  close(): void {
+    this.drop();
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  /** os.clock, for the instance */
+  clock(): number {
+    return this.clockFn();
+  }
+
+  private instance(): Instance {
+    if (this.inst === null) {
+      this.inst = new Instance(luaModule(), this.limit, this.names, this);
+      this.generation++;
+    }
+    return this.inst;
+  }
+
+  private drop(): void {
+    // The whole linear memory goes with the instance: no lua_close needed, and
+    // after a trap calling into the instance again is not safe anyway.
+    this.inst = null;
+  }
+
+  /** Compiles into the current instance; returns the error text on failure. */
+  private load(chunk: LuaChunk): string | null {
+    const inst = this.instance();
+    const bytes = new Uint8Array(chunk.source.length);
+    for (let i = 0; i < chunk.source.length; i++) bytes[i] = chunk.source.charCodeAt(i) & 0xff;
+    inst.toScratch(bytes);
+    const ref = inst.ex.rd_load(inst.L, bytes.length, inst.chunkNamePtr(chunk.chunkName));
+    if (ref === -2) return 'not enough memory';
+    if (ref < 0) {
+      const v = inst.readOut();
+      return typeof v === 'string' ? v : 'unknown compile error';
+    }
+    chunk.ref = ref;
+    chunk.generation = this.generation;
+    return null;
+  }
+
+  /** Runs `f`; a non-Lua exception poisons the instance and is returned as text. */
+  private guardFatal(f: () => void): string | null {
+    try {
+      f();
+      return null;
+    } catch (e) {
+      this.drop();
+      this.poisonings++;
+      return e instanceof Error ? `${e.name}: ${e.message}` : 'non-Lua exception';
+    }
+  }
+
+  private guard(f: () => string | null): string | null {
+    let out: string | null = null;
+    const fatal = this.guardFatal(() => {
+      out = f();
+    });
+    return fatal ?? out;
+  }
+
+  /** The count hook asks whether to go on. */
+  onInterrupt(inst: Instance): number {
+    const msg = this.running?.interrupt?.() ?? null;
+    if (msg === null) return 0;
+    this.w.reset();
+    this.w.u8(0x21); // '!': an error table as luaPushError builds it
+    this.w.str(msg);
+    inst.toScratch(this.w.bytes());
+    return 1;
+  }
+
+  /** redis.<name>(...) from a script. Returns 0 (value), 1 (raise it), 2 (nothing). */
+  onHostCall(inst: Instance, id: number, nargs: number): number {
+    const name = this.names[id]!;
+    const args = readArgs(new WireReader(inst.mem(), inst.ex.rd_args_ptr()), nargs);
+    const opts = this.running;
+    const w = this.w;
+    w.reset();
+    let code = 0;
+    if (name === 'call' || name === 'pcall') {
+      code = this.redisCall(args, name === 'call', opts?.redisCall, opts?.resp?.() ?? 2);
+    } else {
+      const r: HostFunctionResult = opts?.hostFunction?.(name, args) ?? { kind: 'none' };
+      if (r.kind === 'none') return 2;
+      if (r.kind === 'value') writeLuaValue(w, r.value);
+      else if (r.kind === 'reply') writeReplyForLua(w, r.reply, opts?.resp?.() ?? 2);
+      else {
+        w.u8(0x21);
+        w.str(r.text);
+        code = 1;
+      }
+    }
+    inst.toScratch(w.bytes());
+    return code;
+  }
+
+  /** redis.call / redis.pcall as Redis 7.2's luaRedisGenericCommand. */
+  private redisCall(args: readonly LuaArg[], raise: boolean, dispatch: ((argv: string[]) => Reply) | undefined, resp: ScriptResp): number {
+    const w = this.w;
+    const fail = (text: string): number => {
+      w.u8(0x21);
+      w.str(text);
+      return raise ? 1 : 0;
+    };
+    if (args.length === 0) return fail('Please specify at least one argument for this redis lib call');
+    const argv: string[] = new Array<string>(args.length);
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a.type === 'string') argv[i] = a.value;
+      else if (a.type === 'number') argv[i] = luaArgNumberText(a.value);
+      else return fail('Lua redis lib command arguments must be strings or integers');
+    }
+    if (dispatch === undefined) return fail('This Redis command is not allowed from script');
+    const r = dispatch(argv);
+    writeReplyForLua(w, r, resp);
+    return raise && r.k === Kind.Error ? 1 : 0;
+  }
+}

@@ -1,0 +1,859 @@
+/*
+ * Redoubt's glue between the vendored Lua 5.1 (vendor/lua, Redis 7.2.4's deps/lua)
+ * and the TypeScript host, compiled together into src/scripting/lua.wasm.
+ *
+ * The instance imports nothing that reaches a file, a process, a clock or the
+ * network: its only imports are the functions declared `import_module("host")`
+ * below and WASI stubs the host answers with EBADF/ENOSYS. Everything a script
+ * can touch lives in this instance's linear memory.
+ *
+ * Data crosses the boundary as bytes, never as C strings, so keys and values stay
+ * binary-safe (embedded NUL, 0xff). Three buffers, all owned by this file:
+ *   - scratch: written by the host (call inputs, host-function results),
+ *   - args: written here (arguments of a host function call),
+ *   - out: written here (a script's result or error object).
+ *
+ * Value encoding, host -> Lua ("reply" encoding; see src/scripting/wire.ts):
+ *   'n' nil  'T' true  'F' false  'd' f64 number  's' u32 len + bytes string
+ *   '+' u32 len + bytes status -> {ok=s}
+ *   '-' u32 len + bytes error  -> {err=s, ignore_error_stats_update=true}
+ *       (a command's error reply: Redis rebuilds the table from "-" + the line)
+ *   '!' u32 len + bytes        -> {err=s} as luaPushError builds it (host-made)
+ *   '*' u32 count + items      -> array table
+ *   '%' u32 count + pairs      -> {map={k=v...}}
+ *   '~' u32 count + items      -> {set={k=true...}}
+ *   ',' f64                    -> {double=n}
+ *   '(' u32 len + bytes        -> {big_number=s}
+ *   '=' u32 len + fmt, u32 len + bytes -> {verbatim_string={format=f, string=s}}
+ *
+ * Value encoding, Lua -> host ("lua" encoding): 'n' 'T' 'F' 'd' 's' as above and
+ *   't' table: u8 presence mask of the fields err ok double big_number
+ *       verbatim_string map set (bit i = field i), then each present field's
+ *       value, then u32 count + the array items 1..n up to the first nil;
+ *       a table reached as the value of `map` or `set` is written 'p':
+ *       u32 count + key/value pairs in lua_next order; one reached as the
+ *       value of `verbatim_string` is written 'v': its `format` then `string`.
+ *   'e' an error object that is a table (a failed call's result): its `err`,
+ *       `source`, `line` and `ignore_error_stats_update` values.
+ *   'L' the Lua stack could not grow (Redis answers "reached lua stack limit").
+ *   'o' any other type (function, userdata, thread): Redis answers nil.
+ */
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+
+#define RD_EXPORT(name) __attribute__((export_name(name)))
+#define RD_IMPORT(name) __attribute__((import_module("host"), import_name(name)))
+
+/* Host function: id chosen by the host, arguments in the args buffer.
+   Returns 0: push the decoded scratch value and return it; 1: push it and raise
+   it as the error; 2: return no value. */
+RD_IMPORT("call") extern int rd_host_call(int id, int nargs);
+/* The count hook fired: 0 go on, 1 raise the decoded scratch value. */
+RD_IMPORT("interrupt") extern int rd_host_interrupt(void);
+/* os.clock(): the host's CPU-time reading in seconds. */
+RD_IMPORT("clock") extern double rd_host_clock(void);
+/* lua_atpanic: an error outside any protected call. Never returns (throws). */
+RD_IMPORT("panic") extern void rd_host_panic(void);
+
+LUALIB_API int (luaopen_cjson) (lua_State *L);
+LUALIB_API int (luaopen_struct) (lua_State *L);
+LUALIB_API int (luaopen_cmsgpack) (lua_State *L);
+LUALIB_API int (luaopen_bit) (lua_State *L);
+
+/* ------------------------------------------------------------------------- */
+/* Growable byte buffers                                                      */
+
+typedef struct {
+  unsigned char *p;
+  size_t len, cap;
+  int failed; /* an allocation failed: the content is incomplete */
+} RdBuf;
+
+static RdBuf scratch_buf, args_buf, out_buf;
+
+static int buf_reserve(RdBuf *b, size_t extra) {
+  if (b->failed) return 0;
+  if (b->len + extra <= b->cap) return 1;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < b->len + extra) {
+    if (cap > SIZE_MAX / 2) { b->failed = 1; return 0; }
+    cap *= 2;
+  }
+  unsigned char *p = realloc(b->p, cap);
+  if (!p) { b->failed = 1; return 0; }
+  b->p = p;
+  b->cap = cap;
+  return 1;
+}
+
+static void buf_put(RdBuf *b, const void *src, size_t n) {
+  if (!buf_reserve(b, n)) return;
+  memcpy(b->p + b->len, src, n);
+  b->len += n;
+}
+
+static void buf_u8(RdBuf *b, unsigned char v) { buf_put(b, &v, 1); }
+static void buf_u32(RdBuf *b, uint32_t v) { buf_put(b, &v, 4); } /* little endian */
+static void buf_f64(RdBuf *b, double v) { buf_put(b, &v, 8); }
+
+static void buf_str(RdBuf *b, const char *s, size_t n) {
+  buf_u32(b, (uint32_t)n);
+  buf_put(b, s, n);
+}
+
+/* The host writes into scratch after asking for room; the pointer may move. */
+RD_EXPORT("rd_scratch")
+unsigned char *rd_scratch(uint32_t size) {
+  scratch_buf.len = 0;
+  scratch_buf.failed = 0;
+  if (!buf_reserve(&scratch_buf, size)) return NULL;
+  return scratch_buf.p;
+}
+
+RD_EXPORT("rd_args_ptr") unsigned char *rd_args_ptr(void) { return args_buf.p; }
+RD_EXPORT("rd_out_ptr") unsigned char *rd_out_ptr(void) { return out_buf.p; }
+RD_EXPORT("rd_out_len") uint32_t rd_out_len(void) { return (uint32_t)out_buf.len; }
+
+/* ------------------------------------------------------------------------- */
+/* Per-state data: the counting allocator and Redis's PRNG                    */
+
+typedef struct {
+  size_t used;   /* bytes Lua holds right now */
+  size_t limit;  /* growth beyond this fails: Lua raises "not enough memory" */
+  uint64_t rand_state; /* 48-bit lrand48 state (Redis's rand.c sequence) */
+  int killed;    /* the host asked to stop this script: the hook fires always */
+} RdVm;
+
+/* Counting in C keeps the host out of every allocation. Only growth is refused:
+   Lua assumes a shrink or a free cannot fail. */
+static void *rd_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  RdVm *vm = (RdVm *)ud;
+  if (nsize == 0) {
+    free(ptr);
+    vm->used -= osize;
+    return NULL;
+  }
+  if (nsize > osize && vm->used - osize + nsize > vm->limit) return NULL;
+  void *p = realloc(ptr, nsize);
+  if (p == NULL) return NULL;
+  vm->used = vm->used - osize + nsize;
+  return p;
+}
+
+static RdVm *vm_of(lua_State *L) {
+  void *ud;
+  lua_getallocf(L, &ud);
+  return (RdVm *)ud;
+}
+
+static int rd_panic(lua_State *L) {
+  (void)L;
+  rd_host_panic();
+  return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Error objects as Redis 7 builds them (luaPushErrorBuff)                    */
+
+/* Push {err="CODE msg"}: text starting with '-' carries its own code (the first
+   word), otherwise the code is ERR; trailing CR/LF are trimmed. */
+static void push_error_table(lua_State *L, const char *s, size_t n) {
+  const char *code = "ERR";
+  size_t code_len = 3;
+  if (n > 0 && s[0] == '-') {
+    const char *sp = memchr(s, ' ', n);
+    if (sp) {
+      code = s + 1;
+      code_len = (size_t)(sp - s) - 1;
+      n -= (size_t)(sp - s) + 1;
+      s = sp + 1;
+    } else {
+      s++;
+      n--;
+    }
+  }
+  while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n')) n--;
+  while (n > 0 && (s[0] == '\r' || s[0] == '\n')) { s++; n--; }
+  lua_newtable(L);
+  lua_pushliteral(L, "err");
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addlstring(&b, code, code_len);
+  luaL_addchar(&b, ' ');
+  luaL_addlstring(&b, s, n);
+  luaL_pushresult(&b);
+  lua_rawset(L, -3);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Decoding host values onto the Lua stack                                    */
+
+typedef struct {
+  const unsigned char *p, *end;
+} RdReader;
+
+static int rd_bad(lua_State *L) {
+  return luaL_error(L, "malformed value from the host");
+}
+
+static uint32_t rd_u32(lua_State *L, RdReader *r) {
+  uint32_t v;
+  if (r->end - r->p < 4) rd_bad(L);
+  memcpy(&v, r->p, 4);
+  r->p += 4;
+  return v;
+}
+
+static double rd_f64(lua_State *L, RdReader *r) {
+  double v;
+  if (r->end - r->p < 8) rd_bad(L);
+  memcpy(&v, r->p, 8);
+  r->p += 8;
+  return v;
+}
+
+static void rd_lstr(lua_State *L, RdReader *r) {
+  uint32_t n = rd_u32(L, r);
+  if ((size_t)(r->end - r->p) < n) rd_bad(L);
+  lua_pushlstring(L, (const char *)r->p, n);
+  r->p += n;
+}
+
+static void rd_decode(lua_State *L, RdReader *r);
+
+static void single_field(lua_State *L, const char *field) {
+  /* value on top: replace it with {field=value} */
+  lua_newtable(L);
+  lua_pushstring(L, field);
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_remove(L, -2);
+}
+
+/* Nesting followed by the decoder and the encoder (which then answers 'L'). Redis stops where the Lua
+   stack cannot grow (about 8000 levels); this recursion runs on the engine's
+   native stack, which a few thousand wasm frames exhaust (a RangeError that
+   would poison the instance), so the bound is lower. */
+#define ENC_MAX_DEPTH 1000
+static int dec_depth;
+
+static void rd_decode(lua_State *L, RdReader *r) {
+  if (r->p >= r->end) rd_bad(L);
+  if (dec_depth >= ENC_MAX_DEPTH || !lua_checkstack(L, 4))
+    luaL_error(L, "reached lua stack limit");
+  unsigned char tag = *r->p++;
+  switch (tag) {
+    case 'n': lua_pushnil(L); break;
+    case 'T': lua_pushboolean(L, 1); break;
+    case 'F': lua_pushboolean(L, 0); break;
+    case 'd': lua_pushnumber(L, rd_f64(L, r)); break;
+    case 's': rd_lstr(L, r); break;
+    case '+': rd_lstr(L, r); single_field(L, "ok"); break;
+    case '!': {
+      uint32_t n = rd_u32(L, r);
+      if ((size_t)(r->end - r->p) < n) rd_bad(L);
+      push_error_table(L, (const char *)r->p, n);
+      r->p += n;
+      break;
+    }
+    case '-': {
+      uint32_t n = rd_u32(L, r);
+      if ((size_t)(r->end - r->p) < n) rd_bad(L);
+      /* Redis rebuilds the table from "-" + the error line */
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      luaL_addchar(&b, '-');
+      luaL_addlstring(&b, (const char *)r->p, n);
+      luaL_pushresult(&b);
+      r->p += n;
+      size_t len;
+      const char *s = lua_tolstring(L, -1, &len);
+      push_error_table(L, s, len);
+      lua_remove(L, -2);
+      lua_pushliteral(L, "ignore_error_stats_update");
+      lua_pushboolean(L, 1);
+      lua_rawset(L, -3);
+      break;
+    }
+    case '*': {
+      uint32_t n = rd_u32(L, r);
+      lua_createtable(L, n > 1024 ? 1024 : (int)n, 0);
+      dec_depth++;
+      for (uint32_t i = 1; i <= n; i++) {
+        rd_decode(L, r);
+        lua_rawseti(L, -2, (int)i);
+      }
+      dec_depth--;
+      break;
+    }
+    case '%': {
+      uint32_t n = rd_u32(L, r);
+      lua_newtable(L);
+      dec_depth++;
+      for (uint32_t i = 0; i < n; i++) {
+        rd_decode(L, r);
+        rd_decode(L, r);
+        if (lua_isnil(L, -2)) lua_pop(L, 2); /* a nil key cannot be stored */
+        else lua_rawset(L, -3);
+      }
+      dec_depth--;
+      single_field(L, "map");
+      break;
+    }
+    case '~': {
+      uint32_t n = rd_u32(L, r);
+      lua_newtable(L);
+      dec_depth++;
+      for (uint32_t i = 0; i < n; i++) {
+        rd_decode(L, r);
+        if (lua_isnil(L, -1)) { lua_pop(L, 1); continue; }
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+      }
+      dec_depth--;
+      single_field(L, "set");
+      break;
+    }
+    case ',': lua_pushnumber(L, rd_f64(L, r)); single_field(L, "double"); break;
+    case '(': rd_lstr(L, r); single_field(L, "big_number"); break;
+    case '=': {
+      lua_newtable(L);
+      lua_pushliteral(L, "format");
+      rd_lstr(L, r);
+      lua_rawset(L, -3);
+      lua_pushliteral(L, "string");
+      rd_lstr(L, r);
+      lua_rawset(L, -3);
+      single_field(L, "verbatim_string");
+      break;
+    }
+    default: rd_bad(L);
+  }
+}
+
+static void decode_scratch(lua_State *L) {
+  RdReader r = { scratch_buf.p, scratch_buf.p + scratch_buf.cap };
+  dec_depth = 0;
+  rd_decode(L, &r);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Encoding Lua values for the host                                           */
+
+static const char *const special_fields[] = {
+  "err", "ok", "double", "big_number", "verbatim_string", "map", "set"
+};
+#define N_SPECIAL 7
+
+enum { ENC_PLAIN, ENC_PAIRS, ENC_VERBATIM, ENC_ERROR };
+
+static int enc_depth;
+
+static void enc_value(lua_State *L, RdBuf *b, int mode);
+
+static void enc_field(lua_State *L, RdBuf *b, const char *name) {
+  lua_pushstring(L, name);
+  lua_rawget(L, -2);
+  enc_value(L, b, ENC_PLAIN);
+}
+
+/* Table at the top of the stack (left there). */
+static void enc_table(lua_State *L, RdBuf *b, int mode) {
+  if (mode == ENC_VERBATIM) {
+    buf_u8(b, 'v');
+    enc_field(L, b, "format");
+    enc_field(L, b, "string");
+    return;
+  }
+  if (mode == ENC_ERROR) {
+    buf_u8(b, 'e');
+    enc_field(L, b, "err");
+    enc_field(L, b, "source");
+    enc_field(L, b, "line");
+    enc_field(L, b, "ignore_error_stats_update");
+    return;
+  }
+  if (mode == ENC_PAIRS) {
+    buf_u8(b, 'p');
+    size_t at = b->len;
+    buf_u32(b, 0);
+    uint32_t count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+      lua_pushvalue(L, -2);
+      enc_value(L, b, ENC_PLAIN); /* key (pops the copy) */
+      enc_value(L, b, ENC_PLAIN); /* value (pops it) */
+      count++;
+    }
+    if (!b->failed) memcpy(b->p + at, &count, 4);
+    return;
+  }
+  unsigned char mask = 0;
+  for (int i = 0; i < N_SPECIAL; i++) {
+    lua_pushstring(L, special_fields[i]);
+    lua_rawget(L, -2);
+    if (!lua_isnil(L, -1)) mask |= (unsigned char)(1u << i);
+    lua_pop(L, 1);
+  }
+  buf_u8(b, 't');
+  buf_u8(b, mask);
+  for (int i = 0; i < N_SPECIAL; i++) {
+    if (!(mask & (1u << i))) continue;
+    lua_pushstring(L, special_fields[i]);
+    lua_rawget(L, -2);
+    /* verbatim_string is read as {format, string}, map and set as pairs */
+    enc_value(L, b, i == 4 ? ENC_VERBATIM : i >= 5 ? ENC_PAIRS : ENC_PLAIN);
+  }
+  size_t at = b->len;
+  buf_u32(b, 0);
+  uint32_t count = 0;
+  for (int j = 1;; j++) {
+    lua_rawgeti(L, -1, j);
+    if (lua_isnil(L, -1)) { lua_pop(L, 1); break; }
+    enc_value(L, b, ENC_PLAIN);
+    count++;
+  }
+  if (!b->failed) memcpy(b->p + at, &count, 4);
+}
+
+/* Encodes and pops the value at the top of the stack. */
+static void enc_value(lua_State *L, RdBuf *b, int mode) {
+  if (enc_depth >= ENC_MAX_DEPTH || !lua_checkstack(L, 4)) {
+    buf_u8(b, 'L');
+    lua_pop(L, 1);
+    return;
+  }
+  switch (lua_type(L, -1)) {
+    case LUA_TNIL: buf_u8(b, 'n'); break;
+    case LUA_TBOOLEAN: buf_u8(b, lua_toboolean(L, -1) ? 'T' : 'F'); break;
+    case LUA_TNUMBER: buf_u8(b, 'd'); buf_f64(b, lua_tonumber(L, -1)); break;
+    case LUA_TSTRING: {
+      size_t n;
+      const char *s = lua_tolstring(L, -1, &n);
+      buf_u8(b, 's');
+      buf_str(b, s, n);
+      break;
+    }
+    case LUA_TTABLE:
+      enc_depth++;
+      enc_table(L, b, mode);
+      enc_depth--;
+      break;
+    default: buf_u8(b, 'o'); break;
+  }
+  lua_pop(L, 1);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Functions the scripts see                                                  */
+
+/* A host function (redis.call, redis.pcall, ...): the arguments go to the host
+   as 't'-tagged entries in the args buffer: u8 type, then for a string u32 len +
+   bytes, for a number an f64, for a boolean u8; other types carry nothing. */
+static int host_function(lua_State *L) {
+  int id = (int)lua_tointeger(L, lua_upvalueindex(1));
+  int nargs = lua_gettop(L);
+  args_buf.len = 0;
+  args_buf.failed = 0;
+  for (int i = 1; i <= nargs; i++) {
+    int t = lua_type(L, i);
+    buf_u8(&args_buf, (unsigned char)t);
+    if (t == LUA_TSTRING) {
+      size_t n;
+      const char *s = lua_tolstring(L, i, &n);
+      buf_str(&args_buf, s, n);
+    } else if (t == LUA_TNUMBER) {
+      buf_f64(&args_buf, lua_tonumber(L, i));
+    } else if (t == LUA_TBOOLEAN) {
+      buf_u8(&args_buf, (unsigned char)lua_toboolean(L, i));
+    }
+  }
+  if (args_buf.failed) return luaL_error(L, "not enough memory");
+  int rc = rd_host_call(id, nargs);
+  if (rc == 2) return 0;
+  lua_settop(L, 0); /* the arguments are no longer needed: room for the reply */
+  decode_scratch(L);
+  if (rc == 1) return lua_error(L);
+  return 1;
+}
+
+/* Redis 7's pcall: an error object that is a table with a string `err` field is
+   returned as that string, as Lua scripts written for Redis < 7 expect. */
+static int redis_pcall(lua_State *L) {
+  int argc = lua_gettop(L);
+  luaL_checkany(L, 1);
+  lua_pushboolean(L, 1);
+  lua_insert(L, 1);
+  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0)) {
+    lua_remove(L, 1);
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) lua_replace(L, -2);
+      else lua_pop(L, 1);
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, 1);
+  }
+  return lua_gettop(L);
+}
+
+/* Redis's math.random: Lua's own algorithm over the 48-bit lrand48 sequence of
+   Redis's rand.c, so a seed gives the same numbers on every platform. */
+#define RD_LRAND48_MAX 2147483647
+static const uint64_t RD_LRAND_A = 0x5DEECE66DULL;
+static const uint64_t RD_LRAND_INIT = 0x1234ABCD330EULL;
+
+static int32_t rd_lrand48(RdVm *vm) {
+  vm->rand_state = (vm->rand_state * RD_LRAND_A + 0xB) & 0xFFFFFFFFFFFFULL;
+  return (int32_t)(vm->rand_state >> 17);
+}
+
+static int redis_math_random(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  lua_Number r = (lua_Number)(rd_lrand48(vm) % RD_LRAND48_MAX) / (lua_Number)RD_LRAND48_MAX;
+  switch (lua_gettop(L)) {
+    case 0:
+      lua_pushnumber(L, r);
+      break;
+    case 1: {
+      int u = luaL_checkint(L, 1);
+      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+      lua_pushnumber(L, floor(r * u) + 1);
+      break;
+    }
+    case 2: {
+      int l = luaL_checkint(L, 1);
+      int u = luaL_checkint(L, 2);
+      luaL_argcheck(L, l <= u, 2, "interval is empty");
+      lua_pushnumber(L, floor(r * (u - l + 1)) + l);
+      break;
+    }
+    default:
+      return luaL_error(L, "wrong number of arguments");
+  }
+  return 1;
+}
+
+static int redis_math_randomseed(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  uint32_t seed = (uint32_t)luaL_checkint(L, 1);
+  vm->rand_state = ((uint64_t)seed << 16) | 0x330E;
+  return 0;
+}
+
+static int os_clock(lua_State *L) {
+  lua_pushnumber(L, rd_host_clock());
+  return 1;
+}
+
+/* Reading a global that does not exist is an error (Redis 7). */
+static int nonexistent_global(lua_State *L) {
+  if (lua_gettop(L) != 2) return luaL_error(L, "Wrong number of arguments to luaProtectedTableError");
+  if (!lua_isstring(L, 2)) return luaL_error(L, "Second argument to luaProtectedTableError must be a string or number");
+  return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", lua_tostring(L, 2));
+}
+
+/* The error handler of every script call, as Redis's __redis__err__handler: a
+   non-table error becomes {err='ERR ' .. tostring(e)}; the table gets the
+   source and line of the Lua code that raised it (the caller's when the error
+   came from a C function such as error() or redis.call()). */
+static int error_handler(lua_State *L) {
+  lua_Debug ar;
+  int have = lua_getstack(L, 1, &ar) && lua_getinfo(L, "nSl", &ar);
+  if (have && strcmp(ar.what, "C") == 0)
+    have = lua_getstack(L, 2, &ar) && lua_getinfo(L, "nSl", &ar);
+  if (!lua_istable(L, 1)) {
+    lua_settop(L, 1);
+    lua_getglobal(L, "tostring");
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    lua_newtable(L);
+    lua_pushliteral(L, "err");
+    lua_pushliteral(L, "ERR ");
+    lua_pushvalue(L, -4);
+    lua_concat(L, 2);
+    lua_rawset(L, -3);
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+  }
+  if (have) {
+    lua_pushstring(L, ar.source);
+    lua_setfield(L, 1, "source");
+    lua_pushinteger(L, ar.currentline);
+    lua_setfield(L, 1, "line");
+  }
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* The count hook: ask the host whether to go on (deadline, SCRIPT KILL). Once
+   the host says stop, the hook fires on every instruction so a pcall in the
+   script cannot swallow the error and keep running. */
+static void count_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  RdVm *vm = vm_of(L);
+  if (vm->killed || rd_host_interrupt() == 1) {
+    if (!vm->killed) {
+      vm->killed = 1;
+      lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    }
+    decode_scratch(L);
+    lua_error(L);
+  }
+}
+
+/* ------------------------------------------------------------------------- */
+/* State set-up                                                               */
+
+static void open_lib(lua_State *L, const char *name, lua_CFunction f) {
+  lua_pushcfunction(L, f);
+  lua_pushstring(L, name);
+  lua_call(L, 1, 0);
+}
+
+/* Readonly flag on the table at the top of the stack, on every table reachable
+   from it, and on their metatables (Redis's luaSetTableProtectionRecursively). */
+static void protect_recursively(lua_State *L) {
+  if (lua_isreadonlytable(L, -1)) return;
+  lua_enablereadonlytable(L, -1, 1);
+  luaL_checkstack(L, 3, "protecting tables");
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    if (lua_istable(L, -1)) protect_recursively(L);
+    lua_pop(L, 1);
+  }
+  if (lua_getmetatable(L, -1)) {
+    protect_recursively(L);
+    lua_pop(L, 1);
+  }
+}
+
+typedef struct {
+  const char *names; /* NUL-separated host function names, "" ends the list */
+} SetupArgs;
+
+static int setup(lua_State *L) {
+  const SetupArgs *a = (const SetupArgs *)lua_touserdata(L, 1);
+  lua_settop(L, 0);
+  open_lib(L, "", luaopen_base);
+  open_lib(L, LUA_TABLIBNAME, luaopen_table);
+  open_lib(L, LUA_STRLIBNAME, luaopen_string);
+  open_lib(L, LUA_MATHLIBNAME, luaopen_math);
+  open_lib(L, "cjson", luaopen_cjson);
+  open_lib(L, "struct", luaopen_struct);
+  open_lib(L, "cmsgpack", luaopen_cmsgpack);
+  open_lib(L, "bit", luaopen_bit);
+
+  /* Redis's deny list: no file access, no printing to the server's stdout. */
+  static const char *const denied[] = { "dofile", "loadfile", "print", NULL };
+  for (const char *const *d = denied; *d; d++) {
+    lua_pushnil(L);
+    lua_setglobal(L, *d);
+  }
+
+  lua_pushcfunction(L, redis_pcall);
+  lua_setglobal(L, "pcall");
+
+  lua_getglobal(L, "math");
+  lua_pushcfunction(L, redis_math_random);
+  lua_setfield(L, -2, "random");
+  lua_pushcfunction(L, redis_math_randomseed);
+  lua_setfield(L, -2, "randomseed");
+  lua_pop(L, 1);
+
+  /* os has os.clock only: nothing in it reaches a file or a process. */
+  lua_newtable(L);
+  lua_pushcfunction(L, os_clock);
+  lua_setfield(L, -2, "clock");
+  lua_setglobal(L, "os");
+
+  /* redis.<name> for every host function, numbered in list order */
+  lua_newtable(L);
+  int id = 0;
+  for (const char *n = a->names; *n; n += strlen(n) + 1, id++) {
+    lua_pushinteger(L, id);
+    lua_pushcclosure(L, host_function, 1);
+    lua_setfield(L, -2, n);
+  }
+  lua_setglobal(L, "redis");
+
+  /* the error handler stays in the registry, out of the scripts' reach */
+  lua_pushcfunction(L, error_handler);
+  lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_error_handler");
+
+  /* Lock the globals (Redis 7): reading a missing one is an error, and
+     everything reachable from them is readonly. */
+  lua_pushvalue(L, LUA_GLOBALSINDEX);
+  lua_newtable(L);
+  lua_pushcfunction(L, nonexistent_global);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  protect_recursively(L);
+  lua_pop(L, 1);
+
+  /* CVE-2025-46818: the string metatable ({__index = string}) is shared by all
+     scripts on this state and not reachable from the globals; make it readonly
+     too, so no script can plant a metamethod another user's script would run. */
+  lua_pushliteral(L, "");
+  if (lua_getmetatable(L, -1)) {
+    protect_recursively(L);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return 0;
+}
+
+/* Creates a state limited to `limit` bytes. `names` lists the host functions
+   installed as redis.<name> (NUL-separated, ending with an empty name).
+   Returns NULL when the state or its libraries do not fit. */
+RD_EXPORT("rd_open")
+lua_State *rd_open(uint32_t limit, const char *names) {
+  RdVm *vm = calloc(1, sizeof(RdVm));
+  if (vm == NULL) return NULL;
+  vm->limit = limit;
+  vm->rand_state = RD_LRAND_INIT;
+  lua_State *L = lua_newstate(rd_lua_alloc, vm);
+  if (L == NULL) { free(vm); return NULL; }
+  lua_atpanic(L, rd_panic);
+  SetupArgs a = { names };
+  if (lua_cpcall(L, setup, &a) != 0) {
+    lua_close(L);
+    free(vm);
+    return NULL;
+  }
+  lua_settop(L, 0);
+  return L;
+}
+
+RD_EXPORT("rd_close")
+void rd_close(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  lua_close(L);
+  free(vm);
+}
+
+RD_EXPORT("rd_mem_used") uint32_t rd_mem_used(lua_State *L) { return (uint32_t)vm_of(L)->used; }
+RD_EXPORT("rd_set_limit") void rd_set_limit(lua_State *L, uint32_t limit) { vm_of(L)->limit = limit; }
+
+/* ------------------------------------------------------------------------- */
+/* Compiling and running                                                      */
+
+typedef struct {
+  const char *src;
+  size_t len;
+  const char *chunkname;
+  int ref;
+} LoadArgs;
+
+static int do_load(lua_State *L) {
+  LoadArgs *a = (LoadArgs *)lua_touserdata(L, 1);
+  lua_settop(L, 0);
+  /* Redis's parser never reads precompiled chunks: bytecode is a syntax error */
+  if (luaL_loadbuffer(L, a->src, a->len, a->chunkname) != 0) {
+    out_buf.len = 0;
+    enc_depth = 0;
+    enc_value(L, &out_buf, ENC_PLAIN);
+    a->ref = -1;
+    return 0;
+  }
+  a->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return 0;
+}
+
+/* Compiles the source in scratch (`len` bytes). Returns a registry reference,
+   or -1 with the error message in out, or -2 when the state ran out of memory. */
+RD_EXPORT("rd_load")
+int rd_load(lua_State *L, uint32_t len, const char *chunkname) {
+  LoadArgs a = { (const char *)scratch_buf.p, len, chunkname, -1 };
+  out_buf.len = 0;
+  out_buf.failed = 0;
+  int status = lua_cpcall(L, do_load, &a);
+  lua_settop(L, 0);
+  if (status != 0) return -2;
+  return a.ref;
+}
+
+RD_EXPORT("rd_unref")
+void rd_unref(lua_State *L, int ref) {
+  luaL_unref(L, LUA_REGISTRYINDEX, ref);
+}
+
+typedef struct {
+  int ref;
+  int function_mode; /* 0: KEYS/ARGV globals, no arguments; 1: (keys, args) */
+  int status;        /* lua_pcall's result */
+} CallArgs;
+
+static void push_string_array(lua_State *L, RdReader *r) {
+  uint32_t n = rd_u32(L, r);
+  lua_createtable(L, n > 1024 ? 1024 : (int)n, 0);
+  for (uint32_t i = 1; i <= n; i++) {
+    rd_lstr(L, r);
+    lua_rawseti(L, -2, (int)i);
+  }
+}
+
+static void set_global_unlocked(lua_State *L, const char *name) {
+  /* value on top; the globals are readonly for scripts, not for the host */
+  lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 0);
+  lua_pushstring(L, name);
+  lua_insert(L, -2);
+  lua_rawset(L, LUA_GLOBALSINDEX);
+  lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
+}
+
+static int do_call(lua_State *L) {
+  CallArgs *a = (CallArgs *)lua_touserdata(L, 1);
+  lua_settop(L, 0);
+  RdReader r = { scratch_buf.p, scratch_buf.p + scratch_buf.cap };
+  lua_getfield(L, LUA_REGISTRYINDEX, "redoubt_error_handler");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, a->ref);
+  push_string_array(L, &r); /* keys */
+  push_string_array(L, &r); /* args */
+  if (!a->function_mode) {
+    set_global_unlocked(L, "ARGV");
+    set_global_unlocked(L, "KEYS");
+  }
+  a->status = lua_pcall(L, a->function_mode ? 2 : 0, 1, 1);
+  out_buf.len = 0;
+  out_buf.failed = 0;
+  enc_depth = 0;
+  enc_value(L, &out_buf, a->status == 0 ? ENC_PLAIN : ENC_ERROR);
+  return 0;
+}
+
+/* Runs a compiled chunk. Keys and args are in scratch (u32 count, then u32 len +
+   bytes each, keys first). `hook_count` > 0 installs the count hook. Returns the
+   pcall status (0 ok, LUA_ERRRUN, LUA_ERRMEM, LUA_ERRERR) with the result or
+   the error object in out; 100 + status when the call could not be set up (out
+   of memory before the script ran); 99 when out could not hold the result. */
+RD_EXPORT("rd_call")
+int rd_call(lua_State *L, int ref, int function_mode, int hook_count) {
+  RdVm *vm = vm_of(L);
+  CallArgs a = { ref, function_mode, 0 };
+  vm->killed = 0;
+  if (hook_count > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, hook_count);
+  int status = lua_cpcall(L, do_call, &a);
+  lua_sethook(L, NULL, 0, 0);
+  vm->killed = 0;
+  lua_settop(L, 0);
+  if (status != 0) return 100 + status;
+  if (out_buf.failed) return 99;
+  return a.status;
+}
+
+/* lua_gc for the host (Redis steps the collector every 50 calls). */
+RD_EXPORT("rd_gc")
+int rd_gc(lua_State *L, int what, int data) {
+  return lua_gc(L, what, data);
+}
+
+RD_EXPORT("rd_malloc") void *rd_malloc(uint32_t n) { return malloc(n); }
+RD_EXPORT("rd_free") void rd_free(void *p) { free(p); }
