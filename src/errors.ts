@@ -20,6 +20,9 @@ export const errors = {
   incrFloatNaN: 'ERR increment would produce NaN or Infinity',
   noSuchKey: 'ERR no such key',
   outOfRange: 'ERR index out of range',
+  /** getRangeLongFromObjectOrReply's default (Redis's own wording, "must between") */
+  rangeMustBetween: (min: bigint, max: bigint) => `ERR value is out of range, value must between ${min} and ${max}`,
+  mustBePositive: 'ERR value is out of range, must be positive',
   dbIndexOutOfRange: 'ERR DB index is out of range',
   invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
   wrongArgs: (cmd: string) => `ERR wrong number of arguments for '${cmd}' command`,
@@ -54,6 +57,14 @@ export const errors = {
   execAbort: 'EXECABORT Transaction discarded because of previous errors.',
   sameObject: 'ERR source and destination objects are the same',
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
+  notInMulti: 'ERR Command not allowed inside a transaction',
+  loading: 'LOADING Redis is loading the dataset in memory',
+  /** a handler threw something that is not a CommandError (logged; the connection stays) */
+  internal: 'ERR internal error',
+  pubsubContext: (cmd: string) =>
+    `ERR Can't execute '${cmd}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+  /** Redis's execCommandAbort: the reason without its ERR code, other codes kept */
+  execAbortBecause: (reason: string) => `EXECABORT Transaction discarded because of: ${reason.startsWith('ERR ') ? reason.slice(4) : reason}`,
   sortScore: "ERR One or more scores can't be converted into double",
   /** SORT's BY/GET with a key pattern needs read access to every key (sort.c; an ERR, not a NOPERM) */
   sortByDenied: 'ERR BY option of SORT denied due to insufficient ACL permissions.',

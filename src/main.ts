@@ -30,7 +30,7 @@ import { configTable } from './config/config-table.js';
 import { expandProcTitle } from './config/config-values.js';
 import { fileSink, Logger, stdoutSink, type LogLevel, type LogSink } from './server/logger.js';
 import { ListenError, Server, StartupError, TlsConfigError } from './server/server.js';
-import { CommandTable, renameChecker } from './commands/command-table.js';
+import { CommandTable, renameChecker } from './command-model/command-table.js';
 import { allCommands } from './commands/index.js';
 import { validateUserDirective } from './acl/config-users.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from './version.js';

@@ -9,8 +9,8 @@
  *   keys and channels: the default user out of the box), so the common case costs a few
  *   property reads.
  */
-import type { Command } from '../commands/command-spec.js';
-import type { CommandContext } from '../commands/context.js';
+import type { Command } from '../command-model/command-spec.js';
+import type { CommandContext } from '../command-model/context.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import type { Client } from '../server/client.js';
 import { AclLog, type AclDenialReason, type AclLogContext } from './acl-log.js';

@@ -6,8 +6,8 @@
  * "most specific" one, as Redis picks it: channel over key over command, and among equal
  * kinds the one at the later argument.
  */
-import type { Command } from '../commands/command-spec.js';
-import { commandHasKeys, extractKeys, type KeyRef } from '../commands/key-extraction.js';
+import type { Command } from '../command-model/command-spec.js';
+import { commandHasKeys, extractKeys, type KeyRef } from '../command-model/key-extraction.js';
 import { globMatch } from '../keyspace/glob.js';
 import { KEY_READ, KEY_WRITE, type Selector, type User } from './user.js';
 

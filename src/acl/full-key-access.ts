@@ -6,8 +6,8 @@
  * key, that is `allkeys`/`~*` or a `%R~*` (any pattern other than the literal `*` does not
  * count, however much it matches).
  */
-import type { Command } from '../commands/command-spec.js';
-import { extractKeys } from '../commands/key-extraction.js';
+import type { Command } from '../command-model/command-spec.js';
+import { extractKeys } from '../command-model/key-extraction.js';
 import { selectorAllowsCommand, selectorAllowsKey } from './check.js';
 import { KEY_READ, type Selector, type User } from './user.js';
 

@@ -8,8 +8,8 @@
  * Everything here is pure data + small primitives; token parsing lives in rule-parser.ts,
  * descriptions in describe.ts and permission checks in check.ts.
  */
-import type { AclCategory, Command } from '../commands/command-spec.js';
-import type { CommandTable } from '../commands/command-table.js';
+import type { AclCategory, Command } from '../command-model/command-spec.js';
+import type { CommandTable } from '../command-model/command-table.js';
 
 /** Key pattern permissions (Redis ACL_READ_PERMISSION / ACL_WRITE_PERMISSION). */
 export const KEY_READ = 1;

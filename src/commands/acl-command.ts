@@ -5,17 +5,17 @@
  * user are closed).
  */
 import { randomBytes } from 'node:crypto';
-import { defineCommand, ACL_CATEGORIES, type AclCategory, type Command, type CommandDefinition } from './command-spec.js';
+import { defineCommand, ACL_CATEGORIES, type AclCategory, type Command, type CommandDefinition } from '../command-model/command-spec.js';
 import { helpReply } from './command-introspection.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { readLongLong } from '../command-model/argument-reader.js';
 import { aclListLine, getUserDescription, type SelectorDescription } from '../acl/describe.js';
 import { aclFileContent, loadAclFile, writeFileAtomically } from '../acl/acl-file.js';
 import { commandsInCategory, isValidUsername, type User } from '../acl/user.js';
 import { BAD_USERNAME_ERROR } from '../acl/user.js';
 import { selectorAllowsChannel } from '../acl/check.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const ADMIN_FLAGS = ['admin', 'noscript', 'loading', 'stale'] as const;
 const PLAIN_FLAGS = ['noscript', 'loading', 'stale'] as const;
@@ -27,12 +27,11 @@ const NO_ACLFILE =
 function disconnectUsers(ctx: CommandContext, users: readonly User[]): void {
   if (users.length === 0) return;
   const gone = new Set(users);
-  const server = ctx.server;
-  for (const conn of server.connections.values()) {
-    const c = conn.client;
+  const acl = ctx.services.security.acl;
+  for (const c of ctx.services.clients.list()) {
     if (!gone.has(c.aclUser)) continue;
     // never leave a live connection authenticated as a user that no longer exists
-    c.aclUser = server.acl.defaultUser;
+    c.aclUser = acl.defaultUser;
     c.authenticated = false;
     if (c === ctx.client) c.closeAfterReply = true;
     else c.kill();
@@ -50,28 +49,21 @@ function syntaxError(argv: readonly string[]): Reply {
  * subscription must match a permitted pattern literally.
  */
 function disconnectRevokedSubscribers(ctx: CommandContext, users: readonly User[]): void {
-  const server = ctx.server;
-  if (!server.pubsub.anySubscriber) return;
+  const pubsub = ctx.services.pubsub;
+  if (!pubsub.anySubscriber) return;
   const changed = new Set(users);
-  for (const conn of [...server.connections.values()]) {
-    const c = conn.client;
+  for (const c of ctx.services.clients.list()) {
     if (!changed.has(c.aclUser) || !c.inPubSub) continue;
     const u = c.aclUser;
     const allowed = (name: string, pattern: boolean) => u.selectors.some((sel) => selectorAllowsChannel(sel, name, pattern));
     const revoked =
-      server.pubsub.subscriptionsOf(c, 'pattern').some((p) => !allowed(p, true)) ||
-      server.pubsub.subscriptionsOf(c, 'channel').some((ch) => !allowed(ch, false)) ||
-      server.pubsub.subscriptionsOf(c, 'shard').some((ch) => !allowed(ch, false));
+      pubsub.subscriptionsOf(c, 'pattern').some((p) => !allowed(p, true)) ||
+      pubsub.subscriptionsOf(c, 'channel').some((ch) => !allowed(ch, false)) ||
+      pubsub.subscriptionsOf(c, 'shard').some((ch) => !allowed(ch, false));
     if (!revoked) continue;
     if (c === ctx.client) c.closeAfterReply = true;
     else c.kill();
   }
-}
-
-function longArg(s: string): number | null {
-  const n = parseInteger(s);
-  if (n === null || typeof n === 'bigint') return null;
-  return n;
 }
 
 const setuser = defineCommand({
@@ -91,10 +83,10 @@ const setuser = defineCommand({
   run(ctx, argv) {
     const name = argv[2]!;
     if (!isValidUsername(name)) return reply.error(BAD_USERNAME_ERROR);
-    const err = ctx.server.acl.users.setUser(name, argv.slice(3), (w) => ctx.server.logger.warning(w));
+    const err = ctx.services.security.acl.users.setUser(name, argv.slice(3), (w) => ctx.services.monitor.logger.warning(w));
     if (err !== null) return reply.error(err);
-    disconnectRevokedSubscribers(ctx, [ctx.server.acl.users.get(name)!]);
-    ctx.server.security.aclChanged(ctx.server.actorOf(ctx.client), 'setuser', [name]);
+    disconnectRevokedSubscribers(ctx, [ctx.services.security.acl.users.get(name)!]);
+    ctx.services.security.events.aclChanged(ctx.services.security.actorOf(ctx.client), 'setuser', [name]);
     return reply.ok;
   },
 });
@@ -115,11 +107,11 @@ const deluser = defineCommand({
     if (names.includes('default')) return reply.error("ERR The 'default' user cannot be removed");
     const removed: User[] = [];
     for (const n of names) {
-      const u = ctx.server.acl.users.delete(n);
+      const u = ctx.services.security.acl.users.delete(n);
       if (u !== undefined) removed.push(u);
     }
     disconnectUsers(ctx, removed);
-    if (removed.length > 0) ctx.server.security.aclChanged(ctx.server.actorOf(ctx.client), 'deluser', removed.map((u) => u.name));
+    if (removed.length > 0) ctx.services.security.events.aclChanged(ctx.services.security.actorOf(ctx.client), 'deluser', removed.map((u) => u.name));
     return reply.int(removed.length);
   },
 });
@@ -140,7 +132,7 @@ const getuser = defineCommand({
     arguments: [{ name: 'username', type: 'string' }],
   },
   run(ctx, argv) {
-    const u = ctx.server.acl.users.get(argv[2]!);
+    const u = ctx.services.security.acl.users.get(argv[2]!);
     if (u === undefined) return reply.nil;
     const d = getUserDescription(u);
     return reply.map([
@@ -161,7 +153,7 @@ const list = defineCommand({
   arity: 2,
   flags: ADMIN_FLAGS,
   docs: { summary: 'Lists every ACL user in ACL file format.', since: '6.0.0', group: 'server', complexity: 'O(N). Where N is the number of configured users.' },
-  run: (ctx) => reply.bulks(ctx.server.acl.users.list().map(aclListLine)),
+  run: (ctx) => reply.bulks(ctx.services.security.acl.users.list().map(aclListLine)),
 });
 
 const users = defineCommand({
@@ -169,7 +161,7 @@ const users = defineCommand({
   arity: 2,
   flags: ADMIN_FLAGS,
   docs: { summary: 'Lists the names of every ACL user.', since: '6.0.0', group: 'server', complexity: 'O(N). Where N is the number of configured users.' },
-  run: (ctx) => reply.bulks(ctx.server.acl.users.list().map((u) => u.name)),
+  run: (ctx) => reply.bulks(ctx.services.security.acl.users.list().map((u) => u.name)),
 });
 
 const whoami = defineCommand({
@@ -197,7 +189,7 @@ const cat = defineCommand({
     const name = argv[2]!.toLowerCase();
     const category = ACL_CATEGORIES.find((c) => c === name) as AclCategory | undefined;
     if (category === undefined) return reply.error(`ERR Unknown category '${argv[2]!.slice(0, 128)}'`);
-    return reply.bulks(commandsInCategory(ctx.server.commands, category).map((c: Command) => c.fullName));
+    return reply.bulks(commandsInCategory(ctx.services.commands.table, category).map((c: Command) => c.fullName));
   },
 });
 
@@ -218,9 +210,7 @@ const genpass = defineCommand({
     if (argv.length > 3) return syntaxError(argv);
     let bits = 256;
     if (argv.length === 3) {
-      const n = longArg(argv[2]!);
-      if (n === null) return reply.error(errors.notInteger);
-      bits = n;
+      bits = readLongLong(argv[2]!);
     }
     if (bits <= 0 || bits > GENPASS_MAX_BITS) {
       return reply.error(`ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to ${GENPASS_MAX_BITS}`);
@@ -256,14 +246,12 @@ const log = defineCommand({
     let count = 10;
     if (argv.length === 3) {
       if (argv[2]!.toLowerCase() === 'reset') {
-        ctx.server.acl.log.reset();
+        ctx.services.security.acl.log.reset();
         return reply.ok;
       }
-      const n = longArg(argv[2]!);
-      if (n === null) return reply.error(errors.notInteger);
-      count = Math.max(0, n);
+      count = Math.max(0, readLongLong(argv[2]!));
     }
-    return ctx.server.acl.log.reply(count, ctx.now);
+    return ctx.services.security.acl.log.reply(count, ctx.now);
   },
 });
 
@@ -283,11 +271,11 @@ const dryrun = defineCommand({
     ],
   },
   run(ctx, argv) {
-    const acl = ctx.server.acl;
+    const acl = ctx.services.security.acl;
     const u = acl.users.get(argv[2]!);
     if (u === undefined) return reply.error(`ERR User '${argv[2]!}' not found`);
     const args = argv.slice(3);
-    let cmd = ctx.server.commands.lookup(args[0]!);
+    let cmd = ctx.services.commands.table.lookup(args[0]!);
     if (cmd !== undefined && cmd.subcommandMap !== null && args.length >= 2) cmd = cmd.subcommandMap.get(args[1]!.toLowerCase());
     if (cmd === undefined) return reply.error(`ERR Command '${args[0]!}' not found`);
     if ((cmd.arity > 0 && args.length !== cmd.arity) || args.length < -cmd.arity) return reply.error(errors.wrongArgs(cmd.fullName));
@@ -306,23 +294,23 @@ const load = defineCommand({
   flags: ADMIN_FLAGS,
   docs: { summary: 'Replaces every ACL user with those of the ACL file, if the whole file is valid.', since: '6.0.0', group: 'server', complexity: 'O(N). Where N is the number of configured users.' },
   run(ctx) {
-    const server = ctx.server;
-    const file = server.config.get('aclfile');
+    const acl = ctx.services.security.acl;
+    const file = ctx.config.get('aclfile');
     if (file === '') return reply.error(NO_ACLFILE);
-    const res = loadAclFile(file, server.acl.users.aclContext);
+    const res = loadAclFile(file, acl.users.aclContext);
     if (!res.ok) return reply.error('ERR ' + res.error);
-    const replaced = server.acl.users.replaceAll(res.users);
+    const replaced = acl.users.replaceAll(res.users);
     // A connection whose user still exists moves to the new definition; one whose user
     // is gone is closed (Redis 7.2).
     const gone: User[] = [];
     for (const old of replaced) {
-      const now = server.acl.users.get(old.name);
+      const now = acl.users.get(old.name);
       if (now === undefined) gone.push(old);
-      else for (const conn of server.connections.values()) if (conn.client.aclUser === old) conn.client.aclUser = now;
+      else for (const c of ctx.services.clients.list()) if (c.aclUser === old) c.aclUser = now;
     }
     disconnectUsers(ctx, gone);
-    disconnectRevokedSubscribers(ctx, server.acl.users.list());
-    server.security.aclChanged(server.actorOf(ctx.client), 'load', server.acl.users.list().map((u) => u.name));
+    disconnectRevokedSubscribers(ctx, acl.users.list());
+    ctx.services.security.events.aclChanged(ctx.services.security.actorOf(ctx.client), 'load', acl.users.list().map((u) => u.name));
     return reply.ok;
   },
 });
@@ -333,12 +321,11 @@ const save = defineCommand({
   flags: ADMIN_FLAGS,
   docs: { summary: 'Writes every ACL user to the ACL file (crash-safe replace).', since: '6.0.0', group: 'server', complexity: 'O(N). Where N is the number of configured users.' },
   run(ctx) {
-    const server = ctx.server;
-    const file = server.config.get('aclfile');
+    const file = ctx.config.get('aclfile');
     if (file === '') return reply.error(NO_ACLFILE);
-    const err = writeFileAtomically(file, aclFileContent(server.acl.users.list()));
+    const err = writeFileAtomically(file, aclFileContent(ctx.services.security.acl.users.list()));
     if (err !== null) {
-      server.logger.warning(`Writing ACL file for ACL SAVE: ${err}`);
+      ctx.services.monitor.logger.warning(`Writing ACL file for ACL SAVE: ${err}`);
       return reply.error('ERR There was an error trying to save the ACLs. Please check the server logs for more information');
     }
     return reply.ok;

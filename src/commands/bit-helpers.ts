@@ -2,7 +2,7 @@
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { MAX_STRING_BYTES } from '../types/string-ops.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { MutableString } from '../types/mutable-string.js';
 
 /**
@@ -14,7 +14,7 @@ export function bitOffsetArg(ctx: CommandContext, arg: string, bits = 0): number
   const hash = bits > 0 && arg.charCodeAt(0) === 35;
   const p = parseInteger(hash ? arg.slice(1) : arg);
   if (p === null) throw new CommandError(errors.bitOffset);
-  const limit = ctx.server.parserLimits.maxBulkLen;
+  const limit = ctx.services.keyspace.maxBulkLen;
   if (!hash && typeof p === 'number') {
     if (p < 0 || Math.floor(p / 8) >= limit) throw new CommandError(errors.bitOffset);
     return p;

@@ -3,16 +3,16 @@
  * (unsigned) at arbitrary bit offsets, with WRAP/SAT/FAIL overflow. All arithmetic is
  * exact BigInt, reproducing Redis 7.2's 64-bit results including its corner cases.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { bitfieldResult, getBitfield, keyword, setBitfield, type Overflow } from '../types/string-ops.js';
 import { MutableString } from '../types/mutable-string.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
-import { integerArg, notify } from './strings.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 
 const TYPE_ERROR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
 
@@ -67,7 +67,7 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
     if (op !== 'get') {
       readonly = false;
       if (offset + bits - 1 > highest) highest = offset + bits - 1;
-      value = BigInt(integerArg(argv[j + 3]!));
+      value = BigInt(exactLongLong(argv[j + 3]!));
       j += 3;
     } else {
       j += 2;
@@ -130,7 +130,7 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
   // Redis signals a change only when a SET/INCRBY was performed
   if (changes > 0 || !existed) commitString(ctx, key, m);
   else keepStringSilently(ctx, key, m);
-  if (changes > 0) notify(ctx, NotifyKind.string, 'setbit', key);
+  if (changes > 0) ctx.notify(NotifyKind.string, 'setbit', key);
   return reply.array(out);
 }
 

@@ -3,7 +3,7 @@
  * BITFIELD family, declared in bitfield.ts). Bit 0 is the most significant bit of the
  * first byte. Check order and error texts follow Redis 7.2's bitops.c.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
@@ -11,8 +11,8 @@ import { bitop, findBit, keyword, popcount, popcountBits, type BitOp } from '../
 import { MutableString } from '../types/mutable-string.js';
 import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
 import { bitfieldCommands } from './bitfield.js';
-import { integerArg, notify } from './strings.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 
 export const setbit = defineCommand({
   name: 'setbit',
@@ -47,7 +47,7 @@ export const setbit = defineCommand({
     const grown = prevLen <= byteIdx;
     if (grown || nb !== byte) {
       commitString(ctx, key, m);
-      notify(ctx, NotifyKind.string, 'setbit', key);
+      ctx.notify(NotifyKind.string, 'setbit', key);
     } else {
       keepStringSilently(ctx, key, m);
     }
@@ -107,8 +107,8 @@ export const bitcount = defineCommand({
     if (s === undefined) return reply.zero;
     if (argv.length === 2) return reply.int(s.length === 0 ? 0 : popcount(s, 0, s.length - 1));
     if (argv.length !== 4 && argv.length !== 5) return reply.error(errors.syntax);
-    const start = integerArg(argv[2]!);
-    const end = integerArg(argv[3]!);
+    const start = exactLongLong(argv[2]!);
+    const end = exactLongLong(argv[3]!);
     if (start < 0 && end < 0 && start > end) return reply.zero;
     const isBit = argv.length === 5 ? unitArg(argv[4]!) : false;
     const total = isBit ? s.length * 8 : s.length;
@@ -132,7 +132,7 @@ export const bitpos = defineCommand({
     arguments: [{ name: 'key', type: 'key' }, { name: 'bit', type: 'integer' }, { name: 'index', type: 'block', optional: true, arguments: [{ name: 'start', type: 'integer' }, { name: 'end_index', type: 'block', optional: true, arguments: [{ name: 'end', type: 'integer' }, { name: 'index_unit', type: 'oneof', optional: true, arguments: [{ name: 'byte', type: 'pure-token', token: 'BYTE' }, { name: 'bit', type: 'pure-token', token: 'BIT' }] }] }] }],
   },
   run(ctx, argv) {
-    const b = integerArg(argv[2]!);
+    const b = exactLongLong(argv[2]!);
     if (b !== 0 && b !== 1) return reply.error('ERR The bit argument must be 1 or 0.');
     const bit = b;
     // a missing key is an endless run of zero bits, whatever the range says
@@ -145,10 +145,10 @@ export const bitpos = defineCommand({
       return reply.int(pos !== -1 ? pos : bit === 1 ? -1 : s.length * 8);
     }
     if (argv.length > 6) return reply.error(errors.syntax);
-    const start = integerArg(argv[3]!);
+    const start = exactLongLong(argv[3]!);
     const isBit = argv.length === 6 ? unitArg(argv[5]!) : false;
     const endGiven = argv.length >= 5;
-    const end = endGiven ? integerArg(argv[4]!) : s.length - 1;
+    const end = endGiven ? exactLongLong(argv[4]!) : s.length - 1;
     const total = isBit ? s.length * 8 : s.length;
     const [from, to] = clampRange(total, start, end);
     if (from > to) return reply.int(-1);
@@ -185,10 +185,10 @@ export const bitopCommand = defineCommand({
     const dest = argv[2]!;
     // an empty result removes the destination instead of storing ""
     if (result.length === 0) {
-      if (db.delete(dest)) notify(ctx, NotifyKind.generic, 'del', dest);
+      if (db.delete(dest)) ctx.notify(NotifyKind.generic, 'del', dest);
     } else {
       db.setString(dest, result, false, true);
-      notify(ctx, NotifyKind.string, 'set', dest);
+      ctx.notify(NotifyKind.string, 'set', dest);
     }
     return reply.int(result.length);
   },

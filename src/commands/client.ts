@@ -7,15 +7,14 @@
  * CLIENT KILL also accepts MAXAGE (kill clients connected for at least N seconds), a
  * Redis 7.4 filter, because it is what an operator wants after rotating credentials.
  */
-import { defineCommand, type ArgumentDoc, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type ArgumentDoc, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { LLONG_MAX, parseInteger } from '../protocol/number-format.js';
 import { validClientName } from './connection.js';
 import { helpReply } from './command-introspection.js';
 import { clientTypeByName, type Client, type ClientType } from '../server/client.js';
-import type { Server } from '../server/server.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const CONN: ['connection'] = ['connection'];
 
@@ -50,8 +49,7 @@ function argvBytes(argv: readonly string[]): number {
  * One CLIENT LIST line (without the newline), fields in Redis 7.2's order. `currentArgv` is
  * the command being executed when `c` is the caller (its argv-mem).
  */
-export function clientInfoLine(server: Server, c: Client, currentArgv: readonly string[] | null): string {
-  const now = server.now();
+export function clientInfoLine(now: number, c: Client, currentArgv: readonly string[] | null): string {
   const multiMem = c.multi === null ? 0 : c.multi.reduce((n, q) => n + argvBytes(q.argv), 0);
   const qbuf = c.unparsedBytes();
   const out = c.outputBufferBytes();
@@ -67,10 +65,6 @@ export function clientInfoLine(server: Server, c: Client, currentArgv: readonly 
     ` events=${out > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}` +
     ` lib-name=${c.libName} lib-ver=${c.libVer}`
   );
-}
-
-function clientsOf(server: Server): Client[] {
-  return [...server.connections.values()].map((conn) => conn.client);
 }
 
 // ---- the connection's own settings ----
@@ -248,7 +242,7 @@ const infoCmd = defineCommand({
   categories: CONN,
   tips: ['nondeterministic_output'],
   docs: { summary: 'Describes this connection.', since: '6.2.0', group: 'connection', complexity: 'O(1)' },
-  run: (ctx, argv) => reply.verbatim(`${clientInfoLine(ctx.server, ctx.client, argv)}\n`),
+  run: (ctx, argv) => reply.verbatim(`${clientInfoLine(ctx.now, ctx.client, argv)}\n`),
 });
 
 // ---- server-wide client management ----
@@ -281,25 +275,26 @@ const list = defineCommand({
     ],
   },
   run(ctx, argv) {
-    const server = ctx.server;
-    const line = (c: Client) => `${clientInfoLine(server, c, c === ctx.client ? argv : null)}\n`;
+    const clients = ctx.services.clients;
+    const now = ctx.now;
+    const line = (c: Client) => `${clientInfoLine(now, c, c === ctx.client ? argv : null)}\n`;
     if (argv.length === 4 && argv[2]!.toLowerCase() === 'type') {
       const type = clientTypeByName(argv[3]!);
       if (type === null) return reply.error(`ERR Unknown client type '${argv[3]!}'`);
-      return reply.verbatim(clientsOf(server).filter((c) => c.type === type).map(line).join(''));
+      return reply.verbatim(clients.list().filter((c) => c.type === type).map(line).join(''));
     }
     if (argv.length > 3 && argv[2]!.toLowerCase() === 'id') {
       let out = '';
       for (let i = 3; i < argv.length; i++) {
         const n = parseInteger(argv[i]!);
         if (n === null) return reply.error('ERR Invalid client ID');
-        const conn = typeof n === 'number' ? server.clientById(n) : undefined;
-        if (conn !== undefined) out += line(conn.client);
+        const c = typeof n === 'number' ? clients.byId(n) : undefined;
+        if (c !== undefined) out += line(c);
       }
       return reply.verbatim(out);
     }
     if (argv.length !== 2) return reply.error(errors.syntax);
-    return reply.verbatim(clientsOf(server).map(line).join(''));
+    return reply.verbatim(clients.list().map(line).join(''));
   },
 });
 
@@ -340,7 +335,7 @@ function parseKillFilter(ctx: CommandContext, argv: string[]): KillFilter | Repl
         f.laddr = v;
         break;
       case 'user':
-        if (!ctx.server.userExists(v)) return reply.error(`ERR No such user '${v}'`);
+        if (!ctx.services.security.acl.users.has(v)) return reply.error(`ERR No such user '${v}'`);
         f.user = v;
         break;
       case 'skipme': {
@@ -421,11 +416,10 @@ const kill = defineCommand({
   run(ctx, argv) {
     const f = parseKillFilter(ctx, argv);
     if ('k' in f) return f;
-    const now = ctx.server.now();
+    const now = ctx.now;
     let killed = 0;
     let self = false;
-    for (const conn of [...ctx.server.connections.values()]) {
-      const c = conn.client;
+    for (const c of ctx.services.clients.list()) {
       if (f.addr !== undefined && c.addr !== f.addr) continue;
       if (f.laddr !== undefined && c.laddr !== f.laddr) continue;
       if (f.type !== undefined && c.type !== f.type) continue;
@@ -436,7 +430,7 @@ const kill = defineCommand({
       killed++;
       if (c === ctx.client) self = true;
       else {
-        ctx.server.logger.verbose(`Client ${c.addr} killed by ${ctx.client.addr}`);
+        ctx.services.monitor.logger.verbose(`Client ${c.addr} killed by ${ctx.client.addr}`);
         c.kill();
       }
     }
@@ -485,7 +479,7 @@ const pause = defineCommand({
       if (m === 'write') mode = 'write';
       else if (m !== 'all') return reply.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
     }
-    ctx.server.pause.pause(mode, Number(t));
+    ctx.services.clients.pause(mode, Number(t));
     return reply.ok;
   },
 });
@@ -497,7 +491,7 @@ const unpause = defineCommand({
   categories: CONN,
   docs: { summary: 'Ends a CLIENT PAUSE: held commands run, in order.', since: '6.2.0', group: 'connection', complexity: 'O(N) Where N is the number of paused clients' },
   run(ctx) {
-    ctx.server.pause.unpause();
+    ctx.services.clients.unpause();
     return reply.ok;
   },
 });
@@ -538,7 +532,7 @@ const unblock = defineCommand({
     const id = parseInteger(argv[2]!);
     if (id === null) return reply.error(errors.notInteger);
     // only clients blocked on keys can be unblocked (not those held by CLIENT PAUSE)
-    if (typeof id !== 'number' || !ctx.server.blocking.unblock(id, withError)) return reply.zero;
+    if (typeof id !== 'number' || !ctx.services.keyspace.blocking.unblock(id, withError)) return reply.zero;
     return reply.one;
   },
 });

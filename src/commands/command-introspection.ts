@@ -7,12 +7,13 @@
  * computed from the key specs as Redis does. Renamed commands are listed and looked up
  * under the name clients call them by; disabled ones (renamed to "") do not appear.
  */
-import { COMMAND_FLAGS, defineCommand, type ArgumentDoc, type Command, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from './command-spec.js';
-import type { CommandTable } from './command-table.js';
+import { COMMAND_FLAGS, defineCommand, type ArgumentDoc, type Command, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from '../command-model/command-spec.js';
+import type { CommandTable } from '../command-model/command-table.js';
+import type { CommandContext } from '../command-model/context.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { compileGlob } from '../keyspace/glob.js';
-import { commandHasKeys, extractKeys, legacyKeyRange } from './key-extraction.js';
+import { commandHasKeys, extractKeys, legacyKeyRange } from '../command-model/key-extraction.js';
 
 /** Flags COMMAND INFO shows, in Redis's order; the others are internal and hidden on purpose. */
 const HIDDEN_FLAGS: ReadonlySet<CommandFlag> = new Set<CommandFlag>([
@@ -218,7 +219,7 @@ const countCmd = defineCommand({
   flags: ['loading', 'stale'],
   categories: ['connection'],
   docs: { summary: 'Counts the commands this server knows.', since: '2.8.13', group: 'server', complexity: 'O(1)' },
-  run: (ctx) => reply.int(ctx.server.commands.visible().length),
+  run: (ctx) => reply.int(ctx.services.commands.table.visible().length),
 });
 
 const infoCmd = defineCommand({
@@ -235,7 +236,7 @@ const infoCmd = defineCommand({
     arguments: [{ name: 'command-name', type: 'string', optional: true, multiple: true }],
   },
   run(ctx, argv) {
-    const table = ctx.server.commands;
+    const table = ctx.services.commands.table;
     const names = new PublicNames(table);
     if (argv.length === 2) return reply.array(visibleCommands(table).map((c) => commandInfoReply(c, names)));
     const out: Reply[] = [];
@@ -261,7 +262,7 @@ const docsCmd = defineCommand({
     arguments: [{ name: 'command-name', type: 'string', optional: true, multiple: true }],
   },
   run(ctx, argv) {
-    const table = ctx.server.commands;
+    const table = ctx.services.commands.table;
     const names = new PublicNames(table);
     const out: Reply[] = [];
     if (argv.length === 2) {
@@ -322,14 +323,14 @@ const listCmd = defineCommand({
         return reply.error(errors.syntax);
       }
     }
-    const names = new PublicNames(ctx.server.commands);
+    const names = new PublicNames(ctx.services.commands.table);
     const out: Reply[] = [];
     const visit = (c: Command) => {
       const name = names.of(c) ?? c.fullName;
       if (filter === null || filter(c, name)) out.push(reply.bulk(name));
       for (const s of subcommandsOf(c)) visit(s);
     };
-    for (const c of visibleCommands(ctx.server.commands)) visit(c);
+    for (const c of visibleCommands(ctx.services.commands.table)) visit(c);
     return reply.array(out);
   },
 });
@@ -344,9 +345,9 @@ function lookupForGetKeys(table: CommandTable, argv: readonly string[]): Command
   return top.subcommandMap.get(argv[1]!.toLowerCase());
 }
 
-function getKeys(ctx: { server: { commands: CommandTable } }, argv: string[], withFlags: boolean): Reply {
+function getKeys(ctx: CommandContext, argv: string[], withFlags: boolean): Reply {
   const target = argv.slice(2);
-  const cmd = lookupForGetKeys(ctx.server.commands, target);
+  const cmd = lookupForGetKeys(ctx.services.commands.table, target);
   if (cmd === undefined) return reply.error('ERR Invalid command specified');
   if (!commandHasKeys(cmd)) return reply.error('ERR The command has no key arguments');
   if ((cmd.arity > 0 && cmd.arity !== target.length) || target.length < -cmd.arity) {
@@ -429,8 +430,8 @@ export const command = defineCommand({
   tips: ['nondeterministic_output_order'],
   docs: { summary: 'Describes every command of the server.', since: '2.8.13', group: 'server', complexity: 'O(N) where N is the total number of commands' },
   run(ctx) {
-    const names = new PublicNames(ctx.server.commands);
-    return reply.array(visibleCommands(ctx.server.commands).map((c) => commandInfoReply(c, names)));
+    const names = new PublicNames(ctx.services.commands.table);
+    return reply.array(visibleCommands(ctx.services.commands.table).map((c) => commandInfoReply(c, names)));
   },
   subcommands: [countCmd, docsCmd, getkeysCmd, getkeysandflagsCmd, helpCmd, infoCmd, listCmd],
 });

@@ -4,7 +4,7 @@
  * only by exact name); SET takes several pairs and is all-or-nothing, restoring what it
  * changed when a later value or an apply hook fails.
  */
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { compileGlob } from '../keyspace/glob.js';
@@ -12,8 +12,7 @@ import type { ConfigDef } from '../config/config-def.js';
 import { rewriteConfigFile } from '../config/config-rewrite.js';
 import { aclListLine } from '../acl/describe.js';
 import { strerror } from '../config/config-values.js';
-import type { CommandContext } from './context.js';
-import type { Server } from '../server/server.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
 
@@ -29,7 +28,7 @@ const configGet = defineCommand({
     arguments: [{ name: 'parameter', type: 'block', multiple: true, arguments: [{ name: 'parameter', type: 'string' }] }],
   },
   run(ctx, argv) {
-    const config = ctx.server.config;
+    const config = ctx.config;
     // lower-case name → [name as replied, def]; case-insensitive like Redis's dicts
     const matches = new Map<string, [string, ConfigDef]>();
     for (let i = 2; i < argv.length; i++) {
@@ -91,8 +90,7 @@ interface Pending {
 
 function configSetRun(ctx: CommandContext, argv: string[]): Reply {
   if (argv.length % 2 === 1) return reply.error(errors.syntax);
-  const server = ctx.server;
-  const config = server.config;
+  const config = ctx.config;
   const pending: Pending[] = [];
   let unknownName: string | null = null;
   let err: { name: string; reason: string } | null = null;
@@ -114,7 +112,7 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
       err = { name, reason: "can't set immutable config" };
       continue;
     }
-    if (flags.includes('protected') && !protectedAllowed(server, ctx)) {
+    if (flags.includes('protected') && !protectedAllowed(ctx)) {
       err = { name, reason: "can't set protected config" };
       continue;
     }
@@ -139,7 +137,7 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
     // a refused value without effect says why; an unsupported security layer only that it is unsupported
     const reason = typeof v !== 'string' ? v.error : refused === null ? null : p.def.refuse !== undefined ? refused : `'${p.def.name}' is not supported yet by Redoubt`;
     if (reason !== null) {
-      restore(server, pending, old, i + 1, null);
+      restore(ctx, pending, old, i + 1, null);
       return setFailed(p.name, reason);
     }
     const changed = (v as string) !== config.get(p.def.name);
@@ -147,16 +145,16 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
     if (changed && p.def.apply !== undefined && !applies.some((a) => a.def.apply === p.def.apply)) applies.push({ def: p.def, name: p.name });
   }
   for (const a of applies) {
-    const e = a.def.apply!(server, config.get(a.def.name));
+    const e = ctx.services.config.apply(a.def, config.get(a.def.name));
     if (e !== null) {
-      server.logger.warning(`Failed applying new configuration. Possibly related to new ${a.def.name} setting. Restoring previous settings.`);
-      restore(server, pending, old, pending.length, applies);
+      ctx.services.monitor.logger.warning(`Failed applying new configuration. Possibly related to new ${a.def.name} setting. Restoring previous settings.`);
+      restore(ctx, pending, old, pending.length, applies);
       return setFailed(a.name, e);
     }
   }
   const changes: Record<string, string> = {};
   for (const p of pending) changes[`config.${p.def.name}`] = (p.def.flags ?? []).includes('sensitive') ? '(redacted)' : config.get(p.def.name);
-  server.security.configChanged(server.actorOf(ctx.client), changes);
+  ctx.services.security.events.configChanged(ctx.services.security.actorOf(ctx.client), changes);
   return reply.ok;
 }
 
@@ -165,17 +163,17 @@ function setFailed(name: string, reason: string): Reply {
 }
 
 /** Puts back the first `count` previous values (and re-runs the apply hooks that ran). */
-function restore(server: Server, pending: Pending[], old: string[], count: number, applies: { def: ConfigDef }[] | null): void {
-  for (let i = 0; i < count; i++) server.config.store(pending[i]!.def, old[i]!);
+function restore(ctx: CommandContext, pending: Pending[], old: string[], count: number, applies: { def: ConfigDef }[] | null): void {
+  for (let i = 0; i < count; i++) ctx.config.store(pending[i]!.def, old[i]!);
   for (const a of applies ?? []) {
-    const e = a.def.apply!(server, server.config.get(a.def.name));
-    if (e !== null) server.logger.warning(`Failed applying restored failed CONFIG SET command: ${e}`);
+    const e = ctx.services.config.apply(a.def, ctx.config.get(a.def.name));
+    if (e !== null) ctx.services.monitor.logger.warning(`Failed applying restored failed CONFIG SET command: ${e}`);
   }
 }
 
 /** enable-protected-configs: yes, or local for loopback / unix socket clients. */
-function protectedAllowed(server: Server, ctx: CommandContext): boolean {
-  const mode = server.config.get('enable-protected-configs');
+function protectedAllowed(ctx: CommandContext): boolean {
+  const mode = ctx.config.get('enable-protected-configs');
   if (mode === 'yes') return true;
   if (mode !== 'local') return false;
   const c = ctx.client;
@@ -190,12 +188,12 @@ const configResetStat = defineCommand({
   flags: ADMIN,
   docs: { summary: 'Resets the server statistics INFO reports.', since: '2.0.0', group: 'server', complexity: 'O(1)' },
   run(ctx) {
-    const server = ctx.server;
+    const monitor = ctx.services.monitor;
     // Redis resets server stats, per-command stats, error stats and the per-command
     // latency histograms (not the slow log, not LATENCY events).
-    server.stats.reset();
-    server.latency.resetHistograms();
-    for (const cmd of server.commands.all) {
+    monitor.stats.reset();
+    monitor.latency.resetHistograms();
+    for (const cmd of ctx.services.commands.table.all) {
       cmd.stats.calls = 0;
       cmd.stats.usec = 0;
       cmd.stats.rejectedCalls = 0;
@@ -211,19 +209,20 @@ const configRewrite = defineCommand({
   flags: ADMIN,
   docs: { summary: 'Writes the running configuration back to the config file.', since: '2.8.0', group: 'server', complexity: 'O(1)' },
   run(ctx) {
-    const server = ctx.server;
-    const file = server.config.configFile;
+    const config = ctx.config;
+    const logger = ctx.services.monitor.logger;
+    const file = config.configFile;
     if (file === null) return reply.error('ERR The server is running without a config file');
     try {
       // users go into the config file unless an aclfile holds them (then user lines are dropped)
-      const userLines = server.config.get('aclfile') !== '' ? [] : server.acl.users.list().map(aclListLine);
-      rewriteConfigFile(server.config, file, userLines);
+      const userLines = config.get('aclfile') !== '' ? [] : ctx.services.security.acl.users.list().map(aclListLine);
+      rewriteConfigFile(config, file, userLines);
     } catch (e) {
       const reason = strerror(e);
-      server.logger.warning(`CONFIG REWRITE failed: ${reason}`);
+      logger.warning(`CONFIG REWRITE failed: ${reason}`);
       return reply.error(`ERR Rewriting config file: ${reason}`);
     }
-    server.logger.warning('CONFIG REWRITE executed with success.');
+    logger.warning('CONFIG REWRITE executed with success.');
     return reply.ok;
   },
 });

@@ -1,9 +1,10 @@
 /** Connection commands: PING, ECHO, QUIT, RESET, SELECT, HELLO, AUTH. */
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { readCInt } from '../command-model/argument-reader.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 
 const pong = reply.pong;
@@ -63,11 +64,11 @@ export const reset = defineCommand({
     c.skipNext = false;
     c.noEvict = false;
     c.noTouch = false;
-    c.aclUser = ctx.server.acl.defaultUser;
+    c.aclUser = ctx.services.security.acl.defaultUser;
     // the name goes too (library name and version stay: they describe the connection)
     c.name = '';
-    c.authenticated = ctx.server.implicitLoginAllowed(c);
-    ctx.server.onClientReset(ctx);
+    c.authenticated = ctx.services.clients.implicitLoginAllowed(c);
+    ctx.services.clients.reset(ctx.client);
     return resetReply;
   },
 });
@@ -79,12 +80,8 @@ export const select = defineCommand({
   categories: ['connection'],
   docs: { summary: 'Changes the selected database.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
   run(ctx, argv) {
-    const n = parseInteger(argv[1]!);
-    if (n === null) return reply.error(errors.notInteger);
-    if (typeof n === 'bigint' || n < -2147483648 || n > 2147483647) {
-      return reply.error('ERR value is out of range, value must between -2147483648 and 2147483647');
-    }
-    if (n < 0 || n >= ctx.server.dbs.length) return reply.error(errors.dbIndexOutOfRange);
+    const n = readCInt(argv[1]!);
+    if (n < 0 || n >= ctx.services.keyspace.dbs.length) return reply.error(errors.dbIndexOutOfRange);
     ctx.client.dbIndex = n;
     return reply.ok;
   },
@@ -132,7 +129,7 @@ export const hello = defineCommand({
     }
     if (auth !== null) {
       // the login may wait for the AUTH throttle's budget: the rest of HELLO runs after it
-      return ctx.server.authenticate(ctx, auth[0], auth[1], argv[0]!, (err) => err ?? helloFinish(ctx, proto, setName));
+      return ctx.services.security.authenticate(ctx, auth[0], auth[1], argv[0]!, (err) => err ?? helloFinish(ctx, proto, setName));
     }
     return helloFinish(ctx, proto, setName);
   },
@@ -184,9 +181,9 @@ export const auth = defineCommand({
     const pass = argv[argv.length - 1]!;
     // Redis asks the nopass flag, not whether a password exists: a default user with
     // neither (after `resetpass`) gets WRONGPASS, not this hint.
-    if (argv.length === 2 && ctx.server.acl.defaultUser.nopass) return reply.error(errors.authNoPassword);
+    if (argv.length === 2 && ctx.services.security.acl.defaultUser.nopass) return reply.error(errors.authNoPassword);
     // null: the check waits for the AUTH throttle's budget and is answered later
-    return ctx.server.authenticate(ctx, user, pass, argv[0]!, (err) => err ?? reply.ok);
+    return ctx.services.security.authenticate(ctx, user, pass, argv[0]!, (err) => err ?? reply.ok);
   },
 });
 

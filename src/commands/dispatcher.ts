@@ -6,10 +6,11 @@
 import { performance } from 'node:perf_hooks';
 import { CommandError, errors } from '../errors.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
-import type { Command } from './command-spec.js';
-import type { CommandContext } from './context.js';
+import type { Command } from '../command-model/command-spec.js';
+import type { CommandTable } from '../command-model/command-table.js';
+import type { CommandContext } from '../command-model/context.js';
+import type { Client } from '../server/client.js';
 import { discardTransaction, exec } from './transactions.js';
-import { memoryGate } from '../keyspace/eviction-gate.js';
 import { internalErrorLog } from '../server/internal-error-log.js';
 
 /** EXEC's handler: a rejected EXEC aborts the transaction instead of flagging it. */
@@ -29,16 +30,47 @@ const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe'
 
 export type AclChecker = (ctx: CommandContext, cmd: Command, argv: string[]) => Reply | null;
 
+/**
+ * What the dispatcher needs of the server: the checks' inputs (loading, MISCONF, OOM,
+ * subscribers) and the bookkeeping around a call (write feed, statistics, snapshot hooks).
+ * Implemented by server/server.ts; handlers never see it.
+ */
+export interface DispatchHost {
+  readonly commands: CommandTable;
+  /** the dataset is loading: commands without `loading` get -LOADING */
+  readonly loading: boolean;
+  /** the MISCONF refusal while the last save or AOF write failed, else null */
+  readonly diskError: string | null;
+  /** maxmemory checks are on (a limit is set, or accounting work is pending) */
+  readonly memory: { readonly check: boolean };
+  readonly pubsub: { readonly anySubscriber: boolean };
+  /** a snapshot is running (keys a write may change in place are written first) */
+  readonly keyWriteHook: object | null;
+  readonly propagator: {
+    readonly sink: object | null;
+    begin(dirty: number, unwrapped: boolean): void;
+    end(dbIndex: number, argv: readonly string[], dirty: number, self: boolean): void;
+  };
+  readonly stats: { readonly dirty: number; totalCommands: number };
+  readonly logger: { warning(message: string): void };
+  countError(r: Reply): void;
+  memoryRefusal(client: Client, cmd: Command): string | null;
+  preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void;
+  afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void;
+}
+
 export class Dispatcher {
   /** plugged in by the ACL layer; null = everything allowed */
   aclCheck: AclChecker | null = null;
+
+  constructor(private readonly server: DispatchHost) {}
 
   /**
    * Runs one request and returns its reply (null = no reply, e.g. CLIENT REPLY OFF).
    * The caller refreshes the server's cached time first (once per batch of input).
    */
   dispatch(ctx: CommandContext, argv: string[]): Reply | null {
-    const server = ctx.server;
+    const server = this.server;
     const client = ctx.client;
     const found = server.commands.lookup(argv[0]!);
     let cmd: Command | undefined = found;
@@ -58,7 +90,7 @@ export class Dispatcher {
       return this.reject(ctx, cmd, errors.wrongArgs(cmd.fullName));
     }
     if (client.multi !== null && cmd.noMulti) {
-      return this.reject(ctx, cmd, 'ERR Command not allowed inside a transaction');
+      return this.reject(ctx, cmd, errors.notInMulti);
     }
     if (!client.authenticated && !cmd.noAuth) {
       return this.reject(ctx, cmd, errors.noAuth);
@@ -75,7 +107,7 @@ export class Dispatcher {
     }
     // maxmemory (keyspace/eviction-gate.ts): one flag test when no limit is set
     if (server.memory.check) {
-      const oom = memoryGate(ctx, cmd);
+      const oom = server.memoryRefusal(client, cmd);
       if (oom !== null) return this.reject(ctx, cmd, oom);
     }
     // the last save or AOF write failed: writes (and PING) are refused until it works again
@@ -85,14 +117,10 @@ export class Dispatcher {
     // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
     // carries messages, and a reply to anything else could not be told apart from them.
     if (client.resp === 2 && server.pubsub.anySubscriber && client.inPubSub && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
-      return this.reject(
-        ctx,
-        cmd,
-        `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
-      );
+      return this.reject(ctx, cmd, errors.pubsubContext(cmd.fullName));
     }
     if (server.loading && !cmd.okLoading) {
-      return this.reject(ctx, cmd, 'LOADING Redis is loading the dataset in memory');
+      return this.reject(ctx, cmd, errors.loading);
     }
     if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
       // as Redis, a doomed transaction keeps answering QUEUED without keeping the command
@@ -104,7 +132,7 @@ export class Dispatcher {
 
   /** Executes a command that passed every check (also used by EXEC for queued commands). */
   call(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null {
-    const server = ctx.server;
+    const server = this.server;
     ctx.command = cmd;
     ctx.client.lastCommand = cmd.fullName;
     // a snapshot is running: the keys this command may change in place are written first
@@ -120,7 +148,7 @@ export class Dispatcher {
       if (e instanceof CommandError) out = reply.error(e.reply);
       else {
         internalErrorLog(server.logger).report(`executing '${cmd.fullName}'`, e);
-        out = reply.error('ERR internal error');
+        out = reply.error(errors.internal);
       }
     }
     const usec = Math.round((performance.now() - start) * 1000);
@@ -143,7 +171,7 @@ export class Dispatcher {
     if (cmd !== null && cmd.run === execRun) return this.abortExec(ctx, message);
     if (ctx.client.multi !== null) ctx.client.multiDirty = true;
     const r = reply.error(message);
-    ctx.server.countError(r);
+    this.server.countError(r);
     return r;
   }
 
@@ -153,8 +181,8 @@ export class Dispatcher {
    */
   private abortExec(ctx: CommandContext, message: string): Reply {
     discardTransaction(ctx);
-    const r = reply.error(`EXECABORT Transaction discarded because of: ${message.startsWith('ERR ') ? message.slice(4) : message}`);
-    ctx.server.countError(r);
+    const r = reply.error(errors.execAbortBecause(message));
+    this.server.countError(r);
     return r;
   }
 }

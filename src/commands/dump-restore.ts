@@ -3,7 +3,7 @@
  * footer (src/persistence/rdb/dump-payload.ts), and its reconstruction under a key, with
  * Redis 7.2's option parsing order, checks and error texts.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
@@ -13,7 +13,6 @@ import type { Entry } from '../keyspace/value-types.js';
 import { createDumpPayload, decodeDumpPayload, verifyDumpPayload } from '../persistence/rdb/dump-payload.js';
 import { loadLimitsFromConfig } from '../persistence/rdb/load-limits.js';
 import { RdbFormatError } from '../persistence/rdb/rdb-error.js';
-import { notify } from './strings.js';
 
 const LLONG_MAX = 9223372036854775807n;
 
@@ -28,7 +27,7 @@ export const dump = defineCommand({
   run(ctx, argv) {
     const e = ctx.db.lookupRead(argv[1]!);
     if (e === undefined) return reply.nil;
-    const payload = createDumpPayload(e.v, ctx.server.config.get('rdbcompression') === 'yes');
+    const payload = createDumpPayload(e.v, ctx.config.get('rdbcompression') === 'yes');
     return reply.bulk(payload.toString('latin1'));
   },
 });
@@ -80,7 +79,7 @@ export const restore = defineCommand({
     if (!verifyDumpPayload(payload)) return reply.error('ERR DUMP payload version or checksum are wrong');
     let value;
     try {
-      value = decodeDumpPayload(payload, loadLimitsFromConfig(ctx.server.config));
+      value = decodeDumpPayload(payload, loadLimitsFromConfig(ctx.config));
     } catch (e) {
       if (e instanceof RdbFormatError) return reply.error('ERR Bad data format');
       throw e;
@@ -97,27 +96,27 @@ export const restore = defineCommand({
     // (never while loading: the file's times may have passed since it was written)
     if (at !== 0 && db.isPast(at)) {
       if (deleted) {
-        notify(ctx, NotifyKind.generic, 'del', key);
+        ctx.notify(NotifyKind.generic, 'del', key);
         // as Redis 7.2: what happened was a deletion
-        if (ctx.server.propagator.active) ctx.server.propagator.replace([ctx.server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
+        if (ctx.propagation.active) ctx.propagation.replace([ctx.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
       }
       return reply.ok;
     }
     const now = ctx.now;
     const meta: Entry = { v: value, lru: now, lfu: LFU_INIT, mem: 0 };
-    if (ctx.server.lfuEnabled()) {
+    if (ctx.services.keyspace.lfuEnabled()) {
       if (freq >= 0) meta.lfu = freq;
     } else if (idle >= 0) {
       meta.lru = now - idle * 1000;
     }
     db.add(key, value, at !== 0 ? at : undefined, meta);
-    notify(ctx, NotifyKind.generic, 'restore', key);
+    ctx.notify(NotifyKind.generic, 'restore', key);
     // as Redis 7.2: a relative TTL goes out as the absolute time it gave, with ABSTTL
-    if (at !== 0 && !absttl && ctx.server.propagator.active) {
+    if (at !== 0 && !absttl && ctx.propagation.active) {
       const out = argv.slice();
       out[2] = String(at);
       out.push('ABSTTL');
-      ctx.server.propagator.replace(out);
+      ctx.propagation.replace(out);
     }
     return reply.ok;
   },

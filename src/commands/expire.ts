@@ -6,14 +6,13 @@
  * replies match for any value a client can send (the database keeps times beyond 2^53 ms
  * exactly, too).
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { formatErrorArg, optionWord } from './keyspace-args.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-import { notify } from './strings.js';
 
 const LLONG_MAX = 9223372036854775807n;
 /** LLONG_MAX / 1000 and LLONG_MIN / 1000 with C's truncating division */
@@ -76,11 +75,11 @@ function expireGeneric(ctx: CommandContext, argv: string[], relative: boolean, s
   // a time already past is a deletion, announced as one
   const deletes = db.isPast(when);
   db.setExpire(key, when);
-  const prop = ctx.server.propagator;
+  const prop = ctx.propagation;
   if (prop.active) {
     // as Redis: a deletion goes out as one, any other time as an absolute PEXPIREAT
     // (the NX/XX/GT/LT flags stay: replayed on the same state they decide the same)
-    if (deletes) prop.replace([ctx.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
+    if (deletes) prop.replace([ctx.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
     else if (relative || seconds) {
       const out = argv.slice();
       out[0] = 'PEXPIREAT';
@@ -88,7 +87,7 @@ function expireGeneric(ctx: CommandContext, argv: string[], relative: boolean, s
       prop.replace(out);
     }
   }
-  notify(ctx, NotifyKind.generic, deletes ? 'del' : 'expire', key);
+  ctx.notify(NotifyKind.generic, deletes ? 'del' : 'expire', key);
   return reply.one;
 }
 
@@ -213,7 +212,7 @@ export const persist = defineCommand({
     const key = argv[1]!;
     if (db.lookupWrite(key) === undefined) return reply.zero;
     if (!db.persist(key)) return reply.zero;
-    notify(ctx, NotifyKind.generic, 'persist', key);
+    ctx.notify(NotifyKind.generic, 'persist', key);
     return reply.one;
   },
 });

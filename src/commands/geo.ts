@@ -21,7 +21,7 @@
  *    destination when nothing matched; they are propagated as sent (the search is a
  *    function of the data, so a replay stores the same set).
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
@@ -42,11 +42,11 @@ import {
   type GeoShape,
 } from '../types/geohash.js';
 import { formatCoordinate, formatDistance, formatFixed } from './geo-format.js';
-import { limits, notify, readZset } from './zset-common.js';
-import { longArg, scoreArg } from './zset-args.js';
+import { limits, readZset } from './zset-common.js';
+import { readDouble, readLongLong } from '../command-model/argument-reader.js';
 import { formatErrorArg, optionWord } from './keyspace-args.js';
 import { sortedSetCommands } from './sorted-sets.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const zaddRun = sortedSetCommands.find((c) => c.name === 'zadd')!.run!;
 
@@ -54,8 +54,8 @@ const zaddRun = sortedSetCommands.find((c) => c.name === 'zadd')!.run!;
 
 /** extractLongLatOrReply: two floats, then the GEO limits. */
 function lonLatArg(argv: string[], at: number): { lon: number; lat: number } {
-  const lon = scoreArg(argv[at]!);
-  const lat = scoreArg(argv[at + 1]!);
+  const lon = readDouble(argv[at]!);
+  const lat = readDouble(argv[at + 1]!);
   if (lon < GEO_LONG_MIN || lon > GEO_LONG_MAX || lat < GEO_LAT_MIN || lat > GEO_LAT_MAX) {
     throw new CommandError(errors.geoInvalidPair(formatFixed(lon, 6), formatFixed(lat, 6)));
   }
@@ -80,15 +80,15 @@ function unitArg(arg: string): number {
 
 /** extractDistanceOrReply: radius, then unit. */
 function radiusArgs(argv: string[], at: number): { radius: number; conversion: number } {
-  const radius = scoreArg(argv[at]!, errors.geoNeedRadius);
+  const radius = readDouble(argv[at]!, errors.geoNeedRadius);
   if (radius < 0) throw new CommandError(errors.geoNegativeRadius);
   return { radius, conversion: unitArg(argv[at + 1]!) };
 }
 
 /** extractBoxOrReply: width, height, then unit. */
 function boxArgs(argv: string[], at: number): { width: number; height: number; conversion: number } {
-  const width = scoreArg(argv[at]!, errors.geoNeedWidth);
-  const height = scoreArg(argv[at + 1]!, errors.geoNeedHeight);
+  const width = readDouble(argv[at]!, errors.geoNeedWidth);
+  const height = readDouble(argv[at + 1]!, errors.geoNeedHeight);
   if (height < 0 || width < 0) throw new CommandError(errors.geoNegativeBox);
   return { width, height, conversion: unitArg(argv[at + 2]!) };
 }
@@ -129,7 +129,7 @@ function geoadd(ctx: CommandContext, argv: string[]): Reply | null {
     // inside the limits, so the encoding exists
     zargv.push(scoreOf(lon, lat)!.toString(), argv[at + 2]!);
   }
-  if (ctx.server.propagator.active) ctx.server.propagator.replace(zargv);
+  if (ctx.propagation.active) ctx.propagation.replace(zargv);
   return zaddRun(ctx, zargv);
 }
 
@@ -279,7 +279,7 @@ function georadiusGeneric(ctx: CommandContext, argv: string[], mode: SearchMode)
     else if (o === 'asc') sort = 'asc';
     else if (o === 'desc') sort = 'desc';
     else if (o === 'count' && i + 1 < remaining) {
-      count = longArg(argv[at + 1]!);
+      count = readLongLong(argv[at + 1]!);
       if (count <= 0) return reply.error(errors.geoCountPositive);
       i++;
     } else if ((o === 'store' || o === 'storedist') && i + 1 < remaining && !mode.noStore && !search) {
@@ -323,7 +323,7 @@ function georadiusGeneric(ctx: CommandContext, argv: string[], mode: SearchMode)
 
   if (z === undefined) {
     if (storeKey === null) return reply.emptyArray;
-    if (ctx.db.delete(storeKey)) notify(ctx, NotifyKind.generic, 'del', storeKey);
+    if (ctx.db.delete(storeKey)) ctx.notify(NotifyKind.generic, 'del', storeKey);
     return reply.zero;
   }
 
@@ -368,11 +368,11 @@ function georadiusGeneric(ctx: CommandContext, argv: string[], mode: SearchMode)
     const lim = limits(ctx);
     if (returned <= lim.entries && maxLen <= lim.value) result.convertToListpack();
     ctx.db.set(storeKey, { type: 'zset', value: result });
-    notify(ctx, NotifyKind.zset, search ? 'geosearchstore' : 'georadiusstore', storeKey);
+    ctx.notify(NotifyKind.zset, search ? 'geosearchstore' : 'georadiusstore', storeKey);
     // Redis counts one change per stored member; the set above counted one
-    ctx.server.stats.dirty += returned - 1;
+    ctx.services.keyspace.addDirty(returned - 1);
   } else if (ctx.db.delete(storeKey)) {
-    notify(ctx, NotifyKind.generic, 'del', storeKey);
+    ctx.notify(NotifyKind.generic, 'del', storeKey);
   }
   return reply.int(returned);
 }

@@ -5,7 +5,7 @@
  * every field write, when a field or value exceeds hash-max-listpack-value or the hash
  * grows beyond hash-max-listpack-entries; it never switches back.
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger, LLONG_MAX, LLONG_MIN } from '../protocol/number-format.js';
@@ -13,9 +13,9 @@ import { addLongDouble, formatLongDouble, parseLongDouble } from '../types/long-
 import { HashData } from '../types/hash.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { parseScanOptions } from './scan-args.js';
-import { integerArg, notify } from './strings.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
 
 const LONG_MAX = 9223372036854775807n;
@@ -43,7 +43,7 @@ function writeHash(ctx: CommandContext, key: string): HashData | undefined {
 function setField(ctx: CommandContext, h: HashData, field: string, value: string): boolean {
   const added = h.set(field, value);
   if (h.listpack) {
-    const cfg = ctx.server.config;
+    const cfg = ctx.config;
     const maxValue = cfg.int('hash-max-listpack-value');
     if (field.length > maxValue || value.length > maxValue || h.size > cfg.int('hash-max-listpack-entries')) h.listpack = false;
   }
@@ -56,7 +56,7 @@ function setField(ctx: CommandContext, h: HashData, field: string, value: string
  */
 function commit(ctx: CommandContext, key: string, h: HashData, created: boolean): void {
   if (created) ctx.db.set(key, { type: 'hash', value: h });
-  else ctx.server.keyModified(ctx.db, key);
+  else ctx.keyModified(ctx.db, key);
 }
 
 const oneKey = (...flags: KeySpec['flags']): KeySpec[] => [keys.one(1, ...flags)];
@@ -73,11 +73,11 @@ function hsetGeneric(ctx: CommandContext, argv: string[]): number {
   if (h === undefined) h = new HashData();
   // Redis 7.2 sizes the hash for the pairs given (duplicates included): more pairs than
   // hash-max-listpack-entries in one command make it a hashtable up front
-  if (h.listpack && (argv.length - 2) / 2 > ctx.server.config.int('hash-max-listpack-entries')) h.listpack = false;
+  if (h.listpack && (argv.length - 2) / 2 > ctx.config.int('hash-max-listpack-entries')) h.listpack = false;
   let added = 0;
   for (let i = 2; i < argv.length; i += 2) if (setField(ctx, h, argv[i]!, argv[i + 1]!)) added++;
   commit(ctx, key, h, created);
-  notify(ctx, NotifyKind.hash, 'hset', key);
+  ctx.notify(NotifyKind.hash, 'hset', key);
   return added;
 }
 
@@ -139,7 +139,7 @@ export const hsetnx = defineCommand({
     if (h === undefined) h = new HashData();
     setField(ctx, h, argv[2]!, argv[3]!);
     commit(ctx, key, h, created);
-    notify(ctx, NotifyKind.hash, 'hset', key);
+    ctx.notify(NotifyKind.hash, 'hset', key);
     return reply.one;
   },
 });
@@ -203,11 +203,11 @@ export const hdel = defineCommand({
       }
     }
     if (deleted > 0) {
-      notify(ctx, NotifyKind.hash, 'hdel', key);
+      ctx.notify(NotifyKind.hash, 'hdel', key);
       if (h.size === 0) {
         ctx.db.delete(key);
-        notify(ctx, NotifyKind.generic, 'del', key);
-      } else ctx.server.keyModified(ctx.db, key);
+        ctx.notify(NotifyKind.generic, 'del', key);
+      } else ctx.keyModified(ctx.db, key);
     }
     return reply.int(deleted);
   },
@@ -308,7 +308,7 @@ export const hincrby = defineCommand({
     arguments: [keyArg, fieldArg, { name: 'increment', type: 'integer' }],
   },
   run(ctx, argv) {
-    const incr = integerArg(argv[3]!);
+    const incr = exactLongLong(argv[3]!);
     const key = argv[1]!;
     const field = argv[2]!;
     let h = writeHash(ctx, key);
@@ -331,7 +331,7 @@ export const hincrby = defineCommand({
     if (h === undefined) h = new HashData();
     setField(ctx, h, field, String(r));
     commit(ctx, key, h, created);
-    notify(ctx, NotifyKind.hash, 'hincrby', key);
+    ctx.notify(NotifyKind.hash, 'hincrby', key);
     return reply.int(r);
   },
 });
@@ -371,9 +371,9 @@ export const hincrbyfloat = defineCommand({
     if (h === undefined) h = new HashData();
     setField(ctx, h, field, text);
     commit(ctx, key, h, created);
-    notify(ctx, NotifyKind.hash, 'hincrbyfloat', key);
+    ctx.notify(NotifyKind.hash, 'hincrbyfloat', key);
     // as Redis: the resulting value, so the float arithmetic is never redone on replay
-    if (ctx.server.propagator.active) ctx.server.propagator.replace(['HSET', key, field, text]);
+    if (ctx.propagation.active) ctx.propagation.replace(['HSET', key, field, text]);
     return reply.bulk(text);
   },
 });
@@ -460,7 +460,7 @@ export const hrandfield = defineCommand({
   run(ctx, argv) {
     if (argv.length >= 3) {
       // getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)
-      const l = integerArg(argv[2]!);
+      const l = exactLongLong(argv[2]!);
       if (typeof l === 'bigint' && l < -LONG_MAX) {
         return reply.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
       }

@@ -4,13 +4,13 @@
  * write the result back into the same value, so a key keeps its TTL and GET shows Redis's
  * bytes. Redis keeps a modified string "raw", and so do these commands.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { Hll, HLL_INVALID, HLL_REGISTERS, HLL_WRONGTYPE, countRegisters, isHllString } from '../types/hyperloglog.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { Entry, StringValue } from '../keyspace/value-types.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 /** The HLL string in an entry: WRONGTYPE for other types, Redis's HLL error for other strings. */
 function hllValue(e: Entry): StringValue {
@@ -48,11 +48,11 @@ function writeBack(ctx: CommandContext, key: string, v: StringValue, h: Hll): vo
   v.value = h.toString();
   v.raw = true;
   remember(v, h);
-  ctx.server.keyModified(ctx.db, key);
+  ctx.keyModified(ctx.db, key);
 }
 
 function sparseMaxBytes(ctx: CommandContext): number {
-  return ctx.server.config.int('hll-sparse-max-bytes');
+  return ctx.config.int('hll-sparse-max-bytes');
 }
 
 const keyArg = { name: 'key', type: 'key' } as const;
@@ -104,7 +104,7 @@ export const pfadd = defineCommand({
     } else {
       writeBack(ctx, key, v, h);
     }
-    ctx.server.notifyKeyspaceEvent(NotifyKind.string, 'pfadd', key, ctx.db.index);
+    ctx.notify(NotifyKind.string, 'pfadd', key);
     return reply.one;
   },
 });
@@ -214,7 +214,7 @@ export const pfmerge = defineCommand({
     } else {
       writeBack(ctx, key, v, h);
     }
-    ctx.server.notifyKeyspaceEvent(NotifyKind.string, 'pfadd', key, ctx.db.index);
+    ctx.notify(NotifyKind.string, 'pfadd', key);
     return reply.ok;
   },
 });

@@ -1,5 +1,5 @@
 /** The command table: every family's declarations, in one list. */
-import type { CommandDefinition } from './command-spec.js';
+import type { CommandDefinition } from '../command-model/command-spec.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { bitmapCommands } from './bitmaps.js';

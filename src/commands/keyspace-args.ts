@@ -2,8 +2,6 @@
  * Argument helpers shared by the keyspace command families, each reproducing the C
  * routine Redis uses, so edge inputs (embedded NUL bytes, signs, overflow) answer alike.
  */
-import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
 
 /**
  * An option word as Redis's strcasecmp() sees it: C strings end at the first NUL byte, so
@@ -22,19 +20,6 @@ export function formatErrorArg(text: string): string {
   const nul = text.indexOf('\0');
   const cut = nul === -1 ? text : text.slice(0, nul);
   return cut.replace(/^[\r\n]+|[\r\n]+$/g, '').replace(/[\r\n]/g, ' ');
-}
-
-/**
- * getIntFromObjectOrReply(): a 64-bit integer that must fit a C int. `message`, when given,
- * replaces both default texts (SWAPDB's "invalid first DB index").
- */
-export function parseCInt(arg: string, message?: string): number {
-  const v = parseInteger(arg);
-  if (v === null) throw new CommandError(message ?? errors.notInteger);
-  if (typeof v === 'bigint' || v < -2147483648 || v > 2147483647) {
-    throw new CommandError(message ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
-  }
-  return v;
 }
 
 const ULONG_MAX = 18446744073709551615n;

@@ -3,20 +3,19 @@
  * RENAMENX, COPY, MOVE, SWAPDB, TOUCH, DBSIZE, FLUSHDB, FLUSHALL. The expiry family and
  * OBJECT live in their own files and are exported from here as one list.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
-import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { errors } from '../errors.js';
 import { compileGlob } from '../keyspace/glob.js';
 import { cloneValue } from '../keyspace/clone-value.js';
 import type { Database } from '../keyspace/database.js';
 import type { Entry } from '../keyspace/value-types.js';
-import type { CommandContext } from './context.js';
-import { optionWord, parseCInt, parseScanCursor } from './keyspace-args.js';
+import type { CommandContext } from '../command-model/context.js';
+import { optionWord, parseScanCursor } from './keyspace-args.js';
+import { readCInt, readLongLong } from '../command-model/argument-reader.js';
 import { expireCommands } from './expire.js';
 import { objectCommands } from './object.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-import { notify } from './strings.js';
 
 const multiShard = ['request_policy:multi_shard', 'response_policy:agg_sum'];
 
@@ -26,7 +25,7 @@ function deleteKeys(ctx: CommandContext, argv: string[]): Reply {
   for (let i = 1; i < argv.length; i++) {
     if (db.delete(argv[i]!)) {
       n++;
-      notify(ctx, NotifyKind.generic, 'del', argv[i]!);
+      ctx.notify(NotifyKind.generic, 'del', argv[i]!);
     }
   }
   return reply.int(n);
@@ -128,7 +127,7 @@ export const scan = defineCommand({
       const opt = optionWord(argv[i]!);
       const hasValue = i + 1 < argv.length;
       if (opt === 'count' && hasValue) {
-        const v = parseCount(argv[i + 1]!);
+        const v = readLongLong(argv[i + 1]!);
         if (v < 1) return reply.error(errors.syntax);
         count = v;
       } else if (opt === 'match' && hasValue) {
@@ -153,14 +152,6 @@ export const scan = defineCommand({
   },
 });
 
-/** getLongFromObjectOrReply(): any 64-bit integer; counts beyond 2^53 behave as huge. */
-function parseCount(arg: string): number {
-  const v = parseInteger(arg);
-  if (v === null) throw new CommandError(errors.notInteger);
-  if (typeof v === 'bigint') return v > 0n ? Number.MAX_SAFE_INTEGER : -1;
-  return v;
-}
-
 export const randomkey = defineCommand({
   name: 'randomkey',
   arity: 1,
@@ -181,8 +172,8 @@ function renameGeneric(ctx: CommandContext, argv: string[], nx: boolean): Reply 
   if (from === to) return nx ? reply.zero : reply.ok;
   if (db.lookupWrite(to) !== undefined && nx) return reply.zero;
   db.rename(from, to);
-  notify(ctx, NotifyKind.generic, 'rename_from', from);
-  notify(ctx, NotifyKind.generic, 'rename_to', to);
+  ctx.notify(NotifyKind.generic, 'rename_from', from);
+  ctx.notify(NotifyKind.generic, 'rename_to', to);
   return nx ? reply.one : reply.ok;
 }
 
@@ -208,7 +199,7 @@ export const renamenx = defineCommand({
 
 /** selectDb()'s check: the index must name a configured database. */
 function databaseAt(ctx: CommandContext, id: number): Database | undefined {
-  return id >= 0 && id < ctx.server.dbs.length ? ctx.server.dbs[id] : undefined;
+  return id >= 0 && id < ctx.services.keyspace.dbs.length ? ctx.services.keyspace.dbs[id] : undefined;
 }
 
 export const copy = defineCommand({
@@ -227,7 +218,7 @@ export const copy = defineCommand({
       if (opt === 'replace') {
         replace = true;
       } else if (opt === 'db' && j + 1 < argv.length) {
-        const target = databaseAt(ctx, parseCInt(argv[++j]!));
+        const target = databaseAt(ctx, readCInt(argv[++j]!));
         if (target === undefined) return reply.error(errors.dbIndexOutOfRange);
         dst = target;
       } else {
@@ -245,7 +236,7 @@ export const copy = defineCommand({
       dst.delete(newKey);
     }
     dst.add(newKey, cloneValue(e.v), expire);
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'copy_to', newKey, dst.index);
+    ctx.notify(NotifyKind.generic, 'copy_to', newKey, dst.index);
     return reply.one;
   },
 });
@@ -259,7 +250,7 @@ export const move = defineCommand({
   docs: { summary: 'Moves a key to another database.', since: '1.0.0', group: 'generic', complexity: 'O(1)' },
   run(ctx, argv) {
     const src = ctx.db;
-    const dst = databaseAt(ctx, parseCInt(argv[2]!));
+    const dst = databaseAt(ctx, readCInt(argv[2]!));
     if (dst === undefined) return reply.error(errors.dbIndexOutOfRange);
     if (dst === src) return reply.error(errors.sameObject);
     const key = argv[1]!;
@@ -269,8 +260,8 @@ export const move = defineCommand({
     if (dst.lookupWrite(key) !== undefined) return reply.zero;
     dst.add(key, e.v, expire, e);
     src.delete(key);
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'move_from', key, src.index);
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'move_to', key, dst.index);
+    ctx.notify(NotifyKind.generic, 'move_from', key, src.index);
+    ctx.notify(NotifyKind.generic, 'move_to', key, dst.index);
     return reply.one;
   },
 });
@@ -282,22 +273,22 @@ export const swapdb = defineCommand({
   categories: ['keyspace', 'dangerous'],
   docs: { summary: 'Exchanges the contents of two databases.', since: '4.0.0', group: 'server', complexity: 'O(N) where N is the number of clients watching or blocked on keys of either database' },
   run(ctx, argv) {
-    const id1 = parseCInt(argv[1]!, 'ERR invalid first DB index');
-    const id2 = parseCInt(argv[2]!, 'ERR invalid second DB index');
+    const id1 = readCInt(argv[1]!, 'ERR invalid first DB index');
+    const id2 = readCInt(argv[2]!, 'ERR invalid second DB index');
     const a = databaseAt(ctx, id1);
     const b = databaseAt(ctx, id2);
     if (a === undefined || b === undefined) return reply.error(errors.dbIndexOutOfRange);
     if (a !== b) {
       // watches stay with the database index: invalidated where the visible key changes
-      ctx.server.watches.touchAllInDb(a, b, (db, k) => db.stores(k), (db, k) => ctx.server.keyIsExpired(db.index, k));
-      ctx.server.watches.touchAllInDb(b, a, (db, k) => db.stores(k), (db, k) => ctx.server.keyIsExpired(db.index, k));
+      ctx.services.keyspace.watches.touchAllInDb(a, b, (db, k) => db.stores(k), (db, k) => ctx.services.keyspace.keyIsExpired(db.index, k));
+      ctx.services.keyspace.watches.touchAllInDb(b, a, (db, k) => db.stores(k), (db, k) => ctx.services.keyspace.keyIsExpired(db.index, k));
       a.swapContents(b);
       // clients blocked on keys of either database may find their data there now
-      ctx.server.blocking.signalDatabase(a.index);
-      ctx.server.blocking.signalDatabase(b.index);
+      ctx.services.keyspace.blocking.signalDatabase(a.index);
+      ctx.services.keyspace.blocking.signalDatabase(b.index);
     }
     // a change of the dataset as Redis counts it (rdb_changes_since_last_save, the AOF feed)
-    ctx.server.stats.dirty++;
+    ctx.services.keyspace.addDirty(1);
     return reply.ok;
   },
 });
@@ -352,7 +343,7 @@ export const flushdb = defineCommand({
     if (bad !== null) return bad;
     ctx.db.flush();
     // as Redis 7: propagated even when the database was already empty
-    if (ctx.server.propagator.active) ctx.server.propagator.force();
+    if (ctx.propagation.active) ctx.propagation.force();
     return reply.ok;
   },
 });
@@ -369,12 +360,12 @@ export const flushall = defineCommand({
     if (bad !== null) return bad;
     // as Redis: a running BGSAVE's image is obsolete (its child is killed), and with save
     // points the now empty dataset is saved at once
-    const rdb = ctx.server.persistence.rdb;
+    const rdb = ctx.services.persistence.rdb;
     rdb.cancel();
-    for (const db of ctx.server.dbs) db.flush();
+    for (const db of ctx.services.keyspace.dbs) db.flush();
     if (rdb.hasSavePoints()) rdb.saveNow();
-    ctx.server.stats.dirty++;
-    if (ctx.server.propagator.active) ctx.server.propagator.force();
+    ctx.services.keyspace.addDirty(1);
+    if (ctx.propagation.active) ctx.propagation.force();
     return reply.ok;
   },
 });

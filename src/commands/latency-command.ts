@@ -2,10 +2,10 @@
  * LATENCY LATEST | HISTORY event | RESET [event ...] | HISTOGRAM [command ...] | HELP.
  * DOCTOR and GRAPH (human-readable reports) are left out of the table entirely.
  */
-import { defineCommand, type Command, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type Command, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { helpReply, lookupByPublicName } from './command-introspection.js';
-import type { Server } from '../server/server.js';
+import type { MonitorService } from '../command-model/services.js';
 
 const REPORT_TIPS = ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'];
 
@@ -17,7 +17,7 @@ const latest = defineCommand({
   docs: { summary: 'Returns the latest and worst latency sample of every event.', since: '2.8.13', group: 'server', complexity: 'O(1)' },
   run(ctx) {
     const out: Reply[] = [];
-    for (const [name, e] of ctx.server.latency.events) {
+    for (const [name, e] of ctx.services.monitor.latency.events) {
       const last = e.samples[e.samples.length - 1];
       if (last === undefined) continue;
       out.push(reply.array([reply.bulk(name), reply.int(last.time), reply.int(last.latency), reply.int(e.max)]));
@@ -39,7 +39,7 @@ const history = defineCommand({
     arguments: [{ name: 'event', type: 'string' }],
   },
   run(ctx, argv) {
-    const e = ctx.server.latency.events.get(argv[2]!);
+    const e = ctx.services.monitor.latency.events.get(argv[2]!);
     if (e === undefined) return reply.emptyArray;
     return reply.array(e.samples.map((s) => reply.array([reply.int(s.time), reply.int(s.latency)])));
   },
@@ -57,11 +57,11 @@ const reset = defineCommand({
     complexity: 'O(1)',
     arguments: [{ name: 'event', type: 'string', optional: true, multiple: true }],
   },
-  run: (ctx, argv) => reply.int(ctx.server.latency.reset(argv.slice(2))),
+  run: (ctx, argv) => reply.int(ctx.services.monitor.latency.reset(argv.slice(2))),
 });
 
-function histogramOf(server: Server, c: Command, out: Reply[]): void {
-  const h = server.latency.histograms[c.id];
+function histogramOf(monitor: MonitorService, c: Command, out: Reply[]): void {
+  const h = monitor.latency.histograms[c.id];
   if (h === undefined || h.total === 0) return;
   const buckets: Reply[] = [];
   for (const [usec, count] of h.cumulative()) buckets.push(reply.int(usec), reply.int(count));
@@ -81,17 +81,18 @@ const histogram = defineCommand({
     arguments: [{ name: 'command', type: 'string', optional: true, multiple: true }],
   },
   run(ctx, argv) {
-    const server = ctx.server;
+    const monitor = ctx.services.monitor;
+    const table = ctx.services.commands.table;
     const out: Reply[] = [];
     if (argv.length === 2) {
-      for (const c of server.commands.all) histogramOf(server, c, out);
+      for (const c of table.all) histogramOf(monitor, c, out);
     } else {
       for (let i = 2; i < argv.length; i++) {
-        const c = lookupByPublicName(server.commands, argv[i]!);
+        const c = lookupByPublicName(table, argv[i]!);
         if (c === undefined) continue;
-        histogramOf(server, c, out);
+        histogramOf(monitor, c, out);
         // a container also reports its subcommands
-        if (c.subcommandMap !== null) for (const s of c.subcommandMap.values()) histogramOf(server, s, out);
+        if (c.subcommandMap !== null) for (const s of c.subcommandMap.values()) histogramOf(monitor, s, out);
       }
     }
     return reply.map(out);

@@ -1,8 +1,8 @@
 /** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] — Redis 7.2 semantics and replies. */
-import { defineCommand } from './command-spec.js';
+import { defineCommand } from '../command-model/command-spec.js';
+import { readLongLong } from '../command-model/argument-reader.js';
 import { reply, type Reply } from '../protocol/reply.js';
-import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { errors } from '../errors.js';
 import { keyword, lcs, type LcsResult } from '../types/string-ops.js';
 
 export const lcsCommand = defineCommand({
@@ -38,17 +38,16 @@ export const lcsCommand = defineCommand({
       else if (opt === 'len') getLen = true;
       else if (opt === 'withmatchlen') withMatchLen = true;
       else if (opt === 'minmatchlen' && more > 0) {
-        const v = parseInteger(argv[++j]!);
-        if (v === null) throw new CommandError(errors.notInteger);
+        const v = readLongLong(argv[++j]!);
         // negative means "no minimum"; anything beyond a string length filters everything
-        minMatchLen = v < 0 ? 0 : typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
+        minMatchLen = v < 0 ? 0 : v;
       } else {
         return reply.error(errors.syntax);
       }
     }
     if (getLen && getIdx) return reply.error('ERR If you want both the length and indexes, please just use IDX.');
     // Redis refuses a DP table (4 bytes per cell) larger than proto-max-bulk-len
-    if ((a.length + 1) * (b.length + 1) * 4 > ctx.server.parserLimits.maxBulkLen) {
+    if ((a.length + 1) * (b.length + 1) * 4 > ctx.services.keyspace.maxBulkLen) {
       return reply.error('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
     }
     let r: LcsResult;

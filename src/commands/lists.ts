@@ -9,15 +9,14 @@
  * once; otherwise they wait through the blocking registry (server/blocking.ts), which
  * re-executes them when one of their keys receives a list.
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { readLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { ListData } from '../types/list.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { parseTimeout } from '../server/blocking.js';
-import { setInfoProvider } from './info.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -38,33 +37,7 @@ function writeList(ctx: CommandContext, key: string): ListData | undefined {
 }
 
 function fill(ctx: CommandContext): number {
-  return ctx.server.config.int('list-max-listpack-size');
-}
-
-function notify(ctx: CommandContext, event: string, key: string): void {
-  ctx.server.notifyKeyspaceEvent(NotifyKind.list, event, key, ctx.client.dbIndex);
-}
-
-/** A long argument (getLongFromObjectOrReply) as a JS number; beyond 2^53 only its sign matters. */
-function longArg(s: string, msg: string = errors.notInteger): number {
-  const v = parseInteger(s);
-  if (v === null) throw new CommandError(msg);
-  if (typeof v === 'bigint') return v > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
-  return v;
-}
-
-/** getRangeLongFromObjectOrReply(min, max, msg): out-of-range values get `msg` or Redis's range text. */
-function rangeLongArg(s: string, min: bigint, max: bigint, msg?: string): number {
-  const v = parseInteger(s);
-  if (v === null) throw new CommandError(msg ?? errors.notInteger);
-  const b = BigInt(v);
-  if (b < min || b > max) throw new CommandError(msg ?? `ERR value is out of range, value must between ${min} and ${max}`);
-  return typeof v === 'bigint' ? (v > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER) : v;
-}
-
-/** getPositiveLongFromObjectOrReply */
-function positiveLongArg(s: string, msg = 'ERR value is out of range, must be positive'): number {
-  return rangeLongArg(s, 0n, LONG_MAX, msg);
+  return ctx.config.int('list-max-listpack-size');
 }
 
 function whereArg(s: string): Where {
@@ -86,13 +59,13 @@ function rawBytes(argv: string[], from: number, to = argv.length - 1): number {
  * shrinking conversion check; the key is announced as modified either way.
  */
 function elementsRemoved(ctx: CommandContext, key: string, where: Where, l: ListData): void {
-  notify(ctx, where === 'head' ? 'lpop' : 'rpop', key);
+  ctx.notify(NotifyKind.list, where === 'head' ? 'lpop' : 'rpop', key);
   if (l.length === 0) {
     ctx.db.delete(key);
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', key, ctx.client.dbIndex);
+    ctx.notify(NotifyKind.generic, 'del', key);
   } else {
     l.afterShrink(fill(ctx));
-    ctx.server.keyModified(ctx.db, key);
+    ctx.keyModified(ctx.db, key);
   }
 }
 
@@ -122,8 +95,8 @@ function pushGeneric(ctx: CommandContext, argv: string[], where: Where, onlyExis
   if (where === 'head') for (let i = 2; i < argv.length; i++) l.pushHead(argv[i]!, f);
   else for (let i = 2; i < argv.length; i++) l.pushTail(argv[i]!, f);
   if (created) ctx.db.set(key, { type: 'list', value: l });
-  else ctx.server.keyModified(ctx.db, key);
-  notify(ctx, where === 'head' ? 'lpush' : 'rpush', key);
+  else ctx.keyModified(ctx.db, key);
+  ctx.notify(NotifyKind.list, where === 'head' ? 'lpush' : 'rpush', key);
   return reply.int(l.length);
 }
 
@@ -168,7 +141,7 @@ export const rpushx = defineCommand({
 function popGeneric(ctx: CommandContext, argv: string[], where: Where): Reply {
   if (argv.length > 3) return reply.error(errors.wrongArgs(ctx.command.fullName));
   const hasCount = argv.length === 3;
-  const count = hasCount ? positiveLongArg(argv[2]!) : 0;
+  const count = hasCount ? readPositiveLong(argv[2]!) : 0;
   const key = argv[1]!;
   const l = writeList(ctx, key);
   if (l === undefined) return hasCount ? reply.nilArray : reply.nil;
@@ -219,7 +192,7 @@ export const lindex = defineCommand({
   run(ctx, argv) {
     const l = readList(ctx, argv[1]!);
     if (l === undefined) return reply.nil;
-    const i = l.resolve(longArg(argv[2]!));
+    const i = l.resolve(readLongLong(argv[2]!));
     return i === -1 ? reply.nil : reply.bulk(l.at(i));
   },
 });
@@ -242,8 +215,8 @@ export const lrange = defineCommand({
   keySpecs: oneKey('RO', 'ACCESS'),
   docs: { summary: 'Returns a range of elements of a list (inclusive, negative indexes count from the end).', since: '1.0.0', group: 'list', complexity: 'O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.', arguments: [keyArg, { name: 'start', type: 'integer' }, { name: 'stop', type: 'integer' }] },
   run(ctx, argv) {
-    const start = longArg(argv[2]!);
-    const end = longArg(argv[3]!);
+    const start = readLongLong(argv[2]!);
+    const end = readLongLong(argv[3]!);
     const l = readList(ctx, argv[1]!);
     if (l === undefined) return reply.emptyArray;
     const r = clampRange(start, end, l.length);
@@ -280,14 +253,14 @@ export const lpos = defineCommand({
       const opt = argv[j]!.toLowerCase();
       const more = j < argv.length - 1;
       if (opt === 'rank' && more) {
-        rank = rangeLongArg(argv[++j]!, -LONG_MAX, LONG_MAX);
+        rank = readRangeLong(argv[++j]!, -LONG_MAX, LONG_MAX);
         if (rank === 0) {
           return reply.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
         }
       } else if (opt === 'count' && more) {
-        count = positiveLongArg(argv[++j]!, "ERR COUNT can't be negative");
+        count = readPositiveLong(argv[++j]!, "ERR COUNT can't be negative");
       } else if (opt === 'maxlen' && more) {
-        maxlen = positiveLongArg(argv[++j]!, "ERR MAXLEN can't be negative");
+        maxlen = readPositiveLong(argv[++j]!, "ERR MAXLEN can't be negative");
       } else {
         return reply.error(errors.syntax);
       }
@@ -331,7 +304,7 @@ export const lset = defineCommand({
     const key = argv[1]!;
     const l = writeList(ctx, key);
     if (l === undefined) return reply.error(errors.noSuchKey);
-    const index = longArg(argv[2]!);
+    const index = readLongLong(argv[2]!);
     const f = fill(ctx);
     // as 7.2, the growing check runs before the index is known to be valid
     l.beforeGrow(f, argv[3]!.length, 1);
@@ -339,8 +312,8 @@ export const lset = defineCommand({
     if (i === -1) return reply.error(errors.outOfRange);
     l.set(i, argv[3]!);
     l.afterShrink(f);
-    ctx.server.keyModified(ctx.db, key);
-    notify(ctx, 'lset', key);
+    ctx.keyModified(ctx.db, key);
+    ctx.notify(NotifyKind.list, 'lset', key);
     return reply.ok;
   },
 });
@@ -353,8 +326,8 @@ export const ltrim = defineCommand({
   keySpecs: oneKey('RW', 'DELETE'),
   docs: { summary: 'Keeps only a range of elements of a list, deleting the rest.', since: '1.0.0', group: 'list', complexity: 'O(N) where N is the number of elements to be removed by the operation.', arguments: [keyArg, { name: 'start', type: 'integer' }, { name: 'stop', type: 'integer' }] },
   run(ctx, argv) {
-    const start = longArg(argv[2]!);
-    const end = longArg(argv[3]!);
+    const start = readLongLong(argv[2]!);
+    const end = readLongLong(argv[3]!);
     const key = argv[1]!;
     const l = writeList(ctx, key);
     if (l === undefined) return reply.ok;
@@ -363,13 +336,13 @@ export const ltrim = defineCommand({
     const left = r === null ? len : r[0];
     const right = r === null ? 0 : len - r[1] - 1;
     l.trim(left, right);
-    notify(ctx, 'ltrim', key);
+    ctx.notify(NotifyKind.list, 'ltrim', key);
     if (l.length === 0) {
       ctx.db.delete(key);
-      ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', key, ctx.client.dbIndex);
+      ctx.notify(NotifyKind.generic, 'del', key);
     } else {
       l.afterShrink(fill(ctx));
-      ctx.server.keyModified(ctx.db, key);
+      ctx.keyModified(ctx.db, key);
     }
     return reply.ok;
   },
@@ -383,7 +356,7 @@ export const lrem = defineCommand({
   keySpecs: oneKey('RW', 'DELETE'),
   docs: { summary: 'Removes occurrences of an element from a list: the first N (N > 0), the last N (N < 0) or all (0).', since: '1.0.0', group: 'list', complexity: 'O(N+M) where N is the length of the list and M is the number of elements removed.', arguments: [keyArg, { name: 'count', type: 'integer' }, { name: 'element', type: 'string' }] },
   run(ctx, argv) {
-    let toRemove = rangeLongArg(argv[2]!, -LONG_MAX, LONG_MAX);
+    let toRemove = readRangeLong(argv[2]!, -LONG_MAX, LONG_MAX);
     const ele = argv[3]!;
     const key = argv[1]!;
     const l = writeList(ctx, key);
@@ -409,13 +382,13 @@ export const lrem = defineCommand({
     }
     if (positions.length > 0) {
       l.removePositions(positions);
-      notify(ctx, 'lrem', key);
+      ctx.notify(NotifyKind.list, 'lrem', key);
       if (l.length === 0) {
         ctx.db.delete(key);
-        ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', key, ctx.client.dbIndex);
+        ctx.notify(NotifyKind.generic, 'del', key);
       } else {
         l.afterShrink(fill(ctx));
-        ctx.server.keyModified(ctx.db, key);
+        ctx.keyModified(ctx.db, key);
       }
     }
     return reply.int(positions.length);
@@ -463,8 +436,8 @@ export const linsert = defineCommand({
     }
     if (at === -1) return reply.int(-1);
     l.insert(after ? at + 1 : at, argv[4]!, f, after);
-    ctx.server.keyModified(ctx.db, key);
-    notify(ctx, 'linsert', key);
+    ctx.keyModified(ctx.db, key);
+    ctx.notify(NotifyKind.list, 'linsert', key);
     return reply.int(l.length);
   },
 });
@@ -484,8 +457,8 @@ function moveGeneric(ctx: CommandContext, src: string, dst: string, from: Where,
   if (to === 'head') dl.pushHead(value, f);
   else dl.pushTail(value, f);
   if (created) ctx.db.set(dst, { type: 'list', value: dl });
-  else ctx.server.keyModified(ctx.db, dst);
-  notify(ctx, to === 'head' ? 'lpush' : 'rpush', dst);
+  else ctx.keyModified(ctx.db, dst);
+  ctx.notify(NotifyKind.list, to === 'head' ? 'lpush' : 'rpush', dst);
   elementsRemoved(ctx, src, from, sl);
   return reply.bulk(value);
 }
@@ -528,7 +501,7 @@ interface MpopArgs {
 
 /** LMPOP/BLMPOP argument parsing: numkeys, keys, LEFT|RIGHT, [COUNT n]. */
 function parseMpop(argv: string[], numkeysIdx: number): MpopArgs {
-  const numkeys = rangeLongArg(argv[numkeysIdx]!, 1n, LONG_MAX, 'ERR numkeys should be greater than 0');
+  const numkeys = readRangeLong(argv[numkeysIdx]!, 1n, LONG_MAX, 'ERR numkeys should be greater than 0');
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) throw new CommandError(errors.syntax);
   const where = whereArg(argv[whereIdx]!);
@@ -536,7 +509,7 @@ function parseMpop(argv: string[], numkeysIdx: number): MpopArgs {
   for (let j = whereIdx + 1; j < argv.length; j++) {
     const more = j < argv.length - 1;
     if (count === -1 && argv[j]!.toLowerCase() === 'count' && more) {
-      count = rangeLongArg(argv[++j]!, 1n, LONG_MAX, 'ERR count should be greater than 0');
+      count = readRangeLong(argv[++j]!, 1n, LONG_MAX, 'ERR count should be greater than 0');
     } else {
       throw new CommandError(errors.syntax);
     }
@@ -551,9 +524,9 @@ function popFirst(ctx: CommandContext, keyList: readonly string[], where: Where,
     if (l === undefined || l.length === 0) continue;
     // as Redis: a pop from the first non-empty list goes out as the plain pop it was
     // (B)LPOP/BRPOP as [LR]POP key, (B)LMPOP as [LR]POP key <count taken>
-    if (ctx.server.propagator.active) {
+    if (ctx.propagation.active) {
       const pop = where === 'head' ? 'LPOP' : 'RPOP';
-      ctx.server.propagator.replace(count === -1 ? [pop, key] : [pop, key, String(Math.min(count, l.length))]);
+      ctx.propagation.replace(count === -1 ? [pop, key] : [pop, key, String(Math.min(count, l.length))]);
     }
     let out: Reply;
     if (count === -1) out = reply.array([reply.bulk(key), reply.bulk((where === 'head' ? l.popHead() : l.popTail())!)]);
@@ -589,7 +562,7 @@ function blockingPop(ctx: CommandContext, argv: string[], keyList: string[], whe
   const deadline = parseTimeout(argv[timeoutIdx]!, ctx.now, 'seconds');
   const served = popFirst(ctx, keyList, where, count);
   if (served !== null) return served;
-  return ctx.server.blocking.block(ctx, { argv, keys: keyList, type: 'list', deadline, timeoutReply: reply.nilArray });
+  return ctx.services.keyspace.blocking.block(ctx, { argv, keys: keyList, type: 'list', deadline, timeoutReply: reply.nilArray });
 }
 
 const blockingPopSpec = {
@@ -618,12 +591,12 @@ function blockingMove(ctx: CommandContext, argv: string[], from: Where, to: Wher
   const src = argv[1]!;
   if (writeList(ctx, src) !== undefined) {
     // the move that happened, without the wait (BRPOPLPUSH as RPOPLPUSH, BLMOVE as LMOVE)
-    if (ctx.server.propagator.active) {
-      ctx.server.propagator.replace(argv.length === 4 ? ['RPOPLPUSH', src, argv[2]!] : ['LMOVE', src, argv[2]!, argv[3]!, argv[4]!]);
+    if (ctx.propagation.active) {
+      ctx.propagation.replace(argv.length === 4 ? ['RPOPLPUSH', src, argv[2]!] : ['LMOVE', src, argv[2]!, argv[3]!, argv[4]!]);
     }
     return moveGeneric(ctx, src, argv[2]!, from, to);
   }
-  return ctx.server.blocking.block(ctx, { argv, keys: [src], type: 'list', deadline, timeoutReply: reply.nilArray, deniedReply: reply.nil });
+  return ctx.services.keyspace.blocking.block(ctx, { argv, keys: [src], type: 'list', deadline, timeoutReply: reply.nilArray, deniedReply: reply.nil });
 }
 
 export const blmove = defineCommand({
@@ -672,9 +645,6 @@ export const blmpop = defineCommand({
     return blockingPop(ctx, argv, a.keys, a.where, 1, a.count);
   },
 });
-
-// INFO clients: the blocking registry knows how many keys are waited on.
-setInfoProvider('clients', (server) => server.blocking.infoFields());
 
 export const listCommands: CommandDefinition[] = [
   lpush,

@@ -3,12 +3,11 @@
  * uses (keyspace/memory-accounting.ts). MEMORY DOCTOR is not offered: its report is a
  * judgement of allocator behaviour Redoubt (on V8's heap) cannot make the way Redis does.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { DEFAULT_SAMPLES, EXPIRE_OVERHEAD, KEY_OVERHEAD } from '../keyspace/memory-estimate.js';
-import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { helpReply } from './object.js';
 
 const usage = defineCommand({
@@ -42,7 +41,7 @@ const usage = defineCommand({
     // Redis finds the key without expiring or touching it
     const e = ctx.db.storedEntry(argv[2]!);
     if (e === undefined) return reply.nil;
-    return reply.int(ctx.server.memory.keyUsage(argv[2]!, e, samples));
+    return reply.int(ctx.services.keyspace.memory.keyUsage(argv[2]!, e, samples));
   },
 });
 
@@ -59,9 +58,9 @@ const stats = defineCommand({
   tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
   docs: { summary: 'Reports the server\'s memory usage in detail.', since: '4.0.0', group: 'server', complexity: 'O(1)' },
   run(ctx) {
-    const server = ctx.server;
-    const mem = server.memory;
-    mem.clients = clientBufferBytes(server.connections.values());
+    const keyspace = ctx.services.keyspace;
+    const mem = keyspace.memory;
+    mem.clients = ctx.services.clients.bufferBytes();
     const fig = mem.figures();
     const mu = process.memoryUsage();
     const net = fig.used > fig.startup ? fig.used - fig.startup : 0;
@@ -81,7 +80,7 @@ const stats = defineCommand({
     int('aof.buffer', 0);
     int('lua.caches', 0);
     int('functions.caches', 0);
-    for (const db of server.dbs) {
+    for (const db of keyspace.dbs) {
       if (db.size === 0) continue;
       out.push(
         reply.bulk(`db.${db.index}`),

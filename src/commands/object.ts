@@ -1,9 +1,9 @@
 /** OBJECT ENCODING / FREQ / IDLETIME / REFCOUNT / HELP: introspection of a key's value. */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { objectEncoding, objectRefcount } from '../keyspace/object-encoding.js';
 import type { Entry } from '../keyspace/value-types.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 /** The key of OBJECT <sub> <key>, looked up without touching it (as Redis's LOOKUP_NOTOUCH). */
 function lookup(ctx: CommandContext, argv: string[]): Entry | undefined {
@@ -44,7 +44,7 @@ const refcount = defineCommand({
 
 /** Redis stops sharing integer objects when maxmemory evicts by LRU/LFU (each key needs its own clock). */
 function sharedIntegersAllowed(ctx: CommandContext): boolean {
-  const config = ctx.server.config;
+  const config = ctx.config;
   const policy = config.get('maxmemory-policy');
   const maxmemory = config.def('maxmemory') === undefined ? '0' : config.get('maxmemory');
   return maxmemory === '0' || !(policy.includes('lru') || policy.includes('lfu'));
@@ -61,7 +61,7 @@ const idletime = defineCommand({
   run(ctx, argv) {
     const e = lookup(ctx, argv);
     if (e === undefined) return reply.nil;
-    if (ctx.server.lfuEnabled()) {
+    if (ctx.services.keyspace.lfuEnabled()) {
       return reply.error(
         'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
       );
@@ -83,7 +83,7 @@ const freq = defineCommand({
   run(ctx, argv) {
     const e = lookup(ctx, argv);
     if (e === undefined) return reply.nil;
-    if (!ctx.server.lfuEnabled()) {
+    if (!ctx.services.keyspace.lfuEnabled()) {
       return reply.error(
         'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
       );

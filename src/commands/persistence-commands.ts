@@ -2,7 +2,7 @@
  * SAVE, BGSAVE, LASTSAVE (persistence/persistence.ts) and BGREWRITEAOF
  * (persistence/aof-manager.ts). Replies and errors are Redis 7.2's.
  */
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 
@@ -12,7 +12,7 @@ export const save = defineCommand({
   flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'],
   docs: { summary: 'Writes the whole dataset to the RDB file now, blocking the server meanwhile.', since: '1.0.0', group: 'server', complexity: 'O(N) where N is the total number of keys in all databases' },
   run(ctx) {
-    const rdb = ctx.server.persistence.rdb;
+    const rdb = ctx.services.persistence.rdb;
     if (rdb.inProgress) return reply.error('ERR Background save already in progress');
     return rdb.saveNow() === null ? reply.ok : reply.error('ERR');
   },
@@ -35,7 +35,7 @@ export const bgsave = defineCommand({
       if (argv.length === 2 && argv[1]!.toLowerCase() === 'schedule') schedule = true;
       else return reply.error(errors.syntax);
     }
-    const r = ctx.server.persistence.rdb.bgsave(schedule);
+    const r = ctx.services.persistence.rdb.bgsave(schedule);
     if (r === 'started') return reply.simple('Background saving started');
     if (r === 'scheduled') return reply.simple('Background saving scheduled');
     if (r === 'in-progress') return reply.error('ERR Background save already in progress');
@@ -54,7 +54,7 @@ export const lastsave = defineCommand({
   tips: ['nondeterministic_output'],
   docs: { summary: 'Returns the Unix time of the last successful save to disk.', since: '1.0.0', group: 'server', complexity: 'O(1)' },
   run(ctx) {
-    return reply.int(ctx.server.persistence.rdb.lastSave);
+    return reply.int(ctx.services.persistence.rdb.lastSave);
   },
 });
 
@@ -64,7 +64,7 @@ export const bgrewriteaof = defineCommand({
   flags: ['admin', 'noscript', 'no_async_loading'],
   docs: { summary: 'Rewrites the append-only file in the background to the smallest set of commands for the dataset.', since: '1.0.0', group: 'server', complexity: 'O(1)' },
   run(ctx) {
-    const r = ctx.server.persistence.aof.rewrite(ctx.client.inExec);
+    const r = ctx.services.persistence.aof.rewrite(ctx.client.inExec);
     if (r === 'started') return reply.simple('Background append only file rewriting started');
     if (r === 'scheduled') return reply.simple('Background append only file rewriting scheduled');
     if (r === 'in-progress') return reply.error('ERR Background append only file rewriting already in progress');

@@ -7,12 +7,12 @@
  * inside EXEC they also appear as Redis writes them. The RESP2 subscribed-mode
  * restriction is the dispatcher's; messages travel through server.pubsub.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { encodeReply } from '../protocol/reply-writer.js';
 import { helpReply } from './command-introspection.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import type { PubSubTarget, SubscriptionKind } from '../server/pubsub.js';
 
 const WORDS: Record<SubscriptionKind, { sub: Reply; unsub: Reply }> = {
@@ -23,7 +23,7 @@ const WORDS: Record<SubscriptionKind, { sub: Reply; unsub: Reply }> = {
 
 /** A connection with no socket (never in practice) still gets a registry entry. */
 function targetOf(ctx: CommandContext): PubSubTarget {
-  return ctx.server.clientById(ctx.client.id) ?? { client: ctx.client, push: () => {} };
+  return ctx.services.clients.pubsubTarget(ctx.client);
 }
 
 /**
@@ -45,21 +45,21 @@ function replies(ctx: CommandContext, items: Reply[]): Reply | null {
 }
 
 function confirmation(ctx: CommandContext, word: Reply, name: string | null, kind: SubscriptionKind): Reply {
-  return reply.push([word, name === null ? reply.nil : reply.bulk(name), reply.int(ctx.server.pubsub.countFor(ctx.client, kind))]);
+  return reply.push([word, name === null ? reply.nil : reply.bulk(name), reply.int(ctx.services.pubsub.countFor(ctx.client, kind))]);
 }
 
 function subscribeGeneric(ctx: CommandContext, argv: string[], kind: SubscriptionKind): Reply | null {
   const target = targetOf(ctx);
   const out: Reply[] = [];
   for (let i = 1; i < argv.length; i++) {
-    ctx.server.pubsub.subscribe(target, kind, argv[i]!);
+    ctx.services.pubsub.subscribe(target, kind, argv[i]!);
     out.push(confirmation(ctx, WORDS[kind].sub, argv[i]!, kind));
   }
   return replies(ctx, out);
 }
 
 function unsubscribeGeneric(ctx: CommandContext, argv: string[], kind: SubscriptionKind): Reply | null {
-  const ps = ctx.server.pubsub;
+  const ps = ctx.services.pubsub;
   const names = argv.length > 1 ? argv.slice(1) : ps.subscriptionsOf(ctx.client, kind);
   const out: Reply[] = [];
   for (const name of names) {
@@ -167,7 +167,7 @@ export const publish = defineCommand({
       { name: 'message', type: 'string' },
     ],
   },
-  run: (ctx, argv) => reply.int(ctx.server.pubsub.publish(argv[1]!, argv[2]!)),
+  run: (ctx, argv) => reply.int(ctx.services.pubsub.publish(argv[1]!, argv[2]!)),
 });
 
 export const spublish = defineCommand({
@@ -185,7 +185,7 @@ export const spublish = defineCommand({
       { name: 'message', type: 'string' },
     ],
   },
-  run: (ctx, argv) => reply.int(ctx.server.pubsub.spublish(argv[1]!, argv[2]!)),
+  run: (ctx, argv) => reply.int(ctx.services.pubsub.spublish(argv[1]!, argv[2]!)),
 });
 
 /** PUBSUB's own argument-count error for subcommands with a fixed shape. */
@@ -208,7 +208,7 @@ const channels = defineCommand({
   },
   run(ctx, argv) {
     if (argv.length > 3) return subcommandSyntaxError(argv);
-    return reply.bulks(ctx.server.pubsub.activeChannels(false, argv.length === 3 ? argv[2]! : null));
+    return reply.bulks(ctx.services.pubsub.activeChannels(false, argv.length === 3 ? argv[2]! : null));
   },
 });
 
@@ -231,7 +231,7 @@ const numpat = defineCommand({
   arity: 2,
   flags: INTROSPECT_FLAGS,
   docs: { summary: 'Counts the distinct patterns that have subscribers.', since: '2.8.0', group: 'pubsub', complexity: 'O(1)' },
-  run: (ctx) => reply.int(ctx.server.pubsub.patternCount),
+  run: (ctx) => reply.int(ctx.services.pubsub.patternCount),
 });
 
 const shardchannels = defineCommand({
@@ -247,7 +247,7 @@ const shardchannels = defineCommand({
   },
   run(ctx, argv) {
     if (argv.length > 3) return subcommandSyntaxError(argv);
-    return reply.bulks(ctx.server.pubsub.activeChannels(true, argv.length === 3 ? argv[2]! : null));
+    return reply.bulks(ctx.services.pubsub.activeChannels(true, argv.length === 3 ? argv[2]! : null));
   },
 });
 
@@ -267,7 +267,7 @@ const shardnumsub = defineCommand({
 
 function countPerChannel(ctx: CommandContext, argv: string[], shard: boolean): Reply {
   const out: Reply[] = [];
-  for (let i = 2; i < argv.length; i++) out.push(reply.bulk(argv[i]!), reply.int(ctx.server.pubsub.subscriberCount(shard, argv[i]!)));
+  for (let i = 2; i < argv.length; i++) out.push(reply.bulk(argv[i]!), reply.int(ctx.services.pubsub.subscriberCount(shard, argv[i]!)));
   return reply.array(out);
 }
 

@@ -6,7 +6,7 @@
 import { CommandError, errors } from '../errors.js';
 import { compileGlob, type GlobMatcher } from '../keyspace/glob.js';
 import { optionWord } from './keyspace-args.js';
-import { integerArg } from './strings.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 
 export interface ScanOptions {
   count: number;
@@ -21,7 +21,7 @@ export function parseScanOptions(argv: readonly string[], from: number): ScanOpt
     const opt = optionWord(argv[i]!);
     const hasValue = i + 1 < argv.length;
     if (opt === 'count' && hasValue) {
-      const v = integerArg(argv[i + 1]!);
+      const v = exactLongLong(argv[i + 1]!);
       if (v < 1) throw new CommandError(errors.syntax);
       count = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
     } else if (opt === 'match' && hasValue) {

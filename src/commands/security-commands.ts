@@ -6,7 +6,7 @@
  *   AUTHTHROTTLE CLEAR [source]  forget the failures and refill the budget of every source (or one);
  *                                waiting logins are checked at once
  */
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { helpReply } from './command-introspection.js';
 import { errors } from '../errors.js';
 import { reply } from '../protocol/reply.js';
@@ -19,7 +19,7 @@ const list = defineCommand({
   flags: FLAGS,
   docs: { summary: 'Shows the AUTH throttle state per source address.', since: 'redoubt-0.1.0', group: 'server', complexity: 'O(N) where N is the number of tracked sources' },
   run(ctx) {
-    const sources = ctx.server.security.throttle.list();
+    const sources = ctx.services.security.events.throttle.list();
     return reply.array(
       sources.map((s) =>
         reply.map([
@@ -62,8 +62,8 @@ const clear = defineCommand({
   },
   run(ctx, argv) {
     if (argv.length > 3) return reply.error(errors.subcommandSyntax(argv));
-    const n = ctx.server.security.throttle.clear(argv[2]);
-    ctx.server.security.aclChanged(ctx.server.actorOf(ctx.client), 'throttle-clear', argv.length === 3 ? [argv[2]!] : []);
+    const n = ctx.services.security.events.throttle.clear(argv[2]);
+    ctx.services.security.events.aclChanged(ctx.services.security.actorOf(ctx.client), 'throttle-clear', argv.length === 3 ? [argv[2]!] : []);
     return reply.int(n);
   },
 });

@@ -9,10 +9,9 @@
  * fsynced as the server closes.
  */
 import { performance } from 'node:perf_hooks';
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { systemClock } from '../keyspace/clock.js';
 
 export const time = defineCommand({
   name: 'time',
@@ -22,7 +21,7 @@ export const time = defineCommand({
   docs: { summary: 'Returns the server time.', since: '2.6.0', group: 'server', complexity: 'O(1)' },
   run(ctx) {
     // microseconds: the real clock has sub-millisecond precision; an injected clock (tests) does not
-    const us = ctx.server.clock === systemClock ? Math.floor((performance.timeOrigin + performance.now()) * 1000) : Math.floor(ctx.now) * 1000;
+    const us = ctx.services.monitor.systemClock ? Math.floor((performance.timeOrigin + performance.now()) * 1000) : Math.floor(ctx.now) * 1000;
     const sec = Math.floor(us / 1e6);
     return reply.bulks([String(sec), String(us - sec * 1e6)]);
   },
@@ -69,23 +68,24 @@ export const shutdown = defineCommand({
     }
     if ((abort && (nosave || save || now || force)) || (nosave && save)) return reply.error(errors.syntax);
     if (abort) return reply.error('ERR No shutdown in progress.');
-    const server = ctx.server;
-    const savePoints = server.config.def('save') !== undefined && server.config.get('save') !== '';
+    const config = ctx.config;
+    const logger = ctx.services.monitor.logger;
+    const savePoints = config.def('save') !== undefined && config.get('save') !== '';
     if (save || (savePoints && !nosave)) {
-      const snapshot = server.snapshotOnShutdown;
+      const snapshot = ctx.services.persistence.snapshotOnShutdown;
       let err: string | null = null;
       if (snapshot !== null) err = snapshot();
       else if (save) err = 'no persistence layer is available to write a snapshot';
       if (err !== null) {
         if (!force) {
-          server.logger.warning(`Error trying to save the DB, can't exit: ${err}`);
-          server.logger.warning('Errors trying to shut down the server. Check the logs for more information.');
+          logger.warning(`Error trying to save the DB, can't exit: ${err}`);
+          logger.warning('Errors trying to shut down the server. Check the logs for more information.');
           return reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
         }
-        server.logger.warning(`Error trying to save the DB. Exit anyway: ${err}`);
+        logger.warning(`Error trying to save the DB. Exit anyway: ${err}`);
       }
     }
-    void server.shutdown();
+    ctx.services.persistence.shutdown();
     // no reply: the connection closes with the server
     return null;
   },

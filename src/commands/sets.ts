@@ -8,22 +8,22 @@
  * SINTERSTORE from the smallest input's kind — and receive members in the same order, so
  * their encoding and iteration order come out as Redis's.
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { LLONG_MAX } from '../protocol/number-format.js';
 import { SetData, isIntMember, type SetLimits } from '../types/set.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { parseScanOptions } from './scan-args.js';
-import { integerArg } from './strings.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
+import { exactLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
 
 const LONG_MAX = 9223372036854775807n;
 
 function limits(ctx: CommandContext): SetLimits {
-  const cfg = ctx.server.config;
+  const cfg = ctx.config;
   return {
     intsetEntries: cfg.int('set-max-intset-entries'),
     listpackEntries: cfg.int('set-max-listpack-entries'),
@@ -47,17 +47,13 @@ function writeSet(ctx: CommandContext, key: string): SetData | undefined {
   return e.v.value;
 }
 
-function notify(ctx: CommandContext, event: string, key: string): void {
-  ctx.server.notifyKeyspaceEvent(NotifyKind.set, event, key, ctx.db.index);
-}
-
 /** After removing members: an empty set goes (with a "del" event), else the key was modified. */
 function afterRemoval(ctx: CommandContext, key: string, s: SetData): void {
   if (s.size === 0) {
     ctx.db.delete(key);
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', key, ctx.db.index);
+    ctx.notify(NotifyKind.generic, 'del', key);
   } else {
-    ctx.server.keyModified(ctx.db, key);
+    ctx.keyModified(ctx.db, key);
   }
 }
 
@@ -65,10 +61,10 @@ function afterRemoval(ctx: CommandContext, key: string, s: SetData): void {
 function storeResult(ctx: CommandContext, dst: string, result: SetData, event: string): Reply {
   if (result.size > 0) {
     ctx.db.set(dst, { type: 'set', value: result });
-    notify(ctx, event, dst);
+    ctx.notify(NotifyKind.set, event, dst);
     return reply.int(result.size);
   }
-  if (ctx.db.delete(dst)) ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', dst, ctx.db.index);
+  if (ctx.db.delete(dst)) ctx.notify(NotifyKind.generic, 'del', dst);
   return reply.zero;
 }
 
@@ -117,8 +113,8 @@ export const sadd = defineCommand({
     let added = 0;
     for (let i = 2; i < argv.length; i++) if (s.add(argv[i]!, lim)) added++;
     if (created) ctx.db.set(key, { type: 'set', value: s });
-    else if (added > 0) ctx.server.keyModified(ctx.db, key);
-    if (added > 0) notify(ctx, 'sadd', key);
+    else if (added > 0) ctx.keyModified(ctx.db, key);
+    if (added > 0) ctx.notify(NotifyKind.set, 'sadd', key);
     return reply.int(added);
   },
 });
@@ -148,7 +144,7 @@ export const srem = defineCommand({
       }
     }
     if (deleted > 0) {
-      notify(ctx, 'srem', key);
+      ctx.notify(NotifyKind.set, 'srem', key);
       afterRemoval(ctx, key, s);
     }
     return reply.int(deleted);
@@ -184,19 +180,19 @@ export const smove = defineCommand({
     const srcSet = src.v.value;
     if (srcKey === dstKey) return srcSet.has(member) ? reply.one : reply.zero;
     if (!srcSet.delete(member)) return reply.zero;
-    notify(ctx, 'srem', srcKey);
+    ctx.notify(NotifyKind.set, 'srem', srcKey);
     afterRemoval(ctx, srcKey, srcSet);
     const lim = limits(ctx);
     if (dst === undefined) {
       const created = SetData.create(member, 1, lim);
       created.add(member, lim);
       ctx.db.set(dstKey, { type: 'set', value: created });
-      notify(ctx, 'sadd', dstKey);
+      ctx.notify(NotifyKind.set, 'sadd', dstKey);
     } else {
       // 7.2 signals the destination as modified even when it already had the member
       const added = (dst.v.value as SetData).add(member, lim);
-      ctx.server.keyModified(ctx.db, dstKey);
-      if (added) notify(ctx, 'sadd', dstKey);
+      ctx.keyModified(ctx.db, dstKey);
+      if (added) ctx.notify(NotifyKind.set, 'sadd', dstKey);
     }
     return reply.one;
   },
@@ -253,20 +249,18 @@ const SPOP_MOVE_STRATEGY_MUL = 5;
 
 /** SPOP key count: Redis's three cases, each with the reply order Redis produces. */
 function spopWithCount(ctx: CommandContext, key: string, countArg: string): Reply {
-  const parsed = parseInteger(countArg);
-  if (parsed === null || parsed < 0) return reply.error('ERR value is out of range, must be positive');
+  const count = readPositiveLong(countArg);
   const s = writeSet(ctx, key);
-  if (s === undefined || parsed === 0) return reply.set([]);
-  const count = typeof parsed === 'bigint' ? Number.MAX_SAFE_INTEGER : parsed;
+  if (s === undefined || count === 0) return reply.set([]);
   const size = s.size;
-  notify(ctx, 'spop', key);
+  ctx.notify(NotifyKind.set, 'spop', key);
   if (count >= size) {
     // the whole set, answered the way SUNION of the one key answers it
     const all = unionOf([s], limits(ctx));
     ctx.db.delete(key);
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', key, ctx.db.index);
+    ctx.notify(NotifyKind.generic, 'del', key);
     // as Redis: the whole set went, a deletion (UNLINK under lazyfree-lazy-server-del)
-    if (ctx.server.propagator.active) ctx.server.propagator.replace([ctx.server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
+    if (ctx.propagation.active) ctx.propagation.replace([ctx.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
     return reply.set(bulksOf(all.members()));
   }
   const remaining = size - count;
@@ -285,7 +279,7 @@ function spopWithCount(ctx: CommandContext, key: string, countArg: string): Repl
         popped[i] = m;
       }
     }
-    ctx.server.keyModified(ctx.db, key);
+    ctx.keyModified(ctx.db, key);
   } else {
     // Most of the set goes: pick the members that stay into a new set, answer with the rest.
     let kept: SetData;
@@ -306,7 +300,7 @@ function spopWithCount(ctx: CommandContext, key: string, countArg: string): Repl
     popped = [...s.members()];
     ctx.db.set(key, { type: 'set', value: kept }, true);
   }
-  if (ctx.server.propagator.active) propagatePopped(ctx, key, popped);
+  if (ctx.propagation.active) propagatePopped(ctx, key, popped);
   return reply.set(bulksOf(popped));
 }
 
@@ -315,7 +309,7 @@ const SPOP_PROPAGATION_BATCH = 1024;
 
 /** The members a counted SPOP took, as SREM commands (the random choice is not redone). */
 function propagatePopped(ctx: CommandContext, key: string, popped: string[]): void {
-  const prop = ctx.server.propagator;
+  const prop = ctx.propagation;
   const db = ctx.client.dbIndex;
   for (let i = 0; i < popped.length; i += SPOP_PROPAGATION_BATCH) {
     prop.also(db, ['SREM', key, ...popped.slice(i, i + SPOP_PROPAGATION_BATCH)]);
@@ -345,10 +339,10 @@ export const spop = defineCommand({
     if (s === undefined) return reply.nil;
     const m = s.random();
     s.delete(m);
-    notify(ctx, 'spop', key);
+    ctx.notify(NotifyKind.set, 'spop', key);
     afterRemoval(ctx, key, s);
     // the member drawn, named: replay must not draw again
-    if (ctx.server.propagator.active) ctx.server.propagator.replace(['SREM', key, m]);
+    if (ctx.propagation.active) ctx.propagation.replace(['SREM', key, m]);
     return reply.bulk(m);
   },
 });
@@ -358,7 +352,7 @@ const SRANDMEMBER_SUB_STRATEGY_MUL = 3;
 
 function srandmemberWithCount(ctx: CommandContext, key: string, countArg: string): Reply {
   // getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)
-  const l = integerArg(countArg);
+  const l = exactLongLong(countArg);
   if (typeof l === 'bigint' && l < -LONG_MAX) {
     return reply.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
   }
@@ -579,16 +573,13 @@ export const sintercard = defineCommand({
     arguments: [{ name: 'numkeys', type: 'integer' }, keysArg, { name: 'limit', type: 'integer', token: 'LIMIT', optional: true }],
   },
   run(ctx, argv) {
-    const numkeys = parseInteger(argv[1]!);
-    if (numkeys === null || numkeys < 1) return reply.error('ERR numkeys should be greater than 0');
+    const numkeys = readRangeLong(argv[1]!, 1n, LLONG_MAX, 'ERR numkeys should be greater than 0');
     if (numkeys > argv.length - 2) return reply.error("ERR Number of keys can't be greater than number of args");
     const n = Number(numkeys);
     let limit = 0;
     for (let j = 2 + n; j < argv.length; j++) {
       if (optionWord(argv[j]!) === 'limit' && j + 1 < argv.length) {
-        const v = parseInteger(argv[++j]!);
-        if (v === null || v < 0) return reply.error("ERR LIMIT can't be negative");
-        limit = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
+        limit = readRangeLong(argv[++j]!, 0n, LLONG_MAX, "ERR LIMIT can't be negative");
       } else {
         return reply.error(errors.syntax);
       }

@@ -2,10 +2,11 @@
  * SLOWLOG GET [count] | LEN | RESET | HELP. Entries are
  * [id, unix time, duration µs, [arguments...], client address, client name], newest first.
  */
-import { defineCommand, type CommandDefinition } from './command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { errors } from '../errors.js';
+import { readRangeLong } from '../command-model/argument-reader.js';
 import { reply } from '../protocol/reply.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { LLONG_MAX } from '../protocol/number-format.js';
 import { helpReply } from './command-introspection.js';
 
 const get = defineCommand({
@@ -26,11 +27,10 @@ const get = defineCommand({
     }
     let count = 10;
     if (argv.length === 3) {
-      const n = parseInteger(argv[2]!);
-      if (n === null || typeof n === 'bigint' || n < -1) return reply.error('ERR count should be greater than or equal to -1');
+      const n = readRangeLong(argv[2]!, -1n, LLONG_MAX, 'ERR count should be greater than or equal to -1');
       count = n === -1 ? Number.MAX_SAFE_INTEGER : n;
     }
-    const entries = ctx.server.slowlog.entries.slice(0, count);
+    const entries = ctx.services.monitor.slowlog.entries.slice(0, count);
     return reply.array(
       entries.map((e) =>
         reply.array([reply.int(e.id), reply.int(e.time), reply.int(e.usec), reply.bulks(e.argv), reply.bulk(e.peer), reply.bulk(e.clientName)]),
@@ -45,7 +45,7 @@ const len = defineCommand({
   flags: ['admin', 'loading', 'stale'],
   tips: ['request_policy:all_nodes', 'response_policy:agg_sum', 'nondeterministic_output'],
   docs: { summary: 'Returns the number of entries in the slow log.', since: '2.2.12', group: 'server', complexity: 'O(1)' },
-  run: (ctx) => reply.int(ctx.server.slowlog.entries.length),
+  run: (ctx) => reply.int(ctx.services.monitor.slowlog.entries.length),
 });
 
 const reset = defineCommand({
@@ -55,7 +55,7 @@ const reset = defineCommand({
   tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'],
   docs: { summary: 'Empties the slow log.', since: '2.2.12', group: 'server', complexity: 'O(N) where N is the number of entries in the slowlog' },
   run(ctx) {
-    ctx.server.slowlog.reset();
+    ctx.services.monitor.slowlog.reset();
     return reply.ok;
   },
 });

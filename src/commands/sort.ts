@@ -26,15 +26,15 @@
  * The write feed gets SORT … STORE as sent, as Redis propagates it: replaying it on the
  * same data sorts the same way (every order below is a function of the data).
  */
-import { defineCommand, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
 import { ListData } from '../types/list.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { hasUnrestrictedKeyRead } from '../acl/full-key-access.js';
 import { cString, limitWindow, sortComparator, sortScore, type SortItem } from './sort-order.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
+import { readLongLong } from '../command-model/argument-reader.js';
 
 /**
  * A BY/GET pattern, compiled once per call (lookupKeyByPattern's rules): `#` stands for
@@ -69,14 +69,6 @@ function lookupByPattern(ctx: CommandContext, pat: SortPattern, elem: string): s
   return e.v.type === 'string' ? e.v.value : null;
 }
 
-/** getLongFromObjectOrReply: only the comparison with the length matters past 2^53. */
-function longArg(s: string): number {
-  const v = parseInteger(s);
-  if (v === null) throw new CommandError(errors.notInteger);
-  if (typeof v === 'bigint') return v > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
-  return v;
-}
-
 interface SortOptions {
   desc: boolean;
   alpha: boolean;
@@ -95,7 +87,7 @@ function parseOptions(ctx: CommandContext, argv: string[], readonly: boolean): S
   let fullAccess: boolean | null = null;
   // Asked once, and only when a pattern needs it (Redis asks up front; the answer is the same).
   const mayReadAnyKey = (): boolean =>
-    (fullAccess ??= ctx.server.loading || hasUnrestrictedKeyRead(ctx.client.aclUser, ctx.command, argv));
+    (fullAccess ??= ctx.services.keyspace.loading || hasUnrestrictedKeyRead(ctx.client.aclUser, ctx.command, argv));
   for (let j = 2; j < argv.length; j++) {
     const left = argv.length - j - 1;
     // strcasecmp: the option word ends at a NUL byte
@@ -104,8 +96,8 @@ function parseOptions(ctx: CommandContext, argv: string[], readonly: boolean): S
     else if (opt === 'desc') o.desc = true;
     else if (opt === 'alpha') o.alpha = true;
     else if (opt === 'limit' && left >= 2) {
-      o.offset = longArg(argv[j + 1]!);
-      o.count = longArg(argv[j + 2]!);
+      o.offset = readLongLong(argv[j + 1]!);
+      o.count = readLongLong(argv[j + 2]!);
       j += 2;
     } else if (!readonly && opt === 'store' && left >= 1) {
       o.store = argv[++j]!;
@@ -215,7 +207,7 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
 
 /** SORT … STORE: the window (or its GET values, "" for missing ones) as a new list. */
 function storeResult(ctx: CommandContext, dst: string, items: SortItem[], start: number, end: number, gets: SortPattern[], outputLen: number): Reply {
-  const fill = ctx.server.config.int('list-max-listpack-size');
+  const fill = ctx.config.int('list-max-listpack-size');
   // built as a quicklist, then made a listpack if it fits one node (as sort.c does)
   const list = ListData.emptyQuicklist();
   for (let j = start; j <= end; j++) {
@@ -226,12 +218,12 @@ function storeResult(ctx: CommandContext, dst: string, items: SortItem[], start:
   if (outputLen > 0) {
     list.convertIfSingleNode(fill);
     ctx.db.set(dst, { type: 'list', value: list });
-    ctx.server.notifyKeyspaceEvent(NotifyKind.list, 'sortstore', dst, ctx.db.index);
+    ctx.notify(NotifyKind.list, 'sortstore', dst);
     // Redis counts one change per stored element (save points, rdb_changes_since_last_save);
     // the set above counted one
-    ctx.server.stats.dirty += outputLen - 1;
+    ctx.services.keyspace.addDirty(outputLen - 1);
   } else if (ctx.db.delete(dst)) {
-    ctx.server.notifyKeyspaceEvent(NotifyKind.generic, 'del', dst, ctx.db.index);
+    ctx.notify(NotifyKind.generic, 'del', dst);
   }
   return reply.int(outputLen);
 }

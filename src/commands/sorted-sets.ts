@@ -11,20 +11,20 @@
  * Shared pieces live in zset-common.ts (lookups, zsetAdd, the ZUNION-family input reader)
  * and zset-pop.ts (the ZPOP building blocks the blocking variants are meant to reuse).
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { formatDouble } from '../protocol/number-format.js';
-import { createZset, limits, notify, PLAIN, readZset, readZsetLikeInput, writeZset, zsetAdd, type AddFlags, type ZsetLikeInput } from './zset-common.js';
+import { formatDouble, LLONG_MAX } from '../protocol/number-format.js';
+import { createZset, limits, PLAIN, readZset, readZsetLikeInput, writeZset, zsetAdd, type AddFlags, type ZsetLikeInput } from './zset-common.js';
 import { parseZmpopArgs, zpopGeneric, type PopEnd } from './zset-pop.js';
 import { SortedSet, scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, type ScoreRange, type LexRange } from '../types/sorted-set.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { parseScanOptions } from './scan-args.js';
-import { integerArg } from './strings.js';
-import { longArg, parseLexRange, parseScoreRange, rangedLongArg, scoreArg } from './zset-args.js';
+import { parseLexRange, parseScoreRange } from './zset-args.js';
+import { exactLongLong, readDouble, readLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { format17g } from './zset-format.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
 
 const LONG_MAX = 9223372036854775807n;
@@ -62,7 +62,7 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incrCommand: boolean):
   }
   if (f.incr && elements > 1) return reply.error('ERR INCR option supports a single increment-element pair');
   const scores = new Array<number>(elements);
-  for (let j = 0; j < elements; j++) scores[j] = scoreArg(argv[i + j * 2]!);
+  for (let j = 0; j < elements; j++) scores[j] = readDouble(argv[i + j * 2]!);
   const key = argv[1]!;
   let z = writeZset(ctx, key);
   let added = 0;
@@ -90,8 +90,8 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incrCommand: boolean):
   }
   if (created && z.size > 0) ctx.db.set(key, { type: 'zset', value: z });
   if (added > 0 || updated > 0) {
-    if (!created) ctx.server.keyModified(ctx.db, key);
-    notify(ctx, NotifyKind.zset, f.incr ? 'zincr' : 'zadd', key);
+    if (!created) ctx.keyModified(ctx.db, key);
+    ctx.notify(NotifyKind.zset, f.incr ? 'zincr' : 'zadd', key);
   }
   if (failed) return reply.error(ERR_NAN);
   if (f.incr) return processed > 0 ? reply.double(out.score) : reply.nil;
@@ -318,10 +318,10 @@ class StoreSink implements RangeSink {
     const ctx = this.ctx;
     if (this.count > 0) {
       ctx.db.set(this.dst, { type: 'zset', value: this.z! });
-      notify(ctx, NotifyKind.zset, 'zrangestore', this.dst);
+      ctx.notify(NotifyKind.zset, 'zrangestore', this.dst);
       return reply.int(this.count);
     }
-    if (ctx.db.delete(this.dst)) notify(ctx, NotifyKind.generic, 'del', this.dst);
+    if (ctx.db.delete(this.dst)) ctx.notify(NotifyKind.generic, 'del', this.dst);
     return reply.zero;
   }
 }
@@ -390,8 +390,8 @@ function zrangeGeneric(ctx: CommandContext, argv: string[], at: number, dst: str
     const o = optionWord(argv[j]!);
     if (dst === null && o === 'withscores') withScores = true;
     else if (o === 'limit' && left >= 2) {
-      offset = longArg(argv[j + 1]!);
-      limit = longArg(argv[j + 2]!);
+      offset = readLongLong(argv[j + 1]!);
+      limit = readLongLong(argv[j + 2]!);
       j += 2;
     } else if (dir === 'auto' && o === 'rev') dir = 'reverse';
     else if (type === 'auto' && o === 'bylex') type = 'lex';
@@ -409,8 +409,8 @@ function zrangeGeneric(ctx: CommandContext, argv: string[], at: number, dst: str
   let scoreRange: ScoreRange | null = null;
   let lexRange: LexRange | null = null;
   if (type === 'rank') {
-    start = longArg(argv[minIdx]!);
-    end = longArg(argv[maxIdx]!);
+    start = readLongLong(argv[minIdx]!);
+    end = readLongLong(argv[maxIdx]!);
   } else if (type === 'score') {
     scoreRange = parseScoreRange(argv[minIdx]!, argv[maxIdx]!);
     if (scoreRange === null) return reply.error(ERR_MINMAX_FLOAT);
@@ -566,12 +566,12 @@ const zrevrangebylex = defineCommand({
 
 /** After removing members from `z` at `key`: delete an emptied key, announce the change. */
 function afterRemoval(ctx: CommandContext, key: string, z: SortedSet, event: string): void {
-  notify(ctx, NotifyKind.zset, event, key);
+  ctx.notify(NotifyKind.zset, event, key);
   if (z.size === 0) {
     ctx.db.delete(key);
-    notify(ctx, NotifyKind.generic, 'del', key);
+    ctx.notify(NotifyKind.generic, 'del', key);
   } else {
-    ctx.server.keyModified(ctx.db, key);
+    ctx.keyModified(ctx.db, key);
   }
 }
 
@@ -608,8 +608,8 @@ function zremrangeGeneric(ctx: CommandContext, argv: string[], type: 'rank' | 's
   let sr: ScoreRange | null = null;
   let lr: LexRange | null = null;
   if (type === 'rank') {
-    start = longArg(argv[2]!);
-    end = longArg(argv[3]!);
+    start = readLongLong(argv[2]!);
+    end = readLongLong(argv[3]!);
   } else if (type === 'score') {
     sr = parseScoreRange(argv[2]!, argv[3]!);
     if (sr === null) return reply.error(ERR_MINMAX_FLOAT);
@@ -685,7 +685,7 @@ function zpopMinMax(where: PopEnd) {
   return (ctx: CommandContext, argv: string[]): Reply => {
     if (argv.length > 3) return reply.error(errors.syntax);
     let count = -1;
-    if (argv.length === 3) count = rangedLongArg(argv[2]!, 0, 'ERR value is out of range, must be positive');
+    if (argv.length === 3) count = readPositiveLong(argv[2]!);
     const nested = ctx.client.resp === 3 && count !== -1;
     return zpopGeneric(ctx, [argv[1]!], where, count, { emitKey: false, nested }, false);
   };
@@ -764,7 +764,7 @@ interface Source {
 
 /** zunionInterDiffGenericCommand; `numkeysIdx` is 1 for the plain forms, 2 for STORE. */
 function zsetOperation(ctx: CommandContext, argv: string[], dst: string | null, numkeysIdx: number, op: SetOp, cardinalityOnly: boolean): Reply {
-  const setnum = longArg(argv[numkeysIdx]!);
+  const setnum = readLongLong(argv[numkeysIdx]!);
   if (setnum < 1) return reply.error(`ERR at least 1 input key is needed for '${ctx.command.fullName}' command`);
   if (setnum > argv.length - (numkeysIdx + 1)) return reply.error(errors.syntax);
   const src: Source[] = new Array(setnum);
@@ -778,7 +778,7 @@ function zsetOperation(ctx: CommandContext, argv: string[], dst: string | null, 
     const o = optionWord(argv[j]!);
     if (op !== 'diff' && !cardinalityOnly && remaining >= setnum + 1 && o === 'weights') {
       j++;
-      for (let i = 0; i < setnum; i++, j++) src[i]!.weight = scoreArg(argv[j]!, 'ERR weight value is not a float');
+      for (let i = 0; i < setnum; i++, j++) src[i]!.weight = readDouble(argv[j]!, 'ERR weight value is not a float');
     } else if (op !== 'diff' && !cardinalityOnly && remaining >= 2 && o === 'aggregate') {
       const a = optionWord(argv[j + 1]!);
       if (a !== 'sum' && a !== 'min' && a !== 'max') return reply.error(errors.syntax);
@@ -788,7 +788,7 @@ function zsetOperation(ctx: CommandContext, argv: string[], dst: string | null, 
       withScores = true;
       j++;
     } else if (cardinalityOnly && remaining >= 2 && o === 'limit') {
-      limit = rangedLongArg(argv[j + 1]!, 0, "ERR LIMIT can't be negative");
+      limit = readRangeLong(argv[j + 1]!, 0n, LLONG_MAX, "ERR LIMIT can't be negative");
       j += 2;
     } else {
       return reply.error(errors.syntax);
@@ -846,10 +846,10 @@ function zsetOperation(ctx: CommandContext, argv: string[], dst: string | null, 
       const lim = limits(ctx);
       if (result.size <= lim.entries && result.maxMemberLength() <= lim.value) result.convertToListpack();
       ctx.db.set(dst, { type: 'zset', value: result });
-      notify(ctx, NotifyKind.zset, `z${op}store`, dst);
+      ctx.notify(NotifyKind.zset, `z${op}store`, dst);
       return reply.int(result.size);
     }
-    if (ctx.db.delete(dst)) notify(ctx, NotifyKind.generic, 'del', dst);
+    if (ctx.db.delete(dst)) ctx.notify(NotifyKind.generic, 'del', dst);
     return reply.zero;
   }
   const sink = new ClientSink(withScores, ctx.client.resp === 3);
@@ -1020,7 +1020,7 @@ const zrandmember = defineCommand({
   },
   run(ctx, argv) {
     if (argv.length >= 3) {
-      const l = integerArg(argv[2]!);
+      const l = exactLongLong(argv[2]!);
       if (typeof l === 'bigint' && l < -LONG_MAX) {
         return reply.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
       }

@@ -11,10 +11,11 @@
  * can be layered on top; until then BLOCK answers as Redis does when a client may not
  * block (inside MULTI): the null reply at once.
  */
-import { defineCommand, keys, type ArgumentDoc, type CommandDefinition, type KeySpec } from './command-spec.js';
+import { defineCommand, keys, type ArgumentDoc, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { LLONG_MAX, parseInteger } from '../protocol/number-format.js';
+import { exactLongLong, readLongLong } from '../command-model/argument-reader.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord } from './keyspace-args.js';
 import { helpReply } from './object.js';
@@ -44,7 +45,7 @@ import {
   type StreamEntry,
   type TrimArgs,
 } from '../types/stream.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { BigMap } from '../types/big-map.js';
 
 const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
@@ -66,13 +67,9 @@ function writeStream(ctx: CommandContext, key: string): StreamData | undefined {
   return e.v.value;
 }
 
-function notify(ctx: CommandContext, event: string, key: string): void {
-  ctx.server.notifyKeyspaceEvent(NotifyKind.stream, event, key, ctx.db.index);
-}
-
 /** A change Redis counts in server.dirty without signalling the key (no WATCH abort). */
 function dirty(ctx: CommandContext, n = 1): void {
-  ctx.server.stats.dirty += n;
+  ctx.services.keyspace.addDirty(n);
 }
 
 /** C-string view of an argument (Redis compares option texts with strcmp). */
@@ -87,20 +84,6 @@ function cstr(s: string): string {
  */
 function errArg(s: string): string {
   return cstr(s).replace(/[\r\n]/g, ' ');
-}
-
-/** getLongLongFromObjectOrReply, as a JS number (exact up to 2^53, which every use here tolerates). */
-function longLongArg(arg: string, message?: string): number {
-  const v = parseInteger(arg);
-  if (v === null) throw new CommandError(message ?? errors.notInteger);
-  return typeof v === 'bigint' ? Number(v) : v;
-}
-
-/** getLongLongFromObjectOrReply, exact (a counter may need all 64 bits). */
-function counterArg(arg: string): Counter {
-  const v = parseInteger(arg);
-  if (v === null) throw new CommandError(errors.notInteger);
-  return v;
 }
 
 function idArg(arg: string, missingSeq: U64, strict: boolean): StreamId {
@@ -137,7 +120,7 @@ function subcommandSyntaxError(argv: string[]): CommandError {
 }
 
 function nodeLimits(ctx: CommandContext): [number, number] {
-  return [ctx.server.config.int('stream-node-max-bytes'), ctx.server.config.int('stream-node-max-entries')];
+  return [ctx.config.int('stream-node-max-bytes'), ctx.config.int('stream-node-max-entries')];
 }
 
 /**
@@ -149,9 +132,9 @@ function createConsumer(ctx: CommandContext, g: ConsumerGroup, name: string, key
   const c = new Consumer(name, ctx.now);
   g.consumers.set(name, c);
   dirty(ctx);
-  notify(ctx, 'xgroup-createconsumer', key);
-  if (implicitIn !== null && ctx.server.propagator.active) {
-    ctx.server.propagator.also(ctx.client.dbIndex, ['XGROUP', 'CREATECONSUMER', key, implicitIn, name]);
+  ctx.notify(NotifyKind.stream, 'xgroup-createconsumer', key);
+  if (implicitIn !== null && ctx.propagation.active) {
+    ctx.propagation.also(ctx.client.dbIndex, ['XGROUP', 'CREATECONSUMER', key, implicitIn, name]);
   }
   return c;
 }
@@ -164,7 +147,7 @@ function createConsumer(ctx: CommandContext, g: ConsumerGroup, name: string, key
  * command removes it from the PEL.
  */
 function propagateClaim(ctx: CommandContext, key: string, group: string, g: ConsumerGroup, nack: Nack): void {
-  ctx.server.propagator.also(ctx.client.dbIndex, [
+  ctx.propagation.also(ctx.client.dbIndex, [
     'XCLAIM', key, group, nack.consumer.name, '0', formatId(nack.id),
     'TIME', String(nack.deliveryTime), 'RETRYCOUNT', String(nack.deliveryCount),
     'FORCE', 'JUSTID', 'LASTID', formatId(g.lastId),
@@ -173,7 +156,7 @@ function propagateClaim(ctx: CommandContext, key: string, group: string, g: Cons
 
 /** The group's last delivered ID and read counter, as XGROUP SETID … ENTRIESREAD. */
 function propagateGroupId(ctx: CommandContext, key: string, group: string, g: ConsumerGroup): void {
-  ctx.server.propagator.also(ctx.client.dbIndex, ['XGROUP', 'SETID', key, group, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
+  ctx.propagation.also(ctx.client.dbIndex, ['XGROUP', 'SETID', key, group, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
 }
 
 /**
@@ -231,7 +214,7 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
         i++;
       }
       if (opt === 'maxlen') {
-        const maxlen = longLongArg(argv[i + 1]!);
+        const maxlen = readLongLong(argv[i + 1]!);
         if (maxlen < 0) throw new CommandError('ERR The MAXLEN argument must be >= 0.');
         out.trim = { strategy: 'maxlen', maxlen, minid: MIN_ID, approx, limit: 0 };
       } else {
@@ -240,7 +223,7 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
       }
       i++;
     } else if (opt === 'limit' && more > 0) {
-      limit = longLongArg(argv[i + 1]!);
+      limit = readLongLong(argv[i + 1]!);
       if (limit < 0) throw new CommandError('ERR The LIMIT argument must be >= 0.');
       limitGiven = true;
       i++;
@@ -340,16 +323,16 @@ export const xadd = defineCommand({
     const [maxBytes, maxEntries] = nodeLimits(ctx);
     s.append(id, fv, maxBytes, maxEntries);
     if (created) ctx.db.set(key, { type: 'stream', value: s });
-    notify(ctx, 'xadd', key);
-    if (args.trim !== null && s.trim(args.trim) > 0) notify(ctx, 'xtrim', key);
-    if (!created) ctx.server.keyModified(ctx.db, key);
+    ctx.notify(NotifyKind.stream, 'xadd', key);
+    if (args.trim !== null && s.trim(args.trim) > 0) ctx.notify(NotifyKind.stream, 'xtrim', key);
+    if (!created) ctx.keyModified(ctx.db, key);
     // an ID the server chose (`*`, `ms-*`) or an approximate trim goes out as what happened
-    if (ctx.server.propagator.active && (args.id === null || !args.seqGiven || args.trim?.approx === true)) {
+    if (ctx.propagation.active && (args.id === null || !args.seqGiven || args.trim?.approx === true)) {
       const out = ['XADD', key];
       if (args.noMkstream) out.push('NOMKSTREAM');
       if (args.trim !== null) out.push(...exactTrim(s, args.trim));
       out.push(formatId(id), ...fv);
-      ctx.server.propagator.replace(out);
+      ctx.propagation.replace(out);
     }
     return idReply(id);
   },
@@ -376,10 +359,10 @@ export const xtrim = defineCommand({
     if (s === undefined) return reply.zero;
     const removed = s.trim(args.trim!);
     if (removed > 0) {
-      notify(ctx, 'xtrim', key);
-      ctx.server.keyModified(ctx.db, key);
-      ctx.server.stats.dirty += removed - 1;
-      if (ctx.server.propagator.active && args.trim!.approx) ctx.server.propagator.replace(['XTRIM', key, ...exactTrim(s, args.trim!)]);
+      ctx.notify(NotifyKind.stream, 'xtrim', key);
+      ctx.keyModified(ctx.db, key);
+      ctx.services.keyspace.addDirty(removed - 1);
+      if (ctx.propagation.active && args.trim!.approx) ctx.propagation.replace(['XTRIM', key, ...exactTrim(s, args.trim!)]);
     }
     return reply.int(removed);
   },
@@ -393,7 +376,7 @@ function xrangeGeneric(ctx: CommandContext, argv: string[], rev: boolean): Reply
   let count = -1;
   for (let j = 4; j < argv.length; j++) {
     if (optionWord(argv[j]!) === 'count' && j + 1 < argv.length) {
-      count = longLongArg(argv[j + 1]!);
+      count = readLongLong(argv[j + 1]!);
       if (count < 0) count = 0;
       j++;
     } else {
@@ -480,8 +463,8 @@ export const xdel = defineCommand({
     for (const id of ids) if (s.delete(id)) gone.push(id);
     s.afterDelete(gone);
     if (gone.length > 0) {
-      ctx.server.keyModified(ctx.db, key);
-      notify(ctx, 'xdel', key);
+      ctx.keyModified(ctx.db, key);
+      ctx.notify(NotifyKind.stream, 'xdel', key);
       dirty(ctx, gone.length - 1);
     }
     return reply.int(gone.length);
@@ -527,7 +510,7 @@ export function parseStreamRead(ctx: CommandContext, argv: string[], xreadgroup:
       timeout = Number(t);
     } else if (o === 'count' && more > 0) {
       i++;
-      count = longLongArg(argv[i]!);
+      count = readLongLong(argv[i]!);
       if (count < 0) count = 0;
     } else if (o === 'streams' && more > 0) {
       streamsArg = i + 1;
@@ -618,7 +601,7 @@ export function serveStreamRead(ctx: CommandContext, req: StreamReadRequest): Re
     if (!serve) continue;
     const start = incrId(gt) ?? MIN_ID;
     let entries: Reply;
-    const propagating = group !== undefined && ctx.server.propagator.active;
+    const propagating = group !== undefined && ctx.propagation.active;
     const lastBefore = group?.lastId;
     const claims: Nack[] | null = propagating ? [] : null;
     if (history) entries = consumerHistory(s, consumer!, start, req.count, now, claims);
@@ -633,7 +616,7 @@ export function serveStreamRead(ctx: CommandContext, req: StreamReadRequest): Re
     else served.push(reply.array([reply.bulk(key), entries]));
     if (group !== undefined) dirty(ctx);
   }
-  if (req.group !== null && ctx.server.propagator.active) ctx.server.propagator.prevent();
+  if (req.group !== null && ctx.propagation.active) ctx.propagation.prevent();
   if (served.length === 0) return null;
   return resp3 ? reply.map(served) : reply.array(served);
 }
@@ -702,7 +685,7 @@ function streamRead(ctx: CommandContext, argv: string[], xreadgroup: boolean): R
   // them instead of re-running the command. XREADGROUP clients are also served when a key
   // goes away or changes type, with Redis's error.
   const deadline = req.timeout === 0 ? 0 : ctx.now + req.timeout;
-  return ctx.server.blocking.block(ctx, {
+  return ctx.services.keyspace.blocking.block(ctx, {
     argv,
     keys: req.keys,
     type: 'stream',
@@ -792,7 +775,7 @@ function xgroupTarget(ctx: CommandContext, argv: string[]): GroupTarget {
       mkstream = true;
       i++;
     } else if ((sub === 'create' || sub === 'setid') && o === 'entriesread' && i + 1 < argv.length) {
-      entriesRead = counterArg(argv[i + 1]!);
+      entriesRead = exactLongLong(argv[i + 1]!);
       if (entriesRead < 0 && entriesRead !== INVALID_ENTRIES_READ) throw new CommandError('ERR value for ENTRIESREAD must be positive or -1');
       i += 2;
     } else {
@@ -852,7 +835,7 @@ const xgroupCreate = defineCommand({
     if (s.groups.has(argv[3]!)) return reply.error('BUSYGROUP Consumer Group name already exists');
     s.groups.set(argv[3]!, new ConsumerGroup(id, t.entriesRead));
     dirty(ctx);
-    notify(ctx, 'xgroup-create', key);
+    ctx.notify(NotifyKind.stream, 'xgroup-create', key);
     return reply.ok;
   },
 });
@@ -877,7 +860,7 @@ const xgroupSetid = defineCommand({
     t.g!.lastId = id;
     t.g!.entriesRead = t.entriesRead;
     dirty(ctx);
-    notify(ctx, 'xgroup-setid', argv[2]!);
+    ctx.notify(NotifyKind.stream, 'xgroup-setid', argv[2]!);
     return reply.ok;
   },
 });
@@ -894,7 +877,7 @@ const xgroupDestroy = defineCommand({
     if (t.g === undefined) return reply.zero;
     t.s!.groups!.delete(argv[3]!);
     dirty(ctx);
-    notify(ctx, 'xgroup-destroy', argv[2]!);
+    ctx.notify(NotifyKind.stream, 'xgroup-destroy', argv[2]!);
     return reply.one;
   },
 });
@@ -927,7 +910,7 @@ const xgroupDelConsumer = defineCommand({
     if (c === undefined) return reply.zero;
     const pending = t.g!.deleteConsumer(c);
     dirty(ctx);
-    notify(ctx, 'xgroup-delconsumer', argv[2]!);
+    ctx.notify(NotifyKind.stream, 'xgroup-delconsumer', argv[2]!);
     return reply.int(pending);
   },
 });
@@ -1040,11 +1023,11 @@ export const xpending = defineCommand({
     if (argc >= 6) {
       let startIdx = 3;
       if (optionWord(argv[3]!) === 'idle') {
-        minIdle = longLongArg(argv[4]!);
+        minIdle = readLongLong(argv[4]!);
         if (argc < 8) return reply.error(errors.syntax);
         startIdx += 2;
       }
-      count = longLongArg(argv[startIdx + 2]!);
+      count = readLongLong(argv[startIdx + 2]!);
       if (count < 0) count = 0;
       start = intervalArg(argv[startIdx]!, true);
       end = intervalArg(argv[startIdx + 1]!, false);
@@ -1111,7 +1094,7 @@ export const xclaim = defineCommand({
     const s = readStream(ctx, key);
     const g = s?.group(argv[2]!);
     if (s === undefined || g === undefined) throw noGroupError(key, argv[2]!);
-    let minIdle = longLongArg(argv[4]!, 'ERR Invalid min-idle-time argument for XCLAIM');
+    let minIdle = readLongLong(argv[4]!, 'ERR Invalid min-idle-time argument for XCLAIM');
     if (minIdle < 0) minIdle = 0;
     const ids: StreamId[] = [];
     let j = 5;
@@ -1133,13 +1116,13 @@ export const xclaim = defineCommand({
       else if (o === 'justid') justId = true;
       else if (o === 'idle' && more > 0) {
         j++;
-        deliveryTime = now - longLongArg(argv[j]!, 'ERR Invalid IDLE option argument for XCLAIM');
+        deliveryTime = now - readLongLong(argv[j]!, 'ERR Invalid IDLE option argument for XCLAIM');
       } else if (o === 'time' && more > 0) {
         j++;
-        deliveryTime = longLongArg(argv[j]!, 'ERR Invalid TIME option argument for XCLAIM');
+        deliveryTime = readLongLong(argv[j]!, 'ERR Invalid TIME option argument for XCLAIM');
       } else if (o === 'retrycount' && more > 0) {
         j++;
-        retryCount = longLongArg(argv[j]!, 'ERR Invalid RETRYCOUNT option argument for XCLAIM');
+        retryCount = readLongLong(argv[j]!, 'ERR Invalid RETRYCOUNT option argument for XCLAIM');
       } else if (o === 'lastid' && more > 0) {
         j++;
         lastId = idArg(argv[j]!, 0, true);
@@ -1147,7 +1130,7 @@ export const xclaim = defineCommand({
         return reply.error(`ERR Unrecognized XCLAIM option '${errArg(argv[j]!)}'`);
       }
     }
-    const prop = ctx.server.propagator;
+    const prop = ctx.propagation;
     // XCLAIM goes out as one canonical XCLAIM per entry it changed, then the last ID
     if (prop.active) prop.prevent();
     let lastIdMoved = false;
@@ -1222,7 +1205,7 @@ export const xautoclaim = defineCommand({
   },
   run(ctx, argv) {
     const key = argv[1]!;
-    let minIdle = longLongArg(argv[4]!, 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
+    let minIdle = readLongLong(argv[4]!, 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
     if (minIdle < 0) minIdle = 0;
     const start = intervalArg(argv[5]!, true);
     let count = 100;
@@ -1243,7 +1226,7 @@ export const xautoclaim = defineCommand({
     const s = readStream(ctx, key);
     const g = s?.group(argv[2]!);
     if (s === undefined || g === undefined) throw noGroupError(key, argv[2]!);
-    const prop = ctx.server.propagator;
+    const prop = ctx.propagation;
     // like XCLAIM: one canonical XCLAIM per entry claimed or dropped from the PEL
     if (prop.active) prop.prevent();
     const consumer = g.consumers.get(argv[3]!) ?? createConsumer(ctx, g, argv[3]!, key, argv[2]!);
@@ -1305,7 +1288,7 @@ function streamInfo(s: StreamData, argv: string[]): Reply {
     if (optionWord(argv[3]!) !== 'full') throw subcommandSyntaxError(argv);
     if (opts === 3) {
       if (optionWord(argv[4]!) !== 'count') throw subcommandSyntaxError(argv);
-      count = longLongArg(argv[5]!);
+      count = readLongLong(argv[5]!);
       if (count < 0) count = 10;
     }
     full = true;
@@ -1535,7 +1518,7 @@ export const xsetid = defineCommand({
       const more = argv.length - 1 - i;
       const o = optionWord(argv[i]!);
       if (o === 'entriesadded' && more > 0) {
-        entriesAdded = counterArg(argv[i + 1]!);
+        entriesAdded = exactLongLong(argv[i + 1]!);
         if (entriesAdded < 0) return reply.error('ERR entries_added must be positive');
       } else if (o === 'maxdeletedid' && more > 0) {
         maxDeleted = idArg(argv[i + 1]!, 0, true);
@@ -1560,7 +1543,7 @@ export const xsetid = defineCommand({
     if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
     if (!isZeroId(maxDeleted)) s.maxDeletedId = maxDeleted;
     dirty(ctx);
-    notify(ctx, 'xsetid', argv[1]!);
+    ctx.notify(NotifyKind.stream, 'xsetid', argv[1]!);
     return reply.ok;
   },
 });

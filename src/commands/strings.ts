@@ -3,7 +3,7 @@
  * (t_string.c); where Redis compares keywords with C string functions the comparison
  * stops at a NUL byte, which `keyword()` reproduces.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { LLONG_MAX, LLONG_MIN, parseInteger } from '../protocol/number-format.js';
@@ -11,21 +11,10 @@ import { addLongDouble, formatLongDouble, parseLongDouble, type LongDouble } fro
 import { byteRange, keyword, MAX_STRING_BYTES } from '../types/string-ops.js';
 import { commitString, writableString } from './bit-helpers.js';
 import { MutableString } from '../types/mutable-string.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import { lcsCommand } from './lcs.js';
-import { NotifyKind, type NotifyKindBit } from '../keyspace/keyspace-events.js';
-
-/** Redis's getLongLongFromObjectOrReply: a strict 64-bit integer or "not an integer". */
-/** Reports a keyspace event on the client's database (published when its class is enabled). */
-export function notify(ctx: CommandContext, kind: NotifyKindBit, event: string, key: string): void {
-  if ((ctx.server.notifyFlags & kind) !== 0) ctx.server.notifyKeyspaceEvent(kind, event, key, ctx.client.dbIndex);
-}
-
-export function integerArg(s: string): number | bigint {
-  const v = parseInteger(s);
-  if (v === null) throw new CommandError(errors.notInteger);
-  return v;
-}
+import { NotifyKind } from '../keyspace/keyspace-events.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 
 /**
  * Redis's checkStringLength: a string may not grow beyond proto-max-bulk-len. Redoubt
@@ -34,7 +23,7 @@ export function integerArg(s: string): number | bigint {
  */
 export function checkStringLength(ctx: CommandContext, total: number | bigint): void {
   const n = typeof total === 'bigint' ? Number(total) : total;
-  if (n > ctx.server.parserLimits.maxBulkLen || n > MAX_STRING_BYTES) throw new CommandError(errors.stringTooLong);
+  if (n > ctx.services.keyspace.maxBulkLen || n > MAX_STRING_BYTES) throw new CommandError(errors.stringTooLong);
 }
 
 export const get = defineCommand({
@@ -103,7 +92,7 @@ export function parseExtendedOptions(argv: string[], from: number, cmd: 'set' | 
  * Beyond 2^53 the time is returned as an exact bigint (TTL/EXPIRETIME report it exactly).
  */
 export function expireAt(ctx: CommandContext, raw: string, unit: ExpireUnit, cmd: string): number | bigint {
-  const v = integerArg(raw);
+  const v = exactLongLong(raw);
   const seconds = unit === 'ex' || unit === 'exat';
   const relative = unit === 'ex' || unit === 'px';
   if (v <= 0) throw new CommandError(errors.invalidExpire(cmd));
@@ -151,7 +140,7 @@ export const set = defineCommand({
     const db = ctx.db;
     if (argv.length === 3) {
       db.setString(key, argv[2]!);
-      notify(ctx, NotifyKind.string, 'set', key);
+      ctx.notify(NotifyKind.string, 'set', key);
       return reply.ok;
     }
     const o = parseExtendedOptions(argv, 3, 'set');
@@ -163,12 +152,12 @@ export const set = defineCommand({
       if ((o.nx && exists) || (o.xx && !exists)) return o.get ? reply.bulkOrNil(old) : reply.nil;
     }
     db.setString(key, argv[2]!, o.keepTtl);
-    notify(ctx, NotifyKind.string, 'set', key);
+    ctx.notify(NotifyKind.string, 'set', key);
     if (at !== undefined) {
       db.setExpire(key, at);
-      notify(ctx, NotifyKind.generic, 'expire', key);
+      ctx.notify(NotifyKind.generic, 'expire', key);
     }
-    if (ctx.server.propagator.active) propagateSet(ctx, argv, o, at);
+    if (ctx.propagation.active) propagateSet(ctx, argv, o, at);
     return o.get ? reply.bulkOrNil(old) : reply.ok;
   },
 });
@@ -192,7 +181,7 @@ export const setnx = defineCommand({
     const db = ctx.db;
     if (db.lookupWrite(argv[1]!) !== undefined) return reply.zero;
     db.setString(argv[1]!, argv[2]!);
-    notify(ctx, NotifyKind.string, 'set', argv[1]!);
+    ctx.notify(NotifyKind.string, 'set', argv[1]!);
     return reply.one;
   },
 });
@@ -204,20 +193,20 @@ export const setnx = defineCommand({
  */
 function propagateSet(ctx: CommandContext, argv: string[], o: ExtendedOptions, at: number | bigint | undefined): void {
   if (at !== undefined) {
-    if (o.unit !== 'pxat') ctx.server.propagator.replace(['SET', argv[1]!, argv[2]!, 'PXAT', String(at)]);
+    if (o.unit !== 'pxat') ctx.propagation.replace(['SET', argv[1]!, argv[2]!, 'PXAT', String(at)]);
   } else if (o.get) {
-    ctx.server.propagator.replace(argv.filter((a, i) => i < 3 || keyword(a) !== 'get'));
+    ctx.propagation.replace(argv.filter((a, i) => i < 3 || keyword(a) !== 'get'));
   }
 }
 
 function setWithExpire(ctx: CommandContext, argv: string[], unit: 'ex' | 'px', cmd: string): Reply {
   const at = expireAt(ctx, argv[2]!, unit, cmd);
   ctx.db.setString(argv[1]!, argv[3]!);
-  notify(ctx, NotifyKind.string, 'set', argv[1]!);
+  ctx.notify(NotifyKind.string, 'set', argv[1]!);
   ctx.db.setExpire(argv[1]!, at);
-  notify(ctx, NotifyKind.generic, 'expire', argv[1]!);
+  ctx.notify(NotifyKind.generic, 'expire', argv[1]!);
   // SETEX / PSETEX go out as SET with an absolute time, as Redis 7.2
-  if (ctx.server.propagator.active) ctx.server.propagator.replace(['SET', argv[1]!, argv[3]!, 'PXAT', String(at)]);
+  if (ctx.propagation.active) ctx.propagation.replace(['SET', argv[1]!, argv[3]!, 'PXAT', String(at)]);
   return reply.ok;
 }
 
@@ -290,7 +279,7 @@ export const mset = defineCommand({
     const db = ctx.db;
     for (let i = 1; i < argv.length; i += 2) {
       db.setString(argv[i]!, argv[i + 1]!);
-      notify(ctx, NotifyKind.string, 'set', argv[i]!);
+      ctx.notify(NotifyKind.string, 'set', argv[i]!);
     }
     return reply.ok;
   },
@@ -316,7 +305,7 @@ export const msetnx = defineCommand({
     for (let i = 1; i < argv.length; i += 2) if (db.lookupWrite(argv[i]!) !== undefined) return reply.zero;
     for (let i = 1; i < argv.length; i += 2) {
       db.setString(argv[i]!, argv[i + 1]!);
-      notify(ctx, NotifyKind.string, 'set', argv[i]!);
+      ctx.notify(NotifyKind.string, 'set', argv[i]!);
     }
     return reply.one;
   },
@@ -341,7 +330,7 @@ export const getset = defineCommand({
     const old = ctx.db.getString(argv[1]!);
     // a plain SET: the old TTL goes
     ctx.db.setString(argv[1]!, argv[2]!);
-    notify(ctx, NotifyKind.string, 'set', argv[1]!);
+    ctx.notify(NotifyKind.string, 'set', argv[1]!);
     return reply.bulkOrNil(old);
   },
 });
@@ -356,7 +345,7 @@ export const getdel = defineCommand({
   run(ctx, argv) {
     const v = ctx.db.getString(argv[1]!);
     if (v === undefined) return reply.nil;
-    if (ctx.db.delete(argv[1]!)) notify(ctx, NotifyKind.generic, 'del', argv[1]!);
+    if (ctx.db.delete(argv[1]!)) ctx.notify(NotifyKind.generic, 'del', argv[1]!);
     return reply.bulk(v);
   },
 });
@@ -390,21 +379,21 @@ export const getex = defineCommand({
     if (v === undefined) return reply.nil;
     if (o.unit !== null) {
       const at = expireAt(ctx, o.expire, o.unit, 'getex');
-      const prop = ctx.server.propagator;
+      const prop = ctx.propagation;
       if ((o.unit === 'exat' || o.unit === 'pxat') && db.isPast(at)) {
         db.delete(key);
-        notify(ctx, NotifyKind.generic, 'del', key);
-        if (prop.active) prop.replace([ctx.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
+        ctx.notify(NotifyKind.generic, 'del', key);
+        if (prop.active) prop.replace([ctx.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
       } else {
         db.setExpire(key, at);
-        notify(ctx, NotifyKind.generic, 'expire', key);
+        ctx.notify(NotifyKind.generic, 'expire', key);
         // as Redis 7.2: PXAT stays as sent, the other units become an absolute PEXPIREAT
         if (prop.active && o.unit !== 'pxat') prop.replace(['PEXPIREAT', key, String(at)]);
       }
     } else if (o.persist) {
       if (db.persist(key)) {
-        notify(ctx, NotifyKind.generic, 'persist', key);
-        if (ctx.server.propagator.active) ctx.server.propagator.replace(['PERSIST', key]);
+        ctx.notify(NotifyKind.generic, 'persist', key);
+        if (ctx.propagation.active) ctx.propagation.replace(['PERSIST', key]);
       }
     }
     return reply.bulk(v);
@@ -431,7 +420,7 @@ export const append = defineCommand({
     const e = db.lookupWrite(key);
     if (e === undefined) {
       db.setString(key, add);
-      notify(ctx, NotifyKind.string, 'append', key);
+      ctx.notify(NotifyKind.string, 'append', key);
       return reply.int(add.length);
     }
     if (e.v.type !== 'string') throw new CommandError(errors.wrongType);
@@ -443,7 +432,7 @@ export const append = defineCommand({
     const m = writableString(ctx, key, len + add.length);
     m.writeString(len, add);
     commitString(ctx, key, m);
-    notify(ctx, NotifyKind.string, 'append', key);
+    ctx.notify(NotifyKind.string, 'append', key);
     return reply.int(m.length);
   },
 });
@@ -468,8 +457,8 @@ function clampIndex(v: number | bigint): number {
 }
 
 function getrangeRun(ctx: CommandContext, argv: string[]): Reply {
-  const start = integerArg(argv[2]!);
-  const end = integerArg(argv[3]!);
+  const start = exactLongLong(argv[2]!);
+  const end = exactLongLong(argv[3]!);
   const v = ctx.db.getString(argv[1]!);
   if (v === undefined) return reply.emptyBulk;
   // both negative and crossed: empty, decided on the exact values before clamping
@@ -528,7 +517,7 @@ export const setrange = defineCommand({
   run(ctx, argv) {
     const key = argv[1]!;
     const value = argv[3]!;
-    const offset = integerArg(argv[2]!);
+    const offset = exactLongLong(argv[2]!);
     if (offset < 0) return reply.error('ERR offset is out of range');
     const cur = ctx.db.getStringForWrite(key);
     if (value.length === 0) {
@@ -539,7 +528,7 @@ export const setrange = defineCommand({
     const m = writableString(ctx, key, Number(offset) + value.length);
     m.writeString(Number(offset), value);
     commitString(ctx, key, m);
-    notify(ctx, NotifyKind.string, 'setrange', key);
+    ctx.notify(NotifyKind.string, 'setrange', key);
     return reply.int(m.length);
   },
 });
@@ -563,7 +552,7 @@ function incrBy(ctx: CommandContext, key: string, incr: number | bigint): Reply 
     r = Number.isSafeInteger(Number(b)) ? Number(b) : b;
   }
   db.setString(key, String(r), true);
-  notify(ctx, NotifyKind.string, 'incrby', key);
+  ctx.notify(NotifyKind.string, 'incrby', key);
   return reply.int(r);
 }
 
@@ -593,7 +582,7 @@ export const incrby = defineCommand({
   ...incrFamily,
   arity: 3,
   docs: { summary: "Adds an integer to the integer value of a key, starting from 0 if the key doesn't exist.", since: '1.0.0', group: 'string', complexity: 'O(1)', arguments: [{ name: 'key', type: 'key' }, { name: 'increment', type: 'integer' }] },
-  run: (ctx, argv) => incrBy(ctx, argv[1]!, integerArg(argv[2]!)),
+  run: (ctx, argv) => incrBy(ctx, argv[1]!, exactLongLong(argv[2]!)),
 });
 
 export const decrby = defineCommand({
@@ -608,7 +597,7 @@ export const decrby = defineCommand({
     arguments: [{ name: 'key', type: 'key' }, { name: 'decrement', type: 'integer' }],
   },
   run(ctx, argv) {
-    const d = integerArg(argv[2]!);
+    const d = exactLongLong(argv[2]!);
     // -LLONG_MIN does not exist as a 64-bit value
     if (d === LLONG_MIN) return reply.error('ERR decrement would overflow');
     return incrBy(ctx, argv[1]!, typeof d === 'number' ? -d : -d);
@@ -640,9 +629,9 @@ export const incrbyfloat = defineCommand({
     const text = formatLongDouble(sum);
     // Redis stores the result without trying the integer encoding (OBJECT ENCODING: embstr)
     db.set(key, { type: 'string', value: text, raw: false, notInt: true }, true);
-    notify(ctx, NotifyKind.string, 'incrbyfloat', key);
+    ctx.notify(NotifyKind.string, 'incrbyfloat', key);
     // as Redis: the result, not the increment, so float arithmetic is never redone
-    if (ctx.server.propagator.active) ctx.server.propagator.replace(['SET', key, text, 'KEEPTTL']);
+    if (ctx.propagation.active) ctx.propagation.replace(['SET', key, text, 'KEEPTTL']);
     return reply.bulk(text);
   },
 });

@@ -5,10 +5,10 @@
  * it rejects one (EXECABORT). WATCH state lives in server.watches; a touched watched key
  * sets `client.watchDirty` (the "dirty CAS" flag), which makes EXEC answer a null array.
  */
-import { defineCommand, keys, type Command, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type Command, type CommandDefinition } from '../command-model/command-spec.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 import type { Client } from '../server/client.js';
 
 const TX: ['transaction'] = ['transaction'];
@@ -18,7 +18,7 @@ export function discardTransaction(ctx: CommandContext, c: Client = ctx.client):
   c.multi = null;
   c.multiDirty = false;
   c.watchDirty = false;
-  ctx.server.watches.unwatchAll(c);
+  ctx.services.keyspace.watches.unwatchAll(c);
 }
 
 /**
@@ -27,7 +27,7 @@ export function discardTransaction(ctx: CommandContext, c: Client = ctx.client):
  * answers in the EXEC array (the denial is logged to ACL LOG with context "multi").
  */
 export function execPermissionDenied(ctx: CommandContext, cmd: Command, argv: string[]): string | null {
-  const denied = ctx.server.acl.checkQueued(ctx, cmd, argv);
+  const denied = ctx.services.security.acl.checkQueued(ctx, cmd, argv);
   return denied !== null && denied.k === Kind.Error ? denied.s : null;
 }
 
@@ -53,10 +53,10 @@ export const exec = defineCommand({
   docs: { summary: 'Runs the commands queued since MULTI, all at once.', since: '1.2.0', group: 'transactions', complexity: 'Depends on commands in the transaction' },
   run(ctx) {
     const c = ctx.client;
-    const server = ctx.server;
+    const keyspace = ctx.services.keyspace;
     if (c.multi === null) return reply.error(errors.execNoMulti);
     // A watched key that expired after WATCH (and was not yet deleted) is a change too.
-    if (server.watches.anyExpiredSinceWatch(c, (dbIndex, key) => server.keyIsExpired(dbIndex, key))) c.watchDirty = true;
+    if (keyspace.watches.anyExpiredSinceWatch(c, (dbIndex, key) => keyspace.keyIsExpired(dbIndex, key))) c.watchDirty = true;
     if (c.multiDirty || c.watchDirty) {
       const r = c.multiDirty ? reply.error(errors.execAbort) : reply.nilArray;
       discardTransaction(ctx);
@@ -64,7 +64,7 @@ export const exec = defineCommand({
     }
     const queued = c.multi;
     const self = ctx.command;
-    server.watches.unwatchAll(c);
+    keyspace.watches.unwatchAll(c);
     const out: Reply[] = new Array(queued.length);
     const wasInExec = c.inExec;
     // Blocking commands act non-blocking while this is set (Redis's CLIENT_DENY_BLOCKING).
@@ -75,11 +75,11 @@ export const exec = defineCommand({
         const denied = execPermissionDenied(ctx, q.cmd, q.argv);
         if (denied !== null) {
           const r = reply.error(denied);
-          server.countError(r);
+          ctx.services.monitor.countError(r);
           out[i] = r;
           continue;
         }
-        out[i] = server.dispatcher.call(ctx, q.cmd, q.argv) ?? reply.nil;
+        out[i] = ctx.services.commands.call(ctx, q.cmd, q.argv) ?? reply.nil;
       }
     } finally {
       c.inExec = wasInExec;
@@ -124,7 +124,7 @@ export const watch = defineCommand({
     const db = ctx.db;
     for (let i = 1; i < argv.length; i++) {
       const key = argv[i]!;
-      ctx.server.watches.watch(c, db, key, ctx.server.keyIsExpired(db.index, key));
+      ctx.services.keyspace.watches.watch(c, db, key, ctx.services.keyspace.keyIsExpired(db.index, key));
     }
     return reply.ok;
   },
@@ -137,7 +137,7 @@ export const unwatch = defineCommand({
   categories: TX,
   docs: { summary: 'Forgets every key watched by the connection.', since: '2.2.0', group: 'transactions', complexity: 'O(1)' },
   run(ctx) {
-    ctx.server.watches.unwatchAll(ctx.client);
+    ctx.services.keyspace.watches.unwatchAll(ctx.client);
     ctx.client.watchDirty = false;
     return reply.ok;
   },

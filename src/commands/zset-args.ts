@@ -3,8 +3,7 @@
  * score ranges go through strtod on a C string (leading spaces, hex floats, overflow to
  * ±inf and a NUL-cut tail are accepted; NaN is not), lex ranges need "(", "[", "-" or "+".
  */
-import { parseFloatStrict, parseInteger } from '../protocol/number-format.js';
-import { CommandError, errors } from '../errors.js';
+import { parseFloatStrict } from '../protocol/number-format.js';
 import type { LexBound, LexRange, ScoreRange } from '../types/sorted-set.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -66,28 +65,4 @@ export function parseLexRange(minArg: string, maxArg: string): LexRange | null {
   const min = lexBound(minArg);
   const max = lexBound(maxArg);
   return min === null || max === null ? null : { min, max };
-}
-
-/** A score argument (getDoubleFromObjectOrReply): strict, NaN rejected. */
-export function scoreArg(s: string, message: string = errors.notFloat): number {
-  const v = parseFloatStrict(s);
-  if (v === null) throw new CommandError(message);
-  return v;
-}
-
-/**
- * A C long argument. Values beyond ±2^53 keep their sign and order as a double, which
- * is all index and count arithmetic on a set of at most 2^32 members needs.
- */
-export function longArg(s: string, message: string = errors.notInteger): number {
-  const v = parseInteger(s);
-  if (v === null) throw new CommandError(message);
-  return typeof v === 'bigint' ? Number(v) : v;
-}
-
-/** getRangeLongFromObjectOrReply with a custom message for both failure kinds. */
-export function rangedLongArg(s: string, min: number, message: string): number {
-  const v = parseInteger(s);
-  if (v === null || v < min) throw new CommandError(message);
-  return typeof v === 'bigint' ? Number(v) : v;
 }

@@ -5,21 +5,21 @@
  * re-running the command, when one of its keys receives a sorted set. On timeout, and
  * inside EXEC, the reply is a null array.
  */
-import { defineCommand, keys, type CommandDefinition } from './command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { parseTimeout } from '../server/blocking.js';
 import { firstZsetKey, parseZmpopArgs, propagateZpop, zpopFrom, zpopReply, type PopEnd } from './zset-pop.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 /** Pops from the first key holding a sorted set, or blocks on all of them. */
 function blockingZpop(ctx: CommandContext, argv: string[], keyList: string[], where: PopEnd, count: number, deadline: number, nested: boolean): Reply | null {
   const found = firstZsetKey(ctx, keyList);
   if (found !== null) {
     const popped = zpopFrom(ctx, found.key, found.z, where, count);
-    if (ctx.server.propagator.active) propagateZpop(ctx, found.key, where, popped.length, nested);
+    if (ctx.propagation.active) propagateZpop(ctx, found.key, where, popped.length, nested);
     return zpopReply(found.key, popped, { emitKey: true, nested });
   }
-  return ctx.server.blocking.block(ctx, { argv, keys: keyList, type: 'zset', deadline, timeoutReply: reply.nilArray });
+  return ctx.services.keyspace.blocking.block(ctx, { argv, keys: keyList, type: 'zset', deadline, timeoutReply: reply.nilArray });
 }
 
 function bzpop(where: PopEnd) {

@@ -6,8 +6,7 @@
 import { CommandError, errors } from '../errors.js';
 import { SortedSet } from '../types/sorted-set.js';
 import type { SetData } from '../types/set.js';
-import type { NotifyKindBit } from '../keyspace/keyspace-events.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../command-model/context.js';
 
 /** The sorted set at key for a read (hit/miss statistics), undefined if missing; WRONGTYPE otherwise. */
 export function readZset(ctx: CommandContext, key: string): SortedSet | undefined {
@@ -62,7 +61,7 @@ function setAsZsetInput(set: SetData): ZsetLikeInput {
 }
 
 export function limits(ctx: CommandContext): { entries: number; value: number } {
-  const cfg = ctx.server.config;
+  const cfg = ctx.config;
   return { entries: cfg.int('zset-max-listpack-entries'), value: cfg.int('zset-max-listpack-value') };
 }
 
@@ -72,10 +71,6 @@ export function createZset(ctx: CommandContext, sizeHint: number, lenHint: numbe
   const lim = limits(ctx);
   z.listpack = sizeHint <= lim.entries && lenHint <= lim.value;
   return z;
-}
-
-export function notify(ctx: CommandContext, kind: NotifyKindBit, event: string, key: string): void {
-  ctx.server.notifyKeyspaceEvent(kind, event, key, ctx.db.index);
 }
 
 export type AddOutcome = 'added' | 'updated' | 'nop' | 'same' | 'nan';

@@ -8,9 +8,10 @@ import { CommandError, errors } from '../errors.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { SortedSet } from '../types/sorted-set.js';
 import { optionWord } from './keyspace-args.js';
-import { rangedLongArg } from './zset-args.js';
-import { notify, writeZset } from './zset-common.js';
-import type { CommandContext } from './context.js';
+import { readRangeLong } from '../command-model/argument-reader.js';
+import { LLONG_MAX } from '../protocol/number-format.js';
+import { writeZset } from './zset-common.js';
+import type { CommandContext } from '../command-model/context.js';
 
 export type PopEnd = 'min' | 'max';
 
@@ -27,12 +28,12 @@ export function zpopFrom(ctx: CommandContext, key: string, z: SortedSet, where: 
     out[i] = [member, z.scoreAt(r)];
     z.delete(member);
   }
-  notify(ctx, NotifyKind.zset, where === 'max' ? 'zpopmax' : 'zpopmin', key);
+  ctx.notify(NotifyKind.zset, where === 'max' ? 'zpopmax' : 'zpopmin', key);
   if (z.size === 0) {
     ctx.db.delete(key);
-    notify(ctx, NotifyKind.generic, 'del', key);
+    ctx.notify(NotifyKind.generic, 'del', key);
   } else {
-    ctx.server.keyModified(ctx.db, key);
+    ctx.keyModified(ctx.db, key);
   }
   return out;
 }
@@ -44,7 +45,7 @@ export function zpopFrom(ctx: CommandContext, key: string, z: SortedSet, where: 
  */
 export function propagateZpop(ctx: CommandContext, key: string, where: PopEnd, taken: number, withCount: boolean): void {
   const pop = where === 'max' ? 'ZPOPMAX' : 'ZPOPMIN';
-  ctx.server.propagator.replace(withCount ? [pop, key, String(taken)] : [pop, key]);
+  ctx.propagation.replace(withCount ? [pop, key, String(taken)] : [pop, key]);
 }
 
 /**
@@ -89,13 +90,13 @@ export function zpopGeneric(ctx: CommandContext, keyList: readonly string[], whe
   if (found === null) return nilWhenEmpty ? reply.nilArray : reply.emptyArray;
   if (count === 0) return reply.emptyArray;
   const popped = zpopFrom(ctx, found.key, found.z, where, count === -1 ? 1 : count);
-  if (shape.emitKey && ctx.server.propagator.active) propagateZpop(ctx, found.key, where, popped.length, true);
+  if (shape.emitKey && ctx.propagation.active) propagateZpop(ctx, found.key, where, popped.length, true);
   return zpopReply(found.key, popped, shape);
 }
 
 /** ZMPOP/BZMPOP arguments after the numkeys index: the keys, MIN|MAX, COUNT. */
 export function parseZmpopArgs(argv: string[], numkeysIdx: number): { keys: string[]; where: PopEnd; count: number } {
-  const numkeys = rangedLongArg(argv[numkeysIdx]!, 1, 'ERR numkeys should be greater than 0');
+  const numkeys = readRangeLong(argv[numkeysIdx]!, 1n, LLONG_MAX, 'ERR numkeys should be greater than 0');
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) throw new CommandError(errors.syntax);
   const w = optionWord(argv[whereIdx]!);
@@ -103,7 +104,7 @@ export function parseZmpopArgs(argv: string[], numkeysIdx: number): { keys: stri
   let count = -1;
   for (let j = whereIdx + 1; j < argv.length; j++) {
     if (count === -1 && optionWord(argv[j]!) === 'count' && j + 1 < argv.length) {
-      count = rangedLongArg(argv[++j]!, 1, 'ERR count should be greater than 0');
+      count = readRangeLong(argv[++j]!, 1n, LLONG_MAX, 'ERR count should be greater than 0');
     } else {
       throw new CommandError(errors.syntax);
     }

@@ -8,14 +8,13 @@
  *
  * Also the server side of eviction (EvictionHost): how one key is evicted.
  */
-import type { CommandContext } from '../commands/context.js';
-import type { Command } from '../commands/command-spec.js';
+import type { Client } from '../server/client.js';
+import type { Command } from '../command-model/command-spec.js';
 import type { Server } from '../server/server.js';
 import type { Database } from './database.js';
 import { EvictResult, type EvictionHost } from './eviction.js';
 import { NotifyKind } from './keyspace-events.js';
-
-export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
+import { errors } from '../errors.js';
 
 /** Commands a client in MULTI may still send under OOM (Redis lists them by proc). */
 const MULTI_ALLOWED_UNDER_OOM = new Set(['exec', 'discard', 'quit', 'reset']);
@@ -24,8 +23,7 @@ const MULTI_ALLOWED_UNDER_OOM = new Set(['exec', 'discard', 'quit', 'reset']);
  * Runs before a command when memory checks are on (maxmemory set, or accounting work
  * pending). Returns the error to refuse the command with, or null.
  */
-export function memoryGate(ctx: CommandContext, cmd: Command): string | null {
-  const server = ctx.server;
+export function memoryGate(server: Server, client: Client, cmd: Command): string | null {
   if (server.evictor.maxmemory === 0) {
     // only here because the accounting queue grew long: settle it between commands
     server.memory.settle();
@@ -33,7 +31,6 @@ export function memoryGate(ctx: CommandContext, cmd: Command): string | null {
   }
   if (server.evictor.perform() !== EvictResult.Fail) return null;
   const name = cmd.parent?.name ?? cmd.name;
-  const client = ctx.client;
   let refuse = cmd.flags.includes('denyoom');
   if (!refuse && name === 'exec' && client.multi !== null) {
     for (const q of client.multi) {
@@ -44,7 +41,7 @@ export function memoryGate(ctx: CommandContext, cmd: Command): string | null {
     }
   }
   if (client.multi !== null && !MULTI_ALLOWED_UNDER_OOM.has(name)) refuse = true;
-  return refuse ? OOM_ERROR : null;
+  return refuse ? errors.oom : null;
 }
 
 /** The server as eviction sees it. */

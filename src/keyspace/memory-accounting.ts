@@ -18,8 +18,8 @@
  *   databases' key counts when asked.
  */
 import type { Database } from './database.js';
-import type { Command } from '../commands/command-spec.js';
-import { extractKeyNames } from '../commands/key-extraction.js';
+import type { Command } from '../command-model/command-spec.js';
+import { extractKeyNames } from '../command-model/key-extraction.js';
 import type { Entry } from './value-types.js';
 import { EXPIRE_OVERHEAD, KEY_OVERHEAD, keyBytes, stringBytes, valueBytes } from './memory-estimate.js';
 

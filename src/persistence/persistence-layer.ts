@@ -8,7 +8,7 @@ import { RdbPersistence } from './persistence.js';
 import { AofPersistence } from './aof-manager.js';
 import { rdbSnapshotEncoder } from './snapshot-encoders.js';
 import { loadRdbAtStart } from './loading.js';
-import type { InfoFields } from '../commands/info.js';
+import type { InfoFields } from '../server/info-report.js';
 
 export class PersistenceLayer {
   readonly rdb: RdbPersistence;

@@ -22,10 +22,13 @@
 import { CommandError, errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { parseLongDouble, roundLongDouble } from '../types/long-double.js';
-import type { Command } from '../commands/command-spec.js';
-import type { CommandContext } from '../commands/context.js';
+import type { Command } from '../command-model/command-spec.js';
+import type { CommandContext } from '../command-model/context.js';
 import type { ValueType } from '../keyspace/value-types.js';
 import type { Client } from './client.js';
+import type { BlockRequest } from '../command-model/services.js';
+
+export type { BlockRequest };
 import type { Server } from './server.js';
 import { BigMap, BigSet } from '../types/big-map.js';
 import { internalErrorLog } from './internal-error-log.js';
@@ -42,27 +45,6 @@ export interface BlockableConnection {
   unblocked(r: Reply | null): void;
 }
 
-export interface BlockRequest {
-  /** the command's arguments (re-executed when a key becomes ready) */
-  argv: string[];
-  keys: readonly string[];
-  /** the value type whose appearance at a key can serve the client */
-  type: ValueType;
-  /** absolute deadline in server time (ms), 0 = wait forever (see parseTimeout) */
-  deadline: number;
-  /** the reply on timeout / CLIENT UNBLOCK … TIMEOUT */
-  timeoutReply: Reply;
-  /** the reply when blocking is not allowed (inside EXEC); defaults to timeoutReply */
-  deniedReply?: Reply;
-  /** serve the client when a key is deleted or changes type (XREADGROUP) */
-  unblockOnNoKey?: boolean;
-  /**
-   * How to try serving the client when a key is ready; by default the command is
-   * re-executed with `argv` (7.2's way). A custom callback returns the reply, or null to
-   * keep waiting (the client then queues again behind the others, with its deadline).
-   */
-  serve?: () => Reply | null;
-}
 
 interface Waiter {
   conn: BlockableConnection;

@@ -5,7 +5,7 @@
  * the hooks below, so CLIENT LIST / INFO can show it without knowing those layers.
  */
 import type { User } from '../acl/user.js';
-import type { Command } from '../commands/command-spec.js';
+import type { Command } from '../command-model/command-spec.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 

@@ -81,7 +81,7 @@ export class InternalErrorLog {
 const perLogger = new WeakMap<object, InternalErrorLog>();
 
 /** The shared rate-limited log of `logger` (one per logger, hence per server). */
-export function internalErrorLog(logger: Logger): InternalErrorLog {
+export function internalErrorLog(logger: Pick<Logger, 'warning'>): InternalErrorLog {
   let l = perLogger.get(logger);
   if (l === undefined) perLogger.set(logger, (l = new InternalErrorLog(logger)));
   return l;

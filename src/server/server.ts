@@ -5,12 +5,14 @@
 import net from 'node:net';
 import { ConfigStore } from '../config/config-store.js';
 import { configTable } from '../config/config-table.js';
-import { CommandTable, renameChecker } from '../commands/command-table.js';
+import { CommandTable, renameChecker } from '../command-model/command-table.js';
 import { Dispatcher } from '../commands/dispatcher.js';
-import { extractKeyNames } from '../commands/key-extraction.js';
+import { extractKeyNames } from '../command-model/key-extraction.js';
 import { allCommands } from '../commands/index.js';
-import type { Command } from '../commands/command-spec.js';
-import type { CommandContext } from '../commands/context.js';
+import type { Command } from '../command-model/command-spec.js';
+import type { CommandContext, CommandHost } from '../command-model/context.js';
+import type { CommandServices } from '../command-model/services.js';
+import { commandServices } from './command-services.js';
 import { Database, type KeyspaceHost } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
 import type { NotifyKindBit } from '../keyspace/keyspace-events.js';
@@ -51,7 +53,7 @@ import { Propagator } from '../persistence/propagator.js';
 import { PersistenceLayer } from '../persistence/persistence-layer.js';
 import { clientBufferBytes, MemoryAccounting } from '../keyspace/memory-accounting.js';
 import { Evictor } from '../keyspace/eviction.js';
-import { evictionHost } from '../keyspace/eviction-gate.js';
+import { evictionHost, memoryGate } from '../keyspace/eviction-gate.js';
 import type { Entry } from '../keyspace/value-types.js';
 import { internalErrorLog } from './internal-error-log.js';
 
@@ -88,12 +90,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export class Server implements KeyspaceHost {
+export class Server implements KeyspaceHost, CommandHost {
   readonly config: ConfigStore;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly commands: CommandTable;
-  readonly dispatcher = new Dispatcher();
+  readonly dispatcher: Dispatcher = new Dispatcher(this);
+  /** what command handlers see of the server (command-model/services.ts) */
+  readonly services: CommandServices;
   readonly stats = new ServerStats();
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
@@ -225,7 +229,7 @@ export class Server implements KeyspaceHost {
       aclContext,
       acllogMaxLen: () => this.config.int('acllog-max-len'),
       wallClock: () => this.now(),
-      clientInfo: (c) => clientInfoLine(this, c, null),
+      clientInfo: (c) => clientInfoLine(this.now(), c, null),
       commandName: (cmd) => {
         const top = this.commands.publicName(cmd.parent ?? cmd) ?? (cmd.parent ?? cmd).name;
         return cmd.parent === null ? top : `${top}|${cmd.name}`;
@@ -248,6 +252,7 @@ export class Server implements KeyspaceHost {
     this.resizeDatabases(this.config.int('databases'));
     this.persistence = new PersistenceLayer(this);
     this.snapshotOnShutdown = () => this.persistence.shutdownSave();
+    this.services = commandServices(this);
     this.applyAll();
     this.loadUsersAtStartup();
     this.dispatcher.aclCheck = (ctx, cmd, argv) => this.acl.check(ctx, cmd, argv);
@@ -385,6 +390,11 @@ export class Server implements KeyspaceHost {
   }
   lfuDecayTime(): number {
     return this.config.def('lfu-decay-time') === undefined ? 1 : this.config.int('lfu-decay-time');
+  }
+
+  /** maxmemory (keyspace/eviction-gate.ts): the OOM refusal for this command, or null */
+  memoryRefusal(client: Client, cmd: Command): string | null {
+    return memoryGate(this, client, cmd);
   }
 
   // ---- statistics ----
@@ -689,10 +699,10 @@ export class Server implements KeyspaceHost {
   }
 
   /** RESET: layers with per-client state (pub/sub, WATCH, tracking) hook in here. */
-  onClientReset(ctx: CommandContext): void {
-    ctx.client.watchDirty = false;
-    this.watches.unwatchAll(ctx.client);
-    this.pubsub.clientGone(ctx.client);
+  onClientReset(client: Client): void {
+    client.watchDirty = false;
+    this.watches.unwatchAll(client);
+    this.pubsub.clientGone(client);
   }
 
   connectionClosed(conn: Connection): void {

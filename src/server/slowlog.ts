@@ -5,7 +5,7 @@
  * (AUTH and HELLO AUTH passwords, ACL SETUSER rules, MIGRATE credentials, sensitive
  * CONFIG SET values) are replaced by "(redacted)" before anything is stored.
  */
-import type { Command } from '../commands/command-spec.js';
+import type { Command } from '../command-model/command-spec.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 

@@ -37,7 +37,7 @@ describe('fixed inputs against redis-server', { skip }, () => {
   test('regression inputs found by the fuzzer answer in the same class', async () => {
     // Redis falls back to a getkeys proc that reads numkeys with atoi ("1-1" is 1, "1x"
     // too), so these name keys outside ~app:* and Redis answers NOPERM; Redoubt found no
-    // keys and answered ERR (fixed in src/commands/key-extraction.ts).
+    // keys and answered ERR (fixed in src/command-model/key-extraction.ts).
     const inputs = [
       [['sintercard', '1-1', 'a']],
       [['zunionstore', 'd', '1x', 'app:zset']],

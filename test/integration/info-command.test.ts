@@ -4,7 +4,7 @@ import { createClient } from 'redis';
 import { startTestServer, ioredisClient } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
-import { bytesToHuman, selectSections } from '../../src/commands/info.js';
+import { bytesToHuman, selectSections } from '../../src/server/info-report.js';
 
 /** Reads a RESP2 bulk reply's body. */
 function bulkBody(raw: string): string {

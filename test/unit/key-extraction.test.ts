@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CommandFlag, KeySpec } from '../../src/commands/command-spec.js';
-import { cAtoi, commandHasKeys, extractKeyNames, extractKeys, keysFromSpecs, legacyKeyRange, type KeyedCommand } from '../../src/commands/key-extraction.js';
+import type { CommandFlag, KeySpec } from '../../src/command-model/command-spec.js';
+import { cAtoi, commandHasKeys, extractKeyNames, extractKeys, keysFromSpecs, legacyKeyRange, type KeyedCommand } from '../../src/command-model/key-extraction.js';
 
 const SPECS: Record<string, { arity: number; flags: CommandFlag[]; keySpecs: KeySpec[] }> = {
   'get': { arity: 2, flags: [], keySpecs: [{ flags: ['RO', 'ACCESS'], begin: { index: 1 }, find: { lastKey: 0, step: 1, limit: 0 } }] },

@@ -1,0 +1,84 @@
+/**
+ * The server side of the command services (command-model/services.ts): each service is a
+ * thin view over the server's registries, built once per server. Views read the server's
+ * fields lazily (getters), so state replaced later (databases resized, persistence set up
+ * after the services) is always the current one.
+ */
+import type { CommandServices } from '../command-model/services.js';
+import { clientBufferBytes } from '../keyspace/memory-accounting.js';
+import { systemClock } from '../keyspace/clock.js';
+import { infoText } from './info-report.js';
+import type { Server } from './server.js';
+
+export function commandServices(server: Server): CommandServices {
+  return {
+    keyspace: {
+      get dbs() {
+        return server.dbs;
+      },
+      keyIsExpired: (dbIndex, key) => server.keyIsExpired(dbIndex, key),
+      lfuEnabled: () => server.lfuEnabled(),
+      addDirty: (n) => {
+        server.stats.dirty += n;
+      },
+      get loading() {
+        return server.loading;
+      },
+      get maxBulkLen() {
+        return server.parserLimits.maxBulkLen;
+      },
+      watches: server.watches,
+      blocking: server.blocking,
+      memory: server.memory,
+    },
+    clients: {
+      list: () => [...server.connections.values()].map((conn) => conn.client),
+      byId: (id) => server.connections.get(id)?.client,
+      // a client with no connection (AOF loading, scripts) still gets a registry entry
+      pubsubTarget: (client) => server.connections.get(client.id) ?? { client, push: () => {} },
+      bufferBytes: () => clientBufferBytes(server.connections.values()),
+      implicitLoginAllowed: (client) => server.implicitLoginAllowed(client),
+      reset: (client) => server.onClientReset(client),
+      pause: (mode, ms) => server.pause.pause(mode, ms),
+      unpause: () => server.pause.unpause(),
+    },
+    pubsub: server.pubsub,
+    persistence: {
+      get rdb() {
+        return server.persistence.rdb;
+      },
+      get aof() {
+        return server.persistence.aof;
+      },
+      get snapshotOnShutdown() {
+        return server.snapshotOnShutdown;
+      },
+      shutdown: () => void server.shutdown(),
+    },
+    monitor: {
+      stats: server.stats,
+      slowlog: server.slowlog,
+      latency: server.latency,
+      logger: server.logger,
+      countError: (r) => server.countError(r),
+      info: (args) => infoText(server, args),
+      wallClock: () => server.clock.now(),
+      get systemClock() {
+        return server.clock === systemClock;
+      },
+    },
+    security: {
+      acl: server.acl,
+      events: server.security,
+      actorOf: (client) => server.actorOf(client),
+      authenticate: (ctx, user, password, commandName, finish) => server.authenticate(ctx, user, password, commandName, finish),
+    },
+    config: {
+      apply: (def, value) => (def.apply === undefined ? null : def.apply(server, value)),
+    },
+    commands: {
+      table: server.commands,
+      call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
+    },
+  };
+}
