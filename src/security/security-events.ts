@@ -1,6 +1,7 @@
 /**
  * The security event stream: one JSON object per line, appended to `security-log-file`
- * (owner-only file; "" turns the stream off). Events describe who did what from where —
+ * (owner-only file; "" turns the file off) and, with `syslog-enabled yes`, also sent to
+ * syslog (`forward`, server/syslog-output.ts) at a severity chosen by the event type. Events describe who did what from where —
  * never a password or other secret value (callers pass names, addresses and redacted
  * values only).
  *

@@ -114,6 +114,11 @@ export class SyslogOutput {
     child.stdin.write(syslogLine(syslogPri(this.opts.facility, severity), text));
   }
 
+  /** the running logger child's process id (null while it is stopped): tests, diagnostics */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   /** Ends the child's input: it sends what it has read, then exits. */
   close(): void {
     if (this.closed) return;

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigStore } from '../../src/config/config-store.js';
@@ -14,7 +14,7 @@ import { configTable } from '../../src/config/config-table.js';
 import { formatFatalConfigError, loadConfigText, type ConfigLineError } from '../../src/config/config-file.js';
 import { eventSeverity } from '../../src/security/security-events.js';
 import { startServer } from '../../src/server/server.js';
-import { loggerOnPath, SYSLOG_FACILITIES, syslogLine, syslogPri } from '../../src/server/syslog-output.js';
+import { loggerOnPath, SYSLOG_FACILITIES, SyslogOutput, syslogLine, syslogPri } from '../../src/server/syslog-output.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { scratchDir } from '../helpers/scratch-dir.js';
 
@@ -35,6 +35,20 @@ const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
 const hasLogger = loggerOnPath();
 const skipWhy = !hasPython ? 'python3 is not available' : !hasLogger ? "util-linux 'logger' is not on PATH" : null;
 if (skipWhy !== null) process.stderr.write(`\n*** SKIPPING the syslog end-to-end test: ${skipWhy} ***\n\n`);
+
+/** The test's syslog socket: each datagram appended to `out` as one line. */
+async function startListener(sock: string, out: string): Promise<ChildProcess> {
+  const listener = spawn('python3', ['-c', LISTENER, sock, out], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    listener.stdout!.once('data', () => resolve());
+    listener.once('exit', (code) => reject(new Error(`listener exited ${code}`)));
+  });
+  return listener;
+}
+
+function receivedLines(out: string): string[] {
+  return existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l !== '') : [];
+}
 
 async function until<T>(what: string, probe: () => T | null, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
@@ -102,12 +116,8 @@ test('the log and the security events reach the syslog socket with PRI, ident an
   const dir = scratchDir();
   const sock = join(dir, 'log.sock');
   const out = join(dir, 'received.txt');
-  const listener = spawn('python3', ['-c', LISTENER, sock, out], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const listener = await startListener(sock, out);
   try {
-    await new Promise<void>((resolve, reject) => {
-      listener.stdout.once('data', () => resolve());
-      listener.once('exit', (code) => reject(new Error(`listener exited ${code}`)));
-    });
     const running = await startServer({
       port: 0,
       config: [
@@ -131,7 +141,7 @@ test('the log and the security events reach the syslog socket with PRI, ident an
     } finally {
       c.close();
     }
-    const received = (): string[] => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l !== '') : []);
+    const received = (): string[] => receivedLines(out);
     const find = (re: RegExp): string | null => received().find((l) => re.test(l)) ?? null;
 
     // logger's local format: <PRI>timestamp ident: message
@@ -154,6 +164,45 @@ test('the log and the security events reach the syslog socket with PRI, ident an
     assert.equal(server.syslog.lost, 0);
     for (const l of received()) assert.match(l, /^<\d+>/, 'every datagram is one whole message');
   } finally {
+    listener.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a logger child that dies is reported once, lines meanwhile are counted, and it restarts after 10 s', { skip: skipWhy ?? false, timeout: 60_000 }, async () => {
+  const dir = scratchDir();
+  const sock = join(dir, 'log.sock');
+  const out = join(dir, 'received.txt');
+  const listener = await startListener(sock, out);
+  let now = 1_000_000;
+  const warnings: string[] = [];
+  const syslog = new SyslogOutput({ ident: 'redoubt-test', facility: 'user', socket: sock, clock: () => now, onStopped: (m) => void warnings.push(m) });
+  try {
+    syslog.send('notice', 'before the kill');
+    await until('the first line', () => receivedLines(out).find((l) => l.includes('before the kill')) ?? null);
+    const first = syslog.pid;
+    assert.ok(first !== null);
+    process.kill(first, 'SIGKILL');
+    await until('the stop to be noticed', () => (syslog.pid === null ? true : null));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /Syslog output stopped: logger exited \(SIGKILL\).*syslog_lost_lines/);
+    // within 10 s of the last start: no restart, every line is counted as lost
+    now += 9_999;
+    syslog.send('warning', 'lost one');
+    syslog.send('warning', 'lost two');
+    assert.equal(syslog.lost, 2);
+    assert.equal(syslog.pid, null);
+    // 10 s after the last start: the next line restarts the child and is delivered
+    now += 1;
+    syslog.send('warning', 'after the restart');
+    assert.ok(syslog.pid !== null && syslog.pid !== first);
+    const line = await until('the line after the restart', () => receivedLines(out).find((l) => l.includes('after the restart')) ?? null);
+    assert.match(line, /^<12>.* redoubt-test: after the restart$/);
+    assert.equal(syslog.lost, 2);
+    assert.equal(warnings.length, 1, 'the stop is reported once');
+    assert.ok(!receivedLines(out).some((l) => l.includes('lost one')));
+  } finally {
+    syslog.close();
     listener.kill();
     rmSync(dir, { recursive: true, force: true });
   }
