@@ -7,8 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/redis-oracle.js';
 import { ConfigStore } from '../../src/config/config-store.js';
 import { configTable } from '../../src/config/config-table.js';
 import { formatFatalConfigError, loadConfigText, type ConfigLineError } from '../../src/config/config-file.js';
@@ -204,6 +206,64 @@ test('a logger child that dies is reported once, lines meanwhile are counted, an
   } finally {
     syslog.close();
     listener.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+test('redoubt-server: the first start-up lines, INFO and the last shutdown line go through syslog', { skip: skipWhy ?? false, timeout: 60_000 }, async () => {
+  const dir = scratchDir();
+  const sock = join(dir, 'log.sock');
+  const out = join(dir, 'received.txt');
+  const listener = await startListener(sock, out);
+  const port = await freePort();
+  const args = ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--syslog-enabled', 'yes', '--syslog-ident', 'redoubt-main'];
+  const child = spawn(process.execPath, [MAIN, ...args, '--syslog-facility', 'local3', '--syslog-socket', sock], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  try {
+    await until('the server to be ready', () => (/Ready to accept connections tcp\n/.test(stdout) ? true : null));
+    const find = (re: RegExp): string | null => receivedLines(out).find((l) => re.test(l)) ?? null;
+    // main.ts's first line, logged before the server exists
+    const first = await until('the first start-up line', () => find(/Redoubt is starting/));
+    assert.match(first, new RegExp(`^<${19 * 8 + 5}>.* redoubt-main: oO0OoO0OoO0Oo Redoubt is starting oO0OoO0OoO0Oo$`));
+    await until('the ready line', () => find(/redoubt-main: Ready to accept connections tcp$/));
+    // no longer listed as accepted without effect
+    assert.doesNotMatch(stdout, /Accepted but without effect.*syslog/);
+    const c = await RawClient.connect(port);
+    try {
+      assert.match(await c.call('INFO', 'security'), /\r\nsyslog_lost_lines:0\r\n/);
+      assert.match(await c.call('CONFIG', 'SET', 'syslog-ident', 'other'), /^-ERR CONFIG SET failed \(possibly related to argument 'syslog-ident'\) - can't set immutable config/);
+    } finally {
+      c.close();
+    }
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    const bye = await until('the last shutdown line', () => find(/bye bye/));
+    assert.match(bye, new RegExp(`^<${19 * 8 + 4}>.* redoubt-main: Redoubt is now ready to exit, bye bye\.\.\.$`));
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    listener.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('redoubt-server: syslog-enabled yes without logger on PATH stops the start with the FATAL block naming the line', async () => {
+  const dir = scratchDir();
+  try {
+    const conf = join(dir, 'redis.conf');
+    writeFileSync(conf, 'port 0\nsyslog-enabled yes\n');
+    const child = spawn(process.execPath, [MAIN, conf], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: '/nonexistent-dir' } });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    clearTimeout(timer);
+    assert.equal(code, 1);
+    assert.match(stderr, /\*\*\* FATAL CONFIG FILE ERROR \(Redis 7\.2\.4\) \*\*\*\nReading the configuration file, at line 2\n>>> 'syslog-enabled yes'\n.*logger.*not on PATH/);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
