@@ -29,6 +29,7 @@ import { ConfigStore } from './config/config-store.js';
 import { configTable } from './config/config-table.js';
 import { expandProcTitle } from './config/config-values.js';
 import { fileSink, Logger, stdoutSink, type LogLevel, type LogSink } from './server/logger.js';
+import { LOG_LEVEL_SEVERITY, SyslogOutput, syslogOptions } from './server/syslog-output.js';
 import { ListenError, Server, StartupError, TlsConfigError } from './server/server.js';
 import { CommandTable, renameChecker } from './command-model/command-table.js';
 import { allCommands } from './commands/index.js';
@@ -79,6 +80,11 @@ async function main(): Promise<void> {
   const log = new Logger(sink);
   log.level = store.get('loglevel') as LogLevel;
   log.role = 'C';
+  // syslog-enabled: started now so the first lines reach syslog too; the server keeps it
+  const syslog = store.bool('syslog-enabled')
+    ? new SyslogOutput(syslogOptions(store, () => Date.now(), (m) => log.warning(m)))
+    : undefined;
+  if (syslog !== undefined) log.tap = (level, message) => syslog.send(LOG_LEVEL_SEVERITY[level], message);
   log.notice('oO0OoO0OoO0Oo Redoubt is starting oO0OoO0OoO0Oo');
   log.notice(`Redoubt version=${REDOUBT_VERSION}, redis-compat=${REDIS_COMPAT_VERSION}, bits=64, pid=${process.pid}, just started`);
   if (cl.noArguments) {
@@ -94,7 +100,7 @@ async function main(): Promise<void> {
 
   let server: Server;
   try {
-    server = new Server({ store, logSink: sink });
+    server = new Server({ store, logSink: sink, syslog });
   } catch (e) {
     if (!(e instanceof StartupError)) throw e;
     log.warning(e.message);

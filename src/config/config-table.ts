@@ -46,6 +46,7 @@ import {
 import type { LogLevel } from '../server/logger.js';
 import { parseAllowlistArgs, SourceAllowlist } from '../security/source-allowlist.js';
 import { parseOutputLimits } from '../server/output-limits.js';
+import { loggerOnPath } from '../server/syslog-output.js';
 import type { Server } from '../server/server.js';
 import type { EvictionPolicy } from '../keyspace/eviction.js';
 
@@ -265,11 +266,18 @@ export const configTable: ConfigDef[] = [
     },
   },
   str('logfile', '', 'active', { flags: IMMUTABLE }),
-  bool('syslog-enabled', 'no', 'noeffect', { flags: IMMUTABLE }),
-  str('syslog-ident', 'redis', 'noeffect', { flags: IMMUTABLE }),
-  enm('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], 'noeffect', {
+  // the server log and the security events also go to syslog (server/syslog-output.ts),
+  // through util-linux `logger`: without it the directive is refused rather than ignored
+  bool('syslog-enabled', 'no', 'active', {
+    flags: IMMUTABLE,
+    validate: (v) => (v === 'yes' && !loggerOnPath() ? "syslog-enabled yes needs the util-linux 'logger' program, which is not on PATH" : null),
+  }),
+  str('syslog-ident', 'redis', 'active', { flags: IMMUTABLE }),
+  enm('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], 'active', {
     flags: IMMUTABLE,
   }),
+  // Redoubt's own: the local syslog socket syslog-enabled writes to
+  str('syslog-socket', '/dev/log', 'active', { since: 'redoubt', flags: IMMUTABLE }),
   bool('crash-log-enabled', 'yes', 'noeffect'),
   bool('crash-memcheck-enabled', 'yes', 'noeffect'),
   int('databases', '16', 1n, INT_MAX, 'active', { flags: IMMUTABLE }),

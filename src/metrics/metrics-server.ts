@@ -100,6 +100,12 @@ export function buildMetrics(server: Server): Registry {
     'Security events lost because security-log-file could not be written.',
     () => sec.events.writeErrors,
   );
+  mirroredCounter(
+    registry,
+    'redoubt_syslog_lost_lines_total',
+    'Log lines and security events lost on their way to syslog (logger child stopped, or its input full).',
+    () => server.syslog?.lost ?? 0,
+  );
   new Gauge({
     name: 'redoubt_keys',
     help: 'Keys per database (including expired keys not yet reclaimed).',

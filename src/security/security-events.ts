@@ -1,6 +1,7 @@
 /**
  * The security event stream: one JSON object per line, appended to `security-log-file`
- * (owner-only file; "" turns the stream off). Events describe who did what from where —
+ * (owner-only file; "" turns the file off) and, with `syslog-enabled yes`, also sent to
+ * syslog (`forward`, server/syslog-output.ts) at a severity chosen by the event type. Events describe who did what from where —
  * never a password or other secret value (callers pass names, addresses and redacted
  * values only).
  *
@@ -36,6 +37,25 @@ const EVENT_TYPES = [
 
 export type SecurityEventType = (typeof EVENT_TYPES)[number];
 
+/**
+ * Events that report a refusal, a failure or lost events: sent to syslog at warning
+ * severity; every other event at notice.
+ */
+const WARNING_EVENTS: ReadonlySet<SecurityEventType> = new Set<SecurityEventType>([
+  'auth-failure',
+  'acl-denied',
+  'admission-refused',
+  'tls-refused',
+  'auth-spike-start',
+  'auth-throttled',
+  'events-suppressed',
+]);
+
+/** The syslog severity of an event type (syslog-enabled). */
+export function eventSeverity(type: SecurityEventType): 'warning' | 'notice' {
+  return WARNING_EVENTS.has(type) ? 'warning' : 'notice';
+}
+
 export type EventFields = Record<string, string | number | boolean | null>;
 
 /** events admitted in a burst, and refilled per second */
@@ -52,6 +72,8 @@ export class SecurityEvents {
   total = 0;
   /** called for each event written (tests, metrics); never given secrets either */
   listener: ((line: string) => void) | null = null;
+  /** syslog-enabled: each written event's JSON (no line end) with its severity */
+  forward: ((severity: 'warning' | 'notice', json: string) => void) | null = null;
   /**
    * Events lost because the log file could not be written (a failing disk, a full file
    * system): each line whose write failed, then every event until `security-log-file` is set again
@@ -146,11 +168,13 @@ export class SecurityEvents {
   }
 
   private write(type: SecurityEventType, fields: EventFields): void {
-    const line = JSON.stringify({ ts: new Date(this.clock()).toISOString(), type, ...fields }) + '\n';
+    const json = JSON.stringify({ ts: new Date(this.clock()).toISOString(), type, ...fields });
+    const line = json + '\n';
     // each line a failing stream could not write (the failed one and those queued behind
     // it) reports its error through the callback; once failed, nothing is queued any more
     if (this.stream !== null) this.stream.write(line, this.written);
     else if (this.failed) this.writeErrors++;
+    this.forward?.(eventSeverity(type), json);
     this.listener?.(line);
   }
 }

@@ -498,6 +498,7 @@ function securitySection(server: Server): InfoFields {
     ['security_events', sec.events.total],
     ['security_events_suppressed', sec.events.suppressedCount],
     ['security_log_write_errors', sec.events.writeErrors],
+    ['syslog_lost_lines', server.syslog?.lost ?? 0],
   ];
 }
 

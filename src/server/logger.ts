@@ -28,6 +28,11 @@ export class Logger {
   level: LogLevel = 'notice';
   /** 'M' master; a replica role does not exist in Redoubt */
   role = 'M';
+  /**
+   * Also given every message that passes the level filter (syslog-enabled: syslog-output.ts),
+   * without the pid/time prefix, as Redis's syslog lines.
+   */
+  tap: ((level: Exclude<LogLevel, 'nothing'>, message: string) => void) | null = null;
 
   constructor(public sink: LogSink = stdoutSink) {}
 
@@ -38,6 +43,7 @@ export class Logger {
   log(level: Exclude<LogLevel, 'nothing'>, message: string): void {
     if (!this.enabled(level)) return;
     this.sink.write(`${process.pid}:${this.role} ${timestamp(new Date())} ${MARK[level]} ${message}\n`);
+    this.tap?.(level, message);
   }
 
   /** Writes lines as they are (the ASCII logo), still subject to the level filter. */

@@ -34,6 +34,7 @@ import { startMetricsServer } from '../metrics/metrics-server.js';
 import { PROTECTED_MODE_DENIED, protectedModeRefuses } from '../security/protected-mode.js';
 import { Connection } from './connection.js';
 import { Logger, silentSink, type LogSink } from './logger.js';
+import { connectSyslog, SyslogOutput, syslogOptions } from './syslog-output.js';
 import { ServerStats } from './stats.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
@@ -66,6 +67,11 @@ export interface ServerOptions {
   /** defaults to silent in tests; main.ts passes stdout or the logfile */
   logSink?: LogSink;
   /**
+   * syslog-enabled: the output main.ts already started for its first log lines; without
+   * it the server starts its own when the store says syslog-enabled yes.
+   */
+  syslog?: SyslogOutput;
+  /**
    * Test convenience: listen on this TCP port, where 0 means an ephemeral port (unlike the
    * `port` directive, where 0 disables TCP). The bound port is then what CONFIG GET port shows.
    */
@@ -93,6 +99,10 @@ export interface RunningServer {
 export class Server implements KeyspaceHost, CommandHost {
   readonly config: ConfigStore;
   readonly logger: Logger;
+  /** syslog-enabled yes: the logger child the log and the security events go to */
+  syslog: SyslogOutput | null = null;
+  /** shutdown() closes the syslog output itself, after its last log line */
+  private syslogClosedLater = false;
   readonly clock: Clock;
   readonly commands: CommandTable;
   readonly dispatcher: Dispatcher = new Dispatcher(this);
@@ -246,6 +256,14 @@ export class Server implements KeyspaceHost, CommandHost {
         const err = this.setConfigFromArgs(name, args);
         if (err !== null) throw new Error(`config '${name}': ${err}`);
       }
+    }
+    if (this.config.bool('syslog-enabled')) {
+      this.syslog = opts.syslog ?? new SyslogOutput(syslogOptions(this.config, () => this.clock.now(), (m) => this.logger.warning(m)));
+      connectSyslog(this.syslog, this.logger, this.security.events);
+      this.logger.notice(
+        `Syslog output: the log and the security events also go to '${this.config.get('syslog-socket')}' ` +
+          `(ident ${this.config.get('syslog-ident')}, facility ${this.config.get('syslog-facility')})`,
+      );
     }
     // rename-command lines were checked as they were read; apply them to the live table
     for (const [from, to] of this.config.renames) this.commands.rename(from, to);
@@ -878,6 +896,7 @@ export class Server implements KeyspaceHost, CommandHost {
     if (this.cronTimer !== null) clearTimeout(this.cronTimer);
     this.evictor.stop();
     this.security.events.close();
+    if (!this.syslogClosedLater) this.syslog?.close();
     this.security.throttle.stop();
     if (this.metrics !== null) await this.metrics.close();
     this.pause.stop();
@@ -894,9 +913,11 @@ export class Server implements KeyspaceHost, CommandHost {
   /** SHUTDOWN / SIGTERM: close everything, then let main.ts exit. */
   async shutdown(): Promise<void> {
     this.logger.warning('User requested shutdown...');
+    this.syslogClosedLater = true;
     await this.close();
     for (const hook of this.shutdownHooks) hook();
     this.logger.warning('Redoubt is now ready to exit, bye bye...');
+    this.syslog?.close();
     this.onShutdown?.();
   }
 }
