@@ -75,7 +75,12 @@ export function rewriteConfigContent(store: ConfigStore, oldText: string | null,
   const st = new RewriteState();
   if (oldText !== null && oldText.length > 0) readOld(st, store, oldText, userLines !== null);
   for (const def of store.table) {
-    for (const { line, force } of linesFor(store, def)) st.rewriteLine(def.name, line, force);
+    // When the rewrite manages the users, `requirepass` is never written: the default
+    // user's password is already in its `user default … #<sha256>` line (or, with an
+    // aclfile, in that file, which replaces the default user at start-up anyway), and a
+    // rewrite must never put a plaintext password on disk. Old requirepass lines go.
+    const skip = userLines !== null && def.name === 'requirepass';
+    if (!skip) for (const { line, force } of linesFor(store, def)) st.rewriteLine(def.name, line, force);
     // Marked even when nothing was written, so an unset directive's old lines go away.
     st.rewritten.add(def.name);
   }

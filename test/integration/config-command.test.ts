@@ -259,6 +259,42 @@ test('CONFIG REWRITE keeps the file owner-only and writes user passwords as dige
   }
 });
 
+test('CONFIG REWRITE never writes requirepass in clear: the default user line carries its digest, and the file loads back to the same password', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redoubt-rewrite-requirepass-'));
+  const file = join(dir, 'redoubt.conf');
+  writeFileSync(file, 'requirepass FirstSecret-77\nhz 10\n');
+  const store = new ConfigStore(configTable);
+  assert.equal(loadConfigText(store, readFileSync(file, 'latin1')), null);
+  store.configFile = file;
+  const srv = await startTestServer({ store });
+  const c = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await c.call('AUTH', 'FirstSecret-77'), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'requirepass', 'SecondSecret-88'), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'REWRITE'), '+OK\r\n');
+    const text = readFileSync(file, 'latin1');
+    assert.ok(!text.includes('FirstSecret-77') && !text.includes('SecondSecret-88'), text);
+    assert.doesNotMatch(text, /^requirepass/m);
+    assert.ok(text.includes(`user default on #${createHash('sha256').update('SecondSecret-88').digest('hex')} `), text);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+  // the rewritten file starts a server that takes the password set at run time, and only it
+  const again = new ConfigStore(configTable);
+  assert.equal(loadConfigText(again, readFileSync(file, 'latin1')), null);
+  const srv2 = await startTestServer({ store: again });
+  const c2 = await RawClient.connect(srv2.port);
+  try {
+    assert.match(await c2.call('AUTH', 'FirstSecret-77'), /^-WRONGPASS/);
+    assert.equal(await c2.call('AUTH', 'SecondSecret-88'), '+OK\r\n');
+  } finally {
+    c2.close();
+    await srv2.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('ioredis and node-redis drive CONFIG GET/SET', async () => {
   const srv = await startTestServer();
   const io = ioredisClient(srv.port, { enableReadyCheck: false });
