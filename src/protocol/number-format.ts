@@ -119,13 +119,22 @@ const LL_PRINT_LIMIT = 4611686018427387904;
  * (Redis 7.0 printed "%.17g"; that is a documented 7.0→7.2 difference.)
  */
 export function formatDouble(d: number): string {
+  if (Number.isInteger(d) && d >= -LL_PRINT_LIMIT && d <= LL_PRINT_LIMIT && !Object.is(d, -0)) {
+    return Number.isSafeInteger(d) ? String(d) : BigInt(d).toString();
+  }
+  return fpconvText(d);
+}
+
+/**
+ * fpconv_dtoa's text of a double, with no integral special case: "nan", "inf", "-inf",
+ * "0", "-0", else the layout described above (1e18 is "1e+18"). Redis uses it directly
+ * for the numbers a Lua script passes to redis.call.
+ */
+export function fpconvText(d: number): string {
   if (Number.isNaN(d)) return 'nan';
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  if (Number.isInteger(d) && d >= -LL_PRINT_LIMIT && d <= LL_PRINT_LIMIT) {
-    return Number.isSafeInteger(d) ? String(d) : BigInt(d).toString();
-  }
   const { digits, exp } = shortestDigits(d);
   const sign = d < 0 ? '-' : '';
   const nd = digits.length;
