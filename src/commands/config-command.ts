@@ -122,7 +122,7 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
     }
     pending.push({ def, name: name.toLowerCase(), value });
   }
-  if (unknownName !== null) return reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${unknownName}'`);
+  if (unknownName !== null) return reply.error(errors.configSetUnknown(unknownName));
   if (err !== null) return setFailed(err.name, err.reason);
 
   const old = pending.map((p) => config.get(p.def.name));
@@ -159,7 +159,7 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
 }
 
 function setFailed(name: string, reason: string): Reply {
-  return reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+  return reply.error(errors.configSetFailed(name, reason));
 }
 
 /** Puts back the first `count` previous values (and re-runs the apply hooks that ran). */
@@ -212,7 +212,7 @@ const configRewrite = defineCommand({
     const config = ctx.config;
     const logger = ctx.services.monitor.logger;
     const file = config.configFile;
-    if (file === null) return reply.error('ERR The server is running without a config file');
+    if (file === null) return reply.error(errors.configNoFile);
     try {
       // users go into the config file unless an aclfile holds them (then user lines are dropped)
       const userLines = config.get('aclfile') !== '' ? [] : ctx.services.security.acl.users.list().map(aclListLine);
@@ -220,7 +220,7 @@ const configRewrite = defineCommand({
     } catch (e) {
       const reason = strerror(e);
       logger.warning(`CONFIG REWRITE failed: ${reason}`);
-      return reply.error(`ERR Rewriting config file: ${reason}`);
+      return reply.error(errors.configRewrite(reason));
     }
     logger.warning('CONFIG REWRITE executed with success.');
     return reply.ok;

@@ -513,7 +513,7 @@ export class Server implements KeyspaceHost, CommandHost {
     if (this.connections.size >= maxclients) {
       this.stats.rejectedConnections++;
       this.security.admissionRefused(addr, 'maxclients');
-      refuse(socket, '-ERR max number of clients reached\r\n');
+      refuse(socket, `-${errors.maxClients}\r\n`);
       return;
     }
     if (protectedModeRefuses(this.config.bool('protected-mode'), this.defaultUserNeedsNoAuth(), socket.remoteAddress)) {
@@ -662,7 +662,7 @@ export class Server implements KeyspaceHost, CommandHost {
       out = finish(r.err);
     } catch (e) {
       internalErrorLog(this.logger).report('finishing a throttled login', e);
-      out = reply.error('ERR internal error');
+      out = reply.error(errors.internal);
     } finally {
       this.current = previous;
     }
