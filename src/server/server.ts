@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { ConfigStore } from '../config/config-store.js';
-import { configTable } from '../config/config-table.js';
+import { configTable, type ConfigName } from '../config/config-table.js';
 import { CommandTable, renameChecker } from '../command-model/command-table.js';
 import { Dispatcher } from '../commands/dispatcher.js';
 import { extractKeyNames } from '../command-model/key-extraction.js';
@@ -310,7 +310,7 @@ export class Server implements KeyspaceHost, CommandHost {
   private applyAll(): void {
     for (const def of this.config.table) {
       if (def.apply !== undefined) {
-        const err = def.apply(this, this.config.get(def.name));
+        const err = def.apply(this, this.config.valueOf(def));
         if (err !== null) throw new StartupError(`config '${def.name}': ${err}`);
       }
     }
@@ -768,7 +768,7 @@ export class Server implements KeyspaceHost, CommandHost {
    */
   reloadTls(): string | null {
     if (this.tls === null) return null;
-    const get = (n: string) => this.config.get(n);
+    const get = (n: ConfigName) => this.config.get(n);
     const settings = buildTlsSettings(get);
     if ('error' in settings) return settings.error;
     this.tls.configure(settings);
