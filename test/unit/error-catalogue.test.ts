@@ -27,7 +27,7 @@ const EXEMPT_DIRS = ['src/cli/'];
 const PREFIXES = [
   'ERR ', '-ERR', 'WRONGTYPE ', 'NOPERM ', 'NOAUTH ', 'WRONGPASS ', 'EXECABORT ', 'BUSYGROUP ', 'NOGROUP ',
   'NOSCRIPT ', 'OOM ', 'LOADING ', 'MISCONF ', 'DENIED ', 'NOPROTO ', 'BUSYKEY ', 'BUSY ', 'UNBLOCKED ',
-  'READONLY ', 'NOREPLICAS ', 'MASTERDOWN ', 'CROSSSLOT ', 'NOTBUSY ', 'UNKILLABLE ',
+  'READONLY ', 'NOREPLICAS ', 'MASTERDOWN ', 'CROSSSLOT ', 'NOTBUSY ', 'UNKILLABLE ', 'INVALIDOBJ ',
 ];
 
 function tsFiles(dir: string): string[] {
