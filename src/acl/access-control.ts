@@ -21,6 +21,7 @@ import type { AclContext, User } from './user.js';
 import { UserRegistry } from './users.js';
 import { SourceAllowlist } from '../security/source-allowlist.js';
 import { sourceOf } from '../security/security-monitor.js';
+import { errors } from '../errors.js';
 
 /** What the ACL layer needs from the server (kept narrow so it is testable alone). */
 export interface AclHost {
@@ -38,9 +39,9 @@ export interface AclHost {
 /** Redis 7.2's NOPERM texts (getAclErrorMessage). */
 export function nopermMessage(user: User, cmd: Command, denial: PermissionResult): string {
   if (denial.ok) return '';
-  if (denial.reason === 'key') return 'NOPERM No permissions to access a key';
-  if (denial.reason === 'channel') return 'NOPERM No permissions to access a channel';
-  return `NOPERM User ${user.name} has no permissions to run the '${cmd.fullName}' command`;
+  if (denial.reason === 'key') return errors.noPermKey;
+  if (denial.reason === 'channel') return errors.noPermChannel;
+  return errors.noPermCommand(user.name, cmd.fullName);
 }
 
 /** EXEC's text when a queued command is no longer allowed (Redis 7.2 execCommand). */
@@ -51,10 +52,7 @@ export function execDeniedMessage(denial: PermissionResult): string {
     else if (denial.reason === 'key') why = 'no permission to touch the specified keys';
     else why = 'no permission to access one of the channels used as arguments';
   }
-  return (
-    'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
-    `This command is no longer allowed for the following reason: ${why}`
-  );
+  return errors.execAclChanged(why);
 }
 
 const PUBLISH_CHANNEL: readonly ChannelRef[] = [{ index: 1, pattern: false }];

@@ -9,6 +9,7 @@ import { splitArgs } from '../config/split-args.js';
 import { hashPassword, isValidPasswordHash } from './password.js';
 import { formatCidr, parseCidr } from '../security/source-allowlist.js';
 import { KEY_ALL, KEY_READ, KEY_WRITE, Selector, User, lookupAclCommand, type AclContext } from './user.js';
+import { errors } from '../errors.js';
 
 /** Redis's messages for a rejected modifier (ACLSetUserStringError), by cause. */
 export const ACL_RULE_MESSAGES = {
@@ -288,14 +289,14 @@ function cString(s: string): string {
  */
 export function setUser(user: User, args: readonly string[], ctx: AclContext, warn?: AclWarn): string | null {
   const merged = mergeSelectorArgs(args);
-  if (!Array.isArray(merged)) return `ERR Unmatched parenthesis in acl selector starting at '${args[merged.unmatched]!}'.`;
+  if (!Array.isArray(merged)) return errors.aclUnmatchedParenthesis(args[merged.unmatched]!);
   const staged = user.clone();
   for (const op of merged) {
     try {
       applyRule(staged, op, ctx, warn);
     } catch (e) {
       // Redis formats the modifier with %s, so the echo ends at a NUL byte
-      if (e instanceof AclRuleError) return `ERR Error in ACL SETUSER modifier '${cString(op)}': ${e.message}`;
+      if (e instanceof AclRuleError) return errors.aclSetuserModifier(cString(op), e.message);
       throw e;
     }
   }

@@ -185,9 +185,6 @@ export class Selector {
   }
 }
 
-/** ACL SETUSER's reply for a name with whitespace or NUL (names appear in space-separated ACL files). */
-export const BAD_USERNAME_ERROR = "ERR Usernames can't contain spaces or null characters";
-
 /** True if `name` may be a user name: no isspace() character and no NUL (the empty name is allowed, as Redis). */
 export function isValidUsername(name: string): boolean {
   return !/[\t\n\v\f\r \0]/.test(name);

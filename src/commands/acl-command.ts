@@ -13,15 +13,11 @@ import { readLongLong } from '../command-model/argument-reader.js';
 import { aclListLine, getUserDescription, type SelectorDescription } from '../acl/describe.js';
 import { aclFileContent, loadAclFile, writeFileAtomically } from '../acl/acl-file.js';
 import { commandsInCategory, isValidUsername, type User } from '../acl/user.js';
-import { BAD_USERNAME_ERROR } from '../acl/user.js';
 import { selectorAllowsChannel } from '../acl/check.js';
 import type { CommandContext } from '../command-model/context.js';
 
 const ADMIN_FLAGS = ['admin', 'noscript', 'loading', 'stale'] as const;
 const PLAIN_FLAGS = ['noscript', 'loading', 'stale'] as const;
-
-const NO_ACLFILE =
-  'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.';
 
 /** Closes every connection logged in as one of `users` (DELUSER, LOAD), as Redis does. */
 function disconnectUsers(ctx: CommandContext, users: readonly User[]): void {
@@ -82,7 +78,7 @@ const setuser = defineCommand({
   },
   run(ctx, argv) {
     const name = argv[2]!;
-    if (!isValidUsername(name)) return reply.error(BAD_USERNAME_ERROR);
+    if (!isValidUsername(name)) return reply.error(errors.badUsername);
     const err = ctx.services.security.acl.users.setUser(name, argv.slice(3), (w) => ctx.services.monitor.logger.warning(w));
     if (err !== null) return reply.error(err);
     disconnectRevokedSubscribers(ctx, [ctx.services.security.acl.users.get(name)!]);
@@ -104,7 +100,7 @@ const deluser = defineCommand({
   },
   run(ctx, argv) {
     const names = argv.slice(2);
-    if (names.includes('default')) return reply.error("ERR The 'default' user cannot be removed");
+    if (names.includes('default')) return reply.error(errors.aclDeleteDefault);
     const removed: User[] = [];
     for (const n of names) {
       const u = ctx.services.security.acl.users.delete(n);
@@ -188,7 +184,7 @@ const cat = defineCommand({
     if (argv.length > 3) return syntaxError(argv);
     const name = argv[2]!.toLowerCase();
     const category = ACL_CATEGORIES.find((c) => c === name) as AclCategory | undefined;
-    if (category === undefined) return reply.error(`ERR Unknown category '${argv[2]!.slice(0, 128)}'`);
+    if (category === undefined) return reply.error(errors.aclUnknownCategory(argv[2]!.slice(0, 128)));
     return reply.bulks(commandsInCategory(ctx.services.commands.table, category).map((c: Command) => c.fullName));
   },
 });
@@ -213,7 +209,7 @@ const genpass = defineCommand({
       bits = readLongLong(argv[2]!);
     }
     if (bits <= 0 || bits > GENPASS_MAX_BITS) {
-      return reply.error(`ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to ${GENPASS_MAX_BITS}`);
+      return reply.error(errors.aclGenpassBits(GENPASS_MAX_BITS));
     }
     const chars = Math.floor((bits + 3) / 4);
     return reply.bulk(randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars));
@@ -273,11 +269,11 @@ const dryrun = defineCommand({
   run(ctx, argv) {
     const acl = ctx.services.security.acl;
     const u = acl.users.get(argv[2]!);
-    if (u === undefined) return reply.error(`ERR User '${argv[2]!}' not found`);
+    if (u === undefined) return reply.error(errors.aclUserNotFound(argv[2]!));
     const args = argv.slice(3);
     let cmd = ctx.services.commands.table.lookup(args[0]!);
     if (cmd !== undefined && cmd.subcommandMap !== null && args.length >= 2) cmd = cmd.subcommandMap.get(args[1]!.toLowerCase());
-    if (cmd === undefined) return reply.error(`ERR Command '${args[0]!}' not found`);
+    if (cmd === undefined) return reply.error(errors.aclCommandNotFound(args[0]!));
     if ((cmd.arity > 0 && args.length !== cmd.arity) || args.length < -cmd.arity) return reply.error(errors.wrongArgs(cmd.fullName));
     const res = acl.permission(u, cmd, args);
     if (res.ok) return reply.ok;
@@ -296,9 +292,9 @@ const load = defineCommand({
   run(ctx) {
     const acl = ctx.services.security.acl;
     const file = ctx.config.get('aclfile');
-    if (file === '') return reply.error(NO_ACLFILE);
+    if (file === '') return reply.error(errors.aclNoFile);
     const res = loadAclFile(file, acl.users.aclContext);
-    if (!res.ok) return reply.error('ERR ' + res.error);
+    if (!res.ok) return reply.error(errors.plain(res.error));
     const replaced = acl.users.replaceAll(res.users);
     // A connection whose user still exists moves to the new definition; one whose user
     // is gone is closed (Redis 7.2).
@@ -322,11 +318,11 @@ const save = defineCommand({
   docs: { summary: 'Writes every ACL user to the ACL file (crash-safe replace).', since: '6.0.0', group: 'server', complexity: 'O(N). Where N is the number of configured users.' },
   run(ctx) {
     const file = ctx.config.get('aclfile');
-    if (file === '') return reply.error(NO_ACLFILE);
+    if (file === '') return reply.error(errors.aclNoFile);
     const err = writeFileAtomically(file, aclFileContent(ctx.services.security.acl.users.list()));
     if (err !== null) {
       ctx.services.monitor.logger.warning(`Writing ACL file for ACL SAVE: ${err}`);
-      return reply.error('ERR There was an error trying to save the ACLs. Please check the server logs for more information');
+      return reply.error(errors.aclSaveFailed);
     }
     return reply.ok;
   },

@@ -14,8 +14,6 @@ import { bitOffsetArg, commitString, keepStringSilently, writableString } from '
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { exactLongLong } from '../command-model/argument-reader.js';
 
-const TYPE_ERROR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
-
 interface FieldOp {
   op: 'get' | 'set' | 'incrby';
   signed: boolean;
@@ -29,11 +27,11 @@ interface FieldOp {
 /** "i<bits>" or "u<bits>": case-sensitive prefix, the number read up to a NUL byte as C does. */
 function fieldType(arg: string): { signed: boolean; bits: number } {
   const c = arg.charCodeAt(0);
-  if (c !== 105 && c !== 117) throw new CommandError(TYPE_ERROR);
+  if (c !== 105 && c !== 117) throw new CommandError(errors.bitfieldType);
   const signed = c === 105;
   const z = arg.indexOf('\0');
   const n = parseInteger(arg.slice(1, z === -1 ? undefined : z));
-  if (n === null || n < 1 || (signed && n > 64) || (!signed && n > 63)) throw new CommandError(TYPE_ERROR);
+  if (n === null || n < 1 || (signed && n > 64) || (!signed && n > 63)) throw new CommandError(errors.bitfieldType);
   return { signed, bits: Number(n) };
 }
 
@@ -56,7 +54,7 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
     else if (sub === 'overflow' && remaining >= 1) {
       const t = keyword(argv[++j]!);
       if (t === 'wrap' || t === 'sat' || t === 'fail') overflow = t;
-      else return reply.error('ERR Invalid OVERFLOW type specified');
+      else return reply.error(errors.bitfieldOverflow);
       continue;
     } else {
       return reply.error(errors.syntax);
@@ -91,7 +89,7 @@ function bitfieldRun(ctx: CommandContext, argv: string[], readOnlyCommand: boole
     }
     return reply.array(out);
   }
-  if (readOnlyCommand) return reply.error('ERR BITFIELD_RO only supports the GET subcommand');
+  if (readOnlyCommand) return reply.error(errors.bitfieldRoGetOnly);
 
   // like Redis, the key is created (or grown) to hold the farthest write before any op runs
   const before = db.lookupWrite(key);

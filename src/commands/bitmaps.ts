@@ -133,7 +133,7 @@ export const bitpos = defineCommand({
   },
   run(ctx, argv) {
     const b = exactLongLong(argv[2]!);
-    if (b !== 0 && b !== 1) return reply.error('ERR The bit argument must be 1 or 0.');
+    if (b !== 0 && b !== 1) return reply.error(errors.bitValueOneOrZero);
     const bit = b;
     // a missing key is an endless run of zero bits, whatever the range says
     const s = ctx.db.getString(argv[1]!);
@@ -177,7 +177,7 @@ export const bitopCommand = defineCommand({
   run(ctx, argv) {
     const op = keyword(argv[1]!);
     if (op !== 'and' && op !== 'or' && op !== 'xor' && op !== 'not') return reply.error(errors.syntax);
-    if (op === 'not' && argv.length !== 4) return reply.error('ERR BITOP NOT must be called with a single source key.');
+    if (op === 'not' && argv.length !== 4) return reply.error(errors.bitopNotSingleSource);
     const db = ctx.db;
     const srcs: string[] = [];
     for (let i = 3; i < argv.length; i++) srcs.push(db.getString(argv[i]!) ?? '');

@@ -93,7 +93,7 @@ const setname = defineCommand({
   },
   run(ctx, argv) {
     const name = argv[2]!;
-    if (!validClientName(name)) return reply.error('ERR Client names cannot contain spaces, newlines or special characters.');
+    if (!validClientName(name)) return reply.error(errors.clientNameChars);
     ctx.client.name = name;
     return reply.ok;
   },
@@ -134,8 +134,8 @@ const setinfo = defineCommand({
     const attr = argv[2]!;
     const value = argv[3]!;
     const which = attr.toLowerCase();
-    if (which !== 'lib-name' && which !== 'lib-ver') return reply.error(`ERR Unrecognized option '${attr}'`);
-    if (!validClientName(value)) return reply.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+    if (which !== 'lib-name' && which !== 'lib-ver') return reply.error(errors.clientSetinfoOption(attr));
+    if (!validClientName(value)) return reply.error(errors.clientAttrChars(attr));
     if (which === 'lib-name') ctx.client.libName = value;
     else ctx.client.libVer = value;
     return reply.ok;
@@ -280,14 +280,14 @@ const list = defineCommand({
     const line = (c: Client) => `${clientInfoLine(now, c, c === ctx.client ? argv : null)}\n`;
     if (argv.length === 4 && argv[2]!.toLowerCase() === 'type') {
       const type = clientTypeByName(argv[3]!);
-      if (type === null) return reply.error(`ERR Unknown client type '${argv[3]!}'`);
+      if (type === null) return reply.error(errors.clientUnknownType(argv[3]!));
       return reply.verbatim(clients.list().filter((c) => c.type === type).map(line).join(''));
     }
     if (argv.length > 3 && argv[2]!.toLowerCase() === 'id') {
       let out = '';
       for (let i = 3; i < argv.length; i++) {
         const n = parseInteger(argv[i]!);
-        if (n === null) return reply.error('ERR Invalid client ID');
+        if (n === null) return reply.error(errors.clientInvalidId);
         const c = typeof n === 'number' ? clients.byId(n) : undefined;
         if (c !== undefined) out += line(c);
       }
@@ -318,13 +318,13 @@ function parseKillFilter(ctx: CommandContext, argv: string[]): KillFilter | Repl
     switch (opt) {
       case 'id': {
         const n = parseInteger(v);
-        if (n === null || n < 1 || typeof n === 'bigint') return reply.error('ERR client-id should be greater than 0');
+        if (n === null || n < 1 || typeof n === 'bigint') return reply.error(errors.clientIdPositive);
         f.id = n;
         break;
       }
       case 'type': {
         const t = clientTypeByName(v);
-        if (t === null) return reply.error(`ERR Unknown client type '${v}'`);
+        if (t === null) return reply.error(errors.clientUnknownType(v));
         f.type = t;
         break;
       }
@@ -335,7 +335,7 @@ function parseKillFilter(ctx: CommandContext, argv: string[]): KillFilter | Repl
         f.laddr = v;
         break;
       case 'user':
-        if (!ctx.services.security.acl.users.has(v)) return reply.error(`ERR No such user '${v}'`);
+        if (!ctx.services.security.acl.users.has(v)) return reply.error(errors.clientNoSuchUser(v));
         f.user = v;
         break;
       case 'skipme': {
@@ -347,7 +347,7 @@ function parseKillFilter(ctx: CommandContext, argv: string[]): KillFilter | Repl
       }
       case 'maxage': {
         const n = parseInteger(v);
-        if (n === null || typeof n === 'bigint') return reply.error('ERR maxage is not an integer or out of range');
+        if (n === null || typeof n === 'bigint') return reply.error(errors.clientMaxAge);
         f.maxAge = n;
         break;
       }
@@ -436,7 +436,7 @@ const kill = defineCommand({
     }
     // killing yourself: the reply still goes out, then the connection closes
     if (self) ctx.client.closeAfterReply = true;
-    if (argv.length === 3) return killed === 0 ? reply.error('ERR No such client') : reply.ok;
+    if (argv.length === 3) return killed === 0 ? reply.error(errors.clientNoSuchClient) : reply.ok;
     return reply.int(killed);
   },
 });
@@ -469,15 +469,15 @@ const pause = defineCommand({
       return reply.error(errors.subcommandSyntax(argv));
     }
     const t = parseInteger(argv[2]!);
-    if (t === null) return reply.error('ERR timeout is not an integer or out of range');
-    if (t < 0) return reply.error('ERR timeout is negative');
+    if (t === null) return reply.error(errors.timeoutNotInteger);
+    if (t < 0) return reply.error(errors.negativeTimeout);
     // Redis 7.2 takes any long long that does not overflow when added to the current time
-    if (t > 0 && BigInt(t) > LLONG_MAX - BigInt(Date.now())) return reply.error('ERR timeout is out of range');
+    if (t > 0 && BigInt(t) > LLONG_MAX - BigInt(Date.now())) return reply.error(errors.timeoutOutOfRange);
     let mode: 'all' | 'write' = 'all';
     if (argv.length === 4) {
       const m = argv[3]!.toLowerCase();
       if (m === 'write') mode = 'write';
-      else if (m !== 'all') return reply.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      else if (m !== 'all') return reply.error(errors.clientPauseMode);
     }
     ctx.services.clients.pause(mode, Number(t));
     return reply.ok;
@@ -527,7 +527,7 @@ const unblock = defineCommand({
     if (argv.length === 4) {
       const reason = argv[3]!.toLowerCase();
       if (reason === 'error') withError = true;
-      else if (reason !== 'timeout') return reply.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+      else if (reason !== 'timeout') return reply.error(errors.clientUnblockReason);
     }
     const id = parseInteger(argv[2]!);
     if (id === null) return reply.error(errors.notInteger);

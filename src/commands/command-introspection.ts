@@ -348,14 +348,14 @@ function lookupForGetKeys(table: CommandTable, argv: readonly string[]): Command
 function getKeys(ctx: CommandContext, argv: string[], withFlags: boolean): Reply {
   const target = argv.slice(2);
   const cmd = lookupForGetKeys(ctx.services.commands.table, target);
-  if (cmd === undefined) return reply.error('ERR Invalid command specified');
-  if (!commandHasKeys(cmd)) return reply.error('ERR The command has no key arguments');
+  if (cmd === undefined) return reply.error(errors.getkeysUnknownCommand);
+  if (!commandHasKeys(cmd)) return reply.error(errors.getkeysNoKeys);
   if ((cmd.arity > 0 && cmd.arity !== target.length) || target.length < -cmd.arity) {
-    return reply.error('ERR Invalid number of arguments specified for command');
+    return reply.error(errors.getkeysArity);
   }
   const keys = extractKeys(cmd, target);
   if (keys.length === 0) {
-    return cmd.flags.includes('no_mandatory_keys') ? reply.emptyArray : reply.error('ERR Invalid arguments specified for command');
+    return cmd.flags.includes('no_mandatory_keys') ? reply.emptyArray : reply.error(errors.getkeysInvalidArgs);
   }
   return reply.array(keys.map((k) => (withFlags ? reply.array([reply.bulk(target[k.index]!), keyFlagSet(k.flags)]) : reply.bulk(target[k.index]!))));
 }

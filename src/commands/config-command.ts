@@ -50,7 +50,7 @@ const configGet = defineCommand({
     }
     const items: Reply[] = [];
     for (const [name, def] of matches.values()) {
-      items.push(reply.bulk(name), reply.bulk(config.get(def.name)));
+      items.push(reply.bulk(name), reply.bulk(config.valueOf(def)));
     }
     return reply.map(items);
   },
@@ -122,10 +122,10 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
     }
     pending.push({ def, name: name.toLowerCase(), value });
   }
-  if (unknownName !== null) return reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${unknownName}'`);
+  if (unknownName !== null) return reply.error(errors.configSetUnknown(unknownName));
   if (err !== null) return setFailed(err.name, err.reason);
 
-  const old = pending.map((p) => config.get(p.def.name));
+  const old = pending.map((p) => config.valueOf(p.def));
   const applies: { def: ConfigDef; name: string }[] = [];
   for (let i = 0; i < pending.length; i++) {
     const p = pending[i]!;
@@ -140,12 +140,12 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
       restore(ctx, pending, old, i + 1, null);
       return setFailed(p.name, reason);
     }
-    const changed = (v as string) !== config.get(p.def.name);
+    const changed = (v as string) !== config.valueOf(p.def);
     config.store(p.def, v as string);
     if (changed && p.def.apply !== undefined && !applies.some((a) => a.def.apply === p.def.apply)) applies.push({ def: p.def, name: p.name });
   }
   for (const a of applies) {
-    const e = ctx.services.config.apply(a.def, config.get(a.def.name));
+    const e = ctx.services.config.apply(a.def, config.valueOf(a.def));
     if (e !== null) {
       ctx.services.monitor.logger.warning(`Failed applying new configuration. Possibly related to new ${a.def.name} setting. Restoring previous settings.`);
       restore(ctx, pending, old, pending.length, applies);
@@ -153,20 +153,20 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
     }
   }
   const changes: Record<string, string> = {};
-  for (const p of pending) changes[`config.${p.def.name}`] = (p.def.flags ?? []).includes('sensitive') ? '(redacted)' : config.get(p.def.name);
+  for (const p of pending) changes[`config.${p.def.name}`] = (p.def.flags ?? []).includes('sensitive') ? '(redacted)' : config.valueOf(p.def);
   ctx.services.security.events.configChanged(ctx.services.security.actorOf(ctx.client), changes);
   return reply.ok;
 }
 
 function setFailed(name: string, reason: string): Reply {
-  return reply.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+  return reply.error(errors.configSetFailed(name, reason));
 }
 
 /** Puts back the first `count` previous values (and re-runs the apply hooks that ran). */
 function restore(ctx: CommandContext, pending: Pending[], old: string[], count: number, applies: { def: ConfigDef }[] | null): void {
   for (let i = 0; i < count; i++) ctx.config.store(pending[i]!.def, old[i]!);
   for (const a of applies ?? []) {
-    const e = ctx.services.config.apply(a.def, ctx.config.get(a.def.name));
+    const e = ctx.services.config.apply(a.def, ctx.config.valueOf(a.def));
     if (e !== null) ctx.services.monitor.logger.warning(`Failed applying restored failed CONFIG SET command: ${e}`);
   }
 }
@@ -212,7 +212,7 @@ const configRewrite = defineCommand({
     const config = ctx.config;
     const logger = ctx.services.monitor.logger;
     const file = config.configFile;
-    if (file === null) return reply.error('ERR The server is running without a config file');
+    if (file === null) return reply.error(errors.configNoFile);
     try {
       // users go into the config file unless an aclfile holds them (then user lines are dropped)
       const userLines = config.get('aclfile') !== '' ? [] : ctx.services.security.acl.users.list().map(aclListLine);
@@ -220,7 +220,7 @@ const configRewrite = defineCommand({
     } catch (e) {
       const reason = strerror(e);
       logger.warning(`CONFIG REWRITE failed: ${reason}`);
-      return reply.error(`ERR Rewriting config file: ${reason}`);
+      return reply.error(errors.configRewrite(reason));
     }
     logger.warning('CONFIG REWRITE executed with success.');
     return reply.ok;

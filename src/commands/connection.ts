@@ -107,9 +107,9 @@ export const hello = defineCommand({
     if (argv.length >= 2) {
       const v = parseInteger(argv[1]!);
       if (v === null || typeof v === 'bigint' || v < -2147483648 || v > 2147483647) {
-        return reply.error('ERR Protocol version is not an integer or out of range');
+        return reply.error(errors.helloProtoNotInteger);
       }
-      if (v < 2 || v > 3) return reply.error('NOPROTO unsupported protocol version');
+      if (v < 2 || v > 3) return reply.error(errors.noProto);
       proto = v;
     }
     let auth: [string, string] | null = null;
@@ -124,7 +124,7 @@ export const hello = defineCommand({
         setName = argv[j + 1]!;
         j += 1;
       } else {
-        return reply.error(`ERR Syntax error in HELLO option '${argv[j]!}'`);
+        return reply.error(errors.helloOption(argv[j]!));
       }
     }
     if (auth !== null) {
@@ -139,11 +139,11 @@ export const hello = defineCommand({
 function helloFinish(ctx: CommandContext, proto: number, setName: string | null): Reply {
   if (!ctx.client.authenticated) {
     return reply.error(
-      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      errors.noAuthHello,
     );
   }
   if (setName !== null) {
-    if (!validClientName(setName)) return reply.error('ERR Client names cannot contain spaces, newlines or special characters.');
+    if (!validClientName(setName)) return reply.error(errors.clientNameChars);
     ctx.client.name = setName;
   }
   ctx.client.resp = proto as 2 | 3;

@@ -58,33 +58,33 @@ export const restore = defineCommand({
       if (opt === 'replace') replace = true;
       else if (opt === 'absttl') absttl = true;
       else if (opt === 'idletime' && more >= 1 && freq === -1) {
-        const v = parseOption(argv[++j]!, 'ERR Invalid IDLETIME value, must be >= 0');
+        const v = parseOption(argv[++j]!, errors.restoreIdletime);
         if (typeof v === 'string') return reply.error(v);
         // beyond any clock: the key is simply as idle as can be
         idle = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
       } else if (opt === 'freq' && more >= 1 && idle === -1) {
-        const v = parseOption(argv[++j]!, 'ERR Invalid FREQ value, must be >= 0 and <= 255');
+        const v = parseOption(argv[++j]!, errors.restoreFreq);
         if (typeof v === 'string') return reply.error(v);
-        if (v > 255) return reply.error('ERR Invalid FREQ value, must be >= 0 and <= 255');
+        if (v > 255) return reply.error(errors.restoreFreq);
         freq = Number(v);
       } else return reply.error(errors.syntax);
     }
     const key = argv[1]!;
     const db = ctx.db;
-    if (!replace && db.lookupWrite(key) !== undefined) return reply.error('BUSYKEY Target key name already exists.');
+    if (!replace && db.lookupWrite(key) !== undefined) return reply.error(errors.busyKey);
     const ttlArg = parseInteger(argv[2]!);
     if (ttlArg === null) return reply.error(errors.notInteger);
-    if (ttlArg < 0) return reply.error('ERR Invalid TTL value, must be >= 0');
+    if (ttlArg < 0) return reply.error(errors.restoreTtl);
     const payload = Buffer.from(argv[3]!, 'latin1');
-    if (!verifyDumpPayload(payload)) return reply.error('ERR DUMP payload version or checksum are wrong');
+    if (!verifyDumpPayload(payload)) return reply.error(errors.restorePayload);
     let value;
     try {
       value = decodeDumpPayload(payload, loadLimitsFromConfig(ctx.config));
     } catch (e) {
-      if (e instanceof RdbFormatError) return reply.error('ERR Bad data format');
+      if (e instanceof RdbFormatError) return reply.error(errors.badDataFormat);
       throw e;
     }
-    if (value === null) return reply.error('ERR Bad data format');
+    if (value === null) return reply.error(errors.badDataFormat);
     const deleted = replace ? db.delete(key) : false;
     let ttl: number | bigint = ttlArg;
     if (ttl !== 0 && !absttl) {

@@ -33,12 +33,12 @@ function parseExpireFlags(argv: string[]): number | Reply {
     else if (opt === 'xx') flags |= XX;
     else if (opt === 'gt') flags |= GT;
     else if (opt === 'lt') flags |= LT;
-    else return reply.error(formatErrorArg(`ERR Unsupported option ${argv[j]!}`));
+    else return reply.error(formatErrorArg(errors.expireUnsupportedOption(argv[j]!)));
   }
   if (flags & NX && flags & (XX | GT | LT)) {
-    return reply.error('ERR NX and XX, GT or LT options at the same time are not compatible');
+    return reply.error(errors.expireNxXxGtLt);
   }
-  if (flags & GT && flags & LT) return reply.error('ERR GT and LT options at the same time are not compatible');
+  if (flags & GT && flags & LT) return reply.error(errors.expireGtLt);
   return flags;
 }
 

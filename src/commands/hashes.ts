@@ -316,7 +316,7 @@ export const hincrby = defineCommand({
     const old = h?.get(field);
     if (old !== undefined) {
       const p = parseInteger(old);
-      if (p === null) return reply.error('ERR hash value is not an integer');
+      if (p === null) return reply.error(errors.hashNotInteger);
       cur = p;
     }
     let r: number | bigint;
@@ -353,7 +353,7 @@ export const hincrbyfloat = defineCommand({
     // Redis computes in long double: the same exact emulation as INCRBYFLOAT
     const inc = parseLongDouble(argv[3]!);
     if (inc === null) return reply.error(errors.notFloat);
-    if (inc.kind !== 'finite') return reply.error('ERR value is NaN or Infinity');
+    if (inc.kind !== 'finite') return reply.error(errors.hincrByFloatNaN);
     const key = argv[1]!;
     const field = argv[2]!;
     let h = writeHash(ctx, key);
@@ -361,7 +361,7 @@ export const hincrbyfloat = defineCommand({
     let cur = parseLongDouble('0')!;
     if (old !== undefined) {
       const p = parseLongDouble(old);
-      if (p === null) return reply.error('ERR hash value is not a float');
+      if (p === null) return reply.error(errors.hashNotFloat);
       cur = p;
     }
     const sum = addLongDouble(cur, inc);
@@ -462,12 +462,12 @@ export const hrandfield = defineCommand({
       // getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)
       const l = exactLongLong(argv[2]!);
       if (typeof l === 'bigint' && l < -LONG_MAX) {
-        return reply.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+        return reply.error(errors.randomCountRange);
       }
       if (argv.length > 4 || (argv.length === 4 && optionWord(argv[3]!) !== 'withvalues')) return reply.error(errors.syntax);
       const withValues = argv.length === 4;
       // the doubled reply length must still fit a long
-      if (withValues && (l < -(LONG_MAX / 2n) || l > LONG_MAX / 2n)) return reply.error('ERR value is out of range');
+      if (withValues && (l < -(LONG_MAX / 2n) || l > LONG_MAX / 2n)) return reply.error(errors.valueOutOfRange);
       return randomFields(ctx, argv[1]!, l, withValues);
     }
     const h = readHash(ctx, argv[1]!);
@@ -498,7 +498,7 @@ export const hscan = defineCommand({
   },
   run(ctx, argv) {
     const cursor = parseScanCursor(argv[2]!);
-    if (cursor === null) return reply.error('ERR invalid cursor');
+    if (cursor === null) return reply.error(errors.invalidCursor);
     const h = readHash(ctx, argv[1]!);
     if (h === undefined) return EMPTY_SCAN;
     const { count, match } = parseScanOptions(argv, 3);

@@ -7,7 +7,7 @@
 import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
-import { Hll, HLL_INVALID, HLL_REGISTERS, HLL_WRONGTYPE, countRegisters, isHllString } from '../types/hyperloglog.js';
+import { Hll, HLL_REGISTERS, countRegisters, isHllString } from '../types/hyperloglog.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { Entry, StringValue } from '../keyspace/value-types.js';
 import type { CommandContext } from '../command-model/context.js';
@@ -15,7 +15,7 @@ import type { CommandContext } from '../command-model/context.js';
 /** The HLL string in an entry: WRONGTYPE for other types, Redis's HLL error for other strings. */
 function hllValue(e: Entry): StringValue {
   if (e.v.type !== 'string') throw new CommandError(errors.wrongType);
-  if (!isHllString(e.v.value)) throw new CommandError(HLL_WRONGTYPE);
+  if (!isHllString(e.v.value)) throw new CommandError(errors.hllWrongType);
   return e.v;
 }
 
@@ -92,7 +92,7 @@ export const pfadd = defineCommand({
       else if (r === -1) {
         // Redis edits the string in place: what changed before the corruption stays.
         if (updated > 0) writeBack(ctx, key, v, h);
-        return reply.error(HLL_INVALID);
+        return reply.error(errors.hllInvalid);
       }
     }
     if (updated === 0) return reply.zero;
@@ -134,7 +134,7 @@ export const pfcount = defineCommand({
       for (let i = 1; i < argv.length; i++) {
         const e = ctx.db.lookupRead(argv[i]!);
         if (e === undefined) continue;
-        if (!decode(hllValue(e)).mergeInto(max)) return reply.error(HLL_INVALID);
+        if (!decode(hllValue(e)).mergeInto(max)) return reply.error(errors.hllInvalid);
       }
       return cardinalityReply(countRegisters(max));
     }
@@ -146,7 +146,7 @@ export const pfcount = defineCommand({
     const h = decode(v);
     if (h.cacheValid()) return reply.int(h.cachedCard());
     const card = h.count();
-    if (card === null) return reply.error(HLL_INVALID);
+    if (card === null) return reply.error(errors.hllInvalid);
     // the cached estimate is part of the value: PFCOUNT writes it (and so modifies the key)
     h.setCachedCard(card);
     writeBack(ctx, key, v, h);
@@ -189,7 +189,7 @@ export const pfmerge = defineCommand({
       if (e === undefined) continue;
       const h = decode(hllValue(e));
       if (h.dense) useDense = true;
-      if (!h.mergeInto(max)) return reply.error(HLL_INVALID);
+      if (!h.mergeInto(max)) return reply.error(errors.hllInvalid);
     }
     const key = argv[1]!;
     const e = ctx.db.lookupWrite(key);
@@ -202,7 +202,7 @@ export const pfmerge = defineCommand({
       v = e.v as StringValue;
       h = decode(v);
     }
-    if (useDense && !h.toDense()) return reply.error(HLL_INVALID);
+    if (useDense && !h.toDense()) return reply.error(errors.hllInvalid);
     const maxBytes = sparseMaxBytes(ctx);
     // register by register, so a sparse destination is edited (and maybe promoted) as Redis does
     for (let j = 0; j < HLL_REGISTERS; j++) if (max[j] !== 0) h.set(j, max[j]!, maxBytes);

@@ -119,7 +119,7 @@ export const scan = defineCommand({
   },
   run(ctx, argv) {
     const cursor = parseScanCursor(argv[1]!);
-    if (cursor === null) return reply.error('ERR invalid cursor');
+    if (cursor === null) return reply.error(errors.invalidCursor);
     let count = 10;
     let pattern: string | null = null;
     let typeName: string | null = null;
@@ -273,8 +273,8 @@ export const swapdb = defineCommand({
   categories: ['keyspace', 'dangerous'],
   docs: { summary: 'Exchanges the contents of two databases.', since: '4.0.0', group: 'server', complexity: 'O(N) where N is the number of clients watching or blocked on keys of either database' },
   run(ctx, argv) {
-    const id1 = readCInt(argv[1]!, 'ERR invalid first DB index');
-    const id2 = readCInt(argv[2]!, 'ERR invalid second DB index');
+    const id1 = readCInt(argv[1]!, errors.swapdbFirst);
+    const id2 = readCInt(argv[2]!, errors.swapdbSecond);
     const a = databaseAt(ctx, id1);
     const b = databaseAt(ctx, id2);
     if (a === undefined || b === undefined) return reply.error(errors.dbIndexOutOfRange);

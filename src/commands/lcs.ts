@@ -23,7 +23,7 @@ export const lcsCommand = defineCommand({
     const ea = db.lookupRead(argv[1]!);
     const eb = db.lookupRead(argv[2]!);
     if ((ea !== undefined && ea.v.type !== 'string') || (eb !== undefined && eb.v.type !== 'string')) {
-      return reply.error('ERR The specified keys must contain string values');
+      return reply.error(errors.lcsNeedsStrings);
     }
     const a = ea === undefined ? '' : (ea.v.value as string);
     const b = eb === undefined ? '' : (eb.v.value as string);
@@ -45,17 +45,17 @@ export const lcsCommand = defineCommand({
         return reply.error(errors.syntax);
       }
     }
-    if (getLen && getIdx) return reply.error('ERR If you want both the length and indexes, please just use IDX.');
+    if (getLen && getIdx) return reply.error(errors.lcsLenAndIdx);
     // Redis refuses a DP table (4 bytes per cell) larger than proto-max-bulk-len
     if ((a.length + 1) * (b.length + 1) * 4 > ctx.services.keyspace.maxBulkLen) {
-      return reply.error('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+      return reply.error(errors.lcsTooLarge);
     }
     let r: LcsResult;
     try {
       r = lcs(a, b, !getIdx && !getLen, getIdx, minMatchLen);
     } catch (e) {
       // the typed-array table could not be allocated: Redis's ztrymalloc failure
-      if (e instanceof RangeError) return reply.error('ERR Insufficient memory, failed allocating transient memory for LCS');
+      if (e instanceof RangeError) return reply.error(errors.lcsAllocFailed);
       throw e;
     }
     if (getIdx) {

@@ -255,12 +255,12 @@ export const lpos = defineCommand({
       if (opt === 'rank' && more) {
         rank = readRangeLong(argv[++j]!, -LONG_MAX, LONG_MAX);
         if (rank === 0) {
-          return reply.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+          return reply.error(errors.lposRankZero);
         }
       } else if (opt === 'count' && more) {
-        count = readPositiveLong(argv[++j]!, "ERR COUNT can't be negative");
+        count = readPositiveLong(argv[++j]!, errors.lposCountNegative);
       } else if (opt === 'maxlen' && more) {
-        maxlen = readPositiveLong(argv[++j]!, "ERR MAXLEN can't be negative");
+        maxlen = readPositiveLong(argv[++j]!, errors.lposMaxlenNegative);
       } else {
         return reply.error(errors.syntax);
       }
@@ -501,7 +501,7 @@ interface MpopArgs {
 
 /** LMPOP/BLMPOP argument parsing: numkeys, keys, LEFT|RIGHT, [COUNT n]. */
 function parseMpop(argv: string[], numkeysIdx: number): MpopArgs {
-  const numkeys = readRangeLong(argv[numkeysIdx]!, 1n, LONG_MAX, 'ERR numkeys should be greater than 0');
+  const numkeys = readRangeLong(argv[numkeysIdx]!, 1n, LONG_MAX, errors.numkeysPositive);
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) throw new CommandError(errors.syntax);
   const where = whereArg(argv[whereIdx]!);
@@ -509,7 +509,7 @@ function parseMpop(argv: string[], numkeysIdx: number): MpopArgs {
   for (let j = whereIdx + 1; j < argv.length; j++) {
     const more = j < argv.length - 1;
     if (count === -1 && argv[j]!.toLowerCase() === 'count' && more) {
-      count = readRangeLong(argv[++j]!, 1n, LONG_MAX, 'ERR count should be greater than 0');
+      count = readRangeLong(argv[++j]!, 1n, LONG_MAX, errors.countPositive);
     } else {
       throw new CommandError(errors.syntax);
     }

@@ -4,6 +4,7 @@ import { reply, type Reply } from '../protocol/reply.js';
 import { objectEncoding, objectRefcount } from '../keyspace/object-encoding.js';
 import type { Entry } from '../keyspace/value-types.js';
 import type { CommandContext } from '../command-model/context.js';
+import { errors } from '../errors.js';
 
 /** The key of OBJECT <sub> <key>, looked up without touching it (as Redis's LOOKUP_NOTOUCH). */
 function lookup(ctx: CommandContext, argv: string[]): Entry | undefined {
@@ -62,9 +63,7 @@ const idletime = defineCommand({
     const e = lookup(ctx, argv);
     if (e === undefined) return reply.nil;
     if (ctx.services.keyspace.lfuEnabled()) {
-      return reply.error(
-        'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-      );
+      return reply.error(errors.objectIdleTimeLfu);
     }
     // Redis's LRU clock ticks in whole seconds.
     const idle = Math.floor(ctx.now / 1000) - Math.floor(e.lru / 1000);
@@ -84,9 +83,7 @@ const freq = defineCommand({
     const e = lookup(ctx, argv);
     if (e === undefined) return reply.nil;
     if (!ctx.services.keyspace.lfuEnabled()) {
-      return reply.error(
-        'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-      );
+      return reply.error(errors.objectFreqNotLfu);
     }
     return reply.int(ctx.db.lfuCounter(e));
   },

@@ -13,7 +13,7 @@ export const save = defineCommand({
   docs: { summary: 'Writes the whole dataset to the RDB file now, blocking the server meanwhile.', since: '1.0.0', group: 'server', complexity: 'O(N) where N is the total number of keys in all databases' },
   run(ctx) {
     const rdb = ctx.services.persistence.rdb;
-    if (rdb.inProgress) return reply.error('ERR Background save already in progress');
+    if (rdb.inProgress) return reply.error(errors.bgsaveInProgress);
     return rdb.saveNow() === null ? reply.ok : reply.error('ERR');
   },
 });
@@ -38,9 +38,9 @@ export const bgsave = defineCommand({
     const r = ctx.services.persistence.rdb.bgsave(schedule);
     if (r === 'started') return reply.simple('Background saving started');
     if (r === 'scheduled') return reply.simple('Background saving scheduled');
-    if (r === 'in-progress') return reply.error('ERR Background save already in progress');
+    if (r === 'in-progress') return reply.error(errors.bgsaveInProgress);
     if (r === 'aof-rewrite') {
-      return reply.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+      return reply.error(errors.bgsaveChildActive);
     }
     return reply.error('ERR');
   },
@@ -67,7 +67,7 @@ export const bgrewriteaof = defineCommand({
     const r = ctx.services.persistence.aof.rewrite(ctx.client.inExec);
     if (r === 'started') return reply.simple('Background append only file rewriting started');
     if (r === 'scheduled') return reply.simple('Background append only file rewriting scheduled');
-    if (r === 'in-progress') return reply.error('ERR Background append only file rewriting already in progress');
+    if (r === 'in-progress') return reply.error(errors.bgrewriteaofInProgress);
     return reply.error(r.error);
   },
 });

@@ -133,7 +133,7 @@ export const ssubscribe = defineCommand({
   },
   run(ctx, argv) {
     // Unlike SUBSCRIBE, not even EXEC may make a client a shard subscriber.
-    if (ctx.client.inExec) return reply.error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+    if (ctx.client.inExec) return reply.error(errors.ssubscribeDenyBlocking);
     return subscribeGeneric(ctx, argv, 'shard');
   },
 });

@@ -67,7 +67,7 @@ export const shutdown = defineCommand({
       else return reply.error(errors.syntax);
     }
     if ((abort && (nosave || save || now || force)) || (nosave && save)) return reply.error(errors.syntax);
-    if (abort) return reply.error('ERR No shutdown in progress.');
+    if (abort) return reply.error(errors.shutdownNotInProgress);
     const config = ctx.config;
     const logger = ctx.services.monitor.logger;
     const savePoints = config.def('save') !== undefined && config.get('save') !== '';
@@ -80,7 +80,7 @@ export const shutdown = defineCommand({
         if (!force) {
           logger.warning(`Error trying to save the DB, can't exit: ${err}`);
           logger.warning('Errors trying to shut down the server. Check the logs for more information.');
-          return reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
+          return reply.error(errors.shutdownFailed);
         }
         logger.warning(`Error trying to save the DB. Exit anyway: ${err}`);
       }

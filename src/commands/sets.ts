@@ -354,7 +354,7 @@ function srandmemberWithCount(ctx: CommandContext, key: string, countArg: string
   // getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)
   const l = exactLongLong(countArg);
   if (typeof l === 'bigint' && l < -LONG_MAX) {
-    return reply.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+    return reply.error(errors.randomCountRange);
   }
   const s = readSet(ctx, key);
   if (s === undefined) return reply.emptyArray;
@@ -573,13 +573,13 @@ export const sintercard = defineCommand({
     arguments: [{ name: 'numkeys', type: 'integer' }, keysArg, { name: 'limit', type: 'integer', token: 'LIMIT', optional: true }],
   },
   run(ctx, argv) {
-    const numkeys = readRangeLong(argv[1]!, 1n, LLONG_MAX, 'ERR numkeys should be greater than 0');
-    if (numkeys > argv.length - 2) return reply.error("ERR Number of keys can't be greater than number of args");
+    const numkeys = readRangeLong(argv[1]!, 1n, LLONG_MAX, errors.numkeysPositive);
+    if (numkeys > argv.length - 2) return reply.error(errors.numkeysOverArgs);
     const n = Number(numkeys);
     let limit = 0;
     for (let j = 2 + n; j < argv.length; j++) {
       if (optionWord(argv[j]!) === 'limit' && j + 1 < argv.length) {
-        limit = readRangeLong(argv[++j]!, 0n, LLONG_MAX, "ERR LIMIT can't be negative");
+        limit = readRangeLong(argv[++j]!, 0n, LLONG_MAX, errors.limitNegative);
       } else {
         return reply.error(errors.syntax);
       }
@@ -679,7 +679,7 @@ export const sscan = defineCommand({
   },
   run(ctx, argv) {
     const cursor = parseScanCursor(argv[2]!);
-    if (cursor === null) return reply.error('ERR invalid cursor');
+    if (cursor === null) return reply.error(errors.invalidCursor);
     const s = readSet(ctx, argv[1]!);
     if (s === undefined) return EMPTY_SCAN;
     const { count, match } = parseScanOptions(argv, 3);

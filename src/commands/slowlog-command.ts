@@ -27,7 +27,7 @@ const get = defineCommand({
     }
     let count = 10;
     if (argv.length === 3) {
-      const n = readRangeLong(argv[2]!, -1n, LLONG_MAX, 'ERR count should be greater than or equal to -1');
+      const n = readRangeLong(argv[2]!, -1n, LLONG_MAX, errors.slowlogCount);
       count = n === -1 ? Number.MAX_SAFE_INTEGER : n;
     }
     const entries = ctx.services.monitor.slowlog.entries.slice(0, count);

@@ -28,9 +28,6 @@ import type { CommandContext } from '../command-model/context.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
 
 const LONG_MAX = 9223372036854775807n;
-const ERR_MINMAX_FLOAT = 'ERR min or max is not a float';
-const ERR_MINMAX_LEX = 'ERR min or max not valid string range item';
-const ERR_NAN = 'ERR resulting score is not a number (NaN)';
 
 const oneKey = (...flags: KeySpec['flags']): KeySpec[] => [keys.one(1, ...flags)];
 const keyArg = { name: 'key', type: 'key' } as const;
@@ -56,11 +53,11 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incrCommand: boolean):
   const rest = argv.length - i;
   if (rest % 2 !== 0 || rest === 0) return reply.error(errors.syntax);
   const elements = rest / 2;
-  if (f.nx && f.xx) return reply.error('ERR XX and NX options at the same time are not compatible');
+  if (f.nx && f.xx) return reply.error(errors.zaddXxNx);
   if ((f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt)) {
-    return reply.error('ERR GT, LT, and/or NX options at the same time are not compatible');
+    return reply.error(errors.zaddGtLtNx);
   }
-  if (f.incr && elements > 1) return reply.error('ERR INCR option supports a single increment-element pair');
+  if (f.incr && elements > 1) return reply.error(errors.zaddIncrSingle);
   const scores = new Array<number>(elements);
   for (let j = 0; j < elements; j++) scores[j] = readDouble(argv[i + j * 2]!);
   const key = argv[1]!;
@@ -93,7 +90,7 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incrCommand: boolean):
     if (!created) ctx.keyModified(ctx.db, key);
     ctx.notify(NotifyKind.zset, f.incr ? 'zincr' : 'zadd', key);
   }
-  if (failed) return reply.error(ERR_NAN);
+  if (failed) return reply.error(errors.zsetScoreNaN);
   if (f.incr) return processed > 0 ? reply.double(out.score) : reply.nil;
   return reply.int(ch ? added + updated : added);
 }
@@ -201,7 +198,7 @@ const zcount = defineCommand({
   },
   run(ctx, argv) {
     const r = parseScoreRange(argv[2]!, argv[3]!);
-    if (r === null) return reply.error(ERR_MINMAX_FLOAT);
+    if (r === null) return reply.error(errors.minMaxNotFloat);
     const z = readZset(ctx, argv[1]!);
     return reply.int(z === undefined ? 0 : z.countInScore(r));
   },
@@ -222,7 +219,7 @@ const zlexcount = defineCommand({
   },
   run(ctx, argv) {
     const r = parseLexRange(argv[2]!, argv[3]!);
-    if (r === null) return reply.error(ERR_MINMAX_LEX);
+    if (r === null) return reply.error(errors.minMaxNotLex);
     const z = readZset(ctx, argv[1]!);
     return reply.int(z === undefined ? 0 : z.countInLex(r));
   },
@@ -400,8 +397,8 @@ function zrangeGeneric(ctx: CommandContext, argv: string[], at: number, dst: str
   }
   if (dir === 'auto') dir = 'forward';
   if (type === 'auto') type = 'rank';
-  if (limit !== -1 && type === 'rank') return reply.error('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX');
-  if (withScores && type === 'lex') return reply.error('ERR syntax error, WITHSCORES not supported in combination with BYLEX');
+  if (limit !== -1 && type === 'rank') return reply.error(errors.zrangeLimitNeedsBy);
+  if (withScores && type === 'lex') return reply.error(errors.zrangeWithScoresByLex);
   const reverse = dir === 'reverse';
   if (reverse && type !== 'rank') [minIdx, maxIdx] = [maxIdx, minIdx];
   let start = 0;
@@ -413,10 +410,10 @@ function zrangeGeneric(ctx: CommandContext, argv: string[], at: number, dst: str
     end = readLongLong(argv[maxIdx]!);
   } else if (type === 'score') {
     scoreRange = parseScoreRange(argv[minIdx]!, argv[maxIdx]!);
-    if (scoreRange === null) return reply.error(ERR_MINMAX_FLOAT);
+    if (scoreRange === null) return reply.error(errors.minMaxNotFloat);
   } else {
     lexRange = parseLexRange(argv[minIdx]!, argv[maxIdx]!);
-    if (lexRange === null) return reply.error(ERR_MINMAX_LEX);
+    if (lexRange === null) return reply.error(errors.minMaxNotLex);
   }
   const sink: RangeSink = dst === null ? new ClientSink(withScores, ctx.client.resp === 3) : new StoreSink(ctx, dst);
   const z = readZset(ctx, argv[at]!);
@@ -612,10 +609,10 @@ function zremrangeGeneric(ctx: CommandContext, argv: string[], type: 'rank' | 's
     end = readLongLong(argv[3]!);
   } else if (type === 'score') {
     sr = parseScoreRange(argv[2]!, argv[3]!);
-    if (sr === null) return reply.error(ERR_MINMAX_FLOAT);
+    if (sr === null) return reply.error(errors.minMaxNotFloat);
   } else {
     lr = parseLexRange(argv[2]!, argv[3]!);
-    if (lr === null) return reply.error(ERR_MINMAX_LEX);
+    if (lr === null) return reply.error(errors.minMaxNotLex);
   }
   const key = argv[1]!;
   const z = writeZset(ctx, key);
@@ -765,7 +762,7 @@ interface Source {
 /** zunionInterDiffGenericCommand; `numkeysIdx` is 1 for the plain forms, 2 for STORE. */
 function zsetOperation(ctx: CommandContext, argv: string[], dst: string | null, numkeysIdx: number, op: SetOp, cardinalityOnly: boolean): Reply {
   const setnum = readLongLong(argv[numkeysIdx]!);
-  if (setnum < 1) return reply.error(`ERR at least 1 input key is needed for '${ctx.command.fullName}' command`);
+  if (setnum < 1) return reply.error(errors.zsetNeedsInputKey(ctx.command.fullName));
   if (setnum > argv.length - (numkeysIdx + 1)) return reply.error(errors.syntax);
   const src: Source[] = new Array(setnum);
   let j = numkeysIdx + 1;
@@ -778,7 +775,7 @@ function zsetOperation(ctx: CommandContext, argv: string[], dst: string | null, 
     const o = optionWord(argv[j]!);
     if (op !== 'diff' && !cardinalityOnly && remaining >= setnum + 1 && o === 'weights') {
       j++;
-      for (let i = 0; i < setnum; i++, j++) src[i]!.weight = readDouble(argv[j]!, 'ERR weight value is not a float');
+      for (let i = 0; i < setnum; i++, j++) src[i]!.weight = readDouble(argv[j]!, errors.weightNotFloat);
     } else if (op !== 'diff' && !cardinalityOnly && remaining >= 2 && o === 'aggregate') {
       const a = optionWord(argv[j + 1]!);
       if (a !== 'sum' && a !== 'min' && a !== 'max') return reply.error(errors.syntax);
@@ -788,7 +785,7 @@ function zsetOperation(ctx: CommandContext, argv: string[], dst: string | null, 
       withScores = true;
       j++;
     } else if (cardinalityOnly && remaining >= 2 && o === 'limit') {
-      limit = readRangeLong(argv[j + 1]!, 0n, LLONG_MAX, "ERR LIMIT can't be negative");
+      limit = readRangeLong(argv[j + 1]!, 0n, LLONG_MAX, errors.limitNegative);
       j += 2;
     } else {
       return reply.error(errors.syntax);
@@ -1022,11 +1019,11 @@ const zrandmember = defineCommand({
     if (argv.length >= 3) {
       const l = exactLongLong(argv[2]!);
       if (typeof l === 'bigint' && l < -LONG_MAX) {
-        return reply.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+        return reply.error(errors.randomCountRange);
       }
       if (argv.length > 4 || (argv.length === 4 && optionWord(argv[3]!) !== 'withscores')) return reply.error(errors.syntax);
       const withScores = argv.length === 4;
-      if (withScores && (l < -(LONG_MAX / 2n) || l > LONG_MAX / 2n)) return reply.error('ERR value is out of range');
+      if (withScores && (l < -(LONG_MAX / 2n) || l > LONG_MAX / 2n)) return reply.error(errors.valueOutOfRange);
       return randomMembers(ctx, argv[1]!, l, withScores);
     }
     const z = readZset(ctx, argv[1]!);
@@ -1059,7 +1056,7 @@ const zscan = defineCommand({
   },
   run(ctx, argv) {
     const cursor = parseScanCursor(argv[2]!);
-    if (cursor === null) return reply.error('ERR invalid cursor');
+    if (cursor === null) return reply.error(errors.invalidCursor);
     const z = readZset(ctx, argv[1]!);
     if (z === undefined) return EMPTY_SCAN;
     const { count, match } = parseScanOptions(argv, 3);

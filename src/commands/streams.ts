@@ -47,8 +47,6 @@ import {
 } from '../types/stream.js';
 import type { CommandContext } from '../command-model/context.js';
 import { BigMap } from '../types/big-map.js';
-
-const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
 const LISTPACK_MAX_SIZE = 1 << 30;
 
 // ---- helpers ----
@@ -88,7 +86,7 @@ function errArg(s: string): string {
 
 function idArg(arg: string, missingSeq: U64, strict: boolean): StreamId {
   const p = parseStreamId(arg, missingSeq, strict);
-  if (p === null) throw new CommandError(INVALID_ID);
+  if (p === null) throw new CommandError(errors.streamInvalidId);
   return p.id;
 }
 
@@ -98,7 +96,7 @@ function intervalArg(arg: string, start: boolean): StreamId {
   if (!exclusive) return idArg(arg, start ? 0 : U64_MAX, false);
   const id = idArg(arg.slice(1), start ? 0 : U64_MAX, true);
   const moved = start ? incrId(id) : decrId(id);
-  if (moved === null) throw new CommandError(start ? 'ERR invalid start ID for the interval' : 'ERR invalid end ID for the interval');
+  if (moved === null) throw new CommandError(start ? errors.streamIntervalStart : errors.streamIntervalEnd);
   return moved;
 }
 
@@ -111,7 +109,7 @@ function entryReply(e: StreamEntry): Reply {
 }
 
 function noGroupError(key: string, group: string, suffix = ''): CommandError {
-  return new CommandError(`NOGROUP No such key '${errArg(key)}' or consumer group '${errArg(group)}'${suffix}`);
+  return new CommandError(errors.noKeyOrGroup(errArg(key), errArg(group), suffix));
 }
 
 /** addReplySubcommandSyntaxError */
@@ -204,7 +202,7 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
     if (xadd && (raw === '*' || cstr(raw) === '*')) break;
     const opt = optionWord(raw);
     if ((opt === 'maxlen' || opt === 'minid') && more > 0) {
-      if (out.trim !== null) throw new CommandError('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
+      if (out.trim !== null) throw new CommandError(errors.xtrimMaxlenAndMinid);
       approx = false;
       const next = cstr(argv[i + 1]!);
       if (more >= 2 && next === '~') {
@@ -215,7 +213,7 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
       }
       if (opt === 'maxlen') {
         const maxlen = readLongLong(argv[i + 1]!);
-        if (maxlen < 0) throw new CommandError('ERR The MAXLEN argument must be >= 0.');
+        if (maxlen < 0) throw new CommandError(errors.xtrimMaxlenNegative);
         out.trim = { strategy: 'maxlen', maxlen, minid: MIN_ID, approx, limit: 0 };
       } else {
         const minid = idArg(argv[i + 1]!, 0, true);
@@ -224,14 +222,14 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
       i++;
     } else if (opt === 'limit' && more > 0) {
       limit = readLongLong(argv[i + 1]!);
-      if (limit < 0) throw new CommandError('ERR The LIMIT argument must be >= 0.');
+      if (limit < 0) throw new CommandError(errors.xtrimLimitNegative);
       limitGiven = true;
       i++;
     } else if (xadd && opt === 'nomkstream') {
       out.noMkstream = true;
     } else if (xadd) {
       const p = parseStreamId(raw, 0, true, true);
-      if (p === null) throw new CommandError(INVALID_ID);
+      if (p === null) throw new CommandError(errors.streamInvalidId);
       out.id = p.id;
       out.seqGiven = p.seqGiven;
       break;
@@ -240,11 +238,11 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
     }
   }
   out.idPos = i;
-  if (limit !== 0 && out.trim === null) throw new CommandError('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
-  if (!xadd && out.trim === null) throw new CommandError('ERR syntax error, XTRIM must be called with a trimming strategy');
+  if (limit !== 0 && out.trim === null) throw new CommandError(errors.xtrimLimitNeedsStrategy);
+  if (!xadd && out.trim === null) throw new CommandError(errors.xtrimNeedsStrategy);
   if (out.trim !== null) {
     if (limitGiven) {
-      if (!approx) throw new CommandError('ERR syntax error, LIMIT cannot be used without the special ~ option');
+      if (!approx) throw new CommandError(errors.xtrimLimitNeedsApprox);
       out.trim.limit = limit;
     } else if (approx) {
       // the default bound on trimming work: 100 nodes' worth
@@ -255,7 +253,7 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
     }
   } else if (limitGiven && !approx) {
     // LIMIT 0 without a strategy passes the first check; Redis then refuses it for want of ~
-    throw new CommandError('ERR syntax error, LIMIT cannot be used without the special ~ option');
+    throw new CommandError(errors.xtrimLimitNeedsApprox);
   }
   return out;
 }
@@ -264,18 +262,17 @@ function parseAddTrim(argv: string[], xadd: boolean, nodeMaxEntries: number): Ad
 function nextAddId(ctx: CommandContext, s: StreamData, args: AddTrimArgs): StreamId | string {
   const last = s.lastId;
   let id: StreamId;
-  const tooSmall = 'ERR The ID specified in XADD is equal or smaller than the target stream top item';
   if (args.id !== null) {
     if (args.seqGiven) id = args.id;
     else if (args.id.ms === last.ms) {
-      if (last.seq === U64_MAX) return tooSmall;
+      if (last.seq === U64_MAX) return errors.xaddIdTooSmall;
       id = { ms: last.ms, seq: u64Incr(last.seq) };
     } else id = args.id;
   } else {
     const now = ctx.now;
     id = now > last.ms ? { ms: now, seq: 0 } : incrId(last)!;
   }
-  return compareIds(id, last) <= 0 ? tooSmall : id;
+  return compareIds(id, last) <= 0 ? errors.xaddIdTooSmall : id;
 }
 
 export const xadd = defineCommand({
@@ -304,7 +301,7 @@ export const xadd = defineCommand({
     const fieldPos = args.idPos + 1;
     const nfv = argv.length - fieldPos;
     if (nfv < 2 || nfv % 2 === 1) return reply.error(errors.wrongArgs('xadd'));
-    if (args.id !== null && args.seqGiven && isZeroId(args.id)) return reply.error('ERR The ID specified in XADD must be greater than 0-0');
+    if (args.id !== null && args.seqGiven && isZeroId(args.id)) return reply.error(errors.xaddIdZero);
     let s = writeStream(ctx, key);
     const created = s === undefined;
     if (s === undefined) {
@@ -312,14 +309,14 @@ export const xadd = defineCommand({
       s = new StreamData();
     }
     if (s.lastId.ms === U64_MAX && s.lastId.seq === U64_MAX) {
-      return reply.error('ERR The stream has exhausted the last possible ID, unable to add more items');
+      return reply.error(errors.xaddIdExhausted);
     }
     const id = nextAddId(ctx, s, args);
     if (typeof id === 'string') return reply.error(id);
     const fv = argv.slice(fieldPos);
     let total = 0;
     for (const x of fv) total += x.length;
-    if (total > LISTPACK_MAX_SIZE) return reply.error('ERR Elements are too large to be stored');
+    if (total > LISTPACK_MAX_SIZE) return reply.error(errors.streamElementsTooLarge);
     const [maxBytes, maxEntries] = nodeLimits(ctx);
     s.append(id, fv, maxBytes, maxEntries);
     if (created) ctx.db.set(key, { type: 'stream', value: s });
@@ -504,9 +501,9 @@ export function parseStreamRead(ctx: CommandContext, argv: string[], xreadgroup:
     if (o === 'block' && more > 0) {
       i++;
       const t = parseInteger(argv[i]!);
-      if (t === null) throw new CommandError('ERR timeout is not an integer or out of range');
+      if (t === null) throw new CommandError(errors.timeoutNotInteger);
       if (t < 0) throw new CommandError(errors.negativeTimeout);
-      if (t > 0 && BigInt(t) > LLONG_MAX - BigInt(ctx.now)) throw new CommandError('ERR timeout is out of range');
+      if (t > 0 && BigInt(t) > LLONG_MAX - BigInt(ctx.now)) throw new CommandError(errors.timeoutOutOfRange);
       timeout = Number(t);
     } else if (o === 'count' && more > 0) {
       i++;
@@ -516,24 +513,24 @@ export function parseStreamRead(ctx: CommandContext, argv: string[], xreadgroup:
       streamsArg = i + 1;
       streamsCount = argv.length - streamsArg;
       if (streamsCount % 2 !== 0) {
-        throw new CommandError(`ERR Unbalanced '${name}' list of streams: for each stream key an ID or '${xreadgroup ? '>' : '$'}' must be specified.`);
+        throw new CommandError(errors.xreadUnbalanced(name, xreadgroup));
       }
       streamsCount /= 2;
       break;
     } else if (o === 'group' && more >= 2) {
-      if (!xreadgroup) throw new CommandError('ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.');
+      if (!xreadgroup) throw new CommandError(errors.xreadGroupOption);
       groupName = argv[i + 1]!;
       consumerName = argv[i + 2]!;
       i += 2;
     } else if (o === 'noack') {
-      if (!xreadgroup) throw new CommandError('ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.');
+      if (!xreadgroup) throw new CommandError(errors.xreadNoack);
       noack = true;
     } else {
       throw new CommandError(errors.syntax);
     }
   }
   if (streamsArg === 0) throw new CommandError(errors.syntax);
-  if (xreadgroup && groupName === null) throw new CommandError('ERR Missing GROUP option for XREADGROUP');
+  if (xreadgroup && groupName === null) throw new CommandError(errors.xreadgroupMissingGroup);
   const keyList = argv.slice(streamsArg, streamsArg + streamsCount);
   const ids: StreamId[] = [];
   for (let k = 0; k < streamsCount; k++) {
@@ -547,12 +544,12 @@ export function parseStreamRead(ctx: CommandContext, argv: string[], xreadgroup:
     if (text === '$') {
       if (xreadgroup) {
         throw new CommandError(
-          'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.',
+          errors.xreadgroupDollar,
         );
       }
       ids.push(s !== undefined ? s.lastId : MIN_ID);
     } else if (text === '>') {
-      if (!xreadgroup) throw new CommandError('ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.');
+      if (!xreadgroup) throw new CommandError(errors.xreadNewOnlyInGroup);
       ids.push(MAX_ID);
     } else {
       ids.push(idArg(arg, 0, true));
@@ -696,7 +693,7 @@ function streamRead(ctx: CommandContext, argv: string[], xreadgroup: boolean): R
       if (req.group !== null) {
         for (const key of req.keys) {
           const e = ctx.db.lookupRead(key);
-          if (e === undefined || e.v.type !== 'stream') return reply.error('UNBLOCKED the stream key no longer exists');
+          if (e === undefined || e.v.type !== 'stream') return reply.error(errors.unblockedStreamGone);
         }
       }
       try {
@@ -776,7 +773,7 @@ function xgroupTarget(ctx: CommandContext, argv: string[]): GroupTarget {
       i++;
     } else if ((sub === 'create' || sub === 'setid') && o === 'entriesread' && i + 1 < argv.length) {
       entriesRead = exactLongLong(argv[i + 1]!);
-      if (entriesRead < 0 && entriesRead !== INVALID_ENTRIES_READ) throw new CommandError('ERR value for ENTRIESREAD must be positive or -1');
+      if (entriesRead < 0 && entriesRead !== INVALID_ENTRIES_READ) throw new CommandError(errors.xgroupEntriesRead);
       i += 2;
     } else {
       throw subcommandSyntaxError(argv);
@@ -787,12 +784,12 @@ function xgroupTarget(ctx: CommandContext, argv: string[]): GroupTarget {
   if (!mkstream) {
     if (s === undefined) {
       throw new CommandError(
-        'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.',
+        errors.xgroupNeedsKey,
       );
     }
     g = s.group(argv[3]!);
     if (g === undefined && sub !== 'create' && sub !== 'destroy') {
-      throw new CommandError(`NOGROUP No such consumer group '${errArg(argv[3]!)}' for key name '${errArg(argv[2]!)}'`);
+      throw new CommandError(errors.noGroupForKey(errArg(argv[3]!), errArg(argv[2]!)));
     }
   } else {
     g = s?.group(argv[3]!);
@@ -832,7 +829,7 @@ const xgroupCreate = defineCommand({
       ctx.db.set(key, { type: 'stream', value: s });
     }
     if (s.groups === null) s.groups = new BigMap();
-    if (s.groups.has(argv[3]!)) return reply.error('BUSYGROUP Consumer Group name already exists');
+    if (s.groups.has(argv[3]!)) return reply.error(errors.busyGroup);
     s.groups.set(argv[3]!, new ConsumerGroup(id, t.entriesRead));
     dirty(ctx);
     ctx.notify(NotifyKind.stream, 'xgroup-create', key);
@@ -1094,7 +1091,7 @@ export const xclaim = defineCommand({
     const s = readStream(ctx, key);
     const g = s?.group(argv[2]!);
     if (s === undefined || g === undefined) throw noGroupError(key, argv[2]!);
-    let minIdle = readLongLong(argv[4]!, 'ERR Invalid min-idle-time argument for XCLAIM');
+    let minIdle = readLongLong(argv[4]!, errors.xclaimMinIdle);
     if (minIdle < 0) minIdle = 0;
     const ids: StreamId[] = [];
     let j = 5;
@@ -1116,18 +1113,18 @@ export const xclaim = defineCommand({
       else if (o === 'justid') justId = true;
       else if (o === 'idle' && more > 0) {
         j++;
-        deliveryTime = now - readLongLong(argv[j]!, 'ERR Invalid IDLE option argument for XCLAIM');
+        deliveryTime = now - readLongLong(argv[j]!, errors.xclaimIdle);
       } else if (o === 'time' && more > 0) {
         j++;
-        deliveryTime = readLongLong(argv[j]!, 'ERR Invalid TIME option argument for XCLAIM');
+        deliveryTime = readLongLong(argv[j]!, errors.xclaimTime);
       } else if (o === 'retrycount' && more > 0) {
         j++;
-        retryCount = readLongLong(argv[j]!, 'ERR Invalid RETRYCOUNT option argument for XCLAIM');
+        retryCount = readLongLong(argv[j]!, errors.xclaimRetryCount);
       } else if (o === 'lastid' && more > 0) {
         j++;
         lastId = idArg(argv[j]!, 0, true);
       } else {
-        return reply.error(`ERR Unrecognized XCLAIM option '${errArg(argv[j]!)}'`);
+        return reply.error(errors.xclaimUnknownOption(errArg(argv[j]!)));
       }
     }
     const prop = ctx.propagation;
@@ -1205,7 +1202,7 @@ export const xautoclaim = defineCommand({
   },
   run(ctx, argv) {
     const key = argv[1]!;
-    let minIdle = readLongLong(argv[4]!, 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
+    let minIdle = readLongLong(argv[4]!, errors.xautoclaimMinIdle);
     if (minIdle < 0) minIdle = 0;
     const start = intervalArg(argv[5]!, true);
     let count = 100;
@@ -1214,7 +1211,7 @@ export const xautoclaim = defineCommand({
       const o = optionWord(argv[j]!);
       if (o === 'count' && j + 1 < argv.length) {
         const v = parseInteger(argv[j + 1]!);
-        if (v === null || v < 1 || v > 576460752303423487n) return reply.error('ERR COUNT must be > 0');
+        if (v === null || v < 1 || v > 576460752303423487n) return reply.error(errors.geoCountPositive);
         count = Number(v);
         j++;
       } else if (o === 'justid') {
@@ -1441,7 +1438,7 @@ const xinfoConsumers = defineCommand({
     const s = infoStream(ctx, argv[2]!);
     const g = s.group(argv[3]!);
     if (g === undefined) {
-      return reply.error(`NOGROUP No such consumer group '${errArg(argv[3]!)}' for key name '${errArg(argv[2]!)}'`);
+      return reply.error(errors.noGroupForKey(errArg(argv[3]!), errArg(argv[2]!)));
     }
     const now = ctx.now;
     const out: Reply[] = [];
@@ -1519,10 +1516,10 @@ export const xsetid = defineCommand({
       const o = optionWord(argv[i]!);
       if (o === 'entriesadded' && more > 0) {
         entriesAdded = exactLongLong(argv[i + 1]!);
-        if (entriesAdded < 0) return reply.error('ERR entries_added must be positive');
+        if (entriesAdded < 0) return reply.error(errors.xsetidEntriesAdded);
       } else if (o === 'maxdeletedid' && more > 0) {
         maxDeleted = idArg(argv[i + 1]!, 0, true);
-        if (compareIds(id, maxDeleted) < 0) return reply.error('ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id');
+        if (compareIds(id, maxDeleted) < 0) return reply.error(errors.xsetidBelowGivenDeleted);
       } else {
         return reply.error(errors.syntax);
       }
@@ -1531,12 +1528,12 @@ export const xsetid = defineCommand({
     if (e === undefined) return reply.error(errors.noSuchKey);
     if (e.v.type !== 'stream') return reply.error(errors.wrongType);
     const s = e.v.value;
-    if (compareIds(id, s.maxDeletedId) < 0) return reply.error('ERR The ID specified in XSETID is smaller than current max_deleted_entry_id');
+    if (compareIds(id, s.maxDeletedId) < 0) return reply.error(errors.xsetidBelowDeleted);
     if (s.length > 0) {
       const maxId = s.edgeId(false)!;
-      if (compareIds(id, maxId) < 0) return reply.error('ERR The ID specified in XSETID is smaller than the target stream top item');
+      if (compareIds(id, maxId) < 0) return reply.error(errors.xsetidBelowTop);
       if (entriesAdded !== -1 && s.length > entriesAdded) {
-        return reply.error('ERR The entries_added specified in XSETID is smaller than the target stream length');
+        return reply.error(errors.xsetidEntriesAddedSmall);
       }
     }
     s.lastId = id;

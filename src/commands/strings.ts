@@ -518,7 +518,7 @@ export const setrange = defineCommand({
     const key = argv[1]!;
     const value = argv[3]!;
     const offset = exactLongLong(argv[2]!);
-    if (offset < 0) return reply.error('ERR offset is out of range');
+    if (offset < 0) return reply.error(errors.offsetOutOfRange);
     const cur = ctx.db.getStringForWrite(key);
     if (value.length === 0) {
       // writing nothing: a missing key stays missing, an existing one is left untouched
@@ -599,7 +599,7 @@ export const decrby = defineCommand({
   run(ctx, argv) {
     const d = exactLongLong(argv[2]!);
     // -LLONG_MIN does not exist as a 64-bit value
-    if (d === LLONG_MIN) return reply.error('ERR decrement would overflow');
+    if (d === LLONG_MIN) return reply.error(errors.decrOverflow);
     return incrBy(ctx, argv[1]!, typeof d === 'number' ? -d : -d);
   },
 });

@@ -96,7 +96,7 @@ export function zpopGeneric(ctx: CommandContext, keyList: readonly string[], whe
 
 /** ZMPOP/BZMPOP arguments after the numkeys index: the keys, MIN|MAX, COUNT. */
 export function parseZmpopArgs(argv: string[], numkeysIdx: number): { keys: string[]; where: PopEnd; count: number } {
-  const numkeys = readRangeLong(argv[numkeysIdx]!, 1n, LLONG_MAX, 'ERR numkeys should be greater than 0');
+  const numkeys = readRangeLong(argv[numkeysIdx]!, 1n, LLONG_MAX, errors.numkeysPositive);
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) throw new CommandError(errors.syntax);
   const w = optionWord(argv[whereIdx]!);
@@ -104,7 +104,7 @@ export function parseZmpopArgs(argv: string[], numkeysIdx: number): { keys: stri
   let count = -1;
   for (let j = whereIdx + 1; j < argv.length; j++) {
     if (count === -1 && optionWord(argv[j]!) === 'count' && j + 1 < argv.length) {
-      count = readRangeLong(argv[++j]!, 1n, LLONG_MAX, 'ERR count should be greater than 0');
+      count = readRangeLong(argv[++j]!, 1n, LLONG_MAX, errors.countPositive);
     } else {
       throw new CommandError(errors.syntax);
     }

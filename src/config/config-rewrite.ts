@@ -126,7 +126,7 @@ function readOld(st: RewriteState, store: ConfigStore, text: string, manageUsers
 
 /** The lines a directive's current value is written as, each with whether it must be written. */
 function linesFor(store: ConfigStore, def: ConfigDef): { line: string; force: boolean }[] {
-  const value = store.get(def.name);
+  const value = store.valueOf(def);
   const dflt = store.defaultOf(def);
   const force = value !== dflt;
   if (def.rewriteLines !== undefined) return def.rewriteLines(value, def);

@@ -2,9 +2,31 @@
  * Current configuration values, keyed by canonical name, parsed and validated through
  * the declarative table. Values are kept as the canonical strings CONFIG GET shows;
  * typed accessors parse on demand and cache (hot paths read a few of them per command).
+ *
+ * Names: `get`/`int`/`bool` take a `ConfigName` (the union derived from the table), so a
+ * misspelt name in code fails to compile. Names that come from outside (CONFIG GET/SET, a
+ * config file, the command line) are resolved with `def()`, aliases included, and read
+ * with `valueOf(def)`.
+ *
+ * Push or pull — one rule:
+ * - Pull is the default. Code reads a setting where it uses it, through the typed
+ *   accessors; a CONFIG SET is then seen by the next read with nothing kept in step, and
+ *   a read costs a map lookup (numbers are cached; the cache is dropped on every set).
+ * - Push (an `apply` hook on the entry, run once at start-up and after each CONFIG SET
+ *   that changes the value) only when the owner must act on the change at the moment it
+ *   is made, or keeps the value in a derived form: start or stop work (appendonly, TLS
+ *   reload, eviction below a lowered maxmemory, cron frequency), rebuild live state (the
+ *   database count, the source allowlist, output limits, the log file), a parsed
+ *   structure or a field read inside a tight loop (eviction sampling). A hook may refuse
+ *   a value that live state cannot take by returning the error text; CONFIG SET then
+ *   restores the previous values.
+ * A hook is a trigger, not a second source of truth: other code still pulls the value
+ * from the store (the hook's own work may pull it too), and a copy an owner keeps
+ * (`evictor.maxmemory`, `evictor.samples`) is written by that hook and nothing else.
  */
 import type { ConfigDef, SpecialParseContext } from './config-def.js';
 import { parseLongLong, parseMemory } from './config-values.js';
+import type { ConfigName } from './config-table.js';
 
 export type ConfigResult = string | { error: string };
 
@@ -50,14 +72,19 @@ export class ConfigStore {
     return this.defs.get(name) ?? this.defs.get(name.toLowerCase());
   }
 
-  get(name: string): string {
+  get(name: ConfigName): string {
     const def = this.def(name);
     if (def === undefined) throw new Error(`unknown config ${name}`);
     return this.values.get(def.name)!;
   }
 
+  /** The value of a definition found by a name from outside (CONFIG GET/SET, a config file). */
+  valueOf(def: ConfigDef): string {
+    return this.values.get(def.name)!;
+  }
+
   /** Numeric value; cached because the dispatcher and cron read some on every call. */
-  int(name: string): number {
+  int(name: ConfigName): number {
     const cached = this.intCache.get(name);
     if (cached !== undefined) return cached;
     const n = Number(this.get(name));
@@ -65,7 +92,7 @@ export class ConfigStore {
     return n;
   }
 
-  bool(name: string): boolean {
+  bool(name: ConfigName): boolean {
     return this.get(name) === 'yes';
   }
 

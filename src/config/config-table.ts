@@ -59,24 +59,26 @@ const ULLONG_MAX = 18446744073709551615n;
 const SSIZE_MAX = LONG_MAX;
 
 type Extra = Partial<Omit<ConfigDef, 'name' | 'kind' | 'default' | 'status'>>;
+/** An entry whose name keeps its literal type, so the table yields the ConfigName union. */
+type Named<N extends string> = ConfigDef & { readonly name: N };
 
-function bool(name: string, def: 'yes' | 'no', status: ConfigStatus, extra: Extra = {}): ConfigDef {
+function bool<N extends string>(name: N, def: 'yes' | 'no', status: ConfigStatus, extra: Extra = {}): Named<N> {
   return { name, kind: 'bool', default: def, status, ...extra };
 }
-function int(name: string, def: string, min: bigint, max: bigint, status: ConfigStatus, extra: Extra = {}): ConfigDef {
+function int<N extends string>(name: N, def: string, min: bigint, max: bigint, status: ConfigStatus, extra: Extra = {}): Named<N> {
   return { name, kind: 'int', default: def, min, max, status, ...extra };
 }
-function mem(name: string, def: string, min: bigint, max: bigint, status: ConfigStatus, extra: Extra = {}): ConfigDef {
+function mem<N extends string>(name: N, def: string, min: bigint, max: bigint, status: ConfigStatus, extra: Extra = {}): Named<N> {
   return { name, kind: 'memory', default: def, min, max, status, ...extra };
 }
-function str(name: string, def: string, status: ConfigStatus, extra: Extra = {}): ConfigDef {
+function str<N extends string>(name: N, def: string, status: ConfigStatus, extra: Extra = {}): Named<N> {
   return { name, kind: 'string', default: def, status, ...extra };
 }
 /** a string whose empty value means "not set" (Redis's EMPTY_STRING_IS_NULL) */
-function nstr(name: string, status: ConfigStatus, extra: Extra = {}): ConfigDef {
+function nstr<N extends string>(name: N, status: ConfigStatus, extra: Extra = {}): Named<N> {
   return { name, kind: 'string', default: '', emptyIsNull: true, status, ...extra };
 }
-function enm(name: string, def: string, values: readonly string[], status: ConfigStatus, extra: Extra = {}): ConfigDef {
+function enm<N extends string>(name: N, def: string, values: readonly string[], status: ConfigStatus, extra: Extra = {}): Named<N> {
   return { name, kind: 'enum', default: def, values, status, ...extra };
 }
 
@@ -175,7 +177,7 @@ function applyTls(server: Server): string | null {
   return 'Unable to update TLS configuration. Check server logs.';
 }
 
-export const configTable: ConfigDef[] = [
+const entries = [
   // ---- network (implemented) ----
   {
     name: 'bind',
@@ -659,7 +661,16 @@ export const configTable: ConfigDef[] = [
   int('key-load-delay', '0', INT_MIN, INT_MAX, 'active', { flags: HIDDEN }),
   int('watchdog-period', '0', 0n, INT_MAX, 'noeffect', { flags: HIDDEN }),
   int('loading-process-events-interval-bytes', '2097152', 1024n, INT_MAX, 'noeffect', { flags: HIDDEN }),
-];
+] as const satisfies readonly ConfigDef[];
+
+/**
+ * Every canonical config name, derived from the table (`as const` keeps each entry's name
+ * literal): a read such as `config.int('timout')` fails to compile. Aliases are not in it;
+ * code reads canonical names, and names from users go through `ConfigStore.def`.
+ */
+export type ConfigName = (typeof entries)[number]['name'];
+
+export const configTable: readonly Named<ConfigName>[] = entries;
 
 /**
  * Directives that are not configs (no CONFIG GET/SET) but may appear in redis.conf.

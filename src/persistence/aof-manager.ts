@@ -23,6 +23,7 @@ import { aofExecutor, loadRdbInto, LoadError } from './loading.js';
 import { RdbWriter } from './rdb/rdb-writer.js';
 import { writeAllSync } from './durable-file.js';
 import fs from 'node:fs';
+import { errors } from '../errors.js';
 
 export type RewriteOutcome = 'started' | 'scheduled' | 'in-progress' | { error: string };
 
@@ -151,7 +152,7 @@ export class AofPersistence {
       return 'scheduled';
     }
     const err = this.startRewrite();
-    return err === null ? 'started' : { error: 'ERR Can\'t execute an AOF background rewriting. Please check the server logs for more information.' };
+    return err === null ? 'started' : { error: errors.bgrewriteaofFailed };
   }
 
   /** Starts a rewrite; returns an error text or null. */

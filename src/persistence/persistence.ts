@@ -6,6 +6,7 @@
  * Redis runs one child at a time (a BGSAVE or an AOF rewrite); Redoubt keeps that rule for
  * its background snapshots, with the same replies, so scripts that poll INFO behave alike.
  */
+import { errors } from '../errors.js';
 import path from 'node:path';
 import type { Server } from '../server/server.js';
 import { BackgroundSnapshot, saveSnapshotSync, type SnapshotFileResult } from './snapshot-file.js';
@@ -13,12 +14,6 @@ import type { SnapshotEncoder } from './snapshot.js';
 
 /** Redis retries a failed automatic BGSAVE after this many seconds (CONFIG_BGSAVE_RETRY_DELAY). */
 const BGSAVE_RETRY_DELAY_S = 5;
-
-export const RDB_MISCONF =
-  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
-  'Commands that may modify the data set are disabled, because this instance is configured to report errors ' +
-  'during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs ' +
-  'for details about the RDB error.';
 
 /** Makes the encoder of an RDB image (rdb/ codec); `aofBase` marks an AOF preamble. */
 export type RdbEncoderFactory = (server: Server, aofBase: boolean) => SnapshotEncoder;
@@ -189,7 +184,7 @@ export class RdbPersistence {
   /** stop-writes-on-bgsave-error: refuse writes while the last save failed (and saving is configured). */
   updateDiskError(): void {
     const refuse = !this.lastBgsaveOk && this.hasSavePoints() && this.server.config.bool('stop-writes-on-bgsave-error');
-    this.rdbRefusal = refuse ? RDB_MISCONF : null;
+    this.rdbRefusal = refuse ? errors.rdbMisconf : null;
     this.server.refreshDiskError();
   }
 

@@ -4,6 +4,7 @@
  * (luaReplyToRedisReply). Strings are binary strings (one char per byte).
  */
 import { reply, type Reply } from '../protocol/reply.js';
+import { errors } from '../errors.js';
 
 /** The fields Redis reads from a table before treating it as an array, in its order. */
 export const SPECIAL_FIELDS = ['err', 'ok', 'double', 'big_number', 'verbatim_string', 'map', 'set'] as const;
@@ -116,7 +117,7 @@ export function luaValueToReply(v: LuaValue, resp: ScriptResp): Reply {
   }
   switch (v.type) {
     case 'stack-limit':
-      return reply.error('ERR reached lua stack limit');
+      return reply.error(errors.luaStackLimit);
     case 'table':
       return tableToReply(v, resp);
     default:

@@ -6,6 +6,7 @@
 import { Kind, type Reply } from '../protocol/reply.js';
 import { formatDouble } from '../protocol/number-format.js';
 import { SPECIAL_FIELDS, type LuaTable, type LuaValue, type ScriptResp, type SpecialField } from './lua-value.js';
+import { errors } from '../errors.js';
 
 /** A growable little-endian byte writer. */
 export class WireWriter {
@@ -144,7 +145,7 @@ export function writeReplyForLua(w: WireWriter, r: Reply, resp: ScriptResp): voi
       // Pre-encoded replies come only from pub/sub commands, which scripts may not
       // run; the dispatcher never hands one here. Answer an error, not a crash.
       w.u8(T('-'));
-      w.str('ERR reply cannot be represented in Lua');
+      w.str(errors.luaReplyNotRepresentable);
       return;
   }
 }

@@ -60,8 +60,6 @@ interface Waiter {
   timer: NodeJS.Timeout | null;
 }
 
-export const UNBLOCKED_ERROR = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
-
 /**
  * Redis's getTimeoutFromObjectOrReply in seconds (BLPOP…) or milliseconds (XREAD BLOCK).
  * Returns the absolute deadline in ms of `now`'s clock, or 0 for "forever". Throws the
@@ -73,23 +71,23 @@ export function parseTimeout(arg: string, now: number, unit: 'seconds' | 'millis
     const v = parseLongDouble(arg);
     if (v === null) throw new CommandError(errors.timeout);
     if (v.kind === 'inf') {
-      if (!v.neg) throw new CommandError('ERR timeout is out of range');
+      if (!v.neg) throw new CommandError(errors.timeoutOutOfRange);
       throw new CommandError(errors.negativeTimeout);
     }
     if (v.kind === 'nan') throw new CommandError(errors.timeout);
     // seconds × 1000 rounded to the long double grid, then ceil
     const scaled = roundLongDouble(v.neg, v.m * 1000n, v.e, false);
-    if (scaled.kind !== 'finite') throw new CommandError('ERR timeout is out of range');
+    if (scaled.kind !== 'finite') throw new CommandError(errors.timeoutOutOfRange);
     ms = ceilLongDouble(scaled.neg, scaled.m, scaled.e);
-    if (ms > LLONG_MAX) throw new CommandError('ERR timeout is out of range');
+    if (ms > LLONG_MAX) throw new CommandError(errors.timeoutOutOfRange);
   } else {
-    if (!/^-?(0|[1-9][0-9]*)$/.test(arg)) throw new CommandError('ERR timeout is not an integer or out of range');
+    if (!/^-?(0|[1-9][0-9]*)$/.test(arg)) throw new CommandError(errors.timeoutNotInteger);
     ms = BigInt(arg);
-    if (ms > LLONG_MAX || ms < -LLONG_MAX - 1n) throw new CommandError('ERR timeout is not an integer or out of range');
+    if (ms > LLONG_MAX || ms < -LLONG_MAX - 1n) throw new CommandError(errors.timeoutNotInteger);
   }
   if (ms < 0n) throw new CommandError(errors.negativeTimeout);
   if (ms === 0n) return 0;
-  if (ms > LLONG_MAX - BigInt(now)) throw new CommandError('ERR timeout is out of range');
+  if (ms > LLONG_MAX - BigInt(now)) throw new CommandError(errors.timeoutOutOfRange);
   // beyond ~285,000 years a deadline is "forever" in practice; keep it a safe number
   const at = BigInt(now) + ms;
   return at > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(at);
@@ -268,7 +266,7 @@ export class BlockingRegistry {
       if (e instanceof CommandError) out = reply.error(e.reply);
       else {
         internalErrorLog(this.server.logger).report(`serving blocked '${w.cmd.fullName}'`, e);
-        out = reply.error('ERR internal error');
+        out = reply.error(errors.internal);
       }
     } finally {
       this.reprocessing = null;
@@ -284,7 +282,7 @@ export class BlockingRegistry {
     const w = this.byClient.get(clientId);
     if (w === undefined) return false;
     this.remove(w);
-    const r = withError ? reply.error(UNBLOCKED_ERROR) : w.timeoutReply;
+    const r = withError ? reply.error(errors.unblocked) : w.timeoutReply;
     if (withError) this.server.countError(r);
     w.conn.unblocked(r);
     return true;

@@ -12,6 +12,7 @@ import { CommandContext } from '../command-model/context.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 import { OutputLimitState } from './output-limits.js';
+import { errors } from '../errors.js';
 
 /** Output bytes an unauthenticated client may leave unread before it is disconnected. */
 const UNAUTHENTICATED_OUTPUT_LIMIT = 64 * 1024;
@@ -172,9 +173,12 @@ export class Connection {
 
   /** Queues the parser's protocol error; the connection closes once it is written. */
   private answerProtocolError(): void {
-    const err = reply.error(`ERR ${this.parser.error}`);
+    // both callers run only once the parser has failed, so the text is set
+    const text = this.parser.error;
+    if (text === null) return;
+    const err = reply.error(errors.plain(text));
     this.server.countError(err);
-    this.server.logger.verbose(`Protocol error (${this.parser.error}) from client: ${this.client.addr}`);
+    this.server.logger.verbose(`Protocol error (${text}) from client: ${this.client.addr}`);
     this.writer.write(err, this.client.resp);
     this.client.closeAfterReply = true;
   }

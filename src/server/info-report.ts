@@ -113,7 +113,8 @@ function multiplexingApi(): string {
 }
 
 function cfg(server: Server, name: string, fallback: string): string {
-  return server.config.def(name) === undefined ? fallback : server.config.get(name);
+  const def = server.config.def(name);
+  return def === undefined ? fallback : server.config.valueOf(def);
 }
 
 function serverSection(server: Server): InfoFields {

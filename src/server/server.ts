@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { ConfigStore } from '../config/config-store.js';
-import { configTable } from '../config/config-table.js';
+import { configTable, type ConfigName } from '../config/config-table.js';
 import { CommandTable, renameChecker } from '../command-model/command-table.js';
 import { Dispatcher } from '../commands/dispatcher.js';
 import { extractKeyNames } from '../command-model/key-extraction.js';
@@ -328,7 +328,7 @@ export class Server implements KeyspaceHost, CommandHost {
   private applyAll(): void {
     for (const def of this.config.table) {
       if (def.apply !== undefined) {
-        const err = def.apply(this, this.config.get(def.name));
+        const err = def.apply(this, this.config.valueOf(def));
         if (err !== null) throw new StartupError(`config '${def.name}': ${err}`);
       }
     }
@@ -531,7 +531,7 @@ export class Server implements KeyspaceHost, CommandHost {
     if (this.connections.size >= maxclients) {
       this.stats.rejectedConnections++;
       this.security.admissionRefused(addr, 'maxclients');
-      refuse(socket, '-ERR max number of clients reached\r\n');
+      refuse(socket, `-${errors.maxClients}\r\n`);
       return;
     }
     if (protectedModeRefuses(this.config.bool('protected-mode'), this.defaultUserNeedsNoAuth(), socket.remoteAddress)) {
@@ -680,7 +680,7 @@ export class Server implements KeyspaceHost, CommandHost {
       out = finish(r.err);
     } catch (e) {
       internalErrorLog(this.logger).report('finishing a throttled login', e);
-      out = reply.error('ERR internal error');
+      out = reply.error(errors.internal);
     } finally {
       this.current = previous;
     }
@@ -786,7 +786,7 @@ export class Server implements KeyspaceHost, CommandHost {
    */
   reloadTls(): string | null {
     if (this.tls === null) return null;
-    const get = (n: string) => this.config.get(n);
+    const get = (n: ConfigName) => this.config.get(n);
     const settings = buildTlsSettings(get);
     if ('error' in settings) return settings.error;
     this.tls.configure(settings);

@@ -4,6 +4,7 @@
  * OpenSSL (or file system) reason, in the words redis-server logs, so a bad rotation or a
  * typo is diagnosed from the log line alone.
  */
+import type { ConfigName } from '../config/config-table.js';
 import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,8 +23,8 @@ export interface TlsSettings {
 }
 
 /** The files a running TLS setup depends on (for `tls-auto-reload` polling). */
-export function tlsWatchedPaths(get: (name: string) => string): string[] {
-  return ['tls-cert-file', 'tls-key-file', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-dh-params-file'].map(get).filter((p) => p !== '');
+export function tlsWatchedPaths(get: (name: ConfigName) => string): string[] {
+  return (['tls-cert-file', 'tls-key-file', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-dh-params-file'] as const).map(get).filter((p) => p !== '');
 }
 
 const PROTOCOLS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -162,7 +163,7 @@ export function dhParamsError(data: Buffer): string | null {
  * Builds (and test-loads, so errors surface now rather than at the first handshake) the
  * settings for the TLS listener. Returns the settings or the error line to log.
  */
-export function buildTlsSettings(get: (name: string) => string): TlsSettings | { error: string } {
+export function buildTlsSettings(get: (name: ConfigName) => string): TlsSettings | { error: string } {
   const certFile = get('tls-cert-file');
   const keyFile = get('tls-key-file');
   const authClients = get('tls-auth-clients') as TlsAuthClients;

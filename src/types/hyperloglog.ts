@@ -34,9 +34,6 @@ const SPARSE_ZERO_MAX_LEN = 64;
 const SPARSE_XZERO_MAX_LEN = 16384;
 const ALPHA_INF = 0.72134752044448170368;
 
-export const HLL_WRONGTYPE = 'WRONGTYPE Key is not a valid HyperLogLog string value.';
-export const HLL_INVALID = 'INVALIDOBJ Corrupted HLL object detected';
-
 /** Whether a string value has a usable HLL header (isHLLObjectOrReply). */
 export function isHllString(s: string): boolean {
   if (s.length < HLL_HDR_SIZE) return false;

@@ -224,7 +224,7 @@ test('CONFIG REWRITE: without a file it refuses; with one it keeps comments and 
     // the rewritten file loads back to the same configuration
     const again = new ConfigStore(configTable);
     assert.equal(loadConfigText(again, text), null);
-    for (const n of ['hz', 'maxmemory', 'maxclients', 'port']) assert.equal(again.get(n), srv.server.config.get(n), n);
+    for (const n of ['hz', 'maxmemory', 'maxclients', 'port'] as const) assert.equal(again.get(n), srv.server.config.get(n), n);
   } finally {
     c.close();
     b.close();

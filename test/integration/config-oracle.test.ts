@@ -24,7 +24,7 @@ const DEFAULT_DIFFERENCES = new Set([
 ]);
 
 // 7.2 additions, and Redoubt's own directives (`since: 'redoubt'`), which redis-server lacks
-const NEW_IN_72 = configTable.filter((d) => d.since === '7.2.0' || d.since === 'redoubt').map((d) => d.name);
+const NEW_IN_72: readonly string[] = configTable.filter((d) => d.since === '7.2.0' || d.since === 'redoubt').map((d) => d.name);
 
 
 async function both<T>(fn: (redis: Redis, redoubt: Redis) => Promise<T>): Promise<T> {

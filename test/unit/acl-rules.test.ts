@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { CommandTable } from '../../src/command-model/command-table.js';
 import { allCommands } from '../../src/commands/index.js';
 import { ACL_RULE_MESSAGES, AclRuleError, applyRule, mergeSelectorArgs, setUser } from '../../src/acl/rule-parser.js';
-import { BAD_USERNAME_ERROR, isValidUsername, KEY_ALL, KEY_READ, KEY_WRITE, User, type AclContext } from '../../src/acl/user.js';
+import { errors } from '../../src/errors.js';
+import { isValidUsername, KEY_ALL, KEY_READ, KEY_WRITE, User, type AclContext } from '../../src/acl/user.js';
 import { aclListLine } from '../../src/acl/describe.js';
 import { hashPassword } from '../../src/acl/password.js';
 
@@ -274,5 +275,5 @@ test('user names: no spaces or NUL; the empty name is accepted (oracle)', () => 
   assert.equal(isValidUsername('a b'), false);
   assert.equal(isValidUsername('a\tb'), false);
   assert.equal(isValidUsername('a\0b'), false);
-  assert.equal(BAD_USERNAME_ERROR, "ERR Usernames can't contain spaces or null characters");
+  assert.equal(errors.badUsername, "ERR Usernames can't contain spaces or null characters");
 });

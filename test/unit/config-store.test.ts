@@ -106,7 +106,7 @@ test('aliases resolve to the canonical directive', () => {
   assert.equal(set(s, 'lua-time-limit', '7'), null);
   assert.equal(s.get('busy-reply-threshold'), '7');
   assert.equal(set(s, 'replicaof', 'no', 'one'), null);
-  assert.equal(s.get('slaveof'), '');
+  assert.equal(s.valueOf(s.def('slaveof')!), '');
   assert.equal(set(s, 'replicaof', 'h', 'x'), 'Invalid master port');
 });
 
@@ -188,4 +188,15 @@ test('sensitive, immutable and protected flags match Redis', () => {
     assert.ok(flags(n).includes('immutable'), n);
   }
   for (const n of ['use-exit-on-panic', 'key-load-delay']) assert.ok(flags(n).includes('hidden'), n);
+});
+
+test('accessors take only names from the table: a misspelt name does not compile', () => {
+  const s = store();
+  assert.equal(s.int('timeout'), 0);
+  // The directive below is checked by the compiler: if the accessors took any string,
+  // the expectation would be unused and the build would fail.
+  // @ts-expect-error 'timout' is not a ConfigName
+  assert.throws(() => s.int('timout'), /unknown config timout/);
+  // names from users (CONFIG GET/SET, config files) go through def() and valueOf()
+  assert.equal(s.valueOf(s.def('TIMEOUT')!), '0');
 });

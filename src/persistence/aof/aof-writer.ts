@@ -39,6 +39,7 @@ import {
   type AofLocation,
 } from './aof-files.js';
 import { RespCommandBuilder } from './resp-command-builder.js';
+import { errors } from '../../errors.js';
 
 export type AppendFsync = 'always' | 'everysec' | 'no';
 
@@ -389,7 +390,7 @@ export class AofWriter implements PropagationSink {
    * writeCommandsDeniedByDiskError / DISK_ERROR_TYPE_AOF), or null when writes are fine.
    */
   misconfError(): string | null {
-    return this.lastWriteStatus === 'ok' ? null : `MISCONF Errors writing to the AOF file: ${this.lastErrno}`;
+    return this.lastWriteStatus === 'ok' ? null : errors.aofMisconf(this.lastErrno);
   }
 
   get currentManifest(): AofManifest {
