@@ -90,9 +90,19 @@ export async function startRedisOracle(extraArgs: string[] = [], timeoutMs = 10_
     child.stderr!.on('data', (d: Buffer) => {
       if (output.length < 16384) output += d.toString('utf8');
     });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // A failed spawn emits 'error' and never 'exit': count it as gone, or a wait on `exited`
+    // would be left pending with nothing keeping the event loop alive.
+    let spawnFailed = false;
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', (e) => {
+        spawnFailed = true;
+        lastError = `spawn failed: ${e.message}`;
+        resolve();
+      });
+    });
     child.once('exit', () => running.delete(child));
-    const up = await waitForPong(port, timeoutMs, () => child.exitCode !== null || child.signalCode !== null);
+    const up = await waitForPong(port, timeoutMs, () => spawnFailed || child.exitCode !== null || child.signalCode !== null);
     if (up) {
       return {
         port,
@@ -107,7 +117,7 @@ export async function startRedisOracle(extraArgs: string[] = [], timeoutMs = 10_
         },
       };
     }
-    lastError = output;
+    if (!spawnFailed) lastError = output;
     child.kill('SIGKILL');
     await exited;
   }
