@@ -61,9 +61,10 @@ function randomConfigLine(rng: Rng, names: readonly string[]): string {
 }
 
 export function configTarget(): FuzzTarget<string[], string> {
-  // `logfile` is left out: loading opens (creates) the named file, as redis-server does,
-  // and random names would litter the working directory
-  const names = configTable.flatMap((d) => [d.name, ...(d.aliases ?? [])]).filter((n) => n !== 'logfile');
+  // `logfile` and `security-log-file` are left out: loading opens (creates) the named file,
+  // as redis-server does for logfile, and random names would litter the working directory
+  const createsFile = new Set(['logfile', 'security-log-file']);
+  const names = configTable.flatMap((d) => [d.name, ...(d.aliases ?? [])]).filter((n) => !createsFile.has(n));
   return {
     name: 'config',
     generate: (rng) => Array.from({ length: rng.range(1, 6) }, () => randomConfigLine(rng, names)),
