@@ -107,7 +107,8 @@ test('list commands answer like redis-server', async (t) => {
     console.warn(NO_ORACLE_MESSAGE);
     return;
   }
-  const oracle = await startRedisOracle();
+  // hz 100: the oracle's 10 ms blocking timeouts end after ~10 ms, not at its next 100 ms tick
+  const oracle = await startRedisOracle(['--hz', '100']);
   const srv = await startTestServer();
   const rc = await RawClient.connect(oracle.port);
   const oc = await RawClient.connect(srv.port);
