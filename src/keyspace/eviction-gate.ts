@@ -6,13 +6,14 @@
  * memory), which dooms the transaction (EXEC answers EXECABORT). EXEC itself is refused
  * when a queued command is `denyoom`.
  *
- * Also the server side of eviction (EvictionHost): how one key is evicted.
+ * Also the server side of eviction (EvictionHost): how one key is evicted, and the
+ * maxmemory* settings, which eviction owns (registered with the config store).
  */
 import type { Client } from '../server/client.js';
 import type { Command } from '../command-model/command-spec.js';
 import type { Server } from '../server/server.js';
 import type { Database } from './database.js';
-import { EvictResult, type EvictionHost } from './eviction.js';
+import { EvictResult, type EvictionHost, type EvictionPolicy } from './eviction.js';
 import { NotifyKind } from './keyspace-events.js';
 import { errors } from '../errors.js';
 
@@ -72,4 +73,41 @@ function evictKey(server: Server, db: Database, key: string): boolean {
   server.stats.evictedKeys++;
   server.notifyKeyspaceEvent(NotifyKind.evicted, 'evicted', key, db.index);
   return true;
+}
+
+/**
+ * The maxmemory* settings, pushed: eviction samples them in a tight loop. maxmemory is
+ * Redis's updateMaxmemory: a limit below the current usage is logged, and eviction starts
+ * at once in the background (the next command would start it anyway).
+ */
+export function registerMemoryLimits(server: Server): void {
+  const { config, evictor, memory } = server;
+  config.onChange('maxmemory', (v) => {
+    const max = Number(v);
+    evictor.maxmemory = max;
+    memory.setLimited(max > 0);
+    if (max > 0) {
+      const used = memory.used();
+      if (max < used) {
+        server.logger.warning(
+          `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). ` +
+            'This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.',
+        );
+      }
+      evictor.startBackground();
+    }
+    return null;
+  });
+  config.onChange('maxmemory-policy', (v) => {
+    evictor.policy = v as EvictionPolicy;
+    return null;
+  });
+  config.onChange('maxmemory-samples', (v) => {
+    evictor.samples = Number(v);
+    return null;
+  });
+  config.onChange('maxmemory-eviction-tenacity', (v) => {
+    evictor.tenacity = Number(v);
+    return null;
+  });
 }

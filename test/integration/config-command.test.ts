@@ -48,7 +48,7 @@ test('CONFIG SET: several pairs take effect together; apply hooks run', async ()
   const c = await RawClient.connect(srv.port);
   try {
     assert.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '2mb', 'loglevel', 'warning', 'maxclients', '50'), '+OK\r\n');
-    assert.equal(srv.server.parserLimits.maxBulkLen, 2 * 1024 * 1024);
+    assert.equal(srv.server.limits.parser.maxBulkLen, 2 * 1024 * 1024);
     assert.equal(srv.server.logger.level, 'warning');
     assert.equal(srv.server.config.int('maxclients'), 50);
     // hz is clamped to 1..500 as Redis does, and CONFIG GET shows the clamped value
@@ -70,7 +70,7 @@ test('CONFIG SET is all-or-nothing: a bad later value rolls back the earlier one
     );
     assert.equal(srv.server.config.get('timeout'), '0');
     assert.equal(srv.server.config.get('proto-max-bulk-len'), '536870912');
-    assert.equal(srv.server.parserLimits.maxBulkLen, 536870912);
+    assert.equal(srv.server.limits.parser.maxBulkLen, 536870912);
     assert.equal(
       await c.call('CONFIG', 'SET', 'timeout', '5', 'slave-priority', 'x'),
       "-ERR CONFIG SET failed (possibly related to argument 'slave-priority') - argument couldn't be parsed into an integer\r\n",
@@ -302,7 +302,7 @@ test('ioredis and node-redis drive CONFIG GET/SET', async () => {
   try {
     assert.deepEqual(await io.config('GET', 'maxmemory-policy'), ['maxmemory-policy', 'noeviction']);
     assert.equal(await io.config('SET', 'maxmemory-policy', 'allkeys-lfu'), 'OK');
-    assert.equal(srv.server.lfuEnabled(), true);
+    assert.equal(srv.server.keyspace.lfuEnabled(), true);
     await nr.connect();
     assert.deepEqual(await nr.configGet('maxmemory-*'), {
       'maxmemory-policy': 'allkeys-lfu',
