@@ -203,6 +203,20 @@ export class ConfigStore {
   }
 
   /**
+   * A directive given as config-file arguments (ServerOptions.config): `user` and
+   * `rename-command` lines are kept for their layers, anything else goes the way of a
+   * config-file line (validation, the unsupported-security refusal). Returns an error text or null.
+   */
+  setDirective(name: string, args: string[]): string | null {
+    if (name.toLowerCase() === 'user') return this.addUserDirective(args);
+    if (name.toLowerCase() === 'rename-command') return args.length === 2 ? this.addRename(args[0]!, args[1]!) : 'wrong number of arguments';
+    const def = this.def(name);
+    if (def === undefined) return 'Bad directive or wrong number of arguments';
+    if (!(def.flags ?? []).includes('multi-arg') && args.length !== 1) return 'wrong number of arguments';
+    return this.setFromFile(def, args);
+  }
+
+  /**
    * Why `value` cannot be accepted for a security directive whose layer has not landed,
    * or null when it can (its default is harmless: `tls-port 0`, `requirepass ""`).
    */

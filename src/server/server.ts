@@ -36,7 +36,7 @@ import { SecurityMonitor } from '../security/security-monitor.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { Connection } from './connection.js';
 import { Logger, silentSink, type LogSink } from './logger.js';
-import { connectSyslog, SyslogOutput, syslogOptions } from './syslog-output.js';
+import { startSyslog, type SyslogOutput } from './syslog-output.js';
 import { ServerStats } from './stats.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
@@ -233,18 +233,11 @@ export class Server implements CommandHost {
     this.config.renameValidator ??= renameChecker(new CommandTable(allCommands));
     if (opts.config !== undefined) {
       for (const [name, ...args] of opts.config) {
-        const err = this.setConfigFromArgs(name, args);
+        const err = this.config.setDirective(name, args);
         if (err !== null) throw new Error(`config '${name}': ${err}`);
       }
     }
-    if (this.config.bool('syslog-enabled')) {
-      this.syslog = opts.syslog ?? new SyslogOutput(syslogOptions(this.config, () => this.clock.now(), (m) => this.logger.warning(m)));
-      connectSyslog(this.syslog, this.logger, this.security.events);
-      this.logger.notice(
-        `Syslog output: the log and the security events also go to '${this.config.get('syslog-socket')}' ` +
-          `(ident ${this.config.get('syslog-ident')}, facility ${this.config.get('syslog-facility')})`,
-      );
-    }
+    this.syslog = startSyslog(this.config, this.logger, this.security.events, opts.syslog, () => this.clock.now());
     // rename-command lines were checked as they were read; apply them to the live table
     for (const [from, to] of this.config.renames) this.commands.rename(from, to);
     this.resizeDatabases(this.config.int('databases'));
@@ -260,17 +253,6 @@ export class Server implements CommandHost {
     const mu = process.memoryUsage();
     this.startupMemory = mu.heapUsed + mu.external;
     this.memory.startup = this.startupMemory;
-  }
-
-  /** Validates and stores a directive given as config-file arguments. */
-  setConfigFromArgs(name: string, args: string[]): string | null {
-    if (name.toLowerCase() === 'user') return this.config.addUserDirective(args);
-    if (name.toLowerCase() === 'rename-command') return args.length === 2 ? this.config.addRename(args[0]!, args[1]!) : 'wrong number of arguments';
-    const def = this.config.def(name);
-    if (def === undefined) return 'Bad directive or wrong number of arguments';
-    if (!(def.flags ?? []).includes('multi-arg') && args.length !== 1) return 'wrong number of arguments';
-    // same path as a config-file line: validation and the unsupported-security refusal
-    return this.config.setFromFile(def, args);
   }
 
   resizeDatabases(n: number): void {
