@@ -43,7 +43,7 @@ test('CONFIG GET: several patterns, aliases, hidden only by exact name, RESP2 fl
   }
 });
 
-test('CONFIG SET: several pairs take effect together; apply hooks run', async () => {
+test('CONFIG SET: several pairs take effect together; owner hooks run', async () => {
   const srv = await startTestServer();
   const c = await RawClient.connect(srv.port);
   try {
@@ -76,6 +76,43 @@ test('CONFIG SET is all-or-nothing: a bad later value rolls back the earlier one
       "-ERR CONFIG SET failed (possibly related to argument 'slave-priority') - argument couldn't be parsed into an integer\r\n",
     );
     assert.equal(srv.server.config.get('timeout'), '0');
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
+test('CONFIG SET runs each owner hook once however many of its settings changed, and a refusing hook rolls everything back', async () => {
+  const srv = await startTestServer();
+  const c = await RawClient.connect(srv.port);
+  try {
+    const config = srv.server.config;
+    const runs: string[] = [];
+    // one hook for two settings (as TLS registers one for every tls-* context setting)
+    config.onChange(['slowlog-max-len', 'slowlog-log-slower-than'], (v) => (runs.push(v), null));
+    assert.equal(await c.call('CONFIG', 'SET', 'slowlog-max-len', '5', 'slowlog-log-slower-than', '7'), '+OK\r\n');
+    assert.deepEqual(runs, ['5'], 'once, with the value of the first changed setting');
+    // an unchanged value runs nothing
+    assert.equal(await c.call('CONFIG', 'SET', 'slowlog-max-len', '5'), '+OK\r\n');
+    assert.deepEqual(runs, ['5']);
+    // the owners' own hooks ran too
+    assert.equal(srv.server.slowlog.maxLen, 5);
+    assert.equal(srv.server.slowlog.threshold, 7);
+
+    let refuse = true;
+    config.onChange('latency-monitor-threshold', () => (refuse ? 'not now' : null));
+    assert.equal(
+      await c.call('CONFIG', 'SET', 'slowlog-max-len', '9', 'latency-monitor-threshold', '100'),
+      "-ERR CONFIG SET failed (possibly related to argument 'latency-monitor-threshold') - not now\r\n",
+    );
+    assert.equal(config.get('slowlog-max-len'), '5');
+    assert.equal(config.get('latency-monitor-threshold'), '0');
+    // the hooks that ran were run again with the restored values
+    assert.equal(srv.server.slowlog.maxLen, 5);
+    assert.equal(srv.server.latency.threshold, 0);
+    refuse = false;
+    assert.equal(await c.call('CONFIG', 'SET', 'latency-monitor-threshold', '100'), '+OK\r\n');
+    assert.equal(srv.server.latency.threshold, 100);
   } finally {
     c.close();
     await srv.close();
