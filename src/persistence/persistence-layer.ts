@@ -9,7 +9,7 @@ import { AofPersistence } from './aof-manager.js';
 import { ReplyBarrier } from './reply-barrier.js';
 import { rdbSnapshotEncoder } from './snapshot-encoders.js';
 import { loadRdbAtStart } from './loading.js';
-import type { InfoFields } from '../server/info-report.js';
+import type { InfoFields } from '../server/info-registry.js';
 
 export class PersistenceLayer {
   readonly rdb: RdbPersistence;
@@ -35,6 +35,7 @@ export class PersistenceLayer {
     this.rdb.aofRewriteRunning = () => this.aof.rewriting;
     this.aof.bgsaveRunning = () => this.rdb.inProgress;
     this.registerConfig();
+    server.info.register('persistence', () => this.infoFields());
   }
 
   /** The settings whose change the snapshot and AOF machinery act on at once. */
@@ -130,7 +131,7 @@ export class PersistenceLayer {
   }
 
   /** INFO persistence: Redis 7.2's fields in its order (no fork: the copy-on-write figures are 0). */
-  infoFields(): InfoFields {
+  private infoFields(): InfoFields {
     const s = this.server;
     const rdb = this.rdb;
     const aofInfo = this.aof.writer?.info() ?? null;

@@ -35,7 +35,7 @@ import { clientInfoLine } from '../commands/client.js';
 import { SecurityMonitor } from '../security/security-monitor.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { Connection } from './connection.js';
-import { Logger, silentSink, type LogSink } from './logger.js';
+import { Logger, silentSink } from './logger.js';
 import { startSyslog, type SyslogOutput } from './syslog-output.js';
 import { ServerStats } from './stats.js';
 import { SlowLog } from './slowlog.js';
@@ -48,11 +48,13 @@ import { BlockingRegistry } from './blocking.js';
 import { WatchRegistry } from './watch.js';
 import { PubSubRegistry } from './pubsub.js';
 import { ClientLimits } from './client-limits.js';
+import { InfoRegistry } from './info-registry.js';
 import { Propagator } from '../persistence/propagator.js';
 import { PersistenceLayer } from '../persistence/persistence-layer.js';
 import { MemoryAccounting } from '../keyspace/memory-accounting.js';
 import { Evictor } from '../keyspace/eviction.js';
-import { evictionHost, memoryGate, registerMemoryLimits } from '../keyspace/eviction-gate.js';
+import { evictionHost, registerMemoryLimits } from './memory-limits.js';
+import { memoryGate } from '../commands/oom-gate.js';
 import { Admission } from './admission.js';
 import { AuthLogin } from './auth-login.js';
 import { KeyspaceHooks } from './keyspace-hooks.js';
@@ -61,44 +63,9 @@ import { CommandStats } from './command-stats.js';
 
 export { ListenError } from './listeners.js';
 export { TlsConfigError } from '../tls/tls-service.js';
+import type { RunningServer, ServerOptions } from './server-options.js';
 
-export interface ServerOptions {
-  /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
-  config?: ReadonlyArray<readonly [string, ...string[]]>;
-  /** an already loaded store (main.ts loads files itself to report errors redis-style) */
-  store?: ConfigStore;
-  clock?: Clock;
-  /** defaults to silent in tests; main.ts passes stdout or the logfile */
-  logSink?: LogSink;
-  /**
-   * syslog-enabled: the output main.ts already started for its first log lines; without
-   * it the server starts its own when the store says syslog-enabled yes.
-   */
-  syslog?: SyslogOutput;
-  /**
-   * Test convenience: listen on this TCP port, where 0 means an ephemeral port (unlike the
-   * `port` directive, where 0 disables TCP). The bound port is then what CONFIG GET port shows.
-   */
-  port?: number;
-  /** Test convenience: start the metrics endpoint on this port (0 = ephemeral). */
-  metricsPort?: number;
-  /** Test convenience like `port`, for `tls-port`: 0 means an ephemeral TLS port. */
-  tlsPort?: number;
-  /** false: resolve once listening, while the dataset still loads (tests of -LOADING) */
-  awaitLoading?: boolean;
-}
-
-export interface RunningServer {
-  server: Server;
-  /** first TCP listener's address */
-  port: number;
-  host: string;
-  /** first TLS listener's port, 0 without TLS */
-  tlsPort: number;
-  /** settles when start-up loading is over (rejects with the LoadError when it failed) */
-  loaded: Promise<void>;
-  close(): Promise<void>;
-}
+export type { RunningServer, ServerOptions } from './server-options.js';
 
 export class Server implements CommandHost {
   readonly config: ConfigStore;
@@ -132,6 +99,8 @@ export class Server implements CommandHost {
   readonly tlsService: TlsService;
   /** parser caps, query and output buffer limits (client-limits.ts) */
   readonly limits: ClientLimits;
+  /** figures other layers show in INFO, registered by their owners (info-registry.ts) */
+  readonly info = new InfoRegistry();
   /** clients blocked on keys (BLPOP & co.) */
   readonly blocking: BlockingRegistry = new BlockingRegistry(this);
   /** WATCHed keys (transactions) */
@@ -287,7 +256,7 @@ export class Server implements CommandHost {
   preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void {
     this.keyspace.preserveKeys(dbIndex, cmd, argv);
   }
-  /** maxmemory (keyspace/eviction-gate.ts): the OOM refusal for this command, or null */
+  /** maxmemory (commands/oom-gate.ts): the OOM refusal for this command, or null */
   memoryRefusal(client: Client, cmd: Command): string | null {
     return memoryGate(this, client, cmd);
   }

@@ -74,6 +74,8 @@ const MOVED: readonly { concern: string; owner: string; marker: RegExp }[] = [
   { concern: 'TLS reload', owner: 'src/tls/tls-service.ts', marker: /buildTlsSettings\(/ },
   { concern: 'replies held for the AOF write', owner: 'src/persistence/reply-barrier.ts', marker: /setImmediate\(/ },
   { concern: 'start-up users', owner: 'src/acl/startup-users.ts', marker: /loadAclFile\(/ },
+  { concern: 'evicting one key', owner: 'src/server/memory-limits.ts', marker: /evictedKeys\+\+/ },
+  { concern: 'the OOM refusal', owner: 'src/commands/oom-gate.ts', marker: /errors\.oom\b/ },
   // settings are registered by their owners; the root registers none itself
   { concern: 'config hooks', owner: 'src/server/cron.ts', marker: /\.onChange\(/ },
 ];
@@ -94,4 +96,11 @@ test('replies flush without a round trip through the Server', () => {
   const connection = readFileSync(path.join(ROOT, 'src/server/connection.ts'), 'utf8');
   assert.doesNotMatch(connection, /server\.(afterWriteFeed|flushWriteFeed|writeFeedPending)\(/);
   assert.match(connection, /\.replies\b/, 'connections hold on the persistence layer\'s reply barrier');
+});
+
+test('the keyspace and the config table do not know the Server (their hosts are narrow interfaces)', () => {
+  const files = [...sources('src/keyspace'), ...sources('src/config')];
+  assert.ok(files.length >= 15, `found ${files.length} files`);
+  const offenders = files.filter(({ text }) => /from ['"][./]*server\/server\.js['"]/.test(text)).map((f) => f.file);
+  assert.deepEqual(offenders, []);
 });
