@@ -2,7 +2,7 @@
  * CONFIG GET / SET / RESETSTAT / REWRITE / HELP, driven by the config table. Semantics and
  * error texts follow Redis 7.2's config.c: GET takes several glob patterns (hidden configs
  * only by exact name); SET takes several pairs and is all-or-nothing, restoring what it
- * changed when a later value or an apply hook fails.
+ * changed when a later value or an owner's hook (ConfigStore.onChange) refuses.
  */
 import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
