@@ -5,10 +5,12 @@
  * Each concern lives in the module that owns it, with its contract in its header:
  * admission (admission.ts), logins (auth-login.ts), the keyspace's hooks
  * (keyspace-hooks.ts), the cron and active expiry (cron.ts), command statistics
- * (command-stats.ts), per-client limits (client-limits.ts), TLS (tls/tls-service.ts), the
- * write feed's hold on replies (persistence/reply-barrier.ts). Settings are registered
- * with the config store by their owners (config-store.ts states the push/pull rule); this
- * file writes into no other module's fields. What stays here is shared state — the
+ * (command-stats.ts), per-client limits (client-limits.ts), the server side of eviction
+ * (memory-limits.ts; the OOM refusal is commands/oom-gate.ts), TLS (tls/tls-service.ts),
+ * the write feed's hold on replies (persistence/reply-barrier.ts), INFO figures other
+ * layers own (info-registry.ts). Settings are registered with the config store by their
+ * owners (config-store.ts states the push/pull rule); no setting is copied from here into
+ * another module's fields. What stays here is shared state — the
  * databases, the connections, the current client, the cached time, loading and MISCONF —
  * and the few methods the parts call back into.
  */
@@ -61,10 +63,10 @@ import { KeyspaceHooks } from './keyspace-hooks.js';
 import { ServerCron } from './cron.js';
 import { CommandStats } from './command-stats.js';
 
-export { ListenError } from './listeners.js';
-export { TlsConfigError } from '../tls/tls-service.js';
 import type { RunningServer, ServerOptions } from './server-options.js';
 
+export { ListenError } from './listeners.js';
+export { TlsConfigError } from '../tls/tls-service.js';
 export type { RunningServer, ServerOptions } from './server-options.js';
 
 export class Server implements CommandHost {
