@@ -9,6 +9,7 @@
  *   keys and channels: the default user out of the box), so the common case costs a few
  *   property reads.
  */
+import type { ConfigStore } from '../config/config-store.js';
 import type { Command } from '../command-model/command-spec.js';
 import type { CommandContext } from '../command-model/context.js';
 import { reply, type Reply } from '../protocol/reply.js';
@@ -101,6 +102,21 @@ export class AccessControl {
   constructor(private readonly host: AclHost) {
     this.users = new UserRegistry(host.aclContext);
     this.log = new AclLog(() => host.acllogMaxLen());
+  }
+
+  /**
+   * The settings ACL owns, pushed because they change live state: requirepass rewrites the
+   * default user, a lowered acllog-max-len trims the log at once.
+   */
+  registerConfig(config: ConfigStore): void {
+    config.onChange('requirepass', (v) => {
+      this.setDefaultUserPassword(v === '' ? null : v);
+      return null;
+    });
+    config.onChange('acllog-max-len', () => {
+      this.log.trim();
+      return null;
+    });
   }
 
   /** requirepass: the default user's only password, or nopass for null (Redis ACLUpdateDefaultUserPassword). */

@@ -24,7 +24,6 @@ import type { LatencyEvent, CommandHistogram } from '../server/latency.js';
 import type { Logger } from '../server/logger.js';
 import type { AccessControl } from '../acl/access-control.js';
 import type { SecurityMonitor, Actor } from '../security/security-monitor.js';
-import type { ConfigDef } from '../config/config-def.js';
 import type { Command } from './command-spec.js';
 import type { CommandTable } from './command-table.js';
 import type { CommandContext } from './context.js';
@@ -183,11 +182,6 @@ export interface SecurityService {
   authenticate(ctx: CommandContext, user: string, password: string, commandName: string, finish: (err: Reply | null) => Reply): Reply | null;
 }
 
-/** CONFIG SET's side effects beyond the store: the owning module's apply hook. */
-export interface ConfigControl {
-  apply(def: ConfigDef, value: string): string | null;
-}
-
 /** The command table and re-entry into execution (EXEC, and later scripts). */
 export interface CommandRegistry {
   readonly table: CommandTable;
@@ -202,6 +196,5 @@ export interface CommandServices {
   readonly persistence: PersistenceControl;
   readonly monitor: MonitorService;
   readonly security: SecurityService;
-  readonly config: ConfigControl;
   readonly commands: CommandRegistry;
 }

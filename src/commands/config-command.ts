@@ -2,13 +2,14 @@
  * CONFIG GET / SET / RESETSTAT / REWRITE / HELP, driven by the config table. Semantics and
  * error texts follow Redis 7.2's config.c: GET takes several glob patterns (hidden configs
  * only by exact name); SET takes several pairs and is all-or-nothing, restoring what it
- * changed when a later value or an apply hook fails.
+ * changed when a later value or an owner's hook (ConfigStore.onChange) refuses.
  */
 import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { compileGlob } from '../keyspace/glob.js';
 import type { ConfigDef } from '../config/config-def.js';
+import type { ApplyHook } from '../config/config-store.js';
 import { rewriteConfigFile } from '../config/config-rewrite.js';
 import { aclListLine } from '../acl/describe.js';
 import { strerror } from '../config/config-values.js';
@@ -126,7 +127,8 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
   if (err !== null) return setFailed(err.name, err.reason);
 
   const old = pending.map((p) => config.valueOf(p.def));
-  const applies: { def: ConfigDef; name: string }[] = [];
+  // each distinct hook once, however many of its settings changed (one TLS reload)
+  const applies: Apply[] = [];
   for (let i = 0; i < pending.length; i++) {
     const p = pending[i]!;
     const isMulti = (p.def.flags ?? []).includes('multi-arg');
@@ -142,10 +144,10 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
     }
     const changed = (v as string) !== config.valueOf(p.def);
     config.store(p.def, v as string);
-    if (changed && p.def.apply !== undefined && !applies.some((a) => a.def.apply === p.def.apply)) applies.push({ def: p.def, name: p.name });
+    if (changed) for (const hook of config.hooksOf(p.def)) if (!applies.some((a) => a.hook === hook)) applies.push({ hook, def: p.def, name: p.name });
   }
   for (const a of applies) {
-    const e = ctx.services.config.apply(a.def, config.valueOf(a.def));
+    const e = a.hook(config.valueOf(a.def));
     if (e !== null) {
       ctx.services.monitor.logger.warning(`Failed applying new configuration. Possibly related to new ${a.def.name} setting. Restoring previous settings.`);
       restore(ctx, pending, old, pending.length, applies);
@@ -162,11 +164,18 @@ function setFailed(name: string, reason: string): Reply {
   return reply.error(errors.configSetFailed(name, reason));
 }
 
-/** Puts back the first `count` previous values (and re-runs the apply hooks that ran). */
-function restore(ctx: CommandContext, pending: Pending[], old: string[], count: number, applies: { def: ConfigDef }[] | null): void {
+/** A setting's owner hook to run after a CONFIG SET (config-store.ts: push). */
+interface Apply {
+  hook: ApplyHook;
+  def: ConfigDef;
+  name: string;
+}
+
+/** Puts back the first `count` previous values (and re-runs the hooks that ran). */
+function restore(ctx: CommandContext, pending: Pending[], old: string[], count: number, applies: Apply[] | null): void {
   for (let i = 0; i < count; i++) ctx.config.store(pending[i]!.def, old[i]!);
   for (const a of applies ?? []) {
-    const e = ctx.services.config.apply(a.def, ctx.config.valueOf(a.def));
+    const e = a.hook(ctx.config.valueOf(a.def));
     if (e !== null) ctx.services.monitor.logger.warning(`Failed applying restored failed CONFIG SET command: ${e}`);
   }
 }

@@ -105,7 +105,7 @@ export class Dispatcher {
         return denied;
       }
     }
-    // maxmemory (keyspace/eviction-gate.ts): one flag test when no limit is set
+    // maxmemory (oom-gate.ts): one flag test when no limit is set
     if (server.memory.check) {
       const oom = server.memoryRefusal(client, cmd);
       if (oom !== null) return this.reject(ctx, cmd, oom);

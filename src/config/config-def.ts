@@ -1,9 +1,9 @@
 /**
  * One declarative config table drives the file parser, CONFIG GET/SET/REWRITE and
- * start-up validation. Each entry says how to parse a value, what it defaults to and
- * what happens when it changes.
+ * start-up validation. Each entry says how to parse a value and what it defaults to;
+ * what a change does is registered by the module that owns the setting
+ * (ConfigStore.onChange), not written here.
  */
-import type { Server } from '../server/server.js';
 
 /**
  * - bool: yes/no
@@ -100,8 +100,6 @@ export interface ConfigDef {
   refuse?: { when: (value: string) => boolean; why: string };
   /** Extra validation of a canonical value; returns an error text or null. */
   validate?: (value: string) => string | null;
-  /** Called when the value changes at run time (and once at start-up). Returns an error text or null. */
-  apply?: (server: Server, value: string) => string | null;
   /** REWRITE style; defaults from the kind */
   rewrite?: RewriteStyle;
   /**

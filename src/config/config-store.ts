@@ -12,17 +12,23 @@
  * - Pull is the default. Code reads a setting where it uses it, through the typed
  *   accessors; a CONFIG SET is then seen by the next read with nothing kept in step, and
  *   a read costs a map lookup (numbers are cached; the cache is dropped on every set).
- * - Push (an `apply` hook on the entry, run once at start-up and after each CONFIG SET
- *   that changes the value) only when the owner must act on the change at the moment it
- *   is made, or keeps the value in a derived form: start or stop work (appendonly, TLS
- *   reload, eviction below a lowered maxmemory, cron frequency), rebuild live state (the
- *   database count, the source allowlist, output limits, the log file), a parsed
- *   structure or a field read inside a tight loop (eviction sampling). A hook may refuse
- *   a value that live state cannot take by returning the error text; CONFIG SET then
- *   restores the previous values.
+ * - Push (a hook registered with `onChange`, run once at start-up and after each CONFIG
+ *   SET that changes the value) only when the owner must act on the change at the moment
+ *   it is made, or keeps the value in a derived form: start or stop work (appendonly, TLS
+ *   reload, eviction below a lowered maxmemory), rebuild live state (the source allowlist,
+ *   output limits, the log file), a parsed structure (notify-keyspace-events as bits) or a
+ *   field read on every command or inside a tight loop (slow log threshold, eviction
+ *   sampling). A hook may refuse a value that live state cannot take by returning the
+ *   error text; CONFIG SET then restores the previous values.
  * A hook is a trigger, not a second source of truth: other code still pulls the value
  * from the store (the hook's own work may pull it too), and a copy an owner keeps
- * (`evictor.maxmemory`, `evictor.samples`) is written by that hook and nothing else.
+ * (`evictor.maxmemory`, `slowlog.threshold`) is written by that hook and nothing else.
+ *
+ * Hooks are registered by the module that owns the setting, when it is built (Dragonfly's
+ * RegisterMutable is the model): the table says how a value is parsed and shown, the owner
+ * says what a change does. Nothing else writes into an owner's fields. Start-up runs every
+ * registered hook once, in table order (`applyAll`); CONFIG SET runs each distinct hook
+ * once however many of its names changed (one TLS reload for cert and key together).
  */
 import type { ConfigDef, SpecialParseContext } from './config-def.js';
 import { parseLongLong, parseMemory } from './config-values.js';
@@ -35,8 +41,16 @@ const LLONG_MAX = 9223372036854775807n;
 /** Where a value comes from: a config file / command line line, or CONFIG SET. */
 export type ConfigSource = 'file' | 'set';
 
+/**
+ * What an owner does when a setting changes: act on the new canonical value, or refuse it
+ * with an error text (CONFIG SET then fails and restores the previous values).
+ */
+export type ApplyHook = (value: string) => string | null;
+
 export class ConfigStore {
   private readonly defs = new Map<string, ConfigDef>();
+  /** canonical name → the hooks its owners registered, in registration order */
+  private readonly hooks = new Map<string, ApplyHook[]>();
   private readonly values = new Map<string, string>();
   private readonly defaults = new Map<string, string>();
   private readonly intCache = new Map<string, number>();
@@ -189,6 +203,20 @@ export class ConfigStore {
   }
 
   /**
+   * A directive given as config-file arguments (ServerOptions.config): `user` and
+   * `rename-command` lines are kept for their layers, anything else goes the way of a
+   * config-file line (validation, the unsupported-security refusal). Returns an error text or null.
+   */
+  setDirective(name: string, args: string[]): string | null {
+    if (name.toLowerCase() === 'user') return this.addUserDirective(args);
+    if (name.toLowerCase() === 'rename-command') return args.length === 2 ? this.addRename(args[0]!, args[1]!) : 'wrong number of arguments';
+    const def = this.def(name);
+    if (def === undefined) return 'Bad directive or wrong number of arguments';
+    if (!(def.flags ?? []).includes('multi-arg') && args.length !== 1) return 'wrong number of arguments';
+    return this.setFromFile(def, args);
+  }
+
+  /**
    * Why `value` cannot be accepted for a security directive whose layer has not landed,
    * or null when it can (its default is harmless: `tls-port 0`, `requirepass ""`).
    */
@@ -198,12 +226,51 @@ export class ConfigStore {
     return unsupportedReason(def.name);
   }
 
-  /** Stores an already parsed canonical value (no apply; the caller runs side effects). */
+  /**
+   * An owner registers what a change of `names` does (push; see the header for when).
+   * One hook registered for several names runs once per CONFIG SET that changes any of them.
+   */
+  onChange(names: ConfigName | readonly ConfigName[], hook: ApplyHook): void {
+    for (const name of typeof names === 'string' ? [names] : names) {
+      const def = this.def(name);
+      if (def === undefined) throw new Error(`unknown config ${name}`);
+      const list = this.hooks.get(def.name);
+      if (list === undefined) this.hooks.set(def.name, [hook]);
+      else list.push(hook);
+    }
+  }
+
+  /** The hooks registered for `def` (empty: nothing is pushed, readers pull). */
+  hooksOf(def: ConfigDef): readonly ApplyHook[] {
+    return this.hooks.get(def.name) ?? NO_HOOKS;
+  }
+
+  /** Runs `def`'s hooks with its current value; the first refusal stops and is returned. */
+  runHooks(def: ConfigDef): string | null {
+    for (const hook of this.hooksOf(def)) {
+      const err = hook(this.valueOf(def));
+      if (err !== null) return err;
+    }
+    return null;
+  }
+
+  /** Start-up: every registered hook once per entry, in table order. Returns the first refusal. */
+  applyAll(): { def: ConfigDef; error: string } | null {
+    for (const def of this.table) {
+      const error = this.runHooks(def);
+      if (error !== null) return { def, error };
+    }
+    return null;
+  }
+
+  /** Stores an already parsed canonical value (no hooks run; the caller runs them). */
   store(def: ConfigDef, value: string): void {
     this.values.set(def.name, value);
     this.intCache.clear();
   }
 }
+
+const NO_HOOKS: readonly ApplyHook[] = [];
 
 /** The reason given when a security directive cannot be honoured yet. */
 export function unsupportedReason(name: string): string {

@@ -34,7 +34,6 @@ import {
   parseClientOutputBufferLimit,
   parseLatencyPercentiles,
   parseNotifyKeyspaceEvents,
-  notifyFlagsOf,
   parseOomScoreAdjValues,
   parseReplicaOf,
   parseSave,
@@ -43,12 +42,8 @@ import {
   strerror,
   expandProcTitle,
 } from './config-values.js';
-import type { LogLevel } from '../server/logger.js';
-import { parseAllowlistArgs, SourceAllowlist } from '../security/source-allowlist.js';
-import { parseOutputLimits } from '../server/output-limits.js';
+import { parseAllowlistArgs } from '../security/source-allowlist.js';
 import { loggerOnPath } from '../server/syslog-output.js';
-import type { Server } from '../server/server.js';
-import type { EvictionPolicy } from '../keyspace/eviction.js';
 
 const INT_MIN = -2147483648n;
 const INT_MAX = 2147483647n;
@@ -91,27 +86,6 @@ const SHUTDOWN_SAVE_REFUSAL = {
   why: 'Redoubt saves at shutdown exactly when save points are set, so the dataset would be saved (or not) otherwise than asked',
 };
 
-/**
- * maxmemory (Redis's updateMaxmemory): a limit below the current usage is logged, and
- * eviction starts at once in the background (the next command would start it anyway).
- */
-function applyMaxmemory(server: Server, v: string): string | null {
-  const max = Number(v);
-  server.evictor.maxmemory = max;
-  server.memory.setLimited(max > 0);
-  if (max > 0) {
-    const used = server.memory.used();
-    if (max < used) {
-      server.logger.warning(
-        `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). ` +
-          'This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.',
-      );
-    }
-    server.evictor.startBackground();
-  }
-  return null;
-}
-
 /** Redis's pathIsBaseName: no '/' (nor '\' on Windows). */
 function baseName(what: string, noun: string) {
   return (v: string): string | null => (v.includes('/') ? `${what} can't be a path, just a ${noun}` : null);
@@ -144,37 +118,6 @@ function parseDir(args: string[]): string | { error: string } {
     return { error: strerror(e) };
   }
   return p;
-}
-
-/**
- * CONFIG SET appendonly: yes starts the AOF with a rewrite of the dataset, no closes it
- * (Redis's startAppendOnly / stopAppendOnly). At start-up the loader opens it instead.
- */
-function applyAppendonly(server: Server, v: string): string | null {
-  if (!server.persistence.started) return null;
-  if (v === 'yes') return server.persistence.aof.enable();
-  server.persistence.aof.disable();
-  return null;
-}
-
-/** Redis clamps hz to [1, 500] and CONFIG GET then shows the clamped value. */
-function applyHz(server: Server, v: string): null {
-  const n = Number(v);
-  const clamped = n < 1 ? 1 : n > 500 ? 500 : n;
-  if (clamped !== n) server.config.store(server.config.def('hz')!, String(clamped));
-  return null;
-}
-
-/**
- * Any `tls-*` change rebuilds the TLS context (one shared hook, so a CONFIG SET of cert and
- * key together reloads once). Invalid files fail the CONFIG SET with Redis's text and keep
- * the running context; the reason goes to the log.
- */
-function applyTls(server: Server): string | null {
-  const err = server.reloadTls();
-  if (err === null) return null;
-  server.logger.warning(err);
-  return 'Unable to update TLS configuration. Check server logs.';
 }
 
 const entries = [
@@ -213,10 +156,6 @@ const entries = [
     since: 'redoubt',
     flags: ['multi-arg'],
     parse: (args) => parseAllowlistArgs(args),
-    apply: (server, v) => {
-      server.allowlist = new SourceAllowlist(v);
-      return null;
-    },
     rewrite: 'custom',
     rewriteLines: (v) => (v === '' ? [] : [{ line: `source-allowlist ${v}`, force: true }]),
   },
@@ -224,30 +163,30 @@ const entries = [
   // ---- TLS ----
   // Redis allows CONFIG SET tls-port; immutable here for the same reason as port.
   int('tls-port', '0', 0n, 65535n, 'active', { flags: IMMUTABLE }),
-  nstr('tls-cert-file', 'active', { apply: applyTls }),
-  nstr('tls-key-file', 'active', { apply: applyTls }),
-  nstr('tls-key-file-pass', 'active', { flags: ['sensitive'], apply: applyTls }),
+  nstr('tls-cert-file', 'active'),
+  nstr('tls-key-file', 'active'),
+  nstr('tls-key-file-pass', 'active', { flags: ['sensitive'] }),
   // client-side certificate for outgoing TLS connections (replication, cluster): Redoubt makes none
   nstr('tls-client-cert-file', 'noeffect'),
   nstr('tls-client-key-file', 'noeffect'),
   nstr('tls-client-key-file-pass', 'noeffect', { flags: ['sensitive'] }),
-  nstr('tls-dh-params-file', 'active', { apply: applyTls }),
-  nstr('tls-ca-cert-file', 'active', { apply: applyTls }),
-  nstr('tls-ca-cert-dir', 'active', { apply: applyTls }),
-  enm('tls-auth-clients', 'yes', ['no', 'yes', 'optional'], 'active', { apply: applyTls }),
+  nstr('tls-dh-params-file', 'active'),
+  nstr('tls-ca-cert-file', 'active'),
+  nstr('tls-ca-cert-dir', 'active'),
+  enm('tls-auth-clients', 'yes', ['no', 'yes', 'optional'], 'active'),
   // Valkey 9's certificate login (CN), extended to SAN URI / DNS / email: the identity
   // names the ACL user a TLS connection is logged in as
   enm('tls-auth-clients-user', 'off', ['off', 'cn', 'uri', 'dns', 'email'], 'active', { since: 'redoubt' }),
   // no replication or cluster bus exists to encrypt
   bool('tls-replication', 'no', 'noeffect'),
   bool('tls-cluster', 'no', 'noeffect'),
-  nstr('tls-protocols', 'active', { apply: applyTls }),
-  nstr('tls-ciphers', 'active', { apply: applyTls }),
-  nstr('tls-ciphersuites', 'active', { apply: applyTls }),
-  bool('tls-prefer-server-ciphers', 'no', 'active', { apply: applyTls }),
-  bool('tls-session-caching', 'yes', 'active', { apply: applyTls }),
-  int('tls-session-cache-size', '20480', 0n, INT_MAX, 'active', { apply: applyTls }),
-  int('tls-session-cache-timeout', '300', 0n, INT_MAX, 'active', { apply: applyTls }),
+  nstr('tls-protocols', 'active'),
+  nstr('tls-ciphers', 'active'),
+  nstr('tls-ciphersuites', 'active'),
+  bool('tls-prefer-server-ciphers', 'no', 'active'),
+  bool('tls-session-caching', 'yes', 'active'),
+  int('tls-session-cache-size', '20480', 0n, INT_MAX, 'active'),
+  int('tls-session-cache-timeout', '300', 0n, INT_MAX, 'active'),
   // Redoubt's own: reload the certificate, key, CA and DH files when they change on disk
   bool('tls-auto-reload', 'no', 'active', { since: 'redoubt' }),
 
@@ -262,10 +201,6 @@ const entries = [
     // 'nothing' is new in 7.2
     values: ['debug', 'verbose', 'notice', 'warning', 'nothing'],
     status: 'active',
-    apply: (server, v) => {
-      server.logger.level = v as LogLevel;
-      return null;
-    },
   },
   str('logfile', '', 'active', { flags: IMMUTABLE }),
   // the server log and the security events also go to syslog (server/syslog-output.ts),
@@ -296,7 +231,6 @@ const entries = [
     kind: 'special',
     default: '3600 1 300 100 60 10000',
     status: 'active',
-    apply: (server) => (server.persistence.rdb.updateDiskError(), null),
     flags: ['multi-arg'],
     parse: parseSave,
     rewrite: 'custom',
@@ -308,7 +242,7 @@ const entries = [
       return out;
     },
   },
-  bool('stop-writes-on-bgsave-error', 'yes', 'active', { apply: (server) => (server.persistence.rdb.updateDiskError(), null) }),
+  bool('stop-writes-on-bgsave-error', 'yes', 'active'),
   bool('rdbcompression', 'yes', 'active'),
   bool('rdbchecksum', 'yes', 'active', { flags: IMMUTABLE }),
   str('dbfilename', 'dump.rdb', 'active', { flags: ['protected'], validate: baseName('dbfilename', 'filename') }),
@@ -376,31 +310,15 @@ const entries = [
   // ---- security ----
   // requirepass sets the default user's only password (empty: nopass), as Redis does;
   // ACL rules applied later (user directives, aclfile, ACL SETUSER) may change it again.
-  nstr('requirepass', 'active', {
-    flags: ['sensitive'],
-    apply: (server, v) => {
-      server.acl.setDefaultUserPassword(v === '' ? null : v);
-      return null;
-    },
-  }),
+  nstr('requirepass', 'active', { flags: ['sensitive'] }),
   str('aclfile', '', 'active', { flags: IMMUTABLE }),
-  int('acllog-max-len', '128', 0n, LONG_MAX, 'active', {
-    unsigned: true,
-    apply: (server) => {
-      server.acl.log.trim();
-      return null;
-    },
-  }),
+  int('acllog-max-len', '128', 0n, LONG_MAX, 'active', { unsigned: true }),
   // read when a user is created or reset
   enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels'], 'active'),
 
   // ---- Redoubt extensions: watch and defend (no Redis equivalent; `since: 'redoubt'`) ----
   // protected like dir/dbfilename: it names a file the server creates and appends to
-  nstr('security-log-file', 'active', {
-    since: 'redoubt',
-    flags: ['protected'],
-    apply: (server, v) => server.security.events.setFile(v),
-  }),
+  nstr('security-log-file', 'active', { since: 'redoubt', flags: ['protected'] }),
   int('auth-spike-threshold', '50', 0n, INT_MAX, 'active', { since: 'redoubt' }),
   int('auth-spike-source-threshold', '10', 0n, INT_MAX, 'active', { since: 'redoubt' }),
   int('auth-spike-window', '60', 1n, 86400n, 'active', { since: 'redoubt' }),
@@ -422,23 +340,15 @@ const entries = [
   enm('enable-module-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
 
   // ---- memory management ----
-  mem('maxmemory', '0', 0n, ULLONG_MAX, 'active', { unsigned: true, apply: applyMaxmemory }),
+  mem('maxmemory', '0', 0n, ULLONG_MAX, 'active', { unsigned: true }),
   enm(
     'maxmemory-policy',
     'noeviction',
     ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
-    // the keyspace keeps LFU counters only under an LFU policy (OBJECT FREQ)
     'active',
-    {
-      apply: (server, v) => {
-        server.lfuPolicy = v.includes('lfu');
-        server.evictor.policy = v as EvictionPolicy;
-        return null;
-      },
-    },
   ),
-  int('maxmemory-samples', '5', 1n, INT_MAX, 'active', { apply: (server, v) => ((server.evictor.samples = Number(v)), null) }),
-  int('maxmemory-eviction-tenacity', '10', 0n, 100n, 'active', { apply: (server, v) => ((server.evictor.tenacity = Number(v)), null) }),
+  int('maxmemory-samples', '5', 1n, INT_MAX, 'active'),
+  int('maxmemory-eviction-tenacity', '10', 0n, 100n, 'active'),
   mem('maxmemory-clients', '0', -100n, SSIZE_MAX, 'noeffect', { percent: true }),
   bool('lazyfree-lazy-eviction', 'no', 'noeffect'),
   bool('lazyfree-lazy-expire', 'no', 'noeffect'),
@@ -467,7 +377,7 @@ const entries = [
   nstr('bgsave_cpulist', 'noeffect', { flags: IMMUTABLE }),
 
   // ---- append only file (persistence/aof-manager.ts) ----
-  bool('appendonly', 'no', 'active', { apply: applyAppendonly }),
+  bool('appendonly', 'no', 'active'),
   str('appendfilename', 'appendonly.aof', 'active', {
     flags: IMMUTABLE,
     validate: (v) => (v === '' ? "appendfilename can't be empty" : baseName('appendfilename', 'filename')(v)),
@@ -476,15 +386,13 @@ const entries = [
     flags: IMMUTABLE,
     validate: (v) => (v === '' ? "appenddirname can't be empty" : baseName('appenddirname', 'dirname')(v)),
   }),
-  enm('appendfsync', 'everysec', ['everysec', 'always', 'no'], 'active', {
-    apply: (server, v) => (server.persistence.aof.setFsync(v as 'everysec' | 'always' | 'no'), null),
-  }),
+  enm('appendfsync', 'everysec', ['everysec', 'always', 'no'], 'active'),
   bool('no-appendfsync-on-rewrite', 'no', 'noeffect'),
   int('auto-aof-rewrite-percentage', '100', 0n, INT_MAX, 'active'),
   mem('auto-aof-rewrite-min-size', '67108864', 0n, LLONG_MAX, 'active'),
   bool('aof-load-truncated', 'yes', 'active'),
-  bool('aof-use-rdb-preamble', 'yes', 'active', { apply: (server, v) => (server.persistence.aof.setUseRdbPreamble(v === 'yes'), null) }),
-  bool('aof-timestamp-enabled', 'no', 'active', { apply: (server, v) => (server.persistence.aof.writer?.setTimestampEnabled(v === 'yes'), null) }),
+  bool('aof-use-rdb-preamble', 'yes', 'active'),
+  bool('aof-timestamp-enabled', 'no', 'active'),
   bool('aof-rewrite-incremental-fsync', 'yes', 'noeffect'),
   bool('rdb-save-incremental-fsync', 'yes', 'noeffect'),
   // yes keeps the AOF history files after a rewrite; Redoubt deletes them, so a no-op would
@@ -533,33 +441,11 @@ const entries = [
   enm('cluster-preferred-endpoint-type', 'ip', ['ip', 'hostname', 'unknown-endpoint'], 'noeffect'),
 
   // ---- slow log, latency (implemented) ----
-  // the hot path reads cached copies of these, kept current by `apply`
-  int('slowlog-log-slower-than', '10000', -1n, LLONG_MAX, 'active', {
-    apply: (server, v) => {
-      server.slowlog.threshold = Number(v);
-      return null;
-    },
-  }),
-  int('slowlog-max-len', '128', 0n, LONG_MAX, 'active', {
-    unsigned: true,
-    apply: (server, v) => {
-      server.slowlog.maxLen = Number(v);
-      server.slowlog.trim();
-      return null;
-    },
-  }),
-  int('latency-monitor-threshold', '0', 0n, LLONG_MAX, 'active', {
-    apply: (server, v) => {
-      server.latency.threshold = Number(v);
-      return null;
-    },
-  }),
-  bool('latency-tracking', 'yes', 'active', {
-    apply: (server, v) => {
-      server.latency.tracking = v === 'yes';
-      return null;
-    },
-  }),
+  // the hot path reads cached copies of these, kept current by their owners' hooks
+  int('slowlog-log-slower-than', '10000', -1n, LLONG_MAX, 'active'),
+  int('slowlog-max-len', '128', 0n, LONG_MAX, 'active', { unsigned: true }),
+  int('latency-monitor-threshold', '0', 0n, LLONG_MAX, 'active'),
+  bool('latency-tracking', 'yes', 'active'),
   {
     name: 'latency-tracking-info-percentiles',
     kind: 'special',
@@ -578,11 +464,6 @@ const entries = [
     default: '',
     status: 'active',
     parse: (args) => parseNotifyKeyspaceEvents(args),
-    // the keyspace reads the classes as bits on every event
-    apply: (server, v) => {
-      server.notifyFlags = notifyFlagsOf(v);
-      return null;
-    },
     rewrite: 'custom',
     rewriteLines: (v) => [{ line: `notify-keyspace-events ${reprArg(v)}`, force: v !== '' }],
   },
@@ -611,27 +492,12 @@ const entries = [
     status: 'active',
     flags: ['multi-arg'],
     parse: parseClientOutputBufferLimit,
-    apply: (server, v) => {
-      server.outputLimits = parseOutputLimits(v);
-      return null;
-    },
     rewrite: 'custom',
     rewriteLines: (v) => rewriteClientOutputBufferLimit(v),
   },
-  mem('client-query-buffer-limit', '1073741824', 1024n * 1024n, LONG_MAX, 'active', {
-    unsigned: true,
-    apply: (server, v) => {
-      server.queryBufferLimit = Number(v);
-      return null;
-    },
-  }),
-  mem('proto-max-bulk-len', '536870912', 1024n * 1024n, LONG_MAX, 'active', {
-    apply: (server, v) => {
-      server.parserLimits.maxBulkLen = Number(v);
-      return null;
-    },
-  }),
-  int('hz', '10', 0n, INT_MAX, 'active', { apply: applyHz }),
+  mem('client-query-buffer-limit', '1073741824', 1024n * 1024n, LONG_MAX, 'active', { unsigned: true }),
+  mem('proto-max-bulk-len', '536870912', 1024n * 1024n, LONG_MAX, 'active'),
+  int('hz', '10', 0n, INT_MAX, 'active'),
   bool('dynamic-hz', 'yes', 'noeffect'),
   int('tracking-table-max-keys', '1000000', 0n, LONG_MAX, 'noeffect', { unsigned: true }),
 

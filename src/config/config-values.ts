@@ -184,7 +184,7 @@ export function parseNotifyKeyspaceEvents(args: string[]): Parsed {
 /**
  * The canonical text can hide a class: with all of A set, Redis shows "A" even when `n`
  * is on too ("AKEn" reads back as "AKE") while still publishing `new` events. So the bits
- * last parsed for each canonical text are remembered for the apply hook.
+ * last parsed for each canonical text are remembered for the owner's hook (keyspace-hooks.ts).
  */
 const parsedNotifyFlags = new Map<string, number>();
 

@@ -1,8 +1,8 @@
 /**
  * Keyspace notification classes (the letters of notify-keyspace-events). Commands report
- * what they did with `server.notifyKeyspaceEvent(kind, event, key, dbIndex)`, using the
- * same event names Redis uses ("set", "del", "expired", "lpush", "hset"…); the pub/sub
- * layer decides from the configured classes whether anything is published.
+ * what they did with `ctx.notify(kind, event, key)`, using the same event names Redis uses
+ * ("set", "del", "expired", "lpush", "hset"…); the keyspace hooks (server/keyspace-hooks.ts)
+ * decide from the configured classes whether anything is published.
  */
 export const NotifyKind = {
   /** g: generic commands (DEL, EXPIRE, RENAME…) */

@@ -64,7 +64,7 @@ export class MemoryAccounting {
   /** client query and output buffers, refreshed by the cron and by INFO */
   clients = 0;
   peak = 0;
-  /** set by the maxmemory apply hook */
+  /** set by the maxmemory hook (server/memory-limits.ts) */
   private limited = false;
   /**
    * Whether the dispatcher must call the memory gate before a command: maxmemory is set,

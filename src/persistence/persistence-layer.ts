@@ -6,13 +6,16 @@
 import type { Server } from '../server/server.js';
 import { RdbPersistence } from './persistence.js';
 import { AofPersistence } from './aof-manager.js';
+import { ReplyBarrier } from './reply-barrier.js';
 import { rdbSnapshotEncoder } from './snapshot-encoders.js';
 import { loadRdbAtStart } from './loading.js';
-import type { InfoFields } from '../server/info-report.js';
+import type { InfoFields } from '../server/info-registry.js';
 
 export class PersistenceLayer {
   readonly rdb: RdbPersistence;
   readonly aof: AofPersistence;
+  /** replies wait for the AOF write of the commands behind them (reply-barrier.ts) */
+  readonly replies: ReplyBarrier;
   /** start-up loading figures (INFO persistence loading_*) */
   loadingStartedAt = 0;
   loadingTotalBytes = 0;
@@ -27,9 +30,41 @@ export class PersistenceLayer {
   constructor(private readonly server: Server) {
     this.rdb = new RdbPersistence(server, rdbSnapshotEncoder);
     this.aof = new AofPersistence(server);
+    this.replies = new ReplyBarrier(this.aof);
     // one background snapshot at a time, as Redis runs one child at a time
     this.rdb.aofRewriteRunning = () => this.aof.rewriting;
     this.aof.bgsaveRunning = () => this.rdb.inProgress;
+    this.registerConfig();
+    server.info.register('persistence', () => this.infoFields());
+  }
+
+  /** The settings whose change the snapshot and AOF machinery act on at once. */
+  private registerConfig(): void {
+    const config = this.server.config;
+    config.onChange(['save', 'stop-writes-on-bgsave-error'], () => {
+      this.rdb.updateDiskError();
+      return null;
+    });
+    // CONFIG SET appendonly: yes starts the AOF with a rewrite of the dataset, no closes it
+    // (Redis's startAppendOnly / stopAppendOnly). At start-up the loader opens it instead.
+    config.onChange('appendonly', (v) => {
+      if (!this.started) return null;
+      if (v === 'yes') return this.aof.enable();
+      this.aof.disable();
+      return null;
+    });
+    config.onChange('appendfsync', (v) => {
+      this.aof.setFsync(v as 'everysec' | 'always' | 'no');
+      return null;
+    });
+    config.onChange('aof-use-rdb-preamble', (v) => {
+      this.aof.setUseRdbPreamble(v === 'yes');
+      return null;
+    });
+    config.onChange('aof-timestamp-enabled', (v) => {
+      this.aof.writer?.setTimestampEnabled(v === 'yes');
+      return null;
+    });
   }
 
   /**
@@ -96,7 +131,7 @@ export class PersistenceLayer {
   }
 
   /** INFO persistence: Redis 7.2's fields in its order (no fork: the copy-on-write figures are 0). */
-  infoFields(): InfoFields {
+  private infoFields(): InfoFields {
     const s = this.server;
     const rdb = this.rdb;
     const aofInfo = this.aof.writer?.info() ?? null;

@@ -64,6 +64,8 @@ export class SecurityMonitor {
       clock,
     );
     this.throttle.onEngage = (source, stage, failures) => this.throttleEngaged(source, stage, failures);
+    // the event file is opened (or refused) the moment the setting changes
+    config.onChange('security-log-file', (v) => this.events.setFile(v));
   }
 
   /**

@@ -112,7 +112,9 @@ export class BlockingRegistry {
   private reprocessing: Waiter | null = null;
   private serving = false;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    server.info.register('clients', () => this.infoFields());
+  }
 
   /** Number of blocked clients. */
   get size(): number {
@@ -295,7 +297,7 @@ export class BlockingRegistry {
   }
 
   /** INFO clients: clients_in_timeout_table, total_blocking_keys, total_blocking_keys_on_nokey. */
-  infoFields(): [string, number][] {
+  private infoFields(): [string, number][] {
     let timed = 0;
     for (const w of this.byClient.values()) if (w.deadline > 0) timed++;
     let keys = 0;

@@ -9,6 +9,7 @@ import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
 import type { Server } from './server.js';
+import { actorOf } from './auth-login.js';
 
 export function commandServices(server: Server): CommandServices {
   return {
@@ -16,8 +17,8 @@ export function commandServices(server: Server): CommandServices {
       get dbs() {
         return server.dbs;
       },
-      keyIsExpired: (dbIndex, key) => server.keyIsExpired(dbIndex, key),
-      lfuEnabled: () => server.lfuEnabled(),
+      keyIsExpired: (dbIndex, key) => server.keyspace.keyIsExpired(dbIndex, key),
+      lfuEnabled: () => server.keyspace.lfuEnabled(),
       addDirty: (n) => {
         server.stats.dirty += n;
       },
@@ -25,7 +26,7 @@ export function commandServices(server: Server): CommandServices {
         return server.loading;
       },
       get maxBulkLen() {
-        return server.parserLimits.maxBulkLen;
+        return server.limits.parser.maxBulkLen;
       },
       watches: server.watches,
       blocking: server.blocking,
@@ -37,7 +38,7 @@ export function commandServices(server: Server): CommandServices {
       // a client with no connection (AOF loading, scripts) still gets a registry entry
       pubsubTarget: (client) => server.connections.get(client.id) ?? { client, push: () => {} },
       bufferBytes: () => clientBufferBytes(server.connections.values()),
-      implicitLoginAllowed: (client) => server.implicitLoginAllowed(client),
+      implicitLoginAllowed: (client) => server.login.implicitLoginAllowed(client),
       reset: (client) => server.onClientReset(client),
       pause: (mode, ms) => server.pause.pause(mode, ms),
       unpause: () => server.pause.unpause(),
@@ -70,11 +71,8 @@ export function commandServices(server: Server): CommandServices {
     security: {
       acl: server.acl,
       events: server.security,
-      actorOf: (client) => server.actorOf(client),
-      authenticate: (ctx, user, password, commandName, finish) => server.authenticate(ctx, user, password, commandName, finish),
-    },
-    config: {
-      apply: (def, value) => (def.apply === undefined ? null : def.apply(server, value)),
+      actorOf,
+      authenticate: (ctx, user, password, commandName, finish) => server.login.authenticate(ctx, user, password, commandName, finish),
     },
     commands: {
       table: server.commands,

@@ -57,7 +57,7 @@ export class Connection {
     readonly socket: Socket,
   ) {
     this.ctx = new CommandContext(server, client);
-    this.parser = new RequestParser(server.parserLimits, {
+    this.parser = new RequestParser(server.limits.parser, {
       get unauthenticated() {
         return !client.authenticated;
       },
@@ -142,7 +142,7 @@ export class Connection {
           }
         }
         if (isCrossProtocolAttack(argv[0]!)) {
-          this.server.crossProtocolAttack(this.client);
+          this.server.admission.crossProtocolAttack(this.client);
           this.close();
           break;
         }
@@ -194,7 +194,7 @@ export class Connection {
     if (this.client.closeAfterReply) return true;
     const parser = this.parser;
     const pending = parser.pendingBytes;
-    if (pending > this.server.queryBufferLimit) {
+    if (pending > this.server.limits.queryBuffer) {
       this.server.logger.warning(`Closing client that reached max query buffer length: addr=${this.client.addr}`);
       this.server.stats.clientQueryBufferLimitDisconnections++;
       this.close();
@@ -319,7 +319,7 @@ export class Connection {
 
   /** client-output-buffer-limit for the client's class: over it, the client is closed. */
   private enforceOutputLimit(): void {
-    const limits = this.server.outputLimits;
+    const limits = this.server.limits.output;
     const used = this.writer.size + this.socket.writableLength;
     // the common case, well under every limit: no class lookup
     if (used < limits.floor) {
@@ -340,12 +340,13 @@ export class Connection {
     // always). Replies of every client served in this turn of the event loop wait for one
     // AOF write (and one fsync) together, as Redis's beforeSleep does; a closing client's
     // last reply cannot wait, so the AOF is written right away for it.
-    if (this.server.writeFeedPending()) {
+    const barrier = this.server.persistence.replies;
+    if (barrier.pending()) {
       if (!this.client.closeAfterReply) {
-        this.server.afterWriteFeed(this);
+        barrier.hold(this);
         return;
       }
-      this.server.flushWriteFeed();
+      barrier.writeNow();
     }
     const out = this.writer.take();
     this.client.netOut += out.length;

@@ -15,7 +15,8 @@
  * and the allocator_* fields are V8's heap (used, total). Fields for machinery Redoubt
  * does not have (replication links, forks, Lua, defrag...) show Redis's idle values.
  * `redoubt_version` is added at the end of the server section. Figures owned by another
- * layer (persistence, blocking) are asked of it by the section that shows them.
+ * layer (persistence, blocking, …) are registered by that layer with the server's
+ * InfoRegistry (info-registry.ts) and merged into the section that shows them.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -23,46 +24,13 @@ import type { Command } from '../command-model/command-spec.js';
 import type { Server } from './server.js';
 import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from '../version.js';
+import { INFO_SECTIONS, type InfoFields, type InfoSection } from './info-registry.js';
 
-/** Sections in output order. */
-const SECTIONS = [
-  'server',
-  'clients',
-  'memory',
-  'persistence',
-  'stats',
-  'replication',
-  'cpu',
-  'modules',
-  'commandstats',
-  'errorstats',
-  'latencystats',
-  'cluster',
-  'keyspace',
-  // Redoubt's own section: only when asked for by name (INFO security), so `INFO all`
-  // stays what Redis tools expect
-  'security',
-] as const;
-type Section = (typeof SECTIONS)[number];
+export type { InfoFields } from './info-registry.js';
+type Section = InfoSection;
+const SECTIONS = INFO_SECTIONS;
 
 const DEFAULT_SECTIONS: readonly Section[] = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
-
-/** An INFO line's fields: name → value, in order. */
-export type InfoFields = [string, string | number][];
-
-/**
- * Fields owned by another layer (the blocking registry's key counts) replace the built-in
- * values of the same name; unknown names are appended. Each section names its owners here,
- * explicitly, rather than through registrations made at import time.
- */
-function merge(fields: InfoFields, owned: readonly (readonly [string, string | number])[]): InfoFields {
-  for (const [k, v] of owned) {
-    const at = fields.findIndex(([name]) => name === k);
-    if (at === -1) fields.push([k, v]);
-    else fields[at] = [k, v];
-  }
-  return fields;
-}
 
 /** Redis's bytesToHuman: 100B, 1.50K, 2.00M ... */
 export function bytesToHuman(n: number): string {
@@ -177,7 +145,7 @@ function clientsSection(server: Server): InfoFields {
     maxOut = Math.max(maxOut, c.outputBufferBytes());
     if (c.blocked || c.postponed) blocked++;
   }
-  return merge([
+  return [
     ['connected_clients', normal],
     ['cluster_connections', 0],
     ['maxclients', server.config.int('maxclients')],
@@ -188,7 +156,7 @@ function clientsSection(server: Server): InfoFields {
     ['clients_in_timeout_table', 0],
     ['total_blocking_keys', 0],
     ['total_blocking_keys_on_nokey', 0],
-  ], server.blocking.infoFields());
+  ];
 }
 
 function ratio(a: number, b: number): string {
@@ -265,10 +233,6 @@ function memorySection(server: Server): InfoFields {
     ['lazyfree_pending_objects', 0],
     ['lazyfreed_objects', 0],
   ];
-}
-
-function persistenceSection(server: Server): InfoFields {
-  return server.persistence.infoFields();
 }
 
 function statsSection(server: Server): InfoFields {
@@ -447,19 +411,20 @@ const TITLES: Record<Section, string> = {
 function sectionLines(server: Server, section: Section): string[] {
   switch (section) {
     case 'server':
-      return fieldLines(serverSection(server));
+      return fieldLines(server.info.fields('server', serverSection(server)));
     case 'clients':
-      return fieldLines(clientsSection(server));
+      return fieldLines(server.info.fields('clients', clientsSection(server)));
     case 'memory':
-      return fieldLines(memorySection(server));
+      return fieldLines(server.info.fields('memory', memorySection(server)));
     case 'persistence':
-      return fieldLines(persistenceSection(server));
+      // the persistence layer registers the whole section
+      return fieldLines(server.info.fields('persistence', []));
     case 'stats':
-      return fieldLines(statsSection(server));
+      return fieldLines(server.info.fields('stats', statsSection(server)));
     case 'replication':
-      return fieldLines(replicationSection(server));
+      return fieldLines(server.info.fields('replication', replicationSection(server)));
     case 'cpu':
-      return fieldLines(cpuSection());
+      return fieldLines(server.info.fields('cpu', cpuSection()));
     case 'modules':
       return [];
     case 'commandstats':
@@ -473,7 +438,7 @@ function sectionLines(server: Server, section: Section): string[] {
     case 'keyspace':
       return keyspaceLines(server);
     case 'security':
-      return fieldLines(securitySection(server));
+      return fieldLines(server.info.fields('security', securitySection(server)));
   }
 }
 

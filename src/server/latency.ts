@@ -11,7 +11,7 @@
  * out the way Redis reports them. Our timings are whole microseconds (the dispatcher
  * measures µs), so sub-microsecond detail that Redis would show is not available.
  */
-import type { Server } from './server.js';
+import type { ConfigStore } from '../config/config-store.js';
 
 export interface LatencySample {
   /** unix seconds */
@@ -121,11 +121,23 @@ export class LatencyMonitor {
   readonly events = new Map<string, LatencyEvent>();
   /** per-command histograms by command id (allocated on a command's first call) */
   readonly histograms: (CommandHistogram | undefined)[] = [];
-  /** cached `latency-monitor-threshold` (ms, 0 = off) and `latency-tracking` */
+  /** cached `latency-monitor-threshold` (ms, 0 = off) and `latency-tracking` (registerConfig) */
   threshold = 0;
   tracking = true;
 
-  maybeRecord(server: Server, event: string, ms: number): void {
+  /** The two settings read on every command: kept current here by their hooks. */
+  registerConfig(config: ConfigStore): void {
+    config.onChange('latency-monitor-threshold', (v) => {
+      this.threshold = Number(v);
+      return null;
+    });
+    config.onChange('latency-tracking', (v) => {
+      this.tracking = v === 'yes';
+      return null;
+    });
+  }
+
+  maybeRecord(server: { now(): number }, event: string, ms: number): void {
     if (this.threshold === 0 || ms < this.threshold) return;
     this.add(event, Math.floor(server.now() / 1000), ms);
   }

@@ -4,6 +4,7 @@
  * names and outcomes, not values of sensitive settings.
  */
 import { appendFileSync } from 'node:fs';
+import type { ConfigStore } from '../config/config-store.js';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
 
@@ -35,6 +36,14 @@ export class Logger {
   tap: ((level: Exclude<LogLevel, 'nothing'>, message: string) => void) | null = null;
 
   constructor(public sink: LogSink = stdoutSink) {}
+
+  /** loglevel is the logger's: a CONFIG SET changes the filter at once. */
+  registerConfig(config: ConfigStore): void {
+    config.onChange('loglevel', (v) => {
+      this.level = v as LogLevel;
+      return null;
+    });
+  }
 
   enabled(level: Exclude<LogLevel, 'nothing'>): boolean {
     return ORDER[level] >= ORDER[this.level];

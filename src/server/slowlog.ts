@@ -5,9 +5,9 @@
  * (AUTH and HELLO AUTH passwords, ACL SETUSER rules, MIGRATE credentials, sensitive
  * CONFIG SET values) are replaced by "(redacted)" before anything is stored.
  */
+import type { ConfigStore } from '../config/config-store.js';
 import type { Command } from '../command-model/command-spec.js';
 import type { Client } from './client.js';
-import type { Server } from './server.js';
 
 export interface SlowLogEntry {
   id: number;
@@ -23,14 +23,33 @@ const MAX_ARGC = 32;
 const MAX_ARG_LEN = 128;
 export const REDACTED = '(redacted)';
 
+/** What recording needs of the server: the command's time and the config (sensitive names). */
+export interface SlowLogHost {
+  now(): number;
+  readonly config: ConfigStore;
+}
+
 export class SlowLog {
   entries: SlowLogEntry[] = [];
   private nextId = 0;
-  /** cached config (kept current by the config table's apply hooks) */
+  /** cached config, read on every command (kept current by the hooks of registerConfig) */
   threshold = 10000;
   maxLen = 128;
 
-  maybeRecord(server: Server, client: Client, cmd: Command, argv: string[], usec: number): void {
+  /** slowlog-log-slower-than and slowlog-max-len are the slow log's: it keeps them current. */
+  registerConfig(config: ConfigStore): void {
+    config.onChange('slowlog-log-slower-than', (v) => {
+      this.threshold = Number(v);
+      return null;
+    });
+    config.onChange('slowlog-max-len', (v) => {
+      this.maxLen = Number(v);
+      this.trim();
+      return null;
+    });
+  }
+
+  maybeRecord(server: SlowLogHost, client: Client, cmd: Command, argv: string[], usec: number): void {
     if (this.threshold < 0 || this.maxLen === 0 || usec < this.threshold) return;
     if (cmd.flags.includes('skip_slowlog')) return;
     this.entries.unshift({
@@ -72,7 +91,7 @@ function trimArgs(argv: string[]): string[] {
  * The arguments with secrets replaced, as Redis redacts them before the slow log or
  * MONITOR sees a command. Returns `argv` itself when nothing needs hiding.
  */
-export function redactArgv(server: Server, cmd: Command, argv: readonly string[]): string[] {
+export function redactArgv(server: SlowLogHost, cmd: Command, argv: readonly string[]): string[] {
   const hide = new Set<number>();
   switch (cmd.fullName) {
     case 'auth':

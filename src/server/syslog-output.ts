@@ -17,6 +17,8 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
+import type { ConfigStore } from '../config/config-store.js';
+import type { Logger } from './logger.js';
 
 /** syslog(3) facility codes for the values `syslog-facility` accepts (as Redis accepts them). */
 export const SYSLOG_FACILITIES: Readonly<Record<string, number>> = {
@@ -171,6 +173,28 @@ export class SyslogOutput {
 /** The output's settings from the config (syslog-ident, syslog-facility, syslog-socket). */
 export function syslogOptions(config: { get(name: string): string }, clock: () => number, onStopped: (message: string) => void): SyslogOptions {
   return { ident: config.get('syslog-ident'), facility: config.get('syslog-facility'), socket: config.get('syslog-socket'), clock, onStopped };
+}
+
+/**
+ * syslog-enabled yes: the output (the one main.ts already started for its first log lines,
+ * or a new one) connected to the log and the security events, announced in the log.
+ * Null when syslog is off.
+ */
+export function startSyslog(
+  config: ConfigStore,
+  logger: Logger,
+  events: { forward: ((severity: 'warning' | 'notice', json: string) => void) | null },
+  given: SyslogOutput | undefined,
+  clock: () => number,
+): SyslogOutput | null {
+  if (!config.bool('syslog-enabled')) return null;
+  const out = given ?? new SyslogOutput(syslogOptions(config, clock, (m) => logger.warning(m)));
+  connectSyslog(out, logger, events);
+  logger.notice(
+    `Syslog output: the log and the security events also go to '${config.get('syslog-socket')}' ` +
+      `(ident ${config.get('syslog-ident')}, facility ${config.get('syslog-facility')})`,
+  );
+  return out;
 }
 
 /** Sends the server log (Redis's level mapping) and the security events to `out`. */

@@ -22,7 +22,7 @@ function setup(mode: 'baseline' | 'default' | 'limited') {
     server.memory.changed = () => {};
     server.memory.afterCommand = () => {};
   }
-  if (mode === 'limited') server.setConfigFromArgs('maxmemory', ['100gb']);
+  if (mode === 'limited') server.config.setDirective('maxmemory', ['100gb']);
   return { server, ctx };
 }
 

@@ -43,12 +43,12 @@ test('CONFIG GET: several patterns, aliases, hidden only by exact name, RESP2 fl
   }
 });
 
-test('CONFIG SET: several pairs take effect together; apply hooks run', async () => {
+test('CONFIG SET: several pairs take effect together; owner hooks run', async () => {
   const srv = await startTestServer();
   const c = await RawClient.connect(srv.port);
   try {
     assert.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '2mb', 'loglevel', 'warning', 'maxclients', '50'), '+OK\r\n');
-    assert.equal(srv.server.parserLimits.maxBulkLen, 2 * 1024 * 1024);
+    assert.equal(srv.server.limits.parser.maxBulkLen, 2 * 1024 * 1024);
     assert.equal(srv.server.logger.level, 'warning');
     assert.equal(srv.server.config.int('maxclients'), 50);
     // hz is clamped to 1..500 as Redis does, and CONFIG GET shows the clamped value
@@ -70,12 +70,49 @@ test('CONFIG SET is all-or-nothing: a bad later value rolls back the earlier one
     );
     assert.equal(srv.server.config.get('timeout'), '0');
     assert.equal(srv.server.config.get('proto-max-bulk-len'), '536870912');
-    assert.equal(srv.server.parserLimits.maxBulkLen, 536870912);
+    assert.equal(srv.server.limits.parser.maxBulkLen, 536870912);
     assert.equal(
       await c.call('CONFIG', 'SET', 'timeout', '5', 'slave-priority', 'x'),
       "-ERR CONFIG SET failed (possibly related to argument 'slave-priority') - argument couldn't be parsed into an integer\r\n",
     );
     assert.equal(srv.server.config.get('timeout'), '0');
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
+test('CONFIG SET runs each owner hook once however many of its settings changed, and a refusing hook rolls everything back', async () => {
+  const srv = await startTestServer();
+  const c = await RawClient.connect(srv.port);
+  try {
+    const config = srv.server.config;
+    const runs: string[] = [];
+    // one hook for two settings (as TLS registers one for every tls-* context setting)
+    config.onChange(['slowlog-max-len', 'slowlog-log-slower-than'], (v) => (runs.push(v), null));
+    assert.equal(await c.call('CONFIG', 'SET', 'slowlog-max-len', '5', 'slowlog-log-slower-than', '7'), '+OK\r\n');
+    assert.deepEqual(runs, ['5'], 'once, with the value of the first changed setting');
+    // an unchanged value runs nothing
+    assert.equal(await c.call('CONFIG', 'SET', 'slowlog-max-len', '5'), '+OK\r\n');
+    assert.deepEqual(runs, ['5']);
+    // the owners' own hooks ran too
+    assert.equal(srv.server.slowlog.maxLen, 5);
+    assert.equal(srv.server.slowlog.threshold, 7);
+
+    let refuse = true;
+    config.onChange('latency-monitor-threshold', () => (refuse ? 'not now' : null));
+    assert.equal(
+      await c.call('CONFIG', 'SET', 'slowlog-max-len', '9', 'latency-monitor-threshold', '100'),
+      "-ERR CONFIG SET failed (possibly related to argument 'latency-monitor-threshold') - not now\r\n",
+    );
+    assert.equal(config.get('slowlog-max-len'), '5');
+    assert.equal(config.get('latency-monitor-threshold'), '0');
+    // the hooks that ran were run again with the restored values
+    assert.equal(srv.server.slowlog.maxLen, 5);
+    assert.equal(srv.server.latency.threshold, 0);
+    refuse = false;
+    assert.equal(await c.call('CONFIG', 'SET', 'latency-monitor-threshold', '100'), '+OK\r\n');
+    assert.equal(srv.server.latency.threshold, 100);
   } finally {
     c.close();
     await srv.close();
@@ -302,7 +339,7 @@ test('ioredis and node-redis drive CONFIG GET/SET', async () => {
   try {
     assert.deepEqual(await io.config('GET', 'maxmemory-policy'), ['maxmemory-policy', 'noeviction']);
     assert.equal(await io.config('SET', 'maxmemory-policy', 'allkeys-lfu'), 'OK');
-    assert.equal(srv.server.lfuEnabled(), true);
+    assert.equal(srv.server.keyspace.lfuEnabled(), true);
     await nr.connect();
     assert.deepEqual(await nr.configGet('maxmemory-*'), {
       'maxmemory-policy': 'allkeys-lfu',

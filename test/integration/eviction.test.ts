@@ -299,7 +299,7 @@ test('maxmemory-eviction-tenacity 0: a big eviction continues in the background 
     await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
     srv.server.evictor.stop();
     const max = srv.server.memory.used() - 500 * 1300;
-    // set directly so the apply hook's background start does not run first
+    // set directly so the maxmemory hook's background start does not run first
     srv.server.evictor.maxmemory = max;
     srv.server.memory.setLimited(true);
     assert.equal(await r.set('one-more', 'x'), 'OK', 'not refused while eviction runs');

@@ -12,7 +12,7 @@ import { NotifyKind, type NotifyKindBit } from '../../src/keyspace/keyspace-even
 test('PFADD / PFMERGE keyspace events, TTL and encoding', async () => {
   const srv = await startTestServer();
   const events: string[] = [];
-  srv.server.notifyKeyspaceEvent = (kind: NotifyKindBit, event: string, key: string) => {
+  srv.server.keyspace.notifyKeyspaceEvent = (kind: NotifyKindBit, event: string, key: string) => {
     // `new` and `keymiss` events (classes n and m) are not what this test is about
     if (kind === NotifyKind.newKey || kind === NotifyKind.keyMiss) return;
     events.push(`${kind === NotifyKind.string ? '$' : '?'}:${event}:${key}`);

@@ -51,7 +51,7 @@ test('active expiry reclaims expired keys without any access (server.cron)', asy
     await pipeline.exec();
     clock.advance(1001);
     assert.equal(srv.server.dbs[0]!.size, 260);
-    for (let i = 0; i < 50 && srv.server.dbs[0]!.size > 60; i++) srv.server.cron();
+    for (let i = 0; i < 50 && srv.server.dbs[0]!.size > 60; i++) srv.server.cron.tick();
     assert.equal(srv.server.dbs[0]!.size, 60);
     assert.equal(srv.server.stats.expiredKeys, 200);
     assert.equal(await r.dbsize(), 60);

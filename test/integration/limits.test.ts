@@ -34,7 +34,7 @@ test('timeout: idle clients are closed by the cron, active ones are kept', async
     clock.advance(6_000);
     assert.equal(await busy.call('PING'), '+PONG\r\n');
     clock.advance(6_000);
-    srv.server.cron();
+    srv.server.cron.tick();
     assert.equal(await idle.waitClosed(), true);
     assert.equal(busy.closed, false);
     assert.equal(await busy.call('PING'), '+PONG\r\n');

@@ -253,7 +253,7 @@ test('timeouts beyond the long long range are refused as in Redis 7.2', async ()
 test('keyspace events carry Redis names', async () => {
   const srv = await startTestServer();
   const events: string[] = [];
-  srv.server.notifyKeyspaceEvent = (kind, event, key) => {
+  srv.server.keyspace.notifyKeyspaceEvent = (kind, event, key) => {
     // `new` and `keymiss` events (classes n and m) are not what this test is about
     if (kind === NotifyKind.newKey || kind === NotifyKind.keyMiss) return;
     events.push(`${event}:${key}`);

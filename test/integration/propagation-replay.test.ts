@@ -319,7 +319,7 @@ async function driveWorkload(running: RunningServer, clockA: ManualClock, ops: O
         for (const c of op.cmds) await main.call(...resolve(c));
         await main.call('EXEC');
       } else if (op.t === 'advance') clockA.advance(op.ms);
-      else if (op.t === 'cron') A.cron();
+      else if (op.t === 'cron') A.cron.tick();
       else {
         const b = await RawClient.connect(running.port);
         blockers.push(b);

@@ -296,7 +296,7 @@ test('propagation: active expiry propagates each deletion on its own, outside an
   run('SELECT', '3');
   run('SET', 'b', '1', 'PX', '5');
   clock.advance(10);
-  server.cron();
+  server.cron.tick();
   const got = sink.take();
   assert.deepEqual(got.map((x) => [x.db, ...x.argv]).sort(), [[0, 'DEL', 'a'], [3, 'DEL', 'b']]);
 });
@@ -428,7 +428,7 @@ test('propagation: with no sink nothing is collected or built', () => {
   server.dbs[0]!.setString('e', 'v');
   server.dbs[0]!.setExpire('e', T0 + 1);
   clock.advance(5);
-  server.cron();
+  server.cron.tick();
   assert.equal(server.dbs[0]!.has('e'), false);
 });
 

@@ -266,7 +266,7 @@ test('keyspace events: lazy and active expiry publish "expired", CONFIG GET show
     clock.advance(1000);
     assert.equal(await c.call('GET', 'lazy'), '$-1\r\n');
     assert.equal(await sub.readReply(), '*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$4\r\nlazy\r\n');
-    srv.server.cron();
+    srv.server.cron.tick();
     assert.equal(await sub.readReply(), '*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$6\r\nactive\r\n');
     // SET over an expired key: the old one expires first, then a new key is made
     await c.call('SET', 'again', 'v', 'PX', '100');

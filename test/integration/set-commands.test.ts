@@ -103,7 +103,7 @@ test('7.2 encodings and iteration order: intset sorted, listpack in insertion or
 test('keyspace events carry t_set.c names', async () => {
   const srv = await startTestServer();
   const events: string[] = [];
-  srv.server.notifyKeyspaceEvent = (kind: NotifyKindBit, event: string, key: string, db: number) => {
+  srv.server.keyspace.notifyKeyspaceEvent = (kind: NotifyKindBit, event: string, key: string, db: number) => {
     // `new` and `keymiss` events (classes n and m) are not what this test is about
     if (kind === NotifyKind.newKey || kind === NotifyKind.keyMiss) return;
     events.push(`${kind === NotifyKind.set ? 's' : kind === NotifyKind.generic ? 'g' : '?'}:${event}:${key}:${db}`);

@@ -179,7 +179,7 @@ test('encodings: 7.2 size hints of ZADD and ZRANGESTORE, one-way conversion, com
 test('keyspace events carry Redis event names', async () => {
   const srv = await startTestServer();
   const events: string[] = [];
-  srv.server.notifyKeyspaceEvent = (_kind, event, key) => {
+  srv.server.keyspace.notifyKeyspaceEvent = (_kind, event, key) => {
     // `new` and `keymiss` events (classes n and m) are not what this test is about
     if (_kind === NotifyKind.newKey || _kind === NotifyKind.keyMiss) return;
     events.push(`${event}:${key}`);

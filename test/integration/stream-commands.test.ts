@@ -179,7 +179,7 @@ test('BLOCK: served at once when data is there; argument errors (waiting: stream
 test('keyspace events carry Redis event names', async () => {
   const srv = await startTestServer();
   const events: string[] = [];
-  srv.server.notifyKeyspaceEvent = (kind: NotifyKindBit, event: string, key: string, db: number) => {
+  srv.server.keyspace.notifyKeyspaceEvent = (kind: NotifyKindBit, event: string, key: string, db: number) => {
     // `new` and `keymiss` events (classes n and m) are not what this test is about
     if (kind === NotifyKind.newKey || kind === NotifyKind.keyMiss) return;
     assert.equal(kind, NotifyKind.stream);

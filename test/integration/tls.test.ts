@@ -153,7 +153,7 @@ test('tls-auth-clients optional: no certificate is served, a certificate that fa
     assert.equal(srv.server.stats.tlsRejectedConnections, 2);
     // switched to `no` at run time: no certificate is requested at all
     srv.server.config.store(srv.server.config.def('tls-auth-clients')!, 'no');
-    assert.equal(srv.server.reloadTls(), null);
+    assert.equal(srv.server.tlsService.reload(), null);
     const after = await tlsAttempt(srv.tlsPort, { ca: pki.caCert, waitForBytes: 7 });
     assert.equal(after.reply, '+PONG\r\n');
   } finally {
@@ -224,12 +224,12 @@ test('tls-protocols, tls-ciphersuites, tls-ciphers and tls-dh-params-file shape 
     assert.ok('error' in (await negotiate(only12.tlsPort, { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' })), 'a cipher outside tls-ciphers is refused');
     // switched at run time by CONFIG SET, like the other tls-* directives
     only12.server.config.store(only12.server.config.def('tls-protocols')!, 'TLSv1.2 TLSv1.3');
-    assert.equal(only12.server.reloadTls(), null);
+    assert.equal(only12.server.tlsService.reload(), null);
     assert.equal(((await negotiate(only12.tlsPort, {})) as { protocol: string }).protocol, 'TLSv1.3');
     // a bad DH file is refused with the file named
     writeFileSync(join(pki.dir, 'bad-dh.pem'), '-----BEGIN DH PARAMETERS-----\nAAAA\n-----END DH PARAMETERS-----\n');
     only12.server.config.store(only12.server.config.def('tls-dh-params-file')!, join(pki.dir, 'bad-dh.pem'));
-    assert.match(only12.server.reloadTls() ?? '', /^Failed to load DH params file: \S*bad-dh\.pem: /);
+    assert.match(only12.server.tlsService.reload() ?? '', /^Failed to load DH params file: \S*bad-dh\.pem: /);
   } finally {
     await only13.close();
     await only12.close();

@@ -109,7 +109,7 @@ test('WATCH and expiry: a key expiring after WATCH fails EXEC; one already expir
     assert.equal(await c.call('SET', 'k', 'v', 'PX', '1000'), '+OK\r\n');
     assert.equal(await c.call('WATCH', 'k'), '+OK\r\n');
     clock.advance(2000);
-    srv.server.cron();
+    srv.server.cron.tick();
     assert.equal(await c.call('DBSIZE'), ':0\r\n');
     assert.equal(await c.call('MULTI'), '+OK\r\n');
     assert.equal(await c.call('EXEC'), '*-1\r\n');

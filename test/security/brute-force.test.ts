@@ -138,7 +138,7 @@ test('failure replies are held back progressively; AUTHTHROTTLE shows the source
 
     // the episodes end once the failures age out (cron)
     clock.advance(200_000);
-    srv.server.cron();
+    srv.server.cron.tick();
     assert.equal(infoField(await admin.call('INFO', 'security'), 'auth_throttle_sources'), 0);
     assert.ok(await waitFor(() => events(eventFile).some((e) => e['type'] === 'auth-spike-end')));
     const ev = events(eventFile);

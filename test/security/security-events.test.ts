@@ -78,7 +78,7 @@ test('a flood of events is rate-limited and summarised, not written in full', as
       got++;
     }
     clock.advance(5000);
-    srv.server.cron();
+    srv.server.cron.tick();
     await settle();
     const ev = readEvents(file);
     const failures = ev.filter((e) => e['type'] === 'auth-failure').length;

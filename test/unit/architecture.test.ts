@@ -48,3 +48,59 @@ test('ACL, keyspace and persistence take the command model from command-model/, 
     .map((f) => f.file);
   assert.deepEqual(offenders, []);
 });
+
+/**
+ * server/server.ts is the composition root only (issue 14 part 4): it stays under this
+ * size, and the concerns moved out of it do not come back. Each marker is a call or text
+ * only the owning module's work needs; it must be found in the owner (so a rename there
+ * updates this check rather than making it pass vacuously) and nowhere in server.ts.
+ */
+const SERVER_MAX_LINES = 450;
+
+const MOVED: readonly { concern: string; owner: string; marker: RegExp }[] = [
+  { concern: 'protected mode', owner: 'src/server/admission.ts', marker: /protectedModeRefuses\(/ },
+  { concern: 'maxclients refusal', owner: 'src/server/admission.ts', marker: /errors\.maxClients/ },
+  { concern: 'source allowlist', owner: 'src/server/admission.ts', marker: /new SourceAllowlist\(/ },
+  { concern: 'unauthenticated-connection cap', owner: 'src/server/admission.ts', marker: /admitUnauthenticated\(/ },
+  { concern: 'TLS refusal logging', owner: 'src/server/admission.ts', marker: /Error accepting a client connection/ },
+  { concern: 'AUTH through the throttle', owner: 'src/server/auth-login.ts', marker: /\.authGate\(/ },
+  { concern: 'certificate login', owner: 'src/server/auth-login.ts', marker: /certificateIdentities\(/ },
+  { concern: 'keyspace event channels', owner: 'src/server/keyspace-hooks.ts', marker: /__keyspace@/ },
+  { concern: 'WATCH on key changes', owner: 'src/server/keyspace-hooks.ts', marker: /watches\.touched\(/ },
+  { concern: 'active expiry', owner: 'src/server/cron.ts', marker: /activeExpireStep\(/ },
+  { concern: 'idle-client timeout', owner: 'src/server/cron.ts', marker: /Closing idle client/ },
+  { concern: 'slow log and latency recording', owner: 'src/server/command-stats.ts', marker: /slowlog\.maybeRecord\(/ },
+  { concern: 'ACL denial counters', owner: 'src/server/command-stats.ts', marker: /aclDeniedCmd\+\+/ },
+  { concern: 'TLS reload', owner: 'src/tls/tls-service.ts', marker: /buildTlsSettings\(/ },
+  { concern: 'replies held for the AOF write', owner: 'src/persistence/reply-barrier.ts', marker: /setImmediate\(/ },
+  { concern: 'start-up users', owner: 'src/acl/startup-users.ts', marker: /loadAclFile\(/ },
+  { concern: 'evicting one key', owner: 'src/server/memory-limits.ts', marker: /evictedKeys\+\+/ },
+  { concern: 'the OOM refusal', owner: 'src/commands/oom-gate.ts', marker: /errors\.oom\b/ },
+  // settings are registered by their owners; the root registers none itself
+  { concern: 'config hooks', owner: 'src/server/cron.ts', marker: /\.onChange\(/ },
+];
+
+test('server.ts is the composition root: under its size, and the moved concerns stay with their owners', () => {
+  const server = readFileSync(path.join(ROOT, 'src/server/server.ts'), 'utf8');
+  const lines = server.split('\n').length - (server.endsWith('\n') ? 1 : 0);
+  assert.ok(lines <= SERVER_MAX_LINES, `src/server/server.ts has ${lines} lines (at most ${SERVER_MAX_LINES}): move the new concern to the module that owns it`);
+  const problems: string[] = [];
+  for (const { concern, owner, marker } of MOVED) {
+    if (!marker.test(readFileSync(path.join(ROOT, owner), 'utf8'))) problems.push(`${concern}: ${marker} no longer in ${owner} (update this check)`);
+    if (marker.test(server)) problems.push(`${concern}: ${marker} is back in server.ts (it belongs in ${owner})`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('replies flush without a round trip through the Server', () => {
+  const connection = readFileSync(path.join(ROOT, 'src/server/connection.ts'), 'utf8');
+  assert.doesNotMatch(connection, /server\.(afterWriteFeed|flushWriteFeed|writeFeedPending)\(/);
+  assert.match(connection, /\.replies\b/, 'connections hold on the persistence layer\'s reply barrier');
+});
+
+test('the keyspace and the config table do not know the Server (their hosts are narrow interfaces)', () => {
+  const files = [...sources('src/keyspace'), ...sources('src/config')];
+  assert.ok(files.length >= 15, `found ${files.length} files`);
+  const offenders = files.filter(({ text }) => /from ['"][./]*server\/server\.js['"]/.test(text)).map((f) => f.file);
+  assert.deepEqual(offenders, []);
+});

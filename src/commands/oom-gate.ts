@@ -1,0 +1,46 @@
+/**
+ * Where maxmemory meets command admission, as in Redis's processCommand: after the ACL
+ * check and before the pub/sub-context check and MULTI queueing, eviction runs; if memory
+ * is still above the limit, a `denyoom` command is refused with the OOM error. Inside
+ * MULTI every command but EXEC, DISCARD, QUIT and RESET is refused then (queueing costs
+ * memory), which dooms the transaction (EXEC answers EXECABORT). EXEC itself is refused
+ * when a queued command is `denyoom`.
+ */
+import type { Command } from '../command-model/command-spec.js';
+import type { Client } from '../server/client.js';
+import { EvictResult } from '../keyspace/eviction.js';
+import { errors } from '../errors.js';
+
+/** What the gate needs: the evictor (limit, one eviction run) and the memory accounting. */
+export interface OomGateHost {
+  readonly evictor: { readonly maxmemory: number; perform(): EvictResult };
+  readonly memory: { settle(): void };
+}
+
+/** Commands a client in MULTI may still send under OOM (Redis lists them by proc). */
+const MULTI_ALLOWED_UNDER_OOM = new Set(['exec', 'discard', 'quit', 'reset']);
+
+/**
+ * Runs before a command when memory checks are on (maxmemory set, or accounting work
+ * pending). Returns the error to refuse the command with, or null.
+ */
+export function memoryGate(host: OomGateHost, client: Client, cmd: Command): string | null {
+  if (host.evictor.maxmemory === 0) {
+    // only here because the accounting queue grew long: settle it between commands
+    host.memory.settle();
+    return null;
+  }
+  if (host.evictor.perform() !== EvictResult.Fail) return null;
+  const name = cmd.parent?.name ?? cmd.name;
+  let refuse = cmd.flags.includes('denyoom');
+  if (!refuse && name === 'exec' && client.multi !== null) {
+    for (const q of client.multi) {
+      if (q.cmd.flags.includes('denyoom')) {
+        refuse = true;
+        break;
+      }
+    }
+  }
+  if (client.multi !== null && !MULTI_ALLOWED_UNDER_OOM.has(name)) refuse = true;
+  return refuse ? errors.oom : null;
+}

@@ -1,0 +1,35 @@
+/**
+ * The per-client limits a connection checks on every read and write: the request parser's
+ * caps (proto-max-bulk-len), client-query-buffer-limit and client-output-buffer-limit.
+ *
+ * Contract: one object per server, shared by every connection; its fields are written
+ * only by the config hooks registered here (push: they are read per request or per write,
+ * and the output limits are kept parsed). `parser` is the very object each connection's
+ * request parser holds, so a CONFIG SET reaches parsers already running.
+ */
+import type { ConfigStore } from '../config/config-store.js';
+import { OBUF_DEFAULT } from '../config/config-values.js';
+import type { ParserLimits } from '../protocol/request-parser.js';
+import { parseOutputLimits, type OutputLimits } from './output-limits.js';
+
+export class ClientLimits {
+  readonly parser: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxMultibulkLen: 1024 * 1024, maxInlineLen: 64 * 1024 };
+  queryBuffer = 1024 * 1024 * 1024;
+  /** client-output-buffer-limit, parsed */
+  output: OutputLimits = parseOutputLimits(OBUF_DEFAULT);
+
+  constructor(config: ConfigStore) {
+    config.onChange('client-output-buffer-limit', (v) => {
+      this.output = parseOutputLimits(v);
+      return null;
+    });
+    config.onChange('client-query-buffer-limit', (v) => {
+      this.queryBuffer = Number(v);
+      return null;
+    });
+    config.onChange('proto-max-bulk-len', (v) => {
+      this.parser.maxBulkLen = Number(v);
+      return null;
+    });
+  }
+}

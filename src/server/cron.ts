@@ -1,0 +1,126 @@
+/**
+ * The server cron (Redis's serverCron): background work `hz` times a second.
+ *
+ * Contract, per tick and in this order: refresh the cached time; the security monitor's
+ * windows; active expiry (not while the dataset loads: the AOF replays its own deletions),
+ * bounded to a quarter of the tick; persistence (save points, AOF fsync and rewrites) and
+ * the MISCONF state it leaves; clients that expiry made ready; rate samples; the memory
+ * figures; TLS files on disk (tls-auto-reload); idle clients past `timeout` (never blocked,
+ * paused or subscribed ones). A tick that throws is logged and the next one runs anyway:
+ * background work must never take the server down. The timer never keeps the process alive.
+ *
+ * `hz` is registered here: Redis clamps it to [1, 500] and CONFIG GET then shows the
+ * clamped value.
+ */
+import type { ConfigStore } from '../config/config-store.js';
+import type { Database } from '../keyspace/database.js';
+import { clientBufferBytes, type MemoryAccounting } from '../keyspace/memory-accounting.js';
+import type { PersistenceLayer } from '../persistence/persistence-layer.js';
+import type { SecurityMonitor } from '../security/security-monitor.js';
+import type { TlsService } from '../tls/tls-service.js';
+import type { BlockingRegistry } from './blocking.js';
+import type { Connection } from './connection.js';
+import type { Logger } from './logger.js';
+import type { ServerStats } from './stats.js';
+
+/** What a tick works on. */
+export interface CronHost {
+  readonly config: ConfigStore;
+  readonly logger: Logger;
+  readonly security: SecurityMonitor;
+  readonly persistence: PersistenceLayer;
+  readonly blocking: BlockingRegistry;
+  readonly stats: ServerStats;
+  readonly memory: MemoryAccounting;
+  readonly tlsService: TlsService;
+  readonly connections: ReadonlyMap<number, Connection>;
+  readonly dbs: readonly Database[];
+  readonly loading: boolean;
+  updateTime(): void;
+  now(): number;
+  refreshDiskError(): void;
+}
+
+export class ServerCron {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly host: CronHost) {
+    host.config.onChange('hz', (v) => {
+      const n = Number(v);
+      const clamped = n < 1 ? 1 : n > 500 ? 500 : n;
+      if (clamped !== n) host.config.store(host.config.def('hz')!, String(clamped));
+      return null;
+    });
+  }
+
+  /** `hz` as Redis uses it: clamped to 1..500 (the config accepts 0). */
+  effectiveHz(): number {
+    return Math.min(500, Math.max(1, this.host.config.int('hz')));
+  }
+
+  start(): void {
+    const tick = () => {
+      try {
+        this.tick();
+      } catch (e) {
+        // background work must never take the server down; the next tick tries again
+        this.host.logger.warning(`Internal error in the server cron: ${(e as Error).stack ?? String(e)}`);
+      }
+      this.timer = setTimeout(tick, Math.floor(1000 / this.effectiveHz()));
+      this.timer.unref();
+    };
+    this.timer = setTimeout(tick, 100);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+  }
+
+  /** One tick's work (tests call it directly). */
+  tick(): void {
+    const h = this.host;
+    h.updateTime();
+    h.security.tick();
+    if (!h.loading) this.activeExpire();
+    h.persistence.cron();
+    h.refreshDiskError();
+    // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)
+    if (h.blocking.hasReady) h.blocking.handleReady();
+    h.stats.sample(Date.now());
+    h.memory.clients = clientBufferBytes(h.connections.values());
+    h.memory.settle();
+    h.tlsService.autoReload();
+    const timeout = h.config.int('timeout');
+    if (timeout > 0) {
+      const limit = h.now() - timeout * 1000;
+      for (const conn of [...h.connections.values()]) {
+        const c = conn.client;
+        // as Redis, clients waiting (blocked, paused) or subscribed are not idle
+        if (c.lastInteraction < limit && !c.blocked && !c.postponed && !c.inPubSub) {
+          h.logger.verbose('Closing idle client');
+          conn.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * Redis's slow cycle: per tick at most 25% of the tick's time, sampling keys with a TTL
+   * and continuing on a database while more than a tenth of samples were expired.
+   */
+  private activeExpire(): void {
+    const budgetMs = Math.max(1, (1000 / this.effectiveHz()) * 0.25);
+    const effort = this.host.config.int('active-expire-effort');
+    const perLoop = 20 + 5 * (effort - 1);
+    const start = Date.now();
+    for (const db of this.host.dbs) {
+      for (;;) {
+        const [checked, expired] = db.activeExpireStep(perLoop);
+        if (checked === 0 || expired * 10 <= checked) break;
+        if (Date.now() - start >= budgetMs) return;
+      }
+      if (Date.now() - start >= budgetMs) return;
+    }
+  }
+}

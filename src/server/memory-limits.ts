@@ -1,0 +1,77 @@
+/**
+ * The server side of maxmemory: how one key is evicted (EvictionHost for
+ * keyspace/eviction.ts), and the maxmemory* settings, which eviction owns (registered with
+ * the config store). The OOM refusal of a command is command admission's
+ * (commands/oom-gate.ts).
+ */
+import type { Database } from '../keyspace/database.js';
+import type { EvictionHost, EvictionPolicy } from '../keyspace/eviction.js';
+import { NotifyKind } from '../keyspace/keyspace-events.js';
+import type { Server } from './server.js';
+
+/** The server as eviction sees it. */
+export function evictionHost(server: Server): EvictionHost {
+  return {
+    get dbs() {
+      return server.dbs;
+    },
+    usedMemory: () => server.memory.used(),
+    // as Redis's isSafeToPerformEvictions: not while paused, not while the dataset loads
+    evictionPaused: () => server.pause.active || server.loading,
+    now: () => server.now(),
+    evictKey: (db: Database, key: string) => evictKey(server, db, key),
+  };
+}
+
+/**
+ * Evicts one key as Redis does: the DEL is propagated, the key deleted (WATCH sees it),
+ * `evicted_keys` counted and the `evicted` keyspace event published. A key that turns out
+ * to be expired is reclaimed as expired instead (its memory is freed all the same).
+ */
+function evictKey(server: Server, db: Database, key: string): boolean {
+  if (db.expireIfNeeded(key)) return false;
+  if (db.storedEntry(key) === undefined) return false;
+  // DEL, or UNLINK under lazyfree-lazy-eviction (Redis's propagateDeletion)
+  if (server.propagator.sink !== null) server.propagator.deletion(db.index, key, server.config.bool('lazyfree-lazy-eviction'));
+  db.delete(key);
+  server.stats.evictedKeys++;
+  server.notifyKeyspaceEvent(NotifyKind.evicted, 'evicted', key, db.index);
+  return true;
+}
+
+/**
+ * The maxmemory* settings, pushed: eviction samples them in a tight loop. maxmemory is
+ * Redis's updateMaxmemory: a limit below the current usage is logged, and eviction starts
+ * at once in the background (the next command would start it anyway).
+ */
+export function registerMemoryLimits(server: Server): void {
+  const { config, evictor, memory } = server;
+  config.onChange('maxmemory', (v) => {
+    const max = Number(v);
+    evictor.maxmemory = max;
+    memory.setLimited(max > 0);
+    if (max > 0) {
+      const used = memory.used();
+      if (max < used) {
+        server.logger.warning(
+          `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). ` +
+            'This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.',
+        );
+      }
+      evictor.startBackground();
+    }
+    return null;
+  });
+  config.onChange('maxmemory-policy', (v) => {
+    evictor.policy = v as EvictionPolicy;
+    return null;
+  });
+  config.onChange('maxmemory-samples', (v) => {
+    evictor.samples = Number(v);
+    return null;
+  });
+  config.onChange('maxmemory-eviction-tenacity', (v) => {
+    evictor.tenacity = Number(v);
+    return null;
+  });
+}
