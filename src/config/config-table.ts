@@ -633,7 +633,7 @@ const entries = [
   }),
   int('hz', '10', 0n, INT_MAX, 'active', { apply: applyHz }),
   bool('dynamic-hz', 'yes', 'noeffect'),
-  int('tracking-table-max-keys', '1000000', 0n, LONG_MAX, 'noeffect', { unsigned: true }),
+  int('tracking-table-max-keys', '1000000', 0n, LONG_MAX, 'active', { unsigned: true }),
 
   // ---- LFU (the keyspace's LFU counters use them: OBJECT FREQ) ----
   int('lfu-log-factor', '10', 0n, INT_MAX, 'active'),

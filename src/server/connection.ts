@@ -12,6 +12,7 @@ import { CommandContext } from '../command-model/context.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 import { OutputLimitState } from './output-limits.js';
+import { cachingAfterRequest } from './tracking.js';
 import { errors } from '../errors.js';
 
 /** Output bytes an unauthenticated client may leave unread before it is disconnected. */
@@ -148,6 +149,8 @@ export class Connection {
         }
         const r = this.server.dispatcher.dispatch(this.ctx, argv);
         this.emit(r);
+        // CLIENT CACHING YES/NO covers one request (client-side caching)
+        if (this.client.tracking !== null) cachingAfterRequest(this.client, this.server.commands, argv);
         if (this.deferred !== null) {
           for (const m of this.deferred) this.writer.write(m, this.client.resp);
           this.deferred = null;

@@ -48,6 +48,7 @@ export { ListenError } from './listeners.js';
 import { BlockingRegistry } from './blocking.js';
 import { WatchRegistry } from './watch.js';
 import { PubSubRegistry } from './pubsub.js';
+import { TrackingTable, tracksKeysOf } from './tracking.js';
 import { parseOutputLimits, type OutputLimits } from './output-limits.js';
 import { OBUF_DEFAULT } from '../config/config-values.js';
 import { Propagator } from '../persistence/propagator.js';
@@ -122,6 +123,18 @@ export class Server implements KeyspaceHost, CommandHost {
   readonly watches = new WatchRegistry();
   /** channel and pattern subscriptions */
   readonly pubsub = new PubSubRegistry();
+  /** client-side caching: tracked keys, BCAST prefixes, invalidation messages */
+  readonly tracking = new TrackingTable({
+    clientById: (id) => this.connections.get(id)?.client,
+    push: (client, r) => {
+      const conn = this.connections.get(client.id);
+      if (conn !== undefined && conn.client === client) conn.push(r);
+    },
+    current: () => this.current,
+    clients: () => [...this.connections.values()].map((conn) => conn.client),
+    maxKeys: () => this.config.int('tracking-table-max-keys'),
+    atEndOfTurn: (f) => setImmediate(f),
+  });
   /** the write feed to the append-only file (persistence/propagator.ts) */
   readonly propagator = new Propagator();
   /** RDB snapshots, the AOF, start-up loading (persistence/persistence-layer.ts) */
@@ -350,6 +363,7 @@ export class Server implements KeyspaceHost, CommandHost {
     if (this.watches.watching) this.watches.touched(db, key, db.stores(key));
     this.stats.dirty++;
     if (this.blocking.size > 0) this.blocking.signal(db.index, key);
+    this.tracking.invalidateKey(key, this.current, true);
   }
   /**
    * Before a write command runs during a snapshot: its keys may be changed in place (a
@@ -365,6 +379,7 @@ export class Server implements KeyspaceHost, CommandHost {
     if (this.watches.watching) this.watches.touched(db, key, db.stores(key));
     if (this.blocking.size > 0) this.blocking.signal(db.index, key);
     if (this.propagator.sink !== null) this.propagator.deletion(db.index, key, this.config.bool('lazyfree-lazy-expire'));
+    this.tracking.invalidateKey(key, null, true);
   }
   /** Stored but past its expiry time (Redis's keyIsExpired), by database index. */
   keyIsExpired(dbIndex: number, key: string): boolean {
@@ -430,6 +445,15 @@ export class Server implements KeyspaceHost, CommandHost {
     }
     this.latency.recordCommand(cmd.id, usec);
     this.stats.commandDurationUsec += usec;
+    if (this.tracking.active && tracksKeysOf(cmd)) {
+      // the keys are remembered for the client whose request ran the command (Redis's
+      // current_client): a script's caller, or a blocked client being served
+      const conn = this.connections.get(ctx.client.id);
+      const tracker = conn !== undefined && conn.client === ctx.client ? ctx.client : this.current;
+      if (tracker !== null && tracker.tracking !== null) this.tracking.rememberKeys(tracker, extractKeyNames(cmd, argv));
+    }
+    // after a whole request (an EXEC, not its parts): table limit, held invalidations
+    if (!ctx.client.inExec) this.tracking.afterRequest();
     // keys a command made ready are served once it (or the whole EXEC) completed
     if (!ctx.client.inExec && this.blocking.hasReady) this.blocking.handleReady();
   }
@@ -721,12 +745,14 @@ export class Server implements KeyspaceHost, CommandHost {
     client.watchDirty = false;
     this.watches.unwatchAll(client);
     this.pubsub.clientGone(client);
+    this.tracking.disable(client);
   }
 
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.client.id);
     this.watches.unwatchAll(conn.client);
     this.pubsub.clientGone(conn.client);
+    this.tracking.disable(conn.client);
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
     this.security.connectionClosed(conn.client.id);
@@ -838,6 +864,7 @@ export class Server implements KeyspaceHost, CommandHost {
     this.refreshDiskError();
     // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)
     if (this.blocking.hasReady) this.blocking.handleReady();
+    this.tracking.cron();
     this.stats.sample(Date.now());
     this.memory.clients = clientBufferBytes(this.connections.values());
     this.memory.settle();
