@@ -292,13 +292,15 @@ export class Connection {
 
   /**
    * Sends an out-of-band message (pub/sub push, unblocked reply): queued now, written
-   * once the current piece of work is over (one socket write per batch).
+   * once the current piece of work is over (one socket write per batch). `afterOwnReply`
+   * false: a message caused before this client's command ran (a key evicted for it) goes
+   * before that command's reply, as in Redis.
    */
-  push(r: Reply): void {
+  push(r: Reply, afterOwnReply = true): void {
     if (this.closed) return;
     // A message caused by this client's own command (PUBLISH to itself, a keyspace event
     // of its write) goes after that command's reply, never inside it (Redis 7.2).
-    if (this.server.current === this.client) {
+    if (afterOwnReply && this.server.current === this.client) {
       (this.deferred ??= []).push(r);
       return;
     }

@@ -126,11 +126,12 @@ export class Server implements KeyspaceHost, CommandHost {
   /** client-side caching: tracked keys, BCAST prefixes, invalidation messages */
   readonly tracking = new TrackingTable({
     clientById: (id) => this.connections.get(id)?.client,
-    push: (client, r) => {
+    push: (client, r, afterReply) => {
       const conn = this.connections.get(client.id);
-      if (conn !== undefined && conn.client === client) conn.push(r);
+      if (conn !== undefined && conn.client === client) conn.push(r, afterReply);
     },
     current: () => this.current,
+    executing: () => this.dispatcher.executing || this.blocking.reexecuting,
     clients: () => [...this.connections.values()].map((conn) => conn.client),
     maxKeys: () => this.config.int('tracking-table-max-keys'),
     atEndOfTurn: (f) => setImmediate(f),
@@ -452,10 +453,11 @@ export class Server implements KeyspaceHost, CommandHost {
       const tracker = conn !== undefined && conn.client === ctx.client ? ctx.client : this.current;
       if (tracker !== null && tracker.tracking !== null) this.tracking.rememberKeys(tracker, extractKeyNames(cmd, argv));
     }
-    // after a whole request (an EXEC, not its parts): table limit, held invalidations
-    if (!ctx.client.inExec) this.tracking.afterRequest();
     // keys a command made ready are served once it (or the whole EXEC) completed
     if (!ctx.client.inExec && this.blocking.hasReady) this.blocking.handleReady();
+    // invalidations held while the request (an EXEC, not its parts; a served blocked
+    // client's command) ran go out after its reply
+    if (!ctx.client.inExec) this.tracking.afterRequest();
   }
 
   // ---- connections ----

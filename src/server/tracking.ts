@@ -21,7 +21,7 @@
  * command is running wait until its command (the whole EXEC) replied.
  *
  * Memory: the table holds at most `tracking-table-max-keys` keys (0 = no limit) once the
- * limit is enforced, after each command and on each cron tick; evicted keys are
+ * limit is enforced, before each command and on each cron tick; evicted keys are
  * invalidated so no client keeps a copy the server no longer watches.
  *
  * Invariants: `items` is the sum of the id-set sizes; a key is in the table only with a
@@ -65,10 +65,15 @@ export class ClientTracking {
 /** What the tracking table needs of the server. */
 export interface TrackingHost {
   clientById(id: number): Client | undefined;
-  /** an out-of-band message to the client's connection (held after its own command's reply) */
-  push(client: Client, r: Reply): void;
-  /** the client whose request is being executed, if any (Redis's current_client) */
+  /**
+   * An out-of-band message to the client's connection; with `afterReply`, a message to the
+   * client whose command is running waits for that command's reply.
+   */
+  push(client: Client, r: Reply, afterReply: boolean): void;
+  /** the client whose request is being served, if any (Redis's current_client) */
   current(): Client | null;
+  /** a command's handler is running (Redis's CLIENT_EXECUTING_COMMAND) */
+  executing(): boolean;
   /** every connected client, in connection order */
   clients(): Iterable<Client>;
   /** tracking-table-max-keys (0 = unlimited) */
@@ -258,6 +263,9 @@ export class TrackingTable {
     this.keys.delete(key);
     this.items -= ids.size;
     const current = this.host.current();
+    // before the running client's command executes (a key evicted for it, the table's
+    // limit), messages precede its reply; while it executes, they follow it
+    const executing = this.host.executing();
     const order = ids.size > 1 ? [...ids].sort(idOrder) : ids;
     for (const id of order) {
       const target = this.host.clientById(id);
@@ -265,8 +273,8 @@ export class TrackingTable {
       // a client that switched to BCAST does not get its earlier keys' invalidations
       if (target === undefined || t === undefined || t === null || !t.on || t.bcast) continue;
       if (t.noloop && target === current) continue;
-      if (target === current) this.pending.push({ client: target, key });
-      else this.send(target, reply.array([reply.bulk(key)]));
+      if (target === current && executing) this.pending.push({ client: target, key });
+      else this.send(target, reply.array([reply.bulk(key)]), executing);
     }
   }
 
@@ -299,7 +307,7 @@ export class TrackingTable {
         const t = c.tracking;
         if (t === null || !t.on) continue;
         if (c === current) this.pending.push({ client: c, key: null });
-        else this.send(c, FLUSH_NULL[c.resp]);
+        else this.send(c, FLUSH_NULL[c.resp], true);
       }
     }
     if (this.everEnabled) {
@@ -308,12 +316,8 @@ export class TrackingTable {
     }
   }
 
-  /**
-   * After a request (a whole EXEC, not its parts): the table is brought under its limit,
-   * then the invalidations held for the running client are sent, after its reply.
-   */
+  /** After a request (a whole EXEC, not its parts): the invalidations held for its client, after its reply. */
   afterRequest(): void {
-    if (this.clientCount > 0) this.enforceLimit();
     if (this.pending.length > 0) this.sendPending();
   }
 
@@ -327,7 +331,7 @@ export class TrackingTable {
     const list = this.pending;
     this.pending = [];
     for (const { client, key } of list) {
-      this.send(client, key === null ? FLUSH_NULL[client.resp] : reply.array([reply.bulk(key)]));
+      this.send(client, key === null ? FLUSH_NULL[client.resp] : reply.array([reply.bulk(key)]), true);
     }
   }
 
@@ -336,8 +340,9 @@ export class TrackingTable {
    * as if the key changed) until it holds again, at most 100 × (failed passes + 1) keys per
    * pass as Redis's effort. Redis drops keys found by a random walk; Redoubt drops the
    * oldest tracked keys first (which keys go is not something clients can rely on).
+   * Runs before each command (the dispatcher) and on each cron tick.
    */
-  private enforceLimit(): void {
+  enforceLimit(): void {
     const max = this.host.maxKeys();
     if (max === 0 || this.keys.size <= max) {
       this.limitPasses = 0;
@@ -372,29 +377,32 @@ export class TrackingTable {
       for (const c of [...bs.clients]) {
         if (c.tracking?.noloop === true) {
           const mine = keys.filter((k) => bs.keys.get(k) !== c);
-          if (mine.length > 0) this.send(c, mine.length === keys.length ? all : reply.array(mine.map((k) => reply.bulk(k))));
-        } else this.send(c, all);
+          if (mine.length > 0) this.send(c, mine.length === keys.length ? all : reply.array(mine.map((k) => reply.bulk(k))), false);
+        } else this.send(c, all, false);
       }
       bs.keys.clear();
     }
   }
 
-  /** Redis's sendTrackingMessage: `keys` is the value part (an array of keys, or the flush null). */
-  private send(c: Client, keys: Reply): void {
+  /**
+   * Redis's sendTrackingMessage: `keys` is the value part (an array of keys, or the flush
+   * null); `afterReply` as TrackingHost.push.
+   */
+  private send(c: Client, keys: Reply, afterReply: boolean): void {
     const redirect = c.tracking?.redirect ?? 0;
     let target = c;
     if (redirect !== 0) {
       const redir = this.host.clientById(redirect);
       if (redir === undefined) {
         if (c.tracking !== null) c.tracking.brokenRedirect = true;
-        if (c.resp === 3) this.host.push(c, reply.push([REDIR_BROKEN, reply.int(redirect)]));
+        if (c.resp === 3) this.host.push(c, reply.push([REDIR_BROKEN, reply.int(redirect)]), afterReply);
         return;
       }
       target = redir;
     }
-    if (target.resp === 3) this.host.push(target, reply.push([INVALIDATE, keys]));
+    if (target.resp === 3) this.host.push(target, reply.push([INVALIDATE, keys]), afterReply);
     // RESP2 has no pushes: only a redirect target in Pub/Sub mode can take them, as messages
-    else if (redirect !== 0 && target.inPubSub) this.host.push(target, reply.push([MESSAGE, INVALIDATE_CHANNEL, keys]));
+    else if (redirect !== 0 && target.inPubSub) this.host.push(target, reply.push([MESSAGE, INVALIDATE_CHANNEL, keys]), afterReply);
   }
 
 }

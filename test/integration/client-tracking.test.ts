@@ -260,3 +260,46 @@ test('maxmemory eviction of a tracked key invalidates it', async () => {
     await srv.close();
   }
 });
+
+test('Redis 7.2 order before the command: table-limit and maxmemory evictions precede its reply, a served BLMOVE gets its invalidation after', async () => {
+  const srv = await startTestServer();
+  const a = await RawClient.connect(srv.port);
+  const b = await RawClient.connect(srv.port);
+  const enc = (...argv: string[]) => RawClient.encode(argv);
+  try {
+    await a.call('HELLO', '3');
+    await a.call('CLIENT', 'TRACKING', 'ON');
+    // redis#11715: the limit, lowered while the client is in MULTI, applies before its
+    // next (queued) command: the invalidation comes before +QUEUED
+    await b.call('CONFIG', 'SET', 'tracking-table-max-keys', '2');
+    await a.call('MGET', '1{t}', '2{t}');
+    assert.equal(await a.call('MULTI'), '+OK\r\n');
+    await b.call('CONFIG', 'SET', 'tracking-table-max-keys', '1');
+    a.write(enc('PING') + enc('EXEC'));
+    const tail = '+QUEUED\r\n*1\r\n+PONG\r\n';
+    const got = await a.readBytes(inv('1{t}').length + tail.length);
+    assert.ok(got === inv('1{t}') + tail || got === inv('2{t}') + tail, JSON.stringify(got));
+    await b.call('CONFIG', 'SET', 'tracking-table-max-keys', '0');
+    // a blocked BLMOVE served by another client's push: its reply, then the invalidation
+    await b.call('RPUSH', 'list2', 'a');
+    await a.call('LRANGE', 'list2', '0', '-1');
+    a.write(enc('BLMOVE', 'list1', 'list2', 'LEFT', 'LEFT', '0'));
+    await until(async () => (await b.call('CLIENT', 'LIST')).includes('cmd=blmove'), 'the client to block');
+    await b.call('RPUSH', 'list1', 'foo');
+    assert.equal(await a.readBytes(9 + inv('list2').length), `$3\r\nfoo\r\n${inv('list2')}`);
+    // a tracked key evicted by maxmemory before a command runs: invalidation, then the reply
+    const used = infoField(await b.call('INFO', 'memory'), 'used_memory');
+    await b.call('CONFIG', 'SET', 'maxmemory', String(used + 100 * 1024));
+    await b.call('CONFIG', 'SET', 'maxmemory-policy', 'volatile-random');
+    await a.call('SETEX', 'volatile-key', '10000', 'x');
+    await a.call('GET', 'volatile-key');
+    await a.call('SETBIT', 'big-key', '1600000', '0');
+    a.write(enc('GETBIT', 'big-key', '0'));
+    assert.equal(await a.readBytes(inv('volatile-key').length + 4), `${inv('volatile-key')}:0\r\n`);
+    await b.call('CONFIG', 'SET', 'maxmemory', '0');
+  } finally {
+    a.close();
+    b.close();
+    await srv.close();
+  }
+});
