@@ -303,3 +303,25 @@ test('Redis 7.2 order before the command: table-limit and maxmemory evictions pr
     await srv.close();
   }
 });
+
+test("Redis 7.2 order: the running client's own keyspace event comes before its invalidation, both after the reply", async () => {
+  const srv = await startTestServer({ config: [['notify-keyspace-events', 'KA']] });
+  const a = await RawClient.connect(srv.port);
+  try {
+    await a.call('HELLO', '3');
+    await a.call('CLIENT', 'TRACKING', 'ON');
+    await a.call('SUBSCRIBE', '__keyspace@0__:k');
+    await a.call('GET', 'k');
+    const event = (e: string) => `>3\r\n$7\r\nmessage\r\n$16\r\n__keyspace@0__:k\r\n$${e.length}\r\n${e}\r\n`;
+    a.write(RawClient.encode(['SET', 'k', '1']));
+    const want = `+OK\r\n${event('set')}${inv('k')}`;
+    assert.equal(await a.readBytes(want.length), want);
+    await a.call('GET', 'k');
+    a.write(['MULTI', 'DEL k', 'EXEC'].map((l) => RawClient.encode(l.split(' '))).join(''));
+    const want2 = `+OK\r\n+QUEUED\r\n*1\r\n:1\r\n${event('del')}${inv('k')}`;
+    assert.equal(await a.readBytes(want2.length), want2);
+  } finally {
+    a.close();
+    await srv.close();
+  }
+});
