@@ -107,6 +107,20 @@ export const errors = {
   clientNoSuchClient: 'ERR No such client',
   clientPauseMode: 'ERR CLIENT PAUSE mode must be WRITE or ALL',
   clientUnblockReason: 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR',
+  /** CLIENT TRACKING / CACHING (client-side caching, Redis's clientCommand texts) */
+  trackingRedirectTwice: 'ERR A client can only redirect to a single other client',
+  trackingRedirectMissing: 'ERR The client ID you want redirect to does not exist',
+  trackingPrefixNeedsBcast: 'ERR PREFIX option requires BCAST mode to be enabled',
+  trackingBcastSwitch: "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+  trackingOptWithBcast: 'ERR OPTIN and OPTOUT are not compatible with BCAST',
+  trackingOptinAndOptout: "ERR You can't specify both OPTIN mode and OPTOUT mode",
+  trackingOptSwitch: "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
+  /** the prefixes as C strings (cut at a NUL), CR/LF as spaces (addReplyErrorFormat) */
+  trackingPrefixOverlap: (prefix: string, other: string, existing: boolean) =>
+    `ERR Prefix '${cString(prefix)}' overlaps with ${existing ? 'an existing' : 'another provided'} prefix '${cString(other)}'. Prefixes for a single client must not overlap.`.replace(/[\r\n]/g, ' '),
+  cachingNotTracking: 'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled',
+  cachingYesNeedsOptin: 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.',
+  cachingNoNeedsOptout: 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.',
   configNoFile: 'ERR The server is running without a config file',
   countPositive: 'ERR count should be greater than 0',
   decrOverflow: 'ERR decrement would overflow',

@@ -18,6 +18,7 @@ import type { ValueType } from '../keyspace/value-types.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Client } from '../server/client.js';
 import type { PubSubTarget, SubscriptionKind } from '../server/pubsub.js';
+import type { TrackingOptions } from '../server/tracking.js';
 import type { ServerStats } from '../server/stats.js';
 import type { SlowLogEntry } from '../server/slowlog.js';
 import type { LatencyEvent, CommandHistogram } from '../server/latency.js';
@@ -130,6 +131,17 @@ export interface PubSubService {
   subscriberCount(shard: boolean, channel: string): number;
 }
 
+/** Client-side caching (server/tracking.ts): CLIENT TRACKING and the flush commands. */
+export interface TrackingService {
+  /** CLIENT TRACKING ON, options already checked against the client's state */
+  enable(client: Client, redirect: number, opts: TrackingOptions, prefixes: readonly string[]): void;
+  disable(client: Client): void;
+  /** the first of `prefixes` that overlaps one the client has, or a later given one */
+  prefixOverlap(client: Client, prefixes: readonly string[]): { prefix: string; other: string; existing: boolean } | null;
+  /** FLUSHDB/FLUSHALL: `run` empties databases; tracking clients get one "all keys" message */
+  flush(run: () => void): void;
+}
+
 /** SAVE, BGSAVE, BGREWRITEAOF, FLUSHALL, SHUTDOWN. */
 export interface PersistenceControl {
   readonly rdb: {
@@ -193,6 +205,7 @@ export interface CommandServices {
   readonly keyspace: KeyspaceService;
   readonly clients: ClientRegistry;
   readonly pubsub: PubSubService;
+  readonly tracking: TrackingService;
   readonly persistence: PersistenceControl;
   readonly monitor: MonitorService;
   readonly security: SecurityService;

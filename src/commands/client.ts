@@ -1,8 +1,8 @@
 /**
  * CLIENT: the connection's own settings (ID, SETNAME, GETNAME, SETINFO, REPLY, NO-EVICT,
  * NO-TOUCH, INFO) and server-wide client management (LIST, KILL, PAUSE, UNPAUSE, UNBLOCK), with
- * Redis 7.2's replies and error texts. Tracking (CACHING, TRACKING, GETREDIR,
- * TRACKINGINFO) are left out of the table entirely.
+ * Redis 7.2's replies and error texts. The client-side caching subcommands (CACHING,
+ * TRACKING, GETREDIR, TRACKINGINFO) live in client-tracking.ts.
  *
  * CLIENT KILL also accepts MAXAGE (kill clients connected for at least N seconds), a
  * Redis 7.4 filter, because it is what an operator wants after rotating credentials.
@@ -13,6 +13,7 @@ import { errors } from '../errors.js';
 import { LLONG_MAX, parseInteger } from '../protocol/number-format.js';
 import { validClientName } from './connection.js';
 import { helpReply } from './command-introspection.js';
+import { clientTrackingSubcommands } from './client-tracking.js';
 import { clientTypeByName, type Client, type ClientType } from '../server/client.js';
 import type { CommandContext } from '../command-model/context.js';
 
@@ -30,6 +31,10 @@ function flagLetters(c: Client): string {
   if (c.inPubSub) f += 'P';
   if (c.multi !== null) f += 'x';
   if (c.blocked || c.postponed) f += 'b';
+  const t = c.tracking;
+  if (t !== null && t.on) f += 't';
+  if (t !== null && t.brokenRedirect) f += 'R';
+  if (t !== null && t.bcast) f += 'B';
   if (c.watchDirty) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (c.isUnix) f += 'U';
@@ -62,7 +67,7 @@ export function clientInfoLine(now: number, c: Client, currentArgv: readonly str
     ` sub=${c.subscriptionCount()} psub=${c.patternSubscriptionCount()} ssub=${c.shardSubscriptionCount()}` +
     ` multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
     ` rbs=${rbs} rbp=${rbs} obl=${out} oll=0 omem=${out} tot-mem=${qbuf + argvMem + multiMem + rbs + out}` +
-    ` events=${out > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}` +
+    ` events=${out > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=${c.tracking !== null && c.tracking.on ? c.tracking.redirect : -1} resp=${c.resp}` +
     ` lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }
@@ -573,6 +578,18 @@ const HELP_LINES = [
   '    Exempt this connection from client eviction.',
   'NO-TOUCH (ON|OFF)',
   '    Read keys without updating their access time or frequency.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Turn client-side caching invalidations on or off for this connection:',
+  '    * REDIRECT <id>      send them to that connection instead',
+  '    * BCAST              for every key under the PREFIXes (all keys without PREFIX)',
+  '    * OPTIN / OPTOUT     track only after CLIENT CACHING YES / unless CLIENT CACHING NO',
+  '    * NOLOOP             not for keys this connection changed itself',
+  'CACHING (YES|NO)',
+  '    Track, or do not track, the keys of the next command (OPTIN / OPTOUT modes).',
+  'GETREDIR',
+  '    The id invalidations are redirected to (0: none, -1: tracking off).',
+  'TRACKINGINFO',
+  '    Describe the tracking state of this connection.',
 ];
 
 const help = defineCommand({
@@ -589,7 +606,9 @@ export const client = defineCommand({
   arity: -2,
   flags: [],
   docs: { summary: 'A container for client connection commands.', since: '2.4.0', group: 'connection', complexity: 'Depends on subcommand.' },
-  subcommands: [getname, help, id, infoCmd, kill, list, noEvict, noTouch, pause, replyCmd, setinfo, setname, unblock, unpause],
+  subcommands: [...clientTrackingSubcommands, getname, help, id, infoCmd, kill, list, noEvict, noTouch, pause, replyCmd, setinfo, setname, unblock, unpause].sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  ),
 });
 
 export const clientCommands: CommandDefinition[] = [client];

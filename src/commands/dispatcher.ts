@@ -44,6 +44,8 @@ export interface DispatchHost {
   /** maxmemory checks are on (a limit is set, or accounting work is pending) */
   readonly memory: { readonly check: boolean };
   readonly pubsub: { readonly anySubscriber: boolean };
+  /** client-side caching: the table's limit applies before each command (Redis's processCommand) */
+  readonly tracking: { readonly active: boolean; enforceLimit(): void };
   /** a snapshot is running (keys a write may change in place are written first) */
   readonly keyWriteHook: object | null;
   readonly propagator: {
@@ -62,6 +64,13 @@ export interface DispatchHost {
 export class Dispatcher {
   /** plugged in by the ACL layer; null = everything allowed */
   aclCheck: AclChecker | null = null;
+  /** commands running now, nested ones (EXEC's) included: Redis's execution_nesting */
+  private nesting = 0;
+
+  /** A command's handler is running (Redis's CLIENT_EXECUTING_COMMAND). */
+  get executing(): boolean {
+    return this.nesting > 0;
+  }
 
   constructor(private readonly server: DispatchHost) {}
 
@@ -122,6 +131,9 @@ export class Dispatcher {
     if (server.loading && !cmd.okLoading) {
       return this.reject(ctx, cmd, errors.loading);
     }
+    // keys dropped to keep the tracking table under its limit are invalidated before this
+    // command runs or is queued (their messages precede its reply)
+    if (server.tracking.active) server.tracking.enforceLimit();
     if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
       // as Redis, a doomed transaction keeps answering QUEUED without keeping the command
       if (!client.multiDirty && !client.watchDirty) client.multi.push({ argv, cmd });
@@ -142,6 +154,7 @@ export class Dispatcher {
     if (propagating) server.propagator.begin(server.stats.dirty, TOUCHES_ARBITRARY_KEYS.has(cmd.name));
     const start = performance.now();
     let out: Reply | null;
+    this.nesting++;
     try {
       out = cmd.run!(ctx, argv);
     } catch (e) {
@@ -150,6 +163,8 @@ export class Dispatcher {
         internalErrorLog(server.logger).report(`executing '${cmd.fullName}'`, e);
         out = reply.error(errors.internal);
       }
+    } finally {
+      this.nesting--;
     }
     const usec = Math.round((performance.now() - start) * 1000);
     cmd.stats.calls++;

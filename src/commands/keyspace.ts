@@ -341,7 +341,8 @@ export const flushdb = defineCommand({
   run(ctx, argv) {
     const bad = checkFlushArgs(argv);
     if (bad !== null) return bad;
-    ctx.db.flush();
+    // tracking clients get one "all keys" invalidation, not one per key (even when empty)
+    ctx.services.tracking.flush(() => ctx.db.flush());
     // as Redis 7: propagated even when the database was already empty
     if (ctx.propagation.active) ctx.propagation.force();
     return reply.ok;
@@ -362,7 +363,9 @@ export const flushall = defineCommand({
     // points the now empty dataset is saved at once
     const rdb = ctx.services.persistence.rdb;
     rdb.cancel();
-    for (const db of ctx.services.keyspace.dbs) db.flush();
+    ctx.services.tracking.flush(() => {
+      for (const db of ctx.services.keyspace.dbs) db.flush();
+    });
     if (rdb.hasSavePoints()) rdb.saveNow();
     ctx.services.keyspace.addDirty(1);
     if (ctx.propagation.active) ctx.propagation.force();

@@ -499,7 +499,7 @@ const entries = [
   mem('proto-max-bulk-len', '536870912', 1024n * 1024n, LONG_MAX, 'active'),
   int('hz', '10', 0n, INT_MAX, 'active'),
   bool('dynamic-hz', 'yes', 'noeffect'),
-  int('tracking-table-max-keys', '1000000', 0n, LONG_MAX, 'noeffect', { unsigned: true }),
+  int('tracking-table-max-keys', '1000000', 0n, LONG_MAX, 'active', { unsigned: true }),
 
   // ---- LFU (the keyspace's LFU counters use them: OBJECT FREQ) ----
   int('lfu-log-factor', '10', 0n, INT_MAX, 'active'),

@@ -110,6 +110,11 @@ export class BlockingRegistry {
   private readonly readySet = new BigSet<string>();
   /** the waiter whose command is being re-executed (keeps its deadline if it blocks again) */
   private reprocessing: Waiter | null = null;
+
+  /** A blocked client's command is being re-executed now (it is Redis's executing client). */
+  get reexecuting(): boolean {
+    return this.reprocessing !== null;
+  }
   private serving = false;
 
   constructor(private readonly server: Server) {

@@ -6,6 +6,7 @@
  */
 import type { User } from '../acl/user.js';
 import type { Command } from '../command-model/command-spec.js';
+import type { ClientTracking } from './tracking.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -57,6 +58,8 @@ export class Client {
   postponed = false;
   /** set by the blocking-commands layer while the client waits (flag 'b') */
   blocked = false;
+  /** client-side caching state (tracking.ts); null until CLIENT TRACKING ON was first used */
+  tracking: ClientTracking | null = null;
   /** replication role of the connection, when the replication layer marks it */
   role: 'normal' | 'replica' | 'master' = 'normal';
   /** closes the connection now (bound by the connection layer) */

@@ -44,6 +44,7 @@ export function commandServices(server: Server): CommandServices {
       unpause: () => server.pause.unpause(),
     },
     pubsub: server.pubsub,
+    tracking: server.tracking,
     persistence: {
       get rdb() {
         return server.persistence.rdb;

@@ -25,6 +25,9 @@ import type { SecurityMonitor } from '../security/security-monitor.js';
 import { actorOf } from './auth-login.js';
 import type { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
+import type { Connection } from './connection.js';
+import { tracksKeysOf, type TrackingTable } from './tracking.js';
+import { extractKeyNames } from '../command-model/key-extraction.js';
 import type { LatencyMonitor } from './latency.js';
 import type { SlowLog } from './slowlog.js';
 import type { ServerStats } from './stats.js';
@@ -38,6 +41,10 @@ export interface CommandStatsHost {
   readonly memory: MemoryAccounting;
   readonly security: SecurityMonitor;
   readonly blocking: BlockingRegistry;
+  readonly tracking: TrackingTable;
+  readonly connections: ReadonlyMap<number, Connection>;
+  /** the client whose request is executing (Redis's current_client) */
+  readonly current: Client | null;
   now(): number;
 }
 
@@ -74,7 +81,17 @@ export class CommandStats {
     }
     h.latency.recordCommand(cmd.id, usec);
     h.stats.commandDurationUsec += usec;
+    if (h.tracking.active && tracksKeysOf(cmd)) {
+      // the keys are remembered for the client whose request ran the command (Redis's
+      // current_client): a script's caller, or a blocked client being served
+      const conn = h.connections.get(ctx.client.id);
+      const tracker = conn !== undefined && conn.client === ctx.client ? ctx.client : h.current;
+      if (tracker !== null && tracker.tracking !== null) h.tracking.rememberKeys(tracker, extractKeyNames(cmd, argv));
+    }
     // keys a command made ready are served once it (or the whole EXEC) completed
     if (!ctx.client.inExec && h.blocking.hasReady) h.blocking.handleReady();
+    // invalidations held while the request (an EXEC, not its parts; a served blocked
+    // client's command) ran go out after its reply
+    if (!ctx.client.inExec) h.tracking.afterRequest();
   }
 }

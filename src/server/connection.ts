@@ -12,6 +12,7 @@ import { CommandContext } from '../command-model/context.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 import { OutputLimitState } from './output-limits.js';
+import { cachingAfterRequest } from './tracking.js';
 import { errors } from '../errors.js';
 
 /** Output bytes an unauthenticated client may leave unread before it is disconnected. */
@@ -148,6 +149,8 @@ export class Connection {
         }
         const r = this.server.dispatcher.dispatch(this.ctx, argv);
         this.emit(r);
+        // CLIENT CACHING YES/NO covers one request (client-side caching)
+        if (this.client.tracking !== null) cachingAfterRequest(this.client, this.server.commands, argv);
         if (this.deferred !== null) {
           for (const m of this.deferred) this.writer.write(m, this.client.resp);
           this.deferred = null;
@@ -289,13 +292,15 @@ export class Connection {
 
   /**
    * Sends an out-of-band message (pub/sub push, unblocked reply): queued now, written
-   * once the current piece of work is over (one socket write per batch).
+   * once the current piece of work is over (one socket write per batch). `afterOwnReply`
+   * false: a message caused before this client's command ran (a key evicted for it) goes
+   * before that command's reply, as in Redis.
    */
-  push(r: Reply): void {
+  push(r: Reply, afterOwnReply = true): void {
     if (this.closed) return;
     // A message caused by this client's own command (PUBLISH to itself, a keyspace event
     // of its write) goes after that command's reply, never inside it (Redis 7.2).
-    if (this.server.current === this.client) {
+    if (afterOwnReply && this.server.current === this.client) {
       (this.deferred ??= []).push(r);
       return;
     }

@@ -22,6 +22,7 @@ import type { BlockingRegistry } from './blocking.js';
 import type { Connection } from './connection.js';
 import type { Logger } from './logger.js';
 import type { ServerStats } from './stats.js';
+import type { TrackingTable } from './tracking.js';
 
 /** What a tick works on. */
 export interface CronHost {
@@ -30,6 +31,7 @@ export interface CronHost {
   readonly security: SecurityMonitor;
   readonly persistence: PersistenceLayer;
   readonly blocking: BlockingRegistry;
+  readonly tracking: TrackingTable;
   readonly stats: ServerStats;
   readonly memory: MemoryAccounting;
   readonly tlsService: TlsService;
@@ -87,6 +89,7 @@ export class ServerCron {
     h.refreshDiskError();
     // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)
     if (h.blocking.hasReady) h.blocking.handleReady();
+    h.tracking.cron();
     h.stats.sample(Date.now());
     h.memory.clients = clientBufferBytes(h.connections.values());
     h.memory.settle();

@@ -30,6 +30,7 @@ import type { Propagator } from '../persistence/propagator.js';
 import type { BlockingRegistry } from './blocking.js';
 import type { Client } from './client.js';
 import type { PubSubRegistry } from './pubsub.js';
+import type { TrackingTable } from './tracking.js';
 import type { ServerStats } from './stats.js';
 import type { WatchRegistry } from './watch.js';
 
@@ -46,6 +47,7 @@ export interface KeyspaceHooksHost {
   readonly watches: WatchRegistry;
   readonly blocking: BlockingRegistry;
   readonly pubsub: PubSubRegistry;
+  readonly tracking: TrackingTable;
   readonly propagator: Propagator;
   /** the client whose command is executing (CLIENT NO-TOUCH) */
   readonly current: Client | null;
@@ -96,6 +98,7 @@ export class KeyspaceHooks implements KeyspaceHost {
     if (h.watches.watching) h.watches.touched(db, key, db.stores(key));
     h.stats.dirty++;
     if (h.blocking.size > 0) h.blocking.signal(db.index, key);
+    h.tracking.invalidateKey(key, h.current, true);
   }
 
   /**
@@ -114,6 +117,7 @@ export class KeyspaceHooks implements KeyspaceHost {
     if (h.watches.watching) h.watches.touched(db, key, db.stores(key));
     if (h.blocking.size > 0) h.blocking.signal(db.index, key);
     if (h.propagator.sink !== null) h.propagator.deletion(db.index, key, h.config.bool('lazyfree-lazy-expire'));
+    h.tracking.invalidateKey(key, null, true);
   }
 
   /** Stored but past its expiry time (Redis's keyIsExpired), by database index. */

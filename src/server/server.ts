@@ -49,6 +49,7 @@ import type { TlsAcceptor } from '../tls/tls-acceptor.js';
 import { BlockingRegistry } from './blocking.js';
 import { WatchRegistry } from './watch.js';
 import { PubSubRegistry } from './pubsub.js';
+import { TrackingTable } from './tracking.js';
 import { ClientLimits } from './client-limits.js';
 import { InfoRegistry } from './info-registry.js';
 import { Propagator } from '../persistence/propagator.js';
@@ -109,6 +110,18 @@ export class Server implements CommandHost {
   readonly watches = new WatchRegistry();
   /** channel and pattern subscriptions */
   readonly pubsub = new PubSubRegistry();
+  /** client-side caching: tracked keys, BCAST prefixes, invalidation messages */
+  readonly tracking = new TrackingTable({
+    clientById: (id) => this.connections.get(id)?.client,
+    push: (client, r, afterReply) => {
+      const conn = this.connections.get(client.id);
+      if (conn !== undefined && conn.client === client) conn.push(r, afterReply);
+    },
+    current: () => this.current,
+    executing: () => this.dispatcher.executing || this.blocking.reexecuting,
+    clients: () => [...this.connections.values()].map((conn) => conn.client),
+    maxKeys: () => this.config.int('tracking-table-max-keys'),
+  });
   /** the write feed to the append-only file (persistence/propagator.ts) */
   readonly propagator = new Propagator();
   /** RDB snapshots, the AOF, start-up loading (persistence/persistence-layer.ts) */
@@ -280,12 +293,14 @@ export class Server implements CommandHost {
     client.watchDirty = false;
     this.watches.unwatchAll(client);
     this.pubsub.clientGone(client);
+    this.tracking.disable(client);
   }
 
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.client.id);
     this.watches.unwatchAll(conn.client);
     this.pubsub.clientGone(conn.client);
+    this.tracking.disable(conn.client);
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
     this.security.connectionClosed(conn.client.id);
