@@ -108,6 +108,8 @@ function entryReply(e: StreamEntry): Reply {
   return reply.array([idReply(e.id), reply.bulks(e.fv)]);
 }
 
+const IN_XREADGROUP = ' in XREADGROUP with GROUP option';
+
 function noGroupError(key: string, group: string, suffix = ''): CommandError {
   return new CommandError(errors.noKeyOrGroup(errArg(key), errArg(group), suffix));
 }
@@ -537,7 +539,7 @@ export function parseStreamRead(ctx: CommandContext, argv: string[], xreadgroup:
     const key = keyList[k]!;
     const s = readStream(ctx, key);
     if (groupName !== null && (s === undefined || s.group(groupName) === undefined)) {
-      throw noGroupError(key, groupName, ' in XREADGROUP with GROUP option');
+      throw noGroupError(key, groupName, IN_XREADGROUP);
     }
     const arg = argv[streamsArg + streamsCount + k]!;
     const text = cstr(arg);
@@ -578,7 +580,7 @@ export function serveStreamRead(ctx: CommandContext, req: StreamReadRequest): Re
     let consumer: Consumer | undefined;
     if (req.group !== null) {
       group = s.group(req.group.name);
-      if (group === undefined) throw noGroupError(key, req.group.name, ' in XREADGROUP with GROUP option');
+      if (group === undefined) throw noGroupError(key, req.group.name, IN_XREADGROUP);
       if (gt.ms !== U64_MAX || gt.seq !== U64_MAX) {
         serve = true;
         history = true;
@@ -680,7 +682,7 @@ function streamRead(ctx: CommandContext, argv: string[], xreadgroup: boolean): R
   // BLOCK with nothing to read: wait for an XADD to one of the streams. The request keeps
   // the IDs resolved now (`$` = the last ID at the time of the call), so serving re-uses
   // them instead of re-running the command. XREADGROUP clients are also served when a key
-  // goes away or changes type, with Redis's error.
+  // goes away, changes type or loses the group, with Redis's error.
   const deadline = req.timeout === 0 ? 0 : ctx.now + req.timeout;
   return ctx.services.keyspace.blocking.block(ctx, {
     argv,
@@ -690,13 +692,16 @@ function streamRead(ctx: CommandContext, argv: string[], xreadgroup: boolean): R
     timeoutReply: reply.nilArray,
     unblockOnNoKey: req.group !== null,
     serve: () => {
-      if (req.group !== null) {
-        for (const key of req.keys) {
-          const e = ctx.db.lookupRead(key);
-          if (e === undefined || e.v.type !== 'stream') return reply.error(errors.unblockedStreamGone);
-        }
-      }
       try {
+        // 7.2 re-executes the command: each key in order is looked up again, so a key of
+        // another type answers -WRONGTYPE and a missing key or group (DEL, FLUSHALL,
+        // XGROUP DESTROY) -NOGROUP, as the first run would have
+        if (req.group !== null) {
+          for (const key of req.keys) {
+            const s = readStream(ctx, key);
+            if (s === undefined || s.group(req.group.name) === undefined) throw noGroupError(key, req.group.name, IN_XREADGROUP);
+          }
+        }
         return serveStreamRead(ctx, req);
       } catch (e) {
         if (e instanceof CommandError) return reply.error(e.reply);
@@ -875,6 +880,9 @@ const xgroupDestroy = defineCommand({
     t.s!.groups!.delete(argv[3]!);
     dirty(ctx);
     ctx.notify(NotifyKind.stream, 'xgroup-destroy', argv[2]!);
+    // not a change WATCH sees (Redis does not signal the key as modified), but XREADGROUP
+    // clients blocked on the group must be re-run to learn it is gone (-NOGROUP)
+    ctx.services.keyspace.blocking.signal(ctx.client.dbIndex, argv[2]!);
     return reply.one;
   },
 });
