@@ -11,14 +11,14 @@
  * can be layered on top; until then BLOCK answers as Redis does when a client may not
  * block (inside MULTI): the null reply at once.
  */
-import { defineCommand, keys, type ArgumentDoc, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
-import { reply, type Reply } from '../protocol/reply.js';
-import { CommandError, errors } from '../errors.js';
-import { LLONG_MAX, parseInteger } from '../protocol/number-format.js';
-import { exactLongLong, readLongLong } from '../command-model/argument-reader.js';
-import { NotifyKind } from '../keyspace/keyspace-events.js';
-import { optionWord } from './keyspace-args.js';
-import { helpReply } from './object.js';
+import { defineCommand, keys, type ArgumentDoc, type CommandDefinition, type KeySpec } from '../../command-model/command-spec.js';
+import { reply, type Reply } from '../../protocol/reply.js';
+import { CommandError, errors } from '../../errors.js';
+import { LLONG_MAX, parseInteger } from '../../protocol/number-format.js';
+import { exactLongLong, readLongLong } from '../../command-model/argument-reader.js';
+import { NotifyKind } from '../../keyspace/keyspace-events.js';
+import { optionWord } from '../keyspace-args.js';
+import { helpReply } from '../object.js';
 import {
   compareIds,
   decrId,
@@ -32,7 +32,7 @@ import {
   U64_MAX,
   type StreamId,
   type U64,
-} from '../types/stream-id.js';
+} from '../../types/stream-id.js';
 import {
   Consumer,
   ConsumerGroup,
@@ -44,9 +44,9 @@ import {
   type Nack,
   type StreamEntry,
   type TrimArgs,
-} from '../types/stream.js';
-import type { CommandContext } from '../command-model/context.js';
-import { BigMap } from '../types/big-map.js';
+} from '../../types/stream.js';
+import type { CommandContext } from '../../command-model/context.js';
+import { BigMap } from '../../types/big-map.js';
 const LISTPACK_MAX_SIZE = 1 << 30;
 
 // ---- helpers ----

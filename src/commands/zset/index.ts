@@ -11,21 +11,21 @@
  * Shared pieces live in zset-common.ts (lookups, zsetAdd, the ZUNION-family input reader)
  * and zset-pop.ts (the ZPOP building blocks the blocking variants are meant to reuse).
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
-import { reply, type Reply } from '../protocol/reply.js';
-import { errors } from '../errors.js';
-import { formatDouble, LLONG_MAX } from '../protocol/number-format.js';
-import { createZset, limits, PLAIN, readZset, readZsetLikeInput, writeZset, zsetAdd, type AddFlags, type ZsetLikeInput } from './zset-common.js';
-import { parseZmpopArgs, zpopGeneric, type PopEnd } from './zset-pop.js';
-import { SortedSet, scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, type ScoreRange, type LexRange } from '../types/sorted-set.js';
-import { NotifyKind } from '../keyspace/keyspace-events.js';
-import { optionWord, parseScanCursor } from './keyspace-args.js';
-import { parseScanOptions } from './scan-args.js';
-import { parseLexRange, parseScoreRange } from './zset-args.js';
-import { exactLongLong, readDouble, readLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
-import { format17g } from './zset-format.js';
-import type { CommandContext } from '../command-model/context.js';
-import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../../command-model/command-spec.js';
+import { reply, type Reply } from '../../protocol/reply.js';
+import { errors } from '../../errors.js';
+import { formatDouble, LLONG_MAX } from '../../protocol/number-format.js';
+import { createZset, limits, PLAIN, readZset, readZsetLikeInput, writeZset, zsetAdd, type AddFlags, type ZsetLikeInput } from './common.js';
+import { parseZmpopArgs, zpopGeneric, type PopEnd } from './pop.js';
+import { SortedSet, scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, type ScoreRange, type LexRange } from '../../types/sorted-set.js';
+import { NotifyKind } from '../../keyspace/keyspace-events.js';
+import { optionWord, parseScanCursor } from '../keyspace-args.js';
+import { parseScanOptions } from '../scan-args.js';
+import { parseLexRange, parseScoreRange } from './args.js';
+import { exactLongLong, readDouble, readLongLong, readPositiveLong, readRangeLong } from '../../command-model/argument-reader.js';
+import { format17g } from './format.js';
+import type { CommandContext } from '../../command-model/context.js';
+import { MIN_ITEM_BYTES, repeatedPicks } from '../random-picks.js';
 
 const LONG_MAX = 9223372036854775807n;
 
