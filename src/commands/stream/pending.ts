@@ -2,8 +2,8 @@
 import { defineCommand } from '../../command-model/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
-import { parseInteger } from '../../protocol/number-format.js';
-import { readLongLong } from '../../command-model/argument-reader.js';
+import { LLONG_MAX } from '../../protocol/number-format.js';
+import { readLongLong, readRangeLong } from '../../command-model/argument-reader.js';
 import { optionWord } from '../keyspace-args.js';
 import { compareIds, MAX_ID, MIN_ID, parseStreamId, type StreamId } from '../../types/stream-id.js';
 import { readStream, dirty, errArg, idArg, intervalArg, idReply, entryReply, noGroupError, createConsumer, propagateClaim, propagateGroupId, keyArg, groupArg, consumerArg, idsArg, oneKey } from './common.js';
@@ -270,9 +270,8 @@ export const xautoclaim = defineCommand({
     for (let j = 6; j < argv.length; j++) {
       const o = optionWord(argv[j]!);
       if (o === 'count' && j + 1 < argv.length) {
-        const v = parseInteger(argv[j + 1]!);
-        if (v === null || v < 1 || v > 576460752303423487n) return reply.error(errors.geoCountPositive);
-        count = Number(v);
+        // 1..LONG_MAX / 16 (an attempt costs at most 16 bytes of stream ID), as Redis
+        count = readRangeLong(argv[j + 1]!, 1n, LLONG_MAX / 16n, errors.geoCountPositive);
         j++;
       } else if (o === 'justid') {
         justId = true;

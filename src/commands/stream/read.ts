@@ -6,8 +6,7 @@
 import { defineCommand, keys, type KeySpec } from '../../command-model/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { CommandError, errors } from '../../errors.js';
-import { LLONG_MAX, parseInteger } from '../../protocol/number-format.js';
-import { readLongLong } from '../../command-model/argument-reader.js';
+import { readLongLong, readTimeoutMs } from '../../command-model/argument-reader.js';
 import { optionWord } from '../keyspace-args.js';
 import { compareIds, incrId, MAX_ID, MIN_ID, U64_MAX, type StreamId } from '../../types/stream-id.js';
 import { Consumer, ConsumerGroup, counterAdd, INVALID_ENTRIES_READ, StreamData, type Nack } from '../../types/stream.js';
@@ -44,11 +43,7 @@ export function parseStreamRead(ctx: CommandContext, argv: string[], xreadgroup:
     const o = optionWord(argv[i]!);
     if (o === 'block' && more > 0) {
       i++;
-      const t = parseInteger(argv[i]!);
-      if (t === null) throw new CommandError(errors.timeoutNotInteger);
-      if (t < 0) throw new CommandError(errors.negativeTimeout);
-      if (t > 0 && BigInt(t) > LLONG_MAX - BigInt(ctx.now)) throw new CommandError(errors.timeoutOutOfRange);
-      timeout = Number(t);
+      timeout = readTimeoutMs(argv[i]!, ctx.now);
     } else if (o === 'count' && more > 0) {
       i++;
       count = readLongLong(argv[i]!);
