@@ -2,10 +2,10 @@
 import { defineCommand } from '../../command-model/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
-import { formatDouble } from '../../protocol/number-format.js';
+import { formatDouble, LLONG_MAX } from '../../protocol/number-format.js';
 import { readZset } from './common.js';
 import { optionWord, parseScanCursor } from '../keyspace-args.js';
-import { parseScanOptions } from '../scan-args.js';
+import { EMPTY_SCAN, parseScanOptions, scanDocArguments } from '../scan-args.js';
 import { parseLexRange, parseScoreRange } from './args.js';
 import { exactLongLong } from '../../command-model/argument-reader.js';
 import { format17g } from './format.js';
@@ -14,7 +14,6 @@ import { MIN_ITEM_BYTES, repeatedPicks } from '../random-picks.js';
 import { oneKey, keyArg, memberArg, group } from './spec-args.js';
 import { ClientSink } from './range.js';
 
-const LONG_MAX = 9223372036854775807n;
 // ---- simple reads ----
 
 export const zcard = defineCommand({
@@ -213,12 +212,12 @@ export const zrandmember = defineCommand({
   run(ctx, argv) {
     if (argv.length >= 3) {
       const l = exactLongLong(argv[2]!);
-      if (typeof l === 'bigint' && l < -LONG_MAX) {
+      if (typeof l === 'bigint' && l < -LLONG_MAX) {
         return reply.error(errors.randomCountRange);
       }
       if (argv.length > 4 || (argv.length === 4 && optionWord(argv[3]!) !== 'withscores')) return reply.error(errors.syntax);
       const withScores = argv.length === 4;
-      if (withScores && (l < -(LONG_MAX / 2n) || l > LONG_MAX / 2n)) return reply.error(errors.valueOutOfRange);
+      if (withScores && (l < -(LLONG_MAX / 2n) || l > LLONG_MAX / 2n)) return reply.error(errors.valueOutOfRange);
       return randomMembers(ctx, argv[1]!, l, withScores);
     }
     const z = readZset(ctx, argv[1]!);
@@ -228,7 +227,6 @@ export const zrandmember = defineCommand({
 
 // ---- ZSCAN ----
 
-const EMPTY_SCAN = reply.array([reply.bulk('0'), reply.emptyArray]);
 
 export const zscan = defineCommand({
   name: 'zscan',
@@ -242,12 +240,7 @@ export const zscan = defineCommand({
     since: '2.8.0',
     group,
     complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..',
-    arguments: [
-      keyArg,
-      { name: 'cursor', type: 'integer' },
-      { name: 'pattern', type: 'pattern', token: 'MATCH', optional: true },
-      { name: 'count', type: 'integer', token: 'COUNT', optional: true },
-    ],
+    arguments: [keyArg, ...scanDocArguments],
   },
   run(ctx, argv) {
     const cursor = parseScanCursor(argv[2]!);
