@@ -84,6 +84,7 @@ test('XREADGROUP BLOCK 0 is unblocked with -NOGROUP by XGROUP DESTROY, DEL and F
     assert.equal(srv.server.blocking.size, 0);
     // the error is counted like any failed command's (Redis's test checks errorstats)
     assert.match(await writer.call('INFO', 'errorstats'), /errorstat_NOGROUP:count=1\r\n/);
+    assert.match(await writer.call('INFO', 'commandstats'), /cmdstat_xreadgroup:calls=1,[^\r]*,rejected_calls=0,failed_calls=1\r\n/);
 
     await blockOn('s2', 'g2');
     assert.equal(await writer.call('FLUSHALL'), '+OK\r\n');
@@ -93,6 +94,19 @@ test('XREADGROUP BLOCK 0 is unblocked with -NOGROUP by XGROUP DESTROY, DEL and F
     assert.equal(await writer.call('SET', 's3', 'v'), '+OK\r\n');
     assert.equal(await reader.readReply(), '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n');
 
+    // RENAME over the key: the stream now there has no such group (7.2's "RENAME can
+    // unblock XREADGROUP with -NOGROUP")
+    await blockOn('s5', 'g5');
+    assert.equal(await writer.call('XADD', 'other', '1-1', 'f', 'v'), '$3\r\n1-1\r\n');
+    assert.equal(await writer.call('RENAME', 'other', 's5'), '+OK\r\n');
+    assert.equal(await reader.readReply(), NOGROUP('s5', 'g5'));
+
+    // SWAPDB brings in a database without the key
+    await blockOn('s6', 'g6');
+    assert.equal(await writer.call('SWAPDB', '0', '9'), '+OK\r\n');
+    assert.equal(await reader.readReply(), NOGROUP('s6', 'g6'));
+    assert.equal(await writer.call('SWAPDB', '0', '9'), '+OK\r\n');
+
     // destroying another group of the same stream leaves the waiter blocked
     await blockOn('s4', 'g4');
     assert.equal(await writer.call('XGROUP', 'CREATE', 's4', 'other', '$'), '+OK\r\n');
@@ -101,6 +115,14 @@ test('XREADGROUP BLOCK 0 is unblocked with -NOGROUP by XGROUP DESTROY, DEL and F
     assert.equal(srv.server.blocking.size, 1);
     assert.equal(await writer.call('XADD', 's4', '1-1', 'f', 'v'), '$3\r\n1-1\r\n');
     assert.equal(await reader.readReply(), '*1\r\n*2\r\n$2\r\ns4\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n');
+
+    // CLIENT UNBLOCK … ERROR fails the blocked call too (7.2's unblockClientOnError)
+    const id = /^:(\d+)\r\n$/.exec(await reader.call('CLIENT', 'ID'))![1]!;
+    assert.equal(await writer.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
+    await blockOn('s7', 'g7');
+    assert.equal(await writer.call('CLIENT', 'UNBLOCK', id, 'ERROR'), ':1\r\n');
+    assert.equal(await reader.readReply(), '-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n');
+    assert.match(await writer.call('INFO', 'commandstats'), /cmdstat_xreadgroup:calls=1,[^\r]*,rejected_calls=0,failed_calls=1\r\n/);
   } finally {
     reader.close();
     writer.close();
