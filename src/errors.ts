@@ -176,7 +176,6 @@ export const errors = {
   timeoutNotInteger: 'ERR timeout is not an integer or out of range',
   timeoutOutOfRange: 'ERR timeout is out of range',
   unblocked: 'UNBLOCKED client unblocked via CLIENT UNBLOCK',
-  unblockedStreamGone: 'UNBLOCKED the stream key no longer exists',
   valueOutOfRange: 'ERR value is out of range',
   weightNotFloat: 'ERR weight value is not a float',
   xaddIdExhausted: 'ERR The stream has exhausted the last possible ID, unable to add more items',

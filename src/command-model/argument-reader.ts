@@ -13,7 +13,7 @@
  * Every reader throws a CommandError with the reply text; nothing returns a sentinel.
  */
 import { CommandError, errors } from '../errors.js';
-import { parseFloatStrict, parseInteger } from '../protocol/number-format.js';
+import { LLONG_MAX, parseFloatStrict, parseInteger } from '../protocol/number-format.js';
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -62,6 +62,20 @@ export function readDouble(arg: string, message: string = errors.notFloat): numb
   const v = parseFloatStrict(arg);
   if (v === null) throw new CommandError(message);
   return v;
+}
+
+/**
+ * getTimeoutFromObjectOrReply(…, UNIT_MILLISECONDS) (XREAD BLOCK, CLIENT PAUSE): a long
+ * long of milliseconds, not negative, whose sum with `now` (the command's time) does not
+ * overflow. Returns the milliseconds, 0 meaning "no timeout"; past 2^53 the nearest double.
+ * (The seconds form of BLPOP & co. reads a long double: server/blocking.ts parseTimeout.)
+ */
+export function readTimeoutMs(arg: string, now: number): number {
+  const v = parseInteger(arg);
+  if (v === null) throw new CommandError(errors.timeoutNotInteger);
+  if (v < 0) throw new CommandError(errors.negativeTimeout);
+  if (v > 0 && BigInt(v) > LLONG_MAX - BigInt(now)) throw new CommandError(errors.timeoutOutOfRange);
+  return Number(v);
 }
 
 /**

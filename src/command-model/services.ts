@@ -96,6 +96,8 @@ export interface BlockingService {
   block(ctx: CommandContext, req: BlockRequest): Reply | null;
   /** CLIENT UNBLOCK: false when the client is not blocked on keys */
   unblock(clientId: number, withError: boolean): boolean;
+  /** a key changed without being modified for WATCH (XGROUP DESTROY): its waiters are re-run */
+  signal(dbIndex: number, key: string): void;
   /** SWAPDB: every key of the database may have changed */
   signalDatabase(dbIndex: number): void;
 }

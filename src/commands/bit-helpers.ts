@@ -1,6 +1,6 @@
 /** Helpers shared by the commands that write into strings in place (SETBIT, BITFIELD, SETRANGE). */
 import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 import { MAX_STRING_BYTES } from '../types/string-ops.js';
 import type { CommandContext } from '../command-model/context.js';
 import { MutableString } from '../types/mutable-string.js';
@@ -12,8 +12,7 @@ import { MutableString } from '../types/mutable-string.js';
  */
 export function bitOffsetArg(ctx: CommandContext, arg: string, bits = 0): number {
   const hash = bits > 0 && arg.charCodeAt(0) === 35;
-  const p = parseInteger(hash ? arg.slice(1) : arg);
-  if (p === null) throw new CommandError(errors.bitOffset);
+  const p = exactLongLong(hash ? arg.slice(1) : arg, errors.bitOffset);
   const limit = ctx.services.keyspace.maxBulkLen;
   if (!hash && typeof p === 'number') {
     if (p < 0 || Math.floor(p / 8) >= limit) throw new CommandError(errors.bitOffset);

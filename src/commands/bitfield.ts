@@ -6,13 +6,12 @@
 import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
 import { bitfieldResult, getBitfield, keyword, setBitfield, type Overflow } from '../types/string-ops.js';
 import { MutableString } from '../types/mutable-string.js';
 import type { CommandContext } from '../command-model/context.js';
 import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-import { exactLongLong } from '../command-model/argument-reader.js';
+import { exactLongLong, readRangeLong } from '../command-model/argument-reader.js';
 
 interface FieldOp {
   op: 'get' | 'set' | 'incrby';
@@ -30,9 +29,8 @@ function fieldType(arg: string): { signed: boolean; bits: number } {
   if (c !== 105 && c !== 117) throw new CommandError(errors.bitfieldType);
   const signed = c === 105;
   const z = arg.indexOf('\0');
-  const n = parseInteger(arg.slice(1, z === -1 ? undefined : z));
-  if (n === null || n < 1 || (signed && n > 64) || (!signed && n > 63)) throw new CommandError(errors.bitfieldType);
-  return { signed, bits: Number(n) };
+  const bits = readRangeLong(arg.slice(1, z === -1 ? undefined : z), 1n, signed ? 64n : 63n, errors.bitfieldType);
+  return { signed, bits };
 }
 
 function asInt(v: bigint): Reply {

@@ -10,7 +10,8 @@
 import { defineCommand, type ArgumentDoc, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { LLONG_MAX, parseInteger } from '../protocol/number-format.js';
+import { LLONG_MAX } from '../protocol/number-format.js';
+import { readLongLong, readRangeLong, readTimeoutMs } from '../command-model/argument-reader.js';
 import { validClientName } from './connection.js';
 import { helpReply } from './command-introspection.js';
 import { clientTrackingSubcommands } from './client-tracking.js';
@@ -291,9 +292,7 @@ const list = defineCommand({
     if (argv.length > 3 && argv[2]!.toLowerCase() === 'id') {
       let out = '';
       for (let i = 3; i < argv.length; i++) {
-        const n = parseInteger(argv[i]!);
-        if (n === null) return reply.error(errors.clientInvalidId);
-        const c = typeof n === 'number' ? clients.byId(n) : undefined;
+        const c = clients.byId(readLongLong(argv[i]!, errors.clientInvalidId));
         if (c !== undefined) out += line(c);
       }
       return reply.verbatim(out);
@@ -322,9 +321,8 @@ function parseKillFilter(ctx: CommandContext, argv: string[]): KillFilter | Repl
     const v = argv[i + 1]!;
     switch (opt) {
       case 'id': {
-        const n = parseInteger(v);
-        if (n === null || n < 1 || typeof n === 'bigint') return reply.error(errors.clientIdPositive);
-        f.id = n;
+        // 1..LONG_MAX, as Redis; an ID past 2^53 matches no client
+        f.id = readRangeLong(v, 1n, LLONG_MAX, errors.clientIdPositive);
         break;
       }
       case 'type': {
@@ -351,9 +349,7 @@ function parseKillFilter(ctx: CommandContext, argv: string[]): KillFilter | Repl
         break;
       }
       case 'maxage': {
-        const n = parseInteger(v);
-        if (n === null || typeof n === 'bigint') return reply.error(errors.clientMaxAge);
-        f.maxAge = n;
+        f.maxAge = readLongLong(v, errors.clientMaxAge);
         break;
       }
       default:
@@ -473,18 +469,14 @@ const pause = defineCommand({
     if (argv.length > 4) {
       return reply.error(errors.subcommandSyntax(argv));
     }
-    const t = parseInteger(argv[2]!);
-    if (t === null) return reply.error(errors.timeoutNotInteger);
-    if (t < 0) return reply.error(errors.negativeTimeout);
-    // Redis 7.2 takes any long long that does not overflow when added to the current time
-    if (t > 0 && BigInt(t) > LLONG_MAX - BigInt(Date.now())) return reply.error(errors.timeoutOutOfRange);
+    // as Redis 7.2: the mode is checked before the timeout
     let mode: 'all' | 'write' = 'all';
     if (argv.length === 4) {
       const m = argv[3]!.toLowerCase();
       if (m === 'write') mode = 'write';
       else if (m !== 'all') return reply.error(errors.clientPauseMode);
     }
-    ctx.services.clients.pause(mode, Number(t));
+    ctx.services.clients.pause(mode, readTimeoutMs(argv[2]!, ctx.now));
     return reply.ok;
   },
 });
@@ -534,10 +526,9 @@ const unblock = defineCommand({
       if (reason === 'error') withError = true;
       else if (reason !== 'timeout') return reply.error(errors.clientUnblockReason);
     }
-    const id = parseInteger(argv[2]!);
-    if (id === null) return reply.error(errors.notInteger);
+    const id = readLongLong(argv[2]!);
     // only clients blocked on keys can be unblocked (not those held by CLIENT PAUSE)
-    if (typeof id !== 'number' || !ctx.services.keyspace.blocking.unblock(id, withError)) return reply.zero;
+    if (!ctx.services.keyspace.blocking.unblock(id, withError)) return reply.zero;
     return reply.one;
   },
 });

@@ -3,7 +3,7 @@ import { defineCommand, type CommandDefinition } from '../command-model/command-
 import { readCInt } from '../command-model/argument-reader.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { readLongLong } from '../command-model/argument-reader.js';
 import type { CommandContext } from '../command-model/context.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 
@@ -105,10 +105,8 @@ export const hello = defineCommand({
   run(ctx, argv) {
     let proto = ctx.client.resp as number;
     if (argv.length >= 2) {
-      const v = parseInteger(argv[1]!);
-      if (v === null || typeof v === 'bigint' || v < -2147483648 || v > 2147483647) {
-        return reply.error(errors.helloProtoNotInteger);
-      }
+      // a long long, as Redis: any other integer is NOPROTO, not a parse error
+      const v = readLongLong(argv[1]!, errors.helloProtoNotInteger);
       if (v < 2 || v > 3) return reply.error(errors.noProto);
       proto = v;
     }

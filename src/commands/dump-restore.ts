@@ -6,7 +6,8 @@
 import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { LLONG_MAX } from '../protocol/number-format.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { LFU_INIT } from '../keyspace/database.js';
 import type { Entry } from '../keyspace/value-types.js';
@@ -14,7 +15,6 @@ import { createDumpPayload, decodeDumpPayload, verifyDumpPayload } from '../pers
 import { loadLimitsFromConfig } from '../persistence/rdb/load-limits.js';
 import { RdbFormatError } from '../persistence/rdb/rdb-error.js';
 
-const LLONG_MAX = 9223372036854775807n;
 
 export const dump = defineCommand({
   name: 'dump',
@@ -31,14 +31,6 @@ export const dump = defineCommand({
     return reply.bulk(payload.toString('latin1'));
   },
 });
-
-/** A non-negative option value, or the error reply Redis gives. */
-function parseOption(s: string, error: string): number | bigint | string {
-  const v = parseInteger(s);
-  if (v === null) return errors.notInteger;
-  if (v < 0) return error;
-  return v;
-}
 
 export const restore = defineCommand({
   name: 'restore',
@@ -58,22 +50,20 @@ export const restore = defineCommand({
       if (opt === 'replace') replace = true;
       else if (opt === 'absttl') absttl = true;
       else if (opt === 'idletime' && more >= 1 && freq === -1) {
-        const v = parseOption(argv[++j]!, errors.restoreIdletime);
-        if (typeof v === 'string') return reply.error(v);
+        const v = exactLongLong(argv[++j]!);
+        if (v < 0) return reply.error(errors.restoreIdletime);
         // beyond any clock: the key is simply as idle as can be
         idle = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
       } else if (opt === 'freq' && more >= 1 && idle === -1) {
-        const v = parseOption(argv[++j]!, errors.restoreFreq);
-        if (typeof v === 'string') return reply.error(v);
-        if (v > 255) return reply.error(errors.restoreFreq);
+        const v = exactLongLong(argv[++j]!);
+        if (v < 0 || v > 255) return reply.error(errors.restoreFreq);
         freq = Number(v);
       } else return reply.error(errors.syntax);
     }
     const key = argv[1]!;
     const db = ctx.db;
     if (!replace && db.lookupWrite(key) !== undefined) return reply.error(errors.busyKey);
-    const ttlArg = parseInteger(argv[2]!);
-    if (ttlArg === null) return reply.error(errors.notInteger);
+    const ttlArg = exactLongLong(argv[2]!);
     if (ttlArg < 0) return reply.error(errors.restoreTtl);
     const payload = Buffer.from(argv[3]!, 'latin1');
     if (!verifyDumpPayload(payload)) return reply.error(errors.restorePayload);

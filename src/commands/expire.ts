@@ -9,12 +9,12 @@
 import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { LLONG_MAX } from '../protocol/number-format.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 import type { CommandContext } from '../command-model/context.js';
 import { formatErrorArg, optionWord } from './keyspace-args.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 
-const LLONG_MAX = 9223372036854775807n;
 /** LLONG_MAX / 1000 and LLONG_MIN / 1000 with C's truncating division */
 const MAX_SECONDS = 9223372036854775n;
 const MIN_SECONDS = -9223372036854775n;
@@ -49,9 +49,7 @@ function parseExpireFlags(argv: string[]): number | Reply {
 function expireGeneric(ctx: CommandContext, argv: string[], relative: boolean, seconds: boolean): Reply {
   const flags = parseExpireFlags(argv);
   if (typeof flags !== 'number') return flags;
-  const parsed = parseInteger(argv[2]!);
-  if (parsed === null) return reply.error(errors.notInteger);
-  let when = BigInt(parsed);
+  let when = BigInt(exactLongLong(argv[2]!));
   const name = ctx.command.fullName;
   if (seconds) {
     if (when > MAX_SECONDS || when < MIN_SECONDS) return reply.error(errors.invalidExpire(name));

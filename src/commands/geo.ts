@@ -42,10 +42,10 @@ import {
   type GeoShape,
 } from '../types/geohash.js';
 import { formatCoordinate, formatDistance, formatFixed } from './geo-format.js';
-import { limits, readZset } from './zset-common.js';
+import { limits, readZset } from './zset/common.js';
 import { readDouble, readLongLong } from '../command-model/argument-reader.js';
 import { formatErrorArg, optionWord } from './keyspace-args.js';
-import { sortedSetCommands } from './sorted-sets.js';
+import { sortedSetCommands } from './zset/index.js';
 import type { CommandContext } from '../command-model/context.js';
 
 const zaddRun = sortedSetCommands.find((c) => c.name === 'zadd')!.run!;

@@ -7,6 +7,17 @@ import { CommandError, errors } from '../errors.js';
 import { compileGlob, type GlobMatcher } from '../keyspace/glob.js';
 import { optionWord } from './keyspace-args.js';
 import { exactLongLong } from '../command-model/argument-reader.js';
+import { reply } from '../protocol/reply.js';
+
+/** COMMAND DOCS arguments of HSCAN / SSCAN / ZSCAN after the key. */
+export const scanDocArguments = [
+  { name: 'cursor', type: 'integer' },
+  { name: 'pattern', type: 'pattern', token: 'MATCH', optional: true },
+  { name: 'count', type: 'integer', token: 'COUNT', optional: true },
+] as const;
+
+/** The reply for a missing key: cursor 0, nothing found. */
+export const EMPTY_SCAN = reply.array([reply.bulk('0'), reply.emptyArray]);
 
 export interface ScanOptions {
   count: number;

@@ -5,6 +5,8 @@
  * the end of the line. Returns null on unbalanced quotes (the caller words the error).
  * Input and output are binary strings (one char per byte).
  */
+import { reprArg } from './config-values.js';
+
 export function splitArgs(input: string): string[] | null {
   // C strings end at NUL: Redis never sees what follows one.
   const nul = input.indexOf('\0');
@@ -75,21 +77,11 @@ function isHex(c: string): boolean {
   return /^[0-9a-fA-F]$/.test(c);
 }
 
-/** Quote a value the way CONFIG REWRITE / ACL SAVE need it to read back identically. */
+/**
+ * Quote a value the way CONFIG REWRITE / ACL SAVE need it to read back identically: as is
+ * when it is one plain printable word, else quoted and escaped as sdscatrepr (reprArg).
+ */
 export function quoteArg(s: string): string {
   if (s.length > 0 && /^[\x21-\x7e]+$/.test(s) && !/["'\\]/.test(s)) return s;
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const ch = s[i]!;
-    if (ch === '\\' || ch === '"') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\x07') out += '\\a';
-    else if (ch === '\b') out += '\\b';
-    else if (c >= 0x20 && c < 0x7f) out += ch;
-    else out += '\\x' + c.toString(16).padStart(2, '0');
-  }
-  return out + '"';
+  return reprArg(s);
 }

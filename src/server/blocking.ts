@@ -20,7 +20,7 @@
  * Commands run inside EXEC never block (`ctx.client.inExec`): they answer as on timeout.
  */
 import { CommandError, errors } from '../errors.js';
-import { reply, type Reply } from '../protocol/reply.js';
+import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { parseLongDouble, roundLongDouble } from '../types/long-double.js';
 import type { Command } from '../command-model/command-spec.js';
 import type { CommandContext } from '../command-model/context.js';
@@ -280,7 +280,11 @@ export class BlockingRegistry {
       if (propagating) prop.end(w.dbIndex, w.argv, this.server.stats.dirty);
     }
     if (w.conn.client.blocked) return;
-    if (out !== null) this.server.countError(out);
+    if (out !== null && out.k === Kind.Error) {
+      // the command's call was counted when it blocked; its failure counts now (as 7.2)
+      w.cmd.stats.failedCalls++;
+      this.server.countError(out);
+    }
     w.conn.unblocked(out);
   }
 
@@ -290,7 +294,10 @@ export class BlockingRegistry {
     if (w === undefined) return false;
     this.remove(w);
     const r = withError ? reply.error(errors.unblocked) : w.timeoutReply;
-    if (withError) this.server.countError(r);
+    if (withError) {
+      w.cmd.stats.failedCalls++;
+      this.server.countError(r);
+    }
     w.conn.unblocked(r);
     return true;
   }

@@ -10,7 +10,7 @@ import { startTestServer, ioredisClient } from '../helpers/server.js';
 import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
 import { configTable } from '../../src/config/config-table.js';
 import { deriveCategories, type CommandDefinition } from '../../src/command-model/command-spec.js';
-import { config as configDef } from '../../src/commands/config-command.js';
+import { config as configDef } from '../../src/commands/config.js';
 import { scratchDir } from '../helpers/scratch-dir.js';
 
 const skip = findRedisServer() === null ? NO_ORACLE_MESSAGE : false;

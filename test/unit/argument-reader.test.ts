@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArgumentReader, exactLongLong, readCInt, readDouble, readLongLong, readPositiveLong, readRangeLong } from '../../src/command-model/argument-reader.js';
+import { ArgumentReader, exactLongLong, readCInt, readDouble, readLongLong, readPositiveLong, readRangeLong, readTimeoutMs } from '../../src/command-model/argument-reader.js';
 import { CommandError } from '../../src/errors.js';
 
 function errorOf(f: () => unknown): string {
@@ -88,4 +88,39 @@ test('ArgumentReader: a cursor over argv; a missing value is a syntax error', ()
   assert.equal(errorOf(() => r.next()), 'ERR syntax error');
   assert.equal(new ArgumentReader(['X', '7'], 1).cInt(), 7);
   assert.equal(new ArgumentReader(['X', '1', '9'], 1).rangeLong(1n, 5n), 1);
+});
+
+test('readTimeoutMs (XREAD BLOCK, CLIENT PAUSE): string2ll, not negative, no overflow past now', () => {
+  const now = 1_700_000_000_000;
+  assert.equal(readTimeoutMs('0', now), 0);
+  assert.equal(readTimeoutMs('1500', now), 1500);
+  // the largest that does not overflow when added to now, as a double
+  const last = 9223372036854775807n - BigInt(now);
+  assert.equal(readTimeoutMs(String(last), now), Number(last));
+  assert.equal(errorOf(() => readTimeoutMs(String(last + 1n), now)), 'ERR timeout is out of range');
+  assert.equal(errorOf(() => readTimeoutMs('9223372036854775807', now)), 'ERR timeout is out of range');
+  assert.equal(errorOf(() => readTimeoutMs('-1', now)), 'ERR timeout is negative');
+  assert.equal(errorOf(() => readTimeoutMs('-9223372036854775808', now)), 'ERR timeout is negative');
+  // "-0" used to be accepted by the blocking module's own millisecond parser (as forever)
+  for (const bad of ['-0', '+1', ' 1', '1 ', '01', '1.5', '9223372036854775808', '', 'x']) {
+    assert.equal(errorOf(() => readTimeoutMs(bad, now)), 'ERR timeout is not an integer or out of range', JSON.stringify(bad));
+  }
+});
+
+test('ranged readers at the values the converted families used to treat apart', () => {
+  const LLMAX = 9223372036854775807n;
+  // CLIENT KILL ID: 1..LONG_MAX; an ID past 2^53 used to be refused as "not > 0"
+  assert.equal(readRangeLong('9007199254740993', 1n, LLMAX, 'ERR client-id should be greater than 0'), 9007199254740992);
+  assert.equal(errorOf(() => readRangeLong('0', 1n, LLMAX, 'ERR client-id should be greater than 0')), 'ERR client-id should be greater than 0');
+  // BITFIELD types: i1..i64, u1..u63, one text for every failure
+  assert.equal(readRangeLong('64', 1n, 64n, 'ERR bad'), 64);
+  assert.equal(errorOf(() => readRangeLong('64', 1n, 63n, 'ERR bad')), 'ERR bad');
+  assert.equal(errorOf(() => readRangeLong('-0', 1n, 64n, 'ERR bad')), 'ERR bad');
+  // XAUTOCLAIM COUNT: 1..LONG_MAX / 16
+  assert.equal(readRangeLong('576460752303423487', 1n, LLMAX / 16n, 'ERR COUNT must be > 0'), 576460752303423487);
+  assert.equal(errorOf(() => readRangeLong('576460752303423488', 1n, LLMAX / 16n, 'ERR COUNT must be > 0')), 'ERR COUNT must be > 0');
+  // HELLO: a long long, so 2^31 is an integer (NOPROTO follows), not a parse error
+  assert.equal(readLongLong('2147483648', 'ERR Protocol version is not an integer or out of range'), 2147483648);
+  // expiry and RESTORE keep all 64 bits
+  assert.equal(exactLongLong('-9223372036854775807'), -9223372036854775807n);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitArgs } from '../../src/config/split-args.js';
+import { quoteArg, splitArgs } from '../../src/config/split-args.js';
 import { reprArg } from '../../src/config/config-values.js';
 
 test('splitArgs: whitespace separates, runs of blanks collapse, leading/trailing blanks ignored', () => {
@@ -59,5 +59,14 @@ test('reprArg quotes like sdscatrepr and splitArgs reads it back', () => {
   assert.equal(reprArg('x"y\\z\n\r\t\x07\b\x01\xff'), '"x\\"y\\\\z\\n\\r\\t\\a\\b\\x01\\xff"');
   for (const s of ['', 'plain', 'with space', '"q"', "it's", '\x00\x01\xfe\n\\']) {
     assert.deepEqual(splitArgs(reprArg(s)), [s]);
+  }
+});
+
+test('quoteArg: a plain word as is, anything else as reprArg; both read back by splitArgs', () => {
+  assert.equal(quoteArg('~app:*'), '~app:*');
+  assert.equal(quoteArg('/etc/redoubt/tls.key'), '/etc/redoubt/tls.key');
+  for (const s of ['', 'two words', "it's", 'a"b', 'back\\slash', 'tab\there', 'nul\0byte', '\x07\b\r\n', '\xff\x80é']) {
+    assert.equal(quoteArg(s), reprArg(s), JSON.stringify(s));
+    assert.deepEqual(splitArgs(`x ${quoteArg(s)}`), ['x', s], JSON.stringify(s));
   }
 });

@@ -9,8 +9,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SortedSet, type LexRange, type ScoreRange } from '../../src/types/sorted-set.js';
-import { format17g } from '../../src/commands/zset-format.js';
-import { parseStrtodWhole, parseScoreRange, parseLexRange } from '../../src/commands/zset-args.js';
+import { format17g } from '../../src/commands/zset/format.js';
+import { parseStrtodWhole, parseScoreRange, parseLexRange } from '../../src/commands/zset/args.js';
 
 type Entry = [string, number];
 

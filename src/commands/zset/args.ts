@@ -3,8 +3,8 @@
  * score ranges go through strtod on a C string (leading spaces, hex floats, overflow to
  * ±inf and a NUL-cut tail are accepted; NaN is not), lex ranges need "(", "[", "-" or "+".
  */
-import { parseFloatStrict } from '../protocol/number-format.js';
-import type { LexBound, LexRange, ScoreRange } from '../types/sorted-set.js';
+import { parseFloatStrict } from '../../protocol/number-format.js';
+import type { LexBound, LexRange, ScoreRange } from '../../types/sorted-set.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INF = /^[+-]?(inf|infinity)$/i;

@@ -3,15 +3,15 @@
  * non-empty key, popping with events and key deletion, and the reply shapes. The
  * blocking variants (BZPOPMIN/BZPOPMAX/BZMPOP) are meant to reuse these.
  */
-import { reply, type Reply } from '../protocol/reply.js';
-import { CommandError, errors } from '../errors.js';
-import { NotifyKind } from '../keyspace/keyspace-events.js';
-import type { SortedSet } from '../types/sorted-set.js';
-import { optionWord } from './keyspace-args.js';
-import { readRangeLong } from '../command-model/argument-reader.js';
-import { LLONG_MAX } from '../protocol/number-format.js';
-import { writeZset } from './zset-common.js';
-import type { CommandContext } from '../command-model/context.js';
+import { reply, type Reply } from '../../protocol/reply.js';
+import { CommandError, errors } from '../../errors.js';
+import { NotifyKind } from '../../keyspace/keyspace-events.js';
+import type { SortedSet } from '../../types/sorted-set.js';
+import { optionWord } from '../keyspace-args.js';
+import { readRangeLong } from '../../command-model/argument-reader.js';
+import { LLONG_MAX } from '../../protocol/number-format.js';
+import { writeZset } from './common.js';
+import type { CommandContext } from '../../command-model/context.js';
 
 export type PopEnd = 'min' | 'max';
 

@@ -6,7 +6,7 @@
 import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { readLongLong } from '../command-model/argument-reader.js';
 import { bitop, findBit, keyword, popcount, popcountBits, type BitOp } from '../types/string-ops.js';
 import { MutableString } from '../types/mutable-string.js';
 import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
@@ -29,8 +29,8 @@ export const setbit = defineCommand({
   },
   run(ctx, argv) {
     const offset = bitOffsetArg(ctx, argv[2]!);
-    const on = parseInteger(argv[3]!);
-    if (on === null || (on !== 0 && on !== 1)) return reply.error(errors.bitValue);
+    const on = readLongLong(argv[3]!, errors.bitValue);
+    if (on !== 0 && on !== 1) return reply.error(errors.bitValue);
     const key = argv[1]!;
     const byteIdx = Math.floor(offset / 8);
     // Redis unshares the value even when the bit is unchanged: it is "raw" from now on

@@ -3,10 +3,10 @@
  * ZUNION/ZINTER/ZDIFF/ZINTERCARD inputs, creation with Redis 7.2's encoding hints,
  * zsetAdd (NX/XX/GT/LT/INCR and the listpack → skiplist switch) and keyspace events.
  */
-import { CommandError, errors } from '../errors.js';
-import { SortedSet } from '../types/sorted-set.js';
-import type { SetData } from '../types/set.js';
-import type { CommandContext } from '../command-model/context.js';
+import { CommandError, errors } from '../../errors.js';
+import { SortedSet } from '../../types/sorted-set.js';
+import type { SetData } from '../../types/set.js';
+import type { CommandContext } from '../../command-model/context.js';
 
 /** The sorted set at key for a read (hit/miss statistics), undefined if missing; WRONGTYPE otherwise. */
 export function readZset(ctx: CommandContext, key: string): SortedSet | undefined {

@@ -12,7 +12,7 @@ import { parseInteger, LLONG_MAX, LLONG_MIN } from '../protocol/number-format.js
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../types/long-double.js';
 import { HashData } from '../types/hash.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
-import { parseScanOptions } from './scan-args.js';
+import { EMPTY_SCAN, parseScanOptions, scanDocArguments } from './scan-args.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { CommandContext } from '../command-model/context.js';
 import { exactLongLong } from '../command-model/argument-reader.js';
@@ -475,7 +475,6 @@ export const hrandfield = defineCommand({
   },
 });
 
-const EMPTY_SCAN = reply.array([reply.bulk('0'), reply.emptyArray]);
 
 export const hscan = defineCommand({
   name: 'hscan',
@@ -489,12 +488,7 @@ export const hscan = defineCommand({
     since: '2.8.0',
     group: 'hash',
     complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
-    arguments: [
-      keyArg,
-      { name: 'cursor', type: 'integer' },
-      { name: 'pattern', type: 'pattern', token: 'MATCH', optional: true },
-      { name: 'count', type: 'integer', token: 'COUNT', optional: true },
-    ],
+    arguments: [keyArg, ...scanDocArguments],
   },
   run(ctx, argv) {
     const cursor = parseScanCursor(argv[2]!);

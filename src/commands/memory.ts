@@ -6,7 +6,7 @@
 import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { readLongLong } from '../command-model/argument-reader.js';
 import { DEFAULT_SAMPLES, EXPIRE_OVERHEAD, KEY_OVERHEAD } from '../keyspace/memory-estimate.js';
 import { helpReply } from './object.js';
 
@@ -31,10 +31,10 @@ const usage = defineCommand({
     // as Redis: options are checked before the key is looked up
     for (let j = 3; j < argv.length; j++) {
       if (argv[j]!.toLowerCase() === 'samples' && j + 1 < argv.length) {
-        const n = parseInteger(argv[j + 1]!);
-        if (n === null) return reply.error(errors.notInteger);
+        const n = readLongLong(argv[j + 1]!);
         if (n < 0) return reply.error(errors.syntax);
-        samples = n === 0 || typeof n === 'bigint' ? Number.MAX_SAFE_INTEGER : n;
+        // 0 = every element (Redis: LLONG_MAX); past 2^53 just as many
+        samples = n === 0 || n > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : n;
         j++;
       } else return reply.error(errors.syntax);
     }

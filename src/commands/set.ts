@@ -15,7 +15,7 @@ import { LLONG_MAX } from '../protocol/number-format.js';
 import { SetData, isIntMember, type SetLimits } from '../types/set.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
-import { parseScanOptions } from './scan-args.js';
+import { EMPTY_SCAN, parseScanOptions, scanDocArguments } from './scan-args.js';
 import type { CommandContext } from '../command-model/context.js';
 import { exactLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
@@ -656,7 +656,6 @@ export const sdiffstore = defineCommand({
   run: (ctx, argv) => unionDiff(ctx, argv.slice(2), 'diff', argv[1]!),
 });
 
-const EMPTY_SCAN = reply.array([reply.bulk('0'), reply.emptyArray]);
 
 export const sscan = defineCommand({
   name: 'sscan',
@@ -670,12 +669,7 @@ export const sscan = defineCommand({
     since: '2.8.0',
     group: 'set',
     complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
-    arguments: [
-      keyArg,
-      { name: 'cursor', type: 'integer' },
-      { name: 'pattern', type: 'pattern', token: 'MATCH', optional: true },
-      { name: 'count', type: 'integer', token: 'COUNT', optional: true },
-    ],
+    arguments: [keyArg, ...scanDocArguments],
   },
   run(ctx, argv) {
     const cursor = parseScanCursor(argv[2]!);
