@@ -162,6 +162,10 @@ export const errors = {
   timeoutNotInteger: 'ERR timeout is not an integer or out of range',
   timeoutOutOfRange: 'ERR timeout is out of range',
   unblocked: 'UNBLOCKED client unblocked via CLIENT UNBLOCK',
+  waitOnReplica:
+    'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
+  waitAofOnReplica: 'ERR WAITAOF cannot be used with replica instances. Please also note that writes to replicas are just local and are not propagated.',
+  waitAofAppendOnlyOff: 'ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.',
   unblockedStreamGone: 'UNBLOCKED the stream key no longer exists',
   valueOutOfRange: 'ERR value is out of range',
   weightNotFloat: 'ERR weight value is not a float',

@@ -64,6 +64,16 @@ export interface BlockRequest {
    * keep waiting (the client then queues again behind the others, with its deadline).
    */
   serve?: () => Reply | null;
+  /**
+   * Computes the timeout reply when the wait ends by its deadline or CLIENT UNBLOCK …
+   * TIMEOUT (WAIT answers the acknowledgements counted at that moment); overrides
+   * `timeoutReply` then.
+   */
+  onTimeout?: () => Reply;
+  /** Called once when the wait ends, however it ends (answered, timed out, disconnected). */
+  onEnd?: () => void;
+  /** false: CLIENT UNBLOCK leaves the client alone (MIGRATE, synchronous in Redis) */
+  unblockable?: boolean;
 }
 
 /** Databases and the registries keyed by them (WATCH, blocked clients, memory). */
@@ -98,6 +108,25 @@ export interface BlockingService {
   unblock(clientId: number, withError: boolean): boolean;
   /** SWAPDB: every key of the database may have changed */
   signalDatabase(dbIndex: number): void;
+  /**
+   * Answers a client blocked by `req` (a wait on no keys: WAIT, MIGRATE) with `r` now;
+   * false when that wait is over already (timed out, unblocked, disconnected).
+   */
+  resolve(req: BlockRequest, r: Reply): boolean;
+}
+
+/**
+ * WAIT / WAITAOF (server/wait-registry.ts): acknowledgements of the client's writes by
+ * replicas (none until replication lands) and by the local AOF's fsync.
+ */
+export interface WaitService {
+  /** this server replicates another one */
+  readonly isReplica: boolean;
+  readonly aofEnabled: boolean;
+  /** WAIT: the reply now, or null when the client was blocked until `deadline` (0 = forever) */
+  wait(ctx: CommandContext, numreplicas: number, deadline: number): Reply | null;
+  /** WAITAOF, arguments checked: the reply now, or null when the client was blocked */
+  waitAof(ctx: CommandContext, numlocal: number, numreplicas: number, deadline: number): Reply | null;
 }
 
 /** The connected clients, as CLIENT, ACL and pub/sub commands need them. */
@@ -204,4 +233,5 @@ export interface CommandServices {
   readonly security: SecurityService;
   readonly config: ConfigControl;
   readonly commands: CommandRegistry;
+  readonly replication: WaitService;
 }

@@ -24,6 +24,7 @@ import { listCommands } from './lists.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
 import { dumpRestoreCommands } from './dump-restore.js';
+import { waitCommands } from './wait.js';
 import { memoryCommands } from './memory-command.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
@@ -53,6 +54,7 @@ export const allCommands: CommandDefinition[] = [
   ...transactionCommands,
   ...pubsubCommands,
   ...dumpRestoreCommands,
+  ...waitCommands,
   ...memoryCommands,
   ...sortCommands,
   ...geoCommands,

@@ -58,6 +58,8 @@ interface Waiter {
   unblockOnNoKey: boolean;
   serve: (() => Reply | null) | null;
   timer: NodeJS.Timeout | null;
+  /** the request that blocked the client (identity for resolve, hooks) */
+  req: BlockRequest;
 }
 
 /**
@@ -143,6 +145,7 @@ export class BlockingRegistry {
       unblockOnNoKey: req.unblockOnNoKey === true,
       serve: req.serve ?? null,
       timer: null,
+      req: previous?.req ?? req,
     };
     this.enqueue(w);
     return null;
@@ -173,9 +176,26 @@ export class BlockingRegistry {
         return;
       }
       this.remove(w);
-      w.conn.unblocked(w.timeoutReply);
+      const r = this.timeoutReplyOf(w);
+      this.ended(w);
+      w.conn.unblocked(r);
     }, wait);
     w.timer.unref();
+  }
+
+  private timeoutReplyOf(w: Waiter): Reply {
+    return w.req.onTimeout !== undefined ? w.req.onTimeout() : w.timeoutReply;
+  }
+
+  /** The wait is over for good (not re-queued): its owner's end hook runs. */
+  private ended(w: Waiter): void {
+    const hook = w.req.onEnd;
+    if (hook === undefined) return;
+    try {
+      hook();
+    } catch (e) {
+      internalErrorLog(this.server.logger).report(`ending the wait of '${w.cmd.fullName}'`, e);
+    }
   }
 
   private remove(w: Waiter): void {
@@ -273,16 +293,31 @@ export class BlockingRegistry {
       if (propagating) prop.end(w.dbIndex, w.argv, this.server.stats.dirty);
     }
     if (w.conn.client.blocked) return;
+    this.ended(w);
     if (out !== null) this.server.countError(out);
     w.conn.unblocked(out);
   }
 
-  /** CLIENT UNBLOCK: true if the client was blocked on keys and is now answered. */
+  /** Answers the client blocked by `req` now (WAIT satisfied, MIGRATE done). */
+  resolve(req: BlockRequest, r: Reply): boolean {
+    for (const w of this.byClient.values()) {
+      if (w.req !== req) continue;
+      this.remove(w);
+      this.ended(w);
+      this.server.countError(r);
+      w.conn.unblocked(r);
+      return true;
+    }
+    return false;
+  }
+
+  /** CLIENT UNBLOCK: true if the client was blocked (on keys, or in WAIT) and is now answered. */
   unblock(clientId: number, withError: boolean): boolean {
     const w = this.byClient.get(clientId);
-    if (w === undefined) return false;
+    if (w === undefined || w.req.unblockable === false) return false;
     this.remove(w);
-    const r = withError ? reply.error(errors.unblocked) : w.timeoutReply;
+    const r = withError ? reply.error(errors.unblocked) : this.timeoutReplyOf(w);
+    this.ended(w);
     if (withError) this.server.countError(r);
     w.conn.unblocked(r);
     return true;
@@ -291,7 +326,9 @@ export class BlockingRegistry {
   /** A connection closed: drop its wait. */
   forget(client: Client): void {
     const w = this.byClient.get(client.id);
-    if (w !== undefined) this.remove(w);
+    if (w === undefined) return;
+    this.remove(w);
+    this.ended(w);
   }
 
   /** INFO clients: clients_in_timeout_table, total_blocking_keys, total_blocking_keys_on_nokey. */

@@ -57,6 +57,11 @@ export class Client {
   postponed = false;
   /** set by the blocking-commands layer while the client waits (flag 'b') */
   blocked = false;
+  /**
+   * The write feed's offset right after this client's last command that propagated
+   * something (Redis's c->woff): what WAIT / WAITAOF wait for (server/wait-registry.ts).
+   */
+  woff = 0;
   /** replication role of the connection, when the replication layer marks it */
   role: 'normal' | 'replica' | 'master' = 'normal';
   /** closes the connection now (bound by the connection layer) */

@@ -9,6 +9,7 @@ import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
 import type { Server } from './server.js';
+import { WaitRegistry } from './wait-registry.js';
 
 export function commandServices(server: Server): CommandServices {
   return {
@@ -80,5 +81,13 @@ export function commandServices(server: Server): CommandServices {
       table: server.commands,
       call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
     },
+    replication: new WaitRegistry({
+      propagator: server.propagator,
+      blocking: server.blocking,
+      get current() {
+        return server.current;
+      },
+      aof: () => server.persistence.aof.writer,
+    }),
   };
 }
