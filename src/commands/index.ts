@@ -25,6 +25,7 @@ import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
 import { dumpRestoreCommands } from './dump-restore.js';
 import { waitCommands } from './wait.js';
+import { migrateCommands } from './migrate.js';
 import { memoryCommands } from './memory-command.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
@@ -55,6 +56,7 @@ export const allCommands: CommandDefinition[] = [
   ...pubsubCommands,
   ...dumpRestoreCommands,
   ...waitCommands,
+  ...migrateCommands,
   ...memoryCommands,
   ...sortCommands,
   ...geoCommands,

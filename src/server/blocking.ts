@@ -56,7 +56,7 @@ interface Waiter {
   deadline: number;
   timeoutReply: Reply;
   unblockOnNoKey: boolean;
-  serve: (() => Reply | null) | null;
+  serve: ((readyKey: string) => Reply | null) | null;
   timer: NodeJS.Timeout | null;
   /** the request that blocked the client (identity for resolve, hooks) */
   req: BlockRequest;
@@ -251,7 +251,7 @@ export class BlockingRegistry {
           for (const w of q.slice()) {
             if (this.byClient.get(w.conn.client.id) !== w) continue;
             const e = this.server.dbs[db]?.peek(key);
-            if ((e !== undefined && e.v.type === w.type) || w.unblockOnNoKey) this.serve(w);
+            if ((e !== undefined && e.v.type === w.type) || w.unblockOnNoKey) this.serve(w, key);
           }
         }
       }
@@ -262,7 +262,7 @@ export class BlockingRegistry {
   }
 
   /** Re-executes the waiter's command; it answers, or blocks again (keeping its deadline). */
-  private serve(w: Waiter): void {
+  private serve(w: Waiter, readyKey: string): void {
     this.remove(w);
     const ctx = w.conn.ctx;
     this.server.current = w.conn.client;
@@ -276,7 +276,7 @@ export class BlockingRegistry {
       ctx.command = w.cmd;
       if (this.server.keyWriteHook !== null) this.server.preserveKeys(w.dbIndex, w.cmd, w.argv);
       if (w.serve !== null) {
-        out = w.serve();
+        out = w.serve(readyKey);
         if (out === null) {
           this.enqueue(w);
           return;
@@ -298,17 +298,52 @@ export class BlockingRegistry {
     w.conn.unblocked(out);
   }
 
-  /** Answers the client blocked by `req` now (WAIT satisfied, MIGRATE done). */
-  resolve(req: BlockRequest, r: Reply): boolean {
-    for (const w of this.byClient.values()) {
-      if (w.req !== req) continue;
-      this.remove(w);
-      this.ended(w);
-      this.server.countError(r);
-      w.conn.unblocked(r);
-      return true;
+  /**
+   * Answers the client blocked by `req` now (WAIT satisfied, MIGRATE done). A function
+   * answer runs as the client's command (its database, its own unit of the write feed,
+   * with the command's argv as the default propagated form), like a served waiter.
+   */
+  resolve(req: BlockRequest, answer: Reply | (() => Reply)): boolean {
+    let w: Waiter | undefined;
+    for (const candidate of this.byClient.values()) {
+      if (candidate.req === req) {
+        w = candidate;
+        break;
+      }
     }
-    return false;
+    if (w === undefined) return false;
+    this.remove(w);
+    this.ended(w);
+    const r = typeof answer === 'function' ? this.runAs(w, answer) : answer;
+    this.server.countError(r);
+    w.conn.unblocked(r);
+    // what the answer changed may serve clients blocked on keys (after a command, the
+    // dispatcher does this itself)
+    if (this.hasReady && this.server.current === null) this.handleReady();
+    return true;
+  }
+
+  /** Runs `fn` as the waiter's command, outside any other command (resolve). */
+  private runAs(w: Waiter, fn: () => Reply): Reply {
+    const server = this.server;
+    const prevCurrent = server.current;
+    server.current = w.conn.client;
+    server.updateTime();
+    const prop = server.propagator;
+    const propagating = prop.sink !== null;
+    if (propagating) prop.begin(server.stats.dirty);
+    try {
+      w.conn.ctx.command = w.cmd;
+      if (server.keyWriteHook !== null) server.preserveKeys(w.dbIndex, w.cmd, w.argv);
+      return fn();
+    } catch (e) {
+      if (e instanceof CommandError) return reply.error(e.reply);
+      internalErrorLog(server.logger).report(`answering blocked '${w.cmd.fullName}'`, e);
+      return reply.error(errors.internal);
+    } finally {
+      if (propagating) prop.end(w.dbIndex, w.argv, server.stats.dirty);
+      server.current = prevCurrent;
+    }
   }
 
   /** CLIENT UNBLOCK: true if the client was blocked (on keys, or in WAIT) and is now answered. */

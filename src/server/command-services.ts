@@ -10,6 +10,7 @@ import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
 import type { Server } from './server.js';
 import { WaitRegistry } from './wait-registry.js';
+import { MigrateSockets } from './migrate-sockets.js';
 
 export function commandServices(server: Server): CommandServices {
   return {
@@ -89,5 +90,6 @@ export function commandServices(server: Server): CommandServices {
       },
       aof: () => server.persistence.aof.writer,
     }),
+    migrate: new MigrateSockets(),
   };
 }
