@@ -12,6 +12,7 @@ import net from 'node:net';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { findRedisServer, freePort, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
+import { attachRecordingSink } from '../../src/persistence/propagator.js';
 
 const BIN = 'k\x00\xff\r\n';
 
@@ -203,14 +204,24 @@ test('MIGRATE argument errors and NOKEY match redis-server', async (t) => {
 });
 
 /** A target that accepts connections and keeps what they send, answering only when told. */
-async function fakeTarget(): Promise<{ port: number; received: () => string; answer: (s: string) => void; connections: () => number; close: () => Promise<void> }> {
+async function fakeTarget(): Promise<{
+  port: number;
+  received: () => string;
+  answer: (s: string) => void;
+  connections: () => number;
+  /** connections the other side has closed */
+  closedByPeer: () => number;
+  close: () => Promise<void>;
+}> {
   const sockets: net.Socket[] = [];
   let data = '';
   let accepted = 0;
+  let ended = 0;
   const server = net.createServer((s) => {
     accepted++;
     sockets.push(s);
     s.on('data', (d) => (data += d.toString('latin1')));
+    s.on('end', () => ended++);
     s.on('error', () => {});
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -220,6 +231,7 @@ async function fakeTarget(): Promise<{ port: number; received: () => string; ans
     received: () => data,
     answer: (s) => sockets[sockets.length - 1]?.write(s),
     connections: () => accepted,
+    closedByPeer: () => ended,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -262,6 +274,7 @@ test('keys written while the transfer runs stay; unchanged ones leave; the conne
   const other = await RawClient.connect(srv.port);
   try {
     const id = (await c.call('CLIENT', 'ID')).slice(1, -2);
+    const feed = attachRecordingSink(srv.server);
     await c.call('SET', 'same', '1');
     await c.call('RPUSH', 'changed', 'a');
     await c.call('SET', 'replaced', 'x');
@@ -280,6 +293,10 @@ test('keys written while the transfer runs stay; unchanged ones leave; the conne
     assert.equal(await other.call('EXISTS', 'same'), ':0\r\n');
     assert.equal(await other.call('LRANGE', 'changed', '0', '-1'), '*2\r\n$1\r\na\r\n$1\r\nb\r\n');
     assert.equal(await other.call('GET', 'replaced'), '$1\r\ny\r\n');
+    // the write feed has the deletion as DEL (Redis rewrites MIGRATE so), never MIGRATE
+    const fed = feed.take().map((x) => x.argv.join(' '));
+    assert.ok(fed.includes('DEL same'), fed.join(' | '));
+    assert.ok(!fed.some((x) => x.startsWith('MIGRATE')), fed.join(' | '));
     // the next MIGRATE to the same target reuses the connection, without SELECT
     await c.call('SET', 'again', '1');
     const before = target.received().length;
@@ -315,6 +332,34 @@ test('MIGRATE inside MULTI is refused (the transfer cannot wait inside EXEC)', a
     assert.equal(await c.call('GET', 'k'), '$1\r\nv\r\n');
   } finally {
     c.close();
+    await srv.close();
+  }
+});
+
+test('a cached connection is closed after 10 s unused', async () => {
+  const srv = await startTestServer();
+  const target = await fakeTarget();
+  const c = await RawClient.connect(srv.port);
+  try {
+    await c.call('SET', 'k', 'v');
+    c.write(RawClient.encode(['MIGRATE', '127.0.0.1', String(target.port), 'k', '0', '5000', 'COPY']));
+    const deadline = Date.now() + 5000;
+    while (!target.received().includes('RESTORE')) {
+      assert.ok(Date.now() < deadline, 'the request never came');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    target.answer('+OK\r\n+OK\r\n');
+    assert.equal(await c.readReply(5000), '+OK\r\n');
+    const answered = Date.now();
+    while (target.closedByPeer() === 0) {
+      assert.ok(Date.now() - answered < 20_000, 'the idle connection was never closed');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const idle = Date.now() - answered;
+    assert.ok(idle >= 9_000, `closed after ${idle} ms idle`);
+  } finally {
+    c.close();
+    await target.close();
     await srv.close();
   }
 });
