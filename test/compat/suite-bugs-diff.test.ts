@@ -189,3 +189,53 @@ test('tiny timeouts (0.001 s, 0.0001 s, 1e-9 s) time out instead of blocking', a
     }
   });
 });
+
+test('LMOVE / BLMOVE count one change (the pop), as Redis: the push is signalled, not counted', async (t) => {
+  await withPair(t, async ({ ports, srv }) => {
+    const results: string[][] = [];
+    for (const port of ports) {
+      const c = await RawClient.connect(port);
+      const seen: string[] = [];
+      try {
+        await c.call('RPUSH', 'src', 'a', 'b', 'c', 'd');
+        for (const argv of [
+          ['LMOVE', 'src', 'fresh', 'LEFT', 'LEFT'],
+          ['LMOVE', 'src', 'fresh', 'LEFT', 'RIGHT'],
+          ['LMOVE', 'src', 'src', 'LEFT', 'RIGHT'],
+          ['RPOPLPUSH', 'src', 'fresh'],
+        ]) {
+          const d0 = await dirty(c);
+          seen.push(await c.call(...argv), `dirty+${(await dirty(c)) - d0}`);
+        }
+        results.push(seen);
+      } finally {
+        c.close();
+      }
+    }
+    assert.deepEqual(results[0], results[1]);
+    // Served while blocked (the 7.2 suite's "BLPOP/BLMOVE should increase dirty", checked
+    // by hand against a 7.2.4 build: +2 each, the LPUSH and the pop; 7.0 counts +1 only).
+    const c = await RawClient.connect(srv.port);
+    const w = await RawClient.connect(srv.port);
+    try {
+      for (const argv of [
+        ['BLPOP', 'lst', '0'],
+        ['BLMOVE', 'lst', 'lst1', 'LEFT', 'LEFT', '0'],
+      ]) {
+        const d0 = await dirty(c);
+        w.write(RawClient.encode(argv));
+        const deadline = Date.now() + 3000;
+        while (srv.server.blocking.size !== 1) {
+          assert.ok(Date.now() < deadline, 'the waiter never blocked');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await c.call('LPUSH', 'lst', 'a');
+        await w.readReply(3000);
+        assert.equal((await dirty(c)) - d0, 2, argv[0]);
+      }
+    } finally {
+      c.close();
+      w.close();
+    }
+  });
+});
