@@ -20,6 +20,8 @@ import net from 'node:net';
 import type { MigrateExchange, MigrateOutcome, MigrateService } from '../command-model/services.js';
 
 const CACHE_ITEMS = 64;
+/** The longest delay setTimeout honours: a longer MIGRATE timeout waits this long. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const IDLE_CLOSE_MS = 10_000;
 /** A reply line longer than this is not a reply MIGRATE expects (Redis reads 1 KiB). */
 const MAX_LINE = 64 * 1024;
@@ -149,7 +151,7 @@ export class MigrateSockets implements MigrateService {
       return;
     }
     socket.unref();
-    const timer = setTimeout(() => settle('timeout'), timeoutMs);
+    const timer = setTimeout(() => settle('timeout'), Math.min(timeoutMs, MAX_TIMER_MS));
     timer.unref();
     const settle = (result: 'ok' | 'unresolved' | 'refused' | 'timeout'): void => {
       if (settled) return;
@@ -221,7 +223,7 @@ export class MigrateSockets implements MigrateService {
     let timer: NodeJS.Timeout | null = null;
     const arm = (): void => {
       if (timer !== null) clearTimeout(timer);
-      timer = setTimeout(() => fail(true), ex.timeoutMs);
+      timer = setTimeout(() => fail(true), Math.min(ex.timeoutMs, MAX_TIMER_MS));
       timer.unref();
     };
     const end = (): void => {
