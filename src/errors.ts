@@ -176,6 +176,16 @@ export const errors = {
   timeoutNotInteger: 'ERR timeout is not an integer or out of range',
   timeoutOutOfRange: 'ERR timeout is out of range',
   unblocked: 'UNBLOCKED client unblocked via CLIENT UNBLOCK',
+  waitOnReplica:
+    'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
+  waitAofOnReplica: 'ERR WAITAOF cannot be used with replica instances. Please also note that writes to replicas are just local and are not propagated.',
+  waitAofAppendOnlyOff: 'ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.',
+  migrateKeysNeedEmptyKey: 'ERR When using MIGRATE KEYS option, the key argument must be set to the empty string',
+  migrateConnect: 'IOERR error or timeout connecting to the client',
+  migrateIo: (phase: 'writing' | 'reading') => `IOERR error or timeout ${phase} to target instance`,
+  migrateTargetError: (text: string) => `ERR Target instance replied with error: ${text}`,
+  /** Redoubt's own: the exchange with the target cannot be waited for inside EXEC or a script */
+  migrateInTransaction: 'ERR MIGRATE cannot be used inside MULTI/EXEC or scripts: the transfer would have to block the server',
   valueOutOfRange: 'ERR value is out of range',
   weightNotFloat: 'ERR weight value is not a float',
   xaddIdExhausted: 'ERR The stream has exhausted the last possible ID, unable to add more items',

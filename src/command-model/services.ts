@@ -63,7 +63,17 @@ export interface BlockRequest {
    * re-executed with `argv` (7.2's way). A custom callback returns the reply, or null to
    * keep waiting (the client then queues again behind the others, with its deadline).
    */
-  serve?: () => Reply | null;
+  serve?: (readyKey: string) => Reply | null;
+  /**
+   * Computes the timeout reply when the wait ends by its deadline or CLIENT UNBLOCK …
+   * TIMEOUT (WAIT answers the acknowledgements counted at that moment); overrides
+   * `timeoutReply` then.
+   */
+  onTimeout?: () => Reply;
+  /** Called once when the wait ends, however it ends (answered, timed out, disconnected). */
+  onEnd?: () => void;
+  /** false: CLIENT UNBLOCK leaves the client alone (MIGRATE, synchronous in Redis) */
+  unblockable?: boolean;
 }
 
 /** Databases and the registries keyed by them (WATCH, blocked clients, memory). */
@@ -100,6 +110,59 @@ export interface BlockingService {
   signal(dbIndex: number, key: string): void;
   /** SWAPDB: every key of the database may have changed */
   signalDatabase(dbIndex: number): void;
+  /**
+   * Answers a client blocked by `req` (WAIT, MIGRATE) now; false when that wait is over
+   * already (timed out, unblocked, disconnected). A function answer runs as the client's
+   * command: it may change keys (signalled, notified, propagated in its own unit).
+   */
+  resolve(req: BlockRequest, answer: Reply | (() => Reply)): boolean;
+}
+
+/**
+ * WAIT / WAITAOF (server/wait-registry.ts): acknowledgements of the client's writes by
+ * replicas (none until replication lands) and by the local AOF's fsync.
+ */
+export interface WaitService {
+  /** this server replicates another one */
+  readonly isReplica: boolean;
+  readonly aofEnabled: boolean;
+  /** WAIT: the reply now, or null when the client was blocked until `deadline` (0 = forever) */
+  wait(ctx: CommandContext, numreplicas: number, deadline: number): Reply | null;
+  /** WAITAOF, arguments checked: the reply now, or null when the client was blocked */
+  waitAof(ctx: CommandContext, numlocal: number, numreplicas: number, deadline: number): Reply | null;
+}
+
+/** What MIGRATE sends to its target in one exchange (built when the connection is ready). */
+export interface MigratePlan {
+  /** the request bytes: [AUTH] [SELECT] RESTORE… */
+  bytes: Buffer;
+  /** reply lines before the RESTOREs' (AUTH's, SELECT's) */
+  headerLines: number;
+  restoreLines: number;
+  /** the database the target has selected after this exchange succeeds */
+  selectedDb: number;
+}
+
+/** Reply lines read (without CRLF), and the I/O failure that ended the exchange early. */
+export interface MigrateOutcome {
+  header: string[];
+  restores: string[];
+  ioError: 'connecting' | 'writing' | 'reading' | null;
+}
+
+export interface MigrateExchange {
+  host: string;
+  port: string;
+  timeoutMs: number;
+  /** the request, given the database the cached connection has selected (-1 unknown) */
+  build(lastDb: number): MigratePlan;
+  /** called once, always asynchronously */
+  done(outcome: MigrateOutcome): void;
+}
+
+/** MIGRATE's cached connections to target instances (server/migrate-sockets.ts). */
+export interface MigrateService {
+  send(exchange: MigrateExchange): void;
 }
 
 /** The connected clients, as CLIENT, ACL and pub/sub commands need them. */
@@ -212,4 +275,6 @@ export interface CommandServices {
   readonly monitor: MonitorService;
   readonly security: SecurityService;
   readonly commands: CommandRegistry;
+  readonly replication: WaitService;
+  readonly migrate: MigrateService;
 }

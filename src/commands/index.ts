@@ -24,6 +24,8 @@ import { listCommands } from './list.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
 import { dumpRestoreCommands } from './dump-restore.js';
+import { waitCommands } from './wait.js';
+import { migrateCommands } from './migrate.js';
 import { memoryCommands } from './memory.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
@@ -53,6 +55,8 @@ export const allCommands: CommandDefinition[] = [
   ...transactionCommands,
   ...pubsubCommands,
   ...dumpRestoreCommands,
+  ...waitCommands,
+  ...migrateCommands,
   ...memoryCommands,
   ...sortCommands,
   ...geoCommands,

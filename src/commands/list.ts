@@ -458,6 +458,9 @@ function moveGeneric(ctx: CommandContext, src: string, dst: string, from: Where,
   else dl.pushTail(value, f);
   if (created) ctx.db.set(dst, { type: 'list', value: dl });
   else ctx.keyModified(ctx.db, dst);
+  // Redis's lmoveHandlePush signals the destination without counting it in server.dirty:
+  // a move counts one change, the pop's (INFO rdb_changes_since_last_save)
+  ctx.services.keyspace.addDirty(-1);
   ctx.notify(NotifyKind.list, to === 'head' ? 'lpush' : 'rpush', dst);
   elementsRemoved(ctx, src, from, sl);
   return reply.bulk(value);

@@ -189,10 +189,12 @@ export const smove = defineCommand({
       ctx.db.set(dstKey, { type: 'set', value: created });
       ctx.notify(NotifyKind.set, 'sadd', dstKey);
     } else {
-      // 7.2 signals the destination as modified even when it already had the member
-      const added = (dst.v.value as SetData).add(member, lim);
-      ctx.keyModified(ctx.db, dstKey);
-      if (added) ctx.notify(NotifyKind.set, 'sadd', dstKey);
+      // Redis signals (WATCH, dirty) and notifies the destination only when the member
+      // was added: a destination that already had it is left untouched (t_set.c)
+      if ((dst.v.value as SetData).add(member, lim)) {
+        ctx.keyModified(ctx.db, dstKey);
+        ctx.notify(NotifyKind.set, 'sadd', dstKey);
+      }
     }
     return reply.one;
   },

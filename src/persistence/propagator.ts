@@ -55,6 +55,14 @@ const EXEC: readonly string[] = ['EXEC'];
 
 export class Propagator {
   sink: PropagationSink | null = null;
+  /**
+   * Commands handed to the sink so far, for the server's life (Redis's
+   * master_repl_offset, counted in commands rather than bytes): monotonic, so WAIT and
+   * WAITAOF can compare a client's last write with what was acknowledged since.
+   */
+  offset = 0;
+  /** Called after a command's unit reached the sink (sets the writer's offset: wait-registry.ts). */
+  onUnit: (() => void) | null = null;
   /** commands of the unit under way, in order */
   private pending: PendingOp[] = [];
   /** calls under way (0 = outside any command: cron, eviction before a command) */
@@ -88,7 +96,10 @@ export class Propagator {
   emit(dbIndex: number, argv: readonly string[]): void {
     if (this.sink === null) return;
     if (this.depth > 0) this.pending.push({ db: dbIndex, argv });
-    else this.sink.append(dbIndex, argv);
+    else {
+      this.offset++;
+      this.sink.append(dbIndex, argv);
+    }
   }
 
   /** A key the server deleted on its own (expiry, eviction): DEL, or UNLINK when `lazy`. */
@@ -181,6 +192,8 @@ export class Propagator {
     if (wrap) sink.append(ops[0]!.db, MULTI);
     for (const op of ops) sink.append(op.db, op.argv);
     if (wrap) sink.append(ops[ops.length - 1]!.db, EXEC);
+    this.offset += wrap ? ops.length + 2 : ops.length;
+    if (this.onUnit !== null) this.onUnit();
   }
 }
 

@@ -56,8 +56,10 @@ interface Waiter {
   deadline: number;
   timeoutReply: Reply;
   unblockOnNoKey: boolean;
-  serve: (() => Reply | null) | null;
+  serve: ((readyKey: string) => Reply | null) | null;
   timer: NodeJS.Timeout | null;
+  /** the request that blocked the client (identity for resolve, hooks) */
+  req: BlockRequest;
 }
 
 /**
@@ -150,6 +152,7 @@ export class BlockingRegistry {
       unblockOnNoKey: req.unblockOnNoKey === true,
       serve: req.serve ?? null,
       timer: null,
+      req: previous?.req ?? req,
     };
     this.enqueue(w);
     return null;
@@ -180,9 +183,26 @@ export class BlockingRegistry {
         return;
       }
       this.remove(w);
-      w.conn.unblocked(w.timeoutReply);
+      const r = this.timeoutReplyOf(w);
+      this.ended(w);
+      w.conn.unblocked(r);
     }, wait);
     w.timer.unref();
+  }
+
+  private timeoutReplyOf(w: Waiter): Reply {
+    return w.req.onTimeout !== undefined ? w.req.onTimeout() : w.timeoutReply;
+  }
+
+  /** The wait is over for good (not re-queued): its owner's end hook runs. */
+  private ended(w: Waiter): void {
+    const hook = w.req.onEnd;
+    if (hook === undefined) return;
+    try {
+      hook();
+    } catch (e) {
+      internalErrorLog(this.server.logger).report(`ending the wait of '${w.cmd.fullName}'`, e);
+    }
   }
 
   private remove(w: Waiter): void {
@@ -238,7 +258,7 @@ export class BlockingRegistry {
           for (const w of q.slice()) {
             if (this.byClient.get(w.conn.client.id) !== w) continue;
             const e = this.server.dbs[db]?.peek(key);
-            if ((e !== undefined && e.v.type === w.type) || w.unblockOnNoKey) this.serve(w);
+            if ((e !== undefined && e.v.type === w.type) || w.unblockOnNoKey) this.serve(w, key);
           }
         }
       }
@@ -249,7 +269,7 @@ export class BlockingRegistry {
   }
 
   /** Re-executes the waiter's command; it answers, or blocks again (keeping its deadline). */
-  private serve(w: Waiter): void {
+  private serve(w: Waiter, readyKey: string): void {
     this.remove(w);
     const ctx = w.conn.ctx;
     this.server.current = w.conn.client;
@@ -263,7 +283,7 @@ export class BlockingRegistry {
       ctx.command = w.cmd;
       if (this.server.keyWriteHook !== null) this.server.preserveKeys(w.dbIndex, w.cmd, w.argv);
       if (w.serve !== null) {
-        out = w.serve();
+        out = w.serve(readyKey);
         if (out === null) {
           this.enqueue(w);
           return;
@@ -280,6 +300,7 @@ export class BlockingRegistry {
       if (propagating) prop.end(w.dbIndex, w.argv, this.server.stats.dirty);
     }
     if (w.conn.client.blocked) return;
+    this.ended(w);
     if (out !== null && out.k === Kind.Error) {
       // the command's call was counted when it blocked; its failure counts now (as 7.2)
       w.cmd.stats.failedCalls++;
@@ -288,12 +309,64 @@ export class BlockingRegistry {
     w.conn.unblocked(out);
   }
 
-  /** CLIENT UNBLOCK: true if the client was blocked on keys and is now answered. */
-  unblock(clientId: number, withError: boolean): boolean {
-    const w = this.byClient.get(clientId);
+  /**
+   * Answers the client blocked by `req` now (WAIT satisfied, MIGRATE done). A function
+   * answer runs as the client's command (its database, its own unit of the write feed,
+   * with the command's argv as the default propagated form), like a served waiter.
+   */
+  resolve(req: BlockRequest, answer: Reply | (() => Reply)): boolean {
+    let w: Waiter | undefined;
+    for (const candidate of this.byClient.values()) {
+      if (candidate.req === req) {
+        w = candidate;
+        break;
+      }
+    }
     if (w === undefined) return false;
     this.remove(w);
-    const r = withError ? reply.error(errors.unblocked) : w.timeoutReply;
+    this.ended(w);
+    const r = typeof answer === 'function' ? this.runAs(w, answer) : answer;
+    if (r.k === Kind.Error) {
+      w.cmd.stats.failedCalls++;
+      this.server.countError(r);
+    }
+    w.conn.unblocked(r);
+    // what the answer changed may serve clients blocked on keys (after a command, the
+    // dispatcher does this itself)
+    if (this.hasReady && this.server.current === null) this.handleReady();
+    return true;
+  }
+
+  /** Runs `fn` as the waiter's command, outside any other command (resolve). */
+  private runAs(w: Waiter, fn: () => Reply): Reply {
+    const server = this.server;
+    const prevCurrent = server.current;
+    server.current = w.conn.client;
+    server.updateTime();
+    const prop = server.propagator;
+    const propagating = prop.sink !== null;
+    if (propagating) prop.begin(server.stats.dirty);
+    try {
+      w.conn.ctx.command = w.cmd;
+      if (server.keyWriteHook !== null) server.preserveKeys(w.dbIndex, w.cmd, w.argv);
+      return fn();
+    } catch (e) {
+      if (e instanceof CommandError) return reply.error(e.reply);
+      internalErrorLog(server.logger).report(`answering blocked '${w.cmd.fullName}'`, e);
+      return reply.error(errors.internal);
+    } finally {
+      if (propagating) prop.end(w.dbIndex, w.argv, server.stats.dirty);
+      server.current = prevCurrent;
+    }
+  }
+
+  /** CLIENT UNBLOCK: true if the client was blocked (on keys, or in WAIT) and is now answered. */
+  unblock(clientId: number, withError: boolean): boolean {
+    const w = this.byClient.get(clientId);
+    if (w === undefined || w.req.unblockable === false) return false;
+    this.remove(w);
+    const r = withError ? reply.error(errors.unblocked) : this.timeoutReplyOf(w);
+    this.ended(w);
     if (withError) {
       w.cmd.stats.failedCalls++;
       this.server.countError(r);
@@ -305,7 +378,9 @@ export class BlockingRegistry {
   /** A connection closed: drop its wait. */
   forget(client: Client): void {
     const w = this.byClient.get(client.id);
-    if (w !== undefined) this.remove(w);
+    if (w === undefined) return;
+    this.remove(w);
+    this.ended(w);
   }
 
   /** INFO clients: clients_in_timeout_table, total_blocking_keys, total_blocking_keys_on_nokey. */

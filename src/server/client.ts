@@ -60,6 +60,11 @@ export class Client {
   blocked = false;
   /** client-side caching state (tracking.ts); null until CLIENT TRACKING ON was first used */
   tracking: ClientTracking | null = null;
+  /**
+   * The write feed's offset right after this client's last command that propagated
+   * something (Redis's c->woff): what WAIT / WAITAOF wait for (server/wait-registry.ts).
+   */
+  woff = 0;
   /** replication role of the connection, when the replication layer marks it */
   role: 'normal' | 'replica' | 'master' = 'normal';
   /** closes the connection now (bound by the connection layer) */

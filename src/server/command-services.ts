@@ -10,6 +10,8 @@ import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
 import type { Server } from './server.js';
 import { actorOf } from './auth-login.js';
+import { WaitRegistry } from './wait-registry.js';
+import { MigrateSockets } from './migrate-sockets.js';
 
 export function commandServices(server: Server): CommandServices {
   return {
@@ -79,5 +81,14 @@ export function commandServices(server: Server): CommandServices {
       table: server.commands,
       call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
     },
+    replication: new WaitRegistry({
+      propagator: server.propagator,
+      blocking: server.blocking,
+      get current() {
+        return server.current;
+      },
+      aof: () => server.persistence.aof.writer,
+    }),
+    migrate: new MigrateSockets(),
   };
 }

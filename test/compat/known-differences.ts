@@ -23,6 +23,20 @@ export interface KnownDifference {
 
 export const knownDifferences: KnownDifference[] = [
   {
+    command: 'waitaof',
+    field: 'exists',
+    redis70: false,
+    redis72: true,
+    reason: 'WAITAOF was added in Redis 7.2.0.',
+  },
+  {
+    command: 'wait',
+    field: 'flags',
+    redis70: ['noscript'],
+    redis72: [],
+    reason: '7.2 dropped NOSCRIPT from WAIT (wait.json has no flags): in a script it answers the count without blocking.',
+  },
+  {
     command: 'client|setinfo',
     field: 'exists',
     redis70: false,

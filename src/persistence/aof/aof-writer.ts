@@ -221,6 +221,7 @@ export class AofWriter implements PropagationSink {
   // ---- the write feed ----
 
   append(dbIndex: number, argv: readonly string[]): void {
+    this.appendedCommands++;
     if (this.timestampEnabled) {
       const sec = Math.floor(this.now() / 1000);
       if (sec > this.lastTimestamp) {
@@ -233,6 +234,28 @@ export class AofWriter implements PropagationSink {
       this.selectedDb = dbIndex;
     }
     this.pending.command(argv);
+  }
+
+  /**
+   * Commands appended (one per append() call, as the write feed counts them) that no
+   * completed fsync covers yet: the feed's offset minus this is what WAITAOF counts as
+   * fsynced locally (Redis's fsynced_reploff). Under `no` nothing is ever counted synced.
+   */
+  get unsyncedCommands(): number {
+    return this.appendedCommands - this.syncedCommands;
+  }
+
+  /** Called when an fsync covered more commands (WAITAOF waiters are looked at again). */
+  onDurable: (() => void) | null = null;
+
+  private appendedCommands = 0;
+  private syncedCommands = 0;
+
+  /** Every command appended so far is on disk (written and covered by an fsync). */
+  private markSynced(upTo: number): void {
+    if (upTo <= this.syncedCommands) return;
+    this.syncedCommands = upTo;
+    if (this.onDurable !== null) this.onDurable();
   }
 
   /** Bytes appended but not yet written (aof_buffer_length). */
@@ -303,6 +326,7 @@ export class AofWriter implements PropagationSink {
       }
       this.fsyncOffset = this.currentSize;
       this.lastFsyncMs = this.now();
+      this.markSynced(this.appendedCommands);
     } else {
       this.maybeBackgroundFsync();
     }
@@ -323,7 +347,14 @@ export class AofWriter implements PropagationSink {
 
   /** everysec: an asynchronous fsync when a second has passed and data is unsynced. */
   private maybeBackgroundFsync(): void {
-    if (this.fsyncPolicy !== 'everysec' || this.fsyncOffset === this.currentSize) return;
+    // (called with nothing left to write: every appended command is in the file)
+    if (this.fsyncOffset === this.currentSize) {
+      // nothing unsynced: what was appended is on disk already (Redis updates
+      // fsynced_reploff_pending here too), except under `no`, which never syncs
+      if (this.fsyncPolicy !== 'no' && !this.fsyncInFlight) this.markSynced(this.appendedCommands);
+      return;
+    }
+    if (this.fsyncPolicy !== 'everysec') return;
     const t = this.now();
     if (t - this.lastFsyncMs < 1000) return;
     if (this.fsyncInFlight) {
@@ -332,6 +363,7 @@ export class AofWriter implements PropagationSink {
     }
     this.lastFsyncMs = t;
     const target = this.currentSize;
+    const targetCommands = this.appendedCommands;
     const fd = this.fd;
     this.fsyncInFlight = true;
     this.fs.fsync(fd, (err) => {
@@ -346,6 +378,8 @@ export class AofWriter implements PropagationSink {
       if (!this.bgFsyncOk) this.log('warning', 'AOF background fsync error looks solved.');
       this.bgFsyncOk = true;
       if (fd === this.fd && target > this.fsyncOffset) this.fsyncOffset = target;
+      // fsync(fd) covers what was written to that file, even if it was rotated since
+      this.markSynced(targetCommands);
     });
   }
 

@@ -72,9 +72,12 @@ export const CLASS_EXCLUSIONS: Readonly<Record<string, string>> = {
   sunsubscribe: 'subscriber mode',
   // Redoubt's own commands
   auththrottle: 'Redoubt only (the AUTH throttle introspection)',
+  // not flagged `blocking`, but they wait for replicas that neither server has
+  wait: 'blocks until its timeout (0 = forever) when it asks for replicas',
+  waitaof: 'blocks until its timeout when it asks for replicas or an fsync; 7.2 only',
   // Blocking commands (flag `blocking`) are excluded by their flag, except XREAD and
   // XREADGROUP without BLOCK (see excludedInput). Not in Redoubt's table at all, so never
-  // generated: DEBUG, MONITOR, WAIT, scripting and functions, cluster, replication.
+  // generated: DEBUG, MONITOR, scripting and functions, cluster, replication.
 };
 
 /** Blocking commands kept when their arguments cannot block (no BLOCK option). */
