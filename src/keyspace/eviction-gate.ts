@@ -4,7 +4,8 @@
  * is still above the limit, a `denyoom` command is refused with the OOM error. Inside
  * MULTI every command but EXEC, DISCARD, QUIT and RESET is refused then (queueing costs
  * memory), which dooms the transaction (EXEC answers EXECABORT). EXEC itself is refused
- * when a queued command is `denyoom`.
+ * when a queued command is `denyoom`. The same refusal (with its own text) applies while
+ * the V8 heap is near its limit.
  *
  * Also the server side of eviction (EvictionHost): how one key is evicted.
  */
@@ -24,12 +25,17 @@ const MULTI_ALLOWED_UNDER_OOM = new Set(['exec', 'discard', 'quit', 'reset']);
  * pending). Returns the error to refuse the command with, or null.
  */
 export function memoryGate(server: Server, client: Client, cmd: Command): string | null {
-  if (server.evictor.maxmemory === 0) {
-    // only here because the accounting queue grew long: settle it between commands
-    server.memory.settle();
-    return null;
+  // the heap near V8's limit (server/heap-guard.ts) refuses as maxmemory does, whatever
+  // maxmemory says: past that limit the process would die
+  const heapFull = server.heapGuard.pressed;
+  if (!heapFull) {
+    if (server.evictor.maxmemory === 0) {
+      // only here because the accounting queue grew long: settle it between commands
+      server.memory.settle();
+      return null;
+    }
+    if (server.evictor.perform() !== EvictResult.Fail) return null;
   }
-  if (server.evictor.perform() !== EvictResult.Fail) return null;
   const name = cmd.parent?.name ?? cmd.name;
   let refuse = cmd.flags.includes('denyoom');
   if (!refuse && name === 'exec' && client.multi !== null) {
@@ -41,7 +47,8 @@ export function memoryGate(server: Server, client: Client, cmd: Command): string
     }
   }
   if (client.multi !== null && !MULTI_ALLOWED_UNDER_OOM.has(name)) refuse = true;
-  return refuse ? errors.oom : null;
+  if (!refuse) return null;
+  return heapFull ? errors.oomHeap : errors.oom;
 }
 
 /** The server as eviction sees it. */

@@ -54,6 +54,7 @@ import { Propagator } from '../persistence/propagator.js';
 import { PersistenceLayer } from '../persistence/persistence-layer.js';
 import { clientBufferBytes, MemoryAccounting } from '../keyspace/memory-accounting.js';
 import { Evictor } from '../keyspace/eviction.js';
+import { HeapGuard } from './heap-guard.js';
 import { evictionHost, memoryGate } from '../keyspace/eviction-gate.js';
 import type { Entry } from '../keyspace/value-types.js';
 import { internalErrorLog } from './internal-error-log.js';
@@ -133,6 +134,8 @@ export class Server implements KeyspaceHost, CommandHost {
   onFatal: ((message: string) => void) | null = null;
   /** used_memory as accounted for maxmemory (keyspace/memory-accounting.ts) */
   readonly memory = new MemoryAccounting(() => this.dbs);
+  /** writes refused before V8's heap limit (server/heap-guard.ts), sampled by the dispatcher and cron */
+  readonly heapGuard = new HeapGuard();
   /** maxmemory eviction (keyspace/eviction.ts), configured by the maxmemory* apply hooks */
   readonly evictor = new Evictor(evictionHost(this));
   /** notify-keyspace-events as class bits (kept by the config entry's apply hook) */
@@ -841,6 +844,7 @@ export class Server implements KeyspaceHost, CommandHost {
     this.stats.sample(Date.now());
     this.memory.clients = clientBufferBytes(this.connections.values());
     this.memory.settle();
+    this.heapGuard.sample();
     this.autoReloadTls();
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
