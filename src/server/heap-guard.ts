@@ -1,8 +1,10 @@
 /**
  * Clean OOM refusal before V8's heap limit (issue 17): a process that reaches the limit
  * dies ("JavaScript heap out of memory"), taking every client and the unsaved dataset with
- * it. Writes (`denyoom` commands) are refused instead while the heap's live size is above
- * `REFUSE_AT` of `heap_size_limit`; reads, deletes and everything that frees memory still run.
+ * it. Writes (`denyoom` commands) are refused instead while the heap's used size is above
+ * `REFUSE_AT` of the old-space ceiling (heap-sizing.ts oldSpaceLimit: V8 dies when the old
+ * space reaches it, while heap_size_limit also counts the young generation's reserve, 48 MiB
+ * — a third of a 144 MiB limit); reads, deletes and everything that frees memory still run.
  *
  * Cost: v8.getHeapStatistics() (about a microsecond) once every `SAMPLE_EVERY` commands
  * and on each server cron tick, never per allocation. The command count bounds how far a
@@ -12,8 +14,9 @@
  * Invariant: `pressed` is the result of the latest sample.
  */
 import v8 from 'node:v8';
+import { oldSpaceLimit } from './heap-sizing.js';
 
-/** Refuse writes above this share of heap_size_limit (V8 itself gives up at about 100 %). */
+/** Refuse writes above this share of the old-space ceiling (V8 gives up at about 95–100 %). */
 export const REFUSE_AT = 0.85;
 /** Commands between two samples. */
 export const SAMPLE_EVERY = 256;
@@ -25,13 +28,16 @@ export class HeapGuard {
   countdown = SAMPLE_EVERY;
   /** bytes of heap_size_limit (fixed for the process) */
   readonly limit: number;
+  /** bytes of old space V8 allows (fixed for the process) */
+  readonly oldLimit: number;
   /** times a sample found the heap above the threshold (INFO) */
   pressedSamples = 0;
   private readonly threshold: number;
 
   constructor(readonly refuseAt = REFUSE_AT) {
     this.limit = v8.getHeapStatistics().heap_size_limit;
-    this.threshold = this.limit * refuseAt;
+    this.oldLimit = oldSpaceLimit(this.limit, process.execArgv, process.env['NODE_OPTIONS']);
+    this.threshold = this.oldLimit * refuseAt;
   }
 
   /** Reads the heap's size now and sets `pressed`; returns it. */

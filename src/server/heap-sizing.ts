@@ -76,6 +76,33 @@ export function heapFlagGiven(execArgv: readonly string[], nodeOptions: string |
   return execArgv.some(given) || (nodeOptions ?? '').split(/\s+/).some(given);
 }
 
+/** The --max-old-space-size value Node was started with (the last one wins, as in V8), in MiB, or null. */
+export function oldSpaceFlagMb(execArgv: readonly string[], nodeOptions: string | undefined): number | null {
+  let mb: number | null = null;
+  for (const a of [...(nodeOptions ?? '').split(/\s+/), ...execArgv]) {
+    const m = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(a);
+    if (m !== null) mb = Number(m[1]);
+  }
+  return mb;
+}
+
+/**
+ * V8's young generation, reserved inside heap_size_limit on top of the old space: 3 × the
+ * 16 MiB maximum semi-space on 64-bit (measured on Node 20: --max-old-space-size 96, 276
+ * and 4096 give heap_size_limit 144, 324 and 4144 MiB).
+ */
+export const YOUNG_RESERVE = 48 * 2 ** 20;
+
+/**
+ * The old-space ceiling, in bytes: the one V8 dies at ("Reached heap limit"). From the flag
+ * when one was given, else heap_size_limit less the young generation's reserve.
+ */
+export function oldSpaceLimit(heapLimit: number, execArgv: readonly string[], nodeOptions: string | undefined): number {
+  const mb = oldSpaceFlagMb(execArgv, nodeOptions);
+  if (mb !== null && mb > 0) return Math.min(heapLimit, mb * 2 ** 20);
+  return heapLimit > 2 * YOUNG_RESERVE ? heapLimit - YOUNG_RESERVE : heapLimit / 2;
+}
+
 /** The ceiling this process runs with, in bytes (old space plus young generation). */
 export function heapSizeLimit(): number {
   return v8.getHeapStatistics().heap_size_limit;

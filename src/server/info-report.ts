@@ -268,6 +268,7 @@ function memorySection(server: Server): InfoFields {
     // are refused because the heap is near it (server/heap-guard.ts)
     ['heap_size_limit', server.heapGuard.limit],
     ['heap_size_limit_human', bytesToHuman(server.heapGuard.limit)],
+    ['heap_old_space_limit', server.heapGuard.oldLimit],
     ['heap_used', mu.heapUsed],
     ['heap_oom_refusing', server.heapGuard.pressed ? 1 : 0],
   ];
