@@ -106,6 +106,31 @@ test('maxmemory 10mb: the bin relaunches itself with a heap sized from it, logs 
   }
 });
 
+test('a config read from stdin reaches the relaunched server (replayed through a pipe)', async () => {
+  const port = await freePort();
+  const dir = scratchDir();
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS'];
+  const child = spawn(process.execPath, [MAIN, '-'], { stdio: ['pipe', 'pipe', 'pipe'], cwd: dir, env });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString('latin1')));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString('latin1')));
+  child.stdin!.end(`port ${port}\nbind 127.0.0.1\nsave ""\nappendonly no\nmaxmemory 30mb\n`);
+  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await until('the server started', () => /Ready to accept connections tcp/.test(out), 20_000);
+    await r.connect();
+    const info = await r.info('memory');
+    assert.equal(infoField(info, 'maxmemory'), String(30 * MiB), 'the stdin config applied in the server');
+    assert.equal(Number(infoField(info, 'heap_old_space_limit')), (HEAP_BASE_MB + HEAP_PER_ACCOUNTED_BYTE * 30) * MiB);
+    assert.notEqual(Number(infoField(await r.info('server'), 'process_id')), child.pid);
+  } finally {
+    r.disconnect();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('SIGKILL of the relaunching parent takes the server down too', async () => {
   const bin = await startBin([], ['--maxmemory', '10mb']);
   const r = new Redis({ port: bin.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
