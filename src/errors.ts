@@ -57,6 +57,8 @@ export const errors = {
   execAbort: 'EXECABORT Transaction discarded because of previous errors.',
   sameObject: 'ERR source and destination objects are the same',
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
+  /** Redoubt: the V8 heap is above server/heap-guard.ts's share of its old-space limit (writes would crash the process) */
+  oomHeap: 'OOM command not allowed when the heap is near its limit (used heap > 85% of the old-space limit).',
   notInMulti: 'ERR Command not allowed inside a transaction',
   loading: 'LOADING Redis is loading the dataset in memory',
   /** a handler threw something that is not a CommandError (logged; the connection stays) */

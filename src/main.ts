@@ -35,6 +35,7 @@ import { CommandTable, renameChecker } from './command-model/command-table.js';
 import { allCommands } from './commands/index.js';
 import { validateUserDirective } from './acl/config-users.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from './version.js';
+import { HEAP_SIZED_ENV, heapFlagGiven, heapPlan, heapSizeLimit, needsRelaunch, physicalMemory, TOLERANCE, type HeapPlan } from './server/heap-sizing.js';
 
 /** set in the environment of the detached child that `daemonize yes` starts */
 const DAEMON_CHILD_ENV = 'REDOUBT_DAEMON_CHILD';
@@ -67,14 +68,28 @@ async function main(): Promise<void> {
     process.exit(0);
   }
 
+  // Issue 17: the V8 heap ceiling from maxmemory (or the machine), fixed when Node starts,
+  // so this process starts itself again once with it (server/heap-sizing.ts)
+  const plan = heapPlan(Number(store.get('maxmemory')), physicalMemory());
+  const relaunch =
+    process.env[HEAP_SIZED_ENV] === undefined &&
+    !heapFlagGiven(process.execArgv, process.env['NODE_OPTIONS']) &&
+    needsRelaunch(plan, heapSizeLimit());
+  const heapArgs = relaunch ? [`--max-old-space-size=${plan.oldSpaceMb}`] : [];
+
   // As redis-server: a supervised process (systemd / upstart detected) never backgrounds.
   const supervisor = detectSupervisor(store.get('supervised'));
   const daemonize = store.bool('daemonize') && supervisor === null;
   if (daemonize && store.get('pidfile') === '') store.store(store.def('pidfile')!, DEFAULT_PIDFILE);
   if (daemonize && process.env[DAEMON_CHILD_ENV] === undefined) {
-    daemonizeAndExit(store, stdinText, originalCwd, args);
+    daemonizeAndExit(store, stdinText, originalCwd, args, heapArgs);
     return;
   }
+  if (relaunch) {
+    relaunchWithHeap(heapArgs, stdinText, originalCwd, args);
+    return;
+  }
+  watchRelaunchingParent();
 
   const sink: LogSink = store.get('logfile') === '' ? stdoutSink : fileSink(store.get('logfile'));
   const log = new Logger(sink);
@@ -94,6 +109,7 @@ async function main(): Promise<void> {
   } else {
     log.notice('Configuration loaded');
   }
+  log.notice(heapLine(plan));
   if (supervisor !== null) {
     log.warning(`WARNING supervised by ${supervisor}, but Redoubt cannot send it a readiness notification yet: use a unit/job that does not wait for one (systemd Type=simple)`);
   }
@@ -215,14 +231,14 @@ function readStdin(): Promise<string> {
 }
 
 /** `daemonize yes`: start this command line again, detached, and exit 0 (see the file comment). */
-function daemonizeAndExit(store: ConfigStore, stdinText: string | null, cwd: string, args: string[]): void {
+function daemonizeAndExit(store: ConfigStore, stdinText: string | null, cwd: string, args: string[], heapArgs: string[]): void {
   const logfile = store.get('logfile');
   const out = logfile === '' ? 'ignore' : openSync(logfile, 'a');
-  const child = spawn(process.execPath, [...process.execArgv, scriptPath(), ...args], {
+  const child = spawn(process.execPath, [...process.execArgv, ...heapArgs, scriptPath(), ...args], {
     cwd,
     detached: true,
     stdio: [stdinText === null ? 'ignore' : 'pipe', out, out],
-    env: { ...process.env, [DAEMON_CHILD_ENV]: '1' },
+    env: { ...process.env, [DAEMON_CHILD_ENV]: '1', ...(heapArgs.length > 0 ? { [HEAP_SIZED_ENV]: '1' } : {}) },
   });
   child.unref();
   if (stdinText !== null && child.stdin !== null) {
@@ -230,6 +246,61 @@ function daemonizeAndExit(store: ConfigStore, stdinText: string | null, cwd: str
   } else {
     process.exit(0);
   }
+}
+
+/** Signals the relaunching parent passes on to the server it started. */
+const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * Issue 17: run this command line again with `heapArgs` and stand in for it: signals are
+ * passed on, stdio is shared (a config read from stdin is replayed through a pipe) and this
+ * process ends as the server ends (same exit code, or the same signal). The server runs in
+ * its own session (`detached`) so a terminal's Ctrl-C reaches it once, through here, not
+ * twice (which would be "You insist... exiting now"). An IPC channel ties its life to this
+ * one: if this process is killed outright (SIGKILL), the server kills itself the same way
+ * (`watchRelaunchingParent`), so a supervisor's kill still stops the server.
+ */
+function relaunchWithHeap(heapArgs: string[], stdinText: string | null, cwd: string, args: string[]): void {
+  const child = spawn(process.execPath, [...process.execArgv, ...heapArgs, scriptPath(), ...args], {
+    cwd,
+    detached: true,
+    stdio: [stdinText === null ? 'ignore' : 'pipe', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [HEAP_SIZED_ENV]: '1' },
+  });
+  if (stdinText !== null) child.stdin?.end(Buffer.from(stdinText, 'latin1'));
+  for (const sig of FORWARDED_SIGNALS) process.on(sig, () => child.kill(sig));
+  child.on('error', (e) => {
+    process.stderr.write(`redoubt-server: could not start with ${heapArgs.join(' ')}: ${e.message}\n`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal !== null) {
+      // end the same way, so a supervisor sees what the server saw
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    process.exit(code ?? 1);
+  });
+}
+
+/** In the relaunched server: if the parent that started it dies (its IPC channel closes), die too, as abruptly. */
+function watchRelaunchingParent(): void {
+  if (process.env[HEAP_SIZED_ENV] === undefined || process.channel === undefined) return;
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+  // the channel must not keep the server alive on its own
+  process.channel.unref();
+}
+
+/** The start-up log line: the heap ceiling this process has, where it comes from, and that it is fixed. */
+function heapLine(plan: HeapPlan): string {
+  const mb = Math.round(heapSizeLimit() / 2 ** 20);
+  const source =
+    process.env[HEAP_SIZED_ENV] !== undefined
+      ? `sized at start from ${plan.reason}`
+      : heapFlagGiven(process.execArgv, process.env['NODE_OPTIONS'])
+        ? 'set by --max-old-space-size'
+        : `Node's default (within ${TOLERANCE * 100}% of ${plan.reason})`;
+  return `Heap limit (V8 heap_size_limit) ${mb} MB, ${source}; fixed until restart: CONFIG SET maxmemory does not change it`;
 }
 
 /** Redis's redisIsSupervised: which supervisor the `supervised` setting and the environment point to. */

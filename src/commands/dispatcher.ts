@@ -43,6 +43,8 @@ export interface DispatchHost {
   readonly diskError: string | null;
   /** maxmemory checks are on (a limit is set, or accounting work is pending) */
   readonly memory: { readonly check: boolean };
+  /** the heap near V8's limit (server/heap-guard.ts): sampled every few commands */
+  readonly heapGuard: { countdown: number; readonly pressed: boolean; sample(): boolean };
   readonly pubsub: { readonly anySubscriber: boolean };
   /** client-side caching: the table's limit applies before each command (Redis's processCommand) */
   readonly tracking: { readonly active: boolean; enforceLimit(): void };
@@ -114,8 +116,11 @@ export class Dispatcher {
         return denied;
       }
     }
-    // maxmemory (oom-gate.ts): one flag test when no limit is set
-    if (server.memory.check) {
+    // maxmemory and the heap ceiling (oom-gate.ts, server/heap-guard.ts): a
+    // countdown and two flag tests when neither is near
+    const heap = server.heapGuard;
+    if (--heap.countdown <= 0) heap.sample();
+    if (server.memory.check || heap.pressed) {
       const oom = server.memoryRefusal(client, cmd);
       if (oom !== null) return this.reject(ctx, cmd, oom);
     }

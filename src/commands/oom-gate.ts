@@ -4,7 +4,8 @@
  * is still above the limit, a `denyoom` command is refused with the OOM error. Inside
  * MULTI every command but EXEC, DISCARD, QUIT and RESET is refused then (queueing costs
  * memory), which dooms the transaction (EXEC answers EXECABORT). EXEC itself is refused
- * when a queued command is `denyoom`.
+ * when a queued command is `denyoom`. The same refusal (with its own text) applies while
+ * the V8 heap is near its limit (server/heap-guard.ts).
  */
 import type { Command } from '../command-model/command-spec.js';
 import type { Client } from '../server/client.js';
@@ -15,6 +16,7 @@ import { errors } from '../errors.js';
 export interface OomGateHost {
   readonly evictor: { readonly maxmemory: number; perform(): EvictResult };
   readonly memory: { settle(): void };
+  readonly heapGuard: { readonly pressed: boolean };
 }
 
 /** Commands a client in MULTI may still send under OOM (Redis lists them by proc). */
@@ -25,12 +27,17 @@ const MULTI_ALLOWED_UNDER_OOM = new Set(['exec', 'discard', 'quit', 'reset']);
  * pending). Returns the error to refuse the command with, or null.
  */
 export function memoryGate(host: OomGateHost, client: Client, cmd: Command): string | null {
-  if (host.evictor.maxmemory === 0) {
-    // only here because the accounting queue grew long: settle it between commands
-    host.memory.settle();
-    return null;
+  // the heap near V8's limit refuses as maxmemory does, whatever maxmemory says: past that
+  // limit the process would die
+  const heapFull = host.heapGuard.pressed;
+  if (!heapFull) {
+    if (host.evictor.maxmemory === 0) {
+      // only here because the accounting queue grew long: settle it between commands
+      host.memory.settle();
+      return null;
+    }
+    if (host.evictor.perform() !== EvictResult.Fail) return null;
   }
-  if (host.evictor.perform() !== EvictResult.Fail) return null;
   const name = cmd.parent?.name ?? cmd.name;
   let refuse = cmd.flags.includes('denyoom');
   if (!refuse && name === 'exec' && client.multi !== null) {
@@ -42,5 +49,6 @@ export function memoryGate(host: OomGateHost, client: Client, cmd: Command): str
     }
   }
   if (client.multi !== null && !MULTI_ALLOWED_UNDER_OOM.has(name)) refuse = true;
-  return refuse ? errors.oom : null;
+  if (!refuse) return null;
+  return heapFull ? errors.oomHeap : errors.oom;
 }

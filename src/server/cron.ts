@@ -23,6 +23,7 @@ import type { Connection } from './connection.js';
 import type { Logger } from './logger.js';
 import type { ServerStats } from './stats.js';
 import type { TrackingTable } from './tracking.js';
+import type { HeapGuard } from './heap-guard.js';
 
 /** What a tick works on. */
 export interface CronHost {
@@ -34,6 +35,7 @@ export interface CronHost {
   readonly tracking: TrackingTable;
   readonly stats: ServerStats;
   readonly memory: MemoryAccounting;
+  readonly heapGuard: HeapGuard;
   readonly tlsService: TlsService;
   readonly connections: ReadonlyMap<number, Connection>;
   readonly dbs: readonly Database[];
@@ -93,6 +95,7 @@ export class ServerCron {
     h.stats.sample(Date.now());
     h.memory.clients = clientBufferBytes(h.connections.values());
     h.memory.settle();
+    h.heapGuard.sample();
     h.tlsService.autoReload();
     const timeout = h.config.int('timeout');
     if (timeout > 0) {

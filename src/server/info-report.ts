@@ -232,6 +232,13 @@ function memorySection(server: Server): InfoFields {
     ['active_defrag_running', 0],
     ['lazyfree_pending_objects', 0],
     ['lazyfreed_objects', 0],
+    // Redoubt: V8's heap ceiling (fixed at start, server/heap-sizing.ts) and whether writes
+    // are refused because the heap is near it (server/heap-guard.ts)
+    ['heap_size_limit', server.heapGuard.limit],
+    ['heap_size_limit_human', bytesToHuman(server.heapGuard.limit)],
+    ['heap_old_space_limit', server.heapGuard.oldLimit],
+    ['heap_used', mu.heapUsed],
+    ['heap_oom_refusing', server.heapGuard.pressed ? 1 : 0],
   ];
 }
 

@@ -63,6 +63,7 @@ import { AuthLogin } from './auth-login.js';
 import { KeyspaceHooks } from './keyspace-hooks.js';
 import { ServerCron } from './cron.js';
 import { CommandStats } from './command-stats.js';
+import { HeapGuard } from './heap-guard.js';
 
 import type { RunningServer, ServerOptions } from './server-options.js';
 
@@ -133,6 +134,8 @@ export class Server implements CommandHost {
   onFatal: ((message: string) => void) | null = null;
   /** used_memory as accounted for maxmemory (keyspace/memory-accounting.ts) */
   readonly memory = new MemoryAccounting(() => this.dbs);
+  /** writes refused before V8's heap limit (server/heap-guard.ts), sampled by the dispatcher and cron */
+  readonly heapGuard = new HeapGuard();
   /** maxmemory eviction (keyspace/eviction.ts), configured by the maxmemory* hooks */
   readonly evictor = new Evictor(evictionHost(this));
   /** executable INFO server reports; defaults to the running script */

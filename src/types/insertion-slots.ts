@@ -1,3 +1,5 @@
+import { ChunkedArray } from './chunked-array.js';
+
 /**
  * Members of a collection in insertion order, addressed by an insertion sequence number.
  * It is what gives SCAN/HSCAN/SSCAN/ZSCAN a stable cursor and O(1) random picks on top of
@@ -10,11 +12,15 @@
  *   `compactAfter`); compaction keeps the order and the sequence numbers, so cursors
  *   handed out earlier stay valid.
  *
- * Invariant: `seqs` is strictly increasing, so a member's slot is found by binary search.
+ * Both arrays are chunked (types/chunked-array.ts): a collection may hold more members than
+ * one JS array can (about 112M).
+ *
+ * Invariant: `seqs` is strictly increasing, so a member's slot is found by binary search;
+ * `items` and `seqs` have the same length.
  */
 export class InsertionSlots<T> {
-  private items: (T | undefined)[] = [];
-  private seqs: number[] = [];
+  private items = new ChunkedArray<T | undefined>();
+  private seqs = new ChunkedArray<number>();
   private holes = 0;
   private nextSeq = 1;
 
@@ -36,16 +42,16 @@ export class InsertionSlots<T> {
   /** Removes the member added with `seq` (no-op if it is not there). */
   remove(seq: number): void {
     const i = this.indexOf(seq);
-    if (i < 0 || this.items[i] === undefined) return;
-    this.items[i] = undefined;
+    if (i < 0 || this.items.get(i) === undefined) return;
+    this.items.set(i, undefined);
     this.holes++;
     if (this.holes > this.compactAfter && this.holes > this.items.length - this.holes) this.compact();
   }
 
   /** Forgets every member; sequence numbers keep growing so old cursors end at once. */
   clear(): void {
-    this.items = [];
-    this.seqs = [];
+    this.items = new ChunkedArray<T | undefined>();
+    this.seqs = new ChunkedArray<number>();
     this.holes = 0;
   }
 
@@ -54,7 +60,7 @@ export class InsertionSlots<T> {
     if (this.items.length === this.holes) return undefined;
     // holes are at most about half of the slots (compaction), so this ends quickly
     for (;;) {
-      const item = this.items[Math.floor(rand() * this.items.length)];
+      const item = this.items.get(Math.floor(rand() * this.items.length));
       if (item !== undefined) return item;
     }
   }
@@ -69,7 +75,7 @@ export class InsertionSlots<T> {
     let i = lowerBound(this.seqs, cursor);
     let taken = 0;
     while (i < this.items.length && taken < count) {
-      const item = this.items[i];
+      const item = this.items.get(i);
       if (item !== undefined) {
         out.push(item);
         taken++;
@@ -77,23 +83,23 @@ export class InsertionSlots<T> {
       i++;
     }
     // skip holes so the cursor is 0 exactly when nothing is left
-    while (i < this.items.length && this.items[i] === undefined) i++;
-    return i >= this.items.length ? 0 : this.seqs[i]!;
+    while (i < this.items.length && this.items.get(i) === undefined) i++;
+    return i >= this.items.length ? 0 : this.seqs.get(i)!;
   }
 
   private indexOf(seq: number): number {
     const i = lowerBound(this.seqs, seq);
-    return i < this.seqs.length && this.seqs[i] === seq ? i : -1;
+    return i < this.seqs.length && this.seqs.get(i) === seq ? i : -1;
   }
 
   private compact(): void {
-    const items: T[] = [];
-    const seqs: number[] = [];
+    const items = new ChunkedArray<T | undefined>();
+    const seqs = new ChunkedArray<number>();
     for (let i = 0; i < this.items.length; i++) {
-      const item = this.items[i];
+      const item = this.items.get(i);
       if (item !== undefined) {
         items.push(item);
-        seqs.push(this.seqs[i]!);
+        seqs.push(this.seqs.get(i)!);
       }
     }
     this.items = items;
@@ -103,12 +109,12 @@ export class InsertionSlots<T> {
 }
 
 /** First index whose value is >= `value` in an increasing array. */
-function lowerBound(arr: number[], value: number): number {
+function lowerBound(arr: ChunkedArray<number>, value: number): number {
   let lo = 0;
   let hi = arr.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (arr[mid]! < value) lo = mid + 1;
+    if (arr.get(mid)! < value) lo = mid + 1;
     else hi = mid;
   }
   return lo;

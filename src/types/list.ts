@@ -16,6 +16,7 @@
  * Byte sizes are the listpack's real ones: integers in their compact encodings, strings
  * with their length prefix, every entry followed by its back-length.
  */
+import { ChunkedArray } from './chunked-array.js';
 
 const LP_HEADER_AND_END = 7;
 /** quicklist.c: optimization_level for fill -1..-5 */
@@ -96,7 +97,8 @@ interface QuickNode {
 }
 
 export class ListData {
-  private buf: (string | undefined)[];
+  /** the ring, chunked (types/chunked-array.ts): a list may outgrow one JS array */
+  private buf: ChunkedArray<string | undefined>;
   private head = 0;
   private len = 0;
   private mask: number;
@@ -110,7 +112,7 @@ export class ListData {
   constructor(capacity = 8) {
     let cap = 8;
     while (cap < capacity) cap *= 2;
-    this.buf = new Array(cap);
+    this.buf = ChunkedArray.filled<string | undefined>(cap, undefined);
     this.mask = cap - 1;
   }
 
@@ -120,7 +122,7 @@ export class ListData {
 
   /** Element at index 0..length-1 (callers check the range). */
   at(i: number): string {
-    return this.buf[(this.head + i) & this.mask]!;
+    return this.buf.get((this.head + i) & this.mask)!;
   }
 
   /** Resolves a Redis index (negative from the tail); -1 when out of range. */
@@ -132,8 +134,8 @@ export class ListData {
   private grow(): void {
     const old = this.buf;
     const cap = old.length * 2;
-    const next: (string | undefined)[] = new Array(cap);
-    for (let i = 0; i < this.len; i++) next[i] = old[(this.head + i) & this.mask];
+    const next = ChunkedArray.filled<string | undefined>(cap, undefined);
+    for (let i = 0; i < this.len; i++) next.set(i, old.get((this.head + i) & this.mask));
     this.buf = next;
     this.head = 0;
     this.mask = cap - 1;
@@ -144,22 +146,22 @@ export class ListData {
   pushHead(v: string, fill: number): void {
     if (this.len === this.buf.length) this.grow();
     this.head = (this.head - 1) & this.mask;
-    this.buf[this.head] = v;
+    this.buf.set(this.head, v);
     this.len++;
     this.added(v, 0, fill);
   }
 
   pushTail(v: string, fill: number): void {
     if (this.len === this.buf.length) this.grow();
-    this.buf[(this.head + this.len) & this.mask] = v;
+    this.buf.set((this.head + this.len) & this.mask, v);
     this.len++;
     this.added(v, this.len - 1, fill);
   }
 
   popHead(): string | undefined {
     if (this.len === 0) return undefined;
-    const v = this.buf[this.head]!;
-    this.buf[this.head] = undefined;
+    const v = this.buf.get(this.head)!;
+    this.buf.set(this.head, undefined);
     this.head = (this.head + 1) & this.mask;
     this.len--;
     this.removedAt(0, v);
@@ -169,8 +171,8 @@ export class ListData {
   popTail(): string | undefined {
     if (this.len === 0) return undefined;
     const at = (this.head + this.len - 1) & this.mask;
-    const v = this.buf[at]!;
-    this.buf[at] = undefined;
+    const v = this.buf.get(at)!;
+    this.buf.set(at, undefined);
     this.len--;
     this.removedAt(this.len, v);
     return v;
@@ -179,8 +181,8 @@ export class ListData {
   /** Replaces the element at index i (0..length-1). */
   set(i: number, v: string): void {
     const at = (this.head + i) & this.mask;
-    const old = this.buf[at]!;
-    this.buf[at] = v;
+    const old = this.buf.get(at)!;
+    this.buf.set(at, v);
     const delta = listpackEntrySize(v) - listpackEntrySize(old);
     this.entryBytes += delta;
     if (!this.listpack) this.modelReplace(i, delta);
@@ -192,11 +194,11 @@ export class ListData {
     // shift the shorter side
     if (i < this.len - i) {
       this.head = (this.head - 1) & this.mask;
-      for (let k = 0; k < i; k++) this.buf[(this.head + k) & this.mask] = this.buf[(this.head + k + 1) & this.mask];
+      for (let k = 0; k < i; k++) this.buf.set((this.head + k) & this.mask, this.buf.get((this.head + k + 1) & this.mask));
     } else {
-      for (let k = this.len; k > i; k--) this.buf[(this.head + k) & this.mask] = this.buf[(this.head + k - 1) & this.mask];
+      for (let k = this.len; k > i; k--) this.buf.set((this.head + k) & this.mask, this.buf.get((this.head + k - 1) & this.mask));
     }
-    this.buf[(this.head + i) & this.mask] = v;
+    this.buf.set((this.head + i) & this.mask, v);
     this.len++;
     this.entryBytes += listpackEntrySize(v);
     if (!this.listpack) this.modelInsert(after ? i - 1 : i, v, after, fill);
@@ -224,10 +226,10 @@ export class ListData {
         removed[p++] = this.at(r);
         continue;
       }
-      this.buf[(this.head + w) & this.mask] = this.at(r);
+      this.buf.set((this.head + w) & this.mask, this.at(r));
       w++;
     }
-    for (let k = w; k < this.len; k++) this.buf[(this.head + k) & this.mask] = undefined;
+    for (let k = w; k < this.len; k++) this.buf.set((this.head + k) & this.mask, undefined);
     this.len = w;
     let bytes = 0;
     for (const s of removed) bytes += listpackEntrySize(s);
@@ -464,7 +466,7 @@ export class ListData {
   static fromNodes(elements: readonly string[], counts: readonly number[] | null): ListData {
     const l = new ListData(elements.length);
     for (let i = 0; i < elements.length; i++) {
-      l.buf[i] = elements[i];
+      l.buf.set(i, elements[i]);
       l.entryBytes += listpackEntrySize(elements[i]!);
     }
     l.len = elements.length;
@@ -484,7 +486,7 @@ export class ListData {
   /** A deep copy (COPY): same elements and encoding state. */
   clone(): ListData {
     const l = new ListData(this.len);
-    for (let i = 0; i < this.len; i++) l.buf[i] = this.at(i);
+    for (let i = 0; i < this.len; i++) l.buf.set(i, this.at(i));
     l.len = this.len;
     l.listpack = this.listpack;
     l.entryBytes = this.entryBytes;

@@ -23,6 +23,7 @@ import {
   type StreamId,
 } from './stream-id.js';
 import { BigMap } from './big-map.js';
+import { ChunkedList } from './chunked-list.js';
 
 export interface StreamEntry {
   readonly id: StreamId;
@@ -127,42 +128,36 @@ export interface Nack {
 
 /**
  * Items ordered by ID (a PEL): binary search; appends at the end and removals at the front
- * (the usual order of deliveries and acknowledgements) are O(1) amortised, thanks to a
- * head offset that is compacted away once it covers half the array.
+ * (the usual order of deliveries and acknowledgements) are cheap. Stored chunked
+ * (types/chunked-list.ts) so a PEL may pass the ~112M elements one JS array can hold.
  */
 export class IdIndex<V extends { readonly id: StreamId }> {
-  private arr: (V | undefined)[] = [];
-  private head = 0;
+  private list: ChunkedList<V>;
+
+  constructor(maxChunk?: number) {
+    this.list = new ChunkedList<V>(maxChunk);
+  }
 
   get size(): number {
-    return this.arr.length - this.head;
+    return this.list.size;
   }
 
   /** The i-th item in ID order (0 <= i < size). */
   at(i: number): V {
-    return this.arr[this.head + i]!;
+    return this.list.at(i)!;
   }
 
   first(): V | undefined {
-    return this.size > 0 ? this.at(0) : undefined;
+    return this.list.at(0);
   }
 
   last(): V | undefined {
-    return this.size > 0 ? this.at(this.size - 1) : undefined;
+    return this.list.at(this.list.size - 1);
   }
 
   /** Logical index of the first item with ID >= id (size if none). */
   lowerBound(id: StreamId): number {
-    const n = this.size;
-    if (n === 0 || compareIds(this.at(n - 1).id, id) < 0) return n;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareIds(this.at(mid).id, id) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.list.partitionPoint((v) => compareIds(v.id, id) < 0);
   }
 
   get(id: StreamId): V | undefined {
@@ -175,36 +170,14 @@ export class IdIndex<V extends { readonly id: StreamId }> {
   /** Adds `v` unless its ID is present; returns whether it was added. */
   insert(v: V): boolean {
     const i = this.lowerBound(v.id);
-    if (i === this.size) {
-      this.arr.push(v);
-      return true;
-    }
-    if (idsEqual(this.at(i).id, v.id)) return false;
-    if (i === 0 && this.head > 0) {
-      this.head--;
-      this.arr[this.head] = v;
-    } else {
-      this.arr.splice(this.head + i, 0, v);
-    }
+    if (i < this.size && idsEqual(this.at(i).id, v.id)) return false;
+    this.list.insertAt(i, v);
     return true;
   }
 
   /** Removes the i-th item and returns it. */
   removeAt(i: number): V {
-    const v = this.at(i);
-    if (i === 0) {
-      this.arr[this.head++] = undefined;
-      if (this.head === this.arr.length) {
-        this.arr = [];
-        this.head = 0;
-      } else if (this.head >= 64 && this.head * 2 >= this.arr.length) {
-        this.arr = this.arr.slice(this.head);
-        this.head = 0;
-      }
-    } else {
-      this.arr.splice(this.head + i, 1);
-    }
-    return v;
+    return this.list.removeAt(i);
   }
 
   remove(id: StreamId): V | undefined {
@@ -215,11 +188,11 @@ export class IdIndex<V extends { readonly id: StreamId }> {
 
   /** Appends an item known to sort after every present one (copies). */
   pushLast(v: V): void {
-    this.arr.push(v);
+    this.list.push(v);
   }
 
-  *[Symbol.iterator](): IterableIterator<V> {
-    for (let i = this.head; i < this.arr.length; i++) yield this.arr[i]!;
+  [Symbol.iterator](): IterableIterator<V> {
+    return this.list[Symbol.iterator]();
   }
 }
 

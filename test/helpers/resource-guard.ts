@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from './redis-oracle.js';
 import { RawClient } from './raw-client.js';
 import { scratchDir } from './scratch-dir.js';
+import { EXPLICIT_HEAP_ARG } from './bin-heap.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const SAMPLE_MS = 50;
@@ -106,7 +107,7 @@ export class GuardedServer {
     for (let attempt = 0; attempt < 4; attempt++) {
       const port = await freePort();
       const dir = scratchDir();
-      const args = [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...directives];
+      const args = [EXPLICIT_HEAP_ARG, MAIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...directives];
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
       live.add(child);
       const server = new GuardedServer(child, port, dir, limits, directives);

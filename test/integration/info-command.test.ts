@@ -219,11 +219,13 @@ test('bytesToHuman formats like Redis', () => {
 
 /**
  * Field names per section against a live redis-server 7.0.15: Redoubt must print every field
- * 7.0 prints, in the same order, plus only the fields 7.2 added (and redoubt_version).
+ * 7.0 prints, in the same order, plus only the fields 7.2 added (and Redoubt's own, listed).
  */
 const ADDED_IN_72: Record<string, string[]> = {
   Server: ['listener0', 'redoubt_version'],
   Clients: ['total_blocking_keys', 'total_blocking_keys_on_nokey'],
+  // Redoubt's own: the V8 heap ceiling and the heap OOM refusal (server/heap-guard.ts)
+  Memory: ['heap_size_limit', 'heap_size_limit_human', 'heap_old_space_limit', 'heap_used', 'heap_oom_refusing'],
   Stats: [
     'eventloop_cycles',
     'eventloop_duration_sum',

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/redis-oracle.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { scratchDir } from '../helpers/scratch-dir.js';
+import { EXPLICIT_HEAP_ARG } from '../helpers/bin-heap.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 /** pid:role day month year time.ms level-mark message */
@@ -28,7 +29,7 @@ interface Finished {
 /** Runs the server to completion (config errors, --version...), killing it after `timeoutMs`. */
 function runToExit(args: string[], opts: { stdin?: string; timeoutMs?: number; cwd?: string } = {}): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd ?? scratchDir() });
+    const child = spawn(process.execPath, [EXPLICIT_HEAP_ARG, MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd ?? scratchDir() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
@@ -54,7 +55,7 @@ class Proc {
   }
 
   static start(args: string[], stdin?: string): Proc {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: scratchDir() });
+    const child = spawn(process.execPath, [EXPLICIT_HEAP_ARG, MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: scratchDir() });
     child.stdin!.end(stdin ?? '');
     return new Proc(child);
   }

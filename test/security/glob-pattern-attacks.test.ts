@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, waitForPong } from '../helpers/redis-oracle.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { scratchDir } from '../helpers/scratch-dir.js';
+import { EXPLICIT_HEAP_ARG } from '../helpers/bin-heap.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 /** The server is killed past this resident size: far above any honest figure here. */
@@ -57,7 +58,7 @@ class ServerProcess {
   static async start(): Promise<ServerProcess> {
     const port = await freePort();
     const dir = scratchDir();
-    const child = spawn(process.execPath, [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const child = spawn(process.execPath, [EXPLICIT_HEAP_ARG, MAIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

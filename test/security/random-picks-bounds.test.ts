@@ -21,6 +21,7 @@ import { scratchDir } from '../helpers/scratch-dir.js';
 import { startTestServer } from '../helpers/server.js';
 import { errors } from '../../src/errors.js';
 import { MAX_PICKS_REPLY_BYTES } from '../../src/commands/random-picks.js';
+import { EXPLICIT_HEAP_ARG } from '../helpers/bin-heap.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const REFUSED = `-${errors.randomPicksTooLarge}\r\n`;
@@ -40,7 +41,7 @@ function peakRss(pid: number): number {
 async function startBinary(): Promise<{ child: ChildProcess; port: number; dir: string }> {
   const port = await freePort();
   const dir = scratchDir();
-  const child = spawn(process.execPath, [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  const child = spawn(process.execPath, [EXPLICIT_HEAP_ARG, MAIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString('latin1')));
   const deadline = Date.now() + 15_000;

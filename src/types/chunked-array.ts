@@ -1,0 +1,74 @@
+/**
+ * An array of fixed-size chunks: index access like a JS array, with no single JS array
+ * longer than `CHUNK` (issue 17).
+ *
+ * V8 aborts the whole process ("invalid array length" / a fatal FixedArray allocation) when
+ * one array passes about 112M elements, or earlier when growing it doubles its backing
+ * store. Redis holds 2^32 elements per collection, so every array whose length a client
+ * controls (a collection's insertion slots, a list's ring buffer) is one of these: chunks
+ * of 2^16 elements, and a chunk directory that stays below 2^16 entries for 2^32 elements.
+ *
+ * Invariants: `length` elements, element i in `chunks[i >>> shift][i & mask]`; every chunk
+ * but the last is full (2^shift elements); there is no empty chunk (the last one holds at
+ * least one element), so the chunk count is ceil(length / CHUNK).
+ */
+
+export const CHUNK_SHIFT = 16;
+/** Elements per chunk (2^16). */
+export const CHUNK = 1 << CHUNK_SHIFT;
+
+export class ChunkedArray<T> implements Iterable<T> {
+  private chunks: T[][] = [];
+  private len = 0;
+  private readonly mask: number;
+
+  /** `shift`: log2 of the chunk size (tests use tiny chunks to cross boundaries often). */
+  constructor(private readonly shift = CHUNK_SHIFT) {
+    this.mask = (1 << shift) - 1;
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** Element i (0 <= i < length; undefined outside, as a JS array). */
+  get(i: number): T | undefined {
+    return this.chunks[i >>> this.shift]?.[i & this.mask];
+  }
+
+  /** Replaces element i (0 <= i < length; callers check the range). */
+  set(i: number, v: T): void {
+    this.chunks[i >>> this.shift]![i & this.mask] = v;
+  }
+
+  push(v: T): void {
+    const ci = this.len >>> this.shift;
+    if ((this.len & this.mask) === 0) this.chunks.push([]);
+    this.chunks[ci]!.push(v);
+    this.len++;
+  }
+
+  /** Removes and returns the last element. */
+  pop(): T | undefined {
+    if (this.len === 0) return undefined;
+    this.len--;
+    const ci = this.len >>> this.shift;
+    const chunk = this.chunks[ci]!;
+    const v = chunk.pop();
+    if (chunk.length === 0) this.chunks.pop();
+    return v;
+  }
+
+  /** `n` elements, each `fill` (a ring buffer's empty slots). */
+  static filled<T>(n: number, fill: T, shift = CHUNK_SHIFT): ChunkedArray<T> {
+    const a = new ChunkedArray<T>(shift);
+    const size = 1 << shift;
+    for (let start = 0; start < n; start += size) a.chunks.push(new Array<T>(Math.min(size, n - start)).fill(fill));
+    a.len = n;
+    return a;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (const chunk of this.chunks) yield* chunk;
+  }
+}
