@@ -195,6 +195,43 @@ export interface CommandRegistry {
   call(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null;
 }
 
+export interface ReloadOptions {
+  /** save the RDB first (not with NOSAVE) */
+  save: boolean;
+  /** empty the databases first (not with NOFLUSH) */
+  flush: boolean;
+  /** MERGE: a key already present is replaced instead of failing the load */
+  merge: boolean;
+}
+
+/** The testing switches DEBUG turns (server/debug-service.ts DebugKnobs). */
+export interface DebugKnobValues {
+  activeExpire: boolean;
+  cronPaused: boolean;
+  skipChecksumValidation: boolean;
+  disableDenyScripts: boolean;
+  quicklistPackedThreshold: number;
+  aofFlushSleepUs: number;
+  replyBufferPeakResetTime: number;
+  replyBufferResizing: boolean;
+}
+
+/** DEBUG's server side: knobs, RELOAD and LOADAOF. */
+export interface DebugService {
+  readonly knobs: DebugKnobValues;
+  /** DEBUG RELOAD: null on success, else the error reply text */
+  reload(opts: ReloadOptions): string | null;
+  /** DEBUG LOADAOF: the reply, or null when it is sent once the replay is over */
+  loadAof(ctx: CommandContext): Reply | null;
+  changeReplId(): void;
+}
+
+/** MONITOR's server side (server/monitor-feed.ts). */
+export interface MonitorFeedService {
+  /** MONITOR: the client now receives every command; false when it already does */
+  start(client: Client): boolean;
+}
+
 export interface CommandServices {
   readonly keyspace: KeyspaceService;
   readonly clients: ClientRegistry;
@@ -204,4 +241,6 @@ export interface CommandServices {
   readonly security: SecurityService;
   readonly config: ConfigControl;
   readonly commands: CommandRegistry;
+  readonly debug: DebugService;
+  readonly monitors: MonitorFeedService;
 }

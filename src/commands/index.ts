@@ -27,6 +27,9 @@ import { dumpRestoreCommands } from './dump-restore.js';
 import { memoryCommands } from './memory-command.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
+import { debugCommands } from './debug.js';
+import { monitorCommands } from './monitor.js';
+import { moduleCommands } from './module-command.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -56,4 +59,7 @@ export const allCommands: CommandDefinition[] = [
   ...memoryCommands,
   ...sortCommands,
   ...geoCommands,
+  ...debugCommands,
+  ...monitorCommands,
+  ...moduleCommands,
 ];

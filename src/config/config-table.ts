@@ -418,8 +418,22 @@ const entries = [
   str('metrics-bind', '127.0.0.1', 'active', { since: 'redoubt', flags: IMMUTABLE }),
   // CONFIG SET checks it for protected configs (dir, dbfilename, security-log-file): implemented here.
   enm('enable-protected-configs', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
-  enm('enable-debug-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
-  enm('enable-module-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
+  // DEBUG and MODULE are refused by the dispatcher unless these allow them (Redis's
+  // CMD_PROTECTED check, security/protected-action.ts); start-up says what they unlock
+  enm('enable-debug-command', 'no', PROTECTED_ACTION, 'active', {
+    flags: IMMUTABLE,
+    apply: (server, v) => {
+      if (v !== 'no') server.logger.warning(`enable-debug-command is '${v}': DEBUG can be run${v === 'local' ? ' from local connections' : ''} by users allowed @dangerous`);
+      return null;
+    },
+  }),
+  enm('enable-module-command', 'no', PROTECTED_ACTION, 'active', {
+    flags: IMMUTABLE,
+    apply: (server, v) => {
+      if (v !== 'no') server.logger.notice(`enable-module-command is '${v}': Redoubt loads no modules, so there is no MODULE LOAD to unlock (MODULE LIST answers an empty list)`);
+      return null;
+    },
+  }),
 
   // ---- memory management ----
   mem('maxmemory', '0', 0n, ULLONG_MAX, 'active', { unsigned: true, apply: applyMaxmemory }),

@@ -57,6 +57,8 @@ export class Client {
   postponed = false;
   /** set by the blocking-commands layer while the client waits (flag 'b') */
   blocked = false;
+  /** in MONITOR mode (CLIENT LIST flag 'O'; server/monitor-feed.ts) */
+  monitoring = false;
   /** replication role of the connection, when the replication layer marks it */
   role: 'normal' | 'replica' | 'master' = 'normal';
   /** closes the connection now (bound by the connection layer) */

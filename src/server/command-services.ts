@@ -9,6 +9,7 @@ import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
 import type { Server } from './server.js';
+import { debugService } from './debug-service.js';
 
 export function commandServices(server: Server): CommandServices {
   return {
@@ -79,6 +80,13 @@ export function commandServices(server: Server): CommandServices {
     commands: {
       table: server.commands,
       call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
+    },
+    debug: debugService(server),
+    monitors: {
+      start: (client) => {
+        const conn = server.connections.get(client.id);
+        return conn !== undefined && server.monitors.add(conn);
+      },
     },
   };
 }

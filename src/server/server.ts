@@ -57,6 +57,8 @@ import { Evictor } from '../keyspace/eviction.js';
 import { evictionHost, memoryGate } from '../keyspace/eviction-gate.js';
 import type { Entry } from '../keyspace/value-types.js';
 import { internalErrorLog } from './internal-error-log.js';
+import { MonitorFeed } from './monitor-feed.js';
+import { DebugKnobs } from './debug-service.js';
 
 export interface ServerOptions {
   /** config directives as (name, args) pairs, applied after defaults, like config-file lines */
@@ -122,6 +124,10 @@ export class Server implements KeyspaceHost, CommandHost {
   readonly watches = new WatchRegistry();
   /** channel and pattern subscriptions */
   readonly pubsub = new PubSubRegistry();
+  /** MONITOR clients and their feed (monitor-feed.ts) */
+  readonly monitors: MonitorFeed = new MonitorFeed(this);
+  /** the testing switches DEBUG turns (debug-service.ts) */
+  readonly debugKnobs = new DebugKnobs();
   /** the write feed to the append-only file (persistence/propagator.ts) */
   readonly propagator = new Propagator();
   /** RDB snapshots, the AOF, start-up loading (persistence/persistence-layer.ts) */
@@ -429,6 +435,7 @@ export class Server implements KeyspaceHost, CommandHost {
       this.latency.maybeRecord(this, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));
     }
     this.latency.recordCommand(cmd.id, usec);
+    if (this.monitors.active) this.monitors.commandRan(ctx.client, cmd, argv);
     this.stats.commandDurationUsec += usec;
     // keys a command made ready are served once it (or the whole EXEC) completed
     if (!ctx.client.inExec && this.blocking.hasReady) this.blocking.handleReady();
@@ -721,12 +728,14 @@ export class Server implements KeyspaceHost, CommandHost {
     client.watchDirty = false;
     this.watches.unwatchAll(client);
     this.pubsub.clientGone(client);
+    this.monitors.remove(client);
   }
 
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.client.id);
     this.watches.unwatchAll(conn.client);
     this.pubsub.clientGone(conn.client);
+    this.monitors.remove(conn.client);
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
     this.security.connectionClosed(conn.client.id);
@@ -830,10 +839,12 @@ export class Server implements KeyspaceHost, CommandHost {
 
   /** Background work each tick: active expiry (bounded CPU share) and idle-client timeouts. */
   cron(): void {
+    // DEBUG PAUSE-CRON: no background work at all until it is turned back
+    if (this.debugKnobs.cronPaused) return;
     this.updateTime();
     this.security.tick();
     // as Redis: no active expiry while the dataset loads (the AOF replays its own deletions)
-    if (!this.loading) this.activeExpire();
+    if (!this.loading && this.debugKnobs.activeExpire) this.activeExpire();
     this.persistence.cron();
     this.refreshDiskError();
     // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)
