@@ -28,6 +28,8 @@ import { memoryCommands } from './memory-command.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
 import { debugCommands } from './debug.js';
+import { hyperloglogDebugCommands } from './hyperloglog-debug.js';
+import { lolwutCommands } from './lolwut.js';
 import { monitorCommands } from './monitor.js';
 import { moduleCommands } from './module-command.js';
 
@@ -60,6 +62,8 @@ export const allCommands: CommandDefinition[] = [
   ...sortCommands,
   ...geoCommands,
   ...debugCommands,
+  ...hyperloglogDebugCommands,
+  ...lolwutCommands,
   ...monitorCommands,
   ...moduleCommands,
 ];
