@@ -198,6 +198,10 @@ test('DEBUG OBJECT, POPULATE, DIGEST-VALUE, HELP', async () => {
     assert.equal(await io.call('DEBUG', 'POPULATE', '10', 'pre', '3'), 'OK');
     assert.equal(await io.get('pre:7'), 'val');
     assert.deepEqual(await io.call('DEBUG', 'DIGEST-VALUE', 'missing'), ['0'.repeat(40)]);
+    // 7.2 writes sorted-set scores as fpconv_dtoa does (0.1, not 7.0's 0.10000000000000001):
+    // this digest is what redis-server 7.2.4 answers for the same sorted set
+    await io.zadd('z72', 1.5, 'm', 2, 'n', -0.1, 'q', 1e30, 'big', 0.1, 't');
+    assert.deepEqual(await io.call('DEBUG', 'DIGEST-VALUE', 'z72'), ['65dca753cf05ad0b45f68a817636f69da0deea66']);
     const help = (await io.call('DEBUG', 'HELP')) as string[];
     assert.match(help[0]!, /^DEBUG <subcommand>/);
     assert.ok(help.includes('RELOAD [MERGE] [NOFLUSH] [NOSAVE]'));
