@@ -226,10 +226,21 @@ export interface DebugService {
   changeReplId(): void;
 }
 
-/** MONITOR's server side (server/monitor-feed.ts). */
+/**
+ * MONITOR's server side (server/monitor-feed.ts). The scripting layer feeds it too: EVAL,
+ * EVALSHA and FCALL are `skip_monitor`, so they show their own line through `commandLine`
+ * before the script runs (as Redis's evalCommand does), and every redis.call through
+ * `scriptCommand`, which Redis shows as `[<db> lua]`.
+ */
 export interface MonitorFeedService {
   /** MONITOR: the client now receives every command; false when it already does */
   start(client: Client): boolean;
+  /** any monitor connected (callers may skip building arguments otherwise) */
+  readonly active: boolean;
+  /** shows a command's line whatever its flags (secrets redacted) */
+  commandLine(client: Client, cmd: Command, argv: readonly string[]): void;
+  /** shows a command a script ran, as `[<db> lua]` (secrets redacted) */
+  scriptCommand(dbIndex: number, cmd: Command, argv: readonly string[]): void;
 }
 
 export interface CommandServices {

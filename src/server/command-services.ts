@@ -87,6 +87,11 @@ export function commandServices(server: Server): CommandServices {
         const conn = server.connections.get(client.id);
         return conn !== undefined && server.monitors.add(conn);
       },
+      get active() {
+        return server.monitors.active;
+      },
+      commandLine: (client, cmd, argv) => server.monitors.commandLine(client, cmd, argv),
+      scriptCommand: (dbIndex, cmd, argv) => server.monitors.scriptCommand(dbIndex, cmd, argv),
     },
   };
 }

@@ -164,3 +164,21 @@ test('a monitor that stops reading is disconnected by its output limit; the serv
     await srv.close();
   }
 });
+
+test('the scripting hook: a script-called command shows as [db lua], redacted like any other', async () => {
+  const srv = await startTestServer();
+  const mon = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await mon.call('MONITOR'), '+OK\r\n');
+    const feed = srv.server.services.monitors;
+    assert.equal(feed.active, true);
+    const table = srv.server.services.commands.table;
+    feed.scriptCommand(3, table.lookup('set')!, ['set', 'k', 'v']);
+    feed.scriptCommand(0, table.lookup('auth')!, ['auth', 'lua-secret']);
+    await waitFor(() => mon.received.includes('"auth"'));
+    assert.match(mon.received, /^\+\d+\.\d{6} \[3 lua\] "set" "k" "v"\r\n\+\d+\.\d{6} \[0 lua\] "auth" "\(redacted\)"\r\n$/);
+  } finally {
+    mon.close();
+    await srv.close();
+  }
+});
