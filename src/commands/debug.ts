@@ -8,9 +8,11 @@
  * POPULATE, PROTOCOL (every RESP3 type), SET-ACTIVE-EXPIRE, PAUSE-CRON, LOG, ERROR,
  * CHANGE-REPL-ID, HTSTATS / HTSTATS-KEY (table size and element count), STRINGMATCH-TEST,
  * LISTPACK / QUICKLIST (the structure goes to the log), SDSLEN, STRUCTSIZE, CLIENT-EVICTION.
- * Knobs stored for the layers that read them: QUICKLIST-PACKED-THRESHOLD,
- * SET-SKIP-CHECKSUM-VALIDATION, SET-DISABLE-DENY-SCRIPTS (scripting), AOF-FLUSH-SLEEP,
- * REPLYBUFFER, DROP-CLUSTER-PACKET-FILTER, REPLICATE (no replicas to feed), LEAK.
+ * SET-SKIP-CHECKSUM-VALIDATION is read by RESTORE (the payload's CRC is not checked).
+ * Knobs stored for layers to come: SET-DISABLE-DENY-SCRIPTS (scripting), and accepted with
+ * no model to act on: QUICKLIST-PACKED-THRESHOLD (the list model has no plain nodes),
+ * AOF-FLUSH-SLEEP, REPLYBUFFER (no reply-buffer resizing), DROP-CLUSTER-PACKET-FILTER (no
+ * cluster), REPLICATE (no replicas to feed), LEAK (nothing to leak on purpose).
  * Never: SEGFAULT, PANIC, ASSERT, OOM, RESTART, CRASH-AND-RECOVER, MALLCTL — crashing or
  * restarting the process on request is not offered; they answer the unknown-subcommand error.
  */

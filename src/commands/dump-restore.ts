@@ -76,7 +76,7 @@ export const restore = defineCommand({
     if (ttlArg === null) return reply.error(errors.notInteger);
     if (ttlArg < 0) return reply.error(errors.restoreTtl);
     const payload = Buffer.from(argv[3]!, 'latin1');
-    if (!verifyDumpPayload(payload)) return reply.error(errors.restorePayload);
+    if (!verifyDumpPayload(payload, ctx.services.debug.knobs.skipChecksumValidation)) return reply.error(errors.restorePayload);
     let value;
     try {
       value = decodeDumpPayload(payload, loadLimitsFromConfig(ctx.config));

@@ -210,3 +210,22 @@ test('DEBUG OBJECT, POPULATE, DIGEST-VALUE, HELP', async () => {
     await srv.close();
   }
 });
+
+test('DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: RESTORE takes a payload whose CRC is wrong', async () => {
+  const srv = await startTestServer({ config: [['enable-debug-command', 'yes']] });
+  const io = ioredisClient(srv.port);
+  try {
+    await io.set('src', 'hello');
+    const payload = (await io.dumpBuffer('src'))!;
+    payload.writeUInt8(payload.readUInt8(payload.length - 1) ^ 0xff, payload.length - 1);
+    await assert.rejects(io.restore('dst', 0, payload), /DUMP payload version or checksum are wrong/);
+    assert.equal(await io.call('DEBUG', 'SET-SKIP-CHECKSUM-VALIDATION', '1'), 'OK');
+    assert.equal(await io.restore('dst', 0, payload), 'OK');
+    assert.equal(await io.get('dst'), 'hello');
+    assert.equal(await io.call('DEBUG', 'SET-SKIP-CHECKSUM-VALIDATION', '0'), 'OK');
+    await assert.rejects(io.restore('dst2', 0, payload), /checksum/);
+  } finally {
+    io.disconnect();
+    await srv.close();
+  }
+});
