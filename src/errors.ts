@@ -37,6 +37,16 @@ export const errors = {
   unknownSubcommand: (sub: string, container: string) =>
     `ERR unknown subcommand '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
   noAuth: 'NOAUTH Authentication required.',
+  /** DEBUG / MODULE refused by enable-debug-command / enable-module-command (Redis's text) */
+  protectedCommand: (option: 'enable-debug-command' | 'enable-module-command') =>
+    `ERR ${option === 'enable-debug-command' ? 'DEBUG' : 'MODULE'} command not allowed. If the ${option} option is set to "local", ` +
+    'you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+  /** Redoubt's own: DEBUG LOADAOF answers after the replay, which a command inside EXEC cannot wait for */
+  debugLoadAofNeedsConnection: 'ERR DEBUG LOADAOF cannot run inside MULTI/EXEC',
+  /** MODULE LOAD / LOADEX with enable-module-command on: Redoubt loads no modules (Redis's text) */
+  moduleLoadFailed: 'ERR Error loading the extension. Please check the server logs.',
+  moduleUnloadNoSuch: 'ERR Error unloading module: no such module with that name',
+  monitorDenyBlocking: "ERR MONITOR isn't allowed for DENY BLOCKING client",
   wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',
   authNoPassword:
     'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',

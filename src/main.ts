@@ -416,7 +416,7 @@ function securitySummary(server: Server): string[] {
   const out = [
     `Security: listening on ${addrs.length > 0 ? addrs.join(', ') : 'no TCP address'} (bind ${c.get('bind')}; tcp port ${c.get('port')}, tls port ${c.get('tls-port')}${c.get('unixsocket') !== '' ? `, unix socket ${c.get('unixsocket')}` : ''})`,
     `Security: source-allowlist ${c.get('source-allowlist') === '' ? 'off (any source)' : c.get('source-allowlist')}`,
-    `Security: protected-mode ${c.get('protected-mode')}; ${tlsDesc}; ${aclSummary(server)}; ${renameSummary(c.renames)}; DEBUG and MODULE commands absent; enable-protected-configs ${c.get('enable-protected-configs')}`,
+    `Security: protected-mode ${c.get('protected-mode')}; ${tlsDesc}; ${aclSummary(server)}; ${renameSummary(c.renames)}; enable-debug-command ${c.get('enable-debug-command')}; no MODULE LOAD (enable-module-command ${c.get('enable-module-command')}); enable-protected-configs ${c.get('enable-protected-configs')}`,
   ];
   const off = authOffLine(server);
   if (off !== null) out.push(`Security: ${off}`);

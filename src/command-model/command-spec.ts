@@ -153,6 +153,8 @@ export interface Command extends CommandDefinition {
   isWrite: boolean;
   /** flag `loading`: allowed while the dataset is being loaded */
   okLoading: boolean;
+  /** flag `protected`: the enable-*-command option that must allow it (DEBUG, MODULE) */
+  protectedBy: 'enable-debug-command' | 'enable-module-command' | null;
 }
 
 export interface CommandStats {

@@ -34,6 +34,12 @@ export class CommandTable {
       noMulti: def.flags.includes('no_multi'),
       isWrite: def.flags.includes('write'),
       okLoading: def.flags.includes('loading'),
+      // Redis's CMD_PROTECTED commands: DEBUG and MODULE's, each behind its own switch
+      protectedBy: !def.flags.includes('protected')
+        ? null
+        : (parent?.name ?? def.name) === 'debug'
+          ? 'enable-debug-command'
+          : 'enable-module-command',
     };
     this.all.push(cmd);
     if (def.subcommands !== undefined) {

@@ -266,6 +266,54 @@ export interface CommandRegistry {
   call(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null;
 }
 
+export interface ReloadOptions {
+  /** save the RDB first (not with NOSAVE) */
+  save: boolean;
+  /** empty the databases first (not with NOFLUSH) */
+  flush: boolean;
+  /** MERGE: a key already present is replaced instead of failing the load */
+  merge: boolean;
+}
+
+/** The testing switches DEBUG turns (server/debug-service.ts DebugKnobs). */
+export interface DebugKnobValues {
+  activeExpire: boolean;
+  cronPaused: boolean;
+  skipChecksumValidation: boolean;
+  disableDenyScripts: boolean;
+  quicklistPackedThreshold: number;
+  aofFlushSleepUs: number;
+  replyBufferPeakResetTime: number;
+  replyBufferResizing: boolean;
+}
+
+/** DEBUG's server side: knobs, RELOAD and LOADAOF. */
+export interface DebugService {
+  readonly knobs: DebugKnobValues;
+  /** DEBUG RELOAD: null on success, else the error reply text */
+  reload(opts: ReloadOptions): string | null;
+  /** DEBUG LOADAOF: the reply, or null when it is sent once the replay is over */
+  loadAof(ctx: CommandContext): Reply | null;
+  changeReplId(): void;
+}
+
+/**
+ * MONITOR's server side (server/monitor-feed.ts). The scripting layer feeds it too: EVAL,
+ * EVALSHA and FCALL are `skip_monitor`, so they show their own line through `commandLine`
+ * before the script runs (as Redis's evalCommand does), and every redis.call through
+ * `scriptCommand`, which Redis shows as `[<db> lua]`.
+ */
+export interface MonitorFeedService {
+  /** MONITOR: the client now receives every command; false when it already does */
+  start(client: Client): boolean;
+  /** any monitor connected (callers may skip building arguments otherwise) */
+  readonly active: boolean;
+  /** shows a command's line whatever its flags (secrets redacted) */
+  commandLine(client: Client, cmd: Command, argv: readonly string[]): void;
+  /** shows a command a script ran, as `[<db> lua]` (secrets redacted) */
+  scriptCommand(dbIndex: number, cmd: Command, argv: readonly string[]): void;
+}
+
 export interface CommandServices {
   readonly keyspace: KeyspaceService;
   readonly clients: ClientRegistry;
@@ -277,4 +325,6 @@ export interface CommandServices {
   readonly commands: CommandRegistry;
   readonly replication: WaitService;
   readonly migrate: MigrateService;
+  readonly debug: DebugService;
+  readonly monitors: MonitorFeedService;
 }

@@ -27,6 +27,7 @@ const CONN: ['connection'] = ['connection'];
  */
 function flagLetters(c: Client): string {
   let f = '';
+  if (c.monitoring) f += 'O';
   if (c.role === 'replica') f += 'S';
   if (c.role === 'master') f += 'M';
   if (c.inPubSub) f += 'P';

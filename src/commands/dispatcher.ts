@@ -12,6 +12,7 @@ import type { CommandContext } from '../command-model/context.js';
 import type { Client } from '../server/client.js';
 import { discardTransaction, exec } from './transactions.js';
 import { internalErrorLog } from '../server/internal-error-log.js';
+import { protectedActionAllowed } from '../security/protected-action.js';
 
 /** EXEC's handler: a rejected EXEC aborts the transaction instead of flagging it. */
 const execRun = exec.run;
@@ -58,6 +59,8 @@ export interface DispatchHost {
   readonly stats: { readonly dirty: number; totalCommands: number };
   readonly logger: { warning(message: string): void };
   countError(r: Reply): void;
+  /** MONITOR's feed: an EXEC refused by its checks is still shown (server/monitor-feed.ts) */
+  readonly monitors: { readonly active: boolean; execAborted(client: Client, argv: readonly string[]): void };
   memoryRefusal(client: Client, cmd: Command): string | null;
   preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void;
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void;
@@ -98,19 +101,24 @@ export class Dispatcher {
     // client-info) from the moment it is looked up, even if a check then rejects it
     client.lastCommand = cmd.fullName;
     if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
-      return this.reject(ctx, cmd, errors.wrongArgs(cmd.fullName));
+      return this.reject(ctx, cmd, errors.wrongArgs(cmd.fullName), argv);
+    }
+    // as Redis, right after the arity check: DEBUG and MODULE stay refused unless their
+    // enable-*-command option allows them (everywhere, or from a local connection)
+    if (cmd.protectedBy !== null && !protectedActionAllowed(ctx.config.get(cmd.protectedBy), client)) {
+      return this.reject(ctx, cmd, errors.protectedCommand(cmd.protectedBy), argv);
     }
     if (client.multi !== null && cmd.noMulti) {
-      return this.reject(ctx, cmd, errors.notInMulti);
+      return this.reject(ctx, cmd, errors.notInMulti, argv);
     }
     if (!client.authenticated && !cmd.noAuth) {
-      return this.reject(ctx, cmd, errors.noAuth);
+      return this.reject(ctx, cmd, errors.noAuth, argv);
     }
     if (this.aclCheck !== null) {
       const denied = this.aclCheck(ctx, cmd, argv);
       if (denied !== null) {
         cmd.stats.rejectedCalls++;
-        if (cmd.run === execRun && denied.k === Kind.Error) return this.abortExec(ctx, denied.s);
+        if (cmd.run === execRun && denied.k === Kind.Error) return this.abortExec(ctx, denied.s, argv);
         client.multiDirty = client.multi !== null;
         server.countError(denied);
         return denied;
@@ -122,19 +130,19 @@ export class Dispatcher {
     if (--heap.countdown <= 0) heap.sample();
     if (server.memory.check || heap.pressed) {
       const oom = server.memoryRefusal(client, cmd);
-      if (oom !== null) return this.reject(ctx, cmd, oom);
+      if (oom !== null) return this.reject(ctx, cmd, oom, argv);
     }
     // the last save or AOF write failed: writes (and PING) are refused until it works again
     if (server.diskError !== null && (cmd.isWrite || cmd.name === 'ping')) {
-      return this.reject(ctx, cmd, server.diskError);
+      return this.reject(ctx, cmd, server.diskError, argv);
     }
     // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
     // carries messages, and a reply to anything else could not be told apart from them.
     if (client.resp === 2 && server.pubsub.anySubscriber && client.inPubSub && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
-      return this.reject(ctx, cmd, errors.pubsubContext(cmd.fullName));
+      return this.reject(ctx, cmd, errors.pubsubContext(cmd.fullName), argv);
     }
     if (server.loading && !cmd.okLoading) {
-      return this.reject(ctx, cmd, errors.loading);
+      return this.reject(ctx, cmd, errors.loading, argv);
     }
     // keys dropped to keep the tracking table under its limit are invalidated before this
     // command runs or is queued (their messages precede its reply)
@@ -186,9 +194,9 @@ export class Dispatcher {
     return out;
   }
 
-  private reject(ctx: CommandContext, cmd: Command | null, message: string): Reply {
+  private reject(ctx: CommandContext, cmd: Command | null, message: string, argv: readonly string[] = []): Reply {
     if (cmd !== null) cmd.stats.rejectedCalls++;
-    if (cmd !== null && cmd.run === execRun) return this.abortExec(ctx, message);
+    if (cmd !== null && cmd.run === execRun) return this.abortExec(ctx, message, argv);
     if (ctx.client.multi !== null) ctx.client.multiDirty = true;
     const r = reply.error(message);
     this.server.countError(r);
@@ -199,8 +207,9 @@ export class Dispatcher {
    * A rejected EXEC ends the transaction (even when there is none) and says why, as
    * Redis's execCommandAbort: the reason without its ERR code, other codes kept.
    */
-  private abortExec(ctx: CommandContext, message: string): Reply {
+  private abortExec(ctx: CommandContext, message: string, argv: readonly string[]): Reply {
     discardTransaction(ctx);
+    if (this.server.monitors.active) this.server.monitors.execAborted(ctx.client, argv);
     const r = reply.error(errors.execAbortBecause(message));
     this.server.countError(r);
     return r;

@@ -66,7 +66,7 @@ export const restore = defineCommand({
     const ttlArg = exactLongLong(argv[2]!);
     if (ttlArg < 0) return reply.error(errors.restoreTtl);
     const payload = Buffer.from(argv[3]!, 'latin1');
-    if (!verifyDumpPayload(payload)) return reply.error(errors.restorePayload);
+    if (!verifyDumpPayload(payload, ctx.services.debug.knobs.skipChecksumValidation)) return reply.error(errors.restorePayload);
     let value;
     try {
       value = decodeDumpPayload(payload, loadLimitsFromConfig(ctx.config));

@@ -29,6 +29,11 @@ import { migrateCommands } from './migrate.js';
 import { memoryCommands } from './memory.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
+import { debugCommands } from './debug.js';
+import { hyperloglogDebugCommands } from './hyperloglog-debug.js';
+import { lolwutCommands } from './lolwut.js';
+import { monitorCommands } from './monitor.js';
+import { moduleCommands } from './module-command.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -60,4 +65,9 @@ export const allCommands: CommandDefinition[] = [
   ...memoryCommands,
   ...sortCommands,
   ...geoCommands,
+  ...debugCommands,
+  ...hyperloglogDebugCommands,
+  ...lolwutCommands,
+  ...monitorCommands,
+  ...moduleCommands,
 ];

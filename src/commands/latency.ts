@@ -1,11 +1,12 @@
 /**
- * LATENCY LATEST | HISTORY event | RESET [event ...] | HISTOGRAM [command ...] | HELP.
- * DOCTOR and GRAPH (human-readable reports) are left out of the table entirely.
+ * LATENCY LATEST | HISTORY event | RESET [event ...] | HISTOGRAM [command ...] | DOCTOR |
+ * GRAPH event | HELP. DOCTOR and GRAPH are rendered by server/latency-report.ts.
  */
 import { defineCommand, type Command, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { helpReply, lookupByPublicName } from './command-introspection.js';
 import type { MonitorService } from '../command-model/services.js';
+import { latencyDoctor, latencyGraph } from '../server/latency-report.js';
 
 const REPORT_TIPS = ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'];
 
@@ -99,6 +100,45 @@ const histogram = defineCommand({
   },
 });
 
+const doctor = defineCommand({
+  name: 'doctor',
+  arity: 2,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  tips: REPORT_TIPS,
+  docs: { summary: 'Analyses the recorded latency events in plain words.', since: '2.8.13', group: 'server', complexity: 'O(1)' },
+  run(ctx) {
+    const monitor = ctx.services.monitor;
+    const text = latencyDoctor({
+      events: monitor.latency.events,
+      threshold: ctx.config.int('latency-monitor-threshold'),
+      slowlogSlowerThan: ctx.config.int('slowlog-log-slower-than'),
+      appendfsync: ctx.config.get('appendfsync'),
+      nowSec: Math.floor(monitor.wallClock() / 1000),
+    });
+    return reply.verbatim(text);
+  },
+});
+
+const graph = defineCommand({
+  name: 'graph',
+  arity: 3,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  tips: REPORT_TIPS,
+  docs: {
+    summary: 'Draws the samples of an event as an ASCII graph.',
+    since: '2.8.13',
+    group: 'server',
+    complexity: 'O(1)',
+    arguments: [{ name: 'event', type: 'string' }],
+  },
+  run(ctx, argv) {
+    const monitor = ctx.services.monitor;
+    const e = monitor.latency.events.get(argv[2]!);
+    if (e === undefined) return reply.error(`ERR No samples available for event '${argv[2]!}'`);
+    return reply.verbatim(latencyGraph(argv[2]!, e, Math.floor(monitor.wallClock() / 1000)));
+  },
+});
+
 const HELP_LINES = [
   'LATEST',
   '    The latest and the worst sample of every event.',
@@ -106,6 +146,10 @@ const HELP_LINES = [
   '    The (time, latency) samples of <event>.',
   'RESET [<event> ...]',
   '    Forget the samples of the events (of all events when none is named).',
+  'DOCTOR',
+  '    A plain-words analysis of the recorded events.',
+  'GRAPH <event>',
+  '    An ASCII graph of the samples of <event>.',
   'HISTOGRAM [<command> ...]',
   '    The cumulative latency distribution of the named commands (of all commands',
   '    when none is named).',
@@ -124,7 +168,7 @@ export const latency = defineCommand({
   arity: -2,
   flags: [],
   docs: { summary: 'A container for latency diagnostics commands.', since: '2.8.13', group: 'server', complexity: 'Depends on subcommand.' },
-  subcommands: [help, histogram, history, latest, reset],
+  subcommands: [doctor, graph, help, histogram, history, latest, reset],
 });
 
 export const latencyCommands: CommandDefinition[] = [latency];

@@ -1,7 +1,6 @@
 /**
  * MEMORY USAGE / STATS / MALLOC-STATS / PURGE / HELP, from the same accounting maxmemory
- * uses (keyspace/memory-accounting.ts). MEMORY DOCTOR is not offered: its report is a
- * judgement of allocator behaviour Redoubt (on V8's heap) cannot make the way Redis does.
+ * uses (keyspace/memory-accounting.ts), and MEMORY DOCTOR (memory-doctor.ts).
  */
 import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
@@ -9,6 +8,7 @@ import { errors } from '../errors.js';
 import { readLongLong } from '../command-model/argument-reader.js';
 import { DEFAULT_SAMPLES, EXPIRE_OVERHEAD, KEY_OVERHEAD } from '../keyspace/memory-estimate.js';
 import { helpReply } from './object.js';
+import { memoryDoctor } from './memory-doctor.js';
 
 const usage = defineCommand({
   name: 'usage',
@@ -139,6 +139,8 @@ const purge = defineCommand({
 });
 
 const HELP_LINES = [
+  'DOCTOR',
+  '    A plain-words report on memory use.',
   'MALLOC-STATS',
   '    Return internal statistics report from the memory allocator.',
   'PURGE',
@@ -164,7 +166,7 @@ export const memory = defineCommand({
   arity: -2,
   flags: [],
   docs: { summary: 'Memory usage introspection.', since: '4.0.0', group: 'server', complexity: 'Depends on subcommand.' },
-  subcommands: [help, mallocStats, purge, stats, usage],
+  subcommands: [memoryDoctor, help, mallocStats, purge, stats, usage],
 });
 
 export const memoryCommands: CommandDefinition[] = [memory];

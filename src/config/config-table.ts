@@ -336,8 +336,11 @@ const entries = [
   str('metrics-bind', '127.0.0.1', 'active', { since: 'redoubt', flags: IMMUTABLE }),
   // CONFIG SET checks it for protected configs (dir, dbfilename, security-log-file): implemented here.
   enm('enable-protected-configs', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
-  enm('enable-debug-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
-  enm('enable-module-command', 'no', PROTECTED_ACTION, 'unsupported-security', { flags: IMMUTABLE }),
+  // DEBUG and MODULE are refused by the dispatcher unless these allow them (Redis's
+  // CMD_PROTECTED check, security/protected-action.ts); start-up says what they unlock
+  // (their start-up log lines: server/debug-service.ts registerDebugSwitches)
+  enm('enable-debug-command', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
+  enm('enable-module-command', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
 
   // ---- memory management ----
   mem('maxmemory', '0', 0n, ULLONG_MAX, 'active', { unsigned: true }),

@@ -65,6 +65,8 @@ export class Client {
    * something (Redis's c->woff): what WAIT / WAITAOF wait for (server/wait-registry.ts).
    */
   woff = 0;
+  /** in MONITOR mode (CLIENT LIST flag 'O'; server/monitor-feed.ts) */
+  monitoring = false;
   /** replication role of the connection, when the replication layer marks it */
   role: 'normal' | 'replica' | 'master' = 'normal';
   /** closes the connection now (bound by the connection layer) */

@@ -12,6 +12,7 @@ import type { Server } from './server.js';
 import { actorOf } from './auth-login.js';
 import { WaitRegistry } from './wait-registry.js';
 import { MigrateSockets } from './migrate-sockets.js';
+import { debugService } from './debug-service.js';
 
 export function commandServices(server: Server): CommandServices {
   return {
@@ -90,5 +91,17 @@ export function commandServices(server: Server): CommandServices {
       aof: () => server.persistence.aof.writer,
     }),
     migrate: new MigrateSockets(),
+    debug: debugService(server),
+    monitors: {
+      start: (client) => {
+        const conn = server.connections.get(client.id);
+        return conn !== undefined && server.monitors.add(conn);
+      },
+      get active() {
+        return server.monitors.active;
+      },
+      commandLine: (client, cmd, argv) => server.monitors.commandLine(client, cmd, argv),
+      scriptCommand: (dbIndex, cmd, argv) => server.monitors.scriptCommand(dbIndex, cmd, argv),
+    },
   };
 }

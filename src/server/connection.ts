@@ -11,7 +11,7 @@ import { reply, type Reply } from '../protocol/reply.js';
 import { CommandContext } from '../command-model/context.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
-import { OutputLimitState } from './output-limits.js';
+import { monitorLimit, OutputLimitState } from './output-limits.js';
 import { cachingAfterRequest } from './tracking.js';
 import { errors } from '../errors.js';
 
@@ -331,7 +331,7 @@ export class Connection {
       this.outputLimit.reset();
       return;
     }
-    const limit = this.client.inPubSub ? limits.pubsub : limits.normal;
+    const limit = this.client.inPubSub ? limits.pubsub : this.client.monitoring ? monitorLimit(limits) : limits.normal;
     if (limit.hard === 0 && limit.soft === 0) return;
     if (!this.outputLimit.check(used, limit, this.server.now())) return;
     this.server.logger.warning(`Client ${this.client.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`);

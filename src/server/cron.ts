@@ -36,6 +36,8 @@ export interface CronHost {
   readonly stats: ServerStats;
   readonly memory: MemoryAccounting;
   readonly heapGuard: HeapGuard;
+  /** DEBUG PAUSE-CRON / SET-ACTIVE-EXPIRE (debug-service.ts) */
+  readonly debugKnobs: { readonly cronPaused: boolean; readonly activeExpire: boolean };
   readonly tlsService: TlsService;
   readonly connections: ReadonlyMap<number, Connection>;
   readonly dbs: readonly Database[];
@@ -84,9 +86,13 @@ export class ServerCron {
   /** One tick's work (tests call it directly). */
   tick(): void {
     const h = this.host;
+    // DEBUG PAUSE-CRON: no background work at all until it is turned back
+    if (h.debugKnobs.cronPaused) return;
     h.updateTime();
     h.security.tick();
-    if (!h.loading) this.activeExpire();
+    // as Redis: no active expiry while the dataset loads (the AOF replays its own
+    // deletions) or after DEBUG SET-ACTIVE-EXPIRE 0
+    if (!h.loading && h.debugKnobs.activeExpire) this.activeExpire();
     h.persistence.cron();
     h.refreshDiskError();
     // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)

@@ -60,6 +60,11 @@ function replId(server: Server): string {
   return id;
 }
 
+/** DEBUG CHANGE-REPL-ID: a new master_replid (there is no replid2 to clear without replication). */
+export function changeReplId(server: Server): void {
+  replIds.delete(server);
+}
+
 function unameMachine(): string {
   const arch = os.arch();
   return arch === 'x64' ? 'x86_64' : arch === 'arm64' ? 'aarch64' : arch === 'ia32' ? 'i686' : arch;

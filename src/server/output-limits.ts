@@ -67,3 +67,14 @@ export class OutputLimitState {
     return false;
   }
 }
+
+/**
+ * The limit a MONITOR client gets. Redis counts a monitor as a `normal` client, whose
+ * default is no limit at all, so a monitor that stops reading grows without bound. Redoubt
+ * applies the normal class when it has a limit, and otherwise the pubsub class (by default
+ * 32mb hard, 8mb for 60 s soft): a monitor that does not read is disconnected.
+ */
+export function monitorLimit(limits: OutputLimits): OutputLimit {
+  const n = limits.normal;
+  return n.hard > 0 || n.soft > 0 ? n : limits.pubsub;
+}

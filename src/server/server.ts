@@ -64,6 +64,8 @@ import { KeyspaceHooks } from './keyspace-hooks.js';
 import { ServerCron } from './cron.js';
 import { CommandStats } from './command-stats.js';
 import { HeapGuard } from './heap-guard.js';
+import { MonitorFeed } from './monitor-feed.js';
+import { DebugKnobs, registerDebugSwitches } from './debug-service.js';
 
 import type { RunningServer, ServerOptions } from './server-options.js';
 
@@ -123,6 +125,10 @@ export class Server implements CommandHost {
     clients: () => [...this.connections.values()].map((conn) => conn.client),
     maxKeys: () => this.config.int('tracking-table-max-keys'),
   });
+  /** MONITOR clients and their feed (monitor-feed.ts) */
+  readonly monitors: MonitorFeed = new MonitorFeed(this);
+  /** the testing switches DEBUG turns (debug-service.ts) */
+  readonly debugKnobs = new DebugKnobs();
   /** the write feed to the append-only file (persistence/propagator.ts) */
   readonly propagator = new Propagator();
   /** RDB snapshots, the AOF, start-up loading (persistence/persistence-layer.ts) */
@@ -212,6 +218,7 @@ export class Server implements CommandHost {
     });
     this.acl.registerConfig(this.config);
     registerMemoryLimits(this);
+    registerDebugSwitches(this.config, this.logger);
     this.login = new AuthLogin(this);
     this.admission = new Admission(this);
     this.network = new Listeners(this.logger, (s, kind) => this.admission.onRawConnection(s, kind));
@@ -282,6 +289,8 @@ export class Server implements CommandHost {
     this.commandStats.countError(r);
   }
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void {
+    // MONITOR shows a command once it ran, before the clients it unblocked are served
+    if (this.monitors.active) this.monitors.commandRan(ctx.client, cmd, argv);
     this.commandStats.afterCommand(ctx, cmd, argv, usec, failed);
   }
 
@@ -297,6 +306,7 @@ export class Server implements CommandHost {
     this.watches.unwatchAll(client);
     this.pubsub.clientGone(client);
     this.tracking.disable(client);
+    this.monitors.remove(client);
   }
 
   connectionClosed(conn: Connection): void {
@@ -304,6 +314,7 @@ export class Server implements CommandHost {
     this.watches.unwatchAll(conn.client);
     this.pubsub.clientGone(conn.client);
     this.tracking.disable(conn.client);
+    this.monitors.remove(conn.client);
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
     this.security.connectionClosed(conn.client.id);

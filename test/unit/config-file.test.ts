@@ -80,7 +80,7 @@ test('every line error reason, with the line number and the trimmed line', () =>
     ['loadmodule /x.so\n', 1, 'loadmodule /x.so', "'loadmodule' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['masterauth "p w"\n', 1, 'masterauth (redacted)', "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['masterauth a b\n', 1, 'masterauth (redacted)', 'wrong number of arguments'],
-    ['enable-debug-command yes\n', 1, 'enable-debug-command yes', "'enable-debug-command' is not supported yet by Redoubt: refusing to start rather than run without it"],
+    ['enable-debug-command maybe\n', 1, 'enable-debug-command maybe', "argument(s) must be one of the following: no, yes, local"],
   ];
   for (const [text, lineNumber, line, reason] of cases) {
     const e = lineError(text);
@@ -111,6 +111,13 @@ test('the AUTH throttle directives: the blocking ones are refused with the reaso
   assert.equal(lineError('auth-throttle-checks-per-minute 0\n').reason, 'argument must be between 1 and 2147483647 inclusive');
   // loopback and the unix socket are exempt by default
   assert.equal(new ConfigStore(configTable).get('auth-throttle-exempt-loopback'), 'yes');
+});
+
+test("Redis's own test config: enable-debug-command and enable-module-command yes/local load", () => {
+  for (const v of ['yes', 'local']) {
+    const { err } = load(`enable-debug-command ${v}\nenable-module-command ${v}\n`);
+    assert.equal(err, null, v);
+  }
 });
 
 test('security directives at their default values are accepted', () => {

@@ -166,7 +166,9 @@ test('security directives whose layer has not landed: default accepted, anything
   assert.equal(set(s, 'enable-debug-command', 'no'), null);
   assert.equal(set(s, 'tls-auth-clients', 'yes'), null);
   assert.equal(set(s, 'masterauth', 'secret'), "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it");
-  assert.equal(set(s, 'enable-module-command', 'yes'), "'enable-module-command' is not supported yet by Redoubt: refusing to start rather than run without it");
+  // DEBUG / MODULE are gated by the dispatcher now: their switches load at any value
+  assert.equal(set(s, 'enable-module-command', 'yes'), null);
+  assert.equal(set(s, 'enable-debug-command', 'local'), null);
   assert.equal(set(s, 'masteruser', 'repl'), "'masteruser' is not supported yet by Redoubt: refusing to start rather than run without it");
   assert.equal(s.get('masterauth'), '');
   // the TLS layer has landed: server-side TLS directives are active; the client-side ones

@@ -70,6 +70,12 @@ export const CLASS_EXCLUSIONS: Readonly<Record<string, string>> = {
   unsubscribe: 'subscriber mode',
   punsubscribe: 'subscriber mode',
   sunsubscribe: 'subscriber mode',
+  // testing and introspection (issue 13)
+  debug: 'testing subcommands (SLEEP stops the server, RELOAD/LOADAOF rewrite the dataset); refused unless enable-debug-command',
+  monitor: 'switches the connection to a stream of other clients\' commands',
+  module: 'no modules on either side; LOAD is refused by enable-module-command',
+  pfselftest: 'a self-test taking seconds on Redis (10^7 elements)',
+  'memory|doctor': 'allocator state',
   // Redoubt's own commands
   auththrottle: 'Redoubt only (the AUTH throttle introspection)',
   // not flagged `blocking`, but they wait for replicas that neither server has
@@ -77,7 +83,7 @@ export const CLASS_EXCLUSIONS: Readonly<Record<string, string>> = {
   waitaof: 'blocks until its timeout when it asks for replicas or an fsync; 7.2 only',
   // Blocking commands (flag `blocking`) are excluded by their flag, except XREAD and
   // XREADGROUP without BLOCK (see excludedInput). Not in Redoubt's table at all, so never
-  // generated: DEBUG, MONITOR, scripting and functions, cluster, replication.
+  // generated: scripting and functions, cluster, replication.
 };
 
 /** Blocking commands kept when their arguments cannot block (no BLOCK option). */
