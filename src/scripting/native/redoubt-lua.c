@@ -689,9 +689,13 @@ static int setup(lua_State *L) {
   lua_setfield(L, -2, "REDIS_VERSION");
   lua_setglobal(L, "redis");
 
-  /* the error handler stays in the registry, out of the scripts' reach */
+  /* the error handler the engine uses stays in the registry, out of the scripts'
+     reach; Redis 7.2 also has it as the global __redis__err__handler, so a copy is
+     there too (a script calling it only builds an error table) */
   lua_pushcfunction(L, error_handler);
+  lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_error_handler");
+  lua_setglobal(L, "__redis__err__handler");
 
   /* Lock the globals (Redis 7): reading a missing one is an error, and
      everything reachable from them is readonly. */
