@@ -192,7 +192,9 @@ export class ScriptRunner {
     }
     let text = info.message ?? '';
     if (info.source !== null && info.line !== null) text += ` script: ${name}, on ${info.source}:${info.line}.`;
-    // as addReplyErrorSds: trailing CR/LF cut, the others become spaces
-    return reply.error(text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' '));
+    // as addReplyErrorSds: trailing CR/LF cut, the others become spaces; a command's
+    // error passed on was counted in errorstats when the command failed
+    const line = text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ');
+    return info.fromReply ? reply.errorNoStats(line) : reply.error(line);
   }
 }

@@ -258,3 +258,20 @@ test('effects replication: replaying what a script propagated rebuilds the keysp
   assert.ok(sink.commands.every((op) => !/^eval/i.test(op.argv[0]!)));
   assert.ok(sink.commands.some((op) => op.argv[0] === 'MULTI'));
 });
+
+test("errorstats: a command's error passed on by a script is counted once, as Redis 7.2", async () => {
+  assert.equal(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
+  await c.call('SET', 'es:k', 'x');
+  await c.call('EVAL', "return redis.call('lpush', KEYS[1], 'y')", '1', 'es:k');
+  await c.call('EVAL', "return redis.pcall('lpush', KEYS[1], 'y')", '1', 'es:k');
+  await c.call('EVAL', "return {err='MINE x'}", '0');
+  await c.call('EVAL', "error('x')", '0');
+  const info = await c.call('INFO', 'errorstats');
+  // what redis-server 7.2.4 reports for the same four scripts
+  assert.match(info, /errorstat_ERR:count=1\r\n/);
+  assert.match(info, /errorstat_MINE:count=1\r\n/);
+  assert.match(info, /errorstat_WRONGTYPE:count=2\r\n/);
+  const stats = await c.call('INFO', 'stats');
+  assert.match(stats, /total_error_replies:4\r\n/);
+  assert.match(await c.call('INFO', 'commandstats'), /cmdstat_eval:calls=4,[^\r]*failed_calls=4/);
+});
