@@ -154,6 +154,13 @@ test('scripts inside MULTI and under WATCH', async () => {
   }
 });
 
+test('blocking commands in a script answer at once (7.2: not noscript)', async () => {
+  assert.equal(await c.call('EVAL', "return redis.pcall('blpop', KEYS[1], 0)", '1', 'bl:none'), '$-1\r\n');
+  assert.equal(await c.call('EVAL', "return redis.call('brpoplpush', KEYS[1], KEYS[2], 0)", '2', 'bl:a', 'bl:b'), '$-1\r\n');
+  assert.equal(await c.call('RPUSH', 'bl:c', 'x'), ':1\r\n');
+  assert.equal(await c.call('EVAL', "return redis.call('blpop', KEYS[1], 0)", '1', 'bl:c'), '*2\r\n$4\r\nbl:c\r\n$1\r\nx\r\n');
+});
+
 test('SELECT inside a script does not change the caller database', async () => {
   assert.equal(await c.call('EVAL', "redis.call('select', 1) redis.call('set', 'in1', 'x') return 1", '0'), ':1\r\n');
   assert.equal(await c.call('EXISTS', 'in1'), ':0\r\n');
