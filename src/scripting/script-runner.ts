@@ -173,6 +173,7 @@ export class ScriptRunner {
     let c = this.client;
     if (c === null) {
       c = new Client(0, 'script:0', 'script:0', -1, caller.now, caller.client.aclUser, true);
+      c.inScript = true;
       this.client = c;
     }
     c.dbIndex = caller.client.dbIndex;

@@ -161,6 +161,11 @@ test('blocking commands in a script answer at once (7.2: not noscript)', async (
   assert.equal(await c.call('EVAL', "return redis.call('blpop', KEYS[1], 0)", '1', 'bl:c'), '*2\r\n$4\r\nbl:c\r\n$1\r\nx\r\n');
 });
 
+test('SORT BY a constant on a set is ordered in a script (as Redis, for determinism)', async () => {
+  assert.equal(await c.call('SADD', 'so:s', 'c', 'a', 'b'), ':3\r\n');
+  assert.equal(await c.call('EVAL', "return redis.call('sort', KEYS[1], 'by', 'nosort')", '1', 'so:s'), '*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n');
+});
+
 test('SELECT inside a script does not change the caller database', async () => {
   assert.equal(await c.call('EVAL', "redis.call('select', 1) redis.call('set', 'in1', 'x') return 1", '0'), ':1\r\n');
   assert.equal(await c.call('EXISTS', 'in1'), ':0\r\n');
