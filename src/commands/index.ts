@@ -34,6 +34,7 @@ import { hyperloglogDebugCommands } from './hyperloglog-debug.js';
 import { lolwutCommands } from './lolwut.js';
 import { monitorCommands } from './monitor.js';
 import { moduleCommands } from './module-command.js';
+import { scriptingCommands } from './scripting.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -70,4 +71,5 @@ export const allCommands: CommandDefinition[] = [
   ...lolwutCommands,
   ...monitorCommands,
   ...moduleCommands,
+  ...scriptingCommands,
 ];

@@ -570,7 +570,8 @@ function blockingPop(ctx: CommandContext, argv: string[], keyList: string[], whe
 
 const blockingPopSpec = {
   arity: -3,
-  flags: ['write', 'noscript', 'blocking'],
+  // not noscript (Redis 7.2 removed it; 7.0 had it): in a script they answer at once
+  flags: ['write', 'blocking'],
   categories: ['list'],
   keySpecs: [keys.range(1, -2, 1, 'RW', 'ACCESS', 'DELETE')],
 } as const;
@@ -605,7 +606,7 @@ function blockingMove(ctx: CommandContext, argv: string[], from: Where, to: Wher
 export const blmove = defineCommand({
   name: 'blmove',
   arity: 6,
-  flags: ['write', 'denyoom', 'noscript', 'blocking'],
+  flags: ['write', 'denyoom', 'blocking'],
   categories: ['list'],
   keySpecs: moveKeySpecs,
   docs: { summary: 'Moves an element from one list to another like LMOVE, waiting for one when the source is empty.', since: '6.2.0', group: 'list', complexity: 'O(1)', arguments: [{ name: 'source', type: 'key' }, { name: 'destination', type: 'key' }, directionArg('wherefrom'), directionArg('whereto'), timeoutArg] },
@@ -620,7 +621,7 @@ export const blmove = defineCommand({
 export const brpoplpush = defineCommand({
   name: 'brpoplpush',
   arity: 4,
-  flags: ['write', 'denyoom', 'noscript', 'blocking'],
+  flags: ['write', 'denyoom', 'blocking'],
   categories: ['list'],
   keySpecs: moveKeySpecs,
   docs: { summary: 'Moves the last element of a list to the head of another, waiting for one when the source is empty.', since: '2.2.0', group: 'list', complexity: 'O(1)', deprecatedSince: '6.2.0', replacedBy: '`BLMOVE` with the `RIGHT` and `LEFT` arguments', arguments: [{ name: 'source', type: 'key' }, { name: 'destination', type: 'key' }, timeoutArg] },

@@ -126,8 +126,9 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
   if (v !== undefined && v.type !== 'list' && v.type !== 'set' && v.type !== 'zset') throw new CommandError(errors.wrongType);
 
   let { dontSort, alpha, by } = o;
-  if (dontSort && v?.type === 'set' && o.store !== null) {
-    // an unsorted set would store its layout; sort it so the stored list is data-determined
+  if (dontSort && v?.type === 'set' && (o.store !== null || ctx.client.inScript)) {
+    // an unsorted set would store (or hand a script) its layout; sort it so the result is
+    // data-determined, as Redis does for STORE and for scripts
     dontSort = false;
     alpha = true;
     by = null;

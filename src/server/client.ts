@@ -52,6 +52,8 @@ export class Client {
   watchDirty = false;
   /** true while EXEC runs the queued commands: blocking commands then act non-blocking */
   inExec = false;
+  /** the client a script's redis.call commands run on (Redis's CLIENT_SCRIPT) */
+  inScript = false;
   /** set by CLIENT KILL / QUIT: the connection closes once pending replies are written */
   closeAfterReply = false;
   /** a command of this client is held by CLIENT PAUSE (flag 'b', counted as blocked) */

@@ -13,8 +13,14 @@ import { actorOf } from './auth-login.js';
 import { WaitRegistry } from './wait-registry.js';
 import { MigrateSockets } from './migrate-sockets.js';
 import { debugService } from './debug-service.js';
+import { EvalScripts } from '../scripting/eval-scripts.js';
 
 export function commandServices(server: Server): CommandServices {
+  const scriptHost = {
+    outOfMemory: (): boolean => server.evictor.maxmemory > 0 && server.memory.used() > server.evictor.maxmemory,
+    diskError: (): string | null => server.diskError,
+  };
+  const evalScripts = new EvalScripts(scriptHost);
   return {
     keyspace: {
       get dbs() {
@@ -102,6 +108,10 @@ export function commandServices(server: Server): CommandServices {
       },
       commandLine: (client, cmd, argv) => server.monitors.commandLine(client, cmd, argv),
       scriptCommand: (dbIndex, cmd, argv) => server.monitors.scriptCommand(dbIndex, cmd, argv),
+    },
+    scripting: {
+      eval: evalScripts,
+      ...scriptHost,
     },
   };
 }

@@ -22,6 +22,13 @@ export interface KnownDifference {
 }
 
 export const knownDifferences: KnownDifference[] = [
+  ...(['blpop', 'brpop', 'blmove', 'brpoplpush'] as const).map((command) => ({
+    command,
+    field: 'flags' as const,
+    redis70: command === 'blmove' || command === 'brpoplpush' ? ['write', 'denyoom', 'noscript', 'blocking'] : ['write', 'noscript', 'blocking'],
+    redis72: command === 'blmove' || command === 'brpoplpush' ? ['write', 'denyoom', 'blocking'] : ['write', 'blocking'],
+    reason: '7.2 lets scripts call blocking list commands (they answer at once, never block): the noscript flag is gone.',
+  })),
   {
     command: 'waitaof',
     field: 'exists',
