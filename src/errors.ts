@@ -312,6 +312,22 @@ export const errors = {
   luaSetReplFlags: 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.',
   luaNoArguments: 'Please specify at least one argument for this redis lib call',
   luaArgumentType: 'Lua redis lib command arguments must be strings or integers',
+  // DEBUG and PFDEBUG (commands/debug.ts, hyperloglog-debug.ts, server/debug-service.ts)
+  debugResp2Unsupported: 'ERR RESP2 is not supported by this command',
+  debugProtocolType: 'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
+  debugReloadOptions: 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.',
+  debugMemoryValue: 'ERR argument must be a memory value bigger than 1 and smaller than 4gb',
+  debugStringmatchFailed: 'ERR stringmatch self-test failed',
+  debugOutOfRangeDb: 'ERR Out of range database',
+  debugNotHashTable: 'ERR The value stored at the specified key is not represented using an hash table',
+  debugNotSds: 'ERR Not an sds encoded string.',
+  debugClientEvictionOff: 'ERR maxmemory-clients is disabled.',
+  debugNotListpack: 'ERR Not a listpack encoded object.',
+  debugNotQuicklist: 'ERR Not a quicklist encoded object.',
+  pfdebugNoKey: 'ERR The specified key does not exist',
+  pfdebugNotSparse: 'ERR HLL encoding is not sparse',
+  debugRdbLoadFailed: 'ERR Error trying to load the RDB dump, check server logs.',
+  debugAofLoadFailed: 'ERR Error trying to load the AOF files, check server logs.',
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */

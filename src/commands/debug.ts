@@ -169,7 +169,7 @@ function protocolReply(ctx: CommandContext, name: string): Reply {
       if (!resp3) return reply.bulk(ATTRIB_TEXT);
       return reply.raw(Buffer.from(`|1\r\n${bulkBytes('key-popularity')}*2\r\n${bulkBytes('key:123')}:90\r\n${bulkBytes(ATTRIB_TEXT)}`, 'latin1'));
     case 'push':
-      if (!resp3) return reply.error('ERR RESP2 is not supported by this command');
+      if (!resp3) return reply.error(errors.debugResp2Unsupported);
       return reply.raw(Buffer.from(`>2\r\n${bulkBytes('server-cpu-usage')}:42\r\n${bulkBytes(PUSH_TEXT)}`, 'latin1'));
     case 'true':
       return reply.bool(true);
@@ -178,9 +178,7 @@ function protocolReply(ctx: CommandContext, name: string): Reply {
     case 'verbatim':
       return reply.verbatim('This is a verbatim\nstring', 'txt');
     default:
-      return reply.error(
-        'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
-      );
+      return reply.error(errors.debugProtocolType);
   }
 }
 
@@ -208,7 +206,7 @@ function reload(ctx: CommandContext, argv: string[]): Reply {
     if (o === 'merge') opts.merge = true;
     else if (o === 'noflush') opts.flush = false;
     else if (o === 'nosave') opts.save = false;
-    else return reply.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+    else return reply.error(errors.debugReloadOptions);
   }
   const err = ctx.services.debug.reload(opts);
   return err === null ? reply.ok : reply.error(err);
@@ -315,7 +313,7 @@ function run(ctx: CommandContext, argv: string[]): Reply | null {
     case 'quicklist-packed-threshold':
       if (argc === 3) {
         const sz = parseMemory(argv[2]!);
-        if (sz === null || sz > (1n << 32n) - (1n << 20n)) return reply.error('ERR argument must be a memory value bigger than 1 and smaller than 4gb');
+        if (sz === null || sz > (1n << 32n) - (1n << 20n)) return reply.error(errors.debugMemoryValue);
         knobs.quicklistPackedThreshold = sz === 0n ? 1 << 30 : Number(sz);
         return reply.ok;
       }
@@ -355,13 +353,13 @@ function run(ctx: CommandContext, argv: string[]): Reply | null {
       if (argc === 2) return reply.bulk('bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ');
       break;
     case 'stringmatch-test':
-      if (argc === 2) return stringmatchTest() ? reply.simple('Apparently Redis did not crash: test passed') : reply.error('ERR stringmatch self-test failed');
+      if (argc === 2) return stringmatchTest() ? reply.simple('Apparently Redis did not crash: test passed') : reply.error(errors.debugStringmatchFailed);
       break;
     case 'htstats':
       if (argc >= 3) {
         const id = readLongLong(argv[2]!);
         const db = ctx.services.keyspace.dbs[id];
-        if (db === undefined || id < 0) return reply.error('ERR Out of range database');
+        if (db === undefined || id < 0) return reply.error(errors.debugOutOfRangeDb);
         return reply.verbatim(`[Dictionary HT]\n${htStats(db.size)}[Expires HT]\n${htStats(db.expiresCount)}`);
       }
       break;
@@ -371,7 +369,7 @@ function run(ctx: CommandContext, argv: string[]): Reply | null {
         if (e === undefined) return reply.error(errors.noSuchKey);
         const v = e.v;
         const n = v.type === 'hash' && !v.value.listpack ? v.value.size : v.type === 'set' && v.value.encoding === 'hashtable' ? v.value.size : v.type === 'zset' && !v.value.listpack ? v.value.size : -1;
-        if (n < 0) return reply.error('ERR The value stored at the specified key is not represented using an hash table');
+        if (n < 0) return reply.error(errors.debugNotHashTable);
         return reply.verbatim(htStats(n));
       }
       break;
@@ -383,7 +381,7 @@ function run(ctx: CommandContext, argv: string[]): Reply | null {
       if (argc === 3) {
         const e = ctx.db.rawEntry(argv[2]!);
         if (e === undefined) return reply.error(errors.noSuchKey);
-        if (e.v.type !== 'string' || objectEncoding(e.v) === 'int') return reply.error('ERR Not an sds encoded string.');
+        if (e.v.type !== 'string' || objectEncoding(e.v) === 'int') return reply.error(errors.debugNotSds);
         const k = argv[2]!.length;
         const n = e.v.value.length;
         return reply.simple(`key_sds_len:${k}, key_sds_avail:0, key_zmalloc: ${k + 3}, val_sds_len:${n}, val_sds_avail:0, val_zmalloc: ${n + 3}`);
@@ -391,7 +389,7 @@ function run(ctx: CommandContext, argv: string[]): Reply | null {
       break;
     case 'client-eviction':
       if (argc === 2) {
-        if (ctx.config.get('maxmemory-clients') === '0') return reply.error('ERR maxmemory-clients is disabled.');
+        if (ctx.config.get('maxmemory-clients') === '0') return reply.error(errors.debugClientEvictionOff);
         return reply.verbatim(`clients: ${ctx.services.clients.list().length}, tot-mem: ${ctx.services.clients.bufferBytes()}\n`);
       }
       break;
@@ -421,11 +419,11 @@ function structureToLog(ctx: CommandContext, key: string, sub: 'listpack' | 'qui
   if (e === undefined) return reply.error(errors.noSuchKey);
   const enc = objectEncoding(e.v);
   if (sub === 'listpack') {
-    if (enc !== 'listpack') return reply.error('ERR Not a listpack encoded object.');
+    if (enc !== 'listpack') return reply.error(errors.debugNotListpack);
     ctx.services.monitor.logger.notice(`DEBUG LISTPACK: '${JSON.stringify(key).slice(1, -1)}' is a listpack of ${elementCount(e.v)} elements`);
     return reply.simple('Listpack structure printed on stdout');
   }
-  if (enc !== 'quicklist' || e.v.type !== 'list') return reply.error('ERR Not a quicklist encoded object.');
+  if (enc !== 'quicklist' || e.v.type !== 'list') return reply.error(errors.debugNotQuicklist);
   ctx.services.monitor.logger.notice(`DEBUG QUICKLIST: '${JSON.stringify(key).slice(1, -1)}' node sizes ${e.v.value.nodeCounts().join(',')}`);
   return reply.simple('Quicklist structure printed on stdout');
 }

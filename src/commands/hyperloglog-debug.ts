@@ -23,7 +23,7 @@ const SELFTEST_ELEMENTS = 100_000;
 
 function hllOf(ctx: CommandContext, key: string): StringValue {
   const e = ctx.db.lookupWrite(key);
-  if (e === undefined) throw new CommandError('ERR The specified key does not exist');
+  if (e === undefined) throw new CommandError(errors.pfdebugNoKey);
   if (e.v.type !== 'string') throw new CommandError(errors.wrongType);
   if (!isHllString(e.v.value)) throw new CommandError(errors.hllWrongType);
   return e.v;
@@ -89,7 +89,7 @@ export const pfdebug = defineCommand({
         return reply.array(out);
       }
       case 'decode':
-        if (h.dense) return reply.error('ERR HLL encoding is not sparse');
+        if (h.dense) return reply.error(errors.pfdebugNotSparse);
         return reply.bulk(decodeSparse(v.value));
       case 'encoding':
         return reply.simple(h.dense ? 'dense' : 'sparse');

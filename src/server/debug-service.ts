@@ -60,8 +60,8 @@ export class DebugKnobs {
   replyBufferResizing = true;
 }
 
-const RDB_LOAD_FAILED = 'ERR Error trying to load the RDB dump, check server logs.';
-const AOF_LOAD_FAILED = 'ERR Error trying to load the AOF files, check server logs.';
+const RDB_LOAD_FAILED = errors.debugRdbLoadFailed;
+const AOF_LOAD_FAILED = errors.debugAofLoadFailed;
 
 /** Reads an RDB file into the databases synchronously; returns the bytes it spans. */
 function loadRdbSync(server: Server, file: string, merge: boolean, keepExpired: boolean): number {
