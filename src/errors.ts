@@ -326,6 +326,8 @@ export const errors = {
   debugNotQuicklist: 'ERR Not a quicklist encoded object.',
   pfdebugNoKey: 'ERR The specified key does not exist',
   pfdebugNotSparse: 'ERR HLL encoding is not sparse',
+  pfdebugUnknownSubcommand: (sub: string) => `ERR Unknown PFDEBUG subcommand '${sub}'`,
+  latencyNoSamples: (event: string) => `ERR No samples available for event '${event}'`,
   debugRdbLoadFailed: 'ERR Error trying to load the RDB dump, check server logs.',
   debugAofLoadFailed: 'ERR Error trying to load the AOF files, check server logs.',
 };

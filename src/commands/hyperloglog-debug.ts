@@ -98,7 +98,7 @@ export const pfdebug = defineCommand({
         if (!densify(ctx, key, v, h)) return reply.error(errors.hllInvalid);
         return reply.one;
       default:
-        return reply.error(`ERR Unknown PFDEBUG subcommand '${sub}'`);
+        return reply.error(errors.pfdebugUnknownSubcommand(sub));
     }
   },
 });

@@ -2,6 +2,7 @@
  * LATENCY LATEST | HISTORY event | RESET [event ...] | HISTOGRAM [command ...] | DOCTOR |
  * GRAPH event | HELP. DOCTOR and GRAPH are rendered by server/latency-report.ts.
  */
+import { errors } from '../errors.js';
 import { defineCommand, type Command, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { helpReply, lookupByPublicName } from './command-introspection.js';
@@ -134,7 +135,7 @@ const graph = defineCommand({
   run(ctx, argv) {
     const monitor = ctx.services.monitor;
     const e = monitor.latency.events.get(argv[2]!);
-    if (e === undefined) return reply.error(`ERR No samples available for event '${argv[2]!}'`);
+    if (e === undefined) return reply.error(errors.latencyNoSamples(argv[2]!));
     return reply.verbatim(latencyGraph(argv[2]!, e, Math.floor(monitor.wallClock() / 1000)));
   },
 });
