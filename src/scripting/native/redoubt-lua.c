@@ -47,6 +47,7 @@
 #include "lua.h"
 #include "lauxlib.h"
 #include "lualib.h"
+#include "lstate.h" /* nCcalls/baseCcalls: may this thread yield here? */
 
 #define RD_EXPORT(name) __attribute__((export_name(name)))
 #define RD_IMPORT(name) __attribute__((import_module("host"), import_name(name)))
@@ -55,7 +56,8 @@
    Returns 0: push the decoded scratch value and return it; 1: push it and raise
    it as the error; 2: return no value. */
 RD_IMPORT("call") extern int rd_host_call(int id, int nargs);
-/* The count hook fired: 0 go on, 1 raise the decoded scratch value. */
+/* The count hook fired: 0 go on, 1 raise the decoded scratch value (kill),
+   2 give the host a turn: yield to it if this point may yield, else go on. */
 RD_IMPORT("interrupt") extern int rd_host_interrupt(void);
 /* os.clock(): the host's CPU-time reading in seconds. */
 RD_IMPORT("clock") extern double rd_host_clock(void);
@@ -124,11 +126,24 @@ RD_EXPORT("rd_out_len") uint32_t rd_out_len(void) { return (uint32_t)out_buf.len
 /* ------------------------------------------------------------------------- */
 /* Per-state data: the counting allocator and Redis's PRNG                    */
 
+/* A pcall coroutine being resumed, and the thread that resumed it. */
+typedef struct {
+  lua_State *co, *parent;
+} RdPcallLink;
+
+/* Nested pcalls stop at Lua's C-call limit (LUAI_MAXCCALLS, 200) well before this. */
+#define RD_PCALL_CHAIN_MAX 256
+
 typedef struct {
   size_t used;   /* bytes Lua holds right now */
   size_t limit;  /* growth beyond this fails: Lua raises "not enough memory" */
   uint64_t rand_state; /* 48-bit lrand48 state (Redis's rand.c sequence) */
   int killed;    /* the host asked to stop this script: the hook fires always */
+  lua_State *script; /* the thread the running script started on, or NULL */
+  int script_ref;    /* its registry reference (keeps it from the collector) */
+  int pausing;       /* the last yield was a pause for the host, not a script's yield */
+  int chain_len;     /* pcall coroutines being resumed, outermost first */
+  RdPcallLink chain[RD_PCALL_CHAIN_MAX];
 } RdVm;
 
 /* Counting in C keeps the host out of every allocation. Only growth is refused:
@@ -484,26 +499,6 @@ static int host_function(lua_State *L) {
   return 1;
 }
 
-/* Redis 7's pcall: an error object that is a table with a string `err` field is
-   returned as that string, as Lua scripts written for Redis < 7 expect. */
-static int redis_pcall(lua_State *L) {
-  int argc = lua_gettop(L);
-  luaL_checkany(L, 1);
-  lua_pushboolean(L, 1);
-  lua_insert(L, 1);
-  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0)) {
-    lua_remove(L, 1);
-    if (lua_istable(L, -1)) {
-      lua_getfield(L, -1, "err");
-      if (lua_isstring(L, -1)) lua_replace(L, -2);
-      else lua_pop(L, 1);
-    }
-    lua_pushboolean(L, 0);
-    lua_insert(L, 1);
-  }
-  return lua_gettop(L);
-}
-
 /* Redis's math.random: Lua's own algorithm over the 48-bit lrand48 sequence of
    Redis's rand.c, so a seed gives the same numbers on every platform. */
 #define RD_LRAND48_MAX 2147483647
@@ -560,17 +555,34 @@ static int nonexistent_global(lua_State *L) {
   return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", lua_tostring(L, 2));
 }
 
-/* The error handler of every script call, as Redis's __redis__err__handler: a
-   non-table error becomes {err='ERR ' .. tostring(e)}; the table gets the
-   source and line of the Lua code that raised it (the caller's when the error
-   came from a C function such as error() or redis.call()). */
-static int error_handler(lua_State *L) {
+/* Chunk name of Redoubt's own Lua code (the yieldable pcall): positions in
+   error messages and error objects skip its frames, as they skip C functions. */
+#define RD_INTERNAL_CHUNK "=[redoubt]"
+
+static int is_internal(const lua_Debug *ar) {
+  return strcmp(ar->source, RD_INTERNAL_CHUNK) == 0;
+}
+
+/* The error object of a script that failed, as Redis's __redis__err__handler
+   makes it: a non-table error becomes {err='ERR ' .. tostring(e)}; the table
+   gets the source and line of the Lua code that raised it (the caller's when the
+   error came from a C function such as error() or redis.call()). Redis's handler
+   runs before the stack unwinds; here the script's thread is dead but keeps its
+   frames, so level 0 is the raiser (the handler's level 1). Frames of Redoubt's
+   own pcall code are skipped. Runs on the main state with the error object at 1;
+   a kill error keeps the position the hook gave it. */
+static int decorate_error(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  lua_State *t = (lua_State *)lua_touserdata(L, 2);
+  lua_settop(L, 1);
   lua_Debug ar;
-  int have = lua_getstack(L, 1, &ar) && lua_getinfo(L, "nSl", &ar);
+  int level = 0;
+  int have = lua_getstack(t, level, &ar) && lua_getinfo(t, "nSl", &ar);
   if (have && strcmp(ar.what, "C") == 0)
-    have = lua_getstack(L, 2, &ar) && lua_getinfo(L, "nSl", &ar);
+    have = lua_getstack(t, ++level, &ar) && lua_getinfo(t, "nSl", &ar);
+  while (have && is_internal(&ar))
+    have = lua_getstack(t, ++level, &ar) && lua_getinfo(t, "nSl", &ar);
   if (!lua_istable(L, 1)) {
-    lua_settop(L, 1);
     lua_getglobal(L, "tostring");
     lua_pushvalue(L, 1);
     lua_call(L, 1, 1);
@@ -583,6 +595,11 @@ static int error_handler(lua_State *L) {
     lua_replace(L, 1);
     lua_settop(L, 1);
   }
+  if (vm->killed) {
+    lua_getfield(L, 1, "source");
+    if (!lua_isnil(L, -1)) have = 0;
+    lua_pop(L, 1);
+  }
   if (have) {
     lua_pushstring(L, ar.source);
     lua_setfield(L, 1, "source");
@@ -593,20 +610,180 @@ static int error_handler(lua_State *L) {
   return 1;
 }
 
-/* The count hook: ask the host whether to go on (deadline, SCRIPT KILL). Once
-   the host says stop, the hook fires on every instruction so a pcall in the
-   script cannot swallow the error and keep running. */
+/* May thread L yield to the host at this point? Only if nothing on the way out
+   is a C call (a table.sort comparator, a gsub callback, a metamethod, xpcall:
+   lua_yield would fail there) and the way out leads to the script's thread
+   through pcall coroutines only: a script's own coroutine must never see a
+   yield it did not ask for. */
+static int can_yield(RdVm *vm, lua_State *L) {
+  lua_State *t = L;
+  int i = vm->chain_len - 1;
+  if (vm->script == NULL) return 0;
+  for (;;) {
+    if (t->nCcalls > t->baseCcalls) return 0;
+    if (t == vm->script) return i < 0;
+    if (i < 0 || vm->chain[i].co != t) return 0;
+    t = vm->chain[i].parent;
+    i--;
+  }
+}
+
+/* Raises the kill error kept in the registry (set by the hook at the kill). */
+static int raise_kill(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
+  return lua_error(L);
+}
+
+/* The count hook: ask the host whether to go on (deadline, SCRIPT KILL) or to
+   give it a turn of its event loop (a long script: the host answers other
+   clients -BUSY, then resumes). Once the host says stop, the hook fires on every
+   instruction so a pcall in the script cannot swallow the error and keep running;
+   pcall itself re-raises it (pco_finish). The error object gets the position of
+   the script code that was running, as Redis's error handler would give it. */
 static void count_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   RdVm *vm = vm_of(L);
-  if (vm->killed || rd_host_interrupt() == 1) {
-    if (!vm->killed) {
-      vm->killed = 1;
-      lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-    }
-    decode_scratch(L);
-    lua_error(L);
+  if (vm->killed) {
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    raise_kill(L);
   }
+  int rc = rd_host_interrupt();
+  if (rc == 2) {
+    if (can_yield(vm, L)) {
+      vm->pausing = 1;
+      lua_yield(L, 0);
+    }
+    return;
+  }
+  if (rc != 1) return;
+  vm->killed = 1;
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+  decode_scratch(L);
+  lua_Debug d;
+  for (int level = 0; lua_getstack(L, level, &d); level++) {
+    lua_getinfo(L, "Sl", &d);
+    if (strcmp(d.what, "C") == 0 || is_internal(&d)) continue;
+    lua_pushstring(L, d.source);
+    lua_setfield(L, -2, "source");
+    lua_pushinteger(L, d.currentline);
+    lua_setfield(L, -2, "line");
+    break;
+  }
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
+  lua_error(L);
+}
+
+/* ------------------------------------------------------------------------- */
+/* A yieldable pcall                                                          */
+/*
+ * Lua 5.1's pcall is a C function: nothing it calls can yield, so a loop inside
+ * pcall could never give the host a turn (no BUSY reply, no SCRIPT KILL). This
+ * pcall runs its function as a coroutine instead; when the count hook yields that
+ * coroutine for the host, pcall yields its own thread in turn (up to the script's
+ * thread, which yields to the host), and resumes the coroutine when resumed.
+ * Lua's C-call limit still bounds the nesting ("C stack overflow"): the arguments
+ * move to the coroutine with lua_xmove, which carries the call depth over.
+ * A coroutine.yield() inside pcall fails as in Redis's Lua, with "attempt to
+ * yield across metamethod/C-call boundary" returned by that pcall.
+ */
+static const char pcall_source[] =
+  "local new, step, pause, finish = ...\n"
+  "return function(...)\n"
+  "  local co = new(...)\n"
+  "  local st = step(co)\n"
+  "  while st == true do pause() st = step(co) end\n"
+  "  return finish(co, st)\n"
+  "end\n";
+
+/* new(f, ...): a coroutine holding f and its arguments. Redis's pcall() with no
+   argument calls its own `true` placeholder: "attempt to call a boolean value". */
+static int pco_new(lua_State *L) {
+  int n = lua_gettop(L);
+  if (n == 0) {
+    lua_pushboolean(L, 1);
+    n = 1;
+  }
+  lua_State *co = lua_newthread(L);
+  lua_setlevel(L, co); /* C-call depth carries over, as through the C pcall */
+  lua_insert(L, 1);
+  lua_xmove(L, co, n);
+  return 1;
+}
+
+/* step(co): resumes co. true: co paused for the host (the caller pauses too);
+   otherwise the lua_resume status for finish. */
+static int pco_step(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  lua_State *co = lua_tothread(L, 1);
+  int nargs = lua_status(co) == 0 ? lua_gettop(co) - 1 : 0;
+  if (lua_status(co) == 0 && (L->nCcalls + 1 >= LUAI_MAXCCALLS || vm->chain_len >= RD_PCALL_CHAIN_MAX)) {
+    /* the depth at which Redis's pcall fails to call (luaD_call's check) */
+    lua_settop(co, 0);
+    lua_pushliteral(co, "C stack overflow");
+    lua_pushinteger(L, LUA_ERRRUN);
+    return 1;
+  }
+  vm->chain[vm->chain_len].co = co;
+  vm->chain[vm->chain_len].parent = L;
+  vm->chain_len++;
+  vm->pausing = 0;
+  int status = lua_resume(co, nargs);
+  vm->chain_len--;
+  if (status == LUA_YIELD && vm->pausing) {
+    vm->pausing = 0;
+    lua_pushboolean(L, 1);
+  } else {
+    lua_pushinteger(L, status);
+  }
+  return 1;
+}
+
+/* pause(): yields this thread for the host (can_yield held when co paused). */
+static int pco_pause(lua_State *L) {
+  vm_of(L)->pausing = 1;
+  return lua_yield(L, 0);
+}
+
+/* finish(co, status): pcall's results. A kill is raised again: pcall must not
+   swallow it. An error object that is a table with a string `err` becomes that
+   string (Redis 7's pcall). */
+static int pco_finish(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  lua_State *co = lua_tothread(L, 1);
+  int status = (int)lua_tointeger(L, 2);
+  if (vm->killed) return raise_kill(L);
+  lua_settop(L, 0);
+  if (status == 0) {
+    int n = lua_gettop(co);
+    if (!lua_checkstack(L, n + 1)) return luaL_error(L, "too many results to unpack");
+    lua_pushboolean(L, 1);
+    lua_xmove(co, L, n);
+    return n + 1;
+  }
+  lua_pushboolean(L, 0);
+  if (status == LUA_YIELD) {
+    lua_pushliteral(L, "attempt to yield across metamethod/C-call boundary");
+    return 2;
+  }
+  lua_xmove(co, L, 1);
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "err");
+    /* Redis leaves a non-string `err` value as a third result */
+    if (lua_isstring(L, -1)) lua_replace(L, -2);
+  }
+  return lua_gettop(L);
+}
+
+/* Installs the yieldable pcall as the global `pcall`. */
+static void install_pcall(lua_State *L) {
+  if (luaL_loadbuffer(L, pcall_source, sizeof(pcall_source) - 1, RD_INTERNAL_CHUNK) != 0) lua_error(L);
+  lua_pushcfunction(L, pco_new);
+  lua_pushcfunction(L, pco_step);
+  lua_pushcfunction(L, pco_pause);
+  lua_pushcfunction(L, pco_finish);
+  lua_call(L, 4, 1);
+  lua_setglobal(L, "pcall");
 }
 
 /* ------------------------------------------------------------------------- */
@@ -658,8 +835,7 @@ static int setup(lua_State *L) {
     lua_setglobal(L, *d);
   }
 
-  lua_pushcfunction(L, redis_pcall);
-  lua_setglobal(L, "pcall");
+  install_pcall(L);
 
   lua_getglobal(L, "math");
   lua_pushcfunction(L, redis_math_random);
@@ -683,10 +859,6 @@ static int setup(lua_State *L) {
     lua_setfield(L, -2, n);
   }
   lua_setglobal(L, "redis");
-
-  /* the error handler stays in the registry, out of the scripts' reach */
-  lua_pushcfunction(L, error_handler);
-  lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_error_handler");
 
   /* Lock the globals (Redis 7): reading a missing one is an error, and
      everything reachable from them is readonly. */
@@ -719,6 +891,7 @@ lua_State *rd_open(uint32_t limit, const char *names) {
   if (vm == NULL) return NULL;
   vm->limit = limit;
   vm->rand_state = RD_LRAND_INIT;
+  vm->script_ref = LUA_NOREF;
   lua_State *L = lua_newstate(rd_lua_alloc, vm);
   if (L == NULL) { free(vm); return NULL; }
   lua_atpanic(L, rd_panic);
@@ -788,8 +961,7 @@ void rd_unref(lua_State *L, int ref) {
 typedef struct {
   int ref;
   int function_mode; /* 0: KEYS/ARGV globals, no arguments; 1: (keys, args) */
-  int status;        /* lua_pcall's result */
-} CallArgs;
+} StartArgs;
 
 static void push_string_array(lua_State *L, RdReader *r) {
   uint32_t n = rd_u32(L, r);
@@ -809,11 +981,13 @@ static void set_global_unlocked(lua_State *L, const char *name) {
   lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
 }
 
-static int do_call(lua_State *L) {
-  CallArgs *a = (CallArgs *)lua_touserdata(L, 1);
+/* Creates the script's thread with the function and its arguments on it. */
+static int do_start(lua_State *L) {
+  StartArgs *a = (StartArgs *)lua_touserdata(L, 1);
+  RdVm *vm = vm_of(L);
   lua_settop(L, 0);
   RdReader r = { scratch_buf.p, scratch_buf.p + scratch_buf.cap };
-  lua_getfield(L, LUA_REGISTRYINDEX, "redoubt_error_handler");
+  lua_State *t = lua_newthread(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, a->ref);
   push_string_array(L, &r); /* keys */
   push_string_array(L, &r); /* args */
@@ -821,32 +995,117 @@ static int do_call(lua_State *L) {
     set_global_unlocked(L, "ARGV");
     set_global_unlocked(L, "KEYS");
   }
-  a->status = lua_pcall(L, a->function_mode ? 2 : 0, 1, 1);
-  out_buf.len = 0;
-  out_buf.failed = 0;
-  enc_depth = 0;
-  enc_value(L, &out_buf, a->status == 0 ? ENC_PLAIN : ENC_ERROR);
+  lua_xmove(L, t, a->function_mode ? 3 : 1);
+  vm->script_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* the thread */
+  vm->script = t;
   return 0;
 }
 
-/* Runs a compiled chunk. Keys and args are in scratch (u32 count, then u32 len +
-   bytes each, keys first). `hook_count` > 0 installs the count hook. Returns the
-   pcall status (0 ok, LUA_ERRRUN, LUA_ERRMEM, LUA_ERRERR) with the result or
-   the error object in out; 100 + status when the call could not be set up (out
-   of memory before the script ran); 99 when out could not hold the result. */
-RD_EXPORT("rd_call")
-int rd_call(lua_State *L, int ref, int function_mode, int hook_count) {
+/* Writes a finished script's result or decorated error object to out. */
+static int do_finish(lua_State *L) {
+  int *status = (int *)lua_touserdata(L, 1);
   RdVm *vm = vm_of(L);
-  CallArgs a = { ref, function_mode, 0 };
-  vm->killed = 0;
-  if (hook_count > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, hook_count);
-  int status = lua_cpcall(L, do_call, &a);
-  lua_sethook(L, NULL, 0, 0);
-  vm->killed = 0;
+  lua_State *t = vm->script;
   lua_settop(L, 0);
-  if (status != 0) return 100 + status;
+  int mode = ENC_PLAIN;
+  if (*status == 0) {
+    if (lua_gettop(t) >= 1) {
+      lua_settop(t, 1); /* the first result, as lua_pcall(..., 1, ...) keeps */
+      lua_xmove(t, L, 1);
+    } else {
+      lua_pushnil(L);
+    }
+  } else if (*status == LUA_YIELD) {
+    /* coroutine.yield() on the script's own thread: in Redis the script runs
+       under lua_pcall, where that yield fails */
+    lua_pushcfunction(L, decorate_error);
+    lua_pushliteral(L, "attempt to yield across metamethod/C-call boundary");
+    lua_pushlightuserdata(L, t);
+    lua_call(L, 2, 1);
+    *status = LUA_ERRRUN;
+    mode = ENC_ERROR;
+  } else if (*status == LUA_ERRMEM) {
+    lua_xmove(t, L, 1); /* "not enough memory": Redis's handler never sees it */
+    mode = ENC_ERROR;
+  } else {
+    lua_pushcfunction(L, decorate_error);
+    lua_xmove(t, L, 1);
+    lua_pushlightuserdata(L, t);
+    lua_call(L, 2, 1);
+    mode = ENC_ERROR;
+  }
+  out_buf.len = 0;
+  out_buf.failed = 0;
+  enc_depth = 0;
+  enc_value(L, &out_buf, mode);
+  return 0;
+}
+
+static void end_script(lua_State *L, RdVm *vm) {
+  if (vm->script != NULL) luaL_unref(L, LUA_REGISTRYINDEX, vm->script_ref);
+  lua_pushnil(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
+  vm->script = NULL;
+  vm->script_ref = LUA_NOREF;
+  vm->killed = 0;
+  vm->pausing = 0;
+  vm->chain_len = 0;
+  lua_settop(L, 0);
+}
+
+/* Resumes the script's thread; returns 1 (LUA_YIELD) when it paused for the
+   host, else the outcome as rd_start documents it. */
+static int resume_script(lua_State *L, RdVm *vm, int nargs) {
+  vm->pausing = 0;
+  vm->chain_len = 0;
+  int status = lua_resume(vm->script, nargs);
+  if (status == LUA_YIELD && vm->pausing) {
+    vm->pausing = 0;
+    return LUA_YIELD;
+  }
+  lua_sethook(vm->script, NULL, 0, 0);
+  int st = status;
+  int rc = lua_cpcall(L, do_finish, &st);
+  end_script(L, vm);
+  if (rc != 0) return rc == LUA_ERRMEM ? 100 + rc : LUA_ERRERR;
   if (out_buf.failed) return 99;
-  return a.status;
+  return st;
+}
+
+/* Starts a compiled chunk on a thread of its own. Keys and args are in scratch
+   (u32 count, then u32 len + bytes each, keys first). `hook_count` > 0 installs
+   the count hook. Returns 1 (LUA_YIELD) when the script paused for the host (call
+   rd_resume to go on), else the outcome: 0 ok, LUA_ERRRUN, LUA_ERRMEM or
+   LUA_ERRERR (the error could not be decorated), with the result or the error
+   object in out; 100 + status when the call could not be set up (out of memory
+   before the script ran); 99 when out could not hold the result. */
+RD_EXPORT("rd_start")
+int rd_start(lua_State *L, int ref, int function_mode, int hook_count) {
+  RdVm *vm = vm_of(L);
+  StartArgs a = { ref, function_mode };
+  end_script(L, vm);
+  int status = lua_cpcall(L, do_start, &a);
+  if (status != 0) {
+    end_script(L, vm);
+    return 100 + status;
+  }
+  lua_State *t = vm->script;
+  if (hook_count > 0) lua_sethook(t, count_hook, LUA_MASKCOUNT, hook_count);
+  return resume_script(L, vm, lua_gettop(t) - 1);
+}
+
+/* Goes on with a script that paused (rd_start returned 1); same outcomes. */
+RD_EXPORT("rd_resume")
+int rd_resume(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  if (vm->script == NULL) return 100 + LUA_ERRRUN;
+  return resume_script(L, vm, 0);
+}
+
+/* Drops a paused script without running it further (the host gave up on it). */
+RD_EXPORT("rd_abandon")
+void rd_abandon(lua_State *L) {
+  end_script(L, vm_of(L));
 }
 
 /* lua_gc for the host (Redis steps the collector every 50 calls). */
