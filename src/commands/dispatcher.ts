@@ -28,6 +28,27 @@ const TOUCHES_ARBITRARY_KEYS = new Set(['keys', 'scan', 'randomkey']);
 /** What a RESP2 client may run while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
+/**
+ * A command whose handler answers later (a script that paused past
+ * busy-reply-threshold): the end of its call — statistics, the write feed's unit,
+ * the slow log — runs when `complete` is given the reply.
+ */
+export class DeferredCall {
+  private end: ((out: Reply | null) => Reply | null) | null = null;
+
+  /** @internal set by the dispatcher once the handler returned */
+  bind(end: (out: Reply | null) => Reply | null): void {
+    this.end = end;
+  }
+
+  /** Ends the call with its reply; returns the reply to send. */
+  complete(out: Reply | null): Reply | null {
+    const end = this.end;
+    this.end = null;
+    return end !== null ? end(out) : out;
+  }
+}
+
 export type AclChecker = (ctx: CommandContext, cmd: Command, argv: string[]) => Reply | null;
 
 /**
@@ -52,6 +73,8 @@ export interface DispatchHost {
     end(dbIndex: number, argv: readonly string[], dirty: number, self: boolean): void;
   };
   readonly stats: { readonly dirty: number; totalCommands: number };
+  /** a script is paused past busy-reply-threshold (server/script-busy.ts) */
+  readonly scripts: { readonly suspended: boolean; refusal(cmd: Command): string | null };
   readonly logger: { warning(message: string): void };
   countError(r: Reply): void;
   memoryRefusal(client: Client, cmd: Command): string | null;
@@ -62,6 +85,8 @@ export interface DispatchHost {
 export class Dispatcher {
   /** plugged in by the ACL layer; null = everything allowed */
   aclCheck: AclChecker | null = null;
+  /** set by `defer` while a handler runs */
+  private deferral: DeferredCall | null = null;
 
   constructor(private readonly server: DispatchHost) {}
 
@@ -105,8 +130,9 @@ export class Dispatcher {
         return denied;
       }
     }
-    // maxmemory (keyspace/eviction-gate.ts): one flag test when no limit is set
-    if (server.memory.check) {
+    // maxmemory (keyspace/eviction-gate.ts): one flag test when no limit is set; not
+    // while a script is paused (as Redis: the busy refusal comes first then)
+    if (server.memory.check && !server.scripts.suspended) {
       const oom = server.memoryRefusal(client, cmd);
       if (oom !== null) return this.reject(ctx, cmd, oom);
     }
@@ -121,6 +147,11 @@ export class Dispatcher {
     }
     if (server.loading && !cmd.okLoading) {
       return this.reject(ctx, cmd, errors.loading);
+    }
+    // a script is paused past busy-reply-threshold: only allow_busy commands run
+    if (server.scripts.suspended) {
+      const busy = server.scripts.refusal(cmd);
+      if (busy !== null) return this.reject(ctx, cmd, busy);
     }
     if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
       // as Redis, a doomed transaction keeps answering QUEUED without keeping the command
@@ -151,6 +182,30 @@ export class Dispatcher {
         out = reply.error(errors.internal);
       }
     }
+    const deferred = this.deferral;
+    if (deferred !== null) {
+      this.deferral = null;
+      if (out === null) {
+        deferred.bind((late) => this.endCall(ctx, cmd, argv, start, propagating, late));
+        return null;
+      }
+    }
+    return this.endCall(ctx, cmd, argv, start, propagating, out);
+  }
+
+  /**
+   * Called by a handler that will answer later: the call's end waits for
+   * `complete` on the returned object (the handler then returns null).
+   */
+  defer(): DeferredCall {
+    const d = new DeferredCall();
+    this.deferral = d;
+    return d;
+  }
+
+  /** The end of a call: statistics, the write feed's unit, the slow log and latency. */
+  private endCall(ctx: CommandContext, cmd: Command, argv: string[], start: number, propagating: boolean, out: Reply | null): Reply | null {
+    const server = this.server;
     const usec = Math.round((performance.now() - start) * 1000);
     cmd.stats.calls++;
     cmd.stats.usec += usec;

@@ -80,5 +80,6 @@ export function commandServices(server: Server): CommandServices {
       table: server.commands,
       call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
     },
+    scripts: server.scripts,
   };
 }

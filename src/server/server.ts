@@ -7,6 +7,7 @@ import { ConfigStore } from '../config/config-store.js';
 import { configTable, type ConfigName } from '../config/config-table.js';
 import { CommandTable, renameChecker } from '../command-model/command-table.js';
 import { Dispatcher } from '../commands/dispatcher.js';
+import { ScriptBusyGate, scriptBusyHost } from './script-busy.js';
 import { extractKeyNames } from '../command-model/key-extraction.js';
 import { allCommands } from '../commands/index.js';
 import type { Command } from '../command-model/command-spec.js';
@@ -118,6 +119,8 @@ export class Server implements KeyspaceHost, CommandHost {
   private dangerous: Uint8Array = new Uint8Array(0);
   /** clients blocked on keys (BLPOP & co.) */
   readonly blocking: BlockingRegistry = new BlockingRegistry(this);
+  /** a script paused past busy-reply-threshold: BUSY, SCRIPT KILL (server/script-busy.ts) */
+  readonly scripts: ScriptBusyGate = new ScriptBusyGate(scriptBusyHost(this));
   /** WATCHed keys (transactions) */
   readonly watches = new WatchRegistry();
   /** channel and pattern subscriptions */
@@ -344,6 +347,10 @@ export class Server implements KeyspaceHost, CommandHost {
   }
   updateTime(): void {
     this.cachedNow = this.clock.now();
+  }
+  /** Sets the cached time (a paused script's slices keep its start time). */
+  setCachedTime(ms: number): void {
+    this.cachedNow = ms;
   }
   keyModified(db: Database, key: string): void {
     this.memory.changed(db, key, db.storedEntry(key));
@@ -830,6 +837,8 @@ export class Server implements KeyspaceHost, CommandHost {
 
   /** Background work each tick: active expiry (bounded CPU share) and idle-client timeouts. */
   cron(): void {
+    // a paused script: nothing may change the keyspace until it ends (script-busy.ts)
+    if (this.scripts.suspended) return;
     this.updateTime();
     this.security.tick();
     // as Redis: no active expiry while the dataset loads (the AOF replays its own deletions)
@@ -894,6 +903,7 @@ export class Server implements KeyspaceHost, CommandHost {
   async close(): Promise<void> {
     this.shuttingDown = true;
     if (this.cronTimer !== null) clearTimeout(this.cronTimer);
+    this.scripts.stop();
     this.evictor.stop();
     this.security.events.close();
     if (!this.syslogClosedLater) this.syslog?.close();
