@@ -28,6 +28,7 @@ import type { ConfigDef } from '../config/config-def.js';
 import type { Command } from './command-spec.js';
 import type { CommandTable } from './command-table.js';
 import type { CommandContext } from './context.js';
+import type { EvalScripts } from '../scripting/eval-scripts.js';
 
 /**
  * The write feed's verbs (persistence/propagator.ts states the contract): by default an
@@ -41,6 +42,11 @@ export interface PropagationVerbs {
   also(dbIndex: number, argv: readonly string[]): void;
   prevent(): void;
   force(): void;
+  /**
+   * While true, finished calls' own entries are not propagated (a script's
+   * redis.set_repl(redis.REPL_NONE)); whoever sets it clears it.
+   */
+  muted: boolean;
 }
 
 /** A request to wait for keys (BLPOP & co.); served or timed out by the blocking registry. */
@@ -233,6 +239,16 @@ export interface ScriptsService {
   busyError(): string | null;
 }
 
+/** Scripting (EVAL, SCRIPT) and what the script runner asks of the server. */
+export interface ScriptingService {
+  /** EVAL's VM, script cache and runner */
+  readonly eval: EvalScripts;
+  /** maxmemory is set and used memory is over it (Redis's pre_command_oom_state) */
+  outOfMemory(): boolean;
+  /** the MISCONF refusal in force (a failed save or AOF write), else null */
+  diskError(): string | null;
+}
+
 export interface CommandServices {
   readonly keyspace: KeyspaceService;
   readonly clients: ClientRegistry;
@@ -242,5 +258,7 @@ export interface CommandServices {
   readonly security: SecurityService;
   readonly config: ConfigControl;
   readonly commands: CommandRegistry;
-  readonly scripts: ScriptsService;
+  readonly scripting: ScriptingService;
+  /** running scripts in slices past busy-reply-threshold, BUSY, SCRIPT/FUNCTION KILL */
+  readonly scriptBusy: ScriptsService;
 }

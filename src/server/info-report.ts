@@ -212,6 +212,10 @@ function memorySection(server: Server): InfoFields {
   const allocated = mu.heapUsed;
   const active = mu.heapTotal;
   const resident = mu.rss;
+  // EVAL's Lua state and script cache (scripting/eval-scripts.ts)
+  const evalScripts = server.services.scripting.eval;
+  const vmEval = evalScripts.vmMemory();
+  const scriptsEval = evalScripts.scriptsMemory();
   return [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -229,19 +233,19 @@ function memorySection(server: Server): InfoFields {
     ['allocator_resident', resident],
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
-    ['used_memory_lua', 0],
-    ['used_memory_vm_eval', 0],
-    ['used_memory_lua_human', '0B'],
-    ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
+    ['used_memory_lua', vmEval],
+    ['used_memory_vm_eval', vmEval],
+    ['used_memory_lua_human', bytesToHuman(vmEval)],
+    ['used_memory_scripts_eval', scriptsEval],
+    ['number_of_cached_scripts', evalScripts.cache.size],
     ['number_of_functions', 0],
     ['number_of_libraries', 0],
     ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', 0],
-    ['used_memory_vm_total_human', '0B'],
+    ['used_memory_vm_total', vmEval],
+    ['used_memory_vm_total_human', bytesToHuman(vmEval)],
     ['used_memory_functions', 0],
-    ['used_memory_scripts', 0],
-    ['used_memory_scripts_human', '0B'],
+    ['used_memory_scripts', scriptsEval],
+    ['used_memory_scripts_human', bytesToHuman(scriptsEval)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', cfg(server, 'maxmemory-policy', 'noeviction')],
