@@ -237,6 +237,8 @@ export interface ScriptsService {
   kill(kind: 'eval' | 'function'): Reply;
   /** the -BUSY text while a script is paused (SHUTDOWN without NOSAVE), else null */
   busyError(): string | null;
+  /** the script being run (FUNCTION STATS' running_script), or null */
+  running(): { readonly kind: 'eval' | 'function'; readonly name: string; readonly durationMs: number } | null;
 }
 
 /** Scripting (EVAL, SCRIPT) and what the script runner asks of the server. */

@@ -4,7 +4,9 @@
  * (Redis 7.2's scriptPrepareForRun + luaCallFunction + scriptResetRun).
  *
  * Contract:
- *  - `run(caller, target, request)` returns the caller's reply and never throws for
+ *  - `run(caller, target, request)` returns the caller's reply (null when the script
+ *    paused past busy-reply-threshold: the busy gate, server/script-busy.ts, resumes
+ *    it between turns of the event loop and sends the reply) and never throws for
  *    anything a script does; a poisoned Lua instance answers an error and is rebuilt.
  *  - Before the script runs, the flag rules are applied (`prepare`): a script that may
  *    write is refused while writes fail (MISCONF), under *_RO commands, and under OOM
@@ -17,16 +19,17 @@
  *  - The script's writes reach the write feed as the commands it ran (effects
  *    replication); the calling command itself is never propagated (`prevent`), so the
  *    propagator wraps two or more writes in MULTI/EXEC (persistence/propagator.ts).
- *  - The Lua call happens in exactly one place, `invoke`, so an engine that suspends
- *    scripts (BUSY, SCRIPT KILL) can replace it; `interrupt` is the count-hook's
- *    question ("go on?") for that engine to answer.
+ *  - The Lua call starts in exactly one place, `invoke`; the busy gate's control
+ *    answers the count hook (SCRIPT KILL, pauses); `interrupt` is an extra
+ *    "go on?" question asked after the gate's.
  */
 import type { CommandContext } from '../command-model/context.js';
 import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { Client } from '../server/client.js';
 import { errorInfo, luaValueToReply, type ScriptResp } from './lua-value.js';
-import type { LuaChunk, LuaVm, RunOptions, RunResult, HostFunctionResult } from './lua-vm.js';
+import type { LuaChunk, LuaVm, RunOptions, RunResult, RunStep, HostFunctionResult } from './lua-vm.js';
+import type { ScriptControl, ScriptJob } from '../command-model/services.js';
 import type { LuaArg } from './wire.js';
 import type { ScriptFlags } from './shebang.js';
 import { callFromScript } from './script-bridge.js';
@@ -102,8 +105,12 @@ export class ScriptRunner {
     private readonly extraApi: ((run: ScriptRun, name: string, args: readonly LuaArg[]) => HostFunctionResult) | null = null,
   ) {}
 
-  /** Runs `target` for `caller`. Always returns the caller's reply. */
-  run(caller: CommandContext, target: ScriptTarget, req: RunRequest): Reply {
+  /**
+   * Runs `target` for `caller`: the caller's reply, or null when the script paused
+   * past busy-reply-threshold (it answers later; server/script-busy.ts runs it in
+   * slices while other clients get -BUSY).
+   */
+  run(caller: CommandContext, target: ScriptTarget, req: RunRequest): Reply | null {
     const oom = this.host.outOfMemory();
     const refused = this.prepare(target.flags, req.readOnlyCommand, oom, caller.services.keyspace.loading);
     if (refused !== null) return reply.error(refused);
@@ -120,30 +127,63 @@ export class ScriptRunner {
       resp: 2,
       repl: REPL_ALL,
     };
-    this.current = run;
-    let result: RunResult;
-    try {
-      result = this.invoke(run, req);
-    } finally {
-      this.current = null;
-      // the calling command (EVAL, FCALL) is never propagated itself: its effects are
-      caller.propagation.prevent();
-    }
+    return caller.services.scriptBusy.execute(caller, this.job(run, req));
+  }
+
+  /** The run as the busy gate drives it: start, resume after each pause, or abandon. */
+  private job(run: ScriptRun, req: RunRequest): ScriptJob {
+    const settle = (step: RunStep): Reply | 'paused' => (step.kind === 'paused' ? 'paused' : this.finish(run, step));
+    const guarded = (f: () => RunStep): Reply | 'paused' => {
+      this.current = run;
+      let step: RunStep;
+      try {
+        step = f();
+      } catch (e) {
+        this.current = null;
+        throw e;
+      }
+      return settle(step);
+    };
+    return {
+      kind: req.mode,
+      name: run.target.name,
+      start: (control) => guarded(() => this.invoke(run, req, control)),
+      resume: () => guarded(() => this.vm.resume()),
+      abandon: () => {
+        this.vm.abandon();
+        this.current = null;
+      },
+    };
+  }
+
+  /** The script ended: the calling command (EVAL, FCALL) is never propagated itself, its effects are. */
+  private finish(run: ScriptRun, result: RunResult): Reply {
+    this.current = null;
+    run.caller.propagation.prevent();
     return this.toReply(run, result);
   }
 
-  /** The one call into Lua (see the header). */
-  protected invoke(run: ScriptRun, req: RunRequest): RunResult {
+  /**
+   * The one call into Lua (see the header). The gate's control answers the count
+   * hook (kill, pause) and learns when the script writes (SCRIPT KILL's UNKILLABLE).
+   */
+  protected invoke(run: ScriptRun, req: RunRequest, control: ScriptControl): RunStep {
+    const extra = this.interrupt;
     const opts: RunOptions = {
       keys: req.keys,
       args: req.args,
       mode: req.mode,
-      redisCall: (argv) => callFromScript(run, argv),
+      redisCall: (argv) => {
+        const r = callFromScript(run, argv);
+        if (run.writeDirty) control.markWrite();
+        return r;
+      },
       hostFunction: (name, args) => redisApiCall(run, name, args) ?? this.extraApi?.(run, name, args) ?? { kind: 'none' },
       resp: () => run.resp,
-      ...(this.interrupt === null ? {} : { interrupt: () => this.interrupt!(run) }),
+      interrupt: extra === null ? () => control.interrupt() : () => control.interrupt() ?? extra(run),
+      pause: () => control.pause(),
     };
-    return this.vm.run(run.target.chunk, opts);
+    return this.vm.start(run.target.chunk, opts);
   }
 
   /**

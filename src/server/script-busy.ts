@@ -100,6 +100,12 @@ export class ScriptBusyGate implements ScriptsService {
     return cur !== null && cur.suspended ? busyText(cur.job.kind) : null;
   }
 
+  running(): { readonly kind: 'eval' | 'function'; readonly name: string; readonly durationMs: number } | null {
+    const cur = this.cur;
+    if (cur === null) return null;
+    return { kind: cur.job.kind, name: cur.job.name, durationMs: Math.floor(performance.now() - cur.startedAt) };
+  }
+
   execute(ctx: CommandContext, job: ScriptJob): Reply | null {
     // a script cannot start while one is paused (EVAL is not allowed while busy),
     // nor from inside a script (EVAL is `noscript`); refuse rather than interleave
