@@ -131,6 +131,8 @@ for (const [label, script, line] of [
   ['a plain loop', 'while true do end', 1],
   ['a loop inside pcall', 'local ok, e = pcall(function()\n  while true do end\nend)\nreturn 1', 2],
   ['a loop in pcall in a loop that retries', 'while true do\n  pcall(function() while true do end end)\nend', 2],
+  ['a loop in a table.sort comparator', 'table.sort({3, 2, 1}, function(a, b)\n  while true do end\nend)', 2],
+  ['a loop in a string.gsub callback', "string.gsub('abc', '%w', function(c)\n  while true do end\nend)", 2],
 ] as const) {
   test(`SCRIPT KILL stops ${label}; the killed script's caller gets Redis's error`, { timeout: 60_000 }, async () => {
     const { conn, reply } = await startScript(script);

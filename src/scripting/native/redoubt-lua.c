@@ -66,6 +66,9 @@ LUALIB_API int (luaopen_cjson) (lua_State *L);
 LUALIB_API int (luaopen_struct) (lua_State *L);
 LUALIB_API int (luaopen_cmsgpack) (lua_State *L);
 LUALIB_API int (luaopen_bit) (lua_State *L);
+/* vendor/lua/src/lstrlib.c (Redoubt patch): the C half of the yieldable gsub */
+LUALIB_API int luaredoubt_gsub_prep (lua_State *L);
+LUALIB_API int luaredoubt_gsub_match (lua_State *L);
 
 /* ------------------------------------------------------------------------- */
 /* Growable byte buffers                                                      */
@@ -550,7 +553,7 @@ static int nonexistent_global(lua_State *L) {
 
 /* Chunk name of Redoubt's own Lua code (the yieldable pcall): positions in
    error messages and error objects skip its frames, as they skip C functions. */
-#define RD_INTERNAL_CHUNK "=[redoubt]"
+#define RD_INTERNAL_CHUNK LUAREDOUBT_INTERNAL_CHUNK /* lauxlib.h */
 
 static int is_internal(const lua_Debug *ar) {
   return strcmp(ar->source, RD_INTERNAL_CHUNK) == 0;
@@ -768,6 +771,159 @@ static int pco_finish(lua_State *L) {
   return lua_gettop(L);
 }
 
+/* ------------------------------------------------------------------------- */
+/* A yieldable table.sort and string.gsub                                     */
+/*
+ * A sort comparator or a gsub callback is called from C in Lua 5.1, so a loop
+ * in it could never pause for the host. These versions drive the same algorithm
+ * from Lua (Redoubt's own chunk, whose frames luaL_where/luaL_argerror look
+ * through), calling the script's function from Lua: the comparisons happen in
+ * the same order as ltablib.c's auxsort, so a sort gives the same result and
+ * the comparator sees the same calls; gsub keeps lstrlib.c's matching (C
+ * helpers) and only its loop moves. Errors carry Redis's texts and positions.
+ */
+static const char sort_source[] =
+  "local check, lt, rawget, rawset, floor, error = ...\n"
+  "return function(...)\n"
+  "  local t, comp = ...\n"
+  "  local n = check(...)\n"
+  "  local function less(a, b)\n"
+  "    if comp then if comp(a, b) then return true end return false end\n"
+  "    return lt(a, b)\n"
+  "  end\n"
+  "  local stack, top = {}, 0\n"
+  "  local l, u = 1, n\n"
+  "  while true do\n"
+  "    while l < u do\n"
+  "      local al, au = rawget(t, l), rawget(t, u)\n"
+  "      if less(au, al) then rawset(t, l, au) rawset(t, u, al) end\n"
+  "      if u - l == 1 then break end\n"
+  "      local i = floor((l + u) / 2)\n"
+  "      local ai = rawget(t, i)\n"
+  "      al = rawget(t, l)\n"
+  "      if less(ai, al) then rawset(t, i, al) rawset(t, l, ai)\n"
+  "      else\n"
+  "        au = rawget(t, u)\n"
+  "        if less(au, ai) then rawset(t, i, au) rawset(t, u, ai) end\n"
+  "      end\n"
+  "      if u - l == 2 then break end\n"
+  "      local P = rawget(t, i)\n"
+  "      rawset(t, i, rawget(t, u - 1)) rawset(t, u - 1, P)\n"
+  "      i = l\n"
+  "      local j = u - 1\n"
+  "      while true do\n"
+  "        i = i + 1\n"
+  "        local x = rawget(t, i)\n"
+  "        while less(x, P) do\n"
+  "          if i > u then error('invalid order function for sorting', 2) end\n"
+  "          i = i + 1 x = rawget(t, i)\n"
+  "        end\n"
+  "        j = j - 1\n"
+  "        local y = rawget(t, j)\n"
+  "        while less(P, y) do\n"
+  "          if j < l then error('invalid order function for sorting', 2) end\n"
+  "          j = j - 1 y = rawget(t, j)\n"
+  "        end\n"
+  "        if j < i then break end\n"
+  "        rawset(t, i, y) rawset(t, j, x)\n"
+  "      end\n"
+  "      local a, b = rawget(t, u - 1), rawget(t, i)\n"
+  "      rawset(t, u - 1, b) rawset(t, i, a)\n"
+  "      local sl, su\n"
+  "      if i - l < u - i then sl, su, l = l, i - 1, i + 1\n"
+  "      else sl, su, u = i + 1, u, i - 1 end\n"
+  "      top = top + 1 stack[top] = l\n"
+  "      top = top + 1 stack[top] = u\n"
+  "      l, u = sl, su\n"
+  "    end\n"
+  "    if top == 0 then return end\n"
+  "    u = stack[top] l = stack[top - 1] top = top - 2\n"
+  "  end\n"
+  "end\n";
+
+static const char gsub_source[] =
+  "local prep, match, gsub, type, error, sub, concat = ...\n"
+  "local function call(f, e, ...)\n"
+  "  if e == nil then return nil end\n"
+  "  return e, f(...)\n"
+  "end\n"
+  "return function(...)\n"
+  "  local _, _, f = ...\n"
+  "  if type(f) ~= 'function' then return gsub(...) end\n"
+  "  local s, p, anchor, max = prep(...)\n"
+  "  local src, n, len, out, k = 0, 0, #s, {}, 0\n"
+  "  while n < max do\n"
+  "    local e, v = call(f, match(s, p, src))\n"
+  "    if e then\n"
+  "      n = n + 1\n"
+  "      if not v then v = sub(s, src + 1, e)\n"
+  "      elseif type(v) ~= 'string' and type(v) ~= 'number' then\n"
+  "        error('invalid replacement value (a ' .. type(v) .. ')', 2)\n"
+  "      end\n"
+  "      k = k + 1 out[k] = v\n"
+  "    end\n"
+  "    if e and e > src then src = e\n"
+  "    elseif src < len then k = k + 1 out[k] = sub(s, src + 1, src + 1) src = src + 1\n"
+  "    else break end\n"
+  "    if anchor then break end\n"
+  "  end\n"
+  "  k = k + 1 out[k] = sub(s, src + 1)\n"
+  "  return concat(out), n\n"
+  "end\n";
+
+/* sort's argument checks (ltablib.c sort), then #t */
+static int sort_check(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushinteger(L, luaL_getn(L, 1));
+  return 1;
+}
+
+/* a < b as sort without a comparator (errors without position, as from C) */
+static int sort_lt(lua_State *L) {
+  lua_pushboolean(L, lua_lessthan(L, 1, 2));
+  return 1;
+}
+
+/* Replaces lib[field] (lib a global table) with the chunk's function, which gets
+   the values pushed after the chunk as its upvalues' source. */
+static void replace_field(lua_State *L, const char *lib, const char *field, const char *src, size_t len, int nvalues) {
+  if (luaL_loadbuffer(L, src, len, RD_INTERNAL_CHUNK) != 0) lua_error(L);
+  lua_insert(L, -1 - nvalues);
+  lua_call(L, nvalues, 1);
+  lua_getglobal(L, lib);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, field);
+  lua_pop(L, 1);
+}
+
+static void install_sort_gsub(lua_State *L) {
+  lua_pushcfunction(L, sort_check);
+  lua_pushcfunction(L, sort_lt);
+  lua_getglobal(L, "rawget");
+  lua_getglobal(L, "rawset");
+  lua_getglobal(L, "math");
+  lua_getfield(L, -1, "floor");
+  lua_remove(L, -2);
+  lua_getglobal(L, "error");
+  replace_field(L, "table", "sort", sort_source, sizeof(sort_source) - 1, 6);
+
+  lua_pushcfunction(L, luaredoubt_gsub_prep);
+  lua_pushcfunction(L, luaredoubt_gsub_match);
+  lua_getglobal(L, "string");
+  lua_getfield(L, -1, "gsub");
+  lua_remove(L, -2);
+  lua_getglobal(L, "type");
+  lua_getglobal(L, "error");
+  lua_getglobal(L, "string");
+  lua_getfield(L, -1, "sub");
+  lua_remove(L, -2);
+  lua_getglobal(L, "table");
+  lua_getfield(L, -1, "concat");
+  lua_remove(L, -2);
+  replace_field(L, "string", "gsub", gsub_source, sizeof(gsub_source) - 1, 7);
+}
+
 /* Installs the yieldable pcall as the global `pcall`. */
 static void install_pcall(lua_State *L) {
   if (luaL_loadbuffer(L, pcall_source, sizeof(pcall_source) - 1, RD_INTERNAL_CHUNK) != 0) lua_error(L);
@@ -831,6 +987,7 @@ static int setup(lua_State *L) {
   }
 
   install_pcall(L);
+  install_sort_gsub(L);
 
   lua_getglobal(L, "math");
   lua_pushcfunction(L, redis_math_random);
