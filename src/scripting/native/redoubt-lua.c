@@ -551,6 +551,38 @@ static int nonexistent_global(lua_State *L) {
   return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", lua_tostring(L, 2));
 }
 
+/* __redis__err__handler as a script sees it (Redis's Lua handler): a non-table
+   error becomes {err='ERR ' .. tostring(e)}; the table gets the source and line
+   of its caller (the caller's caller when that is a C function). */
+static int script_error_handler(lua_State *L) {
+  lua_Debug ar;
+  int have = lua_getstack(L, 1, &ar) && lua_getinfo(L, "nSl", &ar);
+  if (have && strcmp(ar.what, "C") == 0)
+    have = lua_getstack(L, 2, &ar) && lua_getinfo(L, "nSl", &ar);
+  if (!lua_istable(L, 1)) {
+    lua_settop(L, 1);
+    lua_getglobal(L, "tostring");
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    lua_newtable(L);
+    lua_pushliteral(L, "err");
+    lua_pushliteral(L, "ERR ");
+    lua_pushvalue(L, -4);
+    lua_concat(L, 2);
+    lua_rawset(L, -3);
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+  }
+  if (have) {
+    lua_pushstring(L, ar.source);
+    lua_setfield(L, 1, "source");
+    lua_pushinteger(L, ar.currentline);
+    lua_setfield(L, 1, "line");
+  }
+  lua_settop(L, 1);
+  return 1;
+}
+
 /* Chunk name of Redoubt's own Lua code (the yieldable pcall): positions in
    error messages and error objects skip its frames, as they skip C functions. */
 #define RD_INTERNAL_CHUNK LUAREDOUBT_INTERNAL_CHUNK /* lauxlib.h */
@@ -1021,6 +1053,12 @@ static int setup(lua_State *L) {
   lua_pushstring(L, a->version);
   lua_setfield(L, -2, "REDIS_VERSION");
   lua_setglobal(L, "redis");
+
+  /* Redis 7.2 has its error handler as the global __redis__err__handler: a script
+     calling it only builds an error table (the engine decorates errors itself,
+     decorate_error, from the dead script thread) */
+  lua_pushcfunction(L, script_error_handler);
+  lua_setglobal(L, "__redis__err__handler");
 
   /* Lock the globals (Redis 7): reading a missing one is an error, and
      everything reachable from them is readonly. */
