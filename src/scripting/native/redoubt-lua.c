@@ -813,30 +813,29 @@ static int pco_finish(lua_State *L) {
  * the same order as ltablib.c's auxsort, so a sort gives the same result and
  * the comparator sees the same calls; gsub keeps lstrlib.c's matching (C
  * helpers) and only its loop moves. Errors carry Redis's texts and positions.
+ * Without a script function (sort with no comparator, gsub with a string or
+ * table replacement) the C version runs: nothing there can loop in Lua code.
  */
 static const char sort_source[] =
-  "local check, lt, rawget, rawset, floor, error = ...\n"
+  "local check, csort, type, rawget, rawset, error = ...\n"
   "return function(...)\n"
   "  local t, comp = ...\n"
+  "  if type(comp) ~= 'function' then return csort(...) end\n"
   "  local n = check(...)\n"
-  "  local function less(a, b)\n"
-  "    if comp then if comp(a, b) then return true end return false end\n"
-  "    return lt(a, b)\n"
-  "  end\n"
   "  local stack, top = {}, 0\n"
   "  local l, u = 1, n\n"
   "  while true do\n"
   "    while l < u do\n"
   "      local al, au = rawget(t, l), rawget(t, u)\n"
-  "      if less(au, al) then rawset(t, l, au) rawset(t, u, al) end\n"
+  "      if comp(au, al) then rawset(t, l, au) rawset(t, u, al) end\n"
   "      if u - l == 1 then break end\n"
-  "      local i = floor((l + u) / 2)\n"
+  "      local i = (l + u - (l + u) % 2) / 2\n"
   "      local ai = rawget(t, i)\n"
   "      al = rawget(t, l)\n"
-  "      if less(ai, al) then rawset(t, i, al) rawset(t, l, ai)\n"
+  "      if comp(ai, al) then rawset(t, i, al) rawset(t, l, ai)\n"
   "      else\n"
   "        au = rawget(t, u)\n"
-  "        if less(au, ai) then rawset(t, i, au) rawset(t, u, ai) end\n"
+  "        if comp(au, ai) then rawset(t, i, au) rawset(t, u, ai) end\n"
   "      end\n"
   "      if u - l == 2 then break end\n"
   "      local P = rawget(t, i)\n"
@@ -846,13 +845,13 @@ static const char sort_source[] =
   "      while true do\n"
   "        i = i + 1\n"
   "        local x = rawget(t, i)\n"
-  "        while less(x, P) do\n"
+  "        while comp(x, P) do\n"
   "          if i > u then error('invalid order function for sorting', 2) end\n"
   "          i = i + 1 x = rawget(t, i)\n"
   "        end\n"
   "        j = j - 1\n"
   "        local y = rawget(t, j)\n"
-  "        while less(P, y) do\n"
+  "        while comp(P, y) do\n"
   "          if j < l then error('invalid order function for sorting', 2) end\n"
   "          j = j - 1 y = rawget(t, j)\n"
   "        end\n"
@@ -883,23 +882,27 @@ static const char gsub_source[] =
   "  local _, _, f = ...\n"
   "  if type(f) ~= 'function' then return gsub(...) end\n"
   "  local s, p, anchor, max = prep(...)\n"
-  "  local src, n, len, out, k = 0, 0, #s, {}, 0\n"
+  "  local src, copied, n, len, out, k = 0, 0, 0, #s, {}, 0\n"
   "  while n < max do\n"
   "    local e, v = call(f, match(s, p, src))\n"
   "    if e then\n"
   "      n = n + 1\n"
-  "      if not v then v = sub(s, src + 1, e)\n"
-  "      elseif type(v) ~= 'string' and type(v) ~= 'number' then\n"
-  "        error('invalid replacement value (a ' .. type(v) .. ')', 2)\n"
+  "      if v then\n"
+  "        if type(v) ~= 'string' and type(v) ~= 'number' then\n"
+  "          error('invalid replacement value (a ' .. type(v) .. ')', 2)\n"
+  "        end\n"
+  "        if src > copied then k = k + 1 out[k] = sub(s, copied + 1, src) end\n"
+  "        k = k + 1 out[k] = v\n"
+  "        copied = e\n"
   "      end\n"
-  "      k = k + 1 out[k] = v\n"
   "    end\n"
   "    if e and e > src then src = e\n"
-  "    elseif src < len then k = k + 1 out[k] = sub(s, src + 1, src + 1) src = src + 1\n"
+  "    elseif src < len then src = src + 1\n"
   "    else break end\n"
   "    if anchor then break end\n"
   "  end\n"
-  "  k = k + 1 out[k] = sub(s, src + 1)\n"
+  "  if k == 0 then return s, n end\n"
+  "  k = k + 1 out[k] = sub(s, copied + 1)\n"
   "  return concat(out), n\n"
   "end\n";
 
@@ -908,12 +911,6 @@ static int sort_check(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
   lua_pushinteger(L, luaL_getn(L, 1));
-  return 1;
-}
-
-/* a < b as sort without a comparator (errors without position, as from C) */
-static int sort_lt(lua_State *L) {
-  lua_pushboolean(L, lua_lessthan(L, 1, 2));
   return 1;
 }
 
@@ -931,12 +928,12 @@ static void replace_field(lua_State *L, const char *lib, const char *field, cons
 
 static void install_sort_gsub(lua_State *L) {
   lua_pushcfunction(L, sort_check);
-  lua_pushcfunction(L, sort_lt);
+  lua_getglobal(L, "table");
+  lua_getfield(L, -1, "sort");
+  lua_remove(L, -2);
+  lua_getglobal(L, "type");
   lua_getglobal(L, "rawget");
   lua_getglobal(L, "rawset");
-  lua_getglobal(L, "math");
-  lua_getfield(L, -1, "floor");
-  lua_remove(L, -2);
   lua_getglobal(L, "error");
   replace_field(L, "table", "sort", sort_source, sizeof(sort_source) - 1, 6);
 
