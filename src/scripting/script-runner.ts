@@ -97,6 +97,26 @@ export class ScriptRunner {
   /** redis.<name> functions this runner's VM has besides call/pcall */
   static readonly hostFunctions: readonly string[] = EVAL_API_FUNCTIONS;
   private client: Client | null = null;
+  private clientCtx: CommandContext | null = null;
+  /** the busy gate's answers for the run under way (server/script-busy.ts) */
+  private control: ScriptControl | null = null;
+  /** bound once: a run allocates no closures for the VM */
+  private readonly redisCallFn = (argv: string[]): Reply => {
+    const run = this.current!;
+    const r = callFromScript(run, argv);
+    if (run.writeDirty) this.control?.markWrite();
+    return r;
+  };
+  private readonly hostFn = (name: string, args: readonly LuaArg[]): HostFunctionResult => {
+    const run = this.current!;
+    return redisApiCall(run, name, args) ?? this.extraApi?.(run, name, args) ?? { kind: 'none' };
+  };
+  private readonly respFn = (): ScriptResp => this.current?.resp ?? 2;
+  private readonly interruptFn = (): string | null =>
+    this.control?.interrupt() ?? (this.interrupt === null || this.current === null ? null : this.interrupt(this.current));
+  private readonly pauseFn = (): boolean => this.control?.pause() ?? false;
+  /** the one job object the gate drives (runs never nest) */
+  private readonly jobObj = new RunnerJob(this);
 
   constructor(
     readonly vm: LuaVm,
@@ -127,38 +147,45 @@ export class ScriptRunner {
       resp: 2,
       repl: REPL_ALL,
     };
-    return caller.services.scriptBusy.execute(caller, this.job(run, req));
+    return caller.services.scriptBusy.execute(caller, this.jobObj.prepare(run, req));
   }
 
-  /** The run as the busy gate drives it: start, resume after each pause, or abandon. */
-  private job(run: ScriptRun, req: RunRequest): ScriptJob {
-    const settle = (step: RunStep): Reply | 'paused' => (step.kind === 'paused' ? 'paused' : this.finish(run, step));
-    const guarded = (f: () => RunStep): Reply | 'paused' => {
-      this.current = run;
-      let step: RunStep;
-      try {
-        step = f();
-      } catch (e) {
-        this.current = null;
-        throw e;
-      }
-      return settle(step);
-    };
-    return {
-      kind: req.mode,
-      name: run.target.name,
-      start: (control) => guarded(() => this.invoke(run, req, control)),
-      resume: () => guarded(() => this.vm.resume()),
-      abandon: () => {
-        this.vm.abandon();
-        this.current = null;
-      },
-    };
+  /** Starts the prepared run for the busy gate (RunnerJob.start). */
+  startJob(run: ScriptRun, req: RunRequest, control: ScriptControl): Reply | 'paused' {
+    this.current = run;
+    this.control = control;
+    return this.settle(run, () => this.invoke(run, req));
+  }
+
+  /** Goes on after a pause (RunnerJob.resume). */
+  resumeJob(run: ScriptRun): Reply | 'paused' {
+    this.current = run;
+    return this.settle(run, () => this.vm.resume());
+  }
+
+  /** The server stops while the run is paused (RunnerJob.abandon). */
+  abandonJob(): void {
+    this.vm.abandon();
+    this.current = null;
+    this.control = null;
+  }
+
+  private settle(run: ScriptRun, f: () => RunStep): Reply | 'paused' {
+    let step: RunStep;
+    try {
+      step = f();
+    } catch (e) {
+      this.current = null;
+      this.control = null;
+      throw e;
+    }
+    return step.kind === 'paused' ? 'paused' : this.finish(run, step);
   }
 
   /** The script ended: the calling command (EVAL, FCALL) is never propagated itself, its effects are. */
   private finish(run: ScriptRun, result: RunResult): Reply {
     this.current = null;
+    this.control = null;
     run.caller.propagation.prevent();
     return this.toReply(run, result);
   }
@@ -167,21 +194,16 @@ export class ScriptRunner {
    * The one call into Lua (see the header). The gate's control answers the count
    * hook (kill, pause) and learns when the script writes (SCRIPT KILL's UNKILLABLE).
    */
-  protected invoke(run: ScriptRun, req: RunRequest, control: ScriptControl): RunStep {
-    const extra = this.interrupt;
+  protected invoke(run: ScriptRun, req: RunRequest): RunStep {
     const opts: RunOptions = {
       keys: req.keys,
       args: req.args,
       mode: req.mode,
-      redisCall: (argv) => {
-        const r = callFromScript(run, argv);
-        if (run.writeDirty) control.markWrite();
-        return r;
-      },
-      hostFunction: (name, args) => redisApiCall(run, name, args) ?? this.extraApi?.(run, name, args) ?? { kind: 'none' },
-      resp: () => run.resp,
-      interrupt: extra === null ? () => control.interrupt() : () => control.interrupt() ?? extra(run),
-      pause: () => control.pause(),
+      redisCall: this.redisCallFn,
+      hostFunction: this.hostFn,
+      resp: this.respFn,
+      interrupt: this.interruptFn,
+      pause: this.pauseFn,
     };
     return this.vm.start(run.target.chunk, opts);
   }
@@ -217,7 +239,9 @@ export class ScriptRunner {
     c.resp = 2;
     // blocking commands answer at once inside scripts (Redis's CLIENT_DENY_BLOCKING)
     c.inExec = true;
-    return caller.forClient(c);
+    // one context for the script client: every caller's context shares the server's host
+    this.clientCtx ??= caller.forClient(c);
+    return this.clientCtx;
   }
 
   /** luaCallFunction's reply: the converted result, or the decorated error. */
@@ -232,7 +256,39 @@ export class ScriptRunner {
     }
     let text = info.message ?? '';
     if (info.source !== null && info.line !== null) text += ` script: ${name}, on ${info.source}:${info.line}.`;
-    // as addReplyErrorSds: trailing CR/LF cut, the others become spaces
-    return reply.error(text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' '));
+    // as addReplyErrorSds: trailing CR/LF cut, the others become spaces; a command's
+    // error passed on was counted in errorstats when the command failed
+    const line = text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ');
+    return info.fromReply ? reply.errorNoStats(line) : reply.error(line);
+  }
+}
+
+/** The job the busy gate drives for a ScriptRunner: one object, reused by every run. */
+class RunnerJob implements ScriptJob {
+  kind: 'eval' | 'function' = 'eval';
+  name = '';
+  private run: ScriptRun | null = null;
+  private req: RunRequest | null = null;
+
+  constructor(private readonly runner: ScriptRunner) {}
+
+  prepare(run: ScriptRun, req: RunRequest): this {
+    this.run = run;
+    this.req = req;
+    this.kind = req.mode;
+    this.name = run.target.name;
+    return this;
+  }
+
+  start(control: ScriptControl): Reply | 'paused' {
+    return this.runner.startJob(this.run!, this.req!, control);
+  }
+
+  resume(): Reply | 'paused' {
+    return this.runner.resumeJob(this.run!);
+  }
+
+  abandon(): void {
+    this.runner.abandonJob();
   }
 }

@@ -53,113 +53,113 @@ export interface ScriptBusyHost {
   exitSlice(): void;
 }
 
-interface RunningScript {
-  readonly job: ScriptJob;
-  readonly client: Client;
-  readonly conn: { unblocked(r: Reply | null): void } | undefined;
-  readonly threshold: number;
-  readonly startedAt: number;
-  /** the cached time when the command started (frozen for the script) */
-  readonly time: number;
-  sliceStart: number;
-  /** past the threshold (Redis's SCRIPT_TIMEDOUT) */
-  timedOut: boolean;
-  /** paused: the event loop is turning */
-  suspended: boolean;
-  /** SCRIPT KILL / FUNCTION KILL accepted */
-  killed: boolean;
-  /** a write command ran (Redis's SCRIPT_WRITE_DIRTY) */
-  wrote: boolean;
-  deferred: DeferredCall | null;
-}
-
 function busyText(kind: 'eval' | 'function'): string {
   return kind === 'eval' ? errors.busyScriptEval : errors.busyScriptFunction;
 }
 
+type LateReply = { unblocked(r: Reply | null): void };
+
+/**
+ * Runs never nest (EVAL and FCALL are `noscript`, and refused while a script is
+ * paused), so the run's state lives in the gate's fields and a run allocates
+ * nothing here unless it pauses.
+ */
 export class ScriptBusyGate implements ScriptsService {
-  private cur: RunningScript | null = null;
+  private job: ScriptJob | null = null;
+  private client: Client | null = null;
+  /** where the late reply goes; undefined: this run never pauses (EXEC, no connection) */
+  private conn: LateReply | undefined = undefined;
+  private threshold = 0;
+  private startedAt = 0;
+  /** the cached time when the command started (frozen for the script) */
+  private time = 0;
+  private sliceStart = 0;
+  /** past the threshold (Redis's SCRIPT_TIMEDOUT) */
+  private timedOut = false;
+  /** paused: the event loop is turning */
+  private paused = false;
+  /** SCRIPT KILL / FUNCTION KILL accepted */
+  private killed = false;
+  /** a write command ran (Redis's SCRIPT_WRITE_DIRTY) */
+  private wrote = false;
+  private deferred: DeferredCall | null = null;
+  /** counts runs, so a resume scheduled for an ended run does nothing */
+  private generation = 0;
   private timer: NodeJS.Immediate | null = null;
+  private readonly control: ScriptControl = {
+    interrupt: () => this.interrupt(),
+    pause: () => this.wantPause(),
+    markWrite: () => {
+      this.wrote = true;
+    },
+  };
 
   constructor(private readonly host: ScriptBusyHost) {}
 
   /** A script is paused: other clients' commands must not run, timers must not write. */
   get suspended(): boolean {
-    return this.cur !== null && this.cur.suspended;
+    return this.paused;
   }
 
   /** The -BUSY text for a command from another client while suspended, or null (it may run). */
   refusal(cmd: Command): string | null {
-    const cur = this.cur;
-    if (cur === null || !cur.suspended || cmd.flags.includes('allow_busy')) return null;
-    return busyText(cur.job.kind);
+    const job = this.job;
+    if (job === null || !this.paused || cmd.flags.includes('allow_busy')) return null;
+    return busyText(job.kind);
   }
 
   busyError(): string | null {
-    const cur = this.cur;
-    return cur !== null && cur.suspended ? busyText(cur.job.kind) : null;
+    return this.job !== null && this.paused ? busyText(this.job.kind) : null;
   }
 
   running(): { readonly kind: 'eval' | 'function'; readonly name: string; readonly durationMs: number } | null {
-    const cur = this.cur;
-    if (cur === null) return null;
-    return { kind: cur.job.kind, name: cur.job.name, durationMs: Math.floor(performance.now() - cur.startedAt) };
+    const job = this.job;
+    if (job === null) return null;
+    return { kind: job.kind, name: job.name, durationMs: Math.floor(performance.now() - this.startedAt) };
   }
 
   execute(ctx: CommandContext, job: ScriptJob): Reply | null {
-    // a script cannot start while one is paused (EVAL is not allowed while busy),
-    // nor from inside a script (EVAL is `noscript`); refuse rather than interleave
-    if (this.cur !== null) return reply.error(busyText(this.cur.job.kind));
-    const client = ctx.client;
-    const now = performance.now();
-    const s: RunningScript = {
-      job,
-      client,
-      conn: client.inExec ? undefined : this.host.connectionOf(client),
-      threshold: this.host.threshold(),
-      startedAt: now,
-      time: this.host.now(),
-      sliceStart: now,
-      timedOut: false,
-      suspended: false,
-      killed: false,
-      wrote: false,
-      deferred: null,
-    };
-    const control: ScriptControl = {
-      interrupt: () => this.interrupt(s),
-      pause: () => this.wantPause(s),
-      markWrite: () => {
-        s.wrote = true;
-      },
-    };
-    this.cur = s;
+    // a script cannot start while one runs or is paused (EVAL is `noscript` and not
+    // allowed while busy); refuse rather than interleave
+    if (this.job !== null) return reply.error(busyText(this.job.kind));
+    this.job = job;
+    this.client = ctx.client;
+    this.conn = undefined;
+    this.threshold = this.host.threshold();
+    this.startedAt = performance.now();
+    this.time = this.host.now();
+    this.timedOut = false;
+    this.paused = false;
+    this.killed = false;
+    this.wrote = false;
+    this.deferred = null;
+    this.generation++;
     let out: Reply | 'paused';
     try {
-      out = job.start(control);
+      out = job.start(this.control);
     } catch (e) {
-      this.cur = null;
+      this.end();
       throw e;
     }
     if (out !== 'paused') {
-      this.cur = null;
+      this.end();
       return out;
     }
-    s.suspended = true;
-    s.deferred = this.host.deferCall();
+    this.paused = true;
+    this.deferred = this.host.deferCall();
     // the client's pipelined input waits behind the script (Connection.processInput)
-    client.blocked = true;
-    this.schedule(s);
+    ctx.client.blocked = true;
+    this.schedule();
     return null;
   }
 
   kill(kind: 'eval' | 'function'): Reply {
-    const s = this.cur;
-    if (s === null) return reply.error(errors.notBusy);
-    if (s.wrote) return reply.error(errors.unkillable);
-    if (kind === 'eval' && s.job.kind !== 'eval') return reply.error(errors.busyScriptFunction);
-    if (kind === 'function' && s.job.kind === 'eval') return reply.error(errors.busyScriptEval);
-    s.killed = true;
+    const job = this.job;
+    if (job === null) return reply.error(errors.notBusy);
+    if (this.wrote) return reply.error(errors.unkillable);
+    if (kind === 'eval' && job.kind !== 'eval') return reply.error(errors.busyScriptFunction);
+    if (kind === 'function' && job.kind === 'eval') return reply.error(errors.busyScriptEval);
+    this.killed = true;
     return reply.ok;
   }
 
@@ -167,74 +167,89 @@ export class ScriptBusyGate implements ScriptsService {
   stop(): void {
     if (this.timer !== null) clearImmediate(this.timer);
     this.timer = null;
-    const s = this.cur;
-    this.cur = null;
-    if (s === null) return;
-    s.client.blocked = false;
+    const job = this.job;
+    const client = this.client;
+    this.end();
+    if (job === null) return;
+    if (client !== null) client.blocked = false;
     try {
-      s.job.abandon();
+      job.abandon();
     } catch (e) {
       internalErrorLog(this.host.logger).report('abandoning a paused script', e);
     }
   }
 
-  private interrupt(s: RunningScript): string | null {
-    if (!s.killed) return null;
+  private end(): void {
+    this.job = null;
+    this.client = null;
+    this.conn = undefined;
+    this.paused = false;
+    this.deferred = null;
+  }
+
+  private interrupt(): string | null {
+    if (!this.killed) return null;
     this.host.logger.notice('Lua script killed by user with SCRIPT KILL.');
     return errors.scriptKilled;
   }
 
   /** Asked by the count hook: pause once past the threshold, then every SLICE_MS. */
-  private wantPause(s: RunningScript): boolean {
-    if (s.conn === undefined) return false;
+  private wantPause(): boolean {
     const now = performance.now();
-    if (!s.timedOut) {
-      const elapsed = now - s.startedAt;
-      if (elapsed < s.threshold) return false;
-      s.timedOut = true;
-      this.host.logger.warning(
-        `Slow script detected: still in execution after ${Math.floor(elapsed)} milliseconds. ` +
-          `You can try killing the script using the ${s.job.kind === 'eval' ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${s.job.name}.`,
-      );
-      return true;
-    }
-    return now - s.sliceStart >= SLICE_MS;
+    if (this.timedOut) return this.conn !== undefined && now - this.sliceStart >= SLICE_MS;
+    const elapsed = now - this.startedAt;
+    if (elapsed < this.threshold) return false;
+    this.timedOut = true;
+    const job = this.job!;
+    this.host.logger.warning(
+      `Slow script detected: still in execution after ${Math.floor(elapsed)} milliseconds. ` +
+        `You can try killing the script using the ${job.kind === 'eval' ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${job.name}.`,
+    );
+    // inside EXEC or without a connection the script runs to its end (nowhere to answer later)
+    const client = this.client!;
+    this.conn = client.inExec ? undefined : this.host.connectionOf(client);
+    return this.conn !== undefined;
   }
 
-  private schedule(s: RunningScript): void {
+  private schedule(): void {
+    const generation = this.generation;
     this.timer = setImmediate(() => {
       this.timer = null;
-      if (this.cur === s) this.slice(s);
+      if (this.job !== null && this.generation === generation) this.slice();
     });
   }
 
   /** Runs the script until its next pause or its end; at the end the reply goes out. */
-  private slice(s: RunningScript): void {
-    s.suspended = false;
-    s.sliceStart = performance.now();
-    this.host.enterSlice(s.client, s.time);
+  private slice(): void {
+    const job = this.job!;
+    const client = this.client!;
+    const conn = this.conn;
+    const deferred = this.deferred;
+    this.paused = false;
+    this.sliceStart = performance.now();
+    this.host.enterSlice(client, this.time);
     let out: Reply | null;
     try {
-      const step = s.job.resume();
+      const step = job.resume();
       if (step === 'paused') {
-        s.suspended = true;
-        this.schedule(s);
+        this.paused = true;
+        this.schedule();
         return;
       }
-      this.cur = null;
-      s.client.blocked = false;
-      out = s.deferred !== null ? s.deferred.complete(step) : step;
+      this.end();
+      client.blocked = false;
+      out = deferred !== null ? deferred.complete(step) : step;
     } catch (e) {
       // the job guards the engine; this is a bug in the glue: the client gets an
       // error, the server goes on
-      this.cur = null;
-      s.client.blocked = false;
+      this.end();
+      client.blocked = false;
       internalErrorLog(this.host.logger).report('resuming a script', e);
-      out = s.deferred !== null ? s.deferred.complete(reply.error(errors.internal)) : reply.error(errors.internal);
+      out = deferred !== null ? deferred.complete(reply.error(errors.internal)) : reply.error(errors.internal);
     } finally {
       this.host.exitSlice();
     }
-    s.conn?.unblocked(out);
+    conn?.unblocked(out);
   }
 }
 
