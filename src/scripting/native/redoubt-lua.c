@@ -1018,6 +1018,9 @@ static int setup(lua_State *L) {
 
   install_pcall(L);
   install_sort_gsub(L);
+  /* the kill error's slot exists from the start (end_script must not allocate) */
+  lua_pushboolean(L, 0);
+  lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
 
   lua_getglobal(L, "math");
   lua_pushcfunction(L, redis_math_random);
@@ -1240,9 +1243,12 @@ static int do_finish(lua_State *L) {
   return 0;
 }
 
+/* Runs outside any protected call, so it must not allocate (a script that hit
+   the memory cap leaves no room): the registry slots it writes already exist
+   (the kill error's key is interned at set-up and keeps a value). */
 static void end_script(lua_State *L, RdVm *vm) {
   if (vm->script != NULL) luaL_unref(L, LUA_REGISTRYINDEX, vm->script_ref);
-  lua_pushnil(L);
+  lua_pushboolean(L, 0);
   lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
   vm->script = NULL;
   vm->script_ref = LUA_NOREF;
