@@ -111,6 +111,10 @@ export const errors = {
   bitfieldType: 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.',
   bitopNotSingleSource: 'ERR BITOP NOT must be called with a single source key.',
   busyGroup: 'BUSYGROUP Consumer Group name already exists',
+  /** another client's command while an EVAL script is suspended past busy-reply-threshold */
+  busyScriptEval: 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.',
+  /** the same while a function (FCALL) runs */
+  busyScriptFunction: 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.',
   busyKey: 'BUSYKEY Target key name already exists.',
   clientIdPositive: 'ERR client-id should be greater than 0',
   clientInvalidId: 'ERR Invalid client ID',
@@ -187,6 +191,12 @@ export const errors = {
   swapdbSecond: 'ERR invalid second DB index',
   timeoutNotInteger: 'ERR timeout is not an integer or out of range',
   timeoutOutOfRange: 'ERR timeout is out of range',
+  notBusy: 'NOTBUSY No scripts in execution right now.',
+  /** SCRIPT KILL / FUNCTION KILL after the script wrote */
+  unkillable:
+    'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+  /** the error a killed script fails with (luaPushError adds ERR; for functions too) */
+  scriptKilled: 'Script killed by user with SCRIPT KILL...',
   unblocked: 'UNBLOCKED client unblocked via CLIENT UNBLOCK',
   waitOnReplica:
     'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',

@@ -320,6 +320,46 @@ export interface MonitorFeedService {
   scriptCommand(dbIndex: number, cmd: Command, argv: readonly string[]): void;
 }
 
+/** What the engine asks while a script runs (the gate answers; see server/script-busy.ts). */
+export interface ScriptControl {
+  /** the kill text when SCRIPT KILL / FUNCTION KILL stopped the script, else null */
+  interrupt(): string | null;
+  /** true: pause now so the event loop can turn (past busy-reply-threshold) */
+  pause(): boolean;
+  /** the script ran a write command: SCRIPT KILL answers UNKILLABLE from now on */
+  markWrite(): void;
+}
+
+/** One script call the gate can run in slices: EVAL (kind 'eval') or FCALL ('function'). */
+export interface ScriptJob {
+  readonly kind: 'eval' | 'function';
+  /** sha1 or function name, for the slow-script log line */
+  readonly name: string;
+  /** starts the script: its reply when it finished, or 'paused' */
+  start(control: ScriptControl): Reply | 'paused';
+  /** goes on after a pause */
+  resume(): Reply | 'paused';
+  /** the server stops (SHUTDOWN NOSAVE) while the script is paused */
+  abandon(): void;
+}
+
+/** Scripts and the busy state (Redis's script.c run context). */
+export interface ScriptsService {
+  /**
+   * Runs a script call. Returns its reply, or null when the script paused past
+   * busy-reply-threshold: the reply is sent later and the client reads nothing
+   * more until then; meanwhile other clients get -BUSY (except the commands
+   * Redis allows while busy).
+   */
+  execute(ctx: CommandContext, job: ScriptJob): Reply | null;
+  /** SCRIPT KILL ('eval') / FUNCTION KILL ('function') */
+  kill(kind: 'eval' | 'function'): Reply;
+  /** the -BUSY text while a script is paused (SHUTDOWN without NOSAVE), else null */
+  busyError(): string | null;
+  /** the script being run (FUNCTION STATS' running_script), or null */
+  running(): { readonly kind: 'eval' | 'function'; readonly name: string; readonly durationMs: number } | null;
+}
+
 /** Scripting (EVAL, SCRIPT) and what the script runner asks of the server. */
 export interface ScriptingService {
   /** EVAL's VM, script cache and runner */
@@ -344,4 +384,6 @@ export interface CommandServices {
   readonly debug: DebugService;
   readonly monitors: MonitorFeedService;
   readonly scripting: ScriptingService;
+  /** running scripts in slices past busy-reply-threshold, BUSY, SCRIPT/FUNCTION KILL */
+  readonly scriptBusy: ScriptsService;
 }

@@ -29,6 +29,27 @@ const TOUCHES_ARBITRARY_KEYS = new Set(['keys', 'scan', 'randomkey']);
 /** What a RESP2 client may run while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
+/**
+ * A command whose handler answers later (a script that paused past
+ * busy-reply-threshold): the end of its call — statistics, the write feed's unit,
+ * the slow log — runs when `complete` is given the reply.
+ */
+export class DeferredCall {
+  private end: ((out: Reply | null) => Reply | null) | null = null;
+
+  /** @internal set by the dispatcher once the handler returned */
+  bind(end: (out: Reply | null) => Reply | null): void {
+    this.end = end;
+  }
+
+  /** Ends the call with its reply; returns the reply to send. */
+  complete(out: Reply | null): Reply | null {
+    const end = this.end;
+    this.end = null;
+    return end !== null ? end(out) : out;
+  }
+}
+
 export type AclChecker = (ctx: CommandContext, cmd: Command, argv: string[]) => Reply | null;
 
 /**
@@ -57,6 +78,8 @@ export interface DispatchHost {
     end(dbIndex: number, argv: readonly string[], dirty: number, self: boolean): void;
   };
   readonly stats: { readonly dirty: number; totalCommands: number };
+  /** a script is paused past busy-reply-threshold (server/script-busy.ts) */
+  readonly scripts: { readonly suspended: boolean; refusal(cmd: Command): string | null };
   readonly logger: { warning(message: string): void };
   countError(r: Reply): void;
   /** MONITOR's feed: an EXEC refused by its checks is still shown (server/monitor-feed.ts) */
@@ -76,6 +99,8 @@ export class Dispatcher {
   get executing(): boolean {
     return this.nesting > 0;
   }
+  /** set by `defer` while a handler runs */
+  private deferral: DeferredCall | null = null;
 
   constructor(private readonly server: DispatchHost) {}
 
@@ -124,11 +149,12 @@ export class Dispatcher {
         return denied;
       }
     }
-    // maxmemory and the heap ceiling (oom-gate.ts, server/heap-guard.ts): a
-    // countdown and two flag tests when neither is near
+    // maxmemory and the heap ceiling (oom-gate.ts, server/heap-guard.ts): a countdown and
+    // two flag tests when neither is near; not while a script is paused (as Redis: the
+    // busy refusal comes first then)
     const heap = server.heapGuard;
     if (--heap.countdown <= 0) heap.sample();
-    if (server.memory.check || heap.pressed) {
+    if ((server.memory.check || heap.pressed) && !server.scripts.suspended) {
       const oom = server.memoryRefusal(client, cmd);
       if (oom !== null) return this.reject(ctx, cmd, oom, argv);
     }
@@ -143,6 +169,11 @@ export class Dispatcher {
     }
     if (server.loading && !cmd.okLoading) {
       return this.reject(ctx, cmd, errors.loading, argv);
+    }
+    // a script is paused past busy-reply-threshold: only allow_busy commands run
+    if (server.scripts.suspended) {
+      const busy = server.scripts.refusal(cmd);
+      if (busy !== null) return this.reject(ctx, cmd, busy);
     }
     // keys dropped to keep the tracking table under its limit are invalidated before this
     // command runs or is queued (their messages precede its reply)
@@ -179,6 +210,30 @@ export class Dispatcher {
     } finally {
       this.nesting--;
     }
+    const deferred = this.deferral;
+    if (deferred !== null) {
+      this.deferral = null;
+      if (out === null) {
+        deferred.bind((late) => this.endCall(ctx, cmd, argv, start, propagating, late));
+        return null;
+      }
+    }
+    return this.endCall(ctx, cmd, argv, start, propagating, out);
+  }
+
+  /**
+   * Called by a handler that will answer later: the call's end waits for
+   * `complete` on the returned object (the handler then returns null).
+   */
+  defer(): DeferredCall {
+    const d = new DeferredCall();
+    this.deferral = d;
+    return d;
+  }
+
+  /** The end of a call: statistics, the write feed's unit, the slow log and latency. */
+  private endCall(ctx: CommandContext, cmd: Command, argv: string[], start: number, propagating: boolean, out: Reply | null): Reply | null {
+    const server = this.server;
     const usec = Math.round((performance.now() - start) * 1000);
     cmd.stats.calls++;
     cmd.stats.usec += usec;

@@ -68,6 +68,12 @@ export const shutdown = defineCommand({
     }
     if ((abort && (nosave || save || now || force)) || (nosave && save)) return reply.error(errors.syntax);
     if (abort) return reply.error(errors.shutdownNotInProgress);
+    // while a script is paused past busy-reply-threshold only SHUTDOWN NOSAVE stops the
+    // server: saving would write the script's half-done work
+    if (!nosave) {
+      const busy = ctx.services.scriptBusy.busyError();
+      if (busy !== null) return reply.error(busy);
+    }
     const config = ctx.config;
     const logger = ctx.services.monitor.logger;
     const savePoints = config.def('save') !== undefined && config.get('save') !== '';

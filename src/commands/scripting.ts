@@ -13,6 +13,7 @@ import type { ScriptFlags } from '../scripting/shebang.js';
 import { parseShebang } from '../scripting/shebang.js';
 import type { CachedScript } from '../scripting/script-cache.js';
 import { helpReply } from './command-introspection.js';
+import { scriptKill } from './script-kill.js';
 
 const SCRIPTING: ['scripting'] = ['scripting'];
 
@@ -39,7 +40,7 @@ function commandLevelRefusal(ctx: CommandContext, flags: ScriptFlags): string | 
   return null;
 }
 
-function evalGeneric(ctx: CommandContext, argv: string[], evalsha: boolean, ro: boolean): Reply {
+function evalGeneric(ctx: CommandContext, argv: string[], evalsha: boolean, ro: boolean): Reply | null {
   const scripting = ctx.services.scripting.eval;
   // EVALSHA: a wrong-length digest cannot match, answered before anything else
   if (evalsha && argv[1]!.length !== 40) return reply.error(errors.noScript);
@@ -75,7 +76,8 @@ function evalGeneric(ctx: CommandContext, argv: string[], evalsha: boolean, ro: 
   return run(ctx, argv, script, numkeys, ro);
 }
 
-function run(ctx: CommandContext, argv: string[], script: CachedScript, numkeys: number, ro: boolean): Reply {
+/** The script's reply, or null when it paused past busy-reply-threshold (it answers later). */
+function run(ctx: CommandContext, argv: string[], script: CachedScript, numkeys: number, ro: boolean): Reply | null {
   const first = 3 + numkeys;
   return ctx.services.scripting.eval.runner.run(
     ctx,
@@ -230,7 +232,7 @@ export const scriptCommand = defineCommand({
   arity: -2,
   flags: [],
   docs: { summary: 'A container for Lua scripts management commands.', since: '2.6.0', group: 'scripting', complexity: 'Depends on subcommand.' },
-  subcommands: [scriptLoad, scriptExists, scriptFlush, scriptHelp],
+  subcommands: [scriptLoad, scriptExists, scriptFlush, scriptKill, scriptHelp],
 });
 
 export const scriptingCommands: CommandDefinition[] = [evalCommand, evalshaCommand, evalRoCommand, evalshaRoCommand, scriptCommand];

@@ -414,7 +414,7 @@ const entries = [
   enm('shutdown-on-sigterm', 'default', SHUTDOWN_ON_SIG, 'noeffect', { multiEnum: true, flags: ['multi-arg'], refuse: SHUTDOWN_SAVE_REFUSAL }),
 
   // ---- scripting ----
-  int('busy-reply-threshold', '5000', 0n, LONG_MAX, 'noeffect', { aliases: ['lua-time-limit'] }),
+  int('busy-reply-threshold', '5000', 0n, LONG_MAX, 'active', { aliases: ['lua-time-limit'] }),
 
   // ---- cluster (accepted without effect: no cluster mode) ----
   // a cluster node accepts writes only for its own slots; run standalone it would take

@@ -24,6 +24,7 @@ import { REDIS_COMPAT_VERSION } from '../version.js';
 import { WireReader, WireWriter, readArgs, readLuaValue, writeLuaValue, writeReplyForLua, type LuaArg } from './wire.js';
 
 /** Lua 5.1 status codes (lua.h). */
+const LUA_YIELD = 1;
 const LUA_ERRRUN = 2;
 const LUA_ERRMEM = 4;
 const LUA_ERRERR = 5;
@@ -80,7 +81,9 @@ interface Exports {
   rd_set_limit(L: number, limit: number): void;
   rd_load(L: number, len: number, chunkName: number): number;
   rd_unref(L: number, ref: number): void;
-  rd_call(L: number, ref: number, functionMode: number, hookCount: number): number;
+  rd_start(L: number, ref: number, functionMode: number, hookCount: number): number;
+  rd_resume(L: number): number;
+  rd_abandon(L: number): void;
   rd_gc(L: number, what: number, data: number): number;
   rd_malloc(n: number): number;
   rd_free(p: number): void;
@@ -132,6 +135,15 @@ export interface RunOptions {
    * anything else gets "ERR " in front.
    */
   readonly interrupt?: () => string | null;
+  /**
+   * Asked at the same points when `interrupt` said go on: true asks the VM to
+   * pause the script (start/resume then answer `paused`) so the host can let its
+   * event loop turn. The VM pauses only where the script may yield: not inside a
+   * C call such as a table.sort comparator or a metamethod, nor inside a
+   * coroutine the script made; there it goes on and the host is asked again at
+   * the next hook. `run` never pauses (it resumes at once).
+   */
+  readonly pause?: () => boolean;
   readonly hookInterval?: number;
   /** the script's protocol for command replies (redis.setresp); 2 unless given */
   readonly resp?: () => ScriptResp;
@@ -146,6 +158,9 @@ export type RunResult =
   | { readonly kind: 'error'; readonly cause: 'runtime' | 'memory' | 'handler'; readonly error: LuaValue }
   /** the instance was poisoned (trap or host exception) and has been discarded */
   | { readonly kind: 'fatal'; readonly message: string };
+
+/** A step of a script run by start/resume: paused for the host, or finished. */
+export type RunStep = RunResult | { readonly kind: 'paused' };
 
 export interface LuaVmOptions {
   /** bytes Lua may hold (default 64 MiB) */
@@ -330,16 +345,27 @@ export class LuaVm {
     chunk.generation = -1;
   }
 
-  /** Runs a compiled chunk. Never throws for anything the script does. */
+  /** Runs a compiled chunk to its end. Never throws for anything the script does. */
   run(chunk: LuaChunk, opts: RunOptions = {}): RunResult {
-    if (this.running !== null) throw new Error('LuaVm.run is not re-entrant');
-    let result: RunResult | null = null;
+    let step = this.start(chunk, opts);
+    while (step.kind === 'paused') step = this.resume();
+    return step;
+  }
+
+  /**
+   * Starts a compiled chunk. It runs until it finishes or until `opts.pause` asks
+   * for a pause at a point where the script may yield (`paused`: call `resume` to
+   * go on, or `abandon`). Only one script runs (or is paused) at a time.
+   */
+  start(chunk: LuaChunk, opts: RunOptions = {}): RunStep {
+    if (this.running !== null) throw new Error('LuaVm: a script is already running');
+    let step: RunStep | null = null;
     const fatal = this.guardFatal(() => {
       const inst = this.instance();
       if (chunk.generation !== this.generation || chunk.ref < 0) {
         const err = this.load(chunk);
         if (err !== null) {
-          result = { kind: 'error', cause: 'runtime', error: err };
+          step = { kind: 'error', cause: 'runtime', error: err };
           return;
         }
       }
@@ -352,27 +378,66 @@ export class LuaVm {
       w.u32(args.length);
       for (const a of args) w.str(a);
       inst.toScratch(w.bytes());
-      const hook = opts.interrupt ? (opts.hookInterval ?? DEFAULT_HOOK_INTERVAL) : 0;
+      const hook = opts.interrupt || opts.pause ? (opts.hookInterval ?? DEFAULT_HOOK_INTERVAL) : 0;
       this.running = opts;
-      let status: number;
-      try {
-        status = inst.ex.rd_call(inst.L, chunk.ref, opts.mode === 'function' ? 1 : 0, hook);
-      } finally {
-        this.running = null;
-      }
-      if (status === 0) result = { kind: 'ok', value: inst.readOut() };
-      else if (status === LUA_ERRRUN) result = { kind: 'error', cause: 'runtime', error: inst.readOut() };
-      else if (status === LUA_ERRMEM) result = { kind: 'error', cause: 'memory', error: inst.readOut() };
-      else if (status === LUA_ERRERR) result = { kind: 'error', cause: 'handler', error: inst.readOut() };
-      else result = { kind: 'error', cause: 'memory', error: 'not enough memory' };
-      if (++this.calls % GC_PERIOD === 0) inst.ex.rd_gc(inst.L, LUA_GCSTEP, GC_PERIOD);
-      if (inst.ex.memory.buffer.byteLength > this.rebuildAbove) {
-        this.drop();
-        this.rebuilds++;
-      }
+      step = this.outcome(inst, inst.ex.rd_start(inst.L, chunk.ref, opts.mode === 'function' ? 1 : 0, hook));
     });
-    if (fatal !== null) return { kind: 'fatal', message: fatal };
-    return result ?? { kind: 'fatal', message: 'no result' };
+    return this.settle(fatal, step);
+  }
+
+  /** Goes on with the paused script. */
+  resume(): RunStep {
+    if (this.running === null || this.inst === null) throw new Error('LuaVm: no paused script');
+    const inst = this.inst;
+    let step: RunStep | null = null;
+    const fatal = this.guardFatal(() => {
+      step = this.outcome(inst, inst.ex.rd_resume(inst.L));
+    });
+    return this.settle(fatal, step);
+  }
+
+  /** True while a script is paused (between a `paused` step and its resume). */
+  get paused(): boolean {
+    return this.running !== null;
+  }
+
+  /** Drops the paused script without running it further. */
+  abandon(): void {
+    if (this.running === null) return;
+    this.running = null;
+    const inst = this.inst;
+    if (inst === null) return;
+    this.guardFatal(() => inst.ex.rd_abandon(inst.L));
+  }
+
+  private settle(fatal: string | null, step: RunStep | null): RunStep {
+    if (fatal !== null) {
+      this.running = null;
+      return { kind: 'fatal', message: fatal };
+    }
+    if (step === null) {
+      this.running = null;
+      return { kind: 'fatal', message: 'no result' };
+    }
+    return step;
+  }
+
+  /** What rd_start/rd_resume answered; a finished script's bookkeeping. */
+  private outcome(inst: Instance, status: number): RunStep {
+    if (status === LUA_YIELD) return { kind: 'paused' };
+    this.running = null;
+    let result: RunResult;
+    if (status === 0) result = { kind: 'ok', value: inst.readOut() };
+    else if (status === LUA_ERRRUN) result = { kind: 'error', cause: 'runtime', error: inst.readOut() };
+    else if (status === LUA_ERRMEM) result = { kind: 'error', cause: 'memory', error: inst.readOut() };
+    else if (status === LUA_ERRERR) result = { kind: 'error', cause: 'handler', error: inst.readOut() };
+    else result = { kind: 'error', cause: 'memory', error: 'not enough memory' };
+    if (++this.calls % GC_PERIOD === 0) inst.ex.rd_gc(inst.L, LUA_GCSTEP, GC_PERIOD);
+    if (inst.ex.memory.buffer.byteLength > this.rebuildAbove) {
+      this.drop();
+      this.rebuilds++;
+    }
+    return result;
   }
 
   /** Closes the VM (its instance is dropped; a later call would build a new one). */
@@ -433,10 +498,11 @@ export class LuaVm {
     return fatal ?? out;
   }
 
-  /** The count hook asks whether to go on. */
+  /** The count hook asks whether to go on (0), stop (1, the error in scratch) or pause (2). */
   onInterrupt(inst: Instance): number {
-    const msg = this.running?.interrupt?.() ?? null;
-    if (msg === null) return 0;
+    const opts = this.running;
+    const msg = opts?.interrupt?.() ?? null;
+    if (msg === null) return opts?.pause?.() === true ? 2 : 0;
     this.w.reset();
     this.w.u8(0x21); // '!': an error table as luaPushError builds it
     this.w.str(msg);

@@ -4,7 +4,9 @@
  * (Redis 7.2's scriptPrepareForRun + luaCallFunction + scriptResetRun).
  *
  * Contract:
- *  - `run(caller, target, request)` returns the caller's reply and never throws for
+ *  - `run(caller, target, request)` returns the caller's reply (null when the script
+ *    paused past busy-reply-threshold: the busy gate, server/script-busy.ts, resumes
+ *    it between turns of the event loop and sends the reply) and never throws for
  *    anything a script does; a poisoned Lua instance answers an error and is rebuilt.
  *  - Before the script runs, the flag rules are applied (`prepare`): a script that may
  *    write is refused while writes fail (MISCONF), under *_RO commands, and under OOM
@@ -17,16 +19,17 @@
  *  - The script's writes reach the write feed as the commands it ran (effects
  *    replication); the calling command itself is never propagated (`prevent`), so the
  *    propagator wraps two or more writes in MULTI/EXEC (persistence/propagator.ts).
- *  - The Lua call happens in exactly one place, `invoke`, so an engine that suspends
- *    scripts (BUSY, SCRIPT KILL) can replace it; `interrupt` is the count-hook's
- *    question ("go on?") for that engine to answer.
+ *  - The Lua call starts in exactly one place, `invoke`; the busy gate's control
+ *    answers the count hook (SCRIPT KILL, pauses); `interrupt` is an extra
+ *    "go on?" question asked after the gate's.
  */
 import type { CommandContext } from '../command-model/context.js';
 import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { Client } from '../server/client.js';
 import { errorInfo, luaValueToReply, type ScriptResp } from './lua-value.js';
-import type { LuaChunk, LuaVm, RunOptions, RunResult, HostFunctionResult } from './lua-vm.js';
+import type { LuaChunk, LuaVm, RunOptions, RunResult, RunStep, HostFunctionResult } from './lua-vm.js';
+import type { ScriptControl, ScriptJob } from '../command-model/services.js';
 import type { LuaArg } from './wire.js';
 import type { ScriptFlags } from './shebang.js';
 import { callFromScript } from './script-bridge.js';
@@ -95,14 +98,25 @@ export class ScriptRunner {
   static readonly hostFunctions: readonly string[] = EVAL_API_FUNCTIONS;
   private client: Client | null = null;
   private clientCtx: CommandContext | null = null;
+  /** the busy gate's answers for the run under way (server/script-busy.ts) */
+  private control: ScriptControl | null = null;
   /** bound once: a run allocates no closures for the VM */
-  private readonly redisCallFn = (argv: string[]): Reply => callFromScript(this.current!, argv);
+  private readonly redisCallFn = (argv: string[]): Reply => {
+    const run = this.current!;
+    const r = callFromScript(run, argv);
+    if (run.writeDirty) this.control?.markWrite();
+    return r;
+  };
   private readonly hostFn = (name: string, args: readonly LuaArg[]): HostFunctionResult => {
     const run = this.current!;
     return redisApiCall(run, name, args) ?? this.extraApi?.(run, name, args) ?? { kind: 'none' };
   };
   private readonly respFn = (): ScriptResp => this.current?.resp ?? 2;
-  private readonly interruptFn = (): string | null => (this.interrupt === null || this.current === null ? null : this.interrupt(this.current));
+  private readonly interruptFn = (): string | null =>
+    this.control?.interrupt() ?? (this.interrupt === null || this.current === null ? null : this.interrupt(this.current));
+  private readonly pauseFn = (): boolean => this.control?.pause() ?? false;
+  /** the one job object the gate drives (runs never nest) */
+  private readonly jobObj = new RunnerJob(this);
 
   constructor(
     readonly vm: LuaVm,
@@ -111,8 +125,12 @@ export class ScriptRunner {
     private readonly extraApi: ((run: ScriptRun, name: string, args: readonly LuaArg[]) => HostFunctionResult) | null = null,
   ) {}
 
-  /** Runs `target` for `caller`. Always returns the caller's reply. */
-  run(caller: CommandContext, target: ScriptTarget, req: RunRequest): Reply {
+  /**
+   * Runs `target` for `caller`: the caller's reply, or null when the script paused
+   * past busy-reply-threshold (it answers later; server/script-busy.ts runs it in
+   * slices while other clients get -BUSY).
+   */
+  run(caller: CommandContext, target: ScriptTarget, req: RunRequest): Reply | null {
     const oom = this.host.outOfMemory();
     const refused = this.prepare(target.flags, req.readOnlyCommand, oom, caller.services.keyspace.loading);
     if (refused !== null) return reply.error(refused);
@@ -129,25 +147,65 @@ export class ScriptRunner {
       resp: 2,
       repl: REPL_ALL,
     };
+    return caller.services.scriptBusy.execute(caller, this.jobObj.prepare(run, req));
+  }
+
+  /** Starts the prepared run for the busy gate (RunnerJob.start). */
+  startJob(run: ScriptRun, req: RunRequest, control: ScriptControl): Reply | 'paused' {
     this.current = run;
-    let result: RunResult;
+    this.control = control;
+    return this.settle(run, () => this.invoke(run, req));
+  }
+
+  /** Goes on after a pause (RunnerJob.resume). */
+  resumeJob(run: ScriptRun): Reply | 'paused' {
+    this.current = run;
+    return this.settle(run, () => this.vm.resume());
+  }
+
+  /** The server stops while the run is paused (RunnerJob.abandon). */
+  abandonJob(): void {
+    this.vm.abandon();
+    this.current = null;
+    this.control = null;
+  }
+
+  private settle(run: ScriptRun, f: () => RunStep): Reply | 'paused' {
+    let step: RunStep;
     try {
-      result = this.invoke(run, req);
-    } finally {
+      step = f();
+    } catch (e) {
       this.current = null;
-      // the calling command (EVAL, FCALL) is never propagated itself: its effects are
-      caller.propagation.prevent();
+      this.control = null;
+      throw e;
     }
+    return step.kind === 'paused' ? 'paused' : this.finish(run, step);
+  }
+
+  /** The script ended: the calling command (EVAL, FCALL) is never propagated itself, its effects are. */
+  private finish(run: ScriptRun, result: RunResult): Reply {
+    this.current = null;
+    this.control = null;
+    run.caller.propagation.prevent();
     return this.toReply(run, result);
   }
 
-  /** The one call into Lua (see the header). */
-  protected invoke(run: ScriptRun, req: RunRequest): RunResult {
-    const opts: RunOptions =
-      this.interrupt === null
-        ? { keys: req.keys, args: req.args, mode: req.mode, redisCall: this.redisCallFn, hostFunction: this.hostFn, resp: this.respFn }
-        : { keys: req.keys, args: req.args, mode: req.mode, redisCall: this.redisCallFn, hostFunction: this.hostFn, resp: this.respFn, interrupt: this.interruptFn };
-    return this.vm.run(run.target.chunk, opts);
+  /**
+   * The one call into Lua (see the header). The gate's control answers the count
+   * hook (kill, pause) and learns when the script writes (SCRIPT KILL's UNKILLABLE).
+   */
+  protected invoke(run: ScriptRun, req: RunRequest): RunStep {
+    const opts: RunOptions = {
+      keys: req.keys,
+      args: req.args,
+      mode: req.mode,
+      redisCall: this.redisCallFn,
+      hostFunction: this.hostFn,
+      resp: this.respFn,
+      interrupt: this.interruptFn,
+      pause: this.pauseFn,
+    };
+    return this.vm.start(run.target.chunk, opts);
   }
 
   /**
@@ -203,5 +261,35 @@ export class ScriptRunner {
     // error passed on was counted in errorstats when the command failed
     const line = text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ');
     return info.fromReply ? reply.errorNoStats(line) : reply.error(line);
+  }
+}
+
+/** The job the busy gate drives for a ScriptRunner: one object, reused by every run. */
+class RunnerJob implements ScriptJob {
+  kind: 'eval' | 'function' = 'eval';
+  name = '';
+  private run: ScriptRun | null = null;
+  private req: RunRequest | null = null;
+
+  constructor(private readonly runner: ScriptRunner) {}
+
+  prepare(run: ScriptRun, req: RunRequest): this {
+    this.run = run;
+    this.req = req;
+    this.kind = req.mode;
+    this.name = run.target.name;
+    return this;
+  }
+
+  start(control: ScriptControl): Reply | 'paused' {
+    return this.runner.startJob(this.run!, this.req!, control);
+  }
+
+  resume(): Reply | 'paused' {
+    return this.runner.resumeJob(this.run!);
+  }
+
+  abandon(): void {
+    this.runner.abandonJob();
   }
 }

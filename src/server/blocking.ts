@@ -174,11 +174,12 @@ export class BlockingRegistry {
 
   /** Times the wait out at its deadline (re-armed in steps setTimeout can take). */
   private arm(w: Waiter): void {
-    const wait = Math.min(MAX_TIMER_MS, Math.max(0, w.deadline - this.server.clock.now()));
+    const wait = Math.min(MAX_TIMER_MS, Math.max(this.server.scripts.suspended ? 10 : 0, w.deadline - this.server.clock.now()));
     w.timer = setTimeout(() => {
       w.timer = null;
       if (this.byClient.get(w.conn.client.id) !== w) return;
-      if (this.server.clock.now() < w.deadline) {
+      // no timeout reply (and no pipelined input after it) while a script is paused
+      if (this.server.clock.now() < w.deadline || this.server.scripts.suspended) {
         this.arm(w);
         return;
       }

@@ -113,5 +113,6 @@ export function commandServices(server: Server): CommandServices {
       eval: evalScripts,
       ...scriptHost,
     },
+    scriptBusy: server.scripts,
   };
 }

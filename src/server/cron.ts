@@ -36,6 +36,7 @@ export interface CronHost {
   readonly stats: ServerStats;
   readonly memory: MemoryAccounting;
   readonly heapGuard: HeapGuard;
+  readonly scripts: { readonly suspended: boolean };
   /** DEBUG PAUSE-CRON / SET-ACTIVE-EXPIRE (debug-service.ts) */
   readonly debugKnobs: { readonly cronPaused: boolean; readonly activeExpire: boolean };
   readonly tlsService: TlsService;
@@ -88,6 +89,8 @@ export class ServerCron {
     const h = this.host;
     // DEBUG PAUSE-CRON: no background work at all until it is turned back
     if (h.debugKnobs.cronPaused) return;
+    // a paused script: nothing may change the keyspace until it ends (script-busy.ts)
+    if (h.scripts.suspended) return;
     h.updateTime();
     h.security.tick();
     // as Redis: no active expiry while the dataset loads (the AOF replays its own

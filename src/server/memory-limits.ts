@@ -17,7 +17,8 @@ export function evictionHost(server: Server): EvictionHost {
     },
     usedMemory: () => server.memory.used(),
     // as Redis's isSafeToPerformEvictions: not while paused, not while the dataset loads
-    evictionPaused: () => server.pause.active || server.loading,
+    // no eviction while a paused script owns the keyspace (server/script-busy.ts)
+    evictionPaused: () => server.pause.active || server.loading || server.scripts.suspended,
     now: () => server.now(),
     evictKey: (db: Database, key: string) => evictKey(server, db, key),
   };

@@ -19,6 +19,7 @@ import { ConfigStore } from '../config/config-store.js';
 import { configTable } from '../config/config-table.js';
 import { CommandTable, renameChecker } from '../command-model/command-table.js';
 import { Dispatcher } from '../commands/dispatcher.js';
+import { ScriptBusyGate, scriptBusyHost } from './script-busy.js';
 import { allCommands } from '../commands/index.js';
 import type { Command } from '../command-model/command-spec.js';
 import type { CommandContext, CommandHost } from '../command-model/context.js';
@@ -49,7 +50,7 @@ import type { TlsAcceptor } from '../tls/tls-acceptor.js';
 import { BlockingRegistry } from './blocking.js';
 import { WatchRegistry } from './watch.js';
 import { PubSubRegistry } from './pubsub.js';
-import { TrackingTable } from './tracking.js';
+import { TrackingTable, trackingHost } from './tracking.js';
 import { ClientLimits } from './client-limits.js';
 import { InfoRegistry } from './info-registry.js';
 import { Propagator } from '../persistence/propagator.js';
@@ -109,22 +110,14 @@ export class Server implements CommandHost {
   readonly info = new InfoRegistry();
   /** clients blocked on keys (BLPOP & co.) */
   readonly blocking: BlockingRegistry = new BlockingRegistry(this);
+  /** a script paused past busy-reply-threshold: BUSY, SCRIPT KILL (server/script-busy.ts) */
+  readonly scripts: ScriptBusyGate = new ScriptBusyGate(scriptBusyHost(this));
   /** WATCHed keys (transactions) */
   readonly watches = new WatchRegistry();
   /** channel and pattern subscriptions */
   readonly pubsub = new PubSubRegistry();
   /** client-side caching: tracked keys, BCAST prefixes, invalidation messages */
-  readonly tracking = new TrackingTable({
-    clientById: (id) => this.connections.get(id)?.client,
-    push: (client, r, afterReply) => {
-      const conn = this.connections.get(client.id);
-      if (conn !== undefined && conn.client === client) conn.push(r, afterReply);
-    },
-    current: () => this.current,
-    executing: () => this.dispatcher.executing || this.blocking.reexecuting,
-    clients: () => [...this.connections.values()].map((conn) => conn.client),
-    maxKeys: () => this.config.int('tracking-table-max-keys'),
-  });
+  readonly tracking = new TrackingTable(trackingHost(this));
   /** MONITOR clients and their feed (monitor-feed.ts) */
   readonly monitors: MonitorFeed = new MonitorFeed(this);
   /** the testing switches DEBUG turns (debug-service.ts) */
@@ -245,7 +238,8 @@ export class Server implements CommandHost {
     if (usersFailed !== null) throw new StartupError(usersFailed);
     this.dispatcher.aclCheck = (ctx, cmd, argv) => this.acl.check(ctx, cmd, argv);
     const mu = process.memoryUsage();
-    this.startupMemory = mu.heapUsed + mu.external;
+    // the Lua VM's linear memory is outside V8's heap and, as Redis's Lua heap, not used_memory
+    this.startupMemory = mu.heapUsed + mu.external - this.services.scripting.eval.vm.linearMemoryBytes();
     this.memory.startup = this.startupMemory;
   }
 
@@ -271,6 +265,10 @@ export class Server implements CommandHost {
   }
   updateTime(): void {
     this.cachedNow = this.clock.now();
+  }
+  /** Sets the cached time (a paused script's slices keep its start time). */
+  setCachedTime(ms: number): void {
+    this.cachedNow = ms;
   }
   keyModified(db: Database, key: string): void {
     this.keyspace.keyModified(db, key);
@@ -381,6 +379,7 @@ export class Server implements CommandHost {
   async close(): Promise<void> {
     this.shuttingDown = true;
     this.cron.stop();
+    this.scripts.stop();
     this.evictor.stop();
     this.security.events.close();
     if (!this.syslogClosedLater) this.syslog?.close();

@@ -82,6 +82,30 @@ export interface TrackingHost {
   atEndOfTurn?(f: () => void): void;
 }
 
+/** The server as the tracking table's host sees it (server.ts passes itself). */
+export interface TrackingServerView {
+  readonly connections: ReadonlyMap<number, { readonly client: Client; push(r: Reply, afterReply: boolean): void }>;
+  readonly current: Client | null;
+  readonly dispatcher: { readonly executing: boolean };
+  readonly blocking: { readonly reexecuting: boolean };
+  readonly config: { int(name: 'tracking-table-max-keys'): number };
+}
+
+/** The tracking host over the server's connections. */
+export function trackingHost(server: TrackingServerView): TrackingHost {
+  return {
+    clientById: (id) => server.connections.get(id)?.client,
+    push: (client, r, afterReply) => {
+      const conn = server.connections.get(client.id);
+      if (conn !== undefined && conn.client === client) conn.push(r, afterReply);
+    },
+    current: () => server.current,
+    executing: () => server.dispatcher.executing || server.blocking.reexecuting,
+    clients: () => [...server.connections.values()].map((conn) => conn.client),
+    maxKeys: () => server.config.int('tracking-table-max-keys'),
+  };
+}
+
 interface BroadcastState {
   /** keys modified since the last broadcast → the client that last modified each (NOLOOP) */
   readonly keys: Map<string, Client | null>;

@@ -47,6 +47,7 @@
 #include "lua.h"
 #include "lauxlib.h"
 #include "lualib.h"
+#include "lstate.h" /* nCcalls/baseCcalls: may this thread yield here? */
 
 #define RD_EXPORT(name) __attribute__((export_name(name)))
 #define RD_IMPORT(name) __attribute__((import_module("host"), import_name(name)))
@@ -55,7 +56,8 @@
    Returns 0: push the decoded scratch value and return it; 1: push it and raise
    it as the error; 2: return no value. */
 RD_IMPORT("call") extern int rd_host_call(int id, int nargs);
-/* The count hook fired: 0 go on, 1 raise the decoded scratch value. */
+/* The count hook fired: 0 go on, 1 raise the decoded scratch value (kill),
+   2 give the host a turn: yield to it if this point may yield, else go on. */
 RD_IMPORT("interrupt") extern int rd_host_interrupt(void);
 /* lua_atpanic: an error outside any protected call. Never returns (throws). */
 RD_IMPORT("panic") extern void rd_host_panic(void);
@@ -64,6 +66,9 @@ LUALIB_API int (luaopen_cjson) (lua_State *L);
 LUALIB_API int (luaopen_struct) (lua_State *L);
 LUALIB_API int (luaopen_cmsgpack) (lua_State *L);
 LUALIB_API int (luaopen_bit) (lua_State *L);
+/* vendor/lua/src/lstrlib.c (Redoubt patch): the C half of the yieldable gsub */
+LUALIB_API int luaredoubt_gsub_prep (lua_State *L);
+LUALIB_API int luaredoubt_gsub_match (lua_State *L);
 
 /* ------------------------------------------------------------------------- */
 /* Growable byte buffers                                                      */
@@ -122,11 +127,24 @@ RD_EXPORT("rd_out_len") uint32_t rd_out_len(void) { return (uint32_t)out_buf.len
 /* ------------------------------------------------------------------------- */
 /* Per-state data: the counting allocator and Redis's PRNG                    */
 
+/* A pcall coroutine being resumed, and the thread that resumed it. */
+typedef struct {
+  lua_State *co, *parent;
+} RdPcallLink;
+
+/* Nested pcalls stop at Lua's C-call limit (LUAI_MAXCCALLS, 200) well before this. */
+#define RD_PCALL_CHAIN_MAX 256
+
 typedef struct {
   size_t used;   /* bytes Lua holds right now */
   size_t limit;  /* growth beyond this fails: Lua raises "not enough memory" */
   uint64_t rand_state; /* 48-bit lrand48 state (Redis's rand.c sequence) */
   int killed;    /* the host asked to stop this script: the hook fires always */
+  lua_State *script; /* the thread the running script started on, or NULL */
+  int script_ref;    /* its registry reference (keeps it from the collector) */
+  int pausing;       /* the last yield was a pause for the host, not a script's yield */
+  int chain_len;     /* pcall coroutines being resumed, outermost first */
+  RdPcallLink chain[RD_PCALL_CHAIN_MAX];
 } RdVm;
 
 /* Counting in C keeps the host out of every allocation. Only growth is refused:
@@ -483,26 +501,6 @@ static int host_function(lua_State *L) {
   return 1;
 }
 
-/* Redis 7's pcall: an error object that is a table with a string `err` field is
-   returned as that string, as Lua scripts written for Redis < 7 expect. */
-static int redis_pcall(lua_State *L) {
-  int argc = lua_gettop(L);
-  luaL_checkany(L, 1);
-  lua_pushboolean(L, 1);
-  lua_insert(L, 1);
-  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0)) {
-    lua_remove(L, 1);
-    if (lua_istable(L, -1)) {
-      lua_getfield(L, -1, "err");
-      if (lua_isstring(L, -1)) lua_replace(L, -2);
-      else lua_pop(L, 1);
-    }
-    lua_pushboolean(L, 0);
-    lua_insert(L, 1);
-  }
-  return lua_gettop(L);
-}
-
 /* Redis's math.random: Lua's own algorithm over the 48-bit lrand48 sequence of
    Redis's rand.c, so a seed gives the same numbers on every platform. */
 #define RD_LRAND48_MAX 2147483647
@@ -554,11 +552,10 @@ static int nonexistent_global(lua_State *L) {
   return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", lua_tostring(L, 2));
 }
 
-/* The error handler of every script call, as Redis's __redis__err__handler: a
-   non-table error becomes {err='ERR ' .. tostring(e)}; the table gets the
-   source and line of the Lua code that raised it (the caller's when the error
-   came from a C function such as error() or redis.call()). */
-static int error_handler(lua_State *L) {
+/* __redis__err__handler as a script sees it (Redis's Lua handler): a non-table
+   error becomes {err='ERR ' .. tostring(e)}; the table gets the source and line
+   of its caller (the caller's caller when that is a C function). */
+static int script_error_handler(lua_State *L) {
   lua_Debug ar;
   int have = lua_getstack(L, 1, &ar) && lua_getinfo(L, "nSl", &ar);
   if (have && strcmp(ar.what, "C") == 0)
@@ -587,20 +584,385 @@ static int error_handler(lua_State *L) {
   return 1;
 }
 
-/* The count hook: ask the host whether to go on (deadline, SCRIPT KILL). Once
-   the host says stop, the hook fires on every instruction so a pcall in the
-   script cannot swallow the error and keep running. */
+/* Chunk name of Redoubt's own Lua code (the yieldable pcall): positions in
+   error messages and error objects skip its frames, as they skip C functions. */
+#define RD_INTERNAL_CHUNK LUAREDOUBT_INTERNAL_CHUNK /* lauxlib.h */
+
+static int is_internal(const lua_Debug *ar) {
+  return strcmp(ar->source, RD_INTERNAL_CHUNK) == 0;
+}
+
+/* The error object of a script that failed, as Redis's __redis__err__handler
+   makes it: a non-table error becomes {err='ERR ' .. tostring(e)}; the table
+   gets the source and line of the Lua code that raised it (the caller's when the
+   error came from a C function such as error() or redis.call()). Redis's handler
+   runs before the stack unwinds; here the script's thread is dead but keeps its
+   frames, so level 0 is the raiser (the handler's level 1). Frames of Redoubt's
+   own pcall code are skipped. Runs on the main state with the error object at 1;
+   a kill error keeps the position the hook gave it. */
+static int decorate_error(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  lua_State *t = (lua_State *)lua_touserdata(L, 2);
+  lua_settop(L, 1);
+  lua_Debug ar;
+  int level = 0;
+  int have = lua_getstack(t, level, &ar) && lua_getinfo(t, "nSl", &ar);
+  if (have && strcmp(ar.what, "C") == 0)
+    have = lua_getstack(t, ++level, &ar) && lua_getinfo(t, "nSl", &ar);
+  while (have && is_internal(&ar))
+    have = lua_getstack(t, ++level, &ar) && lua_getinfo(t, "nSl", &ar);
+  if (!lua_istable(L, 1)) {
+    lua_getglobal(L, "tostring");
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    lua_newtable(L);
+    lua_pushliteral(L, "err");
+    lua_pushliteral(L, "ERR ");
+    lua_pushvalue(L, -4);
+    lua_concat(L, 2);
+    lua_rawset(L, -3);
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+  }
+  if (vm->killed) {
+    lua_getfield(L, 1, "source");
+    if (!lua_isnil(L, -1)) have = 0;
+    lua_pop(L, 1);
+  }
+  if (have) {
+    lua_pushstring(L, ar.source);
+    lua_setfield(L, 1, "source");
+    lua_pushinteger(L, ar.currentline);
+    lua_setfield(L, 1, "line");
+  }
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* May thread L yield to the host at this point? Only if nothing on the way out
+   is a C call (a table.sort comparator, a gsub callback, a metamethod, xpcall:
+   lua_yield would fail there) and the way out leads to the script's thread
+   through pcall coroutines only: a script's own coroutine must never see a
+   yield it did not ask for. */
+static int can_yield(RdVm *vm, lua_State *L) {
+  lua_State *t = L;
+  int i = vm->chain_len - 1;
+  if (vm->script == NULL) return 0;
+  for (;;) {
+    if (t->nCcalls > t->baseCcalls) return 0;
+    if (t == vm->script) return i < 0;
+    if (i < 0 || vm->chain[i].co != t) return 0;
+    t = vm->chain[i].parent;
+    i--;
+  }
+}
+
+/* Raises the kill error kept in the registry (set by the hook at the kill). */
+static int raise_kill(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
+  return lua_error(L);
+}
+
+/* The count hook: ask the host whether to go on (deadline, SCRIPT KILL) or to
+   give it a turn of its event loop (a long script: the host answers other
+   clients -BUSY, then resumes). Once the host says stop, the hook fires on every
+   instruction so a pcall in the script cannot swallow the error and keep running;
+   pcall itself re-raises it (pco_finish). The error object gets the position of
+   the script code that was running, as Redis's error handler would give it. */
 static void count_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   RdVm *vm = vm_of(L);
-  if (vm->killed || rd_host_interrupt() == 1) {
-    if (!vm->killed) {
-      vm->killed = 1;
-      lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-    }
-    decode_scratch(L);
-    lua_error(L);
+  if (vm->killed) {
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    raise_kill(L);
   }
+  int rc = rd_host_interrupt();
+  if (rc == 2) {
+    if (can_yield(vm, L)) {
+      vm->pausing = 1;
+      lua_yield(L, 0);
+    }
+    return;
+  }
+  if (rc != 1) return;
+  vm->killed = 1;
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+  decode_scratch(L);
+  lua_Debug d;
+  for (int level = 0; lua_getstack(L, level, &d); level++) {
+    lua_getinfo(L, "Sl", &d);
+    if (strcmp(d.what, "C") == 0 || is_internal(&d)) continue;
+    lua_pushstring(L, d.source);
+    lua_setfield(L, -2, "source");
+    lua_pushinteger(L, d.currentline);
+    lua_setfield(L, -2, "line");
+    break;
+  }
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
+  lua_error(L);
+}
+
+/* ------------------------------------------------------------------------- */
+/* A yieldable pcall                                                          */
+/*
+ * Lua 5.1's pcall is a C function: nothing it calls can yield, so a loop inside
+ * pcall could never give the host a turn (no BUSY reply, no SCRIPT KILL). This
+ * pcall runs its function as a coroutine instead; when the count hook yields that
+ * coroutine for the host, pcall yields its own thread in turn (up to the script's
+ * thread, which yields to the host), and resumes the coroutine when resumed.
+ * Lua's C-call limit still bounds the nesting ("C stack overflow"): the arguments
+ * move to the coroutine with lua_xmove, which carries the call depth over.
+ * A coroutine.yield() inside pcall fails as in Redis's Lua, with "attempt to
+ * yield across metamethod/C-call boundary" returned by that pcall.
+ */
+static const char pcall_source[] =
+  "local new, step, pause, finish = ...\n"
+  "return function(...)\n"
+  "  local co = new(...)\n"
+  "  local st = step(co)\n"
+  "  while st == true do pause() st = step(co) end\n"
+  "  return finish(co, st)\n"
+  "end\n";
+
+/* new(f, ...): a coroutine holding f and its arguments. Redis's pcall() with no
+   argument calls its own `true` placeholder: "attempt to call a boolean value". */
+static int pco_new(lua_State *L) {
+  int n = lua_gettop(L);
+  if (n == 0) {
+    lua_pushboolean(L, 1);
+    n = 1;
+  }
+  lua_State *co = lua_newthread(L);
+  lua_setlevel(L, co); /* C-call depth carries over, as through the C pcall */
+  lua_insert(L, 1);
+  lua_xmove(L, co, n);
+  return 1;
+}
+
+/* step(co): resumes co. true: co paused for the host (the caller pauses too);
+   otherwise the lua_resume status for finish. */
+static int pco_step(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  lua_State *co = lua_tothread(L, 1);
+  int nargs = lua_status(co) == 0 ? lua_gettop(co) - 1 : 0;
+  if (lua_status(co) == 0 && (L->nCcalls + 1 >= LUAI_MAXCCALLS || vm->chain_len >= RD_PCALL_CHAIN_MAX)) {
+    /* the depth at which Redis's pcall fails to call (luaD_call's check) */
+    lua_settop(co, 0);
+    lua_pushliteral(co, "C stack overflow");
+    lua_pushinteger(L, LUA_ERRRUN);
+    return 1;
+  }
+  vm->chain[vm->chain_len].co = co;
+  vm->chain[vm->chain_len].parent = L;
+  vm->chain_len++;
+  vm->pausing = 0;
+  int status = lua_resume(co, nargs);
+  vm->chain_len--;
+  if (status == LUA_YIELD && vm->pausing) {
+    vm->pausing = 0;
+    lua_pushboolean(L, 1);
+  } else {
+    lua_pushinteger(L, status);
+  }
+  return 1;
+}
+
+/* pause(): yields this thread for the host (can_yield held when co paused). */
+static int pco_pause(lua_State *L) {
+  vm_of(L)->pausing = 1;
+  return lua_yield(L, 0);
+}
+
+/* finish(co, status): pcall's results. A kill is raised again: pcall must not
+   swallow it. An error object that is a table with a string `err` becomes that
+   string (Redis 7's pcall). */
+static int pco_finish(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  lua_State *co = lua_tothread(L, 1);
+  int status = (int)lua_tointeger(L, 2);
+  if (vm->killed) return raise_kill(L);
+  lua_settop(L, 0);
+  if (status == 0) {
+    int n = lua_gettop(co);
+    if (!lua_checkstack(L, n + 1)) return luaL_error(L, "too many results to unpack");
+    lua_pushboolean(L, 1);
+    lua_xmove(co, L, n);
+    return n + 1;
+  }
+  lua_pushboolean(L, 0);
+  if (status == LUA_YIELD) {
+    lua_pushliteral(L, "attempt to yield across metamethod/C-call boundary");
+    return 2;
+  }
+  lua_xmove(co, L, 1);
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "err");
+    /* Redis leaves a non-string `err` value as a third result */
+    if (lua_isstring(L, -1)) lua_replace(L, -2);
+  }
+  return lua_gettop(L);
+}
+
+/* ------------------------------------------------------------------------- */
+/* A yieldable table.sort and string.gsub                                     */
+/*
+ * A sort comparator or a gsub callback is called from C in Lua 5.1, so a loop
+ * in it could never pause for the host. These versions drive the same algorithm
+ * from Lua (Redoubt's own chunk, whose frames luaL_where/luaL_argerror look
+ * through), calling the script's function from Lua: the comparisons happen in
+ * the same order as ltablib.c's auxsort, so a sort gives the same result and
+ * the comparator sees the same calls; gsub keeps lstrlib.c's matching (C
+ * helpers) and only its loop moves. Errors carry Redis's texts and positions.
+ * Without a script function (sort with no comparator, gsub with a string or
+ * table replacement) the C version runs: nothing there can loop in Lua code.
+ */
+static const char sort_source[] =
+  "local check, csort, type, rawget, rawset, error = ...\n"
+  "return function(...)\n"
+  "  local t, comp = ...\n"
+  "  if type(comp) ~= 'function' then return csort(...) end\n"
+  "  local n = check(...)\n"
+  "  local stack, top = {}, 0\n"
+  "  local l, u = 1, n\n"
+  "  while true do\n"
+  "    while l < u do\n"
+  "      local al, au = rawget(t, l), rawget(t, u)\n"
+  "      if comp(au, al) then rawset(t, l, au) rawset(t, u, al) end\n"
+  "      if u - l == 1 then break end\n"
+  "      local i = (l + u - (l + u) % 2) / 2\n"
+  "      local ai = rawget(t, i)\n"
+  "      al = rawget(t, l)\n"
+  "      if comp(ai, al) then rawset(t, i, al) rawset(t, l, ai)\n"
+  "      else\n"
+  "        au = rawget(t, u)\n"
+  "        if comp(au, ai) then rawset(t, i, au) rawset(t, u, ai) end\n"
+  "      end\n"
+  "      if u - l == 2 then break end\n"
+  "      local P = rawget(t, i)\n"
+  "      rawset(t, i, rawget(t, u - 1)) rawset(t, u - 1, P)\n"
+  "      i = l\n"
+  "      local j = u - 1\n"
+  "      while true do\n"
+  "        i = i + 1\n"
+  "        local x = rawget(t, i)\n"
+  "        while comp(x, P) do\n"
+  "          if i > u then error('invalid order function for sorting', 2) end\n"
+  "          i = i + 1 x = rawget(t, i)\n"
+  "        end\n"
+  "        j = j - 1\n"
+  "        local y = rawget(t, j)\n"
+  "        while comp(P, y) do\n"
+  "          if j < l then error('invalid order function for sorting', 2) end\n"
+  "          j = j - 1 y = rawget(t, j)\n"
+  "        end\n"
+  "        if j < i then break end\n"
+  "        rawset(t, i, y) rawset(t, j, x)\n"
+  "      end\n"
+  "      local a, b = rawget(t, u - 1), rawget(t, i)\n"
+  "      rawset(t, u - 1, b) rawset(t, i, a)\n"
+  "      local sl, su\n"
+  "      if i - l < u - i then sl, su, l = l, i - 1, i + 1\n"
+  "      else sl, su, u = i + 1, u, i - 1 end\n"
+  "      top = top + 1 stack[top] = l\n"
+  "      top = top + 1 stack[top] = u\n"
+  "      l, u = sl, su\n"
+  "    end\n"
+  "    if top == 0 then return end\n"
+  "    u = stack[top] l = stack[top - 1] top = top - 2\n"
+  "  end\n"
+  "end\n";
+
+static const char gsub_source[] =
+  "local prep, match, gsub, type, error, sub, concat = ...\n"
+  "local function call(f, e, ...)\n"
+  "  if e == nil then return nil end\n"
+  "  return e, f(...)\n"
+  "end\n"
+  "return function(...)\n"
+  "  local _, _, f = ...\n"
+  "  if type(f) ~= 'function' then return gsub(...) end\n"
+  "  local s, p, anchor, max = prep(...)\n"
+  "  local src, copied, n, len, out, k = 0, 0, 0, #s, {}, 0\n"
+  "  while n < max do\n"
+  "    local e, v = call(f, match(s, p, src))\n"
+  "    if e then\n"
+  "      n = n + 1\n"
+  "      if v then\n"
+  "        if type(v) ~= 'string' and type(v) ~= 'number' then\n"
+  "          error('invalid replacement value (a ' .. type(v) .. ')', 2)\n"
+  "        end\n"
+  "        if src > copied then k = k + 1 out[k] = sub(s, copied + 1, src) end\n"
+  "        k = k + 1 out[k] = v\n"
+  "        copied = e\n"
+  "      end\n"
+  "    end\n"
+  "    if e and e > src then src = e\n"
+  "    elseif src < len then src = src + 1\n"
+  "    else break end\n"
+  "    if anchor then break end\n"
+  "  end\n"
+  "  if k == 0 then return s, n end\n"
+  "  k = k + 1 out[k] = sub(s, copied + 1)\n"
+  "  return concat(out), n\n"
+  "end\n";
+
+/* sort's argument checks (ltablib.c sort), then #t */
+static int sort_check(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushinteger(L, luaL_getn(L, 1));
+  return 1;
+}
+
+/* Replaces lib[field] (lib a global table) with the chunk's function, which gets
+   the values pushed after the chunk as its upvalues' source. */
+static void replace_field(lua_State *L, const char *lib, const char *field, const char *src, size_t len, int nvalues) {
+  if (luaL_loadbuffer(L, src, len, RD_INTERNAL_CHUNK) != 0) lua_error(L);
+  lua_insert(L, -1 - nvalues);
+  lua_call(L, nvalues, 1);
+  lua_getglobal(L, lib);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, field);
+  lua_pop(L, 1);
+}
+
+static void install_sort_gsub(lua_State *L) {
+  lua_pushcfunction(L, sort_check);
+  lua_getglobal(L, "table");
+  lua_getfield(L, -1, "sort");
+  lua_remove(L, -2);
+  lua_getglobal(L, "type");
+  lua_getglobal(L, "rawget");
+  lua_getglobal(L, "rawset");
+  lua_getglobal(L, "error");
+  replace_field(L, "table", "sort", sort_source, sizeof(sort_source) - 1, 6);
+
+  lua_pushcfunction(L, luaredoubt_gsub_prep);
+  lua_pushcfunction(L, luaredoubt_gsub_match);
+  lua_getglobal(L, "string");
+  lua_getfield(L, -1, "gsub");
+  lua_remove(L, -2);
+  lua_getglobal(L, "type");
+  lua_getglobal(L, "error");
+  lua_getglobal(L, "string");
+  lua_getfield(L, -1, "sub");
+  lua_remove(L, -2);
+  lua_getglobal(L, "table");
+  lua_getfield(L, -1, "concat");
+  lua_remove(L, -2);
+  replace_field(L, "string", "gsub", gsub_source, sizeof(gsub_source) - 1, 7);
+}
+
+/* Installs the yieldable pcall as the global `pcall`. */
+static void install_pcall(lua_State *L) {
+  if (luaL_loadbuffer(L, pcall_source, sizeof(pcall_source) - 1, RD_INTERNAL_CHUNK) != 0) lua_error(L);
+  lua_pushcfunction(L, pco_new);
+  lua_pushcfunction(L, pco_step);
+  lua_pushcfunction(L, pco_pause);
+  lua_pushcfunction(L, pco_finish);
+  lua_call(L, 4, 1);
+  lua_setglobal(L, "pcall");
 }
 
 /* ------------------------------------------------------------------------- */
@@ -654,8 +1016,11 @@ static int setup(lua_State *L) {
     lua_setglobal(L, *d);
   }
 
-  lua_pushcfunction(L, redis_pcall);
-  lua_setglobal(L, "pcall");
+  install_pcall(L);
+  install_sort_gsub(L);
+  /* the kill error's slot exists from the start (end_script must not allocate) */
+  lua_pushboolean(L, 0);
+  lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
 
   lua_getglobal(L, "math");
   lua_pushcfunction(L, redis_math_random);
@@ -690,12 +1055,10 @@ static int setup(lua_State *L) {
   lua_setfield(L, -2, "REDIS_VERSION");
   lua_setglobal(L, "redis");
 
-  /* the error handler the engine uses stays in the registry, out of the scripts'
-     reach; Redis 7.2 also has it as the global __redis__err__handler, so a copy is
-     there too (a script calling it only builds an error table) */
-  lua_pushcfunction(L, error_handler);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_error_handler");
+  /* Redis 7.2 has its error handler as the global __redis__err__handler: a script
+     calling it only builds an error table (the engine decorates errors itself,
+     decorate_error, from the dead script thread) */
+  lua_pushcfunction(L, script_error_handler);
   lua_setglobal(L, "__redis__err__handler");
 
   /* Lock the globals (Redis 7): reading a missing one is an error, and
@@ -730,6 +1093,7 @@ lua_State *rd_open(uint32_t limit, const char *names, const char *version, uint3
   if (vm == NULL) return NULL;
   vm->limit = limit;
   vm->rand_state = RD_LRAND_INIT;
+  vm->script_ref = LUA_NOREF;
   lua_State *L = lua_newstate(rd_lua_alloc, vm);
   if (L == NULL) { free(vm); return NULL; }
   lua_atpanic(L, rd_panic);
@@ -799,8 +1163,7 @@ void rd_unref(lua_State *L, int ref) {
 typedef struct {
   int ref;
   int function_mode; /* 0: KEYS/ARGV globals, no arguments; 1: (keys, args) */
-  int status;        /* lua_pcall's result */
-} CallArgs;
+} StartArgs;
 
 static void push_string_array(lua_State *L, RdReader *r) {
   uint32_t n = rd_u32(L, r);
@@ -820,11 +1183,13 @@ static void set_global_unlocked(lua_State *L, const char *name) {
   lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
 }
 
-static int do_call(lua_State *L) {
-  CallArgs *a = (CallArgs *)lua_touserdata(L, 1);
+/* Creates the script's thread with the function and its arguments on it. */
+static int do_start(lua_State *L) {
+  StartArgs *a = (StartArgs *)lua_touserdata(L, 1);
+  RdVm *vm = vm_of(L);
   lua_settop(L, 0);
   RdReader r = { scratch_buf.p, scratch_buf.p + scratch_buf.cap };
-  lua_getfield(L, LUA_REGISTRYINDEX, "redoubt_error_handler");
+  lua_State *t = lua_newthread(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, a->ref);
   push_string_array(L, &r); /* keys */
   push_string_array(L, &r); /* args */
@@ -832,32 +1197,120 @@ static int do_call(lua_State *L) {
     set_global_unlocked(L, "ARGV");
     set_global_unlocked(L, "KEYS");
   }
-  a->status = lua_pcall(L, a->function_mode ? 2 : 0, 1, 1);
-  out_buf.len = 0;
-  out_buf.failed = 0;
-  enc_depth = 0;
-  enc_value(L, &out_buf, a->status == 0 ? ENC_PLAIN : ENC_ERROR);
+  lua_xmove(L, t, a->function_mode ? 3 : 1);
+  vm->script_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* the thread */
+  vm->script = t;
   return 0;
 }
 
-/* Runs a compiled chunk. Keys and args are in scratch (u32 count, then u32 len +
-   bytes each, keys first). `hook_count` > 0 installs the count hook. Returns the
-   pcall status (0 ok, LUA_ERRRUN, LUA_ERRMEM, LUA_ERRERR) with the result or
-   the error object in out; 100 + status when the call could not be set up (out
-   of memory before the script ran); 99 when out could not hold the result. */
-RD_EXPORT("rd_call")
-int rd_call(lua_State *L, int ref, int function_mode, int hook_count) {
+/* Writes a finished script's result or decorated error object to out. */
+static int do_finish(lua_State *L) {
+  int *status = (int *)lua_touserdata(L, 1);
   RdVm *vm = vm_of(L);
-  CallArgs a = { ref, function_mode, 0 };
-  vm->killed = 0;
-  if (hook_count > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, hook_count);
-  int status = lua_cpcall(L, do_call, &a);
-  lua_sethook(L, NULL, 0, 0);
-  vm->killed = 0;
+  lua_State *t = vm->script;
   lua_settop(L, 0);
-  if (status != 0) return 100 + status;
+  int mode = ENC_PLAIN;
+  if (*status == 0) {
+    if (lua_gettop(t) >= 1) {
+      lua_settop(t, 1); /* the first result, as lua_pcall(..., 1, ...) keeps */
+      lua_xmove(t, L, 1);
+    } else {
+      lua_pushnil(L);
+    }
+  } else if (*status == LUA_YIELD) {
+    /* coroutine.yield() on the script's own thread: in Redis the script runs
+       under lua_pcall, where that yield fails */
+    lua_pushcfunction(L, decorate_error);
+    lua_pushliteral(L, "attempt to yield across metamethod/C-call boundary");
+    lua_pushlightuserdata(L, t);
+    lua_call(L, 2, 1);
+    *status = LUA_ERRRUN;
+    mode = ENC_ERROR;
+  } else if (*status == LUA_ERRMEM) {
+    lua_xmove(t, L, 1); /* "not enough memory": Redis's handler never sees it */
+    mode = ENC_ERROR;
+  } else {
+    lua_pushcfunction(L, decorate_error);
+    lua_xmove(t, L, 1);
+    lua_pushlightuserdata(L, t);
+    lua_call(L, 2, 1);
+    mode = ENC_ERROR;
+  }
+  out_buf.len = 0;
+  out_buf.failed = 0;
+  enc_depth = 0;
+  enc_value(L, &out_buf, mode);
+  return 0;
+}
+
+/* Runs outside any protected call, so it must not allocate (a script that hit
+   the memory cap leaves no room): the registry slots it writes already exist
+   (the kill error's key is interned at set-up and keeps a value). */
+static void end_script(lua_State *L, RdVm *vm) {
+  if (vm->script != NULL) luaL_unref(L, LUA_REGISTRYINDEX, vm->script_ref);
+  lua_pushboolean(L, 0);
+  lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
+  vm->script = NULL;
+  vm->script_ref = LUA_NOREF;
+  vm->killed = 0;
+  vm->pausing = 0;
+  vm->chain_len = 0;
+  lua_settop(L, 0);
+}
+
+/* Resumes the script's thread; returns 1 (LUA_YIELD) when it paused for the
+   host, else the outcome as rd_start documents it. */
+static int resume_script(lua_State *L, RdVm *vm, int nargs) {
+  vm->pausing = 0;
+  vm->chain_len = 0;
+  int status = lua_resume(vm->script, nargs);
+  if (status == LUA_YIELD && vm->pausing) {
+    vm->pausing = 0;
+    return LUA_YIELD;
+  }
+  lua_sethook(vm->script, NULL, 0, 0);
+  int st = status;
+  int rc = lua_cpcall(L, do_finish, &st);
+  end_script(L, vm);
+  if (rc != 0) return rc == LUA_ERRMEM ? 100 + rc : LUA_ERRERR;
   if (out_buf.failed) return 99;
-  return a.status;
+  return st;
+}
+
+/* Starts a compiled chunk on a thread of its own. Keys and args are in scratch
+   (u32 count, then u32 len + bytes each, keys first). `hook_count` > 0 installs
+   the count hook. Returns 1 (LUA_YIELD) when the script paused for the host (call
+   rd_resume to go on), else the outcome: 0 ok, LUA_ERRRUN, LUA_ERRMEM or
+   LUA_ERRERR (the error could not be decorated), with the result or the error
+   object in out; 100 + status when the call could not be set up (out of memory
+   before the script ran); 99 when out could not hold the result. */
+RD_EXPORT("rd_start")
+int rd_start(lua_State *L, int ref, int function_mode, int hook_count) {
+  RdVm *vm = vm_of(L);
+  StartArgs a = { ref, function_mode };
+  end_script(L, vm);
+  int status = lua_cpcall(L, do_start, &a);
+  if (status != 0) {
+    end_script(L, vm);
+    return 100 + status;
+  }
+  lua_State *t = vm->script;
+  if (hook_count > 0) lua_sethook(t, count_hook, LUA_MASKCOUNT, hook_count);
+  return resume_script(L, vm, lua_gettop(t) - 1);
+}
+
+/* Goes on with a script that paused (rd_start returned 1); same outcomes. */
+RD_EXPORT("rd_resume")
+int rd_resume(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  if (vm->script == NULL) return 100 + LUA_ERRRUN;
+  return resume_script(L, vm, 0);
+}
+
+/* Drops a paused script without running it further (the host gave up on it). */
+RD_EXPORT("rd_abandon")
+void rd_abandon(lua_State *L) {
+  end_script(L, vm_of(L));
 }
 
 /* lua_gc for the host (Redis steps the collector every 50 calls). */

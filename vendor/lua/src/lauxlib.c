@@ -45,6 +45,14 @@ LUALIB_API int luaL_argerror (lua_State *L, int narg, const char *extramsg) {
   if (!lua_getstack(L, 0, &ar))  /* no stack frame? */
     return luaL_error(L, "bad argument #%d (%s)", narg, extramsg);
   lua_getinfo(L, "n", &ar);
+  {
+    /* Redoubt: a C helper of Redoubt's own Lua code (the yieldable table.sort
+       and string.gsub) is named as the script called that code */
+    lua_Debug up;
+    if (lua_getstack(L, 1, &up) && lua_getinfo(L, "nS", &up) &&
+        strcmp(up.source, LUAREDOUBT_INTERNAL_CHUNK) == 0)
+      ar = up;
+  }
   if (strcmp(ar.namewhat, "method") == 0) {
     narg--;  /* do not count `self' */
     if (narg == 0)  /* error is in the self argument itself? */
@@ -72,6 +80,13 @@ static void tag_error (lua_State *L, int narg, int tag) {
 
 LUALIB_API void luaL_where (lua_State *L, int level) {
   lua_Debug ar;
+  /* Redoubt: frames of Redoubt's own Lua code (chunk LUAREDOUBT_INTERNAL_CHUNK:
+     the yieldable pcall, table.sort, string.gsub) are skipped, so an error its
+     C helpers raise is positioned at the script's line, as when the C library
+     function raised it */
+  while (lua_getstack(L, level, &ar) && lua_getinfo(L, "S", &ar) &&
+         strcmp(ar.source, LUAREDOUBT_INTERNAL_CHUNK) == 0)
+    level++;
   if (lua_getstack(L, level, &ar)) {  /* check function at level */
     lua_getinfo(L, "Sl", &ar);  /* get info about it */
     if (ar.currentline > 0) {  /* is there info? */

@@ -31,6 +31,10 @@ LUALIB_API void (luaL_setn) (lua_State *L, int t, int n);
 /* extra error code for `luaL_load' */
 #define LUA_ERRFILE     (LUA_ERRERR+1)
 
+/* Redoubt: chunk name of Redoubt's own Lua code (src/scripting/native/redoubt-lua.c);
+   luaL_where and luaL_argerror look through its frames */
+#define LUAREDOUBT_INTERNAL_CHUNK "=[redoubt]"
+
 
 typedef struct luaL_Reg {
   const char *name;

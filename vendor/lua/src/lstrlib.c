@@ -681,6 +681,44 @@ static int str_gsub (lua_State *L) {
   return 2;
 }
 
+/* Redoubt: string.gsub with a function replacement is driven from Lua code
+   (src/scripting/native/redoubt-lua.c) so that the count hook may pause the
+   script inside the callback; these are its C half. prep(s, p, repl, max) checks
+   the arguments as str_gsub does and returns s, the pattern without '^', the
+   anchor flag and max; match(s, p, at) matches at byte offset `at` and returns
+   nothing, or the end offset followed by the callback's arguments. */
+LUALIB_API int luaredoubt_gsub_prep (lua_State *L) {
+  size_t srcl;
+  const char *p;
+  int max_s;
+  luaL_checklstring(L, 1, &srcl);
+  p = luaL_checkstring(L, 2);
+  max_s = luaL_optint(L, 4, srcl+1);
+  lua_pushvalue(L, 1);
+  if (*p == '^') lua_pushstring(L, p + 1);
+  else lua_pushvalue(L, 2);
+  lua_pushboolean(L, *p == '^');
+  lua_pushinteger(L, max_s);
+  return 4;
+}
+
+LUALIB_API int luaredoubt_gsub_match (lua_State *L) {
+  size_t srcl;
+  const char *src = lua_tolstring(L, 1, &srcl);
+  const char *p = lua_tostring(L, 2);
+  size_t at = (size_t)lua_tointeger(L, 3);
+  const char *e;
+  MatchState ms;
+  ms.L = L;
+  ms.src_init = src;
+  ms.src_end = src+srcl;
+  ms.level = 0;
+  e = match(&ms, src + at, p);
+  if (e == NULL) return 0;
+  lua_pushinteger(L, e - src);
+  return 1 + push_captures(&ms, src + at, e);
+}
+
 /* }====================================================== */
 
 
