@@ -237,6 +237,20 @@ export const errors = {
   xreadUnbalanced: (cmd: string, xreadgroup: boolean) =>
     `ERR Unbalanced '${cmd}' list of streams: for each stream key an ID or '${xreadgroup ? '>' : '$'}' must be specified.`,
   helloOption: (opt: string) => `ERR Syntax error in HELLO option '${opt}'`,
+  // FUNCTION / FCALL (functions.c)
+  fnLoadUnknownOption: (opt: string) => `ERR Unknown option given: ${cString(opt)}`,
+  fnListUnknownArgument: (arg: string) => `ERR Unknown argument ${cString(arg)}`,
+  fnListNoLibraryName: 'ERR library name argument was not given',
+  fnLibraryNotFound: 'ERR Library not found',
+  fnFlushOption: 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option',
+  fnRestorePolicy: 'ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.',
+  fnNotFound: 'ERR Function not found',
+  fnBadNumKeys: 'ERR Bad number of keys provided',
+  fnNumKeysTooMany: "ERR Number of keys can't be greater than number of args",
+  fnNumKeysNegative: "ERR Number of keys can't be negative",
+  fnNotBusy: 'NOTBUSY No scripts in execution right now.',
+  /** a library error text (LOAD, RESTORE), already Redis's wording, sent as addReplyErrorSds does */
+  fnLibrary: (text: string) => `ERR ${text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ')}`,
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */

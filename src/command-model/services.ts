@@ -28,6 +28,9 @@ import type { ConfigDef } from '../config/config-def.js';
 import type { Command } from './command-spec.js';
 import type { CommandTable } from './command-table.js';
 import type { CommandContext } from './context.js';
+import type { FunctionLibraries } from '../scripting/function-libraries.js';
+import type { HostFunctionResult } from '../scripting/lua-vm.js';
+import type { LuaArg } from '../scripting/wire.js';
 
 /**
  * The write feed's verbs (persistence/propagator.ts states the contract): by default an
@@ -195,6 +198,23 @@ export interface CommandRegistry {
   call(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null;
 }
 
+/** A function being executed (FUNCTION STATS's running_script). */
+export interface RunningFunction {
+  readonly name: string;
+  /** the FCALL / FCALL_RO command as called */
+  readonly argv: readonly string[];
+  readonly durationMs: number;
+}
+
+/** FUNCTION libraries and the function being run (scripting/function-libraries.ts). */
+export interface FunctionService {
+  readonly libraries: FunctionLibraries;
+  /** redis.log and the other host functions a library may call while it loads */
+  readonly loadHostFunction?: (name: string, args: readonly LuaArg[]) => HostFunctionResult;
+  /** the function running now, or null */
+  runningFunction(): RunningFunction | null;
+}
+
 export interface CommandServices {
   readonly keyspace: KeyspaceService;
   readonly clients: ClientRegistry;
@@ -204,4 +224,5 @@ export interface CommandServices {
   readonly security: SecurityService;
   readonly config: ConfigControl;
   readonly commands: CommandRegistry;
+  readonly functions: FunctionService;
 }

@@ -27,6 +27,7 @@ import { dumpRestoreCommands } from './dump-restore.js';
 import { memoryCommands } from './memory-command.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
+import { functionCommands } from './functions.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -56,4 +57,5 @@ export const allCommands: CommandDefinition[] = [
   ...memoryCommands,
   ...sortCommands,
   ...geoCommands,
+  ...functionCommands,
 ];

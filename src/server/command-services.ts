@@ -80,5 +80,12 @@ export function commandServices(server: Server): CommandServices {
       table: server.commands,
       call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
     },
+    functions: {
+      libraries: server.functions,
+      runningFunction: () => {
+        const run = server.functions.current;
+        return run === null ? null : { name: run.name, argv: run.argv, durationMs: Math.floor(performance.now() - run.startedAt) };
+      },
+    },
   };
 }

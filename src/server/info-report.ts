@@ -212,6 +212,9 @@ function memorySection(server: Server): InfoFields {
   const allocated = mu.heapUsed;
   const active = mu.heapTotal;
   const resident = mu.rss;
+  // Redis 7.2: vm_total = eval VM + functions VM; scripts = eval scripts + functions overhead
+  const fnVm = server.functions.vmMemory();
+  const fnOverhead = server.functions.overheadMemory();
   return [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -234,14 +237,14 @@ function memorySection(server: Server): InfoFields {
     ['used_memory_lua_human', '0B'],
     ['used_memory_scripts_eval', 0],
     ['number_of_cached_scripts', 0],
-    ['number_of_functions', 0],
-    ['number_of_libraries', 0],
-    ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', 0],
-    ['used_memory_vm_total_human', '0B'],
-    ['used_memory_functions', 0],
-    ['used_memory_scripts', 0],
-    ['used_memory_scripts_human', '0B'],
+    ['number_of_functions', server.functions.functionCount],
+    ['number_of_libraries', server.functions.libraryCount],
+    ['used_memory_vm_functions', fnVm],
+    ['used_memory_vm_total', fnVm],
+    ['used_memory_vm_total_human', bytesToHuman(fnVm)],
+    ['used_memory_functions', fnOverhead],
+    ['used_memory_scripts', fnOverhead],
+    ['used_memory_scripts_human', bytesToHuman(fnOverhead)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', cfg(server, 'maxmemory-policy', 'noeviction')],

@@ -51,6 +51,7 @@ import { PubSubRegistry } from './pubsub.js';
 import { parseOutputLimits, type OutputLimits } from './output-limits.js';
 import { OBUF_DEFAULT } from '../config/config-values.js';
 import { Propagator } from '../persistence/propagator.js';
+import { FunctionLibraries } from '../scripting/function-libraries.js';
 import { PersistenceLayer } from '../persistence/persistence-layer.js';
 import { clientBufferBytes, MemoryAccounting } from '../keyspace/memory-accounting.js';
 import { Evictor } from '../keyspace/eviction.js';
@@ -109,6 +110,8 @@ export class Server implements KeyspaceHost, CommandHost {
   /** what command handlers see of the server (command-model/services.ts) */
   readonly services: CommandServices;
   readonly stats = new ServerStats();
+  /** FUNCTION libraries (FUNCTION LOAD, FCALL, RDB/AOF) */
+  readonly functions = new FunctionLibraries();
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   readonly pause = new ClientPause(() => this.commands);
