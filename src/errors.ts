@@ -237,6 +237,46 @@ export const errors = {
   xreadUnbalanced: (cmd: string, xreadgroup: boolean) =>
     `ERR Unbalanced '${cmd}' list of streams: for each stream key an ID or '${xreadgroup ? '>' : '$'}' must be specified.`,
   helloOption: (opt: string) => `ERR Syntax error in HELLO option '${opt}'`,
+  // ---- scripting (Redis 7.2's eval.c, script.c, script_lua.c) ----
+  noScript: 'NOSCRIPT No matching script. Please use EVAL.',
+  evalNumkeysTooMany: "ERR Number of keys can't be greater than number of args",
+  evalNumkeysNegative: "ERR Number of keys can't be negative",
+  scriptFlushMode: 'ERR SCRIPT FLUSH only support SYNC|ASYNC option',
+  scriptCompile: (luaError: string) => `ERR Error compiling script (new function): ${luaError}`,
+  shebangInvalid: 'ERR Invalid script shebang',
+  shebangInvalidEngine: 'ERR Invalid engine in script shebang',
+  shebangUnexpectedEngine: (engine: string) => `ERR Unexpected engine in script shebang: ${engine}`,
+  shebangUnexpectedFlag: (flag: string) => `ERR Unexpected flag in script shebang: ${flag}`,
+  shebangUnknownOption: (option: string) => `ERR Unknown lua shebang option: ${option}`,
+  scriptWriteOnRo: 'ERR Can not execute a script with write flag using *_ro command.',
+  scriptMisconfRdb:
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+    "Writable scripts are blocked. Use 'no-writes' flag for read only scripts.",
+  scriptMisconfAof: (error: string) =>
+    "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. " +
+    `Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: ${error}`,
+  scriptOomNoAllowOom: "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+  /** Redis 7.2's text when a script's error object is not a table */
+  scriptRunFailed: (name: string, message: string) => `ERR Error running script ${name}, ${message.slice(0, 100)}`,
+  /** what redis.call answers (inside the script) when the command cannot run there */
+  scriptUnknownCommand: 'ERR Unknown Redis command called from script',
+  scriptWrongArity: 'ERR Wrong number of args calling Redis command from script',
+  scriptNoScriptCommand: 'ERR This Redis command is not allowed from script',
+  scriptWriteFromReadOnly: 'ERR Write commands are not allowed from read-only scripts.',
+  scriptAclFailure: (why: string) => `ERR ACL failure in script: ${why}`,
+  scriptAclCheckInvalid: 'Invalid command passed to redis.acl_check_cmd()',
+  // the texts of the redis.* API (luaPushError adds ERR)
+  luaWrongArgs: 'wrong number of arguments',
+  luaWrongArgsOrType: 'wrong number or type of arguments',
+  luaLogArgs: 'redis.log() requires two arguments or more.',
+  luaLogLevelType: 'First argument must be a number (log level).',
+  luaLogLevel: 'Invalid debug level.',
+  luaSetrespArgs: 'redis.setresp() requires one argument.',
+  luaSetrespVersion: 'RESP version must be 2 or 3.',
+  luaSetReplArgs: 'redis.set_repl() requires one argument.',
+  luaSetReplFlags: 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.',
+  luaNoArguments: 'Please specify at least one argument for this redis lib call',
+  luaArgumentType: 'Lua redis lib command arguments must be strings or integers',
   // FUNCTION / FCALL (functions.c)
   fnLoadUnknownOption: (opt: string) => `ERR Unknown option given: ${cString(opt)}`,
   fnListUnknownArgument: (arg: string) => `ERR Unknown argument ${cString(arg)}`,

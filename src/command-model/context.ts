@@ -48,6 +48,14 @@ export class CommandContext {
     this.services = host.services;
   }
 
+  /**
+   * A context for another client of the same server: a script's own client, which
+   * runs the script's redis.call commands in its own database and protocol.
+   */
+  forClient(client: Client): CommandContext {
+    return new CommandContext(this.host, client);
+  }
+
   get db(): Database {
     return this.host.dbs[this.client.dbIndex]!;
   }

@@ -31,6 +31,7 @@ import type { CommandContext } from './context.js';
 import type { FunctionLibraries } from '../scripting/function-libraries.js';
 import type { HostFunctionResult } from '../scripting/lua-vm.js';
 import type { LuaArg } from '../scripting/wire.js';
+import type { EvalScripts } from '../scripting/eval-scripts.js';
 
 /**
  * The write feed's verbs (persistence/propagator.ts states the contract): by default an
@@ -44,6 +45,11 @@ export interface PropagationVerbs {
   also(dbIndex: number, argv: readonly string[]): void;
   prevent(): void;
   force(): void;
+  /**
+   * While true, finished calls' own entries are not propagated (a script's
+   * redis.set_repl(redis.REPL_NONE)); whoever sets it clears it.
+   */
+  muted: boolean;
 }
 
 /** A request to wait for keys (BLPOP & co.); served or timed out by the blocking registry. */
@@ -215,6 +221,16 @@ export interface FunctionService {
   runningFunction(): RunningFunction | null;
 }
 
+/** Scripting (EVAL, SCRIPT) and what the script runner asks of the server. */
+export interface ScriptingService {
+  /** EVAL's VM, script cache and runner */
+  readonly eval: EvalScripts;
+  /** maxmemory is set and used memory is over it (Redis's pre_command_oom_state) */
+  outOfMemory(): boolean;
+  /** the MISCONF refusal in force (a failed save or AOF write), else null */
+  diskError(): string | null;
+}
+
 export interface CommandServices {
   readonly keyspace: KeyspaceService;
   readonly clients: ClientRegistry;
@@ -224,5 +240,6 @@ export interface CommandServices {
   readonly security: SecurityService;
   readonly config: ConfigControl;
   readonly commands: CommandRegistry;
+  readonly scripting: ScriptingService;
   readonly functions: FunctionService;
 }

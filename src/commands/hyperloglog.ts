@@ -112,7 +112,8 @@ export const pfadd = defineCommand({
 export const pfcount = defineCommand({
   name: 'pfcount',
   arity: -2,
-  flags: ['readonly'],
+  // may_replicate (hidden in COMMAND INFO): PFCOUNT may rewrite its cache; refused in read-only scripts
+  flags: ['readonly', 'may_replicate'],
   categories: ['hyperloglog'],
   keySpecs: [
     {

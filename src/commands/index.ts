@@ -27,6 +27,7 @@ import { dumpRestoreCommands } from './dump-restore.js';
 import { memoryCommands } from './memory-command.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
+import { scriptingCommands } from './scripting.js';
 import { functionCommands } from './functions.js';
 
 export const allCommands: CommandDefinition[] = [
@@ -57,5 +58,6 @@ export const allCommands: CommandDefinition[] = [
   ...memoryCommands,
   ...sortCommands,
   ...geoCommands,
+  ...scriptingCommands,
   ...functionCommands,
 ];

@@ -156,7 +156,8 @@ export const sunsubscribe = defineCommand({
 export const publish = defineCommand({
   name: 'publish',
   arity: 3,
-  flags: ['pubsub', 'loading', 'stale', 'fast'],
+  // may_replicate (hidden in COMMAND INFO): refused in read-only scripts, as Redis
+  flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
   docs: {
     summary: 'Sends a message to a channel and answers how many subscribers got it.',
     since: '2.0.0',
@@ -173,7 +174,8 @@ export const publish = defineCommand({
 export const spublish = defineCommand({
   name: 'spublish',
   arity: 3,
-  flags: ['pubsub', 'loading', 'stale', 'fast'],
+  // may_replicate (hidden in COMMAND INFO): refused in read-only scripts, as Redis
+  flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
   keySpecs: [keys.one(1, 'NOT_KEY')],
   docs: {
     summary: 'Sends a message to a shard channel and answers how many subscribers got it.',

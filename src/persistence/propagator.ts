@@ -74,6 +74,11 @@ export class Propagator {
    * like active expiry's.
    */
   private unwrapped = false;
+  /**
+   * While set, a finished call's own entry is dropped (`also` entries and the server's
+   * deletions still go): a script that called redis.set_repl without REPL_AOF.
+   */
+  muted = false;
 
   /** True when something listens: callers skip building commands otherwise. */
   get active(): boolean {
@@ -150,7 +155,7 @@ export class Propagator {
    * flushes the unit.
    */
   end(dbIndex: number, argv: readonly string[], dirty: number, self = true): void {
-    if (self && !this.prevented && (dirty > this.dirtyAtStart || this.forced)) {
+    if (self && !this.prevented && !this.muted && (dirty > this.dirtyAtStart || this.forced)) {
       this.pending.push({ db: dbIndex, argv: this.replacement ?? argv });
     }
     this.depth--;

@@ -3,10 +3,11 @@
  * (src/scripting/lua.wasm), with Redis's sandbox, and the host side of redis.call.
  *
  * Isolation: the instance imports only the functions below. Every WASI call answers
- * EBADF (no preopened directory, no file descriptor works), proc_exit throws, and
- * the only clock is the one the host passes for os.clock. So a script has no
+ * EBADF (no preopened directory, no file descriptor works) and proc_exit throws.
+ * So a script has no
  * filesystem, process or network, and a memory-safety bug in Lua stays inside the
- * instance's linear memory (hard ceiling: 256 MiB, set at link time).
+ * instance's linear memory (hard ceiling: 256 MiB, set at link time). There is no
+ * clock and no `os` table at all (Redis 7.2's EVAL environment has none).
  *
  * Poisoning: Lua errors unwind through the `throw`/`try` imports as one sentinel
  * value. Any other exception escaping the instance (a wasm trap, a stack overflow,
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { type Reply, Kind } from '../protocol/reply.js';
 import { type LuaValue, type ScriptResp } from './lua-value.js';
 import { luaArgNumberText } from './number-text.js';
+import { REDIS_COMPAT_VERSION } from '../version.js';
 import { WireReader, WireWriter, readArgs, readLuaValue, writeLuaValue, writeReplyForLua, type LuaArg } from './wire.js';
 
 /** Lua 5.1 status codes (lua.h). */
@@ -72,7 +74,7 @@ interface Exports {
   rd_args_ptr(): number;
   rd_out_ptr(): number;
   rd_out_len(): number;
-  rd_open(limit: number, names: number): number;
+  rd_open(limit: number, names: number, version: number, versionNum: number): number;
   rd_close(L: number): void;
   rd_mem_used(L: number): number;
   rd_set_limit(L: number, limit: number): void;
@@ -105,6 +107,10 @@ export type HostFunctionResult =
   | { readonly kind: 'value'; readonly value: null | boolean | number | string }
   /** return this reply converted as a command reply (e.g. {ok=}, {err=}) */
   | { readonly kind: 'reply'; readonly reply: Reply }
+  /** return {ok=text}, the text kept as it is (redis.status_reply) */
+  | { readonly kind: 'status'; readonly text: string }
+  /** return (not raise) {err=…} as luaPushError builds it from "-CODE msg" or msg */
+  | { readonly kind: 'error'; readonly text: string }
   /** raise an error table {err=…} as luaPushError builds it: "-CODE msg", or msg with ERR */
   | { readonly kind: 'raise'; readonly text: string }
   /** return nothing */
@@ -150,14 +156,14 @@ export interface LuaVmOptions {
   readonly rebuildAboveBytes?: number;
   /** extra redis.<name> functions, answered by RunOptions.hostFunction */
   readonly hostFunctions?: readonly string[];
-  /** os.clock(): seconds of CPU time (default: this process's user + system time) */
-  readonly clock?: () => number;
   /**
    * A FUNCTION engine state (Redis's function_lua.c): libraries run with their own
    * readonly globals, and while a library loads only redis.register_function, log,
    * LOG_* and REDIS_VERSION* are reachable. See native/redoubt-functions.inc.c.
    */
   readonly functionEngine?: boolean;
+  /** what redis.REDIS_VERSION says (default: the Redis version Redoubt answers as) */
+  readonly redisVersion?: string;
 }
 
 /** A function a library registered while it loaded. */
@@ -189,9 +195,10 @@ export interface LibraryLoadOptions {
   readonly hostFunction?: (name: string, args: readonly LuaArg[]) => HostFunctionResult;
 }
 
-function defaultClock(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
+/** "7.2.4" -> 0x070204, as Redis's REDIS_VERSION_NUM. */
+export function redisVersionNum(version: string): number {
+  const [a = 0, b = 0, c = 0] = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  return ((a & 0xff) << 16) | ((b & 0xff) << 8) | (c & 0xff);
 }
 
 /** One WebAssembly instance with one lua_State. */
@@ -201,7 +208,7 @@ class Instance {
   private memView: Uint8Array;
   private readonly namePtrs = new Map<string, number>();
 
-  constructor(module: WebAssembly.Module, limit: number, names: readonly string[], vm: LuaVm) {
+  constructor(module: WebAssembly.Module, limit: number, names: readonly string[], version: string, vm: LuaVm) {
     const wasiStub = (): number => 8; // EBADF
     const imports: WebAssembly.Imports = {
       host: {
@@ -222,7 +229,6 @@ class Instance {
           throw new Error('Lua panic: error outside a protected call');
         },
         interrupt: (): number => vm.onInterrupt(this),
-        clock: (): number => vm.clock(),
         call: (id: number, nargs: number): number => vm.onHostCall(this, id, nargs),
       },
       wasi_snapshot_preview1: {
@@ -252,8 +258,12 @@ class Instance {
     }
     w.u8(0);
     const namesPtr = this.copyIn(w.bytes());
-    const L = this.ex.rd_open(limit, namesPtr);
+    const v = new Uint8Array(version.length + 1);
+    for (let i = 0; i < version.length; i++) v[i] = version.charCodeAt(i) & 0xff;
+    const versionPtr = this.copyIn(v);
+    const L = this.ex.rd_open(limit, namesPtr, versionPtr, redisVersionNum(version));
     this.ex.rd_free(namesPtr);
+    this.ex.rd_free(versionPtr);
     if (L === 0) throw new Error('Lua state could not be created (memory limit too small?)');
     if (vm.functionEngine && this.ex.rd_functions_init(L) !== 0) throw new Error('Lua function engine could not be set up (memory limit too small?)');
     this.L = L;
@@ -303,7 +313,7 @@ export class LuaVm {
   private readonly names: readonly string[];
   private readonly limit: number;
   private readonly rebuildAbove: number;
-  private readonly clockFn: () => number;
+  private readonly version: string;
   private readonly w = new WireWriter();
   /** a FUNCTION engine state (see LuaVmOptions.functionEngine) */
   readonly functionEngine: boolean;
@@ -316,8 +326,8 @@ export class LuaVm {
     this.limit = opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     this.rebuildAbove = opts.rebuildAboveBytes ?? DEFAULT_REBUILD_ABOVE;
     this.names = [...BUILTIN_FUNCTIONS, ...(opts.hostFunctions ?? [])];
-    this.clockFn = opts.clock ?? defaultClock;
     this.functionEngine = opts.functionEngine === true;
+    this.version = opts.redisVersion ?? REDIS_COMPAT_VERSION;
     this.instance();
   }
 
@@ -459,14 +469,9 @@ export class LuaVm {
 
   // ---- internals -------------------------------------------------------------
 
-  /** os.clock, for the instance */
-  clock(): number {
-    return this.clockFn();
-  }
-
   private instance(): Instance {
     if (this.inst === null) {
-      this.inst = new Instance(luaModule(), this.limit, this.names, this);
+      this.inst = new Instance(luaModule(), this.limit, this.names, this.version, this);
       this.generation++;
     }
     return this.inst;
@@ -541,7 +546,13 @@ export class LuaVm {
       if (r.kind === 'none') return 2;
       if (r.kind === 'value') writeLuaValue(w, r.value);
       else if (r.kind === 'reply') writeReplyForLua(w, r.reply, opts?.resp?.() ?? 2);
-      else {
+      else if (r.kind === 'status') {
+        w.u8(0x2b); // '+': {ok=text}
+        w.str(r.text);
+      } else if (r.kind === 'error') {
+        w.u8(0x21); // '!': {err=…} built as luaPushError does
+        w.str(r.text);
+      } else {
         w.u8(0x21);
         w.str(r.text);
         code = 1;

@@ -9,8 +9,14 @@ import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
 import type { Server } from './server.js';
+import { EvalScripts } from '../scripting/eval-scripts.js';
 
 export function commandServices(server: Server): CommandServices {
+  const scriptHost = {
+    outOfMemory: (): boolean => server.evictor.maxmemory > 0 && server.memory.used() > server.evictor.maxmemory,
+    diskError: (): string | null => server.diskError,
+  };
+  const evalScripts = new EvalScripts(scriptHost);
   return {
     keyspace: {
       get dbs() {
@@ -86,6 +92,10 @@ export function commandServices(server: Server): CommandServices {
         const run = server.functions.current;
         return run === null ? null : { name: run.name, argv: run.argv, durationMs: Math.floor(performance.now() - run.startedAt) };
       },
+    },
+    scripting: {
+      eval: evalScripts,
+      ...scriptHost,
     },
   };
 }

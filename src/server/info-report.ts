@@ -212,6 +212,10 @@ function memorySection(server: Server): InfoFields {
   const allocated = mu.heapUsed;
   const active = mu.heapTotal;
   const resident = mu.rss;
+  // EVAL's Lua state and script cache (scripting/eval-scripts.ts)
+  const evalScripts = server.services.scripting.eval;
+  const vmEval = evalScripts.vmMemory();
+  const scriptsEval = evalScripts.scriptsMemory();
   // Redis 7.2: vm_total = eval VM + functions VM; scripts = eval scripts + functions overhead
   const fnVm = server.functions.vmMemory();
   const fnOverhead = server.functions.overheadMemory();
@@ -232,19 +236,19 @@ function memorySection(server: Server): InfoFields {
     ['allocator_resident', resident],
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
-    ['used_memory_lua', 0],
-    ['used_memory_vm_eval', 0],
-    ['used_memory_lua_human', '0B'],
-    ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
+    ['used_memory_lua', vmEval],
+    ['used_memory_vm_eval', vmEval],
+    ['used_memory_lua_human', bytesToHuman(vmEval)],
+    ['used_memory_scripts_eval', scriptsEval],
+    ['number_of_cached_scripts', evalScripts.cache.size],
     ['number_of_functions', server.functions.functionCount],
     ['number_of_libraries', server.functions.libraryCount],
     ['used_memory_vm_functions', fnVm],
-    ['used_memory_vm_total', fnVm],
-    ['used_memory_vm_total_human', bytesToHuman(fnVm)],
+    ['used_memory_vm_total', vmEval + fnVm],
+    ['used_memory_vm_total_human', bytesToHuman(vmEval + fnVm)],
     ['used_memory_functions', fnOverhead],
-    ['used_memory_scripts', fnOverhead],
-    ['used_memory_scripts_human', bytesToHuman(fnOverhead)],
+    ['used_memory_scripts', scriptsEval + fnOverhead],
+    ['used_memory_scripts_human', bytesToHuman(scriptsEval + fnOverhead)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', cfg(server, 'maxmemory-policy', 'noeviction')],

@@ -32,7 +32,7 @@ function array(v: LuaValue): readonly LuaValue[] {
 }
 
 test('sandbox: no package/loadlib (CVE-2022-0543), io, os.execute, print, dofile, loadfile, require', () => {
-  for (const name of ['package', 'io', 'print', 'dofile', 'loadfile', 'require', 'module', 'debug']) {
+  for (const name of ['package', 'io', 'os', 'print', 'dofile', 'loadfile', 'require', 'module', 'debug']) {
     assert.equal(
       errText(`return ${name}`),
       `ERR user_script:1: Script attempted to access nonexistent global variable '${name}'`,
@@ -40,10 +40,9 @@ test('sandbox: no package/loadlib (CVE-2022-0543), io, os.execute, print, dofile
   }
   // the exploit of CVE-2022-0543 itself
   assert.match(errText('local l = package.loadlib("/usr/lib/x86_64-linux-gnu/liblua5.1.so.0", "luaopen_io"); return l'), /nonexistent global variable 'package'/);
-  assert.equal(ok('return os.execute'), null);
-  assert.equal(ok('return os.getenv'), null);
-  assert.equal(ok('return type(os.clock())'), 'number');
-  assert.match(errText("return os.execute('id')"), /attempt to call field 'execute' \(a nil value\)/);
+  // Redis 7.2's EVAL environment has no `os` table at all
+  assert.match(errText("return os.execute('id')"), /nonexistent global variable 'os'/);
+  assert.match(errText('return os.clock()'), /nonexistent global variable 'os'/);
 });
 
 test('sandbox: globals are readonly with Redis 7 texts, library tables too, across scripts', () => {

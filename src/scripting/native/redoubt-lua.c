@@ -58,8 +58,6 @@
 RD_IMPORT("call") extern int rd_host_call(int id, int nargs);
 /* The count hook fired: 0 go on, 1 raise the decoded scratch value. */
 RD_IMPORT("interrupt") extern int rd_host_interrupt(void);
-/* os.clock(): the host's CPU-time reading in seconds. */
-RD_IMPORT("clock") extern double rd_host_clock(void);
 /* lua_atpanic: an error outside any protected call. Never returns (throws). */
 RD_IMPORT("panic") extern void rd_host_panic(void);
 
@@ -549,11 +547,6 @@ static int redis_math_randomseed(lua_State *L) {
   return 0;
 }
 
-static int os_clock(lua_State *L) {
-  lua_pushnumber(L, rd_host_clock());
-  return 1;
-}
-
 /* Reading a global that does not exist is an error (Redis 7). */
 static int nonexistent_global(lua_State *L) {
   if (lua_gettop(L) != 2) return luaL_error(L, "Wrong number of arguments to luaProtectedTableError");
@@ -638,6 +631,8 @@ static void protect_recursively(lua_State *L) {
 
 typedef struct {
   const char *names; /* NUL-separated host function names, "" ends the list */
+  const char *version; /* redis.REDIS_VERSION */
+  uint32_t version_num; /* redis.REDIS_VERSION_NUM (0x00MMmmpp) */
 } SetupArgs;
 
 static int setup(lua_State *L) {
@@ -669,11 +664,7 @@ static int setup(lua_State *L) {
   lua_setfield(L, -2, "randomseed");
   lua_pop(L, 1);
 
-  /* os has os.clock only: nothing in it reaches a file or a process. */
-  lua_newtable(L);
-  lua_pushcfunction(L, os_clock);
-  lua_setfield(L, -2, "clock");
-  lua_setglobal(L, "os");
+  /* No `os` at all: Redis 7.2's EVAL environment has none (luaLoadLibraries). */
 
   /* redis.<name> for every host function, numbered in list order */
   lua_newtable(L);
@@ -683,11 +674,29 @@ static int setup(lua_State *L) {
     lua_pushcclosure(L, host_function, 1);
     lua_setfield(L, -2, n);
   }
+  /* Redis's constants: log levels (LL_*), propagation targets (PROPAGATE_*), version */
+  static const struct { const char *name; int value; } constants[] = {
+    { "LOG_DEBUG", 0 }, { "LOG_VERBOSE", 1 }, { "LOG_NOTICE", 2 }, { "LOG_WARNING", 3 },
+    { "REPL_NONE", 0 }, { "REPL_AOF", 1 }, { "REPL_SLAVE", 2 }, { "REPL_REPLICA", 2 },
+    { "REPL_ALL", 3 }, { NULL, 0 }
+  };
+  for (int i = 0; constants[i].name; i++) {
+    lua_pushnumber(L, constants[i].value);
+    lua_setfield(L, -2, constants[i].name);
+  }
+  lua_pushnumber(L, a->version_num);
+  lua_setfield(L, -2, "REDIS_VERSION_NUM");
+  lua_pushstring(L, a->version);
+  lua_setfield(L, -2, "REDIS_VERSION");
   lua_setglobal(L, "redis");
 
-  /* the error handler stays in the registry, out of the scripts' reach */
+  /* the error handler the engine uses stays in the registry, out of the scripts'
+     reach; Redis 7.2 also has it as the global __redis__err__handler, so a copy is
+     there too (a script calling it only builds an error table) */
   lua_pushcfunction(L, error_handler);
+  lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_error_handler");
+  lua_setglobal(L, "__redis__err__handler");
 
   /* Lock the globals (Redis 7): reading a missing one is an error, and
      everything reachable from them is readonly. */
@@ -712,10 +721,11 @@ static int setup(lua_State *L) {
 }
 
 /* Creates a state limited to `limit` bytes. `names` lists the host functions
-   installed as redis.<name> (NUL-separated, ending with an empty name).
+   installed as redis.<name> (NUL-separated, ending with an empty name);
+   `version` and `version_num` are what redis.REDIS_VERSION(_NUM) say.
    Returns NULL when the state or its libraries do not fit. */
 RD_EXPORT("rd_open")
-lua_State *rd_open(uint32_t limit, const char *names) {
+lua_State *rd_open(uint32_t limit, const char *names, const char *version, uint32_t version_num) {
   RdVm *vm = calloc(1, sizeof(RdVm));
   if (vm == NULL) return NULL;
   vm->limit = limit;
@@ -723,7 +733,7 @@ lua_State *rd_open(uint32_t limit, const char *names) {
   lua_State *L = lua_newstate(rd_lua_alloc, vm);
   if (L == NULL) { free(vm); return NULL; }
   lua_atpanic(L, rd_panic);
-  SetupArgs a = { names };
+  SetupArgs a = { names, version, version_num };
   if (lua_cpcall(L, setup, &a) != 0) {
     lua_close(L);
     free(vm);

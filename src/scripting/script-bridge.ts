@@ -1,0 +1,82 @@
+/**
+ * The redis.call / redis.pcall bridge: one command from a running script, checked and
+ * executed for the script's caller as Redis 7.2's scriptCall does.
+ *
+ * Contract: `callFromScript(run, argv)` returns the command's reply, or the error reply
+ * that refused it — never throws. Checks, in Redis's order:
+ *   1. the command exists ("Unknown Redis command called from script") and its arity;
+ *   2. it may run in scripts (not `noscript`: MULTI, EVAL, SUBSCRIBE, …);
+ *   3. ACL of the CALLER's user: command bits, keys, channels; a denial goes to ACL LOG
+ *      with context `lua` and reads "ACL failure in script: …";
+ *   4. writes: refused in read-only runs (EVAL_RO, no-writes: also `may_replicate`
+ *      commands); before the script's first write, refused while writes fail (MISCONF);
+ *   5. deny-oom commands before the first write when memory was over maxmemory at the
+ *      start, unless the run allows OOM.
+ * A write marks the run dirty (later writes are not refused half-way through). The
+ * command then runs through the dispatcher's `call` on the script's own client, so it
+ * is counted, propagated (unless redis.set_repl said otherwise), signals WATCH and
+ * keyspace events like any command. Rejections count in the command's rejected_calls
+ * and in errorstats, as Redis.
+ */
+import type { Command } from '../command-model/command-spec.js';
+import { errors } from '../errors.js';
+import { reply, type Reply } from '../protocol/reply.js';
+import { denialObject, nopermMessage } from '../acl/access-control.js';
+import { REPL_AOF, type ScriptRun } from './script-runner.js';
+
+/** Redis's lookupCommand for a script: a container needs a known subcommand. */
+export function lookupScriptCommand(run: ScriptRun, argv: readonly string[]): Command | undefined {
+  const found = run.ctx.services.commands.table.lookup(argv[0]!);
+  if (found === undefined || found.subcommandMap === null || argv.length < 2) return found;
+  return found.subcommandMap.get(argv[1]!.toLowerCase());
+}
+
+function refuse(run: ScriptRun, cmd: Command | undefined, text: string): Reply {
+  if (cmd !== undefined) cmd.stats.rejectedCalls++;
+  const r = reply.error(text);
+  run.ctx.services.monitor.countError(r);
+  return r;
+}
+
+/** The ACL check of redis.call / redis.acl_check_cmd: null when the caller's user may run it. */
+export function scriptAclDenial(run: ScriptRun, cmd: Command, argv: readonly string[], log: boolean): string | null {
+  const acl = run.ctx.services.security.acl;
+  const user = run.caller.client.aclUser;
+  const res = acl.permission(user, cmd, argv);
+  if (res.ok) return null;
+  if (log) acl.recordDenial(run.caller.client, res.reason, 'lua', denialObject(cmd.fullName, res), user.name);
+  // Redis's getAclErrorMessage, without the NOPERM code
+  return nopermMessage(user, cmd, res).replace(/^NOPERM /, '');
+}
+
+export function callFromScript(run: ScriptRun, argv: string[]): Reply {
+  const cmd = lookupScriptCommand(run, argv);
+  if (cmd === undefined) return refuse(run, undefined, errors.scriptUnknownCommand);
+  if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
+    return refuse(run, cmd, errors.scriptWrongArity);
+  }
+  if (cmd.flags.includes('noscript')) return refuse(run, cmd, errors.scriptNoScriptCommand);
+  const denied = scriptAclDenial(run, cmd, argv, true);
+  if (denied !== null) return refuse(run, cmd, errors.scriptAclFailure(denied));
+  // an AOF replay re-runs what the master accepted (Redis's mustObeyClient)
+  const obey = run.ctx.services.keyspace.loading;
+  if (run.readOnly && (cmd.isWrite || cmd.flags.includes('may_replicate'))) {
+    return refuse(run, cmd, errors.scriptWriteFromReadOnly);
+  }
+  if (cmd.isWrite && !run.writeDirty && !obey) {
+    const disk = run.ctx.services.scripting.diskError();
+    if (disk !== null) return refuse(run, cmd, disk);
+  }
+  if (!run.allowOom && run.oomAtStart && !run.writeDirty && !obey && cmd.flags.includes('denyoom')) {
+    return refuse(run, cmd, errors.oom);
+  }
+  if (cmd.isWrite) run.writeDirty = true;
+  const propagation = run.ctx.propagation;
+  const mute = (run.repl & REPL_AOF) === 0;
+  if (mute) propagation.muted = true;
+  try {
+    return run.ctx.services.commands.call(run.ctx, cmd, argv) ?? reply.nil;
+  } finally {
+    if (mute) propagation.muted = false;
+  }
+}

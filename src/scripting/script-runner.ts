@@ -1,0 +1,198 @@
+/**
+ * The script-running core shared by EVAL and FCALL: runs a compiled chunk for a caller
+ * with the script's flags and turns the outcome into the reply the caller gets
+ * (Redis 7.2's scriptPrepareForRun + luaCallFunction + scriptResetRun).
+ *
+ * Contract:
+ *  - `run(caller, target, request)` returns the caller's reply and never throws for
+ *    anything a script does; a poisoned Lua instance answers an error and is rebuilt.
+ *  - Before the script runs, the flag rules are applied (`prepare`): a script that may
+ *    write is refused while writes fail (MISCONF), under *_RO commands, and under OOM
+ *    unless it declared allow-oom; no-writes makes the run read-only.
+ *  - While it runs, `current` is the run's state (ScriptRun): the caller, the script's
+ *    own client and context (the caller's database and user, RESP 2 until
+ *    redis.setresp), the read-only / allow-oom / write-dirty flags the redis.call
+ *    bridge (script-bridge.ts) checks, and the replication mode of redis.set_repl.
+ *    Runs do not nest (a script cannot run EVAL: it is a noscript command).
+ *  - The script's writes reach the write feed as the commands it ran (effects
+ *    replication); the calling command itself is never propagated (`prevent`), so the
+ *    propagator wraps two or more writes in MULTI/EXEC (persistence/propagator.ts).
+ *  - The Lua call happens in exactly one place, `invoke`, so an engine that suspends
+ *    scripts (BUSY, SCRIPT KILL) can replace it; `interrupt` is the count-hook's
+ *    question ("go on?") for that engine to answer.
+ */
+import type { CommandContext } from '../command-model/context.js';
+import { errors } from '../errors.js';
+import { reply, type Reply } from '../protocol/reply.js';
+import { Client } from '../server/client.js';
+import { errorInfo, luaValueToReply, type ScriptResp } from './lua-value.js';
+import type { LuaChunk, LuaVm, RunOptions, RunResult, HostFunctionResult } from './lua-vm.js';
+import type { LuaArg } from './wire.js';
+import type { ScriptFlags } from './shebang.js';
+import { callFromScript } from './script-bridge.js';
+import { redisApiCall, EVAL_API_FUNCTIONS } from './redis-api.js';
+
+/** Redis's PROPAGATE_AOF | PROPAGATE_REPL bits (redis.set_repl). */
+export const REPL_AOF = 1;
+export const REPL_REPLICA = 2;
+export const REPL_ALL = REPL_AOF | REPL_REPLICA;
+
+/** What the runner needs of the server beyond the caller's context. */
+export interface ScriptHost {
+  /** maxmemory is set and memory was over it when the command started (pre_command_oom_state) */
+  outOfMemory(): boolean;
+  /** the MISCONF refusal in force (a failed save or AOF write), else null */
+  diskError(): string | null;
+}
+
+/** A compiled script ready to run: an EVAL script or a library function. */
+export interface ScriptTarget {
+  readonly chunk: LuaChunk;
+  /** the SHA (EVAL) or the function name (FCALL): named in error decorations */
+  readonly name: string;
+  readonly flags: ScriptFlags;
+}
+
+export interface RunRequest {
+  readonly keys: readonly string[];
+  readonly args: readonly string[];
+  /** EVAL_RO, EVALSHA_RO, FCALL_RO */
+  readonly readOnlyCommand: boolean;
+  /** 'eval': KEYS/ARGV globals; 'function': (keys, args) arguments */
+  readonly mode: 'eval' | 'function';
+}
+
+/** The state of the script that is running (read by the bridge and the redis.* API). */
+export interface ScriptRun {
+  readonly caller: CommandContext;
+  /** the script's own client's context: redis.call runs commands here */
+  readonly ctx: CommandContext;
+  readonly target: ScriptTarget;
+  readonly mode: 'eval' | 'function';
+  /** write commands are refused (EVAL_RO, no-writes) */
+  readonly readOnly: boolean;
+  /** deny-oom commands run even when memory is over maxmemory */
+  readonly allowOom: boolean;
+  /** memory was over maxmemory when the script started */
+  readonly oomAtStart: boolean;
+  /** the script ran a write command (later writes are not refused half-way; SCRIPT KILL refuses) */
+  writeDirty: boolean;
+  /** redis.setresp: the protocol command replies are converted from */
+  resp: ScriptResp;
+  /** redis.set_repl: where the script's writes are propagated */
+  repl: number;
+}
+
+export class ScriptRunner {
+  /** the run under way, null between scripts */
+  current: ScriptRun | null = null;
+  /**
+   * Asked by the count hook while a script runs (null: go on; a text: stop the script
+   * with that error). Null here: scripts run to completion.
+   */
+  interrupt: ((run: ScriptRun) => string | null) | null = null;
+  /** redis.<name> functions this runner's VM has besides call/pcall */
+  static readonly hostFunctions: readonly string[] = EVAL_API_FUNCTIONS;
+  private client: Client | null = null;
+
+  constructor(
+    readonly vm: LuaVm,
+    private readonly host: ScriptHost,
+    /** other redis.<name> functions of this VM (FUNCTION's register_function) */
+    private readonly extraApi: ((run: ScriptRun, name: string, args: readonly LuaArg[]) => HostFunctionResult) | null = null,
+  ) {}
+
+  /** Runs `target` for `caller`. Always returns the caller's reply. */
+  run(caller: CommandContext, target: ScriptTarget, req: RunRequest): Reply {
+    const oom = this.host.outOfMemory();
+    const refused = this.prepare(target.flags, req.readOnlyCommand, oom, caller.services.keyspace.loading);
+    if (refused !== null) return reply.error(refused);
+    const f = target.flags;
+    const run: ScriptRun = {
+      caller,
+      ctx: this.scriptContext(caller),
+      target,
+      mode: req.mode,
+      readOnly: req.readOnlyCommand || (!f.compat && f.noWrites),
+      allowOom: !f.compat && f.allowOom,
+      oomAtStart: oom,
+      writeDirty: false,
+      resp: 2,
+      repl: REPL_ALL,
+    };
+    this.current = run;
+    let result: RunResult;
+    try {
+      result = this.invoke(run, req);
+    } finally {
+      this.current = null;
+      // the calling command (EVAL, FCALL) is never propagated itself: its effects are
+      caller.propagation.prevent();
+    }
+    return this.toReply(run, result);
+  }
+
+  /** The one call into Lua (see the header). */
+  protected invoke(run: ScriptRun, req: RunRequest): RunResult {
+    const opts: RunOptions = {
+      keys: req.keys,
+      args: req.args,
+      mode: req.mode,
+      redisCall: (argv) => callFromScript(run, argv),
+      hostFunction: (name, args) => redisApiCall(run, name, args) ?? this.extraApi?.(run, name, args) ?? { kind: 'none' },
+      resp: () => run.resp,
+      ...(this.interrupt === null ? {} : { interrupt: () => this.interrupt!(run) }),
+    };
+    return this.vm.run(run.target.chunk, opts);
+  }
+
+  /**
+   * Redis's scriptPrepareForRun: the refusals that depend on the script's flags.
+   * Scripts without a shebang are checked per command instead (script-bridge.ts).
+   */
+  private prepare(f: ScriptFlags, ro: boolean, oom: boolean, obeyClient: boolean): string | null {
+    if (f.compat || obeyClient) return null;
+    if (!f.noWrites) {
+      const disk = this.host.diskError();
+      if (disk !== null) {
+        const aofPrefix = errors.aofMisconf('');
+        return disk.startsWith(aofPrefix) ? errors.scriptMisconfAof(disk.slice(aofPrefix.length)) : errors.scriptMisconfRdb;
+      }
+      if (ro) return errors.scriptWriteOnRo;
+    }
+    if (oom && !f.allowOom && !f.noWrites) return errors.scriptOomNoAllowOom;
+    return null;
+  }
+
+  /** The script's client, reset for this run: the caller's database and user, RESP 2. */
+  private scriptContext(caller: CommandContext): CommandContext {
+    let c = this.client;
+    if (c === null) {
+      c = new Client(0, 'script:0', 'script:0', -1, caller.now, caller.client.aclUser, true);
+      this.client = c;
+    }
+    c.dbIndex = caller.client.dbIndex;
+    c.aclUser = caller.client.aclUser;
+    c.authenticated = true;
+    c.resp = 2;
+    // blocking commands answer at once inside scripts (Redis's CLIENT_DENY_BLOCKING)
+    c.inExec = true;
+    return caller.forClient(c);
+  }
+
+  /** luaCallFunction's reply: the converted result, or the decorated error. */
+  private toReply(run: ScriptRun, r: RunResult): Reply {
+    const name = run.target.name;
+    if (r.kind === 'ok') return luaValueToReply(r.value, run.resp);
+    if (r.kind === 'fatal') return reply.error(errors.scriptRunFailed(name, r.message));
+    const info = errorInfo(r.error);
+    if (typeof r.error === 'string' || (r.error !== null && typeof r.error === 'object' && r.error.type !== 'error-object')) {
+      // not a table: Redis reports the value itself (e.g. "not enough memory")
+      return reply.error(errors.scriptRunFailed(name, info.message ?? 'execution failure'));
+    }
+    let text = info.message ?? '';
+    if (info.source !== null && info.line !== null) text += ` script: ${name}, on ${info.source}:${info.line}.`;
+    // as addReplyErrorSds: trailing CR/LF cut, the others become spaces
+    return reply.error(text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' '));
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * EVAL / EVALSHA / EVAL_RO / SCRIPT end to end over the wire (byte-level client), with
+ * Redis 7.2's replies and error texts; the redis.call bridge's checks (noscript, arity,
+ * ACL with ACL LOG context lua, read-only runs, OOM); propagation of a script's effects
+ * wrapped in MULTI/EXEC; WATCH and MULTI around scripts; INFO figures.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../helpers/server.js';
+import { RawClient } from '../helpers/raw-client.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { Server } from '../../src/server/server.js';
+import { attachRecordingSink } from '../../src/persistence/propagator.js';
+import { localClient } from '../helpers/propagation.js';
+import { Kind, type Reply } from '../../src/protocol/reply.js';
+import { createHash } from 'node:crypto';
+
+let srv: RunningServer;
+let c: RawClient;
+
+const sha = (s: string): string => createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
+const bulk = (s: string): string => `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
+
+before(async () => {
+  srv = await startTestServer();
+  c = await RawClient.connect(srv.port);
+});
+
+after(async () => {
+  c.close();
+  await srv.close();
+});
+
+test('EVAL: values, KEYS/ARGV, conversions (RESP2)', async () => {
+  assert.equal(await c.call('EVAL', 'return 1', '0'), ':1\r\n');
+  assert.equal(await c.call('EVAL', 'return {KEYS[1], ARGV[1], ARGV[2]}', '1', 'k', 'a', 'b'), '*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\nb\r\n');
+  assert.equal(await c.call('EVAL', 'return 3.99', '0'), ':3\r\n');
+  assert.equal(await c.call('EVAL', "return {1, 2, nil, 4}", '0'), '*2\r\n:1\r\n:2\r\n');
+  assert.equal(await c.call('EVAL', 'return true', '0'), ':1\r\n');
+  assert.equal(await c.call('EVAL', 'return false', '0'), '$-1\r\n');
+  assert.equal(await c.call('EVAL', "return {ok='fine'}", '0'), '+fine\r\n');
+  assert.equal(await c.call('EVAL', "return {err='MYERR bad'}", '0'), '-MYERR bad\r\n');
+  assert.equal(await c.call('EVAL', "return redis.status_reply('PONG')", '0'), '+PONG\r\n');
+  assert.equal(await c.call('EVAL', "return redis.error_reply('MY oops')", '0'), '-MY oops\r\n');
+  assert.equal(await c.call('EVAL', "return redis.sha1hex('')", '0'), bulk('da39a3ee5e6b4b0d3255bfef95601890afd80709'));
+  assert.equal(await c.call('EVAL', 'return redis.REDIS_VERSION', '0'), bulk('7.2.4'));
+  assert.equal(await c.call('EVAL', 'return redis.REDIS_VERSION_NUM', '0'), `:${0x070204}\r\n`);
+  assert.equal(await c.call('EVAL', 'return {redis.LOG_DEBUG, redis.LOG_WARNING, redis.REPL_ALL, redis.REPL_NONE}', '0'), '*4\r\n:0\r\n:3\r\n:3\r\n:0\r\n');
+  assert.equal(await c.call('EVAL', 'return redis.breakpoint()', '0'), '$-1\r\n');
+  assert.equal(await c.call('EVAL', 'return redis.replicate_commands()', '0'), ':1\r\n');
+});
+
+test('EVAL: redis.call and pcall, error decoration as Redis 7.2', async () => {
+  const s1 = "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])";
+  assert.equal(await c.call('EVAL', s1, '1', 'ek', 'v1'), bulk('v1'));
+  const bad = "return redis.call('lpush', KEYS[1], 'x')";
+  assert.equal(await c.call('EVAL', bad, '1', 'ek'), `-WRONGTYPE Operation against a key holding the wrong kind of value script: ${sha(bad)}, on @user_script:1.\r\n`);
+  const pc = "local r = redis.pcall('lpush', KEYS[1], 'x') return r['err']";
+  assert.equal(await c.call('EVAL', pc, '1', 'ek'), bulk('WRONGTYPE Operation against a key holding the wrong kind of value'));
+  const unk = "return redis.call('nosuch')";
+  assert.equal(await c.call('EVAL', unk, '0'), `-ERR Unknown Redis command called from script script: ${sha(unk)}, on @user_script:1.\r\n`);
+  const ar = "return redis.call('get')";
+  assert.equal(await c.call('EVAL', ar, '0'), `-ERR Wrong number of args calling Redis command from script script: ${sha(ar)}, on @user_script:1.\r\n`);
+  const ns = "return redis.call('multi')";
+  assert.equal(await c.call('EVAL', ns, '0'), `-ERR This Redis command is not allowed from script script: ${sha(ns)}, on @user_script:1.\r\n`);
+  const e = "error('boom')";
+  assert.equal(await c.call('EVAL', e, '0'), `-ERR user_script:1: boom script: ${sha(e)}, on @user_script:1.\r\n`);
+  assert.equal(await c.call('EVAL', 'return +', '0'), "-ERR Error compiling script (new function): user_script:1: unexpected symbol near '+'\r\n");
+  assert.equal(await c.call('EVAL', 'return 1', 'x'), '-ERR value is not an integer or out of range\r\n');
+  assert.equal(await c.call('EVAL', 'return 1', '2', 'a'), "-ERR Number of keys can't be greater than number of args\r\n");
+  assert.equal(await c.call('EVAL', 'return 1', '-1'), "-ERR Number of keys can't be negative\r\n");
+});
+
+test('EVALSHA, SCRIPT LOAD/EXISTS/FLUSH/HELP', async () => {
+  const body = 'return ARGV[1]';
+  assert.equal(await c.call('SCRIPT', 'LOAD', body), bulk(sha(body)));
+  assert.equal(await c.call('EVALSHA', sha(body), '0', 'hi'), bulk('hi'));
+  assert.equal(await c.call('EVALSHA', sha(body).toUpperCase(), '0', 'hi'), bulk('hi'));
+  assert.equal(await c.call('EVALSHA_RO', sha(body), '0', 'ro'), bulk('ro'));
+  assert.equal(await c.call('SCRIPT', 'EXISTS', sha(body), 'ffffffffffffffffffffffffffffffffffffffff'), '*2\r\n:1\r\n:0\r\n');
+  assert.equal(await c.call('EVALSHA', 'abc', '0'), '-NOSCRIPT No matching script. Please use EVAL.\r\n');
+  assert.equal(await c.call('SCRIPT', 'FLUSH', 'bogus'), '-ERR SCRIPT FLUSH only support SYNC|ASYNC option\r\n');
+  assert.equal(await c.call('SCRIPT', 'FLUSH', 'ASYNC'), '+OK\r\n');
+  assert.equal(await c.call('EVALSHA', sha(body), '0'), '-NOSCRIPT No matching script. Please use EVAL.\r\n');
+  assert.equal(await c.call('SCRIPT', 'LOAD', 'return +'), "-ERR Error compiling script (new function): user_script:1: unexpected symbol near '+'\r\n");
+  const help = await c.call('SCRIPT', 'HELP');
+  assert.match(help, /^\*17\r\n\+SCRIPT <subcommand> \[<arg> \[value\] \[opt\] \.\.\.\]\. Subcommands are:\r\n/);
+});
+
+test('shebang flags: errors and no-writes / EVAL_RO refusals', async () => {
+  assert.equal(await c.call('EVAL', '#!lua', '0'), '-ERR Invalid script shebang\r\n');
+  assert.equal(await c.call('EVAL', '#!python\nreturn 1', '0'), '-ERR Unexpected engine in script shebang: #!python\r\n');
+  assert.equal(await c.call('EVAL', '#!lua flags=bogus\nreturn 1', '0'), '-ERR Unexpected flag in script shebang: bogus\r\n');
+  assert.equal(await c.call('EVAL', '#!lua name=x\nreturn 1', '0'), '-ERR Unknown lua shebang option: name=x\r\n');
+  assert.equal(await c.call('EVAL', '#!lua\nreturn 1', '0'), ':1\r\n');
+  const nw = "#!lua flags=no-writes\nreturn redis.call('set', 'k', 'v')";
+  assert.equal(await c.call('EVAL', nw, '0'), `-ERR Write commands are not allowed from read-only scripts. script: ${sha(nw)}, on @user_script:2.\r\n`);
+  assert.equal(await c.call('EVAL_RO', '#!lua\nreturn 1', '0'), '-ERR Can not execute a script with write flag using *_ro command.\r\n');
+  const ro = "return redis.call('set', 'k', 'v')";
+  assert.equal(await c.call('EVAL_RO', ro, '0'), `-ERR Write commands are not allowed from read-only scripts. script: ${sha(ro)}, on @user_script:1.\r\n`);
+  assert.equal(await c.call('EVAL_RO', "#!lua flags=no-writes\nreturn redis.call('get', 'nokey')", '0'), '$-1\r\n');
+});
+
+test('ACL: redis.call checked against the caller, ACL LOG context lua, acl_check_cmd', async () => {
+  assert.equal(await c.call('ACL', 'SETUSER', 'scr', 'on', 'nopass', '~app:*', '+@all', '-set'), '+OK\r\n');
+  const u = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await u.call('AUTH', 'scr', 'x'), '+OK\r\n');
+    assert.equal(await c.call('ACL', 'LOG', 'RESET'), '+OK\r\n');
+    const s = "return redis.call('set', 'app:1', 'v')";
+    assert.equal(await u.call('EVAL', s, '0'), `-ERR ACL failure in script: User scr has no permissions to run the 'set' command script: ${sha(s)}, on @user_script:1.\r\n`);
+    const k = "return redis.call('get', 'other')";
+    assert.equal(await u.call('EVAL', k, '0'), `-ERR ACL failure in script: No permissions to access a key script: ${sha(k)}, on @user_script:1.\r\n`);
+    const log = await c.call('ACL', 'LOG');
+    assert.match(log, /\$7\r\ncontext\r\n\$3\r\nlua\r\n/);
+    assert.match(log, /\$6\r\nobject\r\n\$5\r\nother\r\n/);
+    assert.equal(await u.call('EVAL', "return {redis.acl_check_cmd('get', 'app:x'), redis.acl_check_cmd('set', 'app:x', 'v'), redis.acl_check_cmd('get', 'zzz')}", '0'), '*3\r\n:1\r\n$-1\r\n$-1\r\n');
+    const inv = "return redis.acl_check_cmd('nosuch')";
+    assert.equal(await u.call('EVAL', inv, '0'), `-ERR Invalid command passed to redis.acl_check_cmd() script: ${sha(inv)}, on @user_script:1.\r\n`);
+    // the scripting category
+    assert.equal(await c.call('ACL', 'SETUSER', 'noscr', 'on', 'nopass', '~*', '+@all', '-@scripting'), '+OK\r\n');
+    assert.equal(await u.call('AUTH', 'noscr', 'x'), '+OK\r\n');
+    assert.equal(await u.call('EVAL', 'return 1', '0'), "-NOPERM User noscr has no permissions to run the 'eval' command\r\n");
+  } finally {
+    u.close();
+  }
+});
+
+test('redis.setresp(3): RESP3 replies reach the script as RESP3 types', async () => {
+  const s = "redis.setresp(3) redis.call('hset', 'rh', 'f', 'v') local m = redis.call('hgetall', 'rh') return m['map']['f']";
+  assert.equal(await c.call('EVAL', s, '0'), bulk('v'));
+  const d = "redis.setresp(3) redis.call('zadd', 'rz', '1.5', 'm') return redis.call('zscore', 'rz', 'm')['double'] * 2";
+  assert.equal(await c.call('EVAL', d, '0'), ':3\r\n');
+  const bad = 'redis.setresp(4)';
+  assert.equal(await c.call('EVAL', bad, '0'), `-ERR RESP version must be 2 or 3. script: ${sha(bad)}, on @user_script:1.\r\n`);
+});
+
+test('scripts inside MULTI and under WATCH', async () => {
+  const w = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await c.call('SET', 'wk', '1'), '+OK\r\n');
+    assert.equal(await w.call('WATCH', 'wk'), '+OK\r\n');
+    assert.equal(await c.call('EVAL', "return redis.call('incr', KEYS[1])", '1', 'wk'), ':2\r\n');
+    assert.equal(await w.call('MULTI'), '+OK\r\n');
+    assert.equal(await w.call('EVAL', "return redis.call('incr', KEYS[1])", '1', 'wk'), '+QUEUED\r\n');
+    assert.equal(await w.call('EXEC'), '*-1\r\n');
+    assert.equal(await w.call('MULTI'), '+OK\r\n');
+    assert.equal(await w.call('EVAL', "return redis.call('incr', KEYS[1])", '1', 'wk'), '+QUEUED\r\n');
+    assert.equal(await w.call('SCRIPT', 'EXISTS', 'x'), '+QUEUED\r\n');
+    assert.equal(await w.call('EXEC'), '*2\r\n:3\r\n*1\r\n:0\r\n');
+  } finally {
+    w.close();
+  }
+});
+
+test('SELECT inside a script does not change the caller database', async () => {
+  assert.equal(await c.call('EVAL', "redis.call('select', 1) redis.call('set', 'in1', 'x') return 1", '0'), ':1\r\n');
+  assert.equal(await c.call('EXISTS', 'in1'), ':0\r\n');
+  assert.equal(await c.call('SELECT', '1'), '+OK\r\n');
+  assert.equal(await c.call('EXISTS', 'in1'), ':1\r\n');
+  assert.equal(await c.call('SELECT', '0'), '+OK\r\n');
+});
+
+test('INFO memory: cached scripts counted', async () => {
+  await c.call('SCRIPT', 'FLUSH');
+  await c.call('SCRIPT', 'LOAD', 'return 11');
+  await c.call('EVAL', 'return 12', '0');
+  const info = await c.call('INFO', 'memory');
+  assert.match(info, /number_of_cached_scripts:2\r\n/);
+  const vm = Number(/used_memory_vm_eval:(\d+)/.exec(info)?.[1]);
+  assert.ok(vm > 10_000 && vm < 10_000_000, `used_memory_vm_eval ${vm}`);
+  const scripts = Number(/used_memory_scripts_eval:(\d+)/.exec(info)?.[1]);
+  assert.ok(scripts >= 2 * (40 + 9), `used_memory_scripts_eval ${scripts}`);
+});
+
+function argvOf(r: Reply | null): string {
+  return r === null ? 'null' : r.k === Kind.Error ? `-${r.s}` : 'ok';
+}
+
+test('propagation: a script\'s writes go out as the commands it ran, wrapped in MULTI/EXEC', () => {
+  const server = new Server({});
+  const sink = attachRecordingSink(server);
+  const l = localClient(server);
+  const call = (...argv: string[]): string => {
+    server.updateTime();
+    return argvOf(l.call(...argv));
+  };
+  assert.equal(call('EVAL', "redis.call('set', KEYS[1], 'a') redis.call('incr', 'n') redis.call('get', 'n') return 1", '1', 'pk'), 'ok');
+  assert.deepEqual(sink.take().map((x) => x.argv), [['MULTI'], ['set', 'pk', 'a'], ['incr', 'n'], ['EXEC']]);
+  assert.equal(call('EVAL', "redis.call('set', 'one', 'a') return 1", '0'), 'ok');
+  assert.deepEqual(sink.take().map((x) => x.argv), [['set', 'one', 'a']]);
+  assert.equal(call('EVAL', "return redis.call('get', 'one')", '0'), 'ok');
+  assert.deepEqual(sink.take(), []);
+  // redis.set_repl(REPL_NONE): what follows is not propagated
+  assert.equal(call('EVAL', "redis.call('set', 'x1', '1') redis.set_repl(redis.REPL_NONE) redis.call('set', 'x2', '2') redis.set_repl(redis.REPL_ALL) redis.call('set', 'x3', '3')", '0'), 'ok');
+  assert.deepEqual(sink.take().map((x) => x.argv), [['MULTI'], ['set', 'x1', '1'], ['set', 'x3', '3'], ['EXEC']]);
+  // EXPIRE inside a script is propagated in its absolute form
+  assert.equal(call('EVAL', "redis.call('expire', 'one', 100)", '0'), 'ok');
+  const exp = sink.take().map((x) => x.argv);
+  assert.equal(exp.length, 1);
+  assert.equal(exp[0]![0]!.toLowerCase(), 'pexpireat');
+});
