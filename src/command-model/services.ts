@@ -29,6 +29,7 @@ import type { Command } from './command-spec.js';
 import type { CommandTable } from './command-table.js';
 import type { CommandContext } from './context.js';
 import type { FunctionLibraries } from '../scripting/function-libraries.js';
+import type { ScriptRunner } from '../scripting/script-runner.js';
 import type { HostFunctionResult } from '../scripting/lua-vm.js';
 import type { LuaArg } from '../scripting/wire.js';
 import type { EvalScripts } from '../scripting/eval-scripts.js';
@@ -215,6 +216,8 @@ export interface RunningFunction {
 /** FUNCTION libraries and the function being run (scripting/function-libraries.ts). */
 export interface FunctionService {
   readonly libraries: FunctionLibraries;
+  /** runs library functions (FCALL), over the libraries' VM */
+  readonly runner: ScriptRunner;
   /** redis.log and the other host functions a library may call while it loads */
   readonly loadHostFunction?: (name: string, args: readonly LuaArg[]) => HostFunctionResult;
   /** the function running now, or null */

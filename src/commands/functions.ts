@@ -1,17 +1,31 @@
 /**
- * FUNCTION LOAD / LIST / DELETE / FLUSH / DUMP / RESTORE / STATS / KILL / HELP (Redis 7's
- * functions.c). The registry is scripting/function-libraries.ts, reached through
+ * FUNCTION LOAD / LIST / DELETE / FLUSH / DUMP / RESTORE / STATS / KILL / HELP and FCALL /
+ * FCALL_RO (Redis 7's functions.c). FCALL runs a function through the scripting runner
+ * (scripting/script-runner.ts: flag rules, the script client, redis.call's bridge with the
+ * caller's ACL, effects propagation) on the libraries' VM. The registry is scripting/function-libraries.ts, reached through
  * `ctx.services.functions`. Every change counts as one dirty change (server.dirty++ in
  * Redis), so the write feed carries the command as called and an AOF replay rebuilds the
  * libraries; a replayed LOAD runs without the load timeout, as Redis's mustObeyClient.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import type { CommandContext } from '../command-model/context.js';
 import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../keyspace/glob.js';
 import { FUNCTION_FLAG_NAMES } from '../scripting/lua-vm.js';
-import { LOAD_TIMEOUT_MS, LUA_ENGINE_NAME, type LoadEnvironment, type RestorePolicy } from '../scripting/function-libraries.js';
+import {
+  FLAG_ALLOW_CROSS_SLOT,
+  FLAG_ALLOW_OOM,
+  FLAG_ALLOW_STALE,
+  FLAG_NO_CLUSTER,
+  FLAG_NO_WRITES,
+  LOAD_TIMEOUT_MS,
+  LUA_ENGINE_NAME,
+  type FunctionInfo,
+  type LoadEnvironment,
+  type RestorePolicy,
+} from '../scripting/function-libraries.js';
+import type { ScriptFlags } from '../scripting/shebang.js';
 import { createFunctionsPayload, readFunctionsPayload } from '../persistence/rdb/function-payload.js';
 import { helpReply } from './command-introspection.js';
 
@@ -248,13 +262,11 @@ const kill = defineCommand({
   flags: ['noscript', 'allow_busy'],
   tips: ['request_policy:all_shards', 'response_policy:one_succeeded'],
   docs: { summary: 'Terminates a function during execution.', since: '7.0.0', group: GROUP, complexity: 'O(1)' },
-  run(ctx) {
-    // Only a client served while a script is suspended past busy-reply-threshold can
-    // see one running (the busy-script machinery); the run's interrupt hook then stops it.
-    const run = ctx.services.functions.libraries.current;
-    if (run === null) return reply.error(errors.fnNotBusy);
-    run.killRequested = true;
-    return reply.ok;
+  run() {
+    // A function runs to completion before another command is served, so none is
+    // running when this executes; answering KILL while one is suspended (BUSY) is the
+    // busy-script machinery's part.
+    return reply.error(errors.fnNotBusy);
   },
 });
 
@@ -315,4 +327,85 @@ export const functionCommand = defineCommand({
   subcommands: [del, dump, flush, help, kill, list, load, restore, stats],
 });
 
-export const functionCommands: CommandDefinition[] = [functionCommand];
+/** A function's registered flags as the runner reads them (functions are never in compat mode). */
+function scriptFlags(fi: FunctionInfo): ScriptFlags {
+  return {
+    compat: false,
+    noWrites: (fi.flags & FLAG_NO_WRITES) !== 0,
+    allowOom: (fi.flags & FLAG_ALLOW_OOM) !== 0,
+    allowStale: (fi.flags & FLAG_ALLOW_STALE) !== 0,
+    noCluster: (fi.flags & FLAG_NO_CLUSTER) !== 0,
+    allowCrossSlot: (fi.flags & FLAG_ALLOW_CROSS_SLOT) !== 0,
+  };
+}
+
+/** numkeys as getLongLongFromObject reads it (no error text of its own), or null. */
+function parseNumKeys(arg: string): number | null {
+  if (!/^-?[0-9]+$/.test(arg) || arg.length > 20) return null;
+  const n = BigInt(arg);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return null;
+  if (arg !== n.toString()) return null;
+  return Number(n);
+}
+
+/**
+ * Redis's fcallCommandGeneric with processCommand's refusal first: the function's flags
+ * make FCALL a deny-oom write command unless it declared allow-oom / no-writes
+ * (fcallGetCommandFlags), so OOM and MISCONF are refused before the arguments are read.
+ */
+function fcall(ctx: CommandContext, argv: string[], ro: boolean): Reply {
+  const fns = ctx.services.functions;
+  const fi = fns.libraries.lookup(argv[1]!);
+  if (fi === undefined) return reply.error(errors.fnNotFound);
+  const flags = scriptFlags(fi);
+  if (!ctx.client.inExec && !ctx.services.keyspace.loading) {
+    const scripting = ctx.services.scripting;
+    if (!flags.allowOom && !flags.noWrites && scripting.outOfMemory()) return reply.error(errors.oom);
+    if (!flags.noWrites) {
+      const disk = scripting.diskError();
+      if (disk !== null) return reply.error(disk);
+    }
+  }
+  const numkeys = parseNumKeys(argv[2]!);
+  if (numkeys === null) return reply.error(errors.fnBadNumKeys);
+  if (numkeys > argv.length - 3) return reply.error(errors.fnNumKeysTooMany);
+  if (numkeys < 0) return reply.error(errors.fnNumKeysNegative);
+  const first = 3 + numkeys;
+  fns.libraries.current = { name: fi.name, argv: argv.slice(), startedAt: performance.now() };
+  try {
+    return fns.runner.run(ctx, { chunk: fi.chunk, name: fi.name, flags }, { keys: argv.slice(3, first), args: argv.slice(first), readOnlyCommand: ro, mode: 'function' });
+  } finally {
+    fns.libraries.current = null;
+  }
+}
+
+function fcallArguments(): CommandDefinition['docs']['arguments'] {
+  return [
+    { name: 'function', type: 'string' },
+    { name: 'numkeys', type: 'integer' },
+    { name: 'key', type: 'key', optional: true, multiple: true },
+    { name: 'arg', type: 'string', optional: true, multiple: true },
+  ];
+}
+
+export const fcallCommand = defineCommand({
+  name: 'fcall',
+  arity: -3,
+  flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'],
+  categories: ['scripting'],
+  keySpecs: [{ ...keys.counted(2, 'RW', 'ACCESS', 'UPDATE'), notes: 'We cannot tell how the keys will be used so we assume the worst, RW and UPDATE' }],
+  docs: { summary: 'Invokes a function.', since: '7.0.0', group: GROUP, complexity: 'Depends on the function that is executed.', arguments: fcallArguments() },
+  run: (ctx, argv) => fcall(ctx, argv, false),
+});
+
+export const fcallRoCommand = defineCommand({
+  name: 'fcall_ro',
+  arity: -3,
+  flags: ['readonly', 'noscript', 'skip_monitor', 'no_mandatory_keys', 'stale'],
+  categories: ['scripting'],
+  keySpecs: [{ ...keys.counted(2, 'RO', 'ACCESS'), notes: 'We cannot tell how the keys will be used so we assume the worst, RO and ACCESS' }],
+  docs: { summary: 'Invokes a read-only function.', since: '7.0.0', group: GROUP, complexity: 'Depends on the function that is executed.', arguments: fcallArguments() },
+  run: (ctx, argv) => fcall(ctx, argv, true),
+});
+
+export const functionCommands: CommandDefinition[] = [functionCommand, fcallCommand, fcallRoCommand];

@@ -18,6 +18,9 @@ import { FUNCTION_FLAG_NAMES, LuaVm, type LuaChunk, type HostFunctionResult } fr
 import type { LuaArg } from './wire.js';
 import type { LuaValue } from './lua-value.js';
 import { isValidFunctionName, parseLibraryMetadata } from './library-metadata.js';
+// through script-runner.js, not redis-api.js: the two import each other and
+// script-runner must be evaluated first (its static field reads redis-api's list)
+import { ScriptRunner } from './script-runner.js';
 
 /** The only engine, as FUNCTION LIST and STATS name it. */
 export const LUA_ENGINE_NAME = 'LUA';
@@ -66,19 +69,17 @@ export interface LoadEnvironment {
 }
 
 export interface FunctionLibrariesOptions {
-  /** host functions of the VM (redis.<name>) besides call/pcall */
+  /** host functions of the VM (redis.<name>) besides call/pcall (default: EVAL's API) */
   readonly hostFunctions?: readonly string[];
   readonly memoryLimit?: number;
 }
 
-/** An FCALL under way (FUNCTION STATS shows it, FUNCTION KILL flags it). */
+/** An FCALL under way (FUNCTION STATS shows it). */
 export interface FunctionRun {
   readonly name: string;
   readonly argv: readonly string[];
   /** performance.now() at the start */
   readonly startedAt: number;
-  /** FUNCTION KILL asked to stop it: the run's interrupt hook raises at its next check */
-  killRequested: boolean;
 }
 
 export class FunctionLibraries {
@@ -99,7 +100,8 @@ export class FunctionLibraries {
     if (this.vmInstance === null) {
       this.vmInstance = new LuaVm({
         functionEngine: true,
-        hostFunctions: this.opts.hostFunctions,
+        // the same redis.* API as EVAL at run time; while loading, the library API
+        hostFunctions: this.opts.hostFunctions ?? ScriptRunner.hostFunctions,
         memoryLimit: this.opts.memoryLimit,
       });
     }
@@ -179,12 +181,14 @@ export class FunctionLibraries {
     return true;
   }
 
-  /** FUNCTION FLUSH: every library goes, and the VM with them (its memory given back). */
+  /**
+   * FUNCTION FLUSH: every library goes (their callbacks released to Lua's collector).
+   * The VM stays, as Redis's engine does: the script runner holds it.
+   */
   flush(): void {
+    for (const li of this.libraries.values()) this.releaseLibrary(li);
     this.libraries.clear();
     this.functions.clear();
-    this.vmInstance?.close();
-    this.vmInstance = null;
   }
 
   /**

@@ -10,6 +10,8 @@ import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
 import type { Server } from './server.js';
 import { EvalScripts } from '../scripting/eval-scripts.js';
+import { ScriptRunner } from '../scripting/script-runner.js';
+import { redisLog } from '../scripting/redis-api.js';
 
 export function commandServices(server: Server): CommandServices {
   const scriptHost = {
@@ -17,6 +19,8 @@ export function commandServices(server: Server): CommandServices {
     diskError: (): string | null => server.diskError,
   };
   const evalScripts = new EvalScripts(scriptHost);
+  // FCALL runs library functions through the same runner rules as EVAL, on the libraries' VM
+  const functionRunner = new ScriptRunner(server.functions.vm, scriptHost);
   return {
     keyspace: {
       get dbs() {
@@ -88,6 +92,8 @@ export function commandServices(server: Server): CommandServices {
     },
     functions: {
       libraries: server.functions,
+      runner: functionRunner,
+      loadHostFunction: (name, args) => (name === 'log' ? redisLog(server.logger, args) : { kind: 'none' }),
       runningFunction: () => {
         const run = server.functions.current;
         return run === null ? null : { name: run.name, argv: run.argv, durationMs: Math.floor(performance.now() - run.startedAt) };
