@@ -50,6 +50,12 @@ const SEQUENCE: string[][] = [
   ['FUNCTION', 'LOAD', lib('a', 'return 1')],
   ['FUNCTION', 'LOAD', lib('a', 'local function')],
   ['FUNCTION', 'LOAD', lib('a', 'redis.register_function = 1')],
+  ['FUNCTION', 'LOAD', lib('a', 'redis.log(redis.LOG_NOTICE)')],
+  ['FUNCTION', 'LOAD', lib('a', "redis.log('x', 'y')")],
+  ['FUNCTION', 'LOAD', lib('a', "local v = redis.REDIS_VERSION_NUM + #redis.REDIS_VERSION\nredis.log(redis.LOG_DEBUG, 'loading', 1)\n" + reg('logged'))],
+  ['FUNCTION', 'DELETE', 'a'],
+  // the 500 ms load timeout (Redis's LOAD_TIMEOUT_MS)
+  ['FUNCTION', 'LOAD', lib('a', 'local i = 0 while true do i = i + 1 end')],
   // redis.register_function, positional
   ['FUNCTION', 'LOAD', lib('a', 'redis.register_function()')],
   ['FUNCTION', 'LOAD', lib('a', "redis.register_function('f', function() end, 3)")],
