@@ -21,6 +21,8 @@ import { isValidFunctionName, parseLibraryMetadata } from './library-metadata.js
 // through script-runner.js, not redis-api.js: the two import each other and
 // script-runner must be evaluated first (its static field reads redis-api's list)
 import { ScriptRunner } from './script-runner.js';
+import { luaNumberToString } from './redis-api.js';
+import { errors } from '../errors.js';
 
 /** The only engine, as FUNCTION LIST and STATS name it. */
 export const LUA_ENGINE_NAME = 'LUA';
@@ -305,7 +307,7 @@ export class FunctionLibraries {
       case 'run-error':
         return { ok: false, error: `Error registering functions: ${errorMessage(r.error)}` };
       case 'fatal':
-        return { ok: false, error: `Error registering functions: ERR ${r.message}` };
+        return { ok: false, error: `Error registering functions: ${errors.plain(r.message)}` };
       case 'ok':
         break;
     }
@@ -348,28 +350,13 @@ function checkMetadata(code: string): { ok: true; name: string; body: string } |
 
 /** The message luaExtractErrorInformation takes from a load error. */
 function errorMessage(v: LuaValue): string {
-  if (typeof v === 'string') return `ERR ${v}`;
-  if (typeof v === 'number') return `ERR ${luaNumberText(v)}`;
+  if (typeof v === 'string') return errors.plain(v);
+  if (typeof v === 'number') return errors.plain(luaNumberToString(v));
   if (v !== null && typeof v === 'object' && v.type === 'error-object') {
     if (typeof v.err === 'string') return v.err;
-    if (typeof v.err === 'number') return luaNumberText(v.err);
+    if (typeof v.err === 'number') return luaNumberToString(v.err);
   }
   return '(null)';
-}
-
-/** Lua 5.1's tostring of a number ("%.14g"). */
-function luaNumberText(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
-  if (Number.isNaN(n)) return 'nan';
-  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
-  const s = n.toPrecision(14);
-  if (s.includes('e')) {
-    const [m, e] = s.split('e') as [string, string];
-    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
-    const exp = Number(e);
-    return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
 
 /** %s / %S formatting of a name stops at a NUL byte (names here never hold one). */
