@@ -371,7 +371,7 @@ function fcall(ctx: CommandContext, argv: string[], ro: boolean): Reply {
   if (numkeys > argv.length - 3) return reply.error(errors.fnNumKeysTooMany);
   if (numkeys < 0) return reply.error(errors.fnNumKeysNegative);
   const first = 3 + numkeys;
-  fns.libraries.current = { name: fi.name, argv: argv.slice(), startedAt: performance.now() };
+  fns.libraries.current = { name: fi.name, argv, startedAt: performance.now() };
   try {
     return fns.runner.run(ctx, { chunk: fi.chunk, name: fi.name, flags }, { keys: argv.slice(3, first), args: argv.slice(first), readOnlyCommand: ro, mode: 'function' });
   } finally {

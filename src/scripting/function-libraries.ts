@@ -92,6 +92,8 @@ export class FunctionLibraries {
   /** functions by lower-cased name */
   readonly functions = new Map<string, FunctionInfo>();
   private vmInstance: LuaVm | null = null;
+  /** VM instance every linked library's callbacks belong to (-1: to be checked) */
+  private syncedGeneration = -1;
   /** the host fed to reloads after an instance rebuild (redis.log while loading) */
   private reloadEnv: LoadEnvironment = { timeoutMs: 0 };
 
@@ -272,6 +274,8 @@ export class FunctionLibraries {
   ensureLoaded(): void {
     const vm = this.vm;
     const gen = vm.instanceGeneration();
+    // the common case, on every FCALL: nothing was rebuilt since the last check
+    if (gen === this.syncedGeneration) return;
     for (const li of this.libraries.values()) {
       if (li.generation === gen) continue;
       const md = parseLibraryMetadata(li.code);
@@ -287,6 +291,8 @@ export class FunctionLibraries {
         if (fi !== undefined) fi.chunk = reg.chunk;
       }
     }
+    // a reload that itself poisoned the instance leaves the generation changed: checked again next time
+    this.syncedGeneration = gen === vm.instanceGeneration() ? gen : -1;
   }
 
   // ---- internals ---------------------------------------------------------------
