@@ -225,7 +225,9 @@ const restore = defineCommand({
     }
     const payload = readFunctionsPayload(Buffer.from(argv[2]!, 'latin1'));
     if (!payload.ok) return reply.error(errors.fnLibrary(payload.error));
-    const err = ctx.services.functions.libraries.restore(payload.codes, policy, { ...loadEnvironment(ctx), timeoutMs: 0 });
+    // Redis restores without the load timeout, so a payload whose library never returns
+    // hangs it; Redoubt gives a client's RESTORE the same 500 ms as LOAD (not a replay)
+    const err = ctx.services.functions.libraries.restore(payload.codes, policy, loadEnvironment(ctx));
     if (err !== null) return reply.error(errors.fnLibrary(err));
     ctx.services.keyspace.addDirty(1);
     return reply.ok;
