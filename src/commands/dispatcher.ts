@@ -159,7 +159,8 @@ export class Dispatcher {
     const failed = out !== null && out.k === Kind.Error;
     if (failed) {
       cmd.stats.failedCalls++;
-      server.countError(out!);
+      // a script's error that passes on a command's error was counted when it arose
+      if (out!.k !== Kind.Error || out!.noStats !== true) server.countError(out!);
     }
     if (propagating) server.propagator.end(ctx.client.dbIndex, argv, server.stats.dirty, cmd.run !== execRun);
     server.afterCommand(ctx, cmd, argv, usec, failed);

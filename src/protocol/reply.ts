@@ -25,7 +25,8 @@ export const enum Kind {
 
 export type Reply =
   | { readonly k: Kind.Simple; readonly s: string }
-  | { readonly k: Kind.Error; readonly s: string }
+  /** `noStats`: already counted in errorstats where it arose (a script passing on a command's error) */
+  | { readonly k: Kind.Error; readonly s: string; readonly noStats?: true }
   | { readonly k: Kind.Int; readonly n: number | bigint }
   | { readonly k: Kind.Bulk; readonly s: string }
   | { readonly k: Kind.Null }
@@ -61,6 +62,10 @@ export const reply = {
   /** `s` is the whole error line without the leading '-', e.g. "ERR syntax error". */
   error(s: string): Reply {
     return { k: Kind.Error, s };
+  },
+  /** An error reply errorstats must not count again (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE). */
+  errorNoStats(s: string): Reply {
+    return { k: Kind.Error, s, noStats: true };
   },
   int(n: number | bigint): Reply {
     if (typeof n === 'number' && n >= -1 && n <= 1024 && Number.isInteger(n)) return smallInts[n + 1]!;

@@ -7,7 +7,7 @@ import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 
 /** The fields Redis reads from a table before treating it as an array, in its order. */
-export const SPECIAL_FIELDS = ['err', 'ok', 'double', 'big_number', 'verbatim_string', 'map', 'set'] as const;
+export const SPECIAL_FIELDS = ['err', 'ok', 'double', 'big_number', 'verbatim_string', 'map', 'set', 'ignore_error_stats_update'] as const;
 export type SpecialField = (typeof SPECIAL_FIELDS)[number];
 
 /**
@@ -128,7 +128,10 @@ export function luaValueToReply(v: LuaValue, resp: ScriptResp): Reply {
 
 function tableToReply(t: LuaTable, resp: ScriptResp): Reply {
   const f = t.fields;
-  if (typeof f.err === 'string') return reply.error(errorLine(f.err));
+  if (typeof f.err === 'string') {
+    // an error table redis.pcall returned for a command's error: counted already
+    return f.ignore_error_stats_update === true ? reply.errorNoStats(errorLine(f.err)) : reply.error(errorLine(f.err));
+  }
   if (typeof f.ok === 'string') return reply.simple(oneLine(f.ok));
   if (typeof f.double === 'number') return reply.double(f.double);
   if (typeof f.big_number === 'string') return reply.bigNumber(oneLine(f.big_number));

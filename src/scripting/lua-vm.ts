@@ -206,6 +206,7 @@ class Instance {
   readonly ex: Exports;
   readonly L: number;
   private memView: Uint8Array;
+  private reader: WireReader | null = null;
   private readonly namePtrs = new Map<string, number>();
 
   constructor(module: WebAssembly.Module, limit: number, names: readonly string[], version: string, vm: LuaVm) {
@@ -269,6 +270,18 @@ class Instance {
     this.L = L;
   }
 
+  /** A reader at `pos`, reused while the memory buffer stays the same (a call allocates none). */
+  readerAt(pos: number): WireReader {
+    const mem = this.mem();
+    let r = this.reader;
+    if (r === null || !r.over(mem)) {
+      r = new WireReader(mem, pos);
+      this.reader = r;
+    }
+    r.pos = pos;
+    return r;
+  }
+
   mem(): Uint8Array {
     if (this.memView.buffer !== this.ex.memory.buffer) this.memView = new Uint8Array(this.ex.memory.buffer);
     return this.memView;
@@ -301,7 +314,7 @@ class Instance {
   }
 
   readOut(): LuaValue {
-    return readLuaValue(new WireReader(this.mem(), this.ex.rd_out_ptr()));
+    return readLuaValue(this.readerAt(this.ex.rd_out_ptr()));
   }
 }
 
@@ -534,7 +547,7 @@ export class LuaVm {
   /** redis.<name>(...) from a script. Returns 0 (value), 1 (raise it), 2 (nothing). */
   onHostCall(inst: Instance, id: number, nargs: number): number {
     const name = this.names[id]!;
-    const args = readArgs(new WireReader(inst.mem(), inst.ex.rd_args_ptr()), nargs);
+    const args = readArgs(inst.readerAt(inst.ex.rd_args_ptr()), nargs);
     const opts = this.running;
     const w = this.w;
     w.reset();

@@ -94,6 +94,15 @@ export class ScriptRunner {
   /** redis.<name> functions this runner's VM has besides call/pcall */
   static readonly hostFunctions: readonly string[] = EVAL_API_FUNCTIONS;
   private client: Client | null = null;
+  private clientCtx: CommandContext | null = null;
+  /** bound once: a run allocates no closures for the VM */
+  private readonly redisCallFn = (argv: string[]): Reply => callFromScript(this.current!, argv);
+  private readonly hostFn = (name: string, args: readonly LuaArg[]): HostFunctionResult => {
+    const run = this.current!;
+    return redisApiCall(run, name, args) ?? this.extraApi?.(run, name, args) ?? { kind: 'none' };
+  };
+  private readonly respFn = (): ScriptResp => this.current?.resp ?? 2;
+  private readonly interruptFn = (): string | null => (this.interrupt === null || this.current === null ? null : this.interrupt(this.current));
 
   constructor(
     readonly vm: LuaVm,
@@ -134,15 +143,10 @@ export class ScriptRunner {
 
   /** The one call into Lua (see the header). */
   protected invoke(run: ScriptRun, req: RunRequest): RunResult {
-    const opts: RunOptions = {
-      keys: req.keys,
-      args: req.args,
-      mode: req.mode,
-      redisCall: (argv) => callFromScript(run, argv),
-      hostFunction: (name, args) => redisApiCall(run, name, args) ?? this.extraApi?.(run, name, args) ?? { kind: 'none' },
-      resp: () => run.resp,
-      ...(this.interrupt === null ? {} : { interrupt: () => this.interrupt!(run) }),
-    };
+    const opts: RunOptions =
+      this.interrupt === null
+        ? { keys: req.keys, args: req.args, mode: req.mode, redisCall: this.redisCallFn, hostFunction: this.hostFn, resp: this.respFn }
+        : { keys: req.keys, args: req.args, mode: req.mode, redisCall: this.redisCallFn, hostFunction: this.hostFn, resp: this.respFn, interrupt: this.interruptFn };
     return this.vm.run(run.target.chunk, opts);
   }
 
@@ -177,7 +181,9 @@ export class ScriptRunner {
     c.resp = 2;
     // blocking commands answer at once inside scripts (Redis's CLIENT_DENY_BLOCKING)
     c.inExec = true;
-    return caller.forClient(c);
+    // one context for the script client: every caller's context shares the server's host
+    this.clientCtx ??= caller.forClient(c);
+    return this.clientCtx;
   }
 
   /** luaCallFunction's reply: the converted result, or the decorated error. */
@@ -192,7 +198,9 @@ export class ScriptRunner {
     }
     let text = info.message ?? '';
     if (info.source !== null && info.line !== null) text += ` script: ${name}, on ${info.source}:${info.line}.`;
-    // as addReplyErrorSds: trailing CR/LF cut, the others become spaces
-    return reply.error(text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' '));
+    // as addReplyErrorSds: trailing CR/LF cut, the others become spaces; a command's
+    // error passed on was counted in errorstats when the command failed
+    const line = text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ');
+    return info.fromReply ? reply.errorNoStats(line) : reply.error(line);
   }
 }

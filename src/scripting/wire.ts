@@ -187,6 +187,11 @@ export class WireReader {
     this.view = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
   }
 
+  /** Reads this very view (the instance's memory was not replaced since). */
+  over(mem: Uint8Array): boolean {
+    return this.mem === mem;
+  }
+
   u8(): number {
     return this.mem[this.pos++]!;
   }

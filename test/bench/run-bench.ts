@@ -14,6 +14,8 @@
  *   --seconds S   target duration of each redis-benchmark run (default 3)
  *   --rounds R    repeat every run R times and keep the median (default 1)
  *   --keys N      keys for the memory test (default 1000000); --no-memory skips it
+ *   --scripts-only  only the scripting report (EVALSHA return 1, Redlock unlock, 10 calls vs
+ *                 redis-server; it also runs after the command table otherwise)
  *   --profile     instead of the comparison, run SET/GET against Redoubt under
  *                 `node --cpu-prof` and print the hottest functions
  *   --summarize F print the hottest functions of an existing .cpuprofile file
@@ -39,10 +41,12 @@ interface Options {
   profile: boolean;
   serve: number | null;
   summarize: string | null;
+  /** only the scripting report (EVALSHA) */
+  scriptsOnly: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, profile: false, serve: null, summarize: null };
+  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, profile: false, serve: null, summarize: null, scriptsOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -55,6 +59,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--keys') o.keys = Math.floor(num());
     else if (a === '--no-memory') o.memory = false;
     else if (a === '--profile') o.profile = true;
+    else if (a === '--scripts-only') o.scriptsOnly = true;
     else if (a === '--serve') o.serve = Math.floor(num());
     else if (a === '--summarize') o.summarize = argv[++i] ?? '';
     else throw new Error(`unknown option ${a}`);
@@ -172,6 +177,17 @@ async function benchmark(bin: string, port: number, test: string, csvName: strin
     }
   }
   throw new Error(`no "${csvName}" line in redis-benchmark output:\n${out}`);
+}
+
+/** redis-benchmark running one arbitrary command (its only CSV data row). */
+async function benchmarkCommand(bin: string, port: number, argv: readonly string[], n: number): Promise<Result> {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '--csv', ...argv];
+  const out = await runProcess(bin, args, 180_000);
+  const lines = out.split('\n').filter((l) => l.startsWith('"'));
+  const cells = (lines[1] ?? '').split('","').map((c) => c.replace(/^"|"$/g, '').trim());
+  if (cells.length < 8) throw new Error(`no data row in redis-benchmark output:\n${out}`);
+  const [, rps, avg, , p50, p95, p99] = cells.map(Number);
+  return { rps: rps!, avg: avg!, p50: p50!, p95: p95!, p99: p99! };
 }
 
 function median(results: Result[]): Result {
@@ -396,6 +412,89 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
+/** One command on a raw connection; its reply's first line. */
+async function rawCall(port: number, argv: readonly string[]): Promise<string> {
+  const socket = net.connect(port, '127.0.0.1');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let got = '';
+      socket.once('error', reject);
+      socket.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        const end = got.indexOf('\r\n');
+        if (end === -1) return;
+        // a bulk reply: its payload line follows the length line
+        if (got.startsWith('$') && !got.startsWith('$-1')) {
+          const second = got.indexOf('\r\n', end + 2);
+          if (second !== -1) resolve(got.slice(end + 2, second));
+          return;
+        }
+        resolve(got.slice(0, end));
+      });
+      socket.write(`*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`, 'latin1');
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+const REDLOCK_UNLOCK = 'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end';
+const TEN_CALLS = "for i = 1, 10 do redis.call('incr', KEYS[1]) end return 1";
+
+/**
+ * EVALSHA against both servers (issue 12's targets: >= 0.7x for `return 1` and a Redlock
+ * unlock, >= 0.5x for a 10-call script), and the memory of the EVAL VM.
+ */
+async function compareScripts(bench: string, redis: Child, redoubt: Child, opts: Options): Promise<void> {
+  const scripts: Array<{ label: string; body: string; args: (sha: string) => string[] }> = [
+    { label: 'EVALSHA return 1', body: 'return 1', args: (sha) => ['EVALSHA', sha, '0'] },
+    { label: 'EVALSHA Redlock unlock (lock held by another)', body: REDLOCK_UNLOCK, args: (sha) => ['EVALSHA', sha, '1', 'bench:lock', 'my-token'] },
+    { label: 'EVALSHA 10 x INCR', body: TEN_CALLS, args: (sha) => ['EVALSHA', sha, '1', 'bench:counter'] },
+  ];
+  const rows: string[][] = [['script', 'redis ops/s', 'redoubt ops/s', 'ratio', 'redis p50/p99 ms', 'redoubt p50/p99 ms']];
+  let turn = 0;
+  for (const sc of scripts) {
+    const shas: Record<string, string> = {};
+    for (const s of [redis, redoubt]) {
+      shas[s.name] = await rawCall(s.port, ['SCRIPT', 'LOAD', sc.body]);
+      await rawCall(s.port, ['SET', 'bench:lock', 'other-token']);
+    }
+    if (shas['redis'] !== shas['redoubt']) throw new Error(`SCRIPT LOAD answered differently: ${shas['redis']} / ${shas['redoubt']}`);
+    const argv = sc.args(shas['redis']!);
+    const probe = await benchmarkCommand(bench, redis.port, argv, 20_000);
+    const n = Math.max(20_000, Math.min(5_000_000, Math.round((probe.rps * opts.seconds) / 1000) * 1000));
+    const got: Record<'redis' | 'redoubt', Result[]> = { redis: [], redoubt: [] };
+    for (let r = 0; r < opts.rounds; r++) {
+      const order = turn++ % 2 === 0 ? [redis, redoubt] : [redoubt, redis];
+      for (const s of order) got[s.name as 'redis' | 'redoubt'].push(await benchmarkCommand(bench, s.port, argv, n));
+    }
+    const a = median(got.redis);
+    const b = median(got.redoubt);
+    rows.push([sc.label, fmtInt(a.rps), fmtInt(b.rps), `${(b.rps / a.rps).toFixed(2)}x`, `${a.p50.toFixed(3)}/${a.p99.toFixed(3)}`, `${b.p50.toFixed(3)}/${b.p99.toFixed(3)}`]);
+    console.log(`  done: ${sc.label} (-n ${n})`);
+  }
+  console.log('\n' + table(rows) + '\n');
+  console.log('targets: >= 0.7x for return 1 and the Redlock unlock, >= 0.5x for 10 calls');
+  for (const s of [redis, redoubt]) {
+    const info = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(s.port, '127.0.0.1');
+      let got = '';
+      socket.once('error', reject);
+      socket.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (/used_memory_vm_eval:\d+\r\n/.test(got) && got.includes('\r\n\r\n')) {
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.write('*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n');
+    });
+    const vm = /used_memory_vm_eval:(\d+)/.exec(info)?.[1] ?? '?';
+    console.log(`${s.name}: used_memory_vm_eval ${vm} bytes (the EVAL Lua VM after the runs)`);
+  }
+  console.log('');
+}
+
 async function compare(bench: string, opts: Options): Promise<void> {
   const redis = await startRedis();
   let redoubt: Child | null = null;
@@ -407,6 +506,10 @@ async function compare(bench: string, opts: Options): Promise<void> {
     console.log(`redoubt: ${redoubt.how} (pid ${redoubt.pid}, port ${redoubt.port})`);
     console.log(`redis-benchmark -c 50, ~${opts.seconds}s per run, ${opts.rounds} round(s), runs alternate between servers\n`);
 
+    if (opts.scriptsOnly) {
+      await compareScripts(bench, redis, redoubt, opts);
+      return;
+    }
     const rows: string[][] = [['test', 'pipeline', 'redis ops/s', 'redoubt ops/s', 'ratio', 'redis p50/p99 ms', 'redoubt p50/p99 ms']];
     let turn = 0;
     for (const { t, label, csvName } of TESTS) {
@@ -429,6 +532,7 @@ async function compare(bench: string, opts: Options): Promise<void> {
     }
     console.log('\n' + table(rows) + '\n');
     console.log('targets: ratio >= 0.9x unpipelined, >= 0.6x at -P 16\n');
+    await compareScripts(bench, redis, redoubt, opts);
 
     if (opts.memory) {
       console.log(`memory: ${fmtInt(opts.keys)} keys "key:<12 digits>" with 3-byte values, pipelined loader`);

@@ -11,7 +11,8 @@ import { RawClient } from '../helpers/raw-client.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { Server } from '../../src/server/server.js';
 import { attachRecordingSink } from '../../src/persistence/propagator.js';
-import { localClient } from '../helpers/propagation.js';
+import { dumpKeyspace, localClient, replayFeed, TimedSink } from '../helpers/propagation.js';
+import { ManualClock } from '../../src/keyspace/clock.js';
 import { Kind, type Reply } from '../../src/protocol/reply.js';
 import { createHash } from 'node:crypto';
 
@@ -199,4 +200,78 @@ test('propagation: a script\'s writes go out as the commands it ran, wrapped in 
   const exp = sink.take().map((x) => x.argv);
   assert.equal(exp.length, 1);
   assert.equal(exp[0]![0]!.toLowerCase(), 'pexpireat');
+});
+
+test('maxmemory: deny-oom commands refused before a script writes; shebang scripts need allow-oom (as 7.2)', async () => {
+  assert.equal(await c.call('SET', 'oom:k', 'v'), '+OK\r\n');
+  assert.equal(await c.call('CONFIG', 'SET', 'maxmemory', '1'), '+OK\r\n');
+  try {
+    const w = "return redis.call('set', 'oom:k', 'w')";
+    assert.equal(await c.call('EVAL', w, '0'), `-OOM command not allowed when used memory > 'maxmemory'. script: ${sha(w)}, on @user_script:1.\r\n`);
+    assert.equal(await c.call('EVAL', "return redis.call('get', 'oom:k')", '0'), bulk('v'));
+    assert.equal(await c.call('EVAL', "#!lua\nreturn redis.call('get', 'oom:k')", '0'), "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+    assert.equal(await c.call('EVAL', "#!lua flags=no-writes\nreturn redis.call('get', 'oom:k')", '0'), bulk('v'));
+    assert.equal(await c.call('EVAL', "#!lua flags=allow-oom\nreturn redis.call('set', 'oom:k', 'x')", '0'), '+OK\r\n');
+    // a script queued in MULTI meets the runner's own check at EXEC
+    assert.equal(await c.call('CONFIG', 'SET', 'maxmemory', '0'), '+OK\r\n');
+    assert.equal(await c.call('MULTI'), '+OK\r\n');
+    assert.equal(await c.call('EVAL', "#!lua\nreturn redis.call('get', 'oom:k')", '0'), '+QUEUED\r\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'maxmemory', '1'), '+QUEUED\r\n');
+    assert.equal(await c.call('EVAL', "#!lua\nreturn redis.call('get', 'oom:k')", '0'), '+QUEUED\r\n');
+    assert.equal(
+      await c.call('EXEC'),
+      "*3\r\n$1\r\nx\r\n+OK\r\n-OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'\r\n",
+    );
+  } finally {
+    await c.call('CONFIG', 'SET', 'maxmemory', '0');
+  }
+});
+
+test('effects replication: replaying what a script propagated rebuilds the keyspace exactly', () => {
+  const T = 1_700_000_000_000;
+  const clockA = new ManualClock(T);
+  const a = new Server({ clock: clockA });
+  const sink = new TimedSink(a);
+  a.propagator.sink = sink;
+  const la = localClient(a);
+  const run = (...argv: string[]): void => {
+    a.updateTime();
+    const r = la.call(...argv);
+    assert.ok(r === null || r.k !== Kind.Error, `${argv.join(' ')} -> ${r === null ? '' : r.k === Kind.Error ? r.s : ''}`);
+  };
+  run('SADD', 'pool', 'a', 'b', 'c', 'd', 'e');
+  // chance, time and relative TTLs inside scripts: replayed as their effects
+  run('EVAL', "redis.call('set', 'r', math.random()) redis.call('set', 'p', redis.call('spop', 'pool')) return 1", '0');
+  run('EVAL', "local t = redis.call('time') redis.call('hset', 'h', 'sec', t[1], 'usec', t[2]) redis.call('expire', 'h', 100) return 1", '0');
+  clockA.advance(5_000);
+  run('EVAL', "redis.call('incrbyfloat', 'f', '0.1') redis.call('incrbyfloat', 'f', '0.2') return redis.call('get', 'f')", '0');
+  run('EVAL', "redis.call('select', 2) redis.call('lpush', 'l2', 'x', 'y') redis.call('select', 0) redis.call('set', 'back', '0') return 1", '0');
+  run('EVAL', "redis.call('set', 'tmp', 'x', 'PX', 50) return 1", '0');
+  clockA.advance(100);
+  run('EVAL', "return redis.call('get', 'tmp')", '0');
+  run('EVAL_RO', "return redis.call('get', 'r')", '0');
+  const clockB = new ManualClock(T);
+  const b = new Server({ clock: clockB });
+  assert.deepEqual(replayFeed(b, clockB, sink.commands), []);
+  assert.equal(dumpKeyspace(b), dumpKeyspace(a));
+  // the feed holds commands, never EVAL itself
+  assert.ok(sink.commands.every((op) => !/^eval/i.test(op.argv[0]!)));
+  assert.ok(sink.commands.some((op) => op.argv[0] === 'MULTI'));
+});
+
+test("errorstats: a command's error passed on by a script is counted once, as Redis 7.2", async () => {
+  assert.equal(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
+  await c.call('SET', 'es:k', 'x');
+  await c.call('EVAL', "return redis.call('lpush', KEYS[1], 'y')", '1', 'es:k');
+  await c.call('EVAL', "return redis.pcall('lpush', KEYS[1], 'y')", '1', 'es:k');
+  await c.call('EVAL', "return {err='MINE x'}", '0');
+  await c.call('EVAL', "error('x')", '0');
+  const info = await c.call('INFO', 'errorstats');
+  // what redis-server 7.2.4 reports for the same four scripts
+  assert.match(info, /errorstat_ERR:count=1\r\n/);
+  assert.match(info, /errorstat_MINE:count=1\r\n/);
+  assert.match(info, /errorstat_WRONGTYPE:count=2\r\n/);
+  const stats = await c.call('INFO', 'stats');
+  assert.match(stats, /total_error_replies:4\r\n/);
+  assert.match(await c.call('INFO', 'commandstats'), /cmdstat_eval:calls=4,[^\r]*failed_calls=4/);
 });

@@ -28,7 +28,7 @@
  *
  * Value encoding, Lua -> host ("lua" encoding): 'n' 'T' 'F' 'd' 's' as above and
  *   't' table: u8 presence mask of the fields err ok double big_number
- *       verbatim_string map set (bit i = field i), then each present field's
+ *       verbatim_string map set ignore_error_stats_update (bit i = field i), then each present field's
  *       value, then u32 count + the array items 1..n up to the first nil;
  *       a table reached as the value of `map` or `set` is written 'p':
  *       u32 count + key/value pairs in lua_next order; one reached as the
@@ -347,9 +347,10 @@ static void decode_scratch(lua_State *L) {
 /* Encoding Lua values for the host                                           */
 
 static const char *const special_fields[] = {
-  "err", "ok", "double", "big_number", "verbatim_string", "map", "set"
+  "err", "ok", "double", "big_number", "verbatim_string", "map", "set",
+  "ignore_error_stats_update" /* not a reply type: errorstats bookkeeping */
 };
-#define N_SPECIAL 7
+#define N_SPECIAL 8
 
 enum { ENC_PLAIN, ENC_PAIRS, ENC_VERBATIM, ENC_ERROR };
 
@@ -408,7 +409,7 @@ static void enc_table(lua_State *L, RdBuf *b, int mode) {
     lua_pushstring(L, special_fields[i]);
     lua_rawget(L, -2);
     /* verbatim_string is read as {format, string}, map and set as pairs */
-    enc_value(L, b, i == 4 ? ENC_VERBATIM : i >= 5 ? ENC_PAIRS : ENC_PLAIN);
+    enc_value(L, b, i == 4 ? ENC_VERBATIM : (i == 5 || i == 6) ? ENC_PAIRS : ENC_PLAIN);
   }
   size_t at = b->len;
   buf_u32(b, 0);
