@@ -340,6 +340,19 @@ export const errors = {
   latencyNoSamples: (event: string) => `ERR No samples available for event '${event}'`,
   debugRdbLoadFailed: 'ERR Error trying to load the RDB dump, check server logs.',
   debugAofLoadFailed: 'ERR Error trying to load the AOF files, check server logs.',
+  // FUNCTION / FCALL (functions.c)
+  fnLoadUnknownOption: (opt: string) => `ERR Unknown option given: ${cString(opt)}`,
+  fnListUnknownArgument: (arg: string) => `ERR Unknown argument ${cString(arg)}`,
+  fnListNoLibraryName: 'ERR library name argument was not given',
+  fnLibraryNotFound: 'ERR Library not found',
+  fnFlushOption: 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option',
+  fnRestorePolicy: 'ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.',
+  fnNotFound: 'ERR Function not found',
+  fnBadNumKeys: 'ERR Bad number of keys provided',
+  fnNumKeysTooMany: "ERR Number of keys can't be greater than number of args",
+  fnNumKeysNegative: "ERR Number of keys can't be negative",
+  /** a library error text (LOAD, RESTORE), already Redis's wording, sent as addReplyErrorSds does */
+  fnLibrary: (text: string) => `ERR ${text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ')}`,
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */

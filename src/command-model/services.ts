@@ -28,6 +28,10 @@ import type { SecurityMonitor, Actor } from '../security/security-monitor.js';
 import type { Command } from './command-spec.js';
 import type { CommandTable } from './command-table.js';
 import type { CommandContext } from './context.js';
+import type { FunctionLibraries } from '../scripting/function-libraries.js';
+import type { ScriptRunner } from '../scripting/script-runner.js';
+import type { HostFunctionResult } from '../scripting/lua-vm.js';
+import type { LuaArg } from '../scripting/wire.js';
 import type { EvalScripts } from '../scripting/eval-scripts.js';
 
 /**
@@ -360,6 +364,25 @@ export interface ScriptsService {
   running(): { readonly kind: 'eval' | 'function'; readonly name: string; readonly durationMs: number } | null;
 }
 
+/** A function being executed (FUNCTION STATS's running_script). */
+export interface RunningFunction {
+  readonly name: string;
+  /** the FCALL / FCALL_RO command as called */
+  readonly argv: readonly string[];
+  readonly durationMs: number;
+}
+
+/** FUNCTION libraries and the function being run (scripting/function-libraries.ts). */
+export interface FunctionService {
+  readonly libraries: FunctionLibraries;
+  /** runs library functions (FCALL), over the libraries' VM */
+  readonly runner: ScriptRunner;
+  /** redis.log and the other host functions a library may call while it loads */
+  readonly loadHostFunction?: (name: string, args: readonly LuaArg[]) => HostFunctionResult;
+  /** the function running now, or null */
+  runningFunction(): RunningFunction | null;
+}
+
 /** Scripting (EVAL, SCRIPT) and what the script runner asks of the server. */
 export interface ScriptingService {
   /** EVAL's VM, script cache and runner */
@@ -386,4 +409,5 @@ export interface CommandServices {
   readonly scripting: ScriptingService;
   /** running scripts in slices past busy-reply-threshold, BUSY, SCRIPT/FUNCTION KILL */
   readonly scriptBusy: ScriptsService;
+  readonly functions: FunctionService;
 }

@@ -35,6 +35,7 @@ import { lolwutCommands } from './lolwut.js';
 import { monitorCommands } from './monitor.js';
 import { moduleCommands } from './module-command.js';
 import { scriptingCommands } from './scripting.js';
+import { functionCommands } from './functions.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -72,4 +73,5 @@ export const allCommands: CommandDefinition[] = [
   ...monitorCommands,
   ...moduleCommands,
   ...scriptingCommands,
+  ...functionCommands,
 ];

@@ -21,6 +21,7 @@ import { BackgroundSnapshot, type SnapshotFileResult } from './snapshot-file.js'
 import { aofCommandSnapshotEncoder, rdbSnapshotEncoder } from './snapshot-encoders.js';
 import { aofExecutor, loadRdbInto, LoadError } from './loading.js';
 import { RdbWriter } from './rdb/rdb-writer.js';
+import { RespCommandBuilder } from './aof/resp-command-builder.js';
 import { writeAllSync } from './durable-file.js';
 import fs from 'node:fs';
 import { errors } from '../errors.js';
@@ -115,7 +116,11 @@ export class AofPersistence {
     try {
       if (format === 'rdb') {
         const w = new RdbWriter({ compression: true, checksum: this.server.config.bool('rdbchecksum') });
-        writeAllSync(fd, Buffer.concat([w.header({ aofBase: true }), w.footer()]));
+        writeAllSync(fd, Buffer.concat([w.header({ aofBase: true }), w.functions(this.server.functions.codes()), w.footer()]));
+      } else {
+        const out = new RespCommandBuilder();
+        for (const code of this.server.functions.codes()) out.command(['FUNCTION', 'LOAD', code]);
+        writeAllSync(fd, Buffer.from(out.view()));
       }
       fs.fsyncSync(fd);
     } finally {
@@ -166,7 +171,7 @@ export class AofPersistence {
       this.server.logger.warning(`Can't rewrite append only file in background: ${(e as Error).message}`);
       return (e as Error).message;
     }
-    const encoder = ticket.format === 'rdb' ? rdbSnapshotEncoder(this.server, true) : aofCommandSnapshotEncoder();
+    const encoder = ticket.format === 'rdb' ? rdbSnapshotEncoder(this.server, true) : aofCommandSnapshotEncoder(this.server);
     const job = new BackgroundSnapshot(this.server, encoder, ticket.tempPath, { sliceMs: 2, keyDelayUs: this.server.config.int('rdb-key-save-delay') }, (r) =>
       this.rewriteDone(job, r),
     );
@@ -204,7 +209,7 @@ export class AofPersistence {
     const name = baseFileName(loc, am.currBaseSeq, rdb);
     am.base = { name, seq: am.currBaseSeq, type: 'b' };
     const dirPath = aofDirPath(loc);
-    const encoder = rdb ? rdbSnapshotEncoder(this.server, true) : aofCommandSnapshotEncoder();
+    const encoder = rdb ? rdbSnapshotEncoder(this.server, true) : aofCommandSnapshotEncoder(this.server);
     const opts = { sliceMs: 2, keyDelayUs: this.server.config.int('rdb-key-save-delay') };
     const job = new BackgroundSnapshot(this.server, encoder, binaryNameToPath(dirPath, name), opts, (r) => {
       if (this.job !== job) return;

@@ -68,6 +68,12 @@ export async function loadRdbInto(server: Server, file: string, shownName: strin
         else if (rec.key === 'used-mem') server.logger.notice(`RDB memory usage when created ${(Number(rec.value) / (1024 * 1024)).toFixed(2)} Mb`);
         continue;
       }
+      if (rec.kind === 'function') {
+        // as Redis's rdbLoad: a library that cannot be created fails the whole load
+        const err = server.functions.restore([rec.code], 'append', { timeoutMs: 0 });
+        if (err !== null) throw new RdbFormatError(`Failed loading library, ${err}`, rec.offset);
+        continue;
+      }
       if (rec.kind === 'empty-key') {
         server.logger.warning(`rdbLoadObject skipping empty key: ${printable(rec.key)}`);
         continue;

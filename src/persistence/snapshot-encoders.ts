@@ -20,15 +20,20 @@ export function rdbSnapshotEncoder(server: Server, aofBase: boolean): SnapshotEn
     evictionMeta: policy.endsWith('-lru') ? 'lru' : policy.endsWith('-lfu') ? 'lfu' : 'none',
   });
   return {
-    begin: () => writer.header({ ctime: Math.floor(Date.now() / 1000), usedMem: process.memoryUsage().heapUsed, aofBase }),
+    // the libraries as they are when the snapshot begins, before the databases (as Redis 7)
+    begin: () =>
+      Buffer.concat([writer.header({ ctime: Math.floor(Date.now() / 1000), usedMem: process.memoryUsage().heapUsed, aofBase }), writer.functions(server.functions.codes())]),
     selectDb: (index, keys, expires) => writer.selectDb(index, keys, expires),
     entry: (key, entry, expireAt) => writer.entry(key, entry, expireAt, server.now()),
     end: () => writer.footer(),
   };
 }
 
-/** An AOF base as commands (SET/RPUSH/…/PEXPIREAT), as Redis rewrites without a preamble. */
-export function aofCommandSnapshotEncoder(): SnapshotEncoder {
+/**
+ * An AOF base as commands (SET/RPUSH/…/PEXPIREAT), as Redis rewrites without a preamble:
+ * first one FUNCTION LOAD per library (Redis's rewriteFunctions), then the keys.
+ */
+export function aofCommandSnapshotEncoder(server: Server): SnapshotEncoder {
   const out = new RespCommandBuilder();
   const take = (): Buffer => {
     const b = Buffer.from(out.view());
@@ -36,7 +41,10 @@ export function aofCommandSnapshotEncoder(): SnapshotEncoder {
     return b;
   };
   return {
-    begin: () => EMPTY,
+    begin: () => {
+      for (const code of server.functions.codes()) out.command(['FUNCTION', 'LOAD', code]);
+      return take();
+    },
     selectDb: (index) => {
       rewriteSelect(out, index);
       return take();

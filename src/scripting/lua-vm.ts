@@ -87,6 +87,8 @@ interface Exports {
   rd_gc(L: number, what: number, data: number): number;
   rd_malloc(n: number): number;
   rd_free(p: number): void;
+  rd_functions_init(L: number): number;
+  rd_load_library(L: number, len: number, hookCount: number): number;
 }
 
 /** A compiled script. Keeps its source so a rebuilt instance can compile it again. */
@@ -169,8 +171,43 @@ export interface LuaVmOptions {
   readonly rebuildAboveBytes?: number;
   /** extra redis.<name> functions, answered by RunOptions.hostFunction */
   readonly hostFunctions?: readonly string[];
+  /**
+   * A FUNCTION engine state (Redis's function_lua.c): libraries run with their own
+   * readonly globals, and while a library loads only redis.register_function, log,
+   * LOG_* and REDIS_VERSION* are reachable. See native/redoubt-functions.inc.c.
+   */
+  readonly functionEngine?: boolean;
   /** what redis.REDIS_VERSION says (default: the Redis version Redoubt answers as) */
   readonly redisVersion?: string;
+}
+
+/** A function a library registered while it loaded. */
+export interface RegisteredFunction {
+  readonly name: string;
+  readonly description: string | null;
+  /** bit i: the i-th of FUNCTION_FLAG_NAMES */
+  readonly flags: number;
+  /** its callback, runnable with LuaVm.run in 'function' mode while the instance lives */
+  readonly chunk: LuaChunk;
+}
+
+/** Function flags in Redis's order (scripts_flags_def); bit i of RegisteredFunction.flags. */
+export const FUNCTION_FLAG_NAMES = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
+
+export type LibraryLoadResult =
+  | { readonly kind: 'ok'; readonly functions: readonly RegisteredFunction[] }
+  /** the code does not compile: Lua's message ("user_function:2: ...") */
+  | { readonly kind: 'compile-error'; readonly message: string }
+  /** its top-level code raised (an error object or a string) */
+  | { readonly kind: 'run-error'; readonly error: LuaValue }
+  | { readonly kind: 'fatal'; readonly message: string };
+
+export interface LibraryLoadOptions {
+  /** asked every `hookInterval` instructions, as RunOptions.interrupt (the load timeout) */
+  readonly interrupt?: () => string | null;
+  readonly hookInterval?: number;
+  /** redis.log while loading */
+  readonly hostFunction?: (name: string, args: readonly LuaArg[]) => HostFunctionResult;
 }
 
 /** "7.2.4" -> 0x070204, as Redis's REDIS_VERSION_NUM. */
@@ -244,6 +281,7 @@ class Instance {
     this.ex.rd_free(namesPtr);
     this.ex.rd_free(versionPtr);
     if (L === 0) throw new Error('Lua state could not be created (memory limit too small?)');
+    if (vm.functionEngine && this.ex.rd_functions_init(L) !== 0) throw new Error('Lua function engine could not be set up (memory limit too small?)');
     this.L = L;
   }
 
@@ -305,6 +343,8 @@ export class LuaVm {
   private readonly rebuildAbove: number;
   private readonly version: string;
   private readonly w = new WireWriter();
+  /** a FUNCTION engine state (see LuaVmOptions.functionEngine) */
+  readonly functionEngine: boolean;
   /** instances discarded because of a trap or a host exception */
   poisonings = 0;
   /** instances discarded to give memory back */
@@ -314,6 +354,7 @@ export class LuaVm {
     this.limit = opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     this.rebuildAbove = opts.rebuildAboveBytes ?? DEFAULT_REBUILD_ABOVE;
     this.names = [...BUILTIN_FUNCTIONS, ...(opts.hostFunctions ?? [])];
+    this.functionEngine = opts.functionEngine === true;
     this.version = opts.redisVersion ?? REDIS_COMPAT_VERSION;
     this.instance();
   }
@@ -438,6 +479,65 @@ export class LuaVm {
       this.rebuilds++;
     }
     return result;
+  }
+
+  /**
+   * The current instance's number: a RegisteredFunction's chunk is valid only in the
+   * instance it was loaded in, so a function engine reloads its libraries when this
+   * changes (after a poisoning or a rebuild). Builds the instance if needed.
+   */
+  instanceGeneration(): number {
+    this.instance();
+    return this.generation;
+  }
+
+  /**
+   * Loads a FUNCTION library's code (after its shebang line) in a function-engine VM:
+   * compiles it as "@user_function", runs its top level with the library API, and
+   * returns the functions it registered. Never throws for anything the code does.
+   */
+  loadLibrary(code: string, opts: LibraryLoadOptions = {}): LibraryLoadResult {
+    if (!this.functionEngine) throw new Error('loadLibrary needs a function-engine LuaVm');
+    if (this.running !== null) throw new Error('LuaVm.loadLibrary is not re-entrant');
+    let result: LibraryLoadResult | null = null;
+    const fatal = this.guardFatal(() => {
+      const inst = this.instance();
+      const bytes = new Uint8Array(code.length);
+      for (let i = 0; i < code.length; i++) bytes[i] = code.charCodeAt(i) & 0xff;
+      inst.toScratch(bytes);
+      const hook = opts.interrupt ? (opts.hookInterval ?? DEFAULT_HOOK_INTERVAL) : 0;
+      this.running = { interrupt: opts.interrupt, hostFunction: opts.hostFunction };
+      let status: number;
+      try {
+        status = inst.ex.rd_load_library(inst.L, bytes.length, hook);
+      } finally {
+        this.running = null;
+      }
+      if (status === 0) result = { kind: 'ok', functions: this.readRegistrations(inst, code) };
+      else if (status === 1) {
+        const v = inst.readOut();
+        result = { kind: 'compile-error', message: typeof v === 'string' ? v : 'unknown compile error' };
+      } else if (status === 2) result = { kind: 'run-error', error: inst.readOut() };
+      else result = { kind: 'run-error', error: 'not enough memory' };
+    });
+    if (fatal !== null) return { kind: 'fatal', message: fatal };
+    return result ?? { kind: 'fatal', message: 'no result' };
+  }
+
+  private readRegistrations(inst: Instance, code: string): RegisteredFunction[] {
+    const r = new WireReader(inst.mem(), inst.ex.rd_out_ptr());
+    const n = r.u32();
+    const out: RegisteredFunction[] = [];
+    for (let i = 0; i < n; i++) {
+      const name = r.str();
+      const description = r.u8() === 1 ? r.str() : null;
+      const flags = r.u32();
+      const chunk = new LuaChunk(code, '@user_function');
+      chunk.ref = r.u32();
+      chunk.generation = this.generation;
+      out.push({ name, description, flags, chunk });
+    }
+    return out;
   }
 
   /** Closes the VM (its instance is dropped; a later call would build a new one). */

@@ -8,6 +8,7 @@
  * Error texts are luaPushError's: without a "-CODE" they get ERR in front.
  */
 import { errors } from '../errors.js';
+import type { Logger } from '../server/logger.js';
 import type { HostFunctionResult } from './lua-vm.js';
 import type { LuaArg } from './wire.js';
 import { luaArgNumberText } from './number-text.js';
@@ -87,6 +88,26 @@ function toInt(d: number): number {
 
 const raise = (text: string): HostFunctionResult => ({ kind: 'raise', text });
 
+/**
+ * redis.log(level, ...): the one redis.* function a FUNCTION library may also call while
+ * it loads (no script run exists then), so it needs only the logger.
+ */
+export function redisLog(logger: Logger, args: readonly LuaArg[]): HostFunctionResult {
+  if (args.length < 2) return raise(errors.luaLogArgs);
+  if (!isNumber(args[0])) return raise(errors.luaLogLevelType);
+  const level = toInt(toNumber(args[0]));
+  if (level < 0 || level > 3) return raise(errors.luaLogLevel);
+  const lv = LOG_LEVELS[level]!;
+  if (!logger.enabled(lv)) return { kind: 'none' };
+  const parts: string[] = [];
+  for (let i = 1; i < args.length; i++) {
+    const s = toLString(args[i]);
+    if (s !== null) parts.push(s);
+  }
+  logger.log(lv, parts.join(' '));
+  return { kind: 'none' };
+}
+
 /** Answers redis.<name>(args) for a running script; null for a name this API does not own. */
 export function redisApiCall(run: ScriptRun, name: string, args: readonly LuaArg[]): HostFunctionResult | null {
   switch (name) {
@@ -108,22 +129,8 @@ export function redisApiCall(run: ScriptRun, name: string, args: readonly LuaArg
     case 'replicate_commands':
       // deprecated: effects replication is the only mode since Redis 7.0
       return { kind: 'value', value: true };
-    case 'log': {
-      if (args.length < 2) return raise(errors.luaLogArgs);
-      if (!isNumber(args[0])) return raise(errors.luaLogLevelType);
-      const level = toInt(toNumber(args[0]));
-      if (level < 0 || level > 3) return raise(errors.luaLogLevel);
-      const logger = run.ctx.services.monitor.logger;
-      const lv = LOG_LEVELS[level]!;
-      if (!logger.enabled(lv)) return { kind: 'none' };
-      const parts: string[] = [];
-      for (let i = 1; i < args.length; i++) {
-        const s = toLString(args[i]);
-        if (s !== null) parts.push(s);
-      }
-      logger.log(lv, parts.join(' '));
-      return { kind: 'none' };
-    }
+    case 'log':
+      return redisLog(run.ctx.services.monitor.logger, args);
     case 'sha1hex': {
       if (args.length !== 1) return raise(errors.luaWrongArgs);
       return { kind: 'value', value: sha1hex(toLString(args[0]) ?? '') };

@@ -14,6 +14,8 @@ import { WaitRegistry } from './wait-registry.js';
 import { MigrateSockets } from './migrate-sockets.js';
 import { debugService } from './debug-service.js';
 import { EvalScripts } from '../scripting/eval-scripts.js';
+import { ScriptRunner } from '../scripting/script-runner.js';
+import { redisLog } from '../scripting/redis-api.js';
 
 export function commandServices(server: Server): CommandServices {
   const scriptHost = {
@@ -21,6 +23,8 @@ export function commandServices(server: Server): CommandServices {
     diskError: (): string | null => server.diskError,
   };
   const evalScripts = new EvalScripts(scriptHost);
+  // FCALL runs library functions through the same runner rules as EVAL, on the libraries' VM
+  const functionRunner = new ScriptRunner(server.functions.vm, scriptHost);
   return {
     keyspace: {
       get dbs() {
@@ -108,6 +112,18 @@ export function commandServices(server: Server): CommandServices {
       },
       commandLine: (client, cmd, argv) => server.monitors.commandLine(client, cmd, argv),
       scriptCommand: (dbIndex, cmd, argv) => server.monitors.scriptCommand(dbIndex, cmd, argv),
+    },
+    functions: {
+      libraries: server.functions,
+      runner: functionRunner,
+      loadHostFunction: (name, args) => (name === 'log' ? redisLog(server.logger, args) : { kind: 'none' }),
+      // a function is only seen running by another client while it is paused past
+      // busy-reply-threshold (FUNCTION STATS is noscript): the busy gate says which
+      runningFunction: () => {
+        const busy = server.scripts.running();
+        const run = server.functions.current;
+        return busy === null || busy.kind !== 'function' || run === null ? null : { name: run.name, argv: run.argv, durationMs: busy.durationMs };
+      },
     },
     scripting: {
       eval: evalScripts,

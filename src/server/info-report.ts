@@ -189,6 +189,9 @@ function memorySection(server: Server): InfoFields {
   const evalScripts = server.services.scripting.eval;
   const vmEval = evalScripts.vmMemory();
   const scriptsEval = evalScripts.scriptsMemory();
+  // Redis 7.2: vm_total = eval VM + functions VM; scripts = eval scripts + functions overhead
+  const fnVm = server.functions.vmMemory();
+  const fnOverhead = server.functions.overheadMemory();
   return [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -211,14 +214,14 @@ function memorySection(server: Server): InfoFields {
     ['used_memory_lua_human', bytesToHuman(vmEval)],
     ['used_memory_scripts_eval', scriptsEval],
     ['number_of_cached_scripts', evalScripts.cache.size],
-    ['number_of_functions', 0],
-    ['number_of_libraries', 0],
-    ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', vmEval],
-    ['used_memory_vm_total_human', bytesToHuman(vmEval)],
-    ['used_memory_functions', 0],
-    ['used_memory_scripts', scriptsEval],
-    ['used_memory_scripts_human', bytesToHuman(scriptsEval)],
+    ['number_of_functions', server.functions.functionCount],
+    ['number_of_libraries', server.functions.libraryCount],
+    ['used_memory_vm_functions', fnVm],
+    ['used_memory_vm_total', vmEval + fnVm],
+    ['used_memory_vm_total_human', bytesToHuman(vmEval + fnVm)],
+    ['used_memory_functions', fnOverhead],
+    ['used_memory_scripts', scriptsEval + fnOverhead],
+    ['used_memory_scripts_human', bytesToHuman(scriptsEval + fnOverhead)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', cfg(server, 'maxmemory-policy', 'noeviction')],

@@ -88,6 +88,8 @@ export class MonitorFeed {
   }
 
   private peerOf(client: Client): string {
+    // a command a script called runs as the script's client: Redis shows it as `lua`
+    if (client.inScript) return 'lua';
     return client.isUnix ? `unix:${this.server.config.get('unixsocket')}` : client.addr;
   }
 

@@ -54,6 +54,7 @@ import { TrackingTable, trackingHost } from './tracking.js';
 import { ClientLimits } from './client-limits.js';
 import { InfoRegistry } from './info-registry.js';
 import { Propagator } from '../persistence/propagator.js';
+import { FunctionLibraries } from '../scripting/function-libraries.js';
 import { PersistenceLayer } from '../persistence/persistence-layer.js';
 import { MemoryAccounting } from '../keyspace/memory-accounting.js';
 import { Evictor } from '../keyspace/eviction.js';
@@ -87,6 +88,8 @@ export class Server implements CommandHost {
   /** what command handlers see of the server (command-model/services.ts) */
   readonly services: CommandServices;
   readonly stats = new ServerStats();
+  /** FUNCTION libraries (FUNCTION LOAD, FCALL, RDB/AOF) */
+  readonly functions = new FunctionLibraries();
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   readonly pause = new ClientPause(() => this.commands);

@@ -182,3 +182,28 @@ test('the scripting hook: a script-called command shows as [db lua], redacted li
     await srv.close();
   }
 });
+
+test('EVAL and FCALL show themselves before the commands their script calls, which show as [db lua]', async () => {
+  const srv = await startTestServer();
+  const io = ioredisClient(srv.port);
+  const seen: { args: string[]; source: string }[] = [];
+  const monitor = await io.monitor();
+  monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ args, source }));
+  const other = ioredisClient(srv.port);
+  try {
+    await other.eval("redis.call('set', KEYS[1], '1') return redis.call('get', KEYS[1])", 1, 'sk');
+    await other.call('FUNCTION', 'LOAD', "#!lua name=monlib\nredis.register_function('bump', function(k) return redis.call('incr', k[1]) end)");
+    await other.call('FCALL', 'bump', '1', 'cnt');
+    await other.ping('last');
+    await waitFor(() => seen.some((s) => s.args[0] === 'ping'));
+    const lines = seen
+      .filter((s) => !/^(info|client|hello)$/i.test(s.args[0]!))
+      .map((s) => `${s.source === 'lua' ? 'lua' : 'client'} ${s.args.slice(0, 2).join(' ')}`);
+    assert.deepEqual(lines, ['client eval redis.call(\'set\', KEYS[1], \'1\') return redis.call(\'get\', KEYS[1])', 'lua set sk', 'lua get sk', 'client FUNCTION LOAD', 'client FCALL bump', 'lua incr cnt', 'client ping last']);
+  } finally {
+    monitor.disconnect();
+    io.disconnect();
+    other.disconnect();
+    await srv.close();
+  }
+});

@@ -60,6 +60,9 @@ export function checkRdbFile(path: string, write: (line: string) => void, opts: 
           break;
         case 'resize-db':
           break;
+        case 'function':
+          write(`[offset ${at}] Function library of ${rec.code.length} bytes`);
+          break;
         case 'key':
           keys++;
           if (rec.expireAt !== undefined) {

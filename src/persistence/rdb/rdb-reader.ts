@@ -3,8 +3,9 @@
  * database selection, a RESIZEDB hint, a key, an empty key Redis would skip, the end),
  * so a loader can yield to the event loop between records and log progress from
  * `offset` / `size`. Reads RDB versions 1..11 (Redis up to 7.2), every object type but
- * module types; verifies the CRC-64 when the file carries one. Anything it cannot load —
- * module data, functions, a bad checksum, a truncated file, a bad length, a duplicate key
+ * module types, and FUNCTION libraries (RDB_OPCODE_FUNCTION2: the library's code, which
+ * the loader runs); verifies the CRC-64 when the file carries one. Anything it cannot
+ * load — module data, the pre-GA function format, a bad checksum, a truncated file, a bad length, a duplicate key
  * in a database, an unknown type — throws an RdbFormatError with the byte offset.
  *
  *   const r = RdbReader.openFile(path, { limits: loadLimitsFromConfig(config) });
@@ -29,6 +30,8 @@ export interface RdbReaderOptions {
 export type RdbRecord =
   | { kind: 'aux'; offset: number; key: string; value: string }
   | { kind: 'select-db'; offset: number; db: number }
+  /** a FUNCTION library: its whole code (shebang line included) */
+  | { kind: 'function'; offset: number; code: string }
   | { kind: 'resize-db'; offset: number; db: number; keys: number; expires: number }
   | {
       kind: 'key';
@@ -159,9 +162,14 @@ export class RdbReader {
         }
         case RdbOpcode.MODULE_AUX:
           src.fail('module auxiliary data: modules are not supported', offset);
-        case RdbOpcode.FUNCTION2:
+        case RdbOpcode.FUNCTION2: {
+          this.context = { doing: 'read-function' };
+          const code = src.string('function library code');
+          src.crcUpTo(src.offset);
+          return { kind: 'function', offset, code };
+        }
         case RdbOpcode.FUNCTION_PRE_GA:
-          src.fail('function library: functions are not supported', offset);
+          src.fail('function library in the pre-GA format (Redis 7.0 release candidates): not supported', offset);
         default: {
           if (type === RdbType.MODULE_2 || type === RdbType.MODULE_PRE_GA) src.fail(`module value (type ${type}): modules are not supported`, offset);
           if (!isKnownObjectType(type)) src.fail(`unknown RDB type or opcode ${type}`, offset);

@@ -91,6 +91,18 @@ export class RdbWriter {
   }
 
   /**
+   * The FUNCTION libraries, written after the header and before the databases as Redis 7
+   * writes them (rdbSaveFunctions): RDB_OPCODE_FUNCTION2 and the library's whole code.
+   */
+  functions(codes: readonly string[]): Buffer {
+    for (const code of codes) {
+      this.sink.u8(RdbOpcode.FUNCTION2);
+      this.sink.string(code);
+    }
+    return this.chunk();
+  }
+
+  /**
    * SELECTDB, then RESIZEDB when counts are given (the key and expiry counts are sizing
    * hints for the loader; a database revisited later needs no second hint).
    */

@@ -43,6 +43,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lua.h"
 #include "lauxlib.h"
@@ -1321,3 +1322,6 @@ int rd_gc(lua_State *L, int what, int data) {
 
 RD_EXPORT("rd_malloc") void *rd_malloc(uint32_t n) { return malloc(n); }
 RD_EXPORT("rd_free") void rd_free(void *p) { free(p); }
+
+/* FUNCTION libraries (the function engine's load path): a separate file, sharing this one's statics. */
+#include "redoubt-functions.inc.c"
