@@ -10,6 +10,10 @@ import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
 import type { Server } from './server.js';
 import { actorOf } from './auth-login.js';
+import type { Client } from './client.js';
+import { reply, Kind, type Reply } from '../protocol/reply.js';
+import { errors } from '../errors.js';
+import { internalErrorLog } from './internal-error-log.js';
 
 export function commandServices(server: Server): CommandServices {
   return {
@@ -42,6 +46,7 @@ export function commandServices(server: Server): CommandServices {
       reset: (client) => server.onClientReset(client),
       pause: (mode, ms) => server.pause.pause(mode, ms),
       unpause: () => server.pause.unpause(),
+      replyLater: (client, work) => replyLater(server, client, work),
     },
     pubsub: server.pubsub,
     tracking: server.tracking,
@@ -80,4 +85,24 @@ export function commandServices(server: Server): CommandServices {
       call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
     },
   };
+}
+
+/** ClientRegistry.replyLater: the blocked-client path (as a throttled AUTH's reply). */
+function replyLater(server: Server, client: Client, work: () => Promise<Reply>): boolean {
+  const conn = server.connections.get(client.id);
+  if (conn === undefined || conn.client !== client || client.inExec) return false;
+  client.blocked = true;
+  void work()
+    .catch((e: unknown): Reply => {
+      internalErrorLog(server.logger).report('finishing a deferred reply', e);
+      return reply.error(errors.internal);
+    })
+    .then((out) => {
+      // the client left meanwhile: nobody to answer
+      if (server.connections.get(client.id) !== conn) return;
+      client.blocked = false;
+      if (out.k === Kind.Error) server.countError(out);
+      conn.unblocked(out);
+    });
+  return true;
 }
