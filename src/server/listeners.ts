@@ -36,6 +36,8 @@ export class ListenError extends Error {
     readonly port: number,
     readonly reason: string,
     readonly kind: ListenerKind = 'tcp',
+    /** the system error's code (EADDRINUSE…), when there was one */
+    readonly code = '',
   ) {
     super(kind === 'unix' ? `Failed opening Unix socket: ${reason}` : `Failed listening on port ${port} (${kind}): ${reason}`);
   }
@@ -115,17 +117,49 @@ export class Listeners {
   }
 
   private async rebindNow(kind: 'tcp' | 'tls', binds: string[], port: number, backlog: number): Promise<void> {
-    const old = this.servers.filter((s) => s.kind === kind);
+    const old = this.servers.filter((s) => s.kind === kind).map((l) => l.srv);
     const keep = new Set<net.Server>();
+    try {
+      await this.openMissing(kind, binds, port, backlog, old, keep);
+    } catch (e) {
+      // A wildcard and a specific address on one port collide with our own listener
+      // (bind 127.0.0.1 → *): then Redis's order — close the leaving ones, open, and
+      // reopen the old endpoints if that fails too.
+      const leaving = old.filter((srv) => !keep.has(srv) && portOf(srv) === port);
+      if (!(e instanceof ListenError) || e.code !== 'EADDRINUSE' || leaving.length === 0) throw e;
+      const endpoints = leaving.map((srv) => hostOf(srv));
+      this.drop(leaving);
+      keep.clear();
+      try {
+        await this.openMissing(kind, binds, port, backlog, old, keep);
+      } catch (e2) {
+        for (const host of endpoints) {
+          try {
+            await this.listenTcp(kind, host, port, backlog);
+          } catch (e3) {
+            this.logger.warning(`Could not reopen the previous listener ${host}:${port}: ${describeListenError(e3)}`);
+          }
+        }
+        throw e2;
+      }
+    }
+    this.drop(old.filter((srv) => !keep.has(srv)));
+  }
+
+  /**
+   * Opens every endpoint of `binds` × `port` that none of `old` already serves (those are
+   * added to `keep`). On failure closes what it opened and throws ListenError.
+   */
+  private async openMissing(kind: 'tcp' | 'tls', binds: string[], port: number, backlog: number, old: readonly net.Server[], keep: Set<net.Server>): Promise<void> {
     const opened: net.Server[] = [];
     try {
       for (const raw of port === 0 ? [] : binds) {
         const optional = raw.startsWith('-');
         const addr = optional ? raw.slice(1) : raw;
         const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
-        const same = old.find(({ srv }) => isEndpoint(srv, host, port));
+        const same = old.find((srv) => srv.listening && isEndpoint(srv, host, port));
         if (same !== undefined) {
-          keep.add(same.srv);
+          keep.add(same);
           continue;
         }
         try {
@@ -135,7 +169,7 @@ export class Listeners {
           const step = isResolveError(e) ? '' : 'bind: ';
           this.logger.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: ${step}${describeListenError(e)}`);
           if (optional && UNAVAILABLE.has(code)) continue;
-          throw new ListenError(port, describeListenError(e), kind);
+          throw new ListenError(port, describeListenError(e), kind, code);
         }
       }
       if (port !== 0 && keep.size + opened.length === 0) throw new ListenError(port, 'no address could be bound', kind);
@@ -143,7 +177,6 @@ export class Listeners {
       this.drop(opened);
       throw e;
     }
-    this.drop(old.map((l) => l.srv).filter((srv) => !keep.has(srv)));
   }
 
   /** Stops accepting on these listeners and forgets them (their connections stay). */
@@ -246,6 +279,11 @@ export class Listeners {
 function portOf(srv: net.Server): number {
   const a = srv.address();
   return a !== null && typeof a === 'object' ? a.port : 0;
+}
+
+function hostOf(srv: net.Server): string {
+  const a = srv.address();
+  return a !== null && typeof a === 'object' ? a.address : '';
 }
 
 /** The listener is bound to exactly this address and port. */

@@ -153,6 +153,13 @@ test('CONFIG SET bind moves between 127.0.0.1 and ::1; an address the machine la
     assert.equal(await c.call('CONFIG', 'SET', 'bind', '192.0.2.254'), BIND_ERROR);
     assert.equal(await pingAt('127.0.0.1', srv.port), '+PONG\r\n');
     assert.equal(await c.call('CONFIG', 'GET', 'bind'), '*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n');
+    // to every IPv4 address on the same port: collides with the 127.0.0.1 listener, so that
+    // one closes first (Redis's order); then back
+    assert.equal(await c.call('CONFIG', 'SET', 'bind', '*'), '+OK\r\n');
+    assert.deepEqual(srv.server.network.addresses('tcp'), [`0.0.0.0:${srv.port}`]);
+    assert.equal(await pingAt('127.0.0.1', srv.port), '+PONG\r\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'bind', '127.0.0.1'), '+OK\r\n');
+    assert.deepEqual(srv.server.network.addresses('tcp'), [`127.0.0.1:${srv.port}`]);
     if (!(await hasIPv6Loopback())) {
       t.skip('no IPv6 loopback on this machine: the move to ::1 cannot be tested');
       return;
