@@ -157,8 +157,9 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply | null {
   }
   // owners whose change completes later (listeners): the reply waits for them
   const asyncApplies: AsyncApply[] = [];
-  for (const p of pending) {
-    if (config.valueOf(p.def) === old[pending.indexOf(p)]) continue;
+  for (let i = 0; i < pending.length; i++) {
+    const p = pending[i]!;
+    if (config.valueOf(p.def) === old[i]) continue;
     for (const hook of config.asyncHooksOf(p.def)) if (!asyncApplies.some((a) => a.hook === hook)) asyncApplies.push({ hook, def: p.def, name: p.name });
   }
   if (asyncApplies.length > 0) {

@@ -87,10 +87,16 @@ test('CONFIG SET port: new connections on the new port, the old one refuses, an 
   const lines: string[] = [];
   const srv = await startTestServer({ store, logSink: { write: (l) => void lines.push(l) } });
   const oldPort = srv.port;
+  const events: string[] = [];
+  srv.server.security.events.listener = (l) => void events.push(l);
   const c = await RawClient.connect(oldPort);
   try {
     const newPort = await freePort();
     assert.equal(await c.call('CONFIG', 'SET', 'port', String(newPort)), '+OK\r\n');
+    // the security event of a configuration change, once the new listener is up
+    const changed = events.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e['type'] === 'config-changed');
+    assert.equal(changed.length, 1, events.join('\n'));
+    assert.equal(changed[0]!['config.port'], String(newPort));
     assert.equal(await pingAt('127.0.0.1', newPort), '+PONG\r\n');
     assert.equal(await pingAt('127.0.0.1', oldPort), 'ECONNREFUSED');
     // the connection made before the change is still served
@@ -251,7 +257,7 @@ test('CONFIG SET tls-port turns TLS on with the configured certificates (client 
   }
 });
 
-test('the same error texts as redis-server for a busy port, an unbindable address and the immutable unix socket', { skip: findRedisServer() === null ? NO_ORACLE_MESSAGE : false }, async () => {
+test('the same error texts as redis-server for a busy port, an unbindable address, TLS without certificates and the immutable unix socket', { skip: findRedisServer() === null ? NO_ORACLE_MESSAGE : false }, async () => {
   const oracle = await startRedisOracle();
   const srv = await startTestServer();
   const busy = await occupy();
@@ -261,6 +267,8 @@ test('the same error texts as redis-server for a busy port, an unbindable addres
     const cases: string[][] = [
       ['CONFIG', 'SET', 'port', String(busy.port)],
       ['CONFIG', 'SET', 'bind', '192.0.2.254'],
+      // no certificate configured: TLS cannot start
+      ['CONFIG', 'SET', 'tls-port', String(busy.port)],
       ['CONFIG', 'SET', 'unixsocket', join(tmpdir(), 'redoubt-never.sock')],
       ['CONFIG', 'SET', 'unixsocketperm', '700'],
     ];
