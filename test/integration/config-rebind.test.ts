@@ -108,6 +108,13 @@ test('CONFIG SET port: new connections on the new port, the old one refuses, an 
     );
     assert.equal(await c.call('CONFIG', 'REWRITE'), '+OK\r\n');
     assert.match(readFileSync(file, 'latin1'), new RegExp(`^port ${newPort}$`, 'm'));
+    // pipelined behind the change: answered after it, in order
+    const third = await freePort();
+    c.write(RawClient.encode(['CONFIG', 'SET', 'port', String(third)]) + RawClient.encode(['CONFIG', 'GET', 'port']) + RawClient.encode(['PING']));
+    assert.equal(await c.readReply(), '+OK\r\n');
+    assert.equal(await c.readReply(), `*2\r\n$4\r\nport\r\n$${String(third).length}\r\n${third}\r\n`);
+    assert.equal(await c.readReply(), '+PONG\r\n');
+    assert.equal(await pingAt('127.0.0.1', third), '+PONG\r\n');
   } finally {
     c.close();
     await srv.close();
