@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
+import { isIPv4 } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, usageText, type CommandLine } from './config/command-line.js';
 import {
@@ -31,6 +31,7 @@ import { expandProcTitle } from './config/config-values.js';
 import { fileSink, Logger, stdoutSink, type LogLevel, type LogSink } from './server/logger.js';
 import { LOG_LEVEL_SEVERITY, SyslogOutput, syslogOptions } from './server/syslog-output.js';
 import { ListenError, Server, StartupError, TlsConfigError } from './server/server.js';
+import { exposureWarning, listeningLine } from './server/listener-config.js';
 import { CommandTable, renameChecker } from './command-model/command-table.js';
 import { allCommands } from './commands/index.js';
 import { validateUserDirective } from './acl/config-users.js';
@@ -408,26 +409,16 @@ function persistenceSummary(store: ConfigStore): string {
 /** One line per security layer: what is listening, and which protections are on or off. */
 function securitySummary(server: Server): string[] {
   const c = server.config;
-  const addrs = server.listeners
-    .map((l) => l.address())
-    .filter((a): a is AddressInfo => a !== null && typeof a === 'object')
-    .map((a) => (a.family === 'IPv6' || isIPv6(a.address) ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
   const tlsDesc = server.tls === null ? 'TLS off' : `TLS on port ${server.network.port('tls')} (client certificates: ${c.get('tls-auth-clients')}; auto-reload ${c.get('tls-auto-reload')})`;
   const out = [
-    `Security: listening on ${addrs.length > 0 ? addrs.join(', ') : 'no TCP address'} (bind ${c.get('bind')}; tcp port ${c.get('port')}, tls port ${c.get('tls-port')}${c.get('unixsocket') !== '' ? `, unix socket ${c.get('unixsocket')}` : ''})`,
+    listeningLine(server.listeners, c),
     `Security: source-allowlist ${c.get('source-allowlist') === '' ? 'off (any source)' : c.get('source-allowlist')}`,
     `Security: protected-mode ${c.get('protected-mode')}; ${tlsDesc}; ${aclSummary(server)}; ${renameSummary(c.renames)}; enable-debug-command ${c.get('enable-debug-command')}; no MODULE LOAD (enable-module-command ${c.get('enable-module-command')}); enable-protected-configs ${c.get('enable-protected-configs')}`,
   ];
   const off = authOffLine(server);
   if (off !== null) out.push(`Security: ${off}`);
-  const exposed = server.listeners.some((l) => {
-    const a = l.address();
-    if (a === null || typeof a !== 'object') return false;
-    return !(a.address === '127.0.0.1' || a.address === '::1' || (isIPv4(a.address) && a.address.startsWith('127.')));
-  });
-  if (exposed && !c.bool('protected-mode')) {
-    out.push('WARNING: protected mode is off and the server listens beyond loopback without a password: anyone who can reach it can run any command');
-  }
+  const warning = exposureWarning(server.listeners, c);
+  if (warning !== null) out.push(warning);
   return out;
 }
 

@@ -190,6 +190,12 @@ export interface ClientRegistry {
   reset(client: Client): void;
   pause(mode: 'all' | 'write', durationMs: number): void;
   unpause(): void;
+  /**
+   * Answers the current command when `work` settles (CONFIG SET of a listener): the client
+   * reads nothing more until then, as a blocked client. False, and nothing done, when the
+   * client cannot wait (inside EXEC, a script, no connection); the caller answers at once.
+   */
+  replyLater(client: Client, work: () => Promise<Reply>): boolean;
 }
 
 /** Subscriptions and messages (server/pubsub.ts). */

@@ -9,7 +9,8 @@ import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { compileGlob } from '../keyspace/glob.js';
 import type { ConfigDef } from '../config/config-def.js';
-import type { ApplyHook } from '../config/config-store.js';
+import type { ApplyHook, AsyncApplyHook } from '../config/config-store.js';
+import type { Client } from '../server/client.js';
 import { rewriteConfigFile } from '../config/config-rewrite.js';
 import { aclListLine } from '../acl/describe.js';
 import { strerror } from '../config/config-values.js';
@@ -89,7 +90,7 @@ interface Pending {
   value: string;
 }
 
-function configSetRun(ctx: CommandContext, argv: string[]): Reply {
+function configSetRun(ctx: CommandContext, argv: string[]): Reply | null {
   if (argv.length % 2 === 1) return reply.error(errors.syntax);
   const config = ctx.config;
   const pending: Pending[] = [];
@@ -154,9 +155,58 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply {
       return setFailed(a.name, e);
     }
   }
+  // owners whose change completes later (listeners): the reply waits for them
+  const asyncApplies: AsyncApply[] = [];
+  for (let i = 0; i < pending.length; i++) {
+    const p = pending[i]!;
+    if (config.valueOf(p.def) === old[i]) continue;
+    for (const hook of config.asyncHooksOf(p.def)) if (!asyncApplies.some((a) => a.hook === hook)) asyncApplies.push({ hook, def: p.def, name: p.name });
+  }
+  if (asyncApplies.length > 0) {
+    const client = ctx.client;
+    if (ctx.services.clients.replyLater(client, () => applyAsync(ctx, client, pending, old, applies, asyncApplies))) return null;
+    // inside EXEC nothing can wait (no listener was touched): undo at once
+    restore(ctx, pending, old, pending.length, applies);
+    return setFailed(asyncApplies[0]!.name, 'cannot be changed inside MULTI/EXEC');
+  }
+  configChangedEvent(ctx, ctx.client, pending);
+  return reply.ok;
+}
+
+function configChangedEvent(ctx: CommandContext, client: Client, pending: readonly Pending[]): void {
   const changes: Record<string, string> = {};
-  for (const p of pending) changes[`config.${p.def.name}`] = (p.def.flags ?? []).includes('sensitive') ? '(redacted)' : config.valueOf(p.def);
-  ctx.services.security.events.configChanged(ctx.services.security.actorOf(ctx.client), changes);
+  for (const p of pending) changes[`config.${p.def.name}`] = (p.def.flags ?? []).includes('sensitive') ? '(redacted)' : ctx.config.valueOf(p.def);
+  ctx.services.security.events.configChanged(ctx.services.security.actorOf(client), changes);
+}
+
+/** An owner's asynchronous hook to run after a CONFIG SET (config-store.ts). */
+interface AsyncApply {
+  hook: AsyncApplyHook;
+  def: ConfigDef;
+  name: string;
+}
+
+/**
+ * The asynchronous hooks, one after the other. On a refusal the previous values are put
+ * back and every hook that ran, the refusing one included, runs again with them (a
+ * listener rebinds to its old addresses; one that never moved is left as it is).
+ */
+async function applyAsync(ctx: CommandContext, client: Client, pending: Pending[], old: string[], applies: Apply[], asyncApplies: AsyncApply[]): Promise<Reply> {
+  const config = ctx.config;
+  for (let i = 0; i < asyncApplies.length; i++) {
+    const a = asyncApplies[i]!;
+    const e = await a.hook(config.valueOf(a.def));
+    if (e === null) continue;
+    ctx.services.monitor.logger.warning(`Failed applying new configuration. Possibly related to new ${a.def.name} setting. Restoring previous settings.`);
+    restore(ctx, pending, old, pending.length, applies);
+    for (let j = 0; j <= i; j++) {
+      const back = asyncApplies[j]!;
+      const e2 = await back.hook(config.valueOf(back.def));
+      if (e2 !== null) ctx.services.monitor.logger.warning(`Failed applying restored failed CONFIG SET command: ${e2}`);
+    }
+    return setFailed(a.name, e);
+  }
+  configChangedEvent(ctx, client, pending);
   return reply.ok;
 }
 

@@ -29,6 +29,13 @@
  * says what a change does. Nothing else writes into an owner's fields. Start-up runs every
  * registered hook once, in table order (`applyAll`); CONFIG SET runs each distinct hook
  * once however many of its names changed (one TLS reload for cert and key together).
+ *
+ * An owner whose change can only complete asynchronously (opening a listening socket:
+ * Node binds after a DNS step, so the outcome is known only later) registers with
+ * `onChangeAsync`. CONFIG SET then runs those hooks after the synchronous ones and answers
+ * when they settled, restoring the previous values (and re-running the hooks that ran)
+ * when one refuses. `applyAll` does not run them: their owner builds the start-up state
+ * itself from the store (the listeners are opened by Server.listen).
  */
 import type { ConfigDef, SpecialParseContext } from './config-def.js';
 import { parseLongLong, parseMemory } from './config-values.js';
@@ -47,10 +54,15 @@ export type ConfigSource = 'file' | 'set';
  */
 export type ApplyHook = (value: string) => string | null;
 
+/** An owner's hook whose outcome is known later: resolves to null or the refusal's text; never rejects. */
+export type AsyncApplyHook = (value: string) => Promise<string | null>;
+
 export class ConfigStore {
   private readonly defs = new Map<string, ConfigDef>();
   /** canonical name → the hooks its owners registered, in registration order */
   private readonly hooks = new Map<string, ApplyHook[]>();
+  /** canonical name → the asynchronous hooks its owners registered */
+  private readonly asyncHooks = new Map<string, AsyncApplyHook[]>();
   private readonly values = new Map<string, string>();
   private readonly defaults = new Map<string, string>();
   private readonly intCache = new Map<string, number>();
@@ -245,6 +257,21 @@ export class ConfigStore {
     return this.hooks.get(def.name) ?? NO_HOOKS;
   }
 
+  /** Registers an owner's asynchronous hook (see the header: CONFIG SET only). */
+  onChangeAsync(names: ConfigName | readonly ConfigName[], hook: AsyncApplyHook): void {
+    for (const name of typeof names === 'string' ? [names] : names) {
+      const def = this.def(name);
+      if (def === undefined) throw new Error(`unknown config ${name}`);
+      const list = this.asyncHooks.get(def.name);
+      if (list === undefined) this.asyncHooks.set(def.name, [hook]);
+      else list.push(hook);
+    }
+  }
+
+  asyncHooksOf(def: ConfigDef): readonly AsyncApplyHook[] {
+    return this.asyncHooks.get(def.name) ?? NO_ASYNC_HOOKS;
+  }
+
   /** Runs `def`'s hooks with its current value; the first refusal stops and is returned. */
   runHooks(def: ConfigDef): string | null {
     for (const hook of this.hooksOf(def)) {
@@ -271,6 +298,7 @@ export class ConfigStore {
 }
 
 const NO_HOOKS: readonly ApplyHook[] = [];
+const NO_ASYNC_HOOKS: readonly AsyncApplyHook[] = [];
 
 /** The reason given when a security directive cannot be honoured yet. */
 export function unsupportedReason(name: string): string {

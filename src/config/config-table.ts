@@ -7,8 +7,7 @@
  * Names, aliases, defaults, bounds and flags follow Redis's config.c (static_configs) and
  * the live `CONFIG GET *` of redis-server 7.0.15; `since: '7.2.0'` marks 7.2 additions.
  * Deliberate differences, each for a reason stated at the entry: `bind` defaults to
- * loopback (Redis's shipped redis.conf does the same); `port`, `tls-port` and `bind` cannot
- * be changed by CONFIG SET yet (Node binds asynchronously; handlers are synchronous).
+ * loopback (Redis's shipped redis.conf does the same).
  *
  * Table order is the order CONFIG GET and CONFIG REWRITE use.
  *
@@ -129,15 +128,14 @@ const entries = [
     // Redis's own redis.conf sets, so an unconfigured server is not reachable from outside.
     default: '127.0.0.1 -::1',
     status: 'active',
-    // Redis allows CONFIG SET bind; Redoubt rebinding needs asynchronous listen, which a
-    // synchronous handler cannot report: immutable until the listener layer supports it.
-    flags: ['immutable', 'multi-arg'],
+    // CONFIG SET rebinds (owner: server/listener-config.ts)
+    flags: ['multi-arg'],
     parse: (args) => parseBind(args),
     rewrite: 'custom',
     rewriteLines: (v) => [{ line: `bind ${v === '' ? '""' : v}`, force: v !== '127.0.0.1 -::1' }],
   },
-  // Redis allows CONFIG SET port; immutable here for the same reason as bind.
-  int('port', '6379', 0n, 65535n, 'active', { flags: IMMUTABLE }),
+  // CONFIG SET rebinds (owner: server/listener-config.ts)
+  int('port', '6379', 0n, 65535n, 'active'),
   bool('protected-mode', 'yes', 'active'),
   int('tcp-backlog', '511', 0n, INT_MAX, 'active', { flags: IMMUTABLE }),
   int('timeout', '0', 0n, INT_MAX, 'active'),
@@ -161,8 +159,8 @@ const entries = [
   },
 
   // ---- TLS ----
-  // Redis allows CONFIG SET tls-port; immutable here for the same reason as port.
-  int('tls-port', '0', 0n, 65535n, 'active', { flags: IMMUTABLE }),
+  // CONFIG SET opens / moves / closes the TLS listeners (owner: server/listener-config.ts)
+  int('tls-port', '0', 0n, 65535n, 'active'),
   nstr('tls-cert-file', 'active'),
   nstr('tls-key-file', 'active'),
   nstr('tls-key-file-pass', 'active', { flags: ['sensitive'] }),

@@ -16,6 +16,10 @@ import { debugService } from './debug-service.js';
 import { EvalScripts } from '../scripting/eval-scripts.js';
 import { ScriptRunner } from '../scripting/script-runner.js';
 import { redisLog } from '../scripting/redis-api.js';
+import type { Client } from './client.js';
+import { reply, Kind, type Reply } from '../protocol/reply.js';
+import { errors } from '../errors.js';
+import { internalErrorLog } from './internal-error-log.js';
 
 export function commandServices(server: Server): CommandServices {
   const scriptHost = {
@@ -55,6 +59,7 @@ export function commandServices(server: Server): CommandServices {
       reset: (client) => server.onClientReset(client),
       pause: (mode, ms) => server.pause.pause(mode, ms),
       unpause: () => server.pause.unpause(),
+      replyLater: (client, work) => replyLater(server, client, work),
     },
     pubsub: server.pubsub,
     tracking: server.tracking,
@@ -131,4 +136,24 @@ export function commandServices(server: Server): CommandServices {
     },
     scriptBusy: server.scripts,
   };
+}
+
+/** ClientRegistry.replyLater: the blocked-client path (as a throttled AUTH's reply). */
+function replyLater(server: Server, client: Client, work: () => Promise<Reply>): boolean {
+  const conn = server.connections.get(client.id);
+  if (conn === undefined || conn.client !== client || client.inExec) return false;
+  client.blocked = true;
+  void work()
+    .catch((e: unknown): Reply => {
+      internalErrorLog(server.logger).report('finishing a deferred reply', e);
+      return reply.error(errors.internal);
+    })
+    .then((out) => {
+      // the client left meanwhile: nobody to answer
+      if (server.connections.get(client.id) !== conn) return;
+      client.blocked = false;
+      if (out.k === Kind.Error) server.countError(out);
+      conn.unblocked(out);
+    });
+  return true;
 }

@@ -36,6 +36,8 @@ export class ListenError extends Error {
     readonly port: number,
     readonly reason: string,
     readonly kind: ListenerKind = 'tcp',
+    /** the system error's code (EADDRINUSE…), when there was one */
+    readonly code = '',
   ) {
     super(kind === 'unix' ? `Failed opening Unix socket: ${reason}` : `Failed listening on port ${port} (${kind}): ${reason}`);
   }
@@ -48,6 +50,10 @@ export class Listeners {
   readonly servers: { kind: ListenerKind; srv: net.Server }[] = [];
   /** the unix socket path we created (removed again on close) */
   private unixPath: string | null = null;
+  /** open() succeeded and close() has not run: CONFIG SET may rebind */
+  active = false;
+  /** rebinds run one at a time (two CONFIG SETs must not interleave their sockets) */
+  private rebinding: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly logger: Logger,
@@ -60,6 +66,7 @@ export class Listeners {
       if (plan.port !== 0 || plan.ephemeralTcp === true) await this.openTcp('tcp', plan.binds, plan.port, plan.backlog);
       if (plan.tlsPort !== 0 || plan.ephemeralTls === true) await this.openTcp('tls', plan.binds, plan.tlsPort, plan.backlog);
       if (plan.unixsocket !== '') await this.openUnix(plan.unixsocket, plan.unixsocketperm, plan.backlog);
+      this.active = true;
     } catch (e) {
       await this.close();
       throw e;
@@ -92,6 +99,92 @@ export class Listeners {
     if (bound === 0) {
       this.logger.warning(`Failed listening on port ${port} (${kind}), aborting.`);
       throw new ListenError(port, 'no address could be bound', kind);
+    }
+  }
+
+  /**
+   * CONFIG SET port / tls-port / bind: moves the `kind` listeners to `binds` × `port`
+   * (port 0: none). New sockets are opened first; the old ones close only when every
+   * required address is bound, and an endpoint already listening is kept as it is (so
+   * adding an address to the same port does not collide with itself). Closing a listener
+   * stops accepting only: established connections stay. On failure everything opened
+   * here is closed again and the old listeners keep serving; throws ListenError.
+   */
+  rebindTcp(kind: 'tcp' | 'tls', binds: string[], port: number, backlog: number): Promise<void> {
+    const run = this.rebinding.then(() => this.rebindNow(kind, binds, port, backlog));
+    this.rebinding = run.catch(() => undefined);
+    return run;
+  }
+
+  private async rebindNow(kind: 'tcp' | 'tls', binds: string[], port: number, backlog: number): Promise<void> {
+    const old = this.servers.filter((s) => s.kind === kind).map((l) => l.srv);
+    const keep = new Set<net.Server>();
+    try {
+      await this.openMissing(kind, binds, port, backlog, old, keep);
+    } catch (e) {
+      // A wildcard and a specific address on one port collide with our own listener
+      // (bind 127.0.0.1 → *): then Redis's order — close the leaving ones, open, and
+      // reopen the old endpoints if that fails too.
+      const leaving = old.filter((srv) => !keep.has(srv) && portOf(srv) === port);
+      if (!(e instanceof ListenError) || e.code !== 'EADDRINUSE' || leaving.length === 0) throw e;
+      const endpoints = leaving.map((srv) => hostOf(srv));
+      this.drop(leaving);
+      keep.clear();
+      try {
+        await this.openMissing(kind, binds, port, backlog, old, keep);
+      } catch (e2) {
+        for (const host of endpoints) {
+          try {
+            await this.listenTcp(kind, host, port, backlog);
+          } catch (e3) {
+            this.logger.warning(`Could not reopen the previous listener ${host}:${port}: ${describeListenError(e3)}`);
+          }
+        }
+        throw e2;
+      }
+    }
+    this.drop(old.filter((srv) => !keep.has(srv)));
+  }
+
+  /**
+   * Opens every endpoint of `binds` × `port` that none of `old` already serves (those are
+   * added to `keep`). On failure closes what it opened and throws ListenError.
+   */
+  private async openMissing(kind: 'tcp' | 'tls', binds: string[], port: number, backlog: number, old: readonly net.Server[], keep: Set<net.Server>): Promise<void> {
+    const opened: net.Server[] = [];
+    try {
+      for (const raw of port === 0 ? [] : binds) {
+        const optional = raw.startsWith('-');
+        const addr = optional ? raw.slice(1) : raw;
+        const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+        const same = old.find((srv) => srv.listening && isEndpoint(srv, host, port));
+        if (same !== undefined) {
+          keep.add(same);
+          continue;
+        }
+        try {
+          opened.push(await this.listenTcp(kind, host, port, backlog));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code ?? '';
+          const step = isResolveError(e) ? '' : 'bind: ';
+          this.logger.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: ${step}${describeListenError(e)}`);
+          if (optional && UNAVAILABLE.has(code)) continue;
+          throw new ListenError(port, describeListenError(e), kind, code);
+        }
+      }
+      if (port !== 0 && keep.size + opened.length === 0) throw new ListenError(port, 'no address could be bound', kind);
+    } catch (e) {
+      this.drop(opened);
+      throw e;
+    }
+  }
+
+  /** Stops accepting on these listeners and forgets them (their connections stay). */
+  private drop(list: readonly net.Server[]): void {
+    for (const srv of list) {
+      const i = this.servers.findIndex((l) => l.srv === srv);
+      if (i >= 0) this.servers.splice(i, 1);
+      srv.close();
     }
   }
 
@@ -169,6 +262,7 @@ export class Listeners {
   }
 
   async close(): Promise<void> {
+    this.active = false;
     const all = this.servers.splice(0);
     await Promise.all(all.map(({ srv }) => new Promise<void>((r) => srv.close(() => r()))));
     if (this.unixPath !== null) {
@@ -185,6 +279,17 @@ export class Listeners {
 function portOf(srv: net.Server): number {
   const a = srv.address();
   return a !== null && typeof a === 'object' ? a.port : 0;
+}
+
+function hostOf(srv: net.Server): string {
+  const a = srv.address();
+  return a !== null && typeof a === 'object' ? a.address : '';
+}
+
+/** The listener is bound to exactly this address and port. */
+function isEndpoint(srv: net.Server, host: string, port: number): boolean {
+  const a = srv.address();
+  return a !== null && typeof a === 'object' && a.port === port && a.address === host;
 }
 
 /** The address could not be resolved (getaddrinfo failed): no socket was bound. */

@@ -45,8 +45,9 @@ import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { ClientPause } from './client-pause.js';
 import { Listeners } from './listeners.js';
+import { registerListenerConfig } from './listener-config.js';
 import { TlsService } from '../tls/tls-service.js';
-import type { TlsAcceptor } from '../tls/tls-acceptor.js';
+import type { TlsAcceptor, TlsAcceptorEvents } from '../tls/tls-acceptor.js';
 import { BlockingRegistry } from './blocking.js';
 import { WatchRegistry } from './watch.js';
 import { PubSubRegistry } from './pubsub.js';
@@ -218,6 +219,7 @@ export class Server implements CommandHost {
     this.login = new AuthLogin(this);
     this.admission = new Admission(this);
     this.network = new Listeners(this.logger, (s, kind) => this.admission.onRawConnection(s, kind));
+    registerListenerConfig(this);
     this.cron = new ServerCron(this);
     this.config.userValidator ??= (args, seen) => validateUserDirective(args, seen, aclContext);
     this.config.renameValidator ??= renameChecker(new CommandTable(allCommands));
@@ -331,6 +333,12 @@ export class Server implements CommandHost {
     this.metrics = await startMetricsServer(this, this.config.get('metrics-bind'), port);
   }
 
+  /** what the TLS acceptor does with a finished or refused handshake (start-up and CONFIG SET tls-port) */
+  readonly tlsEvents: TlsAcceptorEvents = {
+    onSecure: (s) => this.admission.acceptSocket(s, 'tls'),
+    onReject: (peer, reason) => this.admission.tlsRejected(peer, reason),
+  };
+
   /** the TLS handshake side of the TLS port, once listening with `tls-port` */
   get tls(): TlsAcceptor | null {
     return this.tlsService.acceptor;
@@ -344,10 +352,7 @@ export class Server implements CommandHost {
     const c = this.config;
     const tlsPort = c.int('tls-port');
     if (tlsPort !== 0 || ephemeralTls) {
-      this.tlsService.start({
-        onSecure: (s) => this.admission.acceptSocket(s, 'tls'),
-        onReject: (peer, reason) => this.admission.tlsRejected(peer, reason),
-      });
+      this.tlsService.start(this.tlsEvents);
     }
     await this.network.open({
       binds: c.get('bind').split(' ').filter((b) => b.length > 0),
