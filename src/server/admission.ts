@@ -31,6 +31,7 @@ import type { TlsAcceptor } from '../tls/tls-acceptor.js';
 import { actorOf, type AuthLogin } from './auth-login.js';
 import { Client } from './client.js';
 import type { ListenerKind } from './listeners.js';
+import type { TlsAcceptorEvents } from '../tls/tls-acceptor.js';
 import type { Logger } from './logger.js';
 import type { ServerStats } from './stats.js';
 
@@ -141,6 +142,12 @@ export class Admission {
     this.tlsRejectLog.set(reason, { at: now, suppressed: 0 });
     this.host.logger.warning(`Error accepting a client connection: ${reason} (addr=${peer})${more}`);
   }
+
+  /** what the TLS acceptor does with a finished or refused handshake (start-up and CONFIG SET tls-port) */
+  readonly tlsEvents: TlsAcceptorEvents = {
+    onSecure: (s) => this.acceptSocket(s, 'tls'),
+    onReject: (peer, reason) => this.tlsRejected(peer, reason),
+  };
 
   acceptSocket(socket: net.Socket, kind: ListenerKind = 'tcp'): void {
     const h = this.host;

@@ -333,11 +333,10 @@ export class Server implements CommandHost {
     this.metrics = await startMetricsServer(this, this.config.get('metrics-bind'), port);
   }
 
-  /** what the TLS acceptor does with a finished or refused handshake (start-up and CONFIG SET tls-port) */
-  readonly tlsEvents: TlsAcceptorEvents = {
-    onSecure: (s) => this.admission.acceptSocket(s, 'tls'),
-    onReject: (peer, reason) => this.admission.tlsRejected(peer, reason),
-  };
+  /** what the TLS acceptor does with a finished or refused handshake (admission.ts) */
+  get tlsEvents(): TlsAcceptorEvents {
+    return this.admission.tlsEvents;
+  }
 
   /** the TLS handshake side of the TLS port, once listening with `tls-port` */
   get tls(): TlsAcceptor | null {
@@ -351,9 +350,7 @@ export class Server implements CommandHost {
   async listen(ephemeral = false, ephemeralTls = false): Promise<void> {
     const c = this.config;
     const tlsPort = c.int('tls-port');
-    if (tlsPort !== 0 || ephemeralTls) {
-      this.tlsService.start(this.tlsEvents);
-    }
+    if (tlsPort !== 0 || ephemeralTls) this.tlsService.start(this.tlsEvents);
     await this.network.open({
       binds: c.get('bind').split(' ').filter((b) => b.length > 0),
       port: c.int('port'),
