@@ -251,3 +251,54 @@ test('the expiry cron does not delete keys under a paused script', { timeout: 60
     c.close();
   }
 });
+
+/** A looping function: BUSY with FUNCTION KILL's text, STATS, SCRIPT KILL refused, FUNCTION KILL. */
+async function functionScenario(port: number): Promise<string[]> {
+  const a = await RawClient.connect(port);
+  const b = await RawClient.connect(port);
+  const replies: string[] = [];
+  try {
+    replies.push(await a.call('function', 'load', 'replace', "#!lua name=busylib\nredis.register_function('spin', function() while true do end end)"));
+    a.write(enc(['fcall', 'spin', '0']));
+    replies.push(await untilBusy(b));
+    // running_script names the function and its command; the duration varies
+    replies.push((await b.call('function', 'stats')).replace(/:\d+\r\n\$7\r\nengines/, ':<ms>\r\n$7\r\nengines'));
+    replies.push(await b.call('script', 'kill'));
+    replies.push(await b.call('function', 'kill'));
+    replies.push(await a.readReply(10_000));
+    replies.push(await b.call('function', 'kill'));
+    replies.push(await b.call('function', 'stats'));
+  } finally {
+    a.close();
+    b.close();
+  }
+  return replies;
+}
+
+test('FUNCTION KILL stops a looping function; BUSY, FUNCTION STATS and SCRIPT KILL answer as redis-server', { timeout: 120_000 }, async (t) => {
+  const srv = await startTestServer({ config: [['busy-reply-threshold', THRESHOLD]] });
+  let ours: string[];
+  try {
+    ours = await functionScenario(srv.port);
+  } finally {
+    await srv.close();
+  }
+  const busyFunction = '-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n';
+  assert.equal(ours[0], '$7\r\nbusylib\r\n');
+  assert.equal(ours[1], busyFunction);
+  assert.match(ours[2]!, /^\*4\r\n\$14\r\nrunning_script\r\n\*6\r\n\$4\r\nname\r\n\$4\r\nspin\r\n\$7\r\ncommand\r\n\*3\r\n\$5\r\nfcall\r\n\$4\r\nspin\r\n\$1\r\n0\r\n\$11\r\nduration_ms\r\n:<ms>\r\n/);
+  assert.equal(ours[4], '+OK\r\n');
+  assert.match(ours[5]!, /^-ERR Script killed by user with SCRIPT KILL\.\.\. script: spin, on @user_function:2\.\r\n$/);
+  assert.equal(ours[6], '-NOTBUSY No scripts in execution right now.\r\n');
+  assert.match(ours[7]!, /^\*4\r\n\$14\r\nrunning_script\r\n\$-1\r\n/);
+  if (findRedisServer() === null) {
+    t.diagnostic(NO_ORACLE_MESSAGE);
+    return;
+  }
+  const oracle = await startRedisOracle(['--busy-reply-threshold', THRESHOLD]);
+  try {
+    assert.deepEqual(ours, await functionScenario(oracle.port));
+  } finally {
+    await oracle.stop();
+  }
+});
