@@ -68,7 +68,7 @@ export function readDouble(arg: string, message: string = errors.notFloat): numb
  * getTimeoutFromObjectOrReply(…, UNIT_MILLISECONDS) (XREAD BLOCK, CLIENT PAUSE): a long
  * long of milliseconds, not negative, whose sum with `now` (the command's time) does not
  * overflow. Returns the milliseconds, 0 meaning "no timeout"; past 2^53 the nearest double.
- * (The seconds form of BLPOP & co. reads a long double: server/blocking.ts parseTimeout.)
+ * (The seconds form of BLPOP & co. reads a long double: timeout-argument.ts parseTimeout.)
  */
 export function readTimeoutMs(arg: string, now: number): number {
   const v = parseInteger(arg);

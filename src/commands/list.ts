@@ -15,7 +15,7 @@ import { CommandError, errors } from '../errors.js';
 import { readLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { ListData } from '../types/list.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-import { parseTimeout } from '../server/blocking.js';
+import { parseTimeout } from '../command-model/timeout-argument.js';
 import type { CommandContext } from '../command-model/context.js';
 
 const LONG_MAX = 9223372036854775807n;

@@ -15,7 +15,7 @@ import { defineCommand, type CommandDefinition } from '../command-model/command-
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { readLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
-import { parseTimeout } from '../server/blocking.js';
+import { parseTimeout } from '../command-model/timeout-argument.js';
 
 export const wait = defineCommand({
   name: 'wait',

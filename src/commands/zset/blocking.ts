@@ -7,7 +7,7 @@
  */
 import { defineCommand, keys, type CommandDefinition } from '../../command-model/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
-import { parseTimeout } from '../../server/blocking.js';
+import { parseTimeout } from '../../command-model/timeout-argument.js';
 import { firstZsetKey, parseZmpopArgs, propagateZpop, zpopFrom, zpopReply, type PopEnd } from './pop.js';
 import type { CommandContext } from '../../command-model/context.js';
 
