@@ -29,6 +29,13 @@ export const knownDifferences: KnownDifference[] = [
     redis72: command === 'blmove' || command === 'brpoplpush' ? ['write', 'denyoom', 'blocking'] : ['write', 'blocking'],
     reason: '7.2 lets scripts call blocking list commands (they answer at once, never block): the noscript flag is gone.',
   })),
+  ...(['bzpopmin', 'bzpopmax'] as const).map((command) => ({
+    command,
+    field: 'flags' as const,
+    redis70: ['write', 'noscript', 'blocking', 'fast'],
+    redis72: ['write', 'blocking', 'fast'],
+    reason: '7.2 lets scripts call BZPOPMIN/BZPOPMAX (they answer at once, never block): the noscript flag is gone.',
+  })),
   {
     command: 'waitaof',
     field: 'exists',

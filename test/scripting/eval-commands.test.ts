@@ -159,6 +159,9 @@ test('blocking commands in a script answer at once (7.2: not noscript)', async (
   assert.equal(await c.call('EVAL', "return redis.call('brpoplpush', KEYS[1], KEYS[2], 0)", '2', 'bl:a', 'bl:b'), '$-1\r\n');
   assert.equal(await c.call('RPUSH', 'bl:c', 'x'), ':1\r\n');
   assert.equal(await c.call('EVAL', "return redis.call('blpop', KEYS[1], 0)", '1', 'bl:c'), '*2\r\n$4\r\nbl:c\r\n$1\r\nx\r\n');
+  assert.equal(await c.call('EVAL', "return redis.call('bzpopmin', KEYS[1], 0)", '1', 'bl:z'), '$-1\r\n');
+  assert.equal(await c.call('ZADD', 'bl:z', '1', 'm'), ':1\r\n');
+  assert.equal(await c.call('EVAL', "return redis.call('bzpopmax', KEYS[1], 0)", '1', 'bl:z'), '*3\r\n$4\r\nbl:z\r\n$1\r\nm\r\n$1\r\n1\r\n');
 });
 
 test('SORT BY a constant on a set is ordered in a script (as Redis, for determinism)', async () => {

@@ -32,7 +32,8 @@ function bzpop(where: PopEnd) {
 
 const bzpopSpec = {
   arity: -3,
-  flags: ['write', 'noscript', 'blocking', 'fast'],
+  // 7.2: no noscript (in a script they answer at once, never block)
+  flags: ['write', 'blocking', 'fast'],
   categories: ['sortedset'],
   keySpecs: [keys.range(1, -2, 1, 'RW', 'ACCESS', 'DELETE')],
 } as const;
