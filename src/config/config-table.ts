@@ -413,6 +413,9 @@ const entries = [
 
   // ---- scripting ----
   int('busy-reply-threshold', '5000', 0n, LONG_MAX, 'active', { aliases: ['lua-time-limit'] }),
+  // what one Lua VM (EVAL's, FUNCTION's) may hold: past it a script fails with "not enough
+  // memory"; at most 128 MiB so fragmentation stays inside the 256 MiB linear-memory ceiling
+  mem('lua-memory-limit', '67108864', 1048576n, 134217728n, 'active', { since: 'redoubt' }),
 
   // ---- cluster (accepted without effect: no cluster mode) ----
   // a cluster node accepts writes only for its own slots; run standalone it would take

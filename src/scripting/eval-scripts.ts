@@ -22,7 +22,7 @@ export class EvalScripts {
 
   constructor(
     private readonly host: ScriptHost,
-    private readonly vmOptions: LuaVmOptions = {},
+    private vmOptions: LuaVmOptions = {},
   ) {
     this.vmInstance = this.newVm();
     this.runner = new ScriptRunner(this.vmInstance, host);
@@ -65,6 +65,12 @@ export class EvalScripts {
     const interrupt = this.runner.interrupt;
     this.runner = new ScriptRunner(this.vmInstance, this.host);
     this.runner.interrupt = interrupt;
+  }
+
+  /** lua-memory-limit: the VM's cap, kept for the VMs SCRIPT FLUSH builds later. */
+  setMemoryLimit(bytes: number): void {
+    this.vmOptions = { ...this.vmOptions, memoryLimit: bytes };
+    this.vmInstance.setMemoryLimit(bytes);
   }
 
   /** INFO used_memory_vm_eval / used_memory_lua: bytes the Lua state holds. */

@@ -97,7 +97,18 @@ export class FunctionLibraries {
   /** the host fed to reloads after an instance rebuild (redis.log while loading) */
   private reloadEnv: LoadEnvironment = { timeoutMs: 0 };
 
-  constructor(private readonly opts: FunctionLibrariesOptions = {}) {}
+  /** lua-memory-limit for the function VM (undefined: the VM's default) */
+  private memoryLimit: number | undefined;
+
+  constructor(private readonly opts: FunctionLibrariesOptions = {}) {
+    this.memoryLimit = opts.memoryLimit;
+  }
+
+  /** lua-memory-limit: the function VM's cap, now and for a VM built later. */
+  setMemoryLimit(bytes: number): void {
+    this.memoryLimit = bytes;
+    this.vmInstance?.setMemoryLimit(bytes);
+  }
 
   /** The function VM (created on first use: a server without functions pays nothing). */
   get vm(): LuaVm {
@@ -106,7 +117,7 @@ export class FunctionLibraries {
         functionEngine: true,
         // the same redis.* API as EVAL at run time; while loading, the library API
         hostFunctions: this.opts.hostFunctions ?? ScriptRunner.hostFunctions,
-        memoryLimit: this.opts.memoryLimit,
+        memoryLimit: this.memoryLimit,
       });
     }
     return this.vmInstance;

@@ -339,7 +339,7 @@ export class LuaVm {
   private running: RunOptions | null = null;
   private calls = 0;
   private readonly names: readonly string[];
-  private readonly limit: number;
+  private limit: number;
   private readonly rebuildAbove: number;
   private readonly version: string;
   private readonly w = new WireWriter();
@@ -357,6 +357,12 @@ export class LuaVm {
     this.functionEngine = opts.functionEngine === true;
     this.version = opts.redisVersion ?? REDIS_COMPAT_VERSION;
     this.instance();
+  }
+
+  /** lua-memory-limit: the cap on what Lua holds, from now on (the live instance too). */
+  setMemoryLimit(bytes: number): void {
+    this.limit = bytes;
+    if (this.inst !== null) this.inst.ex.rd_set_limit(this.inst.L, bytes);
   }
 
   /** Bytes Lua holds now (its allocator's count). */

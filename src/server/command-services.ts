@@ -29,6 +29,13 @@ export function commandServices(server: Server): CommandServices {
   const evalScripts = new EvalScripts(scriptHost);
   // FCALL runs library functions through the same runner rules as EVAL, on the libraries' VM
   const functionRunner = new ScriptRunner(server.functions.vm, scriptHost);
+  // lua-memory-limit: owned here, where both script VMs are built (push: a running VM too)
+  server.config.onChange('lua-memory-limit', () => {
+    const bytes = server.config.int('lua-memory-limit');
+    evalScripts.setMemoryLimit(bytes);
+    server.functions.setMemoryLimit(bytes);
+    return null;
+  });
   return {
     keyspace: {
       get dbs() {
