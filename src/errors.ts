@@ -322,6 +322,7 @@ export const errors = {
   luaSetReplFlags: 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.',
   luaNoArguments: 'Please specify at least one argument for this redis lib call',
   luaArgumentType: 'Lua redis lib command arguments must be strings or integers',
+  streamBlockFromScript: (cmd: string) => `ERR ${cmd} command is not allowed with BLOCK option from scripts`,
   // DEBUG and PFDEBUG (commands/debug.ts, hyperloglog-debug.ts, server/debug-service.ts)
   debugResp2Unsupported: 'ERR RESP2 is not supported by this command',
   debugProtocolType: 'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',

@@ -160,6 +160,11 @@ test('blocking commands in a script answer at once (7.2: not noscript)', async (
   assert.equal(await c.call('RPUSH', 'bl:c', 'x'), ':1\r\n');
   assert.equal(await c.call('EVAL', "return redis.call('blpop', KEYS[1], 0)", '1', 'bl:c'), '*2\r\n$4\r\nbl:c\r\n$1\r\nx\r\n');
   assert.equal(await c.call('EVAL', "return redis.call('bzpopmin', KEYS[1], 0)", '1', 'bl:z'), '$-1\r\n');
+  // XREAD / XREADGROUP with BLOCK are errors in a script (Redis 7.2's text, the name as called)
+  assert.equal(await c.call('EVAL', "return redis.pcall('xread', 'BLOCK', 0, 'STREAMS', KEYS[1], '$')", '1', 'bl:s'), '-ERR xread command is not allowed with BLOCK option from scripts\r\n');
+  assert.equal(await c.call('XGROUP', 'CREATE', 'bl:s', 'g', '$', 'MKSTREAM'), '+OK\r\n');
+  assert.equal(await c.call('EVAL', "return redis.pcall('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', KEYS[1], '>')", '1', 'bl:s'), '-ERR XREADGROUP command is not allowed with BLOCK option from scripts\r\n');
+  assert.equal(await c.call('EVAL', "return redis.pcall('xread', 'STREAMS', KEYS[1], '$')", '1', 'bl:s'), '$-1\r\n');
   assert.equal(await c.call('ZADD', 'bl:z', '1', 'm'), ':1\r\n');
   assert.equal(await c.call('EVAL', "return redis.call('bzpopmax', KEYS[1], 0)", '1', 'bl:z'), '*3\r\n$4\r\nbl:z\r\n$1\r\nm\r\n$1\r\n1\r\n');
 });

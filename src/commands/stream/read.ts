@@ -42,6 +42,8 @@ export function parseStreamRead(ctx: CommandContext, argv: string[], xreadgroup:
     const more = argv.length - i - 1;
     const o = optionWord(argv[i]!);
     if (o === 'block' && more > 0) {
+      // as Redis (for compatibility): BLOCK is an error in a script, not a non-blocking read
+      if (ctx.client.inScript) throw new CommandError(errors.streamBlockFromScript(argv[0]!));
       i++;
       timeout = readTimeoutMs(argv[i]!, ctx.now);
     } else if (o === 'count' && more > 0) {
