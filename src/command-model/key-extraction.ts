@@ -156,7 +156,7 @@ function cWord(a: string): string {
 
 /**
  * Redis's genericGetKeys, the getkeys proc behind SINTERCARD, ZUNION/ZINTER/ZDIFF(STORE),
- * ZINTERCARD, LMPOP/BLMPOP, ZMPOP/BZMPOP: used only when the key specs cannot answer (a
+ * ZINTERCARD, LMPOP/BLMPOP, ZMPOP/BZMPOP, EVAL & co. and FCALL(_RO): used only when the key specs cannot answer (a
  * numkeys that string2ll refuses). The count is read with atoi, so "1-1" or " 1" still names
  * one key; a count below 1 or beyond the arguments gives no keys. Flags are empty, as Redis
  * returns them (an empty flag set needs no particular read/write key permission).
@@ -286,6 +286,13 @@ const native: Record<string, NativeExtractor> = {
   zmpop: numkeysExtractor(0, 1, 2),
   blmpop: numkeysExtractor(0, 2, 3),
   bzmpop: numkeysExtractor(0, 2, 3),
+  // evalGetKeys / functionGetKeys: numkeys read with atoi when string2ll refuses it
+  eval: numkeysExtractor(0, 2, 3),
+  evalsha: numkeysExtractor(0, 2, 3),
+  eval_ro: numkeysExtractor(0, 2, 3),
+  evalsha_ro: numkeysExtractor(0, 2, 3),
+  fcall: numkeysExtractor(0, 2, 3),
+  fcall_ro: numkeysExtractor(0, 2, 3),
   xread: xreadKeys,
   xreadgroup: xreadKeys,
 };

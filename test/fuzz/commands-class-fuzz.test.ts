@@ -43,6 +43,9 @@ describe('fixed inputs against redis-server', { skip }, () => {
       [['zunionstore', 'd', '1x', 'app:zset']],
       [['lmpop', ' 1', 'other:str', 'left']],
       [['xreadgroup', 'STREAMS', 'a', 'b', 'c', 'd', 'STREAMS', 'x']],
+      // numkeys '1-1' read with atoi by evalGetKeys / functionGetKeys: key '100' is checked by ACL
+      [['fcall_ro', 'abc', '1-1', '100']],
+      [['eval', 'return 1', '1-1', '100']],
     ];
     assert.deepEqual(await checkAll(target, inputs), []);
     // and the class does show NOPERM on both, so the inputs still test what they found
