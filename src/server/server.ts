@@ -243,8 +243,8 @@ export class Server implements CommandHost {
     if (usersFailed !== null) throw new StartupError(usersFailed);
     this.dispatcher.aclCheck = (ctx, cmd, argv) => this.acl.check(ctx, cmd, argv);
     const mu = process.memoryUsage();
-    // the Lua VM's linear memory is outside V8's heap and, as Redis's Lua heap, not used_memory
-    this.startupMemory = mu.heapUsed + mu.external - this.services.scripting.eval.vm.linearMemoryBytes();
+    // the Lua VMs' linear memory is outside V8's heap and, as Redis's Lua heap, not used_memory
+    this.startupMemory = mu.heapUsed + mu.external - this.services.scripting.eval.vm.linearMemoryBytes() - this.functions.vm.linearMemoryBytes();
     this.memory.startup = this.startupMemory;
   }
 

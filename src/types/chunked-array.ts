@@ -42,9 +42,11 @@ export class ChunkedArray<T> implements Iterable<T> {
   }
 
   push(v: T): void {
-    const ci = this.len >>> this.shift;
-    if ((this.len & this.mask) === 0) this.chunks.push([]);
-    this.chunks[ci]!.push(v);
+    if ((this.len & this.mask) !== 0) this.chunks[this.len >>> this.shift]!.push(v);
+    // a new chunk, created holding its element: an empty [] grows to 17 slots on its first
+    // push, and the directory of a small collection (most of them) then stays 1 slot
+    else if (this.len === 0) this.chunks = [[v]];
+    else this.chunks.push([v]);
     this.len++;
   }
 
@@ -63,7 +65,8 @@ export class ChunkedArray<T> implements Iterable<T> {
   static filled<T>(n: number, fill: T, shift = CHUNK_SHIFT): ChunkedArray<T> {
     const a = new ChunkedArray<T>(shift);
     const size = 1 << shift;
-    for (let start = 0; start < n; start += size) a.chunks.push(new Array<T>(Math.min(size, n - start)).fill(fill));
+    // the directory built at its exact size (pushing would over-allocate it)
+    a.chunks = Array.from({ length: Math.ceil(n / size) }, (_, c) => new Array<T>(Math.min(size, n - c * size)).fill(fill));
     a.len = n;
     return a;
   }
