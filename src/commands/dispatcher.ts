@@ -128,16 +128,17 @@ export class Dispatcher {
     if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
       return this.reject(ctx, cmd, errors.wrongArgs(cmd.fullName), argv);
     }
-    // as Redis, right after the arity check: DEBUG and MODULE stay refused unless their
-    // enable-*-command option allows them (everywhere, or from a local connection)
-    if (cmd.protectedBy !== null && !protectedActionAllowed(ctx.config.get(cmd.protectedBy), client)) {
-      return this.reject(ctx, cmd, errors.protectedCommand(cmd.protectedBy), argv);
-    }
     if (client.multi !== null && cmd.noMulti) {
       return this.reject(ctx, cmd, errors.notInMulti, argv);
     }
     if (!client.authenticated && !cmd.noAuth) {
       return this.reject(ctx, cmd, errors.noAuth, argv);
+    }
+    // DEBUG and MODULE stay refused unless their enable-*-command option allows them
+    // (everywhere, or from a local connection). Redis checks this before the login; here it
+    // comes after it, so a client that has not logged in learns nothing of the setting
+    if (cmd.protectedBy !== null && !protectedActionAllowed(ctx.config.get(cmd.protectedBy), client)) {
+      return this.reject(ctx, cmd, errors.protectedCommand(cmd.protectedBy), argv);
     }
     if (this.aclCheck !== null) {
       const denied = this.aclCheck(ctx, cmd, argv);

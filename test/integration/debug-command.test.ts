@@ -16,12 +16,13 @@ const REFUSED =
   '-ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, ' +
   'otherwise you need to set this option in the configuration file, and then restart the server.\r\n';
 
-test('DEBUG is refused by default, with Redis text, before authentication and ACL', async () => {
+test('DEBUG is refused by default, with Redis text, after authentication and before ACL', async () => {
   const srv = await startTestServer({ config: [['requirepass', 'pw']] });
   const c = await RawClient.connect(srv.port);
   try {
-    // not logged in: still the protected-command refusal (Redis checks it first)
-    assert.equal(await c.call('DEBUG', 'SLEEP', '0'), REFUSED);
+    // not logged in: NOAUTH (Redis checks the switch first and so tells anyone whether
+    // DEBUG is enabled; Redoubt tells nothing before the login)
+    assert.equal(await c.call('DEBUG', 'SLEEP', '0'), '-NOAUTH Authentication required.\r\n');
     assert.equal(await c.call('DEBUG'), "-ERR wrong number of arguments for 'debug' command\r\n", 'arity is checked before');
     assert.equal(await c.call('AUTH', 'pw'), '+OK\r\n');
     assert.equal(await c.call('DEBUG', 'DIGEST'), REFUSED);
