@@ -225,7 +225,7 @@ class Instance {
   private readonly namePtrs = new Map<string, number>();
 
   constructor(module: WebAssembly.Module, limit: number, names: readonly string[], version: string, vm: LuaVm) {
-    const wasiStub = (): number => 8; // EBADF
+    const wasiNoFile = (): number => 8; // EBADF
     const imports: WebAssembly.Imports = {
       host: {
         throw: (): never => {
@@ -248,16 +248,16 @@ class Instance {
         call: (id: number, nargs: number): number => vm.onHostCall(this, id, nargs),
       },
       wasi_snapshot_preview1: {
-        fd_close: wasiStub,
-        fd_fdstat_get: wasiStub,
-        fd_fdstat_set_flags: wasiStub,
-        fd_prestat_get: wasiStub,
-        fd_prestat_dir_name: wasiStub,
-        fd_read: wasiStub,
-        fd_renumber: wasiStub,
-        fd_seek: wasiStub,
-        fd_write: wasiStub,
-        path_open: wasiStub,
+        fd_close: wasiNoFile,
+        fd_fdstat_get: wasiNoFile,
+        fd_fdstat_set_flags: wasiNoFile,
+        fd_prestat_get: wasiNoFile,
+        fd_prestat_dir_name: wasiNoFile,
+        fd_read: wasiNoFile,
+        fd_renumber: wasiNoFile,
+        fd_seek: wasiNoFile,
+        fd_write: wasiNoFile,
+        path_open: wasiNoFile,
         proc_exit: (code: number): never => {
           throw new Error(`Lua instance called proc_exit(${code})`);
         },

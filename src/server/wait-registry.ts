@@ -39,7 +39,7 @@ export interface ReplicaAcks {
   requestAcks(): void;
 }
 
-/** No replicas (replication is not implemented yet): nothing is ever acknowledged. */
+/** No replicas attached (replication plugs its own in with attachReplicas): nothing is ever acknowledged. */
 export const noReplicas: ReplicaAcks = {
   isReplica: false,
   countAcks: () => 0,
