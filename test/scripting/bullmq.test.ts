@@ -80,12 +80,15 @@ test('BullMQ: concurrency, a delayed job, retries with backoff', { timeout: 60_0
 test('BullMQ: a worker rate limit spaces jobs out', { timeout: 60_000 }, async () => {
   const queue = new Queue('bq-limit', { connection: connection() });
   const at: number[] = [];
-  const worker = new Worker('bq-limit', async () => {
-    at.push(Date.now());
+  // processedOn is the worker's clock when its moveToActive script took the job — the same
+  // instant the limiter's window starts from — so a slow processor start cannot shorten a span
+  const worker = new Worker('bq-limit', async (job) => {
+    at.push(job.processedOn ?? Number.NaN);
   }, { connection: connection(), concurrency: 5, limiter: { max: 2, duration: 400 } });
   try {
     for (let i = 0; i < 6; i++) await queue.add('limited', { i });
     await until(() => at.length === 6, 40_000, '6 rate-limited jobs');
+    at.sort((a, b) => a - b);
     // 2 per 400 ms: the 6 jobs span at least two full windows
     assert.ok(at[5]! - at[0]! >= 750, `6 jobs took ${at[5]! - at[0]!} ms`);
     // and no window of 400 ms holds more than 2 starts (a small margin for timer jitter)
