@@ -14,12 +14,15 @@
 #   SUITE_TAGS   the suite's tag filter; default "-needs:repl" (replication is its own issue)
 #   UNIT_TIMEOUT seconds per unit (default 900)
 #   OUT          where the logs go (default ./suite-results, one log per unit and server)
+#   SUITE_BASEPORT  first port the suite's servers take (default 21111); give parallel runs
+#                ranges 2000 apart so they never meet
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 REDIS_SRC="${REDIS_SRC:-/work/redis-7.2.4}"
 REDIS_BIN="${REDIS_BIN:-$REDIS_SRC/src/redis-server}"
 SUITE_TAGS="${SUITE_TAGS:--needs:repl}"
 UNIT_TIMEOUT="${UNIT_TIMEOUT:-900}"
+SUITE_BASEPORT="${SUITE_BASEPORT:-21111}"
 OUT="${OUT:-$PWD/suite-results}"
 
 if [ ! -x "$REDIS_SRC/runtest" ]; then
@@ -62,7 +65,7 @@ have_redis=0
 if [ -x "$REDIS_BIN" ]; then make_tree "$scratch/redis" "$REDIS_BIN"; have_redis=1; fi
 
 run_unit() { # $1 = tree, $2 = unit, $3 = log
-  (cd "$1" && timeout "$UNIT_TIMEOUT" ./runtest --single "$2" --tags "$SUITE_TAGS" --clients 1 >"$3" 2>&1) || true
+  (cd "$1" && timeout "$UNIT_TIMEOUT" ./runtest --single "$2" --tags "$SUITE_TAGS" --clients 1 --baseport "$SUITE_BASEPORT" --portcount 2000 >"$3" 2>&1) || true
 }
 
 for unit in "${units[@]}"; do
