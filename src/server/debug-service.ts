@@ -22,7 +22,6 @@ import { RdbReader } from '../persistence/rdb/rdb-reader.js';
 import { loadLimitsFromConfig } from '../persistence/rdb/load-limits.js';
 import { loadAof } from '../persistence/aof/aof-loader.js';
 import { aofExecutor } from '../persistence/loading.js';
-import { changeReplId } from './info-report.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { Logger } from './logger.js';
 
@@ -168,7 +167,7 @@ export function debugService(server: Server): DebugService {
 
     changeReplId(): void {
       server.logger.notice('Changing replication IDs after receiving DEBUG change-repl-id');
-      changeReplId(server);
+      server.replication.changeIds();
     },
   };
 }

@@ -49,22 +49,6 @@ function safe(s: string): string {
   return s.replace(/[#:\r\n]/g, '_');
 }
 
-const replIds = new WeakMap<Server, string>();
-function replId(server: Server): string {
-  let id = replIds.get(server);
-  if (id === undefined) {
-    id = '';
-    for (let i = 0; i < 40; i++) id += Math.floor(Math.random() * 16).toString(16);
-    replIds.set(server, id);
-  }
-  return id;
-}
-
-/** DEBUG CHANGE-REPL-ID: a new master_replid (there is no replid2 to clear without replication). */
-export function changeReplId(server: Server): void {
-  replIds.delete(server);
-}
-
 function unameMachine(): string {
   const arch = os.arch();
   return arch === 'x64' ? 'x86_64' : arch === 'arm64' ? 'aarch64' : arch === 'ia32' ? 'i686' : arch;
@@ -325,19 +309,7 @@ function statsSection(server: Server): InfoFields {
 }
 
 function replicationSection(server: Server): InfoFields {
-  return [
-    ['role', 'master'],
-    ['connected_slaves', 0],
-    ['master_failover_state', 'no-failover'],
-    ['master_replid', replId(server)],
-    ['master_replid2', '0000000000000000000000000000000000000000'],
-    ['master_repl_offset', 0],
-    ['second_repl_offset', -1],
-    ['repl_backlog_active', 0],
-    ['repl_backlog_size', Number(cfg(server, 'repl-backlog-size', '1048576'))],
-    ['repl_backlog_first_byte_offset', 0],
-    ['repl_backlog_histlen', 0],
-  ];
+  return server.replication.infoFields();
 }
 
 function seconds(usec: number): string {

@@ -69,7 +69,7 @@ import { CommandStats } from './command-stats.js';
 import { HeapGuard } from './heap-guard.js';
 import { MonitorFeed } from './monitor-feed.js';
 import { DebugKnobs, registerDebugSwitches } from './debug-service.js';
-
+import { Replication } from '../replication/replication.js';
 import type { RunningServer, ServerOptions } from './server-options.js';
 
 export { ListenError } from './listeners.js';
@@ -128,6 +128,8 @@ export class Server implements CommandHost {
   readonly debugKnobs = new DebugKnobs();
   /** the write feed to the append-only file (persistence/propagator.ts) */
   readonly propagator = new Propagator();
+  /** PSYNC2 identity, backlog, the primary and replica sides (replication/replication.ts) */
+  readonly replication: Replication = new Replication(this);
   /** RDB snapshots, the AOF, start-up loading (persistence/persistence-layer.ts) */
   readonly persistence: PersistenceLayer;
   /**

@@ -55,7 +55,8 @@ test('ACL, keyspace and persistence take the command model from command-model/, 
  * only the owning module's work needs; it must be found in the owner (so a rename there
  * updates this check rather than making it pass vacuously) and nowhere in server.ts.
  */
-const SERVER_MAX_LINES = 450;
+// 450 at the end of issue 14; +10 for replication's composition (its sides live in replication/)
+const SERVER_MAX_LINES = 460;
 
 const MOVED: readonly { concern: string; owner: string; marker: RegExp }[] = [
   { concern: 'protected mode', owner: 'src/server/admission.ts', marker: /protectedModeRefuses\(/ },

@@ -1,0 +1,78 @@
+/**
+ * Replication's owner in the server (composition root side): this server's PSYNC2
+ * identity and backlog (replication-state.ts), and the two sides built on them — the
+ * primary side that serves replicas (PSYNC/SYNC/REPLCONF, full sync, the stream) and the
+ * replica side that follows a primary (REPLICAOF, handshake, load, apply). Each side
+ * registers here; INFO's replication section and ROLE read their figures through this
+ * module so the fields come out in Redis 7.2's order whatever the role.
+ *
+ * Contract: `state` is the only replication identity in the server (DEBUG CHANGE-REPL-ID,
+ * INFO, PSYNC and the RDB's repl-id aux field all read it); `infoFields` is cheap and has
+ * no side effects.
+ */
+import type { ConfigStore } from '../config/config-store.js';
+import type { InfoFields } from '../server/info-registry.js';
+import { ReplicationState } from './replication-state.js';
+
+/** What replication reads of the server. */
+export interface ReplicationHost {
+  readonly config: ConfigStore;
+}
+
+/**
+ * A side's INFO figures, placed where Redis 7.2 prints them: `roleFields` right after
+ * `role` (a replica's master_* link fields), `replicaFields` for `connected_slaves` and
+ * the `slaveN` lines (a primary's replicas; a replica may have replicas too).
+ */
+export interface ReplicationInfoSource {
+  roleFields?(): InfoFields;
+  replicaFields?(): InfoFields;
+}
+
+export class Replication {
+  /** the identity and backlog every part of replication shares */
+  readonly state = new ReplicationState();
+  /** the sides registered (primary and replica) */
+  private readonly sources: ReplicationInfoSource[] = [];
+  /** true while this server follows a primary (set by the replica side) */
+  isReplica = false;
+  /** the FAILOVER state INFO shows (master_failover_state) */
+  failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
+
+  constructor(private readonly host: ReplicationHost) {}
+
+  /** A side adds its INFO figures. */
+  addInfoSource(source: ReplicationInfoSource): void {
+    this.sources.push(source);
+  }
+
+  /** DEBUG CHANGE-REPL-ID: a new ID, and the previous one forgotten. */
+  changeIds(): void {
+    this.state.changeId();
+    this.state.clearSecondId();
+  }
+
+  /** INFO replication, in Redis 7.2's field order. */
+  infoFields(): InfoFields {
+    const s = this.state;
+    const backlog = s.backlog;
+    const fields: InfoFields = [['role', this.isReplica ? 'slave' : 'master']];
+    for (const src of this.sources) if (src.roleFields) fields.push(...src.roleFields());
+    const replicaFields: InfoFields = [];
+    for (const src of this.sources) if (src.replicaFields) replicaFields.push(...src.replicaFields());
+    if (replicaFields.length === 0) replicaFields.push(['connected_slaves', 0]);
+    fields.push(
+      ...replicaFields,
+      ['master_failover_state', this.failoverState],
+      ['master_replid', s.replid],
+      ['master_replid2', s.replid2],
+      ['master_repl_offset', s.offset],
+      ['second_repl_offset', s.secondReplidOffset],
+      ['repl_backlog_active', backlog === null ? 0 : 1],
+      ['repl_backlog_size', backlog === null ? this.host.config.int('repl-backlog-size') : backlog.size],
+      ['repl_backlog_first_byte_offset', backlog === null ? 0 : backlog.firstByteOffset],
+      ['repl_backlog_histlen', backlog === null ? 0 : backlog.histlen],
+    );
+    return fields;
+  }
+}
