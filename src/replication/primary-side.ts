@@ -297,6 +297,21 @@ export class PrimarySide implements ReplicaAcks {
     return fields;
   }
 
+  /**
+   * For the replica side: bytes of this server's primary's stream, taken verbatim into the
+   * shared state (offset, backlog) and passed on to this server's own replicas, so a
+   * chain of replicas sees one stream at the same offsets.
+   */
+  relay(bytes: Buffer): void {
+    this.repl.state.feed(bytes);
+    this.deliver(bytes);
+  }
+
+  /** Closes every replica link (they reconnect and resynchronise: a new primary, a new history). */
+  disconnectReplicas(): void {
+    for (const r of [...this.replicas]) r.client.kill();
+  }
+
   /** The server closes: timers stop, a running transfer is dropped. */
   close(): void {
     if (this.timer !== null) clearInterval(this.timer);

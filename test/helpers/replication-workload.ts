@@ -40,54 +40,68 @@ export async function infoField(c: RawClient, section: string, field: string): P
   return m === null ? '' : m[1]!;
 }
 
+/** Sends commands pipelined in one write and returns their raw replies, in order. */
+export async function batch(c: RawClient, cmds: string[][]): Promise<string[]> {
+  c.write(cmds.map((argv) => RawClient.encode(argv)).join(''));
+  const out: string[] = [];
+  for (let i = 0; i < cmds.length; i++) out.push(await c.readReply(10_000));
+  return out;
+}
+
 /**
  * Writes `n` keys of every type under `prefix`, in databases 0 and 2: a third of the
  * strings with a TTL, streams with a group that read and acknowledged part of them.
  */
 export async function writeEveryType(c: RawClient, prefix: string, n: number): Promise<void> {
+  const cmds: string[][] = [];
   for (const db of ['0', '2']) {
-    await c.call('SELECT', db);
+    cmds.push(['SELECT', db]);
     for (let i = 0; i < n; i++) {
       const k = `${prefix}:${i}`;
-      await c.call('SET', `${k}:s`, `v${i}\x00\xff`);
-      if (i % 3 === 0) await c.call('SET', `${k}:t`, `ttl${i}`, 'EX', String(100 + i));
-      await c.call('RPUSH', `${k}:l`, 'a', 'b', String(i));
-      await c.call('HSET', `${k}:h`, 'f1', 'x', 'f2', String(i));
-      await c.call('SADD', `${k}:set`, 'm1', 'm2', String(i));
-      await c.call('ZADD', `${k}:z`, '1.5', 'a', String(i), 'b');
+      cmds.push(['SET', `${k}:s`, `v${i}\x00\xff`]);
+      if (i % 3 === 0) cmds.push(['SET', `${k}:t`, `ttl${i}`, 'EX', String(100 + i)]);
+      cmds.push(['RPUSH', `${k}:l`, 'a', 'b', String(i)]);
+      cmds.push(['HSET', `${k}:h`, 'f1', 'x', 'f2', String(i)]);
+      cmds.push(['SADD', `${k}:set`, 'm1', 'm2', String(i)]);
+      cmds.push(['ZADD', `${k}:z`, '1.5', 'a', String(i), 'b']);
       if (i % 5 === 0) {
-        await c.call('XADD', `${k}:x`, '*', 'f', 'v1');
-        await c.call('XADD', `${k}:x`, '*', 'f', 'v2');
-        await c.call('XGROUP', 'CREATE', `${k}:x`, 'g', '0');
-        await c.call('XREADGROUP', 'GROUP', 'g', 'c1', 'COUNT', '1', 'STREAMS', `${k}:x`, '>');
-        await c.call('PFADD', `${k}:hll`, 'a', 'b', String(i));
+        cmds.push(['XADD', `${k}:x`, '*', 'f', 'v1']);
+        cmds.push(['XADD', `${k}:x`, '*', 'f', 'v2']);
+        cmds.push(['XGROUP', 'CREATE', `${k}:x`, 'g', '0']);
+        cmds.push(['XREADGROUP', 'GROUP', 'g', 'c1', 'COUNT', '1', 'STREAMS', `${k}:x`, '>']);
+        cmds.push(['PFADD', `${k}:hll`, 'a', 'b', String(i)]);
       }
     }
   }
-  await c.call('SELECT', '0');
+  cmds.push(['SELECT', '0']);
+  const replies = await batch(c, cmds);
+  const failed = replies.find((r) => r.startsWith('-'));
+  assert.equal(failed, undefined, 'every write succeeds');
 }
 
 /** Changes part of what `writeEveryType` wrote: overwrites, deletions, appends, expiries. */
 export async function mutateEveryType(c: RawClient, prefix: string, n: number, round: number): Promise<void> {
+  const cmds: string[][] = [];
   for (const db of ['0', '2']) {
-    await c.call('SELECT', db);
+    cmds.push(['SELECT', db]);
     for (let i = round % 4; i < n; i += 4) {
       const k = `${prefix}:${i}`;
-      await c.call('APPEND', `${k}:s`, `+${round}`);
-      await c.call('LPUSH', `${k}:l`, `r${round}`);
-      await c.call('HINCRBY', `${k}:h`, 'f2', '1');
-      await c.call('SREM', `${k}:set`, 'm1');
-      await c.call('ZINCRBY', `${k}:z`, '2', 'a');
-      if (i % 7 === 0) await c.call('DEL', `${k}:h`);
-      if (i % 11 === 0) await c.call('PEXPIRE', `${k}:l`, '500000');
+      cmds.push(['APPEND', `${k}:s`, `+${round}`]);
+      cmds.push(['LPUSH', `${k}:l`, `r${round}`]);
+      cmds.push(['HINCRBY', `${k}:h`, 'f2', '1']);
+      cmds.push(['SREM', `${k}:set`, 'm1']);
+      cmds.push(['ZINCRBY', `${k}:z`, '2', 'a']);
+      if (i % 7 === 0) cmds.push(['DEL', `${k}:h`]);
+      if (i % 11 === 0) cmds.push(['PEXPIRE', `${k}:l`, '500000']);
       if (i % 5 === 0) {
-        await c.call('XADD', `${k}:x`, '*', 'f', `r${round}`);
-        await c.call('XACK', `${k}:x`, 'g', '0-1');
-        await c.call('PFADD', `${k}:hll`, `r${round}`);
+        cmds.push(['XADD', `${k}:x`, '*', 'f', `r${round}`]);
+        cmds.push(['XACK', `${k}:x`, 'g', '0-1']);
+        cmds.push(['PFADD', `${k}:hll`, `r${round}`]);
       }
     }
   }
-  await c.call('SELECT', '0');
+  cmds.push(['SELECT', '0']);
+  await batch(c, cmds);
 }
 
 /**

@@ -14,7 +14,7 @@ import { assertSameKeyspace, infoField, mutateEveryType, startRedisReplica, wait
 import type { RunningServer } from '../../src/server/server.js';
 
 const skip = findRedisServer() === null ? NO_ORACLE_MESSAGE : false;
-const N = 120;
+const N = 80;
 const LIB = "#!lua name=replib\nredis.register_function('bump', function(keys) return redis.call('incr', keys[1]) end)";
 const LIB2 = "#!lua name=replib2\nredis.register_function('twice', function(keys) return redis.call('incrby', keys[1], 2) end)";
 
@@ -111,4 +111,68 @@ test('WAIT counts the replica while it is there, 0 after its timeout without; mi
   const started = Date.now();
   assert.equal(await c.call('WAIT', '1', '300'), ':0\r\n');
   assert.ok(Date.now() - started >= 250, 'WAIT waited for its timeout');
+  // the backlog follows repl-backlog-size, and is freed repl-backlog-ttl after the last replica left
+  assert.equal(await c.call('CONFIG', 'SET', 'repl-backlog-size', '2mb'), '+OK\r\n');
+  assert.equal(await infoField(c, 'replication', 'repl_backlog_size'), '2097152');
+  const replid = await infoField(c, 'replication', 'master_replid');
+  assert.equal(await c.call('CONFIG', 'SET', 'repl-backlog-ttl', '1'), '+OK\r\n');
+  await waitFor('the backlog to be freed', async () => (await infoField(c, 'replication', 'repl_backlog_active')) === '0', 5000);
+  assert.notEqual(await infoField(c, 'replication', 'master_replid'), replid);
+  assert.ok(logs.some((l) => l.includes('Replication backlog freed after 1 seconds without connected replicas.')));
 });
+
+test('by hand: an EOF-marked diskless RDB, held stream until the first ACK, repl-timeout drops a silent replica', async () => {
+  const own: string[] = [];
+  const p = await startTestServer({
+    config: [
+      ['repl-diskless-sync', 'yes'],
+      ['repl-diskless-sync-delay', '0'],
+      ['repl-timeout', '1'],
+    ],
+    logSink: { write: (l: string) => void own.push(l) },
+  });
+  const w = await RawClient.connect(p.port);
+  const r = await RawClient.connect(p.port);
+  try {
+    await w.call('SET', 'a', '1');
+    assert.equal(await r.call('REPLCONF', 'listening-port', '6399', 'capa', 'eof', 'capa', 'psync2'), '+OK\r\n');
+    r.write(RawClient.encode(['PSYNC', '?', '-1']));
+    const full = await readLine(r);
+    const m = /^\+FULLRESYNC ([0-9a-f]{40}) (\d+)\r\n$/.exec(full);
+    assert.ok(m !== null, full);
+    const head = await readLine(r);
+    const mark = /^\$EOF:([0-9a-f]{40})\r\n$/.exec(head);
+    assert.ok(mark !== null, head);
+    // the RDB ends with the same 40 bytes; read up to them
+    let rdb = '';
+    while (!rdb.endsWith(mark[1]!)) rdb += await r.readBytes(1, 5000);
+    assert.ok(rdb.startsWith('REDIS00'));
+    assert.ok(rdb.includes('repl-id') && rdb.includes(m[1]!), 'the replication aux fields name the history');
+    // a write now is held for the replica until it acknowledges (it may still be loading)
+    await w.call('SET', 'b', '2');
+    assert.equal(await r.readBytes(1, 300), '');
+    r.write(RawClient.encode(['REPLCONF', 'ACK', m[2]!]));
+    assert.equal(await r.readReply(2000), RawClient.encode(['SELECT', '0']));
+    assert.equal(await r.readReply(2000), RawClient.encode(['SET', 'b', '2']));
+    assert.match(await w.call('ROLE'), /^\*3\r\n\$6\r\nmaster\r\n:\d+\r\n\*1\r\n\*3\r\n\$9\r\n127\.0\.0\.1\r\n\$4\r\n6399\r\n/);
+    // silent from now on: dropped after repl-timeout (1 s)
+    assert.ok(await r.waitClosed(5000), 'a replica that stops acknowledging is disconnected');
+    assert.ok(own.some((l) => l.includes('Disconnecting timedout replica (streaming sync): 127.0.0.1:6399')));
+    assert.equal(await infoField(w, 'replication', 'connected_slaves'), '0');
+  } finally {
+    w.close();
+    r.close();
+    await p.close();
+  }
+});
+
+/** One line of a raw reply, CRLF included. */
+async function readLine(c: RawClient): Promise<string> {
+  let line = '';
+  while (!line.endsWith('\r\n')) {
+    const ch = await c.readBytes(1, 5000);
+    if (ch === '') throw new Error(`no line end after ${JSON.stringify(line)}`);
+    line += ch;
+  }
+  return line;
+}
