@@ -9,7 +9,7 @@ export const role = defineCommand({
   name: 'role',
   arity: 1,
   flags: ['noscript', 'loading', 'stale', 'fast'],
-  categories: ['dangerous'],
+  categories: ['admin', 'dangerous'],
   docs: { summary: 'Returns the replication role.', since: '2.8.12', group: 'server', complexity: 'O(1)' },
   run: (ctx) => ctx.services.primary.roleReply(),
 });
