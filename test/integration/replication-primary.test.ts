@@ -131,6 +131,8 @@ test('by hand: an EOF-marked diskless RDB, held stream until the first ACK, repl
     ],
     logSink: { write: (l: string) => void own.push(l) },
   });
+  const events: string[] = [];
+  p.server.security.events.listener = (line) => void events.push(line);
   const w = await RawClient.connect(p.port);
   const r = await RawClient.connect(p.port);
   try {
@@ -159,6 +161,42 @@ test('by hand: an EOF-marked diskless RDB, held stream until the first ACK, repl
     assert.ok(await r.waitClosed(5000), 'a replica that stops acknowledging is disconnected');
     assert.ok(own.some((l) => l.includes('Disconnecting timedout replica (streaming sync): 127.0.0.1:6399')));
     assert.equal(await infoField(w, 'replication', 'connected_slaves'), '0');
+    // attach, full sync and detach are security events naming the peer
+    for (const type of ['replica-attached', 'replica-full-sync', 'replica-detached']) {
+      assert.ok(
+        events.some((e) => e.includes(`"type":"${type}"`) && e.includes('127.0.0.1:6399')),
+        type,
+      );
+    }
+  } finally {
+    w.close();
+    r.close();
+    await p.close();
+  }
+});
+
+test('client-output-buffer-limit replica: a replica whose held stream passes the hard limit is dropped', async () => {
+  const own: string[] = [];
+  const p = await startTestServer({
+    config: [
+      ['repl-diskless-sync', 'yes'],
+      ['repl-diskless-sync-delay', '0'],
+      ['client-output-buffer-limit', 'replica', '256kb', '0', '0'],
+    ],
+    logSink: { write: (l: string) => void own.push(l) },
+  });
+  const w = await RawClient.connect(p.port);
+  const r = await RawClient.connect(p.port);
+  try {
+    assert.equal(await r.call('REPLCONF', 'capa', 'eof'), '+OK\r\n');
+    r.write(RawClient.encode(['PSYNC', '?', '-1']));
+    await waitFor('the sync to end', async () => (await infoField(w, 'replication', 'slave0')).includes('state=online'));
+    // never acknowledging, the replica's stream is held for it: 40 × 10 KB passes 256 KB
+    const big = 'x'.repeat(10_000);
+    for (let i = 0; i < 40; i++) await w.call('SET', `big:${i}`, big);
+    assert.ok(await r.waitClosed(5000), 'dropped past the limit');
+    assert.ok(own.some((l) => /Client 127\.0\.0\.1:\d+ scheduled to be closed ASAP for overcoming of output buffer limits\./.test(l)));
+    assert.equal(p.server.stats.clientOutputBufferLimitDisconnections, 1);
   } finally {
     w.close();
     r.close();
