@@ -152,8 +152,10 @@ export class PrimarySide implements ReplicaAcks {
     }
     if (this.repl.failoverState !== 'no-failover') return reply.error(errors.syncWhileFailingOver);
     if (this.repl.isReplica && !this.repl.masterLinkUp) return reply.error(errors.syncWithoutMasterLink);
+    // only a connected client can be streamed to (PSYNC is noscript and no-multi, so the
+    // client running it always has its connection)
     const conn = server.connections.get(c.id);
-    if (conn === undefined) return reply.error(errors.syncPendingOutput);
+    if (conn === undefined) return null;
     if (conn.writer.size > 0) return reply.error(errors.syncPendingOutput);
     const r = new ReplicaClient(c, conn.socket, server.clock.now());
     const a = this.announced.get(c.id);
