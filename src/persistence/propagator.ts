@@ -1,8 +1,10 @@
 /**
- * The write feed: what the append-only file receives. Executed write commands reach it in a
- * deterministic form (a relative TTL becomes an absolute one, a random pop names what it
- * popped), and so do the deletions the server makes on its own (expiry, eviction), so that
- * replaying the feed rebuilds the same keyspace.
+ * The write feed: what the append-only file and the replication stream receive (each a
+ * sink; the AOF's slot is `sink`, others are added with `addSink` and get the same
+ * commands). Executed write commands reach it in a deterministic form (a relative TTL
+ * becomes an absolute one, a random pop names what it popped), and so do the deletions the
+ * server makes on its own (expiry, eviction), so that replaying the feed rebuilds the same
+ * keyspace.
  *
  * The model is Redis 7's execution unit (server.c call() / propagatePendingCommands):
  *  - the dispatcher opens a unit around each top-level command (`begin` / `end`); EXEC's
@@ -14,7 +16,7 @@
  *  - when the outermost unit ends, the list goes to the sink, wrapped in MULTI … EXEC when
  *    it holds more than one command, so a replay applies it atomically as it was applied.
  *
- * With no sink attached (no AOF) nothing is collected: the dispatcher pays one null check,
+ * With no sink attached (no AOF, no replicas) nothing is collected: the dispatcher pays one null check,
  * and handlers test `active` before building a rewritten command.
  *
  * What a sink can rely on:
