@@ -354,6 +354,17 @@ export const errors = {
   fnNumKeysNegative: "ERR Number of keys can't be negative",
   /** a library error text (LOAD, RESTORE), already Redis's wording, sent as addReplyErrorSds does */
   fnLibrary: (text: string) => `ERR ${text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ')}`,
+  // ---- replication, primary side (replication.c syncCommand / replconfCommand) ----
+  noReplicas: 'NOREPLICAS Not enough good replicas to write.',
+  psyncFailoverToMaster: "ERR PSYNC FAILOVER can't be sent to a master.",
+  syncWhileFailingOver: "NOMASTERLINK Can't SYNC while failing over",
+  syncWithoutMasterLink: "NOMASTERLINK Can't SYNC while not connected with my master",
+  syncPendingOutput: 'ERR SYNC and PSYNC are invalid with pending output',
+  filteredReplicaNeedsEof: 'ERR Filtered replica requires EOF capability',
+  replconfIpTooLong: (n: number) => `ERR REPLCONF ip-address provided by replica instance is too long: ${n} bytes`,
+  replconfRdbFilterUnsupported: (f: string) => `ERR Unsupported rdb-filter-only option: ${cString(f)}`,
+  replconfUnknownOption: (o: string) => `ERR Unrecognized REPLCONF option: ${cString(o)}`,
+  replicationBgsaveFailed: "ERR BGSAVE failed, replication can't continue",
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */

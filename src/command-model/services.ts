@@ -399,6 +399,17 @@ export interface ScriptingService {
   diskError(): string | null;
 }
 
+/**
+ * Replication's primary side (replication/primary-side.ts): PSYNC / SYNC, REPLCONF and
+ * ROLE's master form. PSYNC and SYNC answer null once the client became a replica (its
+ * sync is under way and it gets no replies from then on).
+ */
+export interface PrimaryService {
+  sync(ctx: CommandContext, argv: string[]): Reply | null;
+  replconf(ctx: CommandContext, argv: string[]): Reply | null;
+  roleReply(): Reply;
+}
+
 export interface CommandServices {
   readonly keyspace: KeyspaceService;
   readonly clients: ClientRegistry;
@@ -409,6 +420,7 @@ export interface CommandServices {
   readonly security: SecurityService;
   readonly commands: CommandRegistry;
   readonly replication: WaitService;
+  readonly primary: PrimaryService;
   readonly migrate: MigrateService;
   readonly debug: DebugService;
   readonly monitors: MonitorFeedService;

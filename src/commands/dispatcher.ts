@@ -78,6 +78,8 @@ export interface DispatchHost {
     end(dbIndex: number, argv: readonly string[], dirty: number, self: boolean): void;
   };
   readonly stats: { readonly dirty: number; totalCommands: number };
+  /** min-replicas-to-write: writes get -NOREPLICAS while too few good replicas are attached */
+  readonly replication: { readonly primary: { readonly refusesWrites: boolean } };
   /** a script is paused past busy-reply-threshold (server/script-busy.ts) */
   readonly scripts: { readonly suspended: boolean; refusal(cmd: Command): string | null };
   readonly logger: { warning(message: string): void };
@@ -87,6 +89,12 @@ export interface DispatchHost {
   memoryRefusal(client: Client, cmd: Command): string | null;
   preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void;
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void;
+}
+
+/** Redis's is_write_command: a write, or an EXEC whose queued commands include one. */
+function isWriteRequest(cmd: Command, client: Client): boolean {
+  if (cmd.isWrite) return true;
+  return cmd.run === execRun && client.multi !== null && client.multi.some((q) => q.cmd.isWrite);
 }
 
 export class Dispatcher {
@@ -162,6 +170,11 @@ export class Dispatcher {
     // the last save or AOF write failed: writes (and PING) are refused until it works again
     if (server.diskError !== null && (cmd.isWrite || cmd.name === 'ping')) {
       return this.reject(ctx, cmd, server.diskError, argv);
+    }
+    // min-replicas-to-write (Redis's checkGoodReplicasStatus, next in processCommand); the
+    // primary's own link (a replica applying its stream) is never refused
+    if (server.replication.primary.refusesWrites && client.role !== 'master' && isWriteRequest(cmd, client)) {
+      return this.reject(ctx, cmd, errors.noReplicas, argv);
     }
     // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
     // carries messages, and a reply to anything else could not be told apart from them.

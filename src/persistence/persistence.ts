@@ -36,6 +36,13 @@ export class RdbPersistence {
   saves = 0;
   /** set by the AOF layer: true while an AOF rewrite occupies the background slot */
   aofRewriteRunning: () => boolean = () => false;
+  /**
+   * Set by replication: true while a diskless sync's snapshot occupies the background
+   * slot (Redis's RDB child with a socket target): BGSAVE and the save points wait.
+   */
+  replicationSnapshotRunning: () => boolean = () => false;
+  /** Told when a background save ends (null: success), for replicas waiting for the file. */
+  onBackgroundDone: ((error: string | null) => void) | null = null;
 
   constructor(
     private readonly server: Server,
@@ -50,7 +57,7 @@ export class RdbPersistence {
   }
 
   get inProgress(): boolean {
-    return this.job !== null;
+    return this.job !== null || this.replicationSnapshotRunning();
   }
 
   /** keys the running BGSAVE has written so far */
@@ -80,7 +87,7 @@ export class RdbPersistence {
 
   /** BGSAVE [SCHEDULE]. */
   bgsave(schedule: boolean): BgsaveOutcome {
-    if (this.job !== null) return 'in-progress';
+    if (this.inProgress) return 'in-progress';
     if (this.aofRewriteRunning()) {
       if (!schedule) return 'aof-rewrite';
       this.scheduled = true;
@@ -124,6 +131,7 @@ export class RdbPersistence {
     this.job = null;
     job.cancel('cancelled');
     this.server.logger.warning('Background saving terminated by the server');
+    this.onBackgroundDone?.('cancelled');
   }
 
   private finished(r: SnapshotFileResult): void {
@@ -138,6 +146,7 @@ export class RdbPersistence {
       this.lastBgsaveOk = false;
       this.updateDiskError();
     }
+    this.onBackgroundDone?.(r.error);
   }
 
   /** A save of the image taken at dirty count `dirtyAtStart` succeeded. */
@@ -165,7 +174,7 @@ export class RdbPersistence {
 
   /** Once per cron tick: a scheduled BGSAVE, or a save point that is due. */
   cron(): void {
-    if (this.job !== null || this.aofRewriteRunning()) return;
+    if (this.inProgress || this.aofRewriteRunning()) return;
     if (this.scheduled) {
       this.startBackground();
       return;

@@ -1,8 +1,10 @@
 /**
- * The write feed: what the append-only file receives. Executed write commands reach it in a
- * deterministic form (a relative TTL becomes an absolute one, a random pop names what it
- * popped), and so do the deletions the server makes on its own (expiry, eviction), so that
- * replaying the feed rebuilds the same keyspace.
+ * The write feed: what the append-only file and the replication stream receive (each a
+ * sink; the AOF's slot is `sink`, others are added with `addSink` and get the same
+ * commands). Executed write commands reach it in a deterministic form (a relative TTL
+ * becomes an absolute one, a random pop names what it popped), and so do the deletions the
+ * server makes on its own (expiry, eviction), so that replaying the feed rebuilds the same
+ * keyspace.
  *
  * The model is Redis 7's execution unit (server.c call() / propagatePendingCommands):
  *  - the dispatcher opens a unit around each top-level command (`begin` / `end`); EXEC's
@@ -14,7 +16,7 @@
  *  - when the outermost unit ends, the list goes to the sink, wrapped in MULTI … EXEC when
  *    it holds more than one command, so a replay applies it atomically as it was applied.
  *
- * With no sink attached (no AOF) nothing is collected: the dispatcher pays one null check,
+ * With no sink attached (no AOF, no replicas) nothing is collected: the dispatcher pays one null check,
  * and handlers test `active` before building a rewritten command.
  *
  * What a sink can rely on:
@@ -31,7 +33,7 @@
  * otherwise be lost).
  */
 
-/** Where propagated commands go (the AOF writer). */
+/** Where propagated commands go (the AOF writer, the replication stream). */
 export interface PropagationSink {
   /** one command, to be executed in database `dbIndex` on replay */
   append(dbIndex: number, argv: readonly string[]): void;
@@ -54,11 +56,18 @@ const MULTI: readonly string[] = ['MULTI'];
 const EXEC: readonly string[] = ['EXEC'];
 
 export class Propagator {
-  sink: PropagationSink | null = null;
+  /** the AOF writer's slot (set and cleared by the AOF layer) */
+  private primary: PropagationSink | null = null;
+  /** further sinks (the replication stream), after the AOF in order */
+  private readonly extra: PropagationSink[] = [];
+  /** what commands go to: null (none), the one sink, or a fan-out to all of them */
+  private out: PropagationSink | null = null;
   /**
-   * Commands handed to the sink so far, for the server's life (Redis's
+   * Commands handed to the sinks so far, for the server's life (Redis's
    * master_repl_offset, counted in commands rather than bytes): monotonic, so WAIT and
-   * WAITAOF can compare a client's last write with what was acknowledged since.
+   * WAITAOF can compare a client's last write with what was acknowledged since. It is
+   * advanced before each command reaches the sinks, so a sink reading it sees the offset
+   * right after that command.
    */
   offset = 0;
   /** Called after a command's unit reached the sink (sets the writer's offset: wait-registry.ts). */
@@ -88,9 +97,64 @@ export class Propagator {
    */
   muted = false;
 
+  /**
+   * Where commands go: every attached sink (null when none). Setting it sets the AOF's
+   * slot only; the others are added with `addSink`, so the AOF receives exactly what it
+   * received alone.
+   */
+  get sink(): PropagationSink | null {
+    return this.out;
+  }
+
+  set sink(s: PropagationSink | null) {
+    this.primary = s;
+    this.rebuild();
+  }
+
+  /** Attaches another sink (the replication stream) beside the AOF's. */
+  addSink(s: PropagationSink): void {
+    if (!this.extra.includes(s)) this.extra.push(s);
+    this.rebuild();
+  }
+
+  removeSink(s: PropagationSink): void {
+    const i = this.extra.indexOf(s);
+    if (i >= 0) this.extra.splice(i, 1);
+    this.rebuild();
+  }
+
+  /**
+   * Detaches every sink until the returned function is called (a replay that must not
+   * feed itself: DEBUG LOADAOF).
+   */
+  suspend(): () => void {
+    const primary = this.primary;
+    const extra = this.extra.splice(0, this.extra.length);
+    this.primary = null;
+    this.rebuild();
+    return () => {
+      this.primary = primary;
+      this.extra.push(...extra);
+      this.rebuild();
+    };
+  }
+
+  private rebuild(): void {
+    const all = this.primary === null ? [...this.extra] : [this.primary, ...this.extra];
+    if (all.length === 0) this.out = null;
+    else if (all.length === 1) this.out = all[0]!;
+    else {
+      this.out = {
+        append(dbIndex: number, argv: readonly string[]): void {
+          for (const s of all) s.append(dbIndex, argv);
+        },
+      };
+    }
+  }
+
   /** True when something listens: callers skip building commands otherwise. */
   get active(): boolean {
-    return this.sink !== null;
+    return this.out !== null;
   }
 
   /**
@@ -99,11 +163,12 @@ export class Propagator {
    * written at once.
    */
   emit(dbIndex: number, argv: readonly string[]): void {
-    if (this.sink === null) return;
+    const sink = this.out;
+    if (sink === null) return;
     if (this.depth > 0) this.pending.push({ db: dbIndex, argv });
     else {
       this.offset++;
-      this.sink.append(dbIndex, argv);
+      sink.append(dbIndex, argv);
     }
   }
 
@@ -189,16 +254,20 @@ export class Propagator {
     const ops = this.pending;
     if (ops.length === 0) return;
     this.pending = [];
-    const sink = this.sink;
+    const sink = this.out;
     if (sink === null) return;
     const wrap = ops.length > 1 && !this.unwrapped;
     // MULTI goes to the first command's database and EXEC to the last one's, so a writer
     // that SELECTs on a change of database adds nothing between them (as Redis 7).
-    if (wrap) sink.append(ops[0]!.db, MULTI);
-    for (const op of ops) sink.append(op.db, op.argv);
-    if (wrap) sink.append(ops[ops.length - 1]!.db, EXEC);
-    this.offset += wrap ? ops.length + 2 : ops.length;
+    if (wrap) this.put(sink, ops[0]!.db, MULTI);
+    for (const op of ops) this.put(sink, op.db, op.argv);
+    if (wrap) this.put(sink, ops[ops.length - 1]!.db, EXEC);
     if (this.onUnit !== null) this.onUnit();
+  }
+
+  private put(sink: PropagationSink, dbIndex: number, argv: readonly string[]): void {
+    this.offset++;
+    sink.append(dbIndex, argv);
   }
 }
 

@@ -10,13 +10,20 @@
  * INFO, PSYNC and the RDB's repl-id aux field all read it); `infoFields` is cheap and has
  * no side effects.
  */
-import type { ConfigStore } from '../config/config-store.js';
 import type { InfoFields } from '../server/info-registry.js';
+import type { Server } from '../server/server.js';
 import { ReplicationState } from './replication-state.js';
+import { PrimarySide } from './primary-side.js';
 
-/** What replication reads of the server. */
-export interface ReplicationHost {
-  readonly config: ConfigStore;
+/**
+ * What replication reads of the server: the whole of it, since both sides drive
+ * connections, snapshots and the write feed.
+ */
+export type ReplicationHost = Server;
+
+/** What the primary side tells WAIT / WAITAOF (server/wait-registry.ts). */
+export interface AckListener {
+  recheck(): void;
 }
 
 /**
@@ -38,8 +45,24 @@ export class Replication {
   isReplica = false;
   /** the FAILOVER state INFO shows (master_failover_state) */
   failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
+  /** while a replica: the link with the primary is up (set by the replica side); PSYNC is refused otherwise */
+  masterLinkUp = false;
+  /** REPLCONF GETACK from this server's primary: the replica side answers with an ACK */
+  onGetAck: (() => void) | null = null;
+  /** WAIT / WAITAOF, told when an acknowledgement arrives (attached by the command services) */
+  waits: AckListener | null = null;
+  /** the replicas, PSYNC / SYNC / REPLCONF, full syncs and the stream (primary-side.ts) */
+  readonly primary: PrimarySide;
 
-  constructor(private readonly host: ReplicationHost) {}
+  constructor(private readonly host: ReplicationHost) {
+    this.primary = new PrimarySide(this, host);
+    this.addInfoSource({ replicaFields: () => this.primary.replicaFields() });
+  }
+
+  /** The server closes: replication's timers stop. */
+  close(): void {
+    this.primary.close();
+  }
 
   /** A side adds its INFO figures. */
   addInfoSource(source: ReplicationInfoSource): void {

@@ -33,6 +33,9 @@ const EVENT_TYPES = [
   'auth-spike-end',
   'auth-throttled',
   'events-suppressed',
+  'replica-attached',
+  'replica-detached',
+  'replica-full-sync',
 ] as const;
 
 export type SecurityEventType = (typeof EVENT_TYPES)[number];

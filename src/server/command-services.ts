@@ -27,6 +27,17 @@ export function commandServices(server: Server): CommandServices {
     diskError: (): string | null => server.diskError,
   };
   const evalScripts = new EvalScripts(scriptHost);
+  const waits = new WaitRegistry({
+    propagator: server.propagator,
+    blocking: server.blocking,
+    get current() {
+      return server.current;
+    },
+    aof: () => server.persistence.aof.writer,
+  });
+  // replicas' acknowledgements count for WAIT / WAITAOF, and each ACK re-checks the waiters
+  waits.attachReplicas(server.replication.primary);
+  server.replication.waits = waits;
   // FCALL runs library functions through the same runner rules as EVAL, on the libraries' VM
   const functionRunner = new ScriptRunner(server.functions.vm, scriptHost);
   // lua-memory-limit: owned here, where both script VMs are built (push: a running VM too)
@@ -104,14 +115,8 @@ export function commandServices(server: Server): CommandServices {
       table: server.commands,
       call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
     },
-    replication: new WaitRegistry({
-      propagator: server.propagator,
-      blocking: server.blocking,
-      get current() {
-        return server.current;
-      },
-      aof: () => server.persistence.aof.writer,
-    }),
+    replication: waits,
+    primary: server.replication.primary,
     migrate: new MigrateSockets(),
     debug: debugService(server),
     monitors: {

@@ -111,8 +111,9 @@ export class ServerCron {
       const limit = h.now() - timeout * 1000;
       for (const conn of [...h.connections.values()]) {
         const c = conn.client;
-        // as Redis, clients waiting (blocked, paused) or subscribed are not idle
-        if (c.lastInteraction < limit && !c.blocked && !c.postponed && !c.inPubSub) {
+        // as Redis, clients waiting (blocked, paused) or subscribed are not idle, nor are
+        // replicas and the primary's link (repl-timeout governs them)
+        if (c.lastInteraction < limit && !c.blocked && !c.postponed && !c.inPubSub && c.role === 'normal') {
           h.logger.verbose('Closing idle client');
           conn.close();
         }

@@ -125,12 +125,12 @@ export function debugService(server: Server): DebugService {
       server.persistence.aof.flush();
       emptyAll(server);
       const c = server.config;
-      const sink = server.propagator.sink;
-      server.propagator.sink = null;
+      // the replay feeds neither the AOF nor the replication stream
+      const resumeFeed = server.propagator.suspend();
       server.loading = true;
       client.blocked = true;
       const finish = (out: Reply): void => {
-        server.propagator.sink = sink;
+        resumeFeed();
         server.loading = false;
         // as Redis: what was loaded is not a change to propagate or save again
         server.stats.dirty = 0;

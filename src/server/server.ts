@@ -129,7 +129,7 @@ export class Server implements CommandHost {
   /** the write feed to the append-only file (persistence/propagator.ts) */
   readonly propagator = new Propagator();
   /** PSYNC2 identity, backlog, the primary and replica sides (replication/replication.ts) */
-  readonly replication: Replication = new Replication(this);
+  readonly replication: Replication;
   /** RDB snapshots, the AOF, start-up loading (persistence/persistence-layer.ts) */
   readonly persistence: PersistenceLayer;
   /**
@@ -236,6 +236,7 @@ export class Server implements CommandHost {
     for (const [from, to] of this.config.renames) this.commands.rename(from, to);
     this.resizeDatabases(this.config.int('databases'));
     this.persistence = new PersistenceLayer(this);
+    this.replication = new Replication(this);
     this.snapshotOnShutdown = () => this.persistence.shutdownSave();
     this.services = commandServices(this);
     // every registered hook once (start-up); a refusal stops the start (logged, exit 1)
@@ -388,6 +389,7 @@ export class Server implements CommandHost {
     this.cron.stop();
     this.scripts.stop();
     this.evictor.stop();
+    this.replication.close();
     this.security.events.close();
     if (!this.syslogClosedLater) this.syslog?.close();
     this.security.throttle.stop();

@@ -370,9 +370,9 @@ test('issue 15: a replica config is refused at start-up and by --test-config, na
       assert.match(r.stderr, /^\n\*\*\* FATAL CONFIG FILE ERROR \(Redis 7\.2\.4\) \*\*\*\nReading the configuration file, at line 2\n>>> 'replicaof 127\.0\.0\.1 7699'\n'replicaof 127\.0\.0\.1 7699' is refused: Redoubt has no replication/);
       assert.doesNotMatch(r.stdout, /Ready to accept|Configuration OK/);
     }
-    const r2 = await runToExit(['--test-config', '--min-replicas-to-write', '2']);
+    const r2 = await runToExit(['--test-config', '--cluster-enabled', 'yes']);
     assert.equal(r2.code, 1);
-    assert.match(r2.stderr, />>> 'min-replicas-to-write "2"'\n'min-replicas-to-write 2' is refused/);
+    assert.match(r2.stderr, />>> 'cluster-enabled "yes"'\n'cluster-enabled yes' is refused/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -204,8 +204,6 @@ test('issue 15: directives whose no-op would change what is kept or who may writ
   );
   const refused: [string, string][] = [
     ['slaveof 10.0.0.1 6380', 'replicaof 10.0.0.1 6380'],
-    ['min-replicas-to-write 1', 'min-replicas-to-write 1'],
-    ['min-slaves-to-write 3', 'min-replicas-to-write 3'],
     ['cluster-enabled yes', 'cluster-enabled yes'],
     ['shutdown-on-sigterm nosave', 'shutdown-on-sigterm nosave'],
     ['shutdown-on-sigint save now', 'shutdown-on-sigint save now'],
