@@ -1,0 +1,196 @@
+/**
+ * One pipelined connection from the gateway to an upstream node: commands are written as
+ * RESP as soon as they are sent, replies are framed (reply-framer.ts) and handed, in order,
+ * to the callback of the command they answer (Redis answers a connection's commands in the
+ * order it received them).
+ *
+ * Guarantees a caller relies on:
+ *  - every `send` gets exactly one callback: the upstream's reply bytes, or a gateway error
+ *    when the connection is lost, times out, or was refused at login;
+ *  - a command lost with its connection after it was written is answered with
+ *    `lostReply` and never resent: whether it ran upstream is unknown, and only the client
+ *    may decide to retry a write;
+ *  - a reply's bytes are copied out of the read buffer once, so the callback may keep them;
+ *  - the login (AUTH with the configured user, then SELECT-free: clusters have one
+ *    database) is pipelined ahead of the first command; if it fails, the connection closes
+ *    and every pending command gets the refusal (the upstream's text is not shown to
+ *    clients: it could name the gateway's upstream user).
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { INCOMPLETE, ReplyFramingError, replyEnd } from './reply-framer.js';
+
+export interface UpstreamOptions {
+  host: string;
+  port: number;
+  /** AUTH [user] password before the first command (none when password is undefined) */
+  user?: string;
+  password?: string;
+  /** TLS client options (certificate, CA, servername); plain TCP when undefined */
+  tls?: tls.ConnectionOptions;
+  /** a command unanswered this long fails, and the connection with it (ms) */
+  timeoutMs: number;
+  /** largest reply accepted (proto-max-bulk-len) */
+  maxReplyLen?: number;
+}
+
+/** What a command's callback receives: the reply's RESP bytes, and whether it is an error reply. */
+export type ReplyCallback = (reply: Buffer, isError: boolean) => void;
+
+export const LOST_REPLY = Buffer.from('-ERR upstream connection lost: the command may or may not have run\r\n');
+export const TIMEOUT_REPLY = Buffer.from('-ERR upstream did not answer in time: the command may or may not have run\r\n');
+export const UNREACHABLE_REPLY = Buffer.from('-ERR upstream unreachable\r\n');
+export const LOGIN_REFUSED_REPLY = Buffer.from('-ERR upstream refused the gateway\'s login\r\n');
+
+function encodeCommand(argv: readonly string[]): Buffer {
+  let size = 16;
+  for (const a of argv) size += a.length + 16;
+  const out = Buffer.allocUnsafe(size);
+  let n = out.write(`*${argv.length}\r\n`, 0, 'latin1');
+  for (const a of argv) {
+    n += out.write(`$${a.length}\r\n`, n, 'latin1');
+    n += out.write(a, n, 'latin1');
+    out[n++] = 0x0d;
+    out[n++] = 0x0a;
+  }
+  return out.subarray(0, n);
+}
+
+interface Pending {
+  callback: ReplyCallback;
+  /** performance.now() when written, for the timeout */
+  sentAt: number;
+  /** the login's AUTH: a failure closes the connection */
+  login: boolean;
+}
+
+export class UpstreamConnection {
+  private readonly socket: net.Socket;
+  private readonly pending: Pending[] = [];
+  private head = 0;
+  private input: Buffer = Buffer.alloc(0);
+  private inputLen = 0;
+  private connected = false;
+  private closedReply: Buffer | null = null;
+  private readonly timer: NodeJS.Timeout;
+  /** called once when the connection is gone, whatever the reason */
+  onClose: (() => void) | null = null;
+
+  constructor(private readonly opts: UpstreamOptions) {
+    const connectOpts = { host: opts.host, port: opts.port };
+    this.socket = opts.tls !== undefined ? tls.connect({ ...opts.tls, ...connectOpts }) : net.connect(connectOpts);
+    this.socket.setNoDelay(true);
+    this.socket.once(opts.tls !== undefined ? 'secureConnect' : 'connect', () => {
+      this.connected = true;
+    });
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', () => this.fail(this.connected ? LOST_REPLY : UNREACHABLE_REPLY));
+    this.socket.on('close', () => this.fail(this.connected ? LOST_REPLY : UNREACHABLE_REPLY));
+    this.timer = setInterval(() => this.checkTimeouts(), Math.max(10, Math.min(1000, opts.timeoutMs / 4)));
+    this.timer.unref();
+    if (opts.password !== undefined) {
+      const argv = opts.user !== undefined ? ['AUTH', opts.user, opts.password] : ['AUTH', opts.password];
+      this.write(argv, () => undefined, true);
+    }
+  }
+
+  /** Commands written and not yet answered. */
+  get inFlight(): number {
+    return this.pending.length - this.head;
+  }
+
+  /** Whether the connection is gone (every later send is answered with the reason at once). */
+  get closed(): boolean {
+    return this.closedReply !== null;
+  }
+
+  /** Sends one command; `callback` is called exactly once with its reply. */
+  send(argv: readonly string[], callback: ReplyCallback): void {
+    if (this.closedReply !== null) {
+      const reason = this.closedReply;
+      queueMicrotask(() => callback(reason, true));
+      return;
+    }
+    this.write(argv, callback, false);
+  }
+
+  /** Closes the connection; commands in flight get LOST_REPLY. */
+  close(): void {
+    this.fail(LOST_REPLY);
+  }
+
+  private write(argv: readonly string[], callback: ReplyCallback, login: boolean): void {
+    this.pending.push({ callback, sentAt: performance.now(), login });
+    this.socket.write(encodeCommand(argv));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closedReply !== null) return;
+    const need = this.inputLen + chunk.length;
+    if (need > this.input.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.input.length * 2, 16 * 1024));
+      this.input.copy(grown, 0, 0, this.inputLen);
+      this.input = grown;
+    }
+    chunk.copy(this.input, this.inputLen);
+    this.inputLen = need;
+    let start = 0;
+    for (;;) {
+      let end: number;
+      try {
+        end = replyEnd(this.input, start, this.inputLen, this.opts.maxReplyLen);
+      } catch (e) {
+        if (!(e instanceof ReplyFramingError)) throw e;
+        this.fail(LOST_REPLY);
+        return;
+      }
+      if (end === INCOMPLETE) break;
+      const p = this.pending[this.head];
+      if (p === undefined) {
+        // a reply nobody asked for: the stream is out of step, nothing after it can be trusted
+        this.fail(LOST_REPLY);
+        return;
+      }
+      this.head++;
+      const bytes = Buffer.from(this.input.subarray(start, end));
+      const isError = bytes[0] === 0x2d || bytes[0] === 0x21;
+      start = end;
+      if (p.login) {
+        if (isError) {
+          this.fail(LOGIN_REFUSED_REPLY);
+          return;
+        }
+      } else {
+        p.callback(bytes, isError);
+      }
+      if (this.closedReply !== null) return;
+    }
+    // keep the unframed tail at the front
+    if (start > 0) {
+      this.input.copy(this.input, 0, start, this.inputLen);
+      this.inputLen -= start;
+    }
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  private checkTimeouts(): void {
+    const p = this.pending[this.head];
+    if (p !== undefined && performance.now() - p.sentAt > this.opts.timeoutMs) this.fail(TIMEOUT_REPLY);
+  }
+
+  /** Ends the connection once: every command still pending gets `reason`. */
+  private fail(reason: Buffer): void {
+    if (this.closedReply !== null) return;
+    this.closedReply = reason;
+    clearInterval(this.timer);
+    this.socket.destroy();
+    const waiting = this.pending.slice(this.head).filter((p) => !p.login);
+    this.pending.length = 0;
+    this.head = 0;
+    for (const p of waiting) p.callback(reason, true);
+    this.onClose?.();
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The gateway's upstream connection against a real redis-server: pipelined commands are
+ * answered in order and byte for byte, the login is checked, and a lost, silent or absent
+ * upstream answers every pending command exactly once with an error instead of hanging.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import {
+  LOGIN_REFUSED_REPLY,
+  LOST_REPLY,
+  TIMEOUT_REPLY,
+  UNREACHABLE_REPLY,
+  UpstreamConnection,
+  type UpstreamOptions,
+} from '../../src/gateway/upstream-connection.js';
+import { findRedisServer, freePort, startRedisOracle, NO_ORACLE_MESSAGE } from '../helpers/redis-oracle.js';
+
+const skip = findRedisServer() === null ? NO_ORACLE_MESSAGE : false;
+
+function call(conn: UpstreamConnection, argv: string[]): Promise<{ reply: string; isError: boolean }> {
+  return new Promise((resolve) => conn.send(argv, (b, isError) => resolve({ reply: b.toString('latin1'), isError })));
+}
+
+/** A redis-server whose default user needs `pw` (set after start: the start-up check PINGs without AUTH). */
+async function oracleWithPassword(): Promise<Awaited<ReturnType<typeof startRedisOracle>>> {
+  const oracle = await startRedisOracle();
+  const c = new Redis({ port: oracle.port, host: '127.0.0.1' });
+  await c.config('SET', 'requirepass', 'pw');
+  c.disconnect();
+  return oracle;
+}
+
+function connect(port: number, extra: Partial<UpstreamOptions> = {}): UpstreamConnection {
+  return new UpstreamConnection({ host: '127.0.0.1', port, timeoutMs: 5000, ...extra });
+}
+
+test('pipelined commands come back in order, binary values byte for byte', { skip }, async () => {
+  const oracle = await oracleWithPassword();
+  const conn = connect(oracle.port, { password: 'pw' });
+  try {
+    const value = (i: number) => String.fromCharCode(...Array.from({ length: 40 }, (_, j) => (i * 7 + j * 13) & 0xff)) + '\r\n';
+    const sets: Promise<{ reply: string }>[] = [];
+    const gets: Promise<{ reply: string }>[] = [];
+    for (let i = 0; i < 2000; i++) sets.push(call(conn, ['SET', `k${i}`, value(i)]));
+    for (let i = 0; i < 2000; i++) gets.push(call(conn, ['GET', `k${i}`]));
+    for (const s of await Promise.all(sets)) assert.equal(s.reply, '+OK\r\n');
+    const got = await Promise.all(gets);
+    got.forEach((g, i) => assert.equal(g.reply, `$${value(i).length}\r\n${value(i)}\r\n`, `GET k${i}`));
+    const arr = await call(conn, ['MGET', 'k1', 'nokey', 'k2']);
+    assert.equal(arr.reply, `*3\r\n$42\r\n${value(1)}\r\n$-1\r\n$42\r\n${value(2)}\r\n`);
+    const err = await call(conn, ['LPUSH', 'k1', 'x']);
+    assert.equal(err.isError, true);
+    assert.match(err.reply, /^-WRONGTYPE /);
+    assert.equal(conn.inFlight, 0);
+  } finally {
+    conn.close();
+    await oracle.stop();
+  }
+});
+
+test('a refused login answers every pending command with a refusal that does not echo the upstream', { skip }, async () => {
+  const oracle = await oracleWithPassword();
+  const conn = connect(oracle.port, { user: 'default', password: 'wrong' });
+  try {
+    const replies = await Promise.all([call(conn, ['PING']), call(conn, ['GET', 'x'])]);
+    for (const r of replies) assert.deepEqual(r, { reply: LOGIN_REFUSED_REPLY.toString(), isError: true });
+    assert.equal(conn.closed, true);
+    assert.deepEqual(await call(conn, ['PING']), { reply: LOGIN_REFUSED_REPLY.toString(), isError: true });
+  } finally {
+    conn.close();
+    await oracle.stop();
+  }
+});
+
+test('a connection lost mid-command answers it as lost, never resent; a silent upstream times out', { skip }, async () => {
+  const oracle = await startRedisOracle();
+  const admin = new Redis({ port: oracle.port, host: '127.0.0.1' });
+  const conn = connect(oracle.port);
+  const slow = connect(oracle.port, { timeoutMs: 300 });
+  try {
+    assert.equal((await call(conn, ['CLIENT', 'SETNAME', 'victim'])).reply, '+OK\r\n');
+    const blocked = call(conn, ['BLPOP', 'never', '0']);
+    const queued = call(conn, ['RPUSH', 'never', 'x']);
+    // wait until the BLPOP is really blocked upstream, then cut the gateway's connection
+    for (let i = 0; i < 100 && !String(await admin.client('LIST')).includes('cmd=blpop'); i++) await new Promise((r) => setTimeout(r, 20));
+    const list = String(await admin.client('LIST'));
+    const id = /id=(\d+) [^\n]*name=victim/.exec(list)![1]!;
+    await admin.client('KILL', 'ID', id);
+    assert.deepEqual(await blocked, { reply: LOST_REPLY.toString(), isError: true });
+    assert.deepEqual(await queued, { reply: LOST_REPLY.toString(), isError: true });
+    // the RPUSH waited in Redis's input behind the blocked BLPOP and died with the connection;
+    // the gateway does not send it again on a new connection
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await admin.llen('never'), 0);
+
+    const started = Date.now();
+    assert.deepEqual(await call(slow, ['BLPOP', 'other', '0']), { reply: TIMEOUT_REPLY.toString(), isError: true });
+    assert.ok(Date.now() - started < 4000, 'the timeout fired');
+  } finally {
+    admin.disconnect();
+    conn.close();
+    slow.close();
+    await oracle.stop();
+  }
+});
+
+test('an upstream that is not there is reported as unreachable', async () => {
+  const port = await freePort();
+  const conn = connect(port);
+  assert.deepEqual(await call(conn, ['PING']), { reply: UNREACHABLE_REPLY.toString(), isError: true });
+});
