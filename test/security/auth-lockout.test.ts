@@ -9,6 +9,7 @@
  * and then closed every new connection. Here the right password must answer +OK, after
  * waiting at most the 5 s bound (a margin is allowed for a busy machine, never a refusal).
  */
+// npm test: serial — network namespaces; bounds how long a login waits
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
