@@ -4,15 +4,19 @@
 # The rule: a test file runs in the concurrent pass (two files at a time) unless its source
 # has a line starting `// npm test: serial — <why>`; those run afterwards one at a time, with
 # the CPU to themselves. A file is marked serial when it
-#   - asserts on time: upper bounds on answer times or delays, rates, latency, windows;
-#   - measures memory (RSS, heap) or runs processes at resource ceilings;
-#   - kills or signals processes, or races one against a server's start-up;
+#   - asserts on time: upper bounds on answer times or delays, rates, latency, or a reply
+#     expected within a short idle window;
+#   - kills processes at a chosen moment to see what survives (crash tests), or races one
+#     against a server's start-up;
+#   - drives a process to the machine's limits (heap ceilings, gigabyte-sized replies);
 #   - uses network namespaces or another fixed machine-wide resource (a fixed port, path or
 #     name): two files must never compete for it.
-# Everything else holds no machine-wide resource and asserts replies, not timings (lower
-# bounds such as "waited for its timeout" are safe), and may share the machine. A file that
-# waits on a timer (a TTL, a 10 s idle close) belongs in the concurrent pass: its wait
-# overlaps another file's work. When in doubt, mark it serial and say why.
+# Everything else asserts replies, not timings, and may share the machine: lower bounds
+# ("waited for its timeout"), generous does-not-hang deadlines, memory measured inside one
+# process (its heap, its RSS growth), and child processes it starts, signals and stops
+# itself are no reason to be serial. A file that waits on a timer (a TTL, a 10 s idle
+# close) belongs in the concurrent pass: its wait overlaps another file's work. When in
+# doubt, mark it serial and say why.
 #
 # TEST_CONCURRENCY sets the concurrent pass's width (default 2: CI has two cores).
 # Fuzz files get FUZZ_BUDGET_SCALE=0.25 of their stated budgets (test/fuzz/harness/ci-run.ts);

@@ -4,7 +4,6 @@
  * config, port conflicts, signals, daemonize, and the Debian package's own redis.conf.
  * Every child is bounded by a timeout and killed in `finally`.
  */
-// npm test: serial — signals and kills child server processes, waits on their exits
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';

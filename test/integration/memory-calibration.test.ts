@@ -4,7 +4,6 @@
  * growth; they must agree within 25%. (In this process heapUsed would still hold garbage,
  * so the comparison only means something after forced collections.)
  */
-// npm test: serial — measures process memory
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
