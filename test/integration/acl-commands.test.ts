@@ -422,7 +422,7 @@ test('start-up: aclfile plus user lines is refused; an aclfile with errors abort
     assert.equal(both.code, 1);
     assert.match(both.out, /Configuring Redis with users defined in redis\.conf and at the same setting an ACL file path is invalid/);
 
-    writeFileSync(conf, `port 16379\nbind 127.0.0.1\naclfile ${acl}\n`);
+    writeFileSync(conf, `port 0\nbind 127.0.0.1\naclfile ${acl}\n`);
     const bad = await runServer([conf]);
     assert.equal(bad.code, 1);
     assert.match(bad.out, /Aborting Redis startup because of ACL errors: .*users\.acl:2: Error in applying operation '\+nosuch': Unknown command or category name in ACL/);
