@@ -367,7 +367,8 @@ interface Finished {
   code: number | null;
   out: string;
 }
-function runServer(args: string[], timeoutMs = 10_000): Promise<Finished> {
+// a does-not-hang bound: these starts end in well under a second idle, several seconds on a busy machine
+function runServer(args: string[], timeoutMs = 30_000): Promise<Finished> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: scratchDir() });
     let out = '';
