@@ -5,6 +5,7 @@
  * must be identical. Reproducible: the seed is fixed and a failure names the case.
  * Skips loudly without redis-server.
  */
+// npm test: serial — a reply not read within a 300 ms idle window counts as no reply
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

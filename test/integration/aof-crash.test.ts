@@ -5,6 +5,7 @@
  * in order, with nothing that was never sent. SIGKILL keeps the OS page cache, so this
  * checks ordering, rotation/manifest atomicity and torn-tail handling, not power loss.
  */
+// npm test: serial — kills a child server in the middle of its writes
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

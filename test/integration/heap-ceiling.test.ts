@@ -3,6 +3,7 @@
  * the relaunch in src/main.ts) and the clean OOM refusal near it (src/server/heap-guard.ts),
  * on the real bin. Every child is bounded by a deadline and killed in `finally`.
  */
+// npm test: serial — child servers at heap ceilings, killed; memory measured
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';

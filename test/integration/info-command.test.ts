@@ -123,7 +123,12 @@ test('INFO keyspace, commandstats and errorstats reflect what happened', async (
     await c.call('SELECT', '3');
     await c.call('SET', 'c', '3');
     await c.call('GET', 'c');
-    assert.equal(bulkBody(await c.call('INFO', 'keyspace')), '# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n');
+    // avg_ttl is 0 until the expiry cron has sampled db0's volatile key (as in Redis); on a
+    // busy machine the cron may run before INFO, and then it is that key's TTL left
+    const keyspace = bulkBody(await c.call('INFO', 'keyspace'));
+    const m = /^# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=(\d+)\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n$/.exec(keyspace);
+    assert.ok(m !== null, keyspace);
+    assert.ok(Number(m[1]) <= 100_000, `avg_ttl ${m[1]} is more than the key's TTL`);
     assert.match(await c.call('GET', 'a', 'b'), /^-ERR wrong number of arguments/);
     assert.match(await c.call('NOSUCHCMD'), /^-ERR unknown command/);
     await c.call('SET', 'k', 'v', 'EX', 'notanumber');

@@ -3,6 +3,7 @@
  * driven past its RSS ceiling or its time ceiling — otherwise every CVE test that relies on
  * it could pass silently — and it must leave a well-behaved server alone.
  */
+// npm test: serial — time and memory ceilings of child processes, which it kills
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawClient } from '../helpers/raw-client.js';

@@ -12,6 +12,7 @@
  * write reaches the file before its reply leaves. That the `always` policy also fsyncs
  * before replying is proven in the AOF writer's unit tests (a power loss cannot be staged here).
  */
+// npm test: serial — kills child servers; bounds the window of lost writes in ms
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

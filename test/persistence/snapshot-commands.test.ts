@@ -13,6 +13,14 @@ import { dumpKeyspace } from '../helpers/keyspace-dump.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Sends `commands` in one write and reads one reply each (a setup of many keys in one round trip). */
+async function pipeline(c: RawClient, commands: string[][]): Promise<string[]> {
+  c.write(commands.map((argv) => RawClient.encode(argv)).join(''));
+  const replies: string[] = [];
+  for (let i = 0; i < commands.length; i++) replies.push(await c.readReply(10_000));
+  return replies;
+}
+
 async function waitFor(c: RawClient, field: RegExp, timeoutMs = 20000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -30,11 +38,12 @@ test('BGSAVE writes the dataset as it was when it started, while writes go on (k
   const c = await RawClient.connect(srv.port);
   let before = new Map<string, string>();
   try {
-    for (let i = 0; i < 300; i++) {
-      await c.call('RPUSH', `list:${i}`, 'a', 'b');
-      await c.call('SET', `str:${i}`, String(i));
-      await c.call('HSET', `hash:${i}`, 'f', String(i));
-    }
+    const setup = Array.from({ length: 300 }, (_, i) => [
+      ['RPUSH', `list:${i}`, 'a', 'b'],
+      ['SET', `str:${i}`, String(i)],
+      ['HSET', `hash:${i}`, 'f', String(i)],
+    ]).flat();
+    assert.deepEqual(new Set(await pipeline(c, setup)), new Set([':2\r\n', '+OK\r\n', ':1\r\n']));
     await c.call('EXPIRE', 'str:5', '1000');
     before = await dumpKeyspace(c, 1);
     assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
@@ -143,7 +152,8 @@ test('-LOADING while a big dump loads; INFO reports the progress; the keys are t
   const srv = await startTestServer({ config: [['dir', dir], ['save', '']] });
   const c = await RawClient.connect(srv.port);
   try {
-    for (let i = 0; i < 1400; i++) await c.call('SET', `k${i}`, String(i));
+    const sets = Array.from({ length: 1400 }, (_, i) => ['SET', `k${i}`, String(i)]);
+    assert.deepEqual(new Set(await pipeline(c, sets)), new Set(['+OK\r\n']));
     assert.equal(await c.call('SAVE'), '+OK\r\n');
   } finally {
     c.close();

@@ -5,6 +5,7 @@
  * the certificate paths are this machine's — and behave as the article says; Step 2's
  * ACL commands are then typed with redis-cli, and a remote app node works over mTLS.
  */
+// npm test: serial — network namespaces
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';

@@ -9,6 +9,7 @@
  * Only lower bounds on time are asserted where the design promises slowness, and generous
  * upper bounds where it promises no delay.
  */
+// npm test: serial — measures AUTH delays and rates
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

@@ -13,6 +13,7 @@
  * 7-14 s. A watchdog kills the server past 1.5 GB RSS, so a regression fails the test
  * instead of exhausting the machine.
  */
+// npm test: serial — bounds answer times (the event loop is not blocked)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -11,6 +11,7 @@
  * Before the fix, one unauthenticated connection sending `AUTH u wrong` ×9 and then raw
  * bytes made the server buffer all of them (2.5 GB in the attack review).
  */
+// npm test: serial — measures held-reply delays and buffer memory under floods
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

@@ -8,6 +8,7 @@
  * could run commands (default user on and nopass), so the blueprint works: remote
  * clients connect, must authenticate, and are limited by their ACL.
  */
+// npm test: serial — network namespaces
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';

@@ -1,3 +1,4 @@
+// npm test: serial — network namespaces
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';

@@ -9,6 +9,7 @@
  * exactly what redis-server answers (single-element collections make the picks
  * deterministic), in RESP2 and RESP3.
  */
+// npm test: serial — measures peak RSS growth and answer times
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -4,6 +4,7 @@
  * served, a refused one is closed before a byte is read — no reply, no TLS handshake —
  * counted and logged. Also: an allowlist that leaves out loopback refuses local clients.
  */
+// npm test: serial — network namespaces
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../../src/server/server.js';

@@ -99,9 +99,11 @@ test('a client that opens the TLS port and never finishes the handshake is cut o
       s.on('close', () => resolve(Date.now() - started));
       // a partial ClientHello record header, then silence
       s.on('connect', () => s.write(Buffer.from([0x16, 0x03, 0x01])));
-      setTimeout(() => s.destroy(), 5000);
+      setTimeout(() => s.destroy(), 9000);
     });
-    assert.ok(closedAfter >= 250 && closedAfter < 3000, `closed after ${closedAfter} ms`);
+    // the 300 ms limit closed it, not the server's 10 s one nor our 9 s give-up (the upper
+    // bound leaves a busy machine seconds of slack)
+    assert.ok(closedAfter >= 250 && closedAfter < 6000, `closed after ${closedAfter} ms`);
     assert.equal(secured, 0);
     assert.equal(rejects.length, 1);
     assert.match(rejects[0]!, /timed out|timeout/i);

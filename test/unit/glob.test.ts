@@ -316,7 +316,9 @@ test('glob: pathological patterns finish quickly with the right answer', () => {
   assert.equal(globMatch('[a-z]*'.repeat(300) + '[0-9]', 'x'.repeat(10000) + '7'), true);
   const big = compileGlob('*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b');
   for (let i = 0; i < 50; i++) assert.equal(big('a'.repeat(2000)), false);
-  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  // a backtracking matcher takes astronomically long on these (2^40 paths and more); the
+  // bound only has to tell that apart from a busy machine's slowness
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
 });
 
 test('glob: a compiled matcher is reusable and equals the one-shot form', () => {

@@ -5,6 +5,7 @@
  * compared with redis-server 7.0.15 only for commands that are safe on it (never a huge
  * negative count: 7.0.15 builds those replies and grows by gigabytes).
  */
+// npm test: serial — attacks a guarded child server under RSS and per-attack time ceilings
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MiB } from '../../helpers/resource-guard.js';

@@ -4,6 +4,7 @@
  * pattern complexity, ACL selectors, CONFIG SET parsing and COMMAND GETKEYS. Guarded child
  * server: RSS ≤ 400 MiB, 20 s per attack.
  */
+// npm test: serial — attacks a guarded child server under RSS and per-attack time ceilings
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

@@ -14,6 +14,7 @@
  *    too deep to convert;
  *  - string.rep towards 2^31 and a table grown without bound: the VM's memory cap.
  */
+// npm test: serial — attacks a guarded child server under RSS and per-attack time ceilings
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -5,6 +5,7 @@
  * compared with redis-server 7.0.15 (fixed for these CVEs) where running the attack on it is
  * safe; the HLL payload of CVE-2025-32023 is never sent to it (7.0.15 predates that fix).
  */
+// npm test: serial — attacks a guarded child server under RSS and per-attack time ceilings
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MiB } from '../../helpers/resource-guard.js';
