@@ -354,6 +354,12 @@ export const errors = {
   fnNumKeysNegative: "ERR Number of keys can't be negative",
   /** a library error text (LOAD, RESTORE), already Redis's wording, sent as addReplyErrorSds does */
   fnLibrary: (text: string) => `ERR ${text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ')}`,
+  /** a client's write on a read-only replica (replica-read-only yes) */
+  readOnlyReplica: "READONLY You can't write against a read only replica.",
+  /** replica-serve-stale-data no while the link with the primary is down */
+  masterDown: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+  replicaOfInvalidPort: 'ERR Invalid master port',
+  replicaOfNotForReplica: 'ERR Command is not valid when client is a replica.',
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */

@@ -36,6 +36,8 @@ import { monitorCommands } from './monitor.js';
 import { moduleCommands } from './module-command.js';
 import { scriptingCommands } from './scripting.js';
 import { functionCommands } from './functions.js';
+import { replicaofCommands } from './replicaof.js';
+import { roleCommands } from './role.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -74,4 +76,6 @@ export const allCommands: CommandDefinition[] = [
   ...moduleCommands,
   ...scriptingCommands,
   ...functionCommands,
+  ...replicaofCommands,
+  ...roleCommands,
 ];

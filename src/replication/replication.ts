@@ -12,7 +12,9 @@
  */
 import type { ConfigStore } from '../config/config-store.js';
 import type { InfoFields } from '../server/info-registry.js';
+import type { Server } from '../server/server.js';
 import { ReplicationState } from './replication-state.js';
+import { ReplicaSide } from './replica-side.js';
 
 /** What replication reads of the server. */
 export interface ReplicationHost {
@@ -36,10 +38,33 @@ export class Replication {
   private readonly sources: ReplicationInfoSource[] = [];
   /** true while this server follows a primary (set by the replica side) */
   isReplica = false;
+  /**
+   * The dispatcher's replica refusals, kept by the replica side: writes from clients while
+   * following a primary with replica-read-only yes (-READONLY), and commands without the
+   * `stale` flag while the link is down with replica-serve-stale-data no (-MASTERDOWN).
+   */
+  refuseWrites = false;
+  refuseStale = false;
+  /** the replica side (REPLICAOF, the link to a primary); built by `attach` */
+  replica: ReplicaSide | null = null;
   /** the FAILOVER state INFO shows (master_failover_state) */
   failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
 
   constructor(private readonly host: ReplicationHost) {}
+
+  /**
+   * Builds the sides once the server's parts exist (called from the server's constructor,
+   * before the config hooks run, so `replicaof` in the config file takes effect).
+   */
+  attach(server: Server): void {
+    this.replica = new ReplicaSide(server, this);
+    this.replica.attach();
+  }
+
+  /** Server shutdown: links closed, timers stopped. */
+  close(): void {
+    this.replica?.close();
+  }
 
   /** A side adds its INFO figures. */
   addInfoSource(source: ReplicationInfoSource): void {

@@ -33,6 +33,8 @@ const EVENT_TYPES = [
   'auth-spike-end',
   'auth-throttled',
   'events-suppressed',
+  'replication-link',
+  'replication-auth-failure',
 ] as const;
 
 export type SecurityEventType = (typeof EVENT_TYPES)[number];
@@ -49,6 +51,7 @@ const WARNING_EVENTS: ReadonlySet<SecurityEventType> = new Set<SecurityEventType
   'auth-spike-start',
   'auth-throttled',
   'events-suppressed',
+  'replication-auth-failure',
 ]);
 
 /** The syslog severity of an event type (syslog-enabled). */

@@ -112,6 +112,17 @@ export function commandServices(server: Server): CommandServices {
       },
       aof: () => server.persistence.aof.writer,
     }),
+    replicaOf: {
+      get isReplica() {
+        return server.replication.isReplica;
+      },
+      follow: (host, port, by) => server.replication.replica!.replicaOf(host, port, by),
+      promote: (by) => server.replication.replica!.noOne(by),
+      replicaRole: () => server.replication.replica!.roleReply(),
+      get offset() {
+        return server.replication.state.offset;
+      },
+    },
     migrate: new MigrateSockets(),
     debug: debugService(server),
     monitors: {

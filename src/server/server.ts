@@ -223,6 +223,7 @@ export class Server implements CommandHost {
     this.network = new Listeners(this.logger, (s, kind) => this.admission.onRawConnection(s, kind));
     registerListenerConfig(this);
     this.cron = new ServerCron(this);
+    this.replication.attach(this);
     this.config.userValidator ??= (args, seen) => validateUserDirective(args, seen, aclContext);
     this.config.renameValidator ??= renameChecker(new CommandTable(allCommands));
     if (opts.config !== undefined) {
@@ -386,6 +387,7 @@ export class Server implements CommandHost {
   async close(): Promise<void> {
     this.shuttingDown = true;
     this.cron.stop();
+    this.replication.close();
     this.scripts.stop();
     this.evictor.stop();
     this.security.events.close();
