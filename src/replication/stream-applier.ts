@@ -18,7 +18,9 @@
  * before the GETACK itself.
  *
  * Invariant: `applied` (stream position of the first byte not yet counted) ≤ the parser's
- * consumption ≤ `received`; `raw` holds the received bytes from `applied` on.
+ * consumption ≤ `received`; `pending[head…]` holds the received bytes from `applied` on,
+ * the first `headUsed` bytes of `pending[head]` excepted. The chunks are kept as they
+ * arrived (never concatenated), so a big value read in many small pieces costs linear time.
  */
 import type net from 'node:net';
 import { RequestParser } from '../protocol/request-parser.js';
@@ -51,8 +53,11 @@ export class StreamApplier {
   private received = 0;
   /** stream position (relative to the start) of the first byte not yet counted */
   private applied = 0;
-  /** received bytes from `applied` on */
-  private raw: Buffer = Buffer.alloc(0);
+  /** received chunks not yet wholly counted, from index `head` */
+  private pending: Buffer[] = [];
+  private head = 0;
+  /** bytes of pending[head] already counted */
+  private headUsed = 0;
   private closed = false;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
 
@@ -91,7 +96,7 @@ export class StreamApplier {
 
   private receive(chunk: Buffer): void {
     if (this.closed) return;
-    this.raw = this.raw.length === 0 ? chunk : Buffer.concat([this.raw, chunk]);
+    this.pending.push(chunk);
     this.received += chunk.length;
     this.parser.feed(chunk);
     const host = this.host;
@@ -121,22 +126,35 @@ export class StreamApplier {
       this.socket.destroy(new Error(`Protocol error from MASTER: ${this.parser.error}`));
       return;
     }
-    // keep only what is not counted yet (a partial command, an open MULTI)
-    const keep = this.received - this.applied;
-    if (keep === 0) this.raw = Buffer.alloc(0);
-    else if (keep < this.raw.length) this.raw = Buffer.from(this.raw.subarray(this.raw.length - keep));
+    // drop the chunks counted whole (amortised: compacted once half the array is spent)
+    if (this.head > 64 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Counts the bytes up to stream position `end` (fed verbatim to the state). */
   private count(end: number): void {
-    const n = end - this.applied;
+    let n = end - this.applied;
     if (n <= 0) return;
-    const rawStart = this.received - this.raw.length;
-    const from = this.applied - rawStart;
-    this.host.feed(this.raw.subarray(from, from + n));
+    // a command inside one chunk is fed as one piece; one spanning chunks, piece by piece
+    while (n > 0) {
+      const chunk = this.pending[this.head]!;
+      const take = Math.min(n, chunk.length - this.headUsed);
+      this.host.feed(chunk.subarray(this.headUsed, this.headUsed + take));
+      n -= take;
+      this.headUsed += take;
+      if (this.headUsed === chunk.length) {
+        this.pending[this.head] = EMPTY;
+        this.head++;
+        this.headUsed = 0;
+      }
+    }
     this.applied = end;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function isReplconf(argv: readonly string[]): boolean {
   const name = argv[0]!;
