@@ -35,6 +35,12 @@ import { RdbReceiver } from './rdb-transfer.js';
 import { StreamApplier } from './stream-applier.js';
 import type { Replication } from './replication.js';
 
+/** An error of the TLS layer (a certificate refused by either side, an alert). */
+function isTlsFailure(e: Error): boolean {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /certificate|alert|self[- ]signed|unable to verify/i.test(e.message);
+}
+
 export type LinkState = 'none' | 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
 
 /** The outcome of REPLICAOF host port. */
@@ -216,7 +222,14 @@ export class ReplicaSide {
     this.socket = socket;
     socket.on('error', (e) => {
       if (gen !== this.generation) return;
+      // Redis's lines for a connect, a handshake read and a transfer that failed
       if (this.state === 'connecting') s.logger.warning(`Error condition on socket for SYNC: ${e.message}`);
+      else if (this.state === 'handshake') s.logger.warning(`Failed to read response from the server: ${e.message}`);
+      else if (this.state === 'sync') s.logger.warning(`I/O error trying to sync with MASTER: ${e.message}`);
+      // a certificate refused either way is an authentication failure of the link
+      if (settings.tls !== null && this.state !== 'connected' && isTlsFailure(e)) {
+        s.security.events.emit('replication-auth-failure', { master: `${host}:${this.masterPort}`, user: settings.user ?? 'default', reason: `tls: ${e.message.slice(0, 200)}` });
+      }
     });
     socket.on('close', () => {
       if (gen !== this.generation) return;
