@@ -359,6 +359,8 @@ export const errors = {
   /** replica-serve-stale-data no while the link with the primary is down */
   masterDown: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
   replicaOfInvalidPort: 'ERR Invalid master port',
+  /** a script with the write flag (a shebang without no-writes) on a read-only replica */
+  scriptOnReadOnlyReplica: 'READONLY Can not run script with write flag on readonly replica',
   replicaOfNotForReplica: 'ERR Command is not valid when client is a replica.',
 };
 

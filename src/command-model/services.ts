@@ -411,6 +411,8 @@ export interface ScriptingService {
   outOfMemory(): boolean;
   /** the MISCONF refusal in force (a failed save or AOF write), else null */
   diskError(): string | null;
+  /** a read-only replica: a script's writes are refused (-READONLY) */
+  readOnlyReplica(): boolean;
 }
 
 export interface CommandServices {

@@ -25,6 +25,7 @@ export function commandServices(server: Server): CommandServices {
   const scriptHost = {
     outOfMemory: (): boolean => server.evictor.maxmemory > 0 && server.memory.used() > server.evictor.maxmemory,
     diskError: (): string | null => server.diskError,
+    readOnlyReplica: (): boolean => server.replication.refuseWrites,
   };
   const evalScripts = new EvalScripts(scriptHost);
   // FCALL runs library functions through the same runner rules as EVAL, on the libraries' VM

@@ -46,6 +46,11 @@ test('Redoubt replicates a redis-server primary: disk-backed sync, partial resyn
 
     // what clients see of a replica
     assert.equal(await rc.call('SET', 'k', 'v'), "-READONLY You can't write against a read only replica.\r\n");
+    // nor through a script (Redis's scriptVerifyWriteCommandAllow / scriptPrepareForRun)
+    assert.match(await rc.call('EVAL', "return redis.call('set', 'k', 'v')", '0'), /^-READONLY You can't write against a read only replica\./);
+    assert.equal(await rc.call('EVAL', "#!lua\nreturn redis.call('set', 'k', 'v')", '0'), '-READONLY Can not run script with write flag on readonly replica\r\n');
+    assert.equal(await rc.call('EVAL', "return redis.call('get', 'pre:s:1')", '0'), await pc.call('GET', 'pre:s:1'));
+    assert.equal(await rc.call('EXISTS', 'k'), ':0\r\n');
     assert.equal(await rc.call('REPLICAOF', '127.0.0.1', String(primary.port)), '+OK Already connected to specified master\r\n');
     const offset = await infoField(pc, 'replication', 'master_repl_offset');
     assert.equal(await rc.call('ROLE'), `*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:${primary.port}\r\n$9\r\nconnected\r\n:${offset}\r\n`);
