@@ -10,7 +10,7 @@ import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
 import type { Server } from './server.js';
 import { actorOf } from './auth-login.js';
-import { WaitRegistry } from './wait-registry.js';
+import { WaitRegistry, noReplicas } from './wait-registry.js';
 import { MigrateSockets } from './migrate-sockets.js';
 import { debugService } from './debug-service.js';
 import { EvalScripts } from '../scripting/eval-scripts.js';
@@ -36,6 +36,21 @@ export function commandServices(server: Server): CommandServices {
     evalScripts.setMemoryLimit(bytes);
     server.functions.setMemoryLimit(bytes);
     return null;
+  });
+  const waits = new WaitRegistry({
+    propagator: server.propagator,
+    blocking: server.blocking,
+    get current() {
+      return server.current;
+    },
+    aof: () => server.persistence.aof.writer,
+  });
+  // WAIT / WAITAOF are refused on a replica (the primary side attaches its replicas' acks)
+  waits.attachReplicas({
+    ...noReplicas,
+    get isReplica() {
+      return server.replication.isReplica;
+    },
   });
   return {
     keyspace: {
@@ -105,14 +120,7 @@ export function commandServices(server: Server): CommandServices {
       table: server.commands,
       call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
     },
-    replication: new WaitRegistry({
-      propagator: server.propagator,
-      blocking: server.blocking,
-      get current() {
-        return server.current;
-      },
-      aof: () => server.persistence.aof.writer,
-    }),
+    replication: waits,
     replicaOf: {
       get isReplica() {
         return server.replication.isReplica;

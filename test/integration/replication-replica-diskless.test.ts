@@ -46,6 +46,9 @@ test('Redoubt replica of redis-server: diskless sync, replication ACL user, wron
     assert.equal(await infoField(rc, 'replication', 'master_link_status'), 'down');
     assert.equal(await infoField(rc, 'replication', 'slave_repl_offset'), '1');
     assert.equal(await rc.call('DBSIZE'), ':0\r\n');
+    assert.match(await rc.call('WAIT', '0', '0'), /^-ERR WAIT cannot be used with replica instances\./);
+    assert.equal(await rc.call('HELLO', '3').then((r) => /\$4\r\nrole\r\n\$7\r\nreplica\r\n/.test(r)), true);
+    await rc.call('HELLO', '2');
 
     // replica-serve-stale-data no: only `stale` commands while the link is down
     assert.equal(await rc.call('CONFIG', 'SET', 'replica-serve-stale-data', 'no'), '+OK\r\n');
