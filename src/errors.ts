@@ -365,6 +365,20 @@ export const errors = {
   replconfRdbFilterUnsupported: (f: string) => `ERR Unsupported rdb-filter-only option: ${cString(f)}`,
   replconfUnknownOption: (o: string) => `ERR Unrecognized REPLCONF option: ${cString(o)}`,
   replicationBgsaveFailed: "ERR BGSAVE failed, replication can't continue",
+  /** a client's write on a read-only replica (replica-read-only yes) */
+  readOnlyReplica: "READONLY You can't write against a read only replica.",
+  /** replica-serve-stale-data no while the link with the primary is down */
+  masterDown: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+  replicaOfInvalidPort: 'ERR Invalid master port',
+  /** a script with the write flag (a shebang without no-writes) on a read-only replica */
+  scriptOnReadOnlyReplica: 'READONLY Can not run script with write flag on readonly replica',
+  replicaOfNotForReplica: 'ERR Command is not valid when client is a replica.',
+  // ---- gateway mode (issue 18): what a client hears about an upstream node ----
+  gatewayUpstreamLost: 'ERR upstream connection lost: the command may or may not have run',
+  gatewayUpstreamTimeout: 'ERR upstream did not answer in time: the command may or may not have run',
+  gatewayUpstreamUnreachable: 'ERR upstream unreachable',
+  gatewayUpstreamLoginRefused: "ERR upstream refused the gateway's login",
+  gatewayUpstreamsDisagree: 'ERR upstream nodes answered differently',
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */

@@ -142,6 +142,20 @@ export interface WaitService {
   waitAof(ctx: CommandContext, numlocal: number, numreplicas: number, deadline: number): Reply | null;
 }
 
+/** REPLICAOF / SLAVEOF, ROLE and HELLO's role (replication/replica-side.ts). */
+export interface ReplicaOfService {
+  /** this server follows a primary */
+  readonly isReplica: boolean;
+  /** REPLICAOF host port, arguments checked: 'already' when that primary is followed already */
+  follow(host: string, port: number, by: Client): 'ok' | 'already';
+  /** REPLICAOF NO ONE: promoted (nothing happens on a primary) */
+  promote(by: Client): void;
+  /** ROLE's replica form, or null on a primary */
+  replicaRole(): Reply | null;
+  /** master_repl_offset (ROLE's primary form) */
+  readonly offset: number;
+}
+
 /** What MIGRATE sends to its target in one exchange (built when the connection is ready). */
 export interface MigratePlan {
   /** the request bytes: [AUTH] [SELECT] RESTORE… */
@@ -397,6 +411,8 @@ export interface ScriptingService {
   outOfMemory(): boolean;
   /** the MISCONF refusal in force (a failed save or AOF write), else null */
   diskError(): string | null;
+  /** a read-only replica: a script's writes are refused (-READONLY) */
+  readOnlyReplica(): boolean;
 }
 
 /**
@@ -421,6 +437,7 @@ export interface CommandServices {
   readonly commands: CommandRegistry;
   readonly replication: WaitService;
   readonly primary: PrimaryService;
+  readonly replicaOf: ReplicaOfService;
   readonly migrate: MigrateService;
   readonly debug: DebugService;
   readonly monitors: MonitorFeedService;

@@ -161,7 +161,7 @@ function helloReply(ctx: CommandContext): Reply {
     reply.bulk('mode'),
     reply.bulk('standalone'),
     reply.bulk('role'),
-    reply.bulk('master'),
+    reply.bulk(ctx.services.replicaOf.isReplica ? 'replica' : 'master'),
     reply.bulk('modules'),
     reply.emptyArray,
   ]);

@@ -26,6 +26,18 @@ const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'r
  */
 const TOUCHES_ARBITRARY_KEYS = new Set(['keys', 'scan', 'randomkey']);
 
+/** A write, or an EXEC whose queued commands include one (Redis's is_write_command). */
+function isWriteCall(client: Client, cmd: Command): boolean {
+  if (cmd.isWrite) return true;
+  return cmd.run === execRun && client.multi !== null && client.multi.some((q) => q.cmd.isWrite);
+}
+
+/** Without the `stale` flag, or an EXEC that queued such a command (is_denystale_command). */
+function deniedWhenStale(client: Client, cmd: Command): boolean {
+  if (!cmd.flags.includes('stale')) return true;
+  return cmd.run === execRun && client.multi !== null && client.multi.some((q) => !q.cmd.flags.includes('stale'));
+}
+
 /** What a RESP2 client may run while subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
@@ -78,8 +90,17 @@ export interface DispatchHost {
     end(dbIndex: number, argv: readonly string[], dirty: number, self: boolean): void;
   };
   readonly stats: { readonly dirty: number; totalCommands: number };
-  /** min-replicas-to-write: writes get -NOREPLICAS while too few good replicas are attached */
-  readonly replication: { readonly primary: { readonly refusesWrites: boolean } };
+  /**
+   * Replication's refusals: min-replicas-to-write on a primary (`primary.refusesWrites`,
+   * replication/primary-side.ts); on a replica (replication/replica-side.ts) `refuseWrites`
+   * while following a primary with replica-read-only yes and `refuseStale` while its link
+   * is down with replica-serve-stale-data no. Flag tests only, per command.
+   */
+  readonly replication: {
+    readonly primary: { readonly refusesWrites: boolean };
+    readonly refuseWrites: boolean;
+    readonly refuseStale: boolean;
+  };
   /** a script is paused past busy-reply-threshold (server/script-busy.ts) */
   readonly scripts: { readonly suspended: boolean; refusal(cmd: Command): string | null };
   readonly logger: { warning(message: string): void };
@@ -89,12 +110,6 @@ export interface DispatchHost {
   memoryRefusal(client: Client, cmd: Command): string | null;
   preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void;
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void;
-}
-
-/** Redis's is_write_command: a write, or an EXEC whose queued commands include one. */
-function isWriteRequest(cmd: Command, client: Client): boolean {
-  if (cmd.isWrite) return true;
-  return cmd.run === execRun && client.multi !== null && client.multi.some((q) => q.cmd.isWrite);
 }
 
 export class Dispatcher {
@@ -142,6 +157,9 @@ export class Dispatcher {
     if (!client.authenticated && !cmd.noAuth) {
       return this.reject(ctx, cmd, errors.noAuth, argv);
     }
+    // the primary's stream is obeyed as Redis's mustObeyClient: no ACL, memory, disk or
+    // replica refusals (it carries what the primary already accepted)
+    if (client.role === 'master') return this.dispatchFromMaster(ctx, cmd, argv);
     // DEBUG and MODULE stay refused unless their enable-*-command option allows them
     // (everywhere, or from a local connection). Redis checks this before the login; here it
     // comes after it, so a client that has not logged in learns nothing of the setting
@@ -171,15 +189,24 @@ export class Dispatcher {
     if (server.diskError !== null && (cmd.isWrite || cmd.name === 'ping')) {
       return this.reject(ctx, cmd, server.diskError, argv);
     }
-    // min-replicas-to-write (Redis's checkGoodReplicasStatus, next in processCommand); the
-    // primary's own link (a replica applying its stream) is never refused
-    if (server.replication.primary.refusesWrites && client.role !== 'master' && isWriteRequest(cmd, client)) {
+    // min-replicas-to-write (Redis's checkGoodReplicasStatus, next in processCommand)
+    const repl = server.replication;
+    if (repl.primary.refusesWrites && isWriteCall(client, cmd)) {
       return this.reject(ctx, cmd, errors.noReplicas, argv);
+    }
+    // a read-only replica refuses clients' writes (its primary's stream took another path above)
+    if (repl.refuseWrites && isWriteCall(client, cmd)) {
+      return this.reject(ctx, cmd, errors.readOnlyReplica, argv);
     }
     // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
     // carries messages, and a reply to anything else could not be told apart from them.
     if (client.resp === 2 && server.pubsub.anySubscriber && client.inPubSub && !PUBSUB_ALLOWED.has(cmd.parent?.name ?? cmd.name)) {
       return this.reject(ctx, cmd, errors.pubsubContext(cmd.fullName), argv);
+    }
+    // as Redis: only `stale` commands (INFO, REPLICAOF…) while the link is down and
+    // replica-serve-stale-data is no; an EXEC is judged by the commands it queued
+    if (repl.refuseStale && deniedWhenStale(client, cmd)) {
+      return this.reject(ctx, cmd, errors.masterDown, argv);
     }
     if (server.loading && !cmd.okLoading) {
       return this.reject(ctx, cmd, errors.loading, argv);
@@ -195,6 +222,19 @@ export class Dispatcher {
     if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
       // as Redis, a doomed transaction keeps answering QUEUED without keeping the command
       if (!client.multiDirty && !client.watchDirty) client.multi.push({ argv, cmd });
+      return reply.queued;
+    }
+    return this.call(ctx, cmd, argv);
+  }
+
+  /**
+   * A command from the primary (Client.role 'master'): still looked up, arity-checked and
+   * queued inside MULTI, but exempt from the refusals a normal client gets.
+   */
+  private dispatchFromMaster(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null {
+    const client = ctx.client;
+    if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
+      client.multi.push({ argv, cmd });
       return reply.queued;
     }
     return this.call(ctx, cmd, argv);

@@ -37,6 +37,7 @@ import { moduleCommands } from './module-command.js';
 import { scriptingCommands } from './scripting.js';
 import { functionCommands } from './functions.js';
 import { replicationPrimaryCommands } from './replication-primary.js';
+import { replicaofCommands } from './replicaof.js';
 import { roleCommands } from './role.js';
 
 export const allCommands: CommandDefinition[] = [
@@ -77,5 +78,6 @@ export const allCommands: CommandDefinition[] = [
   ...scriptingCommands,
   ...functionCommands,
   ...replicationPrimaryCommands,
+  ...replicaofCommands,
   ...roleCommands,
 ];

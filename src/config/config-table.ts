@@ -14,14 +14,14 @@
  * What 'noeffect' may cover (issue 15): only directives whose no-op keeps the same data and
  * the same writers — tuning (encodings, rehashing, defrag, threads, lazy-free, incremental
  * fsync, `no-appendfsync-on-rewrite`, which only relaxes fsync), outgoing links that do not
- * exist (`tls-client-*`, `bind-source-addr`), replica-side and cluster-side tuning that
+ * exist (`bind-source-addr`), replica-side and cluster-side tuning that
  * cannot apply without `replicaof` / `cluster-enabled`, process knobs (`supervised`,
  * `oom-score-adj`, cpu lists), `maxmemory-clients` (a memory bound on clients; each client
  * is still bounded by the enforced query-buffer and output-buffer limits),
  * `sanitize-dump-payload` (RESTORE always decodes and checks a whole payload, as `yes`) and
  * `rdb-del-sync-files` (there are no replication sync files). Values whose no-op would
  * change what is kept or who may write are refused through `refuse` at their entry:
- * `replicaof`, `min-replicas-to-write`, `cluster-enabled`, `shutdown-on-sig*` save/nosave,
+ * `min-replicas-to-write`, `cluster-enabled`, `shutdown-on-sig*` save/nosave,
  * `aof-disable-auto-gc yes`.
  */
 import { statSync } from 'node:fs';
@@ -164,10 +164,11 @@ const entries = [
   nstr('tls-cert-file', 'active'),
   nstr('tls-key-file', 'active'),
   nstr('tls-key-file-pass', 'active', { flags: ['sensitive'] }),
-  // client-side certificate for outgoing TLS connections (replication, cluster): Redoubt makes none
-  nstr('tls-client-cert-file', 'noeffect'),
-  nstr('tls-client-key-file', 'noeffect'),
-  nstr('tls-client-key-file-pass', 'noeffect', { flags: ['sensitive'] }),
+  // client-side certificate for outgoing TLS connections: the replica's link to its
+  // primary with tls-replication yes (replication/replica-side.ts); no cluster bus exists
+  nstr('tls-client-cert-file', 'active'),
+  nstr('tls-client-key-file', 'active'),
+  nstr('tls-client-key-file-pass', 'active', { flags: ['sensitive'] }),
   nstr('tls-dh-params-file', 'active'),
   nstr('tls-ca-cert-file', 'active'),
   nstr('tls-ca-cert-dir', 'active'),
@@ -175,8 +176,8 @@ const entries = [
   // Valkey 9's certificate login (CN), extended to SAN URI / DNS / email: the identity
   // names the ACL user a TLS connection is logged in as
   enm('tls-auth-clients-user', 'off', ['off', 'cn', 'uri', 'dns', 'email'], 'active', { since: 'redoubt' }),
-  // no replication or cluster bus exists to encrypt
-  bool('tls-replication', 'no', 'noeffect'),
+  // the replica's link to its primary (replication/replica-side.ts); no cluster bus exists
+  bool('tls-replication', 'no', 'active'),
   bool('tls-cluster', 'no', 'noeffect'),
   nstr('tls-protocols', 'active'),
   nstr('tls-ciphers', 'active'),
@@ -258,30 +259,27 @@ const entries = [
     rewriteLines: (v) => [{ line: `dir ${reprArg(v)}`, force: true }],
   },
 
-  // ---- replication (accepted without effect: the server is always a master) ----
-  // Every replication directive below is accepted at any value because without a master
-  // link (replicaof refused) it tunes nothing — except the two that decide who may write:
-  // a replica's config would start a writable master whose writes are lost at the first
-  // sync, and min-replicas-to-write > 0 must refuse writes that Redoubt would accept.
+  // ---- replication ----
+  // The replica side (replication/replica-side.ts) acts on replicaof, masterauth,
+  // masteruser, tls-replication, replica-read-only, replica-serve-stale-data and the
+  // replica-announce-* / replica-priority / replica-announced figures it reports.
+  // replica-lazy-flush is accepted: the flush before a full sync's load is synchronous
+  // either way (the dataset is replaced before the load starts).
   {
     name: 'replicaof',
     aliases: ['slaveof'],
     kind: 'special',
     default: '',
-    status: 'noeffect',
-    refuse: {
-      when: (v) => v !== '',
-      why: 'Redoubt has no replication, so this node would start as a writable master instead of a read-only replica, and its writes would be lost',
-    },
+    status: 'active',
     flags: ['immutable', 'multi-arg'],
     parse: (args) => parseReplicaOf(args),
     rewrite: 'custom',
     rewriteLines: (v) => (v === '' ? [] : [{ line: `replicaof ${v}`, force: true }]),
   },
-  nstr('masterauth', 'unsupported-security', { flags: ['sensitive'] }),
-  nstr('masteruser', 'unsupported-security', { flags: ['sensitive'] }),
-  bool('replica-serve-stale-data', 'yes', 'noeffect', { aliases: ['slave-serve-stale-data'] }),
-  bool('replica-read-only', 'yes', 'noeffect', { aliases: ['slave-read-only'] }),
+  nstr('masterauth', 'active', { flags: ['sensitive'] }),
+  nstr('masteruser', 'active', { flags: ['sensitive'] }),
+  bool('replica-serve-stale-data', 'yes', 'active', { aliases: ['slave-serve-stale-data'] }),
+  bool('replica-read-only', 'yes', 'active', { aliases: ['slave-read-only'] }),
   bool('repl-diskless-sync', 'yes', 'active'),
   int('repl-diskless-sync-delay', '5', 0n, INT_MAX, 'active'),
   int('repl-diskless-sync-max-replicas', '0', 0n, INT_MAX, 'active'),
@@ -291,14 +289,14 @@ const entries = [
   bool('repl-disable-tcp-nodelay', 'no', 'noeffect'),
   mem('repl-backlog-size', '1048576', 1n, LLONG_MAX, 'active'),
   int('repl-backlog-ttl', '3600', 0n, LONG_MAX, 'active'),
-  int('replica-priority', '100', 0n, INT_MAX, 'noeffect', { aliases: ['slave-priority'] }),
-  bool('replica-announced', 'yes', 'noeffect'),
+  int('replica-priority', '100', 0n, INT_MAX, 'active', { aliases: ['slave-priority'] }),
+  bool('replica-announced', 'yes', 'active'),
   int('min-replicas-to-write', '0', 0n, INT_MAX, 'active', { aliases: ['min-slaves-to-write'] }),
   int('min-replicas-max-lag', '10', 0n, INT_MAX, 'active', { aliases: ['min-slaves-max-lag'] }),
-  nstr('replica-announce-ip', 'noeffect', { aliases: ['slave-announce-ip'] }),
-  int('replica-announce-port', '0', 0n, 65535n, 'noeffect', { aliases: ['slave-announce-port'] }),
+  nstr('replica-announce-ip', 'active', { aliases: ['slave-announce-ip'] }),
+  int('replica-announce-port', '0', 0n, 65535n, 'active', { aliases: ['slave-announce-port'] }),
   bool('replica-ignore-maxmemory', 'yes', 'noeffect', { aliases: ['slave-ignore-maxmemory'] }),
-  bool('replica-lazy-flush', 'no', 'noeffect', { aliases: ['slave-lazy-flush'] }),
+  bool('replica-lazy-flush', 'no', 'active', { aliases: ['slave-lazy-flush'] }),
   bool('replica-ignore-disk-write-errors', 'no', 'noeffect'),
   enm('propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas'], 'noeffect'),
 

@@ -8,6 +8,7 @@
  * in the client's order (for a split MSET some parts may have been applied — exactly what
  * a Redis Cluster client sees when it splits an MSET itself).
  */
+import { errors } from '../errors.js';
 import { INCOMPLETE, ReplyFramingError, replyEnd } from './reply-framer.js';
 import type { FanoutMerge, SplitMerge, SplitPart } from './route-plan.js';
 
@@ -83,7 +84,7 @@ export function mergeFanout(merge: FanoutMerge, replies: readonly Buffer[]): Buf
       return OK;
     case 'same': {
       const first = replies[0]!;
-      for (const r of replies) if (!r.equals(first)) return Buffer.from('-ERR upstream nodes answered differently\r\n');
+      for (const r of replies) if (!r.equals(first)) return Buffer.from(`-${errors.gatewayUpstreamsDisagree}\r\n`);
       return first;
     }
     case 'and': {

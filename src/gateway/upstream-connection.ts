@@ -18,6 +18,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { errors } from '../errors.js';
 import { INCOMPLETE, ReplyFramingError, replyEnd } from './reply-framer.js';
 
 export interface UpstreamOptions {
@@ -37,10 +38,11 @@ export interface UpstreamOptions {
 /** What a command's callback receives: the reply's RESP bytes, and whether it is an error reply. */
 export type ReplyCallback = (reply: Buffer, isError: boolean) => void;
 
-export const LOST_REPLY = Buffer.from('-ERR upstream connection lost: the command may or may not have run\r\n');
-export const TIMEOUT_REPLY = Buffer.from('-ERR upstream did not answer in time: the command may or may not have run\r\n');
-export const UNREACHABLE_REPLY = Buffer.from('-ERR upstream unreachable\r\n');
-export const LOGIN_REFUSED_REPLY = Buffer.from('-ERR upstream refused the gateway\'s login\r\n');
+const errorReply = (text: string): Buffer => Buffer.from(`-${text}\r\n`);
+export const LOST_REPLY = errorReply(errors.gatewayUpstreamLost);
+export const TIMEOUT_REPLY = errorReply(errors.gatewayUpstreamTimeout);
+export const UNREACHABLE_REPLY = errorReply(errors.gatewayUpstreamUnreachable);
+export const LOGIN_REFUSED_REPLY = errorReply(errors.gatewayUpstreamLoginRefused);
 
 function encodeCommand(argv: readonly string[]): Buffer {
   let size = 16;

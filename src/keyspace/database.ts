@@ -41,6 +41,12 @@ export interface KeyspaceHost {
   keyWriteHook: ((db: Database, key: string) => void) | null;
   /** true while the dataset is loaded at start-up */
   readonly loading?: boolean;
+  /**
+   * On a replica, Redis 7.2's expireIfNeeded: 'keep' while the primary's stream runs (an
+   * expired key is still there for it; the primary's DEL removes it), 'hide' for other
+   * clients (an expired key reads as missing but is not deleted). Null on a primary.
+   */
+  replicaExpiry?(): 'keep' | 'hide' | null;
   /** with keyWriteHook: called before every key of `db` changes at once (FLUSHDB, SWAPDB) */
   bulkWriteHook: ((db: Database) => void) | null;
   /** an entry left the keyspace (memory accounting gives its bytes back) */
@@ -99,6 +105,8 @@ export class Database {
     if (at === undefined || at > this.host.now()) return false;
     // as Redis: nothing expires while the dataset loads (the AOF carries its own deletions)
     if (this.host.loading === true) return false;
+    const onReplica = this.host.replicaExpiry?.() ?? null;
+    if (onReplica !== null) return onReplica === 'hide';
     this.removeKey(key);
     this.host.stats.expiredKeys++;
     this.host.notifyKeyspaceEvent?.(NotifyKind.expired, 'expired', key, this.index);

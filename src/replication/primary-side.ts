@@ -250,8 +250,9 @@ export class PrimarySide implements ReplicaAcks {
           // no reply, whoever sent it
           return null;
         case 'getack':
-          // a primary asks its replica: the replica side answers with its own ACK
-          this.repl.onGetAck?.();
+          // a primary asks its replica; the replica side's stream applier answers it before
+          // dispatch (replication/stream-applier.ts), so here it is a no-op, as in Redis
+          // for a client that is not this server's primary
           return null;
         case 'rdb-only':
           this.announce(c).rdbOnly = readRangeLong(value, 0n, 1n) === 1;

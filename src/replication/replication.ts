@@ -14,6 +14,7 @@ import type { InfoFields } from '../server/info-registry.js';
 import type { Server } from '../server/server.js';
 import { ReplicationState } from './replication-state.js';
 import { PrimarySide } from './primary-side.js';
+import { ReplicaSide } from './replica-side.js';
 
 /**
  * What replication reads of the server: the whole of it, since both sides drive
@@ -43,12 +44,21 @@ export class Replication {
   private readonly sources: ReplicationInfoSource[] = [];
   /** true while this server follows a primary (set by the replica side) */
   isReplica = false;
+  /**
+   * The dispatcher's replica refusals, kept by the replica side: writes from clients while
+   * following a primary with replica-read-only yes (-READONLY), and commands without the
+   * `stale` flag while the link is down with replica-serve-stale-data no (-MASTERDOWN).
+   */
+  refuseWrites = false;
+  refuseStale = false;
+  /** the replica side (REPLICAOF, the link to a primary); built by `attach` */
+  replica: ReplicaSide | null = null;
   /** the FAILOVER state INFO shows (master_failover_state) */
   failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
-  /** while a replica: the link with the primary is up (set by the replica side); PSYNC is refused otherwise */
-  masterLinkUp = false;
-  /** REPLCONF GETACK from this server's primary: the replica side answers with an ACK */
-  onGetAck: (() => void) | null = null;
+  /** while a replica: the link with the primary is up; PSYNC is refused otherwise */
+  get masterLinkUp(): boolean {
+    return this.replica !== null && this.replica.state === 'connected';
+  }
   /** WAIT / WAITAOF, told when an acknowledgement arrives (attached by the command services) */
   waits: AckListener | null = null;
   /** the replicas, PSYNC / SYNC / REPLCONF, full syncs and the stream (primary-side.ts) */
@@ -59,8 +69,18 @@ export class Replication {
     this.addInfoSource({ replicaFields: () => this.primary.replicaFields() });
   }
 
-  /** The server closes: replication's timers stop. */
+  /**
+   * Builds the sides once the server's parts exist (called from the server's constructor,
+   * before the config hooks run, so `replicaof` in the config file takes effect).
+   */
+  attach(server: Server): void {
+    this.replica = new ReplicaSide(server, this);
+    this.replica.attach();
+  }
+
+  /** Server shutdown: the link to a primary and the replicas' links closed, timers stopped. */
   close(): void {
+    this.replica?.close();
     this.primary.close();
   }
 

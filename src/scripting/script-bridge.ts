@@ -64,6 +64,8 @@ export function callFromScript(run: ScriptRun, argv: string[]): Reply {
     return refuse(run, cmd, errors.scriptWriteFromReadOnly);
   }
   if (cmd.isWrite && !run.writeDirty && !obey) {
+    // as Redis's scriptVerifyWriteCommandAllow: a read-only replica first, then the disk
+    if (run.ctx.services.scripting.readOnlyReplica()) return refuse(run, cmd, errors.readOnlyReplica);
     const disk = run.ctx.services.scripting.diskError();
     if (disk !== null) return refuse(run, cmd, disk);
   }

@@ -46,6 +46,8 @@ export interface ScriptHost {
   outOfMemory(): boolean;
   /** the MISCONF refusal in force (a failed save or AOF write), else null */
   diskError(): string | null;
+  /** this server follows a primary with replica-read-only yes: scripts may not write */
+  readOnlyReplica(): boolean;
 }
 
 /** A compiled script ready to run: an EVAL script or a library function. */
@@ -215,6 +217,7 @@ export class ScriptRunner {
   private prepare(f: ScriptFlags, ro: boolean, oom: boolean, obeyClient: boolean): string | null {
     if (f.compat || obeyClient) return null;
     if (!f.noWrites) {
+      if (this.host.readOnlyReplica()) return errors.scriptOnReadOnlyReplica;
       const disk = this.host.diskError();
       if (disk !== null) {
         const aofPrefix = errors.aofMisconf('');

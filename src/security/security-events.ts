@@ -36,6 +36,8 @@ const EVENT_TYPES = [
   'replica-attached',
   'replica-detached',
   'replica-full-sync',
+  'replication-link',
+  'replication-auth-failure',
 ] as const;
 
 export type SecurityEventType = (typeof EVENT_TYPES)[number];
@@ -52,6 +54,7 @@ const WARNING_EVENTS: ReadonlySet<SecurityEventType> = new Set<SecurityEventType
   'auth-spike-start',
   'auth-throttled',
   'events-suppressed',
+  'replication-auth-failure',
 ]);
 
 /** The syslog severity of an event type (syslog-enabled). */

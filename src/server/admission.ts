@@ -64,6 +64,11 @@ export class Admission {
   private readonly tlsRejectLog = new Map<string, { at: number; suppressed: number }>();
   private lastAttackLog = 0;
 
+  /** A client id for a connection this server opened itself (the replica's master client). */
+  allocateClientId(): number {
+    return this.nextClientId++;
+  }
+
   constructor(private readonly host: AdmissionHost) {
     host.config.onChange('source-allowlist', (v) => {
       this.allowlist = new SourceAllowlist(v);

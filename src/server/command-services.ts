@@ -25,6 +25,7 @@ export function commandServices(server: Server): CommandServices {
   const scriptHost = {
     outOfMemory: (): boolean => server.evictor.maxmemory > 0 && server.memory.used() > server.evictor.maxmemory,
     diskError: (): string | null => server.diskError,
+    readOnlyReplica: (): boolean => server.replication.refuseWrites,
   };
   const evalScripts = new EvalScripts(scriptHost);
   const waits = new WaitRegistry({
@@ -117,6 +118,17 @@ export function commandServices(server: Server): CommandServices {
     },
     replication: waits,
     primary: server.replication.primary,
+    replicaOf: {
+      get isReplica() {
+        return server.replication.isReplica;
+      },
+      follow: (host, port, by) => server.replication.replica!.replicaOf(host, port, by),
+      promote: (by) => server.replication.replica!.noOne(by),
+      replicaRole: () => server.replication.replica!.roleReply(),
+      get offset() {
+        return server.replication.state.offset;
+      },
+    },
     migrate: new MigrateSockets(),
     debug: debugService(server),
     monitors: {

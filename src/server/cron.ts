@@ -2,7 +2,8 @@
  * The server cron (Redis's serverCron): background work `hz` times a second.
  *
  * Contract, per tick and in this order: refresh the cached time; the security monitor's
- * windows; active expiry (not while the dataset loads: the AOF replays its own deletions),
+ * windows; active expiry (not while the dataset loads: the AOF replays its own deletions;
+ * not on a replica: the primary's DELs expire its keys),
  * bounded to a quarter of the tick; persistence (save points, AOF fsync and rewrites) and
  * the MISCONF state it leaves; clients that expiry made ready; rate samples; the memory
  * figures; TLS files on disk (tls-auto-reload); idle clients past `timeout` (never blocked,
@@ -43,6 +44,8 @@ export interface CronHost {
   readonly connections: ReadonlyMap<number, Connection>;
   readonly dbs: readonly Database[];
   readonly loading: boolean;
+  /** a replica leaves expiry of the primary's keys to the primary's DELs */
+  readonly replication: { readonly isReplica: boolean };
   updateTime(): void;
   now(): number;
   refreshDiskError(): void;
@@ -95,7 +98,7 @@ export class ServerCron {
     h.security.tick();
     // as Redis: no active expiry while the dataset loads (the AOF replays its own
     // deletions) or after DEBUG SET-ACTIVE-EXPIRE 0
-    if (!h.loading && h.debugKnobs.activeExpire) this.activeExpire();
+    if (!h.loading && h.debugKnobs.activeExpire && !h.replication.isReplica) this.activeExpire();
     h.persistence.cron();
     h.refreshDiskError();
     // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)

@@ -52,6 +52,8 @@ export interface KeyspaceHooksHost {
   /** the client whose command is executing (CLIENT NO-TOUCH) */
   readonly current: Client | null;
   readonly loading: boolean;
+  /** a replica does not expire the primary's keys itself (replication/replica-side.ts) */
+  readonly replication: { readonly isReplica: boolean };
   keyWriteHook: ((db: Database, key: string) => void) | null;
   bulkWriteHook: ((db: Database) => void) | null;
   now(): number;
@@ -131,6 +133,12 @@ export class KeyspaceHooks implements KeyspaceHost {
     if ((flags & kind) === 0) return;
     if (flags & NOTIFY_KEYSPACE) this.host.pubsub.publish(`__keyspace@${dbIndex}__:${key}`, event);
     if (flags & NOTIFY_KEYEVENT) this.host.pubsub.publish(`__keyevent@${dbIndex}__:${event}`, key);
+  }
+
+  replicaExpiry(): 'keep' | 'hide' | null {
+    if (!this.host.replication.isReplica) return null;
+    const c = this.host.current;
+    return c !== null && c.role === 'master' ? 'keep' : 'hide';
   }
 
   noTouch(): boolean {

@@ -27,7 +27,7 @@ export function fileSink(path: string): LogSink {
 
 export class Logger {
   level: LogLevel = 'notice';
-  /** 'M' master; a replica role does not exist in Redoubt */
+  /** 'M' master, 'S' replica (set by replication/replica-side.ts), as Redis's log lines */
   role = 'M';
   /**
    * Also given every message that passes the level filter (syslog-enabled: syslog-output.ts),

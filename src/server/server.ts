@@ -237,6 +237,7 @@ export class Server implements CommandHost {
     this.resizeDatabases(this.config.int('databases'));
     this.persistence = new PersistenceLayer(this);
     this.replication = new Replication(this);
+    this.replication.attach(this);
     this.snapshotOnShutdown = () => this.persistence.shutdownSave();
     this.services = commandServices(this);
     // every registered hook once (start-up); a refusal stops the start (logged, exit 1)

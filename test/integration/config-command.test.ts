@@ -128,15 +128,9 @@ test('CONFIG SET error texts: unknown, duplicate, immutable, protected, unsuppor
     assert.equal(await c.call('CONFIG', 'SET', 'Databases', '2'), "-ERR CONFIG SET failed (possibly related to argument 'Databases') - can't set immutable config\r\n");
     assert.equal(await c.call('CONFIG', 'SET', 'dir', '/tmp'), "-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config\r\n");
     assert.equal(await c.call('CONFIG', 'SET', 'dbfilename', 'x.rdb'), "-ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config\r\n");
-    assert.equal(
-      await c.call('CONFIG', 'SET', 'masterauth', 'hunter2'),
-      "-ERR CONFIG SET failed (possibly related to argument 'masterauth') - 'masterauth' is not supported yet by Redoubt\r\n",
-    );
-    assert.equal(
-      await c.call('CONFIG', 'SET', 'masteruser', 'repl'),
-      "-ERR CONFIG SET failed (possibly related to argument 'masteruser') - 'masteruser' is not supported yet by Redoubt\r\n",
-    );
-    // the harmless default is accepted
+    // the replica's credentials (issue 16)
+    assert.equal(await c.call('CONFIG', 'SET', 'masterauth', 'hunter2'), '+OK\r\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'masteruser', 'repl'), '+OK\r\n');
     assert.equal(await c.call('CONFIG', 'SET', 'masterauth', ''), '+OK\r\n');
     assert.equal(await c.call('CONFIG', 'SET', 'hz'), "-ERR wrong number of arguments for 'config|set' command\r\n");
     assert.equal(await c.call('CONFIG', 'SET', 'hz', '1', 'timeout'), '-ERR syntax error\r\n');

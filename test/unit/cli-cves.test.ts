@@ -98,3 +98,20 @@ test('CVE-2023-45145 is reported only when a unix socket is configured', () => {
   const withSocket = grade(liveFacts('7.0.13', [['unixsocket', '/run/redis/redis.sock']]));
   assert.equal(find(withSocket, 'cve-2023-45145')?.severity, 'low');
 });
+
+test('issue 16: masterauth without tls-replication to a non-loopback primary, and a writable replica, are flagged', () => {
+  const remote = grade(liveFacts('7.2.4', [['replicaof', '10.0.0.1 6380'], ['masterauth', 'x'], ['tls-replication', 'no'], ['replica-read-only', 'no']]));
+  assert.equal(find(remote, 'masterauth-without-tls')?.severity, 'high');
+  assert.doesNotMatch(find(remote, 'masterauth-without-tls')!.evidence, /\bx\b/, 'the password is not shown');
+  assert.equal(find(remote, 'replica-writable')?.severity, 'medium');
+  // over TLS, to a loopback primary, or without a password: no cleartext password on the network
+  for (const d of [
+    [['replicaof', '10.0.0.1 6380'], ['masterauth', 'x'], ['tls-replication', 'yes']],
+    [['replicaof', '127.0.0.1 6380'], ['masterauth', 'x']],
+    [['replicaof', '10.0.0.1 6380'], ['masterauth', '']],
+  ] as Array<Array<[string, string]>>) {
+    assert.equal(find(grade(liveFacts('7.2.4', d)), 'masterauth-without-tls'), undefined, JSON.stringify(d));
+  }
+  assert.equal(find(grade(liveFacts('7.2.4', [['replica-read-only', 'yes']])), 'replica-writable'), undefined);
+  assert.equal(find(grade(liveFacts('7.2.4', [['replica-read-only', 'no']])), 'replica-writable')?.severity, 'low');
+});

@@ -75,10 +75,8 @@ test('every line error reason, with the line number and the trimmed line', () =>
     ['include\n', 1, 'include', 'Bad directive or wrong number of arguments'],
     ['mymod.opt\n', 1, 'mymod.opt', 'Module config specified without value'],
     ['mymod.opt 1\n', 1, 'mymod.opt 1', 'Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting'],
-    ['masterauth secret\n', 1, 'masterauth (redacted)', "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['loadmodule /x.so\n', 1, 'loadmodule /x.so', "'loadmodule' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['loadmodule /x.so\n', 1, 'loadmodule /x.so', "'loadmodule' is not supported yet by Redoubt: refusing to start rather than run without it"],
-    ['masterauth "p w"\n', 1, 'masterauth (redacted)', "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it"],
     ['masterauth a b\n', 1, 'masterauth (redacted)', 'wrong number of arguments'],
     ['enable-debug-command maybe\n', 1, 'enable-debug-command maybe', "argument(s) must be one of the following: no, yes, local"],
   ];
@@ -194,16 +192,15 @@ test('a memory value for every unit in a file', () => {
 });
 
 test('issue 15: directives whose no-op would change what is kept or who may write are refused, naming the line', () => {
-  // a replica's config must not start a writable master
-  const e = lineError('port 7000\nreplicaof 127.0.0.1 7699\nmin-replicas-to-write 1\n');
-  assert.equal(e.lineNumber, 2);
-  assert.equal(
-    formatFatalConfigError(e),
-    "\n*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\nReading the configuration file, at line 2\n>>> 'replicaof 127.0.0.1 7699'\n" +
-      "'replicaof 127.0.0.1 7699' is refused: Redoubt has no replication, so this node would start as a writable master instead of a read-only replica, and its writes would be lost (only the default is accepted, without effect)\n",
-  );
+  // replicaof, masterauth/masteruser and min-replicas-to-write load now (issue 16: the
+  // replica side follows the primary it names, the primary side refuses writes without
+  // enough replicas); the line-numbered refusal is checked on a directive still refused
+  const e = lineError('port 7000\nreplicaof 127.0.0.1 7699\nmin-replicas-to-write 1\ncluster-enabled yes\n');
+  assert.equal(e.lineNumber, 4);
+  assert.equal(load('slaveof 10.0.0.1 6380\nmasterauth "p w"\nmasteruser repl\n').store.get('replicaof'), '10.0.0.1 6380');
+  assert.equal(load('masterauth "p w"\n').store.get('masterauth'), 'p w');
+  assert.equal(load('min-slaves-to-write 3\n').store.get('min-replicas-to-write'), '3');
   const refused: [string, string][] = [
-    ['slaveof 10.0.0.1 6380', 'replicaof 10.0.0.1 6380'],
     ['cluster-enabled yes', 'cluster-enabled yes'],
     ['shutdown-on-sigterm nosave', 'shutdown-on-sigterm nosave'],
     ['shutdown-on-sigint save now', 'shutdown-on-sigint save now'],

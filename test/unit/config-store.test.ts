@@ -98,9 +98,9 @@ test('bools and enums are case-insensitive; enum errors list the values', () => 
 
 test('aliases resolve to the canonical directive', () => {
   const s = store();
-  // a master address is refused (no replication: issue 15); the alias still resolves
-  assert.match(set(s, 'slaveof', '10.0.0.1', '6380') ?? '', /^'replicaof 10\.0\.0\.1 6380' is refused: Redoubt has no replication/);
-  assert.equal(s.get('replicaof'), '');
+  // a primary's address (issue 16): the alias resolves to replicaof
+  assert.equal(set(s, 'slaveof', '10.0.0.1', '6380'), null);
+  assert.equal(s.get('replicaof'), '10.0.0.1 6380');
   assert.equal(set(s, 'hash-max-ziplist-entries', '100'), null);
   assert.equal(s.get('hash-max-listpack-entries'), '100');
   assert.equal(set(s, 'lua-time-limit', '7'), null);
@@ -165,15 +165,16 @@ test('security directives whose layer has not landed: default accepted, anything
   assert.equal(set(s, 'requirepass', ''), null);
   assert.equal(set(s, 'enable-debug-command', 'no'), null);
   assert.equal(set(s, 'tls-auth-clients', 'yes'), null);
-  assert.equal(set(s, 'masterauth', 'secret'), "'masterauth' is not supported yet by Redoubt: refusing to start rather than run without it");
   // DEBUG / MODULE are gated by the dispatcher now: their switches load at any value
   assert.equal(set(s, 'enable-module-command', 'yes'), null);
   assert.equal(set(s, 'enable-debug-command', 'local'), null);
-  assert.equal(set(s, 'masteruser', 'repl'), "'masteruser' is not supported yet by Redoubt: refusing to start rather than run without it");
-  assert.equal(s.get('masterauth'), '');
-  // the TLS layer has landed: server-side TLS directives are active; the client-side ones
-  // (outgoing replication / cluster connections, which Redoubt never makes) load without effect
-  const outgoing = ['tls-client-cert-file', 'tls-client-key-file', 'tls-client-key-file-pass', 'tls-replication', 'tls-cluster'];
+  // the replica side landed (issue 16): its credentials load
+  assert.equal(set(s, 'masterauth', 'secret'), null);
+  assert.equal(set(s, 'masteruser', 'repl'), null);
+  assert.equal(s.get('masterauth'), 'secret');
+  // the TLS layer has landed: TLS directives are active, the replica's outgoing link
+  // included; only the cluster bus (which Redoubt does not have) loads without effect
+  const outgoing = ['tls-cluster'];
   for (const def of configTable) {
     if (def.name.startsWith('tls-')) assert.equal(def.status, outgoing.includes(def.name) ? 'noeffect' : 'active', def.name);
   }

@@ -103,6 +103,30 @@ export function grade(f: ServerFacts): Finding[] {
     if (f.directives.has('loadmodule')) {
       add('module-loaded', 'medium', 'native modules are loaded', `loadmodule ${f.directives.get('loadmodule')!.join(' ')}`, ['# remove the loadmodule lines you do not need']);
     }
+
+    // ---- Replication (issue 16) ----
+    // a replica's password for its primary crosses the network in clear without TLS
+    const primary = (f.directives.get('replicaof') ?? []).join(' ').trim().split(/\s+/);
+    const primaryHost = primary.length === 2 && primary[0]!.toLowerCase() !== 'no' ? primary[0]! : null;
+    const masterauthSet = (get('masterauth') ?? '') !== '';
+    if (primaryHost !== null && masterauthSet && get('tls-replication') !== 'yes' && !isLoopback(primaryHost)) {
+      add(
+        'masterauth-without-tls',
+        'high',
+        "the replication password crosses the network in cleartext",
+        `replicaof ${primary.join(' ')} with masterauth set and tls-replication no`,
+        ['tls-replication yes', 'tls-ca-cert-file /etc/redis/tls/ca.crt', 'tls-client-cert-file /etc/redis/tls/replica.crt', 'tls-client-key-file /etc/redis/tls/replica.key'],
+      );
+    }
+    if (get('replica-read-only') === 'no') {
+      add(
+        'replica-writable',
+        primaryHost !== null ? 'medium' : 'low',
+        'a replica accepts writes from clients',
+        'replica-read-only no' + (primaryHost !== null ? ` on a replica of ${primary.join(' ')}: local writes diverge from the primary and are lost at the next full sync` : ' (applies once this node becomes a replica)'),
+        ['replica-read-only yes'],
+      );
+    }
   }
 
   // ---- Identity ----

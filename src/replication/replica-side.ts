@@ -1,0 +1,579 @@
+/**
+ * The replica side of replication (Redis 7.2 replication.c, the replica's half): which
+ * primary this server follows (REPLICAOF / `replicaof`), the link's state machine, the
+ * full sync (RDB received to a temp file, flushed dataset, loaded with the RDB reader),
+ * the applied stream, the once-a-second cron (reconnect, REPLCONF ACK, timeouts), and
+ * what clients see of it: INFO replication's master_* fields, ROLE, the READONLY and
+ * MASTERDOWN refusals (flags on Replication the dispatcher tests).
+ *
+ * Link states are Redis's repl_state as ROLE names them: `connect` (to be connected by the
+ * cron), `connecting` (TCP/TLS connect in flight), `handshake` (PING … PSYNC reply),
+ * `sync` (receiving and loading the RDB), `connected` (applying the stream).
+ *
+ * PSYNC2: after the link to a primary drops, this server's own identity (replid, offset,
+ * the master client's database) is the "cached master" the next connection continues
+ * with; a server that becomes a replica while it was a primary offers its own history
+ * the same way (Redis's replicationCacheMasterUsingMyself). A replica configured at
+ * start-up has nothing to continue and asks `PSYNC ? -1`.
+ *
+ * Invariant: at most one link (socket) exists; every callback of an older link is
+ * ignored (`generation`).
+ */
+import { rename, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type net from 'node:net';
+import type tls from 'node:tls';
+import type { Server } from '../server/server.js';
+import type { InfoFields } from '../server/info-registry.js';
+import { Client } from '../server/client.js';
+import { clientInfoLine } from '../commands/client.js';
+import { loadRdbInto } from '../persistence/loading.js';
+import { Kind, reply, type Reply } from '../protocol/reply.js';
+import { MasterLink, type HandshakeSettings, type PsyncOutcome } from './master-link.js';
+import { RdbReceiver } from './rdb-transfer.js';
+import { StreamApplier } from './stream-applier.js';
+import type { Replication } from './replication.js';
+
+/** An error of the TLS layer (a certificate refused by either side, an alert). */
+function isTlsFailure(e: Error): boolean {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /certificate|alert|self[- ]signed|unable to verify/i.test(e.message);
+}
+
+export type LinkState = 'none' | 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
+
+/** The outcome of REPLICAOF host port. */
+export type ReplicaOfOutcome = 'ok' | 'already';
+
+export class ReplicaSide {
+  /** the primary followed (Redis's masterhost/masterport); null on a primary */
+  masterHost: string | null = null;
+  masterPort = 0;
+  state: LinkState = 'none';
+  private socket: net.Socket | null = null;
+  private link: MasterLink | null = null;
+  private receiver: RdbReceiver | null = null;
+  private applier: StreamApplier | null = null;
+  /** the master client (CLIENT LIST flags=M) while the stream is applied */
+  private masterClient: Client | null = null;
+  /** whether this server's own identity may be offered with PSYNC (a cached primary) */
+  private canContinue = false;
+  /** the master client's database, kept for a partial resync */
+  private streamDb = 0;
+  /** when the link went down (ms), 0 = never up (master_link_down_since_seconds -1) */
+  private downSince = 0;
+  /** last byte received from the primary, any stage (ms) */
+  private lastIo = 0;
+  /** the received RDB's offset at start of the stream: slave_read_repl_offset's base */
+  private streamBase = 0;
+  private generation = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly server: Server,
+    private readonly replication: Replication,
+  ) {}
+
+  /** Registers the settings this side acts on and starts its once-a-second cron. */
+  attach(): void {
+    const config = this.server.config;
+    // `replicaof` in the config file: a replica from the start, connected once loading is over
+    config.onChange('replicaof', (v) => {
+      if (v === '' || this.masterHost !== null) return null;
+      const at = v.lastIndexOf(' ');
+      this.setMaster(v.slice(0, at), Number(v.slice(at + 1)), false);
+      return null;
+    });
+    config.onChange(['replica-read-only', 'replica-serve-stale-data'], () => {
+      this.refreshGates();
+      return null;
+    });
+    this.replication.addInfoSource({ roleFields: () => this.roleFields() });
+    this.timer = setInterval(() => this.cron(), 1000);
+    this.timer.unref();
+  }
+
+  /** Server shutdown: the link is closed, the cron stopped. */
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.dropLink(false);
+  }
+
+  // ---- REPLICAOF ----
+
+  /** REPLICAOF host port (arguments checked): follows that primary. */
+  replicaOf(host: string, port: number, by: Client): ReplicaOfOutcome {
+    const log = this.server.logger;
+    if (this.masterHost !== null && this.masterHost.toLowerCase() === host.toLowerCase() && this.masterPort === port) {
+      log.notice('REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.');
+      return 'already';
+    }
+    this.setMaster(host, port, true);
+    log.notice(`REPLICAOF ${host}:${port} enabled (user request from '${clientInfoLine(this.server.now(), by, null)}')`);
+    this.server.security.events.emit('replication-link', { event: 'replicaof', master: `${host}:${port}`, by: by.addr, user: by.user });
+    return 'ok';
+  }
+
+  /** REPLICAOF NO ONE: promoted, the data kept, a new history whose past replicas may continue. */
+  noOne(by: Client): void {
+    if (this.masterHost === null) return;
+    const master = `${this.masterHost}:${this.masterPort}`;
+    this.dropLink(false);
+    this.masterHost = null;
+    this.masterPort = 0;
+    this.state = 'none';
+    this.canContinue = false;
+    const s = this.replication.state;
+    s.shiftIds();
+    this.server.logger.notice(
+      `Setting secondary replication ID to ${s.replid2}, valid up to offset: ${s.secondReplidOffset}. New replication ID is ${s.replid}`,
+    );
+    this.replication.isReplica = false;
+    this.server.logger.role = 'M';
+    this.storeReplicaOf('');
+    this.refreshGates();
+    this.server.logger.notice(`MASTER MODE enabled (user request from '${clientInfoLine(this.server.now(), by, null)}')`);
+    this.server.security.events.emit('replication-link', { event: 'promoted', master, by: by.addr, user: by.user });
+  }
+
+  private setMaster(host: string, port: number, connectNow: boolean): void {
+    const wasMaster = this.masterHost === null;
+    // a connected link is cached (its history may continue with the new primary)
+    this.dropLink(this.state === 'connected');
+    this.masterHost = host;
+    this.masterPort = port;
+    this.replication.isReplica = true;
+    this.server.logger.role = 'S';
+    if (wasMaster) {
+      // offer our own history: a demoted primary continues partially with the new one
+      this.canContinue = connectNow;
+      this.streamDb = 0;
+    }
+    this.state = 'connect';
+    this.storeReplicaOf(`${host} ${port}`);
+    this.refreshGates();
+    if (connectNow) this.connect();
+  }
+
+  /** CONFIG GET / REWRITE show the primary REPLICAOF set, as Redis's masterhost. */
+  private storeReplicaOf(value: string): void {
+    const def = this.server.config.def('replicaof');
+    if (def !== undefined) this.server.config.store(def, value);
+  }
+
+  /** The dispatcher's flags: READONLY and MASTERDOWN refusals. */
+  private refreshGates(): void {
+    const r = this.replication;
+    const c = this.server.config;
+    r.refuseWrites = r.isReplica && c.bool('replica-read-only');
+    r.refuseStale = r.isReplica && this.state !== 'connected' && !c.bool('replica-serve-stale-data');
+  }
+
+  private setState(state: LinkState): void {
+    this.state = state;
+    this.refreshGates();
+  }
+
+  // ---- the link ----
+
+  private connect(): void {
+    const s = this.server;
+    const host = this.masterHost;
+    if (host === null) return;
+    const gen = ++this.generation;
+    s.logger.notice(`Connecting to MASTER ${host}:${this.masterPort}`);
+    let settings: HandshakeSettings;
+    try {
+      settings = this.handshakeSettings(host);
+    } catch (e) {
+      s.logger.warning(`Unable to connect to MASTER: ${(e as Error).message}`);
+      return;
+    }
+    this.lastIo = Date.now();
+    this.setState('connecting');
+    const link = new MasterLink(
+      settings,
+      {
+        connected: () => {
+          if (gen !== this.generation) return;
+          this.setState('handshake');
+        },
+        io: () => {
+          this.lastIo = Date.now();
+        },
+        failed: (_reason, authFailure) => {
+          if (gen !== this.generation) return;
+          if (authFailure) {
+            s.security.events.emit('replication-auth-failure', { master: `${host}:${this.masterPort}`, user: settings.user ?? 'default' });
+          }
+          this.cancelHandshake();
+        },
+        psync: (outcome, rest) => {
+          if (gen !== this.generation) return;
+          this.onPsync(outcome, rest, gen);
+        },
+      },
+      s.logger,
+    );
+    this.link = link;
+    const socket = link.socket;
+    this.socket = socket;
+    socket.on('error', (e) => {
+      if (gen !== this.generation) return;
+      // Redis's lines for a connect, a handshake read and a transfer that failed
+      if (this.state === 'connecting') s.logger.warning(`Error condition on socket for SYNC: ${e.message}`);
+      else if (this.state === 'handshake') s.logger.warning(`Failed to read response from the server: ${e.message}`);
+      else if (this.state === 'sync') s.logger.warning(`I/O error trying to sync with MASTER: ${e.message}`);
+      // a certificate refused either way is an authentication failure of the link
+      if (settings.tls !== null && this.state !== 'connected' && isTlsFailure(e)) {
+        s.security.events.emit('replication-auth-failure', { master: `${host}:${this.masterPort}`, user: settings.user ?? 'default', reason: `tls: ${e.message.slice(0, 200)}` });
+      }
+    });
+    socket.on('close', () => {
+      if (gen !== this.generation) return;
+      this.onSocketClosed();
+    });
+    s.logger.notice('MASTER <-> REPLICA sync started');
+  }
+
+  private handshakeSettings(host: string): HandshakeSettings {
+    const c = this.server.config;
+    const password = c.get('masterauth');
+    const user = c.get('masteruser');
+    const useTls = c.bool('tls-replication');
+    const announcePort = c.int('replica-announce-port');
+    const tlsPort = this.server.network.port('tls');
+    const announceIp = c.get('replica-announce-ip');
+    const st = this.replication.state;
+    return {
+      host,
+      port: this.masterPort,
+      user: password !== '' && user !== '' ? user : null,
+      password: password !== '' ? password : null,
+      listeningPort: announcePort !== 0 ? announcePort : useTls && tlsPort > 0 ? tlsPort : this.server.boundPort(),
+      announceIp: announceIp !== '' ? announceIp : null,
+      tls: useTls ? this.tlsOptions() : null,
+      psync: this.canContinue ? { replid: st.replid, offset: st.offset } : null,
+    };
+  }
+
+  /**
+   * The outgoing TLS settings (tls-replication yes): the CA files verify the primary's
+   * certificate (as Redis: the chain, not the host name); the client certificate is
+   * tls-client-cert-file, or the server's own tls-cert-file when none is set.
+   */
+  private tlsOptions(): tls.ConnectionOptions {
+    const c = this.server.config;
+    const read = (name: Parameters<typeof c.get>[0]): Buffer | undefined => {
+      const f = c.get(name);
+      return f === '' ? undefined : readFileSync(f);
+    };
+    const clientCert = c.get('tls-client-cert-file') !== '';
+    const opts: tls.ConnectionOptions = {
+      ca: read('tls-ca-cert-file'),
+      cert: clientCert ? read('tls-client-cert-file') : read('tls-cert-file'),
+      key: clientCert ? read('tls-client-key-file') : read('tls-key-file'),
+      rejectUnauthorized: true,
+      checkServerIdentity: () => undefined,
+    };
+    const pass = clientCert ? c.get('tls-client-key-file-pass') : c.get('tls-key-file-pass');
+    if (pass !== '') opts.passphrase = pass;
+    return opts;
+  }
+
+  private onPsync(outcome: PsyncOutcome, rest: Buffer, gen: number): void {
+    const s = this.server;
+    const st = this.replication.state;
+    if (outcome.kind === 'later' || outcome.kind === 'failed') {
+      this.cancelHandshake();
+      return;
+    }
+    const socket = this.socket!;
+    if (outcome.kind === 'continue') {
+      if (outcome.replid !== null && outcome.replid !== st.replid) {
+        s.logger.notice(`Master replication ID changed to ${outcome.replid}`);
+        // PSYNC2: the old history stays valid up to here for our own replicas
+        st.shiftIds();
+        st.replid = outcome.replid;
+        // our own replicas must learn the new ID (Redis disconnects them for it)
+        this.replication.primary.disconnectReplicas();
+      }
+      st.ensureBacklog(s.config.int('repl-backlog-size'));
+      s.logger.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
+      s.security.events.emit('replication-link', { event: 'sync-partial', master: `${this.masterHost}:${this.masterPort}` });
+      this.startStream(socket, rest);
+      return;
+    }
+    if (this.canContinue) s.logger.notice('Discarding previously cached master state.');
+    this.canContinue = false;
+    this.setState('sync');
+    const file = path.join(s.config.get('dir'), `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
+    const receiver = new RdbReceiver(socket, file, s.logger, {
+      io: () => {
+        this.lastIo = Date.now();
+      },
+      failed: () => {
+        if (gen !== this.generation) return;
+        this.cancelHandshake();
+      },
+      done: (after) => {
+        if (gen !== this.generation) return;
+        void this.loadReceived(file, outcome.replid, outcome.offset, after, gen);
+      },
+    });
+    this.receiver = receiver;
+    if (rest.length > 0) receiver.feed(rest);
+  }
+
+  /** The payload is on disk: flush, load, take over the primary's identity, apply the stream. */
+  private async loadReceived(file: string, replid: string, offset: number, after: Buffer, gen: number): Promise<void> {
+    const s = this.server;
+    const size = this.receivedBytes(file);
+    this.receiver = null;
+    // a snapshot running now would save an image older than the primary's
+    s.persistence.rdb.cancel();
+    s.logger.notice('MASTER <-> REPLICA sync: Flushing old data');
+    s.tracking.flush(() => {
+      for (const db of s.dbs) db.flush();
+    });
+    s.functions.flush();
+    s.logger.notice('MASTER <-> REPLICA sync: Loading DB in memory');
+    const name = s.config.get('dbfilename');
+    const target = path.join(s.config.get('dir'), name);
+    s.loading = true;
+    s.persistence.beginLoading(size);
+    try {
+      await rename(file, target);
+      // as Redis on a replica: keys the primary still holds load even if their time passed
+      await loadRdbInto(s, target, name, true);
+    } catch (e) {
+      s.logger.warning(`Failed trying to load the MASTER synchronization DB from disk, check server logs. (${(e as Error).message})`);
+      s.loading = false;
+      await unlink(file).catch(() => {});
+      if (gen === this.generation) this.cancelHandshake();
+      return;
+    } finally {
+      s.loading = false;
+    }
+    s.stats.dirty = 0;
+    const st = this.replication.state;
+    st.adopt(replid, offset);
+    st.ensureBacklog(s.config.int('repl-backlog-size'));
+    // a new history: our own replicas resynchronise from it (Redis's disconnectSlaves)
+    this.replication.primary.disconnectReplicas();
+    this.streamDb = 0;
+    // the AOF must describe the new dataset: rewritten from it (Redis's restartAOFAfterSYNC)
+    if (s.config.bool('appendonly')) s.persistence.aof.rewrite(false);
+    s.logger.notice('MASTER <-> REPLICA sync: Finished with success');
+    s.security.events.emit('replication-link', { event: 'sync-full', master: `${this.masterHost}:${this.masterPort}` });
+    const socket = this.socket;
+    if (gen !== this.generation || socket === null || socket.destroyed) {
+      // the link dropped while loading: what was loaded is the primary's history up to
+      // its offset, so the next connection can continue from there
+      if (gen === this.generation) {
+        this.dropLink(true);
+        this.downSince = Date.now();
+        this.setState('connect');
+      }
+      return;
+    }
+    this.startStream(socket, after);
+    // the first ACK puts a diskless-synced replica online at the primary
+    this.applier?.sendAck();
+  }
+
+  private receivedBytes(file: string): number {
+    const r = this.receiver;
+    return r !== null && r.file === file ? r.read : 0;
+  }
+
+  /** The master client: registered as a connection (CLIENT LIST / KILL), its input applied. */
+  private startStream(socket: net.Socket, initial: Buffer): void {
+    const s = this.server;
+    const id = s.admission.allocateClientId();
+    const addr = `${socket.remoteAddress ?? this.masterHost}:${socket.remotePort ?? this.masterPort}`;
+    const laddr = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`;
+    const client = new Client(id, addr, laddr, id + 7, s.now(), s.acl.defaultUser);
+    client.role = 'master';
+    client.authenticated = true;
+    client.dbIndex = this.streamDb;
+    s.open(client, socket);
+    const conn = s.connections.get(id)!;
+    // the connection is the registry entry; its reader is replaced by the stream applier
+    socket.removeAllListeners('data');
+    this.masterClient = client;
+    this.streamBase = this.replication.state.offset;
+    const applier = new StreamApplier(socket, conn.ctx, {
+      parserLimits: s.limits.parser,
+      dispatch: (ctx, argv) => s.dispatcher.dispatch(ctx, argv),
+      // verbatim into the shared offset and backlog, and on to this server's own replicas
+      feed: (data) => this.replication.primary.relay(data),
+      offset: () => this.replication.state.offset,
+      beginBatch: () => {
+        s.updateTime();
+        this.lastIo = Date.now();
+        client.lastInteraction = s.now();
+        s.current = client;
+      },
+      endBatch: () => {
+        s.current = null;
+        this.streamDb = client.dbIndex;
+        // the AOF gets the primary's commands this turn, as a client's would
+        const barrier = s.persistence.replies;
+        if (barrier.pending()) barrier.hold({ flush: () => {} });
+      },
+      failed: (argv, r) => this.commandFailed(argv, r),
+      fsyncedOffset: () => (s.config.bool('appendonly') ? this.replication.state.offset : null),
+    });
+    this.applier = applier;
+    this.downSince = 0;
+    this.setState('connected');
+    s.security.events.emit('replication-link', { event: 'connected', master: `${this.masterHost}:${this.masterPort}` });
+    applier.start(initial);
+  }
+
+  /** Redis 7.2 logs an error the replica would have answered its primary (afterErrorReply). */
+  private commandFailed(argv: readonly string[], r: Reply): void {
+    if (r.k !== Kind.Error) return;
+    this.server.logger.warning(`== CRITICAL == This replica is sending an error to its master: '${r.s}' after processing the command '${argv[0]!.toLowerCase()}'`);
+  }
+
+  private onSocketClosed(): void {
+    const s = this.server;
+    if (this.state === 'connected') {
+      s.logger.notice('Connection with master lost.');
+      s.logger.notice('Caching the disconnected master state.');
+      s.security.events.emit('replication-link', { event: 'lost', master: `${this.masterHost}:${this.masterPort}` });
+      this.dropLink(true);
+      this.downSince = Date.now();
+      this.setState('connect');
+      return;
+    }
+    if (this.state === 'sync' && this.receiver !== null) s.logger.warning('I/O error trying to sync with MASTER: connection lost');
+    // while the RDB loads, the load finishes and decides (loadReceived)
+    if (this.state === 'sync' && this.receiver === null) return;
+    this.cancelHandshake();
+  }
+
+  /** A handshake or transfer that failed: dropped, retried by the cron in a second. */
+  private cancelHandshake(): void {
+    this.dropLink(false);
+    if (this.masterHost !== null) this.setState('connect');
+  }
+
+  /** Closes the link whatever its stage; `cache` keeps the stream's database for a partial resync. */
+  private dropLink(cache: boolean): void {
+    this.generation++;
+    const receiver = this.receiver;
+    if (receiver !== null) {
+      receiver.detach();
+      void unlink(receiver.file).catch(() => {});
+    }
+    this.receiver = null;
+    this.link?.detach();
+    this.link = null;
+    this.applier?.detach();
+    this.applier = null;
+    if (this.masterClient !== null) {
+      this.streamDb = this.masterClient.dbIndex;
+      // the registry entry goes with the socket (Connection.close → connectionClosed)
+      this.masterClient.kill();
+      this.masterClient = null;
+    }
+    if (cache) this.canContinue = true;
+    this.socket?.destroy();
+    this.socket = null;
+  }
+
+  // ---- once a second ----
+
+  private cron(): void {
+    const s = this.server;
+    if (this.masterHost === null || s.shuttingDown) return;
+    const timeoutMs = s.config.int('repl-timeout') * 1000;
+    const idle = Date.now() - this.lastIo;
+    switch (this.state) {
+      case 'connect':
+        if (!s.loading && s.persistence.started) this.connect();
+        return;
+      case 'connecting':
+      case 'handshake':
+        if (idle > timeoutMs) {
+          s.logger.warning('Timeout connecting to the MASTER...');
+          this.cancelHandshake();
+        }
+        return;
+      case 'sync':
+        if (this.receiver !== null && idle > timeoutMs) {
+          s.logger.warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+          this.cancelHandshake();
+        }
+        return;
+      case 'connected':
+        if (idle > timeoutMs) {
+          s.logger.warning('MASTER timeout: no data nor PING received...');
+          this.socket?.destroy();
+          return;
+        }
+        this.applier?.sendAck();
+        return;
+      case 'none':
+        return;
+    }
+  }
+
+  // ---- what clients see ----
+
+  /** INFO replication's fields after `role` (only on a replica). */
+  private roleFields(): InfoFields {
+    if (this.masterHost === null) return [];
+    const s = this.server;
+    const now = Date.now();
+    const st = this.replication.state;
+    const connected = this.state === 'connected';
+    const readOffset = connected ? this.streamBase + (this.applier?.readBytes ?? 0) : this.canContinue ? st.offset : 1;
+    const fields: InfoFields = [
+      ['master_host', this.masterHost],
+      ['master_port', this.masterPort],
+      ['master_link_status', connected ? 'up' : 'down'],
+      ['master_last_io_seconds_ago', connected ? Math.floor((now - this.lastIo) / 1000) : -1],
+      ['master_sync_in_progress', this.state === 'sync' ? 1 : 0],
+      ['slave_read_repl_offset', readOffset],
+      ['slave_repl_offset', connected || this.canContinue ? st.offset : 1],
+    ];
+    if (this.state === 'sync') {
+      const r = this.receiver;
+      const size = r === null ? -1 : r.size;
+      const read = r === null ? 0 : r.read;
+      fields.push(
+        ['master_sync_total_bytes', size],
+        ['master_sync_read_bytes', read],
+        ['master_sync_left_bytes', size - read],
+        ['master_sync_perc', (size > 0 ? (read / size) * 100 : 0).toFixed(2)],
+        ['master_sync_last_io_seconds_ago', Math.floor((now - this.lastIo) / 1000)],
+      );
+    }
+    if (!connected) fields.push(['master_link_down_since_seconds', this.downSince === 0 ? -1 : Math.floor((now - this.downSince) / 1000)]);
+    fields.push(
+      ['slave_priority', s.config.int('replica-priority')],
+      ['slave_read_only', s.config.bool('replica-read-only') ? 1 : 0],
+      ['replica_announced', s.config.bool('replica-announced') ? 1 : 0],
+    );
+    return fields;
+  }
+
+  /** ROLE on a replica: slave, host, port, link state, offset applied (-1 without a link). */
+  roleReply(): Reply | null {
+    if (this.masterHost === null) return null;
+    const state = this.state === 'none' ? 'none' : this.state;
+    return reply.array([
+      reply.bulk('slave'),
+      reply.bulk(this.masterHost),
+      reply.int(this.masterPort),
+      reply.bulk(state),
+      reply.int(this.state === 'connected' ? this.replication.state.offset : -1),
+    ]);
+  }
+}
