@@ -192,7 +192,7 @@ export class PrimarySide implements ReplicaAcks {
       // a backlog created from scratch starts a history no replica can share
       state.changeId();
       state.clearSecondId();
-      this.createBacklog();
+      this.ensureBacklog();
       server.logger.notice(`Replication backlog created, my new replication IDs are '${state.replid}' and '${state.replid2}'`);
     }
     if (this.diskSync) {
@@ -534,7 +534,12 @@ export class PrimarySide implements ReplicaAcks {
 
   // ---- the stream ----
 
-  private createBacklog(): void {
+  /**
+   * The backlog exists and the stream is attached to the write feed (Redis's
+   * createReplicationBacklog). The replica side calls it too: a replica keeps a backlog of
+   * its primary's stream, and once promoted its own writes must go on into that backlog.
+   */
+  ensureBacklog(): void {
     const state = this.repl.state;
     state.ensureBacklog(this.server.config.int('repl-backlog-size'));
     if (!this.sinkAttached) {

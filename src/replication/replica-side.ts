@@ -300,7 +300,7 @@ export class ReplicaSide {
         // our own replicas must learn the new ID (Redis disconnects them for it)
         this.replication.primary.disconnectReplicas();
       }
-      st.ensureBacklog(s.config.int('repl-backlog-size'));
+      this.replication.primary.ensureBacklog();
       s.logger.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
       s.security.events.emit('replication-link', { event: 'sync-partial', master: `${this.masterHost}:${this.masterPort}` });
       this.startStream(socket, rest);
@@ -360,7 +360,7 @@ export class ReplicaSide {
     s.stats.dirty = 0;
     const st = this.replication.state;
     st.adopt(replid, offset);
-    st.ensureBacklog(s.config.int('repl-backlog-size'));
+    this.replication.primary.ensureBacklog();
     // a new history: our own replicas resynchronise from it (Redis's disconnectSlaves)
     this.replication.primary.disconnectReplicas();
     this.streamDb = 0;
