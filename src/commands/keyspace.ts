@@ -366,8 +366,8 @@ export const flushall = defineCommand({
     ctx.services.tracking.flush(() => {
       for (const db of ctx.services.keyspace.dbs) db.flush();
     });
+    // the flushed keys counted as changes (keyModified); a save just made leaves none
     if (rdb.hasSavePoints()) rdb.saveNow();
-    ctx.services.keyspace.addDirty(1);
     if (ctx.propagation.active) ctx.propagation.force();
     return reply.ok;
   },
