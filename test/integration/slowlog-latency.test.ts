@@ -217,3 +217,32 @@ test('SLOWLOG: a blocking command is logged once answered (served, timed out, CL
     await srv.close();
   }
 });
+
+test('LATENCY: an active-expiry cycle past latency-monitor-threshold is an expire-cycle event', async () => {
+  const srv = await startTestServer({ config: [['latency-monitor-threshold', '5']] });
+  const io = ioredisClient(srv.port);
+  const db = srv.server.dbs[0]!;
+  const realStep = db.activeExpireStep.bind(db);
+  try {
+    await io.set('k', 'v', 'PX', '1');
+    // a cycle that takes at least 12 ms (Redoubt frees values in the GC, so a real big key
+    // expires in well under a millisecond): the step below busy-waits before expiring
+    db.activeExpireStep = (n: number) => {
+      const until = performance.now() + 12;
+      while (performance.now() < until);
+      return realStep(n);
+    };
+    await new Promise((r) => setTimeout(r, 5));
+    srv.server.cron.tick();
+    db.activeExpireStep = realStep;
+    const latest = (await io.call('LATENCY', 'LATEST')) as [string, number, number, number][];
+    const cycle = latest.find((e) => e[0] === 'expire-cycle');
+    assert.ok(cycle !== undefined, JSON.stringify(latest));
+    assert.ok(cycle[2] >= 12, JSON.stringify(cycle));
+    assert.equal(await io.exists('k'), 0, 'the cycle expired the key');
+  } finally {
+    db.activeExpireStep = realStep;
+    io.disconnect();
+    await srv.close();
+  }
+});
