@@ -354,6 +354,8 @@ export const errors = {
   fnNumKeysNegative: "ERR Number of keys can't be negative",
   /** a library error text (LOAD, RESTORE), already Redis's wording, sent as addReplyErrorSds does */
   fnLibrary: (text: string) => `ERR ${text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ')}`,
+  // cluster commands on a server without cluster mode (cluster.c)
+  clusterDisabled: 'ERR This instance has cluster support disabled',
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */

@@ -36,6 +36,7 @@ import { monitorCommands } from './monitor.js';
 import { moduleCommands } from './module-command.js';
 import { scriptingCommands } from './scripting.js';
 import { functionCommands } from './functions.js';
+import { clusterModeCommands } from './cluster-mode.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -74,4 +75,5 @@ export const allCommands: CommandDefinition[] = [
   ...moduleCommands,
   ...scriptingCommands,
   ...functionCommands,
+  ...clusterModeCommands,
 ];

@@ -116,3 +116,85 @@ test("CONFIG GET *: each of Redoubt's own settings it lists can be set to the va
     await srv.close();
   }
 });
+
+test('SCAN with TYPE (known or unknown) expires each pattern-matching key it meets, whatever its type', async (t) => {
+  if (findRedisServer() === null) {
+    t.skip(NO_ORACLE_MESSAGE);
+    return;
+  }
+  // active expiry off on both: only SCAN may remove the expired keys
+  const srv = await startTestServer({ config: [['enable-debug-command', 'yes']] });
+  const oracle = await startRedisOracle(['--enable-debug-command', 'yes']);
+  try {
+    const seen: string[][] = [];
+    for (const port of [srv.port, oracle.port]) {
+      const c = await RawClient.connect(port);
+      const row: string[] = [];
+      try {
+        await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+        for (let i = 0; i < 20; i++) await c.call('SET', `s${i}`, 'v');
+        await c.call('HSET', 'h1', 'f', 'v');
+        await c.call('PEXPIRE', 'h1', '1');
+        await c.call('SET', 'x1', 'v');
+        await c.call('PEXPIRE', 'x1', '1');
+        // outside the MATCH pattern: not looked at, so not expired by SCAN
+        await c.call('HSET', 'other', 'f', 'v');
+        await c.call('PEXPIRE', 'other', '1');
+        await new Promise((r) => setTimeout(r, 20));
+        for (const type of ['string1', 'string']) {
+          let cursor = '0';
+          const keys: string[] = [];
+          do {
+            const r = await c.call('SCAN', cursor, 'MATCH', '[shx]*', 'TYPE', type, 'COUNT', '5');
+            const lines = r.split('\r\n');
+            cursor = lines[2]!;
+            for (let i = 5; i < lines.length; i += 2) if (lines[i] !== '') keys.push(lines[i]!);
+          } while (cursor !== '0');
+          row.push(`${type}: ${keys.length} keys`);
+          row.push((await c.call('INFO', 'keyspace')).replace(/.*keys=(\d+).*/s, 'keys=$1'));
+        }
+      } finally {
+        await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
+        c.close();
+      }
+      seen.push(row);
+    }
+    assert.deepEqual(seen[0], seen[1]);
+    assert.deepEqual(seen[0], ['string1: 0 keys', 'keys=21', 'string: 20 keys', 'keys=21']);
+  } finally {
+    await srv.close();
+    await oracle.stop();
+  }
+});
+
+test('READONLY / READWRITE exist as in a Redis without cluster mode (replies, ACL rules naming them)', async (t) => {
+  if (findRedisServer() === null) {
+    t.skip(NO_ORACLE_MESSAGE);
+    return;
+  }
+  const srv = await startTestServer();
+  const oracle = await startRedisOracle();
+  try {
+    const seen: string[][] = [];
+    for (const port of [srv.port, oracle.port]) {
+      const c = await RawClient.connect(port);
+      try {
+        seen.push([
+          await c.call('READONLY'),
+          await c.call('READWRITE'),
+          await c.call('READONLY', 'x'),
+          await c.call('ACL', 'SETUSER', 'scripter', 'on', 'nopass', '+readonly', '+readwrite'),
+          await c.call('ACL', 'DRYRUN', 'scripter', 'READONLY'),
+          await c.call('COMMAND', 'INFO', 'readonly', 'readwrite'),
+        ]);
+      } finally {
+        c.close();
+      }
+    }
+    assert.deepEqual(seen[0], seen[1]);
+    assert.equal(seen[0]![0], '-ERR This instance has cluster support disabled\r\n');
+  } finally {
+    await srv.close();
+    await oracle.stop();
+  }
+});
