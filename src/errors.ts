@@ -356,6 +356,7 @@ export const errors = {
   fnLibrary: (text: string) => `ERR ${text.replace(/[\r\n]+$/, '').replace(/[\r\n]/g, ' ')}`,
   // cluster commands on a server without cluster mode (cluster.c)
   clusterDisabled: 'ERR This instance has cluster support disabled',
+  debugConfigRewriteFailed: (reason: string) => `ERR CONFIG-REWRITE-FORCE-ALL failed: ${reason}`,
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */
