@@ -246,6 +246,19 @@ export class BlockingRegistry {
     this.remove(w);
     const ctx = w.conn.ctx;
     this.server.current = w.conn.client;
+    // As Redis 7.2 reprocesses a blocked command through processCommand: the ACL is checked
+    // again, so a user whose permissions were taken away while it waited gets NOPERM, not
+    // the data. The command never ran: a rejected call, not a call (counted when it blocked).
+    const check = this.server.dispatcher.aclCheck;
+    const denied = check === null ? null : check(ctx, w.cmd, w.argv);
+    if (denied !== null) {
+      this.ended(w);
+      w.cmd.stats.calls--;
+      w.cmd.stats.rejectedCalls++;
+      this.server.countError(denied);
+      w.conn.unblocked(denied);
+      return;
+    }
     this.reprocessing = w;
     // a served client's command is its own unit of the write feed, in its own database
     const prop = this.server.propagator;
