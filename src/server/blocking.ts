@@ -254,6 +254,7 @@ export class BlockingRegistry {
     if (denied !== null) {
       this.ended(w);
       w.cmd.stats.calls--;
+      w.cmd.stats.usec -= Math.min(w.usec, w.cmd.stats.usec);
       w.cmd.stats.rejectedCalls++;
       this.server.countError(denied);
       w.conn.unblocked(denied);

@@ -35,7 +35,7 @@ test('a blocked command whose user lost key access while waiting is refused with
     assert.equal(await admin.call('LRANGE', 'list1', '0', '-1'), '*1\r\n$6\r\nsecret\r\n');
     assert.equal(await victim.call('PING'), '+PONG\r\n');
     const stats = await admin.call('INFO', 'commandstats');
-    assert.match(stats, /cmdstat_blpop:calls=0,usec=\d+,usec_per_call=[\d.]+,rejected_calls=1,failed_calls=0/);
+    assert.match(stats, /cmdstat_blpop:calls=0,usec=0,usec_per_call=0\.00,rejected_calls=1,failed_calls=0/);
     // the ACL LOG names the refused key
     const log = await admin.call('ACL', 'LOG', '1');
     assert.match(log, /list1/);
