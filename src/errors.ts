@@ -379,6 +379,9 @@ export const errors = {
   gatewayUpstreamUnreachable: 'ERR upstream unreachable',
   gatewayUpstreamLoginRefused: "ERR upstream refused the gateway's login",
   gatewayUpstreamsDisagree: 'ERR upstream nodes answered differently',
+  // cluster commands on a server without cluster mode (cluster.c)
+  clusterDisabled: 'ERR This instance has cluster support disabled',
+  debugConfigRewriteFailed: (reason: string) => `ERR CONFIG-REWRITE-FORCE-ALL failed: ${reason}`,
 };
 
 /** Redis formats user text with %s: it ends at the first NUL byte. */

@@ -24,10 +24,12 @@ import { datasetDigest, keyDigest } from '../keyspace/dataset-digest.js';
 import { objectEncoding, objectRefcount } from '../keyspace/object-encoding.js';
 import { ByteSink } from '../persistence/rdb/byte-sink.js';
 import { encodeValue } from '../persistence/rdb/value-encoder.js';
-import { parseMemory } from '../config/config-values.js';
+import { parseMemory, strerror } from '../config/config-values.js';
 import { readLongLong, readPositiveLong } from '../command-model/argument-reader.js';
 import { globMatch } from '../keyspace/glob.js';
 import { helpReply } from './command-introspection.js';
+import { aclListLine } from '../acl/describe.js';
+import { rewriteConfigFile } from '../config/config-rewrite.js';
 import type { Value } from '../keyspace/value-types.js';
 
 const HELP_LINES = [
@@ -37,6 +39,8 @@ const HELP_LINES = [
   '    Give the server a new replication ID.',
   'CLIENT-EVICTION',
   '    Show the client eviction state.',
+  'CONFIG-REWRITE-FORCE-ALL',
+  '    Like CONFIG REWRITE, but writes every setting, its default too.',
   'DIGEST',
   '    The digest of the whole dataset (40 zeros when it is empty).',
   'DIGEST-VALUE <key> [<key> ...]',
@@ -387,6 +391,9 @@ function run(ctx: CommandContext, argv: string[]): Reply | null {
         return reply.simple(`key_sds_len:${k}, key_sds_avail:0, key_zmalloc: ${k + 3}, val_sds_len:${n}, val_sds_avail:0, val_zmalloc: ${n + 3}`);
       }
       break;
+    case 'config-rewrite-force-all':
+      if (argc === 2) return rewriteForceAll(ctx);
+      break;
     case 'client-eviction':
       if (argc === 2) {
         if (ctx.config.get('maxmemory-clients') === '0') return reply.error(errors.debugClientEvictionOff);
@@ -395,6 +402,20 @@ function run(ctx: CommandContext, argv: string[]): Reply | null {
       break;
   }
   return reply.error(errors.subcommandSyntax(argv));
+}
+
+/** CONFIG REWRITE's work with every setting written, defaults included (the suite reloads the file). */
+function rewriteForceAll(ctx: CommandContext): Reply {
+  const config = ctx.config;
+  const file = config.configFile;
+  if (file === null) return reply.error(errors.configNoFile);
+  try {
+    const userLines = config.get('aclfile') !== '' ? [] : ctx.services.security.acl.users.list().map(aclListLine);
+    rewriteConfigFile(config, file, userLines, true);
+  } catch (e) {
+    return reply.error(errors.debugConfigRewriteFailed(strerror(e)));
+  }
+  return reply.ok;
 }
 
 function replyBuffer(ctx: CommandContext, argv: string[]): Reply {

@@ -39,6 +39,7 @@ import { functionCommands } from './functions.js';
 import { replicationPrimaryCommands } from './replication-primary.js';
 import { replicaofCommands } from './replicaof.js';
 import { roleCommands } from './role.js';
+import { clusterModeCommands } from './cluster-mode.js';
 
 export const allCommands: CommandDefinition[] = [
   ...connectionCommands,
@@ -80,4 +81,5 @@ export const allCommands: CommandDefinition[] = [
   ...replicationPrimaryCommands,
   ...replicaofCommands,
   ...roleCommands,
+  ...clusterModeCommands,
 ];

@@ -140,14 +140,12 @@ export const scan = defineCommand({
     }
     const match = pattern === null || pattern === '*' ? null : compileGlob(pattern);
     const wanted = typeName;
-    const accept =
-      match === null && wanted === null
-        ? undefined
-        : (k: string, e: Entry) => (match === null || match(k)) && (wanted === null || e.v.type === wanted);
+    const accept = match === null ? undefined : (k: string) => match(k);
+    const keep = wanted === null ? undefined : (e: Entry) => e.v.type === wanted;
     const found: string[] = [];
     // Cursors are insertion sequence numbers; one beyond every sequence simply ends the scan.
     const start = cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(cursor);
-    const next = ctx.db.scan(start, Math.min(count, 0x7fffffff), (k) => found.push(k), accept);
+    const next = ctx.db.scan(start, Math.min(count, 0x7fffffff), (k) => found.push(k), accept, keep);
     return reply.array([reply.bulk(String(next)), reply.bulks(found)]);
   },
 });
@@ -366,8 +364,8 @@ export const flushall = defineCommand({
     ctx.services.tracking.flush(() => {
       for (const db of ctx.services.keyspace.dbs) db.flush();
     });
+    // the flushed keys counted as changes (keyModified); a save just made leaves none
     if (rdb.hasSavePoints()) rdb.saveNow();
-    ctx.services.keyspace.addDirty(1);
     if (ctx.propagation.active) ctx.propagation.force();
     return reply.ok;
   },

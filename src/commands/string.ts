@@ -387,8 +387,8 @@ export const getex = defineCommand({
       } else {
         db.setExpire(key, at);
         ctx.notify(NotifyKind.generic, 'expire', key);
-        // as Redis 7.2: PXAT stays as sent, the other units become an absolute PEXPIREAT
-        if (prop.active && o.unit !== 'pxat') prop.replace(['PEXPIREAT', key, String(at)]);
+        // as Redis 7.2: every unit (PXAT too) goes out as an absolute PEXPIREAT
+        if (prop.active) prop.replace(['PEXPIREAT', key, String(at)]);
       }
     } else if (o.persist) {
       if (db.persist(key)) {

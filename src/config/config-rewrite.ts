@@ -71,7 +71,7 @@ class RewriteState {
  * ones in place, as Redis's rewrite does), an empty list to drop every user line (when an
  * aclfile holds the users), or null to keep the old lines untouched.
  */
-export function rewriteConfigContent(store: ConfigStore, oldText: string | null, userLines: readonly string[] | null = null): string {
+export function rewriteConfigContent(store: ConfigStore, oldText: string | null, userLines: readonly string[] | null = null, forceAll = false): string {
   const st = new RewriteState();
   if (oldText !== null && oldText.length > 0) readOld(st, store, oldText, userLines !== null);
   for (const def of store.table) {
@@ -80,7 +80,8 @@ export function rewriteConfigContent(store: ConfigStore, oldText: string | null,
     // aclfile, in that file, which replaces the default user at start-up anyway), and a
     // rewrite must never put a plaintext password on disk. Old requirepass lines go.
     const skip = userLines !== null && def.name === 'requirepass';
-    if (!skip) for (const { line, force } of linesFor(store, def)) st.rewriteLine(def.name, line, force);
+    // forceAll (DEBUG CONFIG-REWRITE-FORCE-ALL): defaults are written too
+    if (!skip) for (const { line, force } of linesFor(store, def)) st.rewriteLine(def.name, line, force || forceAll);
     // Marked even when nothing was written, so an unset directive's old lines go away.
     st.rewritten.add(def.name);
   }
@@ -148,14 +149,14 @@ function linesFor(store: ConfigStore, def: ConfigDef): { line: string; force: bo
  * Rewrites `path` atomically (temp file, fsync, rename). Throws an Error whose message is
  * the strerror-style reason for the client reply.
  */
-export function rewriteConfigFile(store: ConfigStore, path: string, userLines: readonly string[] | null = null): void {
+export function rewriteConfigFile(store: ConfigStore, path: string, userLines: readonly string[] | null = null, forceAll = false): void {
   let oldText: string | null = null;
   try {
     oldText = readFileSync(path).toString('latin1');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const content = rewriteConfigContent(store, oldText, userLines);
+  const content = rewriteConfigContent(store, oldText, userLines, forceAll);
   const tmp = `${path}.${randomBytes(3).toString('hex')}`;
   // Owner-only (Redis writes 0644): the file can hold requirepass, masterauth and user
   // digests, which other local users must not read. Created so, never loosened later.

@@ -78,6 +78,9 @@ function enm<N extends string>(name: N, def: string, values: readonly string[], 
 
 const IMMUTABLE: readonly ConfigFlag[] = ['immutable'];
 const HIDDEN: readonly ConfigFlag[] = ['hidden'];
+// Redoubt's own start-up-only settings: CONFIG GET names them exactly, a pattern skips them (as
+// Redis's hidden configs), so a CONFIG GET * → CONFIG SET round trip meets only settings Redis has
+const OWN_IMMUTABLE: readonly ConfigFlag[] = ['immutable', 'hidden'];
 const PROTECTED_ACTION = ['no', 'yes', 'local'] as const;
 const SHUTDOWN_ON_SIG = ['default', 'save', 'nosave', 'now', 'force'] as const;
 const SHUTDOWN_SAVE_REFUSAL = {
@@ -213,7 +216,7 @@ const entries = [
     flags: IMMUTABLE,
   }),
   // Redoubt's own: the local syslog socket syslog-enabled writes to
-  str('syslog-socket', '/dev/log', 'active', { since: 'redoubt', flags: IMMUTABLE }),
+  str('syslog-socket', '/dev/log', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
   bool('crash-log-enabled', 'yes', 'noeffect'),
   bool('crash-memcheck-enabled', 'yes', 'noeffect'),
   int('databases', '16', 1n, INT_MAX, 'active', { flags: IMMUTABLE }),
@@ -325,8 +328,8 @@ const entries = [
   int('auth-throttle-max-unauthenticated', '16', 0n, INT_MAX, 'active', { since: 'redoubt' }),
   // loopback (127.0.0.0/8, ::1, ::ffff:127.x) and the unix socket; "no" throttles them too
   bool('auth-throttle-exempt-loopback', 'yes', 'active', { since: 'redoubt' }),
-  int('metrics-port', '0', 0n, 65535n, 'active', { since: 'redoubt', flags: IMMUTABLE }),
-  str('metrics-bind', '127.0.0.1', 'active', { since: 'redoubt', flags: IMMUTABLE }),
+  int('metrics-port', '0', 0n, 65535n, 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
+  str('metrics-bind', '127.0.0.1', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
   // CONFIG SET checks it for protected configs (dir, dbfilename, security-log-file): implemented here.
   enm('enable-protected-configs', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
   // DEBUG and MODULE are refused by the dispatcher unless these allow them (Redis's
@@ -394,6 +397,7 @@ const entries = [
   // yes keeps the AOF history files after a rewrite; Redoubt deletes them, so a no-op would
   // remove files the operator asked to keep
   bool('aof-disable-auto-gc', 'no', 'noeffect', {
+    flags: HIDDEN,
     refuse: { when: (v) => v === 'yes', why: 'Redoubt deletes AOF history files after a rewrite, the files this setting keeps' },
   }),
 

@@ -78,7 +78,8 @@ export function reprArg(s: string): string {
 
 /** `save <seconds> <changes> [...]`; `save ""` clears. In a file, the first line replaces the defaults, later lines append. */
 export function parseSave(args: string[], ctx: SpecialParseContext): Parsed {
-  const a = args.length === 1 && args[0] === '' ? [] : args;
+  const cleared = args.length === 1 && args[0] === '';
+  const a = cleared ? [] : args;
   if (a.length % 2 === 1) return { error: 'Invalid save parameters' };
   for (let j = 0; j < a.length; j++) {
     // strtoll with an end-pointer check: optional sign, digits, nothing after
@@ -89,7 +90,8 @@ export function parseSave(args: string[], ctx: SpecialParseContext): Parsed {
   const pairs: string[] = [];
   for (let j = 0; j < a.length; j += 2) pairs.push(`${BigInt(a[j]!.trim())} ${BigInt(a[j + 1]!.trim())}`);
   const fresh = pairs.join(' ');
-  if (ctx.fromFile && !ctx.firstInFile) return [ctx.current, fresh].filter((x) => x !== '').join(' ');
+  // `save ""` empties the list wherever it appears (later lines append to the empty list)
+  if (ctx.fromFile && !ctx.firstInFile && !cleared) return [ctx.current, fresh].filter((x) => x !== '').join(' ');
   return fresh;
 }
 

@@ -394,13 +394,25 @@ export class Database {
    * `accept` (pattern / type filters) runs before the expiry check, so, as in Redis, only
    * keys that pass the filters are reclaimed when expired. Returns the next cursor (0 when done).
    */
-  scan(cursor: number, count: number, visit: (key: string) => void, accept?: (key: string, e: Entry) => boolean): number {
+  /**
+   * One SCAN step. As Redis 7.2: `accept` (the MATCH pattern) filters first; every key it
+   * keeps is expired if due, whatever its type; `keep` (the TYPE filter) is applied last.
+   */
+  scan(
+    cursor: number,
+    count: number,
+    visit: (key: string) => void,
+    accept?: (key: string) => boolean,
+    keep?: (e: Entry) => boolean,
+  ): number {
     const candidates: string[] = [];
     const next = this.order.scan(cursor, count, candidates);
     for (const k of candidates) {
       const e = this.data.get(k);
       if (e === undefined) continue;
-      if ((accept === undefined || accept(k, e)) && !(this.expires.size > 0 && this.expireIfNeeded(k))) visit(k);
+      if (accept !== undefined && !accept(k)) continue;
+      if (this.expires.size > 0 && this.expireIfNeeded(k)) continue;
+      if (keep === undefined || keep(e)) visit(k);
     }
     return next;
   }

@@ -132,7 +132,10 @@ export class AofPersistence {
   flush(): void {
     const w = this.writer;
     if (w === null) return;
+    const started = performance.now();
     const ok = w.flush();
+    // INFO debug eventloop_duration_aof_sum: time spent writing (and, under always, syncing)
+    this.server.stats.aofDurationUsec += Math.round((performance.now() - started) * 1000);
     if (ok !== this.lastFlushOk) {
       this.lastFlushOk = ok;
       this.server.refreshDiskError();

@@ -157,6 +157,11 @@ export class FunctionLibraries {
     return fi;
   }
 
+  /** A function's flag bits without loading its library (command admission reads them). */
+  flagsOf(name: string): number | undefined {
+    return this.functions.get(name.toLowerCase())?.flags;
+  }
+
   /** Every library's code, for DUMP, the RDB and the AOF base. */
   codes(): string[] {
     return [...this.libraries.values()].map((li) => li.code);

@@ -66,6 +66,11 @@ export class ScriptCache {
     return s;
   }
 
+  /** The script with this SHA (any case), leaving the LRU order alone. */
+  peek(sha: string): CachedScript | undefined {
+    return this.scripts.get(sha.length === 40 ? sha.toLowerCase() : sha);
+  }
+
   has(sha: string): boolean {
     return this.scripts.has(sha.toLowerCase());
   }

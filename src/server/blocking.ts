@@ -58,6 +58,9 @@ interface Waiter {
   timer: NodeJS.Timeout | null;
   /** the request that blocked the client (identity for resolve, hooks) */
   req: BlockRequest;
+  /** time the command has run so far (its first call, re-executions), not the wait: what
+   * the slow log records once it is answered (as Redis 7.2, not when it blocks) */
+  usec: number;
 }
 
 export class BlockingRegistry {
@@ -109,6 +112,7 @@ export class BlockingRegistry {
       serve: req.serve ?? null,
       timer: null,
       req: previous?.req ?? req,
+      usec: previous?.usec ?? 0,
     };
     this.enqueue(w);
     return null;
@@ -128,6 +132,17 @@ export class BlockingRegistry {
     if (w.deadline > 0) this.arm(w);
   }
 
+  /** The blocking call's own run time (command-stats.ts: it is not logged when it blocks). */
+  addDuration(clientId: number, usec: number): void {
+    const w = this.byClient.get(clientId);
+    if (w !== undefined) w.usec += usec;
+  }
+
+  /** The slow log's entry for a command answered after blocking. */
+  private logAnswered(w: Waiter): void {
+    this.server.slowlog.maybeRecord(this.server, w.conn.client, w.cmd, w.argv, w.usec);
+  }
+
   /** Times the wait out at its deadline (re-armed in steps setTimeout can take). */
   private arm(w: Waiter): void {
     const wait = Math.min(MAX_TIMER_MS, Math.max(this.server.scripts.suspended ? 10 : 0, w.deadline - this.server.clock.now()));
@@ -142,6 +157,7 @@ export class BlockingRegistry {
       this.remove(w);
       const r = this.timeoutReplyOf(w);
       this.ended(w);
+      this.logAnswered(w);
       w.conn.unblocked(r);
     }, wait);
     w.timer.unref();
@@ -230,12 +246,27 @@ export class BlockingRegistry {
     this.remove(w);
     const ctx = w.conn.ctx;
     this.server.current = w.conn.client;
+    // As Redis 7.2 reprocesses a blocked command through processCommand: the ACL is checked
+    // again, so a user whose permissions were taken away while it waited gets NOPERM, not
+    // the data. The command never ran: a rejected call, not a call (counted when it blocked).
+    const check = this.server.dispatcher.aclCheck;
+    const denied = check === null ? null : check(ctx, w.cmd, w.argv);
+    if (denied !== null) {
+      this.ended(w);
+      w.cmd.stats.calls--;
+      w.cmd.stats.usec -= Math.min(w.usec, w.cmd.stats.usec);
+      w.cmd.stats.rejectedCalls++;
+      this.server.countError(denied);
+      w.conn.unblocked(denied);
+      return;
+    }
     this.reprocessing = w;
     // a served client's command is its own unit of the write feed, in its own database
     const prop = this.server.propagator;
     const propagating = prop.sink !== null;
     if (propagating) prop.begin(this.server.stats.dirty);
     let out: Reply | null;
+    const started = performance.now();
     try {
       ctx.command = w.cmd;
       if (this.server.keyWriteHook !== null) this.server.preserveKeys(w.dbIndex, w.cmd, w.argv);
@@ -255,9 +286,14 @@ export class BlockingRegistry {
     } finally {
       this.reprocessing = null;
       if (propagating) prop.end(w.dbIndex, w.argv, this.server.stats.dirty);
+      // blocked again: block() made a new waiter that carried w.usec; add to whichever holds it
+      const usec = Math.round((performance.now() - started) * 1000);
+      if (this.byClient.get(w.conn.client.id) === undefined) w.usec += usec;
+      else this.addDuration(w.conn.client.id, usec);
     }
     if (w.conn.client.blocked) return;
     this.ended(w);
+    this.logAnswered(w);
     if (out !== null && out.k === Kind.Error) {
       // the command's call was counted when it blocked; its failure counts now (as 7.2)
       w.cmd.stats.failedCalls++;
@@ -287,6 +323,7 @@ export class BlockingRegistry {
       w.cmd.stats.failedCalls++;
       this.server.countError(r);
     }
+    this.logAnswered(w);
     w.conn.unblocked(r);
     // what the answer changed may serve clients blocked on keys (after a command, the
     // dispatcher does this itself)
@@ -328,6 +365,7 @@ export class BlockingRegistry {
       w.cmd.stats.failedCalls++;
       this.server.countError(r);
     }
+    this.logAnswered(w);
     w.conn.unblocked(r);
     return true;
   }

@@ -7,7 +7,8 @@
  *  - ALL: every command that would run (one that fails lookup, arity or authentication is
  *    answered at once with its error);
  *  - WRITE: commands flagged `write` or `may_replicate` (EVAL, PUBLISH, PFCOUNT...), and
- *    EXEC when the transaction queued such a command.
+ *    EXEC when the transaction queued such a command; a script or function that declared
+ *    its flags is judged by them instead (no-writes runs, scripting/script-command-flags.ts).
  * Replication links are never paused. The end is a single timer (no polling); UNPAUSE and
  * the timer resume the held connections on a later turn of the event loop, never inside
  * the command that ended the pause.
@@ -35,7 +36,14 @@ export class ClientPause {
   /** connections holding a command, in the order they were held */
   private readonly held = new Set<Resumable>();
 
-  constructor(private readonly commands: () => CommandTable) {}
+  /**
+   * `declaredWrites`: a script command's declared flags (true: writes, false: no-writes,
+   * null: nothing declared)
+   */
+  constructor(
+    private readonly commands: () => CommandTable,
+    private readonly declaredWrites: (cmd: Command, argv: readonly string[]) => boolean | null = () => null,
+  ) {}
 
   get active(): boolean {
     return this.mode !== null;
@@ -126,14 +134,20 @@ export class ClientPause {
     if (!client.authenticated && !cmd.noAuth) return false;
     if (client.multi !== null && cmd.noMulti) return false;
     if (this.mode === 'all') return true;
-    if (writeLike(cmd)) return true;
+    if (this.writeLike(cmd, argv)) return true;
     if (cmd.fullName === 'exec' && client.multi !== null) {
       return client.multi.some((q) => {
         const c = this.resolve(q.argv);
-        return c !== undefined && writeLike(c);
+        return c !== undefined && this.writeLike(c, q.argv);
       });
     }
     return false;
+  }
+
+  private writeLike(cmd: Command, argv: readonly string[]): boolean {
+    const declared = this.declaredWrites(cmd, argv);
+    if (declared !== null) return declared;
+    return cmd.flags.includes('write') || cmd.flags.includes('may_replicate');
   }
 
   private resolve(argv: readonly string[]): Command | undefined {
@@ -141,8 +155,4 @@ export class ClientPause {
     if (top === undefined || top.subcommandMap === null || argv.length < 2) return top;
     return top.subcommandMap.get(argv[1]!.toLowerCase());
   }
-}
-
-function writeLike(cmd: Command): boolean {
-  return cmd.flags.includes('write') || cmd.flags.includes('may_replicate');
 }

@@ -74,7 +74,9 @@ export class CommandStats {
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void {
     const h = this.host;
     h.memory.afterCommand(ctx.db, cmd, argv);
-    h.slowlog.maybeRecord(h, ctx.client, cmd, argv, usec);
+    // a command that blocked is logged once answered, with its whole run time (blocking.ts)
+    if (ctx.client.blocked && h.blocking.size > 0) h.blocking.addDuration(ctx.client.id, usec);
+    else h.slowlog.maybeRecord(h, ctx.client, cmd, argv, usec);
     if (this.dangerous[cmd.id] === 1 && !failed) h.security.dangerousCommand(actorOf(ctx.client), cmd.fullName);
     if (h.latency.threshold !== 0 && usec >= h.latency.threshold * 1000) {
       h.latency.maybeRecord(h, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));

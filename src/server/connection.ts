@@ -119,6 +119,7 @@ export class Connection {
     this.client.lastInteraction = this.server.now();
     // the client whose commands run now (CLIENT NO-TOUCH is read through it)
     this.server.current = this.client;
+    let commands = 0;
     try {
       for (;;) {
         // a client blocked on keys reads nothing more until it is unblocked
@@ -148,6 +149,7 @@ export class Connection {
           break;
         }
         const r = this.server.dispatcher.dispatch(this.ctx, argv);
+        commands++;
         this.emit(r);
         // CLIENT CACHING YES/NO covers one request (client-side caching)
         if (this.client.tracking !== null) cachingAfterRequest(this.client, this.server.commands, argv);
@@ -164,8 +166,7 @@ export class Connection {
     } finally {
       this.processing = false;
       this.server.current = null;
-      stats.eventLoopCycles++;
-      stats.eventLoopDurationUsec += Math.round((performance.now() - started) * 1000);
+      stats.countCycle(Math.round((performance.now() - started) * 1000), commands);
     }
     if (this.parser.error !== null && !this.client.closeAfterReply && this.held === null) this.answerProtocolError();
     if (!this.enforceInputLimits()) return;

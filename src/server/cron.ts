@@ -25,6 +25,7 @@ import type { Logger } from './logger.js';
 import type { ServerStats } from './stats.js';
 import type { TrackingTable } from './tracking.js';
 import type { HeapGuard } from './heap-guard.js';
+import type { LatencyMonitor } from './latency.js';
 
 /** What a tick works on. */
 export interface CronHost {
@@ -35,6 +36,8 @@ export interface CronHost {
   readonly blocking: BlockingRegistry;
   readonly tracking: TrackingTable;
   readonly stats: ServerStats;
+  /** the latency monitor: an active-expiry cycle past its threshold is an expire-cycle event */
+  readonly latency: LatencyMonitor;
   readonly memory: MemoryAccounting;
   readonly heapGuard: HeapGuard;
   readonly scripts: { readonly suspended: boolean };
@@ -94,6 +97,19 @@ export class ServerCron {
     if (h.debugKnobs.cronPaused) return;
     // a paused script: nothing may change the keyspace until it ends (script-busy.ts)
     if (h.scripts.suspended) return;
+    const started = performance.now();
+    try {
+      this.tickWork();
+    } finally {
+      // a tick is an event-loop turn of its own, as Redis's serverCron is (INFO stats/debug)
+      const usec = Math.round((performance.now() - started) * 1000);
+      h.stats.cronDurationUsec += usec;
+      h.stats.countCycle(usec, 0);
+    }
+  }
+
+  private tickWork(): void {
+    const h = this.host;
     h.updateTime();
     h.security.tick();
     // as Redis: no active expiry while the dataset loads (the AOF replays its own
@@ -129,6 +145,13 @@ export class ServerCron {
    * and continuing on a database while more than a tenth of samples were expired.
    */
   private activeExpire(): void {
+    const started = performance.now();
+    this.activeExpireCycle();
+    // as Redis's activeExpireCycle: the whole cycle's time is one expire-cycle sample
+    this.host.latency.maybeRecord(this.host, 'expire-cycle', Math.floor(performance.now() - started));
+  }
+
+  private activeExpireCycle(): void {
     const budgetMs = Math.max(1, (1000 / this.effectiveHz()) * 0.25);
     const effort = this.host.config.int('active-expire-effort');
     const perLoop = 20 + 5 * (effort - 1);

@@ -27,6 +27,8 @@ export const INFO_SECTIONS = [
   'latencystats',
   'cluster',
   'keyspace',
+  // event-loop internals, as Redis 7.2: only when asked for by name (not in all/everything)
+  'debug',
   // Redoubt's own section: only when asked for by name (INFO security), so `INFO all`
   // stays what Redis tools expect
   'security',

@@ -396,6 +396,7 @@ const TITLES: Record<Section, string> = {
   latencystats: 'Latencystats',
   cluster: 'Cluster',
   keyspace: 'Keyspace',
+  debug: 'Debug',
   security: 'Security',
 };
 
@@ -428,9 +429,22 @@ function sectionLines(server: Server, section: Section): string[] {
       return ['cluster_enabled:0'];
     case 'keyspace':
       return keyspaceLines(server);
+    case 'debug':
+      return fieldLines(server.info.fields('debug', debugSection(server)));
     case 'security':
       return fieldLines(server.info.fields('security', securitySection(server)));
   }
+}
+
+/** Redis 7.2's INFO debug: where event-loop time goes, and the busiest turn. */
+function debugSection(server: Server): InfoFields {
+  const s = server.stats;
+  return [
+    ['eventloop_duration_aof_sum', s.aofDurationUsec],
+    ['eventloop_duration_cron_sum', s.cronDurationUsec],
+    ['eventloop_duration_max', s.eventLoopDurationMaxUsec],
+    ['eventloop_cmd_per_cycle_max', s.commandsPerCycleMax],
+  ];
 }
 
 /** Authentication, throttling and event counters (Redoubt; see src/security/). */
@@ -471,7 +485,7 @@ export function selectSections(args: readonly string[]): Section[] {
     else if (s === 'module_list') wanted.add('modules');
     else wanted.add(s);
   }
-  return SECTIONS.filter((s) => (all && s !== 'security') || wanted.has(s));
+  return SECTIONS.filter((s) => (all && s !== 'security' && s !== 'debug') || wanted.has(s));
 }
 
 /** The INFO text for the given arguments (also what tests and the audit read). */

@@ -70,6 +70,12 @@ export class ServerStats {
   eventLoopDurationUsec = 0;
   /** time spent executing commands (µs) */
   commandDurationUsec = 0;
+  /** INFO debug: cron ticks' time and AOF writes' time (µs), the longest event-loop turn
+   * (µs) and the most commands one turn ran */
+  cronDurationUsec = 0;
+  aofDurationUsec = 0;
+  eventLoopDurationMaxUsec = 0;
+  commandsPerCycleMax = 0;
   /** writes since the last save (INFO persistence rdb_changes_since_last_save) */
   dirty = 0;
   /** ACL denials (the ACL layer bumps these) */
@@ -87,6 +93,14 @@ export class ServerStats {
   readonly outputBytesPerSec = new InstantaneousMetric();
   readonly eventLoopCyclesPerSec = new InstantaneousMetric();
   readonly eventLoopDurationPerSec = new InstantaneousMetric();
+
+  /** One event-loop turn: a connection's input handled (`commands` run) or a cron tick. */
+  countCycle(durationUsec: number, commands: number): void {
+    this.eventLoopCycles++;
+    this.eventLoopDurationUsec += durationUsec;
+    if (durationUsec > this.eventLoopDurationMaxUsec) this.eventLoopDurationMaxUsec = durationUsec;
+    if (commands > this.commandsPerCycleMax) this.commandsPerCycleMax = commands;
+  }
 
   countError(text: string): void {
     this.totalErrorReplies++;

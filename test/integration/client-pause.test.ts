@@ -155,3 +155,52 @@ test('CLIENT PAUSE: an internal failure while a held client resumes closes that 
     await srv.close();
   }
 });
+
+test('CLIENT PAUSE WRITE: scripts and functions that declared no-writes run; undeclared or writing ones are held (Redis 7.2 getCommandFlags)', async () => {
+  const srv = await startTestServer();
+  const admin = await RawClient.connect(srv.port);
+  const c = await RawClient.connect(srv.port);
+  const held: RawClient[] = [];
+  try {
+    await admin.call('SET', 'x', 'y');
+    const lib = '#!lua name=pauselib\nredis.register_function{function_name="ro", callback=function() return "hello" end, flags={"no-writes"}}\nredis.register_function("rw", function() return redis.call("set", "x", "z") end)';
+    assert.equal(await admin.call('FUNCTION', 'LOAD', lib), '$8\r\npauselib\r\n');
+    const roBody = "#!lua flags=no-writes\nreturn 'unique script'";
+    const shaRo = bulkBody(await admin.call('SCRIPT', 'LOAD', '#!lua flags=no-writes\nreturn 2'));
+    const shaRw = bulkBody(await admin.call('SCRIPT', 'LOAD', '#!lua\nreturn 3'));
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '100000', 'WRITE'), '+OK\r\n');
+    // declared no-writes: an EVAL not cached yet, the same cached, EVALSHA, FCALL
+    assert.equal(await c.call('EVAL', roBody, '0'), '$13\r\nunique script\r\n');
+    assert.equal(await c.call('EVAL', roBody, '0'), '$13\r\nunique script\r\n');
+    assert.equal(await c.call('EVALSHA', shaRo, '0'), ':2\r\n');
+    assert.equal(await c.call('FCALL', 'ro', '0'), '$5\r\nhello\r\n');
+    assert.equal(await c.call('FCALL_RO', 'RO', '0'), '$5\r\nhello\r\n');
+    // EVAL_RO of a script without a shebang keeps the command's own (read-only) flags
+    assert.equal(await c.call('EVAL_RO', "return redis.call('get', KEYS[1])", '1', 'x'), '$1\r\ny\r\n');
+    // in a transaction: EXEC runs when every queued script declared no-writes
+    await c.call('MULTI');
+    await c.call('EVALSHA', shaRo, '0');
+    assert.equal(await c.call('EXEC'), '*1\r\n:2\r\n');
+    // held: a shebang without no-writes, a script without a shebang, a writing function,
+    // an EVALSHA of an unknown SHA
+    for (const argv of [
+      ['EVALSHA', shaRw, '0'],
+      ['EVAL', 'return 1', '0'],
+      ['FCALL', 'rw', '0'],
+      ['EVALSHA', 'f'.repeat(40), '0'],
+    ]) {
+      const h = await RawClient.connect(srv.port);
+      held.push(h);
+      h.write(RawClient.encode(argv));
+      assert.ok(await silentFor(h, 50), argv.join(' '));
+    }
+    assert.equal(await admin.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+    assert.equal(await held[0]!.readReply(), ':3\r\n');
+    assert.equal(await held[1]!.readReply(), ':1\r\n');
+    assert.equal(await held[2]!.readReply(), '+OK\r\n');
+    assert.match(await held[3]!.readReply(), /^-NOSCRIPT/);
+  } finally {
+    for (const x of [admin, c, ...held]) x.close();
+    await srv.close();
+  }
+});

@@ -373,3 +373,44 @@ test('redis-cli CONFIG GET/SET/RESETSTAT/REWRITE', { skip: noCli }, async () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('DEBUG CONFIG-REWRITE-FORCE-ALL writes every setting (defaults too) and the file loads back to the same CONFIG GET *', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redoubt-rewrite-all-'));
+  const file = join(dir, 'redoubt.conf');
+  writeFileSync(file, 'enable-debug-command yes\nhz 10\n');
+  const store = new ConfigStore(configTable);
+  assert.equal(loadConfigText(store, readFileSync(file, 'latin1')), null);
+  store.configFile = file;
+  const pairs = async (c: RawClient): Promise<string> => (await c.call('CONFIG', 'GET', '*')).split('\r\n').join('\n');
+  const srv = await startTestServer({ store });
+  const c = await RawClient.connect(srv.port);
+  let before = '';
+  try {
+    assert.equal(await c.call('CONFIG', 'REWRITE'), '+OK\r\n');
+    const plain = readFileSync(file, 'latin1');
+    assert.doesNotMatch(plain, /^maxmemory-policy /m, 'a plain rewrite leaves defaults out');
+    assert.equal(await c.call('DEBUG', 'CONFIG-REWRITE-FORCE-ALL'), '+OK\r\n');
+    before = await pairs(c);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+  const text = readFileSync(file, 'latin1');
+  for (const name of ['maxmemory-policy', 'hz', 'appendonly', 'save', 'latency-tracking-info-percentiles']) {
+    assert.match(text, new RegExp(`^${name} `, 'm'), name);
+  }
+  const again = new ConfigStore(configTable);
+  assert.equal(loadConfigText(again, text), null);
+  again.configFile = file;
+  const srv2 = await startTestServer({ store: again });
+  const c2 = await RawClient.connect(srv2.port);
+  try {
+    // the port differs (both run on port 0, each given its own), nothing else
+    const strip = (s: string): string => s.replace(/\$4\nport\n\$\d+\n\d+\n/, '');
+    assert.equal(strip(await pairs(c2)), strip(before));
+  } finally {
+    c2.close();
+    await srv2.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

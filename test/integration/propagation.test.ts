@@ -59,14 +59,14 @@ test('propagation: SETEX / PSETEX become SET … PXAT', () => {
   assert.deepEqual(run('PSETEX', 'k', '70', 'v'), [['SET', 'k', 'v', 'PXAT', String(T0 + 70)]]);
 });
 
-test('propagation: GETEX becomes PEXPIREAT / PERSIST / DEL; PXAT stays; plain GETEX is a read', () => {
+test('propagation: GETEX becomes PEXPIREAT (PXAT too, as redis-server 7.0 and 7.2) / PERSIST / DEL; plain GETEX is a read', () => {
   const { run, clock } = setup();
   run('SET', 'k', 'v');
   assert.deepEqual(run('GETEX', 'k'), []);
   assert.deepEqual(run('GETEX', 'k', 'EX', '5'), [['PEXPIREAT', 'k', String(T0 + 5000)]]);
   assert.deepEqual(run('GETEX', 'k', 'PX', '5'), [['PEXPIREAT', 'k', String(T0 + 5)]]);
   assert.deepEqual(run('GETEX', 'k', 'EXAT', String(T0 / 1000 + 8)), [['PEXPIREAT', 'k', String(T0 + 8000)]]);
-  assert.deepEqual(run('GETEX', 'k', 'PXAT', String(T0 + 9)), [['GETEX', 'k', 'PXAT', String(T0 + 9)]]);
+  assert.deepEqual(run('GETEX', 'k', 'PXAT', String(T0 + 9)), [['PEXPIREAT', 'k', String(T0 + 9)]]);
   assert.deepEqual(run('GETEX', 'k', 'PERSIST'), [['PERSIST', 'k']]);
   assert.deepEqual(run('GETEX', 'k', 'PERSIST'), []);
   clock.advance(10);

@@ -171,3 +171,78 @@ test('command histograms use HdrHistogram buckets as Redis reports them', () => 
   assert.equal(h.valueAtPercentile(0), 1024, 'percentile 0 is the lowest value of the first slot');
   assert.equal(h.valueAtPercentile(100), highestEquivalent(1_000_000));
 });
+
+test('SLOWLOG: a blocking command is logged once answered (served, timed out, CLIENT UNBLOCK), not when it blocks (Redis 7.2)', async () => {
+  const srv = await startTestServer({ config: [['slowlog-log-slower-than', '0']] });
+  const c = await RawClient.connect(srv.port);
+  const blocked = await RawClient.connect(srv.port);
+  const io = ioredisClient(srv.port);
+  const blpops = async (): Promise<string[][]> =>
+    ((await io.call('SLOWLOG', 'GET', '-1')) as Entry[]).map((e) => e[3]).filter((a) => a[0]!.toLowerCase() === 'blpop');
+  const waitBlocked = async (n: number): Promise<void> => {
+    for (let i = 0; i < 200; i++) {
+      if (/blocked_clients:(\d+)/.exec(await c.call('INFO', 'clients'))?.[1] === String(n)) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.fail(`never ${n} blocked clients`);
+  };
+  try {
+    await io.call('SLOWLOG', 'RESET');
+    // served by another client's push, inside that client's EXEC
+    blocked.write(RawClient.encode(['BLPOP', 'l', '0']));
+    await waitBlocked(1);
+    assert.deepEqual(await blpops(), [], 'not logged while blocked');
+    await c.call('MULTI');
+    await c.call('LPUSH', 'l', 'foo');
+    await c.call('SLOWLOG', 'RESET');
+    await c.call('EXEC');
+    assert.match(await blocked.readReply(), /^\*2\r\n\$1\r\nl\r\n\$3\r\nfoo\r\n$/);
+    const newest = ((await io.call('SLOWLOG', 'GET', '1')) as Entry[])[0]!;
+    assert.deepEqual(newest[3], ['BLPOP', 'l', '0'], 'logged after the EXEC that served it');
+    // timed out
+    await blocked.call('BLPOP', 'none', '0.05');
+    assert.deepEqual(await blpops(), [['BLPOP', 'none', '0.05'], ['BLPOP', 'l', '0']]);
+    // CLIENT UNBLOCK
+    const id = await blocked.call('CLIENT', 'ID');
+    blocked.write(RawClient.encode(['BLPOP', 'other', '0']));
+    await waitBlocked(1);
+    assert.equal((await blpops()).length, 2);
+    await c.call('CLIENT', 'UNBLOCK', id.slice(1, -2), 'ERROR');
+    assert.match(await blocked.readReply(), /^-UNBLOCKED/);
+    assert.deepEqual((await blpops())[0], ['BLPOP', 'other', '0']);
+  } finally {
+    c.close();
+    blocked.close();
+    io.disconnect();
+    await srv.close();
+  }
+});
+
+test('LATENCY: an active-expiry cycle past latency-monitor-threshold is an expire-cycle event', async () => {
+  const srv = await startTestServer({ config: [['latency-monitor-threshold', '5']] });
+  const io = ioredisClient(srv.port);
+  const db = srv.server.dbs[0]!;
+  const realStep = db.activeExpireStep.bind(db);
+  try {
+    await io.set('k', 'v', 'PX', '1');
+    // a cycle that takes at least 12 ms (Redoubt frees values in the GC, so a real big key
+    // expires in well under a millisecond): the step below busy-waits before expiring
+    db.activeExpireStep = (n: number) => {
+      const until = performance.now() + 12;
+      while (performance.now() < until);
+      return realStep(n);
+    };
+    await new Promise((r) => setTimeout(r, 5));
+    srv.server.cron.tick();
+    db.activeExpireStep = realStep;
+    const latest = (await io.call('LATENCY', 'LATEST')) as [string, number, number, number][];
+    const cycle = latest.find((e) => e[0] === 'expire-cycle');
+    assert.ok(cycle !== undefined, JSON.stringify(latest));
+    assert.ok(cycle[2] >= 12, JSON.stringify(cycle));
+    assert.equal(await io.exists('k'), 0, 'the cycle expired the key');
+  } finally {
+    db.activeExpireStep = realStep;
+    io.disconnect();
+    await srv.close();
+  }
+});

@@ -230,7 +230,8 @@ test('FLUSHALL stops a running BGSAVE and, with save points, saves the empty dat
     for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
     assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
     assert.equal(await c.call('FLUSHALL'), '+OK\r\n');
-    assert.match(await c.call('INFO', 'persistence'), /rdb_changes_since_last_save:1\r\nrdb_bgsave_in_progress:0\r\n/);
+    // the save FLUSHALL made covers the flush: no change left (redis-server 7.0 and 7.2 report 0)
+    assert.match(await c.call('INFO', 'persistence'), /rdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\n/);
   } finally {
     c.close();
     await srv.close();

@@ -231,3 +231,10 @@ test('issue 15: a multi-argument directive given one quoted argument is split, a
   assert.equal(load('save ""\n').store.get('save'), '');
   assert.equal(lineError('latency-tracking-info-percentiles "50 abc"\n').reason, 'Invalid latency-tracking-info-percentiles parameters');
 });
+
+test('save "" after other save lines empties the list, and later lines append to the empty list (redis-server 7.2)', () => {
+  // what `redis-server file.conf --save ""` loads when the file has `save 900 1`
+  assert.equal(load('save 900 1\nsave ""\n').store.get('save'), '');
+  assert.equal(load('save 900 1\nsave ""\nsave 100 100\n').store.get('save'), '100 100');
+  assert.equal(load('save 900 1\nsave 100 100\n').store.get('save'), '900 1 100 100');
+});
