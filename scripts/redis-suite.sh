@@ -60,7 +60,9 @@ make_tree() { # $1 = dir, $2 = server command
 mkdir -p "$OUT"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-make_tree "$scratch/redoubt" "node $repo/dist/src/main.js"
+# The heap ceiling is given on node's command line so Redoubt does not start itself again
+# with one (main.ts relaunchWithHeap): the suite finds its server by the PID it spawned.
+make_tree "$scratch/redoubt" "node --max-old-space-size=4096 $repo/dist/src/main.js"
 have_redis=0
 if [ -x "$REDIS_BIN" ]; then make_tree "$scratch/redis" "$REDIS_BIN"; have_redis=1; fi
 
