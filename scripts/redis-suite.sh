@@ -63,8 +63,8 @@ make_tree() { # $1 = dir, $2 = server command
 mkdir -p "$OUT"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-# The heap ceiling is given on node's command line so Redoubt does not start itself again
-# with one (main.ts relaunchWithHeap): the suite finds its server by the PID it spawned.
+# An explicit heap size: without one main.js relaunches itself sized from maxmemory, and the
+# suite, which waits for the PID it spawned to appear in the log, never sees the child's.
 make_tree "$scratch/redoubt" "node --max-old-space-size=4096 $repo/dist/src/main.js"
 have_redis=0
 if [ -x "$REDIS_BIN" ]; then make_tree "$scratch/redis" "$REDIS_BIN"; have_redis=1; fi
