@@ -214,7 +214,8 @@ export class BlockingRegistry {
           if (q === undefined) continue;
           for (const w of q.slice()) {
             if (this.byClient.get(w.conn.client.id) !== w) continue;
-            const e = this.server.dbs[db]?.peek(key);
+            // as Redis: looking does not expire the key (a waiter on an expired key stays blocked)
+            const e = this.server.dbs[db]?.peekNoEffects(key);
             if ((e !== undefined && e.v.type === w.type) || w.unblockOnNoKey) this.serve(w, key);
           }
         }
