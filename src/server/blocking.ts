@@ -231,6 +231,10 @@ export class BlockingRegistry {
     this.remove(w);
     const ctx = w.conn.ctx;
     this.server.current = w.conn.client;
+    // re-executed as a command of its own, at its own time (Redis's call() takes a new
+    // command time): a key that expired during the command that made it ready (EXEC with a
+    // DEBUG SLEEP, a long script) is found expired here, deleted, and the waiter blocks again
+    this.server.updateTime();
     this.reprocessing = w;
     // a served client's command is its own unit of the write feed, in its own database
     const prop = this.server.propagator;

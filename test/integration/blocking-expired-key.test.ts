@@ -66,3 +66,36 @@ test('SWAPDB bringing an expired key to a waiter leaves it blocked and the key u
     await running.close();
   }
 });
+
+test('a key that expires during the EXEC that made it ready is found expired when the waiter runs again: it stays blocked, the DEL follows the EXEC', async () => {
+  // real time here: DEBUG SLEEP inside the transaction outlasts the key's 100 ms
+  const running = await startTestServer({ config: [['enable-debug-command', 'yes']] });
+  const server = running.server;
+  const sink = attachRecordingSink(server);
+  const waiter = await RawClient.connect(running.port);
+  const c = await RawClient.connect(running.port);
+  try {
+    assert.equal(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), '+OK\r\n');
+    waiter.write(RawClient.encode(['BRPOP', 'k', '0']));
+    const deadline = Date.now() + 5000;
+    while (server.blocking.size < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(server.blocking.size, 1);
+    sink.take();
+
+    await c.call('MULTI');
+    await c.call('RPUSH', 'k', 'hello');
+    await c.call('PEXPIRE', 'k', '100');
+    await c.call('DEBUG', 'SLEEP', '0.2');
+    assert.equal(await c.call('EXEC'), '*3\r\n:1\r\n:1\r\n+OK\r\n');
+    assert.equal(server.blocking.size, 1, 'the waiter is blocked again');
+    assert.equal(waiter.received, '');
+    const feed = sink.take().map((x) => x.argv[0]!.toUpperCase());
+    assert.deepEqual(feed, ['MULTI', 'RPUSH', 'PEXPIREAT', 'EXEC', 'DEL']);
+    assert.equal(expiredKeys(await c.call('INFO', 'stats')), 1);
+    assert.equal(await c.call('EXISTS', 'k'), ':0\r\n');
+  } finally {
+    waiter.close();
+    c.close();
+    await running.close();
+  }
+});
