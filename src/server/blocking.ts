@@ -231,10 +231,6 @@ export class BlockingRegistry {
     this.remove(w);
     const ctx = w.conn.ctx;
     this.server.current = w.conn.client;
-    // re-executed as a command of its own, at its own time (Redis's call() takes a new
-    // command time): a key that expired during the command that made it ready (EXEC with a
-    // DEBUG SLEEP, a long script) is found expired here, deleted, and the waiter blocks again
-    this.server.updateTime();
     this.reprocessing = w;
     // a served client's command is its own unit of the write feed, in its own database
     const prop = this.server.propagator;
@@ -243,6 +239,10 @@ export class BlockingRegistry {
     let out: Reply | null;
     try {
       ctx.command = w.cmd;
+      // re-executed as a command of its own, at its own time (Redis's call() takes a new
+      // command time): a key that expired during the command that made it ready (EXEC with
+      // a DEBUG SLEEP, a long script) is found expired here, deleted, and the waiter blocks again
+      this.server.updateTime();
       if (this.server.keyWriteHook !== null) this.server.preserveKeys(w.dbIndex, w.cmd, w.argv);
       if (w.serve !== null) {
         out = w.serve(readyKey);
