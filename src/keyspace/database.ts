@@ -143,6 +143,18 @@ export class Database {
     return this.data.get(key);
   }
 
+  /**
+   * Entry with no effect at all (Redis's LOOKUP_NOEFFECTS): a key whose time has come reads
+   * as missing but is left for the next real access to delete, so the deletion (its event,
+   * its DEL in the write feed) happens where Redis has it. Used to decide whether a blocked
+   * client can be served.
+   */
+  peekNoEffects(key: string): Entry | undefined {
+    const at = this.expires.size > 0 ? this.expires.get(key) : undefined;
+    if (at !== undefined && at <= this.host.now() && this.host.loading !== true) return undefined;
+    return this.data.get(key);
+  }
+
   private lookup(key: string, noTouch = false): Entry | undefined {
     const e = this.data.get(key);
     if (e === undefined) return undefined;

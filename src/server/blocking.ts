@@ -230,7 +230,8 @@ export class BlockingRegistry {
           if (q === undefined) continue;
           for (const w of q.slice()) {
             if (this.byClient.get(w.conn.client.id) !== w) continue;
-            const e = this.server.dbs[db]?.peek(key);
+            // as Redis: looking does not expire the key (a waiter on an expired key stays blocked)
+            const e = this.server.dbs[db]?.peekNoEffects(key);
             if ((e !== undefined && e.v.type === w.type) || w.unblockOnNoKey) this.serve(w, key);
           }
         }
@@ -269,6 +270,10 @@ export class BlockingRegistry {
     const started = performance.now();
     try {
       ctx.command = w.cmd;
+      // re-executed as a command of its own, at its own time (Redis's call() takes a new
+      // command time): a key that expired during the command that made it ready (EXEC with
+      // a DEBUG SLEEP, a long script) is found expired here, deleted, and the waiter blocks again
+      this.server.updateTime();
       if (this.server.keyWriteHook !== null) this.server.preserveKeys(w.dbIndex, w.cmd, w.argv);
       if (w.serve !== null) {
         out = w.serve(readyKey);
