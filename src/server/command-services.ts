@@ -103,6 +103,8 @@ export function commandServices(server: Server): CommandServices {
     commands: {
       table: server.commands,
       call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
+      defer: () => server.dispatcher.defer(),
+      lateReplyTo: (client) => server.connections.get(client.id),
     },
     replication: new WaitRegistry({
       propagator: server.propagator,
