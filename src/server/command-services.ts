@@ -26,7 +26,8 @@ export function commandServices(server: Server): CommandServices {
     outOfMemory: (): boolean => server.evictor.maxmemory > 0 && server.memory.used() > server.evictor.maxmemory,
     diskError: (): string | null => server.diskError,
   };
-  const evalScripts = new EvalScripts(scriptHost);
+  // one math.random sequence for EVAL and FUNCTION, kept across flushes (Redis's rand.c)
+  const evalScripts = new EvalScripts(scriptHost, { prng: server.functions.prng });
   // FCALL runs library functions through the same runner rules as EVAL, on the libraries' VM
   const functionRunner = new ScriptRunner(server.functions.vm, scriptHost);
   // lua-memory-limit: owned here, where both script VMs are built (push: a running VM too)

@@ -1346,6 +1346,10 @@ void rd_close(lua_State *L) {
 }
 
 RD_EXPORT("rd_mem_used") uint32_t rd_mem_used(lua_State *L) { return (uint32_t)vm_of(L)->used; }
+/* Where math.random's 48-bit state lives (8 bytes, little endian): Redis has one
+   generator per process, shared by EVAL and FUNCTION and kept across flushes, so the
+   host carries it from one state to the next. */
+RD_EXPORT("rd_rand_state") uint64_t *rd_rand_state(lua_State *L) { return &vm_of(L)->rand_state; }
 RD_EXPORT("rd_set_limit") void rd_set_limit(lua_State *L, uint32_t limit) { vm_of(L)->limit = limit; }
 
 /* ------------------------------------------------------------------------- */
