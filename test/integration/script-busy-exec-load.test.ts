@@ -158,3 +158,32 @@ test('a long script replayed from the AOF: clients get LOADING while it runs, th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a script looping on redis.call gets BUSY in time, and a command allowed while busy serves no blocked client', { timeout: 120_000 }, async () => {
+  // Redis's "Timedout scripts and unblocked command": before, the count hook met a loop of
+  // commands only every ~10,000 calls (no BUSY for seconds), and HELLO while the script was
+  // paused served the BLPOP with the script's first push
+  const srv = await startTestServer({ config: [['busy-reply-threshold', '10'], ['enable-debug-command', 'yes']] });
+  const a = await RawClient.connect(srv.port);
+  const popper = await RawClient.connect(srv.port);
+  const b = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await b.call('debug', 'set-disable-deny-scripts', '1'), '+OK\r\n');
+    popper.write(enc(['blpop', 'x', '0']));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const script =
+      "redis.call('lpush', KEYS[1], 'y') local clients while true do clients = redis.call('client', 'list') " +
+      "if string.find(clients, 'abortscript') ~= nil then break end end redis.call('lpush', KEYS[1], 'z') return 'done'";
+    a.write(enc(['eval', script, '1', 'x']));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(await b.call('ping'), BUSY_EVAL);
+    assert.match(await b.call('hello', '2', 'setname', 'abortscript'), /^\*14\r\n/);
+    assert.equal(await popper.readReply(20_000), '*2\r\n$1\r\nx\r\n$1\r\nz\r\n');
+    assert.equal(await a.readReply(20_000), '$4\r\ndone\r\n');
+  } finally {
+    a.close();
+    popper.close();
+    b.close();
+    await srv.close();
+  }
+});
