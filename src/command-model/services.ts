@@ -294,6 +294,13 @@ export interface CommandRegistry {
   readonly table: CommandTable;
   /** runs a command that passed every check (EXEC's queued commands) */
   call(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null;
+  /**
+   * The running command answers later (EXEC whose script paused): its call's end waits
+   * for `complete`, which returns the reply to send; the handler returns null.
+   */
+  defer(): { complete(out: Reply | null): Reply | null };
+  /** where a late reply to `client` goes (its connection), if it has one */
+  lateReplyTo(client: Client): { unblocked(r: Reply | null): void } | undefined;
 }
 
 export interface ReloadOptions {

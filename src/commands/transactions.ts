@@ -9,7 +9,7 @@ import { defineCommand, keys, type Command, type CommandDefinition } from '../co
 import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import type { CommandContext } from '../command-model/context.js';
-import type { Client } from '../server/client.js';
+import type { Client, QueuedCommand, ScriptContinuation } from '../server/client.js';
 
 const TX: ['transaction'] = ['transaction'];
 
@@ -63,14 +63,67 @@ export const exec = defineCommand({
       return r;
     }
     const queued = c.multi;
-    const self = ctx.command;
     keyspace.watches.unwatchAll(c);
-    const out: Reply[] = new Array(queued.length);
+    return new ExecRun(ctx, queued).start();
+  },
+});
+
+/**
+ * One EXEC's run of its queued commands. It runs them all at once unless a script among
+ * them pauses past busy-reply-threshold (Redis 7.2 processes events inside EXEC too:
+ * other clients get -BUSY and SCRIPT KILL works): EXEC's end then waits, the script's
+ * reply comes back through `resumeAfterScript` (the client's ScriptContinuation) and the
+ * remaining commands run from there, the array going out when the last one has answered.
+ * Nothing else runs in between: while the script is paused only allow_busy commands of
+ * other clients run, and the client itself reads nothing more.
+ */
+class ExecRun implements ScriptContinuation {
+  private readonly self: Command;
+  private readonly out: Reply[];
+  private next = 0;
+  /** EXEC's own deferred end, once a script paused */
+  private deferred: { complete(out: Reply | null): Reply | null } | null = null;
+
+  constructor(
+    private readonly ctx: CommandContext,
+    private readonly queued: readonly QueuedCommand[],
+  ) {
+    this.self = ctx.command;
+    this.out = new Array<Reply>(queued.length);
+  }
+
+  /** EXEC's reply, or null when a script paused (the array is sent when all answered). */
+  start(): Reply | null {
+    const r = this.runFrom();
+    if (r !== null) return r;
+    this.deferred = this.ctx.services.commands.defer();
+    return null;
+  }
+
+  resumeAfterScript(late: Reply | null): void {
+    this.out[this.next++] = late ?? reply.nil;
+    const r = this.runFrom();
+    if (r === null) return; // another script paused
+    const deferred = this.deferred;
+    const final = deferred !== null ? deferred.complete(r) : r;
+    this.ctx.services.commands.lateReplyTo(this.ctx.client)?.unblocked(final);
+  }
+
+  /** Runs the commands from `next` on: the array, or null when a script paused. */
+  private runFrom(): Reply | null {
+    const ctx = this.ctx;
+    const c = ctx.client;
+    const queued = this.queued;
+    const out = this.out;
     const wasInExec = c.inExec;
+    const wasContinuation = c.scriptContinuation;
     // Blocking commands act non-blocking while this is set (Redis's CLIENT_DENY_BLOCKING).
     c.inExec = true;
+    // a script may pause only when there is a connection to answer later
+    c.scriptContinuation = ctx.services.commands.lateReplyTo(c) !== undefined ? this : null;
     try {
-      for (let i = 0; i < queued.length; i++) {
+      for (; this.next < queued.length; this.next++) {
+        const i = this.next;
         const q = queued[i]!;
         const denied = execPermissionDenied(ctx, q.cmd, q.argv);
         if (denied !== null) {
@@ -79,16 +132,20 @@ export const exec = defineCommand({
           out[i] = r;
           continue;
         }
-        out[i] = ctx.services.commands.call(ctx, q.cmd, q.argv) ?? reply.nil;
+        const r = ctx.services.commands.call(ctx, q.cmd, q.argv);
+        // a script paused: its reply comes to resumeAfterScript
+        if (r === null && ctx.services.scriptBusy.busyError() !== null) return null;
+        out[i] = r ?? reply.nil;
       }
     } finally {
       c.inExec = wasInExec;
-      ctx.command = self;
+      c.scriptContinuation = wasContinuation;
+      ctx.command = this.self;
     }
     discardTransaction(ctx);
     return reply.array(out);
-  },
-});
+  }
+}
 
 export const discard = defineCommand({
   name: 'discard',

@@ -21,7 +21,7 @@ import { loadLimitsFromConfig } from './rdb/load-limits.js';
 import { Client } from '../server/client.js';
 import { CommandContext } from '../command-model/context.js';
 import { errors } from '../errors.js';
-import { Kind } from '../protocol/reply.js';
+import { Kind, type Reply } from '../protocol/reply.js';
 
 /** Loading failed: the message names the file, offset and reason (already logged). */
 export class LoadError extends Error {}
@@ -163,10 +163,22 @@ function fileSize(file: string): number {
  * The AOF client: replays one command from the AOF with full powers (no ACL, no auth:
  * Redis's AOF client has no user either) and no reply. Returns null or the error text.
  */
-export function aofExecutor(server: Server): (argv: string[]) => string | null {
+export function aofExecutor(server: Server): (argv: string[]) => string | null | Promise<string | null> {
   const client = new Client(-1, 'aof:0', 'aof:0', -1, server.now(), server.acl.defaultUser, true);
   client.authenticated = true;
   const ctx = new CommandContext(server, client);
+  const errorText = (r: Reply | null): string | null => (r !== null && r.k === Kind.Error ? r.s : null);
+  // A script past busy-reply-threshold pauses here too (as Redis's hook processes
+  // events while loading): other clients get -LOADING meanwhile, and the file goes on
+  // once the script's reply arrives.
+  let waiting: ((r: Reply | null) => void) | null = null;
+  client.scriptContinuation = {
+    resumeAfterScript: (r) => {
+      const w = waiting;
+      waiting = null;
+      w?.(r);
+    },
+  };
   return (argv) => {
     const found = server.commands.lookup(argv[0]!);
     let cmd = found;
@@ -174,11 +186,17 @@ export function aofExecutor(server: Server): (argv: string[]) => string | null {
     if (cmd === undefined || cmd.run === undefined) return `Unknown command '${printable(argv[0]!)}' reading the append only file`;
     if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) return errors.wrongArgs(cmd.fullName);
     server.current = client;
+    let r: Reply | null;
     try {
-      const r = server.dispatcher.call(ctx, cmd, argv);
-      return r !== null && r.k === Kind.Error ? r.s : null;
+      r = server.dispatcher.call(ctx, cmd, argv);
     } finally {
       server.current = null;
     }
+    if (r === null && server.scripts.busyError() !== null) {
+      return new Promise<string | null>((resolve) => {
+        waiting = (late) => resolve(errorText(late));
+      });
+    }
+    return errorText(r);
   };
 }

@@ -14,7 +14,7 @@
  *    one before a function runs (`ensureLoaded`), so a stale reference never runs.
  * Codes, names and descriptions are binary strings (one char per byte).
  */
-import { FUNCTION_FLAG_NAMES, LuaVm, type LuaChunk, type HostFunctionResult } from './lua-vm.js';
+import { FUNCTION_FLAG_NAMES, LuaPrng, LuaVm, type LuaChunk, type HostFunctionResult } from './lua-vm.js';
 import type { LuaArg } from './wire.js';
 import type { LuaValue } from './lua-value.js';
 import { isValidFunctionName, parseLibraryMetadata } from './library-metadata.js';
@@ -100,6 +100,9 @@ export class FunctionLibraries {
   /** lua-memory-limit for the function VM (undefined: the VM's default) */
   private memoryLimit: number | undefined;
 
+  /** math.random's generator: Redis's one per process, which EVAL's VM shares too */
+  readonly prng = new LuaPrng();
+
   constructor(private readonly opts: FunctionLibrariesOptions = {}) {
     this.memoryLimit = opts.memoryLimit;
   }
@@ -118,6 +121,7 @@ export class FunctionLibraries {
         // the same redis.* API as EVAL at run time; while loading, the library API
         hostFunctions: this.opts.hostFunctions ?? ScriptRunner.hostFunctions,
         memoryLimit: this.memoryLimit,
+        prng: this.prng,
       });
     }
     return this.vmInstance;

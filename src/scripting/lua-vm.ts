@@ -78,6 +78,7 @@ interface Exports {
   rd_open(limit: number, names: number, version: number, versionNum: number): number;
   rd_close(L: number): void;
   rd_mem_used(L: number): number;
+  rd_rand_state(L: number): number;
   rd_set_limit(L: number, limit: number): void;
   rd_load(L: number, len: number, chunkName: number): number;
   rd_unref(L: number, ref: number): void;
@@ -164,7 +165,42 @@ export type RunResult =
 /** A step of a script run by start/resume: paused for the host, or finished. */
 export type RunStep = RunResult | { readonly kind: 'paused' };
 
+/** lrand48's state after Redis's redisSrand48(0) (rand.c), the generator's start. */
+const RAND_INIT_LO = 0xabcd330e;
+const RAND_INIT_HI = 0x1234;
+
+/**
+ * math.random's generator. Redis has one per process (rand.c): EVAL scripts and
+ * functions draw from the same sequence, and SCRIPT FLUSH / FUNCTION FLUSH keep it.
+ * Every LuaVm given the same LuaPrng shares it: the state lives in the instance that
+ * ran last (no copy while one VM runs script after script) and moves on a switch or
+ * when that instance is dropped.
+ */
+export class LuaPrng {
+  lo = RAND_INIT_LO;
+  hi = RAND_INIT_HI;
+  /** @internal the instance holding the live state, if any */
+  owner: { save(prng: LuaPrng): void } | null = null;
+
+  /** @internal makes `inst` hold the state */
+  claim(inst: { save(prng: LuaPrng): void; load(prng: LuaPrng): void }): void {
+    if (this.owner === inst) return;
+    this.owner?.save(this);
+    inst.load(this);
+    this.owner = inst;
+  }
+
+  /** @internal `inst` goes away: keep its state */
+  release(inst: { save(prng: LuaPrng): void }): void {
+    if (this.owner !== inst) return;
+    inst.save(this);
+    this.owner = null;
+  }
+}
+
 export interface LuaVmOptions {
+  /** math.random's generator, shared with other VMs (default: one of its own) */
+  readonly prng?: LuaPrng;
   /** bytes Lua may hold (default 64 MiB) */
   readonly memoryLimit?: number;
   /** linear memory size above which the instance is rebuilt after a call */
@@ -328,6 +364,22 @@ class Instance {
     return p;
   }
 
+  /** Copies math.random's state out of the instance. */
+  save(prng: LuaPrng): void {
+    const dv = new DataView(this.ex.memory.buffer);
+    const p = this.ex.rd_rand_state(this.L);
+    prng.lo = dv.getUint32(p, true);
+    prng.hi = dv.getUint32(p + 4, true);
+  }
+
+  /** Copies math.random's state into the instance. */
+  load(prng: LuaPrng): void {
+    const dv = new DataView(this.ex.memory.buffer);
+    const p = this.ex.rd_rand_state(this.L);
+    dv.setUint32(p, prng.lo, true);
+    dv.setUint32(p + 4, prng.hi, true);
+  }
+
   readOut(): LuaValue {
     return readLuaValue(this.readerAt(this.ex.rd_out_ptr()));
   }
@@ -345,6 +397,7 @@ export class LuaVm {
   private readonly w = new WireWriter();
   /** a FUNCTION engine state (see LuaVmOptions.functionEngine) */
   readonly functionEngine: boolean;
+  private readonly prng: LuaPrng;
   /** instances discarded because of a trap or a host exception */
   poisonings = 0;
   /** instances discarded to give memory back */
@@ -355,6 +408,7 @@ export class LuaVm {
     this.rebuildAbove = opts.rebuildAboveBytes ?? DEFAULT_REBUILD_ABOVE;
     this.names = [...BUILTIN_FUNCTIONS, ...(opts.hostFunctions ?? [])];
     this.functionEngine = opts.functionEngine === true;
+    this.prng = opts.prng ?? new LuaPrng();
     this.version = opts.redisVersion ?? REDIS_COMPAT_VERSION;
     this.instance();
   }
@@ -426,6 +480,7 @@ export class LuaVm {
       for (const a of args) w.str(a);
       inst.toScratch(w.bytes());
       const hook = opts.interrupt || opts.pause ? (opts.hookInterval ?? DEFAULT_HOOK_INTERVAL) : 0;
+      this.prng.claim(inst);
       this.running = opts;
       step = this.outcome(inst, inst.ex.rd_start(inst.L, chunk.ref, opts.mode === 'function' ? 1 : 0, hook));
     });
@@ -512,6 +567,7 @@ export class LuaVm {
       for (let i = 0; i < code.length; i++) bytes[i] = code.charCodeAt(i) & 0xff;
       inst.toScratch(bytes);
       const hook = opts.interrupt ? (opts.hookInterval ?? DEFAULT_HOOK_INTERVAL) : 0;
+      this.prng.claim(inst);
       this.running = { interrupt: opts.interrupt, hostFunction: opts.hostFunction };
       let status: number;
       try {
@@ -563,7 +619,9 @@ export class LuaVm {
 
   private drop(): void {
     // The whole linear memory goes with the instance: no lua_close needed, and
-    // after a trap calling into the instance again is not safe anyway.
+    // after a trap calling into the instance again is not safe anyway (reading its
+    // memory is: math.random's state is kept from it).
+    if (this.inst !== null) this.prng.release(this.inst);
     this.inst = null;
   }
 

@@ -55,7 +55,8 @@ export function callFromScript(run: ScriptRun, argv: string[]): Reply {
   if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
     return refuse(run, cmd, errors.scriptWrongArity);
   }
-  if (cmd.flags.includes('noscript')) return refuse(run, cmd, errors.scriptNoScriptCommand);
+  // DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's testing switch) lets noscript commands through
+  if (cmd.flags.includes('noscript') && !run.ctx.services.debug.knobs.disableDenyScripts) return refuse(run, cmd, errors.scriptNoScriptCommand);
   const denied = scriptAclDenial(run, cmd, argv, true);
   if (denied !== null) return refuse(run, cmd, errors.scriptAclFailure(denied));
   // an AOF replay re-runs what the master accepted (Redis's mustObeyClient)

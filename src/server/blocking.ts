@@ -217,7 +217,10 @@ export class BlockingRegistry {
 
   /** Serves waiters of the ready keys (handleClientsBlockedOnKeys). */
   handleReady(): void {
-    if (this.serving) return;
+    // not while a script is paused: a command allowed while busy (HELLO, CLIENT …) must
+    // not serve a client with what the unfinished script pushed; the script's own end
+    // serves them (Redis's "Timedout scripts and unblocked command")
+    if (this.serving || this.server.scripts.suspended) return;
     this.serving = true;
     const prevCurrent = this.server.current;
     try {

@@ -7,6 +7,7 @@
 import type { User } from '../acl/user.js';
 import type { Command } from '../command-model/command-spec.js';
 import type { ClientTracking } from './tracking.js';
+import type { Reply } from '../protocol/reply.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -16,6 +17,16 @@ export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 export interface QueuedCommand {
   argv: string[];
   cmd: Command;
+}
+
+/**
+ * Where the reply of a script that paused past busy-reply-threshold goes when the
+ * client's command is not the script itself: EXEC goes on with its queued commands,
+ * AOF loading with the file. Called inside the script's last slice (the server's
+ * current client is this one).
+ */
+export interface ScriptContinuation {
+  resumeAfterScript(r: Reply | null): void;
 }
 
 export class Client {
@@ -52,6 +63,8 @@ export class Client {
   watchDirty = false;
   /** true while EXEC runs the queued commands: blocking commands then act non-blocking */
   inExec = false;
+  /** set while EXEC runs or AOF loading replays: a script may pause and answer here */
+  scriptContinuation: ScriptContinuation | null = null;
   /** the client a script's redis.call commands run on (Redis's CLIENT_SCRIPT) */
   inScript = false;
   /** set by CLIENT KILL / QUIT: the connection closes once pending replies are written */

@@ -27,7 +27,8 @@ export function commandServices(server: Server): CommandServices {
     diskError: (): string | null => server.diskError,
     readOnlyReplica: (): boolean => server.replication.refuseWrites,
   };
-  const evalScripts = new EvalScripts(scriptHost);
+  // one math.random sequence for EVAL and FUNCTION, kept across flushes (Redis's rand.c)
+  const evalScripts = new EvalScripts(scriptHost, { prng: server.functions.prng });
   const waits = new WaitRegistry({
     propagator: server.propagator,
     blocking: server.blocking,
@@ -115,6 +116,8 @@ export function commandServices(server: Server): CommandServices {
     commands: {
       table: server.commands,
       call: (ctx, cmd, argv) => server.dispatcher.call(ctx, cmd, argv),
+      defer: () => server.dispatcher.defer(),
+      lateReplyTo: (client) => server.connections.get(client.id),
     },
     replication: waits,
     primary: server.replication.primary,

@@ -70,6 +70,13 @@ function loadRdbSync(server: Server, file: string, merge: boolean, keepExpired: 
       const rec = reader.next();
       if (rec === null) return reader.offset;
       if (rec.kind === 'eof') return reader.offset;
+      if (rec.kind === 'function') {
+        // as Redis's rdbFunctionLoad: a library already there is replaced under MERGE
+        // (RDBFLAGS_ALLOW_DUP), an error otherwise
+        const err = server.functions.restore([rec.code], merge ? 'replace' : 'append', { timeoutMs: 0 });
+        if (err !== null) throw new Error(`Failed loading library, ${err}`);
+        continue;
+      }
       if (rec.kind !== 'key') continue;
       const db = server.dbs[rec.db]!;
       if (!keepExpired && rec.expireAt !== undefined && rec.expireAt <= server.clock.now()) continue;
@@ -90,9 +97,11 @@ function loadRdbSync(server: Server, file: string, merge: boolean, keepExpired: 
   }
 }
 
+/** Redis's emptyData(-1, EMPTYDB_NO_FLAGS): the keys and the functions. */
 function emptyAll(server: Server): void {
   server.persistence.rdb.cancel();
   for (const db of server.dbs) db.flush();
+  server.functions.flush();
 }
 
 export function debugService(server: Server): DebugService {

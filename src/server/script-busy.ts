@@ -21,7 +21,11 @@
  *  - the server's cached time is the script's start time in every slice.
  * Before the threshold nothing pauses: the script runs to its end in one go, as
  * in Redis (where the server is blocked meanwhile). A script run inside EXEC or
- * without a connection (AOF loading) never pauses either.
+ * during AOF loading pauses too (as Redis's hook processes events there as well):
+ * its reply goes to the client's ScriptContinuation, which goes on with the
+ * transaction or the file; while loading, other clients get -LOADING first (the
+ * dispatcher's order, as Redis's processCommand). Without a connection or a
+ * continuation the script runs to its end.
  */
 import { performance } from 'node:perf_hooks';
 import { errors } from '../errors.js';
@@ -30,7 +34,7 @@ import type { Command } from '../command-model/command-spec.js';
 import type { CommandContext } from '../command-model/context.js';
 import type { ScriptControl, ScriptJob, ScriptsService } from '../command-model/services.js';
 import type { DeferredCall } from '../commands/dispatcher.js';
-import type { Client } from './client.js';
+import type { Client, ScriptContinuation } from './client.js';
 import { internalErrorLog } from './internal-error-log.js';
 import type { Server } from './server.js';
 
@@ -69,6 +73,8 @@ export class ScriptBusyGate implements ScriptsService {
   private client: Client | null = null;
   /** where the late reply goes; undefined: this run never pauses (EXEC, no connection) */
   private conn: LateReply | undefined = undefined;
+  /** or what goes on after the script (EXEC, AOF loading): it gets the late reply */
+  private cont: ScriptContinuation | null = null;
   private threshold = 0;
   private startedAt = 0;
   /** the cached time when the command started (frozen for the script) */
@@ -125,6 +131,7 @@ export class ScriptBusyGate implements ScriptsService {
     this.job = job;
     this.client = ctx.client;
     this.conn = undefined;
+    this.cont = null;
     this.threshold = this.host.threshold();
     this.startedAt = performance.now();
     this.time = this.host.now();
@@ -183,6 +190,7 @@ export class ScriptBusyGate implements ScriptsService {
     this.job = null;
     this.client = null;
     this.conn = undefined;
+    this.cont = null;
     this.paused = false;
     this.deferred = null;
   }
@@ -196,7 +204,7 @@ export class ScriptBusyGate implements ScriptsService {
   /** Asked by the count hook: pause once past the threshold, then every SLICE_MS. */
   private wantPause(): boolean {
     const now = performance.now();
-    if (this.timedOut) return this.conn !== undefined && now - this.sliceStart >= SLICE_MS;
+    if (this.timedOut) return (this.conn !== undefined || this.cont !== null) && now - this.sliceStart >= SLICE_MS;
     const elapsed = now - this.startedAt;
     if (elapsed < this.threshold) return false;
     this.timedOut = true;
@@ -205,8 +213,11 @@ export class ScriptBusyGate implements ScriptsService {
       `Slow script detected: still in execution after ${Math.floor(elapsed)} milliseconds. ` +
         `You can try killing the script using the ${job.kind === 'eval' ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${job.name}.`,
     );
-    // inside EXEC or without a connection the script runs to its end (nowhere to answer later)
+    // EXEC and AOF loading go on after the script (their continuation); otherwise the
+    // late reply goes to the connection; with neither the script runs to its end
     const client = this.client!;
+    this.cont = client.scriptContinuation;
+    if (this.cont !== null) return true;
     this.conn = client.inExec ? undefined : this.host.connectionOf(client);
     return this.conn !== undefined;
   }
@@ -224,6 +235,8 @@ export class ScriptBusyGate implements ScriptsService {
     const job = this.job!;
     const client = this.client!;
     const conn = this.conn;
+    const cont = this.cont;
+    const time = this.time;
     const deferred = this.deferred;
     this.paused = false;
     this.sliceStart = performance.now();
@@ -249,7 +262,19 @@ export class ScriptBusyGate implements ScriptsService {
     } finally {
       this.host.exitSlice();
     }
-    conn?.unblocked(out);
+    if (cont === null) {
+      conn?.unblocked(out);
+      return;
+    }
+    // the transaction or the load goes on as the same client, at the same cached time
+    this.host.enterSlice(client, time);
+    try {
+      cont.resumeAfterScript(out);
+    } catch (e) {
+      internalErrorLog(this.host.logger).report('going on after a script', e);
+    } finally {
+      this.host.exitSlice();
+    }
   }
 }
 

@@ -2,7 +2,8 @@
  * A script past busy-reply-threshold on one thread (issue 12): other clients get
  * -BUSY (plain TCP and TLS), the commands Redis allows while busy answer, the
  * script's own pipelined commands wait, SCRIPT KILL stops a script that has not
- * written (inside pcall too), -UNKILLABLE once it has, SHUTDOWN NOSAVE stops the
+ * written (inside pcall, xpcall, sort comparators, gsub callbacks, metamethods, generic-for
+ * iterators and the script's own coroutines too), -UNKILLABLE once it has, SHUTDOWN NOSAVE stops the
  * server, and no other client's write — nor the expiry cron — runs while the
  * script is paused. The texts are compared with Debian's redis-server (7.0.15:
  * these texts are the same in 7.2.4's server.c / script.c).
@@ -133,6 +134,18 @@ for (const [label, script, line] of [
   ['a loop in pcall in a loop that retries', 'while true do\n  pcall(function() while true do end end)\nend', 2],
   ['a loop in a table.sort comparator', 'table.sort({3, 2, 1}, function(a, b)\n  while true do end\nend)', 2],
   ['a loop in a string.gsub callback', "string.gsub('abc', '%w', function(c)\n  while true do end\nend)", 2],
+  // called from C in Lua 5.1 (xpcall, the VM's metamethod and iterator calls, coroutine.resume):
+  // before the engine crossed those boundaries these loops never paused, so BUSY never came
+  ['a loop inside xpcall', 'xpcall(function()\n  while true do end\nend, function(e) return e end)\nreturn 1', 2],
+  ['a loop in an xpcall message handler', "xpcall(function() error('x') end, function(e)\n  while true do end\nend)", 2],
+  ['a loop in an __index metamethod', 'local t = setmetatable({}, {__index = function(t, k)\n  while true do end\nend})\nreturn t.x', 2],
+  ['a loop in an __add metamethod', 'local mt = {__add = function(a, b)\n  while true do end\nend}\nreturn setmetatable({}, mt) + 1', 2],
+  ['a loop in an __lt metamethod', 'local mt = {__lt = function(a, b)\n  while true do end\nend}\nreturn setmetatable({}, mt) < setmetatable({}, mt)', 2],
+  ['a loop in a __newindex metamethod', 'local t = setmetatable({}, {__newindex = function(t, k, v)\n  while true do end\nend})\nt.x = 1', 2],
+  ['a loop in a generic-for iterator', 'local function iter()\n  while true do end\nend\nfor x in iter do end', 2],
+  ['a loop in pcall inside an __index metamethod', 'local t = setmetatable({}, {__index = function(t, k)\n  return pcall(function()\n    while true do end\n  end)\nend})\nreturn t.x', 3],
+  ['a loop in a coroutine the script created', 'local co = coroutine.create(function()\n  while true do end\nend)\nreturn coroutine.resume(co)', 2],
+  ['a loop in a coroutine.wrap function', 'local f = coroutine.wrap(function()\n  while true do end\nend)\nreturn f()', 2],
 ] as const) {
   test(`SCRIPT KILL stops ${label}; the killed script's caller gets Redis's error`, { timeout: 60_000 }, async () => {
     const { conn, reply } = await startScript(script);

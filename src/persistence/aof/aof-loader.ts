@@ -53,9 +53,10 @@ export interface AofLoadOptions extends AofLocation {
   /**
    * Runs one command (SELECT included) as the AOF client: null when it succeeded, else the
    * error text, which stops loading. MULTI/EXEC are handled here: the commands between
-   * them are passed one by one once the EXEC has been read.
+   * them are passed one by one once the EXEC has been read. A promise when the command
+   * answers later (a script that paused past busy-reply-threshold): loading waits for it.
    */
-  execute: (argv: string[]) => string | null;
+  execute: (argv: string[]) => string | null | Promise<string | null>;
   loadRdb?: RdbPreambleLoader;
   onProgress?: (p: AofLoadProgress) => void;
   log?: AofLog;
@@ -191,12 +192,18 @@ async function replay(ctx: LoadContext, fd: number, filePath: string, name: stri
   let multi: string[][] | null = null;
   let counter = 0;
 
-  const run = (argv: string[], offset: number): void => {
-    const err = opts.execute(argv);
-    ctx.commands++;
+  const check = (err: string | null, argv: string[], offset: number): void => {
     if (err !== null) {
       throw new AofLoadError('command', `Error executing the command '${printableName(argv[0]!)}' of the append only file ${name} at offset ${offset}: ${err}`, name, offset);
     }
+  };
+  /** undefined when the command answered at once, else what to wait for */
+  const run = (argv: string[], offset: number): Promise<void> | undefined => {
+    const err = opts.execute(argv);
+    ctx.commands++;
+    if (err instanceof Promise) return err.then((late) => check(late, argv, offset));
+    check(err, argv, offset);
+    return undefined;
   };
 
   for (;;) {
@@ -226,7 +233,10 @@ async function replay(ctx: LoadContext, fd: number, filePath: string, name: stri
       if (lname === 'exec') {
         const queued = multi;
         multi = null;
-        for (const argv of queued) run(argv, cmd.start);
+        for (const argv of queued) {
+          const later = run(argv, cmd.start);
+          if (later !== undefined) await later;
+        }
         validUpTo = cmd.end;
       } else if (lname === 'multi') {
         throw new AofLoadError('multi', `Bad file format reading the append only file ${name}: unexpected MULTI inside a MULTI at offset ${cmd.start}: ${FIX_HINT}`, name, cmd.start);
@@ -239,7 +249,8 @@ async function replay(ctx: LoadContext, fd: number, filePath: string, name: stri
     } else if (lname === 'exec') {
       throw new AofLoadError('multi', `Bad file format reading the append only file ${name}: EXEC without MULTI at offset ${cmd.start}: ${FIX_HINT}`, name, cmd.start);
     } else {
-      run(cmd.argv, cmd.start);
+      const later = run(cmd.argv, cmd.start);
+      if (later !== undefined) await later;
       validUpTo = cmd.end;
     }
     if ((++counter & 255) === 0) {

@@ -49,6 +49,7 @@
 #include "lauxlib.h"
 #include "lualib.h"
 #include "lstate.h" /* nCcalls/baseCcalls: may this thread yield here? */
+#include "ldo.h" /* luaD_canunroll: may it yield across VM-made calls? */
 
 #define RD_EXPORT(name) __attribute__((export_name(name)))
 #define RD_IMPORT(name) __attribute__((import_module("host"), import_name(name)))
@@ -475,6 +476,8 @@ static void enc_value(lua_State *L, RdBuf *b, int mode) {
 /* A host function (redis.call, redis.pcall, ...): the arguments go to the host
    as 't'-tagged entries in the args buffer: u8 type, then for a string u32 len +
    bytes, for a number an f64, for a boolean u8; other types carry nothing. */
+#define RD_HOST_CALL_WEIGHT 1000
+
 static int host_function(lua_State *L) {
   int id = (int)lua_tointeger(L, lua_upvalueindex(1));
   int nargs = lua_gettop(L);
@@ -495,6 +498,13 @@ static int host_function(lua_State *L) {
   }
   if (args_buf.failed) return luaL_error(L, "not enough memory");
   int rc = rd_host_call(id, nargs);
+  /* A redis.call can take far longer than the instructions around it: count it as
+     RD_HOST_CALL_WEIGHT of them, so a loop of commands meets the count hook (the
+     busy-reply-threshold check, the pauses) every ~100 calls, not every ~10,000. */
+  if ((L->hookmask & LUA_MASKCOUNT) && L->hookcount > 1) {
+    L->hookcount -= RD_HOST_CALL_WEIGHT;
+    if (L->hookcount < 1) L->hookcount = 1;
+  }
   if (rc == 2) return 0;
   lua_settop(L, 0); /* the arguments are no longer needed: room for the reply */
   decode_scratch(L);
@@ -641,16 +651,18 @@ static int decorate_error(lua_State *L) {
 }
 
 /* May thread L yield to the host at this point? Only if nothing on the way out
-   is a C call (a table.sort comparator, a gsub callback, a metamethod, xpcall:
-   lua_yield would fail there) and the way out leads to the script's thread
-   through pcall coroutines only: a script's own coroutine must never see a
-   yield it did not ask for. */
+   is a call made from C (a C library function calling back into Lua: lua_yield
+   would fail there; a metamethod or a generic-for iterator the VM called is
+   crossed, see luaD_canunroll) and the way out leads to the script's thread
+   through the coroutines of Redoubt's pcall, xpcall and coroutine.resume only,
+   each of which passes the pause on: a script's coroutine never sees a yield
+   it did not ask for. */
 static int can_yield(RdVm *vm, lua_State *L) {
   lua_State *t = L;
   int i = vm->chain_len - 1;
   if (vm->script == NULL) return 0;
   for (;;) {
-    if (t->nCcalls > t->baseCcalls) return 0;
+    if (t->nCcalls > t->baseCcalls && !luaD_canunroll(t)) return 0;
     if (t == vm->script) return i < 0;
     if (i < 0 || vm->chain[i].co != t) return 0;
     t = vm->chain[i].parent;
@@ -681,7 +693,7 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
   if (rc == 2) {
     if (can_yield(vm, L)) {
       vm->pausing = 1;
-      lua_yield(L, 0);
+      lua_yieldvm(L, 0);
     }
     return;
   }
@@ -772,7 +784,7 @@ static int pco_step(lua_State *L) {
 /* pause(): yields this thread for the host (can_yield held when co paused). */
 static int pco_pause(lua_State *L) {
   vm_of(L)->pausing = 1;
-  return lua_yield(L, 0);
+  return lua_yieldvm(L, 0);
 }
 
 /* finish(co, status): pcall's results. A kill is raised again: pcall must not
@@ -803,6 +815,212 @@ static int pco_finish(lua_State *L) {
     if (lua_isstring(L, -1)) lua_replace(L, -2);
   }
   return lua_gettop(L);
+}
+
+/* rawfinish(co, status): the outcome of a coroutine run by Redoubt's own Lua
+   code, not converted: true + results, or false + error value + status
+   (LUA_ERRRUN: an error the xpcall handler sees; a yield of the script's own
+   is that error, as Lua 5.1's xpcall reports it). A kill is raised again. */
+static int pco_rawfinish(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  lua_State *co = lua_tothread(L, 1);
+  int status = (int)lua_tointeger(L, 2);
+  if (vm->killed) return raise_kill(L);
+  lua_settop(L, 0);
+  if (status == 0) {
+    int n = lua_gettop(co);
+    if (!lua_checkstack(L, n + 1)) return luaL_error(L, "too many results to unpack");
+    lua_pushboolean(L, 1);
+    lua_xmove(co, L, n);
+    return n + 1;
+  }
+  lua_pushboolean(L, 0);
+  if (status == LUA_YIELD) {
+    lua_pushliteral(L, "attempt to yield across metamethod/C-call boundary");
+    status = LUA_ERRRUN;
+  } else {
+    lua_xmove(co, L, 1);
+  }
+  lua_pushinteger(L, status);
+  return 3;
+}
+
+/* xcheck(f, h): Lua 5.1 xpcall's argument check; answers f, h. */
+static int xpcall_check(lua_State *L) {
+  luaL_checkany(L, 2);
+  lua_settop(L, 2);
+  return 2;
+}
+
+/*
+ * xpcall as the pcall above: the function runs as a coroutine that passes the
+ * host's pauses on. Lua 5.1 calls the handler where the error is raised, before
+ * the stack unwinds; here it runs after (Redis's Lua has no debug library, so
+ * the handler cannot tell), with the error value, and an error inside the
+ * handler calls it again with that error, as 5.1's recursion does, until
+ * "error in error handling". Memory errors skip the handler, as in 5.1.
+ */
+static const char xpcall_source[] =
+  "local new, step, pause, rawfinish, xcheck = ...\n"
+  "local function run(...)\n"
+  "  local co = new(...)\n"
+  "  local st = step(co)\n"
+  "  while st == true do pause() st = step(co) end\n"
+  "  return rawfinish(co, st)\n"
+  "end\n"
+  "local function handle(h, ok, ...)\n"
+  "  if ok then return true, ... end\n"
+  "  local e, status = ...\n"
+  "  if status ~= 2 then return false, e end\n"
+  "  for _ = 1, 200 do\n"
+  "    local hok, r, hstatus = run(h, e)\n"
+  "    if hok then return false, r end\n"
+  "    if hstatus ~= 2 then return false, r end\n"
+  "    e = r\n"
+  "  end\n"
+  "  return false, 'error in error handling'\n"
+  "end\n"
+  "return function(...)\n"
+  "  local f, h = xcheck(...)\n"
+  "  return handle(h, run(f))\n"
+  "end\n";
+
+/* ------------------------------------------------------------------------- */
+/* A yieldable coroutine.resume and coroutine.wrap                            */
+/*
+ * A script's coroutine is resumed from C (lua_resume), so the host could never
+ * pause a loop inside it. These versions keep Lua 5.1's checks and texts, and
+ * resume the coroutine through the same chain as pcall: a pause inside it
+ * yields it for the host, the resumer's thread yields in turn, and the
+ * coroutine is resumed again when the host resumes the script. The script sees
+ * only its own yields.
+ */
+static const char coroutine_source[] =
+  "local start, again, pause, finish, create = ...\n"
+  "local function resume(co, ...)\n"
+  "  local st, m = start(co, ...)\n"
+  "  while st == true do pause() st = again(co) end\n"
+  "  return finish(co, st, m, false)\n"
+  "end\n"
+  "local function wrap(...)\n"
+  "  local co = create(...)\n"
+  "  return function(...)\n"
+  "    local st, m = start(co, ...)\n"
+  "    while st == true do pause() st = again(co) end\n"
+  "    return finish(co, st, m, true)\n"
+  "  end\n"
+  "end\n"
+  "return resume, wrap\n";
+
+enum { RD_CO_RUN, RD_CO_SUS, RD_CO_NOR, RD_CO_DEAD };
+static const char *const rd_co_names[] = { "running", "suspended", "normal", "dead" };
+
+/* lbaselib.c's costatus */
+static int co_status(lua_State *L, lua_State *co) {
+  if (L == co) return RD_CO_RUN;
+  switch (lua_status(co)) {
+    case LUA_YIELD: return RD_CO_SUS;
+    case 0: {
+      lua_Debug ar;
+      if (lua_getstack(co, 0, &ar) > 0) return RD_CO_NOR;
+      if (lua_gettop(co) == 0) return RD_CO_DEAD;
+      return RD_CO_SUS;
+    }
+    default: return RD_CO_DEAD;
+  }
+}
+
+/* Resumes co (nargs on its stack) as a link of the pause chain: true when it
+   paused for the host, else the lua_resume status. */
+static int co_run(lua_State *L, lua_State *co, int nargs) {
+  RdVm *vm = vm_of(L);
+  if (vm->chain_len >= RD_PCALL_CHAIN_MAX) {
+    lua_pushinteger(L, -1);
+    lua_pushliteral(L, "C stack overflow");
+    return 2;
+  }
+  vm->chain[vm->chain_len].co = co;
+  vm->chain[vm->chain_len].parent = L;
+  vm->chain_len++;
+  vm->pausing = 0;
+  int status = lua_resume(co, nargs);
+  vm->chain_len--;
+  if (status == LUA_YIELD && vm->pausing) {
+    vm->pausing = 0;
+    lua_pushboolean(L, 1);
+  } else {
+    lua_pushinteger(L, status);
+  }
+  return 1;
+}
+
+/* start(co, ...): auxresume's checks, then the first resume. -1 and the
+   message when co cannot be resumed. */
+static int co_start(lua_State *L) {
+  lua_State *co = lua_tothread(L, 1);
+  luaL_argcheck(L, co, 1, "coroutine expected");
+  int narg = lua_gettop(L) - 1;
+  int status = co_status(L, co);
+  if (!lua_checkstack(co, narg)) return luaL_error(L, "too many arguments to resume");
+  if (status != RD_CO_SUS) {
+    lua_pushinteger(L, -1);
+    lua_pushfstring(L, "cannot resume %s coroutine", rd_co_names[status]);
+    return 2;
+  }
+  lua_xmove(L, co, narg);
+  lua_setlevel(L, co);
+  return co_run(L, co, narg);
+}
+
+/* again(co): goes on after a pause for the host */
+static int co_again(lua_State *L) {
+  lua_State *co = lua_tothread(L, 1);
+  return co_run(L, co, 0);
+}
+
+/* finish(co, status, message, wrap): coroutine.resume's results, or for a
+   wrapped coroutine its values or its error raised (auxwrap). A kill is
+   raised again. */
+static int co_finish(lua_State *L) {
+  RdVm *vm = vm_of(L);
+  lua_State *co = lua_tothread(L, 1);
+  int status = (int)lua_tointeger(L, 2);
+  int wrap = lua_toboolean(L, 4);
+  if (vm->killed) return raise_kill(L);
+  if (status == 0 || status == LUA_YIELD) {
+    lua_settop(L, 0);
+    int n = lua_gettop(co);
+    if (!lua_checkstack(L, n + 1)) return luaL_error(L, "too many results to resume");
+    if (!wrap) lua_pushboolean(L, 1);
+    lua_xmove(co, L, n);
+    return lua_gettop(L);
+  }
+  if (status == -1) {
+    lua_settop(L, 3);
+  } else {
+    lua_settop(L, 0);
+    lua_xmove(co, L, 1);
+  }
+  if (wrap) {
+    if (lua_isstring(L, -1)) {
+      luaL_where(L, 1);
+      lua_insert(L, -2);
+      lua_concat(L, 2);
+    }
+    return lua_error(L);
+  }
+  lua_pushboolean(L, 0);
+  lua_insert(L, -2);
+  return 2;
+}
+
+/* create(f): coroutine.create's check and thread */
+static int co_create(lua_State *L) {
+  luaL_argcheck(L, lua_isfunction(L, 1) && !lua_iscfunction(L, 1), 1, "Lua function expected");
+  lua_State *co = lua_newthread(L);
+  lua_pushvalue(L, 1);
+  lua_xmove(L, co, 1);
+  return 1;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -955,7 +1173,7 @@ static void install_sort_gsub(lua_State *L) {
   replace_field(L, "string", "gsub", gsub_source, sizeof(gsub_source) - 1, 7);
 }
 
-/* Installs the yieldable pcall as the global `pcall`. */
+/* Installs the yieldable pcall, xpcall, coroutine.resume and coroutine.wrap. */
 static void install_pcall(lua_State *L) {
   if (luaL_loadbuffer(L, pcall_source, sizeof(pcall_source) - 1, RD_INTERNAL_CHUNK) != 0) lua_error(L);
   lua_pushcfunction(L, pco_new);
@@ -964,6 +1182,27 @@ static void install_pcall(lua_State *L) {
   lua_pushcfunction(L, pco_finish);
   lua_call(L, 4, 1);
   lua_setglobal(L, "pcall");
+  if (luaL_loadbuffer(L, xpcall_source, sizeof(xpcall_source) - 1, RD_INTERNAL_CHUNK) != 0) lua_error(L);
+  lua_pushcfunction(L, pco_new);
+  lua_pushcfunction(L, pco_step);
+  lua_pushcfunction(L, pco_pause);
+  lua_pushcfunction(L, pco_rawfinish);
+  lua_pushcfunction(L, xpcall_check);
+  lua_call(L, 5, 1);
+  lua_setglobal(L, "xpcall");
+
+  if (luaL_loadbuffer(L, coroutine_source, sizeof(coroutine_source) - 1, RD_INTERNAL_CHUNK) != 0) lua_error(L);
+  lua_pushcfunction(L, co_start);
+  lua_pushcfunction(L, co_again);
+  lua_pushcfunction(L, pco_pause);
+  lua_pushcfunction(L, co_finish);
+  lua_pushcfunction(L, co_create);
+  lua_call(L, 5, 2);
+  lua_getglobal(L, "coroutine");
+  lua_insert(L, -3);
+  lua_setfield(L, -3, "wrap");
+  lua_setfield(L, -2, "resume");
+  lua_pop(L, 1);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1116,6 +1355,10 @@ void rd_close(lua_State *L) {
 }
 
 RD_EXPORT("rd_mem_used") uint32_t rd_mem_used(lua_State *L) { return (uint32_t)vm_of(L)->used; }
+/* Where math.random's 48-bit state lives (8 bytes, little endian): Redis has one
+   generator per process, shared by EVAL and FUNCTION and kept across flushes, so the
+   host carries it from one state to the next. */
+RD_EXPORT("rd_rand_state") uint64_t *rd_rand_state(lua_State *L) { return &vm_of(L)->rand_state; }
 RD_EXPORT("rd_set_limit") void rd_set_limit(lua_State *L, uint32_t limit) { vm_of(L)->limit = limit; }
 
 /* ------------------------------------------------------------------------- */

@@ -123,9 +123,12 @@ export function aofTarget(): FuzzTarget<AofInput, Mutation> {
           manifest: { base: null, history: [], incr: [{ name, seq: 1, type: 'i' }], currBaseSeq: 0, currIncrSeq: 1 },
           chunkSize: input.chunkSize,
           execute: (argv) => {
+            const note = (err: string | null): string | null => {
+              if (err !== null && /internal error/i.test(err)) bad.push(`${JSON.stringify(argv)} → ${err}`);
+              return err;
+            };
             const err = exec(argv);
-            if (err !== null && /internal error/i.test(err)) bad.push(`${JSON.stringify(argv)} → ${err}`);
-            return err;
+            return err instanceof Promise ? err.then(note) : note(err);
           },
         });
       } catch (e) {

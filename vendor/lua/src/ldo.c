@@ -279,6 +279,8 @@ static StkId tryfuncTM (lua_State *L, StkId func) {
 int luaD_precall (lua_State *L, StkId func, int nresults) {
   LClosure *cl;
   ptrdiff_t funcr;
+  lu_byte how = L->rd_nextcall;  /* Redoubt: taken before anything can throw */
+  L->rd_nextcall = RD_CALL_PLAIN;
   if (!ttisfunction(func)) /* `func' is not a function? */
     func = tryfuncTM(L, func);  /* check the `function' tag method */
   funcr = savestack(L, func);
@@ -301,6 +303,7 @@ int luaD_precall (lua_State *L, StkId func, int nresults) {
       func = restorestack(L, funcr);  /* previous call may change the stack */
     }
     ci = inc_ci(L);  /* now `enter' new function */
+    ci->rd_call = how;  /* Redoubt */
     ci->func = func;
     L->base = ci->base = base;
     ci->top = L->base + p->maxstacksize;
@@ -323,6 +326,7 @@ int luaD_precall (lua_State *L, StkId func, int nresults) {
     int n;
     luaD_checkstack(L, LUA_MINSTACK);  /* ensure minimum stack size */
     ci = inc_ci(L);  /* now `enter' new function */
+    ci->rd_call = how;  /* Redoubt */
     ci->func = restorestack(L, funcr);
     L->base = ci->base = ci->func + 1;
     ci->top = L->top + LUA_MINSTACK;
@@ -333,8 +337,12 @@ int luaD_precall (lua_State *L, StkId func, int nresults) {
     lua_unlock(L);
     n = (*curr_func(L)->c.f)(L);  /* do the actual call */
     lua_lock(L);
-    if (n < 0)  /* yielding? */
+    if (n < 0) {  /* yielding? */
+      /* Redoubt: a yield under RD_CALL_VM entries (lua_yield allowed it)
+         drops their C frames: lua_resume catches this */
+      if (L->nCcalls > L->baseCcalls) luaD_throw(L, LUA_YIELD);
       return PCRYIELD;
+    }
     else {
       luaD_poscall(L, L->top - n);
       return PCRC;
@@ -381,17 +389,56 @@ int luaD_poscall (lua_State *L, StkId firstResult) {
 ** When returns, all the results are on the stack, starting at the original
 ** function position.
 */ 
-void luaD_call (lua_State *L, StkId func, int nResults) {
+static void call_as (lua_State *L, StkId func, int nResults, lu_byte how) {
   if (++L->nCcalls >= LUAI_MAXCCALLS) {
     if (L->nCcalls == LUAI_MAXCCALLS)
       luaG_runerror(L, "C stack overflow");
     else if (L->nCcalls >= (LUAI_MAXCCALLS + (LUAI_MAXCCALLS>>3)))
       luaD_throw(L, LUA_ERRERR);  /* error while handing stack error */
   }
+  L->rd_nextcall = how;
   if (luaD_precall(L, func, nResults) == PCRLUA)  /* is a Lua function? */
     luaV_execute(L, 1);  /* call it */
   L->nCcalls--;
   luaC_checkGC(L);
+}
+
+void luaD_call (lua_State *L, StkId func, int nResults) {
+  call_as(L, func, nResults, RD_CALL_C);
+}
+
+/* Redoubt: a call made by an instruction of the VM (metamethod, generic-for
+   iterator): a yield may cross it (see RD_CALL_VM). */
+void luaD_callvm (lua_State *L, StkId func, int nResults) {
+  call_as(L, func, nResults, RD_CALL_VM);
+}
+
+/* Redoubt: may L yield although C calls are nested (nCcalls > baseCcalls)?
+   Only when each of them is a luaD_callvm: every entry below the current one
+   is a Lua function and none was called from C. */
+int luaD_canunroll (lua_State *L) {
+  CallInfo *ci;
+  for (ci = L->base_ci + 1; ci <= L->ci; ci++) {
+    if (ci->rd_call == RD_CALL_C) return 0;
+    if (ci < L->ci && !isLua(ci)) return 0;
+  }
+  return 1;
+}
+
+/* Redoubt: runs the resumed thread's Lua entries to the end, finishing the
+   instruction each RD_CALL_VM entry interrupted once that entry returns. */
+static void unroll (lua_State *L) {
+  for (;;) {
+    CallInfo *b = L->ci;
+    while (b > L->base_ci && b->rd_call != RD_CALL_VM) b--;
+    if (b == L->base_ci) {
+      luaV_execute(L, cast_int(L->ci - L->base_ci));
+      return;
+    }
+    luaV_execute(L, cast_int(L->ci - b) + 1);  /* until entry b returns */
+    if (L->status == LUA_YIELD) return;  /* yielded again (no C frame nested) */
+    luaV_finishop(L);
+  }
 }
 
 
@@ -407,16 +454,17 @@ static void resume (lua_State *L, void *ud) {
     lua_assert(L->status == LUA_YIELD);
     L->status = 0;
     if (!f_isLua(ci)) {  /* `common' yield? */
-      /* finish interrupted execution of `OP_CALL' */
-      lua_assert(GET_OPCODE(*((ci-1)->savedpc - 1)) == OP_CALL ||
-                 GET_OPCODE(*((ci-1)->savedpc - 1)) == OP_TAILCALL);
-      if (luaD_poscall(L, firstArg))  /* complete it... */
+      /* finish interrupted execution of `OP_CALL' (Redoubt: or of the
+         instruction whose metamethod was this C function) */
+      int vm = ci->rd_call == RD_CALL_VM;
+      if (luaD_poscall(L, firstArg) && !vm)  /* complete it... */
         L->top = L->ci->top;  /* and correct top if not multiple results */
+      if (vm) luaV_finishop(L);
     }
     else  /* yielded inside a hook: just continue its execution */
       L->base = L->ci->base;
   }
-  luaV_execute(L, cast_int(L->ci - L->base_ci));
+  unroll(L);  /* Redoubt: was luaV_execute(L, cast_int(L->ci - L->base_ci)) */
 }
 
 
@@ -440,7 +488,11 @@ LUA_API int lua_resume (lua_State *L, int nargs) {
   lua_assert(L->errfunc == 0);
   L->baseCcalls = ++L->nCcalls;
   status = luaD_rawrunprotected(L, resume, L->top - nargs);
-  if (status != 0) {  /* error? */
+  if (status == LUA_YIELD) {  /* Redoubt: a yield that dropped C frames */
+    L->nCcalls = L->baseCcalls;
+    L->status = LUA_YIELD;
+  }
+  else if (status != 0) {  /* error? */
     L->status = cast_byte(status);  /* mark thread as `dead' */
     luaD_seterrorobj(L, status, L->top);
     L->ci->top = L->top;
@@ -455,15 +507,40 @@ LUA_API int lua_resume (lua_State *L, int nargs) {
 }
 
 
-LUA_API int lua_yield (lua_State *L, int nresults) {
+/* Redoubt: is an RD_CALL_VM entry live? After a yield dropped their C frames
+   they remain without nCcalls counting them; a script's own yield must still
+   fail there, as in Lua 5.1. */
+static int vmcalled (lua_State *L) {
+  CallInfo *ci;
+  for (ci = L->base_ci + 1; ci <= L->ci; ci++)
+    if (ci->rd_call == RD_CALL_VM) return 1;
+  return 0;
+}
+
+
+static int yield (lua_State *L, int nresults, int unroll) {
   luai_userstateyield(L, nresults);
   lua_lock(L);
-  if (L->nCcalls > L->baseCcalls)
+  if (L->nCcalls > L->baseCcalls ? !(unroll && luaD_canunroll(L))
+                                  : (!unroll && vmcalled(L)))
     luaG_runerror(L, "attempt to yield across metamethod/C-call boundary");
   L->base = L->top - nresults;  /* protect stack slots below */
   L->status = LUA_YIELD;
   lua_unlock(L);
   return -1;
+}
+
+
+LUA_API int lua_yield (lua_State *L, int nresults) {
+  return yield(L, nresults, 0);
+}
+
+
+/* Redoubt: lua_yield that may also cross metamethods and generic-for
+   iterators called by the VM (RD_CALL_VM); the host's pauses use it, so a
+   script's own coroutine.yield keeps Lua 5.1's limits. */
+LUA_API int lua_yieldvm (lua_State *L, int nresults) {
+  return yield(L, nresults, 1);
 }
 
 

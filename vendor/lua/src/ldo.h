@@ -34,6 +34,17 @@
 #define PCRYIELD	2	/* C funtion yielded */
 
 
+/* Redoubt: how a CallInfo entry was called (CallInfo.rd_call). A yield may
+   cross RD_CALL_VM entries: the C frames between them (luaD_call from the VM
+   for a metamethod or a generic-for iterator) are dropped by throwing to
+   lua_resume, and lua_resume finishes the interrupted instructions
+   (luaV_finishop) when the thread is resumed, as Lua 5.2 does. An entry made
+   by a C function (lua_call, RD_CALL_C) cannot be crossed. */
+#define RD_CALL_PLAIN	0	/* OP_CALL, or the coroutine's body */
+#define RD_CALL_VM	1	/* luaD_callvm: from an instruction of the VM */
+#define RD_CALL_C	2	/* luaD_call: from C (API, GC) */
+
+
 /* type of protected functions, to be ran by `runprotected' */
 typedef void (*Pfunc) (lua_State *L, void *ud);
 
@@ -41,6 +52,8 @@ LUAI_FUNC int luaD_protectedparser (lua_State *L, ZIO *z, const char *name);
 LUAI_FUNC void luaD_callhook (lua_State *L, int event, int line);
 LUAI_FUNC int luaD_precall (lua_State *L, StkId func, int nresults);
 LUAI_FUNC void luaD_call (lua_State *L, StkId func, int nResults);
+LUAI_FUNC void luaD_callvm (lua_State *L, StkId func, int nResults);
+LUAI_FUNC int luaD_canunroll (lua_State *L);
 LUAI_FUNC int luaD_pcall (lua_State *L, Pfunc func, void *u,
                                         ptrdiff_t oldtop, ptrdiff_t ef);
 LUAI_FUNC int luaD_poscall (lua_State *L, StkId firstResult);

@@ -52,6 +52,11 @@ typedef struct CallInfo {
   const Instruction *savedpc;
   int nresults;  /* expected number of results from this function */
   int tailcalls;  /* number of tail calls lost under this entry */
+  /* Redoubt (yield across metamethods): how this entry was called, one of
+     RD_CALL_* (ldo.h), and a value the interrupted instruction needs to be
+     finished after a yield (luaV_concat's `last', lessequal's swap) */
+  lu_byte rd_call;
+  int rd_aux;
 } CallInfo;
 
 
@@ -124,6 +129,7 @@ struct lua_State {
   GCObject *gclist;
   struct lua_longjmp *errorJmp;  /* current error recover point */
   ptrdiff_t errfunc;  /* current error handling function (stack index) */
+  lu_byte rd_nextcall;  /* Redoubt: RD_CALL_* of the next entry luaD_precall makes */
 };
 
 

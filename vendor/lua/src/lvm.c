@@ -85,7 +85,7 @@ static void callTMres (lua_State *L, StkId res, const TValue *f,
   setobj2s(L, L->top+2, p2);  /* 2nd argument */
   luaD_checkstack(L, 3);
   L->top += 3;
-  luaD_call(L, L->top - 3, 1);
+  luaD_callvm(L, L->top - 3, 1);  /* Redoubt: a yield may cross it */
   res = restorestack(L, result);
   L->top--;
   setobjs2s(L, res, L->top);
@@ -101,7 +101,7 @@ static void callTM (lua_State *L, const TValue *f, const TValue *p1,
   setobj2s(L, L->top+3, p3);  /* 3th argument */
   luaD_checkstack(L, 4);
   L->top += 4;
-  luaD_call(L, L->top - 4, 0);
+  luaD_callvm(L, L->top - 4, 0);  /* Redoubt: a yield may cross it */
 }
 
 
@@ -246,9 +246,10 @@ static int lessequal (lua_State *L, const TValue *l, const TValue *r) {
     return luai_numle(nvalue(l), nvalue(r));
   else if (ttisstring(l))
     return l_strcmp(rawtsvalue(l), rawtsvalue(r)) <= 0;
-  else if ((res = call_orderTM(L, l, r, TM_LE)) != -1)  /* first try `le' */
+  else if ((L->ci->rd_aux = 0, res = call_orderTM(L, l, r, TM_LE)) != -1)  /* first try `le' */
     return res;
-  else if ((res = call_orderTM(L, r, l, TM_LT)) != -1)  /* else try `lt' */
+  /* Redoubt: rd_aux tells luaV_finishop the result is negated */
+  else if ((L->ci->rd_aux = 1, res = call_orderTM(L, r, l, TM_LT)) != -1)  /* else try `lt' */
     return !res;
   return luaG_ordererror(L, l, r);
 }
@@ -286,6 +287,7 @@ void luaV_concat (lua_State *L, int total, int last) {
     StkId top = L->base + last + 1;
     int n = 2;  /* number of elements handled in this pass (at least 2) */
     if (!(ttisstring(top-2) || ttisnumber(top-2)) || !tostring(L, top-1)) {
+      L->ci->rd_aux = last;  /* Redoubt: for luaV_finishop */
       if (!call_binTM(L, top-2, top-1, top-2, TM_CONCAT))
         luaG_concaterror(L, top-2, top-1);
     } else if (tsvalue(top-1)->len == 0)  /* second op is empty? */
@@ -376,6 +378,70 @@ static void Arith (lua_State *L, StkId ra, const TValue *rb,
 
 
 
+/*
+** Redoubt: finishes the instruction of the current (Lua) entry whose
+** metamethod or generic-for iterator (an RD_CALL_VM entry) has just returned
+** after a yield dropped the C frames that would have finished it (Lua 5.2's
+** luaV_finishOp, for Lua 5.1's instructions). The call's result is at
+** L->top - 1 (luaD_poscall); savedpc points after the instruction.
+*/
+void luaV_finishop (lua_State *L) {
+  CallInfo *ci = L->ci;
+  StkId base = L->base;
+  Instruction inst = *(L->savedpc - 1);
+  switch (GET_OPCODE(inst)) {
+    case OP_GETTABLE: case OP_GETGLOBAL: case OP_SELF:
+    case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD:
+    case OP_POW: case OP_UNM: case OP_LEN: {
+      L->top--;
+      setobjs2s(L, base + GETARG_A(inst), L->top);
+      break;
+    }
+    case OP_EQ: case OP_LT: case OP_LE: {
+      int res = !l_isfalse(L->top - 1);
+      L->top--;
+      if (GET_OPCODE(inst) == OP_LE && ci->rd_aux) res = !res;
+      if (res != GETARG_A(inst))
+        L->savedpc++;  /* skip the jump */
+      else {
+        L->savedpc += GETARG_sBx(*L->savedpc) + 1;  /* take it */
+        luai_threadyield(L);
+      }
+      break;
+    }
+    case OP_CONCAT: {
+      int b = GETARG_B(inst);
+      int last = ci->rd_aux;  /* the pass whose metamethod ran */
+      StkId top = base + last + 1;
+      L->top--;
+      setobjs2s(L, top - 2, L->top);
+      L->top = ci->top;
+      /* total - last stays 1 - b through luaV_concat's passes */
+      if (last - b > 1) luaV_concat(L, last - b, last - 1);
+      base = L->base;
+      luaC_checkGC(L);
+      base = L->base;
+      setobjs2s(L, base + GETARG_A(inst), base + b);
+      break;
+    }
+    case OP_TFORLOOP: {
+      StkId cb;
+      L->top = ci->top;
+      cb = base + GETARG_A(inst) + 3;
+      if (!ttisnil(cb)) {
+        setobjs2s(L, cb - 1, cb);
+        L->savedpc += GETARG_sBx(*L->savedpc);
+      }
+      L->savedpc++;
+      break;
+    }
+    default:  /* OP_SETTABLE, OP_SETGLOBAL: __newindex returns nothing */
+      break;
+  }
+  L->top = ci->top;
+}
+
+
 void luaV_execute (lua_State *L, int nexeccalls) {
   LClosure *cl;
   StkId base;
@@ -396,6 +462,9 @@ void luaV_execute (lua_State *L, int nexeccalls) {
       traceexec(L, pc);
       if (L->status == LUA_YIELD) {  /* did hook yield? */
         L->savedpc = pc - 1;
+        /* Redoubt: under RD_CALL_VM entries (lua_yieldvm allowed it) the
+           C frames are dropped: lua_resume catches this */
+        if (L->nCcalls > L->baseCcalls) luaD_throw(L, LUA_YIELD);
         return;
       }
       base = L->base;
@@ -686,7 +755,7 @@ void luaV_execute (lua_State *L, int nexeccalls) {
         setobjs2s(L, cb+1, ra+1);
         setobjs2s(L, cb, ra);
         L->top = cb+3;  /* func. + 2 args (state and index) */
-        Protect(luaD_call(L, cb, GETARG_C(i)));
+        Protect(luaD_callvm(L, cb, GETARG_C(i)));  /* Redoubt: yieldable */
         L->top = L->ci->top;
         cb = RA(i) + 3;  /* previous call may change the stack */
         if (!ttisnil(cb)) {  /* continue loop? */
