@@ -90,6 +90,21 @@ function exceedsLimit(fill: number, size: number, count: number): boolean {
   return count > nodeLimit(fill)[1];
 }
 
+/**
+ * Slot of element k of a ring of `cap` slots whose head is at `head` (0 <= head < cap,
+ * 0 <= k < cap). Plain arithmetic, not `& (cap - 1)`: bitwise operators read 32 bits, so a
+ * mask would wrap a list past 2^31 elements (issue 17); indexes stay exact up to 2^53.
+ */
+export function ringSlot(head: number, k: number, cap: number): number {
+  const p = head + k;
+  return p >= cap ? p - cap : p;
+}
+
+/** The slot before `head` in a ring of `cap` slots (where a push at the head goes). */
+export function ringBefore(head: number, cap: number): number {
+  return head === 0 ? cap - 1 : head - 1;
+}
+
 interface QuickNode {
   count: number;
   /** bytes of the node's listpack */
@@ -101,7 +116,8 @@ export class ListData {
   private buf: ChunkedArray<string | undefined>;
   private head = 0;
   private len = 0;
-  private mask: number;
+  /** slots in the ring (buf.length) */
+  private cap: number;
   /** Redis's OBJ_ENCODING_LISTPACK (true) vs OBJ_ENCODING_QUICKLIST (false) */
   listpack = true;
   /** sum of listpack entry sizes of every element (listpack bytes minus header/end) */
@@ -113,7 +129,7 @@ export class ListData {
     let cap = 8;
     while (cap < capacity) cap *= 2;
     this.buf = ChunkedArray.filled<string | undefined>(cap, undefined);
-    this.mask = cap - 1;
+    this.cap = cap;
   }
 
   get length(): number {
@@ -122,7 +138,7 @@ export class ListData {
 
   /** Element at index 0..length-1 (callers check the range). */
   at(i: number): string {
-    return this.buf.get((this.head + i) & this.mask)!;
+    return this.buf.get(ringSlot(this.head, i, this.cap))!;
   }
 
   /** Resolves a Redis index (negative from the tail); -1 when out of range. */
@@ -135,17 +151,17 @@ export class ListData {
     const old = this.buf;
     const cap = old.length * 2;
     const next = ChunkedArray.filled<string | undefined>(cap, undefined);
-    for (let i = 0; i < this.len; i++) next.set(i, old.get((this.head + i) & this.mask));
+    for (let i = 0; i < this.len; i++) next.set(i, old.get(ringSlot(this.head, i, this.cap)));
     this.buf = next;
     this.head = 0;
-    this.mask = cap - 1;
+    this.cap = cap;
   }
 
   // ---- element operations; `fill` is list-max-listpack-size (the encoding model) ----
 
   pushHead(v: string, fill: number): void {
     if (this.len === this.buf.length) this.grow();
-    this.head = (this.head - 1) & this.mask;
+    this.head = ringBefore(this.head, this.cap);
     this.buf.set(this.head, v);
     this.len++;
     this.added(v, 0, fill);
@@ -153,7 +169,7 @@ export class ListData {
 
   pushTail(v: string, fill: number): void {
     if (this.len === this.buf.length) this.grow();
-    this.buf.set((this.head + this.len) & this.mask, v);
+    this.buf.set(ringSlot(this.head, this.len, this.cap), v);
     this.len++;
     this.added(v, this.len - 1, fill);
   }
@@ -162,7 +178,7 @@ export class ListData {
     if (this.len === 0) return undefined;
     const v = this.buf.get(this.head)!;
     this.buf.set(this.head, undefined);
-    this.head = (this.head + 1) & this.mask;
+    this.head = ringSlot(this.head, 1, this.cap);
     this.len--;
     this.removedAt(0, v);
     return v;
@@ -170,7 +186,7 @@ export class ListData {
 
   popTail(): string | undefined {
     if (this.len === 0) return undefined;
-    const at = (this.head + this.len - 1) & this.mask;
+    const at = ringSlot(this.head, this.len - 1, this.cap);
     const v = this.buf.get(at)!;
     this.buf.set(at, undefined);
     this.len--;
@@ -180,7 +196,7 @@ export class ListData {
 
   /** Replaces the element at index i (0..length-1). */
   set(i: number, v: string): void {
-    const at = (this.head + i) & this.mask;
+    const at = ringSlot(this.head, i, this.cap);
     const old = this.buf.get(at)!;
     this.buf.set(at, v);
     const delta = listpackEntrySize(v) - listpackEntrySize(old);
@@ -193,12 +209,12 @@ export class ListData {
     if (this.len === this.buf.length) this.grow();
     // shift the shorter side
     if (i < this.len - i) {
-      this.head = (this.head - 1) & this.mask;
-      for (let k = 0; k < i; k++) this.buf.set((this.head + k) & this.mask, this.buf.get((this.head + k + 1) & this.mask));
+      this.head = ringBefore(this.head, this.cap);
+      for (let k = 0; k < i; k++) this.buf.set(ringSlot(this.head, k, this.cap), this.buf.get(ringSlot(this.head, k + 1, this.cap)));
     } else {
-      for (let k = this.len; k > i; k--) this.buf.set((this.head + k) & this.mask, this.buf.get((this.head + k - 1) & this.mask));
+      for (let k = this.len; k > i; k--) this.buf.set(ringSlot(this.head, k, this.cap), this.buf.get(ringSlot(this.head, k - 1, this.cap)));
     }
-    this.buf.set((this.head + i) & this.mask, v);
+    this.buf.set(ringSlot(this.head, i, this.cap), v);
     this.len++;
     this.entryBytes += listpackEntrySize(v);
     if (!this.listpack) this.modelInsert(after ? i - 1 : i, v, after, fill);
@@ -226,10 +242,10 @@ export class ListData {
         removed[p++] = this.at(r);
         continue;
       }
-      this.buf.set((this.head + w) & this.mask, this.at(r));
+      this.buf.set(ringSlot(this.head, w, this.cap), this.at(r));
       w++;
     }
-    for (let k = w; k < this.len; k++) this.buf.set((this.head + k) & this.mask, undefined);
+    for (let k = w; k < this.len; k++) this.buf.set(ringSlot(this.head, k, this.cap), undefined);
     this.len = w;
     let bytes = 0;
     for (const s of removed) bytes += listpackEntrySize(s);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ListData, listpackEntrySize } from '../../src/types/list.js';
+import { ListData, listpackEntrySize, ringBefore, ringSlot } from '../../src/types/list.js';
 
 function contents(l: ListData): string[] {
   return l.slice(0, l.length);
@@ -165,4 +165,41 @@ test('a big element makes a new list a quicklist at once', () => {
   assert.equal(l.quicklistNodes, 1);
   l.popTail();
   assert.equal(l.length, 0);
+});
+
+test('ring slots stay exact past 2^31 and 2^32 slots (a 32-bit mask wrapped them; issue 17)', () => {
+  const oldMask = (head: number, k: number, cap: number): number => (head + k) & (cap - 1);
+  for (const cap of [8, 2 ** 31, 2 ** 32, 2 ** 33, 2 ** 40]) {
+    for (const head of [0, 1, cap / 2, cap - 2, cap - 1]) {
+      for (const k of [0, 1, 2, cap / 2 - 1, cap - 1]) {
+        assert.equal(ringSlot(head, k, cap), (head + k) % cap, `ringSlot(${head}, ${k}, ${cap})`);
+      }
+      assert.equal(ringBefore(head, cap), (head - 1 + cap) % cap);
+    }
+  }
+  // what the mask gave once the ring passed 2^31 slots: a negative or aliased slot
+  assert.equal(oldMask(2 ** 31 - 1, 1, 2 ** 32), -(2 ** 31));
+  assert.equal(ringSlot(2 ** 31 - 1, 1, 2 ** 32), 2 ** 31);
+  assert.equal(oldMask(2 ** 32 - 1, 2, 2 ** 33), 1);
+  assert.equal(ringSlot(2 ** 32 - 1, 2, 2 ** 33), 2 ** 32 + 1);
+});
+
+test('ring wrap-around at small sizes: head pushes and tail pops across the wrap, many times', () => {
+  const l = new ListData(8);
+  const model: string[] = [];
+  for (let round = 0; round < 200; round++) {
+    const v = String(round);
+    if (round % 3 === 0) {
+      l.pushHead(v, -2);
+      model.unshift(v);
+    } else {
+      l.pushTail(v, -2);
+      model.push(v);
+    }
+    if (round % 4 === 3) assert.equal(l.popHead(), model.shift());
+    if (round % 5 === 4) assert.equal(l.popTail(), model.pop());
+    assert.equal(l.length, model.length);
+  }
+  assert.deepEqual(l.slice(0, l.length), model);
+  for (let i = 0; i < model.length; i++) assert.equal(l.at(i), model[i]);
 });
