@@ -17,6 +17,7 @@
  * with their length prefix, every entry followed by its back-length.
  */
 import { ChunkedArray } from './chunked-array.js';
+import { ChunkedList } from './chunked-list.js';
 
 const LP_HEADER_AND_END = 7;
 /** quicklist.c: optimization_level for fill -1..-5 */
@@ -122,8 +123,12 @@ export class ListData {
   listpack = true;
   /** sum of listpack entry sizes of every element (listpack bytes minus header/end) */
   private entryBytes = 0;
-  /** quicklist nodes, head first; empty while listpack-encoded */
-  private nodes: QuickNode[] = [];
+  /**
+   * quicklist nodes, head first; empty while listpack-encoded. A ChunkedList (issue 17):
+   * with a small positive list-max-listpack-size there is a node per few elements, so an
+   * array would pass V8's limit, and a push at the head would move every node.
+   */
+  private nodes = new ChunkedList<QuickNode>();
 
   constructor(capacity = 8) {
     let cap = 8;
@@ -268,7 +273,7 @@ export class ListData {
 
   /** Number of quicklist nodes modelled (0 while listpack-encoded). */
   get quicklistNodes(): number {
-    return this.nodes.length;
+    return this.nodes.size;
   }
 
   /**
@@ -280,17 +285,18 @@ export class ListData {
     if (!this.listpack) return;
     if (!exceedsLimit(fill, this.listpackBytes + addBytes, this.len + addCount)) return;
     this.listpack = false;
-    this.nodes = this.len > 0 ? [{ count: this.len, sz: this.listpackBytes }] : [];
+    this.nodes.clear();
+    if (this.len > 0) this.nodes.push({ count: this.len, sz: this.listpackBytes });
   }
 
   /** listTypeTryConversion(SHRINKING): one node within half the limits → listpack. */
   afterShrink(fill: number): void {
-    if (this.listpack || this.nodes.length !== 1) return;
+    if (this.listpack || this.nodes.size !== 1) return;
     const [sz, count] = nodeLimit(fill);
-    const node = this.nodes[0]!;
+    const node = this.nodes.at(0)!;
     if (node.sz > Math.floor(sz / 2) || node.count > Math.floor(count / 2)) return;
     this.listpack = true;
-    this.nodes = [];
+    this.nodes.clear();
   }
 
   /** An empty quicklist-encoded list (createQuicklistObject): pushes fill quicklist nodes. */
@@ -306,12 +312,12 @@ export class ListData {
    * a listpack.
    */
   convertIfSingleNode(fill: number): void {
-    if (this.listpack || this.nodes.length !== 1) return;
+    if (this.listpack || this.nodes.size !== 1) return;
     const [sz, count] = nodeLimit(fill);
-    const node = this.nodes[0]!;
+    const node = this.nodes.at(0)!;
     if (node.sz > sz || node.count > count) return;
     this.listpack = true;
-    this.nodes = [];
+    this.nodes.clear();
   }
 
   private allowInsert(node: QuickNode | undefined, raw: number, fill: number): boolean {
@@ -325,13 +331,13 @@ export class ListData {
     if (this.listpack) return;
     const nodes = this.nodes;
     if (index === 0) {
-      const h = nodes[0];
+      const h = nodes.at(0);
       if (h !== undefined && this.allowInsert(h, v.length, fill)) {
         h.count++;
         h.sz += size;
-      } else nodes.unshift({ count: 1, sz: LP_HEADER_AND_END + size });
+      } else nodes.insertAt(0, { count: 1, sz: LP_HEADER_AND_END + size });
     } else {
-      const t = nodes[nodes.length - 1];
+      const t = nodes.at(nodes.size - 1);
       if (t !== undefined && this.allowInsert(t, v.length, fill)) {
         t.count++;
         t.sz += size;
@@ -344,68 +350,74 @@ export class ListData {
     this.entryBytes -= size;
     if (this.listpack) return;
     const nodes = this.nodes;
-    const ni = index === 0 ? 0 : nodes.length - 1;
-    const node = nodes[ni]!;
+    const ni = index === 0 ? 0 : nodes.size - 1;
+    const node = nodes.at(ni)!;
     node.count--;
     node.sz -= size;
-    if (node.count === 0) nodes.splice(ni, 1);
+    if (node.count === 0) nodes.removeAt(ni);
   }
 
   /** [node index, offset in node] of element i. */
   private locate(i: number): [number, number] {
     let acc = 0;
-    for (let n = 0; n < this.nodes.length; n++) {
-      const c = this.nodes[n]!.count;
+    let n = 0;
+    for (const node of this.nodes) {
+      const c = node.count;
       if (i < acc + c) return [n, i - acc];
       acc += c;
+      n++;
     }
-    return [this.nodes.length - 1, this.nodes[this.nodes.length - 1]!.count - 1];
+    return [this.nodes.size - 1, this.nodes.at(this.nodes.size - 1)!.count - 1];
   }
 
   private modelRemove(positions: number[], removed: string[]): void {
-    // positions are old indexes, ascending; walk nodes once
+    // positions are old indexes, ascending; walk nodes once, each node's span taken from
+    // its count before this removal touched it
     let n = 0;
     let nodeStart = 0;
-    const counts = this.nodes.map((x) => x.count);
+    let node = this.nodes.at(0)!;
+    let span = node.count;
     for (let p = 0; p < positions.length; p++) {
       const pos = positions[p]!;
-      while (pos >= nodeStart + counts[n]!) {
-        nodeStart += counts[n]!;
-        n++;
+      while (pos >= nodeStart + span) {
+        nodeStart += span;
+        node = this.nodes.at(++n)!;
+        span = node.count;
       }
-      const node = this.nodes[n]!;
       node.count--;
       node.sz -= listpackEntrySize(removed[p]!);
     }
-    this.nodes = this.nodes.filter((x) => x.count > 0);
+    const kept = new ChunkedList<QuickNode>();
+    for (const x of this.nodes) if (x.count > 0) kept.push(x);
+    this.nodes = kept;
   }
 
   /** _quicklistInsert: `at` is the pivot's position (the new element goes before/after it). */
   private modelInsert(pivot: number, v: string, after: boolean, fill: number): void {
     const size = listpackEntrySize(v);
     const nodes = this.nodes;
-    if (nodes.length === 0) {
+    if (nodes.size === 0) {
       nodes.push({ count: 1, sz: LP_HEADER_AND_END + size });
       return;
     }
     const [ni, offset] = this.locate(pivot);
-    const node = nodes[ni]!;
+    const node = nodes.at(ni)!;
     const full = !this.allowInsert(node, v.length, fill);
     const atTail = after && offset === node.count - 1;
     const atHead = !after && offset === 0;
-    const availNext = atTail && this.allowInsert(nodes[ni + 1], v.length, fill);
-    const availPrev = atHead && this.allowInsert(nodes[ni - 1], v.length, fill);
+    const availNext = atTail && this.allowInsert(nodes.at(ni + 1), v.length, fill);
+    const availPrev = atHead && this.allowInsert(nodes.at(ni - 1), v.length, fill);
     if (!full) {
       node.count++;
       node.sz += size;
     } else if (availNext) {
-      nodes[ni + 1]!.count++;
-      nodes[ni + 1]!.sz += size;
+      nodes.at(ni + 1)!.count++;
+      nodes.at(ni + 1)!.sz += size;
     } else if (availPrev) {
-      nodes[ni - 1]!.count++;
-      nodes[ni - 1]!.sz += size;
+      nodes.at(ni - 1)!.count++;
+      nodes.at(ni - 1)!.sz += size;
     } else if (atTail || atHead) {
-      nodes.splice(after ? ni + 1 : ni, 0, { count: 1, sz: LP_HEADER_AND_END + size });
+      nodes.insertAt(after ? ni + 1 : ni, { count: 1, sz: LP_HEADER_AND_END + size });
     } else {
       // split at the pivot; the new element joins the split-off part, then merges
       // the node's elements before the insertion (the buffer already holds the new one)
@@ -418,8 +430,9 @@ export class ListData {
       node.count = keep.length;
       node.sz = LP_HEADER_AND_END + keep.reduce((a, s) => a + listpackEntrySize(s), 0);
       const split: QuickNode = { count: moved.length + 1, sz: LP_HEADER_AND_END + size + moved.reduce((a, s) => a + listpackEntrySize(s), 0) };
-      nodes.splice(after ? ni + 1 : ni, 0, split);
-      this.mergeAround(nodes.indexOf(node), fill);
+      nodes.insertAt(after ? ni + 1 : ni, split);
+      // the split-off part went after the node (after) or before it, moving it to ni + 1
+      this.mergeAround(after ? ni : ni + 1, fill);
     }
   }
 
@@ -429,7 +442,7 @@ export class ListData {
    */
   private modelReplace(i: number, delta: number): void {
     const [ni] = this.locate(i);
-    this.nodes[ni]!.sz += delta;
+    this.nodes.at(ni)!.sz += delta;
   }
 
   /** The current elements of node `ni` (the buffer already holds the new state). */
@@ -439,7 +452,11 @@ export class ListData {
 
   private nodeStart(ni: number): number {
     let start = 0;
-    for (let n = 0; n < ni; n++) start += this.nodes[n]!.count;
+    let n = 0;
+    for (const node of this.nodes) {
+      if (n++ >= ni) break;
+      start += node.count;
+    }
     return start;
   }
 
@@ -449,30 +466,30 @@ export class ListData {
     const allow = (a: QuickNode | undefined, b: QuickNode | undefined) =>
       a !== undefined && b !== undefined && !exceedsLimit(fill, a.sz + b.sz - LP_HEADER_AND_END, a.count + b.count);
     const merge = (a: number) => {
-      const x = nodes[a]!;
-      const y = nodes[a + 1]!;
+      const x = nodes.at(a)!;
+      const y = nodes.at(a + 1)!;
       x.count += y.count;
       x.sz += y.sz - LP_HEADER_AND_END;
-      nodes.splice(a + 1, 1);
+      nodes.removeAt(a + 1);
     };
     let c = center;
-    if (c >= 2 && allow(nodes[c - 2], nodes[c - 1])) {
+    if (c >= 2 && allow(nodes.at(c - 2), nodes.at(c - 1))) {
       merge(c - 2);
       c--;
     }
-    if (c + 2 < nodes.length && allow(nodes[c + 1], nodes[c + 2])) merge(c + 1);
+    if (c + 2 < nodes.size && allow(nodes.at(c + 1), nodes.at(c + 2))) merge(c + 1);
     let target = c;
-    if (c >= 1 && allow(nodes[c - 1], nodes[c])) {
+    if (c >= 1 && allow(nodes.at(c - 1), nodes.at(c))) {
       merge(c - 1);
       target = c - 1;
     }
-    if (target + 1 < nodes.length && allow(nodes[target], nodes[target + 1])) merge(target);
+    if (target + 1 < nodes.size && allow(nodes.at(target), nodes.at(target + 1))) merge(target);
   }
 
   /** Elements per quicklist node, head first (one node with everything while listpack-encoded). */
   nodeCounts(): number[] {
     if (this.listpack) return this.len > 0 ? [this.len] : [];
-    return this.nodes.map((n) => n.count);
+    return Array.from(this.nodes, (n) => n.count);
   }
 
   /**
@@ -506,7 +523,7 @@ export class ListData {
     l.len = this.len;
     l.listpack = this.listpack;
     l.entryBytes = this.entryBytes;
-    l.nodes = this.nodes.map((n) => ({ count: n.count, sz: n.sz }));
+    for (const n of this.nodes) l.nodes.push({ count: n.count, sz: n.sz });
     return l;
   }
 }

@@ -203,3 +203,38 @@ test('ring wrap-around at small sizes: head pushes and tail pops across the wrap
   assert.deepEqual(l.slice(0, l.length), model);
   for (let i = 0; i < model.length; i++) assert.equal(l.at(i), model[i]);
 });
+
+test('quicklist model past one node chunk: list-max-listpack-size 1 and 2 give a node per 1-2 elements (issue 17)', () => {
+  for (const fill of [1, 2]) {
+    const l = new ListData();
+    const model: string[] = [];
+    // 9,000 nodes or more: past two 4,096-node chunks of the model's node list
+    for (let i = 0; i < 9_000; i++) {
+      const v = String(i);
+      l.beforeGrow(fill, v.length, 1);
+      if (i % 2 === 0) {
+        l.pushHead(v, fill);
+        model.unshift(v);
+      } else {
+        l.pushTail(v, fill);
+        model.push(v);
+      }
+    }
+    l.insert(4_500, 'mid', fill, false);
+    model.splice(4_500, 0, 'mid');
+    l.removePositions([0, 4_100, 8_999]);
+    model.splice(8_999, 1);
+    model.splice(4_100, 1);
+    model.splice(0, 1);
+    for (let k = 0; k < 50; k++) {
+      assert.equal(l.popHead(), model.shift());
+      assert.equal(l.popTail(), model.pop());
+    }
+    assert.deepEqual(l.slice(0, l.length), model);
+    const counts = l.nodeCounts();
+    assert.equal(counts.reduce((a, b) => a + b, 0), model.length, 'node counts cover every element');
+    assert.ok(counts.every((c) => c >= 1 && c <= fill), `every node holds 1..${fill}`);
+    assert.equal(l.quicklistNodes, counts.length);
+    assert.ok(l.quicklistNodes >= model.length / fill);
+  }
+});
