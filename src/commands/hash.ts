@@ -17,6 +17,7 @@ import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { CommandContext } from '../command-model/context.js';
 import { exactLongLong } from '../command-model/argument-reader.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
+import { BigSet } from '../types/big-map.js';
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -413,7 +414,8 @@ function randomFields(ctx: CommandContext, key: string, l: number | bigint, with
     return reply.array(out);
   }
   const n = Number(count);
-  const picked = new Set<string>();
+  // BigSet: a count may pass 2^24 on a big hash (issue 17)
+  const picked = new BigSet<string>();
   if (n * 3 > size) {
     // Many of them: drop random fields until `n` remain (Redis's CASE 3).
     for (const f of h.fields()) picked.add(f);

@@ -19,6 +19,7 @@ import { EMPTY_SCAN, parseScanOptions, scanDocArguments } from './scan-args.js';
 import type { CommandContext } from '../command-model/context.js';
 import { exactLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
+import { BigSet } from '../types/big-map.js';
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -373,7 +374,8 @@ function srandmemberWithCount(ctx: CommandContext, key: string, countArg: string
   if (count >= size) return reply.array(bulksOf(s.members()));
   // a listpack is sampled in one ordered pass
   if (s.encoding === 'listpack') return reply.array(bulksOf(s.orderedSample(count)));
-  const picked = new Set<string>();
+  // BigSet: a count may pass 2^24 on a big set (issue 17)
+  const picked = new BigSet<string>();
   if (count * SRANDMEMBER_SUB_STRATEGY_MUL > size) {
     const all = [...s.members()];
     for (const m of all) picked.add(m);

@@ -112,12 +112,12 @@ type StreamData = Extract<Value, { type: 'stream' }>['value'];
 function streamBytes(s: StreamData, samples: number): number {
   let total = STREAM_BASE;
   const nodes = s.nodes;
-  const n = nodes.length;
+  const n = nodes.size;
   if (n > 0) {
     const k = Math.min(n, Math.max(1, samples));
     let sampled = 0;
     for (let i = 0; i < k; i++) {
-      const node = nodes[k === 1 ? n - 1 : Math.round((i * (n - 1)) / (k - 1))]!;
+      const node = nodes.at(k === 1 ? n - 1 : Math.round((i * (n - 1)) / (k - 1)))!;
       sampled += STREAM_PER_NODE + node.entries.length * STREAM_PER_ENTRY + node.bytes;
     }
     total += k === n ? sampled : Math.round((sampled / k) * n);

@@ -23,6 +23,7 @@
  * again whenever an early-preserved key of another database interleaves (RDB allows it).
  */
 import type { Database, Slotted } from '../keyspace/database.js';
+import { BigSet } from '../types/big-map.js';
 
 /** Turns the snapshot's parts into bytes (RDB, or AOF commands). */
 export interface SnapshotEncoder {
@@ -51,7 +52,8 @@ export class KeySnapshot {
   /** per database: the first seq given to a key created after the start */
   private readonly horizon: number[];
   /** per database: keys written ahead of the walk by the hook */
-  private readonly preserved: Set<string>[];
+  /** BigSet: keys changed during a save of a database past 2^24 keys may pass 2^24 too */
+  private readonly preserved: BigSet<string>[];
   /** database of the last selection written, -1 before any */
   private selected = -1;
   private finished = false;
@@ -68,7 +70,7 @@ export class KeySnapshot {
     private readonly clockCheckEvery = CLOCK_CHECK_EVERY,
   ) {
     this.horizon = host.dbs.map((db) => db.nextSeq);
-    this.preserved = host.dbs.map(() => new Set<string>());
+    this.preserved = host.dbs.map(() => new BigSet<string>());
   }
 
   /** whether this snapshot holds the host's hooks (a background one does) */

@@ -107,8 +107,11 @@ export function trackingHost(server: TrackingServerView): TrackingHost {
 }
 
 interface BroadcastState {
-  /** keys modified since the last broadcast → the client that last modified each (NOLOOP) */
-  readonly keys: Map<string, Client | null>;
+  /**
+   * keys modified since the last broadcast → the client that last modified each (NOLOOP).
+   * BigMap: one command (an MSET, a script, a FLUSHALL's keys) may touch more than 2^24.
+   */
+  readonly keys: BigMap<string, Client | null>;
   /** subscribed clients, in subscription order */
   readonly clients: Set<Client>;
 }
@@ -206,7 +209,7 @@ export class TrackingTable {
   private subscribePrefix(client: Client, t: ClientTracking, prefix: string): void {
     let bs = this.prefixTable.get(prefix);
     if (bs === undefined) {
-      bs = { keys: new Map(), clients: new Set() };
+      bs = { keys: new BigMap(), clients: new Set() };
       this.prefixTable.set(prefix, bs);
     }
     if (bs.clients.has(client)) return;

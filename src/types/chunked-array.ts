@@ -8,7 +8,11 @@
  * controls (a collection's insertion slots, a list's ring buffer) is one of these: chunks
  * of 2^16 elements, and a chunk directory that stays below 2^16 entries for 2^32 elements.
  *
- * Invariants: `length` elements, element i in `chunks[i >>> shift][i & mask]`; every chunk
+ * Indexes are plain numbers up to 2^53: the chunk of element i is floor(i / 2^shift), never
+ * `i >>> shift`, which reads i modulo 2^32 (element 2^32 would alias element 0); the offset
+ * `i & mask` is exact for any such i because 2^shift divides 2^32 (chunkIndex below).
+ *
+ * Invariants: `length` elements, element i in `chunks[chunkIndex(i)][i & mask]`; every chunk
  * but the last is full (2^shift elements); there is no empty chunk (the last one holds at
  * least one element), so the chunk count is ceil(length / CHUNK).
  */
@@ -16,6 +20,14 @@
 export const CHUNK_SHIFT = 16;
 /** Elements per chunk (2^16). */
 export const CHUNK = 1 << CHUNK_SHIFT;
+
+/** Below 2^31 (V8's small integers) the shift is exact and cheap; `>>>` reads its operand modulo 2^32. */
+const SHIFT_SAFE = 0x80000000;
+
+/** The chunk holding element i (0 <= i < 2^53) for chunks of 2^shift elements. */
+export function chunkIndex(i: number, shift: number): number {
+  return i < SHIFT_SAFE ? i >>> shift : Math.floor(i / 2 ** shift);
+}
 
 export class ChunkedArray<T> implements Iterable<T> {
   private chunks: T[][] = [];
@@ -33,16 +45,16 @@ export class ChunkedArray<T> implements Iterable<T> {
 
   /** Element i (0 <= i < length; undefined outside, as a JS array). */
   get(i: number): T | undefined {
-    return this.chunks[i >>> this.shift]?.[i & this.mask];
+    return this.chunks[chunkIndex(i, this.shift)]?.[i & this.mask];
   }
 
   /** Replaces element i (0 <= i < length; callers check the range). */
   set(i: number, v: T): void {
-    this.chunks[i >>> this.shift]![i & this.mask] = v;
+    this.chunks[chunkIndex(i, this.shift)]![i & this.mask] = v;
   }
 
   push(v: T): void {
-    if ((this.len & this.mask) !== 0) this.chunks[this.len >>> this.shift]!.push(v);
+    if ((this.len & this.mask) !== 0) this.chunks[chunkIndex(this.len, this.shift)]!.push(v);
     // a new chunk, created holding its element: an empty [] grows to 17 slots on its first
     // push, and the directory of a small collection (most of them) then stays 1 slot
     else if (this.len === 0) this.chunks = [[v]];
@@ -54,7 +66,7 @@ export class ChunkedArray<T> implements Iterable<T> {
   pop(): T | undefined {
     if (this.len === 0) return undefined;
     this.len--;
-    const ci = this.len >>> this.shift;
+    const ci = chunkIndex(this.len, this.shift);
     const chunk = this.chunks[ci]!;
     const v = chunk.pop();
     if (chunk.length === 0) this.chunks.pop();

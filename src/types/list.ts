@@ -17,6 +17,7 @@
  * with their length prefix, every entry followed by its back-length.
  */
 import { ChunkedArray } from './chunked-array.js';
+import { ChunkedList } from './chunked-list.js';
 
 const LP_HEADER_AND_END = 7;
 /** quicklist.c: optimization_level for fill -1..-5 */
@@ -90,6 +91,21 @@ function exceedsLimit(fill: number, size: number, count: number): boolean {
   return count > nodeLimit(fill)[1];
 }
 
+/**
+ * Slot of element k of a ring of `cap` slots whose head is at `head` (0 <= head < cap,
+ * 0 <= k < cap). Plain arithmetic, not `& (cap - 1)`: bitwise operators read 32 bits, so a
+ * mask would wrap a list past 2^31 elements (issue 17); indexes stay exact up to 2^53.
+ */
+export function ringSlot(head: number, k: number, cap: number): number {
+  const p = head + k;
+  return p >= cap ? p - cap : p;
+}
+
+/** The slot before `head` in a ring of `cap` slots (where a push at the head goes). */
+export function ringBefore(head: number, cap: number): number {
+  return head === 0 ? cap - 1 : head - 1;
+}
+
 interface QuickNode {
   count: number;
   /** bytes of the node's listpack */
@@ -101,19 +117,24 @@ export class ListData {
   private buf: ChunkedArray<string | undefined>;
   private head = 0;
   private len = 0;
-  private mask: number;
+  /** slots in the ring (buf.length) */
+  private cap: number;
   /** Redis's OBJ_ENCODING_LISTPACK (true) vs OBJ_ENCODING_QUICKLIST (false) */
   listpack = true;
   /** sum of listpack entry sizes of every element (listpack bytes minus header/end) */
   private entryBytes = 0;
-  /** quicklist nodes, head first; empty while listpack-encoded */
-  private nodes: QuickNode[] = [];
+  /**
+   * quicklist nodes, head first; empty while listpack-encoded. A ChunkedList (issue 17):
+   * with a small positive list-max-listpack-size there is a node per few elements, so an
+   * array would pass V8's limit, and a push at the head would move every node.
+   */
+  private nodes = new ChunkedList<QuickNode>();
 
   constructor(capacity = 8) {
     let cap = 8;
     while (cap < capacity) cap *= 2;
     this.buf = ChunkedArray.filled<string | undefined>(cap, undefined);
-    this.mask = cap - 1;
+    this.cap = cap;
   }
 
   get length(): number {
@@ -122,7 +143,7 @@ export class ListData {
 
   /** Element at index 0..length-1 (callers check the range). */
   at(i: number): string {
-    return this.buf.get((this.head + i) & this.mask)!;
+    return this.buf.get(ringSlot(this.head, i, this.cap))!;
   }
 
   /** Resolves a Redis index (negative from the tail); -1 when out of range. */
@@ -135,17 +156,17 @@ export class ListData {
     const old = this.buf;
     const cap = old.length * 2;
     const next = ChunkedArray.filled<string | undefined>(cap, undefined);
-    for (let i = 0; i < this.len; i++) next.set(i, old.get((this.head + i) & this.mask));
+    for (let i = 0; i < this.len; i++) next.set(i, old.get(ringSlot(this.head, i, this.cap)));
     this.buf = next;
     this.head = 0;
-    this.mask = cap - 1;
+    this.cap = cap;
   }
 
   // ---- element operations; `fill` is list-max-listpack-size (the encoding model) ----
 
   pushHead(v: string, fill: number): void {
     if (this.len === this.buf.length) this.grow();
-    this.head = (this.head - 1) & this.mask;
+    this.head = ringBefore(this.head, this.cap);
     this.buf.set(this.head, v);
     this.len++;
     this.added(v, 0, fill);
@@ -153,7 +174,7 @@ export class ListData {
 
   pushTail(v: string, fill: number): void {
     if (this.len === this.buf.length) this.grow();
-    this.buf.set((this.head + this.len) & this.mask, v);
+    this.buf.set(ringSlot(this.head, this.len, this.cap), v);
     this.len++;
     this.added(v, this.len - 1, fill);
   }
@@ -162,7 +183,7 @@ export class ListData {
     if (this.len === 0) return undefined;
     const v = this.buf.get(this.head)!;
     this.buf.set(this.head, undefined);
-    this.head = (this.head + 1) & this.mask;
+    this.head = ringSlot(this.head, 1, this.cap);
     this.len--;
     this.removedAt(0, v);
     return v;
@@ -170,7 +191,7 @@ export class ListData {
 
   popTail(): string | undefined {
     if (this.len === 0) return undefined;
-    const at = (this.head + this.len - 1) & this.mask;
+    const at = ringSlot(this.head, this.len - 1, this.cap);
     const v = this.buf.get(at)!;
     this.buf.set(at, undefined);
     this.len--;
@@ -180,7 +201,7 @@ export class ListData {
 
   /** Replaces the element at index i (0..length-1). */
   set(i: number, v: string): void {
-    const at = (this.head + i) & this.mask;
+    const at = ringSlot(this.head, i, this.cap);
     const old = this.buf.get(at)!;
     this.buf.set(at, v);
     const delta = listpackEntrySize(v) - listpackEntrySize(old);
@@ -193,12 +214,12 @@ export class ListData {
     if (this.len === this.buf.length) this.grow();
     // shift the shorter side
     if (i < this.len - i) {
-      this.head = (this.head - 1) & this.mask;
-      for (let k = 0; k < i; k++) this.buf.set((this.head + k) & this.mask, this.buf.get((this.head + k + 1) & this.mask));
+      this.head = ringBefore(this.head, this.cap);
+      for (let k = 0; k < i; k++) this.buf.set(ringSlot(this.head, k, this.cap), this.buf.get(ringSlot(this.head, k + 1, this.cap)));
     } else {
-      for (let k = this.len; k > i; k--) this.buf.set((this.head + k) & this.mask, this.buf.get((this.head + k - 1) & this.mask));
+      for (let k = this.len; k > i; k--) this.buf.set(ringSlot(this.head, k, this.cap), this.buf.get(ringSlot(this.head, k - 1, this.cap)));
     }
-    this.buf.set((this.head + i) & this.mask, v);
+    this.buf.set(ringSlot(this.head, i, this.cap), v);
     this.len++;
     this.entryBytes += listpackEntrySize(v);
     if (!this.listpack) this.modelInsert(after ? i - 1 : i, v, after, fill);
@@ -226,10 +247,10 @@ export class ListData {
         removed[p++] = this.at(r);
         continue;
       }
-      this.buf.set((this.head + w) & this.mask, this.at(r));
+      this.buf.set(ringSlot(this.head, w, this.cap), this.at(r));
       w++;
     }
-    for (let k = w; k < this.len; k++) this.buf.set((this.head + k) & this.mask, undefined);
+    for (let k = w; k < this.len; k++) this.buf.set(ringSlot(this.head, k, this.cap), undefined);
     this.len = w;
     let bytes = 0;
     for (const s of removed) bytes += listpackEntrySize(s);
@@ -252,7 +273,7 @@ export class ListData {
 
   /** Number of quicklist nodes modelled (0 while listpack-encoded). */
   get quicklistNodes(): number {
-    return this.nodes.length;
+    return this.nodes.size;
   }
 
   /**
@@ -264,17 +285,18 @@ export class ListData {
     if (!this.listpack) return;
     if (!exceedsLimit(fill, this.listpackBytes + addBytes, this.len + addCount)) return;
     this.listpack = false;
-    this.nodes = this.len > 0 ? [{ count: this.len, sz: this.listpackBytes }] : [];
+    this.nodes.clear();
+    if (this.len > 0) this.nodes.push({ count: this.len, sz: this.listpackBytes });
   }
 
   /** listTypeTryConversion(SHRINKING): one node within half the limits → listpack. */
   afterShrink(fill: number): void {
-    if (this.listpack || this.nodes.length !== 1) return;
+    if (this.listpack || this.nodes.size !== 1) return;
     const [sz, count] = nodeLimit(fill);
-    const node = this.nodes[0]!;
+    const node = this.nodes.at(0)!;
     if (node.sz > Math.floor(sz / 2) || node.count > Math.floor(count / 2)) return;
     this.listpack = true;
-    this.nodes = [];
+    this.nodes.clear();
   }
 
   /** An empty quicklist-encoded list (createQuicklistObject): pushes fill quicklist nodes. */
@@ -290,12 +312,12 @@ export class ListData {
    * a listpack.
    */
   convertIfSingleNode(fill: number): void {
-    if (this.listpack || this.nodes.length !== 1) return;
+    if (this.listpack || this.nodes.size !== 1) return;
     const [sz, count] = nodeLimit(fill);
-    const node = this.nodes[0]!;
+    const node = this.nodes.at(0)!;
     if (node.sz > sz || node.count > count) return;
     this.listpack = true;
-    this.nodes = [];
+    this.nodes.clear();
   }
 
   private allowInsert(node: QuickNode | undefined, raw: number, fill: number): boolean {
@@ -309,13 +331,13 @@ export class ListData {
     if (this.listpack) return;
     const nodes = this.nodes;
     if (index === 0) {
-      const h = nodes[0];
+      const h = nodes.at(0);
       if (h !== undefined && this.allowInsert(h, v.length, fill)) {
         h.count++;
         h.sz += size;
-      } else nodes.unshift({ count: 1, sz: LP_HEADER_AND_END + size });
+      } else nodes.insertAt(0, { count: 1, sz: LP_HEADER_AND_END + size });
     } else {
-      const t = nodes[nodes.length - 1];
+      const t = nodes.at(nodes.size - 1);
       if (t !== undefined && this.allowInsert(t, v.length, fill)) {
         t.count++;
         t.sz += size;
@@ -328,68 +350,74 @@ export class ListData {
     this.entryBytes -= size;
     if (this.listpack) return;
     const nodes = this.nodes;
-    const ni = index === 0 ? 0 : nodes.length - 1;
-    const node = nodes[ni]!;
+    const ni = index === 0 ? 0 : nodes.size - 1;
+    const node = nodes.at(ni)!;
     node.count--;
     node.sz -= size;
-    if (node.count === 0) nodes.splice(ni, 1);
+    if (node.count === 0) nodes.removeAt(ni);
   }
 
   /** [node index, offset in node] of element i. */
   private locate(i: number): [number, number] {
     let acc = 0;
-    for (let n = 0; n < this.nodes.length; n++) {
-      const c = this.nodes[n]!.count;
+    let n = 0;
+    for (const node of this.nodes) {
+      const c = node.count;
       if (i < acc + c) return [n, i - acc];
       acc += c;
+      n++;
     }
-    return [this.nodes.length - 1, this.nodes[this.nodes.length - 1]!.count - 1];
+    return [this.nodes.size - 1, this.nodes.at(this.nodes.size - 1)!.count - 1];
   }
 
   private modelRemove(positions: number[], removed: string[]): void {
-    // positions are old indexes, ascending; walk nodes once
+    // positions are old indexes, ascending; walk nodes once, each node's span taken from
+    // its count before this removal touched it
     let n = 0;
     let nodeStart = 0;
-    const counts = this.nodes.map((x) => x.count);
+    let node = this.nodes.at(0)!;
+    let span = node.count;
     for (let p = 0; p < positions.length; p++) {
       const pos = positions[p]!;
-      while (pos >= nodeStart + counts[n]!) {
-        nodeStart += counts[n]!;
-        n++;
+      while (pos >= nodeStart + span) {
+        nodeStart += span;
+        node = this.nodes.at(++n)!;
+        span = node.count;
       }
-      const node = this.nodes[n]!;
       node.count--;
       node.sz -= listpackEntrySize(removed[p]!);
     }
-    this.nodes = this.nodes.filter((x) => x.count > 0);
+    const kept = new ChunkedList<QuickNode>();
+    for (const x of this.nodes) if (x.count > 0) kept.push(x);
+    this.nodes = kept;
   }
 
   /** _quicklistInsert: `at` is the pivot's position (the new element goes before/after it). */
   private modelInsert(pivot: number, v: string, after: boolean, fill: number): void {
     const size = listpackEntrySize(v);
     const nodes = this.nodes;
-    if (nodes.length === 0) {
+    if (nodes.size === 0) {
       nodes.push({ count: 1, sz: LP_HEADER_AND_END + size });
       return;
     }
     const [ni, offset] = this.locate(pivot);
-    const node = nodes[ni]!;
+    const node = nodes.at(ni)!;
     const full = !this.allowInsert(node, v.length, fill);
     const atTail = after && offset === node.count - 1;
     const atHead = !after && offset === 0;
-    const availNext = atTail && this.allowInsert(nodes[ni + 1], v.length, fill);
-    const availPrev = atHead && this.allowInsert(nodes[ni - 1], v.length, fill);
+    const availNext = atTail && this.allowInsert(nodes.at(ni + 1), v.length, fill);
+    const availPrev = atHead && this.allowInsert(nodes.at(ni - 1), v.length, fill);
     if (!full) {
       node.count++;
       node.sz += size;
     } else if (availNext) {
-      nodes[ni + 1]!.count++;
-      nodes[ni + 1]!.sz += size;
+      nodes.at(ni + 1)!.count++;
+      nodes.at(ni + 1)!.sz += size;
     } else if (availPrev) {
-      nodes[ni - 1]!.count++;
-      nodes[ni - 1]!.sz += size;
+      nodes.at(ni - 1)!.count++;
+      nodes.at(ni - 1)!.sz += size;
     } else if (atTail || atHead) {
-      nodes.splice(after ? ni + 1 : ni, 0, { count: 1, sz: LP_HEADER_AND_END + size });
+      nodes.insertAt(after ? ni + 1 : ni, { count: 1, sz: LP_HEADER_AND_END + size });
     } else {
       // split at the pivot; the new element joins the split-off part, then merges
       // the node's elements before the insertion (the buffer already holds the new one)
@@ -402,8 +430,9 @@ export class ListData {
       node.count = keep.length;
       node.sz = LP_HEADER_AND_END + keep.reduce((a, s) => a + listpackEntrySize(s), 0);
       const split: QuickNode = { count: moved.length + 1, sz: LP_HEADER_AND_END + size + moved.reduce((a, s) => a + listpackEntrySize(s), 0) };
-      nodes.splice(after ? ni + 1 : ni, 0, split);
-      this.mergeAround(nodes.indexOf(node), fill);
+      nodes.insertAt(after ? ni + 1 : ni, split);
+      // the split-off part went after the node (after) or before it, moving it to ni + 1
+      this.mergeAround(after ? ni : ni + 1, fill);
     }
   }
 
@@ -413,7 +442,7 @@ export class ListData {
    */
   private modelReplace(i: number, delta: number): void {
     const [ni] = this.locate(i);
-    this.nodes[ni]!.sz += delta;
+    this.nodes.at(ni)!.sz += delta;
   }
 
   /** The current elements of node `ni` (the buffer already holds the new state). */
@@ -423,7 +452,11 @@ export class ListData {
 
   private nodeStart(ni: number): number {
     let start = 0;
-    for (let n = 0; n < ni; n++) start += this.nodes[n]!.count;
+    let n = 0;
+    for (const node of this.nodes) {
+      if (n++ >= ni) break;
+      start += node.count;
+    }
     return start;
   }
 
@@ -433,30 +466,30 @@ export class ListData {
     const allow = (a: QuickNode | undefined, b: QuickNode | undefined) =>
       a !== undefined && b !== undefined && !exceedsLimit(fill, a.sz + b.sz - LP_HEADER_AND_END, a.count + b.count);
     const merge = (a: number) => {
-      const x = nodes[a]!;
-      const y = nodes[a + 1]!;
+      const x = nodes.at(a)!;
+      const y = nodes.at(a + 1)!;
       x.count += y.count;
       x.sz += y.sz - LP_HEADER_AND_END;
-      nodes.splice(a + 1, 1);
+      nodes.removeAt(a + 1);
     };
     let c = center;
-    if (c >= 2 && allow(nodes[c - 2], nodes[c - 1])) {
+    if (c >= 2 && allow(nodes.at(c - 2), nodes.at(c - 1))) {
       merge(c - 2);
       c--;
     }
-    if (c + 2 < nodes.length && allow(nodes[c + 1], nodes[c + 2])) merge(c + 1);
+    if (c + 2 < nodes.size && allow(nodes.at(c + 1), nodes.at(c + 2))) merge(c + 1);
     let target = c;
-    if (c >= 1 && allow(nodes[c - 1], nodes[c])) {
+    if (c >= 1 && allow(nodes.at(c - 1), nodes.at(c))) {
       merge(c - 1);
       target = c - 1;
     }
-    if (target + 1 < nodes.length && allow(nodes[target], nodes[target + 1])) merge(target);
+    if (target + 1 < nodes.size && allow(nodes.at(target), nodes.at(target + 1))) merge(target);
   }
 
   /** Elements per quicklist node, head first (one node with everything while listpack-encoded). */
   nodeCounts(): number[] {
     if (this.listpack) return this.len > 0 ? [this.len] : [];
-    return this.nodes.map((n) => n.count);
+    return Array.from(this.nodes, (n) => n.count);
   }
 
   /**
@@ -490,7 +523,7 @@ export class ListData {
     l.len = this.len;
     l.listpack = this.listpack;
     l.entryBytes = this.entryBytes;
-    l.nodes = this.nodes.map((n) => ({ count: n.count, sz: n.sz }));
+    for (const n of this.nodes) l.nodes.push({ count: n.count, sz: n.sz });
     return l;
   }
 }

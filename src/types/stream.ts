@@ -8,8 +8,13 @@
  * Keeping Redis's node boundaries is what makes `MAXLEN ~` / `MINID ~` leave the same
  * entries as Redis, and XINFO's radix-tree-keys/-nodes report the same numbers.
  *
- * Lookups binary-search the node array by first ID, then the node's entries, so a range
- * scan in either direction starts in O(log n); appends go to the tail node in O(1).
+ * Lookups binary-search the nodes by first ID, then the node's entries, so a range scan in
+ * either direction starts in O(log n); appends go to the tail node in O(1).
+ *
+ * No JS array here grows with the stream (issue 17): the nodes are a ChunkedList (a stream
+ * of N entries has N / stream-node-max-entries nodes, so N nodes with a limit of 1) and a
+ * node's entries a ChunkedArray (stream-node-max-entries 0 lets one node hold ~100M small
+ * entries, up to its 1 GiB listpack); a single JS array aborts the process near 112M.
  */
 import { parseInteger } from '../protocol/number-format.js';
 import {
@@ -23,7 +28,8 @@ import {
   type StreamId,
 } from './stream-id.js';
 import { BigMap } from './big-map.js';
-import { ChunkedList } from './chunked-list.js';
+import { ChunkedList, DEFAULT_MAX_CHUNK } from './chunked-list.js';
+import { ChunkedArray, CHUNK_SHIFT } from './chunked-array.js';
 
 export interface StreamEntry {
   readonly id: StreamId;
@@ -65,7 +71,7 @@ function lpStringBytes(s: string): number {
 
 /** One listpack node of Redis's radix tree. Its first entry's ID is the node's key. */
 export class StreamNode {
-  readonly entries: StreamEntry[] = [];
+  readonly entries: ChunkedArray<StreamEntry>;
   /** entries not marked deleted (the listpack's "count") */
   live = 0;
   /** entries marked deleted (the listpack's "deleted") */
@@ -73,10 +79,13 @@ export class StreamNode {
   /** lpBytes() of the listpack Redis would hold */
   bytes: number;
 
+  /** `entryShift`: log2 of the entries' chunk size (tests use tiny chunks to cross boundaries) */
   constructor(
     readonly master: StreamId,
     readonly masterFields: readonly string[],
+    entryShift = CHUNK_SHIFT,
   ) {
+    this.entries = new ChunkedArray<StreamEntry>(entryShift);
     let b = LP_EMPTY_BYTES + lpIntBytes(0) /* count, set to 1 by the first append */ + lpIntBytes(0) + lpIntBytes(masterFields.length);
     for (const f of masterFields) b += lpStringBytes(f);
     this.bytes = b + lpIntBytes(0);
@@ -98,7 +107,7 @@ export class StreamNode {
     let hi = this.entries.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareIds(this.entries[mid]!.id, id) < 0) lo = mid + 1;
+      if (compareIds(this.entries.get(mid)!.id, id) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -110,7 +119,7 @@ export class StreamNode {
     let hi = this.entries.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareIds(this.entries[mid]!.id, id) <= 0) lo = mid + 1;
+      if (compareIds(this.entries.get(mid)!.id, id) <= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -277,8 +286,19 @@ export interface TrimArgs {
   limit: number;
 }
 
+/** Chunk sizes of a stream's storage: the defaults, or tiny ones in tests to cross every boundary. */
+export interface StreamChunking {
+  /** nodes per ChunkedList chunk */
+  readonly nodeChunk: number;
+  /** log2 of a node's entries per ChunkedArray chunk */
+  readonly entryShift: number;
+}
+
+const DEFAULT_CHUNKING: StreamChunking = { nodeChunk: DEFAULT_MAX_CHUNK, entryShift: CHUNK_SHIFT };
+
 export class StreamData {
-  readonly nodes: StreamNode[] = [];
+  /** nodes in ID order (first IDs strictly increasing) */
+  readonly nodes: ChunkedList<StreamNode>;
   /** live entries */
   length = 0;
   lastId: StreamId = MIN_ID;
@@ -289,13 +309,17 @@ export class StreamData {
   /** created on first XGROUP CREATE, as Redis */
   groups: BigMap<string, ConsumerGroup> | null = null;
 
+  constructor(private readonly chunking: StreamChunking = DEFAULT_CHUNKING) {
+    this.nodes = new ChunkedList<StreamNode>(chunking.nodeChunk);
+  }
+
   /**
    * Appends an entry (the caller checked that `id` is greater than lastId). `maxBytes` and
    * `maxEntries` are stream-node-max-bytes/-entries: a full tail node starts a new one.
    */
   append(id: StreamId, fv: readonly string[], maxBytes: number, maxEntries: number): void {
     const numFields = fv.length / 2;
-    let tail = this.nodes.length > 0 ? this.nodes[this.nodes.length - 1]! : undefined;
+    let tail = this.nodes.at(this.nodes.size - 1);
     if (tail !== undefined) {
       let total = 0;
       for (const s of fv) total += s.length;
@@ -306,7 +330,7 @@ export class StreamData {
     if (tail === undefined) {
       const fields: string[] = new Array(numFields);
       for (let i = 0; i < numFields; i++) fields[i] = fv[i * 2]!;
-      tail = new StreamNode(id, fields);
+      tail = new StreamNode(id, fields, this.chunking.entryShift);
       this.nodes.push(tail);
     } else {
       const mf = tail.masterFields;
@@ -328,23 +352,15 @@ export class StreamData {
 
   /** Index of the last node whose first ID is <= id, or -1. */
   private nodeIndexFor(id: StreamId): number {
-    const nodes = this.nodes;
-    let lo = 0;
-    let hi = nodes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareIds(nodes[mid]!.master, id) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - 1;
+    return this.nodes.partitionPoint((n) => compareIds(n.master, id) <= 0) - 1;
   }
 
   /** The live entry with this ID, if any. */
   get(id: StreamId): StreamEntry | undefined {
     const ni = this.nodeIndexFor(id);
     if (ni < 0) return undefined;
-    const node = this.nodes[ni]!;
-    const e = node.entries[node.lowerBound(id)];
+    const node = this.nodes.at(ni)!;
+    const e = node.entries.get(node.lowerBound(id));
     return e !== undefined && !e.deleted && idsEqual(e.id, id) ? e : undefined;
   }
 
@@ -357,12 +373,12 @@ export class StreamData {
     if (compareIds(start, end) > 0) return;
     if (!rev) {
       let ni = Math.max(0, this.nodeIndexFor(start));
-      if (ni >= nodes.length) return;
-      let j = nodes[ni]!.lowerBound(start);
-      for (; ni < nodes.length; ni++, j = 0) {
-        const es = nodes[ni]!.entries;
+      if (ni >= nodes.size) return;
+      let j = nodes.at(ni)!.lowerBound(start);
+      for (; ni < nodes.size; ni++, j = 0) {
+        const es = nodes.at(ni)!.entries;
         for (; j < es.length; j++) {
-          const e = es[j]!;
+          const e = es.get(j)!;
           if (e.deleted) continue;
           if (compareIds(e.id, end) > 0) return;
           if (!visit(e)) return;
@@ -371,11 +387,11 @@ export class StreamData {
     } else {
       let ni = this.nodeIndexFor(end);
       if (ni < 0) return;
-      let j = nodes[ni]!.upperBound(end) - 1;
-      for (; ni >= 0; ni--, j = ni >= 0 ? nodes[ni]!.entries.length - 1 : 0) {
-        const es = nodes[ni]!.entries;
+      let j = nodes.at(ni)!.upperBound(end) - 1;
+      for (; ni >= 0; ni--, j = ni >= 0 ? nodes.at(ni)!.entries.length - 1 : 0) {
+        const es = nodes.at(ni)!.entries;
         for (; j >= 0; j--) {
-          const e = es[j]!;
+          const e = es.get(j)!;
           if (e.deleted) continue;
           if (compareIds(e.id, start) < 0) return;
           if (!visit(e)) return;
@@ -398,12 +414,12 @@ export class StreamData {
   delete(id: StreamId): boolean {
     const ni = this.nodeIndexFor(id);
     if (ni < 0) return false;
-    const node = this.nodes[ni]!;
-    const e = node.entries[node.lowerBound(id)];
+    const node = this.nodes.at(ni)!;
+    const e = node.entries.get(node.lowerBound(id));
     if (e === undefined || e.deleted || !idsEqual(e.id, id)) return false;
     e.deleted = true;
     if (node.live === 1) {
-      this.nodes.splice(ni, 1);
+      this.nodes.removeAt(ni);
     } else {
       node.setLive(node.live - 1);
       node.setDeleted(node.deleted + 1);
@@ -430,9 +446,9 @@ export class StreamData {
   /** Redis's streamTrim: returns how many entries were removed. */
   trim(args: TrimArgs): number {
     let removed = 0;
-    while (this.nodes.length > 0) {
+    while (this.nodes.size > 0) {
       if (args.strategy === 'maxlen' && this.length <= args.maxlen) break;
-      const node = this.nodes[0]!;
+      const node = this.nodes.at(0)!;
       const entries = node.live;
       if (args.limit > 0 && removed + entries > args.limit) break;
       let removeNode: boolean;
@@ -440,10 +456,10 @@ export class StreamData {
         removeNode = this.length - entries >= args.maxlen;
       } else {
         // the node's last entry, deleted or not, decides
-        removeNode = compareIds(node.entries[node.entries.length - 1]!.id, args.minid) < 0;
+        removeNode = compareIds(node.entries.get(node.entries.length - 1)!.id, args.minid) < 0;
       }
       if (removeNode) {
-        this.nodes.shift();
+        this.nodes.removeAt(0);
         this.length -= entries;
         removed += entries;
         continue;
@@ -474,10 +490,11 @@ export class StreamData {
    * endian): a compressed trie, counted from the sorted keys.
    */
   radixTreeNodes(): number {
-    const n = this.nodes.length;
+    const n = this.nodes.size;
     if (n === 0) return 1;
     const keys = new Uint8Array(n * 16);
-    for (let i = 0; i < n; i++) idKeyBytes(this.nodes[i]!.master, keys, i * 16);
+    let i = 0;
+    for (const node of this.nodes) idKeyBytes(node.master, keys, 16 * i++);
     const count = (lo: number, hi: number, depth: number): number => {
       if (hi - lo === 1) return depth === 16 ? 1 : 2;
       let l = depth;
@@ -546,9 +563,9 @@ export class StreamData {
 
   /** A deep copy (COPY): entries, counters, groups, PELs and consumers. */
   clone(): StreamData {
-    const s = new StreamData();
+    const s = new StreamData(this.chunking);
     for (const node of this.nodes) {
-      const copy = new StreamNode(node.master, node.masterFields);
+      const copy = new StreamNode(node.master, node.masterFields, this.chunking.entryShift);
       for (const e of node.entries) copy.entries.push({ id: e.id, fv: e.fv, deleted: e.deleted });
       copy.live = node.live;
       copy.deleted = node.deleted;

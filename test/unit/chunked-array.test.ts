@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ChunkedArray } from '../../src/types/chunked-array.js';
+import { ChunkedArray, chunkIndex } from '../../src/types/chunked-array.js';
 
 type Op = { k: 'push'; v: number } | { k: 'pop' } | { k: 'set'; at: number; v: number } | { k: 'get'; at: number };
 
@@ -75,4 +75,29 @@ test('ChunkedArray at default size: 2^16-element chunks, index math across the f
   assert.equal(a.get(65_536), 65_536);
   assert.equal(a.get(69_999), 69_999);
   assert.equal(a.get(70_000), undefined);
+});
+
+test('chunkIndex is exact past 2^31 and 2^32 (a 32-bit shift would alias element 2^32 with element 0)', () => {
+  for (const shift of [1, 2, 16]) {
+    for (const i of [0, 1, 2 ** 16 - 1, 2 ** 16, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5, 2 ** 40 + 3, 2 ** 53 - 1]) {
+      assert.equal(chunkIndex(i, shift), Math.floor(i / 2 ** shift), `chunkIndex(${i}, ${shift})`);
+      // the in-chunk offset (i & mask) stays exact at any safe index: 2^shift divides 2^32
+      assert.equal(i & ((1 << shift) - 1), i % 2 ** shift, `offset of ${i}`);
+    }
+  }
+  // what the unsigned shift alone gave: element 2^32 + 5 in chunk 0
+  assert.equal((2 ** 32 + 5) >>> 16, 0);
+  assert.equal(chunkIndex(2 ** 32 + 5, 16), 65_536);
+});
+
+test('ChunkedArray reads and writes element 2^32 + k in its own chunk, not in chunk 0', () => {
+  const a = ChunkedArray.filled<number>(4, 0);
+  // a sparse directory stands in for the 2^32 elements in front (no allocation of them):
+  // chunk 65,536 of 2^16-element chunks starts at element 2^32
+  const chunks = (a as unknown as { chunks: number[][] }).chunks;
+  chunks[65_536] = [10, 11, 12, 13];
+  assert.equal(a.get(2 ** 32 + 2), 12);
+  a.set(2 ** 32 + 3, 99);
+  assert.equal(chunks[65_536]![3], 99);
+  assert.deepEqual(chunks[0], [0, 0, 0, 0], 'chunk 0 untouched');
 });

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ListData, listpackEntrySize } from '../../src/types/list.js';
+import { ListData, listpackEntrySize, ringBefore, ringSlot } from '../../src/types/list.js';
 
 function contents(l: ListData): string[] {
   return l.slice(0, l.length);
@@ -165,4 +165,76 @@ test('a big element makes a new list a quicklist at once', () => {
   assert.equal(l.quicklistNodes, 1);
   l.popTail();
   assert.equal(l.length, 0);
+});
+
+test('ring slots stay exact past 2^31 and 2^32 slots (a 32-bit mask wrapped them; issue 17)', () => {
+  const oldMask = (head: number, k: number, cap: number): number => (head + k) & (cap - 1);
+  for (const cap of [8, 2 ** 31, 2 ** 32, 2 ** 33, 2 ** 40]) {
+    for (const head of [0, 1, cap / 2, cap - 2, cap - 1]) {
+      for (const k of [0, 1, 2, cap / 2 - 1, cap - 1]) {
+        assert.equal(ringSlot(head, k, cap), (head + k) % cap, `ringSlot(${head}, ${k}, ${cap})`);
+      }
+      assert.equal(ringBefore(head, cap), (head - 1 + cap) % cap);
+    }
+  }
+  // what the mask gave once the ring passed 2^31 slots: a negative or aliased slot
+  assert.equal(oldMask(2 ** 31 - 1, 1, 2 ** 32), -(2 ** 31));
+  assert.equal(ringSlot(2 ** 31 - 1, 1, 2 ** 32), 2 ** 31);
+  assert.equal(oldMask(2 ** 32 - 1, 2, 2 ** 33), 1);
+  assert.equal(ringSlot(2 ** 32 - 1, 2, 2 ** 33), 2 ** 32 + 1);
+});
+
+test('ring wrap-around at small sizes: head pushes and tail pops across the wrap, many times', () => {
+  const l = new ListData(8);
+  const model: string[] = [];
+  for (let round = 0; round < 200; round++) {
+    const v = String(round);
+    if (round % 3 === 0) {
+      l.pushHead(v, -2);
+      model.unshift(v);
+    } else {
+      l.pushTail(v, -2);
+      model.push(v);
+    }
+    if (round % 4 === 3) assert.equal(l.popHead(), model.shift());
+    if (round % 5 === 4) assert.equal(l.popTail(), model.pop());
+    assert.equal(l.length, model.length);
+  }
+  assert.deepEqual(l.slice(0, l.length), model);
+  for (let i = 0; i < model.length; i++) assert.equal(l.at(i), model[i]);
+});
+
+test('quicklist model past one node chunk: list-max-listpack-size 1 and 2 give a node per 1-2 elements (issue 17)', () => {
+  for (const fill of [1, 2]) {
+    const l = new ListData();
+    const model: string[] = [];
+    // 9,000 nodes or more: past two 4,096-node chunks of the model's node list
+    for (let i = 0; i < 9_000; i++) {
+      const v = String(i);
+      l.beforeGrow(fill, v.length, 1);
+      if (i % 2 === 0) {
+        l.pushHead(v, fill);
+        model.unshift(v);
+      } else {
+        l.pushTail(v, fill);
+        model.push(v);
+      }
+    }
+    l.insert(4_500, 'mid', fill, false);
+    model.splice(4_500, 0, 'mid');
+    l.removePositions([0, 4_100, 8_999]);
+    model.splice(8_999, 1);
+    model.splice(4_100, 1);
+    model.splice(0, 1);
+    for (let k = 0; k < 50; k++) {
+      assert.equal(l.popHead(), model.shift());
+      assert.equal(l.popTail(), model.pop());
+    }
+    assert.deepEqual(l.slice(0, l.length), model);
+    const counts = l.nodeCounts();
+    assert.equal(counts.reduce((a, b) => a + b, 0), model.length, 'node counts cover every element');
+    assert.ok(counts.every((c) => c >= 1 && c <= fill), `every node holds 1..${fill}`);
+    assert.equal(l.quicklistNodes, counts.length);
+    assert.ok(l.quicklistNodes >= model.length / fill);
+  }
 });

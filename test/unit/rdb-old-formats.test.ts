@@ -148,7 +148,7 @@ test('stream type 15 (Redis 5/6): first ID, entries-added and group entries-read
   assert.deepEqual(st.firstId, { ms: 5, seq: 0 });
   assert.deepEqual(st.lastId, { ms: 8, seq: 1 });
   assert.equal(st.entriesAdded, 2);
-  assert.deepEqual(st.nodes[0]!.entries.map((e) => [e.id, e.fv]), [
+  assert.deepEqual([...st.nodes.at(0)!.entries].map((e) => [e.id, e.fv]), [
     [{ ms: 5, seq: 0 }, ['f', 'a']],
     [{ ms: 8, seq: 1 }, ['f', 'b']],
   ]);

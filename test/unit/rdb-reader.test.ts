@@ -48,7 +48,7 @@ function summary(r: RdbRecord): string {
       break;
     }
     case 'stream':
-      content = `${v.value.length} ${v.value.nodes.map((n) => n.entries.length).join(',')} ${v.value.groups?.size ?? 0}`;
+      content = `${v.value.length} ${[...v.value.nodes].map((n) => n.entries.length).join(',')} ${v.value.groups?.size ?? 0}`;
       break;
   }
   return `${r.offset} ${r.db} ${r.key} ${v.type} ${String(r.expireAt)} ${content}`;

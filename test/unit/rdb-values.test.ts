@@ -169,8 +169,8 @@ test('streams: entries (deleted ones too), counters, groups, PELs and consumers 
         assert.deepEqual(b.maxDeletedId, s.maxDeletedId);
         assert.equal(b.entriesAdded, s.entriesAdded);
         assert.deepEqual(
-          b.nodes.map((n) => [n.master, n.masterFields, n.live, n.deleted, n.bytes, n.entries]),
-          s.nodes.map((n) => [n.master, n.masterFields, n.live, n.deleted, n.bytes, n.entries]),
+          [...b.nodes].map((n) => [n.master, n.masterFields, n.live, n.deleted, n.bytes, [...n.entries]]),
+          [...s.nodes].map((n) => [n.master, n.masterFields, n.live, n.deleted, n.bytes, [...n.entries]]),
         );
         assert.equal(b.radixTreeNodes(), s.radixTreeNodes());
         const groupsOf = (x: StreamData) =>

@@ -42,7 +42,7 @@ function streamInfo(s: StreamData, argv: string[]): Reply {
     reply.bulk('length'),
     reply.int(s.length),
     reply.bulk('radix-tree-keys'),
-    reply.int(s.nodes.length),
+    reply.int(s.nodes.size),
     reply.bulk('radix-tree-nodes'),
     reply.int(s.radixTreeNodes()),
     reply.bulk('last-generated-id'),

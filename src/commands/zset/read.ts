@@ -13,6 +13,7 @@ import type { CommandContext } from '../../command-model/context.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from '../random-picks.js';
 import { oneKey, keyArg, memberArg, group } from './spec-args.js';
 import { ClientSink } from './range.js';
+import { BigSet } from '../../types/big-map.js';
 
 // ---- simple reads ----
 
@@ -173,7 +174,8 @@ function randomMembers(ctx: CommandContext, key: string, l: number | bigint, wit
   }
   const n = Number(count);
   // distinct ranks; a listpack answers them in its own (ascending) order, a skiplist in pick order
-  const picked = new Set<number>();
+  // BigSet: a count may pass 2^24 on a big sorted set (issue 17)
+  const picked = new BigSet<number>();
   if (n * 3 > size) {
     const all: number[] = Array.from({ length: size }, (_, i) => i);
     for (let i = size - 1; i > 0; i--) {

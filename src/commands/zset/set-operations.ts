@@ -11,6 +11,7 @@ import { readDouble, readLongLong, readRangeLong } from '../../command-model/arg
 import type { CommandContext } from '../../command-model/context.js';
 import { group } from './spec-args.js';
 import { ClientSink, withScoresArg } from './range.js';
+import { BigMap } from '../../types/big-map.js';
 
 type SetOp = 'union' | 'inter' | 'diff';
 type Aggregate = 'sum' | 'min' | 'max';
@@ -84,7 +85,8 @@ function zsetOperation(ctx: CommandContext, argv: string[], dst: string | null, 
       });
     }
   } else if (op === 'union') {
-    const acc = new Map<string, number>();
+    // BigMap: a union may pass 2^24 members (issue 17)
+    const acc = new BigMap<string, number>();
     for (const s of src) {
       if (s.input === undefined) continue;
       s.input.forEachReverse((member, v) => {

@@ -17,6 +17,7 @@ import { DEFAULT_LOAD_LIMITS, type RdbLoadLimits } from './load-limits.js';
 import { RDB_MAX_READ_VERSION, RdbOpcode, RdbType } from './rdb-constants.js';
 import { RdbFormatError } from './rdb-error.js';
 import { decodeValue, isKnownObjectType } from './value-decoder.js';
+import { BigSet } from '../../types/big-map.js';
 
 export interface RdbReaderOptions {
   /** encoding limits loaded values are fitted to (default: Redis 7.2's defaults) */
@@ -57,8 +58,11 @@ export class RdbReader {
   private readonly databases: number;
   private db = 0;
   private done = false;
-  /** keys seen per database: a key twice in one database is a corrupt file */
-  private readonly seen = new Map<number, Set<string>>();
+  /**
+   * keys seen per database: a key twice in one database is a corrupt file. BigSet: a
+   * database of more than 2^24 keys must load (a V8 Set stops there; issue 17).
+   */
+  private readonly seen = new Map<number, BigSet<string>>();
   /** what the reader was doing, for error context (check-rdb prints it) */
   context: { doing: string; key?: string; type?: number } = { doing: 'start' };
 
@@ -178,7 +182,7 @@ export class RdbReader {
           this.context = { doing: 'read-object-value', key, type };
           const value = decodeValue(type, src, this.limits);
           let keys = this.seen.get(this.db);
-          if (keys === undefined) this.seen.set(this.db, (keys = new Set()));
+          if (keys === undefined) this.seen.set(this.db, (keys = new BigSet()));
           if (keys.has(key)) src.fail(`duplicated key ${JSON.stringify(key)} in DB ${this.db}`, offset);
           keys.add(key);
           src.crcUpTo(src.offset);

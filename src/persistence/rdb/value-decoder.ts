@@ -360,10 +360,10 @@ function stream(src: ByteSource, type: number): StreamData {
       if (e instanceof BlobFormatError) src.fail(e.reason, lpAt);
       throw e;
     }
-    const last = s.nodes[s.nodes.length - 1];
+    const last = s.nodes.at(s.nodes.size - 1);
     if (last !== undefined) {
-      const lastEntry = last.entries[last.entries.length - 1]!;
-      if (compareIds(node.master, last.master) <= 0 || compareIds(node.entries[0]!.id, lastEntry.id) <= 0) {
+      const lastEntry = last.entries.get(last.entries.length - 1)!;
+      if (compareIds(node.master, last.master) <= 0 || compareIds(node.entries.get(0)!.id, lastEntry.id) <= 0) {
         src.fail('stream listpacks out of order or re-added with an existing key', keyAt);
       }
     }

@@ -150,7 +150,7 @@ function streamIdBytes(id: StreamId): Buffer {
 }
 
 function encodeStream(sink: ByteSink, s: StreamData): void {
-  sink.len(s.nodes.length);
+  sink.len(s.nodes.size);
   for (const node of s.nodes) {
     sink.blob(streamIdBytes(node.master));
     const lp = new ListpackBuilder(256);
