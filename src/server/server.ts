@@ -190,7 +190,7 @@ export class Server implements CommandHost {
     this.logger.registerConfig(this.config);
     this.slowlog.registerConfig(this.config);
     this.latency.registerConfig(this.config);
-    this.limits = new ClientLimits(this.config);
+    this.limits = new ClientLimits(this);
     this.tlsService = new TlsService(this.config, this.logger);
     this.keyspace = new KeyspaceHooks(this);
     this.security = new SecurityMonitor(this.config, this.logger, () => this.clock.now());
