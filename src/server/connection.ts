@@ -339,6 +339,7 @@ export class Connection {
       queueMicrotask(() => {
         this.flushQueued = false;
         this.flush();
+        this.eviction.evictSoon();
       });
     }
     this.enforceOutputLimit();
@@ -401,6 +402,8 @@ export class Connection {
     }
     // ordinary replies count against client-output-buffer-limit too (normal / pubsub class)
     this.enforceOutputLimit();
+    // the output now waits in the socket (omem): maxmemory-clients sees it at once
+    if (!this.closed) this.eviction.update(this.client);
   }
 
   private closeAfterFlush(): void {
