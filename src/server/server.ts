@@ -136,7 +136,7 @@ export class Server implements CommandHost {
    */
   onFatal: ((message: string) => void) | null = null;
   /** used_memory as accounted for maxmemory (keyspace/memory-accounting.ts) */
-  readonly memory = new MemoryAccounting(() => this.dbs);
+  readonly memory = new MemoryAccounting(() => this.dbs, () => this.tracking.memoryBytes);
   /** writes refused before V8's heap limit (server/heap-guard.ts), sampled by the dispatcher and cron */
   readonly heapGuard = new HeapGuard();
   /** maxmemory eviction (keyspace/eviction.ts), configured by the maxmemory* hooks */
