@@ -386,6 +386,10 @@ export class Connection {
       }
       barrier.writeNow();
     }
+    // As Redis checks the limit when a reply is added (before any of it is written), the
+    // replies count whole: what the kernel would accept at once must not hide them.
+    this.enforceOutputLimit();
+    if (this.closed) return;
     const out = this.writer.take();
     this.client.netOut += out.length;
     this.server.stats.netOutputBytes += out.length;

@@ -122,3 +122,22 @@ test('obl/oll/omem show replies the client leaves unread; INFO mem_clients_norma
     await srv.close();
   }
 });
+
+test('a reply past the hard output limit closes the client before any of it is written (Redis checks as replies are added)', async () => {
+  const srv = await startTestServer({ config: [['client-output-buffer-limit', 'normal', '1mb', '0', '0']] });
+  const admin = await RawClient.connect(srv.port);
+  const c = await RawClient.connect(srv.port);
+  try {
+    assert.equal(await admin.call('SET', 'big', 'x'.repeat(2 * 1024 * 1024)), '+OK\r\n');
+    // the client reads everything: the kernel could take the whole reply at once
+    c.write(RawClient.encode(['GET', 'big']));
+    assert.ok(await c.waitClosed(5000), 'a 2 MiB reply went to a client limited to 1 MiB');
+    assert.equal(c.received, '', 'part of the reply was sent');
+    assert.equal(srv.server.stats.clientOutputBufferLimitDisconnections, 1);
+    assert.equal(srv.server.stats.evictedClients, 0);
+  } finally {
+    c.close();
+    admin.close();
+    await srv.close();
+  }
+});
