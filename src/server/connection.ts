@@ -339,7 +339,9 @@ export class Connection {
       queueMicrotask(() => {
         this.flushQueued = false;
         this.flush();
-        this.eviction.evictSoon();
+        // a microtask runs once the current callback is over, never inside a command: a
+        // safe point, and before the next request is read (Redis evicts before it too)
+        this.eviction.evict();
       });
     }
     this.enforceOutputLimit();
