@@ -35,7 +35,9 @@ export function checkBitmapSize(bytes: number): void {
  * then calls `commitString` (Redis "unshares" the value: it is raw from now on).
  */
 export function writableString(ctx: CommandContext, key: string, minLength: number): MutableString {
-  const e = ctx.db.lookupWrite(key);
+  // every caller has looked the key up for writing already: a second lookup would count
+  // a second access (LRU/LFU) where Redis counts one
+  const e = ctx.db.peek(key);
   let m: MutableString;
   if (e === undefined) m = new MutableString('');
   else if (e.v instanceof MutableString) m = e.v;
@@ -58,5 +60,5 @@ export function keepStringSilently(ctx: CommandContext, key: string, m: MutableS
 
 /** Stores (or re-announces) a written MutableString, keeping the key's TTL. */
 export function commitString(ctx: CommandContext, key: string, m: MutableString): void {
-  ctx.db.set(key, m, true);
+  ctx.db.set(key, m, true, false);
 }

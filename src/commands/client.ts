@@ -16,6 +16,7 @@ import { validClientName } from './connection.js';
 import { helpReply } from './command-introspection.js';
 import { clientTrackingSubcommands } from './client-tracking.js';
 import { clientTypeByName, type Client, type ClientType } from '../server/client.js';
+import { argvBytes, clientMemoryUsage, multiMemory, outputMemory } from '../server/client-eviction.js';
 import type { CommandContext } from '../command-model/context.js';
 
 const CONN: ['connection'] = ['connection'];
@@ -46,30 +47,29 @@ function flagLetters(c: Client): string {
   return f === '' ? 'N' : f;
 }
 
-function argvBytes(argv: readonly string[]): number {
-  let n = 0;
-  for (const a of argv) n += a.length;
-  return n;
-}
-
 /**
  * One CLIENT LIST line (without the newline), fields in Redis 7.2's order. `currentArgv` is
- * the command being executed when `c` is the caller (its argv-mem).
+ * the command being executed when `c` is the caller (its argv-mem). The memory fields are
+ * client eviction's own measure (server/client-eviction.ts): `qbuf` the unparsed input and
+ * `qbuf-free` the rest of the input buffers' capacity, `obl` encoded replies not yet given
+ * to the socket, `oll`/`omem` the writes the socket still queues, `tot-mem` the sum
+ * maxmemory-clients compares.
  */
 export function clientInfoLine(now: number, c: Client, currentArgv: readonly string[] | null): string {
-  const multiMem = c.multi === null ? 0 : c.multi.reduce((n, q) => n + argvBytes(q.argv), 0);
   const qbuf = c.unparsedBytes();
-  const out = c.outputBufferBytes();
+  const qbufFree = Math.max(0, c.queryBufferAllocated() - qbuf);
   const rbs = c.replyBufferSize();
+  const obl = c.replyBufferUsed();
+  const omem = outputMemory(c);
   const argvMem = currentArgv !== null ? argvBytes(currentArgv) : c.partialArgvBytes();
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name}` +
     ` age=${Math.max(0, Math.floor((now - c.createdAt) / 1000))} idle=${Math.max(0, Math.floor((now - c.lastInteraction) / 1000))}` +
     ` flags=${flagLetters(c)} db=${c.dbIndex}` +
     ` sub=${c.subscriptionCount()} psub=${c.patternSubscriptionCount()} ssub=${c.shardSubscriptionCount()}` +
-    ` multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
-    ` rbs=${rbs} rbp=${rbs} obl=${out} oll=0 omem=${out} tot-mem=${qbuf + argvMem + multiMem + rbs + out}` +
-    ` events=${out > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=${c.tracking !== null && c.tracking.on ? c.tracking.redirect : -1} resp=${c.resp}` +
+    ` multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${multiMemory(c)}` +
+    ` rbs=${rbs} rbp=${rbs} obl=${obl} oll=${c.pendingWrites()} omem=${omem} tot-mem=${clientMemoryUsage(c, currentArgv)}` +
+    ` events=${obl + omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=${c.tracking !== null && c.tracking.on ? c.tracking.redirect : -1} resp=${c.resp}` +
     ` lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }

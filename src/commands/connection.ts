@@ -57,6 +57,7 @@ export const reset = defineCommand({
   run(ctx) {
     const c = ctx.client;
     c.multi = null;
+    c.multiArgvBytes = 0;
     c.multiDirty = false;
     c.dbIndex = 0;
     c.resp = 2;

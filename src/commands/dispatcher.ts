@@ -221,7 +221,13 @@ export class Dispatcher {
     if (server.tracking.active) server.tracking.enforceLimit();
     if (client.multi !== null && !MULTI_IMMEDIATE.has(cmd.parent?.name ?? cmd.name)) {
       // as Redis, a doomed transaction keeps answering QUEUED without keeping the command
-      if (!client.multiDirty && !client.watchDirty) client.multi.push({ argv, cmd });
+      if (!client.multiDirty && !client.watchDirty) {
+        client.multi.push({ argv, cmd });
+        // multi-mem, kept as commands are queued (client eviction counts it without a walk)
+        let bytes = 8 * argv.length;
+        for (let i = 0; i < argv.length; i++) bytes += argv[i]!.length;
+        client.multiArgvBytes += bytes;
+      }
       return reply.queued;
     }
     return this.call(ctx, cmd, argv);

@@ -256,7 +256,7 @@ export const move = defineCommand({
     if (e === undefined) return reply.zero;
     const expire = src.getExpireExact(key);
     if (dst.lookupWrite(key) !== undefined) return reply.zero;
-    dst.add(key, e.v, expire, e);
+    dst.add(key, e.v, expire);
     src.delete(key);
     ctx.notify(NotifyKind.generic, 'move_from', key, src.index);
     ctx.notify(NotifyKind.generic, 'move_to', key, dst.index);

@@ -151,7 +151,8 @@ export const set = defineCommand({
       const exists = db.lookupWrite(key) !== undefined;
       if ((o.nx && exists) || (o.xx && !exists)) return o.get ? reply.bulkOrNil(old) : reply.nil;
     }
-    db.setString(key, argv[2]!, o.keepTtl);
+    // NX/XX looked the key up for writing already (its access counted once, as in Redis)
+    db.setString(key, argv[2]!, o.keepTtl, false, !(o.nx || o.xx));
     ctx.notify(NotifyKind.string, 'set', key);
     if (at !== undefined) {
       db.setExpire(key, at);
@@ -551,7 +552,8 @@ function incrBy(ctx: CommandContext, key: string, incr: number | bigint): Reply 
     if (b > LLONG_MAX || b < LLONG_MIN) return reply.error(errors.overflow);
     r = Number.isSafeInteger(Number(b)) ? Number(b) : b;
   }
-  db.setString(key, String(r), true);
+  // changed in place after getStringForWrite's lookup (Redis's dbReplaceValue: no second touch)
+  db.setString(key, String(r), true, false, false);
   ctx.notify(NotifyKind.string, 'incrby', key);
   return reply.int(r);
 }
@@ -628,7 +630,7 @@ export const incrbyfloat = defineCommand({
     if (sum.kind !== 'finite') return reply.error(errors.incrFloatNaN);
     const text = formatLongDouble(sum);
     // Redis stores the result without trying the integer encoding (OBJECT ENCODING: embstr)
-    db.set(key, { type: 'string', value: text, raw: false, notInt: true }, true);
+    db.set(key, { type: 'string', value: text, raw: false, notInt: true }, true, false);
     ctx.notify(NotifyKind.string, 'incrbyfloat', key);
     // as Redis: the result, not the increment, so float arithmetic is never redone
     if (ctx.propagation.active) ctx.propagation.replace(['SET', key, text, 'KEEPTTL']);

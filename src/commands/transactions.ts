@@ -16,6 +16,7 @@ const TX: ['transaction'] = ['transaction'];
 /** Leaves the MULTI state and drops every watch (Redis's discardTransaction). */
 export function discardTransaction(ctx: CommandContext, c: Client = ctx.client): void {
   c.multi = null;
+  c.multiArgvBytes = 0;
   c.multiDirty = false;
   c.watchDirty = false;
   ctx.services.keyspace.watches.unwatchAll(c);
@@ -41,6 +42,7 @@ export const multi = defineCommand({
     const c = ctx.client;
     if (c.multi !== null) return reply.error(errors.multiNested);
     c.multi = [];
+    c.multiArgvBytes = 0;
     return reply.ok;
   },
 });

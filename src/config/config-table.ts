@@ -16,8 +16,7 @@
  * fsync, `no-appendfsync-on-rewrite`, which only relaxes fsync), outgoing links that do not
  * exist (`bind-source-addr`), replica-side and cluster-side tuning that
  * cannot apply without `replicaof` / `cluster-enabled`, process knobs (`supervised`,
- * `oom-score-adj`, cpu lists), `maxmemory-clients` (a memory bound on clients; each client
- * is still bounded by the enforced query-buffer and output-buffer limits),
+ * `oom-score-adj`, cpu lists),
  * `sanitize-dump-payload` (RESTORE always decodes and checks a whole payload, as `yes`) and
  * `rdb-del-sync-files` (there are no replication sync files). Values whose no-op would
  * change what is kept or who may write are refused through `refuse` at their entry:
@@ -348,7 +347,7 @@ const entries = [
   ),
   int('maxmemory-samples', '5', 1n, INT_MAX, 'active'),
   int('maxmemory-eviction-tenacity', '10', 0n, 100n, 'active'),
-  mem('maxmemory-clients', '0', -100n, SSIZE_MAX, 'noeffect', { percent: true }),
+  mem('maxmemory-clients', '0', -100n, SSIZE_MAX, 'active', { percent: true }),
   bool('lazyfree-lazy-eviction', 'no', 'noeffect'),
   bool('lazyfree-lazy-expire', 'no', 'noeffect'),
   bool('lazyfree-lazy-server-del', 'no', 'noeffect'),

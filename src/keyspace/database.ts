@@ -217,14 +217,19 @@ export class Database {
   /**
    * Stores a value: SET semantics, the old value of any type is replaced and its TTL
    * dropped unless keepTtl. `raw` marks strings modified in place (OBJECT ENCODING).
+   * `touch`: as Redis's setKey, which looks an existing key up for writing first, the old
+   * value's access is counted (LRU clock, LFU counter) and the new value inherits it; false
+   * for a command that already looked the key up itself (Redis's SETKEY_ALREADY_EXIST,
+   * dbReplaceValue for values changed in place: APPEND, SETRANGE, INCR, SETBIT).
    */
-  set(key: string, v: Value, keepTtl = false): void {
+  set(key: string, v: Value, keepTtl = false, touch = true): void {
     let e = this.data.get(key);
     if (e !== undefined && this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
     // as Redis's setKey, which looks the key up for writing first: an expired one is
     // reclaimed (an "expired" event, a WATCH change) and the new value is a new key
     if (e !== undefined && this.expires.size > 0 && this.expireIfNeeded(key)) e = undefined;
     if (e !== undefined) {
+      if (touch && !this.host.noTouch()) this.touchEntry(e);
       e.v = v;
       // A new value object in Redis starts its LRU clock now; under LFU it inherits the old
       // counter and access time.
@@ -236,13 +241,13 @@ export class Database {
     this.host.keyModified(this, key);
   }
 
-  setString(key: string, value: string, keepTtl = false, raw = false): void {
-    this.set(key, { type: 'string', value, raw }, keepTtl);
+  setString(key: string, value: string, keepTtl = false, raw = false, touch = true): void {
+    this.set(key, { type: 'string', value, raw }, keepTtl, touch);
   }
 
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
-  private insert(key: string, v: Value, lru = this.host.now(), lfu = LFU_INIT): void {
-    this.data.set(key, { v, lru, lfu, mem: 0, seq: this.order.add(key) });
+  private insert(key: string, v: Value): void {
+    this.data.set(key, { v, lru: this.host.now(), lfu: LFU_INIT, mem: 0, seq: this.order.add(key) });
     // Redis's dbAdd: every key creation, before the command's own event
     this.host.notifyKeyspaceEvent?.(NotifyKind.newKey, 'new', key, this.index);
   }
@@ -254,12 +259,18 @@ export class Database {
 
   /**
    * Adds a new key with an optional absolute expiry (COPY, MOVE). Any entry still stored
-   * under that name (an expired one not yet reclaimed) is replaced. `from` carries the
-   * access time and LFU counter of a value that moves (MOVE keeps the object in Redis).
+   * under that name (an expired one not yet reclaimed) is replaced. As Redis 7.2's dbAdd
+   * (initObjectLRUOrLFU), a moved value starts a new access history: LRU clock now, LFU
+   * counter at LFU_INIT, unless `access` sets them (RESTORE IDLETIME / FREQ).
    */
-  add(key: string, v: Value, expireAt?: number | bigint, from?: Entry): void {
+  add(key: string, v: Value, expireAt?: number | bigint, access?: { lru: number; lfu: number }): void {
     if (this.data.has(key)) this.removeKey(key);
-    this.insert(key, v, from?.lru, from?.lfu);
+    this.insert(key, v);
+    if (access !== undefined) {
+      const e = this.data.get(key)!;
+      e.lru = access.lru;
+      e.lfu = access.lfu;
+    }
     if (expireAt !== undefined) this.storeExpire(key, expireAt);
     this.host.keyModified(this, key);
   }
@@ -475,8 +486,9 @@ export class Database {
   }
 
   /**
-   * Rename: moves the entry (value, access time, LFU counter) and TTL to `to` (which is
-   * overwritten). A same-name rename is a no-op.
+   * Rename: moves the value and TTL to `to` (which is overwritten). A same-name rename is
+   * a no-op. As Redis 7.2's dbAdd, the renamed key starts a new access history (LRU clock
+   * now, LFU counter at LFU_INIT).
    */
   rename(from: string, to: string, keepDestTtl = false): void {
     if (from === to) return;
@@ -486,7 +498,7 @@ export class Database {
     this.removeKey(from);
     this.host.keyModified(this, from);
     if (this.data.has(to)) this.removeKey(to);
-    this.insert(to, e.v, e.lru, e.lfu);
+    this.insert(to, e.v);
     if (ttl !== undefined && !keepDestTtl) this.storeExpire(to, ttl);
     this.host.keyModified(this, to);
   }

@@ -77,7 +77,14 @@ export class MemoryAccounting {
     this.check = on || this.pendingCount > PENDING_LIMIT;
   }
 
-  constructor(private readonly dbs: () => readonly Database[]) {}
+  /**
+   * `trackingBytes`: the client-side caching table (server/tracking.ts), part of used_memory
+   * and of the overhead as Redis's allocator counts its tracking table; read in O(1).
+   */
+  constructor(
+    private readonly dbs: () => readonly Database[],
+    private readonly trackingBytes: () => number = () => 0,
+  ) {}
 
   /** A write changed `key` (called from keyModified with the entry now stored, if any). */
   changed(db: Database, key: string, e: Entry | undefined): void {
@@ -142,7 +149,7 @@ export class MemoryAccounting {
   /** used_memory in bytes (settles first). */
   used(): number {
     this.settle();
-    const used = this.startup + this.clients + this.dataset;
+    const used = this.startup + this.clients + this.trackingBytes() + this.dataset;
     if (used > this.peak) this.peak = used;
     return used;
   }
@@ -158,7 +165,7 @@ export class MemoryAccounting {
     }
     const hashtableMain = keys * KEY_OVERHEAD;
     const hashtableExpires = expires * EXPIRE_OVERHEAD;
-    const overhead = this.startup + this.clients + hashtableMain + hashtableExpires;
+    const overhead = this.startup + this.clients + this.trackingBytes() + hashtableMain + hashtableExpires;
     return { used, overhead, startup: this.startup, dataset: used - overhead, clients: this.clients, hashtableMain, hashtableExpires, keys };
   }
 

@@ -167,6 +167,21 @@ export class RequestParser {
     return this.argsBytes;
   }
 
+  /** Number of arguments parsed for an incomplete command. */
+  get argvCount(): number {
+    return this.args.length;
+  }
+
+  /**
+   * Memory the input buffers hold (client eviction's measure, Redis's sdsZmallocSize of
+   * the query buffer): an owned buffer's whole capacity, a borrowed socket chunk while
+   * bytes of it are unconsumed, and a big bulk's dedicated buffer. O(1).
+   */
+  get allocatedBytes(): number {
+    const held = this.owned || this.end > this.pos ? this.buf.length : 0;
+    return held + (this.bigBulk === null ? 0 : this.bigBulk.length);
+  }
+
   feed(chunk: Buffer): void {
     if (this.error !== null) return;
     this.drained = false;

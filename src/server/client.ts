@@ -52,6 +52,18 @@ export class Client {
   netOut = 0;
   /** MULTI state (transactions issue) */
   multi: QueuedCommand[] | null = null;
+  /** argument bytes plus one pointer per argument of the queued commands, kept as they are queued (multi-mem) */
+  multiArgvBytes = 0;
+  /** keys this client WATCHes, kept by the watch registry (multi-mem counts them) */
+  watchedKeys = 0;
+  /**
+   * Client eviction's bookkeeping (client-eviction.ts): the memory last measured and
+   * added to a per-class total, that class (0 none, 1 normal or pub/sub, 2 master or
+   * replica), and the memory-usage bucket (-1: not evictable).
+   */
+  memUsage = 0;
+  memClass = 0;
+  memBucket = -1;
   multiDirty = false;
   /** connected through the TLS listener */
   tls = false;
@@ -94,6 +106,13 @@ export class Client {
   partialArgvBytes: () => number = () => 0;
   /** reply buffer size (`rbs`) and whether output is waiting for the socket (`events=rw`) */
   replyBufferSize: () => number = () => 0;
+  /** capacity of the input buffers (`qbuf` + `qbuf-free`) and arguments of a partial command */
+  queryBufferAllocated: () => number = () => 0;
+  partialArgvCount: () => number = () => 0;
+  /** encoded replies not yet handed to the socket (`obl`), writes the socket still queues (`oll`), their bytes */
+  replyBufferUsed: () => number = () => 0;
+  pendingWrites: () => number = () => 0;
+  socketQueuedBytes: () => number = () => 0;
   /** channel / pattern / shard-channel subscription counts, bound by the pub/sub layer */
   subscriptionCount: () => number = () => 0;
   patternSubscriptionCount: () => number = () => 0;

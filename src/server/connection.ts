@@ -14,6 +14,7 @@ import type { Server } from './server.js';
 import { monitorLimit, OutputLimitState } from './output-limits.js';
 import { cachingAfterRequest } from './tracking.js';
 import { errors } from '../errors.js';
+import type { ClientEviction } from './client-eviction.js';
 
 /** Output bytes an unauthenticated client may leave unread before it is disconnected. */
 const UNAUTHENTICATED_OUTPUT_LIMIT = 64 * 1024;
@@ -69,10 +70,26 @@ export class Connection {
     client.unparsedBytes = () => this.parser.bufferedBytes;
     client.partialArgvBytes = () => this.parser.argvBytes;
     client.replyBufferSize = () => this.writer.buf.length;
+    client.queryBufferAllocated = () => this.parser.allocatedBytes;
+    client.partialArgvCount = () => this.parser.argvCount;
+    client.replyBufferUsed = () => this.writer.size;
+    client.pendingWrites = () => this.writesPending;
+    client.socketQueuedBytes = () => socket.writableLength;
+    this.eviction = server.limits.eviction;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.onClosed());
   }
+
+  /** client eviction (maxmemory-clients): this client's memory is re-measured as it changes */
+  private readonly eviction: ClientEviction;
+  /** socket writes not yet completed (`oll`); completions arrive in order */
+  private writesPending = 0;
+  private readonly onWritten = (): void => {
+    this.writesPending--;
+    // output reached the kernel: the client uses less
+    if (!this.closed) this.eviction.update(this.client);
+  };
 
   private onData(chunk: Buffer): void {
     if (this.closed) {
@@ -85,8 +102,13 @@ export class Connection {
     this.parser.feed(chunk);
     // Every chunk is checked against the input limits, whatever holds the replies: the
     // throttle delay here, CLIENT PAUSE and blocking at the end of processInput.
-    if (this.delayTimer !== null) this.enforceInputLimits();
-    else this.guardedProcessInput();
+    if (this.delayTimer === null) {
+      this.guardedProcessInput();
+    } else if (this.enforceInputLimits()) {
+      // input held behind a throttled reply still counts against maxmemory-clients
+      this.eviction.update(this.client);
+      this.eviction.evict();
+    }
   }
 
   private guardedProcessInput(): void {
@@ -170,9 +192,15 @@ export class Connection {
     }
     if (this.parser.error !== null && !this.client.closeAfterReply && this.held === null) this.answerProtocolError();
     if (!this.enforceInputLimits()) return;
-    if (this.delayTimer !== null) return;
-    this.flush();
-    if (this.client.closeAfterReply) this.closeAfterFlush();
+    if (this.delayTimer === null) {
+      this.flush();
+      if (this.client.closeAfterReply) this.closeAfterFlush();
+    }
+    // Between commands is client eviction's safe point: the batch's input, arguments,
+    // MULTI queue and output are measured once, and the largest clients go if the total
+    // is over maxmemory-clients (this one included).
+    if (!this.closed) this.eviction.update(this.client);
+    this.eviction.evict();
   }
 
   /** Queues the parser's protocol error; the connection closes once it is written. */
@@ -312,9 +340,16 @@ export class Connection {
       queueMicrotask(() => {
         this.flushQueued = false;
         this.flush();
+        // a microtask runs once the current callback is over, never inside a command: a
+        // safe point, and before the next request is read (Redis evicts before it too)
+        this.eviction.evict();
       });
     }
     this.enforceOutputLimit();
+    if (!this.closed) {
+      this.eviction.update(this.client);
+      this.eviction.evictSoon();
+    }
   }
 
   private flushQueued = false;
@@ -354,11 +389,16 @@ export class Connection {
       }
       barrier.writeNow();
     }
+    // As Redis checks the limit when a reply is added (before any of it is written), the
+    // replies count whole: what the kernel would accept at once must not hide them.
+    this.enforceOutputLimit();
+    if (this.closed) return;
     const out = this.writer.take();
     this.client.netOut += out.length;
     this.server.stats.netOutputBytes += out.length;
     this.server.stats.totalWritesProcessed++;
-    this.socket.write(out);
+    this.writesPending++;
+    this.socket.write(out, this.onWritten);
     // An unauthenticated client only ever gets short error replies; one that keeps sending
     // without reading them would pile output up in memory (the CVE-2025-21605 class).
     if (!this.client.authenticated && this.socket.writableLength > UNAUTHENTICATED_OUTPUT_LIMIT) {
@@ -369,6 +409,8 @@ export class Connection {
     }
     // ordinary replies count against client-output-buffer-limit too (normal / pubsub class)
     this.enforceOutputLimit();
+    // the output now waits in the socket (omem): maxmemory-clients sees it at once
+    if (!this.closed) this.eviction.update(this.client);
   }
 
   private closeAfterFlush(): void {
@@ -381,6 +423,7 @@ export class Connection {
       this.lingerTimer.unref();
     });
     this.socket.resume();
+    this.eviction.forget(this.client);
     this.server.connectionClosed(this);
   }
 
@@ -396,6 +439,7 @@ export class Connection {
     this.closed = true;
     if (this.delayTimer !== null) clearTimeout(this.delayTimer);
     this.socket.destroy();
+    this.eviction.forget(this.client);
     this.server.connectionClosed(this);
   }
 
@@ -404,6 +448,7 @@ export class Connection {
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     if (!this.closed) {
       this.closed = true;
+      this.eviction.forget(this.client);
       this.server.connectionClosed(this);
     }
   }

@@ -6,7 +6,7 @@
  * not on a replica: the primary's DELs expire its keys),
  * bounded to a quarter of the tick; persistence (save points, AOF fsync and rewrites) and
  * the MISCONF state it leaves; clients that expiry made ready; rate samples; the memory
- * figures; TLS files on disk (tls-auto-reload); idle clients past `timeout` (never blocked,
+ * figures and every client's (client eviction); TLS files on disk (tls-auto-reload); idle clients past `timeout` (never blocked,
  * paused or subscribed ones). A tick that throws is logged and the next one runs anyway:
  * background work must never take the server down. The timer never keeps the process alive.
  *
@@ -26,6 +26,7 @@ import type { ServerStats } from './stats.js';
 import type { TrackingTable } from './tracking.js';
 import type { HeapGuard } from './heap-guard.js';
 import type { LatencyMonitor } from './latency.js';
+import type { ClientEviction } from './client-eviction.js';
 
 /** What a tick works on. */
 export interface CronHost {
@@ -45,6 +46,7 @@ export interface CronHost {
   readonly debugKnobs: { readonly cronPaused: boolean; readonly activeExpire: boolean };
   readonly tlsService: TlsService;
   readonly connections: ReadonlyMap<number, Connection>;
+  readonly limits: { readonly eviction: ClientEviction };
   readonly dbs: readonly Database[];
   readonly loading: boolean;
   /** a replica leaves expiry of the primary's keys to the primary's DELs */
@@ -122,6 +124,10 @@ export class ServerCron {
     h.tracking.cron();
     h.stats.sample(Date.now());
     h.memory.clients = clientBufferBytes(h.connections.values());
+    // every client re-measured (output drained, subscriptions gone), then maxmemory-clients
+    const eviction = h.limits.eviction;
+    for (const conn of h.connections.values()) eviction.update(conn.client);
+    eviction.evict();
     h.memory.settle();
     h.heapGuard.sample();
     h.tlsService.autoReload();

@@ -159,7 +159,6 @@ function memorySection(server: Server): InfoFields {
   const fig = server.memory.figures();
   const used = fig.used;
   const peak = server.memory.peak;
-  const clientsMem = fig.clients;
   const startup = fig.startup;
   const overhead = fig.overhead;
   const dataset = fig.dataset;
@@ -221,7 +220,7 @@ function memorySection(server: Server): InfoFields {
     ['mem_replication_backlog', 0],
     ['mem_total_replication_buffers', 0],
     ['mem_clients_slaves', 0],
-    ['mem_clients_normal', clientsMem],
+    ['mem_clients_normal', server.limits.eviction.normalTotal],
     ['mem_cluster_links', 0],
     ['mem_aof_buffer', 0],
     ['mem_allocator', `v8-${process.versions.v8}`],

@@ -139,7 +139,7 @@ export class Server implements CommandHost {
    */
   onFatal: ((message: string) => void) | null = null;
   /** used_memory as accounted for maxmemory (keyspace/memory-accounting.ts) */
-  readonly memory = new MemoryAccounting(() => this.dbs);
+  readonly memory = new MemoryAccounting(() => this.dbs, () => this.tracking.memoryBytes);
   /** writes refused before V8's heap limit (server/heap-guard.ts), sampled by the dispatcher and cron */
   readonly heapGuard = new HeapGuard();
   /** maxmemory eviction (keyspace/eviction.ts), configured by the maxmemory* hooks */
@@ -193,7 +193,7 @@ export class Server implements CommandHost {
     this.logger.registerConfig(this.config);
     this.slowlog.registerConfig(this.config);
     this.latency.registerConfig(this.config);
-    this.limits = new ClientLimits(this.config);
+    this.limits = new ClientLimits(this);
     this.tlsService = new TlsService(this.config, this.logger);
     this.keyspace = new KeyspaceHooks(this);
     this.security = new SecurityMonitor(this.config, this.logger, () => this.clock.now());

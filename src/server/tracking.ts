@@ -147,11 +147,18 @@ function idOrder(a: number, b: number): number {
   return 0;
 }
 
+/** Per-entry costs of the table on the V8 heap (Redoubt's estimates: a map entry and its Set; a Set slot). */
+const TRACKED_KEY_BYTES = 96;
+const TRACKING_ID_BYTES = 16;
+
 export class TrackingTable {
   /** key → ids of the clients that may cache it */
   private readonly keys = new BigMap<string, Set<number>>();
   /** total ids across the table (INFO tracking_total_items) */
   private items = 0;
+  /** bytes of the tracked key names and BCAST prefixes (memoryBytes), kept as they come and go */
+  private keyBytes = 0;
+  private prefixBytes = 0;
   /** BCAST prefix → its pending keys and subscribers */
   private readonly prefixTable = new Map<string, BroadcastState>();
   /** clients with tracking on (INFO tracking_clients) */
@@ -179,6 +186,20 @@ export class TrackingTable {
   /** tracking_total_prefixes */
   get totalPrefixes(): number {
     return this.prefixTable.size;
+  }
+  /**
+   * What the table holds, counted in used_memory as Redis's allocator counts its tracking
+   * rax: key names and prefixes, one entry per key or prefix, one id per client that may
+   * cache a key. O(1): the byte counts are kept as entries come and go.
+   */
+  get memoryBytes(): number {
+    return (
+      this.keyBytes +
+      this.keys.size * TRACKED_KEY_BYTES +
+      this.items * TRACKING_ID_BYTES +
+      this.prefixBytes +
+      this.prefixTable.size * TRACKED_KEY_BYTES
+    );
   }
   /** any client tracking: the per-command hooks have work to do */
   get active(): boolean {
@@ -211,6 +232,7 @@ export class TrackingTable {
     if (bs === undefined) {
       bs = { keys: new BigMap(), clients: new Set() };
       this.prefixTable.set(prefix, bs);
+      this.prefixBytes += prefix.length;
     }
     if (bs.clients.has(client)) return;
     bs.clients.add(client);
@@ -227,7 +249,10 @@ export class TrackingTable {
         const bs = this.prefixTable.get(p);
         if (bs === undefined) continue;
         bs.clients.delete(client);
-        if (bs.clients.size === 0) this.prefixTable.delete(p);
+        if (bs.clients.size === 0) {
+          this.prefixTable.delete(p);
+          this.prefixBytes -= p.length;
+        }
       }
     }
     t.prefixes = [];
@@ -268,6 +293,7 @@ export class TrackingTable {
       if (ids === undefined) {
         ids = new Set();
         this.keys.set(key, ids);
+        this.keyBytes += key.length;
       }
       if (!ids.has(id)) {
         ids.add(id);
@@ -288,6 +314,7 @@ export class TrackingTable {
     const ids = this.keys.get(key);
     if (ids === undefined) return;
     this.keys.delete(key);
+    this.keyBytes -= key.length;
     this.items -= ids.size;
     const current = this.host.current();
     // before the running client's command executes (a key evicted for it, the table's
@@ -341,6 +368,7 @@ export class TrackingTable {
     }
     if (this.everEnabled) {
       this.keys.clear();
+      this.keyBytes = 0;
       this.items = 0;
     }
   }

@@ -62,6 +62,7 @@ export class WatchRegistry {
     const w: Watch = { client, dbIndex: db.index, key, expired: expiredNow };
     list.push(w);
     mine.push(w);
+    client.watchedKeys = mine.length;
   }
 
   /** UNWATCH, EXEC, DISCARD, RESET, disconnection: drops every watch of the client. */
@@ -69,6 +70,7 @@ export class WatchRegistry {
     const mine = this.byClient.get(client);
     if (mine === undefined) return;
     this.byClient.delete(client);
+    client.watchedKeys = 0;
     for (const w of mine) {
       const keys = this.byDb.get(w.dbIndex);
       const list = keys?.get(w.key);
