@@ -31,6 +31,8 @@ const UNAUTHENTICATED_INPUT_LIMIT = 1024 * 1024;
  * bytes) input is still read and dropped, so the last reply is not lost to a reset.
  */
 const LINGER_BYTES = 64 * 1024;
+/** Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES): not counted by output limits. */
+const REPLY_BUFFER_BYTES = 16 * 1024;
 const LINGER_MS = 2000;
 
 export class Connection {
@@ -361,7 +363,9 @@ export class Connection {
   /** client-output-buffer-limit for the client's class: over it, the client is closed. */
   private enforceOutputLimit(): void {
     const limits = this.server.limits.output;
-    const used = this.writer.size + this.socket.writableLength;
+    // as Redis's getClientOutputBufferMemoryUsage: the reply list only, not the client's
+    // fixed 16 KiB reply buffer (a '+OK' never trips `normal 5 6 7`)
+    const used = Math.max(0, this.writer.size + this.socket.writableLength - REPLY_BUFFER_BYTES);
     // the common case, well under every limit: no class lookup
     if (used < limits.floor) {
       this.outputLimit.reset();

@@ -64,8 +64,8 @@ export function heapPlan(maxmemory: number, physical: number): HeapPlan {
     // never above what the machine has: a maxmemory beyond it is the operator's to answer for,
     // but the heap must not promise memory that is not there
     const cap = Math.floor((physical * PHYSICAL_SHARE) / mib);
-    if (fromMax > cap) return { oldSpaceMb: Math.max(HEAP_BASE_MB, cap), reason: `${PHYSICAL_SHARE * 100}% of physical memory (maxmemory × ${HEAP_PER_ACCOUNTED_BYTE} + ${HEAP_BASE_MB} MiB would exceed it)` };
-    return { oldSpaceMb: fromMax, reason: `maxmemory × ${HEAP_PER_ACCOUNTED_BYTE} + ${HEAP_BASE_MB} MiB` };
+    if (fromMax > cap) return { oldSpaceMb: Math.max(HEAP_BASE_MB, cap), reason: `${PHYSICAL_SHARE * 100}% of physical memory (maxmemory x ${HEAP_PER_ACCOUNTED_BYTE} + ${HEAP_BASE_MB} MiB would exceed it)` };
+    return { oldSpaceMb: fromMax, reason: `maxmemory x ${HEAP_PER_ACCOUNTED_BYTE} + ${HEAP_BASE_MB} MiB` };
   }
   return { oldSpaceMb: Math.max(HEAP_BASE_MB, Math.floor((physical * PHYSICAL_SHARE) / mib)), reason: `maxmemory 0: ${PHYSICAL_SHARE * 100}% of physical memory` };
 }

@@ -71,6 +71,7 @@ import { HeapGuard } from './heap-guard.js';
 import { MonitorFeed } from './monitor-feed.js';
 import { DebugKnobs, registerDebugSwitches } from './debug-service.js';
 import { Replication } from '../replication/replication.js';
+import { fullCollection } from './live-heap.js';
 import type { RunningServer, ServerOptions } from './server-options.js';
 
 export { ListenError } from './listeners.js';
@@ -247,6 +248,7 @@ export class Server implements CommandHost {
     const usersFailed = loadStartupUsers(this.acl.users, this.config.get('aclfile'), this.config.userDirectives, (m) => this.logger.notice(m));
     if (usersFailed !== null) throw new StartupError(usersFailed);
     this.dispatcher.aclCheck = (ctx, cmd, argv) => this.acl.check(ctx, cmd, argv);
+    fullCollection();
     const mu = process.memoryUsage();
     // the Lua VMs' linear memory is outside V8's heap and, as Redis's Lua heap, not used_memory
     this.startupMemory = mu.heapUsed + mu.external - this.services.scripting.eval.vm.linearMemoryBytes() - this.functions.vm.linearMemoryBytes();

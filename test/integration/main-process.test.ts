@@ -359,17 +359,20 @@ test('the Debian package\'s /etc/redis/redis.conf loads and serves (paths and po
   }
 });
 
-test('issue 15: min-replicas-to-write is refused at start-up and by --test-config, naming the line; replicaof loads (issue 16)', async () => {
+test('issue 15: a refused directive stops the start and --test-config, naming the line; replicaof and min-replicas-to-write load (issue 16)', async () => {
   const dir = tempDir();
   try {
     const file = join(dir, 'replica.conf');
-    writeFileSync(file, `port ${await freePort()}\nreplicaof 127.0.0.1 7699\nmin-replicas-to-write 1\n`);
+    writeFileSync(file, `port ${await freePort()}\nreplicaof 127.0.0.1 7699\nmin-replicas-to-write 1\ncluster-enabled yes\n`);
     for (const extra of [[], ['--test-config']]) {
       const r = await runToExit([file, ...extra]);
       assert.equal(r.code, 1, `exit code with ${extra.join(' ')}`);
-      assert.match(r.stderr, /^\n\*\*\* FATAL CONFIG FILE ERROR \(Redis 7\.2\.4\) \*\*\*\nReading the configuration file, at line 3\n>>> 'min-replicas-to-write 1'\n'min-replicas-to-write 1' is refused/);
+      assert.match(r.stderr, /^\n\*\*\* FATAL CONFIG FILE ERROR \(Redis 7\.2\.4\) \*\*\*\nReading the configuration file, at line 4\n>>> 'cluster-enabled yes'\n'cluster-enabled yes' is refused/);
       assert.doesNotMatch(r.stdout, /Ready to accept|Configuration OK/);
     }
+    writeFileSync(file, `port ${await freePort()}\nreplicaof 127.0.0.1 7699\nmin-replicas-to-write 1\n`);
+    const ok = await runToExit([file, '--test-config']);
+    assert.equal(ok.code, 0, ok.stderr);
     const r2 = await runToExit(['--test-config', '--cluster-enabled', 'yes']);
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, />>> 'cluster-enabled "yes"'\n'cluster-enabled yes' is refused/);

@@ -96,7 +96,7 @@ test('database: avg_ttl returns to 0 after FLUSH and once no key has a TTL (as R
   assert.equal(db.avgTtl, 0, 'no volatile key left: the next cycle resets it');
 });
 
-test('database: rename moves value, TTL, access time and LFU counter', () => {
+test('database: rename moves value and TTL; the LFU counter starts again as for a new key (7.2 dbAdd → initObjectLRUOrLFU)', () => {
   const clock = new ManualClock(60_000);
   const db = new Database(0, host(clock, { lfu: true }));
   db.setString('a', '1');
@@ -108,7 +108,7 @@ test('database: rename moves value, TTL, access time and LFU counter', () => {
   assert.equal(db.has('a'), false);
   const after = db.lookupRead('b', true)!;
   assert.equal(after.v.type === 'string' && after.v.value, '1');
-  assert.equal(after.lfu, 42);
+  assert.equal(after.lfu, 5, 'LFU_INIT_VAL, not the 42 the key had');
   assert.equal(db.getExpire('b'), 100_000);
   db.rename('b', 'b');
   assert.equal(db.has('b'), true, 'renaming a key to itself keeps it');

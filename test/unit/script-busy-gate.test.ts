@@ -20,7 +20,7 @@ const allowBusy = { flags: ['noscript', 'allow_busy'] } as unknown as Command;
 function setup(kind: 'eval' | 'function') {
   const delivered: (Reply | null)[] = [];
   const logs: string[] = [];
-  const client = { inExec: false, blocked: false } as unknown as Client;
+  const client = { inExec: false, blocked: false, scriptContinuation: null } as unknown as Client;
   const host: ScriptBusyHost = {
     threshold: () => 0,
     logger: { warning: (m) => logs.push(m), notice: (m) => logs.push(m) },
@@ -89,7 +89,7 @@ test('a paused EVAL: FUNCTION KILL refused with the SCRIPT KILL variant; UNKILLA
   assert.deepEqual(s.delivered, [], 'a stopped script never answers');
 });
 
-test('inside EXEC a script never pauses (no connection to answer later)', () => {
+test('inside EXEC with no continuation to go on with, a script runs to its end (nowhere to answer later)', () => {
   const s = setup('eval');
   (s.client as { inExec: boolean }).inExec = true;
   assert.deepEqual(s.gate.execute(s.ctx, s.job), reply.ok);
