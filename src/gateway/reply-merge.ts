@@ -40,19 +40,33 @@ function integerOf(reply: Buffer): number {
   return Number(reply.toString('latin1', 1, reply.length - 2));
 }
 
+/** The first error reply, in the client's order, or null. */
+function firstError(replies: readonly Buffer[]): Buffer | null {
+  for (const r of replies) if (isErrorReply(r)) return r;
+  return null;
+}
+
+/** Integer replies added up, as one integer reply. */
+function sumOf(replies: readonly Buffer[]): Buffer {
+  let sum = 0;
+  for (const r of replies) sum += integerOf(r);
+  return Buffer.from(`:${sum}\r\n`);
+}
+
+const NULL_BULK = Buffer.from('$-1\r\n');
+const NULL_RESP3 = Buffer.from('_\r\n');
+
 function arrayOf(elements: readonly Buffer[]): Buffer {
   return Buffer.concat([Buffer.from(`*${elements.length}\r\n`), ...elements]);
 }
 
 /** Merges the replies of a split command; `replies[i]` answers `parts[i]`. */
 export function mergeSplit(merge: SplitMerge, parts: readonly SplitPart[], replies: readonly Buffer[], total: number): Buffer {
-  for (const r of replies) if (isErrorReply(r)) return r;
+  const error = firstError(replies);
+  if (error !== null) return error;
   switch (merge) {
-    case 'sum': {
-      let sum = 0;
-      for (const r of replies) sum += integerOf(r);
-      return Buffer.from(`:${sum}\r\n`);
-    }
+    case 'sum':
+      return sumOf(replies);
     case 'ok':
       return OK;
     case 'array': {
@@ -71,13 +85,11 @@ export function mergeSplit(merge: SplitMerge, parts: readonly SplitPart[], repli
 
 /** Merges the replies of a command sent to every primary. */
 export function mergeFanout(merge: FanoutMerge, replies: readonly Buffer[]): Buffer {
-  for (const r of replies) if (isErrorReply(r)) return r;
+  const error = firstError(replies);
+  if (error !== null) return error;
   switch (merge) {
-    case 'sum': {
-      let sum = 0;
-      for (const r of replies) sum += integerOf(r);
-      return Buffer.from(`:${sum}\r\n`);
-    }
+    case 'sum':
+      return sumOf(replies);
     case 'concat':
       return arrayOf(replies.flatMap((r) => arrayElements(r)));
     case 'ok':
@@ -95,8 +107,8 @@ export function mergeFanout(merge: FanoutMerge, replies: readonly Buffer[]): Buf
       return arrayOf(out);
     }
     case 'first-non-null': {
-      for (const r of replies) if (!(r.equals(Buffer.from('$-1\r\n')) || r.equals(Buffer.from('_\r\n')))) return r;
-      return replies[0] ?? Buffer.from('$-1\r\n');
+      for (const r of replies) if (!r.equals(NULL_BULK) && !r.equals(NULL_RESP3)) return r;
+      return replies[0] ?? NULL_BULK;
     }
   }
 }
