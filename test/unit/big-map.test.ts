@@ -34,7 +34,18 @@ test('BigMap behaves as a Map under random operations (shard capacity 1..8)', ()
       for (const o of ops) {
         switch (o.t) {
           case 'set':
-            big.set(o.k, o.v);
+            try {
+              big.set(o.k, o.v);
+            } catch (e) {
+              // By design a new key is refused when the primary and the key's hashed overflow
+              // shard are both full (with capacities of 1..8 two keys often share a shard):
+              // the refusal must be a RangeError for a key not yet present, with nothing changed.
+              assert.ok(e instanceof RangeError, String(e));
+              assert.equal(model.has(o.k), false, 'an existing key was refused');
+              assert.equal(big.has(o.k), false);
+              assert.ok(big.size >= 2 * cap, `refused at size ${big.size} with shard capacity ${cap}`);
+              break;
+            }
             model.set(o.k, o.v);
             break;
           case 'del':
