@@ -106,6 +106,13 @@ test('the keyspace and the config table do not know the Server (their hosts are 
   assert.deepEqual(offenders, []);
 });
 
+test('config/, keyspace/, types/ and protocol/ import nothing from server/ (they sit below it)', () => {
+  const files = [...sources('src/config'), ...sources('src/keyspace'), ...sources('src/types'), ...sources('src/protocol')];
+  assert.ok(files.length >= 40, `found ${files.length} files`);
+  const offenders = files.filter(({ text }) => /from ['"](\.\.\/)+server\//.test(text)).map((f) => f.file);
+  assert.deepEqual(offenders, []);
+});
+
 /**
  * The import cycle through the Server (issue 14: 72 of 167 files, 39 of them command
  * families, mostly through `import type { Server }`). Imports of every kind count, type
