@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   // As redis-server: a supervised process (systemd / upstart detected) never backgrounds.
   const supervisor = detectSupervisor(store.get('supervised'));
   const daemonize = store.bool('daemonize') && supervisor === null;
-  if (daemonize && store.get('pidfile') === '') store.store(store.def('pidfile')!, DEFAULT_PIDFILE);
+  if (daemonize && store.get('pidfile') === '') store.store('pidfile', DEFAULT_PIDFILE);
   if (daemonize && process.env[DAEMON_CHILD_ENV] === undefined) {
     daemonizeAndExit(store, stdinText, originalCwd, args, heapArgs);
     return;

@@ -9,7 +9,7 @@ import { CommandError, errors } from '../errors.js';
 import { bitfieldResult, getBitfield, keyword, setBitfield, type Overflow } from '../types/string-ops.js';
 import { MutableString } from '../types/mutable-string.js';
 import type { CommandContext } from '../command-model/context.js';
-import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
+import { bitOffsetArg, commitString, keepStringSilently, writableString } from './string-in-place.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { exactLongLong, readRangeLong } from '../command-model/argument-reader.js';
 

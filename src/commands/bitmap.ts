@@ -9,7 +9,7 @@ import { CommandError, errors } from '../errors.js';
 import { readLongLong } from '../command-model/argument-reader.js';
 import { bitop, findBit, keyword, popcount, popcountBits, type BitOp } from '../types/string-ops.js';
 import { MutableString } from '../types/mutable-string.js';
-import { bitOffsetArg, commitString, keepStringSilently, writableString } from './bit-helpers.js';
+import { bitOffsetArg, commitString, keepStringSilently, writableString } from './string-in-place.js';
 import { bitfieldCommands } from './bitfield.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { exactLongLong } from '../command-model/argument-reader.js';

@@ -12,7 +12,7 @@
 import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
+import { exactLongLong } from '../command-model/argument-reader.js';
 import type { TrackingOptions } from '../server/tracking.js';
 
 const CONN: ['connection'] = ['connection'];
@@ -58,8 +58,7 @@ const tracking = defineCommand({
       if (word === 'redirect' && more) {
         j++;
         if (redirect !== 0) return reply.error(errors.trackingRedirectTwice);
-        const id = parseInteger(argv[j]!);
-        if (id === null) return reply.error(errors.notInteger);
+        const id = exactLongLong(argv[j]!);
         // the target must exist now (it may go away later: then the redirect is "broken")
         if (typeof id !== 'number' || services.clients.byId(id) === undefined) return reply.error(errors.trackingRedirectMissing);
         redirect = id;

@@ -16,63 +16,10 @@ import { validClientName } from './connection.js';
 import { helpReply } from './command-introspection.js';
 import { clientTrackingSubcommands } from './client-tracking.js';
 import { clientTypeByName, type Client, type ClientType } from '../server/client.js';
-import { argvBytes, clientMemoryUsage, multiMemory, outputMemory } from '../server/client-eviction.js';
+import { clientInfoLine } from '../server/client-info.js';
 import type { CommandContext } from '../command-model/context.js';
 
 const CONN: ['connection'] = ['connection'];
-
-/**
- * Redis's flags letters, in its order; N when none applies. Redoubt adds 'h' (not a Redis
- * letter) while the AUTH throttle holds the client back: its last failed login's reply was
- * delayed, or a login of its waited for budget, until it authenticates successfully.
- */
-function flagLetters(c: Client): string {
-  let f = '';
-  if (c.monitoring) f += 'O';
-  if (c.role === 'replica') f += 'S';
-  if (c.role === 'master') f += 'M';
-  if (c.inPubSub) f += 'P';
-  if (c.multi !== null) f += 'x';
-  if (c.blocked || c.postponed) f += 'b';
-  const t = c.tracking;
-  if (t !== null && t.on) f += 't';
-  if (t !== null && t.brokenRedirect) f += 'R';
-  if (t !== null && t.bcast) f += 'B';
-  if (c.watchDirty) f += 'd';
-  if (c.closeAfterReply) f += 'c';
-  if (c.isUnix) f += 'U';
-  if (c.noEvict) f += 'e';
-  if (c.noTouch) f += 'T';
-  if (c.authThrottled) f += 'h';
-  return f === '' ? 'N' : f;
-}
-
-/**
- * One CLIENT LIST line (without the newline), fields in Redis 7.2's order. `currentArgv` is
- * the command being executed when `c` is the caller (its argv-mem). The memory fields are
- * client eviction's own measure (server/client-eviction.ts): `qbuf` the unparsed input and
- * `qbuf-free` the rest of the input buffers' capacity, `obl` encoded replies not yet given
- * to the socket, `oll`/`omem` the writes the socket still queues, `tot-mem` the sum
- * maxmemory-clients compares.
- */
-export function clientInfoLine(now: number, c: Client, currentArgv: readonly string[] | null): string {
-  const qbuf = c.unparsedBytes();
-  const qbufFree = Math.max(0, c.queryBufferAllocated() - qbuf);
-  const rbs = c.replyBufferSize();
-  const obl = c.replyBufferUsed();
-  const omem = outputMemory(c);
-  const argvMem = currentArgv !== null ? argvBytes(currentArgv) : c.partialArgvBytes();
-  return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name}` +
-    ` age=${Math.max(0, Math.floor((now - c.createdAt) / 1000))} idle=${Math.max(0, Math.floor((now - c.lastInteraction) / 1000))}` +
-    ` flags=${flagLetters(c)} db=${c.dbIndex}` +
-    ` sub=${c.subscriptionCount()} psub=${c.patternSubscriptionCount()} ssub=${c.shardSubscriptionCount()}` +
-    ` multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${multiMemory(c)}` +
-    ` rbs=${rbs} rbp=${rbs} obl=${obl} oll=${c.pendingWrites()} omem=${omem} tot-mem=${clientMemoryUsage(c, currentArgv)}` +
-    ` events=${obl + omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=${c.tracking !== null && c.tracking.on ? c.tracking.redirect : -1} resp=${c.resp}` +
-    ` lib-name=${c.libName} lib-ver=${c.libVer}`
-  );
-}
 
 // ---- the connection's own settings ----
 

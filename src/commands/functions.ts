@@ -10,6 +10,7 @@
 import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
 import type { CommandContext } from '../command-model/context.js';
 import { errors } from '../errors.js';
+import { readLongLong } from '../command-model/argument-reader.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../keyspace/glob.js';
 import { FUNCTION_FLAG_NAMES } from '../scripting/lua-vm.js';
@@ -331,15 +332,6 @@ function scriptFlags(fi: FunctionInfo): ScriptFlags {
   };
 }
 
-/** numkeys as getLongLongFromObject reads it (no error text of its own), or null. */
-function parseNumKeys(arg: string): number | null {
-  if (!/^-?[0-9]+$/.test(arg) || arg.length > 20) return null;
-  const n = BigInt(arg);
-  if (n > 9223372036854775807n || n < -9223372036854775808n) return null;
-  if (arg !== n.toString()) return null;
-  return Number(n);
-}
-
 /**
  * Redis's fcallCommandGeneric with processCommand's refusal first: the function's flags
  * make FCALL a deny-oom write command unless it declared allow-oom / no-writes
@@ -361,8 +353,8 @@ function fcall(ctx: CommandContext, argv: string[], ro: boolean): Reply | null {
       if (disk !== null) return reply.error(disk);
     }
   }
-  const numkeys = parseNumKeys(argv[2]!);
-  if (numkeys === null) return reply.error(errors.fnBadNumKeys);
+  // getLongLongFromObject with FCALL's own text for anything string2ll refuses
+  const numkeys = readLongLong(argv[2]!, errors.fnBadNumKeys);
   if (numkeys > argv.length - 3) return reply.error(errors.fnNumKeysTooMany);
   if (numkeys < 0) return reply.error(errors.fnNumKeysNegative);
   const first = 3 + numkeys;

@@ -51,6 +51,22 @@ function writeBack(ctx: CommandContext, key: string, v: StringValue, h: Hll): vo
   ctx.keyModified(ctx.db, key);
 }
 
+/**
+ * Stores an edited HyperLogLog (PFADD, PFMERGE): a new key is set, an existing value is
+ * written back in place; the event is "pfadd" for both, as Redis sends it.
+ */
+function storeEdited(ctx: CommandContext, key: string, isNew: boolean, v: StringValue, h: Hll): void {
+  h.invalidateCache();
+  if (isNew) {
+    v.value = h.toString();
+    remember(v, h);
+    ctx.db.set(key, v);
+  } else {
+    writeBack(ctx, key, v, h);
+  }
+  ctx.notify(NotifyKind.string, 'pfadd', key);
+}
+
 function sparseMaxBytes(ctx: CommandContext): number {
   return ctx.config.int('hll-sparse-max-bytes');
 }
@@ -96,15 +112,7 @@ export const pfadd = defineCommand({
       }
     }
     if (updated === 0) return reply.zero;
-    h.invalidateCache();
-    if (e === undefined) {
-      v.value = h.toString();
-      remember(v, h);
-      ctx.db.set(key, v);
-    } else {
-      writeBack(ctx, key, v, h);
-    }
-    ctx.notify(NotifyKind.string, 'pfadd', key);
+    storeEdited(ctx, key, e === undefined, v, h);
     return reply.one;
   },
 });
@@ -207,15 +215,7 @@ export const pfmerge = defineCommand({
     const maxBytes = sparseMaxBytes(ctx);
     // register by register, so a sparse destination is edited (and maybe promoted) as Redis does
     for (let j = 0; j < HLL_REGISTERS; j++) if (max[j] !== 0) h.set(j, max[j]!, maxBytes);
-    h.invalidateCache();
-    if (e === undefined) {
-      v.value = h.toString();
-      remember(v, h);
-      ctx.db.set(key, v);
-    } else {
-      writeBack(ctx, key, v, h);
-    }
-    ctx.notify(NotifyKind.string, 'pfadd', key);
+    storeEdited(ctx, key, e === undefined, v, h);
     return reply.ok;
   },
 });

@@ -33,7 +33,7 @@ import { debugCommands } from './debug.js';
 import { hyperloglogDebugCommands } from './hyperloglog-debug.js';
 import { lolwutCommands } from './lolwut.js';
 import { monitorCommands } from './monitor.js';
-import { moduleCommands } from './module-command.js';
+import { moduleCommands } from './module.js';
 import { scriptingCommands } from './scripting.js';
 import { functionCommands } from './functions.js';
 import { replicationPrimaryCommands } from './replication-primary.js';

@@ -76,7 +76,7 @@ export const shutdown = defineCommand({
     }
     const config = ctx.config;
     const logger = ctx.services.monitor.logger;
-    const savePoints = config.def('save') !== undefined && config.get('save') !== '';
+    const savePoints = config.get('save') !== '';
     if (save || (savePoints && !nosave)) {
       const snapshot = ctx.services.persistence.snapshotOnShutdown;
       let err: string | null = null;

@@ -47,7 +47,7 @@ const refcount = defineCommand({
 function sharedIntegersAllowed(ctx: CommandContext): boolean {
   const config = ctx.config;
   const policy = config.get('maxmemory-policy');
-  const maxmemory = config.def('maxmemory') === undefined ? '0' : config.get('maxmemory');
+  const maxmemory = config.get('maxmemory');
   return maxmemory === '0' || !(policy.includes('lru') || policy.includes('lfu'));
 }
 

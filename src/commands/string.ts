@@ -9,7 +9,7 @@ import { CommandError, errors } from '../errors.js';
 import { LLONG_MAX, LLONG_MIN, parseInteger } from '../protocol/number-format.js';
 import { addLongDouble, formatLongDouble, parseLongDouble, type LongDouble } from '../types/long-double.js';
 import { byteRange, keyword, MAX_STRING_BYTES } from '../types/string-ops.js';
-import { commitString, writableString } from './bit-helpers.js';
+import { commitString, writableString } from './string-in-place.js';
 import { MutableString } from '../types/mutable-string.js';
 import type { CommandContext } from '../command-model/context.js';
 import { lcsCommand } from './lcs.js';

@@ -290,8 +290,14 @@ export class ConfigStore {
     return null;
   }
 
-  /** Stores an already parsed canonical value (no hooks run; the caller runs them). */
-  store(def: ConfigDef, value: string): void {
+  /**
+   * Stores an already parsed canonical value (no hooks run; the caller runs them). Code
+   * names the setting (a ConfigName, so a misspelt one fails to compile); a name from
+   * outside is resolved with `def()` first.
+   */
+  store(setting: ConfigDef | ConfigName, value: string): void {
+    const def = typeof setting === 'string' ? this.def(setting) : setting;
+    if (def === undefined) throw new Error(`unknown config ${String(setting)}`);
     this.values.set(def.name, value);
     this.intCache.clear();
   }

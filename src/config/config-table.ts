@@ -41,7 +41,7 @@ import {
   expandProcTitle,
 } from './config-values.js';
 import { parseAllowlistArgs } from '../security/source-allowlist.js';
-import { loggerOnPath } from '../server/syslog-output.js';
+import { programOnPath } from './program-on-path.js';
 
 const INT_MIN = -2147483648n;
 const INT_MAX = 2147483647n;
@@ -208,7 +208,7 @@ const entries = [
   // through util-linux `logger`: without it the directive is refused rather than ignored
   bool('syslog-enabled', 'no', 'active', {
     flags: IMMUTABLE,
-    validate: (v) => (v === 'yes' && !loggerOnPath() ? "syslog-enabled yes needs the util-linux 'logger' program, which is not on PATH" : null),
+    validate: (v) => (v === 'yes' && !programOnPath('logger') ? "syslog-enabled yes needs the util-linux 'logger' program, which is not on PATH" : null),
   }),
   str('syslog-ident', 'redis', 'active', { flags: IMMUTABLE }),
   enm('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], 'active', {

@@ -27,7 +27,7 @@ import type tls from 'node:tls';
 import type { Server } from '../server/server.js';
 import type { InfoFields } from '../server/info-registry.js';
 import { Client } from '../server/client.js';
-import { clientInfoLine } from '../commands/client.js';
+import { clientInfoLine } from '../server/client-info.js';
 import { loadRdbInto } from '../persistence/loading.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { MasterLink, type HandshakeSettings, type PsyncOutcome } from './master-link.js';
@@ -159,8 +159,7 @@ export class ReplicaSide {
 
   /** CONFIG GET / REWRITE show the primary REPLICAOF set, as Redis's masterhost. */
   private storeReplicaOf(value: string): void {
-    const def = this.server.config.def('replicaof');
-    if (def !== undefined) this.server.config.store(def, value);
+    this.server.config.store('replicaof', value);
   }
 
   /** The dispatcher's flags: READONLY and MASTERDOWN refusals. */

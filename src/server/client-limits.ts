@@ -10,7 +10,7 @@
  */
 import { OBUF_DEFAULT } from '../config/config-values.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
-import { clientInfoLine } from '../commands/client.js';
+import { clientInfoLine } from './client-info.js';
 import { ClientEviction } from './client-eviction.js';
 import { parseOutputLimits, type OutputLimits } from './output-limits.js';
 import type { Server } from './server.js';

@@ -63,7 +63,7 @@ export class ServerCron {
     host.config.onChange('hz', (v) => {
       const n = Number(v);
       const clamped = n < 1 ? 1 : n > 500 ? 500 : n;
-      if (clamped !== n) host.config.store(host.config.def('hz')!, String(clamped));
+      if (clamped !== n) host.config.store('hz', String(clamped));
       return null;
     });
   }

@@ -69,11 +69,6 @@ function multiplexingApi(): string {
   }
 }
 
-function cfg(server: Server, name: string, fallback: string): string {
-  const def = server.config.def(name);
-  return def === undefined ? fallback : server.config.valueOf(def);
-}
-
 function serverSection(server: Server): InfoFields {
   const nowMs = server.clock.now();
   const uptime = Math.max(0, Math.floor((nowMs - server.startedAt) / 1000));
@@ -109,7 +104,7 @@ function serverSection(server: Server): InfoFields {
     const binds = server.config.get('bind').split(' ').filter((b) => b.length > 0);
     fields.push(['listener0', `name=tcp${binds.map((b) => `,bind=${b}`).join('')},port=${port}`]);
   }
-  const unix = cfg(server, 'unixsocket', '');
+  const unix = server.config.get('unixsocket');
   if (unix !== '') fields.push(['listener1', `name=unix,bind=${unix}`]);
   // Redis numbers listeners by connection type: tcp 0, unix 1, tls 2
   const tlsPort = server.config.int('tls-port');
@@ -163,7 +158,7 @@ function memorySection(server: Server): InfoFields {
   const overhead = fig.overhead;
   const dataset = fig.dataset;
   const net = used - startup;
-  const maxmemory = Number(cfg(server, 'maxmemory', '0'));
+  const maxmemory = Number(server.config.get('maxmemory'));
   const total = os.totalmem();
   const allocated = mu.heapUsed;
   const active = mu.heapTotal;
@@ -207,7 +202,7 @@ function memorySection(server: Server): InfoFields {
     ['used_memory_scripts_human', bytesToHuman(scriptsEval + fnOverhead)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
-    ['maxmemory_policy', cfg(server, 'maxmemory-policy', 'noeviction')],
+    ['maxmemory_policy', server.config.get('maxmemory-policy')],
     ['allocator_frag_ratio', ratio(active, allocated)],
     ['allocator_frag_bytes', Math.max(0, active - allocated)],
     ['allocator_rss_ratio', ratio(resident, active)],
@@ -352,7 +347,7 @@ function errorstatsLines(server: Server): string[] {
 
 function latencystatsLines(server: Server): string[] {
   if (!server.latency.tracking) return [];
-  const raw = cfg(server, 'latency-tracking-info-percentiles', '50 99 99.9');
+  const raw = server.config.get('latency-tracking-info-percentiles');
   const percentiles = raw.split(' ').filter((p) => p.length > 0);
   const out: string[] = [];
   const visit = (c: Command) => {

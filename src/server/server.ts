@@ -35,7 +35,7 @@ import { AccessControl } from '../acl/access-control.js';
 import { validateUserDirective } from '../acl/config-users.js';
 import { loadStartupUsers } from '../acl/startup-users.js';
 import type { AclContext } from '../acl/user.js';
-import { clientInfoLine } from '../commands/client.js';
+import { clientInfoLine } from './client-info.js';
 import { SecurityMonitor } from '../security/security-monitor.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { Connection } from './connection.js';
@@ -368,8 +368,8 @@ export class Server implements CommandHost {
       ephemeralTcp: ephemeral,
       ephemeralTls,
     });
-    if (ephemeral) this.config.store(this.config.def('port')!, String(this.boundPort()));
-    if (ephemeralTls) this.config.store(this.config.def('tls-port')!, String(this.network.port('tls')));
+    if (ephemeral) this.config.store('port', String(this.boundPort()));
+    if (ephemeralTls) this.config.store('tls-port', String(this.network.port('tls')));
     this.cron.start();
   }
 
@@ -433,8 +433,8 @@ function randomHex(n: number): string {
 /** Starts a server with the given directives (tests use `port 0`). */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const server = new Server(opts);
-  if (opts.port !== undefined) server.config.store(server.config.def('port')!, String(opts.port));
-  if (opts.tlsPort !== undefined) server.config.store(server.config.def('tls-port')!, String(opts.tlsPort));
+  if (opts.port !== undefined) server.config.store('port', String(opts.port));
+  if (opts.tlsPort !== undefined) server.config.store('tls-port', String(opts.tlsPort));
   await server.listen(opts.port === 0, opts.tlsPort === 0);
   const loaded = server.persistence.load();
   if (opts.awaitLoading !== false) {

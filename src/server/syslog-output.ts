@@ -14,10 +14,9 @@
  *   it is restarted at most once per RESTART_INTERVAL_MS (on the next line after that).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ConfigStore } from '../config/config-store.js';
+import { programOnPath } from '../config/program-on-path.js';
 import type { Logger } from './logger.js';
 
 /** syslog(3) facility codes for the values `syslog-facility` accepts (as Redis accepts them). */
@@ -62,16 +61,7 @@ const LOGGER = 'logger';
 
 /** Whether `logger` is an executable on PATH (`command -v logger`), read at call time. */
 export function loggerOnPath(path: string = process.env.PATH ?? ''): boolean {
-  for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      accessSync(join(dir, LOGGER), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
+  return programOnPath(LOGGER, path);
 }
 
 /** Queued bytes beyond which lines are dropped (and counted) instead of buffered. */

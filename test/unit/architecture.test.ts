@@ -105,3 +105,103 @@ test('the keyspace and the config table do not know the Server (their hosts are 
   const offenders = files.filter(({ text }) => /from ['"][./]*server\/server\.js['"]/.test(text)).map((f) => f.file);
   assert.deepEqual(offenders, []);
 });
+
+test('config/, keyspace/, types/ and protocol/ import nothing from server/ (they sit below it)', () => {
+  const files = [...sources('src/config'), ...sources('src/keyspace'), ...sources('src/types'), ...sources('src/protocol')];
+  assert.ok(files.length >= 40, `found ${files.length} files`);
+  const offenders = files.filter(({ text }) => /from ['"](\.\.\/)+server\//.test(text)).map((f) => f.file);
+  assert.deepEqual(offenders, []);
+});
+
+/**
+ * The import cycle through the Server (issue 14: 72 of 167 files, 39 of them command
+ * families, mostly through `import type { Server }`). Imports of every kind count, type
+ * imports included: a cycle of types still ties the modules' contracts together. The
+ * cycle that remains is the composition's own — modules the root builds that take the
+ * Server as their host (server/, persistence/, replication/, metrics/) — and it must not
+ * grow back into the layers below them.
+ */
+function importGraph(): Map<string, string[]> {
+  const files = sources('src');
+  const known = new Set(files.map((f) => f.file));
+  const graph = new Map<string, string[]>();
+  const spec = /(?:\bfrom\s+|\bimport\s*\(?\s*)['"](\.[^'"]+)['"]/g;
+  for (const { file, text } of files) {
+    const deps: string[] = [];
+    for (const m of text.matchAll(spec)) {
+      const target = path.join(path.dirname(file), m[1]!).replace(/\.js$/, '.ts');
+      const resolved = known.has(target) ? target : target.replace(/\.ts$/, '/index.ts');
+      if (known.has(resolved)) deps.push(resolved);
+    }
+    graph.set(file, deps);
+  }
+  return graph;
+}
+
+/** The strongly connected component (Tarjan, iterative) holding `start`. */
+function cycleOf(graph: Map<string, string[]>, start: string): string[] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  let next = 0;
+  let found: string[] = [];
+  const visit = (root: string): void => {
+    const work: [string, number][] = [[root, 0]];
+    index.set(root, next);
+    low.set(root, next++);
+    stack.push(root);
+    onStack.add(root);
+    while (work.length > 0) {
+      const top = work[work.length - 1]!;
+      const [v, i] = top;
+      const deps = graph.get(v) ?? [];
+      if (i < deps.length) {
+        top[1]++;
+        const w = deps[i]!;
+        if (!index.has(w)) {
+          index.set(w, next);
+          low.set(w, next++);
+          stack.push(w);
+          onStack.add(w);
+          work.push([w, 0]);
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent !== undefined) low.set(parent[0], Math.min(low.get(parent[0])!, low.get(v)!));
+      if (low.get(v) === index.get(v)) {
+        const scc: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.push(w);
+        } while (w !== v);
+        if (scc.includes(start)) found = scc;
+      }
+    }
+  };
+  for (const f of graph.keys()) if (!index.has(f)) visit(f);
+  return found;
+}
+
+test('the import cycle through server.ts stays within the modules the root builds', () => {
+  const graph = importGraph();
+  assert.ok(graph.size > 200, `found ${graph.size} source files`);
+  const serverFile = path.join('src', 'server', 'server.ts');
+  const cycle = cycleOf(graph, serverFile);
+  assert.ok(cycle.includes(serverFile), 'the search found server.ts');
+  const allowed = ['server', 'persistence', 'replication', 'metrics'].map((d) => path.join('src', d) + path.sep);
+  const outside = cycle.filter((f) => !allowed.some((d) => f.startsWith(d))).sort();
+  assert.deepEqual(outside, [], 'these files import their way back to server.ts: give them a narrow host instead');
+});
+
+test('the cycle check sees a cycle: a file that imports server.ts from commands/ would join it', () => {
+  const graph = importGraph();
+  const probe = path.join('src', 'commands', 'probe.ts');
+  graph.set(probe, [path.join('src', 'server', 'server.ts')]);
+  graph.get(path.join('src', 'commands', 'index.ts'))!.push(probe);
+  assert.ok(cycleOf(graph, path.join('src', 'server', 'server.ts')).includes(probe));
+});

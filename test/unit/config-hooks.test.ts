@@ -28,6 +28,17 @@ test('a hook can be registered only under a name from the table: a misspelt name
   assert.deepEqual(s.hooksOf(s.def('replicaof')!), [hook]);
 });
 
+test('code stores a value under a ConfigName too: a misspelt name does not compile', () => {
+  const s = new ConfigStore(configTable);
+  s.store('hz', '42');
+  assert.equal(s.int('hz'), 42);
+  // @ts-expect-error 'tls-prot' is not a ConfigName
+  assert.throws(() => s.store('tls-prot', '1'), /unknown config tls-prot/);
+  // a name from outside (CONFIG SET, a config file) is resolved first, aliases included
+  s.store(s.def('slaveof')!, '127.0.0.1 6380');
+  assert.equal(s.get('replicaof'), '127.0.0.1 6380');
+});
+
 test('applyAll runs every hook once per entry in table order, with the current value; the first refusal stops it', () => {
   const s = new ConfigStore(configTable);
   const seen: string[] = [];

@@ -17,6 +17,19 @@ import {
 /** Output up to this size is copied out of the working buffer; larger output is handed over. */
 const TAKE_COPY_LIMIT = 1 << 16;
 
+/**
+ * A working buffer with room for `n` more bytes after the `used` ones: the capacity
+ * doubles until they fit, and the used bytes are copied over (every growable writer of
+ * the RDB codec grows the same way).
+ */
+export function grown(buf: Buffer, used: number, n: number): Buffer {
+  let cap = buf.length * 2;
+  while (cap < used + n) cap *= 2;
+  const next = Buffer.allocUnsafe(cap);
+  buf.copy(next, 0, 0, used);
+  return next;
+}
+
 export class ByteSink {
   buf: Buffer;
   pos = 0;
@@ -30,12 +43,7 @@ export class ByteSink {
   }
 
   room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const next = Buffer.allocUnsafe(cap);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+    if (this.pos + n > this.buf.length) this.buf = grown(this.buf, this.pos, n);
   }
 
   /**

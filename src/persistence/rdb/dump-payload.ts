@@ -18,12 +18,25 @@ import { encodeValue } from './value-encoder.js';
 export function createDumpPayload(v: Value, compression = true): Buffer {
   const sink = new ByteSink(compression, 64);
   encodeValue(sink, v);
+  return endPayload(sink);
+}
+
+/**
+ * Ends a payload whose records `sink` holds (a key's value, or FUNCTION DUMP's libraries):
+ * the footer, then the bytes.
+ */
+export function endPayload(sink: ByteSink): Buffer {
   sink.room(10);
   sink.buf.writeUInt16LE(RDB_WRITE_VERSION, sink.pos);
   sink.pos += 2;
   const crc = new Crc64().update(sink.buf, 0, sink.pos);
   sink.bytes(crc.digestBytes());
   return sink.take();
+}
+
+/** A verified payload's records, without the footer. */
+export function payloadBody(payload: Buffer): Buffer {
+  return payload.subarray(0, payload.length - 10);
 }
 
 /**
@@ -45,8 +58,7 @@ export function verifyDumpPayload(payload: Uint8Array, skipChecksum = false): bo
  * an RdbFormatError for anything malformed.
  */
 export function decodeDumpPayload(payload: Buffer, limits: RdbLoadLimits = DEFAULT_LOAD_LIMITS): Value | null {
-  const body = payload.subarray(0, payload.length - 10);
-  const src = ByteSource.fromBuffer(body, false);
+  const src = ByteSource.fromBuffer(payloadBody(payload), false);
   const type = src.u8();
   if (!isKnownObjectType(type)) throw new RdbFormatError(`unknown object type ${type}`, 0);
   return decodeValue(type, src, limits);

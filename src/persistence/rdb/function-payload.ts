@@ -7,10 +7,9 @@
  */
 import { ByteSink } from './byte-sink.js';
 import { ByteSource } from './byte-source.js';
-import { Crc64 } from './crc64.js';
-import { RdbOpcode, RDB_WRITE_VERSION } from './rdb-constants.js';
+import { RdbOpcode } from './rdb-constants.js';
 import { RdbFormatError } from './rdb-error.js';
-import { verifyDumpPayload } from './dump-payload.js';
+import { endPayload, payloadBody, verifyDumpPayload } from './dump-payload.js';
 
 /** The payload of these libraries' codes. */
 export function createFunctionsPayload(codes: readonly string[], compression = true): Buffer {
@@ -19,12 +18,7 @@ export function createFunctionsPayload(codes: readonly string[], compression = t
     sink.u8(RdbOpcode.FUNCTION2);
     sink.string(code);
   }
-  sink.room(10);
-  sink.buf.writeUInt16LE(RDB_WRITE_VERSION, sink.pos);
-  sink.pos += 2;
-  const crc = new Crc64().update(sink.buf, 0, sink.pos);
-  sink.bytes(crc.digestBytes());
-  return sink.take();
+  return endPayload(sink);
 }
 
 export type FunctionsPayload = { readonly ok: true; readonly codes: string[] } | { readonly ok: false; readonly error: string };
@@ -35,7 +29,7 @@ export type FunctionsPayload = { readonly ok: true; readonly codes: string[] } |
  */
 export function readFunctionsPayload(payload: Buffer): FunctionsPayload {
   if (!verifyDumpPayload(payload)) return { ok: false, error: 'DUMP payload version or checksum are wrong' };
-  const src = ByteSource.fromBuffer(payload.subarray(0, payload.length - 10), false);
+  const src = ByteSource.fromBuffer(payloadBody(payload), false);
   const codes: string[] = [];
   try {
     while (src.remaining > 0) {

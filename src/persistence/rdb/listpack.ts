@@ -16,6 +16,7 @@
  */
 import { parseInteger } from '../../protocol/number-format.js';
 import { BlobFormatError } from './rdb-error.js';
+import { grown } from './byte-sink.js';
 
 export const LP_HEADER_SIZE = 6;
 const LP_EOF = 0xff;
@@ -34,12 +35,7 @@ export class ListpackBuilder {
   }
 
   private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const next = Buffer.allocUnsafe(cap);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+    if (this.pos + n > this.buf.length) this.buf = grown(this.buf, this.pos, n);
   }
 
   get length(): number {
