@@ -118,6 +118,24 @@ export class ReplicaSide {
 
   /** REPLICAOF NO ONE: promoted, the data kept, a new history whose past replicas may continue. */
   noOne(by: Client): void {
+    this.promote(by, 'user');
+  }
+
+  /**
+   * replicationUnsetMaster for FAILOVER: `by` is the old primary's client sending
+   * PSYNC … FAILOVER (this server is the target), or null when this server's own failover
+   * is aborted after it started following the target.
+   */
+  unsetMaster(by: Client | null): void {
+    this.promote(by, 'failover');
+  }
+
+  /** FAILOVER reached `failover-in-progress`: follow the target, offering our own history. */
+  failoverTo(host: string, port: number): void {
+    this.setMaster(host, port, true);
+  }
+
+  private promote(by: Client | null, kind: 'user' | 'failover'): void {
     if (this.masterHost === null) return;
     const master = `${this.masterHost}:${this.masterPort}`;
     this.dropLink(false);
@@ -134,8 +152,14 @@ export class ReplicaSide {
     this.server.logger.role = 'M';
     this.storeReplicaOf('');
     this.refreshGates();
-    this.server.logger.notice(`MASTER MODE enabled (user request from '${clientInfoLine(this.server.now(), by, null)}')`);
-    this.server.security.events.emit('replication-link', { event: 'promoted', master, by: by.addr, user: by.user });
+    if (by !== null) this.server.logger.notice(`MASTER MODE enabled (${kind} request from '${clientInfoLine(this.server.now(), by, null)}')`);
+    this.server.security.events.emit('replication-link', {
+      event: 'promoted',
+      master,
+      how: kind,
+      by: by === null ? 'failover-abort' : by.addr,
+      user: by === null ? '' : by.user,
+    });
   }
 
   private setMaster(host: string, port: number, connectNow: boolean): void {
@@ -256,6 +280,7 @@ export class ReplicaSide {
       announceIp: announceIp !== '' ? announceIp : null,
       tls: useTls ? this.tlsOptions() : null,
       psync: this.canContinue ? { replid: st.replid, offset: st.offset } : null,
+      failover: this.replication.failoverState === 'failover-in-progress',
     };
   }
 
@@ -286,6 +311,12 @@ export class ReplicaSide {
   private onPsync(outcome: PsyncOutcome, rest: Buffer, gen: number): void {
     const s = this.server;
     const st = this.replication.state;
+    // our own FAILOVER: the target's answer ends it (a full resync is accepted too, as Redis)
+    if (this.replication.failoverState === 'failover-in-progress') {
+      const accepted = outcome.kind === 'continue' || outcome.kind === 'full';
+      this.replication.failover.psyncAnswered(accepted);
+      if (!accepted) return;
+    }
     if (outcome.kind === 'later' || outcome.kind === 'failed') {
       this.cancelHandshake();
       return;

@@ -15,6 +15,7 @@ import type { Server } from '../server/server.js';
 import { ReplicationState } from './replication-state.js';
 import { PrimarySide } from './primary-side.js';
 import { ReplicaSide } from './replica-side.js';
+import { Failover, type FailoverState } from './failover.js';
 
 /**
  * What replication reads of the server: the whole of it, since both sides drive
@@ -53,8 +54,12 @@ export class Replication {
   refuseStale = false;
   /** the replica side (REPLICAOF, the link to a primary); built by `attach` */
   replica: ReplicaSide | null = null;
+  /** FAILOVER (failover.ts) */
+  readonly failover: Failover;
   /** the FAILOVER state INFO shows (master_failover_state) */
-  failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
+  get failoverState(): FailoverState {
+    return this.failover.state;
+  }
   /** while a replica: the link with the primary is up; PSYNC is refused otherwise */
   get masterLinkUp(): boolean {
     return this.replica !== null && this.replica.state === 'connected';
@@ -66,6 +71,7 @@ export class Replication {
 
   constructor(private readonly host: ReplicationHost) {
     this.primary = new PrimarySide(this, host);
+    this.failover = new Failover(this, host);
     this.addInfoSource({ replicaFields: () => this.primary.replicaFields() });
   }
 
@@ -80,6 +86,7 @@ export class Replication {
 
   /** Server shutdown: the link to a primary and the replicas' links closed, timers stopped. */
   close(): void {
+    this.failover.close();
     this.replica?.close();
     this.primary.close();
   }
