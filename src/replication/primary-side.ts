@@ -70,8 +70,6 @@ export class PrimarySide implements ReplicaAcks {
   syncFull = 0;
   syncPartialOk = 0;
   syncPartialErr = 0;
-  /** stream bytes sent to replicas (INFO total_net_repl_output_bytes) */
-  netReplOutput = 0;
 
   constructor(
     private readonly repl: Replication,
@@ -163,7 +161,7 @@ export class PrimarySide implements ReplicaAcks {
     const conn = server.connections.get(c.id);
     if (conn === undefined) return null;
     if (conn.writer.size > 0) return reply.error(errors.syncPendingOutput);
-    const r = new ReplicaClient(c, conn.socket, server.clock.now());
+    const r = new ReplicaClient(c, conn.socket, server.clock.now(), server.stats);
     const a = this.announced.get(c.id);
     if (a !== undefined) {
       r.listeningPort = a.listeningPort;
@@ -576,7 +574,6 @@ export class PrimarySide implements ReplicaAcks {
     for (const r of this.replicas) {
       if (r.state === 'wait-start' || r.rdbOnly) continue;
       r.feed(bytes);
-      this.netReplOutput += bytes.length;
       if (r.overLimit(limit, now)) {
         this.server.logger.warning(`Client ${r.client.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`);
         this.server.stats.clientOutputBufferLimitDisconnections++;

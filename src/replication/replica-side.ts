@@ -69,6 +69,10 @@ export class ReplicaSide {
   private streamBase = 0;
   private generation = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** everything read from the primary (RDB and stream) is replication input, as in Redis */
+  private readonly countInput = (d: Buffer): void => {
+    this.server.stats.netReplInputBytes += d.length;
+  };
 
   constructor(
     private readonly server: Server,
@@ -244,6 +248,8 @@ export class ReplicaSide {
     this.link = link;
     const socket = link.socket;
     this.socket = socket;
+    // everything read from the primary (RDB and stream) is replication input, as in Redis
+    socket.on('data', this.countInput);
     socket.on('error', (e) => {
       if (gen !== this.generation) return;
       // Redis's lines for a connect, a handshake read and a transfer that failed
@@ -434,6 +440,7 @@ export class ReplicaSide {
     const conn = s.connections.get(id)!;
     // the connection is the registry entry; its reader is replaced by the stream applier
     socket.removeAllListeners('data');
+    socket.on('data', this.countInput);
     this.masterClient = client;
     this.streamBase = this.replication.state.offset;
     const applier = new StreamApplier(socket, conn.ctx, {

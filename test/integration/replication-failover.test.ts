@@ -84,6 +84,17 @@ test('FAILOVER to a Redoubt replica: writes held then -READONLY, roles swapped, 
   assert.equal(await r.c.call('REPLICAOF', '127.0.0.1', String(p.srv.port)), '+OK\r\n');
   await linkUp(r.c);
   await p.c.call('SET', 'before', 'failover');
+  // INFO's replication traffic: totals and the instantaneous rates (sampled every 100 ms
+  // over 1.6 s, as Redis's other instantaneous metrics)
+  await p.c.call('SET', 'big', 'x'.repeat(200_000));
+  assert.equal(await p.c.call('WAIT', '1', '5000'), ':1\r\n');
+  await new Promise((res) => setTimeout(res, 300));
+  assert.ok(Number(await infoField(p.c, 'stats', 'total_net_repl_output_bytes')) > 200_000);
+  assert.ok(Number(await infoField(r.c, 'stats', 'total_net_repl_input_bytes')) > 200_000);
+  assert.equal(await infoField(r.c, 'stats', 'total_net_repl_output_bytes'), '0');
+  assert.ok(Number(await infoField(p.c, 'stats', 'instantaneous_output_repl_kbps')) > 0);
+  assert.ok(Number(await infoField(r.c, 'stats', 'instantaneous_input_repl_kbps')) > 0);
+  assert.equal(await p.c.call('DEL', 'big'), ':1\r\n');
   assert.equal(await p.c.call('FAILOVER', 'TO', '127.0.0.1', String(r.srv.port)), '+OK\r\n');
   // REPLICAOF is refused while failing over; a write sent now waits
   assert.equal(await p.c.call('REPLICAOF', 'NO', 'ONE'), err('ERR REPLICAOF not allowed while failing over.'));
