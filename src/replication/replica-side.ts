@@ -134,6 +134,20 @@ export class ReplicaSide {
     this.promote(by, 'failover');
   }
 
+  /** The stream's database an RDB saved now records (null: no history to continue). */
+  streamDbForSave(): number | null {
+    if (this.masterClient !== null) return this.masterClient.dbIndex;
+    return this.canContinue ? this.streamDb : null;
+  }
+
+  /** Start-up: the identity restored from our own RDB may be offered with PSYNC. */
+  continueFrom(streamDb: number): void {
+    this.canContinue = true;
+    this.streamDb = streamDb;
+    const st = this.replication.state;
+    this.server.logger.notice(`Restored replication ID ${st.replid} and offset ${st.offset} from the RDB file: a partial resynchronization can be attempted.`);
+  }
+
   /** FAILOVER reached `failover-in-progress`: follow the target, offering our own history. */
   failoverTo(host: string, port: number): void {
     this.setMaster(host, port, true);

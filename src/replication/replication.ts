@@ -96,6 +96,38 @@ export class Replication {
     this.sources.push(source);
   }
 
+  /**
+   * Redis's rdbPopulateSaveInfo: the aux fields an RDB saved now carries so that this
+   * server, restarted as a replica, can continue its history with a partial resync —
+   * repl-stream-db, repl-id, repl-offset. None on a primary without a backlog (no replica
+   * could continue it) — as Redis.
+   */
+  saveInfo(): [string, string][] {
+    let db: number | null = null;
+    if (this.isReplica) db = this.replica?.streamDbForSave() ?? null;
+    else if (this.state.backlog !== null) db = this.primary.stream.selectedDb;
+    if (db === null) return [];
+    return [
+      ['repl-stream-db', String(db)],
+      ['repl-id', this.state.replid],
+      ['repl-offset', String(this.state.offset)],
+    ];
+  }
+
+  /**
+   * Start-up load of an RDB with replication aux fields: a server configured as a replica
+   * takes that identity and offers it with PSYNC (Redis's cached master built from its
+   * own image), so a restarted replica resumes with a partial resync. A primary ignores
+   * them, as Redis 7.2 does without a backlog.
+   */
+  restoreFromRdb(rsi: { replid: string; offset: number; streamDb: number }): void {
+    if (!this.isReplica || this.replica === null) return;
+    if (rsi.replid.length !== 40 || !Number.isSafeInteger(rsi.offset) || rsi.offset < 0) return;
+    this.state.replid = rsi.replid;
+    this.state.offset = rsi.offset;
+    this.replica.continueFrom(rsi.streamDb);
+  }
+
   /** DEBUG CHANGE-REPL-ID: a new ID, and the previous one forgotten. */
   changeIds(): void {
     this.state.changeId();

@@ -7,11 +7,15 @@
  * Redoubt and Redoubt to Debian's redis-server 7.0.15, the roles swapped on both sides
  * (ROLE), the data written before on the new primary and the new primary's writes
  * replicated back to the old one. Debian's redis-server is also the old primary once, so
- * a Redoubt replica answers PSYNC … FAILOVER from real Redis.
+ * a Redoubt replica answers PSYNC … FAILOVER from real Redis. Also here, sharing the
+ * set-up: a replica restarted from its own RDB (repl-id / repl-offset aux fields) resumes
+ * with a partial resync.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { startTestServer } from '../helpers/server.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle, type RedisOracle } from '../helpers/redis-oracle.js';
 import { infoField, startRedisReplica, waitFor } from '../helpers/replication-workload.js';
@@ -186,4 +190,42 @@ test('redis-server 7.0 fails over to a Redoubt replica (PSYNC … FAILOVER answe
   assert.equal(await r.c.call('WAIT', '1', '5000'), ':1\r\n');
   assert.equal(await pc.call('GET', 'back'), '$1\r\n1\r\n');
   assert.equal(await infoField(r.c, 'stats', 'sync_partial_ok'), '1');
+});
+
+test('a replica restarted from its own RDB continues with a partial resync', { skip }, async () => {
+  const p = await redoubt();
+  const dir = scratchDir();
+  const config: [string, ...string[]][] = [
+    ['dir', dir],
+    ['replicaof', '127.0.0.1', String(p.srv.port)],
+  ];
+  try {
+    let r = await startTestServer({ config });
+    let rc = await RawClient.connect(r.port);
+    await linkUp(rc);
+    for (let i = 0; i < 50; i++) await p.c.call('SET', `a${i}`, String(i));
+    assert.equal(await p.c.call('WAIT', '1', '5000'), ':1\r\n');
+    assert.equal(await rc.call('SAVE'), '+OK\r\n');
+    rc.close();
+    await r.close();
+    // written while the replica is down: only the backlog has it
+    for (let i = 0; i < 50; i++) await p.c.call('SET', `b${i}`, String(i));
+    assert.equal(await infoField(p.c, 'stats', 'sync_full'), '1');
+    r = await startTestServer({ config });
+    rc = await RawClient.connect(r.port);
+    try {
+      await linkUp(rc);
+      assert.equal(await p.c.call('WAIT', '1', '5000'), ':1\r\n');
+      assert.equal(await infoField(p.c, 'stats', 'sync_partial_ok'), '1');
+      assert.equal(await infoField(p.c, 'stats', 'sync_full'), '1');
+      assert.equal(await rc.call('DBSIZE'), ':100\r\n');
+      assert.equal(await rc.call('GET', 'b49'), '$2\r\n49\r\n');
+      assert.equal(await infoField(rc, 'replication', 'master_repl_offset'), await infoField(p.c, 'replication', 'master_repl_offset'));
+    } finally {
+      rc.close();
+      await r.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
