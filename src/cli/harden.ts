@@ -33,6 +33,15 @@ export interface HardenOptions {
    */
   target: 'redis' | 'redoubt';
   force: boolean;
+  /**
+   * A replica config: follow this primary, authenticated as `replicationUser` with
+   * `masterAuth` (the password the primary's harden printed for that user), read-only.
+   */
+  replicaOf?: { host: string; port: number };
+  /** adds the least-privilege replication user (+psync +replconf +ping, no keys); default name 'replica' with replicaOf */
+  replicationUser?: string;
+  /** the replication user's password (given: used as is and not printed; else generated) */
+  masterAuth?: string;
 }
 
 export interface HardenResult {
@@ -71,6 +80,12 @@ export function harden(o: HardenOptions): HardenResult {
     if (names.has(a.name)) throw new Error(`user ${a.name} given twice`);
     names.add(a.name);
   }
+  const replUser = o.replicaOf !== undefined || o.replicationUser !== undefined ? (o.replicationUser ?? 'replica') : null;
+  if (replUser !== null) {
+    if (!USER_NAME.test(replUser) || replUser === 'default') throw new Error(`invalid replication user name ${JSON.stringify(replUser)}`);
+    if (names.has(replUser)) throw new Error(`user ${replUser} given twice`);
+    names.add(replUser);
+  }
   const tlsGiven = [o.caCert, o.cert, o.key].filter((x) => x !== undefined).length;
   if (tlsGiven !== 0 && tlsGiven !== 3) throw new Error('--ca-cert, --cert and --key go together');
   const tls = tlsGiven === 3;
@@ -90,6 +105,15 @@ export function harden(o: HardenOptions): HardenResult {
     // Contradictory: the allowed hosts could never reach a loopback-only listener.
     warnings.push(`--allow-from ${remoteSources.join(' ')} but bound to loopback only (${o.bind.join(' ')}): those hosts cannot connect; add --bind <this host's private address>`);
   }
+  if (o.replicaOf !== undefined) {
+    const { host, port } = o.replicaOf;
+    if (host === '' || /\s/.test(host) || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error('--replica-of: expected host:port');
+    if (o.masterAuth === undefined) throw new Error("--replica-of needs --master-auth-file: the replication user's password printed by the primary's harden");
+    // as the audit's masterauth-without-tls check: the password must not cross a network in clear
+    if (!tls && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host)) {
+      throw new Error('--replica-of a non-loopback primary needs --ca-cert/--cert/--key: the replication password and data would cross the network in cleartext');
+    }
+  }
   if (o.port === 0 && !tls) warnings.push('--port 0 without certificates: the server listens on no TCP port');
 
   ensurePrivateDir(o.outDir);
@@ -108,6 +132,14 @@ export function harden(o: HardenOptions): HardenResult {
     const keys = a.prefixes.map((p) => quoteArg(`~${p}*`)).join(' ');
     const channels = a.prefixes.map((p) => quoteArg(`&${p}*`)).join(' ');
     acl.push(`user ${a.name} on #${digest(pass)} resetkeys ${keys} resetchannels ${channels} +@all -@dangerous`);
+  }
+  // the replication user: only what a replica sends its primary, no keys, no channels (also
+  // on a replica, so that it can serve the other replicas once promoted)
+  let replPass: string | null = null;
+  if (replUser !== null) {
+    replPass = o.masterAuth ?? newPassword();
+    if (o.masterAuth === undefined) passwords.push([replUser, replPass]);
+    acl.push(`user ${replUser} on #${digest(replPass)} resetkeys resetchannels -@all +psync +replconf +ping`);
   }
 
   const conf: string[] = [
@@ -136,6 +168,17 @@ export function harden(o: HardenOptions): HardenResult {
     'enable-debug-command no',
     'enable-module-command no',
   );
+  if (o.replicaOf !== undefined) {
+    conf.push(
+      '# Replication: follow the primary as the least-privilege replication user; read-only.',
+      `replicaof ${o.replicaOf.host} ${o.replicaOf.port}`,
+      `masteruser ${replUser!}`,
+      `masterauth ${quoteArg(replPass!)}`,
+      'replica-read-only yes',
+    );
+    // the server's own certificate is the client certificate towards the primary
+    if (tls) conf.push('tls-replication yes');
+  }
   if (o.allowFrom.length > 0) {
     if (o.target === 'redoubt') {
       // Redoubt's built-in allowlist (loopback kept for local administration); the same

@@ -13,6 +13,7 @@ import { grade } from './audit/checks.js';
 import { exitCodeFor, type Finding } from './audit/finding.js';
 import { renderJson, renderTable } from './audit/report.js';
 import { harden, parseAppSpec } from './harden.js';
+import fs from 'node:fs';
 import { makeCerts } from './certs.js';
 import { registerCheckRdb } from './check-rdb.js';
 import { registerCheckAof } from './check-aof.js';
@@ -114,10 +115,22 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--allow-from <cidr>', 'a source allowed to connect (repeatable): written as firewall rules to apply', collect, [])
     .addOption(new Option('--target <server>', 'redis: only lines redis-server 7 reads; redoubt: also Redoubt-only ones (source-allowlist)').choices(['redis', 'redoubt']).default('redoubt'))
     .option('--force', 'overwrite existing files')
-    .action((opts: { outDir: string; bind: string[]; port: string; app: string[]; admin: string; caCert?: string; cert?: string; key?: string; allowFrom: string[]; target: 'redis' | 'redoubt'; force?: boolean }) => {
+    .option('--replication-user <name>', 'add the least-privilege replication user (+psync +replconf +ping); its password is printed (default name with --replica-of: replica)')
+    .option('--replica-of <host:port>', "a replica config: replicaof, masteruser/masterauth, replica-read-only yes, tls-replication with certificates")
+    .option('--master-auth-file <file>', "file holding the replication user's password (the one the primary's harden printed)")
+    .action((opts: { outDir: string; bind: string[]; port: string; app: string[]; admin: string; caCert?: string; cert?: string; key?: string; allowFrom: string[]; target: 'redis' | 'redoubt'; force?: boolean; replicationUser?: string; replicaOf?: string; masterAuthFile?: string }) => {
       let apps;
+      let replicaOf: { host: string; port: number } | undefined;
+      let masterAuth: string | undefined;
       try {
         apps = opts.app.map(parseAppSpec);
+        if (opts.replicaOf !== undefined) {
+          const at = opts.replicaOf.lastIndexOf(':');
+          if (at <= 0) throw new Error('--replica-of: expected host:port');
+          replicaOf = { host: opts.replicaOf.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: parsePort(opts.replicaOf.slice(at + 1)) };
+        }
+        if (opts.masterAuthFile !== undefined) masterAuth = fs.readFileSync(opts.masterAuthFile, 'utf8').split('\n')[0]!.trim();
+        if (masterAuth === '') throw new Error('--master-auth-file: the file is empty');
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
@@ -133,6 +146,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
         allowFrom: opts.allowFrom,
         target: opts.target,
         force: opts.force === true,
+        replicaOf,
+        replicationUser: opts.replicationUser,
+        masterAuth,
       });
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`wrote ${r.configFile}\nwrote ${r.aclFile}\n\nPasswords (shown once; only their SHA-256 digests are stored):\n`);

@@ -154,6 +154,10 @@ export interface ReplicaOfService {
   replicaRole(): Reply | null;
   /** master_repl_offset (ROLE's primary form) */
   readonly offset: number;
+  /** a FAILOVER is under way (REPLICAOF is refused) */
+  readonly failingOver: boolean;
+  /** FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms] (replication/failover.ts) */
+  failover(argv: readonly string[], by: Client): Reply;
 }
 
 /** What MIGRATE sends to its target in one exchange (built when the connection is ready). */

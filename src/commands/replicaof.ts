@@ -1,6 +1,6 @@
 /**
  * REPLICAOF host port | NO ONE, and its deprecated name SLAVEOF (Redis 7.2
- * replicaofCommand): checks in Redis's order and texts; following and promoting are the
+ * replicaofCommand), and FAILOVER (replication/failover.ts): checks in Redis's order and texts; following and promoting are the
  * replica side's (replication/replica-side.ts). As in Redis, allowed inside MULTI (the
  * queued writes after it then meet the read-only replica at EXEC) and while the link is
  * down with replica-serve-stale-data no (`stale`).
@@ -38,6 +38,7 @@ const args = [
 
 function run(ctx: CommandContext, argv: string[]): Reply {
   const service = ctx.services.replicaOf;
+  if (service.failingOver) return reply.error(errors.replicaOfWhileFailingOver);
   if (argv[1]!.toLowerCase() === 'no' && argv[2]!.toLowerCase() === 'one') {
     service.promote(ctx.client);
     return reply.ok;
@@ -81,4 +82,33 @@ export const slaveof = defineCommand({
   run,
 });
 
-export const replicaofCommands: CommandDefinition[] = [replicaof, slaveof];
+export const failover = defineCommand({
+  name: 'failover',
+  arity: -1,
+  flags: ['admin', 'noscript', 'stale'],
+  categories: ['dangerous'],
+  docs: {
+    summary: 'Starts a coordinated failover from a server to one of its replicas.',
+    since: '6.2.0',
+    group: 'server',
+    complexity: 'O(1)',
+    arguments: [
+      {
+        name: 'target',
+        type: 'block',
+        token: 'TO',
+        optional: true,
+        arguments: [
+          { name: 'host', type: 'string' },
+          { name: 'port', type: 'integer' },
+          { name: 'force', type: 'pure-token', token: 'FORCE', optional: true },
+        ],
+      },
+      { name: 'abort', type: 'pure-token', token: 'ABORT', optional: true },
+      { name: 'milliseconds', type: 'integer', token: 'TIMEOUT', optional: true },
+    ],
+  },
+  run: (ctx, argv) => ctx.services.replicaOf.failover(argv, ctx.client),
+});
+
+export const replicaofCommands: CommandDefinition[] = [replicaof, slaveof, failover];

@@ -36,6 +36,8 @@ export interface RdbLoadOutcome {
   expired: number;
   /** bytes the RDB spans (through its checksum) */
   bytes: number;
+  /** the replication aux fields (repl-id, repl-offset, repl-stream-db), when the image has them */
+  replication?: { replid: string; offset: number; streamDb: number };
 }
 
 /**
@@ -66,6 +68,12 @@ export async function loadRdbInto(server: Server, file: string, shownName: strin
         if (rec.key === 'redis-ver') server.logger.notice(`Loading RDB produced by version ${rec.value}`);
         else if (rec.key === 'ctime') server.logger.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - Number(rec.value))} seconds`);
         else if (rec.key === 'used-mem') server.logger.notice(`RDB memory usage when created ${(Number(rec.value) / (1024 * 1024)).toFixed(2)} Mb`);
+        else if (rec.key === 'repl-id' || rec.key === 'repl-offset' || rec.key === 'repl-stream-db') {
+          const rsi = (out.replication ??= { replid: '', offset: -1, streamDb: 0 });
+          if (rec.key === 'repl-id') rsi.replid = rec.value;
+          else if (rec.key === 'repl-offset') rsi.offset = Number(rec.value);
+          else rsi.streamDb = Number(rec.value);
+        }
         continue;
       }
       if (rec.kind === 'function') {
@@ -149,6 +157,8 @@ export async function loadRdbAtStart(server: Server): Promise<void> {
   const r = await loadRdbInto(server, file, server.config.get('dbfilename'), false);
   layer.lastLoadKeysLoaded = r.keys;
   layer.lastLoadKeysExpired = r.expired;
+  // a replica continues the history its own image belongs to (Redis's rsi at start-up)
+  if (r.replication !== undefined) server.replication.restoreFromRdb(r.replication);
 }
 
 function fileSize(file: string): number {

@@ -22,7 +22,11 @@ export function rdbSnapshotEncoder(server: Server, aofBase: boolean): SnapshotEn
   return {
     // the libraries as they are when the snapshot begins, before the databases (as Redis 7)
     begin: () =>
-      Buffer.concat([writer.header({ ctime: Math.floor(Date.now() / 1000), usedMem: process.memoryUsage().heapUsed, aofBase }), writer.functions(server.functions.codes())]),
+      Buffer.concat([
+        // an AOF preamble carries no replication info (Redis passes no rsi there)
+        writer.header({ ctime: Math.floor(Date.now() / 1000), usedMem: process.memoryUsage().heapUsed, aofBase, extra: aofBase ? [] : server.replication.saveInfo() }),
+        writer.functions(server.functions.codes()),
+      ]),
     selectDb: (index, keys, expires) => writer.selectDb(index, keys, expires),
     entry: (key, entry, expireAt) => writer.entry(key, entry, expireAt, server.now()),
     end: () => writer.footer(),

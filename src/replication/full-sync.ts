@@ -206,7 +206,7 @@ export function sendSnapshotFile(path: string, replica: ReplicaClient, done: (er
       }
       pos += n;
       const ok = replica.socket.write(n === buf.length ? buf : buf.subarray(0, n));
-      replica.client.netOut += n;
+      replica.countOutput(n);
       if (ok) setImmediate(pump);
       else replica.socket.once('drain', pump);
     });

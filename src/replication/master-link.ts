@@ -34,6 +34,8 @@ export interface HandshakeSettings {
   tls: tls.ConnectionOptions | null;
   /** the history to continue (cached primary), or null for `PSYNC ? -1` */
   psync: { replid: string; offset: number } | null;
+  /** this server's FAILOVER is in progress: PSYNC carries FAILOVER so the target promotes itself */
+  failover: boolean;
 }
 
 /** How the primary answered PSYNC. */
@@ -180,12 +182,13 @@ export class MasterLink {
 
   private sendPsync(): void {
     const p = this.settings.psync;
+    const failover = this.settings.failover ? ['FAILOVER'] : [];
     if (p !== null) {
       this.log.notice(`Trying a partial resynchronization (request ${p.replid}:${p.offset + 1}).`);
-      this.socket.write(encodeCommand(['PSYNC', p.replid, String(p.offset + 1)]));
+      this.socket.write(encodeCommand(['PSYNC', p.replid, String(p.offset + 1), ...failover]));
     } else {
       this.log.notice('Partial resynchronization not possible (no cached master)');
-      this.socket.write(encodeCommand(['PSYNC', '?', '-1']));
+      this.socket.write(encodeCommand(['PSYNC', '?', '-1', ...failover]));
     }
     this.expecting.push({ what: 'psync' });
   }

@@ -70,8 +70,6 @@ export class PrimarySide implements ReplicaAcks {
   syncFull = 0;
   syncPartialOk = 0;
   syncPartialErr = 0;
-  /** stream bytes sent to replicas (INFO total_net_repl_output_bytes) */
-  netReplOutput = 0;
 
   constructor(
     private readonly repl: Replication,
@@ -129,7 +127,8 @@ export class PrimarySide implements ReplicaAcks {
     this.getAckQueued = true;
     setImmediate(() => {
       this.getAckQueued = false;
-      if (this.replicas.length > 0) this.stream.appendOwn(['REPLCONF', 'GETACK', '*']);
+      // not while FAILOVER holds the stream still (Redis: not while replica actions are paused)
+      if (this.replicas.length > 0 && !this.repl.failover.holdsStream) this.stream.appendOwn(['REPLCONF', 'GETACK', '*']);
     });
   }
 
@@ -147,8 +146,13 @@ export class PrimarySide implements ReplicaAcks {
     // a replica sending it again is ignored
     if (c.role === 'replica') return null;
     const isPsync = argv[0]!.toLowerCase() === 'psync';
-    if (isPsync && argv.length > 3 && argv[3]!.toLowerCase() === 'failover' && !this.repl.isReplica) {
-      return reply.error(errors.psyncFailoverToMaster);
+    // PSYNC replid offset FAILOVER from our primary (its FAILOVER to us): we promote
+    // ourselves, then the PSYNC continues against our new history (replid2 = theirs)
+    if (isPsync && argv.length > 3 && argv[3]!.toLowerCase() === 'failover') {
+      server.logger.notice(`Failover request received for replid ${argv[1]!}.`);
+      if (!this.repl.isReplica) return reply.error(errors.psyncFailoverToMaster);
+      if (argv[1]!.toLowerCase() !== this.repl.state.replid) return reply.error(errors.psyncFailoverReplidMismatch);
+      this.repl.replica!.unsetMaster(c);
     }
     if (this.repl.failoverState !== 'no-failover') return reply.error(errors.syncWhileFailingOver);
     if (this.repl.isReplica && !this.repl.masterLinkUp) return reply.error(errors.syncWithoutMasterLink);
@@ -157,7 +161,7 @@ export class PrimarySide implements ReplicaAcks {
     const conn = server.connections.get(c.id);
     if (conn === undefined) return null;
     if (conn.writer.size > 0) return reply.error(errors.syncPendingOutput);
-    const r = new ReplicaClient(c, conn.socket, server.clock.now());
+    const r = new ReplicaClient(c, conn.socket, server.clock.now(), server.stats);
     const a = this.announced.get(c.id);
     if (a !== undefined) {
       r.listeningPort = a.listeningPort;
@@ -418,6 +422,8 @@ export class PrimarySide implements ReplicaAcks {
     if (lowest !== Infinity) this.offsets.prune(lowest);
     this.refreshGoodReplicas();
     this.repl.waits?.recheck();
+    // FAILOVER waits for exactly this (Redis checks it before sleeping, outside the command)
+    if (this.repl.failover.state === 'waiting-for-sync') setImmediate(() => this.repl.failover.check());
   }
 
   /** Whether the background snapshot slot is taken (BGSAVE, AOF rewrite, a sync). */
@@ -568,7 +574,6 @@ export class PrimarySide implements ReplicaAcks {
     for (const r of this.replicas) {
       if (r.state === 'wait-start' || r.rdbOnly) continue;
       r.feed(bytes);
-      this.netReplOutput += bytes.length;
       if (r.overLimit(limit, now)) {
         this.server.logger.warning(`Client ${r.client.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`);
         this.server.stats.clientOutputBufferLimitDisconnections++;
@@ -615,7 +620,10 @@ export class PrimarySide implements ReplicaAcks {
     this.lastSecond = now;
     this.cronLoops++;
     const period = config.int('repl-ping-replica-period');
-    if (this.replicas.length > 0 && this.cronLoops % period === 0 && !this.repl.isReplica) this.stream.appendOwn(['PING']);
+    // no PING while FAILOVER waits for the target to reach our offset (it would move it)
+    if (this.replicas.length > 0 && this.cronLoops % period === 0 && !this.repl.isReplica && !this.repl.failover.holdsStream) {
+      this.stream.appendOwn(['PING']);
+    }
     // replicas waiting for a snapshot get a newline now and then, so their link does not time out
     for (const r of this.replicas) {
       if (r.state === 'wait-start' || (r.state === 'wait-end' && this.diskless === null)) r.write('\n');

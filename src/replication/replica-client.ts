@@ -62,6 +62,8 @@ export class ReplicaClient {
     readonly client: Client,
     readonly socket: Socket,
     now: number,
+    /** where total_net_repl_output_bytes is counted (the server's stats) */
+    private readonly counters: { netReplOutputBytes: number },
   ) {
     this.ackTime = now;
     this.waitingSince = now;
@@ -116,6 +118,12 @@ export class ReplicaClient {
     if (held.length > 0) this.write(held.length === 1 ? held[0]! : Buffer.concat(held));
   }
 
+  /** Bytes the caller wrote to the socket itself (a disk-backed RDB's chunks). */
+  countOutput(n: number): void {
+    this.client.netOut += n;
+    this.counters.netReplOutputBytes += n;
+  }
+
   /** Raw bytes to the socket (replies of the sync, the RDB, the stream). */
   write(bytes: Buffer | string): void {
     if (this.closed || this.socket.destroyed) return;
@@ -129,6 +137,7 @@ export class ReplicaClient {
     }
     this.socket.write(bytes);
     this.client.netOut += bytes.length;
+    this.counters.netReplOutputBytes += bytes.length;
   }
 
   /** Whether the output limit is broken now (the caller closes the replica). */

@@ -69,6 +69,10 @@ export class ReplicaSide {
   private streamBase = 0;
   private generation = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** everything read from the primary (RDB and stream) is replication input, as in Redis */
+  private readonly countInput = (d: Buffer): void => {
+    this.server.stats.netReplInputBytes += d.length;
+  };
 
   constructor(
     private readonly server: Server,
@@ -118,6 +122,38 @@ export class ReplicaSide {
 
   /** REPLICAOF NO ONE: promoted, the data kept, a new history whose past replicas may continue. */
   noOne(by: Client): void {
+    this.promote(by, 'user');
+  }
+
+  /**
+   * replicationUnsetMaster for FAILOVER: `by` is the old primary's client sending
+   * PSYNC … FAILOVER (this server is the target), or null when this server's own failover
+   * is aborted after it started following the target.
+   */
+  unsetMaster(by: Client | null): void {
+    this.promote(by, 'failover');
+  }
+
+  /** The stream's database an RDB saved now records (null: no history to continue). */
+  streamDbForSave(): number | null {
+    if (this.masterClient !== null) return this.masterClient.dbIndex;
+    return this.canContinue ? this.streamDb : null;
+  }
+
+  /** Start-up: the identity restored from our own RDB may be offered with PSYNC. */
+  continueFrom(streamDb: number): void {
+    this.canContinue = true;
+    this.streamDb = streamDb;
+    const st = this.replication.state;
+    this.server.logger.notice(`Restored replication ID ${st.replid} and offset ${st.offset} from the RDB file: a partial resynchronization can be attempted.`);
+  }
+
+  /** FAILOVER reached `failover-in-progress`: follow the target, offering our own history. */
+  failoverTo(host: string, port: number): void {
+    this.setMaster(host, port, true);
+  }
+
+  private promote(by: Client | null, kind: 'user' | 'failover'): void {
     if (this.masterHost === null) return;
     const master = `${this.masterHost}:${this.masterPort}`;
     this.dropLink(false);
@@ -134,8 +170,14 @@ export class ReplicaSide {
     this.server.logger.role = 'M';
     this.storeReplicaOf('');
     this.refreshGates();
-    this.server.logger.notice(`MASTER MODE enabled (user request from '${clientInfoLine(this.server.now(), by, null)}')`);
-    this.server.security.events.emit('replication-link', { event: 'promoted', master, by: by.addr, user: by.user });
+    if (by !== null) this.server.logger.notice(`MASTER MODE enabled (${kind} request from '${clientInfoLine(this.server.now(), by, null)}')`);
+    this.server.security.events.emit('replication-link', {
+      event: 'promoted',
+      master,
+      how: kind,
+      by: by === null ? 'failover-abort' : by.addr,
+      user: by === null ? '' : by.user,
+    });
   }
 
   private setMaster(host: string, port: number, connectNow: boolean): void {
@@ -219,6 +261,8 @@ export class ReplicaSide {
     this.link = link;
     const socket = link.socket;
     this.socket = socket;
+    // everything read from the primary (RDB and stream) is replication input, as in Redis
+    socket.on('data', this.countInput);
     socket.on('error', (e) => {
       if (gen !== this.generation) return;
       // Redis's lines for a connect, a handshake read and a transfer that failed
@@ -255,6 +299,7 @@ export class ReplicaSide {
       announceIp: announceIp !== '' ? announceIp : null,
       tls: useTls ? this.tlsOptions() : null,
       psync: this.canContinue ? { replid: st.replid, offset: st.offset } : null,
+      failover: this.replication.failoverState === 'failover-in-progress',
     };
   }
 
@@ -285,6 +330,12 @@ export class ReplicaSide {
   private onPsync(outcome: PsyncOutcome, rest: Buffer, gen: number): void {
     const s = this.server;
     const st = this.replication.state;
+    // our own FAILOVER: the target's answer ends it (a full resync is accepted too, as Redis)
+    if (this.replication.failoverState === 'failover-in-progress') {
+      const accepted = outcome.kind === 'continue' || outcome.kind === 'full';
+      this.replication.failover.psyncAnswered(accepted);
+      if (!accepted) return;
+    }
     if (outcome.kind === 'later' || outcome.kind === 'failed') {
       this.cancelHandshake();
       return;
@@ -402,6 +453,7 @@ export class ReplicaSide {
     const conn = s.connections.get(id)!;
     // the connection is the registry entry; its reader is replaced by the stream applier
     socket.removeAllListeners('data');
+    socket.on('data', this.countInput);
     this.masterClient = client;
     this.streamBase = this.replication.state.offset;
     const applier = new StreamApplier(socket, conn.ctx, {

@@ -63,6 +63,11 @@ export class ReplicationStream implements PropagationSink {
     this.send(out);
   }
 
+  /** The database the stream last selected (0 before any: a replica's link starts there). */
+  get selectedDb(): number {
+    return this.selected < 0 ? 0 : this.selected;
+  }
+
   /** The next command carries a SELECT (Redis's slaveseldb = -1). */
   resetSelect(): void {
     this.selected = -1;

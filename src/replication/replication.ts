@@ -15,6 +15,7 @@ import type { Server } from '../server/server.js';
 import { ReplicationState } from './replication-state.js';
 import { PrimarySide } from './primary-side.js';
 import { ReplicaSide } from './replica-side.js';
+import { Failover, type FailoverState } from './failover.js';
 
 /**
  * What replication reads of the server: the whole of it, since both sides drive
@@ -53,8 +54,12 @@ export class Replication {
   refuseStale = false;
   /** the replica side (REPLICAOF, the link to a primary); built by `attach` */
   replica: ReplicaSide | null = null;
+  /** FAILOVER (failover.ts) */
+  readonly failover: Failover;
   /** the FAILOVER state INFO shows (master_failover_state) */
-  failoverState: 'no-failover' | 'waiting-for-sync' | 'failover-in-progress' = 'no-failover';
+  get failoverState(): FailoverState {
+    return this.failover.state;
+  }
   /** while a replica: the link with the primary is up; PSYNC is refused otherwise */
   get masterLinkUp(): boolean {
     return this.replica !== null && this.replica.state === 'connected';
@@ -66,6 +71,7 @@ export class Replication {
 
   constructor(private readonly host: ReplicationHost) {
     this.primary = new PrimarySide(this, host);
+    this.failover = new Failover(this, host);
     this.addInfoSource({ replicaFields: () => this.primary.replicaFields() });
   }
 
@@ -80,6 +86,7 @@ export class Replication {
 
   /** Server shutdown: the link to a primary and the replicas' links closed, timers stopped. */
   close(): void {
+    this.failover.close();
     this.replica?.close();
     this.primary.close();
   }
@@ -87,6 +94,38 @@ export class Replication {
   /** A side adds its INFO figures. */
   addInfoSource(source: ReplicationInfoSource): void {
     this.sources.push(source);
+  }
+
+  /**
+   * Redis's rdbPopulateSaveInfo: the aux fields an RDB saved now carries so that this
+   * server, restarted as a replica, can continue its history with a partial resync —
+   * repl-stream-db, repl-id, repl-offset. None on a primary without a backlog (no replica
+   * could continue it) — as Redis.
+   */
+  saveInfo(): [string, string][] {
+    let db: number | null = null;
+    if (this.isReplica) db = this.replica?.streamDbForSave() ?? null;
+    else if (this.state.backlog !== null) db = this.primary.stream.selectedDb;
+    if (db === null) return [];
+    return [
+      ['repl-stream-db', String(db)],
+      ['repl-id', this.state.replid],
+      ['repl-offset', String(this.state.offset)],
+    ];
+  }
+
+  /**
+   * Start-up load of an RDB with replication aux fields: a server configured as a replica
+   * takes that identity and offers it with PSYNC (Redis's cached master built from its
+   * own image), so a restarted replica resumes with a partial resync. A primary ignores
+   * them, as Redis 7.2 does without a backlog.
+   */
+  restoreFromRdb(rsi: { replid: string; offset: number; streamDb: number }): void {
+    if (!this.isReplica || this.replica === null) return;
+    if (rsi.replid.length !== 40 || !Number.isSafeInteger(rsi.offset) || rsi.offset < 0) return;
+    this.state.replid = rsi.replid;
+    this.state.offset = rsi.offset;
+    this.replica.continueFrom(rsi.streamDb);
   }
 
   /** DEBUG CHANGE-REPL-ID: a new ID, and the previous one forgotten. */

@@ -29,7 +29,13 @@ export interface Resumable {
 }
 
 export class ClientPause {
+  /** CLIENT PAUSE's mode (null: no CLIENT PAUSE) */
   mode: PauseMode | null = null;
+  /**
+   * FAILOVER's write pause (Redis's PAUSE_DURING_FAILOVER purpose), kept apart from CLIENT
+   * PAUSE: CLIENT UNPAUSE does not end it, and it has no end time of its own.
+   */
+  private failoverHold = false;
   /** wall-clock end of the pause, ms */
   endsAt = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -46,7 +52,18 @@ export class ClientPause {
   ) {}
 
   get active(): boolean {
-    return this.mode !== null;
+    return this.mode !== null || this.failoverHold;
+  }
+
+  /** The stricter of CLIENT PAUSE's mode and FAILOVER's write pause. */
+  private get effectiveMode(): PauseMode | null {
+    return this.mode ?? (this.failoverHold ? 'write' : null);
+  }
+
+  /** FAILOVER: writes held while the target replica catches up, released when it ends. */
+  setFailoverPause(on: boolean): void {
+    this.failoverHold = on;
+    if (!on) this.scheduleResume();
   }
 
   /** Number of connections currently held (INFO blocked_clients). */
@@ -95,14 +112,9 @@ export class ClientPause {
     setImmediate(() => {
       const list = [...this.held];
       this.held.clear();
-      for (const c of list) {
-        if (this.mode !== null) {
-          // paused again before we got here: what still applies is re-checked on resume
-          this.held.add(c);
-          continue;
-        }
-        c.resumeAfterPause();
-      }
+      // paused again before we got here (or another purpose still holds): each connection
+      // re-checks its held command on resume and is held again if it still applies
+      for (const c of list) c.resumeAfterPause();
     });
   }
 
@@ -121,19 +133,21 @@ export class ClientPause {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.mode = null;
+    this.failoverHold = false;
     this.held.clear();
   }
 
   /** True if `argv` from `client` must wait for the pause to end. */
   holds(client: Client, argv: readonly string[]): boolean {
-    if (this.mode === null || client.role !== 'normal') return false;
+    const mode = this.effectiveMode;
+    if (mode === null || client.role !== 'normal') return false;
     const cmd = this.resolve(argv);
     // commands that will fail their checks are answered right away, as in Redis
     if (cmd === undefined) return false;
     if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) return false;
     if (!client.authenticated && !cmd.noAuth) return false;
     if (client.multi !== null && cmd.noMulti) return false;
-    if (this.mode === 'all') return true;
+    if (mode === 'all') return true;
     if (this.writeLike(cmd, argv)) return true;
     if (cmd.fullName === 'exec' && client.multi !== null) {
       return client.multi.some((q) => {

@@ -131,6 +131,10 @@ export function commandServices(server: Server): CommandServices {
       get offset() {
         return server.replication.state.offset;
       },
+      get failingOver() {
+        return server.replication.failoverState !== 'no-failover';
+      },
+      failover: (argv, by) => server.replication.failover.command(argv, by),
     },
     migrate: new MigrateSockets(),
     debug: debugService(server),

@@ -50,6 +50,10 @@ export class ServerStats {
   totalCommands = 0;
   netInputBytes = 0;
   netOutputBytes = 0;
+  /** bytes read from this server's primary: the RDB and the stream (total_net_repl_input_bytes) */
+  netReplInputBytes = 0;
+  /** bytes written to replicas: the RDB and the stream (total_net_repl_output_bytes) */
+  netReplOutputBytes = 0;
   expiredKeys = 0;
   evictedKeys = 0;
   evictedClients = 0;
@@ -91,6 +95,8 @@ export class ServerStats {
   readonly opsPerSec = new InstantaneousMetric();
   readonly inputBytesPerSec = new InstantaneousMetric();
   readonly outputBytesPerSec = new InstantaneousMetric();
+  readonly replInputBytesPerSec = new InstantaneousMetric();
+  readonly replOutputBytesPerSec = new InstantaneousMetric();
   readonly eventLoopCyclesPerSec = new InstantaneousMetric();
   readonly eventLoopDurationPerSec = new InstantaneousMetric();
 
@@ -121,6 +127,8 @@ export class ServerStats {
     this.opsPerSec.track(nowMs, this.totalCommands);
     this.inputBytesPerSec.track(nowMs, this.netInputBytes);
     this.outputBytesPerSec.track(nowMs, this.netOutputBytes);
+    this.replInputBytesPerSec.track(nowMs, this.netReplInputBytes);
+    this.replOutputBytesPerSec.track(nowMs, this.netReplOutputBytes);
     this.eventLoopCyclesPerSec.track(nowMs, this.eventLoopCycles);
     this.eventLoopDurationPerSec.track(nowMs, this.eventLoopDurationUsec);
   }
@@ -138,6 +146,8 @@ export class ServerStats {
     this.opsPerSec.clear();
     this.inputBytesPerSec.clear();
     this.outputBytesPerSec.clear();
+    this.replInputBytesPerSec.clear();
+    this.replOutputBytesPerSec.clear();
     this.eventLoopCyclesPerSec.clear();
     this.eventLoopDurationPerSec.clear();
   }

@@ -17,14 +17,13 @@ const FIXTURE = JSON.parse(readFileSync(new URL('../../../test/compat/fixtures/r
 
 /**
  * 7.2.4 commands Redoubt does not register, and why. Replication's commands arrive with
- * the replication branches (issue 16); this list only bounds what may be missing.
+ * the replication branch (issue 16), all present now; this list only bounds what may be missing.
  */
 const ABSENT = new Map<string, string>([
   ...['asking', 'readonly', 'readwrite', 'restore-asking'].map((n): [string, string] => [n, 'cluster mode only']),
   ...Object.keys(FIXTURE)
     .filter((n) => n === 'cluster' || n.startsWith('cluster|'))
     .map((n): [string, string] => [n, 'cluster mode is not supported (cluster-enabled is refused)']),
-  ...['psync', 'replconf', 'replicaof', 'slaveof', 'sync', 'role', 'failover'].map((n): [string, string] => [n, 'replication (issue 16)']),
   ['script|debug', 'the Lua debugger (LDB) is not provided'],
 ]);
 

@@ -284,3 +284,54 @@ test('--help for each subcommand', async () => {
   assert.equal(top.code, 0);
   assert.match(top.stdout, /audit[\s\S]*harden[\s\S]*certs/);
 });
+
+test('harden --replica-of: a replica config with the replication user that audits clean and loads', async () => {
+  const dir = tmpDir();
+  try {
+    // the primary: a least-privilege replication user, its password printed once
+    const p = await runCli(['harden', '--out-dir', path.join(dir, 'primary'), '--replication-user', 'repl']);
+    assert.equal(p.code, 0, p.stderr);
+    const replPass = /^ {2}repl ([0-9a-f]{64})$/m.exec(p.stdout)?.[1];
+    assert.ok(replPass !== undefined, p.stdout);
+    const primaryAcl = fs.readFileSync(path.join(dir, 'primary', 'users.acl'), 'utf8');
+    assert.match(primaryAcl, /^user repl on #[0-9a-f]{64} resetkeys resetchannels -@all \+psync \+replconf \+ping$/m);
+    const authFile = path.join(dir, 'repl.pass');
+    fs.writeFileSync(authFile, replPass + '\n', { mode: 0o600 });
+    // the replica, over TLS to a private address
+    const out = path.join(dir, 'replica');
+    const r = await runCli([
+      'harden', '--out-dir', out, '--replica-of', '10.0.5.15:6379', '--replication-user', 'repl', '--master-auth-file', authFile,
+      '--ca-cert', '/etc/redis/tls/ca.crt', '--cert', '/etc/redis/tls/redis.crt', '--key', '/etc/redis/tls/redis.key',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /repl [0-9a-f]{64}/, 'a given password is not printed again');
+    const confText = fs.readFileSync(path.join(out, 'redoubt.conf'), 'utf8');
+    for (const line of ['replicaof 10.0.5.15 6379', 'masteruser repl', `masterauth ${replPass}`, 'replica-read-only yes', 'tls-replication yes']) {
+      assert.ok(confText.split('\n').includes(line), `missing line: ${line}`);
+    }
+    assert.equal(/^user repl .*$/m.exec(fs.readFileSync(path.join(out, 'users.acl'), 'utf8'))?.[0], /^user repl .*$/m.exec(primaryAcl)?.[0]);
+    const a = await auditJson(['--config', path.join(out, 'redoubt.conf')]);
+    assert.equal(a.code, 0, JSON.stringify(a.findings));
+    assert.ok(!ids(a.findings).includes('masterauth-without-tls') && !ids(a.findings).includes('replica-writable'));
+    // a loopback replica without certificates loads in Redoubt
+    const local = path.join(dir, 'local');
+    const l = await runCli(['harden', '--out-dir', local, '--port', '6380', '--replica-of', '127.0.0.1:6379', '--master-auth-file', authFile]);
+    assert.equal(l.code, 0, l.stderr);
+    assert.match(fs.readFileSync(path.join(local, 'redoubt.conf'), 'utf8'), /^masteruser replica$/m);
+    const la = await auditJson(['--config', path.join(local, 'redoubt.conf')]);
+    assert.equal(la.code, 0, JSON.stringify(la.findings));
+    const tc = await testConfig(path.join(local, 'redoubt.conf'));
+    assert.equal(tc.code, 0, tc.out);
+    // refused: a remote primary without TLS, no password file
+    const bad = await Promise.all([
+      runCli(['harden', '--out-dir', path.join(dir, 'b1'), '--replica-of', '10.0.5.15:6379', '--master-auth-file', authFile]),
+      runCli(['harden', '--out-dir', path.join(dir, 'b2'), '--replica-of', '127.0.0.1:6379']),
+      runCli(['harden', '--out-dir', path.join(dir, 'b3'), '--replica-of', '127.0.0.1', '--master-auth-file', authFile]),
+    ]);
+    for (const b of bad) assert.equal(b.code, 2, b.stderr);
+    assert.match(bad[0]!.stderr, /cleartext/);
+    assert.ok(!fs.existsSync(path.join(dir, 'b1')), 'nothing written');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
