@@ -23,7 +23,7 @@ const sha = (s: string): string => createHash('sha1').update(Buffer.from(s, 'lat
 const bulk = (s: string): string => `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
 
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ config: [['enable-debug-command', 'yes']] });
   c = await RawClient.connect(srv.port);
 });
 
@@ -134,6 +134,24 @@ test('redis.setresp(3): RESP3 replies reach the script as RESP3 types', async ()
   assert.equal(await c.call('EVAL', d, '0'), ':3\r\n');
   const bad = 'redis.setresp(4)';
   assert.equal(await c.call('EVAL', bad, '0'), `-ERR RESP version must be 2 or 3. script: ${sha(bad)}, on @user_script:1.\r\n`);
+});
+
+test('pre-encoded replies reach the script as values: random picks, GEO coordinates, DEBUG PROTOCOL attrib', async () => {
+  // these commands build their reply as bytes (random-picks.ts, geo.ts, debug.ts); Redis parses
+  // every reply back into Lua values, attributes skipped
+  await c.call('DEL', 'pk', 'pg');
+  await c.call('SADD', 'pk', 'a');
+  assert.equal(await c.call('EVAL', "return redis.call('srandmember', 'pk', -3)", '0'), '*3\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n');
+  await c.call('GEOADD', 'pg', '13.361389', '38.115556', 'p');
+  const pos = "redis.setresp(3) local p = redis.call('geopos', 'pg', 'p')[1] return {type(p[1]), tostring(p[1]['double'] > 13)}";
+  assert.equal(await c.call('EVAL', pos, '0'), '*2\r\n$5\r\ntable\r\n$4\r\ntrue\r\n');
+  assert.equal(await c.call('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1'), '+OK\r\n');
+  try {
+    const attrib = "redis.setresp(3) return redis.call('debug', 'protocol', 'attrib')";
+    assert.equal(await c.call('EVAL', attrib, '0'), bulk('Some real reply following the attribute'));
+  } finally {
+    await c.call('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0');
+  }
 });
 
 test('scripts inside MULTI and under WATCH', async () => {
