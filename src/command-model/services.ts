@@ -420,6 +420,8 @@ export interface ScriptingService {
   diskError(): string | null;
   /** a read-only replica: a script's writes are refused (-READONLY) */
   readOnlyReplica(): boolean;
+  /** a replica's link is down with replica-serve-stale-data no (-MASTERDOWN) */
+  runningStale(): boolean;
 }
 
 /**

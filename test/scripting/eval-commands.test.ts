@@ -154,6 +154,35 @@ test('pre-encoded replies reach the script as values: random picks, GEO coordina
   }
 });
 
+test('on a replica, scripts are admitted by their declared flags (READONLY, MASTERDOWN, allow-stale) as Redis 7.2', async () => {
+  const rs = await startTestServer();
+  const r = await RawClient.connect(rs.port);
+  try {
+    const lib = "#!lua name=rl\n" +
+      "redis.register_function{function_name='rl_ro', callback=function() return 'hello' end, flags={'no-writes'}}\n" +
+      "redis.register_function{function_name='rl_stale', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}\n" +
+      "redis.register_function{function_name='rl_w', callback=function() return redis.call('set', 'x', '1') end}";
+    assert.equal(await r.call('FUNCTION', 'LOAD', lib), bulk('rl'));
+    // a primary that never answers: the replica's link stays down
+    assert.equal(await r.call('REPLICAOF', '127.0.0.1', '1'), '+OK\r\n');
+    const readonly = "-READONLY You can't write against a read only replica.\r\n";
+    assert.equal(await r.call('EVAL', "#!lua\nreturn redis.call('set', 'k', 'v')", '0'), readonly);
+    assert.equal(await r.call('FCALL', 'rl_w', '0'), readonly);
+    const compat = "return redis.call('set', 'k', 'v')";
+    assert.equal(await r.call('EVAL', compat, '0'), `-READONLY You can't write against a read only replica. script: ${sha(compat)}, on @user_script:1.\r\n`);
+    assert.equal(await r.call('FCALL', 'rl_ro', '0'), bulk('hello'));
+    assert.equal(await r.call('CONFIG', 'SET', 'replica-serve-stale-data', 'no'), '+OK\r\n');
+    const masterDown = "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n";
+    assert.equal(await r.call('FCALL', 'rl_ro', '0'), masterDown);
+    assert.equal(await r.call('FCALL', 'rl_stale', '0'), bulk('hello'));
+    assert.equal(await r.call('EVAL', 'return 1', '0'), masterDown);
+    assert.equal(await r.call('EVAL', '#!lua flags=no-writes,allow-stale\nreturn 1', '0'), ':1\r\n');
+  } finally {
+    r.close();
+    await rs.close();
+  }
+});
+
 test('scripts inside MULTI and under WATCH', async () => {
   const w = await RawClient.connect(srv.port);
   try {
