@@ -307,6 +307,7 @@ export const errors = {
   scriptUnknownCommand: 'ERR Unknown Redis command called from script',
   scriptWrongArity: 'ERR Wrong number of args calling Redis command from script',
   scriptNoScriptCommand: 'ERR This Redis command is not allowed from script',
+  scriptStaleCommand: 'ERR Can not execute the command on a stale replica',
   scriptWriteFromReadOnly: 'ERR Write commands are not allowed from read-only scripts.',
   scriptAclFailure: (why: string) => `ERR ACL failure in script: ${why}`,
   scriptAclCheckInvalid: 'Invalid command passed to redis.acl_check_cmd()',

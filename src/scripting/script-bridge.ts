@@ -57,6 +57,9 @@ export function callFromScript(run: ScriptRun, argv: string[]): Reply {
   }
   // DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's testing switch) lets noscript commands through
   if (cmd.flags.includes('noscript') && !run.ctx.services.debug.knobs.disableDenyScripts) return refuse(run, cmd, errors.scriptNoScriptCommand);
+  // a replica whose link is down with replica-serve-stale-data no: only `stale` commands
+  // (an allow-stale script gets this far; Redis's scriptVerifyAllowStale)
+  if (run.ctx.services.scripting.runningStale() && !cmd.flags.includes('stale')) return refuse(run, cmd, errors.scriptStaleCommand);
   const denied = scriptAclDenial(run, cmd, argv, true);
   if (denied !== null) return refuse(run, cmd, errors.scriptAclFailure(denied));
   // an AOF replay re-runs what the master accepted (Redis's mustObeyClient)

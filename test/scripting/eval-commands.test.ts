@@ -161,7 +161,8 @@ test('on a replica, scripts are admitted by their declared flags (READONLY, MAST
     const lib = "#!lua name=rl\n" +
       "redis.register_function{function_name='rl_ro', callback=function() return 'hello' end, flags={'no-writes'}}\n" +
       "redis.register_function{function_name='rl_stale', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}\n" +
-      "redis.register_function{function_name='rl_w', callback=function() return redis.call('set', 'x', '1') end}";
+      "redis.register_function{function_name='rl_w', callback=function() return redis.call('set', 'x', '1') end}\n" +
+      "redis.register_function{function_name='rl_get', callback=function() return redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}";
     assert.equal(await r.call('FUNCTION', 'LOAD', lib), bulk('rl'));
     // a primary that never answers: the replica's link stays down
     assert.equal(await r.call('REPLICAOF', '127.0.0.1', '1'), '+OK\r\n');
@@ -175,6 +176,8 @@ test('on a replica, scripts are admitted by their declared flags (READONLY, MAST
     const masterDown = "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n";
     assert.equal(await r.call('FCALL', 'rl_ro', '0'), masterDown);
     assert.equal(await r.call('FCALL', 'rl_stale', '0'), bulk('hello'));
+    // an allow-stale function runs, but the commands it calls without the stale flag do not
+    assert.equal(await r.call('FCALL', 'rl_get', '0'), '-ERR Can not execute the command on a stale replica script: rl_get, on @user_function:5.\r\n');
     assert.equal(await r.call('EVAL', 'return 1', '0'), masterDown);
     assert.equal(await r.call('EVAL', '#!lua flags=no-writes,allow-stale\nreturn 1', '0'), ':1\r\n');
   } finally {
