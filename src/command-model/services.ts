@@ -389,6 +389,8 @@ export interface ScriptsService {
   busyError(): string | null;
   /** the script being run (FUNCTION STATS' running_script), or null */
   running(): { readonly kind: 'eval' | 'function'; readonly name: string; readonly durationMs: number } | null;
+  /** the wall-clock time the running script started, µs since the epoch (TIME inside a script) */
+  startedAtUs(): number;
 }
 
 /** A function being executed (FUNCTION STATS's running_script). */

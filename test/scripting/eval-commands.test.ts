@@ -186,6 +186,14 @@ test('on a replica, scripts are admitted by their declared flags (READONLY, MAST
   }
 });
 
+test('TIME inside a script answers the time the script started (Redis 7.2 caches it per execution unit)', async () => {
+  const s = "local a = redis.call('TIME') for i = 1, 1000000 do end local b = redis.call('TIME') return {a[1] .. '.' .. a[2], b[1] .. '.' .. b[2]}";
+  const out = await c.call('EVAL', s, '0');
+  const m = /^\*2\r\n\$\d+\r\n(\d+\.\d+)\r\n\$\d+\r\n(\d+\.\d+)\r\n$/.exec(out);
+  assert.ok(m !== null, out);
+  assert.equal(m[1], m[2]);
+});
+
 test('scripts inside MULTI and under WATCH', async () => {
   const w = await RawClient.connect(srv.port);
   try {
