@@ -47,10 +47,10 @@ export interface PropagationVerbs {
   prevent(): void;
   force(): void;
   /**
-   * While true, finished calls' own entries are not propagated (a script's
-   * redis.set_repl(redis.REPL_NONE)); whoever sets it clears it.
+   * Where finished calls' own entries go: bit 1 the AOF, bit 2 the replicas (a script's
+   * redis.set_repl, whose REPL_* values are the same bits); whoever changes it restores it.
    */
-  muted: boolean;
+  targets: number;
 }
 
 /** A request to wait for keys (BLPOP & co.); served or timed out by the blocking registry. */

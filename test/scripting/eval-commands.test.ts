@@ -10,7 +10,7 @@ import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { Server } from '../../src/server/server.js';
-import { attachRecordingSink } from '../../src/persistence/propagator.js';
+import { attachRecordingSink, RecordingSink } from '../../src/persistence/propagator.js';
 import { dumpKeyspace, localClient, replayFeed, TimedSink } from '../helpers/propagation.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { Kind, type Reply } from '../../src/protocol/reply.js';
@@ -273,6 +273,14 @@ test('propagation: a script\'s writes go out as the commands it ran, wrapped in 
   // redis.set_repl(REPL_NONE): what follows is not propagated
   assert.equal(call('EVAL', "redis.call('set', 'x1', '1') redis.set_repl(redis.REPL_NONE) redis.call('set', 'x2', '2') redis.set_repl(redis.REPL_ALL) redis.call('set', 'x3', '3')", '0'), 'ok');
   assert.deepEqual(sink.take().map((x) => x.argv), [['MULTI'], ['set', 'x1', '1'], ['set', 'x3', '3'], ['EXEC']]);
+  // REPL_AOF / REPL_SLAVE pick the AOF's sink or the replicas' (the wrap goes to both, as Redis)
+  const replicas = new RecordingSink();
+  server.propagator.addSink(replicas);
+  const sel = "redis.call('set', 'a', '1') redis.set_repl(redis.REPL_NONE) redis.call('set', 'b', '2') redis.set_repl(redis.REPL_AOF) redis.call('set', 'c', '3') redis.set_repl(redis.REPL_SLAVE) redis.call('set', 'd', '4') redis.set_repl(redis.REPL_ALL) redis.call('set', 'e', '5')";
+  assert.equal(call('EVAL', sel, '0'), 'ok');
+  assert.deepEqual(sink.take().map((x) => x.argv), [['MULTI'], ['set', 'a', '1'], ['set', 'c', '3'], ['set', 'e', '5'], ['EXEC']]);
+  assert.deepEqual(replicas.take().map((x) => x.argv), [['MULTI'], ['set', 'a', '1'], ['set', 'd', '4'], ['set', 'e', '5'], ['EXEC']]);
+  server.propagator.removeSink(replicas);
   // EXPIRE inside a script is propagated in its absolute form
   assert.equal(call('EVAL', "redis.call('expire', 'one', 100)", '0'), 'ok');
   const exp = sink.take().map((x) => x.argv);
