@@ -307,6 +307,7 @@ export const errors = {
   scriptUnknownCommand: 'ERR Unknown Redis command called from script',
   scriptWrongArity: 'ERR Wrong number of args calling Redis command from script',
   scriptNoScriptCommand: 'ERR This Redis command is not allowed from script',
+  scriptStaleCommand: 'ERR Can not execute the command on a stale replica',
   scriptWriteFromReadOnly: 'ERR Write commands are not allowed from read-only scripts.',
   scriptAclFailure: (why: string) => `ERR ACL failure in script: ${why}`,
   scriptAclCheckInvalid: 'Invalid command passed to redis.acl_check_cmd()',
@@ -382,6 +383,7 @@ export const errors = {
   replicaOfInvalidPort: 'ERR Invalid master port',
   /** a script with the write flag (a shebang without no-writes) on a read-only replica */
   scriptOnReadOnlyReplica: 'READONLY Can not run script with write flag on readonly replica',
+  scriptMasterDown: "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.",
   replicaOfNotForReplica: 'ERR Command is not valid when client is a replica.',
   // ---- gateway mode (issue 18): what a client hears about an upstream node ----
   gatewayUpstreamLost: 'ERR upstream connection lost: the command may or may not have run',

@@ -47,10 +47,10 @@ export interface PropagationVerbs {
   prevent(): void;
   force(): void;
   /**
-   * While true, finished calls' own entries are not propagated (a script's
-   * redis.set_repl(redis.REPL_NONE)); whoever sets it clears it.
+   * Where finished calls' own entries go: bit 1 the AOF, bit 2 the replicas (a script's
+   * redis.set_repl, whose REPL_* values are the same bits); whoever changes it restores it.
    */
-  muted: boolean;
+  targets: number;
 }
 
 /** A request to wait for keys (BLPOP & co.); served or timed out by the blocking registry. */
@@ -393,6 +393,8 @@ export interface ScriptsService {
   busyError(): string | null;
   /** the script being run (FUNCTION STATS' running_script), or null */
   running(): { readonly kind: 'eval' | 'function'; readonly name: string; readonly durationMs: number } | null;
+  /** the wall-clock time the running script started, µs since the epoch (TIME inside a script) */
+  startedAtUs(): number;
 }
 
 /** A function being executed (FUNCTION STATS's running_script). */
@@ -424,6 +426,8 @@ export interface ScriptingService {
   diskError(): string | null;
   /** a read-only replica: a script's writes are refused (-READONLY) */
   readOnlyReplica(): boolean;
+  /** a replica's link is down with replica-serve-stale-data no (-MASTERDOWN) */
+  runningStale(): boolean;
 }
 
 /**

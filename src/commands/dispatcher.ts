@@ -26,16 +26,34 @@ const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'r
  */
 const TOUCHES_ARBITRARY_KEYS = new Set(['keys', 'scan', 'randomkey']);
 
-/** A write, or an EXEC whose queued commands include one (Redis's is_write_command). */
-function isWriteCall(client: Client, cmd: Command): boolean {
+/**
+ * A script command's declared flags (scripting/script-command-flags.ts): a shebang's or a
+ * function's flags replace EVAL's and FCALL's own write and stale flags, as Redis's
+ * getCommandFlags; null when nothing is declared.
+ */
+type ScriptFlagsOf = (cmd: Command, argv: readonly string[]) => { readonly writes: boolean; readonly stale: boolean } | null;
+
+function writes(flagsOf: ScriptFlagsOf, cmd: Command, argv: readonly string[]): boolean {
   if (cmd.isWrite) return true;
-  return cmd.run === execRun && client.multi !== null && client.multi.some((q) => q.cmd.isWrite);
+  return flagsOf(cmd, argv)?.writes ?? false;
+}
+
+function stale(flagsOf: ScriptFlagsOf, cmd: Command, argv: readonly string[]): boolean {
+  const own = cmd.flags.includes('stale');
+  if (!own) return false;
+  return flagsOf(cmd, argv)?.stale ?? true;
+}
+
+/** A write, or an EXEC whose queued commands include one (Redis's is_write_command). */
+function isWriteCall(flagsOf: ScriptFlagsOf, client: Client, cmd: Command, argv: readonly string[]): boolean {
+  if (writes(flagsOf, cmd, argv)) return true;
+  return cmd.run === execRun && client.multi !== null && client.multi.some((q) => writes(flagsOf, q.cmd, q.argv));
 }
 
 /** Without the `stale` flag, or an EXEC that queued such a command (is_denystale_command). */
-function deniedWhenStale(client: Client, cmd: Command): boolean {
-  if (!cmd.flags.includes('stale')) return true;
-  return cmd.run === execRun && client.multi !== null && client.multi.some((q) => !q.cmd.flags.includes('stale'));
+function deniedWhenStale(flagsOf: ScriptFlagsOf, client: Client, cmd: Command, argv: readonly string[]): boolean {
+  if (!stale(flagsOf, cmd, argv)) return true;
+  return cmd.run === execRun && client.multi !== null && client.multi.some((q) => !stale(flagsOf, q.cmd, q.argv));
 }
 
 /** What a RESP2 client may run while subscribed. */
@@ -103,6 +121,8 @@ export interface DispatchHost {
   };
   /** a script is paused past busy-reply-threshold (server/script-busy.ts) */
   readonly scripts: { readonly suspended: boolean; refusal(cmd: Command): string | null };
+  /** a script command's declared flags, read only by the replication refusals above */
+  readonly scriptFlags: ScriptFlagsOf;
   readonly logger: { warning(message: string): void };
   countError(r: Reply): void;
   /** MONITOR's feed: an EXEC refused by its checks is still shown (server/monitor-feed.ts) */
@@ -191,11 +211,11 @@ export class Dispatcher {
     }
     // min-replicas-to-write (Redis's checkGoodReplicasStatus, next in processCommand)
     const repl = server.replication;
-    if (repl.primary.refusesWrites && isWriteCall(client, cmd)) {
+    if (repl.primary.refusesWrites && isWriteCall(server.scriptFlags, client, cmd, argv)) {
       return this.reject(ctx, cmd, errors.noReplicas, argv);
     }
     // a read-only replica refuses clients' writes (its primary's stream took another path above)
-    if (repl.refuseWrites && isWriteCall(client, cmd)) {
+    if (repl.refuseWrites && isWriteCall(server.scriptFlags, client, cmd, argv)) {
       return this.reject(ctx, cmd, errors.readOnlyReplica, argv);
     }
     // RESP2 subscribers can only (un)subscribe, PING, QUIT or RESET: their connection
@@ -205,7 +225,7 @@ export class Dispatcher {
     }
     // as Redis: only `stale` commands (INFO, REPLICAOF…) while the link is down and
     // replica-serve-stale-data is no; an EXEC is judged by the commands it queued
-    if (repl.refuseStale && deniedWhenStale(client, cmd)) {
+    if (repl.refuseStale && deniedWhenStale(server.scriptFlags, client, cmd, argv)) {
       return this.reject(ctx, cmd, errors.masterDown, argv);
     }
     if (server.loading && !cmd.okLoading) {

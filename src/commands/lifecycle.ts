@@ -20,8 +20,12 @@ export const time = defineCommand({
   tips: ['nondeterministic_output'],
   docs: { summary: 'Returns the server time.', since: '2.6.0', group: 'server', complexity: 'O(1)' },
   run(ctx) {
-    // microseconds: the real clock has sub-millisecond precision; an injected clock (tests) does not
-    const us = ctx.services.monitor.systemClock ? Math.floor((performance.timeOrigin + performance.now()) * 1000) : Math.floor(ctx.now) * 1000;
+    // microseconds: the real clock has sub-millisecond precision; an injected clock (tests) does
+    // not. Inside a script time stands still, as Redis's cached time of the execution unit.
+    let us: number;
+    if (!ctx.services.monitor.systemClock) us = Math.floor(ctx.now) * 1000;
+    else if (ctx.client.inScript) us = ctx.services.scriptBusy.startedAtUs();
+    else us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
     const sec = Math.floor(us / 1e6);
     return reply.bulks([String(sec), String(us - sec * 1e6)]);
   },

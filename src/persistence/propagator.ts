@@ -39,9 +39,16 @@ export interface PropagationSink {
   append(dbIndex: number, argv: readonly string[]): void;
 }
 
+/** The sinks a command goes to (Redis's PROPAGATE_AOF / PROPAGATE_REPL): the AOF's slot, the others. */
+export const TO_AOF = 1;
+export const TO_REPLICAS = 2;
+export const TO_ALL = TO_AOF | TO_REPLICAS;
+
 interface PendingOp {
   db: number;
   argv: readonly string[];
+  /** TO_* bits */
+  to: number;
 }
 
 /** What a call saves of its caller's per-command state while it runs (nesting). */
@@ -92,10 +99,10 @@ export class Propagator {
    */
   private unwrapped = false;
   /**
-   * While set, a finished call's own entry is dropped (`also` entries and the server's
-   * deletions still go): a script that called redis.set_repl without REPL_AOF.
+   * Where a finished call's own entry goes (TO_* bits; `also` entries, the server's
+   * deletions and a wrapping MULTI/EXEC go everywhere): a script's redis.set_repl.
    */
-  muted = false;
+  targets = TO_ALL;
 
   /**
    * Where commands go: every attached sink (null when none). Setting it sets the AOF's
@@ -165,7 +172,7 @@ export class Propagator {
   emit(dbIndex: number, argv: readonly string[]): void {
     const sink = this.out;
     if (sink === null) return;
-    if (this.depth > 0) this.pending.push({ db: dbIndex, argv });
+    if (this.depth > 0) this.pending.push({ db: dbIndex, argv, to: TO_ALL });
     else {
       this.offset++;
       sink.append(dbIndex, argv);
@@ -231,8 +238,8 @@ export class Propagator {
    * flushes the unit.
    */
   end(dbIndex: number, argv: readonly string[], dirty: number, self = true): void {
-    if (self && !this.prevented && !this.muted && (dirty > this.dirtyAtStart || this.forced)) {
-      this.pending.push({ db: dbIndex, argv: this.replacement ?? argv });
+    if (self && !this.prevented && this.targets !== 0 && (dirty > this.dirtyAtStart || this.forced)) {
+      this.pending.push({ db: dbIndex, argv: this.replacement ?? argv, to: this.targets });
     }
     this.depth--;
     if (this.depth > 0) {
@@ -259,15 +266,21 @@ export class Propagator {
     const wrap = ops.length > 1 && !this.unwrapped;
     // MULTI goes to the first command's database and EXEC to the last one's, so a writer
     // that SELECTs on a change of database adds nothing between them (as Redis 7).
-    if (wrap) this.put(sink, ops[0]!.db, MULTI);
-    for (const op of ops) this.put(sink, op.db, op.argv);
-    if (wrap) this.put(sink, ops[ops.length - 1]!.db, EXEC);
+    // (as Redis's propagatePendingCommands, the wrap counts every command, whatever its sinks)
+    if (wrap) this.put(sink, ops[0]!.db, MULTI, TO_ALL);
+    for (const op of ops) this.put(sink, op.db, op.argv, op.to);
+    if (wrap) this.put(sink, ops[ops.length - 1]!.db, EXEC, TO_ALL);
     if (this.onUnit !== null) this.onUnit();
   }
 
-  private put(sink: PropagationSink, dbIndex: number, argv: readonly string[]): void {
+  private put(sink: PropagationSink, dbIndex: number, argv: readonly string[], to: number): void {
     this.offset++;
-    sink.append(dbIndex, argv);
+    if (to === TO_ALL) {
+      sink.append(dbIndex, argv);
+      return;
+    }
+    if ((to & TO_AOF) !== 0 && this.primary !== null) this.primary.append(dbIndex, argv);
+    if ((to & TO_REPLICAS) !== 0) for (const s of this.extra) s.append(dbIndex, argv);
   }
 }
 

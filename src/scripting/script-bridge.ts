@@ -22,7 +22,7 @@ import type { Command } from '../command-model/command-spec.js';
 import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { denialObject, nopermMessage } from '../acl/access-control.js';
-import { REPL_AOF, type ScriptRun } from './script-runner.js';
+import type { ScriptRun } from './script-runner.js';
 
 /** Redis's lookupCommand for a script: a container needs a known subcommand. */
 export function lookupScriptCommand(run: ScriptRun, argv: readonly string[]): Command | undefined {
@@ -57,6 +57,9 @@ export function callFromScript(run: ScriptRun, argv: string[]): Reply {
   }
   // DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's testing switch) lets noscript commands through
   if (cmd.flags.includes('noscript') && !run.ctx.services.debug.knobs.disableDenyScripts) return refuse(run, cmd, errors.scriptNoScriptCommand);
+  // a replica whose link is down with replica-serve-stale-data no: only `stale` commands
+  // (an allow-stale script gets this far; Redis's scriptVerifyAllowStale)
+  if (run.ctx.services.scripting.runningStale() && !cmd.flags.includes('stale')) return refuse(run, cmd, errors.scriptStaleCommand);
   const denied = scriptAclDenial(run, cmd, argv, true);
   if (denied !== null) return refuse(run, cmd, errors.scriptAclFailure(denied));
   // an AOF replay re-runs what the master accepted (Redis's mustObeyClient)
@@ -75,11 +78,11 @@ export function callFromScript(run: ScriptRun, argv: string[]): Reply {
   }
   if (cmd.isWrite) run.writeDirty = true;
   const propagation = run.ctx.propagation;
-  const mute = (run.repl & REPL_AOF) === 0;
-  if (mute) propagation.muted = true;
+  const targets = propagation.targets;
+  propagation.targets = run.repl;
   try {
     return run.ctx.services.commands.call(run.ctx, cmd, argv) ?? reply.nil;
   } finally {
-    if (mute) propagation.muted = false;
+    propagation.targets = targets;
   }
 }

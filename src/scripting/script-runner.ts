@@ -48,6 +48,8 @@ export interface ScriptHost {
   diskError(): string | null;
   /** this server follows a primary with replica-read-only yes: scripts may not write */
   readOnlyReplica(): boolean;
+  /** a replica whose link is down with replica-serve-stale-data no (Redis's running_stale) */
+  runningStale(): boolean;
 }
 
 /** A compiled script ready to run: an EVAL script or a library function. */
@@ -215,7 +217,11 @@ export class ScriptRunner {
    * Scripts without a shebang are checked per command instead (script-bridge.ts).
    */
   private prepare(f: ScriptFlags, ro: boolean, oom: boolean, obeyClient: boolean): string | null {
-    if (f.compat || obeyClient) return null;
+    // as Redis, a script without a shebang is refused while stale, whatever it would run;
+    // one with flags only without allow-stale (the dispatcher refused most such calls already)
+    if (f.compat) return this.host.runningStale() ? errors.masterDown : null;
+    if (this.host.runningStale() && !f.allowStale) return errors.scriptMasterDown;
+    if (obeyClient) return null;
     if (!f.noWrites) {
       if (this.host.readOnlyReplica()) return errors.scriptOnReadOnlyReplica;
       const disk = this.host.diskError();

@@ -7,6 +7,7 @@ import { Kind, type Reply } from '../protocol/reply.js';
 import { formatDouble } from '../protocol/number-format.js';
 import { SPECIAL_FIELDS, type LuaTable, type LuaValue, type ScriptResp, type SpecialField } from './lua-value.js';
 import { errors } from '../errors.js';
+import { parseRawReply } from './raw-reply.js';
 
 /** A growable little-endian byte writer. */
 export class WireWriter {
@@ -141,12 +142,17 @@ export function writeReplyForLua(w: WireWriter, r: Reply, resp: ScriptResp): voi
       w.u8(resp === 3 ? T('(') : T('s'));
       w.str(r.s);
       return;
-    case Kind.Raw:
-      // Pre-encoded replies come only from pub/sub commands, which scripts may not
-      // run; the dispatcher never hands one here. Answer an error, not a crash.
-      w.u8(T('-'));
-      w.str(errors.luaReplyNotRepresentable);
+    case Kind.Raw: {
+      // a reply kept as bytes (random picks, GEO coordinates, DEBUG PROTOCOL): read back
+      // as Redis reads every reply for a script; bytes that hold no reply answer an error
+      const parsed = parseRawReply(r.bytes);
+      if (parsed !== null && parsed.k !== Kind.Raw) writeReplyForLua(w, parsed, resp);
+      else {
+        w.u8(T('-'));
+        w.str(errors.luaReplyNotRepresentable);
+      }
       return;
+    }
   }
 }
 

@@ -26,6 +26,7 @@ export function commandServices(server: Server): CommandServices {
     outOfMemory: (): boolean => server.evictor.maxmemory > 0 && server.memory.used() > server.evictor.maxmemory,
     diskError: (): string | null => server.diskError,
     readOnlyReplica: (): boolean => server.replication.refuseWrites,
+    runningStale: (): boolean => server.replication.refuseStale,
   };
   // one math.random sequence for EVAL and FUNCTION, kept across flushes (Redis's rand.c)
   const evalScripts = new EvalScripts(scriptHost, { prng: server.functions.prng });

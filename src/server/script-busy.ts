@@ -124,6 +124,10 @@ export class ScriptBusyGate implements ScriptsService {
     return { kind: job.kind, name: job.name, durationMs: Math.floor(performance.now() - this.startedAt) };
   }
 
+  startedAtUs(): number {
+    return Math.floor((performance.timeOrigin + this.startedAt) * 1000);
+  }
+
   execute(ctx: CommandContext, job: ScriptJob): Reply | null {
     // a script cannot start while one runs or is paused (EVAL is `noscript` and not
     // allowed while busy); refuse rather than interleave

@@ -25,7 +25,7 @@ import type { Command } from '../command-model/command-spec.js';
 import type { CommandContext, CommandHost } from '../command-model/context.js';
 import type { CommandServices } from '../command-model/services.js';
 import { commandServices } from './command-services.js';
-import { declaredWrites } from '../scripting/script-command-flags.js';
+import { declaredFlags, type DeclaredFlags } from '../scripting/script-command-flags.js';
 import { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
 import type { NotifyKindBit } from '../keyspace/keyspace-events.js';
@@ -95,7 +95,8 @@ export class Server implements CommandHost {
   readonly functions = new FunctionLibraries();
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
-  readonly pause = new ClientPause(() => this.commands, (cmd, argv) => declaredWrites({ cache: () => this.services.scripting.eval.cache, flagsOf: (n) => this.functions.flagsOf(n) }, cmd, argv));
+  readonly scriptFlags = (cmd: Command, argv: readonly string[]): DeclaredFlags | null => declaredFlags({ cache: () => this.services.scripting.eval.cache, flagsOf: (n) => this.functions.flagsOf(n) }, cmd, argv);
+  readonly pause = new ClientPause(() => this.commands, (cmd, argv) => this.scriptFlags(cmd, argv)?.writes ?? null);
   readonly acl: AccessControl;
   readonly security: SecurityMonitor;
   /** what is counted and recorded after each command (command-stats.ts) */

@@ -10,7 +10,7 @@ import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { Server } from '../../src/server/server.js';
-import { attachRecordingSink } from '../../src/persistence/propagator.js';
+import { attachRecordingSink, RecordingSink } from '../../src/persistence/propagator.js';
 import { dumpKeyspace, localClient, replayFeed, TimedSink } from '../helpers/propagation.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { Kind, type Reply } from '../../src/protocol/reply.js';
@@ -23,7 +23,7 @@ const sha = (s: string): string => createHash('sha1').update(Buffer.from(s, 'lat
 const bulk = (s: string): string => `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
 
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ config: [['enable-debug-command', 'yes']] });
   c = await RawClient.connect(srv.port);
 });
 
@@ -136,6 +136,64 @@ test('redis.setresp(3): RESP3 replies reach the script as RESP3 types', async ()
   assert.equal(await c.call('EVAL', bad, '0'), `-ERR RESP version must be 2 or 3. script: ${sha(bad)}, on @user_script:1.\r\n`);
 });
 
+test('pre-encoded replies reach the script as values: random picks, GEO coordinates, DEBUG PROTOCOL attrib', async () => {
+  // these commands build their reply as bytes (random-picks.ts, geo.ts, debug.ts); Redis parses
+  // every reply back into Lua values, attributes skipped
+  await c.call('DEL', 'pk', 'pg');
+  await c.call('SADD', 'pk', 'a');
+  assert.equal(await c.call('EVAL', "return redis.call('srandmember', 'pk', -3)", '0'), '*3\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n');
+  await c.call('GEOADD', 'pg', '13.361389', '38.115556', 'p');
+  const pos = "redis.setresp(3) local p = redis.call('geopos', 'pg', 'p')[1] return {type(p[1]), tostring(p[1]['double'] > 13)}";
+  assert.equal(await c.call('EVAL', pos, '0'), '*2\r\n$5\r\ntable\r\n$4\r\ntrue\r\n');
+  assert.equal(await c.call('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1'), '+OK\r\n');
+  try {
+    const attrib = "redis.setresp(3) return redis.call('debug', 'protocol', 'attrib')";
+    assert.equal(await c.call('EVAL', attrib, '0'), bulk('Some real reply following the attribute'));
+  } finally {
+    await c.call('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0');
+  }
+});
+
+test('on a replica, scripts are admitted by their declared flags (READONLY, MASTERDOWN, allow-stale) as Redis 7.2', async () => {
+  const rs = await startTestServer();
+  const r = await RawClient.connect(rs.port);
+  try {
+    const lib = "#!lua name=rl\n" +
+      "redis.register_function{function_name='rl_ro', callback=function() return 'hello' end, flags={'no-writes'}}\n" +
+      "redis.register_function{function_name='rl_stale', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}\n" +
+      "redis.register_function{function_name='rl_w', callback=function() return redis.call('set', 'x', '1') end}\n" +
+      "redis.register_function{function_name='rl_get', callback=function() return redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}";
+    assert.equal(await r.call('FUNCTION', 'LOAD', lib), bulk('rl'));
+    // a primary that never answers: the replica's link stays down
+    assert.equal(await r.call('REPLICAOF', '127.0.0.1', '1'), '+OK\r\n');
+    const readonly = "-READONLY You can't write against a read only replica.\r\n";
+    assert.equal(await r.call('EVAL', "#!lua\nreturn redis.call('set', 'k', 'v')", '0'), readonly);
+    assert.equal(await r.call('FCALL', 'rl_w', '0'), readonly);
+    const compat = "return redis.call('set', 'k', 'v')";
+    assert.equal(await r.call('EVAL', compat, '0'), `-READONLY You can't write against a read only replica. script: ${sha(compat)}, on @user_script:1.\r\n`);
+    assert.equal(await r.call('FCALL', 'rl_ro', '0'), bulk('hello'));
+    assert.equal(await r.call('CONFIG', 'SET', 'replica-serve-stale-data', 'no'), '+OK\r\n');
+    const masterDown = "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n";
+    assert.equal(await r.call('FCALL', 'rl_ro', '0'), masterDown);
+    assert.equal(await r.call('FCALL', 'rl_stale', '0'), bulk('hello'));
+    // an allow-stale function runs, but the commands it calls without the stale flag do not
+    assert.equal(await r.call('FCALL', 'rl_get', '0'), '-ERR Can not execute the command on a stale replica script: rl_get, on @user_function:5.\r\n');
+    assert.equal(await r.call('EVAL', 'return 1', '0'), masterDown);
+    assert.equal(await r.call('EVAL', '#!lua flags=no-writes,allow-stale\nreturn 1', '0'), ':1\r\n');
+  } finally {
+    r.close();
+    await rs.close();
+  }
+});
+
+test('TIME inside a script answers the time the script started (Redis 7.2 caches it per execution unit)', async () => {
+  const s = "local a = redis.call('TIME') for i = 1, 1000000 do end local b = redis.call('TIME') return {a[1] .. '.' .. a[2], b[1] .. '.' .. b[2]}";
+  const out = await c.call('EVAL', s, '0');
+  const m = /^\*2\r\n\$\d+\r\n(\d+\.\d+)\r\n\$\d+\r\n(\d+\.\d+)\r\n$/.exec(out);
+  assert.ok(m !== null, out);
+  assert.equal(m[1], m[2]);
+});
+
 test('scripts inside MULTI and under WATCH', async () => {
   const w = await RawClient.connect(srv.port);
   try {
@@ -215,6 +273,14 @@ test('propagation: a script\'s writes go out as the commands it ran, wrapped in 
   // redis.set_repl(REPL_NONE): what follows is not propagated
   assert.equal(call('EVAL', "redis.call('set', 'x1', '1') redis.set_repl(redis.REPL_NONE) redis.call('set', 'x2', '2') redis.set_repl(redis.REPL_ALL) redis.call('set', 'x3', '3')", '0'), 'ok');
   assert.deepEqual(sink.take().map((x) => x.argv), [['MULTI'], ['set', 'x1', '1'], ['set', 'x3', '3'], ['EXEC']]);
+  // REPL_AOF / REPL_SLAVE pick the AOF's sink or the replicas' (the wrap goes to both, as Redis)
+  const replicas = new RecordingSink();
+  server.propagator.addSink(replicas);
+  const sel = "redis.call('set', 'a', '1') redis.set_repl(redis.REPL_NONE) redis.call('set', 'b', '2') redis.set_repl(redis.REPL_AOF) redis.call('set', 'c', '3') redis.set_repl(redis.REPL_SLAVE) redis.call('set', 'd', '4') redis.set_repl(redis.REPL_ALL) redis.call('set', 'e', '5')";
+  assert.equal(call('EVAL', sel, '0'), 'ok');
+  assert.deepEqual(sink.take().map((x) => x.argv), [['MULTI'], ['set', 'a', '1'], ['set', 'c', '3'], ['set', 'e', '5'], ['EXEC']]);
+  assert.deepEqual(replicas.take().map((x) => x.argv), [['MULTI'], ['set', 'a', '1'], ['set', 'd', '4'], ['set', 'e', '5'], ['EXEC']]);
+  server.propagator.removeSink(replicas);
   // EXPIRE inside a script is propagated in its absolute form
   assert.equal(call('EVAL', "redis.call('expire', 'one', 100)", '0'), 'ok');
   const exp = sink.take().map((x) => x.argv);
