@@ -82,10 +82,6 @@ const HIDDEN: readonly ConfigFlag[] = ['hidden'];
 const OWN_IMMUTABLE: readonly ConfigFlag[] = ['immutable', 'hidden'];
 const PROTECTED_ACTION = ['no', 'yes', 'local'] as const;
 const SHUTDOWN_ON_SIG = ['default', 'save', 'nosave', 'now', 'force'] as const;
-const SHUTDOWN_SAVE_REFUSAL = {
-  when: (v: string) => v.split(' ').some((f) => f === 'save' || f === 'nosave'),
-  why: 'Redoubt saves at shutdown exactly when save points are set, so the dataset would be saved (or not) otherwise than asked',
-};
 
 /** Redis's pathIsBaseName: no '/' (nor '\' on Windows). */
 function baseName(what: string, noun: string) {
@@ -406,8 +402,10 @@ const entries = [
   // when save points are set, so those values are refused. `now` (do not wait for replicas:
   // there are none) and `force` (exit even when saving fails: Redoubt stays up, which loses
   // nothing) only change how the shutdown waits, and stay accepted without effect.
-  enm('shutdown-on-sigint', 'default', SHUTDOWN_ON_SIG, 'noeffect', { multiEnum: true, flags: ['multi-arg'], refuse: SHUTDOWN_SAVE_REFUSAL }),
-  enm('shutdown-on-sigterm', 'default', SHUTDOWN_ON_SIG, 'noeffect', { multiEnum: true, flags: ['multi-arg'], refuse: SHUTDOWN_SAVE_REFUSAL }),
+  // main.ts's signal handler reads them: save / nosave override the save points, force
+  // exits even when that save fails; now has nothing to skip (no shutdown-timeout wait)
+  enm('shutdown-on-sigint', 'default', SHUTDOWN_ON_SIG, 'active', { multiEnum: true, flags: ['multi-arg'] }),
+  enm('shutdown-on-sigterm', 'default', SHUTDOWN_ON_SIG, 'active', { multiEnum: true, flags: ['multi-arg'] }),
 
   // ---- scripting ----
   int('busy-reply-threshold', '5000', 0n, LONG_MAX, 'active', { aliases: ['lua-time-limit'] }),

@@ -36,6 +36,9 @@ test('qbuf, argv-mem and tot-mem while a big request is still arriving', async (
     const idle = await fields(control, 'partial');
     assert.equal(num(idle, 'qbuf'), 0);
     assert.equal(num(idle, 'argv-mem'), 0);
+    // the caller sees its own command in its query buffer, as in Redis (trimmed after it ran):
+    // *2 $6 CLIENT $4 INFO is 26 bytes
+    assert.match(await control.call('CLIENT', 'INFO'), / qbuf=26 qbuf-free=\d+ argv-mem=10 /);
     const idleTotal = num(idle, 'tot-mem');
     c.write('*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$200000\r\n');
     c.write(Buffer.alloc(150_000, 0x61));
