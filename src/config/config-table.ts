@@ -250,7 +250,7 @@ const entries = [
     default: '',
     defaultFn: () => process.cwd(),
     status: 'active',
-    flags: ['protected'],
+    flags: ['protected', 'deny-loading'],
     parse: (args) => parseDir(args),
     rewrite: 'custom',
     // Redis always writes the absolute working directory.
@@ -281,7 +281,7 @@ const entries = [
   bool('repl-diskless-sync', 'yes', 'active'),
   int('repl-diskless-sync-delay', '5', 0n, INT_MAX, 'active'),
   int('repl-diskless-sync-max-replicas', '0', 0n, INT_MAX, 'active'),
-  enm('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'], 'noeffect'),
+  enm('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'], 'noeffect', { flags: ['deny-loading'] }),
   int('repl-ping-replica-period', '10', 1n, INT_MAX, 'active', { aliases: ['repl-ping-slave-period'] }),
   int('repl-timeout', '60', 1n, INT_MAX, 'active'),
   bool('repl-disable-tcp-nodelay', 'no', 'noeffect'),
@@ -371,7 +371,7 @@ const entries = [
   nstr('bgsave_cpulist', 'noeffect', { flags: IMMUTABLE }),
 
   // ---- append only file (persistence/aof-manager.ts) ----
-  bool('appendonly', 'no', 'active'),
+  bool('appendonly', 'no', 'active', { flags: ['deny-loading'] }),
   str('appendfilename', 'appendonly.aof', 'active', {
     flags: IMMUTABLE,
     validate: (v) => (v === '' ? "appendfilename can't be empty" : baseName('appendfilename', 'filename')(v)),
