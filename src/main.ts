@@ -346,11 +346,16 @@ function installSignalHandlers(server: Server): void {
     }
     shuttingDown = true;
     server.logger.warning(`Received ${sig} scheduling shutdown...`);
-    // as redis-server: with save points the dataset is saved first; if that fails the
-    // server stays up (a second SIGINT forces the exit)
-    if (server.persistence.rdb.hasSavePoints() && server.snapshotOnShutdown !== null) {
+    // as redis-server: with save points (or shutdown-on-sig* save, and not nosave) the
+    // dataset is saved first; if that fails the server stays up (a second SIGINT forces
+    // the exit) unless the setting says force
+    const flags = server.config.get(sig === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint').split(' ');
+    const save = flags.includes('save') || (server.persistence.rdb.hasSavePoints() && !flags.includes('nosave'));
+    if (save && server.snapshotOnShutdown !== null) {
       const err = server.snapshotOnShutdown();
-      if (err !== null) {
+      if (err !== null && flags.includes('force')) {
+        server.logger.warning(`Error trying to save the DB: ${err}; exiting anyway (force)`);
+      } else if (err !== null) {
         server.logger.warning(`Error trying to save the DB, can't exit: ${err}`);
         server.logger.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
         shuttingDown = false;

@@ -191,6 +191,8 @@ export interface MigrateExchange {
 /** MIGRATE's cached connections to target instances (server/migrate-sockets.ts). */
 export interface MigrateService {
   send(exchange: MigrateExchange): void;
+  /** connections cached now (INFO `migrate_cached_sockets`) */
+  readonly size: number;
 }
 
 /** The connected clients, as CLIENT, ACL and pub/sub commands need them. */

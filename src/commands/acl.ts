@@ -296,11 +296,12 @@ const load = defineCommand({
     const res = loadAclFile(file, acl.users.aclContext);
     if (!res.ok) return reply.error(errors.plain(res.error));
     const replaced = acl.users.replaceAll(res.users);
-    // A connection whose user still exists moves to the new definition; one whose user
-    // is gone is closed (Redis 7.2).
+    // Redis 7.2 frees every old user but default and closes their connections (the caller
+    // after this reply), even when the file defines the same user again: a connection of
+    // default moves to the new definition, every other one has to log in again.
     const gone: User[] = [];
     for (const old of replaced) {
-      const now = acl.users.get(old.name);
+      const now = old.name === 'default' ? acl.users.get(old.name) : undefined;
       if (now === undefined) gone.push(old);
       else for (const c of ctx.services.clients.list()) if (c.aclUser === old) c.aclUser = now;
     }

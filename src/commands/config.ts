@@ -96,6 +96,8 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply | null {
   const pending: Pending[] = [];
   let unknownName: string | null = null;
   let err: { name: string; reason: string } | null = null;
+  // Redis answers -LOADING, not a CONFIG SET failure, for a DENY_LOADING_CONFIG while loading
+  let denyLoading = false;
 
   for (let i = 2; i < argv.length; i += 2) {
     const name = argv[i]!;
@@ -118,6 +120,11 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply | null {
       err = { name, reason: "can't set protected config" };
       continue;
     }
+    if (flags.includes('deny-loading') && ctx.services.keyspace.loading) {
+      denyLoading = true;
+      err = { name, reason: 'loading' };
+      continue;
+    }
     if (pending.some((p) => p.def === def)) {
       err = { name, reason: 'duplicate parameter' };
       continue;
@@ -125,6 +132,7 @@ function configSetRun(ctx: CommandContext, argv: string[]): Reply | null {
     pending.push({ def, name: name.toLowerCase(), value });
   }
   if (unknownName !== null) return reply.error(errors.configSetUnknown(unknownName));
+  if (denyLoading) return reply.error(errors.loading);
   if (err !== null) return setFailed(err.name, err.reason);
 
   const old = pending.map((p) => config.valueOf(p.def));

@@ -23,6 +23,8 @@ export type ConfigFlag =
   | 'sensitive'
   /** CONFIG SET refused unless enable-protected-configs allows it */
   | 'protected'
+  /** CONFIG SET refused with -LOADING while the dataset loads (Redis's DENY_LOADING_CONFIG) */
+  | 'deny-loading'
   /** not shown by CONFIG GET with a pattern (still by exact name) */
   | 'hidden'
   /**

@@ -82,10 +82,6 @@ const HIDDEN: readonly ConfigFlag[] = ['hidden'];
 const OWN_IMMUTABLE: readonly ConfigFlag[] = ['immutable', 'hidden'];
 const PROTECTED_ACTION = ['no', 'yes', 'local'] as const;
 const SHUTDOWN_ON_SIG = ['default', 'save', 'nosave', 'now', 'force'] as const;
-const SHUTDOWN_SAVE_REFUSAL = {
-  when: (v: string) => v.split(' ').some((f) => f === 'save' || f === 'nosave'),
-  why: 'Redoubt saves at shutdown exactly when save points are set, so the dataset would be saved (or not) otherwise than asked',
-};
 
 /** Redis's pathIsBaseName: no '/' (nor '\' on Windows). */
 function baseName(what: string, noun: string) {
@@ -254,7 +250,7 @@ const entries = [
     default: '',
     defaultFn: () => process.cwd(),
     status: 'active',
-    flags: ['protected'],
+    flags: ['protected', 'deny-loading'],
     parse: (args) => parseDir(args),
     rewrite: 'custom',
     // Redis always writes the absolute working directory.
@@ -285,7 +281,7 @@ const entries = [
   bool('repl-diskless-sync', 'yes', 'active'),
   int('repl-diskless-sync-delay', '5', 0n, INT_MAX, 'active'),
   int('repl-diskless-sync-max-replicas', '0', 0n, INT_MAX, 'active'),
-  enm('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'], 'noeffect'),
+  enm('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'], 'noeffect', { flags: ['deny-loading'] }),
   int('repl-ping-replica-period', '10', 1n, INT_MAX, 'active', { aliases: ['repl-ping-slave-period'] }),
   int('repl-timeout', '60', 1n, INT_MAX, 'active'),
   bool('repl-disable-tcp-nodelay', 'no', 'noeffect'),
@@ -375,7 +371,7 @@ const entries = [
   nstr('bgsave_cpulist', 'noeffect', { flags: IMMUTABLE }),
 
   // ---- append only file (persistence/aof-manager.ts) ----
-  bool('appendonly', 'no', 'active'),
+  bool('appendonly', 'no', 'active', { flags: ['deny-loading'] }),
   str('appendfilename', 'appendonly.aof', 'active', {
     flags: IMMUTABLE,
     validate: (v) => (v === '' ? "appendfilename can't be empty" : baseName('appendfilename', 'filename')(v)),
@@ -406,8 +402,10 @@ const entries = [
   // when save points are set, so those values are refused. `now` (do not wait for replicas:
   // there are none) and `force` (exit even when saving fails: Redoubt stays up, which loses
   // nothing) only change how the shutdown waits, and stay accepted without effect.
-  enm('shutdown-on-sigint', 'default', SHUTDOWN_ON_SIG, 'noeffect', { multiEnum: true, flags: ['multi-arg'], refuse: SHUTDOWN_SAVE_REFUSAL }),
-  enm('shutdown-on-sigterm', 'default', SHUTDOWN_ON_SIG, 'noeffect', { multiEnum: true, flags: ['multi-arg'], refuse: SHUTDOWN_SAVE_REFUSAL }),
+  // main.ts's signal handler reads them: save / nosave override the save points, force
+  // exits even when that save fails; now has nothing to skip (no shutdown-timeout wait)
+  enm('shutdown-on-sigint', 'default', SHUTDOWN_ON_SIG, 'active', { multiEnum: true, flags: ['multi-arg'] }),
+  enm('shutdown-on-sigterm', 'default', SHUTDOWN_ON_SIG, 'active', { multiEnum: true, flags: ['multi-arg'] }),
 
   // ---- scripting ----
   int('busy-reply-threshold', '5000', 0n, LONG_MAX, 'active', { aliases: ['lua-time-limit'] }),

@@ -111,6 +111,8 @@ export class RequestParser {
   /** big bulks are copied into a dedicated buffer as chunks arrive (bulkLen + 2 bytes in the end) */
   private bigBulk: Buffer | null = null;
   private bigFilled = 0;
+  /** where in buf the input of the last feed() began: what was unconsumed then */
+  private fedFrom = 0;
   /** set when the stream is broken: the text after "-ERR " */
   error: string | null = null;
   /** true when the last command came from an inline request (Redis logs/behaves slightly differently) */
@@ -162,6 +164,15 @@ export class RequestParser {
     return this.end - this.pos + this.bigFilled;
   }
 
+  /**
+   * The input of the last read still held, executed or not (the caller's own CLIENT LIST
+   * `qbuf`: Redis trims its query buffer only after the read's commands ran, so a client
+   * sees its own command there).
+   */
+  get readBytes(): number {
+    return this.end - this.fedFrom + this.bigFilled;
+  }
+
   /** Arguments already parsed for an incomplete command (CLIENT LIST `argv-mem`). */
   get argvBytes(): number {
     return this.argsBytes;
@@ -198,10 +209,12 @@ export class RequestParser {
       this.pos = 0;
       this.end = chunk.length;
       this.owned = false;
+      this.fedFrom = 0;
       this.scanned = 0;
       return;
     }
     if (this.owned && this.buf.length - this.end >= chunk.length) {
+      this.fedFrom = this.pos;
       chunk.copy(this.buf, this.end);
       this.end += chunk.length;
       return;
@@ -217,6 +230,7 @@ export class RequestParser {
       this.owned = true;
     }
     this.pos = 0;
+    this.fedFrom = 0;
     this.end = rest;
     chunk.copy(this.buf, this.end);
     this.end += chunk.length;
@@ -362,6 +376,7 @@ export class RequestParser {
       // Drop a grown buffer once it is drained, so an idle connection holds nothing big.
       this.buf = EMPTY;
       this.pos = 0;
+      this.fedFrom = 0;
       this.end = 0;
       this.owned = false;
     }
@@ -594,6 +609,7 @@ export class RequestParser {
     this.error = message;
     this.buf = EMPTY;
     this.pos = 0;
+    this.fedFrom = 0;
     this.end = 0;
     this.owned = false;
     this.scanned = 0;

@@ -72,7 +72,12 @@ export function multiMemory(c: Client): number {
 
 /** `omem`: output handed to the socket and not yet written to the kernel. */
 export function outputMemory(c: Client): number {
-  return c.socketQueuedBytes() + c.pendingWrites() * QUEUED_WRITE_BYTES;
+  // a write the kernel already took holds nothing, though its completion is still to come
+  // (Redis writes synchronously: a small reply never shows up in its client's memory). A
+  // 64-byte charge for it made the caller of CONFIG SET maxmemory-clients weigh more at the
+  // eviction point than its own CLIENT LIST showed, so one client too many went.
+  const queued = c.socketQueuedBytes();
+  return queued === 0 ? 0 : queued + c.pendingWrites() * QUEUED_WRITE_BYTES;
 }
 
 /**

@@ -37,13 +37,15 @@ function flagLetters(c: Client): string {
 /**
  * One CLIENT LIST line (without the newline), fields in Redis 7.2's order. `currentArgv` is
  * the command being executed when `c` is the caller (its argv-mem). The memory fields are
- * client eviction's own measure (server/client-eviction.ts): `qbuf` the unparsed input and
+ * client eviction's own measure (server/client-eviction.ts): `qbuf` the unparsed input (for the
+ * caller, the whole read its command came in) and
  * `qbuf-free` the rest of the input buffers' capacity, `obl` encoded replies not yet given
  * to the socket, `oll`/`omem` the writes the socket still queues, `tot-mem` the sum
  * maxmemory-clients compares.
  */
 export function clientInfoLine(now: number, c: Client, currentArgv: readonly string[] | null): string {
-  const qbuf = c.unparsedBytes();
+  // the caller sees its own command still in the buffer, as in Redis (trimmed after the read's commands)
+  const qbuf = currentArgv !== null ? Math.max(c.readBytes(), c.unparsedBytes()) : c.unparsedBytes();
   const qbufFree = Math.max(0, c.queryBufferAllocated() - qbuf);
   const rbs = c.replyBufferSize();
   const obl = c.replyBufferUsed();

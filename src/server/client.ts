@@ -103,6 +103,8 @@ export class Client {
   outputBufferBytes: () => number = () => 0;
   /** unparsed input only (`qbuf`) and arguments of a command still being read (`argv-mem`) */
   unparsedBytes: () => number = () => 0;
+  /** the last read's input still held, executed or not (the caller's own `qbuf`) */
+  readBytes: () => number = () => 0;
   partialArgvBytes: () => number = () => 0;
   /** reply buffer size (`rbs`) and whether output is waiting for the socket (`events=rw`) */
   replyBufferSize: () => number = () => 0;

@@ -70,6 +70,7 @@ export class Connection {
     client.queryBufferBytes = () => this.parser.pendingBytes;
     client.outputBufferBytes = () => this.writer.size + socket.writableLength;
     client.unparsedBytes = () => this.parser.bufferedBytes;
+    client.readBytes = () => this.parser.readBytes;
     client.partialArgvBytes = () => this.parser.argvBytes;
     client.replyBufferSize = () => this.writer.buf.length;
     client.queryBufferAllocated = () => this.parser.allocatedBytes;

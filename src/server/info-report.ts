@@ -267,7 +267,7 @@ function statsSection(server: Server): InfoFields {
     ['pubsubshard_channels', server.pubsub.shardChannelCount],
     ['latest_fork_usec', 0],
     ['total_forks', 0],
-    ['migrate_cached_sockets', 0],
+    ['migrate_cached_sockets', server.services.migrate.size],
     ['slave_expires_tracked_keys', 0],
     ['active_defrag_hits', 0],
     ['active_defrag_misses', 0],

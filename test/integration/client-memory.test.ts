@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { Client } from '../../src/server/client.js';
+import { outputMemory } from '../../src/server/client-eviction.js';
 
 function bulkBody(r: string): string {
   const nl = r.indexOf('\r\n');
@@ -36,6 +38,9 @@ test('qbuf, argv-mem and tot-mem while a big request is still arriving', async (
     const idle = await fields(control, 'partial');
     assert.equal(num(idle, 'qbuf'), 0);
     assert.equal(num(idle, 'argv-mem'), 0);
+    // the caller sees its own command in its query buffer, as in Redis (trimmed after it ran):
+    // *2 $6 CLIENT $4 INFO is 26 bytes
+    assert.match(await control.call('CLIENT', 'INFO'), / qbuf=26 qbuf-free=\d+ argv-mem=10 /);
     const idleTotal = num(idle, 'tot-mem');
     c.write('*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$200000\r\n');
     c.write(Buffer.alloc(150_000, 0x61));
@@ -140,4 +145,17 @@ test('a reply past the hard output limit closes the client before any of it is w
     admin.close();
     await srv.close();
   }
+});
+
+test('a write the kernel already took holds no output memory; one still queued counts its bytes', async () => {
+  const srv = await startTestServer();
+  await srv.close();
+  const c = new Client(1, '127.0.0.1:1', '127.0.0.1:2', 1, 0, srv.server.acl.defaultUser);
+  c.pendingWrites = () => 1;
+  c.socketQueuedBytes = () => 0;
+  // Redis's unit/client-eviction sets maxmemory-clients to the clients' sum plus the caller's
+  // tot-mem: a charge for the caller's own "+OK" in flight evicted one client too many
+  assert.equal(outputMemory(c), 0);
+  c.socketQueuedBytes = () => 1000;
+  assert.ok(outputMemory(c) >= 1000);
 });

@@ -168,7 +168,8 @@ test('--test-config validates without starting', async () => {
 
 test('start-up log, logo, security summary, no-effect notice, then SIGTERM shuts down cleanly', async () => {
   const port = await freePort();
-  const p = Proc.start(['--port', String(port), '--always-show-logo', 'yes', '--appendonly', 'no', '--save', '', '--loglevel', 'verbose']);
+  // shutdown-on-sigterm save: saved on the signal although no save point is set (Redis's meaning)
+  const p = Proc.start(['--port', String(port), '--always-show-logo', 'yes', '--appendonly', 'no', '--save', '', '--loglevel', 'verbose', '--shutdown-on-sigterm', 'save']);
   try {
     await p.waitFor(/Ready to accept connections tcp\n/);
     const out = p.stdout;
@@ -191,6 +192,7 @@ test('start-up log, logo, security summary, no-effect notice, then SIGTERM shuts
     assert.equal(await p.stop('SIGTERM'), 0);
     assert.match(p.stdout, /# Received SIGTERM scheduling shutdown\.\.\.$/m);
     assert.match(p.stdout, /# Redoubt is now ready to exit, bye bye\.\.\.$/m);
+    assert.match(p.stdout, /Received SIGTERM scheduling shutdown\.\.\.[\s\S]*DB saved on disk/);
   } finally {
     p.kill();
   }

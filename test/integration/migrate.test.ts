@@ -310,6 +310,8 @@ test('keys written while the transfer runs stay; unchanged ones leave; the conne
     target.answer('+OK\r\n');
     assert.equal(await c.readReply(5000), '+OK\r\n');
     assert.equal(target.connections(), 1);
+    // INFO counts the cached connection, as Redis's migrate_cached_sockets
+    assert.match(await c.call('INFO', 'stats'), /\r\nmigrate_cached_sockets:1\r\n/);
   } finally {
     c.close();
     other.close();

@@ -166,6 +166,10 @@ test('-LOADING while a big dump loads; INFO reports the progress; the keys are t
   try {
     assert.equal(await c2.call('GET', 'k1'), '-LOADING Redis is loading the dataset in memory\r\n');
     assert.equal(await c2.call('SET', 'x', '1'), '-LOADING Redis is loading the dataset in memory\r\n');
+    // as Redis's DENY_LOADING_CONFIG: appendonly (and dir) are refused with LOADING, others set
+    assert.equal(await c2.call('CONFIG', 'SET', 'appendonly', 'yes'), '-LOADING Redis is loading the dataset in memory\r\n');
+    assert.equal(await c2.call('CONFIG', 'SET', 'hz', '11', 'appendonly', 'yes'), '-LOADING Redis is loading the dataset in memory\r\n');
+    assert.equal(await c2.call('CONFIG', 'SET', 'hz', '12'), '+OK\r\n');
     const info = await c2.call('INFO', 'persistence');
     assert.match(info, /loading:1\r\n/);
     assert.match(info, /loading_total_bytes:\d+/);
