@@ -186,6 +186,7 @@ export class AofPersistence {
       return (e as Error).message;
     }
     this.job = job;
+    this.server.stats.backgroundJobs++;
     this.jobStartedMs = Date.now();
     this.scheduled = false;
     return null;
@@ -239,6 +240,7 @@ export class AofPersistence {
       return (e as Error).message;
     }
     this.job = job;
+    this.server.stats.backgroundJobs++;
     this.jobStartedMs = Date.now();
     this.scheduled = false;
     this.server.logger.notice('Background append only file rewriting started');
@@ -306,8 +308,16 @@ export class AofPersistence {
       this.job = null;
       offline.cancel('the AOF was switched on');
     }
+    // Redis's startAppendOnly texts: the rewrite waits for the running save, or for the end
+    // of the transaction that switched the AOF on
     if (this.bgsaveRunning()) {
       this.scheduled = true;
+      this.server.logger.notice('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
+      return null;
+    }
+    if (this.server.current?.inExec === true) {
+      this.scheduled = true;
+      this.server.logger.notice('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
       return null;
     }
     const err = this.startRewrite();

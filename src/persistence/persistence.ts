@@ -118,6 +118,7 @@ export class RdbPersistence {
       return msg;
     }
     this.job = job;
+    this.server.stats.backgroundJobs++;
     this.jobStartedMs = Date.now();
     this.scheduled = false;
     this.server.logger.notice('Background saving started');
