@@ -32,6 +32,11 @@ export class AofPersistence {
   writer: AofWriter | null = null;
   private job: BackgroundSnapshot | null = null;
   private jobStartedMs = 0;
+
+  /** CONFIG SET rdb-key-save-delay reaches a save already running (persistence-layer.ts). */
+  setKeyDelay(us: number): void {
+    this.job?.setKeyDelay(us);
+  }
   /** BGREWRITEAOF while a BGSAVE runs: started when it ends */
   scheduled = false;
   /** rewrites done while the AOF is off (INFO aof_rewrites, aof_last_bgrewrite_status) */

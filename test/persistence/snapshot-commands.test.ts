@@ -294,3 +294,21 @@ test('CONFIG SET appendonly yes inside MULTI schedules the rewrite with Redis\'s
     await srv.close();
   }
 });
+
+test('CONFIG SET rdb-key-save-delay reaches a BGSAVE already running: a 100 s per key save finishes once the delay is set to 0', async () => {
+  const dir = scratchDir();
+  const srv = await startTestServer({ config: [['dir', dir], ['save', '']] });
+  const c = await RawClient.connect(srv.port);
+  try {
+    await c.call('SET', 'a', '1');
+    await c.call('SET', 'b', '2');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '100000000');
+    assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
+    assert.match(await c.call('INFO', 'persistence'), /rdb_bgsave_in_progress:1\r\n/);
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    await waitFor(c, /rdb_bgsave_in_progress:0\r\n[\s\S]*rdb_last_bgsave_status:ok\r\n/, 10000);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
