@@ -32,6 +32,11 @@ export class AofPersistence {
   writer: AofWriter | null = null;
   private job: BackgroundSnapshot | null = null;
   private jobStartedMs = 0;
+
+  /** CONFIG SET rdb-key-save-delay reaches a save already running (persistence-layer.ts). */
+  setKeyDelay(us: number): void {
+    this.job?.setKeyDelay(us);
+  }
   /** BGREWRITEAOF while a BGSAVE runs: started when it ends */
   scheduled = false;
   /** rewrites done while the AOF is off (INFO aof_rewrites, aof_last_bgrewrite_status) */
@@ -186,6 +191,7 @@ export class AofPersistence {
       return (e as Error).message;
     }
     this.job = job;
+    this.server.stats.backgroundJobs++;
     this.jobStartedMs = Date.now();
     this.scheduled = false;
     return null;
@@ -239,6 +245,7 @@ export class AofPersistence {
       return (e as Error).message;
     }
     this.job = job;
+    this.server.stats.backgroundJobs++;
     this.jobStartedMs = Date.now();
     this.scheduled = false;
     this.server.logger.notice('Background append only file rewriting started');
@@ -306,8 +313,16 @@ export class AofPersistence {
       this.job = null;
       offline.cancel('the AOF was switched on');
     }
+    // Redis's startAppendOnly texts: the rewrite waits for the running save, or for the end
+    // of the transaction that switched the AOF on
     if (this.bgsaveRunning()) {
       this.scheduled = true;
+      this.server.logger.notice('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
+      return null;
+    }
+    if (this.server.current?.inExec === true) {
+      this.scheduled = true;
+      this.server.logger.notice('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
       return null;
     }
     const err = this.startRewrite();

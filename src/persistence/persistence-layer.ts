@@ -53,6 +53,11 @@ export class PersistenceLayer {
       this.aof.disable();
       return null;
     });
+    config.onChange('rdb-key-save-delay', (v) => {
+      this.rdb.setKeyDelay(Number(v));
+      this.aof.setKeyDelay(Number(v));
+      return null;
+    });
     config.onChange('appendfsync', (v) => {
       this.aof.setFsync(v as 'everysec' | 'always' | 'no');
       return null;

@@ -29,6 +29,11 @@ export class RdbPersistence {
   lastBgsaveDurationS = -1;
   private job: BackgroundSnapshot | null = null;
   private jobStartedMs = 0;
+
+  /** CONFIG SET rdb-key-save-delay reaches a save already running (persistence-layer.ts). */
+  setKeyDelay(us: number): void {
+    this.job?.setKeyDelay(us);
+  }
   /** server.stats.dirty when the running save began: what a success may subtract */
   private dirtyAtStart = 0;
   /** BGSAVE SCHEDULE while an AOF rewrite runs */
@@ -118,6 +123,7 @@ export class RdbPersistence {
       return msg;
     }
     this.job = job;
+    this.server.stats.backgroundJobs++;
     this.jobStartedMs = Date.now();
     this.scheduled = false;
     this.server.logger.notice('Background saving started');

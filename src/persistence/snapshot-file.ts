@@ -83,7 +83,7 @@ export class BackgroundSnapshot {
     host: SnapshotHost,
     encoder: SnapshotEncoder,
     private readonly target: string,
-    private readonly opts: BackgroundOptions,
+    private opts: BackgroundOptions,
     private readonly done: (r: SnapshotFileResult) => void,
   ) {
     this.snap = new KeySnapshot(host, encoder, (chunk) => this.queue(chunk), opts.keyDelayUs > 0 ? 1 : undefined);
@@ -107,6 +107,20 @@ export class BackgroundSnapshot {
   /** Stops and removes the temp file (BGSAVE killed by SHUTDOWN, FLUSHALL…). */
   cancel(reason: string): void {
     this.fail(reason);
+  }
+
+  /**
+   * CONFIG SET rdb-key-save-delay while the save runs. Redis's child keeps the value it forked
+   * with (the suite then kills the slow child); the in-process walk takes the new delay at
+   * once, cutting short a delay it is waiting out.
+   */
+  setKeyDelay(us: number): void {
+    this.opts = { ...this.opts, keyDelayUs: us };
+    if (this.ended || this.timer === null) return;
+    clearTimeout(this.timer as NodeJS.Timeout);
+    clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer = null;
+    this.schedule();
   }
 
   private schedule(): void {

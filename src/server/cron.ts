@@ -51,6 +51,8 @@ export interface CronHost {
   readonly loading: boolean;
   /** a replica leaves expiry of the primary's keys to the primary's DELs */
   readonly replication: { readonly isReplica: boolean };
+  /** CLIENT PAUSE (either mode) stops active expiry, as Redis's PAUSE_ACTION_EXPIRE */
+  readonly pause: { readonly active: boolean };
   updateTime(): void;
   now(): number;
   refreshDiskError(): void;
@@ -115,8 +117,8 @@ export class ServerCron {
     h.updateTime();
     h.security.tick();
     // as Redis: no active expiry while the dataset loads (the AOF replays its own
-    // deletions) or after DEBUG SET-ACTIVE-EXPIRE 0
-    if (!h.loading && h.debugKnobs.activeExpire && !h.replication.isReplica) this.activeExpire();
+    // deletions), after DEBUG SET-ACTIVE-EXPIRE 0, or while clients are paused
+    if (!h.loading && h.debugKnobs.activeExpire && !h.replication.isReplica && !h.pause.active) this.activeExpire();
     h.persistence.cron();
     h.refreshDiskError();
     // keys that expiry changed may serve clients waiting for a key to go (XREADGROUP)

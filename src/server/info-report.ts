@@ -266,7 +266,7 @@ function statsSection(server: Server): InfoFields {
     ['pubsub_patterns', server.pubsub.patternCount],
     ['pubsubshard_channels', server.pubsub.shardChannelCount],
     ['latest_fork_usec', 0],
-    ['total_forks', 0],
+    ['total_forks', s.backgroundJobs],
     ['migrate_cached_sockets', server.services.migrate.size],
     ['slave_expires_tracked_keys', 0],
     ['active_defrag_hits', 0],

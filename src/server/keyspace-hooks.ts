@@ -54,6 +54,8 @@ export interface KeyspaceHooksHost {
   readonly loading: boolean;
   /** a replica does not expire the primary's keys itself (replication/replica-side.ts) */
   readonly replication: { readonly isReplica: boolean };
+  /** CLIENT PAUSE (either mode) holds expiry back, as Redis's PAUSE_ACTION_EXPIRE */
+  readonly pause: { readonly active: boolean };
   keyWriteHook: ((db: Database, key: string) => void) | null;
   bulkWriteHook: ((db: Database) => void) | null;
   now(): number;
@@ -136,9 +138,13 @@ export class KeyspaceHooks implements KeyspaceHost {
   }
 
   replicaExpiry(): 'keep' | 'hide' | null {
-    if (!this.host.replication.isReplica) return null;
-    const c = this.host.current;
-    return c !== null && c.role === 'master' ? 'keep' : 'hide';
+    if (this.host.replication.isReplica) {
+      const c = this.host.current;
+      return c !== null && c.role === 'master' ? 'keep' : 'hide';
+    }
+    // as Redis 7.2's expireIfNeeded: while clients are paused an expired key reads as gone
+    // but is not deleted (no DEL is propagated during the pause); it goes on the next access
+    return this.host.pause.active ? 'hide' : null;
   }
 
   noTouch(): boolean {

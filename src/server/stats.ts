@@ -57,6 +57,11 @@ export class ServerStats {
   expiredKeys = 0;
   evictedKeys = 0;
   evictedClients = 0;
+  /**
+   * background snapshot jobs started (BGSAVE, AOF rewrites): INFO total_forks, what Redis
+   * counts as its forks (Redoubt's copy-on-write snapshot runs in-process, no child)
+   */
+  backgroundJobs = 0;
   keyspaceHits = 0;
   keyspaceMisses = 0;
   totalErrorReplies = 0;

@@ -204,3 +204,27 @@ test('CLIENT PAUSE WRITE: scripts and functions that declared no-writes run; und
     await srv.close();
   }
 });
+
+test('CLIENT PAUSE WRITE holds expiry back: expired keys read as gone but are not deleted until the pause ends (Redis 7.2 PAUSE_ACTION_EXPIRE)', async () => {
+  const srv = await startTestServer();
+  const admin = await RawClient.connect(srv.port);
+  const expired = async (): Promise<number> => Number(/\r\nexpired_keys:(\d+)\r\n/.exec(await admin.call('INFO', 'stats'))?.[1]);
+  try {
+    const before = await expired();
+    assert.equal(await admin.call('SET', 'a', '1', 'PX', '10'), '+OK\r\n');
+    assert.equal(await admin.call('SET', 'b', '1', 'PX', '10'), '+OK\r\n');
+    assert.equal(await admin.call('CLIENT', 'PAUSE', '100000', 'WRITE'), '+OK\r\n');
+    // past the keys' time and past a few cron ticks (active expiry runs each tick)
+    await new Promise((r) => setTimeout(r, 350));
+    assert.equal(await admin.call('GET', 'a'), '$-1\r\n');
+    assert.equal(await admin.call('EXISTS', 'a', 'b'), ':0\r\n');
+    assert.equal(await expired(), before, 'neither lazy nor active expiry deleted a key while paused');
+    assert.equal(await admin.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+    assert.equal(await admin.call('GET', 'a'), '$-1\r\n');
+    assert.equal(await admin.call('GET', 'b'), '$-1\r\n');
+    assert.equal(await expired(), before + 2);
+  } finally {
+    admin.close();
+    await srv.close();
+  }
+});

@@ -275,3 +275,44 @@ test('BGREWRITEAOF inside MULTI is scheduled, so the transaction is neither lost
     await again.close();
   }
 });
+
+test('CONFIG SET appendonly yes inside MULTI schedules the rewrite with Redis\'s log line; INFO total_forks counts background snapshot jobs', async () => {
+  const dir = scratchDir();
+  const log: string[] = [];
+  const srv = await startTestServer({ config: [['dir', dir], ['save', '']], logSink: { write: (l) => void log.push(l) } });
+  const c = await RawClient.connect(srv.port);
+  const forks = async (): Promise<number> => Number(/total_forks:(\d+)\r\n/.exec(await c.call('INFO', 'stats'))?.[1]);
+  try {
+    assert.equal(await forks(), 0);
+    await c.call('MULTI');
+    await c.call('SET', 'foo', 'bar');
+    await c.call('CONFIG', 'SET', 'appendonly', 'yes');
+    assert.equal(await c.call('EXEC'), '*2\r\n+OK\r\n+OK\r\n');
+    assert.ok(log.some((l) => l.includes('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.')), log.join('\n'));
+    await waitFor(c, /aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0[\s\S]*aof_rewrites:1\r\n/);
+    assert.equal(await forks(), 1);
+    assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
+    assert.equal(await forks(), 2);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
+test('CONFIG SET rdb-key-save-delay reaches a BGSAVE already running: a 100 s per key save finishes once the delay is set to 0', async () => {
+  const dir = scratchDir();
+  const srv = await startTestServer({ config: [['dir', dir], ['save', '']] });
+  const c = await RawClient.connect(srv.port);
+  try {
+    await c.call('SET', 'a', '1');
+    await c.call('SET', 'b', '2');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '100000000');
+    assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
+    assert.match(await c.call('INFO', 'persistence'), /rdb_bgsave_in_progress:1\r\n/);
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    await waitFor(c, /rdb_bgsave_in_progress:0\r\n[\s\S]*rdb_last_bgsave_status:ok\r\n/, 10000);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
