@@ -54,10 +54,12 @@ export class KeyEntry implements StringValue {
     return typeof x === 'string' ? this : x;
   }
 
-  set v(x: Value) {
+  set v(given: Value) {
+    // another key's entry stands for its value (the entry itself only while that is an inline string)
+    const x = given instanceof KeyEntry ? given.v : given;
     if (x === this) return;
     const lfuPart = this.meta - (this.meta % FLAG_BITS);
-    if (x.type === 'string' && (x instanceof KeyEntry || isPlainString(x))) {
+    if (x instanceof KeyEntry || (x.type === 'string' && isPlainString(x))) {
       this.val = x.value;
       this.meta = lfuPart + (x.raw ? RAW : 0) + (x.notInt === true ? NOT_INT : 0);
       return;
