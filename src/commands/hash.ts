@@ -6,7 +6,7 @@
  * grows beyond hash-max-listpack-entries; it never switches back.
  */
 import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
-import { reply, type Reply } from '../protocol/reply.js';
+import { Kind, ReplyList, reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger, LLONG_MAX, LLONG_MIN } from '../protocol/number-format.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../types/long-double.js';
@@ -257,13 +257,13 @@ type Part = 'keys' | 'vals' | 'all';
 function getAll(ctx: CommandContext, key: string, part: Part): Reply {
   const h = readHash(ctx, key);
   if (h === undefined) return part === 'all' ? reply.map([]) : reply.emptyArray;
-  const out: Reply[] = new Array(part === 'all' ? h.size * 2 : h.size);
-  let i = 0;
+  // a ReplyList: a hash of any size can be answered (issue 17)
+  const out = new ReplyList();
   for (const [f, v] of h.entries()) {
-    if (part !== 'vals') out[i++] = reply.bulk(f);
-    if (part !== 'keys') out[i++] = reply.bulk(v);
+    if (part !== 'vals') out.push(reply.bulk(f));
+    if (part !== 'keys') out.push(reply.bulk(v));
   }
-  return part === 'all' ? reply.map(out) : reply.array(out);
+  return out.finish(part === 'all' ? Kind.Map : Kind.Array);
 }
 
 const wholeHash = {

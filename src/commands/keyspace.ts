@@ -4,7 +4,7 @@
  * OBJECT live in their own files and are exported from here as one list.
  */
 import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
-import { reply, type Reply } from '../protocol/reply.js';
+import { Kind, ReplyList, reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { compileGlob } from '../keyspace/glob.js';
 import { cloneValue } from '../keyspace/clone-value.js';
@@ -97,11 +97,12 @@ export const keysCommand = defineCommand({
   docs: { summary: 'Returns every key name matching a glob pattern.', since: '1.0.0', group: 'generic', complexity: 'O(N) with N the number of keys in the database' },
   run(ctx, argv) {
     const pattern = argv[1]!;
-    const out: Reply[] = [];
+    // a ReplyList: a database of any size can be listed (issue 17)
+    const out = new ReplyList();
     // "*" alone takes Redis's all-keys shortcut, which (unlike the matcher) includes "".
     const match = pattern === '*' ? null : compileGlob(pattern);
     for (const k of ctx.db.liveKeys()) if (match === null || match(k)) out.push(reply.bulk(k));
-    return reply.array(out);
+    return out.finish(Kind.Array);
   },
 });
 

@@ -10,7 +10,7 @@
  * re-executes them when one of their keys receives a list.
  */
 import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
-import { reply, type Reply } from '../protocol/reply.js';
+import { Kind, ReplyList, reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { readLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { ListData } from '../types/list.js';
@@ -221,7 +221,10 @@ export const lrange = defineCommand({
     if (l === undefined) return reply.emptyArray;
     const r = clampRange(start, end, l.length);
     if (r === null) return reply.emptyArray;
-    return reply.bulks(l.slice(r[0], r[1] - r[0] + 1));
+    // element by element into a ReplyList: a range of any length can be answered (issue 17)
+    const out = new ReplyList();
+    for (let i = r[0]; i <= r[1]; i++) out.push(reply.bulk(l.at(i)));
+    return out.finish(Kind.Array);
   },
 });
 

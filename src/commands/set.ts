@@ -9,7 +9,7 @@
  * their encoding and iteration order come out as Redis's.
  */
 import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
-import { reply, type Reply } from '../protocol/reply.js';
+import { Kind, ReplyList, reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { LLONG_MAX } from '../protocol/number-format.js';
 import { SetData, isIntMember, type SetLimits } from '../types/set.js';
@@ -69,10 +69,11 @@ function storeResult(ctx: CommandContext, dst: string, result: SetData, event: s
   return reply.zero;
 }
 
-function bulksOf(members: Iterable<string>): Reply[] {
-  const out: Reply[] = [];
+/** A set or array reply of members; a ReplyList, so a set of any size can be answered (issue 17). */
+function bulksOf(members: Iterable<string>, of: Kind.Array | Kind.Set): Reply {
+  const out = new ReplyList();
   for (const m of members) out.push(reply.bulk(m));
-  return out;
+  return out.finish(of);
 }
 
 /** Looks up every key for a read; missing keys are undefined, a non-set is WRONGTYPE. */
@@ -264,7 +265,7 @@ function spopWithCount(ctx: CommandContext, key: string, countArg: string): Repl
     ctx.notify(NotifyKind.generic, 'del', key);
     // as Redis: the whole set went, a deletion (UNLINK under lazyfree-lazy-server-del)
     if (ctx.propagation.active) ctx.propagation.replace([ctx.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
-    return reply.set(bulksOf(all.members()));
+    return bulksOf(all.members(), Kind.Set);
   }
   const remaining = size - count;
   const lim = limits(ctx);
@@ -304,7 +305,7 @@ function spopWithCount(ctx: CommandContext, key: string, countArg: string): Repl
     ctx.db.set(key, { type: 'set', value: kept }, true);
   }
   if (ctx.propagation.active) propagatePopped(ctx, key, popped);
-  return reply.set(bulksOf(popped));
+  return bulksOf(popped, Kind.Set);
 }
 
 /** Redis propagates a counted SPOP as SREMs of at most this many members each. */
@@ -371,9 +372,9 @@ function srandmemberWithCount(ctx: CommandContext, key: string, countArg: string
     const resp = ctx.client.resp;
     return repeatedPicks(abs, (n) => n, MIN_ITEM_BYTES, (w) => w.write(reply.bulk(s.random()), resp));
   }
-  if (count >= size) return reply.array(bulksOf(s.members()));
+  if (count >= size) return bulksOf(s.members(), Kind.Array);
   // a listpack is sampled in one ordered pass
-  if (s.encoding === 'listpack') return reply.array(bulksOf(s.orderedSample(count)));
+  if (s.encoding === 'listpack') return bulksOf(s.orderedSample(count), Kind.Array);
   // BigSet: a count may pass 2^24 on a big set (issue 17)
   const picked = new BigSet<string>();
   if (count * SRANDMEMBER_SUB_STRATEGY_MUL > size) {
@@ -389,7 +390,7 @@ function srandmemberWithCount(ctx: CommandContext, key: string, countArg: string
   } else {
     while (picked.size < count) picked.add(s.random());
   }
-  return reply.array(bulksOf(picked));
+  return bulksOf(picked, Kind.Array);
 }
 
 export const srandmember = defineCommand({
@@ -524,7 +525,7 @@ function unionDiff(ctx: CommandContext, names: readonly string[], op: 'union' | 
   const sets = lookupSets(ctx, names);
   const lim = limits(ctx);
   const result = op === 'union' ? unionOf(sets, lim) : differenceOf(sets, lim);
-  if (dstKey === undefined) return reply.set(bulksOf(result.members()));
+  if (dstKey === undefined) return bulksOf(result.members(), Kind.Set);
   return storeResult(ctx, dstKey, result, op === 'union' ? 'sunionstore' : 'sdiffstore');
 }
 
@@ -538,7 +539,7 @@ export const smembers = defineCommand({
   docs: { summary: 'Returns every member of a set.', since: '1.0.0', group: 'set', complexity: 'O(N) where N is the set cardinality.', arguments: [keyArg] },
   run(ctx, argv) {
     const s = readSet(ctx, argv[1]!);
-    return s === undefined ? reply.set([]) : reply.set(bulksOf(s.members()));
+    return s === undefined ? reply.set([]) : bulksOf(s.members(), Kind.Set);
   },
 });
 

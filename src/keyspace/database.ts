@@ -9,6 +9,7 @@ import type { Entry, Value } from './value-types.js';
 import { InsertionSlots } from '../types/insertion-slots.js';
 import { BigMap, DEFAULT_SHARD_CAPACITY } from '../types/big-map.js';
 import { NotifyKind, type NotifyKindBit } from './keyspace-events.js';
+import { KeyEntry } from './key-entry.js';
 
 /** What a database needs from the server around it. */
 export interface KeyspaceHost {
@@ -247,7 +248,7 @@ export class Database {
 
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
   private insert(key: string, v: Value): void {
-    this.data.set(key, { v, lru: this.host.now(), lfu: LFU_INIT, mem: 0, seq: this.order.add(key) });
+    this.data.set(key, new KeyEntry(v, this.host.now(), LFU_INIT, this.order.add(key)));
     // Redis's dbAdd: every key creation, before the command's own event
     this.host.notifyKeyspaceEvent?.(NotifyKind.newKey, 'new', key, this.index);
   }

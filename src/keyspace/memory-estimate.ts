@@ -11,10 +11,10 @@
  * each reading, keys created through the real command handlers, keys "key:<i>"):
  *
  *   data set                                 measured heap   this model
- *   200k SET, 10-byte values                 250 B/key       250
- *    20k SET, 1000-byte values              1281 B/key      1230
- *   100k SET + EXPIRE, 10-byte values        334 B/key       314  (+64 for the TTL;
- *   50k SET EX, 10-byte values               302 B/key       314   a compromise of both)
+ *   200k SET, 10-byte values                 188 B/key       186  (250 / 250 before
+ *     1M SET, 3-byte values                  169 B/key       178   the string value lived
+ *    20k SET, 1000-byte values              1213 B/key      1170   inline in its key's
+ *   100k SET EX, 10-byte values              244 B/key       250   entry, issue 17)
  *   hash   1000 fields (4 B) × 10 B values   148 B/field     145
  *   hash   1000 fields × 100 B values        236 B/field     235
  *   set    1000 members × 10 B               84 B/member     86
@@ -31,14 +31,18 @@
  */
 import type { Value } from './value-types.js';
 import { MutableString } from '../types/mutable-string.js';
+import { KeyEntry } from './key-entry.js';
 
 /** A one-byte V8 string of n bytes: 16-byte header, characters rounded up to 8 bytes. */
 export function stringBytes(n: number): number {
   return 16 + ((n + 7) & ~7);
 }
 
-/** Per key, whatever its value: the database Map entry, the Entry object, the SCAN slot. */
-export const KEY_OVERHEAD = 138;
+/**
+ * Per key, whatever its value: the database Map entry, the KeyEntry object (64 B, which
+ * also holds a plain string value inline: key-entry.ts), the SCAN slot.
+ */
+export const KEY_OVERHEAD = 122;
 /** Per key with a TTL: the expires Map entry and its boxed time. */
 export const EXPIRE_OVERHEAD = 64;
 
@@ -82,7 +86,8 @@ export function valueBytes(v: Value, samples = DEFAULT_SAMPLES): number {
   switch (v.type) {
     case 'string':
       if (v instanceof MutableString) return MUTABLE_STRING_OBJECT + v.bytes().buffer.byteLength;
-      return STRING_OBJECT + stringBytes(v.value.length);
+      // a plain string stored in the keyspace has no object of its own (key-entry.ts)
+      return (v instanceof KeyEntry ? 0 : STRING_OBJECT) + stringBytes(v.value.length);
     case 'hash':
       return HASH_BASE + v.value.size * HASH_PER_FIELD + v.value.payloadBytes;
     case 'set': {

@@ -62,19 +62,19 @@ export function discardTemporary(fd: number | null, tmpPath: string): void {
 }
 
 /** Writes a whole buffer synchronously (writeSync may write less than asked). */
-export function writeAllSync(fd: number, buf: Buffer): void {
+export function writeAllSync(fd: number, buf: Buffer, position: number | null = null): void {
   let off = 0;
-  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off, position === null ? null : position + off);
 }
 
 /** Writes a whole buffer asynchronously. */
-export function writeAll(fd: number, buf: Buffer, done: (err: Error | null) => void): void {
+export function writeAll(fd: number, buf: Buffer, done: (err: Error | null) => void, position: number | null = null): void {
   const next = (off: number): void => {
     if (off >= buf.length) {
       done(null);
       return;
     }
-    fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
+    fs.write(fd, buf, off, buf.length - off, position === null ? null : position + off, (err, n) => {
       if (err !== null) done(err);
       else next(off + n);
     });

@@ -9,6 +9,8 @@ import { RespCommandBuilder } from './aof/resp-command-builder.js';
 import { rewriteKey, rewriteSelect } from './aof/aof-rewrite-encoder.js';
 
 const EMPTY = Buffer.alloc(0);
+/** a key's encoding is handed to the file in pieces of about this size */
+const SPILL_AT = 1 << 20;
 
 /** An RDB image with the server's rdbcompression / rdbchecksum and eviction metadata. */
 export function rdbSnapshotEncoder(server: Server, aofBase: boolean): SnapshotEncoder {
@@ -30,6 +32,8 @@ export function rdbSnapshotEncoder(server: Server, aofBase: boolean): SnapshotEn
     selectDb: (index, keys, expires) => writer.selectDb(index, keys, expires),
     entry: (key, entry, expireAt) => writer.entry(key, entry, expireAt, server.now()),
     end: () => writer.footer(),
+    // a big key is written out in 1 MiB pieces as it is encoded (issue 17)
+    streamTo: (out) => writer.streamTo(out, SPILL_AT),
   };
 }
 

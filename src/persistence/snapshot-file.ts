@@ -16,6 +16,8 @@ export interface SnapshotFileResult {
   bytes: number;
   /** wall time, ms */
   durationMs: number;
+  /** background saves: how often a big key's pieces were written out while it was being encoded */
+  syncFlushes?: number;
 }
 
 export interface BackgroundOptions {
@@ -23,6 +25,8 @@ export interface BackgroundOptions {
   sliceMs: number;
   /** rdb-key-save-delay (µs per key, a testing aid as in Redis): slows the walk down */
   keyDelayUs: number;
+  /** unwritten bytes at which the walk waits, and a big key's pieces are written at once (default 32 MiB) */
+  highWater?: number;
 }
 
 /** Output queued beyond this pauses the walk until the disk catches up. */
@@ -74,6 +78,10 @@ export class BackgroundSnapshot {
   private tmpPath = '';
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** where the next write goes: writes are positional (see queue) */
+  private fileOffset = 0;
+  private syncFlushes = 0;
+  private readonly highWater: number;
   private writing = false;
   private walkDone = false;
   private ended = false;
@@ -86,6 +94,7 @@ export class BackgroundSnapshot {
     private opts: BackgroundOptions,
     private readonly done: (r: SnapshotFileResult) => void,
   ) {
+    this.highWater = opts.highWater ?? HIGH_WATER;
     this.snap = new KeySnapshot(host, encoder, (chunk) => this.queue(chunk), opts.keyDelayUs > 0 ? 1 : undefined);
   }
 
@@ -134,7 +143,7 @@ export class BackgroundSnapshot {
 
   private slice(): void {
     if (this.ended) return;
-    if (this.pendingBytes >= HIGH_WATER) return; // the write callback reschedules
+    if (this.pendingBytes >= this.highWater) return; // the write callback reschedules
     try {
       this.walkDone = this.snap.step(this.opts.keyDelayUs > 0 ? 0 : this.opts.sliceMs);
     } catch (e) {
@@ -148,6 +157,23 @@ export class BackgroundSnapshot {
   private queue(chunk: Buffer): void {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
+    // a big key hands its encoding over in pieces without returning to the event loop:
+    // past the high-water mark they are written at once (at their own offset, beside an
+    // asynchronous write still in flight), so memory stays bounded whatever the key's size
+    if (this.pendingBytes >= this.highWater && this.fd !== null && !this.ended) {
+      this.syncFlushes++;
+      const buf = Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+      const at = this.fileOffset;
+      this.fileOffset += buf.length;
+      try {
+        writeAllSync(this.fd, buf, at);
+      } catch (e) {
+        // may run inside a client's command (the copy-on-write hook): fail the save, not the command
+        this.fail((e as Error).message);
+      }
+    }
   }
 
   private pump(): void {
@@ -157,10 +183,12 @@ export class BackgroundSnapshot {
       return;
     }
     const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    const wasHigh = this.pendingBytes >= HIGH_WATER;
+    const wasHigh = this.pendingBytes >= this.highWater;
     this.pending = [];
     this.pendingBytes = 0;
     this.writing = true;
+    const at = this.fileOffset;
+    this.fileOffset += buf.length;
     writeAll(this.fd, buf, (err) => {
       this.writing = false;
       if (err !== null) {
@@ -169,7 +197,7 @@ export class BackgroundSnapshot {
       }
       if (wasHigh && !this.walkDone) this.schedule();
       this.pump();
-    });
+    }, at);
   }
 
   private commit(): void {
@@ -190,7 +218,7 @@ export class BackgroundSnapshot {
         return;
       }
       this.ended = true;
-      this.done({ error: null, keys: this.snap.keys, bytes: this.snap.bytes, durationMs: Date.now() - this.started });
+      this.done({ error: null, keys: this.snap.keys, bytes: this.snap.bytes, durationMs: Date.now() - this.started, syncFlushes: this.syncFlushes });
     });
   }
 

@@ -31,6 +31,12 @@ export interface SnapshotEncoder {
   selectDb(index: number, keys: number, expires: number): Buffer;
   entry(key: string, entry: Slotted, expireAt: number | bigint | undefined): Buffer;
   end(): Buffer;
+  /**
+   * Optional: lets the encoder hand over a large key's bytes in pieces while it encodes
+   * it (before `entry` returns the rest), so a save's memory does not grow with its
+   * largest key. The snapshot calls it once, with its own output.
+   */
+  streamTo?(out: (chunk: Buffer) => void): void;
 }
 
 /** What a snapshot needs from the server: the databases and the hook slots to occupy. */
@@ -69,6 +75,7 @@ export class KeySnapshot {
     /** keys between two looks at the clock (tests use 1 to interleave finely) */
     private readonly clockCheckEvery = CLOCK_CHECK_EVERY,
   ) {
+    encoder.streamTo?.((chunk) => this.emit(chunk));
     this.horizon = host.dbs.map((db) => db.nextSeq);
     this.preserved = host.dbs.map(() => new BigSet<string>());
   }

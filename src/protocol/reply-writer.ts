@@ -129,6 +129,11 @@ export class ReplyWriter {
         else this.line('*', String(r.items.length));
         for (const item of r.items) this.write(item, resp);
         return;
+      case Kind.Long:
+        if (resp === 3 && r.of === Kind.Map) this.line('%', String(r.length / 2));
+        else this.line(resp === 3 && r.of === Kind.Set ? '~' : '*', String(r.length));
+        for (const part of r.parts) for (const item of part) this.write(item, resp);
+        return;
       case Kind.Double:
         if (resp === 3) this.line(',', formatDouble(r.d));
         else this.bulk(formatDouble(r.d));

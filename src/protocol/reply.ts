@@ -21,6 +21,8 @@ export const enum Kind {
   BigNumber,
   /** pre-encoded bytes, identical in RESP2 and RESP3 */
   Raw,
+  /** an array, map or set too long for one JS array (ReplyList) */
+  Long,
 }
 
 export type Reply =
@@ -39,7 +41,50 @@ export type Reply =
   | { readonly k: Kind.Verbatim; readonly format: string; readonly s: string }
   | { readonly k: Kind.Push; readonly items: readonly Reply[] }
   | { readonly k: Kind.BigNumber; readonly s: string }
-  | { readonly k: Kind.Raw; readonly bytes: Buffer };
+  | { readonly k: Kind.Raw; readonly bytes: Buffer }
+  /**
+   * An aggregate (`of`) whose `length` items are the concatenation of `parts`; map items
+   * alternate key, value across part boundaries. Only made by ReplyList past one part.
+   */
+  | { readonly k: Kind.Long; readonly of: Kind.Array | Kind.Map | Kind.Set; readonly parts: readonly (readonly Reply[])[]; readonly length: number };
+
+/**
+ * Items of one part of a long reply. A JS array grown by push aborts the process (V8's
+ * "invalid size error", not an exception) past 112,813,858 elements, and a reply of a big
+ * collection (KEYS, HGETALL, SMEMBERS, LRANGE) can be longer: ReplyList keeps parts of at
+ * most this many items (issue 17).
+ */
+export const REPLY_PART_ITEMS = 1 << 24;
+
+/**
+ * Builds a collection-sized reply item by item. Up to one part it yields the plain
+ * array / map / set reply it always did; beyond, a `Kind.Long` reply over several parts.
+ */
+export class ReplyList {
+  private readonly parts: Reply[][] = [];
+  private cur: Reply[] = [];
+  private count = 0;
+
+  constructor(private readonly partItems = REPLY_PART_ITEMS) {}
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(r: Reply): void {
+    if (this.cur.length >= this.partItems) {
+      this.parts.push(this.cur);
+      this.cur = [];
+    }
+    this.cur.push(r);
+    this.count++;
+  }
+
+  finish(of: Kind.Array | Kind.Map | Kind.Set): Reply {
+    if (this.parts.length === 0) return { k: of, items: this.cur };
+    return { k: Kind.Long, of, parts: [...this.parts, this.cur], length: this.count };
+  }
+}
 
 const smallInts: Reply[] = [];
 for (let i = -1; i <= 1024; i++) smallInts.push({ k: Kind.Int, n: i });

@@ -62,6 +62,8 @@ export function replicationRdbEncoder(server: Server, replid: string, offset: nu
     selectDb: (index, keys, expires) => (filter.excludeData ? EMPTY : writer.selectDb(index, keys, expires)),
     entry: (key, entry, expireAt) => (filter.excludeData ? EMPTY : writer.entry(key, entry, expireAt, server.now())),
     end: () => writer.footer(),
+    // a big key goes out in 1 MiB pieces as it is encoded, as in a save (issue 17)
+    streamTo: (out) => writer.streamTo(out, 1 << 20),
   };
 }
 

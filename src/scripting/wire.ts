@@ -112,6 +112,16 @@ export function writeReplyForLua(w: WireWriter, r: Reply, resp: ScriptResp): voi
       }
       for (const item of r.items) writeReplyForLua(w, item, resp);
       return;
+    case Kind.Long:
+      if (resp === 3 && r.of === Kind.Map) {
+        w.u8(T('%'));
+        w.u32(r.length / 2);
+      } else {
+        w.u8(resp === 3 && r.of === Kind.Set ? T('~') : T('*'));
+        w.u32(r.length);
+      }
+      for (const part of r.parts) for (const item of part) writeReplyForLua(w, item, resp);
+      return;
     case Kind.Double:
       if (resp === 3) {
         w.u8(T(','));

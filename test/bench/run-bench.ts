@@ -14,6 +14,7 @@
  *   --seconds S   target duration of each redis-benchmark run (default 3)
  *   --rounds R    repeat every run R times and keep the median (default 1)
  *   --keys N      keys for the memory test (default 1000000); --no-memory skips it
+ *   --memory-only only the memory test (no throughput runs: its figures do not depend on load)
  *   --scripts-only  only the scripting report (EVALSHA return 1, Redlock unlock, 10 calls vs
  *                 redis-server; it also runs after the command table otherwise)
  *   --profile     instead of the comparison, run SET/GET against Redoubt under
@@ -38,6 +39,7 @@ interface Options {
   rounds: number;
   keys: number;
   memory: boolean;
+  memoryOnly: boolean;
   profile: boolean;
   serve: number | null;
   summarize: string | null;
@@ -46,7 +48,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, profile: false, serve: null, summarize: null, scriptsOnly: false };
+  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, memoryOnly: false, profile: false, serve: null, summarize: null, scriptsOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -58,6 +60,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--rounds') o.rounds = Math.floor(num());
     else if (a === '--keys') o.keys = Math.floor(num());
     else if (a === '--no-memory') o.memory = false;
+    else if (a === '--memory-only') o.memoryOnly = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--scripts-only') o.scriptsOnly = true;
     else if (a === '--serve') o.serve = Math.floor(num());
@@ -327,11 +330,13 @@ async function measureMemory(child: Child, keys: number): Promise<MemoryReport> 
   const rssAfter = vmRssBytes(child.pid);
   const dbsize = (await command(child.port, 'DBSIZE')).trim();
   const infoOk = infoAfter.startsWith('$');
+  // the server's own used_memory_rss where it has one: Redoubt serves from a child process
+  // it starts for its heap ceiling (main.ts), so the VmRSS of the pid we spawned is not it
   return {
     keys,
     loadMs,
-    rssBefore,
-    rssAfter,
+    rssBefore: (infoOk ? infoField(infoBefore, 'used_memory_rss') : null) ?? rssBefore,
+    rssAfter: (infoOk ? infoField(infoAfter, 'used_memory_rss') : null) ?? rssAfter,
     usedBefore: infoOk ? infoField(infoBefore, 'used_memory') : null,
     usedAfter: infoOk ? infoField(infoAfter, 'used_memory') : null,
     infoNote: infoOk ? 'INFO memory used_memory' : `INFO memory unavailable (${infoAfter.trim().slice(0, 60)})`,
@@ -510,58 +515,63 @@ async function compare(bench: string, opts: Options): Promise<void> {
       await compareScripts(bench, redis, redoubt, opts);
       return;
     }
-    const rows: string[][] = [['test', 'pipeline', 'redis ops/s', 'redoubt ops/s', 'ratio', 'redis p50/p99 ms', 'redoubt p50/p99 ms']];
-    let turn = 0;
-    for (const { t, label, csvName } of TESTS) {
-      for (const p of [1, 16]) {
-        // Size -n from a short probe of Redis so each run lasts about `seconds`.
-        const probeN = p === 1 ? 20_000 : 200_000;
-        const probe = await benchmark(bench, redis.port, t, csvName, p, probeN);
-        const n = Math.max(probeN, Math.min(20_000_000, Math.round((probe.rps * opts.seconds) / 1000) * 1000));
-        const got: Record<'redis' | 'redoubt', Result[]> = { redis: [], redoubt: [] };
-        for (let r = 0; r < opts.rounds; r++) {
-          const order = turn++ % 2 === 0 ? [redis, redoubt] : [redoubt, redis];
-          for (const s of order) got[s.name as 'redis' | 'redoubt'].push(await benchmark(bench, s.port, t, csvName, p, n));
-        }
-        const a = median(got.redis);
-        const b = median(got.redoubt);
-        const row = [label, p === 1 ? 'none' : `-P ${p}`, fmtInt(a.rps), fmtInt(b.rps), `${(b.rps / a.rps).toFixed(2)}x`, `${a.p50.toFixed(3)}/${a.p99.toFixed(3)}`, `${b.p50.toFixed(3)}/${b.p99.toFixed(3)}`];
-        rows.push(row);
-        console.log(`  done: ${label} ${row[1]} (-n ${n})`);
-      }
-    }
-    console.log('\n' + table(rows) + '\n');
-    console.log('targets: ratio >= 0.9x unpipelined, >= 0.6x at -P 16\n');
-    await compareScripts(bench, redis, redoubt, opts);
-
-    if (opts.memory) {
-      console.log(`memory: ${fmtInt(opts.keys)} keys "key:<12 digits>" with 3-byte values, pipelined loader`);
-      const memRows: string[][] = [['server', 'load time', 'DBSIZE', 'RSS before', 'RSS after', 'RSS per key', 'used_memory delta', 'bytes/key (used_memory)']];
-      const notes: string[] = [];
-      for (const s of [redis, redoubt]) {
-        const m = await measureMemory(s, opts.keys);
-        const rssDelta = m.rssAfter !== null && m.rssBefore !== null ? m.rssAfter - m.rssBefore : null;
-        const usedDelta = m.usedAfter !== null && m.usedBefore !== null ? m.usedAfter - m.usedBefore : null;
-        if (usedDelta === null) notes.push(`${s.name}: ${m.infoNote}`);
-        memRows.push([
-          s.name,
-          `${(m.loadMs / 1000).toFixed(1)} s`,
-          m.dbsize,
-          fmtBytes(m.rssBefore),
-          fmtBytes(m.rssAfter),
-          rssDelta === null ? 'n/a' : `${(rssDelta / m.keys).toFixed(0)} B`,
-          usedDelta === null ? 'n/a' : fmtBytes(usedDelta),
-          usedDelta === null ? 'n/a' : `${(usedDelta / m.keys).toFixed(0)} B`,
-        ]);
-      }
-      console.log(table(memRows));
-      for (const n of notes) console.log(n);
-      console.log('(RSS from /proc/<pid>/status VmRSS; used_memory from INFO memory where the server has it)\n');
-    }
+    if (!opts.memoryOnly) await compareThroughput(bench, redis, redoubt, opts);
+    if (opts.memory) await compareMemory(redis, redoubt, opts);
   } finally {
     await redoubt?.stop();
     await redis.stop();
   }
+}
+
+async function compareThroughput(bench: string, redis: Child, redoubt: Child, opts: Options): Promise<void> {
+  const rows: string[][] = [['test', 'pipeline', 'redis ops/s', 'redoubt ops/s', 'ratio', 'redis p50/p99 ms', 'redoubt p50/p99 ms']];
+  let turn = 0;
+  for (const { t, label, csvName } of TESTS) {
+    for (const p of [1, 16]) {
+      // Size -n from a short probe of Redis so each run lasts about `seconds`.
+      const probeN = p === 1 ? 20_000 : 200_000;
+      const probe = await benchmark(bench, redis.port, t, csvName, p, probeN);
+      const n = Math.max(probeN, Math.min(20_000_000, Math.round((probe.rps * opts.seconds) / 1000) * 1000));
+      const got: Record<'redis' | 'redoubt', Result[]> = { redis: [], redoubt: [] };
+      for (let r = 0; r < opts.rounds; r++) {
+        const order = turn++ % 2 === 0 ? [redis, redoubt] : [redoubt, redis];
+        for (const s of order) got[s.name as 'redis' | 'redoubt'].push(await benchmark(bench, s.port, t, csvName, p, n));
+      }
+      const a = median(got.redis);
+      const b = median(got.redoubt);
+      const row = [label, p === 1 ? 'none' : `-P ${p}`, fmtInt(a.rps), fmtInt(b.rps), `${(b.rps / a.rps).toFixed(2)}x`, `${a.p50.toFixed(3)}/${a.p99.toFixed(3)}`, `${b.p50.toFixed(3)}/${b.p99.toFixed(3)}`];
+      rows.push(row);
+      console.log(`  done: ${label} ${row[1]} (-n ${n})`);
+    }
+  }
+  console.log('\n' + table(rows) + '\n');
+  console.log('targets: ratio >= 0.9x unpipelined, >= 0.6x at -P 16\n');
+  await compareScripts(bench, redis, redoubt, opts);
+}
+
+async function compareMemory(redis: Child, redoubt: Child, opts: Options): Promise<void> {
+  console.log(`memory: ${fmtInt(opts.keys)} keys "key:<12 digits>" with 3-byte values, pipelined loader`);
+  const memRows: string[][] = [['server', 'load time', 'DBSIZE', 'RSS before', 'RSS after', 'RSS per key', 'used_memory delta', 'bytes/key (used_memory)']];
+  const notes: string[] = [];
+  for (const s of [redis, redoubt]) {
+    const m = await measureMemory(s, opts.keys);
+    const rssDelta = m.rssAfter !== null && m.rssBefore !== null ? m.rssAfter - m.rssBefore : null;
+    const usedDelta = m.usedAfter !== null && m.usedBefore !== null ? m.usedAfter - m.usedBefore : null;
+    if (usedDelta === null) notes.push(`${s.name}: ${m.infoNote}`);
+    memRows.push([
+      s.name,
+      `${(m.loadMs / 1000).toFixed(1)} s`,
+      m.dbsize,
+      fmtBytes(m.rssBefore),
+      fmtBytes(m.rssAfter),
+      rssDelta === null ? 'n/a' : `${(rssDelta / m.keys).toFixed(0)} B`,
+      usedDelta === null ? 'n/a' : fmtBytes(usedDelta),
+      usedDelta === null ? 'n/a' : `${(usedDelta / m.keys).toFixed(0)} B`,
+    ]);
+  }
+  console.log(table(memRows));
+  for (const n of notes) console.log(n);
+  console.log('(RSS and used_memory from INFO memory (used_memory_rss, used_memory) where the server has it, else /proc/<pid>/status VmRSS)\n');
 }
 
 async function main(): Promise<void> {

@@ -144,6 +144,8 @@ export function replyText(r: Reply | null): string {
     }
     case Kind.Raw:
       return r.bytes.toString('latin1');
+    case Kind.Long:
+      return replyText({ k: r.of, items: r.parts.flat() });
   }
 }
 

@@ -2,7 +2,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReplyWriter, encodeReply } from '../../src/protocol/reply-writer.js';
-import { reply, isError, type Reply } from '../../src/protocol/reply.js';
+import { Kind, ReplyList, reply, isError, type Reply } from '../../src/protocol/reply.js';
 
 const enc = (r: Reply, resp: 2 | 3) => encodeReply(r, resp).toString('latin1');
 
@@ -134,4 +134,29 @@ describe('the buffer', () => {
     const out = enc(reply.array(many), 2);
     assert.equal(out.length, '*20000\r\n'.length + 20_000 * ':9007199254740991\r\n'.length);
   });
+});
+
+/**
+ * Issue 17: a reply longer than one JS array can hold (V8 aborts past ~112.8M pushed
+ * elements) is built by ReplyList in parts. Parts of 3 items here stand in for 2^24:
+ * the bytes must be those of the same reply in one array, for every aggregate kind, in
+ * RESP2 and RESP3, with map pairs split across a part boundary.
+ */
+test('ReplyList: a reply built in parts encodes exactly as the same reply in one array', () => {
+  for (const n of [0, 1, 3, 4, 7, 10]) {
+    const items = Array.from({ length: n * 2 }, (_, i) => (i % 3 === 0 ? reply.int(i) : reply.bulk(`e${i}`)));
+    for (const [of, whole] of [
+      [Kind.Array, reply.array(items)],
+      [Kind.Map, reply.map(items)],
+      [Kind.Set, reply.set(items)],
+    ] as const) {
+      const list = new ReplyList(3);
+      for (const it of items) list.push(it);
+      assert.equal(list.length, items.length);
+      const built = list.finish(of);
+      // up to one part the plain reply, as before; beyond, the long form
+      assert.equal(built.k, items.length > 3 ? Kind.Long : of, `n ${items.length}`);
+      for (const resp of [2, 3] as const) assert.equal(enc(built, resp), enc(whole, resp), `kind ${of}, ${items.length} items, RESP${resp}`);
+    }
+  }
 });

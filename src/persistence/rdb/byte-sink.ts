@@ -42,8 +42,37 @@ export class ByteSink {
     this.buf = Buffer.allocUnsafe(capacity);
   }
 
+  /**
+   * Where output goes once it passes `spillAt` bytes in the middle of a write (`spillTo`);
+   * null: everything stays in the buffer until `take()`.
+   */
+  private spill: ((chunk: Buffer) => void) | null = null;
+  private spillAt = Infinity;
+
+  /**
+   * Streams: from now on, whenever the buffer holds `spillAt` bytes and needs room for more,
+   * its content is handed to `out` (in order, each piece once) and the buffer starts over,
+   * so one value of any size is encoded in bounded memory (a collection's elements are
+   * written one by one; only a single element larger than `spillAt` grows the buffer).
+   * `take()` returns what was written since the last piece. Null stops streaming.
+   */
+  spillTo(out: ((chunk: Buffer) => void) | null, spillAt = 1 << 20): void {
+    this.spill = out;
+    this.spillAt = out === null ? Infinity : Math.max(1, spillAt);
+    // pieces are never larger than the working buffer: keep it within the spill size
+    if (out !== null && this.pos === 0 && this.buf.length > this.spillAt) this.buf = Buffer.allocUnsafe(this.spillAt);
+  }
+
   room(n: number): void {
-    if (this.pos + n > this.buf.length) this.buf = grown(this.buf, this.pos, n);
+    if (this.pos + n <= this.buf.length) return;
+    if (this.spill !== null && this.pos > 0 && this.pos + n > this.spillAt) {
+      const out = this.buf.subarray(0, this.pos);
+      this.buf = Buffer.allocUnsafe(Math.max(n, Math.min(this.buf.length, this.spillAt)));
+      this.pos = 0;
+      this.spill(out);
+      return;
+    }
+    this.buf = grown(this.buf, this.pos, n);
   }
 
   /**

@@ -60,6 +60,25 @@ export class RdbWriter {
     this.meta = opts.evictionMeta ?? 'none';
   }
 
+  /**
+   * Streams large values (issue 17): while set, a value whose encoding passes `spillAt`
+   * bytes goes to `out` in pieces as it is encoded, each counted in the checksum in order,
+   * and `entry()` returns only the last piece. Every piece must reach the file before that
+   * return value, in the order given. The bytes are the same as without streaming.
+   */
+  streamTo(out: ((chunk: Buffer) => void) | null, spillAt = 1 << 20): void {
+    this.sink.spillTo(
+      out === null
+        ? null
+        : (b) => {
+            this.crc?.update(b);
+            this.written += b.length;
+            out(b);
+          },
+      spillAt,
+    );
+  }
+
   /** Bytes produced so far. */
   get bytesWritten(): number {
     return this.written;
