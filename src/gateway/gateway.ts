@@ -191,7 +191,8 @@ export class Gateway {
     for (const q of queued) {
       const plan = planRoute(q.cmd, q.argv);
       const name = q.cmd.parent?.name ?? q.cmd.name;
-      if (plan.kind === 'any') continue;
+      // keyless commands go along as they are (PING and ECHO answer the same upstream)
+      if (plan.kind === 'any' || name === 'ping' || name === 'echo') continue;
       if (plan.kind === 'slot' && (slot === -1 || slot === plan.slot)) {
         slot = plan.slot;
         continue;
