@@ -27,7 +27,7 @@ import type { CommandContext } from '../command-model/context.js';
 import type { ConfigStore } from '../config/config-store.js';
 import { ClusterTopology, nodeAddress, topologyFromClusterSlots, TopologyError, type ReplyValue } from './cluster-topology.js';
 import { planRoute, type RoutePlan } from './route-plan.js';
-import { mergeFanout, mergeSplit } from './reply-merge.js';
+import { arrayElements, mergeFanout, mergeSplit } from './reply-merge.js';
 import { ReplyFramingError } from './reply-framer.js';
 import { UNREACHABLE_REPLY, UpstreamConnection } from './upstream-connection.js';
 import { decodeReply } from './reply-decode.js';
@@ -62,6 +62,9 @@ const CROSSSLOT_REPLY = bytesOf(errors.gatewayCrossSlot);
 const NOT_SERVED_REPLY = bytesOf(errors.gatewaySlotNotServed);
 const TOO_MANY_REDIRECTS_REPLY = bytesOf(errors.gatewayTooManyRedirects);
 const noop = (): void => undefined;
+/** SCAN is planned by the gateway itself (the route planner sees a keyless command) */
+const SCAN_PLAN: RoutePlan = { kind: 'any' };
+const SCAN_NODE_BITS = 1024n;
 
 function parseAddr(s: string): Addr {
   const colon = s.lastIndexOf(':');
@@ -143,7 +146,7 @@ export class Gateway {
     if (UNSUPPORTED.has(top) || cmd.flags.includes('blocking')) return this.refuse(cmd, errors.gatewayUnsupported(cmd.fullName));
     if (top === 'select' && /^[+-]?\d+$/.test(argv[1]!) && Number(argv[1]) !== 0) return this.refuse(cmd, errors.gatewaySelect);
     if (top === 'exec') return this.exec(ctx, cmd, argv);
-    const plan = planRoute(cmd, argv);
+    const plan = top === 'scan' ? SCAN_PLAN : planRoute(cmd, argv);
     if (plan.kind === 'local') return this.host.dispatcher.call(ctx, cmd, argv);
     if (plan.kind === 'crossslot' && this.mode !== 'standalone') return this.refuse(cmd, errors.gatewayCrossSlot);
     const fill = this.openSlot(ctx, cmd, argv);
@@ -236,6 +239,7 @@ export class Gateway {
 
   private forward(plan: RoutePlan, argv: string[], resp: 2 | 3, done: Done): void {
     if (this.mode === 'standalone') return this.send(this.standaloneNode!, -1, argv, resp, done, 0);
+    if (plan === SCAN_PLAN) return this.scan(argv, resp, done);
     switch (plan.kind) {
       case 'slot':
         return this.sendToSlot(plan.slot, argv, resp, done);
@@ -272,6 +276,37 @@ export class Gateway {
       case 'local':
         return done(NOT_SERVED_REPLY);
     }
+  }
+
+  /**
+   * SCAN over every primary in turn. The client's cursor carries the node: upstream cursor
+   * × 1024 + the node's index in the slot map (cursor 0 starts node 0; a node's last page
+   * continues with the next node's first; the last node's ends the scan with 0).
+   */
+  private scan(argv: string[], resp: 2 | 3, done: Done): void {
+    const nodes = this.topology?.primaries ?? [];
+    let cursor: bigint;
+    try {
+      cursor = BigInt(argv[1]!);
+    } catch {
+      cursor = -1n;
+    }
+    if (cursor < 0n || nodes.length === 0) return done(bytesOf(errors.invalidCursor));
+    const index = Number(cursor % SCAN_NODE_BITS);
+    if (index >= nodes.length) return done(Buffer.from('*2\r\n$1\r\n0\r\n*0\r\n'));
+    const upstreamArgv = [...argv];
+    upstreamArgv[1] = String(cursor / SCAN_NODE_BITS);
+    this.send(nodes[index]!, -1, upstreamArgv, resp, (bytes) => {
+      if (bytes[0] !== 0x2a) return done(bytes);
+      const merged = safeMerge(() => {
+        const [next, keys] = arrayElements(bytes);
+        const nextCursor = BigInt(next!.toString('latin1', next!.indexOf(0x0a) + 1, next!.length - 2));
+        const client = nextCursor !== 0n ? nextCursor * SCAN_NODE_BITS + BigInt(index) : index + 1 < nodes.length ? BigInt(index + 1) : 0n;
+        const text = client.toString();
+        return Buffer.concat([Buffer.from(`*2\r\n$${text.length}\r\n${text}\r\n`), keys!]);
+      });
+      done(merged);
+    }, 0);
   }
 
   private nodeFor(slot: number): Addr | null {

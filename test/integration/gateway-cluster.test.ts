@@ -139,6 +139,17 @@ test('MGET, MSET, DEL, EXISTS across slots are split and merged in order', { ski
     assert.deepEqual(await c.mget('a', 'd'), [null, 'v-d']);
     assert.equal(await c.unlink('d', 'e'), 2);
     assert.equal(await c.touch('f', 'g', 'zz'), 2);
+    // SCAN walks every primary (the cursor carries the node), KEYS is fanned out and concatenated
+    await c.mset(...Array.from({ length: 60 }, (_, i) => [`scan:${i}`, 'x']).flat());
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, batch] = await c.scan(cursor, 'MATCH', 'scan:*', 'COUNT', 20);
+      for (const k of batch) seen.add(k);
+      cursor = next;
+    } while (cursor !== '0');
+    assert.equal(seen.size, 60);
+    assert.equal((await c.keys('scan:*')).length, 60);
     // DBSIZE fanned out and summed
     assert.equal(await c.dbsize(), (await Promise.all(nodes.map((n) => n.admin.dbsize()))).reduce((a, b) => a + b, 0));
   } finally {
