@@ -87,6 +87,16 @@ const SHUTDOWN_SAVE_REFUSAL = {
   why: 'Redoubt saves at shutdown exactly when save points are set, so the dataset would be saved (or not) otherwise than asked',
 };
 
+/** A file the server reads at start-up (the gateway's upstream TLS files): it must exist now. */
+function readableFile(v: string): string | null {
+  if (v === '') return null;
+  try {
+    return statSync(v).isFile() ? null : 'Not a regular file';
+  } catch (e) {
+    return strerror(e);
+  }
+}
+
 /** gateway-upstream: `host:port` seeds (`[v6]:port` for IPv6), canonical as space-separated. */
 function parseUpstreams(args: string[]): string | { error: string } {
   const out: string[] = [];
@@ -356,9 +366,9 @@ const entries = [
   nstr('gateway-upstream-user', 'active', { since: 'redoubt', flags: ['immutable', 'hidden', 'sensitive'] }),
   nstr('gateway-upstream-pass', 'active', { since: 'redoubt', flags: ['immutable', 'hidden', 'sensitive', 'secret'] }),
   bool('gateway-upstream-tls', 'no', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
-  nstr('gateway-upstream-tls-ca-cert-file', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
-  nstr('gateway-upstream-tls-cert-file', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
-  nstr('gateway-upstream-tls-key-file', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
+  nstr('gateway-upstream-tls-ca-cert-file', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE, validate: readableFile }),
+  nstr('gateway-upstream-tls-cert-file', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE, validate: readableFile }),
+  nstr('gateway-upstream-tls-key-file', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE, validate: readableFile }),
   int('gateway-upstream-timeout', '5000', 1n, INT_MAX, 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
   int('gateway-max-inflight', '1024', 1n, 1048576n, 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
   // CONFIG SET checks it for protected configs (dir, dbfilename, security-log-file): implemented here.

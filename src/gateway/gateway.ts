@@ -40,6 +40,7 @@ export interface GatewayHost {
   readonly stats: { totalCommands: number };
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void;
   countError(r: Reply): void;
+  readonly info: { register(section: 'cluster', source: () => readonly (readonly [string, string | number])[]): void };
 }
 
 interface Addr {
@@ -121,12 +122,29 @@ export class Gateway {
     }
     this.timer = setInterval(() => this.refresh(), REFRESH_INTERVAL_MS);
     this.timer.unref();
+    host.info.register('cluster', () => this.infoFields());
     this.discover();
   }
 
   /** "cluster" / "standalone" / "discovering", and the seeds, for the banner and INFO. */
   describe(): string {
     return `${this.mode}, upstream ${this.seeds.map(nodeAddress).join(' ')}${this.tlsOptions !== undefined ? ' (TLS)' : ''}`;
+  }
+
+  /** INFO cluster: the gateway's state and counters (addresses only: no credential is shown). */
+  private infoFields(): [string, string | number][] {
+    const c = this.counters;
+    return [
+      ['gateway_mode', this.mode],
+      ['gateway_upstream', this.seeds.map(nodeAddress).join(',')],
+      ['gateway_upstream_primaries', this.mode === 'standalone' ? 1 : (this.topology?.primaries.length ?? 0)],
+      ['gateway_upstream_connections', this.pools.size],
+      ['gateway_forwarded_commands', c.forwarded],
+      ['gateway_moved_redirects', c.moved],
+      ['gateway_ask_redirects', c.ask],
+      ['gateway_tryagain_retries', c.tryagain],
+      ['gateway_topology_refreshes', c.refreshes],
+    ];
   }
 
   close(): void {

@@ -218,6 +218,9 @@ test('a slot migration: ASK while migrating, MOVED after, both invisible to the 
     const counters = gateway!.server.gateway!.counters;
     assert.ok(counters.ask >= 1, `ask ${counters.ask}`);
     assert.ok(counters.moved >= 1, `moved ${counters.moved}`);
+    const info = await c.info('cluster');
+    assert.match(info, /gateway_mode:cluster/);
+    assert.match(info, /gateway_moved_redirects:[1-9]/);
   } finally {
     c.disconnect();
   }
