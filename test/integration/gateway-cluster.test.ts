@@ -92,7 +92,7 @@ after(async () => {
 
 const connect = (opts: Record<string, unknown> = {}): Redis => new Redis({ port: gateway!.port, host: '127.0.0.1', maxRetriesPerRequest: 0, ...opts });
 
-test('keys in every slot range: SET/GET and a pipeline keep order', { skip }, async () => {
+test('keys in every slot range: SET/GET and a pipeline keep order', { skip, timeout: 20_000 }, async () => {
   const c = connect();
   try {
     const keys = Array.from({ length: 300 }, (_, i) => `key:${i}`);
@@ -127,7 +127,7 @@ test('keys in every slot range: SET/GET and a pipeline keep order', { skip }, as
   }
 });
 
-test('MGET, MSET, DEL, EXISTS across slots are split and merged in order', { skip }, async () => {
+test('MGET, MSET, DEL, EXISTS across slots are split and merged in order', { skip, timeout: 20_000 }, async () => {
   const c = connect();
   try {
     const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
@@ -157,7 +157,7 @@ test('MGET, MSET, DEL, EXISTS across slots are split and merged in order', { ski
   }
 });
 
-test('cross-slot commands get CROSSSLOT, SELECT n is refused, MULTI/EXEC runs on the tag\'s node', { skip }, async () => {
+test('cross-slot commands get CROSSSLOT, SELECT n is refused, MULTI/EXEC runs on the tag\'s node', { skip, timeout: 20_000 }, async () => {
   const c = connect();
   try {
     assert.notEqual(keySlot('s1'), keySlot('s2'));
@@ -177,7 +177,7 @@ test('cross-slot commands get CROSSSLOT, SELECT n is refused, MULTI/EXEC runs on
   }
 });
 
-test('an ACL key pattern is enforced at the gateway: the upstream never sees the denied command', { skip }, async () => {
+test('an ACL key pattern is enforced at the gateway: the upstream never sees the denied command', { skip, timeout: 20_000 }, async () => {
   const admin = connect();
   const app = connect({ username: 'app', password: 'app-secret' });
   try {
@@ -197,7 +197,7 @@ test('an ACL key pattern is enforced at the gateway: the upstream never sees the
   }
 });
 
-test('a slot migration: ASK while migrating, MOVED after, both invisible to the client', { skip }, async () => {
+test('a slot migration: ASK while migrating, MOVED after, both invisible to the client', { skip, timeout: 20_000 }, async () => {
   const c = connect();
   try {
     const key = 'migrating-key';
@@ -226,7 +226,7 @@ test('a slot migration: ASK while migrating, MOVED after, both invisible to the 
   }
 });
 
-test('a killed upstream node: a clear error, not a hang; other slots keep working', { skip }, async () => {
+test('a killed upstream node: a clear error, not a hang; other slots keep working', { skip, timeout: 20_000 }, async () => {
   const c = connect({ commandTimeout: 8000 });
   try {
     const victim = nodes[2]!;
@@ -249,7 +249,7 @@ test('a killed upstream node: a clear error, not a hang; other slots keep workin
   }
 });
 
-test('a standalone upstream: the same front for one redis-server', { skip }, async () => {
+test('a standalone upstream: the same front for one redis-server', { skip, timeout: 20_000 }, async () => {
   const upstream = await startRedisOracle();
   const direct = new Redis({ port: upstream.port, host: '127.0.0.1' });
   // set after start: the start-up check PINGs without AUTH
@@ -257,7 +257,8 @@ test('a standalone upstream: the same front for one redis-server', { skip }, asy
   await direct.auth('up-secret');
   const gw = await startServer({
     port: 0,
-    config: [['gateway-upstream', `127.0.0.1:${upstream.port}`], ['gateway-upstream-pass', 'up-secret'], ['save', ''], ['appendonly', 'no']],
+    // a small in-flight bound: a long pipeline stalls the client's input and resumes it, in order
+    config: [['gateway-upstream', `127.0.0.1:${upstream.port}`], ['gateway-upstream-pass', 'up-secret'], ['gateway-max-inflight', '4'], ['save', ''], ['appendonly', 'no']],
   });
   const c = new Redis({ port: gw.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
   try {
@@ -266,6 +267,18 @@ test('a standalone upstream: the same front for one redis-server', { skip }, asy
     assert.equal(await c.sadd('s1', 'a'), 1);
     assert.equal(await c.sunionstore('s2', 's1'), 1);
     assert.equal(await direct.get('x'), '1');
+    const p = c.pipeline();
+    for (let i = 0; i < 500; i++) {
+      p.incr('n');
+      if (i % 50 === 0) p.echo(`local-${i}`);
+    }
+    const out = (await p.exec())!.map(([, v]) => v);
+    const expected: unknown[] = [];
+    for (let i = 0; i < 500; i++) {
+      expected.push(i + 1);
+      if (i % 50 === 0) expected.push(`local-${i}`);
+    }
+    assert.deepEqual(out, expected);
     await assert.rejects(c.select(2), { message: 'ERR SELECT is not allowed in cluster mode' });
     // the upstream password is never shown: CONFIG GET answers (redacted)
     assert.deepEqual(await c.config('GET', 'gateway-upstream-pass'), ['gateway-upstream-pass', '(redacted)']);
