@@ -32,6 +32,7 @@ import { ReplyFramingError } from './reply-framer.js';
 import { UNREACHABLE_REPLY, UpstreamConnection } from './upstream-connection.js';
 import { decodeReply } from './reply-decode.js';
 import { SLOT_COUNT } from './key-slot.js';
+import { execPermissionDenied } from '../commands/transactions.js';
 
 export interface GatewayHost {
   readonly config: ConfigStore;
@@ -222,11 +223,15 @@ export class Gateway {
       discardQueued(client);
       return this.refuse(cmd, plan.kind === 'local' || plan.kind === 'all' ? errors.gatewayUnsupported(`${name} inside MULTI`) : errors.gatewayCrossSlot);
     }
+    // as Redis's EXEC: each queued command is checked again against the user's rules as
+    // they are now; a denied one is not sent, its place in the array holds the NOPERM
+    const denied = queued.map((q) => execPermissionDenied(ctx, q.cmd, q.argv));
     discardQueued(client);
-    const fill = this.openSlot(ctx, cmd, argv);
-    if (fill === null) return this.refuse(cmd, errors.gatewayUnsupported(cmd.fullName));
+    const open = this.openSlot(ctx, cmd, argv);
+    if (open === null) return this.refuse(cmd, errors.gatewayUnsupported(cmd.fullName));
+    const fill = denied.every((d) => d === null) ? open : (bytes: Buffer) => open(withDenials(bytes, denied));
     const resp = client.resp;
-    const commands = [['MULTI'], ...queued.map((q) => q.argv), ['EXEC']];
+    const commands = [['MULTI'], ...queued.filter((_, i) => denied[i] === null).map((q) => q.argv), ['EXEC']];
     this.whenReady(() => this.sendTransaction(slot, null, commands, resp, fill, 0), fill);
     return null;
   }
@@ -470,6 +475,17 @@ function safeMerge(merge: () => Buffer): Buffer {
     if (!(e instanceof ReplyFramingError)) throw e;
     return bytesOf(errors.gatewayUpstreamLost);
   }
+}
+
+/** An EXEC array with the NOPERM errors of the commands not sent put back at their places. */
+function withDenials(bytes: Buffer, denied: readonly (string | null)[]): Buffer {
+  if (bytes[0] !== 0x2a) return bytes;
+  return safeMerge(() => {
+    const ran = arrayElements(bytes);
+    let next = 0;
+    const items = denied.map((d) => (d === null ? ran[next++]! : bytesOf(d)));
+    return Buffer.concat([Buffer.from(`*${items.length}\r\n`), ...items]);
+  });
 }
 
 function discardQueued(client: CommandContext['client']): void {

@@ -191,6 +191,17 @@ test('an ACL key pattern is enforced at the gateway: the upstream never sees the
     assert.equal(await upstreamCalls('get'), before);
     const log = (await admin.call('ACL', 'LOG', '1')) as unknown[][];
     assert.ok(JSON.stringify(log).includes('other:secret'));
+    // EXEC checks the queued commands again: a permission removed after queueing denies
+    // that command alone (as Redis 7.2), and it is not sent upstream
+    assert.equal(await app.call('MULTI'), 'OK');
+    assert.equal(await app.call('SET', 'app:{t}1', 'x'), 'QUEUED');
+    assert.equal(await app.call('INCR', 'app:{t}2'), 'QUEUED');
+    const queuedBefore = await upstreamCalls('incr');
+    await admin.call('ACL', 'SETUSER', 'app', '-incr');
+    const results = (await app.call('EXEC')) as unknown[];
+    assert.equal(results[0], 'OK');
+    assert.match(String(results[1]), /NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call/);
+    assert.equal(await upstreamCalls('incr'), queuedBefore);
   } finally {
     admin.disconnect();
     app.disconnect();
