@@ -391,6 +391,12 @@ export const errors = {
   gatewayUpstreamUnreachable: 'ERR upstream unreachable',
   gatewayUpstreamLoginRefused: "ERR upstream refused the gateway's login",
   gatewayUpstreamsDisagree: 'ERR upstream nodes answered differently',
+  /** Redis Cluster's texts (cluster.c getNodeByQuery, select): a gateway answers as a cluster would */
+  gatewayCrossSlot: "CROSSSLOT Keys in request don't hash to the same slot",
+  gatewaySlotNotServed: 'CLUSTERDOWN Hash slot not served',
+  gatewaySelect: 'ERR SELECT is not allowed in cluster mode',
+  gatewayTooManyRedirects: 'ERR upstream kept redirecting the command (MOVED/ASK): the cluster is being reconfigured, try again',
+  gatewayUnsupported: (name: string) => `ERR '${name}' is not supported in gateway mode yet`,
   // cluster commands on a server without cluster mode (cluster.c)
   clusterDisabled: 'ERR This instance has cluster support disabled',
   debugConfigRewriteFailed: (reason: string) => `ERR CONFIG-REWRITE-FORCE-ALL failed: ${reason}`,

@@ -161,7 +161,8 @@ async function main(): Promise<void> {
 
   const showLogo = store.bool('always-show-logo') || (store.get('logfile') === '' && process.stdout.isTTY === true);
   if (showLogo) server.logger.raw('notice', banner(shownPort, server));
-  else server.logger.notice(`Running mode=standalone, port=${shownPort}.`);
+  else server.logger.notice(`Running mode=${server.gateway !== null ? 'gateway' : 'standalone'}, port=${shownPort}.`);
+  if (server.gateway !== null) server.logger.notice(`Gateway mode: keyed commands are forwarded to ${server.gateway.seeds.map((a) => `${a.host}:${a.port}`).join(' ')} (cluster discovered from these seeds, else one standalone node)`);
   server.logger.notice('Server initialized');
   for (const line of securitySummary(server)) server.logger.notice(line);
   const inert = noEffectDirectives(store);
@@ -390,7 +391,7 @@ function banner(port: number, server: Server): string {
     '        |>>>',
     `        |                 Redoubt ${REDOUBT_VERSION} (Redis ${REDIS_COMPAT_VERSION} compatible) 64 bit`,
     '    _  _|_  _',
-    '   |;|_|;|_|;|            Running in standalone mode',
+    `   |;|_|;|_|;|            Running in ${server.gateway !== null ? 'gateway' : 'standalone'} mode`,
     `   \\.    .  /            Port: ${port}`,
     `    \\:  .  /              PID: ${process.pid}`,
     '     ||:   |',

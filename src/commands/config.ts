@@ -52,7 +52,9 @@ const configGet = defineCommand({
     }
     const items: Reply[] = [];
     for (const [name, def] of matches.values()) {
-      items.push(reply.bulk(name), reply.bulk(config.valueOf(def)));
+      const value = config.valueOf(def);
+      // a credential the server uses upstream is never shown back, even to an admin
+      items.push(reply.bulk(name), reply.bulk(value !== '' && (def.flags ?? []).includes('secret') ? '(redacted)' : value));
     }
     return reply.map(items);
   },

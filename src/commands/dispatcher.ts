@@ -130,6 +130,11 @@ export interface DispatchHost {
   memoryRefusal(client: Client, cmd: Command): string | null;
   preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void;
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void;
+  /**
+   * Gateway mode (gateway/gateway.ts): runs a command that passed every check, locally or
+   * forwarded upstream. Null on a normal server: one test per command.
+   */
+  readonly gateway: { route(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null } | null;
 }
 
 export class Dispatcher {
@@ -250,6 +255,7 @@ export class Dispatcher {
       }
       return reply.queued;
     }
+    if (server.gateway !== null) return server.gateway.route(ctx, cmd, argv);
     return this.call(ctx, cmd, argv);
   }
 

@@ -21,6 +21,8 @@ export type ConfigFlag =
   | 'immutable'
   /** value is a secret: never logged, redacted in events */
   | 'sensitive'
+  /** a credential CONFIG GET never shows: it answers `(redacted)` when set (gateway-upstream-pass) */
+  | 'secret'
   /** CONFIG SET refused unless enable-protected-configs allows it */
   | 'protected'
   /** CONFIG SET refused with -LOADING while the dataset loads (Redis's DENY_LOADING_CONFIG) */

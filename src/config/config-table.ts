@@ -83,6 +83,27 @@ const OWN_IMMUTABLE: readonly ConfigFlag[] = ['immutable', 'hidden'];
 const PROTECTED_ACTION = ['no', 'yes', 'local'] as const;
 const SHUTDOWN_ON_SIG = ['default', 'save', 'nosave', 'now', 'force'] as const;
 
+/** A file the server reads at start-up (the gateway's upstream TLS files): it must exist now. */
+function readableFile(v: string): string | null {
+  if (v === '') return null;
+  try {
+    return statSync(v).isFile() ? null : 'Not a regular file';
+  } catch (e) {
+    return strerror(e);
+  }
+}
+
+/** gateway-upstream: `host:port` seeds (`[v6]:port` for IPv6), canonical as space-separated. */
+function parseUpstreams(args: string[]): string | { error: string } {
+  const out: string[] = [];
+  for (const a of args.flatMap((x) => x.split(' ')).filter((x) => x !== '')) {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(a);
+    if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) return { error: `Invalid upstream address '${a}': expected host:port` };
+    out.push(a);
+  }
+  return out.join(' ');
+}
+
 /** Redis's pathIsBaseName: no '/' (nor '\' on Windows). */
 function baseName(what: string, noun: string) {
   return (v: string): string | null => (v.includes('/') ? `${what} can't be a path, just a ${noun}` : null);
@@ -325,6 +346,27 @@ const entries = [
   bool('auth-throttle-exempt-loopback', 'yes', 'active', { since: 'redoubt' }),
   int('metrics-port', '0', 0n, 65535n, 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
   str('metrics-bind', '127.0.0.1', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
+  // Gateway mode (src/gateway/gateway.ts, issue 18): with gateway-upstream set, keyed data
+  // commands are forwarded to those nodes (a Redis/Valkey Cluster discovered from the seeds,
+  // else one standalone node) after every local check. Start-up only: the upstream
+  // connections and topology are built once.
+  {
+    name: 'gateway-upstream',
+    kind: 'special',
+    default: '',
+    status: 'active',
+    since: 'redoubt',
+    flags: ['immutable', 'hidden', 'multi-arg'],
+    parse: (args) => parseUpstreams(args),
+  },
+  nstr('gateway-upstream-user', 'active', { since: 'redoubt', flags: ['immutable', 'hidden', 'sensitive'] }),
+  nstr('gateway-upstream-pass', 'active', { since: 'redoubt', flags: ['immutable', 'hidden', 'sensitive', 'secret'] }),
+  bool('gateway-upstream-tls', 'no', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
+  nstr('gateway-upstream-tls-ca-cert-file', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE, validate: readableFile }),
+  nstr('gateway-upstream-tls-cert-file', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE, validate: readableFile }),
+  nstr('gateway-upstream-tls-key-file', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE, validate: readableFile }),
+  int('gateway-upstream-timeout', '5000', 1n, INT_MAX, 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
+  int('gateway-max-inflight', '1024', 1n, 1048576n, 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
   // CONFIG SET checks it for protected configs (dir, dbfilename, security-log-file): implemented here.
   enm('enable-protected-configs', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
   // DEBUG and MODULE are refused by the dispatcher unless these allow them (Redis's

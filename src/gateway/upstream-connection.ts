@@ -33,6 +33,8 @@ export interface UpstreamOptions {
   timeoutMs: number;
   /** largest reply accepted (proto-max-bulk-len) */
   maxReplyLen?: number;
+  /** speak RESP3 (HELLO 3 as the login): replies pass through to RESP3 clients unchanged */
+  resp3?: boolean;
 }
 
 /** What a command's callback receives: the reply's RESP bytes, and whether it is an error reply. */
@@ -90,7 +92,10 @@ export class UpstreamConnection {
     this.socket.on('close', () => this.fail(this.connected ? LOST_REPLY : UNREACHABLE_REPLY));
     this.timer = setInterval(() => this.checkTimeouts(), Math.max(10, Math.min(1000, opts.timeoutMs / 4)));
     this.timer.unref();
-    if (opts.password !== undefined) {
+    if (opts.resp3 === true) {
+      const auth = opts.password !== undefined ? ['AUTH', opts.user ?? 'default', opts.password] : [];
+      this.write(['HELLO', '3', ...auth], () => undefined, true);
+    } else if (opts.password !== undefined) {
       const argv = opts.user !== undefined ? ['AUTH', opts.user, opts.password] : ['AUTH', opts.password];
       this.write(argv, () => undefined, true);
     }

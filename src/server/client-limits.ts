@@ -18,6 +18,8 @@ import type { Server } from './server.js';
 export class ClientLimits {
   readonly parser: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxMultibulkLen: 1024 * 1024, maxInlineLen: 64 * 1024 };
   queryBuffer = 1024 * 1024 * 1024;
+  /** gateway mode: a client's forwarded commands awaiting their reply before its input stops being read */
+  gatewayInflight = 1024;
   /** client-output-buffer-limit, parsed */
   output: OutputLimits = parseOutputLimits(OBUF_DEFAULT);
   /** maxmemory-clients: per-client memory, its totals and the eviction of the largest */
@@ -40,6 +42,10 @@ export class ClientLimits {
     });
     config.onChange('client-query-buffer-limit', (v) => {
       this.queryBuffer = Number(v);
+      return null;
+    });
+    config.onChange('gateway-max-inflight', (v) => {
+      this.gatewayInflight = Number(v);
       return null;
     });
     config.onChange('proto-max-bulk-len', (v) => {

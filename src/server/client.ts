@@ -98,6 +98,12 @@ export class Client {
   role: 'normal' | 'replica' | 'master' = 'normal';
   /** closes the connection now (bound by the connection layer) */
   kill: () => void = () => {};
+  /**
+   * Gateway mode: reserves this command's place among the client's replies and returns
+   * the function that fills it once the upstream answered (bound by the connection
+   * layer; null for a client without a connection).
+   */
+  replySlot: (() => (r: Reply) => void) | null = null;
   /** query buffer and output sizes, bound by the connection layer for CLIENT LIST */
   queryBufferBytes: () => number = () => 0;
   outputBufferBytes: () => number = () => 0;

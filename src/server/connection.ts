@@ -67,6 +67,7 @@ export class Connection {
       },
     });
     client.kill = () => this.close();
+    client.replySlot = () => this.openReplySlot();
     client.queryBufferBytes = () => this.parser.pendingBytes;
     client.outputBufferBytes = () => this.writer.size + socket.writableLength;
     client.unparsedBytes = () => this.parser.bufferedBytes;
@@ -149,6 +150,11 @@ export class Connection {
       for (;;) {
         // a client blocked on keys reads nothing more until it is unblocked
         if (this.client.blocked) break;
+        // gateway mode: at most gateway-max-inflight replies pending, then reading stops
+        if (this.slots !== null && this.slots.length >= this.server.limits.gatewayInflight) {
+          this.stallInput();
+          break;
+        }
         let argv: string[] | null;
         if (this.held !== null) {
           if (pause.holds(this.client, this.held)) {
@@ -197,7 +203,7 @@ export class Connection {
     if (!this.enforceInputLimits()) return;
     if (this.delayTimer === null) {
       this.flush();
-      if (this.client.closeAfterReply) this.closeAfterFlush();
+      if (this.client.closeAfterReply && this.slots === null) this.closeAfterFlush();
     }
     // Between commands is client eviction's safe point: the batch's input, arguments,
     // MULTI queue and output are measured once, and the largest clients go if the total
@@ -291,9 +297,16 @@ export class Connection {
 
   /** Queues a reply, honouring CLIENT REPLY OFF/SKIP. */
   emit(r: Reply | null): void {
-    if (r === null) return;
+    if (r === null || this.replyDropped()) return;
+    // gateway mode: behind a forwarded command's pending reply, replies wait their turn
+    if (this.slots !== null) this.slots.push({ r });
+    else this.writer.write(r, this.client.resp);
+  }
+
+  /** CLIENT REPLY OFF/SKIP: whether the reply of the command that just ran is dropped. */
+  private replyDropped(): boolean {
     const c = this.client;
-    if (c.replyMode === 'off') return;
+    if (c.replyMode === 'off') return true;
     // a reply is dropped when the previous command was CLIENT REPLY SKIP...
     let drop = c.skipNext;
     c.skipNext = false;
@@ -303,7 +316,58 @@ export class Connection {
       c.skipNext = true;
       drop = true;
     }
-    if (!drop) this.writer.write(r, c.resp);
+    return drop;
+  }
+
+  /**
+   * Gateway mode's ordered replies (docs/gateway-design.md): a forwarded command's place
+   * is reserved when it is sent; replies after it queue here until it is filled, so a
+   * pipeline's replies stay in order while several commands are upstream at once. Null
+   * when nothing is pending: the common path writes straight to the writer.
+   */
+  private slots: { r: Reply | null; dropped?: true }[] | null = null;
+  private inputStalled = false;
+
+  private openReplySlot(): (r: Reply) => void {
+    const slot: { r: Reply | null; dropped?: true } = { r: null };
+    if (this.replyDropped()) slot.dropped = true;
+    (this.slots ??= []).push(slot);
+    return (r) => {
+      slot.r = r;
+      this.drainSlots();
+    };
+  }
+
+  /** Writes the filled head of the reply queue; resumes input stalled by the in-flight bound. */
+  private drainSlots(): void {
+    const q = this.slots;
+    if (q === null || this.closed) return;
+    let n = 0;
+    for (; n < q.length && q[n]!.r !== null; n++) {
+      if (q[n]!.dropped !== true) this.writer.write(q[n]!.r!, this.client.resp);
+    }
+    if (n === 0) return;
+    q.splice(0, n);
+    if (q.length === 0) this.slots = null;
+    if (this.processing) return;
+    this.flush();
+    if (this.client.closeAfterReply && this.slots === null) {
+      this.closeAfterFlush();
+      return;
+    }
+    if (this.inputStalled && (this.slots === null || this.slots.length < this.server.limits.gatewayInflight)) {
+      this.inputStalled = false;
+      this.socket.resume();
+      setImmediate(() => {
+        if (!this.closed) this.guardedProcessInput();
+      });
+    }
+  }
+
+  /** Too many replies pending upstream: stop reading until some arrive. */
+  private stallInput(): void {
+    this.inputStalled = true;
+    this.socket.pause();
   }
 
   /**

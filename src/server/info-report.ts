@@ -420,7 +420,8 @@ function sectionLines(server: Server, section: Section): string[] {
     case 'latencystats':
       return latencystatsLines(server);
     case 'cluster':
-      return ['cluster_enabled:0'];
+      // a gateway (gateway/gateway.ts) adds its own figures; to its clients it is not a cluster
+      return fieldLines(server.info.fields('cluster', [['cluster_enabled', 0]]));
     case 'keyspace':
       return keyspaceLines(server);
     case 'debug':

@@ -71,6 +71,7 @@ import { HeapGuard } from './heap-guard.js';
 import { MonitorFeed } from './monitor-feed.js';
 import { DebugKnobs, registerDebugSwitches } from './debug-service.js';
 import { Replication } from '../replication/replication.js';
+import { Gateway } from '../gateway/gateway.js';
 import { fullCollection } from './live-heap.js';
 import type { RunningServer, ServerOptions } from './server-options.js';
 
@@ -133,6 +134,8 @@ export class Server implements CommandHost {
   readonly propagator = new Propagator();
   /** PSYNC2 identity, backlog, the primary and replica sides (replication/replication.ts) */
   readonly replication: Replication;
+  /** gateway mode: keyed commands forwarded to upstream nodes (gateway/gateway.ts); null otherwise */
+  gateway: Gateway | null = null;
   /** RDB snapshots, the AOF, start-up loading (persistence/persistence-layer.ts) */
   readonly persistence: PersistenceLayer;
   /**
@@ -249,6 +252,7 @@ export class Server implements CommandHost {
     const usersFailed = loadStartupUsers(this.acl.users, this.config.get('aclfile'), this.config.userDirectives, (m) => this.logger.notice(m));
     if (usersFailed !== null) throw new StartupError(usersFailed);
     this.dispatcher.aclCheck = (ctx, cmd, argv) => this.acl.check(ctx, cmd, argv);
+    this.gateway = Gateway.fromConfig(this);
     fullCollection();
     const mu = process.memoryUsage();
     // the Lua VMs' linear memory is outside V8's heap and, as Redis's Lua heap, not used_memory
@@ -395,6 +399,7 @@ export class Server implements CommandHost {
     this.scripts.stop();
     this.evictor.stop();
     this.replication.close();
+    this.gateway?.close();
     this.security.events.close();
     if (!this.syslogClosedLater) this.syslog?.close();
     this.security.throttle.stop();
@@ -426,9 +431,7 @@ export class Server implements CommandHost {
 export class StartupError extends Error {}
 
 function randomHex(n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += Math.floor(Math.random() * 16).toString(16);
-  return s;
+  return Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join('');
 }
 
 /** Starts a server with the given directives (tests use `port 0`). */

@@ -1,0 +1,304 @@
+// npm test: serial — starts a 3-primary Redis Cluster and a standalone redis-server, and kills one node
+/**
+ * Gateway mode end to end (issue 18): a real Redis Cluster of three primaries (Debian's
+ * redis-server, `cluster-enabled yes`, `redis-cli --cluster create`) behind an in-process
+ * Redoubt with `gateway-upstream`, used by ordinary non-cluster clients (ioredis and
+ * node-redis). Checked: keys in every slot range, pipelines in order, split MGET/MSET/DEL/
+ * EXISTS merged in order, CROSSSLOT and SELECT refusals with Redis Cluster's texts,
+ * MULTI/EXEC on {tag} keys, an ACL key pattern enforced at the gateway (the upstream never
+ * sees the denied command), ASK and MOVED during a slot migration followed transparently,
+ * a killed node answered with a clear error; then a standalone upstream.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { keySlot } from '../../src/gateway/key-slot.js';
+import { findOnPath, findRedisServer, freePort, startRedisOracle, NO_ORACLE_MESSAGE, type RedisOracle } from '../helpers/redis-oracle.js';
+
+const run = promisify(execFile);
+const cli = findOnPath('redis-cli');
+const skip = findRedisServer() === null || cli === null ? NO_ORACLE_MESSAGE : false;
+
+interface ClusterNode {
+  oracle: RedisOracle;
+  port: number;
+  id: string;
+  admin: Redis;
+}
+
+let dir = '';
+let nodes: ClusterNode[] = [];
+let gateway: RunningServer | null = null;
+
+async function startCluster(): Promise<ClusterNode[]> {
+  dir = mkdtempSync(path.join(tmpdir(), 'redoubt-gw-'));
+  const started: ClusterNode[] = [];
+  for (let i = 0; i < 3; i++) {
+    const busPort = await freePort();
+    const oracle = await startRedisOracle(['--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', path.join(dir, `nodes-${i}.conf`), '--cluster-node-timeout', '3000', '--dir', dir]);
+    const admin = new Redis({ port: oracle.port, host: '127.0.0.1', lazyConnect: false });
+    started.push({ oracle, port: oracle.port, id: String(await admin.call('CLUSTER', 'MYID')), admin });
+  }
+  await run(cli!, ['--cluster', 'create', ...started.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 20_000 });
+  // every node agrees the cluster is up before the gateway discovers it
+  for (const deadline = Date.now() + 15_000; ; ) {
+    const states = await Promise.all(started.map((n) => n.admin.call('CLUSTER', 'INFO') as Promise<string>));
+    if (states.every((s) => s.includes('cluster_state:ok'))) break;
+    if (Date.now() > deadline) throw new Error(`cluster did not come up: ${states.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return started;
+}
+
+/** The node whose CLUSTER SLOTS range holds `slot`. */
+async function ownerOf(slot: number): Promise<ClusterNode> {
+  const ranges = (await nodes[0]!.admin.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
+  const r = ranges.find(([a, b]) => slot >= a && slot <= b)!;
+  return nodes.find((n) => n.port === r[2][1])!;
+}
+
+/** Calls of `cmd` across the cluster (INFO commandstats). */
+async function upstreamCalls(cmd: string): Promise<number> {
+  let total = 0;
+  for (const n of nodes) {
+    const info = (await n.admin.info('commandstats')) as string;
+    const m = new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info);
+    total += m === null ? 0 : Number(m[1]);
+  }
+  return total;
+}
+
+before(async () => {
+  if (skip !== false) return;
+  nodes = await startCluster();
+  gateway = await startServer({ port: 0, config: [['gateway-upstream', `127.0.0.1:${nodes[0]!.port}`], ['save', ''], ['appendonly', 'no']] });
+});
+
+after(async () => {
+  await gateway?.close();
+  for (const n of nodes) {
+    n.admin.disconnect();
+    await n.oracle.stop();
+  }
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+const connect = (opts: Record<string, unknown> = {}): Redis => new Redis({ port: gateway!.port, host: '127.0.0.1', maxRetriesPerRequest: 0, ...opts });
+
+test('keys in every slot range: SET/GET and a pipeline keep order', { skip, timeout: 20_000 }, async () => {
+  const c = connect();
+  try {
+    const keys = Array.from({ length: 300 }, (_, i) => `key:${i}`);
+    // the keys land on all three primaries
+    const owners = new Set(await Promise.all(keys.slice(0, 40).map(async (k) => (await ownerOf(keySlot(k))).port)));
+    assert.equal(owners.size, 3);
+    const binary = (i: number) => Buffer.from([i & 0xff, 0, 0xff, 0x0d, 0x0a, (i * 7) & 0xff]);
+    const p = c.pipeline();
+    keys.forEach((k, i) => p.set(k, binary(i)));
+    keys.forEach((k) => p.getBuffer(k));
+    p.ping();
+    p.incr('counter');
+    const out = (await p.exec())!;
+    for (let i = 0; i < keys.length; i++) assert.deepEqual(out[i], [null, 'OK']);
+    for (let i = 0; i < keys.length; i++) assert.deepEqual(out[keys.length + i]![1], binary(i), keys[i]);
+    assert.deepEqual(out[2 * keys.length], [null, 'PONG']);
+    assert.deepEqual(out[2 * keys.length + 1], [null, 1]);
+    // the value really is on the owning node
+    const owner = await ownerOf(keySlot('key:7'));
+    assert.deepEqual(await owner.admin.getBuffer('key:7'), binary(7));
+    // node-redis, RESP2 and RESP3
+    for (const RESP of [2, 3] as const) {
+      const nr = createClient({ socket: { port: gateway!.port, host: '127.0.0.1' }, RESP });
+      await nr.connect();
+      await nr.hSet(`h${RESP}`, { a: '1', b: '2' });
+      assert.deepEqual({ ...(await nr.hGetAll(`h${RESP}`)) }, { a: '1', b: '2' });
+      assert.equal(await nr.get('key:3'), Buffer.from(binary(3)).toString('utf8'));
+      await nr.quit();
+    }
+  } finally {
+    c.disconnect();
+  }
+});
+
+test('MGET, MSET, DEL, EXISTS across slots are split and merged in order', { skip, timeout: 20_000 }, async () => {
+  const c = connect();
+  try {
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    assert.ok(new Set(keys.map(keySlot)).size > 1);
+    assert.equal(await c.mset(...keys.flatMap((k) => [k, `v-${k}`])), 'OK');
+    assert.deepEqual(await c.mget('h', 'nokey', ...keys), ['v-h', null, ...keys.map((k) => `v-${k}`)]);
+    assert.equal(await c.exists(...keys, 'nokey', 'a'), 9);
+    assert.equal(await c.del('a', 'b', 'c', 'nokey'), 3);
+    assert.deepEqual(await c.mget('a', 'd'), [null, 'v-d']);
+    assert.equal(await c.unlink('d', 'e'), 2);
+    assert.equal(await c.touch('f', 'g', 'zz'), 2);
+    // SCAN walks every primary (the cursor carries the node), KEYS is fanned out and concatenated
+    await c.mset(...Array.from({ length: 60 }, (_, i) => [`scan:${i}`, 'x']).flat());
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, batch] = await c.scan(cursor, 'MATCH', 'scan:*', 'COUNT', 20);
+      for (const k of batch) seen.add(k);
+      cursor = next;
+    } while (cursor !== '0');
+    assert.equal(seen.size, 60);
+    assert.equal((await c.keys('scan:*')).length, 60);
+    // DBSIZE fanned out and summed
+    assert.equal(await c.dbsize(), (await Promise.all(nodes.map((n) => n.admin.dbsize()))).reduce((a, b) => a + b, 0));
+  } finally {
+    c.disconnect();
+  }
+});
+
+test('cross-slot commands get CROSSSLOT, SELECT n is refused, MULTI/EXEC runs on the tag\'s node', { skip, timeout: 20_000 }, async () => {
+  const c = connect();
+  try {
+    assert.notEqual(keySlot('s1'), keySlot('s2'));
+    await assert.rejects(c.sunionstore('s1', 's2'), { message: "CROSSSLOT Keys in request don't hash to the same slot" });
+    await assert.rejects(c.select(1), { message: 'ERR SELECT is not allowed in cluster mode' });
+    assert.equal(await c.select(0), 'OK');
+    await c.sadd('{t}s1', 'x');
+    await c.sadd('{t}s2', 'y');
+    assert.equal(await c.sunionstore('{t}dst', '{t}s1', '{t}s2'), 2);
+    const tx = await c.multi().set('{user1}.a', '1').incr('{user1}.a').get('{user1}.a').ping().exec();
+    assert.deepEqual(tx, [[null, 'OK'], [null, 2], [null, '2'], [null, 'PONG']]);
+    await assert.rejects(c.multi().set('{user1}.a', '1').set('{user2}.a', '1').exec(), /CROSSSLOT/);
+    // the connection is usable after the refused transaction
+    assert.equal(await c.get('{user1}.a'), '2');
+  } finally {
+    c.disconnect();
+  }
+});
+
+test('an ACL key pattern is enforced at the gateway: the upstream never sees the denied command', { skip, timeout: 20_000 }, async () => {
+  const admin = connect();
+  const app = connect({ username: 'app', password: 'app-secret' });
+  try {
+    await admin.call('ACL', 'SETUSER', 'app', 'on', '>app-secret', '~app:*', '+@all');
+    await admin.set('other:secret', 'hidden');
+    assert.equal(await app.set('app:1', 'mine'), 'OK');
+    assert.equal(await app.get('app:1'), 'mine');
+    const before = await upstreamCalls('get');
+    await assert.rejects(app.get('other:secret'), /NOPERM No permissions to access a key/);
+    await assert.rejects(app.mget('app:1', 'other:secret'), /NOPERM/);
+    assert.equal(await upstreamCalls('get'), before);
+    const log = (await admin.call('ACL', 'LOG', '1')) as unknown[][];
+    assert.ok(JSON.stringify(log).includes('other:secret'));
+    // EXEC checks the queued commands again: a permission removed after queueing denies
+    // that command alone (as Redis 7.2), and it is not sent upstream
+    assert.equal(await app.call('MULTI'), 'OK');
+    assert.equal(await app.call('SET', 'app:{t}1', 'x'), 'QUEUED');
+    assert.equal(await app.call('INCR', 'app:{t}2'), 'QUEUED');
+    const queuedBefore = await upstreamCalls('incr');
+    await admin.call('ACL', 'SETUSER', 'app', '-incr');
+    const results = (await app.call('EXEC')) as unknown[];
+    assert.equal(results[0], 'OK');
+    assert.match(String(results[1]), /NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call/);
+    assert.equal(await upstreamCalls('incr'), queuedBefore);
+  } finally {
+    admin.disconnect();
+    app.disconnect();
+  }
+});
+
+test('a slot migration: ASK while migrating, MOVED after, both invisible to the client', { skip, timeout: 20_000 }, async () => {
+  const c = connect();
+  try {
+    const key = 'migrating-key';
+    const slot = keySlot(key);
+    await c.set(key, 'before');
+    const from = await ownerOf(slot);
+    const to = nodes.find((n) => n !== from)!;
+    await to.admin.call('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', from.id);
+    await from.admin.call('CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', to.id);
+    await from.admin.call('MIGRATE', '127.0.0.1', String(to.port), '', '0', '5000', 'KEYS', key);
+    // the key has left `from`: its node answers ASK, the gateway asks `to` with ASKING
+    assert.equal(await c.get(key), 'before');
+    for (const n of nodes) await n.admin.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', to.id);
+    // the gateway's map still names `from`: MOVED, followed
+    assert.equal(await c.set(key, 'after'), 'OK');
+    assert.equal(await c.get(key), 'after');
+    assert.equal(await to.admin.get(key), 'after');
+    const counters = gateway!.server.gateway!.counters;
+    assert.ok(counters.ask >= 1, `ask ${counters.ask}`);
+    assert.ok(counters.moved >= 1, `moved ${counters.moved}`);
+    const info = await c.info('cluster');
+    assert.match(info, /gateway_mode:cluster/);
+    assert.match(info, /gateway_moved_redirects:[1-9]/);
+  } finally {
+    c.disconnect();
+  }
+});
+
+test('a killed upstream node: a clear error, not a hang; other slots keep working', { skip, timeout: 20_000 }, async () => {
+  const c = connect({ commandTimeout: 8000 });
+  try {
+    const victim = nodes[2]!;
+    let deadKey = '';
+    let liveKey = '';
+    for (let i = 0; deadKey === '' || liveKey === ''; i++) {
+      const k = `probe:${i}`;
+      if ((await ownerOf(keySlot(k))) === victim) deadKey ||= k;
+      else liveKey ||= k;
+    }
+    victim.admin.disconnect();
+    await victim.oracle.stop();
+    const started = Date.now();
+    await assert.rejects(c.get(deadKey), /ERR upstream (unreachable|connection lost)/);
+    assert.ok(Date.now() - started < 5000);
+    assert.equal(await c.set(liveKey, 'alive'), 'OK');
+    assert.equal(await c.get(liveKey), 'alive');
+  } finally {
+    c.disconnect();
+  }
+});
+
+test('a standalone upstream: the same front for one redis-server', { skip, timeout: 20_000 }, async () => {
+  const upstream = await startRedisOracle();
+  const direct = new Redis({ port: upstream.port, host: '127.0.0.1' });
+  // set after start: the start-up check PINGs without AUTH
+  await direct.config('SET', 'requirepass', 'up-secret');
+  await direct.auth('up-secret');
+  const gw = await startServer({
+    port: 0,
+    // a small in-flight bound: a long pipeline stalls the client's input and resumes it, in order
+    config: [['gateway-upstream', `127.0.0.1:${upstream.port}`], ['gateway-upstream-pass', 'up-secret'], ['gateway-max-inflight', '4'], ['save', ''], ['appendonly', 'no']],
+  });
+  const c = new Redis({ port: gw.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+  try {
+    assert.equal(await c.mset('x', '1', 'y', '2'), 'OK');
+    assert.deepEqual(await c.mget('x', 'y', 'none'), ['1', '2', null]);
+    assert.equal(await c.sadd('s1', 'a'), 1);
+    assert.equal(await c.sunionstore('s2', 's1'), 1);
+    assert.equal(await direct.get('x'), '1');
+    const p = c.pipeline();
+    for (let i = 0; i < 500; i++) {
+      p.incr('n');
+      if (i % 50 === 0) p.echo(`local-${i}`);
+    }
+    const out = (await p.exec())!.map(([, v]) => v);
+    const expected: unknown[] = [];
+    for (let i = 0; i < 500; i++) {
+      expected.push(i + 1);
+      if (i % 50 === 0) expected.push(`local-${i}`);
+    }
+    assert.deepEqual(out, expected);
+    await assert.rejects(c.select(2), { message: 'ERR SELECT is not allowed in cluster mode' });
+    // the upstream password is never shown: CONFIG GET answers (redacted)
+    assert.deepEqual(await c.config('GET', 'gateway-upstream-pass'), ['gateway-upstream-pass', '(redacted)']);
+    assert.equal(JSON.stringify(await c.call('CLIENT', 'LIST')).includes('up-secret'), false);
+    assert.equal((await c.info()).includes('up-secret'), false);
+  } finally {
+    c.disconnect();
+    direct.disconnect();
+    await gw.close();
+    await upstream.stop();
+  }
+});
