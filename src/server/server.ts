@@ -15,6 +15,7 @@
  * and the few methods the parts call back into.
  */
 import type net from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { ConfigStore } from '../config/config-store.js';
 import { configTable } from '../config/config-table.js';
 import { CommandTable, renameChecker } from '../command-model/command-table.js';
@@ -190,7 +191,7 @@ export class Server implements CommandHost {
     this.clock = opts.clock ?? systemClock;
     this.cachedNow = this.clock.now();
     this.startedAt = this.cachedNow;
-    this.runId = randomHex(40);
+    this.runId = randomBytes(20).toString('hex');
     this.logger = new Logger(opts.logSink ?? silentSink);
     this.config = opts.store ?? new ConfigStore(configTable);
     this.commands = new CommandTable(allCommands);
@@ -429,10 +430,6 @@ export class Server implements CommandHost {
 
 /** A start-up failure redis-server reports with one WARNING log line and exit code 1. */
 export class StartupError extends Error {}
-
-function randomHex(n: number): string {
-  return Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join('');
-}
 
 /** Starts a server with the given directives (tests use `port 0`). */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
