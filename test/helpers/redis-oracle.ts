@@ -117,11 +117,23 @@ export async function startRedisOracle(extraArgs: string[] = [], timeoutMs = 10_
         },
       };
     }
+    const refused = !spawnFailed && (child.exitCode !== null || child.signalCode !== null);
     if (!spawnFailed) lastError = output;
     child.kill('SIGKILL');
     await exited;
+    // Only a lost race for the port is worth another process; a server that refused its
+    // configuration (or is merely slow on a loaded machine) would do the same again.
+    if (refused && !/address already in use/i.test(output)) throw new OracleRefusedToStart(output);
+    if (!refused && !spawnFailed) throw new Error(`redis-server did not answer PING within ${timeoutMs} ms: ${output}`);
   }
   throw new Error(`redis-server did not start: ${lastError}`);
+}
+
+/** redis-server exited at start-up (a configuration or data file it refused), as opposed to a slow start. */
+export class OracleRefusedToStart extends Error {
+  constructor(readonly output: string) {
+    super(`redis-server refused to start: ${output}`);
+  }
 }
 
 /** Polls 127.0.0.1:port with PING until +PONG, `dead()` says the process died, or the deadline passes. */
