@@ -42,6 +42,30 @@ test('the command model does not climb into commands/ or the server module', () 
   assert.deepEqual(offenders, []);
 });
 
+/** the folders command-model/ sits on: it may import their values */
+const BELOW_COMMAND_MODEL = ['protocol', 'types', 'config', 'keyspace'];
+
+test('the command model imports only types from the layers above it (values only from below)', () => {
+  const files = sources('src/command-model');
+  const offenders: string[] = [];
+  for (const { file, text } of files) {
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, false);
+    for (const st of sf.statements) {
+      const isImport = ts.isImportDeclaration(st);
+      if (!isImport && !ts.isExportDeclaration(st)) continue;
+      const spec = st.moduleSpecifier;
+      if (spec === undefined || !ts.isStringLiteral(spec) || !spec.text.startsWith('../')) continue;
+      const target = spec.text.slice(3);
+      if (target === 'errors.js' || BELOW_COMMAND_MODEL.some((d) => target.startsWith(`${d}/`))) continue;
+      const typeOnly = isImport
+        ? st.importClause !== undefined && (st.importClause.isTypeOnly || (st.importClause.name === undefined && st.importClause.namedBindings !== undefined && ts.isNamedImports(st.importClause.namedBindings) && st.importClause.namedBindings.elements.every((e) => e.isTypeOnly)))
+        : st.isTypeOnly;
+      if (!typeOnly) offenders.push(`${file}: imports a value from ${spec.text}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
 test('ACL, keyspace and persistence take the command model from command-model/, not commands/', () => {
   const files = [...sources('src/acl'), ...sources('src/keyspace'), ...sources('src/persistence')];
   const offenders = files
