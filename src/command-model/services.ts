@@ -11,6 +11,20 @@
  * Invariants: services are synchronous (blocking commands hand a request to
  * `keyspace.blocking` and return); none of them throws a CommandError; error texts stay
  * with the handlers (errors.ts).
+ *
+ * The CommandContext class is declared here too (context.ts re-exports it): the context
+ * holds the services and services take the context, so the two share a file rather than
+ * import each other.
+ *
+ * Layering (test/unit/architecture.test.ts): this file takes commands as CommandEntry
+ * (command-data.ts, no handler) and names no class that imports the command model back —
+ * ACL, EVAL's scripts, FUNCTION's registry and the script runner appear as the narrow
+ * interfaces below, which those classes implement. What it still names from the layers
+ * above are types only, of modules that do not import it: the Client and the ACL
+ * User/UserRegistry/AclLog handlers act on, pub/sub and tracking shapes, the statistics,
+ * slow log, latency and logger objects, security events and scripting's plain types.
+ * Interfaces for Client and User are the next step; they change every handler that
+ * passes a client or user on.
  */
 import type { Database } from '../keyspace/database.js';
 import type { MemoryAccounting } from '../keyspace/memory-accounting.js';
