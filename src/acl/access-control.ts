@@ -10,8 +10,8 @@
  *   property reads.
  */
 import type { ConfigStore } from '../config/config-store.js';
-import type { Command } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandEntry } from '../command-model/command-data.js';
+import type { AclService, CommandContext } from '../command-model/services.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import type { Client } from '../server/client.js';
 import { AclLog, type AclDenialReason, type AclLogContext } from './acl-log.js';
@@ -32,13 +32,13 @@ export interface AclHost {
   wallClock(): number;
   clientInfo(client: Client): string;
   /** the name a command is called by now (after rename-command), as ACL LOG shows it */
-  commandName(cmd: Command): string;
+  commandName(cmd: CommandEntry): string;
   /** counters and security events for a denial (never given a password) */
   denied(client: Client, reason: AclDenialReason, object: string, context: AclLogContext): void;
 }
 
 /** Redis 7.2's NOPERM texts (getAclErrorMessage). */
-export function nopermMessage(user: User, cmd: Command, denial: PermissionResult): string {
+export function nopermMessage(user: User, cmd: CommandEntry, denial: PermissionResult): string {
   if (denial.ok) return '';
   if (denial.reason === 'key') return errors.noPermKey;
   if (denial.reason === 'channel') return errors.noPermChannel;
@@ -62,7 +62,7 @@ const PUBLISH_CHANNEL: readonly ChannelRef[] = [{ index: 1, pattern: false }];
  * The channel arguments Redis checks: what PUBLISH/SPUBLISH publish to and what
  * [S|P]SUBSCRIBE subscribe to. Unsubscribing and PUBSUB introspection are never checked.
  */
-export function channelRefs(cmd: Command, argv: readonly string[]): readonly ChannelRef[] | undefined {
+export function channelRefs(cmd: CommandEntry, argv: readonly string[]): readonly ChannelRef[] | undefined {
   switch (cmd.fullName) {
     case 'publish':
     case 'spublish':
@@ -95,7 +95,7 @@ function isUnrestricted(u: User): boolean {
 /** A digest no password hashes to: compared against when the user does not exist. */
 const NO_SUCH_USER_DIGESTS = ['0'.repeat(64)];
 
-export class AccessControl {
+export class AccessControl implements AclService {
   readonly users: UserRegistry;
   readonly log: AclLog;
 
@@ -177,7 +177,7 @@ export class AccessControl {
   }
 
   /** The permission check of `user` for a call (no logging). */
-  permission(user: User, cmd: Command, argv: readonly string[]): PermissionResult {
+  permission(user: User, cmd: CommandEntry, argv: readonly string[]): PermissionResult {
     return checkPermission(user, cmd, argv, channelRefs(cmd, argv));
   }
 
@@ -185,7 +185,7 @@ export class AccessControl {
    * The dispatcher's check: null when allowed, else the NOPERM reply (the denial is
    * logged with context "multi" when the command was being queued).
    */
-  check(ctx: CommandContext, cmd: Command, argv: readonly string[]): Reply | null {
+  check(ctx: CommandContext, cmd: CommandEntry, argv: readonly string[]): Reply | null {
     const client = ctx.client;
     const user = client.aclUser;
     if (isUnrestricted(user)) return null;
@@ -196,7 +196,7 @@ export class AccessControl {
   }
 
   /** EXEC's re-check of one queued command: null when still allowed, else its error reply. */
-  checkQueued(ctx: CommandContext, cmd: Command, argv: readonly string[]): Reply | null {
+  checkQueued(ctx: CommandContext, cmd: CommandEntry, argv: readonly string[]): Reply | null {
     const user = ctx.client.aclUser;
     if (isUnrestricted(user)) return null;
     const res = this.permission(user, cmd, argv);

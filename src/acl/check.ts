@@ -6,7 +6,7 @@
  * "most specific" one, as Redis picks it: channel over key over command, and among equal
  * kinds the one at the later argument.
  */
-import type { Command } from '../command-model/command-spec.js';
+import type { CommandEntry } from '../command-model/command-data.js';
 import { commandHasKeys, extractKeys, type KeyRef } from '../command-model/key-extraction.js';
 import { globMatch } from '../keyspace/glob.js';
 import { KEY_READ, KEY_WRITE, type Selector, type User } from './user.js';
@@ -73,7 +73,7 @@ export function selectorAllowsChannel(sel: Selector, channel: string, isPattern:
 }
 
 /** True if the selector's command bits (or first-arg allowances) permit `cmd` with these args. */
-export function selectorAllowsCommand(sel: Selector, cmd: Command, argv: readonly string[]): boolean {
+export function selectorAllowsCommand(sel: Selector, cmd: CommandEntry, argv: readonly string[]): boolean {
   if (sel.allCommands || cmd.noAuth || sel.hasCommandBit(cmd.id)) return true;
   const allowed = sel.firstArgs?.get(cmd.id);
   if (allowed === undefined || argv.length < 2) return false;
@@ -87,9 +87,9 @@ export function selectorAllowsCommand(sel: Selector, cmd: Command, argv: readonl
  * key spec `index N, lastkey 0`, no movable keys): their key is checked without building
  * a key list. Computed once per command.
  */
-const singleKeyIndex = new WeakMap<Command, { index: number; flags: readonly string[] } | null>();
+const singleKeyIndex = new WeakMap<CommandEntry, { index: number; flags: readonly string[] } | null>();
 
-function singleKeyOf(cmd: Command): { index: number; flags: readonly string[] } | null {
+function singleKeyOf(cmd: CommandEntry): { index: number; flags: readonly string[] } | null {
   let v = singleKeyIndex.get(cmd);
   if (v === undefined) {
     v = null;
@@ -104,7 +104,7 @@ function singleKeyOf(cmd: Command): { index: number; flags: readonly string[] } 
 }
 
 /** 0 if `sel` allows the call, else the denial rank (argument index left in scratch.index). */
-function checkSelector(sel: Selector, cmd: Command, argv: readonly string[], channels: readonly ChannelRef[] | undefined): number {
+function checkSelector(sel: Selector, cmd: CommandEntry, argv: readonly string[], channels: readonly ChannelRef[] | undefined): number {
   if (!selectorAllowsCommand(sel, cmd, argv)) {
     scratch.index = 0;
     return RANK_CMD;
@@ -141,7 +141,7 @@ function checkSelector(sel: Selector, cmd: Command, argv: readonly string[], cha
  */
 export function checkPermission(
   user: User,
-  cmd: Command,
+  cmd: CommandEntry,
   argv: readonly string[],
   channels?: readonly ChannelRef[],
 ): PermissionResult {

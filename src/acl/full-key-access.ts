@@ -6,7 +6,7 @@
  * key, that is `allkeys`/`~*` or a `%R~*` (any pattern other than the literal `*` does not
  * count, however much it matches).
  */
-import type { Command } from '../command-model/command-spec.js';
+import type { CommandEntry } from '../command-model/command-data.js';
 import { extractKeys } from '../command-model/key-extraction.js';
 import { selectorAllowsCommand, selectorAllowsKey } from './check.js';
 import { KEY_READ, type Selector, type User } from './user.js';
@@ -18,7 +18,7 @@ function readsEveryKey(sel: Selector): boolean {
 }
 
 /** True when one of `user`'s selectors allows this call and may read any key. */
-export function hasUnrestrictedKeyRead(user: User, cmd: Command, argv: readonly string[]): boolean {
+export function hasUnrestrictedKeyRead(user: User, cmd: CommandEntry, argv: readonly string[]): boolean {
   let keys: ReturnType<typeof extractKeys> | null = null;
   for (const sel of user.selectors) {
     if (!readsEveryKey(sel) || !selectorAllowsCommand(sel, cmd, argv)) continue;

@@ -4,7 +4,7 @@
  * all-or-nothing on a staging copy, merging selectors that span several arguments
  * ("(~key*" "+get)") the way ACL SETUSER does, and returns Redis's full error text.
  */
-import { ACL_CATEGORIES, type AclCategory } from '../command-model/command-spec.js';
+import { ACL_CATEGORIES, type AclCategory } from '../command-model/command-data.js';
 import { splitArgs } from '../config/split-args.js';
 import { hashPassword, isValidPasswordHash } from './password.js';
 import { formatCidr, parseCidr } from '../security/source-allowlist.js';

@@ -8,8 +8,7 @@
  * Everything here is pure data + small primitives; token parsing lives in rule-parser.ts,
  * descriptions in describe.ts and permission checks in check.ts.
  */
-import type { AclCategory, Command } from '../command-model/command-spec.js';
-import type { CommandTable } from '../command-model/command-table.js';
+import type { AclCategory, CommandEntry, CommandLookup } from '../command-model/command-data.js';
 
 /** Key pattern permissions (Redis ACL_READ_PERMISSION / ACL_WRITE_PERMISSION). */
 export const KEY_READ = 1;
@@ -24,15 +23,15 @@ export interface KeyPattern {
 
 /** What the rules need to know about the server. */
 export interface AclContext {
-  table: CommandTable;
+  table: CommandLookup;
   /** acl-pubsub-default: new selectors (and `reset`) start with all channels allowed or none */
   pubsubDefault: 'allchannels' | 'resetchannels';
 }
 
 /** Commands of each category, computed once per table (category rules walk them). */
-const categoryIndex = new WeakMap<CommandTable, Map<AclCategory, Command[]>>();
+const categoryIndex = new WeakMap<CommandLookup, Map<AclCategory, CommandEntry[]>>();
 
-export function commandsInCategory(table: CommandTable, cat: AclCategory): readonly Command[] {
+export function commandsInCategory(table: CommandLookup, cat: AclCategory): readonly CommandEntry[] {
   let idx = categoryIndex.get(table);
   if (idx === undefined) {
     idx = new Map();
@@ -53,7 +52,7 @@ export function commandsInCategory(table: CommandTable, cat: AclCategory): reado
  * or an unknown part finds nothing, as Redis's lookup. Rules follow original names, so
  * a renamed command keeps its rules.
  */
-export function lookupAclCommand(table: CommandTable, name: string): Command | undefined {
+export function lookupAclCommand(table: CommandLookup, name: string): CommandEntry | undefined {
   if (name.length === 0) return undefined;
   const parts = name.split('|');
   if (parts.length > 2) return undefined;
@@ -141,13 +140,13 @@ export class Selector {
   }
 
   /** Allow or deny a command; a container takes all its subcommands along. */
-  changeCommand(cmd: Command, allow: boolean): void {
+  changeCommand(cmd: CommandEntry, allow: boolean): void {
     this.setCommandBit(cmd.id, allow);
     if (this.firstArgs !== null && this.firstArgs.delete(cmd.id) && this.firstArgs.size === 0) this.firstArgs = null;
     if (cmd.subcommandMap !== null) for (const sub of cmd.subcommandMap.values()) this.setCommandBit(sub.id, allow);
   }
 
-  changeCategory(table: CommandTable, cat: AclCategory, allow: boolean): void {
+  changeCategory(table: CommandLookup, cat: AclCategory, allow: boolean): void {
     for (const cmd of commandsInCategory(table, cat)) this.changeCommand(cmd, allow);
   }
 

@@ -2,9 +2,9 @@
  * The registry: every command declared once, indexed by name (after renames) with
  * derived ACL categories and a dense id per command and subcommand.
  */
-import { deriveCategories, type Command, type CommandDefinition } from './command-spec.js';
+import { deriveCategories, type Command, type CommandDefinition, type CommandLookup } from './command-spec.js';
 
-export class CommandTable {
+export class CommandTable implements CommandLookup {
   /** lookup by the name clients type (renamed commands appear under their new name) */
   private readonly byName = new Map<string, Command>();
   /** every command by original name, renamed or not (ACL rules follow the command) */

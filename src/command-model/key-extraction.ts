@@ -15,7 +15,7 @@
  *  3. otherwise no keys.
  * Everything here is pure: no server, no I/O.
  */
-import type { CommandDefinition, KeySpec, KeySpecFlag } from './command-spec.js';
+import type { CommandDeclaration, KeySpec, KeySpecFlag } from './command-data.js';
 
 export interface KeyRef {
   /** position in argv (argv[0] is the command name) */
@@ -31,7 +31,7 @@ export interface SpecSearchOptions {
 }
 
 /** What extraction needs to know about a command (a registered Command satisfies it). */
-export type KeyedCommand = Pick<CommandDefinition, 'name' | 'arity' | 'flags' | 'keySpecs' | 'getKeys'> & {
+export type KeyedCommand = Pick<CommandDeclaration, 'name' | 'arity' | 'flags' | 'keySpecs' | 'getKeys'> & {
   /** "object|encoding" for subcommands; defaults to `name` */
   fullName?: string;
 };

@@ -11,6 +11,20 @@
  * Invariants: services are synchronous (blocking commands hand a request to
  * `keyspace.blocking` and return); none of them throws a CommandError; error texts stay
  * with the handlers (errors.ts).
+ *
+ * The CommandContext class is declared here too (context.ts re-exports it): the context
+ * holds the services and services take the context, so the two share a file rather than
+ * import each other.
+ *
+ * Layering (test/unit/architecture.test.ts): this file takes commands as CommandEntry
+ * (command-data.ts, no handler) and names no class that imports the command model back —
+ * ACL, EVAL's scripts, FUNCTION's registry and the script runner appear as the narrow
+ * interfaces below, which those classes implement. What it still names from the layers
+ * above are types only, of modules that do not import it: the Client and the ACL
+ * User/UserRegistry/AclLog handlers act on, pub/sub and tracking shapes, the statistics,
+ * slow log, latency and logger objects, security events and scripting's plain types.
+ * Interfaces for Client and User are the next step; they change every handler that
+ * passes a client or user on.
  */
 import type { Database } from '../keyspace/database.js';
 import type { MemoryAccounting } from '../keyspace/memory-accounting.js';
@@ -18,21 +32,33 @@ import type { ValueType } from '../keyspace/value-types.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Client } from '../server/client.js';
 import type { PubSubTarget, SubscriptionKind } from '../server/pubsub.js';
-import type { TrackingOptions } from '../server/tracking.js';
+import type { TrackingOptions } from '../server/client-tracking.js';
 import type { ServerStats } from '../server/stats.js';
 import type { SlowLogEntry } from '../server/slowlog.js';
 import type { LatencyEvent, CommandHistogram } from '../server/latency.js';
 import type { Logger } from '../server/logger.js';
-import type { AccessControl } from '../acl/access-control.js';
+import type { User } from '../acl/user.js';
+import type { UserRegistry } from '../acl/users.js';
+import type { AclLog, AclDenialReason, AclLogContext } from '../acl/acl-log.js';
+import type { PermissionResult } from '../acl/check.js';
 import type { SecurityMonitor, Actor } from '../security/security-monitor.js';
-import type { Command } from './command-spec.js';
-import type { CommandTable } from './command-table.js';
-import type { CommandContext } from './context.js';
-import type { FunctionLibraries } from '../scripting/function-libraries.js';
-import type { ScriptRunner } from '../scripting/script-runner.js';
+import type { CommandEntry, CommandLookup } from './command-data.js';
+import type { NotifyKindBit } from '../keyspace/keyspace-events.js';
+import type { ConfigStore } from '../config/config-store.js';
 import type { HostFunctionResult } from '../scripting/lua-vm.js';
 import type { LuaArg } from '../scripting/wire.js';
-import type { EvalScripts } from '../scripting/eval-scripts.js';
+import type { ScriptCache } from '../scripting/script-cache.js';
+import type {
+  CompileOutcome,
+  FunctionInfo,
+  FunctionRun,
+  LibraryInfo,
+  LoadEnvironment,
+  LoadOutcome,
+  RestorePolicy,
+  RunRequest,
+  ScriptTarget,
+} from '../scripting/script-types.js';
 
 /**
  * The write feed's verbs (persistence/propagator.ts states the contract): by default an
@@ -282,9 +308,23 @@ export interface MonitorService {
   wallClock(): number;
 }
 
+/** ACL as commands and scripts use it (acl/access-control.ts implements it). */
+export interface AclService {
+  readonly users: UserRegistry;
+  readonly log: AclLog;
+  /** the `default` user (new connections, RESET) */
+  readonly defaultUser: User;
+  /** may `user` run `cmd` with these arguments (redis.acl_check_cmd, ACL DRYRUN) */
+  permission(user: User, cmd: CommandEntry, argv: readonly string[]): PermissionResult;
+  /** an ACL LOG entry for a denial found outside the dispatcher's check (a script's redis.call) */
+  recordDenial(client: Client, reason: AclDenialReason, context: AclLogContext, object: string, username: string): void;
+  /** EXEC's re-check of a queued command: null when allowed, else the error reply */
+  checkQueued(ctx: CommandContext, cmd: CommandEntry, argv: readonly string[]): Reply | null;
+}
+
 /** Identity and security: ACL users, AUTH, security events. */
 export interface SecurityService {
-  readonly acl: AccessControl;
+  readonly acl: AclService;
   readonly events: SecurityMonitor;
   actorOf(client: Client): Actor;
   /**
@@ -297,9 +337,9 @@ export interface SecurityService {
 
 /** The command table and re-entry into execution (EXEC, and later scripts). */
 export interface CommandRegistry {
-  readonly table: CommandTable;
+  readonly table: CommandLookup;
   /** runs a command that passed every check (EXEC's queued commands) */
-  call(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null;
+  call(ctx: CommandContext, cmd: CommandEntry, argv: string[]): Reply | null;
   /**
    * The running command answers later (EXEC whose script paused): its call's end waits
    * for `complete`, which returns the reply to send; the handler returns null.
@@ -352,9 +392,9 @@ export interface MonitorFeedService {
   /** any monitor connected (callers may skip building arguments otherwise) */
   readonly active: boolean;
   /** shows a command's line whatever its flags (secrets redacted) */
-  commandLine(client: Client, cmd: Command, argv: readonly string[]): void;
+  commandLine(client: Client, cmd: CommandEntry, argv: readonly string[]): void;
   /** shows a command a script ran, as `[<db> lua]` (secrets redacted) */
-  scriptCommand(dbIndex: number, cmd: Command, argv: readonly string[]): void;
+  scriptCommand(dbIndex: number, cmd: CommandEntry, argv: readonly string[]): void;
 }
 
 /** What the engine asks while a script runs (the gate answers; see server/script-busy.ts). */
@@ -407,11 +447,44 @@ export interface RunningFunction {
   readonly durationMs: number;
 }
 
+/** Runs a compiled script for a caller (scripting/script-runner.ts ScriptRunner). */
+export interface ScriptRunnerService {
+  /** the caller's reply, or null when the script paused past busy-reply-threshold (it answers later) */
+  run(caller: CommandContext, target: ScriptTarget, req: RunRequest): Reply | null;
+}
+
+/** The FUNCTION registry as FUNCTION and FCALL use it (scripting/function-libraries.ts FunctionLibraries). */
+export interface FunctionRegistry {
+  /** the FCALL under way (FUNCTION STATS shows it; the next FCALL replaces it) */
+  current: FunctionRun | null;
+  readonly libraries: ReadonlyMap<string, LibraryInfo>;
+  readonly libraryCount: number;
+  readonly functionCount: number;
+  lookup(name: string): FunctionInfo | undefined;
+  /** every library's code (FUNCTION DUMP) */
+  codes(): string[];
+  load(code: string, replace: boolean, env: LoadEnvironment): LoadOutcome;
+  delete(name: string): boolean;
+  flush(): void;
+  /** FUNCTION RESTORE: null on success, else the error text */
+  restore(codes: readonly string[], policy: RestorePolicy, env: LoadEnvironment): string | null;
+}
+
+/** EVAL's VM, script cache and runner as EVAL and SCRIPT use them (scripting/eval-scripts.ts EvalScripts). */
+export interface EvalService {
+  readonly cache: ScriptCache;
+  readonly runner: ScriptRunnerService;
+  /** compiles (or finds) a script; `fromEval` scripts may be evicted, SCRIPT LOAD's may not */
+  load(body: string, fromEval: boolean): CompileOutcome;
+  /** SCRIPT FLUSH: empties the cache and rebuilds the VM */
+  flush(): void;
+}
+
 /** FUNCTION libraries and the function being run (scripting/function-libraries.ts). */
 export interface FunctionService {
-  readonly libraries: FunctionLibraries;
+  readonly libraries: FunctionRegistry;
   /** runs library functions (FCALL), over the libraries' VM */
-  readonly runner: ScriptRunner;
+  readonly runner: ScriptRunnerService;
   /** redis.log and the other host functions a library may call while it loads */
   readonly loadHostFunction?: (name: string, args: readonly LuaArg[]) => HostFunctionResult;
   /** the function running now, or null */
@@ -421,7 +494,7 @@ export interface FunctionService {
 /** Scripting (EVAL, SCRIPT) and what the script runner asks of the server. */
 export interface ScriptingService {
   /** EVAL's VM, script cache and runner */
-  readonly eval: EvalScripts;
+  readonly eval: EvalService;
   /** maxmemory is set and used memory is over it (Redis's pre_command_oom_state) */
   outOfMemory(): boolean;
   /** the MISCONF refusal in force (a failed save or AOF write), else null */
@@ -457,9 +530,68 @@ export interface CommandServices {
   readonly replicaOf: ReplicaOfService;
   readonly migrate: MigrateService;
   readonly debug: DebugService;
-  readonly monitors: MonitorFeedService;
+  readonly monitorFeed: MonitorFeedService;
   readonly scripting: ScriptingService;
   /** running scripts in slices past busy-reply-threshold, BUSY, SCRIPT/FUNCTION KILL */
   readonly scriptBusy: ScriptsService;
   readonly functions: FunctionService;
+}
+
+/** What the server provides to build contexts (implemented by server/server.ts). */
+export interface CommandHost {
+  readonly dbs: readonly Database[];
+  readonly config: ConfigStore;
+  readonly propagator: PropagationVerbs;
+  readonly services: CommandServices;
+  /** the cached time of the current command, ms */
+  now(): number;
+  keyModified(db: Database, key: string): void;
+  notifyKeyspaceEvent(kind: NotifyKindBit, event: string, key: string, dbIndex: number): void;
+}
+
+export class CommandContext {
+  /** the command being executed (set by the dispatcher) */
+  command!: CommandEntry;
+  readonly config: ConfigStore;
+  readonly propagation: PropagationVerbs;
+  readonly services: CommandServices;
+
+  constructor(
+    private readonly host: CommandHost,
+    readonly client: Client,
+  ) {
+    this.config = host.config;
+    this.propagation = host.propagator;
+    this.services = host.services;
+  }
+
+  /**
+   * A context for another client of the same server: a script's own client, which
+   * runs the script's redis.call commands in its own database and protocol.
+   */
+  forClient(client: Client): CommandContext {
+    return new CommandContext(this.host, client);
+  }
+
+  get db(): Database {
+    return this.host.dbs[this.client.dbIndex]!;
+  }
+
+  /** cached time of this command, ms */
+  get now(): number {
+    return this.host.now();
+  }
+
+  /**
+   * A keyspace event (keyspace-events.ts) for `key` in the selected database, or in
+   * `dbIndex` when the command works on another one (MOVE, COPY … DB).
+   */
+  notify(kind: NotifyKindBit, event: string, key: string, dbIndex: number = this.client.dbIndex): void {
+    this.host.notifyKeyspaceEvent(kind, event, key, dbIndex);
+  }
+
+  /** Redis's signalModifiedKey: WATCH, blocked clients, memory accounting, dirty. */
+  keyModified(db: Database, key: string): void {
+    this.host.keyModified(db, key);
+  }
 }

@@ -13,7 +13,7 @@ import { defineCommand, type CommandDefinition } from '../command-model/command-
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { exactLongLong } from '../command-model/argument-reader.js';
-import type { TrackingOptions } from '../server/tracking.js';
+import type { TrackingOptions } from '../server/client-tracking.js';
 
 const CONN: ['connection'] = ['connection'];
 const FLAGS = ['noscript', 'loading', 'stale'] as const;

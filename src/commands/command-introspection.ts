@@ -7,8 +7,7 @@
  * computed from the key specs as Redis does. Renamed commands are listed and looked up
  * under the name clients call them by; disabled ones (renamed to "") do not appear.
  */
-import { COMMAND_FLAGS, defineCommand, type ArgumentDoc, type Command, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from '../command-model/command-spec.js';
-import type { CommandTable } from '../command-model/command-table.js';
+import { COMMAND_FLAGS, defineCommand, type ArgumentDoc, type CommandEntry, type CommandLookup, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from '../command-model/command-spec.js';
 import type { CommandContext } from '../command-model/context.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
@@ -51,12 +50,12 @@ export function helpReply(container: string, lines: readonly string[]): Reply {
 
 /** Names of commands as clients currently call them (after rename-command). */
 export class PublicNames {
-  private readonly names = new Map<Command, string>();
-  constructor(readonly table: CommandTable) {
+  private readonly names = new Map<CommandEntry, string>();
+  constructor(readonly table: CommandLookup) {
     for (const [name, cmd] of table.visible()) this.names.set(cmd, name);
   }
   /** "get", "config|get", or undefined when the command (or its container) is disabled */
-  of(cmd: Command): string | undefined {
+  of(cmd: CommandEntry): string | undefined {
     if (cmd.parent === null) return this.names.get(cmd);
     const p = this.of(cmd.parent);
     return p === undefined ? undefined : `${p}|${cmd.name}`;
@@ -67,7 +66,7 @@ export class PublicNames {
  * A command or subcommand by the name a client uses: "get", "CONFIG|GET". Like Redis's
  * lookupCommandBySds: more than one '|' or an unknown part finds nothing.
  */
-export function lookupByPublicName(table: CommandTable, name: string): Command | undefined {
+export function lookupByPublicName(table: CommandLookup, name: string): CommandEntry | undefined {
   const parts = name.split('|');
   if (parts.length > 2) return undefined;
   const top = table.lookup(parts[0]!);
@@ -75,7 +74,7 @@ export function lookupByPublicName(table: CommandTable, name: string): Command |
   return top.subcommandMap?.get(parts[1]!.toLowerCase());
 }
 
-function flagSet(cmd: Command): Reply {
+function flagSet(cmd: CommandEntry): Reply {
   const movable = cmd.flags.includes('movablekeys') || legacyKeyRange(cmd.keySpecs).movable;
   const out: Reply[] = [];
   for (const f of SHOWN_FLAGS) {
@@ -137,7 +136,7 @@ function keySpecReply(spec: KeySpec): Reply {
 }
 
 /** One COMMAND INFO entry: name, arity, flags, first, last, step, categories, tips, key specs, subcommands. */
-export function commandInfoReply(cmd: Command, names: PublicNames): Reply {
+export function commandInfoReply(cmd: CommandEntry, names: PublicNames): Reply {
   const range = legacyKeyRange(cmd.keySpecs);
   const subs = cmd.subcommands === undefined ? reply.set([]) : reply.array(subcommandsOf(cmd).map((s) => commandInfoReply(s, names)));
   return reply.array([
@@ -154,7 +153,7 @@ export function commandInfoReply(cmd: Command, names: PublicNames): Reply {
   ]);
 }
 
-function subcommandsOf(cmd: Command): Command[] {
+function subcommandsOf(cmd: CommandEntry): CommandEntry[] {
   return cmd.subcommandMap === null ? [] : [...cmd.subcommandMap.values()];
 }
 
@@ -186,7 +185,7 @@ function argumentsReply(args: readonly ArgumentDoc[], keyCounter: { n: number })
 }
 
 /** One COMMAND DOCS value (the map after the name). */
-export function commandDocsReply(cmd: Command, names: PublicNames): Reply {
+export function commandDocsReply(cmd: CommandEntry, names: PublicNames): Reply {
   const d = cmd.docs;
   const items: Reply[] = [];
   items.push(reply.bulk('summary'), reply.bulk(d.summary));
@@ -209,7 +208,7 @@ export function commandDocsReply(cmd: Command, names: PublicNames): Reply {
 
 // ---- COMMAND subcommands ----
 
-function visibleCommands(table: CommandTable): Command[] {
+function visibleCommands(table: CommandLookup): CommandEntry[] {
   return table.visible().map(([, c]) => c);
 }
 
@@ -304,7 +303,7 @@ const listCmd = defineCommand({
     ],
   },
   run(ctx, argv) {
-    let filter: ((c: Command, name: string) => boolean) | null = null;
+    let filter: ((c: CommandEntry, name: string) => boolean) | null = null;
     for (let i = 2; i < argv.length; i++) {
       // FILTERBY must be the last option, with exactly its two arguments
       if (argv[i]!.toLowerCase() === 'filterby' && argv.length - 1 - i === 2) {
@@ -325,7 +324,7 @@ const listCmd = defineCommand({
     }
     const names = new PublicNames(ctx.services.commands.table);
     const out: Reply[] = [];
-    const visit = (c: Command) => {
+    const visit = (c: CommandEntry) => {
       const name = names.of(c) ?? c.fullName;
       if (filter === null || filter(c, name)) out.push(reply.bulk(name));
       for (const s of subcommandsOf(c)) visit(s);
@@ -339,7 +338,7 @@ const listCmd = defineCommand({
  * The command a GETKEYS request names: like Redis's lookupCommand, a container given
  * with more arguments resolves to its subcommand (or nothing if that is unknown).
  */
-function lookupForGetKeys(table: CommandTable, argv: readonly string[]): Command | undefined {
+function lookupForGetKeys(table: CommandLookup, argv: readonly string[]): CommandEntry | undefined {
   const top = table.lookup(argv[0]!);
   if (top === undefined || top.subcommandMap === null || argv.length === 1) return top;
   return top.subcommandMap.get(argv[1]!.toLowerCase());

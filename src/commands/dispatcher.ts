@@ -126,7 +126,7 @@ export interface DispatchHost {
   readonly logger: { warning(message: string): void };
   countError(r: Reply): void;
   /** MONITOR's feed: an EXEC refused by its checks is still shown (server/monitor-feed.ts) */
-  readonly monitors: { readonly active: boolean; execAborted(client: Client, argv: readonly string[]): void };
+  readonly monitorFeed: { readonly active: boolean; execAborted(client: Client, argv: readonly string[]): void };
   memoryRefusal(client: Client, cmd: Command): string | null;
   preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void;
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void;
@@ -351,7 +351,7 @@ export class Dispatcher {
    */
   private abortExec(ctx: CommandContext, message: string, argv: readonly string[]): Reply {
     discardTransaction(ctx);
-    if (this.server.monitors.active) this.server.monitors.execAborted(ctx.client, argv);
+    if (this.server.monitorFeed.active) this.server.monitorFeed.execAborted(ctx.client, argv);
     const r = reply.error(errors.execAbortBecause(message));
     this.server.countError(r);
     return r;

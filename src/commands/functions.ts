@@ -339,8 +339,8 @@ function scriptFlags(fi: FunctionInfo): ScriptFlags {
  */
 function fcall(ctx: CommandContext, argv: string[], ro: boolean): Reply | null {
   // FCALL is skip_monitor: fed before the function runs, so its commands come after it
-  const monitors = ctx.services.monitors;
-  if (monitors.active) monitors.commandLine(ctx.client, ctx.command, argv);
+  const feed = ctx.services.monitorFeed;
+  if (feed.active) feed.commandLine(ctx.client, ctx.command, argv);
   const fns = ctx.services.functions;
   const fi = fns.libraries.lookup(argv[1]!);
   if (fi === undefined) return reply.error(errors.fnNotFound);

@@ -3,7 +3,7 @@
  * GRAPH event | HELP. DOCTOR and GRAPH are rendered by server/latency-report.ts.
  */
 import { errors } from '../errors.js';
-import { defineCommand, type Command, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandEntry, type CommandDefinition } from '../command-model/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { helpReply, lookupByPublicName } from './command-introspection.js';
 import type { MonitorService } from '../command-model/services.js';
@@ -62,7 +62,7 @@ const reset = defineCommand({
   run: (ctx, argv) => reply.int(ctx.services.monitor.latency.reset(argv.slice(2))),
 });
 
-function histogramOf(monitor: MonitorService, c: Command, out: Reply[]): void {
+function histogramOf(monitor: MonitorService, c: CommandEntry, out: Reply[]): void {
   const h = monitor.latency.histograms[c.id];
   if (h === undefined || h.total === 0) return;
   const buckets: Reply[] = [];

@@ -15,7 +15,7 @@ export const monitor = defineCommand({
   docs: { summary: 'Streams every command the server runs, as it runs them.', since: '1.0.0', group: 'server' },
   run(ctx) {
     if (ctx.client.inExec) return reply.error(errors.monitorDenyBlocking);
-    return ctx.services.monitors.start(ctx.client) ? reply.ok : null;
+    return ctx.services.monitorFeed.start(ctx.client) ? reply.ok : null;
   },
 });
 

@@ -43,8 +43,8 @@ function commandLevelRefusal(ctx: CommandContext, flags: ScriptFlags): string | 
 function evalGeneric(ctx: CommandContext, argv: string[], evalsha: boolean, ro: boolean): Reply | null {
   // EVAL is skip_monitor: it shows itself before it runs, so the commands the script calls
   // (`[db lua]`) come after its line, as Redis's evalCommand does
-  const monitors = ctx.services.monitors;
-  if (monitors.active) monitors.commandLine(ctx.client, ctx.command, argv);
+  const feed = ctx.services.monitorFeed;
+  if (feed.active) feed.commandLine(ctx.client, ctx.command, argv);
   const scripting = ctx.services.scripting.eval;
   // EVALSHA: a wrong-length digest cannot match, answered before anything else
   if (evalsha && argv[1]!.length !== 40) return reply.error(errors.noScript);

@@ -18,7 +18,7 @@
  *   databases' key counts when asked.
  */
 import type { Database } from './database.js';
-import type { Command } from '../command-model/command-spec.js';
+import type { CommandEntry } from '../command-model/command-data.js';
 import { extractKeyNames } from '../command-model/key-extraction.js';
 import type { Entry } from './value-types.js';
 import { EXPIRE_OVERHEAD, KEY_OVERHEAD, keyBytes, stringBytes, valueBytes } from './memory-estimate.js';
@@ -104,7 +104,7 @@ export class MemoryAccounting {
    * XACK, XCLAIM…) without signalling their key (as Redis, WATCH does not see them), so
    * their keys are queued here, found by key extraction. Other commands cost one lookup.
    */
-  afterCommand(db: Database, cmd: Command, argv: readonly string[]): void {
+  afterCommand(db: Database, cmd: CommandEntry, argv: readonly string[]): void {
     let r = cmd.id < this.rescan.length ? this.rescan[cmd.id]! : 0;
     if (r === 0) {
       r = cmd.flags.includes('write') && cmd.aclCategories.includes('stream') ? 1 : 2;

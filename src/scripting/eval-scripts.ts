@@ -12,10 +12,13 @@ import { ScriptCache, sha1hex, type CachedScript } from './script-cache.js';
 import { ScriptRunner, type ScriptHost } from './script-runner.js';
 import { parseShebang } from './shebang.js';
 import { errors } from '../errors.js';
+import type { CompileOutcome } from './script-types.js';
+import type { EvalService } from '../command-model/services.js';
 
-export type CompileOutcome = { readonly ok: true; readonly script: CachedScript } | { readonly ok: false; readonly error: string };
+export type { CompileOutcome } from './script-types.js';
 
-export class EvalScripts {
+
+export class EvalScripts implements EvalService {
   private vmInstance: LuaVm;
   readonly cache: ScriptCache;
   runner: ScriptRunner;

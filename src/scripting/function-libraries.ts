@@ -18,11 +18,13 @@ import { FUNCTION_FLAG_NAMES, LuaPrng, LuaVm, type LuaChunk, type HostFunctionRe
 import type { LuaArg } from './wire.js';
 import type { LuaValue } from './lua-value.js';
 import { isValidFunctionName, parseLibraryMetadata } from './library-metadata.js';
-// through script-runner.js, not redis-api.js: the two import each other and
-// script-runner must be evaluated first (its static field reads redis-api's list)
 import { ScriptRunner } from './script-runner.js';
 import { luaNumberToString } from './redis-api.js';
 import { errors } from '../errors.js';
+import type { FunctionRegistry } from '../command-model/services.js';
+import type { FunctionInfo, FunctionRun, LibraryInfo, LoadEnvironment, LoadOutcome, RestorePolicy } from './script-types.js';
+
+export type { FunctionInfo, FunctionRun, LibraryInfo, LoadEnvironment, LoadOutcome, RestorePolicy } from './script-types.js';
 
 /** The only engine, as FUNCTION LIST and STATS name it. */
 export const LUA_ENGINE_NAME = 'LUA';
@@ -38,53 +40,13 @@ export const FLAG_ALLOW_CROSS_SLOT = 1 << FUNCTION_FLAG_NAMES.indexOf('allow-cro
 
 const LIBRARY_NAME_RULE = 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
 
-export interface FunctionInfo {
-  readonly name: string;
-  readonly description: string | null;
-  /** bits of FUNCTION_FLAG_NAMES */
-  readonly flags: number;
-  readonly library: LibraryInfo;
-  /** the callback in the VM instance of `library.generation` */
-  chunk: LuaChunk;
-}
-
-export interface LibraryInfo {
-  readonly name: string;
-  /** the whole code given to FUNCTION LOAD, shebang included (what DUMP and LIST return) */
-  readonly code: string;
-  /** functions in registration order */
-  readonly functions: FunctionInfo[];
-  /** VM instance the callbacks belong to */
-  generation: number;
-}
-
-export type LoadOutcome = { readonly ok: true; readonly name: string } | { readonly ok: false; readonly error: string };
-
-export type RestorePolicy = 'append' | 'replace' | 'flush';
-
-/** What the registry needs around a load: redis.log, and whether to time the load out. */
-export interface LoadEnvironment {
-  /** 0 = no timeout (replayed and restored code, as Redis's mustObeyClient path) */
-  readonly timeoutMs: number;
-  /** redis.log(level, ...) while loading; other host functions answer nothing */
-  readonly hostFunction?: (name: string, args: readonly LuaArg[]) => HostFunctionResult;
-}
-
 export interface FunctionLibrariesOptions {
   /** host functions of the VM (redis.<name>) besides call/pcall (default: EVAL's API) */
   readonly hostFunctions?: readonly string[];
   readonly memoryLimit?: number;
 }
 
-/** An FCALL under way (FUNCTION STATS shows it). */
-export interface FunctionRun {
-  readonly name: string;
-  readonly argv: readonly string[];
-  /** performance.now() at the start */
-  readonly startedAt: number;
-}
-
-export class FunctionLibraries {
+export class FunctionLibraries implements FunctionRegistry {
   /** the FCALL running now, or null (set by the FCALL handler around the run) */
   current: FunctionRun | null = null;
   /** libraries by name (case-sensitive), in load order */

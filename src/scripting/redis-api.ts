@@ -13,7 +13,8 @@ import type { HostFunctionResult } from './lua-vm.js';
 import type { LuaArg } from './wire.js';
 import { luaArgNumberText } from './number-text.js';
 import { sha1hex } from './script-cache.js';
-import { REPL_ALL, type ScriptRun } from './script-runner.js';
+import { REPL_ALL } from './script-types.js';
+import type { ScriptRun } from './script-run.js';
 import { lookupScriptCommand, scriptAclDenial } from './script-bridge.js';
 
 /** The host functions an EVAL VM installs (after call and pcall), in this order. */

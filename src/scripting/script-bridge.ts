@@ -18,20 +18,20 @@
  * keyspace events like any command. Rejections count in the command's rejected_calls
  * and in errorstats, as Redis.
  */
-import type { Command } from '../command-model/command-spec.js';
+import type { CommandEntry } from '../command-model/command-data.js';
 import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { denialObject, nopermMessage } from '../acl/access-control.js';
-import type { ScriptRun } from './script-runner.js';
+import type { ScriptRun } from './script-run.js';
 
 /** Redis's lookupCommand for a script: a container needs a known subcommand. */
-export function lookupScriptCommand(run: ScriptRun, argv: readonly string[]): Command | undefined {
+export function lookupScriptCommand(run: ScriptRun, argv: readonly string[]): CommandEntry | undefined {
   const found = run.ctx.services.commands.table.lookup(argv[0]!);
   if (found === undefined || found.subcommandMap === null || argv.length < 2) return found;
   return found.subcommandMap.get(argv[1]!.toLowerCase());
 }
 
-function refuse(run: ScriptRun, cmd: Command | undefined, text: string): Reply {
+function refuse(run: ScriptRun, cmd: CommandEntry | undefined, text: string): Reply {
   if (cmd !== undefined) cmd.stats.rejectedCalls++;
   const r = reply.error(text);
   run.ctx.services.monitor.countError(r);
@@ -39,7 +39,7 @@ function refuse(run: ScriptRun, cmd: Command | undefined, text: string): Reply {
 }
 
 /** The ACL check of redis.call / redis.acl_check_cmd: null when the caller's user may run it. */
-export function scriptAclDenial(run: ScriptRun, cmd: Command, argv: readonly string[], log: boolean): string | null {
+export function scriptAclDenial(run: ScriptRun, cmd: CommandEntry, argv: readonly string[], log: boolean): string | null {
   const acl = run.ctx.services.security.acl;
   const user = run.caller.client.aclUser;
   const res = acl.permission(user, cmd, argv);

@@ -7,7 +7,7 @@
  * MASTERDOWN refusals). A script without a shebang, an EVALSHA of an unknown SHA or an unknown function declares nothing: the
  * command's own flags apply.
  */
-import type { Command } from '../command-model/command-spec.js';
+import type { CommandEntry } from '../command-model/command-data.js';
 import { FLAG_ALLOW_STALE, FLAG_NO_WRITES } from './function-libraries.js';
 import type { ScriptCache } from './script-cache.js';
 import { parseShebang, type ScriptFlags } from './shebang.js';
@@ -40,7 +40,7 @@ function declared(writes: boolean, stale: boolean): DeclaredFlags {
 }
 
 /** The script's declared flags; null: nothing declared (use the command's flags). */
-export function declaredFlags(src: DeclaredFlagSources, cmd: Command, argv: readonly string[]): DeclaredFlags | null {
+export function declaredFlags(src: DeclaredFlagSources, cmd: CommandEntry, argv: readonly string[]): DeclaredFlags | null {
   const name = cmd.name;
   const arg = argv[1];
   if (arg === undefined) return null;

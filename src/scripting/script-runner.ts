@@ -23,22 +23,19 @@
  *    answers the count hook (SCRIPT KILL, pauses); `interrupt` is an extra
  *    "go on?" question asked after the gate's.
  */
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-model/services.js';
 import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { Client } from '../server/client.js';
 import { errorInfo, luaValueToReply, type ScriptResp } from './lua-value.js';
 import type { LuaChunk, LuaVm, RunOptions, RunResult, RunStep, HostFunctionResult } from './lua-vm.js';
-import type { ScriptControl, ScriptJob } from '../command-model/services.js';
+import type { ScriptControl, ScriptJob, ScriptRunnerService } from '../command-model/services.js';
+import { REPL_ALL, type RunRequest, type ScriptTarget } from './script-types.js';
+import type { ScriptRun } from './script-run.js';
 import type { LuaArg } from './wire.js';
 import type { ScriptFlags } from './shebang.js';
 import { callFromScript } from './script-bridge.js';
 import { redisApiCall, EVAL_API_FUNCTIONS } from './redis-api.js';
-
-/** Redis's PROPAGATE_AOF | PROPAGATE_REPL bits (redis.set_repl). */
-export const REPL_AOF = 1;
-export const REPL_REPLICA = 2;
-export const REPL_ALL = REPL_AOF | REPL_REPLICA;
 
 /** What the runner needs of the server beyond the caller's context. */
 export interface ScriptHost {
@@ -52,45 +49,10 @@ export interface ScriptHost {
   runningStale(): boolean;
 }
 
-/** A compiled script ready to run: an EVAL script or a library function. */
-export interface ScriptTarget {
-  readonly chunk: LuaChunk;
-  /** the SHA (EVAL) or the function name (FCALL): named in error decorations */
-  readonly name: string;
-  readonly flags: ScriptFlags;
-}
+export { REPL_AOF, REPL_REPLICA, REPL_ALL, type RunRequest, type ScriptTarget } from './script-types.js';
+export type { ScriptRun } from './script-run.js';
 
-export interface RunRequest {
-  readonly keys: readonly string[];
-  readonly args: readonly string[];
-  /** EVAL_RO, EVALSHA_RO, FCALL_RO */
-  readonly readOnlyCommand: boolean;
-  /** 'eval': KEYS/ARGV globals; 'function': (keys, args) arguments */
-  readonly mode: 'eval' | 'function';
-}
-
-/** The state of the script that is running (read by the bridge and the redis.* API). */
-export interface ScriptRun {
-  readonly caller: CommandContext;
-  /** the script's own client's context: redis.call runs commands here */
-  readonly ctx: CommandContext;
-  readonly target: ScriptTarget;
-  readonly mode: 'eval' | 'function';
-  /** write commands are refused (EVAL_RO, no-writes) */
-  readonly readOnly: boolean;
-  /** deny-oom commands run even when memory is over maxmemory */
-  readonly allowOom: boolean;
-  /** memory was over maxmemory when the script started */
-  readonly oomAtStart: boolean;
-  /** the script ran a write command (later writes are not refused half-way; SCRIPT KILL refuses) */
-  writeDirty: boolean;
-  /** redis.setresp: the protocol command replies are converted from */
-  resp: ScriptResp;
-  /** redis.set_repl: where the script's writes are propagated */
-  repl: number;
-}
-
-export class ScriptRunner {
+export class ScriptRunner implements ScriptRunnerService {
   /** the run under way, null between scripts */
   current: ScriptRun | null = null;
   /**

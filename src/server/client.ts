@@ -5,8 +5,8 @@
  * the hooks below, so CLIENT LIST / INFO can show it without knowing those layers.
  */
 import type { User } from '../acl/user.js';
-import type { Command } from '../command-model/command-spec.js';
-import type { ClientTracking } from './tracking.js';
+import type { CommandEntry } from '../command-model/command-data.js';
+import type { ClientTracking } from './client-tracking.js';
 import type { Reply } from '../protocol/reply.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
@@ -16,7 +16,7 @@ export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 
 export interface QueuedCommand {
   argv: string[];
-  cmd: Command;
+  cmd: CommandEntry;
 }
 
 /**

@@ -4,7 +4,7 @@
  * fields lazily (getters), so state replaced later (databases resized, persistence set up
  * after the services) is always the current one.
  */
-import type { CommandServices } from '../command-model/services.js';
+import type { CommandServices, ScriptingService } from '../command-model/services.js';
 import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
@@ -21,7 +21,13 @@ import { reply, Kind, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { internalErrorLog } from './internal-error-log.js';
 
-export function commandServices(server: Server): CommandServices {
+/**
+ * The services as the server holds them: handlers see EVAL's scripts through the narrow
+ * EvalService, the server keeps the concrete EvalScripts (INFO memory, the start-up baseline).
+ */
+export type ServerCommandServices = CommandServices & { readonly scripting: ScriptingService & { readonly eval: EvalScripts } };
+
+export function commandServices(server: Server): ServerCommandServices {
   const scriptHost = {
     outOfMemory: (): boolean => server.evictor.maxmemory > 0 && server.memory.used() > server.evictor.maxmemory,
     diskError: (): string | null => server.diskError,
@@ -139,16 +145,16 @@ export function commandServices(server: Server): CommandServices {
     },
     migrate: new MigrateSockets(),
     debug: debugService(server),
-    monitors: {
+    monitorFeed: {
       start: (client) => {
         const conn = server.connections.get(client.id);
-        return conn !== undefined && server.monitors.add(conn);
+        return conn !== undefined && server.monitorFeed.add(conn);
       },
       get active() {
-        return server.monitors.active;
+        return server.monitorFeed.active;
       },
-      commandLine: (client, cmd, argv) => server.monitors.commandLine(client, cmd, argv),
-      scriptCommand: (dbIndex, cmd, argv) => server.monitors.scriptCommand(dbIndex, cmd, argv),
+      commandLine: (client, cmd, argv) => server.monitorFeed.commandLine(client, cmd, argv),
+      scriptCommand: (dbIndex, cmd, argv) => server.monitorFeed.scriptCommand(dbIndex, cmd, argv),
     },
     functions: {
       libraries: server.functions,

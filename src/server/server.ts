@@ -24,8 +24,7 @@ import { ScriptBusyGate, scriptBusyHost } from './script-busy.js';
 import { allCommands } from '../commands/index.js';
 import type { Command } from '../command-model/command-spec.js';
 import type { CommandContext, CommandHost } from '../command-model/context.js';
-import type { CommandServices } from '../command-model/services.js';
-import { commandServices } from './command-services.js';
+import { commandServices, type ServerCommandServices } from './command-services.js';
 import { declaredFlags, type DeclaredFlags } from '../scripting/script-command-flags.js';
 import { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
@@ -91,7 +90,7 @@ export class Server implements CommandHost {
   readonly commands: CommandTable;
   readonly dispatcher: Dispatcher = new Dispatcher(this);
   /** what command handlers see of the server (command-model/services.ts) */
-  readonly services: CommandServices;
+  readonly services: ServerCommandServices;
   readonly stats = new ServerStats();
   /** FUNCTION libraries (FUNCTION LOAD, FCALL, RDB/AOF) */
   readonly functions = new FunctionLibraries();
@@ -128,7 +127,7 @@ export class Server implements CommandHost {
   /** client-side caching: tracked keys, BCAST prefixes, invalidation messages */
   readonly tracking = new TrackingTable(trackingHost(this));
   /** MONITOR clients and their feed (monitor-feed.ts) */
-  readonly monitors: MonitorFeed = new MonitorFeed(this);
+  readonly monitorFeed: MonitorFeed = new MonitorFeed(this);
   /** the testing switches DEBUG turns (debug-service.ts) */
   readonly debugKnobs = new DebugKnobs();
   /** the write feed to the append-only file (persistence/propagator.ts) */
@@ -306,7 +305,7 @@ export class Server implements CommandHost {
   }
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void {
     // MONITOR shows a command once it ran, before the clients it unblocked are served
-    if (this.monitors.active) this.monitors.commandRan(ctx.client, cmd, argv);
+    if (this.monitorFeed.active) this.monitorFeed.commandRan(ctx.client, cmd, argv);
     this.commandStats.afterCommand(ctx, cmd, argv, usec, failed);
   }
 
@@ -322,7 +321,7 @@ export class Server implements CommandHost {
     this.watches.unwatchAll(client);
     this.pubsub.clientGone(client);
     this.tracking.disable(client);
-    this.monitors.remove(client);
+    this.monitorFeed.remove(client);
   }
 
   connectionClosed(conn: Connection): void {
@@ -330,7 +329,7 @@ export class Server implements CommandHost {
     this.watches.unwatchAll(conn.client);
     this.pubsub.clientGone(conn.client);
     this.tracking.disable(conn.client);
-    this.monitors.remove(conn.client);
+    this.monitorFeed.remove(conn.client);
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
     this.security.connectionClosed(conn.client.id);

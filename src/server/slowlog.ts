@@ -6,7 +6,7 @@
  * CONFIG SET values) are replaced by "(redacted)" before anything is stored.
  */
 import type { ConfigStore } from '../config/config-store.js';
-import type { Command } from '../command-model/command-spec.js';
+import type { CommandEntry } from '../command-model/command-data.js';
 import type { Client } from './client.js';
 
 export interface SlowLogEntry {
@@ -49,7 +49,7 @@ export class SlowLog {
     });
   }
 
-  maybeRecord(server: SlowLogHost, client: Client, cmd: Command, argv: string[], usec: number): void {
+  maybeRecord(server: SlowLogHost, client: Client, cmd: CommandEntry, argv: string[], usec: number): void {
     if (this.threshold < 0 || this.maxLen === 0 || usec < this.threshold) return;
     if (cmd.flags.includes('skip_slowlog')) return;
     this.entries.unshift({
@@ -91,7 +91,7 @@ function trimArgs(argv: string[]): string[] {
  * The arguments with secrets replaced, as Redis redacts them before the slow log or
  * MONITOR sees a command. Returns `argv` itself when nothing needs hiding.
  */
-export function redactArgv(server: SlowLogHost, cmd: Command, argv: readonly string[]): string[] {
+export function redactArgv(server: SlowLogHost, cmd: CommandEntry, argv: readonly string[]): string[] {
   const hide = new Set<number>();
   switch (cmd.fullName) {
     case 'auth':

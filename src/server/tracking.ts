@@ -31,36 +31,9 @@
 import type { Client } from './client.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { BigMap } from '../types/big-map.js';
-import type { CommandTable } from '../command-model/command-table.js';
+import type { CommandLookup } from '../command-model/command-data.js';
 
-/** CLIENT TRACKING's option flags. */
-export interface TrackingOptions {
-  bcast: boolean;
-  optin: boolean;
-  optout: boolean;
-  noloop: boolean;
-}
-
-/**
- * One client's tracking state (Redis's CLIENT_TRACKING* flags). Kept after tracking is
- * turned off (with `on` false), as Redis keeps the redirect id, for invalidations still
- * pending when it was turned off inside a transaction.
- */
-export class ClientTracking {
-  on = false;
-  /** client id invalidations go to; 0 = this client itself */
-  redirect = 0;
-  bcast = false;
-  optin = false;
-  optout = false;
-  noloop = false;
-  /** CLIENT CACHING YES (optin) / NO (optout) was given for the next command */
-  caching = false;
-  /** the redirect target was gone when a message had to be sent (flag R) */
-  brokenRedirect = false;
-  /** BCAST prefixes, kept in byte order (CLIENT TRACKINGINFO lists them so) */
-  prefixes: string[] = [];
-}
+import { ClientTracking, type TrackingOptions } from './client-tracking.js';
 
 /** What the tracking table needs of the server. */
 export interface TrackingHost {
@@ -469,7 +442,7 @@ export class TrackingTable {
  * command only (a whole MULTI … EXEC when given before it). Redis clears it in resetClient
  * unless the client is in MULTI or the request was a CLIENT subcommand (any of them).
  */
-export function cachingAfterRequest(client: Client, table: CommandTable, argv: readonly string[]): void {
+export function cachingAfterRequest(client: Client, table: CommandLookup, argv: readonly string[]): void {
   const t = client.tracking;
   if (t === null || !t.caching || client.multi !== null) return;
   const cmd = table.lookup(argv[0]!);

@@ -53,7 +53,7 @@ test('redis-cli monitor prints the lines of other clients', { skip: findOnPath('
   const c = await RawClient.connect(srv.port);
   try {
     await waitFor(() => out.includes('OK'));
-    await waitFor(() => srv.server.monitors.count === 1);
+    await waitFor(() => srv.server.monitorFeed.count === 1);
     assert.equal(await c.call('SET', 'greeting', 'hello "world"\n'), '+OK\r\n');
     await waitFor(() => out.includes('"greeting"'));
     assert.match(out, /^OK\n\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "greeting" "hello \\"world\\"\\n"\n/);
@@ -106,7 +106,7 @@ test('MONITOR rules: second MONITOR unanswered, refused inside EXEC, RESET ends 
     assert.match(await m.readReply(), /^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "PING"\r\n$/);
     assert.match(await c.call('CLIENT', 'LIST'), /flags=O /);
     assert.equal(await m.call('RESET'), '+RESET\r\n');
-    assert.equal(srv.server.monitors.count, 0);
+    assert.equal(srv.server.monitorFeed.count, 0);
     assert.equal(await c.call('SET', 'after', 'reset'), '+OK\r\n');
     assert.equal(await m.call('PING'), '+PONG\r\n', 'no more lines after RESET');
   } finally {
@@ -151,11 +151,11 @@ test('a monitor that stops reading is disconnected by its output limit; the serv
     const value = 'x'.repeat(64 * 1024);
     let sent = 0;
     // bounded: at most 600 × 64 KiB (about 38 MB of monitor lines)
-    while (srv.server.monitors.count > 0 && sent < 600) {
+    while (srv.server.monitorFeed.count > 0 && sent < 600) {
       assert.equal(await w.call('SET', `k${sent % 10}`, value), '+OK\r\n');
       sent++;
     }
-    assert.equal(srv.server.monitors.count, 0, `monitor still connected after ${sent} writes`);
+    assert.equal(srv.server.monitorFeed.count, 0, `monitor still connected after ${sent} writes`);
     assert.ok(srv.server.stats.clientOutputBufferLimitDisconnections >= 1);
     assert.equal(await w.call('PING'), '+PONG\r\n');
   } finally {
@@ -170,7 +170,7 @@ test('the scripting hook: a script-called command shows as [db lua], redacted li
   const mon = await RawClient.connect(srv.port);
   try {
     assert.equal(await mon.call('MONITOR'), '+OK\r\n');
-    const feed = srv.server.services.monitors;
+    const feed = srv.server.services.monitorFeed;
     assert.equal(feed.active, true);
     const table = srv.server.services.commands.table;
     feed.scriptCommand(3, table.lookup('set')!, ['set', 'k', 'v']);
