@@ -298,8 +298,8 @@ export class Server implements CommandHost {
     this.keyspace.preserveKeys(dbIndex, cmd, argv);
   }
   /** maxmemory (commands/oom-gate.ts): the OOM refusal for this command, or null */
-  memoryRefusal(client: Client, cmd: Command): string | null {
-    return memoryGate(this, client, cmd);
+  memoryRefusal(client: Client, cmd: Command, argv: string[]): string | null {
+    return memoryGate(this, client, cmd, argv);
   }
   countError(r: Reply): void {
     this.commandStats.countError(r);
