@@ -308,6 +308,8 @@ export const errors = {
   /** the Lua debugger (SCRIPT DEBUG) */
   scriptDebugUsage: 'ERR Use SCRIPT DEBUG YES/SYNC/NO',
   scriptDebugInPipeline: 'ERR SCRIPT DEBUG must be called outside a pipeline',
+  /** Redoubt's own: Redis's server is blocked during a SYNC session, so no SCRIPT KILL reaches it */
+  scriptDebugUnkillable: 'UNKILLABLE The script is stopped in a Lua debugger session; end it from the debugging client (abort).',
   scriptDebugAborted: (name: string, line: number) => `ERR script aborted for user request script: ${name}, on @user_script:${line}.`,
   scriptDebugTimeout: (name: string, line: number) => `ERR timeout during Lua debugging with client closing connection script: ${name}, on @user_script:${line}.`,
   /** Redis's text when fork() fails for SCRIPT DEBUG YES; Redoubt never forks (scripting/lua-debugger.ts) */

@@ -513,7 +513,8 @@ export class LuaVm {
       const hook = opts.interrupt || opts.pause ? (opts.hookInterval ?? DEFAULT_HOOK_INTERVAL) : 0;
       this.prng.claim(inst);
       this.running = opts;
-      inst.ex.rd_ldb_begin(inst.L, opts.debug ? 1 : 0);
+      // the debugger's state is set only for a debugged run (and cleared at its end)
+      if (opts.debug) inst.ex.rd_ldb_begin(inst.L, 1);
       step = this.outcome(inst, inst.ex.rd_start(inst.L, chunk.ref, opts.mode === 'function' ? 1 : 0, hook));
     });
     return this.settle(fatal, step);
@@ -538,11 +539,12 @@ export class LuaVm {
   /** Drops the paused script without running it further. */
   abandon(): void {
     if (this.running === null) return;
+    const debugged = this.running.debug !== undefined;
     this.running = null;
     const inst = this.inst;
     if (inst === null) return;
     this.guardFatal(() => {
-      inst.ex.rd_ldb_begin(inst.L, 0);
+      if (debugged) inst.ex.rd_ldb_begin(inst.L, 0);
       inst.ex.rd_abandon(inst.L);
     });
   }

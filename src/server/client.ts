@@ -20,8 +20,11 @@ export interface ClientDebugger {
   readonly waiting: boolean;
   /** a debugger command: the replies to send (none while the script runs on) */
   input(argv: string[]): Reply[];
-  /** the client's connection closed */
-  gone(): void;
+  /**
+   * The client's connection ended; `now`: called from the socket's own event (no
+   * command is running), so the script may go on at once instead of on a later turn.
+   */
+  gone(now: boolean): void;
 }
 
 export interface QueuedCommand {

@@ -82,6 +82,9 @@ export class Connection {
     this.eviction = server.limits.eviction;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
+    // a Lua debugger session's client hung up: its script goes on at once (as Redis's
+    // blocking read sees the end), before other clients' input waiting in this turn
+    socket.on('end', () => this.client.debugger?.gone(true));
     socket.on('close', () => this.onClosed());
   }
 

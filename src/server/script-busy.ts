@@ -187,7 +187,7 @@ export class ScriptBusyGate implements ScriptsService {
       return gate.debugWaiting;
     },
     input: (argv) => gate.debugInput(argv),
-    gone: () => gate.debugGone(),
+    gone: (now) => gate.debugGone(now),
   }))(this);
 
   private debugStop(d: ScriptDebugStop): void {
@@ -228,21 +228,23 @@ export class ScriptBusyGate implements ScriptsService {
     return out === null ? [d.end()] : [d.end(), out];
   }
 
-  private debugGone(): void {
+  private debugGone(now: boolean): void {
     const d = this.job?.debug ?? null;
     if (this.client !== null) this.client.debugger = null;
     if (d === null) return;
     d.detach();
-    if (this.debugWaiting) {
-      this.debugWaiting = false;
-      this.schedule();
-    }
+    if (!this.debugWaiting) return;
+    this.debugWaiting = false;
+    if (now) this.slice();
+    else this.schedule();
   }
 
   kill(kind: 'eval' | 'function'): Reply {
     const job = this.job;
     if (job === null) return reply.error(errors.notBusy);
     if (this.wrote) return reply.error(errors.unkillable);
+    // a script in a Lua debugger session runs only as its debugging client says
+    if (job.debug !== null) return reply.error(errors.scriptDebugUnkillable);
     if (kind === 'eval' && job.kind !== 'eval') return reply.error(errors.busyScriptFunction);
     if (kind === 'function' && job.kind === 'eval') return reply.error(errors.busyScriptEval);
     this.killed = true;

@@ -333,7 +333,7 @@ export class Server implements CommandHost {
     this.monitors.remove(conn.client);
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
-    conn.client.debugger?.gone();
+    conn.client.debugger?.gone(false);
     this.security.connectionClosed(conn.client.id);
   }
 

@@ -265,6 +265,7 @@ test('Lua debugger: SCRIPT DEBUG SYNC sessions over the protocol (texts as redis
     assert.equal(await c.call('EVAL', src, '0'), status('* Stopped at 1, stop reason = step over', '-> 1   local a = 1'));
     // the server is busy with the stopped script
     assert.match(await other.call('GET', 'ldb:k'), /^-BUSY /);
+    assert.match(await other.call('SCRIPT', 'KILL'), /^-UNKILLABLE .*debugger/);
     assert.equal(await c.call('hello\0world'), status('<error> Unknown Redis Lua debugger command or wrong number of arguments.'));
     assert.equal(await c.call('s'), status('* Stopped at 2, stop reason = step over', "-> 2   local t = {1, 2, 'x'}"));
     assert.equal(await c.call('step'), status('* Stopped at 3, stop reason = step over', "-> 3   redis.call('set', 'ldb:k', a)"));
