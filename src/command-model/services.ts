@@ -447,6 +447,8 @@ export interface ScriptingService {
   readOnlyReplica(): boolean;
   /** a replica's link is down with replica-serve-stale-data no (-MASTERDOWN) */
   runningStale(): boolean;
+  /** a primary with fewer good replicas than min-replicas-to-write (-NOREPLICAS) */
+  notEnoughReplicas(): boolean;
 }
 
 /**

@@ -78,6 +78,8 @@ export function admitScriptCall(run: ScriptRun, argv: string[]): Command | Reply
     if (run.ctx.services.scripting.readOnlyReplica()) return refuse(run, cmd, errors.readOnlyReplica);
     const disk = run.ctx.services.scripting.diskError();
     if (disk !== null) return refuse(run, cmd, disk);
+    // min-replicas-to-write (a script without flags; one with flags was refused before it ran)
+    if (run.ctx.services.scripting.notEnoughReplicas()) return refuse(run, cmd, errors.noReplicas);
   }
   if (!run.allowOom && run.oomAtStart && !run.writeDirty && !obey && cmd.flags.includes('denyoom')) {
     return refuse(run, cmd, errors.oom);

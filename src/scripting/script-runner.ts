@@ -51,6 +51,8 @@ export interface ScriptHost {
   readOnlyReplica(): boolean;
   /** a replica whose link is down with replica-serve-stale-data no (Redis's running_stale) */
   runningStale(): boolean;
+  /** a primary with fewer good replicas than min-replicas-to-write (checkGoodReplicasStatus) */
+  notEnoughReplicas(): boolean;
 }
 
 /** A compiled script ready to run: an EVAL script or a library function. */
@@ -283,6 +285,7 @@ export class ScriptRunner {
         return disk.startsWith(aofPrefix) ? errors.scriptMisconfAof(disk.slice(aofPrefix.length)) : errors.scriptMisconfRdb;
       }
       if (ro) return errors.scriptWriteOnRo;
+      if (this.host.notEnoughReplicas()) return errors.noReplicas;
     }
     if (oom && !f.allowOom && !f.noWrites) return errors.scriptOomNoAllowOom;
     return null;

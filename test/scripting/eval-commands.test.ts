@@ -387,3 +387,15 @@ test("maxmemory at EXEC: a queued script's own flags decide whether it is deny-o
     other.close();
   }
 });
+
+test('min-replicas-to-write: a script without flags is refused NOREPLICAS at its first write, as 7.2', async () => {
+  const w = "return redis.call('set', 'norepl:x', 1)";
+  assert.equal(await c.call('CONFIG', 'SET', 'min-replicas-to-write', '1'), '+OK\r\n');
+  try {
+    assert.equal(await c.call('EVAL', w, '1', 'norepl:x'), `-NOREPLICAS Not enough good replicas to write. script: ${sha(w)}, on @user_script:1.\r\n`);
+    assert.equal(await c.call('EVAL', "return redis.pcall('set', 'norepl:x', 1)", '1', 'norepl:x'), '-NOREPLICAS Not enough good replicas to write.\r\n');
+    assert.equal(await c.call('EVAL', "return redis.call('get', 'norepl:x')", '1', 'norepl:x'), '$-1\r\n');
+  } finally {
+    await c.call('CONFIG', 'SET', 'min-replicas-to-write', '0');
+  }
+});
