@@ -259,7 +259,8 @@ export class LuaDebugSession {
 
   /** A command refused before it ran (luaPushErrorBuff's log). */
   logRefusal(text: string): void {
-    this.add(`<error> ${text.startsWith('ERR ') ? text.slice(4) : text}`);
+    // the text as scriptCall made it: without the generic ERR code the reply adds
+    this.add(`<error> ${text.replace(/^ERR /, '')}`);
   }
 
   // ---- debugger commands --------------------------------------------------------
