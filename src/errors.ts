@@ -305,6 +305,15 @@ export const errors = {
   scriptRunFailed: (name: string, message: string) => `ERR Error running script ${name}, ${message.slice(0, 100)}`,
   /** what redis.call answers (inside the script) when the command cannot run there */
   scriptUnknownCommand: 'ERR Unknown Redis command called from script',
+  /** the Lua debugger (SCRIPT DEBUG) */
+  scriptDebugUsage: 'ERR Use SCRIPT DEBUG YES/SYNC/NO',
+  scriptDebugInPipeline: 'ERR SCRIPT DEBUG must be called outside a pipeline',
+  /** Redoubt's own: Redis's server is blocked during a SYNC session, so no SCRIPT KILL reaches it */
+  scriptDebugUnkillable: 'UNKILLABLE The script is stopped in a Lua debugger session; end it from the debugging client (abort).',
+  scriptDebugAborted: (name: string, line: number) => `ERR script aborted for user request script: ${name}, on @user_script:${line}.`,
+  scriptDebugTimeout: (name: string, line: number) => `ERR timeout during Lua debugging with client closing connection script: ${name}, on @user_script:${line}.`,
+  /** Redis's text when fork() fails for SCRIPT DEBUG YES; Redoubt never forks (scripting/lua-debugger.ts) */
+  scriptDebugNoFork: "ERR Fork() failed: can't run EVAL in debugging mode: Redoubt does not fork, so a debugging session whose changes are rolled back (SCRIPT DEBUG YES) is not available; use SCRIPT DEBUG SYNC (changes are kept)",
   scriptWrongArity: 'ERR Wrong number of args calling Redis command from script',
   scriptNoScriptCommand: 'ERR This Redis command is not allowed from script',
   scriptStaleCommand: 'ERR Can not execute the command on a stale replica',

@@ -407,15 +407,32 @@ export interface ScriptControl {
   markWrite(): void;
 }
 
+/**
+ * A script stopped in the Lua debugger (SCRIPT DEBUG SYNC, scripting/lua-debugger.ts):
+ * the debugging client's commands go to it until it goes on.
+ */
+export interface ScriptDebugStop {
+  /** the debugger's log so far (an array of status lines), emptied */
+  take(): Reply;
+  /** the session's last log, ending with "<endsession>" */
+  end(): Reply;
+  /** a debugger command: 'stay' (the log answers), 'resume', or the script's reply (abort) */
+  command(argv: string[]): 'stay' | 'resume' | Reply;
+  /** the debugging client went away: the script goes on without stopping */
+  detach(): void;
+}
+
 /** One script call the gate can run in slices: EVAL (kind 'eval') or FCALL ('function'). */
 export interface ScriptJob {
   readonly kind: 'eval' | 'function';
   /** sha1 or function name, for the slow-script log line */
   readonly name: string;
-  /** starts the script: its reply when it finished, or 'paused' */
-  start(control: ScriptControl): Reply | 'paused';
-  /** goes on after a pause */
-  resume(): Reply | 'paused';
+  /** the run is debugged (its steps may be 'debug': stopped in the debugger) */
+  readonly debug: ScriptDebugStop | null;
+  /** starts the script: its reply when it finished, 'paused', or 'debug' */
+  start(control: ScriptControl): Reply | 'paused' | 'debug';
+  /** goes on after a pause or a debugger stop */
+  resume(): Reply | 'paused' | 'debug';
   /** the server stops (SHUTDOWN NOSAVE) while the script is paused */
   abandon(): void;
 }
@@ -503,6 +520,8 @@ export interface ScriptingService {
   readOnlyReplica(): boolean;
   /** a replica's link is down with replica-serve-stale-data no (-MASTERDOWN) */
   runningStale(): boolean;
+  /** a primary with fewer good replicas than min-replicas-to-write (-NOREPLICAS) */
+  notEnoughReplicas(): boolean;
 }
 
 /**

@@ -127,7 +127,7 @@ export interface DispatchHost {
   countError(r: Reply): void;
   /** MONITOR's feed: an EXEC refused by its checks is still shown (server/monitor-feed.ts) */
   readonly monitorFeed: { readonly active: boolean; execAborted(client: Client, argv: readonly string[]): void };
-  memoryRefusal(client: Client, cmd: Command): string | null;
+  memoryRefusal(client: Client, cmd: Command, argv: string[]): string | null;
   preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void;
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void;
   /**
@@ -207,7 +207,7 @@ export class Dispatcher {
     const heap = server.heapGuard;
     if (--heap.countdown <= 0) heap.sample();
     if ((server.memory.check || heap.pressed) && !server.scripts.suspended) {
-      const oom = server.memoryRefusal(client, cmd);
+      const oom = server.memoryRefusal(client, cmd, argv);
       if (oom !== null) return this.reject(ctx, cmd, oom, argv);
     }
     // the last save or AOF write failed: writes (and PING) are refused until it works again

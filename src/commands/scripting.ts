@@ -14,6 +14,8 @@ import { parseShebang } from '../scripting/shebang.js';
 import type { CachedScript } from '../scripting/script-cache.js';
 import { helpReply } from './command-introspection.js';
 import { scriptKill } from './script-kill.js';
+import { LuaDebugSession } from '../scripting/lua-debugger.js';
+import { encodeReply } from '../protocol/reply-writer.js';
 
 const SCRIPTING: ['scripting'] = ['scripting'];
 
@@ -40,7 +42,29 @@ function commandLevelRefusal(ctx: CommandContext, flags: ScriptFlags): string | 
   return null;
 }
 
-function evalGeneric(ctx: CommandContext, argv: string[], evalsha: boolean, ro: boolean): Reply | null {
+/**
+ * EVAL & co. for a client that asked for SCRIPT DEBUG (Redis's
+ * evalGenericCommandWithDebugging): YES is refused (no fork, see scriptDebug); SYNC runs
+ * the script in a debugger session. The session's log goes out before the reply and
+ * the connection closes after it — here when the call ends before the script stopped
+ * (a bad numkeys, a compile error), else in the busy gate. Inside EXEC or while
+ * loading the script runs as usual.
+ */
+function evalCommandRun(ctx: CommandContext, argv: string[], evalsha: boolean, ro: boolean): Reply | null {
+  const client = ctx.client;
+  if (client.luaDebug === 'no' || client.inExec || ctx.services.keyspace.loading) return evalGeneric(ctx, argv, evalsha, ro, undefined);
+  if (client.luaDebug === 'yes') {
+    client.luaDebug = 'no';
+    return reply.error(errors.scriptDebugNoFork);
+  }
+  const session = new LuaDebugSession(argv[1]!, () => ctx.config.int('busy-reply-threshold'));
+  const r = evalGeneric(ctx, argv, evalsha, ro, session);
+  if (r === null) return null;
+  client.closeAfterReply = true;
+  return reply.raw(Buffer.concat([encodeReply(session.end(), client.resp), encodeReply(r, client.resp)]));
+}
+
+function evalGeneric(ctx: CommandContext, argv: string[], evalsha: boolean, ro: boolean, debug: LuaDebugSession | undefined): Reply | null {
   // EVAL is skip_monitor: it shows itself before it runs, so the commands the script calls
   // (`[db lua]`) come after its line, as Redis's evalCommand does
   const feed = ctx.services.monitorFeed;
@@ -73,20 +97,20 @@ function evalGeneric(ctx: CommandContext, argv: string[], evalsha: boolean, ro: 
       const refused = commandLevelRefusal(ctx, script.flags);
       if (refused !== null) return reply.error(refused);
     }
-    return run(ctx, argv, script, numkeys, ro);
+    return run(ctx, argv, script, numkeys, ro, debug);
   }
   const refused = commandLevelRefusal(ctx, script.flags);
   if (refused !== null) return reply.error(refused);
-  return run(ctx, argv, script, numkeys, ro);
+  return run(ctx, argv, script, numkeys, ro, debug);
 }
 
 /** The script's reply, or null when it paused past busy-reply-threshold (it answers later). */
-function run(ctx: CommandContext, argv: string[], script: CachedScript, numkeys: number, ro: boolean): Reply | null {
+function run(ctx: CommandContext, argv: string[], script: CachedScript, numkeys: number, ro: boolean, debug: LuaDebugSession | undefined): Reply | null {
   const first = 3 + numkeys;
   return ctx.services.scripting.eval.runner.run(
     ctx,
     { chunk: script.chunk, name: script.sha, flags: script.flags },
-    { keys: argv.slice(3, first), args: argv.slice(first), readOnlyCommand: ro, mode: 'eval' },
+    { keys: argv.slice(3, first), args: argv.slice(first), readOnlyCommand: ro, mode: 'eval', debug },
   );
 }
 
@@ -100,7 +124,7 @@ export const evalCommand = defineCommand({
   categories: SCRIPTING,
   keySpecs: [{ ...keys.counted(2, 'RW', 'ACCESS', 'UPDATE'), notes: RW_NOTE }],
   docs: { summary: 'Executes a server-side Lua script.', since: '2.6.0', group: 'scripting', complexity: 'Depends on the script that is executed.', arguments: evalArguments('script') },
-  run: (ctx, argv) => evalGeneric(ctx, argv, false, false),
+  run: (ctx, argv) => evalCommandRun(ctx, argv, false, false),
 });
 
 export const evalshaCommand = defineCommand({
@@ -110,7 +134,7 @@ export const evalshaCommand = defineCommand({
   categories: SCRIPTING,
   keySpecs: [keys.counted(2, 'RW', 'ACCESS', 'UPDATE')],
   docs: { summary: 'Executes a server-side Lua script by SHA1 digest.', since: '2.6.0', group: 'scripting', complexity: 'Depends on the script that is executed.', arguments: evalArguments('sha1') },
-  run: (ctx, argv) => evalGeneric(ctx, argv, true, false),
+  run: (ctx, argv) => evalCommandRun(ctx, argv, true, false),
 });
 
 export const evalRoCommand = defineCommand({
@@ -120,7 +144,7 @@ export const evalRoCommand = defineCommand({
   categories: SCRIPTING,
   keySpecs: [{ ...keys.counted(2, 'RO', 'ACCESS'), notes: RO_NOTE }],
   docs: { summary: 'Executes a read-only server-side Lua script.', since: '7.0.0', group: 'scripting', complexity: 'Depends on the script that is executed.', arguments: evalArguments('script') },
-  run: (ctx, argv) => evalGeneric(ctx, argv, false, true),
+  run: (ctx, argv) => evalCommandRun(ctx, argv, false, true),
 });
 
 export const evalshaRoCommand = defineCommand({
@@ -130,7 +154,7 @@ export const evalshaRoCommand = defineCommand({
   categories: SCRIPTING,
   keySpecs: [keys.counted(2, 'RO', 'ACCESS')],
   docs: { summary: 'Executes a read-only server-side Lua script by SHA1 digest.', since: '7.0.0', group: 'scripting', complexity: 'Depends on the script that is executed.', arguments: evalArguments('sha1') },
-  run: (ctx, argv) => evalGeneric(ctx, argv, true, true),
+  run: (ctx, argv) => evalCommandRun(ctx, argv, true, true),
 });
 
 const scriptLoad = defineCommand({
@@ -204,6 +228,44 @@ const scriptFlush = defineCommand({
   },
 });
 
+/**
+ * SCRIPT DEBUG YES|SYNC|NO: the client's next EVAL / EVALSHA runs in the Lua debugger
+ * (scripting/lua-debugger.ts). SYNC: the session runs on the server's data, changes
+ * kept. YES is Redis's forked session, whose changes are rolled back: Redoubt cannot
+ * fork, so YES is accepted (redis-cli --ldb ignores this reply) and the EVAL that
+ * follows is refused as Redis refuses it when fork() fails — the script never runs.
+ */
+const scriptDebug = defineCommand({
+  name: 'debug',
+  arity: 3,
+  flags: ['noscript'],
+  categories: SCRIPTING,
+  docs: {
+    summary: 'Sets the debug mode of server-side Lua scripts.',
+    since: '3.2.0',
+    group: 'scripting',
+    complexity: 'O(1)',
+    arguments: [
+      {
+        name: 'mode',
+        type: 'oneof',
+        arguments: [
+          { name: 'yes', type: 'pure-token', token: 'YES' },
+          { name: 'sync', type: 'pure-token', token: 'SYNC' },
+          { name: 'no', type: 'pure-token', token: 'NO' },
+        ],
+      },
+    ],
+  },
+  run(ctx, argv) {
+    if (ctx.client.replyBufferUsed() > 0) return reply.error(errors.scriptDebugInPipeline);
+    const mode = argv[2]!.toLowerCase();
+    if (mode !== 'no' && mode !== 'yes' && mode !== 'sync') return reply.error(errors.scriptDebugUsage);
+    ctx.client.luaDebug = mode;
+    return reply.ok;
+  },
+});
+
 /** Redis 7.2's SCRIPT HELP text, whole (DEBUG and KILL included). */
 const HELP_LINES = [
   'DEBUG (YES|SYNC|NO)',
@@ -236,7 +298,7 @@ export const scriptCommand = defineCommand({
   arity: -2,
   flags: [],
   docs: { summary: 'A container for Lua scripts management commands.', since: '2.6.0', group: 'scripting', complexity: 'Depends on subcommand.' },
-  subcommands: [scriptLoad, scriptExists, scriptFlush, scriptKill, scriptHelp],
+  subcommands: [scriptDebug, scriptLoad, scriptExists, scriptFlush, scriptKill, scriptHelp],
 });
 
 export const scriptingCommands: CommandDefinition[] = [evalCommand, evalshaCommand, evalRoCommand, evalshaRoCommand, scriptCommand];

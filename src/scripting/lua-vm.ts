@@ -29,6 +29,10 @@ const LUA_ERRRUN = 2;
 const LUA_ERRMEM = 4;
 const LUA_ERRERR = 5;
 const LUA_GCSTEP = 5;
+/** rd_start / rd_resume: the script stopped in the debugger (native/redoubt-ldb.inc.c) */
+const RD_LDB_STOP = 50;
+/** Why the debugger stopped (RdLdb.stop_reason). */
+export const LDB_STOP_REASONS = ['', 'step over', 'break point', 'redis.breakpoint() called', 'timeout reached, infinite loop?'] as const;
 
 /** Redis steps the collector every 50 script calls, by 50 (LUA_GC_CYCLE_PERIOD). */
 const GC_PERIOD = 50;
@@ -90,6 +94,13 @@ interface Exports {
   rd_free(p: number): void;
   rd_functions_init(L: number): number;
   rd_load_library(L: number, len: number, hookCount: number): number;
+  rd_ldb_begin(L: number, on: number): void;
+  rd_ldb_set(L: number, step: number, count: number): void;
+  rd_ldb_line(L: number): number;
+  rd_ldb_reason(L: number): number;
+  rd_ldb_print(L: number, len: number): number;
+  rd_ldb_eval(L: number, len: number): number;
+  rd_ldb_trace(L: number): number;
 }
 
 /** A compiled script. Keeps its source so a rebuilt instance can compile it again. */
@@ -150,6 +161,15 @@ export interface RunOptions {
   readonly hookInterval?: number;
   /** the script's protocol for command replies (redis.setresp); 2 unless given */
   readonly resp?: () => ScriptResp;
+  /**
+   * A Lua debugger session (SCRIPT DEBUG SYNC): the script stops at its first line
+   * and wherever the debugger says (start/resume answer `debug`), its output goes to
+   * `log`. The count hook asks `timeout` instead of `interrupt`/`pause`.
+   */
+  readonly debug?: {
+    log(text: string, trim: boolean): void;
+    timeout(): boolean;
+  };
 }
 
 export type RunResult =
@@ -162,8 +182,11 @@ export type RunResult =
   /** the instance was poisoned (trap or host exception) and has been discarded */
   | { readonly kind: 'fatal'; readonly message: string };
 
-/** A step of a script run by start/resume: paused for the host, or finished. */
-export type RunStep = RunResult | { readonly kind: 'paused' };
+/**
+ * A step of a script run by start/resume: paused for the host, stopped in the
+ * debugger at `line` (`reason`: LDB_STOP_REASONS), or finished.
+ */
+export type RunStep = RunResult | { readonly kind: 'paused' } | { readonly kind: 'debug'; readonly line: number; readonly reason: string };
 
 /** lrand48's state after Redis's redisSrand48(0) (rand.c), the generator's start. */
 const RAND_INIT_LO = 0xabcd330e;
@@ -246,6 +269,12 @@ export interface LibraryLoadOptions {
   readonly hostFunction?: (name: string, args: readonly LuaArg[]) => HostFunctionResult;
 }
 
+function latin1(s: string): Uint8Array {
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i) & 0xff;
+  return bytes;
+}
+
 /** "7.2.4" -> 0x070204, as Redis's REDIS_VERSION_NUM. */
 export function redisVersionNum(version: string): number {
   const [a = 0, b = 0, c = 0] = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
@@ -281,6 +310,8 @@ class Instance {
           throw new Error('Lua panic: error outside a protected call');
         },
         interrupt: (): number => vm.onInterrupt(this),
+        ldb_log: (p: number, n: number, trim: number): void => vm.onDebugLog(this, p, n, trim !== 0),
+        ldb_timeout: (): number => (vm.onDebugTimeout() ? 1 : 0),
         call: (id: number, nargs: number): number => vm.onHostCall(this, id, nargs),
       },
       wasi_snapshot_preview1: {
@@ -449,7 +480,7 @@ export class LuaVm {
   /** Runs a compiled chunk to its end. Never throws for anything the script does. */
   run(chunk: LuaChunk, opts: RunOptions = {}): RunResult {
     let step = this.start(chunk, opts);
-    while (step.kind === 'paused') step = this.resume();
+    while (step.kind === 'paused' || step.kind === 'debug') step = this.resume();
     return step;
   }
 
@@ -482,6 +513,8 @@ export class LuaVm {
       const hook = opts.interrupt || opts.pause ? (opts.hookInterval ?? DEFAULT_HOOK_INTERVAL) : 0;
       this.prng.claim(inst);
       this.running = opts;
+      // the debugger's state is set only for a debugged run (and cleared at its end)
+      if (opts.debug) inst.ex.rd_ldb_begin(inst.L, 1);
       step = this.outcome(inst, inst.ex.rd_start(inst.L, chunk.ref, opts.mode === 'function' ? 1 : 0, hook));
     });
     return this.settle(fatal, step);
@@ -506,10 +539,80 @@ export class LuaVm {
   /** Drops the paused script without running it further. */
   abandon(): void {
     if (this.running === null) return;
+    const debugged = this.running.debug !== undefined;
     this.running = null;
     const inst = this.inst;
     if (inst === null) return;
-    this.guardFatal(() => inst.ex.rd_abandon(inst.L));
+    this.guardFatal(() => {
+      if (debugged) inst.ex.rd_ldb_begin(inst.L, 0);
+      inst.ex.rd_abandon(inst.L);
+    });
+  }
+
+  // ---- the Lua debugger, while a script is stopped (`debug` step) ----------
+
+  /** Sets whether to stop at the next line, and the breakpoints. */
+  debugSet(step: boolean, breakpoints: readonly number[]): void {
+    const inst = this.stoppedInstance();
+    const w = this.w;
+    w.reset();
+    for (const b of breakpoints) w.u32(b >>> 0);
+    inst.toScratch(w.bytes());
+    inst.ex.rd_ldb_set(inst.L, step ? 1 : 0, breakpoints.length);
+  }
+
+  /** print [name]: the stopped frame's locals (or the named variable) go to the debug log. */
+  debugPrint(name: string | null): void {
+    const inst = this.stoppedInstance();
+    const bytes = latin1(name ?? '');
+    inst.toScratch(bytes);
+    this.debugCall(inst, () => inst.ex.rd_ldb_print(inst.L, bytes.length));
+  }
+
+  /** eval <code>: runs a fragment on the main state; its result goes to the debug log. */
+  debugEval(code: string): void {
+    const inst = this.stoppedInstance();
+    const bytes = latin1(code);
+    inst.toScratch(bytes);
+    this.debugCall(inst, () => inst.ex.rd_ldb_eval(inst.L, bytes.length));
+  }
+
+  /** The script's frames at the stop, innermost first. */
+  debugTrace(): { level: number; line: number; name: string | null }[] {
+    const inst = this.stoppedInstance();
+    if (inst.ex.rd_ldb_trace(inst.L) === 0) return [];
+    const r = new WireReader(inst.mem(), inst.ex.rd_out_ptr());
+    const n = r.u32();
+    const out: { level: number; line: number; name: string | null }[] = [];
+    for (let i = 0; i < n; i++) {
+      const level = r.u32();
+      const line = r.u32();
+      out.push({ level, line, name: r.u8() === 1 ? r.str() : null });
+    }
+    return out;
+  }
+
+  private stoppedInstance(): Instance {
+    if (this.running?.debug === undefined || this.inst === null) throw new Error('LuaVm: no script stopped in the debugger');
+    return this.inst;
+  }
+
+  /** A debugger call into the instance; out of memory is logged as an error. */
+  private debugCall(inst: Instance, f: () => number): void {
+    const debug = this.running?.debug;
+    const rc = f();
+    if (rc !== 0) debug?.log('<error> not enough memory', false);
+  }
+
+  onDebugLog(inst: Instance, p: number, n: number, trim: boolean): void {
+    const mem = inst.mem();
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(mem[p + i]!);
+    this.running?.debug?.log(s, trim);
+  }
+
+  onDebugTimeout(): boolean {
+    return this.running?.debug?.timeout() ?? false;
   }
 
   private settle(fatal: string | null, step: RunStep | null): RunStep {
@@ -527,6 +630,10 @@ export class LuaVm {
   /** What rd_start/rd_resume answered; a finished script's bookkeeping. */
   private outcome(inst: Instance, status: number): RunStep {
     if (status === LUA_YIELD) return { kind: 'paused' };
+    if (status === RD_LDB_STOP) {
+      return { kind: 'debug', line: inst.ex.rd_ldb_line(inst.L), reason: LDB_STOP_REASONS[inst.ex.rd_ldb_reason(inst.L)] ?? '' };
+    }
+    if (this.running?.debug) inst.ex.rd_ldb_begin(inst.L, 0);
     this.running = null;
     let result: RunResult;
     if (status === 0) result = { kind: 'ok', value: inst.readOut() };

@@ -50,6 +50,12 @@ export function scriptAclDenial(run: ScriptRun, cmd: CommandEntry, argv: readonl
 }
 
 export function callFromScript(run: ScriptRun, argv: string[]): Reply {
+  const admitted = admitScriptCall(run, argv);
+  return 'k' in admitted ? admitted : runScriptCall(run, admitted, argv);
+}
+
+/** The checks of callFromScript: the command to run, or the error reply that refused it. */
+export function admitScriptCall(run: ScriptRun, argv: string[]): CommandEntry | Reply {
   const cmd = lookupScriptCommand(run, argv);
   if (cmd === undefined) return refuse(run, undefined, errors.scriptUnknownCommand);
   if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) {
@@ -72,10 +78,17 @@ export function callFromScript(run: ScriptRun, argv: string[]): Reply {
     if (run.ctx.services.scripting.readOnlyReplica()) return refuse(run, cmd, errors.readOnlyReplica);
     const disk = run.ctx.services.scripting.diskError();
     if (disk !== null) return refuse(run, cmd, disk);
+    // min-replicas-to-write (a script without flags; one with flags was refused before it ran)
+    if (run.ctx.services.scripting.notEnoughReplicas()) return refuse(run, cmd, errors.noReplicas);
   }
   if (!run.allowOom && run.oomAtStart && !run.writeDirty && !obey && cmd.flags.includes('denyoom')) {
     return refuse(run, cmd, errors.oom);
   }
+  return cmd;
+}
+
+/** Runs an admitted command on the script's client (callFromScript's second half). */
+export function runScriptCall(run: ScriptRun, cmd: CommandEntry, argv: string[]): Reply {
   if (cmd.isWrite) run.writeDirty = true;
   const propagation = run.ctx.propagation;
   const targets = propagation.targets;

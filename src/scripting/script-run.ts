@@ -6,6 +6,7 @@
 import type { CommandContext } from '../command-model/services.js';
 import type { ScriptResp } from './lua-value.js';
 import type { ScriptTarget } from './script-types.js';
+import type { LuaDebugSession } from './lua-debugger.js';
 
 /** The state of the script that is running (read by the bridge and the redis.* API). */
 export interface ScriptRun {
@@ -26,4 +27,6 @@ export interface ScriptRun {
   resp: ScriptResp;
   /** redis.set_repl: where the script's writes are propagated */
   repl: number;
+  /** the Lua debugger's session, when the run is debugged */
+  readonly debug: LuaDebugSession | null;
 }

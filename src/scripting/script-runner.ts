@@ -25,16 +25,17 @@
  */
 import type { CommandContext } from '../command-model/services.js';
 import { errors } from '../errors.js';
-import { reply, type Reply } from '../protocol/reply.js';
+import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { Client } from '../server/client.js';
 import { errorInfo, luaValueToReply, type ScriptResp } from './lua-value.js';
 import type { LuaChunk, LuaVm, RunOptions, RunResult, RunStep, HostFunctionResult } from './lua-vm.js';
-import type { ScriptControl, ScriptJob, ScriptRunnerService } from '../command-model/services.js';
+import type { ScriptControl, ScriptDebugStop, ScriptJob, ScriptRunnerService } from '../command-model/services.js';
 import { REPL_ALL, type RunRequest, type ScriptTarget } from './script-types.js';
 import type { ScriptRun } from './script-run.js';
 import type { LuaArg } from './wire.js';
 import type { ScriptFlags } from './shebang.js';
-import { callFromScript } from './script-bridge.js';
+import { admitScriptCall, callFromScript, runScriptCall } from './script-bridge.js';
+import type { LuaDebugSession } from './lua-debugger.js';
 import { redisApiCall, EVAL_API_FUNCTIONS } from './redis-api.js';
 
 /** What the runner needs of the server beyond the caller's context. */
@@ -47,6 +48,8 @@ export interface ScriptHost {
   readOnlyReplica(): boolean;
   /** a replica whose link is down with replica-serve-stale-data no (Redis's running_stale) */
   runningStale(): boolean;
+  /** a primary with fewer good replicas than min-replicas-to-write (checkGoodReplicasStatus) */
+  notEnoughReplicas(): boolean;
 }
 
 export { REPL_AOF, REPL_REPLICA, REPL_ALL, type RunRequest, type ScriptTarget } from './script-types.js';
@@ -69,7 +72,8 @@ export class ScriptRunner implements ScriptRunnerService {
   /** bound once: a run allocates no closures for the VM */
   private readonly redisCallFn = (argv: string[]): Reply => {
     const run = this.current!;
-    const r = callFromScript(run, argv);
+    // stepping in the debugger: the command and its reply are logged
+    const r = run.debug !== null && run.debug.stepping ? this.debugCall(run, run.debug, argv) : callFromScript(run, argv);
     if (run.writeDirty) this.control?.markWrite();
     return r;
   };
@@ -112,21 +116,59 @@ export class ScriptRunner implements ScriptRunnerService {
       writeDirty: false,
       resp: 2,
       repl: REPL_ALL,
+      debug: req.debug ?? null,
     };
     return caller.services.scriptBusy.execute(caller, this.jobObj.prepare(run, req));
   }
 
   /** Starts the prepared run for the busy gate (RunnerJob.start). */
-  startJob(run: ScriptRun, req: RunRequest, control: ScriptControl): Reply | 'paused' {
+  startJob(run: ScriptRun, req: RunRequest, control: ScriptControl): Reply | 'paused' | 'debug' {
     this.current = run;
     this.control = control;
     return this.settle(run, () => this.invoke(run, req));
   }
 
   /** Goes on after a pause (RunnerJob.resume). */
-  resumeJob(run: ScriptRun): Reply | 'paused' {
+  resumeJob(run: ScriptRun): Reply | 'paused' | 'debug' {
     this.current = run;
+    run.debug?.sync();
     return this.settle(run, () => this.vm.resume());
+  }
+
+  /**
+   * A debugger command while the run is stopped (RunnerJob.debugCommand): 'stay'
+   * (the session's log answers it), 'resume', or the script's reply (abort).
+   */
+  debugCommandJob(run: ScriptRun, argv: string[]): 'stay' | 'resume' | Reply {
+    const d = run.debug!;
+    const verdict = d.command(argv, (a) => {
+      this.debugCall(run, d, a);
+    });
+    if (verdict !== 'abort') return verdict;
+    return this.stopDebugged(run, errors.scriptDebugAborted(run.target.name, d.line));
+  }
+
+  /** A command logged as the debugger shows it (`<redis>`, then `<reply>` or `<error>`). */
+  private debugCall(run: ScriptRun, d: LuaDebugSession, argv: string[]): Reply {
+    d.logCommand(argv);
+    const admitted = admitScriptCall(run, argv);
+    if ('k' in admitted) {
+      d.logRefusal(admitted.k === Kind.Error ? admitted.s : '');
+      return admitted;
+    }
+    const r = runScriptCall(run, admitted, argv);
+    d.logReply(r, run.resp);
+    if (run.writeDirty) this.control?.markWrite();
+    return r;
+  }
+
+  /** Ends a run stopped in the debugger with `text` (abort, or a timeout nobody can answer). */
+  private stopDebugged(run: ScriptRun, text: string): Reply {
+    this.vm.abandon();
+    this.current = null;
+    this.control = null;
+    run.caller.propagation.prevent();
+    return reply.error(text);
   }
 
   /** The server stops while the run is paused (RunnerJob.abandon). */
@@ -136,7 +178,7 @@ export class ScriptRunner implements ScriptRunnerService {
     this.control = null;
   }
 
-  private settle(run: ScriptRun, f: () => RunStep): Reply | 'paused' {
+  private settle(run: ScriptRun, f: () => RunStep): Reply | 'paused' | 'debug' {
     let step: RunStep;
     try {
       step = f();
@@ -145,7 +187,15 @@ export class ScriptRunner implements ScriptRunnerService {
       this.control = null;
       throw e;
     }
-    return step.kind === 'paused' ? 'paused' : this.finish(run, step);
+    if (step.kind === 'paused') return 'paused';
+    if (step.kind === 'debug') {
+      const d = run.debug!;
+      // a timeout after the debugging client left: nobody can answer (as Redis)
+      if (d.detached) return this.stopDebugged(run, errors.scriptDebugTimeout(run.target.name, step.line));
+      d.stopped(step.line, step.reason);
+      return 'debug';
+    }
+    return this.finish(run, step);
   }
 
   /** The script ended: the calling command (EVAL, FCALL) is never propagated itself, its effects are. */
@@ -170,6 +220,7 @@ export class ScriptRunner implements ScriptRunnerService {
       resp: this.respFn,
       interrupt: this.interruptFn,
       pause: this.pauseFn,
+      debug: run.debug === null ? undefined : debugHooks(run.debug, this.vm),
     };
     return this.vm.start(run.target.chunk, opts);
   }
@@ -192,6 +243,7 @@ export class ScriptRunner implements ScriptRunnerService {
         return disk.startsWith(aofPrefix) ? errors.scriptMisconfAof(disk.slice(aofPrefix.length)) : errors.scriptMisconfRdb;
       }
       if (ro) return errors.scriptWriteOnRo;
+      if (this.host.notEnoughReplicas()) return errors.noReplicas;
     }
     if (oom && !f.allowOom && !f.noWrites) return errors.scriptOomNoAllowOom;
     return null;
@@ -235,6 +287,15 @@ export class ScriptRunner implements ScriptRunnerService {
   }
 }
 
+/** The engine's view of a debugger session. */
+function debugHooks(d: LuaDebugSession, vm: LuaVm): NonNullable<RunOptions['debug']> {
+  d.vm = vm;
+  return {
+    log: (text, trim) => (trim ? d.addTrimmed(text) : d.add(text)),
+    timeout: () => d.timedOut(),
+  };
+}
+
 /** The job the busy gate drives for a ScriptRunner: one object, reused by every run. */
 class RunnerJob implements ScriptJob {
   kind: 'eval' | 'function' = 'eval';
@@ -252,12 +313,23 @@ class RunnerJob implements ScriptJob {
     return this;
   }
 
-  start(control: ScriptControl): Reply | 'paused' {
+  start(control: ScriptControl): Reply | 'paused' | 'debug' {
     return this.runner.startJob(this.run!, this.req!, control);
   }
 
-  resume(): Reply | 'paused' {
+  resume(): Reply | 'paused' | 'debug' {
     return this.runner.resumeJob(this.run!);
+  }
+
+  get debug(): ScriptDebugStop | null {
+    const d = this.run?.debug;
+    if (d === null || d === undefined) return null;
+    return {
+      take: () => d.take(),
+      end: () => d.end(),
+      command: (argv) => this.runner.debugCommandJob(this.run!, argv),
+      detach: () => d.detach(),
+    };
   }
 
   abandon(): void {

@@ -10,6 +10,7 @@ import type { HostFunctionResult, LuaChunk } from './lua-vm.js';
 import type { LuaArg } from './wire.js';
 import type { ScriptFlags } from './shebang.js';
 import type { CachedScript } from './script-cache.js';
+import type { LuaDebugSession } from './lua-debugger.js';
 
 /** Redis's PROPAGATE_AOF | PROPAGATE_REPL bits (redis.set_repl). */
 export const REPL_AOF = 1;
@@ -31,6 +32,8 @@ export interface RunRequest {
   readonly readOnlyCommand: boolean;
   /** 'eval': KEYS/ARGV globals; 'function': (keys, args) arguments */
   readonly mode: 'eval' | 'function';
+  /** a Lua debugger session (SCRIPT DEBUG SYNC): the run stops in the debugger */
+  readonly debug?: LuaDebugSession;
 }
 
 export type CompileOutcome = { readonly ok: true; readonly script: CachedScript } | { readonly ok: false; readonly error: string };

@@ -14,6 +14,19 @@ export type ReplyMode = 'on' | 'off' | 'skip';
 /** CLIENT LIST / CLIENT KILL TYPE values (`slave` is accepted as an alias of `replica`). */
 export type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
 
+/** A Lua debugger session reading a client's commands (server/script-busy.ts). */
+export interface ClientDebugger {
+  /** the script is stopped and waits for a debugger command (else input waits) */
+  readonly waiting: boolean;
+  /** a debugger command: the replies to send (none while the script runs on) */
+  input(argv: string[]): Reply[];
+  /**
+   * The client's connection ended; `now`: called from the socket's own event (no
+   * command is running), so the script may go on at once instead of on a later turn.
+   */
+  gone(now: boolean): void;
+}
+
 export interface QueuedCommand {
   argv: string[];
   cmd: CommandEntry;
@@ -85,6 +98,10 @@ export class Client {
   postponed = false;
   /** set by the blocking-commands layer while the client waits (flag 'b') */
   blocked = false;
+  /** SCRIPT DEBUG: its next EVAL runs in the Lua debugger ('yes': refused there, Redoubt cannot fork) */
+  luaDebug: 'no' | 'yes' | 'sync' = 'no';
+  /** while its script is stopped in the Lua debugger: where its commands go (server/script-busy.ts) */
+  debugger: ClientDebugger | null = null;
   /** client-side caching state (tracking.ts); null until CLIENT TRACKING ON was first used */
   tracking: ClientTracking | null = null;
   /**

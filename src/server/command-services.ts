@@ -33,6 +33,7 @@ export function commandServices(server: Server): ServerCommandServices {
     diskError: (): string | null => server.diskError,
     readOnlyReplica: (): boolean => server.replication.refuseWrites,
     runningStale: (): boolean => server.replication.refuseStale,
+    notEnoughReplicas: (): boolean => server.replication.primary.refusesWrites,
   };
   // one math.random sequence for EVAL and FUNCTION, kept across flushes (Redis's rand.c)
   const evalScripts = new EvalScripts(scriptHost, { prng: server.functions.prng });

@@ -82,6 +82,9 @@ export class Connection {
     this.eviction = server.limits.eviction;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
+    // a Lua debugger session's client hung up: its script goes on at once (as Redis's
+    // blocking read sees the end), before other clients' input waiting in this turn
+    socket.on('end', () => this.client.debugger?.gone(true));
     socket.on('close', () => this.onClosed());
   }
 
@@ -148,8 +151,17 @@ export class Connection {
     let commands = 0;
     try {
       for (;;) {
-        // a client blocked on keys reads nothing more until it is unblocked
-        if (this.client.blocked) break;
+        // a client blocked on keys reads nothing more until it is unblocked; one whose
+        // script is stopped in the Lua debugger sends it debugger commands
+        if (this.client.blocked) {
+          const dbg = this.client.debugger;
+          if (dbg === null || !dbg.waiting) break;
+          const cmd = this.parser.next();
+          if (cmd === null) break;
+          for (const r of dbg.input(cmd)) this.emit(r);
+          if (this.client.closeAfterReply || this.closed) break;
+          continue;
+        }
         // gateway mode: at most gateway-max-inflight replies pending, then reading stops
         if (this.slots !== null && this.slots.length >= this.server.limits.gatewayInflight) {
           this.stallInput();
@@ -378,12 +390,27 @@ export class Connection {
   unblocked(r: Reply | null): void {
     if (this.closed) return;
     this.emit(r);
-    if (!this.processing) this.flush();
+    if (!this.processing) {
+      this.flush();
+      // the end of a Lua debugger session closes the connection after its reply
+      if (this.client.closeAfterReply) {
+        this.closeAfterFlush();
+        return;
+      }
+    }
     if (this.parser.bufferedBytes > 0) {
       setImmediate(() => {
         if (!this.closed && !this.client.blocked) this.guardedProcessInput();
       });
     }
+  }
+
+  /** Input that waited is read again (a Lua debugger stop waits for a command). */
+  resumeInput(): void {
+    if (this.processing || this.parser.bufferedBytes === 0) return;
+    setImmediate(() => {
+      if (!this.closed) this.guardedProcessInput();
+    });
   }
 
   /**

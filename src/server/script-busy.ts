@@ -34,7 +34,8 @@ import type { Command } from '../command-model/command-spec.js';
 import type { CommandContext } from '../command-model/context.js';
 import type { ScriptControl, ScriptJob, ScriptsService } from '../command-model/services.js';
 import type { DeferredCall } from '../commands/dispatcher.js';
-import type { Client, ScriptContinuation } from './client.js';
+import type { Client, ClientDebugger, ScriptContinuation } from './client.js';
+import type { ScriptDebugStop } from '../command-model/services.js';
 import { internalErrorLog } from './internal-error-log.js';
 import type { Server } from './server.js';
 
@@ -47,7 +48,7 @@ export interface ScriptBusyHost {
   threshold(): number;
   readonly logger: { warning(message: string): void; notice(message: string): void };
   /** the live connection of a client (to send a late reply), if any */
-  connectionOf(client: Client): { unblocked(r: Reply | null): void } | undefined;
+  connectionOf(client: Client): LateReply | undefined;
   /** Dispatcher.defer: the current command's end waits for its late reply */
   deferCall(): DeferredCall;
   /** the server's cached time, ms */
@@ -61,7 +62,13 @@ function busyText(kind: 'eval' | 'function'): string {
   return kind === 'eval' ? errors.busyScriptEval : errors.busyScriptFunction;
 }
 
-type LateReply = { unblocked(r: Reply | null): void };
+/** A connection as the gate uses it: the late reply; for the Lua debugger, its log and its input. */
+type LateReply = {
+  unblocked(r: Reply | null): void;
+  push(r: Reply): void;
+  /** reads the input that waited (the debugger waits for a command again) */
+  resumeInput(): void;
+};
 
 /**
  * Runs never nest (EVAL and FCALL are `noscript`, and refused while a script is
@@ -145,14 +152,14 @@ export class ScriptBusyGate implements ScriptsService {
     this.wrote = false;
     this.deferred = null;
     this.generation++;
-    let out: Reply | 'paused';
+    let out: Reply | 'paused' | 'debug';
     try {
       out = job.start(this.control);
     } catch (e) {
       this.end();
       throw e;
     }
-    if (out !== 'paused') {
+    if (out !== 'paused' && out !== 'debug') {
       this.end();
       return out;
     }
@@ -160,14 +167,84 @@ export class ScriptBusyGate implements ScriptsService {
     this.deferred = this.host.deferCall();
     // the client's pipelined input waits behind the script (Connection.processInput)
     ctx.client.blocked = true;
-    this.schedule();
+    if (out === 'debug') this.debugStop(job.debug!);
+    else this.schedule();
     return null;
+  }
+
+  // ---- the Lua debugger (SCRIPT DEBUG SYNC, scripting/lua-debugger.ts) ----------
+  //
+  // A debugged script stops (a 'debug' step) and stays suspended, as paused, until
+  // its client sends a debugger command: the connection hands that client's input to
+  // `debugger` while `waiting`; 'resume' schedules a slice as after a pause. Other
+  // clients meanwhile get -BUSY. The session's end sends "<endsession>", the reply,
+  // and closes the connection, as Redis does.
+
+  /** the script stopped in the debugger and waits for a command */
+  private debugWaiting = false;
+  private readonly clientDebugger: ClientDebugger = ((gate: ScriptBusyGate): ClientDebugger => ({
+    get waiting(): boolean {
+      return gate.debugWaiting;
+    },
+    input: (argv) => gate.debugInput(argv),
+    gone: (now) => gate.debugGone(now),
+  }))(this);
+
+  private debugStop(d: ScriptDebugStop): void {
+    const client = this.client!;
+    this.conn ??= this.host.connectionOf(client);
+    const conn = this.conn;
+    if (conn === undefined) {
+      // nobody to talk to: the script goes on without stops
+      d.detach();
+      this.schedule();
+      return;
+    }
+    this.debugWaiting = true;
+    client.debugger = this.clientDebugger;
+    conn.push(d.take());
+    conn.resumeInput();
+  }
+
+  private debugInput(argv: string[]): Reply[] {
+    const d = this.job?.debug ?? null;
+    if (d === null || !this.debugWaiting) return [];
+    const verdict = d.command(argv);
+    if (verdict === 'stay') return [d.take()];
+    if (verdict === 'resume') {
+      this.debugWaiting = false;
+      this.schedule();
+      return [];
+    }
+    // abort: the script ended with its error reply
+    const client = this.client!;
+    const deferred = this.deferred;
+    this.debugWaiting = false;
+    this.end();
+    client.blocked = false;
+    client.debugger = null;
+    client.closeAfterReply = true;
+    const out = deferred !== null ? deferred.complete(verdict) : verdict;
+    return out === null ? [d.end()] : [d.end(), out];
+  }
+
+  private debugGone(now: boolean): void {
+    const d = this.job?.debug ?? null;
+    if (this.client !== null) this.client.debugger = null;
+    if (d === null) return;
+    d.detach();
+    if (!this.debugWaiting) return;
+    this.debugWaiting = false;
+    if (now) this.slice();
+    else this.schedule();
   }
 
   kill(kind: 'eval' | 'function'): Reply {
     const job = this.job;
     if (job === null) return reply.error(errors.notBusy);
     if (this.wrote) return reply.error(errors.unkillable);
+    // a script in a Lua debugger session runs only as its debugging client says
+    if (job.debug !== null) return reply.error(errors.scriptDebugUnkillable);
     if (kind === 'eval' && job.kind !== 'eval') return reply.error(errors.busyScriptFunction);
     if (kind === 'function' && job.kind === 'eval') return reply.error(errors.busyScriptEval);
     this.killed = true;
@@ -181,8 +258,12 @@ export class ScriptBusyGate implements ScriptsService {
     const job = this.job;
     const client = this.client;
     this.end();
+    this.debugWaiting = false;
     if (job === null) return;
-    if (client !== null) client.blocked = false;
+    if (client !== null) {
+      client.blocked = false;
+      client.debugger = null;
+    }
     try {
       job.abandon();
     } catch (e) {
@@ -242,6 +323,7 @@ export class ScriptBusyGate implements ScriptsService {
     const cont = this.cont;
     const time = this.time;
     const deferred = this.deferred;
+    const debug = job.debug;
     this.paused = false;
     this.sliceStart = performance.now();
     this.host.enterSlice(client, this.time);
@@ -251,6 +333,13 @@ export class ScriptBusyGate implements ScriptsService {
       if (step === 'paused') {
         this.paused = true;
         this.schedule();
+        return;
+      }
+      if (step === 'debug') {
+        this.paused = true;
+        // the log goes out now, not as this client's own command's output
+        this.host.exitSlice();
+        this.debugStop(debug!);
         return;
       }
       this.end();
@@ -267,6 +356,12 @@ export class ScriptBusyGate implements ScriptsService {
       this.host.exitSlice();
     }
     if (cont === null) {
+      if (debug !== null) {
+        // the session ends: its last log, the reply, and the connection closes
+        client.debugger = null;
+        client.closeAfterReply = true;
+        conn?.push(debug.end());
+      }
       conn?.unblocked(out);
       return;
     }

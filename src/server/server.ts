@@ -297,8 +297,8 @@ export class Server implements CommandHost {
     this.keyspace.preserveKeys(dbIndex, cmd, argv);
   }
   /** maxmemory (commands/oom-gate.ts): the OOM refusal for this command, or null */
-  memoryRefusal(client: Client, cmd: Command): string | null {
-    return memoryGate(this, client, cmd);
+  memoryRefusal(client: Client, cmd: Command, argv: string[]): string | null {
+    return memoryGate(this, client, cmd, argv);
   }
   countError(r: Reply): void {
     this.commandStats.countError(r);
@@ -332,6 +332,7 @@ export class Server implements CommandHost {
     this.monitorFeed.remove(conn.client);
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
+    conn.client.debugger?.gone(false);
     this.security.connectionClosed(conn.client.id);
   }
 

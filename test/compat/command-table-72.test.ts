@@ -24,7 +24,6 @@ const ABSENT = new Map<string, string>([
   ...Object.keys(FIXTURE)
     .filter((n) => n === 'cluster' || n.startsWith('cluster|'))
     .map((n): [string, string] => [n, 'cluster mode is not supported (cluster-enabled is refused)']),
-  ['script|debug', 'the Lua debugger (LDB) is not provided'],
 ]);
 
 type Resp = string | number | null | Resp[];

@@ -8,6 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient, defineScript, type CommandParser } from 'redis';
 import { ioredisClient, startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -245,4 +248,111 @@ test("redis-py Lock: acquire, extend, reacquire, release, blocking, foreign rele
     'ctx-held 1',
     'ctx-released 0',
   ]);
+});
+
+test('Lua debugger: SCRIPT DEBUG SYNC sessions over the protocol (texts as redis-server 7.2.4), YES refused at EVAL (no fork)', async () => {
+  const c = await RawClient.connect(srv.port);
+  const other = await RawClient.connect(srv.port);
+  const status = (...lines: string[]): string => `*${lines.length}\r\n${lines.map((l) => `+${l}\r\n`).join('')}`;
+  try {
+    assert.equal(await c.call('SCRIPT', 'DEBUG', 'MAYBE'), '-ERR Use SCRIPT DEBUG YES/SYNC/NO\r\n');
+    assert.equal(await c.call('SCRIPT', 'DEBUG', 'YES'), '+OK\r\n');
+    assert.match(await c.call('EVAL', "redis.call('set', 'ldb:never', 1)", '0'), /^-ERR Fork\(\) failed: can't run EVAL in debugging mode: .*SCRIPT DEBUG SYNC/);
+    assert.equal(await c.call('EXISTS', 'ldb:never'), ':0\r\n');
+    assert.equal(await c.call('EVAL', 'return 1', '0'), ':1\r\n');
+    assert.equal(await c.call('SCRIPT', 'DEBUG', 'SYNC'), '+OK\r\n');
+    const src = "local a = 1\nlocal t = {1, 2, 'x'}\nredis.call('set', 'ldb:k', a)\nredis.debug('hi', t)\nreturn a\n";
+    assert.equal(await c.call('EVAL', src, '0'), status('* Stopped at 1, stop reason = step over', '-> 1   local a = 1'));
+    // the server is busy with the stopped script
+    assert.match(await other.call('GET', 'ldb:k'), /^-BUSY /);
+    assert.match(await other.call('SCRIPT', 'KILL'), /^-UNKILLABLE .*debugger/);
+    assert.equal(await c.call('hello\0world'), status('<error> Unknown Redis Lua debugger command or wrong number of arguments.'));
+    assert.equal(await c.call('s'), status('* Stopped at 2, stop reason = step over', "-> 2   local t = {1, 2, 'x'}"));
+    assert.equal(await c.call('step'), status('* Stopped at 3, stop reason = step over', "-> 3   redis.call('set', 'ldb:k', a)"));
+    assert.equal(await c.call('n'), status('<redis> set ldb:k 1', '<reply> "+OK"', '* Stopped at 4, stop reason = step over', "-> 4   redis.debug('hi', t)"));
+    assert.equal(await c.call('print'), status('<value> a = 1', '<value> t = {1; 2; "x"}'));
+    assert.equal(await c.call('p', 't'), status('<value> {1; 2; "x"}'));
+    assert.equal(await c.call('b', '5'), status("-> 4   redis.debug('hi', t)", '  #5   return a'));
+    assert.equal(await c.call('list', '2', '1'), status('   1   local a = 1', "   2   local t = {1, 2, 'x'}", "   3   redis.call('set', 'ldb:k', a)"));
+    assert.equal(await c.call('trace'), status('In top level:', "-> 4   redis.debug('hi', t)"));
+    assert.equal(await c.call('eval', 'a'), status("<error> ldb_eval:1: Script attempted to access nonexistent global variable 'a'"));
+    assert.equal(await c.call('e', '1', '+', '1'), status('<retval> 2'));
+    assert.equal(await c.call('redis', 'get', 'ldb:k'), status('<redis> get ldb:k', '<reply> "1"'));
+    assert.equal(await c.call('maxlen', '10'), status('<value> replies are truncated at 60 bytes.'));
+    assert.equal(await c.call('c'), status('<debug> line 4: "hi", {1; 2; "x"}', '* Stopped at 5, stop reason = break point', '->#5   return a'));
+    assert.equal(await c.call('c'), status('<endsession>'));
+    assert.equal(await c.readReply(), ':1\r\n');
+    assert.ok(await c.waitClosed(), 'the session closes the connection');
+    assert.equal(await other.call('GET', 'ldb:k'), '$1\r\n1\r\n');
+
+    // abort, a timeout stop, and a client that leaves in the middle of a session
+    const d = await RawClient.connect(srv.port);
+    assert.equal(await d.call('SCRIPT', 'DEBUG', 'SYNC'), '+OK\r\n');
+    assert.equal(await other.call('CONFIG', 'SET', 'busy-reply-threshold', '100'), '+OK\r\n');
+    const loop = 'local x = 1\nwhile true do x = x + 1 end';
+    assert.equal(await d.call('EVAL', loop, '0'), status('* Stopped at 1, stop reason = step over', '-> 1   local x = 1'));
+    d.write('*1\r\n$1\r\nc\r\n');
+    assert.equal(await d.readReply(5000), status('* Stopped at 2, stop reason = timeout reached, infinite loop?', '-> 2   while true do x = x + 1 end'));
+    assert.equal(await d.call('abort'), status('<endsession>'));
+    assert.equal(await d.readReply(), `-ERR script aborted for user request script: ${createHash('sha1').update(loop).digest('hex')}, on @user_script:2.\r\n`);
+    assert.ok(await d.waitClosed());
+    const gone = await RawClient.connect(srv.port);
+    assert.equal(await gone.call('SCRIPT', 'DEBUG', 'SYNC'), '+OK\r\n');
+    assert.match(await gone.call('EVAL', "redis.call('set', 'ldb:after', 1)\nreturn 1", '0'), /Stopped at 1/);
+    // a malformed request in a session (CVE-2021-32672's class, Redis's own debugger
+    // parser): the request parser refuses it, the connection closes, the script goes on
+    gone.write('*2\r\n$-7\r\nxx\r\n');
+    assert.match(await gone.readReply(), /^-ERR Protocol error/);
+    assert.ok(await gone.waitClosed());
+    let after = '';
+    for (let i = 0; i < 50 && after !== '$1\r\n1\r\n'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await other.call('GET', 'ldb:after');
+    }
+    assert.equal(after, '$1\r\n1\r\n', 'the script ran to its end once its debugging client left');
+  } finally {
+    await other.call('CONFIG', 'SET', 'busy-reply-threshold', '5000');
+    await other.call('DEL', 'ldb:k', 'ldb:after');
+    c.close();
+    other.close();
+  }
+});
+
+test('Lua debugger: redis-cli --ldb-sync-mode drives a session (output as with redis-server 7.2.4)', { skip: spawnSync('redis-cli', ['--version']).status === 0 ? false : 'redis-cli not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redoubt-ldb-'));
+  const file = join(dir, 'script.lua');
+  writeFileSync(file, "local a = 1\nredis.call('set', KEYS[1], a)\nreturn a\n");
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const cli = execFile('redis-cli', ['-p', String(srv.port), '--ldb-sync-mode', '--eval', file, 'ldb:cli'], { timeout: 10_000 }, (err, stdout) => (err !== null && stdout === '' ? reject(err) : resolve(stdout)));
+      cli.stdin?.end('step\nstep\nprint KEYS\ncontinue\n');
+    });
+    // eslint-disable-next-line no-control-regex
+    const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+    assert.ok(
+      plain.includes(
+        [
+          '* Stopped at 1, stop reason = step over',
+          '-> 1   local a = 1',
+          '* Stopped at 2, stop reason = step over',
+          "-> 2   redis.call('set', KEYS[1], a)",
+          '<redis> set ldb:cli 1',
+          '<reply> "+OK"',
+          '* Stopped at 3, stop reason = step over',
+          '-> 3   return a',
+          '<value> {"ldb:cli"}',
+          '',
+          '(integer) 1',
+          '',
+          '(Lua debugging session ended)',
+        ].join('\n'),
+      ),
+      plain,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    const c = await RawClient.connect(srv.port);
+    await c.call('DEL', 'ldb:cli');
+    c.close();
+  }
 });

@@ -361,3 +361,41 @@ test("errorstats: a command's error passed on by a script is counted once, as Re
   assert.match(stats, /total_error_replies:4\r\n/);
   assert.match(await c.call('INFO', 'commandstats'), /cmdstat_eval:calls=4,[^\r]*failed_calls=4/);
 });
+
+test("maxmemory at EXEC: a queued script's own flags decide whether it is deny-oom (shebang, function flags), as 7.2", async () => {
+  const other = await RawClient.connect(srv.port);
+  const execAbort = "-EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.\r\n";
+  const lib = '#!lua name=oomflags\nredis.register_function("oomf1", function() return 1 end)\n' + 'redis.register_function{function_name="oomf2", callback=function() return 2 end, flags={"allow-oom"}}';
+  try {
+    assert.equal(await c.call('FUNCTION', 'LOAD', 'REPLACE', lib), bulk('oomflags'));
+    for (const [queued, expected] of [
+      [['EVAL', '#!lua\nreturn 1', '0'], execAbort],
+      [['FCALL', 'oomf1', '0'], execAbort],
+      [['EVAL', '#!lua flags=allow-oom\nreturn 1', '0'], '*1\r\n:1\r\n'],
+      [['EVAL', 'return 3', '0'], '*1\r\n:3\r\n'],
+      [['FCALL', 'oomf2', '0'], '*1\r\n:2\r\n'],
+    ] as const) {
+      assert.equal(await c.call('MULTI'), '+OK\r\n');
+      assert.equal(await c.call(...queued), '+QUEUED\r\n');
+      assert.equal(await other.call('CONFIG', 'SET', 'maxmemory', '1'), '+OK\r\n');
+      assert.equal(await c.call('EXEC'), expected, queued.join(' '));
+      assert.equal(await other.call('CONFIG', 'SET', 'maxmemory', '0'), '+OK\r\n');
+    }
+  } finally {
+    await other.call('CONFIG', 'SET', 'maxmemory', '0');
+    await c.call('FUNCTION', 'DELETE', 'oomflags');
+    other.close();
+  }
+});
+
+test('min-replicas-to-write: a script without flags is refused NOREPLICAS at its first write, as 7.2', async () => {
+  const w = "return redis.call('set', 'norepl:x', 1)";
+  assert.equal(await c.call('CONFIG', 'SET', 'min-replicas-to-write', '1'), '+OK\r\n');
+  try {
+    assert.equal(await c.call('EVAL', w, '1', 'norepl:x'), `-NOREPLICAS Not enough good replicas to write. script: ${sha(w)}, on @user_script:1.\r\n`);
+    assert.equal(await c.call('EVAL', "return redis.pcall('set', 'norepl:x', 1)", '1', 'norepl:x'), '-NOREPLICAS Not enough good replicas to write.\r\n');
+    assert.equal(await c.call('EVAL', "return redis.call('get', 'norepl:x')", '1', 'norepl:x'), '$-1\r\n');
+  } finally {
+    await c.call('CONFIG', 'SET', 'min-replicas-to-write', '0');
+  }
+});

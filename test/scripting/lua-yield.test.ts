@@ -22,7 +22,7 @@ function chunk(src: string, on: LuaVm = vm) {
 function drive(src: string, opts: RunOptions = {}, onPause: (n: number) => void = () => {}): { result: RunResult; pauses: number } {
   let step: RunStep = vm.start(chunk(src), { pause: () => true, ...opts });
   let pauses = 0;
-  while (step.kind === 'paused') {
+  while (step.kind === 'paused' || step.kind === 'debug') {
     pauses++;
     onPause(pauses);
     step = vm.resume();
@@ -239,4 +239,53 @@ test('start refuses a second script while one is paused; abandon frees the VM', 
   own.abandon();
   assert.equal(own.paused, false);
   assert.equal(value(own.run(chunk('return 2', own))), 2);
+});
+
+test('a loop inside a __tostring metamethod, a table.foreach(i) callback or a load reader pauses and can be killed', () => {
+  const loops = [
+    "return tostring(setmetatable({}, {__tostring = function() for k = 1, 20000 do end return 'ok' end}))",
+    "return table.foreach({a = 1}, function(k, v) for i = 1, 20000 do end return 'ok' end)",
+    "return table.foreachi({1}, function(i, v) for k = 1, 20000 do end return 'ok' end)",
+    "local n = 0 return load(function() n = n + 1 for k = 1, 20000 do end if n == 1 then return \"return 'ok'\" end end)()",
+  ];
+  for (const src of loops) {
+    const { result, pauses } = drive(src, { hookInterval: 1000 });
+    assert.equal(value(result), 'ok', src);
+    assert.ok(pauses > 0, `no pause: ${src}`);
+  }
+  for (const src of [
+    'return tostring(setmetatable({}, {__tostring = function() while true do end end}))',
+    'table.foreach({1}, function() while true do end end)',
+    'table.foreachi({1}, function() while true do end end)',
+    'load(function() while true do end end)',
+  ]) {
+    let killed = false;
+    const { result } = drive(src, { interrupt: () => (killed ? KILL : null), hookInterval: 10_000 }, (n) => {
+      if (n === 3) killed = true;
+    });
+    assert.equal(result.kind, 'error', src);
+    if (result.kind === 'error') assert.equal(errorInfo(result.error).message, `ERR ${KILL}`, src);
+  }
+});
+
+test('tostring, table.foreach(i) and load keep the C versions\' answers (checked against redis-server 7.2.4)', () => {
+  const v = (src: string) => value(vm.run(chunk(src)));
+  const e = (src: string) => {
+    const r = vm.run(chunk(src));
+    assert.equal(r.kind, 'error', src);
+    return r.kind === 'error' ? errorInfo(r.error).message : null;
+  };
+  assert.equal(v("return tostring(setmetatable({}, {__tostring = function(t) return 'T', 2 end}))"), 'T');
+  assert.equal(v('return tostring(12.5)'), '12.5');
+  assert.equal(e('return tostring()'), "ERR user_script:1: bad argument #1 to 'tostring' (value expected)");
+  assert.deepEqual(array(v("local r = {} table.foreach({a = 1}, function(k, v) r[#r + 1] = k .. v end) return r")), ['a1']);
+  assert.equal(v("return table.foreach({1, 2, 3}, function(k, v) if v == 2 then return 'stop', 'x' end end)"), 'stop');
+  assert.equal(v('return table.foreachi({10, 20, 30}, function(i, v) if v == 20 then return i end end)'), 2);
+  assert.equal(e('return table.foreachi({10, 20}, 1)'), "ERR user_script:1: bad argument #2 to 'foreachi' (function expected, got number)");
+  assert.equal(e('return table.foreach(1)'), "ERR user_script:1: bad argument #1 to 'foreach' (table expected, got number)");
+  assert.equal(v("local i = 0 local f = load(function() i = i + 1 if i == 1 then return 'return ' elseif i == 2 then return 42 end end) return f()"), 42);
+  assert.deepEqual(array(v('local a, b = load(function() return {} end) return {tostring(a), b.err}')), ['nil', 'ERR user_script:1: reader function must return a string']);
+  assert.deepEqual(array(v("local a, b = load(function() error('boom') end) return {tostring(a), b.err}")), ['nil', 'ERR user_script:1: boom']);
+  assert.equal(v("local a, b = load(function() return '' end) return type(a)"), 'function');
+  assert.equal(e("return load('x')"), "ERR user_script:1: bad argument #1 to 'load' (function expected, got string)");
 });

@@ -48,7 +48,7 @@ test('cache: EVAL-created scripts are bounded, least recently used first; SCRIPT
 });
 
 test('EvalScripts: load compiles once, reports compile and shebang errors, flush forgets', () => {
-  const e = new EvalScripts({ outOfMemory: () => false, diskError: () => null, readOnlyReplica: () => false, runningStale: () => false });
+  const e = new EvalScripts({ outOfMemory: () => false, diskError: () => null, readOnlyReplica: () => false, runningStale: () => false, notEnoughReplicas: () => false });
   const a = e.load('return 1', true);
   const b = e.load('return 1', true);
   assert.ok(a.ok && b.ok && a.script === b.script);

@@ -24,7 +24,7 @@ function setup(kind: 'eval' | 'function') {
   const host: ScriptBusyHost = {
     threshold: () => 0,
     logger: { warning: (m) => logs.push(m), notice: (m) => logs.push(m) },
-    connectionOf: () => ({ unblocked: (r) => delivered.push(r) }),
+    connectionOf: () => ({ unblocked: (r) => delivered.push(r), push: () => {}, resumeInput: () => {} }),
     deferCall: () => new DeferredCall(),
     now: () => 0,
     enterSlice: () => {},
@@ -41,6 +41,7 @@ function setup(kind: 'eval' | 'function') {
   const job: ScriptJob = {
     kind,
     name: kind === 'eval' ? 'f00' : 'myfunc',
+    debug: null,
     start: (c) => {
       control = c;
       return step();

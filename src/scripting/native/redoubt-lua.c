@@ -40,6 +40,7 @@
  */
 
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1173,6 +1174,123 @@ static void install_sort_gsub(lua_State *L) {
   replace_field(L, "string", "gsub", gsub_source, sizeof(gsub_source) - 1, 7);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Yieldable library functions that call back into the script                  */
+/*
+ * tostring (a __tostring metamethod), table.foreach, table.foreachi and load (its
+ * reader function) call Lua from C, where the count hook cannot yield: a loop in
+ * the callback would never give the host a turn (no -BUSY for other clients, no
+ * SCRIPT KILL). They are Lua functions here, like sort and gsub above, with C
+ * helpers for the argument checks so the errors read as the C versions' do. load
+ * reads the whole chunk before compiling it (the C version compiles as it reads);
+ * an error in the reader comes back as Redis 7.2 returns it, an error table built
+ * by its error handler ({err = "ERR <message>"}).
+ */
+static const char callbacks_source[] =
+  "local rawtostring, tostringmeta, eachcheck, eachicheck, loadcheck, readerr, loadstring, pcall, next, rawget, type, concat = ...\n"
+  "local function tostring(...)\n"
+  "  local h = tostringmeta(...)\n"
+  "  if h == nil then return rawtostring(...) end\n"
+  "  local v = ...\n"
+  "  return (h(v))\n"
+  "end\n"
+  "local function foreach(t, f)\n"
+  "  eachcheck(t, f)\n"
+  "  local k, v = next(t)\n"
+  "  while k ~= nil do\n"
+  "    local r = f(k, v)\n"
+  "    if r ~= nil then return r end\n"
+  "    k, v = next(t, k)\n"
+  "  end\n"
+  "end\n"
+  "local function foreachi(t, f)\n"
+  "  local n = eachicheck(t, f)\n"
+  "  for i = 1, n do\n"
+  "    local r = f(i, rawget(t, i))\n"
+  "    if r ~= nil then return r end\n"
+  "  end\n"
+  "end\n"
+  "local function load(f, name)\n"
+  "  name = loadcheck(f, name)\n"
+  "  local parts, n = {}, 0\n"
+  "  while true do\n"
+  "    local ok, p = pcall(f)\n"
+  "    if not ok then return nil, {err = 'ERR ' .. rawtostring(p)} end\n"
+  "    if p == nil then break end\n"
+  "    local tp = type(p)\n"
+  "    if tp ~= 'string' and tp ~= 'number' then return nil, {err = 'ERR ' .. readerr()} end\n"
+  "    if p == '' then break end\n"
+  "    n = n + 1 parts[n] = p\n"
+  "  end\n"
+  "  return loadstring(concat(parts), name)\n"
+  "end\n"
+  "return tostring, foreach, foreachi, load\n";
+
+/* tostring's check, then the __tostring metamethod (or nothing) */
+static int tostring_meta(lua_State *L) {
+  luaL_checkany(L, 1);
+  if (!luaL_getmetafield(L, 1, "__tostring")) return 0;
+  return 1;
+}
+
+static int foreach_check(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  return 0;
+}
+
+/* foreachi's checks (the table first, as aux_getn), then #t */
+static int foreachi_check(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int n = luaL_getn(L, 1);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+/* load's checks in luaB_load's order; returns the chunk name */
+static int load_check(lua_State *L) {
+  luaL_optstring(L, 2, "=(load)");
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  if (lua_isnil(L, 2)) lua_pushliteral(L, "=(load)");
+  return 1;
+}
+
+/* generic_reader's error text, positioned at the script's call of load */
+static int load_reader_error(lua_State *L) {
+  luaL_where(L, 1);
+  lua_pushliteral(L, "reader function must return a string");
+  lua_concat(L, 2);
+  return 1;
+}
+
+static void install_callbacks(lua_State *L) {
+  if (luaL_loadbuffer(L, callbacks_source, sizeof(callbacks_source) - 1, RD_INTERNAL_CHUNK) != 0) lua_error(L);
+  lua_getglobal(L, "tostring");
+  lua_pushcfunction(L, tostring_meta);
+  lua_pushcfunction(L, foreach_check);
+  lua_pushcfunction(L, foreachi_check);
+  lua_pushcfunction(L, load_check);
+  lua_pushcfunction(L, load_reader_error);
+  lua_getglobal(L, "loadstring");
+  lua_getglobal(L, "pcall"); /* the yieldable one: install_pcall ran first */
+  lua_getglobal(L, "next");
+  lua_getglobal(L, "rawget");
+  lua_getglobal(L, "type");
+  lua_getglobal(L, "table");
+  lua_getfield(L, -1, "concat");
+  lua_remove(L, -2);
+  lua_call(L, 12, 4);
+  lua_setglobal(L, "load");
+  lua_getglobal(L, "table");
+  lua_insert(L, -3);
+  lua_setfield(L, -3, "foreachi");
+  lua_setfield(L, -2, "foreach");
+  lua_pop(L, 1);
+  lua_setglobal(L, "tostring");
+}
+
 /* Installs the yieldable pcall, xpcall, coroutine.resume and coroutine.wrap. */
 static void install_pcall(lua_State *L) {
   if (luaL_loadbuffer(L, pcall_source, sizeof(pcall_source) - 1, RD_INTERNAL_CHUNK) != 0) lua_error(L);
@@ -1204,6 +1322,9 @@ static void install_pcall(lua_State *L) {
   lua_setfield(L, -2, "resume");
   lua_pop(L, 1);
 }
+
+/* The Lua debugger (SCRIPT DEBUG SYNC): a separate file, sharing this one's statics. */
+#include "redoubt-ldb.inc.c"
 
 /* ------------------------------------------------------------------------- */
 /* State set-up                                                               */
@@ -1258,6 +1379,7 @@ static int setup(lua_State *L) {
 
   install_pcall(L);
   install_sort_gsub(L);
+  install_callbacks(L);
   /* the kill error's slot exists from the start (end_script must not allocate) */
   lua_pushboolean(L, 0);
   lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
@@ -1294,6 +1416,7 @@ static int setup(lua_State *L) {
   lua_pushstring(L, a->version);
   lua_setfield(L, -2, "REDIS_VERSION");
   lua_setglobal(L, "redis");
+  ldb_install(L);
 
   /* Redis 7.2 has its error handler as the global __redis__err__handler: a script
      calling it only builds an error table (the engine decorates errors itself,
@@ -1510,6 +1633,10 @@ static int resume_script(lua_State *L, RdVm *vm, int nargs) {
   int status = lua_resume(vm->script, nargs);
   if (status == LUA_YIELD && vm->pausing) {
     vm->pausing = 0;
+    if (ldb.stop_pending) {
+      ldb.stop_pending = 0;
+      return RD_LDB_STOP;
+    }
     return LUA_YIELD;
   }
   lua_sethook(vm->script, NULL, 0, 0);
@@ -1524,7 +1651,7 @@ static int resume_script(lua_State *L, RdVm *vm, int nargs) {
 /* Starts a compiled chunk on a thread of its own. Keys and args are in scratch
    (u32 count, then u32 len + bytes each, keys first). `hook_count` > 0 installs
    the count hook. Returns 1 (LUA_YIELD) when the script paused for the host (call
-   rd_resume to go on), else the outcome: 0 ok, LUA_ERRRUN, LUA_ERRMEM or
+   rd_resume to go on), 50 (RD_LDB_STOP) when it stopped in the debugger, else the outcome: 0 ok, LUA_ERRRUN, LUA_ERRMEM or
    LUA_ERRERR (the error could not be decorated), with the result or the error
    object in out; 100 + status when the call could not be set up (out of memory
    before the script ran); 99 when out could not hold the result. */
@@ -1539,7 +1666,8 @@ int rd_start(lua_State *L, int ref, int function_mode, int hook_count) {
     return 100 + status;
   }
   lua_State *t = vm->script;
-  if (hook_count > 0) lua_sethook(t, count_hook, LUA_MASKCOUNT, hook_count);
+  if (ldb.active) lua_sethook(t, ldb_hook, LUA_MASKLINE | LUA_MASKCOUNT, 100000);
+  else if (hook_count > 0) lua_sethook(t, count_hook, LUA_MASKCOUNT, hook_count);
   return resume_script(L, vm, lua_gettop(t) - 1);
 }
 

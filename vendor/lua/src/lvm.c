@@ -13,6 +13,7 @@
 #define LUA_CORE
 
 #include "lua.h"
+#include "lauxlib.h" /* Redoubt: LUAREDOUBT_INTERNAL_CHUNK */
 
 #include "ldebug.h"
 #include "ldo.h"
@@ -684,6 +685,18 @@ void luaV_execute (lua_State *L, int nexeccalls) {
           case PCRLUA: {
             /* tail call: put new frame in place of previous one */
             CallInfo *ci = L->ci - 1;  /* previous frame */
+            /* Redoubt: a library function written in Lua (chunk
+               LUAREDOUBT_INTERNAL_CHUNK: the yieldable tostring, sort, gsub...)
+               is called as the C function it replaces would be: `return f(...)`
+               keeps the caller's frame, so its errors name the function and
+               the script's line as the C version's do */
+            {
+              TString *src = clvalue(L->ci->func)->l.p->source;
+              if (getstr(src)[0] == '=' && strcmp(getstr(src), LUAREDOUBT_INTERNAL_CHUNK) == 0) {
+                nexeccalls++;
+                goto reentry;
+              }
+            }
             int aux;
             StkId func = ci->func;
             StkId pfunc = (ci+1)->func;  /* previous function index */
