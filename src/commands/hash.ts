@@ -18,6 +18,7 @@ import type { CommandContext } from '../command-model/context.js';
 import { exactLongLong } from '../command-model/argument-reader.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
 import { BigSet } from '../types/big-map.js';
+import { ChunkedArray } from '../types/chunked-array.js';
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -392,11 +393,15 @@ function randomFields(ctx: CommandContext, key: string, l: number | bigint, with
   const unique = l >= 0;
   const count = unique ? l : -l;
   if (count === 0 || count === 0n) return reply.emptyArray;
-  const out: Reply[] = [];
+  // a ReplyList: a count of any size can be answered (issue 17)
+  const out = new ReplyList();
   const push = (f: string) => {
     if (!withValues) out.push(reply.bulk(f));
     else if (resp3) out.push(reply.array([reply.bulk(f), reply.bulk(h.get(f)!)]));
-    else out.push(reply.bulk(f), reply.bulk(h.get(f)!));
+    else {
+      out.push(reply.bulk(f));
+      out.push(reply.bulk(h.get(f)!));
+    }
   };
   if (!unique || count === 1) {
     // Repetition allowed: bounded whatever the count (random-picks.ts). RESP2 flattens the
@@ -411,27 +416,31 @@ function randomFields(ctx: CommandContext, key: string, l: number | bigint, with
   }
   if (count >= size) {
     for (const f of h.fields()) push(f);
-    return reply.array(out);
+    return out.finish(Kind.Array);
   }
   const n = Number(count);
   // BigSet: a count may pass 2^24 on a big hash (issue 17)
   const picked = new BigSet<string>();
   if (n * 3 > size) {
     // Many of them: drop random fields until `n` remain (Redis's CASE 3).
-    for (const f of h.fields()) picked.add(f);
-    const all = [...picked];
+    // a ChunkedArray: no 112.8M-element ceiling (issue 17)
+    const all = new ChunkedArray<string>();
+    for (const f of h.fields()) {
+      picked.add(f);
+      all.push(f);
+    }
     for (let i = all.length - 1; picked.size > n; i--) {
       const j = Math.floor(Math.random() * (i + 1));
-      const t = all[j]!;
-      all[j] = all[i]!;
-      all[i] = t;
+      const t = all.get(j)!;
+      all.set(j, all.get(i)!);
+      all.set(i, t);
       picked.delete(t);
     }
   } else {
     while (picked.size < n) picked.add(h.randomField());
   }
   for (const f of picked) push(f);
-  return reply.array(out);
+  return out.finish(Kind.Array);
 }
 
 export const hrandfield = defineCommand({

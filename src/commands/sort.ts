@@ -27,7 +27,7 @@
  * same data sorts the same way (every order below is a function of the data).
  */
 import { defineCommand, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
-import { reply, type Reply } from '../protocol/reply.js';
+import { Kind, ReplyList, reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { ListData } from '../types/list.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
@@ -191,17 +191,17 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
   const picked = end - start + 1;
   const outputLen = gets.length > 0 ? gets.length * picked : picked;
   if (o.store === null) {
-    const out: Reply[] = new Array<Reply>(outputLen);
-    let k = 0;
+    // a ReplyList: GET patterns multiply the window, past what one JS array holds (issue 17)
+    const out = new ReplyList();
     for (let j = start; j <= end; j++) {
       const elem = items[j]!.elem;
-      if (gets.length === 0) out[k++] = reply.bulk(elem);
+      if (gets.length === 0) out.push(reply.bulk(elem));
       for (const g of gets) {
         const val = lookupByPattern(ctx, g, elem);
-        out[k++] = val === null ? reply.nil : reply.bulk(val);
+        out.push(val === null ? reply.nil : reply.bulk(val));
       }
     }
-    return reply.array(out);
+    return out.finish(Kind.Array);
   }
   return storeResult(ctx, o.store, items, start, end, gets, outputLen);
 }

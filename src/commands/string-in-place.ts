@@ -54,8 +54,8 @@ export function writableString(ctx: CommandContext, key: string, minLength: numb
  * and the string did not grow. The key must exist.
  */
 export function keepStringSilently(ctx: CommandContext, key: string, m: MutableString): void {
-  const e = ctx.db.lookupWrite(key);
-  if (e !== undefined && e.v !== m) e.v = m;
+  // the key was looked up for writing by the caller already (one access, as Redis counts)
+  ctx.db.replaceRepresentation(key, m);
 }
 
 /** Stores (or re-announces) a written MutableString, keeping the key's TTL. */

@@ -52,6 +52,8 @@ export interface KeyspaceHost {
   bulkWriteHook: ((db: Database) => void) | null;
   /** an entry left the keyspace (memory accounting gives its bytes back) */
   entryFreed?(e: Entry): void;
+  /** a key's value changed representation, not content (memory accounting only: no WATCH, no event) */
+  keyResized?(db: Database, key: string): void;
 }
 
 /** A stored entry with its insertion sequence number. */
@@ -251,6 +253,18 @@ export class Database {
     this.data.set(key, new KeyEntry(v, this.host.now(), LFU_INIT, this.order.add(key)));
     // Redis's dbAdd: every key creation, before the command's own event
     this.host.notifyKeyspaceEvent?.(NotifyKind.newKey, 'new', key, this.index);
+  }
+
+  /**
+   * Stores `v`, equal in content to the key's value but held another way (a string made a
+   * MutableString by a SETBIT that moved no bit): not a change for WATCH, events or the
+   * dirty counter, as Redis's unsharing is not, but the memory accounting counts it again.
+   */
+  replaceRepresentation(key: string, v: Value): void {
+    const e = this.data.get(key);
+    if (e === undefined || e.v === v) return;
+    e.v = v;
+    this.host.keyResized?.(this, key);
   }
 
   /** Whether the key is stored, expired or not (WATCH's view of a flush or a touch). */

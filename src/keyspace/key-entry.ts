@@ -3,13 +3,18 @@
  *
  * A key used to cost three objects: the entry `{ v, lru, lfu, mem, seq }` (64 B), a boxed
  * double for `lru` (a millisecond time is not a small integer: 16 B) and the value's
- * wrapper `{ type, value, raw }` (48 B). Here it is one object of five fields (64 B):
+ * wrapper `{ type, value, raw }` (48 B). Here it is one object of four fields (56 B):
  *
  * - a plain string value is kept inline (content in `val`, flags in `meta`), and `v` answers the entry itself,
  *   which is a `StringValue` through its accessors (`type`, `value`, `raw`, `notInt`);
  *   other values, and string values with an identity of their own (a `MutableString`, a
  *   COPY's unshared copy), are kept as they are in `val`;
- * - the LFU counter shares `meta` with the string's two flags;
+ * - an inline string of 1 to 3 bytes, or a canonical integer from 0 to 2^31-1, is held as a small integer
+ *   in `val` (V8 stores it in the field itself: no string object, as Redis's int and embstr
+ *   encodings spare a separate allocation); `value` builds the string when read;
+ * - `meta` packs the string's two flags, the LFU counter (8 bits, as Redis's) and the bytes the
+ *   memory accounting last counted for the key (`mem`, 21 bits; a key counted at 2 MiB or
+ *   more keeps its figure in a side table, where one more lookup is nothing next to its size);
  * - the access time is held in whole seconds since the process started (a small integer,
  *   no boxed double); `lru` still reads and writes milliseconds. Every reader already worked
  *   in seconds (OBJECT IDLETIME, the RDB's IDLE, DEBUG OBJECT), or minutes (the LFU decay);
@@ -22,23 +27,34 @@
 import type { StringValue, Value } from './value-types.js';
 import type { CopiedStringValue } from './clone-value.js';
 
-/** `meta`'s two low bits; the LFU counter is stored above them */
+// `meta`'s layout, kept below 2^31 so it always stays a small integer (no boxed number):
+// bit 0 RAW, bit 1 NOT_INT, bits 2-9 the LFU counter, bits 10-30 `mem` + 1 (0 = removed).
 const RAW = 1;
 const NOT_INT = 2;
-const FLAG_BITS = 4;
+const LFU_SHIFT = 2;
+const LFU_MASK = 0xff << LFU_SHIFT;
+const MEM_SHIFT = 10;
+const MEM_UNIT = 1 << MEM_SHIFT;
+/** `mem` + 1 at or past this is kept in BIG_MEM */
+const MEM_ESCAPE = (1 << 21) - 1;
+
+/** `mem` of keys counted at MEM_ESCAPE - 1 bytes or more (weak: a dropped entry takes its figure along) */
+const BIG_MEM = new WeakMap<KeyEntry, number>();
+
+// A packed short string in `val`: -(1 + length × 2^24 + its bytes), length 1 to 3 (below -1);
+// a non-negative small integer is a canonical integer string.
+const SHORT_LEN_UNIT = 1 << 24;
 
 /** the access clock's origin, in seconds since the epoch: keeps `atime` a small integer */
 const ATIME_BASE_S = Math.floor(Date.now() / 1000);
 
 export class KeyEntry implements StringValue {
-  /** an inline string value's content, or the value itself */
-  private val: string | Value = '';
-  /** LFU counter × 4 + the inline string's RAW / NOT_INT flags */
-  private meta = 0;
+  /** an inline string value's content (a string, or packed in a small integer), or the value itself */
+  private val: string | number | Value = '';
+  /** RAW / NOT_INT flags, LFU counter and `mem` + 1 (layout above) */
+  private meta = MEM_UNIT;
   /** last access, seconds since ATIME_BASE_S */
   private atime: number;
-  /** bytes the memory accounting last counted for this key (-1 once removed) */
-  mem = 0;
   /** insertion sequence (database.ts `Slotted.seq`) */
   seq: number;
 
@@ -51,30 +67,47 @@ export class KeyEntry implements StringValue {
 
   get v(): Value {
     const x = this.val;
-    return typeof x === 'string' ? this : x;
+    return typeof x === 'string' || typeof x === 'number' ? this : x;
   }
 
   set v(given: Value) {
     // another key's entry stands for its value (the entry itself only while that is an inline string)
     const x = given instanceof KeyEntry ? given.v : given;
     if (x === this) return;
-    const lfuPart = this.meta - (this.meta % FLAG_BITS);
+    const keep = this.meta - (this.meta & (RAW | NOT_INT));
     if (x instanceof KeyEntry || (x.type === 'string' && isPlainString(x))) {
-      this.val = x.value;
-      this.meta = lfuPart + (x.raw ? RAW : 0) + (x.notInt === true ? NOT_INT : 0);
+      this.val = packString(x.value);
+      this.meta = keep + (x.raw ? RAW : 0) + (x.notInt === true ? NOT_INT : 0);
       return;
     }
     this.val = x;
-    this.meta = lfuPart;
+    this.meta = keep;
   }
 
-  /** LFU counter (OBJECT FREQ), logarithmic as in Redis */
+  /** bytes the memory accounting last counted for this key (-1 once removed) */
+  get mem(): number {
+    const m = this.meta >>> MEM_SHIFT;
+    return m === MEM_ESCAPE ? (BIG_MEM.get(this) ?? 0) : m - 1;
+  }
+
+  set mem(n: number) {
+    const low = this.meta & (MEM_UNIT - 1);
+    if (n + 1 < MEM_ESCAPE) {
+      if (this.meta >>> MEM_SHIFT === MEM_ESCAPE) BIG_MEM.delete(this);
+      this.meta = low + (n + 1) * MEM_UNIT;
+    } else {
+      BIG_MEM.set(this, n);
+      this.meta = low + MEM_ESCAPE * MEM_UNIT;
+    }
+  }
+
+  /** LFU counter (OBJECT FREQ), logarithmic as in Redis: 0 to 255 */
   get lfu(): number {
-    return Math.floor(this.meta / FLAG_BITS);
+    return (this.meta & LFU_MASK) >>> LFU_SHIFT;
   }
 
   set lfu(n: number) {
-    this.meta = n * FLAG_BITS + (this.meta % FLAG_BITS);
+    this.meta = (this.meta & ~LFU_MASK) | ((n & 0xff) << LFU_SHIFT);
   }
 
   /** ms of last access (OBJECT IDLETIME), to the second */
@@ -86,6 +119,12 @@ export class KeyEntry implements StringValue {
     this.atime = Math.floor(ms / 1000) - ATIME_BASE_S;
   }
 
+  /** Bytes an inline string's content takes apart from the entry (0 when packed in `val`). */
+  inlineBytes(): number {
+    const x = this.val;
+    return typeof x === 'string' ? 16 + ((x.length + 7) & ~7) : 0;
+  }
+
   // --- the StringValue view, meaningful while the value is inline (`v` is the entry) ---
 
   get type(): 'string' {
@@ -94,11 +133,12 @@ export class KeyEntry implements StringValue {
 
   get value(): string {
     const x = this.val;
-    return typeof x === 'string' ? x : '';
+    if (typeof x === 'string') return x;
+    return typeof x === 'number' ? unpackString(x) : '';
   }
 
   set value(s: string) {
-    this.val = s;
+    this.val = packString(s);
   }
 
   get raw(): boolean {
@@ -121,4 +161,46 @@ export class KeyEntry implements StringValue {
 /** A string value that is only its content: an object literal, not a COPY's unshared copy. */
 function isPlainString(x: StringValue): boolean {
   return Object.getPrototypeOf(x) === Object.prototype && (x as CopiedStringValue).unshared !== true;
+}
+
+/**
+ * `s` as `val` holds it: a canonical integer 0..2^31-1 as itself, 1 to 3 bytes packed in a
+ * negative small integer, anything else as the string.
+ */
+export function packString(s: string): string | number {
+  const n = s.length;
+  if (n === 0) return s;
+  if (n <= 3) {
+    // bytes only (a binary string never holds more; anything else stays a string)
+    const c0 = s.charCodeAt(0);
+    if (n === 1) return c0 > 0xff ? s : -(1 + SHORT_LEN_UNIT + c0);
+    const c1 = s.charCodeAt(1);
+    if (n === 2) return (c0 | c1) > 0xff ? s : -(1 + 2 * SHORT_LEN_UNIT + (c0 << 8) + c1);
+    const c2 = s.charCodeAt(2);
+    return (c0 | c1 | c2) > 0xff ? s : -(1 + 3 * SHORT_LEN_UNIT + (c0 << 16) + (c1 << 8) + c2);
+  }
+  if (n <= 10) {
+    // canonical: digits only, no leading zero, below 2^31 (String(x) gives `s` back)
+    const c0 = s.charCodeAt(0);
+    if (c0 < 49 || c0 > 57) return s;
+    let x = c0 - 48;
+    for (let i = 1; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) return s;
+      x = x * 10 + (c - 48);
+    }
+    if (x <= 0x7fffffff) return x;
+  }
+  return s;
+}
+
+/** The string `packString` packed into a number. */
+export function unpackString(x: number): string {
+  if (x >= 0) return String(x);
+  const p = -x - 1;
+  const len = Math.floor(p / SHORT_LEN_UNIT);
+  const b = p % SHORT_LEN_UNIT;
+  if (len === 1) return String.fromCharCode(b);
+  if (len === 2) return String.fromCharCode(b >>> 8, b & 0xff);
+  return String.fromCharCode(b >>> 16, (b >>> 8) & 0xff, b & 0xff);
 }

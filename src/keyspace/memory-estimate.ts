@@ -11,10 +11,14 @@
  * each reading, keys created through the real command handlers, keys "key:<i>"):
  *
  *   data set                                 measured heap   this model
- *   200k SET, 10-byte values                 188 B/key       186  (250 / 250 before
- *     1M SET, 3-byte values                  169 B/key       178   the string value lived
+ *     1M SET, 10-byte values                 166 B/key       174  (250 / 250 before
+ *     1M SET, 3-byte values                  134 B/key       142   the string value lived
  *    20k SET, 1000-byte values              1213 B/key      1170   inline in its key's
- *   100k SET EX, 10-byte values              244 B/key       250   entry, issue 17)
+ *   100k SET EX, 10-byte values              244 B/key       250   entry; 1M 3-byte values
+ *                                                                   were 169 / 178 before
+ *                                                                   `mem` moved into `meta`
+ *                                                                   and short values into a
+ *                                                                   small integer, issue 17)
  *   hash   1000 fields (4 B) × 10 B values   148 B/field     145
  *   hash   1000 fields × 100 B values        236 B/field     235
  *   set    1000 members × 10 B               84 B/member     86
@@ -39,10 +43,10 @@ export function stringBytes(n: number): number {
 }
 
 /**
- * Per key, whatever its value: the database Map entry, the KeyEntry object (64 B, which
+ * Per key, whatever its value: the database Map entry, the KeyEntry object (56 B, which
  * also holds a plain string value inline: key-entry.ts), the SCAN slot.
  */
-export const KEY_OVERHEAD = 122;
+export const KEY_OVERHEAD = 110;
 /** Per key with a TTL: the expires Map entry and its boxed time. */
 export const EXPIRE_OVERHEAD = 64;
 
@@ -87,7 +91,7 @@ export function valueBytes(v: Value, samples = DEFAULT_SAMPLES): number {
     case 'string':
       if (v instanceof MutableString) return MUTABLE_STRING_OBJECT + v.bytes().buffer.byteLength;
       // a plain string stored in the keyspace has no object of its own (key-entry.ts)
-      return (v instanceof KeyEntry ? 0 : STRING_OBJECT) + stringBytes(v.value.length);
+      return v instanceof KeyEntry ? v.inlineBytes() : STRING_OBJECT + stringBytes(v.value.length);
     case 'hash':
       return HASH_BASE + v.value.size * HASH_PER_FIELD + v.value.payloadBytes;
     case 'set': {

@@ -96,6 +96,10 @@ export class KeyspaceHooks implements KeyspaceHost {
     return this.host.now();
   }
 
+  keyResized(db: Database, key: string): void {
+    this.host.memory.changed(db, key, db.storedEntry(key));
+  }
+
   keyModified(db: Database, key: string): void {
     const h = this.host;
     h.memory.changed(db, key, db.storedEntry(key));

@@ -58,7 +58,13 @@ export class ChunkedArray<T> implements Iterable<T> {
     // a new chunk, created holding its element: an empty [] grows to 17 slots on its first
     // push, and the directory of a small collection (most of them) then stays 1 slot
     else if (this.len === 0) this.chunks = [[v]];
-    else this.chunks.push([v]);
+    else {
+      // the chunk just filled was grown by push, with up to half its size spare: copied to
+      // its exact size once (one copy per 2^16 pushes), it stops holding the spare for good
+      const full = this.chunks.length - 1;
+      this.chunks[full] = this.chunks[full]!.slice();
+      this.chunks.push([v]);
+    }
     this.len++;
   }
 

@@ -25,7 +25,8 @@ test('INFO memory: used_memory grows with data and drops after FLUSHALL; peak, o
     await r.hset('h', Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`f${i}`, 'v'.repeat(30)])));
     const full = fields(await r.info('memory'));
     const used1 = Number(full.get('used_memory'));
-    assert.ok(used1 - used0 > 2000 * 400, `grew by ${used1 - used0}`);
+    // a 200-byte value costs about 216 B, its key and bookkeeping about 135 more
+    assert.ok(used1 - used0 > 2000 * 300, `grew by ${used1 - used0}`);
     assert.ok(used1 - used0 < 2000 * 700 + 500 * 400, `but not absurdly (${used1 - used0})`);
     const peak = Number(full.get('used_memory_peak'));
     assert.ok(peak >= used1);

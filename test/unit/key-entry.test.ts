@@ -65,3 +65,33 @@ test('key entry: the access time is kept to the second', () => {
   // OBJECT IDLETIME's arithmetic (floor(now/1000) - floor(lru/1000)) is unchanged by the rounding
   assert.equal(Math.floor(NOW / 1000) - Math.floor(e.lru / 1000), 864_001);
 });
+
+test('key entry: short values and small canonical integers are packed, and read back byte for byte', () => {
+  const e = new KeyEntry({ type: 'string', value: 'a', raw: false }, NOW, 5, 1);
+  const values = ['x', 'xy', 'xyz', '\0', '\xff\xfe\xfd', '\r\n', '0', '-1', '999', '1000', '2147483647', '2147483648', '01234', '-1234', '12a4', '1234567890', '', 'four', '\u0100', 'a\u0100']; // prettier-ignore
+  for (const s of values) {
+    e.v = { type: 'string', value: s, raw: false };
+    assert.equal((e.v as StringValue).value, s, JSON.stringify(s));
+    (e.v as StringValue).value = s;
+    assert.equal((e.v as StringValue).value, s, `${JSON.stringify(s)} through the value setter`);
+  }
+  // what is packed costs no string object; the rest is counted as its string
+  for (const [s, bytes] of [['xyz', 0], ['2147483647', 0], ['2147483648', 32], ['01234', 24], ['four', 24]] as const) {
+    e.v = { type: 'string', value: s, raw: false };
+    assert.equal(e.inlineBytes(), bytes, s);
+  }
+});
+
+test('key entry: mem shares a field with the flags and the LFU counter; large figures go to the side table', () => {
+  const e = new KeyEntry({ type: 'string', value: 'abc', raw: true, notInt: true }, NOW, 255, 1);
+  assert.equal(e.mem, 0);
+  for (const m of [1, 2_097_149, 2_097_150, 2_097_151, 5_000_000_000, 17, -1, 0]) {
+    e.mem = m;
+    assert.equal(e.mem, m);
+    assert.deepEqual([e.lfu, (e.v as StringValue).raw, (e.v as StringValue).notInt, (e.v as StringValue).value], [255, true, true, 'abc'], `mem ${m}`);
+  }
+  e.mem = 3_000_000;
+  e.lfu = 7;
+  (e.v as StringValue).raw = false;
+  assert.deepEqual([e.mem, e.lfu, (e.v as StringValue).raw], [3_000_000, 7, false]);
+});

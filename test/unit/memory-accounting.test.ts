@@ -111,6 +111,14 @@ test('incremental accounting equals a recomputation after random command sequenc
   );
 });
 
+test('a SETBIT that moves no bit still has the string counted as the bitmap it became', () => {
+  // "1" is 0x31: bit 2 is set already, so nothing is signalled, but the value is a MutableString now
+  const { server, run } = setup();
+  run('SET', 'd', '1');
+  run('SETBIT', 'd', '2', '1');
+  assert.equal(server.memory.used(), recomputed(server));
+});
+
 test('used_memory grows with data, drops back after FLUSHALL, and peak stays at the high-water mark', () => {
   const { server, run } = setup();
   const base = server.memory.used();

@@ -1,6 +1,6 @@
 /** XRANGE, XREVRANGE, XLEN and XDEL. */
 import { defineCommand, type ArgumentDoc } from '../../command-model/command-spec.js';
-import { reply, type Reply } from '../../protocol/reply.js';
+import { Kind, ReplyList, reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { readLongLong } from '../../command-model/argument-reader.js';
 import { NotifyKind } from '../../keyspace/keyspace-events.js';
@@ -25,12 +25,13 @@ function xrangeGeneric(ctx: CommandContext, argv: string[], rev: boolean): Reply
   const s = readStream(ctx, argv[1]!);
   if (s === undefined) return reply.emptyArray;
   if (count === 0) return reply.nilArray;
-  const out: Reply[] = [];
+  // a ReplyList: a range of any length can be answered (issue 17)
+  const out = new ReplyList();
   s.scan(start, end, rev, (e) => {
     out.push(entryReply(e));
     return count < 0 || out.length < count;
   });
-  return reply.array(out);
+  return out.finish(Kind.Array);
 }
 
 const rangeArgs: readonly ArgumentDoc[] = [keyArg, { name: 'start', type: 'string' }, { name: 'end', type: 'string' }, { name: 'count', type: 'integer', token: 'COUNT', optional: true }];

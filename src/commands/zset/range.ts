@@ -3,7 +3,7 @@
  * and the older ZREVRANGE / Z[REV]RANGEBYSCORE / Z[REV]RANGEBYLEX, through one result sink.
  */
 import { defineCommand, keys } from '../../command-model/command-spec.js';
-import { reply, type Reply } from '../../protocol/reply.js';
+import { Kind, ReplyList, reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { createZset, PLAIN, readZset, zsetAdd } from './common.js';
 import { SortedSet, scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, type ScoreRange, type LexRange } from '../../types/sorted-set.js';
@@ -25,8 +25,9 @@ interface RangeSink {
   finish(): Reply;
 }
 
+/** Replies into a ReplyList: a range of any length can be answered (issue 17). */
 export class ClientSink implements RangeSink {
-  private readonly out: Reply[] = [];
+  private readonly out = new ReplyList();
   constructor(
     private readonly withScores: boolean,
     private readonly resp3: boolean,
@@ -35,10 +36,13 @@ export class ClientSink implements RangeSink {
   emit(member: string, score: number): void {
     if (!this.withScores) this.out.push(reply.bulk(member));
     else if (this.resp3) this.out.push(reply.array([reply.bulk(member), reply.double(score)]));
-    else this.out.push(reply.bulk(member), reply.double(score));
+    else {
+      this.out.push(reply.bulk(member));
+      this.out.push(reply.double(score));
+    }
   }
   finish(): Reply {
-    return reply.array(this.out);
+    return this.out.finish(Kind.Array);
   }
 }
 

@@ -177,7 +177,9 @@ function randomMembers(ctx: CommandContext, key: string, l: number | bigint, wit
   // BigSet: a count may pass 2^24 on a big sorted set (issue 17)
   const picked = new BigSet<number>();
   if (n * 3 > size) {
-    const all: number[] = Array.from({ length: size }, (_, i) => i);
+    // a typed array: no 112.8M-element ceiling (issue 17); a rank is below 2^32
+    const all = new Uint32Array(size);
+    for (let i = 0; i < size; i++) all[i] = i;
     for (let i = size - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
       const t = all[j]!;
@@ -188,8 +190,8 @@ function randomMembers(ctx: CommandContext, key: string, l: number | bigint, wit
   } else {
     while (picked.size < n) picked.add(Math.floor(Math.random() * size));
   }
-  const ranks = [...picked];
-  if (z.listpack) ranks.sort((a, b) => a - b);
+  // a listpack (at most zset-max-listpack-entries members) answers in rank order
+  const ranks: Iterable<number> = z.listpack ? [...picked].sort((a, b) => a - b) : picked;
   for (const r of ranks) sink.emit(z.memberAt(r), z.scoreAt(r));
   return sink.finish();
 }
