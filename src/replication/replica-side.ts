@@ -184,6 +184,9 @@ export class ReplicaSide {
     const wasMaster = this.masterHost === null;
     // a connected link is cached (its history may continue with the new primary)
     this.dropLink(this.state === 'connected');
+    // clients blocked on a primary (BLPOP, XREAD, WAIT…) would wait for writes that now come
+    // only from the new primary: Redis 7.2 answers them -UNBLOCKED and closes them
+    this.server.blocking.disconnectAll();
     this.masterHost = host;
     this.masterPort = port;
     this.replication.isReplica = true;

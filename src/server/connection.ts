@@ -379,6 +379,11 @@ export class Connection {
     if (this.closed) return;
     this.emit(r);
     if (!this.processing) this.flush();
+    // force-unblocked by a role change: the reply is the last thing this client gets
+    if (this.client.closeAfterReply) {
+      if (!this.processing && this.slots === null) this.closeAfterFlush();
+      return;
+    }
     if (this.parser.bufferedBytes > 0) {
       setImmediate(() => {
         if (!this.closed && !this.client.blocked) this.guardedProcessInput();

@@ -9,7 +9,8 @@
  * replicated back to the old one. Debian's redis-server is also the old primary once, so
  * a Redoubt replica answers PSYNC … FAILOVER from real Redis. Also here, sharing the
  * set-up: a replica restarted from its own RDB (repl-id / repl-offset aux fields) resumes
- * with a partial resync.
+ * with a partial resync; and, as Redis's disconnectAllBlockedClients, a primary demoted by
+ * REPLICAOF or by the hand-over answers its blocked clients -UNBLOCKED and closes them.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +80,48 @@ test('FAILOVER: refused forms answer with Redis 7.2 texts', { skip }, async () =
   assert.equal(await r.c.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
 });
 
+const UNBLOCKED = err('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
+
+test('REPLICAOF host port force-unblocks blocked clients with -UNBLOCKED and closes them; clients held by CLIENT PAUSE wait', { skip }, async () => {
+  // the two servers of the first test: [1] is a primary again and becomes a replica of [0]
+  const p = servers[0] as RunningServer;
+  const r = servers[1] as RunningServer;
+  const c = await connect(r.port);
+  assert.equal(await c.call('XGROUP', 'CREATE', 'st', 'g', '$', 'MKSTREAM'), '+OK\r\n');
+  const blocking = [
+    ['BLPOP', 'list', '0'],
+    ['BLMOVE', 'list', 'dst', 'LEFT', 'RIGHT', '0'],
+    ['BLMPOP', '0', '1', 'list', 'LEFT'],
+    ['BZPOPMIN', 'zs', '0'],
+    ['XREAD', 'BLOCK', '0', 'STREAMS', 'st', '$'],
+    ['XREADGROUP', 'GROUP', 'g', 'c1', 'BLOCK', '0', 'STREAMS', 'st', '>'],
+    ['WAIT', '1', '0'],
+    ['WAITAOF', '0', '1', '0'],
+  ];
+  const blocked: RawClient[] = [];
+  for (const argv of blocking) {
+    const b = await connect(r.port);
+    b.write(RawClient.encode(argv));
+    blocked.push(b);
+  }
+  // a write held by CLIENT PAUSE WRITE is postponed, not blocked: Redis leaves it be
+  assert.equal(await c.call('CLIENT', 'PAUSE', '60000', 'WRITE'), '+OK\r\n');
+  const held = await connect(r.port);
+  held.write(RawClient.encode(['SET', 'held', '1']));
+  await waitFor('the clients to block', async () => (await infoField(c, 'clients', 'blocked_clients')) === String(blocking.length + 1));
+  assert.equal(await c.call('REPLICAOF', '127.0.0.1', String(p.port)), '+OK\r\n');
+  for (const [i, b] of blocked.entries()) {
+    assert.equal(await b.readReply(), UNBLOCKED, blocking[i]!.join(' '));
+    assert.ok(await b.waitClosed(), `${blocking[i]![0]}: the connection is closed after the reply`);
+  }
+  assert.equal(await infoField(c, 'errorstats', 'errorstat_UNBLOCKED'), `count=${blocking.length}`);
+  assert.match(await infoField(c, 'commandstats', 'cmdstat_blpop'), /,rejected_calls=0,failed_calls=1$/);
+  assert.equal(held.received, '');
+  assert.equal(await c.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+  assert.equal(await held.readReply(), err("READONLY You can't write against a read only replica."));
+  assert.equal(await c.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+});
+
 test('FAILOVER to a Redoubt replica: writes held then -READONLY, roles swapped, data on the new primary', { skip }, async () => {
   const p = await redoubt();
   const r = await redoubt();
@@ -103,12 +146,18 @@ test('FAILOVER to a Redoubt replica: writes held then -READONLY, roles swapped, 
     return out > 0 && inp > 0;
   });
   assert.equal(await p.c.call('DEL', 'big'), ':1\r\n');
+  // a client blocked on the primary is force-unblocked when the hand-over demotes it
+  const blpop = await connect(p.srv.port);
+  blpop.write(RawClient.encode(['BLPOP', 'nolist', '0']));
+  await waitFor('BLPOP to block', async () => (await infoField(p.c, 'clients', 'blocked_clients')) === '1');
   assert.equal(await p.c.call('FAILOVER', 'TO', '127.0.0.1', String(r.srv.port)), '+OK\r\n');
   // REPLICAOF is refused while failing over; a write sent now waits
   assert.equal(await p.c.call('REPLICAOF', 'NO', 'ONE'), err('ERR REPLICAOF not allowed while failing over.'));
   writer.write(RawClient.encode(['SET', 'during', 'pause']));
   // the target acknowledges once a second: the failover completes, then the held write is refused
   assert.equal(await writer.readReply(5000), err("READONLY You can't write against a read only replica."));
+  assert.equal(await blpop.readReply(), UNBLOCKED);
+  assert.ok(await blpop.waitClosed());
   await waitFor('the old primary to follow the new one', async () => (await infoField(p.c, 'replication', 'master_link_status')) === 'up');
   assert.equal(await state(p.c), 'no-failover');
   assert.equal(await infoField(r.c, 'replication', 'role'), 'master');
