@@ -6,6 +6,9 @@
  * what clients see of it: INFO replication's master_* fields, ROLE, the READONLY and
  * MASTERDOWN refusals (flags on Replication the dispatcher tests).
  *
+ * A primary that answers PSYNC with an error is synced with the old SYNC instead (no
+ * +FULLRESYNC: the payload follows at once), as Redis 7.2 falls back.
+ *
  * Link states are Redis's repl_state as ROLE names them: `connect` (to be connected by the
  * cron), `connecting` (TCP/TLS connect in flight), `handshake` (PING … PSYNC reply),
  * `sync` (receiving and loading the RDB), `connected` (applying the stream).
@@ -34,6 +37,7 @@ import { MasterLink, type HandshakeSettings, type PsyncOutcome } from './master-
 import { RdbReceiver } from './rdb-transfer.js';
 import { StreamApplier } from './stream-applier.js';
 import type { Replication } from './replication.js';
+import { newReplicationId } from './replication-state.js';
 
 /** An error of the TLS layer (a certificate refused by either side, an alert). */
 function isTlsFailure(e: Error): boolean {
@@ -67,6 +71,11 @@ export class ReplicaSide {
   private lastIo = 0;
   /** the received RDB's offset at start of the stream: slave_read_repl_offset's base */
   private streamBase = 0;
+  /**
+   * the primary answered PSYNC with an error and was synced with the old SYNC (Redis's
+   * CLIENT_PRE_PSYNC master): no periodic REPLCONF ACK is sent to it, as Redis
+   */
+  private preSync = false;
   private generation = 0;
   private timer: NodeJS.Timeout | null = null;
   /** everything read from the primary (RDB and stream) is replication input, as in Redis */
@@ -344,6 +353,7 @@ export class ReplicaSide {
       return;
     }
     const socket = this.socket!;
+    this.preSync = outcome.kind === 'sync';
     if (outcome.kind === 'continue') {
       if (outcome.replid !== null && outcome.replid !== st.replid) {
         s.logger.notice(`Master replication ID changed to ${outcome.replid}`);
@@ -373,7 +383,10 @@ export class ReplicaSide {
       },
       done: (after) => {
         if (gen !== this.generation) return;
-        void this.loadReceived(file, outcome.replid, outcome.offset, after, gen);
+        // after SYNC: no ID nor offset were announced; Redis starts the master client's
+        // offset at -1 (master_initial_offset), so the stream's offsets match its own
+        if (outcome.kind === 'sync') void this.loadReceived(file, newReplicationId(), -1, after, gen);
+        else void this.loadReceived(file, outcome.replid, outcome.offset, after, gen);
       },
     });
     this.receiver = receiver;
@@ -571,7 +584,8 @@ export class ReplicaSide {
           this.socket?.destroy();
           return;
         }
-        this.applier?.sendAck();
+        // an old primary synced with SYNC gets no periodic ACKs (it would not understand them)
+        if (!this.preSync) this.applier?.sendAck();
         return;
       case 'none':
         return;
