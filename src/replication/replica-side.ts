@@ -1,7 +1,8 @@
 /**
  * The replica side of replication (Redis 7.2 replication.c, the replica's half): which
  * primary this server follows (REPLICAOF / `replicaof`), the link's state machine, the
- * full sync (RDB received to a temp file, flushed dataset, loaded with the RDB reader),
+ * full sync (RDB received to a temp file — or kept in memory for a diskless load — and
+ * loaded with the RDB reader; repl-diskless-load swapdb keeps the old dataset until then),
  * the applied stream, the once-a-second cron (reconnect, REPLCONF ACK, timeouts), and
  * what clients see of it: INFO replication's master_* fields, ROLE, the READONLY and
  * MASTERDOWN refusals (flags on Replication the dispatcher tests).
@@ -30,6 +31,7 @@ import type tls from 'node:tls';
 import type { Server } from '../server/server.js';
 import type { InfoFields } from '../server/info-registry.js';
 import { Client } from '../server/client.js';
+import { Database } from '../keyspace/database.js';
 import { clientInfoLine } from '../server/client-info.js';
 import { loadRdbInto } from '../persistence/loading.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
@@ -372,7 +374,10 @@ export class ReplicaSide {
     if (this.canContinue) s.logger.notice('Discarding previously cached master state.');
     this.canContinue = false;
     this.setState('sync');
-    const file = path.join(s.config.get('dir'), `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
+    // Redis's useDisklessLoad: from the socket with swapdb, or on-empty-db with no keys
+    const load = s.config.get('repl-diskless-load');
+    const diskless = load === 'swapdb' || (load === 'on-empty-db' && s.dbs.every((db) => db.size === 0));
+    const file = diskless ? null : path.join(s.config.get('dir'), `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
     const receiver = new RdbReceiver(socket, file, s.logger, {
       io: () => {
         this.lastIo = Date.now();
@@ -381,47 +386,94 @@ export class ReplicaSide {
         if (gen !== this.generation) return;
         this.cancelHandshake();
       },
-      done: (after) => {
+      done: (after, payload) => {
         if (gen !== this.generation) return;
+        const source = payload ?? file!;
         // after SYNC: no ID nor offset were announced; Redis starts the master client's
         // offset at -1 (master_initial_offset), so the stream's offsets match its own
-        if (outcome.kind === 'sync') void this.loadReceived(file, newReplicationId(), -1, after, gen);
-        else void this.loadReceived(file, outcome.replid, outcome.offset, after, gen);
+        if (outcome.kind === 'sync') void this.loadReceived(source, newReplicationId(), -1, after, gen);
+        else void this.loadReceived(source, outcome.replid, outcome.offset, after, gen);
       },
     });
     this.receiver = receiver;
     if (rest.length > 0) receiver.feed(rest);
   }
 
-  /** The payload is on disk: flush, load, take over the primary's identity, apply the stream. */
-  private async loadReceived(file: string, replid: string, offset: number, after: Buffer, gen: number): Promise<void> {
+  /**
+   * The payload is complete — on disk (a file) or in memory (a diskless load): the old
+   * dataset goes, the new one is loaded, the primary's identity taken over, the stream
+   * applied. With `repl-diskless-load swapdb` the old dataset and functions are only moved
+   * aside while loading (Redis's temp db, swapped in when the load succeeded) and come back
+   * if it fails; otherwise they are flushed first, and a failed diskless load leaves the
+   * dataset empty, as Redis.
+   */
+  private async loadReceived(source: string | Buffer, replid: string, offset: number, after: Buffer, gen: number): Promise<void> {
     const s = this.server;
-    const size = this.receivedBytes(file);
+    const fromSocket = typeof source !== 'string';
+    const size = fromSocket ? source.length : this.receivedBytes(source);
     this.receiver = null;
     // a snapshot running now would save an image older than the primary's
     s.persistence.rdb.cancel();
-    s.logger.notice('MASTER <-> REPLICA sync: Flushing old data');
-    s.tracking.flush(() => {
-      for (const db of s.dbs) db.flush();
-    });
+    const swap = fromSocket && s.config.get('repl-diskless-load') === 'swapdb';
+    let kept: Database[] | null = null;
+    let keptFunctions: string[] = [];
+    if (swap) {
+      kept = s.dbs.map((db) => {
+        const aside = new Database(db.index, s.keyspace);
+        aside.swapContents(db);
+        return aside;
+      });
+      keptFunctions = s.functions.codes();
+    } else {
+      s.logger.notice('MASTER <-> REPLICA sync: Flushing old data');
+      s.tracking.flush(() => {
+        for (const db of s.dbs) db.flush();
+      });
+    }
     s.functions.flush();
     s.logger.notice('MASTER <-> REPLICA sync: Loading DB in memory');
     const name = s.config.get('dbfilename');
-    const target = path.join(s.config.get('dir'), name);
     s.loading = true;
     s.persistence.beginLoading(size);
     try {
-      await rename(file, target);
-      // as Redis on a replica: keys the primary still holds load even if their time passed
-      await loadRdbInto(s, target, name, true);
+      if (fromSocket) {
+        // as Redis on a replica: keys the primary still holds load even if their time passed
+        await loadRdbInto(s, source, name, true);
+      } else {
+        const target = path.join(s.config.get('dir'), name);
+        await rename(source, target);
+        await loadRdbInto(s, target, name, true);
+      }
     } catch (e) {
-      s.logger.warning(`Failed trying to load the MASTER synchronization DB from disk, check server logs. (${(e as Error).message})`);
       s.loading = false;
-      await unlink(file).catch(() => {});
+      if (fromSocket) {
+        s.logger.warning('Failed trying to load the MASTER synchronization DB from socket, check server logs.');
+        // what was loaded goes; with swapdb the old dataset comes back
+        s.tracking.flush(() => {
+          for (const db of s.dbs) db.flush();
+        });
+        s.functions.flush();
+        if (kept !== null) {
+          for (const [i, db] of s.dbs.entries()) db.swapContents(kept[i]!);
+          if (keptFunctions.length > 0) s.functions.restore(keptFunctions, 'append', { timeoutMs: 0 });
+          s.logger.notice('MASTER <-> REPLICA sync: Discarding temporary DB in background');
+        }
+      } else {
+        s.logger.warning(`Failed trying to load the MASTER synchronization DB from disk, check server logs. (${(e as Error).message})`);
+        await unlink(source).catch(() => {});
+      }
       if (gen === this.generation) this.cancelHandshake();
       return;
     } finally {
       s.loading = false;
+    }
+    if (kept !== null) {
+      s.logger.notice('MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
+      // the old keys' watchers and trackers learn they changed, as with a flush
+      s.tracking.flush(() => {
+        for (const db of kept!) db.flush();
+      });
+      s.logger.notice('MASTER <-> REPLICA sync: Discarding old DB in background');
     }
     s.stats.dirty = 0;
     const st = this.replication.state;
@@ -536,7 +588,7 @@ export class ReplicaSide {
     const receiver = this.receiver;
     if (receiver !== null) {
       receiver.detach();
-      void unlink(receiver.file).catch(() => {});
+      if (receiver.file !== null) void unlink(receiver.file).catch(() => {});
     }
     this.receiver = null;
     this.link?.detach();
