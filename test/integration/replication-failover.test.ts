@@ -190,6 +190,9 @@ test('FAILOVER to redis-server 7.0: ABORT and TIMEOUT release held writes; then 
   sleeper.write(RawClient.encode(['DEBUG', 'SLEEP', '1.5']));
   await new Promise((res) => setTimeout(res, 50));
   assert.equal(await p.c.call('SET', 'moved', 'offset'), '+OK\r\n');
+  const expired0 = await infoField(p.c, 'stats', 'expired_keys');
+  const keys0 = await p.c.call('DBSIZE');
+  assert.equal(await p.c.call('SET', 'shortlived', 'v', 'PX', '150'), '+OK\r\n');
   assert.equal(await p.c.call('FAILOVER'), '+OK\r\n');
   assert.equal(await p.c.call('FAILOVER'), err('ERR FAILOVER already in progress.'));
   assert.equal(await state(p.c), 'waiting-for-sync');
@@ -198,8 +201,15 @@ test('FAILOVER to redis-server 7.0: ABORT and TIMEOUT release held writes; then 
   assert.equal(await p.c.call('GET', 'before'), '$5\r\nredis\r\n');
   await new Promise((res) => setTimeout(res, 200));
   assert.equal(writer.received, '', 'the write waits while failing over');
+  // as CLIENT PAUSE WRITE: no expiry while waiting (a DEL would move the offset the target
+  // must reach): the key past its time reads as gone but is neither actively nor lazily deleted
+  await new Promise((res) => setTimeout(res, 150));
+  assert.equal(await p.c.call('GET', 'shortlived'), '$-1\r\n');
+  assert.equal(await p.c.call('DBSIZE'), `:${Number(keys0.slice(1)) + 1}\r\n`);
+  assert.equal(await infoField(p.c, 'stats', 'expired_keys'), expired0);
   assert.equal(await p.c.call('FAILOVER', 'ABORT'), '+OK\r\n');
   assert.equal(await writer.readReply(), '+OK\r\n');
+  await waitFor('the key to expire once the pause is over', async () => (await p.c.call('DBSIZE')) === `:${Number(keys0.slice(1)) + 1}\r\n` && (await infoField(p.c, 'stats', 'expired_keys')) !== expired0);
   assert.equal(await state(p.c), 'no-failover');
   assert.equal(await infoField(p.c, 'replication', 'role'), 'master');
   // TIMEOUT without FORCE: the wait ends by itself, back to no-failover, the write answered
