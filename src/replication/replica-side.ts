@@ -177,6 +177,11 @@ export class ReplicaSide {
     this.server.logger.notice(
       `Setting secondary replication ID to ${s.replid2}, valid up to offset: ${s.secondReplidOffset}. New replication ID is ${s.replid}`,
     );
+    // as Redis 7.2's replicationUnsetMaster: our replicas must learn the new ID, so they are
+    // disconnected (they continue partially at once), and the stream we now produce starts
+    // with a SELECT — a replica's link may be in any database (slaveseldb = -1)
+    this.replication.primary.disconnectReplicas();
+    this.replication.primary.stream.resetSelect();
     this.replication.isReplica = false;
     this.server.logger.role = 'M';
     this.storeReplicaOf('');

@@ -119,7 +119,46 @@ test('REPLICAOF host port force-unblocks blocked clients with -UNBLOCKED and clo
   assert.equal(held.received, '');
   assert.equal(await c.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
   assert.equal(await held.readReply(), err("READONLY You can't write against a read only replica."));
+  // (Redoubt loads asynchronously, answering -LOADING meanwhile: Redis would block)
+  await linkUp(c);
   assert.equal(await c.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+});
+
+test('FAILOVER without TIMEOUT keeps PINGing the replicas, with a TIMEOUT it does not; GETACK waits for the pause to end', { skip }, async () => {
+  const p = servers[0] as RunningServer;
+  const c = await connect(p.port);
+  assert.equal(await c.call('CONFIG', 'SET', 'repl-ping-replica-period', '1'), '+OK\r\n');
+  // a replica that acknowledges once, at offset 0, and never again: it never catches up
+  const fake = await connect(p.port);
+  assert.equal(await fake.call('REPLCONF', 'listening-port', '9', 'capa', 'eof'), '+OK\r\n');
+  fake.write(RawClient.encode(['PSYNC', '?', '-1']));
+  await waitFor('the payload', async () => fake.received.includes('$EOF:'));
+  fake.write(RawClient.encode(['REPLCONF', 'ACK', '0']));
+  await waitFor('the fake replica online', async () => (await infoField(c, 'replication', 'slave0')).includes('state=online'));
+  assert.equal(await c.call('SET', 'moves', 'the-offset'), '+OK\r\n');
+  const offset = async () => Number(await infoField(c, 'replication', 'master_repl_offset'));
+  const PING = RawClient.encode(['PING']);
+  const GETACK = RawClient.encode(['REPLCONF', 'GETACK', '*']);
+  // without a TIMEOUT: PINGs go on while waiting (Redis 7.2's replicationCron)
+  assert.equal(await c.call('FAILOVER'), '+OK\r\n');
+  let seen = fake.received.split(PING).length;
+  const before = await offset();
+  await waitFor('a PING while waiting', async () => fake.received.split(PING).length > seen, 3000);
+  assert.ok((await offset()) > before);
+  assert.equal(await c.call('FAILOVER', 'ABORT'), '+OK\r\n');
+  // with a TIMEOUT: no PING; a GETACK asked for by WAIT is sent once the pause ends
+  assert.equal(await c.call('FAILOVER', 'TIMEOUT', '60000'), '+OK\r\n');
+  const held = await offset();
+  seen = fake.received.split(PING).length;
+  const getacks = fake.received.split(GETACK).length;
+  assert.equal(await c.call('WAIT', '1', '1200'), ':0\r\n');
+  assert.equal(await offset(), held);
+  assert.equal(fake.received.split(PING).length, seen);
+  assert.equal(fake.received.split(GETACK).length, getacks);
+  assert.equal(await c.call('FAILOVER', 'ABORT'), '+OK\r\n');
+  await waitFor('the deferred GETACK', async () => fake.received.split(GETACK).length > getacks, 3000);
+  fake.close();
+  assert.equal(await c.call('CONFIG', 'SET', 'repl-ping-replica-period', '10'), '+OK\r\n');
 });
 
 test('FAILOVER to a Redoubt replica: writes held then -READONLY, roles swapped, data on the new primary', { skip }, async () => {
