@@ -185,6 +185,10 @@ test('FAILOVER to a Redoubt replica: writes held then -READONLY, roles swapped, 
     return out > 0 && inp > 0;
   });
   assert.equal(await p.c.call('DEL', 'big'), ':1\r\n');
+  // the last write before the failover in db 3: the stream this server produced ends there
+  assert.equal(await p.c.call('SELECT', '3'), '+OK\r\n');
+  assert.equal(await p.c.call('SET', 'in3', 'before'), '+OK\r\n');
+  assert.equal(await p.c.call('SELECT', '0'), '+OK\r\n');
   // a client blocked on the primary is force-unblocked when the hand-over demotes it
   const blpop = await connect(p.srv.port);
   blpop.write(RawClient.encode(['BLPOP', 'nolist', '0']));
@@ -212,7 +216,20 @@ test('FAILOVER to a Redoubt replica: writes held then -READONLY, roles swapped, 
   assert.equal(await r.c.call('SET', 'after', 'x'), '+OK\r\n');
   assert.equal(await r.c.call('WAIT', '1', '5000'), ':1\r\n');
   assert.equal(await p.c.call('GET', 'after'), '$1\r\nx\r\n');
-  await p.c.call('REPLICAOF', 'NO', 'ONE');
+  // and back: promoted again, the old primary's stream must open with a SELECT (Redis's
+  // slaveseldb = -1), not rely on the db its earlier stream ended in — the demoted server's
+  // link starts in db 0 (found by Redis's integration/failover)
+  assert.equal(await p.c.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+  assert.equal(await r.c.call('REPLICAOF', '127.0.0.1', String(p.srv.port)), '+OK\r\n');
+  await linkUp(r.c);
+  assert.equal(await p.c.call('SELECT', '3'), '+OK\r\n');
+  assert.equal(await p.c.call('SET', 'in3', 'after'), '+OK\r\n');
+  assert.equal(await p.c.call('WAIT', '1', '5000'), ':1\r\n');
+  assert.equal(await r.c.call('SELECT', '3'), '+OK\r\n');
+  assert.equal(await r.c.call('GET', 'in3'), '$5\r\nafter\r\n');
+  assert.equal(await r.c.call('SELECT', '0'), '+OK\r\n');
+  assert.equal(await r.c.call('EXISTS', 'in3'), ':0\r\n');
+  assert.equal(await r.c.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
 });
 
 test('FAILOVER to redis-server 7.0: ABORT and TIMEOUT release held writes; then the failover itself', { skip }, async () => {
