@@ -78,6 +78,15 @@ export class ReplicaSide {
    * CLIENT_PRE_PSYNC master): no periodic REPLCONF ACK is sent to it, as Redis
    */
   private preSync = false;
+  /**
+   * REPLCONF ACK … FACK: the replication offset the local AOF has fsynced (Redis's
+   * fsynced_reploff on a replica). After each applied batch, the write feed's command
+   * offset is recorded against the replication offset reached; once the AOF's fsyncs cover
+   * a batch's commands, its offset is covered. Never above the truth: a mark dropped for
+   * room is simply never reported.
+   */
+  private readonly fsyncMarks: { cmd: number; repl: number }[] = [];
+  private fsyncedRepl = 0;
   private generation = 0;
   private timer: NodeJS.Timeout | null = null;
   /** everything read from the primary (RDB and stream) is replication input, as in Redis */
@@ -483,6 +492,9 @@ export class ReplicaSide {
     s.stats.dirty = 0;
     const st = this.replication.state;
     st.adopt(replid, offset);
+    // the AOF is rewritten from the loaded dataset: FACK starts from the sync's offset
+    this.fsyncMarks.length = 0;
+    this.fsyncedRepl = offset;
     this.replication.primary.ensureBacklog();
     // a new history: our own replicas resynchronise from it (Redis's disconnectSlaves)
     this.replication.primary.disconnectReplicas();
@@ -544,18 +556,50 @@ export class ReplicaSide {
       endBatch: () => {
         s.current = null;
         this.streamDb = client.dbIndex;
+        this.markApplied();
         // the AOF gets the primary's commands this turn, as a client's would
         const barrier = s.persistence.replies;
         if (barrier.pending()) barrier.hold({ flush: () => {} });
       },
       failed: (argv, r) => this.commandFailed(argv, r),
-      fsyncedOffset: () => (s.config.bool('appendonly') ? this.replication.state.offset : null),
+      fsyncedOffset: () => this.fsyncedOffset(),
     });
     this.applier = applier;
     this.downSince = 0;
     this.setState('connected');
     s.security.events.emit('replication-link', { event: 'connected', master: `${this.masterHost}:${this.masterPort}` });
     applier.start(initial);
+  }
+
+  /** An applied batch: its commands' feed offset against the replication offset reached. */
+  private markApplied(): void {
+    const marks = this.fsyncMarks;
+    const cmd = this.server.propagator.offset;
+    const repl = this.replication.state.offset;
+    const last = marks[marks.length - 1];
+    // nothing propagated since (PINGs, GETACKs): covered with the same commands
+    if (last !== undefined && last.cmd === cmd) last.repl = repl;
+    else {
+      if (marks.length >= 65536) marks.shift();
+      marks.push({ cmd, repl });
+    }
+  }
+
+  /** FACK's offset; null while appendonly is off (no FACK sent, as Redis). */
+  private fsyncedOffset(): number | null {
+    const s = this.server;
+    if (!s.config.bool('appendonly')) return null;
+    const aof = s.persistence.aof.writer;
+    if (aof === null || aof.waitingForFirstRewrite) return 0;
+    const durable = s.propagator.offset - aof.unsyncedCommands;
+    const marks = this.fsyncMarks;
+    let n = 0;
+    while (n < marks.length && marks[n]!.cmd <= durable) {
+      this.fsyncedRepl = Math.max(this.fsyncedRepl, marks[n]!.repl);
+      n++;
+    }
+    if (n > 0) marks.splice(0, n);
+    return this.fsyncedRepl;
   }
 
   /** Redis 7.2 logs an error the replica would have answered its primary (afterErrorReply). */
