@@ -87,6 +87,8 @@ export class ReplicaSide {
    */
   private readonly fsyncMarks: { cmd: number; repl: number }[] = [];
   private fsyncedRepl = 0;
+  /** after a full sync with appendonly yes: the sync's offset, FACK 0 until the AOF rewrite ends */
+  private rewriteBase: number | null = null;
   private generation = 0;
   private timer: NodeJS.Timeout | null = null;
   /** everything read from the primary (RDB and stream) is replication input, as in Redis */
@@ -492,9 +494,11 @@ export class ReplicaSide {
     s.stats.dirty = 0;
     const st = this.replication.state;
     st.adopt(replid, offset);
-    // the AOF is rewritten from the loaded dataset: FACK starts from the sync's offset
+    // the AOF is rewritten from the loaded dataset: as Redis (AOF_WAIT_REWRITE), FACK is 0
+    // until that rewrite ends, then the sync's offset
     this.fsyncMarks.length = 0;
-    this.fsyncedRepl = offset;
+    this.fsyncedRepl = s.config.bool('appendonly') ? 0 : offset;
+    this.rewriteBase = s.config.bool('appendonly') ? offset : null;
     this.replication.primary.ensureBacklog();
     // a new history: our own replicas resynchronise from it (Redis's disconnectSlaves)
     this.replication.primary.disconnectReplicas();
@@ -591,6 +595,15 @@ export class ReplicaSide {
     if (!s.config.bool('appendonly')) return null;
     const aof = s.persistence.aof.writer;
     if (aof === null || aof.waitingForFirstRewrite) return 0;
+    if (this.rewriteBase !== null) {
+      const manager = s.persistence.aof;
+      if (manager.rewriting || manager.scheduled) return 0;
+      // commands applied while it ran are not known fsynced (Redis counts from its start)
+      this.fsyncedRepl = Math.max(this.fsyncedRepl, this.rewriteBase);
+      this.rewriteBase = null;
+      this.fsyncMarks.length = 0;
+      return this.fsyncedRepl;
+    }
     const durable = s.propagator.offset - aof.unsyncedCommands;
     const marks = this.fsyncMarks;
     let n = 0;
