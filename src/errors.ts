@@ -198,6 +198,8 @@ export const errors = {
   /** the error a killed script fails with (luaPushError adds ERR; for functions too) */
   scriptKilled: 'Script killed by user with SCRIPT KILL...',
   unblocked: 'UNBLOCKED client unblocked via CLIENT UNBLOCK',
+  /** disconnectAllBlockedClients: a primary became a replica (REPLICAOF, FAILOVER) */
+  unblockedRoleChange: 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)',
   waitOnReplica:
     'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
   waitAofOnReplica: 'ERR WAITAOF cannot be used with replica instances. Please also note that writes to replicas are just local and are not propagated.',

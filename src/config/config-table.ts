@@ -302,7 +302,7 @@ const entries = [
   bool('repl-diskless-sync', 'yes', 'active'),
   int('repl-diskless-sync-delay', '5', 0n, INT_MAX, 'active'),
   int('repl-diskless-sync-max-replicas', '0', 0n, INT_MAX, 'active'),
-  enm('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'], 'noeffect', { flags: ['deny-loading'] }),
+  enm('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'], 'active', { flags: ['deny-loading'] }),
   int('repl-ping-replica-period', '10', 1n, INT_MAX, 'active', { aliases: ['repl-ping-slave-period'] }),
   int('repl-timeout', '60', 1n, INT_MAX, 'active'),
   bool('repl-disable-tcp-nodelay', 'no', 'noeffect'),

@@ -45,14 +45,17 @@ export interface RdbLoadOutcome {
  * `aofPreamble`: keys already expired are loaded too (the AOF that follows may still
  * refer to them; Redis does the same), otherwise they are skipped and counted.
  */
-export async function loadRdbInto(server: Server, file: string, shownName: string, aofPreamble: boolean): Promise<RdbLoadOutcome> {
+export async function loadRdbInto(server: Server, file: string | Buffer, shownName: string, aofPreamble: boolean): Promise<RdbLoadOutcome> {
   const layer = server.persistence;
   const started = performance.now();
+  // a Buffer: a replica's diskless load (the payload received from the primary's socket)
+  const fromFile = typeof file === 'string';
   let reader: RdbReader;
   try {
-    reader = RdbReader.openFile(file, { limits: loadLimitsFromConfig(server.config), databases: server.dbs.length });
+    const opts = { limits: loadLimitsFromConfig(server.config), databases: server.dbs.length };
+    reader = fromFile ? RdbReader.openFile(file, opts) : RdbReader.fromBuffer(file, opts);
   } catch (e) {
-    throw fail(server, shownName, e);
+    throw fail(server, shownName, e, fromFile);
   }
   const baseLoaded = layer.loadingLoadedBytes;
   const out: RdbLoadOutcome = { keys: 0, expired: 0, bytes: 0 };
@@ -116,14 +119,14 @@ export async function loadRdbInto(server: Server, file: string, shownName: strin
       }
     }
   } catch (e) {
-    throw fail(server, shownName, e);
+    throw fail(server, shownName, e, fromFile);
   } finally {
     reader.close();
   }
   layer.loadingLoadedBytes = baseLoaded + out.bytes;
   if (!aofPreamble) {
     server.logger.notice(`Done loading RDB, keys loaded: ${out.keys}, keys expired: ${out.expired}.`);
-    server.logger.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    if (fromFile) server.logger.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
   }
   return out;
 }
@@ -134,12 +137,12 @@ function logProgress(server: Server, name: string, done: number, total: number, 
   server.logger.notice(`Loading ${name}: ${perc}% (${mb(done)} MB of ${mb(total)} MB), ${keys} keys so far`);
 }
 
-function fail(server: Server, name: string, e: unknown): LoadError {
+function fail(server: Server, name: string, e: unknown, fromFile: boolean): LoadError {
   let msg: string;
   if (e instanceof RdbFormatError) msg = `Bad RDB file ${name}: ${e.message}`;
   else msg = `Error loading ${name}: ${(e as Error).message}`;
   server.logger.warning(msg);
-  server.logger.warning(`The file was left untouched and nothing was loaded partially into service: inspect it with 'redoubt check-rdb ${name}'.`);
+  if (fromFile) server.logger.warning(`The file was left untouched and nothing was loaded partially into service: inspect it with 'redoubt check-rdb ${name}'.`);
   return new LoadError(msg);
 }
 

@@ -4,8 +4,9 @@
  * of its replicas, with no acknowledged write lost.
  *
  *  1. `waiting-for-sync`: client writes are held (CLIENT PAUSE WRITE semantics, a pause
- *     purpose of its own: CLIENT UNPAUSE does not end it) and the primary sends no PING
- *     nor GETACK, so the stream stops growing; replicas acknowledge once a second.
+ *     purpose of its own: CLIENT UNPAUSE does not end it: no expiry, no GETACK until it
+ *     ends) and, with a TIMEOUT, no PING either, so the stream stops growing; replicas
+ *     acknowledge once a second. Without a TIMEOUT the PINGs go on, as in Redis.
  *  2. When the target (the one named with TO, else the first replica whose acknowledged
  *     offset equals master_repl_offset) has caught up — or the TIMEOUT passed with FORCE —
  *     `failover-in-progress`: this server becomes a replica of the target and sends it
@@ -111,9 +112,12 @@ export class Failover {
     return reply.ok;
   }
 
-  /** The failover holds the stream still: no PING, no GETACK into it. */
-  get holdsStream(): boolean {
-    return this.state !== 'no-failover';
+  /**
+   * Redis 7.2's replicationCron skips the PING to replicas while a FAILOVER with a TIMEOUT
+   * (failover_end_time) holds replica traffic paused; without a TIMEOUT the PINGs go on.
+   */
+  get withholdsPing(): boolean {
+    return this.state !== 'no-failover' && this.endTime !== 0;
   }
 
   /**

@@ -6,7 +6,8 @@
  *   connect (plain TCP, or TLS with tls-replication yes) → PING → one pipelined write of
  *   [AUTH [user] password] + REPLCONF listening-port + [REPLCONF ip-address] + REPLCONF capa
  *   eof capa psync2 → their replies in that order → PSYNC replid offset (`PSYNC ? -1`
- *   without a history to continue) → +FULLRESYNC / +CONTINUE / an error.
+ *   without a history to continue) → +FULLRESYNC / +CONTINUE / an error; an -ERR (a
+ *   primary older than PSYNC, or one that refuses it) is followed by the old `SYNC`.
  *
  * Replies are read line by line from what arrived; empty lines (the newlines a primary
  * sends to keep the link alive while it prepares) are skipped before the PSYNC reply.
@@ -44,6 +45,8 @@ export type PsyncOutcome =
   | { kind: 'continue'; replid: string | null }
   /** -NOMASTERLINK / -LOADING: try again later */
   | { kind: 'later' }
+  /** an -ERR (or unexpected) answer: the primary predates PSYNC; SYNC was sent, its payload follows */
+  | { kind: 'sync' }
   | { kind: 'failed' };
 
 export interface MasterLinkEvents {
@@ -220,7 +223,15 @@ export class MasterLink {
     }
     if (/^-ERR/.test(line)) this.log.notice(`Master does not support PSYNC or is in error state (reply: ${line})`);
     else this.log.warning(`Unexpected reply to PSYNC from master: ${line}`);
-    this.finish({ kind: 'failed' });
+    // as Redis 7.2's syncWithMaster: fall back to the old protocol, a full payload without
+    // +FULLRESYNC (an own FAILOVER's target answering so aborts it instead: replica-side.ts)
+    if (this.settings.failover) {
+      this.finish({ kind: 'failed' });
+      return;
+    }
+    this.log.notice('Retrying with SYNC...');
+    this.socket.write('SYNC\r\n');
+    this.finish({ kind: 'sync' });
   }
 
   private finish(outcome: PsyncOutcome): void {

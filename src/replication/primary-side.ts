@@ -61,6 +61,8 @@ export class PrimarySide implements ReplicaAcks {
   /** ms since when no replica is attached (repl_no_slaves_since) */
   private noReplicasSince: number;
   private getAckQueued = false;
+  /** a GETACK asked for while writes were paused, sent when the pause ends */
+  private getAckDeferred = false;
   /** min-replicas-to-write / min-replicas-max-lag, kept for the dispatcher's per-write test */
   private minToWrite = 0;
   private maxLag = 10;
@@ -127,9 +129,23 @@ export class PrimarySide implements ReplicaAcks {
     this.getAckQueued = true;
     setImmediate(() => {
       this.getAckQueued = false;
-      // not while FAILOVER holds the stream still (Redis: not while replica actions are paused)
-      if (this.replicas.length > 0 && !this.repl.failover.holdsStream) this.stream.appendOwn(['REPLCONF', 'GETACK', '*']);
+      if (this.replicas.length === 0 || this.repl.isReplica) return;
+      // as Redis 7.2's beforeSleep: not while writes are paused (CLIENT PAUSE WRITE/ALL, a
+      // FAILOVER waiting for its target), since it would move the offset; it goes once the
+      // pause is over (pauseEnded)
+      if (this.server.pause.active) {
+        this.getAckDeferred = true;
+        return;
+      }
+      this.stream.appendOwn(['REPLCONF', 'GETACK', '*']);
     });
+  }
+
+  /** The last write pause ended: a GETACK asked for meanwhile is sent now. */
+  pauseEnded(): void {
+    if (!this.getAckDeferred) return;
+    this.getAckDeferred = false;
+    this.requestAcks();
   }
 
   /** -NOREPLICAS applies now (checked by the dispatcher for writes). */
@@ -620,8 +636,10 @@ export class PrimarySide implements ReplicaAcks {
     this.lastSecond = now;
     this.cronLoops++;
     const period = config.int('repl-ping-replica-period');
-    // no PING while FAILOVER waits for the target to reach our offset (it would move it)
-    if (this.replicas.length > 0 && this.cronLoops % period === 0 && !this.repl.isReplica && !this.repl.failover.holdsStream) {
+    // as Redis 7.2: no PING while a FAILOVER with a TIMEOUT waits for the target to reach
+    // our offset (it would move it); without a TIMEOUT the PINGs go on (the target then
+    // has to catch up with them too)
+    if (this.replicas.length > 0 && this.cronLoops % period === 0 && !this.repl.isReplica && !this.repl.failover.withholdsPing) {
       this.stream.appendOwn(['PING']);
     }
     // replicas waiting for a snapshot get a newline now and then, so their link does not time out

@@ -1,17 +1,20 @@
 /**
- * Receiving the primary's RDB after +FULLRESYNC (Redis 7.2's readSyncBulkPayload, disk
- * side: repl-diskless-load disabled). The payload comes in one of two framings:
+ * Receiving the primary's RDB after +FULLRESYNC (Redis 7.2's readSyncBulkPayload). The
+ * payload comes in one of two framings:
  *
  *  - `$<len>\r\n` then exactly len bytes (a disk-backed sync);
  *  - `$EOF:<40 bytes mark>\r\n` then the RDB then the same 40 bytes (a diskless sync,
  *    whose size the primary does not know beforehand).
  *
  * Before the header, a lone "\n" is the primary's keepalive while it prepares the file.
- * The bytes go to a temp file in `dir` through a write stream: never a synchronous write,
- * and the socket is paused while the stream's buffer is full, so a fast primary cannot
- * make the replica buffer the whole file in memory. The file is flushed to disk before
- * `done` reports it. Bytes after the payload in the same read (the start of the stream,
- * for a disk-backed sync) are handed over with `done`.
+ * With a file (repl-diskless-load disabled), the bytes go to a temp file in `dir` through a
+ * write stream: never a synchronous write, and the socket is paused while the stream's
+ * buffer is full, so a fast primary cannot make the replica buffer the whole file in
+ * memory. The file is flushed to disk before `done` reports it. Without one (a diskless
+ * load: swapdb, on-empty-db with an empty dataset) nothing touches the disk: the payload
+ * is kept in memory and handed to `done` for the RDB reader. Bytes after the payload in
+ * the same read (the start of the stream, for a disk-backed sync) are handed over with
+ * `done`.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type net from 'node:net';
@@ -20,8 +23,8 @@ import type { LinkLog } from './master-link.js';
 const EOF_MARK_LEN = 40;
 
 export interface TransferEvents {
-  /** the whole payload is on disk in `file`; `rest` followed it */
-  done(rest: Buffer): void;
+  /** the whole payload is on disk in `file` (or, without a file, is `payload`); `rest` followed it */
+  done(rest: Buffer, payload: Buffer | null): void;
   /** the transfer cannot go on (already logged) */
   failed(reason: string): void;
   io(): void;
@@ -37,12 +40,15 @@ export class RdbReceiver {
   /** EOF mode: the last bytes seen, held back until it is known they are not the mark */
   private tail = Buffer.alloc(0);
   private out: WriteStream | null = null;
+  /** a diskless load: the payload's chunks, in order */
+  private readonly chunks: Buffer[] = [];
   private finished = false;
   private readonly onData = (chunk: Buffer): void => this.feed(chunk);
 
   constructor(
     private readonly socket: net.Socket,
-    readonly file: string,
+    /** the temp file the payload goes to; null: kept in memory for a diskless load */
+    readonly file: string | null,
     private readonly log: LinkLog,
     private readonly events: TransferEvents,
   ) {
@@ -95,7 +101,7 @@ export class RdbReceiver {
       if (line.startsWith('$EOF:') && line.length - 5 >= EOF_MARK_LEN) {
         this.eofMark = Buffer.from(line.slice(5, 5 + EOF_MARK_LEN), 'latin1');
         this.size = 0;
-        this.log.notice('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk');
+        this.log.notice(`MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to ${this.file === null ? 'parser' : 'disk'}`);
       } else {
         const n = Number(line.slice(1));
         if (!Number.isSafeInteger(n) || n < 0) {
@@ -103,7 +109,7 @@ export class RdbReceiver {
           return Buffer.alloc(0);
         }
         this.size = n;
-        this.log.notice(`MASTER <-> REPLICA sync: receiving ${n} bytes from master to disk`);
+        this.log.notice(`MASTER <-> REPLICA sync: receiving ${n} bytes from master to ${this.file === null ? 'parser' : 'disk'}`);
       }
       this.open();
       return buf;
@@ -111,6 +117,7 @@ export class RdbReceiver {
   }
 
   private open(): void {
+    if (this.file === null) return;
     // owner-only: the file holds the whole dataset
     this.out = createWriteStream(this.file, { mode: 0o600, flush: true });
     this.out.on('error', (e) => this.fail(`Opening the temp file needed for MASTER <-> REPLICA synchronization: ${e.message}`));
@@ -122,6 +129,10 @@ export class RdbReceiver {
   private write(data: Buffer): void {
     if (data.length === 0) return;
     this.read += data.length;
+    if (this.out === null) {
+      this.chunks.push(data);
+      return;
+    }
     // a full write buffer pauses the socket until the disk caught up
     if (!this.out!.write(data)) this.socket.pause();
   }
@@ -156,7 +167,13 @@ export class RdbReceiver {
     // the stream's bytes after the payload wait in the socket until the load is over
     this.socket.pause();
     const kept = Buffer.from(rest);
-    this.out!.end(() => this.events.done(kept));
+    if (this.out === null) {
+      const payload = Buffer.concat(this.chunks);
+      this.chunks.length = 0;
+      this.events.done(kept, payload);
+      return;
+    }
+    this.out.end(() => this.events.done(kept, null));
   }
 
   private fail(reason: string): void {

@@ -1,10 +1,14 @@
 /**
  * The replica side of replication (Redis 7.2 replication.c, the replica's half): which
  * primary this server follows (REPLICAOF / `replicaof`), the link's state machine, the
- * full sync (RDB received to a temp file, flushed dataset, loaded with the RDB reader),
+ * full sync (RDB received to a temp file — or kept in memory for a diskless load — and
+ * loaded with the RDB reader; repl-diskless-load swapdb keeps the old dataset until then),
  * the applied stream, the once-a-second cron (reconnect, REPLCONF ACK, timeouts), and
  * what clients see of it: INFO replication's master_* fields, ROLE, the READONLY and
  * MASTERDOWN refusals (flags on Replication the dispatcher tests).
+ *
+ * A primary that answers PSYNC with an error is synced with the old SYNC instead (no
+ * +FULLRESYNC: the payload follows at once), as Redis 7.2 falls back.
  *
  * Link states are Redis's repl_state as ROLE names them: `connect` (to be connected by the
  * cron), `connecting` (TCP/TLS connect in flight), `handshake` (PING … PSYNC reply),
@@ -27,6 +31,7 @@ import type tls from 'node:tls';
 import type { Server } from '../server/server.js';
 import type { InfoFields } from '../server/info-registry.js';
 import { Client } from '../server/client.js';
+import { Database } from '../keyspace/database.js';
 import { clientInfoLine } from '../server/client-info.js';
 import { loadRdbInto } from '../persistence/loading.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
@@ -34,6 +39,7 @@ import { MasterLink, type HandshakeSettings, type PsyncOutcome } from './master-
 import { RdbReceiver } from './rdb-transfer.js';
 import { StreamApplier } from './stream-applier.js';
 import type { Replication } from './replication.js';
+import { newReplicationId } from './replication-state.js';
 
 /** An error of the TLS layer (a certificate refused by either side, an alert). */
 function isTlsFailure(e: Error): boolean {
@@ -67,6 +73,22 @@ export class ReplicaSide {
   private lastIo = 0;
   /** the received RDB's offset at start of the stream: slave_read_repl_offset's base */
   private streamBase = 0;
+  /**
+   * the primary answered PSYNC with an error and was synced with the old SYNC (Redis's
+   * CLIENT_PRE_PSYNC master): no periodic REPLCONF ACK is sent to it, as Redis
+   */
+  private preSync = false;
+  /**
+   * REPLCONF ACK … FACK: the replication offset the local AOF has fsynced (Redis's
+   * fsynced_reploff on a replica). After each applied batch, the write feed's command
+   * offset is recorded against the replication offset reached; once the AOF's fsyncs cover
+   * a batch's commands, its offset is covered. Never above the truth: a mark dropped for
+   * room is simply never reported.
+   */
+  private readonly fsyncMarks: { cmd: number; repl: number }[] = [];
+  private fsyncedRepl = 0;
+  /** after a full sync with appendonly yes: the sync's offset, FACK 0 until the AOF rewrite ends */
+  private rewriteBase: number | null = null;
   private generation = 0;
   private timer: NodeJS.Timeout | null = null;
   /** everything read from the primary (RDB and stream) is replication input, as in Redis */
@@ -166,6 +188,11 @@ export class ReplicaSide {
     this.server.logger.notice(
       `Setting secondary replication ID to ${s.replid2}, valid up to offset: ${s.secondReplidOffset}. New replication ID is ${s.replid}`,
     );
+    // as Redis 7.2's replicationUnsetMaster: our replicas must learn the new ID, so they are
+    // disconnected (they continue partially at once), and the stream we now produce starts
+    // with a SELECT — a replica's link may be in any database (slaveseldb = -1)
+    this.replication.primary.disconnectReplicas();
+    this.replication.primary.stream.resetSelect();
     this.replication.isReplica = false;
     this.server.logger.role = 'M';
     this.storeReplicaOf('');
@@ -184,6 +211,9 @@ export class ReplicaSide {
     const wasMaster = this.masterHost === null;
     // a connected link is cached (its history may continue with the new primary)
     this.dropLink(this.state === 'connected');
+    // clients blocked on a primary (BLPOP, XREAD, WAIT…) would wait for writes that now come
+    // only from the new primary: Redis 7.2 answers them -UNBLOCKED and closes them
+    this.server.blocking.disconnectAll();
     this.masterHost = host;
     this.masterPort = port;
     this.replication.isReplica = true;
@@ -341,6 +371,7 @@ export class ReplicaSide {
       return;
     }
     const socket = this.socket!;
+    this.preSync = outcome.kind === 'sync';
     if (outcome.kind === 'continue') {
       if (outcome.replid !== null && outcome.replid !== st.replid) {
         s.logger.notice(`Master replication ID changed to ${outcome.replid}`);
@@ -359,7 +390,10 @@ export class ReplicaSide {
     if (this.canContinue) s.logger.notice('Discarding previously cached master state.');
     this.canContinue = false;
     this.setState('sync');
-    const file = path.join(s.config.get('dir'), `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
+    // Redis's useDisklessLoad: from the socket with swapdb, or on-empty-db with no keys
+    const load = s.config.get('repl-diskless-load');
+    const diskless = load === 'swapdb' || (load === 'on-empty-db' && s.dbs.every((db) => db.size === 0));
+    const file = diskless ? null : path.join(s.config.get('dir'), `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
     const receiver = new RdbReceiver(socket, file, s.logger, {
       io: () => {
         this.lastIo = Date.now();
@@ -368,48 +402,103 @@ export class ReplicaSide {
         if (gen !== this.generation) return;
         this.cancelHandshake();
       },
-      done: (after) => {
+      done: (after, payload) => {
         if (gen !== this.generation) return;
-        void this.loadReceived(file, outcome.replid, outcome.offset, after, gen);
+        const source = payload ?? file!;
+        // after SYNC: no ID nor offset were announced; Redis starts the master client's
+        // offset at -1 (master_initial_offset), so the stream's offsets match its own
+        if (outcome.kind === 'sync') void this.loadReceived(source, newReplicationId(), -1, after, gen);
+        else void this.loadReceived(source, outcome.replid, outcome.offset, after, gen);
       },
     });
     this.receiver = receiver;
     if (rest.length > 0) receiver.feed(rest);
   }
 
-  /** The payload is on disk: flush, load, take over the primary's identity, apply the stream. */
-  private async loadReceived(file: string, replid: string, offset: number, after: Buffer, gen: number): Promise<void> {
+  /**
+   * The payload is complete — on disk (a file) or in memory (a diskless load): the old
+   * dataset goes, the new one is loaded, the primary's identity taken over, the stream
+   * applied. With `repl-diskless-load swapdb` the old dataset and functions are only moved
+   * aside while loading (Redis's temp db, swapped in when the load succeeded) and come back
+   * if it fails; otherwise they are flushed first, and a failed diskless load leaves the
+   * dataset empty, as Redis.
+   */
+  private async loadReceived(source: string | Buffer, replid: string, offset: number, after: Buffer, gen: number): Promise<void> {
     const s = this.server;
-    const size = this.receivedBytes(file);
+    const fromSocket = typeof source !== 'string';
+    const size = fromSocket ? source.length : this.receivedBytes(source);
     this.receiver = null;
     // a snapshot running now would save an image older than the primary's
     s.persistence.rdb.cancel();
-    s.logger.notice('MASTER <-> REPLICA sync: Flushing old data');
-    s.tracking.flush(() => {
-      for (const db of s.dbs) db.flush();
-    });
+    const swap = fromSocket && s.config.get('repl-diskless-load') === 'swapdb';
+    let kept: Database[] | null = null;
+    let keptFunctions: string[] = [];
+    if (swap) {
+      kept = s.dbs.map((db) => {
+        const aside = new Database(db.index, s.keyspace);
+        aside.swapContents(db);
+        return aside;
+      });
+      keptFunctions = s.functions.codes();
+    } else {
+      s.logger.notice('MASTER <-> REPLICA sync: Flushing old data');
+      s.tracking.flush(() => {
+        for (const db of s.dbs) db.flush();
+      });
+    }
     s.functions.flush();
     s.logger.notice('MASTER <-> REPLICA sync: Loading DB in memory');
     const name = s.config.get('dbfilename');
-    const target = path.join(s.config.get('dir'), name);
     s.loading = true;
     s.persistence.beginLoading(size);
     try {
-      await rename(file, target);
-      // as Redis on a replica: keys the primary still holds load even if their time passed
-      await loadRdbInto(s, target, name, true);
+      if (fromSocket) {
+        // as Redis on a replica: keys the primary still holds load even if their time passed
+        await loadRdbInto(s, source, name, true);
+      } else {
+        const target = path.join(s.config.get('dir'), name);
+        await rename(source, target);
+        await loadRdbInto(s, target, name, true);
+      }
     } catch (e) {
-      s.logger.warning(`Failed trying to load the MASTER synchronization DB from disk, check server logs. (${(e as Error).message})`);
       s.loading = false;
-      await unlink(file).catch(() => {});
+      if (fromSocket) {
+        s.logger.warning('Failed trying to load the MASTER synchronization DB from socket, check server logs.');
+        // what was loaded goes; with swapdb the old dataset comes back
+        s.tracking.flush(() => {
+          for (const db of s.dbs) db.flush();
+        });
+        s.functions.flush();
+        if (kept !== null) {
+          for (const [i, db] of s.dbs.entries()) db.swapContents(kept[i]!);
+          if (keptFunctions.length > 0) s.functions.restore(keptFunctions, 'append', { timeoutMs: 0 });
+          s.logger.notice('MASTER <-> REPLICA sync: Discarding temporary DB in background');
+        }
+      } else {
+        s.logger.warning(`Failed trying to load the MASTER synchronization DB from disk, check server logs. (${(e as Error).message})`);
+        await unlink(source).catch(() => {});
+      }
       if (gen === this.generation) this.cancelHandshake();
       return;
     } finally {
       s.loading = false;
     }
+    if (kept !== null) {
+      s.logger.notice('MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
+      // the old keys' watchers and trackers learn they changed, as with a flush
+      s.tracking.flush(() => {
+        for (const db of kept!) db.flush();
+      });
+      s.logger.notice('MASTER <-> REPLICA sync: Discarding old DB in background');
+    }
     s.stats.dirty = 0;
     const st = this.replication.state;
     st.adopt(replid, offset);
+    // the AOF is rewritten from the loaded dataset: as Redis (AOF_WAIT_REWRITE), FACK is 0
+    // until that rewrite ends, then the sync's offset
+    this.fsyncMarks.length = 0;
+    this.fsyncedRepl = s.config.bool('appendonly') ? 0 : offset;
+    this.rewriteBase = s.config.bool('appendonly') ? offset : null;
     this.replication.primary.ensureBacklog();
     // a new history: our own replicas resynchronise from it (Redis's disconnectSlaves)
     this.replication.primary.disconnectReplicas();
@@ -471,18 +560,59 @@ export class ReplicaSide {
       endBatch: () => {
         s.current = null;
         this.streamDb = client.dbIndex;
+        this.markApplied();
         // the AOF gets the primary's commands this turn, as a client's would
         const barrier = s.persistence.replies;
         if (barrier.pending()) barrier.hold({ flush: () => {} });
       },
       failed: (argv, r) => this.commandFailed(argv, r),
-      fsyncedOffset: () => (s.config.bool('appendonly') ? this.replication.state.offset : null),
+      fsyncedOffset: () => this.fsyncedOffset(),
     });
     this.applier = applier;
     this.downSince = 0;
     this.setState('connected');
     s.security.events.emit('replication-link', { event: 'connected', master: `${this.masterHost}:${this.masterPort}` });
     applier.start(initial);
+  }
+
+  /** An applied batch: its commands' feed offset against the replication offset reached. */
+  private markApplied(): void {
+    const marks = this.fsyncMarks;
+    const cmd = this.server.propagator.offset;
+    const repl = this.replication.state.offset;
+    const last = marks[marks.length - 1];
+    // nothing propagated since (PINGs, GETACKs): covered with the same commands
+    if (last !== undefined && last.cmd === cmd) last.repl = repl;
+    else {
+      if (marks.length >= 65536) marks.shift();
+      marks.push({ cmd, repl });
+    }
+  }
+
+  /** FACK's offset; null while appendonly is off (no FACK sent, as Redis). */
+  private fsyncedOffset(): number | null {
+    const s = this.server;
+    if (!s.config.bool('appendonly')) return null;
+    const aof = s.persistence.aof.writer;
+    if (aof === null || aof.waitingForFirstRewrite) return 0;
+    if (this.rewriteBase !== null) {
+      const manager = s.persistence.aof;
+      if (manager.rewriting || manager.scheduled) return 0;
+      // commands applied while it ran are not known fsynced (Redis counts from its start)
+      this.fsyncedRepl = Math.max(this.fsyncedRepl, this.rewriteBase);
+      this.rewriteBase = null;
+      this.fsyncMarks.length = 0;
+      return this.fsyncedRepl;
+    }
+    const durable = s.propagator.offset - aof.unsyncedCommands;
+    const marks = this.fsyncMarks;
+    let n = 0;
+    while (n < marks.length && marks[n]!.cmd <= durable) {
+      this.fsyncedRepl = Math.max(this.fsyncedRepl, marks[n]!.repl);
+      n++;
+    }
+    if (n > 0) marks.splice(0, n);
+    return this.fsyncedRepl;
   }
 
   /** Redis 7.2 logs an error the replica would have answered its primary (afterErrorReply). */
@@ -520,7 +650,7 @@ export class ReplicaSide {
     const receiver = this.receiver;
     if (receiver !== null) {
       receiver.detach();
-      void unlink(receiver.file).catch(() => {});
+      if (receiver.file !== null) void unlink(receiver.file).catch(() => {});
     }
     this.receiver = null;
     this.link?.detach();
@@ -568,7 +698,8 @@ export class ReplicaSide {
           this.socket?.destroy();
           return;
         }
-        this.applier?.sendAck();
+        // an old primary synced with SYNC gets no periodic ACKs (it would not understand them)
+        if (!this.preSync) this.applier?.sendAck();
         return;
       case 'none':
         return;

@@ -82,6 +82,7 @@ export class Replication {
   attach(server: Server): void {
     this.replica = new ReplicaSide(server, this);
     this.replica.attach();
+    server.pause.onEnd(() => this.primary.pauseEnded());
   }
 
   /** Server shutdown: the link to a primary and the replicas' links closed, timers stopped. */

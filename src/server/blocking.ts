@@ -378,6 +378,30 @@ export class BlockingRegistry {
     return true;
   }
 
+  /**
+   * Redis 7.2's disconnectAllBlockedClients, when this primary becomes a replica (REPLICAOF
+   * host port, a FAILOVER hand-over): every client blocked here — on keys, in WAIT or
+   * WAITAOF — is answered -UNBLOCKED and closed once that is written, in connection order.
+   * Clients held by CLIENT PAUSE or a failover pause are not in this registry (Redis's
+   * postponed clients, exempt there too); MIGRATE waits here only because Redoubt's is
+   * asynchronous (Redis's is synchronous and cannot meet a REPLICAOF), so it is left alone.
+   */
+  disconnectAll(): number {
+    const waiters = [...this.byClient.values()].filter((w) => w.req.unblockable !== false);
+    waiters.sort((a, b) => a.conn.client.id - b.conn.client.id);
+    for (const w of waiters) {
+      this.remove(w);
+      this.ended(w);
+      const r = reply.error(errors.unblockedRoleChange);
+      w.cmd.stats.failedCalls++;
+      this.server.countError(r);
+      this.logAnswered(w);
+      w.conn.client.closeAfterReply = true;
+      w.conn.unblocked(r);
+    }
+    return waiters.length;
+  }
+
   /** A connection closed: drop its wait. */
   forget(client: Client): void {
     const w = this.byClient.get(client.id);

@@ -41,6 +41,8 @@ export class ClientPause {
   private timer: NodeJS.Timeout | null = null;
   /** connections holding a command, in the order they were held */
   private readonly held = new Set<Resumable>();
+  /** told when no pause holds writes any more (replication's deferred GETACK) */
+  private readonly endListeners: (() => void)[] = [];
 
   /**
    * `declaredWrites`: a script command's declared flags (true: writes, false: no-writes,
@@ -107,7 +109,13 @@ export class ClientPause {
     this.timer.unref();
   }
 
+  /** `fn` runs each time the last pause (CLIENT PAUSE or FAILOVER's) ends. */
+  onEnd(fn: () => void): void {
+    this.endListeners.push(fn);
+  }
+
   private scheduleResume(): void {
+    if (!this.active) for (const fn of this.endListeners) fn();
     if (this.held.size === 0) return;
     setImmediate(() => {
       const list = [...this.held];

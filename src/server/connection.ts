@@ -390,13 +390,12 @@ export class Connection {
   unblocked(r: Reply | null): void {
     if (this.closed) return;
     this.emit(r);
-    if (!this.processing) {
-      this.flush();
-      // the end of a Lua debugger session closes the connection after its reply
-      if (this.client.closeAfterReply) {
-        this.closeAfterFlush();
-        return;
-      }
+    if (!this.processing) this.flush();
+    // a force-unblock by a role change, or the end of a Lua debugger session: the reply is
+    // the last thing this client gets
+    if (this.client.closeAfterReply) {
+      if (!this.processing && this.slots === null) this.closeAfterFlush();
+      return;
     }
     if (this.parser.bufferedBytes > 0) {
       setImmediate(() => {

@@ -9,7 +9,8 @@
  * replicated back to the old one. Debian's redis-server is also the old primary once, so
  * a Redoubt replica answers PSYNC … FAILOVER from real Redis. Also here, sharing the
  * set-up: a replica restarted from its own RDB (repl-id / repl-offset aux fields) resumes
- * with a partial resync.
+ * with a partial resync; and, as Redis's disconnectAllBlockedClients, a primary demoted by
+ * REPLICAOF or by the hand-over answers its blocked clients -UNBLOCKED and closes them.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +80,87 @@ test('FAILOVER: refused forms answer with Redis 7.2 texts', { skip }, async () =
   assert.equal(await r.c.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
 });
 
+const UNBLOCKED = err('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
+
+test('REPLICAOF host port force-unblocks blocked clients with -UNBLOCKED and closes them; clients held by CLIENT PAUSE wait', { skip }, async () => {
+  // the two servers of the first test: [1] is a primary again and becomes a replica of [0]
+  const p = servers[0] as RunningServer;
+  const r = servers[1] as RunningServer;
+  const c = await connect(r.port);
+  assert.equal(await c.call('XGROUP', 'CREATE', 'st', 'g', '$', 'MKSTREAM'), '+OK\r\n');
+  const blocking = [
+    ['BLPOP', 'list', '0'],
+    ['BLMOVE', 'list', 'dst', 'LEFT', 'RIGHT', '0'],
+    ['BLMPOP', '0', '1', 'list', 'LEFT'],
+    ['BZPOPMIN', 'zs', '0'],
+    ['XREAD', 'BLOCK', '0', 'STREAMS', 'st', '$'],
+    ['XREADGROUP', 'GROUP', 'g', 'c1', 'BLOCK', '0', 'STREAMS', 'st', '>'],
+    ['WAIT', '1', '0'],
+    ['WAITAOF', '0', '1', '0'],
+  ];
+  const blocked: RawClient[] = [];
+  for (const argv of blocking) {
+    const b = await connect(r.port);
+    b.write(RawClient.encode(argv));
+    blocked.push(b);
+  }
+  // a write held by CLIENT PAUSE WRITE is postponed, not blocked: Redis leaves it be
+  assert.equal(await c.call('CLIENT', 'PAUSE', '60000', 'WRITE'), '+OK\r\n');
+  const held = await connect(r.port);
+  held.write(RawClient.encode(['SET', 'held', '1']));
+  await waitFor('the clients to block', async () => (await infoField(c, 'clients', 'blocked_clients')) === String(blocking.length + 1));
+  assert.equal(await c.call('REPLICAOF', '127.0.0.1', String(p.port)), '+OK\r\n');
+  for (const [i, b] of blocked.entries()) {
+    assert.equal(await b.readReply(), UNBLOCKED, blocking[i]!.join(' '));
+    assert.ok(await b.waitClosed(), `${blocking[i]![0]}: the connection is closed after the reply`);
+  }
+  assert.equal(await infoField(c, 'errorstats', 'errorstat_UNBLOCKED'), `count=${blocking.length}`);
+  assert.match(await infoField(c, 'commandstats', 'cmdstat_blpop'), /,rejected_calls=0,failed_calls=1$/);
+  assert.equal(held.received, '');
+  assert.equal(await c.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+  assert.equal(await held.readReply(), err("READONLY You can't write against a read only replica."));
+  // (Redoubt loads asynchronously, answering -LOADING meanwhile: Redis would block)
+  await linkUp(c);
+  assert.equal(await c.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+});
+
+test('FAILOVER without TIMEOUT keeps PINGing the replicas, with a TIMEOUT it does not; GETACK waits for the pause to end', { skip }, async () => {
+  const p = servers[0] as RunningServer;
+  const c = await connect(p.port);
+  assert.equal(await c.call('CONFIG', 'SET', 'repl-ping-replica-period', '1'), '+OK\r\n');
+  // a replica that acknowledges once, at offset 0, and never again: it never catches up
+  const fake = await connect(p.port);
+  assert.equal(await fake.call('REPLCONF', 'listening-port', '9', 'capa', 'eof'), '+OK\r\n');
+  fake.write(RawClient.encode(['PSYNC', '?', '-1']));
+  await waitFor('the payload', async () => fake.received.includes('$EOF:'));
+  fake.write(RawClient.encode(['REPLCONF', 'ACK', '0']));
+  await waitFor('the fake replica online', async () => (await infoField(c, 'replication', 'slave0')).includes('state=online'));
+  assert.equal(await c.call('SET', 'moves', 'the-offset'), '+OK\r\n');
+  const offset = async () => Number(await infoField(c, 'replication', 'master_repl_offset'));
+  const PING = RawClient.encode(['PING']);
+  const GETACK = RawClient.encode(['REPLCONF', 'GETACK', '*']);
+  // without a TIMEOUT: PINGs go on while waiting (Redis 7.2's replicationCron)
+  assert.equal(await c.call('FAILOVER'), '+OK\r\n');
+  let seen = fake.received.split(PING).length;
+  const before = await offset();
+  await waitFor('a PING while waiting', async () => fake.received.split(PING).length > seen, 3000);
+  assert.ok((await offset()) > before);
+  assert.equal(await c.call('FAILOVER', 'ABORT'), '+OK\r\n');
+  // with a TIMEOUT: no PING; a GETACK asked for by WAIT is sent once the pause ends
+  assert.equal(await c.call('FAILOVER', 'TIMEOUT', '60000'), '+OK\r\n');
+  const held = await offset();
+  seen = fake.received.split(PING).length;
+  const getacks = fake.received.split(GETACK).length;
+  assert.equal(await c.call('WAIT', '1', '1200'), ':0\r\n');
+  assert.equal(await offset(), held);
+  assert.equal(fake.received.split(PING).length, seen);
+  assert.equal(fake.received.split(GETACK).length, getacks);
+  assert.equal(await c.call('FAILOVER', 'ABORT'), '+OK\r\n');
+  await waitFor('the deferred GETACK', async () => fake.received.split(GETACK).length > getacks, 3000);
+  fake.close();
+  assert.equal(await c.call('CONFIG', 'SET', 'repl-ping-replica-period', '10'), '+OK\r\n');
+});
+
 test('FAILOVER to a Redoubt replica: writes held then -READONLY, roles swapped, data on the new primary', { skip }, async () => {
   const p = await redoubt();
   const r = await redoubt();
@@ -103,12 +185,22 @@ test('FAILOVER to a Redoubt replica: writes held then -READONLY, roles swapped, 
     return out > 0 && inp > 0;
   });
   assert.equal(await p.c.call('DEL', 'big'), ':1\r\n');
+  // the last write before the failover in db 3: the stream this server produced ends there
+  assert.equal(await p.c.call('SELECT', '3'), '+OK\r\n');
+  assert.equal(await p.c.call('SET', 'in3', 'before'), '+OK\r\n');
+  assert.equal(await p.c.call('SELECT', '0'), '+OK\r\n');
+  // a client blocked on the primary is force-unblocked when the hand-over demotes it
+  const blpop = await connect(p.srv.port);
+  blpop.write(RawClient.encode(['BLPOP', 'nolist', '0']));
+  await waitFor('BLPOP to block', async () => (await infoField(p.c, 'clients', 'blocked_clients')) === '1');
   assert.equal(await p.c.call('FAILOVER', 'TO', '127.0.0.1', String(r.srv.port)), '+OK\r\n');
   // REPLICAOF is refused while failing over; a write sent now waits
   assert.equal(await p.c.call('REPLICAOF', 'NO', 'ONE'), err('ERR REPLICAOF not allowed while failing over.'));
   writer.write(RawClient.encode(['SET', 'during', 'pause']));
   // the target acknowledges once a second: the failover completes, then the held write is refused
   assert.equal(await writer.readReply(5000), err("READONLY You can't write against a read only replica."));
+  assert.equal(await blpop.readReply(), UNBLOCKED);
+  assert.ok(await blpop.waitClosed());
   await waitFor('the old primary to follow the new one', async () => (await infoField(p.c, 'replication', 'master_link_status')) === 'up');
   assert.equal(await state(p.c), 'no-failover');
   assert.equal(await infoField(r.c, 'replication', 'role'), 'master');
@@ -124,7 +216,20 @@ test('FAILOVER to a Redoubt replica: writes held then -READONLY, roles swapped, 
   assert.equal(await r.c.call('SET', 'after', 'x'), '+OK\r\n');
   assert.equal(await r.c.call('WAIT', '1', '5000'), ':1\r\n');
   assert.equal(await p.c.call('GET', 'after'), '$1\r\nx\r\n');
-  await p.c.call('REPLICAOF', 'NO', 'ONE');
+  // and back: promoted again, the old primary's stream must open with a SELECT (Redis's
+  // slaveseldb = -1), not rely on the db its earlier stream ended in — the demoted server's
+  // link starts in db 0 (found by Redis's integration/failover)
+  assert.equal(await p.c.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+  assert.equal(await r.c.call('REPLICAOF', '127.0.0.1', String(p.srv.port)), '+OK\r\n');
+  await linkUp(r.c);
+  assert.equal(await p.c.call('SELECT', '3'), '+OK\r\n');
+  assert.equal(await p.c.call('SET', 'in3', 'after'), '+OK\r\n');
+  assert.equal(await p.c.call('WAIT', '1', '5000'), ':1\r\n');
+  assert.equal(await r.c.call('SELECT', '3'), '+OK\r\n');
+  assert.equal(await r.c.call('GET', 'in3'), '$5\r\nafter\r\n');
+  assert.equal(await r.c.call('SELECT', '0'), '+OK\r\n');
+  assert.equal(await r.c.call('EXISTS', 'in3'), ':0\r\n');
+  assert.equal(await r.c.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
 });
 
 test('FAILOVER to redis-server 7.0: ABORT and TIMEOUT release held writes; then the failover itself', { skip }, async () => {
@@ -141,6 +246,9 @@ test('FAILOVER to redis-server 7.0: ABORT and TIMEOUT release held writes; then 
   sleeper.write(RawClient.encode(['DEBUG', 'SLEEP', '1.5']));
   await new Promise((res) => setTimeout(res, 50));
   assert.equal(await p.c.call('SET', 'moved', 'offset'), '+OK\r\n');
+  const expired0 = await infoField(p.c, 'stats', 'expired_keys');
+  const keys0 = await p.c.call('DBSIZE');
+  assert.equal(await p.c.call('SET', 'shortlived', 'v', 'PX', '150'), '+OK\r\n');
   assert.equal(await p.c.call('FAILOVER'), '+OK\r\n');
   assert.equal(await p.c.call('FAILOVER'), err('ERR FAILOVER already in progress.'));
   assert.equal(await state(p.c), 'waiting-for-sync');
@@ -149,8 +257,15 @@ test('FAILOVER to redis-server 7.0: ABORT and TIMEOUT release held writes; then 
   assert.equal(await p.c.call('GET', 'before'), '$5\r\nredis\r\n');
   await new Promise((res) => setTimeout(res, 200));
   assert.equal(writer.received, '', 'the write waits while failing over');
+  // as CLIENT PAUSE WRITE: no expiry while waiting (a DEL would move the offset the target
+  // must reach): the key past its time reads as gone but is neither actively nor lazily deleted
+  await new Promise((res) => setTimeout(res, 150));
+  assert.equal(await p.c.call('GET', 'shortlived'), '$-1\r\n');
+  assert.equal(await p.c.call('DBSIZE'), `:${Number(keys0.slice(1)) + 1}\r\n`);
+  assert.equal(await infoField(p.c, 'stats', 'expired_keys'), expired0);
   assert.equal(await p.c.call('FAILOVER', 'ABORT'), '+OK\r\n');
   assert.equal(await writer.readReply(), '+OK\r\n');
+  await waitFor('the key to expire once the pause is over', async () => (await p.c.call('DBSIZE')) === `:${Number(keys0.slice(1)) + 1}\r\n` && (await infoField(p.c, 'stats', 'expired_keys')) !== expired0);
   assert.equal(await state(p.c), 'no-failover');
   assert.equal(await infoField(p.c, 'replication', 'role'), 'master');
   // TIMEOUT without FORCE: the wait ends by itself, back to no-failover, the write answered

@@ -5,13 +5,17 @@
  * commands: a wrong password is refused, logged and a security event (the password never
  * appears in either); replica-serve-stale-data no answers MASTERDOWN while the link is
  * down; the right password (CONFIG SET masterauth) brings the link up, and the datasets
- * agree after writes before, during and after the sync and across a link drop.
+ * agree after writes before, during and after the sync and across a link drop. Then, with
+ * `repl-diskless-load swapdb`, a full sync loads from the socket (no dump file written) and
+ * replaces the dataset, and a payload that breaks mid-load (a fake primary) leaves the old
+ * dataset in place.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, replyEnd } from '../helpers/raw-client.js';
 import { startTestServer } from '../helpers/server.js';
 import { findRedisServer, NO_ORACLE_MESSAGE } from '../helpers/redis-oracle.js';
 import { scratchDir } from '../helpers/scratch-dir.js';
@@ -85,6 +89,44 @@ test('Redoubt replica of redis-server: diskless sync, replication ACL user, wron
     assert.deepEqual(cmp.diffs, []);
     assert.equal(await infoField(pc, 'stats', 'sync_full'), '1');
 
+    // repl-diskless-load swapdb: a full sync (the promoted replica diverged) loads from the
+    // socket into a fresh keyspace, nothing written to disk, the old keys gone once it worked
+    assert.equal(await rc.call('CONFIG', 'SET', 'repl-diskless-load', 'swapdb'), '+OK\r\n');
+    const dump = path.join(dir, 'dump.rdb');
+    const dumpTime = statSync(dump).mtimeMs;
+    assert.equal(await pc.call('FUNCTION', 'LOAD', "#!lua name=keptlib\nredis.register_function('kf', function() return 1 end)"), '$7\r\nkeptlib\r\n');
+    await waitCaughtUp(pc, rc);
+    assert.equal(await rc.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+    assert.equal(await rc.call('SET', 'replica-only', '1'), '+OK\r\n');
+    assert.equal(await rc.call('REPLICAOF', '127.0.0.1', String(primary.port)), '+OK\r\n');
+    await waitFor('the swapdb sync', async () => logs.some((l) => l.includes('MASTER <-> REPLICA sync: Discarding old DB in background')));
+    await waitCaughtUp(pc, rc);
+    cmp = await compareDatasets(pc, rc);
+    assert.deepEqual(cmp.diffs, []);
+    assert.equal(await rc.call('EXISTS', 'replica-only'), ':0\r\n');
+    assert.equal(await infoField(pc, 'stats', 'sync_full'), '2');
+    assert.ok(logs.some((l) => l.includes('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser')));
+    assert.ok(logs.some((l) => l.includes('MASTER <-> REPLICA sync: Swapping active DB with loaded DB')));
+    assert.equal(statSync(dump).mtimeMs, dumpTime, 'a diskless load writes no dump file');
+
+    // a payload that breaks mid-load: with swapdb the old dataset is back, the partial one gone
+    const keys = await rc.call('DBSIZE');
+    const fake = await brokenPrimary();
+    try {
+      assert.equal(await rc.call('REPLICAOF', '127.0.0.1', String(fake.port)), '+OK\r\n');
+      await waitFor('the failed load', async () => logs.some((l) => l.includes('Failed trying to load the MASTER synchronization DB from socket, check server logs.')));
+      // promoted before the next attempt (a second later) starts another load
+      assert.equal(await rc.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+      assert.ok(logs.some((l) => l.includes('MASTER <-> REPLICA sync: Discarding temporary DB in background')));
+      assert.equal(await rc.call('DBSIZE'), keys);
+      assert.equal(await rc.call('EXISTS', 'partial'), ':0\r\n');
+      assert.equal(await rc.call('GET', 'pre:s:1'), await pc.call('GET', 'pre:s:1'));
+      assert.match(await rc.call('FUNCTION', 'LIST'), /keptlib/);
+    } finally {
+      fake.server.close();
+      for (const sock of fake.sockets) sock.destroy();
+    }
+
     // the secrets are in no log line and no security event; the failure is an event
     await new Promise((r) => setTimeout(r, 200));
     const events = readFileSync(secLog, 'utf8');
@@ -103,3 +145,37 @@ test('Redoubt replica of redis-server: diskless sync, replication ACL user, wron
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * A fake primary: answers the handshake, then +FULLRESYNC and an EOF-framed payload that
+ * holds one valid key and then an unknown value type, so the load fails after a key.
+ */
+async function brokenPrimary(): Promise<{ server: net.Server; port: number; sockets: net.Socket[] }> {
+  const sockets: net.Socket[] = [];
+  const mark = 'm'.repeat(40);
+  const payload = Buffer.concat([
+    Buffer.from('REDIS0011', 'latin1'),
+    Buffer.from([0xfe, 0x00, 0x00, 0x07]),
+    Buffer.from('partial', 'latin1'),
+    Buffer.from([0x01]),
+    Buffer.from('x', 'latin1'),
+    Buffer.from([0xee, 0x01, 0x61, 0x01, 0x62]),
+  ]);
+  const server = net.createServer((sock) => {
+    sockets.push(sock);
+    sock.on('error', () => {});
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (let end = replyEnd(buf, 0); end !== -1; end = replyEnd(buf, 0)) {
+        const name = buf.slice(0, end).split('\r\n')[2]!.toUpperCase();
+        buf = buf.slice(end);
+        if (name === 'PING') sock.write('+PONG\r\n');
+        else if (name === 'PSYNC') sock.write(Buffer.concat([Buffer.from(`+FULLRESYNC ${'a'.repeat(40)} 0\r\n$EOF:${mark}\r\n`, 'latin1'), payload, Buffer.from(mark, 'latin1')]));
+        else sock.write('+OK\r\n');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as net.AddressInfo).port, sockets };
+}

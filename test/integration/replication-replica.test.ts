@@ -110,3 +110,30 @@ test('Redoubt replicates a redis-server primary: disk-backed sync, partial resyn
     await primary.stop();
   }
 });
+
+test('a primary that refuses PSYNC (-ERR unknown command) is synced with the old SYNC, as Redis 7.2 falls back', { skip }, async () => {
+  const primary = await startPrimary(['--rename-command', 'PSYNC', '']);
+  const logs: string[] = [];
+  const replica = await startTestServer({ logSink: { write: (l) => void logs.push(l) } });
+  const pc = await RawClient.connect(primary.port);
+  const rc = await RawClient.connect(replica.port);
+  try {
+    await pc.call('SET', 'a', '1');
+    assert.equal(await rc.call('REPLICAOF', '127.0.0.1', String(primary.port)), '+OK\r\n');
+    await waitFor('the link up', async () => (await infoField(rc, 'replication', 'master_link_status')) === 'up');
+    assert.equal(await pc.call('SET', 'b', '2'), '+OK\r\n');
+    await waitFor('the stream applied', async () => (await rc.call('GET', 'b')) === '$1\r\n2\r\n');
+    assert.equal(await rc.call('GET', 'a'), '$1\r\n1\r\n');
+    assert.ok(logs.some((l) => l.includes("Master does not support PSYNC or is in error state (reply: -ERR unknown command 'PSYNC'")));
+    assert.ok(logs.some((l) => l.includes('Retrying with SYNC...')));
+    // no ID nor offset came with SYNC: as Redis, the stream is counted from -1 (the
+    // fresh primary had no backlog before, so its offset is the stream's length)
+    assert.equal(await infoField(rc, 'replication', 'master_repl_offset'), String(Number(await infoField(pc, 'replication', 'master_repl_offset')) - 1));
+    assert.equal(await infoField(pc, 'stats', 'sync_full'), '1');
+  } finally {
+    pc.close();
+    rc.close();
+    await replica.close();
+    await primary.stop();
+  }
+});

@@ -139,3 +139,30 @@ test('WAITAOF is refused in scripts (noscript) and is a connection command, as i
     await srv.close();
   }
 });
+
+test('WAITAOF counts a replica once its own AOF fsynced the write (REPLCONF ACK … FACK), not when it only received it', async () => {
+  const p = await startTestServer({ config: [['repl-diskless-sync-delay', '0']] });
+  const r = await startTestServer({ config: [['appendonly', 'yes'], ['appendfsync', 'no']] });
+  const c = await RawClient.connect(p.port);
+  const rc = await RawClient.connect(r.port);
+  try {
+    assert.equal(await rc.call('REPLICAOF', '127.0.0.1', String(p.port)), '+OK\r\n');
+    const deadline = Date.now() + 10_000;
+    while (!(await rc.call('INFO', 'replication')).includes('master_link_status:up')) {
+      assert.ok(Date.now() < deadline, 'the replica link up');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    await c.call('INCR', 'foo');
+    // appendfsync no on the replica: it has the write (WAIT) but never fsynced it (WAITAOF)
+    assert.equal(await c.call('WAIT', '1', '5000'), ':1\r\n');
+    assert.equal(await c.call('WAITAOF', '0', '1', '200'), pair(0, 0));
+    assert.equal(await rc.call('CONFIG', 'SET', 'appendfsync', 'always'), '+OK\r\n');
+    await c.call('INCR', 'foo');
+    assert.equal(await c.call('WAITAOF', '0', '1', '5000'), pair(0, 1));
+  } finally {
+    c.close();
+    rc.close();
+    await r.close();
+    await p.close();
+  }
+});
