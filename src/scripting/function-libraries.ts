@@ -89,6 +89,11 @@ export class FunctionLibraries implements FunctionRegistry {
     return this.vmInstance;
   }
 
+  /** The function VM's linear memory, 0 while no library made it exist. */
+  linearMemoryBytes(): number {
+    return this.vmInstance === null ? 0 : this.vmInstance.linearMemoryBytes();
+  }
+
   get functionCount(): number {
     return this.functions.size;
   }

@@ -441,7 +441,9 @@ export class LuaVm {
     this.functionEngine = opts.functionEngine === true;
     this.prng = opts.prng ?? new LuaPrng();
     this.version = opts.redisVersion ?? REDIS_COMPAT_VERSION;
-    this.instance();
+    // The instance (a wasm linear memory of several MiB) is built on first use: a server
+    // that runs no script never pays for it, and a process that builds many servers (the
+    // property tests build about a thousand) does not keep the collector busy with them.
   }
 
   /** lua-memory-limit: the cap on what Lua holds, from now on (the live instance too). */
@@ -455,9 +457,9 @@ export class LuaVm {
     return this.instance().ex.rd_mem_used(this.instance().L);
   }
 
-  /** Size of the instance's linear memory (never shrinks until a rebuild). */
+  /** Size of the instance's linear memory (never shrinks until a rebuild); 0 before it is built. */
   linearMemoryBytes(): number {
-    return this.instance().ex.memory.buffer.byteLength;
+    return this.inst === null ? 0 : this.inst.ex.memory.buffer.byteLength;
   }
 
   /** Compiles a chunk (a binary string). Syntax errors, precompiled bytecode included, are returned. */

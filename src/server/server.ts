@@ -72,7 +72,7 @@ import { MonitorFeed } from './monitor-feed.js';
 import { DebugKnobs, registerDebugSwitches } from './debug-service.js';
 import { Replication } from '../replication/replication.js';
 import { Gateway } from '../gateway/gateway.js';
-import { fullCollection } from './live-heap.js';
+import { firstFullCollection } from './live-heap.js';
 import type { RunningServer, ServerOptions } from './server-options.js';
 
 export { ListenError } from './listeners.js';
@@ -253,10 +253,10 @@ export class Server implements CommandHost {
     if (usersFailed !== null) throw new StartupError(usersFailed);
     this.dispatcher.aclCheck = (ctx, cmd, argv) => this.acl.check(ctx, cmd, argv);
     this.gateway = Gateway.fromConfig(this);
-    fullCollection();
+    firstFullCollection();
     const mu = process.memoryUsage();
     // the Lua VMs' linear memory is outside V8's heap and, as Redis's Lua heap, not used_memory
-    this.startupMemory = mu.heapUsed + mu.external - this.services.scripting.eval.vm.linearMemoryBytes() - this.functions.vm.linearMemoryBytes();
+    this.startupMemory = mu.heapUsed + mu.external - this.services.scripting.eval.vm.linearMemoryBytes() - this.functions.linearMemoryBytes();
     this.memory.startup = this.startupMemory;
   }
 
