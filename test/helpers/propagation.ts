@@ -96,7 +96,7 @@ export function loadFeed(server: Server, clock: ManualClock, at: number, feed: r
   server.loading = true;
   try {
     for (const op of feed) {
-      if (op.db !== db) {
+      if (op.db !== db && op.db >= 0) {
         exec(['SELECT', String(op.db)]);
         db = op.db;
       }
