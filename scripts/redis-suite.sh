@@ -17,7 +17,11 @@
 #   SUITE_ARGS   extra runtest arguments for Redoubt's run only (e.g. --skiptest NAME, to get
 #                past a test that aborts the unit); split on spaces
 #   SUITE_BASEPORT  first port the suite's servers take (default 21111); give parallel runs
-#                ranges 2000 apart so they never meet
+#                ranges SUITE_PORTCOUNT apart so they never meet
+#   SUITE_PORTCOUNT how many ports from SUITE_BASEPORT a run may take (default 2000)
+#   SUITE_TLS    1 = run both servers in the suite's TLS mode (--tls; unit/tls only tests
+#                anything in it); test certificates are made with the suite's
+#                utils/gen-test-certs.sh (needs openssl, and tcl-tls for tclsh)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 REDIS_SRC="${REDIS_SRC:-/work/redis-7.2.4}"
@@ -25,6 +29,8 @@ REDIS_BIN="${REDIS_BIN:-$REDIS_SRC/src/redis-server}"
 SUITE_TAGS="${SUITE_TAGS:--needs:repl}"
 UNIT_TIMEOUT="${UNIT_TIMEOUT:-900}"
 SUITE_BASEPORT="${SUITE_BASEPORT:-21111}"
+SUITE_PORTCOUNT="${SUITE_PORTCOUNT:-2000}"
+SUITE_TLS="${SUITE_TLS:-0}"
 OUT="${OUT:-$PWD/suite-results}"
 SUITE_ARGS="${SUITE_ARGS:-}"
 
@@ -68,10 +74,16 @@ trap 'rm -rf "$scratch"' EXIT
 make_tree "$scratch/redoubt" "node --max-old-space-size=4096 $repo/dist/src/main.js"
 have_redis=0
 if [ -x "$REDIS_BIN" ]; then make_tree "$scratch/redis" "$REDIS_BIN"; have_redis=1; fi
+tls_args=()
+if [ "$SUITE_TLS" = 1 ]; then
+  (cd "$scratch/redoubt" && ./utils/gen-test-certs.sh >/dev/null 2>&1)
+  [ $have_redis -eq 1 ] && cp -r "$scratch/redoubt/tests/tls" "$scratch/redis/tests/"
+  tls_args=(--tls)
+fi
 
 run_unit() { # $1 = tree, $2 = unit, $3 = log, $4... = extra runtest arguments
   local tree="$1" unit="$2" log="$3"; shift 3
-  (cd "$tree" && timeout "$UNIT_TIMEOUT" ./runtest --single "$unit" --tags "$SUITE_TAGS" --clients 1 --baseport "$SUITE_BASEPORT" --portcount 2000 "$@" >"$log" 2>&1) || true
+  (cd "$tree" && timeout "$UNIT_TIMEOUT" ./runtest --single "$unit" --tags "$SUITE_TAGS" --clients 1 --baseport "$SUITE_BASEPORT" --portcount "$SUITE_PORTCOUNT" ${tls_args[@]+"${tls_args[@]}"} "$@" >"$log" 2>&1) || true
 }
 
 for unit in "${units[@]}"; do

@@ -50,7 +50,7 @@ export function userFlags(user: User): string[] {
   const flags = [user.enabled ? 'on' : 'off'];
   if (user.nopass) flags.push('nopass');
   if (user.sanitize === 'skip') flags.push('skip-sanitize-payload');
-  else if (user.sanitize === 'sanitize') flags.push('sanitize-payload');
+  else flags.push('sanitize-payload');
   if (user.certRequired) flags.push('tls-cert-required');
   return flags;
 }

@@ -189,15 +189,16 @@ export function isValidUsername(name: string): boolean {
   return !/[\t\n\v\f\r \0]/.test(name);
 }
 
-export type SanitizePayload = 'none' | 'sanitize' | 'skip';
+/** Redis 7.2 keeps exactly one of the two flags set: ACLCreateUser starts every user with sanitize-payload. */
+export type SanitizePayload = 'sanitize' | 'skip';
 
 export class User {
   readonly name: string;
   /** Redis keeps "on" and "off" as two flags; exactly one is ever set, so a boolean suffices */
   enabled = false;
   nopass = false;
-  /** a fresh user has neither flag; `reset` sets sanitize-payload */
-  sanitize: SanitizePayload = 'none';
+  /** a fresh user (the default user included) has sanitize-payload, as in 7.2 (7.0 had neither) */
+  sanitize: SanitizePayload = 'sanitize';
   /** SHA-256 hex digests, in the order they were added, without duplicates */
   passwords: string[] = [];
   /** selectors[0] is the root selector */

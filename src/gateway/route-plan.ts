@@ -61,7 +61,7 @@ export type RoutePlan =
 const LOCAL = new Set([
   'auth', 'hello', 'ping', 'echo', 'quit', 'reset', 'select', 'client', 'acl', 'command', 'config', 'info',
   'slowlog', 'latency', 'debug', 'shutdown', 'monitor', 'lolwut', 'multi', 'exec', 'discard', 'watch', 'unwatch',
-  'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'readonly', 'readwrite', 'asking', 'role',
+  'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'readonly', 'readwrite', 'asking', 'role', 'cluster',
 ]);
 
 /** Keyless commands sent to every primary, and how their replies combine. */

@@ -274,6 +274,8 @@ export class AofPersistence {
   private cancelRewrite(): void {
     const job = this.job;
     if (job === null) return;
+    // Redis's killAppendOnlyChild text (its pid left out: the rewrite is a job of this process)
+    this.server.logger.notice('Killing running AOF rewrite child');
     this.job = null;
     job.cancel('cancelled');
     this.writer?.abortRewrite(false);

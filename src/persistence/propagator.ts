@@ -22,9 +22,10 @@
  * What a sink can rely on:
  *  - commands arrive in execution order, each unit once it completed; a served blocked
  *    client's command is its own unit, after the unit of the write that served it;
- *  - `dbIndex` is the database the command must run in; MULTI carries the first wrapped
- *    command's database and EXEC the last one's, so a writer that SELECTs on a change of
- *    database writes nothing between a MULTI and its first command (as Redis 7);
+ *  - `dbIndex` is the database the command must run in, or NO_DB for the MULTI and EXEC
+ *    that wrap a unit: a writer SELECTs on a change of database and never for NO_DB, so a
+ *    unit in another database reads MULTI, SELECT n, … (Redis 7.2's propagatePendingCommands
+ *    propagates both with dbid -1; 7.0 put the SELECT before the MULTI);
  *  - every command is one a plain client may send (no blocking forms, no LIMIT without ~),
  *    and none depends on the time or chance of its replay.
  * What a loader must do, as Redis does while loading: replay with no sink attached (the
@@ -33,9 +34,12 @@
  * otherwise be lost).
  */
 
+/** The database of a command that runs in none (the MULTI / EXEC around a unit): no SELECT for it. */
+export const NO_DB = -1;
+
 /** Where propagated commands go (the AOF writer, the replication stream). */
 export interface PropagationSink {
-  /** one command, to be executed in database `dbIndex` on replay */
+  /** one command, to be executed in database `dbIndex` on replay (NO_DB: in whichever is selected) */
   append(dbIndex: number, argv: readonly string[]): void;
 }
 
@@ -264,12 +268,11 @@ export class Propagator {
     const sink = this.out;
     if (sink === null) return;
     const wrap = ops.length > 1 && !this.unwrapped;
-    // MULTI goes to the first command's database and EXEC to the last one's, so a writer
-    // that SELECTs on a change of database adds nothing between them (as Redis 7).
+    // MULTI and EXEC in no database: a SELECT the first command needs goes inside (Redis 7.2).
     // (as Redis's propagatePendingCommands, the wrap counts every command, whatever its sinks)
-    if (wrap) this.put(sink, ops[0]!.db, MULTI, TO_ALL);
+    if (wrap) this.put(sink, NO_DB, MULTI, TO_ALL);
     for (const op of ops) this.put(sink, op.db, op.argv, op.to);
-    if (wrap) this.put(sink, ops[ops.length - 1]!.db, EXEC, TO_ALL);
+    if (wrap) this.put(sink, NO_DB, EXEC, TO_ALL);
     if (this.onUnit !== null) this.onUnit();
   }
 

@@ -45,7 +45,7 @@ export class ReplicationStream implements PropagationSink {
     if (host.isReplica) return;
     const out = this.out;
     out.reset();
-    if (dbIndex !== this.selected) {
+    if (dbIndex !== this.selected && dbIndex >= 0) {
       out.command(['SELECT', String(dbIndex)]);
       this.selected = dbIndex;
     }

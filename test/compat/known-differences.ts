@@ -213,6 +213,10 @@ export const knownReplyDifferences: KnownReplyDifference[] = [
  * - HELLO before authentication: 7.2's NOAUTH text spells the option "HELLO <proto> AUTH
  *   <user> <pass>" where 7.0 wrote "HELLO AUTH <user> <pass>".
  *
+ * - User flags: 7.2's ACLCreateUser gives every new user (default included) sanitize-payload,
+ *   so ACL LIST / GETUSER always show it or skip-sanitize-payload; 7.0 showed neither until a
+ *   `reset` or an explicit flag.
+ *
  * `user` is the user the 7.2 text names: the connection's user for a denied command, the
  * DRYRUN argument for DRYRUN.
  */
@@ -228,7 +232,18 @@ export function normalizeOracleAclReply(argv: readonly string[], raw: string, us
     m = /^\$\d+\r\nThis user has no permissions to (run the '.*' command|access the '.*' (?:key|channel))\r\n$/s.exec(raw);
     if (m !== null) return bulk(`User ${user} has no permissions to ${m[1]!}`);
   }
-  const isLog = argv[0]?.toUpperCase() === 'ACL' && argv[1]?.toUpperCase() === 'LOG';
+  const sub = argv[0]?.toUpperCase() === 'ACL' ? argv[1]?.toUpperCase() : undefined;
+  if (sub === 'LIST') {
+    return raw.replace(/\$(\d+)\r\n(user \S+ (?:on|off)(?: nopass)?)(?! nopass| sanitize-payload| skip-sanitize-payload)/g, (_all, n: string, head: string) =>
+      `$${Number(n) + ' sanitize-payload'.length}\r\n${head} sanitize-payload`,
+    );
+  }
+  if (sub === 'GETUSER') {
+    return raw.replace(/\$5\r\nflags\r\n([*~])(\d+)\r\n((?:\$\d+\r\n(?:on|off|nopass)\r\n)*)(?!\$\d+\r\n(?:on|off|nopass|sanitize-payload|skip-sanitize-payload)\r\n)/, (_all, kind: string, n: string, flags: string) =>
+      `$5\r\nflags\r\n${kind}${Number(n) + 1}\r\n${flags}$16\r\nsanitize-payload\r\n`,
+    );
+  }
+  const isLog = sub === 'LOG';
   if (isLog && raw.includes('$11\r\nclient-info\r\n$<masked>\r\n')) {
     return raw
       .replaceAll('*14\r\n$5\r\ncount', '*20\r\n$5\r\ncount')

@@ -167,7 +167,7 @@ test('SCAN with TYPE (known or unknown) expires each pattern-matching key it mee
   }
 });
 
-test('READONLY / READWRITE exist as in a Redis without cluster mode (replies, ACL rules naming them)', async (t) => {
+test('READONLY / READWRITE / CLUSTER exist as in a Redis without cluster mode (replies, ACL rules naming them)', async (t) => {
   if (findRedisServer() === null) {
     t.skip(NO_ORACLE_MESSAGE);
     return;
@@ -186,6 +186,11 @@ test('READONLY / READWRITE exist as in a Redis without cluster mode (replies, AC
           await c.call('ACL', 'SETUSER', 'scripter', 'on', 'nopass', '+readonly', '+readwrite'),
           await c.call('ACL', 'DRYRUN', 'scripter', 'READONLY'),
           await c.call('COMMAND', 'INFO', 'readonly', 'readwrite'),
+          await c.call('CLUSTER', 'INFO'),
+          await c.call('CLUSTER', 'HELP'),
+          await c.call('CLUSTER', 'RESET', 'HARD'),
+          await c.call('CLUSTER', 'KEYSLOT'),
+          await c.call('CLUSTER', 'NOSUCH'),
         ]);
       } finally {
         c.close();
@@ -193,6 +198,16 @@ test('READONLY / READWRITE exist as in a Redis without cluster mode (replies, AC
     }
     assert.deepEqual(seen[0], seen[1]);
     assert.equal(seen[0]![0], '-ERR This instance has cluster support disabled\r\n');
+    assert.equal(seen[0]![7], '-ERR This instance has cluster support disabled\r\n');
+    const c = await RawClient.connect(srv.port);
+    try {
+      // a script may not call CLUSTER RESET (noscript), as unit/scripting checks
+      assert.match(await c.call('EVAL', "return redis.call('cluster', 'reset')", '0'), /^-ERR This Redis command is not allowed from script/);
+      c.write(RawClient.encode(['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'cluster*']));
+      assert.match(await c.readReply(), /\$12\r\ncluster\|help\r\n/);
+    } finally {
+      c.close();
+    }
   } finally {
     await srv.close();
     await oracle.stop();

@@ -63,17 +63,21 @@ export function replayFeed(server: Server, clock: ManualClock, feed: readonly Ti
   const c = localClient(server);
   const problems: string[] = [];
   let db = 0;
+  let queued = false;
   for (const op of feed) {
     clock.set(op.t);
     server.updateTime();
-    if (op.db !== db) {
+    if (op.db !== db && op.db >= 0) {
       c.call('SELECT', String(op.db));
       db = op.db;
     }
     const r = c.call(...op.argv);
     if (r !== null && r.k === Kind.Error) problems.push(`${op.argv.join(' ')} -> ${r.s}`);
-    // the loader's client may SELECT inside MULTI/EXEC: follow it
-    db = c.ctx.client.dbIndex;
+    const name = op.argv[0]!.toUpperCase();
+    if (name === 'MULTI') queued = true;
+    else if (name === 'EXEC') queued = false;
+    // outside MULTI, follow the client's database (a SELECT inside a MULTI only runs at EXEC)
+    if (!queued) db = c.ctx.client.dbIndex;
   }
   return problems;
 }
@@ -92,7 +96,7 @@ export function loadFeed(server: Server, clock: ManualClock, at: number, feed: r
   server.loading = true;
   try {
     for (const op of feed) {
-      if (op.db !== db) {
+      if (op.db !== db && op.db >= 0) {
         exec(['SELECT', String(op.db)]);
         db = op.db;
       }

@@ -141,8 +141,8 @@ test('user directives define users at start-up; a user without "on" is disabled'
   try {
     const c = await RawClient.connect(srv.port);
     const list = await c.call('ACL', 'LIST');
-    assert.match(list, /user alice on #[0-9a-f]{64} ~a:\* resetchannels -@all \+get\r\n/);
-    assert.match(list, /user bob off #[0-9a-f]{64} ~\* resetchannels \+@all\r\n/);
+    assert.match(list, /user alice on sanitize-payload #[0-9a-f]{64} ~a:\* resetchannels -@all \+get\r\n/);
+    assert.match(list, /user bob off sanitize-payload #[0-9a-f]{64} ~\* resetchannels \+@all\r\n/);
     assert.match(list, /user default on nopass sanitize-payload ~\* &\* \+@all -flushall\r\n/);
     assert.equal(await c.call('FLUSHALL'), "-NOPERM User default has no permissions to run the 'flushall' command\r\n");
     assert.equal(await c.call('AUTH', 'bob', 'pw'), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');

@@ -34,7 +34,7 @@ test('source:<cidr> limits where a user may log in from, and round-trips through
     assert.match(await admin.call('ACL', 'LOG', '1'), /\$4\r\nauth\r\n[\s\S]*\$3\r\napp\r\n/);
     // descriptions: canonical CIDR text, after the passwords
     const list = await admin.call('ACL', 'LIST');
-    assert.match(list, /user app on #[0-9a-f]{64} source:127\.0\.0\.2\/32 source:10\.0\.0\.0\/8 ~\* resetchannels \+@all/);
+    assert.match(list, /user app on sanitize-payload #[0-9a-f]{64} source:127\.0\.0\.2\/32 source:10\.0\.0\.0\/8 ~\* resetchannels \+@all/);
     assert.match(await admin.call('ACL', 'GETUSER', 'app'), /\$7\r\nsources\r\n\*2\r\n\$12\r\n127\.0\.0\.2\/32\r\n\$10\r\n10\.0\.0\.0\/8\r\n$/);
     assert.doesNotMatch(await admin.call('ACL', 'GETUSER', 'default'), /sources/, 'users without the extension answer exactly as in Redis');
     // errors and resets

@@ -278,7 +278,7 @@ test('CONFIG REWRITE keeps the file owner-only and writes user passwords as dige
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const text = readFileSync(file, 'latin1');
     assert.ok(!text.includes('StrongPassword123!'), text);
-    assert.ok(text.includes(`user app_cache on #${createHash('sha256').update('StrongPassword123!').digest('hex')} `), text);
+    assert.ok(text.includes(`user app_cache on sanitize-payload #${createHash('sha256').update('StrongPassword123!').digest('hex')} `), text);
   } finally {
     c.close();
     await srv.close();
@@ -302,7 +302,7 @@ test('CONFIG REWRITE never writes requirepass in clear: the default user line ca
     const text = readFileSync(file, 'latin1');
     assert.ok(!text.includes('FirstSecret-77') && !text.includes('SecondSecret-88'), text);
     assert.doesNotMatch(text, /^requirepass/m);
-    assert.ok(text.includes(`user default on #${createHash('sha256').update('SecondSecret-88').digest('hex')} `), text);
+    assert.ok(text.includes(`user default on sanitize-payload #${createHash('sha256').update('SecondSecret-88').digest('hex')} `), text);
   } finally {
     c.close();
     await srv.close();

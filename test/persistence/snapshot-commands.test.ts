@@ -276,7 +276,7 @@ test('BGREWRITEAOF inside MULTI is scheduled, so the transaction is neither lost
   }
 });
 
-test('CONFIG SET appendonly yes inside MULTI schedules the rewrite with Redis\'s log line; INFO total_forks counts background snapshot jobs', async () => {
+test('CONFIG SET appendonly yes inside MULTI schedules the rewrite with Redis\'s log line; INFO total_forks counts background snapshot jobs; appendonly no kills a rewrite', async () => {
   const dir = scratchDir();
   const log: string[] = [];
   const srv = await startTestServer({ config: [['dir', dir], ['save', '']], logSink: { write: (l) => void log.push(l) } });
@@ -293,6 +293,13 @@ test('CONFIG SET appendonly yes inside MULTI schedules the rewrite with Redis\'s
     assert.equal(await forks(), 1);
     assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
     assert.equal(await forks(), 2);
+    // turning the AOF off stops a rewrite under way, with Redis's killAppendOnlyChild line
+    await waitFor(c, /rdb_bgsave_in_progress:0\r\n/);
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '100000000');
+    assert.match(await c.call('BGREWRITEAOF'), /^\+Background append only file rewriting/);
+    assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+    assert.ok(log.some((l) => l.includes('Killing running AOF rewrite child')), log.join('\n'));
+    assert.match(await c.call('INFO', 'persistence'), /aof_rewrite_in_progress:0\r\n/);
   } finally {
     c.close();
     await srv.close();

@@ -33,15 +33,17 @@ interface Case {
 }
 
 // Lines captured from ACL SETUSER + ACL LIST on redis-server 7.0.15 (port 7107). Where 7.0
-// prints a bitmap-compacted command list, `line` is Redis 7.2's "rules as applied" form.
+// prints a bitmap-compacted command list, `line` is Redis 7.2's "rules as applied" form; 7.2
+// also lists sanitize-payload for every user that does not have skip-sanitize-payload (7.0
+// listed it only after `reset`).
 const CASES: Case[] = [
-  { name: 'u1', rules: [], line: 'user u1 off resetchannels -@all' },
+  { name: 'u1', rules: [], line: 'user u1 off sanitize-payload resetchannels -@all' },
   {
     name: 'app_cache',
     rules: ['on', '>StrongPassword123!', '~cache:*', '+@all', '-@dangerous'],
-    line: `user app_cache on #${H_STRONG} ~cache:* resetchannels +@all -@dangerous`,
+    line: `user app_cache on sanitize-payload #${H_STRONG} ~cache:* resetchannels +@all -@dangerous`,
   },
-  { name: 'default', rules: ['on', 'nopass', '~*', '&*', '+@all'], line: 'user default on nopass ~* &* +@all' },
+  { name: 'default', rules: ['on', 'nopass', '~*', '&*', '+@all'], line: 'user default on nopass sanitize-payload ~* &* +@all' },
   { name: 't2', rules: ['reset', '%RW~*', '~foo'], line: 'user t2 off sanitize-payload ~* ~foo resetchannels -@all' },
   {
     name: 't3',
@@ -60,31 +62,31 @@ const CASES: Case[] = [
   },
   { name: 't10', rules: ['reset', '(+get ~x)', '(+set ~y)', 'clearselectors', '(+del)'], line: 'user t10 off sanitize-payload resetchannels -@all (resetchannels -@all +del)' },
   { name: 't11', rules: ['reset', '~a', '~a', '&a', '&a', '%R~b', '%W~b'], line: 'user t11 off sanitize-payload ~a ~b resetchannels &a -@all' },
-  { name: 'd1', rules: ['-@all', '+get'], line: 'user d1 off resetchannels -@all +get' },
-  { name: 'd2', rules: ['+@read', '-keys'], line: 'user d2 off resetchannels -@all +@read -keys' },
+  { name: 'd1', rules: ['-@all', '+get'], line: 'user d1 off sanitize-payload resetchannels -@all +get' },
+  { name: 'd2', rules: ['+@read', '-keys'], line: 'user d2 off sanitize-payload resetchannels -@all +@read -keys' },
   {
     name: 'd3',
     rules: ['on', `#${H_PASSWORD}`, '>b', '+config|get', '+select|0', '+select|1'],
-    line: `user d3 on #${H_PASSWORD} #${H_B} resetchannels -@all +config|get +select|0 +select|1`,
+    line: `user d3 on sanitize-payload #${H_PASSWORD} #${H_B} resetchannels -@all +config|get +select|0 +select|1`,
   },
-  { name: 'd4', rules: ['%R~r:*', '%W~w:*', '(%R~x +get)'], line: 'user d4 off %R~r:* %W~w:* resetchannels -@all (%R~x resetchannels -@all +get)' },
-  { name: 'd5', rules: ['>a', '>b', '<a'], line: `user d5 off #${H_B} resetchannels -@all` },
-  { name: 'd6', rules: ['>a', `!${H_A}`], line: 'user d6 off resetchannels -@all' },
-  { name: 'd7', rules: ['~a', '&x', 'resetkeys', '~b', 'resetchannels', '&y', 'allkeys'], line: 'user d7 off ~* resetchannels &y -@all' },
-  { name: 'p1', rules: [], line: 'user p1 off &* -@all', pubsub: 'allchannels' },
+  { name: 'd4', rules: ['%R~r:*', '%W~w:*', '(%R~x +get)'], line: 'user d4 off sanitize-payload %R~r:* %W~w:* resetchannels -@all (%R~x resetchannels -@all +get)' },
+  { name: 'd5', rules: ['>a', '>b', '<a'], line: `user d5 off sanitize-payload #${H_B} resetchannels -@all` },
+  { name: 'd6', rules: ['>a', `!${H_A}`], line: 'user d6 off sanitize-payload resetchannels -@all' },
+  { name: 'd7', rules: ['~a', '&x', 'resetkeys', '~b', 'resetchannels', '&y', 'allkeys'], line: 'user d7 off sanitize-payload ~* resetchannels &y -@all' },
+  { name: 'p1', rules: [], line: 'user p1 off sanitize-payload &* -@all', pubsub: 'allchannels' },
   { name: 'p2', rules: ['reset', '(+get)'], line: 'user p2 off sanitize-payload &* -@all (&* -@all +get)', pubsub: 'allchannels' },
   {
     name: 'e1',
     rules: ['+SELECT|Foo', '-@ALL', '+@READ', '+GET'],
-    line: 'user e1 off resetchannels -@all +@read +get',
+    line: 'user e1 off sanitize-payload resetchannels -@all +@read +get',
     line70: 'user e1 off resetchannels -@all +@read',
   },
-  { name: 'e2', rules: ['+@all', 'nocommands', '+get', '-set', 'allcommands'], line: 'user e2 off resetchannels +@all' },
-  { name: 'e3', rules: ['+get|x'], line: 'user e3 off resetchannels -@all +get|x' },
+  { name: 'e2', rules: ['+@all', 'nocommands', '+get', '-set', 'allcommands'], line: 'user e2 off sanitize-payload resetchannels +@all' },
+  { name: 'e3', rules: ['+get|x'], line: 'user e3 off sanitize-payload resetchannels -@all +get|x' },
   // Redis 7.2 drops an earlier rule for the same command (and its subcommands) before appending
-  { name: 'c1', rules: ['+config|get', '+config|set', '-config'], line: 'user c1 off resetchannels -@all -config' },
-  { name: 'c2', rules: ['+@all', '-get', '+set', '+get'], line: 'user c2 off resetchannels +@all +set +get' },
-  { name: 'c3', rules: ['+@string', '-@read', '+@string'], line: 'user c3 off resetchannels -@all -@read +@string' },
+  { name: 'c1', rules: ['+config|get', '+config|set', '-config'], line: 'user c1 off sanitize-payload resetchannels -@all -config' },
+  { name: 'c2', rules: ['+@all', '-get', '+set', '+get'], line: 'user c2 off sanitize-payload resetchannels +@all +set +get' },
+  { name: 'c3', rules: ['+@string', '-@read', '+@string'], line: 'user c3 off sanitize-payload resetchannels -@all -@read +@string' },
 ];
 
 test('ACL LIST lines match redis-server (7.2 command-rule form)', () => {
@@ -96,10 +98,10 @@ test('ACL LIST lines match redis-server (7.2 command-rule form)', () => {
 
 test("the article's app_cache user matches the oracle line exactly", () => {
   const u = make('app_cache', ['on', '>StrongPassword123!', '~cache:*', '+@all', '-@dangerous']);
-  // identical in 7.0.15 (captured) and 7.2 (rules as applied)
-  assert.equal(aclListLine(u), 'user app_cache on #d9d8e7ee4e92681edbb144557bbf512c15e51582ed8f4a03dac98e88d1065674 ~cache:* resetchannels +@all -@dangerous');
+  // as 7.0.15 printed it (captured), plus 7.2's sanitize-payload flag
+  assert.equal(aclListLine(u), 'user app_cache on sanitize-payload #d9d8e7ee4e92681edbb144557bbf512c15e51582ed8f4a03dac98e88d1065674 ~cache:* resetchannels +@all -@dangerous');
   assert.deepEqual(getUserDescription(u), {
-    flags: ['on'],
+    flags: ['on', 'sanitize-payload'],
     passwords: [H_STRONG],
     commands: '+@all -@dangerous',
     keys: '~cache:*',
@@ -141,7 +143,7 @@ test('describe round-trips: parsing the ACL LIST rules rebuilds the same user', 
 
 test('%RW~* then another pattern lists as Redis does, and that line does not reload (as in Redis)', () => {
   const u = make('t2', ['%RW~*', '~foo']);
-  assert.equal(describeUser(u), 'off ~* ~foo resetchannels -@all');
+  assert.equal(describeUser(u), 'off sanitize-payload ~* ~foo resetchannels -@all');
   const v = User.create('t2', ctx);
   assert.match(setUser(v, describeUser(u).split(' '), ctx)!, /modifier '~foo': Adding a pattern after the \* pattern/);
 });
@@ -162,7 +164,7 @@ test('GETUSER structure matches redis-server', () => {
   assert.deepEqual(Object.keys(getUserDescription(t3)), ['flags', 'passwords', 'commands', 'keys', 'channels', 'selectors']);
   const d4 = make('d4', ['%R~r:*', '%W~w:*', '(%R~x +get)']);
   assert.deepEqual(getUserDescription(d4), {
-    flags: ['off'],
+    flags: ['off', 'sanitize-payload'],
     passwords: [],
     commands: '-@all',
     keys: '%R~r:* %W~w:*',
@@ -201,6 +203,6 @@ test('property: the described command rules replay to the same bitmap (Redis san
 
 test('re-allowing a first arg keeps one allowance per arg (counterexample found by the property)', () => {
   const u = make('p', ['+select|1', '+select|0', '+select|1']);
-  assert.equal(describeUser(u), 'off resetchannels -@all +select|0 +select|1');
+  assert.equal(describeUser(u), 'off sanitize-payload resetchannels -@all +select|0 +select|1');
   assert.deepEqual([...u.root.firstArgs!.values()].map((a) => [...a].sort()), [['0', '1']]);
 });

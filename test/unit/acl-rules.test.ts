@@ -112,7 +112,9 @@ test('setUser is all-or-nothing', () => {
 test('on / off / nopass / resetpass / sanitize flags', () => {
   const u = User.create('u', ctx);
   assert.equal(u.enabled, false);
-  assert.equal(u.sanitize, 'none');
+  // 7.2's ACLCreateUser gives every new user sanitize-payload (7.0 gave neither flag)
+  assert.equal(u.sanitize, 'sanitize');
+  assert.equal(aclListLine(u), 'user u off sanitize-payload resetchannels -@all');
   applyRule(u, 'ON', ctx);
   assert.equal(u.enabled, true);
   applyRule(u, 'off', ctx);

@@ -50,6 +50,10 @@ test('writer → loader round trip: SELECT on db changes, binary args, owner-onl
       [3, ['SET', 'x', '1']],
       [3, ['DEL', 'x']],
       [0, ['INCR', 'n']],
+      // MULTI / EXEC carry no database: the SELECT goes after MULTI, as in Redis 7.2
+      [-1, ['MULTI']],
+      [3, ['SET', 'y', '2']],
+      [-1, ['EXEC']],
     ];
     for (const [db, argv] of sent) w.append(db, argv);
     assert.ok(w.bufferLength > 0);
@@ -67,7 +71,11 @@ test('writer → loader round trip: SELECT on db changes, binary args, owner-onl
       ['DEL', 'x'],
       ['SELECT', '0'],
       ['INCR', 'n'],
+      // (the loader passes a transaction's commands on once its EXEC is read)
+      ['SELECT', '3'],
+      ['SET', 'y', '2'],
     ]);
+    assert.ok(fs.readFileSync(incrPath(dir), 'latin1').endsWith('*1\r\n$5\r\nMULTI\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\ny\r\n$1\r\n2\r\n*1\r\n$4\r\nEXEC\r\n'));
     const m = readManifest(opts(dir));
     assert.equal(m.base?.name, 'appendonly.aof.1.base.aof');
     assert.deepEqual(

@@ -33,11 +33,17 @@ test('stream: SELECT before the first command and on each change of database, no
   h.append(0, ['SET', 'b', '2']);
   h.append(3, ['DEL', 'c']);
   h.append(0, ['INCR', 'n']);
+  // MULTI / EXEC come with no database (-1): the SELECT goes inside, before the first
+  // command that needs it, as Redis 7.2's propagatePendingCommands
+  h.append(-1, ['MULTI']);
+  h.append(3, ['DEL', 'd']);
+  h.append(-1, ['EXEC']);
   assert.equal(
     h.text(),
     '*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n' +
       '*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$3\r\nDEL\r\n$1\r\nc\r\n' +
-      '*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n',
+      '*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n' +
+      '*1\r\n$5\r\nMULTI\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$3\r\nDEL\r\n$1\r\nd\r\n*1\r\n$4\r\nEXEC\r\n',
   );
 });
 

@@ -229,7 +229,7 @@ export class AofWriter implements PropagationSink {
         this.pending.raw(`#TS:${sec}\r\n`);
       }
     }
-    if (dbIndex !== this.selectedDb) {
+    if (dbIndex !== this.selectedDb && dbIndex >= 0) {
       this.pending.command(['SELECT', String(dbIndex)]);
       this.selectedDb = dbIndex;
     }
