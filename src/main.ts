@@ -123,6 +123,8 @@ async function main(): Promise<void> {
     log.warning(e.message);
     process.exit(1);
   }
+  // the runtime's own heap once built is outside used_memory (keyspace/memory-accounting.ts)
+  server.logger.verbose(`Start-up heap ${(server.memory.baseline / 2 ** 20).toFixed(1)} MB (V8, not counted in used_memory or against maxmemory)`);
   const port = store.int('port');
   const binds = store.get('bind').split(' ').filter((b) => b.length > 0);
   const tcpOrTls = binds.length > 0 && (port !== 0 || store.int('tls-port') !== 0);

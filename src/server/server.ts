@@ -152,8 +152,6 @@ export class Server implements CommandHost {
   readonly evictor = new Evictor(evictionHost(this));
   /** executable INFO server reports; defaults to the running script */
   executable = '';
-  /** process memory in use once the server was built (INFO used_memory_startup) */
-  startupMemory = 0;
   dbs: Database[] = [];
   readonly connections = new Map<number, Connection>();
   /** listening sockets (TCP, TLS, unix): see listeners.ts */
@@ -257,8 +255,7 @@ export class Server implements CommandHost {
     fullCollection();
     const mu = process.memoryUsage();
     // the Lua VMs' linear memory is outside V8's heap and, as Redis's Lua heap, not used_memory
-    this.startupMemory = mu.heapUsed + mu.external - this.services.scripting.eval.vm.linearMemoryBytes() - this.functions.vm.linearMemoryBytes();
-    this.memory.startup = this.startupMemory;
+    this.memory.baseline = mu.heapUsed + mu.external - this.services.scripting.eval.vm.linearMemoryBytes() - this.functions.vm.linearMemoryBytes();
   }
 
   resizeDatabases(n: number): void {
@@ -327,6 +324,7 @@ export class Server implements CommandHost {
 
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.client.id);
+    this.memory.clientGone(conn.client);
     this.watches.unwatchAll(conn.client);
     this.pubsub.clientGone(conn.client);
     this.tracking.disable(conn.client);
