@@ -67,6 +67,7 @@ import { Admission } from './admission.js';
 import { AuthLogin } from './auth-login.js';
 import { KeyspaceHooks } from './keyspace-hooks.js';
 import { ServerCron } from './cron.js';
+import { ShutdownSequence } from './shutdown.js';
 import { CommandStats } from './command-stats.js';
 import { HeapGuard } from './heap-guard.js';
 import { MonitorFeed } from './monitor-feed.js';
@@ -172,6 +173,8 @@ export class Server implements CommandHost {
    * error text or null. Null while Redoubt has no persistence.
    */
   snapshotOnShutdown: (() => string | null) | null = null;
+  /** signals scheduled for the cron, SHUTDOWN's checks, SHUTDOWN ABORT (shutdown.ts) */
+  readonly shutdownSequence = new ShutdownSequence(this);
   /** true while the dataset is loaded at start-up: commands without the `loading` flag get -LOADING */
   loading = false;
   /**
