@@ -159,7 +159,8 @@ const entries = [
   int('tcp-backlog', '511', 0n, INT_MAX, 'active', { flags: IMMUTABLE }),
   int('timeout', '0', 0n, INT_MAX, 'active'),
   int('tcp-keepalive', '300', 0n, INT_MAX, 'active'),
-  nstr('bind-source-addr', 'noeffect'),
+  // the replica link's local address (replication/master-link.ts), read at each connection
+  nstr('bind-source-addr', 'active'),
   int('socket-mark-id', '0', 0n, UINT_MAX, 'noeffect', { flags: IMMUTABLE, unsigned: true }),
   int('maxclients', '10000', 1n, UINT_MAX, 'active', { unsigned: true }),
   nstr('unixsocket', 'active', { flags: IMMUTABLE }),
