@@ -13,8 +13,8 @@
  *
  * What 'noeffect' may cover (issue 15): only directives whose no-op keeps the same data and
  * the same writers — tuning (encodings, rehashing, defrag, threads, lazy-free, incremental
- * fsync, `no-appendfsync-on-rewrite`, which only relaxes fsync), outgoing links that do not
- * exist (`bind-source-addr`), replica-side and cluster-side tuning that
+ * fsync, `no-appendfsync-on-rewrite`, which only relaxes fsync), replica-side and
+ * cluster-side tuning that
  * cannot apply without `replicaof` / `cluster-enabled`, process knobs (`supervised`,
  * `oom-score-adj`, cpu lists),
  * `sanitize-dump-payload` (RESTORE always decodes and checks a whole payload, as `yes`) and
