@@ -123,6 +123,8 @@ async function main(): Promise<void> {
     log.warning(e.message);
     process.exit(1);
   }
+  // the runtime's own heap once built is outside used_memory (keyspace/memory-accounting.ts)
+  server.logger.verbose(`Start-up heap ${(server.memory.baseline / 2 ** 20).toFixed(1)} MB (V8, not counted in used_memory or against maxmemory)`);
   const port = store.int('port');
   const binds = store.get('bind').split(' ').filter((b) => b.length > 0);
   const tcpOrTls = binds.length > 0 && (port !== 0 || store.int('tls-port') !== 0);
@@ -334,36 +336,12 @@ function writePidFile(server: Server, path: string): void {
 }
 
 function installSignalHandlers(server: Server): void {
-  let shuttingDown = false;
   server.onShutdown = () => process.exit(0);
   server.onFatal = () => process.exit(1);
+  // as redis-server: the signal only schedules the shutdown, which the next cron tick carries
+  // out (SHUTDOWN ABORT can cancel it meanwhile); a second SIGINT exits at once
   const onSignal = (sig: 'SIGTERM' | 'SIGINT') => {
-    if (shuttingDown) {
-      if (sig === 'SIGINT') {
-        server.logger.warning('You insist... exiting now.');
-        process.exit(1);
-      }
-      return;
-    }
-    shuttingDown = true;
-    server.logger.warning(`Received ${sig} scheduling shutdown...`);
-    // as redis-server: with save points (or shutdown-on-sig* save, and not nosave) the
-    // dataset is saved first; if that fails the server stays up (a second SIGINT forces
-    // the exit) unless the setting says force
-    const flags = server.config.get(sig === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint').split(' ');
-    const save = flags.includes('save') || (server.persistence.rdb.hasSavePoints() && !flags.includes('nosave'));
-    if (save && server.snapshotOnShutdown !== null) {
-      const err = server.snapshotOnShutdown();
-      if (err !== null && flags.includes('force')) {
-        server.logger.warning(`Error trying to save the DB: ${err}; exiting anyway (force)`);
-      } else if (err !== null) {
-        server.logger.warning(`Error trying to save the DB, can't exit: ${err}`);
-        server.logger.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
-        shuttingDown = false;
-        return;
-      }
-    }
-    void server.shutdown();
+    if (server.shutdownSequence.signal(sig)) process.exit(1);
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));

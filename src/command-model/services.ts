@@ -282,8 +282,13 @@ export interface PersistenceControl {
   readonly aof: {
     rewrite(inExec: boolean): 'started' | 'scheduled' | 'in-progress' | { error: string };
   };
-  /** the final snapshot SHUTDOWN writes (an error text or null); null without persistence */
-  readonly snapshotOnShutdown: (() => string | null) | null;
+  /**
+   * SHUTDOWN's checks and final save (server/shutdown.ts): true when the server may close;
+   * false when it logged why not and keeps running
+   */
+  finishShutdown(flags: { save: boolean; nosave: boolean; now: boolean; force: boolean }): boolean;
+  /** SHUTDOWN ABORT: true when a signal's scheduled shutdown was cancelled */
+  abortShutdown(): boolean;
   shutdown(): void;
 }
 

@@ -1,12 +1,13 @@
 /**
  * Server lifecycle and clock: TIME and SHUTDOWN.
  *
- * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as Redis 7.2 parses it. Redoubt has no
- * replicas to wait for (NOW changes nothing) and shuts down at once (so ABORT always finds
- * no shutdown in progress). Saving: SAVE, or configured save points without NOSAVE, writes
- * the RDB file first (`server.snapshotOnShutdown`); a failure keeps the server up unless
- * FORCE, exactly as Redis treats a failed final save. The AOF, when on, is flushed and
- * fsynced as the server closes.
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as Redis 7.2 parses it. Redoubt does not
+ * wait for lagging replicas (NOW changes nothing) and shuts down at once; ABORT cancels a
+ * shutdown a signal scheduled and the cron has not carried out yet (server/shutdown.ts).
+ * Saving: SAVE, or configured save points without NOSAVE, writes the RDB file first; a
+ * failure (or the AOF's first rewrite still running) keeps the server up unless FORCE,
+ * exactly as Redis's finishShutdown. The AOF, when on, is flushed and fsynced as the
+ * server closes.
  */
 import { performance } from 'node:perf_hooks';
 import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
@@ -71,30 +72,16 @@ export const shutdown = defineCommand({
       else return reply.error(errors.syntax);
     }
     if ((abort && (nosave || save || now || force)) || (nosave && save)) return reply.error(errors.syntax);
-    if (abort) return reply.error(errors.shutdownNotInProgress);
+    if (abort) return ctx.services.persistence.abortShutdown() ? reply.ok : reply.error(errors.shutdownNotInProgress);
     // while a script is paused past busy-reply-threshold only SHUTDOWN NOSAVE stops the
     // server: saving would write the script's half-done work
     if (!nosave) {
       const busy = ctx.services.scriptBusy.busyError();
       if (busy !== null) return reply.error(busy);
     }
-    const config = ctx.config;
-    const logger = ctx.services.monitor.logger;
-    const savePoints = config.get('save') !== '';
-    if (save || (savePoints && !nosave)) {
-      const snapshot = ctx.services.persistence.snapshotOnShutdown;
-      let err: string | null = null;
-      if (snapshot !== null) err = snapshot();
-      else if (save) err = 'no persistence layer is available to write a snapshot';
-      if (err !== null) {
-        if (!force) {
-          logger.warning(`Error trying to save the DB, can't exit: ${err}`);
-          logger.warning('Errors trying to shut down the server. Check the logs for more information.');
-          return reply.error(errors.shutdownFailed);
-        }
-        logger.warning(`Error trying to save the DB. Exit anyway: ${err}`);
-      }
-    }
+    // save points without NOSAVE, or SAVE, write the final snapshot; the initial AOF
+    // rewrite and a failed save keep the server up unless FORCE (logged there)
+    if (!ctx.services.persistence.finishShutdown({ save, nosave, now, force })) return reply.error(errors.shutdownFailed);
     ctx.services.persistence.shutdown();
     // no reply: the connection closes with the server
     return null;

@@ -13,8 +13,8 @@
  *
  * What 'noeffect' may cover (issue 15): only directives whose no-op keeps the same data and
  * the same writers — tuning (encodings, rehashing, defrag, threads, lazy-free, incremental
- * fsync, `no-appendfsync-on-rewrite`, which only relaxes fsync), outgoing links that do not
- * exist (`bind-source-addr`), replica-side and cluster-side tuning that
+ * fsync, `no-appendfsync-on-rewrite`, which only relaxes fsync), replica-side and
+ * cluster-side tuning that
  * cannot apply without `replicaof` / `cluster-enabled`, process knobs (`supervised`,
  * `oom-score-adj`, cpu lists),
  * `sanitize-dump-payload` (RESTORE always decodes and checks a whole payload, as `yes`) and
@@ -159,7 +159,8 @@ const entries = [
   int('tcp-backlog', '511', 0n, INT_MAX, 'active', { flags: IMMUTABLE }),
   int('timeout', '0', 0n, INT_MAX, 'active'),
   int('tcp-keepalive', '300', 0n, INT_MAX, 'active'),
-  nstr('bind-source-addr', 'noeffect'),
+  // the replica link's local address (replication/master-link.ts), read at each connection
+  nstr('bind-source-addr', 'active'),
   int('socket-mark-id', '0', 0n, UINT_MAX, 'noeffect', { flags: IMMUTABLE, unsigned: true }),
   int('maxclients', '10000', 1n, UINT_MAX, 'active', { unsigned: true }),
   nstr('unixsocket', 'active', { flags: IMMUTABLE }),

@@ -1,7 +1,16 @@
 /**
- * used_memory as Redoubt accounts it: a fixed base measured at start-up, plus every key's
- * estimated size (memory-estimate.ts), plus client buffers. Stable between GCs, it moves
- * exactly with the data set, which is what maxmemory eviction needs.
+ * used_memory as Redoubt accounts it: a fixed base (EMPTY_SERVER_BYTES, what an empty
+ * redis-server reports), plus every key's estimated size (memory-estimate.ts), plus client
+ * buffers. Stable between GCs, it moves exactly with the data set, which is what maxmemory
+ * eviction needs.
+ *
+ * The base is not the process's heap: an empty Node process with the command table, the
+ * Lua VMs and the config built holds ~17 MB of V8 heap (measured once after start-up,
+ * `baseline`, and logged), which Redis's own suite and real deployments with a small
+ * `maxmemory` (`11mb` in the suite) would otherwise see as an instance already full. What
+ * maxmemory limits is what the server holds beyond its start-up baseline, so used_memory =
+ * accounted memory − baseline + EMPTY_SERVER_BYTES; since the accounted memory is the
+ * baseline plus the parts below, that is the parts plus the fixed base, O(1) to read.
  *
  * How keys stay accounted without a walk per write:
  * - each Entry carries `mem`, the bytes it was last accounted for (its bookkeeping, name,
@@ -23,16 +32,38 @@ import { extractKeyNames } from '../command-model/key-extraction.js';
 import type { Entry } from './value-types.js';
 import { EXPIRE_OVERHEAD, KEY_OVERHEAD, keyBytes, stringBytes, valueBytes } from './memory-estimate.js';
 
-/** Pending refreshes beyond this are settled at the next opportunity even without maxmemory. */
+/**
+ * used_memory (and used_memory_startup) of an empty server: about what redis-server 7.2
+ * reports empty (~0.87 MB startup, ~0.9 MB used), so figures and limits read alike.
+ */
+export const EMPTY_SERVER_BYTES = 880 * 1024;
 /** Changed keys queued before the gate settles them even without a maxmemory. */
 const PENDING_LIMIT = 21845;
 /** What a settled queue slot holds instead of the entry it had. */
 const SETTLED: Entry = { v: { type: 'string', value: '', raw: false }, lru: 0, lfu: 0, mem: -1 };
 
-/** Query and output buffers of every client (counted in used_memory, as Redis counts them). */
-export function clientBufferBytes(conns: Iterable<{ client: { queryBufferBytes(): number; outputBufferBytes(): number } }>): number {
+/** What used_memory reads of a client: its buffers, and what the last sum counted of them. */
+export interface ClientBuffers {
+  queryBufferBytes(): number;
+  outputBufferBytes(): number;
+  /** this client's part of MemoryAccounting.clients when it was last summed */
+  bufferCounted: number;
+}
+
+/**
+ * Query and output buffers of every client (counted in used_memory, as Redis counts them).
+ * Each client keeps what was counted of it, so a client that goes leaves the sum at once
+ * (MemoryAccounting.clientGone) rather than at the next cron tick: Redis frees a closed
+ * client's buffers as it closes, and writes right after a burst of clients disconnecting
+ * must not evict keys for memory that is already free.
+ */
+export function clientBufferBytes(conns: Iterable<{ client: ClientBuffers }>): number {
   let n = 0;
-  for (const c of conns) n += c.client.queryBufferBytes() + c.client.outputBufferBytes();
+  for (const c of conns) {
+    const b = c.client.queryBufferBytes() + c.client.outputBufferBytes();
+    c.client.bufferCounted = b;
+    n += b;
+  }
   return n;
 }
 
@@ -59,8 +90,10 @@ export class MemoryAccounting {
   private pendingEntries: Entry[] = [];
   private pendingDbs: Database[] = [];
   private pendingCount = 0;
-  /** the fixed base: process heap once the server was built */
-  startup = 0;
+  /** the fixed base every figure starts from (INFO used_memory_startup) */
+  readonly startup = EMPTY_SERVER_BYTES;
+  /** V8 heap (+ external) once the server was built: logged, not counted (see the header) */
+  baseline = 0;
   /** client query and output buffers, refreshed by the cron and by INFO */
   clients = 0;
   peak = 0;
@@ -116,6 +149,12 @@ export class MemoryAccounting {
       this.rescan[cmd.id] = r;
     }
     if (r === 1) for (const key of extractKeyNames(cmd, argv)) this.changed(db, key, db.storedEntry(key));
+  }
+
+  /** A client closed: what the last sum counted of its buffers is free again. */
+  clientGone(c: ClientBuffers): void {
+    this.clients = Math.max(0, this.clients - c.bufferCounted);
+    c.bufferCounted = 0;
   }
 
   /** An entry left the keyspace: its bytes are free again. */

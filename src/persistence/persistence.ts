@@ -80,9 +80,9 @@ export class RdbPersistence {
     const dirty = this.server.stats.dirty;
     const r = saveSnapshotSync(this.server, this.encoderFor(this.server, false), this.path);
     if (r.error !== null) {
+      // as Redis's rdbSave: a failed foreground save (SAVE, SHUTDOWN) is reported to its
+      // caller and leaves rdb_last_bgsave_status alone, so it never turns on MISCONF
       this.server.logger.warning(`Failed saving the DB: ${r.error}`);
-      this.lastBgsaveOk = false;
-      this.updateDiskError();
       return r.error;
     }
     this.server.logger.notice('DB saved on disk');

@@ -31,6 +31,8 @@ export interface HandshakeSettings {
   listeningPort: number;
   /** replica-announce-ip, or null */
   announceIp: string | null;
+  /** bind-source-addr: the local address the link connects from, or null (the kernel's choice) */
+  sourceAddr: string | null;
   /** TLS options with tls-replication yes, else null */
   tls: tls.ConnectionOptions | null;
   /** the history to continue (cached primary), or null for `PSYNC ? -1` */
@@ -89,10 +91,12 @@ export class MasterLink {
   ) {
     const s = settings;
     if (s.tls !== null) {
-      this.socket = tls.connect({ ...s.tls, host: s.host, port: s.port, servername: net.isIP(s.host) === 0 ? s.host : undefined });
+      // TLS has no local-address option: the TCP socket is made first when one is set
+      const tcp = s.sourceAddr !== null ? net.connect({ host: s.host, port: s.port, localAddress: s.sourceAddr }) : undefined;
+      this.socket = tls.connect({ ...s.tls, host: s.host, port: s.port, socket: tcp, servername: net.isIP(s.host) === 0 ? s.host : undefined });
       this.socket.once('secureConnect', () => this.start());
     } else {
-      this.socket = net.connect({ host: s.host, port: s.port });
+      this.socket = net.connect({ host: s.host, port: s.port, localAddress: s.sourceAddr ?? undefined });
       this.socket.once('connect', () => this.start());
     }
     this.socket.on('data', this.onData);

@@ -319,6 +319,7 @@ export class ReplicaSide {
     const announcePort = c.int('replica-announce-port');
     const tlsPort = this.server.network.port('tls');
     const announceIp = c.get('replica-announce-ip');
+    const sourceAddr = c.get('bind-source-addr');
     const st = this.replication.state;
     return {
       host,
@@ -327,6 +328,7 @@ export class ReplicaSide {
       password: password !== '' ? password : null,
       listeningPort: announcePort !== 0 ? announcePort : useTls && tlsPort > 0 ? tlsPort : this.server.boundPort(),
       announceIp: announceIp !== '' ? announceIp : null,
+      sourceAddr: sourceAddr !== '' ? sourceAddr : null,
       tls: useTls ? this.tlsOptions() : null,
       psync: this.canContinue ? { replid: st.replid, offset: st.offset } : null,
       failover: this.replication.failoverState === 'failover-in-progress',

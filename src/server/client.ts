@@ -124,6 +124,8 @@ export class Client {
   /** query buffer and output sizes, bound by the connection layer for CLIENT LIST */
   queryBufferBytes: () => number = () => 0;
   outputBufferBytes: () => number = () => 0;
+  /** what used_memory's last sum of client buffers counted of this client (memory-accounting.ts) */
+  bufferCounted = 0;
   /** unparsed input only (`qbuf`) and arguments of a command still being read (`argv-mem`) */
   unparsedBytes: () => number = () => 0;
   /** the last read's input still held, executed or not (the caller's own `qbuf`) */

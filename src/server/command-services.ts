@@ -98,9 +98,8 @@ export function commandServices(server: Server): ServerCommandServices {
       get aof() {
         return server.persistence.aof;
       },
-      get snapshotOnShutdown() {
-        return server.snapshotOnShutdown;
-      },
+      finishShutdown: (flags) => server.shutdownSequence.finish(flags),
+      abortShutdown: () => server.shutdownSequence.abort(),
       shutdown: () => void server.shutdown(),
     },
     monitor: {

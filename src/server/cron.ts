@@ -1,7 +1,8 @@
 /**
  * The server cron (Redis's serverCron): background work `hz` times a second.
  *
- * Contract, per tick and in this order: refresh the cached time; the security monitor's
+ * Contract, per tick and in this order: refresh the cached time; a shutdown a signal
+ * scheduled (shutdown.ts); the security monitor's
  * windows; active expiry (not while the dataset loads: the AOF replays its own deletions;
  * not on a replica: the primary's DELs expire its keys),
  * bounded to a quarter of the tick; persistence (save points, AOF fsync and rewrites) and
@@ -53,6 +54,8 @@ export interface CronHost {
   readonly replication: { readonly isReplica: boolean };
   /** CLIENT PAUSE (either mode) stops active expiry, as Redis's PAUSE_ACTION_EXPIRE */
   readonly pause: { readonly active: boolean };
+  /** a signal's scheduled shutdown is carried out here, as Redis's serverCron does (shutdown.ts) */
+  readonly shutdownSequence: { cron(): void };
   updateTime(): void;
   now(): number;
   refreshDiskError(): void;
@@ -115,6 +118,7 @@ export class ServerCron {
   private tickWork(): void {
     const h = this.host;
     h.updateTime();
+    h.shutdownSequence.cron();
     h.security.tick();
     // as Redis: no active expiry while the dataset loads (the AOF replays its own
     // deletions), after DEBUG SET-ACTIVE-EXPIRE 0, or while clients are paused

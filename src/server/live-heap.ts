@@ -1,10 +1,9 @@
 /**
  * The heap a server holds once built, without the garbage its construction left behind
- * (INFO used_memory_startup, which maxmemory counts as Redis does). Building the command
- * table, compiling the Lua VMs and parsing the config leave megabytes of garbage that V8
- * collects whenever it likes; measured before that collection, the startup figure grew
- * with every release (19 MB, then 21 MB, of which a few MB were live) and a small
- * `maxmemory` refused writes on an empty server.
+ * (the start-up baseline memory-accounting.ts logs and leaves out of used_memory). Building
+ * the command table, compiling the Lua VMs and parsing the config leave megabytes of
+ * garbage that V8 collects whenever it likes; measured before that collection, the figure
+ * grew with every release (19 MB, then 21 MB, of which a few MB were live).
  *
  * So the measurement forces one full collection first. Node exposes `gc` only with
  * --expose-gc; the flag can be set at run time and takes effect for contexts created

@@ -66,6 +66,7 @@ import { Admission } from './admission.js';
 import { AuthLogin } from './auth-login.js';
 import { KeyspaceHooks } from './keyspace-hooks.js';
 import { ServerCron } from './cron.js';
+import { ShutdownSequence } from './shutdown.js';
 import { CommandStats } from './command-stats.js';
 import { HeapGuard } from './heap-guard.js';
 import { MonitorFeed } from './monitor-feed.js';
@@ -151,8 +152,6 @@ export class Server implements CommandHost {
   readonly evictor = new Evictor(evictionHost(this));
   /** executable INFO server reports; defaults to the running script */
   executable = '';
-  /** process memory in use once the server was built (INFO used_memory_startup) */
-  startupMemory = 0;
   dbs: Database[] = [];
   readonly connections = new Map<number, Connection>();
   /** listening sockets (TCP, TLS, unix): see listeners.ts */
@@ -173,6 +172,8 @@ export class Server implements CommandHost {
    * error text or null. Null while Redoubt has no persistence.
    */
   snapshotOnShutdown: (() => string | null) | null = null;
+  /** signals scheduled for the cron, SHUTDOWN's checks, SHUTDOWN ABORT (shutdown.ts) */
+  readonly shutdownSequence = new ShutdownSequence(this);
   /** true while the dataset is loaded at start-up: commands without the `loading` flag get -LOADING */
   loading = false;
   /**
@@ -256,8 +257,7 @@ export class Server implements CommandHost {
     firstFullCollection();
     const mu = process.memoryUsage();
     // the Lua VMs' linear memory is outside V8's heap and, as Redis's Lua heap, not used_memory
-    this.startupMemory = mu.heapUsed + mu.external - this.services.scripting.eval.vm.linearMemoryBytes() - this.functions.linearMemoryBytes();
-    this.memory.startup = this.startupMemory;
+    this.memory.baseline = mu.heapUsed + mu.external - this.services.scripting.eval.vm.linearMemoryBytes() - this.functions.linearMemoryBytes();
   }
 
   resizeDatabases(n: number): void {
@@ -326,6 +326,7 @@ export class Server implements CommandHost {
 
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.client.id);
+    this.memory.clientGone(conn.client);
     this.watches.unwatchAll(conn.client);
     this.pubsub.clientGone(conn.client);
     this.tracking.disable(conn.client);

@@ -118,3 +118,24 @@ test('SHUTDOWN FORCE exits even when the save fails', async () => {
     await srv.close();
   }
 });
+
+test('SHUTDOWN while the AOF just switched on is still writing its first rewrite: refused (the AOF would be lost) unless FORCE', async () => {
+  const dir = scratchDir();
+  const srv = await startTestServer({ config: [['dir', dir], ['save', ''], ['appendonly', 'no']] });
+  const c = await RawClient.connect(srv.port);
+  try {
+    for (let i = 0; i < 5; i++) await c.call('SET', `k${i}`, 'v');
+    // a slow first rewrite (a second per key) keeps the AOF in its initial state
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '1000000');
+    assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+    assert.equal(srv.server.persistence.aof.rewriting, true);
+    assert.equal(await c.call('SHUTDOWN', 'NOSAVE'), '-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
+    assert.equal(await c.call('PING'), '+PONG\r\n');
+    c.write(RawClient.encode(['SHUTDOWN', 'NOSAVE', 'FORCE']));
+    assert.equal(await c.waitClosed(), true);
+    assert.equal(srv.server.shuttingDown, true);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import type { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { ioredisClient, startTestServer } from '../helpers/server.js';
@@ -276,6 +277,39 @@ test('MULTI under OOM: a queued command is refused and EXEC aborts; EXEC re-chec
       assert.equal(await r.config('SET', 'maxmemory', '0'), 'OK');
     }
   });
+});
+
+test("a closed client's buffers stop counting at once, not at the next cron tick (no eviction for memory already free)", async () => {
+  const srv = await startTestServer({ config: [['enable-debug-command', 'yes'], ['maxmemory-policy', 'allkeys-lru']] });
+  const r = ioredisClient(srv.port);
+  let big: net.Socket | null = null;
+  try {
+    const u0 = await used(r);
+    // a command whose 1.5 MB argument is still arriving: its query buffer is counted
+    big = await new Promise<net.Socket>((res) => {
+      const s = net.connect(srv.port, '127.0.0.1', () => res(s));
+    });
+    big.write(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n${'x'.repeat(1_500_000)}`);
+    const deadline = Date.now() + 5000;
+    while ((await used(r)) < u0 + 1_400_000 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+    assert.ok((await used(r)) >= u0 + 1_400_000, 'the partial argument is in used_memory');
+    // no cron from here on: only the close itself can give those bytes back
+    await r.call('DEBUG', 'PAUSE-CRON', '1');
+    big.destroy();
+    while (String(await r.client('LIST')).trim().split('\n').length > 1) await new Promise((res) => setTimeout(res, 5));
+    await r.config('SET', 'maxmemory', String(u0 + 1_300_000));
+    const p = r.pipeline();
+    for (let i = 0; i < 800; i++) p.set(`k:${i}`, VALUE);
+    const results = (await p.exec()) ?? [];
+    assert.equal(results.filter(([err]) => err !== null).length, 0, 'no OOM: 800 keys fit once the closed client is gone');
+    assert.equal(srv.server.stats.evictedKeys, 0, 'and nothing was evicted for them');
+    assert.equal(await r.dbsize(), 800);
+    await r.call('DEBUG', 'PAUSE-CRON', '0');
+  } finally {
+    big?.destroy();
+    r.disconnect();
+    await srv.close();
+  }
 });
 
 test('CONFIG SET maxmemory below the usage evicts at once, without another command', async () => {

@@ -161,8 +161,9 @@ test('INFO clients, stats and memory carry live numbers', async () => {
     assert.match(text, /\r\ntotal_commands_processed:1\r\n/, 'INFO itself is counted after it ran');
     const used = Number(/\r\nused_memory:(\d+)\r\n/.exec(text)![1]);
     const rss = Number(/\r\nused_memory_rss:(\d+)\r\n/.exec(text)![1]);
-    assert.ok(used > 1024 * 1024 && rss >= used / 4, `plausible memory figures ${used} ${rss}`);
-    assert.match(text, /\r\nused_memory_human:\d+\.\d\dM\r\n/);
+    // an empty server: about redis-server's ~0.9 MB (the runtime's start-up heap is not counted)
+    assert.ok(used > 512 * 1024 && rss >= used / 4, `plausible memory figures ${used} ${rss}`);
+    assert.match(text, /\r\nused_memory_human:\d+\.\d\d[KM]\r\n/);
     assert.match(text, /\r\nused_memory_peak_perc:\d+\.\d\d%\r\n/);
     assert.match(text, /\r\nmaxmemory_policy:noeviction\r\n/);
     assert.match(text, /\r\nrdb_changes_since_last_save:0\r\n/);

@@ -198,14 +198,29 @@ test('start-up log, logo, security summary, no-effect notice, then SIGTERM shuts
   }
 });
 
-test('SIGINT also shuts down cleanly; without always-show-logo the mode line is logged', async () => {
+test('SIGINT also shuts down cleanly; without always-show-logo the mode line is logged; a signal waits for the cron, so SHUTDOWN ABORT cancels it', async () => {
   const port = await freePort();
-  const p = Proc.start(['--port', String(port)]);
+  const p = Proc.start(['--port', String(port), '--enable-debug-command', 'yes']);
   try {
     await p.waitFor(/Ready to accept connections tcp\n/);
     assert.match(p.stdout, new RegExp(`\\* Running mode=standalone, port=${port}\\.$`, 'm'));
     // Redis's default save points: the start-up log says so, and a signal saves first
     assert.match(p.stdout, /\* Persistence: AOF off; RDB .*dump\.rdb, save points 3600 1 300 100 60 10000$/m);
+    // as Redis 7.2: the signal only schedules the shutdown, the cron carries it out, and
+    // SHUTDOWN ABORT in between cancels it
+    const c = await RawClient.connect(port);
+    try {
+      assert.equal(await c.call('DEBUG', 'PAUSE-CRON', '1'), '+OK\r\n');
+      p.child.kill('SIGTERM');
+      await p.waitFor(/Received SIGTERM scheduling shutdown\.\.\.\n/);
+      assert.equal(await c.call('SHUTDOWN', 'ABORT'), '+OK\r\n');
+      await p.waitFor(/\* Shutdown manually aborted\.\n/);
+      assert.equal(await c.call('DEBUG', 'PAUSE-CRON', '0'), '+OK\r\n');
+      assert.equal(await c.call('SHUTDOWN', 'ABORT'), '-ERR No shutdown in progress.\r\n');
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+    } finally {
+      c.close();
+    }
     assert.equal(await p.stop('SIGINT'), 0);
     assert.match(p.stdout, /Received SIGINT scheduling shutdown\.\.\.[\s\S]*DB saved on disk/);
   } finally {

@@ -24,7 +24,8 @@ import { compareDatasets, infoField, startPrimary, waitCaughtUp, waitFor, worklo
 const skip = findRedisServer() === null ? NO_ORACLE_MESSAGE : false;
 
 test('Redoubt replica of redis-server: diskless sync, replication ACL user, wrong password refused and logged', { skip, timeout: 60_000 }, async () => {
-  const primary = await startPrimary(['--repl-diskless-sync', 'yes']);
+  // protected mode off: the replica connects from 127.0.0.2, which Redis does not count as local
+  const primary = await startPrimary(['--repl-diskless-sync', 'yes', '--protected-mode', 'no']);
   const pc = await RawClient.connect(primary.port);
   assert.equal(await pc.call('ACL', 'SETUSER', 'repl', 'on', '>Repl-Secret-9', '+psync', '+replconf', '+ping'), '+OK\r\n');
   await workload(pc, 'pre', 30);
@@ -40,6 +41,8 @@ test('Redoubt replica of redis-server: diskless sync, replication ACL user, wron
       ['replicaof', '127.0.0.1', String(primary.port)],
       ['masteruser', 'repl'],
       ['masterauth', 'Wrong-Secret-1'],
+      // the link connects from this loopback address (Linux routes all of 127/8 to lo)
+      ['bind-source-addr', '127.0.0.2'],
     ],
   });
   const rc = await RawClient.connect(replica.port);
@@ -78,6 +81,7 @@ test('Redoubt replica of redis-server: diskless sync, replication ACL user, wron
     assert.equal(cmp.keysA, cmp.keysB);
     assert.ok(logs.some((l) => l.includes('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk')));
     assert.match(await pc.call('CLIENT', 'LIST', 'TYPE', 'replica'), / user=repl /);
+    assert.match(await pc.call('CLIENT', 'LIST', 'TYPE', 'replica'), / addr=127\.0\.0\.2:\d+ /, 'bind-source-addr');
 
     // a drop mid-stream: partial resync over the same ACL user
     const partial0 = Number(await infoField(pc, 'stats', 'sync_partial_ok'));

@@ -130,6 +130,9 @@ test('a failing BGSAVE turns on MISCONF for writes (stop-writes-on-bgsave-error)
   mkdirSync(target);
   try {
     await c.call('SET', 'a', '1');
+    // a failed foreground save (SAVE, SHUTDOWN's) is its caller's error only, as Redis's rdbSave
+    assert.match(await c.call('SAVE'), /^-ERR/);
+    assert.equal(await c.call('SET', 'a', '1'), '+OK\r\n', 'no MISCONF after a failed SAVE');
     assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
     await waitFor(c, /rdb_last_bgsave_status:err/);
     const refused = await c.call('SET', 'b', '2');
