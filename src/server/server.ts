@@ -333,6 +333,7 @@ export class Server implements CommandHost {
     this.monitors.remove(conn.client);
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
+    this.gateway?.clientGone(conn.client);
     this.security.connectionClosed(conn.client.id);
   }
 
