@@ -83,6 +83,7 @@ type Done = (bytes: Buffer) => void;
 /** Redirects and retries one command may go through before the client gets an error. */
 const MAX_ATTEMPTS = 5;
 const TRYAGAIN_DELAY_MS = 25;
+const UNAVAILABLE_RETRY_MS = 200;
 const REFRESH_INTERVAL_MS = 10_000;
 
 const SUBSCRIPTION_KIND: Readonly<Record<string, SubscriptionKind>> = {
@@ -150,7 +151,7 @@ export class Gateway {
     3: { resp: 3, conn: (node) => this.connection(node, 3) },
   };
   /** INFO-style counters */
-  readonly counters = { forwarded: 0, moved: 0, ask: 0, tryagain: 0, refreshes: 0 };
+  readonly counters = { forwarded: 0, moved: 0, ask: 0, tryagain: 0, unavailableRetries: 0, refreshes: 0 };
 
   /** The gateway for this configuration, or null when gateway-upstream is empty (the normal server). */
   static fromConfig(host: GatewayHost): Gateway | null {
@@ -203,6 +204,7 @@ export class Gateway {
       ['gateway_moved_redirects', c.moved],
       ['gateway_ask_redirects', c.ask],
       ['gateway_tryagain_retries', c.tryagain],
+      ['gateway_unavailable_retries', c.unavailableRetries],
       ['gateway_topology_refreshes', c.refreshes],
     ];
   }
@@ -708,22 +710,33 @@ export class Gateway {
     this.send(node, slot, argv, lane, done, 0);
   }
 
-  /** Sends to `node`, following redirects; `slot` -1 when the command has none. */
-  private send(node: Addr, slot: number, argv: string[], lane: Lane, done: Done, attempt: number, asking = false): void {
+  /**
+   * Sends to `node`, following redirects; `slot` -1 when the command has none. A command
+   * the upstream did not run because its node is unreachable (never written) or the
+   * cluster is failing over (CLUSTERDOWN) is tried again against a fresh map every
+   * UNAVAILABLE_RETRY_MS until gateway-upstream-timeout has passed since the first
+   * failure (`since`): a failover costs clients latency, not errors.
+   */
+  private send(node: Addr, slot: number, argv: string[], lane: Lane, done: Done, attempt: number, asking = false, since = 0): void {
     const conn = lane.conn(node, slot);
     if (asking) conn.send(['ASKING'], noop);
     conn.send(argv, (bytes, isError) => {
       if (!isError) return done(bytes);
       if (lane.disturbed !== undefined && (CONNECTION_ERRORS.has(bytes) || redirectOf(bytes) !== null)) lane.disturbed(slot);
-      if (bytes === UNREACHABLE_REPLY) {
-        // never written: safe to try again once the map is fresh (a failover may have moved the slot)
+      if (bytes === UNREACHABLE_REPLY || bytes.toString('latin1', 0, 12) === '-CLUSTERDOWN') {
         this.refresh();
-        if (attempt + 1 >= 2 || slot < 0) return done(bytes);
-        return setTimeout(() => {
+        const first = since === 0 ? Date.now() : since;
+        if (slot < 0 || this.closed || Date.now() - first + UNAVAILABLE_RETRY_MS > this.host.config.int('gateway-upstream-timeout')) return done(bytes);
+        this.counters.unavailableRetries++;
+        const retry = (): void => {
+          if (this.closed) return done(bytes);
           const again = this.nodeFor(slot);
-          if (again === null) done(NOT_SERVED_REPLY);
-          else this.send(again, slot, argv, lane, done, attempt + 1);
-        }, 100).unref();
+          if (again !== null) return this.send(again, slot, argv, lane, done, attempt, false, first);
+          if (Date.now() - first + UNAVAILABLE_RETRY_MS > this.host.config.int('gateway-upstream-timeout')) return done(NOT_SERVED_REPLY);
+          setTimeout(retry, UNAVAILABLE_RETRY_MS).unref();
+        };
+        setTimeout(retry, UNAVAILABLE_RETRY_MS).unref();
+        return;
       }
       const r = redirectOf(bytes);
       if (r === null || this.closed) return done(bytes);
