@@ -39,8 +39,11 @@ export class ClientSession {
   channelLink: SubscriberLink | null = null;
   /** SSUBSCRIBE's links by "host:port" */
   readonly shardLinks = new Map<string, SubscriberLink>();
-  /** the client waits for a blocking command upstream */
+  /** the client waits for a blocking command upstream: on this connection, to this node */
   blocked = false;
+  blockedOn: { conn: UpstreamConnection; node: Addr } | null = null;
+  /** each dedicated connection's CLIENT ID upstream (CLIENT UNBLOCK names it) */
+  readonly upstreamIds = new WeakMap<UpstreamConnection, string>();
   closed = false;
 
   constructor(private readonly open: (node: Addr, resp: 2 | 3) => UpstreamConnection) {}
@@ -50,8 +53,14 @@ export class ClientSession {
     const key = `${nodeAddress(node)}/${resp}`;
     let conn = this.own.get(key);
     if (conn === undefined || conn.closed) {
-      conn = this.open(node, resp);
-      this.own.set(key, conn);
+      const made = this.open(node, resp);
+      conn = made;
+      this.own.set(key, made);
+      // pipelined ahead of the first command; an upstream user without CLIENT ID simply
+      // leaves the client unblockable by CLIENT UNBLOCK
+      made.send(['CLIENT', 'ID'], (bytes, isError) => {
+        if (!isError && bytes[0] === 0x3a) this.upstreamIds.set(made, bytes.toString('latin1', 1, bytes.length - 2));
+      });
     }
     return conn;
   }

@@ -264,6 +264,9 @@ export class Gateway {
         // WAIT counts the replicas that have this connection's writes: a gateway client's
         // writes travel shared connections, so no upstream connection can answer for them
         return this.refuse(cmd, errors.gatewayWait(cmd.fullName));
+      case 'client':
+        if (cmd.name === 'unblock') return this.clientUnblock(ctx, cmd, argv);
+        break;
       case 'select':
         if (/^[+-]?\d+$/.test(argv[1]!) && Number(argv[1]) !== 0) return this.refuse(cmd, errors.gatewaySelect);
         break;
@@ -418,16 +421,45 @@ export class Gateway {
     const s = this.session(client);
     const resp = client.resp;
     const allowed = timeoutMs === 0 ? Infinity : timeoutMs + this.host.config.int('gateway-upstream-timeout');
-    const lane: Lane = { resp, timeoutMs: Number.isNaN(allowed) ? undefined : allowed, conn: (node) => s.dedicated(node, resp) };
+    const lane: Lane = {
+      resp,
+      timeoutMs: Number.isNaN(allowed) ? undefined : allowed,
+      conn: (node) => {
+        const conn = s.dedicated(node, resp);
+        s.blockedOn = { conn, node };
+        return conn;
+      },
+    };
     s.blocked = true;
     client.blocked = true;
     const done: Done = (bytes) => {
       s.blocked = false;
+      s.blockedOn = null;
       client.blocked = false;
       fill(bytes);
       this.host.clientById(client.id)?.unblocked(null);
     };
     this.whenReady(() => this.forward(plan, argv, lane, done), done);
+    return null;
+  }
+
+  /**
+   * CLIENT UNBLOCK of a client blocked upstream: the upstream is asked to unblock the
+   * client's own connection there (so it answers the blocked command itself: a null reply
+   * or -UNBLOCKED, and nothing is popped after the client gave up); its 1 or 0 is the reply.
+   * Arguments are checked, and other clients answered, by the local command.
+   */
+  private clientUnblock(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null {
+    const local = this.host.dispatcher.call(ctx, cmd, argv);
+    if (local === null || local.k === Kind.Error) return local;
+    const target = this.sessions.get(Number(argv[2]));
+    const on = target?.blockedOn ?? null;
+    const upstreamId = on === null ? undefined : target!.upstreamIds.get(on.conn);
+    const open = ctx.client.replySlot;
+    if (on === null || upstreamId === undefined || open === null || on.conn.closed) return local;
+    const fill = open();
+    const mode = argv.length > 3 ? [argv[3]!.toUpperCase()] : [];
+    this.connection(on.node, ctx.client.resp).send(['CLIENT', 'UNBLOCK', upstreamId, ...mode], (bytes) => fill(reply.raw(bytes)));
     return null;
   }
 

@@ -320,6 +320,18 @@ test('blocking commands wait on the client\'s own upstream connection: nobody el
     await other.zadd('z:{z}', 5, 'five');
     assert.deepEqual(await zpop, ['z:{z}', 'five', '5']);
     assert.deepEqual(await blocked.call('BLMPOP', '0.1', '1', 'nolist:{z}', 'LEFT'), null);
+    // CLIENT UNBLOCK reaches the client's connection upstream: the upstream answers the
+    // blocked command (a null reply, or -UNBLOCKED)
+    const blockedId = String(await blocked.client('ID'));
+    const released = blocked.blpop('never:{u}', 0);
+    await eventually('BLPOP waiting for CLIENT UNBLOCK', async () => (await upstreamBlocked('blpop')) === 1);
+    assert.equal(await other.client('UNBLOCK', blockedId), 1);
+    assert.equal(await released, null);
+    const failed = blocked.blpop('never:{u}', 0);
+    await eventually('BLPOP waiting for CLIENT UNBLOCK ERROR', async () => (await upstreamBlocked('blpop')) === 1);
+    assert.equal(await other.client('UNBLOCK', blockedId, 'ERROR'), 1);
+    await assert.rejects(failed, { message: 'UNBLOCKED client unblocked via CLIENT UNBLOCK' });
+    assert.equal(await other.client('UNBLOCK', blockedId), 0);
     const read = blocked.xread('BLOCK', 0, 'STREAMS', 'stream:{x}', '$');
     await eventually('XREAD BLOCK waiting', async () => (await upstreamBlocked('xread')) === 1);
     const id = await other.xadd('stream:{x}', '*', 'f', 'v');
