@@ -133,7 +133,7 @@ test("a blocking command's own timeout replaces the connection's; a subscriber l
     // the request is done once the upstream has it: a message published after arrives
     assert.equal(await new Promise((resolve) => link.request(['SUBSCRIBE', 'ch'], resolve)), null);
     assert.equal(await admin.publish('ch', 'hello'), 1);
-    for (let i = 0; i < 100 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(events, ['message ch hello']);
     // an upstream refusal is that request's answer
     await admin.call('ACL', 'SETUSER', 'default', 'resetchannels', '&ch');
@@ -142,7 +142,7 @@ test("a blocking command's own timeout replaces the connection's; a subscriber l
     // a lost link is reported (the gateway then closes its client)
     const id = /id=(\d+)[^\n]*cmd=(ping|subscribe)/.exec(String(await admin.client('LIST')))![1]!;
     await admin.client('KILL', 'ID', id);
-    for (let i = 0; i < 100 && lost === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && lost === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(lost, 1);
   } finally {
     link.close();
