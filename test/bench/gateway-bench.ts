@@ -19,6 +19,13 @@
  * acknowledged writes are missing afterwards (Redis Cluster's asynchronous replication
  * may lose the last ones; the gateway must not lose more).
  *   node dist/test/bench/gateway-bench.js --failover [--seconds S]
+ *
+ * --reshard: `redis-cli --cluster reshard` moves K slots (default 2000) from one primary to
+ * another (after N keys, default 20,000, were written in every slot) while 8 clients write and
+ * read back through one gateway (SET then GET of each
+ * key, and MSET/MGET pairs across slots every 50th write); reports client errors (the
+ * gateway should hide every ASK, MOVED and TRYAGAIN) and acknowledged writes missing after.
+ *   node dist/test/bench/gateway-bench.js --reshard [--slots K] [--keys N]
  */
 import { execFile, spawn } from 'node:child_process';
 import net from 'node:net';
@@ -227,7 +234,84 @@ async function failover(): Promise<void> {
   }
 }
 
-const main = process.argv.includes('--failover') ? failover : throughput;
+async function reshard(): Promise<void> {
+  const slots = Number(arg('--slots') ?? 2000);
+  const cli = findOnPath('redis-cli')!;
+  const nodes = await startCluster(3, 0);
+  let gateway: ProcessHandle | undefined;
+  const clients: Redis[] = [];
+  try {
+    gateway = await startNode('redoubt', [`gateway-upstream 127.0.0.1:${nodes[0]!.port}`]);
+    const ids = await Promise.all(
+      nodes.slice(0, 2).map(async (n) => {
+        const c = new Redis({ port: n.port, host: '127.0.0.1' });
+        const id = String(await c.call('CLUSTER', 'MYID'));
+        c.disconnect();
+        return id;
+      }),
+    );
+    const acked = new Set<string>();
+    const errors = new Map<string, number>();
+    let mismatches = 0;
+    let stop = false;
+    const worker = async (w: number): Promise<void> => {
+      const c = new Redis({ port: gateway!.port, host: '127.0.0.1', maxRetriesPerRequest: 0, commandTimeout: 10_000 });
+      clients.push(c);
+      for (let i = 0; !stop; i++) {
+        const key = `rs:${w}:${i}`;
+        try {
+          if (i % 50 === 0) {
+            const pairs = [key, String(i), `${key}:b`, 'b', `${key}:c`, 'c'];
+            await c.mset(...pairs);
+            if ((await c.mget(key, `${key}:b`, `${key}:c`)).join() !== `${i},b,c`) mismatches++;
+            acked.add(`${key}:b`).add(`${key}:c`);
+          } else {
+            await c.set(key, String(i));
+            if ((await c.get(key)) !== String(i)) mismatches++;
+          }
+          acked.add(key);
+        } catch (e) {
+          const text = (e as Error).message;
+          errors.set(text, (errors.get(text) ?? 0) + 1);
+        }
+      }
+    };
+    // keys in every slot before the move, so MIGRATE has keys to carry (ASK while it does)
+    const filler = new Redis({ port: gateway.port, host: '127.0.0.1' });
+    const prefill = Number(arg('--keys') ?? 20_000);
+    for (let i = 0; i < prefill; i += 1000) {
+      const p = filler.pipeline();
+      for (let j = i; j < Math.min(prefill, i + 1000); j++) p.set(`pre:${j}`, String(j));
+      await p.exec();
+    }
+    filler.disconnect();
+    for (let j = 0; j < prefill; j++) acked.add(`pre:${j}`);
+    const workers = Array.from({ length: 8 }, (_, w) => worker(w));
+    await sleep(1000);
+    const started = Date.now();
+    await run(cli, ['--cluster', 'reshard', `127.0.0.1:${nodes[0]!.port}`, '--cluster-from', ids[0]!, '--cluster-to', ids[1]!, '--cluster-slots', String(slots), '--cluster-yes'], { timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+    const took = Date.now() - started;
+    await sleep(500);
+    stop = true;
+    await Promise.all(workers);
+    const check = new Redis({ port: gateway.port, host: '127.0.0.1' });
+    const keys = [...acked];
+    let missing = 0;
+    for (let i = 0; i < keys.length; i += 500) missing += (await check.mget(...keys.slice(i, i + 500))).filter((v) => v === null).length;
+    const info = await check.info('cluster');
+    check.disconnect();
+    const counter = (name: string) => new RegExp(`${name}:(\\d+)`).exec(info)?.[1] ?? '?';
+    console.log(`\n${slots} slots moved in ${(took / 1000).toFixed(1)} s while 8 clients wrote and read ${keys.length} keys through one gateway`);
+    console.log(`client errors: ${errors.size === 0 ? 'none' : [...errors].map(([t, n]) => `${n} × ${t}`).join(', ')}; read-back mismatches: ${mismatches}`);
+    console.log(`gateway redirects followed: ${counter('gateway_ask_redirects')} ASK, ${counter('gateway_moved_redirects')} MOVED, ${counter('gateway_tryagain_retries')} TRYAGAIN`);
+    console.log(`acknowledged writes missing afterwards: ${missing} of ${keys.length}`);
+  } finally {
+    for (const c of clients) c.disconnect();
+    await stopAll([gateway, ...nodes]);
+  }
+}
+
+const main = process.argv.includes('--failover') ? failover : process.argv.includes('--reshard') ? reshard : throughput;
 main().then(
   () => process.exit(0),
   (e: unknown) => {
