@@ -41,6 +41,7 @@ import type { Client } from '../server/client.js';
 import type { SubscriptionKind } from '../server/pubsub.js';
 import { ClientSession, type WatchPin } from './client-session.js';
 import { SubscriberLink, type MessageKind } from './subscriber.js';
+import { SentinelWatch } from './sentinel-watch.js';
 
 export interface GatewayHost {
   readonly config: ConfigStore;
@@ -106,6 +107,8 @@ const OK_REPLY = Buffer.from('+OK\r\n');
 /** EXEC of a transaction whose WATCH no longer holds upstream: as for a touched key */
 const NULL_ARRAY: Record<2 | 3, Buffer> = { 2: Buffer.from('*-1\r\n'), 3: Buffer.from('_\r\n') };
 const CONNECTION_ERRORS = new Set([UNREACHABLE_REPLY, LOST_REPLY, TIMEOUT_REPLY]);
+/** what a demoted or restarting primary answers without running the command (Sentinel upstream) */
+const NOT_PRIMARY = /^-(READONLY|LOADING|MASTERDOWN) /;
 const noop = (): void => undefined;
 /** SCAN is planned by the gateway itself (the route planner sees a keyless command) */
 const SCAN_PLAN: RoutePlan = { kind: 'any' };
@@ -151,17 +154,27 @@ export class Gateway {
     3: { resp: 3, conn: (node) => this.connection(node, 3) },
   };
   /** INFO-style counters */
-  readonly counters = { forwarded: 0, moved: 0, ask: 0, tryagain: 0, unavailableRetries: 0, refreshes: 0 };
+  readonly counters = { forwarded: 0, moved: 0, ask: 0, tryagain: 0, unavailableRetries: 0, refreshes: 0, primarySwitches: 0 };
+  /** a Sentinel-managed upstream (gateway-sentinel): the primary is asked of the sentinels */
+  private readonly sentinel: SentinelWatch | null = null;
+  /** set while a Sentinel failover is under way: new commands wait (in `waiting`) for the switch */
+  private held: NodeJS.Timeout | null = null;
+  /** the next resolution ends a hold even if the primary did not change (a switch event, an abort, the hold's timeout) */
+  private releaseHold = false;
 
-  /** The gateway for this configuration, or null when gateway-upstream is empty (the normal server). */
+  /** The gateway for this configuration, or null when gateway-upstream and gateway-sentinel are empty (the normal server). */
   static fromConfig(host: GatewayHost): Gateway | null {
     const seeds = host.config.get('gateway-upstream');
+    const sentinels = host.config.get('gateway-sentinel');
+    if (seeds !== '' && sentinels !== '') throw new Error('gateway-upstream and gateway-sentinel are mutually exclusive');
+    if (sentinels !== '') return new Gateway(host, [], sentinels.split(' ').map(parseAddr));
     return seeds === '' ? null : new Gateway(host, seeds.split(' ').map(parseAddr));
   }
 
   constructor(
     private readonly host: GatewayHost,
     seeds: Addr[],
+    sentinels: Addr[] = [],
   ) {
     this.seeds = seeds;
     const c = host.config;
@@ -174,12 +187,27 @@ export class Gateway {
     }
     this.timer = setInterval(() => this.refresh(), REFRESH_INTERVAL_MS);
     this.timer.unref();
+    if (sentinels.length > 0) {
+      const user = c.get('gateway-sentinel-user');
+      const password = c.get('gateway-sentinel-pass');
+      this.sentinel = new SentinelWatch(
+        sentinels,
+        c.get('gateway-sentinel-master'),
+        { user: user === '' ? undefined : user, password: password === '' ? undefined : password, tls: this.tlsOptions, timeoutMs: c.int('gateway-upstream-timeout') },
+        { failoverStarting: () => this.hold(), switched: () => this.resolvePrimary(true) },
+      );
+    }
     host.info.register('cluster', () => this.infoFields());
     this.discover();
   }
 
   /** "cluster" / "standalone" / "discovering", and the seeds, for the banner and INFO. */
   describe(): string {
+    const sentinel = this.sentinel;
+    if (sentinel !== null) {
+      const primary = this.standaloneNode === null ? 'not resolved' : nodeAddress(this.standaloneNode);
+      return `${this.mode} via Sentinel master '${sentinel.master}' (sentinels ${sentinel.sentinels.map(nodeAddress).join(' ')}), primary ${primary}${this.tlsOptions !== undefined ? ' (TLS)' : ''}`;
+    }
     return `${this.mode}, upstream ${this.seeds.map(nodeAddress).join(' ')}${this.tlsOptions !== undefined ? ' (TLS)' : ''}`;
   }
 
@@ -194,7 +222,9 @@ export class Gateway {
     }
     return [
       ['gateway_mode', this.mode],
-      ['gateway_upstream', this.seeds.map(nodeAddress).join(',')],
+      ['gateway_upstream', this.sentinel !== null ? (this.standaloneNode === null ? '' : nodeAddress(this.standaloneNode)) : this.seeds.map(nodeAddress).join(',')],
+      ['gateway_sentinel_master', this.sentinel?.master ?? ''],
+      ['gateway_primary_switches', c.primarySwitches],
       ['gateway_upstream_primaries', this.mode === 'standalone' ? 1 : (this.topology?.primaries.length ?? 0)],
       ['gateway_upstream_connections', this.pools.size],
       ['gateway_client_upstream_connections', own],
@@ -212,6 +242,8 @@ export class Gateway {
   close(): void {
     this.closed = true;
     clearInterval(this.timer);
+    this.sentinel?.close();
+    if (this.held !== null) clearTimeout(this.held);
     for (const conn of this.pools.values()) conn.close();
     this.pools.clear();
     for (const s of this.sessions.values()) s.close();
@@ -755,13 +787,17 @@ export class Gateway {
     conn.send(argv, (bytes, isError) => {
       if (!isError) return done(bytes);
       if (lane.disturbed !== undefined && (CONNECTION_ERRORS.has(bytes) || redirectOf(bytes) !== null)) lane.disturbed(slot);
-      if (bytes === UNREACHABLE_REPLY || bytes.toString('latin1', 0, 12) === '-CLUSTERDOWN') {
+      const head = bytes.toString('latin1', 0, 12);
+      const notPrimary = this.sentinel !== null && NOT_PRIMARY.test(head);
+      if (bytes === UNREACHABLE_REPLY || head === '-CLUSTERDOWN' || notPrimary) {
         this.refresh();
         const first = since === 0 ? Date.now() : since;
-        if (slot < 0 || this.closed || Date.now() - first + UNAVAILABLE_RETRY_MS > this.host.config.int('gateway-upstream-timeout')) return done(bytes);
+        if ((slot < 0 && this.sentinel === null) || this.closed || Date.now() - first + UNAVAILABLE_RETRY_MS > this.host.config.int('gateway-upstream-timeout')) return done(bytes);
         this.counters.unavailableRetries++;
         const retry = (): void => {
           if (this.closed) return done(bytes);
+          // a Sentinel failover under way: wait for the new primary with the other held commands
+          if (this.held !== null) return this.whenReady(() => this.send(this.standaloneNode!, slot, argv, lane, done, attempt, false, first), done);
           const again = this.nodeFor(slot);
           if (again !== null) return this.send(again, slot, argv, lane, done, attempt, false, first);
           if (Date.now() - first + UNAVAILABLE_RETRY_MS > this.host.config.int('gateway-upstream-timeout')) return done(NOT_SERVED_REPLY);
@@ -770,6 +806,8 @@ export class Gateway {
         setTimeout(retry, UNAVAILABLE_RETRY_MS).unref();
         return;
       }
+      // a lost or silent primary may have been failed over: ask the sentinels (the command itself may have run: not resent)
+      if (this.sentinel !== null && CONNECTION_ERRORS.has(bytes)) this.refresh();
       const r = redirectOf(bytes);
       if (r === null || this.closed) return done(bytes);
       if (attempt + 1 >= MAX_ATTEMPTS) return done(TOO_MANY_REDIRECTS_REPLY);
@@ -828,13 +866,68 @@ export class Gateway {
 
   /** Runs `run` once the upstream is known; `done` answers the command if no seed answers. */
   private whenReady(run: () => void, done: Done): void {
-    if (this.mode !== 'discovering') return run();
+    if (this.mode !== 'discovering' && this.held === null) return run();
     this.waiting.push({ run, done });
-    this.discover();
+    if (this.held === null) this.discover();
+  }
+
+  /**
+   * Sentinel upstream: asks the sentinels for the primary (coalesced). A new address is
+   * switched to at once; a hold (a failover under way) ends when the primary changed, or
+   * with `release` (a switch or abort event, the hold's timeout); held commands then run.
+   */
+  private resolvePrimary(release: boolean): void {
+    const sentinel = this.sentinel;
+    if (sentinel === null || this.closed) return;
+    if (release) this.releaseHold = true;
+    if (this.discovering) return;
+    this.discovering = true;
+    this.counters.refreshes++;
+    sentinel.resolve((addr) => {
+      this.discovering = false;
+      if (this.closed) return;
+      if (addr === null) {
+        this.host.logger.warning(`Gateway: no sentinel answered for master '${sentinel.master}' (${sentinel.sentinels.map(nodeAddress).join(' ')})`);
+        // nothing known yet: what waits gets a clear error now; the next command asks again
+        if (this.mode === 'discovering') for (const w of this.waiting.splice(0)) w.done(UNREACHABLE_REPLY);
+        return;
+      }
+      const old = this.standaloneNode;
+      const changed = old === null || nodeAddress(old) !== nodeAddress(addr);
+      this.mode = 'standalone';
+      this.standaloneNode = addr;
+      if (changed) {
+        if (old !== null) {
+          this.counters.primarySwitches++;
+          // idle shared connections to the old primary go; busy ones finish their replies
+          for (const [key, conn] of this.pools) if (key.startsWith(`${nodeAddress(old)}/`) && conn.inFlight === 0) conn.close();
+        }
+        this.host.logger.notice(`Gateway: upstream is ${this.describe()}`);
+      }
+      if (this.held !== null && (changed || this.releaseHold)) {
+        clearTimeout(this.held);
+        this.held = null;
+      }
+      this.releaseHold = false;
+      if (this.held === null) for (const w of this.waiting.splice(0)) w.run();
+    });
+  }
+
+  /**
+   * Sentinel upstream: a failover started (the replica to promote was chosen). New commands
+   * wait until the primary switched, so the old primary runs none of them after its replica
+   * stopped following it; at most gateway-upstream-timeout, then the sentinels are asked again.
+   */
+  private hold(): void {
+    if (this.held !== null || this.closed || this.mode === 'discovering') return;
+    this.host.logger.notice(`Gateway: Sentinel failover of '${this.sentinel!.master}' under way: holding commands until the switch`);
+    this.held = setTimeout(() => this.resolvePrimary(true), this.host.config.int('gateway-upstream-timeout'));
+    this.held.unref();
   }
 
   /** Start-up discovery: CLUSTER SLOTS from the seeds in turn; "cluster support disabled" = standalone. */
   private discover(): void {
+    if (this.sentinel !== null) return this.resolvePrimary(false);
     if (this.discovering || this.closed) return;
     this.discovering = true;
     this.askSlots(0, (outcome) => {
@@ -852,6 +945,7 @@ export class Gateway {
 
   /** Re-reads the slot map (coalesced: one refresh at a time). */
   private refresh(): void {
+    if (this.sentinel !== null) return this.resolvePrimary(false);
     if (this.refreshing || this.mode !== 'cluster' || this.closed) return;
     this.refreshing = true;
     this.counters.refreshes++;
