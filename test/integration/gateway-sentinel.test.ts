@@ -130,7 +130,7 @@ test('a Sentinel set as the upstream: SENTINEL FAILOVER under writes, the gatewa
     const where = missing.map((k) => ({ k, i: acked.indexOf(k) }));
     const explain = `${missing.length} of ${acked.length} acknowledged writes missing: ${where.slice(0, 10).map((m) => `${m.k}@${m.i}`).join(' ')} (${ackedAtSwitch} acknowledged when the switch was seen)`;
     const seen = ((await s.call('SENTINEL', 'REPLICAS', 'gw')) as string[][]).map((r) => r[r.indexOf('port') + 1]);
-    assert.ok(missing.length <= 4 && where.every((m) => m.i < ackedAtSwitch), `${explain}; replicas the Sentinel knows: ${seen.join(' ')} (ours: ${primary.port} ${replica.port})`);
+    assert.ok(missing.length <= 4 && where.every((m) => m.i < ackedAtSwitch), `${explain}; replicas the Sentinel knows: ${seen.join(' ')} (ours: ${primary.port} ${replica.port})\n--- new primary's log:\n${replica.output().slice(-3000)}\n--- sentinel's log:\n${sentinel.output().slice(-2000)}`);
     assert.equal(await c.get(acked[acked.length - 1]!), acked[acked.length - 1]);
     const info = await c.info('cluster');
     assert.match(info, /gateway_primary_switches:1\r\n/);
