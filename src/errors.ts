@@ -408,6 +408,7 @@ export const errors = {
   gatewaySelect: 'ERR SELECT is not allowed in cluster mode',
   gatewayTooManyRedirects: 'ERR upstream kept redirecting the command (MOVED/ASK): the cluster is being reconfigured, try again',
   gatewayUnsupported: (name: string) => `ERR '${name}' is not supported in gateway mode yet`,
+  gatewayWait: (name: string) => `ERR '${name}' is not supported in gateway mode: a client's writes share upstream connections with other clients'`,
   // cluster commands on a server without cluster mode (cluster.c)
   clusterDisabled: 'ERR This instance has cluster support disabled',
   debugConfigRewriteFailed: (reason: string) => `ERR CONFIG-REWRITE-FORCE-ALL failed: ${reason}`,

@@ -102,6 +102,8 @@ function loadLines(store: ConfigStore, text: string, opts: LoadOptions): ConfigL
       }
       const err = store.setFromFile(def, values);
       if (err !== null) return failDef(err);
+      const clash = exclusiveWith(store, def.name);
+      if (clash !== null) return fail(clash);
       if (def.name === 'dir' && opts.chdir === true) {
         try {
           process.chdir(store.get('dir'));
@@ -258,6 +260,33 @@ function isDir(p: string): boolean {
   }
 }
 
+/** Directives that exclude each other (the second one read is the line named). */
+type ConfigName = Parameters<ConfigStore['get']>[0];
+const EXCLUSIVE: ReadonlyMap<string, readonly [ConfigName, ConfigName]> = new Map([
+  ['gateway-upstream', ['gateway-upstream', 'gateway-sentinel']],
+  ['gateway-sentinel', ['gateway-sentinel', 'gateway-upstream']],
+]);
+
+function exclusiveWith(store: ConfigStore, directive: string): string | null {
+  const pair = EXCLUSIVE.get(directive);
+  if (pair === undefined) return null;
+  const [name, other] = pair;
+  if (store.get(name) === '' || store.get(other) === '') return null;
+  return `${name} and ${other} are mutually exclusive: name the cluster/standalone nodes with gateway-upstream, or a Sentinel set with gateway-sentinel`;
+}
+
+/** The gateway's Sentinel directives go together: sentinels and the master name they watch. */
+function sentinelCheck(store: ConfigStore): string | null {
+  const sentinels = store.get('gateway-sentinel') !== '';
+  const master = store.get('gateway-sentinel-master') !== '';
+  if (sentinels && !master) return 'gateway-sentinel needs gateway-sentinel-master <name>: the master name the sentinels monitor';
+  if (master && !sentinels) return 'gateway-sentinel-master needs gateway-sentinel host:port: the sentinels to ask';
+  if (!sentinels && (store.get('gateway-sentinel-user') !== '' || store.get('gateway-sentinel-pass') !== '')) {
+    return 'gateway-sentinel-user/gateway-sentinel-pass need gateway-sentinel host:port';
+  }
+  return null;
+}
+
 /** Checks Redis runs once the whole config is read. */
 function finalChecks(store: ConfigStore): ConfigLineError | null {
   const logfile = store.get('logfile');
@@ -279,6 +308,8 @@ function finalChecks(store: ConfigStore): ConfigLineError | null {
   if (store.bool('cluster-enabled') && store.get('replicaof') !== '') {
     return { kind: 'line', lineNumber: null, line: null, reason: 'replicaof directive not allowed in cluster mode' };
   }
+  const sentinel = sentinelCheck(store);
+  if (sentinel !== null) return { kind: 'line', lineNumber: null, line: null, reason: sentinel };
   return null;
 }
 

@@ -360,6 +360,26 @@ const entries = [
     flags: ['immutable', 'hidden', 'multi-arg'],
     parse: (args) => parseUpstreams(args),
   },
+  // A Sentinel-managed upstream: the sentinels are asked for `gateway-sentinel-master`'s
+  // primary, which the gateway then fronts as a standalone node, following failovers
+  // (+switch-master, or a lost/READONLY primary). Exclusive with gateway-upstream.
+  {
+    name: 'gateway-sentinel',
+    kind: 'special',
+    default: '',
+    status: 'active',
+    since: 'redoubt',
+    flags: ['immutable', 'hidden', 'multi-arg'],
+    // repeatable: each line adds sentinels (a line of the same load does not replace the last)
+    parse: (args, ctx) => {
+      const r = parseUpstreams(args);
+      if (typeof r !== 'string' || !ctx.fromFile || ctx.firstInFile || ctx.current === '') return r;
+      return r === '' ? ctx.current : `${ctx.current} ${r}`;
+    },
+  },
+  nstr('gateway-sentinel-master', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
+  nstr('gateway-sentinel-user', 'active', { since: 'redoubt', flags: ['immutable', 'hidden', 'sensitive'] }),
+  nstr('gateway-sentinel-pass', 'active', { since: 'redoubt', flags: ['immutable', 'hidden', 'sensitive', 'secret'] }),
   nstr('gateway-upstream-user', 'active', { since: 'redoubt', flags: ['immutable', 'hidden', 'sensitive'] }),
   nstr('gateway-upstream-pass', 'active', { since: 'redoubt', flags: ['immutable', 'hidden', 'sensitive', 'secret'] }),
   bool('gateway-upstream-tls', 'no', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),

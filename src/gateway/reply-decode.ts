@@ -59,6 +59,7 @@ export function decodeReply(buf: Buffer): ReplyValue {
         put(null);
         break;
       case 0x2a: // *
+      case 0x3e: // > push
       case 0x7e: // ~
       case 0x25: { // %
         const n = Number(text) * (type === 0x25 ? 2 : 1);

@@ -60,7 +60,7 @@ export type RoutePlan =
 /** Commands the gateway answers itself: its connection, login, users, settings, introspection. */
 const LOCAL = new Set([
   'auth', 'hello', 'ping', 'echo', 'quit', 'reset', 'select', 'client', 'acl', 'command', 'config', 'info',
-  'slowlog', 'latency', 'debug', 'shutdown', 'monitor', 'lolwut', 'multi', 'exec', 'discard', 'watch', 'unwatch',
+  'slowlog', 'latency', 'debug', 'shutdown', 'monitor', 'lolwut', 'multi', 'exec', 'discard', 'unwatch',
   'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'readonly', 'readwrite', 'asking', 'role', 'cluster',
 ]);
 

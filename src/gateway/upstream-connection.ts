@@ -35,6 +35,12 @@ export interface UpstreamOptions {
   maxReplyLen?: number;
   /** speak RESP3 (HELLO 3 as the login): replies pass through to RESP3 clients unchanged */
   resp3?: boolean;
+  /**
+   * Subscriber mode (gateway/subscriber.ts): after the login, every frame (pushes, the
+   * answers to PING, errors) goes here instead of to a command's callback; commands are
+   * written with `sendRaw` and have no callback or timeout of their own.
+   */
+  onFrame?: (frame: Buffer) => void;
 }
 
 /** What a command's callback receives: the reply's RESP bytes, and whether it is an error reply. */
@@ -64,6 +70,8 @@ interface Pending {
   callback: ReplyCallback;
   /** performance.now() when written, for the timeout */
   sentAt: number;
+  /** how long this command may go unanswered (ms): the connection's timeout, or a blocking command's own */
+  timeoutMs: number;
   /** the login's AUTH: a failure closes the connection */
   login: boolean;
 }
@@ -111,14 +119,25 @@ export class UpstreamConnection {
     return this.closedReply !== null;
   }
 
-  /** Sends one command; `callback` is called exactly once with its reply. */
-  send(argv: readonly string[], callback: ReplyCallback): void {
+  /**
+   * Sends one command; `callback` is called exactly once with its reply. `timeoutMs`
+   * replaces the connection's timeout for this command (a blocking command waits its own
+   * timeout plus the connection's; Infinity for one that may block forever).
+   */
+  send(argv: readonly string[], callback: ReplyCallback, timeoutMs = this.opts.timeoutMs): void {
     if (this.closedReply !== null) {
       const reason = this.closedReply;
       queueMicrotask(() => callback(reason, true));
       return;
     }
-    this.write(argv, callback, false);
+    this.write(argv, callback, false, timeoutMs);
+  }
+
+  /** Subscriber mode: writes a command whose answers arrive through `onFrame` (false once closed). */
+  sendRaw(argv: readonly string[]): boolean {
+    if (this.closedReply !== null) return false;
+    this.socket.write(encodeCommand(argv));
+    return true;
   }
 
   /** Closes the connection; commands in flight get LOST_REPLY. */
@@ -126,8 +145,8 @@ export class UpstreamConnection {
     this.fail(LOST_REPLY);
   }
 
-  private write(argv: readonly string[], callback: ReplyCallback, login: boolean): void {
-    this.pending.push({ callback, sentAt: performance.now(), login });
+  private write(argv: readonly string[], callback: ReplyCallback, login: boolean, timeoutMs = this.opts.timeoutMs): void {
+    this.pending.push({ callback, sentAt: performance.now(), timeoutMs, login });
     this.socket.write(encodeCommand(argv));
   }
 
@@ -154,9 +173,17 @@ export class UpstreamConnection {
       if (end === INCOMPLETE) break;
       const p = this.pending[this.head];
       if (p === undefined) {
-        // a reply nobody asked for: the stream is out of step, nothing after it can be trusted
-        this.fail(LOST_REPLY);
-        return;
+        const onFrame = this.opts.onFrame;
+        if (onFrame === undefined) {
+          // a reply nobody asked for: the stream is out of step, nothing after it can be trusted
+          this.fail(LOST_REPLY);
+          return;
+        }
+        const frame = Buffer.from(this.input.subarray(start, end));
+        start = end;
+        onFrame(frame);
+        if (this.closedReply !== null) return;
+        continue;
       }
       this.head++;
       const bytes = Buffer.from(this.input.subarray(start, end));
@@ -185,7 +212,7 @@ export class UpstreamConnection {
 
   private checkTimeouts(): void {
     const p = this.pending[this.head];
-    if (p !== undefined && performance.now() - p.sentAt > this.opts.timeoutMs) this.fail(TIMEOUT_REPLY);
+    if (p !== undefined && performance.now() - p.sentAt > p.timeoutMs) this.fail(TIMEOUT_REPLY);
   }
 
   /** Ends the connection once: every command still pending gets `reason`. */

@@ -426,6 +426,12 @@ export class Connection {
       (this.deferred ??= []).push(r);
       return;
     }
+    // gateway mode: a message relayed from upstream waits behind replies still pending
+    // upstream (a SUBSCRIBE's confirmation goes out before the channel's first message)
+    if (this.slots !== null) {
+      this.slots.push({ r });
+      return;
+    }
     this.writer.write(r, this.client.resp);
     // messages published in one batch of the publisher's input leave in one write
     if (!this.processing && !this.flushQueued) {

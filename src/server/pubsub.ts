@@ -83,6 +83,13 @@ export class PubSubRegistry {
     return kind === 'shard' ? s.shard.size : s.channels.size + s.patterns.size;
   }
 
+  /** Whether the client is subscribed to `name` (gateway mode: a message relayed from upstream is still wanted). */
+  isSubscribed(client: Client, kind: SubscriptionKind, name: string): boolean {
+    const s = this.clients.get(client);
+    if (s === undefined) return false;
+    return (kind === 'channel' ? s.channels : kind === 'pattern' ? s.patterns : s.shard).has(name);
+  }
+
   /** This client's subscriptions of one kind, in subscription order. */
   subscriptionsOf(client: Client, kind: SubscriptionKind): string[] {
     const s = this.clients.get(client);

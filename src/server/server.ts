@@ -334,6 +334,7 @@ export class Server implements CommandHost {
     this.pause.forget(conn);
     this.blocking.forget(conn.client);
     conn.client.debugger?.gone(false);
+    this.gateway?.clientGone(conn.client);
     this.security.connectionClosed(conn.client.id);
   }
 

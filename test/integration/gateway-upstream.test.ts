@@ -1,7 +1,8 @@
 /**
  * The gateway's upstream connection against a real redis-server: pipelined commands are
  * answered in order and byte for byte, the login is checked, and a lost, silent or absent
- * upstream answers every pending command exactly once with an error instead of hanging.
+ * upstream answers every pending command exactly once with an error instead of hanging;
+ * a blocking command's own timeout; the pub/sub link (subscriber.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import {
   UpstreamConnection,
   type UpstreamOptions,
 } from '../../src/gateway/upstream-connection.js';
+import { SubscriberLink } from '../../src/gateway/subscriber.js';
 import { findRedisServer, freePort, startRedisOracle, NO_ORACLE_MESSAGE } from '../helpers/redis-oracle.js';
 
 const skip = findRedisServer() === null ? NO_ORACLE_MESSAGE : false;
@@ -109,4 +111,43 @@ test('an upstream that is not there is reported as unreachable', async () => {
   const port = await freePort();
   const conn = connect(port);
   assert.deepEqual(await call(conn, ['PING']), { reply: UNREACHABLE_REPLY.toString(), isError: true });
+});
+
+test("a blocking command's own timeout replaces the connection's; a subscriber link relays pushes and reports errors and loss", { skip }, async () => {
+  const oracle = await startRedisOracle();
+  const admin = new Redis({ port: oracle.port, host: '127.0.0.1' });
+  const conn = connect(oracle.port, { timeoutMs: 200 });
+  const events: string[] = [];
+  let lost = 0;
+  const link = new SubscriberLink(
+    { host: '127.0.0.1', port: oracle.port, timeoutMs: 5000 },
+    { message: (kind, items) => events.push(`${kind} ${items.join(' ')}`), shardDropped: () => undefined, lost: () => lost++ },
+  );
+  try {
+    // BLPOP … 0 may wait past the connection's 200 ms: it is given no deadline of its own
+    const pop = new Promise<string>((resolve) => conn.send(['BLPOP', 'jobs', '0'], (b) => resolve(b.toString('latin1')), Infinity));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(conn.closed, false);
+    await admin.rpush('jobs', 'j1');
+    assert.equal(await pop, '*2\r\n$4\r\njobs\r\n$2\r\nj1\r\n');
+    // the request is done once the upstream has it: a message published after arrives
+    assert.equal(await new Promise((resolve) => link.request(['SUBSCRIBE', 'ch'], resolve)), null);
+    assert.equal(await admin.publish('ch', 'hello'), 1);
+    for (let i = 0; i < 500 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(events, ['message ch hello']);
+    // an upstream refusal is that request's answer
+    await admin.call('ACL', 'SETUSER', 'default', 'resetchannels', '&ch');
+    const refused = await new Promise<Buffer | null>((resolve) => link.request(['SUBSCRIBE', 'other'], resolve));
+    assert.match(refused!.toString('latin1'), /^-NOPERM/);
+    // a lost link is reported (the gateway then closes its client)
+    const id = /id=(\d+)[^\n]*cmd=(ping|subscribe)/.exec(String(await admin.client('LIST')))![1]!;
+    await admin.client('KILL', 'ID', id);
+    for (let i = 0; i < 500 && lost === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(lost, 1);
+  } finally {
+    link.close();
+    conn.close();
+    admin.disconnect();
+    await oracle.stop();
+  }
 });

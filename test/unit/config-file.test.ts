@@ -238,3 +238,25 @@ test('save "" after other save lines empties the list, and later lines append to
   assert.equal(load('save 900 1\nsave ""\nsave 100 100\n').store.get('save'), '100 100');
   assert.equal(load('save 900 1\nsave 100 100\n').store.get('save'), '900 1 100 100');
 });
+
+test('gateway-sentinel: repeatable, exclusive with gateway-upstream (the later line named), needs its master name', () => {
+  const { store, err } = load('gateway-sentinel 127.0.0.1:26379\ngateway-sentinel 127.0.0.1:26380 [::1]:26381\ngateway-sentinel-master mymaster\ngateway-sentinel-pass s3cret\n');
+  assert.equal(err, null);
+  assert.equal(store.get('gateway-sentinel'), '127.0.0.1:26379 127.0.0.1:26380 [::1]:26381');
+  assert.equal(store.get('gateway-sentinel-master'), 'mymaster');
+  const cases: [string, number | null, string | null, RegExp][] = [
+    ['gateway-upstream 127.0.0.1:7000\ngateway-sentinel 127.0.0.1:26379\ngateway-sentinel-master m\n', 2, 'gateway-sentinel 127.0.0.1:26379', /^gateway-sentinel and gateway-upstream are mutually exclusive/],
+    ['gateway-sentinel 127.0.0.1:26379\ngateway-sentinel-master m\n# c\ngateway-upstream 127.0.0.1:7000\n', 4, 'gateway-upstream 127.0.0.1:7000', /^gateway-upstream and gateway-sentinel are mutually exclusive/],
+    ['gateway-sentinel 127.0.0.1\n', 1, 'gateway-sentinel 127.0.0.1', /^Invalid upstream address '127.0.0.1': expected host:port$/],
+    ['gateway-sentinel 127.0.0.1:26379\n', null, null, /^gateway-sentinel needs gateway-sentinel-master/],
+    ['gateway-sentinel-master m\n', null, null, /^gateway-sentinel-master needs gateway-sentinel host:port/],
+    ['gateway-upstream 127.0.0.1:7000\ngateway-sentinel-pass pw\n', null, null, /^gateway-sentinel-user\/gateway-sentinel-pass need gateway-sentinel/],
+  ];
+  for (const [text, lineNumber, line, reason] of cases) {
+    const e = lineError(text);
+    assert.deepEqual({ lineNumber: e.lineNumber, line: e.line }, { lineNumber, line }, text);
+    assert.match(e.reason, reason, text);
+  }
+  // the sentinel password is a secret: CONFIG GET never shows it
+  assert.ok(configTable.find((d) => d.name === 'gateway-sentinel-pass')?.flags?.includes('secret'));
+});
