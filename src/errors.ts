@@ -315,6 +315,7 @@ export const errors = {
   scriptDebugAborted: (name: string, line: number) => `ERR script aborted for user request script: ${name}, on @user_script:${line}.`,
   scriptDebugTimeout: (name: string, line: number) => `ERR timeout during Lua debugging with client closing connection script: ${name}, on @user_script:${line}.`,
   /** Redis's text when fork() fails for SCRIPT DEBUG YES; Redoubt never forks (scripting/lua-debugger.ts) */
+  evalshaDebugging: 'ERR Please use EVAL instead of EVALSHA for debugging',
   scriptDebugNoFork: "ERR Fork() failed: can't run EVAL in debugging mode: Redoubt does not fork, so a debugging session whose changes are rolled back (SCRIPT DEBUG YES) is not available; use SCRIPT DEBUG SYNC (changes are kept)",
   scriptWrongArity: 'ERR Wrong number of args calling Redis command from script',
   scriptNoScriptCommand: 'ERR This Redis command is not allowed from script',

@@ -56,6 +56,9 @@ const CLUSTER_SUBCOMMANDS: readonly (readonly [string, number, readonly Flag[], 
   ['slots', 2, ['loading', 'stale'], '3.0.0', 'Returns the mapping of cluster slots to nodes.'],
 ];
 
+/** Subcommands whose 7.2 spec carries the NONDETERMINISTIC_OUTPUT tip. */
+const NONDETERMINISTIC = new Set(['bumpepoch', 'count-failure-reports', 'getkeysinslot', 'info', 'links', 'myshardid', 'nodes', 'replicas', 'shards', 'slaves', 'slots']);
+
 const clusterCommand = defineCommand({
   name: 'cluster',
   arity: -2,
@@ -66,6 +69,7 @@ const clusterCommand = defineCommand({
       name,
       arity,
       flags,
+      ...(NONDETERMINISTIC.has(name) ? { tips: ['nondeterministic_output'] } : {}),
       docs: { summary, since, group: 'cluster', complexity: 'O(1)' },
       run: () => reply.error(errors.clusterDisabled),
     }),

@@ -53,6 +53,13 @@ function commandLevelRefusal(ctx: CommandContext, flags: ScriptFlags): string | 
 function evalCommandRun(ctx: CommandContext, argv: string[], evalsha: boolean, ro: boolean): Reply | null {
   const client = ctx.client;
   if (client.luaDebug === 'no' || client.inExec || ctx.services.keyspace.loading) return evalGeneric(ctx, argv, evalsha, ro, undefined);
+  if (evalsha) {
+    // Redis's evalShaCommand: shown to MONITOR, then NOSCRIPT for a digest of the wrong
+    // length, else a debugging session needs the script's text
+    const feed = ctx.services.monitorFeed;
+    if (feed.active) feed.commandLine(client, ctx.command, argv);
+    return reply.error(argv[1]!.length !== 40 ? errors.noScript : errors.evalshaDebugging);
+  }
   if (client.luaDebug === 'yes') {
     client.luaDebug = 'no';
     return reply.error(errors.scriptDebugNoFork);

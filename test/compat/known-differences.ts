@@ -37,6 +37,20 @@ export const knownDifferences: KnownDifference[] = [
     reason: '7.2 lets scripts call BZPOPMIN/BZPOPMAX (they answer at once, never block): the noscript flag is gone.',
   })),
   {
+    command: 'cluster|myshardid',
+    field: 'exists',
+    redis70: false,
+    redis72: true,
+    reason: 'CLUSTER MYSHARDID was added in Redis 7.2.0.',
+  },
+  ...(['cluster|shards', 'cluster|slots'] as const).map((command) => ({
+    command,
+    field: 'flags' as const,
+    redis70: ['stale'],
+    redis72: ['loading', 'stale'],
+    reason: '7.2 lets CLUSTER SHARDS / SLOTS run while loading (cluster-shards.json, cluster-slots.json: LOADING, STALE).',
+  })),
+  {
     command: 'waitaof',
     field: 'exists',
     redis70: false,

@@ -257,6 +257,9 @@ test('Lua debugger: SCRIPT DEBUG SYNC sessions over the protocol (texts as redis
   try {
     assert.equal(await c.call('SCRIPT', 'DEBUG', 'MAYBE'), '-ERR Use SCRIPT DEBUG YES/SYNC/NO\r\n');
     assert.equal(await c.call('SCRIPT', 'DEBUG', 'YES'), '+OK\r\n');
+    // EVALSHA while debugging, as Redis's evalShaCommand (the fuzzer found the difference)
+    assert.equal(await c.call('EVALSHA', 'WEIGHTS', '0'), '-NOSCRIPT No matching script. Please use EVAL.\r\n');
+    assert.equal(await c.call('EVALSHA', 'a'.repeat(40), '0'), '-ERR Please use EVAL instead of EVALSHA for debugging\r\n');
     assert.match(await c.call('EVAL', "redis.call('set', 'ldb:never', 1)", '0'), /^-ERR Fork\(\) failed: can't run EVAL in debugging mode: .*SCRIPT DEBUG SYNC/);
     assert.equal(await c.call('EXISTS', 'ldb:never'), ':0\r\n');
     assert.equal(await c.call('EVAL', 'return 1', '0'), ':1\r\n');

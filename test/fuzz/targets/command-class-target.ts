@@ -81,9 +81,9 @@ export const CLASS_EXCLUSIONS: Readonly<Record<string, string>> = {
   // not flagged `blocking`, but they wait for replicas that neither server has
   wait: 'blocks until its timeout (0 = forever) when it asks for replicas',
   waitaof: 'blocks until its timeout when it asks for replicas or an fsync; 7.2 only',
+  'cluster|myshardid': '7.2 only: the 7.0 oracle answers unknown subcommand where 7.2 (without cluster mode) answers cluster support disabled',
   // Blocking commands (flag `blocking`) are excluded by their flag, except XREAD and
-  // XREADGROUP without BLOCK (see excludedInput). Not in Redoubt's table at all, so never
-  // generated: scripting and functions, cluster, replication.
+  // XREADGROUP without BLOCK (see excludedInput).
 };
 
 /** Blocking commands kept when their arguments cannot block (no BLOCK option). */
