@@ -19,8 +19,8 @@
 # doubt, mark it serial and say why.
 #
 # TEST_CONCURRENCY sets the concurrent pass's width (default 3 on CI's two cores: most files
-# spend much of their time waiting on child processes, sockets and timers — a file measured
-# alone used 3.5 s of CPU in 12 s — so a third file fills that idle CPU).
+# spend much of their time waiting on child processes, sockets and timers — debug-monitor-diff
+# needs about 3.5 s of CPU and 12 s of wall time alone — so a third file fills that idle CPU).
 # Fuzz files get FUZZ_BUDGET_SCALE=0.25 of their stated budgets (test/fuzz/harness/ci-run.ts);
 # set FUZZ_BUDGET_SCALE=1 for the whole budget, and `npm run fuzz` to run targets longer.
 # Both passes always run; the exit status fails if either did.

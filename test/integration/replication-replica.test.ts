@@ -27,6 +27,8 @@ test('Redoubt replicates a redis-server primary: disk-backed sync, partial resyn
     assert.equal(await pc.call('FUNCTION', 'LOAD', lib), '$6\r\nreplib\r\n');
     // a key of the replica's own that the sync must replace
     await rc.call('SET', 'replica-only', '1');
+    // the address the primary (and Sentinel, through its INFO) is told to reach the replica at
+    assert.equal(await rc.call('CONFIG', 'SET', 'replica-announce-ip', '127.0.0.9', 'replica-announce-port', '7777'), '+OK\r\n');
 
     assert.equal(await rc.call('REPLICAOF', '127.0.0.1', String(primary.port)), '+OK\r\n');
     // writes while the sync runs, on their own connection
@@ -43,6 +45,8 @@ test('Redoubt replicates a redis-server primary: disk-backed sync, partial resyn
     assert.match(await rc.call('FUNCTION', 'LIST'), /replib/);
     assert.equal(await rc.call('EXISTS', 'replica-only'), ':0\r\n');
     assert.equal(await infoField(pc, 'stats', 'sync_full'), '1');
+    // redis-server lists the replica at its announced address
+    assert.match(await pc.call('INFO', 'replication'), /\r\nslave0:ip=127\.0\.0\.9,port=7777,state=online,/);
 
     // what clients see of a replica
     assert.equal(await rc.call('SET', 'k', 'v'), "-READONLY You can't write against a read only replica.\r\n");
@@ -58,6 +62,9 @@ test('Redoubt replicates a redis-server primary: disk-backed sync, partial resyn
     const info = await rc.call('INFO', 'replication');
     assert.match(info, new RegExp(`^role:slave\\r\\nmaster_host:127\\.0\\.0\\.1\\r\\nmaster_port:${primary.port}\\r\\nmaster_link_status:up\\r\\nmaster_last_io_seconds_ago:\\d+\\r\\nmaster_sync_in_progress:0\\r\\nslave_read_repl_offset:${offset}\\r\\nslave_repl_offset:${offset}\\r\\nslave_priority:100\\r\\nslave_read_only:1\\r\\nreplica_announced:1\\r\\nconnected_slaves:0\\r\\n`, 'm'));
     assert.match(info, new RegExp(`master_replid:${await infoField(pc, 'replication', 'master_replid')}\\r\\n`));
+    // replica-priority is what Sentinel reads to choose (0: never promoted)
+    assert.equal(await rc.call('CONFIG', 'SET', 'replica-priority', '0'), '+OK\r\n');
+    assert.equal(await infoField(rc, 'replication', 'slave_priority'), '0');
     assert.match(await rc.call('CLIENT', 'LIST', 'TYPE', 'master'), /flags=M /);
     assert.ok(logs.some((l) => /\* MASTER <-> REPLICA sync: receiving \d+ bytes from master to disk/.test(l)), 'disk-backed transfer logged');
     assert.ok(logs.some((l) => /:S .*MASTER <-> REPLICA sync: Finished with success/.test(l)), 'sync logged with the replica role mark');
