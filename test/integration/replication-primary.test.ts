@@ -214,3 +214,25 @@ async function readLine(c: RawClient): Promise<string> {
   }
   return line;
 }
+
+test('repl-diskless-sync-max-replicas: the full sync starts once that many replicas wait, not after the delay', { skip }, async () => {
+  // a delay no test would wait out: only the replica count can start the transfer
+  const primary = await startTestServer({ config: [['repl-diskless-sync', 'yes'], ['repl-diskless-sync-delay', '60'], ['repl-diskless-sync-max-replicas', '1']] });
+  const pc = await RawClient.connect(primary.port);
+  let red: RedisOracle | null = null;
+  try {
+    assert.equal(await pc.call('SET', 'k', 'v'), '+OK\r\n');
+    red = await startRedisReplica(primary.port);
+    const r = await RawClient.connect(red.port);
+    try {
+      await waitFor('the replica in sync well before the 60 s delay', async () => (await infoField(r, 'replication', 'master_link_status')) === 'up', 15_000);
+      assert.equal(await r.call('GET', 'k'), '$1\r\nv\r\n');
+    } finally {
+      r.close();
+    }
+  } finally {
+    pc.close();
+    await red?.stop();
+    await primary.close();
+  }
+});
