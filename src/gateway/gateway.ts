@@ -33,7 +33,7 @@ import { ClusterTopology, nodeAddress, topologyFromClusterSlots, TopologyError, 
 import { planRoute, type RoutePlan } from './route-plan.js';
 import { arrayElements, mergeFanout, mergeSplit } from './reply-merge.js';
 import { ReplyFramingError } from './reply-framer.js';
-import { LOST_REPLY, TIMEOUT_REPLY, UNREACHABLE_REPLY, UpstreamConnection, type UpstreamOptions } from './upstream-connection.js';
+import { LOGIN_REFUSED_REPLY, LOST_REPLY, TIMEOUT_REPLY, UNREACHABLE_REPLY, UpstreamConnection, type UpstreamOptions } from './upstream-connection.js';
 import { decodeReply } from './reply-decode.js';
 import { SLOT_COUNT } from './key-slot.js';
 import { execPermissionDenied } from '../commands/transactions.js';
@@ -883,13 +883,14 @@ export class Gateway {
     if (this.discovering) return;
     this.discovering = true;
     this.counters.refreshes++;
-    sentinel.resolve((addr) => {
+    sentinel.resolve((addr, refusedBy) => {
       this.discovering = false;
       if (this.closed) return;
       if (addr === null) {
-        this.host.logger.warning(`Gateway: no sentinel answered for master '${sentinel.master}' (${sentinel.sentinels.map(nodeAddress).join(' ')})`);
+        if (refusedBy !== null) this.host.logger.warning(`Gateway: sentinel ${nodeAddress(refusedBy)} refused the gateway's login (gateway-sentinel-user/gateway-sentinel-pass)`);
+        else this.host.logger.warning(`Gateway: no sentinel answered for master '${sentinel.master}' (${sentinel.sentinels.map(nodeAddress).join(' ')})`);
         // nothing known yet: what waits gets a clear error now; the next command asks again
-        if (this.mode === 'discovering') for (const w of this.waiting.splice(0)) w.done(UNREACHABLE_REPLY);
+        if (this.mode === 'discovering') for (const w of this.waiting.splice(0)) w.done(refusedBy !== null ? LOGIN_REFUSED_REPLY : UNREACHABLE_REPLY);
         return;
       }
       const old = this.standaloneNode;
@@ -930,12 +931,14 @@ export class Gateway {
     if (this.sentinel !== null) return this.resolvePrimary(false);
     if (this.discovering || this.closed) return;
     this.discovering = true;
-    this.askSlots(0, (outcome) => {
+    this.askSlots(0, (outcome, refusedBy) => {
       this.discovering = false;
       if (outcome === 'failed') {
-        // nobody reachable: what waits gets a clear error now; the next command tries again
-        this.host.logger.warning(`Gateway: no upstream seed answered (${this.seeds.map(nodeAddress).join(' ')})`);
-        for (const w of this.waiting.splice(0)) w.done(UNREACHABLE_REPLY);
+        // nobody reachable, or no login accepted: what waits gets a clear error now (never the
+        // upstream's own text, which may name the user); the next command tries again
+        if (refusedBy !== null) this.host.logger.warning(`Gateway: upstream ${nodeAddress(refusedBy)} refused the gateway's login (gateway-upstream-user/gateway-upstream-pass)`);
+        else this.host.logger.warning(`Gateway: no upstream seed answered (${this.seeds.map(nodeAddress).join(' ')})`);
+        for (const w of this.waiting.splice(0)) w.done(refusedBy !== null ? LOGIN_REFUSED_REPLY : UNREACHABLE_REPLY);
         return;
       }
       this.host.logger.notice(`Gateway: upstream is ${this.describe()}`);
@@ -954,9 +957,10 @@ export class Gateway {
     });
   }
 
-  private askSlots(i: number, done: (outcome: 'cluster' | 'standalone' | 'failed') => void): void {
+  /** `refusedBy`: a node that refused the gateway's login (reported when no node answers). */
+  private askSlots(i: number, done: (outcome: 'cluster' | 'standalone' | 'failed', refusedBy: Addr | null) => void, refusedBy: Addr | null = null): void {
     const candidates = [...(this.topology?.primaries ?? []), ...this.seeds];
-    if (i >= candidates.length || this.closed) return done('failed');
+    if (i >= candidates.length || this.closed) return done('failed', refusedBy);
     const node = candidates[i]!;
     this.connection(node, 2).send(['CLUSTER', 'SLOTS'], (bytes, isError) => {
       if (isError) {
@@ -964,20 +968,20 @@ export class Gateway {
         if (text.includes('cluster support disabled')) {
           this.mode = 'standalone';
           this.standaloneNode = node;
-          return done('standalone');
+          return done('standalone', null);
         }
-        return this.askSlots(i + 1, done);
+        return this.askSlots(i + 1, done, bytes === LOGIN_REFUSED_REPLY ? node : refusedBy);
       }
       try {
         const value: ReplyValue = decodeReply(bytes);
         const topology = topologyFromClusterSlots(value, node.host);
-        if (topology.primaries.length === 0) return this.askSlots(i + 1, done);
+        if (topology.primaries.length === 0) return this.askSlots(i + 1, done, refusedBy);
         this.topology = topology;
         this.mode = 'cluster';
-        done('cluster');
+        done('cluster', null);
       } catch (e) {
         if (!(e instanceof TopologyError) && !(e instanceof ReplyFramingError)) throw e;
-        this.askSlots(i + 1, done);
+        this.askSlots(i + 1, done, refusedBy);
       }
     });
   }
