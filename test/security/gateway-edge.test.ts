@@ -5,7 +5,8 @@
  * the wire is concerned:
  *  - AUTH brute force: the throttle's replies (WRONGPASS, held back, the cap on
  *    unauthenticated connections), AUTHTHROTTLE LIST/CLEAR, CLIENT LIST flags, INFO
- *    security, security events, log lines and ACL LOG entries; the upstream sees no guess;
+ *    security, security events, log lines, metrics and ACL LOG entries; the upstream sees
+ *    no guess;
  *  - mutual TLS: no certificate, expired, from another CA, self-signed: refused before any
  *    command (the upstream sees none); a valid certificate logs in as the ACL user its CN
  *    names; a certificate naming no user is logged (ACL LOG `tls-cert`);
@@ -76,6 +77,7 @@ async function startPair(test: string, front: string[][], opts: { tls?: boolean 
     const srv = await startServer({
       port: 0,
       ...(opts.tls === true ? { tlsPort: 0 } : {}),
+      metricsPort: 0,
       clock: new ManualClock(),
       logSink: { write: (l: string) => void log.push(l) },
       config: [['save', ''], ['appendonly', 'no'], ['loglevel', 'verbose'], ['security-log-file', events], ...front, ...gateway] as [string, ...string[]][],
@@ -102,6 +104,12 @@ async function eventsOf(side: Side, types: RegExp): Promise<string[]> {
       delete e['ts'];
       return normalize(JSON.stringify(e));
     });
+}
+
+/** The metrics of the security front (AUTH, throttle, ACL, TLS). */
+async function metricsOf(side: Side): Promise<string[]> {
+  const text = await (await fetch(`http://127.0.0.1:${side.srv.server.metrics!.port}/metrics`)).text();
+  return text.split('\n').filter((l) => /^redoubt_(auth|acl|tls)_/.test(l));
 }
 
 /** Log lines matching `what`, without pid, time and ports. */
@@ -185,7 +193,9 @@ test('AUTH brute force through the gateway: the throttle answers, flags, counts,
           // not logged in: a data command is refused at the edge
           out.push(await attacker.call('GET', 'bf:1'));
           for (let i = 0; i < 8; i++) {
-            attacker.write(RawClient.encode(['AUTH', 'app', `guess-${i}-Tr0ub4dor`]));
+            const guess = `guess-${i}-Tr0ub4dor`;
+            // the last guess through HELLO's AUTH: throttled as AUTH is
+            attacker.write(RawClient.encode(i === 7 ? ['HELLO', '2', 'AUTH', 'app', guess] : ['AUTH', 'app', guess]));
             out.push(await attacker.readReply(10_000));
           }
           // the cap on unauthenticated connections from one address (3): the 4th is refused at admission
@@ -228,6 +238,8 @@ test('AUTH brute force through the gateway: the throttle answers, flags, counts,
     const lines = /authentication|unauthenticated|AUTH/;
     assert.deepEqual(logOf(sides[1], lines), logOf(sides[0], lines));
     assert.ok(logOf(sides[0], /Too many failed authentications from 127\.0\.0\.1/).length > 0);
+    assert.deepEqual(await metricsOf(sides[1]), await metricsOf(sides[0]));
+    assert.ok((await metricsOf(sides[0])).includes('redoubt_auth_throttle_delayed_replies_total 6'));
     // nothing of the attack reached the upstream
     assert.deepEqual(await upstreamDenials(), before);
   } finally {
@@ -281,6 +293,7 @@ test('mutual TLS at the gateway: bad certificates refused before any command; a 
     assert.deepEqual(gateway!.acl, standalone!.acl);
     const types = /^(auth-|acl-|tls-)/;
     assert.deepEqual(await eventsOf(sides[1], types), await eventsOf(sides[0], types));
+    assert.deepEqual(await metricsOf(sides[1]), await metricsOf(sides[0]));
     // the refused clients' commands never reached the upstream; the valid one's did
     assert.equal(await direct.exists('tls:pwned'), 0);
     assert.equal(await direct.get('tls:1'), 'v');
@@ -359,6 +372,7 @@ test('ACL at the edge: NOPERM texts, ACL LOG entries and events for key patterns
     assert.deepEqual(gateway!.acl, standalone!.acl);
     const types = /^acl-denied$/;
     assert.deepEqual(await eventsOf(sides[1], types), await eventsOf(sides[0], types));
+    assert.deepEqual(await metricsOf(sides[1]), await metricsOf(sides[0]));
     // the denied writes never reached the upstream
     for (const k of ['other:1', 'ro:1', 'sel:1', 'other:c', 'other:t', 'acl:t', 'ro:2']) assert.equal(await direct.exists(k), 0, k);
     assert.equal(await direct.get('acl:1'), 'v');

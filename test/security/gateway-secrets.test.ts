@@ -14,11 +14,13 @@
  * CONFIG GET * and each gateway directive by name, ACL LOG, SLOWLOG, MONITOR), the log
  * file, the event file, the metrics and `redoubt audit` (config file and live) are searched
  * for the user names, passwords and the client key's PEM lines. Then gateways given a wrong
- * upstream or Sentinel password: the client gets a clear refusal, never the secret.
+ * upstream or Sentinel password: the client gets a clear refusal, never the secret; and an
+ * impostor upstream whose certificate the gateway does not trust never gets the login.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../../src/server/server.js';
@@ -291,5 +293,41 @@ test('a wrong upstream or Sentinel password: the client gets a clear refusal wit
     }
   } finally {
     for (const gw of gateways) await gw.close();
+  }
+});
+
+test('an impostor upstream (a certificate from another CA) never receives the gateway\'s login', { skip, timeout: 30_000 }, async () => {
+  const cert = pki.issue('impostor', '/CN=localhost', { san: 'DNS:localhost,IP:127.0.0.1', ca: 'other' });
+  let received = '';
+  let handshakes = 0;
+  const impostor = tls.createServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key) }, (s) => {
+    handshakes++;
+    s.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    s.on('error', () => undefined);
+  });
+  impostor.on('tlsClientError', () => undefined);
+  await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', () => r()));
+  const port = (impostor.address() as { port: number }).port;
+  const gw = await startServer({
+    port: 0,
+    config: [
+      ['save', ''],
+      ['appendonly', 'no'],
+      ['gateway-upstream', `127.0.0.1:${port}`],
+      ['gateway-upstream-user', UP_USER],
+      ['gateway-upstream-pass', UP_PASS],
+      ['gateway-upstream-tls', 'yes'],
+      ['gateway-upstream-tls-ca-cert-file', pki.caCert],
+    ],
+  });
+  try {
+    const c = await RawClient.connect(gw.port);
+    assert.equal(await c.call('GET', 'app:1'), `-${errors.gatewayUpstreamUnreachable}\r\n`);
+    c.close();
+    assert.equal(handshakes, 0, 'the gateway refused the handshake');
+    assert.ok(!received.includes(UP_PASS) && !received.includes(UP_USER));
+  } finally {
+    await gw.close();
+    await new Promise<void>((r) => impostor.close(() => r()));
   }
 });
