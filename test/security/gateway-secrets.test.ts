@@ -15,7 +15,9 @@
  * file, the event file, the metrics and `redoubt audit` (config file and live) are searched
  * for the user names, passwords and the client key's PEM lines. Then gateways given a wrong
  * upstream or Sentinel password: the client gets a clear refusal, never the secret; and an
- * impostor upstream whose certificate the gateway does not trust never gets the login.
+ * impostor upstream whose certificate the gateway does not trust never gets the login; a
+ * gateway with no password logs in upstream by its client certificate (the upstream's
+ * `tls-auth-clients-user cn`).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -329,5 +331,38 @@ test('an impostor upstream (a certificate from another CA) never receives the ga
   } finally {
     await gw.close();
     await new Promise<void>((r) => impostor.close(() => r()));
+  }
+});
+
+test('certificate identity upstream: the gateway logs in by its client certificate alone (no password configured)', { skip, timeout: 30_000 }, async () => {
+  // the upstream maps a certificate's CN to its ACL user (gw-link here, certificate-only)
+  const admin = await RawClient.connect(tlsUpstream.port);
+  assert.equal(await admin.call('CONFIG', 'SET', 'tls-auth-clients-user', 'cn'), '+OK\r\n');
+  assert.equal(await admin.call('ACL', 'SETUSER', 'gw-link', 'on', '>unused-pw', 'tls-cert-required', '~cert:*', '+@all'), '+OK\r\n');
+  const gw = await startServer({
+    port: 0,
+    config: [
+      ['save', ''],
+      ['appendonly', 'no'],
+      ['gateway-upstream', `127.0.0.1:${tlsUpstream.server.network.port('tls')!}`],
+      ['gateway-upstream-tls', 'yes'],
+      ['gateway-upstream-tls-ca-cert-file', pki.caCert],
+      ['gateway-upstream-tls-cert-file', gwCert.cert],
+      ['gateway-upstream-tls-key-file', gwCert.key],
+    ],
+  });
+  const c = await RawClient.connect(gw.port);
+  try {
+    assert.equal(await c.call('SET', 'cert:1', 'x'), '+OK\r\n');
+    // the upstream's own rules for the certificate's user apply behind the gateway's
+    assert.match(await c.call('SET', 'other:1', 'x'), /^-NOPERM/);
+    assert.equal(await admin.call('GET', 'cert:1'), '$1\r\nx\r\n');
+    assert.match(await admin.call('CLIENT', 'LIST'), /cmd=set user=gw-link /);
+  } finally {
+    c.close();
+    await gw.close();
+    await admin.call('CONFIG', 'SET', 'tls-auth-clients-user', 'off');
+    await admin.call('ACL', 'DELUSER', 'gw-link');
+    admin.close();
   }
 });
