@@ -1,4 +1,3 @@
-// npm test: serial — starts two gateway processes, a redis-server and a Sentinel, on ports picked ahead (metrics)
 /**
  * A gateway's upstream credentials are never visible to its clients or in what it writes
  * (issue 18). Two real gateway processes (`node dist/src/main.js`, loglevel debug, a
