@@ -184,6 +184,8 @@ async function exposures(gw: { h: ProcessHandle; metricsPort: number }, killUpst
     assert.match(out['metrics'], /redoubt_/);
     out['log file'] = readFileSync(join(gw.h.dir, 'gateway.log'), 'latin1');
     assert.match(out['log file'], /Gateway: upstream is standalone/);
+    // written at loglevel debug: the lowest lines the server writes (verbose, `-`) are there
+    assert.match(out['log file'], / - Start-up heap /);
     out['security events'] = readFileSync(join(gw.h.dir, 'events.jsonl'), 'latin1');
     assert.match(out['security events'], /auth-failure/);
     const conf = join(gw.h.dir, 'node.conf');
