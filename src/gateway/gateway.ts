@@ -161,6 +161,8 @@ export class Gateway {
   private held: NodeJS.Timeout | null = null;
   /** the next resolution ends a hold even if the primary did not change (a switch event, an abort, the hold's timeout) */
   private releaseHold = false;
+  /** when a node's refused login was last logged (loginRefused) */
+  private readonly refusalsLogged = new Map<string, number>();
 
   /** The gateway for this configuration, or null when gateway-upstream and gateway-sentinel are empty (the normal server). */
   static fromConfig(host: GatewayHost): Gateway | null {
@@ -825,6 +827,19 @@ export class Gateway {
     }, lane.timeoutMs);
   }
 
+  /**
+   * An upstream node refused the gateway's login (at start-up, or later: a password changed
+   * upstream): its clients get LOGIN_REFUSED_REPLY; the operator gets one line per node per
+   * REFRESH_INTERVAL_MS, naming the directives, never the user or the upstream's text.
+   */
+  private loginRefused(node: Addr): void {
+    const key = nodeAddress(node);
+    const now = Date.now();
+    if (now - (this.refusalsLogged.get(key) ?? -Infinity) < REFRESH_INTERVAL_MS) return;
+    this.refusalsLogged.set(key, now);
+    this.host.logger.warning(`Gateway: upstream ${key} refused the gateway's login (gateway-upstream-user/gateway-upstream-pass)`);
+  }
+
   /** How to reach `node`: the upstream user, TLS, timeout and reply size limit from the config. */
   private upstreamOptions(node: Addr, resp3: boolean): UpstreamOptions {
     const c = this.host.config;
@@ -839,6 +854,7 @@ export class Gateway {
       timeoutMs: c.int('gateway-upstream-timeout'),
       maxReplyLen: c.int('proto-max-bulk-len'),
       resp3,
+      onLoginRefused: () => this.loginRefused(node),
     };
   }
 
@@ -936,8 +952,8 @@ export class Gateway {
       if (outcome === 'failed') {
         // nobody reachable, or no login accepted: what waits gets a clear error now (never the
         // upstream's own text, which may name the user); the next command tries again
-        if (refusedBy !== null) this.host.logger.warning(`Gateway: upstream ${nodeAddress(refusedBy)} refused the gateway's login (gateway-upstream-user/gateway-upstream-pass)`);
-        else this.host.logger.warning(`Gateway: no upstream seed answered (${this.seeds.map(nodeAddress).join(' ')})`);
+        // (a refused login is logged as it happens: loginRefused)
+        if (refusedBy === null) this.host.logger.warning(`Gateway: no upstream seed answered (${this.seeds.map(nodeAddress).join(' ')})`);
         for (const w of this.waiting.splice(0)) w.done(refusedBy !== null ? LOGIN_REFUSED_REPLY : UNREACHABLE_REPLY);
         return;
       }

@@ -16,7 +16,8 @@
  * upstream or Sentinel password: the client gets a clear refusal, never the secret; and an
  * impostor upstream whose certificate the gateway does not trust never gets the login; a
  * gateway with no password logs in upstream by its client certificate (the upstream's
- * `tls-auth-clients-user cn`).
+ * `tls-auth-clients-user cn`); a password changed upstream while the gateway runs is
+ * reported to clients and logged once.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -364,6 +365,51 @@ test('certificate identity upstream: the gateway logs in by its client certifica
     await gw.close();
     await admin.call('CONFIG', 'SET', 'tls-auth-clients-user', 'off');
     await admin.call('ACL', 'DELUSER', 'gw-link');
+    admin.close();
+  }
+});
+
+test('the upstream password changed while the gateway runs: its clients get the refusal, the log says so once, without the secret', { skip, timeout: 30_000 }, async () => {
+  const log: string[] = [];
+  const admin = await RawClient.connect(tlsUpstream.port);
+  const gw = await startServer({
+    port: 0,
+    logSink: { write: (l: string) => void log.push(l) },
+    config: [
+      ['save', ''],
+      ['appendonly', 'no'],
+      ['gateway-upstream', `127.0.0.1:${tlsUpstream.server.network.port('tls')!}`],
+      ['gateway-upstream-user', UP_USER],
+      ['gateway-upstream-pass', UP_PASS],
+      ['gateway-upstream-tls', 'yes'],
+      ['gateway-upstream-tls-ca-cert-file', pki.caCert],
+      ['gateway-upstream-tls-cert-file', gwCert.cert],
+      ['gateway-upstream-tls-key-file', gwCert.key],
+    ],
+  });
+  const c = await RawClient.connect(gw.port);
+  try {
+    assert.equal(await c.call('SET', 'rot:1', 'x'), '+OK\r\n');
+    assert.doesNotMatch(log.join(''), /refused/);
+    // rotated upstream (the gateway's config not yet), and the gateway's connections cut
+    assert.equal(await admin.call('ACL', 'SETUSER', UP_USER, 'resetpass', `>${WRONG_PASS}`), '+OK\r\n');
+    assert.match(await admin.call('CLIENT', 'KILL', 'USER', UP_USER), /^:[1-9]/);
+    const refused = `-${errors.gatewayUpstreamLoginRefused}\r\n`;
+    let reply = '';
+    for (let i = 0; i < 50 && reply !== refused; i++) {
+      reply = await c.call('GET', 'rot:1');
+      if (reply !== refused) assert.match(reply, /^-ERR upstream connection lost/);
+    }
+    assert.equal(reply, refused);
+    assert.equal(await c.call('GET', 'rot:1'), refused);
+    const lines = log.join('').split('\n').filter((l) => l.includes('refused'));
+    assert.equal(lines.length, 1, 'one line, not one per command');
+    assert.match(lines[0]!, /Gateway: upstream 127\.0\.0\.1:\d+ refused the gateway's login \(gateway-upstream-user\/gateway-upstream-pass\)$/);
+    assert.ok(!log.join('').includes(WRONG_PASS) && !log.join('').includes(UP_PASS) && !log.join('').includes(UP_USER));
+  } finally {
+    c.close();
+    await gw.close();
+    await admin.call('ACL', 'SETUSER', UP_USER, 'resetpass', `>${UP_PASS}`);
     admin.close();
   }
 });
