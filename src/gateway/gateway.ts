@@ -33,7 +33,7 @@ import { ClusterTopology, nodeAddress, topologyFromClusterSlots, TopologyError, 
 import { planRoute, type RoutePlan } from './route-plan.js';
 import { arrayElements, mergeFanout, mergeSplit } from './reply-merge.js';
 import { ReplyFramingError } from './reply-framer.js';
-import { LOST_REPLY, TIMEOUT_REPLY, UNREACHABLE_REPLY, UpstreamConnection, type UpstreamOptions } from './upstream-connection.js';
+import { LOGIN_REFUSED_REPLY, LOST_REPLY, TIMEOUT_REPLY, UNREACHABLE_REPLY, UpstreamConnection, type UpstreamOptions } from './upstream-connection.js';
 import { decodeReply } from './reply-decode.js';
 import { SLOT_COUNT } from './key-slot.js';
 import { execPermissionDenied } from '../commands/transactions.js';
@@ -161,6 +161,8 @@ export class Gateway {
   private held: NodeJS.Timeout | null = null;
   /** the next resolution ends a hold even if the primary did not change (a switch event, an abort, the hold's timeout) */
   private releaseHold = false;
+  /** when a node's refused login was last logged (loginRefused) */
+  private readonly refusalsLogged = new Map<string, number>();
 
   /** The gateway for this configuration, or null when gateway-upstream and gateway-sentinel are empty (the normal server). */
   static fromConfig(host: GatewayHost): Gateway | null {
@@ -825,6 +827,19 @@ export class Gateway {
     }, lane.timeoutMs);
   }
 
+  /**
+   * An upstream node refused the gateway's login (at start-up, or later: a password changed
+   * upstream): its clients get LOGIN_REFUSED_REPLY; the operator gets one line per node per
+   * REFRESH_INTERVAL_MS, naming the directives, never the user or the upstream's text.
+   */
+  private loginRefused(node: Addr): void {
+    const key = nodeAddress(node);
+    const now = Date.now();
+    if (now - (this.refusalsLogged.get(key) ?? -Infinity) < REFRESH_INTERVAL_MS) return;
+    this.refusalsLogged.set(key, now);
+    this.host.logger.warning(`Gateway: upstream ${key} refused the gateway's login (gateway-upstream-user/gateway-upstream-pass)`);
+  }
+
   /** How to reach `node`: the upstream user, TLS, timeout and reply size limit from the config. */
   private upstreamOptions(node: Addr, resp3: boolean): UpstreamOptions {
     const c = this.host.config;
@@ -839,6 +854,7 @@ export class Gateway {
       timeoutMs: c.int('gateway-upstream-timeout'),
       maxReplyLen: c.int('proto-max-bulk-len'),
       resp3,
+      onLoginRefused: () => this.loginRefused(node),
     };
   }
 
@@ -883,13 +899,14 @@ export class Gateway {
     if (this.discovering) return;
     this.discovering = true;
     this.counters.refreshes++;
-    sentinel.resolve((addr) => {
+    sentinel.resolve((addr, refusedBy) => {
       this.discovering = false;
       if (this.closed) return;
       if (addr === null) {
-        this.host.logger.warning(`Gateway: no sentinel answered for master '${sentinel.master}' (${sentinel.sentinels.map(nodeAddress).join(' ')})`);
+        if (refusedBy !== null) this.host.logger.warning(`Gateway: sentinel ${nodeAddress(refusedBy)} refused the gateway's login (gateway-sentinel-user/gateway-sentinel-pass)`);
+        else this.host.logger.warning(`Gateway: no sentinel answered for master '${sentinel.master}' (${sentinel.sentinels.map(nodeAddress).join(' ')})`);
         // nothing known yet: what waits gets a clear error now; the next command asks again
-        if (this.mode === 'discovering') for (const w of this.waiting.splice(0)) w.done(UNREACHABLE_REPLY);
+        if (this.mode === 'discovering') for (const w of this.waiting.splice(0)) w.done(refusedBy !== null ? LOGIN_REFUSED_REPLY : UNREACHABLE_REPLY);
         return;
       }
       const old = this.standaloneNode;
@@ -930,12 +947,14 @@ export class Gateway {
     if (this.sentinel !== null) return this.resolvePrimary(false);
     if (this.discovering || this.closed) return;
     this.discovering = true;
-    this.askSlots(0, (outcome) => {
+    this.askSlots(0, (outcome, refusedBy) => {
       this.discovering = false;
       if (outcome === 'failed') {
-        // nobody reachable: what waits gets a clear error now; the next command tries again
-        this.host.logger.warning(`Gateway: no upstream seed answered (${this.seeds.map(nodeAddress).join(' ')})`);
-        for (const w of this.waiting.splice(0)) w.done(UNREACHABLE_REPLY);
+        // nobody reachable, or no login accepted: what waits gets a clear error now (never the
+        // upstream's own text, which may name the user); the next command tries again
+        // (a refused login is logged as it happens: loginRefused)
+        if (refusedBy === null) this.host.logger.warning(`Gateway: no upstream seed answered (${this.seeds.map(nodeAddress).join(' ')})`);
+        for (const w of this.waiting.splice(0)) w.done(refusedBy !== null ? LOGIN_REFUSED_REPLY : UNREACHABLE_REPLY);
         return;
       }
       this.host.logger.notice(`Gateway: upstream is ${this.describe()}`);
@@ -954,9 +973,10 @@ export class Gateway {
     });
   }
 
-  private askSlots(i: number, done: (outcome: 'cluster' | 'standalone' | 'failed') => void): void {
+  /** `refusedBy`: a node that refused the gateway's login (reported when no node answers). */
+  private askSlots(i: number, done: (outcome: 'cluster' | 'standalone' | 'failed', refusedBy: Addr | null) => void, refusedBy: Addr | null = null): void {
     const candidates = [...(this.topology?.primaries ?? []), ...this.seeds];
-    if (i >= candidates.length || this.closed) return done('failed');
+    if (i >= candidates.length || this.closed) return done('failed', refusedBy);
     const node = candidates[i]!;
     this.connection(node, 2).send(['CLUSTER', 'SLOTS'], (bytes, isError) => {
       if (isError) {
@@ -964,20 +984,20 @@ export class Gateway {
         if (text.includes('cluster support disabled')) {
           this.mode = 'standalone';
           this.standaloneNode = node;
-          return done('standalone');
+          return done('standalone', null);
         }
-        return this.askSlots(i + 1, done);
+        return this.askSlots(i + 1, done, bytes === LOGIN_REFUSED_REPLY ? node : refusedBy);
       }
       try {
         const value: ReplyValue = decodeReply(bytes);
         const topology = topologyFromClusterSlots(value, node.host);
-        if (topology.primaries.length === 0) return this.askSlots(i + 1, done);
+        if (topology.primaries.length === 0) return this.askSlots(i + 1, done, refusedBy);
         this.topology = topology;
         this.mode = 'cluster';
-        done('cluster');
+        done('cluster', null);
       } catch (e) {
         if (!(e instanceof TopologyError) && !(e instanceof ReplyFramingError)) throw e;
-        this.askSlots(i + 1, done);
+        this.askSlots(i + 1, done, refusedBy);
       }
     });
   }

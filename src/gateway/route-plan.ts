@@ -62,6 +62,8 @@ const LOCAL = new Set([
   'auth', 'hello', 'ping', 'echo', 'quit', 'reset', 'select', 'client', 'acl', 'command', 'config', 'info',
   'slowlog', 'latency', 'debug', 'shutdown', 'monitor', 'lolwut', 'multi', 'exec', 'discard', 'unwatch',
   'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'readonly', 'readwrite', 'asking', 'role', 'cluster',
+  // the gateway's own AUTH throttle (the upstream, a Redis, does not have the command)
+  'auththrottle',
 ]);
 
 /** Keyless commands sent to every primary, and how their replies combine. */

@@ -15,7 +15,7 @@
  */
 import { decodeReply } from './reply-decode.js';
 import { ReplyFramingError } from './reply-framer.js';
-import { UpstreamConnection, type UpstreamOptions } from './upstream-connection.js';
+import { LOGIN_REFUSED_REPLY, UpstreamConnection, type UpstreamOptions } from './upstream-connection.js';
 
 export interface Addr {
   host: string;
@@ -47,10 +47,14 @@ export class SentinelWatch {
     sentinels.forEach((_, i) => this.watch(i));
   }
 
-  /** The master's current address from the first sentinel that knows it, or null when none does. */
-  resolve(done: (addr: Addr | null) => void, i = 0): void {
-    if (i >= this.sentinels.length || this.closed) return done(null);
-    const conn = new UpstreamConnection({ ...this.opts, ...this.sentinels[i]! });
+  /**
+   * The master's current address from the first sentinel that knows it, or null when none
+   * does; then `refusedBy` is a sentinel that refused the login (gateway-sentinel-user/-pass).
+   */
+  resolve(done: (addr: Addr | null, refusedBy: Addr | null) => void, i = 0, refusedBy: Addr | null = null): void {
+    if (i >= this.sentinels.length || this.closed) return done(null, refusedBy);
+    const sentinel = this.sentinels[i]!;
+    const conn = new UpstreamConnection({ ...this.opts, ...sentinel });
     conn.send(['SENTINEL', 'get-master-addr-by-name', this.master], (bytes, isError) => {
       conn.close();
       let addr: Addr | null = null;
@@ -62,8 +66,8 @@ export class SentinelWatch {
           if (!(e instanceof ReplyFramingError)) throw e;
         }
       }
-      if (addr === null) return this.resolve(done, i + 1);
-      done(addr);
+      if (addr === null) return this.resolve(done, i + 1, bytes === LOGIN_REFUSED_REPLY ? sentinel : refusedBy);
+      done(addr, null);
     });
   }
 

@@ -35,6 +35,8 @@ export interface UpstreamOptions {
   maxReplyLen?: number;
   /** speak RESP3 (HELLO 3 as the login): replies pass through to RESP3 clients unchanged */
   resp3?: boolean;
+  /** told when the upstream refuses the login (the gateway logs it; the upstream's text goes nowhere) */
+  onLoginRefused?: () => void;
   /**
    * Subscriber mode (gateway/subscriber.ts): after the login, every frame (pushes, the
    * answers to PING, errors) goes here instead of to a command's callback; commands are
@@ -192,6 +194,7 @@ export class UpstreamConnection {
       if (p.login) {
         if (isError) {
           this.fail(LOGIN_REFUSED_REPLY);
+          this.opts.onLoginRefused?.();
           return;
         }
       } else {

@@ -335,3 +335,47 @@ test('harden --replica-of: a replica config with the replication user that audit
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('audit --config on gateway configs: passwords to a remote upstream or Sentinel without TLS, an upstream reached without credentials, the passwords in a readable file (never printed)', async () => {
+  const dir = tmpDir();
+  try {
+    const base = 'bind 127.0.0.1 -::1\nport 6379\nuser default off\nuser admin on #' + crypto.createHash('sha256').update('x').digest('hex') + ' ~* &* +@all\n';
+    const write = (name: string, text: string, mode: number): string => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, base + text);
+      fs.chmodSync(file, mode);
+      return file;
+    };
+    const remote = write('remote.conf', 'gateway-upstream 10.0.5.15:6379 10.0.5.16:6379\ngateway-upstream-user gw\ngateway-upstream-pass Gw-Upstream-Secret-1\n', 0o644);
+    const sentinel = write('sentinel.conf', 'gateway-sentinel 10.0.5.20:26379\ngateway-sentinel 127.0.0.1:26379\ngateway-sentinel-master main\ngateway-sentinel-pass Gw-Sentinel-Secret-2\n', 0o600);
+    const good = write(
+      'good.conf',
+      'gateway-upstream 10.0.5.15:6379\ngateway-upstream-user gw\ngateway-upstream-pass Gw-Upstream-Secret-1\ngateway-upstream-tls yes\ngateway-upstream-tls-ca-cert-file /etc/redoubt/ca.crt\n',
+      0o600,
+    );
+    const local = write('local.conf', 'gateway-upstream 127.0.0.1:7000\n', 0o600);
+    const [r, s, g, l] = await Promise.all([auditJson(['--config', remote]), auditJson(['--config', sentinel]), auditJson(['--config', good]), auditJson(['--config', local])]);
+
+    const clear = find(r.findings, 'gateway-password-without-tls')!;
+    assert.equal(clear.severity, 'high');
+    assert.equal(clear.evidence, 'gateway-upstream 10.0.5.15:6379 10.0.5.16:6379 with gateway-upstream-pass set and gateway-upstream-tls no');
+    assert.ok(clear.fix.includes('gateway-upstream-tls yes'));
+    const readable = find(r.findings, 'plaintext-secret-readable')!;
+    assert.equal(readable.severity, 'high');
+    assert.match(readable.evidence, /^mode 0644; line 7: gateway-upstream-pass$/);
+    assert.ok(!ids(r.findings).includes('gateway-upstream-unauthenticated'));
+
+    // every gateway-sentinel line counts; the data nodes are reached without credentials
+    const sClear = s.findings.filter((f) => f.id === 'gateway-password-without-tls');
+    assert.deepEqual(sClear.map((f) => f.evidence), ['gateway-sentinel 10.0.5.20:26379 with gateway-sentinel-pass set and gateway-upstream-tls no']);
+    assert.match(sClear[0]!.title, /Sentinel password/);
+    assert.equal(find(s.findings, 'gateway-upstream-unauthenticated')!.severity, 'medium');
+    assert.ok(!ids(s.findings).includes('plaintext-secret-readable'), 'owner-only file');
+
+    assert.deepEqual(g.findings.filter((f) => f.id.startsWith('gateway-') || f.id.startsWith('plaintext-')), []);
+    assert.equal(find(l.findings, 'gateway-upstream-unauthenticated')!.severity, 'low', 'a loopback upstream: only local processes get around the gateway');
+    for (const out of [r, s, g, l]) assert.ok(!out.raw.includes('Gw-Upstream-Secret-1') && !out.raw.includes('Gw-Sentinel-Secret-2'), 'a password printed');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

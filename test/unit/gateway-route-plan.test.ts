@@ -29,6 +29,7 @@ test('keyless, local and fan-out commands', () => {
   assert.deepEqual(plan('PING'), { kind: 'local' });
   assert.deepEqual(plan('AUTH', 'pw'), { kind: 'local' });
   assert.deepEqual(plan('CLIENT', 'LIST'), { kind: 'local' });
+  assert.deepEqual(plan('AUTHTHROTTLE', 'LIST'), { kind: 'local' });
   // CLUSTER is answered by the gateway itself (cluster support disabled), never forwarded:
   // the upstream's topology would let a client go around the gateway
   assert.deepEqual(plan('CLUSTER', 'SLOTS'), { kind: 'local' });

@@ -118,6 +118,9 @@ export function grade(f: ServerFacts): Finding[] {
         ['tls-replication yes', 'tls-ca-cert-file /etc/redis/tls/ca.crt', 'tls-client-cert-file /etc/redis/tls/replica.crt', 'tls-client-key-file /etc/redis/tls/replica.key'],
       );
     }
+    // ---- Gateway mode (issue 18) ----
+    gatewayChecks(f, add);
+
     if (get('replica-read-only') === 'no') {
       add(
         'replica-writable',
@@ -314,4 +317,43 @@ export function grade(f: ServerFacts): Finding[] {
     add('audit-incomplete', serious ? 'medium' : 'low', 'part of the configuration could not be graded', f.gaps.join('; '), fix);
   }
   return out;
+}
+
+/** `host:port` / `[v6]:port` → host */
+function hostOf(addr: string): string {
+  return addr.startsWith('[') ? addr.slice(1, addr.indexOf(']')) : addr.slice(0, addr.lastIndexOf(':'));
+}
+
+/**
+ * A gateway (gateway-upstream / gateway-sentinel): its upstream and Sentinel passwords
+ * must not cross the network in clear, and an upstream it reaches without credentials
+ * admits anyone else who reaches it too, around every rule the gateway enforces.
+ */
+function gatewayChecks(f: ServerFacts, add: (id: string, severity: Severity, title: string, evidence: string, fix: string[]) => void): void {
+  const get = (name: string): string => f.directives.get(name)?.[0] ?? '';
+  const tls = get('gateway-upstream-tls') === 'yes';
+  const tlsFix = ['gateway-upstream-tls yes', 'gateway-upstream-tls-ca-cert-file /etc/redoubt/tls/upstream-ca.crt'];
+  const links = [
+    ['gateway-upstream', 'gateway-upstream-pass', 'upstream'],
+    ['gateway-sentinel', 'gateway-sentinel-pass', 'Sentinel'],
+  ] as const;
+  for (const [directive, pass, what] of links) {
+    const addrs = (f.directives.get(directive) ?? []).filter((a) => a !== '');
+    const remote = addrs.filter((a) => !isLoopback(hostOf(a)));
+    if (remote.length > 0 && get(pass) !== '' && !tls) {
+      add('gateway-password-without-tls', 'high', `the gateway's ${what} password crosses the network in cleartext`, `${directive} ${remote.join(' ')} with ${pass} set and gateway-upstream-tls no`, tlsFix);
+    }
+  }
+  // the data nodes: reached directly, or the primary a Sentinel names
+  const upstream = [...(f.directives.get('gateway-upstream') ?? []), ...(f.directives.get('gateway-sentinel') ?? [])].filter((a) => a !== '');
+  if (upstream.length > 0 && get('gateway-upstream-pass') === '' && get('gateway-upstream-tls-cert-file') === '') {
+    const remote = upstream.some((a) => !isLoopback(hostOf(a)));
+    add(
+      'gateway-upstream-unauthenticated',
+      remote ? 'medium' : 'low',
+      'the gateway logs in to its upstream without credentials: whoever reaches the upstream bypasses the gateway',
+      `${f.directives.has('gateway-sentinel') ? 'gateway-sentinel' : 'gateway-upstream'} ${upstream.join(' ')} with no gateway-upstream-pass and no gateway-upstream-tls-cert-file`,
+      ['# on the upstream nodes: an ACL user for the gateway, the default user off, e.g.', 'user gateway on #<sha256 of a strong password> ~* &* +@all', '# in the gateway config:', 'gateway-upstream-user gateway', 'gateway-upstream-pass <that password>'],
+    );
+  }
 }

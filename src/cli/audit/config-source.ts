@@ -119,7 +119,8 @@ export function factsFromConfigFile(file: string): ServerFacts {
     const [name, ...rest] = l.args as [string, ...string[]];
     if (name === 'rename-command' && rest.length === 2) renames.push([rest[0]!.toLowerCase(), rest[1]!]);
     else if (name === 'user' && rest.length >= 1) userLines.push([rest[0]!, rest.slice(1)]);
-    else if (name === 'loadmodule') directives.set(name, [...(directives.get(name) ?? []), ...rest]);
+    // repeatable directives: every line counts
+    else if (name === 'loadmodule' || name === 'gateway-sentinel') directives.set(name, [...(directives.get(name) ?? []), ...rest]);
     else directives.set(name, rest);
   }
 

@@ -58,7 +58,7 @@ export interface SecretFile {
 }
 
 /** Directives whose value is a secret in clear. */
-export const SECRET_DIRECTIVES: ReadonlySet<string> = new Set(['requirepass', 'masterauth', 'tls-key-file-pass', 'tls-client-key-file-pass']);
+export const SECRET_DIRECTIVES: ReadonlySet<string> = new Set(['requirepass', 'masterauth', 'tls-key-file-pass', 'tls-client-key-file-pass', 'gateway-upstream-pass', 'gateway-sentinel-pass']);
 
 /** The commands the article calls dangerous, with their ACL categories in Redis 7.x. */
 export const DANGEROUS_COMMANDS: ReadonlyArray<{ name: string; categories: readonly string[]; probe: string[] }> = [
