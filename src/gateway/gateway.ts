@@ -165,8 +165,12 @@ export class Gateway {
   private readonly sentinel: SentinelWatch | null = null;
   /** set while a Sentinel failover is under way: new commands wait (in `waiting`) for the switch */
   private held: NodeJS.Timeout | null = null;
-  /** the next resolution ends a hold even if the primary did not change (a switch event, an abort, the hold's timeout) */
-  private releaseHold = false;
+  /**
+   * A switch event, an abort or the hold's timeout came while the sentinels were being
+   * asked: that answer may predate the event, so they are asked again once it is in, and
+   * only that later answer may end a hold without a new primary.
+   */
+  private releaseAgain = false;
 
   /** The gateway for this configuration, or null when gateway-upstream and gateway-sentinel are empty (the normal server). */
   static fromConfig(host: GatewayHost): Gateway | null {
@@ -907,8 +911,10 @@ export class Gateway {
   private resolvePrimary(release: boolean): void {
     const sentinel = this.sentinel;
     if (sentinel === null || this.closed) return;
-    if (release) this.releaseHold = true;
-    if (this.discovering) return;
+    if (this.discovering) {
+      if (release) this.releaseAgain = true;
+      return;
+    }
     this.discovering = true;
     this.counters.refreshes++;
     sentinel.resolve((addr) => {
@@ -932,11 +938,15 @@ export class Gateway {
         }
         this.host.logger.notice(`Gateway: upstream is ${this.describe()}`);
       }
-      if (this.held !== null && (changed || this.releaseHold)) {
+      if (this.held !== null && (changed || release)) {
         clearTimeout(this.held);
         this.held = null;
       }
-      this.releaseHold = false;
+      if (this.releaseAgain) {
+        // an answer asked before the event: a hold it did not end waits for the next one
+        this.releaseAgain = false;
+        if (this.held !== null) return this.resolvePrimary(true);
+      }
       if (this.held === null) for (const w of this.waiting.splice(0)) w.run();
     });
   }
