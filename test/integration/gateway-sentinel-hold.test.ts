@@ -124,7 +124,7 @@ test('a +switch-master heard while the sentinels are being asked: the older answ
     const script = [
       "if redis.call('GET', 'role') == 'old' then",
       "  local t = redis.call('TIME'); local start = t[1] * 1000000 + t[2]",
-      "  repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start > 400000",
+      "  repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start > 800000",
       "  return redis.error_reply('READONLY You can\\'t write against a read only replica.')",
       'end',
       "return 'ran on the new primary'",
