@@ -207,7 +207,7 @@ export class Gateway {
         sentinels,
         c.get('gateway-sentinel-master'),
         { user: user === '' ? undefined : user, password: password === '' ? undefined : password, tls: this.tlsOptions, timeoutMs: c.int('gateway-upstream-timeout') },
-        { failoverStarting: () => this.hold(), switched: () => this.resolvePrimary(true) },
+        { failoverStarting: (replica) => this.hold(replica), switched: () => this.resolvePrimary(true) },
       );
     }
     host.info.register('cluster', () => this.infoFields());
@@ -956,11 +956,43 @@ export class Gateway {
    * wait until the primary switched, so the old primary runs none of them after its replica
    * stopped following it; at most gateway-upstream-timeout, then the sentinels are asked again.
    */
-  private hold(): void {
+  private hold(replica: string): void {
     if (this.held !== null || this.closed || this.mode === 'discovering') return;
     this.host.logger.notice(`Gateway: Sentinel failover of '${this.sentinel!.master}' under way: holding commands until the switch`);
     this.held = setTimeout(() => this.resolvePrimary(true), this.host.config.int('gateway-upstream-timeout'));
     this.held.unref();
+    const primary = this.standaloneNode;
+    if (primary !== null) for (const [key, conn] of this.pools) if (key.startsWith(`${nodeAddress(primary)}/`)) this.confirmInFlight(conn, replica);
+  }
+
+  /**
+   * The commands already on their way to the primary being failed over may run there after
+   * `replica` (the one being promoted) stopped following it, and be lost when it resyncs:
+   * their replies are held until the primary says `replica` is one of its replicas (ROLE)
+   * and they all have everything before (WAIT), else they get UNCONFIRMED_REPLY — their
+   * fate is unknown. A write answered before the hold is beyond help (use WAIT).
+   */
+  private confirmInFlight(conn: UpstreamConnection, replica: string): void {
+    const gate = conn.gate();
+    if (gate === null) return;
+    const waitMs = String(Math.min(1000, this.host.config.int('gateway-upstream-timeout')));
+    conn.send(['ROLE'], (bytes, isError) => {
+      let replicas: string[] = [];
+      if (!isError) {
+        try {
+          const role = decodeReply(bytes);
+          if (Array.isArray(role) && role[0] === 'master' && Array.isArray(role[2])) {
+            replicas = role[2].map((r) => (Array.isArray(r) ? `${String(r[0])}:${String(r[1])}` : ''));
+          }
+        } catch (e) {
+          if (!(e instanceof ReplyFramingError)) throw e;
+        }
+      }
+      if (!replicas.includes(replica)) return conn.decide(gate, false);
+      conn.send(['WAIT', String(replicas.length), waitMs], (reply, failed) => {
+        conn.decide(gate, !failed && Number(reply.toString('latin1', 1, reply.length - 2)) >= replicas.length);
+      });
+    });
   }
 
   /** Start-up discovery: CLUSTER SLOTS from the seeds in turn; "cluster support disabled" = standalone. */

@@ -161,3 +161,64 @@ test('a +switch-master heard while the sentinels are being asked: the older answ
     await newPrimary.stop();
   }
 });
+
+test('commands in flight on the primary when a failover starts: their replies wait until it confirms the replica being promoted has them, else their fate is unknown', { skip, timeout: 30_000 }, async () => {
+  const primary = await startRedisOracle();
+  const replica = await startRedisOracle(['--replicaof', '127.0.0.1', String(primary.port)]);
+  const onPrimary = new Redis({ port: primary.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+  const onReplica = new Redis({ port: replica.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+  const sentinel = await scriptedSentinel(primary.port);
+  const log: string[] = [];
+  const gw = await startServer({
+    port: 0,
+    config: [['gateway-sentinel', `127.0.0.1:${sentinel.port}`], ['gateway-sentinel-master', 'gw'], ['gateway-upstream-timeout', '10000'], ['save', ''], ['appendonly', 'no']],
+    logSink: { write: (l) => void log.push(l) },
+  });
+  const c = new Redis({ port: gw.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+  try {
+    await until('the replica in sync', async () => (await onReplica.info('replication')).includes('master_link_status:up'));
+    await onPrimary.set('fed', '1');
+    assert.equal(await onPrimary.call('WAIT', '1', '5000'), 1);
+    await onPrimary.config('SET', 'busy-reply-threshold', '50');
+    assert.equal(await c.set('k0', 'first'), 'OK');
+    await until('the gateway subscribed to the Sentinel', () => sentinel.state.subscribers.size === 1);
+    // a write that takes 600 ms on the primary: in flight when the failover starts
+    const slowWrite = [
+      "local t = redis.call('TIME'); local start = t[1] * 1000000 + t[2]",
+      'repeat t = redis.call(\'TIME\') until t[1] * 1000000 + t[2] - start > 600000',
+      "return redis.call('SET', KEYS[1], ARGV[1])",
+    ].join('\n');
+    let holds = 0;
+    const failoverStarts = async (promoting: string): Promise<void> => {
+      await until('the write running on the primary', async () => (await onPrimary.ping().catch((e: Error) => e.message)) !== 'PONG');
+      sentinel.publish('+selected-slave', `slave ${promoting} ${promoting.replace(':', ' ')} @ gw 127.0.0.1 ${primary.port}`);
+      holds++;
+      await until('the hold', () => log.filter((l) => l.includes('holding commands')).length === holds);
+    };
+    const failoverAborted = async (): Promise<void> => {
+      sentinel.publish('-failover-abort-no-good-slave', `master gw 127.0.0.1 ${primary.port}`);
+      assert.equal(await c.get('k0'), 'first');
+    };
+    // the replica being promoted follows the primary: the write is confirmed, its OK passes
+    const confirmed = c.eval(slowWrite, 1, 'k1', 'v1');
+    await failoverStarts(`127.0.0.1:${replica.port}`);
+    assert.equal(await confirmed, 'OK');
+    assert.equal(await onReplica.get('k1'), 'v1');
+    await failoverAborted();
+    // the replica being promoted is not (or no longer) the primary's: the write ran there,
+    // but may not survive the promotion — the client is told its fate is unknown
+    const unconfirmed = c.eval(slowWrite, 1, 'k2', 'v2');
+    await failoverStarts('127.0.0.1:1');
+    await assert.rejects(unconfirmed, { message: 'ERR upstream primary was failed over before its new primary confirmed having this command: it may or may not have run' });
+    assert.equal(await onPrimary.get('k2'), 'v2');
+    await failoverAborted();
+  } finally {
+    c.disconnect();
+    onPrimary.disconnect();
+    onReplica.disconnect();
+    await gw.close();
+    sentinel.close();
+    await replica.stop();
+    await primary.stop();
+  }
+});
