@@ -403,6 +403,7 @@ export const errors = {
   gatewayUpstreamUnreachable: 'ERR upstream unreachable',
   gatewayUpstreamLoginRefused: "ERR upstream refused the gateway's login",
   gatewayUpstreamsDisagree: 'ERR upstream nodes answered differently',
+  gatewayFailoverUnconfirmed: 'ERR upstream primary was failed over before its new primary confirmed having this command: it may or may not have run',
   /** Redis Cluster's texts (cluster.c getNodeByQuery, select): a gateway answers as a cluster would */
   gatewayCrossSlot: "CROSSSLOT Keys in request don't hash to the same slot",
   gatewaySlotNotServed: 'CLUSTERDOWN Hash slot not served',

@@ -388,6 +388,9 @@ const entries = [
   nstr('gateway-upstream-tls-key-file', 'active', { since: 'redoubt', flags: OWN_IMMUTABLE, validate: readableFile }),
   int('gateway-upstream-timeout', '5000', 1n, INT_MAX, 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
   int('gateway-max-inflight', '1024', 1n, 1048576n, 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
+  // shared pipelined connections per upstream node (and protocol version); each client's
+  // commands to a node always travel the same one (chosen by client id), so they stay in order
+  int('gateway-upstream-pool-size', '2', 1n, 64n, 'active', { since: 'redoubt', flags: OWN_IMMUTABLE }),
   // CONFIG SET checks it for protected configs (dir, dbfilename, security-log-file): implemented here.
   enm('enable-protected-configs', 'no', PROTECTED_ACTION, 'active', { flags: IMMUTABLE }),
   // DEBUG and MODULE are refused by the dispatcher unless these allow them (Redis's

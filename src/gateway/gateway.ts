@@ -67,6 +67,8 @@ export interface GatewayHost {
  */
 interface Lane {
   readonly resp: 2 | 3;
+  /** the pool index of the client's shared connections (its id modulo the pool size) */
+  readonly index: number;
   conn(node: Addr, slot: number): UpstreamConnection;
   /** a blocking command's own timeout (ms), else the connection's */
   readonly timeoutMs?: number;
@@ -141,7 +143,9 @@ export class Gateway {
   private readonly waiting: { run: () => void; done: Done }[] = [];
   private discovering = false;
   private refreshing = false;
+  /** shared connections by "host:port/resp/index" (gateway-upstream-pool-size per node and protocol) */
   private readonly pools = new Map<string, UpstreamConnection>();
+  private readonly poolSize: number;
   private readonly timer: NodeJS.Timeout;
   private readonly tlsOptions: tls.ConnectionOptions | undefined;
   private closed = false;
@@ -149,20 +153,26 @@ export class Gateway {
   private readonly sessions = new Map<number, ClientSession>();
   /** sessions with a WATCH pin: while 0, no command looks its client's session up */
   private pinned = 0;
-  private readonly shared: Record<2 | 3, Lane> = {
-    2: { resp: 2, conn: (node) => this.connection(node, 2) },
-    3: { resp: 3, conn: (node) => this.connection(node, 3) },
-  };
+  /**
+   * The shared lanes, one per pool index and protocol version. A client always uses the
+   * lane of its id modulo the pool size, so its commands to one node travel one connection
+   * and keep their order there (SCRIPT LOAD before EVALSHA, a write before its read).
+   */
+  private readonly shared: Record<2 | 3, Lane[]>;
   /** INFO-style counters */
   readonly counters = { forwarded: 0, moved: 0, ask: 0, tryagain: 0, unavailableRetries: 0, refreshes: 0, primarySwitches: 0 };
   /** a Sentinel-managed upstream (gateway-sentinel): the primary is asked of the sentinels */
   private readonly sentinel: SentinelWatch | null = null;
   /** set while a Sentinel failover is under way: new commands wait (in `waiting`) for the switch */
   private held: NodeJS.Timeout | null = null;
-  /** the next resolution ends a hold even if the primary did not change (a switch event, an abort, the hold's timeout) */
-  private releaseHold = false;
   /** when a node's refused login was last logged (loginRefused) */
   private readonly refusalsLogged = new Map<string, number>();
+  /**
+   * A switch event, an abort or the hold's timeout came while the sentinels were being
+   * asked: that answer may predate the event, so they are asked again once it is in, and
+   * only that later answer may end a hold without a new primary.
+   */
+  private releaseAgain = false;
 
   /** The gateway for this configuration, or null when gateway-upstream and gateway-sentinel are empty (the normal server). */
   static fromConfig(host: GatewayHost): Gateway | null {
@@ -180,6 +190,9 @@ export class Gateway {
   ) {
     this.seeds = seeds;
     const c = host.config;
+    this.poolSize = c.int('gateway-upstream-pool-size');
+    const lanes = (resp: 2 | 3): Lane[] => Array.from({ length: this.poolSize }, (_, i): Lane => ({ resp, index: i, conn: (node) => this.connection(node, resp, i) }));
+    this.shared = { 2: lanes(2), 3: lanes(3) };
     if (c.bool('gateway-upstream-tls')) {
       const file = (name: 'gateway-upstream-tls-ca-cert-file' | 'gateway-upstream-tls-cert-file' | 'gateway-upstream-tls-key-file') => {
         const p = c.get(name);
@@ -196,7 +209,7 @@ export class Gateway {
         sentinels,
         c.get('gateway-sentinel-master'),
         { user: user === '' ? undefined : user, password: password === '' ? undefined : password, tls: this.tlsOptions, timeoutMs: c.int('gateway-upstream-timeout') },
-        { failoverStarting: () => this.hold(), switched: () => this.resolvePrimary(true) },
+        { failoverStarting: (replica) => this.hold(replica), switched: () => this.resolvePrimary(true) },
       );
     }
     host.info.register('cluster', () => this.infoFields());
@@ -229,6 +242,7 @@ export class Gateway {
       ['gateway_primary_switches', c.primarySwitches],
       ['gateway_upstream_primaries', this.mode === 'standalone' ? 1 : (this.topology?.primaries.length ?? 0)],
       ['gateway_upstream_connections', this.pools.size],
+      ['gateway_upstream_pool_size', this.poolSize],
       ['gateway_client_upstream_connections', own],
       ['gateway_blocked_clients', blocked],
       ['gateway_watching_clients', this.pinned],
@@ -314,9 +328,19 @@ export class Gateway {
     if (plan.kind === 'crossslot' && this.mode !== 'standalone') return this.refuse(cmd, errors.gatewayCrossSlot);
     const fill = this.openSlot(ctx, cmd, argv);
     if (fill === null) return this.refuse(cmd, errors.gatewayUnsupported(cmd.fullName));
-    const lane = this.laneOf(ctx.client);
+    const lane = plan.kind === 'all' && plan.merge === 'any-ok' ? this.ownLane(ctx.client) : this.laneOf(ctx.client);
     this.whenReady(() => this.forward(plan, argv, lane, fill), fill);
     return null;
+  }
+
+  /**
+   * The client's own connections (SCRIPT KILL, FUNCTION KILL): a node running a busy
+   * script reads no more from the connection that sent it, which may be a shared one.
+   */
+  private ownLane(client: Client): Lane {
+    const s = this.session(client);
+    const resp = client.resp;
+    return { resp, index: 0, conn: (node) => s.dedicated(node, resp) };
   }
 
   private refuse(cmd: Command, text: string): Reply {
@@ -360,20 +384,27 @@ export class Gateway {
 
   /** The lane of a client's ordinary commands: the shared connections, unless WATCH pinned it. */
   private laneOf(client: Client): Lane {
-    if (this.pinned === 0) return this.shared[client.resp];
+    const lane = this.sharedLane(client);
+    if (this.pinned === 0) return lane;
     const s = this.sessions.get(client.id);
-    return s === undefined || s.pin === null ? this.shared[client.resp] : this.pinnedLane(s, s.pin, client.resp);
+    return s === undefined || s.pin === null ? lane : this.pinnedLane(s, s.pin, client.resp, lane.index);
+  }
+
+  /** The client's shared lane: its pool index is fixed for its lifetime. */
+  private sharedLane(client: Client): Lane {
+    return this.shared[client.resp][client.id % this.poolSize]!;
   }
 
   /**
    * A pinned client's commands to the pinned node travel its own connection there (ordered
    * after the WATCH); a redirect or a lost connection on the pinned slot breaks the pin.
    */
-  private pinnedLane(s: ClientSession, pin: WatchPin, resp: 2 | 3): Lane {
+  private pinnedLane(s: ClientSession, pin: WatchPin, resp: 2 | 3, index: number): Lane {
     return {
       resp,
+      index,
       conn: (node) => {
-        if (pin.node === null || nodeAddress(pin.node) !== nodeAddress(node)) return this.connection(node, resp);
+        if (pin.node === null || nodeAddress(pin.node) !== nodeAddress(node)) return this.connection(node, resp, index);
         const conn = s.dedicated(node, resp);
         if (conn !== pin.conn) pin.broken = true;
         return conn;
@@ -457,6 +488,7 @@ export class Gateway {
     const allowed = timeoutMs === 0 ? Infinity : timeoutMs + this.host.config.int('gateway-upstream-timeout');
     const lane: Lane = {
       resp,
+      index: 0,
       timeoutMs: Number.isNaN(allowed) ? undefined : allowed,
       conn: (node) => {
         const conn = s.dedicated(node, resp);
@@ -493,7 +525,7 @@ export class Gateway {
     if (on === null || upstreamId === undefined || open === null || on.conn.closed) return local;
     const fill = open();
     const mode = argv.length > 3 ? [argv[3]!.toUpperCase()] : [];
-    this.connection(on.node, ctx.client.resp).send(['CLIENT', 'UNBLOCK', upstreamId, ...mode], (bytes) => fill(reply.raw(bytes)));
+    this.sharedLane(ctx.client).conn(on.node, -1).send(['CLIENT', 'UNBLOCK', upstreamId, ...mode], (bytes) => fill(reply.raw(bytes)));
     return null;
   }
 
@@ -661,7 +693,7 @@ export class Gateway {
     }
     const fill = denied.every((d) => d === null) ? open : (bytes: Buffer) => open(withDenials(bytes, denied));
     const commands = [['MULTI'], ...queued.filter((_, i) => denied[i] === null).map((q) => q.argv), ['EXEC']];
-    const lane = pin !== null && session !== undefined ? this.pinnedLane(session, pin, resp) : this.shared[resp];
+    const lane = pin !== null && session !== undefined ? this.pinnedLane(session, pin, resp, this.sharedLane(client).index) : this.sharedLane(client);
     this.whenReady(() => this.sendTransaction(slot, pin?.node ?? null, commands, lane, fill, pin !== null, 0), fill);
     return null;
   }
@@ -863,9 +895,9 @@ export class Gateway {
     return new UpstreamConnection(this.upstreamOptions(node, resp === 3));
   }
 
-  /** The pipelined connection to `node` for this protocol version (a new one if the last was lost). */
-  private connection(node: Addr, resp: 2 | 3): UpstreamConnection {
-    const key = `${nodeAddress(node)}/${resp}`;
+  /** The pipelined connection `index` of the pool to `node` for this protocol version (a new one if the last was lost). */
+  private connection(node: Addr, resp: 2 | 3, index = 0): UpstreamConnection {
+    const key = `${nodeAddress(node)}/${resp}/${index}`;
     let conn = this.pools.get(key);
     if (conn === undefined || conn.closed) {
       conn = this.newConnection(node, resp);
@@ -895,8 +927,10 @@ export class Gateway {
   private resolvePrimary(release: boolean): void {
     const sentinel = this.sentinel;
     if (sentinel === null || this.closed) return;
-    if (release) this.releaseHold = true;
-    if (this.discovering) return;
+    if (this.discovering) {
+      if (release) this.releaseAgain = true;
+      return;
+    }
     this.discovering = true;
     this.counters.refreshes++;
     sentinel.resolve((addr, refusedBy) => {
@@ -921,11 +955,15 @@ export class Gateway {
         }
         this.host.logger.notice(`Gateway: upstream is ${this.describe()}`);
       }
-      if (this.held !== null && (changed || this.releaseHold)) {
+      if (this.held !== null && (changed || release)) {
         clearTimeout(this.held);
         this.held = null;
       }
-      this.releaseHold = false;
+      if (this.releaseAgain) {
+        // an answer asked before the event: a hold it did not end waits for the next one
+        this.releaseAgain = false;
+        if (this.held !== null) return this.resolvePrimary(true);
+      }
       if (this.held === null) for (const w of this.waiting.splice(0)) w.run();
     });
   }
@@ -935,11 +973,43 @@ export class Gateway {
    * wait until the primary switched, so the old primary runs none of them after its replica
    * stopped following it; at most gateway-upstream-timeout, then the sentinels are asked again.
    */
-  private hold(): void {
+  private hold(replica: string): void {
     if (this.held !== null || this.closed || this.mode === 'discovering') return;
     this.host.logger.notice(`Gateway: Sentinel failover of '${this.sentinel!.master}' under way: holding commands until the switch`);
     this.held = setTimeout(() => this.resolvePrimary(true), this.host.config.int('gateway-upstream-timeout'));
     this.held.unref();
+    const primary = this.standaloneNode;
+    if (primary !== null) for (const [key, conn] of this.pools) if (key.startsWith(`${nodeAddress(primary)}/`)) this.confirmInFlight(conn, replica);
+  }
+
+  /**
+   * The commands already on their way to the primary being failed over may run there after
+   * `replica` (the one being promoted) stopped following it, and be lost when it resyncs:
+   * their replies are held until the primary says `replica` is one of its replicas (ROLE)
+   * and they all have everything before (WAIT), else they get UNCONFIRMED_REPLY — their
+   * fate is unknown. A write answered before the hold is beyond help (use WAIT).
+   */
+  private confirmInFlight(conn: UpstreamConnection, replica: string): void {
+    const gate = conn.gate();
+    if (gate === null) return;
+    const waitMs = String(Math.min(1000, this.host.config.int('gateway-upstream-timeout')));
+    conn.send(['ROLE'], (bytes, isError) => {
+      let replicas: string[] = [];
+      if (!isError) {
+        try {
+          const role = decodeReply(bytes);
+          if (Array.isArray(role) && role[0] === 'master' && Array.isArray(role[2])) {
+            replicas = role[2].map((r) => (Array.isArray(r) ? `${String(r[0])}:${String(r[1])}` : ''));
+          }
+        } catch (e) {
+          if (!(e instanceof ReplyFramingError)) throw e;
+        }
+      }
+      if (!replicas.includes(replica)) return conn.decide(gate, false);
+      conn.send(['WAIT', String(replicas.length), waitMs], (reply, failed) => {
+        conn.decide(gate, !failed && Number(reply.toString('latin1', 1, reply.length - 2)) >= replicas.length);
+      });
+    });
   }
 
   /** Start-up discovery: CLUSTER SLOTS from the seeds in turn; "cluster support disabled" = standalone. */

@@ -85,6 +85,10 @@ export function mergeSplit(merge: SplitMerge, parts: readonly SplitPart[], repli
 
 /** Merges the replies of a command sent to every primary. */
 export function mergeFanout(merge: FanoutMerge, replies: readonly Buffer[]): Buffer {
+  if (merge === 'any-ok') {
+    const ok = replies.find((r) => r[0] === 0x2b);
+    return ok ?? replies.find((r) => !r.toString('latin1', 0, 8).startsWith('-NOTBUSY')) ?? replies[0]!;
+  }
   const error = firstError(replies);
   if (error !== null) return error;
   switch (merge) {

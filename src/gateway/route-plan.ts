@@ -12,7 +12,7 @@
  *    broadcasts it —, EVAL/FCALL with no keys, TIME…): the router picks one;
  *  - `split`: MGET, MSET, DEL, UNLINK, EXISTS, TOUCH over several slots, cut into one
  *    command per slot, replies merged in the client's order (`merge`);
- *  - `all`: sent to every primary and merged (KEYS, DBSIZE, FLUSHALL, SCRIPT LOAD, …);
+ *  - `all`: sent to every primary and merged (KEYS, DBSIZE, FLUSHALL, SCRIPT LOAD, SCRIPT KILL, …);
  *  - `crossslot`: keys in several slots and no way to split: Redis Cluster's -CROSSSLOT.
  * Shard channels (SSUBSCRIBE, SPUBLISH, SUNSUBSCRIBE) are routed by the channel's slot,
  * as Redis Cluster does, though their specs mark them NOT_KEY.
@@ -47,7 +47,13 @@ export type FanoutMerge =
   /** SCRIPT EXISTS: element-wise AND of integer arrays */
   | 'and'
   /** RANDOMKEY: the first non-null reply */
-  | 'first-non-null';
+  | 'first-non-null'
+  /**
+   * SCRIPT KILL, FUNCTION KILL: the busy script runs on one node; +OK if one killed it,
+   * else that node's refusal (UNKILLABLE), else NOTBUSY. Sent on the client's own
+   * connections: the shared one to the busy node is stuck behind the script's EVAL.
+   */
+  | 'any-ok';
 
 export type RoutePlan =
   | { kind: 'local' }
@@ -80,6 +86,8 @@ const FANOUT: ReadonlyMap<string, FanoutMerge> = new Map<string, FanoutMerge>([
   ['function|delete', 'ok'],
   ['function|flush', 'ok'],
   ['function|restore', 'ok'],
+  ['script|kill', 'any-ok'],
+  ['function|kill', 'any-ok'],
 ]);
 
 /** Commands split by slot, the arguments each key owns, and how replies merge. */

@@ -5,7 +5,7 @@
  * a failover as it happens:
  *
  *  - `+selected-slave` (the failover leader picked the replica it is about to promote):
- *    `failoverStarting` — the gateway holds new commands until the switch, so none is run
+ *    `failoverStarting` (with the replica's address) — the gateway holds new commands until the switch, so none is run
  *    by the old primary after the replica stopped replicating from it (such a write would
  *    be acknowledged, then dropped when the old primary resyncs as a replica);
  *  - `+switch-master` and `-failover-abort-*`: `switched` — ask again and resume.
@@ -23,8 +23,8 @@ export interface Addr {
 }
 
 export interface SentinelEvents {
-  /** a failover of the watched master is under way: hold new commands */
-  failoverStarting(): void;
+  /** a failover of the watched master is under way, promoting `replica` ("ip:port"): hold new commands */
+  failoverStarting(replica: string): void;
   /** the master switched (or the failover was aborted): resolve the primary again */
   switched(): void;
 }
@@ -103,7 +103,8 @@ export class SentinelWatch {
     const payload = v[v.length - 1];
     if (typeof channel !== 'string' || typeof payload !== 'string') return;
     if (masterNamed(channel, payload) !== this.master) return;
-    if (channel === '+selected-slave') this.events.failoverStarting();
+    // `slave <ip:port> <ip> <port> @ <master> …`
+    if (channel === '+selected-slave') this.events.failoverStarting(payload.split(' ')[1] ?? '');
     else this.events.switched();
   }
 }

@@ -53,6 +53,17 @@ export const LOST_REPLY = errorReply(errors.gatewayUpstreamLost);
 export const TIMEOUT_REPLY = errorReply(errors.gatewayUpstreamTimeout);
 export const UNREACHABLE_REPLY = errorReply(errors.gatewayUpstreamUnreachable);
 export const LOGIN_REFUSED_REPLY = errorReply(errors.gatewayUpstreamLoginRefused);
+export const UNCONFIRMED_REPLY = errorReply(errors.gatewayFailoverUnconfirmed);
+
+/**
+ * Replies held back until it is known whether they may be passed on (`gate`): the
+ * commands in flight on a primary that is being failed over.
+ */
+export interface Gate {
+  /** null until decided; true: pass the replies on; false: their fate is unknown */
+  verdict: boolean | null;
+  held: { callback: ReplyCallback; bytes: Buffer; isError: boolean }[];
+}
 
 function encodeCommand(argv: readonly string[]): Buffer {
   let size = 16;
@@ -76,6 +87,8 @@ interface Pending {
   timeoutMs: number;
   /** the login's AUTH: a failure closes the connection */
   login: boolean;
+  /** its reply waits for this gate's verdict */
+  gate: Gate | null;
 }
 
 export class UpstreamConnection {
@@ -87,6 +100,8 @@ export class UpstreamConnection {
   private connected = false;
   private closedReply: Buffer | null = null;
   private readonly timer: NodeJS.Timeout;
+  /** gates not decided yet */
+  private readonly gates = new Set<Gate>();
   /** called once when the connection is gone, whatever the reason */
   onClose: (() => void) | null = null;
 
@@ -135,6 +150,28 @@ export class UpstreamConnection {
     this.write(argv, callback, false, timeoutMs);
   }
 
+  /**
+   * Holds the replies of every command now in flight until `decide` is called on the
+   * returned gate (null when none is in flight): then they go on as they came (true), or,
+   * but for error replies, as UNCONFIRMED_REPLY (false). A connection lost meanwhile gives
+   * the held ones its loss reply. Commands sent after the gate are not held.
+   */
+  gate(): Gate | null {
+    if (this.inFlight === 0 || this.closedReply !== null) return null;
+    const gate: Gate = { verdict: null, held: [] };
+    for (let i = this.head; i < this.pending.length; i++) if (!this.pending[i]!.login) this.pending[i]!.gate = gate;
+    this.gates.add(gate);
+    return gate;
+  }
+
+  /** The verdict on a gate's replies (once: a later call changes nothing). */
+  decide(gate: Gate, pass: boolean): void {
+    if (gate.verdict !== null) return;
+    gate.verdict = pass;
+    this.gates.delete(gate);
+    for (const h of gate.held.splice(0)) deliverGated(pass, h.callback, h.bytes, h.isError);
+  }
+
   /** Subscriber mode: writes a command whose answers arrive through `onFrame` (false once closed). */
   sendRaw(argv: readonly string[]): boolean {
     if (this.closedReply !== null) return false;
@@ -148,7 +185,7 @@ export class UpstreamConnection {
   }
 
   private write(argv: readonly string[], callback: ReplyCallback, login: boolean, timeoutMs = this.opts.timeoutMs): void {
-    this.pending.push({ callback, sentAt: performance.now(), timeoutMs, login });
+    this.pending.push({ callback, sentAt: performance.now(), timeoutMs, login, gate: null });
     this.socket.write(encodeCommand(argv));
   }
 
@@ -197,8 +234,12 @@ export class UpstreamConnection {
           this.opts.onLoginRefused?.();
           return;
         }
-      } else {
+      } else if (p.gate === null) {
         p.callback(bytes, isError);
+      } else if (p.gate.verdict === null) {
+        p.gate.held.push({ callback: p.callback, bytes, isError });
+      } else {
+        deliverGated(p.gate.verdict, p.callback, bytes, isError);
       }
       if (this.closedReply !== null) return;
     }
@@ -227,7 +268,18 @@ export class UpstreamConnection {
     const waiting = this.pending.slice(this.head).filter((p) => !p.login);
     this.pending.length = 0;
     this.head = 0;
+    // replies held at a gate: whether the command will survive is unknown now
+    for (const gate of this.gates) {
+      gate.verdict = false;
+      for (const h of gate.held.splice(0)) h.callback(reason, true);
+    }
+    this.gates.clear();
     for (const p of waiting) p.callback(reason, true);
     this.onClose?.();
   }
+}
+
+function deliverGated(pass: boolean, callback: ReplyCallback, bytes: Buffer, isError: boolean): void {
+  if (pass || isError) callback(bytes, isError);
+  else callback(UNCONFIRMED_REPLY, true);
 }

@@ -12,6 +12,8 @@
  * and reports requests/s and p50 latency per mode (medians over the rounds) and the
  * latency each hop adds over the direct run.
  *   node dist/test/bench/gateway-bench.js [-n N] [-c C] [--rounds R] [--pipeline P]
+ * With --pool-sizes 1,2,4 the gateway modes are instead one gateway per
+ * gateway-upstream-pool-size, each benchmarked in turn in the same rounds (an A/B of the pool).
  *
  * --failover: the cluster gets one replica per primary; clients write through one gateway
  * (SET k:i, each acknowledged key remembered) while one primary is SIGKILLed; reports the
@@ -124,18 +126,25 @@ async function throughput(): Promise<void> {
   const c = Number(arg('-c') ?? 50);
   const rounds = Number(arg('--rounds') ?? 3);
   const pipeline = Number(arg('--pipeline') ?? 1);
+  const poolSizes = arg('--pool-sizes')?.split(',').map(Number) ?? null;
   const nodes = await startCluster(3, 0);
   const gateways: ProcessHandle[] = [];
   let splitter: { port: number; close(): void } | null = null;
   try {
-    for (let i = 0; i < 2; i++) gateways.push(await startNode('redoubt', [`gateway-upstream 127.0.0.1:${nodes[i]!.port}`]));
-    splitter = await startSplitter(gateways.map((g) => g.port));
     const common = ['-t', 'set,get', '-n', String(n), '-c', String(c), '-r', '100000', '-P', String(pipeline), '-q'];
-    const modes: [string, string[]][] = [
-      ['direct (--cluster)', ['--cluster', '-h', '127.0.0.1', '-p', String(nodes[0]!.port), ...common]],
-      ['one gateway', ['-h', '127.0.0.1', '-p', String(gateways[0]!.port), ...common]],
-      ['2 gateways + splitter', ['-h', '127.0.0.1', '-p', String(splitter.port), ...common]],
-    ];
+    const modes: [string, string[]][] = [['direct (--cluster)', ['--cluster', '-h', '127.0.0.1', '-p', String(nodes[0]!.port), ...common]]];
+    if (poolSizes !== null) {
+      // one gateway per pool size, each benchmarked alone, in turn, in the same rounds
+      for (const size of poolSizes) {
+        const g = await startNode('redoubt', [`gateway-upstream 127.0.0.1:${nodes[0]!.port}`, `gateway-upstream-pool-size ${size}`]);
+        gateways.push(g);
+        modes.push([`one gateway, pool ${size}`, ['-h', '127.0.0.1', '-p', String(g.port), ...common]]);
+      }
+    } else {
+      for (let i = 0; i < 2; i++) gateways.push(await startNode('redoubt', [`gateway-upstream 127.0.0.1:${nodes[i]!.port}`]));
+      splitter = await startSplitter(gateways.map((g) => g.port));
+      modes.push(['one gateway', ['-h', '127.0.0.1', '-p', String(gateways[0]!.port), ...common]], ['2 gateways + splitter', ['-h', '127.0.0.1', '-p', String(splitter.port), ...common]]);
+    }
     const results = new Map<string, BenchResult[]>(modes.map(([name]) => [name, []]));
     for (let r = 0; r < rounds; r++) {
       for (const [name, args] of modes) {

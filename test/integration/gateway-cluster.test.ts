@@ -9,13 +9,16 @@
  * MULTI/EXEC on {tag} keys, an ACL key pattern enforced at the gateway (the upstream never
  * sees the denied command), ASK and MOVED during a slot migration followed transparently,
  * blocking commands on the client's own upstream connection, pub/sub (channels, patterns,
- * shard channels; RESP2 and RESP3; channel ACLs), WATCH pinned to its slot's node, a
+ * shard channels; RESP2 and RESP3; channel ACLs), WATCH pinned to its slot's node, scripts
+ * and functions by their keys' slot (SCRIPT/FUNCTION LOAD, FLUSH, DELETE on every primary,
+ * SCRIPT KILL on the busy node), clients spread over per-node pools in order, a
  * primary SIGKILLed under load and the gateway following the failover; then a standalone
  * upstream (and its death answered with a clear error).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -454,6 +457,119 @@ test('WATCH pins the client to the watched slot\'s node until EXEC, DISCARD or U
   } finally {
     c.disconnect();
     other.disconnect();
+  }
+});
+
+/** A key `prefix{n}` whose slot `node` serves. */
+async function keyOn(node: ClusterNode, prefix: string): Promise<string> {
+  for (let i = 0; ; i++) if ((await ownerOf(keySlot(`${prefix}{${i}}`))) === node) return `${prefix}{${i}}`;
+}
+
+test('scripts: EVAL/EVALSHA/EVAL_RO/FCALL/FCALL_RO on their keys\' node; SCRIPT and FUNCTION LOAD/FLUSH/DELETE reach every primary; SCRIPT KILL finds the busy node', { skip, timeout: 30_000 }, async () => {
+  const c = connect();
+  const other = connect();
+  try {
+    const keys = await Promise.all(nodes.map((n) => keyOn(n, 'lua:')));
+    for (const [i, k] of keys.entries()) {
+      assert.equal(await c.eval("return redis.call('SET', KEYS[1], ARGV[1])", 1, k, `v${i}`), 'OK');
+      assert.equal(await nodes[i]!.admin.get(k), `v${i}`);
+      assert.equal(await c.call('EVAL_RO', "return redis.call('GET', KEYS[1])", '1', k), `v${i}`);
+    }
+    // keys of one slot run together; keys of several slots get the cluster's own CROSSSLOT
+    assert.deepEqual(await c.eval("return {redis.call('INCR', KEYS[1]), redis.call('INCR', KEYS[2])}", 2, '{lt}a', '{lt}b'), [1, 1]);
+    const crossslot = await nodes[0]!.admin.eval('return 1', 2, keys[0]!, keys[1]!).then(() => 'ran', (e: Error) => e.message);
+    assert.equal(crossslot, "CROSSSLOT Keys in request don't hash to the same slot");
+    await assert.rejects(c.eval('return 1', 2, keys[0]!, keys[1]!), { message: crossslot });
+    await assert.rejects(c.call('FCALL', 'nofn', '2', keys[0]!, keys[2]!), { message: crossslot });
+    // no keys: one primary runs it, as a cluster client may send it to any node
+    assert.equal(await c.eval("return 'keyless'", 0), 'keyless');
+    // SCRIPT LOAD reaches every primary, so EVALSHA finds it whichever node its keys live on
+    // (pipelined behind the load: the client's connections keep its order on every node)
+    const incr = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
+    const sha = createHash('sha1').update(incr).digest('hex');
+    const p = c.pipeline().script('LOAD', incr);
+    for (const k of keys) p.evalsha(sha, 1, `${k}:n`, 5);
+    assert.deepEqual((await p.exec())!.map(([e, v]) => e?.message ?? v), [sha, 5, 5, 5]);
+    for (const n of nodes) assert.deepEqual(await n.admin.script('EXISTS', sha), [1]);
+    assert.deepEqual(await c.script('EXISTS', sha, 'f'.repeat(40)), [1, 0]);
+    assert.equal(await c.script('FLUSH'), 'OK');
+    for (const n of nodes) assert.deepEqual(await n.admin.script('EXISTS', sha), [0]);
+    for (const k of keys) await assert.rejects(c.evalsha(sha, 1, k, 1), { message: /^NOSCRIPT/ });
+    // ioredis's defineCommand: EVALSHA, NOSCRIPT, then EVAL — on every node
+    c.defineCommand('gwIncr', { numberOfKeys: 1, lua: incr });
+    const scripted = c as Redis & { gwIncr(key: string, by: number): Promise<number> };
+    for (const k of keys) assert.equal(await scripted.gwIncr(`${k}:d`, 2), 2);
+    for (const k of keys) assert.equal(await scripted.gwIncr(`${k}:d`, 2), 4);
+    // functions: FUNCTION LOAD / DELETE / FLUSH on every primary, FCALL and FCALL_RO by their keys
+    const lib = [
+      '#!lua name=gwlib',
+      "redis.register_function('gwset', function(keys, args) return redis.call('SET', keys[1], args[1]) end)",
+      "redis.register_function{function_name='gwget', callback=function(keys) return redis.call('GET', keys[1]) end, flags={'no-writes'}}",
+      "redis.register_function('gwnokey', function() return 'fn-keyless' end)",
+    ].join('\n');
+    assert.equal(await c.call('FUNCTION', 'LOAD', lib), 'gwlib');
+    for (const [i, k] of keys.entries()) {
+      assert.equal(await c.call('FCALL', 'gwset', '1', k, `f${i}`), 'OK');
+      assert.equal(await c.call('FCALL_RO', 'gwget', '1', k), `f${i}`);
+      assert.equal(await nodes[i]!.admin.get(k), `f${i}`);
+    }
+    assert.equal(await c.call('FCALL', 'gwnokey', '0'), 'fn-keyless');
+    assert.equal(await c.call('FUNCTION', 'DELETE', 'gwlib'), 'OK');
+    for (const n of nodes) assert.deepEqual(await n.admin.call('FUNCTION', 'LIST'), []);
+    await assert.rejects(c.call('FCALL', 'gwset', '1', keys[1]!, 'x'), /Function not found/);
+    assert.equal(await c.call('FUNCTION', 'LOAD', lib), 'gwlib');
+    assert.equal(await c.call('FUNCTION', 'FLUSH'), 'OK');
+    for (const n of nodes) assert.deepEqual(await n.admin.call('FUNCTION', 'LIST'), []);
+    // SCRIPT KILL reaches the node running a busy script, though that node reads nothing
+    // more from the connection that carried the script; with none busy, NOTBUSY
+    await assert.rejects(c.script('KILL'), { message: /^NOTBUSY/ });
+    for (const n of nodes) await n.admin.config('SET', 'busy-reply-threshold', '100');
+    try {
+      const busy = other.eval('while true do end', 1, keys[2]!).then(() => 'returned', (e: Error) => e.message);
+      for (const deadline = Date.now() + 5000; ; ) {
+        const r = await c.script('KILL').catch((e: Error) => e.message);
+        if (r === 'OK') break;
+        assert.match(String(r), /^NOTBUSY/);
+        if (Date.now() > deadline) throw new Error('SCRIPT KILL never found the busy script');
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      assert.match(await busy, /Script killed by user/);
+      assert.equal(await other.get(keys[2]!), 'f2');
+    } finally {
+      for (const n of nodes) await n.admin.config('SET', 'busy-reply-threshold', '5000');
+    }
+  } finally {
+    c.disconnect();
+    other.disconnect();
+  }
+});
+
+test('per-node pools: clients spread over gateway-upstream-pool-size connections to each node, each client\'s pipeline in order', { skip, timeout: 20_000 }, async () => {
+  const clients = Array.from({ length: 4 }, () => connect());
+  try {
+    const tags = Array.from({ length: 12 }, (_, i) => i);
+    assert.equal(new Set(await Promise.all(tags.map(async (t) => (await ownerOf(keySlot(String(t)))).port))).size, 3);
+    await Promise.all(
+      clients.map(async (c, ci) => {
+        // a write then its read, and a counter per key: any reordering of this client's
+        // commands on a node shows as a stale read or a count out of sequence
+        const p = c.pipeline();
+        for (let i = 0; i < 240; i++) {
+          const tag = tags[i % tags.length]!;
+          p.set(`pool:${ci}:{${tag}}`, String(i)).get(`pool:${ci}:{${tag}}`).incr(`pool:n:${ci}:{${tag}}`);
+        }
+        const out = (await p.exec())!;
+        for (let i = 0; i < 240; i++) {
+          assert.deepEqual(out.slice(3 * i, 3 * i + 3), [[null, 'OK'], [null, String(i)], [null, Math.floor(i / tags.length) + 1]], `client ${ci} command ${i}`);
+        }
+      }),
+    );
+    const info = await clients[0]!.info('cluster');
+    assert.match(info, /gateway_upstream_pool_size:2\r\n/);
+    // four clients over two pool indexes, each to three nodes: six shared connections
+    assert.ok(Number(/gateway_upstream_connections:(\d+)/.exec(info)![1]) >= 6, info);
+  } finally {
+    for (const c of clients) c.disconnect();
   }
 });
 

@@ -43,5 +43,11 @@ test('sums, OKs and the first error', () => {
   assert.match(mergeFanout('same', [bulk('sha'), bulk('other')]).toString(), /^-ERR /);
   assert.equal(mergeFanout('first-non-null', [bulk(null), bulk('k')]).toString(), bulk('k').toString());
   assert.equal(mergeFanout('first-non-null', [bulk(null), bulk(null)]).toString(), '$-1\r\n');
+  // SCRIPT KILL / FUNCTION KILL: +OK from the busy node wins, else its refusal, else NOTBUSY
+  const notbusy = Buffer.from('-NOTBUSY No scripts in execution right now.\r\n');
+  const unkillable = Buffer.from('-UNKILLABLE Sorry the script already executed write commands against the dataset.\r\n');
+  assert.equal(mergeFanout('any-ok', [notbusy, Buffer.from('+OK\r\n'), notbusy]).toString(), '+OK\r\n');
+  assert.equal(mergeFanout('any-ok', [notbusy, unkillable]).toString(), unkillable.toString());
+  assert.equal(mergeFanout('any-ok', [notbusy, notbusy]).toString(), notbusy.toString());
   assert.deepEqual(arrayElements(Buffer.from('*2\r\n*1\r\n:1\r\n$-1\r\n')).map(String), ['*1\r\n:1\r\n', '$-1\r\n']);
 });

@@ -39,6 +39,8 @@ test('keyless, local and fan-out commands', () => {
   assert.deepEqual(plan('DBSIZE'), { kind: 'all', merge: 'sum' });
   assert.deepEqual(plan('SCRIPT', 'LOAD', 'return 1'), { kind: 'all', merge: 'same' });
   assert.deepEqual(plan('SCRIPT', 'EXISTS', 'abc'), { kind: 'all', merge: 'and' });
+  assert.deepEqual(plan('SCRIPT', 'KILL'), { kind: 'all', merge: 'any-ok' });
+  assert.deepEqual(plan('FUNCTION', 'KILL'), { kind: 'all', merge: 'any-ok' });
 });
 
 test('cross-slot commands that cannot be split are refused', () => {
