@@ -11,11 +11,15 @@
 #                Export one with: git -C <redis clone> archive 7.2.4 | tar -x -C "$REDIS_SRC"
 #   REDIS_BIN    a built Redis 7.2.4 redis-server to compare with; default $REDIS_SRC/src/redis-server
 #                when it exists. Without it only Redoubt's own ok/err counts are printed.
+#                A non-empty $OUT/<unit>.redis.log is reused, not re-run: the Redis side does
+#                not change between Redoubt builds, so copy earlier Redis logs into OUT to run
+#                Redoubt only (and compare against the same Redis figures each time).
 #   SUITE_TAGS   the suite's tag filter; default "-needs:repl" (replication is its own issue)
 #   UNIT_TIMEOUT seconds per unit (default 900)
 #   OUT          where the logs go (default ./suite-results, one log per unit and server)
 #   SUITE_ARGS   extra runtest arguments for Redoubt's run only (e.g. --skiptest NAME, to get
-#                past a test that aborts the unit); split on spaces
+#                past a test that aborts the unit); split on spaces, so a test name with
+#                spaces goes in a file given with --skipfile FILE (one exact name a line)
 #   SUITE_BASEPORT  first port the suite's servers take (default 21111); give parallel runs
 #                ranges SUITE_PORTCOUNT apart so they never meet
 #   SUITE_PORTCOUNT how many ports from SUITE_BASEPORT a run may take (default 2000)
