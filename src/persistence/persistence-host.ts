@@ -12,7 +12,9 @@ import type { Clock } from '../keyspace/clock.js';
 import type { Database } from '../keyspace/database.js';
 import type { CommandHost } from '../command-model/services.js';
 import type { CommandTable } from '../command-model/command-table.js';
-import type { Dispatcher } from '../commands/dispatcher.js';
+import type { Command } from '../command-model/command-spec.js';
+import type { CommandContext } from '../command-model/context.js';
+import type { Reply } from '../protocol/reply.js';
 import type { FunctionLibraries } from '../scripting/function-libraries.js';
 import type { User } from '../acl/user.js';
 import type { Client } from '../server/client.js';
@@ -49,8 +51,8 @@ export interface PersistenceHost extends CommandHost, SnapshotHost {
   readonly propagator: Propagator;
   readonly functions: FunctionLibraries;
   readonly commands: CommandTable;
-  /** AOF replay runs its commands through the dispatcher */
-  readonly dispatcher: Dispatcher;
+  /** AOF replay runs its commands through the dispatcher (commands/dispatcher.ts) */
+  readonly dispatcher: { call(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null };
   readonly acl: { readonly defaultUser: User };
   /** a script the AOF replay left running (BUSY) */
   readonly scripts: { busyError(): string | null };

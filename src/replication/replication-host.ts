@@ -5,6 +5,7 @@
  * nor replication.ts is imported by the modules they build: no import cycle (issue 14).
  */
 import type net from 'node:net';
+import type { Dispatcher } from '../commands/dispatcher.js';
 import type { KeyspaceHost } from '../keyspace/database.js';
 import type { PersistenceHost } from '../persistence/persistence-host.js';
 import type { PersistenceLayer } from '../persistence/persistence-layer.js';
@@ -23,6 +24,8 @@ import type { ReplicationStream } from './replication-stream.js';
 
 /** What replication reads of the server: both sides drive connections, snapshots and the write feed. */
 export interface ReplicationHost extends PersistenceHost {
+  /** the replica side applies the primary's stream through the dispatcher */
+  readonly dispatcher: Dispatcher;
   readonly acl: AccessControl;
   readonly security: SecurityMonitor;
   readonly persistence: PersistenceLayer;

@@ -11,6 +11,7 @@ import { infoText } from './info-report.js';
 import type { InfoReportHost } from './info-report.js';
 import type { DebugServiceHost } from './debug-service.js';
 import type { AccessControl } from '../acl/access-control.js';
+import type { Dispatcher } from '../commands/dispatcher.js';
 import type { Replication } from '../replication/replication.js';
 import type { PersistenceLayer } from '../persistence/persistence-layer.js';
 import type { Database } from '../keyspace/database.js';
@@ -45,6 +46,7 @@ export type ServerCommandServices = CommandServices & { readonly scripting: Scri
 /** What the command services reach in the server (server/server.ts): INFO's and DEBUG's hosts, and the registries. */
 export interface CommandServicesHost extends InfoReportHost, DebugServiceHost {
   readonly acl: AccessControl;
+  readonly dispatcher: Dispatcher;
   readonly services: InfoReportHost['services'];
   readonly replication: Replication;
   readonly persistence: PersistenceLayer;
