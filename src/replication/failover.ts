@@ -46,7 +46,7 @@ export class Failover {
 
   constructor(
     private readonly repl: ReplicationParts,
-    private readonly server: ReplicationHost,
+    private readonly server: Pick<ReplicationHost, 'logger' | 'pause' | 'security'>,
   ) {}
 
   /** FAILOVER's arguments checked and the wait started, in Redis's order and texts. */
