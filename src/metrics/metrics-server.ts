@@ -6,7 +6,21 @@
  */
 import http from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Server } from '../server/server.js';
+import type { Database } from '../keyspace/database.js';
+import type { MemoryAccounting } from '../keyspace/memory-accounting.js';
+import type { SecurityMonitor } from '../security/security-monitor.js';
+import type { ServerStats } from '../server/stats.js';
+
+/** What the endpoint exports from the server (server/server.ts). */
+export interface MetricsHost {
+  readonly stats: ServerStats;
+  readonly security: SecurityMonitor;
+  readonly connections: { readonly size: number };
+  readonly syslog: { readonly lost: number } | null;
+  readonly dbs: readonly Database[];
+  readonly memory: MemoryAccounting;
+  readonly evictor: { readonly maxmemory: number };
+}
 
 /** A counter whose value is copied from the server's own total at scrape time. */
 function mirroredCounter(registry: Registry, name: string, help: string, read: () => number): void {
@@ -22,7 +36,7 @@ function mirroredCounter(registry: Registry, name: string, help: string, read: (
 }
 
 /** Builds the registry of Redoubt's metrics for `server`. */
-export function buildMetrics(server: Server): Registry {
+export function buildMetrics(server: MetricsHost): Registry {
   const registry = new Registry();
   const stats = server.stats;
   const sec = server.security;
@@ -145,7 +159,7 @@ export function buildMetrics(server: Server): Registry {
 }
 
 /** Starts the HTTP endpoint; resolves with the bound port. */
-export async function startMetricsServer(server: Server, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+export async function startMetricsServer(server: MetricsHost, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
   const registry = buildMetrics(server);
   const httpServer = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {

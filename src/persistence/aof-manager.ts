@@ -11,7 +11,7 @@
  * names the new base and the new incr file only. A crash at any step leaves a manifest
  * that loads to the same data.
  */
-import type { Server } from '../server/server.js';
+import type { PersistenceHost } from './persistence-host.js';
 import { AofWriter, type AppendFsync } from './aof/aof-writer.js';
 import { loadAof, AofLoadError } from './aof/aof-loader.js';
 import { aofDirPath, baseFileName, binaryNameToPath, ensureAofDir, resolveManifestForLoad, writeManifest, type AofLocation } from './aof/aof-files.js';
@@ -48,7 +48,7 @@ export class AofPersistence {
   /** set by the RDB side: true while a BGSAVE occupies the background slot */
   bgsaveRunning: () => boolean = () => false;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: PersistenceHost) {}
 
   private location(): AofLocation {
     const c = this.server.config;

@@ -14,7 +14,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { Server } from '../server/server.js';
+import type { PersistenceHost } from './persistence-host.js';
 import { RdbReader } from './rdb/rdb-reader.js';
 import { RdbFormatError } from './rdb/rdb-error.js';
 import { loadLimitsFromConfig } from './rdb/load-limits.js';
@@ -45,7 +45,7 @@ export interface RdbLoadOutcome {
  * `aofPreamble`: keys already expired are loaded too (the AOF that follows may still
  * refer to them; Redis does the same), otherwise they are skipped and counted.
  */
-export async function loadRdbInto(server: Server, file: string | Buffer, shownName: string, aofPreamble: boolean): Promise<RdbLoadOutcome> {
+export async function loadRdbInto(server: PersistenceHost, file: string | Buffer, shownName: string, aofPreamble: boolean): Promise<RdbLoadOutcome> {
   const layer = server.persistence;
   const started = performance.now();
   // a Buffer: a replica's diskless load (the payload received from the primary's socket)
@@ -131,13 +131,13 @@ export async function loadRdbInto(server: Server, file: string | Buffer, shownNa
   return out;
 }
 
-function logProgress(server: Server, name: string, done: number, total: number, keys: number): void {
+function logProgress(server: PersistenceHost, name: string, done: number, total: number, keys: number): void {
   const mb = (n: number): string => (n / (1024 * 1024)).toFixed(1);
   const perc = total > 0 ? Math.floor((done / total) * 100) : 100;
   server.logger.notice(`Loading ${name}: ${perc}% (${mb(done)} MB of ${mb(total)} MB), ${keys} keys so far`);
 }
 
-function fail(server: Server, name: string, e: unknown, fromFile: boolean): LoadError {
+function fail(server: PersistenceHost, name: string, e: unknown, fromFile: boolean): LoadError {
   let msg: string;
   if (e instanceof RdbFormatError) msg = `Bad RDB file ${name}: ${e.message}`;
   else msg = `Error loading ${name}: ${(e as Error).message}`;
@@ -152,7 +152,7 @@ function printable(s: string): string {
 }
 
 /** The RDB dump named by dir + dbfilename, loaded if it exists (appendonly no). */
-export async function loadRdbAtStart(server: Server): Promise<void> {
+export async function loadRdbAtStart(server: PersistenceHost): Promise<void> {
   const file = path.join(server.config.get('dir'), server.config.get('dbfilename'));
   if (!existsSync(file)) return;
   const layer = server.persistence;
@@ -176,7 +176,7 @@ function fileSize(file: string): number {
  * The AOF client: replays one command from the AOF with full powers (no ACL, no auth:
  * Redis's AOF client has no user either) and no reply. Returns null or the error text.
  */
-export function aofExecutor(server: Server): (argv: string[]) => string | null | Promise<string | null> {
+export function aofExecutor(server: PersistenceHost): (argv: string[]) => string | null | Promise<string | null> {
   const client = new Client(-1, 'aof:0', 'aof:0', -1, server.now(), server.acl.defaultUser, true);
   client.authenticated = true;
   const ctx = new CommandContext(server, client);

@@ -3,7 +3,7 @@
  * hooks the server calls — once per cron tick, before replies leave (the AOF must be
  * written first), at shutdown — plus INFO persistence.
  */
-import type { Server } from '../server/server.js';
+import type { PersistenceHost } from './persistence-host.js';
 import { RdbPersistence } from './persistence.js';
 import { AofPersistence } from './aof-manager.js';
 import { ReplyBarrier } from './reply-barrier.js';
@@ -27,7 +27,7 @@ export class PersistenceLayer {
   /** false until start-up loading is over: config hooks then act on the running server */
   started = false;
 
-  constructor(private readonly server: Server) {
+  constructor(private readonly server: PersistenceHost) {
     this.rdb = new RdbPersistence(server, rdbSnapshotEncoder);
     this.aof = new AofPersistence(server);
     this.replies = new ReplyBarrier(this.aof);

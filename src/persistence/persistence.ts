@@ -8,7 +8,7 @@
  */
 import { errors } from '../errors.js';
 import path from 'node:path';
-import type { Server } from '../server/server.js';
+import type { PersistenceHost } from './persistence-host.js';
 import { BackgroundSnapshot, saveSnapshotSync, type SnapshotFileResult } from './snapshot-file.js';
 import type { SnapshotEncoder } from './snapshot.js';
 
@@ -16,7 +16,7 @@ import type { SnapshotEncoder } from './snapshot.js';
 const BGSAVE_RETRY_DELAY_S = 5;
 
 /** Makes the encoder of an RDB image (rdb/ codec); `aofBase` marks an AOF preamble. */
-export type RdbEncoderFactory = (server: Server, aofBase: boolean) => SnapshotEncoder;
+export type RdbEncoderFactory = (server: PersistenceHost, aofBase: boolean) => SnapshotEncoder;
 
 export type BgsaveOutcome = 'started' | 'scheduled' | 'in-progress' | 'aof-rewrite' | { error: string };
 
@@ -50,7 +50,7 @@ export class RdbPersistence {
   onBackgroundDone: ((error: string | null) => void) | null = null;
 
   constructor(
-    private readonly server: Server,
+    private readonly server: PersistenceHost,
     private readonly encoderFor: RdbEncoderFactory,
   ) {
     this.lastSave = Math.floor(server.clock.now() / 1000);

@@ -2,7 +2,7 @@
  * The two shapes a snapshot can take (snapshot.ts): an RDB image (SAVE, BGSAVE, an AOF
  * base with aof-use-rdb-preamble yes) and RESP commands (an AOF base without it).
  */
-import type { Server } from '../server/server.js';
+import type { PersistenceHost } from './persistence-host.js';
 import type { SnapshotEncoder } from './snapshot.js';
 import { RdbWriter } from './rdb/rdb-writer.js';
 import { RespCommandBuilder } from './aof/resp-command-builder.js';
@@ -13,7 +13,7 @@ const EMPTY = Buffer.alloc(0);
 const SPILL_AT = 1 << 20;
 
 /** An RDB image with the server's rdbcompression / rdbchecksum and eviction metadata. */
-export function rdbSnapshotEncoder(server: Server, aofBase: boolean): SnapshotEncoder {
+export function rdbSnapshotEncoder(server: PersistenceHost, aofBase: boolean): SnapshotEncoder {
   const policy = server.config.get('maxmemory-policy');
   const writer = new RdbWriter({
     compression: server.config.bool('rdbcompression'),
@@ -41,7 +41,7 @@ export function rdbSnapshotEncoder(server: Server, aofBase: boolean): SnapshotEn
  * An AOF base as commands (SET/RPUSH/…/PEXPIREAT), as Redis rewrites without a preamble:
  * first one FUNCTION LOAD per library (Redis's rewriteFunctions), then the keys.
  */
-export function aofCommandSnapshotEncoder(server: Server): SnapshotEncoder {
+export function aofCommandSnapshotEncoder(server: PersistenceHost): SnapshotEncoder {
   const out = new RespCommandBuilder();
   const take = (): Buffer => {
     const b = Buffer.from(out.view());

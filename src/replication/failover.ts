@@ -17,15 +17,13 @@
  *     resume (on a demoted server they meet -READONLY, as in Redis).
  * A TIMEOUT without FORCE aborts while waiting; FAILOVER ABORT aborts at either stage.
  */
-import type { Server } from '../server/server.js';
 import type { Client } from '../server/client.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
-import type { Replication } from './replication.js';
+import type { FailoverState, ReplicationHost, ReplicationParts } from './replication-host.js';
 import type { ReplicaClient } from './replica-client.js';
 
-export type FailoverState = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';
 
 /** Redis runs its replication cron every 100 ms while failing over. */
 const CHECK_MS = 100;
@@ -47,8 +45,8 @@ export class Failover {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly repl: Replication,
-    private readonly server: Server,
+    private readonly repl: ReplicationParts,
+    private readonly server: Pick<ReplicationHost, 'logger' | 'pause' | 'security'>,
   ) {}
 
   /** FAILOVER's arguments checked and the wait started, in Redis's order and texts. */

@@ -15,8 +15,8 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { KeySnapshot, type SnapshotEncoder, type SnapshotHost } from '../persistence/snapshot.js';
 import { RdbWriter } from '../persistence/rdb/rdb-writer.js';
-import type { Server } from '../server/server.js';
-import type { ReplicaClient } from './replica-client.js';
+import type { PersistenceHost } from '../persistence/persistence-host.js';
+import type { RdbFilter, ReplicaClient } from './replica-client.js';
 
 /** A socket with more unsent bytes than this pauses the walk. */
 const HIGH_WATER = 8 * 1024 * 1024;
@@ -30,11 +30,6 @@ export function eofMark(): string {
   return randomBytes(20).toString('hex');
 }
 
-/** What a replica asked to receive (REPLCONF rdb-filter-only): the keys, the functions. */
-export interface RdbFilter {
-  excludeData: boolean;
-  excludeFunctions: boolean;
-}
 
 const EMPTY = Buffer.alloc(0);
 
@@ -43,7 +38,7 @@ const EMPTY = Buffer.alloc(0);
  * replication aux fields Redis 7.2 adds for a replica (repl-stream-db, repl-id,
  * repl-offset: the history and offset the image belongs to), and the filter asked for.
  */
-export function replicationRdbEncoder(server: Server, replid: string, offset: number, filter: RdbFilter): SnapshotEncoder {
+export function replicationRdbEncoder(server: Pick<PersistenceHost, 'config' | 'functions' | 'now'>, replid: string, offset: number, filter: RdbFilter): SnapshotEncoder {
   const writer = new RdbWriter({ compression: server.config.bool('rdbcompression'), checksum: server.config.bool('rdbchecksum') });
   return {
     begin: () =>

@@ -16,7 +16,6 @@
  *    sync waits while another one runs, and they wait for it (persistence.ts);
  *  - a replica gets no replies (its client's reply mode is off), only raw stream bytes.
  */
-import type { Server } from '../server/server.js';
 import type { Client } from '../server/client.js';
 import type { CommandContext } from '../command-model/context.js';
 import type { InfoFields } from '../server/info-registry.js';
@@ -25,11 +24,11 @@ import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { readLongLong, readRangeLong } from '../command-model/argument-reader.js';
-import type { Replication } from './replication.js';
+import type { ReplicationHost, ReplicationParts } from './replication-host.js';
 import { OffsetMap } from './offset-map.js';
 import { ReplicationStream } from './replication-stream.js';
-import { ReplicaClient } from './replica-client.js';
-import { DisklessTransfer, replicationRdbEncoder, sendSnapshotFile, type RdbFilter } from './full-sync.js';
+import { ReplicaClient, type RdbFilter } from './replica-client.js';
+import { DisklessTransfer, replicationRdbEncoder, sendSnapshotFile } from './full-sync.js';
 
 /** What a client announced with REPLCONF before PSYNC / SYNC. */
 interface Announced {
@@ -74,8 +73,8 @@ export class PrimarySide implements ReplicaAcks {
   syncPartialErr = 0;
 
   constructor(
-    private readonly repl: Replication,
-    private readonly server: Server,
+    private readonly repl: ReplicationParts,
+    private readonly server: ReplicationHost,
   ) {
     this.noReplicasSince = server.clock.now();
     this.stream = new ReplicationStream(

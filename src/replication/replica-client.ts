@@ -18,9 +18,14 @@
 import type { Socket } from 'node:net';
 import type { Client } from '../server/client.js';
 import { OutputLimitState, type OutputLimit } from '../server/output-limits.js';
-import type { RdbFilter } from './full-sync.js';
 
 export type ReplicaSyncState = 'wait-start' | 'wait-end' | 'send-bulk' | 'online';
+
+/** What a replica asked to receive (REPLCONF rdb-filter-only): the keys, the functions. */
+export interface RdbFilter {
+  excludeData: boolean;
+  excludeFunctions: boolean;
+}
 
 export class ReplicaClient {
   state: ReplicaSyncState = 'wait-start';

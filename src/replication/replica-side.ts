@@ -28,7 +28,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import type { Server } from '../server/server.js';
 import type { InfoFields } from '../server/info-registry.js';
 import { Client } from '../server/client.js';
 import { Database } from '../keyspace/database.js';
@@ -38,7 +37,7 @@ import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { MasterLink, type HandshakeSettings, type PsyncOutcome } from './master-link.js';
 import { RdbReceiver } from './rdb-transfer.js';
 import { StreamApplier } from './stream-applier.js';
-import type { Replication } from './replication.js';
+import type { ReplicationHost, ReplicationParts } from './replication-host.js';
 import { newReplicationId } from './replication-state.js';
 
 /** An error of the TLS layer (a certificate refused by either side, an alert). */
@@ -97,8 +96,8 @@ export class ReplicaSide {
   };
 
   constructor(
-    private readonly server: Server,
-    private readonly replication: Replication,
+    private readonly server: ReplicationHost,
+    private readonly replication: ReplicationParts,
   ) {}
 
   /** Registers the settings this side acts on and starts its once-a-second cron. */

@@ -11,34 +11,15 @@
  * no side effects.
  */
 import type { InfoFields } from '../server/info-registry.js';
-import type { Server } from '../server/server.js';
 import { ReplicationState } from './replication-state.js';
 import { PrimarySide } from './primary-side.js';
 import { ReplicaSide } from './replica-side.js';
-import { Failover, type FailoverState } from './failover.js';
+import { Failover } from './failover.js';
+import type { AckListener, FailoverState, ReplicationHost, ReplicationInfoSource, ReplicationParts } from './replication-host.js';
 
-/**
- * What replication reads of the server: the whole of it, since both sides drive
- * connections, snapshots and the write feed.
- */
-export type ReplicationHost = Server;
+export type { AckListener, ReplicationHost, ReplicationInfoSource } from './replication-host.js';
 
-/** What the primary side tells WAIT / WAITAOF (server/wait-registry.ts). */
-export interface AckListener {
-  recheck(): void;
-}
-
-/**
- * A side's INFO figures, placed where Redis 7.2 prints them: `roleFields` right after
- * `role` (a replica's master_* link fields), `replicaFields` for `connected_slaves` and
- * the `slaveN` lines (a primary's replicas; a replica may have replicas too).
- */
-export interface ReplicationInfoSource {
-  roleFields?(): InfoFields;
-  replicaFields?(): InfoFields;
-}
-
-export class Replication {
+export class Replication implements ReplicationParts {
   /** the identity and backlog every part of replication shares */
   readonly state = new ReplicationState();
   /** the sides registered (primary and replica) */
@@ -79,7 +60,7 @@ export class Replication {
    * Builds the sides once the server's parts exist (called from the server's constructor,
    * before the config hooks run, so `replicaof` in the config file takes effect).
    */
-  attach(server: Server): void {
+  attach(server: ReplicationHost): void {
     this.replica = new ReplicaSide(server, this);
     this.replica.attach();
     server.pause.onEnd(() => this.primary.pauseEnded());

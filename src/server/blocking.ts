@@ -28,7 +28,36 @@ import type { Client } from './client.js';
 import type { BlockRequest } from '../command-model/services.js';
 
 export type { BlockRequest };
-import type { Server } from './server.js';
+import type { Clock } from '../keyspace/clock.js';
+import type { Database } from '../keyspace/database.js';
+import type { Dispatcher } from '../commands/dispatcher.js';
+import type { Propagator } from '../persistence/propagator.js';
+import type { Connection } from './connection.js';
+import type { InfoRegistry } from './info-registry.js';
+import type { Logger } from './logger.js';
+import type { SlowLog, SlowLogHost } from './slowlog.js';
+import type { ServerStats } from './stats.js';
+
+/** What the registry reaches in the server (server/server.ts) to serve a blocked client. */
+export interface BlockingHost extends SlowLogHost {
+  readonly info: InfoRegistry;
+  readonly slowlog: SlowLog;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly stats: ServerStats;
+  readonly dbs: readonly Database[];
+  readonly dispatcher: Dispatcher;
+  readonly propagator: Propagator;
+  readonly scripts: { readonly suspended: boolean };
+  /** a running snapshot's copy-on-write hook (the keys a served command writes are preserved first) */
+  readonly keyWriteHook: ((db: Database, key: string) => void) | null;
+  /** the client whose command is executing */
+  current: Client | null;
+  clientById(id: number): Connection | undefined;
+  countError(r: Reply): void;
+  updateTime(): void;
+  preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void;
+}
 import { BigMap, BigSet } from '../types/big-map.js';
 import { internalErrorLog } from './internal-error-log.js';
 
@@ -78,7 +107,7 @@ export class BlockingRegistry {
   }
   private serving = false;
 
-  constructor(private readonly server: Server) {
+  constructor(private readonly server: BlockingHost) {
     server.info.register('clients', () => this.infoFields());
   }
 

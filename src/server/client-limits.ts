@@ -13,7 +13,20 @@ import type { ParserLimits } from '../protocol/request-parser.js';
 import { clientInfoLine } from './client-info.js';
 import { ClientEviction } from './client-eviction.js';
 import { parseOutputLimits, type OutputLimits } from './output-limits.js';
-import type { Server } from './server.js';
+import type { ConfigStore } from '../config/config-store.js';
+import type { Client } from './client.js';
+import type { Logger } from './logger.js';
+import type { ServerStats } from './stats.js';
+
+/** What the limits read of the server (server/server.ts). */
+export interface ClientLimitsHost {
+  readonly config: ConfigStore;
+  readonly stats: ServerStats;
+  readonly logger: Logger;
+  readonly evictor: { readonly maxmemory: number };
+  readonly connections: ReadonlyMap<number, { readonly client: Client }>;
+  now(): number;
+}
 
 export class ClientLimits {
   readonly parser: ParserLimits = { maxBulkLen: 512 * 1024 * 1024, maxMultibulkLen: 1024 * 1024, maxInlineLen: 64 * 1024 };
@@ -25,7 +38,7 @@ export class ClientLimits {
   /** maxmemory-clients: per-client memory, its totals and the eviction of the largest */
   readonly eviction: ClientEviction;
 
-  constructor(server: Server) {
+  constructor(server: ClientLimitsHost) {
     const config = server.config;
     this.eviction = new ClientEviction({
       stats: server.stats,

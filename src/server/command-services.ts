@@ -8,7 +8,23 @@ import type { CommandServices, ScriptingService } from '../command-model/service
 import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';
-import type { Server } from './server.js';
+import type { InfoReportHost } from './info-report.js';
+import type { DebugServiceHost } from './debug-service.js';
+import type { AccessControl } from '../acl/access-control.js';
+import type { Dispatcher } from '../commands/dispatcher.js';
+import type { Replication } from '../replication/replication.js';
+import type { PersistenceLayer } from '../persistence/persistence-layer.js';
+import type { Database } from '../keyspace/database.js';
+import type { SlowLog } from './slowlog.js';
+import type { ClientPause } from './client-pause.js';
+import type { BlockingRegistry } from './blocking.js';
+import type { WatchRegistry } from './watch.js';
+import type { MonitorFeed } from './monitor-feed.js';
+import type { KeyspaceHooks } from './keyspace-hooks.js';
+import type { AuthLogin } from './auth-login.js';
+import type { ScriptBusyGate } from './script-busy.js';
+import type { ShutdownSequence } from './shutdown.js';
+import type { Connection } from './connection.js';
 import { actorOf } from './auth-login.js';
 import { WaitRegistry } from './wait-registry.js';
 import { MigrateSockets } from './migrate-sockets.js';
@@ -27,7 +43,32 @@ import { internalErrorLog } from './internal-error-log.js';
  */
 export type ServerCommandServices = CommandServices & { readonly scripting: ScriptingService & { readonly eval: EvalScripts } };
 
-export function commandServices(server: Server): ServerCommandServices {
+/** What the command services reach in the server (server/server.ts): INFO's and DEBUG's hosts, and the registries. */
+export interface CommandServicesHost extends InfoReportHost, DebugServiceHost {
+  readonly acl: AccessControl;
+  readonly dispatcher: Dispatcher;
+  readonly services: InfoReportHost['services'];
+  readonly replication: Replication;
+  readonly persistence: PersistenceLayer;
+  readonly dbs: Database[];
+  readonly connections: ReadonlyMap<number, Connection>;
+  readonly slowlog: SlowLog;
+  readonly pause: ClientPause;
+  readonly blocking: BlockingRegistry;
+  readonly watches: WatchRegistry;
+  readonly monitorFeed: MonitorFeed;
+  readonly keyspace: KeyspaceHooks;
+  readonly login: AuthLogin;
+  readonly scripts: ScriptBusyGate;
+  readonly shutdownSequence: ShutdownSequence;
+  /** the MISCONF refusal, or null */
+  readonly diskError: string | null;
+  countError(r: Reply): void;
+  onClientReset(client: Client): void;
+  shutdown(): Promise<void>;
+}
+
+export function commandServices(server: CommandServicesHost): ServerCommandServices {
   const scriptHost = {
     outOfMemory: (): boolean => server.evictor.maxmemory > 0 && server.memory.used() > server.evictor.maxmemory,
     diskError: (): string | null => server.diskError,
@@ -177,7 +218,7 @@ export function commandServices(server: Server): ServerCommandServices {
 }
 
 /** ClientRegistry.replyLater: the blocked-client path (as a throttled AUTH's reply). */
-function replyLater(server: Server, client: Client, work: () => Promise<Reply>): boolean {
+function replyLater(server: CommandServicesHost, client: Client, work: () => Promise<Reply>): boolean {
   const conn = server.connections.get(client.id);
   if (conn === undefined || conn.client !== client || client.inExec) return false;
   client.blocked = true;

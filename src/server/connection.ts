@@ -10,7 +10,7 @@ import { ReplyWriter } from '../protocol/reply-writer.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandContext } from '../command-model/context.js';
 import type { Client } from './client.js';
-import type { Server } from './server.js';
+import type { ConnectionHost as Server } from './connection-host.js';
 import { monitorLimit, OutputLimitState } from './output-limits.js';
 import { cachingAfterRequest } from './tracking.js';
 import { errors } from '../errors.js';

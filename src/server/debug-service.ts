@@ -13,7 +13,9 @@
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import type { Server } from './server.js';
+import type { PersistenceHost, RdbReplicationInfo } from '../persistence/persistence-host.js';
+import type { PersistenceLayer } from '../persistence/persistence-layer.js';
+import type { Connection } from './connection.js';
 import type { CommandContext } from '../command-model/context.js';
 import type { DebugService, ReloadOptions } from '../command-model/services.js';
 import { reply, type Reply } from '../protocol/reply.js';
@@ -63,7 +65,7 @@ const RDB_LOAD_FAILED = errors.debugRdbLoadFailed;
 const AOF_LOAD_FAILED = errors.debugAofLoadFailed;
 
 /** Reads an RDB file into the databases synchronously; returns the bytes it spans. */
-function loadRdbSync(server: Server, file: string, merge: boolean, keepExpired: boolean): number {
+function loadRdbSync(server: DebugServiceHost, file: string, merge: boolean, keepExpired: boolean): number {
   const reader = RdbReader.openFile(file, { limits: loadLimitsFromConfig(server.config), databases: server.dbs.length });
   try {
     for (;;) {
@@ -98,13 +100,21 @@ function loadRdbSync(server: Server, file: string, merge: boolean, keepExpired: 
 }
 
 /** Redis's emptyData(-1, EMPTYDB_NO_FLAGS): the keys and the functions. */
-function emptyAll(server: Server): void {
+function emptyAll(server: DebugServiceHost): void {
   server.persistence.rdb.cancel();
   for (const db of server.dbs) db.flush();
   server.functions.flush();
 }
 
-export function debugService(server: Server): DebugService {
+/** What DEBUG reaches in the server (server/server.ts): the loaders' host and the switches. */
+export interface DebugServiceHost extends PersistenceHost {
+  readonly persistence: PersistenceLayer;
+  readonly replication: RdbReplicationInfo & { changeIds(): void };
+  readonly connections: ReadonlyMap<number, Connection>;
+  readonly debugKnobs: DebugKnobs;
+}
+
+export function debugService(server: DebugServiceHost): DebugService {
   return {
     knobs: server.debugKnobs,
 

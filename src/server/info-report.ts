@@ -21,10 +21,56 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '../command-model/command-spec.js';
-import type { Server } from './server.js';
+import type { AccessControl } from '../acl/access-control.js';
+import type { CommandTable } from '../command-model/command-table.js';
+import type { CommandServices } from '../command-model/services.js';
+import type { ConfigStore } from '../config/config-store.js';
+import type { Clock } from '../keyspace/clock.js';
+import type { Database } from '../keyspace/database.js';
+import type { Evictor } from '../keyspace/eviction.js';
+import type { MemoryAccounting } from '../keyspace/memory-accounting.js';
+import type { Replication } from '../replication/replication.js';
+import type { EvalScripts } from '../scripting/eval-scripts.js';
+import type { FunctionLibraries } from '../scripting/function-libraries.js';
+import type { SecurityMonitor } from '../security/security-monitor.js';
+import type { ClientLimits } from './client-limits.js';
+import type { Connection } from './connection.js';
+import type { HeapGuard } from './heap-guard.js';
+import type { LatencyMonitor } from './latency.js';
+import type { PubSubRegistry } from './pubsub.js';
+import type { ServerStats } from './stats.js';
+import type { SyslogOutput } from './syslog-output.js';
+import type { TrackingTable } from './tracking.js';
 import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from '../version.js';
-import { INFO_SECTIONS, type InfoFields, type InfoSection } from './info-registry.js';
+import { INFO_SECTIONS, type InfoFields, type InfoRegistry, type InfoSection } from './info-registry.js';
+
+/** What INFO reads of the server (server/server.ts). */
+export interface InfoReportHost {
+  readonly config: ConfigStore;
+  readonly clock: Clock;
+  readonly commands: CommandTable;
+  readonly stats: ServerStats;
+  readonly functions: FunctionLibraries;
+  readonly latency: LatencyMonitor;
+  readonly acl: AccessControl;
+  readonly security: SecurityMonitor;
+  readonly limits: ClientLimits;
+  readonly info: InfoRegistry;
+  readonly pubsub: PubSubRegistry;
+  readonly tracking: TrackingTable;
+  readonly replication: Replication;
+  readonly memory: MemoryAccounting;
+  readonly heapGuard: HeapGuard;
+  readonly evictor: Evictor;
+  readonly services: CommandServices & { readonly scripting: { readonly eval: EvalScripts } };
+  readonly syslog: SyslogOutput | null;
+  readonly executable: string;
+  readonly dbs: readonly Database[];
+  readonly connections: ReadonlyMap<number, Connection>;
+  readonly startedAt: number;
+  readonly runId: string;
+}
 
 export type { InfoFields } from './info-registry.js';
 type Section = InfoSection;
@@ -69,7 +115,7 @@ function multiplexingApi(): string {
   }
 }
 
-function serverSection(server: Server): InfoFields {
+function serverSection(server: InfoReportHost): InfoFields {
   const nowMs = server.clock.now();
   const uptime = Math.max(0, Math.floor((nowMs - server.startedAt) / 1000));
   const fields: InfoFields = [
@@ -116,7 +162,7 @@ function serverSection(server: Server): InfoFields {
   return fields;
 }
 
-function clientsSection(server: Server): InfoFields {
+function clientsSection(server: InfoReportHost): InfoFields {
   let maxIn = 0;
   let maxOut = 0;
   let blocked = 0;
@@ -147,7 +193,7 @@ function ratio(a: number, b: number): string {
   return (b === 0 ? 0 : a / b).toFixed(2);
 }
 
-function memorySection(server: Server): InfoFields {
+function memorySection(server: InfoReportHost): InfoFields {
   const mu = process.memoryUsage();
   // the accounted figures (keyspace/memory-accounting.ts), what maxmemory is checked against
   server.memory.clients = clientBufferBytes(server.connections.values());
@@ -232,7 +278,7 @@ function memorySection(server: Server): InfoFields {
   ];
 }
 
-function statsSection(server: Server): InfoFields {
+function statsSection(server: InfoReportHost): InfoFields {
   const s = server.stats;
   const exceeded = server.evictor.exceededTime();
   return [
@@ -302,7 +348,7 @@ function statsSection(server: Server): InfoFields {
   ];
 }
 
-function replicationSection(server: Server): InfoFields {
+function replicationSection(server: InfoReportHost): InfoFields {
   return server.replication.infoFields();
 }
 
@@ -323,7 +369,7 @@ function cpuSection(): InfoFields {
   ];
 }
 
-function commandstatsLines(server: Server): string[] {
+function commandstatsLines(server: InfoReportHost): string[] {
   const out: string[] = [];
   const visit = (c: Command) => {
     const st = c.stats;
@@ -339,13 +385,13 @@ function commandstatsLines(server: Server): string[] {
   return out;
 }
 
-function errorstatsLines(server: Server): string[] {
+function errorstatsLines(server: InfoReportHost): string[] {
   // Redis keeps error codes in a radix tree, so they come out in byte order
   const codes = [...server.stats.errors.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return codes.map(([code, n]) => `errorstat_${safe(code)}:count=${n}`);
 }
 
-function latencystatsLines(server: Server): string[] {
+function latencystatsLines(server: InfoReportHost): string[] {
   if (!server.latency.tracking) return [];
   const raw = server.config.get('latency-tracking-info-percentiles');
   const percentiles = raw.split(' ').filter((p) => p.length > 0);
@@ -362,7 +408,7 @@ function latencystatsLines(server: Server): string[] {
   return out;
 }
 
-function keyspaceLines(server: Server): string[] {
+function keyspaceLines(server: InfoReportHost): string[] {
   const out: string[] = [];
   for (const db of server.dbs) {
     const keys = db.size;
@@ -394,7 +440,7 @@ const TITLES: Record<Section, string> = {
   security: 'Security',
 };
 
-function sectionLines(server: Server, section: Section): string[] {
+function sectionLines(server: InfoReportHost, section: Section): string[] {
   switch (section) {
     case 'server':
       return fieldLines(server.info.fields('server', serverSection(server)));
@@ -432,7 +478,7 @@ function sectionLines(server: Server, section: Section): string[] {
 }
 
 /** Redis 7.2's INFO debug: where event-loop time goes, and the busiest turn. */
-function debugSection(server: Server): InfoFields {
+function debugSection(server: InfoReportHost): InfoFields {
   const s = server.stats;
   return [
     ['eventloop_duration_aof_sum', s.aofDurationUsec],
@@ -443,7 +489,7 @@ function debugSection(server: Server): InfoFields {
 }
 
 /** Authentication, throttling and event counters (Redoubt; see src/security/). */
-function securitySection(server: Server): InfoFields {
+function securitySection(server: InfoReportHost): InfoFields {
   const sec = server.security;
   return [
     ['acl_users', server.acl.users.size],
@@ -484,7 +530,7 @@ export function selectSections(args: readonly string[]): Section[] {
 }
 
 /** The INFO text for the given arguments (also what tests and the audit read). */
-export function infoText(server: Server, args: readonly string[]): string {
+export function infoText(server: InfoReportHost, args: readonly string[]): string {
   const parts: string[] = [];
   for (const section of selectSections(args)) {
     const lines = sectionLines(server, section);

@@ -7,10 +7,38 @@
 import type { Database } from '../keyspace/database.js';
 import type { EvictionHost, EvictionPolicy } from '../keyspace/eviction.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-import type { Server } from './server.js';
+import type { ConfigStore } from '../config/config-store.js';
+import type { MemoryAccounting } from '../keyspace/memory-accounting.js';
+import type { Evictor } from '../keyspace/eviction.js';
+import type { NotifyKindBit } from '../keyspace/keyspace-events.js';
+import type { Propagator } from '../persistence/propagator.js';
+import type { Logger } from './logger.js';
+import type { ServerStats } from './stats.js';
+
+/** What evicting a key reaches in the server (server/server.ts). */
+export interface EvictionServer {
+  readonly config: ConfigStore;
+  readonly stats: ServerStats;
+  readonly dbs: readonly Database[];
+  readonly memory: MemoryAccounting;
+  readonly propagator: Propagator;
+  readonly pause: { readonly active: boolean };
+  readonly scripts: { readonly suspended: boolean };
+  readonly loading: boolean;
+  now(): number;
+  notifyKeyspaceEvent(kind: NotifyKindBit, event: string, key: string, dbIndex: number): void;
+}
+
+/** What the maxmemory* settings act on. */
+export interface MemoryLimitsHost {
+  readonly config: ConfigStore;
+  readonly logger: Logger;
+  readonly memory: MemoryAccounting;
+  readonly evictor: Evictor;
+}
 
 /** The server as eviction sees it. */
-export function evictionHost(server: Server): EvictionHost {
+export function evictionHost(server: EvictionServer): EvictionHost {
   return {
     get dbs() {
       return server.dbs;
@@ -29,7 +57,7 @@ export function evictionHost(server: Server): EvictionHost {
  * `evicted_keys` counted and the `evicted` keyspace event published. A key that turns out
  * to be expired is reclaimed as expired instead (its memory is freed all the same).
  */
-function evictKey(server: Server, db: Database, key: string): boolean {
+function evictKey(server: EvictionServer, db: Database, key: string): boolean {
   if (db.expireIfNeeded(key)) return false;
   if (db.storedEntry(key) === undefined) return false;
   // DEL, or UNLINK under lazyfree-lazy-eviction (Redis's propagateDeletion)
@@ -45,7 +73,7 @@ function evictKey(server: Server, db: Database, key: string): boolean {
  * Redis's updateMaxmemory: a limit below the current usage is logged, and eviction starts
  * at once in the background (the next command would start it anyway).
  */
-export function registerMemoryLimits(server: Server): void {
+export function registerMemoryLimits(server: MemoryLimitsHost): void {
   const { config, evictor, memory } = server;
   config.onChange('maxmemory', (v) => {
     const max = Number(v);

@@ -27,8 +27,7 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from '../command-model/command-spec.js';
 import type { Client } from './client.js';
 import { reply, type Reply } from '../protocol/reply.js';
-import { redactArgv } from './slowlog.js';
-import type { Server } from './server.js';
+import { redactArgv, type SlowLogHost } from './slowlog.js';
 
 /** Where lines go: a monitoring connection (connection.ts). */
 export interface MonitorTarget {
@@ -39,7 +38,7 @@ export interface MonitorTarget {
 export class MonitorFeed {
   private readonly targets = new Map<number, MonitorTarget>();
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: SlowLogHost & { readonly loading: boolean }) {}
 
   /** Any monitor connected: the one test on the command path when none is. */
   get active(): boolean {

@@ -37,7 +37,8 @@ import type { DeferredCall } from '../commands/dispatcher.js';
 import type { Client, ClientDebugger, ScriptContinuation } from './client.js';
 import type { ScriptDebugStop } from '../command-model/services.js';
 import { internalErrorLog } from './internal-error-log.js';
-import type { Server } from './server.js';
+import type { ConfigStore } from '../config/config-store.js';
+import type { Logger } from './logger.js';
 
 /** How long a slice of a suspended script runs before the loop turns again, ms. */
 const SLICE_MS = 5;
@@ -377,8 +378,19 @@ export class ScriptBusyGate implements ScriptsService {
   }
 }
 
+/** What scriptBusyHost builds the gate's host from (server/server.ts). */
+export interface ScriptBusyServer {
+  readonly config: ConfigStore;
+  readonly logger: Logger;
+  readonly connections: ReadonlyMap<number, LateReply>;
+  readonly dispatcher: { defer(): DeferredCall };
+  current: Client | null;
+  now(): number;
+  setCachedTime(ms: number): void;
+}
+
 /** The gate's view of the server (built once; reads the server's fields lazily). */
-export function scriptBusyHost(server: Server): ScriptBusyHost {
+export function scriptBusyHost(server: ScriptBusyServer): ScriptBusyHost {
   return {
     threshold: () => server.config.int('busy-reply-threshold'),
     get logger() {

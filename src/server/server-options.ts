@@ -5,7 +5,6 @@
 import type { ConfigStore } from '../config/config-store.js';
 import type { Clock } from '../keyspace/clock.js';
 import type { LogSink } from './logger.js';
-import type { Server } from './server.js';
 import type { SyslogOutput } from './syslog-output.js';
 
 export interface ServerOptions {
@@ -34,8 +33,9 @@ export interface ServerOptions {
   awaitLoading?: boolean;
 }
 
-export interface RunningServer {
-  server: Server;
+/** What `startServer` returns; `S` is the Server (server.ts names it RunningServer). */
+export interface RunningServerOf<S> {
+  server: S;
   /** first TCP listener's address */
   port: number;
   host: string;

@@ -74,11 +74,12 @@ import { DebugKnobs, registerDebugSwitches } from './debug-service.js';
 import { Replication } from '../replication/replication.js';
 import { Gateway } from '../gateway/gateway.js';
 import { firstFullCollection } from './live-heap.js';
-import type { RunningServer, ServerOptions } from './server-options.js';
+import type { RunningServerOf, ServerOptions } from './server-options.js';
 
 export { ListenError } from './listeners.js';
 export { TlsConfigError } from '../tls/tls-service.js';
-export type { RunningServer, ServerOptions } from './server-options.js';
+export type { ServerOptions } from './server-options.js';
+export type RunningServer = RunningServerOf<Server>;
 
 export class Server implements CommandHost {
   readonly config: ConfigStore;
@@ -184,8 +185,7 @@ export class Server implements CommandHost {
   /** a running snapshot's copy-on-write hooks (persistence/snapshot.ts); null otherwise */
   keyWriteHook: ((db: Database, key: string) => void) | null = null;
   bulkWriteHook: ((db: Database) => void) | null = null;
-  /** The Prometheus endpoint, once started. */
-  metrics: { port: number; close(): Promise<void> } | null = null;
+  metrics: { port: number; close(): Promise<void> } | null = null; // the Prometheus endpoint, once started
 
   constructor(opts: ServerOptions = {}) {
     this.clock = opts.clock ?? systemClock;
