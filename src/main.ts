@@ -32,7 +32,7 @@ import { fileSink, Logger, stdoutSink, type LogLevel, type LogSink } from './ser
 import { LOG_LEVEL_SEVERITY, SyslogOutput, syslogOptions } from './server/syslog-output.js';
 import { ListenError, Server, StartupError, TlsConfigError } from './server/server.js';
 import { exposureWarning, listeningLine } from './server/listener-config.js';
-import { CommandTable, renameChecker } from './command-model/command-table.js';
+import { CommandTable, renameChecker } from './command-context/command-table.js';
 import { allCommands } from './commands/index.js';
 import { validateUserDirective } from './acl/config-users.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from './version.js';

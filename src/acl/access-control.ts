@@ -11,7 +11,7 @@
  */
 import type { ConfigStore } from '../config/config-store.js';
 import type { CommandEntry } from '../command-model/command-data.js';
-import type { AclService, CommandContext } from '../command-model/services.js';
+import type { AclService, CommandContext } from '../command-context/services.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import type { Client } from '../server/client.js';
 import { AclLog, type AclDenialReason, type AclLogContext } from './acl-log.js';

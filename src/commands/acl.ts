@@ -5,7 +5,7 @@
  * user are closed).
  */
 import { randomBytes } from 'node:crypto';
-import { defineCommand, ACL_CATEGORIES, type AclCategory, type Command, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, ACL_CATEGORIES, type AclCategory, type Command, type CommandDefinition } from '../command-context/command-spec.js';
 import { helpReply } from './command-introspection.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
@@ -14,7 +14,7 @@ import { aclListLine, getUserDescription, type SelectorDescription } from '../ac
 import { aclFileContent, loadAclFile, writeFileAtomically } from '../acl/acl-file.js';
 import { commandsInCategory, isValidUsername, type User } from '../acl/user.js';
 import { selectorAllowsChannel } from '../acl/check.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 
 const ADMIN_FLAGS = ['admin', 'noscript', 'loading', 'stale'] as const;
 const PLAIN_FLAGS = ['noscript', 'loading', 'stale'] as const;

@@ -6,7 +6,7 @@
  *   AUTHTHROTTLE CLEAR [source]  forget the failures and refill the budget of every source (or one);
  *                                waiting logins are checked at once
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { helpReply } from './command-introspection.js';
 import { errors } from '../errors.js';
 import { reply } from '../protocol/reply.js';

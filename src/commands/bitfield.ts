@@ -3,12 +3,12 @@
  * (unsigned) at arbitrary bit offsets, with WRAP/SAT/FAIL overflow. All arithmetic is
  * exact BigInt, reproducing Redis 7.2's 64-bit results including its corner cases.
  */
-import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { bitfieldResult, getBitfield, keyword, setBitfield, type Overflow } from '../types/string-ops.js';
 import { MutableString } from '../types/mutable-string.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { bitOffsetArg, commitString, keepStringSilently, writableString } from './string-in-place.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { exactLongLong, readRangeLong } from '../command-model/argument-reader.js';

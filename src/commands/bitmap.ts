@@ -3,7 +3,7 @@
  * BITFIELD family, declared in bitfield.ts). Bit 0 is the most significant bit of the
  * first byte. Check order and error texts follow Redis 7.2's bitops.c.
  */
-import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { readLongLong } from '../command-model/argument-reader.js';

@@ -9,7 +9,7 @@
  * — two replies to one command, which desynchronises every client. Redoubt replies with
  * the error only and leaves tracking as it was.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { exactLongLong } from '../command-model/argument-reader.js';

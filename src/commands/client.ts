@@ -7,7 +7,7 @@
  * CLIENT KILL also accepts MAXAGE (kill clients connected for at least N seconds), a
  * Redis 7.4 filter, because it is what an operator wants after rotating credentials.
  */
-import { defineCommand, type ArgumentDoc, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type ArgumentDoc, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { LLONG_MAX } from '../protocol/number-format.js';
@@ -17,7 +17,7 @@ import { helpReply } from './command-introspection.js';
 import { clientTrackingSubcommands } from './client-tracking.js';
 import { clientTypeByName, type Client, type ClientType } from '../server/client.js';
 import { clientInfoLine } from '../server/client-info.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 
 const CONN: ['connection'] = ['connection'];
 

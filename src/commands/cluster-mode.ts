@@ -6,7 +6,7 @@
  * `-cluster|reset`), COMMAND INFO/DOCS/LIST, arity and unknown-subcommand errors and the
  * script rule (CLUSTER RESET is `noscript`) are those of Redis 7.2.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 

@@ -7,8 +7,8 @@
  * computed from the key specs as Redis does. Renamed commands are listed and looked up
  * under the name clients call them by; disabled ones (renamed to "") do not appear.
  */
-import { COMMAND_FLAGS, defineCommand, type ArgumentDoc, type CommandEntry, type CommandLookup, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
+import { COMMAND_FLAGS, defineCommand, type ArgumentDoc, type CommandEntry, type CommandLookup, type CommandDefinition, type CommandFlag, type KeySpec, type KeySpecFlag } from '../command-context/command-spec.js';
+import type { CommandContext } from '../command-context/context.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { compileGlob } from '../keyspace/glob.js';

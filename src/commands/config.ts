@@ -4,7 +4,7 @@
  * only by exact name); SET takes several pairs and is all-or-nothing, restoring what it
  * changed when a later value or an owner's hook (ConfigStore.onChange) refuses.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { compileGlob } from '../keyspace/glob.js';
@@ -14,7 +14,7 @@ import type { Client } from '../server/client.js';
 import { rewriteConfigFile } from '../config/config-rewrite.js';
 import { aclListLine } from '../acl/describe.js';
 import { strerror } from '../config/config-values.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 
 const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
 

@@ -1,10 +1,10 @@
 /** Connection commands: PING, ECHO, QUIT, RESET, SELECT, HELLO, AUTH. */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { readCInt } from '../command-model/argument-reader.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { readLongLong } from '../command-model/argument-reader.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 
 const pong = reply.pong;

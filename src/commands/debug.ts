@@ -16,8 +16,8 @@
  * Never: SEGFAULT, PANIC, ASSERT, OOM, RESTART, CRASH-AND-RECOVER, MALLCTL — crashing or
  * restarting the process on request is not offered; they answer the unknown-subcommand error.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
+import type { CommandContext } from '../command-context/context.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { datasetDigest, keyDigest } from '../keyspace/dataset-digest.js';

@@ -6,9 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import { CommandError, errors } from '../errors.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
-import type { Command } from '../command-model/command-spec.js';
-import type { CommandTable } from '../command-model/command-table.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { Command } from '../command-context/command-spec.js';
+import type { CommandTable } from '../command-context/command-table.js';
+import type { CommandContext } from '../command-context/context.js';
 import type { Client } from '../server/client.js';
 import { discardTransaction, exec } from './transactions.js';
 import { internalErrorLog } from '../server/internal-error-log.js';

@@ -3,7 +3,7 @@
  * footer (src/persistence/rdb/dump-payload.ts), and its reconstruction under a key, with
  * Redis 7.2's option parsing order, checks and error texts.
  */
-import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { LLONG_MAX } from '../protocol/number-format.js';

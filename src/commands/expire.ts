@@ -6,12 +6,12 @@
  * replies match for any value a client can send (the database keeps times beyond 2^53 ms
  * exactly, too).
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { LLONG_MAX } from '../protocol/number-format.js';
 import { exactLongLong } from '../command-model/argument-reader.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { formatErrorArg, optionWord } from './keyspace-args.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 

@@ -7,8 +7,8 @@
  * Redis), so the write feed carries the command as called and an AOF replay rebuilds the
  * libraries; a replayed LOAD runs without the load timeout, as Redis's mustObeyClient.
  */
-import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-context/command-spec.js';
+import type { CommandContext } from '../command-context/context.js';
 import { errors } from '../errors.js';
 import { readLongLong } from '../command-model/argument-reader.js';
 import { reply, type Reply } from '../protocol/reply.js';

@@ -21,7 +21,7 @@
  *    destination when nothing matched; they are propagated as sent (the search is a
  *    function of the data, so a replay stores the same set).
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
@@ -46,7 +46,7 @@ import { limits, readZset } from './zset/common.js';
 import { readDouble, readLongLong } from '../command-model/argument-reader.js';
 import { formatErrorArg, optionWord } from './keyspace-args.js';
 import { sortedSetCommands } from './zset/index.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 
 const zaddRun = sortedSetCommands.find((c) => c.name === 'zadd')!.run!;
 

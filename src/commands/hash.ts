@@ -5,7 +5,7 @@
  * every field write, when a field or value exceeds hash-max-listpack-value or the hash
  * grows beyond hash-max-listpack-entries; it never switches back.
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-context/command-spec.js';
 import { Kind, ReplyList, reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { parseInteger, LLONG_MAX, LLONG_MIN } from '../protocol/number-format.js';
@@ -14,7 +14,7 @@ import { HashData } from '../types/hash.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { EMPTY_SCAN, parseScanOptions, scanDocArguments } from './scan-args.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { exactLongLong } from '../command-model/argument-reader.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
 import { BigSet } from '../types/big-map.js';

@@ -9,8 +9,8 @@
  * estimate to stay within Redis's bound at each power of ten. Redis goes to 10^7 elements;
  * Redoubt stops at 10^5 (the server does nothing else meanwhile) — the reply is the same.
  */
-import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-context/command-spec.js';
+import type { CommandContext } from '../command-context/context.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { Hll, HLL_HDR_SIZE, HLL_REGISTERS, isHllString } from '../types/hyperloglog.js';

@@ -4,13 +4,13 @@
  * write the result back into the same value, so a key keeps its TTL and GET shows Redis's
  * bytes. Redis keeps a modified string "raw", and so do these commands.
  */
-import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { Hll, HLL_REGISTERS, countRegisters, isHllString } from '../types/hyperloglog.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import type { Entry, StringValue } from '../keyspace/value-types.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 
 /** The HLL string in an entry: WRONGTYPE for other types, Redis's HLL error for other strings. */
 function hllValue(e: Entry): StringValue {

@@ -1,5 +1,5 @@
 /** The command table: every family's declarations, in one list. */
-import type { CommandDefinition } from '../command-model/command-spec.js';
+import type { CommandDefinition } from '../command-context/command-spec.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './string.js';
 import { bitmapCommands } from './bitmap.js';

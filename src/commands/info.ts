@@ -2,7 +2,7 @@
  * INFO [section ...]: the report itself is the server's (server/info-report.ts, asked
  * through the monitor service); the reply is a bulk string (verbatim "txt" in RESP3).
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 
 export const info = defineCommand({

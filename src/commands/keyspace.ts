@@ -3,14 +3,14 @@
  * RENAMENX, COPY, MOVE, SWAPDB, TOUCH, DBSIZE, FLUSHDB, FLUSHALL. The expiry family and
  * OBJECT live in their own files and are exported from here as one list.
  */
-import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-context/command-spec.js';
 import { Kind, ReplyList, reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { compileGlob } from '../keyspace/glob.js';
 import { cloneValue } from '../keyspace/clone-value.js';
 import type { Database } from '../keyspace/database.js';
 import type { Entry } from '../keyspace/value-types.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { readCInt, readLongLong } from '../command-model/argument-reader.js';
 import { expireCommands } from './expire.js';

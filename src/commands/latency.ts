@@ -3,10 +3,10 @@
  * GRAPH event | HELP. DOCTOR and GRAPH are rendered by server/latency-report.ts.
  */
 import { errors } from '../errors.js';
-import { defineCommand, type CommandEntry, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandEntry, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { helpReply, lookupByPublicName } from './command-introspection.js';
-import type { MonitorService } from '../command-model/services.js';
+import type { MonitorService } from '../command-context/services.js';
 import { latencyDoctor, latencyGraph } from '../server/latency-report.js';
 
 const REPORT_TIPS = ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'];

@@ -1,5 +1,5 @@
 /** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] — Redis 7.2 semantics and replies. */
-import { defineCommand } from '../command-model/command-spec.js';
+import { defineCommand } from '../command-context/command-spec.js';
 import { readLongLong } from '../command-model/argument-reader.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';

@@ -10,7 +10,7 @@
  * server closes.
  */
 import { performance } from 'node:perf_hooks';
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 

@@ -9,14 +9,14 @@
  * once; otherwise they wait through the blocking registry (server/blocking.ts), which
  * re-executes them when one of their keys receives a list.
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-context/command-spec.js';
 import { Kind, ReplyList, reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { readLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { ListData } from '../types/list.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { parseTimeout } from '../command-model/timeout-argument.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 
 const LONG_MAX = 9223372036854775807n;
 

@@ -4,7 +4,7 @@
  * version (the generative art of versions 5 and 6 is not reproduced). VERSION must be an
  * integer, as Redis checks it; arguments after it are ignored as Redis's plain line does.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { readLongLong } from '../command-model/argument-reader.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';

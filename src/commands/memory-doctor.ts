@@ -4,7 +4,7 @@
  * too small to judge (under 5 MB used beyond start-up), a peak far above current use, a process much larger
  * than the memory it accounts for, and clients holding large buffers. Redoubt's own words.
  */
-import { defineCommand } from '../command-model/command-spec.js';
+import { defineCommand } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 
 const EMPTY_BELOW = 5 * 1024 * 1024;

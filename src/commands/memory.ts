@@ -2,7 +2,7 @@
  * MEMORY USAGE / STATS / MALLOC-STATS / PURGE / HELP, from the same accounting maxmemory
  * uses (keyspace/memory-accounting.ts), and MEMORY DOCTOR (memory-doctor.ts).
  */
-import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { readLongLong } from '../command-model/argument-reader.js';

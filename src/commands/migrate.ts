@@ -20,9 +20,9 @@
  *  - CLIENT UNBLOCK does not apply (a MIGRATE is not a blocking command in Redis);
  *  - inside MULTI/EXEC (and scripts) the exchange cannot wait: MIGRATE is refused there.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
-import type { BlockRequest, MigrateOutcome, MigratePlan } from '../command-model/services.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
+import type { CommandContext } from '../command-context/context.js';
+import type { BlockRequest, MigrateOutcome, MigratePlan } from '../command-context/services.js';
 import { readLongLong } from '../command-model/argument-reader.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';

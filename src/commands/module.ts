@@ -4,7 +4,7 @@
  * (and UNLOAD finds no module) — once enable-module-command lets them through at all: the
  * dispatcher refuses these protected subcommands before, with Redis's text, otherwise.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { helpReply } from './command-introspection.js';

@@ -4,7 +4,7 @@
  * refused; inside a transaction it is refused as Redis refuses it for a client that
  * cannot block; a client already monitoring gets no reply at all, as in Redis.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 

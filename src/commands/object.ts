@@ -1,9 +1,9 @@
 /** OBJECT ENCODING / FREQ / IDLETIME / REFCOUNT / HELP: introspection of a key's value. */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { objectEncoding, objectRefcount } from '../keyspace/object-encoding.js';
 import type { Entry } from '../keyspace/value-types.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { errors } from '../errors.js';
 
 /** The key of OBJECT <sub> <key>, looked up without touching it (as Redis's LOOKUP_NOTOUCH). */

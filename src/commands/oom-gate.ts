@@ -7,7 +7,7 @@
  * when a queued command is `denyoom`. The same refusal (with its own text) applies while
  * the V8 heap is near its limit (server/heap-guard.ts).
  */
-import type { Command } from '../command-model/command-spec.js';
+import type { Command } from '../command-context/command-spec.js';
 import type { Client } from '../server/client.js';
 import { EvictResult } from '../keyspace/eviction.js';
 import { errors } from '../errors.js';

@@ -2,7 +2,7 @@
  * SAVE, BGSAVE, LASTSAVE (persistence/persistence.ts) and BGREWRITEAOF
  * (persistence/aof-manager.ts). Replies and errors are Redis 7.2's.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 

@@ -7,12 +7,12 @@
  * inside EXEC they also appear as Redis writes them. The RESP2 subscribed-mode
  * restriction is the dispatcher's; messages travel through server.pubsub.
  */
-import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-context/command-spec.js';
 import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { encodeReply } from '../protocol/reply-writer.js';
 import { helpReply } from './command-introspection.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import type { PubSubTarget, SubscriptionKind } from '../server/pubsub.js';
 
 const WORDS: Record<SubscriptionKind, { sub: Reply; unsub: Reply }> = {

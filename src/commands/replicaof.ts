@@ -5,8 +5,8 @@
  * queued writes after it then meet the read-only replica at EXEC) and while the link is
  * down with replica-serve-stale-data no (`stale`).
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
+import type { CommandContext } from '../command-context/context.js';
 import { readRangeLong } from '../command-model/argument-reader.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';

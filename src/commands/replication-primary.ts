@@ -5,7 +5,7 @@
  * `replication` surface matches: a replica user needs +psync +replconf, and +ping);
  * the work is the primary side's (replication/primary-side.ts).
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 
 export const psync = defineCommand({
   name: 'psync',

@@ -6,7 +6,7 @@
  *  - On a primary: `master <offset> [[ip port offset] …]`, one entry per online replica
  *    with the offset it acknowledged (replication/primary-side.ts).
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 
 export const role = defineCommand({
   name: 'role',

@@ -4,7 +4,7 @@
  * they are answered while a script keeps every other command out. The busy state
  * itself lives in server/script-busy.ts.
  */
-import { defineCommand } from '../command-model/command-spec.js';
+import { defineCommand } from '../command-context/command-spec.js';
 
 /** SCRIPT KILL: a subcommand of SCRIPT (commands/scripting.ts). */
 export const scriptKill = defineCommand({

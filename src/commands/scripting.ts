@@ -4,8 +4,8 @@
  * (scripting/script-runner.ts); their redis.call commands go through the bridge
  * (scripting/script-bridge.ts). SCRIPT KILL lives with the suspendable engine.
  */
-import { defineCommand, keys, type ArgumentDoc, type CommandDefinition } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
+import { defineCommand, keys, type ArgumentDoc, type CommandDefinition } from '../command-context/command-spec.js';
+import type { CommandContext } from '../command-context/context.js';
 import { readLongLong } from '../command-model/argument-reader.js';
 import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';

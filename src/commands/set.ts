@@ -8,7 +8,7 @@
  * SINTERSTORE from the smallest input's kind — and receive members in the same order, so
  * their encoding and iteration order come out as Redis's.
  */
-import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition, type KeySpec } from '../command-context/command-spec.js';
 import { Kind, ReplyList, reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { LLONG_MAX } from '../protocol/number-format.js';
@@ -16,7 +16,7 @@ import { SetData, isIntMember, type SetLimits } from '../types/set.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { optionWord, parseScanCursor } from './keyspace-args.js';
 import { EMPTY_SCAN, parseScanOptions, scanDocArguments } from './scan-args.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { exactLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from './random-picks.js';
 import { BigSet } from '../types/big-map.js';

@@ -2,7 +2,7 @@
  * SLOWLOG GET [count] | LEN | RESET | HELP. Entries are
  * [id, unix time, duration µs, [arguments...], client address, client name], newest first.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { errors } from '../errors.js';
 import { readRangeLong } from '../command-model/argument-reader.js';
 import { reply } from '../protocol/reply.js';

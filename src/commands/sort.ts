@@ -26,14 +26,14 @@
  * The write feed gets SORT … STORE as sent, as Redis propagates it: replaying it on the
  * same data sorts the same way (every order below is a function of the data).
  */
-import { defineCommand, type CommandDefinition, type KeySpec } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition, type KeySpec } from '../command-context/command-spec.js';
 import { Kind, ReplyList, reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { ListData } from '../types/list.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { hasUnrestrictedKeyRead } from '../acl/full-key-access.js';
 import { cString, limitWindow, sortComparator, sortScore, type SortItem } from './sort-order.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { readLongLong } from '../command-model/argument-reader.js';
 
 /**

@@ -2,7 +2,7 @@
 import { CommandError, errors } from '../errors.js';
 import { exactLongLong } from '../command-model/argument-reader.js';
 import { MAX_STRING_BYTES } from '../types/string-ops.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { MutableString } from '../types/mutable-string.js';
 
 /**

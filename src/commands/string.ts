@@ -3,7 +3,7 @@
  * (t_string.c); where Redis compares keywords with C string functions the comparison
  * stops at a NUL byte, which `keyword()` reproduces.
  */
-import { defineCommand, keys, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandError, errors } from '../errors.js';
 import { LLONG_MAX, LLONG_MIN, parseInteger } from '../protocol/number-format.js';
@@ -11,7 +11,7 @@ import { addLongDouble, formatLongDouble, parseLongDouble, type LongDouble } fro
 import { byteRange, keyword, MAX_STRING_BYTES } from '../types/string-ops.js';
 import { commitString, writableString } from './string-in-place.js';
 import { MutableString } from '../types/mutable-string.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { lcsCommand } from './lcs.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { exactLongLong } from '../command-model/argument-reader.js';

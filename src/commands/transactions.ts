@@ -5,10 +5,10 @@
  * it rejects one (EXECABORT). WATCH state lives in server.watches; a touched watched key
  * sets `client.watchDirty` (the "dirty CAS" flag), which makes EXEC answer a null array.
  */
-import { defineCommand, keys, type Command, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, keys, type Command, type CommandDefinition } from '../command-context/command-spec.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import type { Client, QueuedCommand, ScriptContinuation } from '../server/client.js';
 
 const TX: ['transaction'] = ['transaction'];

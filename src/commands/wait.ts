@@ -11,7 +11,7 @@
  * it, under `no` only the timeout does. Inside MULTI (and scripts, where WAITAOF is
  * refused by its `noscript` flag) neither blocks: the counts are answered as they are.
  */
-import { defineCommand, type CommandDefinition } from '../command-model/command-spec.js';
+import { defineCommand, type CommandDefinition } from '../command-context/command-spec.js';
 import { reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
 import { readLongLong, readPositiveLong, readRangeLong } from '../command-model/argument-reader.js';

@@ -19,7 +19,7 @@ import { RdbReader } from './rdb/rdb-reader.js';
 import { RdbFormatError } from './rdb/rdb-error.js';
 import { loadLimitsFromConfig } from './rdb/load-limits.js';
 import { Client } from '../server/client.js';
-import { CommandContext } from '../command-model/context.js';
+import { CommandContext } from '../command-context/context.js';
 import { errors } from '../errors.js';
 import { Kind, type Reply } from '../protocol/reply.js';
 

@@ -10,10 +10,10 @@
 import type { ConfigStore } from '../config/config-store.js';
 import type { Clock } from '../keyspace/clock.js';
 import type { Database } from '../keyspace/database.js';
-import type { CommandHost } from '../command-model/services.js';
-import type { CommandTable } from '../command-model/command-table.js';
-import type { Command } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandHost } from '../command-context/services.js';
+import type { CommandTable } from '../command-context/command-table.js';
+import type { Command } from '../command-context/command-spec.js';
+import type { CommandContext } from '../command-context/context.js';
 import type { Reply } from '../protocol/reply.js';
 import type { FunctionLibraries } from '../scripting/function-libraries.js';
 import type { User } from '../acl/user.js';

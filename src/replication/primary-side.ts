@@ -17,7 +17,7 @@
  *  - a replica gets no replies (its client's reply mode is off), only raw stream bytes.
  */
 import type { Client } from '../server/client.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import type { InfoFields } from '../server/info-registry.js';
 import type { ReplicaAcks } from '../server/wait-registry.js';
 import { reply, type Reply } from '../protocol/reply.js';

@@ -25,7 +25,7 @@
 import type net from 'node:net';
 import { RequestParser } from '../protocol/request-parser.js';
 import type { ParserLimits } from '../protocol/request-parser.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import { Kind, type Reply } from '../protocol/reply.js';
 import { encodeCommand } from './master-link.js';
 

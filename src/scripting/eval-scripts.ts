@@ -13,7 +13,7 @@ import { ScriptRunner, type ScriptHost } from './script-runner.js';
 import { parseShebang } from './shebang.js';
 import { errors } from '../errors.js';
 import type { CompileOutcome } from './script-types.js';
-import type { EvalService } from '../command-model/services.js';
+import type { EvalService } from '../command-context/services.js';
 
 export type { CompileOutcome } from './script-types.js';
 

@@ -21,7 +21,7 @@ import { isValidFunctionName, parseLibraryMetadata } from './library-metadata.js
 import { ScriptRunner } from './script-runner.js';
 import { luaNumberToString } from './redis-api.js';
 import { errors } from '../errors.js';
-import type { FunctionRegistry } from '../command-model/services.js';
+import type { FunctionRegistry } from '../command-context/services.js';
 import type { FunctionInfo, FunctionRun, LibraryInfo, LoadEnvironment, LoadOutcome, RestorePolicy } from './script-types.js';
 
 export type { FunctionInfo, FunctionRun, LibraryInfo, LoadEnvironment, LoadOutcome, RestorePolicy } from './script-types.js';

@@ -3,7 +3,7 @@
  * redis.call bridge (script-bridge.ts) and the redis.* API (redis-api.ts). Its own file so
  * the bridge and the API read it without importing the runner that calls them.
  */
-import type { CommandContext } from '../command-model/services.js';
+import type { CommandContext } from '../command-context/services.js';
 import type { ScriptResp } from './lua-value.js';
 import type { ScriptTarget } from './script-types.js';
 import type { LuaDebugSession } from './lua-debugger.js';

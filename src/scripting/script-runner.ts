@@ -23,13 +23,13 @@
  *    answers the count hook (SCRIPT KILL, pauses); `interrupt` is an extra
  *    "go on?" question asked after the gate's.
  */
-import type { CommandContext } from '../command-model/services.js';
+import type { CommandContext } from '../command-context/services.js';
 import { errors } from '../errors.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { Client } from '../server/client.js';
 import { errorInfo, luaValueToReply, type ScriptResp } from './lua-value.js';
 import type { LuaChunk, LuaVm, RunOptions, RunResult, RunStep, HostFunctionResult } from './lua-vm.js';
-import type { ScriptControl, ScriptDebugStop, ScriptJob, ScriptRunnerService } from '../command-model/services.js';
+import type { ScriptControl, ScriptDebugStop, ScriptJob, ScriptRunnerService } from '../command-context/services.js';
 import { REPL_ALL, type RunRequest, type ScriptTarget } from './script-types.js';
 import type { ScriptRun } from './script-run.js';
 import type { LuaArg } from './wire.js';

@@ -18,7 +18,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import { sourceAllowed, type AccessControl } from '../acl/access-control.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { CommandContext } from '../command-context/context.js';
 import type { ConfigStore } from '../config/config-store.js';
 import { errors } from '../errors.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';

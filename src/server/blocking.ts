@@ -21,11 +21,11 @@
  */
 import { CommandError, errors } from '../errors.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
-import type { Command } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { Command } from '../command-context/command-spec.js';
+import type { CommandContext } from '../command-context/context.js';
 import type { ValueType } from '../keyspace/value-types.js';
 import type { Client } from './client.js';
-import type { BlockRequest } from '../command-model/services.js';
+import type { BlockRequest } from '../command-context/services.js';
 
 export type { BlockRequest };
 import type { Clock } from '../keyspace/clock.js';

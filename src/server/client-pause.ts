@@ -13,8 +13,8 @@
  * the timer resume the held connections on a later turn of the event loop, never inside
  * the command that ended the pause.
  */
-import type { Command } from '../command-model/command-spec.js';
-import type { CommandTable } from '../command-model/command-table.js';
+import type { Command } from '../command-context/command-spec.js';
+import type { CommandTable } from '../command-context/command-table.js';
 import type { Client } from './client.js';
 
 export type PauseMode = 'write' | 'all';

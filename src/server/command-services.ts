@@ -4,7 +4,7 @@
  * fields lazily (getters), so state replaced later (databases resized, persistence set up
  * after the services) is always the current one.
  */
-import type { CommandServices, ScriptingService } from '../command-model/services.js';
+import type { CommandServices, ScriptingService } from '../command-context/services.js';
 import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { systemClock } from '../keyspace/clock.js';
 import { infoText } from './info-report.js';

@@ -15,9 +15,9 @@
  * Synchronous and allocation-free unless something is recorded: it runs on the hot path.
  */
 import type { AclDenialReason, AclLogContext } from '../acl/acl-log.js';
-import type { Command } from '../command-model/command-spec.js';
-import type { CommandTable } from '../command-model/command-table.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { Command } from '../command-context/command-spec.js';
+import type { CommandTable } from '../command-context/command-table.js';
+import type { CommandContext } from '../command-context/context.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { MemoryAccounting } from '../keyspace/memory-accounting.js';
 import { Kind, type Reply } from '../protocol/reply.js';

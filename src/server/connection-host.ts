@@ -4,8 +4,8 @@
  * 14). The command context's host (CommandHost) is part of it: a connection builds its
  * client's context.
  */
-import type { CommandHost } from '../command-model/services.js';
-import type { CommandTable } from '../command-model/command-table.js';
+import type { CommandHost } from '../command-context/services.js';
+import type { CommandTable } from '../command-context/command-table.js';
 import type { Dispatcher } from '../commands/dispatcher.js';
 import type { ReplyBarrier } from '../persistence/reply-barrier.js';
 import type { Reply } from '../protocol/reply.js';

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { RequestParser, isLoginName } from '../protocol/request-parser.js';
 import { ReplyWriter } from '../protocol/reply-writer.js';
 import { reply, type Reply } from '../protocol/reply.js';
-import { CommandContext } from '../command-model/context.js';
+import { CommandContext } from '../command-context/context.js';
 import type { Client } from './client.js';
 import type { ConnectionHost as Server } from './connection-host.js';
 import { monitorLimit, OutputLimitState } from './output-limits.js';

@@ -20,10 +20,10 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { Command } from '../command-model/command-spec.js';
+import type { Command } from '../command-context/command-spec.js';
 import type { AccessControl } from '../acl/access-control.js';
-import type { CommandTable } from '../command-model/command-table.js';
-import type { CommandServices } from '../command-model/services.js';
+import type { CommandTable } from '../command-context/command-table.js';
+import type { CommandServices } from '../command-context/services.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { Clock } from '../keyspace/clock.js';
 import type { Database } from '../keyspace/database.js';

@@ -20,7 +20,7 @@
  */
 import type { ConfigStore } from '../config/config-store.js';
 import { notifyFlagsOf } from '../config/config-values.js';
-import type { Command } from '../command-model/command-spec.js';
+import type { Command } from '../command-context/command-spec.js';
 import { extractKeyNames } from '../command-model/key-extraction.js';
 import type { Database, KeyspaceHost } from '../keyspace/database.js';
 import type { NotifyKindBit } from '../keyspace/keyspace-events.js';

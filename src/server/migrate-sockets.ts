@@ -17,7 +17,7 @@
  * Every socket and timer is unref'd: a cached connection never keeps the process alive.
  */
 import net from 'node:net';
-import type { MigrateExchange, MigrateOutcome, MigrateService } from '../command-model/services.js';
+import type { MigrateExchange, MigrateOutcome, MigrateService } from '../command-context/services.js';
 
 const CACHE_ITEMS = 64;
 /** The longest delay setTimeout honours: a longer MIGRATE timeout waits this long. */

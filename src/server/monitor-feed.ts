@@ -24,7 +24,7 @@
  * the script runs, through `commandLine`, since those commands are `skip_monitor`).
  */
 import { performance } from 'node:perf_hooks';
-import type { Command } from '../command-model/command-spec.js';
+import type { Command } from '../command-context/command-spec.js';
 import type { Client } from './client.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { redactArgv, type SlowLogHost } from './slowlog.js';

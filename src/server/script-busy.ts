@@ -30,12 +30,12 @@
 import { performance } from 'node:perf_hooks';
 import { errors } from '../errors.js';
 import { reply, type Reply } from '../protocol/reply.js';
-import type { Command } from '../command-model/command-spec.js';
-import type { CommandContext } from '../command-model/context.js';
-import type { ScriptControl, ScriptJob, ScriptsService } from '../command-model/services.js';
+import type { Command } from '../command-context/command-spec.js';
+import type { CommandContext } from '../command-context/context.js';
+import type { ScriptControl, ScriptJob, ScriptsService } from '../command-context/services.js';
 import type { DeferredCall } from '../commands/dispatcher.js';
 import type { Client, ClientDebugger, ScriptContinuation } from './client.js';
-import type { ScriptDebugStop } from '../command-model/services.js';
+import type { ScriptDebugStop } from '../command-context/services.js';
 import { internalErrorLog } from './internal-error-log.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { Logger } from './logger.js';

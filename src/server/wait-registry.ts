@@ -22,8 +22,8 @@
  */
 import { reply, type Reply } from '../protocol/reply.js';
 import { errors } from '../errors.js';
-import type { BlockRequest, BlockingService, WaitService } from '../command-model/services.js';
-import type { CommandContext } from '../command-model/context.js';
+import type { BlockRequest, BlockingService, WaitService } from '../command-context/services.js';
+import type { CommandContext } from '../command-context/context.js';
 import type { Client } from './client.js';
 import type { Propagator } from '../persistence/propagator.js';
 

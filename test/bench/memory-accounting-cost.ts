@@ -10,7 +10,7 @@
  */
 import { Server } from '../../src/server/server.js';
 import { Client } from '../../src/server/client.js';
-import { CommandContext } from '../../src/command-model/context.js';
+import { CommandContext } from '../../src/command-context/context.js';
 
 const OPS = 200_000;
 

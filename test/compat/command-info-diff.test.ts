@@ -13,7 +13,7 @@ import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
 import { knownDifferences, type InfoField } from './known-differences.js';
-import type { CommandFlag, KeySpec, KeySpecFlag } from '../../src/command-model/command-spec.js';
+import type { CommandFlag, KeySpec, KeySpecFlag } from '../../src/command-context/command-spec.js';
 import { extractKeys, legacyKeyRange, type KeyedCommand } from '../../src/command-model/key-extraction.js';
 
 type Resp = string | number | null | Resp[] | { error: string };

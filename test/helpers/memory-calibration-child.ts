@@ -6,7 +6,7 @@
  */
 import { Server } from '../../src/server/server.js';
 import { Client } from '../../src/server/client.js';
-import { CommandContext } from '../../src/command-model/context.js';
+import { CommandContext } from '../../src/command-context/context.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');

@@ -5,7 +5,7 @@
  * full dump of a server's keyspace for comparison.
  */
 import { Client } from '../../src/server/client.js';
-import { CommandContext } from '../../src/command-model/context.js';
+import { CommandContext } from '../../src/command-context/context.js';
 import type { Server } from '../../src/server/server.js';
 import type { ManualClock } from '../../src/keyspace/clock.js';
 import type { PropagationSink } from '../../src/persistence/propagator.js';

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { startTestServer, ioredisClient } from '../helpers/server.js';
 import { findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
 import { configTable } from '../../src/config/config-table.js';
-import { deriveCategories, type CommandDefinition } from '../../src/command-model/command-spec.js';
+import { deriveCategories, type CommandDefinition } from '../../src/command-context/command-spec.js';
 import { config as configDef } from '../../src/commands/config.js';
 import { scratchDir } from '../helpers/scratch-dir.js';
 

@@ -10,7 +10,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { ConfigStore } from '../../src/config/config-store.js';
 import { configTable } from '../../src/config/config-table.js';
 import { loadConfigText } from '../../src/config/config-file.js';
-import { CommandTable, renameChecker } from '../../src/command-model/command-table.js';
+import { CommandTable, renameChecker } from '../../src/command-context/command-table.js';
 import { allCommands } from '../../src/commands/index.js';
 
 test('renamed and disabled commands; ACL rules follow the command', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommandTable } from '../../src/command-model/command-table.js';
+import { CommandTable } from '../../src/command-context/command-table.js';
 import { allCommands } from '../../src/commands/index.js';
 import { setUser } from '../../src/acl/rule-parser.js';
 import { User, type AclContext } from '../../src/acl/user.js';

@@ -1,8 +1,9 @@
 /**
  * The layering the design states, checked on the sources: command handlers reach the
- * server only through the narrow command context (command-model/context.ts and
- * services.ts), and the command model sits below commands/ (nothing under
- * command-model/ imports commands/).
+ * server only through the narrow command context (command-context/context.ts and
+ * services.ts), and the command model (command-model/: the command vocabulary, key
+ * extraction, argument reading) sits below everything that uses it, importing only
+ * protocol/, types/ and the error catalogue.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,32 +36,31 @@ test('no file under src/commands/ imports the server module or reaches ctx.serve
   assert.deepEqual(offenders, []);
 });
 
-test('the command model does not climb into commands/ or the server module', () => {
-  const files = sources('src/command-model');
-  assert.ok(files.length >= 5, `found ${files.length} command-model files`);
+test('the command context does not climb into commands/ or the server module', () => {
+  const files = sources('src/command-context');
+  assert.ok(files.length >= 4, `found ${files.length} command-context files`);
   const offenders = files.filter(({ text }) => /from ['"]\.\.\/(commands\/|server\/server\.js)/.test(text)).map((f) => f.file);
   assert.deepEqual(offenders, []);
 });
 
-/** the folders command-model/ sits on: it may import their values */
-const BELOW_COMMAND_MODEL = ['protocol', 'types', 'config', 'keyspace'];
+/** the folders command-model/ sits on: the only places it imports from, types included */
+const BELOW_COMMAND_MODEL = ['protocol', 'types'];
 
-test('the command model imports only types from the layers above it (values only from below)', () => {
+test('the command model imports nothing from above it, not even types', () => {
   const files = sources('src/command-model');
+  assert.ok(files.length >= 4, `found ${files.length} command-model files`);
   const offenders: string[] = [];
   for (const { file, text } of files) {
-    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, false);
-    for (const st of sf.statements) {
-      const isImport = ts.isImportDeclaration(st);
-      if (!isImport && !ts.isExportDeclaration(st)) continue;
-      const spec = st.moduleSpecifier;
-      if (spec === undefined || !ts.isStringLiteral(spec) || !spec.text.startsWith('../')) continue;
-      const target = spec.text.slice(3);
-      if (target === 'errors.js' || BELOW_COMMAND_MODEL.some((d) => target.startsWith(`${d}/`))) continue;
-      const typeOnly = isImport
-        ? st.importClause !== undefined && (st.importClause.isTypeOnly || (st.importClause.name === undefined && st.importClause.namedBindings !== undefined && ts.isNamedImports(st.importClause.namedBindings) && st.importClause.namedBindings.elements.every((e) => e.isTypeOnly)))
-        : st.isTypeOnly;
-      if (!typeOnly) offenders.push(`${file}: imports a value from ${spec.text}`);
+    for (const ref of ts.preProcessFile(text, true, true).importedFiles) {
+      const target = ref.fileName;
+      if (target.startsWith('./')) continue;
+      if (!target.startsWith('../') || target.startsWith('../../')) {
+        if (target.startsWith('.')) offenders.push(`${file}: imports ${target}`);
+        continue;
+      }
+      const rest = target.slice(3);
+      if (rest === 'errors.js' || BELOW_COMMAND_MODEL.some((d) => rest.startsWith(`${d}/`))) continue;
+      offenders.push(`${file}: imports ${target}`);
     }
   }
   assert.deepEqual(offenders, []);
@@ -232,7 +232,7 @@ test('only main.ts imports the server module: the modules it builds take narrow 
 test('the cycle check sees a cycle: a type import of the command context from key extraction would make one', () => {
   const graph = importGraph();
   const keyExtraction = path.join('src', 'command-model', 'key-extraction.ts');
-  graph.get(keyExtraction)!.push(path.join('src', 'command-model', 'context.ts'));
+  graph.get(keyExtraction)!.push(path.join('src', 'command-context', 'context.ts'));
   assert.ok(importCycles(graph).some((c) => c.includes(keyExtraction)));
   // and the scanner counts a type-only import as an edge
   const edges = ts.preProcessFile("import type { Server } from './server.js';", true, true).importedFiles;

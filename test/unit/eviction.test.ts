@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server } from '../../src/server/server.js';
 import { Client } from '../../src/server/client.js';
-import { CommandContext } from '../../src/command-model/context.js';
+import { CommandContext } from '../../src/command-context/context.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { EvictResult } from '../../src/keyspace/eviction.js';
 

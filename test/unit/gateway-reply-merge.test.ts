@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { arrayElements, mergeFanout, mergeSplit } from '../../src/gateway/reply-merge.js';
 import { planRoute } from '../../src/gateway/route-plan.js';
-import { CommandTable } from '../../src/command-model/command-table.js';
+import { CommandTable } from '../../src/command-context/command-table.js';
 import { allCommands } from '../../src/commands/index.js';
 
 const table = new CommandTable(allCommands);

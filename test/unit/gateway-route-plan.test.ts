@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CommandTable } from '../../src/command-model/command-table.js';
+import { CommandTable } from '../../src/command-context/command-table.js';
 import { allCommands } from '../../src/commands/index.js';
-import type { Command } from '../../src/command-model/command-spec.js';
+import type { Command } from '../../src/command-context/command-spec.js';
 import { planRoute } from '../../src/gateway/route-plan.js';
 import { keySlot } from '../../src/gateway/key-slot.js';
 

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CommandFlag, KeySpec } from '../../src/command-model/command-spec.js';
+import type { CommandFlag, KeySpec } from '../../src/command-context/command-spec.js';
 import { cAtoi, commandHasKeys, extractKeyNames, extractKeys, keysFromSpecs, legacyKeyRange, type KeyedCommand } from '../../src/command-model/key-extraction.js';
 
 const SPECS: Record<string, { arity: number; flags: CommandFlag[]; keySpecs: KeySpec[] }> = {

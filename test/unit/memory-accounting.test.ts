@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Server } from '../../src/server/server.js';
 import { Client } from '../../src/server/client.js';
-import { CommandContext } from '../../src/command-model/context.js';
+import { CommandContext } from '../../src/command-context/context.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { EXPIRE_OVERHEAD, KEY_OVERHEAD, stringBytes, valueBytes } from '../../src/keyspace/memory-estimate.js';
 import type { Value } from '../../src/keyspace/value-types.js';

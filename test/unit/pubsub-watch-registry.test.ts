@@ -8,7 +8,7 @@ import { Kind, type Reply } from '../../src/protocol/reply.js';
 import type { Database } from '../../src/keyspace/database.js';
 import { globMatch } from '../../src/keyspace/glob.js';
 import { User } from '../../src/acl/user.js';
-import { CommandTable } from '../../src/command-model/command-table.js';
+import { CommandTable } from '../../src/command-context/command-table.js';
 
 /** An unrestricted user (the registries do not look at it) */
 const USER = User.create('default', { table: new CommandTable([]), pubsubDefault: 'resetchannels' });

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { StreamApplier, type ApplierHost } from '../../src/replication/stream-applier.js';
-import type { CommandContext } from '../../src/command-model/context.js';
+import type { CommandContext } from '../../src/command-context/context.js';
 import { Client } from '../../src/server/client.js';
 import { reply, type Reply } from '../../src/protocol/reply.js';
 import { RawClient } from '../helpers/raw-client.js';

@@ -9,9 +9,9 @@ import { ScriptBusyGate, type ScriptBusyHost } from '../../src/server/script-bus
 import { DeferredCall } from '../../src/commands/dispatcher.js';
 import { errors } from '../../src/errors.js';
 import { reply, type Reply } from '../../src/protocol/reply.js';
-import type { Command } from '../../src/command-model/command-spec.js';
-import type { CommandContext } from '../../src/command-model/context.js';
-import type { ScriptControl, ScriptJob } from '../../src/command-model/services.js';
+import type { Command } from '../../src/command-context/command-spec.js';
+import type { CommandContext } from '../../src/command-context/context.js';
+import type { ScriptControl, ScriptJob } from '../../src/command-context/services.js';
 import type { Client } from '../../src/server/client.js';
 
 const plain = { flags: ['fast'] } as unknown as Command;

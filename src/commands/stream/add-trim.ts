@@ -2,7 +2,7 @@
  * XADD and XTRIM (t_stream.c streamParseAddOrTrimArgsOrReply and its callers): trimming
  * arguments, the ID XADD assigns, and an approximate trim propagated as the exact one.
  */
-import { defineCommand, keys } from '../../command-model/command-spec.js';
+import { defineCommand, keys } from '../../command-context/command-spec.js';
 import { reply } from '../../protocol/reply.js';
 import { CommandError, errors } from '../../errors.js';
 import { readLongLong } from '../../command-model/argument-reader.js';
@@ -10,7 +10,7 @@ import { NotifyKind } from '../../keyspace/keyspace-events.js';
 import { optionWord } from '../keyspace-args.js';
 import { compareIds, formatId, incrId, isZeroId, MAX_ID, MIN_ID, parseStreamId, u64Incr, U64_MAX, type StreamId } from '../../types/stream-id.js';
 import { StreamData, type TrimArgs } from '../../types/stream.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { writeStream, cstr, idArg, idReply, nodeLimits, keyArg, oneKey } from './common.js';
 
 const LISTPACK_MAX_SIZE = 1 << 30;

@@ -3,13 +3,13 @@
  * Redis's NOGROUP text, consumer creation and the propagation of consumer-group state
  * (streamPropagateXCLAIM / streamPropagateGroupID), and the argument docs they repeat.
  */
-import { keys, type KeySpec } from '../../command-model/command-spec.js';
+import { keys, type KeySpec } from '../../command-context/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { CommandError, errors } from '../../errors.js';
 import { NotifyKind } from '../../keyspace/keyspace-events.js';
 import { decrId, formatId, incrId, parseStreamId, U64_MAX, type StreamId, type U64 } from '../../types/stream-id.js';
 import { Consumer, ConsumerGroup, StreamData, type Nack, type StreamEntry } from '../../types/stream.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 
 export function readStream(ctx: CommandContext, key: string): StreamData | undefined {
   const e = ctx.db.lookupRead(key);

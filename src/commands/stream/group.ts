@@ -1,5 +1,5 @@
 /** XGROUP CREATE / SETID / DESTROY / CREATECONSUMER / DELCONSUMER / HELP. */
-import { defineCommand } from '../../command-model/command-spec.js';
+import { defineCommand } from '../../command-context/command-spec.js';
 import { reply } from '../../protocol/reply.js';
 import { CommandError, errors } from '../../errors.js';
 import { exactLongLong } from '../../command-model/argument-reader.js';
@@ -8,7 +8,7 @@ import { optionWord } from '../keyspace-args.js';
 import { helpReply } from '../object.js';
 import { MIN_ID, type StreamId } from '../../types/stream-id.js';
 import { ConsumerGroup, INVALID_ENTRIES_READ, StreamData, type Counter } from '../../types/stream.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { BigMap } from '../../types/big-map.js';
 import { writeStream, dirty, cstr, errArg, idArg, subcommandSyntaxError, createConsumer, keyArg, groupArg, consumerArg, subKey } from './common.js';
 

@@ -6,7 +6,7 @@
  * Redis does so), error texts are Redis 7.2's, and times (auto IDs, delivery and idle
  * times, seen/active times) come from `ctx.now`, the cached time of the command.
  */
-import type { CommandDefinition } from '../../command-model/command-spec.js';
+import type { CommandDefinition } from '../../command-context/command-spec.js';
 import { xadd, xtrim } from './add-trim.js';
 import { xrange, xrevrange, xlen, xdel } from './range.js';
 import { xread, xreadgroup } from './read.js';

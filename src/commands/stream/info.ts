@@ -1,5 +1,5 @@
 /** XINFO STREAM [FULL] / GROUPS / CONSUMERS / HELP. */
-import { defineCommand } from '../../command-model/command-spec.js';
+import { defineCommand } from '../../command-context/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { CommandError, errors } from '../../errors.js';
 import { readLongLong } from '../../command-model/argument-reader.js';
@@ -7,7 +7,7 @@ import { optionWord } from '../keyspace-args.js';
 import { helpReply } from '../object.js';
 import { MAX_ID, MIN_ID } from '../../types/stream-id.js';
 import { ConsumerGroup, counterReply, INVALID_ENTRIES_READ, StreamData } from '../../types/stream.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { readStream, errArg, idReply, entryReply, subcommandSyntaxError, keyArg, groupArg, subKey } from './common.js';
 
 function groupLagReply(s: StreamData, g: ConsumerGroup): Reply {

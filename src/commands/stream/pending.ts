@@ -1,5 +1,5 @@
 /** The pending entries lists: XACK, XPENDING, XCLAIM and XAUTOCLAIM. */
-import { defineCommand } from '../../command-model/command-spec.js';
+import { defineCommand } from '../../command-context/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { LLONG_MAX } from '../../protocol/number-format.js';

@@ -1,12 +1,12 @@
 /** XRANGE, XREVRANGE, XLEN and XDEL. */
-import { defineCommand, type ArgumentDoc } from '../../command-model/command-spec.js';
+import { defineCommand, type ArgumentDoc } from '../../command-context/command-spec.js';
 import { Kind, ReplyList, reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { readLongLong } from '../../command-model/argument-reader.js';
 import { NotifyKind } from '../../keyspace/keyspace-events.js';
 import { optionWord } from '../keyspace-args.js';
 import type { StreamId } from '../../types/stream-id.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { readStream, writeStream, dirty, idArg, intervalArg, entryReply, keyArg, idsArg, oneKey } from './common.js';
 
 function xrangeGeneric(ctx: CommandContext, argv: string[], rev: boolean): Reply {

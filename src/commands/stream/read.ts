@@ -3,14 +3,14 @@
  * (`serveStreamRead`, null when nothing is there yet), so BLOCK waits on the blocking
  * registry and re-serves with the IDs resolved at the call.
  */
-import { defineCommand, keys, type KeySpec } from '../../command-model/command-spec.js';
+import { defineCommand, keys, type KeySpec } from '../../command-context/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { CommandError, errors } from '../../errors.js';
 import { readLongLong, readTimeoutMs } from '../../command-model/argument-reader.js';
 import { optionWord } from '../keyspace-args.js';
 import { compareIds, incrId, MAX_ID, MIN_ID, U64_MAX, type StreamId } from '../../types/stream-id.js';
 import { Consumer, ConsumerGroup, counterAdd, INVALID_ENTRIES_READ, StreamData, type Nack } from '../../types/stream.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { readStream, dirty, cstr, idArg, idReply, entryReply, IN_XREADGROUP, noGroupError, createConsumer, propagateClaim, propagateGroupId, groupArg, consumerArg } from './common.js';
 
 /** A parsed XREAD/XREADGROUP: what a blocked client would wait with. */

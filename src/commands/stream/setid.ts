@@ -1,5 +1,5 @@
 /** XSETID: a stream's last ID, entries-added counter and max deleted ID. */
-import { defineCommand } from '../../command-model/command-spec.js';
+import { defineCommand } from '../../command-context/command-spec.js';
 import { reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { exactLongLong } from '../../command-model/argument-reader.js';

@@ -1,12 +1,12 @@
 /** ZADD and ZINCRBY (zaddGenericCommand): NX/XX/GT/LT/CH/INCR over zsetAdd. */
-import { defineCommand } from '../../command-model/command-spec.js';
+import { defineCommand } from '../../command-context/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { createZset, limits, PLAIN, writeZset, zsetAdd, type AddFlags } from './common.js';
 import { NotifyKind } from '../../keyspace/keyspace-events.js';
 import { optionWord } from '../keyspace-args.js';
 import { readDouble } from '../../command-model/argument-reader.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { oneKey, keyArg, memberArg, group } from './spec-args.js';
 
 function zaddGeneric(ctx: CommandContext, argv: string[], incrCommand: boolean): Reply {

@@ -5,11 +5,11 @@
  * re-running the command, when one of its keys receives a sorted set. On timeout, and
  * inside EXEC, the reply is a null array.
  */
-import { defineCommand, keys, type CommandDefinition } from '../../command-model/command-spec.js';
+import { defineCommand, keys, type CommandDefinition } from '../../command-context/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { parseTimeout } from '../../command-model/timeout-argument.js';
 import { firstZsetKey, parseZmpopArgs, propagateZpop, zpopFrom, zpopReply, type PopEnd } from './pop.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 
 /** Pops from the first key holding a sorted set, or blocks on all of them. */
 function blockingZpop(ctx: CommandContext, argv: string[], keyList: string[], where: PopEnd, count: number, deadline: number, nested: boolean): Reply | null {

@@ -6,7 +6,7 @@
 import { CommandError, errors } from '../../errors.js';
 import { SortedSet } from '../../types/sorted-set.js';
 import type { SetData } from '../../types/set.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 
 /** The sorted set at key for a read (hit/miss statistics), undefined if missing; WRONGTYPE otherwise. */
 export function readZset(ctx: CommandContext, key: string): SortedSet | undefined {

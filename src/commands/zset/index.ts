@@ -12,7 +12,7 @@
  * (the ZPOP building blocks the blocking variants in blocking.ts reuse), args.ts (score
  * and lex ranges), format.ts (%.17g), spec-args.ts (argument docs).
  */
-import type { CommandDefinition } from '../../command-model/command-spec.js';
+import type { CommandDefinition } from '../../command-context/command-spec.js';
 import { zadd, zincrby } from './add.js';
 import { zcard, zscore, zmscore, zcount, zlexcount, zrank, zrevrank, zrandmember, zscan } from './read.js';
 import { zrange, zrangestore, zrevrange, zrangebyscore, zrevrangebyscore, zrangebylex, zrevrangebylex } from './range.js';

@@ -11,7 +11,7 @@ import { optionWord } from '../keyspace-args.js';
 import { readRangeLong } from '../../command-model/argument-reader.js';
 import { LLONG_MAX } from '../../protocol/number-format.js';
 import { writeZset } from './common.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 
 export type PopEnd = 'min' | 'max';
 

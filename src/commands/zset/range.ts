@@ -2,7 +2,7 @@
  * The ZRANGE family (zrangeGenericCommand): ZRANGE [BYSCORE|BYLEX] [REV] [LIMIT], ZRANGESTORE
  * and the older ZREVRANGE / Z[REV]RANGEBYSCORE / Z[REV]RANGEBYLEX, through one result sink.
  */
-import { defineCommand, keys } from '../../command-model/command-spec.js';
+import { defineCommand, keys } from '../../command-context/command-spec.js';
 import { Kind, ReplyList, reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { createZset, PLAIN, readZset, zsetAdd } from './common.js';
@@ -11,7 +11,7 @@ import { NotifyKind } from '../../keyspace/keyspace-events.js';
 import { optionWord } from '../keyspace-args.js';
 import { parseLexRange, parseScoreRange } from './args.js';
 import { readLongLong } from '../../command-model/argument-reader.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { oneKey, keyArg, group } from './spec-args.js';
 
 type RangeType = 'auto' | 'rank' | 'score' | 'lex';

@@ -1,5 +1,5 @@
 /** Reads that are not ranges: ZCARD ZSCORE ZMSCORE ZCOUNT ZLEXCOUNT ZRANK ZREVRANK, ZRANDMEMBER and ZSCAN. */
-import { defineCommand } from '../../command-model/command-spec.js';
+import { defineCommand } from '../../command-context/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { formatDouble, LLONG_MAX } from '../../protocol/number-format.js';
@@ -9,7 +9,7 @@ import { EMPTY_SCAN, parseScanOptions, scanDocArguments } from '../scan-args.js'
 import { parseLexRange, parseScoreRange } from './args.js';
 import { exactLongLong } from '../../command-model/argument-reader.js';
 import { format17g } from './format.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { MIN_ITEM_BYTES, repeatedPicks } from '../random-picks.js';
 import { oneKey, keyArg, memberArg, group } from './spec-args.js';
 import { ClientSink } from './range.js';

@@ -1,5 +1,5 @@
 /** ZREM and ZREMRANGEBYRANK / BYSCORE / BYLEX; an emptied set is deleted. */
-import { defineCommand } from '../../command-model/command-spec.js';
+import { defineCommand } from '../../command-context/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { writeZset } from './common.js';
@@ -7,7 +7,7 @@ import { SortedSet, lexLteMax, type ScoreRange, type LexRange } from '../../type
 import { NotifyKind } from '../../keyspace/keyspace-events.js';
 import { parseLexRange, parseScoreRange } from './args.js';
 import { readLongLong } from '../../command-model/argument-reader.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { oneKey, keyArg, group } from './spec-args.js';
 
 /** After removing members from `z` at `key`: delete an emptied key, announce the change. */

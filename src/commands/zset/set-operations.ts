@@ -1,5 +1,5 @@
 /** ZUNION / ZINTER / ZDIFF, their STORE forms and ZINTERCARD (zunionInterDiffGenericCommand). */
-import { defineCommand, keys } from '../../command-model/command-spec.js';
+import { defineCommand, keys } from '../../command-context/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { LLONG_MAX } from '../../protocol/number-format.js';
@@ -8,7 +8,7 @@ import { SortedSet } from '../../types/sorted-set.js';
 import { NotifyKind } from '../../keyspace/keyspace-events.js';
 import { optionWord } from '../keyspace-args.js';
 import { readDouble, readLongLong, readRangeLong } from '../../command-model/argument-reader.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { group } from './spec-args.js';
 import { ClientSink, withScoresArg } from './range.js';
 import { BigMap } from '../../types/big-map.js';

@@ -1,5 +1,5 @@
 /** Argument docs and key specs the sorted-set declarations repeat. */
-import { keys, type KeySpec } from '../../command-model/command-spec.js';
+import { keys, type KeySpec } from '../../command-context/command-spec.js';
 
 export const oneKey = (...flags: KeySpec['flags']): KeySpec[] => [keys.one(1, ...flags)];
 export const keyArg = { name: 'key', type: 'key' } as const;

@@ -1,10 +1,10 @@
 /** ZPOPMIN, ZPOPMAX and ZMPOP over the pop building blocks (pop.ts) BZPOPMIN & co. share. */
-import { defineCommand, keys } from '../../command-model/command-spec.js';
+import { defineCommand, keys } from '../../command-context/command-spec.js';
 import { reply, type Reply } from '../../protocol/reply.js';
 import { errors } from '../../errors.js';
 import { parseZmpopArgs, zpopGeneric, type PopEnd } from './pop.js';
 import { readPositiveLong } from '../../command-model/argument-reader.js';
-import type { CommandContext } from '../../command-model/context.js';
+import type { CommandContext } from '../../command-context/context.js';
 import { oneKey, keyArg, group } from './spec-args.js';
 
 function zpopMinMax(where: PopEnd) {

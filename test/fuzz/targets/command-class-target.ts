@@ -21,7 +21,7 @@
  * Also an oracle here: no `internal error` reply from Redoubt, and it answers PING after
  * every input. A failure is minimised to the fewest commands and arguments that still fail.
  */
-import type { Command } from '../../../src/command-model/command-spec.js';
+import type { Command } from '../../../src/command-context/command-spec.js';
 import type { RunningServer } from '../../../src/server/server.js';
 import { knownClassDifference } from '../../compat/known-differences.js';
 import { startRedisOracle, type RedisOracle } from '../../helpers/redis-oracle.js';

@@ -11,7 +11,7 @@
  * each command answers within a generous bound (or is blocked, which is not a failure:
  * the connection is killed and replaced); the process stays under a memory ceiling.
  */
-import type { ArgumentDoc, Command } from '../../../src/command-model/command-spec.js';
+import type { ArgumentDoc, Command } from '../../../src/command-context/command-spec.js';
 import type { RunningServer } from '../../../src/server/server.js';
 import { startTestServer } from '../../helpers/server.js';
 import { jsLiteral, type FuzzTarget, type Rng } from '../harness/fuzz-harness.js';

@@ -6,9 +6,9 @@
  */
 import type { Reply } from '../protocol/reply.js';
 import type { CommandContext } from './context.js';
-import type { CommandDeclaration, CommandEntry } from './command-data.js';
+import type { CommandDeclaration, CommandEntry } from '../command-model/command-data.js';
 
-export * from './command-data.js';
+export * from '../command-model/command-data.js';
 
 export type Handler = (ctx: CommandContext, argv: string[]) => Reply | null;
 

@@ -42,7 +42,7 @@ import type { UserRegistry } from '../acl/users.js';
 import type { AclLog, AclDenialReason, AclLogContext } from '../acl/acl-log.js';
 import type { PermissionResult } from '../acl/check.js';
 import type { SecurityMonitor, Actor } from '../security/security-monitor.js';
-import type { CommandEntry, CommandLookup } from './command-data.js';
+import type { CommandEntry, CommandLookup } from '../command-model/command-data.js';
 import type { NotifyKindBit } from '../keyspace/keyspace-events.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { HostFunctionResult } from '../scripting/lua-vm.js';
