@@ -521,12 +521,23 @@ export class Connection {
     // replies count whole: what the kernel would accept at once must not hide them.
     this.enforceOutputLimit();
     if (this.closed) return;
-    const out = this.writer.take();
+    // Issue 17: a socket with nothing queued usually takes the whole write at once (the
+    // kernel copies it), so the working buffer is written without a copy and reused when
+    // the write finished synchronously (Writable's contract: a chunk whose callback ran is
+    // released; writableLength 0 = every callback ran). A backed-up socket gets a copy of
+    // exactly the bytes, so a slow reader never holds a whole working buffer per flush.
+    const socket = this.socket;
+    const direct = socket.writableLength === 0;
+    const out = direct ? this.writer.view() : this.writer.take();
     this.client.netOut += out.length;
     this.server.stats.netOutputBytes += out.length;
     this.server.stats.totalWritesProcessed++;
     this.writesPending++;
-    this.socket.write(out, this.onWritten);
+    socket.write(out, this.onWritten);
+    if (direct) {
+      if (socket.writableLength === 0) this.writer.written();
+      else this.writer.handedOff();
+    }
     // An unauthenticated client only ever gets short error replies; one that keeps sending
     // without reading them would pile output up in memory (the CVE-2025-21605 class).
     if (!this.client.authenticated && this.socket.writableLength > UNAUTHENTICATED_OUTPUT_LIMIT) {
