@@ -32,6 +32,28 @@ export class ReplyWriter {
     return out;
   }
 
+  /**
+   * The encoded bytes without a copy, for a socket write that may finish at once. The
+   * caller then says what became of them: `written()` (the stream is done with them: encode
+   * over them) or `handedOff()` (something still holds them: continue in a fresh buffer).
+   * Until then nothing may be written here.
+   */
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /** The bytes of `view()` were consumed: the working buffer is reused. */
+  written(): void {
+    this.len = 0;
+    if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(INITIAL);
+  }
+
+  /** The bytes of `view()` are still held by their reader: they are left to it. */
+  handedOff(): void {
+    this.len = 0;
+    this.buf = Buffer.allocUnsafe(INITIAL);
+  }
+
   private ensure(extra: number): void {
     const need = this.len + extra;
     if (need <= this.buf.length) return;

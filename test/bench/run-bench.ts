@@ -1,8 +1,12 @@
 /**
  * `npm run bench`: redis-benchmark against Redoubt and a real redis-server in one run.
  * Not a test (a report): prints ops/s, p50 and p99 for both and the ratio, for SET, GET,
- * INCR and MSET (10 keys), unpipelined with 50 clients and pipelined with -P 16; then the
- * memory that 1M small keys take in each.
+ * INCR, LPUSH, HSET and MSET (10 keys), unpipelined with 50 clients and pipelined with
+ * -P 16; then the memory that 1M small keys take in each.
+ *
+ * A third target runs beside them as the ceiling reference (issue 17): a minimal Node RESP
+ * responder with no keyspace (resp-ceiling.ts). The table gives Redoubt's fraction of it:
+ * what is left to gain inside Redoubt, since Node's own socket path is the same for both.
  *
  * Both servers run as child processes on free loopback ports: Redoubt as
  * `node dist/src/main.js --port P --save '' --appendonly no --bind 127.0.0.1` (or, if
@@ -14,6 +18,7 @@
  *   --seconds S   target duration of each redis-benchmark run (default 3)
  *   --rounds R    repeat every run R times and keep the median (default 1)
  *   --keys N      keys for the memory test (default 1000000); --no-memory skips it
+ *   --no-ceiling  leave out the minimal Node RESP responder (the ceiling reference)
  *   --memory-only only the memory test (no throughput runs: its figures do not depend on load)
  *   --scripts-only  only the scripting report (EVALSHA return 1, Redlock unlock, 10 calls vs
  *                 redis-server; it also runs after the command table otherwise)
@@ -33,6 +38,8 @@ import { findOnPath, freePort, startRedisOracle, waitForPong, type RedisOracle }
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/src/main.js, next to this file's dist/test/bench */
 const MAIN_JS = path.resolve(here, '../../src/main.js');
+/** the ceiling reference, next to this file */
+const CEILING_JS = path.resolve(here, 'resp-ceiling.js');
 
 interface Options {
   seconds: number;
@@ -45,10 +52,12 @@ interface Options {
   summarize: string | null;
   /** only the scripting report (EVALSHA) */
   scriptsOnly: boolean;
+  /** run the ceiling reference beside the two servers (default on; --no-ceiling) */
+  ceiling: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, memoryOnly: false, profile: false, serve: null, summarize: null, scriptsOnly: false };
+  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, memoryOnly: false, profile: false, serve: null, summarize: null, scriptsOnly: false, ceiling: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -60,6 +69,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--rounds') o.rounds = Math.floor(num());
     else if (a === '--keys') o.keys = Math.floor(num());
     else if (a === '--no-memory') o.memory = false;
+    else if (a === '--no-ceiling') o.ceiling = false;
     else if (a === '--memory-only') o.memoryOnly = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--scripts-only') o.scriptsOnly = true;
@@ -118,6 +128,18 @@ async function startRedoubt(nodeFlags: string[] = []): Promise<Child> {
   throw new Error(`Redoubt did not start:\n${why}`);
 }
 
+/** The ceiling reference (resp-ceiling.ts) as a child process. */
+async function startCeilingChild(): Promise<Child> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CEILING_JS, String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const up = await waitForPong(port, 15_000, () => child.exitCode !== null);
+  if (!up) {
+    await stopChild(child, 2000);
+    throw new Error(`the ceiling reference (${CEILING_JS}) did not answer PING`);
+  }
+  return { name: 'ceiling', port, pid: child.pid!, how: 'resp-ceiling.js (no keyspace)', stop: () => stopChild(child) };
+}
+
 async function startRedis(): Promise<Child> {
   const o: RedisOracle = await startRedisOracle();
   return { name: 'redis', port: o.port, pid: o.pid, how: 'redis-server', stop: () => o.stop() };
@@ -149,6 +171,8 @@ const TESTS: Array<{ t: string; label: string; csvName: string }> = [
   { t: 'set', label: 'SET', csvName: 'SET' },
   { t: 'get', label: 'GET', csvName: 'GET' },
   { t: 'incr', label: 'INCR', csvName: 'INCR' },
+  { t: 'lpush', label: 'LPUSH', csvName: 'LPUSH' },
+  { t: 'hset', label: 'HSET', csvName: 'HSET' },
   { t: 'mset', label: 'MSET (10 keys)', csvName: 'MSET (10 keys)' },
 ];
 
@@ -503,28 +527,36 @@ async function compareScripts(bench: string, redis: Child, redoubt: Child, opts:
 async function compare(bench: string, opts: Options): Promise<void> {
   const redis = await startRedis();
   let redoubt: Child | null = null;
+  let ceiling: Child | null = null;
   try {
     redoubt = await startRedoubt();
+    if (opts.ceiling && !opts.memoryOnly && !opts.scriptsOnly) ceiling = await startCeilingChild();
     const serverVersion = (await runProcess(findOnPath('redis-server')!, ['--version'], 10_000)).trim();
     console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
     console.log(`redis:   ${serverVersion} (pid ${redis.pid}, port ${redis.port})`);
     console.log(`redoubt: ${redoubt.how} (pid ${redoubt.pid}, port ${redoubt.port})`);
+    if (ceiling !== null) console.log(`ceiling: ${ceiling.how} (pid ${ceiling.pid}, port ${ceiling.port})`);
     console.log(`redis-benchmark -c 50, ~${opts.seconds}s per run, ${opts.rounds} round(s), runs alternate between servers\n`);
 
     if (opts.scriptsOnly) {
       await compareScripts(bench, redis, redoubt, opts);
       return;
     }
-    if (!opts.memoryOnly) await compareThroughput(bench, redis, redoubt, opts);
+    if (!opts.memoryOnly) await compareThroughput(bench, redis, redoubt, ceiling, opts);
     if (opts.memory) await compareMemory(redis, redoubt, opts);
   } finally {
+    await ceiling?.stop();
     await redoubt?.stop();
     await redis.stop();
   }
 }
 
-async function compareThroughput(bench: string, redis: Child, redoubt: Child, opts: Options): Promise<void> {
-  const rows: string[][] = [['test', 'pipeline', 'redis ops/s', 'redoubt ops/s', 'ratio', 'redis p50/p99 ms', 'redoubt p50/p99 ms']];
+async function compareThroughput(bench: string, redis: Child, redoubt: Child, ceiling: Child | null, opts: Options): Promise<void> {
+  const head = ['test', 'pipeline', 'redis ops/s', 'redoubt ops/s', 'ratio', 'redis p50/p99 ms', 'redoubt p50/p99 ms'];
+  if (ceiling !== null) head.push('ceiling ops/s', 'redoubt/ceiling');
+  const rows: string[][] = [head];
+  // every target in turn, the order rotating each round so none always runs first
+  const targets = ceiling === null ? [redis, redoubt] : [redis, redoubt, ceiling];
   let turn = 0;
   for (const { t, label, csvName } of TESTS) {
     for (const p of [1, 16]) {
@@ -532,20 +564,31 @@ async function compareThroughput(bench: string, redis: Child, redoubt: Child, op
       const probeN = p === 1 ? 20_000 : 200_000;
       const probe = await benchmark(bench, redis.port, t, csvName, p, probeN);
       const n = Math.max(probeN, Math.min(20_000_000, Math.round((probe.rps * opts.seconds) / 1000) * 1000));
-      const got: Record<'redis' | 'redoubt', Result[]> = { redis: [], redoubt: [] };
+      const got: Record<string, Result[]> = { redis: [], redoubt: [], ceiling: [] };
       for (let r = 0; r < opts.rounds; r++) {
-        const order = turn++ % 2 === 0 ? [redis, redoubt] : [redoubt, redis];
-        for (const s of order) got[s.name as 'redis' | 'redoubt'].push(await benchmark(bench, s.port, t, csvName, p, n));
+        const k = turn++ % targets.length;
+        const order = [...targets.slice(k), ...targets.slice(0, k)];
+        for (const s of order) {
+          // FLUSHALL so every run starts from the same (empty) dataset, whatever ran before
+          if (s !== ceiling) await rawCall(s.port, ['FLUSHALL']);
+          got[s.name]!.push(await benchmark(bench, s.port, t, csvName, p, n));
+        }
       }
-      const a = median(got.redis);
-      const b = median(got.redoubt);
+      const a = median(got['redis']!);
+      const b = median(got['redoubt']!);
       const row = [label, p === 1 ? 'none' : `-P ${p}`, fmtInt(a.rps), fmtInt(b.rps), `${(b.rps / a.rps).toFixed(2)}x`, `${a.p50.toFixed(3)}/${a.p99.toFixed(3)}`, `${b.p50.toFixed(3)}/${b.p99.toFixed(3)}`];
+      if (ceiling !== null) {
+        const c = median(got['ceiling']!);
+        row.push(fmtInt(c.rps), `${(b.rps / c.rps).toFixed(2)}x`);
+      }
       rows.push(row);
       console.log(`  done: ${label} ${row[1]} (-n ${n})`);
     }
   }
   console.log('\n' + table(rows) + '\n');
-  console.log('targets: ratio >= 0.9x unpipelined, >= 0.6x at -P 16\n');
+  console.log('targets: ratio >= 0.9x unpipelined, >= 0.6x at -P 16; redoubt/ceiling >= 0.9x');
+  if (ceiling !== null) console.log('ceiling: a minimal Node RESP responder without a keyspace (test/bench/resp-ceiling.ts), same runs, alternated\n');
+  else console.log('');
   await compareScripts(bench, redis, redoubt, opts);
 }
 
