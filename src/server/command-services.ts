@@ -1,5 +1,5 @@
 /**
- * The server side of the command services (command-model/services.ts): each service is a
+ * The server side of the command services (command-context/services.ts): each service is a
  * thin view over the server's registries, built once per server. Views read the server's
  * fields lazily (getters), so state replaced later (databases resized, persistence set up
  * after the services) is always the current one.

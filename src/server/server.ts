@@ -91,7 +91,7 @@ export class Server implements CommandHost {
   readonly clock: Clock;
   readonly commands: CommandTable;
   readonly dispatcher: Dispatcher = new Dispatcher(this);
-  /** what command handlers see of the server (command-model/services.ts) */
+  /** what command handlers see of the server (command-context/services.ts) */
   readonly services: ServerCommandServices;
   readonly stats = new ServerStats();
   /** FUNCTION libraries (FUNCTION LOAD, FCALL, RDB/AOF) */
