@@ -17,6 +17,9 @@
  *   --memory-only only the memory test (no throughput runs: its figures do not depend on load)
  *   --scripts-only  only the scripting report (EVALSHA return 1, Redlock unlock, 10 calls vs
  *                 redis-server; it also runs after the command table otherwise)
+ *   --also JS     with --scripts-only: a second Redoubt (another build's dist/src/main.js, e.g.
+ *                 the tree before a change) in the same alternated rounds, reported as its own
+ *                 ratio to redis-server and as this build / that build
  *   --profile     instead of the comparison, run SET/GET against Redoubt under
  *                 `node --cpu-prof` and print the hottest functions
  *   --summarize F print the hottest functions of an existing .cpuprofile file
@@ -45,10 +48,12 @@ interface Options {
   summarize: string | null;
   /** only the scripting report (EVALSHA) */
   scriptsOnly: boolean;
+  /** another Redoubt build's main.js, benched alongside (--also) */
+  also: string | null;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, memoryOnly: false, profile: false, serve: null, summarize: null, scriptsOnly: false };
+  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, memoryOnly: false, profile: false, serve: null, summarize: null, scriptsOnly: false, also: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -65,6 +70,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--scripts-only') o.scriptsOnly = true;
     else if (a === '--serve') o.serve = Math.floor(num());
     else if (a === '--summarize') o.summarize = argv[++i] ?? '';
+    else if (a === '--also') o.also = path.resolve(argv[++i] ?? '');
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -93,15 +99,17 @@ function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   });
 }
 
-async function startRedoubt(nodeFlags: string[] = []): Promise<Child> {
+async function startRedoubt(nodeFlags: string[] = [], mainJs = MAIN_JS, name = 'redoubt'): Promise<Child> {
   const attempts: Array<{ how: string; args: (port: number) => string[] }> = [];
-  if (existsSync(MAIN_JS)) {
+  if (existsSync(mainJs)) {
     attempts.push({
-      how: 'node dist/src/main.js',
-      args: (port) => [...nodeFlags, MAIN_JS, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
+      how: mainJs === MAIN_JS ? 'node dist/src/main.js' : `node ${mainJs}`,
+      args: (port) => [...nodeFlags, mainJs, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
     });
   }
-  attempts.push({ how: 'run-bench.js --serve (startServer)', args: (port) => [...nodeFlags, fileURLToPath(import.meta.url), '--serve', String(port)] });
+  if (mainJs === MAIN_JS) {
+    attempts.push({ how: 'run-bench.js --serve (startServer)', args: (port) => [...nodeFlags, fileURLToPath(import.meta.url), '--serve', String(port)] });
+  }
   let why = '';
   for (const attempt of attempts) {
     const port = await freePort();
@@ -111,7 +119,7 @@ async function startRedoubt(nodeFlags: string[] = []): Promise<Child> {
       if (stderr.length < 4000) stderr += d.toString('utf8');
     });
     const up = await waitForPong(port, 15_000, () => child.exitCode !== null);
-    if (up) return { name: 'redoubt', port, pid: child.pid!, how: attempt.how, stop: () => stopChild(child) };
+    if (up) return { name, port, pid: child.pid!, how: attempt.how, stop: () => stopChild(child) };
     why += `${attempt.how}: did not answer PING. ${stderr.slice(0, 500)}\n`;
     await stopChild(child, 2000);
   }
@@ -450,17 +458,23 @@ const TEN_CALLS = "for i = 1, 10 do redis.call('incr', KEYS[1]) end return 1";
  * EVALSHA against both servers (issue 12's targets: >= 0.7x for `return 1` and a Redlock
  * unlock, >= 0.5x for a 10-call script), and the memory of the EVAL VM.
  */
-async function compareScripts(bench: string, redis: Child, redoubt: Child, opts: Options): Promise<void> {
+async function compareScripts(bench: string, redis: Child, redoubt: Child, opts: Options, also: Child | null = null): Promise<void> {
   const scripts: Array<{ label: string; body: string; args: (sha: string) => string[] }> = [
     { label: 'EVALSHA return 1', body: 'return 1', args: (sha) => ['EVALSHA', sha, '0'] },
     { label: 'EVALSHA Redlock unlock (lock held by another)', body: REDLOCK_UNLOCK, args: (sha) => ['EVALSHA', sha, '1', 'bench:lock', 'my-token'] },
     { label: 'EVALSHA 10 x INCR', body: TEN_CALLS, args: (sha) => ['EVALSHA', sha, '1', 'bench:counter'] },
   ];
   const rows: string[][] = [['script', 'redis ops/s', 'redoubt ops/s', 'ratio', 'redis p50/p99 ms', 'redoubt p50/p99 ms']];
+  if (also !== null) rows[0]!.push('also ops/s', 'also ratio', 'redoubt/also');
+  const servers = also === null ? [redis, redoubt] : [redis, redoubt, also];
+  // memory per VM: Redoubt builds its Lua instance (a wasm linear memory) on the first
+  // script, Redis its Lua state at start-up; RSS before the first script and after the runs
+  const rssBefore = new Map<string, number | null>();
+  for (const s of servers) rssBefore.set(s.name, infoField(await command(s.port, 'INFO', 'memory'), 'used_memory_rss') ?? vmRssBytes(s.pid));
   let turn = 0;
   for (const sc of scripts) {
     const shas: Record<string, string> = {};
-    for (const s of [redis, redoubt]) {
+    for (const s of servers) {
       shas[s.name] = await rawCall(s.port, ['SCRIPT', 'LOAD', sc.body]);
       await rawCall(s.port, ['SET', 'bench:lock', 'other-token']);
     }
@@ -468,19 +482,27 @@ async function compareScripts(bench: string, redis: Child, redoubt: Child, opts:
     const argv = sc.args(shas['redis']!);
     const probe = await benchmarkCommand(bench, redis.port, argv, 20_000);
     const n = Math.max(20_000, Math.min(5_000_000, Math.round((probe.rps * opts.seconds) / 1000) * 1000));
-    const got: Record<'redis' | 'redoubt', Result[]> = { redis: [], redoubt: [] };
+    const got: Record<string, Result[]> = { redis: [], redoubt: [], also: [] };
     for (let r = 0; r < opts.rounds; r++) {
-      const order = turn++ % 2 === 0 ? [redis, redoubt] : [redoubt, redis];
-      for (const s of order) got[s.name as 'redis' | 'redoubt'].push(await benchmarkCommand(bench, s.port, argv, n));
+      // the order rotates every round, so machine noise hits every server alike
+      const k = turn++ % servers.length;
+      const order = [...servers.slice(k), ...servers.slice(0, k)];
+      for (const s of order) got[s.name]!.push(await benchmarkCommand(bench, s.port, argv, n));
     }
-    const a = median(got.redis);
-    const b = median(got.redoubt);
-    rows.push([sc.label, fmtInt(a.rps), fmtInt(b.rps), `${(b.rps / a.rps).toFixed(2)}x`, `${a.p50.toFixed(3)}/${a.p99.toFixed(3)}`, `${b.p50.toFixed(3)}/${b.p99.toFixed(3)}`]);
+    const a = median(got['redis']!);
+    const b = median(got['redoubt']!);
+    const row = [sc.label, fmtInt(a.rps), fmtInt(b.rps), `${(b.rps / a.rps).toFixed(2)}x`, `${a.p50.toFixed(3)}/${a.p99.toFixed(3)}`, `${b.p50.toFixed(3)}/${b.p99.toFixed(3)}`];
+    if (also !== null) {
+      const c = median(got['also']!);
+      row.push(fmtInt(c.rps), `${(c.rps / a.rps).toFixed(2)}x`, `${(b.rps / c.rps).toFixed(2)}x`);
+    }
+    rows.push(row);
     console.log(`  done: ${sc.label} (-n ${n})`);
   }
   console.log('\n' + table(rows) + '\n');
   console.log('targets: >= 0.7x for return 1 and the Redlock unlock, >= 0.5x for 10 calls');
-  for (const s of [redis, redoubt]) {
+  if (also !== null) console.log(`also: ${also.how}`);
+  for (const s of servers) {
     const info = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(s.port, '127.0.0.1');
       let got = '';
@@ -495,7 +517,10 @@ async function compareScripts(bench: string, redis: Child, redoubt: Child, opts:
       socket.write('*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n');
     });
     const vm = /used_memory_vm_eval:(\d+)/.exec(info)?.[1] ?? '?';
-    console.log(`${s.name}: used_memory_vm_eval ${vm} bytes (the EVAL Lua VM after the runs)`);
+    const before = rssBefore.get(s.name) ?? null;
+    const after = infoField(info, 'used_memory_rss') ?? vmRssBytes(s.pid);
+    const grew = before === null || after === null ? 'n/a' : `${((after - before) / (1024 * 1024)).toFixed(1)} MiB`;
+    console.log(`${s.name}: used_memory_vm_eval ${vm} bytes (the EVAL Lua VM's heap after the runs); RSS ${fmtBytes(after)}, ${grew} more than before the first script`);
   }
   console.log('');
 }
@@ -512,7 +537,12 @@ async function compare(bench: string, opts: Options): Promise<void> {
     console.log(`redis-benchmark -c 50, ~${opts.seconds}s per run, ${opts.rounds} round(s), runs alternate between servers\n`);
 
     if (opts.scriptsOnly) {
-      await compareScripts(bench, redis, redoubt, opts);
+      const also = opts.also === null ? null : await startRedoubt([], opts.also, 'also');
+      try {
+        await compareScripts(bench, redis, redoubt, opts, also);
+      } finally {
+        await also?.stop();
+      }
       return;
     }
     if (!opts.memoryOnly) await compareThroughput(bench, redis, redoubt, opts);
