@@ -240,6 +240,28 @@ test('redis.call: binary argv, numbers as Redis formats them, replies converted,
   assert.equal(ok("return redis.pcall('get', true).err", { redisCall }), 'ERR Lua redis lib command arguments must be strings or integers');
 });
 
+test('the reused script thread: runs that fail, yield or are stopped leak nothing, whatever they alternate with', () => {
+  const own = new LuaVm();
+  const good = own.compile('return KEYS[1]');
+  const bad = own.compile("error('x')");
+  const yields = own.compile('coroutine.yield()');
+  const loops = own.compile('while true do end');
+  assert.ok(good.ok && bad.ok && yields.ok && loops.ok);
+  const round = (): void => {
+    assert.equal(own.run(good.chunk, { keys: ['k'] }).kind, 'ok');
+    assert.equal(own.run(bad.chunk).kind, 'error');
+    assert.equal(own.run(good.chunk, { keys: ['k'] }).kind, 'ok');
+    assert.equal(own.run(yields.chunk).kind, 'error');
+    assert.equal(own.run(loops.chunk, { interrupt: () => 'stop', hookInterval: 1000 }).kind, 'error');
+  };
+  for (let i = 0; i < 200; i++) round();
+  const before = own.memoryUsed();
+  for (let i = 0; i < 2000; i++) round();
+  // a thread kept by mistake is about 1 KiB: 2,000 rounds would hold megabytes
+  assert.ok(own.memoryUsed() - before < 256 * 1024, `Lua grew by ${own.memoryUsed() - before} bytes`);
+  own.close();
+});
+
 test('error objects: runtime errors carry source and line; error() with a table keeps it', () => {
   const r = run("local a = 1\nerror('boom')");
   assert.equal(r.kind, 'error');

@@ -1701,7 +1701,6 @@ static void end_script(lua_State *L, RdVm *vm) {
   lua_setfield(L, LUA_REGISTRYINDEX, "redoubt_kill_error");
   vm->script = NULL;
   vm->script_ref = LUA_NOREF;
-  vm->spare_ref = LUA_NOREF;
   vm->killed = 0;
   vm->pausing = 0;
   vm->chain_len = 0;
