@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LuaVm, type RunOptions, type RunResult } from '../../src/scripting/lua-vm.js';
+import { LuaVm, luaModule, type RunOptions, type RunResult } from '../../src/scripting/lua-vm.js';
 import { errorInfo, type LuaValue } from '../../src/scripting/lua-value.js';
 import { reply, type Reply } from '../../src/protocol/reply.js';
 
@@ -43,6 +43,15 @@ test('sandbox: no package/loadlib (CVE-2022-0543), io, os.execute, print, dofile
   // Redis 7.2's EVAL environment has no `os` table at all
   assert.match(errText("return os.execute('id')"), /nonexistent global variable 'os'/);
   assert.match(errText('return os.clock()'), /nonexistent global variable 'os'/);
+});
+
+test('isolation: lua.wasm imports only the host functions and file-descriptor WASI calls (no clock, socket, random, environment)', () => {
+  // every one of these is answered by lua-vm.ts: the WASI calls with EBADF (no descriptor
+  // works, no directory is preopened) and proc_exit by throwing; a new import fails here
+  const imports = WebAssembly.Module.imports(luaModule()).map((i) => `${i.module}.${i.name}:${i.kind}`);
+  const host = ['call', 'interrupt', 'ldb_log', 'ldb_timeout', 'panic', 'throw', 'try'].map((n) => `host.${n}:function`);
+  const wasi = ['fd_close', 'fd_fdstat_get', 'fd_fdstat_set_flags', 'fd_prestat_dir_name', 'fd_prestat_get', 'fd_read', 'fd_renumber', 'fd_seek', 'fd_write', 'path_open', 'proc_exit'];
+  assert.deepEqual(imports.sort(), [...host, ...wasi.map((n) => `wasi_snapshot_preview1.${n}:function`)].sort());
 });
 
 test('sandbox: globals are readonly with Redis 7 texts, library tables too, across scripts', () => {
