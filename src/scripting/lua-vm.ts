@@ -19,9 +19,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Reply, Kind } from '../protocol/reply.js';
 import { type LuaValue, type ScriptResp } from './lua-value.js';
-import { luaArgNumberText } from './number-text.js';
+import { errors } from '../errors.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
-import { WireReader, WireWriter, readArgs, readLuaValue, writeLuaValue, writeReplyForLua, type LuaArg } from './wire.js';
+import { WireReader, WireWriter, readArgs, readArgv, readLuaValue, writeLuaValue, writeReplyForLua, type LuaArg } from './wire.js';
 
 /** Lua 5.1 status codes (lua.h). */
 const LUA_YIELD = 1;
@@ -36,6 +36,8 @@ export const LDB_STOP_REASONS = ['', 'step over', 'break point', 'redis.breakpoi
 
 /** Redis steps the collector every 50 script calls, by 50 (LUA_GC_CYCLE_PERIOD). */
 const GC_PERIOD = 50;
+/** ...when Lua holds at least this much more than after the last step (LuaVm.gcStep). */
+const GC_MIN_GROWTH = 8 * 1024;
 
 /** Redis's count-hook period. */
 export const DEFAULT_HOOK_INTERVAL = 100_000;
@@ -45,6 +47,9 @@ export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
 export const DEFAULT_REBUILD_ABOVE = 32 * 1024 * 1024;
 
 const BUILTIN_FUNCTIONS = ['call', 'pcall'] as const;
+/** host-function ids of redis.call and redis.pcall (their places in BUILTIN_FUNCTIONS) */
+const CALL_ID = 0;
+const PCALL_ID = 1;
 
 /** The one value Lua errors unwind with (never an Error: no stack capture). */
 const LUA_THROW: object = Object.freeze({ luaThrow: true });
@@ -288,6 +293,8 @@ class Instance {
   private memView: Uint8Array;
   private reader: WireReader | null = null;
   private readonly namePtrs = new Map<string, number>();
+  /** the function table's entries the `try` import has called (a few: do_start, resume, …) */
+  private readonly fnCache: (((a: number, b: number) => void) | undefined)[] = [];
 
   constructor(module: WebAssembly.Module, limit: number, names: readonly string[], version: string, vm: LuaVm) {
     const wasiNoFile = (): number => 8; // EBADF
@@ -299,7 +306,7 @@ class Instance {
         try: (f: number, L: number, ud: number): void => {
           const sp = this.ex.__stack_pointer.value as number;
           try {
-            (this.ex.__indirect_function_table.get(f) as (a: number, b: number) => void)(L, ud);
+            this.protectedFn(f)(L, ud);
           } catch (e) {
             if (e !== LUA_THROW) throw e;
             // the unwound C frames never restored the shadow stack pointer
@@ -364,9 +371,24 @@ class Instance {
     return r;
   }
 
+  /**
+   * A view of the linear memory. Growing the memory detaches the old buffer, and a
+   * view of a detached buffer has length 0: that is checked instead of reading
+   * `memory.buffer` (a call into the engine) every time.
+   */
   mem(): Uint8Array {
-    if (this.memView.buffer !== this.ex.memory.buffer) this.memView = new Uint8Array(this.ex.memory.buffer);
+    if (this.memView.length === 0) this.memView = new Uint8Array(this.ex.memory.buffer);
     return this.memView;
+  }
+
+  /** The function at `f` in the instance's function table (looked up once). */
+  protectedFn(f: number): (a: number, b: number) => void {
+    let fn = this.fnCache[f];
+    if (fn === undefined) {
+      fn = this.ex.__indirect_function_table.get(f) as (a: number, b: number) => void;
+      this.fnCache[f] = fn;
+    }
+    return fn;
   }
 
   /** A malloc'ed copy; the caller frees it. */
@@ -382,6 +404,13 @@ class Instance {
     const p = this.ex.rd_scratch(Math.max(bytes.length, 1));
     if (p === 0) throw new Error('Lua instance out of linear memory');
     this.mem().set(bytes, p);
+  }
+
+  /** What `w` holds, put in the scratch buffer (no view of it allocated for a small one). */
+  writerToScratch(w: WireWriter): void {
+    const p = this.ex.rd_scratch(Math.max(w.len, 1));
+    if (p === 0) throw new Error('Lua instance out of linear memory');
+    w.copyTo(this.mem(), p);
   }
 
   chunkNamePtr(name: string): number {
@@ -421,6 +450,8 @@ export class LuaVm {
   private generation = 0;
   private running: RunOptions | null = null;
   private calls = 0;
+  /** what Lua held after the last collector step (gcStep) */
+  private usedAfterGc = 0;
   private readonly names: readonly string[];
   private limit: number;
   private readonly rebuildAbove: number;
@@ -511,7 +542,7 @@ export class LuaVm {
       for (const k of keys) w.str(k);
       w.u32(args.length);
       for (const a of args) w.str(a);
-      inst.toScratch(w.bytes());
+      inst.writerToScratch(w);
       const hook = opts.interrupt || opts.pause ? (opts.hookInterval ?? DEFAULT_HOOK_INTERVAL) : 0;
       this.prng.claim(inst);
       this.running = opts;
@@ -643,12 +674,28 @@ export class LuaVm {
     else if (status === LUA_ERRMEM) result = { kind: 'error', cause: 'memory', error: inst.readOut() };
     else if (status === LUA_ERRERR) result = { kind: 'error', cause: 'handler', error: inst.readOut() };
     else result = { kind: 'error', cause: 'memory', error: 'not enough memory' };
-    if (++this.calls % GC_PERIOD === 0) inst.ex.rd_gc(inst.L, LUA_GCSTEP, GC_PERIOD);
-    if (inst.ex.memory.buffer.byteLength > this.rebuildAbove) {
+    if (++this.calls % GC_PERIOD === 0) this.gcStep(inst);
+    if (inst.mem().byteLength > this.rebuildAbove) {
       this.drop();
       this.rebuilds++;
     }
     return result;
+  }
+
+  /**
+   * Redis's collector step every GC_PERIOD calls, when the calls since the last step
+   * left garbage: a step over a heap that did not grow walks the whole state (the
+   * libraries, the cached scripts) for nothing, and scripts that reuse their thread
+   * and KEYS/ARGV tables leave none. Lua's own collector still runs as the heap grows.
+   */
+  private gcStep(inst: Instance): void {
+    const used = inst.ex.rd_mem_used(inst.L);
+    if (used >= this.usedAfterGc + GC_MIN_GROWTH) {
+      inst.ex.rd_gc(inst.L, LUA_GCSTEP, GC_PERIOD);
+      this.usedAfterGc = inst.ex.rd_mem_used(inst.L);
+    } else if (used < this.usedAfterGc) {
+      this.usedAfterGc = used;
+    }
   }
 
   /**
@@ -779,21 +826,22 @@ export class LuaVm {
     this.w.reset();
     this.w.u8(0x21); // '!': an error table as luaPushError builds it
     this.w.str(msg);
-    inst.toScratch(this.w.bytes());
+    inst.writerToScratch(this.w);
     return 1;
   }
 
   /** redis.<name>(...) from a script. Returns 0 (value), 1 (raise it), 2 (nothing). */
   onHostCall(inst: Instance, id: number, nargs: number): number {
-    const name = this.names[id]!;
-    const args = readArgs(inst.readerAt(inst.ex.rd_args_ptr()), nargs);
     const opts = this.running;
     const w = this.w;
     w.reset();
     let code = 0;
-    if (name === 'call' || name === 'pcall') {
-      code = this.redisCall(args, name === 'call', opts?.redisCall, opts?.resp?.() ?? 2);
+    if (id === CALL_ID || id === PCALL_ID) {
+      // redis.call / redis.pcall: the arguments are read straight into the command's argv
+      code = this.redisCall(inst, nargs, id === CALL_ID, opts?.redisCall, opts?.resp?.() ?? 2);
     } else {
+      const name = this.names[id]!;
+      const args = readArgs(inst.readerAt(inst.ex.rd_args_ptr()), nargs);
       const r: HostFunctionResult = opts?.hostFunction?.(name, args) ?? { kind: 'none' };
       if (r.kind === 'none') return 2;
       if (r.kind === 'value') writeLuaValue(w, r.value);
@@ -810,29 +858,26 @@ export class LuaVm {
         code = 1;
       }
     }
-    inst.toScratch(w.bytes());
+    inst.writerToScratch(w);
     return code;
   }
 
   /** redis.call / redis.pcall as Redis 7.2's luaRedisGenericCommand. */
-  private redisCall(args: readonly LuaArg[], raise: boolean, dispatch: ((argv: string[]) => Reply) | undefined, resp: ScriptResp): number {
+  private redisCall(inst: Instance, nargs: number, raise: boolean, dispatch: ((argv: string[]) => Reply) | undefined, resp: ScriptResp): number {
     const w = this.w;
-    const fail = (text: string): number => {
-      w.u8(0x21);
-      w.str(text);
-      return raise ? 1 : 0;
-    };
-    if (args.length === 0) return fail('Please specify at least one argument for this redis lib call');
-    const argv: string[] = new Array<string>(args.length);
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a.type === 'string') argv[i] = a.value;
-      else if (a.type === 'number') argv[i] = luaArgNumberText(a.value);
-      else return fail('Lua redis lib command arguments must be strings or integers');
-    }
-    if (dispatch === undefined) return fail('This Redis command is not allowed from script');
+    if (nargs === 0) return this.callFailed(errors.luaNoArguments, raise);
+    const argv = readArgv(inst.readerAt(inst.ex.rd_args_ptr()), nargs);
+    if (argv === null) return this.callFailed(errors.luaArgumentType, raise);
+    if (dispatch === undefined) return this.callFailed('This Redis command is not allowed from script', raise);
     const r = dispatch(argv);
     writeReplyForLua(w, r, resp);
     return raise && r.k === Kind.Error ? 1 : 0;
+  }
+
+  /** A redis.call that did not reach a command: the error is raised (call) or returned (pcall). */
+  private callFailed(text: string, raise: boolean): number {
+    this.w.u8(0x21);
+    this.w.str(text);
+    return raise ? 1 : 0;
   }
 }

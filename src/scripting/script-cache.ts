@@ -57,8 +57,13 @@ export class ScriptCache {
 
   /** The script with this SHA (any case), marking an EVAL-created one as recently used. */
   get(sha: string): CachedScript | undefined {
-    const key = sha.length === 40 ? sha.toLowerCase() : sha;
-    const s = this.scripts.get(key);
+    // clients send the digest in lower case: look it up as sent before lower-casing it
+    let key = sha;
+    let s = this.scripts.get(key);
+    if (s === undefined && sha.length === 40) {
+      key = sha.toLowerCase();
+      s = this.scripts.get(key);
+    }
     if (s !== undefined && s.fromEval) {
       this.scripts.delete(key);
       this.scripts.set(key, s);

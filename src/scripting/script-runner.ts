@@ -85,6 +85,13 @@ export class ScriptRunner implements ScriptRunnerService {
   private readonly interruptFn = (): string | null =>
     this.control?.interrupt() ?? (this.interrupt === null || this.current === null ? null : this.interrupt(this.current));
   private readonly pauseFn = (): boolean => this.control?.pause() ?? false;
+  private readonly runOptions: { -readonly [K in keyof RunOptions]: RunOptions[K] } = {
+    redisCall: this.redisCallFn,
+    hostFunction: this.hostFn,
+    resp: this.respFn,
+    interrupt: this.interruptFn,
+    pause: this.pauseFn,
+  };
   /** the one job object the gate drives (runs never nest) */
   private readonly jobObj = new RunnerJob(this);
 
@@ -211,17 +218,12 @@ export class ScriptRunner implements ScriptRunnerService {
    * hook (kill, pause) and learns when the script writes (SCRIPT KILL's UNKILLABLE).
    */
   protected invoke(run: ScriptRun, req: RunRequest): RunStep {
-    const opts: RunOptions = {
-      keys: req.keys,
-      args: req.args,
-      mode: req.mode,
-      redisCall: this.redisCallFn,
-      hostFunction: this.hostFn,
-      resp: this.respFn,
-      interrupt: this.interruptFn,
-      pause: this.pauseFn,
-      debug: run.debug === null ? undefined : debugHooks(run.debug, this.vm),
-    };
+    // one options object for every run (runs do not nest): a call allocates none
+    const opts = this.runOptions;
+    opts.keys = req.keys;
+    opts.args = req.args;
+    opts.mode = req.mode;
+    opts.debug = run.debug === null ? undefined : debugHooks(run.debug, this.vm);
     return this.vm.start(run.target.chunk, opts);
   }
 

@@ -8,6 +8,7 @@ import { formatDouble } from '../protocol/number-format.js';
 import { SPECIAL_FIELDS, type LuaTable, type LuaValue, type ScriptResp, type SpecialField } from './lua-value.js';
 import { errors } from '../errors.js';
 import { parseRawReply } from './raw-reply.js';
+import { luaArgNumberText } from './number-text.js';
 
 /** A growable little-endian byte writer. */
 export class WireWriter {
@@ -56,6 +57,17 @@ export class WireWriter {
 
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.len);
+  }
+
+  /** Copies what it holds to `dest` at `at` (a loop for a few bytes: no view allocated). */
+  copyTo(dest: Uint8Array, at: number): void {
+    const n = this.len;
+    const buf = this.buf;
+    if (n <= 64) {
+      for (let i = 0; i < n; i++) dest[at + i] = buf[i]!;
+    } else {
+      dest.set(buf.subarray(0, n), at);
+    }
   }
 }
 
@@ -233,14 +245,17 @@ export class WireReader {
   }
 }
 
+/** Node's latin1 decoder, applied to any Uint8Array (no Buffer view made for it). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
 /** Bytes as a binary string: one char per byte (never decoded as UTF-8). */
 function latin1(mem: Uint8Array, at: number, n: number): string {
-  if (n < 64) {
+  if (n < 8) {
     let s = '';
     for (let i = 0; i < n; i++) s += String.fromCharCode(mem[at + i]!);
     return s;
   }
-  return Buffer.from(mem.buffer, mem.byteOffset + at, n).toString('latin1');
+  return latin1Slice.call(mem, at, at + n);
 }
 
 /** The arguments of a host-function call (the args buffer). */
@@ -255,6 +270,22 @@ export function readArgs(r: WireReader, count: number): LuaArg[] {
     else out.push({ type: 'other', luaType: t });
   }
   return out;
+}
+
+/**
+ * The arguments of redis.call / redis.pcall as the command's argv: strings as they
+ * are, numbers as Redis 7.2 turns them into arguments (fpconv_dtoa); null when one is
+ * neither (Redis: "Lua redis lib command arguments must be strings or integers").
+ */
+export function readArgv(r: WireReader, count: number): string[] | null {
+  const argv = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    const t = r.u8();
+    if (t === LUA_TSTRING) argv[i] = r.str();
+    else if (t === LUA_TNUMBER) argv[i] = luaArgNumberText(r.f64());
+    else return null;
+  }
+  return argv;
 }
 
 /** A value in the "lua" encoding (a script's result or error object). */

@@ -21,7 +21,11 @@
  *   --no-ceiling  leave out the minimal Node RESP responder (the ceiling reference)
  *   --memory-only only the memory test (no throughput runs: its figures do not depend on load)
  *   --scripts-only  only the scripting report (EVALSHA return 1, Redlock unlock, 10 calls vs
- *                 redis-server; it also runs after the command table otherwise)
+ *                 redis-server, and the memory per VM: the Lua heaps from INFO and Redoubt's
+ *                 wasm linear memory; it also runs after the command table otherwise)
+ *   --also JS     with --scripts-only: a second Redoubt (another build's dist/src/main.js, e.g.
+ *                 the tree before a change) in the same alternated rounds, reported as its own
+ *                 ratio to redis-server and as this build / that build
  *   --profile     instead of the comparison, run SET/GET against Redoubt under
  *                 `node --cpu-prof` and print the hottest functions
  *   --summarize F print the hottest functions of an existing .cpuprofile file
@@ -54,10 +58,12 @@ interface Options {
   scriptsOnly: boolean;
   /** run the ceiling reference beside the two servers (default on; --no-ceiling) */
   ceiling: boolean;
+  /** another Redoubt build's main.js, benched alongside (--also) */
+  also: string | null;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, memoryOnly: false, profile: false, serve: null, summarize: null, scriptsOnly: false, ceiling: true };
+  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, memoryOnly: false, profile: false, serve: null, summarize: null, scriptsOnly: false, ceiling: true, also: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -75,6 +81,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--scripts-only') o.scriptsOnly = true;
     else if (a === '--serve') o.serve = Math.floor(num());
     else if (a === '--summarize') o.summarize = argv[++i] ?? '';
+    else if (a === '--also') o.also = path.resolve(argv[++i] ?? '');
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -103,15 +110,17 @@ function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   });
 }
 
-async function startRedoubt(nodeFlags: string[] = []): Promise<Child> {
+async function startRedoubt(nodeFlags: string[] = [], mainJs = MAIN_JS, name = 'redoubt'): Promise<Child> {
   const attempts: Array<{ how: string; args: (port: number) => string[] }> = [];
-  if (existsSync(MAIN_JS)) {
+  if (existsSync(mainJs)) {
     attempts.push({
-      how: 'node dist/src/main.js',
-      args: (port) => [...nodeFlags, MAIN_JS, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
+      how: mainJs === MAIN_JS ? 'node dist/src/main.js' : `node ${mainJs}`,
+      args: (port) => [...nodeFlags, mainJs, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
     });
   }
-  attempts.push({ how: 'run-bench.js --serve (startServer)', args: (port) => [...nodeFlags, fileURLToPath(import.meta.url), '--serve', String(port)] });
+  if (mainJs === MAIN_JS) {
+    attempts.push({ how: 'run-bench.js --serve (startServer)', args: (port) => [...nodeFlags, fileURLToPath(import.meta.url), '--serve', String(port)] });
+  }
   let why = '';
   for (const attempt of attempts) {
     const port = await freePort();
@@ -121,7 +130,7 @@ async function startRedoubt(nodeFlags: string[] = []): Promise<Child> {
       if (stderr.length < 4000) stderr += d.toString('utf8');
     });
     const up = await waitForPong(port, 15_000, () => child.exitCode !== null);
-    if (up) return { name: 'redoubt', port, pid: child.pid!, how: attempt.how, stop: () => stopChild(child) };
+    if (up) return { name, port, pid: child.pid!, how: attempt.how, stop: () => stopChild(child) };
     why += `${attempt.how}: did not answer PING. ${stderr.slice(0, 500)}\n`;
     await stopChild(child, 2000);
   }
@@ -474,37 +483,50 @@ const TEN_CALLS = "for i = 1, 10 do redis.call('incr', KEYS[1]) end return 1";
  * EVALSHA against both servers (issue 12's targets: >= 0.7x for `return 1` and a Redlock
  * unlock, >= 0.5x for a 10-call script), and the memory of the EVAL VM.
  */
-async function compareScripts(bench: string, redis: Child, redoubt: Child, opts: Options): Promise<void> {
+async function compareScripts(bench: string, redis: Child, redoubt: Child, opts: Options, also: Child | null = null): Promise<void> {
   const scripts: Array<{ label: string; body: string; args: (sha: string) => string[] }> = [
     { label: 'EVALSHA return 1', body: 'return 1', args: (sha) => ['EVALSHA', sha, '0'] },
     { label: 'EVALSHA Redlock unlock (lock held by another)', body: REDLOCK_UNLOCK, args: (sha) => ['EVALSHA', sha, '1', 'bench:lock', 'my-token'] },
     { label: 'EVALSHA 10 x INCR', body: TEN_CALLS, args: (sha) => ['EVALSHA', sha, '1', 'bench:counter'] },
   ];
   const rows: string[][] = [['script', 'redis ops/s', 'redoubt ops/s', 'ratio', 'redis p50/p99 ms', 'redoubt p50/p99 ms']];
+  if (also !== null) rows[0]!.push('also ops/s', 'also ratio', 'redoubt/also');
+  const servers = also === null ? [redis, redoubt] : [redis, redoubt, also];
   let turn = 0;
   for (const sc of scripts) {
     const shas: Record<string, string> = {};
-    for (const s of [redis, redoubt]) {
+    for (const s of servers) {
       shas[s.name] = await rawCall(s.port, ['SCRIPT', 'LOAD', sc.body]);
       await rawCall(s.port, ['SET', 'bench:lock', 'other-token']);
     }
     if (shas['redis'] !== shas['redoubt']) throw new Error(`SCRIPT LOAD answered differently: ${shas['redis']} / ${shas['redoubt']}`);
     const argv = sc.args(shas['redis']!);
     const probe = await benchmarkCommand(bench, redis.port, argv, 20_000);
+    // a warm-up of the same size for each Redoubt: V8 compiles the script path's hot
+    // functions during the first thousands of calls (Redis needs none)
+    for (const s of servers) if (s !== redis) await benchmarkCommand(bench, s.port, argv, 20_000);
     const n = Math.max(20_000, Math.min(5_000_000, Math.round((probe.rps * opts.seconds) / 1000) * 1000));
-    const got: Record<'redis' | 'redoubt', Result[]> = { redis: [], redoubt: [] };
+    const got: Record<string, Result[]> = { redis: [], redoubt: [], also: [] };
     for (let r = 0; r < opts.rounds; r++) {
-      const order = turn++ % 2 === 0 ? [redis, redoubt] : [redoubt, redis];
-      for (const s of order) got[s.name as 'redis' | 'redoubt'].push(await benchmarkCommand(bench, s.port, argv, n));
+      // the order rotates every round, so machine noise hits every server alike
+      const k = turn++ % servers.length;
+      const order = [...servers.slice(k), ...servers.slice(0, k)];
+      for (const s of order) got[s.name]!.push(await benchmarkCommand(bench, s.port, argv, n));
     }
-    const a = median(got.redis);
-    const b = median(got.redoubt);
-    rows.push([sc.label, fmtInt(a.rps), fmtInt(b.rps), `${(b.rps / a.rps).toFixed(2)}x`, `${a.p50.toFixed(3)}/${a.p99.toFixed(3)}`, `${b.p50.toFixed(3)}/${b.p99.toFixed(3)}`]);
+    const a = median(got['redis']!);
+    const b = median(got['redoubt']!);
+    const row = [sc.label, fmtInt(a.rps), fmtInt(b.rps), `${(b.rps / a.rps).toFixed(2)}x`, `${a.p50.toFixed(3)}/${a.p99.toFixed(3)}`, `${b.p50.toFixed(3)}/${b.p99.toFixed(3)}`];
+    if (also !== null) {
+      const c = median(got['also']!);
+      row.push(fmtInt(c.rps), `${(c.rps / a.rps).toFixed(2)}x`, `${(b.rps / c.rps).toFixed(2)}x`);
+    }
+    rows.push(row);
     console.log(`  done: ${sc.label} (-n ${n})`);
   }
   console.log('\n' + table(rows) + '\n');
   console.log('targets: >= 0.7x for return 1 and the Redlock unlock, >= 0.5x for 10 calls');
-  for (const s of [redis, redoubt]) {
+  if (also !== null) console.log(`also: ${also.how}`);
+  for (const s of servers) {
     const info = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(s.port, '127.0.0.1');
       let got = '';
@@ -519,9 +541,31 @@ async function compareScripts(bench: string, redis: Child, redoubt: Child, opts:
       socket.write('*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n');
     });
     const vm = /used_memory_vm_eval:(\d+)/.exec(info)?.[1] ?? '?';
-    console.log(`${s.name}: used_memory_vm_eval ${vm} bytes (the EVAL Lua VM after the runs)`);
+    console.log(`${s.name}: used_memory_vm_eval ${vm} bytes (the EVAL Lua VM's heap after the runs)`);
   }
+  console.log(await vmFootprint(scripts.map((sc) => sc.body)));
   console.log('');
+}
+
+/**
+ * Memory per VM beyond the Lua heap: a Redoubt EVAL VM is one WebAssembly instance, whose
+ * linear memory (never given back until the instance is rebuilt) is the real footprint.
+ * Measured in this process on the build under test: the scripts run 1,000 times each.
+ */
+async function vmFootprint(bodies: readonly string[]): Promise<string> {
+  const { LuaVm } = await import('../../src/scripting/lua-vm.js');
+  const { reply } = await import('../../src/protocol/reply.js');
+  const vm = new LuaVm();
+  try {
+    for (const body of bodies) {
+      const c = vm.compile(body);
+      if (!c.ok) return `memory per VM: ${c.error}`;
+      for (let i = 0; i < 1000; i++) vm.run(c.chunk, { keys: ['k'], args: ['v'], redisCall: () => reply.int(1) });
+    }
+    return `memory per VM (Redoubt, in-process): wasm linear memory ${fmtBytes(vm.linearMemoryBytes())}, Lua heap ${fmtInt(vm.memoryUsed())} bytes\n`;
+  } finally {
+    vm.close();
+  }
 }
 
 async function compare(bench: string, opts: Options): Promise<void> {
@@ -539,7 +583,12 @@ async function compare(bench: string, opts: Options): Promise<void> {
     console.log(`redis-benchmark -c 50, ~${opts.seconds}s per run, ${opts.rounds} round(s), runs alternate between servers\n`);
 
     if (opts.scriptsOnly) {
-      await compareScripts(bench, redis, redoubt, opts);
+      const also = opts.also === null ? null : await startRedoubt([], opts.also, 'also');
+      try {
+        await compareScripts(bench, redis, redoubt, opts, also);
+      } finally {
+        await also?.stop();
+      }
       return;
     }
     if (!opts.memoryOnly) await compareThroughput(bench, redis, redoubt, ceiling, opts);

@@ -51,6 +51,24 @@ test('EVAL: values, KEYS/ARGV, conversions (RESP2)', async () => {
   assert.equal(await c.call('EVAL', 'return redis.replicate_commands()', '0'), ':1\r\n');
 });
 
+test('KEYS/ARGV and the script thread are reused across runs only when nothing a run did can show', async () => {
+  // fewer keys than the run before: the table is refilled, the old entries are gone
+  assert.equal(await c.call('EVAL', 'return #KEYS', '3', 'a', 'b', 'c'), ':3\r\n');
+  assert.equal(await c.call('EVAL', 'return {#KEYS, KEYS[1], KEYS[2]}', '1', 'x'), '*2\r\n:1\r\n$1\r\nx\r\n');
+  // appended, cleared, given a hash key or a metatable: the next run sees none of it
+  assert.equal(await c.call('EVAL', "table.insert(KEYS, 'z') return #KEYS", '2', 'a', 'b'), ':3\r\n');
+  assert.equal(await c.call('EVAL', 'return #KEYS', '2', 'a', 'b'), ':2\r\n');
+  assert.equal(await c.call('EVAL', "KEYS[1] = nil KEYS[5] = 'p' KEYS.f = 1 return 1", '2', 'a', 'b'), ':1\r\n');
+  assert.equal(await c.call('EVAL', 'return {KEYS[1], KEYS[2], KEYS[5], KEYS.f}', '2', 'c', 'd'), '*2\r\n$1\r\nc\r\n$1\r\nd\r\n');
+  assert.equal(await c.call('EVAL', "setmetatable(ARGV, {__index = function() return 'leak' end}) return 1", '0'), ':1\r\n');
+  assert.equal(await c.call('EVAL', 'return {ARGV[1], getmetatable(ARGV) == nil}', '0'), '*0\r\n');
+  assert.equal(await c.call('EVAL', 'return {getmetatable(ARGV) == nil, #ARGV}', '0'), '*2\r\n:1\r\n:0\r\n');
+  // a run that failed or yielded leaves no thread behind to reuse
+  assert.match(await c.call('EVAL', "error('boom')", '0'), /^-ERR user_script:1: boom /);
+  assert.match(await c.call('EVAL', 'coroutine.yield()', '0'), /^-ERR .*attempt to yield/);
+  assert.equal(await c.call('EVAL', 'return {KEYS[1], ARGV[1]}', '1', 'k', 'v'), '*2\r\n$1\r\nk\r\n$1\r\nv\r\n');
+});
+
 test('EVAL: redis.call and pcall, error decoration as Redis 7.2', async () => {
   const s1 = "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])";
   assert.equal(await c.call('EVAL', s1, '1', 'ek', 'v1'), bulk('v1'));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LuaVm, type RunOptions, type RunResult } from '../../src/scripting/lua-vm.js';
+import { LuaVm, luaModule, type RunOptions, type RunResult } from '../../src/scripting/lua-vm.js';
 import { errorInfo, type LuaValue } from '../../src/scripting/lua-value.js';
 import { reply, type Reply } from '../../src/protocol/reply.js';
 
@@ -43,6 +43,15 @@ test('sandbox: no package/loadlib (CVE-2022-0543), io, os.execute, print, dofile
   // Redis 7.2's EVAL environment has no `os` table at all
   assert.match(errText("return os.execute('id')"), /nonexistent global variable 'os'/);
   assert.match(errText('return os.clock()'), /nonexistent global variable 'os'/);
+});
+
+test('isolation: lua.wasm imports only the host functions and file-descriptor WASI calls (no clock, socket, random, environment)', () => {
+  // every one of these is answered by lua-vm.ts: the WASI calls with EBADF (no descriptor
+  // works, no directory is preopened) and proc_exit by throwing; a new import fails here
+  const imports = WebAssembly.Module.imports(luaModule()).map((i) => `${i.module}.${i.name}:${i.kind}`);
+  const host = ['call', 'interrupt', 'ldb_log', 'ldb_timeout', 'panic', 'throw', 'try'].map((n) => `host.${n}:function`);
+  const wasi = ['fd_close', 'fd_fdstat_get', 'fd_fdstat_set_flags', 'fd_prestat_dir_name', 'fd_prestat_get', 'fd_read', 'fd_renumber', 'fd_seek', 'fd_write', 'path_open', 'proc_exit'];
+  assert.deepEqual(imports.sort(), [...host, ...wasi.map((n) => `wasi_snapshot_preview1.${n}:function`)].sort());
 });
 
 test('sandbox: globals are readonly with Redis 7 texts, library tables too, across scripts', () => {
@@ -238,6 +247,28 @@ test('redis.call: binary argv, numbers as Redis formats them, replies converted,
   assert.equal(errText('redis.call()', { redisCall }), 'ERR Please specify at least one argument for this redis lib call');
   assert.equal(errText("redis.call('get', {})", { redisCall }), 'ERR Lua redis lib command arguments must be strings or integers');
   assert.equal(ok("return redis.pcall('get', true).err", { redisCall }), 'ERR Lua redis lib command arguments must be strings or integers');
+});
+
+test('the reused script thread: runs that fail, yield or are stopped leak nothing, whatever they alternate with', () => {
+  const own = new LuaVm();
+  const good = own.compile('return KEYS[1]');
+  const bad = own.compile("error('x')");
+  const yields = own.compile('coroutine.yield()');
+  const loops = own.compile('while true do end');
+  assert.ok(good.ok && bad.ok && yields.ok && loops.ok);
+  const round = (): void => {
+    assert.equal(own.run(good.chunk, { keys: ['k'] }).kind, 'ok');
+    assert.equal(own.run(bad.chunk).kind, 'error');
+    assert.equal(own.run(good.chunk, { keys: ['k'] }).kind, 'ok');
+    assert.equal(own.run(yields.chunk).kind, 'error');
+    assert.equal(own.run(loops.chunk, { interrupt: () => 'stop', hookInterval: 1000 }).kind, 'error');
+  };
+  for (let i = 0; i < 200; i++) round();
+  const before = own.memoryUsed();
+  for (let i = 0; i < 2000; i++) round();
+  // a thread kept by mistake is about 1 KiB: 2,000 rounds would hold megabytes
+  assert.ok(own.memoryUsed() - before < 256 * 1024, `Lua grew by ${own.memoryUsed() - before} bytes`);
+  own.close();
 });
 
 test('error objects: runtime errors carry source and line; error() with a table keeps it', () => {

@@ -51,6 +51,7 @@
 #include "lualib.h"
 #include "lstate.h" /* nCcalls/baseCcalls: may this thread yield here? */
 #include "ldo.h" /* luaD_canunroll: may it yield across VM-made calls? */
+#include "ltable.h" /* reusing KEYS/ARGV: is the table still as it was given? */
 
 #define RD_EXPORT(name) __attribute__((export_name(name)))
 #define RD_IMPORT(name) __attribute__((import_module("host"), import_name(name)))
@@ -145,6 +146,8 @@ typedef struct {
   int killed;    /* the host asked to stop this script: the hook fires always */
   lua_State *script; /* the thread the running script started on, or NULL */
   int script_ref;    /* its registry reference (keeps it from the collector) */
+  lua_State *spare;  /* a thread whose script returned normally, reused by the next start */
+  int spare_ref;     /* its registry reference */
   int pausing;       /* the last yield was a pause for the host, not a script's yield */
   int chain_len;     /* pcall coroutines being resumed, outermost first */
   RdPcallLink chain[RD_PCALL_CHAIN_MAX];
@@ -1457,6 +1460,7 @@ lua_State *rd_open(uint32_t limit, const char *names, const char *version, uint3
   vm->limit = limit;
   vm->rand_state = RD_LRAND_INIT;
   vm->script_ref = LUA_NOREF;
+  vm->spare_ref = LUA_NOREF;
   lua_State *L = lua_newstate(rd_lua_alloc, vm);
   if (L == NULL) { free(vm); return NULL; }
   lua_atpanic(L, rd_panic);
@@ -1550,22 +1554,74 @@ static void set_global_unlocked(lua_State *L, const char *name) {
   lua_enablereadonlytable(L, LUA_GLOBALSINDEX, 1);
 }
 
-/* Creates the script's thread with the function and its arguments on it. */
+/* Room an array part may have beyond the strings it is refilled with. */
+#define RD_REUSE_SLACK 16
+
+/* Sets the global KEYS or ARGV of an EVAL run. Redis 7.2 builds new tables on
+   every call; here the table the last run had is refilled when that run left it
+   exactly as it was given: no metatable, not readonly, nothing in its hash part
+   and an array part with room for the strings (and little more). Such a table
+   cannot be told from a new one: the globals are readonly, so no script keeps a
+   reference to it across runs, and `#`, ipairs, pairs and next see the same
+   entries in the same order. Anything else gets a new table, as before. */
+static void set_eval_array(lua_State *L, RdReader *r, const char *name) {
+  uint32_t n = rd_u32(L, r);
+  lua_pushstring(L, name);
+  lua_rawget(L, LUA_GLOBALSINDEX);
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    Table *t = hvalue(L->top - 1);
+    if (t->metatable == NULL && !t->readonly && t->lsizenode == 0 && ttisnil(gval(gnode(t, 0))) &&
+        (uint32_t)t->sizearray >= n && (uint32_t)t->sizearray <= n + RD_REUSE_SLACK) {
+      for (uint32_t i = 1; i <= n; i++) {
+        rd_lstr(L, r);
+        lua_rawseti(L, -2, (int)i);
+      }
+      for (int i = (int)n; i < t->sizearray; i++) setnilvalue(&t->array[i]);
+      lua_pop(L, 1);
+      return;
+    }
+  }
+  lua_pop(L, 1);
+  lua_createtable(L, n > 1024 ? 1024 : (int)n, 0);
+  for (uint32_t i = 1; i <= n; i++) {
+    rd_lstr(L, r);
+    lua_rawseti(L, -2, (int)i);
+  }
+  set_global_unlocked(L, name);
+}
+
+/* Creates the script's thread with the function and its arguments on it. The
+   thread of the last script that returned normally is reused (a finished Lua 5.1
+   thread is as good as new: its stack is empty and its status 0). */
 static int do_start(lua_State *L) {
   StartArgs *a = (StartArgs *)lua_touserdata(L, 1);
   RdVm *vm = vm_of(L);
   lua_settop(L, 0);
   RdReader r = { scratch_buf.p, scratch_buf.p + scratch_buf.cap };
-  lua_State *t = lua_newthread(L);
+  lua_State *t;
+  int reused = vm->spare != NULL;
+  if (reused) {
+    t = vm->spare;
+    lua_settop(t, 0);
+  } else {
+    t = lua_newthread(L);
+  }
   lua_rawgeti(L, LUA_REGISTRYINDEX, a->ref);
-  push_string_array(L, &r); /* keys */
-  push_string_array(L, &r); /* args */
-  if (!a->function_mode) {
-    set_global_unlocked(L, "ARGV");
-    set_global_unlocked(L, "KEYS");
+  if (a->function_mode) {
+    push_string_array(L, &r); /* keys */
+    push_string_array(L, &r); /* args */
+  } else {
+    set_eval_array(L, &r, "KEYS");
+    set_eval_array(L, &r, "ARGV");
   }
   lua_xmove(L, t, a->function_mode ? 3 : 1);
-  vm->script_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* the thread */
+  if (reused) {
+    vm->script_ref = vm->spare_ref;
+    vm->spare = NULL;
+    vm->spare_ref = LUA_NOREF;
+  } else {
+    vm->script_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* the thread */
+  }
   vm->script = t;
   return 0;
 }
@@ -1610,6 +1666,32 @@ static int do_finish(lua_State *L) {
   return 0;
 }
 
+/* do_finish's common case without a protected call: a script that returned
+   nothing, nil, a boolean, a number or a string. Encoding those allocates
+   nothing in Lua (a number is read with lua_tonumber, never turned into a
+   string), so nothing can raise. Returns 0 when the result is anything else. */
+static int finish_scalar(lua_State *t) {
+  if (t->status != 0) return 0;
+  int type = lua_gettop(t) >= 1 ? lua_type(t, 1) : LUA_TNIL;
+  out_buf.len = 0;
+  out_buf.failed = 0;
+  switch (type) {
+    case LUA_TNIL: buf_u8(&out_buf, 'n'); break;
+    case LUA_TBOOLEAN: buf_u8(&out_buf, lua_toboolean(t, 1) ? 'T' : 'F'); break;
+    case LUA_TNUMBER: buf_u8(&out_buf, 'd'); buf_f64(&out_buf, lua_tonumber(t, 1)); break;
+    case LUA_TSTRING: {
+      size_t n;
+      const char *str = lua_tolstring(t, 1, &n);
+      buf_u8(&out_buf, 's');
+      buf_str(&out_buf, str, n);
+      break;
+    }
+    default: return 0;
+  }
+  lua_settop(t, 0);
+  return 1;
+}
+
 /* Runs outside any protected call, so it must not allocate (a script that hit
    the memory cap leaves no room): the registry slots it writes already exist
    (the kill error's key is interned at set-up and keeps a value). */
@@ -1641,7 +1723,14 @@ static int resume_script(lua_State *L, RdVm *vm, int nargs) {
   }
   lua_sethook(vm->script, NULL, 0, 0);
   int st = status;
-  int rc = lua_cpcall(L, do_finish, &st);
+  int rc = status == 0 && finish_scalar(vm->script) ? 0 : lua_cpcall(L, do_finish, &st);
+  if (status == 0 && rc == 0 && vm->spare == NULL && !vm->killed) {
+    /* returned normally: the thread is kept for the next start (end_script
+       then has no thread to release) */
+    vm->spare = vm->script;
+    vm->spare_ref = vm->script_ref;
+    vm->script = NULL;
+  }
   end_script(L, vm);
   if (rc != 0) return rc == LUA_ERRMEM ? 100 + rc : LUA_ERRERR;
   if (out_buf.failed) return 99;
