@@ -16,6 +16,7 @@ import { ReplicationState } from './replication-state.js';
 import { PrimarySide } from './primary-side.js';
 import { ReplicaSide } from './replica-side.js';
 import { Failover, type FailoverState } from './failover.js';
+import { OomScoreAdj } from '../server/oom-score.js';
 
 /**
  * What replication reads of the server: the whole of it, since both sides drive
@@ -68,6 +69,8 @@ export class Replication {
   waits: AckListener | null = null;
   /** the replicas, PSYNC / SYNC / REPLCONF, full syncs and the stream (primary-side.ts) */
   readonly primary: PrimarySide;
+  /** oom-score-adj: the process's score follows the role's class (server/oom-score.ts) */
+  private oomScore: OomScoreAdj | null = null;
 
   constructor(private readonly host: ReplicationHost) {
     this.primary = new PrimarySide(this, host);
@@ -80,6 +83,7 @@ export class Replication {
    * before the config hooks run, so `replicaof` in the config file takes effect).
    */
   attach(server: Server): void {
+    this.oomScore = new OomScoreAdj({ config: server.config, logger: server.logger, isReplica: () => this.isReplica });
     this.replica = new ReplicaSide(server, this);
     this.replica.attach();
     server.pause.onEnd(() => this.primary.pauseEnded());
@@ -90,6 +94,11 @@ export class Replication {
     this.failover.close();
     this.replica?.close();
     this.primary.close();
+  }
+
+  /** The replica side changed `isReplica` (REPLICAOF, a promotion): what follows the role. */
+  roleChanged(): void {
+    this.oomScore?.roleChanged();
   }
 
   /** A side adds its INFO figures. */
