@@ -31,8 +31,6 @@ const UNAUTHENTICATED_INPUT_LIMIT = 1024 * 1024;
  * bytes) input is still read and dropped, so the last reply is not lost to a reset.
  */
 const LINGER_BYTES = 64 * 1024;
-/** Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES): not counted by output limits. */
-const REPLY_BUFFER_BYTES = 16 * 1024;
 const LINGER_MS = 2000;
 
 export class Connection {
@@ -75,6 +73,9 @@ export class Connection {
     client.partialArgvBytes = () => this.parser.argvBytes;
     client.replyBufferSize = () => this.writer.buf.length;
     client.queryBufferAllocated = () => this.parser.allocatedBytes;
+    client.queryBufferCapacity = () => this.parser.capacity;
+    client.replyBufferKept = () => this.writer.keptSize;
+    client.replyBufferPeak = () => this.writer.peak;
     client.partialArgvCount = () => this.parser.argvCount;
     client.replyBufferUsed = () => this.writer.size;
     client.pendingWrites = () => this.writesPending;
@@ -461,8 +462,8 @@ export class Connection {
   private enforceOutputLimit(): void {
     const limits = this.server.limits.output;
     // as Redis's getClientOutputBufferMemoryUsage: the reply list only, not the client's
-    // fixed 16 KiB reply buffer (a '+OK' never trips `normal 5 6 7`)
-    const used = Math.max(0, this.writer.size + this.socket.writableLength - REPLY_BUFFER_BYTES);
+    // own reply buffer (`rbs`, 16 KiB at first; a '+OK' never trips `normal 5 6 7`)
+    const used = Math.max(0, this.writer.size + this.socket.writableLength - this.writer.keptSize);
     // the common case, well under every limit: no class lookup
     if (used < limits.floor) {
       this.outputLimit.reset();
