@@ -141,14 +141,16 @@ export class ServerCron {
     const eviction = h.limits.eviction;
     const now = h.now();
     const knobs = h.debugKnobs;
-    for (const conn of h.connections.values()) {
+    for (const conn of [...h.connections.values()]) {
       conn.parser.cronResize(Math.floor((now - conn.client.lastInteraction) / 1000));
       if (knobs.replyBufferResizing) {
         const done = conn.writer.cronResize(now, knobs.replyBufferPeakResetTime);
         if (done === 'shrink') h.stats.replyBufferShrinks++;
         else if (done === 'expand') h.stats.replyBufferExpands++;
       }
-      eviction.update(conn.client);
+      // a soft output limit runs out with no new reply to check it (as Redis's clientsCron)
+      conn.enforceOutputLimit();
+      if (!conn.isClosed) eviction.update(conn.client);
     }
     eviction.evict();
     h.memory.settle();
