@@ -25,6 +25,7 @@ import type { Server } from './server.js';
 import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from '../version.js';
 import { INFO_SECTIONS, type InfoFields, type InfoSection } from './info-registry.js';
+import { memoryNotCountedForEvict } from './memory-limits.js';
 
 export type { InfoFields } from './info-registry.js';
 type Section = InfoSection;
@@ -211,10 +212,10 @@ function memorySection(server: Server): InfoFields {
     ['rss_overhead_bytes', mu.rss - resident],
     ['mem_fragmentation_ratio', ratio(mu.rss, used)],
     ['mem_fragmentation_bytes', mu.rss - used],
-    ['mem_not_counted_for_evict', 0],
+    ['mem_not_counted_for_evict', memoryNotCountedForEvict(server)],
     ['mem_replication_backlog', 0],
     ['mem_total_replication_buffers', 0],
-    ['mem_clients_slaves', 0],
+    ['mem_clients_slaves', server.replication.primary.replicas.reduce((n, r) => n + r.client.memUsage, 0)],
     ['mem_clients_normal', server.limits.eviction.normalTotal],
     ['mem_cluster_links', 0],
     ['mem_aof_buffer', 0],

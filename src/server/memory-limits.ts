@@ -15,13 +15,32 @@ export function evictionHost(server: Server): EvictionHost {
     get dbs() {
       return server.dbs;
     },
-    usedMemory: () => server.memory.used(),
+    usedMemory: () => memoryForEviction(server),
     // as Redis's isSafeToPerformEvictions: not while paused, not while the dataset loads
     // no eviction while a paused script owns the keyspace (server/script-busy.ts)
     evictionPaused: () => server.pause.active || server.loading || server.scripts.suspended,
     now: () => server.now(),
     evictKey: (db: Database, key: string) => evictKey(server, db, key),
   };
+}
+
+/**
+ * Redis's freeMemoryGetNotCountedMemory: the replicas' buffers are part of used_memory but
+ * not of what maxmemory compares, so a lagging replica's stream cannot make the primary
+ * evict its data (nor refuse writes). Taken from the same per-client sums that used_memory
+ * holds (Client.bufferCounted), so the two figures stay consistent between cron ticks.
+ * INFO mem_not_counted_for_evict. (Redis also leaves out its AOF buffers; Redoubt's AOF
+ * writes are not in used_memory at all.)
+ */
+export function memoryNotCountedForEvict(server: Server): number {
+  let n = 0;
+  for (const r of server.replication.primary.replicas) n += r.client.bufferCounted;
+  return n;
+}
+
+/** used_memory as maxmemory sees it: without the replicas' buffers. */
+export function memoryForEviction(server: Server): number {
+  return Math.max(0, server.memory.used() - memoryNotCountedForEvict(server));
 }
 
 /**
@@ -52,7 +71,7 @@ export function registerMemoryLimits(server: Server): void {
     evictor.maxmemory = max;
     memory.setLimited(max > 0);
     if (max > 0) {
-      const used = memory.used();
+      const used = memoryForEviction(server);
       if (max < used) {
         server.logger.warning(
           `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). ` +
