@@ -515,3 +515,33 @@ test('issue 13: oom-score-adj writes the process\'s /proc oom_score_adj per role
     p.kill();
   }
 });
+
+test('issue 13: a second SIGINT during the final save removes temp-<pid>.rdb and exits 1 at once; clients are held during that save', async () => {
+  const port = await freePort();
+  const dir = tempDir();
+  const p = Proc.start(['--port', String(port), '--dir', dir, '--save', '900 1']);
+  let c: RawClient | null = null;
+  try {
+    await p.waitFor(/Ready to accept connections tcp\n/);
+    c = await RawClient.connect(port);
+    for (let i = 0; i < 20; i++) assert.equal(await c.call('SET', String(i), String(i)), '+OK\r\n');
+    // 100 ms per key: a 2 s save
+    assert.equal(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '100000'), '+OK\r\n');
+    const temp = join(dir, `temp-${p.child.pid!}.rdb`);
+    p.child.kill('SIGINT');
+    for (let i = 0; i < 200 && !existsSync(temp); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(existsSync(temp), 'the final save writes temp-<pid>.rdb');
+    // nothing is served while it runs, as during Redis's foreground save
+    c.write(RawClient.encode(['SET', 'late', '1']));
+    await assert.rejects(c.readReply(200));
+    p.child.kill('SIGINT');
+    assert.equal(await p.stop('SIGINT', 1500), 1);
+    assert.match(p.stdout, /You insist\.\.\. exiting now\./);
+    assert.ok(!existsSync(temp), 'the temp file is removed');
+    assert.ok(!existsSync(join(dir, 'dump.rdb')));
+  } finally {
+    c?.close();
+    p.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
