@@ -148,8 +148,9 @@ export class ServerCron {
         if (done === 'shrink') h.stats.replyBufferShrinks++;
         else if (done === 'expand') h.stats.replyBufferExpands++;
       }
-      // a soft output limit runs out with no new reply to check it (as Redis's clientsCron)
-      conn.enforceOutputLimit();
+      // a soft output limit runs out with no new reply to check it (as Redis's clientsCron);
+      // a replica's stream has its own limit state (replication/replica-client.ts)
+      if (conn.client.role === 'normal') conn.enforceOutputLimit();
       if (!conn.isClosed) eviction.update(conn.client);
     }
     eviction.evict();

@@ -209,7 +209,8 @@ test('issue 13: a lagging replica\'s buffers are in used_memory but not counted 
     config: [
       ['repl-diskless-sync', 'yes'],
       ['repl-diskless-sync-delay', '0'],
-      ['client-output-buffer-limit', 'replica', '0', '0', '0'],
+      // a normal-class limit must not reach the replica's stream (it has its own class)
+      ['client-output-buffer-limit', 'normal', '65536', '0', '0', 'replica', '0', '0', '0'],
       ['maxmemory-policy', 'allkeys-random'],
     ],
   });
@@ -246,6 +247,8 @@ test('issue 13: a lagging replica\'s buffers are in used_memory but not counted 
     assert.ok(Number(await infoField(w, 'memory', 'used_memory')) > used + 2 * 1024 * 1024, 'the buffers are in used_memory');
     assert.equal(await w.call('DBSIZE'), ':20\r\n');
     assert.equal(await infoField(w, 'stats', 'evicted_keys'), '0');
+    assert.equal(await infoField(w, 'replication', 'connected_slaves'), '1');
+    assert.equal(p.server.stats.clientOutputBufferLimitDisconnections, 0);
   } finally {
     r.socket.resume();
     w.close();
