@@ -279,6 +279,8 @@ export const errors = {
   configSetUnknown: (name: string) => `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`,
   configSetFailed: (name: string, reason: string) => `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`,
   configRewrite: (reason: string) => `ERR Rewriting config file: ${reason}`,
+  /** a CONFIG SET reason (configSetFailed): oom-score-adj could not be written (server/oom-score.ts) */
+  oomScoreAdjFailed: 'Failed to set current oom_score_adj. Check server logs.',
   clientUnknownType: (type: string) => `ERR Unknown client type '${type}'`,
   clientNoSuchUser: (name: string) => `ERR No such user '${name}'`,
   xreadUnbalanced: (cmd: string, xreadgroup: boolean) =>

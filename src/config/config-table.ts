@@ -16,7 +16,7 @@
  * fsync, `no-appendfsync-on-rewrite`, which only relaxes fsync), replica-side and
  * cluster-side tuning that
  * cannot apply without `replicaof` / `cluster-enabled`, process knobs (`supervised`,
- * `oom-score-adj`, cpu lists),
+ * cpu lists),
  * `sanitize-dump-payload` (RESTORE always decodes and checks a whole payload, as `yes`) and
  * `rdb-del-sync-files` (there are no replication sync files). Values whose no-op would
  * change what is kept or who may write are refused through `refuse` at their entry:
@@ -419,12 +419,13 @@ const entries = [
   // ---- threads, kernel ----
   int('io-threads', '1', 1n, 128n, 'noeffect', { flags: IMMUTABLE }),
   bool('io-threads-do-reads', 'no', 'noeffect', { flags: IMMUTABLE }),
-  enm('oom-score-adj', 'no', ['no', 'yes', 'relative', 'absolute'], 'noeffect'),
+  // applied by server/oom-score.ts (the third value, Redis's forked child's, has no process to apply to)
+  enm('oom-score-adj', 'no', ['no', 'yes', 'relative', 'absolute'], 'active'),
   {
     name: 'oom-score-adj-values',
     kind: 'special',
     default: '0 200 800',
-    status: 'noeffect',
+    status: 'active',
     flags: ['multi-arg'],
     parse: (args) => parseOomScoreAdjValues(args),
     rewrite: 'custom',

@@ -24,6 +24,12 @@ export function openTemporary(target: string, tag: string): { fd: number; tmpPat
   return { fd, tmpPath };
 }
 
+/** Opens (creates or truncates) a temp file of a given name: Redis's `temp-<pid>.rdb` of a final save. */
+export function openNamedTemporary(tmpPath: string): { fd: number; tmpPath: string } {
+  const fd = fs.openSync(tmpPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o600);
+  return { fd, tmpPath };
+}
+
 /**
  * fsync + close + rename + directory fsync. The temp file is removed if any step fails.
  * `synced`: the caller already fsynced the file (off the event loop).

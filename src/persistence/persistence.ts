@@ -28,6 +28,8 @@ export class RdbPersistence {
   private lastBgsaveTry = 0;
   lastBgsaveDurationS = -1;
   private job: BackgroundSnapshot | null = null;
+  /** a signal's final save in progress (finalSave) */
+  private finalJob: BackgroundSnapshot | null = null;
   private jobStartedMs = 0;
 
   /** CONFIG SET rdb-key-save-delay reaches a save already running (persistence-layer.ts). */
@@ -90,6 +92,44 @@ export class RdbPersistence {
     return null;
   }
 
+  /**
+   * The final save of a shutdown a signal scheduled (shutdown.ts): Redis saves in the
+   * foreground, and its signal handler still sees a second SIGINT, removes `temp-<pid>.rdb`
+   * and exits. Here the save is written a slice at a time into that same temp file (the
+   * caller holds every client meanwhile), so the event loop still sees the signal. `done`
+   * gets null or the error text; returns an error text when the save could not start.
+   */
+  finalSave(done: (error: string | null) => void): string | null {
+    this.cancel();
+    const dirty = this.server.stats.dirty;
+    const job = new BackgroundSnapshot(
+      this.server,
+      this.encoderFor(this.server, false),
+      this.path,
+      { sliceMs: 20, keyDelayUs: this.server.config.int('rdb-key-save-delay'), tempPath: path.join(path.dirname(this.path), `temp-${process.pid}.rdb`) },
+      (r) => {
+        if (this.finalJob !== job) return; // cancelled
+        this.finalJob = null;
+        if (r.error !== null) {
+          this.server.logger.warning(`Failed saving the DB: ${r.error}`);
+        } else {
+          this.server.logger.notice('DB saved on disk');
+          this.succeeded(dirty);
+        }
+        done(r.error);
+      },
+    );
+    try {
+      job.start();
+    } catch (e) {
+      const msg = (e as Error).message;
+      this.server.logger.warning(`Failed saving the DB: ${msg}`);
+      return msg;
+    }
+    this.finalJob = job;
+    return null;
+  }
+
   /** BGSAVE [SCHEDULE]. */
   bgsave(schedule: boolean): BgsaveOutcome {
     if (this.inProgress) return 'in-progress';
@@ -130,8 +170,13 @@ export class RdbPersistence {
     return null;
   }
 
-  /** Stops a running BGSAVE without a result (SHUTDOWN, FLUSHALL). */
+  /** Stops a running BGSAVE (or a final save) without a result (SHUTDOWN, FLUSHALL, a second SIGINT). */
   cancel(): void {
+    const final = this.finalJob;
+    if (final !== null) {
+      this.finalJob = null;
+      final.cancel('cancelled');
+    }
     if (this.job === null) return;
     const job = this.job;
     this.job = null;

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { KeySnapshot, type SnapshotEncoder, type SnapshotHost } from './snapshot.js';
-import { commitTemporary, discardTemporary, openTemporary, writeAll, writeAllSync } from './durable-file.js';
+import { commitTemporary, discardTemporary, openNamedTemporary, openTemporary, writeAll, writeAllSync } from './durable-file.js';
 
 export interface SnapshotFileResult {
   /** null on success */
@@ -27,6 +27,8 @@ export interface BackgroundOptions {
   keyDelayUs: number;
   /** unwritten bytes at which the walk waits, and a big key's pieces are written at once (default 32 MiB) */
   highWater?: number;
+  /** the temp file's own path (default: a unique name beside the target) */
+  tempPath?: string;
 }
 
 /** Output queued beyond this pauses the walk until the disk catches up. */
@@ -100,7 +102,7 @@ export class BackgroundSnapshot {
 
   /** Opens the temp file and freezes the image; throws if the file cannot be created. */
   start(): void {
-    ({ fd: this.fd, tmpPath: this.tmpPath } = openTemporary(this.target, 'bg'));
+    ({ fd: this.fd, tmpPath: this.tmpPath } = this.opts.tempPath !== undefined ? openNamedTemporary(this.opts.tempPath) : openTemporary(this.target, 'bg'));
     this.snap.start();
     this.schedule();
   }

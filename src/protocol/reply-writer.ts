@@ -6,7 +6,10 @@
 import { Kind, type Reply } from './reply.js';
 import { formatDouble } from './number-format.js';
 
+/** Redis's PROTO_REPLY_CHUNK_BYTES: a client's reply buffer at first, and the most it grows to */
 const INITIAL = 16 * 1024;
+/** Redis's PROTO_REPLY_MIN_BYTES: the least it shrinks to */
+const MIN_SIZE = 1024;
 
 /** Node's Buffer#latin1Write (what write(s, off, 'latin1') calls after checks); not in @types/node. */
 interface Latin1Writer {
@@ -17,6 +20,16 @@ const hasLatin1Write = typeof (Buffer.prototype as Latin1Writer).latin1Write ===
 export class ReplyWriter {
   buf: Buffer = Buffer.allocUnsafe(INITIAL);
   len = 0;
+  /**
+   * The buffer kept between writes (Redis's buf_usable_size, CLIENT LIST `rbs`). A batch
+   * larger than it grows `buf` for the moment (where Redis would chain reply blocks);
+   * `cronResize` puts `buf` back to this size once drained, and resizes it as Redis's
+   * clientsCronResizeOutputBuffer does from `peak`.
+   */
+  keptSize = INITIAL;
+  /** the most of `keptSize` a batch filled since the last reset (Redis's buf_peak, `rbp`) */
+  peak = INITIAL;
+  private peakResetAt = 0;
 
   /** Bytes waiting to be flushed. */
   get size(): number {
@@ -27,8 +40,9 @@ export class ReplyWriter {
   take(): Buffer {
     const out = Buffer.allocUnsafe(this.len);
     this.buf.copy(out, 0, 0, this.len);
+    this.notePeak();
     this.len = 0;
-    if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(INITIAL);
+    if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(this.keptSize);
     return out;
   }
 
@@ -39,19 +53,52 @@ export class ReplyWriter {
    * Until then nothing may be written here.
    */
   view(): Buffer {
+    this.notePeak();
     return this.buf.subarray(0, this.len);
   }
 
   /** The bytes of `view()` were consumed: the working buffer is reused. */
   written(): void {
     this.len = 0;
-    if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(INITIAL);
+    if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(this.keptSize);
   }
 
   /** The bytes of `view()` are still held by their reader: they are left to it. */
   handedOff(): void {
     this.len = 0;
-    this.buf = Buffer.allocUnsafe(INITIAL);
+    this.buf = Buffer.allocUnsafe(this.keptSize);
+  }
+
+  /** a batch leaves: the part of the kept buffer it filled counts toward the peak (`rbp`) */
+  private notePeak(): void {
+    const used = this.len < this.keptSize ? this.len : this.keptSize;
+    if (used > this.peak) this.peak = used;
+  }
+
+  /**
+   * The client cron's resize (Redis's clientsCronResizeOutputBuffer): shrink to the peak
+   * (not under 1 KiB) when it is under half the size; double (up to 16 KiB) when a batch
+   * filled it; the peak restarts every `peakResetMs` (-1: never). A drained buffer that
+   * grew for a big batch goes back to the kept size. Returns what was done.
+   */
+  cronResize(now: number, peakResetMs: number): 'shrink' | 'expand' | null {
+    let next = 0;
+    let done: 'shrink' | 'expand' | null = null;
+    const half = Math.floor(this.keptSize / 2);
+    if (half >= MIN_SIZE && this.peak < half) {
+      next = Math.max(MIN_SIZE, this.peak + 1);
+      done = 'shrink';
+    } else if (this.keptSize * 2 < INITIAL * 2 && this.peak === this.keptSize) {
+      next = Math.min(INITIAL, this.keptSize * 2);
+      done = 'expand';
+    }
+    if (peakResetMs >= 0 && now - this.peakResetAt >= peakResetMs) {
+      this.peak = Math.min(this.len, this.keptSize);
+      this.peakResetAt = now;
+    }
+    if (next !== 0) this.keptSize = next;
+    if (this.len === 0 && this.buf.length !== this.keptSize) this.buf = Buffer.allocUnsafe(this.keptSize);
+    return done;
   }
 
   private ensure(extra: number): void {

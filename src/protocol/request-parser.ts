@@ -26,6 +26,14 @@
  * where the previous search stopped, so a request trickling in byte by byte costs linear
  * time, not quadratic.
  *
+ * CLIENT LIST's `qbuf-free` is emulated: Redis reads into one query buffer per client whose
+ * capacity follows its own rules (16 KiB room made before each read, a big argument's exact
+ * size, trimmed by the client cron when idle or past its recent peak), while this parser
+ * parses straight from the socket's chunks. `capacity` keeps the figure Redis's buffer would
+ * have for the same traffic (a few comparisons per read) and `cronResize` applies Redis's
+ * clientsCronResizeQueryBuffer to it; on an idle connection it also really drops what the
+ * parser holds beyond its unparsed bytes (an emptied buffer, a big bulk's unused room).
+ *
  * Input that is buffered but not parsed (the connection holds its replies: AUTH throttle
  * delay, CLIENT PAUSE, a blocked command) is checked by `checkAhead()`: the same limits,
  * walked over the framing only, without building arguments. See checkAhead.
@@ -56,6 +64,10 @@ const BIG_BULK = 32 * 1024;
  * announcing `$500000000` and sending nothing does not make us allocate 500 MB.
  */
 const BIG_BULK_FIRST_ALLOC = 1024 * 1024;
+/** Redis's PROTO_IOBUF_LEN: the room its query buffer makes before a read */
+const IOBUF_LEN = 16 * 1024;
+/** Redis's PROTO_RESIZE_THRESHOLD: a buffer past it is trimmed to its recent peak */
+const RESIZE_THRESHOLD = 32 * 1024;
 
 export const NEED_MORE = null;
 
@@ -119,6 +131,9 @@ export class RequestParser {
   lastWasInline = false;
   /** next() returned NEED_MORE and nothing was fed since: every buffered byte has been checked */
   private drained = true;
+  /** the capacity Redis's query buffer would have (emulated; see the header) and its recent peak */
+  private qbAlloc = 0;
+  private qbPeak = 0;
 
   /*
    * Look-ahead state (checkAhead): the framing of the input beyond what next() parsed.
@@ -193,9 +208,63 @@ export class RequestParser {
     return held + (this.bigBulk === null ? 0 : this.bigBulk.length);
   }
 
+  /** The emulated query buffer capacity (CLIENT LIST `qbuf` + `qbuf-free`; see the header). */
+  get capacity(): number {
+    return Math.max(this.qbAlloc, this.bufferedBytes);
+  }
+
+  /**
+   * Redis's clientsCronResizeQueryBuffer on the emulated capacity: idle past 2 s, it shrinks
+   * to the unparsed bytes (and the parser really drops what it holds beyond them); past the
+   * resize threshold and twice the recent peak, to that peak. The peak then restarts.
+   */
+  cronResize(idleSeconds: number): void {
+    const len = this.bufferedBytes;
+    if (this.qbAlloc - len > 4096) {
+      if (idleSeconds > 2) {
+        this.qbAlloc = len;
+        this.releaseSpare();
+      } else if (this.qbAlloc > RESIZE_THRESHOLD && this.qbAlloc / 2 > this.qbPeak) {
+        let size = Math.max(len, this.qbPeak);
+        if (this.bulkLen !== -1 && size < this.bulkLen + 2) size = this.bulkLen + 2;
+        this.qbAlloc = size;
+      }
+    }
+    this.qbPeak = this.bulkLen !== -1 ? Math.max(len, this.bulkLen + 2) : len;
+  }
+
+  /** An idle connection's spare room: an emptied input buffer, a big bulk's unfilled part. */
+  private releaseSpare(): void {
+    if (this.end === this.pos && this.buf !== EMPTY) {
+      this.buf = EMPTY;
+      this.pos = this.end = this.fedFrom = this.scanned = 0;
+      this.owned = false;
+      this.aheadValid = false;
+    }
+    const big = this.bigBulk;
+    if (big !== null && this.bigFilled < big.length) {
+      const kept = Buffer.allocUnsafe(this.bigFilled);
+      big.copy(kept, 0, 0, this.bigFilled);
+      this.bigBulk = kept;
+    }
+  }
+
   feed(chunk: Buffer): void {
     if (this.error !== null) return;
     this.drained = false;
+    // the emulated capacity (header): the room Redis makes before this read, then the read
+    const qblen = this.bufferedBytes;
+    if (this.bigBulk !== null) {
+      if (this.qbAlloc < this.bulkLen + 2) this.qbAlloc = this.bulkLen + 2;
+    } else if (this.qbAlloc < IOBUF_LEN) {
+      if (this.qbAlloc < qblen + IOBUF_LEN) this.qbAlloc = qblen + IOBUF_LEN;
+      if (this.qbPeak < qblen + IOBUF_LEN) this.qbPeak = qblen + IOBUF_LEN;
+    } else if (this.qbAlloc - qblen < IOBUF_LEN) {
+      this.qbAlloc = 2 * (qblen + IOBUF_LEN);
+    }
+    const filled = qblen + chunk.length;
+    if (this.qbAlloc < filled) this.qbAlloc = 2 * filled;
+    if (this.qbPeak < filled) this.qbPeak = filled;
     if (this.bigBulk !== null) {
       // these bytes never enter buf: a look-ahead position in buf would no longer match the stream
       this.aheadValid = false;
@@ -301,6 +370,9 @@ export class RequestParser {
           this.consumeTo(cr + 2);
           this.bulkLen = n;
           if (n >= BIG_BULK) {
+            // Redis sizes its buffer for exactly this argument
+            if (this.qbAlloc < n + 2) this.qbAlloc = n + 2;
+            if (this.qbPeak < n + 2) this.qbPeak = n + 2;
             const avail = this.end - this.pos;
             this.bigBulk = Buffer.allocUnsafe(Math.min(n + 2, Math.max(avail, BIG_BULK_FIRST_ALLOC)));
             this.bigFilled = 0;

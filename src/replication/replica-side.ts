@@ -193,6 +193,7 @@ export class ReplicaSide {
     this.replication.primary.disconnectReplicas();
     this.replication.primary.stream.resetSelect();
     this.replication.isReplica = false;
+    this.replication.roleChanged();
     this.server.logger.role = 'M';
     this.storeReplicaOf('');
     this.refreshGates();
@@ -216,6 +217,7 @@ export class ReplicaSide {
     this.masterHost = host;
     this.masterPort = port;
     this.replication.isReplica = true;
+    this.replication.roleChanged();
     this.server.logger.role = 'S';
     if (wasMaster) {
       // offer our own history: a demoted primary continues partially with the new one

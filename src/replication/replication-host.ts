@@ -87,4 +87,6 @@ export interface ReplicationParts {
   };
   readonly replica: { unsetMaster(by: Client | null): void; failoverTo(host: string, port: number): void } | null;
   addInfoSource(source: ReplicationInfoSource): void;
+  /** the replica side changed `isReplica`: what follows the role (oom-score-adj) */
+  roleChanged(): void;
 }

@@ -16,6 +16,7 @@ import { PrimarySide } from './primary-side.js';
 import { ReplicaSide } from './replica-side.js';
 import { Failover } from './failover.js';
 import type { AckListener, FailoverState, ReplicationHost, ReplicationInfoSource, ReplicationParts } from './replication-host.js';
+import { OomScoreAdj } from '../server/oom-score.js';
 
 export type { AckListener, ReplicationHost, ReplicationInfoSource } from './replication-host.js';
 
@@ -49,6 +50,8 @@ export class Replication implements ReplicationParts {
   waits: AckListener | null = null;
   /** the replicas, PSYNC / SYNC / REPLCONF, full syncs and the stream (primary-side.ts) */
   readonly primary: PrimarySide;
+  /** oom-score-adj: the process's score follows the role's class (server/oom-score.ts) */
+  private oomScore: OomScoreAdj | null = null;
 
   constructor(private readonly host: ReplicationHost) {
     this.primary = new PrimarySide(this, host);
@@ -61,6 +64,7 @@ export class Replication implements ReplicationParts {
    * before the config hooks run, so `replicaof` in the config file takes effect).
    */
   attach(server: ReplicationHost): void {
+    this.oomScore = new OomScoreAdj({ config: server.config, logger: server.logger, isReplica: () => this.isReplica });
     this.replica = new ReplicaSide(server, this);
     this.replica.attach();
     server.pause.onEnd(() => this.primary.pauseEnded());
@@ -71,6 +75,11 @@ export class Replication implements ReplicationParts {
     this.failover.close();
     this.replica?.close();
     this.primary.close();
+  }
+
+  /** The replica side changed `isReplica` (REPLICAOF, a promotion): what follows the role. */
+  roleChanged(): void {
+    this.oomScore?.roleChanged();
   }
 
   /** A side adds its INFO figures. */

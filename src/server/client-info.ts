@@ -36,18 +36,19 @@ function flagLetters(c: Client): string {
 
 /**
  * One CLIENT LIST line (without the newline), fields in Redis 7.2's order. `currentArgv` is
- * the command being executed when `c` is the caller (its argv-mem). The memory fields are
- * client eviction's own measure (server/client-eviction.ts): `qbuf` the unparsed input (for the
- * caller, the whole read its command came in) and
- * `qbuf-free` the rest of the input buffers' capacity, `obl` encoded replies not yet given
+ * the command being executed when `c` is the caller (its argv-mem). `qbuf` is the unparsed
+ * input (for the caller, the whole read its command came in); `qbuf-free`, `rbs` and `rbp`
+ * follow Redis's buffer sizing (Client.queryBufferCapacity: emulated for the query buffer);
+ * the other memory fields are client eviction's own measure (server/client-eviction.ts):
+ * `obl` encoded replies not yet given
  * to the socket, `oll`/`omem` the writes the socket still queues, `tot-mem` the sum
  * maxmemory-clients compares.
  */
 export function clientInfoLine(now: number, c: Client, currentArgv: readonly string[] | null): string {
   // the caller sees its own command still in the buffer, as in Redis (trimmed after the read's commands)
   const qbuf = currentArgv !== null ? Math.max(c.readBytes(), c.unparsedBytes()) : c.unparsedBytes();
-  const qbufFree = Math.max(0, c.queryBufferAllocated() - qbuf);
-  const rbs = c.replyBufferSize();
+  const qbufFree = Math.max(0, c.queryBufferCapacity() - qbuf);
+  const rbs = c.replyBufferKept();
   const obl = c.replyBufferUsed();
   const omem = outputMemory(c);
   const argvMem = currentArgv !== null ? argvBytes(currentArgv) : c.partialArgvBytes();
@@ -57,7 +58,7 @@ export function clientInfoLine(now: number, c: Client, currentArgv: readonly str
     ` flags=${flagLetters(c)} db=${c.dbIndex}` +
     ` sub=${c.subscriptionCount()} psub=${c.patternSubscriptionCount()} ssub=${c.shardSubscriptionCount()}` +
     ` multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${multiMemory(c)}` +
-    ` rbs=${rbs} rbp=${rbs} obl=${obl} oll=${c.pendingWrites()} omem=${omem} tot-mem=${clientMemoryUsage(c, currentArgv)}` +
+    ` rbs=${rbs} rbp=${c.replyBufferPeak()} obl=${obl} oll=${c.pendingWrites()} omem=${omem} tot-mem=${clientMemoryUsage(c, currentArgv)}` +
     ` events=${obl + omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=${c.tracking !== null && c.tracking.on ? c.tracking.redirect : -1} resp=${c.resp}` +
     ` lib-name=${c.libName} lib-ver=${c.libVer}`
   );

@@ -133,8 +133,16 @@ export class Client {
   partialArgvBytes: () => number = () => 0;
   /** reply buffer size (`rbs`) and whether output is waiting for the socket (`events=rw`) */
   replyBufferSize: () => number = () => 0;
-  /** capacity of the input buffers (`qbuf` + `qbuf-free`) and arguments of a partial command */
+  /** capacity of the input buffers (client eviction's measure) and arguments of a partial command */
   queryBufferAllocated: () => number = () => 0;
+  /**
+   * What CLIENT LIST shows as Redis sizes its buffers: `qbuf` + `qbuf-free` the query buffer
+   * Redis would hold (emulated: protocol/request-parser.ts), `rbs` / `rbp` the reply buffer
+   * kept between writes and its recent peak (protocol/reply-writer.ts)
+   */
+  queryBufferCapacity: () => number = () => 0;
+  replyBufferKept: () => number = () => 0;
+  replyBufferPeak: () => number = () => 0;
   partialArgvCount: () => number = () => 0;
   /** encoded replies not yet handed to the socket (`obl`), writes the socket still queues (`oll`), their bytes */
   replyBufferUsed: () => number = () => 0;

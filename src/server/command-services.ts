@@ -29,6 +29,7 @@ import { actorOf } from './auth-login.js';
 import { WaitRegistry } from './wait-registry.js';
 import { MigrateSockets } from './migrate-sockets.js';
 import { debugService } from './debug-service.js';
+import { memoryForEviction } from './memory-limits.js';
 import { EvalScripts } from '../scripting/eval-scripts.js';
 import { ScriptRunner } from '../scripting/script-runner.js';
 import { redisLog } from '../scripting/redis-api.js';
@@ -70,7 +71,7 @@ export interface CommandServicesHost extends InfoReportHost, DebugServiceHost {
 
 export function commandServices(server: CommandServicesHost): ServerCommandServices {
   const scriptHost = {
-    outOfMemory: (): boolean => server.evictor.maxmemory > 0 && server.memory.used() > server.evictor.maxmemory,
+    outOfMemory: (): boolean => server.evictor.maxmemory > 0 && memoryForEviction(server) > server.evictor.maxmemory,
     diskError: (): string | null => server.diskError,
     readOnlyReplica: (): boolean => server.replication.refuseWrites,
     runningStale: (): boolean => server.replication.refuseStale,

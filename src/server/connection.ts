@@ -14,7 +14,7 @@ import type { ConnectionHost as Server } from './connection-host.js';
 import { monitorLimit, OutputLimitState } from './output-limits.js';
 import { cachingAfterRequest } from './tracking.js';
 import { errors } from '../errors.js';
-import type { ClientEviction } from './client-eviction.js';
+import { outputMemory, type ClientEviction } from './client-eviction.js';
 
 /** Output bytes an unauthenticated client may leave unread before it is disconnected. */
 const UNAUTHENTICATED_OUTPUT_LIMIT = 64 * 1024;
@@ -31,8 +31,6 @@ const UNAUTHENTICATED_INPUT_LIMIT = 1024 * 1024;
  * bytes) input is still read and dropped, so the last reply is not lost to a reset.
  */
 const LINGER_BYTES = 64 * 1024;
-/** Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES): not counted by output limits. */
-const REPLY_BUFFER_BYTES = 16 * 1024;
 const LINGER_MS = 2000;
 /**
  * Request and reply bytes below which the time spent on them is left inside the next
@@ -46,6 +44,10 @@ export class Connection {
   readonly writer = new ReplyWriter();
   readonly ctx: CommandContext;
   private closed = false;
+  /** closed (or closing): no more replies, nothing left to check */
+  get isClosed(): boolean {
+    return this.closed;
+  }
   /** replies are being produced (a 'data' event is running): flush at the end */
   private processing = false;
   /** a command held by CLIENT PAUSE; input after it waits in the parser */
@@ -81,6 +83,9 @@ export class Connection {
     client.partialArgvBytes = () => this.parser.argvBytes;
     client.replyBufferSize = () => this.writer.buf.length;
     client.queryBufferAllocated = () => this.parser.allocatedBytes;
+    client.queryBufferCapacity = () => this.parser.capacity;
+    client.replyBufferKept = () => this.writer.keptSize;
+    client.replyBufferPeak = () => this.writer.peak;
     client.partialArgvCount = () => this.parser.argvCount;
     client.replyBufferUsed = () => this.writer.size;
     client.pendingWrites = () => this.writesPending;
@@ -484,12 +489,19 @@ export class Connection {
   private deferred: Reply[] | null = null;
   private readonly outputLimit = new OutputLimitState();
 
-  /** client-output-buffer-limit for the client's class: over it, the client is closed. */
-  private enforceOutputLimit(): void {
+  /**
+   * client-output-buffer-limit for the client's class: over it, the client is closed. Also
+   * run by the cron (Redis's clientsCron does), so a soft limit expires without traffic.
+   */
+  enforceOutputLimit(): void {
+    if (this.closed) return;
     const limits = this.server.limits.output;
-    // as Redis's getClientOutputBufferMemoryUsage: the reply list only, not the client's
-    // fixed 16 KiB reply buffer (a '+OK' never trips `normal 5 6 7`)
-    const used = Math.max(0, this.writer.size + this.socket.writableLength - REPLY_BUFFER_BYTES);
+    // as Redis's getClientOutputBufferMemoryUsage, the reply list only, not the client's own
+    // reply buffer (`rbs`, 16 KiB at first; a '+OK' never trips `normal 5 6 7`): what a batch
+    // grew the reply buffer to beyond it (as Redis counts whole reply blocks), and what
+    // waits in the socket — the same figure as CLIENT LIST `omem`
+    const w = this.writer;
+    const used = (w.size > w.keptSize ? w.buf.length - w.keptSize : 0) + outputMemory(this.client);
     // the common case, well under every limit: no class lookup
     if (used < limits.floor) {
       this.outputLimit.reset();

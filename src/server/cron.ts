@@ -6,8 +6,9 @@
  * windows; active expiry (not while the dataset loads: the AOF replays its own deletions;
  * not on a replica: the primary's DELs expire its keys),
  * bounded to a quarter of the tick; persistence (save points, AOF fsync and rewrites) and
- * the MISCONF state it leaves; clients that expiry made ready; rate samples; the memory
- * figures and every client's (client eviction); TLS files on disk (tls-auto-reload); idle clients past `timeout` (never blocked,
+ * the MISCONF state it leaves; clients that expiry made ready; rate samples; every client's
+ * query and reply buffers resized as Redis's clientsCron does; the memory figures and
+ * every client's (client eviction); TLS files on disk (tls-auto-reload); idle clients past `timeout` (never blocked,
  * paused or subscribed ones). A tick that throws is logged and the next one runs anyway:
  * background work must never take the server down. The timer never keeps the process alive.
  *
@@ -44,7 +45,12 @@ export interface CronHost {
   readonly heapGuard: HeapGuard;
   readonly scripts: { readonly suspended: boolean };
   /** DEBUG PAUSE-CRON / SET-ACTIVE-EXPIRE (debug-service.ts) */
-  readonly debugKnobs: { readonly cronPaused: boolean; readonly activeExpire: boolean };
+  readonly debugKnobs: {
+    readonly cronPaused: boolean;
+    readonly activeExpire: boolean;
+    readonly replyBufferResizing: boolean;
+    readonly replyBufferPeakResetTime: number;
+  };
   readonly tlsService: TlsService;
   readonly connections: ReadonlyMap<number, Connection>;
   readonly limits: { readonly eviction: ClientEviction };
@@ -130,9 +136,23 @@ export class ServerCron {
     h.tracking.cron();
     h.stats.sample(Date.now());
     h.memory.clients = clientBufferBytes(h.connections.values());
-    // every client re-measured (output drained, subscriptions gone), then maxmemory-clients
+    // every client's buffers resized as Redis's clientsCron does, and re-measured (output
+    // drained, subscriptions gone), then maxmemory-clients
     const eviction = h.limits.eviction;
-    for (const conn of h.connections.values()) eviction.update(conn.client);
+    const now = h.now();
+    const knobs = h.debugKnobs;
+    for (const conn of [...h.connections.values()]) {
+      conn.parser.cronResize(Math.floor((now - conn.client.lastInteraction) / 1000));
+      if (knobs.replyBufferResizing) {
+        const done = conn.writer.cronResize(now, knobs.replyBufferPeakResetTime);
+        if (done === 'shrink') h.stats.replyBufferShrinks++;
+        else if (done === 'expand') h.stats.replyBufferExpands++;
+      }
+      // a soft output limit runs out with no new reply to check it (as Redis's clientsCron);
+      // a replica's stream has its own limit state (replication/replica-client.ts)
+      if (conn.client.role === 'normal') conn.enforceOutputLimit();
+      if (!conn.isClosed) eviction.update(conn.client);
+    }
     eviction.evict();
     h.memory.settle();
     h.heapGuard.sample();

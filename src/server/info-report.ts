@@ -71,6 +71,7 @@ export interface InfoReportHost {
   readonly startedAt: number;
   readonly runId: string;
 }
+import { memoryNotCountedForEvict } from './memory-limits.js';
 
 export type { InfoFields } from './info-registry.js';
 type Section = InfoSection;
@@ -257,10 +258,10 @@ function memorySection(server: InfoReportHost): InfoFields {
     ['rss_overhead_bytes', mu.rss - resident],
     ['mem_fragmentation_ratio', ratio(mu.rss, used)],
     ['mem_fragmentation_bytes', mu.rss - used],
-    ['mem_not_counted_for_evict', 0],
+    ['mem_not_counted_for_evict', memoryNotCountedForEvict(server)],
     ['mem_replication_backlog', 0],
     ['mem_total_replication_buffers', 0],
-    ['mem_clients_slaves', 0],
+    ['mem_clients_slaves', server.replication.primary.replicas.reduce((n, r) => n + r.client.memUsage, 0)],
     ['mem_clients_normal', server.limits.eviction.normalTotal],
     ['mem_cluster_links', 0],
     ['mem_aof_buffer', 0],
@@ -331,8 +332,8 @@ function statsSection(server: InfoReportHost): InfoFields {
     ['total_writes_processed', s.totalWritesProcessed],
     ['io_threaded_reads_processed', 0],
     ['io_threaded_writes_processed', 0],
-    ['reply_buffer_shrinks', 0],
-    ['reply_buffer_expands', 0],
+    ['reply_buffer_shrinks', s.replyBufferShrinks],
+    ['reply_buffer_expands', s.replyBufferExpands],
     ['eventloop_cycles', s.eventLoopCycles],
     ['eventloop_duration_sum', s.eventLoopDurationUsec],
     ['eventloop_duration_cmd_sum', s.commandDurationUsec],

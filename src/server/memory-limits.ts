@@ -16,7 +16,13 @@ import type { Logger } from './logger.js';
 import type { ServerStats } from './stats.js';
 
 /** What evicting a key reaches in the server (server/server.ts). */
-export interface EvictionServer {
+/** What the maxmemory figure reads: used_memory and the replicas' buffers inside it. */
+export interface EvictableMemoryHost {
+  readonly memory: MemoryAccounting;
+  readonly replication: { readonly primary: { readonly replicas: readonly { readonly client: { readonly bufferCounted: number } }[] } };
+}
+
+export interface EvictionServer extends EvictableMemoryHost {
   readonly config: ConfigStore;
   readonly stats: ServerStats;
   readonly dbs: readonly Database[];
@@ -30,7 +36,7 @@ export interface EvictionServer {
 }
 
 /** What the maxmemory* settings act on. */
-export interface MemoryLimitsHost {
+export interface MemoryLimitsHost extends EvictableMemoryHost {
   readonly config: ConfigStore;
   readonly logger: Logger;
   readonly memory: MemoryAccounting;
@@ -43,13 +49,32 @@ export function evictionHost(server: EvictionServer): EvictionHost {
     get dbs() {
       return server.dbs;
     },
-    usedMemory: () => server.memory.used(),
+    usedMemory: () => memoryForEviction(server),
     // as Redis's isSafeToPerformEvictions: not while paused, not while the dataset loads
     // no eviction while a paused script owns the keyspace (server/script-busy.ts)
     evictionPaused: () => server.pause.active || server.loading || server.scripts.suspended,
     now: () => server.now(),
     evictKey: (db: Database, key: string) => evictKey(server, db, key),
   };
+}
+
+/**
+ * Redis's freeMemoryGetNotCountedMemory: the replicas' buffers are part of used_memory but
+ * not of what maxmemory compares, so a lagging replica's stream cannot make the primary
+ * evict its data (nor refuse writes). Taken from the same per-client sums that used_memory
+ * holds (Client.bufferCounted), so the two figures stay consistent between cron ticks.
+ * INFO mem_not_counted_for_evict. (Redis also leaves out its AOF buffers; Redoubt's AOF
+ * writes are not in used_memory at all.)
+ */
+export function memoryNotCountedForEvict(server: EvictableMemoryHost): number {
+  let n = 0;
+  for (const r of server.replication.primary.replicas) n += r.client.bufferCounted;
+  return n;
+}
+
+/** used_memory as maxmemory sees it: without the replicas' buffers. */
+export function memoryForEviction(server: EvictableMemoryHost): number {
+  return Math.max(0, server.memory.used() - memoryNotCountedForEvict(server));
 }
 
 /**
@@ -80,7 +105,7 @@ export function registerMemoryLimits(server: MemoryLimitsHost): void {
     evictor.maxmemory = max;
     memory.setLimited(max > 0);
     if (max > 0) {
-      const used = memory.used();
+      const used = memoryForEviction(server);
       if (max < used) {
         server.logger.warning(
           `WARNING: the new maxmemory value set via CONFIG SET (${v}) is smaller than the current memory usage (${used}). ` +

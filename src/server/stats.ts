@@ -74,6 +74,9 @@ export class ServerStats {
   /** socket reads handled / batched socket writes issued */
   totalReadsProcessed = 0;
   totalWritesProcessed = 0;
+  /** reply buffers the client cron shrank / grew (protocol/reply-writer.ts cronResize) */
+  replyBufferShrinks = 0;
+  replyBufferExpands = 0;
   /** event-loop turns that processed input, and the time spent in them (µs) */
   eventLoopCycles = 0;
   eventLoopDurationUsec = 0;

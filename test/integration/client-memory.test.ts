@@ -11,6 +11,7 @@ import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { Client } from '../../src/server/client.js';
 import { outputMemory } from '../../src/server/client-eviction.js';
+import { ManualClock } from '../../src/keyspace/clock.js';
 
 function bulkBody(r: string): string {
   const nl = r.indexOf('\r\n');
@@ -60,6 +61,68 @@ test('qbuf, argv-mem and tot-mem while a big request is still arriving', async (
     assert.equal(num(f, 'qbuf'), 0);
     assert.equal(num(f, 'argv-mem'), 0);
     assert.ok(num(f, 'tot-mem') < idleTotal + 150_000, 'the input is released once the command ran');
+  } finally {
+    c.close();
+    control.close();
+    await srv.close();
+  }
+});
+
+test('issue 13: qbuf-free, rbs and rbp follow Redis\'s buffer sizing: 16 KiB of query room after a read, a big argument\'s size, dropped when idle; the reply buffer shrinks when idle and grows under big replies', async () => {
+  const clock = new ManualClock();
+  const srv = await startTestServer({ clock });
+  const cron = srv.server.cron;
+  const control = await RawClient.connect(srv.port);
+  const c = await RawClient.connect(srv.port);
+  const capacity = (f: Map<string, string>): number => num(f, 'qbuf') + num(f, 'qbuf-free');
+  try {
+    assert.equal(await c.call('CLIENT', 'SETNAME', 'sized'), '+OK\r\n');
+    let f = await fields(control, 'sized');
+    assert.ok(capacity(f) >= 16384 && capacity(f) < 32768, `query room after a read: ${capacity(f)}`);
+    // a big argument announced: room for all of it, kept while the client is not idle
+    c.write('*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$1000000\r\n');
+    for (let i = 0; i < 200 && capacity(f) < 1_000_000; i++) {
+      await new Promise<void>((r) => setTimeout(r, 10));
+      f = await fields(control, 'sized');
+    }
+    assert.ok(capacity(f) >= 1_000_000, `room for the big argument: ${capacity(f)}`);
+    cron.tick();
+    assert.ok(capacity(await fields(control, 'sized')) >= 1_000_000, 'not trimmed under its peak');
+    // idle for 3 s: the room is given back, for real (tot-mem no longer holds the big buffer)
+    clock.advance(3000);
+    cron.tick();
+    f = await fields(control, 'sized');
+    assert.equal(capacity(f), 0);
+    assert.ok(num(f, 'tot-mem') < 500_000, `tot-mem ${num(f, 'tot-mem')} still holds the unfilled argument`);
+    c.write(Buffer.alloc(1_000_000, 0x61));
+    c.write('\r\n');
+    assert.equal(await c.readReply(), '+OK\r\n');
+
+    // the reply buffer: 16 KiB at first; idle with a 100 ms peak reset, it shrinks to 1 KiB
+    srv.server.debugKnobs.replyBufferPeakResetTime = 100;
+    for (let i = 0; i < 4; i++) {
+      clock.advance(200);
+      cron.tick();
+    }
+    f = await fields(control, 'sized');
+    assert.equal(num(f, 'rbs'), 1024);
+    // replies bigger than it: doubled each cron up to 16 KiB (the rest goes out beside it)
+    srv.server.debugKnobs.replyBufferPeakResetTime = -1;
+    for (let i = 0; i < 10 && num(f, 'rbs') < 16384; i++) {
+      assert.equal((await c.call('GET', 'big')).length, 1_000_000 + 12);
+      cron.tick();
+      f = await fields(control, 'sized');
+    }
+    assert.equal(num(f, 'rbs'), 16384);
+    // and no further: the next big reply fills it (its peak), the cron keeps 16 KiB
+    await c.call('GET', 'big');
+    cron.tick();
+    f = await fields(control, 'sized');
+    assert.equal(num(f, 'rbs'), 16384);
+    assert.equal(num(f, 'rbp'), 16384);
+    const info = await control.call('INFO', 'stats');
+    assert.match(info, /reply_buffer_shrinks:[1-9]/);
+    assert.match(info, /reply_buffer_expands:[4-9]/);
   } finally {
     c.close();
     control.close();

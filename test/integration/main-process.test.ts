@@ -478,3 +478,70 @@ test('issue 15: the start-up log lists renamed and disabled commands and says au
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('issue 13: oom-score-adj writes the process\'s /proc oom_score_adj per role (relative, absolute) and restores it on no', { skip: existsSync('/proc/self/oom_score_adj') ? false : 'SKIPPED: no /proc/self/oom_score_adj' }, async () => {
+  const port = await freePort();
+  const p = Proc.start(['--port', String(port), '--save', '']);
+  const file = `/proc/${p.child.pid!}/oom_score_adj`;
+  const score = (): number => Number(readFileSync(file, 'latin1').trim());
+  let client: RawClient | null = null;
+  try {
+    await p.waitFor(/Ready to accept connections tcp\n/);
+    const c = (client = await RawClient.connect(port));
+    // the operator's own score (raising it needs no privilege), kept as the base
+    writeFileSync(file, '22\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'oom-score-adj-values', '10 20 30', 'oom-score-adj', 'yes'), '+OK\r\n');
+    assert.equal(score(), 32);
+    assert.equal(await c.call('CONFIG', 'SET', 'oom-score-adj-values', '15 20 30'), '+OK\r\n');
+    assert.equal(score(), 37);
+    // a replica's class while following a primary, the primary's again once promoted
+    assert.equal(await c.call('REPLICAOF', '127.0.0.1', '1'), '+OK\r\n');
+    assert.equal(score(), 42);
+    assert.equal(await c.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+    assert.equal(score(), 37);
+    assert.equal(await c.call('CONFIG', 'SET', 'oom-score-adj', 'absolute'), '+OK\r\n');
+    assert.equal(score(), 15);
+    assert.equal(await c.call('CONFIG', 'SET', 'oom-score-adj', 'no'), '+OK\r\n');
+    assert.equal(score(), 22);
+    // disabled: a new base set outside is left alone by later value changes
+    writeFileSync(file, '40\n');
+    assert.equal(await c.call('CONFIG', 'SET', 'oom-score-adj-values', '1 1 1'), '+OK\r\n');
+    assert.equal(score(), 40);
+    assert.equal(await c.call('CONFIG', 'SET', 'oom-score-adj', 'relative'), '+OK\r\n');
+    assert.equal(score(), 41);
+  } finally {
+    client?.close();
+    await p.stop();
+    p.kill();
+  }
+});
+
+test('issue 13: a second SIGINT during the final save removes temp-<pid>.rdb and exits 1 at once; clients are held during that save', async () => {
+  const port = await freePort();
+  const dir = tempDir();
+  const p = Proc.start(['--port', String(port), '--dir', dir, '--save', '900 1']);
+  let c: RawClient | null = null;
+  try {
+    await p.waitFor(/Ready to accept connections tcp\n/);
+    c = await RawClient.connect(port);
+    for (let i = 0; i < 20; i++) assert.equal(await c.call('SET', String(i), String(i)), '+OK\r\n');
+    // 100 ms per key: a 2 s save
+    assert.equal(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '100000'), '+OK\r\n');
+    const temp = join(dir, `temp-${p.child.pid!}.rdb`);
+    p.child.kill('SIGINT');
+    for (let i = 0; i < 200 && !existsSync(temp); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(existsSync(temp), 'the final save writes temp-<pid>.rdb');
+    // nothing is served while it runs, as during Redis's foreground save
+    c.write(RawClient.encode(['SET', 'late', '1']));
+    await assert.rejects(c.readReply(200));
+    p.child.kill('SIGINT');
+    assert.equal(await p.stop('SIGINT', 1500), 1);
+    assert.match(p.stdout, /You insist\.\.\. exiting now\./);
+    assert.ok(!existsSync(temp), 'the temp file is removed');
+    assert.ok(!existsSync(join(dir, 'dump.rdb')));
+  } finally {
+    c?.close();
+    p.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

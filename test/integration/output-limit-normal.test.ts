@@ -33,3 +33,20 @@ test('a normal client over its hard output limit is disconnected', async () => {
     await srv.close();
   }
 });
+
+test('issue 13: a single reply over the hard limit closes the client without it (KEYS, as Redis stops it mid-run)', async () => {
+  const srv = await startTestServer({ config: [['client-output-buffer-limit', 'normal', '100000', '0', '0']] });
+  const c = await RawClient.connect(srv.port);
+  try {
+    const args: string[] = ['MSET'];
+    for (let i = 0; i < 1000; i++) args.push(`${'long-key-name-prefix-of-100-chars'.padEnd(100, '-')}${i}`, 'v');
+    assert.equal(await c.call(...args), '+OK\r\n');
+    c.write(RawClient.encode(['KEYS', '*']));
+    // about 110 KB of reply: Redis's reply blocks pass 100000, and so does the buffer that holds it here
+    await assert.rejects(c.readReply());
+    assert.equal(srv.server.stats.clientOutputBufferLimitDisconnections, 1);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});

@@ -214,6 +214,30 @@ test('the soft limit disconnects a subscriber that stays above it longer than so
   }
 });
 
+test('issue 13: a soft output limit runs out without traffic (the cron checks it, as Redis\'s clientsCron)', async () => {
+  const clock = new ManualClock(1_700_000_000_000);
+  const srv = await startTestServer({ clock, config: [['client-output-buffer-limit', 'pubsub', '0', '100000', '2']] });
+  const slow = await RawClient.connect(srv.port);
+  const pub = await RawClient.connect(srv.port);
+  try {
+    await slow.call('SUBSCRIBE', 'c');
+    slow.socket.pause();
+    const client = [...srv.server.connections.values()][0]!.client;
+    for (let i = 0; i < 400 && client.outputBufferBytes() < 200_000; i++) await pub.call('PUBLISH', 'c', 'x'.repeat(64 * 1024));
+    assert.ok(client.outputBufferBytes() >= 200_000, 'output piled up above the soft limit');
+    srv.server.cron.tick();
+    assert.equal(srv.server.connections.size, 2);
+    // no more messages: only the cron can see the time run out
+    clock.advance(3500);
+    srv.server.cron.tick();
+    assert.equal(srv.server.connections.size, 1);
+  } finally {
+    slow.close();
+    pub.close();
+    await srv.close();
+  }
+});
+
 test('INFO stats and CLIENT LIST report subscriptions; a closed subscriber leaves no trace', async () => {
   const srv = await startTestServer();
   const a = await RawClient.connect(srv.port);

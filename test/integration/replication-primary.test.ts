@@ -204,6 +204,59 @@ test('client-output-buffer-limit replica: a replica whose held stream passes the
   }
 });
 
+test('issue 13: a lagging replica\'s buffers are in used_memory but not counted for maxmemory (no eviction, no OOM): mem_not_counted_for_evict, mem_clients_slaves', async () => {
+  const p = await startTestServer({
+    config: [
+      ['repl-diskless-sync', 'yes'],
+      ['repl-diskless-sync-delay', '0'],
+      // a normal-class limit must not reach the replica's stream (it has its own class)
+      ['client-output-buffer-limit', 'normal', '65536', '0', '0', 'replica', '0', '0', '0'],
+      ['maxmemory-policy', 'allkeys-random'],
+    ],
+  });
+  const w = await RawClient.connect(p.port);
+  const r = await RawClient.connect(p.port);
+  try {
+    for (let i = 0; i < 20; i++) await w.call('SETRANGE', `key:${i}`, '1000', 'asdf');
+    assert.equal(await r.call('REPLCONF', 'listening-port', '6398', 'capa', 'eof', 'capa', 'psync2'), '+OK\r\n');
+    r.write(RawClient.encode(['PSYNC', '?', '-1']));
+    const m = /^\+FULLRESYNC [0-9a-f]{40} (\d+)\r\n$/.exec(await readLine(r));
+    assert.ok(m !== null);
+    const mark = /^\$EOF:([0-9a-f]{40})\r\n$/.exec(await readLine(r));
+    assert.ok(mark !== null);
+    let rdb = '';
+    while (!rdb.endsWith(mark[1]!)) rdb += await r.readBytes(1, 5000);
+    r.write(RawClient.encode(['REPLCONF', 'ACK', m[1]!]));
+    await waitFor('the replica online', async () => (await infoField(w, 'replication', 'slave0')).includes('state=online'));
+    p.server.cron.tick();
+    const used = Number(await infoField(w, 'memory', 'used_memory'));
+    const notCounted = Number(await infoField(w, 'memory', 'mem_not_counted_for_evict'));
+    assert.equal(await w.call('CONFIG', 'SET', 'maxmemory', String(used - notCounted + 64 * 1024)), '+OK\r\n');
+    // the replica stops reading; ~24 MB of writes that do not grow the dataset pile up for it
+    r.socket.pause();
+    const batch = RawClient.encode(['SETRANGE', 'key:0', '0', 'A'.repeat(1000)]).repeat(500);
+    for (let i = 0; i < 48; i++) {
+      w.write(batch);
+      for (let j = 0; j < 500; j++) assert.equal(await w.readReply(5000), ':1004\r\n');
+    }
+    p.server.cron.tick();
+    const slaves = Number(await infoField(w, 'memory', 'mem_clients_slaves'));
+    const notCountedNow = Number(await infoField(w, 'memory', 'mem_not_counted_for_evict'));
+    assert.ok(slaves > 2 * 1024 * 1024, `mem_clients_slaves ${slaves}`);
+    assert.ok(notCountedNow > 2 * 1024 * 1024, `mem_not_counted_for_evict ${notCountedNow}`);
+    assert.ok(Number(await infoField(w, 'memory', 'used_memory')) > used + 2 * 1024 * 1024, 'the buffers are in used_memory');
+    assert.equal(await w.call('DBSIZE'), ':20\r\n');
+    assert.equal(await infoField(w, 'stats', 'evicted_keys'), '0');
+    assert.equal(await infoField(w, 'replication', 'connected_slaves'), '1');
+    assert.equal(p.server.stats.clientOutputBufferLimitDisconnections, 0);
+  } finally {
+    r.socket.resume();
+    w.close();
+    r.close();
+    await p.close();
+  }
+});
+
 /** One line of a raw reply, CRLF included. */
 async function readLine(c: RawClient): Promise<string> {
   let line = '';
