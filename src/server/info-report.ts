@@ -25,24 +25,15 @@ import type { Server } from './server.js';
 import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from '../version.js';
 import { INFO_SECTIONS, type InfoFields, type InfoSection } from './info-registry.js';
+import { bytesToHuman } from './bytes-human.js';
+
+export { bytesToHuman };
 
 export type { InfoFields } from './info-registry.js';
 type Section = InfoSection;
 const SECTIONS = INFO_SECTIONS;
 
 const DEFAULT_SECTIONS: readonly Section[] = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
-
-/** Redis's bytesToHuman: 100B, 1.50K, 2.00M ... */
-export function bytesToHuman(n: number): string {
-  const units = ['K', 'M', 'G', 'T', 'P'];
-  if (n < 1024) return `${Math.max(0, Math.floor(n))}B`;
-  let d = n / 1024;
-  for (const u of units) {
-    if (d < 1024 || u === 'P') return `${d.toFixed(2)}${u}`;
-    d /= 1024;
-  }
-  return `${n}B`;
-}
 
 /** INFO values cannot hold ':', '#', CR or LF (they would break the line format). */
 function safe(s: string): string {

@@ -622,6 +622,141 @@ print(json.dumps(out))
   assert.match(await cliRun('INFO', 'cluster'), /gateway_mode:cluster/);
 });
 
+test('INFO: the keyspace summed over the primaries, INFO upstream per node; KEYS/DBSIZE/FLUSHDB/FLUSHALL reach every primary; as the ACL allows', { skip, timeout: 20_000 }, async () => {
+  const c = connect();
+  const ops = connect({ username: 'ops', password: 'ops-secret', lazyConnect: true, enableReadyCheck: false });
+  try {
+    await c.mset(...Array.from({ length: 90 }, (_, i) => [`info:${i}`, 'x']).flat());
+    for (let i = 0; i < 9; i++) await c.expire(`info:${i}`, 1000);
+    const primaries = [...nodes];
+    const own = await Promise.all(primaries.map((n) => n.admin.dbsize()));
+    assert.ok(own.every((n) => n > 0), `every primary holds keys: ${own.join(' ')}`);
+    const total = own.reduce((a, b) => a + b, 0);
+    const expires = (await Promise.all(primaries.map(async (n) => Number(/expires=(\d+)/.exec((await n.admin.info('keyspace')) as string)![1])))).reduce((a, b) => a + b, 0);
+    assert.equal(await c.dbsize(), total);
+    // INFO keyspace: one db0 line, the primaries' keys and expires added
+    const keyspace = await c.info('keyspace');
+    assert.match(keyspace, new RegExp(`^# Keyspace\\r\\ndb0:keys=${total},expires=${expires},avg_ttl=\\d+\\r\\n$`));
+    // plain INFO: the gateway's own sections, the summed keyspace, no per-node section
+    const plain = await c.info();
+    assert.match(plain, /redoubt_version:/);
+    assert.match(plain, /gateway_mode:cluster/);
+    assert.match(plain, new RegExp(`db0:keys=${total},`));
+    assert.doesNotMatch(plain, /# Upstream/);
+    // INFO upstream: totals, then one line per node, the replica's included
+    const up = await c.info('upstream');
+    assert.match(up, /^# Upstream\r\n/);
+    assert.match(up, /upstream_primaries:3\r\n/);
+    assert.match(up, /upstream_nodes:4\r\nupstream_primaries:3\r\nupstream_nodes_answered:4\r\nupstream_nodes_failed:0\r\n/);
+    assert.match(up, new RegExp(`upstream_keys:${total}\\r\\n`));
+    for (const [i, n] of primaries.entries()) {
+      assert.match(up, new RegExp(`node\\d:ip=127\\.0\\.0\\.1,port=${n.port},role=master,slots=\\d+,status=ok,gateway_connected=\\d,keys=${own[i]},expires=\\d+,used_memory=\\d+`));
+    }
+    assert.match(up, new RegExp(`node3:ip=127\\.0\\.0\\.1,port=${replica!.port},role=slave,slots=0,status=ok,.*master_link_status=up`));
+    assert.match(await c.info('everything'), /# Keyspace\r\n[\s\S]*# Upstream\r\n/);
+    // a user without @dangerous: no INFO (Redis 7.2 puts it there), no KEYS, no FLUSHALL;
+    // DBSIZE (@keyspace) allowed, as in Redis; +info|keyspace grants that section alone
+    await c.call('ACL', 'SETUSER', 'ops', 'on', '>ops-secret', '~*', '+@all', '-@dangerous', '+info|keyspace');
+    await ops.connect();
+    const flushBefore = await upstreamCalls('flushall');
+    await assert.rejects(ops.info(), /NOPERM User ops has no permissions to run the 'info' command/);
+    await assert.rejects(ops.info('upstream'), /NOPERM .*'info' command/);
+    await assert.rejects(ops.keys('*'), /NOPERM .*'keys' command/);
+    await assert.rejects(ops.flushall(), /NOPERM .*'flushall' command/);
+    assert.equal(await ops.dbsize(), total);
+    assert.match(await ops.info('keyspace'), new RegExp(`db0:keys=${total},`));
+    assert.equal(await upstreamCalls('flushall'), flushBefore);
+    // FLUSHDB and FLUSHALL through the gateway empty every primary
+    assert.equal((await c.keys('info:*')).length, 90);
+    assert.equal(await c.flushdb(), 'OK');
+    assert.deepEqual(await Promise.all(primaries.map((n) => n.admin.dbsize())), [0, 0, 0]);
+    await c.mset(...Array.from({ length: 30 }, (_, i) => [`info:${i}`, 'x']).flat());
+    assert.equal(await c.flushall(), 'OK');
+    assert.deepEqual(await Promise.all(primaries.map((n) => n.admin.dbsize())), [0, 0, 0]);
+    assert.equal(await upstreamCalls('flushall'), flushBefore + 3);
+    assert.equal(await c.info('keyspace'), '# Keyspace\r\n');
+  } finally {
+    c.disconnect();
+    ops.disconnect();
+  }
+});
+
+test('resharding under load: redis-cli --cluster reshard moves 100 slots while clients write and read; no errors, every acknowledged write readable', { skip, timeout: 60_000 }, async (t) => {
+  // placed before the failover test, which kills nodes[2]: the slots go from nodes[0] to
+  // nodes[1] and stay there (no later test depends on where a slot lives)
+  const [from, to] = [nodes[0]!, nodes[1]!];
+  const ranges = (await from.admin.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
+  // redis-cli takes the source's lowest slots first
+  const moving = new Set<number>();
+  for (const [a, b] of ranges.filter(([, , o]) => o[1] === from.port).sort((x, y) => x[0] - y[0])) {
+    for (let s = a; s <= b && moving.size < 100; s++) moving.add(s);
+  }
+  // two keys in each moving slot, and 100 elsewhere
+  const keys: string[] = [];
+  const perSlot = new Map<number, number>();
+  let elsewhere = 0;
+  for (let i = 0; keys.length < 300; i++) {
+    const k = `rs:${i}`;
+    const slot = keySlot(k);
+    if (moving.has(slot) ? (perSlot.get(slot) ?? 0) < 2 : elsewhere < 100) {
+      keys.push(k);
+      if (moving.has(slot)) perSlot.set(slot, (perSlot.get(slot) ?? 0) + 1);
+      else elsewhere++;
+    }
+  }
+  const writers = Array.from({ length: 4 }, () => connect({ commandTimeout: 10_000 }));
+  const seed = connect();
+  const last = new Map<string, string>();
+  const failures: string[] = [];
+  let ops = 0;
+  let stop = false;
+  const counters = gateway!.server.gateway!.counters;
+  const [moved0, ask0] = [counters.moved, counters.ask];
+  const work = async (c: Redis, w: number): Promise<void> => {
+    const mine = keys.filter((_, i) => i % writers.length === w);
+    for (let i = 0; !stop; i++) {
+      const key = mine[i % mine.length]!;
+      const value = `${w}:${i}`;
+      try {
+        await c.set(key, value);
+        last.set(key, value);
+        ops++;
+        const check = mine[(i * 7) % mine.length]!;
+        const got = await c.get(check);
+        if (got !== (last.get(check) ?? null)) failures.push(`read ${check}: ${got} instead of ${last.get(check)}`);
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+    }
+  };
+  try {
+    await seed.mset(...keys.flatMap((k) => [k, 'seed']));
+    for (const k of keys) last.set(k, 'seed');
+    const load = writers.map((c, w) => work(c, w));
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await run(cli!, ['--cluster', 'reshard', `127.0.0.1:${from.port}`, '--cluster-from', from.id, '--cluster-to', to.id, '--cluster-slots', '100', '--cluster-yes'], { timeout: 30_000 });
+    const took = Date.now() - started;
+    await new Promise((r) => setTimeout(r, 200));
+    stop = true;
+    await Promise.all(load);
+    const after = (await to.admin.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
+    for (const slot of moving) assert.ok(after.some(([a, b, o]) => slot >= a && slot <= b && o[1] === to.port), `slot ${slot} moved`);
+    t.diagnostic(`${ops} writes (each followed by a read) through the gateway while 100 slots moved in ${took} ms; MOVED followed ${counters.moved - moved0}, ASK ${counters.ask - ask0}`);
+    assert.deepEqual(failures, []);
+    // every acknowledged write is there, read through the gateway and on the node now serving it
+    const values = await seed.mget(...keys);
+    keys.forEach((k, i) => assert.equal(values[i], last.get(k), k));
+    const onTarget = keys.filter((k) => moving.has(keySlot(k)));
+    for (const k of onTarget) assert.equal(await to.admin.get(k), last.get(k), k);
+    assert.ok(counters.moved > moved0, 'the gateway followed MOVED');
+  } finally {
+    stop = true;
+    for (const c of writers) c.disconnect();
+    seed.disconnect();
+  }
+});
+
 test('failover under load: a primary killed, its replica promoted, the gateway follows', { skip, timeout: 30_000 }, async (t) => {
   const victim = nodes[2]!;
   const writers = Array.from({ length: 4 }, () => connect({ commandTimeout: 15_000 }));
