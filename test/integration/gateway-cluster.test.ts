@@ -11,7 +11,10 @@
  * blocking commands on the client's own upstream connection, pub/sub (channels, patterns,
  * shard channels; RESP2 and RESP3; channel ACLs), WATCH pinned to its slot's node, scripts
  * and functions by their keys' slot (SCRIPT/FUNCTION LOAD, FLUSH, DELETE on every primary,
- * SCRIPT KILL on the busy node), clients spread over per-node pools in order, a
+ * SCRIPT KILL on the busy node), clients spread over per-node pools in order, INFO's
+ * keyspace summed over the primaries and INFO upstream per node, KEYS/DBSIZE/FLUSHDB/
+ * FLUSHALL on every primary as the ACL allows, `redis-cli --cluster reshard` under
+ * pipelining writers (no errors, every acknowledged write readable, ASK and MOVED followed), a
  * primary SIGKILLed under load and the gateway following the failover; then a standalone
  * upstream (and its death answered with a clear error).
  */
