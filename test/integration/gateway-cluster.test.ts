@@ -1,6 +1,6 @@
-// npm test: serial — starts a 3-primary Redis Cluster and a standalone redis-server, and SIGKILLs a primary to see its replica take over
+// npm test: serial — starts a Redis Cluster of 3 primaries and 3 replicas and a standalone redis-server, and SIGKILLs a primary to see its replica take over
 /**
- * Gateway mode end to end (issue 18): a real Redis Cluster of three primaries, the third
+ * Gateway mode end to end (issue 18): a real Redis Cluster of three primaries, each
  * with a replica (Debian's redis-server, `cluster-enabled yes`, `redis-cli --cluster
  * create` / `add-node --cluster-slave`) behind an in-process Redoubt with
  * `gateway-upstream`, used by ordinary non-cluster clients (ioredis, node-redis, redis-py,
@@ -47,10 +47,12 @@ interface ClusterNode {
 
 let dir = '';
 let nodes: ClusterNode[] = [];
+/** each primary's replica, in the primaries' order; `replica` is the third primary's */
+const replicas: ClusterNode[] = [];
 let replica: ClusterNode | null = null;
 let gateway: RunningServer | null = null;
 
-/** Every node started, primaries and replica, stopped in `after` even if the setup failed half way. */
+/** Every node started, primaries and replicas, stopped in `after` even if the setup failed half way. */
 const started: ClusterNode[] = [];
 
 async function startNode(i: number): Promise<ClusterNode> {
@@ -63,25 +65,31 @@ async function startNode(i: number): Promise<ClusterNode> {
   return node;
 }
 
-/** Three primaries; the third gets a replica (the failover test kills that primary). */
+/** Three primaries, each with a replica (the failover test kills the third primary). */
 async function startCluster(): Promise<ClusterNode[]> {
   dir = mkdtempSync(path.join(tmpdir(), 'redoubt-gw-'));
   const primaries: ClusterNode[] = [];
   for (let i = 0; i < 3; i++) primaries.push(await startNode(i));
   await run(cli!, ['--cluster', 'create', ...primaries.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 20_000 });
-  // the replica joins (as redis-cli --cluster add-node --cluster-slave, without its 1 s polls)
-  const r = (replica = await startNode(3));
-  await r.admin.call('CLUSTER', 'MEET', '127.0.0.1', String(primaries[0]!.port), String(primaries[0]!.busPort));
-  for (const deadline = Date.now() + 15_000; !String(await r.admin.call('CLUSTER', 'NODES')).includes(primaries[2]!.id); ) {
-    if (Date.now() > deadline) throw new Error('the replica did not learn the cluster');
-    await new Promise((res) => setTimeout(res, 50));
+  // the replicas join (as redis-cli --cluster add-node --cluster-slave, without its 1 s polls)
+  for (let i = 0; i < 3; i++) {
+    const r = await startNode(3 + i);
+    await r.admin.call('CLUSTER', 'MEET', '127.0.0.1', String(primaries[0]!.port), String(primaries[0]!.busPort));
+    replicas.push(r);
   }
-  await r.admin.call('CLUSTER', 'REPLICATE', primaries[2]!.id);
-  // every node agrees the cluster is up, and the replica is in sync, before the gateway discovers it
+  for (const [i, r] of replicas.entries()) {
+    for (const deadline = Date.now() + 15_000; !String(await r.admin.call('CLUSTER', 'NODES')).includes(primaries[i]!.id); ) {
+      if (Date.now() > deadline) throw new Error('a replica did not learn the cluster');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    await r.admin.call('CLUSTER', 'REPLICATE', primaries[i]!.id);
+  }
+  replica = replicas[2]!;
+  // every node agrees the cluster is up, and the replicas are in sync, before the gateway discovers it
   for (const deadline = Date.now() + 15_000; ; ) {
-    const states = await Promise.all([...primaries, r].map((n) => n.admin.call('CLUSTER', 'INFO') as Promise<string>));
-    const link = (await r.admin.info('replication')) as string;
-    if (states.every((s) => s.includes('cluster_state:ok')) && link.includes('master_link_status:up')) break;
+    const states = await Promise.all([...primaries, ...replicas].map((n) => n.admin.call('CLUSTER', 'INFO') as Promise<string>));
+    const links = await Promise.all(replicas.map((r) => r.admin.info('replication') as Promise<string>));
+    if (states.every((s) => s.includes('cluster_state:ok')) && links.every((l) => l.includes('master_link_status:up'))) break;
     if (Date.now() > deadline) throw new Error(`cluster did not come up: ${states.join('\n')}`);
     await new Promise((res) => setTimeout(res, 100));
   }
@@ -650,12 +658,12 @@ test('INFO: the keyspace summed over the primaries, INFO upstream per node; KEYS
     const up = await c.info('upstream');
     assert.match(up, /^# Upstream\r\n/);
     assert.match(up, /upstream_primaries:3\r\n/);
-    assert.match(up, /upstream_nodes:4\r\nupstream_primaries:3\r\nupstream_nodes_answered:4\r\nupstream_nodes_failed:0\r\n/);
+    assert.match(up, /upstream_nodes:6\r\nupstream_primaries:3\r\nupstream_nodes_answered:6\r\nupstream_nodes_failed:0\r\n/);
     assert.match(up, new RegExp(`upstream_keys:${total}\\r\\n`));
     for (const [i, n] of primaries.entries()) {
       assert.match(up, new RegExp(`node\\d:ip=127\\.0\\.0\\.1,port=${n.port},role=master,slots=\\d+,status=ok,gateway_connected=\\d,keys=${own[i]},expires=\\d+,used_memory=\\d+`));
     }
-    assert.match(up, new RegExp(`node3:ip=127\\.0\\.0\\.1,port=${replica!.port},role=slave,slots=0,status=ok,.*master_link_status=up`));
+    for (const r of replicas) assert.match(up, new RegExp(`node[3-5]:ip=127\\.0\\.0\\.1,port=${r.port},role=slave,slots=0,status=ok,.*master_link_status=up`));
     assert.match(await c.info('everything'), /# Keyspace\r\n[\s\S]*# Upstream\r\n/);
     // a user without @dangerous: no INFO (Redis 7.2 puts it there), no KEYS, no FLUSHALL;
     // DBSIZE (@keyspace) allowed, as in Redis; +info|keyspace grants that section alone
