@@ -537,9 +537,9 @@ export class Gateway {
   /**
    * INFO: the local report (the dispatcher has checked the ACL: INFO is @dangerous, and
    * `+info|<section>` grants single sections), with `# Keyspace` summed over the primaries
-   * and `# Upstream` added when asked (upstream-info.ts). Each node is asked a plain INFO on
-   * the client's pool connection to it; a node that fails is reported, never waited for
-   * past gateway-upstream-timeout. Sections with no upstream figure are answered at once.
+   * and `# Upstream` added when asked (upstream-info.ts). Each node (each primary, for the
+   * keyspace alone) is asked a plain INFO on the client's pool connection to it; a node
+   * that fails is reported, never waited for past gateway-upstream-timeout. Sections with no upstream figure are answered at once.
    */
   private info(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null {
     const local = this.host.dispatcher.call(ctx, cmd, argv);
@@ -550,7 +550,8 @@ export class Gateway {
     if ((!keyspace && !upstream) || open === null) return local;
     const fill = open();
     const { s: text, format } = local;
-    const reports: UpstreamNodeReport[] = this.upstreamNodes().map((n) => ({ ...n, connected: this.isConnected(n.addr), text: null, error: null, lastError: null }));
+    // the keyspace alone needs the primaries (replicas hold copies)
+    const reports: UpstreamNodeReport[] = this.upstreamNodes().filter((n) => upstream || n.role === 'master').map((n) => ({ ...n, connected: this.isConnected(n.addr), text: null, error: null, lastError: null }));
     const finish = (): void => {
       const primaries = reports.filter((r) => r.role === 'master' && r.text !== null).map((r) => r.text!);
       fill(reply.verbatim(spliceInfo(text, keyspace ? keyspaceLines(primaries) : null, upstream ? upstreamLines(this.mode, reports, Date.now()) : null), format));
