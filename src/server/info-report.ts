@@ -25,15 +25,17 @@ import type { Server } from './server.js';
 import { clientBufferBytes } from '../keyspace/memory-accounting.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from '../version.js';
 import { INFO_SECTIONS, type InfoFields, type InfoSection } from './info-registry.js';
-import { bytesToHuman } from './bytes-human.js';
-
-export { bytesToHuman };
 
 export type { InfoFields } from './info-registry.js';
 type Section = InfoSection;
 const SECTIONS = INFO_SECTIONS;
 
 const DEFAULT_SECTIONS: readonly Section[] = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
+
+// Redis's bytesToHuman (100B, 1.50K, 2.00M …) lives in a leaf module the gateway's INFO shares
+import { bytesToHuman } from './bytes-human.js';
+
+export { bytesToHuman };
 
 /** INFO values cannot hold ':', '#', CR or LF (they would break the line format). */
 function safe(s: string): string {
