@@ -89,7 +89,11 @@ async function startCluster(): Promise<ClusterNode[]> {
   for (const deadline = Date.now() + 15_000; ; ) {
     const states = await Promise.all([...primaries, ...replicas].map((n) => n.admin.call('CLUSTER', 'INFO') as Promise<string>));
     const links = await Promise.all(replicas.map((r) => r.admin.info('replication') as Promise<string>));
-    if (states.every((s) => s.includes('cluster_state:ok')) && links.every((l) => l.includes('master_link_status:up'))) break;
+    // and every node's CLUSTER SLOTS (what the gateway reads) names each range's replica: the
+    // replicas' new role travels by gossip, after their links are up
+    const maps = await Promise.all([...primaries, ...replicas].map((n) => n.admin.call('CLUSTER', 'SLOTS') as Promise<unknown[][]>));
+    const mapped = maps.every((m) => m.length > 0 && m.every((range) => range.length >= 4));
+    if (states.every((s) => s.includes('cluster_state:ok')) && links.every((l) => l.includes('master_link_status:up')) && mapped) break;
     if (Date.now() > deadline) throw new Error(`cluster did not come up: ${states.join('\n')}`);
     await new Promise((res) => setTimeout(res, 100));
   }
