@@ -42,6 +42,7 @@ import type { SubscriptionKind } from '../server/pubsub.js';
 import { ClientSession, type WatchPin } from './client-session.js';
 import { SubscriberLink, type MessageKind } from './subscriber.js';
 import { SentinelWatch } from './sentinel-watch.js';
+import { keyspaceLines, spliceInfo, upstreamLines, type UpstreamNodeReport } from './upstream-info.js';
 
 export interface GatewayHost {
   readonly config: ConfigStore;
@@ -165,6 +166,8 @@ export class Gateway {
   private readonly sentinel: SentinelWatch | null = null;
   /** set while a Sentinel failover is under way: new commands wait (in `waiting`) for the switch */
   private held: NodeJS.Timeout | null = null;
+  /** the last connection error met at each node ("host:port"), for INFO upstream */
+  private readonly nodeErrors = new Map<string, { text: string; at: number }>();
   /** when a node's refused login was last logged (loginRefused) */
   private readonly refusalsLogged = new Map<string, number>();
   /**
@@ -318,6 +321,8 @@ export class Gateway {
       case 'select':
         if (/^[+-]?\d+$/.test(argv[1]!) && Number(argv[1]) !== 0) return this.refuse(cmd, errors.gatewaySelect);
         break;
+      case 'info':
+        return this.info(ctx, cmd, argv);
     }
     if (cmd.flags.includes('blocking')) {
       const timeoutMs = blockingTimeoutMs(top, argv);
@@ -527,6 +532,77 @@ export class Gateway {
     const mode = argv.length > 3 ? [argv[3]!.toUpperCase()] : [];
     this.sharedLane(ctx.client).conn(on.node, -1).send(['CLIENT', 'UNBLOCK', upstreamId, ...mode], (bytes) => fill(reply.raw(bytes)));
     return null;
+  }
+
+  /**
+   * INFO: the local report (the dispatcher has checked the ACL: INFO is @dangerous, and
+   * `+info|<section>` grants single sections), with `# Keyspace` summed over the primaries
+   * and `# Upstream` added when asked (upstream-info.ts). Each node (each primary, for the
+   * keyspace alone) is asked a plain INFO on the client's pool connection to it; a node
+   * that fails is reported, never waited for past gateway-upstream-timeout. Sections with no upstream figure are answered at once.
+   */
+  private info(ctx: CommandContext, cmd: Command, argv: string[]): Reply | null {
+    const local = this.host.dispatcher.call(ctx, cmd, argv);
+    if (local === null || local.k !== Kind.Verbatim) return local;
+    const upstream = argv.slice(1).some((a) => /^(upstream|all|everything)$/i.test(a));
+    const keyspace = local.s.includes('# Keyspace\r\n');
+    const open = ctx.client.replySlot;
+    if ((!keyspace && !upstream) || open === null) return local;
+    const fill = open();
+    const { s: text, format } = local;
+    // the keyspace alone needs the primaries (replicas hold copies)
+    const reports: UpstreamNodeReport[] = this.upstreamNodes().filter((n) => upstream || n.role === 'master').map((n) => ({ ...n, connected: this.isConnected(n.addr), text: null, error: null, lastError: null }));
+    const finish = (): void => {
+      const primaries = reports.filter((r) => r.role === 'master' && r.text !== null).map((r) => r.text!);
+      fill(reply.verbatim(spliceInfo(text, keyspace ? keyspaceLines(primaries) : null, upstream ? upstreamLines(this.mode, reports, Date.now()) : null), format));
+    };
+    let left = reports.length;
+    if (left === 0) finish();
+    const index = this.sharedLane(ctx.client).index;
+    for (const r of reports) {
+      this.connection(r.addr, 2, index).send(['INFO'], (bytes, isError) => {
+        let value: ReplyValue = null;
+        if (!isError) value = safeDecode(bytes);
+        if (typeof value === 'string') r.text = value;
+        else r.error = isError ? bytes.toString('latin1', 1, Math.max(1, bytes.length - 2)) : 'unexpected reply';
+        if (isError && CONNECTION_ERRORS.has(bytes)) this.nodeFailed(r.addr, bytes);
+        r.lastError = this.nodeErrors.get(nodeAddress(r.addr)) ?? null;
+        if (--left === 0) finish();
+      });
+    }
+    return null;
+  }
+
+  /** The nodes INFO reports on: the primaries in slot-map order, then their replicas (one node when standalone). */
+  private upstreamNodes(): { addr: Addr; role: 'master' | 'slave'; slots: number }[] {
+    if (this.mode === 'standalone') return this.standaloneNode === null ? [] : [{ addr: this.standaloneNode, role: 'master', slots: -1 }];
+    const t = this.topology;
+    if (t === null) return [];
+    const slots = new Map<string, number>();
+    for (const r of t.ranges) slots.set(nodeAddress(r.primary), (slots.get(nodeAddress(r.primary)) ?? 0) + r.end - r.start + 1);
+    const out: { addr: Addr; role: 'master' | 'slave'; slots: number }[] = t.primaries.map((p) => ({ addr: p, role: 'master', slots: slots.get(nodeAddress(p)) ?? 0 }));
+    const seen = new Set(out.map((n) => nodeAddress(n.addr)));
+    for (const r of t.ranges) {
+      for (const replica of r.replicas) {
+        const key = nodeAddress(replica);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ addr: replica, role: 'slave', slots: 0 });
+      }
+    }
+    return out;
+  }
+
+  /** Whether one of the shared connections to `node` is open. */
+  private isConnected(node: Addr): boolean {
+    const prefix = `${nodeAddress(node)}/`;
+    for (const [key, conn] of this.pools) if (key.startsWith(prefix) && !conn.closed) return true;
+    return false;
+  }
+
+  /** A connection error at `node` (unreachable, lost, timed out): remembered for INFO upstream. */
+  private nodeFailed(node: Addr, bytes: Buffer): void {
+    this.nodeErrors.set(nodeAddress(node), { text: bytes.toString('latin1', 1, Math.max(1, bytes.length - 2)), at: Date.now() });
   }
 
   /**
@@ -820,6 +896,7 @@ export class Gateway {
     if (asking) conn.send(['ASKING'], noop);
     conn.send(argv, (bytes, isError) => {
       if (!isError) return done(bytes);
+      if (CONNECTION_ERRORS.has(bytes)) this.nodeFailed(node, bytes);
       if (lane.disturbed !== undefined && (CONNECTION_ERRORS.has(bytes) || redirectOf(bytes) !== null)) lane.disturbed(slot);
       const head = bytes.toString('latin1', 0, 12);
       const notPrimary = this.sentinel !== null && NOT_PRIMARY.test(head);
@@ -867,6 +944,7 @@ export class Gateway {
   private loginRefused(node: Addr): void {
     const key = nodeAddress(node);
     const now = Date.now();
+    this.nodeErrors.set(key, { text: errors.gatewayUpstreamLoginRefused, at: now });
     if (now - (this.refusalsLogged.get(key) ?? -Infinity) < REFRESH_INTERVAL_MS) return;
     this.refusalsLogged.set(key, now);
     this.host.logger.warning(`Gateway: upstream ${key} refused the gateway's login (gateway-upstream-user/gateway-upstream-pass)`);
@@ -1106,6 +1184,16 @@ function seconds(s: string): number {
 
 function milliseconds(s: string): number {
   return /^\d+$/.test(s) ? Number(s) : Number.NaN;
+}
+
+/** An upstream reply the gateway reads itself (INFO), null when it is malformed. */
+function safeDecode(bytes: Buffer): ReplyValue {
+  try {
+    return decodeReply(bytes);
+  } catch (e) {
+    if (!(e instanceof ReplyFramingError)) throw e;
+    return null;
+  }
 }
 
 function safeMerge(merge: () => Buffer): Buffer {

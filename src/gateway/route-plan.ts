@@ -6,7 +6,8 @@
  * planning and sending changes nothing here).
  *
  * Plans:
- *  - `local`: the gateway answers itself (its own connection, login, ACL, config, INFO);
+ *  - `local`: the gateway answers itself (its own connection, login, ACL, config, INFO —
+ *    to which gateway.ts adds the nodes' keyspace and upstream sections);
  *  - `slot`: every key hashes to one slot; the command goes to that slot's primary as is;
  *  - `any`: keyless and answered the same by every primary (PUBLISH — a cluster
  *    broadcasts it —, EVAL/FCALL with no keys, TIME…): the router picks one;

@@ -79,17 +79,10 @@ const SECTIONS = INFO_SECTIONS;
 
 const DEFAULT_SECTIONS: readonly Section[] = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
 
-/** Redis's bytesToHuman: 100B, 1.50K, 2.00M ... */
-export function bytesToHuman(n: number): string {
-  const units = ['K', 'M', 'G', 'T', 'P'];
-  if (n < 1024) return `${Math.max(0, Math.floor(n))}B`;
-  let d = n / 1024;
-  for (const u of units) {
-    if (d < 1024 || u === 'P') return `${d.toFixed(2)}${u}`;
-    d /= 1024;
-  }
-  return `${n}B`;
-}
+// Redis's bytesToHuman (100B, 1.50K, 2.00M …) lives in a leaf module the gateway's INFO shares
+import { bytesToHuman } from './bytes-human.js';
+
+export { bytesToHuman };
 
 /** INFO values cannot hold ':', '#', CR or LF (they would break the line format). */
 function safe(s: string): string {

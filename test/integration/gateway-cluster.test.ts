@@ -1,6 +1,6 @@
-// npm test: serial — starts a 3-primary Redis Cluster and a standalone redis-server, and SIGKILLs a primary to see its replica take over
+// npm test: serial — starts a Redis Cluster of 3 primaries and 3 replicas and a standalone redis-server, and SIGKILLs a primary to see its replica take over
 /**
- * Gateway mode end to end (issue 18): a real Redis Cluster of three primaries, the third
+ * Gateway mode end to end (issue 18): a real Redis Cluster of three primaries, each
  * with a replica (Debian's redis-server, `cluster-enabled yes`, `redis-cli --cluster
  * create` / `add-node --cluster-slave`) behind an in-process Redoubt with
  * `gateway-upstream`, used by ordinary non-cluster clients (ioredis, node-redis, redis-py,
@@ -11,7 +11,10 @@
  * blocking commands on the client's own upstream connection, pub/sub (channels, patterns,
  * shard channels; RESP2 and RESP3; channel ACLs), WATCH pinned to its slot's node, scripts
  * and functions by their keys' slot (SCRIPT/FUNCTION LOAD, FLUSH, DELETE on every primary,
- * SCRIPT KILL on the busy node), clients spread over per-node pools in order, a
+ * SCRIPT KILL on the busy node), clients spread over per-node pools in order, INFO's
+ * keyspace summed over the primaries and INFO upstream per node, KEYS/DBSIZE/FLUSHDB/
+ * FLUSHALL on every primary as the ACL allows, `redis-cli --cluster reshard` under
+ * pipelining writers (no errors, every acknowledged write readable, ASK and MOVED followed), a
  * primary SIGKILLed under load and the gateway following the failover; then a standalone
  * upstream (and its death answered with a clear error).
  */
@@ -44,10 +47,12 @@ interface ClusterNode {
 
 let dir = '';
 let nodes: ClusterNode[] = [];
+/** each primary's replica, in the primaries' order; `replica` is the third primary's */
+const replicas: ClusterNode[] = [];
 let replica: ClusterNode | null = null;
 let gateway: RunningServer | null = null;
 
-/** Every node started, primaries and replica, stopped in `after` even if the setup failed half way. */
+/** Every node started, primaries and replicas, stopped in `after` even if the setup failed half way. */
 const started: ClusterNode[] = [];
 
 async function startNode(i: number): Promise<ClusterNode> {
@@ -60,25 +65,35 @@ async function startNode(i: number): Promise<ClusterNode> {
   return node;
 }
 
-/** Three primaries; the third gets a replica (the failover test kills that primary). */
+/** Three primaries, each with a replica (the failover test kills the third primary). */
 async function startCluster(): Promise<ClusterNode[]> {
   dir = mkdtempSync(path.join(tmpdir(), 'redoubt-gw-'));
   const primaries: ClusterNode[] = [];
   for (let i = 0; i < 3; i++) primaries.push(await startNode(i));
   await run(cli!, ['--cluster', 'create', ...primaries.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 20_000 });
-  // the replica joins (as redis-cli --cluster add-node --cluster-slave, without its 1 s polls)
-  const r = (replica = await startNode(3));
-  await r.admin.call('CLUSTER', 'MEET', '127.0.0.1', String(primaries[0]!.port), String(primaries[0]!.busPort));
-  for (const deadline = Date.now() + 15_000; !String(await r.admin.call('CLUSTER', 'NODES')).includes(primaries[2]!.id); ) {
-    if (Date.now() > deadline) throw new Error('the replica did not learn the cluster');
-    await new Promise((res) => setTimeout(res, 50));
+  // the replicas join (as redis-cli --cluster add-node --cluster-slave, without its 1 s polls)
+  for (let i = 0; i < 3; i++) {
+    const r = await startNode(3 + i);
+    await r.admin.call('CLUSTER', 'MEET', '127.0.0.1', String(primaries[0]!.port), String(primaries[0]!.busPort));
+    replicas.push(r);
   }
-  await r.admin.call('CLUSTER', 'REPLICATE', primaries[2]!.id);
-  // every node agrees the cluster is up, and the replica is in sync, before the gateway discovers it
+  for (const [i, r] of replicas.entries()) {
+    for (const deadline = Date.now() + 15_000; !String(await r.admin.call('CLUSTER', 'NODES')).includes(primaries[i]!.id); ) {
+      if (Date.now() > deadline) throw new Error('a replica did not learn the cluster');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    await r.admin.call('CLUSTER', 'REPLICATE', primaries[i]!.id);
+  }
+  replica = replicas[2]!;
+  // every node agrees the cluster is up, and the replicas are in sync, before the gateway discovers it
   for (const deadline = Date.now() + 15_000; ; ) {
-    const states = await Promise.all([...primaries, r].map((n) => n.admin.call('CLUSTER', 'INFO') as Promise<string>));
-    const link = (await r.admin.info('replication')) as string;
-    if (states.every((s) => s.includes('cluster_state:ok')) && link.includes('master_link_status:up')) break;
+    const states = await Promise.all([...primaries, ...replicas].map((n) => n.admin.call('CLUSTER', 'INFO') as Promise<string>));
+    const links = await Promise.all(replicas.map((r) => r.admin.info('replication') as Promise<string>));
+    // and every node's CLUSTER SLOTS (what the gateway reads) names each range's replica: the
+    // replicas' new role travels by gossip, after their links are up
+    const maps = await Promise.all([...primaries, ...replicas].map((n) => n.admin.call('CLUSTER', 'SLOTS') as Promise<unknown[][]>));
+    const mapped = maps.every((m) => m.length > 0 && m.every((range) => range.length >= 4));
+    if (states.every((s) => s.includes('cluster_state:ok')) && links.every((l) => l.includes('master_link_status:up')) && mapped) break;
     if (Date.now() > deadline) throw new Error(`cluster did not come up: ${states.join('\n')}`);
     await new Promise((res) => setTimeout(res, 100));
   }
@@ -620,6 +635,152 @@ print(json.dumps(out))
   assert.equal(await cliRun('MGET', 'cli:k', 'py:a'), 'v\n1');
   assert.equal(await cliRun('BLPOP', 'cli:empty', '0.1'), '');
   assert.match(await cliRun('INFO', 'cluster'), /gateway_mode:cluster/);
+});
+
+test('INFO: the keyspace summed over the primaries, INFO upstream per node; KEYS/DBSIZE/FLUSHDB/FLUSHALL reach every primary; as the ACL allows', { skip, timeout: 20_000 }, async () => {
+  const c = connect();
+  const ops = connect({ username: 'ops', password: 'ops-secret', lazyConnect: true, enableReadyCheck: false });
+  try {
+    await c.mset(...Array.from({ length: 90 }, (_, i) => [`info:${i}`, 'x']).flat());
+    for (let i = 0; i < 9; i++) await c.expire(`info:${i}`, 1000);
+    const primaries = [...nodes];
+    const own = await Promise.all(primaries.map((n) => n.admin.dbsize()));
+    assert.ok(own.every((n) => n > 0), `every primary holds keys: ${own.join(' ')}`);
+    const total = own.reduce((a, b) => a + b, 0);
+    const expires = (await Promise.all(primaries.map(async (n) => Number(/expires=(\d+)/.exec((await n.admin.info('keyspace')) as string)![1])))).reduce((a, b) => a + b, 0);
+    assert.equal(await c.dbsize(), total);
+    // INFO keyspace: one db0 line, the primaries' keys and expires added
+    const keyspace = await c.info('keyspace');
+    assert.match(keyspace, new RegExp(`^# Keyspace\\r\\ndb0:keys=${total},expires=${expires},avg_ttl=\\d+\\r\\n$`));
+    // plain INFO: the gateway's own sections, the summed keyspace, no per-node section
+    const plain = await c.info();
+    assert.match(plain, /redoubt_version:/);
+    assert.match(plain, /gateway_mode:cluster/);
+    assert.match(plain, new RegExp(`db0:keys=${total},`));
+    assert.doesNotMatch(plain, /# Upstream/);
+    // INFO upstream: totals, then one line per node, the replica's included
+    const up = await c.info('upstream');
+    assert.match(up, /^# Upstream\r\n/);
+    assert.match(up, /upstream_primaries:3\r\n/);
+    assert.match(up, /upstream_nodes:6\r\nupstream_primaries:3\r\nupstream_nodes_answered:6\r\nupstream_nodes_failed:0\r\n/);
+    assert.match(up, new RegExp(`upstream_keys:${total}\\r\\n`));
+    for (const [i, n] of primaries.entries()) {
+      assert.match(up, new RegExp(`node\\d:ip=127\\.0\\.0\\.1,port=${n.port},role=master,slots=\\d+,status=ok,gateway_connected=\\d,keys=${own[i]},expires=\\d+,used_memory=\\d+`));
+    }
+    for (const r of replicas) assert.match(up, new RegExp(`node[3-5]:ip=127\\.0\\.0\\.1,port=${r.port},role=slave,slots=0,status=ok,.*master_link_status=up`));
+    assert.match(await c.info('everything'), /# Keyspace\r\n[\s\S]*# Upstream\r\n/);
+    // a user without @dangerous: no INFO (Redis 7.2 puts it there), no KEYS, no FLUSHALL;
+    // DBSIZE (@keyspace) allowed, as in Redis; +info|keyspace grants that section alone
+    await c.call('ACL', 'SETUSER', 'ops', 'on', '>ops-secret', '~*', '+@all', '-@dangerous', '+info|keyspace');
+    await ops.connect();
+    const flushBefore = await upstreamCalls('flushall');
+    await assert.rejects(ops.info(), /NOPERM User ops has no permissions to run the 'info' command/);
+    await assert.rejects(ops.info('upstream'), /NOPERM .*'info' command/);
+    await assert.rejects(ops.keys('*'), /NOPERM .*'keys' command/);
+    await assert.rejects(ops.flushall(), /NOPERM .*'flushall' command/);
+    assert.equal(await ops.dbsize(), total);
+    assert.match(await ops.info('keyspace'), new RegExp(`db0:keys=${total},`));
+    assert.equal(await upstreamCalls('flushall'), flushBefore);
+    // FLUSHDB and FLUSHALL through the gateway empty every primary
+    assert.equal((await c.keys('info:*')).length, 90);
+    assert.equal(await c.flushdb(), 'OK');
+    assert.deepEqual(await Promise.all(primaries.map((n) => n.admin.dbsize())), [0, 0, 0]);
+    await c.mset(...Array.from({ length: 30 }, (_, i) => [`info:${i}`, 'x']).flat());
+    assert.equal(await c.flushall(), 'OK');
+    assert.deepEqual(await Promise.all(primaries.map((n) => n.admin.dbsize())), [0, 0, 0]);
+    assert.equal(await upstreamCalls('flushall'), flushBefore + 3);
+    assert.equal(await c.info('keyspace'), '# Keyspace\r\n');
+  } finally {
+    c.disconnect();
+    ops.disconnect();
+  }
+});
+
+test('resharding under load: redis-cli --cluster reshard moves 20 slots of 20 keys while clients write and read; no errors, every acknowledged write readable', { skip, timeout: 60_000 }, async (t) => {
+  // placed before the failover test, which kills nodes[2]: the slots go from nodes[0] to
+  // nodes[1] and stay there (no later test depends on where a slot lives)
+  const [from, to] = [nodes[0]!, nodes[1]!];
+  const ranges = (await from.admin.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
+  // redis-cli takes the source's lowest slots first
+  const moving = new Set<number>();
+  for (const [a, b] of ranges.filter(([, , o]) => o[1] === from.port).sort((x, y) => x[0] - y[0])) {
+    for (let s = a; s <= b && moving.size < 20; s++) moving.add(s);
+  }
+  // twenty keys in each moving slot, MIGRATEd one at a time: while a slot moves, its keys
+  // already on the target are answered with ASK (a write or read to them has about one
+  // chance in 50 of meeting one); and 100 keys elsewhere
+  const keys: string[] = [];
+  const perSlot = new Map<number, number>();
+  let elsewhere = 0;
+  for (let i = 0; keys.length < 500; i++) {
+    const k = `rs:${i}`;
+    const slot = keySlot(k);
+    if (moving.has(slot) ? (perSlot.get(slot) ?? 0) < 20 : elsewhere < 100) {
+      keys.push(k);
+      if (moving.has(slot)) perSlot.set(slot, (perSlot.get(slot) ?? 0) + 1);
+      else elsewhere++;
+    }
+  }
+  const writers = Array.from({ length: 4 }, () => connect({ commandTimeout: 10_000 }));
+  const seed = connect();
+  const last = new Map<string, string>();
+  const failures: string[] = [];
+  let ops = 0;
+  let stop = false;
+  const counters = gateway!.server.gateway!.counters;
+  const [moved0, ask0] = [counters.moved, counters.ask];
+  // each round: a pipeline of 10 SETs, then GETs of the same keys (read-your-writes through
+  // every redirect), then a GET of a key written rounds ago
+  const work = async (c: Redis, w: number): Promise<void> => {
+    const mine = keys.filter((_, i) => i % writers.length === w);
+    for (let i = 0; !stop; i++) {
+      const batch = Array.from({ length: 10 }, (_, j) => mine[(i * 10 + j) % mine.length]!);
+      const value = `${w}:${i}`;
+      const p = c.pipeline();
+      for (const k of batch) p.set(k, value);
+      for (const k of batch) p.get(k);
+      const out = (await p.exec())!;
+      out.forEach(([err, v], j) => {
+        if (err !== null) failures.push(err.message);
+        else if (j >= batch.length && v !== value) failures.push(`read ${batch[j - batch.length]}: ${String(v)} instead of ${value}`);
+        else if (j < batch.length) {
+          last.set(batch[j]!, value);
+          ops++;
+        }
+      });
+      const check = mine[(i * 7) % mine.length]!;
+      const expected = last.get(check);
+      const got = await c.get(check).catch((e: Error) => `error: ${e.message}`);
+      if (got !== expected) failures.push(`read ${check}: ${got} instead of ${expected}`);
+    }
+  };
+  try {
+    await seed.mset(...keys.flatMap((k) => [k, 'seed']));
+    for (const k of keys) last.set(k, 'seed');
+    const load = writers.map((c, w) => work(c, w));
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await run(cli!, ['--cluster', 'reshard', `127.0.0.1:${from.port}`, '--cluster-from', from.id, '--cluster-to', to.id, '--cluster-slots', '20', '--cluster-pipeline', '1', '--cluster-yes'], { timeout: 30_000 });
+    const took = Date.now() - started;
+    await new Promise((r) => setTimeout(r, 200));
+    stop = true;
+    await Promise.all(load);
+    const after = (await to.admin.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
+    for (const slot of moving) assert.ok(after.some(([a, b, o]) => slot >= a && slot <= b && o[1] === to.port), `slot ${slot} moved`);
+    t.diagnostic(`${ops} writes (each read back) through the gateway while 20 slots moved in ${took} ms; MOVED followed ${counters.moved - moved0}, ASK ${counters.ask - ask0}`);
+    assert.deepEqual(failures, []);
+    // every acknowledged write is there, read through the gateway and on the node now serving it
+    const values = await seed.mget(...keys);
+    keys.forEach((k, i) => assert.equal(values[i], last.get(k), k));
+    const onTarget = keys.filter((k) => moving.has(keySlot(k)));
+    for (const k of onTarget) assert.equal(await to.admin.get(k), last.get(k), k);
+    assert.ok(counters.moved > moved0, 'the gateway followed MOVED');
+    assert.ok(counters.ask > ask0, 'the gateway followed ASK');
+  } finally {
+    stop = true;
+    for (const c of writers) c.disconnect();
+    seed.disconnect();
+  }
 });
 
 test('failover under load: a primary killed, its replica promoted, the gateway follows', { skip, timeout: 30_000 }, async (t) => {
