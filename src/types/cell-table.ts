@@ -12,16 +12,17 @@
  * values are small integers holds no pointers for them.
  *
  * Layout: chunk k holds ids [k·2^12, (k+1)·2^12), interleaved (score, seq) in one plain
- * array of up to 2^13 numbers (64 KiB: a regular heap object, not a large one). Chunks grow
- * by push, so a 3-member set costs one small array, not a preallocated block (typed arrays
- * were tried: ~600 B more per one-member set, their buffer objects included). The
+ * array of up to 2^13 numbers (64 KiB: a regular heap object, not a large one). The first
+ * chunk grows by push, so a 3-member set costs one small array, not a preallocated block
+ * (typed arrays were tried: ~600 B more per one-member set, their buffer objects included);
+ * later chunks are allocated whole. The
  * directory has 2^20 entries for 2^32 ids: no array near V8's length limits.
  *
  * Freed ids form a stack threaded through the seq column: `freeHead` is the top (-1 when
  * empty) and a free cell's seq holds -(next free id + 2), so every free cell's seq is < 0.
  *
  * Invariants: 0 <= id < `top`; a live cell's seq is >= 0; `live` counts cells not free;
- * chunk k holds 2 × min(2^12, top - k·2^12) numbers.
+ * chunk 0 holds 2 × min(2^12, top) numbers, every later chunk 2^13.
  */
 
 const SHIFT = 12;
@@ -50,10 +51,15 @@ export class CellTable {
     const id = this.top++;
     // the directory is created holding its chunk: an empty [] grows to 17 slots on its first push
     if (id === 0) this.chunks = [[score, seq]];
-    else if ((id & MASK) === 0) this.chunks.push([score, seq]);
+    else if (id < CHUNK) this.chunks[0]!.push(score, seq);
     else {
+      const at = (id & MASK) << 1;
+      // later chunks are made whole at once: grown by push, each would leave ~2x its size
+      // of garbage behind (a big load's scavenges copy it); 0.5 makes it an unboxed array
+      if (at === 0) this.chunks.push(new Array<number>(2 * CHUNK).fill(0.5));
       const c = this.chunks[this.chunks.length - 1]!;
-      c.push(score, seq);
+      c[at] = score;
+      c[at + 1] = seq;
     }
     return id;
   }
