@@ -33,6 +33,7 @@ import { ListData } from '../types/list.js';
 import { NotifyKind } from '../keyspace/keyspace-events.js';
 import { hasUnrestrictedKeyRead } from '../acl/full-key-access.js';
 import { cString, limitWindow, sortComparator, sortScore, type SortItem } from './sort-order.js';
+import { SortItems } from './sort-items.js';
 import type { CommandContext } from '../command-context/context.js';
 import { readLongLong } from '../command-model/argument-reader.js';
 
@@ -137,25 +138,24 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
 
   const len = v === undefined ? 0 : v.type === 'list' ? v.value.length : v.value.size;
   let { start, end } = limitWindow(len, o.offset, o.count);
-  let items: SortItem[];
+  // chunked: a collection may hold more elements than one JS array can (sort-items.ts)
+  const items = new SortItems();
 
   if (dontSort && (v === undefined || v.type === 'list' || v.type === 'zset')) {
     // the value's own order (reversed by DESC), only the window's elements
     const n = Math.max(0, end - start + 1);
-    items = new Array<SortItem>(n);
     if (v?.type === 'list') {
-      for (let k = 0; k < n; k++) items[k] = item(v.value.at(o.desc ? len - 1 - start - k : start + k));
+      for (let k = 0; k < n; k++) items.push(item(v.value.at(o.desc ? len - 1 - start - k : start + k)));
     } else if (v?.type === 'zset' && n > 0) {
       let k = 0;
       v.value.walk(o.desc ? len - 1 - start : start, o.desc, (m) => {
-        items[k++] = item(m);
-        return k < n;
+        items.push(item(m));
+        return ++k < n;
       });
     }
     start = 0;
     end = n - 1;
   } else {
-    items = [];
     if (v?.type === 'list') for (let k = 0; k < len; k++) items.push(item(v.value.at(k)));
     else if (v?.type === 'set') for (const m of v.value.members()) items.push(item(m));
     else if (v?.type === 'zset' && len > 0) {
@@ -169,11 +169,11 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
   if (!dontSort) {
     const byPat = by === null ? null : compilePattern(by);
     let bad = false;
-    for (const it of items) {
+    items.forEach((it) => {
       let w: string | null = it.elem;
       if (byPat !== null) {
         w = lookupByPattern(ctx, byPat, it.elem);
-        if (w === null) continue; // a missing weight: score 0, or first with ALPHA
+        if (w === null) return; // a missing weight: score 0, or first with ALPHA
       }
       if (alpha) {
         if (byPat !== null) it.weight = w;
@@ -182,7 +182,7 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
         if (s === null) bad = true;
         else it.score = s;
       }
-    }
+    });
     if (bad) throw new CommandError(errors.sortScore);
     items.sort(sortComparator({ alpha, byPattern: byPat !== null, store: o.store !== null, desc: o.desc }));
   }
@@ -193,29 +193,27 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
   if (o.store === null) {
     // a ReplyList: GET patterns multiply the window, past what one JS array holds (issue 17)
     const out = new ReplyList();
-    for (let j = start; j <= end; j++) {
-      const elem = items[j]!.elem;
+    items.window(start, end, ({ elem }) => {
       if (gets.length === 0) out.push(reply.bulk(elem));
       for (const g of gets) {
         const val = lookupByPattern(ctx, g, elem);
         out.push(val === null ? reply.nil : reply.bulk(val));
       }
-    }
+    });
     return out.finish(Kind.Array);
   }
   return storeResult(ctx, o.store, items, start, end, gets, outputLen);
 }
 
 /** SORT … STORE: the window (or its GET values, "" for missing ones) as a new list. */
-function storeResult(ctx: CommandContext, dst: string, items: SortItem[], start: number, end: number, gets: SortPattern[], outputLen: number): Reply {
+function storeResult(ctx: CommandContext, dst: string, items: SortItems, start: number, end: number, gets: SortPattern[], outputLen: number): Reply {
   const fill = ctx.config.int('list-max-listpack-size');
   // built as a quicklist, then made a listpack if it fits one node (as sort.c does)
   const list = ListData.emptyQuicklist();
-  for (let j = start; j <= end; j++) {
-    const elem = items[j]!.elem;
+  items.window(start, end, ({ elem }) => {
     if (gets.length === 0) list.pushTail(elem, fill);
     for (const g of gets) list.pushTail(lookupByPattern(ctx, g, elem) ?? '', fill);
-  }
+  });
   if (outputLen > 0) {
     list.convertIfSingleNode(fill);
     ctx.db.set(dst, { type: 'list', value: list });

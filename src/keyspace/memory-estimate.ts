@@ -22,15 +22,17 @@
  *   hash   1000 fields (4 B) × 10 B values   148 B/field     145
  *   hash   1000 fields × 100 B values        236 B/field     235
  *   set    1000 members × 10 B               84 B/member     86
- *   zset   1000 members × 10 B               180 B/member    186
+ *   zset   1000 members × 10 B               141 B/member    141  (180 / 186 before the
+ *                                                                   per-member cell object
+ *                                                                   went, issue 17)
  *   list   1000 elements × 10 B / × 100 B    44 / 132 B      42 / 133
  *   stream 1000 entries, 1 field × 10 B      225 B/entry     222
  *   one-element hash / set / zset / list / stream key (B):
  *                                1017 / 960 / 1426 / 509 / 1041    978 / 921 / 1391 / 485 / 1048
  *
  * A V8 one-byte string costs a 16-byte header plus its bytes rounded up to 8
- * (SeqOneByteString). The per-element constants below fold in the Map entry, the cell
- * object, the insertion slot and the element's string headers. test/integration/
+ * (SeqOneByteString). The per-element constants below fold in the Map entry, the
+ * sorted set's score cell, the insertion slot and the element's string headers. test/integration/
  * memory-calibration.test.ts re-measures this in a child process with --expose-gc.
  */
 import type { Value } from './value-types.js';
@@ -66,7 +68,7 @@ const SET_PER_MEMBER = 75;
 /** an intset-encoded set also keeps its members in a sorted array */
 const INTSET_PER_MEMBER = 8;
 const ZSET_BASE = 1040;
-const ZSET_PER_MEMBER = 175;
+const ZSET_PER_MEMBER = 130;
 const LIST_BASE = 270;
 /** ring-buffer slot (capacity is a power of two) and string header */
 const LIST_PER_ELEMENT = 30;

@@ -22,6 +22,7 @@
  */
 import { InsertionSlots } from './insertion-slots.js';
 import { BigMap } from './big-map.js';
+import { CellTable } from './cell-table.js';
 
 /** Most entries a leaf holds, and most children an inner node has, before it splits. */
 const LEAF_MAX = 64;
@@ -118,12 +119,6 @@ class Inner {
 
 type TreeNode = Leaf | Inner;
 
-interface Cell {
-  score: number;
-  /** insertion sequence in the slot list (ZSCAN cursor) */
-  seq: number;
-}
-
 /** The descent path of the current insert/delete (handlers are synchronous: no nesting). */
 const PATH_NODES: Inner[] = [];
 const PATH_IDX: number[] = [];
@@ -152,6 +147,29 @@ function leafLowerBound(l: Leaf, score: number, member: string): number {
   return lo;
 }
 
+/** `a.splice(pos, 0, v)` without the result array splice allocates on every call. */
+function insertAt<T>(a: T[], pos: number, v: T): void {
+  let i = a.length;
+  a.push(v);
+  for (; i > pos; i--) a[i] = a[i - 1]!;
+  a[pos] = v;
+}
+
+/**
+ * Where an overflowing node of `len` entries splits, `pos` being where the last entry went
+ * (`front`: the position an ordered load inserts at, 0 in a leaf; 1 in an inner node, right
+ * after the child that split). Ordered loads then fill nodes instead of leaving them half
+ * empty: an RDB file holds a sorted set highest score first (Redis writes it so), so loading
+ * always inserts at the front of the first leaf, and a time series appends at the end of the
+ * last one. A front insert leaves the left node with one entry and the right one full, an
+ * append the opposite; anything else splits in the middle.
+ */
+function splitPoint(pos: number, len: number, front: number): number {
+  if (pos === front) return front === 0 ? 1 : front;
+  if (pos === len - 1) return len - 1;
+  return len >>> 1;
+}
+
 function sum(xs: number[]): number {
   let t = 0;
   for (const x of xs) t += x;
@@ -159,8 +177,12 @@ function sum(xs: number[]): number {
 }
 
 export class SortedSet {
-  /** BigMap: no 2^24 ceiling on members (issue 17) */
-  private readonly dict = new BigMap<string, Cell>();
+  /**
+   * member → id of its cell (score, insertion sequence) in `cells`. BigMap: no 2^24 ceiling
+   * on members; small-integer values and typed-array cells: no JS object per member (issue 17)
+   */
+  private readonly dict = new BigMap<string, number>();
+  private readonly cells = new CellTable();
   private root: TreeNode = new Leaf();
   private readonly slots = new InsertionSlots<string>();
   /** Redis's OBJ_ENCODING_LISTPACK (true) vs OBJ_ENCODING_SKIPLIST (false) */
@@ -174,7 +196,8 @@ export class SortedSet {
 
   /** The member's score, undefined when absent. */
   score(member: string): number | undefined {
-    return this.dict.get(member)?.score;
+    const id = this.dict.get(member);
+    return id === undefined ? undefined : this.cells.score(id);
   }
 
   has(member: string): boolean {
@@ -187,44 +210,48 @@ export class SortedSet {
    */
   set(member: string, score: number): boolean {
     if (this.listpack && score === 0) score = 0; // listpack integer storage drops the sign of -0
-    const c = this.dict.get(member);
-    if (c !== undefined) {
-      if (c.score !== score) {
-        this.removeKey(c.score, member);
+    const id = this.dict.get(member);
+    if (id !== undefined) {
+      const old = this.cells.score(id);
+      if (old !== score) {
+        this.removeKey(old, member);
         this.insertKey(score, member);
-        c.score = score;
+        this.cells.setScore(id, score);
       }
       return false;
     }
     this.insertKey(score, member);
     this.payloadBytes += member.length;
-    this.dict.set(member, { score, seq: this.slots.add(member) });
+    this.dict.set(member, this.cells.alloc(score, this.slots.add(member)));
     return true;
   }
 
   /** Removes a member; returns whether it was there. */
   delete(member: string): boolean {
-    const c = this.dict.get(member);
-    if (c === undefined) return false;
+    const id = this.dict.get(member);
+    if (id === undefined) return false;
+    const score = this.cells.score(id);
     this.payloadBytes -= member.length;
     this.dict.delete(member);
-    this.slots.remove(c.seq);
-    this.removeKey(c.score, member);
+    this.slots.remove(this.cells.seq(id));
+    this.cells.release(id);
+    this.removeKey(score, member);
     return true;
   }
 
   /** 0-based rank from the lowest (or highest when `reverse`), -1 when absent. */
   rank(member: string, reverse = false): number {
-    const c = this.dict.get(member);
-    if (c === undefined) return -1;
+    const id = this.dict.get(member);
+    if (id === undefined) return -1;
+    const score = this.cells.score(id);
     let n = this.root;
     let r = 0;
     while (n instanceof Inner) {
-      const i = childFor(n, c.score, member);
+      const i = childFor(n, score, member);
       for (let j = 0; j < i; j++) r += n.sizes[j]!;
       n = n.children[i]!;
     }
-    r += leafLowerBound(n, c.score, member);
+    r += leafLowerBound(n, score, member);
     return reverse ? this.dict.size - 1 - r : r;
   }
 
@@ -398,7 +425,7 @@ export class SortedSet {
     for (let l: Leaf | null = this.firstLeaf(); l !== null; l = l.next) {
       for (let i = 0; i < l.scores.length; i++) if (l.scores[i] === 0) l.scores[i] = 0;
     }
-    for (const c of this.dict.values()) if (c.score === 0) c.score = 0;
+    for (const id of this.dict.values()) if (this.cells.score(id) === 0) this.cells.setScore(id, 0);
   }
 
   /** Longest member in bytes (listpack suitability of computed results). */
@@ -414,6 +441,13 @@ export class SortedSet {
     z.listpack = this.listpack;
     for (const [m, s] of this.entries()) z.set(m, s);
     return z;
+  }
+
+  /** Leaves in the tree (tests: how full ordered loads leave them). */
+  leafCount(): number {
+    let n = 0;
+    for (let l: Leaf | null = this.firstLeaf(); l !== null; l = l.next) n++;
+    return n;
   }
 
   // ---- tree internals ----
@@ -498,11 +532,11 @@ export class SortedSet {
       n = n.children[i]!;
     }
     const pos = leafLowerBound(n, score, member);
-    n.members.splice(pos, 0, member);
-    n.scores.splice(pos, 0, score);
+    insertAt(n.members, pos, member);
+    insertAt(n.scores, pos, score);
     if (n.members.length > LEAF_MAX) {
       const right = new Leaf();
-      const mid = n.members.length >>> 1;
+      const mid = splitPoint(pos, n.members.length, 0);
       right.members = n.members.splice(mid);
       right.scores = n.scores.splice(mid);
       right.next = n.next;
@@ -526,14 +560,14 @@ export class SortedSet {
     }
     const p = PATH_NODES[level]!;
     const i = PATH_IDX[level]!;
-    p.children.splice(i + 1, 0, right);
+    insertAt(p.children, i + 1, right);
     p.sizes[i] = leftSize;
-    p.sizes.splice(i + 1, 0, rightSize);
-    p.sepScores.splice(i + 1, 0, sepScore);
-    p.sepMembers.splice(i + 1, 0, sepMember);
+    insertAt(p.sizes, i + 1, rightSize);
+    insertAt(p.sepScores, i + 1, sepScore);
+    insertAt(p.sepMembers, i + 1, sepMember);
     if (p.children.length > INNER_MAX) {
       const q = new Inner();
-      const mid = p.children.length >>> 1;
+      const mid = splitPoint(i + 1, p.children.length, 1);
       q.children = p.children.splice(mid);
       q.sizes = p.sizes.splice(mid);
       q.sepScores = p.sepScores.splice(mid);

@@ -7,6 +7,8 @@
  *   node dist/test/bench/scale-run.js --phase hash|set|zset --count 20000000 --maxmemory 4gb
  *   node dist/test/bench/scale-run.js --phase keys --count 10000000 --maxmemory 4gb \
  *     --write-load 500000 --no-save [--node-flag --max-semi-space-size=64]
+ *   node dist/test/bench/scale-run.js --phase keys --count 10000000 --batch 1000 --maxmemory 4gb \
+ *     --rate 20000 --rate-seconds 60 --no-save --no-digest
  *
  * Phases: `keys` = N string keys in db 0 (16-byte names `key:` + 12 digits, 3-byte values,
  * MSET of 100 keys per command); `hash` / `set` / `zset` = N members in one key (HSET /
@@ -20,6 +22,10 @@
  * --write-load N (keys phase; issue 17 goal 2): N redis-benchmark SETs over the loaded keys,
  * p50/p99/p99.9/max and the longest GC pause in that window; --node-flag passes a V8 flag
  * to the server (kept across its heap-sizing relaunch); --batch sets items per command.
+ * --rate R [--rate-seconds S] (keys phase; goal 2 at a fixed rate, as a cache sees it): R
+ * SETs per second for S seconds (default 60) over 50 connections from this process, each
+ * latency taken from the request's scheduled time (so a stall counts for every request it
+ * delayed, not just the one in flight), p50/p99/p99.9/max and the longest GC pause meanwhile.
  *
  * Memory safety (a shared machine): every second the server's RSS and the machine's
  * MemAvailable are read; past --rss-cap (default 13 GiB) or under --min-available (default
@@ -54,10 +60,13 @@ interface Options {
   writeLoad: number;
   /** stop after the write load (no SAVE / restart) */
   noSave: boolean;
+  /** fixed-rate write load once loaded: SETs per second (0 = none) and how long */
+  rate: number;
+  rateSeconds: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { phase: 'keys', count: 1_000_000, maxmemory: '0', rssCap: 13 * GIB, minAvailable: 4 * GIB, batch: 100, nodeFlags: [], digest: true, writeLoad: 0, noSave: false };
+  const o: Options = { phase: 'keys', count: 1_000_000, maxmemory: '0', rssCap: 13 * GIB, minAvailable: 4 * GIB, batch: 100, nodeFlags: [], digest: true, writeLoad: 0, noSave: false, rate: 0, rateSeconds: 60 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[i + 1] ?? '';
@@ -69,6 +78,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--batch') o.batch = Number(v);
     else if (a === '--node-flag') o.nodeFlags.push(v);
     else if (a === '--write-load') o.writeLoad = Number(v);
+    else if (a === '--rate') o.rate = Number(v);
+    else if (a === '--rate-seconds') o.rateSeconds = Number(v);
     else if (a === '--no-digest' || a === '--no-save') {
       if (a === '--no-digest') o.digest = false;
       else o.noSave = true;
@@ -486,6 +497,74 @@ async function writeLoad(port: number, count: number, requests: number, gc: GcSt
   };
 }
 
+/**
+ * A fixed-rate write load (issue 17 goal 2): `rate` SETs per second for `seconds`, spread
+ * over `conns` connections, each overwriting a random loaded key with a 3-byte value. Every
+ * millisecond the requests due by then are written; a request's latency runs from the time
+ * it was due to its reply, so a server stall is charged to every request it held back
+ * (no coordinated omission). Replies are all "+OK": each CRLF ends one.
+ */
+async function fixedRateLoad(port: number, count: number, rate: number, seconds: number, gc: GcStats, conns = 50): Promise<WriteLoad & { sent: number; late: number }> {
+  gc.windowMaxMs = 0;
+  const total = Math.round(rate * seconds);
+  const lat = new Float64Array(total);
+  let done = 0;
+  let late = 0;
+  const socks = await Promise.all(
+    Array.from({ length: conns }, () =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
+        s.setNoDelay(true);
+        s.once('error', reject);
+      }),
+    ),
+  );
+  // per connection: the due times of the requests in flight, in order
+  const due: number[][] = socks.map(() => []);
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((r) => (finish = r));
+  socks.forEach((s, k) => {
+    s.on('data', (d: Buffer) => {
+      const now = performance.now();
+      for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) {
+        const t = due[k]!.shift();
+        if (t !== undefined) lat[done++] = now - t;
+      }
+      if (done === total) finish();
+    });
+  });
+  const start = performance.now();
+  let sent = 0;
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      const want = Math.min(total, Math.floor(((now - start) / 1000) * rate));
+      if (want - sent > rate / 100) late++; // more than 10 ms behind schedule: this process lagged
+      // one write per connection per tick, the requests due interleaved over the connections
+      const batches: string[] = socks.map(() => '');
+      for (; sent < want; sent++) {
+        const k = next++ % conns;
+        const key = itemName('keys', Math.floor(Math.random() * count));
+        batches[k] += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$3\r\nVXK\r\n`;
+        due[k]!.push(start + (sent * 1000) / rate);
+      }
+      batches.forEach((b, k) => {
+        if (b !== '') socks[k]!.write(b, 'latin1');
+      });
+      if (sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  await finished;
+  const elapsed = (performance.now() - start) / 1000;
+  for (const s of socks) s.destroy();
+  const sorted = lat.subarray(0, done).sort();
+  const at = (q: number): number => +sorted[Math.min(done - 1, Math.floor(q * done))]!.toFixed(3);
+  return { rps: done / elapsed, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: +sorted[done - 1]!.toFixed(3), gcMaxPauseMs: gc.windowMaxMs, sent, late };
+}
+
 async function digest(c: RespClient, phase: Phase): Promise<{ value: string; ms: number }> {
   const t = performance.now();
   const r = phase === 'keys' ? await c.call('DEBUG', 'DIGEST') : await c.call('DEBUG', 'DIGEST-VALUE', COLLECTION_KEY[phase]);
@@ -549,6 +628,14 @@ async function main(): Promise<void> {
       log(`write load (${o.writeLoad.toLocaleString('en-US')} SETs over the loaded keys, 50 clients): ${Math.round(w.rps).toLocaleString('en-US')} ops/s, p50 ${w.p50} ms, p99 ${w.p99} ms, p99.9 ${w.p999} ms, max ${w.max} ms; longest GC pause meanwhile ${w.gcMaxPauseMs.toFixed(1)} ms`);
       summary['writeLoad'] = w;
       // the writes replaced values ("VXK…"), never added keys
+      const size = await c.call('DBSIZE');
+      if (size !== n) log(`DBSIZE after the write load: ${JSON.stringify(size)}, want ${n}`);
+    }
+    if (o.rate > 0) {
+      if (o.phase !== 'keys') throw new Error('--rate is for the keys phase');
+      const w = await fixedRateLoad(server.port, n, o.rate, o.rateSeconds, server.gc);
+      log(`fixed-rate write load (${o.rate.toLocaleString('en-US')} SETs/s for ${o.rateSeconds} s over the loaded keys, 50 connections): ${Math.round(w.rps).toLocaleString('en-US')} ops/s answered, p50 ${w.p50} ms, p99 ${w.p99} ms, p99.9 ${w.p999} ms, max ${w.max} ms; longest GC pause meanwhile ${w.gcMaxPauseMs.toFixed(1)} ms; ticks > 10 ms behind schedule (client lag) ${w.late}`);
+      summary['fixedRate'] = w;
       const size = await c.call('DBSIZE');
       if (size !== n) log(`DBSIZE after the write load: ${JSON.stringify(size)}, want ${n}`);
     }

@@ -232,6 +232,66 @@ describe('SortedSet (counted B+tree)', () => {
   });
 });
 
+describe('ordered loads and the cell table (issue 17)', () => {
+  test('loads in RDB order (highest first) and in append order fill the leaves', () => {
+    // an RDB file lists a sorted set from the highest score down; halving every split
+    // left ~32 of 64 slots used in every leaf (2x the arrays, 2x the nodes to mark)
+    const n = 64_000;
+    for (const order of ['descending', 'ascending'] as const) {
+      const z = new SortedSet();
+      z.listpack = false;
+      for (let k = 0; k < n; k++) {
+        const i = order === 'descending' ? n - 1 - k : k;
+        z.set(`m${String(i).padStart(6, '0')}`, i);
+      }
+      assert.ok(z.leafCount() <= n / 64 + 2, `${order}: ${z.leafCount()} leaves for ${n} members`);
+      assert.equal(z.rank('m031999'), 31999);
+      assert.equal(z.memberAt(n - 1), `m0${n - 1}`);
+      assert.equal(z.score('m000007'), 7);
+    }
+  });
+
+  test('scores and cursors stay right when cells are freed and reused across chunks', () => {
+    const z = new SortedSet();
+    z.listpack = false;
+    const model = new Map<string, number>();
+    // 20,000 members span three 8,192-cell chunks; deleting every third and re-adding
+    // others reuses freed cells (the free stack threads through the seq column)
+    for (let i = 0; i < 20_000; i++) {
+      z.set(`a${i}`, i * 1.5);
+      model.set(`a${i}`, i * 1.5);
+    }
+    for (let i = 0; i < 20_000; i += 3) {
+      assert.equal(z.delete(`a${i}`), true);
+      model.delete(`a${i}`);
+    }
+    for (let i = 0; i < 5_000; i++) {
+      z.set(`b${i}`, -i);
+      model.set(`b${i}`, -i);
+      z.set(`a${i * 3 + 1}`, i); // a score change keeps the member's cell
+      model.set(`a${i * 3 + 1}`, i);
+    }
+    assert.equal(z.size, model.size);
+    for (const [m, s] of model) assert.equal(z.score(m), s, m);
+    assert.equal(z.score('a0'), undefined);
+    // ZSCAN's cursor (insertion sequence) still visits every member exactly once
+    const seen = new Set<string>();
+    let cursor = 0;
+    do {
+      const out: string[] = [];
+      cursor = z.scan(cursor, 1000, out);
+      for (const m of out) {
+        assert.ok(!seen.has(m), m);
+        seen.add(m);
+      }
+    } while (cursor !== 0);
+    assert.equal(seen.size, model.size);
+    model.clear();
+    for (const [m, s] of z.entries()) model.set(m, s);
+    assert.equal(model.size, z.size);
+  });
+});
+
 describe('score text helpers', () => {
   test('format17g prints as C "%.17g"', () => {
     const cases: [number, string][] = [
