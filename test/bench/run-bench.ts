@@ -22,7 +22,12 @@
  *   --memory-only only the memory test (no throughput runs: its figures do not depend on load)
  *   --scripts-only  only the scripting report (EVALSHA return 1, Redlock unlock, 10 calls vs
  *                 redis-server, and the memory per VM: the Lua heaps from INFO and Redoubt's
- *                 wasm linear memory; it also runs after the command table otherwise)
+ *                 wasm linear memory; it also runs after the command table otherwise). It
+ *                 FLUSHALLs every server first and prints each server's CPU time per call
+ *                 beside ops/s (utime+stime of the serving pid around each run): the figure
+ *                 to compare a full run's report with a scripts-only one by, since ops/s
+ *                 moves with whatever else the machine does (test/bench/script-after-load.ts
+ *                 compares a fresh server with one that took the throughput load)
  *   --also JS     with --scripts-only: a second Redoubt (another build's dist/src/main.js, e.g.
  *                 the tree before a change) in the same alternated rounds, reported as its own
  *                 ratio to redis-server and as this build / that build
@@ -38,6 +43,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findOnPath, freePort, startRedisOracle, waitForPong, type RedisOracle } from '../helpers/redis-oracle.js';
+import { rawCall } from './raw-call.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/src/main.js, next to this file's dist/test/bench */
@@ -450,31 +456,27 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
-/** One command on a raw connection; its reply's first line. */
-async function rawCall(port: number, argv: readonly string[]): Promise<string> {
-  const socket = net.connect(port, '127.0.0.1');
+
+/**
+ * The pid doing a server's work, from its own INFO (Redoubt serves from a child process
+ * it starts for its heap ceiling, main.ts, so the pid we spawned is not it).
+ */
+async function workerPid(s: Child): Promise<number> {
+  const info = await rawCall(s.port, ['INFO', 'server']);
+  return infoField(info, 'process_id') ?? s.pid;
+}
+
+/** utime + stime of a process in microseconds (/proc/<pid>/stat; USER_HZ 100), null off Linux. */
+function cpuMicros(pid: number): number | null {
   try {
-    return await new Promise<string>((resolve, reject) => {
-      let got = '';
-      socket.once('error', reject);
-      socket.on('data', (d: Buffer) => {
-        got += d.toString('latin1');
-        const end = got.indexOf('\r\n');
-        if (end === -1) return;
-        // a bulk reply: its payload line follows the length line
-        if (got.startsWith('$') && !got.startsWith('$-1')) {
-          const second = got.indexOf('\r\n', end + 2);
-          if (second !== -1) resolve(got.slice(end + 2, second));
-          return;
-        }
-        resolve(got.slice(0, end));
-      });
-      socket.write(`*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`, 'latin1');
-    });
-  } finally {
-    socket.destroy();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch {
+    return null;
   }
 }
+
 
 const REDLOCK_UNLOCK = 'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end';
 const TEN_CALLS = "for i = 1, 10 do redis.call('incr', KEYS[1]) end return 1";
@@ -492,6 +494,16 @@ async function compareScripts(bench: string, redis: Child, redoubt: Child, opts:
   const rows: string[][] = [['script', 'redis ops/s', 'redoubt ops/s', 'ratio', 'redis p50/p99 ms', 'redoubt p50/p99 ms']];
   if (also !== null) rows[0]!.push('also ops/s', 'also ratio', 'redoubt/also');
   const servers = also === null ? [redis, redoubt] : [redis, redoubt, also];
+  // Every server starts this report alike: an empty keyspace (after the throughput
+  // section, the last run's keys are still there) and its pid for CPU time per call.
+  const pids: Record<string, number> = {};
+  for (const s of servers) {
+    await rawCall(s.port, ['FLUSHALL']);
+    pids[s.name] = await workerPid(s);
+  }
+  // server CPU time per EVALSHA (utime+stime around each measured run): unlike ops/s it
+  // hardly depends on what else the machine runs, so it is the figure to compare runs by
+  const cpuRows: string[][] = [['script', ...servers.map((s) => `${s.name} CPU us/call`), 'redoubt/redis CPU']];
   let turn = 0;
   for (const sc of scripts) {
     const shas: Record<string, string> = {};
@@ -507,12 +519,23 @@ async function compareScripts(bench: string, redis: Child, redoubt: Child, opts:
     for (const s of servers) if (s !== redis) await benchmarkCommand(bench, s.port, argv, 20_000);
     const n = Math.max(20_000, Math.min(5_000_000, Math.round((probe.rps * opts.seconds) / 1000) * 1000));
     const got: Record<string, Result[]> = { redis: [], redoubt: [], also: [] };
+    const cpu: Record<string, number[]> = { redis: [], redoubt: [], also: [] };
     for (let r = 0; r < opts.rounds; r++) {
       // the order rotates every round, so machine noise hits every server alike
       const k = turn++ % servers.length;
       const order = [...servers.slice(k), ...servers.slice(0, k)];
-      for (const s of order) got[s.name]!.push(await benchmarkCommand(bench, s.port, argv, n));
+      for (const s of order) {
+        const c0 = cpuMicros(pids[s.name]!);
+        got[s.name]!.push(await benchmarkCommand(bench, s.port, argv, n));
+        const c1 = cpuMicros(pids[s.name]!);
+        if (c0 !== null && c1 !== null) cpu[s.name]!.push((c1 - c0) / n);
+      }
     }
+    const cpuMedian = (xs: number[]): number | null => (xs.length === 0 ? null : [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!);
+    const cpuOf = servers.map((s) => cpuMedian(cpu[s.name]!));
+    const cr = cpuOf[0] ?? null;
+    const cd = cpuOf[1] ?? null;
+    cpuRows.push([sc.label, ...cpuOf.map((c) => (c === null ? 'n/a' : c.toFixed(2))), cr === null || cd === null ? 'n/a' : `${(cd / cr).toFixed(2)}x`]);
     const a = median(got['redis']!);
     const b = median(got['redoubt']!);
     const row = [sc.label, fmtInt(a.rps), fmtInt(b.rps), `${(b.rps / a.rps).toFixed(2)}x`, `${a.p50.toFixed(3)}/${a.p99.toFixed(3)}`, `${b.p50.toFixed(3)}/${b.p99.toFixed(3)}`];
@@ -525,6 +548,8 @@ async function compareScripts(bench: string, redis: Child, redoubt: Child, opts:
   }
   console.log('\n' + table(rows) + '\n');
   console.log('targets: >= 0.7x for return 1 and the Redlock unlock, >= 0.5x for 10 calls');
+  console.log('\nserver CPU time per call (utime+stime of the serving process around each run, median; /proc, 10 ms ticks):');
+  console.log(table(cpuRows));
   if (also !== null) console.log(`also: ${also.how}`);
   for (const s of servers) {
     const info = await new Promise<string>((resolve, reject) => {

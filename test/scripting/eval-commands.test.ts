@@ -69,6 +69,24 @@ test('KEYS/ARGV and the script thread are reused across runs only when nothing a
   assert.equal(await c.call('EVAL', 'return {KEYS[1], ARGV[1]}', '1', 'k', 'v'), '*2\r\n$1\r\nk\r\n$1\r\nv\r\n');
 });
 
+test('redis.call arguments: thousands of distinct short keys and binary bytes each arrive as sent', async () => {
+  // the bridge hands back a recently read short string when the same bytes come again
+  // (wire.ts): 3,000 keys of one length share 1,024 slots, so any mix-up between two of
+  // them would store a value under the wrong key
+  const script = "for i = 1, 3000 do redis.call('set', string.format('rk:%05d', i), 'v' .. i) end " +
+    "local bad = 0 for i = 1, 3000 do if redis.call('get', string.format('rk:%05d', i)) ~= 'v' .. i then bad = bad + 1 end end return bad";
+  assert.equal(await c.call('EVAL', script, '0'), ':0\r\n');
+  assert.equal(await c.call('GET', 'rk:02999'), bulk('v2999'));
+  assert.equal(await c.call('GET', 'rk:00001'), bulk('v1'));
+  // every byte value, and strings equal but for one byte, of every length up to past the cutoff
+  const bytes = "local s = '' for b = 0, 255 do s = s .. string.char(b) end " +
+    "for n = 1, 40 do local a = string.sub(s, 1, n) local z = string.sub(s, 1, n - 1) .. 'X' " +
+    "redis.call('set', 'rb:a' .. n, a) redis.call('set', 'rb:z' .. n, z) " +
+    "if redis.call('get', 'rb:a' .. n) ~= a or redis.call('get', 'rb:z' .. n) ~= z then return n end end return redis.call('get', 'rb:a40')";
+  assert.equal(await c.call('EVAL', bytes, '0'), bulk(Buffer.from(Array.from({ length: 40 }, (_, i) => i)).toString('latin1')));
+  await c.call('FLUSHALL');
+});
+
 test('EVAL: redis.call and pcall, error decoration as Redis 7.2', async () => {
   const s1 = "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])";
   assert.equal(await c.call('EVAL', s1, '1', 'ek', 'v1'), bulk('v1'));
