@@ -24,6 +24,9 @@
 //   --target  a Redoubt checkout with a built dist/ (npx tsc), optionally followed by Node
 //             flags, comma-separated: --target head=. --target before=/tmp/b
 //             --target nogc=.,--single-threaded-gc. Default: head=. (this checkout).
+//             The pseudo-flag @setsid starts that target in a session of its own (as
+//             Redoubt's heap relaunch starts its server): with the kernel's autogroup
+//             scheduling on, that is also a scheduling group of its own.
 //   --server-args  extra Redoubt arguments for every target, e.g. "--io-threads 1"
 //   --redis   redis-server binary (default: redis-server on PATH; REDIS_SERVER also read)
 //
@@ -101,11 +104,12 @@ const freePort = () =>
 const cli = (port, ...cmd) => spawnSync(CLI, ['-h', '127.0.0.1', '-p', String(port), ...cmd], { encoding: 'latin1' }).stdout ?? '';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function start(name, command, argv) {
+async function start(name, command, argv, setsid = false) {
   const port = await freePort();
   const child = spawn(command, [...argv, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     cwd: work,
     stdio: 'ignore',
+    detached: setsid,
   });
   children.push(child);
   for (let i = 0; i < 300; i++) {
@@ -138,10 +142,20 @@ function cpu(pid) {
 const servers = [];
 if (withRedis) servers.push(await start('redis', REDIS, ['--daemonize', 'no', '--logfile', '', '--dir', work]));
 for (const t of targets) {
-  servers.push(await start(t.name, process.execPath, [...t.flags, path.join(t.dir, 'dist/src/main.js'), ...serverArgs]));
+  const setsid = t.flags.includes('@setsid');
+  const flags = t.flags.filter((f) => f !== '@setsid');
+  servers.push(await start(t.name, process.execPath, [...flags, path.join(t.dir, 'dist/src/main.js'), ...serverArgs], setsid));
 }
 console.log(`CPU per request; -n ${N} -c 50, ${ROUNDS} rounds; ` + servers.map((s) => `${s.name} pid ${s.pid}`).join(', '));
 console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+const autogroup = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/autogroup`, 'latin1').trim().split(' ')[0];
+  } catch {
+    return '?';
+  }
+};
+console.log(`scheduling groups (kernel autogroup): ` + servers.map((s) => `${s.name} ${autogroup(s.pid)}`).join(', ') + `; this script ${autogroup(process.pid)}`);
 
 // warm-up: V8 compiles the hot path in its first tens of thousands of requests (on helper
 // threads); a cold first round would charge that to whichever test runs first
