@@ -14,7 +14,8 @@
 // with a sized heap) is measured in the child that serves.
 //
 //   node scripts/cpu-per-op.mjs [-n N] [-r ROUNDS] [-t set,get,...] [-P 1,16]
-//        [--target NAME=DIR[,NODEFLAG...]] ... [--no-redis] [--redis PATH] [--keep-logs]
+//        [--target NAME=DIR[,NODEFLAG...]] ... [--build NAME=COMMIT[,NODEFLAG...]] ...
+//        [-w N] [--no-redis] [--redis PATH] [--server-args "ARGS"]
 //
 //   -n        requests per redis-benchmark run (default 100000)
 //   -r        rounds (default 3)
@@ -27,13 +28,16 @@
 //             The pseudo-flag @setsid starts that target in a session of its own (as
 //             Redoubt's heap relaunch starts its server): with the kernel's autogroup
 //             scheduling on, that is also a scheduling group of its own.
+//   --build   NAME=COMMIT[,NODEFLAG...]: build that commit (src/ only) in a temporary git
+//             worktree with this checkout's node_modules, and measure it as a target;
+//             e.g. --build before=75b0b22. The worktree is removed on exit.
 //   --server-args  extra Redoubt arguments for every target, e.g. "--io-threads 1"
 //   --redis   redis-server binary (default: redis-server on PATH; REDIS_SERVER also read)
 //
 // Each Redoubt runs as `node FLAGS DIR/dist/src/main.js --port P --bind 127.0.0.1
 // --save '' --appendonly no`. Everything started is stopped on exit.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,14 +66,21 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--no-redis') withRedis = false;
   else if (a === '-w') WARM = Number(next());
   else if (a === '--server-args') serverArgs = next().split(/\s+/).filter(Boolean);
-  else if (a === '--target') {
+  else if (a === '--build') {
+    const v = next();
+    const eq = v.indexOf('=');
+    if (eq < 1) throw new Error(`--build NAME=COMMIT[,FLAG...], got ${v}`);
+    const [commit, ...flags] = v.slice(eq + 1).split(',');
+    targets.push({ name: v.slice(0, eq), dir: null, commit, flags });
+  } else if (a === '--target') {
     const v = next();
     const eq = v.indexOf('=');
     if (eq < 1) throw new Error(`--target NAME=DIR[,FLAG...], got ${v}`);
     const [dir, ...flags] = v.slice(eq + 1).split(',');
     targets.push({ name: v.slice(0, eq), dir: path.resolve(dir), flags });
   } else {
-    console.error(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 30).join('\n'));
+    const text = readFileSync(new URL(import.meta.url), 'utf8').split('\n');
+    console.error(text.slice(1, text.findIndex((l) => l.startsWith('import '))).join('\n'));
     process.exit(2);
   }
 }
@@ -80,6 +91,9 @@ const CLI = process.env.REDIS_CLI ?? 'redis-cli';
 const work = mkdtempSync(path.join(os.tmpdir(), 'cpu-per-op-'));
 const children = [];
 
+const repo = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+const worktrees = [];
+
 function cleanup() {
   for (const c of children) {
     try {
@@ -88,6 +102,8 @@ function cleanup() {
       /* gone */
     }
   }
+  for (const w of worktrees) spawnSync('git', ['-C', repo, 'worktree', 'remove', '--force', w]);
+  if (worktrees.length > 0) spawnSync('git', ['-C', repo, 'worktree', 'prune']);
   rmSync(work, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
@@ -137,6 +153,20 @@ function cpu(pid) {
     else helpers += ns;
   }
   return { main, helpers };
+}
+
+for (const t of targets) {
+  if (t.dir !== null) continue;
+  const dir = path.join(work, `build-${t.name}`);
+  const add = spawnSync('git', ['-C', repo, 'worktree', 'add', '--detach', '--quiet', dir, t.commit], { encoding: 'latin1' });
+  if (add.status !== 0) throw new Error(`git worktree add ${t.commit}: ${add.stderr}`);
+  worktrees.push(dir);
+  symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
+  writeFileSync(path.join(dir, 'tsconfig.bench.json'), '{ "extends": "./tsconfig.json", "include": ["src/**/*.ts"] }\n');
+  process.stderr.write(`building ${t.name} (${t.commit})\n`);
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.bench.json'], { cwd: dir, encoding: 'latin1' });
+  if (tsc.status !== 0) throw new Error(`build of ${t.commit} failed: ${tsc.stdout}${tsc.stderr}`);
+  t.dir = dir;
 }
 
 const servers = [];
