@@ -254,25 +254,60 @@ function daemonizeAndExit(store: ConfigStore, stdinText: string | null, cwd: str
 
 /** Signals the relaunching parent passes on to the server it started. */
 const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+/** The relaunched server's note to its parent that it received a SIGINT itself. */
+const SIGINT_SEEN = 'redoubt:sigint';
+/** How long the parent waits for that note before it passes a SIGINT on (ms). */
+const SIGINT_DEDUP_MS = 200;
 
 /**
  * Issue 17: run this command line again with `heapArgs` and stand in for it: signals are
  * passed on, stdio is shared (a config read from stdin is replayed through a pipe) and this
- * process ends as the server ends (same exit code, or the same signal). The server runs in
- * its own session (`detached`) so a terminal's Ctrl-C reaches it once, through here, not
- * twice (which would be "You insist... exiting now"). An IPC channel ties its life to this
- * one: if this process is killed outright (SIGKILL), the server kills itself the same way
- * (`watchRelaunchingParent`), so a supervisor's kill still stops the server.
+ * process ends as the server ends (same exit code, or the same signal). An IPC channel ties
+ * its life to this one: if this process is killed outright (SIGKILL), the server kills
+ * itself the same way (`watchRelaunchingParent`), so a supervisor's kill still stops the
+ * server.
+ *
+ * The server stays in this process's session and process group (not `detached`): in a
+ * session of its own it was, with the kernel's autogroup scheduling (the Linux default),
+ * also a scheduling group of its own, and on a shared machine it then spent 10-35 % more
+ * CPU per request and served a third fewer requests than the same build started directly
+ * (scripts/cpu-per-op.mjs, its `@setsid` target; issue 14's "after" figures). A terminal's
+ * Ctrl-C therefore reaches both processes; so that the server sees it once, not twice
+ * ("You insist... exiting now"), it tells this process over the IPC channel when it got a
+ * SIGINT itself, and a SIGINT is passed on only when no such note came within
+ * SIGINT_DEDUP_MS (a `kill -INT` of this process alone).
  */
 function relaunchWithHeap(heapArgs: string[], stdinText: string | null, cwd: string, args: string[]): void {
   const child = spawn(process.execPath, [...process.execArgv, ...heapArgs, scriptPath(), ...args], {
     cwd,
-    detached: true,
     stdio: [stdinText === null ? 'ignore' : 'pipe', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, [HEAP_SIZED_ENV]: '1' },
   });
   if (stdinText !== null) child.stdin?.end(Buffer.from(stdinText, 'latin1'));
-  for (const sig of FORWARDED_SIGNALS) process.on(sig, () => child.kill(sig));
+  let childSigintAt = -Infinity;
+  let pendingSigint: NodeJS.Timeout | null = null;
+  child.on('message', (m) => {
+    if (m !== SIGINT_SEEN) return;
+    childSigintAt = performance.now();
+    if (pendingSigint !== null) {
+      clearTimeout(pendingSigint);
+      pendingSigint = null;
+    }
+  });
+  for (const sig of FORWARDED_SIGNALS) {
+    process.on(sig, () => {
+      if (sig !== 'SIGINT') {
+        child.kill(sig);
+        return;
+      }
+      // the server's own note may come first or shortly after
+      if (performance.now() - childSigintAt < SIGINT_DEDUP_MS || pendingSigint !== null) return;
+      pendingSigint = setTimeout(() => {
+        pendingSigint = null;
+        child.kill('SIGINT');
+      }, SIGINT_DEDUP_MS);
+    });
+  }
   child.on('error', (e) => {
     process.stderr.write(`redoubt-server: could not start with ${heapArgs.join(' ')}: ${e.message}\n`);
     process.exit(1);
@@ -287,10 +322,14 @@ function relaunchWithHeap(heapArgs: string[], stdinText: string | null, cwd: str
   });
 }
 
-/** In the relaunched server: if the parent that started it dies (its IPC channel closes), die too, as abruptly. */
+/**
+ * In the relaunched server: if the parent that started it dies (its IPC channel closes), die
+ * too, as abruptly; every SIGINT is reported to the parent (see relaunchWithHeap).
+ */
 function watchRelaunchingParent(): void {
   if (process.env[HEAP_SIZED_ENV] === undefined || process.channel === undefined) return;
   process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+  process.on('SIGINT', () => process.send?.(SIGINT_SEEN));
   // the channel must not keep the server alive on its own
   process.channel.unref();
 }

@@ -16,8 +16,12 @@ export interface KeyspaceHost {
   /** cached time of the command being executed, ms */
   now(): number;
   stats: { expiredKeys: number; keyspaceHits: number; keyspaceMisses: number };
-  /** called after a key's value or existence changed (WATCH, keyspace events) */
-  keyModified(db: Database, key: string): void;
+  /**
+   * called after a key's value or existence changed (WATCH, keyspace events); `stored`:
+   * the entry now stored under the key, when the caller has it at hand (saves a lookup;
+   * omitted = looked up)
+   */
+  keyModified(db: Database, key: string, stored?: Entry): void;
   /**
    * called instead of keyModified when the server deleted an expired key: a change for
    * WATCH and waiters, propagated as a DEL, but not a change the command made (Redis's
@@ -239,9 +243,9 @@ export class Database {
       if (!this.host.lfuEnabled()) e.lru = this.host.now();
       if (!keepTtl && this.expires.size > 0) this.dropExpire(key);
     } else {
-      this.insert(key, v);
+      e = this.insert(key, v);
     }
-    this.host.keyModified(this, key);
+    this.host.keyModified(this, key, e);
   }
 
   setString(key: string, value: string, keepTtl = false, raw = false, touch = true): void {
@@ -249,10 +253,12 @@ export class Database {
   }
 
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
-  private insert(key: string, v: Value): void {
-    this.data.set(key, new KeyEntry(v, this.host.now(), LFU_INIT, this.order.add(key)));
+  private insert(key: string, v: Value): Slotted {
+    const e = new KeyEntry(v, this.host.now(), LFU_INIT, this.order.add(key));
+    this.data.set(key, e);
     // Redis's dbAdd: every key creation, before the command's own event
     this.host.notifyKeyspaceEvent?.(NotifyKind.newKey, 'new', key, this.index);
+    return e;
   }
 
   /**

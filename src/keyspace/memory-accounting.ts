@@ -176,7 +176,9 @@ export class MemoryAccounting {
       entries[i] = SETTLED;
       if (e.mem < 0) continue;
       const key = keys[i]!;
-      const ttl = dbs[i]!.expires.has(key) ? EXPIRE_OVERHEAD : 0;
+      // most datasets have no TTLs: no lookup then
+      const expires = dbs[i]!.expires;
+      const ttl = expires.size > 0 && expires.has(key) ? EXPIRE_OVERHEAD : 0;
       const bytes = KEY_OVERHEAD + stringBytes(key.length) + valueBytes(e.v) + ttl;
       this.dataset += bytes - e.mem;
       e.mem = bytes;

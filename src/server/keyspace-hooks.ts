@@ -100,9 +100,9 @@ export class KeyspaceHooks implements KeyspaceHost {
     this.host.memory.changed(db, key, db.storedEntry(key));
   }
 
-  keyModified(db: Database, key: string): void {
+  keyModified(db: Database, key: string, stored?: Entry): void {
     const h = this.host;
-    h.memory.changed(db, key, db.storedEntry(key));
+    h.memory.changed(db, key, stored ?? db.storedEntry(key));
     if (h.watches.watching) h.watches.touched(db, key, db.stores(key));
     h.stats.dirty++;
     if (h.blocking.size > 0) h.blocking.signal(db.index, key);
