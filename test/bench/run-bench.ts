@@ -355,7 +355,7 @@ interface MemoryReport {
 }
 
 /** Seconds without a command before the at-rest RSS reading. */
-const REST_SECONDS = 12;
+const REST_SECONDS = 15;
 
 async function measureMemory(child: Child, keys: number): Promise<MemoryReport> {
   await command(child.port, 'FLUSHALL');
