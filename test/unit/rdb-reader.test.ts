@@ -165,6 +165,17 @@ function file(body: (s: ByteSink) => void, version = 10, crc = true): Buffer {
   return Buffer.concat([b, crc ? new Crc64().update(b).digestBytes() : Buffer.alloc(8)]);
 }
 
+/** Key "k" twice in db 0. */
+function duplicateKeyFile(): Buffer {
+  return file((s) => {
+    for (const v of ['a', 'b']) {
+      s.u8(0);
+      s.string('k');
+      s.string(v);
+    }
+  });
+}
+
 function refused(buf: Buffer, pattern: RegExp): RdbFormatError {
   const { error } = attempt(buf);
   assert.ok(error instanceof RdbFormatError, String(error));
@@ -187,17 +198,7 @@ test('what cannot be loaded is refused with the reason and offset', () => {
   refused(file((s) => s.u8(247)), /module auxiliary/);
   refused(file((s) => s.u8(245)), /function/);
   refused(file((s) => s.u8(30)), /unknown RDB type or opcode 30/);
-  refused(
-    file((s) => {
-      s.u8(0);
-      s.string('k');
-      s.string('a');
-      s.u8(0);
-      s.string('k');
-      s.string('b');
-    }),
-    /duplicated key "k" in DB 0/,
-  );
+  refused(duplicateKeyFile(), /duplicated key "k" in DB 0/);
   const sum = file((s) => {
     s.u8(0);
     s.string('k');
@@ -336,14 +337,7 @@ test('check-rdb reports OK with counts, or the error with its offset (exit 0 / 1
 });
 
 test('trackKeys false: the reader keeps no set of keys (a loader checks its database instead)', () => {
-  const dup = file((s) => {
-    s.u8(0);
-    s.string('k');
-    s.string('a');
-    s.u8(0);
-    s.string('k');
-    s.string('b');
-  });
+  const dup = duplicateKeyFile();
   const one = file((s) => {
     s.u8(0);
     s.string('k');
@@ -398,17 +392,7 @@ test('a start-up load keeps no set of its keys and leaves no garbage; a key twic
     } finally {
       await srv.close();
     }
-    writeFileSync(
-      path.join(dir, 'dump.rdb'),
-      file((s) => {
-        s.u8(0);
-        s.string('k');
-        s.string('a');
-        s.u8(0);
-        s.string('k');
-        s.string('b');
-      }),
-    );
+    writeFileSync(path.join(dir, 'dump.rdb'), duplicateKeyFile());
     await assert.rejects(startServer({ port: 0, config }), /duplicated key "k" in DB 0/);
   } finally {
     RdbReader.openFile = openFile;
