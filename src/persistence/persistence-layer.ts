@@ -8,7 +8,7 @@ import { RdbPersistence } from './persistence.js';
 import { AofPersistence } from './aof-manager.js';
 import { ReplyBarrier } from './reply-barrier.js';
 import { rdbSnapshotEncoder } from './snapshot-encoders.js';
-import { loadRdbAtStart } from './loading.js';
+import { collectAfterLoad, loadRdbAtStart } from './loading.js';
 import type { InfoFields } from '../server/info-registry.js';
 
 export class PersistenceLayer {
@@ -83,6 +83,7 @@ export class PersistenceLayer {
     try {
       if (s.config.bool('appendonly')) await this.aof.loadAndOpen();
       else await loadRdbAtStart(s);
+      collectAfterLoad(s);
     } finally {
       s.loading = false;
       this.started = true;

@@ -32,7 +32,7 @@ import type { InfoFields } from '../server/info-registry.js';
 import { Client } from '../server/client.js';
 import { Database } from '../keyspace/database.js';
 import { clientInfoLine } from '../server/client-info.js';
-import { loadRdbInto } from '../persistence/loading.js';
+import { collectAfterLoad, loadRdbInto } from '../persistence/loading.js';
 import { Kind, reply, type Reply } from '../protocol/reply.js';
 import { MasterLink, type HandshakeSettings, type PsyncOutcome } from './master-link.js';
 import { RdbReceiver } from './rdb-transfer.js';
@@ -494,6 +494,8 @@ export class ReplicaSide {
       });
       s.logger.notice('MASTER <-> REPLICA sync: Discarding old DB in background');
     }
+    // the load's garbage (and a swapped-out dataset) goes now, not at the next major GC
+    collectAfterLoad(s);
     s.stats.dirty = 0;
     const st = this.replication.state;
     st.adopt(replid, offset);

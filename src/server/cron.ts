@@ -29,6 +29,7 @@ import type { TrackingTable } from './tracking.js';
 import type { HeapGuard } from './heap-guard.js';
 import type { LatencyMonitor } from './latency.js';
 import type { ClientEviction } from './client-eviction.js';
+import { YoungGenTrim } from './young-gen-trim.js';
 
 /** What a tick works on. */
 export interface CronHost {
@@ -69,6 +70,8 @@ export interface CronHost {
 
 export class ServerCron {
   private timer: NodeJS.Timeout | null = null;
+  /** V8's young generation given back once no command has run for a while (young-gen-trim.ts) */
+  readonly youngGen = new YoungGenTrim();
 
   constructor(private readonly host: CronHost) {
     host.config.onChange('hz', (v) => {
@@ -156,6 +159,7 @@ export class ServerCron {
     eviction.evict();
     h.memory.settle();
     h.heapGuard.sample();
+    if (!h.loading) this.youngGen.tick(Date.now(), h.stats.totalCommands);
     h.tlsService.autoReload();
     const timeout = h.config.int('timeout');
     if (timeout > 0) {

@@ -66,7 +66,8 @@ const AOF_LOAD_FAILED = errors.debugAofLoadFailed;
 
 /** Reads an RDB file into the databases synchronously; returns the bytes it spans. */
 function loadRdbSync(server: DebugServiceHost, file: string, merge: boolean, keepExpired: boolean): number {
-  const reader = RdbReader.openFile(file, { limits: loadLimitsFromConfig(server.config), databases: server.dbs.length });
+  // trackKeys false: a key already in the database is found there (below)
+  const reader = RdbReader.openFile(file, { limits: loadLimitsFromConfig(server.config), databases: server.dbs.length, trackKeys: false });
   try {
     for (;;) {
       const rec = reader.next();

@@ -15,15 +15,30 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-let collect: (() => void) | null = null;
+type GcFunction = (options?: { type: 'major' | 'minor' }) => void;
+
+let collect: GcFunction | null = null;
+
+function gcFunction(): GcFunction {
+  if (collect === null) {
+    v8.setFlagsFromString('--expose-gc');
+    collect = vm.runInNewContext('gc') as GcFunction;
+  }
+  return collect;
+}
 
 /** Runs a full garbage collection (at most a few ms on a fresh server). */
 export function fullCollection(): void {
-  if (collect === null) {
-    v8.setFlagsFromString('--expose-gc');
-    collect = vm.runInNewContext('gc') as () => void;
-  }
-  collect();
+  gcFunction()();
+}
+
+/**
+ * Runs a young-generation collection (a scavenge: cost by the live young objects, not the
+ * heap's size). After a few seconds without allocation V8 then shrinks the young generation
+ * to its initial size and returns the rest (young-gen-trim.ts).
+ */
+export function minorCollection(): void {
+  gcFunction()({ type: 'minor' });
 }
 
 let collectedOnce = false;

@@ -352,11 +352,16 @@ interface MemoryReport {
   loadMs: number;
   rssBefore: number | null;
   rssAfter: number | null;
+  /** RSS after REST_SECONDS without a command (what the server keeps at rest) */
+  rssRest: number | null;
   usedBefore: number | null;
   usedAfter: number | null;
   infoNote: string;
   dbsize: string;
 }
+
+/** Seconds without a command before the at-rest RSS reading. */
+const REST_SECONDS = 15;
 
 async function measureMemory(child: Child, keys: number): Promise<MemoryReport> {
   await command(child.port, 'FLUSHALL');
@@ -368,6 +373,11 @@ async function measureMemory(child: Child, keys: number): Promise<MemoryReport> 
   const infoAfter = await command(child.port, 'INFO', 'memory');
   const rssAfter = vmRssBytes(child.pid);
   const dbsize = (await command(child.port, 'DBSIZE')).trim();
+  // then no command for REST_SECONDS (Redoubt gives its young generation back once quiet,
+  // server/young-gen-trim.ts), and one more reading
+  await new Promise((r) => setTimeout(r, REST_SECONDS * 1000));
+  const infoRest = await command(child.port, 'INFO', 'memory');
+  const rssRest = vmRssBytes(child.pid);
   const infoOk = infoAfter.startsWith('$');
   // the server's own used_memory_rss where it has one: Redoubt serves from a child process
   // it starts for its heap ceiling (main.ts), so the VmRSS of the pid we spawned is not it
@@ -376,6 +386,7 @@ async function measureMemory(child: Child, keys: number): Promise<MemoryReport> 
     loadMs,
     rssBefore: (infoOk ? infoField(infoBefore, 'used_memory_rss') : null) ?? rssBefore,
     rssAfter: (infoOk ? infoField(infoAfter, 'used_memory_rss') : null) ?? rssAfter,
+    rssRest: (infoOk ? infoField(infoRest, 'used_memory_rss') : null) ?? rssRest,
     usedBefore: infoOk ? infoField(infoBefore, 'used_memory') : null,
     usedAfter: infoOk ? infoField(infoAfter, 'used_memory') : null,
     infoNote: infoOk ? 'INFO memory used_memory' : `INFO memory unavailable (${infoAfter.trim().slice(0, 60)})`,
@@ -668,12 +679,13 @@ async function compareThroughput(bench: string, redis: Child, redoubt: Child, ce
 
 async function compareMemory(redis: Child, redoubt: Child, opts: Options): Promise<void> {
   console.log(`memory: ${fmtInt(opts.keys)} keys "key:<12 digits>" with 3-byte values, pipelined loader`);
-  const memRows: string[][] = [['server', 'load time', 'DBSIZE', 'RSS before', 'RSS after', 'RSS per key', 'used_memory delta', 'bytes/key (used_memory)']];
+  const memRows: string[][] = [['server', 'load time', 'DBSIZE', 'RSS before', 'RSS after', 'RSS per key', `RSS per key at rest (${REST_SECONDS} s idle)`, 'used_memory delta', 'bytes/key (used_memory)']];
   const notes: string[] = [];
   for (const s of [redis, redoubt]) {
     const m = await measureMemory(s, opts.keys);
     const rssDelta = m.rssAfter !== null && m.rssBefore !== null ? m.rssAfter - m.rssBefore : null;
     const usedDelta = m.usedAfter !== null && m.usedBefore !== null ? m.usedAfter - m.usedBefore : null;
+    const restDelta = m.rssRest !== null && m.rssBefore !== null ? m.rssRest - m.rssBefore : null;
     if (usedDelta === null) notes.push(`${s.name}: ${m.infoNote}`);
     memRows.push([
       s.name,
@@ -682,6 +694,7 @@ async function compareMemory(redis: Child, redoubt: Child, opts: Options): Promi
       fmtBytes(m.rssBefore),
       fmtBytes(m.rssAfter),
       rssDelta === null ? 'n/a' : `${(rssDelta / m.keys).toFixed(0)} B`,
+      restDelta === null ? 'n/a' : `${(restDelta / m.keys).toFixed(0)} B`,
       usedDelta === null ? 'n/a' : fmtBytes(usedDelta),
       usedDelta === null ? 'n/a' : `${(usedDelta / m.keys).toFixed(0)} B`,
     ]);

@@ -678,6 +678,12 @@ async function main(): Promise<void> {
     log(`5,000 random commands after reload: p50 ${lat2.p50.toFixed(2)} ms, p99 ${lat2.p99.toFixed(2)} ms, max ${lat2.max.toFixed(1)} ms (${lat2.worst})`);
     Object.assign(summary, { checksAfter: afterReload.failures, factsSame: same, digestSame: d1 !== null && d2 !== null ? d1.value === d2.value : null, latencyReloaded: lat2, peakRss: Math.max(watch.peakRss(), Number(summary['peakRssBeforeRestart'])), minMemAvailable: watch.minAvailable() });
     log(`second server: ${gcSummary(server.gc)}`);
+    // RSS once the server has been quiet a while: V8 returns freed pages in the background,
+    // and the young generation once no command has run (server/young-gen-trim.ts)
+    await new Promise((r) => setTimeout(r, 10_000));
+    const rest = await memory(c);
+    log(`reloaded, after 10 s without a command: used_memory ${(rest.used / GIB).toFixed(2)} GiB, rss ${(rest.rss / GIB).toFixed(2)} GiB`);
+    summary['rssReloadedRest'] = rest.rss;
     if (before.failures.length > 0 || afterReload.failures.length > 0 || !same || (d1 !== null && d2 !== null && d1.value !== d2.value)) process.exitCode = 1;
     watch.stop();
     await stopServer(server, c);

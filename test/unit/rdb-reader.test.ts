@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import v8 from 'node:v8';
 import { startTestServer } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { applyFill, fillCommands, writeDump } from '../helpers/rdb-compare.js';
@@ -22,6 +23,8 @@ import { ByteSink } from '../../src/persistence/rdb/byte-sink.js';
 import { Crc64 } from '../../src/persistence/rdb/crc64.js';
 import { encodeListpack } from '../../src/persistence/rdb/listpack.js';
 import { checkRdbFile } from '../../src/persistence/rdb/check-rdb.js';
+import { startServer } from '../../src/server/server.js';
+import { fullCollection } from '../../src/server/live-heap.js';
 
 /** A record list in comparable form (values by their type and a digest of their content). */
 function summary(r: RdbRecord): string {
@@ -162,6 +165,17 @@ function file(body: (s: ByteSink) => void, version = 10, crc = true): Buffer {
   return Buffer.concat([b, crc ? new Crc64().update(b).digestBytes() : Buffer.alloc(8)]);
 }
 
+/** Key "k" twice in db 0. */
+function duplicateKeyFile(): Buffer {
+  return file((s) => {
+    for (const v of ['a', 'b']) {
+      s.u8(0);
+      s.string('k');
+      s.string(v);
+    }
+  });
+}
+
 function refused(buf: Buffer, pattern: RegExp): RdbFormatError {
   const { error } = attempt(buf);
   assert.ok(error instanceof RdbFormatError, String(error));
@@ -184,17 +198,7 @@ test('what cannot be loaded is refused with the reason and offset', () => {
   refused(file((s) => s.u8(247)), /module auxiliary/);
   refused(file((s) => s.u8(245)), /function/);
   refused(file((s) => s.u8(30)), /unknown RDB type or opcode 30/);
-  refused(
-    file((s) => {
-      s.u8(0);
-      s.string('k');
-      s.string('a');
-      s.u8(0);
-      s.string('k');
-      s.string('b');
-    }),
-    /duplicated key "k" in DB 0/,
-  );
+  refused(duplicateKeyFile(), /duplicated key "k" in DB 0/);
   const sum = file((s) => {
     s.u8(0);
     s.string('k');
@@ -328,6 +332,70 @@ test('check-rdb reports OK with counts, or the error with its offset (exit 0 / 1
     assert.ok(out.some((l) => /^\[offset \d+\] .*(unexpected end of file|truncated file)/.test(l)), out.join('\n'));
     assert.ok(out.some((l) => l.startsWith('[additional info] While doing: ')));
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('trackKeys false: the reader keeps no set of keys (a loader checks its database instead)', () => {
+  const dup = duplicateKeyFile();
+  const one = file((s) => {
+    s.u8(0);
+    s.string('k');
+    s.string('a');
+  });
+  const tracking = RdbReader.fromBuffer(one);
+  readAll(tracking);
+  assert.equal(tracking.trackedKeys, 1);
+  const plain = RdbReader.fromBuffer(dup, { trackKeys: false });
+  const keys = readAll(plain).filter((r) => !r.startsWith('{'));
+  assert.equal(keys.length, 2);
+  assert.equal(plain.trackedKeys, 0);
+});
+
+test('a start-up load keeps no set of its keys and leaves no garbage; a key twice in a database is still refused (issue 17)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'redoubt-load-mem-'));
+  const opened: RdbReader[] = [];
+  const openFile = RdbReader.openFile;
+  RdbReader.openFile = (p, o) => {
+    const r = openFile.call(RdbReader, p, o);
+    opened.push(r);
+    return r;
+  };
+  try {
+    const count = 200_000;
+    writeFileSync(
+      path.join(dir, 'dump.rdb'),
+      file((s) => {
+        for (let i = 0; i < count; i++) {
+          s.u8(0);
+          s.string(`key:${String(i).padStart(12, '0')}`);
+          s.string('xxx');
+        }
+      }),
+    );
+    const config: Array<[string, string]> = [
+      ['dir', dir],
+      ['save', ''],
+    ];
+    const srv = await startServer({ port: 0, config });
+    // measured before anything else runs: what the load left in the heap
+    const used = v8.getHeapStatistics().used_heap_size;
+    fullCollection();
+    const garbage = used - v8.getHeapStatistics().used_heap_size;
+    try {
+      assert.equal(srv.server.dbs[0]!.size, count);
+      assert.equal(opened.length, 1);
+      assert.equal(opened[0]!.trackedKeys, 0, 'the loader kept a set of the keys it read');
+      // before: the duplicate-key set, the key tables the database outgrew and the decoded
+      // records were left for the next major GC (12-20 MB here)
+      assert.ok(garbage < 4 * 2 ** 20, `the load left ${(garbage / 2 ** 20).toFixed(1)} MB of garbage`);
+    } finally {
+      await srv.close();
+    }
+    writeFileSync(path.join(dir, 'dump.rdb'), duplicateKeyFile());
+    await assert.rejects(startServer({ port: 0, config }), /duplicated key "k" in DB 0/);
+  } finally {
+    RdbReader.openFile = openFile;
     rmSync(dir, { recursive: true, force: true });
   }
 });

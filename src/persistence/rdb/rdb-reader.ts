@@ -26,6 +26,14 @@ export interface RdbReaderOptions {
   verifyChecksum?: boolean;
   /** number of databases: a SELECTDB beyond it is an error (default 16) */
   databases?: number;
+  /**
+   * keep a set of the keys read per database and refuse a key read twice (default true).
+   * A loader that adds every key to an empty database passes false and checks the
+   * database instead, as Redis does: the set costs tens of bytes per key for the whole
+   * load, and the garbage it leaves behind made RSS after a reload 1.3-1.4x the RSS of
+   * the same dataset written by clients (issue 17).
+   */
+  trackKeys?: boolean;
 }
 
 export type RdbRecord =
@@ -56,6 +64,7 @@ export class RdbReader {
   private readonly limits: RdbLoadLimits;
   private readonly verify: boolean;
   private readonly databases: number;
+  private readonly trackKeys: boolean;
   private db = 0;
   private done = false;
   /**
@@ -73,6 +82,7 @@ export class RdbReader {
     this.limits = opts.limits ?? DEFAULT_LOAD_LIMITS;
     this.verify = opts.verifyChecksum !== false;
     this.databases = opts.databases ?? 16;
+    this.trackKeys = opts.trackKeys !== false;
     this.context = { doing: 'check-header' };
     if (src.size < 9) src.fail('not an RDB file: shorter than the 9-byte header', 0);
     const magic = src.take(9).toString('latin1');
@@ -94,6 +104,13 @@ export class RdbReader {
       src.close();
       throw e;
     }
+  }
+
+  /** Keys held for the duplicate check (0 with `trackKeys: false`). */
+  get trackedKeys(): number {
+    let n = 0;
+    for (const keys of this.seen.values()) n += keys.size;
+    return n;
   }
 
   /** Offset of the next byte to read. */
@@ -181,10 +198,12 @@ export class RdbReader {
           const key = src.string('key');
           this.context = { doing: 'read-object-value', key, type };
           const value = decodeValue(type, src, this.limits);
-          let keys = this.seen.get(this.db);
-          if (keys === undefined) this.seen.set(this.db, (keys = new BigSet()));
-          if (keys.has(key)) src.fail(`duplicated key ${JSON.stringify(key)} in DB ${this.db}`, offset);
-          keys.add(key);
+          if (this.trackKeys) {
+            let keys = this.seen.get(this.db);
+            if (keys === undefined) this.seen.set(this.db, (keys = new BigSet()));
+            if (keys.has(key)) src.fail(duplicatedKey(key, this.db), offset);
+            keys.add(key);
+          }
           src.crcUpTo(src.offset);
           if (value === null) return { kind: 'empty-key', offset, db: this.db, key, rdbType: type };
           const rec: RdbRecord = { kind: 'key', offset, db: this.db, key, value };
@@ -217,3 +236,7 @@ export class RdbReader {
   }
 }
 
+/** The error text for a key found twice in one database of a file. */
+export function duplicatedKey(key: string, db: number): string {
+  return `duplicated key ${JSON.stringify(key)} in DB ${db}`;
+}
