@@ -15,7 +15,8 @@
  *
  * Options: --keys N (default 1000000), --requests N (SET requests for the AOF figures,
  * default 200000, a tenth under always), --load-requests N (requests per test in part 2,
- * default 300000), --only aof|load|idle (repeatable; default all), --redis-dir DIR.
+ * default 300000), --only aof|load|idle (repeatable; default all), --redis-dir DIR,
+ * --servers redoubt (parts 2 and 3 for one server only: quick iterations, not a comparison).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,7 +26,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findOnPath, freePort, waitForPong } from '../helpers/redis-oracle.js';
 
-const MAIN_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
+/** --redoubt-main PATH runs another build's dist/src/main.js (an A/B of two builds) */
+const MAIN_JS = process.argv.includes('--redoubt-main') ? path.resolve(process.argv[process.argv.indexOf('--redoubt-main') + 1]!) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
 
 type Name = 'redis' | 'redoubt';
 
@@ -288,10 +290,10 @@ async function aofSection(tools: Tools, requests: number): Promise<void> {
   }
 }
 
-async function loadSection(tools: Tools, keys: number, requests: number): Promise<void> {
+async function loadSection(tools: Tools, keys: number, requests: number, servers: readonly Name[]): Promise<void> {
   console.log(`\n# ${keys} keys; redis-benchmark -c 50 -t set,get -r ${keys} -n ${requests}, unpipelined: normal, and during back-to-back BGSAVE / BGREWRITEAOF`);
   console.log('# goal (issue 17.6): during a save >= 50 % of normal throughput, worst latency <= 10 ms');
-  for (const name of ['redis', 'redoubt'] as const) {
+  for (const name of servers) {
     const c = await start(tools, name, ['--appendonly', 'yes', '--appendfsync', 'everysec']);
     try {
       await fill(c.port, keys);
@@ -313,9 +315,9 @@ async function loadSection(tools: Tools, keys: number, requests: number): Promis
   }
 }
 
-async function idleSection(tools: Tools, keys: number): Promise<void> {
+async function idleSection(tools: Tools, keys: number, servers: readonly Name[]): Promise<void> {
   console.log(`\n# one background save of ${keys} keys on an idle server: duration, worst PING latency meanwhile`);
-  for (const name of ['redis', 'redoubt'] as const) {
+  for (const name of servers) {
     const c = await start(tools, name, ['--appendonly', 'yes', '--appendfsync', 'everysec']);
     try {
       await fill(c.port, keys);
@@ -349,8 +351,10 @@ async function main(): Promise<void> {
   };
   console.log(`# redis: ${tools.redisServer}; load generator: ${tools.redisBenchmark}; ${os.loadavg()[0]!.toFixed(1)} load average at the start`);
   if (want('aof')) await aofSection(tools, requests);
-  if (want('load')) await loadSection(tools, keys, loadRequests);
-  if (want('idle')) await idleSection(tools, keys);
+  // --servers redoubt: parts 2 and 3 for Redoubt alone (quick iterations; not a comparison)
+  const servers: Name[] = args.includes('--servers') ? (args[args.indexOf('--servers') + 1]!.split(',') as Name[]) : ['redis', 'redoubt'];
+  if (want('load')) await loadSection(tools, keys, loadRequests, servers);
+  if (want('idle')) await idleSection(tools, keys, servers);
 }
 
 await main();
