@@ -16,7 +16,9 @@
  * Options: --keys N (default 1000000), --requests N (SET requests for the AOF figures,
  * default 200000, a tenth under always), --load-requests N (requests per test in part 2,
  * default 300000), --only aof|load|idle (repeatable; default all), --redis-dir DIR,
- * --servers redoubt (parts 2 and 3 for one server only: quick iterations, not a comparison).
+ * --servers redoubt (parts 2 and 3 for one server only: quick iterations, not a comparison),
+ * --redoubt-main PATH (another build's dist/src/main.js, for an old/new A/B; the build must sit
+ * inside the repository so that it finds node_modules).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
