@@ -17,6 +17,17 @@ export function fsyncDirectory(dir: string): void {
   }
 }
 
+/** fsyncDirectory on libuv's thread pool: the event loop never waits for the disk. */
+export function fsyncDirectoryAsync(dir: string, done: (err: Error | null) => void): void {
+  fs.open(dir, 'r', (err, fd) => {
+    if (err !== null) {
+      done(err);
+      return;
+    }
+    fs.fsync(fd, (syncErr) => fs.close(fd, () => done(syncErr)));
+  });
+}
+
 /** Opens a new temporary file next to `target`, owner-only. */
 export function openTemporary(target: string, tag: string): { fd: number; tmpPath: string } {
   const tmpPath = path.join(path.dirname(target), `temp-${tag}-${process.pid}-${Date.now()}.tmp`);
@@ -32,9 +43,10 @@ export function openNamedTemporary(tmpPath: string): { fd: number; tmpPath: stri
 
 /**
  * fsync + close + rename + directory fsync. The temp file is removed if any step fails.
- * `synced`: the caller already fsynced the file (off the event loop).
+ * `synced`: the caller already fsynced the file (off the event loop); `dirSync` false: the
+ * caller fsyncs the directory itself (fsyncDirectoryAsync) before it calls the save done.
  */
-export function commitTemporary(fd: number, tmpPath: string, target: string, synced = false): void {
+export function commitTemporary(fd: number, tmpPath: string, target: string, synced = false, dirSync = true): void {
   try {
     if (!synced) fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -48,7 +60,7 @@ export function commitTemporary(fd: number, tmpPath: string, target: string, syn
     discardTemporary(null, tmpPath);
     throw e;
   }
-  fsyncDirectory(path.dirname(target));
+  if (dirSync) fsyncDirectory(path.dirname(target));
 }
 
 /** Closes (when open) and removes a temporary file, ignoring errors: cleanup after a failure. */

@@ -6,8 +6,9 @@
  * queued, so memory stays bounded by HIGH_WATER (plus keys preserved early).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { KeySnapshot, type SnapshotEncoder, type SnapshotHost } from './snapshot.js';
-import { commitTemporary, discardTemporary, openNamedTemporary, openTemporary, writeAll, writeAllSync } from './durable-file.js';
+import { commitTemporary, discardTemporary, fsyncDirectoryAsync, openNamedTemporary, openTemporary, writeAll, writeAllSync } from './durable-file.js';
 
 export interface SnapshotFileResult {
   /** null on success */
@@ -29,6 +30,25 @@ export interface BackgroundOptions {
   highWater?: number;
   /** the temp file's own path (default: a unique name beside the target) */
   tempPath?: string;
+}
+
+/**
+ * The duty cycle of a background walk (issue 17 goal 6: clients keep at least half their
+ * throughput during a save). Each slice looks at how long the event loop spent on everything
+ * else since the previous slice ended (clients' commands, replies, timers): when that was
+ * nothing to speak of (under QUIET_MS: no client was waiting) the slice takes its full
+ * budget; otherwise it takes CLIENT_SHARE of that time, at least MIN_SLICE_MS so the save
+ * always progresses, at most the budget. So busy clients get about 1 / (1 + CLIENT_SHARE)
+ * of the loop (two thirds) and an idle server saves at full speed.
+ */
+const QUIET_MS = 0.2;
+const CLIENT_SHARE = 0.5;
+const MIN_SLICE_MS = 0.25;
+
+/** The walk's budget for this slice, given the loop's time on other work since the last one. */
+export function sliceBudget(sliceMs: number, othersMs: number): number {
+  if (othersMs < QUIET_MS) return sliceMs;
+  return Math.min(sliceMs, Math.max(MIN_SLICE_MS, othersMs * CLIENT_SHARE));
 }
 
 /** Output queued beyond this pauses the walk until the disk catches up. */
@@ -88,6 +108,8 @@ export class BackgroundSnapshot {
   private walkDone = false;
   private ended = false;
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** when the last slice ended (performance.now()), -1 before the first */
+  private lastSliceEnd = -1;
 
   constructor(
     host: SnapshotHost,
@@ -146,13 +168,16 @@ export class BackgroundSnapshot {
   private slice(): void {
     if (this.ended) return;
     if (this.pendingBytes >= this.highWater) return; // the write callback reschedules
+    const now = performance.now();
+    const budget = this.opts.keyDelayUs > 0 ? 0 : this.lastSliceEnd < 0 ? this.opts.sliceMs : sliceBudget(this.opts.sliceMs, now - this.lastSliceEnd);
     try {
-      this.walkDone = this.snap.step(this.opts.keyDelayUs > 0 ? 0 : this.opts.sliceMs);
+      this.walkDone = this.snap.step(budget);
     } catch (e) {
       this.fail((e as Error).message);
       return;
     }
     this.pump();
+    this.lastSliceEnd = performance.now();
     if (!this.walkDone) this.schedule();
   }
 
@@ -214,13 +239,23 @@ export class BackgroundSnapshot {
         return;
       }
       try {
-        commitTemporary(fd, this.tmpPath, this.target, true);
+        commitTemporary(fd, this.tmpPath, this.target, true, false);
       } catch (e) {
         this.fail((e as Error).message);
         return;
       }
-      this.ended = true;
-      this.done({ error: null, keys: this.snap.keys, bytes: this.snap.bytes, durationMs: Date.now() - this.started, syncFlushes: this.syncFlushes });
+      // the rename is durable once the directory is: that fsync runs off the loop too, and
+      // the save counts as done only after it (a cancel meanwhile leaves the renamed file)
+      fsyncDirectoryAsync(path.dirname(this.target), (dirErr) => {
+        if (this.ended) return;
+        if (dirErr !== null) {
+          this.ended = true;
+          this.done({ error: dirErr.message, keys: this.snap.keys, bytes: this.snap.bytes, durationMs: Date.now() - this.started });
+          return;
+        }
+        this.ended = true;
+        this.done({ error: null, keys: this.snap.keys, bytes: this.snap.bytes, durationMs: Date.now() - this.started, syncFlushes: this.syncFlushes });
+      });
     });
   }
 

@@ -1,37 +1,55 @@
 /**
- * `npm run bench:persistence`: a report, not a test. Side by side with Debian's
- * redis-server in one run:
- *  1. SET throughput (redis-benchmark, 50 clients) with appendonly yes under
- *     appendfsync everysec and always;
- *  2. BGSAVE and BGREWRITEAOF of N keys (default 1,000,000): duration, and the worst
- *     latency a client saw meanwhile (a probe sends PING back to back and times each).
+ * `npm run bench:persistence`: a report, not a test. Redis (redis-server on PATH, or
+ * --redis-dir DIR holding redis-server and redis-benchmark) and Redoubt side by side in one run:
+ *  1. AOF cost: SET (redis-benchmark -c 50, unpipelined) with appendonly yes under appendfsync
+ *     everysec and always: ops/s and the ratio, and the server's CPU time per SET (utime +
+ *     stime of the whole process from /proc, threads included: a load-robust figure);
+ *  2. persistence under load (issue 17 goal 6): N keys (default 1,000,000), then
+ *     redis-benchmark -c 50 -t set,get (SET over the N keys, so writes meet the copy-on-write)
+ *     run three ways: normal, while BGSAVE runs back to back for the whole run, and while
+ *     BGREWRITEAOF does; throughput against normal, p99 and worst latency as redis-benchmark
+ *     saw them, how many saves ran and how much of the window they covered;
+ *  3. one BGSAVE and one BGREWRITEAOF on an otherwise idle server: duration, and the worst
+ *     wait of a probe sending PING back to back (and how many it got answered).
  * Both servers are child processes on loopback, each in its own scratch directory.
  *
- * Options: --keys N (default 1000000), --requests N (default 200000 for everysec; a tenth
- * for always).
+ * Options: --keys N (default 1000000), --requests N (SET requests for the AOF figures,
+ * default 200000, a tenth under always), --load-requests N (requests per test in part 2,
+ * default 300000), --only aof|load|idle (repeatable; default all), --redis-dir DIR,
+ * --servers redoubt (parts 2 and 3 for one server only: quick iterations, not a comparison),
+ * --redoubt-main PATH (another build's dist/src/main.js, for an old/new A/B; the build must sit
+ * inside the repository so that it finds node_modules).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findOnPath, freePort, waitForPong } from '../helpers/redis-oracle.js';
 
-const MAIN_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
+/** --redoubt-main PATH runs another build's dist/src/main.js (an A/B of two builds) */
+const MAIN_JS = process.argv.includes('--redoubt-main') ? path.resolve(process.argv[process.argv.indexOf('--redoubt-main') + 1]!) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
+
+type Name = 'redis' | 'redoubt';
 
 interface Child {
-  name: string;
+  name: Name;
   port: number;
   dir: string;
   proc: ChildProcess;
 }
 
-async function start(name: 'redoubt' | 'redis', extra: string[]): Promise<Child> {
+interface Tools {
+  redisServer: string;
+  redisBenchmark: string;
+}
+
+async function start(tools: Tools, name: Name, extra: string[]): Promise<Child> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
   const port = await freePort();
   const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...extra];
-  const proc = name === 'redoubt' ? spawn(process.execPath, [MAIN_JS, ...common], { stdio: 'ignore', cwd: dir }) : spawn(findOnPath('redis-server')!, common, { stdio: 'ignore', cwd: dir });
+  const proc = name === 'redoubt' ? spawn(process.execPath, [MAIN_JS, ...common], { stdio: 'ignore', cwd: dir }) : spawn(tools.redisServer, common, { stdio: 'ignore', cwd: dir });
   if (!(await waitForPong(port, 20_000, () => proc.exitCode !== null))) throw new Error(`${name} did not start`);
   return { name, port, dir, proc };
 }
@@ -45,6 +63,36 @@ async function stop(c: Child): Promise<void> {
   rmSync(c.dir, { recursive: true, force: true });
 }
 
+/**
+ * The server's CPU time so far in µs (utime + stime of every thread, /proc/<pid>/stat).
+ * Redoubt relaunches itself as a child with a larger heap (src/main.ts), so the process that
+ * serves is the newest descendant of the one spawned: the figure is summed over the tree.
+ */
+function cpuMicros(pid: number): number {
+  const tick = 1e6 / 100; // USER_HZ is 100 on Linux
+  let total = 0;
+  const visit = (p: number): void => {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${p}/stat`, 'latin1');
+    } catch {
+      return;
+    }
+    // fields after the command name (which may contain spaces) start at ") "
+    const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    total += (Number(f[11]) + Number(f[12])) * tick; // utime, stime (fields 14 and 15)
+    let kids = '';
+    try {
+      kids = readFileSync(`/proc/${p}/task/${p}/children`, 'latin1');
+    } catch {
+      // no children file
+    }
+    for (const k of kids.split(' ')) if (k.trim() !== '') visit(Number(k));
+  };
+  visit(pid);
+  return total;
+}
+
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,13 +102,25 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-async function setRps(port: number, requests: number): Promise<number> {
-  const out = await run(findOnPath('redis-benchmark')!, ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(requests), '-t', 'set', '--csv']);
+interface BenchRow {
+  rps: number;
+  p99: number;
+  max: number;
+}
+
+/** redis-benchmark -c 50, unpipelined; one row per test of its --csv output. */
+async function benchmark(tools: Tools, port: number, tests: string, requests: number, keyspace: number): Promise<Map<string, BenchRow>> {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(requests), '-t', tests, '--csv'];
+  if (keyspace > 0) args.push('-r', String(keyspace));
+  const out = await run(tools.redisBenchmark, args);
+  const rows = new Map<string, BenchRow>();
   for (const line of out.split('\n')) {
     const cells = line.split('","').map((c) => c.replace(/^"|"$/g, ''));
-    if (cells[0] === 'SET') return Number(cells[1]);
+    if (cells.length < 8 || cells[0] === 'test') continue;
+    rows.set(cells[0]!, { rps: Number(cells[1]), p99: Number(cells[6]), max: Number(cells[7]) });
   }
-  throw new Error(`no SET line: ${out}`);
+  if (rows.size === 0) throw new Error(`no rows in redis-benchmark output: ${out}`);
+  return rows;
 }
 
 /** A connection that sends one command and waits for one reply line (simple replies only). */
@@ -75,6 +135,7 @@ class Line {
   }
   static async open(port: number): Promise<Line> {
     const s = net.connect(port, '127.0.0.1');
+    s.setNoDelay(true);
     await new Promise((r) => s.once('connect', r));
     return new Line(s);
   }
@@ -112,18 +173,35 @@ class Line {
   }
 }
 
+/** redis-benchmark's key names for -r N: `key:` and the number in 12 digits. */
+const benchKey = (i: number): string => `key:${String(i).padStart(12, '0')}`;
+
 async function fill(port: number, keys: number): Promise<void> {
   const c = await Line.open(port);
   for (let i = 0; i < keys; i += 1000) {
     const argv = ['MSET'];
-    for (let j = i; j < Math.min(keys, i + 1000); j++) argv.push(`key:${String(j).padStart(10, '0')}`, `value-${j}`);
+    for (let j = i; j < Math.min(keys, i + 1000); j++) argv.push(benchKey(j), `value-${j}`);
     await c.call(...argv);
   }
   c.close();
 }
 
+async function waitIdle(admin: Line, busyField: string, pollMs: number): Promise<void> {
+  for (;;) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    const info = await admin.call('INFO', 'persistence');
+    if (info.includes(`${busyField}:0`)) return;
+  }
+}
+
+const JOBS = {
+  BGSAVE: 'rdb_bgsave_in_progress',
+  BGREWRITEAOF: 'aof_rewrite_in_progress',
+} as const;
+type Job = keyof typeof JOBS;
+
 /** Starts a background job, probes latency until INFO says it is over; returns [seconds, worst ms, probes]. */
-async function backgroundJob(port: number, command: string, busyField: string): Promise<[number, number, number]> {
+async function idleJob(port: number, command: Job): Promise<[number, number, number]> {
   const admin = await Line.open(port);
   const probe = await Line.open(port);
   const started = performance.now();
@@ -140,17 +218,119 @@ async function backgroundJob(port: number, command: string, busyField: string): 
       probes++;
     }
   })();
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 20));
-    const info = await admin.call('INFO', 'persistence');
-    if (info.includes(`${busyField}:0`)) break;
-  }
+  await waitIdle(admin, JOBS[command], 20);
   const seconds = (performance.now() - started) / 1000;
   done = true;
   await probing;
   admin.close();
   probe.close();
   return [seconds, worst, probes];
+}
+
+interface LoadResult {
+  rows: Map<string, BenchRow>;
+  saves: number;
+  /** share of the benchmark's wall time during which a save was running */
+  covered: number;
+  /** mean duration of one save, s */
+  meanSave: number;
+}
+
+/**
+ * Runs the benchmark while `job` (if any) runs back to back: a new one starts as soon as
+ * INFO says the last is over (polled every 5 ms), until the benchmark ends.
+ */
+async function underLoad(tools: Tools, port: number, job: Job | null, requests: number, keyspace: number): Promise<LoadResult> {
+  const t0 = performance.now();
+  let benchDone = false;
+  const bench = benchmark(tools, port, 'set,get', requests, keyspace).finally(() => (benchDone = true));
+  let saves = 0;
+  let savingMs = 0;
+  if (job !== null) {
+    const admin = await Line.open(port);
+    while (!benchDone) {
+      const s = performance.now();
+      const reply = await admin.call(job);
+      if (reply.startsWith('-')) throw new Error(`${job}: ${reply}`);
+      await waitIdle(admin, JOBS[job], 5);
+      savingMs += performance.now() - s;
+      saves++;
+    }
+    admin.close();
+  }
+  const rows = await bench;
+  const wall = performance.now() - t0;
+  return { rows, saves, covered: Math.min(1, savingMs / wall), meanSave: saves > 0 ? savingMs / saves / 1000 : 0 };
+}
+
+const fmt = (n: number, w = 8): string => n.toFixed(0).padStart(w);
+
+async function aofSection(tools: Tools, requests: number): Promise<void> {
+  console.log(`# SET with appendonly yes (redis-benchmark -c 50, unpipelined, ${requests} requests; always: ${Math.floor(requests / 10)})`);
+  console.log('# CPU µs/SET: the server process\'s utime+stime over the run / requests (threads included; load-robust)');
+  console.log('# (each server first takes a warm-up run of the same size, not counted; "off" = appendonly no, for reference)');
+  for (const fsync of ['off', 'everysec', 'always']) {
+    const n = fsync === 'always' ? Math.floor(requests / 10) : requests;
+    const rps: Record<string, number> = {};
+    const cpu: Record<string, number> = {};
+    for (const name of ['redis', 'redoubt'] as const) {
+      const c = await start(tools, name, fsync === 'off' ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', fsync]);
+      try {
+        await benchmark(tools, c.port, 'set', n, 0);
+        const before = cpuMicros(c.proc.pid!);
+        rps[name] = (await benchmark(tools, c.port, 'set', n, 0)).get('SET')!.rps;
+        cpu[name] = (cpuMicros(c.proc.pid!) - before) / n;
+      } finally {
+        await stop(c);
+      }
+    }
+    console.log(
+      `${fsync === 'off' ? 'appendonly no        ' : `appendfsync ${fsync.padEnd(8)}`} redis ${fmt(rps['redis']!)} ops/s ${cpu['redis']!.toFixed(1).padStart(6)} CPU µs/op   ` +
+        `redoubt ${fmt(rps['redoubt']!)} ops/s ${cpu['redoubt']!.toFixed(1).padStart(6)} CPU µs/op   ` +
+        `ratio ${(rps['redoubt']! / rps['redis']!).toFixed(2)}x (CPU/op ${(cpu['redoubt']! / cpu['redis']!).toFixed(2)}x)`,
+    );
+  }
+}
+
+async function loadSection(tools: Tools, keys: number, requests: number, servers: readonly Name[]): Promise<void> {
+  console.log(`\n# ${keys} keys; redis-benchmark -c 50 -t set,get -r ${keys} -n ${requests}, unpipelined: normal, and during back-to-back BGSAVE / BGREWRITEAOF`);
+  console.log('# goal (issue 17.6): during a save >= 50 % of normal throughput, worst latency <= 10 ms');
+  for (const name of servers) {
+    const c = await start(tools, name, ['--appendonly', 'yes', '--appendfsync', 'everysec']);
+    try {
+      await fill(c.port, keys);
+      const normal = await underLoad(tools, c.port, null, requests, keys);
+      for (const [test, r] of normal.rows) console.log(`${name.padEnd(8)} ${test} normal        ${fmt(r.rps)} ops/s              p99 ${r.p99.toFixed(2).padStart(6)} ms  max ${r.max.toFixed(2).padStart(7)} ms`);
+      for (const job of ['BGSAVE', 'BGREWRITEAOF'] as const) {
+        const l = await underLoad(tools, c.port, job, requests, keys);
+        for (const [test, r] of l.rows) {
+          const base = normal.rows.get(test)!.rps;
+          console.log(
+            `${name.padEnd(8)} ${test} ${job.padEnd(13)} ${fmt(r.rps)} ops/s (${((100 * r.rps) / base).toFixed(0).padStart(3)} %)  p99 ${r.p99.toFixed(2).padStart(6)} ms  max ${r.max.toFixed(2).padStart(7)} ms`,
+          );
+        }
+        console.log(`${name.padEnd(8)}     ${job}: ${l.saves} saves of ${l.meanSave.toFixed(2)} s on average, covering ${(100 * l.covered).toFixed(0)} % of the window`);
+      }
+    } finally {
+      await stop(c);
+    }
+  }
+}
+
+async function idleSection(tools: Tools, keys: number, servers: readonly Name[]): Promise<void> {
+  console.log(`\n# one background save of ${keys} keys on an idle server: duration, worst PING latency meanwhile`);
+  for (const name of servers) {
+    const c = await start(tools, name, ['--appendonly', 'yes', '--appendfsync', 'everysec']);
+    try {
+      await fill(c.port, keys);
+      for (const job of ['BGSAVE', 'BGREWRITEAOF'] as const) {
+        const [s, w, p] = await idleJob(c.port, job);
+        console.log(`${name.padEnd(8)} ${job.padEnd(12)} ${s.toFixed(2)} s, worst latency ${w.toFixed(1)} ms over ${p} probes`);
+      }
+    } finally {
+      await stop(c);
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -160,35 +340,23 @@ async function main(): Promise<void> {
     return;
   }
   const args = process.argv.slice(2);
-  const keys = args.includes('--keys') ? Number(args[args.indexOf('--keys') + 1]) : 1_000_000;
-  const requests = args.includes('--requests') ? Number(args[args.indexOf('--requests') + 1]) : 200_000;
-  console.log(`# SET throughput with appendonly yes (redis-benchmark -c 50, ${requests} requests; always: ${Math.floor(requests / 10)})`);
-  for (const fsync of ['everysec', 'always']) {
-    const n = fsync === 'always' ? Math.floor(requests / 10) : requests;
-    const rps: Record<string, number> = {};
-    for (const name of ['redis', 'redoubt'] as const) {
-      const c = await start(name, ['--appendonly', 'yes', '--appendfsync', fsync]);
-      try {
-        rps[name] = await setRps(c.port, n);
-      } finally {
-        await stop(c);
-      }
-    }
-    console.log(`appendfsync ${fsync.padEnd(8)} redis ${rps['redis']!.toFixed(0).padStart(8)} ops/s   redoubt ${rps['redoubt']!.toFixed(0).padStart(8)} ops/s   ratio ${(rps['redoubt']! / rps['redis']!).toFixed(2)}x`);
-  }
-  console.log(`\n# background snapshot of ${keys} keys: duration, worst PING latency meanwhile`);
-  for (const name of ['redis', 'redoubt'] as const) {
-    const c = await start(name, ['--appendonly', 'yes', '--appendfsync', 'everysec']);
-    try {
-      await fill(c.port, keys);
-      const [s1, w1, p1] = await backgroundJob(c.port, 'BGSAVE', 'rdb_bgsave_in_progress');
-      console.log(`${name.padEnd(8)} BGSAVE       ${s1.toFixed(2)} s, worst latency ${w1.toFixed(1)} ms over ${p1} probes`);
-      const [s2, w2, p2] = await backgroundJob(c.port, 'BGREWRITEAOF', 'aof_rewrite_in_progress');
-      console.log(`${name.padEnd(8)} BGREWRITEAOF ${s2.toFixed(2)} s, worst latency ${w2.toFixed(1)} ms over ${p2} probes`);
-    } finally {
-      await stop(c);
-    }
-  }
+  const opt = (flag: string, dflt: number): number => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : dflt);
+  const keys = opt('--keys', 1_000_000);
+  const requests = opt('--requests', 200_000);
+  const loadRequests = opt('--load-requests', 300_000);
+  const only = args.flatMap((a, i) => (args[i - 1] === '--only' ? [a] : []));
+  const want = (part: string): boolean => only.length === 0 || only.includes(part);
+  const redisDir = args.includes('--redis-dir') ? args[args.indexOf('--redis-dir') + 1]! : null;
+  const tools: Tools = {
+    redisServer: redisDir !== null ? path.join(redisDir, 'redis-server') : findOnPath('redis-server')!,
+    redisBenchmark: redisDir !== null ? path.join(redisDir, 'redis-benchmark') : findOnPath('redis-benchmark')!,
+  };
+  console.log(`# redis: ${tools.redisServer}; load generator: ${tools.redisBenchmark}; ${os.loadavg()[0]!.toFixed(1)} load average at the start`);
+  if (want('aof')) await aofSection(tools, requests);
+  // --servers redoubt: parts 2 and 3 for Redoubt alone (quick iterations; not a comparison)
+  const servers: Name[] = args.includes('--servers') ? (args[args.indexOf('--servers') + 1]!.split(',') as Name[]) : ['redis', 'redoubt'];
+  if (want('load')) await loadSection(tools, keys, loadRequests, servers);
+  if (want('idle')) await idleSection(tools, keys, servers);
 }
 
 await main();

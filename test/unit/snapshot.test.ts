@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { Database, type KeyspaceHost, type Slotted } from '../../src/keyspace/database.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { KeySnapshot, type SnapshotEncoder } from '../../src/persistence/snapshot.js';
+import { sliceBudget } from '../../src/persistence/snapshot-file.js';
 import { ListData } from '../../src/types/list.js';
 
 /** A keyspace host that is also the snapshot's host (as the Server is). */
@@ -171,4 +172,15 @@ test('snapshot: a key created and deleted during the snapshot is not written; a 
   assert.equal(rec.written.get('0/a8'), 's:8@-');
   assert.equal(rec.written.has('0/new'), false);
   assert.equal(rec.written.size, 10);
+});
+
+test('background slices: full budget while clients are quiet, a third of the loop while they are busy', () => {
+  // quiet loop (the slice's own setImmediate came straight back): the whole budget
+  assert.equal(sliceBudget(2, 0.05), 2);
+  // busy clients: half their time, so they keep two thirds of the loop
+  assert.equal(sliceBudget(2, 1.2), 0.6);
+  // always some progress, never past the budget
+  assert.equal(sliceBudget(2, 0.3), 0.25);
+  assert.equal(sliceBudget(2, 40), 2);
+  assert.equal(sliceBudget(20, 10), 5);
 });
