@@ -544,10 +544,11 @@ export class Connection {
     // exactly the bytes, so a slow reader never holds a whole working buffer per flush.
     // A TLS socket's write never completes synchronously (its callback runs in a later
     // turn, after the record went to the TCP socket), so the direct path would always end in
-    // handedOff(): a fresh 16 KiB working buffer per flush, outside Node's pool. Its bytes
-    // are copied instead (exactly the batch; a small one comes from the pool). Issue 17 goal 5.
+    // handedOff(): a fresh 16 KiB working buffer per flush, outside Node's pool. A batch
+    // within the kept buffer is copied instead (exactly its bytes; a small one comes from
+    // the pool); a larger one is handed off, as the copy would be as big. Issue 17 goal 5.
     const socket = this.socket;
-    const direct = socket.writableLength === 0 && !this.encrypted;
+    const direct = socket.writableLength === 0 && (!this.encrypted || this.writer.size > this.writer.keptSize);
     const out = direct ? this.writer.view() : this.writer.take();
     this.client.netOut += out.length;
     this.server.stats.netOutputBytes += out.length;
