@@ -161,10 +161,20 @@ export async function compareTls(deps: TlsBenchDeps, opts: TlsBenchOptions): Pro
   try {
     const targets: Target[] = [];
     const add = async (start: (args: string[]) => Promise<TlsBenchChild>) => {
-      const tlsPort = await deps.freePort();
-      const server = await start(directives(tlsPort));
-      started.push(server);
-      targets.push({ server, pid: await servingPid(server.port), tlsPort });
+      // the TLS port can be taken between freePort() and the server's bind: a new one is tried
+      for (let attempt = 1; ; attempt++) {
+        const tlsPort = await deps.freePort();
+        let server: TlsBenchChild;
+        try {
+          server = await start(directives(tlsPort));
+        } catch (e) {
+          if (attempt === 3) throw e;
+          continue;
+        }
+        started.push(server);
+        targets.push({ server, pid: await servingPid(server.port), tlsPort });
+        return;
+      }
     };
     await add((args) => deps.startRedis(args));
     await add((args) => deps.startRedoubt(args, null, 'redoubt'));
