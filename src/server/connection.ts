@@ -4,6 +4,7 @@
  * a command error only gets its reply.
  */
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { RequestParser, isLoginName } from '../protocol/request-parser.js';
 import { ReplyWriter } from '../protocol/reply-writer.js';
@@ -62,6 +63,8 @@ export class Connection {
   private lingerTimer: NodeJS.Timeout | null = null;
   /** reading is stopped until processing reaches input whose fate depends on a login ahead */
   private readingStopped = false;
+  /** a TLS connection (its writes complete asynchronously: see flush) */
+  private readonly encrypted: boolean;
 
   constructor(
     readonly server: Server,
@@ -69,6 +72,7 @@ export class Connection {
     readonly socket: Socket,
   ) {
     this.ctx = new CommandContext(server, client);
+    this.encrypted = socket instanceof TLSSocket;
     this.parser = new RequestParser(server.limits.parser, {
       get unauthenticated() {
         return !client.authenticated;
@@ -538,8 +542,13 @@ export class Connection {
     // the write finished synchronously (Writable's contract: a chunk whose callback ran is
     // released; writableLength 0 = every callback ran). A backed-up socket gets a copy of
     // exactly the bytes, so a slow reader never holds a whole working buffer per flush.
+    // A TLS socket's write never completes synchronously (its callback runs in a later
+    // turn, after the record went to the TCP socket), so the direct path would always end in
+    // handedOff(): a fresh 16 KiB working buffer per flush, outside Node's pool. A batch
+    // within the kept buffer is copied instead (exactly its bytes; a small one comes from
+    // the pool); a larger one is handed off, as the copy would be as big. Issue 17 goal 5.
     const socket = this.socket;
-    const direct = socket.writableLength === 0;
+    const direct = socket.writableLength === 0 && (!this.encrypted || this.writer.size > this.writer.keptSize);
     const out = direct ? this.writer.view() : this.writer.take();
     this.client.netOut += out.length;
     this.server.stats.netOutputBytes += out.length;

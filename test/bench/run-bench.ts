@@ -31,6 +31,10 @@
  *   --also JS     with --scripts-only: a second Redoubt (another build's dist/src/main.js, e.g.
  *                 the tree before a change) in the same alternated rounds, reported as its own
  *                 ratio to redis-server and as this build / that build
+ *   --tls-only    only the TLS report (tls-bench.ts): each server with a plaintext and a TLS
+ *                 port, SET/GET unpipelined and -P 16 over both, the loss to TLS in ops/s and
+ *                 in server CPU-us per command; with --also, that build in the same rotation
+ *   --n N         with --tls-only: a fixed -n per run (default: sized from --seconds)
  *   --profile     instead of the comparison, run SET/GET against Redoubt under
  *                 `node --cpu-prof` and print the hottest functions
  *   --summarize F print the hottest functions of an existing .cpuprofile file
@@ -44,6 +48,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findOnPath, freePort, startRedisOracle, waitForPong, type RedisOracle } from '../helpers/redis-oracle.js';
 import { rawCall } from './raw-call.js';
+import { compareTls } from './tls-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/src/main.js, next to this file's dist/test/bench */
@@ -66,10 +71,14 @@ interface Options {
   ceiling: boolean;
   /** another Redoubt build's main.js, benched alongside (--also) */
   also: string | null;
+  /** only the TLS report (tls-bench.ts) */
+  tlsOnly: boolean;
+  /** fixed -n for the TLS report's runs */
+  n: number | null;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, memoryOnly: false, profile: false, serve: null, summarize: null, scriptsOnly: false, ceiling: true, also: null };
+  const o: Options = { seconds: 3, rounds: 1, keys: 1_000_000, memory: true, memoryOnly: false, profile: false, serve: null, summarize: null, scriptsOnly: false, ceiling: true, also: null, tlsOnly: false, n: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -85,6 +94,8 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--memory-only') o.memoryOnly = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--scripts-only') o.scriptsOnly = true;
+    else if (a === '--tls-only') o.tlsOnly = true;
+    else if (a === '--n') o.n = Math.floor(num());
     else if (a === '--serve') o.serve = Math.floor(num());
     else if (a === '--summarize') o.summarize = argv[++i] ?? '';
     else if (a === '--also') o.also = path.resolve(argv[++i] ?? '');
@@ -116,15 +127,15 @@ function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   });
 }
 
-async function startRedoubt(nodeFlags: string[] = [], mainJs = MAIN_JS, name = 'redoubt'): Promise<Child> {
+async function startRedoubt(nodeFlags: string[] = [], mainJs = MAIN_JS, name = 'redoubt', serverArgs: string[] = []): Promise<Child> {
   const attempts: Array<{ how: string; args: (port: number) => string[] }> = [];
   if (existsSync(mainJs)) {
     attempts.push({
       how: mainJs === MAIN_JS ? 'node dist/src/main.js' : `node ${mainJs}`,
-      args: (port) => [...nodeFlags, mainJs, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
+      args: (port) => [...nodeFlags, mainJs, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...serverArgs],
     });
   }
-  if (mainJs === MAIN_JS) {
+  if (mainJs === MAIN_JS && serverArgs.length === 0) {
     attempts.push({ how: 'run-bench.js --serve (startServer)', args: (port) => [...nodeFlags, fileURLToPath(import.meta.url), '--serve', String(port)] });
   }
   let why = '';
@@ -155,8 +166,8 @@ async function startCeilingChild(): Promise<Child> {
   return { name: 'ceiling', port, pid: child.pid!, how: 'resp-ceiling.js (no keyspace)', stop: () => stopChild(child) };
 }
 
-async function startRedis(): Promise<Child> {
-  const o: RedisOracle = await startRedisOracle();
+async function startRedis(extraArgs: string[] = []): Promise<Child> {
+  const o: RedisOracle = await startRedisOracle(extraArgs);
   return { name: 'redis', port: o.port, pid: o.pid, how: 'redis-server', stop: () => o.stop() };
 }
 
@@ -207,8 +218,8 @@ function runProcess(cmd: string, args: string[], timeoutMs: number): Promise<str
   });
 }
 
-async function benchmark(bin: string, port: number, test: string, csvName: string, pipeline: number, n: number): Promise<Result> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '-t', test, '--csv'];
+async function benchmark(bin: string, port: number, test: string, csvName: string, pipeline: number, n: number, extra: readonly string[] = []): Promise<Result> {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(n), '-t', test, '--csv', ...extra];
   if (pipeline > 1) args.push('-P', String(pipeline));
   const out = await runProcess(bin, args, 180_000);
   for (const line of out.split('\n')) {
@@ -704,6 +715,22 @@ async function compareMemory(redis: Child, redoubt: Child, opts: Options): Promi
   console.log('(RSS and used_memory from INFO memory (used_memory_rss, used_memory) where the server has it, else /proc/<pid>/status VmRSS)\n');
 }
 
+/** `--tls-only`: the TLS report (tls-bench.ts) with this file's process and redis-benchmark helpers. */
+async function tlsReport(bench: string, opts: Options): Promise<void> {
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
+  console.log(`redis: ${(await runProcess(findOnPath('redis-server')!, ['--version'], 10_000)).trim()}`);
+  await compareTls(
+    {
+      bench,
+      startRedis: (args) => startRedis(args),
+      startRedoubt: (args, mainJs, name) => startRedoubt([], mainJs ?? MAIN_JS, name, args),
+      benchmark: (port, t, csvName, p, n, extra) => benchmark(bench, port, t, csvName, p, n, extra),
+      freePort,
+    },
+    { seconds: opts.seconds, rounds: opts.rounds, n: opts.n, also: opts.also },
+  );
+}
+
 async function main(): Promise<void> {
   // `node --test dist/test/` runs every .js under a test/ directory, this file included:
   // the benchmark is a report, not a test, so under the test runner it does nothing.
@@ -726,6 +753,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (opts.profile) await profile(bench, opts);
+  else if (opts.tlsOnly) await tlsReport(bench, opts);
   else await compare(bench, opts);
 }
 

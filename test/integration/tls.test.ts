@@ -87,6 +87,25 @@ test('TLS beside plaintext: ioredis, node-redis and redis-cli with client certif
     // TLS clients are ordinary clients: CLIENT LIST shows all of them
     const list = (await io.client('LIST')) as string;
     assert.ok(list.split('\n').filter((l) => l.length > 0).length >= 2);
+    // issue 17 goal 5: a TLS write completes in a later turn, so each reply batch leaves in a
+    // copy (connection.ts flush). Pipelined binary values of every size from 1 byte to past
+    // the 16 KiB working buffer, and a batch whose replies queue behind each other, come
+    // back byte for byte (reusing the buffer before the write completed would garble them).
+    const values = Array.from({ length: 300 }, (_, i) => Buffer.from(Array.from({ length: ((i * 7919) % 33_000) + 1 }, (_, j) => (i + j * 31) & 0xff)));
+    // one pipeline of SET i / GET i pairs: the client cuts it into 16 KiB TLS records, each
+    // arriving as its own read with its own replies, so several flushes meet in one turn
+    const batch = io.pipeline();
+    values.forEach((v, i) => batch.set(`tls:bin:${i}`, v).getBuffer(`tls:bin:${i}`));
+    const got = (await batch.exec()) ?? [];
+    assert.equal(got.length, 2 * values.length);
+    values.forEach((v, i) => {
+      const [setErr, ok] = got[2 * i]!;
+      const [getErr, r] = got[2 * i + 1]!;
+      assert.equal(setErr, null);
+      assert.equal(ok, 'OK');
+      assert.equal(getErr, null);
+      assert.ok(Buffer.isBuffer(r) && r.equals(v), `value ${i} (${v.length} bytes) came back changed`);
+    });
     assert.equal(await io.config('GET', 'tls-port').then((r) => (r as string[])[1]), String(srv.tlsPort));
     assert.match(await io.info('server'), new RegExp(`\r\nlistener2:name=tls,bind=127\\.0\\.0\\.1,bind=-::1,port=${srv.tlsPort}\r\n`));
   } finally {
