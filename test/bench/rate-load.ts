@@ -66,6 +66,10 @@ export interface RateLoadResult {
   /** requests of the counted window over 5 ms / 100 ms */
   over5ms: number;
   over100ms: number;
+  /** from the time each request was written instead of due (what a closed-loop tool would report; the gap to p50..max is this generator's lag) */
+  sentP50: number;
+  sentP999: number;
+  sentMax: number;
   sendLagP999: number;
   sendLagMax: number;
   loopDelayMaxMs: number;
@@ -155,6 +159,7 @@ async function main(): Promise<void> {
   const maxAtS = maxAt / a.rate;
   const sorted = Float64Array.from(lat).sort();
   const lags = Float64Array.from(lagOf).sort();
+  const fromSent = lat.map((x, i) => x - lagOf[i]!).sort();
   const at = (xs: Float64Array, q: number): number => +xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!.toFixed(3);
   let over5 = 0;
   let over100 = 0;
@@ -174,6 +179,9 @@ async function main(): Promise<void> {
     maxAtS: +maxAtS.toFixed(3),
     over5ms: over5,
     over100ms: over100,
+    sentP50: at(fromSent, 0.5),
+    sentP999: at(fromSent, 0.999),
+    sentMax: +fromSent[counted - 1]!.toFixed(3),
     sendLagP999: at(lags, 0.999),
     sendLagMax: +lags[counted - 1]!.toFixed(3),
     loopDelayMaxMs: +(loop.max / 1e6).toFixed(3),

@@ -146,6 +146,8 @@ interface ServerProc {
 }
 
 interface GcStats {
+  /** the server's pid once known (0 before): GC lines of other pids are skipped */
+  pid: number;
   count: number;
   /** longest pause since the window was last reset (the write-load window) */
   windowMaxMs: number;
@@ -176,6 +178,9 @@ function watchGc(stream: NodeJS.ReadableStream, gc: GcStats, log: (line: string)
         if (!line.includes('ms: ')) log(line);
         continue;
       }
+      // only the server's own lines: the relaunching parent (main.ts) traces its GCs too
+      const pid = /^\[(\d+):/.exec(line.trimStart())?.[1];
+      if (gc.pid !== 0 && pid !== undefined && Number(pid) !== gc.pid) continue;
       const kind = m[1]!;
       const ms = Number(m[2]);
       gc.count++;
@@ -201,7 +206,7 @@ async function startServer(dir: string, o: Options, log: (s: string) => void): P
   // node flags before the script: main.ts passes its own execArgv on when it relaunches with
   // the sized heap (Node refuses --trace-gc in NODE_OPTIONS)
   const args = ['--trace-gc', ...o.nodeFlags, MAIN_JS, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory', o.maxmemory, '--enable-debug-command', 'yes'];
-  const gc: GcStats = { count: 0, windowMaxMs: 0, window: new Map(), windowLong: [], windowStart: performance.now(), maxPauseMs: 0, maxPauseLine: '', byKind: new Map() };
+  const gc: GcStats = { pid: 0, count: 0, windowMaxMs: 0, window: new Map(), windowLong: [], windowStart: performance.now(), maxPauseMs: 0, maxPauseLine: '', byKind: new Map() };
   const startedAt = performance.now();
   const proc = spawn(...niced(o.nice, process.execPath, args), { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   watchGc(proc.stdout!, gc, (l) => {
@@ -210,6 +215,7 @@ async function startServer(dir: string, o: Options, log: (s: string) => void): P
   proc.stderr!.on('data', (d: Buffer) => log(`  [server stderr] ${d.toString('latin1').trim()}`));
   const client = await connectWhenUp(port, () => proc.exitCode !== null || proc.signalCode !== null, 3_600_000);
   const pid = Number(infoField(String(await client.call('INFO', 'server')), 'process_id'));
+  gc.pid = pid;
   client.close();
   return { proc, port, pid, gc, startedAt };
 }
@@ -659,7 +665,7 @@ async function main(): Promise<void> {
       for (let r = 0; r < o.rateRounds; r++) {
         const w = await fixedRateLoad(server.port, n, o.rate, o.rateSeconds, server.gc, o.nice);
         const g = w.gc;
-        log(`fixed-rate round ${r + 1}/${o.rateRounds} (${o.rate.toLocaleString('en-US')} SETs/s for ${o.rateSeconds} s after 5 s warm-up, open loop, separate process, 50 connections): ${w.answeredPerSecond.toLocaleString('en-US')} ops/s answered, p50 ${w.p50} ms, p99 ${w.p99} ms, p99.9 ${w.p999} ms, max ${w.max} ms (at ${w.maxAtS} s); >5 ms ${w.over5ms}, >100 ms ${w.over100ms}; generator send lag p99.9 ${w.sendLagP999} ms max ${w.sendLagMax} ms, its loop delay max ${w.loopDelayMaxMs} ms; errors ${w.errors}`);
+        log(`fixed-rate round ${r + 1}/${o.rateRounds} (${o.rate.toLocaleString('en-US')} SETs/s for ${o.rateSeconds} s after 5 s warm-up, open loop, separate process, 50 connections): ${w.answeredPerSecond.toLocaleString('en-US')} ops/s answered, p50 ${w.p50} ms, p99 ${w.p99} ms, p99.9 ${w.p999} ms, max ${w.max} ms (at ${w.maxAtS} s); >5 ms ${w.over5ms}, >100 ms ${w.over100ms}; from send time p50 ${w.sentP50} ms p99.9 ${w.sentP999} ms max ${w.sentMax} ms; generator send lag p99.9 ${w.sendLagP999} ms max ${w.sendLagMax} ms, its loop delay max ${w.loopDelayMaxMs} ms; errors ${w.errors}`);
         log(`  server GC in the window: ${g.count} pauses; scavenge x${g.scavenge.count} max ${g.scavenge.maxMs} ms total ${g.scavenge.totalMs} ms; mark-compact x${g.markCompact.count} max ${g.markCompact.maxMs} ms total ${g.markCompact.totalMs} ms; other ${JSON.stringify(g.other)}`);
         if (g.long.length > 0) log(`  pauses >= 20 ms [ms into window, kind, ms, heap MB]: ${JSON.stringify(g.long)}`);
         rounds.push(w);
