@@ -36,7 +36,7 @@ import { CommandTable, renameChecker } from './command-context/command-table.js'
 import { allCommands } from './commands/index.js';
 import { validateUserDirective } from './acl/config-users.js';
 import { REDIS_COMPAT_VERSION, REDOUBT_VERSION } from './version.js';
-import { HEAP_SIZED_ENV, heapFlagGiven, heapPlan, heapSizeLimit, needsRelaunch, physicalMemory, TOLERANCE, type HeapPlan } from './server/heap-sizing.js';
+import { gcFlags, HEAP_SIZED_ENV, heapFlagGiven, heapPlan, heapSizeLimit, needsRelaunch, physicalMemory, TOLERANCE, type HeapPlan } from './server/heap-sizing.js';
 
 /** set in the environment of the detached child that `daemonize yes` starts */
 const DAEMON_CHILD_ENV = 'REDOUBT_DAEMON_CHILD';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     process.env[HEAP_SIZED_ENV] === undefined &&
     !heapFlagGiven(process.execArgv, process.env['NODE_OPTIONS']) &&
     needsRelaunch(plan, heapSizeLimit());
-  const heapArgs = relaunch ? [`--max-old-space-size=${plan.oldSpaceMb}`] : [];
+  const heapArgs = relaunch ? [`--max-old-space-size=${plan.oldSpaceMb}`, ...gcFlags(process.execArgv, process.env['NODE_OPTIONS'])] : [];
 
   // As redis-server: a supervised process (systemd / upstart detected) never backgrounds.
   const supervisor = detectSupervisor(store.get('supervised'));
@@ -343,7 +343,9 @@ function heapLine(plan: HeapPlan): string {
       : heapFlagGiven(process.execArgv, process.env['NODE_OPTIONS'])
         ? 'set by --max-old-space-size'
         : `Node's default (within ${TOLERANCE * 100}% of ${plan.reason})`;
-  return `Heap limit (V8 heap_size_limit) ${mb} MB, ${source}; fixed until restart: CONFIG SET maxmemory does not change it`;
+  // the young generation and memory reducer flags in force (heap-sizing.ts gcFlags), for a latency investigation
+  const gc = process.execArgv.filter((a) => /semi[-_]space|memory[-_]reducer/.test(a));
+  return `Heap limit (V8 heap_size_limit) ${mb} MB, ${source}; fixed until restart: CONFIG SET maxmemory does not change it; GC flags: ${gc.length > 0 ? gc.join(' ') : "V8's defaults"}`;
 }
 
 /** Redis's redisIsSupervised: which supervisor the `supervised` setting and the environment point to. */

@@ -29,7 +29,7 @@ import type { TrackingTable } from './tracking.js';
 import type { HeapGuard } from './heap-guard.js';
 import type { LatencyMonitor } from './latency.js';
 import type { ClientEviction } from './client-eviction.js';
-import { YoungGenTrim } from './young-gen-trim.js';
+import { YoungGenTrim, youngGenCanShrink } from './young-gen-trim.js';
 
 /** What a tick works on. */
 export interface CronHost {
@@ -70,8 +70,8 @@ export interface CronHost {
 
 export class ServerCron {
   private timer: NodeJS.Timeout | null = null;
-  /** V8's young generation given back once no command has run for a while (young-gen-trim.ts) */
-  readonly youngGen = new YoungGenTrim();
+  /** V8's young generation given back once no command has run for a while, when it can shrink (young-gen-trim.ts) */
+  readonly youngGen = youngGenCanShrink(process.execArgv, process.env['NODE_OPTIONS']) ? new YoungGenTrim() : null;
 
   constructor(private readonly host: CronHost) {
     host.config.onChange('hz', (v) => {
@@ -159,7 +159,7 @@ export class ServerCron {
     eviction.evict();
     h.memory.settle();
     h.heapGuard.sample();
-    if (!h.loading) this.youngGen.tick(Date.now(), h.stats.totalCommands);
+    if (!h.loading) this.youngGen?.tick(Date.now(), h.stats.totalCommands);
     h.tlsService.autoReload();
     const timeout = h.config.int('timeout');
     if (timeout > 0) {

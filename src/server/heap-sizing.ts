@@ -103,6 +103,38 @@ export function oldSpaceLimit(heapLimit: number, execArgv: readonly string[], no
   return heapLimit > 2 * YOUNG_RESERVE ? heapLimit - YOUNG_RESERVE : heapLimit / 2;
 }
 
+/**
+ * The young generation's semi-space, fixed (MiB): V8's own maximum on 64-bit, and its
+ * minimum too, so the young generation never shrinks. Measured at 10M keys under a steady
+ * SET load (issue 17 goal 2, test/bench/scale-run.ts --rate): after V8's memory reducer
+ * shrank it to 1 MiB, scavenges ran every 0.12 s instead of every 1 s, each still paying
+ * the same fixed cost (V8 walks every old-generation page per scavenge: ~15-20 ms at
+ * 1.5 GB on the loaded test machine), the server fell behind and p99 went from 27 ms to
+ * 3 s. Same figure as YOUNG_RESERVE's, so heap_size_limit does not change.
+ */
+export const SEMI_SPACE_MB = 16;
+
+/**
+ * V8 flags for a server holding a big heap, added when main.ts relaunches with the sized
+ * heap (a flag the operator gave, in Node's arguments or NODE_OPTIONS, wins):
+ * - the semi-space fixed at SEMI_SPACE_MB (above);
+ * - no memory reducer: once allocation slows it starts memory-reducing full collections
+ *   and shrinks the young generation; at 10M keys one such collection was a 1,086 ms
+ *   pause (944 ms of it marking left to the pause) in the middle of a steady write load.
+ *   A cache keeps its dataset: giving heap back to the OS on a quiet moment is not worth
+ *   a stall of the next burst. Full collections still run when the old space grows.
+ */
+export function gcFlags(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].map((a) => a.replace(/_/g, '-'));
+  const has = (name: string): boolean => given.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `--no-${name}`);
+  const flags: string[] = [];
+  if (!has('min-semi-space-size') && !has('max-semi-space-size') && !has('semi-space-growth-factor')) {
+    flags.push(`--min-semi-space-size=${SEMI_SPACE_MB}`, `--max-semi-space-size=${SEMI_SPACE_MB}`);
+  }
+  if (!has('memory-reducer')) flags.push('--no-memory-reducer');
+  return flags;
+}
+
 /** The ceiling this process runs with, in bytes (old space plus young generation). */
 export function heapSizeLimit(): number {
   return v8.getHeapStatistics().heap_size_limit;

@@ -14,6 +14,14 @@
  * then returns the pages (RSS drops a second or two later). At most `MAX_ATTEMPTS` per
  * quiet spell; none while the space is at its initial size. The next burst grows the
  * space again within its first few collections.
+ *
+ * Off when the young generation's minimum size is fixed (`--min-semi-space-size`, which
+ * main.ts's relaunch sets by default, heap-sizing.ts gcFlags): V8 cannot shrink it then,
+ * and the collections would be asked for in vain. That default trades this RSS (a fixed
+ * 30 MiB or so, 30 B per key at 1M keys, a rounding error at 10M) for latency at a big
+ * heap: once shrunk, the young generation regrows only slowly under a steady load, and
+ * every scavenge pays a cost that grows with the old generation (issue 17, session 11:
+ * p99 27 ms -> 3 s at 10M keys after a shrink).
  */
 import v8 from 'node:v8';
 import { minorCollection } from './live-heap.js';
@@ -26,6 +34,12 @@ export const RETRY_MS = 5000;
 export const MAX_ATTEMPTS = 3;
 /** The young generation at or below this (V8's initial semi-space) is left alone. */
 export const INITIAL_NEW_SPACE = 2 ** 20;
+
+/** Whether V8 may shrink the young generation in this process (no fixed minimum given). */
+export function youngGenCanShrink(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  const fixed = (a: string): boolean => /^--min[-_]semi[-_]space[-_]size(=|$)/.test(a);
+  return !execArgv.some(fixed) && !(nodeOptions ?? '').split(/\s+/).some(fixed);
+}
 
 /** The young generation's committed size now (V8's new_space). */
 export function newSpaceBytes(): number {

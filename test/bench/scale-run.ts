@@ -8,7 +8,7 @@
  *   node dist/test/bench/scale-run.js --phase keys --count 10000000 --maxmemory 4gb \
  *     --write-load 500000 --no-save [--node-flag --max-semi-space-size=64]
  *   node dist/test/bench/scale-run.js --phase keys --count 10000000 --batch 1000 --maxmemory 4gb \
- *     --rate 20000 --rate-seconds 60 --no-save --no-digest
+ *     --rate 10000 --rate-seconds 30 --rate-rounds 3 --no-save --no-digest
  *
  * Phases: `keys` = N string keys in db 0 (16-byte names `key:` + 12 digits, 3-byte values,
  * MSET of 100 keys per command); `hash` / `set` / `zset` = N members in one key (HSET /
@@ -22,10 +22,16 @@
  * --write-load N (keys phase; issue 17 goal 2): N redis-benchmark SETs over the loaded keys,
  * p50/p99/p99.9/max and the longest GC pause in that window; --node-flag passes a V8 flag
  * to the server (kept across its heap-sizing relaunch); --batch sets items per command.
- * --rate R [--rate-seconds S] (keys phase; goal 2 at a fixed rate, as a cache sees it): R
- * SETs per second for S seconds (default 60) over 50 connections from this process, each
- * latency taken from the request's scheduled time (so a stall counts for every request it
- * delayed, not just the one in flight), p50/p99/p99.9/max and the longest GC pause meanwhile.
+ * --rate R [--rate-seconds S] [--rate-rounds K] (keys phase; goal 2 at a fixed rate, as a
+ * cache sees it): K rounds of R SETs per second for S seconds (default 60) after a 5 s
+ * warm-up, over 50 connections from a separate process (rate-load.ts: an open-loop
+ * schedule, each latency taken from the request's due time, so a stall counts for every
+ * request it delayed; the generator's own send lag is reported to show when it, not the
+ * server, fell behind): p50/p99/p99.9/max, and from the server's GC trace in the same
+ * window the scavenges and mark-compacts apart (count, longest, total) and every pause of
+ * 20 ms or more with its time. --nice N runs the server and the generator under `nice -n N`
+ * (negative needs root) on a shared machine. --node-flag --trace-gc-nvp is understood too
+ * (each pause's phases); SCALE_GC_LOG=file keeps the server's whole GC trace there.
  *
  * Memory safety (a shared machine): every second the server's RSS and the machine's
  * MemAvailable are read; past --rss-cap (default 13 GiB) or under --min-available (default
@@ -33,15 +39,17 @@
  * (maxmemory or the heap guard) ends the load cleanly: the run goes on with what was loaded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RespClient, RespError, type RespValue } from '../../src/cli/resp-client.js';
 import { freePort } from '../helpers/redis-oracle.js';
+import type { RateLoadResult } from './rate-load.js';
 
 const MAIN_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
+const RATE_LOAD_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'rate-load.js');
 const GIB = 2 ** 30;
 const MIB = 2 ** 20;
 
@@ -63,10 +71,13 @@ interface Options {
   /** fixed-rate write load once loaded: SETs per second (0 = none) and how long */
   rate: number;
   rateSeconds: number;
+  rateRounds: number;
+  /** run the server and the load generator under `nice -n` (negative: ahead of the machine's other work; needs root) */
+  nice: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { phase: 'keys', count: 1_000_000, maxmemory: '0', rssCap: 13 * GIB, minAvailable: 4 * GIB, batch: 100, nodeFlags: [], digest: true, writeLoad: 0, noSave: false, rate: 0, rateSeconds: 60 };
+  const o: Options = { phase: 'keys', count: 1_000_000, maxmemory: '0', rssCap: 13 * GIB, minAvailable: 4 * GIB, batch: 100, nodeFlags: [], digest: true, writeLoad: 0, noSave: false, rate: 0, rateSeconds: 60, rateRounds: 1, nice: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[i + 1] ?? '';
@@ -80,6 +91,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--write-load') o.writeLoad = Number(v);
     else if (a === '--rate') o.rate = Number(v);
     else if (a === '--rate-seconds') o.rateSeconds = Number(v);
+    else if (a === '--rate-rounds') o.rateRounds = Number(v);
+    else if (a === '--nice') o.nice = Number(v);
     else if (a === '--no-digest' || a === '--no-save') {
       if (a === '--no-digest') o.digest = false;
       else o.noSave = true;
@@ -116,6 +129,11 @@ function loadCommand(phase: Phase, start: number, n: number): string {
   return bulk(args);
 }
 
+/** The command line under `nice -n` when `nice` is not 0. */
+function niced(nice: number, cmd: string, args: string[]): [string, string[]] {
+  return nice === 0 ? [cmd, args] : ['nice', ['-n', String(nice), cmd, ...args]];
+}
+
 // ---- the server child ----
 
 interface ServerProc {
@@ -128,9 +146,16 @@ interface ServerProc {
 }
 
 interface GcStats {
+  /** the server's pid once known (0 before): GC lines of other pids are skipped */
+  pid: number;
   count: number;
   /** longest pause since the window was last reset (the write-load window) */
   windowMaxMs: number;
+  /** per kind since the window was last reset */
+  window: Map<string, { count: number; maxMs: number; totalMs: number }>;
+  /** pauses of 20 ms or more since the window was last reset: [ms after the reset, kind, pause ms, heap MB before] */
+  windowLong: [number, string, number, number][];
+  windowStart: number;
   maxPauseMs: number;
   maxPauseLine: string;
   byKind: Map<string, { count: number; maxMs: number; totalMs: number }>;
@@ -139,24 +164,35 @@ interface GcStats {
 /** Reads `--trace-gc` lines ("… Mark-Compact 1.2 (3.4) -> 1.1 (3.4) MB, 12.34 / 0.00 ms …"). */
 function watchGc(stream: NodeJS.ReadableStream, gc: GcStats, log: (line: string) => void): void {
   let rest = '';
+  // SCALE_GC_LOG=file: the server's whole stdout (every GC line, e.g. with --node-flag --trace-gc-nvp) copied there
+  const copy = process.env['SCALE_GC_LOG'];
   stream.on('data', (d: Buffer) => {
+    if (copy !== undefined) appendFileSync(copy, d);
     const lines = (rest + d.toString('latin1')).split('\n');
     rest = lines.pop() ?? '';
     for (const line of lines) {
-      const m = /ms: ([A-Za-z -]+?) [\d.]+ \([\d.]+\) -> [\d.]+ \([\d.]+\) MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/.exec(line);
+      // --trace-gc, or --trace-gc-nvp ("pause=12.3 mutator=… gc=s|mc|mmc …", heap bytes in total_size_before)
+      const nvp = /ms: pause=([\d.]+) mutator=[\d.]+ gc=(\w+) .*total_size_before=(\d+)/.exec(line);
+      const m = nvp !== null ? [line, nvp[2] === 's' ? 'Scavenge' : nvp[2] === 'mc' ? 'Mark-Compact' : nvp[2]!, nvp[1]!, String(Number(nvp[3]) / 2 ** 20)] : /ms: ([A-Za-z -]+?) ([\d.]+) \([\d.]+\) -> [\d.]+ \([\d.]+\) MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/.exec(line)?.map((x, i, a) => (i === 2 ? a[3]! : i === 3 ? a[2]! : x)) ?? null;
       if (m === null) {
         if (!line.includes('ms: ')) log(line);
         continue;
       }
+      // only the server's own lines: the relaunching parent (main.ts) traces its GCs too
+      const pid = /^\[(\d+):/.exec(line.trimStart())?.[1];
+      if (gc.pid !== 0 && pid !== undefined && Number(pid) !== gc.pid) continue;
       const kind = m[1]!;
       const ms = Number(m[2]);
       gc.count++;
       if (ms > gc.windowMaxMs) gc.windowMaxMs = ms;
-      const k = gc.byKind.get(kind) ?? { count: 0, maxMs: 0, totalMs: 0 };
-      k.count++;
-      k.totalMs += ms;
-      if (ms > k.maxMs) k.maxMs = ms;
-      gc.byKind.set(kind, k);
+      for (const by of [gc.byKind, gc.window]) {
+        const k = by.get(kind) ?? { count: 0, maxMs: 0, totalMs: 0 };
+        k.count++;
+        k.totalMs += ms;
+        if (ms > k.maxMs) k.maxMs = ms;
+        by.set(kind, k);
+      }
+      if (ms >= 20) gc.windowLong.push([Math.round(performance.now() - gc.windowStart), kind, ms, Math.round(Number(m[3]))]);
       if (ms > gc.maxPauseMs) {
         gc.maxPauseMs = ms;
         gc.maxPauseLine = line.trim();
@@ -170,15 +206,16 @@ async function startServer(dir: string, o: Options, log: (s: string) => void): P
   // node flags before the script: main.ts passes its own execArgv on when it relaunches with
   // the sized heap (Node refuses --trace-gc in NODE_OPTIONS)
   const args = ['--trace-gc', ...o.nodeFlags, MAIN_JS, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory', o.maxmemory, '--enable-debug-command', 'yes'];
-  const gc: GcStats = { count: 0, windowMaxMs: 0, maxPauseMs: 0, maxPauseLine: '', byKind: new Map() };
+  const gc: GcStats = { pid: 0, count: 0, windowMaxMs: 0, window: new Map(), windowLong: [], windowStart: performance.now(), maxPauseMs: 0, maxPauseLine: '', byKind: new Map() };
   const startedAt = performance.now();
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  const proc = spawn(...niced(o.nice, process.execPath, args), { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   watchGc(proc.stdout!, gc, (l) => {
     if (/heap|WARNING|error|Error|DB loaded|Ready/i.test(l)) log(`  [server] ${l.trim()}`);
   });
   proc.stderr!.on('data', (d: Buffer) => log(`  [server stderr] ${d.toString('latin1').trim()}`));
   const client = await connectWhenUp(port, () => proc.exitCode !== null || proc.signalCode !== null, 3_600_000);
   const pid = Number(infoField(String(await client.call('INFO', 'server')), 'process_id'));
+  gc.pid = pid;
   client.close();
   return { proc, port, pid, gc, startedAt };
 }
@@ -498,71 +535,62 @@ async function writeLoad(port: number, count: number, requests: number, gc: GcSt
 }
 
 /**
- * A fixed-rate write load (issue 17 goal 2): `rate` SETs per second for `seconds`, spread
- * over `conns` connections, each overwriting a random loaded key with a 3-byte value. Every
- * millisecond the requests due by then are written; a request's latency runs from the time
- * it was due to its reply, so a server stall is charged to every request it held back
- * (no coordinated omission). Replies are all "+OK": each CRLF ends one.
+ * The fixed-rate write load (issue 17 goal 2) in its own process (rate-load.ts: an open-loop
+ * schedule, latency from each request's due time, the generator's own lag reported), with
+ * the server's GC pauses in the same window by kind from its --trace-gc.
  */
-async function fixedRateLoad(port: number, count: number, rate: number, seconds: number, gc: GcStats, conns = 50): Promise<WriteLoad & { sent: number; late: number }> {
-  gc.windowMaxMs = 0;
-  const total = Math.round(rate * seconds);
-  const lat = new Float64Array(total);
-  let done = 0;
-  let late = 0;
-  const socks = await Promise.all(
-    Array.from({ length: conns }, () =>
-      new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
-        s.setNoDelay(true);
-        s.once('error', reject);
-      }),
-    ),
-  );
-  // per connection: the due times of the requests in flight, in order
-  const due: number[][] = socks.map(() => []);
-  let finish: () => void = () => {};
-  const finished = new Promise<void>((r) => (finish = r));
-  socks.forEach((s, k) => {
-    s.on('data', (d: Buffer) => {
-      const now = performance.now();
-      for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) {
-        const t = due[k]!.shift();
-        if (t !== undefined) lat[done++] = now - t;
+async function fixedRateLoad(port: number, count: number, rate: number, seconds: number, gc: GcStats, nice: number): Promise<RateLoadResult & { gc: GcWindow }> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn(...niced(nice, process.execPath, [RATE_LOAD_JS, '--port', String(port), '--count', String(count), '--rate', String(rate), '--seconds', String(seconds), '--warmup-seconds', '5']), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    let windowed = false;
+    resetGcWindow(gc);
+    p.stdout!.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      // the counted window starts after the generator's warm-up (it prints WINDOW then)
+      if (!windowed && text.includes('WINDOW')) {
+        windowed = true;
+        resetGcWindow(gc);
       }
-      if (done === total) finish();
     });
+    p.once('error', reject);
+    p.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`rate-load exited ${code}`))));
   });
-  const start = performance.now();
-  let sent = 0;
-  let next = 0;
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const now = performance.now();
-      const want = Math.min(total, Math.floor(((now - start) / 1000) * rate));
-      if (want - sent > rate / 100) late++; // more than 10 ms behind schedule: this process lagged
-      // one write per connection per tick, the requests due interleaved over the connections
-      const batches: string[] = socks.map(() => '');
-      for (; sent < want; sent++) {
-        const k = next++ % conns;
-        const key = itemName('keys', Math.floor(Math.random() * count));
-        batches[k] += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$3\r\nVXK\r\n`;
-        due[k]!.push(start + (sent * 1000) / rate);
-      }
-      batches.forEach((b, k) => {
-        if (b !== '') socks[k]!.write(b, 'latin1');
-      });
-      if (sent < total) setTimeout(tick, 1);
-      else resolve();
-    };
-    tick();
-  });
-  await finished;
-  const elapsed = (performance.now() - start) / 1000;
-  for (const s of socks) s.destroy();
-  const sorted = lat.subarray(0, done).sort();
-  const at = (q: number): number => +sorted[Math.min(done - 1, Math.floor(q * done))]!.toFixed(3);
-  return { rps: done / elapsed, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: +sorted[done - 1]!.toFixed(3), gcMaxPauseMs: gc.windowMaxMs, sent, late };
+  const line = /RATE-LOAD (.*)/.exec(out);
+  if (line === null) throw new Error(`rate-load printed no result: ${out}`);
+  return { ...(JSON.parse(line[1]!) as RateLoadResult), gc: gcWindow(gc) };
+}
+
+interface GcWindow {
+  count: number;
+  scavenge: { count: number; maxMs: number; totalMs: number };
+  markCompact: { count: number; maxMs: number; totalMs: number };
+  other: Record<string, { count: number; maxMs: number }>;
+  /** pauses of 20 ms or more: [ms into the window, kind, pause ms, heap MB before] */
+  long: [number, string, number, number][];
+}
+
+function resetGcWindow(gc: GcStats): void {
+  gc.windowMaxMs = 0;
+  gc.window = new Map();
+  gc.windowLong = [];
+  gc.windowStart = performance.now();
+}
+
+function gcWindow(gc: GcStats): GcWindow {
+  const zero = { count: 0, maxMs: 0, totalMs: 0 };
+  const w: GcWindow = { count: 0, scavenge: { ...zero }, markCompact: { ...zero }, other: {}, long: gc.windowLong.slice(0, 40) };
+  for (const [kind, k] of gc.window) {
+    w.count += k.count;
+    const into = kind === 'Scavenge' ? w.scavenge : kind.startsWith('Mark-Compact') ? w.markCompact : null;
+    if (into === null) w.other[kind] = { count: k.count, maxMs: k.maxMs };
+    else {
+      into.count += k.count;
+      into.totalMs = +(into.totalMs + k.totalMs).toFixed(1);
+      into.maxMs = Math.max(into.maxMs, k.maxMs);
+    }
+  }
+  return w;
 }
 
 async function digest(c: RespClient, phase: Phase): Promise<{ value: string; ms: number }> {
@@ -633,9 +661,16 @@ async function main(): Promise<void> {
     }
     if (o.rate > 0) {
       if (o.phase !== 'keys') throw new Error('--rate is for the keys phase');
-      const w = await fixedRateLoad(server.port, n, o.rate, o.rateSeconds, server.gc);
-      log(`fixed-rate write load (${o.rate.toLocaleString('en-US')} SETs/s for ${o.rateSeconds} s over the loaded keys, 50 connections): ${Math.round(w.rps).toLocaleString('en-US')} ops/s answered, p50 ${w.p50} ms, p99 ${w.p99} ms, p99.9 ${w.p999} ms, max ${w.max} ms; longest GC pause meanwhile ${w.gcMaxPauseMs.toFixed(1)} ms; ticks > 10 ms behind schedule (client lag) ${w.late}`);
-      summary['fixedRate'] = w;
+      const rounds: unknown[] = [];
+      for (let r = 0; r < o.rateRounds; r++) {
+        const w = await fixedRateLoad(server.port, n, o.rate, o.rateSeconds, server.gc, o.nice);
+        const g = w.gc;
+        log(`fixed-rate round ${r + 1}/${o.rateRounds} (${o.rate.toLocaleString('en-US')} SETs/s for ${o.rateSeconds} s after 5 s warm-up, open loop, separate process, 50 connections): ${w.answeredPerSecond.toLocaleString('en-US')} ops/s answered, p50 ${w.p50} ms, p99 ${w.p99} ms, p99.9 ${w.p999} ms, max ${w.max} ms (at ${w.maxAtS} s); >5 ms ${w.over5ms}, >100 ms ${w.over100ms}; from send time p50 ${w.sentP50} ms p99.9 ${w.sentP999} ms max ${w.sentMax} ms; generator send lag p99.9 ${w.sendLagP999} ms max ${w.sendLagMax} ms, its loop delay max ${w.loopDelayMaxMs} ms; errors ${w.errors}`);
+        log(`  server GC in the window: ${g.count} pauses; scavenge x${g.scavenge.count} max ${g.scavenge.maxMs} ms total ${g.scavenge.totalMs} ms; mark-compact x${g.markCompact.count} max ${g.markCompact.maxMs} ms total ${g.markCompact.totalMs} ms; other ${JSON.stringify(g.other)}`);
+        if (g.long.length > 0) log(`  pauses >= 20 ms [ms into window, kind, ms, heap MB]: ${JSON.stringify(g.long)}`);
+        rounds.push(w);
+      }
+      summary['fixedRate'] = rounds;
       const size = await c.call('DBSIZE');
       if (size !== n) log(`DBSIZE after the write load: ${JSON.stringify(size)}, want ${n}`);
     }

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../helpers/redis-oracle.js';
 import { scratchDir } from '../helpers/scratch-dir.js';
 import { errors } from '../../src/errors.js';
-import { HEAP_BASE_MB, HEAP_PER_ACCOUNTED_BYTE } from '../../src/server/heap-sizing.js';
+import { gcFlags, HEAP_BASE_MB, HEAP_PER_ACCOUNTED_BYTE } from '../../src/server/heap-sizing.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const MiB = 2 ** 20;
@@ -87,6 +87,8 @@ test('maxmemory 10mb: the bin relaunches itself with a heap sized from it, logs 
     assert.ok(limit >= oldSpace * MiB && limit <= (oldSpace + 128) * MiB, `heap_size_limit ${limit / MiB} MiB for --max-old-space-size=${oldSpace}`);
     const serverPid = Number(infoField(await r.info('server'), 'process_id'));
     assert.notEqual(serverPid, bin.child.pid, 'the server runs in the relaunched process');
+    // issue 17 goal 2: the young generation fixed, no memory reducer (heap-sizing.ts gcFlags)
+    assert.match(bin.output(), new RegExp(`^${serverPid}:C .* Heap limit .*; GC flags: ${gcFlags([], undefined).join(' ')}$`, 'm'));
     assert.match(bin.output(), new RegExp(`^${serverPid}:C .* Heap limit \\(V8 heap_size_limit\\) ${Math.round(limit / MiB)} MB, sized at start from maxmemory`, 'm'));
 
     assert.equal(await r.config('SET', 'maxmemory', '20mb'), 'OK');
@@ -145,6 +147,13 @@ test("the relaunched server stays in its parent's session; a Ctrl-C to the group
       stop(bin);
     }
   }
+});
+
+test('gcFlags: the young generation fixed and no memory reducer, unless the operator chose either', () => {
+  assert.deepEqual(gcFlags([], undefined), ['--min-semi-space-size=16', '--max-semi-space-size=16', '--no-memory-reducer']);
+  assert.deepEqual(gcFlags(['--max_semi_space_size=64'], undefined), ['--no-memory-reducer']);
+  assert.deepEqual(gcFlags([], '--memory-reducer --trace-gc'), ['--min-semi-space-size=16', '--max-semi-space-size=16']);
+  assert.deepEqual(gcFlags(['--semi-space-growth-factor=2', '--no-memory-reducer'], undefined), []);
 });
 
 test('a config read from stdin reaches the relaunched server (replayed through a pipe)', async () => {

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INITIAL_NEW_SPACE, MAX_ATTEMPTS, QUIET_MS, RETRY_MS, YoungGenTrim } from '../../src/server/young-gen-trim.js';
+import { INITIAL_NEW_SPACE, MAX_ATTEMPTS, QUIET_MS, RETRY_MS, YoungGenTrim, youngGenCanShrink } from '../../src/server/young-gen-trim.js';
+import { gcFlags } from '../../src/server/heap-sizing.js';
 
 test('a collection once no command has run for QUIET_MS, retried at most MAX_ATTEMPTS times, none while busy', () => {
   let size = 16 * 2 ** 20;
@@ -38,4 +39,13 @@ test('a collection once no command has run for QUIET_MS, retried at most MAX_ATT
   size = INITIAL_NEW_SPACE;
   for (let i = 0; i < 5; i++) trim.tick((now += RETRY_MS), commands);
   assert.equal(calls, MAX_ATTEMPTS + 1);
+});
+
+test('the trim is off when the young generation has a fixed minimum (the relaunch default), on otherwise', () => {
+  assert.equal(youngGenCanShrink([], undefined), true);
+  assert.equal(youngGenCanShrink(['--max-old-space-size=4096', '--max-semi-space-size=16'], ''), true);
+  assert.equal(youngGenCanShrink(['--min-semi-space-size=16', '--max-semi-space-size=16'], undefined), false);
+  assert.equal(youngGenCanShrink([], '--trace-gc --min_semi_space_size=8'), false);
+  // the relaunch's own flags fix it
+  assert.equal(youngGenCanShrink(gcFlags([], undefined), undefined), false);
 });
