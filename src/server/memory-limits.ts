@@ -15,18 +15,17 @@ import type { Propagator } from '../persistence/propagator.js';
 import type { Logger } from './logger.js';
 import type { ServerStats } from './stats.js';
 
-/** What evicting a key reaches in the server (server/server.ts). */
 /** What the maxmemory figure reads: used_memory and the replicas' buffers inside it. */
 export interface EvictableMemoryHost {
   readonly memory: MemoryAccounting;
   readonly replication: { readonly primary: { readonly replicas: readonly { readonly client: { readonly bufferCounted: number } }[] } };
 }
 
+/** What evicting a key reaches in the server (server/server.ts). */
 export interface EvictionServer extends EvictableMemoryHost {
   readonly config: ConfigStore;
   readonly stats: ServerStats;
   readonly dbs: readonly Database[];
-  readonly memory: MemoryAccounting;
   readonly propagator: Propagator;
   readonly pause: { readonly active: boolean };
   readonly scripts: { readonly suspended: boolean };

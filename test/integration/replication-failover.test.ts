@@ -299,6 +299,9 @@ test('redis-server 7.0 fails over to a Redoubt replica (PSYNC … FAILOVER answe
   const r = await redoubt();
   assert.equal(await r.c.call('REPLICAOF', '127.0.0.1', String(primary.port)), '+OK\r\n');
   await linkUp(r.c);
+  // the replica's link is up before redis-server has read its first REPLCONF ACK, which is
+  // what puts a diskless-synced replica online there; FAILOVER refuses a replica not online
+  await waitFor('redis-server to see the replica online', async () => (await infoField(pc, 'replication', 'slave0'))?.includes('state=online') === true);
   assert.equal(await pc.call('FAILOVER', 'TO', '127.0.0.1', String(r.srv.port)), '+OK\r\n');
   await waitFor('redis-server to hand over', async () => (await state(pc)) === 'no-failover', 10_000);
   assert.equal(await infoField(r.c, 'replication', 'role'), 'master');
