@@ -8,13 +8,22 @@
  *  - every `send` gets exactly one callback: the upstream's reply bytes, or a gateway error
  *    when the connection is lost, times out, or was refused at login;
  *  - a command lost with its connection after it was written is answered with
- *    `lostReply` and never resent: whether it ran upstream is unknown, and only the client
+ *    LOST_REPLY and never resent: whether it ran upstream is unknown, and only the client
  *    may decide to retry a write;
+ *  - a command is written only once the upstream has answered on this connection (the
+ *    login's reply, or a PING's when there is no login): a connection that closes before
+ *    that answers its commands with UNREACHABLE_REPLY — they were never written, and the
+ *    gateway may send them elsewhere. A completed TCP handshake proves nothing: a redis-server
+ *    killed by SIGKILL has its client sockets closed before its listening socket (the kernel
+ *    releases a dying process's files highest descriptor first), so for a moment a new
+ *    connection is still accepted by the kernel, then reset unread; and a connection to a
+ *    loopback port nobody listens on can be given that very port as its source and connect
+ *    to itself (refused here as unreachable: it would read its own commands back as replies);
  *  - a reply's bytes are copied out of the read buffer once, so the callback may keep them;
  *  - the login (AUTH with the configured user, then SELECT-free: clusters have one
- *    database) is pipelined ahead of the first command; if it fails, the connection closes
- *    and every pending command gets the refusal (the upstream's text is not shown to
- *    clients: it could name the gateway's upstream user).
+ *    database) is written first; if it fails, the connection closes and every pending
+ *    command gets the refusal, unwritten (the upstream's text is not shown to clients: it
+ *    could name the gateway's upstream user).
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -27,6 +36,8 @@ export interface UpstreamOptions {
   /** AUTH [user] password before the first command (none when password is undefined) */
   user?: string;
   password?: string;
+  /** the connection's own source port (tests: a connection to itself); the kernel picks one when undefined */
+  localPort?: number;
   /** TLS client options (certificate, CA, servername); plain TCP when undefined */
   tls?: tls.ConnectionOptions;
   /** a command unanswered this long fails, and the connection with it (ms) */
@@ -85,8 +96,13 @@ interface Pending {
   sentAt: number;
   /** how long this command may go unanswered (ms): the connection's timeout, or a blocking command's own */
   timeoutMs: number;
-  /** the login's AUTH: a failure closes the connection */
-  login: boolean;
+  /**
+   * the connection's own first command, written at once: the login (AUTH or HELLO; a
+   * refusal closes the connection) or, without one, a PING (any answer will do)
+   */
+  opening: 'login' | 'probe' | null;
+  /** on the socket; false while it waits for the upstream's first answer */
+  written: boolean;
   /** its reply waits for this gate's verdict */
   gate: Gate | null;
 }
@@ -98,6 +114,10 @@ export class UpstreamConnection {
   private input: Buffer = Buffer.alloc(0);
   private inputLen = 0;
   private connected = false;
+  /** the upstream has answered on this connection: commands are written as they come */
+  private answered: boolean;
+  /** commands waiting for that first answer, encoded */
+  private unsent: Buffer[] = [];
   private closedReply: Buffer | null = null;
   private readonly timer: NodeJS.Timeout;
   /** gates not decided yet */
@@ -106,10 +126,11 @@ export class UpstreamConnection {
   onClose: (() => void) | null = null;
 
   constructor(private readonly opts: UpstreamOptions) {
-    const connectOpts = { host: opts.host, port: opts.port };
+    const connectOpts = { host: opts.host, port: opts.port, ...(opts.localPort !== undefined ? { localPort: opts.localPort, localAddress: opts.host } : {}) };
     this.socket = opts.tls !== undefined ? tls.connect({ ...opts.tls, ...connectOpts }) : net.connect(connectOpts);
     this.socket.setNoDelay(true);
     this.socket.once(opts.tls !== undefined ? 'secureConnect' : 'connect', () => {
+      if (connectedToItself(this.socket)) return this.fail(UNREACHABLE_REPLY);
       this.connected = true;
     });
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -117,12 +138,16 @@ export class UpstreamConnection {
     this.socket.on('close', () => this.fail(this.connected ? LOST_REPLY : UNREACHABLE_REPLY));
     this.timer = setInterval(() => this.checkTimeouts(), Math.max(10, Math.min(1000, opts.timeoutMs / 4)));
     this.timer.unref();
+    // a subscriber link's requests are written as they come (sendRaw): nothing waits
+    this.answered = opts.onFrame !== undefined;
     if (opts.resp3 === true) {
       const auth = opts.password !== undefined ? ['AUTH', opts.user ?? 'default', opts.password] : [];
-      this.write(['HELLO', '3', ...auth], () => undefined, true);
+      this.write(['HELLO', '3', ...auth], () => undefined, 'login');
     } else if (opts.password !== undefined) {
       const argv = opts.user !== undefined ? ['AUTH', opts.user, opts.password] : ['AUTH', opts.password];
-      this.write(argv, () => undefined, true);
+      this.write(argv, () => undefined, 'login');
+    } else if (!this.answered) {
+      this.write(['PING'], () => undefined, 'probe');
     }
   }
 
@@ -147,7 +172,7 @@ export class UpstreamConnection {
       queueMicrotask(() => callback(reason, true));
       return;
     }
-    this.write(argv, callback, false, timeoutMs);
+    this.write(argv, callback, null, timeoutMs);
   }
 
   /**
@@ -159,7 +184,7 @@ export class UpstreamConnection {
   gate(): Gate | null {
     if (this.inFlight === 0 || this.closedReply !== null) return null;
     const gate: Gate = { verdict: null, held: [] };
-    for (let i = this.head; i < this.pending.length; i++) if (!this.pending[i]!.login) this.pending[i]!.gate = gate;
+    for (let i = this.head; i < this.pending.length; i++) if (this.pending[i]!.opening === null) this.pending[i]!.gate = gate;
     this.gates.add(gate);
     return gate;
   }
@@ -184,9 +209,20 @@ export class UpstreamConnection {
     this.fail(LOST_REPLY);
   }
 
-  private write(argv: readonly string[], callback: ReplyCallback, login: boolean, timeoutMs = this.opts.timeoutMs): void {
-    this.pending.push({ callback, sentAt: performance.now(), timeoutMs, login, gate: null });
-    this.socket.write(encodeCommand(argv));
+  private write(argv: readonly string[], callback: ReplyCallback, opening: Pending['opening'], timeoutMs = this.opts.timeoutMs): void {
+    const written = this.answered || opening !== null;
+    this.pending.push({ callback, sentAt: performance.now(), timeoutMs, opening, written, gate: null });
+    if (written) this.socket.write(encodeCommand(argv));
+    else this.unsent.push(encodeCommand(argv));
+  }
+
+  /** The upstream's first answer: the commands that waited for it are written, in order. */
+  private writeUnsent(): void {
+    this.answered = true;
+    for (let i = this.head; i < this.pending.length; i++) this.pending[i]!.written = true;
+    const unsent = this.unsent;
+    this.unsent = [];
+    if (unsent.length > 0) this.socket.write(unsent.length === 1 ? unsent[0]! : Buffer.concat(unsent));
   }
 
   private onData(chunk: Buffer): void {
@@ -228,12 +264,13 @@ export class UpstreamConnection {
       const bytes = Buffer.from(this.input.subarray(start, end));
       const isError = bytes[0] === 0x2d || bytes[0] === 0x21;
       start = end;
-      if (p.login) {
-        if (isError) {
+      if (p.opening !== null) {
+        if (isError && p.opening === 'login') {
           this.fail(LOGIN_REFUSED_REPLY);
           this.opts.onLoginRefused?.();
           return;
         }
+        if (!this.answered) this.writeUnsent();
       } else if (p.gate === null) {
         p.callback(bytes, isError);
       } else if (p.gate.verdict === null) {
@@ -259,13 +296,17 @@ export class UpstreamConnection {
     if (p !== undefined && performance.now() - p.sentAt > p.timeoutMs) this.fail(TIMEOUT_REPLY);
   }
 
-  /** Ends the connection once: every command still pending gets `reason`. */
+  /**
+   * Ends the connection once: every command still pending gets `reason`, but a lost
+   * connection's unwritten commands get UNREACHABLE_REPLY (they never left the gateway).
+   */
   private fail(reason: Buffer): void {
     if (this.closedReply !== null) return;
     this.closedReply = reason;
     clearInterval(this.timer);
     this.socket.destroy();
-    const waiting = this.pending.slice(this.head).filter((p) => !p.login);
+    this.unsent = [];
+    const waiting = this.pending.slice(this.head).filter((p) => p.opening === null);
     this.pending.length = 0;
     this.head = 0;
     // replies held at a gate: whether the command will survive is unknown now
@@ -274,9 +315,18 @@ export class UpstreamConnection {
       for (const h of gate.held.splice(0)) h.callback(reason, true);
     }
     this.gates.clear();
-    for (const p of waiting) p.callback(reason, true);
+    for (const p of waiting) p.callback(p.written || reason !== LOST_REPLY ? reason : UNREACHABLE_REPLY, true);
     this.onClose?.();
   }
+}
+
+/**
+ * A loopback connection whose source is its destination: nothing listened on the port, and
+ * the kernel gave the connection that port as its own (TCP's simultaneous open); what it
+ * writes comes back to it.
+ */
+function connectedToItself(socket: net.Socket): boolean {
+  return socket.localPort !== undefined && socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
 }
 
 function deliverGated(pass: boolean, callback: ReplyCallback, bytes: Buffer, isError: boolean): void {

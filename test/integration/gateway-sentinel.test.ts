@@ -238,7 +238,11 @@ test('a Sentinel set as the upstream: the primary SIGKILLed, the Sentinel elects
     await w.stop();
 
     assert.equal(await c.client('ID'), id);
-    // writes in flight when the primary died: their fate is unknown; the rest were held, then sent to the new primary
+    // writes in flight when the primary died: their fate is unknown; the rest were held, then sent to the new primary.
+    // Each writer's next write must not be lost too: for a moment after its client sockets
+    // close, a SIGKILLed redis-server's listening socket still completes a new connection's
+    // handshake, then resets it unread (CI saw 8 errors); the gateway writes nothing on a
+    // connection before the upstream answered there, so those are retried, not lost.
     for (const m of w.failed) assert.match(m, /may or may not have run/);
     assert.ok(w.failed.length <= 4, `killed at +0 ms; ${errorReport(set, w, killedAt)}`);
     const direct = set.admin(replica.port);

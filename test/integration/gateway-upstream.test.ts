@@ -2,10 +2,12 @@
  * The gateway's upstream connection against a real redis-server: pipelined commands are
  * answered in order and byte for byte, the login is checked, and a lost, silent or absent
  * upstream answers every pending command exactly once with an error instead of hanging;
- * a blocking command's own timeout; the pub/sub link (subscriber.ts).
+ * a blocking command's own timeout; the pub/sub link (subscriber.ts). Commands wait for the
+ * upstream's first answer on a connection (a handshake alone proves nothing: fake upstreams).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import {
   LOGIN_REFUSED_REPLY,
@@ -111,6 +113,87 @@ test('an upstream that is not there is reported as unreachable', async () => {
   const port = await freePort();
   const conn = connect(port);
   assert.deepEqual(await call(conn, ['PING']), { reply: UNREACHABLE_REPLY.toString(), isError: true });
+});
+
+/** A TCP listener standing in for an upstream: `onData` sees each chunk a connection sends. */
+async function fakeUpstream(onData: (s: net.Socket, data: string) => void): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+    s.on('data', (d) => onData(s, d.toString('latin1')));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const PING = '*1\r\n$4\r\nPING\r\n';
+const SET_K = '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n';
+const GET_K = '*2\r\n$3\r\nGET\r\n$1\r\nk\r\n';
+
+test('commands are written only once the upstream answered on the connection: reset before that, they are unreachable, never lost', async () => {
+  // what a SIGKILLed redis-server does to a new connection for a moment (CI saw it: 8 lost
+  // writes from 4 writers): its client sockets are closed before its listening socket, whose
+  // backlog still completes the handshake, then resets the connection unread
+  const seen: string[] = [];
+  const dying = await fakeUpstream((s, data) => {
+    seen.push(data);
+    s.resetAndDestroy();
+  });
+  try {
+    const conn = connect(dying.port);
+    const replies = await Promise.all([call(conn, ['SET', 'k', 'v']), call(conn, ['GET', 'k'])]);
+    for (const r of replies) assert.deepEqual(r, { reply: UNREACHABLE_REPLY.toString(), isError: true });
+    assert.deepEqual(seen, [PING]);
+  } finally {
+    await dying.close();
+  }
+
+  // an upstream that answers late gets nothing but the PING before its answer, then the commands in order
+  const got: string[] = [];
+  let answer: (() => void) | null = null;
+  const slow = await fakeUpstream((s, data) => {
+    got.push(data);
+    if (data === PING) answer = () => s.write('+PONG\r\n');
+    else s.write(':1\r\n'.repeat(data.match(/(^|\n)\*\d/g)?.length ?? 0));
+  });
+  const conn = connect(slow.port);
+  try {
+    const replies = Promise.all([call(conn, ['SET', 'k', 'v']), call(conn, ['GET', 'k'])]);
+    for (let i = 0; i < 400 && answer === null; i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(got, [PING]);
+    answer!();
+    assert.deepEqual(await replies, [
+      { reply: ':1\r\n', isError: false },
+      { reply: ':1\r\n', isError: false },
+    ]);
+    assert.equal(got.slice(1).join(''), SET_K + GET_K);
+  } finally {
+    conn.close();
+    await slow.close();
+  }
+});
+
+test('a connection to a loopback port nobody listens on that connects to itself is unreachable, not an echo of its own commands', async () => {
+  const port = await freePort();
+  // the kernel may give a connection to a free loopback port that port as its source (TCP
+  // simultaneous open): forced here with the source port
+  const conn = connect(port, { localPort: port });
+  try {
+    assert.deepEqual(await call(conn, ['SET', 'k', 'v']), { reply: UNREACHABLE_REPLY.toString(), isError: true });
+    assert.equal(conn.closed, true);
+  } finally {
+    conn.close();
+  }
 });
 
 test("a blocking command's own timeout replaces the connection's; a subscriber link relays pushes and reports errors and loss", { skip }, async () => {
