@@ -89,19 +89,34 @@ interface Latin1Slicer {
 const hasLatin1Slice = typeof (Buffer.prototype as Latin1Slicer).latin1Slice === 'function';
 
 /**
- * bytes [start, end) as a binary string. Short arguments (command names, small keys and
- * values) are built in JS, which beats a call into C++ for a handful of chars; strings
- * under 13 chars come out flat, so Map lookups need no flattening.
+ * bytes [start, end) as a binary string. Arguments up to 16 bytes (command names, most
+ * keys and small values) are made by one String.fromCharCode call with the bytes as
+ * arguments: one allocation, no call into C++, about a third of latin1Slice's cost for a
+ * 16-byte key. (A loop of `+=` made one string per byte.) Strings under 13 chars come out
+ * flat either way, and so do these: Map lookups need no flattening.
  */
-export function latin1(buf: Buffer, start: number, end: number): string {
-  const n = end - start;
-  if (n <= 0) return '';
-  if (n <= 8) {
-    let s = String.fromCharCode(buf[start]!);
-    for (let i = start + 1; i < end; i++) s += String.fromCharCode(buf[i]!);
-    return s;
+export function latin1(b: Buffer, s: number, end: number): string {
+  const f = String.fromCharCode;
+  switch (end - s) {
+    case 1: return f(b[s]!);
+    case 2: return f(b[s]!, b[s + 1]!);
+    case 3: return f(b[s]!, b[s + 1]!, b[s + 2]!);
+    case 4: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+    case 5: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+    case 6: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+    case 7: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+    case 8: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+    case 9: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!);
+    case 10: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!);
+    case 11: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!);
+    case 12: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!);
+    case 13: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!);
+    case 14: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!);
+    case 15: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!);
+    case 16: return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!);
   }
-  return hasLatin1Slice ? (buf as Latin1Slicer).latin1Slice!.call(buf, start, end) : buf.toString('latin1', start, end);
+  if (end <= s) return '';
+  return hasLatin1Slice ? (b as Latin1Slicer).latin1Slice!.call(b, s, end) : b.toString('latin1', s, end);
 }
 
 export class RequestParser {
@@ -404,7 +419,7 @@ export class RequestParser {
     }
   }
 
-  /**
+    /**
    * Index of the next `byte` at or after pos within [pos, end) with at least `after`
    * bytes following it; -1 when there is no such byte yet, -2 when it was found but the
    * bytes after it have not arrived. Resumes from where the last failed search ended.
