@@ -119,6 +119,38 @@ export function latin1(b: Buffer, s: number, end: number): string {
   return hasLatin1Slice ? (b as Latin1Slicer).latin1Slice!.call(b, s, end) : b.toString('latin1', s, end);
 }
 
+/**
+ * The most arguments readWhole takes in one pass (more go through the general path):
+ * bounds the array a request's count makes it allocate before its bytes are checked.
+ */
+const WHOLE_MAX_ARGS = 1024;
+
+/**
+ * Recent command names, by a hash of their bytes (direct-mapped, checked byte by byte):
+ * a name a client sends again comes back as the same string instead of a new one, so it
+ * costs no allocation, and its hash, which V8 caches in the string, is not computed again
+ * for the command table's lookup. Only the first argument of a request goes here, so the
+ * table holds the few names a server is sent; a miss costs a comparison and one slot.
+ */
+const NAME_SLOTS = 256;
+const MAX_NAME = 24;
+const names: string[] = new Array<string>(NAME_SLOTS).fill('');
+
+function commandName(buf: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n === 0 || n > MAX_NAME) return latin1(buf, start, end);
+  const slot = (n * 61 + buf[start]! * 31 + buf[end - 1]! * 7 + buf[start + (n >> 1)]!) & (NAME_SLOTS - 1);
+  const known = names[slot]!;
+  if (known.length === n) {
+    let i = 0;
+    while (i < n && known.charCodeAt(i) === buf[start + i]) i++;
+    if (i === n) return known;
+  }
+  const made = latin1(buf, start, end);
+  names[slot] = made;
+  return made;
+}
+
 export class RequestParser {
   /** input; the unconsumed bytes are buf[pos, end) */
   private buf: Buffer = EMPTY;
@@ -348,6 +380,13 @@ export class RequestParser {
       if (this.multibulkLeft === 0) {
         if (this.pos >= this.end) return NEED_MORE;
         if (this.buf[this.pos] === 0x2a /* '*' */) {
+          if (!this.auth.unauthenticated) {
+            const whole = this.readWhole();
+            if (whole !== null) {
+              this.lastWasInline = false;
+              return whole;
+            }
+          }
           const r = this.readMultibulkHeader();
           if (r === 'more') return NEED_MORE;
           if (r === 'empty') continue;
@@ -419,7 +458,61 @@ export class RequestParser {
     }
   }
 
-    /**
+  /**
+   * The common case in one pass: a whole multibulk request already in the buffer, in its
+   * plainest form (counts of plain digits, bulks shorter than BIG_BULK, within the limits),
+   * read without the per-line searches and state of the general path, into an array of
+   * its known length. Anything else (a request not all there yet, a count to reject, a
+   * big bulk, a client not logged in, whose caps are checked by the general path) returns
+   * null having changed nothing, and the general path reads it exactly as before: this is
+   * a shortcut to the same result, never a second grammar. A request split across reads
+   * is walked here once, then finished by the general path.
+   */
+  private readWhole(): string[] | null {
+    const buf = this.buf;
+    const end = this.end;
+    // `*N`: N plain digits, then CR and one more byte (the byte after CR is not checked)
+    let p = this.pos + 1;
+    if (p >= end) return null;
+    let c = buf[p]!;
+    if (c < 0x31 || c > 0x39) return null;
+    let n = c - 0x30;
+    while (++p < end && (c = buf[p]!) !== CR) {
+      const d = c - 0x30;
+      if (d < 0 || d > 9 || n >= WHOLE_MAX_ARGS) return null;
+      n = n * 10 + d;
+    }
+    if (p + 1 >= end || n > WHOLE_MAX_ARGS || n > this.limits.maxMultibulkLen) return null;
+    p += 2;
+    const maxLen = this.limits.maxBulkLen;
+    const argv = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      // `$L`: L plain digits ("0" alone for an empty bulk), CR, one byte, L bytes, two bytes
+      if (p >= end || buf[p] !== 0x24 /* '$' */) return null;
+      if (++p >= end) return null;
+      c = buf[p]!;
+      let len = c - 0x30;
+      if (len === 0) {
+        if (++p >= end || buf[p] !== CR) return null;
+      } else {
+        if (len < 0 || len > 9) return null;
+        while (++p < end && (c = buf[p]!) !== CR) {
+          const d = c - 0x30;
+          if (d < 0 || d > 9 || len >= BIG_BULK) return null;
+          len = len * 10 + d;
+        }
+        if (len >= BIG_BULK || len > maxLen) return null;
+      }
+      const start = p + 2;
+      p = start + len + 2;
+      if (p > end) return null;
+      argv[i] = i === 0 ? commandName(buf, start, start + len) : latin1(buf, start, start + len);
+    }
+    this.consumeTo(p);
+    return argv;
+  }
+
+  /**
    * Index of the next `byte` at or after pos within [pos, end) with at least `after`
    * bytes following it; -1 when there is no such byte yet, -2 when it was found but the
    * bytes after it have not arrived. Resumes from where the last failed search ended.
