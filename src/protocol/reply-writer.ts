@@ -3,7 +3,7 @@
  * replies leaves in a single socket write. RESP2 and RESP3 differ only in how a few
  * kinds are spelled; the choice is made per call from the connection's protocol.
  */
-import { Kind, type Reply } from './reply.js';
+import { Kind, reply, type Reply } from './reply.js';
 import { formatDouble } from './number-format.js';
 
 /** Redis's PROTO_REPLY_CHUNK_BYTES: a client's reply buffer at first, and the most it grows to */
@@ -147,12 +147,50 @@ export class ReplyWriter {
     const n = s.length;
     this.ensure(n + 32);
     this.buf[this.len++] = 36; // $
-    this.put(String(n));
+    this.digits(n);
     this.buf[this.len++] = 13;
     this.buf[this.len++] = 10;
     if (n > 0) this.put(s);
     this.buf[this.len++] = 13;
     this.buf[this.len++] = 10;
+  }
+
+  /**
+   * `prefix`, the decimal digits of `v` (an integer, |v| < 2^31), CRLF: written straight
+   * into the buffer, where String(v) made a string per reply (an INCR, LPUSH or HSET
+   * count, a bulk's length) only to copy it.
+   */
+  private intLine(prefix: number, v: number): void {
+    this.ensure(14);
+    this.buf[this.len++] = prefix;
+    this.digits(v);
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  /** The decimal digits of an integer with |v| < 2^31 at `len`; room (11 bytes) must be ensured. */
+  private digits(v: number): void {
+    const buf = this.buf;
+    let o = this.len;
+    if (v < 0) {
+      buf[o++] = 45; // -
+      v = -v;
+    }
+    if (v < 10) {
+      buf[o] = 48 + v;
+      this.len = o + 1;
+      return;
+    }
+    let width = 2;
+    for (let t = 100; t <= v && width < 10; t *= 10) width++;
+    let i = o + width;
+    this.len = i;
+    while (v >= 10) {
+      const q = (v / 10) | 0;
+      buf[--i] = 48 + v - q * 10;
+      v = q;
+    }
+    buf[--i] = 48 + v;
   }
 
   raw(bytes: Buffer): void {
@@ -167,14 +205,30 @@ export class ReplyWriter {
         this.bulk(r.s);
         return;
       case Kind.Simple:
+        if (r === OK) {
+          // the commonest reply of all, without the CR/LF check of its text
+          this.ensure(5);
+          const buf = this.buf;
+          const o = this.len;
+          buf[o] = 43; // +
+          buf[o + 1] = 79; // O
+          buf[o + 2] = 75; // K
+          buf[o + 3] = 13;
+          buf[o + 4] = 10;
+          this.len = o + 5;
+          return;
+        }
         this.line('+', stripNewlines(r.s));
         return;
       case Kind.Error:
         this.line('-', stripNewlines(r.s));
         return;
-      case Kind.Int:
-        this.line(':', String(r.n));
+      case Kind.Int: {
+        const n = r.n;
+        if (typeof n === 'number' && n === (n | 0)) this.intLine(58 /* : */, n);
+        else this.line(':', String(n));
         return;
+      }
       case Kind.Null:
         this.str(resp === 3 ? '_\r\n' : '$-1\r\n');
         return;
@@ -231,6 +285,8 @@ export class ReplyWriter {
     }
   }
 }
+
+const OK = reply.ok;
 
 /** Simple strings and errors cannot carry CR/LF; Redis replaces them with spaces. */
 function stripNewlines(s: string): string {

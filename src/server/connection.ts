@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { RequestParser, isLoginName } from '../protocol/request-parser.js';
+import { RequestParser, isLoginName, type AuthLimits } from '../protocol/request-parser.js';
 import { ReplyWriter } from '../protocol/reply-writer.js';
 import { reply, type Reply } from '../protocol/reply.js';
 import { CommandContext } from '../command-context/context.js';
@@ -73,11 +73,7 @@ export class Connection {
   ) {
     this.ctx = new CommandContext(server, client);
     this.encrypted = socket instanceof TLSSocket;
-    this.parser = new RequestParser(server.limits.parser, {
-      get unauthenticated() {
-        return !client.authenticated;
-      },
-    });
+    this.parser = new RequestParser(server.limits.parser, new LoginState(client));
     client.kill = () => this.close();
     client.replySlot = () => this.openReplySlot();
     client.queryBufferBytes = () => this.parser.pendingBytes;
@@ -611,6 +607,18 @@ export class Connection {
       this.eviction.forget(this.client);
       this.server.connectionClosed(this);
     }
+  }
+}
+
+/**
+ * The parser's view of the login (read once per request). One class for every
+ * connection: an object literal with a getter made a new accessor per connection,
+ * so the read became a megamorphic lookup once many clients were connected.
+ */
+class LoginState implements AuthLimits {
+  constructor(private readonly client: Client) {}
+  get unauthenticated(): boolean {
+    return !this.client.authenticated;
   }
 }
 

@@ -81,6 +81,36 @@ describe('every reply kind, exactly', () => {
   });
 });
 
+describe('integer lines and bulk lengths are written digit by digit', () => {
+  test('every power of ten and its neighbours, both signs, the 32-bit edges, and beyond them', () => {
+    const values = new Set<number>([0, -0, 2147483647, -2147483647, -2147483648, 2147483648, -2147483649, 4294967296, 2 ** 53 - 1, -(2 ** 53 - 1)]);
+    for (let t = 1; t <= 1e15; t *= 10) for (const v of [t - 1, t, t + 1]) values.add(v).add(-v);
+    for (let i = 0; i < 2000; i++) values.add(Math.floor((Math.random() - 0.5) * 2 ** (1 + (i % 40))));
+    const w = new ReplyWriter();
+    for (const v of values) {
+      w.write(reply.int(v), 2);
+      assert.equal(w.take().toString('latin1'), `:${String(v)}\r\n`, String(v));
+    }
+  });
+
+  test('bulk lengths of every width', () => {
+    for (const n of [0, 1, 9, 10, 99, 100, 999, 1000, 65535, 100000, 1048577]) {
+      const s = 'b'.repeat(n);
+      assert.equal(enc(reply.bulk(s), 2), `$${n}\r\n${s}\r\n`);
+    }
+  });
+
+  test('+OK and other simple strings in one batch', () => {
+    const w = new ReplyWriter();
+    for (let i = 0; i < 3; i++) {
+      w.write(reply.ok, 2);
+      w.write(reply.simple('OK'), 3);
+      w.write(reply.pong, 2);
+    }
+    assert.equal(w.take().toString('latin1'), '+OK\r\n+OK\r\n+PONG\r\n'.repeat(3));
+  });
+});
+
 describe('CR and LF in simple strings and errors', () => {
   test('are replaced by spaces so the reply stays one line', () => {
     assert.equal(enc(reply.simple('a\r\nb\nc\rd'), 2), '+a  b c d\r\n');
