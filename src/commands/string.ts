@@ -537,9 +537,10 @@ export const setrange = defineCommand({
 /** INCR/DECR/INCRBY/DECRBY: exact 64-bit arithmetic, the TTL is kept. */
 function incrBy(ctx: CommandContext, key: string, incr: number | bigint): Reply {
   const db = ctx.db;
-  const cur = db.getStringForWrite(key);
+  const cur = db.getIntegerOrStringForWrite(key);
   let v: number | bigint = 0;
-  if (cur !== undefined) {
+  if (typeof cur === 'number') v = cur;
+  else if (cur !== undefined) {
     const p = parseInteger(cur);
     if (p === null) return reply.error(errors.notInteger);
     v = p;
@@ -553,7 +554,8 @@ function incrBy(ctx: CommandContext, key: string, incr: number | bigint): Reply 
     r = Number.isSafeInteger(Number(b)) ? Number(b) : b;
   }
   // changed in place after getStringForWrite's lookup (Redis's dbReplaceValue: no second touch)
-  db.setString(key, String(r), true, false, false);
+  if (typeof r === 'number') db.setInteger(key, r);
+  else db.setString(key, String(r), true, false, false);
   ctx.notify(NotifyKind.string, 'incrby', key);
   return reply.int(r);
 }

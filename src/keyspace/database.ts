@@ -252,6 +252,43 @@ export class Database {
     this.set(key, { type: 'string', value, raw }, keepTtl, touch);
   }
 
+  /**
+   * INCR's read (getStringForWrite): a string key's value as a number when it is held as a
+   * small canonical integer (no text built to parse back), else its text; undefined: no key.
+   */
+  getIntegerOrStringForWrite(key: string): number | string | undefined {
+    const e = this.lookupWrite(key);
+    if (e === undefined) return undefined;
+    if (e.v.type !== 'string') throw new CommandError(errors.wrongType);
+    if (e instanceof KeyEntry) {
+      const n = e.smallInt();
+      if (n !== undefined) return n;
+    }
+    return e.v.value;
+  }
+
+  /**
+   * INCR's store: the same as setString(key, String(n), true, false, false) — the value
+   * replaced in place after the command's own lookup, TTL kept — with an integer 0..2^31-1
+   * stored as one without its text when the key holds an inline string.
+   */
+  setInteger(key: string, n: number): void {
+    const e = this.data.get(key);
+    if (!(e instanceof KeyEntry) || e.v !== e || !(n >= 0 && n <= 0x7fffffff && Number.isInteger(n))) {
+      this.setString(key, String(n), true, false, false);
+      return;
+    }
+    if (this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
+    // as set(): a key whose time has come is reclaimed first and the value is a new key
+    if (this.expires.size > 0 && this.expireIfNeeded(key)) {
+      this.setString(key, String(n), true, false, false);
+      return;
+    }
+    e.setSmallInt(n);
+    if (!this.host.lfuEnabled()) e.lru = this.host.now();
+    this.host.keyModified(this, key, e);
+  }
+
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */
   private insert(key: string, v: Value): Slotted {
     const e = new KeyEntry(v, this.host.now(), LFU_INIT, this.order.add(key));

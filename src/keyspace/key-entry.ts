@@ -125,6 +125,38 @@ export class KeyEntry implements StringValue {
     return typeof x === 'string' ? 16 + ((x.length + 7) & ~7) : 0;
   }
 
+  /**
+   * INCR's fast path: the value as a number when it is an inline string holding a
+   * canonical integer 0..2^31-1 (kept as that integer), else undefined.
+   */
+  smallInt(): number | undefined {
+    const x = this.val;
+    if (typeof x !== 'number') return undefined;
+    if (x >= 0) return x;
+    // 0 to 999 are packed as 1 to 3 bytes (packString): their digits, when canonical
+    const p = -x - 1;
+    const len = Math.floor(p / SHORT_LEN_UNIT);
+    const b = p % SHORT_LEN_UNIT;
+    const d0 = (len === 1 ? b : len === 2 ? b >>> 8 : b >>> 16) - 48;
+    if (d0 < 0 || d0 > 9 || (d0 === 0 && len > 1)) return undefined;
+    if (len === 1) return d0;
+    const d1 = (len === 2 ? b & 0xff : (b >>> 8) & 0xff) - 48;
+    if (d1 < 0 || d1 > 9) return undefined;
+    if (len === 2) return d0 * 10 + d1;
+    const d2 = (b & 0xff) - 48;
+    return d2 < 0 || d2 > 9 ? undefined : d0 * 100 + d1 * 10 + d2;
+  }
+
+  /**
+   * Stores the canonical integer `n` (0..2^31-1) as an inline string value, exactly as
+   * `v = { type: 'string', value: String(n), raw: false }` would (the same packing), with
+   * no text built for n >= 1000.
+   */
+  setSmallInt(n: number): void {
+    this.val = n >= 1000 ? n : packString(String(n));
+    this.meta -= this.meta & (RAW | NOT_INT);
+  }
+
   // --- the StringValue view, meaningful while the value is inline (`v` is the entry) ---
 
   get type(): 'string' {

@@ -95,3 +95,32 @@ test('key entry: mem shares a field with the flags and the LFU counter; large fi
   (e.v as StringValue).raw = false;
   assert.deepEqual([e.mem, e.lfu, (e.v as StringValue).raw], [3_000_000, 7, false]);
 });
+
+test("key entry: INCR's small-integer path reads and stores what the string path does", () => {
+  const str = (value: string, raw = false): StringValue => ({ type: 'string', value, raw });
+  // every value the fast read must recognise, and texts it must leave to the parser
+  const texts = ['0', '7', '10', '99', '100', '999', '1000', '65535', '2147483647', '2147483648', '007', '01', '00', '-1', '-0', '+1', '1a', 'a', ' 1', '', '12345678901'];
+  for (let i = 0; i < 1200; i++) texts.push(String(i));
+  for (const text of texts) {
+    const e = new KeyEntry(str(text), 0, 0, 0);
+    const canonical = /^(0|[1-9][0-9]*)$/.test(text) && Number(text) <= 0x7fffffff;
+    assert.equal(e.smallInt(), canonical ? Number(text) : undefined, `smallInt of '${text}'`);
+  }
+  for (const n of [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 65536, 0x7fffffff]) {
+    for (const raw of [false, true]) {
+      const fast = new KeyEntry(str('x', raw), 0, 0, 0);
+      fast.notInt = true;
+      fast.setSmallInt(n);
+      const slow = new KeyEntry(str('x', raw), 0, 0, 0);
+      slow.notInt = true;
+      slow.v = str(String(n));
+      for (const e of [fast, slow]) assert.equal(e.v, e, 'held inline');
+      assert.equal(fast.value, slow.value);
+      assert.equal(fast.value, String(n));
+      assert.equal(fast.raw, slow.raw);
+      assert.equal(fast.notInt, slow.notInt);
+      assert.equal(fast.inlineBytes(), slow.inlineBytes());
+      assert.equal(fast.smallInt(), n);
+    }
+  }
+});
