@@ -673,7 +673,7 @@ export class AofWriter implements PropagationSink {
     this.fsyncOffset = Math.min(this.fsyncOffset, this.currentSize);
     this.lastBgrewriteOk = true;
     this.consecutiveFailures = 0;
-    this.deleteHistory();
+    this.deleteHistory(true);
     this.log('notice', 'Background AOF rewrite finished successfully');
   }
 
@@ -707,18 +707,45 @@ export class AofWriter implements PropagationSink {
     if (this.rewrite !== null) this.lastRewriteTimeSec = Math.floor((this.now() - this.rewriteStartMs) / 1000);
   }
 
-  private deleteHistory(): void {
-    if (this.manifest.history.length === 0) return;
-    for (const f of this.manifest.history) {
-      this.log('notice', `Removing the history file ${f.name} in the background`);
-      try {
-        this.fs.unlinkSync(binaryNameToPath(this.dirPath, f.name));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log('warning', `Can't remove the history file ${f.name}: ${errText(e)}`);
+  /**
+   * Deletes the history files, then persists the manifest without them. At start-up this
+   * runs synchronously; after a rewrite (`background`) the files are unlinked off the event
+   * loop, as Redis unlinks them in a background thread: freeing a big file's blocks took
+   * 40 ms on the loop for a 55 MB incr file (issue 17 goal 6). As in Redis, the manifest
+   * drops them first, so a crash before an unlink completes leaves that file unreferenced.
+   */
+  private deleteHistory(background = false): void {
+    const history = this.manifest.history;
+    if (history.length === 0) return;
+    const failed = (f: { name: string }, e: NodeJS.ErrnoException): void => {
+      if (e.code !== 'ENOENT') this.log('warning', `Can't remove the history file ${f.name}: ${errText(e)}`);
+    };
+    for (const f of history) this.log('notice', `Removing the history file ${f.name} in the background`);
+    if (!background) {
+      for (const f of history) {
+        try {
+          this.fs.unlinkSync(binaryNameToPath(this.dirPath, f.name));
+        } catch (e) {
+          failed(f, e as NodeJS.ErrnoException);
+        }
       }
+      this.dropHistory(new Set(history.map((f) => f.name)));
+      return;
     }
+    // as Redis's aofDelHistoryFiles: the manifest drops them at once, the unlinks follow
+    this.dropHistory(new Set(history.map((f) => f.name)));
+    for (const f of history) {
+      this.fs.unlink(binaryNameToPath(this.dirPath, f.name), (err) => {
+        if (err !== null) failed(f, err);
+      });
+    }
+  }
+
+  /** Persists the manifest without the named history entries. */
+  private dropHistory(names: ReadonlySet<string>): void {
     const am = cloneManifest(this.manifest);
-    am.history = [];
+    am.history = am.history.filter((f) => !names.has(f.name));
+    if (am.history.length === this.manifest.history.length) return;
     try {
       writeManifest(this.loc, am, this.fs);
       this.manifest = am;
