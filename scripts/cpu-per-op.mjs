@@ -15,7 +15,7 @@
 //
 //   node scripts/cpu-per-op.mjs [-n N] [-r ROUNDS] [-t set,get,...] [-P 1,16]
 //        [--target NAME=DIR[,NODEFLAG...]] ... [--build NAME=COMMIT[,NODEFLAG...]] ...
-//        [-w N] [--no-redis] [--redis PATH] [--server-args "ARGS"]
+//        [-w N] [--no-redis] [--redis PATH] [--server-args "ARGS"] [--aof always|everysec|no]
 //
 //   -n        requests per redis-benchmark run (default 100000)
 //   -r        rounds (default 3)
@@ -32,12 +32,14 @@
 //             worktree with this checkout's node_modules, and measure it as a target;
 //             e.g. --build before=75b0b22. The worktree is removed on exit.
 //   --server-args  extra Redoubt arguments for every target, e.g. "--io-threads 1"
+//   --aof     every server (redis-server too) runs with appendonly yes and this appendfsync,
+//             each in a directory of its own (issue 17 goal 6)
 //   --redis   redis-server binary (default: redis-server on PATH; REDIS_SERVER also read)
 //
 // Each Redoubt runs as `node FLAGS DIR/dist/src/main.js --port P --bind 127.0.0.1
 // --save '' --appendonly no`. Everything started is stopped on exit.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,6 +53,7 @@ let REDIS = process.env.REDIS_SERVER ?? 'redis-server';
 let withRedis = true;
 let WARM = 0;
 let serverArgs = [];
+let AOF = null;
 const targets = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
@@ -66,6 +69,7 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--no-redis') withRedis = false;
   else if (a === '-w') WARM = Number(next());
   else if (a === '--server-args') serverArgs = next().split(/\s+/).filter(Boolean);
+  else if (a === '--aof') AOF = next();
   else if (a === '--build') {
     const v = next();
     const eq = v.indexOf('=');
@@ -122,8 +126,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function start(name, command, argv, setsid = false) {
   const port = await freePort();
-  const child = spawn(command, [...argv, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    cwd: work,
+  // with --aof each server appends to a directory of its own
+  const dir = path.join(work, `dir-${name}`);
+  mkdirSync(dir, { recursive: true });
+  const persistence = AOF === null ? ['--appendonly', 'no'] : ['--dir', dir, '--appendonly', 'yes', '--appendfsync', AOF];
+  const child = spawn(command, [...argv, '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
+    cwd: dir,
     stdio: 'ignore',
     detached: setsid,
   });
@@ -170,13 +178,13 @@ for (const t of targets) {
 }
 
 const servers = [];
-if (withRedis) servers.push(await start('redis', REDIS, ['--daemonize', 'no', '--logfile', '', '--dir', work]));
+if (withRedis) servers.push(await start('redis', REDIS, ['--daemonize', 'no', '--logfile', '']));
 for (const t of targets) {
   const setsid = t.flags.includes('@setsid');
   const flags = t.flags.filter((f) => f !== '@setsid');
   servers.push(await start(t.name, process.execPath, [...flags, path.join(t.dir, 'dist/src/main.js'), ...serverArgs], setsid));
 }
-console.log(`CPU per request; -n ${N} -c 50, ${ROUNDS} rounds; ` + servers.map((s) => `${s.name} pid ${s.pid}`).join(', '));
+console.log(`CPU per request; -n ${N} -c 50, ${ROUNDS} rounds${AOF === null ? '' : `, appendonly yes, appendfsync ${AOF}`}; ` + servers.map((s) => `${s.name} pid ${s.pid}`).join(', '));
 console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const autogroup = (pid) => {
   try {

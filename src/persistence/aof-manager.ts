@@ -141,6 +141,28 @@ export class AofPersistence {
     const ok = w.flush();
     // INFO debug eventloop_duration_aof_sum: time spent writing (and, under always, syncing)
     this.server.stats.aofDurationUsec += Math.round((performance.now() - started) * 1000);
+    this.flushed(w, ok);
+  }
+
+  /**
+   * appendfsync always, the reply barrier's group commit: write on the loop, fsync on the
+   * thread pool (AofWriter.syncInBackground); `done(ok)` when the fsync completed.
+   */
+  syncInBackground(done: (ok: boolean) => void): 'started' | 'synced' | 'failed' {
+    const w = this.writer;
+    if (w === null) return 'synced';
+    const started = performance.now();
+    const r = w.syncInBackground((ok) => {
+      if (!ok) this.flushed(w, false);
+      done(ok);
+    });
+    this.server.stats.aofDurationUsec += Math.round((performance.now() - started) * 1000);
+    this.flushed(w, r !== 'failed');
+    return r;
+  }
+
+  /** A write's (or fsync's) outcome: the MISCONF state follows it; under always a failure is fatal. */
+  private flushed(w: AofWriter, ok: boolean): void {
     if (ok !== this.lastFlushOk) {
       this.lastFlushOk = ok;
       this.server.refreshDiskError();
@@ -284,7 +306,8 @@ export class AofPersistence {
   /** Once per cron tick: pending data out, a scheduled or automatic rewrite. */
   cron(): void {
     const w = this.writer;
-    if (w !== null) this.flush();
+    // (while the reply barrier's fsync runs under always, the barrier writes and syncs next)
+    if (w !== null && !w.groupSyncRunning) this.flush();
     if (this.job !== null || this.bgsaveRunning()) return;
     if (this.scheduled) {
       this.startRewrite();

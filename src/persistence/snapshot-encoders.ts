@@ -39,7 +39,8 @@ export function rdbSnapshotEncoder(server: PersistenceHost, aofBase: boolean): S
 
 /**
  * An AOF base as commands (SET/RPUSH/…/PEXPIREAT), as Redis rewrites without a preamble:
- * first one FUNCTION LOAD per library (Redis's rewriteFunctions), then the keys.
+ * with aof-timestamp-enabled a `#TS:<unix time>` annotation first (Redis's
+ * rewriteAppendOnlyFileRio), then one FUNCTION LOAD per library (rewriteFunctions), then the keys.
  */
 export function aofCommandSnapshotEncoder(server: PersistenceHost): SnapshotEncoder {
   const out = new RespCommandBuilder();
@@ -50,6 +51,7 @@ export function aofCommandSnapshotEncoder(server: PersistenceHost): SnapshotEnco
   };
   return {
     begin: () => {
+      if (server.config.bool('aof-timestamp-enabled')) out.raw(`#TS:${Math.floor(Date.now() / 1000)}\r\n`);
       for (const code of server.functions.codes()) out.command(['FUNCTION', 'LOAD', code]);
       return take();
     },

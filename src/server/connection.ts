@@ -519,10 +519,10 @@ export class Connection {
     if (this.writer.size === 0 || this.closed) return;
     // The commands behind these replies go to the AOF first (on disk, under appendfsync
     // always). Replies of every client served in this turn of the event loop wait for one
-    // AOF write (and one fsync) together, as Redis's beforeSleep does; a closing client's
-    // last reply cannot wait, so the AOF is written right away for it.
+    // AOF write (and one fsync, off the loop) together (persistence/reply-barrier.ts); a
+    // closing client's last reply cannot wait, so the AOF is written (and synced) right away for it.
     const barrier = this.server.persistence.replies;
-    if (barrier.pending()) {
+    if (barrier.pending(this)) {
       if (!this.client.closeAfterReply) {
         barrier.hold(this);
         return;

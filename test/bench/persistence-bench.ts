@@ -2,8 +2,8 @@
  * `npm run bench:persistence`: a report, not a test. Redis (redis-server on PATH, or
  * --redis-dir DIR holding redis-server and redis-benchmark) and Redoubt side by side in one run:
  *  1. AOF cost: SET (redis-benchmark -c 50, unpipelined) with appendonly yes under appendfsync
- *     everysec and always: ops/s and the ratio, and the server's CPU time per SET (utime +
- *     stime of the whole process from /proc, threads included: a load-robust figure);
+ *     everysec and always: ops/s and the ratio, and the serving process's CPU time per SET
+ *     (all threads, and the main thread alone, from /proc: load-robust figures);
  *  2. persistence under load (issue 17 goal 6): N keys (default 1,000,000), then
  *     redis-benchmark -c 50 -t set,get (SET over the N keys, so writes meet the copy-on-write)
  *     run three ways: normal, while BGSAVE runs back to back for the whole run, and while
@@ -14,14 +14,16 @@
  * Both servers are child processes on loopback, each in its own scratch directory.
  *
  * Options: --keys N (default 1000000), --requests N (SET requests for the AOF figures,
- * default 200000, a tenth under always), --load-requests N (requests per test in part 2,
+ * default 200000), --always-requests N (under always, default a tenth of --requests),
+ * --rounds N (AOF figures: rounds with the server order alternated, medians; default 1),
+ * --load-requests N (requests per test in part 2,
  * default 300000), --only aof|load|idle (repeatable; default all), --redis-dir DIR,
  * --servers redoubt (parts 2 and 3 for one server only: quick iterations, not a comparison),
  * --redoubt-main PATH (another build's dist/src/main.js, for an old/new A/B; the build must sit
  * inside the repository so that it finds node_modules).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,36 +63,6 @@ async function stop(c: Child): Promise<void> {
     await exited;
   }
   rmSync(c.dir, { recursive: true, force: true });
-}
-
-/**
- * The server's CPU time so far in µs (utime + stime of every thread, /proc/<pid>/stat).
- * Redoubt relaunches itself as a child with a larger heap (src/main.ts), so the process that
- * serves is the newest descendant of the one spawned: the figure is summed over the tree.
- */
-function cpuMicros(pid: number): number {
-  const tick = 1e6 / 100; // USER_HZ is 100 on Linux
-  let total = 0;
-  const visit = (p: number): void => {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${p}/stat`, 'latin1');
-    } catch {
-      return;
-    }
-    // fields after the command name (which may contain spaces) start at ") "
-    const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    total += (Number(f[11]) + Number(f[12])) * tick; // utime, stime (fields 14 and 15)
-    let kids = '';
-    try {
-      kids = readFileSync(`/proc/${p}/task/${p}/children`, 'latin1');
-    } catch {
-      // no children file
-    }
-    for (const k of kids.split(' ')) if (k.trim() !== '') visit(Number(k));
-  };
-  visit(pid);
-  return total;
 }
 
 function run(cmd: string, args: string[]): Promise<string> {
@@ -265,29 +237,85 @@ async function underLoad(tools: Tools, port: number, job: Job | null, requests: 
 
 const fmt = (n: number, w = 8): string => n.toFixed(0).padStart(w);
 
-async function aofSection(tools: Tools, requests: number): Promise<void> {
-  console.log(`# SET with appendonly yes (redis-benchmark -c 50, unpipelined, ${requests} requests; always: ${Math.floor(requests / 10)})`);
-  console.log('# CPU µs/SET: the server process\'s utime+stime over the run / requests (threads included; load-robust)');
-  console.log('# (each server first takes a warm-up run of the same size, not counted; "off" = appendonly no, for reference)');
-  for (const fsync of ['off', 'everysec', 'always']) {
-    const n = fsync === 'always' ? Math.floor(requests / 10) : requests;
-    const rps: Record<string, number> = {};
-    const cpu: Record<string, number> = {};
-    for (const name of ['redis', 'redoubt'] as const) {
-      const c = await start(tools, name, fsync === 'off' ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', fsync]);
-      try {
-        await benchmark(tools, c.port, 'set', n, 0);
-        const before = cpuMicros(c.proc.pid!);
-        rps[name] = (await benchmark(tools, c.port, 'set', n, 0)).get('SET')!.rps;
-        cpu[name] = (cpuMicros(c.proc.pid!) - before) / n;
-      } finally {
-        await stop(c);
-      }
+/**
+ * CPU time of the process serving on `port` (INFO's process_id: Redoubt serves from a
+ * relaunched child), in µs: every thread, and the main thread alone (the event loop, whose
+ * busy time bounds an unpipelined server's throughput), from /proc/<pid>/task/<tid>/schedstat.
+ */
+function threadCpu(pid: number): { all: number; main: number } {
+  let all = 0;
+  let main = 0;
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return { all: 0, main: 0 };
+  }
+  for (const t of tids) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'latin1').split(' ')[0]);
+      all += ns / 1000;
+      if (Number(t) === pid) main += ns / 1000;
+    } catch {
+      // the thread ended
     }
+  }
+  return { all, main };
+}
+
+async function servingPid(port: number): Promise<number> {
+  const c = await Line.open(port);
+  try {
+    const m = /process_id:(\d+)/.exec(await c.call('INFO', 'server'));
+    if (m === null) throw new Error('no process_id in INFO server');
+    return Number(m[1]);
+  } finally {
+    c.close();
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function aofSection(tools: Tools, requests: number, alwaysRequests: number, rounds: number): Promise<void> {
+  console.log(`# SET with appendonly yes (redis-benchmark -c 50, unpipelined, ${requests} requests; always: ${alwaysRequests}), ${rounds} round(s), servers alternated`);
+  console.log('# CPU µs/SET over the run / requests, from /proc/<serving pid>/task/*/schedstat: all threads, and the main thread (the event loop); load-robust');
+  console.log('# (each server is started fresh and first takes a warm-up run of the same size, not counted; "off" = appendonly no, for reference; figures are medians over the rounds)');
+  for (const fsync of ['off', 'everysec', 'always']) {
+    const n = fsync === 'always' ? alwaysRequests : requests;
+    const rps: Record<Name, number[]> = { redis: [], redoubt: [] };
+    const cpu: Record<Name, number[]> = { redis: [], redoubt: [] };
+    const mainCpu: Record<Name, number[]> = { redis: [], redoubt: [] };
+    const ratios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const order: Name[] = r % 2 === 0 ? ['redis', 'redoubt'] : ['redoubt', 'redis'];
+      const got: Partial<Record<Name, number>> = {};
+      for (const name of order) {
+        const c = await start(tools, name, fsync === 'off' ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', fsync]);
+        try {
+          await benchmark(tools, c.port, 'set', n, 0);
+          const pid = await servingPid(c.port);
+          const before = threadCpu(pid);
+          const v = (await benchmark(tools, c.port, 'set', n, 0)).get('SET')!.rps;
+          const after = threadCpu(pid);
+          rps[name].push(v);
+          got[name] = v;
+          cpu[name].push((after.all - before.all) / n);
+          mainCpu[name].push((after.main - before.main) / n);
+        } finally {
+          await stop(c);
+        }
+      }
+      ratios.push(got.redoubt! / got.redis!);
+    }
+    const cell = (name: Name): string =>
+      `${name} ${fmt(median(rps[name]))} ops/s ${median(cpu[name]).toFixed(1).padStart(6)} CPU µs/op (main ${median(mainCpu[name]).toFixed(1).padStart(5)})`;
     console.log(
-      `${fsync === 'off' ? 'appendonly no        ' : `appendfsync ${fsync.padEnd(8)}`} redis ${fmt(rps['redis']!)} ops/s ${cpu['redis']!.toFixed(1).padStart(6)} CPU µs/op   ` +
-        `redoubt ${fmt(rps['redoubt']!)} ops/s ${cpu['redoubt']!.toFixed(1).padStart(6)} CPU µs/op   ` +
-        `ratio ${(rps['redoubt']! / rps['redis']!).toFixed(2)}x (CPU/op ${(cpu['redoubt']! / cpu['redis']!).toFixed(2)}x)`,
+      `${fsync === 'off' ? 'appendonly no        ' : `appendfsync ${fsync.padEnd(8)}`} ${cell('redis')}   ${cell('redoubt')}   ` +
+        `ratio ${median(ratios).toFixed(2)}x (rounds ${ratios.map((x) => x.toFixed(2)).join(' ')}; CPU/op ${(median(cpu['redoubt']) / median(cpu['redis'])).toFixed(2)}x)`,
     );
   }
 }
@@ -343,6 +371,8 @@ async function main(): Promise<void> {
   const opt = (flag: string, dflt: number): number => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : dflt);
   const keys = opt('--keys', 1_000_000);
   const requests = opt('--requests', 200_000);
+  const alwaysRequests = opt('--always-requests', Math.floor(requests / 10));
+  const rounds = opt('--rounds', 1);
   const loadRequests = opt('--load-requests', 300_000);
   const only = args.flatMap((a, i) => (args[i - 1] === '--only' ? [a] : []));
   const want = (part: string): boolean => only.length === 0 || only.includes(part);
@@ -352,7 +382,7 @@ async function main(): Promise<void> {
     redisBenchmark: redisDir !== null ? path.join(redisDir, 'redis-benchmark') : findOnPath('redis-benchmark')!,
   };
   console.log(`# redis: ${tools.redisServer}; load generator: ${tools.redisBenchmark}; ${os.loadavg()[0]!.toFixed(1)} load average at the start`);
-  if (want('aof')) await aofSection(tools, requests);
+  if (want('aof')) await aofSection(tools, requests, alwaysRequests, rounds);
   // --servers redoubt: parts 2 and 3 for Redoubt alone (quick iterations; not a comparison)
   const servers: Name[] = args.includes('--servers') ? (args[args.indexOf('--servers') + 1]!.split(',') as Name[]) : ['redis', 'redoubt'];
   if (want('load')) await loadSection(tools, keys, loadRequests, servers);

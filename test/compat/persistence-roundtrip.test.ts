@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { findOnPath, findRedisServer, NO_ORACLE_MESSAGE, startRedisOracle } from '../helpers/redis-oracle.js';
@@ -167,7 +167,8 @@ test('AOF: Redoubt’s AOF directory (incr only, then after BGREWRITEAOF with an
   for (const preamble of ['yes', 'no']) {
     await t.test(`aof-use-rdb-preamble ${preamble}`, async () => {
       const dir = scratchDir();
-      const srv = await startTestServer({ config: [['dir', dir], ['appendonly', 'yes'], ['aof-use-rdb-preamble', preamble], ['save', '']] });
+      // without the preamble, timestamps on: the rewritten base starts with #TS (as Redis's)
+      const srv = await startTestServer({ config: [['dir', dir], ['appendonly', 'yes'], ['aof-use-rdb-preamble', preamble], ['aof-timestamp-enabled', preamble === 'no' ? 'yes' : 'no'], ['save', '']] });
       const c = await RawClient.connect(srv.port);
       let want: Map<string, string>;
       const half = datasetCommands(3);
@@ -190,6 +191,7 @@ test('AOF: Redoubt’s AOF directory (incr only, then after BGREWRITEAOF with an
       const aofDir = path.join(dir, 'appendonlydir');
       const files = readdirSync(aofDir);
       assert.ok(files.includes('appendonly.aof.manifest'), `manifest in ${files.join(', ')}`);
+      if (preamble === 'no') assert.match(readFileSync(path.join(aofDir, 'appendonly.aof.2.base.aof'), 'latin1'), /^#TS:\d+\r\n/);
       const checker = findOnPath('redis-check-aof');
       if (checker !== null) {
         const out = execFileSync(checker, [path.join(aofDir, 'appendonly.aof.manifest')], { encoding: 'utf8' });

@@ -20,6 +20,7 @@ export type AofFs = Pick<
   | 'statSync'
   | 'renameSync'
   | 'unlinkSync'
+  | 'unlink'
   | 'mkdirSync'
   | 'existsSync'
   | 'readFileSync'
