@@ -553,7 +553,7 @@ function incrBy(ctx: CommandContext, key: string, incr: number | bigint): Reply 
     if (b > LLONG_MAX || b < LLONG_MIN) return reply.error(errors.overflow);
     r = Number.isSafeInteger(Number(b)) ? Number(b) : b;
   }
-  // changed in place after getStringForWrite's lookup (Redis's dbReplaceValue: no second touch)
+  // changed in place after the command's own lookup (Redis's dbReplaceValue: no second touch)
   if (typeof r === 'number') db.setInteger(key, r);
   else db.setString(key, String(r), true, false, false);
   ctx.notify(NotifyKind.string, 'incrby', key);
