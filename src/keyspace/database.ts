@@ -231,10 +231,7 @@ export class Database {
    */
   set(key: string, v: Value, keepTtl = false, touch = true): void {
     let e = this.data.get(key);
-    if (e !== undefined && this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
-    // as Redis's setKey, which looks the key up for writing first: an expired one is
-    // reclaimed (an "expired" event, a WATCH change) and the new value is a new key
-    if (e !== undefined && this.expires.size > 0 && this.expireIfNeeded(key)) e = undefined;
+    if (e !== undefined && !this.keptForWrite(key)) e = undefined;
     if (e !== undefined) {
       if (touch && !this.host.noTouch()) this.touchEntry(e);
       e.v = v;
@@ -278,15 +275,24 @@ export class Database {
       this.setString(key, String(n), true, false, false);
       return;
     }
-    if (this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
-    // as set(): a key whose time has come is reclaimed first and the value is a new key
-    if (this.expires.size > 0 && this.expireIfNeeded(key)) {
-      this.setString(key, String(n), true, false, false);
+    if (!this.keptForWrite(key)) {
+      this.host.keyModified(this, key, this.insert(key, { type: 'string', value: String(n), raw: false }));
       return;
     }
+    // set()'s steps for a stored key with touch false and the TTL kept
     e.setSmallInt(n);
     if (!this.host.lfuEnabled()) e.lru = this.host.now();
     this.host.keyModified(this, key, e);
+  }
+
+  /**
+   * A stored key about to get a new value: a running snapshot writes it first; then, as
+   * Redis's setKey, which looks the key up for writing, one whose time has come is reclaimed
+   * (an "expired" event, a WATCH change). False: it was, and the new value is a new key.
+   */
+  private keptForWrite(key: string): boolean {
+    if (this.host.keyWriteHook !== null) this.host.keyWriteHook(this, key);
+    return !(this.expires.size > 0 && this.expireIfNeeded(key));
   }
 
   /** Adds a key that must not exist yet (RENAME target, RESTORE, COPY). */

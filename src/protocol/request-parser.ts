@@ -39,6 +39,7 @@
  * walked over the framing only, without building arguments. See checkAhead.
  */
 import { splitArgs } from '../config/split-args.js';
+import { RecentStrings } from './recent-strings.js';
 
 export interface ParserLimits {
   /** proto-max-bulk-len */
@@ -126,29 +127,15 @@ export function latin1(b: Buffer, s: number, end: number): string {
 const WHOLE_MAX_ARGS = 1024;
 
 /**
- * Recent command names, by a hash of their bytes (direct-mapped, checked byte by byte):
- * a name a client sends again comes back as the same string instead of a new one, so it
- * costs no allocation, and its hash, which V8 caches in the string, is not computed again
- * for the command table's lookup. Only the first argument of a request goes here, so the
- * table holds the few names a server is sent; a miss costs a comparison and one slot.
+ * Command names clients send again and again come back as the same string
+ * (recent-strings.ts): no allocation, and no new hash for the command table's lookup. Only
+ * the first argument of a request goes there, so the table holds the few names a server is
+ * sent.
  */
-const NAME_SLOTS = 256;
-const MAX_NAME = 24;
-const names: string[] = new Array<string>(NAME_SLOTS).fill('');
+const names = new RecentStrings(256, 24);
 
 function commandName(buf: Buffer, start: number, end: number): string {
-  const n = end - start;
-  if (n === 0 || n > MAX_NAME) return latin1(buf, start, end);
-  const slot = (n * 61 + buf[start]! * 31 + buf[end - 1]! * 7 + buf[start + (n >> 1)]!) & (NAME_SLOTS - 1);
-  const known = names[slot]!;
-  if (known.length === n) {
-    let i = 0;
-    while (i < n && known.charCodeAt(i) === buf[start + i]) i++;
-    if (i === n) return known;
-  }
-  const made = latin1(buf, start, end);
-  names[slot] = made;
-  return made;
+  return end - start > names.maxLength ? latin1(buf, start, end) : names.get(buf, start, end, latin1);
 }
 
 export class RequestParser {

@@ -9,6 +9,7 @@ import { SPECIAL_FIELDS, type LuaTable, type LuaValue, type ScriptResp, type Spe
 import { errors } from '../errors.js';
 import { parseRawReply } from './raw-reply.js';
 import { luaArgNumberText } from './number-text.js';
+import { RecentStrings } from '../protocol/recent-strings.js';
 
 /** A growable little-endian byte writer. */
 export class WireWriter {
@@ -248,36 +249,22 @@ export class WireReader {
 /** Node's latin1 decoder, applied to any Uint8Array (no Buffer view made for it). */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
-/** Longest string kept in the table of recently read strings. */
-const RECENT_MAX = 32;
 /**
- * Recently read short strings, by a hash of their bytes (a direct-mapped table of 1,024
- * slots: bounded, a miss only replaces a slot). A script's redis.calls send the same
- * command names and keys over and over ("incr", "bench:counter"); handing back the same
- * string object saves building it again, and V8 keeps a string's hash in the string, so
- * the command table's and the keyspace's lookups of it skip hashing too. Values: the
- * string is immutable, so sharing it changes nothing a caller sees.
+ * Recently read short strings (recent-strings.ts): a script's redis.calls send the same
+ * command names and keys over and over ("incr", "bench:counter").
  */
-const recent: Array<string | undefined> = new Array<string | undefined>(1024).fill(undefined);
+const recent = new RecentStrings(1024, 32);
 
 /** Bytes as a binary string: one char per byte (never decoded as UTF-8). */
 function latin1(mem: Uint8Array, at: number, n: number): string {
-  if (n > RECENT_MAX) return latin1Slice.call(mem, at, at + n);
-  let h = n;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ mem[at + i]!, 0x01000193);
-  const slot = (h ^ (h >>> 15)) & 1023;
-  const hit = recent[slot];
-  if (hit !== undefined && hit.length === n) {
-    let i = 0;
-    while (i < n && hit.charCodeAt(i) === mem[at + i]) i++;
-    if (i === n) return hit;
-  }
-  let s: string;
-  if (n < 8) {
-    s = '';
-    for (let i = 0; i < n; i++) s += String.fromCharCode(mem[at + i]!);
-  } else s = latin1Slice.call(mem, at, at + n);
-  recent[slot] = s;
+  if (n > recent.maxLength) return latin1Slice.call(mem, at, at + n);
+  return recent.get(mem, at, at + n, shortLatin1);
+}
+
+function shortLatin1(mem: Uint8Array, start: number, end: number): string {
+  if (end - start >= 8) return latin1Slice.call(mem, start, end);
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(mem[i]!);
   return s;
 }
 

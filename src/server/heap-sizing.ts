@@ -70,10 +70,21 @@ export function heapPlan(maxmemory: number, physical: number): HeapPlan {
   return { oldSpaceMb: Math.max(HEAP_BASE_MB, Math.floor((physical * PHYSICAL_SHARE) / mib)), reason: `maxmemory 0: ${PHYSICAL_SHARE * 100}% of physical memory` };
 }
 
+/**
+ * Whether Node was given the V8 flag `name` (spelt with dashes; V8 takes underscores too),
+ * in its own arguments or in NODE_OPTIONS, with a value, without one or negated (`--no-`).
+ */
+export function nodeFlagGiven(name: string, execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  for (const arg of [...execArgv, ...(nodeOptions ?? '').split(/\s+/)]) {
+    const a = arg.replace(/_/g, '-');
+    if (a === `--${name}` || a.startsWith(`--${name}=`) || a === `--no-${name}`) return true;
+  }
+  return false;
+}
+
 /** Whether the operator chose the heap size already (Node's own arguments or NODE_OPTIONS). */
 export function heapFlagGiven(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  const given = (a: string): boolean => /^--max[-_]old[-_]space[-_]size(=|$)/.test(a);
-  return execArgv.some(given) || (nodeOptions ?? '').split(/\s+/).some(given);
+  return nodeFlagGiven('max-old-space-size', execArgv, nodeOptions);
 }
 
 /** The --max-old-space-size value Node was started with (the last one wins, as in V8), in MiB, or null. */
@@ -125,8 +136,7 @@ export const SEMI_SPACE_MB = 16;
  *   a stall of the next burst. Full collections still run when the old space grows.
  */
 export function gcFlags(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].map((a) => a.replace(/_/g, '-'));
-  const has = (name: string): boolean => given.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `--no-${name}`);
+  const has = (name: string): boolean => nodeFlagGiven(name, execArgv, nodeOptions);
   const flags: string[] = [];
   if (!has('min-semi-space-size') && !has('max-semi-space-size') && !has('semi-space-growth-factor')) {
     flags.push(`--min-semi-space-size=${SEMI_SPACE_MB}`, `--max-semi-space-size=${SEMI_SPACE_MB}`);

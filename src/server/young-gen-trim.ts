@@ -25,6 +25,7 @@
  */
 import v8 from 'node:v8';
 import { minorCollection } from './live-heap.js';
+import { nodeFlagGiven } from './heap-sizing.js';
 
 /** No command for this long counts as quiet. */
 export const QUIET_MS = 1000;
@@ -37,8 +38,7 @@ export const INITIAL_NEW_SPACE = 2 ** 20;
 
 /** Whether V8 may shrink the young generation in this process (no fixed minimum given). */
 export function youngGenCanShrink(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  const fixed = (a: string): boolean => /^--min[-_]semi[-_]space[-_]size(=|$)/.test(a);
-  return !execArgv.some(fixed) && !(nodeOptions ?? '').split(/\s+/).some(fixed);
+  return !nodeFlagGiven('min-semi-space-size', execArgv, nodeOptions);
 }
 
 /** The young generation's committed size now (V8's new_space). */

@@ -309,10 +309,10 @@ export class AofWriter implements PropagationSink {
     const target = this.currentSize;
     const fd = this.fd;
     this.fsyncInFlight = true;
-    this.groupSyncRunning = true;
+    this.groupSync = true;
     this.fs.fsync(fd, (err) => {
       this.fsyncInFlight = false;
-      this.groupSyncRunning = false;
+      this.groupSync = false;
       const current = fd === this.fd && !this.closed;
       if (err && current) {
         this.alwaysSyncFailed(err);
@@ -327,8 +327,11 @@ export class AofWriter implements PropagationSink {
     return 'started';
   }
 
+  private groupSync = false;
   /** a syncInBackground() fsync runs (the reply barrier releases its batch when it ends) */
-  groupSyncRunning = false;
+  get groupSyncRunning(): boolean {
+    return this.groupSync;
+  }
 
   /** fsyncs the current file on the loop (appendfsync always); false: failed (fatal). */
   private syncNow(): boolean {
@@ -725,7 +728,7 @@ export class AofWriter implements PropagationSink {
         this.unlinkFailed(f.name, e as NodeJS.ErrnoException);
       }
     }
-    this.dropHistory(new Set(history.map((f) => f.name)));
+    this.dropHistory();
   }
 
   /**
@@ -747,11 +750,10 @@ export class AofWriter implements PropagationSink {
     if (e.code !== 'ENOENT') this.log('warning', `Can't remove the history file ${name}: ${errText(e)}`);
   }
 
-  /** Persists the manifest without the named history entries. */
-  private dropHistory(names: ReadonlySet<string>): void {
+  /** Persists the manifest without its history entries. */
+  private dropHistory(): void {
     const am = cloneManifest(this.manifest);
-    am.history = am.history.filter((f) => !names.has(f.name));
-    if (am.history.length === this.manifest.history.length) return;
+    am.history = [];
     try {
       writeManifest(this.loc, am, this.fs);
       this.manifest = am;
