@@ -45,6 +45,11 @@ export class RdbReceiver {
   private finished = false;
   private readonly onData = (chunk: Buffer): void => this.feed(chunk);
 
+  /** the payload came framed by an `$EOF:<mark>` line (a diskless sync), not by `$<len>` */
+  get eofFramed(): boolean {
+    return this.eofMark !== null;
+  }
+
   constructor(
     private readonly socket: net.Socket,
     /** the temp file the payload goes to; null: kept in memory for a diskless load */

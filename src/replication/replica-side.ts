@@ -78,6 +78,14 @@ export class ReplicaSide {
    */
   private preSync = false;
   /**
+   * After SYNC with an `$EOF:` framed payload: that primary knows REPLCONF (diskless sync
+   * came with it) and, as Redis 7 does for a diskless-synced replica, starts the stream only
+   * on an ACK received once it holds the replica online. The one ACK sent after the load can
+   * arrive before the primary has handled its RDB child's end and be ignored, so an ACK
+   * follows each second until the first stream byte arrives.
+   */
+  private ackUntilStream = false;
+  /**
    * REPLCONF ACK … FACK: the replication offset the local AOF has fsynced (Redis's
    * fsynced_reploff on a replica). After each applied batch, the write feed's command
    * offset is recorded against the replication offset reached; once the AOF's fsyncs cover
@@ -408,6 +416,7 @@ export class ReplicaSide {
       done: (after, payload) => {
         if (gen !== this.generation) return;
         const source = payload ?? file!;
+        this.ackUntilStream = outcome.kind === 'sync' && receiver.eofFramed;
         // after SYNC: no ID nor offset were announced; Redis starts the master client's
         // offset at -1 (master_initial_offset), so the stream's offsets match its own
         if (outcome.kind === 'sync') void this.loadReceived(source, newReplicationId(), -1, after, gen);
@@ -703,8 +712,9 @@ export class ReplicaSide {
           this.socket?.destroy();
           return;
         }
-        // an old primary synced with SYNC gets no periodic ACKs (it would not understand them)
-        if (!this.preSync) this.applier?.sendAck();
+        // an old primary synced with SYNC gets no periodic ACKs (it would not understand
+        // them), except the ones that wait for its stream to start (ackUntilStream)
+        if (!this.preSync || (this.ackUntilStream && this.applier?.readBytes === 0)) this.applier?.sendAck();
         return;
       case 'none':
         return;

@@ -4,10 +4,12 @@
  * after the initial sync; the datasets compared key by key; link drops from either side
  * end in partial resyncs (the primary's sync_partial_ok) with nothing lost; READONLY,
  * ROLE, INFO replication; expiry as a replica does it; REPLICAOF NO ONE keeps the data.
+ * A primary that refuses PSYNC is synced with SYNC; a fake one shows when ACKs follow.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient } from '../helpers/raw-client.js';
+import net from 'node:net';
+import { RawClient, replyEnd } from '../helpers/raw-client.js';
 import { startTestServer } from '../helpers/server.js';
 import { findRedisServer, NO_ORACLE_MESSAGE } from '../helpers/redis-oracle.js';
 import { compareDatasets, infoField, startPrimary, waitCaughtUp, waitFor, workload } from '../helpers/replication.js';
@@ -148,5 +150,72 @@ test('a primary that refuses PSYNC (-ERR unknown command) is synced with the old
     rc.close();
     await replica.close();
     await primary.stop();
+  }
+});
+
+/**
+ * A fake pre-PSYNC primary: PSYNC is an unknown command, SYNC answers an empty RDB framed
+ * by `$EOF:<mark>` (diskless) or by `$<len>`. Like Redis 7 with a diskless-synced replica,
+ * it starts the stream only on an ACK that finds the replica online; here it ignores the
+ * first ACK, as a redis-server does when that ACK beats its handling of the RDB child's end.
+ */
+async function syncOnlyPrimary(framing: 'eof' | 'length'): Promise<{ server: net.Server; port: number; acks: () => number }> {
+  const rdb = Buffer.concat([Buffer.from('REDIS0011', 'latin1'), Buffer.from([0xff]), Buffer.alloc(8)]);
+  const mark = 'k'.repeat(40);
+  let acks = 0;
+  const server = net.createServer((sock) => {
+    sock.on('error', () => {});
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        // SYNC comes inline, as Redis's replica sends it; the rest as arrays of bulk strings
+        const inline = !buf.startsWith('*');
+        const end = inline ? buf.indexOf('\r\n') + 2 : replyEnd(buf, 0);
+        if (end < 2) break;
+        const argv = inline ? buf.slice(0, end - 2).split(' ') : buf.slice(0, end).split('\r\n').filter((_, i) => i > 0 && i % 2 === 0);
+        buf = buf.slice(end);
+        const name = argv[0]!.toUpperCase();
+        if (name === 'PING') sock.write('+PONG\r\n');
+        else if (name === 'PSYNC') sock.write("-ERR unknown command 'PSYNC', with args beginning with: '?' '-1' \r\n");
+        else if (name === 'SYNC') {
+          const head = framing === 'eof' ? `$EOF:${mark}\r\n` : `$${rdb.length}\r\n`;
+          sock.write(Buffer.concat([Buffer.from(head, 'latin1'), rdb, Buffer.from(framing === 'eof' ? mark : '', 'latin1')]));
+        } else if (name === 'REPLCONF' && argv[1]!.toUpperCase() === 'ACK') {
+          acks++;
+          if (acks === 2) sock.write('*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n');
+        } else sock.write('+OK\r\n');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as net.AddressInfo).port, acks: () => acks };
+}
+
+test('after SYNC with a diskless ($EOF:) payload the replica ACKs each second until the stream starts; after a $<len> one, never again', { timeout: 30_000 }, async () => {
+  for (const framing of ['eof', 'length'] as const) {
+    const primary = await syncOnlyPrimary(framing);
+    const replica = await startTestServer();
+    const rc = await RawClient.connect(replica.port);
+    try {
+      assert.equal(await rc.call('REPLICAOF', '127.0.0.1', String(primary.port)), '+OK\r\n');
+      await waitFor('the link up', async () => (await infoField(rc, 'replication', 'master_link_status')) === 'up');
+      if (framing === 'eof') {
+        // the first ACK is ignored: only a later one starts the stream
+        await waitFor('the stream applied', async () => (await rc.call('GET', 'b')) === '$1\r\n2\r\n', 10_000);
+        const acksAtStream = primary.acks();
+        await new Promise((r) => setTimeout(r, 2_500));
+        assert.equal(primary.acks(), acksAtStream, 'no periodic ACK once the stream has started');
+      } else {
+        // a primary that sent a sized payload may predate REPLCONF: the one ACK after the load only
+        await new Promise((r) => setTimeout(r, 2_500));
+        assert.equal(primary.acks(), 1);
+        assert.equal(await rc.call('GET', 'b'), '$-1\r\n');
+      }
+    } finally {
+      rc.close();
+      await replica.close();
+      await new Promise((r) => primary.server.close(r));
+    }
   }
 });
