@@ -324,7 +324,9 @@ async function loadSection(tools: Tools, keys: number, requests: number, servers
   console.log(`\n# ${keys} keys; redis-benchmark -c 50 -t set,get -r ${keys} -n ${requests}, unpipelined: normal, and during back-to-back BGSAVE / BGREWRITEAOF`);
   console.log('# goal (issue 17.6): during a save >= 50 % of normal throughput, worst latency <= 10 ms');
   for (const name of servers) {
-    const c = await start(tools, name, ['--appendonly', 'yes', '--appendfsync', 'everysec']);
+    // no automatic AOF rewrite: one started by the fill would refuse the first BGSAVE
+    // (-ERR Another child process is active) and run inside the measured window
+    const c = await start(tools, name, ['--appendonly', 'yes', '--appendfsync', 'everysec', '--auto-aof-rewrite-percentage', '0']);
     try {
       await fill(c.port, keys);
       const normal = await underLoad(tools, c.port, null, requests, keys);
@@ -348,7 +350,9 @@ async function loadSection(tools: Tools, keys: number, requests: number, servers
 async function idleSection(tools: Tools, keys: number, servers: readonly Name[]): Promise<void> {
   console.log(`\n# one background save of ${keys} keys on an idle server: duration, worst PING latency meanwhile`);
   for (const name of servers) {
-    const c = await start(tools, name, ['--appendonly', 'yes', '--appendfsync', 'everysec']);
+    // no automatic AOF rewrite: one started by the fill would refuse the first BGSAVE
+    // (-ERR Another child process is active) and run inside the measured window
+    const c = await start(tools, name, ['--appendonly', 'yes', '--appendfsync', 'everysec', '--auto-aof-rewrite-percentage', '0']);
     try {
       await fill(c.port, keys);
       for (const job of ['BGSAVE', 'BGREWRITEAOF'] as const) {
