@@ -71,12 +71,13 @@ async function main(): Promise<void> {
 
   // Issue 17: the V8 heap ceiling from maxmemory (or the machine), fixed when Node starts,
   // so this process starts itself again once with it (server/heap-sizing.ts)
-  const plan = heapPlan(Number(store.get('maxmemory')), physicalMemory());
+  const maxmemory = Number(store.get('maxmemory'));
+  const plan = heapPlan(maxmemory, physicalMemory());
   const relaunch =
     process.env[HEAP_SIZED_ENV] === undefined &&
     !heapFlagGiven(process.execArgv, process.env['NODE_OPTIONS']) &&
     needsRelaunch(plan, heapSizeLimit());
-  const heapArgs = relaunch ? [`--max-old-space-size=${plan.oldSpaceMb}`, ...gcFlags(process.execArgv, process.env['NODE_OPTIONS'])] : [];
+  const heapArgs = relaunch ? [`--max-old-space-size=${plan.oldSpaceMb}`, ...gcFlags(process.execArgv, process.env['NODE_OPTIONS'], maxmemory)] : [];
 
   // As redis-server: a supervised process (systemd / upstart detected) never backgrounds.
   const supervisor = detectSupervisor(store.get('supervised'));

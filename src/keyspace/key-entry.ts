@@ -157,6 +157,12 @@ export class KeyEntry implements StringValue {
     this.meta -= this.meta & (RAW | NOT_INT);
   }
 
+  /** The same as `v = { type: 'string', value: s, raw: false }`, with no value object made. */
+  setPlainString(s: string): void {
+    this.val = packString(s);
+    this.meta -= this.meta & (RAW | NOT_INT);
+  }
+
   // --- the StringValue view, meaningful while the value is inline (`v` is the entry) ---
 
   get type(): 'string' {

@@ -54,8 +54,21 @@ export class ReplyWriter {
    */
   view(): Buffer {
     this.notePeak();
-    return this.buf.subarray(0, this.len);
+    // The last view is handed out again when it covers the same bytes of the same buffer
+    // (an unpipelined client gets the same-sized reply over and over: +OK, :1, a 3-byte
+    // bulk): a subarray is a ~100 B object per write otherwise, and at 10M keys every
+    // 16 MiB allocated costs a scavenge whose fixed part grows with the heap (issue 17
+    // goal 2). Safe: a view is only given out again after `written()` (its write is over);
+    // `handedOff()` replaces the buffer, so a view still held by a stream is never reused.
+    const last = this.lastView;
+    if (last !== null && this.lastViewOf === this.buf && last.length === this.len) return last;
+    this.lastViewOf = this.buf;
+    return (this.lastView = this.buf.subarray(0, this.len));
   }
+
+  /** the last `view()` and the buffer it is a window of */
+  private lastView: Buffer | null = null;
+  private lastViewOf: Buffer | null = null;
 
   /** The bytes of `view()` were consumed: the working buffer is reused. */
   written(): void {

@@ -115,31 +115,56 @@ export function oldSpaceLimit(heapLimit: number, execArgv: readonly string[], no
 }
 
 /**
- * The young generation's semi-space, fixed (MiB): V8's own maximum on 64-bit, and its
- * minimum too, so the young generation never shrinks. Measured at 10M keys under a steady
- * SET load (issue 17 goal 2, test/bench/scale-run.ts --rate): after V8's memory reducer
- * shrank it to 1 MiB, scavenges ran every 0.12 s instead of every 1 s, each still paying
- * the same fixed cost (V8 walks every old-generation page per scavenge: ~15-20 ms at
- * 1.5 GB on the loaded test machine), the server fell behind and p99 went from 27 ms to
- * 3 s. Same figure as YOUNG_RESERVE's, so heap_size_limit does not change.
+ * The young generation's semi-space, fixed (MiB): its minimum and its maximum, so the young
+ * generation never shrinks. Measured at 10M keys under a steady SET load (issue 17 goal 2,
+ * test/bench/scale-run.ts --rate): after V8's memory reducer shrank it to 1 MiB, scavenges
+ * ran every 0.12 s instead of every 1 s, each still paying the same fixed cost, the server
+ * fell behind and p99 went from 27 ms to 3 s.
+ *
+ * That fixed cost is V8's walk over every old-generation page at each scavenge (`perf`:
+ * three quarters of a scavenge's CPU at 10M keys, 1.6 GB of heap, with ~11 KB surviving),
+ * so a scavenge's pause grows with the dataset whatever the young generation's size, and
+ * how often it comes is the semi-space over the allocation rate (~1.4 KB per unpipelined
+ * request, most of it Node's stream machinery). A bigger semi-space therefore means fewer
+ * of the same pauses: at 10M keys and 10,000 SETs/s, 64 MiB ran 6-7 scavenges per 30 s
+ * where 16 MiB ran 22-27, with pauses of the same length (scale-run --rate, both at once on
+ * the loaded machine). It costs RSS (two semi-spaces committed) and longer scavenges while
+ * new keys pour in (more survivors to copy per scavenge).
+ *
+ * So it is sized from maxmemory, the dataset the operator plans for: 1/64 of it, rounded down
+ * to a power of two, between SEMI_SPACE_MIN_MB (V8's own 64-bit maximum; also with
+ * maxmemory 0, where no size is known) and SEMI_SPACE_MAX_MB. The young generation then
+ * commits at most 2/64 (3 %) of maxmemory: 16 MiB up to 1gb, 32 MiB at 2gb, 64 MiB from 4gb.
  */
-export const SEMI_SPACE_MB = 16;
+export const SEMI_SPACE_MIN_MB = 16;
+export const SEMI_SPACE_MAX_MB = 64;
+/** maxmemory bytes per semi-space byte */
+export const MAXMEMORY_PER_SEMI_SPACE = 64;
+
+/** The semi-space (MiB) the relaunch fixes for `maxmemory` bytes (0 = no limit). */
+export function semiSpaceMb(maxmemory: number): number {
+  const share = maxmemory / MAXMEMORY_PER_SEMI_SPACE / 2 ** 20;
+  let mb = SEMI_SPACE_MIN_MB;
+  while (mb * 2 <= share && mb * 2 <= SEMI_SPACE_MAX_MB) mb *= 2;
+  return mb;
+}
 
 /**
  * V8 flags for a server holding a big heap, added when main.ts relaunches with the sized
  * heap (a flag the operator gave, in Node's arguments or NODE_OPTIONS, wins):
- * - the semi-space fixed at SEMI_SPACE_MB (above);
+ * - the semi-space fixed at semiSpaceMb(maxmemory) (above);
  * - no memory reducer: once allocation slows it starts memory-reducing full collections
  *   and shrinks the young generation; at 10M keys one such collection was a 1,086 ms
  *   pause (944 ms of it marking left to the pause) in the middle of a steady write load.
  *   A cache keeps its dataset: giving heap back to the OS on a quiet moment is not worth
  *   a stall of the next burst. Full collections still run when the old space grows.
  */
-export function gcFlags(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+export function gcFlags(execArgv: readonly string[], nodeOptions: string | undefined, maxmemory = 0): string[] {
   const has = (name: string): boolean => nodeFlagGiven(name, execArgv, nodeOptions);
   const flags: string[] = [];
   if (!has('min-semi-space-size') && !has('max-semi-space-size') && !has('semi-space-growth-factor')) {
-    flags.push(`--min-semi-space-size=${SEMI_SPACE_MB}`, `--max-semi-space-size=${SEMI_SPACE_MB}`);
+    const mb = semiSpaceMb(maxmemory);
+    flags.push(`--min-semi-space-size=${mb}`, `--max-semi-space-size=${mb}`);
   }
   if (!has('memory-reducer')) flags.push('--no-memory-reducer');
   return flags;

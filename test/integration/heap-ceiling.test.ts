@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../helpers/redis-oracle.js';
 import { scratchDir } from '../helpers/scratch-dir.js';
 import { errors } from '../../src/errors.js';
-import { gcFlags, HEAP_BASE_MB, HEAP_PER_ACCOUNTED_BYTE } from '../../src/server/heap-sizing.js';
+import { gcFlags, HEAP_BASE_MB, HEAP_PER_ACCOUNTED_BYTE, semiSpaceMb } from '../../src/server/heap-sizing.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const MiB = 2 ** 20;
@@ -111,6 +111,18 @@ test('maxmemory 10mb: the bin relaunches itself with a heap sized from it, logs 
   }
 });
 
+test('maxmemory 4gb: the relaunched server runs with 64 MiB semi-spaces (the young generation sized from maxmemory)', async () => {
+  const bin = await startBin([], ['--maxmemory', '4gb']);
+  try {
+    const exited = new Promise((res) => bin.child.once('exit', res));
+    assert.match(bin.output(), /:C .* Heap limit .*; GC flags: --min-semi-space-size=64 --max-semi-space-size=64 --no-memory-reducer$/m);
+    bin.child.kill('SIGTERM');
+    await exited;
+  } finally {
+    stop(bin);
+  }
+});
+
 /** The session id of a process (/proc/<pid>/stat, the field after the process group). */
 function sessionOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -154,6 +166,21 @@ test('gcFlags: the young generation fixed and no memory reducer, unless the oper
   assert.deepEqual(gcFlags(['--max_semi_space_size=64'], undefined), ['--no-memory-reducer']);
   assert.deepEqual(gcFlags([], '--memory-reducer --trace-gc'), ['--min-semi-space-size=16', '--max-semi-space-size=16']);
   assert.deepEqual(gcFlags(['--semi-space-growth-factor=2', '--no-memory-reducer'], undefined), []);
+  // the semi-space follows maxmemory (issue 17 goal 2): 1/64 of it, a power of two, 16 to 64 MiB
+  assert.deepEqual(gcFlags([], undefined, 4 * 2 ** 30), ['--min-semi-space-size=64', '--max-semi-space-size=64', '--no-memory-reducer']);
+  assert.deepEqual(gcFlags(['--max-semi-space-size=8'], undefined, 4 * 2 ** 30), ['--no-memory-reducer']);
+});
+
+test('semiSpaceMb: 16 MiB with no maxmemory or up to 1gb, then maxmemory / 64 by powers of two, at most 64 MiB', () => {
+  const GiB = 2 ** 30;
+  assert.equal(semiSpaceMb(0), 16);
+  assert.equal(semiSpaceMb(10 * MiB), 16);
+  assert.equal(semiSpaceMb(GiB), 16);
+  assert.equal(semiSpaceMb(2 * GiB - 1), 16);
+  assert.equal(semiSpaceMb(2 * GiB), 32);
+  assert.equal(semiSpaceMb(3 * GiB), 32);
+  assert.equal(semiSpaceMb(4 * GiB), 64);
+  assert.equal(semiSpaceMb(100 * GiB), 64);
 });
 
 test('a config read from stdin reaches the relaunched server (replayed through a pipe)', async () => {

@@ -124,3 +124,25 @@ test("key entry: INCR's small-integer path reads and stores what the string path
     }
   }
 });
+
+test('key entry: setPlainString(s) leaves the entry exactly as v = { type: string, value: s, raw: false } does', () => {
+  const starts: Value[] = [
+    { type: 'string', value: 'abc', raw: true },
+    { type: 'string', value: '3000', raw: false, notInt: true },
+    { type: 'string', value: 'a much longer string value', raw: false },
+    { type: 'hash', value: new HashData() },
+    { type: 'string', value: new MutableString('bits').toString(), raw: true },
+  ];
+  for (const start of starts) {
+    for (const s of ['', 'x', '12', '999', '1000', '007', 'hello world', '\xff\x00\x80']) {
+      const a = new KeyEntry(start, NOW, 7, 3);
+      const b = new KeyEntry(start, NOW, 7, 3);
+      a.mem = 1234;
+      b.mem = 1234;
+      a.setPlainString(s);
+      b.v = { type: 'string', value: s, raw: false };
+      const view = (e: KeyEntry) => [e.v === e, (e.v as StringValue).value, (e.v as StringValue).raw, (e.v as StringValue).notInt, e.lfu, e.mem, e.lru, e.seq, e.smallInt()];
+      assert.deepEqual(view(a), view(b), `${JSON.stringify(start.type)} -> ${JSON.stringify(s)}`);
+    }
+  }
+});

@@ -190,3 +190,27 @@ test('ReplyList: a reply built in parts encodes exactly as the same reply in one
     }
   }
 });
+
+test('view(): the same window object again for the same bytes after written(), a new one for another length or after handedOff() (issue 17 goal 2)', () => {
+  const w = new ReplyWriter();
+  w.write(reply.simple('OK'), 2);
+  const first = w.view();
+  assert.equal(first.toString('latin1'), '+OK\r\n');
+  w.written();
+  w.write(reply.int(12), 2);
+  const again = w.view();
+  assert.equal(again, first, 'the same bytes of the same buffer: the window is reused, not allocated');
+  assert.equal(again.toString('latin1'), ':12\r\n', 'and shows the new content');
+  w.written();
+  w.write(reply.bulk('abc'), 2);
+  const longer = w.view();
+  assert.notEqual(longer, first, 'another length: another window');
+  assert.equal(longer.toString('latin1'), '$3\r\nabc\r\n');
+  // a stream still holds `longer`: the writer goes on in a new buffer and never reuses it
+  w.handedOff();
+  w.write(reply.bulk('xyz'), 2);
+  const fresh = w.view();
+  assert.notEqual(fresh, longer);
+  assert.equal(longer.toString('latin1'), '$3\r\nabc\r\n', 'bytes handed off are left alone');
+  assert.equal(fresh.toString('latin1'), '$3\r\nxyz\r\n');
+});
