@@ -36,6 +36,7 @@ import {
   tempIncrFileName,
   tempRewriteName,
   writeManifest,
+  writeManifestAsync,
   type AofLocation,
 } from './aof-files.js';
 import { RespCommandBuilder } from './resp-command-builder.js';
@@ -616,6 +617,159 @@ export class AofWriter implements PropagationSink {
     this.rewriteStartMs = this.now();
     this.log('notice', 'Background append only file rewriting started');
     return ticket;
+  }
+
+  /**
+   * startRewrite with the manifest written off the event loop (issue 17 goal 6: its two
+   * fsyncs held the loop 15–85 ms on a busy disk). What can be told at once throws as in
+   * startRewrite. Appends go on to the current incr file while the manifest naming the new
+   * one is made durable; then, on the loop, the buffered commands are written to the old
+   * file, appends move to the new one and `ready(ticket, null)` runs: the caller takes the
+   * snapshot at that same instant, so the files before the switch plus the snapshot still
+   * describe the dataset. No byte reaches the new file before a manifest naming it is
+   * durable. `ready(null, err)`: the rewrite did not start (it counts as failed), or the AOF
+   * was closed meanwhile. Switching the AOF on (waitRewrite) writes no manifest: synchronous.
+   */
+  startRewriteInBackground(ready: (ticket: RewriteTicket | null, err: Error | null) => void): void {
+    if (this.waitRewrite) {
+      const ticket = this.startRewrite();
+      ready(ticket, null);
+      return;
+    }
+    if (this.closed) throw new Error('the AOF is closed');
+    if (this.rewrite !== null) throw new Error('Background append only file rewriting already in progress');
+    ensureAofDir(this.loc, this.fs);
+    // (the buffered commands are written at the switch, below)
+    if (!this.writeOk) {
+      this.lastBgrewriteOk = false;
+      throw new Error(`Can't rewrite the AOF while it can't be written: ${this.lastError ?? 'write error'}`);
+    }
+    const ticket: RewriteTicket = { tempPath: path.join(this.dirPath, tempRewriteName()), format: this.useRdbPreamble ? 'rdb' : 'aof' };
+    const am = cloneManifest(this.manifest);
+    const name = newIncrName(am, this.loc);
+    const fd = openPrivate(this.fs, binaryNameToPath(this.dirPath, name), 'w');
+    const rw = { ticket, waitRewrite: false };
+    this.rewrite = rw;
+    this.rewrites++;
+    this.rewriteStartMs = this.now();
+    writeManifestAsync(
+      this.loc,
+      am,
+      (err, renamed) => {
+        if (this.closed) {
+          this.fs.close(fd, () => {});
+          ready(null, new Error('the AOF was closed'));
+          return;
+        }
+        if (err !== null && !renamed) {
+          // the new file stays, empty and unreferenced (the next rewrite reuses its name)
+          this.fs.close(fd, () => {});
+          if (this.rewrite === rw) this.failRewrite(`Can't persist the AOF manifest: ${errText(err)}`);
+          ready(null, err);
+          return;
+        }
+        if (err !== null) this.log('warning', `Fail to fsync the AOF directory after writing the manifest: ${errText(err)}`);
+        // commands buffered until now predate the snapshot: they go to the old file. When
+        // that write fails they stay buffered for the old file, and the durable manifest's
+        // extra incr file stays empty, which loads the same
+        if (!this.flush() || this.pending.length > 0 || this.rewrite !== rw) {
+          this.fs.close(fd, () => {});
+          if (this.rewrite === rw) this.failRewrite(`Can't rewrite the AOF while it can't be written: ${this.lastError ?? 'write error'}`);
+          ready(null, new Error(this.lastError ?? 'the rewrite was stopped'));
+          return;
+        }
+        this.log('notice', `Creating AOF incr file ${name} on background rewrite`);
+        this.retireFd(this.fd);
+        this.fd = fd;
+        this.manifest = am;
+        this.lastIncrSize = 0;
+        this.fsyncOffset = this.currentSize;
+        // the new file starts with a SELECT of its own
+        this.selectedDb = -1;
+        this.log('notice', 'Background append only file rewriting started');
+        ready(ticket, null);
+      },
+      this.fs,
+    );
+  }
+
+  /**
+   * finishRewrite off the event loop: the rename of the new base and the manifest write
+   * (with its fsyncs) run on libuv's thread pool while appends go on to the current incr
+   * file, which both the old and the new manifest list. `done(null)` once the new manifest
+   * is durable and in force (then the history files are unlinked); `done(err)`: the old
+   * manifest stays in force and the rewrite counts as failed. The rewrite stays in progress
+   * until `done`. Switching the AOF on (waitRewrite) renames its temp incr file: synchronous.
+   */
+  finishRewriteInBackground(done: (err: Error | null) => void): void {
+    const rw = this.rewrite;
+    if (rw === null) throw new Error('no AOF rewrite in progress');
+    if (rw.waitRewrite) {
+      try {
+        this.finishRewrite();
+      } catch (e) {
+        done(e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
+      done(null);
+      return;
+    }
+    const am = cloneManifest(this.manifest);
+    const baseName = newBaseName(am, this.loc, rw.ticket.format === 'rdb');
+    const basePath = binaryNameToPath(this.dirPath, baseName);
+    // every incr file but the one being appended to is covered by the new base; one
+    // manifest write without the history entries (see finishRewrite)
+    const keep = am.incr.pop()!;
+    for (const f of am.incr.reverse()) am.history.unshift({ ...f, type: 'h' });
+    am.incr = [keep];
+    const retired = am.history;
+    am.history = [];
+    const failed = (e: Error, unlinkBase: boolean): void => {
+      if (unlinkBase) this.fs.unlink(basePath, () => {});
+      if (this.rewrite === rw) this.failRewrite(`Error installing the rewritten AOF: ${errText(e)}`);
+      done(e);
+    };
+    this.fs.rename(rw.ticket.tempPath, basePath, (renameErr) => {
+      if (renameErr !== null) {
+        failed(renameErr, false);
+        return;
+      }
+      if (this.rewrite !== rw) {
+        // closed meanwhile: the old manifest stays; the renamed base is referenced by nothing
+        this.fs.unlink(basePath, () => {});
+        done(new Error('the rewrite was stopped'));
+        return;
+      }
+      writeManifestAsync(
+        this.loc,
+        am,
+        (err, renamed) => {
+          if (err !== null && !renamed) {
+            failed(err, true);
+            return;
+          }
+          if (err !== null) this.log('warning', `Fail to fsync the AOF directory after writing the manifest: ${errText(err)}`);
+          // the new manifest is what a reader finds now: the retired files go in any case
+          this.unlinkInBackground(retired);
+          if (this.closed || this.rewrite !== rw) {
+            done(new Error('the AOF was closed'));
+            return;
+          }
+          this.manifest = am;
+          this.endRewriteClock();
+          this.rewrite = null;
+          this.selectedDb = -1;
+          this.currentSize = (fileSizeOrNull(basePath, this.fs) ?? 0) + this.lastIncrSize;
+          this.rewriteBaseSize = this.currentSize;
+          this.fsyncOffset = Math.min(this.fsyncOffset, this.currentSize);
+          this.lastBgrewriteOk = true;
+          this.consecutiveFailures = 0;
+          this.log('notice', 'Background AOF rewrite finished successfully');
+          done(null);
+        },
+        this.fs,
+      );
+    });
   }
 
   /** fsync (unless `always` already did) and close a file we stop appending to, off the loop. */
