@@ -1,6 +1,7 @@
 /**
  * The AOF rewrite's start and end with the manifest written off the event loop (issue 17
- * goal 6). The fsyncs are held by the test, so each in-between state is looked at on disk:
+ * goal 6), and appendfsync always's choice between an fsync on the loop and one on the
+ * pool. The fsyncs are held by the test, so each in-between state is looked at on disk:
  * at every point the manifest on disk must load to every command written so far, and no
  * byte may reach a file before a manifest naming it is durable.
  */
@@ -68,10 +69,19 @@ async function heldCount(held: Cb[], n: number): Promise<void> {
   assert.ok(held.length >= n, `${held.length} fsyncs held, waited for ${n}`);
 }
 
-const release = async (held: Cb[], err: NodeJS.ErrnoException | null = null): Promise<void> => {
+/** Lets a held group-commit fsync run and waits until its completion was handled. */
+async function releaseSync(held: Cb[], w: AofWriter): Promise<void> {
+  held.shift()!(null);
+  for (let i = 0; i < 400 && w.groupSyncRunning; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(w.groupSyncRunning, false);
+}
+
+/** Lets the oldest held fsync run (or fail), then waits until `settled` (the chain's next steps run on the pool). */
+async function release(held: Cb[], err: NodeJS.ErrnoException | null = null, settled: () => boolean = () => true): Promise<void> {
   held.shift()!(err);
-  await new Promise((r) => setTimeout(r, 20));
-};
+  await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 800 && !settled(); i++) await new Promise((r) => setTimeout(r, 5));
+}
 
 test('a rewrite started in the background: appends stay in the old incr file until the manifest naming the new one is durable, then move', async () => {
   const dir = tmpDir();
@@ -107,7 +117,7 @@ test('a rewrite started in the background: appends stay in the old incr file unt
     assert.equal(fs.statSync(newIncr).size, 0);
     assert.deepEqual(readManifest(opts(dir)).incr.map((f) => f.seq), [1, 2]);
     assert.deepEqual(await loaded(dir), ['SET a 1', 'SET b 2', 'SET c 3']);
-    await release(h.held);
+    await release(h.held, null, () => readyCalls === 1);
     assert.equal(readyCalls, 1);
     assert.notEqual(ticket, null);
     // the old incr file's own fsync as it is retired
@@ -136,7 +146,7 @@ test('a rewrite started in the background: appends stay in the old incr file unt
     assert.deepEqual(m.incr.map((f) => f.seq), [2]);
     assert.deepEqual(await loaded(dir), ['SET a 1', 'SET b 2', 'SET c 3', 'SET d 4', 'SET e 5']);
     assert.equal(finished, undefined, 'done only once the directory is fsynced');
-    await release(h.held);
+    await release(h.held, null, () => finished !== undefined);
     assert.equal(finished, null);
     assert.equal(w.rewriteInProgress, false);
     assert.equal(w.info().aof_last_bgrewrite_status, 'ok');
@@ -161,7 +171,7 @@ test('a rewrite whose manifest cannot be written does not start: the old manifes
     w.startRewriteInBackground((t, err) => (result = [t, err]));
     await heldCount(h.held, 1);
     const eio = Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
-    await release(h.held, eio);
+    await release(h.held, eio, () => result !== null);
     assert.notEqual(result, null);
     assert.equal(result![0], null);
     assert.equal(w.rewriteInProgress, false);
@@ -191,7 +201,7 @@ test('a rewrite stopped while its manifest is written (appendonly no): nothing i
     assert.equal(w.close(), true);
     await release(h.held);
     await heldCount(h.held, 1);
-    await release(h.held);
+    await release(h.held, null, () => result !== null);
     assert.equal(result![0], null, 'no snapshot after a close');
     // the durable manifest lists the new, empty incr file after the one that holds everything
     assert.deepEqual(readManifest(opts(dir)).incr.map((f) => f.seq), [1, 2]);
@@ -215,7 +225,7 @@ test('writeManifestAsync: a failed fsync leaves the old manifest and no temp fil
     const outcome: [string | null, boolean][] = [];
     writeManifestAsync(loc, m, (err, renamed) => outcome.push([err?.message ?? null, renamed]), h.fs);
     await heldCount(h.held, 1);
-    await release(h.held, Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    await release(h.held, Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }), () => outcome.length === 1);
     assert.deepEqual(outcome, [['EIO: i/o error', false]]);
     assert.equal(fs.readFileSync(path.join(aofDir(dir), 'appendonly.aof.manifest'), 'latin1'), before);
     assert.deepEqual(fs.readdirSync(aofDir(dir)).filter((n) => n.startsWith('temp-')), []);
@@ -223,9 +233,36 @@ test('writeManifestAsync: a failed fsync leaves the old manifest and no temp fil
     await heldCount(h.held, 1);
     await release(h.held);
     await heldCount(h.held, 1);
-    await release(h.held, Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    await release(h.held, Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }), () => outcome.length === 2);
     assert.deepEqual(outcome[1], ['EIO: i/o error', true]);
     assert.deepEqual(readManifest(opts(dir)).incr.map((f) => f.seq), [1, 2]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('appendfsync always: a group commit fsyncs on the loop or on the pool as its policy says', async () => {
+  const dir = tmpDir();
+  try {
+    const h = heldFs();
+    const loop = AofWriter.open(opts(dir, { fsync: 'always', fs: h.fs, groupSync: 'loop' }), emptyManifest());
+    const before = h.fsyncSyncs.n;
+    loop.append(0, ['SET', 'b', '2']);
+    assert.equal(loop.syncInBackground(() => assert.fail('a loop fsync calls nothing back')), 'synced');
+    assert.equal(h.fsyncSyncs.n, before + 1, 'fsynced on the loop');
+    assert.equal(h.held.length, 0);
+    assert.equal(loop.unsyncedCommands, 0);
+    loop.close();
+    fs.rmSync(aofDir(dir), { recursive: true, force: true });
+    const pool = AofWriter.open(opts(dir, { fsync: 'always', fs: h.fs, groupSync: 'pool' }), emptyManifest());
+    for (let i = 0; i < 3; i++) {
+      pool.append(0, ['SET', 'k', String(i)]);
+      assert.equal(pool.syncInBackground(() => {}), 'started');
+      assert.equal(pool.unsyncedCommands, 1, 'nothing synced before the fsync completed');
+      await releaseSync(h.held, pool);
+      assert.equal(pool.unsyncedCommands, 0);
+    }
+    pool.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -40,6 +40,7 @@ import {
   type AofLocation,
 } from './aof-files.js';
 import { RespCommandBuilder } from './resp-command-builder.js';
+import { GroupSyncPolicy, type GroupSyncMode } from './group-sync-policy.js';
 import { errors } from '../../errors.js';
 
 export type AppendFsync = 'always' | 'everysec' | 'no';
@@ -54,6 +55,8 @@ export interface AofWriterOptions extends AofLocation {
   log?: AofLog;
   /** wall clock in ms (tests pass a fake one) */
   now?: () => number;
+  /** appendfsync always: where group commits fsync (group-sync-policy.ts; default adaptive) */
+  groupSync?: GroupSyncMode;
 }
 
 /** What the server writes during a rewrite and where. */
@@ -157,6 +160,7 @@ export class AofWriter implements PropagationSink {
     this.fd = fd;
     this.waitRewrite = waitRewrite;
     this.lastFsyncMs = this.now();
+    this.groupSyncPolicy = new GroupSyncPolicy(opts.groupSync ?? 'adaptive');
     this.armTimer();
   }
 
@@ -292,7 +296,10 @@ export class AofWriter implements PropagationSink {
    * appendfsync always, from the server's reply path (reply-barrier.ts): writes the pending
    * commands, then fsyncs on libuv's thread pool so the event loop goes on serving while the
    * disk works. `done(true)` runs once that fsync completed: every command appended before
-   * this call is then on disk. 'synced': nothing written was unsynced (done is not called);
+   * this call is then on disk. When group-sync-policy.ts finds the loop's own fsync cheaper
+   * (the disk, not the loop, is the bottleneck; or fsyncs are very fast) the fsync runs here
+   * on the loop and the answer is 'synced'.
+   * 'synced': nothing written is unsynced now (done is not called);
    * 'failed': the write failed (done is not called). While an everysec fsync still runs
    * (the policy just changed) this is flush() on the loop. A failed fsync is fatal as in
    * flush(). A file closed or rotated while the fsync ran was fsynced synchronously before
@@ -304,6 +311,13 @@ export class AofWriter implements PropagationSink {
     if (this.pending.length > 0 && !this.writePending()) return 'failed';
     const targetCommands = this.appendedCommands;
     if (this.fsyncOffset === this.currentSize) {
+      this.markSynced(targetCommands);
+      return 'synced';
+    }
+    if (this.groupSyncPolicy.syncOnLoop()) {
+      const started = performance.now();
+      if (!this.syncNow()) return 'failed';
+      this.groupSyncPolicy.loopSynced(performance.now() - started);
       this.markSynced(targetCommands);
       return 'synced';
     }
@@ -327,6 +341,8 @@ export class AofWriter implements PropagationSink {
     });
     return 'started';
   }
+
+  private readonly groupSyncPolicy: GroupSyncPolicy;
 
   private groupSync = false;
   /** a syncInBackground() fsync runs (the reply barrier releases its batch when it ends) */
