@@ -225,7 +225,7 @@ async function underLoad(tools: Tools, port: number, job: Job | null, requests: 
       const reply = await admin.call(job);
       // an automatic AOF rewrite (auto-aof-rewrite-percentage, as the SETs grow the AOF)
       // holds the background slot: wait for it, then start the save
-      if (reply.startsWith('-ERR Another child process is active')) {
+      if (reply.startsWith('-ERR Another child process is active') || reply.startsWith('-ERR Background append only file rewriting already in progress')) {
         await waitIdle(admin, JOBS.BGREWRITEAOF, 5);
         continue;
       }
