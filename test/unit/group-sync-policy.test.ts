@@ -2,14 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GroupSyncPolicy } from '../../src/persistence/aof/group-sync-policy.js';
 
-/** Drives a policy with a made-up loop: `work` ms of loop activity per batch, fsyncs of `fsync` ms. */
-function run(p: GroupSyncPolicy, clock: { active: number }, batches: number, work: number, fsync: number): string {
+/** Drives a policy through `batches` group commits whose loop fsyncs take `fsyncMs`; L = loop, P = pool. */
+function run(p: GroupSyncPolicy, batches: number, fsyncMs: number): string {
   let where = '';
   for (let i = 0; i < batches; i++) {
-    clock.active += work;
     if (p.syncOnLoop()) {
-      clock.active += fsync; // a loop fsync is loop activity too
-      p.loopSynced(fsync);
+      p.loopSynced(fsyncMs);
       where += 'L';
     } else {
       where += 'P';
@@ -18,21 +16,20 @@ function run(p: GroupSyncPolicy, clock: { active: number }, batches: number, wor
   return where;
 }
 
-test('group commit policy: on the loop while the disk is the bottleneck or fsyncs are tiny, on the pool while the loop is, with a probe', () => {
-  const clock = { active: 0 };
-  const p = new GroupSyncPolicy('adaptive', () => clock.active);
-  // unpipelined clients on a slow disk: 1 ms of work per batch, 3 ms fsyncs: all on the loop
-  assert.equal(run(p, clock, 20, 1, 3), 'L'.repeat(20));
-  // pipelined clients: 4 ms of work per batch, 1 ms fsyncs: the pool, once the averages move
-  const heavy = run(p, clock, 200, 4, 1);
-  assert.match(heavy, /^L{1,20}P+/);
-  const tail = heavy.slice(100);
-  assert.ok(tail.includes('L') && tail.split('L').length - 1 <= Math.ceil(100 / 32) + 1, `one probe in 32 on the loop: ${tail}`);
-  // the disk turns very fast (10 µs): the probes see it, and since the hop costs more than
-  // such an fsync, every batch goes to the loop whatever the work
-  assert.match(run(p, clock, 2000, 4, 0.01), /L{50}$/);
-  assert.ok(p.averages.fsyncUs < 30);
+test('group commit policy: on the loop while fsyncs are fast, on the pool while they are slow, with a probe on the loop', () => {
+  const p = new GroupSyncPolicy('adaptive');
+  // fsyncs of 3 ms (a busy disk): every group commit on the loop, as Redis's
+  assert.equal(run(p, 50, 3), 'L'.repeat(50));
+  // the disk turns slow (40 ms): to the pool once the average passes 10 ms, then one probe in 32
+  const slow = run(p, 200, 40);
+  assert.match(slow, /^L{1,10}P/);
+  const tail = slow.slice(slow.indexOf('P'));
+  const probes = tail.split('L').length - 1;
+  assert.ok(probes >= 4 && probes <= 7, `one group commit in 32 probes on the loop: ${tail}`);
+  assert.ok(p.averageFsyncUs > 10_000);
+  // fast again: the probes see it and the loop takes over
+  assert.match(run(p, 400, 0.2), /L{100}$/);
   // fixed modes
-  assert.equal(run(new GroupSyncPolicy('pool', () => clock.active), clock, 5, 1, 3), 'PPPPP');
-  assert.equal(run(new GroupSyncPolicy('loop', () => clock.active), clock, 5, 4, 1), 'LLLLL');
+  assert.equal(run(new GroupSyncPolicy('pool'), 5, 0.1), 'PPPPP');
+  assert.equal(run(new GroupSyncPolicy('loop'), 5, 100), 'LLLLL');
 });

@@ -296,9 +296,8 @@ export class AofWriter implements PropagationSink {
    * appendfsync always, from the server's reply path (reply-barrier.ts): writes the pending
    * commands, then fsyncs on libuv's thread pool so the event loop goes on serving while the
    * disk works. `done(true)` runs once that fsync completed: every command appended before
-   * this call is then on disk. When group-sync-policy.ts finds the loop's own fsync cheaper
-   * (the disk, not the loop, is the bottleneck; or fsyncs are very fast) the fsync runs here
-   * on the loop and the answer is 'synced'.
+   * this call is then on disk. While fsyncs are fast (group-sync-policy.ts) the fsync runs
+   * here on the loop instead, as Redis's does, and the answer is 'synced'.
    * 'synced': nothing written is unsynced now (done is not called);
    * 'failed': the write failed (done is not called). While an everysec fsync still runs
    * (the policy just changed) this is flush() on the loop. A failed fsync is fatal as in
