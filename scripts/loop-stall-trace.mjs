@@ -3,7 +3,8 @@
  *
  *   REDOUBT_STALL_LOG=/tmp/stalls.log node --import ./scripts/loop-stall-trace.mjs dist/src/main.js --port 21001 …
  *
- * (the relaunched server inherits --import through execArgv). It appends one line per event
+ * (the relaunched server inherits --import through execArgv; REDOUBT_STALL_DIST=…/dist/src
+ * traces another build, e.g. one started by bench:persistence --redoubt-main). It appends one line per event
  * to REDOUBT_STALL_LOG (default stderr), times in ms since the process started:
  *  - `gap`: the loop came back to a 1 ms timer more than STALL_MS (default 5) late;
  *  - `gc`: a collection of STALL_MS/2 or more (kind and duration, from perf_hooks);
@@ -24,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 
 const STALL_MS = Number(process.env['REDOUBT_STALL_MS'] ?? 5);
 const logPath = process.env['REDOUBT_STALL_LOG'];
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/src');
+/** the build whose persistence classes are wrapped: REDOUBT_STALL_DIST, or this checkout's dist/src */
+const dist = process.env['REDOUBT_STALL_DIST'] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/src');
 const writeLine = (s) => (logPath ? fs.appendFileSync(logPath, `${process.pid} ${s}\n`) : process.stderr.write(`${s}\n`));
 const origAppend = fs.appendFileSync;
 const t = () => performance.now().toFixed(1);
