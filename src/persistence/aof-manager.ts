@@ -12,7 +12,7 @@
  * that loads to the same data.
  */
 import type { PersistenceHost } from './persistence-host.js';
-import { AofWriter, type AppendFsync } from './aof/aof-writer.js';
+import { AofWriter, type AppendFsync, type RewriteTicket } from './aof/aof-writer.js';
 import { loadAof, AofLoadError } from './aof/aof-loader.js';
 import { aofDirPath, baseFileName, binaryNameToPath, ensureAofDir, resolveManifestForLoad, writeManifest, type AofLocation } from './aof/aof-files.js';
 import { cloneManifest, type AofManifest } from './aof/aof-manifest.js';
@@ -66,11 +66,11 @@ export class AofPersistence {
   }
 
   get rewriting(): boolean {
-    return this.job !== null;
+    return this.job !== null || this.starting !== null;
   }
 
   get currentRewriteS(): number {
-    return this.job === null ? -1 : Math.floor((Date.now() - this.jobStartedMs) / 1000);
+    return !this.rewriting ? -1 : Math.floor((Date.now() - this.jobStartedMs) / 1000);
   }
 
   /** Start-up with appendonly yes: loads the AOF (if any), then opens it for appending. */
@@ -181,7 +181,7 @@ export class AofPersistence {
    * hold their effects, and replaying both would apply them twice.
    */
   rewrite(inExec = false): RewriteOutcome {
-    if (this.job !== null) return 'in-progress';
+    if (this.rewriting) return 'in-progress';
     if (this.bgsaveRunning() || inExec) {
       this.scheduled = true;
       return 'scheduled';
@@ -190,17 +190,42 @@ export class AofPersistence {
     return err === null ? 'started' : { error: errors.bgrewriteaofFailed };
   }
 
-  /** Starts a rewrite; returns an error text or null. */
+  /**
+   * Starts a rewrite; returns an error text or null. The writer makes the manifest naming
+   * the new incr file durable off the event loop first; the snapshot starts when it calls
+   * back (the rewrite is in progress, for INFO and for other background jobs, from now on).
+   */
   startRewrite(): string | null {
     const w = this.writer;
     if (w === null) return this.startOfflineRewrite();
-    let ticket;
+    const token = {};
+    this.starting = token;
     try {
-      ticket = w.startRewrite();
+      w.startRewriteInBackground((ticket, err) => {
+        if (this.starting !== token) return;
+        this.starting = null;
+        if (ticket === null) {
+          this.server.logger.warning(`Can't rewrite append only file in background: ${err?.message ?? 'unknown error'}`);
+          return;
+        }
+        this.startSnapshot(w, ticket);
+      });
     } catch (e) {
+      if (this.starting === token) this.starting = null;
       this.server.logger.warning(`Can't rewrite append only file in background: ${(e as Error).message}`);
       return (e as Error).message;
     }
+    this.server.stats.backgroundJobs++;
+    this.jobStartedMs = Date.now();
+    this.scheduled = false;
+    return null;
+  }
+
+  /** the rewrite whose manifest is being written (startRewrite), null when none */
+  private starting: object | null = null;
+
+  /** The snapshot of a rewrite, taken at the instant appends moved to the new incr file. */
+  private startSnapshot(w: AofWriter, ticket: RewriteTicket): void {
     const encoder = ticket.format === 'rdb' ? rdbSnapshotEncoder(this.server, true) : aofCommandSnapshotEncoder(this.server);
     const job = new BackgroundSnapshot(this.server, encoder, ticket.tempPath, { sliceMs: 2, keyDelayUs: this.server.config.int('rdb-key-save-delay') }, (r) =>
       this.rewriteDone(job, r),
@@ -210,13 +235,9 @@ export class AofPersistence {
     } catch (e) {
       w.abortRewrite();
       this.server.logger.warning(`Can't rewrite append only file in background: ${(e as Error).message}`);
-      return (e as Error).message;
+      return;
     }
     this.job = job;
-    this.server.stats.backgroundJobs++;
-    this.jobStartedMs = Date.now();
-    this.scheduled = false;
-    return null;
   }
 
   /**
@@ -276,30 +297,37 @@ export class AofPersistence {
 
   private rewriteDone(job: BackgroundSnapshot, r: SnapshotFileResult): void {
     if (this.job !== job) return;
-    this.job = null;
     this.lastRewriteDurationS = Math.floor(r.durationMs / 1000);
     const w = this.writer;
-    if (w === null) return;
+    if (w === null) {
+      this.job = null;
+      return;
+    }
     if (r.error !== null) {
+      this.job = null;
       this.server.logger.warning(`Background AOF rewrite failed: ${r.error}`);
       w.abortRewrite();
       return;
     }
-    try {
-      w.finishRewrite();
-      this.server.logger.notice(`Background AOF rewrite terminated with success (${r.keys} keys, ${r.bytes} bytes, ${r.durationMs} ms)`);
-    } catch (e) {
-      this.server.logger.warning(`Background AOF rewrite failed: ${(e as Error).message}`);
-    }
+    // the job stays in place (a rewrite in progress) until the new manifest is durable
+    w.finishRewriteInBackground((err) => {
+      if (this.job !== job) return;
+      this.job = null;
+      if (err !== null) this.server.logger.warning(`Background AOF rewrite failed: ${err.message}`);
+      else this.server.logger.notice(`Background AOF rewrite terminated with success (${r.keys} keys, ${r.bytes} bytes, ${r.durationMs} ms)`);
+    });
   }
 
   private cancelRewrite(): void {
-    const job = this.job;
-    if (job === null) return;
+    if (!this.rewriting) return;
     // Redis's killAppendOnlyChild text (its pid left out: the rewrite is a job of this process)
     this.server.logger.notice('Killing running AOF rewrite child');
+    // a rewrite still writing its manifest, or installing its base, stops here too: the
+    // writer's callbacks see the rewrite gone
+    this.starting = null;
+    const job = this.job;
     this.job = null;
-    job.cancel('cancelled');
+    job?.cancel('cancelled');
     this.writer?.abortRewrite(false);
   }
 
@@ -308,7 +336,7 @@ export class AofPersistence {
     const w = this.writer;
     // (while the reply barrier's fsync runs under always, the barrier writes and syncs next)
     if (w !== null && !w.groupSyncRunning) this.flush();
-    if (this.job !== null || this.bgsaveRunning()) return;
+    if (this.rewriting || this.bgsaveRunning()) return;
     if (this.scheduled) {
       this.startRewrite();
       return;

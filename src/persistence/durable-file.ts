@@ -99,3 +99,39 @@ export function writeAll(fd: number, buf: Buffer, done: (err: Error | null) => v
   };
   next(0);
 }
+
+/**
+ * Writes a list of buffers asynchronously, in order, with no copy into one buffer
+ * (fs.writev; a short write resumes where it stopped).
+ */
+export function writevAll(fd: number, bufs: Buffer[], done: (err: Error | null) => void, position: number): void {
+  let rest = bufs;
+  let at = position;
+  const next = (): void => {
+    if (rest.length === 0) {
+      done(null);
+      return;
+    }
+    fs.writev(fd, rest, at, (err, n) => {
+      if (err !== null) {
+        done(err);
+        return;
+      }
+      at += n;
+      let i = 0;
+      while (i < rest.length && n >= rest[i]!.length) n -= rest[i++]!.length;
+      rest = i < rest.length && n > 0 ? [rest[i]!.subarray(n), ...rest.slice(i + 1)] : rest.slice(i);
+      next();
+    });
+  };
+  next();
+}
+
+/** writevAll's synchronous form (a big key's pieces past the high-water mark). */
+export function writevAllSync(fd: number, bufs: Buffer[], position: number): void {
+  let at = position;
+  for (const b of bufs) {
+    writeAllSync(fd, b, at);
+    at += b.length;
+  }
+}

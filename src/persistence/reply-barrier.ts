@@ -12,7 +12,10 @@
  * Without an AOF nothing is ever pending and connections write at once.
  *
  * appendfsync always (issue 17 goal 6): the turn's commands are written on the loop and
- * fsynced on libuv's thread pool, one fsync at a time. While it runs the loop goes on
+ * fsynced either right there (the AOF answers 'synced': while fsyncs are fast, as Redis's
+ * beforeSleep; every client that waited meanwhile joins the next batch) or, while they are
+ * slow, on libuv's thread pool, one fsync at a time (aof/group-sync-policy.ts). While a pool
+ * fsync runs the loop goes on
  * reading and executing other clients' commands; their replies wait for the next fsync
  * (a group commit), which starts when this one has completed. A held reply leaves only
  * once an fsync that began after every command appended before it was written has

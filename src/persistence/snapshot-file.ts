@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KeySnapshot, type SnapshotEncoder, type SnapshotHost } from './snapshot.js';
-import { commitTemporary, discardTemporary, fsyncDirectoryAsync, openNamedTemporary, openTemporary, writeAll, writeAllSync } from './durable-file.js';
+import { ChunkQueue } from './chunk-queue.js';
+import { commitTemporary, discardTemporary, fsyncDirectoryAsync, openNamedTemporary, openTemporary, writeAllSync, writevAll, writevAllSync } from './durable-file.js';
 
 export interface SnapshotFileResult {
   /** null on success */
@@ -98,8 +99,8 @@ export class BackgroundSnapshot {
   private readonly started = Date.now();
   private fd: number | null = null;
   private tmpPath = '';
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** output not yet handed to a write (see chunk-queue.ts: no concatenation on the loop) */
+  private readonly pending = new ChunkQueue();
   /** where the next write goes: writes are positional (see queue) */
   private fileOffset = 0;
   private syncFlushes = 0;
@@ -167,7 +168,7 @@ export class BackgroundSnapshot {
 
   private slice(): void {
     if (this.ended) return;
-    if (this.pendingBytes >= this.highWater) return; // the write callback reschedules
+    if (this.pending.length >= this.highWater) return; // the write callback reschedules
     const now = performance.now();
     const budget = this.opts.keyDelayUs > 0 ? 0 : this.lastSliceEnd < 0 ? this.opts.sliceMs : sliceBudget(this.opts.sliceMs, now - this.lastSliceEnd);
     try {
@@ -183,19 +184,17 @@ export class BackgroundSnapshot {
 
   private queue(chunk: Buffer): void {
     this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
     // a big key hands its encoding over in pieces without returning to the event loop:
     // past the high-water mark they are written at once (at their own offset, beside an
     // asynchronous write still in flight), so memory stays bounded whatever the key's size
-    if (this.pendingBytes >= this.highWater && this.fd !== null && !this.ended) {
+    if (this.pending.length >= this.highWater && this.fd !== null && !this.ended) {
       this.syncFlushes++;
-      const buf = Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = [];
-      this.pendingBytes = 0;
+      const size = this.pending.length;
+      const bufs = this.pending.takeAll();
       const at = this.fileOffset;
-      this.fileOffset += buf.length;
+      this.fileOffset += size;
       try {
-        writeAllSync(this.fd, buf, at);
+        writevAllSync(this.fd, bufs, at);
       } catch (e) {
         // may run inside a client's command (the copy-on-write hook): fail the save, not the command
         this.fail((e as Error).message);
@@ -205,18 +204,17 @@ export class BackgroundSnapshot {
 
   private pump(): void {
     if (this.writing || this.ended || this.fd === null) return;
-    if (this.pendingBytes === 0) {
+    const size = this.pending.length;
+    if (size === 0) {
       if (this.walkDone) this.commit();
       return;
     }
-    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    const wasHigh = this.pendingBytes >= this.highWater;
-    this.pending = [];
-    this.pendingBytes = 0;
+    const wasHigh = size >= this.highWater;
+    const bufs = this.pending.takeAll();
     this.writing = true;
     const at = this.fileOffset;
-    this.fileOffset += buf.length;
-    writeAll(this.fd, buf, (err) => {
+    this.fileOffset += size;
+    writevAll(this.fd, bufs, (err) => {
       this.writing = false;
       if (err !== null) {
         this.fail(err.message);
@@ -227,34 +225,44 @@ export class BackgroundSnapshot {
     }, at);
   }
 
+  /**
+   * fsync, close, rename over the target, fsync of the directory: every step on libuv's
+   * thread pool, so the event loop never waits for the disk (a rename or close can take
+   * milliseconds on a busy disk). A cancel meanwhile (`ended`) stops the chain; the file
+   * descriptor is closed whatever happens.
+   */
   private commit(): void {
     const fd = this.fd!;
     this.fd = null;
-    // fsync off the event loop; the rename and directory fsync are quick
-    fs.fsync(fd, (err) => {
-      if (this.ended) return;
-      if (err !== null) {
-        this.fd = fd;
-        this.fail(err.message);
-        return;
-      }
-      try {
-        commitTemporary(fd, this.tmpPath, this.target, true, false);
-      } catch (e) {
-        this.fail((e as Error).message);
-        return;
-      }
-      // the rename is durable once the directory is: that fsync runs off the loop too, and
-      // the save counts as done only after it (a cancel meanwhile leaves the renamed file)
-      fsyncDirectoryAsync(path.dirname(this.target), (dirErr) => {
+    const result = (error: string | null): SnapshotFileResult => ({
+      error,
+      keys: this.snap.keys,
+      bytes: this.snap.bytes,
+      durationMs: Date.now() - this.started,
+      ...(error === null ? { syncFlushes: this.syncFlushes } : {}),
+    });
+    fs.fsync(fd, (syncErr) => {
+      fs.close(fd, (closeErr) => {
         if (this.ended) return;
-        if (dirErr !== null) {
-          this.ended = true;
-          this.done({ error: dirErr.message, keys: this.snap.keys, bytes: this.snap.bytes, durationMs: Date.now() - this.started });
+        const err = syncErr ?? closeErr;
+        if (err !== null) {
+          this.fail(err.message);
           return;
         }
-        this.ended = true;
-        this.done({ error: null, keys: this.snap.keys, bytes: this.snap.bytes, durationMs: Date.now() - this.started, syncFlushes: this.syncFlushes });
+        fs.rename(this.tmpPath, this.target, (renameErr) => {
+          if (this.ended) return;
+          if (renameErr !== null) {
+            this.fail(renameErr.message);
+            return;
+          }
+          // the rename is durable once the directory is: the save counts as done only
+          // after that fsync (a cancel meanwhile leaves the renamed file)
+          fsyncDirectoryAsync(path.dirname(this.target), (dirErr) => {
+            if (this.ended) return;
+            this.ended = true;
+            this.done(result(dirErr === null ? null : dirErr.message));
+          });
+        });
       });
     });
   }

@@ -48,6 +48,11 @@ export interface SnapshotHost {
 
 /** How often the walk looks at the clock (keys). */
 const CLOCK_CHECK_EVERY = 128;
+/**
+ * …or after this much output: 128 keys of 10 KB each take milliseconds to encode, so a
+ * count of keys alone let a slice of bigger values run far past its budget (issue 17 goal 6).
+ */
+const CLOCK_CHECK_BYTES = 64 * 1024;
 
 export class KeySnapshot {
   /** database being walked; databases below it are complete */
@@ -111,6 +116,7 @@ export class KeySnapshot {
     const deadline = budgetMs === Infinity ? Infinity : performance.now() + budgetMs;
     const dbs = this.host.dbs;
     let sinceClock = 0;
+    let bytesAtClock = this.bytes;
     while (this.dbIndex < dbs.length) {
       const db = dbs[this.dbIndex]!;
       if (this.walk === null) this.walk = db.entries();
@@ -125,8 +131,9 @@ export class KeySnapshot {
         this.cursorSeq = e.seq;
         if (preserved.size > 0 && preserved.delete(key)) continue;
         this.write(db, key, e);
-        if (++sinceClock >= this.clockCheckEvery) {
+        if (++sinceClock >= this.clockCheckEvery || this.bytes - bytesAtClock >= CLOCK_CHECK_BYTES) {
           sinceClock = 0;
+          bytesAtClock = this.bytes;
           if (performance.now() >= deadline) return false;
         }
       }

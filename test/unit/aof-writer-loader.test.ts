@@ -314,7 +314,8 @@ test('appendfsync always, group commit: syncInBackground writes, fsyncs off the 
   const dir = tmpDir();
   try {
     const rec = recordingFs();
-    const w = AofWriter.open(opts(dir, { fsync: 'always', fs: rec.fs }), emptyManifest());
+    // the pool's path (group-sync-policy.ts chooses between it and an fsync on the loop)
+    const w = AofWriter.open(opts(dir, { fsync: 'always', fs: rec.fs, groupSync: 'pool' }), emptyManifest());
     rec.calls.length = 0;
     w.append(0, ['SET', 'k', 'v']);
     w.append(0, ['SET', 'k2', 'v']);

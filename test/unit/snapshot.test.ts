@@ -184,3 +184,20 @@ test('background slices: full budget while clients are quiet, a third of the loo
   assert.equal(sliceBudget(2, 40), 2);
   assert.equal(sliceBudget(20, 10), 5);
 });
+
+test('snapshot: a slice of big values looks at the clock by bytes too, not only every 128 keys', () => {
+  const clock = new ManualClock(1_000_000);
+  const host = makeHost(clock, 1);
+  const db = host.dbs[0]!;
+  for (let i = 0; i < 300; i++) db.setString(`k${i}`, 'x');
+  // an encoder whose entries are 20 KB each (the keyspace's own values stay small)
+  const big = Buffer.alloc(20 * 1024);
+  const encoder: SnapshotEncoder = { begin: () => Buffer.alloc(0), selectDb: () => Buffer.alloc(0), entry: () => big, end: () => Buffer.alloc(0) };
+  const snap = new KeySnapshot(host, encoder, () => {});
+  snap.start();
+  // a budget already spent: the walk stops at its first look at the clock
+  assert.equal(snap.step(0), false);
+  assert.ok(snap.keys <= 4, `${snap.keys} keys of 20 KB in a slice with no budget left (64 KB between looks at the clock)`);
+  while (!snap.step(0));
+  assert.equal(snap.keys, 300);
+});

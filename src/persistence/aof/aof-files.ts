@@ -121,6 +121,52 @@ export function writeManifest(loc: AofLocation, m: AofManifest, fsys: AofFs = no
 }
 
 /**
+ * writeManifest with every step on libuv's thread pool (open, write, fsync, close, rename,
+ * directory fsync), for the rewrite's start and end while clients are served (a busy disk
+ * held the event loop 15–85 ms in those fsyncs; issue 17 goal 6). `done(null)` once the
+ * new manifest is durable. On an error `renamed` tells whether the new manifest had already
+ * replaced the old one (only the directory fsync failed: it is what a reader sees now);
+ * otherwise the temp file is removed and the old manifest stays.
+ * The caller must not start another manifest write before `done`.
+ */
+export function writeManifestAsync(loc: AofLocation, m: AofManifest, done: (err: Error | null, renamed: boolean) => void, fsys: AofFs = nodeAofFs): void {
+  const dirPath = aofDirPath(loc);
+  const tmp = binaryNameToPath(dirPath, tempManifestName(loc));
+  const data = Buffer.from(serializeManifest(m), 'latin1');
+  const failed = (err: Error): void => fsys.unlink(tmp, () => done(err, false));
+  fsys.open(tmp, 'w', FILE_MODE, (openErr, fd) => {
+    if (openErr !== null) {
+      done(openErr, false);
+      return;
+    }
+    const closeThen = (err: Error | null): void => fsys.close(fd, (closeErr) => (err ?? closeErr) !== null ? failed((err ?? closeErr)!) : renameIn());
+    const writeFrom = (off: number): void => {
+      if (off >= data.length) {
+        fsys.fsync(fd, (syncErr) => closeThen(syncErr));
+        return;
+      }
+      fsys.write(fd, data, off, data.length - off, null, (err, n) => (err !== null ? closeThen(err) : writeFrom(off + n)));
+    };
+    // the mode given to open applies only to a new file (a temp a crash left keeps its own)
+    fsys.fchmod(fd, FILE_MODE, (chmodErr) => (chmodErr !== null ? closeThen(chmodErr) : writeFrom(0)));
+  });
+  const renameIn = (): void =>
+    fsys.rename(tmp, manifestPath(loc), (renameErr) => {
+      if (renameErr !== null) {
+        failed(renameErr);
+        return;
+      }
+      fsys.open(dirPath, 'r', (dirErr, dfd) => {
+        if (dirErr !== null) {
+          done(dirErr, true);
+          return;
+        }
+        fsys.fsync(dfd, (syncErr) => fsys.close(dfd, () => done(syncErr, true)));
+      });
+    });
+}
+
+/**
  * The manifest on disk (aofLoadManifestFromDisk): an empty one when the directory or the
  * manifest file does not exist (a fresh start, or an upgrade from a single-file AOF).
  * Throws AofManifestError for a manifest Redis would refuse.

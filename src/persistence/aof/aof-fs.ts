@@ -7,6 +7,10 @@ import fs from 'node:fs';
 export type AofFs = Pick<
   typeof fs,
   | 'openSync'
+  | 'open'
+  | 'write'
+  | 'fchmod'
+  | 'rename'
   | 'fchmodSync'
   | 'writeSync'
   | 'readSync'

@@ -36,9 +36,11 @@ import {
   tempIncrFileName,
   tempRewriteName,
   writeManifest,
+  writeManifestAsync,
   type AofLocation,
 } from './aof-files.js';
 import { RespCommandBuilder } from './resp-command-builder.js';
+import { GroupSyncPolicy, type GroupSyncMode } from './group-sync-policy.js';
 import { errors } from '../../errors.js';
 
 export type AppendFsync = 'always' | 'everysec' | 'no';
@@ -53,6 +55,8 @@ export interface AofWriterOptions extends AofLocation {
   log?: AofLog;
   /** wall clock in ms (tests pass a fake one) */
   now?: () => number;
+  /** appendfsync always: where group commits fsync (group-sync-policy.ts; default adaptive) */
+  groupSync?: GroupSyncMode;
 }
 
 /** What the server writes during a rewrite and where. */
@@ -156,6 +160,7 @@ export class AofWriter implements PropagationSink {
     this.fd = fd;
     this.waitRewrite = waitRewrite;
     this.lastFsyncMs = this.now();
+    this.groupSyncPolicy = new GroupSyncPolicy(opts.groupSync ?? 'adaptive');
     this.armTimer();
   }
 
@@ -291,7 +296,9 @@ export class AofWriter implements PropagationSink {
    * appendfsync always, from the server's reply path (reply-barrier.ts): writes the pending
    * commands, then fsyncs on libuv's thread pool so the event loop goes on serving while the
    * disk works. `done(true)` runs once that fsync completed: every command appended before
-   * this call is then on disk. 'synced': nothing written was unsynced (done is not called);
+   * this call is then on disk. While fsyncs are fast (group-sync-policy.ts) the fsync runs
+   * here on the loop instead, as Redis's does, and the answer is 'synced'.
+   * 'synced': nothing written is unsynced now (done is not called);
    * 'failed': the write failed (done is not called). While an everysec fsync still runs
    * (the policy just changed) this is flush() on the loop. A failed fsync is fatal as in
    * flush(). A file closed or rotated while the fsync ran was fsynced synchronously before
@@ -303,6 +310,13 @@ export class AofWriter implements PropagationSink {
     if (this.pending.length > 0 && !this.writePending()) return 'failed';
     const targetCommands = this.appendedCommands;
     if (this.fsyncOffset === this.currentSize) {
+      this.markSynced(targetCommands);
+      return 'synced';
+    }
+    if (this.groupSyncPolicy.syncOnLoop()) {
+      const started = performance.now();
+      if (!this.syncNow()) return 'failed';
+      this.groupSyncPolicy.loopSynced(performance.now() - started);
       this.markSynced(targetCommands);
       return 'synced';
     }
@@ -326,6 +340,8 @@ export class AofWriter implements PropagationSink {
     });
     return 'started';
   }
+
+  private readonly groupSyncPolicy: GroupSyncPolicy;
 
   private groupSync = false;
   /** a syncInBackground() fsync runs (the reply barrier releases its batch when it ends) */
@@ -616,6 +632,159 @@ export class AofWriter implements PropagationSink {
     this.rewriteStartMs = this.now();
     this.log('notice', 'Background append only file rewriting started');
     return ticket;
+  }
+
+  /**
+   * startRewrite with the manifest written off the event loop (issue 17 goal 6: its two
+   * fsyncs held the loop 15–85 ms on a busy disk). What can be told at once throws as in
+   * startRewrite. Appends go on to the current incr file while the manifest naming the new
+   * one is made durable; then, on the loop, the buffered commands are written to the old
+   * file, appends move to the new one and `ready(ticket, null)` runs: the caller takes the
+   * snapshot at that same instant, so the files before the switch plus the snapshot still
+   * describe the dataset. No byte reaches the new file before a manifest naming it is
+   * durable. `ready(null, err)`: the rewrite did not start (it counts as failed), or the AOF
+   * was closed meanwhile. Switching the AOF on (waitRewrite) writes no manifest: synchronous.
+   */
+  startRewriteInBackground(ready: (ticket: RewriteTicket | null, err: Error | null) => void): void {
+    if (this.waitRewrite) {
+      const ticket = this.startRewrite();
+      ready(ticket, null);
+      return;
+    }
+    if (this.closed) throw new Error('the AOF is closed');
+    if (this.rewrite !== null) throw new Error('Background append only file rewriting already in progress');
+    ensureAofDir(this.loc, this.fs);
+    // (the buffered commands are written at the switch, below)
+    if (!this.writeOk) {
+      this.lastBgrewriteOk = false;
+      throw new Error(`Can't rewrite the AOF while it can't be written: ${this.lastError ?? 'write error'}`);
+    }
+    const ticket: RewriteTicket = { tempPath: path.join(this.dirPath, tempRewriteName()), format: this.useRdbPreamble ? 'rdb' : 'aof' };
+    const am = cloneManifest(this.manifest);
+    const name = newIncrName(am, this.loc);
+    const fd = openPrivate(this.fs, binaryNameToPath(this.dirPath, name), 'w');
+    const rw = { ticket, waitRewrite: false };
+    this.rewrite = rw;
+    this.rewrites++;
+    this.rewriteStartMs = this.now();
+    writeManifestAsync(
+      this.loc,
+      am,
+      (err, renamed) => {
+        if (this.closed) {
+          this.fs.close(fd, () => {});
+          ready(null, new Error('the AOF was closed'));
+          return;
+        }
+        if (err !== null && !renamed) {
+          // the new file stays, empty and unreferenced (the next rewrite reuses its name)
+          this.fs.close(fd, () => {});
+          if (this.rewrite === rw) this.failRewrite(`Can't persist the AOF manifest: ${errText(err)}`);
+          ready(null, err);
+          return;
+        }
+        if (err !== null) this.log('warning', `Fail to fsync the AOF directory after writing the manifest: ${errText(err)}`);
+        // commands buffered until now predate the snapshot: they go to the old file. When
+        // that write fails they stay buffered for the old file, and the durable manifest's
+        // extra incr file stays empty, which loads the same
+        if (!this.flush() || this.pending.length > 0 || this.rewrite !== rw) {
+          this.fs.close(fd, () => {});
+          if (this.rewrite === rw) this.failRewrite(`Can't rewrite the AOF while it can't be written: ${this.lastError ?? 'write error'}`);
+          ready(null, new Error(this.lastError ?? 'the rewrite was stopped'));
+          return;
+        }
+        this.log('notice', `Creating AOF incr file ${name} on background rewrite`);
+        this.retireFd(this.fd);
+        this.fd = fd;
+        this.manifest = am;
+        this.lastIncrSize = 0;
+        this.fsyncOffset = this.currentSize;
+        // the new file starts with a SELECT of its own
+        this.selectedDb = -1;
+        this.log('notice', 'Background append only file rewriting started');
+        ready(ticket, null);
+      },
+      this.fs,
+    );
+  }
+
+  /**
+   * finishRewrite off the event loop: the rename of the new base and the manifest write
+   * (with its fsyncs) run on libuv's thread pool while appends go on to the current incr
+   * file, which both the old and the new manifest list. `done(null)` once the new manifest
+   * is durable and in force (then the history files are unlinked); `done(err)`: the old
+   * manifest stays in force and the rewrite counts as failed. The rewrite stays in progress
+   * until `done`. Switching the AOF on (waitRewrite) renames its temp incr file: synchronous.
+   */
+  finishRewriteInBackground(done: (err: Error | null) => void): void {
+    const rw = this.rewrite;
+    if (rw === null) throw new Error('no AOF rewrite in progress');
+    if (rw.waitRewrite) {
+      try {
+        this.finishRewrite();
+      } catch (e) {
+        done(e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
+      done(null);
+      return;
+    }
+    const am = cloneManifest(this.manifest);
+    const baseName = newBaseName(am, this.loc, rw.ticket.format === 'rdb');
+    const basePath = binaryNameToPath(this.dirPath, baseName);
+    // every incr file but the one being appended to is covered by the new base; one
+    // manifest write without the history entries (see finishRewrite)
+    const keep = am.incr.pop()!;
+    for (const f of am.incr.reverse()) am.history.unshift({ ...f, type: 'h' });
+    am.incr = [keep];
+    const retired = am.history;
+    am.history = [];
+    const failed = (e: Error, unlinkBase: boolean): void => {
+      if (unlinkBase) this.fs.unlink(basePath, () => {});
+      if (this.rewrite === rw) this.failRewrite(`Error installing the rewritten AOF: ${errText(e)}`);
+      done(e);
+    };
+    this.fs.rename(rw.ticket.tempPath, basePath, (renameErr) => {
+      if (renameErr !== null) {
+        failed(renameErr, false);
+        return;
+      }
+      if (this.rewrite !== rw) {
+        // closed meanwhile: the old manifest stays; the renamed base is referenced by nothing
+        this.fs.unlink(basePath, () => {});
+        done(new Error('the rewrite was stopped'));
+        return;
+      }
+      writeManifestAsync(
+        this.loc,
+        am,
+        (err, renamed) => {
+          if (err !== null && !renamed) {
+            failed(err, true);
+            return;
+          }
+          if (err !== null) this.log('warning', `Fail to fsync the AOF directory after writing the manifest: ${errText(err)}`);
+          // the new manifest is what a reader finds now: the retired files go in any case
+          this.unlinkInBackground(retired);
+          if (this.closed || this.rewrite !== rw) {
+            done(new Error('the AOF was closed'));
+            return;
+          }
+          this.manifest = am;
+          this.endRewriteClock();
+          this.rewrite = null;
+          this.selectedDb = -1;
+          this.currentSize = (fileSizeOrNull(basePath, this.fs) ?? 0) + this.lastIncrSize;
+          this.rewriteBaseSize = this.currentSize;
+          this.fsyncOffset = Math.min(this.fsyncOffset, this.currentSize);
+          this.lastBgrewriteOk = true;
+          this.consecutiveFailures = 0;
+          this.log('notice', 'Background AOF rewrite finished successfully');
+          done(null);
+        },
+        this.fs,
+      );
+    });
   }
 
   /** fsync (unless `always` already did) and close a file we stop appending to, off the loop. */

@@ -17,7 +17,10 @@
  *   const t = aof.startRewrite();               // rotation to a new incr file, then snapshot now
  *   t.format === 'rdb' ? write an RDB to t.tempPath : new AofRewriteFileWriter(t.tempPath)
  *     (.selectDb(i), .key(k, value, expireAt), .close())
- *   aof.finishRewrite() on success, aof.abortRewrite() on failure.
+ *   aof.finishRewrite() on success, aof.abortRewrite() on failure. The server uses the
+ *   forms that write the manifest off the event loop: aof.startRewriteInBackground(ready)
+ *   (the snapshot starts in `ready`, once appends moved to the new file) and
+ *   aof.finishRewriteInBackground(done).
  * CONFIG SET appendonly yes: AofWriter.openForEnable(opts, readManifest(opts)) then a rewrite
  *   at once; appendonly no / shutdown: aof.close(). appendfsync / aof-use-rdb-preamble /
  *   aof-timestamp-enabled: aof.setFsyncPolicy(), aof.setUseRdbPreamble(), aof.setTimestampEnabled(). INFO persistence: aof.info().
