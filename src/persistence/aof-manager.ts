@@ -14,7 +14,7 @@
 import type { PersistenceHost } from './persistence-host.js';
 import { AofWriter, type AppendFsync, type RewriteTicket } from './aof/aof-writer.js';
 import { loadAof, AofLoadError } from './aof/aof-loader.js';
-import { aofDirPath, baseFileName, binaryNameToPath, ensureAofDir, resolveManifestForLoad, writeManifest, type AofLocation } from './aof/aof-files.js';
+import { aofDirPath, baseFileName, binaryNameToPath, ensureAofDir, manifestWriteInFlight, resolveManifestForLoad, writeManifest, type AofLocation } from './aof/aof-files.js';
 import { cloneManifest, type AofManifest } from './aof/aof-manifest.js';
 import type { AofLog } from './aof/aof-fs.js';
 import { BackgroundSnapshot, type SnapshotFileResult } from './snapshot-file.js';
@@ -221,6 +221,9 @@ export class AofPersistence {
     return null;
   }
 
+  /** CONFIG SET appendonly yes waits for a stopped writer's manifest write (enable) */
+  private enableWhenManifestSettles = false;
+
   /** the rewrite whose manifest is being written (startRewrite), null when none */
   private starting: object | null = null;
 
@@ -333,6 +336,10 @@ export class AofPersistence {
 
   /** Once per cron tick: pending data out, a scheduled or automatic rewrite. */
   cron(): void {
+    if (this.enableWhenManifestSettles && !manifestWriteInFlight(this.location())) {
+      const err = this.enable();
+      if (err !== null) this.server.logger.warning(err);
+    }
     const w = this.writer;
     // (while the reply barrier's fsync runs under always, the barrier writes and syncs next)
     if (w !== null && !w.groupSyncRunning) this.flush();
@@ -352,6 +359,14 @@ export class AofPersistence {
   /** CONFIG SET appendonly yes at runtime: the AOF starts with a rewrite of the dataset. */
   enable(): string | null {
     if (this.writer !== null) return null;
+    // a writer just closed (appendonly no) may still be writing a rewrite's manifest: its
+    // rename could land over ours, so the AOF opens (reading the manifest) once it settles
+    if (manifestWriteInFlight(this.location())) {
+      this.enableWhenManifestSettles = true;
+      this.server.logger.notice('AOF was enabled while a stopped rewrite was still writing its manifest: the AOF starts once that write ends.');
+      return null;
+    }
+    this.enableWhenManifestSettles = false;
     try {
       const manifest = resolveManifestForLoad(this.location(), undefined, this.log);
       this.writer = AofWriter.openForEnable(this.writerOptions(), manifest);
@@ -388,6 +403,7 @@ export class AofPersistence {
 
   /** CONFIG SET appendonly no, and shutdown: flush, fsync, close. Returns false if that failed. */
   disable(): boolean {
+    this.enableWhenManifestSettles = false;
     const w = this.writer;
     if (w === null) return true;
     this.cancelRewrite();

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { AofWriter, type AofWriterOptions, type RewriteTicket } from '../../src/persistence/aof/aof-writer.js';
 import { loadAof } from '../../src/persistence/aof/aof-loader.js';
 import { emptyManifest } from '../../src/persistence/aof/aof-manifest.js';
-import { readManifest, writeManifestAsync } from '../../src/persistence/aof/aof-files.js';
+import { manifestWriteInFlight, readManifest, writeManifest, writeManifestAsync } from '../../src/persistence/aof/aof-files.js';
 import { encodeCommand } from '../../src/persistence/aof/resp-command-builder.js';
 import type { AofFs } from '../../src/persistence/aof/aof-fs.js';
 
@@ -206,6 +206,32 @@ test('a rewrite stopped while its manifest is written (appendonly no): nothing i
     // the durable manifest lists the new, empty incr file after the one that holds everything
     assert.deepEqual(readManifest(opts(dir)).incr.map((f) => f.seq), [1, 2]);
     assert.deepEqual(await loaded(dir), ['SET a 1', 'SET b 2']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a manifest write left running by a closed writer blocks any other manifest write of that AOF until it settles', async () => {
+  const dir = tmpDir();
+  try {
+    const h = heldFs();
+    const loc = { dir, dirname: 'appendonlydir', filename: 'appendonly.aof' };
+    const w = AofWriter.open(opts(dir, { fs: h.fs }), emptyManifest());
+    let result: [RewriteTicket | null, Error | null] | null = null;
+    w.startRewriteInBackground((t, err) => (result = [t, err]));
+    await heldCount(h.held, 1);
+    assert.equal(w.close(), true);
+    // CONFIG SET appendonly yes now: the next writer's manifest would race this one's rename
+    assert.equal(manifestWriteInFlight(loc), true);
+    const other = readManifest(opts(dir));
+    assert.throws(() => writeManifest(loc, other), /another write of the AOF manifest is still in progress/);
+    await release(h.held);
+    await heldCount(h.held, 1);
+    await release(h.held, null, () => result !== null);
+    assert.equal(manifestWriteInFlight(loc), false);
+    assert.deepEqual(readManifest(opts(dir)).incr.map((f) => f.seq), [1, 2]);
+    writeManifest(loc, other);
+    assert.deepEqual(readManifest(opts(dir)).incr.map((f) => f.seq), [1]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -101,12 +101,26 @@ export function writeFully(fsys: AofFs, fd: number, data: Buffer): void {
   while (off < data.length) off += fsys.writeSync(fd, data, off, data.length - off);
 }
 
+/** manifest paths with a writeManifestAsync in flight, and how many */
+const manifestWrites = new Map<string, number>();
+
+/**
+ * Whether a writeManifestAsync for this AOF is still in flight: its rename may yet land, so
+ * no other manifest write may start (a writer closed by CONFIG SET appendonly no leaves its
+ * write running; the next writer waits for it, AofManager.enable).
+ */
+export function manifestWriteInFlight(loc: AofLocation): boolean {
+  return manifestWrites.has(manifestPath(loc));
+}
+
 /**
  * Replaces the manifest atomically: temp file (0600), fsync, rename over the manifest,
  * fsync of the directory (writeAofManifestFile). Throws on any failure, leaving the old
  * manifest in place.
  */
 export function writeManifest(loc: AofLocation, m: AofManifest, fsys: AofFs = nodeAofFs): void {
+  // the same temp file, and a rename that would land after ours: refused, not interleaved
+  if (manifestWriteInFlight(loc)) throw new Error('another write of the AOF manifest is still in progress');
   const dirPath = aofDirPath(loc);
   const tmp = binaryNameToPath(dirPath, tempManifestName(loc));
   const fd = openPrivate(fsys, tmp, 'w');
@@ -123,13 +137,21 @@ export function writeManifest(loc: AofLocation, m: AofManifest, fsys: AofFs = no
 /**
  * writeManifest with every step on libuv's thread pool (open, write, fsync, close, rename,
  * directory fsync), for the rewrite's start and end while clients are served (a busy disk
- * held the event loop 15–85 ms in those fsyncs; issue 17 goal 6). `done(null)` once the
+ * held the event loop 15–85 ms in those fsyncs; issue 17 goal 6). `settled(null)` once the
  * new manifest is durable. On an error `renamed` tells whether the new manifest had already
  * replaced the old one (only the directory fsync failed: it is what a reader sees now);
  * otherwise the temp file is removed and the old manifest stays.
- * The caller must not start another manifest write before `done`.
+ * No other manifest write of this AOF may start before `settled` (manifestWriteInFlight).
  */
-export function writeManifestAsync(loc: AofLocation, m: AofManifest, done: (err: Error | null, renamed: boolean) => void, fsys: AofFs = nodeAofFs): void {
+export function writeManifestAsync(loc: AofLocation, m: AofManifest, settled: (err: Error | null, renamed: boolean) => void, fsys: AofFs = nodeAofFs): void {
+  const key = manifestPath(loc);
+  manifestWrites.set(key, (manifestWrites.get(key) ?? 0) + 1);
+  const done = (err: Error | null, renamed: boolean): void => {
+    const n = manifestWrites.get(key)! - 1;
+    if (n === 0) manifestWrites.delete(key);
+    else manifestWrites.set(key, n);
+    settled(err, renamed);
+  };
   const dirPath = aofDirPath(loc);
   const tmp = binaryNameToPath(dirPath, tempManifestName(loc));
   const data = Buffer.from(serializeManifest(m), 'latin1');
