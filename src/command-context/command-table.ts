@@ -4,12 +4,6 @@
  */
 import { deriveCategories, type Command, type CommandDefinition, type CommandLookup } from './command-spec.js';
 
-/**
- * String writes without Redis's `fast` flag whose work is only copying their arguments in
- * (O(1) per key given): with a small request they take as long as a fast command.
- */
-const BOUNDED_STRING_WRITES = new Set(['set', 'setex', 'psetex', 'setnx', 'mset', 'msetnx']);
-
 export class CommandTable implements CommandLookup {
   /** lookup by the name clients type (renamed commands appear under their new name) */
   private readonly byName = new Map<string, Command>();
@@ -40,7 +34,6 @@ export class CommandTable implements CommandLookup {
       noMulti: def.flags.includes('no_multi'),
       isWrite: def.flags.includes('write'),
       okLoading: def.flags.includes('loading'),
-      boundedByRequest: def.flags.includes('fast') || (parent === null && BOUNDED_STRING_WRITES.has(def.name)),
       // Redis's CMD_PROTECTED commands: DEBUG and MODULE's, each behind its own switch
       protectedBy: !def.flags.includes('protected')
         ? null

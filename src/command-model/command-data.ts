@@ -163,11 +163,6 @@ export interface CommandEntry extends CommandDeclaration {
   isWrite: boolean;
   /** flag `loading`: allowed while the dataset is being loaded */
   okLoading: boolean;
-  /**
-   * Its work is bounded by its request (flag `fast`, or a string write whose cost is its
-   * arguments): a pipelined run of such commands may be timed as one (dispatcher.ts, deferred timing)
-   */
-  boundedByRequest: boolean;
   /** flag `protected`: the enable-*-command option that must allow it (DEBUG, MODULE) */
   protectedBy: 'enable-debug-command' | 'enable-module-command' | null;
 }

@@ -129,10 +129,7 @@ export interface DispatchHost {
   readonly monitorFeed: { readonly active: boolean; execAborted(client: Client, argv: readonly string[]): void };
   memoryRefusal(client: Client, cmd: Command, argv: string[]): string | null;
   preserveKeys(dbIndex: number, cmd: Command, argv: string[]): void;
-  /** after each executed command; `usec` is -1 when its timing follows (commandStats.commandTimed) */
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void;
-  /** the timing half of afterCommand, for a command whose timing was deferred (server/command-stats.ts) */
-  readonly commandStats: { commandTimed(ctx: CommandContext, cmd: Command, argv: string[], usec: number): void };
   /**
    * Gateway mode (gateway/gateway.ts): runs a command that passed every check, locally or
    * forwarded upstream. Null on a normal server: one test per command.
@@ -168,24 +165,6 @@ export class Dispatcher {
   lastEnd = 0;
   /** calls ended so far (a caller tells whether `lastEnd` is from a call it made) */
   callsEnded = 0;
-
-  /**
-   * Deferred timing (issue 17): a chained call (given `nextStart`) of a command whose work
-   * its small request bounds (Command.boundedByRequest: Redis's `fast` commands, SET, MSET…)
-   * ends without a clock reading. Such calls queue here, and the next reading — the start of
-   * the next call that is not one of them (before it runs: an INFO, SLOWLOG or LATENCY sees
-   * every figure), or the caller's at the end of its batch (`closeTiming`) — is shared among
-   * them: each gets its part of the run's duration (the parts add up to the whole), then the
-   * timing half of afterCommand (command stats, slow log, latency) runs for each, in order.
-   * Everything else a call does after its handler happens at once, as before. The run is as
-   * long as the caller's chain, which CHAIN_BYTES bounds (connection.ts); what changes is
-   * only how the time of a run of small fast commands is split between them.
-   */
-  private timedCount = 0;
-  private timedStart = 0;
-  private readonly timedCtx: (CommandContext | null)[] = [];
-  private readonly timedCmd: Command[] = [];
-  private readonly timedArgv: (string[] | null)[] = [];
 
   constructor(private readonly server: DispatchHost) {}
 
@@ -322,14 +301,7 @@ export class Dispatcher {
     // a nested call (EXEC's, a script's redis.call) finds NaN and reads the clock
     const hinted = this.nextStart;
     this.nextStart = NaN;
-    const deferTiming = hinted === hinted && cmd.boundedByRequest;
-    let start: number;
-    if (deferTiming) start = this.timedCount > 0 ? this.timedStart : hinted;
-    else if (this.timedCount > 0) {
-      // the deferred run ends where this call starts: their figures are complete before it runs
-      start = performance.now();
-      this.closeTiming(start);
-    } else start = hinted === hinted ? hinted : performance.now();
+    const start = hinted === hinted ? hinted : performance.now();
     let out: Reply | null;
     this.nesting++;
     try {
@@ -347,11 +319,11 @@ export class Dispatcher {
     if (deferred !== null) {
       this.deferral = null;
       if (out === null) {
-        deferred.bind((late) => this.endCall(ctx, cmd, argv, start, propagating, late, false));
+        deferred.bind((late) => this.endCall(ctx, cmd, argv, start, propagating, late));
         return null;
       }
     }
-    return this.endCall(ctx, cmd, argv, start, propagating, out, deferTiming);
+    return this.endCall(ctx, cmd, argv, start, propagating, out);
   }
 
   /**
@@ -365,23 +337,14 @@ export class Dispatcher {
   }
 
   /** The end of a call: statistics, the write feed's unit, the slow log and latency. */
-  private endCall(ctx: CommandContext, cmd: Command, argv: string[], start: number, propagating: boolean, out: Reply | null, deferTiming: boolean): Reply | null {
+  private endCall(ctx: CommandContext, cmd: Command, argv: string[], start: number, propagating: boolean, out: Reply | null): Reply | null {
     const server = this.server;
-    let usec = -1;
-    if (deferTiming) {
-      const i = this.timedCount++;
-      if (i === 0) this.timedStart = start;
-      this.timedCtx[i] = ctx;
-      this.timedCmd[i] = cmd;
-      this.timedArgv[i] = argv;
-    } else {
-      const end = performance.now();
-      this.lastEnd = end;
-      this.callsEnded++;
-      usec = Math.round((end - start) * 1000);
-      cmd.stats.usec += usec;
-    }
+    const end = performance.now();
+    this.lastEnd = end;
+    this.callsEnded++;
+    const usec = Math.round((end - start) * 1000);
     cmd.stats.calls++;
+    cmd.stats.usec += usec;
     server.stats.totalCommands++;
     ctx.client.commandsProcessed++;
     const failed = out !== null && out.k === Kind.Error;
@@ -392,37 +355,7 @@ export class Dispatcher {
     }
     if (propagating) server.propagator.end(ctx.client.dbIndex, argv, server.stats.dirty, cmd.run !== execRun);
     server.afterCommand(ctx, cmd, argv, usec, failed);
-    // a client left blocked has its duration kept by the blocking layer now (command-stats.ts)
-    if (deferTiming && ctx.client.blocked) this.closeTiming(performance.now());
     return out;
-  }
-
-  /**
-   * Ends the deferred run (see timedCount) at `end`, a clock reading taken after its last
-   * call: each call gets its part of the run's microseconds, in order. The caller that
-   * chained calls calls this at the end of its batch.
-   */
-  closeTiming(end: number): void {
-    const n = this.timedCount;
-    if (n === 0) return;
-    this.timedCount = 0;
-    this.lastEnd = end;
-    this.callsEnded++;
-    const total = (end - this.timedStart) * 1000;
-    const stats = this.server.commandStats;
-    let given = 0;
-    for (let i = 0; i < n; i++) {
-      // the parts are whole microseconds that add up to the run's rounded total
-      const upTo = Math.round((total * (i + 1)) / n);
-      const usec = upTo - given;
-      given = upTo;
-      const cmd = this.timedCmd[i]!;
-      cmd.stats.usec += usec;
-      stats.commandTimed(this.timedCtx[i]!, cmd, this.timedArgv[i]!, usec);
-    }
-    // nothing of the run is kept alive by the queue
-    this.timedCtx.fill(null, 0, n);
-    this.timedArgv.fill(null, 0, n);
   }
 
   private reject(ctx: CommandContext, cmd: Command | null, message: string, argv: readonly string[] = []): Reply {

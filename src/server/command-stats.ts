@@ -5,8 +5,7 @@
  * Contract:
  *  - `afterCommand` runs once per executed command (inside EXEC, once per queued command),
  *    after its reply was produced: memory accounting settles the command's keys; the slow
- *    log and the latency monitor record it above their thresholds (`commandTimed`: at once,
- *    or when the dispatcher ends a run of small commands it timed together); a successful
+ *    log and the latency monitor record it above their thresholds; a successful
  *    @dangerous command is a security event; the duration counts in INFO's
  *    eventloop_duration_cmd_sum; clients a command made ready are served once it (or the
  *    whole EXEC) completed;
@@ -58,19 +57,6 @@ export class CommandStats {
     for (const c of host.commands.all) if (c.aclCategories.includes('dangerous')) this.dangerous[c.id] = 1;
   }
 
-  /** What a command's duration feeds: the slow log, the latency monitor and histogram, INFO's sum. */
-  commandTimed(ctx: CommandContext, cmd: Command, argv: string[], usec: number): void {
-    const h = this.host;
-    // a command that blocked is logged once answered, with its whole run time (blocking.ts)
-    if (ctx.client.blocked && h.blocking.size > 0) h.blocking.addDuration(ctx.client.id, usec);
-    else h.slowlog.maybeRecord(h, ctx.client, cmd, argv, usec);
-    if (h.latency.threshold !== 0 && usec >= h.latency.threshold * 1000) {
-      h.latency.maybeRecord(h, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));
-    }
-    h.latency.recordCommand(cmd.id, usec);
-    h.stats.commandDurationUsec += usec;
-  }
-
   countError(r: Reply): void {
     if (r.k !== Kind.Error) return;
     this.host.stats.countError(r.s);
@@ -85,15 +71,18 @@ export class CommandStats {
     if (reason !== 'auth' && reason !== 'tls-cert') this.host.security.aclDenied(actorOf(client), reason, object, context);
   }
 
-  /**
-   * `usec` -1: the dispatcher times this command later, with the run of small commands it
-   * belongs to, and then calls commandTimed (dispatcher.ts, deferred timing).
-   */
   afterCommand(ctx: CommandContext, cmd: Command, argv: string[], usec: number, failed: boolean): void {
     const h = this.host;
     h.memory.afterCommand(ctx.db, cmd, argv);
-    if (usec >= 0) this.commandTimed(ctx, cmd, argv, usec);
+    // a command that blocked is logged once answered, with its whole run time (blocking.ts)
+    if (ctx.client.blocked && h.blocking.size > 0) h.blocking.addDuration(ctx.client.id, usec);
+    else h.slowlog.maybeRecord(h, ctx.client, cmd, argv, usec);
     if (this.dangerous[cmd.id] === 1 && !failed) h.security.dangerousCommand(actorOf(ctx.client), cmd.fullName);
+    if (h.latency.threshold !== 0 && usec >= h.latency.threshold * 1000) {
+      h.latency.maybeRecord(h, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));
+    }
+    h.latency.recordCommand(cmd.id, usec);
+    h.stats.commandDurationUsec += usec;
     if (h.tracking.active && tracksKeysOf(cmd)) {
       // the keys are remembered for the client whose request ran the command (Redis's
       // current_client): a script's caller, or a blocked client being served

@@ -216,9 +216,6 @@ export class Connection {
         dispatcher.nextStart = parsed < CHAIN_BYTES && encoded >= 0 && encoded < CHAIN_BYTES ? mark : NaN;
         const r = dispatcher.dispatch(this.ctx, argv);
         dispatcher.nextStart = NaN;
-        // the last request read: a run of commands timed together (dispatcher.ts) ends here,
-        // before its reply is encoded, as a lone command's time always did
-        if (this.parser.bufferedBytes === 0) dispatcher.closeTiming(performance.now());
         if (dispatcher.callsEnded !== markCalls) {
           mark = dispatcher.lastEnd;
           markCalls = dispatcher.callsEnded;
@@ -242,12 +239,9 @@ export class Connection {
         }
       }
     } finally {
-      // a run left open (the loop stopped before the input's end) ends with the batch
-      const ended = performance.now();
-      dispatcher.closeTiming(ended);
       this.processing = false;
       this.server.current = null;
-      stats.countCycle(Math.round((ended - started) * 1000), commands);
+      stats.countCycle(Math.round((performance.now() - started) * 1000), commands);
     }
     if (this.parser.error !== null && !this.client.closeAfterReply && this.held === null) this.answerProtocolError();
     if (!this.enforceInputLimits()) return;

@@ -73,34 +73,6 @@ test('SLOWLOG: threshold and max length from config, argument trimming', async (
   }
 });
 
-test('pipelined small commands timed together (issue 17): each still logged, in order, before a later SLOWLOG or INFO in the same pipeline runs', async () => {
-  const srv = await startTestServer({ config: [['slowlog-log-slower-than', '0']] });
-  const c = await RawClient.connect(srv.port);
-  try {
-    await c.call('SLOWLOG', 'RESET');
-    // one write: the first four are timed as one run, which must end before SLOWLOG GET runs
-    c.write([['SET', 'a', '1'], ['INCR', 'n'], ['GET', 'a'], ['HSET', 'h', 'f', 'v'], ['SLOWLOG', 'GET', '10'], ['INFO', 'commandstats']].map((a) => RawClient.encode(a)).join(''));
-    for (const expected of ['+OK\r\n', ':1\r\n', '$1\r\n1\r\n', ':1\r\n']) assert.equal(await c.readReply(), expected);
-    const log = await c.readReply();
-    const names = [...log.matchAll(/\*\d+\r\n\$\d+\r\n([A-Za-z]+)\r\n/g)].map((m) => m[1]!.toLowerCase());
-    assert.deepEqual(names, ['hset', 'get', 'incr', 'set', 'slowlog'], 'newest first, RESET last');
-    const usecs = [...log.matchAll(/\*6\r\n:(\d+)\r\n:(\d+)\r\n:(\d+)\r\n/g)].map((m) => Number(m[3]));
-    assert.equal(usecs.length, 5);
-    const ids = [...log.matchAll(/\*6\r\n:(\d+)\r\n/g)].map((m) => Number(m[1]));
-    assert.deepEqual(ids, [...ids].sort((x, y) => y - x), 'ids in command order');
-    const info = await c.readReply();
-    for (const name of ['set', 'incr', 'get', 'hset']) assert.match(info, new RegExp(`cmdstat_${name}:calls=1,usec=\\d+,usec_per_call=`));
-    // a long run (many small commands in one write) is timed too: every one counted and logged
-    c.write(Array.from({ length: 300 }, () => RawClient.encode(['INCR', 'n'])).join(''));
-    for (let i = 0; i < 300; i++) assert.equal(await c.readReply(), `:${i + 2}\r\n`);
-    assert.match(await c.call('INFO', 'commandstats'), /cmdstat_incr:calls=301,usec=\d+,/);
-    assert.equal(await c.call('SLOWLOG', 'LEN'), ':128\r\n', 'slowlog-max-len entries kept');
-  } finally {
-    c.close();
-    await srv.close();
-  }
-});
-
 test('SLOWLOG never stores secrets: AUTH, HELLO AUTH and sensitive CONFIG SET values are redacted', async () => {
   const srv = await startTestServer({ config: [['slowlog-log-slower-than', '0']] });
   const c = await RawClient.connect(srv.port);
