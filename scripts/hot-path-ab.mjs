@@ -13,6 +13,8 @@
 //   node scripts/hot-path-ab.mjs TESTS SECONDS DIR_A DIR_B [DIR_C ...]
 //   e.g. node scripts/hot-path-ab.mjs get,set,incr,lpush,hset,mset,ping 8 /tmp/base .
 //   HOT_PATH_CLOCK=cpu node scripts/hot-path-ab.mjs ...   (CPU time per slice: a loaded machine)
+//   HOT_PATH_RANDOM=N node scripts/hot-path-ab.mjs ...    (keys and fields as redis-benchmark -r N:
+//                    __rand_int__ replaced by a 12-digit number below N, 4,096 distinct batches)
 //
 // Each DIR is a checkout with a built dist/ (npx tsc -p tsconfig.json, or src/ only).
 // It reaches into Connection internals (onData, socket), so it is a tool, not an API.
@@ -25,13 +27,17 @@ if (roots.length < 1) {
 }
 const enc = (argv) => `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('');
 
-const rnd = () => 'key:__rand_int__';
+// HOT_PATH_RANDOM=N: redis-benchmark -r N's key names (12 digits, zero-padded) instead of
+// one fixed name, in enough distinct batches that no small cache sees a name come back soon
+const RANDOM = Number(process.env.HOT_PATH_RANDOM ?? 0);
+const randInt = () => (RANDOM > 0 ? String(Math.floor(Math.random() * RANDOM)).padStart(12, '0') : '__rand_int__');
+const rnd = () => `key:${randInt()}`;
 const gen = {
   get: () => enc(['GET', rnd()]),
   set: () => enc(['SET', rnd(), 'xxx']),
-  incr: () => enc(['INCR', 'counter:__rand_int__']),
+  incr: () => enc(['INCR', `counter:${randInt()}`]),
   lpush: () => enc(['LPUSH', 'mylist', 'xxx']),
-  hset: () => enc(['HSET', 'myhash', 'element:__rand_int__', 'xxx']),
+  hset: () => enc(['HSET', 'myhash', `element:${randInt()}`, 'xxx']),
   mset: () => enc(['MSET', ...Array.from({ length: 10 }, () => [rnd(), 'xxx']).flat()]),
   ping: () => enc(['PING']),
 };
@@ -54,8 +60,9 @@ const CPU = process.env.HOT_PATH_CLOCK === 'cpu';
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const SLICE = 250;
 for (const test of tests.split(',')) {
-  const batches = Array.from({ length: 64 }, () => Buffer.from(Array.from({ length: 16 }, gen[test]).join(''), 'latin1'));
-  for (const t of targets) for (let i = 0; i < 4000; i++) t.conn.onData(batches[i & 63]);
+  const nBatches = RANDOM > 0 ? 4096 : 64;
+  const batches = Array.from({ length: nBatches }, () => Buffer.from(Array.from({ length: 16 }, gen[test]).join(''), 'latin1'));
+  for (const t of targets) for (let i = 0; i < 4000; i++) t.conn.onData(batches[i % nBatches]);
   const per = targets.map(() => []);
   const deadline = Date.now() + Number(seconds) * 1000;
   let round = 0;
@@ -65,12 +72,12 @@ for (const test of tests.split(',')) {
       const conn = targets[i].conn;
       if (CPU) {
         const u0 = process.cpuUsage();
-        for (let j = 0; j < SLICE; j++) conn.onData(batches[j & 63]);
+        for (let j = 0; j < SLICE; j++) conn.onData(batches[(round * SLICE + j) % nBatches]);
         const u = process.cpuUsage(u0);
         per[i].push(((u.user + u.system) * 1000) / (SLICE * 16));
       } else {
         const c0 = process.hrtime.bigint();
-        for (let j = 0; j < SLICE; j++) conn.onData(batches[j & 63]);
+        for (let j = 0; j < SLICE; j++) conn.onData(batches[(round * SLICE + j) % nBatches]);
         per[i].push(Number(process.hrtime.bigint() - c0) / (SLICE * 16));
       }
     }

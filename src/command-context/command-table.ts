@@ -50,16 +50,18 @@ export class CommandTable implements CommandLookup {
   }
 
   /**
-   * Spellings clients actually send ("GET", "Get") mapped to their command, so the hot
-   * path does not lower-case every name. Bounded: random names cannot grow it.
+   * Spellings clients actually send ("GET", "Get", "get") mapped to their command, so the
+   * hot path does not lower-case every name and a known name costs one Map probe (clients
+   * mostly send upper case, which the table of lower-case names never holds). Bounded:
+   * random names cannot grow it; cleared by a rename.
    */
   private readonly spellings = new Map<string, Command>();
 
   /** Top-level command by the name a client sends (any case). */
   lookup(name: string): Command | undefined {
-    const c = this.byName.get(name) ?? this.spellings.get(name);
+    const c = this.spellings.get(name);
     if (c !== undefined) return c;
-    const found = this.byName.get(name.toLowerCase());
+    const found = this.byName.get(name) ?? this.byName.get(name.toLowerCase());
     if (found !== undefined && this.spellings.size < 4096) this.spellings.set(name, found);
     return found;
   }

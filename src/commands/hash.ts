@@ -46,10 +46,14 @@ function setField(ctx: CommandContext, h: HashData, field: string, value: string
   const added = h.set(field, value);
   if (h.listpack) {
     const cfg = ctx.config;
-    const maxValue = cfg.int('hash-max-listpack-value');
-    if (field.length > maxValue || value.length > maxValue || h.size > cfg.int('hash-max-listpack-entries')) h.listpack = false;
+    listpackCheck(h, field, value, cfg.int('hash-max-listpack-value'), cfg.int('hash-max-listpack-entries'));
   }
   return added;
+}
+
+/** The conversion test of setField with the two limits already read (HSET reads them once per command). */
+function listpackCheck(h: HashData, field: string, value: string, maxValue: number, maxEntries: number): void {
+  if (field.length > maxValue || value.length > maxValue || h.size > maxEntries) h.listpack = false;
 }
 
 /**
@@ -75,9 +79,16 @@ function hsetGeneric(ctx: CommandContext, argv: string[]): number {
   if (h === undefined) h = new HashData();
   // Redis 7.2 sizes the hash for the pairs given (duplicates included): more pairs than
   // hash-max-listpack-entries in one command make it a hashtable up front
-  if (h.listpack && (argv.length - 2) / 2 > ctx.config.int('hash-max-listpack-entries')) h.listpack = false;
+  const maxEntries = ctx.config.int('hash-max-listpack-entries');
+  if (h.listpack && (argv.length - 2) / 2 > maxEntries) h.listpack = false;
+  const maxValue = h.listpack ? ctx.config.int('hash-max-listpack-value') : 0;
   let added = 0;
-  for (let i = 2; i < argv.length; i += 2) if (setField(ctx, h, argv[i]!, argv[i + 1]!)) added++;
+  for (let i = 2; i < argv.length; i += 2) {
+    const field = argv[i]!;
+    const value = argv[i + 1]!;
+    if (h.set(field, value)) added++;
+    if (h.listpack) listpackCheck(h, field, value, maxValue, maxEntries);
+  }
   commit(ctx, key, h, created);
   ctx.notify(NotifyKind.hash, 'hset', key);
   return added;

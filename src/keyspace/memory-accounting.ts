@@ -122,6 +122,11 @@ export class MemoryAccounting {
   /** A write changed `key` (called from keyModified with the entry now stored, if any). */
   changed(db: Database, key: string, e: Entry | undefined): void {
     if (e === undefined) return;
+    // the same key written again before a settle (a hot key, a pipeline of writes to one
+    // list or hash): settle reads the entry as it is then, so a second slot would only
+    // count it twice over to the same figure
+    const last = this.pendingCount - 1;
+    if (last >= 0 && this.pendingEntries[last] === e && this.pendingKeys[last] === key && this.pendingDbs[last] === db) return;
     const i = this.pendingCount++;
     this.pendingKeys[i] = key;
     this.pendingEntries[i] = e;

@@ -138,6 +138,19 @@ function commandName(buf: Buffer, start: number, end: number): string {
   return end - start > names.maxLength ? latin1(buf, start, end) : names.get(buf, start, end, latin1);
 }
 
+/**
+ * Short arguments after the name (keys, fields, small values) the same way (issue 17): a
+ * hot key or a repeated value comes back as the string already made, whose hash V8 has
+ * already computed, so the keyspace's Map lookup skips hashing it, nothing is allocated,
+ * and a value stored from it (a list element, a hash value) adds no young string for the
+ * collector to trace from an old collection. A miss costs a slot check and a store.
+ */
+const shortArgs = new RecentStrings(1024, 32);
+
+function argument(buf: Buffer, start: number, end: number): string {
+  return end - start > shortArgs.maxLength ? latin1(buf, start, end) : shortArgs.get(buf, start, end, latin1);
+}
+
 export class RequestParser {
   /** input; the unconsumed bytes are buf[pos, end) */
   private buf: Buffer = EMPTY;
@@ -493,7 +506,7 @@ export class RequestParser {
       const start = p + 2;
       p = start + len + 2;
       if (p > end) return null;
-      argv[i] = i === 0 ? commandName(buf, start, start + len) : latin1(buf, start, start + len);
+      argv[i] = i === 0 ? commandName(buf, start, start + len) : argument(buf, start, start + len);
     }
     this.consumeTo(p);
     return argv;

@@ -111,6 +111,28 @@ test('incremental accounting equals a recomputation after random command sequenc
   );
 });
 
+test('accounting settled once after a whole sequence (writes queued back to back) equals a recomputation', () => {
+  // the test above settles after every command; here the changes of a whole sequence wait
+  // in the queue together, as between two cron ticks, so a key written several times in a
+  // row (queued once), deleted and made anew, or renamed, is settled from the queue alone
+  const seq = fc.array(fc.oneof(command, fc.tuple(fc.constant('DEL'), key), fc.tuple(fc.constant('RENAME'), key, key)), { minLength: 1, maxLength: 60 });
+  fc.assert(
+    fc.property(seq, (cmds) => {
+      const { clock, server, run } = setup();
+      for (const c of cmds) {
+        if (c[0] === 'TICK') {
+          clock.advance(c[1] as number);
+          server.updateTime();
+          continue;
+        }
+        run(...(c as string[]));
+      }
+      assert.equal(server.memory.used(), recomputed(server), cmds.map((c) => c.join(' ')).join(' | '));
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test('a SETBIT that moves no bit still has the string counted as the bitmap it became', () => {
   // "1" is 0x31: bit 2 is set already, so nothing is signalled, but the value is a MutableString now
   const { server, run } = setup();

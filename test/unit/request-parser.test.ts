@@ -456,6 +456,29 @@ describe('the whole-request shortcut agrees with the general path', () => {
     assert.deepEqual(runChunked(input, [input.length >> 1]), ok(...cmds));
   });
 
+  test('short arguments reused from the argument table come back byte for byte', () => {
+    // keys of one length that differ in a single byte, at the start, the middle or the end
+    // (the table compares from the end and samples three bytes for the slot), a shared
+    // prefix like redis-benchmark -r keys, every byte value, lengths up to the 32-byte
+    // limit and just past it; sent twice, so the second pass reads them from the table
+    const args: string[] = [];
+    for (let len = 1; len <= 33; len++) {
+      for (let b = 0; b < 256; b += 5) {
+        const base = Array.from({ length: len }, (_, i) => (i * 29 + len) & 0xff);
+        for (const at of [0, len >> 2, len >> 1, len - 1]) {
+          const v = base.slice();
+          v[at] = b;
+          args.push(String.fromCharCode(...v));
+        }
+      }
+    }
+    for (let i = 0; i < 2000; i++) args.push(`key:${String(i * 7919).padStart(12, '0')}`);
+    const cmds = args.map((a, i) => (i % 2 === 0 ? ['SET', a, args[(i * 31) % args.length]!] : ['HSET', 'h', a, a]));
+    const input = bytes(cmds.map((c) => resp(...c)).join(''));
+    assert.deepEqual(runChunked(input, []), ok(...cmds));
+    assert.deepEqual(runChunked(input, [input.length >> 1]), ok(...cmds));
+  });
+
   test('arguments of every length up to 40 bytes, every byte value', () => {
     const cmds: string[][] = [];
     for (let len = 0; len <= 40; len++) {
