@@ -14,7 +14,7 @@
 import type { PersistenceHost } from './persistence-host.js';
 import { AofWriter, type AppendFsync, type RewriteTicket } from './aof/aof-writer.js';
 import { loadAof, AofLoadError } from './aof/aof-loader.js';
-import { aofDirPath, baseFileName, binaryNameToPath, ensureAofDir, manifestWriteInFlight, resolveManifestForLoad, writeManifest, type AofLocation } from './aof/aof-files.js';
+import { aofDirPath, baseFileName, binaryNameToPath, ensureAofDir, manifestWriteInFlight, manifestWritesSettled, resolveManifestForLoad, writeManifest, type AofLocation } from './aof/aof-files.js';
 import { cloneManifest, type AofManifest } from './aof/aof-manifest.js';
 import type { AofLog } from './aof/aof-fs.js';
 import { BackgroundSnapshot, type SnapshotFileResult } from './snapshot-file.js';
@@ -399,6 +399,11 @@ export class AofPersistence {
       return err;
     }
     return null;
+  }
+
+  /** Resolves once a closed writer's manifest write, if any, has landed or failed. */
+  manifestSettled(): Promise<void> {
+    return manifestWritesSettled(this.location());
   }
 
   /** CONFIG SET appendonly no, and shutdown: flush, fsync, close. Returns false if that failed. */

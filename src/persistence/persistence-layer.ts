@@ -127,13 +127,18 @@ export class PersistenceLayer {
     return this.rdb.saveNow();
   }
 
-  /** The server closes: background work stops; the AOF is written, fsynced and closed. */
-  close(): void {
+  /**
+   * The server closes: background work stops; the AOF is written, fsynced and closed.
+   * Resolves once a rewrite's manifest write left in flight has landed, so a server
+   * started next on the same directory reads the manifest that stays.
+   */
+  close(): Promise<void> {
     this.rdb.cancel();
     if (this.aof.enabled) {
       this.server.logger.notice('Calling fsync() on the AOF file.');
       this.aof.disable();
     }
+    return this.aof.manifestSettled();
   }
 
   /** INFO persistence: Redis 7.2's fields in its order (no fork: the copy-on-write figures are 0). */

@@ -409,13 +409,13 @@ export class Server implements CommandHost {
     if (this.metrics !== null) await this.metrics.close();
     this.pause.stop();
     // the AOF's last commands reach the disk before the process may exit
-    this.persistence.close();
+    const persisted = this.persistence.close();
     const closing = this.network.close();
     for (const conn of [...this.connections.values()]) {
       conn.flush();
       conn.close();
     }
-    await closing;
+    await Promise.all([closing, persisted]);
   }
 
   /** SHUTDOWN / SIGTERM: close everything, then let main.ts exit. */

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { AofWriter, type AofWriterOptions, type RewriteTicket } from '../../src/persistence/aof/aof-writer.js';
 import { loadAof } from '../../src/persistence/aof/aof-loader.js';
 import { emptyManifest } from '../../src/persistence/aof/aof-manifest.js';
-import { manifestWriteInFlight, readManifest, writeManifest, writeManifestAsync } from '../../src/persistence/aof/aof-files.js';
+import { manifestWriteInFlight, manifestWritesSettled, readManifest, writeManifest, writeManifestAsync } from '../../src/persistence/aof/aof-files.js';
 import { encodeCommand } from '../../src/persistence/aof/resp-command-builder.js';
 import type { AofFs } from '../../src/persistence/aof/aof-fs.js';
 
@@ -225,10 +225,15 @@ test('a manifest write left running by a closed writer blocks any other manifest
     assert.equal(manifestWriteInFlight(loc), true);
     const other = readManifest(opts(dir));
     assert.throws(() => writeManifest(loc, other), /another write of the AOF manifest is still in progress/);
+    let settled = false;
+    void manifestWritesSettled(loc).then(() => (settled = true));
     await release(h.held);
+    assert.equal(settled, false, 'a closing server still waits: the rename has not landed');
     await heldCount(h.held, 1);
     await release(h.held, null, () => result !== null);
     assert.equal(manifestWriteInFlight(loc), false);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(settled, true);
     assert.deepEqual(readManifest(opts(dir)).incr.map((f) => f.seq), [1, 2]);
     writeManifest(loc, other);
     assert.deepEqual(readManifest(opts(dir)).incr.map((f) => f.seq), [1]);

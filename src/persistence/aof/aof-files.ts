@@ -113,6 +113,15 @@ export function manifestWriteInFlight(loc: AofLocation): boolean {
   return manifestWrites.has(manifestPath(loc));
 }
 
+const settledWaiters = new Map<string, (() => void)[]>();
+
+/** Resolves once no writeManifestAsync of this AOF is in flight (a closing server waits for it). */
+export function manifestWritesSettled(loc: AofLocation): Promise<void> {
+  if (!manifestWriteInFlight(loc)) return Promise.resolve();
+  const key = manifestPath(loc);
+  return new Promise((wake) => settledWaiters.set(key, [...(settledWaiters.get(key) ?? []), wake]));
+}
+
 /**
  * Replaces the manifest atomically: temp file (0600), fsync, rename over the manifest,
  * fsync of the directory (writeAofManifestFile). Throws on any failure, leaving the old
@@ -148,8 +157,12 @@ export function writeManifestAsync(loc: AofLocation, m: AofManifest, settled: (e
   manifestWrites.set(key, (manifestWrites.get(key) ?? 0) + 1);
   const done = (err: Error | null, renamed: boolean): void => {
     const n = manifestWrites.get(key)! - 1;
-    if (n === 0) manifestWrites.delete(key);
-    else manifestWrites.set(key, n);
+    if (n > 0) manifestWrites.set(key, n);
+    else {
+      manifestWrites.delete(key);
+      for (const wake of settledWaiters.get(key) ?? []) wake();
+      settledWaiters.delete(key);
+    }
     settled(err, renamed);
   };
   const dirPath = aofDirPath(loc);
