@@ -770,16 +770,7 @@ export class AofWriter implements PropagationSink {
             done(new Error('the AOF was closed'));
             return;
           }
-          this.manifest = am;
-          this.endRewriteClock();
-          this.rewrite = null;
-          this.selectedDb = -1;
-          this.currentSize = (fileSizeOrNull(basePath, this.fs) ?? 0) + this.lastIncrSize;
-          this.rewriteBaseSize = this.currentSize;
-          this.fsyncOffset = Math.min(this.fsyncOffset, this.currentSize);
-          this.lastBgrewriteOk = true;
-          this.consecutiveFailures = 0;
-          this.log('notice', 'Background AOF rewrite finished successfully');
+          this.installRewritten(am, basePath);
           done(null);
         },
         this.fs,
@@ -841,6 +832,12 @@ export class AofWriter implements PropagationSink {
       this.failRewrite(`Error installing the rewritten AOF: ${errText(e)}`);
       throw e;
     }
+    this.unlinkInBackground(retired);
+    this.installRewritten(am, basePath);
+  }
+
+  /** The new manifest is in force (finishRewrite, finishRewriteInBackground): the writer follows it. */
+  private installRewritten(am: AofManifest, basePath: string): void {
     this.manifest = am;
     this.endRewriteClock();
     this.rewrite = null;
@@ -851,7 +848,6 @@ export class AofWriter implements PropagationSink {
     this.fsyncOffset = Math.min(this.fsyncOffset, this.currentSize);
     this.lastBgrewriteOk = true;
     this.consecutiveFailures = 0;
-    this.unlinkInBackground(retired);
     this.log('notice', 'Background AOF rewrite finished successfully');
   }
 
